@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-wire.h — the shared wire format of the v1 HTTP API.
+ *
+ * Used by the server and by the sync engine alike: strict JSON decoding,
+ * the error body, times, names, records and table schemas. Depends on
+ * GLib and json-glib only. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define NAVETTE_API_PREFIX "/api/v1"
+#define NAVETTE_JSON_MAX_DEPTH 64
+#define NAVETTE_DEFAULT_BODY_LIMIT (1024 * 1024)
+
+/* ---- API error codes (the table of ../shared/API.md) ---- */
+typedef enum
+{
+  NAVETTE_API_ERROR_BAD_REQUEST,            /* 400 bad_request */
+  NAVETTE_API_ERROR_AUTH_REQUIRED,          /* 401 auth_required */
+  NAVETTE_API_ERROR_AUTH_EXPIRED,           /* 401 auth_expired */
+  NAVETTE_API_ERROR_FORBIDDEN,              /* 403 forbidden */
+  NAVETTE_API_ERROR_NOT_FOUND,              /* 404 not_found */
+  NAVETTE_API_ERROR_METHOD_NOT_ALLOWED,     /* 405 method_not_allowed */
+  NAVETTE_API_ERROR_CONFLICT,               /* 409 conflict */
+  NAVETTE_API_ERROR_PAYLOAD_TOO_LARGE,      /* 413 payload_too_large */
+  NAVETTE_API_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415 unsupported_media_type */
+  NAVETTE_API_ERROR_VALIDATION_FAILED,      /* 422 validation_failed */
+  NAVETTE_API_ERROR_RATE_LIMITED,           /* 429 rate_limited */
+  NAVETTE_API_ERROR_INTERNAL,               /* 500 internal */
+  NAVETTE_API_ERROR_UNAVAILABLE,            /* 503 unavailable */
+} NavetteApiError;
+
+#define NAVETTE_API_ERROR (navette_api_error_quark ())
+GQuark           navette_api_error_quark        (void);
+guint            navette_api_error_status       (NavetteApiError code);
+const char      *navette_api_error_code_string  (NavetteApiError code);
+/* Returns FALSE for an unknown code string. */
+gboolean         navette_api_error_from_string  (const char      *code,
+                                                 NavetteApiError *out);
+
+/* Encodes {"error": {"code", "message", "fields"?}}. @fields maps column
+ * name to problem (char*), may be NULL. Returns a newly allocated string. */
+char            *navette_wire_error_to_json     (NavetteApiError  code,
+                                                 const char      *message,
+                                                 GHashTable      *fields);
+/* Decodes an error body. On success sets *code, *message and (optionally)
+ * *fields (a new string→string table, or NULL when absent). */
+gboolean         navette_wire_error_from_json   (const char      *body,
+                                                 gsize            len,
+                                                 NavetteApiError *code,
+                                                 char           **message,
+                                                 GHashTable     **fields);
+
+/* ---- Strict JSON ----
+ * Refuses (NAVETTE_API_ERROR_BAD_REQUEST, with a sentence for a person):
+ * invalid UTF-8, nesting deeper than NAVETTE_JSON_MAX_DEPTH, duplicate keys
+ * in an object, trailing data after the value, integers outside gint64,
+ * non-finite numbers, an empty body. Never lets json-glib see input it
+ * would crash on. Returns a new JsonNode (the root). */
+JsonNode        *navette_json_parse_strict      (const char      *data,
+                                                 gsize            len,
+                                                 GError         **error);
+/* Serializes @node compactly. */
+char            *navette_json_to_string         (JsonNode        *node,
+                                                 gsize           *length);
+
+/* ---- Times: RFC 3339 UTC with microseconds, "2026-11-28T19:31:04.123456Z" ---- */
+char            *navette_time_format            (gint64           unix_usec);
+gboolean         navette_time_parse             (const char      *text,
+                                                 gint64          *unix_usec);
+gint64           navette_time_now               (void); /* g_get_real_time() */
+
+/* ---- Names and ids ---- */
+/* ^[a-z][a-z0-9_]{0,62}$ */
+gboolean         navette_name_is_valid          (const char      *name);
+/* Canonical lowercase 8-4-4-4-12 hex UUID. */
+gboolean         navette_uuid_is_valid          (const char      *text);
+char            *navette_uuid_new               (void);
+/* YYYY-MM-DD, a real calendar date. */
+gboolean         navette_date_is_valid          (const char      *text);
+
+/* ---- Table schemas ---- */
+typedef enum
+{
+  NAVETTE_COLUMN_TEXT,
+  NAVETTE_COLUMN_INTEGER,
+  NAVETTE_COLUMN_REAL,
+  NAVETTE_COLUMN_BOOLEAN,
+  NAVETTE_COLUMN_DATE,
+} NavetteColumnType;
+
+const char      *navette_column_type_to_string  (NavetteColumnType type);
+gboolean         navette_column_type_from_string (const char       *text,
+                                                  NavetteColumnType *out);
+
+typedef struct
+{
+  char              *name;
+  char              *title;
+  NavetteColumnType  type;
+  gboolean           required;
+  gint64             max_length; /* text only; 0 = no limit */
+} NavetteWireColumn;
+
+typedef struct
+{
+  char      *name;
+  char      *title;
+  GPtrArray *columns; /* of NavetteWireColumn*, owned */
+} NavetteWireTable;
+
+NavetteWireColumn *navette_wire_column_new      (const char       *name,
+                                                 const char       *title,
+                                                 NavetteColumnType type,
+                                                 gboolean          required,
+                                                 gint64            max_length);
+void               navette_wire_column_free     (NavetteWireColumn *column);
+NavetteWireTable  *navette_wire_table_new       (const char       *name,
+                                                 const char       *title);
+void               navette_wire_table_free      (NavetteWireTable *table);
+const NavetteWireColumn *navette_wire_table_lookup_column (const NavetteWireTable *table,
+                                                           const char             *name);
+/* {"name","title","columns":[{"name","title","type","required","max_length"?}]} */
+void               navette_wire_table_to_json   (const NavetteWireTable *table,
+                                                 JsonBuilder            *builder);
+NavetteWireTable  *navette_wire_table_from_json (JsonObject             *object,
+                                                 GError                **error);
+
+/* Checks @data (column → value) against @table: unknown columns, wrong JSON
+ * types (integer: an integer; real: any number; boolean; text and date:
+ * strings; null allowed for non-required columns), text over max_length
+ * (counted in characters), invalid dates. When @complete is TRUE (a create,
+ * or the merged result of an update), required columns must be present and
+ * non-null. Problems are added to @fields (column → sentence, created when
+ * NULL); returns FALSE when there is at least one. */
+gboolean           navette_wire_validate_data   (const NavetteWireTable *table,
+                                                 JsonObject             *data,
+                                                 gboolean                complete,
+                                                 GHashTable            **fields);
+
+/* ---- Records ---- */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  char       *id;          /* UUID */
+  gint64      version;     /* 1, 2, … */
+  gint64      revision;    /* table revision at which this version was written */
+  JsonObject *data;        /* column → value (string, integer, double, boolean or null) */
+  gboolean    archived;
+  gint64      updated_at;  /* unix microseconds */
+  char       *updated_by;  /* username */
+  gboolean    obsolete;    /* only meaningful in version listings */
+} NavetteWireRecord;
+
+NavetteWireRecord *navette_wire_record_new      (void);
+NavetteWireRecord *navette_wire_record_ref      (NavetteWireRecord *record);
+void               navette_wire_record_unref    (NavetteWireRecord *record);
+/* Adds the record object (API shape) to @builder. With @with_obsolete, adds
+ * "obsolete" (the versions listing). */
+void               navette_wire_record_to_json  (const NavetteWireRecord *record,
+                                                 JsonBuilder             *builder,
+                                                 gboolean                 with_obsolete);
+/* Parses the API shape; NAVETTE_API_ERROR_BAD_REQUEST when malformed. */
+NavetteWireRecord *navette_wire_record_from_json (JsonObject             *object,
+                                                  GError                **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireRecord, navette_wire_record_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireTable, navette_wire_table_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireColumn, navette_wire_column_free)
+
+G_END_DECLS

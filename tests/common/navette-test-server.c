@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "navette-test-server.h"
+
+static const char *
+server_binary (void)
+{
+  const char *binary = g_getenv ("NAVETTE_SERVER_BINARY");
+
+  g_assert_nonnull (binary);
+  return binary;
+}
+
+static gboolean
+backend_is_postgresql (void)
+{
+  return g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0;
+}
+
+/* For PostgreSQL, every test server gets a database of its own on the
+ * throwaway cluster: NAVETTE_TEST_PG_URL names the cluster's maintenance
+ * database (postgresql://user@127.0.0.1:PORT/postgres). */
+static char *
+make_database (const char *tmpdir)
+{
+  static gint counter;
+  const char *url;
+  g_autofree char *name = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) psql = NULL;
+  const char *slash;
+
+  if (!backend_is_postgresql ())
+    return g_build_filename (tmpdir, "navette.db", NULL);
+
+  url = g_getenv ("NAVETTE_TEST_PG_URL");
+  g_assert_nonnull (url);
+  name = g_strdup_printf ("navette_test_%d_%d_%d", (int) getpid (),
+                          g_atomic_int_add (&counter, 1), g_random_int_range (0, 1000000));
+  sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  psql = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                           "psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (psql, NULL, &error);
+  g_assert_no_error (error);
+
+  slash = strrchr (url, '/');
+  g_assert_nonnull (slash);
+  base = g_strndup (url, slash - url);
+  return g_strdup_printf ("%s/%s", base, name);
+}
+
+static void
+drop_database (const char *db)
+{
+  const char *url = g_getenv ("NAVETTE_TEST_PG_URL");
+  const char *slash;
+  g_autofree char *sql = NULL;
+  g_autoptr(GSubprocess) psql = NULL;
+
+  if (!backend_is_postgresql () || url == NULL)
+    return;
+  slash = strrchr (db, '/');
+  if (slash == NULL)
+    return;
+  sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", slash + 1);
+  psql = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                           NULL, "psql", "-q", url, "-c", sql, NULL);
+  if (psql != NULL)
+    g_subprocess_wait (psql, NULL, NULL);
+}
+
+static int
+run_admin_v (NavetteTestServer *server,
+             char             **out,
+             char             **err,
+             va_list            args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+  const char *arg;
+
+  g_ptr_array_add (argv, (gpointer) server_binary ());
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  g_ptr_array_add (argv, (gpointer) "--db");
+  g_ptr_array_add (argv, server->db);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_buf);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_buf);
+  if (!g_subprocess_get_if_exited (process))
+    return -1;
+  return g_subprocess_get_exit_status (process);
+}
+
+int
+navette_test_server_admin (NavetteTestServer *server,
+                           char             **out,
+                           char             **err,
+                           ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, err);
+  status = run_admin_v (server, out, err, args);
+  va_end (args);
+  return status;
+}
+
+static void
+launch (NavetteTestServer *server)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) data = NULL;
+  GInputStream *stdout_pipe;
+
+  g_ptr_array_add (argv, g_strdup (server_binary ()));
+  g_ptr_array_add (argv, g_strdup ("serve"));
+  g_ptr_array_add (argv, g_strdup ("--db"));
+  g_ptr_array_add (argv, g_strdup (server->db));
+  g_ptr_array_add (argv, g_strdup ("--listen"));
+  g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", server->port));
+  for (guint i = 0; i < server->extra_args->len; i++)
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (server->extra_args, i)));
+  g_ptr_array_add (argv, NULL);
+
+  server->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+
+  stdout_pipe = g_subprocess_get_stdout_pipe (server->process);
+  data = g_data_input_stream_new (stdout_pipe);
+  /* Block on the server's own announcement: it prints the line once it
+   * accepts connections, so no sleep is needed. EOF means it died. */
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, &error);
+      const char *at;
+
+      g_assert_no_error (error);
+      if (line == NULL)
+        g_error ("navette-server exited before listening; output so far:\n%s", server->output->str);
+      g_string_append_printf (server->output, "%s\n", line);
+      at = strstr (line, "listening on http://");
+      if (at != NULL)
+        {
+          const char *colon;
+
+          g_clear_pointer (&server->base_url, g_free);
+          server->base_url = g_strdup (at + strlen ("listening on "));
+          g_strchomp (server->base_url);
+          colon = strrchr (server->base_url, ':');
+          g_assert_nonnull (colon);
+          server->port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
+          break;
+        }
+    }
+  /* The rest of stdout (the access log) is drained in the background by
+   * GIO so the server never blocks on a full pipe. */
+  g_output_stream_splice_async (g_memory_output_stream_new_resizable (),
+                                stdout_pipe,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+static NavetteTestServer *
+server_new (const char * const *extra_args)
+{
+  NavetteTestServer *server = g_new0 (NavetteTestServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->tmpdir = g_dir_make_tmp ("navette-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->db = make_database (server->tmpdir);
+  server->extra_args = g_ptr_array_new_with_free_func (g_free);
+  server->output = g_string_new (NULL);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (server->extra_args, g_strdup (extra_args[i]));
+  return server;
+}
+
+NavetteTestServer *
+navette_test_server_start (const char * const *extra_args)
+{
+  NavetteTestServer *server = server_new (extra_args);
+  g_autofree char *err = NULL;
+  int status;
+
+  status = navette_test_server_admin (server, NULL, &err, "demo", NULL);
+  if (status != 0)
+    g_error ("navette-server demo failed (%d): %s", status, err);
+  launch (server);
+  return server;
+}
+
+NavetteTestServer *
+navette_test_server_start_empty (const char * const *extra_args)
+{
+  NavetteTestServer *server = server_new (extra_args);
+  g_autofree char *err = NULL;
+  int status;
+
+  status = navette_test_server_admin (server, NULL, &err, "init", NULL);
+  if (status != 0)
+    g_error ("navette-server init failed (%d): %s", status, err);
+  launch (server);
+  return server;
+}
+
+static void
+end_process (NavetteTestServer *server,
+             int                sig)
+{
+  if (server->process == NULL)
+    return;
+  g_subprocess_send_signal (server->process, sig);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_clear_object (&server->process);
+}
+
+void
+navette_test_server_stop (NavetteTestServer *server)
+{
+  end_process (server, SIGTERM);
+}
+
+void
+navette_test_server_kill (NavetteTestServer *server)
+{
+  end_process (server, SIGKILL);
+}
+
+void
+navette_test_server_restart (NavetteTestServer *server)
+{
+  end_process (server, SIGTERM);
+  launch (server);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+navette_test_server_free (NavetteTestServer *server)
+{
+  if (server == NULL)
+    return;
+  end_process (server, SIGTERM);
+  drop_database (server->db);
+  remove_tree (server->tmpdir);
+  g_free (server->tmpdir);
+  g_free (server->db);
+  g_free (server->base_url);
+  g_ptr_array_unref (server->extra_args);
+  g_string_free (server->output, TRUE);
+  g_free (server);
+}
+
+static SoupSession *
+test_session (void)
+{
+  static SoupSession *session;
+
+  if (session == NULL)
+    session = soup_session_new_with_options ("timeout", 30, NULL);
+  return session;
+}
+
+guint
+navette_test_request_full (NavetteTestServer  *server,
+                           const char         *method,
+                           const char         *path,
+                           const char         *token,
+                           const char         *content_type,
+                           const char         *body,
+                           gsize               body_len,
+                           GBytes            **response,
+                           SoupMessageHeaders **headers,
+                           ...)
+{
+  g_autofree char *uri = g_strconcat (server->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageHeaders *request_headers;
+  const char *name;
+  va_list args;
+
+  g_assert_nonnull (msg);
+  request_headers = soup_message_get_request_headers (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (request_headers, "Authorization", auth);
+    }
+  va_start (args, headers);
+  while ((name = va_arg (args, const char *)) != NULL)
+    {
+      const char *value = va_arg (args, const char *);
+      soup_message_headers_replace (request_headers, name, value);
+    }
+  va_end (args);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) request_body = g_bytes_new (body, body_len);
+      soup_message_set_request_body_from_bytes (msg, content_type, request_body);
+    }
+
+  bytes = soup_session_send_and_read (test_session (), msg, NULL, &error);
+  g_assert_no_error (error);
+  if (response != NULL)
+    *response = g_steal_pointer (&bytes);
+  if (headers != NULL)
+    *headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  return soup_message_get_status (msg);
+}
+
+guint
+navette_test_request (NavetteTestServer  *server,
+                      const char         *method,
+                      const char         *path,
+                      const char         *token,
+                      const char         *body,
+                      GBytes            **response,
+                      SoupMessageHeaders **headers)
+{
+  return navette_test_request_full (server, method, path, token, "application/json",
+                                    body, body != NULL ? strlen (body) : 0,
+                                    response, headers, NULL);
+}
+
+JsonNode *
+navette_test_parse (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *data;
+
+  g_assert_nonnull (body);
+  data = g_bytes_get_data (body, &len);
+  json_parser_load_from_data (parser, data, len, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+char *
+navette_test_login (NavetteTestServer *server,
+                    const char        *username,
+                    const char        *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}",
+                                           username, password);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status;
+
+  status = navette_test_request (server, "POST", "/api/v1/sessions", NULL, body, &response, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  root = navette_test_parse (response);
+  return g_strdup (json_object_get_string_member (json_node_get_object (root), "token"));
+}
