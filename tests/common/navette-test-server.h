@@ -40,7 +40,7 @@ void               navette_test_server_restart    (NavetteTestServer *server);
 /* Stops if needed and removes the database and temporary directory. */
 void               navette_test_server_free       (NavetteTestServer *server);
 /* Runs `navette-server ARGS… --db DB` to completion; returns the exit status,
- * fills *out/*err when non-NULL. */
+ * fills *out and *err when non-NULL. */
 int                navette_test_server_admin      (NavetteTestServer *server,
                                                    char             **out,
                                                    char             **err,
