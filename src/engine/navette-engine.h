@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavetteEngine — a workspace on one server: the client, the session, one
+ * NavetteStore per application (a GListModel for the sidebar), the
+ * middleware that applies actions, and the poller.
+ *
+ * Typical use (desktop editor):
+ *   engine = navette_engine_new ("http://127.0.0.1:8080");
+ *   navette_session_login_async (navette_engine_get_session (engine), …)
+ *     — or _restore_async() with a saved token —
+ *   navette_engine_load_async (engine, …)   // applications → stores
+ *   navette_store_load_tables_async (store, …), then
+ *   navette_table_reload_async (table, TRUE, …) for the table shown;
+ *   navette_store_update (store, table, id, data) to edit;
+ *   connect to "notification" for toasts.
+ * The poller starts with navette_engine_load_async(). */
+#pragma once
+
+#include "navette-engine-types.h"
+#include "navette-sync-error.h"
+#include "navette-client.h"
+#include "navette-session.h"
+#include "navette-record.h"
+#include "navette-table.h"
+#include "navette-store.h"
+#include "navette-change.h"
+#include "navette-middleware.h"
+#include "navette-poller.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_ENGINE (navette_engine_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteEngine, navette_engine, NAVETTE, ENGINE, GObject)
+
+NavetteEngine     *navette_engine_new            (const char    *base_url);
+
+/* Properties (read-only): "client", "session", "middleware", "poller",
+ * "stores" (GListModel of NavetteStore), "online" (mirrors the poller). */
+NavetteClient     *navette_engine_get_client     (NavetteEngine *self);
+NavetteSession    *navette_engine_get_session    (NavetteEngine *self);
+NavetteMiddleware *navette_engine_get_middleware (NavetteEngine *self);
+NavettePoller     *navette_engine_get_poller     (NavetteEngine *self);
+/* GListModel of NavetteStore, one per application the user has a role in,
+ * in the server's order. Stores are kept (same objects) across reloads;
+ * an application the user lost is removed. (transfer none) */
+GListModel        *navette_engine_get_stores     (NavetteEngine *self);
+NavetteStore      *navette_engine_lookup_store   (NavetteEngine *self,
+                                                  const char    *name);
+/* The failed changes (of the middleware). (transfer none) */
+GListModel        *navette_engine_get_failed_changes (NavetteEngine *self);
+gboolean           navette_engine_get_online     (NavetteEngine *self);
+
+/* GET /applications (and /me): creates or updates the stores, connects
+ * them to the middleware and the poller, starts the poller. Call after a
+ * login or restore; calling again refreshes (roles included). */
+void               navette_engine_load_async     (NavetteEngine       *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean           navette_engine_load_finish    (NavetteEngine       *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+
+/* Signals:
+ *   "notification" (const char *message, NavetteNotificationKind kind,
+ *     NavetteChange *change /nullable/) — everything the UI shows as a toast:
+ *     failed changes, changes by others, offline/online, role changes, an
+ *     expired session (emitted once; after a new login the failed changes
+ *     are retried automatically). */
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavettePoller — detects changes made on the server.
+ *
+ * Every "interval" seconds (30 by default) it does the light check of each
+ * watched application (`GET …/applications/APP/last-modified` with
+ * If-None-Match: a 304 costs no body) and reloads (a delta) only the loaded
+ * tables whose revision moved. When a check fails it backs off (doubling up
+ * to 5 minutes), goes "online" = FALSE, and reconnects by itself; it checks
+ * at once when GNetworkMonitor reports the network back and on
+ * navette_poller_refresh(). Changes made by others are reported as a
+ * notification ("3 products changed"); the user's own writes (through the
+ * middleware) are recognised and not reported. */
+#pragma once
+
+#include "navette-engine-types.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_POLLER (navette_poller_get_type ())
+G_DECLARE_FINAL_TYPE (NavettePoller, navette_poller, NAVETTE, POLLER, GObject)
+
+NavettePoller *navette_poller_new               (NavetteClient *client);
+
+/* Properties: "client" (construct-only), "interval" (guint seconds,
+ * default 30, > 0), "interval-ms" (guint, the same in milliseconds, for
+ * tests and `watch`), "running" (boolean), "online" (boolean, read-only,
+ * TRUE until a check fails), "polls" (guint64, read-only: light checks
+ * sent), "reloads" (guint64, read-only: table reloads done),
+ * "bytes-received" (guint64, read-only: of the client). */
+guint          navette_poller_get_interval      (NavettePoller *self);
+void           navette_poller_set_interval      (NavettePoller *self,
+                                                 guint          seconds);
+guint          navette_poller_get_interval_ms   (NavettePoller *self);
+void           navette_poller_set_interval_ms   (NavettePoller *self,
+                                                 guint          msec);
+gboolean       navette_poller_get_online        (NavettePoller *self);
+gboolean       navette_poller_get_running       (NavettePoller *self);
+guint64        navette_poller_get_polls         (NavettePoller *self);
+guint64        navette_poller_get_reloads       (NavettePoller *self);
+guint64        navette_poller_get_bytes_received (NavettePoller *self);
+
+/* Watches @store's tables. Only tables that were loaded at least once
+ * (navette_table_get_loaded()) are reloaded; others only have their
+ * revision noted. */
+void           navette_poller_add_store         (NavettePoller *self,
+                                                 NavetteStore  *store);
+void           navette_poller_remove_store      (NavettePoller *self,
+                                                 NavetteStore  *store);
+
+void           navette_poller_start             (NavettePoller *self);
+void           navette_poller_stop              (NavettePoller *self);
+/* Checks now (and restarts the interval). */
+void           navette_poller_refresh           (NavettePoller *self);
+
+/* Signals:
+ *   "changes" (NavetteTable *table, gint64 revision, GPtrArray *records,
+ *     guint n_by_others) — a reload of @table brought @records (inserted or
+ *     updated NavetteRecord objects), @n_by_others of them written by
+ *     someone else.
+ *   "notification" (const char *message, NavetteNotificationKind kind) —
+ *     "3 products changed", offline / back online.
+ *   "checked" () — after each check round (successful or not). */
+
+G_END_DECLS

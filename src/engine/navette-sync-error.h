@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * NavetteSyncError:
+ * @NAVETTE_SYNC_ERROR_NETWORK: connection refused or lost, DNS failure.
+ * @NAVETTE_SYNC_ERROR_TIMEOUT: no answer within the client's timeout.
+ * @NAVETTE_SYNC_ERROR_AUTH_EXPIRED: the session's token expired (401 auth_expired).
+ * @NAVETTE_SYNC_ERROR_AUTH_REQUIRED: not signed in, token unknown or revoked,
+ *   wrong credentials (401 auth_required).
+ * @NAVETTE_SYNC_ERROR_FORBIDDEN: the role does not allow the action (403).
+ * @NAVETTE_SYNC_ERROR_VALIDATION: the data breaks the table schema (422);
+ *   per-column messages via navette_sync_error_get_fields().
+ * @NAVETTE_SYNC_ERROR_NOT_FOUND: unknown application, table or record (404).
+ * @NAVETTE_SYNC_ERROR_CONFLICT: 409 (idempotency key reused, id taken).
+ * @NAVETTE_SYNC_ERROR_SERVER: any other server-side failure (5xx but 503,
+ *   and unexpected 4xx such as 400/413/415/429).
+ * @NAVETTE_SYNC_ERROR_UNAVAILABLE: 503 — the database is busy or down.
+ * @NAVETTE_SYNC_ERROR_SERIALIZATION: the answer is not the JSON expected
+ *   (malformed, truncated, wrong shape).
+ * @NAVETTE_SYNC_ERROR_CANCELLED: the operation was cancelled.
+ *
+ * Every message is a translated sentence for a person.
+ */
+typedef enum
+{
+  NAVETTE_SYNC_ERROR_NETWORK,
+  NAVETTE_SYNC_ERROR_TIMEOUT,
+  NAVETTE_SYNC_ERROR_AUTH_EXPIRED,
+  NAVETTE_SYNC_ERROR_AUTH_REQUIRED,
+  NAVETTE_SYNC_ERROR_FORBIDDEN,
+  NAVETTE_SYNC_ERROR_VALIDATION,
+  NAVETTE_SYNC_ERROR_NOT_FOUND,
+  NAVETTE_SYNC_ERROR_CONFLICT,
+  NAVETTE_SYNC_ERROR_SERVER,
+  NAVETTE_SYNC_ERROR_UNAVAILABLE,
+  NAVETTE_SYNC_ERROR_SERIALIZATION,
+  NAVETTE_SYNC_ERROR_CANCELLED,
+} NavetteSyncError;
+
+#define NAVETTE_SYNC_ERROR (navette_sync_error_quark ())
+GQuark       navette_sync_error_quark        (void);
+
+/* TRUE for NETWORK, TIMEOUT, UNAVAILABLE and SERVER (5xx): worth retrying
+ * with backoff. FALSE for every other error, and for errors of other
+ * domains. */
+gboolean     navette_sync_error_is_transient (const GError *error);
+
+/* The per-column messages of a VALIDATION error (column name → sentence),
+ * or NULL when @error has none. The table belongs to the error: valid as
+ * long as @error lives. */
+GHashTable  *navette_sync_error_get_fields   (const GError *error);
+
+/* A short machine name of the code ("network", "timeout", "auth_expired",
+ * …), for `navette-cli --json` and logs. */
+const char  *navette_sync_error_code_to_string (NavetteSyncError code);
+
+/* Copies an error keeping its per-field messages (g_error_copy() would drop
+ * them). */
+GError      *navette_sync_error_copy         (const GError *error);
+
+G_END_DECLS
