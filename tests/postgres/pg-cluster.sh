@@ -1,0 +1,194 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# pg-cluster.sh — a throwaway PostgreSQL cluster for the tests and benchmarks.
+#
+#   pg-cluster.sh start [--durable]   create and start a cluster, print its env
+#   pg-cluster.sh env                 print the env of the running cluster
+#   pg-cluster.sh stop                stop it and remove its directory
+#
+# The cluster lives in a fresh temporary directory, listens on 127.0.0.1
+# only, on a free port, with trust authentication for 127.0.0.1 and its
+# private Unix socket only. PostgreSQL refuses to run as root: when run as
+# root, the cluster runs as the system user `navette-ci` (created on first
+# use). `start` prints, one per line:
+#
+#   NAVETTE_TEST_PG_URL=postgresql://navette@127.0.0.1:PORT/postgres
+#   NAVETTE_PG_CLUSTER_DIR=/tmp/navette-pg-XXXXXX
+#
+# so `eval "$(tests/postgres/pg-cluster.sh start)"` then `export
+# NAVETTE_TEST_PG_URL NAVETTE_PG_CLUSTER_DIR` sets up a shell. `env` and
+# `stop` find the cluster through NAVETTE_PG_CLUSTER_DIR, or else through
+# the state file ${TMPDIR:-/tmp}/navette-pg-cluster.$(id -u) written by
+# `start`.
+#
+# By default the cluster trades durability for speed (fsync=off,
+# synchronous_commit=off): it is thrown away after the run. `--durable`
+# keeps PostgreSQL's defaults (used for benchmark figures).
+#
+# Environment: PG_BINDIR (default: the newest /usr/lib/postgresql/*/bin),
+# NAVETTE_PG_USER (the system user when root, default navette-ci).
+
+set -eu
+
+STATE_FILE="${TMPDIR:-/tmp}/navette-pg-cluster.$(id -u)"
+DB_SUPERUSER=navette
+
+find_bindir () {
+  if [ -n "${PG_BINDIR:-}" ]; then
+    echo "$PG_BINDIR"
+    return
+  fi
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+      echo "$dir"
+      return
+    fi
+  done
+  echo "pg-cluster.sh: no PostgreSQL server binaries (install postgresql)" >&2
+  exit 1
+}
+
+# Runs a command as the cluster's owner.
+as_owner () {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u "$OWNER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+free_port () {
+  python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+cluster_dir () {
+  if [ -n "${NAVETTE_PG_CLUSTER_DIR:-}" ]; then
+    echo "$NAVETTE_PG_CLUSTER_DIR"
+  elif [ -f "$STATE_FILE" ]; then
+    cat "$STATE_FILE"
+  else
+    echo "pg-cluster.sh: no cluster (run start first)" >&2
+    exit 1
+  fi
+}
+
+print_env () {
+  dir=$1
+  port=$(cat "$dir/port")
+  echo "NAVETTE_TEST_PG_URL=postgresql://$DB_SUPERUSER@127.0.0.1:$port/postgres"
+  echo "NAVETTE_PG_CLUSTER_DIR=$dir"
+}
+
+cmd_start () {
+  durable=0
+  if [ "${1:-}" = "--durable" ]; then
+    durable=1
+  fi
+  BINDIR=$(find_bindir)
+  OWNER=$(id -un)
+  if [ "$(id -u)" = 0 ]; then
+    OWNER=${NAVETTE_PG_USER:-navette-ci}
+    if ! id "$OWNER" >/dev/null 2>&1; then
+      useradd --system --no-create-home --home-dir /nonexistent \
+              --shell /usr/sbin/nologin "$OWNER"
+    fi
+  fi
+
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/navette-pg-XXXXXX")
+  chmod 755 "$dir"
+  mkdir "$dir/data" "$dir/socket"
+  if [ "$(id -u)" = 0 ]; then
+    chown "$OWNER" "$dir" "$dir/data" "$dir/socket"
+  fi
+  chmod 700 "$dir/data"
+
+  as_owner "$BINDIR/initdb" -D "$dir/data" -U "$DB_SUPERUSER" \
+    --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+      cat "$dir/initdb.log" >&2
+      rm -rf "$dir"
+      exit 1
+    }
+
+  # Trust, but only on loopback and the cluster's private socket.
+  cat >"$dir/pg_hba.conf" <<EOF
+local all all trust
+host  all all 127.0.0.1/32 trust
+EOF
+  chmod 644 "$dir/pg_hba.conf"
+
+  # A port can be taken between our probe and PostgreSQL's bind: retry.
+  tries=0
+  while :; do
+    port=$(free_port)
+    cat >"$dir/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir/socket'
+hba_file = '$dir/pg_hba.conf'
+max_connections = 300
+shared_buffers = 128MB
+logging_collector = off
+log_min_messages = warning
+EOF
+    if [ "$durable" = 0 ]; then
+      cat >>"$dir/postgresql.conf" <<EOF
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+EOF
+    fi
+    chmod 644 "$dir/postgresql.conf"
+    if as_owner "$BINDIR/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/server.log" \
+         -o "-c config_file=$dir/postgresql.conf" start >/dev/null 2>&1; then
+      break
+    fi
+    tries=$((tries + 1))
+    if [ "$tries" -ge 5 ]; then
+      echo "pg-cluster.sh: PostgreSQL did not start:" >&2
+      cat "$dir/server.log" >&2 || true
+      rm -rf "$dir"
+      exit 1
+    fi
+  done
+
+  echo "$port" >"$dir/port"
+  echo "$BINDIR" >"$dir/bindir"
+  echo "$OWNER" >"$dir/owner"
+  echo "$dir" >"$STATE_FILE"
+  print_env "$dir"
+}
+
+cmd_env () {
+  dir=$(cluster_dir)
+  print_env "$dir"
+}
+
+cmd_stop () {
+  dir=$(cluster_dir)
+  if [ ! -f "$dir/bindir" ]; then
+    echo "pg-cluster.sh: $dir is not a cluster made by this script" >&2
+    exit 1
+  fi
+  BINDIR=$(cat "$dir/bindir")
+  OWNER=$(cat "$dir/owner")
+  as_owner "$BINDIR/pg_ctl" -D "$dir/data" -w -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+  if [ -f "$STATE_FILE" ] && [ "$(cat "$STATE_FILE")" = "$dir" ]; then
+    rm -f "$STATE_FILE"
+  fi
+}
+
+case "${1:-}" in
+  start) shift; cmd_start "$@" ;;
+  env) cmd_env ;;
+  stop) cmd_stop ;;
+  *)
+    echo "usage: $0 start [--durable] | env | stop" >&2
+    exit 2
+    ;;
+esac
