@@ -3,11 +3,12 @@
 #
 # pg-cluster.sh — a throwaway PostgreSQL cluster for the tests and benchmarks.
 #
-#   pg-cluster.sh start [--durable]   create and start a cluster, print its env
-#   pg-cluster.sh env                 print the env of the running cluster
-#   pg-cluster.sh stop                stop it and remove its directory
+#   pg-cluster.sh start [DIR] [--durable]  create and start a cluster, print its env
+#   pg-cluster.sh env [DIR]                print the env of the running cluster
+#   pg-cluster.sh stop [DIR]               stop it and remove its directory
 #
-# The cluster lives in a fresh temporary directory, listens on 127.0.0.1
+# The cluster lives in DIR (an empty or missing directory, made with mktemp -d
+# when not given), listens on 127.0.0.1
 # only, on a free port, with trust authentication for 127.0.0.1 and its
 # private Unix socket only. PostgreSQL refuses to run as root: when run as
 # root, the cluster runs as the system user `navette-ci` (created on first
@@ -18,7 +19,7 @@
 #
 # so `eval "$(tests/postgres/pg-cluster.sh start)"` then `export
 # NAVETTE_TEST_PG_URL NAVETTE_PG_CLUSTER_DIR` sets up a shell. `env` and
-# `stop` find the cluster through NAVETTE_PG_CLUSTER_DIR, or else through
+# `stop` find the cluster through DIR, NAVETTE_PG_CLUSTER_DIR, or else through
 # the state file ${TMPDIR:-/tmp}/navette-pg-cluster.$(id -u) written by
 # `start`.
 #
@@ -67,7 +68,9 @@ s.close()'
 }
 
 cluster_dir () {
-  if [ -n "${NAVETTE_PG_CLUSTER_DIR:-}" ]; then
+  if [ -n "${1:-}" ]; then
+    echo "$1"
+  elif [ -n "${NAVETTE_PG_CLUSTER_DIR:-}" ]; then
     echo "$NAVETTE_PG_CLUSTER_DIR"
   elif [ -f "$STATE_FILE" ]; then
     cat "$STATE_FILE"
@@ -86,9 +89,13 @@ print_env () {
 
 cmd_start () {
   durable=0
-  if [ "${1:-}" = "--durable" ]; then
-    durable=1
-  fi
+  dir=
+  for arg in "$@"; do
+    case "$arg" in
+      --durable) durable=1 ;;
+      *) dir=$arg ;;
+    esac
+  done
   BINDIR=$(find_bindir)
   OWNER=$(id -un)
   if [ "$(id -u)" = 0 ]; then
@@ -99,7 +106,16 @@ cmd_start () {
     fi
   fi
 
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/navette-pg-XXXXXX")
+  if [ -z "$dir" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/navette-pg-XXXXXX")
+  else
+    mkdir -p "$dir"
+    if [ -n "$(ls -A "$dir")" ]; then
+      echo "pg-cluster.sh: $dir is not empty" >&2
+      exit 1
+    fi
+  fi
+  dir=$(cd "$dir" && pwd)
   chmod 755 "$dir"
   mkdir "$dir/data" "$dir/socket"
   if [ "$(id -u)" = 0 ]; then
@@ -164,12 +180,12 @@ EOF
 }
 
 cmd_env () {
-  dir=$(cluster_dir)
+  dir=$(cluster_dir "${1:-}")
   print_env "$dir"
 }
 
 cmd_stop () {
-  dir=$(cluster_dir)
+  dir=$(cluster_dir "${1:-}")
   if [ ! -f "$dir/bindir" ]; then
     echo "pg-cluster.sh: $dir is not a cluster made by this script" >&2
     exit 1
@@ -185,10 +201,10 @@ cmd_stop () {
 
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
-  env) cmd_env ;;
-  stop) cmd_stop ;;
+  env) shift; cmd_env "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
   *)
-    echo "usage: $0 start [--durable] | env | stop" >&2
+    echo "usage: $0 start [DIR] [--durable] | env [DIR] | stop [DIR]" >&2
     exit 2
     ;;
 esac
