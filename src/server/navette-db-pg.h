@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-db-pg.h — the PostgreSQL backend of NavetteDb (libpq).
+ *
+ * For deployments that outgrow one machine: several stateless
+ * navette-server processes on one PostgreSQL database. Connections are
+ * pooled (bounded, shared by the worker threads); writes to one record
+ * are serialized across processes with a transaction-scoped advisory
+ * lock, and table revisions are taken under the row lock of
+ * table_last_modifications, so they follow commit order. See
+ * docs/postgresql.md. */
+#pragma once
+
+#include "navette-db.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_DB_PG (navette_db_pg_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteDbPg, navette_db_pg, NAVETTE, DB_PG, NavetteDb)
+
+/* @url: a postgresql:// or postgres:// URL (libpq's URI syntax). Does not
+ * connect: connections are opened on first use, so a database that is not
+ * up yet gives UNAVAILABLE then, not here. BAD_REQUEST for a URL libpq
+ * cannot parse. The pool size is NAVETTE_PG_POOL_SIZE (default 16). */
+NavetteDb *navette_db_pg_new (const char  *url,
+                              GError     **error);
+
+G_END_DECLS
