@@ -1,2 +1,2340 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/* navette-http-server.c — the v1 HTTP API of navette-server.
+ *
+ * Life of a request:
+ *  1. request-started: the message gets a RequestInfo (start time) and
+ *     a got-headers handler. A Content-Length over the body limit is
+ *     refused there, before any of the body is read (the connection is
+ *     taken over, a 413 written and the connection closed); a chunked body
+ *     is counted while it arrives and refused the same way once it grows
+ *     over the limit.
+ *  2. The handler (main loop) routes the path: unknown route → 404,
+ *     known route with another method → 405 + Allow. A light check whose
+ *     session and table state are both in the in-memory caches is answered
+ *     right there (no database work, no thread hop): that is the hot path
+ *     polled by every client.
+ *  3. Anything else is paused and queued on the worker pool, which
+ *     authenticates, checks the role, decodes the body strictly, talks to
+ *     the NavetteDb and prepares the answer; the main loop then sets the
+ *     response and unpauses the message.
+ *  4. request-finished: one access-log line on stdout.
+ */
+#define G_LOG_DOMAIN "navette-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "navette-auth.h"
+#include "navette-http-server.h"
+#include "navette-password.h"
+#include "navette-rate-limit.h"
+
+#define LOGIN_MAX_FAILURES_PER_USER    5
+#define LOGIN_MAX_FAILURES_PER_ADDRESS 20
+#define LOGIN_WINDOW_USEC              (5 * 60 * G_USEC_PER_SEC)
+#define UNAVAILABLE_RETRY_AFTER        "2"
+#define AUDIT_DEFAULT_LIMIT            100
+#define AUDIT_MAX_LIMIT                1000
+#define PURGE_INTERVAL_SECONDS         (10 * 60)
+#define IDEMPOTENCY_KEEP_USEC          ((gint64) 48 * 60 * 60 * G_USEC_PER_SEC)
+
+struct _NavetteHttpServer
+{
+  GObject           parent_instance;
+
+  NavetteDb        *db;
+  SoupServer       *soup;
+  GThreadPool      *pool;
+  GMainContext     *context;
+  NavetteRateLimit *user_failures;
+  NavetteRateLimit *address_failures;
+
+  gint64            token_lifetime;
+  gsize             body_limit;
+  guint             response_delay;
+  guint             workers;
+  guint             state_cache_ms;
+
+  /* Caches shared by the main loop and the workers. */
+  GMutex            cache_mutex;
+  GHashTable       *sessions;          /* token hash → CachedSession */
+  GHashTable       *states;            /* "app" or "app/table" → CachedState */
+  guint64           state_generation;  /* bumped by every write */
+
+  guint             log_flush_id;
+  gboolean          log_dirty;
+  guint             purge_id;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteHttpServer, navette_http_server, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_DB,
+  PROP_TOKEN_LIFETIME,
+  PROP_BODY_LIMIT,
+  PROP_RESPONSE_DELAY,
+  PROP_WORKERS,
+  PROP_STATE_CACHE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------ */
+/* Users as the HTTP layer sees them (cached per token)                */
+
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  char            *username;
+  char            *display_name;
+  gboolean         admin;
+  GHashTable      *roles; /* app → "reader" | "editor" */
+} AuthUser;
+
+static AuthUser *
+auth_user_ref (AuthUser *user)
+{
+  g_atomic_ref_count_inc (&user->ref_count);
+  return user;
+}
+
+static void
+auth_user_unref (AuthUser *user)
+{
+  if (!g_atomic_ref_count_dec (&user->ref_count))
+    return;
+  g_free (user->username);
+  g_free (user->display_name);
+  g_clear_pointer (&user->roles, g_hash_table_unref);
+  g_free (user);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthUser, auth_user_unref)
+
+typedef struct
+{
+  AuthUser *user;
+  gint64    expires_at;
+  gint64    cached_at;
+} CachedSession;
+
+static void
+cached_session_free (CachedSession *session)
+{
+  auth_user_unref (session->user);
+  g_free (session);
+}
+
+typedef struct
+{
+  char   *body;
+  char   *etag;
+  gint64  cached_at;
+} CachedState;
+
+static void
+cached_state_free (CachedState *state)
+{
+  g_free (state->body);
+  g_free (state->etag);
+  g_free (state);
+}
+
+/* ------------------------------------------------------------------ */
+/* Routes                                                              */
+
+typedef enum
+{
+  ACCESS_NONE,   /* no token needed */
+  ACCESS_USER,   /* any signed-in user */
+  ACCESS_READ,   /* a role in {app} */
+  ACCESS_WRITE,  /* editor of {app} */
+  ACCESS_AUDIT,  /* editor of {app}: the audit trail */
+} Access;
+
+typedef struct _Request Request;
+typedef void (*Handler) (Request *req);
+
+typedef struct
+{
+  const char *method;
+  Access      access;
+  gboolean    has_body;
+  Handler     handler;
+} RouteMethod;
+
+typedef struct
+{
+  const char  *pattern;  /* below /api/v1/ */
+  const char  *allow;
+  RouteMethod  methods[2];
+} Route;
+
+struct _Request
+{
+  NavetteHttpServer *self;
+  SoupServerMessage *msg;
+  const Route       *route;
+  const RouteMethod *method;
+  char              *path;
+  GHashTable        *query;
+  char              *app;
+  char              *table;
+  char              *id;
+  char              *token;
+  char              *content_type;
+  char              *if_none_match;
+  char              *idempotency_key;
+  gboolean           has_idempotency_key;
+  char              *address;
+  GBytes            *body;
+  AuthUser          *user;
+  JsonNode          *json;
+
+  /* the answer */
+  guint              status;
+  char              *response;
+  gsize              response_len;
+  char              *etag;
+  const char        *allow;
+  char              *retry_after;
+};
+
+static void
+request_free (Request *req)
+{
+  g_clear_object (&req->self);
+  g_clear_object (&req->msg);
+  g_free (req->path);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  g_free (req->app);
+  g_free (req->table);
+  g_free (req->id);
+  g_free (req->token);
+  g_free (req->content_type);
+  g_free (req->if_none_match);
+  g_free (req->idempotency_key);
+  g_free (req->address);
+  g_clear_pointer (&req->body, g_bytes_unref);
+  g_clear_pointer (&req->user, auth_user_unref);
+  g_clear_pointer (&req->json, json_node_unref);
+  g_free (req->response);
+  g_free (req->etag);
+  g_free (req->retry_after);
+  g_free (req);
+}
+
+static void handle_health        (Request *req);
+static void handle_login         (Request *req);
+static void handle_logout        (Request *req);
+static void handle_me            (Request *req);
+static void handle_applications  (Request *req);
+static void handle_tables        (Request *req);
+static void handle_app_state     (Request *req);
+static void handle_audit         (Request *req);
+static void handle_table_state   (Request *req);
+static void handle_record_list   (Request *req);
+static void handle_record_create (Request *req);
+static void handle_record_get    (Request *req);
+static void handle_record_update (Request *req);
+static void handle_versions      (Request *req);
+static void handle_revert        (Request *req);
+
+static const Route routes[] = {
+  { "health", "GET",
+    { { "GET", ACCESS_NONE, FALSE, handle_health } } },
+  { "sessions", "POST",
+    { { "POST", ACCESS_NONE, TRUE, handle_login } } },
+  { "sessions/current", "DELETE",
+    { { "DELETE", ACCESS_USER, FALSE, handle_logout } } },
+  { "me", "GET",
+    { { "GET", ACCESS_USER, FALSE, handle_me } } },
+  { "applications", "GET",
+    { { "GET", ACCESS_USER, FALSE, handle_applications } } },
+  { "applications/{app}/tables", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_tables } } },
+  { "applications/{app}/last-modified", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_app_state } } },
+  { "applications/{app}/audit", "GET",
+    { { "GET", ACCESS_AUDIT, FALSE, handle_audit } } },
+  { "applications/{app}/tables/{table}/last-modified", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_table_state } } },
+  { "applications/{app}/tables/{table}/records", "GET, POST",
+    { { "GET", ACCESS_READ, FALSE, handle_record_list },
+      { "POST", ACCESS_WRITE, TRUE, handle_record_create } } },
+  { "applications/{app}/tables/{table}/records/{id}", "GET, PATCH",
+    { { "GET", ACCESS_READ, FALSE, handle_record_get },
+      { "PATCH", ACCESS_WRITE, TRUE, handle_record_update } } },
+  { "applications/{app}/tables/{table}/records/{id}/versions", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_versions } } },
+  { "applications/{app}/tables/{table}/records/{id}/revert", "POST",
+    { { "POST", ACCESS_WRITE, TRUE, handle_revert } } },
+};
+
+#define TABLE_STATE_ROUTE (&routes[8])
+
+/* Matches @path (below /api/v1/) against the routes. Fills app/table/id. */
+static const Route *
+match_route (const char *path,
+             Request    *req)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", 0);
+  guint n_parts = g_strv_length (parts);
+
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    {
+      g_auto(GStrv) pattern = g_strsplit (routes[r].pattern, "/", 0);
+      gboolean ok;
+
+      if (g_strv_length (pattern) != n_parts)
+        continue;
+      ok = TRUE;
+      for (guint i = 0; ok && i < n_parts; i++)
+        {
+          if (pattern[i][0] == '{')
+            ok = parts[i][0] != '\0';
+          else
+            ok = g_str_equal (pattern[i], parts[i]);
+        }
+      if (!ok)
+        continue;
+      for (guint i = 0; i < n_parts; i++)
+        {
+          if (g_str_equal (pattern[i], "{app}"))
+            req->app = g_strdup (parts[i]);
+          else if (g_str_equal (pattern[i], "{table}"))
+            req->table = g_strdup (parts[i]);
+          else if (g_str_equal (pattern[i], "{id}"))
+            req->id = g_strdup (parts[i]);
+        }
+      return &routes[r];
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers                                                             */
+
+static void
+respond_json (Request  *req,
+              guint     status,
+              JsonNode *root)
+{
+  g_free (req->response);
+  req->status = status;
+  req->response = navette_json_to_string (root, &req->response_len);
+}
+
+static void
+respond_builder (Request     *req,
+                 guint        status,
+                 JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  respond_json (req, status, root);
+}
+
+static void
+respond_error_full (Request         *req,
+                    NavetteApiError  code,
+                    const char      *message,
+                    GHashTable      *fields)
+{
+  g_free (req->response);
+  req->status = navette_api_error_status (code);
+  req->response = navette_wire_error_to_json (code, message, fields);
+  req->response_len = strlen (req->response);
+  if (code == NAVETTE_API_ERROR_UNAVAILABLE && req->retry_after == NULL)
+    req->retry_after = g_strdup (UNAVAILABLE_RETRY_AFTER);
+  if (code == NAVETTE_API_ERROR_METHOD_NOT_ALLOWED && req->route != NULL)
+    req->allow = req->route->allow;
+}
+
+static void
+respond_error (Request         *req,
+               NavetteApiError  code,
+               const char      *message)
+{
+  respond_error_full (req, code, message, NULL);
+}
+
+/* Maps a storage (or any) error to its answer; never leaks internals. */
+static void
+respond_gerror (Request      *req,
+                const GError *error)
+{
+  if (error == NULL)
+    {
+      g_printerr ("navette-server: %s %s failed without an error\n",
+                  req->method->method, req->path);
+      respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+      return;
+    }
+  if (error->domain != NAVETTE_API_ERROR || error->code == NAVETTE_API_ERROR_INTERNAL ||
+      error->code < 0 || error->code > NAVETTE_API_ERROR_UNAVAILABLE)
+    {
+      g_printerr ("navette-server: %s %s: %s\n", req->method->method, req->path, error->message);
+      respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+      return;
+    }
+  respond_error (req, (NavetteApiError) error->code, error->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* Caches                                                              */
+
+static char *
+state_key (const char *app,
+           const char *table)
+{
+  return table != NULL ? g_strconcat (app, "/", table, NULL) : g_strdup (app);
+}
+
+/* Called with the lock held. Returns the cached light-check answer when
+ * it is fresh. */
+static CachedState *
+lookup_state_locked (NavetteHttpServer *self,
+                     const char        *key,
+                     gint64             now)
+{
+  CachedState *state;
+
+  if (self->state_cache_ms == 0)
+    return NULL;
+  state = g_hash_table_lookup (self->states, key);
+  if (state == NULL || now - state->cached_at >= (gint64) self->state_cache_ms * 1000)
+    return NULL;
+  return state;
+}
+
+/* Forgets the light-check answers of @app after a write through us. */
+static void
+invalidate_app (NavetteHttpServer *self,
+                const char        *app)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
+  g_autofree char *prefix = g_strconcat (app, "/", NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  self->state_generation++;
+  g_hash_table_iter_init (&iter, self->states);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      if (g_str_equal (key, app) || g_str_has_prefix (key, prefix))
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
+store_state (NavetteHttpServer *self,
+             const char        *key,
+             guint64            generation,
+             const char        *body,
+             const char        *etag)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
+  CachedState *state;
+
+  /* A write since we read means what we read may be stale already. */
+  if (self->state_cache_ms == 0 || generation != self->state_generation)
+    return;
+  state = g_new0 (CachedState, 1);
+  state->body = g_strdup (body);
+  state->etag = g_strdup (etag);
+  state->cached_at = g_get_monotonic_time ();
+  g_hash_table_replace (self->states, g_strdup (key), state);
+}
+
+/* ------------------------------------------------------------------ */
+/* Authentication and authorization (workers)                          */
+
+static AuthUser *
+load_user (NavetteHttpServer  *self,
+           NavetteDbUser      *db_user,
+           GError            **error)
+{
+  g_autoptr(AuthUser) user = g_new0 (AuthUser, 1);
+
+  g_atomic_ref_count_init (&user->ref_count);
+  user->username = g_strdup (db_user->username);
+  user->display_name = g_strdup (db_user->display_name != NULL ? db_user->display_name : db_user->username);
+  user->admin = db_user->admin;
+  user->roles = navette_db_roles_for_user (self->db, db_user->username, error);
+  if (user->roles == NULL)
+    return NULL;
+  return g_steal_pointer (&user);
+}
+
+static void
+cache_session (NavetteHttpServer *self,
+               const char        *token_hash,
+               AuthUser          *user,
+               gint64             expires_at)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
+  CachedSession *session = g_new0 (CachedSession, 1);
+
+  session->user = auth_user_ref (user);
+  session->expires_at = expires_at;
+  session->cached_at = g_get_monotonic_time ();
+  g_hash_table_replace (self->sessions, g_strdup (token_hash), session);
+}
+
+static gboolean
+authenticate (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autofree char *hash = NULL;
+  g_autoptr(AuthUser) user = NULL;
+  gint64 expires_at = 0;
+
+  if (req->token == NULL)
+    {
+      respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "This request needs a valid bearer token");
+      return FALSE;
+    }
+  hash = navette_auth_token_hash (req->token);
+
+  g_mutex_lock (&self->cache_mutex);
+  {
+    CachedSession *session = g_hash_table_lookup (self->sessions, hash);
+
+    if (session != NULL && g_get_monotonic_time () - session->cached_at < NAVETTE_HTTP_SESSION_CACHE_USEC)
+      {
+        user = auth_user_ref (session->user);
+        expires_at = session->expires_at;
+      }
+  }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (user == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NavetteDbUser) db_user = navette_db_session_lookup (self->db, hash, &expires_at, &error);
+
+      if (db_user == NULL)
+        {
+          if (error != NULL && error->domain == NAVETTE_API_ERROR &&
+              (error->code == NAVETTE_API_ERROR_AUTH_REQUIRED || error->code == NAVETTE_API_ERROR_NOT_FOUND))
+            respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "This token is not valid; sign in again");
+          else
+            respond_gerror (req, error);
+          return FALSE;
+        }
+      user = load_user (self, db_user, &error);
+      if (user == NULL)
+        {
+          respond_gerror (req, error);
+          return FALSE;
+        }
+      cache_session (self, hash, user, expires_at);
+    }
+
+  if (navette_time_now () >= expires_at)
+    {
+      respond_error (req, NAVETTE_API_ERROR_AUTH_EXPIRED, "This token has expired; sign in again");
+      return FALSE;
+    }
+  req->user = g_steal_pointer (&user);
+  return TRUE;
+}
+
+static gboolean
+check_access (Request *req)
+{
+  const char *role;
+
+  if (!navette_name_is_valid (req->app))
+    {
+      respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such application");
+      return FALSE;
+    }
+  if (req->table != NULL && !navette_name_is_valid (req->table))
+    {
+      respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such table");
+      return FALSE;
+    }
+  if (req->id != NULL && !navette_uuid_is_valid (req->id))
+    {
+      respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such record");
+      return FALSE;
+    }
+  /* An admin is editor everywhere; whether the application exists is
+   * then the storage layer's answer. */
+  if (req->user->admin)
+    return TRUE;
+
+  role = g_hash_table_lookup (req->user->roles, req->app);
+  if (role == NULL)
+    {
+      /* the same answer as an application that does not exist */
+      respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such application");
+      return FALSE;
+    }
+  if ((req->method->access == ACCESS_WRITE || req->method->access == ACCESS_AUDIT) &&
+      !g_str_equal (role, "editor"))
+    {
+      respond_error (req, NAVETTE_API_ERROR_FORBIDDEN,
+                     req->method->access == ACCESS_AUDIT
+                     ? "Only editors may read the audit trail of this application"
+                     : "Your role in this application does not allow changes");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+content_type_is_json (const char *content_type)
+{
+  g_autofree char *mime = NULL;
+  const char *semicolon;
+
+  if (content_type == NULL)
+    return FALSE;
+  semicolon = strchr (content_type, ';');
+  mime = semicolon != NULL ? g_strndup (content_type, semicolon - content_type) : g_strdup (content_type);
+  g_strstrip (mime);
+  return g_ascii_strcasecmp (mime, "application/json") == 0;
+}
+
+static gboolean
+decode_body (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = req->body != NULL ? g_bytes_get_size (req->body) : 0;
+
+  if (len > 0 && !content_type_is_json (req->content_type))
+    {
+      respond_error (req, NAVETTE_API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                     "The request body must be application/json");
+      return FALSE;
+    }
+  if (!req->method->has_body)
+    return TRUE;
+
+  req->json = navette_json_parse_strict (len > 0 ? g_bytes_get_data (req->body, NULL) : NULL, len, &error);
+  if (req->json == NULL)
+    {
+      respond_gerror (req, error);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (req->json))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "The request body must be a JSON object");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request field helpers                                               */
+
+static const char * const read_only_fields[] = {
+  "version", "revision", "updated_by", "updated_at", "obsolete", "superseded", "created_at",
+};
+
+/* Refuses members of the body object that are not in @allowed. */
+static gboolean
+check_fields (Request           *req,
+              const char * const *allowed)
+{
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *message = NULL;
+
+      if (g_strv_contains (allowed, l->data))
+        continue;
+      if (g_strv_contains ((const char * const *) read_only_fields, l->data) ||
+          (g_str_equal (l->data, "id") && req->id != NULL))
+        message = g_strdup_printf ("“%s” is read-only", (const char *) l->data);
+      else
+        message = g_strdup_printf ("“%s” is not a field of this request", (const char *) l->data);
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+member_has_type (JsonObject *object,
+                 const char *name,
+                 GType       type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+wrong_type (Request    *req,
+            const char *field,
+            const char *what)
+{
+  g_autofree char *message = g_strdup_printf ("“%s” must be %s", field, what);
+
+  respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+  return FALSE;
+}
+
+static gboolean
+parse_query_int (Request    *req,
+                 const char *name,
+                 gint64      min,
+                 gint64      max,
+                 gint64     *value)
+{
+  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+  guint64 parsed;
+
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, (guint64) MAX (min, 0), (guint64) max, &parsed, NULL))
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” must be an integer between %" G_GINT64_FORMAT
+                                                  " and %" G_GINT64_FORMAT, name, min, max);
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+      return FALSE;
+    }
+  *value = (gint64) parsed;
+  return TRUE;
+}
+
+static gboolean
+idempotency (Request              *req,
+             NavetteDbIdempotency *idem,
+             char                **hash_out)
+{
+  g_autoptr(GChecksum) checksum = NULL;
+
+  idem->key = NULL;
+  idem->request_hash = NULL;
+  *hash_out = NULL;
+  if (!req->has_idempotency_key)
+    return TRUE;
+  if (!navette_uuid_is_valid (req->idempotency_key))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“Idempotency-Key” must be a lowercase UUID");
+      return FALSE;
+    }
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guchar *) req->method->method, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) req->path, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  if (req->body != NULL)
+    g_checksum_update (checksum, g_bytes_get_data (req->body, NULL), g_bytes_get_size (req->body));
+  *hash_out = g_strdup (g_checksum_get_string (checksum));
+  idem->key = req->idempotency_key;
+  idem->request_hash = *hash_out;
+  return TRUE;
+}
+
+static NavetteWireTable *
+find_table (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tables = navette_db_table_list (req->self->db, req->app, &error);
+
+  if (tables == NULL)
+    {
+      respond_gerror (req, error);
+      return NULL;
+    }
+  for (guint i = 0; i < tables->len; i++)
+    {
+      NavetteWireTable *table = g_ptr_array_index (tables, i);
+
+      if (g_str_equal (table->name, req->table))
+        return g_ptr_array_steal_index (tables, i);
+    }
+  respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such table");
+  return NULL;
+}
+
+static void
+add_time_or_null (JsonBuilder *builder,
+                  gint64       usec)
+{
+  if (usec > 0)
+    {
+      g_autofree char *text = navette_time_format (usec);
+      json_builder_add_string_value (builder, text);
+    }
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+respond_record (Request              *req,
+                guint                 status,
+                NavetteDbWriteResult *result)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  navette_wire_record_to_json (result->record, builder, FALSE);
+  root = json_builder_get_root (builder);
+  if (result->superseded != NULL && result->superseded->len > 0)
+    {
+      JsonArray *array = json_array_sized_new (result->superseded->len);
+
+      for (guint i = 0; i < result->superseded->len; i++)
+        json_array_add_int_element (array, g_array_index (result->superseded, gint64, i));
+      json_object_set_array_member (json_node_get_object (root), "superseded", array);
+    }
+  respond_json (req, status, root);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers (workers)                                                  */
+
+static void
+handle_health (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (navette_db_ping (req->self->db, &error))
+    {
+      req->status = SOUP_STATUS_OK;
+      req->response = g_strdup ("{\"status\":\"ok\"}");
+    }
+  else
+    {
+      g_printerr ("navette-server: health check failed: %s\n", error != NULL ? error->message : "?");
+      req->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      req->response = g_strdup ("{\"status\":\"unavailable\"}");
+      req->retry_after = g_strdup (UNAVAILABLE_RETRY_AFTER);
+    }
+  req->response_len = strlen (req->response);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The <me> object; admins are editors of every application. */
+static gboolean
+build_me (Request     *req,
+          AuthUser    *user,
+          JsonBuilder *builder)
+{
+  g_autoptr(GPtrArray) readers = g_ptr_array_new ();
+  g_autoptr(GPtrArray) editors = g_ptr_array_new ();
+  g_autoptr(GPtrArray) apps = NULL;
+
+  if (user->admin)
+    {
+      g_autoptr(GError) error = NULL;
+
+      apps = navette_db_app_list (req->self->db, &error);
+      if (apps == NULL)
+        {
+          respond_gerror (req, error);
+          return FALSE;
+        }
+      for (guint i = 0; i < apps->len; i++)
+        g_ptr_array_add (editors, ((NavetteDbApp *) g_ptr_array_index (apps, i))->name);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, user->roles);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_ptr_array_add (g_str_equal (value, "editor") ? editors : readers, key);
+    }
+  g_ptr_array_sort (readers, compare_strings);
+  g_ptr_array_sort (editors, compare_strings);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, user->display_name);
+  json_builder_set_member_name (builder, "admin");
+  json_builder_add_boolean_value (builder, user->admin);
+  json_builder_set_member_name (builder, "roles");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "reader");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < readers->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (readers, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "editor");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < editors->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (editors, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return TRUE;
+}
+
+static void
+login_failed (Request    *req,
+              const char *user_key,
+              const char *address_key)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  navette_rate_limit_fail (req->self->user_failures, user_key, now);
+  navette_rate_limit_fail (req->self->address_failures, address_key, now);
+  respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+}
+
+static void
+handle_login (Request *req)
+{
+  static const char * const allowed[] = { "username", "password", NULL };
+  NavetteHttpServer *self = req->self;
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbUser) db_user = NULL;
+  g_autoptr(AuthUser) user = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *address_key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *expires_text = NULL;
+  const char *username;
+  const char *password;
+  gint64 now = g_get_monotonic_time ();
+  gint64 expires_at;
+  guint retry_user = 0, retry_address = 0;
+  gboolean ok_user, ok_address;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "username", G_TYPE_STRING))
+    return (void) wrong_type (req, "username", "a string");
+  if (!member_has_type (object, "password", G_TYPE_STRING))
+    return (void) wrong_type (req, "password", "a string");
+  username = json_object_get_string_member (object, "username");
+  password = json_object_get_string_member (object, "password");
+
+  user_key = g_strdup (username);
+  address_key = g_strdup (req->address != NULL ? req->address : "unknown");
+  ok_user = navette_rate_limit_check (self->user_failures, user_key, now, &retry_user);
+  ok_address = navette_rate_limit_check (self->address_failures, address_key, now, &retry_address);
+  if (!ok_user || !ok_address)
+    {
+      req->retry_after = g_strdup_printf ("%u", MAX (retry_user, retry_address));
+      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED,
+                     "Too many failed sign-ins; try again later");
+      return;
+    }
+
+  db_user = navette_db_user_get (self->db, username, &error);
+  if (db_user == NULL)
+    {
+      if (error != NULL && error->domain == NAVETTE_API_ERROR && error->code != NAVETTE_API_ERROR_NOT_FOUND)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      /* Same work as for a known user, so timing does not tell. */
+      navette_password_verify (navette_password_dummy_hash (), password);
+      login_failed (req, user_key, address_key);
+      return;
+    }
+  if (!navette_password_verify (db_user->password_hash, password))
+    {
+      login_failed (req, user_key, address_key);
+      return;
+    }
+  navette_rate_limit_reset (self->user_failures, user_key);
+
+  token = navette_auth_token_new (&hash);
+  expires_at = navette_time_now () + self->token_lifetime * G_USEC_PER_SEC;
+  if (!navette_db_session_create (self->db, db_user->username, hash, expires_at, &error))
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  user = load_user (self, db_user, &error);
+  if (user == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  cache_session (self, hash, user, expires_at);
+
+  builder = json_builder_new ();
+  expires_text = navette_time_format (expires_at);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_string_value (builder, expires_text);
+  json_builder_set_member_name (builder, "user");
+  if (!build_me (req, user, builder))
+    return;
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_CREATED, builder);
+}
+
+static void
+handle_logout (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autofree char *hash = navette_auth_token_hash (req->token);
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_db_session_revoke (self->db, hash, &error))
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_remove (self->sessions, hash);
+  g_mutex_unlock (&self->cache_mutex);
+  req->status = SOUP_STATUS_NO_CONTENT;
+}
+
+static void
+handle_me (Request *req)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (build_me (req, req->user, builder))
+    respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_applications (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) apps = navette_db_app_list (req->self->db, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (apps == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "applications");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < apps->len; i++)
+    {
+      NavetteDbApp *app = g_ptr_array_index (apps, i);
+      const char *role = req->user->admin ? "editor" : g_hash_table_lookup (req->user->roles, app->name);
+
+      if (role == NULL)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, app->name);
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, app->title != NULL ? app->title : app->name);
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder, role);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_tables (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tables = navette_db_table_list (req->self->db, req->app, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (tables == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tables");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < tables->len; i++)
+    navette_wire_table_to_json (g_ptr_array_index (tables, i), builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+/* TRUE when @if_none_match (a header value) names @etag, or is "*". */
+static gboolean
+etag_matches (const char *if_none_match,
+              const char *etag)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (if_none_match == NULL || etag == NULL)
+    return FALSE;
+  if (g_str_equal (if_none_match, etag))
+    return TRUE;
+  parts = g_strsplit (if_none_match, ",", 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *candidate = g_strstrip (parts[i]);
+
+      if (g_str_has_prefix (candidate, "W/"))
+        candidate += 2;
+      if (g_str_equal (candidate, "*") || g_str_equal (candidate, etag))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sets a light-check answer: 304 when the client has it already. */
+static void
+respond_state (Request    *req,
+               const char *body,
+               const char *etag)
+{
+  g_free (req->etag);
+  req->etag = g_strdup (etag);
+  g_clear_pointer (&req->response, g_free);
+  req->response_len = 0;
+  if (etag_matches (req->if_none_match, etag))
+    {
+      req->status = SOUP_STATUS_NOT_MODIFIED;
+      return;
+    }
+  req->status = SOUP_STATUS_OK;
+  req->response = g_strdup (body);
+  req->response_len = strlen (body);
+}
+
+static void
+handle_table_state (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *key = state_key (req->app, req->table);
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  NavetteDbTableState state = { 0, };
+  guint64 generation;
+
+  g_mutex_lock (&self->cache_mutex);
+  {
+    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+
+    if (cached != NULL)
+      {
+        body = g_strdup (cached->body);
+        etag = g_strdup (cached->etag);
+      }
+    generation = self->state_generation;
+  }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (body == NULL)
+    {
+      if (!navette_db_table_state (self->db, req->app, req->table, &state, &error))
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      g_free (state.table);
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "table");
+      json_builder_add_string_value (builder, req->table);
+      json_builder_set_member_name (builder, "last_update");
+      add_time_or_null (builder, state.last_update);
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, state.revision);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = navette_json_to_string (root, NULL);
+      etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
+      store_state (self, key, generation, body, etag);
+    }
+  respond_state (req, body, etag);
+}
+
+static int
+compare_states (gconstpointer a,
+                gconstpointer b)
+{
+  const NavetteDbTableState *sa = *(NavetteDbTableState * const *) a;
+  const NavetteDbTableState *sb = *(NavetteDbTableState * const *) b;
+
+  return g_strcmp0 (sa->table, sb->table);
+}
+
+static void
+handle_app_state (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = state_key (req->app, NULL);
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  guint64 generation;
+
+  g_mutex_lock (&self->cache_mutex);
+  {
+    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+
+    if (cached != NULL)
+      {
+        body = g_strdup (cached->body);
+        etag = g_strdup (cached->etag);
+      }
+    generation = self->state_generation;
+  }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (body == NULL)
+    {
+      g_autoptr(GPtrArray) states = navette_db_app_state (self->db, req->app, &error);
+      g_autoptr(JsonBuilder) builder = NULL;
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GChecksum) checksum = NULL;
+
+      if (states == NULL)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      g_ptr_array_sort (states, compare_states);
+      checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tables");
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < states->len; i++)
+        {
+          NavetteDbTableState *state = g_ptr_array_index (states, i);
+          g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
+
+          g_checksum_update (checksum, (const guchar *) part, -1);
+          json_builder_set_member_name (builder, state->table);
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "last_update");
+          add_time_or_null (builder, state->last_update);
+          json_builder_set_member_name (builder, "revision");
+          json_builder_add_int_value (builder, state->revision);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = navette_json_to_string (root, NULL);
+      /* 64 bits of a hash of every (table, revision): changes whenever
+       * any revision changes or a table appears. */
+      etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
+      store_state (self, key, generation, body, etag);
+    }
+  respond_state (req, body, etag);
+}
+
+static void
+handle_record_list (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  NavetteDbTableState state = { 0, };
+  gint64 since = -1;
+
+  if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
+    return;
+  records = navette_db_record_list (req->self->db, req->app, req->table, since, &state, &error);
+  if (records == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  g_free (state.table);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "table");
+  json_builder_add_string_value (builder, req->table);
+  json_builder_set_member_name (builder, "revision");
+  json_builder_add_int_value (builder, state.revision);
+  json_builder_set_member_name (builder, "last_update");
+  add_time_or_null (builder, state.last_update);
+  json_builder_set_member_name (builder, "records");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < records->len; i++)
+    navette_wire_record_to_json (g_ptr_array_index (records, i), builder, FALSE);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_record_get (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = navette_db_record_get (req->self->db, req->app, req->table,
+                                                               req->id, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (record == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  navette_wire_record_to_json (record, builder, FALSE);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_versions (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) versions = navette_db_record_versions (req->self->db, req->app, req->table,
+                                                              req->id, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (versions == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "versions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < versions->len; i++)
+    navette_wire_record_to_json (g_ptr_array_index (versions, i), builder, TRUE);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+respond_write (Request              *req,
+               NavetteDbWriteResult *result,
+               GError               *error)
+{
+  if (result == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  if (!result->replayed)
+    invalidate_app (req->self, req->app);
+  respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
+}
+
+static void
+handle_record_create (Request *req)
+{
+  static const char * const allowed[] = { "id", "data", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(NavetteWireTable) table = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+  const char *id = NULL;
+  JsonNode *data;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (json_object_has_member (object, "id"))
+    {
+      if (!member_has_type (object, "id", G_TYPE_STRING) ||
+          !navette_uuid_is_valid (json_object_get_string_member (object, "id")))
+        return (void) wrong_type (req, "id", "a lowercase UUID");
+      id = json_object_get_string_member (object, "id");
+    }
+  data = json_object_get_member (object, "data");
+  if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+    return (void) wrong_type (req, "data", "an object");
+  if (!idempotency (req, &idem, &hash))
+    return;
+  if (!(table = find_table (req)))
+    return;
+  if (!navette_wire_validate_data (table, json_node_get_object (data), TRUE, &fields))
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
+  result = navette_db_record_create (req->self->db, req->app, req->table, id,
+                                     json_node_get_object (data), req->user->username,
+                                     &idem, &error);
+  respond_write (req, result, error);
+}
+
+typedef struct
+{
+  NavetteWireTable *table;
+  GHashTable       *fields;
+} MergedCheck;
+
+static gboolean
+validate_merged (JsonObject  *merged,
+                 gpointer     user_data,
+                 GError     **error)
+{
+  MergedCheck *check = user_data;
+
+  if (navette_wire_validate_data (check->table, merged, TRUE, &check->fields))
+    return TRUE;
+  g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                       "The data does not fit the table");
+  return FALSE;
+}
+
+static void
+handle_record_update (Request *req)
+{
+  static const char * const allowed[] = { "base_version", "data", "archived", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(NavetteWireTable) table = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+  MergedCheck check = { NULL, NULL };
+  JsonObject *data = NULL;
+  JsonNode *node;
+  gint64 base_version;
+  int archived = -1;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "base_version", G_TYPE_INT64) ||
+      json_object_get_int_member (object, "base_version") < 1)
+    return (void) wrong_type (req, "base_version", "a positive integer (the version you edited)");
+  base_version = json_object_get_int_member (object, "base_version");
+  node = json_object_get_member (object, "data");
+  if (node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return (void) wrong_type (req, "data", "an object");
+      data = json_node_get_object (node);
+    }
+  if (json_object_has_member (object, "archived"))
+    {
+      if (!member_has_type (object, "archived", G_TYPE_BOOLEAN))
+        return (void) wrong_type (req, "archived", "a boolean");
+      archived = json_object_get_boolean_member (object, "archived") ? 1 : 0;
+    }
+  if (data == NULL && archived < 0)
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "Give “data”, “archived” or both");
+      return;
+    }
+  if (!idempotency (req, &idem, &hash))
+    return;
+  if (!(table = find_table (req)))
+    return;
+  if (data != NULL && !navette_wire_validate_data (table, data, FALSE, &fields))
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
+
+  check.table = table;
+  result = navette_db_record_update (req->self->db, req->app, req->table, req->id, base_version,
+                                     data, archived, req->user->username, &idem,
+                                     validate_merged, &check, &error);
+  if (result == NULL && check.fields != NULL)
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", check.fields);
+      g_hash_table_unref (check.fields);
+      return;
+    }
+  g_clear_pointer (&check.fields, g_hash_table_unref);
+  respond_write (req, result, error);
+}
+
+static void
+handle_revert (Request *req)
+{
+  static const char * const allowed[] = { "version", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+
+  /* "version" is the one field a revert takes, so it is not read-only here. */
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "version", G_TYPE_INT64) ||
+      json_object_get_int_member (object, "version") < 1)
+    return (void) wrong_type (req, "version", "a positive integer");
+  if (!idempotency (req, &idem, &hash))
+    return;
+  result = navette_db_record_revert (req->self->db, req->app, req->table, req->id,
+                                     json_object_get_int_member (object, "version"),
+                                     req->user->username, &idem, &error);
+  respond_write (req, result, error);
+}
+
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *member,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_version_or_null (JsonBuilder *builder,
+                     const char  *member,
+                     gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value > 0)
+    json_builder_add_int_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+handle_audit (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  gint64 after = 0;
+  gint64 limit = AUDIT_DEFAULT_LIMIT;
+
+  if (!parse_query_int (req, "after", 0, G_MAXINT64, &after) ||
+      !parse_query_int (req, "limit", 1, AUDIT_MAX_LIMIT, &limit))
+    return;
+  if (limit < 1)
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“limit” must be an integer between 1 and 1000");
+      return;
+    }
+  entries = navette_db_audit_list (req->self->db, req->app, after, (guint) limit, &error);
+  if (entries == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "entries");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      NavetteDbAuditEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *at = navette_time_format (entry->at);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_int_value (builder, entry->id);
+      json_builder_set_member_name (builder, "at");
+      json_builder_add_string_value (builder, at);
+      add_string_or_null (builder, "user", entry->user);
+      add_string_or_null (builder, "action", entry->action);
+      add_string_or_null (builder, "table", entry->table);
+      add_string_or_null (builder, "record", entry->record);
+      add_version_or_null (builder, "from_version", entry->from_version);
+      add_version_or_null (builder, "to_version", entry->to_version);
+      if (entry->detail != NULL)
+        add_string_or_null (builder, "detail", entry->detail);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                            */
+
+static void
+run_request (Request *req)
+{
+  if (req->method->access != ACCESS_NONE && !authenticate (req))
+    return;
+  if (req->method->access >= ACCESS_READ && !check_access (req))
+    return;
+  if (!decode_body (req))
+    return;
+  req->method->handler (req);
+}
+
+/* Sets the prepared answer on the message (main loop). */
+static void
+apply_response (Request *req)
+{
+  SoupServerMessage *msg = req->msg;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (req->status == 0)
+    {
+      g_printerr ("navette-server: %s %s produced no answer\n", req->method->method, req->path);
+      respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+    }
+  soup_server_message_set_status (msg, req->status, NULL);
+  if (req->etag != NULL)
+    soup_message_headers_replace (headers, "ETag", req->etag);
+  if (req->allow != NULL)
+    soup_message_headers_replace (headers, "Allow", req->allow);
+  if (req->retry_after != NULL)
+    soup_message_headers_replace (headers, "Retry-After", req->retry_after);
+  if (req->response != NULL)
+    {
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                        g_steal_pointer (&req->response), req->response_len);
+    }
+}
+
+static gboolean
+unpause_cb (gpointer data)
+{
+  SoupServerMessage *msg = data;
+
+  soup_server_message_unpause (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends the answer, after --response-delay when set. @paused: whether
+ * the message is paused already. */
+static void
+send_response (Request  *req,
+               gboolean  paused)
+{
+  apply_response (req);
+  if (req->self->response_delay > 0)
+    {
+      if (!paused)
+        soup_server_message_pause (req->msg);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, req->self->response_delay, unpause_cb,
+                          g_object_ref (req->msg), g_object_unref);
+    }
+  else if (paused)
+    soup_server_message_unpause (req->msg);
+}
+
+static gboolean
+finish_in_main_cb (gpointer data)
+{
+  Request *req = data;
+
+  send_response (req, TRUE);
+  request_free (req);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_func (gpointer data,
+             gpointer user_data)
+{
+  Request *req = data;
+
+  run_request (req);
+  g_main_context_invoke (req->self->context, finish_in_main_cb, req);
+}
+
+/* The hot path: a light check answered from the caches on the main loop.
+ * Returns FALSE when anything is missing (the worker then does it all). */
+static gboolean
+try_cached_light_check (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autofree char *hash = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  gint64 now = g_get_monotonic_time ();
+  CachedSession *session;
+  CachedState *state;
+
+  if (req->token == NULL || self->state_cache_ms == 0 ||
+      !navette_name_is_valid (req->app) || !navette_name_is_valid (req->table))
+    return FALSE;
+  hash = navette_auth_token_hash (req->token);
+  key = state_key (req->app, req->table);
+
+  g_mutex_lock (&self->cache_mutex);
+  session = g_hash_table_lookup (self->sessions, hash);
+  state = lookup_state_locked (self, key, now);
+  if (session != NULL && state != NULL &&
+      now - session->cached_at < NAVETTE_HTTP_SESSION_CACHE_USEC &&
+      navette_time_now () < session->expires_at &&
+      (session->user->admin || g_hash_table_contains (session->user->roles, req->app)))
+    {
+      body = g_strdup (state->body);
+      etag = g_strdup (state->etag);
+    }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (body == NULL)
+    return FALSE;
+  respond_state (req, body, etag);
+  return TRUE;
+}
+
+static char *
+client_address (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static void
+server_handler_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  Request *req = g_new0 (Request, 1);
+  SoupMessageBody *body;
+
+  req->self = g_object_ref (self);
+  req->msg = g_object_ref (msg);
+  req->path = g_strdup (path);
+
+  if (!g_str_has_prefix (path, NAVETTE_API_PREFIX "/") ||
+      !(req->route = match_route (path + strlen (NAVETTE_API_PREFIX "/"), req)))
+    {
+      static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
+
+      req->method = &none;
+      respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such resource");
+      send_response (req, FALSE);
+      request_free (req);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (req->route->methods); i++)
+    {
+      const RouteMethod *candidate = &req->route->methods[i];
+
+      if (candidate->method != NULL && g_str_equal (candidate->method, method))
+        req->method = candidate;
+    }
+  if (req->method == NULL)
+    {
+      static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
+      g_autofree char *message = g_strdup_printf ("This resource allows %s only", req->route->allow);
+
+      req->method = &none;
+      respond_error (req, NAVETTE_API_ERROR_METHOD_NOT_ALLOWED, message);
+      send_response (req, FALSE);
+      request_free (req);
+      return;
+    }
+
+  req->token = navette_auth_parse_bearer (soup_message_headers_get_one (headers, "Authorization"));
+  req->if_none_match = g_strdup (soup_message_headers_get_one (headers, "If-None-Match"));
+
+  if (req->route == TABLE_STATE_ROUTE && try_cached_light_check (req))
+    {
+      send_response (req, FALSE);
+      request_free (req);
+      return;
+    }
+
+  req->query = query != NULL ? g_hash_table_ref (query) : NULL;
+  req->content_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  req->idempotency_key = g_strdup (soup_message_headers_get_one (headers, "Idempotency-Key"));
+  req->has_idempotency_key = req->idempotency_key != NULL;
+  req->address = client_address (msg);
+  body = soup_server_message_get_request_body (msg);
+  if (body != NULL && body->length > 0)
+    req->body = soup_message_body_flatten (body);
+
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->pool, req, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Body limit: refused from the headers, before the body is read       */
+
+typedef struct
+{
+  GIOStream *stream;
+  char      *response;
+  char       drain[4096];
+  gsize      drained;
+  guint      timeout_id;
+} Refusal;
+
+static void
+refusal_free (Refusal *refusal)
+{
+  g_clear_handle_id (&refusal->timeout_id, g_source_remove);
+  g_io_stream_close (refusal->stream, NULL, NULL);
+  g_object_unref (refusal->stream);
+  g_free (refusal->response);
+  g_free (refusal);
+}
+
+static void drain_next (Refusal *refusal);
+
+static void
+drained_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  /* Read what the client is still sending (up to a bound), so closing does
+   * not reset the connection before it read our answer. */
+  if (n <= 0 || refusal->drained > 4 * NAVETTE_DEFAULT_BODY_LIMIT || refusal->timeout_id == 0)
+    {
+      refusal_free (refusal);
+      return;
+    }
+  refusal->drained += n;
+  drain_next (refusal);
+}
+
+static void
+drain_next (Refusal *refusal)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream),
+                             refusal->drain, sizeof refusal->drain, G_PRIORITY_DEFAULT,
+                             NULL, drained_cb, refusal);
+}
+
+static gboolean
+refusal_timeout_cb (gpointer data)
+{
+  Refusal *refusal = data;
+
+  refusal->timeout_id = 0;
+  /* The pending read ends with an error once the stream is closed. */
+  g_io_stream_close (refusal->stream, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+  GSocket *socket = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      g_clear_handle_id (&refusal->timeout_id, g_source_remove);
+      refusal_free (refusal);
+      return;
+    }
+  if (G_IS_SOCKET_CONNECTION (refusal->stream))
+    socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (refusal->stream));
+  else
+    socket = g_object_get_data (G_OBJECT (refusal->stream), "GSocket");
+  if (socket != NULL)
+    g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  drain_next (refusal);
+}
+
+typedef struct
+{
+  gint64   started;
+  gsize    received;
+  gboolean logged;
+} RequestInfo;
+
+static GQuark
+request_info_quark (void)
+{
+  return g_quark_from_static_string ("navette-request-info");
+}
+
+static void log_request (NavetteHttpServer *self,
+                         SoupServerMessage *msg,
+                         guint              status,
+                         gsize              bytes);
+
+static void
+refuse_too_large (NavetteHttpServer *self,
+                  SoupServerMessage *msg)
+{
+  RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
+  g_autofree char *body = navette_wire_error_to_json (NAVETTE_API_ERROR_PAYLOAD_TOO_LARGE,
+                                                      "The request body is over the size limit",
+                                                      NULL);
+  g_autoptr(GIOStream) stream = NULL;
+  Refusal *refusal;
+
+  g_object_ref (msg);
+  log_request (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, strlen (body));
+  if (info != NULL)
+    info->logged = TRUE;
+  stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (stream == NULL)
+    return;
+
+  refusal = g_new0 (Refusal, 1);
+  refusal->stream = g_steal_pointer (&stream);
+  refusal->response = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                                       "Connection: close\r\n"
+                                       "Content-Type: application/json\r\n"
+                                       "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                       "\r\n%s", strlen (body), body);
+  refusal->timeout_id = g_timeout_add_seconds (2, refusal_timeout_cb, refusal);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
+                                   refusal->response, strlen (refusal->response),
+                                   G_PRIORITY_DEFAULT, NULL, refusal_written_cb, refusal);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
+
+  if (info == NULL || info->logged)
+    return;
+  info->received += g_bytes_get_size (chunk);
+  if (info->received > self->body_limit)
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      refuse_too_large (self, msg);
+    }
+}
+
+static void
+got_headers_cb (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > (goffset) self->body_limit)
+    {
+      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
+      refuse_too_large (self, msg);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Access log                                                          */
+
+static gboolean
+flush_log_cb (gpointer data)
+{
+  NavetteHttpServer *self = data;
+
+  if (self->log_dirty)
+    {
+      fflush (stdout);
+      self->log_dirty = FALSE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* method, path (never the query: it may hold anything), status, bytes of
+ * the response body, microseconds. Never a header. */
+static void
+log_request (NavetteHttpServer *self,
+             SoupServerMessage *msg,
+             guint              status,
+             gsize              bytes)
+{
+  RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  gint64 elapsed = info != NULL ? g_get_monotonic_time () - info->started : 0;
+
+  fprintf (stdout, "%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
+           method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
+           status, bytes, elapsed);
+  self->log_dirty = TRUE;
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  RequestInfo *info = g_new0 (RequestInfo, 1);
+
+  info->started = g_get_monotonic_time ();
+  g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+}
+
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
+  SoupMessageBody *body;
+
+  if (info == NULL || info->logged)
+    return;
+  info->logged = TRUE;
+  body = soup_server_message_get_response_body (msg);
+  log_request (self, msg, soup_server_message_get_status (msg), body != NULL ? (gsize) body->length : 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Maintenance                                                         */
+
+static gpointer
+purge_thread (gpointer data)
+{
+  NavetteHttpServer *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_db_purge (self->db, navette_time_now () - IDEMPOTENCY_KEEP_USEC, &error))
+    g_printerr ("navette-server: purge failed: %s\n", error->message);
+  g_object_unref (self);
+  return NULL;
+}
+
+static gboolean
+purge_cb (gpointer data)
+{
+  NavetteHttpServer *self = data;
+
+  /* A one-off thread: purging is rare and must not hold a request worker. */
+  g_thread_unref (g_thread_new ("navette-purge", purge_thread, g_object_ref (self)));
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                             */
+
+static void
+navette_http_server_dispose (GObject *object)
+{
+  NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
+
+  navette_http_server_shutdown (self);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->db);
+  g_clear_object (&self->user_failures);
+  g_clear_object (&self->address_failures);
+
+  G_OBJECT_CLASS (navette_http_server_parent_class)->dispose (object);
+}
+
+static void
+navette_http_server_finalize (GObject *object)
+{
+  NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
+
+  g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->states);
+  g_mutex_clear (&self->cache_mutex);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (navette_http_server_parent_class)->finalize (object);
+}
+
+static void
+navette_http_server_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB:
+      g_value_set_object (value, self->db);
+      break;
+    case PROP_TOKEN_LIFETIME:
+      g_value_set_int64 (value, self->token_lifetime);
+      break;
+    case PROP_BODY_LIMIT:
+      g_value_set_uint64 (value, self->body_limit);
+      break;
+    case PROP_RESPONSE_DELAY:
+      g_value_set_uint (value, self->response_delay);
+      break;
+    case PROP_WORKERS:
+      g_value_set_uint (value, self->workers);
+      break;
+    case PROP_STATE_CACHE:
+      g_value_set_uint (value, self->state_cache_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_http_server_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB:
+      self->db = g_value_dup_object (value);
+      break;
+    case PROP_TOKEN_LIFETIME:
+      navette_http_server_set_token_lifetime (self, g_value_get_int64 (value));
+      break;
+    case PROP_BODY_LIMIT:
+      navette_http_server_set_body_limit (self, g_value_get_uint64 (value));
+      break;
+    case PROP_RESPONSE_DELAY:
+      navette_http_server_set_response_delay (self, g_value_get_uint (value));
+      break;
+    case PROP_WORKERS:
+      navette_http_server_set_workers (self, g_value_get_uint (value));
+      break;
+    case PROP_STATE_CACHE:
+      navette_http_server_set_state_cache (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_http_server_class_init (NavetteHttpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = navette_http_server_dispose;
+  object_class->finalize = navette_http_server_finalize;
+  object_class->get_property = navette_http_server_get_property;
+  object_class->set_property = navette_http_server_set_property;
+
+  properties[PROP_DB] =
+    g_param_spec_object ("db", NULL, NULL, NAVETTE_TYPE_DB,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN_LIFETIME] =
+    g_param_spec_int64 ("token-lifetime", NULL, NULL, 0, G_MAXINT32, NAVETTE_HTTP_DEFAULT_TOKEN_LIFETIME,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BODY_LIMIT] =
+    g_param_spec_uint64 ("body-limit", NULL, NULL, 1, G_MAXUINT32, NAVETTE_DEFAULT_BODY_LIMIT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RESPONSE_DELAY] =
+    g_param_spec_uint ("response-delay", NULL, NULL, 0, G_MAXUINT32, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKERS] =
+    g_param_spec_uint ("workers", NULL, NULL, 1, 256, NAVETTE_HTTP_DEFAULT_WORKERS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE_CACHE] =
+    g_param_spec_uint ("state-cache", NULL, NULL, 0, 60000, NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+navette_http_server_init (NavetteHttpServer *self)
+{
+  self->token_lifetime = NAVETTE_HTTP_DEFAULT_TOKEN_LIFETIME;
+  self->body_limit = NAVETTE_DEFAULT_BODY_LIMIT;
+  self->workers = NAVETTE_HTTP_DEFAULT_WORKERS;
+  self->state_cache_ms = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
+  self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->cache_mutex);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) cached_session_free);
+  self->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) cached_state_free);
+  self->user_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_USER, LOGIN_WINDOW_USEC);
+  self->address_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_WINDOW_USEC);
+}
+
+NavetteHttpServer *
+navette_http_server_new (NavetteDb *db)
+{
+  g_return_val_if_fail (NAVETTE_IS_DB (db), NULL);
+
+  return g_object_new (NAVETTE_TYPE_HTTP_SERVER, "db", db, NULL);
+}
+
+NavetteDb *
+navette_http_server_get_db (NavetteHttpServer *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), NULL);
+  return self->db;
+}
+
+void
+navette_http_server_set_token_lifetime (NavetteHttpServer *self,
+                                        gint64             seconds)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  if (self->token_lifetime == seconds)
+    return;
+  self->token_lifetime = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_LIFETIME]);
+}
+
+void
+navette_http_server_set_body_limit (NavetteHttpServer *self,
+                                    gsize              bytes)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (bytes > 0);
+
+  if (self->body_limit == bytes)
+    return;
+  self->body_limit = bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY_LIMIT]);
+}
+
+void
+navette_http_server_set_response_delay (NavetteHttpServer *self,
+                                        guint              msec)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  if (self->response_delay == msec)
+    return;
+  self->response_delay = msec;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESPONSE_DELAY]);
+}
+
+void
+navette_http_server_set_workers (NavetteHttpServer *self,
+                                 guint              workers)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (workers > 0);
+
+  if (self->workers == workers)
+    return;
+  self->workers = workers;
+  if (self->pool != NULL)
+    g_thread_pool_set_max_threads (self->pool, (int) workers, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKERS]);
+}
+
+void
+navette_http_server_set_state_cache (NavetteHttpServer *self,
+                                     guint              msec)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  if (self->state_cache_ms == msec)
+    return;
+  self->state_cache_ms = msec;
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_remove_all (self->states);
+  self->state_generation++;
+  g_mutex_unlock (&self->cache_mutex);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_CACHE]);
+}
+
+gboolean
+navette_http_server_listen (NavetteHttpServer  *self,
+                            const char         *host,
+                            guint16             port,
+                            guint16            *bound_port,
+                            GError            **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (self->soup == NULL, FALSE);
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+      GList *addresses = g_resolver_lookup_by_name (resolver, host, NULL, error);
+
+      if (addresses == NULL)
+        return FALSE;
+      address = g_object_ref (addresses->data);
+      g_resolver_free_addresses (addresses);
+    }
+  socket_address = g_inet_socket_address_new (address, port);
+
+  self->pool = g_thread_pool_new (worker_func, self, (int) self->workers, FALSE, error);
+  if (self->pool == NULL)
+    return FALSE;
+
+  self->soup = soup_server_new ("server-header", NULL, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
+  soup_server_add_handler (self->soup, NULL, server_handler_cb, self, NULL);
+  if (!soup_server_listen (self->soup, socket_address, 0, error))
+    return FALSE;
+
+  listeners = soup_server_get_listeners (self->soup);
+  if (bound_port != NULL && listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
+
+      if (local == NULL)
+        return FALSE;
+      *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
+
+  self->log_flush_id = g_timeout_add (250, flush_log_cb, self);
+  self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECONDS, purge_cb, self);
+  return TRUE;
+}
+
+void
+navette_http_server_shutdown (NavetteHttpServer *self)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  if (self->pool != NULL)
+    {
+      /* Let running database work finish; queued requests are dropped
+       * with their connections. */
+      g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
+    }
+  g_clear_handle_id (&self->log_flush_id, g_source_remove);
+  g_clear_handle_id (&self->purge_id, g_source_remove);
+  fflush (stdout);
+}

@@ -1,2 +1,159 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/* navette-serve.c — the `serve` sub-command of navette-server. */
+#define G_LOG_DOMAIN "navette-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib-unix.h>
+#include <sodium.h>
+
+#include "navette-db-sqlite.h"
+#include "navette-http-server.h"
+#include "navette-serve.h"
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* "HOST:PORT", "[v6]:PORT" */
+static gboolean
+parse_listen (const char  *text,
+              char       **host,
+              guint16     *port,
+              GError     **error)
+{
+  const char *colon = text != NULL ? strrchr (text, ':') : NULL;
+  guint64 value;
+
+  if (colon == NULL || colon == text ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--listen takes HOST:PORT (port 0 picks a free port), not “%s”", text ? text : "");
+      return FALSE;
+    }
+  if (text[0] == '[' && colon[-1] == ']')
+    *host = g_strndup (text + 1, colon - text - 2);
+  else
+    *host = g_strndup (text, colon - text);
+  *port = (guint16) value;
+  return TRUE;
+}
+
+int
+navette_serve_main (int    argc,
+                    char **argv)
+{
+  g_autofree char *db_path = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *host = NULL;
+  gint64 token_lifetime = NAVETTE_HTTP_DEFAULT_TOKEN_LIFETIME;
+  gint64 body_limit = NAVETTE_DEFAULT_BODY_LIMIT;
+  int busy_timeout = -1;
+  int response_delay = 0;
+  int workers = NAVETTE_HTTP_DEFAULT_WORKERS;
+  int state_cache = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
+    { "token-lifetime", 0, 0, G_OPTION_ARG_INT64, &token_lifetime, "Seconds a sign-in token lives (default 43200; 0: expires at once)", "SECONDS" },
+    { "body-limit", 0, 0, G_OPTION_ARG_INT64, &body_limit, "Largest request body accepted (default 1048576)", "BYTES" },
+    { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_timeout, "SQLite: how long a write waits for the lock before 503 (default 5000)", "MS" },
+    { "response-delay", 0, 0, G_OPTION_ARG_INT, &response_delay, "Testing aid: delay every response", "MS" },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "Database worker threads (default 4)", "N" },
+    { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDb) db = NULL;
+  g_autoptr(NavetteHttpServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  guint16 port = 8080;
+  guint16 bound_port = 0;
+
+  context = g_option_context_new ("- serve the Navette HTTP API");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+                                "Answers the v1 HTTP API (docs/api.md) on HOST:PORT. Once it accepts\n"
+                                "connections it prints “navette-server: listening on http://HOST:PORT”;\n"
+                                "then one access-log line per request on standard output.");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("navette-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("navette-server serve: unexpected argument “%s”\n", argv[1]);
+      return 2;
+    }
+  if (db_path == NULL)
+    {
+      g_printerr ("navette-server serve: --db PATH_OR_URL is required\n");
+      return 2;
+    }
+  if (!parse_listen (listen != NULL ? listen : "127.0.0.1:8080", &host, &port, &error))
+    {
+      g_printerr ("navette-server serve: %s\n", error->message);
+      return 2;
+    }
+  if (token_lifetime < 0 || token_lifetime > G_MAXINT32 || body_limit < 1 || body_limit > G_MAXINT32 ||
+      response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000)
+    {
+      g_printerr ("navette-server serve: an option is out of range (see --help)\n");
+      return 2;
+    }
+  if (sodium_init () < 0)
+    {
+      g_printerr ("navette-server serve: libsodium could not be initialised\n");
+      return 1;
+    }
+
+  db = navette_db_open (db_path, &error);
+  if (db == NULL)
+    {
+      g_printerr ("navette-server serve: cannot open the database: %s\n", error->message);
+      return 1;
+    }
+  if (NAVETTE_IS_DB_SQLITE (db) && busy_timeout >= 0)
+    navette_db_sqlite_set_busy_timeout (NAVETTE_DB_SQLITE (db), (guint) busy_timeout);
+  if (!navette_db_migrate (db, &error))
+    {
+      g_printerr ("navette-server serve: cannot prepare the database: %s\n", error->message);
+      return 1;
+    }
+
+  server = navette_http_server_new (db);
+  navette_http_server_set_token_lifetime (server, token_lifetime);
+  navette_http_server_set_body_limit (server, (gsize) body_limit);
+  navette_http_server_set_response_delay (server, (guint) response_delay);
+  navette_http_server_set_workers (server, (guint) workers);
+  navette_http_server_set_state_cache (server, (guint) state_cache);
+  if (!navette_http_server_listen (server, host, port, &bound_port, &error))
+    {
+      g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+
+  if (strchr (host, ':') != NULL)
+    printf ("navette-server: listening on http://[%s]:%u\n", host, bound_port);
+  else
+    printf ("navette-server: listening on http://%s:%u\n", host, bound_port);
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+
+  navette_http_server_shutdown (server);
+  return 0;
+}

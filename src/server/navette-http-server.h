@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-http-server.h — the v1 HTTP API of navette-server.
+ *
+ * NavetteHttpServer owns the SoupServer and the NavetteDb. Requests are
+ * routed on the main loop; database work runs in a pool of worker threads
+ * while the message is paused. See docs/api.md. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "navette-db.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_HTTP_DEFAULT_TOKEN_LIFETIME (12 * 60 * 60)
+#define NAVETTE_HTTP_DEFAULT_WORKERS 4
+#define NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS 250
+#define NAVETTE_HTTP_SESSION_CACHE_USEC (2 * G_USEC_PER_SEC)
+
+#define NAVETTE_TYPE_HTTP_SERVER (navette_http_server_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteHttpServer, navette_http_server, NAVETTE, HTTP_SERVER, GObject)
+
+NavetteHttpServer *navette_http_server_new                (NavetteDb         *db);
+NavetteDb         *navette_http_server_get_db             (NavetteHttpServer *self);
+/* Seconds a new token lives (0: expires at once). */
+void               navette_http_server_set_token_lifetime (NavetteHttpServer *self,
+                                                           gint64             seconds);
+void               navette_http_server_set_body_limit     (NavetteHttpServer *self,
+                                                           gsize              bytes);
+/* A testing aid: every response waits this long before it is sent. */
+void               navette_http_server_set_response_delay (NavetteHttpServer *self,
+                                                           guint              msec);
+void               navette_http_server_set_workers        (NavetteHttpServer *self,
+                                                           guint              workers);
+/* How long a light-check answer read from the database is reused
+ * (0: never). Writes made through this server invalidate it at once. */
+void               navette_http_server_set_state_cache    (NavetteHttpServer *self,
+                                                           guint              msec);
+/* Listens on @host:@port (0: a free port); *bound_port gets the port. */
+gboolean           navette_http_server_listen             (NavetteHttpServer *self,
+                                                           const char        *host,
+                                                           guint16            port,
+                                                           guint16           *bound_port,
+                                                           GError           **error);
+/* Stops listening and waits for the running requests' database work. */
+void               navette_http_server_shutdown           (NavetteHttpServer *self);
+
+G_END_DECLS
