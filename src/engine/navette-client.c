@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "navette-engine-private.h"
+
+/* Bodies above this size are parsed in a worker thread. */
+#define THREAD_PARSE_THRESHOLD (16 * 1024)
+
+struct _NavetteClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *base_url;
+  char        *token;
+  guint        timeout;
+  guint64      bytes_received;
+  guint64      requests;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteClient, navette_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_TOKEN,
+  PROP_TIMEOUT,
+  PROP_BYTES_RECEIVED,
+  PROP_REQUESTS,
+  N_PROPS
+};
+
+enum {
+  AUTH_FAILED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Runs in the worker thread (or inline for small bodies): turns the
+ * parsed root into the result. Returns NULL with @error set on failure. */
+typedef gpointer (*NavetteParseFunc) (JsonNode  *root,
+                                      gpointer   parse_data,
+                                      GError   **error);
+
+typedef struct
+{
+  SoupMessage      *message;
+  GBytes           *body;
+  guint             status;
+  char             *etag;
+  gboolean          not_modified;
+  gboolean          had_token;
+  NavetteParseFunc  parse;
+  gpointer          parse_data;
+  GDestroyNotify    parse_data_free;
+  GDestroyNotify    result_free;
+} RequestData;
+
+static void
+request_data_free (RequestData *data)
+{
+  g_clear_object (&data->message);
+  g_clear_pointer (&data->body, g_bytes_unref);
+  g_clear_pointer (&data->etag, g_free);
+  if (data->parse_data_free != NULL)
+    g_clear_pointer (&data->parse_data, data->parse_data_free);
+  g_free (data);
+}
+
+static void
+navette_client_dispose (GObject *object)
+{
+  NavetteClient *self = (NavetteClient *)object;
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (navette_client_parent_class)->dispose (object);
+}
+
+static void
+navette_client_finalize (GObject *object)
+{
+  NavetteClient *self = (NavetteClient *)object;
+
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->token, g_free);
+
+  G_OBJECT_CLASS (navette_client_parent_class)->finalize (object);
+}
+
+static void
+navette_client_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NavetteClient *self = NAVETTE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+    case PROP_TOKEN:
+      g_value_set_string (value, self->token);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_BYTES_RECEIVED:
+      g_value_set_uint64 (value, self->bytes_received);
+      break;
+    case PROP_REQUESTS:
+      g_value_set_uint64 (value, self->requests);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_client_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  NavetteClient *self = NAVETTE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      {
+        const char *url = g_value_get_string (value);
+        gsize len = url ? strlen (url) : 0;
+
+        while (len > 0 && url[len - 1] == '/')
+          len--;
+        self->base_url = g_strndup (url ? url : "", len);
+      }
+      break;
+    case PROP_TOKEN:
+      navette_client_set_token (self, g_value_get_string (value));
+      break;
+    case PROP_TIMEOUT:
+      navette_client_set_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_client_class_init (NavetteClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = navette_client_dispose;
+  object_class->finalize = navette_client_finalize;
+  object_class->get_property = navette_client_get_property;
+  object_class->set_property = navette_client_set_property;
+
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN] =
+    g_param_spec_string ("token", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, 30,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BYTES_RECEIVED] =
+    g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REQUESTS] =
+    g_param_spec_uint64 ("requests", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[AUTH_FAILED] =
+    g_signal_new ("auth-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+navette_client_init (NavetteClient *self)
+{
+  self->timeout = 30;
+  self->session = soup_session_new ();
+  soup_session_set_timeout (self->session, self->timeout);
+  soup_session_set_user_agent (self->session, "navette/" PACKAGE_VERSION " ");
+}
+
+NavetteClient *
+navette_client_new (const char *base_url)
+{
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  return g_object_new (NAVETTE_TYPE_CLIENT, "base-url", base_url, NULL);
+}
+
+const char *
+navette_client_get_base_url (NavetteClient *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  return self->base_url;
+}
+
+const char *
+navette_client_get_token (NavetteClient *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  return self->token;
+}
+
+void
+navette_client_set_token (NavetteClient *self,
+                          const char    *token)
+{
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+
+  if (g_strcmp0 (self->token, token) == 0)
+    return;
+
+  g_free (self->token);
+  self->token = g_strdup (token);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+}
+
+guint
+navette_client_get_timeout (NavetteClient *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), 0);
+  return self->timeout;
+}
+
+void
+navette_client_set_timeout (NavetteClient *self,
+                            guint          seconds)
+{
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+
+  if (self->timeout == seconds)
+    return;
+
+  self->timeout = seconds;
+  soup_session_set_timeout (self->session, seconds);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+guint64
+navette_client_get_bytes_received (NavetteClient *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), 0);
+  return self->bytes_received;
+}
+
+guint64
+navette_client_get_requests (NavetteClient *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), 0);
+  return self->requests;
+}
+
+void
+navette_client_add_bytes (NavetteClient *self,
+                          guint64        n)
+{
+  self->bytes_received += n;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
+}
+
+char *
+navette_client_table_path (const char *app,
+                           const char *table,
+                           const char *suffix)
+{
+  return g_strdup_printf (NAVETTE_API_PREFIX "/applications/%s/tables/%s%s",
+                          app, table, suffix ? suffix : "");
+}
+
+static GError *
+map_transport_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED,
+                                _("The operation was cancelled."));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT,
+                                _("The server did not answer in time."));
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                                _("The server’s name could not be found."));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                                _("The server refused the connection. Is it running?"));
+  return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                              _("The connection to the server failed or was lost."));
+}
+
+static GError *
+serialization_error (void)
+{
+  return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION,
+                              _("The server’s answer could not be understood."));
+}
+
+static void
+count_header_cb (const char *name,
+                 const char *value,
+                 gpointer    user_data)
+{
+  guint64 *n = user_data;
+  *n += strlen (name) + strlen (value) + 4;
+}
+
+/* Parses the body (in the worker thread or inline); returns the result of
+ * data->parse, or the root node. */
+static gpointer
+parse_body (RequestData  *data,
+            GError      **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize len;
+  const char *text = g_bytes_get_data (data->body, &len);
+
+  root = navette_json_parse_strict (text, len, &local_error);
+  if (root == NULL)
+    {
+      g_debug ("Malformed answer: %s", local_error->message);
+      g_propagate_error (error, serialization_error ());
+      return NULL;
+    }
+
+  if (data->parse == NULL)
+    return g_steal_pointer (&root);
+
+  return data->parse (root, data->parse_data, error);
+}
+
+static void
+parse_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  RequestData *data = task_data;
+  GError *error = NULL;
+  gpointer result;
+
+  result = parse_body (data, &error);
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, data->result_free);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NavetteClient *self = g_task_get_source_object (task);
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  guint64 n = 17;
+
+  data->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (data->body == NULL)
+    {
+      g_task_return_error (task, map_transport_error (error));
+      return;
+    }
+
+  data->status = soup_message_get_status (data->message);
+  headers = soup_message_get_response_headers (data->message);
+  soup_message_headers_foreach (headers, count_header_cb, &n);
+  navette_client_add_bytes (self, n + g_bytes_get_size (data->body));
+  data->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
+
+  if (data->status == SOUP_STATUS_NOT_MODIFIED)
+    {
+      data->not_modified = TRUE;
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  if (data->status == SOUP_STATUS_NO_CONTENT)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  if (data->status < 200 || data->status >= 300)
+    {
+      GError *api_error = navette_sync_error_from_api (data->status, data->body);
+
+      if ((api_error->code == NAVETTE_SYNC_ERROR_AUTH_EXPIRED ||
+           api_error->code == NAVETTE_SYNC_ERROR_AUTH_REQUIRED) &&
+          data->had_token)
+        g_signal_emit (self, signals[AUTH_FAILED], 0, api_error);
+
+      g_task_return_error (task, api_error);
+      return;
+    }
+
+  if (g_bytes_get_size (data->body) >= THREAD_PARSE_THRESHOLD)
+    {
+      g_task_run_in_thread (task, parse_thread);
+    }
+  else
+    {
+      GError *parse_error = NULL;
+      gpointer parsed = parse_body (data, &parse_error);
+
+      if (parsed == NULL)
+        g_task_return_error (task, parse_error);
+      else
+        g_task_return_pointer (task, parsed, data->result_free);
+    }
+}
+
+static void
+navette_client_send_async (NavetteClient       *self,
+                           const char          *method,
+                           const char          *path,
+                           JsonNode            *body,
+                           const char          *idempotency_key,
+                           const char          *if_none_match,
+                           NavetteParseFunc     parse,
+                           gpointer             parse_data,
+                           GDestroyNotify       parse_data_free,
+                           GDestroyNotify       result_free,
+                           gpointer             source_tag,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *uri = NULL;
+  SoupMessageHeaders *headers;
+  RequestData *data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  data = g_new0 (RequestData, 1);
+  data->parse = parse;
+  data->parse_data = parse_data;
+  data->parse_data_free = parse_data_free;
+  data->result_free = result_free;
+  g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
+
+  uri = g_strconcat (self->base_url, path, NULL);
+  data->message = soup_message_new (method, uri);
+  if (data->message == NULL)
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                               _("The server address “%s” is not valid."), self->base_url);
+      return;
+    }
+
+  headers = soup_message_get_request_headers (data->message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+      data->had_token = TRUE;
+    }
+  if (idempotency_key != NULL)
+    soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
+  if (if_none_match != NULL)
+    soup_message_headers_replace (headers, "If-None-Match", if_none_match);
+
+  if (body != NULL)
+    {
+      gsize len;
+      char *text = navette_json_to_string (body, &len);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (text, len);
+
+      soup_message_set_request_body_from_bytes (data->message, "application/json", bytes);
+    }
+
+  self->requests++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
+
+  soup_session_send_and_read_async (self->session, data->message, G_PRIORITY_DEFAULT,
+                                    cancellable, send_cb, g_steal_pointer (&task));
+}
+
+void
+navette_client_request_async (NavetteClient       *self,
+                              const char          *method,
+                              const char          *path,
+                              JsonNode            *body,
+                              const char          *idempotency_key,
+                              const char          *if_none_match,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  navette_client_send_async (self, method, path, body, idempotency_key, if_none_match,
+                             NULL, NULL, NULL, (GDestroyNotify) json_node_unref,
+                             navette_client_request_async,
+                             cancellable, callback, user_data);
+}
+
+JsonNode *
+navette_client_request_finish (NavetteClient  *self,
+                               GAsyncResult   *result,
+                               guint          *status,
+                               char          **etag,
+                               gboolean       *not_modified,
+                               GError        **error)
+{
+  RequestData *data;
+
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (status != NULL)
+    *status = data->status;
+  if (etag != NULL)
+    *etag = g_strdup (data->etag);
+  if (not_modified != NULL)
+    *not_modified = data->not_modified;
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Records ---- */
+
+typedef struct
+{
+  GPtrArray *records;
+  gint64     revision;
+} RecordList;
+
+static void
+record_list_free (RecordList *list)
+{
+  g_clear_pointer (&list->records, g_ptr_array_unref);
+  g_free (list);
+}
+
+static int
+compare_wire_id (gconstpointer a,
+                 gconstpointer b)
+{
+  const NavetteWireRecord *ra = *(const NavetteWireRecord * const *) a;
+  const NavetteWireRecord *rb = *(const NavetteWireRecord * const *) b;
+
+  return strcmp (ra->id, rb->id);
+}
+
+static GPtrArray *
+parse_record_array (JsonArray  *array,
+                    GError    **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  guint n = json_array_get_length (array);
+
+  records = g_ptr_array_new_full (n, (GDestroyNotify) navette_wire_record_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(GError) local_error = NULL;
+      NavetteWireRecord *record;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          !(record = navette_wire_record_from_json (json_node_get_object (node), &local_error)))
+        {
+          g_debug ("Malformed record %u: %s", i, local_error ? local_error->message : "not an object");
+          g_propagate_error (error, serialization_error ());
+          return NULL;
+        }
+      g_ptr_array_add (records, record);
+    }
+
+  return g_steal_pointer (&records);
+}
+
+static gpointer
+parse_records (JsonNode  *root,
+               gpointer   parse_data,
+               GError   **error)
+{
+  JsonObject *object;
+  JsonNode *records_node;
+  JsonNode *revision_node;
+  RecordList *list;
+  GPtrArray *records;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    goto malformed;
+  object = json_node_get_object (root);
+  records_node = json_object_get_member (object, "records");
+  revision_node = json_object_get_member (object, "revision");
+  if (records_node == NULL || !JSON_NODE_HOLDS_ARRAY (records_node) ||
+      revision_node == NULL || json_node_get_value_type (revision_node) != G_TYPE_INT64)
+    goto malformed;
+
+  records = parse_record_array (json_node_get_array (records_node), error);
+  if (records == NULL)
+    return NULL;
+  g_ptr_array_sort (records, compare_wire_id);
+
+  list = g_new0 (RecordList, 1);
+  list->records = records;
+  list->revision = json_node_get_int (revision_node);
+  return list;
+
+malformed:
+  g_propagate_error (error, serialization_error ());
+  return NULL;
+}
+
+void
+navette_client_list_records_async (NavetteClient       *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   gint64               since,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *suffix = NULL;
+
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+  g_return_if_fail (app != NULL && table != NULL);
+
+  if (since >= 0)
+    suffix = g_strdup_printf ("/records?since=%" G_GINT64_FORMAT, since);
+  path = navette_client_table_path (app, table, suffix ? suffix : "/records");
+
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
+                             parse_records, NULL, NULL, (GDestroyNotify) record_list_free,
+                             navette_client_list_records_async,
+                             cancellable, callback, user_data);
+}
+
+GPtrArray *
+navette_client_list_records_finish (NavetteClient  *self,
+                                    GAsyncResult   *result,
+                                    gint64         *revision,
+                                    GError        **error)
+{
+  RecordList *list;
+  GPtrArray *records;
+
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  list = g_task_propagate_pointer (G_TASK (result), error);
+  if (list == NULL)
+    return NULL;
+
+  if (revision != NULL)
+    *revision = list->revision;
+  records = g_steal_pointer (&list->records);
+  record_list_free (list);
+  return records;
+}
+
+static gpointer
+parse_versions (JsonNode  *root,
+                gpointer   parse_data,
+                GError   **error)
+{
+  JsonNode *versions;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      !(versions = json_object_get_member (json_node_get_object (root), "versions")) ||
+      !JSON_NODE_HOLDS_ARRAY (versions))
+    {
+      g_propagate_error (error, serialization_error ());
+      return NULL;
+    }
+
+  return parse_record_array (json_node_get_array (versions), error);
+}
+
+void
+navette_client_list_versions_async (NavetteClient       *self,
+                                    const char          *app,
+                                    const char          *table,
+                                    const char          *record_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *suffix = NULL;
+
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+  g_return_if_fail (app != NULL && table != NULL && record_id != NULL);
+
+  suffix = g_strdup_printf ("/records/%s/versions", record_id);
+  path = navette_client_table_path (app, table, suffix);
+
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
+                             parse_versions, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                             navette_client_list_versions_async,
+                             cancellable, callback, user_data);
+}
+
+GPtrArray *
+navette_client_list_versions_finish (NavetteClient  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Synchronous helper ---- */
+
+static void
+sync_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+JsonNode *
+navette_client_request_sync (NavetteClient  *self,
+                             const char     *method,
+                             const char     *path,
+                             JsonNode       *body,
+                             guint          *status,
+                             GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+
+  navette_client_request_async (self, method, path, body, NULL, NULL, NULL, sync_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return navette_client_request_finish (self, result, status, NULL, NULL, error);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal API shared by the engine's objects. Not for the UI or the CLI. */
+#pragma once
+
+#include "navette-engine.h"
+
+G_BEGIN_DECLS
+
+/* navette-sync-error.c */
+void           navette_sync_error_set_fields      (GError            *error,
+                                                   GHashTable        *fields);
+GError        *navette_sync_error_from_api        (guint              status,
+                                                   GBytes            *body);
+
+/* navette-record.c */
+NavetteRecord *navette_record_new_for_id          (const char        *id);
+/* The last server state (NULL for an optimistic create). */
+NavetteWireRecord *navette_record_get_server      (NavetteRecord     *self);
+/* Sets the server state and recomputes. Returns TRUE when what the record
+ * shows changed. A wire record older than the one kept is ignored. */
+gboolean       navette_record_set_server          (NavetteRecord     *self,
+                                                   NavetteWireRecord *wire);
+/* TRUE when @wire is the same version as the server state kept. */
+gboolean       navette_record_same_server         (NavetteRecord     *self,
+                                                   const NavetteWireRecord *wire);
+/* The pending changes on this record, in order (NavetteChange*). */
+GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
+void           navette_record_add_pending         (NavetteRecord     *self,
+                                                   NavetteChange     *change);
+void           navette_record_remove_pending      (NavetteRecord     *self,
+                                                   NavetteChange     *change);
+void           navette_record_set_error           (NavetteRecord     *self,
+                                                   const GError      *error);
+/* Recomputes the shown values: server state + pending changes in order.
+ * Notifies what changed; returns TRUE when something did. */
+gboolean       navette_record_recompute           (NavetteRecord     *self);
+
+/* navette-change.c */
+NavetteChange *navette_change_new                 (NavetteChangeKind  kind,
+                                                   NavetteStore      *store,
+                                                   NavetteTable      *table,
+                                                   const char        *record_id,
+                                                   JsonObject        *data,
+                                                   gint64             revert_version);
+void           navette_change_set_state           (NavetteChange     *self,
+                                                   NavetteChangeState state,
+                                                   const GError      *error);
+void           navette_change_set_record          (NavetteChange     *self,
+                                                   NavetteRecord     *record);
+void           navette_change_set_result          (NavetteChange     *self,
+                                                   NavetteWireRecord *result);
+void           navette_change_add_attempt         (NavetteChange     *self);
+void           navette_change_reset_attempts      (NavetteChange     *self);
+/* The values the change overwrote when it was applied (for the report). */
+JsonObject    *navette_change_get_previous        (NavetteChange     *self);
+void           navette_change_set_previous        (NavetteChange     *self,
+                                                   JsonObject        *previous);
+/* Applies the change's effect onto @data / @archived (the recompute). */
+void           navette_change_apply_to            (NavetteChange     *self,
+                                                   JsonObject        *data,
+                                                   gboolean          *archived);
+
+/* navette-table.c */
+NavetteTable  *navette_table_new                  (NavetteStore      *store,
+                                                   NavetteWireTable  *schema);
+/* Replaces the schema (same name). */
+void           navette_table_set_schema           (NavetteTable      *self,
+                                                   NavetteWireTable  *schema);
+/* Emits items-changed for the row of @record (after it changed in
+ * place). */
+void           navette_table_record_changed       (NavetteTable      *self,
+                                                   NavetteRecord     *record);
+/* Inserts a record (optimistic create) at its sorted place. */
+void           navette_table_insert_record        (NavetteTable      *self,
+                                                   NavetteRecord     *record);
+void           navette_table_remove_record        (NavetteTable      *self,
+                                                   NavetteRecord     *record);
+/* Applies a list of wire records (sorted by id) as a reload; @full also
+ * removes rows the server no longer has. Returns the number of rows
+ * changed; @changed (optional) receives the inserted/updated records. */
+guint          navette_table_apply_records        (NavetteTable      *self,
+                                                   GPtrArray         *wire_records,
+                                                   gboolean           full,
+                                                   gint64             revision,
+                                                   GPtrArray         *changed);
+/* Remembers that @id at @version was written by this client. */
+void           navette_table_mark_own             (NavetteTable      *self,
+                                                   const char        *id,
+                                                   gint64             version);
+gboolean       navette_table_is_own               (NavetteTable      *self,
+                                                   const char        *id,
+                                                   gint64             version);
+/* Called by the poller: the server's revision of this table (from the
+ * light check). */
+gint64         navette_table_get_server_revision  (NavetteTable      *self);
+void           navette_table_set_server_revision  (NavetteTable      *self,
+                                                   gint64             revision);
+void           navette_table_set_middleware       (NavetteTable      *self,
+                                                   NavetteMiddleware *middleware);
+NavetteMiddleware *navette_table_get_middleware   (NavetteTable      *self);
+
+/* navette-store.c */
+NavetteStore  *navette_store_new                  (NavetteClient     *client,
+                                                   const char        *name,
+                                                   const char        *title,
+                                                   NavetteRole        role);
+void           navette_store_set_title            (NavetteStore      *self,
+                                                   const char        *title);
+void           navette_store_set_role             (NavetteStore      *self,
+                                                   NavetteRole        role);
+/* For the poller's light check: the ETag last seen. */
+const char    *navette_store_get_etag             (NavetteStore      *self);
+void           navette_store_emit_table_changed   (NavetteStore      *self,
+                                                   NavetteTable      *table,
+                                                   guint              n_by_others,
+                                                   GPtrArray         *records);
+void           navette_store_set_etag             (NavetteStore      *self,
+                                                   const char        *etag);
+
+/* navette-client.c: byte counting for requests made elsewhere. */
+void           navette_client_add_bytes           (NavetteClient     *self,
+                                                   guint64            n);
+
+G_END_DECLS

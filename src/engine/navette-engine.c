@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "navette-engine-private.h"
+
+/* Every how many poll rounds `me` is asked again (role changes). */
+#define ME_EVERY_N_CHECKS 10
+
+struct _NavetteEngine
+{
+  GObject            parent_instance;
+
+  NavetteClient     *client;
+  NavetteSession    *session;
+  NavetteMiddleware *middleware;
+  NavettePoller     *poller;
+  GListStore        *stores;      /* NavetteStore */
+  guint              checks;
+  gboolean           loaded;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_SESSION,
+  PROP_MIDDLEWARE,
+  PROP_POLLER,
+  PROP_STORES,
+  PROP_ONLINE,
+  N_PROPS
+};
+
+enum {
+  NOTIFICATION,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+navette_engine_dispose (GObject *object)
+{
+  NavetteEngine *self = (NavetteEngine *)object;
+
+  if (self->poller != NULL)
+    navette_poller_stop (self->poller);
+  g_clear_object (&self->poller);
+  g_clear_object (&self->middleware);
+  g_clear_object (&self->stores);
+  g_clear_object (&self->session);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (navette_engine_parent_class)->dispose (object);
+}
+
+static void
+navette_engine_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NavetteEngine *self = NAVETTE_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_MIDDLEWARE:
+      g_value_set_object (value, self->middleware);
+      break;
+    case PROP_POLLER:
+      g_value_set_object (value, self->poller);
+      break;
+    case PROP_STORES:
+      g_value_set_object (value, self->stores);
+      break;
+    case PROP_ONLINE:
+      g_value_set_boolean (value, navette_engine_get_online (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_engine_class_init (NavetteEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = navette_engine_dispose;
+  object_class->get_property = navette_engine_get_property;
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT, flags);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, NAVETTE_TYPE_SESSION, flags);
+  properties[PROP_MIDDLEWARE] =
+    g_param_spec_object ("middleware", NULL, NULL, NAVETTE_TYPE_MIDDLEWARE, flags);
+  properties[PROP_POLLER] =
+    g_param_spec_object ("poller", NULL, NULL, NAVETTE_TYPE_POLLER, flags);
+  properties[PROP_STORES] =
+    g_param_spec_object ("stores", NULL, NULL, G_TYPE_LIST_MODEL, flags);
+  properties[PROP_ONLINE] =
+    g_param_spec_boolean ("online", NULL, NULL, TRUE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[NOTIFICATION] =
+    g_signal_new ("notification",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, NAVETTE_TYPE_CHANGE);
+}
+
+static void
+navette_engine_init (NavetteEngine *self)
+{
+  self->stores = g_list_store_new (NAVETTE_TYPE_STORE);
+}
+
+static void
+notify (NavetteEngine           *self,
+        const char              *message,
+        NavetteNotificationKind  kind,
+        NavetteChange           *change)
+{
+  g_signal_emit (self, signals[NOTIFICATION], 0, message, (guint) kind, change);
+}
+
+static void
+middleware_notification_cb (NavetteMiddleware *middleware,
+                            const char        *message,
+                            guint              kind,
+                            NavetteChange     *change,
+                            NavetteEngine     *self)
+{
+  const GError *error = navette_change_get_error (change);
+
+  /* The expired session has its own notification, from the session. */
+  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED))
+    return;
+
+  notify (self, message, kind, change);
+
+  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN) &&
+      navette_session_get_signed_in (self->session))
+    navette_engine_load_async (self, NULL, NULL, NULL);
+}
+
+static void
+poller_notification_cb (NavettePoller *poller,
+                        const char    *message,
+                        guint          kind,
+                        NavetteEngine *self)
+{
+  notify (self, message, kind, NULL);
+}
+
+static void
+poller_online_cb (NavettePoller *poller,
+                  GParamSpec    *pspec,
+                  NavetteEngine *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+static void
+poller_checked_cb (NavettePoller *poller,
+                   NavetteEngine *self)
+{
+  if (++self->checks % ME_EVERY_N_CHECKS == 0 &&
+      navette_session_get_signed_in (self->session))
+    navette_session_refresh_async (self->session, NULL, NULL, NULL);
+}
+
+static void
+auth_expired_cb (NavetteSession *session,
+                 const GError   *error,
+                 NavetteEngine  *self)
+{
+  notify (self, error->message, NAVETTE_NOTIFICATION_AUTH_EXPIRED, NULL);
+}
+
+static void
+signed_in_cb (NavetteSession *session,
+              GParamSpec     *pspec,
+              NavetteEngine  *self)
+{
+  GListModel *failed;
+  g_autoptr(GPtrArray) retry = NULL;
+  guint n;
+
+  if (!navette_session_get_signed_in (session))
+    return;
+
+  /* Signed in again: retry what failed for want of a session. */
+  failed = navette_middleware_get_failed_changes (self->middleware);
+  n = g_list_model_get_n_items (failed);
+  retry = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      NavetteChange *change = g_list_model_get_item (failed, i);
+      const GError *error = navette_change_get_error (change);
+
+      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
+        g_ptr_array_add (retry, change);
+      else
+        g_object_unref (change);
+    }
+  for (guint i = 0; i < retry->len; i++)
+    navette_middleware_retry (self->middleware, g_ptr_array_index (retry, i));
+}
+
+static void
+roles_changed_cb (NavetteSession *session,
+                  NavetteEngine  *self)
+{
+  if (self->loaded)
+    navette_engine_load_async (self, NULL, NULL, NULL);
+}
+
+NavetteEngine *
+navette_engine_new (const char *base_url)
+{
+  NavetteEngine *self;
+
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  self = g_object_new (NAVETTE_TYPE_ENGINE, NULL);
+  self->client = navette_client_new (base_url);
+  self->session = navette_session_new (self->client);
+  self->middleware = navette_middleware_new (self->client);
+  self->poller = navette_poller_new (self->client);
+
+  g_signal_connect_object (self->middleware, "notification",
+                           G_CALLBACK (middleware_notification_cb), self, 0);
+  g_signal_connect_object (self->poller, "notification",
+                           G_CALLBACK (poller_notification_cb), self, 0);
+  g_signal_connect_object (self->poller, "notify::online",
+                           G_CALLBACK (poller_online_cb), self, 0);
+  g_signal_connect_object (self->poller, "checked",
+                           G_CALLBACK (poller_checked_cb), self, 0);
+  g_signal_connect_object (self->session, "auth-expired",
+                           G_CALLBACK (auth_expired_cb), self, 0);
+  g_signal_connect_object (self->session, "notify::signed-in",
+                           G_CALLBACK (signed_in_cb), self, 0);
+  g_signal_connect_object (self->session, "roles-changed",
+                           G_CALLBACK (roles_changed_cb), self, 0);
+
+  return self;
+}
+
+NavetteClient *
+navette_engine_get_client (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->client;
+}
+
+NavetteSession *
+navette_engine_get_session (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->session;
+}
+
+NavetteMiddleware *
+navette_engine_get_middleware (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->middleware;
+}
+
+NavettePoller *
+navette_engine_get_poller (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->poller;
+}
+
+GListModel *
+navette_engine_get_stores (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return G_LIST_MODEL (self->stores);
+}
+
+GListModel *
+navette_engine_get_failed_changes (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return navette_middleware_get_failed_changes (self->middleware);
+}
+
+gboolean
+navette_engine_get_online (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  return navette_poller_get_online (self->poller);
+}
+
+NavetteStore *
+navette_engine_lookup_store (NavetteEngine *self,
+                             const char    *name)
+{
+  guint n;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+
+      if (g_strcmp0 (navette_store_get_name (store), name) == 0)
+        return store;
+    }
+  return NULL;
+}
+
+static void
+applications_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NavetteEngine *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) stores = NULL;
+  GError *error = NULL;
+  JsonNode *apps_node;
+  JsonArray *apps;
+  guint old_n;
+
+  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !(apps_node = json_object_get_member (json_node_get_object (root), "applications")) ||
+      !JSON_NODE_HOLDS_ARRAY (apps_node))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION,
+                                     _("The server’s answer could not be understood."));
+      g_task_return_error (task, error);
+      return;
+    }
+
+  apps = json_node_get_array (apps_node);
+  stores = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < json_array_get_length (apps); i++)
+    {
+      JsonNode *node = json_array_get_element (apps, i);
+      JsonObject *app;
+      const char *name;
+      const char *title;
+      NavetteRole role;
+      NavetteStore *store;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      app = json_node_get_object (node);
+      name = json_object_get_string_member_with_default (app, "name", NULL);
+      if (name == NULL || !navette_name_is_valid (name))
+        continue;
+      title = json_object_get_string_member_with_default (app, "title", name);
+      role = navette_role_from_string (json_object_get_string_member_with_default (app, "role", NULL));
+
+      store = navette_engine_lookup_store (self, name);
+      if (store != NULL)
+        {
+          NavetteRole old_role = navette_store_get_role (store);
+
+          navette_store_set_title (store, title);
+          navette_store_set_role (store, role);
+          if (old_role != role && self->loaded)
+            {
+              g_autofree char *message = NULL;
+
+              if (role == NAVETTE_ROLE_EDITOR)
+                /* Translators: %s is an application's title */
+                message = g_strdup_printf (_("You can now edit %s."), navette_store_get_title (store));
+              else
+                /* Translators: %s is an application's title */
+                message = g_strdup_printf (_("You can now only read %s."), navette_store_get_title (store));
+              notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
+            }
+          g_ptr_array_add (stores, g_object_ref (store));
+        }
+      else
+        {
+          store = navette_store_new (self->client, name, title, role);
+          g_ptr_array_add (stores, store);
+        }
+    }
+
+  /* Stores the user lost. */
+  old_n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+  for (guint i = 0; i < old_n; i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+
+      if (!g_ptr_array_find (stores, store, NULL))
+        {
+          navette_middleware_disconnect_store (self->middleware, store);
+          navette_poller_remove_store (self->poller, store);
+          if (self->loaded)
+            {
+              g_autofree char *message =
+                /* Translators: %s is an application's title */
+                g_strdup_printf (_("You no longer have access to %s."), navette_store_get_title (store));
+              notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
+            }
+        }
+    }
+
+  for (guint i = 0; i < stores->len; i++)
+    {
+      NavetteStore *store = g_ptr_array_index (stores, i);
+
+      navette_middleware_connect_store (self->middleware, store);
+      navette_poller_add_store (self->poller, store);
+    }
+
+  {
+    gboolean same = old_n == stores->len;
+
+    for (guint i = 0; same && i < old_n; i++)
+      {
+        g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+        same = store == g_ptr_array_index (stores, i);
+      }
+    if (!same)
+      g_list_store_splice (self->stores, 0, old_n, stores->pdata, stores->len);
+  }
+
+  self->loaded = TRUE;
+  navette_poller_start (self->poller);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+navette_engine_load_async (NavetteEngine       *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_engine_load_async);
+  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
+                                NULL, NULL, NULL, cancellable, applications_cb, task);
+}
+
+gboolean
+navette_engine_load_finish (NavetteEngine  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

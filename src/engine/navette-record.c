@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "navette-engine-private.h"
+
+struct _NavetteRecord
+{
+  GObject            parent_instance;
+
+  char              *id;
+  NavetteWireRecord *server;    /* last known server state, or NULL */
+  GPtrArray         *pending;   /* NavetteChange*, in order; NULL when none */
+  GError            *error;
+
+  /* What is shown: the server state with the pending changes applied. */
+  JsonObject        *data;
+  gboolean           archived;
+  NavetteSyncState   sync_state;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteRecord, navette_record, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_VERSION,
+  PROP_REVISION,
+  PROP_ARCHIVED,
+  PROP_UPDATED_AT,
+  PROP_UPDATED_BY,
+  PROP_SYNC_STATE,
+  PROP_ERROR,
+  PROP_DATA,
+  N_PROPS
+};
+
+enum {
+  DATA_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+navette_record_finalize (GObject *object)
+{
+  NavetteRecord *self = (NavetteRecord *)object;
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->server, navette_wire_record_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->data, json_object_unref);
+
+  G_OBJECT_CLASS (navette_record_parent_class)->finalize (object);
+}
+
+static void
+navette_record_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NavetteRecord *self = NAVETTE_RECORD (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_VERSION:
+      g_value_set_int64 (value, navette_record_get_version (self));
+      break;
+    case PROP_REVISION:
+      g_value_set_int64 (value, navette_record_get_revision (self));
+      break;
+    case PROP_ARCHIVED:
+      g_value_set_boolean (value, self->archived);
+      break;
+    case PROP_UPDATED_AT:
+      g_value_set_int64 (value, navette_record_get_updated_at (self));
+      break;
+    case PROP_UPDATED_BY:
+      g_value_set_string (value, navette_record_get_updated_by (self));
+      break;
+    case PROP_SYNC_STATE:
+      g_value_set_uint (value, self->sync_state);
+      break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+    case PROP_DATA:
+      g_value_set_boxed (value, self->data);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_record_class_init (NavetteRecordClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = navette_record_finalize;
+  object_class->get_property = navette_record_get_property;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VERSION] =
+    g_param_spec_int64 ("version", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REVISION] =
+    g_param_spec_int64 ("revision", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ARCHIVED] =
+    g_param_spec_boolean ("archived", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPDATED_AT] =
+    g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPDATED_BY] =
+    g_param_spec_string ("updated-by", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNC_STATE] =
+    g_param_spec_uint ("sync-state", NULL, NULL,
+                       NAVETTE_SYNC_STATE_SYNCED, NAVETTE_SYNC_STATE_FAILED, NAVETTE_SYNC_STATE_SYNCED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DATA] =
+    g_param_spec_boxed ("data", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[DATA_CHANGED] =
+    g_signal_new ("data-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+navette_record_init (NavetteRecord *self)
+{
+}
+
+NavetteRecord *
+navette_record_new_for_id (const char *id)
+{
+  NavetteRecord *self = g_object_new (NAVETTE_TYPE_RECORD, NULL);
+
+  self->id = g_strdup (id);
+  self->data = json_object_new ();
+  return self;
+}
+
+NavetteRecord *
+navette_record_new_from_wire (const NavetteWireRecord *wire)
+{
+  NavetteRecord *self;
+
+  g_return_val_if_fail (wire != NULL, NULL);
+
+  self = navette_record_new_for_id (wire->id);
+  navette_record_set_server (self, (NavetteWireRecord *) wire);
+  return self;
+}
+
+const char *
+navette_record_get_id (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+  return self->id;
+}
+
+gint64
+navette_record_get_version (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), 0);
+  return self->server ? self->server->version : 0;
+}
+
+gint64
+navette_record_get_revision (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), 0);
+  return self->server ? self->server->revision : 0;
+}
+
+gboolean
+navette_record_get_archived (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), FALSE);
+  return self->archived;
+}
+
+gint64
+navette_record_get_updated_at (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), 0);
+  return self->server ? self->server->updated_at : 0;
+}
+
+const char *
+navette_record_get_updated_by (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+  return self->server ? self->server->updated_by : NULL;
+}
+
+NavetteSyncState
+navette_record_get_sync_state (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NAVETTE_SYNC_STATE_SYNCED);
+  return self->sync_state;
+}
+
+const GError *
+navette_record_get_error (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+  return self->error;
+}
+
+JsonObject *
+navette_record_get_data (NavetteRecord *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+  return self->data;
+}
+
+JsonNode *
+navette_record_get_value (NavetteRecord *self,
+                          const char    *column)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+  g_return_val_if_fail (column != NULL, NULL);
+
+  return json_object_get_member (self->data, column);
+}
+
+gboolean
+navette_record_is_null (NavetteRecord *self,
+                        const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+
+  return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+const char *
+navette_record_get_string (NavetteRecord *self,
+                           const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+gint64
+navette_record_get_int (NavetteRecord *self,
+                        const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+double
+navette_record_get_double (NavetteRecord *self,
+                           const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return 0.0;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return (double) json_node_get_int (node);
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+  return 0.0;
+}
+
+gboolean
+navette_record_get_boolean (NavetteRecord *self,
+                            const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  return json_node_get_boolean (node);
+}
+
+char *
+navette_record_dup_display (NavetteRecord *self,
+                            const char    *column)
+{
+  JsonNode *node = navette_record_get_value (self, column);
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return g_strdup ("");
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  if (type == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+  if (type == G_TYPE_DOUBLE)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+    }
+  return g_strdup ("");
+}
+
+NavetteWireRecord *
+navette_record_to_wire (NavetteRecord *self)
+{
+  NavetteWireRecord *wire;
+
+  g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
+
+  wire = navette_wire_record_new ();
+  wire->id = g_strdup (self->id);
+  wire->version = navette_record_get_version (self);
+  wire->revision = navette_record_get_revision (self);
+  g_clear_pointer (&wire->data, json_object_unref);
+  wire->data = json_object_ref (self->data);
+  wire->archived = self->archived;
+  wire->updated_at = navette_record_get_updated_at (self);
+  wire->updated_by = g_strdup (navette_record_get_updated_by (self));
+  return wire;
+}
+
+/* ---- Internal ---- */
+
+NavetteWireRecord *
+navette_record_get_server (NavetteRecord *self)
+{
+  return self->server;
+}
+
+gboolean
+navette_record_same_server (NavetteRecord           *self,
+                            const NavetteWireRecord *wire)
+{
+  return self->server != NULL &&
+         self->server->version == wire->version &&
+         self->server->revision == wire->revision &&
+         self->server->archived == wire->archived;
+}
+
+gboolean
+navette_record_set_server (NavetteRecord     *self,
+                           NavetteWireRecord *wire)
+{
+  NavetteWireRecord *old = self->server;
+  gboolean meta_changed;
+
+  g_return_val_if_fail (wire != NULL, FALSE);
+
+  if (old == wire)
+    return FALSE;
+  if (old != NULL && wire->version < old->version)
+    return FALSE;
+
+  meta_changed = old == NULL ||
+                 old->version != wire->version ||
+                 old->revision != wire->revision ||
+                 old->updated_at != wire->updated_at ||
+                 g_strcmp0 (old->updated_by, wire->updated_by) != 0;
+
+  self->server = navette_wire_record_ref (wire);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (meta_changed)
+    {
+      if (old == NULL || old->version != wire->version)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
+      if (old == NULL || old->revision != wire->revision)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REVISION]);
+      if (old == NULL || old->updated_at != wire->updated_at)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
+      if (old == NULL || g_strcmp0 (old->updated_by, wire->updated_by) != 0)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_BY]);
+    }
+  g_clear_pointer (&old, navette_wire_record_unref);
+
+  if (navette_record_recompute (self))
+    meta_changed = TRUE;
+  g_object_thaw_notify (G_OBJECT (self));
+
+  return meta_changed;
+}
+
+GPtrArray *
+navette_record_get_pending (NavetteRecord *self)
+{
+  return self->pending;
+}
+
+void
+navette_record_add_pending (NavetteRecord *self,
+                            NavetteChange *change)
+{
+  if (self->pending == NULL)
+    self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->pending, g_object_ref (change));
+}
+
+void
+navette_record_remove_pending (NavetteRecord *self,
+                               NavetteChange *change)
+{
+  if (self->pending == NULL)
+    return;
+  g_ptr_array_remove (self->pending, change);
+  if (self->pending->len == 0)
+    g_clear_pointer (&self->pending, g_ptr_array_unref);
+}
+
+void
+navette_record_set_error (NavetteRecord *self,
+                          const GError  *error)
+{
+  if (self->error == error)
+    return;
+
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static gboolean
+values_equal (JsonNode *a,
+              JsonNode *b)
+{
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL)
+    {
+      JsonNode *other = a ? a : b;
+      /* absent and null look the same */
+      return JSON_NODE_HOLDS_NULL (other);
+    }
+  return json_node_equal (a, b);
+}
+
+gboolean
+navette_record_recompute (NavetteRecord *self)
+{
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(GPtrArray) changed_columns = NULL;
+  gboolean archived;
+  NavetteSyncState state;
+  gboolean changed = FALSE;
+
+  archived = self->server ? self->server->archived : FALSE;
+
+  if (self->pending == NULL && self->server != NULL && self->server->data != NULL)
+    {
+      /* Shared, never modified in place. */
+      data = json_object_ref (self->server->data);
+    }
+  else
+    {
+      data = json_object_new ();
+      if (self->server != NULL && self->server->data != NULL)
+        {
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *node;
+
+          json_object_iter_init (&iter, self->server->data);
+          while (json_object_iter_next (&iter, &name, &node))
+            json_object_set_member (data, name, json_node_copy (node));
+        }
+      for (guint i = 0; self->pending != NULL && i < self->pending->len; i++)
+        navette_change_apply_to (g_ptr_array_index (self->pending, i), data, &archived);
+    }
+
+  if (self->data != data)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
+
+      changed_columns = g_ptr_array_new_with_free_func (g_free);
+
+      json_object_iter_init (&iter, data);
+      while (json_object_iter_next (&iter, &name, &node))
+        if (!values_equal (node, json_object_get_member (self->data, name)))
+          g_ptr_array_add (changed_columns, g_strdup (name));
+
+      json_object_iter_init (&iter, self->data);
+      while (json_object_iter_next (&iter, &name, &node))
+        if (!json_object_has_member (data, name) && !values_equal (node, NULL))
+          g_ptr_array_add (changed_columns, g_strdup (name));
+
+      g_clear_pointer (&self->data, json_object_unref);
+      self->data = g_steal_pointer (&data);
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (changed_columns != NULL && changed_columns->len > 0)
+    {
+      changed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATA]);
+      for (guint i = 0; i < changed_columns->len; i++)
+        g_signal_emit (self, signals[DATA_CHANGED], 0,
+                       (const char *) g_ptr_array_index (changed_columns, i));
+    }
+
+  if (archived != self->archived)
+    {
+      self->archived = archived;
+      changed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ARCHIVED]);
+    }
+
+  if (self->pending != NULL)
+    state = NAVETTE_SYNC_STATE_PENDING;
+  else if (self->error != NULL)
+    state = NAVETTE_SYNC_STATE_FAILED;
+  else
+    state = NAVETTE_SYNC_STATE_SYNCED;
+
+  if (state != self->sync_state)
+    {
+      self->sync_state = state;
+      changed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_STATE]);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+
+  return changed;
+}

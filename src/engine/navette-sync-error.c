@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "navette-engine-types.h"
+#include "navette-engine-private.h"
+#include "navette-sync-error.h"
+
+typedef struct
+{
+  GHashTable *fields; /* column → sentence, or NULL */
+  guint       status; /* HTTP status when the server answered, else 0 */
+} NavetteSyncErrorPrivate;
+
+static void
+navette_sync_error_private_init (NavetteSyncErrorPrivate *priv)
+{
+  priv->fields = NULL;
+  priv->status = 0;
+}
+
+static void
+navette_sync_error_private_copy (const NavetteSyncErrorPrivate *src,
+                                 NavetteSyncErrorPrivate       *dest)
+{
+  dest->fields = src->fields ? g_hash_table_ref (src->fields) : NULL;
+  dest->status = src->status;
+}
+
+static void
+navette_sync_error_private_clear (NavetteSyncErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->fields, g_hash_table_unref);
+}
+
+G_DEFINE_EXTENDED_ERROR (NavetteSyncError, navette_sync_error)
+
+gboolean
+navette_sync_error_is_transient (const GError *error)
+{
+  if (error == NULL || error->domain != NAVETTE_SYNC_ERROR)
+    return FALSE;
+
+  switch ((NavetteSyncError) error->code)
+    {
+    case NAVETTE_SYNC_ERROR_NETWORK:
+    case NAVETTE_SYNC_ERROR_TIMEOUT:
+    case NAVETTE_SYNC_ERROR_UNAVAILABLE:
+      return TRUE;
+    case NAVETTE_SYNC_ERROR_SERVER:
+      {
+        /* 5xx (or unknown) are worth retrying; an unexpected 4xx is not */
+        NavetteSyncErrorPrivate *priv = navette_sync_error_get_private (error);
+        return priv == NULL || priv->status == 0 || priv->status >= 500;
+      }
+    case NAVETTE_SYNC_ERROR_AUTH_EXPIRED:
+    case NAVETTE_SYNC_ERROR_AUTH_REQUIRED:
+    case NAVETTE_SYNC_ERROR_FORBIDDEN:
+    case NAVETTE_SYNC_ERROR_VALIDATION:
+    case NAVETTE_SYNC_ERROR_NOT_FOUND:
+    case NAVETTE_SYNC_ERROR_CONFLICT:
+    case NAVETTE_SYNC_ERROR_SERIALIZATION:
+    case NAVETTE_SYNC_ERROR_CANCELLED:
+    default:
+      return FALSE;
+    }
+}
+
+GHashTable *
+navette_sync_error_get_fields (const GError *error)
+{
+  NavetteSyncErrorPrivate *priv;
+
+  if (error == NULL || error->domain != NAVETTE_SYNC_ERROR)
+    return NULL;
+
+  priv = navette_sync_error_get_private (error);
+  return priv ? priv->fields : NULL;
+}
+
+void
+navette_sync_error_set_fields (GError     *error,
+                               GHashTable *fields)
+{
+  NavetteSyncErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == NAVETTE_SYNC_ERROR);
+
+  priv = navette_sync_error_get_private (error);
+  g_clear_pointer (&priv->fields, g_hash_table_unref);
+  priv->fields = fields;
+}
+
+GError *
+navette_sync_error_copy (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+  return g_error_copy (error);
+}
+
+const char *
+navette_sync_error_code_to_string (NavetteSyncError code)
+{
+  switch (code)
+    {
+    case NAVETTE_SYNC_ERROR_NETWORK: return "network";
+    case NAVETTE_SYNC_ERROR_TIMEOUT: return "timeout";
+    case NAVETTE_SYNC_ERROR_AUTH_EXPIRED: return "auth_expired";
+    case NAVETTE_SYNC_ERROR_AUTH_REQUIRED: return "auth_required";
+    case NAVETTE_SYNC_ERROR_FORBIDDEN: return "forbidden";
+    case NAVETTE_SYNC_ERROR_VALIDATION: return "validation";
+    case NAVETTE_SYNC_ERROR_NOT_FOUND: return "not_found";
+    case NAVETTE_SYNC_ERROR_CONFLICT: return "conflict";
+    case NAVETTE_SYNC_ERROR_SERVER: return "server";
+    case NAVETTE_SYNC_ERROR_UNAVAILABLE: return "unavailable";
+    case NAVETTE_SYNC_ERROR_SERIALIZATION: return "serialization";
+    case NAVETTE_SYNC_ERROR_CANCELLED: return "cancelled";
+    default: return "unknown";
+    }
+}
+
+static void
+navette_sync_error_set_status (GError *error,
+                               guint   status)
+{
+  NavetteSyncErrorPrivate *priv = navette_sync_error_get_private (error);
+
+  if (priv != NULL)
+    priv->status = status;
+}
+
+static char *
+format_fields (GHashTable *fields)
+{
+  g_autoptr(GList) keys = NULL;
+  GString *str = g_string_new (NULL);
+
+  keys = g_list_sort (g_hash_table_get_keys (fields), (GCompareFunc) g_strcmp0);
+  for (const GList *l = keys; l != NULL; l = l->next)
+    {
+      if (str->len > 0)
+        g_string_append (str, "; ");
+      g_string_append_printf (str, "%s: %s", (const char *) l->data,
+                              (const char *) g_hash_table_lookup (fields, l->data));
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+/* Maps an API error answer (status + error body, which may be anything) to
+ * a NAVETTE_SYNC_ERROR with a sentence for a person. */
+GError *
+navette_sync_error_from_api (guint   status,
+                             GBytes *body)
+{
+  NavetteApiError api_code;
+  g_autofree char *api_message = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  gboolean have_code = FALSE;
+  GError *error;
+
+  if (body != NULL && g_bytes_get_size (body) > 0)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (body, &len);
+
+      have_code = navette_wire_error_from_json (data, len, &api_code,
+                                                &api_message, &fields);
+    }
+
+  if (!have_code)
+    {
+      switch (status)
+        {
+        case 401: api_code = NAVETTE_API_ERROR_AUTH_REQUIRED; break;
+        case 403: api_code = NAVETTE_API_ERROR_FORBIDDEN; break;
+        case 404: api_code = NAVETTE_API_ERROR_NOT_FOUND; break;
+        case 409: api_code = NAVETTE_API_ERROR_CONFLICT; break;
+        case 422: api_code = NAVETTE_API_ERROR_VALIDATION_FAILED; break;
+        case 503: api_code = NAVETTE_API_ERROR_UNAVAILABLE; break;
+        default:
+          if (status >= 500)
+            api_code = NAVETTE_API_ERROR_INTERNAL;
+          else
+            api_code = NAVETTE_API_ERROR_BAD_REQUEST;
+          break;
+        }
+    }
+
+  switch (api_code)
+    {
+    case NAVETTE_API_ERROR_AUTH_REQUIRED:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED,
+                                   _("You are not signed in, or the user name or password is wrong."));
+      break;
+    case NAVETTE_API_ERROR_AUTH_EXPIRED:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED,
+                                   _("Your session has expired. Please sign in again."));
+      break;
+    case NAVETTE_API_ERROR_FORBIDDEN:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN,
+                                   _("You are not allowed to make this change."));
+      break;
+    case NAVETTE_API_ERROR_NOT_FOUND:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                                   _("The item does not exist on the server."));
+      break;
+    case NAVETTE_API_ERROR_CONFLICT:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT,
+                                   _("The server refused the change because it conflicts with an earlier one."));
+      break;
+    case NAVETTE_API_ERROR_VALIDATION_FAILED:
+      if (fields != NULL && g_hash_table_size (fields) > 0)
+        {
+          g_autofree char *text = format_fields (fields);
+          /* Translators: %s lists the problems, e.g. "price: must be a number" */
+          error = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
+                               _("The values are not valid: %s."), text);
+          navette_sync_error_set_fields (error, g_steal_pointer (&fields));
+        }
+      else
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
+                                     _("The values are not valid."));
+      break;
+    case NAVETTE_API_ERROR_UNAVAILABLE:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_UNAVAILABLE,
+                                   _("The server is busy or its database is unavailable. Try again in a moment."));
+      break;
+    case NAVETTE_API_ERROR_RATE_LIMITED:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
+                                   _("Too many attempts. Wait a moment and try again."));
+      break;
+    case NAVETTE_API_ERROR_INTERNAL:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
+                                   _("The server had an internal problem."));
+      break;
+    case NAVETTE_API_ERROR_BAD_REQUEST:
+    case NAVETTE_API_ERROR_METHOD_NOT_ALLOWED:
+    case NAVETTE_API_ERROR_PAYLOAD_TOO_LARGE:
+    case NAVETTE_API_ERROR_UNSUPPORTED_MEDIA_TYPE:
+    default:
+      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
+                                   _("The server refused the request."));
+      break;
+    }
+
+  navette_sync_error_set_status (error, status);
+  return error;
+}
