@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "navette-application.h"
+#include "navette-local-server.h"
+#include "navette-resources.h"
+#include "navette-preferences-window.h"
+#include "navette-sign-in-dialog.h"
+#include "navette-token-store.h"
+#include "navette-window.h"
+
+struct _NavetteApplication
+{
+  AdwApplication      parent_instance;
+
+  GSettings          *settings;
+  NavetteLocalServer *local_server;
+  NavetteEngine      *engine;
+  NavetteTokenStore  *tokens;
+  GCancellable       *cancellable;
+  NavetteWindow      *window;
+  char               *server_option;   /* --server URL */
+  char               *server;          /* the server in use, NULL in local mode */
+  gboolean            asking_password;
+  gint64              start_time;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteApplication, navette_application, ADW_TYPE_APPLICATION)
+
+static void connect_server (NavetteApplication *self);
+
+static NavetteWindow *
+get_window (NavetteApplication *self)
+{
+  if (self->window == NULL)
+    {
+      self->window = navette_window_new (GTK_APPLICATION (self));
+      g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+    }
+  return self->window;
+}
+
+static void
+engine_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_engine_load_finish (NAVETTE_ENGINE (object), result, &error))
+    {
+      if (self->window != NULL && !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+        navette_window_show_error (self->window, NULL, error->message);
+      return;
+    }
+  if (self->window != NULL)
+    navette_window_set_engine (self->window, self->engine);
+}
+
+static void
+signed_in (NavetteApplication *self)
+{
+  NavetteSession *session = navette_engine_get_session (self->engine);
+
+  if (self->server != NULL)
+    {
+      g_settings_set_string (self->settings, "username", navette_session_get_username (session));
+      navette_token_store_save_async (self->tokens, self->server,
+                                      navette_session_get_username (session),
+                                      navette_session_get_token (session),
+                                      NULL, NULL, NULL);
+    }
+  navette_poller_set_interval (navette_engine_get_poller (self->engine),
+                               g_settings_get_uint (self->settings, "poll-interval"));
+  navette_engine_load_async (self->engine, self->cancellable, engine_loaded_cb, g_object_ref (self));
+}
+
+static void
+sign_in_dialog_signed_in_cb (NavetteApplication *self)
+{
+  self->asking_password = FALSE;
+  if (navette_window_get_engine (get_window (self)) == self->engine)
+    {
+      /* A new session after an expired one: the engine retries the
+       * failed changes; refresh the roles. */
+      signed_in (self);
+      return;
+    }
+  signed_in (self);
+}
+
+static void
+sign_in_dialog_destroy_cb (NavetteApplication *self)
+{
+  self->asking_password = FALSE;
+}
+
+static void
+ask_password (NavetteApplication *self,
+              const char         *reason)
+{
+  NavetteSignInDialog *dialog;
+  g_autofree char *username = NULL;
+
+  if (self->asking_password || self->engine == NULL)
+    return;
+  self->asking_password = TRUE;
+  username = g_settings_get_string (self->settings, "username");
+  dialog = navette_sign_in_dialog_new (GTK_WINDOW (get_window (self)),
+                                       navette_engine_get_session (self->engine),
+                                       self->server, username, reason);
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (sign_in_dialog_signed_in_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (sign_in_dialog_destroy_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+local_login_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_session_login_finish (NAVETTE_SESSION (object), result, &error))
+    {
+      if (self->window != NULL)
+        navette_window_show_error (self->window, _("Could Not Sign In"), error->message);
+      return;
+    }
+  signed_in (self);
+}
+
+static void
+auth_expired_cb (NavetteApplication *self)
+{
+  if (self->server == NULL)
+    {
+      /* Local mode: sign in again as the local user, silently. */
+      navette_session_login_async (navette_engine_get_session (self->engine),
+                                   NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
+                                   self->cancellable, local_login_cb, g_object_ref (self));
+      return;
+    }
+  ask_password (self, _("Your session has expired. Sign in again to save your changes."));
+}
+
+static void
+poll_interval_changed_cb (NavetteApplication *self)
+{
+  if (self->engine != NULL)
+    navette_poller_set_interval (navette_engine_get_poller (self->engine),
+                                 g_settings_get_uint (self->settings, "poll-interval"));
+}
+
+static void
+make_engine (NavetteApplication *self,
+             const char         *base_url)
+{
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
+  g_clear_object (&self->engine);
+  self->engine = navette_engine_new (base_url);
+  g_signal_connect_swapped (navette_engine_get_session (self->engine), "auth-expired",
+                            G_CALLBACK (auth_expired_cb), self);
+}
+
+static void
+local_server_started_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *url;
+
+  url = navette_local_server_start_finish (NAVETTE_LOCAL_SERVER (object), result, &error);
+  if (url == NULL)
+    {
+      if (self->window != NULL)
+        navette_window_show_error (self->window, _("Could Not Start the Local Server"), error->message);
+      return;
+    }
+  g_debug ("Local server ready at %s after %.0f ms", url,
+           (g_get_monotonic_time () - self->start_time) / 1000.0);
+  make_engine (self, url);
+  navette_session_login_async (navette_engine_get_session (self->engine),
+                               NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
+                               self->cancellable, local_login_cb, g_object_ref (self));
+}
+
+static void
+restore_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_session_restore_finish (NAVETTE_SESSION (object), result, &error))
+    {
+      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT))
+        {
+          if (self->window != NULL)
+            navette_window_show_error (self->window, NULL, error->message);
+          return;
+        }
+      ask_password (self, NULL);
+      return;
+    }
+  signed_in (self);
+}
+
+static void
+token_lookup_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autofree char *token = NULL;
+
+  token = navette_token_store_lookup_finish (NAVETTE_TOKEN_STORE (object), result, NULL);
+  if (self->engine == NULL)
+    return;
+  if (token == NULL)
+    {
+      ask_password (self, NULL);
+      return;
+    }
+  navette_session_restore_async (navette_engine_get_session (self->engine), token,
+                                 self->cancellable, restore_cb, g_object_ref (self));
+}
+
+static void
+connect_server (NavetteApplication *self)
+{
+  NavetteWindow *window = get_window (self);
+  g_autofree char *setting = g_settings_get_string (self->settings, "server-url");
+  const char *url = self->server_option != NULL ? self->server_option : setting;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  navette_window_set_engine (window, NULL);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
+  g_clear_object (&self->engine);
+  g_clear_pointer (&self->server, g_free);
+
+  if (url == NULL || url[0] == '\0')
+    {
+      /* Local mode. */
+      if (self->local_server != NULL && navette_local_server_get_base_url (self->local_server) != NULL)
+        {
+          make_engine (self, navette_local_server_get_base_url (self->local_server));
+          navette_session_login_async (navette_engine_get_session (self->engine),
+                                       NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
+                                       self->cancellable, local_login_cb, g_object_ref (self));
+          return;
+        }
+      g_clear_object (&self->local_server);
+      self->local_server = navette_local_server_new (g_getenv ("NAVETTE_LOCAL_DB"));
+      navette_window_show_connecting (window, _("Starting the local server…"));
+      navette_local_server_start_async (self->local_server, self->cancellable,
+                                        local_server_started_cb, g_object_ref (self));
+      return;
+    }
+
+  /* A team server: the local one is not needed. */
+  if (self->local_server != NULL)
+    navette_local_server_stop (self->local_server);
+  g_clear_object (&self->local_server);
+  self->server = g_strdup (url);
+  make_engine (self, url);
+  navette_window_show_connecting (window, _("Connecting to the server…"));
+  {
+    g_autofree char *username = g_settings_get_string (self->settings, "username");
+
+    if (username[0] == '\0')
+      ask_password (self, NULL);
+    else
+      navette_token_store_lookup_async (self->tokens, url, username, self->cancellable,
+                                        token_lookup_cb, g_object_ref (self));
+  }
+}
+
+static void
+server_url_changed_cb (NavetteApplication *self)
+{
+  if (self->server_option != NULL)
+    return;
+  connect_server (self);
+}
+
+/* ---- Actions ---- */
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  NavetteApplication *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (get_window (self)))));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  NavetteApplication *self = user_data;
+  const char *developers[] = { _("The Navette developers"), NULL };
+
+  adw_show_about_window (GTK_WINDOW (get_window (self)),
+                         "application-name", _("Navette"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Navette developers"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Edit shared, versioned content"),
+                         "website", "https://github.com/navette/navette",
+                         "issue-url", "https://github.com/navette/navette/issues",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         /* Translators: put your names here, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+logout_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_session_logout_finish (NAVETTE_SESSION (object), result, &error))
+    g_debug ("Sign-out: %s", error->message);
+  if (self->window != NULL)
+    navette_window_set_engine (self->window, NULL);
+  if (self->server != NULL)
+    ask_password (self, NULL);
+}
+
+static void
+sign_out_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  NavetteApplication *self = user_data;
+  NavetteSession *session;
+
+  if (self->engine == NULL)
+    return;
+  session = navette_engine_get_session (self->engine);
+  if (self->server != NULL && navette_session_get_username (session) != NULL)
+    navette_token_store_clear_async (self->tokens, self->server,
+                                     navette_session_get_username (session), NULL, NULL, NULL);
+  navette_window_show_connecting (get_window (self), _("Signing out…"));
+  navette_session_logout_async (session, NULL, logout_cb, g_object_ref (self));
+}
+
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  connect_server (NAVETTE_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action, NULL, NULL, NULL, { 0 } },
+  { "preferences", preferences_action, NULL, NULL, NULL, { 0 } },
+  { "about", about_action, NULL, NULL, NULL, { 0 } },
+  { "sign-out", sign_out_action, NULL, NULL, NULL, { 0 } },
+  { "reconnect", reconnect_action, NULL, NULL, NULL, { 0 } },
+};
+
+/* ---- GApplication ---- */
+
+static int
+navette_application_handle_local_options (GApplication *application,
+                                          GVariantDict *options)
+{
+  NavetteApplication *self = NAVETTE_APPLICATION (application);
+  const char *server = NULL;
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      g_print ("navette %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "server", "&s", &server))
+    {
+      if (!g_str_has_prefix (server, "http://") && !g_str_has_prefix (server, "https://"))
+        {
+          g_printerr (_("The server address must start with http:// or https://\n"));
+          return 1;
+        }
+      self->server_option = g_strdup (server);
+    }
+  return -1;
+}
+
+static void
+navette_application_startup (GApplication *application)
+{
+  NavetteApplication *self = NAVETTE_APPLICATION (application);
+  const char *quit_accels[] = { "<Control>q", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
+  const char *refresh_accels[] = { "F5", NULL };
+  const char *new_accels[] = { "<Control>n", NULL };
+  const char *save_accels[] = { "<Control>s", NULL };
+  const char *search_accels[] = { "<Control>f", NULL };
+
+  G_APPLICATION_CLASS (navette_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.new-record", new_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.save", save_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.search", search_accels);
+
+  self->settings = g_settings_new (APP_ID);
+  self->tokens = navette_token_store_new ();
+  g_signal_connect_swapped (self->settings, "changed::server-url",
+                            G_CALLBACK (server_url_changed_cb), self);
+  g_signal_connect_swapped (self->settings, "changed::poll-interval",
+                            G_CALLBACK (poll_interval_changed_cb), self);
+}
+
+static void
+navette_application_activate (GApplication *application)
+{
+  NavetteApplication *self = NAVETTE_APPLICATION (application);
+  gboolean first = self->window == NULL;
+  NavetteWindow *window = get_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (first)
+    connect_server (self);
+}
+
+static void
+navette_application_shutdown (GApplication *application)
+{
+  NavetteApplication *self = NAVETTE_APPLICATION (application);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->window != NULL)
+    navette_window_set_engine (self->window, NULL);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
+  g_clear_object (&self->engine);
+  /* Local mode: the embedded server stops with the app. */
+  if (self->local_server != NULL)
+    navette_local_server_stop (self->local_server);
+  g_clear_object (&self->local_server);
+
+  G_APPLICATION_CLASS (navette_application_parent_class)->shutdown (application);
+}
+
+static void
+navette_application_finalize (GObject *object)
+{
+  NavetteApplication *self = NAVETTE_APPLICATION (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->tokens);
+  g_clear_pointer (&self->server_option, g_free);
+  g_clear_pointer (&self->server, g_free);
+
+  G_OBJECT_CLASS (navette_application_parent_class)->finalize (object);
+}
+
+static void
+navette_application_class_init (NavetteApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = navette_application_finalize;
+  (void) navette_get_resource ();
+  app_class->handle_local_options = navette_application_handle_local_options;
+  app_class->startup = navette_application_startup;
+  app_class->activate = navette_application_activate;
+  app_class->shutdown = navette_application_shutdown;
+}
+
+static void
+navette_application_init (NavetteApplication *self)
+{
+  const GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Connect to the team server at URL instead of the local database"), N_("URL") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version"), NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL }
+  };
+
+  self->start_time = g_get_monotonic_time ();
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+NavetteApplication *
+navette_application_new (void)
+{
+  return g_object_new (NAVETTE_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/org/navette/Navette",
+                       NULL);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-format.h — words for times and values, as a person reads them. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* "just now", "5 minutes ago", "3 hours ago", "yesterday", "12 March 2026".
+ * @now_usec: the reference time (g_get_real_time()). */
+char *navette_format_relative_time (gint64 unix_usec,
+                                    gint64 now_usec);
+/* The local date and time, for tooltips: "28 November 2026, 10:31:05". */
+char *navette_format_absolute_time (gint64 unix_usec);
+/* "10:31" — the time of day, local. */
+char *navette_format_clock_time    (gint64 unix_usec);
+
+G_END_DECLS

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "navette-preferences-window.h"
+
+struct _NavettePreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+  AdwEntryRow          *server_row;
+  GtkSpinButton        *interval_spin;
+  GtkSwitch            *others_switch;
+  GtkSwitch            *online_switch;
+  GtkSwitch            *saved_switch;
+};
+
+G_DEFINE_FINAL_TYPE (NavettePreferencesWindow, navette_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+server_apply_cb (NavettePreferencesWindow *self)
+{
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_row))));
+
+  if (url[0] != '\0' && !g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://"))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (_("The address must start with http:// or https://")));
+      return;
+    }
+  g_settings_set_string (self->settings, "server-url", url);
+  /* The application reconnects when the setting changes. */
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (url[0] != '\0' ? _("Connecting to the team server…")
+                                                                  : _("Using the local database")));
+}
+
+static void
+navette_preferences_window_dispose (GObject *object)
+{
+  NavettePreferencesWindow *self = NAVETTE_PREFERENCES_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (navette_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+navette_preferences_window_class_init (NavettePreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = navette_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, interval_spin);
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, others_switch);
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, online_switch);
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, saved_switch);
+  gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
+}
+
+static void
+navette_preferences_window_init (NavettePreferencesWindow *self)
+{
+  g_autofree char *url = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  url = g_settings_get_string (self->settings, "server-url");
+  gtk_editable_set_text (GTK_EDITABLE (self->server_row), url);
+  g_settings_bind (self->settings, "poll-interval", self->interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "toast-changes-by-others", self->others_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "toast-back-online", self->online_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "toast-saved", self->saved_switch, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+GtkWidget *
+navette_preferences_window_new (GtkWindow *parent)
+{
+  return g_object_new (NAVETTE_TYPE_PREFERENCES_WINDOW,
+                       "transient-for", parent,
+                       NULL);
+}

@@ -1,0 +1,1137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "navette-format.h"
+#include "navette-record-pane.h"
+
+typedef struct
+{
+  NavetteRecordPane       *pane;
+  const NavetteWireColumn *column;
+  GtkWidget               *row;
+  GtkWidget               *input;   /* AdwEntryRow, GtkTextView, GtkSpinButton or GtkSwitch */
+  GtkWidget               *hint;    /* a suffix label: "Required", "210 / 200", a server error */
+  GtkWidget               *calendar;
+  gboolean                 problem;
+} Field;
+
+struct _NavetteRecordPane
+{
+  GtkWidget          parent_instance;
+
+  GtkWidget         *box;
+  GtkLabel          *title_label;
+  AdwViewStack      *view_stack;
+  AdwPreferencesGroup *fields_group;
+  GtkLabel          *error_label;
+  GtkLabel          *meta_label;
+  GtkStack          *history_stack;
+  GtkSpinner        *history_spinner;
+  GtkListBox        *history_list;
+  AdwStatusPage     *history_error;
+  GtkWidget         *archive_button;
+  GtkWidget         *save_button;
+  GtkWidget         *cancel_button;
+
+  NavetteStore      *store;
+  NavetteTable      *table;
+  NavetteRecord     *record;
+  GPtrArray         *fields;   /* Field* */
+  GListModel        *versions;
+  GCancellable      *history_cancellable;
+  gboolean           editable;
+  gboolean           valid;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteRecordPane, navette_record_pane, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_EDITABLE,
+  PROP_VALID,
+  PROP_RECORD,
+  N_PROPS
+};
+
+enum {
+  HISTORY_LOADED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* gtk_list_box_remove_all() is newer than GTK 4.8. */
+static void
+list_box_clear (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static void
+field_free (gpointer data)
+{
+  g_free (data);
+}
+
+static gboolean
+is_long_text (const NavetteWireColumn *column,
+              guint                    index)
+{
+  /* The first text column is a record's name: one line. Unlimited or
+   * generous text elsewhere is a body: several lines. */
+  return column->type == NAVETTE_COLUMN_TEXT && index > 0 &&
+         (column->max_length == 0 || column->max_length > 255);
+}
+
+static char *
+field_get_text (Field *field)
+{
+  if (GTK_IS_TEXT_VIEW (field->input))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input));
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    }
+  if (GTK_IS_EDITABLE (field->input))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->input)));
+  return NULL;
+}
+
+static void
+field_set_hint (Field      *field,
+                const char *text,
+                gboolean    is_error)
+{
+  gtk_label_set_label (GTK_LABEL (field->hint), text != NULL ? text : "");
+  gtk_widget_set_visible (field->hint, text != NULL && text[0] != '\0');
+  if (is_error)
+    {
+      gtk_widget_remove_css_class (field->hint, "dim-label");
+      gtk_widget_add_css_class (field->hint, "error");
+      gtk_widget_add_css_class (field->row, "error");
+    }
+  else
+    {
+      gtk_widget_add_css_class (field->hint, "dim-label");
+      gtk_widget_remove_css_class (field->hint, "error");
+      gtk_widget_remove_css_class (field->row, "error");
+    }
+}
+
+static void
+update_valid (NavetteRecordPane *self)
+{
+  gboolean valid = TRUE;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    valid &= !((Field *) g_ptr_array_index (self->fields, i))->problem;
+
+  if (valid != self->valid)
+    {
+      self->valid = valid;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALID]);
+    }
+}
+
+/* The hints shown before saving: required, and the length of text. */
+static void
+field_check (Field *field)
+{
+  const NavetteWireColumn *column = field->column;
+  g_autofree char *text = field_get_text (field);
+
+  field->problem = FALSE;
+  if (text != NULL)
+    {
+      glong length = g_utf8_strlen (text, -1);
+
+      if (column->max_length > 0 && length > column->max_length)
+        {
+          g_autofree char *hint = NULL;
+
+          /* Translators: the length of a text and its limit, "210 / 200" */
+          hint = g_strdup_printf (_("%ld / %ld"), length, (long) column->max_length);
+          field_set_hint (field, hint, TRUE);
+          gtk_widget_set_tooltip_text (field->row, _("This text is too long"));
+          field->problem = TRUE;
+        }
+      else if (column->required && length == 0)
+        {
+          field_set_hint (field, _("Required"), FALSE);
+          gtk_widget_set_tooltip_text (field->row, NULL);
+          field->problem = TRUE;
+        }
+      else if (column->required)
+        {
+          field_set_hint (field, _("Required"), FALSE);
+          gtk_widget_set_tooltip_text (field->row, NULL);
+        }
+      else if (column->type == NAVETTE_COLUMN_DATE && length > 0 &&
+               !navette_date_is_valid (text))
+        {
+          field_set_hint (field, _("Not a date"), TRUE);
+          field->problem = TRUE;
+        }
+      else
+        {
+          field_set_hint (field, NULL, FALSE);
+          gtk_widget_set_tooltip_text (field->row, NULL);
+        }
+    }
+  update_valid (field->pane);
+}
+
+static void
+field_changed_cb (Field *field)
+{
+  field_check (field);
+}
+
+static void
+day_selected_cb (GtkCalendar *calendar,
+                 Field       *field)
+{
+  g_autoptr(GDateTime) date = gtk_calendar_get_date (calendar);
+  g_autofree char *text = g_date_time_format (date, "%Y-%m-%d");
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (calendar), GTK_TYPE_POPOVER);
+
+  gtk_editable_set_text (GTK_EDITABLE (field->input), text);
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+static void
+set_input_value (Field         *field,
+                 NavetteRecord *record)
+{
+  const char *name = field->column->name;
+
+  switch (field->column->type)
+    {
+    case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_DATE:
+      {
+        const char *text = record != NULL ? navette_record_get_string (record, name) : NULL;
+
+        if (GTK_IS_TEXT_VIEW (field->input))
+          gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)),
+                                    text != NULL ? text : "", -1);
+        else
+          gtk_editable_set_text (GTK_EDITABLE (field->input), text != NULL ? text : "");
+        if (field->calendar != NULL && text != NULL && navette_date_is_valid (text))
+          {
+            int y, m, d;
+
+            if (sscanf (text, "%d-%d-%d", &y, &m, &d) == 3)
+              {
+                g_autoptr(GDateTime) date = g_date_time_new_local (y, m, d, 0, 0, 0);
+
+                g_signal_handlers_block_by_func (field->calendar, day_selected_cb, field);
+                gtk_calendar_select_day (GTK_CALENDAR (field->calendar), date);
+                g_signal_handlers_unblock_by_func (field->calendar, day_selected_cb, field);
+              }
+          }
+      }
+      break;
+
+    case NAVETTE_COLUMN_INTEGER:
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input),
+                                 record != NULL ? (double) navette_record_get_int (record, name) : 0);
+      break;
+
+    case NAVETTE_COLUMN_REAL:
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input),
+                                 record != NULL ? navette_record_get_double (record, name) : 0);
+      break;
+
+    case NAVETTE_COLUMN_BOOLEAN:
+      gtk_switch_set_active (GTK_SWITCH (field->input),
+                             record != NULL && navette_record_get_boolean (record, name));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static JsonNode *
+field_get_value (Field *field)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  switch (field->column->type)
+    {
+    case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_DATE:
+      {
+        g_autofree char *text = field_get_text (field);
+
+        if (text[0] == '\0' && (field->column->type == NAVETTE_COLUMN_DATE ||
+                                !field->column->required))
+          {
+            json_node_init_null (node);
+            break;
+          }
+        json_node_set_string (node, text);
+      }
+      break;
+
+    case NAVETTE_COLUMN_INTEGER:
+      json_node_set_int (node, gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (field->input)));
+      break;
+
+    case NAVETTE_COLUMN_REAL:
+      json_node_set_double (node, gtk_spin_button_get_value (GTK_SPIN_BUTTON (field->input)));
+      break;
+
+    case NAVETTE_COLUMN_BOOLEAN:
+      json_node_set_boolean (node, gtk_switch_get_active (GTK_SWITCH (field->input)));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+  return node;
+}
+
+static gboolean
+value_equal (JsonNode *a,
+             JsonNode *b)
+{
+  gboolean a_null = a == NULL || JSON_NODE_HOLDS_NULL (a);
+  gboolean b_null = b == NULL || JSON_NODE_HOLDS_NULL (b);
+
+  if (a_null || b_null)
+    return a_null == b_null;
+  if (json_node_get_value_type (a) == G_TYPE_STRING || json_node_get_value_type (b) == G_TYPE_STRING)
+    return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
+  if (json_node_get_value_type (a) == G_TYPE_BOOLEAN || json_node_get_value_type (b) == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (a) == json_node_get_boolean (b);
+  return json_node_get_double (a) == json_node_get_double (b);
+}
+
+static Field *
+field_new (NavetteRecordPane       *self,
+           const NavetteWireColumn *column,
+           guint                    index)
+{
+  Field *field = g_new0 (Field, 1);
+  const char *title = column->title != NULL && column->title[0] != '\0' ? column->title : column->name;
+
+  field->pane = self;
+  field->column = column;
+  field->hint = gtk_label_new (NULL);
+  gtk_widget_set_valign (field->hint, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (field->hint, "caption");
+  gtk_widget_add_css_class (field->hint, "dim-label");
+  gtk_widget_set_visible (field->hint, FALSE);
+
+  switch (column->type)
+    {
+    case NAVETTE_COLUMN_TEXT:
+      if (is_long_text (column, index))
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+          GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+          GtkWidget *label = gtk_label_new (title);
+          GtkWidget *scroller = gtk_scrolled_window_new ();
+
+          field->row = adw_preferences_row_new ();
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
+          gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (field->row), FALSE);
+          gtk_widget_set_margin_top (box, 8);
+          gtk_widget_set_margin_bottom (box, 8);
+          gtk_widget_set_margin_start (box, 12);
+          gtk_widget_set_margin_end (box, 12);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_widget_set_hexpand (label, TRUE);
+          gtk_widget_add_css_class (label, "caption");
+          gtk_widget_add_css_class (label, "dim-label");
+          gtk_box_append (GTK_BOX (header), label);
+          gtk_box_append (GTK_BOX (header), field->hint);
+          field->input = gtk_text_view_new ();
+          gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (field->input), GTK_WRAP_WORD_CHAR);
+          gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (field->input), FALSE);
+          gtk_widget_add_css_class (field->input, "inline");
+          gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 100);
+          gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+          gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), field->input);
+          gtk_box_append (GTK_BOX (box), header);
+          gtk_box_append (GTK_BOX (box), scroller);
+          gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (field->row), box);
+          g_signal_connect_swapped (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)),
+                                    "changed", G_CALLBACK (field_changed_cb), field);
+          gtk_accessible_update_relation (GTK_ACCESSIBLE (field->input),
+                                          GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL,
+                                          -1);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+
+    case NAVETTE_COLUMN_DATE:
+      field->row = adw_entry_row_new ();
+      field->input = field->row;
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
+      adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->hint);
+      g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
+      if (column->type == NAVETTE_COLUMN_DATE)
+        {
+          GtkWidget *button = gtk_menu_button_new ();
+          GtkWidget *popover = gtk_popover_new ();
+
+          field->calendar = gtk_calendar_new ();
+          gtk_popover_set_child (GTK_POPOVER (popover), field->calendar);
+          gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+          gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
+          gtk_widget_set_tooltip_text (button, _("Choose a Date"));
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (button, "flat");
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), button);
+          g_signal_connect (field->calendar, "day-selected", G_CALLBACK (day_selected_cb), field);
+        }
+      break;
+
+    case NAVETTE_COLUMN_INTEGER:
+    case NAVETTE_COLUMN_REAL:
+      field->row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
+      if (column->type == NAVETTE_COLUMN_INTEGER)
+        field->input = gtk_spin_button_new_with_range (-1e12, 1e12, 1);
+      else
+        {
+          field->input = gtk_spin_button_new_with_range (-1e12, 1e12, 0.01);
+          gtk_spin_button_set_digits (GTK_SPIN_BUTTON (field->input), 2);
+        }
+      gtk_widget_set_valign (field->input, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
+      break;
+
+    case NAVETTE_COLUMN_BOOLEAN:
+      field->row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
+      field->input = gtk_switch_new ();
+      gtk_widget_set_valign (field->input, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  gtk_widget_set_name (field->row, column->name);
+  return field;
+}
+
+static void
+clear_fields (NavetteRecordPane *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (GTK_IS_TEXT_VIEW (field->input))
+        g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)), field);
+      g_signal_handlers_disconnect_by_data (field->input, field);
+      if (field->calendar != NULL)
+        g_signal_handlers_disconnect_by_data (field->calendar, field);
+      adw_preferences_group_remove (self->fields_group, field->row);
+    }
+  g_ptr_array_set_size (self->fields, 0);
+}
+
+static void
+update_sensitivity (NavetteRecordPane *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      gtk_widget_set_sensitive (field->row, self->editable);
+    }
+  gtk_widget_set_visible (self->save_button, self->editable);
+  gtk_widget_set_visible (self->archive_button, self->editable && self->record != NULL);
+  gtk_button_set_label (GTK_BUTTON (self->cancel_button),
+                        self->editable ? _("_Cancel") : _("_Close"));
+}
+
+static void
+update_meta (NavetteRecordPane *self)
+{
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *version = NULL;
+
+  if (self->record == NULL || navette_record_get_version (self->record) == 0)
+    {
+      gtk_label_set_label (self->meta_label, "");
+      return;
+    }
+  when = navette_format_relative_time (navette_record_get_updated_at (self->record),
+                                       g_get_real_time ());
+  /* Translators: "Version 3, changed by alice 5 minutes ago" */
+  version = g_strdup_printf ("%" G_GINT64_FORMAT, navette_record_get_version (self->record));
+  text = g_strdup_printf (_("Version %s, changed by %s %s"),
+                          version,
+                          navette_record_get_updated_by (self->record),
+                          when);
+  gtk_label_set_label (self->meta_label, text);
+}
+
+static void
+record_notify_cb (NavetteRecordPane *self)
+{
+  update_meta (self);
+}
+
+static void
+load_fields (NavetteRecordPane *self)
+{
+  const NavetteWireTable *schema;
+
+  clear_fields (self);
+  if (self->table == NULL)
+    return;
+
+  schema = navette_table_get_schema (self->table);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      Field *field = field_new (self, column, i);
+
+      g_ptr_array_add (self->fields, field);
+      adw_preferences_group_add (self->fields_group, field->row);
+      set_input_value (field, self->record);
+      field_check (field);
+    }
+  update_valid (self);
+}
+
+static void
+navette_record_pane_dispose (GObject *object)
+{
+  NavetteRecordPane *self = NAVETTE_RECORD_PANE (object);
+
+  g_cancellable_cancel (self->history_cancellable);
+  g_clear_object (&self->history_cancellable);
+  if (self->record != NULL)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_object (&self->record);
+  g_clear_object (&self->table);
+  g_clear_object (&self->store);
+  g_clear_object (&self->versions);
+
+  G_OBJECT_CLASS (navette_record_pane_parent_class)->dispose (object);
+}
+
+static void
+navette_record_pane_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  NavetteRecordPane *self = NAVETTE_RECORD_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_EDITABLE:
+      g_value_set_boolean (value, self->editable);
+      break;
+    case PROP_VALID:
+      g_value_set_boolean (value, self->valid);
+      break;
+    case PROP_RECORD:
+      g_value_set_object (value, self->record);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_record_pane_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  NavetteRecordPane *self = NAVETTE_RECORD_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_EDITABLE:
+      navette_record_pane_set_editable (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+view_stack_notify_cb (NavetteRecordPane *self)
+{
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "history") == 0 &&
+      self->versions == NULL)
+    navette_record_pane_show_history (self);
+}
+
+static void
+navette_record_pane_class_init (NavetteRecordPaneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = navette_record_pane_dispose;
+  object_class->get_property = navette_record_pane_get_property;
+  object_class->set_property = navette_record_pane_set_property;
+
+  properties[PROP_EDITABLE] =
+    g_param_spec_boolean ("editable", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VALID] =
+    g_param_spec_boolean ("valid", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECORD] =
+    g_param_spec_object ("record", NULL, NULL, NAVETTE_TYPE_RECORD,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[HISTORY_LOADED] =
+    g_signal_new ("history-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-record-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, box);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, title_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, fields_group);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, error_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, history_stack);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, history_spinner);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, history_list);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, history_error);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, archive_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, save_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, cancel_button);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+navette_record_pane_init (NavetteRecordPane *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->fields = g_ptr_array_new_with_free_func (field_free);
+  self->valid = TRUE;
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child-name",
+                            G_CALLBACK (view_stack_notify_cb), self);
+}
+
+GtkWidget *
+navette_record_pane_new (void)
+{
+  return g_object_new (NAVETTE_TYPE_RECORD_PANE, NULL);
+}
+
+void
+navette_record_pane_set_record (NavetteRecordPane *self,
+                                NavetteStore      *store,
+                                NavetteTable      *table,
+                                NavetteRecord     *record)
+{
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+  g_return_if_fail (NAVETTE_IS_STORE (store));
+  g_return_if_fail (NAVETTE_IS_TABLE (table));
+  g_return_if_fail (record == NULL || NAVETTE_IS_RECORD (record));
+
+  g_cancellable_cancel (self->history_cancellable);
+  g_clear_object (&self->history_cancellable);
+  g_clear_object (&self->versions);
+  if (self->record != NULL)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+
+  g_set_object (&self->store, store);
+  g_set_object (&self->table, table);
+  g_set_object (&self->record, record);
+  if (record != NULL)
+    g_signal_connect_swapped (record, "notify", G_CALLBACK (record_notify_cb), self);
+
+  if (record != NULL)
+    {
+      const NavetteWireTable *schema = navette_table_get_schema (table);
+      const char *first = NULL;
+
+      for (guint i = 0; i < schema->columns->len && first == NULL; i++)
+        {
+          const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+
+          if (column->type == NAVETTE_COLUMN_TEXT)
+            first = navette_record_get_string (record, column->name);
+        }
+      title = g_strdup (first != NULL && first[0] != '\0' ? first : _("Untitled"));
+    }
+  else
+    /* Translators: the title of the pane of a record being created */
+    title = g_strdup (_("New Record"));
+  gtk_label_set_label (self->title_label, title);
+
+  load_fields (self);
+  navette_record_pane_show_errors (self, NULL, NULL);
+  if (record != NULL && navette_record_get_sync_state (record) == NAVETTE_SYNC_STATE_FAILED)
+    {
+      const GError *error = navette_record_get_error (record);
+
+      if (error != NULL)
+        navette_record_pane_show_errors (self, navette_sync_error_get_fields (error), error->message);
+    }
+  update_meta (self);
+  update_sensitivity (self);
+  list_box_clear (self->history_list);
+  adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (self->history_stack)),
+                                   record != NULL);
+  adw_view_stack_set_visible_child_name (self->view_stack, "details");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+}
+
+void
+navette_record_pane_clear (NavetteRecordPane *self)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  g_cancellable_cancel (self->history_cancellable);
+  g_clear_object (&self->history_cancellable);
+  g_clear_object (&self->versions);
+  if (self->record != NULL)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+  clear_fields (self);
+  g_clear_object (&self->record);
+  g_clear_object (&self->table);
+  g_clear_object (&self->store);
+  list_box_clear (self->history_list);
+  update_valid (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+}
+
+NavetteRecord *
+navette_record_pane_get_record (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->record;
+}
+
+NavetteTable *
+navette_record_pane_get_table (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->table;
+}
+
+NavetteStore *
+navette_record_pane_get_store (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->store;
+}
+
+gboolean
+navette_record_pane_get_editable (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), FALSE);
+  return self->editable;
+}
+
+void
+navette_record_pane_set_editable (NavetteRecordPane *self,
+                                  gboolean           editable)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  editable = !!editable;
+  if (editable == self->editable)
+    return;
+  self->editable = editable;
+  update_sensitivity (self);
+  /* The Restore buttons depend on the role too. */
+  if (self->versions != NULL)
+    navette_record_pane_show_history (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITABLE]);
+}
+
+gboolean
+navette_record_pane_get_valid (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), FALSE);
+  return self->valid;
+}
+
+JsonObject *
+navette_record_pane_collect (NavetteRecordPane *self)
+{
+  JsonObject *data;
+
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+
+  data = json_object_new ();
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      JsonNode *value = field_get_value (field);
+
+      if (self->record == NULL)
+        {
+          if (JSON_NODE_HOLDS_NULL (value))
+            json_node_unref (value);
+          else
+            json_object_set_member (data, field->column->name, value);
+        }
+      else if (!value_equal (value, navette_record_get_value (self->record, field->column->name)))
+        json_object_set_member (data, field->column->name, value);
+      else
+        json_node_unref (value);
+    }
+  return data;
+}
+
+void
+navette_record_pane_show_errors (NavetteRecordPane *self,
+                                 GHashTable        *fields,
+                                 const char        *message)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      const char *problem = fields != NULL ? g_hash_table_lookup (fields, field->column->name) : NULL;
+
+      if (problem != NULL)
+        {
+          field_set_hint (field, problem, TRUE);
+          gtk_widget_set_tooltip_text (field->row, problem);
+        }
+      else
+        field_check (field);
+    }
+  gtk_label_set_label (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+void
+navette_record_pane_set_text (NavetteRecordPane *self,
+                              const char        *column,
+                              const char        *text)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (g_strcmp0 (field->column->name, column) != 0)
+        continue;
+      if (GTK_IS_TEXT_VIEW (field->input))
+        gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)), text, -1);
+      else if (GTK_IS_SPIN_BUTTON (field->input))
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input), g_ascii_strtod (text, NULL));
+      else if (GTK_IS_SWITCH (field->input))
+        gtk_switch_set_active (GTK_SWITCH (field->input), g_strcmp0 (text, "true") == 0);
+      else
+        gtk_editable_set_text (GTK_EDITABLE (field->input), text);
+      return;
+    }
+  g_critical ("No column %s in the pane", column);
+}
+
+/* ---- History ---- */
+
+static char *
+value_text (JsonObject *data,
+            const char *column)
+{
+  JsonNode *node = data != NULL && json_object_has_member (data, column)
+                   ? json_object_get_member (data, column) : NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    /* Translators: an empty value in the history ("Price: — → 12.50") */
+    return g_strdup (_("—"));
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? _("yes") : _("no"));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", json_node_get_double (node)));
+      }
+    default:
+      {
+        const char *text = json_node_get_string (node);
+
+        if (text != NULL && g_utf8_strlen (text, -1) > 40)
+          {
+            g_autofree char *cut = g_utf8_substring (text, 0, 40);
+
+            return g_strconcat (cut, "…", NULL);
+          }
+        return g_strdup (text != NULL ? text : "");
+      }
+    }
+}
+
+static void
+restore_clicked_cb (GtkButton         *button,
+                    NavetteRecordPane *self)
+{
+  gint64 version = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "version"));
+
+  g_autoptr(NavetteChange) change = navette_record_pane_restore (self, version);
+
+  (void) change;
+}
+
+static GtkWidget *
+history_row_new (NavetteRecordPane *self,
+                 NavetteRecord     *version,
+                 NavetteRecord     *older,
+                 gboolean           current)
+{
+  const NavetteWireTable *schema = navette_table_get_schema (self->table);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title;
+  GtkWidget *when;
+  g_autofree char *title_text = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *when_text = NULL;
+  g_autofree char *tooltip = NULL;
+  JsonObject *data = navette_record_get_data (version);
+  JsonObject *old_data = older != NULL ? navette_record_get_data (older) : NULL;
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+
+  /* Translators: "Version 3 · alice" in the history */
+  number = g_strdup_printf ("%" G_GINT64_FORMAT, navette_record_get_version (version));
+  title_text = g_strdup_printf (_("Version %s · %s"),
+                                number,
+                                navette_record_get_updated_by (version));
+  title = gtk_label_new (title_text);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_box_append (GTK_BOX (header), title);
+
+  when_text = navette_format_relative_time (navette_record_get_updated_at (version), g_get_real_time ());
+  when = gtk_label_new (when_text);
+  tooltip = navette_format_absolute_time (navette_record_get_updated_at (version));
+  gtk_widget_set_tooltip_text (when, tooltip);
+  gtk_widget_add_css_class (when, "dim-label");
+  gtk_widget_add_css_class (when, "caption");
+  gtk_box_append (GTK_BOX (header), when);
+  gtk_box_append (GTK_BOX (box), header);
+
+  if (older == NULL)
+    {
+      GtkWidget *label = gtk_label_new (_("Created"));
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+  else
+    {
+      if (navette_record_get_archived (version) != navette_record_get_archived (older))
+        {
+          GtkWidget *label = gtk_label_new (navette_record_get_archived (version) ? _("Archived") : _("Restored from the archive"));
+
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_box_append (GTK_BOX (box), label);
+        }
+      for (guint i = 0; i < schema->columns->len; i++)
+        {
+          const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+          JsonNode *a = old_data != NULL && json_object_has_member (old_data, column->name)
+                        ? json_object_get_member (old_data, column->name) : NULL;
+          JsonNode *b = data != NULL && json_object_has_member (data, column->name)
+                        ? json_object_get_member (data, column->name) : NULL;
+          g_autofree char *before = NULL;
+          g_autofree char *after = NULL;
+          g_autofree char *line = NULL;
+          GtkWidget *label;
+
+          if (value_equal (a, b))
+            continue;
+          before = value_text (old_data, column->name);
+          after = value_text (data, column->name);
+          /* Translators: a changed column in the history: "Price: 12.50 → 14.00" */
+          line = g_strdup_printf (_("%s: %s → %s"),
+                                  column->title != NULL ? column->title : column->name,
+                                  before, after);
+          label = gtk_label_new (line);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+          gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+          gtk_box_append (GTK_BOX (box), label);
+        }
+    }
+
+  if (current)
+    {
+      GtkWidget *label = gtk_label_new (_("Current version"));
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "accent");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+  else if (self->editable)
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Restore This Version"));
+
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_widget_set_margin_top (button, 4);
+      g_object_set_data (G_OBJECT (button), "version",
+                         GSIZE_TO_POINTER ((gsize) navette_record_get_version (version)));
+      g_signal_connect (button, "clicked", G_CALLBACK (restore_clicked_cb), self);
+      gtk_box_append (GTK_BOX (box), button);
+    }
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  return row;
+}
+
+static void
+fill_history (NavetteRecordPane *self)
+{
+  guint n = g_list_model_get_n_items (self->versions);
+
+  list_box_clear (self->history_list);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) version = g_list_model_get_item (self->versions, i);
+      g_autoptr(NavetteRecord) older = i + 1 < n ? g_list_model_get_item (self->versions, i + 1) : NULL;
+
+      gtk_list_box_append (self->history_list, history_row_new (self, version, older, i == 0));
+    }
+  gtk_stack_set_visible_child_name (self->history_stack, "list");
+}
+
+static void
+list_versions_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteRecordPane) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) versions = NULL;
+
+  versions = navette_store_list_versions_finish (NAVETTE_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+    return;
+
+  gtk_spinner_set_spinning (self->history_spinner, FALSE);
+  if (versions == NULL)
+    {
+      adw_status_page_set_description (self->history_error, error->message);
+      gtk_stack_set_visible_child_name (self->history_stack, "error");
+      return;
+    }
+  g_set_object (&self->versions, versions);
+  fill_history (self);
+  g_signal_emit (self, signals[HISTORY_LOADED], 0);
+}
+
+void
+navette_record_pane_show_history (NavetteRecordPane *self)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  if (self->record == NULL)
+    return;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "history");
+  g_cancellable_cancel (self->history_cancellable);
+  g_clear_object (&self->history_cancellable);
+  self->history_cancellable = g_cancellable_new ();
+  if (self->versions == NULL)
+    {
+      gtk_spinner_set_spinning (self->history_spinner, TRUE);
+      gtk_stack_set_visible_child_name (self->history_stack, "loading");
+    }
+  navette_store_list_versions_async (self->store, self->table,
+                                     navette_record_get_id (self->record),
+                                     self->history_cancellable,
+                                     list_versions_cb, g_object_ref (self));
+}
+
+GListModel *
+navette_record_pane_get_versions (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->versions;
+}
+
+static void
+restore_finished_cb (NavetteChange     *change,
+                     NavetteRecordPane *self)
+{
+  g_signal_handlers_disconnect_by_func (change, restore_finished_cb, self);
+  if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
+      self->record != NULL &&
+      g_strcmp0 (navette_change_get_record_id (change), navette_record_get_id (self->record)) == 0)
+    navette_record_pane_show_history (self);
+  g_object_unref (self);
+}
+
+NavetteChange *
+navette_record_pane_restore (NavetteRecordPane *self,
+                             gint64             version)
+{
+  NavetteChange *change;
+  JsonObject *data = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  g_return_val_if_fail (self->editable, NULL);
+  g_return_val_if_fail (self->record != NULL, NULL);
+
+  for (guint i = 0; self->versions != NULL && i < g_list_model_get_n_items (self->versions); i++)
+    {
+      g_autoptr(NavetteRecord) item = g_list_model_get_item (self->versions, i);
+
+      if (navette_record_get_version (item) == version)
+        data = navette_record_get_data (item);
+    }
+
+  change = navette_store_revert (self->store, self->table,
+                                 navette_record_get_id (self->record),
+                                 version, data);
+  if (change != NULL && !navette_change_is_finished (change))
+    g_signal_connect (change, "finished", G_CALLBACK (restore_finished_cb), g_object_ref (self));
+  else if (change != NULL)
+    navette_record_pane_show_history (self);
+  return change;
+}

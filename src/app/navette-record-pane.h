@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavetteRecordPane — one record: a typed input per column, and its
+ * history. Shown in the window's side pane.
+ *
+ * Text columns get an AdwEntryRow (a multi-line view for long text), numbers
+ * a GtkSpinButton, booleans a GtkSwitch, dates an entry with a calendar
+ * popover. Required columns are marked and too-long text is flagged while
+ * typing ("valid" goes FALSE); the server's validation errors are shown on
+ * their field. In a reader's pane ("editable" FALSE) every input is
+ * insensitive and there is no Save, Archive or Restore. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "navette-engine.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_RECORD_PANE (navette_record_pane_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteRecordPane, navette_record_pane, NAVETTE, RECORD_PANE, GtkWidget)
+
+GtkWidget     *navette_record_pane_new            (void);
+/* @record: (nullable): NULL for a new record of @table. */
+void           navette_record_pane_set_record     (NavetteRecordPane *self,
+                                                   NavetteStore      *store,
+                                                   NavetteTable      *table,
+                                                   NavetteRecord     *record);
+void           navette_record_pane_clear          (NavetteRecordPane *self);
+NavetteRecord *navette_record_pane_get_record     (NavetteRecordPane *self);
+NavetteTable  *navette_record_pane_get_table      (NavetteRecordPane *self);
+NavetteStore  *navette_record_pane_get_store      (NavetteRecordPane *self);
+gboolean       navette_record_pane_get_editable   (NavetteRecordPane *self);
+void           navette_record_pane_set_editable   (NavetteRecordPane *self,
+                                                   gboolean           editable);
+/* FALSE while a required field is empty or a text is too long. */
+gboolean       navette_record_pane_get_valid      (NavetteRecordPane *self);
+/* The values of the inputs: all of them for a new record, only the ones
+ * that differ from the record otherwise. (transfer full) */
+JsonObject    *navette_record_pane_collect        (NavetteRecordPane *self);
+/* Shows per-column problems (column → sentence) on their fields; NULL
+ * clears them. */
+void           navette_record_pane_show_errors    (NavetteRecordPane *self,
+                                                   GHashTable        *fields,
+                                                   const char        *message);
+/* Sets the text of a column's input, as a person would type it (tests). */
+void           navette_record_pane_set_text       (NavetteRecordPane *self,
+                                                   const char        *column,
+                                                   const char        *text);
+/* Shows the history page and loads the versions. */
+void           navette_record_pane_show_history   (NavetteRecordPane *self);
+/* The listed versions (NavetteRecord, newest first) or NULL. */
+GListModel    *navette_record_pane_get_versions   (NavetteRecordPane *self);
+/* Writes a new version with the data of @version (editors). */
+NavetteChange *navette_record_pane_restore        (NavetteRecordPane *self,
+                                                   gint64             version);
+
+/* Signals: "history-loaded" () after the versions are listed. */
+
+G_END_DECLS

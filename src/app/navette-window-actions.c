@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-window-actions.c — the window's actions ("window.*").
+ *
+ * Every write goes through the store's actions (navette_store_create,
+ * _update, _archive, _revert): the middleware applies them at once and
+ * sends them; the UI never builds a request itself. */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "navette-window-private.h"
+
+static gboolean
+is_editor (NavetteWindow *self)
+{
+  return self->store != NULL && navette_store_can_edit (self->store);
+}
+
+static gboolean
+pane_open (NavetteWindow *self)
+{
+  return navette_record_pane_get_table (self->record_pane) != NULL;
+}
+
+void
+_navette_window_update_actions (NavetteWindow *self)
+{
+  gboolean editor = is_editor (self);
+  gboolean open = pane_open (self);
+  gboolean has_record = navette_record_pane_get_record (self->record_pane) != NULL;
+  GtkWidget *widget = GTK_WIDGET (self);
+
+  gtk_widget_action_set_enabled (widget, "window.new-record", editor && self->table != NULL);
+  gtk_widget_action_set_enabled (widget, "window.save",
+                                 editor && open && navette_record_pane_get_valid (self->record_pane));
+  gtk_widget_action_set_enabled (widget, "window.archive", editor && open && has_record);
+  gtk_widget_action_set_enabled (widget, "window.cancel", open);
+  gtk_widget_action_set_enabled (widget, "window.search", self->table != NULL);
+  gtk_widget_action_set_enabled (widget, "window.refresh", self->engine != NULL);
+  gtk_widget_action_set_enabled (widget, "window.history", open && has_record);
+  gtk_widget_set_visible (self->new_button, editor && self->table != NULL);
+  gtk_widget_set_visible (self->search_button, self->table != NULL);
+
+  if (open && navette_record_pane_get_editable (self->record_pane) != editor)
+    navette_record_pane_set_editable (self->record_pane, editor);
+}
+
+static void
+new_record_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  navette_window_open_record (self, NULL);
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  NavetteRecord *record = navette_record_pane_get_record (self->record_pane);
+  NavetteStore *store = navette_record_pane_get_store (self->record_pane);
+  NavetteTable *table = navette_record_pane_get_table (self->record_pane);
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+
+  if (!is_editor (self) || table == NULL || !navette_record_pane_get_valid (self->record_pane))
+    return;
+
+  data = navette_record_pane_collect (self->record_pane);
+  if (record == NULL)
+    change = navette_store_create (store, table, NULL, data);
+  else if (json_object_get_size (data) > 0)
+    change = navette_store_update (store, table, navette_record_get_id (record), data);
+
+  /* Applied at once: the list shows the new values with the pending
+   * spinner until the server answers. */
+  _navette_window_close_pane (self);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  _navette_window_close_pane (self);
+}
+
+static char *
+record_label (NavetteTable  *table,
+              NavetteRecord *record)
+{
+  const NavetteWireTable *schema = navette_table_get_schema (table);
+
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      const char *text;
+
+      if (column->type != NAVETTE_COLUMN_TEXT)
+        continue;
+      text = navette_record_get_string (record, column->name);
+      if (text != NULL && text[0] != '\0')
+        return g_strdup (text);
+    }
+  return g_strdup (_("Untitled"));
+}
+
+static void
+archive_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  NavetteRecord *record = navette_record_pane_get_record (self->record_pane);
+  NavetteStore *store = navette_record_pane_get_store (self->record_pane);
+  NavetteTable *table = navette_record_pane_get_table (self->record_pane);
+  g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+  AdwToast *toast;
+
+  if (!is_editor (self) || record == NULL)
+    return;
+
+  id = g_strdup (navette_record_get_id (record));
+  label = record_label (table, record);
+  change = navette_store_archive (store, table, id, TRUE);
+  _navette_window_close_pane (self);
+
+  escaped = g_markup_escape_text (label, -1);
+  /* Translators: a toast with an Undo button */
+  title = g_strdup_printf (_("Archived “%s”"), escaped);
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "window.unarchive");
+  adw_toast_set_action_target_value (toast,
+                                     g_variant_new ("(sss)", navette_store_get_name (store),
+                                                    navette_table_get_name (table), id));
+  navette_window_add_toast (self, toast);
+}
+
+static void
+unarchive_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  const char *app, *table_name, *id;
+  NavetteStore *store;
+  NavetteTable *table;
+  g_autoptr(NavetteChange) change = NULL;
+
+  if (self->engine == NULL)
+    return;
+  g_variant_get (parameter, "(&s&s&s)", &app, &table_name, &id);
+  store = navette_engine_lookup_store (self->engine, app);
+  if (store == NULL || !navette_store_can_edit (store))
+    return;
+  table = navette_store_lookup_table (store, table_name);
+  if (table == NULL)
+    return;
+  change = navette_store_archive (store, table, id, FALSE);
+}
+
+static NavetteChange *
+find_failed_change (NavetteWindow *self,
+                    const char    *key)
+{
+  GListModel *failed;
+
+  if (self->engine == NULL)
+    return NULL;
+  failed = navette_engine_get_failed_changes (self->engine);
+  for (guint i = 0; i < g_list_model_get_n_items (failed); i++)
+    {
+      g_autoptr(NavetteChange) change = g_list_model_get_item (failed, i);
+
+      if (g_strcmp0 (navette_change_get_idempotency_key (change), key) == 0)
+        return change;
+    }
+  return NULL;
+}
+
+static void
+retry_change_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  NavetteChange *change = find_failed_change (self, g_variant_get_string (parameter, NULL));
+
+  if (change != NULL)
+    navette_middleware_retry (navette_engine_get_middleware (self->engine), change);
+}
+
+static void
+discard_change_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  NavetteChange *change = find_failed_change (self, g_variant_get_string (parameter, NULL));
+
+  if (change != NULL)
+    navette_middleware_discard (navette_engine_get_middleware (self->engine), change);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+engine_reload_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_engine_load_finish (NAVETTE_ENGINE (object), result, &error))
+    g_debug ("Refresh failed: %s", error->message);
+}
+
+static void
+table_reload_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_table_reload_finish (NAVETTE_TABLE (object), result, NULL, &error))
+    g_debug ("Reload failed: %s", error->message);
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  if (self->engine == NULL)
+    return;
+  /* Roles and applications, then the open table now. */
+  navette_engine_load_async (self->engine, NULL, engine_reload_cb, NULL);
+  navette_poller_refresh (navette_engine_get_poller (self->engine));
+  if (self->table != NULL)
+    navette_table_reload_async (self->table, FALSE, NULL, table_reload_cb, NULL);
+}
+
+static void
+retry_load_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  if (self->engine == NULL)
+    {
+      gtk_widget_activate_action (widget, "app.reconnect", NULL);
+      return;
+    }
+  if (self->table != NULL)
+    navette_table_reload_async (self->table, !navette_table_get_loaded (self->table),
+                                NULL, table_reload_cb, NULL);
+  else
+    navette_engine_load_async (self->engine, NULL, engine_reload_cb, NULL);
+}
+
+static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  navette_record_pane_show_history (self->record_pane);
+}
+
+static void
+go_back_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+void
+_navette_window_class_actions_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "window.new-record", NULL, new_record_action);
+  gtk_widget_class_install_action (widget_class, "window.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "window.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "window.archive", NULL, archive_action);
+  gtk_widget_class_install_action (widget_class, "window.unarchive", "(sss)", unarchive_action);
+  gtk_widget_class_install_action (widget_class, "window.retry-change", "s", retry_change_action);
+  gtk_widget_class_install_action (widget_class, "window.discard-change", "s", discard_change_action);
+  gtk_widget_class_install_action (widget_class, "window.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "window.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "window.retry-load", NULL, retry_load_action);
+  gtk_widget_class_install_action (widget_class, "window.history", NULL, history_action);
+  gtk_widget_class_install_action (widget_class, "window.go-back", NULL, go_back_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "window.new-record", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "window.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "window.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "window.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "window.history", NULL);
+}

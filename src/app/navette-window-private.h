@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-window-private.h — shared by navette-window.c,
+ * navette-window-actions.c and the UI tests. */
+#pragma once
+
+#include "navette-record-pane.h"
+#include "navette-window.h"
+
+G_BEGIN_DECLS
+
+struct _NavetteWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_box;
+  AdwWindowTitle       *user_title;
+  AdwAvatar            *avatar;
+  GtkListBox           *sidebar_list;
+  GtkWidget            *content_box;
+  AdwWindowTitle       *table_title;
+  GtkWidget            *new_button;
+  GtkWidget            *search_button;
+  GtkWidget            *failed_button;
+  AdwButtonContent     *failed_button_content;
+  GtkListBox           *failed_list;
+  GtkWidget            *sync_indicator;
+  GtkSpinner           *sync_spinner;
+  GtkWidget            *sync_icon;
+  GtkLabel             *sync_label;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkProgressBar       *progress_bar;
+  AdwFlap              *flap;
+  GtkStack             *main_stack;
+  GtkSpinner           *loading_spinner;
+  GtkColumnView        *column_view;
+  AdwStatusPage        *empty_page;
+  AdwStatusPage        *error_page;
+  GtkLabel             *connecting_label;
+  NavetteRecordPane    *record_pane;
+
+  /* State */
+  GSettings            *settings;
+  NavetteEngine        *engine;
+  NavetteStore         *store;
+  NavetteTable         *table;
+  GtkFilter            *filter;
+  GtkFilterListModel   *filter_model;
+  GtkSortListModel     *sort_model;
+  GtkSingleSelection   *selection;
+  GPtrArray            *watched_stores;   /* NavetteStore*, signals connected */
+  GCancellable         *load_cancellable;
+  AdwToast             *remote_toast;     /* the grouped "N changed" toast */
+  guint                 remote_count;
+  guint                 sidebar_idle;
+  gint64                last_check;
+  char                 *last_toast;       /* title of the last toast (tests) */
+  guint                 n_toasts;
+};
+
+void     _navette_window_class_actions_init (GtkWidgetClass *widget_class);
+void     _navette_window_update_actions     (NavetteWindow  *self);
+void     _navette_window_close_pane         (NavetteWindow  *self);
+/* What the window shows: "connecting", "no-table", "loading", "records",
+ * "empty", "no-results", "error". */
+const char *_navette_window_get_page        (NavetteWindow  *self);
+/* The sorted, filtered model under the column view. */
+GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
+NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
+
+G_END_DECLS

@@ -1,0 +1,1295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "navette-format.h"
+#include "navette-resources.h"
+#include "navette-window-private.h"
+
+G_DEFINE_FINAL_TYPE (NavetteWindow, navette_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_page           (NavetteWindow *self);
+static void update_sync_indicator (NavetteWindow *self);
+static void schedule_sidebar      (NavetteWindow *self);
+
+/* gtk_list_box_remove_all() is newer than GTK 4.8. */
+static void
+list_box_clear (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+/* ---- Cells ---- */
+
+static void
+cell_update (GtkListItem *item)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+  const char *column = g_object_get_data (G_OBJECT (item), "column");
+  NavetteColumnType type = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (item), "type"));
+  GtkWidget *child = gtk_list_item_get_child (item);
+
+  if (record == NULL)
+    return;
+
+  if (type == NAVETTE_COLUMN_BOOLEAN)
+    {
+      gboolean value = navette_record_get_boolean (record, column);
+
+      gtk_image_set_from_icon_name (GTK_IMAGE (child), value ? "object-select-symbolic" : NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      value ? _("yes") : _("no"), -1);
+    }
+  else if (type == NAVETTE_COLUMN_REAL)
+    {
+      g_autofree char *text = NULL;
+
+      if (!navette_record_is_null (record, column))
+        text = g_strdup_printf ("%.2f", navette_record_get_double (record, column));
+      gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
+    }
+  else
+    {
+      g_autofree char *text = navette_record_dup_display (record, column);
+
+      if (text != NULL)
+        {
+          char *newline = strchr (text, '\n');
+
+          if (newline != NULL)
+            *newline = '\0';
+        }
+      gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
+    }
+}
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  const NavetteWireColumn *column = user_data;
+  GtkWidget *child;
+
+  if (column->type == NAVETTE_COLUMN_BOOLEAN)
+    child = gtk_image_new ();
+  else
+    {
+      child = gtk_label_new (NULL);
+      gtk_label_set_ellipsize (GTK_LABEL (child), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (child), 4);
+      if (column->type == NAVETTE_COLUMN_INTEGER || column->type == NAVETTE_COLUMN_REAL)
+        {
+          gtk_label_set_xalign (GTK_LABEL (child), 1);
+          gtk_widget_add_css_class (child, "numeric");
+        }
+      else
+        gtk_label_set_xalign (GTK_LABEL (child), 0);
+    }
+  g_object_set_data_full (G_OBJECT (item), "column", g_strdup (column->name), g_free);
+  g_object_set_data (G_OBJECT (item), "type", GINT_TO_POINTER (column->type));
+  gtk_list_item_set_child (item, child);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+
+  cell_update (item);
+  g_signal_connect_object (record, "notify::data", G_CALLBACK (cell_update), item, G_CONNECT_SWAPPED);
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+
+  if (record != NULL)
+    g_signal_handlers_disconnect_by_func (record, cell_update, item);
+}
+
+static void
+state_update (GtkListItem *item)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *spinner = gtk_widget_get_first_child (box);
+  GtkWidget *icon = gtk_widget_get_next_sibling (spinner);
+  NavetteSyncState state;
+
+  if (record == NULL)
+    return;
+
+  state = navette_record_get_sync_state (record);
+  gtk_widget_set_visible (spinner, state == NAVETTE_SYNC_STATE_PENDING);
+  gtk_spinner_set_spinning (GTK_SPINNER (spinner), state == NAVETTE_SYNC_STATE_PENDING);
+  gtk_widget_set_visible (icon, state == NAVETTE_SYNC_STATE_FAILED);
+  if (state == NAVETTE_SYNC_STATE_FAILED)
+    {
+      const GError *error = navette_record_get_error (record);
+
+      gtk_widget_set_tooltip_text (icon, error != NULL ? error->message : _("This change could not be saved"));
+    }
+  gtk_widget_set_tooltip_text (spinner, _("Saving…"));
+}
+
+static void
+state_setup_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *spinner = gtk_spinner_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (icon, "warning");
+  gtk_widget_set_visible (spinner, FALSE);
+  gtk_widget_set_visible (icon, FALSE);
+  gtk_box_append (GTK_BOX (box), spinner);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+state_bind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+
+  state_update (item);
+  g_signal_connect_object (record, "notify::sync-state", G_CALLBACK (state_update), item, G_CONNECT_SWAPPED);
+  g_signal_connect_object (record, "notify::error", G_CALLBACK (state_update), item, G_CONNECT_SWAPPED);
+}
+
+static void
+state_unbind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  NavetteRecord *record = gtk_list_item_get_item (item);
+
+  if (record != NULL)
+    g_signal_handlers_disconnect_by_func (record, state_update, item);
+}
+
+/* ---- Sorting and filtering ---- */
+
+static int
+compare_records (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  const NavetteWireColumn *column = user_data;
+  NavetteRecord *ra = (NavetteRecord *) a;
+  NavetteRecord *rb = (NavetteRecord *) b;
+  gboolean na = navette_record_is_null (ra, column->name);
+  gboolean nb = navette_record_is_null (rb, column->name);
+
+  if (na || nb)
+    return na == nb ? 0 : (na ? 1 : -1);
+
+  switch (column->type)
+    {
+    case NAVETTE_COLUMN_INTEGER:
+      {
+        gint64 x = navette_record_get_int (ra, column->name);
+        gint64 y = navette_record_get_int (rb, column->name);
+
+        return x < y ? -1 : x > y;
+      }
+    case NAVETTE_COLUMN_REAL:
+      {
+        double x = navette_record_get_double (ra, column->name);
+        double y = navette_record_get_double (rb, column->name);
+
+        return x < y ? -1 : x > y;
+      }
+    case NAVETTE_COLUMN_BOOLEAN:
+      return (int) navette_record_get_boolean (ra, column->name) -
+             (int) navette_record_get_boolean (rb, column->name);
+    case NAVETTE_COLUMN_DATE:
+      return g_strcmp0 (navette_record_get_string (ra, column->name),
+                        navette_record_get_string (rb, column->name));
+    case NAVETTE_COLUMN_TEXT:
+    default:
+      {
+        g_autofree char *x = g_utf8_casefold (navette_record_get_string (ra, column->name), -1);
+        g_autofree char *y = g_utf8_casefold (navette_record_get_string (rb, column->name), -1);
+
+        return g_utf8_collate (x, y);
+      }
+    }
+}
+
+static gboolean
+filter_record (gpointer item,
+               gpointer user_data)
+{
+  NavetteWindow *self = user_data;
+  NavetteRecord *record = item;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  const NavetteWireTable *schema;
+  g_autofree char *needle = NULL;
+
+  if (navette_record_get_archived (record))
+    return FALSE;
+  if (search == NULL || search[0] == '\0' || self->table == NULL)
+    return TRUE;
+
+  needle = g_utf8_casefold (search, -1);
+  schema = navette_table_get_schema (self->table);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      g_autofree char *text = navette_record_dup_display (record, column->name);
+      g_autofree char *folded = NULL;
+
+      if (text == NULL || column->type == NAVETTE_COLUMN_BOOLEAN)
+        continue;
+      folded = g_utf8_casefold (text, -1);
+      if (strstr (folded, needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+search_changed_cb (NavetteWindow *self)
+{
+  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  update_page (self);
+}
+
+/* ---- Pages ---- */
+
+static void
+update_page (NavetteWindow *self)
+{
+  const char *page;
+
+  if (self->engine == NULL)
+    return;
+  if (self->table == NULL)
+    page = g_list_model_get_n_items (navette_engine_get_stores (self->engine)) == 0 ? "no-apps" : "no-table";
+  else if (!navette_table_get_loaded (self->table))
+    page = navette_table_get_loading (self->table) ? "loading" : "error";
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0)
+    page = "records";
+  else
+    {
+      const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+      page = search != NULL && search[0] != '\0' ? "no-results" : "empty";
+    }
+
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
+  gtk_stack_set_visible_child_name (self->main_stack, page);
+}
+
+static void
+update_progress (NavetteWindow *self)
+{
+  gboolean loading = self->table != NULL && navette_table_get_loading (self->table);
+  double progress = self->table != NULL ? navette_table_get_progress (self->table) : -1;
+
+  /* The first load has the spinner page; later ones the thin bar. */
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
+                          loading && (navette_table_get_loaded (self->table) || progress >= 0));
+  if (progress >= 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, progress);
+  else if (loading)
+    gtk_progress_bar_pulse (self->progress_bar);
+}
+
+static void
+update_empty_page (NavetteWindow *self)
+{
+  gboolean editor = self->store != NULL && navette_store_can_edit (self->store);
+
+  adw_status_page_set_description (self->empty_page,
+                                   editor ? _("Create the first one with New.")
+                                          : _("Nothing has been added here yet."));
+}
+
+static void
+table_notify_cb (NavetteWindow *self)
+{
+  update_progress (self);
+  update_page (self);
+  update_sync_indicator (self);
+}
+
+static void
+filter_items_changed_cb (NavetteWindow *self)
+{
+  update_page (self);
+}
+
+/* ---- Sync indicator ---- */
+
+static void
+update_sync_indicator (NavetteWindow *self)
+{
+  gboolean online = self->engine == NULL || navette_engine_get_online (self->engine);
+  guint pending = self->engine != NULL
+                  ? navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) : 0;
+  gboolean loading = self->table != NULL && navette_table_get_loading (self->table);
+  g_autofree char *when = self->last_check > 0 ? navette_format_absolute_time (self->last_check) : NULL;
+  g_autofree char *tooltip = NULL;
+  g_autofree char *label = NULL;
+
+  gtk_widget_set_visible (self->sync_icon, !online);
+  gtk_spinner_set_spinning (self->sync_spinner, online && (pending > 0 || loading));
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), online && (pending > 0 || loading));
+
+  if (!online)
+    label = g_strdup (_("Offline"));
+  else if (pending > 0)
+    label = g_strdup (_("Saving…"));
+  else if (loading)
+    label = g_strdup (_("Checking…"));
+  else if (self->last_check > 0)
+    {
+      g_autofree char *clock = navette_format_clock_time (self->last_check);
+
+      /* Translators: the sync indicator, "Synced 10:31" */
+      label = g_strdup_printf (_("Synced %s"), clock);
+    }
+  else
+    label = g_strdup ("");
+
+  if (when != NULL && !online)
+    /* Translators: tooltip of the offline indicator */
+    tooltip = g_strdup_printf (_("Cannot reach the server, retrying. Last successful check: %s"), when);
+  else if (!online)
+    tooltip = g_strdup (_("Cannot reach the server, retrying."));
+  else if (when != NULL)
+    tooltip = g_strdup_printf (_("Last successful check: %s"), when);
+
+  gtk_label_set_label (self->sync_label, label);
+  gtk_widget_set_tooltip_text (self->sync_indicator, tooltip);
+}
+
+static void
+poller_checked_cb (NavetteWindow *self)
+{
+  if (self->engine != NULL && navette_engine_get_online (self->engine))
+    self->last_check = g_get_real_time ();
+  update_sync_indicator (self);
+}
+
+/* ---- Toasts ---- */
+
+void
+navette_window_add_toast (NavetteWindow *self,
+                          AdwToast      *toast)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (adw_toast_get_title (toast));
+  self->n_toasts++;
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+remote_toast_dismissed_cb (NavetteWindow *self)
+{
+  self->remote_toast = NULL;
+  self->remote_count = 0;
+}
+
+static void
+poller_changes_cb (NavetteWindow *self,
+                   NavetteTable  *table,
+                   gint64         revision,
+                   GPtrArray     *records,
+                   guint          n_by_others)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *escaped = NULL;
+
+  self->last_check = g_get_real_time ();
+  update_sync_indicator (self);
+
+  if (table != self->table || n_by_others == 0 ||
+      !g_settings_get_boolean (self->settings, "toast-changes-by-others"))
+    return;
+
+  /* Grouped: one toast counts all the changes while it is shown. */
+  self->remote_count += n_by_others;
+  escaped = g_markup_escape_text (navette_table_get_title (table), -1);
+  /* Translators: a toast, "Products: 3 records changed" */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record changed",
+                                        "%s: %u records changed", self->remote_count),
+                           escaped, self->remote_count);
+  if (self->remote_toast != NULL)
+    {
+      adw_toast_set_title (self->remote_toast, title);
+      g_free (self->last_toast);
+      self->last_toast = g_strdup (title);
+      return;
+    }
+  self->remote_toast = adw_toast_new (title);
+  g_signal_connect_object (self->remote_toast, "dismissed",
+                           G_CALLBACK (remote_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+  navette_window_add_toast (self, self->remote_toast);
+}
+
+static void
+engine_notification_cb (NavetteWindow           *self,
+                        const char              *message,
+                        NavetteNotificationKind  kind,
+                        NavetteChange           *change)
+{
+  g_autofree char *escaped = g_markup_escape_text (message != NULL ? message : "", -1);
+  AdwToast *toast;
+
+  switch (kind)
+    {
+    case NAVETTE_NOTIFICATION_CHANGE_FAILED:
+      toast = adw_toast_new (escaped);
+      adw_toast_set_timeout (toast, 10);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      if (change != NULL)
+        {
+          adw_toast_set_button_label (toast, _("_Retry"));
+          adw_toast_set_action_name (toast, "window.retry-change");
+          adw_toast_set_action_target_value (toast,
+                                             g_variant_new_string (navette_change_get_idempotency_key (change)));
+        }
+      navette_window_add_toast (self, toast);
+      break;
+
+    case NAVETTE_NOTIFICATION_ONLINE:
+      self->last_check = g_get_real_time ();
+      if (g_settings_get_boolean (self->settings, "toast-back-online"))
+        navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+
+    case NAVETTE_NOTIFICATION_REMOTE_CHANGES:
+      /* Shown per open table from the poller's "changes". */
+      break;
+
+    case NAVETTE_NOTIFICATION_OFFLINE:
+      /* The header-bar indicator says it; no toast. */
+      break;
+
+    case NAVETTE_NOTIFICATION_AUTH_EXPIRED:
+      /* The application asks for the password (one dialog). */
+      break;
+
+    case NAVETTE_NOTIFICATION_ROLE_CHANGED:
+    case NAVETTE_NOTIFICATION_INFO:
+    default:
+      navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+    }
+  update_sync_indicator (self);
+}
+
+static void
+change_finished_cb (NavetteWindow *self,
+                    NavetteChange *change)
+{
+  if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
+    {
+      self->last_check = g_get_real_time ();
+      if (g_settings_get_boolean (self->settings, "toast-saved"))
+        {
+          g_autofree char *escaped = g_markup_escape_text (navette_change_get_description (change), -1);
+          g_autofree char *title = g_strdup_printf (_("Saved: %s"), escaped);
+
+          navette_window_add_toast (self, adw_toast_new (title));
+        }
+    }
+  update_sync_indicator (self);
+}
+
+/* ---- Failed changes ---- */
+
+static GtkWidget *
+failed_row_new (gpointer item,
+                gpointer user_data)
+{
+  NavetteChange *change = item;
+  const GError *error = navette_change_get_error (change);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title = gtk_label_new (navette_change_get_description (change));
+  GtkWidget *reason = gtk_label_new (error != NULL ? error->message : NULL);
+  GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
+  GtkWidget *discard = gtk_button_new_with_mnemonic (_("_Discard"));
+  GVariant *target = g_variant_new_string (navette_change_get_idempotency_key (change));
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_margin_start (box, 10);
+  gtk_widget_set_margin_end (box, 10);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (reason), 0);
+  gtk_label_set_wrap (GTK_LABEL (reason), TRUE);
+  gtk_widget_add_css_class (reason, "dim-label");
+  gtk_widget_add_css_class (reason, "caption");
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "window.retry-change");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), target);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (discard), "window.discard-change");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (discard), target);
+  gtk_widget_add_css_class (retry, "suggested-action");
+  gtk_box_append (GTK_BOX (buttons), discard);
+  gtk_box_append (GTK_BOX (buttons), retry);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), reason);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  return row;
+}
+
+static void
+failed_items_changed_cb (NavetteWindow *self)
+{
+  guint n = self->engine != NULL
+            ? g_list_model_get_n_items (navette_engine_get_failed_changes (self->engine)) : 0;
+  g_autofree char *label = g_strdup_printf ("%u", n);
+
+  adw_button_content_set_label (self->failed_button_content, label);
+  gtk_widget_set_visible (self->failed_button, n > 0);
+  if (n == 0)
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (self->failed_button));
+}
+
+/* ---- Sidebar ---- */
+
+static GtkWidget *
+app_header_row_new (NavetteStore *store)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title = gtk_label_new (navette_store_get_title (store));
+  GtkWidget *role;
+
+  role = gtk_label_new (navette_store_get_role (store) == NAVETTE_ROLE_EDITOR
+                        /* Translators: the user's role in an application, in the sidebar */
+                        ? C_("role", "editor") : C_("role", "reader"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_widget_add_css_class (title, "dim-label");
+  gtk_widget_add_css_class (role, "caption");
+  gtk_widget_add_css_class (role, "dim-label");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), role);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_add_css_class (row, "app-header");
+  return row;
+}
+
+static void
+count_update (GtkLabel     *label,
+              GParamSpec   *pspec,
+              NavetteTable *table)
+{
+  g_autofree char *text = NULL;
+
+  if (navette_table_get_loaded (table))
+    text = g_strdup_printf ("%u", g_list_model_get_n_items (G_LIST_MODEL (table)));
+  gtk_label_set_label (label, text != NULL ? text : "");
+}
+
+static GtkWidget *
+table_row_new (NavetteTable *table)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title = gtk_label_new (navette_table_get_title (table));
+  GtkWidget *count = gtk_label_new (NULL);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), count);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "table", g_object_ref (table), g_object_unref);
+  count_update (GTK_LABEL (count), NULL, table);
+  g_signal_connect_object (table, "notify::n-items", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
+  g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
+  return row;
+}
+
+static void
+rebuild_sidebar (NavetteWindow *self)
+{
+  GListModel *stores;
+
+  list_box_clear (self->sidebar_list);
+  if (self->engine == NULL)
+    return;
+
+  stores = navette_engine_get_stores (self->engine);
+  for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
+      GListModel *tables = navette_store_get_tables (store);
+
+      gtk_list_box_append (self->sidebar_list, app_header_row_new (store));
+      for (guint j = 0; j < g_list_model_get_n_items (tables); j++)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
+          GtkWidget *row = table_row_new (table);
+
+          gtk_list_box_append (self->sidebar_list, row);
+          if (table == self->table)
+            gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (row));
+        }
+    }
+}
+
+static gboolean
+sidebar_idle_cb (gpointer user_data)
+{
+  NavetteWindow *self = user_data;
+
+  self->sidebar_idle = 0;
+  rebuild_sidebar (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_sidebar (NavetteWindow *self)
+{
+  if (self->sidebar_idle == 0)
+    self->sidebar_idle = g_idle_add (sidebar_idle_cb, self);
+}
+
+/* ---- Opening a table ---- */
+
+static void
+clear_columns (NavetteWindow *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  while (g_list_model_get_n_items (columns) > 0)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+
+      gtk_column_view_remove_column (self->column_view, column);
+    }
+}
+
+static void
+build_columns (NavetteWindow *self)
+{
+  const NavetteWireTable *schema = navette_table_get_schema (self->table);
+  GtkColumnViewColumn *first = NULL;
+  GtkListItemFactory *factory;
+  g_autoptr(GtkColumnViewColumn) state = NULL;
+  gboolean expanded = FALSE;
+
+  clear_columns (self);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      g_autoptr(GtkColumnViewColumn) view_column = NULL;
+      g_autoptr(GtkSorter) sorter = NULL;
+
+      factory = gtk_signal_list_item_factory_new ();
+      /* The column data belong to the table's schema, which outlives the
+       * view columns: they are removed before the table is dropped. */
+      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), (gpointer) column);
+      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), (gpointer) column);
+      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), (gpointer) column);
+      view_column = gtk_column_view_column_new (column->title != NULL ? column->title : column->name,
+                                                factory);
+      sorter = GTK_SORTER (gtk_custom_sorter_new (compare_records, (gpointer) column, NULL));
+      gtk_column_view_column_set_sorter (view_column, sorter);
+      gtk_column_view_column_set_resizable (view_column, TRUE);
+      if (column->type == NAVETTE_COLUMN_TEXT && !expanded)
+        {
+          gtk_column_view_column_set_expand (view_column, TRUE);
+          expanded = TRUE;
+        }
+      else if (column->type == NAVETTE_COLUMN_TEXT)
+        gtk_column_view_column_set_fixed_width (view_column, 240);
+      gtk_column_view_append_column (self->column_view, view_column);
+      if (first == NULL)
+        first = view_column;
+    }
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (state_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (state_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (state_unbind_cb), NULL);
+  /* Translators: the title of the column of sync states */
+  state = gtk_column_view_column_new (C_("column", "State"), factory);
+  gtk_column_view_column_set_fixed_width (state, 64);
+  gtk_column_view_append_column (self->column_view, state);
+
+  if (first != NULL)
+    gtk_column_view_sort_by_column (self->column_view, first, GTK_SORT_ASCENDING);
+}
+
+static void
+disconnect_table (NavetteWindow *self)
+{
+  if (self->table == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->table, self);
+}
+
+static void
+reload_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NavetteWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  NavetteTable *table = NAVETTE_TABLE (object);
+
+  if (!navette_table_reload_finish (table, result, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+        return;
+      if (table != self->table)
+        return;
+      if (!navette_table_get_loaded (table))
+        {
+          adw_status_page_set_description (self->error_page, error->message);
+          update_page (self);
+        }
+      else
+        {
+          g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+          navette_window_add_toast (self, adw_toast_new (escaped));
+        }
+      return;
+    }
+  self->last_check = g_get_real_time ();
+  if (table == self->table)
+    {
+      update_page (self);
+      update_sync_indicator (self);
+    }
+}
+
+static void
+reload_table (NavetteWindow *self,
+              NavetteTable  *table,
+              gboolean       full)
+{
+  navette_table_reload_async (table, full, self->load_cancellable, reload_cb, g_object_ref (self));
+}
+
+static void
+show_table (NavetteWindow *self,
+            NavetteStore  *store,
+            NavetteTable  *table)
+{
+  if (table == self->table)
+    return;
+
+  _navette_window_close_pane (self);
+  disconnect_table (self);
+  gtk_single_selection_set_model (self->selection, NULL);
+  gtk_filter_list_model_set_model (self->filter_model, NULL);
+  clear_columns (self);
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  g_set_object (&self->store, store);
+  g_set_object (&self->table, table);
+  self->remote_count = 0;
+  if (self->remote_toast != NULL)
+    adw_toast_dismiss (self->remote_toast);
+
+  if (table == NULL)
+    {
+      adw_window_title_set_title (self->table_title, _("Navette"));
+      adw_window_title_set_subtitle (self->table_title, NULL);
+      update_page (self);
+      _navette_window_update_actions (self);
+      return;
+    }
+
+  adw_window_title_set_title (self->table_title, navette_table_get_title (table));
+  adw_window_title_set_subtitle (self->table_title, navette_store_get_title (store));
+  build_columns (self);
+  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (table));
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sort_model));
+  g_signal_connect_swapped (table, "notify::loading", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "notify::loaded", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
+  update_empty_page (self);
+
+  /* The first time: the spinner page; after that the cached rows at once
+   * and a delta in the background. */
+  reload_table (self, table, !navette_table_get_loaded (table));
+  update_progress (self);
+  update_page (self);
+  update_sync_indicator (self);
+  _navette_window_update_actions (self);
+}
+
+static void
+sidebar_row_activated_cb (NavetteWindow *self,
+                          GtkListBoxRow *row)
+{
+  NavetteTable *table = g_object_get_data (G_OBJECT (row), "table");
+
+  if (table == NULL)
+    return;
+  show_table (self, navette_table_get_store (table), table);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+gboolean
+navette_window_select_table (NavetteWindow *self,
+                             const char    *app,
+                             const char    *table_name)
+{
+  NavetteStore *store;
+  NavetteTable *table;
+
+  g_return_val_if_fail (NAVETTE_IS_WINDOW (self), FALSE);
+
+  if (self->engine == NULL)
+    return FALSE;
+  store = navette_engine_lookup_store (self->engine, app);
+  if (store == NULL)
+    return FALSE;
+  table = navette_store_lookup_table (store, table_name);
+  if (table == NULL)
+    return FALSE;
+  show_table (self, store, table);
+  rebuild_sidebar (self);
+  return TRUE;
+}
+
+/* ---- Stores ---- */
+
+static void
+tables_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  NavetteStore *store = NAVETTE_STORE (object);
+
+  if (!navette_store_load_tables_finish (store, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+        g_debug ("Could not load the tables of %s: %s", navette_store_get_name (store), error->message);
+      return;
+    }
+  schedule_sidebar (self);
+
+  /* Open the first table when nothing is open yet. */
+  if (self->table == NULL && self->engine != NULL)
+    {
+      GListModel *tables = navette_store_get_tables (store);
+      g_autoptr(NavetteStore) first_store = g_list_model_get_item (navette_engine_get_stores (self->engine), 0);
+
+      if (store == first_store && g_list_model_get_n_items (tables) > 0)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, 0);
+
+          show_table (self, store, table);
+        }
+    }
+  else
+    {
+      /* Count the records of the other tables in the background. */
+      GListModel *tables = navette_store_get_tables (store);
+
+      for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+
+          if (table != self->table && !navette_table_get_loaded (table) &&
+              !navette_table_get_loading (table))
+            reload_table (self, table, TRUE);
+        }
+    }
+}
+
+static void
+store_role_cb (NavetteWindow *self,
+               GParamSpec    *pspec,
+               NavetteStore  *store)
+{
+  schedule_sidebar (self);
+  if (store == self->store)
+    {
+      update_empty_page (self);
+      _navette_window_update_actions (self);
+    }
+}
+
+static void
+watch_store (NavetteWindow *self,
+             NavetteStore  *store)
+{
+  for (guint i = 0; i < self->watched_stores->len; i++)
+    if (g_ptr_array_index (self->watched_stores, i) == store)
+      return;
+  g_ptr_array_add (self->watched_stores, g_object_ref (store));
+  g_signal_connect_object (store, "notify::role", G_CALLBACK (store_role_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (navette_store_get_tables (store), "items-changed",
+                           G_CALLBACK (schedule_sidebar), self, G_CONNECT_SWAPPED);
+  navette_store_load_tables_async (store, self->load_cancellable, tables_loaded_cb, g_object_ref (self));
+}
+
+static void
+unwatch_stores (NavetteWindow *self)
+{
+  for (guint i = 0; i < self->watched_stores->len; i++)
+    {
+      NavetteStore *store = g_ptr_array_index (self->watched_stores, i);
+
+      g_signal_handlers_disconnect_by_data (store, self);
+      g_signal_handlers_disconnect_by_data (navette_store_get_tables (store), self);
+    }
+  g_ptr_array_set_size (self->watched_stores, 0);
+}
+
+static void
+stores_changed_cb (NavetteWindow *self)
+{
+  GListModel *stores = navette_engine_get_stores (self->engine);
+  gboolean current_present = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
+
+      watch_store (self, store);
+      current_present |= store == self->store;
+    }
+  /* The user lost the role in the open application. */
+  if (self->store != NULL && !current_present)
+    show_table (self, NULL, NULL);
+  schedule_sidebar (self);
+  update_page (self);
+}
+
+static void
+session_notify_cb (NavetteWindow *self)
+{
+  NavetteSession *session = navette_engine_get_session (self->engine);
+  const char *name = navette_session_get_display_name (session);
+
+  if (name == NULL || name[0] == '\0')
+    name = navette_session_get_username (session);
+  adw_window_title_set_title (self->user_title, name != NULL ? name : _("Navette"));
+  adw_avatar_set_text (self->avatar, name);
+}
+
+void
+navette_window_set_engine (NavetteWindow *self,
+                           NavetteEngine *engine)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+  g_return_if_fail (engine == NULL || NAVETTE_IS_ENGINE (engine));
+
+  if (engine == self->engine)
+    return;
+
+  show_table (self, NULL, NULL);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  unwatch_stores (self);
+  if (self->engine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      g_signal_handlers_disconnect_by_data (navette_engine_get_stores (self->engine), self);
+      g_signal_handlers_disconnect_by_data (navette_engine_get_failed_changes (self->engine), self);
+      g_signal_handlers_disconnect_by_data (navette_engine_get_middleware (self->engine), self);
+      g_signal_handlers_disconnect_by_data (navette_engine_get_poller (self->engine), self);
+      g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
+      gtk_list_box_bind_model (self->failed_list, NULL, NULL, NULL, NULL);
+    }
+  g_set_object (&self->engine, engine);
+  self->load_cancellable = g_cancellable_new ();
+  list_box_clear (self->sidebar_list);
+
+  if (engine != NULL)
+    {
+      g_signal_connect_swapped (engine, "notification", G_CALLBACK (engine_notification_cb), self);
+      g_signal_connect_swapped (engine, "notify::online", G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (navette_engine_get_stores (engine), "items-changed",
+                                G_CALLBACK (stores_changed_cb), self);
+      g_signal_connect_swapped (navette_engine_get_failed_changes (engine), "items-changed",
+                                G_CALLBACK (failed_items_changed_cb), self);
+      g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-pending",
+                                G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (navette_engine_get_middleware (engine), "change-finished",
+                                G_CALLBACK (change_finished_cb), self);
+      g_signal_connect_swapped (navette_engine_get_poller (engine), "checked",
+                                G_CALLBACK (poller_checked_cb), self);
+      g_signal_connect_swapped (navette_engine_get_poller (engine), "changes",
+                                G_CALLBACK (poller_changes_cb), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::display-name",
+                                G_CALLBACK (session_notify_cb), self);
+      gtk_list_box_bind_model (self->failed_list, navette_engine_get_failed_changes (engine),
+                               failed_row_new, self, NULL);
+      session_notify_cb (self);
+      self->last_check = g_get_real_time ();
+      stores_changed_cb (self);
+    }
+  failed_items_changed_cb (self);
+  update_sync_indicator (self);
+  update_page (self);
+  _navette_window_update_actions (self);
+}
+
+NavetteEngine *
+navette_window_get_engine (NavetteWindow *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_WINDOW (self), NULL);
+  return self->engine;
+}
+
+NavetteStore *
+navette_window_get_store (NavetteWindow *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_WINDOW (self), NULL);
+  return self->store;
+}
+
+NavetteTable *
+navette_window_get_table (NavetteWindow *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_WINDOW (self), NULL);
+  return self->table;
+}
+
+void
+navette_window_show_connecting (NavetteWindow *self,
+                                const char    *message)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+
+  gtk_label_set_label (self->connecting_label, message != NULL ? message : _("Connecting…"));
+  gtk_stack_set_visible_child_name (self->main_stack, "connecting");
+}
+
+void
+navette_window_show_error (NavetteWindow *self,
+                           const char    *title,
+                           const char    *description)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+
+  adw_status_page_set_title (self->error_page, title != NULL ? title : _("Cannot Reach the Server"));
+  adw_status_page_set_description (self->error_page, description);
+  gtk_stack_set_visible_child_name (self->main_stack, "error");
+}
+
+/* ---- The record pane ---- */
+
+void
+navette_window_open_record (NavetteWindow *self,
+                            NavetteRecord *record)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+  g_return_if_fail (self->table != NULL);
+
+  navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
+  navette_record_pane_set_editable (self->record_pane, navette_store_can_edit (self->store));
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  _navette_window_update_actions (self);
+}
+
+void
+_navette_window_close_pane (NavetteWindow *self)
+{
+  adw_flap_set_reveal_flap (self->flap, FALSE);
+  navette_record_pane_clear (self->record_pane);
+  _navette_window_update_actions (self);
+}
+
+static void
+column_view_activate_cb (NavetteWindow *self,
+                         guint          position)
+{
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (self->sort_model), position);
+
+  if (record != NULL)
+    navette_window_open_record (self, record);
+}
+
+static void
+flap_reveal_cb (NavetteWindow *self)
+{
+  if (!adw_flap_get_reveal_flap (self->flap) &&
+      navette_record_pane_get_table (self->record_pane) != NULL)
+    _navette_window_close_pane (self);
+}
+
+const char *
+_navette_window_get_page (NavetteWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+GListModel *
+_navette_window_get_view_model (NavetteWindow *self)
+{
+  return G_LIST_MODEL (self->sort_model);
+}
+
+NavetteRecordPane *
+_navette_window_get_pane (NavetteWindow *self)
+{
+  return self->record_pane;
+}
+
+/* ---- GObject ---- */
+
+static void
+navette_window_dispose (GObject *object)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (object);
+
+  g_clear_handle_id (&self->sidebar_idle, g_source_remove);
+  if (self->engine != NULL)
+    navette_window_set_engine (self, NULL);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  disconnect_table (self);
+  g_clear_object (&self->table);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->watched_stores, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (navette_window_parent_class)->dispose (object);
+}
+
+static void
+navette_window_finalize (GObject *object)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sort_model);
+  g_clear_object (&self->filter_model);
+  g_clear_object (&self->filter);
+  g_clear_pointer (&self->last_toast, g_free);
+
+  G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
+}
+
+static void
+navette_window_class_init (NavetteWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = navette_window_dispose;
+  object_class->finalize = navette_window_finalize;
+
+  g_type_ensure (NAVETTE_TYPE_RECORD_PANE);
+  /* Links the resources (templates, icons) into whoever uses the window. */
+  (void) navette_get_resource ();
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_box);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, user_title);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_list);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, table_title);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, new_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, failed_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, failed_button_content);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, failed_list);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sync_spinner);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sync_icon);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, connecting_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, record_pane);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, column_view_activate_cb);
+
+  _navette_window_class_actions_init (widget_class);
+}
+
+static void
+navette_window_init (NavetteWindow *self)
+{
+  GtkSorter *sorter;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->watched_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  self->load_cancellable = g_cancellable_new ();
+
+  self->filter = GTK_FILTER (gtk_custom_filter_new (filter_record, self, NULL));
+  self->filter_model = gtk_filter_list_model_new (NULL, g_object_ref (self->filter));
+  sorter = gtk_column_view_get_sorter (self->column_view);
+  self->sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filter_model)),
+                                              g_object_ref (sorter));
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->filter_model, "items-changed",
+                            G_CALLBACK (filter_items_changed_cb), self);
+  g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect_swapped (self->record_pane, "notify::valid",
+                            G_CALLBACK (_navette_window_update_actions), self);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->column_view));
+
+  gtk_stack_set_visible_child_name (self->main_stack, "connecting");
+  _navette_window_update_actions (self);
+}
+
+NavetteWindow *
+navette_window_new (GtkApplication *application)
+{
+  return g_object_new (NAVETTE_TYPE_WINDOW, "application", application, NULL);
+}

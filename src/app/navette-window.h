@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavetteWindow — the main window: a sidebar of the applications the user
+ * has a role in and their tables, the open table in a GtkColumnView, the
+ * record pane, the sync indicator, the failed changes and the toasts. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "navette-engine.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_WINDOW (navette_window_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteWindow, navette_window, NAVETTE, WINDOW, AdwApplicationWindow)
+
+NavetteWindow *navette_window_new                (GtkApplication *application);
+/* Shows the engine's applications (call after sign-in and
+ * navette_engine_load_async()). NULL detaches (signed out). */
+void           navette_window_set_engine         (NavetteWindow  *self,
+                                                  NavetteEngine  *engine);
+NavetteEngine *navette_window_get_engine         (NavetteWindow  *self);
+/* The spinner page with a sentence ("Starting the local server…"). */
+void           navette_window_show_connecting    (NavetteWindow  *self,
+                                                  const char     *message);
+/* The "Cannot reach the server" page with a reason and a Retry button. */
+void           navette_window_show_error         (NavetteWindow  *self,
+                                                  const char     *title,
+                                                  const char     *description);
+/* Opens a table; FALSE when the user has no such table. */
+gboolean       navette_window_select_table       (NavetteWindow  *self,
+                                                  const char     *app,
+                                                  const char     *table);
+NavetteStore  *navette_window_get_store          (NavetteWindow  *self);
+NavetteTable  *navette_window_get_table          (NavetteWindow  *self);
+/* Opens @record in the pane (NULL: a new record). */
+void           navette_window_open_record        (NavetteWindow  *self,
+                                                  NavetteRecord  *record);
+void           navette_window_add_toast          (NavetteWindow  *self,
+                                                  AdwToast       *toast);
+
+G_END_DECLS
