@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
-int main (void);
+/* main.c — navette-server: the sync server and its admin commands. */
+#include "config.h"
+
+#include <locale.h>
+
+#include "navette-commands.h"
+
 int
-main (void)
+main (int    argc,
+      char **argv)
 {
-  return 1;
+  setlocale (LC_ALL, "");
+  return navette_commands_main (argc, argv);
 }

@@ -195,7 +195,14 @@ struct _NavetteDbClass
   /* Removes idempotency keys older than @older_than (unix usec) and expired sessions. */
   gboolean       (*purge)          (NavetteDb *self, gint64 older_than, GError **error);
 
-  gpointer padding[8];
+  /* Creates one record per element of @data (JsonObject*, validated),
+   * with generated ids, at version 1, audited "create", all in ONE
+   * transaction: demo data, imports, benchmarks. May be NULL in a
+   * backend: the wrapper then calls record_create for each. */
+  gboolean       (*record_create_many) (NavetteDb *self, const char *app, const char *table,
+                                        GPtrArray *data, const char *user, GError **error);
+
+  gpointer padding[7];
 };
 
 /* Opens a backend: a path (SQLite) or a postgresql:// / postgres:// URL.
@@ -255,5 +262,7 @@ NavetteDbWriteResult *navette_db_record_revert (NavetteDb *self, const char *app
 GPtrArray     *navette_db_audit_list        (NavetteDb *self, const char *app, gint64 after, guint limit,
                                              GError **error);
 gboolean       navette_db_purge             (NavetteDb *self, gint64 older_than, GError **error);
+gboolean       navette_db_record_create_many (NavetteDb *self, const char *app, const char *table,
+                                              GPtrArray *data, const char *user, GError **error);
 
 G_END_DECLS
