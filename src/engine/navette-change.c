@@ -317,7 +317,16 @@ describe_value (JsonNode *node)
 
   type = json_node_get_value_type (node);
   if (type == G_TYPE_STRING)
-    return g_strdup_printf ("“%s”", json_node_get_string (node));
+    {
+      const char *text = json_node_get_string (node);
+
+      if (g_utf8_strlen (text, -1) > 40)
+        {
+          g_autofree char *start = g_utf8_substring (text, 0, 39);
+          return g_strdup_printf ("“%s…”", start);
+        }
+      return g_strdup_printf ("“%s”", text);
+    }
   if (type == G_TYPE_INT64)
     return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
   if (type == G_TYPE_BOOLEAN)
@@ -325,7 +334,7 @@ describe_value (JsonNode *node)
   if (type == G_TYPE_DOUBLE)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+      return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.15g", json_node_get_double (node)));
     }
   return g_strdup ("?");
 }
@@ -454,6 +463,7 @@ navette_change_reset_attempts (NavetteChange *self)
 JsonObject *
 navette_change_get_previous (NavetteChange *self)
 {
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), NULL);
   return self->previous;
 }
 

@@ -34,6 +34,11 @@ NavetteStore      *navette_change_get_store           (NavetteChange *self);
 /* The columns and values the change sets (create/update; for a revert, the
  * version's data when known). May be NULL (archive). Do not modify. */
 JsonObject        *navette_change_get_data            (NavetteChange *self);
+/* The values the change overwrote when it was applied (column → value as
+ * shown then), or NULL (create, archive, a record not in the model). What
+ * a rollback restored, unless a later change or the server changed them
+ * meanwhile. Do not modify. */
+JsonObject        *navette_change_get_previous        (NavetteChange *self);
 /* The target version of a revert, 0 otherwise. */
 gint64             navette_change_get_revert_version  (NavetteChange *self);
 /* "Set price of “Lamp” to 12.5", "Create product", "Archive “Lamp”" —

@@ -52,7 +52,6 @@ void           navette_change_set_result          (NavetteChange     *self,
 void           navette_change_add_attempt         (NavetteChange     *self);
 void           navette_change_reset_attempts      (NavetteChange     *self);
 /* The values the change overwrote when it was applied (for the report). */
-JsonObject    *navette_change_get_previous        (NavetteChange     *self);
 void           navette_change_set_previous        (NavetteChange     *self,
                                                    JsonObject        *previous);
 /* Applies the change's effect onto @data / @archived (the recompute). */

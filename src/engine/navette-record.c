@@ -325,7 +325,7 @@ navette_record_dup_display (NavetteRecord *self,
   if (type == G_TYPE_DOUBLE)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+      return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.15g", json_node_get_double (node)));
     }
   return g_strdup ("");
 }

@@ -714,6 +714,85 @@ navette_table_reload_finish (NavetteTable  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- One record ---- */
+
+static void
+fetch_record_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NavetteTable *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(NavetteWireRecord) wire = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  GError *error = NULL;
+  NavetteRecord *record;
+
+  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    wire = navette_wire_record_from_json (json_node_get_object (root), NULL);
+  if (wire == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION,
+                                     _("The server’s answer could not be understood."));
+      g_task_return_error (task, error);
+      return;
+    }
+
+  one = g_ptr_array_new ();
+  g_ptr_array_add (one, wire);
+  navette_table_apply_records (self, one, FALSE, -1, NULL);
+
+  record = navette_table_lookup (self, wire->id);
+  g_assert (record != NULL);
+  g_task_return_pointer (task, g_object_ref (record), g_object_unref);
+}
+
+void
+navette_table_fetch_record_async (NavetteTable        *self,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *suffix = NULL;
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_TABLE (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (self->store != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_table_fetch_record_async);
+
+  if (!navette_uuid_is_valid (id))
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                               _("“%s” is not a record id."), id);
+      g_object_unref (task);
+      return;
+    }
+
+  suffix = g_strdup_printf ("/records/%s", id);
+  path = navette_client_table_path (navette_store_get_name (self->store), self->schema->name, suffix);
+  navette_client_request_async (navette_store_get_client (self->store), "GET", path, NULL,
+                                NULL, NULL, cancellable, fetch_record_cb, task);
+}
+
+NavetteRecord *
+navette_table_fetch_record_finish (NavetteTable  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_TABLE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- Parsing typed values ---- */
 
 static JsonNode *

@@ -60,6 +60,19 @@ gboolean                 navette_table_reload_finish (NavetteTable        *self,
                                                       guint               *n_changed,
                                                       GError             **error);
 
+/* Fetches one record (GET …/records/ID) and puts it in the model
+ * (inserted, or updated in place), without loading the whole table.
+ * _finish returns the record (transfer full). NOT_FOUND when the server
+ * has no such record. */
+void                     navette_table_fetch_record_async  (NavetteTable        *self,
+                                                            const char          *id,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+NavetteRecord           *navette_table_fetch_record_finish (NavetteTable        *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+
 /* Parses "col=value" text into a typed JSON value per the schema
  * (integer, real, boolean "true"/"false"/"yes"/"no"/"1"/"0", date
  * YYYY-MM-DD, text; an empty string or "null" is null for non-text

@@ -1,0 +1,1238 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "navette-engine.h"
+#include "navette-cli.h"
+
+typedef struct
+{
+  char          *server;
+  gboolean       json;
+  int            interval;
+  gboolean       restore;
+  char          *saved_token;
+  char          *saved_server;
+  char          *saved_username;
+  NavetteEngine *engine;
+} Cli;
+
+static void
+cli_clear (Cli *cli)
+{
+  g_clear_pointer (&cli->server, g_free);
+  g_clear_pointer (&cli->saved_token, g_free);
+  g_clear_pointer (&cli->saved_server, g_free);
+  g_clear_pointer (&cli->saved_username, g_free);
+  g_clear_object (&cli->engine);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Cli, cli_clear)
+
+/* ---- Waiting for async results ---- */
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+static void
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* ---- Output ---- */
+
+static void
+print_json_node (JsonNode *node)
+{
+  g_autofree char *text = navette_json_to_string (node, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+print_json_builder (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  print_json_node (root);
+}
+
+static void
+add_error_json (JsonBuilder  *builder,
+                const GError *error)
+{
+  GHashTable *fields = navette_sync_error_get_fields (error);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder,
+                                 error->domain == NAVETTE_SYNC_ERROR
+                                   ? navette_sync_error_code_to_string (error->code)
+                                   : "usage");
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  if (fields != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      json_builder_set_member_name (builder, "fields");
+      json_builder_begin_object (builder);
+      g_hash_table_iter_init (&iter, fields);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          json_builder_set_member_name (builder, key);
+          json_builder_add_string_value (builder, value);
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+static int
+fail (Cli          *cli,
+      const GError *error)
+{
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "error");
+      add_error_json (builder, error);
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+    }
+  else
+    {
+      g_printerr ("navette-cli: %s\n", error->message);
+      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
+        g_printerr ("%s\n", _("Sign in with “navette-cli login”."));
+    }
+  return 1;
+}
+
+static int
+usage_error (Cli        *cli,
+             const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
+
+  fail (cli, error);
+  return 2;
+}
+
+/* ---- Saved session: $XDG_CONFIG_HOME/navette/session.json, 0600 ---- */
+
+static char *
+session_file (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "navette", "session.json", NULL);
+}
+
+static void
+load_saved (Cli *cli)
+{
+  g_autofree char *path = session_file ();
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  gsize len;
+  JsonObject *object;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return;
+  root = navette_json_parse_strict (contents, len, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+
+  object = json_node_get_object (root);
+  cli->saved_server = g_strdup (json_object_get_string_member_with_default (object, "server", NULL));
+  cli->saved_token = g_strdup (json_object_get_string_member_with_default (object, "token", NULL));
+  cli->saved_username = g_strdup (json_object_get_string_member_with_default (object, "username", NULL));
+}
+
+static gboolean
+save_session (const char  *server,
+              const char  *token,
+              const char  *username,
+              GError     **error)
+{
+  g_autofree char *path = session_file ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Could not create %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, server);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = navette_json_to_string (root, &len);
+
+  return g_file_set_contents_full (path, text, len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
+                                   0600, error);
+}
+
+static const char *
+server_url (Cli *cli)
+{
+  if (cli->server != NULL)
+    return cli->server;
+  if (g_getenv ("NAVETTE_SERVER") != NULL && *g_getenv ("NAVETTE_SERVER") != '\0')
+    return g_getenv ("NAVETTE_SERVER");
+  return cli->saved_server;
+}
+
+static NavetteEngine *
+open_engine (Cli     *cli,
+             GError **error)
+{
+  const char *url = server_url (cli);
+
+  if (url == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           _("No server: use --server URL, set NAVETTE_SERVER, or sign in with “login” first."));
+      return NULL;
+    }
+
+  if (cli->engine == NULL)
+    {
+      cli->engine = navette_engine_new (url);
+      /* Only use the saved token with the server it belongs to. */
+      if (cli->saved_token != NULL && g_strcmp0 (url, cli->saved_server) == 0)
+        navette_client_set_token (navette_engine_get_client (cli->engine), cli->saved_token);
+    }
+
+  return cli->engine;
+}
+
+/* ---- Password prompt ---- */
+
+static char *
+read_password (const char *username)
+{
+  const char *env = g_getenv ("NAVETTE_PASSWORD");
+  struct termios old_attr, new_attr;
+  gboolean tty = isatty (STDIN_FILENO);
+  char buf[1024];
+  char *line;
+
+  if (env != NULL)
+    return g_strdup (env);
+
+  if (tty)
+    {
+      g_printerr (_("Password for %s: "), username);
+      if (tcgetattr (STDIN_FILENO, &old_attr) == 0)
+        {
+          new_attr = old_attr;
+          new_attr.c_lflag &= ~(tcflag_t) ECHO;
+          tcsetattr (STDIN_FILENO, TCSANOW, &new_attr);
+        }
+      else
+        tty = FALSE;
+    }
+
+  line = fgets (buf, sizeof buf, stdin);
+
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old_attr);
+      g_printerr ("\n");
+    }
+
+  if (line == NULL)
+    return NULL;
+  buf[strcspn (buf, "\r\n")] = '\0';
+  return g_strdup (buf);
+}
+
+/* ---- Helpers ---- */
+
+static gboolean
+load_apps (Cli      *cli,
+           GError  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  NavetteEngine *engine = open_engine (cli, error);
+
+  if (engine == NULL)
+    return FALSE;
+
+  navette_engine_load_async (engine, NULL, result_cb, &result);
+  wait_for (&result);
+  return navette_engine_load_finish (engine, result, error);
+}
+
+static NavetteStore *
+get_store (Cli         *cli,
+           const char  *app,
+           GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  NavetteStore *store;
+
+  if (!load_apps (cli, error))
+    return NULL;
+
+  store = navette_engine_lookup_store (cli->engine, app);
+  if (store == NULL)
+    {
+      g_set_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                   _("There is no application “%s” (or you have no role in it)."), app);
+      return NULL;
+    }
+
+  navette_store_load_tables_async (store, NULL, result_cb, &result);
+  wait_for (&result);
+  if (!navette_store_load_tables_finish (store, result, error))
+    return NULL;
+
+  return store;
+}
+
+/* "APP/TABLE" → the store and table */
+static NavetteTable *
+get_table (Cli           *cli,
+           const char    *spec,
+           NavetteStore **store_out,
+           GError       **error)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, "/", 2);
+  NavetteStore *store;
+  NavetteTable *table;
+
+  if (g_strv_length (parts) != 2 || !navette_name_is_valid (parts[0]) ||
+      !navette_name_is_valid (parts[1]))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” is not APP/TABLE."), spec);
+      return NULL;
+    }
+
+  store = get_store (cli, parts[0], error);
+  if (store == NULL)
+    return NULL;
+
+  table = navette_store_lookup_table (store, parts[1]);
+  if (table == NULL)
+    {
+      g_set_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                   _("There is no table “%s” in %s."), parts[1], parts[0]);
+      return NULL;
+    }
+
+  if (store_out != NULL)
+    *store_out = store;
+  return table;
+}
+
+static gboolean
+reload_table (NavetteTable  *table,
+              GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  navette_table_reload_async (table, TRUE, NULL, result_cb, &result);
+  wait_for (&result);
+  return navette_table_reload_finish (table, result, NULL, error);
+}
+
+static NavetteRecord *
+fetch_record (NavetteTable  *table,
+              const char    *id,
+              GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  navette_table_fetch_record_async (table, id, NULL, result_cb, &result);
+  wait_for (&result);
+  return navette_table_fetch_record_finish (table, result, error);
+}
+
+/* col=value… → a typed JSON object per the schema */
+static JsonObject *
+parse_assignments (NavetteTable  *table,
+                   char         **args,
+                   int            n_args,
+                   GError       **error)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  if (n_args == 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("Give at least one column=value."));
+      return NULL;
+    }
+
+  for (int i = 0; i < n_args; i++)
+    {
+      const char *eq = strchr (args[i], '=');
+      g_autofree char *column = NULL;
+      JsonNode *value;
+
+      if (eq == NULL || eq == args[i])
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("“%s” is not column=value."), args[i]);
+          return NULL;
+        }
+      column = g_strndup (args[i], eq - args[i]);
+      value = navette_table_parse_value (table, column, eq + 1, error);
+      if (value == NULL)
+        return NULL;
+      json_object_set_member (data, column, value);
+    }
+
+  return g_steal_pointer (&data);
+}
+
+static void
+print_record_text (NavetteTable  *table,
+                   NavetteRecord *record)
+{
+  const NavetteWireTable *schema = navette_table_get_schema (table);
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *when = NULL;
+
+  g_print ("id: %s\n", navette_record_get_id (record));
+  g_print ("version: %" G_GINT64_FORMAT "\n", navette_record_get_version (record));
+  g_print ("revision: %" G_GINT64_FORMAT "\n", navette_record_get_revision (record));
+  g_print ("archived: %s\n", navette_record_get_archived (record) ? "true" : "false");
+  when = navette_time_format (navette_record_get_updated_at (record));
+  g_print ("updated_at: %s\n", when);
+  g_print ("updated_by: %s\n", navette_record_get_updated_by (record) ? navette_record_get_updated_by (record) : "");
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *col = g_ptr_array_index (schema->columns, i);
+      g_autofree char *value = navette_record_dup_display (record, col->name);
+
+      g_print ("%s: %s\n", col->name, value);
+    }
+}
+
+static void
+print_record_json (NavetteRecord *record)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
+
+  navette_wire_record_to_json (wire, builder, FALSE);
+  print_json_builder (builder);
+}
+
+static void
+add_change_json (JsonBuilder   *builder,
+                 NavetteChange *change)
+{
+  JsonObject *data = navette_change_get_data (change);
+  JsonObject *previous = navette_change_get_previous (change);
+  static const char *kinds[] = { "create", "update", "archive", "unarchive", "revert" };
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, kinds[navette_change_get_kind (change)]);
+  json_builder_set_member_name (builder, "description");
+  json_builder_add_string_value (builder, navette_change_get_description (change));
+  json_builder_set_member_name (builder, "app");
+  json_builder_add_string_value (builder, navette_change_get_app (change));
+  json_builder_set_member_name (builder, "table");
+  json_builder_add_string_value (builder, navette_change_get_table_name (change));
+  json_builder_set_member_name (builder, "record");
+  json_builder_add_string_value (builder, navette_change_get_record_id (change));
+  json_builder_set_member_name (builder, "idempotency_key");
+  json_builder_add_string_value (builder, navette_change_get_idempotency_key (change));
+  json_builder_set_member_name (builder, "attempts");
+  json_builder_add_int_value (builder, navette_change_get_attempts (change));
+  if (data != NULL)
+    {
+      JsonNode *node = json_node_alloc ();
+      json_builder_set_member_name (builder, "data");
+      json_builder_add_value (builder, json_node_init_object (node, data));
+    }
+  if (previous != NULL)
+    {
+      JsonNode *node = json_node_alloc ();
+      json_builder_set_member_name (builder, "previous");
+      json_builder_add_value (builder, json_node_init_object (node, previous));
+    }
+  json_builder_end_object (builder);
+}
+
+/* Runs a change to its end and prints the outcome. */
+static int
+finish_change (Cli           *cli,
+               NavetteTable  *table,
+               NavetteChange *change)
+{
+  const GError *error;
+
+  while (!navette_change_is_finished (change))
+    g_main_context_iteration (NULL, TRUE);
+
+  error = navette_change_get_error (change);
+  if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
+    {
+      NavetteWireRecord *wire = navette_change_get_result (change);
+
+      if (cli->json)
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+          navette_wire_record_to_json (wire, builder, FALSE);
+          print_json_builder (builder);
+        }
+      else
+        {
+          g_autoptr(NavetteRecord) record = navette_record_new_from_wire (wire);
+          print_record_text (table, record);
+        }
+      return 0;
+    }
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "rolled_back");
+      add_change_json (builder, change);
+      json_builder_set_member_name (builder, "error");
+      add_error_json (builder, error);
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+    }
+  else
+    {
+      JsonObject *previous = navette_change_get_previous (change);
+
+      g_printerr (_("Rolled back: %s (record %s in %s/%s)\n"),
+                  navette_change_get_description (change),
+                  navette_change_get_record_id (change),
+                  navette_change_get_app (change),
+                  navette_change_get_table_name (change));
+      if (previous != NULL)
+        {
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *node;
+
+          json_object_iter_init (&iter, previous);
+          while (json_object_iter_next (&iter, &name, &node))
+            {
+              g_autofree char *text = json_to_string (node, FALSE);
+              g_printerr (_("  %s restored to %s\n"), name, text);
+            }
+        }
+      g_printerr (_("Reason: %s\n"), error ? error->message : "");
+      if (navette_change_get_attempts (change) > 1)
+        g_printerr (_("Tried %u times.\n"), navette_change_get_attempts (change));
+    }
+
+  return 1;
+}
+
+/* ---- Commands ---- */
+
+static int
+cmd_login (Cli   *cli,
+           int    argc,
+           char **argv)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *password = NULL;
+  NavetteEngine *engine;
+  NavetteSession *session;
+
+  if (argc > 1)
+    return usage_error (cli, _("Usage: navette-cli login [USERNAME]"));
+
+  if (argc == 1)
+    username = g_strdup (argv[0]);
+  else if (g_getenv ("NAVETTE_USERNAME") != NULL)
+    username = g_strdup (g_getenv ("NAVETTE_USERNAME"));
+  else if (isatty (STDIN_FILENO))
+    {
+      char buf[256];
+
+      g_printerr (_("User name: "));
+      if (fgets (buf, sizeof buf, stdin) == NULL)
+        return usage_error (cli, _("No user name given."));
+      buf[strcspn (buf, "\r\n")] = '\0';
+      username = g_strdup (buf);
+    }
+  else
+    return usage_error (cli, _("No user name given."));
+
+  engine = open_engine (cli, &error);
+  if (engine == NULL)
+    return fail (cli, error);
+
+  password = read_password (username);
+  if (password == NULL)
+    return usage_error (cli, _("No password given."));
+
+  session = navette_engine_get_session (engine);
+  navette_session_login_async (session, username, password, NULL, result_cb, &result);
+  wait_for (&result);
+  if (!navette_session_login_finish (session, result, &error))
+    return fail (cli, error);
+
+  if (!save_session (server_url (cli), navette_session_get_token (session),
+                     navette_session_get_username (session), &error))
+    return fail (cli, error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "server");
+      json_builder_add_string_value (builder, server_url (cli));
+      json_builder_set_member_name (builder, "username");
+      json_builder_add_string_value (builder, navette_session_get_username (session));
+      json_builder_set_member_name (builder, "display_name");
+      json_builder_add_string_value (builder, navette_session_get_display_name (session));
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+    }
+  else
+    g_print (_("Signed in to %s as %s.\n"), server_url (cli), navette_session_get_display_name (session));
+
+  return 0;
+}
+
+static int
+cmd_logout (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = session_file ();
+  NavetteEngine *engine;
+  NavetteSession *session;
+
+  engine = open_engine (cli, &error);
+  if (engine == NULL)
+    return fail (cli, error);
+
+  session = navette_engine_get_session (engine);
+  if (navette_client_get_token (navette_engine_get_client (engine)) != NULL)
+    {
+      navette_session_logout_async (session, NULL, result_cb, &result);
+      wait_for (&result);
+      /* Forget the token even when the server could not be told. */
+      if (!navette_session_logout_finish (session, result, &error) &&
+          !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED) &&
+          !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED))
+        g_printerr ("navette-cli: %s\n", error->message);
+    }
+
+  g_unlink (path);
+
+  if (cli->json)
+    g_print ("{\"signed_out\":true}\n");
+  else
+    g_print (_("Signed out.\n"));
+  return 0;
+}
+
+static int
+cmd_apps (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GListModel *stores;
+  guint n;
+
+  if (!load_apps (cli, &error))
+    return fail (cli, error);
+
+  stores = navette_engine_get_stores (cli->engine);
+  n = g_list_model_get_n_items (stores);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "applications");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
+      const char *role = navette_role_to_string (navette_store_get_role (store));
+
+      if (cli->json)
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, navette_store_get_name (store));
+          json_builder_set_member_name (builder, "title");
+          json_builder_add_string_value (builder, navette_store_get_title (store));
+          json_builder_set_member_name (builder, "role");
+          json_builder_add_string_value (builder, role);
+          json_builder_end_object (builder);
+        }
+      else
+        g_print ("%s\t%s\t%s\n", navette_store_get_name (store), navette_store_get_title (store), role);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  if (cli->json)
+    print_json_builder (builder);
+  return 0;
+}
+
+static int
+cmd_tables (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  NavetteStore *store;
+  GListModel *tables;
+  guint n;
+
+  if (argc != 1)
+    return usage_error (cli, _("Usage: navette-cli tables APP"));
+
+  store = get_store (cli, argv[0], &error);
+  if (store == NULL)
+    return fail (cli, error);
+
+  tables = navette_store_get_tables (store);
+  n = g_list_model_get_n_items (tables);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tables");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+      const NavetteWireTable *schema = navette_table_get_schema (table);
+
+      if (cli->json)
+        navette_wire_table_to_json (schema, builder);
+      else
+        {
+          g_print ("%s\t%s\n", schema->name, navette_table_get_title (table));
+          for (guint c = 0; c < schema->columns->len; c++)
+            {
+              const NavetteWireColumn *col = g_ptr_array_index (schema->columns, c);
+
+              g_print ("  %s\t%s%s", col->name, navette_column_type_to_string (col->type),
+                       col->required ? " required" : "");
+              if (col->max_length > 0)
+                g_print (" max %" G_GINT64_FORMAT, col->max_length);
+              g_print ("\n");
+            }
+        }
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  if (cli->json)
+    print_json_builder (builder);
+  return 0;
+}
+
+static int
+cmd_ls (Cli   *cli,
+        int    argc,
+        char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  NavetteTable *table;
+  const NavetteWireTable *schema;
+  guint n;
+
+  if (argc != 1)
+    return usage_error (cli, _("Usage: navette-cli ls APP/TABLE"));
+
+  table = get_table (cli, argv[0], NULL, &error);
+  if (table == NULL || !reload_table (table, &error))
+    return fail (cli, error);
+
+  schema = navette_table_get_schema (table);
+  n = g_list_model_get_n_items (G_LIST_MODEL (table));
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "table");
+      json_builder_add_string_value (builder, schema->name);
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, navette_table_get_revision (table));
+      json_builder_set_member_name (builder, "records");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+          g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
+
+          navette_wire_record_to_json (wire, builder, FALSE);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+      return 0;
+    }
+
+  g_print ("id\tversion\tarchived");
+  for (guint c = 0; c < schema->columns->len; c++)
+    g_print ("\t%s", ((NavetteWireColumn *) g_ptr_array_index (schema->columns, c))->name);
+  g_print ("\n");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+
+      g_print ("%s\t%" G_GINT64_FORMAT "\t%s", navette_record_get_id (record),
+               navette_record_get_version (record),
+               navette_record_get_archived (record) ? "archived" : "-");
+      for (guint c = 0; c < schema->columns->len; c++)
+        {
+          const NavetteWireColumn *col = g_ptr_array_index (schema->columns, c);
+          g_autofree char *value = navette_record_dup_display (record, col->name);
+
+          g_print ("\t%s", value);
+        }
+      g_print ("\n");
+    }
+
+  return 0;
+}
+
+static int
+cmd_get (Cli   *cli,
+         int    argc,
+         char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteTable *table;
+
+  if (argc != 2)
+    return usage_error (cli, _("Usage: navette-cli get APP/TABLE ID"));
+
+  table = get_table (cli, argv[0], NULL, &error);
+  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
+    return fail (cli, error);
+
+  if (cli->json)
+    print_record_json (record);
+  else
+    print_record_text (table, record);
+  return 0;
+}
+
+static int
+cmd_create (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+
+  if (argc < 2)
+    return usage_error (cli, _("Usage: navette-cli create APP/TABLE COLUMN=VALUE…"));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL || !(data = parse_assignments (table, argv + 1, argc - 1, &error)))
+    return fail (cli, error);
+
+  change = navette_store_create (store, table, NULL, data);
+  return finish_change (cli, table, change);
+}
+
+static int
+cmd_set (Cli   *cli,
+         int    argc,
+         char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+
+  if (argc < 3)
+    return usage_error (cli, _("Usage: navette-cli set APP/TABLE ID COLUMN=VALUE…"));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL ||
+      !(data = parse_assignments (table, argv + 2, argc - 2, &error)) ||
+      !(record = fetch_record (table, argv[1], &error)))
+    return fail (cli, error);
+
+  change = navette_store_update (store, table, argv[1], data);
+  return finish_change (cli, table, change);
+}
+
+static int
+cmd_archive (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+
+  if (argc != 2)
+    return usage_error (cli, _("Usage: navette-cli archive APP/TABLE ID [--restore]"));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
+    return fail (cli, error);
+
+  change = navette_store_archive (store, table, argv[1], !cli->restore);
+  return finish_change (cli, table, change);
+}
+
+static int
+cmd_history (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GListModel) versions = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+  const NavetteWireTable *schema;
+  guint n;
+
+  if (argc != 2)
+    return usage_error (cli, _("Usage: navette-cli history APP/TABLE ID"));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL)
+    return fail (cli, error);
+
+  navette_store_list_versions_async (store, table, argv[1], NULL, result_cb, &result);
+  wait_for (&result);
+  versions = navette_store_list_versions_finish (store, result, &error);
+  if (versions == NULL)
+    return fail (cli, error);
+
+  schema = navette_table_get_schema (table);
+  n = g_list_model_get_n_items (versions);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "versions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (versions, i);
+      g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
+
+      wire->obsolete = i > 0;
+      if (cli->json)
+        navette_wire_record_to_json (wire, builder, TRUE);
+      else
+        {
+          g_autofree char *when = navette_time_format (wire->updated_at);
+
+          g_print ("version %" G_GINT64_FORMAT "\trevision %" G_GINT64_FORMAT "\t%s\t%s%s",
+                   wire->version, wire->revision, when,
+                   wire->updated_by ? wire->updated_by : "",
+                   wire->archived ? "\tarchived" : "");
+          for (guint c = 0; c < schema->columns->len; c++)
+            {
+              const NavetteWireColumn *col = g_ptr_array_index (schema->columns, c);
+              g_autofree char *value = navette_record_dup_display (record, col->name);
+
+              g_print ("\t%s=%s", col->name, value);
+            }
+          g_print ("\n");
+        }
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  if (cli->json)
+    print_json_builder (builder);
+  return 0;
+}
+
+static int
+cmd_revert (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+  gint64 version;
+
+  if (argc != 3)
+    return usage_error (cli, _("Usage: navette-cli revert APP/TABLE ID VERSION"));
+
+  if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &version, NULL))
+    return usage_error (cli, _("VERSION must be a version number (1, 2, …)."));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
+    return fail (cli, error);
+
+  change = navette_store_revert (store, table, argv[1], version, NULL);
+  return finish_change (cli, table, change);
+}
+
+static void
+watch_changes_cb (NavettePoller *poller,
+                  NavetteTable  *table,
+                  gint64         revision,
+                  GPtrArray     *records,
+                  guint          n_by_others,
+                  gpointer       user_data)
+{
+  Cli *cli = user_data;
+  NavetteTable *watched = g_object_get_data (G_OBJECT (poller), "navette-cli-table");
+
+  if (table != watched || records->len == 0)
+    return;
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "table");
+      json_builder_add_string_value (builder, navette_table_get_name (table));
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, revision);
+      json_builder_set_member_name (builder, "records");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < records->len; i++)
+        {
+          NavetteRecord *record = g_ptr_array_index (records, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, navette_record_get_id (record));
+          json_builder_set_member_name (builder, "version");
+          json_builder_add_int_value (builder, navette_record_get_version (record));
+          json_builder_set_member_name (builder, "updated_by");
+          json_builder_add_string_value (builder, navette_record_get_updated_by (record));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+    }
+  else
+    {
+      GString *line = g_string_new (NULL);
+
+      g_string_append_printf (line, "revision %" G_GINT64_FORMAT ": %u changed:",
+                              revision, records->len);
+      for (guint i = 0; i < records->len; i++)
+        {
+          NavetteRecord *record = g_ptr_array_index (records, i);
+
+          g_string_append_printf (line, " %s (version %" G_GINT64_FORMAT ", %s)",
+                                  navette_record_get_id (record),
+                                  navette_record_get_version (record),
+                                  navette_record_get_updated_by (record)
+                                    ? navette_record_get_updated_by (record) : "?");
+        }
+      g_print ("%s\n", line->str);
+      g_string_free (line, TRUE);
+    }
+
+  fflush (stdout);
+}
+
+static void
+watch_online_cb (NavettePoller *poller,
+                 GParamSpec    *pspec,
+                 gpointer       user_data)
+{
+  g_printerr ("navette-cli: %s\n", navette_poller_get_online (poller)
+                                     ? _("connected to the server again")
+                                     : _("the server cannot be reached; retrying"));
+}
+
+static int
+cmd_watch (Cli   *cli,
+           int    argc,
+           char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  NavetteStore *store = NULL;
+  NavetteTable *table;
+  NavettePoller *poller;
+  GListModel *stores;
+
+  if (argc != 1)
+    return usage_error (cli, _("Usage: navette-cli watch APP/TABLE [--interval S]"));
+  if (cli->interval <= 0)
+    return usage_error (cli, _("--interval must be a positive number of seconds."));
+
+  table = get_table (cli, argv[0], &store, &error);
+  if (table == NULL || !reload_table (table, &error))
+    return fail (cli, error);
+
+  poller = navette_engine_get_poller (cli->engine);
+  /* Watch this application only. */
+  stores = navette_engine_get_stores (cli->engine);
+  for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
+    {
+      g_autoptr(NavetteStore) other = g_list_model_get_item (stores, i);
+
+      if (other != store)
+        navette_poller_remove_store (poller, other);
+    }
+
+  g_object_set_data (G_OBJECT (poller), "navette-cli-table", table);
+  g_signal_connect (poller, "changes", G_CALLBACK (watch_changes_cb), cli);
+  g_signal_connect (poller, "notify::online", G_CALLBACK (watch_online_cb), cli);
+  navette_poller_set_interval (poller, (guint) cli->interval);
+  navette_poller_start (poller);
+
+  if (!cli->json)
+    {
+      g_printerr (_("Watching %s (revision %" G_GINT64_FORMAT ", every %d s). Press Ctrl+C to stop.\n"),
+                  argv[0], navette_table_get_revision (table), cli->interval);
+    }
+
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+
+  return 0;
+}
+
+typedef struct
+{
+  const char *name;
+  int (*func) (Cli *cli, int argc, char **argv);
+} Command;
+
+static const Command commands[] = {
+  { "login", cmd_login },
+  { "logout", cmd_logout },
+  { "apps", cmd_apps },
+  { "tables", cmd_tables },
+  { "ls", cmd_ls },
+  { "get", cmd_get },
+  { "create", cmd_create },
+  { "set", cmd_set },
+  { "archive", cmd_archive },
+  { "history", cmd_history },
+  { "revert", cmd_revert },
+  { "watch", cmd_watch },
+};
+
+int
+navette_cli_run (int    argc,
+                 char **argv)
+{
+  g_auto(Cli) cli = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &cli.server, N_("Server URL (default: $NAVETTE_SERVER, or the server of the last login)"), "URL" },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &cli.json, N_("Print JSON"), NULL },
+    { "interval", 'i', 0, G_OPTION_ARG_INT, &cli.interval, N_("Seconds between checks (watch)"), "S" },
+    { "restore", 0, 0, G_OPTION_ARG_NONE, &cli.restore, N_("Restore instead of archive (archive)"), NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  cli.interval = 30;
+
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Commands:\n"
+      "  login [USERNAME]                 sign in (password from a prompt or NAVETTE_PASSWORD)\n"
+      "  logout                           sign out\n"
+      "  apps                             list the applications\n"
+      "  tables APP                       list the tables of an application\n"
+      "  ls APP/TABLE                     list the records\n"
+      "  get APP/TABLE ID                 show a record\n"
+      "  create APP/TABLE COL=VALUE…      create a record\n"
+      "  set APP/TABLE ID COL=VALUE…      change a record\n"
+      "  archive APP/TABLE ID [--restore] archive (or restore) a record\n"
+      "  history APP/TABLE ID             list the versions of a record\n"
+      "  revert APP/TABLE ID VERSION      make a version current again\n"
+      "  watch APP/TABLE [--interval S]   print the changes made on the server"));
+
+  args = g_strdupv (argv);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      g_printerr ("navette-cli: %s\n", error->message);
+      return 2;
+    }
+
+  if (g_strv_length (args) < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return 2;
+    }
+
+  load_saved (&cli);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_strcmp0 (args[1], commands[i].name) == 0)
+      return commands[i].func (&cli, g_strv_length (args) - 2, args + 2);
+
+  {
+    g_autofree char *message = g_strdup_printf (_("Unknown command “%s”. See --help."), args[1]);
+    return usage_error (&cli, message);
+  }
+}
