@@ -173,13 +173,18 @@ demo_done_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(NavetteLocalServer) self = user_data;
+  GSubprocess *demo = G_SUBPROCESS (object);
   g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
 
-  if (!g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &error))
+  if (!g_subprocess_communicate_utf8_finish (demo, result, NULL, &err, &error) ||
+      !g_subprocess_get_if_exited (demo) || g_subprocess_get_exit_status (demo) != 0)
     {
+      const char *reason = error != NULL ? error->message : g_strstrip (err);
       g_autoptr(GError) wrapped = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                                _("Could not create the local database: %s"),
-                                               error->message);
+                                               reason != NULL && reason[0] != '\0'
+                                               ? reason : _("the server failed"));
       g_unlink (self->db_path);
       fail_start (self, g_steal_pointer (&wrapped));
       return;
@@ -225,14 +230,14 @@ navette_local_server_start_async (NavetteLocalServer  *self,
   {
     g_autoptr(GSubprocess) demo = NULL;
 
-    demo = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+    demo = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                              binary, "demo", "--db", self->db_path, NULL);
     if (demo == NULL)
       {
         fail_start (self, g_steal_pointer (&error));
         return;
       }
-    g_subprocess_wait_check_async (demo, cancellable, demo_done_cb, g_object_ref (self));
+    g_subprocess_communicate_utf8_async (demo, NULL, cancellable, demo_done_cb, g_object_ref (self));
   }
 }
 

@@ -1135,3 +1135,33 @@ navette_record_pane_restore (NavetteRecordPane *self,
     navette_record_pane_show_history (self);
   return change;
 }
+
+GtkWidget *
+navette_record_pane_get_save_button (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->save_button;
+}
+
+GtkWidget *
+navette_record_pane_get_archive_button (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return self->archive_button;
+}
+
+GtkWidget *
+navette_record_pane_get_row (NavetteRecordPane *self,
+                             const char        *column)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (g_strcmp0 (field->column->name, column) == 0)
+        return field->row;
+    }
+  return NULL;
+}

@@ -54,6 +54,12 @@ GListModel    *navette_record_pane_get_versions   (NavetteRecordPane *self);
 NavetteChange *navette_record_pane_restore        (NavetteRecordPane *self,
                                                    gint64             version);
 
+/* For the tests: the Save and Archive buttons, and the row of a column. */
+GtkWidget     *navette_record_pane_get_save_button    (NavetteRecordPane *self);
+GtkWidget     *navette_record_pane_get_archive_button (NavetteRecordPane *self);
+GtkWidget     *navette_record_pane_get_row            (NavetteRecordPane *self,
+                                                       const char        *column);
+
 /* Signals: "history-loaded" () after the versions are listed. */
 
 G_END_DECLS
