@@ -6,6 +6,10 @@
 #   pg-cluster.sh start [DIR] [--durable]  create and start a cluster, print its env
 #   pg-cluster.sh env [DIR]                print the env of the running cluster
 #   pg-cluster.sh stop [DIR]               stop it and remove its directory
+#   pg-cluster.sh halt DIR | resume DIR     stop / start it again, keeping its data
+#   pg-cluster.sh run CMD [ARG…]           run CMD with NAVETTE_TEST_PG_URL set: the
+#                                          given one, or else a private cluster
+#                                          started for CMD and removed after it
 #
 # The cluster lives in DIR (an empty or missing directory, made with mktemp -d
 # when not given), listens on 127.0.0.1
@@ -199,12 +203,44 @@ cmd_stop () {
   fi
 }
 
+cmd_halt () {
+  dir=$(cluster_dir "${1:-}")
+  BINDIR=$(cat "$dir/bindir")
+  OWNER=$(cat "$dir/owner")
+  as_owner "$BINDIR/pg_ctl" -D "$dir/data" -w -m fast stop >/dev/null
+}
+
+cmd_resume () {
+  dir=$(cluster_dir "${1:-}")
+  BINDIR=$(cat "$dir/bindir")
+  OWNER=$(cat "$dir/owner")
+  as_owner "$BINDIR/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/server.log" \
+    -o "-c config_file=$dir/postgresql.conf" start >/dev/null
+}
+
+cmd_run () {
+  if [ -n "${NAVETTE_TEST_PG_URL:-}" ]; then
+    exec "$@"
+  fi
+  private=$(cmd_start)
+  NAVETTE_TEST_PG_URL=$(echo "$private" | sed -n 's/^NAVETTE_TEST_PG_URL=//p')
+  private_dir=$(echo "$private" | sed -n 's/^NAVETTE_PG_CLUSTER_DIR=//p')
+  export NAVETTE_TEST_PG_URL
+  status=0
+  "$@" || status=$?
+  cmd_stop "$private_dir"
+  exit "$status"
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   env) shift; cmd_env "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  halt) shift; cmd_halt "$@" ;;
+  resume) shift; cmd_resume "$@" ;;
+  run) shift; cmd_run "$@" ;;
   *)
-    echo "usage: $0 start [DIR] [--durable] | env [DIR] | stop [DIR]" >&2
+    echo "usage: $0 start [DIR] [--durable] | env [DIR] | stop [DIR] | halt DIR | resume DIR | run CMD…" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-pg-multiprocess.c — two navette-server processes on one PostgreSQL
+ * database, as behind a load balancer:
+ *  - a session opened through one works through the other;
+ *  - a write through one is seen at once by a light check (and a delta)
+ *    through the other;
+ *  - 4 writers, 2 on each server, hammering one record leave contiguous,
+ *    unique versions and exactly one current row.
+ *
+ * The servers run with --state-cache 0: the light-check cache of a server
+ * only knows about writes made through that server (see
+ * docs/postgresql.md). */
+#define G_LOG_DOMAIN "navette-test-pg"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "navette-test-server.h"
+
+#define HAMMER_WRITERS 4
+#define HAMMER_UPDATES 25
+
+static const char * const serve_args[] = { "--state-cache", "0", NULL };
+
+typedef struct
+{
+  NavetteTestServer *a;
+  NavetteTestServer *b;
+  char              *b_own_db;
+} TwoServers;
+
+static gboolean
+need_postgresql (void)
+{
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
+      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
+    {
+      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Server a on a fresh demo database, then server b started on the same
+ * database (b first gets a database of its own from the helper, which
+ * is put back before it is freed, so each database is dropped once). */
+static void
+two_servers_start (TwoServers *two)
+{
+  two->a = navette_test_server_start (serve_args);
+  two->b = navette_test_server_start_empty (serve_args);
+  navette_test_server_stop (two->b);
+  two->b_own_db = two->b->db;
+  two->b->db = g_strdup (two->a->db);
+  navette_test_server_restart (two->b);
+  g_assert_cmpstr (two->a->base_url, !=, two->b->base_url);
+}
+
+static void
+two_servers_free (TwoServers *two)
+{
+  navette_test_server_stop (two->b);
+  g_free (two->b->db);
+  two->b->db = g_steal_pointer (&two->b_own_db);
+  g_clear_pointer (&two->b, navette_test_server_free);
+  g_clear_pointer (&two->a, navette_test_server_free);
+}
+
+static JsonObject *
+request_object (NavetteTestServer *server,
+                const char        *method,
+                const char        *path,
+                const char        *token,
+                const char        *body,
+                guint              expected_status)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status;
+
+  status = navette_test_request (server, method, path, token, body, &response, NULL);
+  if (status != expected_status)
+    g_error ("%s %s: %u, expected %u: %.*s", method, path, status, expected_status,
+             response != NULL ? (int) g_bytes_get_size (response) : 0,
+             response != NULL ? (const char *) g_bytes_get_data (response, NULL) : "");
+  root = navette_test_parse (response);
+  return json_object_ref (json_node_get_object (root));
+}
+
+#define PRODUCTS "/api/v1/applications/catalogue/tables/products"
+
+static void
+test_write_seen_through_other (void)
+{
+  TwoServers two = { 0 };
+  g_autofree char *token = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *since = NULL;
+  g_autoptr(JsonObject) state = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(JsonObject) fresh = NULL;
+  g_autoptr(JsonObject) delta = NULL;
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  JsonObject *record;
+  const char *id;
+  gint64 revision, version;
+  guint status;
+
+  if (!need_postgresql ())
+    return;
+  two_servers_start (&two);
+
+  /* Sessions live in the database: a token from a works on b. */
+  token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
+
+  state = request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
+  revision = json_object_get_int_member (state, "revision");
+  etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", revision);
+  status = navette_test_request_full (two.b, "GET", PRODUCTS "/last-modified", token, NULL, NULL, 0,
+                                      NULL, NULL, "If-None-Match", etag, NULL);
+  g_assert_cmpuint (status, ==, 304);
+
+  list = request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
+  record = json_array_get_object_element (json_object_get_array_member (list, "records"), 0);
+  id = json_object_get_string_member (record, "id");
+  version = json_object_get_int_member (record, "version");
+
+  /* Write through a… */
+  path = g_strdup_printf (PRODUCTS "/records/%s", id);
+  {
+    g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
+                                             ", \"data\": {\"stock\": 4242}}", version);
+
+    updated = request_object (two.a, "PATCH", path, token, body, 200);
+  }
+  g_assert_cmpint (json_object_get_int_member (updated, "version"), ==, version + 1);
+  g_assert_cmpint (json_object_get_int_member (updated, "revision"), >, revision);
+
+  /* …and the very next light check through b sees it. */
+  status = navette_test_request_full (two.b, "GET", PRODUCTS "/last-modified", token, NULL, NULL, 0,
+                                      &response, &headers, "If-None-Match", etag, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  {
+    g_autoptr(JsonNode) root = navette_test_parse (response);
+
+    fresh = json_object_ref (json_node_get_object (root));
+  }
+  g_assert_cmpint (json_object_get_int_member (fresh, "revision"), >=,
+                   json_object_get_int_member (updated, "revision"));
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "ETag"), !=, etag);
+
+  /* The delta through b holds the new version. */
+  since = g_strdup_printf (PRODUCTS "/records?since=%" G_GINT64_FORMAT, revision);
+  delta = request_object (two.b, "GET", since, token, NULL, 200);
+  {
+    JsonArray *records = json_object_get_array_member (delta, "records");
+    JsonObject *changed;
+
+    g_assert_cmpuint (json_array_get_length (records), ==, 1);
+    changed = json_array_get_object_element (records, 0);
+    g_assert_cmpstr (json_object_get_string_member (changed, "id"), ==, id);
+    g_assert_cmpint (json_object_get_int_member (changed, "version"), ==, version + 1);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (changed, "data"), "stock"),
+                     ==, 4242);
+  }
+
+  /* Signing out through b ends the session for a too. */
+  status = navette_test_request (two.b, "DELETE", "/api/v1/sessions/current", token, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 204);
+
+  two_servers_free (&two);
+}
+
+typedef struct
+{
+  const char *base_url;
+  const char *token;
+  const char *path;
+  guint       index;
+  guint       ok;
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *w = data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autofree char *uri = g_strconcat (w->base_url, w->path, NULL);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", w->token);
+
+  for (guint i = 0; i < HAMMER_UPDATES; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"base_version\": 1, \"data\": {\"stock\": %u}}",
+                                               w->index * 1000 + i);
+      g_autoptr(SoupMessage) msg = soup_message_new ("PATCH", uri);
+      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+      g_autoptr(GBytes) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+      response = soup_session_send_and_read (session, msg, NULL, &error);
+      g_assert_no_error (error);
+      if (soup_message_get_status (msg) != 200)
+        g_error ("PATCH %s: %u %.*s", uri, soup_message_get_status (msg),
+                 (int) g_bytes_get_size (response), (const char *) g_bytes_get_data (response, NULL));
+      w->ok++;
+    }
+  return NULL;
+}
+
+static void
+test_hammer_one_record (void)
+{
+  TwoServers two = { 0 };
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *versions_path = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) versions = NULL;
+  g_autoptr(JsonObject) audit = NULL;
+  Writer writers[HAMMER_WRITERS];
+  GThread *threads[HAMMER_WRITERS];
+  JsonArray *list;
+  guint n_current = 0;
+  guint n_updates = 0;
+  const char *id;
+
+  if (!need_postgresql ())
+    return;
+  two_servers_start (&two);
+  token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
+
+  created = request_object (two.a, "POST", PRODUCTS "/records", token,
+                            "{\"data\": {\"name\": \"Hammered\", \"stock\": 0}}", 201);
+  id = json_object_get_string_member (created, "id");
+  path = g_strdup_printf (PRODUCTS "/records/%s", id);
+
+  for (guint i = 0; i < HAMMER_WRITERS; i++)
+    {
+      writers[i] = (Writer) { (i % 2) ? two.b->base_url : two.a->base_url, token, path, i, 0 };
+      threads[i] = g_thread_new ("writer", writer_thread, &writers[i]);
+    }
+  for (guint i = 0; i < HAMMER_WRITERS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (writers[i].ok, ==, HAMMER_UPDATES);
+    }
+
+  versions_path = g_strdup_printf ("%s/versions", path);
+  versions = request_object (two.b, "GET", versions_path, token, NULL, 200);
+  list = json_object_get_array_member (versions, "versions");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1 + HAMMER_WRITERS * HAMMER_UPDATES);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *v = json_array_get_object_element (list, i);
+
+      /* Newest first: N, N-1, …, 1 — no gap, no duplicate. */
+      g_assert_cmpint (json_object_get_int_member (v, "version"), ==,
+                       (gint64) json_array_get_length (list) - i);
+      if (!json_object_get_boolean_member (v, "obsolete"))
+        n_current++;
+    }
+  g_assert_cmpuint (n_current, ==, 1);
+
+  /* One audit row per version, written in the same transactions. */
+  audit = request_object (two.a, "GET", "/api/v1/applications/catalogue/audit?limit=1000", token,
+                          NULL, 200);
+  list = json_object_get_array_member (audit, "entries");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (list, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "record", ""), id) == 0 &&
+          g_strcmp0 (json_object_get_string_member (entry, "action"), "update") == 0)
+        {
+          n_updates++;
+          g_assert_cmpint (json_object_get_int_member (entry, "to_version"), ==,
+                           json_object_get_int_member (entry, "from_version") + 1);
+        }
+    }
+  g_assert_cmpuint (n_updates, ==, HAMMER_WRITERS * HAMMER_UPDATES);
+
+  two_servers_free (&two);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pg/multiprocess/write-seen-through-other", test_write_seen_through_other);
+  g_test_add_func ("/pg/multiprocess/hammer-one-record", test_hammer_one_record);
+
+  return g_test_run ();
+}
