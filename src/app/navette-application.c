@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <signal.h>
+#include <glib-unix.h>
 
 #include "navette-application.h"
 #include "navette-local-server.h"
@@ -419,6 +421,14 @@ navette_application_handle_local_options (GApplication *application,
   return -1;
 }
 
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  /* SIGTERM / SIGINT: quit properly, so the local server is stopped. */
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 navette_application_startup (GApplication *application)
 {
@@ -440,6 +450,9 @@ navette_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.new-record", new_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.save", save_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.search", search_accels);
+
+  g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  g_unix_signal_add (SIGINT, quit_signal_cb, self);
 
   self->settings = g_settings_new (APP_ID);
   self->tokens = navette_token_store_new ();

@@ -9,6 +9,10 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#ifdef __linux__
+# include <sys/prctl.h>
+#endif
+
 #include "navette-local-server.h"
 
 struct _NavetteLocalServer
@@ -148,14 +152,26 @@ read_line (NavetteLocalServer *self)
 }
 
 static void
+child_setup (gpointer user_data)
+{
+#ifdef __linux__
+  /* The server must not outlive the editor, even when it crashes. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
+static void
 spawn_serve (NavetteLocalServer *self)
 {
   g_autofree char *binary = navette_local_server_find_binary ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
 
-  self->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                    binary, "serve", "--db", self->db_path,
-                                    "--listen", "127.0.0.1:0", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  self->process = g_subprocess_launcher_spawn (launcher, &error,
+                                               binary, "serve", "--db", self->db_path,
+                                               "--listen", "127.0.0.1:0", NULL);
   if (self->process == NULL)
     {
       fail_start (self, g_steal_pointer (&error));

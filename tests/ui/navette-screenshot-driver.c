@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-screenshot-driver.c — not a test: starts a demo server, opens the
+ * window as a demo user in a given state and keeps it open, so that
+ * screenshots (data/screenshots/) and the startup time can be taken.
+ *
+ *   navette-screenshot-driver editor|reader|history|failed|empty [WIDTH HEIGHT]
+ *
+ * Prints "ready" on stdout once the state is reached. */
+#define G_LOG_DOMAIN "navette-screenshot"
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "navette-test-server.h"
+#include "navette-window-private.h"
+
+static gboolean done;
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+ready_cb (gpointer data)
+{
+  g_print ("ready\n");
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+  const char *mode = argc > 1 ? argv[1] : "editor";
+  const char *user = g_str_equal (mode, "reader") ? "bob" : "alice";
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  NavetteWindow *window;
+  NavetteStore *store;
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  adw_init ();
+
+  server = navette_test_server_start (NULL);
+  engine = navette_engine_new (server->base_url);
+  navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,
+                               NULL, result_cb, &result);
+  wait_result (&result);
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine), result, NULL));
+  g_clear_object (&result);
+  navette_engine_load_async (engine, NULL, result_cb, &result);
+  wait_result (&result);
+  g_clear_object (&result);
+
+  window = navette_window_new (NULL);
+  if (argc > 3)
+    gtk_window_set_default_size (GTK_WINDOW (window), atoi (argv[2]), atoi (argv[3]));
+  gtk_window_present (GTK_WINDOW (window));
+  navette_window_set_engine (window, engine);
+
+  store = navette_engine_lookup_store (engine, "catalogue");
+  while (!navette_store_get_loaded (store))
+    g_main_context_iteration (NULL, TRUE);
+  navette_window_select_table (window, "catalogue", "products");
+  while (g_strcmp0 (_navette_window_get_page (window), "records") != 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history"))
+    {
+      GListModel *model = _navette_window_get_view_model (window);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
+
+      if (g_str_equal (mode, "history"))
+        {
+          g_autoptr(JsonObject) data = json_object_new ();
+          g_autoptr(NavetteChange) change = NULL;
+
+          json_object_set_double_member (data, "price", 54.5);
+          change = navette_store_update (store, navette_window_get_table (window),
+                                         navette_record_get_id (record), data);
+          while (!navette_change_is_finished (change))
+            g_main_context_iteration (NULL, TRUE);
+        }
+      navette_window_open_record (window, record);
+      if (g_str_equal (mode, "history"))
+        gtk_widget_activate_action (GTK_WIDGET (window), "window.history", NULL);
+      if (g_str_equal (mode, "editor"))
+        navette_record_pane_set_text (_navette_window_get_pane (window), "stock", "12");
+    }
+  else if (g_str_equal (mode, "failed"))
+    {
+      GListModel *model = _navette_window_get_view_model (window);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 2);
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+
+      json_object_set_string_member (data, "name", "");
+      json_object_set_null_member (data, "name");
+      change = navette_store_update (store, navette_window_get_table (window),
+                                     navette_record_get_id (record), data);
+      while (!navette_change_is_finished (change))
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_timeout_add (1500, ready_cb, NULL);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  return 0;
+}

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-window.c — the desktop editor's window against a real server.
+ *
+ * Each test starts navette-server (tests/common) with the demo content,
+ * signs a demo user in through the sync engine, and drives the window
+ * through its actions and API, waiting on main-loop iterations until the
+ * expected state is reached (never on sleeps). */
+#define G_LOG_DOMAIN "navette-test-ui"
+
+#include "config.h"
+
+#include <string.h>
+#include <adwaita.h>
+
+#include "navette-test-server.h"
+#include "navette-window-private.h"
+
+#define WAIT_TIMEOUT_S 20
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @condition holds; fails the test after
+ * WAIT_TIMEOUT_S seconds. */
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (WAIT_TIMEOUT_S, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+static gboolean
+result_ready (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+typedef struct
+{
+  NavetteTestServer *server;
+  NavetteEngine     *engine;
+  NavetteWindow     *window;
+} Fixture;
+
+static NavetteEngine *
+engine_for (NavetteTestServer *server,
+            const char        *username)
+{
+  NavetteEngine *engine = navette_engine_new (server->base_url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_session_login_async (navette_engine_get_session (engine), username,
+                               NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  navette_session_login_finish (navette_engine_get_session (engine), result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  navette_engine_load_async (engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  navette_engine_load_finish (engine, result, &error);
+  g_assert_no_error (error);
+
+  /* Quick polls and retries so the tests do not wait for minutes. */
+  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 200);
+  navette_middleware_set_retry_delay (navette_engine_get_middleware (engine), 10);
+  navette_middleware_set_max_attempts (navette_engine_get_middleware (engine), 2);
+  return engine;
+}
+
+static gboolean
+store_loaded (gpointer data)
+{
+  Fixture *f = data;
+  NavetteStore *store = navette_engine_lookup_store (f->engine, "catalogue");
+
+  return store != NULL && navette_store_get_loaded (store);
+}
+
+static gboolean
+page_is_records (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
+}
+
+static void
+fixture_open (Fixture    *f,
+              const char *username,
+              const char *app,
+              const char *table)
+{
+  f->server = navette_test_server_start (NULL);
+  f->engine = engine_for (f->server, username);
+  f->window = navette_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (f->window));
+  navette_window_set_engine (f->window, f->engine);
+  wait_until (store_loaded, f, "the tables");
+  {
+    NavetteStore *store = navette_engine_lookup_store (f->engine, app);
+
+    g_assert_nonnull (store);
+    while (!navette_store_get_loaded (store))
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_true (navette_window_select_table (f->window, app, table));
+  wait_until (page_is_records, f, "the records page");
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->server, navette_test_server_free);
+}
+
+static NavetteRecord *
+find_record (Fixture    *f,
+             const char *column,
+             const char *value)
+{
+  GListModel *model = _navette_window_get_view_model (f->window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (navette_record_get_string (record, column), value) == 0)
+        return record;
+    }
+  return NULL;
+}
+
+static NavetteRecord *
+first_record (Fixture *f)
+{
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (f->window), 0);
+
+  g_assert_nonnull (record);
+  return record;
+}
+
+static gboolean
+change_finished (gpointer data)
+{
+  return navette_change_is_finished (NAVETTE_CHANGE (data));
+}
+
+static gboolean
+record_synced (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_SYNCED;
+}
+
+static gboolean
+record_failed (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_FAILED;
+}
+
+static guint
+n_failed (Fixture *f)
+{
+  return g_list_model_get_n_items (navette_engine_get_failed_changes (f->engine));
+}
+
+static NavetteChange *
+failed_change (Fixture *f,
+               guint    position)
+{
+  g_autoptr(NavetteChange) change = g_list_model_get_item (navette_engine_get_failed_changes (f->engine), position);
+
+  return change;
+}
+
+/* ---- Reader and editor views ---- */
+
+static void
+test_reader_editor (void)
+{
+  Fixture editor = { 0 };
+  Fixture reader = { 0 };
+  NavetteRecordPane *pane;
+
+  /* An editor: New, Save, Archive, editable inputs. */
+  fixture_open (&editor, "alice", "catalogue", "products");
+  g_assert_true (gtk_widget_get_visible (editor.window->new_button));
+  pane = _navette_window_get_pane (editor.window);
+  gtk_widget_activate_action (GTK_WIDGET (editor.window), "window.new-record", NULL);
+  g_assert_nonnull (navette_record_pane_get_table (pane));
+  g_assert_null (navette_record_pane_get_record (pane));
+  g_assert_true (navette_record_pane_get_editable (pane));
+  gtk_widget_activate_action (GTK_WIDGET (editor.window), "window.cancel", NULL);
+  g_assert_null (navette_record_pane_get_table (pane));
+
+  navette_window_open_record (editor.window, first_record (&editor));
+  g_assert_true (navette_record_pane_get_editable (pane));
+  g_assert_true (gtk_widget_get_visible (navette_record_pane_get_save_button (pane)));
+  g_assert_true (gtk_widget_get_visible (navette_record_pane_get_archive_button (pane)));
+  g_assert_true (gtk_widget_get_sensitive (navette_record_pane_get_row (pane, "name")));
+  fixture_close (&editor);
+
+  /* A reader: none of them, and inputs insensitive. */
+  fixture_open (&reader, "bob", "catalogue", "products");
+  g_assert_false (gtk_widget_get_visible (reader.window->new_button));
+  pane = _navette_window_get_pane (reader.window);
+  gtk_widget_activate_action (GTK_WIDGET (reader.window), "window.new-record", NULL);
+  g_assert_null (navette_record_pane_get_table (pane));
+
+  navette_window_open_record (reader.window, first_record (&reader));
+  g_assert_nonnull (navette_record_pane_get_record (pane));
+  g_assert_false (navette_record_pane_get_editable (pane));
+  g_assert_false (gtk_widget_get_visible (navette_record_pane_get_save_button (pane)));
+  g_assert_false (gtk_widget_get_visible (navette_record_pane_get_archive_button (pane)));
+  g_assert_false (gtk_widget_get_sensitive (navette_record_pane_get_row (pane, "name")));
+  g_assert_false (gtk_widget_get_sensitive (navette_record_pane_get_row (pane, "price")));
+
+  /* Save does nothing for a reader, even through the shortcut's action. */
+  {
+    NavetteRecord *record = navette_record_pane_get_record (pane);
+    g_autofree char *before = g_strdup (navette_record_get_string (record, "name"));
+
+    navette_record_pane_set_text (pane, "name", "Changed by a reader");
+    gtk_widget_activate_action (GTK_WIDGET (reader.window), "window.save", NULL);
+    g_assert_cmpstr (navette_record_get_string (record, "name"), ==, before);
+    g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (reader.engine)), ==, 0);
+  }
+  fixture_close (&reader);
+}
+
+/* ---- An edit shows at once and survives the answer ---- */
+
+static void
+test_edit_optimistic (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+  NavetteRecord *record;
+  gint64 version;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  record = first_record (&f);
+  g_object_ref (record);
+  version = navette_record_get_version (record);
+
+  navette_window_open_record (f.window, record);
+  pane = _navette_window_get_pane (f.window);
+  navette_record_pane_set_text (pane, "name", "Chair, edited");
+  navette_record_pane_set_text (pane, "stock", "42");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+
+  /* At once, before any answer: the new values, pending, pane closed. */
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Chair, edited");
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 42);
+  g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
+  g_assert_null (navette_record_pane_get_table (pane));
+  g_assert_nonnull (find_record (&f, "name", "Chair, edited"));
+
+  /* The answer keeps them and brings the new version. */
+  wait_until (record_synced, record, "the answer");
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Chair, edited");
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 42);
+  g_assert_cmpint (navette_record_get_version (record), ==, version + 1);
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+
+  g_object_unref (record);
+  fixture_close (&f);
+}
+
+/* ---- Rejected edits ---- */
+
+static void
+test_rejected_validation (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *before = NULL;
+  g_autofree char *too_long = g_strnfill (250, 'x');
+  guint toasts;
+
+  fixture_open (&f, "alice", "blog", "articles");
+  record = g_object_ref (first_record (&f));
+  before = g_strdup (navette_record_get_string (record, "title"));
+  toasts = f.window->n_toasts;
+
+  /* The pane would refuse it (too long); the server is the judge. */
+  json_object_set_string_member (data, "title", too_long);
+  change = navette_store_update (navette_window_get_store (f.window), navette_window_get_table (f.window),
+                                 navette_record_get_id (record), data);
+  g_assert_cmpstr (navette_record_get_string (record, "title"), ==, too_long);
+
+  wait_until (record_failed, record, "the rejection");
+  g_assert_cmpstr (navette_record_get_string (record, "title"), ==, before);
+  g_assert_nonnull (find_record (&f, "title", before));
+  g_assert_true (g_error_matches (navette_record_get_error (record), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION));
+  g_assert_cmpuint (f.window->n_toasts, ==, toasts + 1);
+  g_assert_nonnull (f.window->last_toast);
+  g_assert_cmpuint (n_failed (&f), ==, 1);
+  g_assert_true (gtk_widget_get_visible (f.window->failed_button));
+
+  /* Opening the record shows the server's problem on the field. */
+  navette_window_open_record (f.window, record);
+  g_assert_true (gtk_widget_has_css_class (navette_record_pane_get_row (_navette_window_get_pane (f.window), "title"), "error"));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.cancel", NULL);
+
+  /* Discard from the failed list. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.discard-change", "s",
+                              navette_change_get_idempotency_key (change));
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  g_assert_false (gtk_widget_get_visible (f.window->failed_button));
+  fixture_close (&f);
+}
+
+static gboolean
+role_is_editor (gpointer data)
+{
+  return navette_store_can_edit (NAVETTE_STORE (data));
+}
+
+static void
+test_rejected_forbidden (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *before = NULL;
+  NavetteStore *store;
+  guint toasts;
+  int status;
+
+  fixture_open (&f, "bob", "catalogue", "products");
+  store = navette_window_get_store (f.window);
+  record = g_object_ref (first_record (&f));
+  before = g_strdup (navette_record_get_string (record, "name"));
+  toasts = f.window->n_toasts;
+
+  /* A reader's write (as an old window might send): 403, rolled back. */
+  json_object_set_string_member (data, "name", "Renamed by bob");
+  change = navette_store_update (store, navette_window_get_table (f.window),
+                                 navette_record_get_id (record), data);
+  wait_until (record_failed, record, "the refusal");
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, before);
+  g_assert_true (g_error_matches (navette_record_get_error (record), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN));
+  g_assert_cmpuint (f.window->n_toasts, >, toasts);
+  g_assert_cmpuint (n_failed (&f), ==, 1);
+
+  /* The cause goes away: bob becomes editor. The open window follows
+   * (New appears) without a restart, and Retry works. */
+  status = navette_test_server_admin (f.server, NULL, NULL, "grant", "bob", "editor", "catalogue", NULL);
+  g_assert_cmpint (status, ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.refresh", NULL);
+  wait_until (role_is_editor, store, "the new role");
+  g_assert_true (gtk_widget_get_visible (f.window->new_button));
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.retry-change", "s",
+                              navette_change_get_idempotency_key (change));
+  wait_until (change_finished, change, "the retry");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Renamed by bob");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close (&f);
+}
+
+static void
+test_rejected_server_stopped (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *before = NULL;
+  NavetteRecordPane *pane;
+  guint toasts;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  record = g_object_ref (first_record (&f));
+  before = g_strdup (navette_record_get_string (record, "name"));
+  toasts = f.window->n_toasts;
+
+  navette_test_server_stop (f.server);
+
+  navette_window_open_record (f.window, record);
+  pane = _navette_window_get_pane (f.window);
+  navette_record_pane_set_text (pane, "name", "Saved while offline");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Saved while offline");
+
+  /* Retried, then rolled back with a reason. */
+  wait_until (record_failed, record, "the rollback");
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, before);
+  g_assert_cmpuint (f.window->n_toasts, >, toasts);
+  g_assert_cmpuint (n_failed (&f), ==, 1);
+  change = g_object_ref (failed_change (&f, 0));
+
+  /* The server is back: Retry from the toast's action. */
+  navette_test_server_restart (f.server);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.retry-change", "s",
+                              navette_change_get_idempotency_key (change));
+  wait_until (change_finished, change, "the retry");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Saved while offline");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close (&f);
+}
+
+/* ---- Changes by others ---- */
+
+typedef struct
+{
+  Fixture    *f;
+  const char *name;
+} Lookup;
+
+static gboolean
+record_shown (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return find_record (lookup->f, "name", lookup->name) != NULL;
+}
+
+static void
+test_external_write (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *token = NULL;
+  g_autoptr(GBytes) body = NULL;
+  Lookup lookup = { &f, "Written elsewhere" };
+  NavettePoller *poller;
+  guint64 polls;
+  guint status;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  g_assert_null (find_record (&f, "name", "Written elsewhere"));
+  poller = navette_engine_get_poller (f.engine);
+
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  status = navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                 token, "{\"data\": {\"name\": \"Written elsewhere\", \"price\": 3.5}}",
+                                 &body, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  polls = navette_poller_get_polls (poller);
+
+  wait_until (record_shown, &lookup, "the external write");
+  /* One light check was enough. */
+  g_assert_cmpuint (navette_poller_get_polls (poller), <=, polls + 2);
+  g_assert_nonnull (f.window->last_toast);
+  g_assert_nonnull (strstr (f.window->last_toast, "1"));
+  fixture_close (&f);
+}
+
+/* ---- History and Restore ---- */
+
+static gboolean
+history_has (gpointer data)
+{
+  NavetteRecordPane *pane = data;
+  GListModel *versions = navette_record_pane_get_versions (pane);
+
+  return versions != NULL && g_list_model_get_n_items (versions) >= 2;
+}
+
+static void
+test_restore (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *original = NULL;
+  NavetteRecordPane *pane;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  record = g_object_ref (first_record (&f));
+  original = g_strdup (navette_record_get_string (record, "name"));
+  g_assert_cmpint (navette_record_get_version (record), ==, 1);
+
+  navette_window_open_record (f.window, record);
+  pane = _navette_window_get_pane (f.window);
+  navette_record_pane_set_text (pane, "name", "Second name");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  wait_until (record_synced, record, "the save");
+  g_assert_cmpint (navette_record_get_version (record), ==, 2);
+
+  /* The history, newest first. */
+  navette_window_open_record (f.window, record);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.history", NULL);
+  wait_until (history_has, pane, "the history");
+  {
+    g_autoptr(NavetteRecord) newest = g_list_model_get_item (navette_record_pane_get_versions (pane), 0);
+    g_autoptr(NavetteRecord) oldest = g_list_model_get_item (navette_record_pane_get_versions (pane), 1);
+
+    g_assert_cmpint (navette_record_get_version (newest), ==, 2);
+    g_assert_cmpint (navette_record_get_version (oldest), ==, 1);
+    g_assert_cmpstr (navette_record_get_updated_by (newest), ==, "alice");
+  }
+
+  /* Restore version 1: a new version 3 with its data. */
+  change = navette_record_pane_restore (pane, 1);
+  g_assert_nonnull (change);
+  wait_until (change_finished, change, "the restore");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpint (navette_record_get_version (record), ==, 3);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, original);
+  fixture_close (&f);
+}
+
+/* ---- Archive and Undo ---- */
+
+static gboolean
+record_archived (gpointer data)
+{
+  NavetteRecord *record = data;
+
+  return navette_record_get_archived (record) &&
+         navette_record_get_sync_state (record) == NAVETTE_SYNC_STATE_SYNCED;
+}
+
+static gboolean
+record_unarchived (gpointer data)
+{
+  NavetteRecord *record = data;
+
+  return !navette_record_get_archived (record) &&
+         navette_record_get_sync_state (record) == NAVETTE_SYNC_STATE_SYNCED;
+}
+
+static void
+test_archive_undo (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autofree char *name = NULL;
+  guint n;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  record = g_object_ref (first_record (&f));
+  name = g_strdup (navette_record_get_string (record, "name"));
+  n = g_list_model_get_n_items (_navette_window_get_view_model (f.window));
+
+  navette_window_open_record (f.window, record);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.archive", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, n - 1);
+  g_assert_nonnull (strstr (f.window->last_toast, name));
+  wait_until (record_archived, record, "the archive");
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.unarchive", "(sss)",
+                              "catalogue", "products", navette_record_get_id (record));
+  wait_until (record_unarchived, record, "the undo");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, n);
+  fixture_close (&f);
+}
+
+static void
+no_display (void)
+{
+  g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      /* The CI runs these under Xvfb; without a display there is nothing
+       * to test. */
+      g_test_init (&argc, &argv, NULL);
+      g_test_add_func ("/ui/no-display", no_display);
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/ui/reader-editor", test_reader_editor);
+  g_test_add_func ("/ui/edit-optimistic", test_edit_optimistic);
+  g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
+  g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
+  g_test_add_func ("/ui/rejected/server-stopped", test_rejected_server_stopped);
+  g_test_add_func ("/ui/external-write", test_external_write);
+  g_test_add_func ("/ui/restore", test_restore);
+  g_test_add_func ("/ui/archive-undo", test_archive_undo);
+
+  return g_test_run ();
+}
