@@ -865,7 +865,7 @@ sidebar_row_activated_cb (NavetteWindow *self,
   if (table == NULL)
     return;
   show_table (self, navette_table_get_store (table), table);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
 }
 
 gboolean
@@ -888,6 +888,7 @@ navette_window_select_table (NavetteWindow *self,
     return FALSE;
   show_table (self, store, table);
   rebuild_sidebar (self);
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
   return TRUE;
 }
 
@@ -1124,6 +1125,7 @@ navette_window_open_record (NavetteWindow *self,
 
   navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
   navette_record_pane_set_editable (self->record_pane, navette_store_can_edit (self->store));
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
   adw_flap_set_reveal_flap (self->flap, TRUE);
   _navette_window_update_actions (self);
 }
