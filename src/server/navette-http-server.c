@@ -64,8 +64,9 @@ struct _NavetteHttpServer
   GHashTable       *states;            /* "app" or "app/table" → CachedState */
   guint64           state_generation;  /* bumped by every write */
 
-  guint             log_flush_id;
-  gboolean          log_dirty;
+  GAsyncQueue      *log_queue;
+  GThread          *log_thread;
+  guint             log_dropped;
   guint             purge_id;
 };
 
@@ -1951,17 +1952,39 @@ got_headers_cb (SoupServerMessage *msg,
 /* ------------------------------------------------------------------ */
 /* Access log                                                          */
 
-static gboolean
-flush_log_cb (gpointer data)
+/* The access log is written by a thread of its own: the main loop never
+ * waits for whoever reads standard output. When nobody reads it and the
+ * queue is full, lines are dropped (and counted) rather than stalling the
+ * API. */
+#define LOG_QUEUE_MAX 100000
+
+static char log_stop[] = "stop";
+
+static gpointer
+log_thread_func (gpointer data)
 {
   NavetteHttpServer *self = data;
 
-  if (self->log_dirty)
+  for (;;)
     {
-      fflush (stdout);
-      self->log_dirty = FALSE;
+      char *line = g_async_queue_timeout_pop (self->log_queue, 250 * 1000);
+      guint dropped;
+
+      if (line == NULL)
+        {
+          fflush (stdout);
+          continue;
+        }
+      if (line == log_stop)
+        break;
+      dropped = (guint) g_atomic_int_and (&self->log_dropped, 0);
+      if (dropped > 0)
+        fprintf (stdout, "navette-server: %u access-log lines dropped (standard output was not read)\n", dropped);
+      fputs (line, stdout);
+      g_free (line);
     }
-  return G_SOURCE_CONTINUE;
+  fflush (stdout);
+  return NULL;
 }
 
 /* method, path (never the query: it may hold anything), status, bytes of
@@ -1977,10 +2000,19 @@ log_request (NavetteHttpServer *self,
   const char *method = soup_server_message_get_method (msg);
   gint64 elapsed = info != NULL ? g_get_monotonic_time () - info->started : 0;
 
-  fprintf (stdout, "%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
-           method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
-           status, bytes, elapsed);
-  self->log_dirty = TRUE;
+  char *line;
+
+  if (self->log_queue == NULL)
+    return;
+  if (g_async_queue_length (self->log_queue) > LOG_QUEUE_MAX)
+    {
+      g_atomic_int_inc (&self->log_dropped);
+      return;
+    }
+  line = g_strdup_printf ("%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
+                          method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
+                          status, bytes, elapsed);
+  g_async_queue_push (self->log_queue, line);
 }
 
 static void
@@ -2316,7 +2348,8 @@ navette_http_server_listen (NavetteHttpServer  *self,
     }
   g_slist_free (listeners);
 
-  self->log_flush_id = g_timeout_add (250, flush_log_cb, self);
+  self->log_queue = g_async_queue_new ();
+  self->log_thread = g_thread_new ("navette-log", log_thread_func, self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECONDS, purge_cb, self);
   return TRUE;
 }
@@ -2334,7 +2367,12 @@ navette_http_server_shutdown (NavetteHttpServer *self)
        * with their connections. */
       g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
     }
-  g_clear_handle_id (&self->log_flush_id, g_source_remove);
   g_clear_handle_id (&self->purge_id, g_source_remove);
+  if (self->log_thread != NULL)
+    {
+      g_async_queue_push (self->log_queue, log_stop);
+      g_thread_join (g_steal_pointer (&self->log_thread));
+      g_clear_pointer (&self->log_queue, g_async_queue_unref);
+    }
   fflush (stdout);
 }

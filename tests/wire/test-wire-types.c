@@ -60,8 +60,8 @@ test_error_body (void)
   g_autofree char *message = NULL;
   NavetteApiError code;
 
-  g_hash_table_insert (fields, "title", "is required");
-  g_hash_table_insert (fields, "price", "must be a number");
+  g_hash_table_insert (fields, (gpointer) "title", (gpointer) "is required");
+  g_hash_table_insert (fields, (gpointer) "price", (gpointer) "must be a number");
   json = navette_wire_error_to_json (NAVETTE_API_ERROR_VALIDATION_FAILED, "Invalid “data”", fields);
   g_assert_cmpstr (json, ==,
                    "{\"error\":{\"code\":\"validation_failed\",\"message\":\"Invalid “data”\","
