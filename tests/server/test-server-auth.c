@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server-auth.c — tokens: expiry, logout, unknown tokens, and the
+ * rate limit on failed sign-ins. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "server-test-util.h"
+
+static void
+test_expired (void)
+{
+  const char *args[] = { "--token-lifetime", "0", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  guint status;
+
+  status = st_request (server, "GET", API "/me", token, NULL, &json, NULL);
+  st_assert_error (status, json, 401, "auth_expired");
+  /* also on the light check, the hot path */
+  status = st_request (server, "GET", PRODUCTS "/last-modified", token, NULL, &again, NULL);
+  st_assert_error (status, again, 401, "auth_expired");
+}
+
+static void
+test_logout_and_unknown (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *other = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(JsonNode) me = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(JsonNode) light = NULL;
+  g_autoptr(JsonNode) still = NULL;
+  g_autoptr(JsonNode) unknown = NULL;
+  g_autoptr(JsonNode) twice = NULL;
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) malformed = NULL;
+  guint status;
+
+  status = st_request (server, "GET", API "/me", token, NULL, &me, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  /* warm the light-check caches for this token */
+  status = st_request (server, "GET", PRODUCTS "/last-modified", token, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+
+  status = st_request (server, "DELETE", API "/sessions/current", token, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 204);
+
+  /* the token stops working at once, everywhere */
+  status = st_request (server, "GET", API "/me", token, NULL, &after, NULL);
+  st_assert_error (status, after, 401, "auth_required");
+  status = st_request (server, "GET", PRODUCTS "/last-modified", token, NULL, &light, NULL);
+  st_assert_error (status, light, 401, "auth_required");
+  status = st_request (server, "DELETE", API "/sessions/current", token, NULL, &twice, NULL);
+  st_assert_error (status, twice, 401, "auth_required");
+
+  /* other sessions of the same user live on */
+  status = st_request (server, "GET", API "/me", other, NULL, &still, NULL);
+  g_assert_cmpuint (status, ==, 200);
+
+  status = st_request (server, "GET", API "/me", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, &unknown, NULL);
+  st_assert_error (status, unknown, 401, "auth_required");
+
+  status = navette_test_request_full (server, "GET", API "/me", NULL, NULL, NULL, 0, &response, NULL,
+                                      "Authorization", "Basic YWxpY2U6bmF2ZXR0ZS1kZW1v", NULL);
+  malformed = navette_test_parse (response);
+  st_assert_error (status, malformed, 401, "auth_required");
+}
+
+static void
+test_rate_limited (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) limited = NULL;
+  g_autoptr(JsonNode) correct = NULL;
+  g_autofree char *bob = NULL;
+  guint64 retry_after = 0;
+  guint status;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(JsonNode) json = NULL;
+
+      status = st_request (server, "POST", API "/sessions", NULL,
+                           "{\"username\": \"alice\", \"password\": \"guess\"}", &json, NULL);
+      st_assert_error (status, json, 401, "auth_required");
+    }
+
+  status = st_request (server, "POST", API "/sessions", NULL,
+                       "{\"username\": \"alice\", \"password\": \"guess\"}", &limited, &headers);
+  st_assert_error (status, limited, 429, "rate_limited");
+  g_assert_true (g_ascii_string_to_unsigned (soup_message_headers_get_one (headers, "Retry-After"),
+                                             10, 1, 300, &retry_after, NULL));
+
+  /* even the right password waits, for that user */
+  status = st_request (server, "POST", API "/sessions", NULL,
+                       "{\"username\": \"alice\", \"password\": \"navette-demo\"}", &correct, NULL);
+  st_assert_error (status, correct, 429, "rate_limited");
+
+  /* another user from the same address is not locked out */
+  bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_assert_nonnull (bob);
+}
+
+static void
+test_rate_limited_address (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(JsonNode) limited = NULL;
+  guint status;
+
+  /* 20 failures from one address over many usernames */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(JsonNode) json = NULL;
+      g_autofree char *body = g_strdup_printf ("{\"username\": \"user%u\", \"password\": \"guess\"}", i);
+
+      status = st_request (server, "POST", API "/sessions", NULL, body, &json, NULL);
+      st_assert_error (status, json, 401, "auth_required");
+    }
+  status = st_request (server, "POST", API "/sessions", NULL,
+                       "{\"username\": \"bob\", \"password\": \"navette-demo\"}", &limited, NULL);
+  st_assert_error (status, limited, 429, "rate_limited");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/auth/expired", test_expired);
+  g_test_add_func ("/server/auth/logout-and-unknown", test_logout_and_unknown);
+  g_test_add_func ("/server/auth/rate-limited/user", test_rate_limited);
+  g_test_add_func ("/server/auth/rate-limited/address", test_rate_limited_address);
+
+  return g_test_run ();
+}

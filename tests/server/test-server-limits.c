@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server-limits.c — the body limit (refused from the headers), the
+ * 503 of a busy database, and changes made behind the server's back
+ * (plain SQL) seen by the light check. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+
+#include "server-test-util.h"
+
+static void
+assert_413 (const char *answer)
+{
+  const char *body;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413 "));
+  body = strstr (answer, "\r\n\r\n");
+  g_assert_nonnull (body);
+  bytes = g_bytes_new (body + 4, strlen (body + 4));
+  json = navette_test_parse (bytes);
+  st_assert_error (413, json, 413, "payload_too_large");
+}
+
+static void
+test_body_limit (void)
+{
+  const char *args[] = { "--body-limit", "1000", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *announced = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *chunked = NULL;
+  g_autofree char *padding = g_strnfill (600, 'x');
+  g_autofree char *small_body = NULL;
+  g_autofree char *chunk_request = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  guint status;
+
+  /* Announces 5000 bytes but sends 2: a server that waited for the body
+   * would never answer. It answers 413 from the headers alone. */
+  announced = g_strdup_printf ("POST " PRODUCTS "/records HTTP/1.1\r\n"
+                               "Host: 127.0.0.1\r\n"
+                               "Authorization: Bearer %s\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: 5000\r\n"
+                               "\r\n{}", token);
+  answer = st_raw_exchange (server, announced, strlen (announced), 65536);
+  assert_413 (answer);
+
+  /* A chunked body that grows over the limit. The last chunk is never
+   * sent: the answer comes once the limit is passed. */
+  chunk_request = g_strdup_printf ("POST " PRODUCTS "/records HTTP/1.1\r\n"
+                                   "Host: 127.0.0.1\r\n"
+                                   "Authorization: Bearer %s\r\n"
+                                   "Content-Type: application/json\r\n"
+                                   "Transfer-Encoding: chunked\r\n"
+                                   "\r\n"
+                                   "258\r\n%s\r\n258\r\n%s\r\n", token, padding, padding);
+  chunked = st_raw_exchange (server, chunk_request, strlen (chunk_request), 65536);
+  assert_413 (chunked);
+
+  /* under the limit: fine */
+  small_body = g_strdup_printf ("{\"data\": {\"name\": \"%.*s\"}}", 900, padding);
+  status = st_request (server, "POST", PRODUCTS "/records", token, small_body, &json, NULL);
+  g_assert_cmpuint (status, ==, 201);
+}
+
+static sqlite3 *
+open_sqlite (NavetteTestServer *server)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (server->db, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static void
+exec_sql (sqlite3    *db,
+          const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static void
+test_busy_503 (void)
+{
+  const char *args[] = { "--busy-timeout", "50", NULL };
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonNode) busy = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  sqlite3 *db;
+  guint status;
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_test_skip ("holds a SQLite lock");
+      return;
+    }
+  server = navette_test_server_start (args);
+  token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+
+  db = open_sqlite (server);
+  exec_sql (db, "BEGIN EXCLUSIVE");
+  status = st_request (server, "POST", PRODUCTS "/records", token,
+                       "{\"data\": {\"name\": \"Busy\"}}", &busy, &headers);
+  st_assert_error (status, busy, 503, "unavailable");
+  g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
+  exec_sql (db, "ROLLBACK");
+  sqlite3_close (db);
+
+  status = st_request (server, "POST", PRODUCTS "/records", token,
+                       "{\"data\": {\"name\": \"Not busy\"}}", &created, NULL);
+  g_assert_cmpuint (status, ==, 201);
+}
+
+static gint64
+light_check_revision (NavetteTestServer *server,
+                      const char        *token)
+{
+  g_autoptr(JsonNode) json = NULL;
+  guint status = st_request (server, "GET", PRODUCTS "/last-modified", token, NULL, &json, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  return json_object_get_int_member (st_object (json), "revision");
+}
+
+static void
+insert_behind_the_back (NavetteTestServer *server)
+{
+  sqlite3 *db = open_sqlite (server);
+
+  exec_sql (db, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)");
+  sqlite3_close (db);
+}
+
+static void
+test_trigger_seen (void)
+{
+  /* --state-cache 0: every light check reads the database */
+  const char *args[] = { "--state-cache", "0", NULL };
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonNode) records = NULL;
+  gint64 before, after;
+  gboolean found = FALSE;
+  JsonArray *list;
+  guint status;
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_test_skip ("writes with the sqlite3 API");
+      return;
+    }
+  server = navette_test_server_start (args);
+  token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  before = light_check_revision (server, token);
+  insert_behind_the_back (server);
+  after = light_check_revision (server, token);
+  g_assert_cmpint (after, >, before);
+
+  /* and the row is a record like any other */
+  status = st_request (server, "GET", PRODUCTS "/records", token, NULL, &records, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  list = json_object_get_array_member (st_object (records), "records");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *data = json_object_get_object_member (json_array_get_object_element (list, i), "data");
+      found |= g_strcmp0 (json_object_get_string_member (data, "name"), "Plain SQL") == 0;
+    }
+  g_assert_true (found);
+}
+
+static void
+test_trigger_seen_within_cache_ttl (void)
+{
+  /* Default cache: a plain-SQL change shows within the cache lifetime
+   * (250 ms). Polls (each poll is a real request) for at most 5 s. */
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *token = NULL;
+  gint64 before, after, deadline;
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_test_skip ("writes with the sqlite3 API");
+      return;
+    }
+  server = navette_test_server_start (NULL);
+  token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  before = light_check_revision (server, token);
+  insert_behind_the_back (server);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    after = light_check_revision (server, token);
+  while (after == before && g_get_monotonic_time () < deadline);
+  g_assert_cmpint (after, >, before);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/limits/body-limit", test_body_limit);
+  g_test_add_func ("/server/limits/busy-503", test_busy_503);
+  g_test_add_func ("/server/limits/trigger-seen", test_trigger_seen);
+  g_test_add_func ("/server/limits/trigger-seen-within-cache-ttl", test_trigger_seen_within_cache_ttl);
+
+  return g_test_run ();
+}
