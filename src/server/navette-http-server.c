@@ -64,9 +64,12 @@ struct _NavetteHttpServer
   GHashTable       *states;            /* "app" or "app/table" → CachedState */
   guint64           state_generation;  /* bumped by every write */
 
-  GAsyncQueue      *log_queue;
+  GMutex            log_mutex;
+  GCond             log_cond;
+  GString          *log_buffer;
   GThread          *log_thread;
   guint             log_dropped;
+  gboolean          log_stop;
   guint             purge_id;
 };
 
@@ -279,6 +282,18 @@ static const Route routes[] = {
 
 #define TABLE_STATE_ROUTE (&routes[8])
 
+/* TRUE when @part (a path segment) matches the pattern segment [@pattern,
+ * @pattern_end): "{…}" matches any non-empty segment. */
+static gboolean
+segment_matches (const char *pattern,
+                 gsize       pattern_len,
+                 const char *part)
+{
+  if (pattern[0] == '{')
+    return part[0] != '\0';
+  return strlen (part) == pattern_len && memcmp (pattern, part, pattern_len) == 0;
+}
+
 /* Matches @path (below /api/v1/) against the routes. Fills app/table/id. */
 static const Route *
 match_route (const char *path,
@@ -289,29 +304,38 @@ match_route (const char *path,
 
   for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
     {
-      g_auto(GStrv) pattern = g_strsplit (routes[r].pattern, "/", 0);
-      gboolean ok;
+      const char *p = routes[r].pattern;
+      guint i = 0;
+      gboolean ok = TRUE;
 
-      if (g_strv_length (pattern) != n_parts)
-        continue;
-      ok = TRUE;
-      for (guint i = 0; ok && i < n_parts; i++)
+      while (ok)
         {
-          if (pattern[i][0] == '{')
-            ok = parts[i][0] != '\0';
-          else
-            ok = g_str_equal (pattern[i], parts[i]);
+          const char *slash = strchr (p, '/');
+          gsize len = slash != NULL ? (gsize) (slash - p) : strlen (p);
+
+          ok = i < n_parts && segment_matches (p, len, parts[i]);
+          i++;
+          if (slash == NULL)
+            break;
+          p = slash + 1;
         }
-      if (!ok)
+      if (!ok || i != n_parts)
         continue;
-      for (guint i = 0; i < n_parts; i++)
+
+      /* captures */
+      p = routes[r].pattern;
+      for (i = 0; i < n_parts; i++)
         {
-          if (g_str_equal (pattern[i], "{app}"))
+          if (g_str_has_prefix (p, "{app}"))
             req->app = g_strdup (parts[i]);
-          else if (g_str_equal (pattern[i], "{table}"))
+          else if (g_str_has_prefix (p, "{table}"))
             req->table = g_strdup (parts[i]);
-          else if (g_str_equal (pattern[i], "{id}"))
+          else if (g_str_has_prefix (p, "{id}"))
             req->id = g_strdup (parts[i]);
+          p = strchr (p, '/');
+          if (p == NULL)
+            break;
+          p++;
         }
       return &routes[r];
     }
@@ -1943,47 +1967,51 @@ got_headers_cb (SoupServerMessage *msg,
 
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > (goffset) self->body_limit)
-    {
-      g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, self);
-      refuse_too_large (self, msg);
-    }
+    refuse_too_large (self, msg);
+  else if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
 }
 
 /* ------------------------------------------------------------------ */
 /* Access log                                                          */
 
-/* The access log is written by a thread of its own: the main loop never
- * waits for whoever reads standard output. When nobody reads it and the
- * queue is full, lines are dropped (and counted) rather than stalling the
- * API. */
-#define LOG_QUEUE_MAX 100000
-
-static char log_stop[] = "stop";
+/* The access log is written by a thread of its own: the main loop only
+ * appends to a buffer, and the thread writes it out every 250 ms (no
+ * wake-up per request, and the main loop never waits for whoever reads
+ * standard output). When nobody reads it and the buffer is full, lines
+ * are dropped (and counted) rather than stalling the API. */
+#define LOG_BUFFER_MAX (8 * 1024 * 1024)
 
 static gpointer
 log_thread_func (gpointer data)
 {
   NavetteHttpServer *self = data;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean stop = FALSE;
 
-  for (;;)
+  while (!stop)
     {
-      char *line = g_async_queue_timeout_pop (self->log_queue, 250 * 1000);
       guint dropped;
 
-      if (line == NULL)
-        {
-          fflush (stdout);
-          continue;
-        }
-      if (line == log_stop)
-        break;
-      dropped = (guint) g_atomic_int_and (&self->log_dropped, 0);
+      g_mutex_lock (&self->log_mutex);
+      if (!self->log_stop)
+        g_cond_wait_until (&self->log_cond, &self->log_mutex, g_get_monotonic_time () + 250 * 1000);
+      stop = self->log_stop;
+      g_string_truncate (out, 0);
+      g_string_append_len (out, self->log_buffer->str, self->log_buffer->len);
+      g_string_truncate (self->log_buffer, 0);
+      dropped = self->log_dropped;
+      self->log_dropped = 0;
+      g_mutex_unlock (&self->log_mutex);
+
       if (dropped > 0)
         fprintf (stdout, "navette-server: %u access-log lines dropped (standard output was not read)\n", dropped);
-      fputs (line, stdout);
-      g_free (line);
+      if (out->len > 0)
+        {
+          fwrite (out->str, 1, out->len, stdout);
+          fflush (stdout);
+        }
     }
-  fflush (stdout);
   return NULL;
 }
 
@@ -2000,19 +2028,14 @@ log_request (NavetteHttpServer *self,
   const char *method = soup_server_message_get_method (msg);
   gint64 elapsed = info != NULL ? g_get_monotonic_time () - info->started : 0;
 
-  char *line;
-
-  if (self->log_queue == NULL)
-    return;
-  if (g_async_queue_length (self->log_queue) > LOG_QUEUE_MAX)
-    {
-      g_atomic_int_inc (&self->log_dropped);
-      return;
-    }
-  line = g_strdup_printf ("%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
-                          method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
-                          status, bytes, elapsed);
-  g_async_queue_push (self->log_queue, line);
+  g_mutex_lock (&self->log_mutex);
+  if (self->log_buffer->len > LOG_BUFFER_MAX)
+    self->log_dropped++;
+  else
+    g_string_append_printf (self->log_buffer, "%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
+                            method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
+                            status, bytes, elapsed);
+  g_mutex_unlock (&self->log_mutex);
 }
 
 static void
@@ -2026,7 +2049,6 @@ request_started_cb (SoupServer        *server,
   info->started = g_get_monotonic_time ();
   g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
 }
 
 static void
@@ -2095,6 +2117,9 @@ navette_http_server_finalize (GObject *object)
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->states);
   g_mutex_clear (&self->cache_mutex);
+  g_mutex_clear (&self->log_mutex);
+  g_cond_clear (&self->log_cond);
+  g_string_free (self->log_buffer, TRUE);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (navette_http_server_parent_class)->finalize (object);
@@ -2206,6 +2231,9 @@ navette_http_server_init (NavetteHttpServer *self)
   self->state_cache_ms = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->cache_mutex);
+  g_mutex_init (&self->log_mutex);
+  g_cond_init (&self->log_cond);
+  self->log_buffer = g_string_sized_new (64 * 1024);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) cached_session_free);
   self->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -2348,7 +2376,6 @@ navette_http_server_listen (NavetteHttpServer  *self,
     }
   g_slist_free (listeners);
 
-  self->log_queue = g_async_queue_new ();
   self->log_thread = g_thread_new ("navette-log", log_thread_func, self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECONDS, purge_cb, self);
   return TRUE;
@@ -2370,9 +2397,11 @@ navette_http_server_shutdown (NavetteHttpServer *self)
   g_clear_handle_id (&self->purge_id, g_source_remove);
   if (self->log_thread != NULL)
     {
-      g_async_queue_push (self->log_queue, log_stop);
+      g_mutex_lock (&self->log_mutex);
+      self->log_stop = TRUE;
+      g_cond_signal (&self->log_cond);
+      g_mutex_unlock (&self->log_mutex);
       g_thread_join (g_steal_pointer (&self->log_thread));
-      g_clear_pointer (&self->log_queue, g_async_queue_unref);
     }
   fflush (stdout);
 }
