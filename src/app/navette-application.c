@@ -27,6 +27,7 @@ struct _NavetteApplication
   NavetteWindow      *window;
   char               *server_option;   /* --server URL */
   char               *server;          /* the server in use, NULL in local mode */
+  char               *table_option;    /* --table APP/TABLE */
   gboolean            asking_password;
   gint64              start_time;
 };
@@ -41,6 +42,7 @@ get_window (NavetteApplication *self)
   if (self->window == NULL)
     {
       self->window = navette_window_new (GTK_APPLICATION (self));
+      navette_window_set_initial_table (self->window, self->table_option);
       g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
     }
   return self->window;
@@ -60,6 +62,7 @@ engine_loaded_cb (GObject      *object,
         navette_window_show_error (self->window, NULL, error->message);
       return;
     }
+  g_debug ("Applications loaded");
   if (self->window != NULL)
     navette_window_set_engine (self->window, self->engine);
 }
@@ -137,6 +140,7 @@ local_login_cb (GObject      *object,
         navette_window_show_error (self->window, _("Could Not Sign In"), error->message);
       return;
     }
+  g_debug ("Signed in as the local user");
   signed_in (self);
 }
 
@@ -190,8 +194,9 @@ local_server_started_cb (GObject      *object,
         navette_window_show_error (self->window, _("Could Not Start the Local Server"), error->message);
       return;
     }
-  g_debug ("Local server ready at %s after %.0f ms", url,
-           (g_get_monotonic_time () - self->start_time) / 1000.0);
+  g_debug ("Local server ready at %s after %.0f ms, at %.1f ms (monotonic)", url,
+           (g_get_monotonic_time () - self->start_time) / 1000.0,
+           g_get_monotonic_time () / 1000.0);
   make_engine (self, url);
   navette_session_login_async (navette_engine_get_session (self->engine),
                                NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
@@ -403,6 +408,7 @@ navette_application_handle_local_options (GApplication *application,
 {
   NavetteApplication *self = NAVETTE_APPLICATION (application);
   const char *server = NULL;
+  const char *table = NULL;
 
   if (g_variant_dict_lookup (options, "version", "b", NULL))
     {
@@ -418,6 +424,8 @@ navette_application_handle_local_options (GApplication *application,
         }
       self->server_option = g_strdup (server);
     }
+  if (g_variant_dict_lookup (options, "table", "&s", &table))
+    self->table_option = g_strdup (table);
   return -1;
 }
 
@@ -502,6 +510,7 @@ navette_application_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->tokens);
   g_clear_pointer (&self->server_option, g_free);
+  g_clear_pointer (&self->table_option, g_free);
   g_clear_pointer (&self->server, g_free);
 
   G_OBJECT_CLASS (navette_application_parent_class)->finalize (object);
@@ -527,6 +536,8 @@ navette_application_init (NavetteApplication *self)
   const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
       N_("Connect to the team server at URL instead of the local database"), N_("URL") },
+    { "table", 't', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Open the table APP/TABLE first"), N_("APP/TABLE") },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL }
   };

@@ -57,6 +57,8 @@ struct _NavetteWindow
   guint                 remote_count;
   guint                 sidebar_idle;
   gint64                last_check;
+  char                 *initial_table;    /* "app/table" to open first */
+  gboolean              painted;          /* the records were painted once */
   char                 *last_toast;       /* title of the last toast (tests) */
   guint                 n_toasts;
 };

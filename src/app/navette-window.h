@@ -35,6 +35,10 @@ NavetteTable  *navette_window_get_table          (NavetteWindow  *self);
 /* Opens @record in the pane (NULL: a new record). */
 void           navette_window_open_record        (NavetteWindow  *self,
                                                   NavetteRecord  *record);
+/* The table to open once the tables are known ("app/table"), instead of
+ * the one of last time. */
+void           navette_window_set_initial_table  (NavetteWindow  *self,
+                                                  const char     *path);
 void           navette_window_add_toast          (NavetteWindow  *self,
                                                   AdwToast       *toast);
 
