@@ -1634,6 +1634,11 @@ apply_response (Request *req)
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                         g_steal_pointer (&req->response), req->response_len);
     }
+  else if (req->status == SOUP_STATUS_NOT_MODIFIED || req->status == SOUP_STATUS_NO_CONTENT)
+    {
+      /* No body and no "Content-Length: 0": the no-change poll stays small. */
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_NONE);
+    }
 }
 
 static gboolean

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark of navette-server (not a timed test).
+
+Starts the server on demo data, signs in, and prints:
+  - no-change light checks per second (wrk, 50 connections, 2 threads,
+    10 s, with the token and If-None-Match),
+  - bytes on the wire per no-change poll (request + response, headers
+    included, measured on a raw socket with the request wrk sends),
+  - the body size of a 200 light check,
+  - a full reload of 10 000 and 100 000 rows (time, bytes).
+
+Run by hand:   tests/bench/bench-server.py --server build/src/server/navette-server
+or with meson: meson test -C build --benchmark
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+LIGHT = "/api/v1/applications/catalogue/tables/products/last-modified"
+RECORDS = "/api/v1/applications/catalogue/tables/products/records"
+
+
+def start_server(binary, db, extra=()):
+    proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
+    if not match:
+        proc.kill()
+        sys.exit(f"navette-server did not start: {line!r}")
+    # The access log goes nowhere: a thread drains the pipe.
+    drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
+    return proc, drain, match.group(1), int(match.group(2))
+
+
+def request(host, port, method, path, token=None, body=None, headers=None):
+    conn = http.client.HTTPConnection(host, port, timeout=600)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    if body is not None:
+        h["Content-Type"] = "application/json"
+        body = json.dumps(body).encode()
+    conn.request(method, path, body=body, headers=h)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, dict(resp.getheaders()), data
+
+
+def login(host, port, user="alice"):
+    status, _, data = request(host, port, "POST", "/api/v1/sessions",
+                              body={"username": user, "password": "navette-demo"})
+    assert status == 201, (status, data)
+    return json.loads(data)["token"]
+
+
+def wire_bytes(host, port, token, etag):
+    """One no-change poll on a raw socket, exactly as wrk sends it."""
+    req = (f"GET {LIGHT} HTTP/1.1\r\n"
+           f"Host: {host}:{port}\r\n"
+           f"Authorization: Bearer {token}\r\n"
+           f"If-None-Match: {etag}\r\n"
+           "\r\n").encode()
+    with socket.create_connection((host, port)) as s:
+        s.sendall(req)
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            resp += chunk
+    status_line = resp.split(b"\r\n", 1)[0].decode()
+    return len(req), len(resp), status_line, resp.decode(errors="replace")
+
+
+def run_wrk(host, port, token, etag, duration):
+    if shutil.which("wrk") is None:
+        return None, "wrk not installed"
+    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{duration}s",
+                          "-H", f"Authorization: Bearer {token}",
+                          "-H", f"If-None-Match: {etag}",
+                          f"http://{host}:{port}{LIGHT}"],
+                         capture_output=True, text=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        return None, f"wrk saw {errors.group(1)} error answers:\n{out}"
+    return (float(match.group(1)) if match else None), out
+
+
+def fill_rows(binary, db, rows):
+    """Adds @rows products: `demo --rows N` when the server has it, else
+    plain SQL (which the triggers see like any other write)."""
+    helptext = subprocess.run([binary, "demo", "--help"], capture_output=True, text=True).stdout
+    if "--rows" in helptext:
+        subprocess.run([binary, "demo", "--db", db, "--rows", str(rows)], check=True,
+                       stdout=subprocess.DEVNULL)
+        return "demo --rows"
+    con = sqlite3.connect(db)
+    con.execute("BEGIN")
+    con.executemany('INSERT INTO "catalogue.products" (name, price, stock, published) VALUES (?, ?, ?, ?)',
+                    ((f"Product {i}", i * 0.5, i % 100, i % 2) for i in range(rows)))
+    con.commit()
+    con.close()
+    return "plain SQL"
+
+
+def reload(host, port, token):
+    start = time.monotonic()
+    status, _, data = request(host, port, "GET", RECORDS, token)
+    elapsed = time.monotonic() - start
+    assert status == 200, status
+    count = len(json.loads(data)["records"])
+    return count, elapsed, len(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default=os.environ.get("NAVETTE_SERVER_BINARY", "navette-server"))
+    parser.add_argument("--duration", type=int, default=10, help="wrk duration in seconds")
+    parser.add_argument("--rows", default="10000,100000", help="table sizes for the full reload")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="navette-bench-")
+    db = os.path.join(tmp, "bench.db")
+    try:
+        subprocess.run([args.server, "demo", "--db", db], check=True, stdout=subprocess.DEVNULL)
+        proc, drain, host, port = start_server(args.server, db)
+        try:
+            token = login(host, port)
+            status, headers, body = request(host, port, "GET", LIGHT, token)
+            assert status == 200
+            etag = headers["ETag"]
+            print(f"light check 200 body: {len(body)} bytes  {body.decode()}")
+
+            req_len, resp_len, status_line, raw = wire_bytes(host, port, token, etag)
+            print(f"no-change poll on the wire: {req_len + resp_len} bytes "
+                  f"(request {req_len} + response {resp_len}; {status_line})")
+
+            rate, out = run_wrk(host, port, token, etag, args.duration)
+            if rate is None:
+                print(f"no-change polls/s: n/a ({out.strip()})")
+            else:
+                print(f"no-change polls/s (wrk -t2 -c50 -d{args.duration}s): {rate:.0f}")
+
+            have = 0
+            for rows in [int(r) for r in args.rows.split(",") if r]:
+                method = fill_rows(args.server, db, rows - have)
+                have = rows
+                count, elapsed, size = reload(host, port, token)
+                print(f"full reload of {count} rows ({method} fill): {elapsed * 1000:.0f} ms, "
+                      f"{size} bytes ({size / max(count, 1):.0f} bytes/row)")
+        finally:
+            proc.terminate()
+            proc.wait()
+            drain.wait()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
