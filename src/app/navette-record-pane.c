@@ -877,11 +877,8 @@ value_text (JsonObject *data,
     case G_TYPE_INT64:
       return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
     case G_TYPE_DOUBLE:
-      {
-        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-
-        return g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.2f", json_node_get_double (node)));
-      }
+      /* In the user's locale, as the list shows it ("12,50" in French). */
+      return g_strdup_printf ("%.2f", json_node_get_double (node));
     default:
       {
         const char *text = json_node_get_string (node);

@@ -3,16 +3,21 @@
  * window as a demo user in a given state and keeps it open, so that
  * screenshots (data/screenshots/) and the startup time can be taken.
  *
- *   navette-screenshot-driver editor|reader|history|failed|empty [WIDTH HEIGHT]
+ *   navette-screenshot-driver editor|reader|history|failed|preferences|
+ *                             shortcuts|sign-in [WIDTH HEIGHT]
  *
  * Prints "ready" on stdout once the state is reached. */
 #define G_LOG_DOMAIN "navette-screenshot"
 
 #include "config.h"
 
+#include <locale.h>
+#include <glib/gi18n.h>
 #include <adwaita.h>
 
 #include "navette-test-server.h"
+#include "navette-preferences-window.h"
+#include "navette-sign-in-dialog.h"
 #include "navette-window-private.h"
 
 static gboolean done;
@@ -54,6 +59,15 @@ main (int   argc,
 
   g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  {
+    /* The translations of the build tree (LANGUAGE=fr to see them). */
+    g_autofree char *locale_dir = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "po", NULL);
+
+    setlocale (LC_ALL, "");
+    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+    textdomain (GETTEXT_PACKAGE);
+  }
   gtk_init ();
   adw_init ();
 
@@ -116,6 +130,21 @@ main (int   argc,
                                      navette_record_get_id (record), data);
       while (!navette_change_is_finished (change))
         g_main_context_iteration (NULL, TRUE);
+    }
+
+  else if (g_str_equal (mode, "preferences"))
+    gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (window))));
+  else if (g_str_equal (mode, "sign-in"))
+    gtk_window_present (GTK_WINDOW (navette_sign_in_dialog_new (GTK_WINDOW (window),
+                                                                navette_engine_get_session (engine),
+                                                                server->base_url, "alice", NULL)));
+  else if (g_str_equal (mode, "shortcuts"))
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/org/navette/Navette/gtk/help-overlay.ui");
+      GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+
+      gtk_window_set_transient_for (overlay, GTK_WINDOW (window));
+      gtk_window_present (overlay);
     }
 
   g_timeout_add (1500, ready_cb, NULL);
