@@ -88,21 +88,23 @@ signed_in (NavetteApplication *self)
 static void
 sign_in_dialog_signed_in_cb (NavetteApplication *self)
 {
+  /* A first sign-in, or a new session after an expired one (the engine
+   * then retries the failed changes itself); either way, (re)load. */
   self->asking_password = FALSE;
-  if (navette_window_get_engine (get_window (self)) == self->engine)
-    {
-      /* A new session after an expired one: the engine retries the
-       * failed changes; refresh the roles. */
-      signed_in (self);
-      return;
-    }
   signed_in (self);
 }
 
 static void
 sign_in_dialog_destroy_cb (NavetteApplication *self)
 {
+  gboolean cancelled = self->asking_password;
+
   self->asking_password = FALSE;
+  /* Cancelled before signing in: say so, with a way to try again. */
+  if (cancelled && self->window != NULL && self->engine != NULL &&
+      !navette_session_get_signed_in (navette_engine_get_session (self->engine)))
+    navette_window_show_error (self->window, _("Not Signed In"),
+                               _("Sign in to see the applications you work on."));
 }
 
 static void
@@ -247,6 +249,15 @@ token_lookup_cb (GObject      *object,
 }
 
 static void
+update_sign_out (NavetteApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "sign-out");
+
+  /* Local mode signs the local user in by itself: nothing to sign out of. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->server != NULL);
+}
+
+static void
 connect_server (NavetteApplication *self)
 {
   NavetteWindow *window = get_window (self);
@@ -261,6 +272,8 @@ connect_server (NavetteApplication *self)
     g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
   g_clear_object (&self->engine);
   g_clear_pointer (&self->server, g_free);
+  self->server = url != NULL && url[0] != '\0' ? g_strdup (url) : NULL;
+  update_sign_out (self);
 
   if (url == NULL || url[0] == '\0')
     {
@@ -285,7 +298,6 @@ connect_server (NavetteApplication *self)
   if (self->local_server != NULL)
     navette_local_server_stop (self->local_server);
   g_clear_object (&self->local_server);
-  self->server = g_strdup (url);
   make_engine (self, url);
   navette_window_show_connecting (window, _("Connecting to the server…"));
   {

@@ -1302,14 +1302,31 @@ navette_window_finalize (GObject *object)
   G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
 }
 
+static gboolean
+navette_window_close_request (GtkWindow *window)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (window);
+  int width, height;
+
+  /* The size of the window is kept for the next start. */
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (navette_window_parent_class)->close_request (window);
+}
+
 static void
 navette_window_class_init (NavetteWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = navette_window_dispose;
   object_class->finalize = navette_window_finalize;
+  window_class->close_request = navette_window_close_request;
 
   g_type_ensure (NAVETTE_TYPE_RECORD_PANE);
   /* Links the resources (templates, icons) into whoever uses the window. */
@@ -1359,6 +1376,11 @@ navette_window_init (NavetteWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
   self->watched_stores = g_ptr_array_new_with_free_func (g_object_unref);
   self->load_cancellable = g_cancellable_new ();
 
