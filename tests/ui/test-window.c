@@ -375,12 +375,17 @@ test_rejected_forbidden (void)
   g_assert_cmpuint (n_failed (&f), ==, 1);
 
   /* The cause goes away: bob becomes editor. The open window follows
-   * (New appears) without a restart, and Retry works. */
+   * by itself — the engine's periodic checks, no refresh, no restart —
+   * New appears, and Retry works. */
+  navette_window_open_record (f.window, record);
+  g_assert_false (navette_record_pane_get_editable (_navette_window_get_pane (f.window)));
   status = navette_test_server_admin (f.server, NULL, NULL, "grant", "bob", "editor", "catalogue", NULL);
   g_assert_cmpint (status, ==, 0);
-  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.refresh", NULL);
   wait_until (role_is_editor, store, "the new role");
   g_assert_true (gtk_widget_get_visible (f.window->new_button));
+  g_assert_true (navette_record_pane_get_editable (_navette_window_get_pane (f.window)));
+  g_assert_true (gtk_widget_get_visible (navette_record_pane_get_save_button (_navette_window_get_pane (f.window))));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.cancel", NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (f.window), "window.retry-change", "s",
                               navette_change_get_idempotency_key (change));
