@@ -294,6 +294,86 @@ test_edit_optimistic (void)
   fixture_close (&f);
 }
 
+/* ---- New record through the pane ---- */
+
+static void
+test_create (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+  NavetteRecord *record;
+  guint n;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  n = g_list_model_get_n_items (_navette_window_get_view_model (f.window));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.new-record", NULL);
+  pane = _navette_window_get_pane (f.window);
+
+  /* The required name is empty: Save is refused until it is filled. */
+  g_assert_false (navette_record_pane_get_valid (pane));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  g_assert_nonnull (navette_record_pane_get_table (pane));
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, n);
+
+  navette_record_pane_set_text (pane, "name", "Created in the pane");
+  navette_record_pane_set_text (pane, "price", "7.25");
+  g_assert_true (navette_record_pane_get_valid (pane));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+
+  /* In the list at once, pending; then saved at version 1. */
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, n + 1);
+  record = find_record (&f, "name", "Created in the pane");
+  g_assert_nonnull (record);
+  g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
+  wait_until (record_synced, record, "the create");
+  g_assert_cmpint (navette_record_get_version (record), ==, 1);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 7.25);
+  fixture_close (&f);
+}
+
+/* ---- Search ---- */
+
+static gboolean
+page_is_no_results (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (_navette_window_get_page (f->window), "no-results") == 0;
+}
+
+static gboolean
+one_result (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (_navette_window_get_view_model (f->window)) == 1;
+}
+
+static void
+test_search (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autofree char *name = NULL;
+
+  fixture_open (&f, "bob", "catalogue", "products");
+  record = g_object_ref (first_record (&f));
+  name = g_strdup (navette_record_get_string (record, "name"));
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.search", NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (f.window->search_bar));
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), name);
+  wait_until (one_result, &f, "the search");
+  g_assert_true (find_record (&f, "name", name) == record);
+
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "no such product anywhere");
+  wait_until (page_is_no_results, &f, "the no-results page");
+
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "");
+  wait_until (page_is_records, &f, "the records again");
+  fixture_close (&f);
+}
+
 /* ---- Rejected edits ---- */
 
 static void
@@ -613,6 +693,8 @@ main (int   argc,
 
   g_test_add_func ("/ui/reader-editor", test_reader_editor);
   g_test_add_func ("/ui/edit-optimistic", test_edit_optimistic);
+  g_test_add_func ("/ui/create", test_create);
+  g_test_add_func ("/ui/search", test_search);
   g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
   g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
   g_test_add_func ("/ui/rejected/server-stopped", test_rejected_server_stopped);
