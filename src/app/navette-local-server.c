@@ -268,6 +268,28 @@ navette_local_server_start_finish (NavetteLocalServer  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+#define STOP_TIMEOUT_S 5
+
+static void
+wait_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *exited = TRUE;
+}
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 void
 navette_local_server_stop (NavetteLocalServer *self)
 {
@@ -280,10 +302,31 @@ navette_local_server_stop (NavetteLocalServer *self)
 
   if (self->process != NULL)
     {
+      g_autoptr(GMainContext) context = g_main_context_new ();
+      gboolean exited = FALSE;
+      gboolean timed_out = FALSE;
+      GSource *timeout;
+
+      /* Runs at shutdown: wait for the server to close its database, but
+       * never more than a few seconds (then kill it). A private context,
+       * so that nothing else of the application runs meanwhile. */
+      g_main_context_push_thread_default (context);
       g_subprocess_send_signal (self->process, SIGTERM);
-      /* The server exits within milliseconds of SIGTERM; this runs at
-       * shutdown, when nothing is left to block. */
-      g_subprocess_wait (self->process, NULL, NULL);
+      g_subprocess_wait_async (self->process, NULL, wait_done_cb, &exited);
+      timeout = g_timeout_source_new_seconds (STOP_TIMEOUT_S);
+      g_source_set_callback (timeout, stop_timeout_cb, &timed_out, NULL);
+      g_source_attach (timeout, context);
+      while (!exited && !timed_out)
+        g_main_context_iteration (context, TRUE);
+      g_source_destroy (timeout);
+      g_source_unref (timeout);
+      if (!exited)
+        {
+          g_subprocess_force_exit (self->process);
+          while (!exited)
+            g_main_context_iteration (context, TRUE);
+        }
+      g_main_context_pop_thread_default (context);
       g_clear_object (&self->process);
     }
   g_clear_pointer (&self->base_url, g_free);
