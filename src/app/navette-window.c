@@ -225,7 +225,8 @@ record_sort_key (NavetteRecord    *record,
 
       sort_key = g_new0 (SortKey, 1);
       sort_key->text = g_strdup (text);
-      sort_key->key = g_utf8_collate_key (folded, -1);
+      /* The "filename" key sorts numbers by value: "n° 2" before "n° 10". */
+      sort_key->key = g_utf8_collate_key_for_filename (folded, -1);
       g_object_set_qdata_full (G_OBJECT (record), sort->quark, sort_key, sort_key_free);
     }
   return sort_key->key;
@@ -1017,20 +1018,21 @@ tables_loaded_cb (GObject      *object,
           show_table (self, store, table);
         }
     }
-  else
-    {
-      /* Count the records of the other tables in the background. */
-      GListModel *tables = navette_store_get_tables (store);
 
-      for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
-        {
-          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+  /* Count the records of the other tables in the background (the sidebar
+   * shows them). */
+  {
+    GListModel *tables = navette_store_get_tables (store);
 
-          if (table != self->table && !navette_table_get_loaded (table) &&
-              !navette_table_get_loading (table))
-            reload_table (self, table, TRUE);
-        }
-    }
+    for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+      {
+        g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+
+        if (table != self->table && !navette_table_get_loaded (table) &&
+            !navette_table_get_loading (table))
+          reload_table (self, table, TRUE);
+      }
+  }
 }
 
 static void
