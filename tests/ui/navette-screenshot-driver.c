@@ -3,7 +3,7 @@
  * window as a demo user in a given state and keeps it open, so that
  * screenshots (data/screenshots/) and the startup time can be taken.
  *
- *   navette-screenshot-driver editor|reader|history|failed|preferences|
+ *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             shortcuts|sign-in [WIDTH HEIGHT]
  *
  * Prints "ready" on stdout once the state is reached. */
@@ -132,6 +132,13 @@ main (int   argc,
         g_main_context_iteration (NULL, TRUE);
     }
 
+  else if (g_str_equal (mode, "offline"))
+    {
+      navette_poller_set_interval_ms (navette_engine_get_poller (engine), 300);
+      navette_test_server_stop (server);
+      while (navette_engine_get_online (engine))
+        g_main_context_iteration (NULL, TRUE);
+    }
   else if (g_str_equal (mode, "preferences"))
     gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (window))));
   else if (g_str_equal (mode, "sign-in"))
