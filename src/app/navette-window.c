@@ -591,17 +591,52 @@ change_finished_cb (NavetteWindow *self,
 
 /* ---- Failed changes ---- */
 
+static void
+failed_reason_update (GtkLabel      *label,
+                      GParamSpec    *pspec,
+                      NavetteChange *change)
+{
+  const GError *error = navette_change_get_error (change);
+
+  gtk_label_set_label (label, error != NULL ? error->message : "");
+}
+
+static char *
+change_record_label (NavetteChange *change)
+{
+  NavetteRecord *record = navette_change_get_record (change);
+  NavetteTable *table = navette_change_get_table (change);
+  const NavetteWireTable *schema;
+
+  if (record == NULL || table == NULL)
+    return NULL;
+  schema = navette_table_get_schema (table);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      const char *text;
+
+      if (column->type != NAVETTE_COLUMN_TEXT)
+        continue;
+      text = navette_record_get_string (record, column->name);
+      if (text != NULL && text[0] != '\0')
+        return g_strdup (text);
+    }
+  return NULL;
+}
+
 static GtkWidget *
 failed_row_new (gpointer item,
                 gpointer user_data)
 {
   NavetteChange *change = item;
-  const GError *error = navette_change_get_error (change);
+  g_autofree char *record = change_record_label (change);
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (navette_change_get_description (change));
-  GtkWidget *reason = gtk_label_new (error != NULL ? error->message : NULL);
+  GtkWidget *title = gtk_label_new (record != NULL ? record : navette_change_get_description (change));
+  GtkWidget *description = gtk_label_new (navette_change_get_description (change));
+  GtkWidget *reason = gtk_label_new (NULL);
   GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
   GtkWidget *discard = gtk_button_new_with_mnemonic (_("_Discard"));
   GVariant *target = g_variant_new_string (navette_change_get_idempotency_key (change));
@@ -613,10 +648,18 @@ failed_row_new (gpointer item,
   gtk_widget_set_margin_end (box, 10);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_label_set_xalign (GTK_LABEL (description), 0);
+  gtk_label_set_wrap (GTK_LABEL (description), TRUE);
+  gtk_widget_set_visible (description, record != NULL);
   gtk_label_set_xalign (GTK_LABEL (reason), 0);
   gtk_label_set_wrap (GTK_LABEL (reason), TRUE);
   gtk_widget_add_css_class (reason, "dim-label");
   gtk_widget_add_css_class (reason, "caption");
+  /* The error may be set after the change joined the list. */
+  failed_reason_update (GTK_LABEL (reason), NULL, change);
+  g_signal_connect_object (change, "notify::error", G_CALLBACK (failed_reason_update),
+                           reason, G_CONNECT_SWAPPED);
   gtk_widget_set_halign (buttons, GTK_ALIGN_END);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "window.retry-change");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), target);
@@ -626,6 +669,7 @@ failed_row_new (gpointer item,
   gtk_box_append (GTK_BOX (buttons), discard);
   gtk_box_append (GTK_BOX (buttons), retry);
   gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), description);
   gtk_box_append (GTK_BOX (box), reason);
   gtk_box_append (GTK_BOX (box), buttons);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);

@@ -117,7 +117,7 @@ main (int   argc,
       if (g_str_equal (mode, "editor"))
         navette_record_pane_set_text (_navette_window_get_pane (window), "stock", "12");
     }
-  else if (g_str_equal (mode, "failed"))
+  else if (g_str_has_prefix (mode, "failed"))
     {
       GListModel *model = _navette_window_get_view_model (window);
       g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 2);
@@ -130,6 +130,8 @@ main (int   argc,
                                      navette_record_get_id (record), data);
       while (!navette_change_is_finished (change))
         g_main_context_iteration (NULL, TRUE);
+      if (g_str_equal (mode, "failed-popover"))
+        gtk_menu_button_popup (GTK_MENU_BUTTON (window->failed_button));
     }
 
   else if (g_str_equal (mode, "offline"))
