@@ -23,8 +23,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <libsoup/soup.h>
 
 #include "navette-auth.h"
@@ -71,6 +73,8 @@ struct _NavetteHttpServer
   guint             log_dropped;
   gboolean          log_stop;
   guint             purge_id;
+  GHashTable       *connections;       /* GSocket → ConnectionState (main loop only) */
+  guint             sweep_id;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteHttpServer, navette_http_server, G_TYPE_OBJECT)
@@ -1906,6 +1910,9 @@ request_info_quark (void)
   return g_quark_from_static_string ("navette-request-info");
 }
 
+static void track_connection (NavetteHttpServer *self,
+                              SoupServerMessage *msg,
+                              gboolean           busy);
 static void log_request (NavetteHttpServer *self,
                          SoupServerMessage *msg,
                          guint              status,
@@ -2052,6 +2059,7 @@ request_started_cb (SoupServer        *server,
   RequestInfo *info = g_new0 (RequestInfo, 1);
 
   info->started = g_get_monotonic_time ();
+  track_connection (self, msg, TRUE);
   g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
 }
@@ -2065,11 +2073,96 @@ request_finished_cb (SoupServer        *server,
   RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
   SoupMessageBody *body;
 
+  track_connection (self, msg, FALSE);
   if (info == NULL || info->logged)
     return;
   info->logged = TRUE;
   body = soup_server_message_get_response_body (msg);
   log_request (self, msg, soup_server_message_get_status (msg), body != NULL ? (gsize) body->length : 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Idle connections closed by the client                               */
+
+/* libsoup 3.2 (Debian 12) never notices that a client closed a kept-alive
+ * connection while it was idle: the socket stays in CLOSE-WAIT and its
+ * descriptor is never released (fixed upstream in libsoup 3.3, commit
+ * d20c6601). A server that every client reconnects to would run out of
+ * descriptors. So we remember the sockets we have seen and, every two
+ * seconds, close those that are idle (no request in progress) and have
+ * reached end-of-file. */
+typedef struct
+{
+  GSocket  *socket;
+  gboolean  busy;
+} ConnectionState;
+
+static void
+connection_state_free (ConnectionState *state)
+{
+  g_object_unref (state->socket);
+  g_free (state);
+}
+
+static void
+track_connection (NavetteHttpServer *self,
+                  SoupServerMessage *msg,
+                  gboolean           busy)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  ConnectionState *state;
+
+  if (socket == NULL || self->connections == NULL)
+    return;
+  state = g_hash_table_lookup (self->connections, socket);
+  if (state == NULL)
+    {
+      if (!busy)
+        return;
+      state = g_new0 (ConnectionState, 1);
+      state->socket = g_object_ref (socket);
+      g_hash_table_insert (self->connections, socket, state);
+    }
+  state->busy = busy;
+}
+
+static gboolean
+sweep_connections_cb (gpointer data)
+{
+  NavetteHttpServer *self = data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ConnectionState *state = value;
+      char byte;
+      gssize n;
+
+      if (g_socket_is_closed (state->socket))
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      if (state->busy)
+        continue;
+      n = recv (g_socket_get_fd (state->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        {
+          g_socket_close (state->socket, NULL);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+request_aborted_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  track_connection (user_data, msg, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2366,6 +2459,7 @@ navette_http_server_listen (NavetteHttpServer  *self,
   self->soup = soup_server_new ("server-header", NULL, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
   soup_server_add_handler (self->soup, NULL, server_handler_cb, self, NULL);
   if (!soup_server_listen (self->soup, socket_address, 0, error))
     return FALSE;
@@ -2383,6 +2477,8 @@ navette_http_server_listen (NavetteHttpServer  *self,
 
   self->log_thread = g_thread_new ("navette-log", log_thread_func, self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECONDS, purge_cb, self);
+  self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_state_free);
+  self->sweep_id = g_timeout_add_seconds (2, sweep_connections_cb, self);
   return TRUE;
 }
 
@@ -2400,6 +2496,8 @@ navette_http_server_shutdown (NavetteHttpServer *self)
       g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
     }
   g_clear_handle_id (&self->purge_id, g_source_remove);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
   if (self->log_thread != NULL)
     {
       g_mutex_lock (&self->log_mutex);

@@ -206,6 +206,75 @@ test_trigger_seen_within_cache_ttl (void)
   g_assert_cmpint (after, >, before);
 }
 
+static guint
+count_fds (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_closed_connections_released (void)
+{
+  /* libsoup 3.2 keeps a kept-alive connection the client closed while
+   * idle (CLOSE-WAIT) forever; the server must release them. */
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  const char *pid = g_subprocess_get_identifier (server->process);
+  const char *request = "GET " API "/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint before, during, after;
+  gint64 deadline;
+
+  before = count_fds (pid);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GError) error = NULL;
+      char buffer[1024];
+      gssize n;
+
+      connection = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+      g_assert_no_error (error);
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                 request, strlen (request), NULL, NULL, &error);
+      g_assert_no_error (error);
+      n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                               buffer, sizeof buffer - 1, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 12);
+      g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+      /* the client closes the kept-alive connection */
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  during = count_fds (pid);
+  g_test_message ("descriptors: %u before, %u after 40 closed connections", before, during);
+
+  /* The server sweeps every 2 s; wait on the main loop (up to 10 s). */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do
+    {
+      g_timeout_add (100, quit_loop_cb, loop);
+      g_main_loop_run (loop);
+      after = count_fds (pid);
+    }
+  while (after > before + 5 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (after, <=, before + 5);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -216,6 +285,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/busy-503", test_busy_503);
   g_test_add_func ("/server/limits/trigger-seen", test_trigger_seen);
   g_test_add_func ("/server/limits/trigger-seen-within-cache-ttl", test_trigger_seen_within_cache_ttl);
+  g_test_add_func ("/server/limits/closed-connections-released", test_closed_connections_released);
 
   return g_test_run ();
 }
