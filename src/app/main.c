@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "navette-application.h"
@@ -12,8 +13,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(NavetteApplication) app = NULL;
+  const char *localedir = g_getenv ("NAVETTE_LOCALEDIR");
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* NAVETTE_LOCALEDIR: the translations of an uninstalled build (BUILD/po). */
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

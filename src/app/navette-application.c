@@ -556,6 +556,14 @@ navette_application_init (NavetteApplication *self)
 
   self->start_time = g_get_monotonic_time ();
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Edit shared, versioned content."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Without --server, Navette starts its own server on a local "
+                                                  "database ($XDG_DATA_HOME/navette/local.db, created with the "
+                                                  "demo content on first run) and signs in as the local user "
+                                                  "“admin”, password “navette-demo”. The server stops when "
+                                                  "Navette quits."));
 }
 
 NavetteApplication *
