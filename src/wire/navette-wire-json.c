@@ -491,3 +491,152 @@ navette_json_to_string (JsonNode *node,
   json_generator_set_root (generator, node);
   return json_generator_to_data (generator, length);
 }
+
+void
+navette_json_append_string (GString    *out,
+                            const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run;
+  const char *p;
+
+  g_return_if_fail (out != NULL);
+
+  if (text == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '"');
+  run = text;
+  for (p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+      const char *escape = NULL;
+      char unicode[7];
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      switch (c)
+        {
+        case '"': escape = "\\\""; break;
+        case '\\': escape = "\\\\"; break;
+        case '\b': escape = "\\b"; break;
+        case '\f': escape = "\\f"; break;
+        case '\n': escape = "\\n"; break;
+        case '\r': escape = "\\r"; break;
+        case '\t': escape = "\\t"; break;
+        default:
+          unicode[0] = '\\';
+          unicode[1] = 'u';
+          unicode[2] = '0';
+          unicode[3] = '0';
+          unicode[4] = hex[c >> 4];
+          unicode[5] = hex[c & 0xf];
+          unicode[6] = '\0';
+          escape = unicode;
+          break;
+        }
+      g_string_append_len (out, run, p - run);
+      g_string_append (out, escape);
+      run = p + 1;
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+void
+navette_json_append_double (GString *out,
+                            double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (out != NULL);
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  /* the shortest of %.15g, %.16g, %.17g that reads back exactly */
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (precision == 17 || g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  g_string_append (out, buffer);
+  if (strpbrk (buffer, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+void
+navette_json_append_node (GString  *out,
+                          JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          navette_json_append_string (out, name);
+          g_string_append_c (out, ':');
+          navette_json_append_node (out, member);
+        }
+      g_string_append_c (out, '}');
+      return;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < n; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          navette_json_append_node (out, json_array_get_element (array, i));
+        }
+      g_string_append_c (out, ']');
+      return;
+    }
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      navette_json_append_string (out, json_node_get_string (node));
+      break;
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE:
+      navette_json_append_double (out, json_node_get_double (node));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}

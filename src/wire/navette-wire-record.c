@@ -81,6 +81,53 @@ navette_wire_record_to_json (const NavetteWireRecord *record,
   json_builder_end_object (builder);
 }
 
+void
+navette_wire_record_append_json (const NavetteWireRecord *record,
+                                 GString                 *out,
+                                 gboolean                 with_obsolete)
+{
+  g_autofree char *updated_at = NULL;
+
+  g_return_if_fail (record != NULL);
+  g_return_if_fail (out != NULL);
+
+  updated_at = navette_time_format (record->updated_at);
+  g_string_append (out, "{\"id\":");
+  navette_json_append_string (out, record->id);
+  g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT ",\"data\":",
+                          record->version, record->revision);
+  if (record->data != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init_ordered (&iter, record->data);
+      while (json_object_iter_next_ordered (&iter, &name, &value))
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          navette_json_append_string (out, name);
+          g_string_append_c (out, ':');
+          navette_json_append_node (out, value);
+        }
+      g_string_append_c (out, '}');
+    }
+  else
+    g_string_append (out, "{}");
+  g_string_append (out, record->archived ? ",\"archived\":true" : ",\"archived\":false");
+  g_string_append (out, ",\"updated_at\":");
+  navette_json_append_string (out, updated_at);
+  g_string_append (out, ",\"updated_by\":");
+  navette_json_append_string (out, record->updated_by);
+  if (with_obsolete)
+    g_string_append (out, record->obsolete ? ",\"obsolete\":true" : ",\"obsolete\":false");
+  g_string_append_c (out, '}');
+}
+
 static gboolean
 member_is (JsonObject *object,
            const char *member,

@@ -66,6 +66,17 @@ JsonNode        *navette_json_parse_strict      (const char      *data,
 /* Serializes @node compactly. */
 char            *navette_json_to_string         (JsonNode        *node,
                                                  gsize           *length);
+/* Fast writers for large answers (no intermediate tree). */
+/* Appends @text (UTF-8) as a quoted, escaped JSON string. */
+void             navette_json_append_string     (GString         *out,
+                                                 const char      *text);
+/* Appends @value as the shortest JSON number that reads back exactly;
+ * integral values keep a ".0" so they stay reals. Non-finite → null. */
+void             navette_json_append_double     (GString         *out,
+                                                 double           value);
+/* Appends any node compactly (scalars directly, containers recursively). */
+void             navette_json_append_node       (GString         *out,
+                                                 JsonNode        *node);
 
 /* ---- Times: RFC 3339 UTC with microseconds, "2026-11-28T19:31:04.123456Z" ---- */
 char            *navette_time_format            (gint64           unix_usec);
@@ -163,6 +174,10 @@ void               navette_wire_record_unref    (NavetteWireRecord *record);
 void               navette_wire_record_to_json  (const NavetteWireRecord *record,
                                                  JsonBuilder             *builder,
                                                  gboolean                 with_obsolete);
+/* Same object as navette_wire_record_to_json, appended as text to @out. */
+void               navette_wire_record_append_json (const NavetteWireRecord *record,
+                                                    GString                 *out,
+                                                    gboolean                 with_obsolete);
 /* Parses the API shape; NAVETTE_API_ERROR_BAD_REQUEST when malformed. */
 NavetteWireRecord *navette_wire_record_from_json (JsonObject             *object,
                                                   GError                **error);

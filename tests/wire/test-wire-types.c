@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "navette-wire.h"
@@ -286,6 +287,60 @@ test_record (void)
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
 }
 
+static void
+test_fast_writers (void)
+{
+  struct { double value; const char *text; } doubles[] = {
+    { 0.1, "0.1" }, { 49.0, "49.0" }, { 12.5, "12.5" }, { -3.0, "-3.0" },
+    { 1e300, "1e+300" }, { 1.0 / 3.0, "0.3333333333333333" }, { 0.0, "0.0" },
+  };
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(NavetteWireRecord) record = navette_wire_record_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) built = NULL;
+  g_autoptr(JsonNode) reparsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      g_string_truncate (out, 0);
+      navette_json_append_double (out, doubles[i].value);
+      g_assert_cmpstr (out->str, ==, doubles[i].text);
+      g_assert_cmpfloat (g_ascii_strtod (out->str, NULL), ==, doubles[i].value);
+    }
+  g_string_truncate (out, 0);
+  navette_json_append_double (out, INFINITY);
+  g_assert_cmpstr (out->str, ==, "null");
+
+  g_string_truncate (out, 0);
+  navette_json_append_string (out, "a\"b\\c\n\t\x01é😀/");
+  g_assert_cmpstr (out->str, ==, "\"a\\\"b\\\\c\\n\\t\\u0001é😀/\"");
+
+  /* a record: the same JSON as the builder path, and strict-valid */
+  record->id = g_strdup ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  record->version = 2;
+  record->revision = 7;
+  record->data = parse_object ("{\"title\": \"Quote \\\" and \\u0002\", \"price\": 0.1,"
+                               " \"stock\": -5, \"published\": true, \"day\": null}");
+  record->archived = TRUE;
+  record->updated_at = 1795894264000001;
+  record->updated_by = g_strdup ("alice");
+  record->obsolete = TRUE;
+
+  g_string_truncate (out, 0);
+  navette_wire_record_append_json (record, out, TRUE);
+  reparsed = navette_json_parse_strict (out->str, out->len, &error);
+  g_assert_no_error (error);
+  navette_wire_record_to_json (record, builder, TRUE);
+  built = json_builder_get_root (builder);
+  g_assert_true (json_node_equal (built, reparsed));
+  g_assert_cmpstr (out->str, ==,
+                   "{\"id\":\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\",\"version\":2,\"revision\":7,"
+                   "\"data\":{\"title\":\"Quote \\\" and \\u0002\",\"price\":0.1,\"stock\":-5,"
+                   "\"published\":true,\"day\":null},\"archived\":true,"
+                   "\"updated_at\":\"2026-11-28T19:31:04.000001Z\",\"updated_by\":\"alice\",\"obsolete\":true}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -299,6 +354,7 @@ main (int   argc,
   g_test_add_func ("/wire/schema/json", test_schema_json);
   g_test_add_func ("/wire/schema/validate", test_validate);
   g_test_add_func ("/wire/record", test_record);
+  g_test_add_func ("/wire/fast-writers", test_fast_writers);
 
   return g_test_run ();
 }
