@@ -370,6 +370,30 @@ respond_builder (Request     *req,
 }
 
 static void
+respond_string (Request *req,
+                guint    status,
+                GString *text)
+{
+  g_free (req->response);
+  req->status = status;
+  req->response_len = text->len;
+  req->response = g_string_free (text, FALSE);
+}
+
+static void
+append_time_or_null (GString *out,
+                     gint64   usec)
+{
+  if (usec > 0)
+    {
+      g_autofree char *text = navette_time_format (usec);
+      navette_json_append_string (out, text);
+    }
+  else
+    g_string_append (out, "null");
+}
+
+static void
 respond_error_full (Request         *req,
                     NavetteApiError  code,
                     const char      *message,
@@ -808,20 +832,20 @@ respond_record (Request              *req,
                 guint                 status,
                 NavetteDbWriteResult *result)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_sized_new (256);
 
-  navette_wire_record_to_json (result->record, builder, FALSE);
-  root = json_builder_get_root (builder);
+  navette_wire_record_append_json (result->record, out, FALSE);
   if (result->superseded != NULL && result->superseded->len > 0)
     {
-      JsonArray *array = json_array_sized_new (result->superseded->len);
-
+      /* reopen the object for "superseded" */
+      g_string_truncate (out, out->len - 1);
+      g_string_append (out, ",\"superseded\":[");
       for (guint i = 0; i < result->superseded->len; i++)
-        json_array_add_int_element (array, g_array_index (result->superseded, gint64, i));
-      json_object_set_array_member (json_node_get_object (root), "superseded", array);
+        g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                                g_array_index (result->superseded, gint64, i));
+      g_string_append (out, "]}");
     }
-  respond_json (req, status, root);
+  respond_string (req, status, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1281,8 +1305,8 @@ handle_record_list (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   NavetteDbTableState state = { 0, };
+  GString *out;
   gint64 since = -1;
 
   if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
@@ -1295,21 +1319,20 @@ handle_record_list (Request *req)
     }
   g_free (state.table);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "table");
-  json_builder_add_string_value (builder, req->table);
-  json_builder_set_member_name (builder, "revision");
-  json_builder_add_int_value (builder, state.revision);
-  json_builder_set_member_name (builder, "last_update");
-  add_time_or_null (builder, state.last_update);
-  json_builder_set_member_name (builder, "records");
-  json_builder_begin_array (builder);
+  out = g_string_sized_new (128 + records->len * 256);
+  g_string_append (out, "{\"table\":");
+  navette_json_append_string (out, req->table);
+  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"last_update\":", state.revision);
+  append_time_or_null (out, state.last_update);
+  g_string_append (out, ",\"records\":[");
   for (guint i = 0; i < records->len; i++)
-    navette_wire_record_to_json (g_ptr_array_index (records, i), builder, FALSE);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_wire_record_append_json (g_ptr_array_index (records, i), out, FALSE);
+    }
+  g_string_append (out, "]}");
+  respond_string (req, SOUP_STATUS_OK, out);
 }
 
 static void
@@ -1318,16 +1341,16 @@ handle_record_get (Request *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteWireRecord) record = navette_db_record_get (req->self->db, req->app, req->table,
                                                                req->id, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  GString *out;
 
   if (record == NULL)
     {
       respond_gerror (req, error);
       return;
     }
-  builder = json_builder_new ();
-  navette_wire_record_to_json (record, builder, FALSE);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  out = g_string_sized_new (256);
+  navette_wire_record_append_json (record, out, FALSE);
+  respond_string (req, SOUP_STATUS_OK, out);
 }
 
 static void
@@ -1336,22 +1359,23 @@ handle_versions (Request *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) versions = navette_db_record_versions (req->self->db, req->app, req->table,
                                                               req->id, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  GString *out;
 
   if (versions == NULL)
     {
       respond_gerror (req, error);
       return;
     }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "versions");
-  json_builder_begin_array (builder);
+  out = g_string_sized_new (64 + versions->len * 256);
+  g_string_append (out, "{\"versions\":[");
   for (guint i = 0; i < versions->len; i++)
-    navette_wire_record_to_json (g_ptr_array_index (versions, i), builder, TRUE);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_wire_record_append_json (g_ptr_array_index (versions, i), out, TRUE);
+    }
+  g_string_append (out, "]}");
+  respond_string (req, SOUP_STATUS_OK, out);
 }
 
 static void
