@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sqlite3.h>
 
@@ -275,6 +276,95 @@ test_closed_connections_released (void)
   g_assert_cmpuint (after, <=, before + 5);
 }
 
+static void
+test_response_delay (void)
+{
+  const char *args[] = { "--response-delay", "300", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  gint64 start = g_get_monotonic_time ();
+  guint status = st_request (server, "GET", API "/health", NULL, NULL, NULL, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
+}
+
+/* Runs `serve` itself (not through tests/common) to read everything it
+ * prints: the access log, and that SIGTERM stops it cleanly. */
+static void
+test_access_log_and_sigterm (void)
+{
+  g_autoptr(NavetteTestServer) helper = navette_test_server_start (NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *token = NULL;
+  char *saved_url;
+  g_auto(GStrv) lines = NULL;
+  const char *at;
+  guint16 saved_port;
+  guint status;
+  gsize len;
+
+  /* the helper made the demo database; serve it from our own process */
+  navette_test_server_stop (helper);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                              g_getenv ("NAVETTE_SERVER_BINARY"), "serve", "--db", helper->db,
+                              "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  first = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  at = strstr (first, "navette-server: listening on http://127.0.0.1:");
+  g_assert_nonnull (at);
+
+  /* point the helper's request functions at our process */
+  saved_url = helper->base_url;
+  saved_port = helper->port;
+  helper->base_url = g_strdup (at + strlen ("navette-server: listening on "));
+  helper->port = (guint16) g_ascii_strtoull (strrchr (helper->base_url, ':') + 1, NULL, 10);
+
+  token = navette_test_login (helper, "alice", NAVETTE_DEMO_PASSWORD);
+  status = st_request (helper, "GET", PRODUCTS "/records?since=0&token=secret-in-query", token, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  status = st_request (helper, "GET", API "/nothing", NULL, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 404);
+
+  g_free (helper->base_url);
+  helper->base_url = saved_url;
+  helper->port = saved_port;
+
+  g_subprocess_send_signal (process, SIGTERM);
+  rest = g_data_input_stream_read_upto (out, "", 0, &len, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  /* a clean exit, with the log flushed */
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+
+  g_assert_nonnull (rest);
+  g_assert_null (strstr (rest, token));
+  g_assert_null (strstr (rest, NAVETTE_DEMO_PASSWORD));
+  g_assert_null (strstr (rest, "secret-in-query"));
+  g_assert_nonnull (strstr (rest, "POST /api/v1/sessions 201 "));
+  g_assert_nonnull (strstr (rest, "GET /api/v1/applications/catalogue/tables/products/records 200 "));
+  g_assert_nonnull (strstr (rest, "GET /api/v1/nothing 404 "));
+  lines = g_strsplit (g_strstrip (rest), "\n", 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], " ", 0);
+
+      /* METHOD PATH STATUS BYTES MICROSECONDS */
+      g_assert_cmpuint (g_strv_length (fields), ==, 5);
+      g_assert_true (g_ascii_string_to_unsigned (fields[2], 10, 100, 599, NULL, NULL));
+      g_assert_true (g_ascii_string_to_unsigned (fields[3], 10, 0, G_MAXUINT64, NULL, NULL));
+      g_assert_true (g_ascii_string_to_unsigned (fields[4], 10, 0, G_MAXUINT64, NULL, NULL));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -286,6 +376,8 @@ main (int   argc,
   g_test_add_func ("/server/limits/trigger-seen", test_trigger_seen);
   g_test_add_func ("/server/limits/trigger-seen-within-cache-ttl", test_trigger_seen_within_cache_ttl);
   g_test_add_func ("/server/limits/closed-connections-released", test_closed_connections_released);
+  g_test_add_func ("/server/limits/response-delay", test_response_delay);
+  g_test_add_func ("/server/limits/access-log-and-sigterm", test_access_log_and_sigterm);
 
   return g_test_run ();
 }
