@@ -96,7 +96,7 @@ test_outage (void)
   assert_unavailable (server, PRODUCTS "/records", token);
   assert_unavailable (server, PRODUCTS "/last-modified", token);
   status = navette_test_request (server, "PATCH", PRODUCTS "/records/00000000-0000-4000-8000-000000000000",
-                                 token, "{\"data\": {\"stock\": 1}}", NULL, NULL);
+                                 token, "{\"base_version\": 1, \"data\": {\"stock\": 1}}", NULL, NULL);
   g_assert_cmpuint (status, ==, 503);
 
   /* It comes back: the same server process recovers by itself. */
