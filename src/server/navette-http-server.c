@@ -2178,6 +2178,23 @@ sweep_connections_cb (gpointer data)
           g_hash_table_iter_remove (&iter);
         }
     }
+
+  /* Forget cache entries past their lifetime, so tokens that are not used
+   * any more do not stay in memory. */
+  {
+    gint64 now = g_get_monotonic_time ();
+
+    g_mutex_lock (&self->cache_mutex);
+    g_hash_table_iter_init (&iter, self->sessions);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (now - ((CachedSession *) value)->cached_at >= NAVETTE_HTTP_SESSION_CACHE_USEC)
+        g_hash_table_iter_remove (&iter);
+    g_hash_table_iter_init (&iter, self->states);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (now - ((CachedState *) value)->cached_at >= (gint64) self->state_cache_ms * 1000)
+        g_hash_table_iter_remove (&iter);
+    g_mutex_unlock (&self->cache_mutex);
+  }
   return G_SOURCE_CONTINUE;
 }
 
