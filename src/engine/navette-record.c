@@ -378,7 +378,9 @@ navette_record_set_server (NavetteRecord     *self,
 
   if (old == wire)
     return FALSE;
-  if (old != NULL && wire->version < old->version)
+  if (old != NULL &&
+      (wire->version < old->version ||
+       (wire->version == old->version && wire->revision < old->revision)))
     return FALSE;
 
   meta_changed = old == NULL ||

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "engine-test-util.h"
+
+gboolean
+engine_test_timeout_cb (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  g_main_context_wakeup (NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+engine_test_run_for (guint msec)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (msec, engine_test_timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+NavetteEngine *
+engine_test_engine_new (NavetteTestServer *server,
+                        const char        *username)
+{
+  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteSession *session = navette_engine_get_session (engine);
+
+  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  navette_session_login_finish (session, login, &error);
+  g_assert_no_error (error);
+  g_assert_true (navette_session_get_signed_in (session));
+
+  navette_engine_load_async (engine, NULL, result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  navette_engine_load_finish (engine, load, &error);
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&engine);
+}
+
+NavetteTable *
+engine_test_load_table (NavetteEngine *engine,
+                        const char    *app,
+                        const char    *table_name)
+{
+  g_autoptr(GAsyncResult) tables = NULL;
+  g_autoptr(GAsyncResult) reload = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteStore *store = navette_engine_lookup_store (engine, app);
+  NavetteTable *table;
+
+  g_assert_nonnull (store);
+  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
+  navette_store_load_tables_finish (store, tables, &error);
+  g_assert_no_error (error);
+
+  table = navette_store_lookup_table (store, table_name);
+  g_assert_nonnull (table);
+
+  navette_table_reload_async (table, TRUE, NULL, result_cb, &reload);
+  ENGINE_WAIT_UNTIL (reload != NULL, 30000);
+  navette_table_reload_finish (table, reload, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (navette_table_get_loaded (table));
+
+  return table;
+}
+
+void
+engine_test_wait_change (NavetteChange *change,
+                         guint          timeout_ms)
+{
+  ENGINE_WAIT_UNTIL (navette_change_is_finished (change), timeout_ms);
+}
+
+JsonObject *
+engine_test_object_double (const char *column,
+                           double      value)
+{
+  JsonObject *object = json_object_new ();
+  json_object_set_double_member (object, column, value);
+  return object;
+}
+
+JsonObject *
+engine_test_object_string (const char *column,
+                           const char *value)
+{
+  JsonObject *object = json_object_new ();
+  json_object_set_string_member (object, column, value);
+  return object;
+}
+
+JsonObject *
+engine_test_object_int (const char *column,
+                        gint64      value)
+{
+  JsonObject *object = json_object_new ();
+  json_object_set_int_member (object, column, value);
+  return object;
+}
+
+gboolean
+engine_test_have_sqlite (void)
+{
+  return g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0;
+}
+
+void
+engine_test_sql (NavetteTestServer *server,
+                 const char        *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  int rc;
+
+  rc = sqlite3_open (server->db, &db);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+  if (rc != SQLITE_OK)
+    g_error ("SQL failed (%s): %s", sql, message);
+  sqlite3_close (db);
+}
+
+guint
+engine_test_count_versions (NavetteTestServer *server,
+                            const char        *token,
+                            const char        *app,
+                            const char        *table,
+                            const char        *id)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status;
+
+  path = g_strdup_printf ("/api/v1/applications/%s/tables/%s/records/%s/versions", app, table, id);
+  status = navette_test_request (server, "GET", path, token, NULL, &body, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  root = navette_test_parse (body);
+  return json_array_get_length (json_object_get_array_member (json_node_get_object (root), "versions"));
+}

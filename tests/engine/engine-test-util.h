@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helpers shared by the engine tests: waiting on the main loop (never
+ * sleeping), signing in an engine against the real test server, writing
+ * into the SQLite file directly. */
+#pragma once
+
+#include "navette-engine.h"
+#include "navette-test-server.h"
+
+G_BEGIN_DECLS
+
+/* Iterates the default main context until @cond holds; fails the test
+ * after @timeout_ms. */
+#define ENGINE_WAIT_UNTIL(cond, timeout_ms)                                   \
+  G_STMT_START {                                                              \
+    gboolean _timed_out = FALSE;                                              \
+    guint _id = g_timeout_add ((timeout_ms), engine_test_timeout_cb, &_timed_out); \
+    while (!(cond) && !_timed_out)                                            \
+      g_main_context_iteration (NULL, TRUE);                                  \
+    if (!(cond))                                                              \
+      g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond); \
+    if (!_timed_out)                                                          \
+      g_source_remove (_id);                                                  \
+  } G_STMT_END
+
+gboolean        engine_test_timeout_cb      (gpointer user_data);
+
+/* Iterates the main loop for @msec (to check that something does NOT
+ * happen — never to wait for something). */
+void            engine_test_run_for         (guint    msec);
+
+/* A new engine signed in as @username (password navette-demo), with its
+ * applications loaded. Asserts success. */
+NavetteEngine  *engine_test_engine_new      (NavetteTestServer *server,
+                                             const char        *username);
+/* Loads the table list of @app and all the records of @table. */
+NavetteTable   *engine_test_load_table      (NavetteEngine     *engine,
+                                             const char        *app,
+                                             const char        *table);
+/* Waits until the change leaves PENDING. */
+void            engine_test_wait_change     (NavetteChange     *change,
+                                             guint              timeout_ms);
+/* A one-member JSON object. */
+JsonObject     *engine_test_object_double   (const char        *column,
+                                             double             value);
+JsonObject     *engine_test_object_string   (const char        *column,
+                                             const char        *value);
+JsonObject     *engine_test_object_int      (const char        *column,
+                                             gint64             value);
+
+/* TRUE unless the tests run against PostgreSQL (plain-SQL tests need the
+ * SQLite file). */
+gboolean        engine_test_have_sqlite     (void);
+/* Runs @sql on the server's SQLite file with the sqlite3 C API. */
+void            engine_test_sql             (NavetteTestServer *server,
+                                             const char        *sql);
+
+/* The records (id, version) of a record's history, through the API. */
+guint           engine_test_count_versions  (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *app,
+                                             const char        *table,
+                                             const char        *id);
+
+/* Demo record ids */
+#define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
+#define DEMO_PRODUCT_2 "4e617665-7474-4500-8000-000000000102"
+#define DEMO_PRODUCT_3 "4e617665-7474-4500-8000-000000000103"
+
+G_END_DECLS
