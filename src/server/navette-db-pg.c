@@ -76,6 +76,7 @@ struct _NavetteDbPg
   guint      n_open;
   guint      max_open;
   guint      generation;   /* bumped when the server went away */
+  guint      busy_timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteDbPg, navette_db_pg, NAVETTE_TYPE_DB)
@@ -120,20 +121,26 @@ sqlstate_is_retryable (const char *state)
       || strcmp (state, "23505") == 0;       /* unique violation: a lost race */
 }
 
+static gboolean
+result_ok (PGresult *res)
+{
+  ExecStatusType status;
+
+  if (res == NULL)
+    return FALSE;
+  status = PQresultStatus (res);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
 static PgConn *
 pg_conn_open (NavetteDbPg  *self,
               GError      **error)
 {
   /* The URL comes last so that what it says wins over our defaults. */
-  const char * const keywords[] = {
-    "connect_timeout", "application_name", "options", "dbname", NULL
-  };
-  const char * const values[] = {
-    "5", "navette-server",
-    "-c TimeZone=UTC -c DateStyle=ISO,YMD -c statement_timeout=30000 "
-    "-c lock_timeout=15000 -c idle_in_transaction_session_timeout=60000",
-    self->url, NULL
-  };
+  const char * const keywords[] = { "connect_timeout", "application_name", "dbname", NULL };
+  const char * const values[] = { "5", "navette-server", self->url, NULL };
+  g_autofree char *settings = NULL;
+  PGresult *res;
   PgConn *c = g_new0 (PgConn, 1);
 
   c->conn = PQconnectdbParams (keywords, values, 1);
@@ -148,6 +155,25 @@ pg_conn_open (NavetteDbPg  *self,
     }
   PQsetNoticeProcessor (c->conn, notice_processor_cb, NULL);
   c->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  /* Waiting for a lock (another server writing the same record or table)
+   * past the busy timeout is UNAVAILABLE (503), as with SQLite. */
+  settings = g_strdup_printf ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';"
+                              "SET lock_timeout = %u; SET statement_timeout = %u;"
+                              "SET idle_in_transaction_session_timeout = 60000",
+                              g_atomic_int_get (&self->busy_timeout_ms),
+                              MAX (30000, 2 * g_atomic_int_get (&self->busy_timeout_ms)));
+  res = PQexec (c->conn, settings);
+  if (!result_ok (res))
+    {
+      g_message ("Cannot set up the PostgreSQL session: %s", PQresultErrorMessage (res));
+      PQclear (res);
+      pg_conn_free (c);
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_UNAVAILABLE,
+                           "The database cannot be reached");
+      return NULL;
+    }
+  PQclear (res);
   return c;
 }
 
@@ -282,17 +308,6 @@ set_error_from_result (PgConn     *c,
       g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
                            "The database failed");
     }
-}
-
-static gboolean
-result_ok (PGresult *res)
-{
-  ExecStatusType status;
-
-  if (res == NULL)
-    return FALSE;
-  status = PQresultStatus (res);
-  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
 /* Runs @sql (with $1…$n placeholders) with text parameters, through a
@@ -663,7 +678,7 @@ select_prefix (PgTable *t)
       g_autofree char *quoted = quote_ident (col->name);
 
       if (col->type == NAVETTE_COLUMN_DATE)
-        g_string_append_printf (s, ", %s::text", quoted);
+        g_string_append_printf (s, ", to_char (%s, 'YYYY-MM-DD')", quoted);
       else
         g_string_append_printf (s, ", %s", quoted);
     }
@@ -2902,6 +2917,7 @@ navette_db_pg_init (NavetteDbPg *self)
   g_cond_init (&self->cond);
   g_queue_init (&self->idle);
   self->max_open = POOL_DEFAULT_SIZE;
+  self->busy_timeout_ms = NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT;
 }
 
 NavetteDb *
@@ -2912,6 +2928,7 @@ navette_db_pg_new (const char  *url,
   PQconninfoOption *options;
   char *message = NULL;
   const char *pool_size;
+  const char *busy_timeout;
 
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -2930,6 +2947,14 @@ navette_db_pg_new (const char  *url,
 
   self = g_object_new (NAVETTE_TYPE_DB_PG, NULL);
   self->url = g_strdup (url);
+  busy_timeout = g_getenv ("NAVETTE_PG_BUSY_TIMEOUT");
+  if (busy_timeout != NULL)
+    {
+      guint64 ms = g_ascii_strtoull (busy_timeout, NULL, 10);
+
+      if (ms >= 1 && ms <= 600000)
+        self->busy_timeout_ms = (guint) ms;
+    }
   pool_size = g_getenv ("NAVETTE_PG_POOL_SIZE");
   if (pool_size != NULL)
     {
@@ -2939,4 +2964,27 @@ navette_db_pg_new (const char  *url,
         self->max_open = (guint) size;
     }
   return NAVETTE_DB (g_steal_pointer (&self));
+}
+
+void
+navette_db_pg_set_busy_timeout (NavetteDbPg *self,
+                                guint        timeout_ms)
+{
+  g_return_if_fail (NAVETTE_IS_DB_PG (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  g_atomic_int_set (&self->busy_timeout_ms, timeout_ms);
+  /* Idle connections carry the old setting: open new ones. */
+  g_mutex_lock (&self->lock);
+  self->generation++;
+  pool_flush_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+navette_db_pg_get_busy_timeout (NavetteDbPg *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_DB_PG (self), 0);
+
+  return g_atomic_int_get (&self->busy_timeout_ms);
 }

@@ -14,14 +14,25 @@
 
 G_BEGIN_DECLS
 
+#define NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT 5000
+
 #define NAVETTE_TYPE_DB_PG (navette_db_pg_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteDbPg, navette_db_pg, NAVETTE, DB_PG, NavetteDb)
 
 /* @url: a postgresql:// or postgres:// URL (libpq's URI syntax). Does not
  * connect: connections are opened on first use, so a database that is not
  * up yet gives UNAVAILABLE then, not here. BAD_REQUEST for a URL libpq
- * cannot parse. The pool size is NAVETTE_PG_POOL_SIZE (default 16). */
-NavetteDb *navette_db_pg_new (const char  *url,
-                              GError     **error);
+ * cannot parse. The pool size is NAVETTE_PG_POOL_SIZE (default 16), the
+ * busy timeout NAVETTE_PG_BUSY_TIMEOUT (milliseconds) when set. */
+NavetteDb *navette_db_pg_new              (const char   *url,
+                                           GError      **error);
+/* How long a statement waits for a lock held by another transaction (a
+ * writer of the same record or table, perhaps in another server process,
+ * or a plain-SQL session) before failing with UNAVAILABLE: PostgreSQL's
+ * lock_timeout. Default NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT ms, the same as
+ * SQLite's busy timeout; `serve --busy-timeout` sets it. */
+void       navette_db_pg_set_busy_timeout (NavetteDbPg  *self,
+                                           guint         timeout_ms);
+guint      navette_db_pg_get_busy_timeout (NavetteDbPg  *self);
 
 G_END_DECLS
