@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-pg-server.c — the PostgreSQL versions of the server tests that
+ * tests/server skips on PostgreSQL because they use the sqlite3 API:
+ *  - a row written by plain SQL (libpq, behind the server's back) moves
+ *    the light check's revision and is listed like any record;
+ *  - a write that waits for a lock past the busy timeout is 503
+ *    `unavailable` with Retry-After, and works once the lock is gone. */
+#define G_LOG_DOMAIN "navette-test-pg"
+
+#include "config.h"
+
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "navette-test-server.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+#define PRODUCTS "/api/v1/applications/catalogue/tables/products"
+
+static gboolean
+need_postgresql (void)
+{
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
+      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
+    {
+      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static PGconn *
+connect_to (NavetteTestServer *server)
+{
+  PGconn *conn = PQconnectdb (server->db);
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    g_error ("cannot connect: %s", PQerrorMessage (conn));
+  return conn;
+}
+
+static void
+exec_or_die (PGconn     *conn,
+             const char *sql)
+{
+  g_autoptr(PGresult) res = PQexec (conn, sql);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (res));
+}
+
+/* The content table behind catalogue.products. */
+static char *
+products_table (PGconn *conn)
+{
+  g_autoptr(PGresult) res = PQexec (conn,
+    "SELECT t.sql_name FROM content_tables t JOIN applications a ON a.id = t.app_id "
+    "WHERE a.name = 'catalogue' AND t.name = 'products'");
+
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+  g_assert_cmpint (PQntuples (res), ==, 1);
+  return g_strdup (PQgetvalue (res, 0, 0));
+}
+
+static JsonObject *
+get_object (NavetteTestServer *server,
+            const char        *path,
+            const char        *token)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status = navette_test_request (server, "GET", path, token, NULL, &response, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  root = navette_test_parse (response);
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_trigger_seen (void)
+{
+  const char * const args[] = { "--state-cache", "0", NULL };
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(PGconn) conn = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) delta = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *since = NULL;
+  JsonArray *records;
+  JsonObject *data;
+
+  if (!need_postgresql ())
+    return;
+  server = navette_test_server_start (args);
+  token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  before = get_object (server, PRODUCTS "/last-modified", token);
+
+  conn = connect_to (server);
+  table = products_table (conn);
+  sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
+                         table);
+  exec_or_die (conn, sql);
+
+  after = get_object (server, PRODUCTS "/last-modified", token);
+  g_assert_cmpint (json_object_get_int_member (after, "revision"), ==,
+                   json_object_get_int_member (before, "revision") + 1);
+
+  since = g_strdup_printf (PRODUCTS "/records?since=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (before, "revision"));
+  delta = get_object (server, since, token);
+  records = json_object_get_array_member (delta, "records");
+  g_assert_cmpuint (json_array_get_length (records), ==, 1);
+  data = json_object_get_object_member (json_array_get_object_element (records, 0), "data");
+  g_assert_cmpstr (json_object_get_string_member (data, "name"), ==, "Plain SQL");
+  g_assert_cmpfloat (json_object_get_double_member (data, "price"), ==, 9.5);
+}
+
+static void
+test_busy_503 (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(PGconn) conn = NULL;
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *sql = NULL;
+  JsonObject *error;
+  guint status;
+
+  if (!need_postgresql ())
+    return;
+  /* Read by NavetteDbPg in the server process. */
+  g_setenv ("NAVETTE_PG_BUSY_TIMEOUT", "100", TRUE);
+  server = navette_test_server_start (NULL);
+  g_unsetenv ("NAVETTE_PG_BUSY_TIMEOUT");
+  token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+
+  /* Another session (a migration, a maintenance script) holds the table. */
+  conn = connect_to (server);
+  table = products_table (conn);
+  exec_or_die (conn, "BEGIN");
+  sql = g_strdup_printf ("LOCK TABLE \"%s\" IN ACCESS EXCLUSIVE MODE", table);
+  exec_or_die (conn, sql);
+
+  status = navette_test_request (server, "POST", PRODUCTS "/records", token,
+                                 "{\"data\": {\"name\": \"Busy\"}}", &response, &headers);
+  g_assert_cmpuint (status, ==, 503);
+  g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
+  root = navette_test_parse (response);
+  error = json_object_get_object_member (json_node_get_object (root), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "unavailable");
+
+  exec_or_die (conn, "ROLLBACK");
+  status = navette_test_request (server, "POST", PRODUCTS "/records", token,
+                                 "{\"data\": {\"name\": \"Not busy\"}}", NULL, NULL);
+  g_assert_cmpuint (status, ==, 201);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pg/server/trigger-seen", test_trigger_seen);
+  g_test_add_func ("/pg/server/busy-503", test_busy_503);
+
+  return g_test_run ();
+}
