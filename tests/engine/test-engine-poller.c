@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The poller and reloads against the real server: only light requests
+ * while nothing changes, exactly one reload per external write (HTTP or
+ * plain SQL), own writes recognised, and the smallest model change. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include "engine-test-util.h"
+
+typedef struct
+{
+  guint  n_changes;
+  guint  n_by_others;
+  gint64 revision;
+  guint  n_remote_notes;
+} PollerSpy;
+
+static void
+changes_cb (NavettePoller *poller,
+            NavetteTable  *table,
+            gint64         revision,
+            GPtrArray     *records,
+            guint          n_by_others,
+            PollerSpy     *spy)
+{
+  spy->n_changes++;
+  spy->n_by_others += n_by_others;
+  spy->revision = revision;
+}
+
+static void
+notification_cb (NavetteEngine *engine,
+                 const char    *message,
+                 guint          kind,
+                 NavetteChange *change,
+                 PollerSpy     *spy)
+{
+  if (kind == NAVETTE_NOTIFICATION_REMOTE_CHANGES)
+    {
+      g_test_message ("notification: %s", message);
+      spy->n_remote_notes++;
+    }
+}
+
+static void
+patch_as_admin (NavetteTestServer *server,
+                const char        *id,
+                const char        *data)
+{
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *patch = NULL;
+  gint64 version;
+  guint status;
+
+  path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  status = navette_test_request (server, "GET", path, token, NULL, &body, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  root = navette_test_parse (body);
+  version = json_object_get_int_member (json_node_get_object (root), "version");
+
+  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", version, data);
+  status = navette_test_request (server, "PATCH", path, token, patch, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+test_poller_light_then_reload_once (void)
+{
+  const char *args[] = { "--state-cache", "0", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
+  NavettePoller *poller = navette_engine_get_poller (engine);
+  NavetteClient *client = navette_engine_get_client (engine);
+  g_autoptr(JsonObject) own = engine_test_object_int ("stock", 1234);
+  g_autoptr(NavetteChange) change = NULL;
+  PollerSpy spy = { 0 };
+  guint64 polls0, bytes0, requests0, reloads0;
+  guint64 polls1, bytes1, requests1;
+  guint n_rows;
+
+  g_signal_connect (poller, "changes", G_CALLBACK (changes_cb), &spy);
+  g_signal_connect (engine, "notification", G_CALLBACK (notification_cb), &spy);
+  navette_poller_set_interval_ms (poller, 50);
+  g_assert_true (navette_poller_get_running (poller));
+
+  /* A first round learns the ETags. */
+  polls0 = navette_poller_get_polls (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) >= polls0 + 2, 10000);
+
+  /* Nothing changes: light checks only, answered 304. */
+  polls0 = navette_poller_get_polls (poller);
+  bytes0 = navette_poller_get_bytes_received (poller);
+  requests0 = navette_client_get_requests (client);
+  reloads0 = navette_poller_get_reloads (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) >= polls0 + 10, 20000);
+  ENGINE_WAIT_UNTIL (navette_client_get_requests (client) - requests0 ==
+                     navette_poller_get_polls (poller) - polls0, 5000);
+  polls1 = navette_poller_get_polls (poller);
+  bytes1 = navette_poller_get_bytes_received (poller);
+  requests1 = navette_client_get_requests (client);
+  g_test_message ("%" G_GUINT64_FORMAT " light checks, %" G_GUINT64_FORMAT " bytes each",
+                  polls1 - polls0, (bytes1 - bytes0) / (polls1 - polls0));
+  g_assert_cmpuint (requests1 - requests0, ==, polls1 - polls0);
+  g_assert_cmpuint (navette_poller_get_reloads (poller), ==, reloads0);
+  g_assert_cmpuint (spy.n_changes, ==, 0);
+  g_assert_cmpuint ((bytes1 - bytes0) / (polls1 - polls0), <, 512);
+  g_assert_true (navette_poller_get_online (poller));
+
+  /* Another user writes over HTTP: exactly one reload. */
+  n_rows = g_list_model_get_n_items (G_LIST_MODEL (table));
+  patch_as_admin (server, DEMO_PRODUCT_1, "{\"stock\": 4321}");
+  ENGINE_WAIT_UNTIL (spy.n_changes == 1, 10000);
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 4321);
+  g_assert_cmpuint (spy.n_by_others, ==, 1);
+  g_assert_cmpuint (spy.n_remote_notes, ==, 1);
+  polls0 = navette_poller_get_polls (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) >= polls0 + 10, 20000);
+  g_assert_cmpuint (navette_poller_get_reloads (poller), ==, reloads0 + 1);
+  g_assert_cmpuint (spy.n_changes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, n_rows);
+
+  /* The user's own write is not reported as someone else's. */
+  change = navette_store_update (navette_table_get_store (table), table, DEMO_PRODUCT_2, own);
+  engine_test_wait_change (change, 10000);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  polls0 = navette_poller_get_polls (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) >= polls0 + 6, 20000);
+  g_assert_cmpuint (spy.n_by_others, ==, 1);
+  g_assert_cmpuint (spy.n_remote_notes, ==, 1);
+  reloads0 = navette_poller_get_reloads (poller);
+
+  if (!engine_test_have_sqlite ())
+    return;
+
+  /* Another program writes with plain SQL: exactly one reload too. */
+  engine_test_sql (server,
+                   "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                   "VALUES ('Written with plain SQL', 2.5, 9, 1)");
+  ENGINE_WAIT_UNTIL (spy.n_changes == 2, 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, n_rows + 1);
+  polls0 = navette_poller_get_polls (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) >= polls0 + 10, 20000);
+  g_assert_cmpuint (navette_poller_get_reloads (poller), ==, reloads0 + 1);
+  g_assert_cmpuint (spy.n_changes, ==, 2);
+  g_assert_cmpuint (spy.n_by_others, ==, 2);
+}
+
+static void
+test_poller_offline_and_back (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavettePoller *poller = navette_engine_get_poller (engine);
+  guint64 polls0;
+
+  engine_test_load_table (engine, "catalogue", "products");
+  navette_poller_set_interval_ms (poller, 50);
+  g_assert_true (navette_engine_get_online (engine));
+
+  navette_test_server_stop (server);
+  ENGINE_WAIT_UNTIL (!navette_poller_get_online (poller), 10000);
+  g_assert_false (navette_engine_get_online (engine));
+
+  /* It reconnects by itself; a manual refresh checks at once (or right
+   * after the round in flight). */
+  navette_test_server_restart (server);
+  polls0 = navette_poller_get_polls (poller);
+  navette_poller_refresh (poller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_polls (poller) > polls0, 10000);
+  ENGINE_WAIT_UNTIL (navette_poller_get_online (poller), 10000);
+  g_assert_true (navette_engine_get_online (engine));
+}
+
+typedef struct
+{
+  guint n_calls;
+  guint position;
+  guint removed;
+  guint added;
+} ItemsChanged;
+
+static void
+items_changed_cb (GListModel   *model,
+                  guint         position,
+                  guint         removed,
+                  guint         added,
+                  ItemsChanged *ic)
+{
+  ic->n_calls++;
+  ic->position = position;
+  ic->removed = removed;
+  ic->added = added;
+}
+
+static void
+reload_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  guint *n_changed = user_data;
+  g_autoptr(GError) error = NULL;
+
+  navette_table_reload_finish (NAVETTE_TABLE (object), result, n_changed, &error);
+  g_assert_no_error (error);
+}
+
+static void
+check_one_row_reload (NavetteTestServer *server,
+                      NavetteTable      *table,
+                      const char        *id,
+                      gboolean           full)
+{
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *data = NULL;
+  ItemsChanged ic = { 0 };
+  guint n_changed = G_MAXUINT;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (table));
+  guint pos = navette_table_find (table, id);
+  gulong handler;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (before, g_list_model_get_item (G_LIST_MODEL (table), i));
+
+  data = g_strdup_printf ("{\"stock\": %d}", g_random_int_range (100000, 200000));
+  patch_as_admin (server, id, data);
+
+  handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &ic);
+  navette_table_reload_async (table, full, NULL, reload_cb, &n_changed);
+  ENGINE_WAIT_UNTIL (n_changed != G_MAXUINT, 30000);
+  g_signal_handler_disconnect (table, handler);
+
+  g_assert_cmpuint (n_changed, ==, 1);
+  g_assert_cmpuint (ic.n_calls, ==, 1);
+  g_assert_cmpuint (ic.position, ==, pos);
+  g_assert_cmpuint (ic.removed, ==, 1);
+  g_assert_cmpuint (ic.added, ==, 1);
+
+  /* Every row keeps its object. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+      g_assert_true (record == g_ptr_array_index (before, i));
+    }
+}
+
+static void
+test_reload_smallest_change (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  NavetteTable *table;
+
+  if (!engine_test_have_sqlite ())
+    {
+      g_test_skip ("fills the table with plain SQL: needs the SQLite backend");
+      return;
+    }
+
+  server = navette_test_server_start (NULL);
+  engine_test_sql (server,
+                   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000) "
+                   "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                   "SELECT 'Product ' || x, x * 0.5, x, x % 2 FROM c");
+  engine = engine_test_engine_new (server, "alice");
+  table = engine_test_load_table (engine, "catalogue", "products");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 10006);
+
+  /* A delta reload, then a full one. */
+  check_one_row_reload (server, table, DEMO_PRODUCT_2, FALSE);
+  check_one_row_reload (server, table, DEMO_PRODUCT_3, TRUE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/poller/light-then-reload-once", test_poller_light_then_reload_once);
+  g_test_add_func ("/engine/poller/offline-and-back", test_poller_offline_and_back);
+  g_test_add_func ("/engine/reload/smallest-change", test_reload_smallest_change);
+
+  return g_test_run ();
+}
