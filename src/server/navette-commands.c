@@ -95,10 +95,15 @@ open_db (const char  *path_or_url,
     return usage_error ("--db is required.");
 
   db = navette_db_open (path_or_url, &error);
-  if (db == NULL)
-    return failure (error);
-  if (!navette_db_migrate (db, &error))
-    return failure (error);
+  if (db == NULL || !navette_db_migrate (db, &error))
+    {
+      /* Name the file (never a URL: it may hold a password). */
+      if (strstr (path_or_url, "://") == NULL)
+        g_printerr ("%s: %s: %s\n", command_name, path_or_url, error->message);
+      else
+        g_printerr ("%s: %s\n", command_name, error->message);
+      return EXIT_FAILURE;
+    }
 
   *out = g_steal_pointer (&db);
   return EXIT_SUCCESS;

@@ -111,10 +111,15 @@ set_sqlite_error (sqlite3     *handle,
       set_busy_error (error);
       break;
 
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
+      g_debug ("unavailable: %s: %s (%d)", context, detail, rc);
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_UNAVAILABLE,
+                           "The database file is damaged, or is not a database.");
+      break;
+
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_READONLY:
     case SQLITE_PERM:

@@ -49,6 +49,8 @@ typedef struct
 void navette_db_app_free (NavetteDbApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbApp, navette_db_app_free)
 
+/* Filled by table_state and record_list into a caller's struct: the
+ * caller frees ->table (g_free). */
 typedef struct
 {
   char   *table;        /* table name within the application */
