@@ -391,6 +391,17 @@ send_cb (GObject      *object,
   navette_client_add_bytes (self, n + g_bytes_get_size (data->body));
   data->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
 
+  /* A connection lost in the middle of the body may end the read quietly:
+   * compare with what was announced. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > g_bytes_get_size (data->body) &&
+      data->status != SOUP_STATUS_NOT_MODIFIED && data->status != SOUP_STATUS_NO_CONTENT)
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                               _("The connection to the server was lost before the whole answer arrived."));
+      return;
+    }
+
   if (data->status == SOUP_STATUS_NOT_MODIFIED)
     {
       data->not_modified = TRUE;
