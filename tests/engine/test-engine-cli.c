@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-cli end to end: the real binary (NAVETTE_CLI_BINARY) against the
+ * real server. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "engine-test-util.h"
+
+typedef struct
+{
+  NavetteTestServer *server;
+  char              *config_home;
+} Cli;
+
+static GSubprocessLauncher *
+launcher_new (Cli        *cli,
+              const char *config_home)
+{
+  GSubprocessLauncher *launcher;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "NAVETTE_PASSWORD", NAVETTE_DEMO_PASSWORD, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "NAVETTE_SERVER");
+  return launcher;
+}
+
+/* Runs navette-cli ARGS…; returns the exit status. */
+static int
+run_cli (Cli         *cli,
+         const char  *config_home,
+         char       **out,
+         char       **err,
+         ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (cli, config_home ? config_home : cli->config_home);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("NAVETTE_CLI_BINARY"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  g_test_message ("navette-cli %s → %d\n%s%s", (const char *) argv->pdata[1],
+                  g_subprocess_get_exit_status (process), stdout_buf, stderr_buf);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_buf);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_buf);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = navette_json_parse_strict (text, strlen (text) - (g_str_has_suffix (text, "\n") ? 1 : 0), &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+cli_setup (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+
+  cli->server = navette_test_server_start (NULL);
+  cli->config_home = g_dir_make_tmp ("navette-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                                                   G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                                                   NULL, NULL);
+  GFileInfo *info;
+
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        rm_rf (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+  g_rmdir (path);
+}
+
+static void
+cli_teardown (Cli *cli)
+{
+  rm_rf (cli->config_home);
+  g_free (cli->config_home);
+  navette_test_server_free (cli->server);
+}
+
+static void
+test_cli_commands (void)
+{
+  Cli cli = { 0 };
+  g_autofree char *session_path = NULL;
+  g_autofree char *long_title = NULL;
+  g_autofree char *title_arg = NULL;
+  g_autofree char *article = NULL;
+  g_autofree char *bob_home = NULL;
+  g_autofree char *new_id = NULL;
+  GStatBuf st;
+
+  cli_setup (&cli);
+
+  /* login: the token lands in a 0600 file under $XDG_CONFIG_HOME. */
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "Alice"));
+    session_path = g_build_filename (cli.config_home, "navette", "session.json", NULL);
+    g_assert_cmpint (g_stat (session_path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* apps, tables: the server saved at login is used. */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+    JsonArray *apps;
+    gboolean found = FALSE;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "apps", "--json", NULL), ==, 0);
+    root = parse_object (out);
+    apps = json_object_get_array_member (root, "applications");
+    for (guint i = 0; i < json_array_get_length (apps); i++)
+      {
+        JsonObject *app = json_array_get_object_element (apps, i);
+        if (g_str_equal (json_object_get_string_member (app, "name"), "catalogue"))
+          {
+            g_assert_cmpstr (json_object_get_string_member (app, "role"), ==, "editor");
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "tables", "catalogue", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "products"));
+    g_assert_nonnull (strstr (out, "price\treal"));
+  }
+
+  /* ls, get */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "ls", "catalogue/products", "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "records")), ==, 6);
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "get", "catalogue/products", DEMO_PRODUCT_1, "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpstr (json_object_get_string_member (root, "id"), ==, DEMO_PRODUCT_1);
+    g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 1);
+  }
+
+  /* set: values typed per the schema */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+    JsonObject *data;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "set", "catalogue/products", DEMO_PRODUCT_1,
+                              "price=12.5", "published=false", "stock=7", "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 2);
+    data = json_object_get_object_member (root, "data");
+    g_assert_cmpfloat (json_object_get_double_member (data, "price"), ==, 12.5);
+    g_assert_false (json_object_get_boolean_member (data, "published"));
+    g_assert_cmpint (json_object_get_int_member (data, "stock"), ==, 7);
+  }
+
+  /* create */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "create", "catalogue/products",
+                              "name=Lampe de bureau", "price=45", "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 1);
+    new_id = g_strdup (json_object_get_string_member (root, "id"));
+    g_assert_true (navette_uuid_is_valid (new_id));
+  }
+
+  /* history, revert, archive */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "history", "catalogue/products", DEMO_PRODUCT_1, "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "versions")), ==, 2);
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "revert", "catalogue/products", DEMO_PRODUCT_1, "1", "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_cmpint (json_object_get_int_member (root, "version"), ==, 3);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "data"), "stock"), ==, 42);
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "archive", "catalogue/products", new_id, "--json", NULL), ==, 0);
+    root = parse_object (out);
+    g_assert_true (json_object_get_boolean_member (root, "archived"));
+  }
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "archive", "--restore", "catalogue/products", new_id, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "archived: false"));
+  }
+
+  /* A failing set prints the rolled-back change and the reason. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(JsonObject) root = NULL;
+    g_autoptr(JsonObject) first = NULL;
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "ls", "blog/articles", "--json", NULL), ==, 0);
+    first = parse_object (out);
+    article = g_strdup (json_object_get_string_member (
+      json_array_get_object_element (json_object_get_array_member (first, "records"), 0), "id"));
+    g_clear_pointer (&out, g_free);
+
+    long_title = g_strnfill (201, 'x');
+    title_arg = g_strconcat ("title=", long_title, NULL);
+    g_assert_cmpint (run_cli (&cli, NULL, &out, &err, "set", "blog/articles", article, title_arg, NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "Rolled back"));
+    g_assert_nonnull (strstr (err, "title"));
+    g_assert_nonnull (strstr (err, "Reason:"));
+    g_clear_pointer (&out, g_free);
+
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "set", "blog/articles", article, title_arg, "--json", NULL), ==, 1);
+    root = parse_object (out);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "error"), "code"), ==, "validation");
+    g_assert_true (json_object_has_member (json_object_get_object_member (json_object_get_object_member (root, "error"), "fields"), "title"));
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "rolled_back"), "record"), ==, article);
+  }
+
+  /* A reader is refused. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(JsonObject) root = NULL;
+
+    bob_home = g_dir_make_tmp ("navette-cli-bob-XXXXXX", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (run_cli (&cli, bob_home, NULL, NULL, "login", "bob", "--server", cli.server->base_url, NULL), ==, 0);
+    g_assert_cmpint (run_cli (&cli, bob_home, &out, NULL, "set", "catalogue/products", DEMO_PRODUCT_2, "price=1", "--json", NULL), ==, 1);
+    root = parse_object (out);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "error"), "code"), ==, "forbidden");
+    rm_rf (bob_home);
+  }
+
+  /* Bad input is a usage error. */
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "set", "catalogue/products", DEMO_PRODUCT_2, "price=cheap", NULL), ==, 1);
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "frobnicate", NULL), ==, 2);
+
+  /* logout forgets the token. */
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "logout", NULL), ==, 0);
+  g_assert_false (g_file_test (session_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "apps", "--server", cli.server->base_url, NULL), ==, 1);
+
+  cli_teardown (&cli);
+}
+
+/* ---- watch ---- */
+
+typedef struct
+{
+  GDataInputStream *stream;
+  GPtrArray        *lines;
+  gboolean          eof;
+} LineReader;
+
+static void read_next (LineReader *reader);
+
+static void
+line_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LineReader *reader = user_data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      reader->eof = TRUE;
+      return;
+    }
+  g_test_message ("watch: %s", line);
+  g_ptr_array_add (reader->lines, line);
+  read_next (reader);
+}
+
+static void
+read_next (LineReader *reader)
+{
+  g_data_input_stream_read_line_async (reader->stream, G_PRIORITY_DEFAULT, NULL, line_cb, reader);
+}
+
+static void
+patch_as_admin (NavetteTestServer *server,
+                const char        *id,
+                gint64             base_version,
+                const char        *data)
+{
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autofree char *patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}",
+                                            base_version, data);
+
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
+}
+
+static void
+test_cli_watch (void)
+{
+  Cli cli = { 0 };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) watch = NULL;
+  g_autoptr(GError) error = NULL;
+  LineReader out = { 0 };
+  LineReader err = { 0 };
+
+  cli_setup (&cli);
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+
+  launcher = launcher_new (&cli, cli.config_home);
+  watch = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NAVETTE_CLI_BINARY"),
+                                       "watch", "catalogue/products", "--interval", "1", NULL);
+  g_assert_no_error (error);
+
+  out.stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
+  out.lines = g_ptr_array_new_with_free_func (g_free);
+  err.stream = g_data_input_stream_new (g_subprocess_get_stderr_pipe (watch));
+  err.lines = g_ptr_array_new_with_free_func (g_free);
+  read_next (&out);
+  read_next (&err);
+
+  /* Ready once it says what it watches. */
+  ENGINE_WAIT_UNTIL (err.lines->len >= 1, 10000);
+  g_assert_nonnull (strstr (g_ptr_array_index (err.lines, 0), "Watching"));
+
+  /* A change made elsewhere shows within an interval or so. */
+  patch_as_admin (cli.server, DEMO_PRODUCT_1, 1, "{\"stock\": 1}");
+  ENGINE_WAIT_UNTIL (out.lines->len >= 1, 10000);
+  g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 0), DEMO_PRODUCT_1));
+  g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 0), "revision"));
+
+  /* Silent while nothing changes (a few intervals). */
+  engine_test_run_for (2500);
+  g_assert_cmpuint (out.lines->len, ==, 1);
+
+  patch_as_admin (cli.server, DEMO_PRODUCT_2, 1, "{\"stock\": 2}");
+  ENGINE_WAIT_UNTIL (out.lines->len >= 2, 10000);
+  g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 1), DEMO_PRODUCT_2));
+  g_assert_cmpuint (out.lines->len, ==, 2);
+
+  g_subprocess_force_exit (watch);
+  g_subprocess_wait (watch, NULL, NULL);
+  ENGINE_WAIT_UNTIL (out.eof && err.eof, 10000);
+
+  g_clear_object (&out.stream);
+  g_clear_object (&err.stream);
+  g_ptr_array_unref (out.lines);
+  g_ptr_array_unref (err.lines);
+  cli_teardown (&cli);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/cli/commands", test_cli_commands);
+  g_test_add_func ("/engine/cli/watch", test_cli_watch);
+
+  return g_test_run ();
+}
