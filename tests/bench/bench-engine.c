@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-engine — figures of the sync engine against the real server:
+ *  - time and peak memory to load 100 000 records into the model;
+ *  - time to apply a reload with 1 and with 1 000 changed rows;
+ *  - time from an action to the model change, with the server delayed by
+ *    500 ms (it must not depend on the network).
+ * Prints the figures; exits non-zero when a target is missed
+ * (optimistic apply < 1 ms, 100 000-record load < 1 s and < 150 MiB,
+ * a 1-row reload touches one row). */
+#define G_LOG_DOMAIN "navette-bench"
+
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sqlite3.h>
+
+#include "navette-engine.h"
+#include "navette-test-server.h"
+
+#define N_ROWS 100000
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+#define WAIT_UNTIL(cond)                                                  \
+  G_STMT_START {                                                          \
+    gboolean _to = FALSE;                                                 \
+    guint _id = g_timeout_add (120000, timeout_cb, &_to);                 \
+    while (!(cond) && !_to)                                               \
+      g_main_context_iteration (NULL, TRUE);                              \
+    if (!(cond))                                                          \
+      g_error ("timed out waiting for %s", #cond);                        \
+    if (!_to)                                                             \
+      g_source_remove (_id);                                              \
+  } G_STMT_END
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static long
+maxrss_kib (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+static void
+sql (NavetteTestServer *server,
+     const char        *text)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  if (sqlite3_open (server->db, &db) != SQLITE_OK)
+    g_error ("cannot open %s", server->db);
+  sqlite3_busy_timeout (db, 30000);
+  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("SQL failed: %s", message);
+  sqlite3_close (db);
+}
+
+static NavetteEngine *
+engine_new (NavetteTestServer *server)
+{
+  NavetteEngine *engine = navette_engine_new (server->base_url);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
+                               NULL, result_cb, &login);
+  WAIT_UNTIL (login != NULL);
+  if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
+    g_error ("login: %s", error->message);
+  navette_engine_load_async (engine, NULL, result_cb, &load);
+  WAIT_UNTIL (load != NULL);
+  if (!navette_engine_load_finish (engine, load, &error))
+    g_error ("load: %s", error->message);
+  /* The benchmark drives reloads itself. */
+  navette_poller_stop (navette_engine_get_poller (engine));
+  return engine;
+}
+
+static NavetteTable *
+get_table (NavetteEngine *engine)
+{
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_store_load_tables_async (store, NULL, result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  if (!navette_store_load_tables_finish (store, result, &error))
+    g_error ("tables: %s", error->message);
+  return navette_store_lookup_table (store, "products");
+}
+
+typedef struct
+{
+  guint calls;
+  guint rows;
+} Spy;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Spy        *spy)
+{
+  spy->calls++;
+  spy->rows += MAX (removed, added);
+}
+
+/* Reloads @table; returns the milliseconds it took. */
+static double
+timed_reload (NavetteTable *table,
+              gboolean      full,
+              guint        *n_changed,
+              Spy          *spy)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gulong handler;
+  gint64 start;
+  double ms;
+
+  *spy = (Spy) { 0 };
+  handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), spy);
+  start = g_get_monotonic_time ();
+  navette_table_reload_async (table, full, NULL, result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  ms = (g_get_monotonic_time () - start) / 1000.0;
+  g_signal_handler_disconnect (table, handler);
+  if (!navette_table_reload_finish (table, result, n_changed, &error))
+    g_error ("reload: %s", error->message);
+  return ms;
+}
+
+static int failures;
+
+static void
+check (gboolean    ok,
+       const char *what)
+{
+  g_print ("  %-58s %s\n", what, ok ? "ok" : "MISSED");
+  if (!ok)
+    failures++;
+}
+
+static void
+bench_load_and_reloads (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autofree char *fill = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *patch = NULL;
+  NavetteTable *table;
+  Spy spy;
+  guint n_changed;
+  long rss_before, rss_after;
+  double ms;
+
+  fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
+                          "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                          "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", N_ROWS);
+  sql (server, fill);
+
+  engine = engine_new (server);
+  table = get_table (engine);
+
+  rss_before = maxrss_kib ();
+  ms = timed_reload (table, TRUE, &n_changed, &spy);
+  rss_after = maxrss_kib ();
+  g_print ("load of %u records into the model: %.1f ms (one items-changed: %u call(s))\n",
+           g_list_model_get_n_items (G_LIST_MODEL (table)), ms, spy.calls);
+  g_print ("peak RSS: %.1f MiB before the load, %.1f MiB after (process total)\n",
+           rss_before / 1024.0, rss_after / 1024.0);
+  check (ms < 1000.0, "100 000-record load under 1 s");
+  check (rss_after / 1024.0 < 150.0, "peak memory under 150 MiB");
+
+  /* 1 changed row */
+  token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  patch = g_strdup ("{\"base_version\": 1, \"data\": {\"stock\": 1}}");
+  if (navette_test_request (server, "PATCH",
+                            "/api/v1/applications/catalogue/tables/products/records/4e617665-7474-4500-8000-000000000101",
+                            token, patch, NULL, NULL) != 200)
+    g_error ("PATCH failed");
+  ms = timed_reload (table, FALSE, &n_changed, &spy);
+  g_print ("delta reload, 1 changed row: %.2f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);
+  check (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a 1-row reload touches one row");
+
+  sql (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
+  ms = timed_reload (table, TRUE, &n_changed, &spy);
+  g_print ("full reload (%u rows), 1 changed row: %.1f ms, %u row(s) changed, %u items-changed\n",
+           g_list_model_get_n_items (G_LIST_MODEL (table)), ms, n_changed, spy.calls);
+  check (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a full reload with 1 change touches one row");
+
+  /* 1 000 changed rows */
+  sql (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
+               "(SELECT row_id FROM \"catalogue.products\" WHERE obsolete = 0 ORDER BY row_id LIMIT 1000)");
+  ms = timed_reload (table, FALSE, &n_changed, &spy);
+  g_print ("delta reload, 1 000 changed rows: %.1f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);
+  check (n_changed == 1000, "a 1 000-row reload touches 1 000 rows");
+
+  g_print ("bytes received: %" G_GUINT64_FORMAT "\n",
+           navette_client_get_bytes_received (navette_engine_get_client (engine)));
+}
+
+static void
+bench_action_latency (void)
+{
+  const char *args[] = { "--response-delay", "500", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteEngine) engine = engine_new (server);
+  NavetteTable *table = get_table (engine);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  double best = G_MAXDOUBLE, worst = 0, total_answer = 0;
+  const guint n = 5;
+
+  navette_table_reload_async (table, TRUE, NULL, result_cb, &result);
+  WAIT_UNTIL (result != NULL);
+  if (!navette_table_reload_finish (table, result, NULL, &error))
+    g_error ("reload: %s", error->message);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+      Spy spy = { 0 };
+      gulong handler;
+      gint64 start, applied, answered;
+      double ms;
+
+      json_object_set_int_member (data, "stock", 1000 + i);
+      handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &spy);
+      start = g_get_monotonic_time ();
+      change = navette_store_update (navette_table_get_store (table), table,
+                                     "4e617665-7474-4500-8000-000000000103", data);
+      applied = g_get_monotonic_time ();
+      g_signal_handler_disconnect (table, handler);
+      if (spy.calls != 1)
+        g_error ("the action did not change the model at once");
+
+      WAIT_UNTIL (navette_change_is_finished (change));
+      answered = g_get_monotonic_time ();
+      if (navette_change_get_state (change) != NAVETTE_CHANGE_STATE_SUCCEEDED)
+        g_error ("the action failed");
+
+      ms = (applied - start) / 1000.0;
+      best = MIN (best, ms);
+      worst = MAX (worst, ms);
+      total_answer += (answered - start) / 1000.0;
+    }
+
+  g_print ("action → model change (server delayed 500 ms): best %.3f ms, worst %.3f ms; "
+           "server answer after %.0f ms on average\n", best, worst, total_answer / n);
+  check (worst < 1.0, "optimistic apply under 1 ms");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_print ("bench-engine fills the table with plain SQL: SQLite only\n");
+      return 0;
+    }
+
+  g_print ("# navette sync engine benchmark\n");
+  bench_action_latency ();
+  bench_load_and_reloads ();
+
+  return failures == 0 ? 0 : 1;
+}
