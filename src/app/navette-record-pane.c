@@ -16,6 +16,7 @@ typedef struct
   GtkWidget               *input;   /* AdwEntryRow, GtkTextView, GtkSpinButton or GtkSwitch */
   GtkWidget               *hint;    /* a suffix label: "Required", "210 / 200", a server error */
   GtkWidget               *calendar;
+  char                    *server_error;  /* the server's problem, until edited */
   gboolean                 problem;
 } Field;
 
@@ -78,7 +79,10 @@ list_box_clear (GtkListBox *list)
 static void
 field_free (gpointer data)
 {
-  g_free (data);
+  Field *field = data;
+
+  g_free (field->server_error);
+  g_free (field);
 }
 
 static gboolean
@@ -151,7 +155,12 @@ field_check (Field *field)
   g_autofree char *text = field_get_text (field);
 
   field->problem = FALSE;
-  if (text != NULL)
+  if (field->server_error != NULL)
+    {
+      field_set_hint (field, field->server_error, TRUE);
+      gtk_widget_set_tooltip_text (field->row, field->server_error);
+    }
+  else if (text != NULL)
     {
       glong length = g_utf8_strlen (text, -1);
 
@@ -167,13 +176,14 @@ field_check (Field *field)
         }
       else if (column->required && length == 0)
         {
-          field_set_hint (field, _("Required"), FALSE);
+          field_set_hint (field, field->pane->editable ? _("Required") : NULL, FALSE);
           gtk_widget_set_tooltip_text (field->row, NULL);
           field->problem = TRUE;
         }
       else if (column->required)
         {
-          field_set_hint (field, _("Required"), FALSE);
+          /* An editing hint: a reader has nothing to fill in. */
+          field_set_hint (field, field->pane->editable ? _("Required") : NULL, FALSE);
           gtk_widget_set_tooltip_text (field->row, NULL);
         }
       else if (column->type == NAVETTE_COLUMN_DATE && length > 0 &&
@@ -194,6 +204,8 @@ field_check (Field *field)
 static void
 field_changed_cb (Field *field)
 {
+  /* Edited: the server's complaint is about the old value. */
+  g_clear_pointer (&field->server_error, g_free);
   field_check (field);
 }
 
@@ -461,6 +473,7 @@ update_sensitivity (NavetteRecordPane *self)
       Field *field = g_ptr_array_index (self->fields, i);
 
       gtk_widget_set_sensitive (field->row, self->editable);
+      field_check (field);
     }
   gtk_widget_set_visible (self->save_button, self->editable);
   gtk_widget_set_visible (self->archive_button, self->editable && self->record != NULL);
@@ -692,6 +705,7 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   gtk_label_set_label (self->title_label, title);
 
   load_fields (self);
+  update_sensitivity (self);
   navette_record_pane_show_errors (self, NULL, NULL);
   if (record != NULL && navette_record_get_sync_state (record) == NAVETTE_SYNC_STATE_FAILED)
     {
@@ -701,7 +715,6 @@ navette_record_pane_set_record (NavetteRecordPane *self,
         navette_record_pane_show_errors (self, navette_sync_error_get_fields (error), error->message);
     }
   update_meta (self);
-  update_sensitivity (self);
   list_box_clear (self->history_list);
   adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (self->history_stack)),
                                    record != NULL);
@@ -820,13 +833,9 @@ navette_record_pane_show_errors (NavetteRecordPane *self,
       Field *field = g_ptr_array_index (self->fields, i);
       const char *problem = fields != NULL ? g_hash_table_lookup (fields, field->column->name) : NULL;
 
-      if (problem != NULL)
-        {
-          field_set_hint (field, problem, TRUE);
-          gtk_widget_set_tooltip_text (field->row, problem);
-        }
-      else
-        field_check (field);
+      g_free (field->server_error);
+      field->server_error = g_strdup (problem);
+      field_check (field);
     }
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);

@@ -84,7 +84,8 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
     {
       child = gtk_label_new (NULL);
       gtk_label_set_ellipsize (GTK_LABEL (child), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (child), 4);
+      gtk_label_set_width_chars (GTK_LABEL (child),
+                                 g_object_get_data (G_OBJECT (factory), "first-text") ? 14 : 4);
       if (column->type == NAVETTE_COLUMN_INTEGER || column->type == NAVETTE_COLUMN_REAL)
         {
           gtk_label_set_xalign (GTK_LABEL (child), 1);
@@ -848,13 +849,14 @@ build_columns (NavetteWindow *self)
       }
       gtk_column_view_column_set_sorter (view_column, sorter);
       gtk_column_view_column_set_resizable (view_column, TRUE);
-      if (column->type == NAVETTE_COLUMN_TEXT && !expanded)
+      /* Text columns share the width; the first (the record's name)
+       * keeps room for a few words when the pane is open. */
+      if (column->type == NAVETTE_COLUMN_TEXT)
         {
           gtk_column_view_column_set_expand (view_column, TRUE);
+          g_object_set_data (G_OBJECT (factory), "first-text", GINT_TO_POINTER (!expanded));
           expanded = TRUE;
         }
-      else if (column->type == NAVETTE_COLUMN_TEXT)
-        gtk_column_view_column_set_fixed_width (view_column, 240);
       gtk_column_view_append_column (self->column_view, view_column);
       if (first == NULL)
         first = view_column;
@@ -1261,8 +1263,8 @@ navette_window_open_record (NavetteWindow *self,
   g_return_if_fail (NAVETTE_IS_WINDOW (self));
   g_return_if_fail (self->table != NULL);
 
-  navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
   navette_record_pane_set_editable (self->record_pane, navette_store_can_edit (self->store));
+  navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
   adw_leaflet_set_visible_child (self->leaflet, self->content_box);
   adw_flap_set_reveal_flap (self->flap, TRUE);
   _navette_window_update_actions (self);

@@ -70,6 +70,15 @@ main (int   argc,
   }
   gtk_init ();
   adw_init ();
+  {
+    /* What AdwApplication loads for the real app. */
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    g_type_ensure (NAVETTE_TYPE_WINDOW);
+    gtk_css_provider_load_from_resource (css, "/org/navette/Navette/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   server = navette_test_server_start (NULL);
   engine = navette_engine_new (server->base_url);
@@ -91,9 +100,27 @@ main (int   argc,
   store = navette_engine_lookup_store (engine, "catalogue");
   while (!navette_store_get_loaded (store))
     g_main_context_iteration (NULL, TRUE);
-  navette_window_select_table (window, "catalogue", "products");
+  if (g_str_equal (mode, "article"))
+    {
+      NavetteStore *blog = navette_engine_lookup_store (engine, "blog");
+
+      while (!navette_store_get_loaded (blog))
+        g_main_context_iteration (NULL, TRUE);
+      navette_window_select_table (window, "blog", "articles");
+    }
+  else
+    navette_window_select_table (window, "catalogue", "products");
   while (g_strcmp0 (_navette_window_get_page (window), "records") != 0)
     g_main_context_iteration (NULL, TRUE);
+
+  if (g_str_equal (mode, "article"))
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+      g_autofree char *long_title = g_strnfill (205, 'a');
+
+      navette_window_open_record (window, record);
+      navette_record_pane_set_text (_navette_window_get_pane (window), "title", long_title);
+    }
 
   if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history"))
     {
