@@ -17,6 +17,15 @@
 
 #define WAIT_TIMEOUT_S 20
 
+/* Under valgrind (meson test --setup valgrind) everything is ~10× slower. */
+static guint
+wait_timeout (void)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  return preload != NULL && strstr (preload, "vgpreload") != NULL ? WAIT_TIMEOUT_S * 10 : WAIT_TIMEOUT_S;
+}
+
 typedef gboolean (*Condition) (gpointer data);
 
 static gboolean
@@ -29,14 +38,14 @@ timeout_cb (gpointer data)
 }
 
 /* Iterates the main context until @condition holds; fails the test after
- * WAIT_TIMEOUT_S seconds. */
+ * wait_timeout() seconds. */
 static void
 wait_until (Condition   condition,
             gpointer    data,
             const char *what)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (WAIT_TIMEOUT_S, timeout_cb, &timed_out);
+  guint id = g_timeout_add_seconds (wait_timeout (), timeout_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
