@@ -2523,6 +2523,22 @@ navette_http_server_listen (NavetteHttpServer  *self,
   return TRUE;
 }
 
+GStrv
+navette_http_server_dup_routes (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    for (guint m = 0; m < G_N_ELEMENTS (routes[r].methods); m++)
+      if (routes[r].methods[m].method != NULL)
+        {
+          g_autofree char *route = g_strdup_printf ("%s " NAVETTE_API_PREFIX "/%s",
+                                                    routes[r].methods[m].method, routes[r].pattern);
+          g_strv_builder_add (builder, route);
+        }
+  return g_strv_builder_end (builder);
+}
+
 void
 navette_http_server_shutdown (NavetteHttpServer *self)
 {

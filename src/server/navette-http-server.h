@@ -42,6 +42,10 @@ gboolean           navette_http_server_listen             (NavetteHttpServer *se
                                                            guint16            port,
                                                            guint16           *bound_port,
                                                            GError           **error);
+/* Every route the server answers, as "METHOD /api/v1/pattern" strings
+ * ("{app}", "{table}", "{id}" for the variable parts), so tests can check
+ * they cover each one. */
+GStrv              navette_http_server_dup_routes         (void);
 /* Stops listening and waits for the running requests' database work. */
 void               navette_http_server_shutdown           (NavetteHttpServer *self);
 
