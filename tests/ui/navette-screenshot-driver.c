@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
@@ -35,6 +37,14 @@ wait_result (GAsyncResult **result)
 {
   while (*result == NULL)
     g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  /* SIGTERM: leave the loop, so the demo server is stopped and removed. */
+  done = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -183,8 +193,11 @@ main (int   argc,
       gtk_window_present (overlay);
     }
 
+  g_unix_signal_add (SIGTERM, quit_cb, NULL);
+  g_unix_signal_add (SIGINT, quit_cb, NULL);
   g_timeout_add (1500, ready_cb, NULL);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+  gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
