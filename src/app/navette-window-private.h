@@ -56,6 +56,8 @@ struct _NavetteWindow
   AdwToast             *remote_toast;     /* the grouped "N changed" toast */
   guint                 remote_count;
   guint                 sidebar_idle;
+  guint                 progress_timeout;
+  guint                 progress_ticks;
   gint64                last_check;
   char                 *initial_table;    /* "app/table" to open first */
   gboolean              painted;          /* the records were painted once */

@@ -359,19 +359,38 @@ update_page (NavetteWindow *self)
     }
 }
 
+static gboolean
+progress_tick_cb (gpointer user_data)
+{
+  NavetteWindow *self = user_data;
+  double progress = self->table != NULL ? navette_table_get_progress (self->table) : -1;
+
+  /* Only loads that take a while get the bar: no flash for small ones. */
+  if (++self->progress_ticks < 3)
+    return G_SOURCE_CONTINUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
+  if (progress >= 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, progress);
+  else
+    gtk_progress_bar_pulse (self->progress_bar);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 update_progress (NavetteWindow *self)
 {
   gboolean loading = self->table != NULL && navette_table_get_loading (self->table);
-  double progress = self->table != NULL ? navette_table_get_progress (self->table) : -1;
 
-  /* The first load has the spinner page; later ones the thin bar. */
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
-                          loading && (navette_table_get_loaded (self->table) || progress >= 0));
-  if (progress >= 0)
-    gtk_progress_bar_set_fraction (self->progress_bar, progress);
-  else if (loading)
-    gtk_progress_bar_pulse (self->progress_bar);
+  if (loading && self->progress_timeout == 0)
+    {
+      self->progress_ticks = 0;
+      self->progress_timeout = g_timeout_add (100, progress_tick_cb, self);
+    }
+  else if (!loading)
+    {
+      g_clear_handle_id (&self->progress_timeout, g_source_remove);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+    }
 }
 
 static void
@@ -954,6 +973,7 @@ show_table (NavetteWindow *self,
     {
       adw_window_title_set_title (self->table_title, _("Navette"));
       adw_window_title_set_subtitle (self->table_title, NULL);
+      update_progress (self);
       update_page (self);
       _navette_window_update_actions (self);
       return;
@@ -1322,6 +1342,7 @@ navette_window_dispose (GObject *object)
   NavetteWindow *self = NAVETTE_WINDOW (object);
 
   g_clear_handle_id (&self->sidebar_idle, g_source_remove);
+  g_clear_handle_id (&self->progress_timeout, g_source_remove);
   if (self->engine != NULL)
     navette_window_set_engine (self, NULL);
   g_cancellable_cancel (self->load_cancellable);
