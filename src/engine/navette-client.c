@@ -48,6 +48,11 @@ typedef gpointer (*NavetteParseFunc) (JsonNode  *root,
                                       gpointer   parse_data,
                                       GError   **error);
 
+/* Like NavetteParseFunc, but given the raw body (to parse it piecewise). */
+typedef gpointer (*NavetteRawParseFunc) (GBytes    *body,
+                                         gpointer   parse_data,
+                                         GError   **error);
+
 typedef struct
 {
   SoupMessage      *message;
@@ -56,7 +61,9 @@ typedef struct
   char             *etag;
   gboolean          not_modified;
   gboolean          had_token;
+  gint64            started;
   NavetteParseFunc  parse;
+  NavetteRawParseFunc raw_parse;
   gpointer          parse_data;
   GDestroyNotify    parse_data_free;
   GDestroyNotify    result_free;
@@ -335,6 +342,9 @@ parse_body (RequestData  *data,
   gsize len;
   const char *text = g_bytes_get_data (data->body, &len);
 
+  if (data->raw_parse != NULL)
+    return data->raw_parse (data->body, data->parse_data, error);
+
   root = navette_json_parse_strict (text, len, &local_error);
   if (root == NULL)
     {
@@ -358,8 +368,11 @@ parse_thread (GTask        *task,
   RequestData *data = task_data;
   GError *error = NULL;
   gpointer result;
+  gint64 start = g_get_monotonic_time ();
 
   result = parse_body (data, &error);
+  g_debug ("Parsed %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)",
+           g_bytes_get_size (data->body), (g_get_monotonic_time () - start) / 1000.0);
   if (result == NULL)
     g_task_return_error (task, error);
   else
@@ -386,6 +399,10 @@ send_cb (GObject      *object,
     }
 
   data->status = soup_message_get_status (data->message);
+  g_debug ("%s %s: %u, %" G_GSIZE_FORMAT " bytes in %.1f ms",
+           soup_message_get_method (data->message),
+           g_uri_get_path (soup_message_get_uri (data->message)), data->status,
+           g_bytes_get_size (data->body), (g_get_monotonic_time () - data->started) / 1000.0);
   headers = soup_message_get_response_headers (data->message);
   soup_message_headers_foreach (headers, count_header_cb, &n);
   navette_client_add_bytes (self, n + g_bytes_get_size (data->body));
@@ -452,6 +469,7 @@ navette_client_send_async (NavetteClient       *self,
                            const char          *idempotency_key,
                            const char          *if_none_match,
                            NavetteParseFunc     parse,
+                           NavetteRawParseFunc  raw_parse,
                            gpointer             parse_data,
                            GDestroyNotify       parse_data_free,
                            GDestroyNotify       result_free,
@@ -470,6 +488,7 @@ navette_client_send_async (NavetteClient       *self,
 
   data = g_new0 (RequestData, 1);
   data->parse = parse;
+  data->raw_parse = raw_parse;
   data->parse_data = parse_data;
   data->parse_data_free = parse_data_free;
   data->result_free = result_free;
@@ -506,6 +525,7 @@ navette_client_send_async (NavetteClient       *self,
       soup_message_set_request_body_from_bytes (data->message, "application/json", bytes);
     }
 
+  data->started = g_get_monotonic_time ();
   self->requests++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
 
@@ -529,7 +549,7 @@ navette_client_request_async (NavetteClient       *self,
   g_return_if_fail (path != NULL && path[0] == '/');
 
   navette_client_send_async (self, method, path, body, idempotency_key, if_none_match,
-                             NULL, NULL, NULL, (GDestroyNotify) json_node_unref,
+                             NULL, NULL, NULL, NULL, (GDestroyNotify) json_node_unref,
                              navette_client_request_async,
                              cancellable, callback, user_data);
 }
@@ -610,6 +630,318 @@ parse_record_array (JsonArray  *array,
   return g_steal_pointer (&records);
 }
 
+/* ---- Piecewise parsing of a large record list ----
+ *
+ * json-glib builds a tree of the whole answer before anything can be
+ * used: for 100 000 records that is seconds and hundreds of MiB. So the
+ * body is cut, at the structural level only, into the envelope and chunks
+ * of records; each piece is still decoded by the strict wire parser
+ * (navette_json_parse_strict()), the chunks on two threads, and each
+ * chunk's tree is freed as soon as its records are taken out. When the
+ * body does not have the expected shape, the whole is parsed as usual. */
+
+#define RECORDS_PER_CHUNK 2000
+
+static gboolean
+is_ws (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static gsize
+skip_ws (const char *t,
+         gsize       i,
+         gsize       len)
+{
+  while (i < len && is_ws (t[i]))
+    i++;
+  return i;
+}
+
+/* Skips a string starting at t[i] == '"'; returns the index after it, or
+ * 0 on error. */
+static gsize
+skip_string (const char *t,
+             gsize       i,
+             gsize       len)
+{
+  for (i++; i < len; i++)
+    {
+      if (t[i] == '\\')
+        i++;
+      else if (t[i] == '"')
+        return i + 1;
+    }
+  return 0;
+}
+
+/* Skips any value starting at t[i]; returns the index after it, or 0. */
+static gsize
+skip_value (const char *t,
+            gsize       i,
+            gsize       len)
+{
+  if (i >= len)
+    return 0;
+
+  if (t[i] == '"')
+    return skip_string (t, i, len);
+
+  if (t[i] == '{' || t[i] == '[')
+    {
+      guint depth = 0;
+
+      while (i < len)
+        {
+          char c = t[i];
+
+          if (c == '"')
+            {
+              i = skip_string (t, i, len);
+              if (i == 0)
+                return 0;
+              continue;
+            }
+          if (c == '{' || c == '[')
+            depth++;
+          else if (c == '}' || c == ']')
+            {
+              if (--depth == 0)
+                return i + 1;
+            }
+          i++;
+        }
+      return 0;
+    }
+
+  while (i < len && !is_ws (t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']')
+    i++;
+  return i;
+}
+
+/* Finds the "records" array of the top-level object and the bounds of
+ * its elements. */
+static gboolean
+split_records (const char *t,
+               gsize       len,
+               gsize      *array_start,
+               gsize      *array_end,
+               GArray     *bounds)
+{
+  gsize i = skip_ws (t, 0, len);
+  gboolean found = FALSE;
+
+  if (i >= len || t[i] != '{')
+    return FALSE;
+  i = skip_ws (t, i + 1, len);
+  if (i < len && t[i] == '}')
+    return FALSE;
+
+  for (;;)
+    {
+      gsize key_start = i, key_end;
+
+      if (i >= len || t[i] != '"')
+        return FALSE;
+      key_end = skip_string (t, i, len);
+      if (key_end == 0)
+        return FALSE;
+      i = skip_ws (t, key_end, len);
+      if (i >= len || t[i] != ':')
+        return FALSE;
+      i = skip_ws (t, i + 1, len);
+
+      if (!found && key_end - key_start == 9 && memcmp (t + key_start, "\"records\"", 9) == 0 &&
+          i < len && t[i] == '[')
+        {
+          found = TRUE;
+          *array_start = i;
+          i = skip_ws (t, i + 1, len);
+          if (i < len && t[i] == ']')
+            i++;
+          else
+            for (;;)
+              {
+                gsize elem_start = i, elem_end = skip_value (t, i, len);
+
+                if (elem_end == 0)
+                  return FALSE;
+                g_array_append_val (bounds, elem_start);
+                g_array_append_val (bounds, elem_end);
+                i = skip_ws (t, elem_end, len);
+                if (i < len && t[i] == ',')
+                  {
+                    i = skip_ws (t, i + 1, len);
+                    continue;
+                  }
+                if (i < len && t[i] == ']')
+                  {
+                    i++;
+                    break;
+                  }
+                return FALSE;
+              }
+          *array_end = i;
+        }
+      else
+        {
+          i = skip_value (t, i, len);
+          if (i == 0)
+            return FALSE;
+        }
+
+      i = skip_ws (t, i, len);
+      if (i < len && t[i] == ',')
+        {
+          i = skip_ws (t, i + 1, len);
+          continue;
+        }
+      if (i < len && t[i] == '}')
+        break;
+      return FALSE;
+    }
+
+  return found;
+}
+
+typedef struct
+{
+  const char *text;
+  GArray     *bounds;     /* element start, end pairs */
+  guint       first;      /* element index */
+  guint       last;       /* one past */
+  GPtrArray  *records;
+  GError     *error;
+} ChunkJob;
+
+static gpointer
+chunk_job_run (gpointer user_data)
+{
+  ChunkJob *job = user_data;
+
+  job->records = g_ptr_array_new_full (job->last - job->first,
+                                       (GDestroyNotify) navette_wire_record_unref);
+
+  for (guint c = job->first; c < job->last; c += RECORDS_PER_CHUNK)
+    {
+      guint end = MIN (c + RECORDS_PER_CHUNK, job->last);
+      gsize from = g_array_index (job->bounds, gsize, 2 * c);
+      gsize to = g_array_index (job->bounds, gsize, 2 * (end - 1) + 1);
+      g_autoptr(GString) chunk = g_string_sized_new (to - from + 2);
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GPtrArray) records = NULL;
+
+      g_string_append_c (chunk, '[');
+      g_string_append_len (chunk, job->text + from, to - from);
+      g_string_append_c (chunk, ']');
+
+      root = navette_json_parse_strict (chunk->str, chunk->len, &job->error);
+      if (root == NULL)
+        return NULL;
+      if (!JSON_NODE_HOLDS_ARRAY (root) || json_array_get_length (json_node_get_array (root)) != end - c)
+        {
+          job->error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION, "chunk");
+          return NULL;
+        }
+      records = parse_record_array (json_node_get_array (root), &job->error);
+      if (records == NULL)
+        return NULL;
+      g_ptr_array_extend_and_steal (job->records, g_steal_pointer (&records));
+    }
+
+  return NULL;
+}
+
+static gpointer parse_records (JsonNode  *root,
+                               gpointer   parse_data,
+                               GError   **error);
+
+static gpointer
+parse_records_raw (GBytes    *body,
+                   gpointer   parse_data,
+                   GError   **error)
+{
+  gsize len, array_start = 0, array_end = 0;
+  const char *text = g_bytes_get_data (body, &len);
+  g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (gsize));
+  g_autoptr(GString) envelope = NULL;
+  g_autoptr(JsonNode) envelope_root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *revision_node;
+  JsonNode *records_node;
+  ChunkJob jobs[2] = { { 0 }, { 0 } };
+  GThread *thread = NULL;
+  guint n;
+  RecordList *list;
+
+  if (!split_records (text, len, &array_start, &array_end, bounds))
+    {
+      g_autoptr(JsonNode) root = navette_json_parse_strict (text, len, &local_error);
+
+      if (root == NULL)
+        {
+          g_debug ("Malformed answer: %s", local_error->message);
+          g_propagate_error (error, serialization_error ());
+          return NULL;
+        }
+      return parse_records (root, parse_data, error);
+    }
+
+  /* The envelope, with an empty list, strictly. */
+  envelope = g_string_sized_new (len - (array_end - array_start) + 2);
+  g_string_append_len (envelope, text, array_start);
+  g_string_append (envelope, "[]");
+  g_string_append_len (envelope, text + array_end, len - array_end);
+  envelope_root = navette_json_parse_strict (envelope->str, envelope->len, &local_error);
+  if (envelope_root == NULL || !JSON_NODE_HOLDS_OBJECT (envelope_root) ||
+      !(records_node = json_object_get_member (json_node_get_object (envelope_root), "records")) ||
+      !JSON_NODE_HOLDS_ARRAY (records_node) ||
+      json_array_get_length (json_node_get_array (records_node)) != 0 ||
+      !(revision_node = json_object_get_member (json_node_get_object (envelope_root), "revision")) ||
+      json_node_get_value_type (revision_node) != G_TYPE_INT64)
+    {
+      g_debug ("Malformed record list envelope");
+      g_propagate_error (error, serialization_error ());
+      return NULL;
+    }
+
+  n = bounds->len / 2;
+  jobs[0].text = jobs[1].text = text;
+  jobs[0].bounds = jobs[1].bounds = bounds;
+  jobs[0].first = 0;
+  jobs[0].last = jobs[1].first = n / 2;
+  jobs[1].last = n;
+
+  if (n >= 2 * RECORDS_PER_CHUNK)
+    thread = g_thread_new ("navette-parse", chunk_job_run, &jobs[1]);
+  else
+    jobs[0].last = n;
+  chunk_job_run (&jobs[0]);
+  if (thread != NULL)
+    g_thread_join (thread);
+
+  if (jobs[0].error != NULL || jobs[1].error != NULL)
+    {
+      g_debug ("Malformed record: %s",
+               jobs[0].error ? jobs[0].error->message : jobs[1].error->message);
+      g_clear_error (&jobs[0].error);
+      g_clear_error (&jobs[1].error);
+      g_clear_pointer (&jobs[0].records, g_ptr_array_unref);
+      g_clear_pointer (&jobs[1].records, g_ptr_array_unref);
+      g_propagate_error (error, serialization_error ());
+      return NULL;
+    }
+
+  if (jobs[1].records != NULL)
+    g_ptr_array_extend_and_steal (jobs[0].records, g_steal_pointer (&jobs[1].records));
+  g_ptr_array_sort (jobs[0].records, compare_wire_id);
+
+  list = g_new0 (RecordList, 1);
+  list->records = g_steal_pointer (&jobs[0].records);
+  list->revision = json_node_get_int (revision_node);
+  return list;
+}
+
 static gpointer
 parse_records (JsonNode  *root,
                gpointer   parse_data,
@@ -665,7 +997,7 @@ navette_client_list_records_async (NavetteClient       *self,
   path = navette_client_table_path (app, table, suffix ? suffix : "/records");
 
   navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
-                             parse_records, NULL, NULL, (GDestroyNotify) record_list_free,
+                             NULL, parse_records_raw, NULL, NULL, (GDestroyNotify) record_list_free,
                              navette_client_list_records_async,
                              cancellable, callback, user_data);
 }
@@ -730,7 +1062,7 @@ navette_client_list_versions_async (NavetteClient       *self,
   path = navette_client_table_path (app, table, suffix);
 
   navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
-                             parse_versions, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                             parse_versions, NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
                              navette_client_list_versions_async,
                              cancellable, callback, user_data);
 }

@@ -639,7 +639,13 @@ list_records_cb (GObject      *object,
     }
 
   changed = g_ptr_array_new_with_free_func (g_object_unref);
-  n_changed = navette_table_apply_records (self, records, since < 0, revision, changed);
+  {
+    gint64 start = g_get_monotonic_time ();
+
+    n_changed = navette_table_apply_records (self, records, since < 0, revision, changed);
+    g_debug ("Applied %u records to %s in %.1f ms: %u changed",
+             records->len, self->schema->name, (g_get_monotonic_time () - start) / 1000.0, n_changed);
+  }
 
   if (!self->loaded)
     {
