@@ -483,13 +483,17 @@ char *
 navette_json_to_string (JsonNode *node,
                         gsize    *length)
 {
-  g_autoptr(JsonGenerator) generator = NULL;
+  GString *out;
 
   g_return_val_if_fail (node != NULL, NULL);
 
-  generator = json_generator_new ();
-  json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, length);
+  /* Not JsonGenerator: json-glib 1.6 writes doubles such as 1e22 as
+   * "1e+22.0", which is not JSON. */
+  out = g_string_sized_new (128);
+  navette_json_append_node (out, node);
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
 }
 
 void

@@ -207,6 +207,23 @@ test_to_string (void)
   g_assert_cmpuint (len, ==, strlen (text));
 }
 
+static void
+test_to_string_doubles (void)
+{
+  /* json-glib 1.6's generator would write "1e+22.0" and "-5e+19.0" */
+  g_autoptr(JsonNode) root = accept ("[1e22, -0.5e20, 0.1, 2.0, 1.5e-7]");
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = navette_json_to_string (root, &len);
+  g_assert_cmpstr (text, ==, "[1e+22,-5e+19,0.1,2.0,1.5e-07]");
+  again = navette_json_parse_strict (text, len, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (root, again));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -224,6 +241,7 @@ main (int   argc,
   g_test_add_func ("/wire/json/strings", test_strings);
   g_test_add_func ("/wire/json/syntax", test_syntax);
   g_test_add_func ("/wire/json/to-string", test_to_string);
+  g_test_add_func ("/wire/json/to-string-doubles", test_to_string_doubles);
 
   return g_test_run ();
 }
