@@ -1587,6 +1587,25 @@ handle_audit (Request *req)
       respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“limit” must be an integer between 1 and 1000");
       return;
     }
+  if (req->user->admin)
+    {
+      /* an admin has no grant that proves the application exists */
+      g_autoptr(GPtrArray) apps = navette_db_app_list (req->self->db, &error);
+      gboolean found = FALSE;
+
+      if (apps == NULL)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      for (guint i = 0; i < apps->len && !found; i++)
+        found = g_str_equal (((NavetteDbApp *) g_ptr_array_index (apps, i))->name, req->app);
+      if (!found)
+        {
+          respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such application");
+          return;
+        }
+    }
   entries = navette_db_audit_list (req->self->db, req->app, after, (guint) limit, &error);
   if (entries == NULL)
     {

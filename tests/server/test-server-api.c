@@ -732,6 +732,8 @@ test_audit (void)
   g_autoptr(JsonNode) page = NULL;
   g_autoptr(JsonNode) reader = NULL;
   g_autoptr(JsonNode) bad = NULL;
+  g_autoptr(JsonNode) admin_json = NULL;
+  g_autoptr(JsonNode) missing = NULL;
   g_autofree char *id = st_create_product (server, alice, "Audited");
   g_autofree char *after_path = NULL;
   JsonArray *entries;
@@ -764,6 +766,12 @@ test_audit (void)
 
   status = st_request (server, "GET", CATALOGUE "/audit?limit=0", alice, NULL, &bad, NULL);
   st_assert_error (status, bad, 400, "bad_request");
+
+  /* an admin sees every application's trail, but not one that does not exist */
+  status = st_request (server, "GET", BLOG "/audit", admin, NULL, &admin_json, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  status = st_request (server, "GET", API "/applications/nosuchapp/audit", admin, NULL, &missing, NULL);
+  st_assert_error (status, missing, 404, "not_found");
 }
 
 static void
