@@ -594,13 +594,24 @@ record_list_free (RecordList *list)
 }
 
 static int
-compare_wire_id (gconstpointer a,
-                 gconstpointer b)
+compare_packed_id (gconstpointer a,
+                   gconstpointer b)
 {
-  const NavetteWireRecord *ra = *(const NavetteWireRecord * const *) a;
-  const NavetteWireRecord *rb = *(const NavetteWireRecord * const *) b;
+  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
+  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
 
   return strcmp (ra->id, rb->id);
+}
+
+/* Wire records → packed ones (the JsonObjects are freed). */
+static GPtrArray *
+pack_records (GPtrArray *wire_records)
+{
+  GPtrArray *packed = g_ptr_array_new_full (wire_records->len, (GDestroyNotify) navette_packed_record_free);
+
+  for (guint i = 0; i < wire_records->len; i++)
+    g_ptr_array_add (packed, navette_packed_record_new_from_wire (g_ptr_array_index (wire_records, i)));
+  return packed;
 }
 
 static GPtrArray *
@@ -820,7 +831,7 @@ chunk_job_run (gpointer user_data)
   ChunkJob *job = user_data;
 
   job->records = g_ptr_array_new_full (job->last - job->first,
-                                       (GDestroyNotify) navette_wire_record_unref);
+                                       (GDestroyNotify) navette_packed_record_free);
 
   for (guint c = job->first; c < job->last; c += RECORDS_PER_CHUNK)
     {
@@ -846,7 +857,7 @@ chunk_job_run (gpointer user_data)
       records = parse_record_array (json_node_get_array (root), &job->error);
       if (records == NULL)
         return NULL;
-      g_ptr_array_extend_and_steal (job->records, g_steal_pointer (&records));
+      g_ptr_array_extend_and_steal (job->records, pack_records (records));
     }
 
   return NULL;
@@ -934,7 +945,7 @@ parse_records_raw (GBytes    *body,
 
   if (jobs[1].records != NULL)
     g_ptr_array_extend_and_steal (jobs[0].records, g_steal_pointer (&jobs[1].records));
-  g_ptr_array_sort (jobs[0].records, compare_wire_id);
+  g_ptr_array_sort (jobs[0].records, compare_packed_id);
 
   list = g_new0 (RecordList, 1);
   list->records = g_steal_pointer (&jobs[0].records);
@@ -965,10 +976,11 @@ parse_records (JsonNode  *root,
   records = parse_record_array (json_node_get_array (records_node), error);
   if (records == NULL)
     return NULL;
-  g_ptr_array_sort (records, compare_wire_id);
 
   list = g_new0 (RecordList, 1);
-  list->records = records;
+  list->records = pack_records (records);
+  g_ptr_array_unref (records);
+  g_ptr_array_sort (list->records, compare_packed_id);
   list->revision = json_node_get_int (revision_node);
   return list;
 
@@ -1008,11 +1020,30 @@ navette_client_list_records_finish (NavetteClient  *self,
                                     gint64         *revision,
                                     GError        **error)
 {
-  RecordList *list;
+  g_autoptr(GPtrArray) packed = NULL;
   GPtrArray *records;
 
   g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  packed = navette_client_list_records_finish_packed (self, result, revision, error);
+  if (packed == NULL)
+    return NULL;
+
+  records = g_ptr_array_new_full (packed->len, (GDestroyNotify) navette_wire_record_unref);
+  for (guint i = 0; i < packed->len; i++)
+    g_ptr_array_add (records, navette_packed_record_to_wire (g_ptr_array_index (packed, i)));
+  return records;
+}
+
+GPtrArray *
+navette_client_list_records_finish_packed (NavetteClient  *self,
+                                           GAsyncResult   *result,
+                                           gint64         *revision,
+                                           GError        **error)
+{
+  RecordList *list;
+  GPtrArray *records;
 
   list = g_task_propagate_pointer (G_TASK (result), error);
   if (list == NULL)

@@ -12,17 +12,42 @@ void           navette_sync_error_set_fields      (GError            *error,
 GError        *navette_sync_error_from_api        (guint              status,
                                                    GBytes            *body);
 
-/* navette-record.c */
+/* navette-record.c: a server state kept compactly — the data as compact
+ * JSON text, turned into a JsonObject only when someone looks at it (a
+ * JsonObject costs about 1 KiB; 100 000 of them do not fit the budget). */
+typedef struct
+{
+  char       *id;
+  gint64      version;
+  gint64      revision;
+  gint64      updated_at;
+  const char *updated_by;  /* interned */
+  char       *data_json;   /* the data object, compact JSON */
+  gboolean    archived;
+} NavettePackedRecord;
+
+NavettePackedRecord *navette_packed_record_new_from_wire (const NavetteWireRecord *wire);
+void           navette_packed_record_free         (NavettePackedRecord *packed);
+/* A new JsonObject of the data. */
+JsonObject    *navette_packed_record_unpack_data  (const NavettePackedRecord *packed);
+NavetteWireRecord *navette_packed_record_to_wire  (const NavettePackedRecord *packed);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavettePackedRecord, navette_packed_record_free)
+
 NavetteRecord *navette_record_new_for_id          (const char        *id);
+/* Takes @packed. */
+NavetteRecord *navette_record_new_from_packed     (NavettePackedRecord *packed);
 /* The last server state (NULL for an optimistic create). */
-NavetteWireRecord *navette_record_get_server      (NavetteRecord     *self);
+const NavettePackedRecord *navette_record_get_server (NavetteRecord  *self);
 /* Sets the server state and recomputes. Returns TRUE when what the record
- * shows changed. A wire record older than the one kept is ignored. */
+ * shows changed. A state older than the one kept is ignored. */
 gboolean       navette_record_set_server          (NavetteRecord     *self,
                                                    NavetteWireRecord *wire);
-/* TRUE when @wire is the same version as the server state kept. */
+/* The same, taking @packed. */
+gboolean       navette_record_set_server_packed   (NavetteRecord     *self,
+                                                   NavettePackedRecord *packed);
+/* TRUE when @packed is the same version as the server state kept. */
 gboolean       navette_record_same_server         (NavetteRecord     *self,
-                                                   const NavetteWireRecord *wire);
+                                                   const NavettePackedRecord *packed);
 /* The pending changes on this record, in order (NavetteChange*). */
 GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
 void           navette_record_add_pending         (NavetteRecord     *self,
@@ -74,7 +99,8 @@ void           navette_table_insert_record        (NavetteTable      *self,
                                                    NavetteRecord     *record);
 void           navette_table_remove_record        (NavetteTable      *self,
                                                    NavetteRecord     *record);
-/* Applies a list of wire records (sorted by id) as a reload; @full also
+/* Applies a list of NavettePackedRecord (sorted by id; taken: the array's
+ * elements are stolen and set to NULL) as a reload; @full also
  * removes rows the server no longer has. Returns the number of rows
  * changed; @changed (optional) receives the inserted/updated records. */
 guint          navette_table_apply_records        (NavetteTable      *self,
@@ -116,6 +142,12 @@ void           navette_store_emit_table_changed   (NavetteStore      *self,
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
 
+/* navette-client.c: the record list in the packed form (GPtrArray of
+ * NavettePackedRecord*, sorted by id). */
+GPtrArray     *navette_client_list_records_finish_packed (NavetteClient *self,
+                                                          GAsyncResult  *result,
+                                                          gint64        *revision,
+                                                          GError       **error);
 /* navette-client.c: byte counting for requests made elsewhere. */
 void           navette_client_add_bytes           (NavetteClient     *self,
                                                    guint64            n);

@@ -12,11 +12,13 @@ struct _NavetteRecord
   GObject            parent_instance;
 
   char              *id;
-  NavetteWireRecord *server;    /* last known server state, or NULL */
+  NavettePackedRecord *server;  /* last known server state, or NULL */
   GPtrArray         *pending;   /* NavetteChange*, in order; NULL when none */
   GError            *error;
 
-  /* What is shown: the server state with the pending changes applied. */
+  /* What is shown: the server state with the pending changes applied.
+   * NULL until someone looks when there is no pending change (the values
+   * are then those of the server state). */
   JsonObject        *data;
   gboolean           archived;
   NavetteSyncState   sync_state;
@@ -46,13 +48,15 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static JsonObject *ensure_data (NavetteRecord *self);
+
 static void
 navette_record_finalize (GObject *object)
 {
   NavetteRecord *self = (NavetteRecord *)object;
 
   g_clear_pointer (&self->id, g_free);
-  g_clear_pointer (&self->server, navette_wire_record_unref);
+  g_clear_pointer (&self->server, navette_packed_record_free);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->data, json_object_unref);
@@ -95,7 +99,7 @@ navette_record_get_property (GObject    *object,
       g_value_set_boxed (value, self->error);
       break;
     case PROP_DATA:
-      g_value_set_boxed (value, self->data);
+      g_value_set_boxed (value, ensure_data (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -159,20 +163,35 @@ navette_record_new_for_id (const char *id)
   NavetteRecord *self = g_object_new (NAVETTE_TYPE_RECORD, NULL);
 
   self->id = g_strdup (id);
-  self->data = json_object_new ();
+  return self;
+}
+
+NavetteRecord *
+navette_record_new_from_packed (NavettePackedRecord *packed)
+{
+  NavetteRecord *self = g_object_new (NAVETTE_TYPE_RECORD, NULL);
+
+  self->id = g_strdup (packed->id);
+  self->server = packed;
+  self->archived = packed->archived;
   return self;
 }
 
 NavetteRecord *
 navette_record_new_from_wire (const NavetteWireRecord *wire)
 {
-  NavetteRecord *self;
-
   g_return_val_if_fail (wire != NULL, NULL);
 
-  self = navette_record_new_for_id (wire->id);
-  navette_record_set_server (self, (NavetteWireRecord *) wire);
-  return self;
+  return navette_record_new_from_packed (navette_packed_record_new_from_wire (wire));
+}
+
+/* The shown values, made from the server state when first needed. */
+static JsonObject *
+ensure_data (NavetteRecord *self)
+{
+  if (self->data == NULL)
+    self->data = self->server ? navette_packed_record_unpack_data (self->server) : json_object_new ();
+  return self->data;
 }
 
 const char *
@@ -235,7 +254,7 @@ JsonObject *
 navette_record_get_data (NavetteRecord *self)
 {
   g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
-  return self->data;
+  return ensure_data (self);
 }
 
 JsonNode *
@@ -245,7 +264,7 @@ navette_record_get_value (NavetteRecord *self,
   g_return_val_if_fail (NAVETTE_IS_RECORD (self), NULL);
   g_return_val_if_fail (column != NULL, NULL);
 
-  return json_object_get_member (self->data, column);
+  return json_object_get_member (ensure_data (self), column);
 }
 
 gboolean
@@ -342,74 +361,147 @@ navette_record_to_wire (NavetteRecord *self)
   wire->version = navette_record_get_version (self);
   wire->revision = navette_record_get_revision (self);
   g_clear_pointer (&wire->data, json_object_unref);
-  wire->data = json_object_ref (self->data);
+  wire->data = json_object_ref (ensure_data (self));
   wire->archived = self->archived;
   wire->updated_at = navette_record_get_updated_at (self);
   wire->updated_by = g_strdup (navette_record_get_updated_by (self));
   return wire;
 }
 
-/* ---- Internal ---- */
+/* ---- Packed server states ---- */
+
+NavettePackedRecord *
+navette_packed_record_new_from_wire (const NavetteWireRecord *wire)
+{
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+
+  packed->id = g_strdup (wire->id);
+  packed->version = wire->version;
+  packed->revision = wire->revision;
+  packed->updated_at = wire->updated_at;
+  packed->updated_by = g_intern_string (wire->updated_by);
+  packed->archived = wire->archived;
+  if (wire->data != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), wire->data);
+      packed->data_json = navette_json_to_string (node, NULL);
+    }
+  else
+    packed->data_json = g_strdup ("{}");
+  return packed;
+}
+
+void
+navette_packed_record_free (NavettePackedRecord *packed)
+{
+  if (packed == NULL)
+    return;
+  g_free (packed->id);
+  g_free (packed->data_json);
+  g_free (packed);
+}
+
+JsonObject *
+navette_packed_record_unpack_data (const NavettePackedRecord *packed)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = navette_json_parse_strict (packed->data_json, strlen (packed->data_json), &error);
+  /* We wrote it ourselves from a parsed object. */
+  g_assert (root != NULL && JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
 
 NavetteWireRecord *
+navette_packed_record_to_wire (const NavettePackedRecord *packed)
+{
+  NavetteWireRecord *wire = navette_wire_record_new ();
+
+  wire->id = g_strdup (packed->id);
+  wire->version = packed->version;
+  wire->revision = packed->revision;
+  wire->updated_at = packed->updated_at;
+  wire->updated_by = g_strdup (packed->updated_by);
+  wire->archived = packed->archived;
+  g_clear_pointer (&wire->data, json_object_unref);
+  wire->data = navette_packed_record_unpack_data (packed);
+  return wire;
+}
+
+/* ---- Internal ---- */
+
+const NavettePackedRecord *
 navette_record_get_server (NavetteRecord *self)
 {
   return self->server;
 }
 
 gboolean
-navette_record_same_server (NavetteRecord           *self,
-                            const NavetteWireRecord *wire)
+navette_record_same_server (NavetteRecord             *self,
+                            const NavettePackedRecord *packed)
 {
   return self->server != NULL &&
-         self->server->version == wire->version &&
-         self->server->revision == wire->revision &&
-         self->server->archived == wire->archived;
+         self->server->version == packed->version &&
+         self->server->revision == packed->revision &&
+         self->server->archived == packed->archived;
 }
 
 gboolean
 navette_record_set_server (NavetteRecord     *self,
                            NavetteWireRecord *wire)
 {
-  NavetteWireRecord *old = self->server;
-  gboolean meta_changed;
-
   g_return_val_if_fail (wire != NULL, FALSE);
 
-  if (old == wire)
-    return FALSE;
+  return navette_record_set_server_packed (self, navette_packed_record_new_from_wire (wire));
+}
+
+gboolean
+navette_record_set_server_packed (NavetteRecord       *self,
+                                  NavettePackedRecord *packed)
+{
+  g_autoptr(NavettePackedRecord) old = self->server;
+  gboolean meta_changed;
+  gboolean data_changed;
+
   if (old != NULL &&
-      (wire->version < old->version ||
-       (wire->version == old->version && wire->revision < old->revision)))
-    return FALSE;
+      (packed->version < old->version ||
+       (packed->version == old->version && packed->revision < old->revision)))
+    {
+      self->server = g_steal_pointer (&old);
+      navette_packed_record_free (packed);
+      return FALSE;
+    }
 
   meta_changed = old == NULL ||
-                 old->version != wire->version ||
-                 old->revision != wire->revision ||
-                 old->updated_at != wire->updated_at ||
-                 g_strcmp0 (old->updated_by, wire->updated_by) != 0;
+                 old->version != packed->version ||
+                 old->revision != packed->revision ||
+                 old->updated_at != packed->updated_at ||
+                 old->updated_by != packed->updated_by;
+  data_changed = old == NULL || g_strcmp0 (old->data_json, packed->data_json) != 0;
 
-  self->server = navette_wire_record_ref (wire);
+  /* When nobody looked at the values yet (self->data is NULL, and nothing
+   * is pending), they stay packed: there is nothing to compare. */
+  self->server = packed;
 
   g_object_freeze_notify (G_OBJECT (self));
   if (meta_changed)
     {
-      if (old == NULL || old->version != wire->version)
+      if (old == NULL || old->version != packed->version)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
-      if (old == NULL || old->revision != wire->revision)
+      if (old == NULL || old->revision != packed->revision)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REVISION]);
-      if (old == NULL || old->updated_at != wire->updated_at)
+      if (old == NULL || old->updated_at != packed->updated_at)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
-      if (old == NULL || g_strcmp0 (old->updated_by, wire->updated_by) != 0)
+      if (old == NULL || old->updated_by != packed->updated_by)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_BY]);
     }
-  g_clear_pointer (&old, navette_wire_record_unref);
 
   if (navette_record_recompute (self))
     meta_changed = TRUE;
   g_object_thaw_notify (G_OBJECT (self));
 
-  return meta_changed;
+  return meta_changed || data_changed;
 }
 
 GPtrArray *
@@ -422,6 +514,7 @@ void
 navette_record_add_pending (NavetteRecord *self,
                             NavetteChange *change)
 {
+  ensure_data (self);
   if (self->pending == NULL)
     self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->pending, g_object_ref (change));
@@ -477,30 +570,16 @@ navette_record_recompute (NavetteRecord *self)
 
   archived = self->server ? self->server->archived : FALSE;
 
-  if (self->pending == NULL && self->server != NULL && self->server->data != NULL)
+  if (self->data != NULL || self->pending != NULL)
     {
-      /* Shared, never modified in place. */
-      data = json_object_ref (self->server->data);
-    }
-  else
-    {
-      data = json_object_new ();
-      if (self->server != NULL && self->server->data != NULL)
-        {
-          JsonObjectIter iter;
-          const char *name;
-          JsonNode *node;
-
-          json_object_iter_init (&iter, self->server->data);
-          while (json_object_iter_next (&iter, &name, &node))
-            json_object_set_member (data, name, json_node_copy (node));
-        }
+      data = self->server ? navette_packed_record_unpack_data (self->server) : json_object_new ();
       for (guint i = 0; self->pending != NULL && i < self->pending->len; i++)
         navette_change_apply_to (g_ptr_array_index (self->pending, i), data, &archived);
     }
 
-  if (self->data != data)
+  if (data != NULL)
     {
+      JsonObject *old = ensure_data (self);
       JsonObjectIter iter;
       const char *name;
       JsonNode *node;
@@ -509,16 +588,19 @@ navette_record_recompute (NavetteRecord *self)
 
       json_object_iter_init (&iter, data);
       while (json_object_iter_next (&iter, &name, &node))
-        if (!values_equal (node, json_object_get_member (self->data, name)))
+        if (!values_equal (node, json_object_get_member (old, name)))
           g_ptr_array_add (changed_columns, g_strdup (name));
 
-      json_object_iter_init (&iter, self->data);
+      json_object_iter_init (&iter, old);
       while (json_object_iter_next (&iter, &name, &node))
         if (!json_object_has_member (data, name) && !values_equal (node, NULL))
           g_ptr_array_add (changed_columns, g_strdup (name));
 
-      g_clear_pointer (&self->data, json_object_unref);
-      self->data = g_steal_pointer (&data);
+      if (changed_columns->len > 0)
+        {
+          g_clear_pointer (&self->data, json_object_unref);
+          self->data = g_steal_pointer (&data);
+        }
     }
 
   g_object_freeze_notify (G_OBJECT (self));

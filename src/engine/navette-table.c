@@ -415,14 +415,12 @@ navette_table_apply_records (NavetteTable *self,
       g_ptr_array_set_size (self->records, 0);
       for (guint i = 0; i < wire_records->len; i++)
         {
-          NavetteWireRecord *wire = g_ptr_array_index (wire_records, i);
-          NavetteRecord *record = navette_record_new_from_wire (wire);
+          NavettePackedRecord *packed = g_ptr_array_index (wire_records, i);
+          NavetteRecord *record;
 
-          if (g_hash_table_contains (self->index, wire->id))
-            {
-              g_object_unref (record);
-              continue;
-            }
+          if (packed == NULL || g_hash_table_contains (self->index, packed->id))
+            continue;
+          record = navette_record_new_from_packed (g_steal_pointer (&wire_records->pdata[i]));
           g_ptr_array_add (self->records, record);
           g_hash_table_insert (self->index, (gpointer) navette_record_get_id (record), record);
           if (changed != NULL)
@@ -434,16 +432,33 @@ navette_table_apply_records (NavetteTable *self,
     }
   else
     {
+      g_autoptr(GHashTable) present = NULL;
+
+      if (full)
+        {
+          present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          for (guint i = 0; i < wire_records->len; i++)
+            {
+              NavettePackedRecord *packed = g_ptr_array_index (wire_records, i);
+
+              if (packed != NULL)
+                g_hash_table_add (present, g_strdup (packed->id));
+            }
+        }
+
       for (guint i = 0; i < wire_records->len; i++)
         {
-          NavetteWireRecord *wire = g_ptr_array_index (wire_records, i);
-          NavetteRecord *record = g_hash_table_lookup (self->index, wire->id);
+          NavettePackedRecord *wire = g_ptr_array_index (wire_records, i);
+          NavetteRecord *record;
 
+          if (wire == NULL)
+            continue;
+          record = g_hash_table_lookup (self->index, wire->id);
           if (record == NULL)
             {
               guint pos;
 
-              record = navette_record_new_from_wire (wire);
+              record = navette_record_new_from_packed (g_steal_pointer (&wire_records->pdata[i]));
               pos = insert_record_silently (self, record);
               items_changed (self, pos, 0, 1);
               if (changed != NULL)
@@ -458,7 +473,7 @@ navette_table_apply_records (NavetteTable *self,
 
           /* Pending changes stay on top of the new server state (see
            * navette_record_recompute()): optimistic values survive. */
-          if (navette_record_set_server (record, wire))
+          if (navette_record_set_server_packed (record, g_steal_pointer (&wire_records->pdata[i])))
             {
               navette_table_record_changed (self, record);
               if (changed != NULL)
@@ -469,13 +484,6 @@ navette_table_apply_records (NavetteTable *self,
 
       if (full)
         {
-          g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
-
-          for (guint i = 0; i < wire_records->len; i++)
-            {
-              NavetteWireRecord *wire = g_ptr_array_index (wire_records, i);
-              g_hash_table_add (present, wire->id);
-            }
 
           for (guint i = self->records->len; i > 0; i--)
             {
@@ -616,7 +624,7 @@ list_records_cb (GObject      *object,
   guint n_changed;
   GTask *first;
 
-  records = navette_client_list_records_finish (NAVETTE_CLIENT (object), result, &revision, &error);
+  records = navette_client_list_records_finish_packed (NAVETTE_CLIENT (object), result, &revision, &error);
   if (records == NULL)
     {
       set_loading (self, FALSE);
@@ -747,8 +755,8 @@ fetch_record_cb (GObject      *object,
       return;
     }
 
-  one = g_ptr_array_new ();
-  g_ptr_array_add (one, wire);
+  one = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  g_ptr_array_add (one, navette_packed_record_new_from_wire (wire));
   navette_table_apply_records (self, one, FALSE, -1, NULL);
 
   record = navette_table_lookup (self, wire->id);

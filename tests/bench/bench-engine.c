@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sqlite3.h>
 
@@ -188,6 +189,10 @@ bench_load_and_reloads (void)
            g_list_model_get_n_items (G_LIST_MODEL (table)), ms, spy.calls);
   g_print ("peak RSS: %.1f MiB before the load, %.1f MiB after (process total)\n",
            rss_before / 1024.0, rss_after / 1024.0);
+  {
+    struct mallinfo2 info = mallinfo2 ();
+    g_print ("heap in use after the load: %.1f MiB\n", (info.uordblks + info.hblkhd) / 1048576.0);
+  }
   check (ms < 1000.0, "100 000-record load under 1 s");
   check (rss_after / 1024.0 < 150.0, "peak memory under 150 MiB");
 
