@@ -78,6 +78,7 @@ navette_serve_main (int    argc,
   guint16 port = 8080;
   guint16 bound_port = 0;
 
+  g_set_prgname ("navette-server serve");
   context = g_option_context_new ("- serve the Navette HTTP API");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
