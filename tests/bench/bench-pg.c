@@ -124,6 +124,7 @@ typedef struct
   const char *token;
   char       *path;
   gint64      deadline;
+  gint64      version;
   guint       index;
   guint       count;
   guint       failures;
@@ -139,7 +140,9 @@ writer_thread (gpointer data)
 
   while (g_get_monotonic_time () < w->deadline)
     {
-      g_autofree char *body = g_strdup_printf ("{\"data\": {\"stock\": %u}}", w->count);
+      g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
+                                               ", \"data\": {\"stock\": %u}}",
+                                               w->version, w->count);
       g_autoptr(SoupMessage) msg = soup_message_new ("PATCH", uri);
       g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
       g_autoptr(GBytes) response = NULL;
@@ -148,9 +151,24 @@ writer_thread (gpointer data)
       soup_message_set_request_body_from_bytes (msg, "application/json", request);
       response = soup_session_send_and_read (session, msg, NULL, NULL);
       if (soup_message_get_status (msg) == 200)
-        w->count++;
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+
+          w->count++;
+          /* The next update is based on what this one wrote (with a
+           * shared record, others may have written since: superseded). */
+          if (json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
+                                          g_bytes_get_size (response), NULL))
+            w->version = json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)),
+                                                     "version");
+        }
       else
-        w->failures++;
+        {
+          if (w->failures++ == 0)
+            printf ("#   PATCH: %u %.*s\n", soup_message_get_status (msg),
+                    response != NULL ? (int) g_bytes_get_size (response) : 0,
+                    response != NULL ? (const char *) g_bytes_get_data (response, NULL) : "");
+        }
     }
   return NULL;
 }
@@ -180,6 +198,7 @@ bench_updates (Cluster    *cluster,
           shared_path = g_strdup_printf (PRODUCTS "/records/%s",
                                          json_object_get_string_member (created, "id"));
         }
+      writers[i].version = 1;
       writers[i].base_url = server->base_url;
       writers[i].token = token;
       writers[i].path = g_strdup (shared_path);
@@ -261,6 +280,16 @@ bench_polls (Cluster    *cluster,
   return total;
 }
 
+/* The servers' access logs (their stdout) are drained by the test
+ * helper on the default main context: keep it running, or a full pipe
+ * would block the servers. */
+static gpointer
+pump_thread (gpointer data)
+{
+  g_main_loop_run (data);
+  return NULL;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -284,6 +313,8 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     g_error ("%s", error->message);
 
+  g_thread_new ("pump", pump_thread, g_main_loop_new (NULL, FALSE));
+  setvbuf (stdout, NULL, _IOLBF, 0);
   printf ("# navette-server benchmark, backend %s, %d s per figure, %u CPUs\n",
           backend, duration, g_get_num_processors ());
 
