@@ -2748,6 +2748,52 @@ navette_db_pg_record_revert (NavetteDb                   *db,
   return result;
 }
 
+typedef struct
+{
+  const char *app;
+  const char *table;
+  GPtrArray  *data;
+  const char *user;
+} ManyOp;
+
+static gboolean
+op_record_create_many (NavetteDbPg  *self,
+                       PgConn       *c,
+                       gpointer      data,
+                       GError      **error)
+{
+  ManyOp *op = data;
+  g_autoptr(PgTable) t = load_table (c, op->app, op->table, error);
+
+  if (t == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->data->len; i++)
+    {
+      g_autofree char *id = navette_uuid_new ();
+      g_autoptr(NavetteWireRecord) record = NULL;
+
+      record = insert_version (c, t, id, 1, g_ptr_array_index (op->data, i), FALSE, op->user, error);
+      if (record == NULL)
+        return FALSE;
+      if (!audit_add (c, op->user, "create", t->app, t->schema->name, id, 0, 1, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+navette_db_pg_record_create_many (NavetteDb   *db,
+                                  const char  *app,
+                                  const char  *table,
+                                  GPtrArray   *data,
+                                  const char  *user,
+                                  GError     **error)
+{
+  ManyOp op = { .app = app, .table = table, .data = data, .user = user };
+
+  return run_op (NAVETTE_DB_PG (db), OP_READ, op_record_create_many, &op, error);
+}
+
 /* ------------------------------------------------------------------ */
 /* Audit and purge                                                     */
 /* ------------------------------------------------------------------ */
@@ -2908,6 +2954,7 @@ navette_db_pg_class_init (NavetteDbPgClass *klass)
   db_class->record_revert = navette_db_pg_record_revert;
   db_class->audit_list = navette_db_pg_audit_list;
   db_class->purge = navette_db_pg_purge;
+  db_class->record_create_many = navette_db_pg_record_create_many;
 }
 
 static void
