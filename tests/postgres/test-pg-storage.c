@@ -703,6 +703,38 @@ test_concurrent_writers (void)
 }
 
 static void
+test_create_many (void)
+{
+  g_autoptr(TestDb) tdb = NULL;
+  g_autoptr(NavetteDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) data = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) records = NULL;
+  gint64 before;
+
+  if (!need_cluster ())
+    return;
+  tdb = test_db_new ();
+  db = open_shop (tdb);
+  before = table_revision (db);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\": \"Item %u\", \"stock\": %u}", i, i);
+
+      g_ptr_array_add (data, parse_object (json));
+    }
+  g_assert_true (navette_db_record_create_many (db, "shop", "products", data, "admin", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (table_revision (db), ==, before + 50);
+  records = navette_db_record_list (db, "shop", "products", before, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 50);
+
+  g_clear_object (&db);
+  test_db_drop (tdb);
+}
+
+static void
 test_roles (void)
 {
   g_autoptr(TestDb) tdb = NULL;
@@ -853,6 +885,7 @@ main (int   argc,
   g_test_add_func ("/pg/storage/trigger-plain-sql", test_trigger_plain_sql);
   g_test_add_func ("/pg/storage/revision-commit-order", test_revision_commit_order);
   g_test_add_func ("/pg/storage/concurrent-writers", test_concurrent_writers);
+  g_test_add_func ("/pg/storage/create-many", test_create_many);
   g_test_add_func ("/pg/storage/roles", test_roles);
   g_test_add_func ("/pg/storage/users-sessions", test_users_sessions);
   g_test_add_func ("/pg/storage/unreachable", test_unreachable);
