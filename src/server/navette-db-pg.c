@@ -29,9 +29,12 @@
 
 #include "config.h"
 
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 
 #include "navette-db-pg.h"
 
@@ -77,7 +80,19 @@ struct _NavetteDbPg
   guint      max_open;
   guint      generation;   /* bumped when the server went away */
   guint      busy_timeout_ms;
+
+  /* navette_db_pg_watch_changes() */
+  GThread   *watch_thread;
+  int        watch_wake[2];
+  gint       watch_stop;
 };
+
+enum {
+  TABLE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (NavetteDbPg, navette_db_pg, NAVETTE_TYPE_DB)
 
@@ -2900,8 +2915,137 @@ navette_db_pg_purge (NavetteDb  *db,
 }
 
 /* ------------------------------------------------------------------ */
+/* Change notifications (LISTEN navette_changes)                       */
+/* ------------------------------------------------------------------ */
+
+static void
+emit_changed (NavetteDbPg *self,
+              const char  *table_name)
+{
+  const char *dot = table_name != NULL ? strchr (table_name, '.') : NULL;
+  g_autofree char *app = NULL;
+
+  if (table_name == NULL)
+    {
+      g_signal_emit (self, signals[TABLE_CHANGED], 0, NULL, NULL);
+      return;
+    }
+  if (dot == NULL)
+    return;
+  app = g_strndup (table_name, dot - table_name);
+  g_signal_emit (self, signals[TABLE_CHANGED], 0, app, dot + 1);
+}
+
+/* Waits until @fd is readable, the watch is stopped, or @timeout_ms. */
+static gboolean
+watch_wait (NavetteDbPg *self,
+            int          fd,
+            int          timeout_ms)
+{
+  struct pollfd fds[2] = {
+    { self->watch_wake[0], POLLIN, 0 },
+    { fd, POLLIN, 0 },
+  };
+
+  /* EINTR or readable: the caller looks at what there is to read. */
+  poll (fds, fd >= 0 ? 2 : 1, timeout_ms);
+  return !g_atomic_int_get (&self->watch_stop);
+}
+
+static gpointer
+watch_thread_func (gpointer data)
+{
+  NavetteDbPg *self = data;
+  PGconn *conn = NULL;
+  guint backoff_ms = 100;
+
+  while (!g_atomic_int_get (&self->watch_stop))
+    {
+      PGnotify *notify;
+
+      if (conn == NULL)
+        {
+          const char * const keywords[] = { "connect_timeout", "application_name", "dbname", NULL };
+          const char * const values[] = { "5", "navette-server-watch", self->url, NULL };
+          PGresult *res;
+
+          conn = PQconnectdbParams (keywords, values, 1);
+          res = PQstatus (conn) == CONNECTION_OK ? PQexec (conn, "LISTEN navette_changes") : NULL;
+          if (!result_ok (res))
+            {
+              g_debug ("Cannot listen for changes: %s", PQerrorMessage (conn));
+              PQclear (res);
+              g_clear_pointer (&conn, PQfinish);
+              watch_wait (self, -1, backoff_ms);
+              backoff_ms = MIN (backoff_ms * 2, 5000);
+              continue;
+            }
+          PQclear (res);
+          PQsetNoticeProcessor (conn, notice_processor_cb, NULL);
+          backoff_ms = 100;
+          /* Changes may have been missed while not listening. */
+          emit_changed (self, NULL);
+        }
+
+      if (!watch_wait (self, PQsocket (conn), -1))
+        break;
+      if (!PQconsumeInput (conn) || PQstatus (conn) != CONNECTION_OK)
+        {
+          g_debug ("Lost the change notifications: %s", PQerrorMessage (conn));
+          g_clear_pointer (&conn, PQfinish);
+          continue;
+        }
+      while ((notify = PQnotifies (conn)) != NULL)
+        {
+          emit_changed (self, notify->extra);
+          PQfreemem (notify);
+        }
+    }
+  g_clear_pointer (&conn, PQfinish);
+  return NULL;
+}
+
+void
+navette_db_pg_watch_changes (NavetteDbPg *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (NAVETTE_IS_DB_PG (self));
+
+  if (self->watch_thread != NULL)
+    return;
+  if (!g_unix_open_pipe (self->watch_wake, FD_CLOEXEC, &error))
+    {
+      g_warning ("Cannot watch for changes: %s", error->message);
+      return;
+    }
+  self->watch_thread = g_thread_new ("navette-pg-watch", watch_thread_func, self);
+}
+
+static void
+watch_stop (NavetteDbPg *self)
+{
+  if (self->watch_thread == NULL)
+    return;
+  g_atomic_int_set (&self->watch_stop, 1);
+  if (write (self->watch_wake[1], "x", 1) < 0)
+    g_debug ("Cannot wake the watch thread");
+  g_thread_join (g_steal_pointer (&self->watch_thread));
+  close (self->watch_wake[0]);
+  close (self->watch_wake[1]);
+}
+
+/* ------------------------------------------------------------------ */
 /* GObject                                                             */
 /* ------------------------------------------------------------------ */
+
+static void
+navette_db_pg_dispose (GObject *object)
+{
+  watch_stop (NAVETTE_DB_PG (object));
+
+  G_OBJECT_CLASS (navette_db_pg_parent_class)->dispose (object);
+}
 
 static void
 navette_db_pg_finalize (GObject *object)
@@ -2925,7 +3069,21 @@ navette_db_pg_class_init (NavetteDbPgClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   NavetteDbClass *db_class = NAVETTE_DB_CLASS (klass);
 
+  object_class->dispose = navette_db_pg_dispose;
   object_class->finalize = navette_db_pg_finalize;
+
+  /**
+   * NavetteDbPg::table-changed:
+   * @app: (nullable): the application, or %NULL for "anything may have changed"
+   * @table: (nullable): the table of @app
+   *
+   * A change to a table was committed — through this server, another
+   * server or plain SQL. Only after navette_db_pg_watch_changes(); emitted
+   * in the watch thread, not in the main loop.
+   */
+  signals[TABLE_CHANGED] =
+    g_signal_new ("table-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   db_class->migrate = navette_db_pg_migrate;
   db_class->ping = navette_db_pg_ping;

@@ -34,5 +34,13 @@ NavetteDb *navette_db_pg_new              (const char   *url,
 void       navette_db_pg_set_busy_timeout (NavetteDbPg  *self,
                                            guint         timeout_ms);
 guint      navette_db_pg_get_busy_timeout (NavetteDbPg  *self);
+/* Starts listening (on a connection of its own, reconnecting by itself)
+ * for the changes committed to any table by anyone — this server, other
+ * servers on the same database, plain SQL — and emits
+ * NavetteDbPg::table-changed (app, table) for each, in a thread of its
+ * own; (NULL, NULL) after (re)connecting means "anything may have
+ * changed". For caches and WebSocket push across server processes.
+ * Stopped when @self is disposed. */
+void       navette_db_pg_watch_changes    (NavetteDbPg  *self);
 
 G_END_DECLS
