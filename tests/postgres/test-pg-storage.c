@@ -833,6 +833,69 @@ test_users_sessions (void)
   test_db_drop (tdb);
 }
 
+/* Another NavetteDbPg (another server process) hears about the changes
+ * committed through this one and through plain SQL. */
+static void
+table_changed_cb (NavetteDbPg *db,
+                  const char  *app,
+                  const char  *table,
+                  GAsyncQueue *queue)
+{
+  /* (NULL, NULL): listening (again), anything may have changed. */
+  g_async_queue_push (queue, app != NULL ? g_strdup_printf ("%s.%s", app, table) : g_strdup ("*"));
+}
+
+static char *
+next_change (GAsyncQueue *queue)
+{
+  char *change = g_async_queue_timeout_pop (queue, 10 * G_USEC_PER_SEC);
+
+  g_assert_nonnull (change);
+  return change;
+}
+
+static void
+test_watch_changes (void)
+{
+  g_autoptr(TestDb) tdb = NULL;
+  g_autoptr(NavetteDb) writer = NULL;
+  g_autoptr(NavetteDb) watcher = NULL;
+  g_autoptr(GAsyncQueue) queue = g_async_queue_new_full (g_free);
+  g_autoptr(PGconn) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listening = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *sql_name = NULL;
+  g_autofree char *sql = NULL;
+
+  if (!need_cluster ())
+    return;
+  tdb = test_db_new ();
+  writer = open_shop (tdb);
+  watcher = open_db (tdb);
+  g_signal_connect (watcher, "table-changed", G_CALLBACK (table_changed_cb), queue);
+  navette_db_pg_watch_changes (NAVETTE_DB_PG (watcher));
+  listening = next_change (queue);
+  g_assert_cmpstr (listening, ==, "*");
+  id = create_product (writer, "{\"name\": \"Watched\"}");
+  first = next_change (queue);
+  g_assert_cmpstr (first, ==, "shop.products");
+
+  conn = connect_or_die (tdb->url);
+  sql_name = query_value (conn, "SELECT sql_name FROM content_tables WHERE name = 'products'");
+  sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name) VALUES ('import', 'Plain')", sql_name);
+  exec_or_die (conn, sql);
+  second = next_change (queue);
+  g_assert_cmpstr (second, ==, "shop.products");
+
+  g_clear_pointer (&conn, PQfinish);
+  g_clear_object (&watcher);
+  g_clear_object (&writer);
+  test_db_drop (tdb);
+}
+
 /* Nothing listens: UNAVAILABLE (503), not INTERNAL. */
 static void
 test_unreachable (void)
@@ -888,6 +951,7 @@ main (int   argc,
   g_test_add_func ("/pg/storage/create-many", test_create_many);
   g_test_add_func ("/pg/storage/roles", test_roles);
   g_test_add_func ("/pg/storage/users-sessions", test_users_sessions);
+  g_test_add_func ("/pg/storage/watch-changes", test_watch_changes);
   g_test_add_func ("/pg/storage/unreachable", test_unreachable);
 
   return g_test_run ();
