@@ -178,9 +178,10 @@ typedef struct
 
 typedef struct
 {
-  const char  *pattern;  /* below /api/v1/ */
+  const char  *pattern;      /* below /api/v1/ */
   const char  *allow;
   RouteMethod  methods[2];
+  gboolean     cached_auth;  /* may use a session cached for up to 2 s */
 } Route;
 
 struct _Request
@@ -267,11 +268,11 @@ static const Route routes[] = {
   { "applications/{app}/tables", "GET",
     { { "GET", ACCESS_READ, FALSE, handle_tables } } },
   { "applications/{app}/last-modified", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_app_state } } },
+    { { "GET", ACCESS_READ, FALSE, handle_app_state } }, TRUE },
   { "applications/{app}/audit", "GET",
     { { "GET", ACCESS_AUDIT, FALSE, handle_audit } } },
   { "applications/{app}/tables/{table}/last-modified", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_table_state } } },
+    { { "GET", ACCESS_READ, FALSE, handle_table_state } }, TRUE },
   { "applications/{app}/tables/{table}/records", "GET, POST",
     { { "GET", ACCESS_READ, FALSE, handle_record_list },
       { "POST", ACCESS_WRITE, TRUE, handle_record_create } } },
@@ -559,7 +560,12 @@ authenticate (Request *req)
   {
     CachedSession *session = g_hash_table_lookup (self->sessions, hash);
 
-    if (session != NULL && g_get_monotonic_time () - session->cached_at < NAVETTE_HTTP_SESSION_CACHE_USEC)
+    /* Only the light checks (polled all the time, and harmless) use the
+     * cached session; every other request reads the session and roles
+     * afresh, so a grant, revocation or logout made by another process
+     * applies to it at once. */
+    if (session != NULL && req->route->cached_auth &&
+        g_get_monotonic_time () - session->cached_at < NAVETTE_HTTP_SESSION_CACHE_USEC)
       {
         user = auth_user_ref (session->user);
         expires_at = session->expires_at;
