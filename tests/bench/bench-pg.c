@@ -14,7 +14,7 @@
  * NAVETTE_TEST_BACKEND=postgresql (cluster in NAVETTE_TEST_PG_URL), else
  * SQLite (two processes then share one SQLite file), so the same program
  * gives the figures side by side. Options: --duration SECONDS (default 5),
- * --workers N (serve --workers, default the server's). */
+ * --workers N (serve --workers, default the server's), --only updates|polls. */
 #define G_LOG_DOMAIN "navette-bench"
 
 #include "config.h"
@@ -28,6 +28,7 @@
 
 static int duration = 5;
 static int workers = 0;
+static char *only = NULL;
 
 typedef struct
 {
@@ -304,6 +305,7 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "duration", 0, 0, G_OPTION_ARG_INT, &duration, "Seconds per measure", "S" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "serve --workers", "N" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only \"updates\" or only \"polls\"", "WHAT" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- navette-server throughput");
@@ -318,7 +320,7 @@ main (int   argc,
   printf ("# navette-server benchmark, backend %s, %d s per figure, %u CPUs\n",
           backend, duration, g_get_num_processors ());
 
-  for (guint p = 1; p <= 2; p++)
+  for (guint p = 1; p <= 2 && g_strcmp0 (only, "polls") != 0; p++)
     {
       Cluster *cluster = cluster_start (p, NULL);
       g_autofree char *token = navette_test_login (g_ptr_array_index (cluster->servers, 0),
@@ -338,6 +340,8 @@ main (int   argc,
       cluster_free (cluster);
     }
 
+  if (g_strcmp0 (only, "updates") == 0)
+    return 0;
   if (wrk == NULL)
     {
       printf ("# wrk not found: no poll figures\n");
