@@ -3176,9 +3176,9 @@ navette_db_pg_set_busy_timeout (NavetteDbPg *self,
                                 guint        timeout_ms)
 {
   g_return_if_fail (NAVETTE_IS_DB_PG (self));
-  g_return_if_fail (timeout_ms > 0);
 
-  g_atomic_int_set (&self->busy_timeout_ms, timeout_ms);
+  /* PostgreSQL's lock_timeout 0 would wait forever: 0 means "at once". */
+  g_atomic_int_set (&self->busy_timeout_ms, MAX (timeout_ms, 1));
   /* Idle connections carry the old setting: open new ones. */
   g_mutex_lock (&self->lock);
   self->generation++;

@@ -30,7 +30,7 @@ NavetteDb *navette_db_pg_new              (const char   *url,
  * writer of the same record or table, perhaps in another server process,
  * or a plain-SQL session) before failing with UNAVAILABLE: PostgreSQL's
  * lock_timeout. Default NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT ms, the same as
- * SQLite's busy timeout; `serve --busy-timeout` sets it. */
+ * SQLite's busy timeout; `serve --busy-timeout` sets it. 0: fail at once. */
 void       navette_db_pg_set_busy_timeout (NavetteDbPg  *self,
                                            guint         timeout_ms);
 guint      navette_db_pg_get_busy_timeout (NavetteDbPg  *self);
