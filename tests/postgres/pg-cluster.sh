@@ -105,8 +105,10 @@ cmd_start () {
   if [ "$(id -u)" = 0 ]; then
     OWNER=${NAVETTE_PG_USER:-navette-ci}
     if ! id "$OWNER" >/dev/null 2>&1; then
+      # Several clusters may start at once (parallel tests): another one
+      # may create the user between the check and here.
       useradd --system --no-create-home --home-dir /nonexistent \
-              --shell /usr/sbin/nologin "$OWNER"
+              --shell /usr/sbin/nologin "$OWNER" 2>/dev/null || id "$OWNER" >/dev/null
     fi
   fi
 
