@@ -7,6 +7,9 @@
 #   pg-cluster.sh env [DIR]                print the env of the running cluster
 #   pg-cluster.sh stop [DIR]               stop it and remove its directory
 #   pg-cluster.sh halt DIR | resume DIR     stop / start it again, keeping its data
+#   pg-cluster.sh scratch CMD [ARG…]       run CMD ARG… DIR with an empty temporary
+#                                          DIR, and stop/remove whatever cluster CMD
+#                                          left in DIR after it, even if CMD failed
 #   pg-cluster.sh run CMD [ARG…]           run CMD with NAVETTE_TEST_PG_URL set: the
 #                                          given one, or else a private cluster
 #                                          started for CMD and removed after it
@@ -234,6 +237,17 @@ cmd_run () {
   exit "$status"
 }
 
+cmd_scratch () {
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/navette-pg-scratch-XXXXXX")
+  status=0
+  "$@" "$scratch" || status=$?
+  if [ -f "$scratch/bindir" ]; then
+    cmd_stop "$scratch" || true
+  fi
+  rm -rf "$scratch"
+  exit "$status"
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   env) shift; cmd_env "$@" ;;
@@ -241,8 +255,9 @@ case "${1:-}" in
   halt) shift; cmd_halt "$@" ;;
   resume) shift; cmd_resume "$@" ;;
   run) shift; cmd_run "$@" ;;
+  scratch) shift; cmd_scratch "$@" ;;
   *)
-    echo "usage: $0 start [DIR] [--durable] | env [DIR] | stop [DIR] | halt DIR | resume DIR | run CMD…" >&2
+    echo "usage: $0 start [DIR] [--durable] | env [DIR] | stop [DIR] | halt DIR | resume DIR | run CMD… | scratch CMD…" >&2
     exit 2
     ;;
 esac

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-pg-outage.c — the database goes away and comes back.
  *
- * The test runs its own throwaway cluster (argv[1] is pg-cluster.sh), so
- * that stopping it disturbs nobody: while it is down the server answers
+ * The test runs its own throwaway cluster (argv[1] is pg-cluster.sh,
+ * argv[2] the empty directory to make it in — `pg-cluster.sh scratch`
+ * gives one and removes the cluster even when the test fails), so that
+ * stopping it disturbs nobody: while it is down the server answers
  * 503 `unavailable` with Retry-After (and health says "unavailable");
  * once it is back, the next requests succeed without restarting the
  * server (broken pooled connections are replaced by themselves). */
@@ -15,6 +17,7 @@
 #include "navette-test-server.h"
 
 static const char *cluster_script;
+static const char *cluster_dir;
 
 static void
 run_script (const char  *command,
@@ -56,7 +59,7 @@ assert_unavailable (NavetteTestServer *server,
 static void
 test_outage (void)
 {
-  g_autofree char *dir = NULL;
+  const char *dir = cluster_dir;
   g_autofree char *env = NULL;
   g_autofree char *token = NULL;
   g_autoptr(GError) error = NULL;
@@ -73,8 +76,6 @@ test_outage (void)
       return;
     }
 
-  dir = g_dir_make_tmp ("navette-pg-outage-XXXXXX", &error);
-  g_assert_no_error (error);
   run_script ("start", dir, &env);
   lines = g_strsplit (env, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -119,9 +120,10 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  if (argc < 2)
-    g_error ("usage: %s PATH/TO/pg-cluster.sh", argv[0]);
+  if (argc < 3)
+    g_error ("usage: %s PATH/TO/pg-cluster.sh EMPTY-DIRECTORY", argv[0]);
   cluster_script = argv[1];
+  cluster_dir = argv[2];
   g_test_add_func ("/pg/outage/unavailable-then-recovers", test_outage);
 
   return g_test_run ();
