@@ -2026,6 +2026,16 @@ got_headers_cb (SoupServerMessage *msg,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
 
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_BAD_REQUEST)
+    {
+      /* libsoup refused the path itself (a ".." hidden as %2F..): that is
+       * a path that names nothing, so our JSON 404. */
+      char *body = navette_wire_error_to_json (NAVETTE_API_ERROR_NOT_FOUND, "No such resource", NULL);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+      return;
+    }
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > (goffset) self->body_limit)
     refuse_too_large (self, msg);

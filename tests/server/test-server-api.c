@@ -444,6 +444,7 @@ test_not_found (void)
     API "/applications/catalogue/tables/products/records/00000000-0000-4000-8000-000000000000",
     API "/applications/catalogue/tables/products/records/00000000-0000-4000-8000-000000000000/versions",
     API "/applications/catalogue/tables/products/records/extra/segments/here",
+    API "/applications/catalogue/tables/products/records/..%2F..%2Fhealth",
     API "/applications/blog/tables",  /* alice has it, bob has no role: 404 for bob below */
   };
 
