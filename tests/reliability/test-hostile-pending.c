@@ -103,6 +103,8 @@ trickle (NavetteTestServer *server,
   Trickle t = { 0 };
 
   t.connection = raw_connect (server);
+  /* no client-side timeout: only the server may end this */
+  g_socket_set_timeout (g_socket_connection_get_socket (t.connection), 0);
   t.text = text;
   t.len = strlen (text);
   t.loop = loop;
@@ -163,6 +165,7 @@ test_slow_body (void)
     Trickle t = { 0 };
 
     t.connection = raw_connect (server);
+    g_socket_set_timeout (g_socket_connection_get_socket (t.connection), 0);
     g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (t.connection)),
                                head->str, head->len, NULL, NULL, &error);
     g_assert_no_error (error);
@@ -243,6 +246,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* each missing protection is reported, not only the first */
+  g_test_set_nonfatal_assertions ();
 
   g_test_add_func ("/reliability/pending/slow-headers-cut", test_slow_headers);
   g_test_add_func ("/reliability/pending/slow-body-cut", test_slow_body);
