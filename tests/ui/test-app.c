@@ -123,6 +123,7 @@ test_local_mode_app (void)
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "navette-app", TRUE);
   g_subprocess_launcher_setenv (launcher, "NAVETTE_NO_KEYRING", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
   /* A private session bus: the app is the primary instance there (not
    * handing over to another navette) and GTK finds a bus. */
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
