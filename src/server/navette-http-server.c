@@ -285,8 +285,6 @@ static const Route routes[] = {
     { { "POST", ACCESS_WRITE, TRUE, handle_revert } } },
 };
 
-#define TABLE_STATE_ROUTE (&routes[8])
-
 /* TRUE when @part (a path segment) matches the pattern segment [@pattern,
  * @pattern_end): "{…}" matches any non-empty segment. */
 static gboolean
@@ -1741,7 +1739,8 @@ worker_func (gpointer data,
   g_main_context_invoke (req->self->context, finish_in_main_cb, req);
 }
 
-/* The hot path: a light check answered from the caches on the main loop.
+/* The hot path: a light check (of a table or of a whole application)
+ * answered from the caches on the main loop.
  * Returns FALSE when anything is missing (the worker then does it all). */
 static gboolean
 try_cached_light_check (Request *req)
@@ -1755,8 +1754,8 @@ try_cached_light_check (Request *req)
   CachedSession *session;
   CachedState *state;
 
-  if (req->token == NULL || self->state_cache_ms == 0 ||
-      !navette_name_is_valid (req->app) || !navette_name_is_valid (req->table))
+  if (req->token == NULL || self->state_cache_ms == 0 || !navette_name_is_valid (req->app) ||
+      (req->table != NULL && !navette_name_is_valid (req->table)))
     return FALSE;
   hash = navette_auth_token_hash (req->token);
   key = state_key (req->app, req->table);
@@ -1841,7 +1840,7 @@ server_handler_cb (SoupServer        *server,
   req->token = navette_auth_parse_bearer (soup_message_headers_get_one (headers, "Authorization"));
   req->if_none_match = g_strdup (soup_message_headers_get_one (headers, "If-None-Match"));
 
-  if (req->route == TABLE_STATE_ROUTE && try_cached_light_check (req))
+  if (req->route->cached_auth && try_cached_light_check (req))
     {
       send_response (req, FALSE);
       request_free (req);
