@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "navette-test-server.h"
@@ -129,9 +130,19 @@ navette_test_server_admin (NavetteTestServer *server,
   return status;
 }
 
+/* Runs in the child between fork and exec: the server gets SIGTERM when
+ * the test process dies (an abort included), so no orphan keeps meson's
+ * output pipe open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 launch (NavetteTestServer *server)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) data = NULL;
@@ -147,8 +158,10 @@ launch (NavetteTestServer *server)
     g_ptr_array_add (argv, g_strdup (g_ptr_array_index (server->extra_args, i)));
   g_ptr_array_add (argv, NULL);
 
-  server->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                  &error);
   g_assert_no_error (error);
 
   stdout_pipe = g_subprocess_get_stdout_pipe (server->process);
