@@ -738,16 +738,49 @@ app_header_row_new (NavetteStore *store)
   return row;
 }
 
-static void
-count_update (GtkLabel     *label,
-              GParamSpec   *pspec,
-              NavetteTable *table)
+static gboolean
+count_update_idle_cb (gpointer user_data)
 {
+  GtkLabel *label = user_data;
+  NavetteTable *table = g_object_get_data (G_OBJECT (label), "table");
   g_autofree char *text = NULL;
 
-  if (navette_table_get_loaded (table))
-    text = g_strdup_printf ("%u", g_list_model_get_n_items (G_LIST_MODEL (table)));
+  g_object_steal_data (G_OBJECT (label), "count-idle");
+
+  if (table != NULL && navette_table_get_loaded (table))
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (table));
+      guint shown = 0;
+
+      /* Archived records are not listed: do not count them. */
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+
+          shown += !navette_record_get_archived (record);
+        }
+      text = g_strdup_printf ("%u", shown);
+    }
   gtk_label_set_label (label, text != NULL ? text : "");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_source (gpointer data)
+{
+  g_source_remove (GPOINTER_TO_UINT (data));
+}
+
+/* Once per main-loop iteration at most, however many rows changed. */
+static void
+count_update (GtkLabel *label)
+{
+  guint id;
+
+  if (g_object_get_data (G_OBJECT (label), "count-idle") != NULL)
+    return;
+  id = g_idle_add (count_update_idle_cb, label);
+  g_object_set_data_full (G_OBJECT (label), "count-idle", GUINT_TO_POINTER (id), remove_source);
 }
 
 static GtkWidget *
@@ -768,8 +801,9 @@ table_row_new (NavetteTable *table)
   gtk_box_append (GTK_BOX (box), count);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   g_object_set_data_full (G_OBJECT (row), "table", g_object_ref (table), g_object_unref);
-  count_update (GTK_LABEL (count), NULL, table);
-  g_signal_connect_object (table, "notify::n-items", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
+  g_object_set_data_full (G_OBJECT (count), "table", g_object_ref (table), g_object_unref);
+  count_update (GTK_LABEL (count));
+  g_signal_connect_object (table, "items-changed", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
   g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
   return row;
 }
