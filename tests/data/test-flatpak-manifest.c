@@ -101,6 +101,29 @@ test_modules (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "type"), ==, "dir");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "path"), ==, "..");
 
+  /* Every -Dname=value is an option of this build. */
+  {
+    g_autofree char *options_path = g_build_filename (g_getenv ("NAVETTE_SOURCE_ROOT"), "meson_options.txt", NULL);
+    g_autofree char *options = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_file_get_contents (options_path, &options, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (opts); i++)
+      {
+        const char *opt = json_array_get_string_element (opts, i);
+        g_autofree char *name = NULL;
+        g_autofree char *needle = NULL;
+
+        if (!g_str_has_prefix (opt, "-D") || strchr (opt, '=') == NULL)
+          continue;
+        name = g_strndup (opt + 2, strchr (opt, '=') - (opt + 2));
+        needle = g_strdup_printf ("option('%s'", name);
+        if (strstr (options, needle) == NULL)
+          g_error ("The manifest passes %s, which is not an option of meson_options.txt", opt);
+      }
+  }
+
   /* Dependencies of the build that the GNOME runtime does not ship. */
   for (guint i = 0; required[i] != NULL; i++)
     if (required[i][0] != '\0' && find_module (required[i]) == NULL)
