@@ -28,6 +28,7 @@ import tempfile
 import time
 
 LIGHT = "/api/v1/applications/catalogue/tables/products/last-modified"
+APP_LIGHT = "/api/v1/applications/catalogue/last-modified"
 RECORDS = "/api/v1/applications/catalogue/tables/products/records"
 
 
@@ -85,13 +86,13 @@ def wire_bytes(host, port, token, etag):
     return len(req), len(resp), status_line, resp.decode(errors="replace")
 
 
-def run_wrk(host, port, token, etag, duration):
+def run_wrk(host, port, token, etag, duration, path=LIGHT):
     if shutil.which("wrk") is None:
         return None, "wrk not installed"
     out = subprocess.run(["wrk", "-t2", "-c50", f"-d{duration}s",
                           "-H", f"Authorization: Bearer {token}",
                           "-H", f"If-None-Match: {etag}",
-                          f"http://{host}:{port}{LIGHT}"],
+                          f"http://{host}:{port}{path}"],
                          capture_output=True, text=True).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -143,17 +144,27 @@ def main():
             status, headers, body = request(host, port, "GET", LIGHT, token)
             assert status == 200
             etag = headers["ETag"]
-            print(f"light check 200 body: {len(body)} bytes  {body.decode()}")
+            print(f"light check 200 body: {len(body)} bytes  {body.decode()}"
+                  f"  [target < 100: {'met' if len(body) < 100 else 'NOT met'}]")
 
             req_len, resp_len, status_line, raw = wire_bytes(host, port, token, etag)
             print(f"no-change poll on the wire: {req_len + resp_len} bytes "
-                  f"(request {req_len} + response {resp_len}; {status_line})")
+                  f"(request {req_len} + response {resp_len}; {status_line})"
+                  f"  [target <= 300: {'met' if req_len + resp_len <= 300 else 'NOT met'}]")
 
             rate, out = run_wrk(host, port, token, etag, args.duration)
             if rate is None:
                 print(f"no-change polls/s: n/a ({out.strip()})")
             else:
-                print(f"no-change polls/s (wrk -t2 -c50 -d{args.duration}s): {rate:.0f}")
+                print(f"no-change polls/s (wrk -t2 -c50 -d{args.duration}s): {rate:.0f}"
+                      f"  [target >= 10000: {'met' if rate >= 10000 else 'NOT met'}]")
+
+            status, headers, body = request(host, port, "GET", APP_LIGHT, token)
+            assert status == 200
+            rate, out = run_wrk(host, port, token, headers["ETag"], max(1, args.duration // 2), APP_LIGHT)
+            if rate is not None:
+                print(f"no-change application light checks/s (wrk, {max(1, args.duration // 2)} s): {rate:.0f}"
+                      f"  (200 body {len(body)} bytes)")
 
             have = 0
             for rows in [int(r) for r in args.rows.split(",") if r]:
