@@ -1056,7 +1056,8 @@ list_versions_cb (GObject      *object,
 
   versions = navette_store_list_versions_finish (NAVETTE_STORE (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
+      self->box == NULL /* disposed */)
     return;
 
   gtk_spinner_set_spinning (self->history_spinner, FALSE);
@@ -1106,7 +1107,8 @@ restore_finished_cb (NavetteChange     *change,
                      NavetteRecordPane *self)
 {
   g_signal_handlers_disconnect_by_func (change, restore_finished_cb, self);
-  if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
+  if (self->box != NULL &&
+      navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
       self->record != NULL &&
       g_strcmp0 (navette_change_get_record_id (change), navette_record_get_id (self->record)) == 0)
     navette_record_pane_show_history (self);

@@ -849,6 +849,9 @@ sidebar_idle_cb (gpointer user_data)
 static void
 schedule_sidebar (NavetteWindow *self)
 {
+  /* Nothing to show once the engine is gone (signed out, or disposed). */
+  if (self->engine == NULL)
+    return;
   if (self->sidebar_idle == 0)
     self->sidebar_idle = g_idle_add (sidebar_idle_cb, self);
 }
@@ -948,7 +951,8 @@ reload_cb (GObject      *object,
   if (!navette_table_reload_finish (table, result, NULL, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
+          self->engine == NULL)
         return;
       if (table != self->table)
         return;
@@ -965,6 +969,8 @@ reload_cb (GObject      *object,
         }
       return;
     }
+  if (self->engine == NULL)
+    return;
   self->last_check = g_get_real_time ();
   g_debug ("Records of %s loaded", navette_table_get_name (table));
   if (table == self->table)
@@ -1085,8 +1091,10 @@ tables_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   NavetteStore *store = NAVETTE_STORE (object);
 
-  if (!navette_store_load_tables_finish (store, result, &error))
+  if (!navette_store_load_tables_finish (store, result, &error) || self->engine == NULL)
     {
+      if (error == NULL)
+        return;
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
         g_debug ("Could not load the tables of %s: %s", navette_store_get_name (store), error->message);
