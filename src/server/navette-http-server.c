@@ -30,6 +30,10 @@
 #include <libsoup/soup.h>
 
 #include "navette-auth.h"
+#include "navette-event-hub.h"
+#if HAVE_POSTGRESQL
+#include "navette-db-pg.h"
+#endif
 #include "navette-http-server.h"
 #include "navette-password.h"
 #include "navette-rate-limit.h"
@@ -75,6 +79,10 @@ struct _NavetteHttpServer
   guint             purge_id;
   GHashTable       *connections;       /* GSocket → ConnectionState (main loop only) */
   guint             sweep_id;
+
+  NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
+  guint             max_subscriptions;
+  gulong            changed_id;        /* NavetteDbPg::table-changed */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteHttpServer, navette_http_server, G_TYPE_OBJECT)
@@ -204,6 +212,8 @@ struct _Request
   GBytes            *body;
   AuthUser          *user;
   JsonNode          *json;
+  gint64             expires_at;       /* of the session, once authenticated */
+  gboolean           upgrade;          /* GET /api/v1/events before the upgrade */
 
   /* the answer */
   guint              status;
@@ -600,6 +610,7 @@ authenticate (Request *req)
       return FALSE;
     }
   req->user = g_steal_pointer (&user);
+  req->expires_at = expires_at;
   return TRUE;
 }
 
@@ -1393,7 +1404,10 @@ respond_write (Request              *req,
       return;
     }
   if (!result->replayed)
-    invalidate_app (req->self, req->app);
+    {
+      invalidate_app (req->self, req->app);
+      navette_event_hub_changed (req->self->events, req->app, req->table);
+    }
   respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
 }
 
@@ -1719,11 +1733,19 @@ send_response (Request  *req,
     soup_server_message_unpause (req->msg);
 }
 
+static void events_authenticated (Request *req);
+
 static gboolean
 finish_in_main_cb (gpointer data)
 {
   Request *req = data;
 
+  if (req->upgrade)
+    {
+      events_authenticated (req);
+      request_free (req);
+      return G_SOURCE_REMOVE;
+    }
   send_response (req, TRUE);
   request_free (req);
   return G_SOURCE_REMOVE;
@@ -2043,6 +2065,201 @@ got_headers_cb (SoupServerMessage *msg,
 }
 
 /* ------------------------------------------------------------------ */
+/* GET /api/v1/events: the WebSocket of pushed changes                 */
+
+/* The upgrade is authenticated before libsoup answers the handshake: an
+ * early handler pauses the message after its headers and has a worker
+ * check the bearer token (the database may block); the normal handler
+ * then refuses it (401, 429, 400) or lets libsoup switch protocols, and
+ * the WebSocket handler hands the connection to the NavetteEventHub. */
+#define EVENTS_PATH NAVETTE_API_PREFIX "/events"
+
+static const char *events_protocols[] = { "navette.v1", NULL };
+
+typedef struct
+{
+  char       *token_hash;
+  char       *username;
+  gboolean    admin;
+  GHashTable *roles;
+  gint64      expires_at;
+} EventsAuth;
+
+static void
+events_auth_free (EventsAuth *auth)
+{
+  g_free (auth->token_hash);
+  g_free (auth->username);
+  g_clear_pointer (&auth->roles, g_hash_table_unref);
+  g_free (auth);
+}
+
+static GQuark
+events_auth_quark (void)
+{
+  return g_quark_from_static_string ("navette-events-auth");
+}
+
+static void
+handle_events (Request *req)
+{
+  /* authenticated: the upgrade may go on (no answer of our own) */
+  req->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
+}
+
+static const Route events_route = {
+  "events", "GET", { { "GET", ACCESS_USER, FALSE, handle_events } }
+};
+
+/* Main loop, after the worker authenticated (or refused) the upgrade. */
+static void
+events_authenticated (Request *req)
+{
+  if (req->status == SOUP_STATUS_SWITCHING_PROTOCOLS && req->user != NULL)
+    {
+      EventsAuth *auth = g_new0 (EventsAuth, 1);
+
+      auth->token_hash = navette_auth_token_hash (req->token);
+      auth->username = g_strdup (req->user->username);
+      auth->admin = req->user->admin;
+      auth->roles = g_hash_table_ref (req->user->roles);
+      auth->expires_at = req->expires_at;
+      g_object_set_qdata_full (G_OBJECT (req->msg), events_auth_quark (), auth,
+                               (GDestroyNotify) events_auth_free);
+    }
+  else
+    {
+      /* status set: libsoup skips the handlers and sends this answer */
+      apply_response (req);
+    }
+  soup_server_message_unpause (req->msg);
+}
+
+static void
+events_early_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Request *req;
+
+  if (!g_str_equal (path, EVENTS_PATH) || !g_str_equal (soup_server_message_get_method (msg), "GET"))
+    return;
+
+  req = g_new0 (Request, 1);
+  req->self = g_object_ref (self);
+  req->msg = g_object_ref (msg);
+  req->path = g_strdup (path);
+  req->route = &events_route;
+  req->method = &events_route.methods[0];
+  req->upgrade = TRUE;
+  req->token = navette_auth_parse_bearer (soup_message_headers_get_one (headers, "Authorization"));
+  req->address = client_address (msg);
+
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->pool, req, NULL);
+}
+
+static void
+events_refuse (SoupServerMessage *msg,
+               NavetteApiError    code,
+               const char        *message)
+{
+  char *body = navette_wire_error_to_json (code, message, NULL);
+
+  soup_server_message_set_status (msg, navette_api_error_status (code), NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static void
+events_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  EventsAuth *auth = g_object_get_qdata (G_OBJECT (msg), events_auth_quark ());
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (path, EVENTS_PATH))
+    {
+      /* below /api/v1/events/…: the ordinary routes (a 404) */
+      server_handler_cb (server, msg, path, query, user_data);
+      return;
+    }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
+      events_refuse (msg, NAVETTE_API_ERROR_METHOD_NOT_ALLOWED, "This resource allows GET only");
+      return;
+    }
+  if (auth == NULL)
+    {
+      events_refuse (msg, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+      return;
+    }
+  if (!soup_websocket_server_check_handshake (msg, NULL, (char **) events_protocols, NULL, &error))
+    {
+      events_refuse (msg, NAVETTE_API_ERROR_BAD_REQUEST,
+                     "This resource is a WebSocket: send a WebSocket upgrade (subprotocol navette.v1)");
+      return;
+    }
+  if (!navette_event_hub_may_subscribe (self->events, auth->username))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "30");
+      events_refuse (msg, NAVETTE_API_ERROR_RATE_LIMITED,
+                     "Too many event connections are open for this user");
+      return;
+    }
+  /* status left unset: libsoup answers the handshake (101) */
+}
+
+static void
+events_websocket_cb (SoupServer              *server,
+                     SoupServerMessage       *msg,
+                     const char              *path,
+                     SoupWebsocketConnection *connection,
+                     gpointer                 user_data)
+{
+  NavetteHttpServer *self = user_data;
+  EventsAuth *auth = g_object_get_qdata (G_OBJECT (msg), events_auth_quark ());
+
+  if (auth == NULL)
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, NULL);
+      return;
+    }
+  navette_event_hub_add (self->events, connection, auth->token_hash, auth->username,
+                         auth->admin, auth->roles, auth->expires_at);
+}
+
+/* NavetteDbPg::table-changed, in its watch thread: a write committed by
+ * any server process (or plain SQL) on the shared database. */
+static void
+db_table_changed_cb (NavetteDb  *db,
+                     const char *app,
+                     const char *table,
+                     gpointer    user_data)
+{
+  NavetteHttpServer *self = user_data;
+
+  if (app != NULL)
+    invalidate_app (self, app);
+  else
+    {
+      g_mutex_lock (&self->cache_mutex);
+      g_hash_table_remove_all (self->states);
+      self->state_generation++;
+      g_mutex_unlock (&self->cache_mutex);
+    }
+  navette_event_hub_changed (self->events, app, table);
+}
+
+/* ------------------------------------------------------------------ */
 /* Access log                                                          */
 
 /* The access log is written by a thread of its own: the main loop only
@@ -2275,6 +2492,7 @@ navette_http_server_dispose (GObject *object)
 
   navette_http_server_shutdown (self);
   g_clear_object (&self->soup);
+  g_clear_object (&self->events);
   g_clear_object (&self->db);
   g_clear_object (&self->user_failures);
   g_clear_object (&self->address_failures);
@@ -2402,6 +2620,7 @@ navette_http_server_init (NavetteHttpServer *self)
   self->body_limit = NAVETTE_DEFAULT_BODY_LIMIT;
   self->workers = NAVETTE_HTTP_DEFAULT_WORKERS;
   self->state_cache_ms = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
+  self->max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->cache_mutex);
   g_mutex_init (&self->log_mutex);
@@ -2499,6 +2718,18 @@ navette_http_server_set_state_cache (NavetteHttpServer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_CACHE]);
 }
 
+void
+navette_http_server_set_max_subscriptions (NavetteHttpServer *self,
+                                           guint              max)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (max > 0);
+
+  self->max_subscriptions = max;
+  if (self->events != NULL)
+    navette_event_hub_set_max_per_user (self->events, max);
+}
+
 gboolean
 navette_http_server_listen (NavetteHttpServer  *self,
                             const char         *host,
@@ -2531,11 +2762,35 @@ navette_http_server_listen (NavetteHttpServer  *self,
   if (self->pool == NULL)
     return FALSE;
 
+  self->events = navette_event_hub_new (self->db);
+  navette_event_hub_set_max_per_user (self->events, self->max_subscriptions);
+#if HAVE_POSTGRESQL
+  if (NAVETTE_IS_DB_PG (self->db))
+    {
+      /* Other server processes' writes: LISTEN/NOTIFY. */
+      self->changed_id = g_signal_connect (self->db, "table-changed", G_CALLBACK (db_table_changed_cb), self);
+      navette_db_pg_watch_changes (NAVETTE_DB_PG (self->db));
+    }
+  else
+#endif
+    {
+      /* Other programs' writes to the SQLite file: nothing tells us, so
+       * compare table_last_modifications every second while anybody
+       * listens. */
+      navette_event_hub_set_poll_interval (self->events, 1000);
+    }
+
   self->soup = soup_server_new ("server-header", NULL, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
   soup_server_add_handler (self->soup, NULL, server_handler_cb, self, NULL);
+  /* Announcements are a few dozen bytes: no per-connection zlib state. */
+  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_add_early_handler (self->soup, EVENTS_PATH, events_early_cb, self, NULL);
+  soup_server_add_handler (self->soup, EVENTS_PATH, events_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, EVENTS_PATH, NULL, (char **) events_protocols,
+                                     events_websocket_cb, self, NULL);
   if (!soup_server_listen (self->soup, socket_address, 0, error))
     return FALSE;
 
@@ -2578,6 +2833,10 @@ navette_http_server_shutdown (NavetteHttpServer *self)
 {
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
+  if (self->events != NULL)
+    navette_event_hub_close_all (self->events);
+  if (self->changed_id != 0)
+    g_clear_signal_handler (&self->changed_id, self->db);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   if (self->pool != NULL)

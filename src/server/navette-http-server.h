@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define NAVETTE_HTTP_DEFAULT_WORKERS 4
 #define NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS 250
 #define NAVETTE_HTTP_SESSION_CACHE_USEC (2 * G_USEC_PER_SEC)
+#define NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS 8
 
 #define NAVETTE_TYPE_HTTP_SERVER (navette_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteHttpServer, navette_http_server, NAVETTE, HTTP_SERVER, GObject)
@@ -36,6 +37,10 @@ void               navette_http_server_set_workers        (NavetteHttpServer *se
  * (0: never). Writes made through this server invalidate it at once. */
 void               navette_http_server_set_state_cache    (NavetteHttpServer *self,
                                                            guint              msec);
+/* How many GET /api/v1/events WebSockets one user may hold at once (the
+ * next upgrade is refused with 429). */
+void               navette_http_server_set_max_subscriptions (NavetteHttpServer *self,
+                                                              guint              max);
 /* Listens on @host:@port (0: a free port); *bound_port gets the port. */
 gboolean           navette_http_server_listen             (NavetteHttpServer *self,
                                                            const char        *host,

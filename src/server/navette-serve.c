@@ -11,6 +11,9 @@
 #include <sodium.h>
 
 #include "navette-db-sqlite.h"
+#if HAVE_POSTGRESQL
+#include "navette-db-pg.h"
+#endif
 #include "navette-http-server.h"
 #include "navette-serve.h"
 
@@ -59,15 +62,17 @@ navette_serve_main (int    argc,
   int response_delay = 0;
   int workers = NAVETTE_HTTP_DEFAULT_WORKERS;
   int state_cache = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
+  int max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
     { "token-lifetime", 0, 0, G_OPTION_ARG_INT64, &token_lifetime, "Seconds a sign-in token lives (default 43200; 0: expires at once)", "SECONDS" },
     { "body-limit", 0, 0, G_OPTION_ARG_INT64, &body_limit, "Largest request body accepted (default 1048576)", "BYTES" },
-    { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_timeout, "SQLite: how long a write waits for the lock before 503 (default 5000)", "MS" },
+    { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_timeout, "How long a write waits for a lock before 503 (SQLite busy timeout, PostgreSQL lock_timeout; default 5000)", "MS" },
     { "response-delay", 0, 0, G_OPTION_ARG_INT, &response_delay, "Testing aid: delay every response", "MS" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "Database worker threads (default 4)", "N" },
     { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
+    { "max-subscriptions", 0, 0, G_OPTION_ARG_INT, &max_subscriptions, "WebSockets of /api/v1/events one user may hold (default 8)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -106,7 +111,8 @@ navette_serve_main (int    argc,
       return 2;
     }
   if (token_lifetime < 0 || token_lifetime > G_MAXINT32 || body_limit < 1 || body_limit > G_MAXINT32 ||
-      response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000)
+      response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000 ||
+      max_subscriptions < 1 || max_subscriptions > 1000000)
     {
       g_printerr ("navette-server serve: an option is out of range (see --help)\n");
       return 2;
@@ -125,6 +131,10 @@ navette_serve_main (int    argc,
     }
   if (NAVETTE_IS_DB_SQLITE (db) && busy_timeout >= 0)
     navette_db_sqlite_set_busy_timeout (NAVETTE_DB_SQLITE (db), (guint) busy_timeout);
+#if HAVE_POSTGRESQL
+  if (NAVETTE_IS_DB_PG (db) && busy_timeout >= 0)
+    navette_db_pg_set_busy_timeout (NAVETTE_DB_PG (db), (guint) busy_timeout);
+#endif
   if (!navette_db_migrate (db, &error))
     {
       g_printerr ("navette-server serve: cannot prepare the database: %s\n", error->message);
@@ -137,6 +147,7 @@ navette_serve_main (int    argc,
   navette_http_server_set_response_delay (server, (guint) response_delay);
   navette_http_server_set_workers (server, (guint) workers);
   navette_http_server_set_state_cache (server, (guint) state_cache);
+  navette_http_server_set_max_subscriptions (server, (guint) max_subscriptions);
   if (!navette_http_server_listen (server, host, port, &bound_port, &error))
     {
       g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);

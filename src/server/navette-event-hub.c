@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-event-hub.c — push of committed changes to WebSocket subscribers.
+ *
+ * Everything here runs on the main loop except the check, a GTask in a
+ * worker thread that reads the revisions of the changed tables (or of all
+ * tables) and re-reads the sessions and roles of the subscribers whose
+ * cached access is older than NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC. One
+ * check runs at a time; changes reported meanwhile are coalesced into the
+ * next one, so a burst of writes costs a few checks, not one each.
+ *
+ * Deduplication: the last revision announced per table is kept, and a
+ * change whose revision is not newer is not announced again (on
+ * PostgreSQL a write through this server is reported twice: by the
+ * request, then by LISTEN/NOTIFY). The first full comparison after the
+ * first subscriber arrives only records the revisions (a baseline). */
+#define G_LOG_DOMAIN "navette-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "navette-event-hub.h"
+
+struct _NavetteEventHub
+{
+  GObject       parent_instance;
+
+  NavetteDb    *db;
+  GMainContext *context;
+  guint         max_per_user;
+  guint         poll_ms;
+  guint         poll_id;
+  guint         sweep_id;
+
+  /* main loop only */
+  GPtrArray    *subscribers;   /* of Subscriber* */
+  GHashTable   *per_user;      /* username → count (GUINT_TO_POINTER) */
+  GHashTable   *access;        /* token hash → Access* */
+  GHashTable   *announced;     /* "app/table" → Announced* */
+  gboolean      baseline_done;
+  gboolean      busy;
+
+  /* any thread */
+  GMutex        lock;
+  GHashTable   *dirty;         /* "app\ttable" set */
+  gboolean      dirty_all;
+  guint         idle_id;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteEventHub, navette_event_hub, G_TYPE_OBJECT)
+
+typedef struct
+{
+  guint       n_subscribers;
+  gboolean    valid;
+  gboolean    admin;
+  GHashTable *roles;
+  gint64      expires_at;
+  gint64      fetched_at;   /* monotonic */
+} Access;
+
+static void
+access_free (Access *access)
+{
+  g_clear_pointer (&access->roles, g_hash_table_unref);
+  g_free (access);
+}
+
+typedef struct
+{
+  gint64   revision;
+  gboolean baseline_only;  /* recorded by a baseline, never announced */
+} Announced;
+
+typedef struct
+{
+  NavetteEventHub         *hub;
+  SoupWebsocketConnection *connection;
+  char                    *token_hash;
+  char                    *username;
+  gint64                   last_seen;  /* monotonic: a pong or a message */
+} Subscriber;
+
+static void
+subscriber_free (Subscriber *sub)
+{
+  g_signal_handlers_disconnect_by_data (sub->connection, sub);
+  g_object_unref (sub->connection);
+  g_free (sub->token_hash);
+  g_free (sub->username);
+  g_free (sub);
+}
+
+/* ------------------------------------------------------------------ */
+/* The check (worker thread)                                           */
+
+typedef struct
+{
+  char     *app;
+  char     *table;
+  gint64    revision;
+  gint64    last_update;
+  gboolean  from_all;
+} Change;
+
+static void
+change_free (Change *change)
+{
+  g_free (change->app);
+  g_free (change->table);
+  g_free (change);
+}
+
+typedef struct
+{
+  NavetteDb  *db;
+  GPtrArray  *dirty;     /* "app\ttable" */
+  gboolean    all;
+  gboolean    baseline;
+  GPtrArray  *tokens;    /* token hashes whose access to re-read */
+  /* results */
+  GPtrArray  *changes;   /* of Change* */
+  GHashTable *access;    /* token hash → Access* (only those read) */
+} CheckJob;
+
+static void
+check_job_free (CheckJob *job)
+{
+  g_object_unref (job->db);
+  g_ptr_array_unref (job->dirty);
+  g_ptr_array_unref (job->tokens);
+  g_ptr_array_unref (job->changes);
+  g_hash_table_unref (job->access);
+  g_free (job);
+}
+
+static void
+add_change (CheckJob   *job,
+            const char *app,
+            const char *table,
+            gint64      revision,
+            gint64      last_update,
+            gboolean    from_all)
+{
+  Change *change = g_new0 (Change, 1);
+
+  change->app = g_strdup (app);
+  change->table = g_strdup (table);
+  change->revision = revision;
+  change->last_update = last_update;
+  change->from_all = from_all;
+  g_ptr_array_add (job->changes, change);
+}
+
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CheckJob *job = task_data;
+
+  if (job->all)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) apps = navette_db_app_list (job->db, &error);
+
+      if (apps == NULL)
+        g_debug ("Cannot list the applications for push: %s", error->message);
+      for (guint i = 0; apps != NULL && i < apps->len; i++)
+        {
+          NavetteDbApp *app = g_ptr_array_index (apps, i);
+          g_autoptr(GPtrArray) states = navette_db_app_state (job->db, app->name, NULL);
+
+          for (guint j = 0; states != NULL && j < states->len; j++)
+            {
+              NavetteDbTableState *state = g_ptr_array_index (states, j);
+
+              add_change (job, app->name, state->table, state->revision, state->last_update, TRUE);
+            }
+        }
+    }
+  for (guint i = 0; i < job->dirty->len; i++)
+    {
+      const char *key = g_ptr_array_index (job->dirty, i);
+      const char *tab = strchr (key, '\t');
+      g_autofree char *app = g_strndup (key, tab - key);
+      NavetteDbTableState state = { 0, };
+
+      if (navette_db_table_state (job->db, app, tab + 1, &state, NULL))
+        add_change (job, app, tab + 1, state.revision, state.last_update, FALSE);
+      g_free (state.table);
+    }
+  for (guint i = 0; i < job->tokens->len; i++)
+    {
+      const char *hash = g_ptr_array_index (job->tokens, i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NavetteDbUser) user = NULL;
+      Access *access;
+      gint64 expires_at = 0;
+
+      user = navette_db_session_lookup (job->db, hash, &expires_at, &error);
+      if (user == NULL && !(error != NULL && error->domain == NAVETTE_API_ERROR &&
+                            (error->code == NAVETTE_API_ERROR_AUTH_REQUIRED ||
+                             error->code == NAVETTE_API_ERROR_NOT_FOUND)))
+        continue;  /* unavailable: keep what we knew */
+      access = g_new0 (Access, 1);
+      if (user != NULL)
+        {
+          access->roles = navette_db_roles_for_user (job->db, user->username, NULL);
+          if (access->roles == NULL)
+            {
+              access_free (access);
+              continue;
+            }
+          access->valid = TRUE;
+          access->admin = user->admin;
+          access->expires_at = expires_at;
+        }
+      g_hash_table_insert (job->access, g_strdup (hash), access);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Delivery (main loop)                                                */
+
+static void start_check (NavetteEventHub *self);
+
+static char *
+announcement_json (const Change *change)
+{
+  GString *out = g_string_new ("{\"app\":");
+
+  navette_json_append_string (out, change->app);
+  g_string_append (out, ",\"table\":");
+  navette_json_append_string (out, change->table);
+  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"last_update\":", change->revision);
+  if (change->last_update > 0)
+    {
+      g_autofree char *text = navette_time_format (change->last_update);
+      navette_json_append_string (out, text);
+    }
+  else
+    g_string_append (out, "null");
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+subscriber_is_open (Subscriber *sub)
+{
+  return soup_websocket_connection_get_state (sub->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* FALSE (and closes the subscription) when its session is over. */
+static gboolean
+subscriber_check_session (Subscriber *sub,
+                          Access     *access)
+{
+  if (access != NULL && access->valid && navette_time_now () < access->expires_at)
+    return TRUE;
+  if (subscriber_is_open (sub))
+    soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                     "The session is over; sign in again");
+  return FALSE;
+}
+
+static void
+deliver (NavetteEventHub *self,
+         const Change    *change)
+{
+  g_autofree char *text = announcement_json (change);
+
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (self->subscribers, i);
+      Access *access = g_hash_table_lookup (self->access, sub->token_hash);
+
+      if (!subscriber_is_open (sub) || !subscriber_check_session (sub, access))
+        continue;
+      if (access->admin || g_hash_table_contains (access->roles, change->app))
+        soup_websocket_connection_send_text (sub->connection, text);
+    }
+}
+
+static void
+check_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  NavetteEventHub *self = NAVETTE_EVENT_HUB (source);
+  CheckJob *job = g_task_get_task_data (G_TASK (result));
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  self->busy = FALSE;
+
+  g_hash_table_iter_init (&iter, job->access);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Access *fresh = value;
+      Access *access = g_hash_table_lookup (self->access, key);
+
+      if (access == NULL)
+        continue;  /* no subscriber left with this token */
+      g_clear_pointer (&access->roles, g_hash_table_unref);
+      access->roles = fresh->roles != NULL ? g_hash_table_ref (fresh->roles) : g_hash_table_new (g_str_hash, g_str_equal);
+      access->valid = fresh->valid;
+      access->admin = fresh->admin;
+      access->expires_at = fresh->expires_at;
+      access->fetched_at = now;
+    }
+
+  for (guint i = 0; i < job->changes->len; i++)
+    {
+      Change *change = g_ptr_array_index (job->changes, i);
+      g_autofree char *table_key = g_strconcat (change->app, "/", change->table, NULL);
+      Announced *last = g_hash_table_lookup (self->announced, table_key);
+
+      if (change->revision <= 0)
+        continue;
+      if (last != NULL &&
+          (change->revision < last->revision ||
+           (change->revision == last->revision && (change->from_all || !last->baseline_only))))
+        continue;
+      if (last == NULL)
+        {
+          last = g_new0 (Announced, 1);
+          g_hash_table_insert (self->announced, g_steal_pointer (&table_key), last);
+        }
+      last->revision = change->revision;
+      last->baseline_only = change->from_all && job->baseline;
+      if (!last->baseline_only)
+        deliver (self, change);
+    }
+  if (job->all && job->baseline && self->subscribers->len > 0)
+    self->baseline_done = TRUE;
+
+  g_mutex_lock (&self->lock);
+  if ((self->dirty_all || g_hash_table_size (self->dirty) > 0) && self->idle_id == 0)
+    {
+      g_mutex_unlock (&self->lock);
+      start_check (self);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+start_check (NavetteEventHub *self)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckJob *job;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (self->busy)
+    return;
+
+  job = g_new0 (CheckJob, 1);
+  job->db = g_object_ref (self->db);
+  job->dirty = g_ptr_array_new_with_free_func (g_free);
+  job->tokens = g_ptr_array_new_with_free_func (g_free);
+  job->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  job->access = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) access_free);
+
+  g_mutex_lock (&self->lock);
+  job->all = self->dirty_all;
+  self->dirty_all = FALSE;
+  g_hash_table_iter_init (&iter, self->dirty);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_ptr_array_add (job->dirty, key);
+      g_hash_table_iter_steal (&iter);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (self->subscribers->len == 0 || (!job->all && job->dirty->len == 0))
+    {
+      check_job_free (job);
+      return;
+    }
+  job->baseline = job->all && !self->baseline_done;
+
+  g_hash_table_iter_init (&iter, self->access);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (now - ((Access *) value)->fetched_at >= NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC)
+      g_ptr_array_add (job->tokens, g_strdup (key));
+
+  self->busy = TRUE;
+  task = g_task_new (self, NULL, check_done_cb, NULL);
+  g_task_set_source_tag (task, start_check);
+  g_task_set_task_data (task, job, (GDestroyNotify) check_job_free);
+  g_task_run_in_thread (task, check_thread);
+}
+
+static gboolean
+changed_idle_cb (gpointer data)
+{
+  NavetteEventHub *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->idle_id = 0;
+  g_mutex_unlock (&self->lock);
+  start_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+navette_event_hub_changed (NavetteEventHub *self,
+                           const char      *app,
+                           const char      *table)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+
+  g_mutex_lock (&self->lock);
+  if (app == NULL || table == NULL)
+    self->dirty_all = TRUE;
+  else
+    g_hash_table_add (self->dirty, g_strconcat (app, "\t", table, NULL));
+  if (self->idle_id == 0)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, changed_idle_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[navette] push");
+      self->idle_id = g_source_attach (source, self->context);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subscribers                                                         */
+
+static gboolean
+poll_cb (gpointer data)
+{
+  navette_event_hub_changed (data, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_poll (NavetteEventHub *self)
+{
+  gboolean want = self->poll_ms > 0 && self->subscribers->len > 0;
+
+  if (want && self->poll_id == 0)
+    self->poll_id = g_timeout_add (self->poll_ms, poll_cb, self);
+  else if (!want)
+    g_clear_handle_id (&self->poll_id, g_source_remove);
+}
+
+static void
+remove_subscriber (NavetteEventHub *self,
+                   Subscriber      *sub)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, sub->username));
+  Access *access = g_hash_table_lookup (self->access, sub->token_hash);
+
+  if (count <= 1)
+    g_hash_table_remove (self->per_user, sub->username);
+  else
+    g_hash_table_insert (self->per_user, g_strdup (sub->username), GUINT_TO_POINTER (count - 1));
+  if (access != NULL && --access->n_subscribers == 0)
+    g_hash_table_remove (self->access, sub->token_hash);
+  g_ptr_array_remove_fast (self->subscribers, sub);
+  if (self->subscribers->len == 0)
+    {
+      /* Nobody listens: forget, and take a new baseline next time. */
+      self->baseline_done = FALSE;
+      g_hash_table_remove_all (self->announced);
+    }
+  update_poll (self);
+}
+
+static void
+closed_cb (SoupWebsocketConnection *connection,
+           gpointer                 data)
+{
+  Subscriber *sub = data;
+
+  remove_subscriber (sub->hub, sub);
+}
+
+static void
+seen_cb (SoupWebsocketConnection *connection,
+         gpointer                 arg1,
+         gpointer                 data)
+{
+  Subscriber *sub = data;
+
+  /* Clients send nothing but pongs; anything counts as a sign of life. */
+  sub->last_seen = g_get_monotonic_time ();
+}
+
+static void
+message_cb (SoupWebsocketConnection *connection,
+            int                      type,
+            GBytes                  *message,
+            gpointer                 data)
+{
+  seen_cb (connection, NULL, data);
+}
+
+/* Heartbeats: libsoup pings every NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS; a
+ * subscriber that has not answered for two and a half intervals is gone
+ * (its socket may stay "open" for many minutes otherwise). Expired
+ * sessions end here too. */
+static gboolean
+sweep_cb (gpointer data)
+{
+  NavetteEventHub *self = data;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (self->subscribers, i);
+
+      if (!subscriber_is_open (sub))
+        continue;
+      if (now - sub->last_seen > (NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS * 5 / 2) * G_USEC_PER_SEC)
+        soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                         "No answer to the heartbeats");
+      else
+        subscriber_check_session (sub, g_hash_table_lookup (self->access, sub->token_hash));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+navette_event_hub_may_subscribe (NavetteEventHub *self,
+                                 const char      *username)
+{
+  g_return_val_if_fail (NAVETTE_IS_EVENT_HUB (self), FALSE);
+  g_return_val_if_fail (username != NULL, FALSE);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username)) < self->max_per_user;
+}
+
+void
+navette_event_hub_add (NavetteEventHub         *self,
+                       SoupWebsocketConnection *connection,
+                       const char              *token_hash,
+                       const char              *username,
+                       gboolean                 admin,
+                       GHashTable              *roles,
+                       gint64                   expires_at)
+{
+  Subscriber *sub;
+  Access *access;
+  guint count;
+
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (connection));
+  g_return_if_fail (token_hash != NULL && username != NULL && roles != NULL);
+
+  soup_websocket_connection_set_keepalive_interval (connection, NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS);
+  soup_websocket_connection_set_max_incoming_payload_size (connection, NAVETTE_EVENT_HUB_MAX_INCOMING);
+
+  sub = g_new0 (Subscriber, 1);
+  sub->hub = self;
+  sub->connection = g_object_ref (connection);
+  sub->token_hash = g_strdup (token_hash);
+  sub->username = g_strdup (username);
+  sub->last_seen = g_get_monotonic_time ();
+  g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), sub);
+  g_signal_connect (connection, "pong", G_CALLBACK (seen_cb), sub);
+  g_signal_connect (connection, "message", G_CALLBACK (message_cb), sub);
+  g_ptr_array_add (self->subscribers, sub);
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  g_hash_table_insert (self->per_user, g_strdup (username), GUINT_TO_POINTER (count + 1));
+
+  access = g_hash_table_lookup (self->access, token_hash);
+  if (access == NULL)
+    {
+      access = g_new0 (Access, 1);
+      g_hash_table_insert (self->access, g_strdup (token_hash), access);
+    }
+  access->n_subscribers++;
+  g_clear_pointer (&access->roles, g_hash_table_unref);
+  access->roles = g_hash_table_ref (roles);
+  access->valid = TRUE;
+  access->admin = admin;
+  access->expires_at = expires_at;
+  access->fetched_at = g_get_monotonic_time ();
+
+  if (!self->baseline_done)
+    navette_event_hub_changed (self, NULL, NULL);
+  update_poll (self);
+}
+
+guint
+navette_event_hub_get_n_subscribers (NavetteEventHub *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_EVENT_HUB (self), 0);
+  return self->subscribers->len;
+}
+
+void
+navette_event_hub_set_max_per_user (NavetteEventHub *self,
+                                    guint            max)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  self->max_per_user = max;
+}
+
+void
+navette_event_hub_set_poll_interval (NavetteEventHub *self,
+                                     guint            msec)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  self->poll_ms = msec;
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  update_poll (self);
+}
+
+void
+navette_event_hub_close_all (NavetteEventHub *self)
+{
+  g_autoptr(GPtrArray) subscribers = NULL;
+
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+
+  subscribers = g_steal_pointer (&self->subscribers);
+  self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  for (guint i = 0; i < subscribers->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (subscribers, i);
+
+      g_signal_handlers_disconnect_by_data (sub->connection, sub);
+      if (subscriber_is_open (sub))
+        soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    }
+  g_hash_table_remove_all (self->per_user);
+  g_hash_table_remove_all (self->access);
+  g_hash_table_remove_all (self->announced);
+  self->baseline_done = FALSE;
+  update_poll (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                             */
+
+static void
+navette_event_hub_dispose (GObject *object)
+{
+  NavetteEventHub *self = NAVETTE_EVENT_HUB (object);
+
+  if (self->subscribers != NULL)
+    navette_event_hub_close_all (self);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+
+  G_OBJECT_CLASS (navette_event_hub_parent_class)->dispose (object);
+}
+
+static void
+navette_event_hub_finalize (GObject *object)
+{
+  NavetteEventHub *self = NAVETTE_EVENT_HUB (object);
+
+  g_clear_pointer (&self->subscribers, g_ptr_array_unref);
+  g_hash_table_unref (self->per_user);
+  g_hash_table_unref (self->access);
+  g_hash_table_unref (self->announced);
+  g_hash_table_unref (self->dirty);
+  g_mutex_clear (&self->lock);
+  g_clear_object (&self->db);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (navette_event_hub_parent_class)->finalize (object);
+}
+
+static void
+navette_event_hub_class_init (NavetteEventHubClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = navette_event_hub_dispose;
+  object_class->finalize = navette_event_hub_finalize;
+}
+
+static void
+navette_event_hub_init (NavetteEventHub *self)
+{
+  self->max_per_user = NAVETTE_EVENT_HUB_DEFAULT_MAX_PER_USER;
+  self->context = g_main_context_ref_thread_default ();
+  self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  self->per_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->access = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) access_free);
+  self->announced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->lock);
+}
+
+NavetteEventHub *
+navette_event_hub_new (NavetteDb *db)
+{
+  NavetteEventHub *self;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (db), NULL);
+
+  self = g_object_new (NAVETTE_TYPE_EVENT_HUB, NULL);
+  self->db = g_object_ref (self->db == NULL ? db : self->db);
+  self->sweep_id = g_timeout_add_seconds (NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS, sweep_cb, self);
+  return self;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server-events.c — GET /api/v1/events: the WebSocket that announces
+ * committed changes. A write through HTTP is announced; a user with no
+ * role in an application hears nothing about it; a plain-SQL insert is
+ * announced (SQLite: the periodic check); the per-user connection cap;
+ * refusals (401 without a token, 400 without an upgrade). Every wait is
+ * on the main loop for a WebSocket signal, with a deadline that only
+ * turns a hang into a failure. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+
+#include "server-test-util.h"
+
+#define DEADLINE_SECONDS 10
+
+typedef struct
+{
+  SoupWebsocketConnection *connection;
+  GQueue                   messages;   /* of JsonNode* */
+  gboolean                 closed;
+} Subscriber;
+
+static void
+message_cb (SoupWebsocketConnection *connection,
+            int                      type,
+            GBytes                  *message,
+            gpointer                 data)
+{
+  Subscriber *sub = data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
+  g_queue_push_tail (&sub->messages, json_node_ref (json_parser_get_root (parser)));
+}
+
+static void
+closed_cb (SoupWebsocketConnection *connection,
+           gpointer                 data)
+{
+  ((Subscriber *) data)->closed = TRUE;
+}
+
+static void
+subscriber_free (Subscriber *sub)
+{
+  if (sub->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (sub->connection, sub);
+      if (soup_websocket_connection_get_state (sub->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_object_unref (sub->connection);
+    }
+  g_queue_clear_full (&sub->messages, (GDestroyNotify) json_node_unref);
+  g_free (sub);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Subscriber, subscriber_free)
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GAsyncResult *result;
+} Wait;
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  ((Wait *) data)->result = g_object_ref (result);
+}
+
+/* Opens /api/v1/events; NULL (and *status set) when refused. */
+static Subscriber *
+subscribe (NavetteTestServer *server,
+           const char        *token,
+           guint             *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (server->base_url, API "/events", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GError) error = NULL;
+  const char *protocols[] = { "navette.v1", NULL };
+  Wait wait = { NULL };
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  SoupWebsocketConnection *connection;
+  Subscriber *sub;
+
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
+                                        NULL, connected_cb, &wait);
+  while (wait.result == NULL && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+
+  connection = soup_session_websocket_connect_finish (session, wait.result, &error);
+  g_object_unref (wait.result);
+  if (status != NULL)
+    *status = soup_message_get_status (msg);
+  if (connection == NULL)
+    return NULL;
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (connection), ==, "navette.v1");
+  sub = g_new0 (Subscriber, 1);
+  sub->connection = connection;
+  g_queue_init (&sub->messages);
+  g_signal_connect (connection, "message", G_CALLBACK (message_cb), sub);
+  g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), sub);
+  return sub;
+}
+
+/* The next announcement (waits on the main loop for it). */
+static JsonNode *
+next_message (Subscriber *sub)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+
+  while (g_queue_is_empty (&sub->messages) && !sub->closed && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("no announcement within %d s", DEADLINE_SECONDS);
+  g_source_remove (deadline);
+  g_assert_false (g_queue_is_empty (&sub->messages));
+  return g_queue_pop_head (&sub->messages);
+}
+
+static void
+assert_announcement (JsonNode   *node,
+                     const char *app,
+                     const char *table)
+{
+  JsonObject *object = st_object (node);
+
+  g_assert_cmpstr (json_object_get_string_member (object, "app"), ==, app);
+  g_assert_cmpstr (json_object_get_string_member (object, "table"), ==, table);
+  g_assert_cmpint (json_object_get_int_member (object, "revision"), >, 0);
+  g_assert_nonnull (json_object_get_string_member (object, "last_update"));
+  g_assert_cmpuint (json_object_get_size (object), ==, 4);
+}
+
+static gint64
+light_check_revision (NavetteTestServer *server,
+                      const char        *token,
+                      const char        *table_path)
+{
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *path = g_strconcat (table_path, "/last-modified", NULL);
+  guint status = st_request (server, "GET", path, token, NULL, &json, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  return json_object_get_int_member (st_object (json), "revision");
+}
+
+static void
+test_write_announced (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(Subscriber) sub = subscribe (server, bob, NULL);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonNode) updated = NULL;
+
+  g_assert_nonnull (sub);
+  id = st_create_product (server, alice, "Pushed");
+  first = next_message (sub);
+  assert_announcement (first, "catalogue", "products");
+  g_assert_cmpint (json_object_get_int_member (st_object (first), "revision"), ==,
+                   light_check_revision (server, bob, PRODUCTS));
+
+  path = g_strdup_printf (PRODUCTS "/records/%s", id);
+  body = g_strdup ("{\"base_version\": 1, \"data\": {\"stock\": 3}}");
+  g_assert_cmpuint (st_request (server, "PATCH", path, alice, body, &updated, NULL), ==, 200);
+  second = next_message (sub);
+  assert_announcement (second, "catalogue", "products");
+  g_assert_cmpint (json_object_get_int_member (st_object (second), "revision"), >,
+                   json_object_get_int_member (st_object (first), "revision"));
+  g_assert_true (g_queue_is_empty (&sub->messages));
+}
+
+/* bob has no role in blog: alice's blog writes never reach him, and her
+ * catalogue writes do. The catalogue write made after the blog write is
+ * announced after it (or in the same check), so once bob has the second
+ * catalogue announcement, a blog one would have arrived already. */
+static void
+test_no_role_no_announcement (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
+  g_autoptr(Subscriber) alice_sub = subscribe (server, alice, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  gboolean alice_heard_blog = FALSE;
+
+  g_assert_nonnull (bob_sub);
+  g_assert_nonnull (alice_sub);
+  g_assert_cmpuint (st_request (server, "POST", ARTICLES "/records", alice,
+                                "{\"data\": {\"title\": \"Secret\"}}", &created, NULL), ==, 201);
+  first_id = st_create_product (server, alice, "Public one");
+  second_id = st_create_product (server, alice, "Public two");
+
+  for (guint n = 0; n < 2; n++)
+    {
+      g_autoptr(JsonNode) node = next_message (bob_sub);
+
+      assert_announcement (node, "catalogue", "products");
+    }
+  /* the one after both: nothing about blog arrived before it */
+  {
+    g_autofree char *third_id = st_create_product (server, alice, "Public three");
+    g_autoptr(JsonNode) node = next_message (bob_sub);
+
+    assert_announcement (node, "catalogue", "products");
+  }
+  g_assert_true (g_queue_is_empty (&bob_sub->messages));
+
+  /* while alice, editor of blog, did hear about it */
+  while (!alice_heard_blog)
+    {
+      g_autoptr(JsonNode) node = next_message (alice_sub);
+
+      alice_heard_blog = g_str_equal (json_object_get_string_member (st_object (node), "app"), "blog");
+    }
+}
+
+static sqlite3 *
+open_sqlite (NavetteTestServer *server)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (server->db, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+/* A row written by another program into the SQLite file is announced by
+ * the periodic check (every second while anybody listens). */
+static void
+test_plain_sql_announced (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *alice = NULL;
+  g_autofree char *bob = NULL;
+  g_autoptr(Subscriber) sub = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  sqlite3 *db;
+  char *message = NULL;
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_test_skip ("writes with the sqlite3 API (tests/postgres/test-pg-events covers NOTIFY)");
+      return;
+    }
+  server = navette_test_server_start (NULL);
+  alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  sub = subscribe (server, bob, NULL);
+  g_assert_nonnull (sub);
+
+  /* One announced write first: the server has then taken its baseline
+   * (the first comparison after a subscriber arrives only records). */
+  id = st_create_product (server, alice, "Before");
+  first = next_message (sub);
+  assert_announcement (first, "catalogue", "products");
+
+  db = open_sqlite (server);
+  if (sqlite3_exec (db, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)",
+                    NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s", message);
+  sqlite3_close (db);
+
+  second = next_message (sub);
+  assert_announcement (second, "catalogue", "products");
+  g_assert_cmpint (json_object_get_int_member (st_object (second), "revision"), >,
+                   json_object_get_int_member (st_object (first), "revision"));
+  g_assert_cmpint (json_object_get_int_member (st_object (second), "revision"), ==,
+                   light_check_revision (server, bob, PRODUCTS));
+}
+
+static void
+test_connection_cap (void)
+{
+  const char *args[] = { "--max-subscriptions", "3", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  Subscriber *refused;
+  g_autoptr(Subscriber) other_user = NULL;
+  g_autoptr(Subscriber) again = NULL;
+  Subscriber *first;
+  gboolean expired = FALSE;
+  guint deadline;
+  guint status = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      Subscriber *sub = subscribe (server, bob, &status);
+
+      g_assert_nonnull (sub);
+      g_assert_cmpuint (status, ==, 101);
+      g_ptr_array_add (subs, sub);
+    }
+  refused = subscribe (server, bob, &status);
+  g_assert_null (refused);
+  g_assert_cmpuint (status, ==, 429);
+
+  /* the cap is per user */
+  other_user = subscribe (server, alice, &status);
+  g_assert_nonnull (other_user);
+
+  /* a closed one frees its place */
+  first = g_ptr_array_index (subs, 0);
+  soup_websocket_connection_close (first->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  while (!first->closed && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+  again = subscribe (server, bob, &status);
+  g_assert_nonnull (again);
+}
+
+static void
+test_default_cap_is_8 (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  guint status = 0;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      Subscriber *sub = subscribe (server, bob, &status);
+
+      g_assert_nonnull (sub);
+      g_ptr_array_add (subs, sub);
+    }
+  g_assert_null (subscribe (server, bob, &status));
+  g_assert_cmpuint (status, ==, 429);
+}
+
+/* An upgrade request by hand, to read the refusal's body. */
+static guint
+upgrade_request (NavetteTestServer *server,
+                 const char        *token,
+                 gboolean           upgrade,
+                 JsonNode         **json)
+{
+  g_autoptr(GBytes) body = NULL;
+  guint status;
+
+  if (upgrade)
+    status = navette_test_request_full (server, "GET", API "/events", token, NULL, NULL, 0, &body, NULL,
+                                        "Upgrade", "websocket",
+                                        "Connection", "Upgrade",
+                                        "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==",
+                                        "Sec-WebSocket-Version", "13",
+                                        "Sec-WebSocket-Protocol", "navette.v1",
+                                        NULL);
+  else
+    status = navette_test_request_full (server, "GET", API "/events", token, NULL, NULL, 0, &body, NULL,
+                                        NULL);
+  *json = body != NULL && g_bytes_get_size (body) > 0 ? navette_test_parse (body) : NULL;
+  return status;
+}
+
+static void
+test_refusals (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(JsonNode) no_token = NULL;
+  g_autoptr(JsonNode) bad_token = NULL;
+  g_autoptr(JsonNode) not_upgrade = NULL;
+  g_autoptr(JsonNode) posted = NULL;
+  guint status;
+
+  status = upgrade_request (server, NULL, TRUE, &no_token);
+  st_assert_error (status, no_token, 401, "auth_required");
+  status = upgrade_request (server, "not-a-token", TRUE, &bad_token);
+  st_assert_error (status, bad_token, 401, "auth_required");
+  g_assert_null (subscribe (server, NULL, &status));
+  g_assert_cmpuint (status, ==, 401);
+
+  status = upgrade_request (server, bob, FALSE, &not_upgrade);
+  st_assert_error (status, not_upgrade, 400, "bad_request");
+  status = st_request (server, "POST", API "/events", bob, "{}", &posted, NULL);
+  st_assert_error (status, posted, 405, "method_not_allowed");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/events/write-announced", test_write_announced);
+  g_test_add_func ("/server/events/no-role-no-announcement", test_no_role_no_announcement);
+  g_test_add_func ("/server/events/plain-sql-announced", test_plain_sql_announced);
+  g_test_add_func ("/server/events/connection-cap", test_connection_cap);
+  g_test_add_func ("/server/events/default-cap", test_default_cap_is_8);
+  g_test_add_func ("/server/events/refusals", test_refusals);
+
+  return g_test_run ();
+}
