@@ -7,9 +7,13 @@
  *  - 4 writers, 2 on each server, hammering one record leave contiguous,
  *    unique versions and exactly one current row.
  *
- * The servers run with --state-cache 0: the light-check cache of a server
- * only knows about writes made through that server (see
- * docs/postgresql.md). */
+ * The servers run with --state-cache 0: a server forgets its cached
+ * light-check answers when PostgreSQL notifies it of another server's
+ * commit (LISTEN/NOTIFY), but the notification travels on its own
+ * connection and may arrive a fraction of a millisecond after the
+ * writer's HTTP answer; "the very next light check" asked here would race
+ * it. test-pg-events.c checks the invalidation itself, with a 60 s cache
+ * (see docs/postgresql.md, "Caches across servers"). */
 #define G_LOG_DOMAIN "navette-test-pg"
 
 #include "config.h"

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-pg-events.c — push and caches across server processes on one
+ * PostgreSQL database (LISTEN/NOTIFY):
+ *  - a write through server a is announced to a subscriber of server b,
+ *    and b's light-check cache (60 s here, so only the invalidation can
+ *    explain a fresh answer) is forgotten before that announcement;
+ *  - a row inserted by plain SQL (libpq) is announced.
+ * Every wait is on the main loop for a WebSocket signal, with a deadline
+ * that only turns a hang into a failure. */
+#define G_LOG_DOMAIN "navette-test-pg"
+
+#include "config.h"
+
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "navette-test-server.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+#define PRODUCTS "/api/v1/applications/catalogue/tables/products"
+#define DEADLINE_SECONDS 10
+
+/* A long cache: a server that did not hear about a change answers stale. */
+static const char * const serve_args[] = { "--state-cache", "60000", NULL };
+
+static gboolean
+need_postgresql (void)
+{
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
+      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
+    {
+      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  SoupWebsocketConnection *connection;
+  GQueue                   messages;  /* of JsonObject* */
+} Subscriber;
+
+static void
+message_cb (SoupWebsocketConnection *connection,
+            int                      type,
+            GBytes                  *message,
+            gpointer                 data)
+{
+  Subscriber *sub = data;
+  g_autoptr(JsonNode) root = navette_test_parse (message);
+
+  g_queue_push_tail (&sub->messages, json_object_ref (json_node_get_object (root)));
+}
+
+static void
+subscriber_free (Subscriber *sub)
+{
+  g_signal_handlers_disconnect_by_data (sub->connection, sub);
+  soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_object_unref (sub->connection);
+  g_queue_clear_full (&sub->messages, (GDestroyNotify) json_object_unref);
+  g_free (sub);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Subscriber, subscriber_free)
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static Subscriber *
+subscribe (NavetteTestServer *server,
+           const char        *token)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (server->base_url, "/api/v1/events", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autoptr(GError) error = NULL;
+  const char *protocols[] = { "navette.v1", NULL };
+  GAsyncResult *result = NULL;
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  Subscriber *sub = g_new0 (Subscriber, 1);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
+                                        NULL, connected_cb, &result);
+  while (result == NULL && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+  sub->connection = soup_session_websocket_connect_finish (session, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_queue_init (&sub->messages);
+  g_signal_connect (sub->connection, "message", G_CALLBACK (message_cb), sub);
+  return sub;
+}
+
+/* Waits for an announcement of catalogue.products at @min_revision or
+ * later and returns its revision. */
+static gint64
+wait_for_products (Subscriber *sub,
+                   gint64      min_revision)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  gint64 revision = 0;
+
+  while (revision < min_revision)
+    {
+      g_autoptr(JsonObject) object = NULL;
+
+      while (g_queue_is_empty (&sub->messages) && !expired)
+        g_main_context_iteration (NULL, TRUE);
+      if (expired)
+        g_error ("no announcement of revision %" G_GINT64_FORMAT " within %d s", min_revision, DEADLINE_SECONDS);
+      object = g_queue_pop_head (&sub->messages);
+      if (g_str_equal (json_object_get_string_member (object, "app"), "catalogue") &&
+          g_str_equal (json_object_get_string_member (object, "table"), "products"))
+        revision = json_object_get_int_member (object, "revision");
+    }
+  g_source_remove (deadline);
+  return revision;
+}
+
+static JsonObject *
+request_object (NavetteTestServer *server,
+                const char        *method,
+                const char        *path,
+                const char        *token,
+                const char        *body,
+                guint              expected_status)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status = navette_test_request (server, method, path, token, body, &response, NULL);
+
+  if (status != expected_status)
+    g_error ("%s %s: %u, expected %u", method, path, status, expected_status);
+  root = navette_test_parse (response);
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gint64
+light_check (NavetteTestServer *server,
+             const char        *token)
+{
+  g_autoptr(JsonObject) state = request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
+
+  return json_object_get_int_member (state, "revision");
+}
+
+static void
+test_push_across_servers (void)
+{
+  g_autoptr(NavetteTestServer) a = NULL;
+  g_autoptr(NavetteTestServer) b = NULL;
+  g_autofree char *b_own_db = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(Subscriber) sub = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autofree char *alice = NULL;
+  gint64 before, written, announced;
+
+  if (!need_postgresql ())
+    return;
+  /* b on a's database (its own one is put back before it is freed) */
+  a = navette_test_server_start (serve_args);
+  b = navette_test_server_start_empty (serve_args);
+  navette_test_server_stop (b);
+  b_own_db = b->db;
+  b->db = g_strdup (a->db);
+  navette_test_server_restart (b);
+
+  token = navette_test_login (a, "bob", NAVETTE_DEMO_PASSWORD);
+  alice = navette_test_login (a, "alice", NAVETTE_DEMO_PASSWORD);
+  sub = subscribe (b, token);
+
+  /* A first write through a reaches b's subscriber: b listens by now
+   * (only a notification can tell b about it). */
+  first = request_object (a, "POST", PRODUCTS "/records", alice,
+                          "{\"data\": {\"name\": \"First through a\"}}", 201);
+  written = json_object_get_int_member (first, "revision");
+  g_assert_cmpint (wait_for_products (sub, written), ==, written);
+
+  before = light_check (b, token);  /* now in b's cache for 60 s */
+  g_assert_cmpint (before, ==, written);
+  g_assert_cmpint (light_check (b, token), ==, before);
+
+  created = request_object (a, "POST", PRODUCTS "/records", alice,
+                            "{\"data\": {\"name\": \"Through a\"}}", 201);
+  written = json_object_get_int_member (created, "revision");
+  g_assert_cmpint (written, >, before);
+
+  announced = wait_for_products (sub, written);
+  g_assert_cmpint (announced, ==, written);
+  /* b forgot its cached answer before it announced the change */
+  g_assert_cmpint (light_check (b, token), ==, written);
+
+  navette_test_server_stop (b);
+  g_free (b->db);
+  b->db = g_steal_pointer (&b_own_db);
+}
+
+static void
+test_plain_sql_announced (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(PGconn) conn = NULL;
+  g_autoptr(PGresult) table = NULL;
+  g_autoptr(PGresult) inserted = NULL;
+  g_autoptr(Subscriber) sub = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *sql = NULL;
+  gint64 before;
+
+  if (!need_postgresql ())
+    return;
+  server = navette_test_server_start (serve_args);
+  token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  sub = subscribe (server, token);
+  before = light_check (server, token);
+
+  conn = PQconnectdb (server->db);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  table = PQexec (conn, "SELECT t.sql_name FROM content_tables t JOIN applications a ON a.id = t.app_id "
+                        "WHERE a.name = 'catalogue' AND t.name = 'products'");
+  g_assert_cmpint (PQntuples (table), ==, 1);
+  sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
+                         PQgetvalue (table, 0, 0));
+  inserted = PQexec (conn, sql);
+  g_assert_cmpint (PQresultStatus (inserted), ==, PGRES_COMMAND_OK);
+
+  g_assert_cmpint (wait_for_products (sub, before + 1), ==, before + 1);
+  g_assert_cmpint (light_check (server, token), ==, before + 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pg/events/push-across-servers", test_push_across_servers);
+  g_test_add_func ("/pg/events/plain-sql-announced", test_plain_sql_announced);
+
+  return g_test_run ();
+}
