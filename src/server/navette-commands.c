@@ -489,16 +489,14 @@ command_user_list (int    argc,
 
   if (json)
     {
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
       g_autoptr(JsonNode) root = NULL;
       g_autofree char *text = NULL;
 
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      json_generator_set_pretty (generator, TRUE);
-      text = json_generator_to_data (generator, NULL);
+      /* not json-glib 1.6's generator: it writes invalid JSON for some numbers */
+      text = navette_json_to_string (root, NULL);
       g_print ("%s\n", text);
     }
 
