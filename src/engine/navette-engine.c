@@ -7,8 +7,9 @@
 
 #include "navette-engine-private.h"
 
-/* Every how many poll rounds `me` is asked again (role changes). */
-#define ME_EVERY_N_CHECKS 10
+/* How often `me` is asked again (role changes), in µs; also at once on
+ * navette_engine_refresh() and after a FORBIDDEN answer. */
+#define ME_INTERVAL_USEC (5 * G_USEC_PER_SEC * 60)
 
 struct _NavetteEngine
 {
@@ -19,7 +20,7 @@ struct _NavetteEngine
   NavetteMiddleware *middleware;
   NavettePoller     *poller;
   GListStore        *stores;      /* NavetteStore */
-  guint              checks;
+  gint64             last_me;
   gboolean           loaded;
 };
 
@@ -180,9 +181,16 @@ static void
 poller_checked_cb (NavettePoller *poller,
                    NavetteEngine *self)
 {
-  if (++self->checks % ME_EVERY_N_CHECKS == 0 &&
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->last_me == 0)
+    self->last_me = now;
+  if (now - self->last_me >= ME_INTERVAL_USEC &&
       navette_session_get_signed_in (self->session))
-    navette_session_refresh_async (self->session, NULL, NULL, NULL);
+    {
+      self->last_me = now;
+      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+    }
 }
 
 static void
@@ -330,6 +338,19 @@ navette_engine_lookup_store (NavetteEngine *self,
         return store;
     }
   return NULL;
+}
+
+void
+navette_engine_refresh (NavetteEngine *self)
+{
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  navette_poller_refresh (self->poller);
+  if (navette_session_get_signed_in (self->session))
+    {
+      self->last_me = g_get_monotonic_time ();
+      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+    }
 }
 
 static void

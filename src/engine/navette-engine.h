@@ -60,6 +60,11 @@ gboolean           navette_engine_load_finish    (NavetteEngine       *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
 
+/* Checks the server now (a manual refresh): the light checks of every
+ * application, and the user's roles (`me`), which are otherwise asked
+ * every 5 minutes. */
+void               navette_engine_refresh        (NavetteEngine       *self);
+
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — everything the UI shows as a toast:
