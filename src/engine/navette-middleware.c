@@ -517,7 +517,7 @@ static gboolean
 retry_timeout_cb (gpointer user_data)
 {
   SendData *data = user_data;
-  Op *op = g_hash_table_lookup (data->self->ops, data->change);
+  Op *op = data->self->ops ? g_hash_table_lookup (data->self->ops, data->change) : NULL;
 
   if (op != NULL)
     {
