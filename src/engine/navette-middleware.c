@@ -415,17 +415,16 @@ apply_change (NavetteMiddleware *self,
   navette_change_set_record (change, record);
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_PENDING, NULL);
 
-  op_build_request (op, record);
   if (frozen_body != NULL)
     {
       /* A retry of a failed change: the same request with the same key. */
+      op_build_request (op, record);
       json_node_unref (op->body);
       op->body = json_node_ref (frozen_body);
     }
-
-  /* Keep the frozen body on the change for a later retry. */
-  g_object_set_data_full (G_OBJECT (change), "navette-body",
-                          json_node_ref (op->body), (GDestroyNotify) json_node_unref);
+  /* Otherwise the request is built when it is sent: a change queued
+   * behind another one of the same record (an update right after an
+   * optimistic create) then carries the version that one produced. */
 
   notify_pending (self);
 
@@ -624,6 +623,14 @@ send_change (NavetteMiddleware *self,
   SendData *data;
 
   g_assert (!op->sending);
+
+  if (op->body == NULL)
+    {
+      op_build_request (op, navette_change_get_record (op->change));
+      /* Frozen for a later retry from the failed list. */
+      g_object_set_data_full (G_OBJECT (op->change), "navette-body",
+                              json_node_ref (op->body), (GDestroyNotify) json_node_unref);
+    }
 
   op->sending = TRUE;
   navette_change_add_attempt (op->change);

@@ -135,6 +135,37 @@ test_optimistic_create (void)
   g_assert_cmpstr (navette_record_get_updated_by (record), ==, "alice");
 }
 
+/* An edit of a record whose optimistic create is not answered yet waits
+ * for it, then goes out with the version the create produced. */
+static void
+test_create_then_update (void)
+{
+  const char *args[] = { "--response-delay", "100", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
+  NavetteStore *store = navette_table_get_store (table);
+  g_autoptr(JsonObject) data = engine_test_object_string ("name", "Kettle");
+  g_autoptr(JsonObject) price = engine_test_object_double ("price", 19.5);
+  g_autoptr(NavetteChange) create = NULL;
+  g_autoptr(NavetteChange) update = NULL;
+  NavetteRecord *record;
+
+  create = navette_store_create (store, table, NULL, data);
+  update = navette_store_update (store, table, navette_change_get_record_id (create), price);
+  record = navette_table_lookup (table, navette_change_get_record_id (create));
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Kettle");
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 19.5);
+
+  engine_test_wait_change (create, 10000);
+  engine_test_wait_change (update, 10000);
+  g_assert_cmpuint (navette_change_get_state (create), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpuint (navette_change_get_state (update), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpint (navette_record_get_version (record), ==, 2);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 19.5);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Kettle");
+}
+
 static void
 test_reconcile (void)
 {
@@ -659,6 +690,7 @@ main (int    argc,
   g_test_add_func ("/engine/actions/optimistic-apply", test_optimistic_apply);
   g_test_add_func ("/engine/actions/optimistic-create", test_optimistic_create);
   g_test_add_func ("/engine/actions/reconcile", test_reconcile);
+  g_test_add_func ("/engine/actions/create-then-update", test_create_then_update);
   g_test_add_func ("/engine/failure/network", test_failure_network);
   g_test_add_func ("/engine/failure/timeout", test_failure_timeout);
   g_test_add_func ("/engine/failure/forbidden", test_failure_forbidden);
