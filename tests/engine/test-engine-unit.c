@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Engine pieces that need no server: the error domain and its mapping of
+ * API answers, typed values from text, records made from wire records. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include "navette-engine-private.h"
+
+static GBytes *
+bytes (const char *text)
+{
+  return g_bytes_new (text, strlen (text));
+}
+
+static void
+test_error_mapping (void)
+{
+  struct {
+    guint status;
+    const char *body;
+    NavetteSyncError code;
+    gboolean transient;
+  } cases[] = {
+    { 401, "{\"error\":{\"code\":\"auth_expired\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_AUTH_EXPIRED, FALSE },
+    { 401, "{\"error\":{\"code\":\"auth_required\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_AUTH_REQUIRED, FALSE },
+    { 403, "{\"error\":{\"code\":\"forbidden\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_FORBIDDEN, FALSE },
+    { 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_NOT_FOUND, FALSE },
+    { 409, "{\"error\":{\"code\":\"conflict\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_CONFLICT, FALSE },
+    { 500, "{\"error\":{\"code\":\"internal\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, TRUE },
+    { 503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
+    { 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, FALSE },
+    /* Not our error body (a proxy's page): by status. */
+    { 502, "<html>Bad gateway</html>", NAVETTE_SYNC_ERROR_SERVER, TRUE },
+    { 503, "", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
+    { 404, "not json", NAVETTE_SYNC_ERROR_NOT_FOUND, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) body = bytes (cases[i].body);
+      g_autoptr(GError) error = navette_sync_error_from_api (cases[i].status, body);
+
+      g_assert_error (error, NAVETTE_SYNC_ERROR, (gint) cases[i].code);
+      g_assert_cmpint (navette_sync_error_is_transient (error), ==, cases[i].transient);
+      g_assert_cmpstr (error->message, !=, "");
+      g_assert_cmpstr (error->message, !=, "x");
+    }
+}
+
+static void
+test_error_fields (void)
+{
+  g_autoptr(GBytes) body = bytes ("{\"error\":{\"code\":\"validation_failed\",\"message\":\"x\","
+                                  "\"fields\":{\"price\":\"must be a number\",\"name\":\"is required\"}}}");
+  g_autoptr(GError) error = navette_sync_error_from_api (422, body);
+  g_autoptr(GError) copy = NULL;
+  GHashTable *fields;
+
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  fields = navette_sync_error_get_fields (error);
+  g_assert_nonnull (fields);
+  g_assert_cmpstr (g_hash_table_lookup (fields, "price"), ==, "must be a number");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "name"), ==, "is required");
+  g_assert_nonnull (strstr (error->message, "must be a number"));
+
+  /* Copies keep them. */
+  copy = g_error_copy (error);
+  g_assert_nonnull (navette_sync_error_get_fields (copy));
+  g_assert_cmpstr (g_hash_table_lookup (navette_sync_error_get_fields (copy), "price"), ==, "must be a number");
+
+  g_assert_false (navette_sync_error_is_transient (error));
+  g_assert_cmpstr (navette_sync_error_code_to_string (NAVETTE_SYNC_ERROR_VALIDATION), ==, "validation");
+}
+
+static NavetteTable *
+products_table (NavetteStore **store_out)
+{
+  g_autoptr(NavetteClient) client = navette_client_new ("http://127.0.0.1:1");
+  NavetteStore *store = navette_store_new (client, "catalogue", "Catalogue", NAVETTE_ROLE_EDITOR);
+  NavetteWireTable *schema = navette_wire_table_new ("products", "Products");
+
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("name", "Name", NAVETTE_COLUMN_TEXT, TRUE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("price", "Price", NAVETTE_COLUMN_REAL, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("stock", "Stock", NAVETTE_COLUMN_INTEGER, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("published", "Published", NAVETTE_COLUMN_BOOLEAN, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("day", "Day", NAVETTE_COLUMN_DATE, FALSE, 0));
+
+  *store_out = store;
+  return navette_table_new (store, schema);
+}
+
+static void
+test_parse_value (void)
+{
+  g_autoptr(NavetteStore) store = NULL;
+  g_autoptr(NavetteTable) table = products_table (&store);
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  node = navette_table_parse_value (table, "price", "12.5", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_node_get_double (node), ==, 12.5);
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "stock", "-7", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_node_get_int (node), ==, -7);
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "published", "true", &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_get_boolean (node));
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "published", "no", &error);
+  g_assert_no_error (error);
+  g_assert_false (json_node_get_boolean (node));
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "name", "12", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (node), ==, "12");
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "day", "2026-11-28", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (node), ==, "2026-11-28");
+  json_node_unref (node);
+
+  node = navette_table_parse_value (table, "stock", "", &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (node));
+  json_node_unref (node);
+
+  g_assert_null (navette_table_parse_value (table, "stock", "1.5", &error));
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  g_assert_nonnull (g_hash_table_lookup (navette_sync_error_get_fields (error), "stock"));
+  g_clear_error (&error);
+
+  g_assert_null (navette_table_parse_value (table, "price", "cheap", &error));
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  g_clear_error (&error);
+
+  g_assert_null (navette_table_parse_value (table, "day", "2026-02-30", &error));
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  g_clear_error (&error);
+
+  g_assert_null (navette_table_parse_value (table, "colour", "red", &error));
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  g_clear_error (&error);
+}
+
+static NavetteWireRecord *
+wire (const char *id,
+      gint64      version,
+      double      price)
+{
+  NavetteWireRecord *record = navette_wire_record_new ();
+
+  record->id = g_strdup (id);
+  record->version = version;
+  record->revision = version * 10;
+  g_clear_pointer (&record->data, json_object_unref);
+  record->data = json_object_new ();
+  json_object_set_string_member (record->data, "name", "Lamp");
+  json_object_set_double_member (record->data, "price", price);
+  record->updated_by = g_strdup ("alice");
+  record->updated_at = 1000 * version;
+  return record;
+}
+
+static guint n_data_changed;
+
+static void
+data_changed_cb (NavetteRecord *record,
+                 const char    *column,
+                 gpointer       user_data)
+{
+  g_assert_cmpstr (column, ==, "price");
+  n_data_changed++;
+}
+
+static void
+test_record_server_state (void)
+{
+  g_autoptr(NavetteWireRecord) v1 = wire ("4e617665-7474-4500-8000-000000000001", 1, 1.5);
+  g_autoptr(NavetteWireRecord) v2 = wire ("4e617665-7474-4500-8000-000000000001", 2, 2.5);
+  g_autoptr(NavetteRecord) record = navette_record_new_from_wire (v2);
+
+  g_assert_cmpint (navette_record_get_version (record), ==, 2);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 2.5);
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Lamp");
+  g_assert_cmpstr (navette_record_get_updated_by (record), ==, "alice");
+
+  /* An older state never replaces a newer one. */
+  g_assert_false (navette_record_set_server (record, v1));
+  g_assert_cmpint (navette_record_get_version (record), ==, 2);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 2.5);
+
+  /* A newer one changes the values in place, column by column. */
+  {
+    g_autoptr(NavetteWireRecord) v3 = wire ("4e617665-7474-4500-8000-000000000001", 3, 3.5);
+
+    n_data_changed = 0;
+    g_signal_connect (record, "data-changed", G_CALLBACK (data_changed_cb), NULL);
+    g_assert_true (navette_record_set_server (record, v3));
+    g_assert_cmpuint (n_data_changed, ==, 1);
+    g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 3.5);
+    g_assert_cmpint (navette_record_get_version (record), ==, 3);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/unit/error-mapping", test_error_mapping);
+  g_test_add_func ("/engine/unit/error-fields", test_error_fields);
+  g_test_add_func ("/engine/unit/parse-value", test_parse_value);
+  g_test_add_func ("/engine/unit/record-server-state", test_record_server_state);
+
+  return g_test_run ();
+}
