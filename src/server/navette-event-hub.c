@@ -30,6 +30,7 @@ struct _NavetteEventHub
   guint         max_per_user;
   guint         poll_ms;
   guint         poll_id;
+  gint64        access_cache_usec;
   guint         sweep_id;
 
   /* main loop only */
@@ -387,7 +388,7 @@ start_check (NavetteEventHub *self)
 
   g_hash_table_iter_init (&iter, self->access);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (now - ((Access *) value)->fetched_at >= NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC)
+    if (now - ((Access *) value)->fetched_at >= self->access_cache_usec)
       g_ptr_array_add (job->tokens, g_strdup (key));
 
   self->busy = TRUE;
@@ -610,6 +611,14 @@ navette_event_hub_set_max_per_user (NavetteEventHub *self,
 }
 
 void
+navette_event_hub_set_access_cache (NavetteEventHub *self,
+                                    guint            msec)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  self->access_cache_usec = (gint64) msec * 1000;
+}
+
+void
 navette_event_hub_set_poll_interval (NavetteEventHub *self,
                                      guint            msec)
 {
@@ -689,6 +698,7 @@ static void
 navette_event_hub_init (NavetteEventHub *self)
 {
   self->max_per_user = NAVETTE_EVENT_HUB_DEFAULT_MAX_PER_USER;
+  self->access_cache_usec = NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC;
   self->context = g_main_context_ref_thread_default ();
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
   self->per_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -32,6 +32,11 @@ void             navette_event_hub_set_max_per_user (NavetteEventHub         *se
 /* TRUE when @username may open one more subscription. */
 gboolean         navette_event_hub_may_subscribe    (NavetteEventHub         *self,
                                                      const char              *username);
+/* How long a subscriber's session and roles, as read from the database,
+ * are trusted before they are read again for an announcement
+ * (default NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC / 1000; 0: every time). */
+void             navette_event_hub_set_access_cache (NavetteEventHub         *self,
+                                                     guint                    msec);
 /* How often the whole table_last_modifications is compared with what was
  * announced, while there are subscribers (0: never). For changes made by
  * other programs that nothing else reports (SQLite). */

@@ -82,6 +82,7 @@ struct _NavetteHttpServer
 
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
   guint             max_subscriptions;
+  int               push_access_cache_ms;  /* -1: the hub's default */
   gulong            changed_id;        /* NavetteDbPg::table-changed */
 };
 
@@ -2621,6 +2622,7 @@ navette_http_server_init (NavetteHttpServer *self)
   self->workers = NAVETTE_HTTP_DEFAULT_WORKERS;
   self->state_cache_ms = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
   self->max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
+  self->push_access_cache_ms = -1;
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->cache_mutex);
   g_mutex_init (&self->log_mutex);
@@ -2730,6 +2732,18 @@ navette_http_server_set_max_subscriptions (NavetteHttpServer *self,
     navette_event_hub_set_max_per_user (self->events, max);
 }
 
+void
+navette_http_server_set_push_access_cache (NavetteHttpServer *self,
+                                           guint              msec)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (msec <= G_MAXINT);
+
+  self->push_access_cache_ms = (int) msec;
+  if (self->events != NULL)
+    navette_event_hub_set_access_cache (self->events, msec);
+}
+
 gboolean
 navette_http_server_listen (NavetteHttpServer  *self,
                             const char         *host,
@@ -2764,6 +2778,8 @@ navette_http_server_listen (NavetteHttpServer  *self,
 
   self->events = navette_event_hub_new (self->db);
   navette_event_hub_set_max_per_user (self->events, self->max_subscriptions);
+  if (self->push_access_cache_ms >= 0)
+    navette_event_hub_set_access_cache (self->events, (guint) self->push_access_cache_ms);
 #if HAVE_POSTGRESQL
   if (NAVETTE_IS_DB_PG (self->db))
     {

@@ -41,6 +41,10 @@ void               navette_http_server_set_state_cache    (NavetteHttpServer *se
  * next upgrade is refused with 429). */
 void               navette_http_server_set_max_subscriptions (NavetteHttpServer *self,
                                                               guint              max);
+/* Testing aid: how long the push re-uses a subscriber's session and roles
+ * (default 2000 ms; 0: read again for every announcement). */
+void               navette_http_server_set_push_access_cache (NavetteHttpServer *self,
+                                                              guint              msec);
 /* Listens on @host:@port (0: a free port); *bound_port gets the port. */
 gboolean           navette_http_server_listen             (NavetteHttpServer *self,
                                                            const char        *host,
