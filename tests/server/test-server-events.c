@@ -275,6 +275,67 @@ test_no_role_no_announcement (void)
     }
 }
 
+/* Roles are read again when announcing (here at every announcement:
+ * --push-access-cache 0): once bob's catalogue role is revoked, he hears
+ * about blog (where he got a role) but no more about catalogue. alice
+ * hears of the catalogue write before the blog write is made, so the
+ * catalogue announcement (if bob got one) was sent to him before the blog
+ * one, on the same socket. */
+static void
+test_revoked_role (void)
+{
+  const char *args[] = { "--push-access-cache", "0", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
+  g_autoptr(Subscriber) alice_sub = subscribe (server, alice, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  gint64 revision;
+
+  g_assert_nonnull (bob_sub);
+  g_assert_nonnull (alice_sub);
+  revision = create_product (server, alice, "Before");
+  wait_for_revision (bob_sub, "catalogue", "products", revision);
+
+  g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "grant", "bob", "reader", "blog", NULL), ==, 0);
+  g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "revoke", "bob", "catalogue", NULL), ==, 0);
+
+  revision = create_product (server, alice, "After");
+  wait_for_revision (alice_sub, "catalogue", "products", revision);
+  g_assert_cmpuint (st_request (server, "POST", ARTICLES "/records", alice,
+                                "{\"data\": {\"title\": \"Now for bob\"}}", &created, NULL), ==, 201);
+  wait_for_revision (bob_sub, "blog", "articles", json_object_get_int_member (st_object (created), "revision"));
+  g_assert_true (g_queue_is_empty (&bob_sub->messages));
+}
+
+/* A session that ends (logout) ends its subscriptions at the next
+ * announcement: the server closes with 1008. */
+static void
+test_logout_closes (void)
+{
+  const char *args[] = { "--push-access-cache", "0", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
+  gboolean expired = FALSE;
+  guint deadline;
+
+  g_assert_nonnull (bob_sub);
+  g_assert_cmpuint (st_request (server, "DELETE", API "/sessions/current", bob, NULL, NULL, NULL), ==, 204);
+  create_product (server, alice, "After the logout");
+
+  deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  while (!bob_sub->closed && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+  g_assert_cmpint (soup_websocket_connection_get_close_code (bob_sub->connection), ==,
+                   SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_true (g_queue_is_empty (&bob_sub->messages));
+}
+
 static sqlite3 *
 open_sqlite (NavetteTestServer *server)
 {
@@ -451,6 +512,8 @@ main (int   argc,
 
   g_test_add_func ("/server/events/write-announced", test_write_announced);
   g_test_add_func ("/server/events/no-role-no-announcement", test_no_role_no_announcement);
+  g_test_add_func ("/server/events/revoked-role", test_revoked_role);
+  g_test_add_func ("/server/events/logout-closes", test_logout_closes);
   g_test_add_func ("/server/events/plain-sql-announced", test_plain_sql_announced);
   g_test_add_func ("/server/events/connection-cap", test_connection_cap);
   g_test_add_func ("/server/events/default-cap", test_default_cap_is_8);
