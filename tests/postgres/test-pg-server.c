@@ -121,8 +121,11 @@ test_trigger_seen (void)
 }
 
 static void
-test_busy_503 (void)
+test_busy_503 (gconstpointer data)
 {
+  gboolean by_option = GPOINTER_TO_INT (data);
+  const char * const option[] = { "--busy-timeout", "100", NULL };
+  gint64 started;
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(GBytes) response = NULL;
@@ -136,10 +139,16 @@ test_busy_503 (void)
 
   if (!need_postgresql ())
     return;
-  /* Read by NavetteDbPg in the server process. */
-  g_setenv ("NAVETTE_PG_BUSY_TIMEOUT", "100", TRUE);
-  server = navette_test_server_start (NULL);
-  g_unsetenv ("NAVETTE_PG_BUSY_TIMEOUT");
+  /* `serve --busy-timeout`, or the environment read by NavetteDbPg in
+   * the server process. */
+  if (by_option)
+    server = navette_test_server_start (option);
+  else
+    {
+      g_setenv ("NAVETTE_PG_BUSY_TIMEOUT", "100", TRUE);
+      server = navette_test_server_start (NULL);
+      g_unsetenv ("NAVETTE_PG_BUSY_TIMEOUT");
+    }
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
 
   /* Another session (a migration, a maintenance script) holds the table. */
@@ -149,9 +158,12 @@ test_busy_503 (void)
   sql = g_strdup_printf ("LOCK TABLE \"%s\" IN ACCESS EXCLUSIVE MODE", table);
   exec_or_die (conn, sql);
 
+  started = g_get_monotonic_time ();
   status = navette_test_request (server, "POST", PRODUCTS "/records", token,
                                  "{\"data\": {\"name\": \"Busy\"}}", &response, &headers);
   g_assert_cmpuint (status, ==, 503);
+  /* after the 100 ms asked for, well before the default 5 s */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2500 * 1000);
   g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
   root = navette_test_parse (response);
   error = json_object_get_object_member (json_node_get_object (root), "error");
@@ -170,7 +182,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pg/server/trigger-seen", test_trigger_seen);
-  g_test_add_func ("/pg/server/busy-503", test_busy_503);
+  g_test_add_data_func ("/pg/server/busy-503", GINT_TO_POINTER (FALSE), test_busy_503);
+  g_test_add_data_func ("/pg/server/busy-503-option", GINT_TO_POINTER (TRUE), test_busy_503);
 
   return g_test_run ();
 }
