@@ -2236,6 +2236,16 @@ events_websocket_cb (SoupServer              *server,
     }
   navette_event_hub_add (self->events, connection, auth->token_hash, auth->username,
                          auth->admin, auth->roles, auth->expires_at);
+  /* the upgraded message never finishes: log it now */
+  {
+    RequestInfo *info = g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
+
+    if (info != NULL && !info->logged)
+      {
+        info->logged = TRUE;
+        log_request (self, msg, SOUP_STATUS_SWITCHING_PROTOCOLS, 0);
+      }
+  }
 }
 
 /* NavetteDbPg::table-changed, in its watch thread: a write committed by
