@@ -143,6 +143,7 @@ static void
 launch (NavetteTestServer *server)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GOutputStream) sink = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) data = NULL;
@@ -193,8 +194,8 @@ launch (NavetteTestServer *server)
     }
   /* The rest of stdout (the access log) is drained in the background by
    * GIO so the server never blocks on a full pipe. */
-  g_output_stream_splice_async (g_memory_output_stream_new_resizable (),
-                                stdout_pipe,
+  sink = g_memory_output_stream_new_resizable ();
+  g_output_stream_splice_async (sink, stdout_pipe,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
                                 G_PRIORITY_DEFAULT, NULL, NULL, NULL);
 }
