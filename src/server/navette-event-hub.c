@@ -31,6 +31,7 @@ struct _NavetteEventHub
   guint         poll_ms;
   guint         poll_id;
   gint64        access_cache_usec;
+  guint         keepalive_s;
   guint         sweep_id;
 
   /* main loop only */
@@ -507,7 +508,7 @@ message_cb (SoupWebsocketConnection *connection,
   seen_cb (connection, NULL, data);
 }
 
-/* Heartbeats: libsoup pings every NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS; a
+/* Heartbeats: libsoup pings every keepalive interval (30 s); a
  * subscriber that has not answered for two and a half intervals is gone
  * (its socket may stay "open" for many minutes otherwise). Expired
  * sessions end here too. */
@@ -523,7 +524,7 @@ sweep_cb (gpointer data)
 
       if (!subscriber_is_open (sub))
         continue;
-      if (now - sub->last_seen > (NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS * 5 / 2) * G_USEC_PER_SEC)
+      if (now - sub->last_seen > (gint64) self->keepalive_s * 5 * G_USEC_PER_SEC / 2)
         soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                          "No answer to the heartbeats");
       else
@@ -559,7 +560,7 @@ navette_event_hub_add (NavetteEventHub         *self,
   g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (connection));
   g_return_if_fail (token_hash != NULL && username != NULL && roles != NULL);
 
-  soup_websocket_connection_set_keepalive_interval (connection, NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS);
+  soup_websocket_connection_set_keepalive_interval (connection, self->keepalive_s);
   soup_websocket_connection_set_max_incoming_payload_size (connection, NAVETTE_EVENT_HUB_MAX_INCOMING);
 
   sub = g_new0 (Subscriber, 1);
@@ -608,6 +609,18 @@ navette_event_hub_set_max_per_user (NavetteEventHub *self,
 {
   g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
   self->max_per_user = max;
+}
+
+void
+navette_event_hub_set_keepalive (NavetteEventHub *self,
+                                 guint            seconds)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  g_return_if_fail (seconds > 0);
+
+  self->keepalive_s = seconds;
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  self->sweep_id = g_timeout_add_seconds (seconds, sweep_cb, self);
 }
 
 void
@@ -699,6 +712,7 @@ navette_event_hub_init (NavetteEventHub *self)
 {
   self->max_per_user = NAVETTE_EVENT_HUB_DEFAULT_MAX_PER_USER;
   self->access_cache_usec = NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC;
+  self->keepalive_s = NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS;
   self->context = g_main_context_ref_thread_default ();
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
   self->per_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -37,6 +37,11 @@ gboolean         navette_event_hub_may_subscribe    (NavetteEventHub         *se
  * (default NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC / 1000; 0: every time). */
 void             navette_event_hub_set_access_cache (NavetteEventHub         *self,
                                                      guint                    msec);
+/* Seconds between two WebSocket pings (default
+ * NAVETTE_EVENT_HUB_KEEPALIVE_SECONDS); a subscriber silent for two and a
+ * half of them is closed. For subscribers added from now on. */
+void             navette_event_hub_set_keepalive    (NavetteEventHub         *self,
+                                                     guint                    seconds);
 /* How often the whole table_last_modifications is compared with what was
  * announced, while there are subscribers (0: never). For changes made by
  * other programs that nothing else reports (SQLite). */

@@ -83,6 +83,7 @@ struct _NavetteHttpServer
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
   guint             max_subscriptions;
   int               push_access_cache_ms;  /* -1: the hub's default */
+  guint             push_keepalive_s;      /* 0: the hub's default */
   gulong            changed_id;        /* NavetteDbPg::table-changed */
 };
 
@@ -2754,6 +2755,18 @@ navette_http_server_set_push_access_cache (NavetteHttpServer *self,
     navette_event_hub_set_access_cache (self->events, msec);
 }
 
+void
+navette_http_server_set_push_keepalive (NavetteHttpServer *self,
+                                        guint              seconds)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (seconds > 0);
+
+  self->push_keepalive_s = seconds;
+  if (self->events != NULL)
+    navette_event_hub_set_keepalive (self->events, seconds);
+}
+
 gboolean
 navette_http_server_listen (NavetteHttpServer  *self,
                             const char         *host,
@@ -2790,6 +2803,8 @@ navette_http_server_listen (NavetteHttpServer  *self,
   navette_event_hub_set_max_per_user (self->events, self->max_subscriptions);
   if (self->push_access_cache_ms >= 0)
     navette_event_hub_set_access_cache (self->events, (guint) self->push_access_cache_ms);
+  if (self->push_keepalive_s > 0)
+    navette_event_hub_set_keepalive (self->events, self->push_keepalive_s);
 #if HAVE_POSTGRESQL
   if (NAVETTE_IS_DB_PG (self->db))
     {

@@ -45,6 +45,9 @@ void               navette_http_server_set_max_subscriptions (NavetteHttpServer 
  * (default 2000 ms; 0: read again for every announcement). */
 void               navette_http_server_set_push_access_cache (NavetteHttpServer *self,
                                                               guint              msec);
+/* Testing aid: seconds between the pings of /api/v1/events (default 30). */
+void               navette_http_server_set_push_keepalive (NavetteHttpServer *self,
+                                                           guint              seconds);
 /* Listens on @host:@port (0: a free port); *bound_port gets the port. */
 gboolean           navette_http_server_listen             (NavetteHttpServer *self,
                                                            const char        *host,

@@ -64,6 +64,7 @@ navette_serve_main (int    argc,
   int state_cache = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
   int max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   int push_access_cache = -1;
+  int push_keepalive = 0;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
@@ -75,6 +76,7 @@ navette_serve_main (int    argc,
     { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
     { "max-subscriptions", 0, 0, G_OPTION_ARG_INT, &max_subscriptions, "WebSockets of /api/v1/events one user may hold (default 8)", "N" },
     { "push-access-cache", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_access_cache, "Testing aid: how long push re-uses a subscriber's roles (default 2000)", "MS" },
+    { "push-keepalive", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_keepalive, "Testing aid: seconds between WebSocket pings (default 30)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -114,7 +116,8 @@ navette_serve_main (int    argc,
     }
   if (token_lifetime < 0 || token_lifetime > G_MAXINT32 || body_limit < 1 || body_limit > G_MAXINT32 ||
       response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000 ||
-      max_subscriptions < 1 || max_subscriptions > 1000000 || push_access_cache > 600000)
+      max_subscriptions < 1 || max_subscriptions > 1000000 || push_access_cache > 600000 ||
+      push_keepalive < 0 || push_keepalive > 3600)
     {
       g_printerr ("navette-server serve: an option is out of range (see --help)\n");
       return 2;
@@ -152,6 +155,8 @@ navette_serve_main (int    argc,
   navette_http_server_set_max_subscriptions (server, (guint) max_subscriptions);
   if (push_access_cache >= 0)
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
+  if (push_keepalive > 0)
+    navette_http_server_set_push_keepalive (server, (guint) push_keepalive);
   if (!navette_http_server_listen (server, host, port, &bound_port, &error))
     {
       g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);
