@@ -336,6 +336,116 @@ test_logout_closes (void)
   g_assert_true (g_queue_is_empty (&bob_sub->messages));
 }
 
+typedef struct
+{
+  char        buffer[4096];
+  GByteArray *frames;
+  gboolean    closed;   /* a close frame, or end of file */
+} SilentRead;
+
+/* Server frames are unmasked; ours are small (length < 126). */
+static gboolean
+silent_saw_close (SilentRead *read)
+{
+  guint offset = 0;
+
+  while (offset + 2 <= read->frames->len)
+    {
+      guint opcode = read->frames->data[offset] & 0x0F;
+      guint length = read->frames->data[offset + 1] & 0x7F;
+
+      g_assert_cmpuint (length, <, 126);
+      if (opcode == 0x8)
+        return TRUE;
+      g_assert_cmpuint (opcode, ==, 0x9);  /* nothing but pings */
+      offset += 2 + length;
+    }
+  return FALSE;
+}
+
+static void
+silent_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  SilentRead *read = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0)
+    {
+      read->closed = TRUE;
+      return;
+    }
+  g_byte_array_append (read->frames, (const guint8 *) read->buffer, (guint) n);
+  if (silent_saw_close (read))
+    {
+      read->closed = TRUE;
+      return;
+    }
+  /* pings: read and never answered */
+  g_input_stream_read_async (G_INPUT_STREAM (source), read->buffer, sizeof read->buffer,
+                             G_PRIORITY_DEFAULT, NULL, silent_read_cb, read);
+}
+
+/* Heartbeats (a ping every second here): a subscriber that never answers
+ * (a dead peer, as far as the server can tell) is closed after two and a
+ * half intervals without a pong, while one that answers (libsoup does)
+ * stays. */
+static void
+test_silent_subscriber_closed (void)
+{
+  const char *args[] = { "--push-keepalive", "1", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(Subscriber) alive = subscribe (server, bob, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  SilentRead read = { { 0 }, NULL, FALSE };
+  GInputStream *input;
+  gboolean expired = FALSE;
+  gint64 started;
+  guint deadline;
+
+  g_assert_nonnull (alive);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET " API "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                             "Sec-WebSocket-Protocol: navette.v1\r\nAuthorization: Bearer %s\r\n\r\n", bob);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  while (strstr (answer->str, "\r\n\r\n") == NULL)
+    {
+      char byte;
+
+      g_assert_cmpint (g_input_stream_read (input, &byte, 1, NULL, &error), ==, 1);
+      g_string_append_c (answer, byte);
+    }
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 101"));
+  started = g_get_monotonic_time ();
+
+  read.frames = g_byte_array_new ();
+  g_input_stream_read_async (input, read.buffer, sizeof read.buffer, G_PRIORITY_DEFAULT, NULL,
+                             silent_read_cb, &read);
+  deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+  while (!read.closed && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+  g_test_message ("closed after %.1f s", (g_get_monotonic_time () - started) / 1e6);
+  g_byte_array_unref (read.frames);
+  /* not before 2.5 intervals of silence */
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 2 * G_USEC_PER_SEC);
+  /* the one that answered the same pings is still there */
+  g_assert_false (alive->closed);
+  g_assert_cmpint (soup_websocket_connection_get_state (alive->connection), ==, SOUP_WEBSOCKET_STATE_OPEN);
+}
+
 static sqlite3 *
 open_sqlite (NavetteTestServer *server)
 {
@@ -514,6 +624,7 @@ main (int   argc,
   g_test_add_func ("/server/events/no-role-no-announcement", test_no_role_no_announcement);
   g_test_add_func ("/server/events/revoked-role", test_revoked_role);
   g_test_add_func ("/server/events/logout-closes", test_logout_closes);
+  g_test_add_func ("/server/events/silent-subscriber-closed", test_silent_subscriber_closed);
   g_test_add_func ("/server/events/plain-sql-announced", test_plain_sql_announced);
   g_test_add_func ("/server/events/connection-cap", test_connection_cap);
   g_test_add_func ("/server/events/default-cap", test_default_cap_is_8);
