@@ -1408,7 +1408,8 @@ respond_write (Request              *req,
   if (!result->replayed)
     {
       invalidate_app (req->self, req->app);
-      navette_event_hub_changed (req->self->events, req->app, req->table);
+      if (req->self->events != NULL)
+        navette_event_hub_changed (req->self->events, req->app, req->table);
     }
   respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
 }
@@ -2268,7 +2269,8 @@ db_table_changed_cb (NavetteDb  *db,
       self->state_generation++;
       g_mutex_unlock (&self->cache_mutex);
     }
-  navette_event_hub_changed (self->events, app, table);
+  if (self->events != NULL)
+    navette_event_hub_changed (self->events, app, table);
 }
 
 /* ------------------------------------------------------------------ */
