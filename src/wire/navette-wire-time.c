@@ -8,24 +8,46 @@
 
 #include "navette-wire.h"
 
+/* RFC 3339 has four-digit years: times outside 0001-01-01 … 9999-12-31
+ * (only reachable through data written by other programs) are clamped to
+ * the nearest end of that range rather than producing text that
+ * navette_time_parse() would refuse. */
+#define NAVETTE_TIME_MIN G_GINT64_CONSTANT (-62135596800)  /* 0001-01-01T00:00:00Z */
+#define NAVETTE_TIME_MAX G_GINT64_CONSTANT (253402300799)  /* 9999-12-31T23:59:59Z */
+
 char *
 navette_time_format (gint64 unix_usec)
 {
   g_autoptr(GDateTime) utc = NULL;
   gint64 seconds = unix_usec / G_USEC_PER_SEC;
   gint64 usec = unix_usec % G_USEC_PER_SEC;
-  g_autofree char *base = NULL;
+  int year, month, day;
 
   if (usec < 0)
     {
       usec += G_USEC_PER_SEC;
       seconds -= 1;
     }
+  if (seconds < NAVETTE_TIME_MIN)
+    {
+      seconds = NAVETTE_TIME_MIN;
+      usec = 0;
+    }
+  else if (seconds > NAVETTE_TIME_MAX)
+    {
+      seconds = NAVETTE_TIME_MAX;
+      usec = G_USEC_PER_SEC - 1;
+    }
   utc = g_date_time_new_from_unix_utc (seconds);
-  if (utc == NULL)
-    return g_strdup ("1970-01-01T00:00:00.000000Z");
-  base = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%S");
-  return g_strdup_printf ("%s.%06dZ", base, (int) usec);
+  g_assert (utc != NULL);
+  g_date_time_get_ymd (utc, &year, &month, &day);
+  /* %Y is not zero-padded for years before 1000: format every field. */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                          year, month, day,
+                          g_date_time_get_hour (utc),
+                          g_date_time_get_minute (utc),
+                          g_date_time_get_second (utc),
+                          (int) usec);
 }
 
 gboolean

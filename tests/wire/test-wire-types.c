@@ -106,6 +106,20 @@ test_time (void)
   g_assert_true (navette_time_parse (now_text, &parsed));
   g_assert_cmpint (parsed, ==, now);
 
+  /* Years before 1000 keep four digits, so they read back (found by
+   * fuzz-wire-validate); times past either end of RFC 3339's range clamp. */
+  {
+    g_autofree char *early = navette_time_format (G_GINT64_CONSTANT (-40897785600) * G_USEC_PER_SEC);
+    g_autofree char *before = navette_time_format (G_MININT64);
+    g_autofree char *after = navette_time_format (G_MAXINT64);
+
+    g_assert_cmpstr (early, ==, "0674-01-01T00:00:00.000000Z");
+    g_assert_true (navette_time_parse (early, &parsed));
+    g_assert_cmpint (parsed, ==, G_GINT64_CONSTANT (-40897785600) * G_USEC_PER_SEC);
+    g_assert_cmpstr (before, ==, "0001-01-01T00:00:00.000000Z");
+    g_assert_cmpstr (after, ==, "9999-12-31T23:59:59.999999Z");
+  }
+
   g_assert_false (navette_time_parse ("2026-11-28", &parsed));
   g_assert_false (navette_time_parse ("2026-11-28T19:31:04", &parsed));
   g_assert_false (navette_time_parse ("yesterday", &parsed));
