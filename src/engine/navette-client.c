@@ -1139,3 +1139,88 @@ navette_client_request_sync (NavetteClient  *self,
 
   return navette_client_request_finish (self, result, status, NULL, NULL, error);
 }
+
+static void
+events_connect_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *connection;
+
+  connection = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  if (connection == NULL)
+    {
+      guint status = soup_message_get_status (message);
+
+      if (status == SOUP_STATUS_UNAUTHORIZED)
+        g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED,
+                                 _("Sign in again to receive changes as they happen."));
+      else if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_BAD_REQUEST ||
+               status == SOUP_STATUS_METHOD_NOT_ALLOWED)
+        g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                                 _("The server does not announce changes."));
+      else if (status >= 400)
+        g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_UNAVAILABLE,
+                                 _("The server refused to announce changes now."));
+      else
+        g_task_return_error (task, map_transport_error (error));
+      return;
+    }
+
+  g_task_return_pointer (task, connection, g_object_unref);
+}
+
+void
+navette_client_events_connect_async (NavetteClient       *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *uri = NULL;
+  const char *protocols[] = { "navette.v1", NULL };
+  SoupMessage *message;
+
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_client_events_connect_async);
+
+  uri = g_strconcat (self->base_url, NAVETTE_API_PREFIX "/events", NULL);
+  message = soup_message_new ("GET", uri);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                               _("The server address “%s” is not valid."), self->base_url);
+      return;
+    }
+  g_task_set_task_data (task, message, g_object_unref);
+
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (message),
+                                    "Authorization", auth);
+    }
+
+  self->requests++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
+
+  soup_session_websocket_connect_async (self->session, message, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, cancellable,
+                                        events_connect_cb, g_steal_pointer (&task));
+}
+
+SoupWebsocketConnection *
+navette_client_events_connect_finish (NavetteClient  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -148,6 +148,16 @@ GPtrArray     *navette_client_list_records_finish_packed (NavetteClient *self,
                                                           GAsyncResult  *result,
                                                           gint64        *revision,
                                                           GError       **error);
+/* navette-client.c: opens the push socket (GET /api/v1/events, subprotocol
+ * navette.v1, the bearer token). _finish returns the connection (transfer
+ * full); NOT_FOUND when the server offers no push, AUTH_REQUIRED on 401. */
+void           navette_client_events_connect_async (NavetteClient     *self,
+                                                    GCancellable      *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer           user_data);
+SoupWebsocketConnection *navette_client_events_connect_finish (NavetteClient *self,
+                                                    GAsyncResult      *result,
+                                                    GError           **error);
 /* navette-client.c: byte counting for requests made elsewhere. */
 void           navette_client_add_bytes           (NavetteClient     *self,
                                                    guint64            n);

@@ -34,6 +34,7 @@ enum {
   PROP_POLLER,
   PROP_STORES,
   PROP_ONLINE,
+  PROP_PUSH_LIVE,
   N_PROPS
 };
 
@@ -89,6 +90,9 @@ navette_engine_get_property (GObject    *object,
     case PROP_ONLINE:
       g_value_set_boolean (value, navette_engine_get_online (self));
       break;
+    case PROP_PUSH_LIVE:
+      g_value_set_boolean (value, navette_engine_get_push_live (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -115,6 +119,8 @@ navette_engine_class_init (NavetteEngineClass *klass)
     g_param_spec_object ("stores", NULL, NULL, G_TYPE_LIST_MODEL, flags);
   properties[PROP_ONLINE] =
     g_param_spec_boolean ("online", NULL, NULL, TRUE, flags);
+  properties[PROP_PUSH_LIVE] =
+    g_param_spec_boolean ("push-live", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[NOTIFICATION] =
@@ -175,6 +181,14 @@ poller_online_cb (NavettePoller *poller,
                   NavetteEngine *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+static void
+poller_push_live_cb (NavettePoller *poller,
+                     GParamSpec    *pspec,
+                     NavetteEngine *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_LIVE]);
 }
 
 static void
@@ -259,6 +273,8 @@ navette_engine_new (const char *base_url)
                            G_CALLBACK (poller_notification_cb), self, 0);
   g_signal_connect_object (self->poller, "notify::online",
                            G_CALLBACK (poller_online_cb), self, 0);
+  g_signal_connect_object (self->poller, "notify::push-live",
+                           G_CALLBACK (poller_push_live_cb), self, 0);
   g_signal_connect_object (self->poller, "checked",
                            G_CALLBACK (poller_checked_cb), self, 0);
   g_signal_connect_object (self->session, "auth-expired",
@@ -318,6 +334,13 @@ navette_engine_get_online (NavetteEngine *self)
 {
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
   return navette_poller_get_online (self->poller);
+}
+
+gboolean
+navette_engine_get_push_live (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  return navette_poller_get_push_live (self->poller);
 }
 
 NavetteStore *

@@ -25,6 +25,7 @@
 #include "navette-change.h"
 #include "navette-middleware.h"
 #include "navette-poller.h"
+#include "navette-event-stream.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,9 @@ NavetteStore      *navette_engine_lookup_store   (NavetteEngine *self,
 /* The failed changes (of the middleware). (transfer none) */
 GListModel        *navette_engine_get_failed_changes (NavetteEngine *self);
 gboolean           navette_engine_get_online     (NavetteEngine *self);
+/* "push-live" (boolean, read-only, notified; round 2): the server's
+ * announcements arrive over a WebSocket (see NavettePoller "push"). */
+gboolean           navette_engine_get_push_live  (NavetteEngine *self);
 
 /* GET /applications (and /me): creates or updates the stores, connects
  * them to the middleware and the poller, starts the poller. Call after a

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
+#include "navette-event-stream.h"
 
 #define MAX_BACKOFF_MS (5 * 60 * 1000)
 
@@ -14,6 +15,8 @@ struct _NavettePoller
   GObject          parent_instance;
 
   NavetteClient   *client;
+  NavetteEventStream *events;
+  gboolean         push;
   GPtrArray       *stores;        /* NavetteStore*, strong */
   GNetworkMonitor *monitor;
   guint            interval_ms;
@@ -40,6 +43,8 @@ enum {
   PROP_POLLS,
   PROP_RELOADS,
   PROP_BYTES_RECEIVED,
+  PROP_PUSH,
+  PROP_PUSH_LIVE,
   N_PROPS
 };
 
@@ -61,6 +66,12 @@ navette_poller_dispose (GObject *object)
   NavettePoller *self = (NavettePoller *)object;
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->events != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->events, self);
+      navette_event_stream_stop (self->events);
+    }
+  g_clear_object (&self->events);
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
@@ -117,6 +128,12 @@ navette_poller_get_property (GObject    *object,
     case PROP_BYTES_RECEIVED:
       g_value_set_uint64 (value, navette_poller_get_bytes_received (self));
       break;
+    case PROP_PUSH:
+      g_value_set_boolean (value, self->push);
+      break;
+    case PROP_PUSH_LIVE:
+      g_value_set_boolean (value, navette_poller_get_push_live (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -141,6 +158,9 @@ navette_poller_set_property (GObject      *object,
     case PROP_INTERVAL_MS:
       navette_poller_set_interval_ms (self, g_value_get_uint (value));
       break;
+    case PROP_PUSH:
+      navette_poller_set_push (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +184,53 @@ network_changed_cb (GNetworkMonitor *monitor,
       g_debug ("Network back: checking now");
       navette_poller_refresh (self);
     }
+  if (available && self->events != NULL)
+    navette_event_stream_reconnect (self->events);
+}
+
+static void reload_table (NavettePoller *self,
+                          NavetteTable  *table);
+
+static void
+announcement_cb (NavetteEventStream *events,
+                 const char         *app,
+                 const char         *table_name,
+                 gint64              revision,
+                 NavettePoller      *self)
+{
+  for (guint i = 0; i < self->stores->len; i++)
+    {
+      NavetteStore *store = g_ptr_array_index (self->stores, i);
+      NavetteTable *table;
+
+      if (g_strcmp0 (navette_store_get_name (store), app) != 0)
+        continue;
+
+      table = navette_store_lookup_table (store, table_name);
+      if (table == NULL)
+        return;
+      if (revision > navette_table_get_server_revision (table))
+        navette_table_set_server_revision (table, revision);
+      if (!navette_table_get_loaded (table) ||
+          revision <= navette_table_get_revision (table))
+        return;
+      /* A load running now may have been answered before this change:
+       * reload_cb looks at the server revision again when it ends. */
+      if (!navette_table_get_loading (table))
+        reload_table (self, table);
+      return;
+    }
+}
+
+static void
+push_live_cb (NavetteEventStream *events,
+              GParamSpec         *pspec,
+              NavettePoller      *self)
+{
+  /* Coming back after a gap: what was announced meanwhile was missed. */
+  if (navette_event_stream_get_live (events) && self->running && self->in_flight == 0)
+    navette_poller_refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_LIVE]);
 }
 
 static void
@@ -175,6 +242,12 @@ navette_poller_constructed (GObject *object)
 
   g_signal_connect_object (self->client, "notify::bytes-received",
                            G_CALLBACK (client_bytes_cb), self, 0);
+
+  self->events = navette_event_stream_new (self->client);
+  g_signal_connect_object (self->events, "announcement",
+                           G_CALLBACK (announcement_cb), self, 0);
+  g_signal_connect_object (self->events, "notify::live",
+                           G_CALLBACK (push_live_cb), self, 0);
 
   self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_object (self->monitor, "network-changed",
@@ -211,6 +284,10 @@ navette_poller_class_init (NavettePollerClass *klass)
     g_param_spec_uint64 ("reloads", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_BYTES_RECEIVED] =
     g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_PUSH] =
+    g_param_spec_boolean ("push", NULL, NULL, TRUE, rw);
+  properties[PROP_PUSH_LIVE] =
+    g_param_spec_boolean ("push-live", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CHANGES] =
@@ -239,6 +316,7 @@ navette_poller_init (NavettePoller *self)
   self->stores = g_ptr_array_new_with_free_func (g_object_unref);
   self->interval_ms = 30000;
   self->online = TRUE;
+  self->push = TRUE;
 }
 
 NavettePoller *
@@ -329,6 +407,44 @@ navette_poller_get_bytes_received (NavettePoller *self)
   return navette_client_get_bytes_received (self->client);
 }
 
+gboolean
+navette_poller_get_push (NavettePoller *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_POLLER (self), FALSE);
+  return self->push;
+}
+
+void
+navette_poller_set_push (NavettePoller *self,
+                         gboolean       push)
+{
+  g_return_if_fail (NAVETTE_IS_POLLER (self));
+
+  push = !!push;
+  if (self->push == push)
+    return;
+  self->push = push;
+  if (push && self->running)
+    navette_event_stream_start (self->events);
+  else if (!push)
+    navette_event_stream_stop (self->events);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH]);
+}
+
+gboolean
+navette_poller_get_push_live (NavettePoller *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_POLLER (self), FALSE);
+  return self->events != NULL && navette_event_stream_get_live (self->events);
+}
+
+NavetteEventStream *
+navette_poller_get_event_stream (NavettePoller *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_POLLER (self), NULL);
+  return self->events;
+}
+
 void
 navette_poller_add_store (NavettePoller *self,
                           NavetteStore  *store)
@@ -379,6 +495,8 @@ navette_poller_start (NavettePoller *self)
   self->running = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   schedule (self, self->interval_ms);
+  if (self->push)
+    navette_event_stream_start (self->events);
 }
 
 void
@@ -390,6 +508,7 @@ navette_poller_stop (NavettePoller *self)
     return;
   self->running = FALSE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  navette_event_stream_stop (self->events);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
@@ -490,6 +609,12 @@ reload_cb (GObject      *object,
       if (navette_table_get_store (table) != NULL)
         navette_store_set_etag (navette_table_get_store (table), NULL);
     }
+  else if (navette_table_get_server_revision (table) > navette_table_get_revision (table) &&
+           !navette_table_get_loading (table) && data->self->running)
+    {
+      /* Announced while this load ran. */
+      reload_table (data->self, table);
+    }
 
   check_data_free (data);
 }
@@ -541,6 +666,7 @@ static void
 reload_table (NavettePoller *self,
               NavetteTable  *table)
 {
+
   CheckData *data;
 
   /* Connect once: the poller reports the changes of every reload it

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "navette-engine-types.h"
+#include "navette-event-stream.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,18 @@ gboolean       navette_poller_get_running       (NavettePoller *self);
 guint64        navette_poller_get_polls         (NavettePoller *self);
 guint64        navette_poller_get_reloads       (NavettePoller *self);
 guint64        navette_poller_get_bytes_received (NavettePoller *self);
+
+/* Push (added in round 2): "push" (boolean, default TRUE) subscribes to
+ * the server's announcements (GET /api/v1/events) while running; an
+ * announced table that is loaded is reloaded (a delta) at once. Polling
+ * goes on at "interval" as the safety net. "push-live" (boolean,
+ * read-only, notified): the socket is open — for the sync indicator. */
+gboolean       navette_poller_get_push          (NavettePoller *self);
+void           navette_poller_set_push          (NavettePoller *self,
+                                                 gboolean       push);
+gboolean       navette_poller_get_push_live     (NavettePoller *self);
+/* (transfer none) */
+NavetteEventStream *navette_poller_get_event_stream (NavettePoller *self);
 
 /* Watches @store's tables. Only tables that were loaded at least once
  * (navette_table_get_loaded()) are reloaded; others only have their
