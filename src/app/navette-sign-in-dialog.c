@@ -76,6 +76,9 @@ sign_in_cb (NavetteSignInDialog *self)
       gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
       return;
     }
+  /* The entries turn insensitive while signing in: take the focus out of
+   * them first, or their GtkText misses its focus-out. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   set_busy (self, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   navette_session_login_async (self->session, username, password, self->cancellable,
@@ -156,4 +159,17 @@ navette_sign_in_dialog_get_username (NavetteSignInDialog *self)
 {
   g_return_val_if_fail (NAVETTE_IS_SIGN_IN_DIALOG (self), NULL);
   return gtk_editable_get_text (GTK_EDITABLE (self->username_row));
+}
+
+void
+navette_sign_in_dialog_submit (NavetteSignInDialog *self,
+                               const char          *username,
+                               const char          *password)
+{
+  g_return_if_fail (NAVETTE_IS_SIGN_IN_DIALOG (self));
+  g_return_if_fail (username != NULL && password != NULL);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->username_row), username);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), password);
+  sign_in_cb (self);
 }

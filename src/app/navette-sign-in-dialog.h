@@ -19,6 +19,10 @@ NavetteSignInDialog *navette_sign_in_dialog_new          (GtkWindow      *parent
                                                           const char     *username,
                                                           const char     *reason);
 const char          *navette_sign_in_dialog_get_username (NavetteSignInDialog *self);
+/* Fills in the fields and signs in, as the Sign In button does. */
+void                 navette_sign_in_dialog_submit       (NavetteSignInDialog *self,
+                                                          const char          *username,
+                                                          const char          *password);
 
 /* Signal "signed-in" () */
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -22,6 +23,14 @@ typedef struct
   gboolean painted;
   gboolean eof;
 } Output;
+
+
+/* The private bus dies with the test, even when the test aborts. */
+static void
+bus_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
 
 static void read_line (GDataInputStream *stream, Output *output);
 
@@ -107,8 +116,13 @@ test_local_mode_app (void)
       g_test_skip ("dbus-daemon is needed for a private session bus");
       return;
     }
-  bus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                          "dbus-daemon", "--session", "--nofork", "--print-address", NULL);
+  {
+    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
+    bus = g_subprocess_launcher_spawn (bus_launcher, &error,
+                                       "dbus-daemon", "--session", "--nofork", "--print-address", NULL);
+  }
   g_assert_no_error (error);
   {
     g_autoptr(GDataInputStream) bus_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));

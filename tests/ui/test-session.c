@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-session.c — the application against a team server: it asks for the
+ * password (no saved token), opens the window; when the session expires,
+ * an edit fails, ONE sign-in dialog appears, and after signing in again
+ * the failed change is saved. The server runs with --token-lifetime 4. */
+#define G_LOG_DOMAIN "navette-test-ui"
+
+#include "config.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <adwaita.h>
+
+#include "navette-application.h"
+#include "navette-sign-in-dialog.h"
+#include "navette-test-server.h"
+#include "navette-window-private.h"
+
+
+/* The private bus dies with the test, even when the test aborts. */
+static void
+bus_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean timed_out;
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  guint id;
+
+  timed_out = FALSE;
+  id = g_timeout_add_seconds (30, timeout_cb, NULL);
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+static guint
+count_dialogs (NavetteSignInDialog **last)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (NAVETTE_IS_SIGN_IN_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        {
+          n++;
+          if (last != NULL)
+            *last = NAVETTE_SIGN_IN_DIALOG (window);
+        }
+    }
+  return n;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return count_dialogs (NULL) > 0;
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return count_dialogs (NULL) == 0;
+}
+
+static NavetteWindow *
+find_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (NAVETTE_IS_WINDOW (window))
+        return NAVETTE_WINDOW (window);
+    }
+  return NULL;
+}
+
+static gboolean
+records_shown (gpointer data)
+{
+  NavetteWindow *window = find_window ();
+
+  return window != NULL && g_strcmp0 (_navette_window_get_page (window), "records") == 0;
+}
+
+static gboolean
+change_finished (gpointer data)
+{
+  return navette_change_is_finished (NAVETTE_CHANGE (data));
+}
+
+static gboolean
+change_succeeded (gpointer data)
+{
+  return navette_change_get_state (NAVETTE_CHANGE (data)) == NAVETTE_CHANGE_STATE_SUCCEEDED;
+}
+
+static gboolean
+session_over (gpointer data)
+{
+  NavetteSession *session = data;
+
+  return g_get_real_time () > navette_session_get_expires_at (session) + G_USEC_PER_SEC / 2;
+}
+
+static void
+test_session_expired (void)
+{
+  const char *args[] = { "--token-lifetime", "4", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(NavetteApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteSignInDialog *dialog = NULL;
+  NavetteWindow *window;
+  NavetteEngine *engine;
+  guint timer;
+
+  /* A team server, a known user, no saved token. */
+  g_settings_set_string (settings, "server-url", server->base_url);
+  g_settings_set_string (settings, "username", "alice");
+
+  app = navette_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+
+  /* The sign-in dialog, with the user name filled in. */
+  wait_until (dialog_shown, NULL, "the sign-in dialog");
+  g_assert_cmpuint (count_dialogs (&dialog), ==, 1);
+  g_assert_cmpstr (navette_sign_in_dialog_get_username (dialog), ==, "alice");
+  navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (records_shown, NULL, "the records");
+  g_assert_cmpuint (count_dialogs (NULL), ==, 0);
+  window = find_window ();
+  engine = navette_window_get_engine (window);
+
+  /* The session runs out; an edit is refused and rolled back, and one
+   * dialog asks for the password — not one per failing request. */
+  wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
+  record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+  json_object_set_boolean_member (data, "published", TRUE);
+  change = navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
+                                 navette_record_get_id (record), data);
+  wait_until (change_finished, change, "the refusal");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
+  wait_until (dialog_shown, NULL, "the sign-in dialog again");
+  navette_poller_refresh (navette_engine_get_poller (engine));
+  timer = g_timeout_add (500, timeout_cb, NULL);
+  timed_out = FALSE;
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  (void) timer;
+  g_assert_cmpuint (count_dialogs (&dialog), ==, 1);
+
+  /* Signed in again: the failed change is sent again and saved. */
+  navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (change_succeeded, change, "the retried change");
+  g_assert_true (navette_record_get_boolean (record, "published"));
+  wait_until (no_dialog, NULL, "the dialog to close");
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+skipped (void)
+{
+  g_test_skip ("Needs a display and dbus-daemon");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  g_autoptr(GSubprocess) bus = NULL;
+  g_autofree char *address = NULL;
+  int status;
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+
+  if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) || dbus_daemon == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_add_func ("/session/skipped", skipped);
+      return g_test_run ();
+    }
+
+  /* A private session bus for the application. */
+  {
+    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
+    bus = g_subprocess_launcher_spawn (bus_launcher, NULL,
+                                       dbus_daemon, "--session", "--nofork", "--print-address", NULL);
+  }
+  g_assert_nonnull (bus);
+  {
+    g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
+
+    address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+    g_assert_nonnull (address);
+  }
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* One Xvfb, no window manager: a blinking cursor in a window that lost
+   * the X focus makes GTK warn ("did not receive a focus-out event"). */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+
+  g_test_add_func ("/session/expired", test_session_expired);
+
+  status = g_test_run ();
+  g_subprocess_send_signal (bus, SIGTERM);
+  g_subprocess_wait (bus, NULL, NULL);
+  return status;
+}
