@@ -257,9 +257,8 @@ refresh_action (GtkWidget  *widget,
 
   if (self->engine == NULL)
     return;
-  /* Roles and applications, then the open table now. */
-  navette_engine_load_async (self->engine, NULL, engine_reload_cb, NULL);
-  navette_poller_refresh (navette_engine_get_poller (self->engine));
+  /* The light checks and the roles now, and the open table. */
+  navette_engine_refresh (self->engine);
   if (self->table != NULL)
     navette_table_reload_async (self->table, FALSE, NULL, table_reload_cb, NULL);
 }
