@@ -41,6 +41,7 @@ struct _NavetteEventHub
   GHashTable   *announced;     /* "app/table" → Announced* */
   gboolean      baseline_done;
   gboolean      busy;
+  gboolean      refreshing;    /* a background re-read of sessions runs */
 
   /* any thread */
   GMutex        lock;
@@ -287,17 +288,12 @@ deliver (NavetteEventHub *self,
 }
 
 static void
-check_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+apply_access (NavetteEventHub *self,
+              CheckJob        *job)
 {
-  NavetteEventHub *self = NAVETTE_EVENT_HUB (source);
-  CheckJob *job = g_task_get_task_data (G_TASK (result));
   gint64 now = g_get_monotonic_time ();
   GHashTableIter iter;
   gpointer key, value;
-
-  self->busy = FALSE;
 
   g_hash_table_iter_init (&iter, job->access);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -314,6 +310,29 @@ check_done_cb (GObject      *source,
       access->expires_at = fresh->expires_at;
       access->fetched_at = now;
     }
+}
+
+static void
+refresh_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NavetteEventHub *self = NAVETTE_EVENT_HUB (source);
+
+  self->refreshing = FALSE;
+  apply_access (self, g_task_get_task_data (G_TASK (result)));
+}
+
+static void
+check_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  NavetteEventHub *self = NAVETTE_EVENT_HUB (source);
+  CheckJob *job = g_task_get_task_data (G_TASK (result));
+
+  self->busy = FALSE;
+  apply_access (self, job);
 
   for (guint i = 0; i < job->changes->len; i++)
     {
@@ -350,24 +369,88 @@ check_done_cb (GObject      *source,
   g_mutex_unlock (&self->lock);
 }
 
-static void
-start_check (NavetteEventHub *self)
+static CheckJob *
+check_job_new (NavetteEventHub *self)
 {
-  g_autoptr(GTask) task = NULL;
-  CheckJob *job;
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  gpointer key, value;
+  CheckJob *job = g_new0 (CheckJob, 1);
 
-  if (self->busy)
-    return;
-
-  job = g_new0 (CheckJob, 1);
   job->db = g_object_ref (self->db);
   job->dirty = g_ptr_array_new_with_free_func (g_free);
   job->tokens = g_ptr_array_new_with_free_func (g_free);
   job->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   job->access = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) access_free);
+  return job;
+}
+
+typedef struct
+{
+  const char *token_hash;
+  gint64      fetched_at;
+} Stale;
+
+static int
+compare_stale (gconstpointer a,
+               gconstpointer b)
+{
+  const Stale *x = a, *y = b;
+
+  return x->fetched_at < y->fetched_at ? -1 : x->fetched_at > y->fetched_at;
+}
+
+/* The sessions whose access is older than the cache allows, oldest first:
+ * up to INLINE_REFRESH_MAX are re-read by @job before it announces;
+ * any others by a background job (announcements do not wait for a
+ * thousand session reads; those subscribers are judged on what was read
+ * at most a refresh ago). */
+#define INLINE_REFRESH_MAX 32
+
+static void
+collect_stale (NavetteEventHub *self,
+               CheckJob        *job)
+{
+  g_autoptr(GArray) stale = g_array_new (FALSE, FALSE, sizeof (Stale));
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->access);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (now - ((Access *) value)->fetched_at >= self->access_cache_usec)
+      {
+        Stale entry = { key, ((Access *) value)->fetched_at };
+        g_array_append_val (stale, entry);
+      }
+  if (stale->len > INLINE_REFRESH_MAX)
+    g_array_sort (stale, compare_stale);
+  for (guint i = 0; i < stale->len && i < INLINE_REFRESH_MAX; i++)
+    g_ptr_array_add (job->tokens, g_strdup (g_array_index (stale, Stale, i).token_hash));
+
+  if (stale->len > INLINE_REFRESH_MAX && !self->refreshing)
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, refresh_done_cb, NULL);
+      CheckJob *refresh = check_job_new (self);
+
+      for (guint i = INLINE_REFRESH_MAX; i < stale->len; i++)
+        g_ptr_array_add (refresh->tokens, g_strdup (g_array_index (stale, Stale, i).token_hash));
+      self->refreshing = TRUE;
+      g_task_set_source_tag (task, collect_stale);
+      g_task_set_task_data (task, refresh, (GDestroyNotify) check_job_free);
+      g_task_run_in_thread (task, check_thread);
+    }
+}
+
+static void
+start_check (NavetteEventHub *self)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckJob *job;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self->busy)
+    return;
+
+  job = check_job_new (self);
 
   g_mutex_lock (&self->lock);
   job->all = self->dirty_all;
@@ -387,10 +470,7 @@ start_check (NavetteEventHub *self)
     }
   job->baseline = job->all && !self->baseline_done;
 
-  g_hash_table_iter_init (&iter, self->access);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (now - ((Access *) value)->fetched_at >= self->access_cache_usec)
-      g_ptr_array_add (job->tokens, g_strdup (key));
+  collect_stale (self, job);
 
   self->busy = TRUE;
   task = g_task_new (self, NULL, check_done_cb, NULL);
