@@ -446,6 +446,57 @@ test_silent_subscriber_closed (void)
   g_assert_cmpint (soup_websocket_connection_get_state (alive->connection), ==, SOUP_WEBSOCKET_STATE_OPEN);
 }
 
+/* More sessions than the server re-reads before announcing (32): the
+ * others are re-read in the background, and every subscriber still gets
+ * every announcement; then logging all of them out closes them all. */
+static void
+test_many_sessions (void)
+{
+  const char *args[] = { "--push-access-cache", "0", "--max-subscriptions", "100", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  gint64 revision;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      char *token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+      Subscriber *sub = subscribe (server, token, NULL);
+
+      g_assert_nonnull (sub);
+      g_ptr_array_add (tokens, token);
+      g_ptr_array_add (subs, sub);
+    }
+  for (guint round = 0; round < 3; round++)
+    {
+      revision = create_product (server, alice, "For everyone");
+      for (guint i = 0; i < subs->len; i++)
+        wait_for_revision (g_ptr_array_index (subs, i), "catalogue", "products", revision);
+    }
+
+  for (guint i = 0; i < tokens->len; i++)
+    g_assert_cmpuint (st_request (server, "DELETE", API "/sessions/current",
+                                  g_ptr_array_index (tokens, i), NULL, NULL, NULL), ==, 204);
+  /* announcements until every session has been re-read and closed */
+  for (guint i = 0; i < subs->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (subs, i);
+      gboolean expired = FALSE;
+      guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
+
+      while (!sub->closed && !expired)
+        {
+          create_product (server, alice, "After the logouts");
+          g_main_context_iteration (NULL, FALSE);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+      g_assert_false (expired);
+      g_source_remove (deadline);
+    }
+}
+
 static sqlite3 *
 open_sqlite (NavetteTestServer *server)
 {
@@ -625,6 +676,7 @@ main (int   argc,
   g_test_add_func ("/server/events/revoked-role", test_revoked_role);
   g_test_add_func ("/server/events/logout-closes", test_logout_closes);
   g_test_add_func ("/server/events/silent-subscriber-closed", test_silent_subscriber_closed);
+  g_test_add_func ("/server/events/many-sessions", test_many_sessions);
   g_test_add_func ("/server/events/plain-sql-announced", test_plain_sql_announced);
   g_test_add_func ("/server/events/connection-cap", test_connection_cap);
   g_test_add_func ("/server/events/default-cap", test_default_cap_is_8);
