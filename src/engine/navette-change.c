@@ -507,3 +507,17 @@ navette_change_apply_to (NavetteChange *self,
       break;
     }
 }
+
+void
+navette_change_set_idempotency_key (NavetteChange *self,
+                                    const char    *key)
+{
+  g_return_if_fail (NAVETTE_IS_CHANGE (self));
+  g_return_if_fail (key != NULL);
+
+  if (g_strcmp0 (self->idempotency_key, key) == 0)
+    return;
+  g_free (self->idempotency_key);
+  self->idempotency_key = g_strdup (key);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDEMPOTENCY_KEY]);
+}

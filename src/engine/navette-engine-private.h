@@ -124,6 +124,27 @@ void           navette_table_set_middleware       (NavetteTable      *self,
                                                    NavetteMiddleware *middleware);
 NavetteMiddleware *navette_table_get_middleware   (NavetteTable      *self);
 
+/* navette-middleware.c: the journal of pending and failed changes
+ * (@file: …/pending.json; NULL turns it off), recording @server and @user
+ * so that another server's or user's journal is never replayed. */
+void           navette_middleware_set_journal     (NavetteMiddleware *self,
+                                                   GFile             *file,
+                                                   const char        *server,
+                                                   const char        *user);
+GFile         *navette_middleware_get_journal     (NavetteMiddleware *self);
+/* Puts a change read from the journal back: sent again (with @body, the
+ * exact request sent before, when not NULL) or, with @error, into the
+ * failed list. */
+void           navette_middleware_replay          (NavetteMiddleware *self,
+                                                   NavetteChange     *change,
+                                                   JsonNode          *body,
+                                                   const GError      *error);
+gboolean       navette_change_kind_from_string    (const char        *text,
+                                                   NavetteChangeKind *kind);
+/* navette-change.c: a change read back from the journal keeps its key. */
+void           navette_change_set_idempotency_key (NavetteChange     *self,
+                                                   const char        *key);
+
 /* navette-store.c */
 NavetteStore  *navette_store_new                  (NavetteClient     *client,
                                                    const char        *name,

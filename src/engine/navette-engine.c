@@ -22,6 +22,9 @@ struct _NavetteEngine
   GListStore        *stores;      /* NavetteStore */
   gint64             last_me;
   gboolean           loaded;
+  char              *data_dir;    /* NULL: no journal */
+  char              *cache_dir;   /* NULL: no cache */
+  char              *account_key; /* of the journal/cache in use */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -60,6 +63,18 @@ navette_engine_dispose (GObject *object)
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->dispose (object);
+}
+
+static void
+navette_engine_finalize (GObject *object)
+{
+  NavetteEngine *self = (NavetteEngine *)object;
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->cache_dir, g_free);
+  g_clear_pointer (&self->account_key, g_free);
+
+  G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
 }
 
 static void
@@ -105,6 +120,7 @@ navette_engine_class_init (NavetteEngineClass *klass)
   GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = navette_engine_dispose;
+  object_class->finalize = navette_engine_finalize;
   object_class->get_property = navette_engine_get_property;
 
   properties[PROP_CLIENT] =
@@ -376,6 +392,295 @@ navette_engine_refresh (NavetteEngine *self)
     }
 }
 
+/* ---- Journal and cache: per server and user ---- */
+
+char *
+navette_engine_account_key (const char *base_url,
+                            const char *username)
+{
+  g_autofree char *text = NULL;
+  char *key;
+
+  g_return_val_if_fail (base_url != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  text = g_strconcat (base_url, "\n", username, NULL);
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  key[32] = '\0';
+  return key;
+}
+
+void
+navette_engine_set_data_dir (NavetteEngine *self,
+                             const char    *dir)
+{
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  g_free (self->data_dir);
+  self->data_dir = g_strdup (dir);
+  g_clear_pointer (&self->account_key, g_free);
+}
+
+const char *
+navette_engine_get_data_dir (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->data_dir;
+}
+
+void
+navette_engine_set_cache_dir (NavetteEngine *self,
+                              const char    *dir)
+{
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  g_free (self->cache_dir);
+  self->cache_dir = g_strdup (dir);
+  g_clear_pointer (&self->account_key, g_free);
+}
+
+const char *
+navette_engine_get_cache_dir (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->cache_dir;
+}
+
+void
+navette_engine_use_default_dirs (NavetteEngine *self)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *cache = NULL;
+
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  data = g_build_filename (g_get_user_data_dir (), "navette", NULL);
+  cache = g_build_filename (g_get_user_cache_dir (), "navette", NULL);
+  navette_engine_set_data_dir (self, data);
+  navette_engine_set_cache_dir (self, cache);
+}
+
+char *
+navette_engine_dup_journal_path (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+
+  if (self->data_dir == NULL || self->account_key == NULL)
+    return NULL;
+  return g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
+}
+
+typedef struct
+{
+  NavetteEngine *self;
+  GTask         *task;
+  JsonNode      *root;     /* the journal */
+  guint          waiting;  /* table lists being loaded */
+} OpenAccount;
+
+static void
+open_account_free (OpenAccount *open)
+{
+  g_clear_pointer (&open->root, json_node_unref);
+  g_clear_object (&open->task);
+  g_free (open);
+}
+
+static void
+replay_journal (NavetteEngine *self,
+                JsonArray     *changes)
+{
+  guint n = json_array_get_length (changes);
+  guint replayed = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+      g_autoptr(NavetteChange) change = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *entry;
+      JsonNode *data_node, *body;
+      NavetteChangeKind kind;
+      NavetteStore *store;
+      NavetteTable *table;
+      const char *key, *state, *record;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      entry = json_node_get_object (node);
+      key = json_object_get_string_member_with_default (entry, "key", NULL);
+      state = json_object_get_string_member_with_default (entry, "state", NULL);
+      record = json_object_get_string_member_with_default (entry, "record", NULL);
+      if (key == NULL || record == NULL ||
+          !navette_change_kind_from_string (json_object_get_string_member_with_default (entry, "kind", NULL), &kind))
+        continue;
+      store = navette_engine_lookup_store (self,
+                                           json_object_get_string_member_with_default (entry, "app", ""));
+      table = store ? navette_store_lookup_table (store,
+                                                  json_object_get_string_member_with_default (entry, "table", "")) : NULL;
+      if (table == NULL)
+        {
+          g_debug ("Journal: %s of %s: the table is gone", key, record);
+          continue;
+        }
+
+      data_node = json_object_get_member (entry, "data");
+      change = navette_change_new (kind, store, table, record,
+                                   data_node && JSON_NODE_HOLDS_OBJECT (data_node)
+                                     ? json_node_get_object (data_node) : NULL,
+                                   json_object_get_int_member_with_default (entry, "revert_version", 0));
+      navette_change_set_idempotency_key (change, key);
+      body = json_object_get_member (entry, "body");
+      if (body != NULL && !JSON_NODE_HOLDS_OBJECT (body))
+        body = NULL;
+
+      if (g_strcmp0 (state, "failed") == 0)
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR,
+                                     (int) json_object_get_int_member_with_default (entry, "error_code",
+                                                                                    NAVETTE_SYNC_ERROR_NETWORK),
+                                     json_object_get_string_member_with_default (entry, "error_message", ""));
+      navette_middleware_replay (self->middleware, change, body, error);
+      replayed++;
+    }
+
+  g_debug ("Journal: %u changes put back", replayed);
+}
+
+static void
+open_account_done (OpenAccount *open)
+{
+  JsonNode *changes = json_object_get_member (json_node_get_object (open->root), "changes");
+
+  replay_journal (open->self, json_node_get_array (changes));
+  g_task_return_boolean (open->task, TRUE);
+  open_account_free (open);
+}
+
+static void
+journal_tables_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  OpenAccount *open = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_store_load_tables_finish (NAVETTE_STORE (object), result, &error))
+    g_debug ("Journal: tables of %s: %s", navette_store_get_name (NAVETTE_STORE (object)), error->message);
+
+  if (--open->waiting == 0)
+    open_account_done (open);
+}
+
+/* Reads a journal file; returns its root when it belongs to @server and
+ * @user and is well formed, NULL otherwise. */
+static JsonNode *
+read_journal (const char *path,
+              const char *server,
+              const char *user)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+  JsonNode *changes;
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return NULL;
+  root = navette_json_parse_strict (text, len, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_debug ("Journal %s is not readable: %s", path, error ? error->message : "not an object");
+      return NULL;
+    }
+  object = json_node_get_object (root);
+  if (g_strcmp0 (json_object_get_string_member_with_default (object, "server", NULL), server) != 0 ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "user", NULL), user) != 0)
+    {
+      g_debug ("Journal %s belongs to another server or user", path);
+      return NULL;
+    }
+  changes = json_object_get_member (object, "changes");
+  if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) ||
+      json_array_get_length (json_node_get_array (changes)) == 0)
+    return NULL;
+  return g_steal_pointer (&root);
+}
+
+/* After a load: opens the journal (and cache) of this server and user,
+ * puts the changes of a previous run back, then returns @task. */
+static void
+open_account (NavetteEngine *self,
+              GTask         *task)
+{
+  const char *server = navette_client_get_base_url (self->client);
+  const char *user = navette_session_get_username (self->session);
+  g_autofree char *key = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GHashTable) apps = NULL;
+  OpenAccount *open;
+  JsonArray *changes;
+
+  if (self->data_dir == NULL || user == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  key = navette_engine_account_key (server, user);
+  if (g_strcmp0 (key, self->account_key) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  g_free (self->account_key);
+  self->account_key = g_steal_pointer (&key);
+
+  path = g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
+  file = g_file_new_for_path (path);
+
+  open = g_new0 (OpenAccount, 1);
+  open->self = self;
+  open->task = task;
+  open->root = read_journal (path, server, user);
+  navette_middleware_set_journal (self->middleware, file, server, user);
+
+  if (open->root == NULL)
+    {
+      g_task_return_boolean (open->task, TRUE);
+      open_account_free (open);
+      return;
+    }
+
+  /* The tables the changes belong to. */
+  changes = json_node_get_array (json_object_get_member (json_node_get_object (open->root), "changes"));
+  apps = g_hash_table_new (g_str_hash, g_str_equal);
+  open->waiting = 1;
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+      NavetteStore *store;
+      const char *app;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      app = json_object_get_string_member_with_default (json_node_get_object (node), "app", NULL);
+      if (app == NULL || g_hash_table_contains (apps, app) ||
+          !(store = navette_engine_lookup_store (self, app)))
+        continue;
+      g_hash_table_add (apps, (gpointer) app);
+      if (navette_store_get_loaded (store))
+        continue;
+      open->waiting++;
+      navette_store_load_tables_async (store, NULL, journal_tables_cb, open);
+    }
+  if (--open->waiting == 0)
+    open_account_done (open);
+}
+
 static void
 applications_cb (GObject      *object,
                  GAsyncResult *result,
@@ -492,7 +797,28 @@ applications_cb (GObject      *object,
 
   self->loaded = TRUE;
   navette_poller_start (self->poller);
-  g_task_return_boolean (task, TRUE);
+  open_account (self, g_steal_pointer (&task));
+}
+
+static void
+me_cb (GObject      *object,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  GTask *task = user_data;
+  NavetteEngine *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!navette_session_refresh_finish (NAVETTE_SESSION (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
+                                NULL, NULL, NULL, g_task_get_cancellable (task),
+                                applications_cb, task);
 }
 
 void
@@ -507,6 +833,16 @@ navette_engine_load_async (NavetteEngine       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_engine_load_async);
+
+  /* The journal and cache are per user: learn who we are first. */
+  if ((self->data_dir != NULL || self->cache_dir != NULL) &&
+      navette_session_get_username (self->session) == NULL &&
+      navette_client_get_token (self->client) != NULL)
+    {
+      navette_session_refresh_async (self->session, cancellable, me_cb, task);
+      return;
+    }
+
   navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
                                 NULL, NULL, NULL, cancellable, applications_cb, task);
 }

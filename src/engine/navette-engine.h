@@ -69,6 +69,29 @@ gboolean           navette_engine_load_finish    (NavetteEngine       *self,
  * every 5 minutes. */
 void               navette_engine_refresh        (NavetteEngine       *self);
 
+/* Round 2: the journal and the cache, per server and user.
+ *
+ * @dir: the data directory (NULL, the default, turns the journal off);
+ * pending and failed changes are kept in DIR/KEY/pending.json (KEY from
+ * navette_engine_account_key()), written before a change is sent and
+ * whenever one ends, and put back (sent again with the same idempotency
+ * key, or listed as failed) by the next navette_engine_load_async() of the
+ * same server and user. Set before the first load. */
+void               navette_engine_set_data_dir   (NavetteEngine *self,
+                                                  const char    *dir);
+const char        *navette_engine_get_data_dir   (NavetteEngine *self);
+/* @dir: the cache directory (NULL, the default, turns the cache off). */
+void               navette_engine_set_cache_dir  (NavetteEngine *self,
+                                                  const char    *dir);
+const char        *navette_engine_get_cache_dir  (NavetteEngine *self);
+/* $XDG_DATA_HOME/navette and $XDG_CACHE_HOME/navette (the app, the CLI). */
+void               navette_engine_use_default_dirs (NavetteEngine *self);
+/* The first 32 hex digits of SHA-256("URL\nUSERNAME"). */
+char              *navette_engine_account_key    (const char    *base_url,
+                                                  const char    *username);
+/* The journal in use (after a load), or NULL. */
+char              *navette_engine_dup_journal_path (NavetteEngine *self);
+
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — everything the UI shows as a toast:

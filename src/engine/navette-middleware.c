@@ -19,6 +19,17 @@ struct _NavetteMiddleware
   GHashTable    *ops;          /* NavetteChange* → Op* (pending changes) */
   guint          max_attempts;
   guint          retry_delay;
+
+  /* The journal (pending.json): every pending or failed change, written
+   * before a change is first sent and whenever one ends. */
+  GFile         *journal;
+  char          *journal_server;
+  char          *journal_user;
+  GPtrArray     *journal_order;   /* NavetteChange*, strong, oldest first */
+  GPtrArray     *journal_waiting; /* NavetteChange*, strong: sends waiting for a write */
+  guint64        journal_wanted;  /* generation asked */
+  guint64        journal_written; /* generation on disk */
+  gboolean       journal_writing;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteMiddleware, navette_middleware, G_TYPE_OBJECT)
@@ -51,6 +62,8 @@ typedef struct
   char          *path;
   guint          retry_source;
   gboolean       sending;
+  guint64        journal_gen;  /* the write that must land before the first send */
+  gboolean       journaled;    /* its body is in the journal */
 } Op;
 
 static void
@@ -76,6 +89,8 @@ navette_middleware_dispose (GObject *object)
     navette_middleware_disconnect_store (self, g_ptr_array_index (self->stores, 0));
   g_clear_pointer (&self->ops, g_hash_table_unref);
   g_clear_object (&self->failed);
+  g_clear_pointer (&self->journal_waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->journal_order, g_ptr_array_unref);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (navette_middleware_parent_class)->dispose (object);
@@ -87,6 +102,9 @@ navette_middleware_finalize (GObject *object)
   NavetteMiddleware *self = (NavetteMiddleware *)object;
 
   g_clear_pointer (&self->stores, g_ptr_array_unref);
+  g_clear_object (&self->journal);
+  g_clear_pointer (&self->journal_server, g_free);
+  g_clear_pointer (&self->journal_user, g_free);
 
   G_OBJECT_CLASS (navette_middleware_parent_class)->finalize (object);
 }
@@ -194,6 +212,8 @@ navette_middleware_init (NavetteMiddleware *self)
   self->ops = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) op_free);
   self->max_attempts = 4;
   self->retry_delay = 500;
+  self->journal_order = g_ptr_array_new_with_free_func (g_object_unref);
+  self->journal_waiting = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 NavetteMiddleware *
@@ -351,6 +371,246 @@ notify_pending (NavetteMiddleware *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
 }
 
+/* ---- Journal ---- */
+
+static void journal_request (NavetteMiddleware *self);
+static void do_send (NavetteMiddleware *self,
+                     Op                *op);
+
+static const char *
+kind_to_string (NavetteChangeKind kind)
+{
+  switch (kind)
+    {
+    case NAVETTE_CHANGE_CREATE: return "create";
+    case NAVETTE_CHANGE_UPDATE: return "update";
+    case NAVETTE_CHANGE_ARCHIVE: return "archive";
+    case NAVETTE_CHANGE_UNARCHIVE: return "unarchive";
+    case NAVETTE_CHANGE_REVERT: return "revert";
+    default: return NULL;
+    }
+}
+
+gboolean
+navette_change_kind_from_string (const char        *text,
+                                 NavetteChangeKind *kind)
+{
+  static const NavetteChangeKind kinds[] = {
+    NAVETTE_CHANGE_CREATE, NAVETTE_CHANGE_UPDATE, NAVETTE_CHANGE_ARCHIVE,
+    NAVETTE_CHANGE_UNARCHIVE, NAVETTE_CHANGE_REVERT,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_strcmp0 (text, kind_to_string (kinds[i])) == 0)
+      {
+        *kind = kinds[i];
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+journal_add (NavetteMiddleware *self,
+             NavetteChange     *change)
+{
+  if (self->journal != NULL && !g_ptr_array_find (self->journal_order, change, NULL))
+    g_ptr_array_add (self->journal_order, g_object_ref (change));
+}
+
+static void
+journal_forget (NavetteMiddleware *self,
+                NavetteChange     *change)
+{
+  if (g_ptr_array_remove (self->journal_order, change))
+    journal_request (self);
+}
+
+static GBytes *
+journal_serialize (NavetteMiddleware *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  gsize len;
+  char *text;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, self->journal_server);
+  json_builder_set_member_name (builder, "user");
+  json_builder_add_string_value (builder, self->journal_user);
+  json_builder_set_member_name (builder, "changes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->journal_order->len; i++)
+    {
+      NavetteChange *change = g_ptr_array_index (self->journal_order, i);
+      Op *op = g_hash_table_lookup (self->ops, change);
+      gboolean failed = g_list_store_find (self->failed, change, NULL);
+      JsonNode *body = g_object_get_data (G_OBJECT (change), "navette-body");
+      const GError *error = navette_change_get_error (change);
+
+      if (op == NULL && !failed)
+        continue;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "key");
+      json_builder_add_string_value (builder, navette_change_get_idempotency_key (change));
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, failed ? "failed" : "pending");
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kind_to_string (navette_change_get_kind (change)));
+      json_builder_set_member_name (builder, "app");
+      json_builder_add_string_value (builder, navette_change_get_app (change));
+      json_builder_set_member_name (builder, "table");
+      json_builder_add_string_value (builder, navette_change_get_table_name (change));
+      json_builder_set_member_name (builder, "record");
+      json_builder_add_string_value (builder, navette_change_get_record_id (change));
+      if (navette_change_get_data (change) != NULL)
+        {
+          json_builder_set_member_name (builder, "data");
+          json_builder_add_value (builder, object_node (navette_change_get_data (change)));
+        }
+      if (navette_change_get_revert_version (change) > 0)
+        {
+          json_builder_set_member_name (builder, "revert_version");
+          json_builder_add_int_value (builder, navette_change_get_revert_version (change));
+        }
+      /* The exact request once it was (or is about to be) sent: a replay
+       * must send the same bytes under the same key. */
+      if (op != NULL && op->body != NULL)
+        body = op->body;
+      if (body != NULL)
+        {
+          json_builder_set_member_name (builder, "body");
+          json_builder_add_value (builder, json_node_copy (body));
+        }
+      if (failed && error != NULL)
+        {
+          json_builder_set_member_name (builder, "error_code");
+          json_builder_add_int_value (builder, error->code);
+          json_builder_set_member_name (builder, "error_message");
+          json_builder_add_string_value (builder, error->message);
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  text = navette_json_to_string (root, &len);
+  return g_bytes_new_take (text, len);
+}
+
+static void
+journal_release_waiting (NavetteMiddleware *self)
+{
+  g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->journal_waiting->len; )
+    {
+      NavetteChange *change = g_ptr_array_index (self->journal_waiting, i);
+      Op *op = g_hash_table_lookup (self->ops, change);
+
+      if (op == NULL || op->journal_gen <= self->journal_written)
+        g_ptr_array_add (ready, g_ptr_array_steal_index (self->journal_waiting, i));
+      else
+        i++;
+    }
+
+  for (guint i = 0; i < ready->len; i++)
+    {
+      Op *op = g_hash_table_lookup (self->ops, g_ptr_array_index (ready, i));
+
+      if (op != NULL)
+        {
+          op->journaled = TRUE;
+          do_send (self, op);
+        }
+    }
+}
+
+static void journal_write (NavetteMiddleware *self);
+
+static void
+journal_written_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(NavetteMiddleware) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 gen = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (object), "navette-gen"));
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    /* Do not hold the user's edits back: send them anyway. */
+    g_debug ("Could not write the journal %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+
+  self->journal_writing = FALSE;
+  if (self->ops == NULL)
+    return;   /* disposed */
+  self->journal_written = MAX (self->journal_written, gen);
+  journal_release_waiting (self);
+  if (self->journal_wanted > self->journal_written)
+    journal_write (self);
+}
+
+static void
+journal_write (NavetteMiddleware *self)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (self->journal_writing || self->journal == NULL)
+    return;
+
+  self->journal_writing = TRUE;
+  bytes = journal_serialize (self);
+  g_object_set_data (G_OBJECT (self->journal), "navette-gen",
+                     GSIZE_TO_POINTER ((gsize) self->journal_wanted));
+  /* Atomic (a temporary file renamed over the old one) and synced. */
+  g_file_replace_contents_bytes_async (self->journal, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, journal_written_cb, g_object_ref (self));
+}
+
+/* Asks for a write of the current state; returns its generation. */
+static void
+journal_request (NavetteMiddleware *self)
+{
+  if (self->journal == NULL)
+    return;
+  self->journal_wanted++;
+  journal_write (self);
+}
+
+void
+navette_middleware_set_journal (NavetteMiddleware *self,
+                                GFile             *file,
+                                const char        *server,
+                                const char        *user)
+{
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+
+  g_set_object (&self->journal, file);
+  g_free (self->journal_server);
+  self->journal_server = g_strdup (server);
+  g_free (self->journal_user);
+  self->journal_user = g_strdup (user);
+  if (file != NULL)
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (file);
+
+      if (parent != NULL)
+        g_mkdir_with_parents (g_file_peek_path (parent), 0700);
+    }
+}
+
+GFile *
+navette_middleware_get_journal (NavetteMiddleware *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
+  return self->journal;
+}
+
 /* Applies @change optimistically and queues it. */
 static void
 apply_change (NavetteMiddleware *self,
@@ -367,6 +627,7 @@ apply_change (NavetteMiddleware *self,
   op = g_new0 (Op, 1);
   op->change = g_object_ref (change);
   g_hash_table_insert (self->ops, change, op);
+  journal_add (self, change);
 
   if (record == NULL && navette_change_get_kind (change) == NAVETTE_CHANGE_CREATE)
     {
@@ -421,6 +682,8 @@ apply_change (NavetteMiddleware *self,
       op_build_request (op, record);
       json_node_unref (op->body);
       op->body = json_node_ref (frozen_body);
+      g_object_set_data_full (G_OBJECT (change), "navette-body",
+                              json_node_ref (frozen_body), (GDestroyNotify) json_node_unref);
     }
   /* Otherwise the request is built when it is sent: a change queued
    * behind another one of the same record (an update right after an
@@ -467,6 +730,8 @@ finish_change (NavetteMiddleware  *self,
   NavetteTable *table = navette_change_get_table (change);
 
   g_hash_table_remove (self->ops, change);
+  if (state != NAVETTE_CHANGE_STATE_FAILED)
+    journal_forget (self, change);
 
   if (record != NULL)
     {
@@ -489,6 +754,7 @@ finish_change (NavetteMiddleware  *self,
 
       g_list_store_append (self->failed, change);
       navette_change_set_state (change, state, error);
+      journal_request (self);
 
       /* Translators: the first %s describes the change ("Set price to 12.5"),
        * the second is the reason */
@@ -620,8 +886,6 @@ static void
 send_change (NavetteMiddleware *self,
              Op                *op)
 {
-  SendData *data;
-
   g_assert (!op->sending);
 
   if (op->body == NULL)
@@ -633,6 +897,26 @@ send_change (NavetteMiddleware *self,
     }
 
   op->sending = TRUE;
+
+  if (self->journal != NULL && !op->journaled)
+    {
+      /* On disk before it leaves: a crash from now on replays it with
+       * the same key. */
+      journal_request (self);
+      op->journal_gen = self->journal_wanted;
+      g_ptr_array_add (self->journal_waiting, g_object_ref (op->change));
+      return;
+    }
+
+  do_send (self, op);
+}
+
+static void
+do_send (NavetteMiddleware *self,
+         Op                *op)
+{
+  SendData *data;
+
   navette_change_add_attempt (op->change);
 
   data = g_new0 (SendData, 1);
@@ -742,6 +1026,7 @@ navette_middleware_discard (NavetteMiddleware *self,
     return;
 
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_DISCARDED, navette_change_get_error (change));
+  journal_forget (self, change);
 
   record = navette_change_get_record (change);
   if (record != NULL && navette_record_get_error (record) != NULL)
@@ -750,4 +1035,30 @@ navette_middleware_discard (NavetteMiddleware *self,
       if (navette_record_recompute (record))
         navette_table_record_changed (navette_change_get_table (change), record);
     }
+}
+
+void
+navette_middleware_replay (NavetteMiddleware *self,
+                           NavetteChange     *change,
+                           JsonNode          *body,
+                           const GError      *error)
+{
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+  g_return_if_fail (NAVETTE_IS_CHANGE (change));
+
+  if (body != NULL)
+    g_object_set_data_full (G_OBJECT (change), "navette-body",
+                            json_node_ref (body), (GDestroyNotify) json_node_unref);
+
+  if (error != NULL)
+    {
+      /* It had failed: back in the failed list, for the user to retry or
+       * discard. */
+      journal_add (self, change);
+      navette_change_set_state (change, NAVETTE_CHANGE_STATE_FAILED, error);
+      g_list_store_append (self->failed, change);
+      return;
+    }
+
+  apply_change (self, change, body);
 }
