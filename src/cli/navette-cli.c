@@ -29,6 +29,18 @@ typedef struct
 static void
 cli_clear (Cli *cli)
 {
+  /* Changes put back from the journal of an interrupted run: let them
+   * reach the server before leaving (they stay in the journal if not). */
+  if (cli->engine != NULL)
+    {
+      NavetteMiddleware *middleware = navette_engine_get_middleware (cli->engine);
+      gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+      while (navette_middleware_get_n_pending (middleware) > 0 &&
+             g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
   g_clear_pointer (&cli->server, g_free);
   g_clear_pointer (&cli->saved_token, g_free);
   g_clear_pointer (&cli->saved_server, g_free);
@@ -230,6 +242,9 @@ open_engine (Cli     *cli,
   if (cli->engine == NULL)
     {
       cli->engine = navette_engine_new (url);
+      /* Pending changes survive a crash ($XDG_DATA_HOME/navette). */
+      navette_engine_use_default_dirs (cli->engine);
+      navette_engine_set_cache_dir (cli->engine, NULL);
       /* Only use the saved token with the server it belongs to. */
       if (cli->saved_token != NULL && g_strcmp0 (url, cli->saved_server) == 0)
         navette_client_set_token (navette_engine_get_client (cli->engine), cli->saved_token);
