@@ -21,9 +21,14 @@ launcher_new (Cli        *cli,
               const char *config_home)
 {
   GSubprocessLauncher *launcher;
+  g_autofree char *data_home = g_build_filename (config_home, "data", NULL);
+  g_autofree char *cache_home = g_build_filename (config_home, "cache", NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
+  /* The journal of pending changes goes there. */
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "NAVETTE_PASSWORD", NAVETTE_DEMO_PASSWORD, TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "NAVETTE_SERVER");
@@ -77,6 +82,15 @@ parse_object (const char *text)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return json_object_ref (json_node_get_object (root));
+}
+
+static void
+cli_result_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
 }
 
 static void
@@ -413,6 +427,158 @@ test_cli_watch (void)
   cli_teardown (&cli);
 }
 
+static void
+journal_changed_cb (GFileMonitor      *monitor,
+                    GFile             *file,
+                    GFile             *other,
+                    GFileMonitorEvent  event,
+                    guint             *n_events)
+{
+  (*n_events)++;
+}
+
+/* The journal holds a pending change with its request (so it was written
+ * before the request left). */
+static gboolean
+journal_has_sent_change (const char *path,
+                         char      **contents)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  if (strstr (text, "\"state\":\"pending\"") == NULL || strstr (text, "\"body\"") == NULL)
+    return FALSE;
+  *contents = g_steal_pointer (&text);
+  return TRUE;
+}
+
+/* An engine with its journal under @data_dir, signed in as alice. */
+static NavetteEngine *
+replaying_engine_new (NavetteTestServer *server,
+                      const char        *data_dir)
+{
+  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteSession *session = navette_engine_get_session (engine);
+
+  navette_engine_set_data_dir (engine, data_dir);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, cli_result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  g_assert_true (navette_session_login_finish (session, login, &error));
+  navette_engine_load_async (engine, NULL, cli_result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, load, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&engine);
+}
+
+static gint64
+current_stock (NavetteTestServer *server,
+               const char        *token,
+               const char        *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  return json_object_get_int_member (json_object_get_object_member (json_node_get_object (root), "data"),
+                                     "stock");
+}
+
+/* navette-cli killed (SIGKILL) while its change is on the way: the next
+ * engine of the same user replays it with the same idempotency key —
+ * one new version, and replaying the same journal again writes nothing. */
+static void
+test_cli_crash_replay (void)
+{
+  const char *args[] = { "--response-delay", "2000", NULL };
+  Cli cli = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) set = NULL;
+  g_autoptr(GFile) dir_file = NULL;
+  g_autoptr(GFileMonitor) monitor = NULL;
+  g_autoptr(NavetteEngine) first = NULL;
+  g_autoptr(NavetteEngine) second = NULL;
+  g_autofree char *data_home = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *key_dir = NULL;
+  g_autofree char *journal = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *token = NULL;
+  guint n_versions, n_events = 0;
+
+  cli.server = navette_test_server_start (args);
+  cli.config_home = g_dir_make_tmp ("navette-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  data_home = g_build_filename (cli.config_home, "data", NULL);
+  data_dir = g_build_filename (data_home, "navette", NULL);
+  key = navette_engine_account_key (cli.server->base_url, "alice");
+  key_dir = g_build_filename (data_dir, key, NULL);
+  journal = g_build_filename (key_dir, "pending.json", NULL);
+
+  token = navette_test_login (cli.server, "admin", NAVETTE_DEMO_PASSWORD);
+  n_versions = engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_3);
+  g_assert_cmpint (current_stock (cli.server, token, DEMO_PRODUCT_3), !=, 31337);
+
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+
+  /* Watch the journal's directory (made here so it can be watched). */
+  g_assert_cmpint (g_mkdir_with_parents (key_dir, 0700), ==, 0);
+  dir_file = g_file_new_for_path (key_dir);
+  monitor = g_file_monitor_directory (dir_file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (monitor, "changed", G_CALLBACK (journal_changed_cb), &n_events);
+
+  launcher = launcher_new (&cli, cli.config_home);
+  set = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NAVETTE_CLI_BINARY"),
+                                     "set", "catalogue/products", DEMO_PRODUCT_3, "stock=31337", NULL);
+  g_assert_no_error (error);
+
+  /* The change is on disk (with its request) before it is sent; the
+   * server holds its answer 2 s: kill the CLI now. */
+  ENGINE_WAIT_UNTIL (journal_has_sent_change (journal, &saved), 20000);
+  g_subprocess_force_exit (set);
+  g_subprocess_wait (set, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (set));
+  g_test_message ("journal: %s", saved);
+
+  /* The next start replays it: one new version. */
+  first = replaying_engine_new (cli.server, data_dir);
+  g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (first)), >=, 1);
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (navette_engine_get_middleware (first)) == 0, 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (first)), ==, 0);
+  ENGINE_WAIT_UNTIL (g_file_get_contents (journal, &after, NULL, NULL) &&
+                     strstr (after, "\"changes\":[]") != NULL, 10000);
+  g_assert_cmpint (current_stock (cli.server, token, DEMO_PRODUCT_3), ==, 31337);
+  g_assert_cmpuint (engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_3),
+                    ==, n_versions + 1);
+  g_clear_object (&first);
+
+  /* The same journal once more (a crash right after the answer): the
+   * server recognises the key and writes nothing. */
+  g_assert_true (g_file_set_contents (journal, saved, -1, &error));
+  second = replaying_engine_new (cli.server, data_dir);
+  g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (second)), >=, 1);
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (navette_engine_get_middleware (second)) == 0, 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (second)), ==, 0);
+  g_assert_cmpuint (engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_3),
+                    ==, n_versions + 1);
+  g_clear_object (&second);
+
+  g_signal_handlers_disconnect_by_data (monitor, &n_events);
+  g_file_monitor_cancel (monitor);
+  cli_teardown (&cli);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -421,6 +587,7 @@ main (int    argc,
 
   g_test_add_func ("/engine/cli/commands", test_cli_commands);
   g_test_add_func ("/engine/cli/watch", test_cli_watch);
+  g_test_add_func ("/engine/cli/crash-replay", test_cli_crash_replay);
 
   return g_test_run ();
 }
