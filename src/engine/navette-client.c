@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
+#include "navette-wire-decoder.h"
 
 /* Bodies above this size are parsed in a worker thread. */
 #define THREAD_PARSE_THRESHOLD (16 * 1024)
@@ -603,17 +604,6 @@ compare_packed_id (gconstpointer a,
   return strcmp (ra->id, rb->id);
 }
 
-/* Wire records → packed ones (the JsonObjects are freed). */
-static GPtrArray *
-pack_records (GPtrArray *wire_records)
-{
-  GPtrArray *packed = g_ptr_array_new_full (wire_records->len, (GDestroyNotify) navette_packed_record_free);
-
-  for (guint i = 0; i < wire_records->len; i++)
-    g_ptr_array_add (packed, navette_packed_record_new_from_wire (g_ptr_array_index (wire_records, i)));
-  return packed;
-}
-
 static GPtrArray *
 parse_record_array (JsonArray  *array,
                     GError    **error)
@@ -641,352 +631,60 @@ parse_record_array (JsonArray  *array,
   return g_steal_pointer (&records);
 }
 
-/* ---- Piecewise parsing of a large record list ----
+/* ---- Decoding a large record list ----
  *
  * json-glib builds a tree of the whole answer before anything can be
- * used: for 100 000 records that is seconds and hundreds of MiB. So the
- * body is cut, at the structural level only, into the envelope and chunks
- * of records; each piece is still decoded by the strict wire parser
- * (navette_json_parse_strict()), the chunks on two threads, and each
- * chunk's tree is freed as soon as its records are taken out. When the
- * body does not have the expected shape, the whole is parsed as usual. */
-
-#define RECORDS_PER_CHUNK 2000
+ * used: for 100 000 records that is seconds and hundreds of MiB. The
+ * streaming decoder of the wire layer (navette-wire-decoder.h, as strict
+ * as navette_json_parse_strict()) reads the body once and hands each
+ * record over; it becomes a packed record at once. */
 
 static gboolean
-is_ws (char c)
+pack_view_cb (const NavetteWireRecordView *view,
+              gpointer                     user_data,
+              GError                     **error)
 {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  GPtrArray *records = user_data;
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+
+  packed->id = g_strdup (view->id);
+  packed->version = view->version;
+  packed->revision = view->revision;
+  packed->updated_at = view->updated_at;
+  packed->updated_by = g_intern_string (view->updated_by);
+  packed->archived = view->archived;
+  packed->data_json = g_strndup (view->data_json, view->data_len);
+  g_ptr_array_add (records, packed);
+  return TRUE;
 }
-
-static gsize
-skip_ws (const char *t,
-         gsize       i,
-         gsize       len)
-{
-  while (i < len && is_ws (t[i]))
-    i++;
-  return i;
-}
-
-/* Skips a string starting at t[i] == '"'; returns the index after it, or
- * 0 on error. */
-static gsize
-skip_string (const char *t,
-             gsize       i,
-             gsize       len)
-{
-  for (i++; i < len; i++)
-    {
-      if (t[i] == '\\')
-        i++;
-      else if (t[i] == '"')
-        return i + 1;
-    }
-  return 0;
-}
-
-/* Skips any value starting at t[i]; returns the index after it, or 0. */
-static gsize
-skip_value (const char *t,
-            gsize       i,
-            gsize       len)
-{
-  if (i >= len)
-    return 0;
-
-  if (t[i] == '"')
-    return skip_string (t, i, len);
-
-  if (t[i] == '{' || t[i] == '[')
-    {
-      guint depth = 0;
-
-      while (i < len)
-        {
-          char c = t[i];
-
-          if (c == '"')
-            {
-              i = skip_string (t, i, len);
-              if (i == 0)
-                return 0;
-              continue;
-            }
-          if (c == '{' || c == '[')
-            depth++;
-          else if (c == '}' || c == ']')
-            {
-              if (--depth == 0)
-                return i + 1;
-            }
-          i++;
-        }
-      return 0;
-    }
-
-  while (i < len && !is_ws (t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']')
-    i++;
-  return i;
-}
-
-/* Finds the "records" array of the top-level object and the bounds of
- * its elements. */
-static gboolean
-split_records (const char *t,
-               gsize       len,
-               gsize      *array_start,
-               gsize      *array_end,
-               GArray     *bounds)
-{
-  gsize i = skip_ws (t, 0, len);
-  gboolean found = FALSE;
-
-  if (i >= len || t[i] != '{')
-    return FALSE;
-  i = skip_ws (t, i + 1, len);
-  if (i < len && t[i] == '}')
-    return FALSE;
-
-  for (;;)
-    {
-      gsize key_start = i, key_end;
-
-      if (i >= len || t[i] != '"')
-        return FALSE;
-      key_end = skip_string (t, i, len);
-      if (key_end == 0)
-        return FALSE;
-      i = skip_ws (t, key_end, len);
-      if (i >= len || t[i] != ':')
-        return FALSE;
-      i = skip_ws (t, i + 1, len);
-
-      if (!found && key_end - key_start == 9 && memcmp (t + key_start, "\"records\"", 9) == 0 &&
-          i < len && t[i] == '[')
-        {
-          found = TRUE;
-          *array_start = i;
-          i = skip_ws (t, i + 1, len);
-          if (i < len && t[i] == ']')
-            i++;
-          else
-            for (;;)
-              {
-                gsize elem_start = i, elem_end = skip_value (t, i, len);
-
-                if (elem_end == 0)
-                  return FALSE;
-                g_array_append_val (bounds, elem_start);
-                g_array_append_val (bounds, elem_end);
-                i = skip_ws (t, elem_end, len);
-                if (i < len && t[i] == ',')
-                  {
-                    i = skip_ws (t, i + 1, len);
-                    continue;
-                  }
-                if (i < len && t[i] == ']')
-                  {
-                    i++;
-                    break;
-                  }
-                return FALSE;
-              }
-          *array_end = i;
-        }
-      else
-        {
-          i = skip_value (t, i, len);
-          if (i == 0)
-            return FALSE;
-        }
-
-      i = skip_ws (t, i, len);
-      if (i < len && t[i] == ',')
-        {
-          i = skip_ws (t, i + 1, len);
-          continue;
-        }
-      if (i < len && t[i] == '}')
-        break;
-      return FALSE;
-    }
-
-  return found;
-}
-
-typedef struct
-{
-  const char *text;
-  GArray     *bounds;     /* element start, end pairs */
-  guint       first;      /* element index */
-  guint       last;       /* one past */
-  GPtrArray  *records;
-  GError     *error;
-} ChunkJob;
-
-static gpointer
-chunk_job_run (gpointer user_data)
-{
-  ChunkJob *job = user_data;
-
-  job->records = g_ptr_array_new_full (job->last - job->first,
-                                       (GDestroyNotify) navette_packed_record_free);
-
-  for (guint c = job->first; c < job->last; c += RECORDS_PER_CHUNK)
-    {
-      guint end = MIN (c + RECORDS_PER_CHUNK, job->last);
-      gsize from = g_array_index (job->bounds, gsize, 2 * c);
-      gsize to = g_array_index (job->bounds, gsize, 2 * (end - 1) + 1);
-      g_autoptr(GString) chunk = g_string_sized_new (to - from + 2);
-      g_autoptr(JsonNode) root = NULL;
-      g_autoptr(GPtrArray) records = NULL;
-
-      g_string_append_c (chunk, '[');
-      g_string_append_len (chunk, job->text + from, to - from);
-      g_string_append_c (chunk, ']');
-
-      root = navette_json_parse_strict (chunk->str, chunk->len, &job->error);
-      if (root == NULL)
-        return NULL;
-      if (!JSON_NODE_HOLDS_ARRAY (root) || json_array_get_length (json_node_get_array (root)) != end - c)
-        {
-          job->error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION, "chunk");
-          return NULL;
-        }
-      records = parse_record_array (json_node_get_array (root), &job->error);
-      if (records == NULL)
-        return NULL;
-      g_ptr_array_extend_and_steal (job->records, pack_records (records));
-    }
-
-  return NULL;
-}
-
-static gpointer parse_records (JsonNode  *root,
-                               gpointer   parse_data,
-                               GError   **error);
 
 static gpointer
 parse_records_raw (GBytes    *body,
                    gpointer   parse_data,
                    GError   **error)
 {
-  gsize len, array_start = 0, array_end = 0;
+  gsize len;
   const char *text = g_bytes_get_data (body, &len);
-  g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (gsize));
-  g_autoptr(GString) envelope = NULL;
-  g_autoptr(JsonNode) envelope_root = NULL;
+  g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *revision_node;
-  JsonNode *records_node;
-  ChunkJob jobs[2] = { { 0 }, { 0 } };
-  GThread *thread = NULL;
-  guint n;
+  gint64 revision = 0;
   RecordList *list;
 
-  if (!split_records (text, len, &array_start, &array_end, bounds))
+  /* About 240 bytes a record: a good first guess of the count. */
+  records = g_ptr_array_new_full (MAX (16, len / 200), (GDestroyNotify) navette_packed_record_free);
+  if (!navette_wire_decode_record_list (text, len, &revision, pack_view_cb, records, &local_error))
     {
-      g_autoptr(JsonNode) root = navette_json_parse_strict (text, len, &local_error);
-
-      if (root == NULL)
-        {
-          g_debug ("Malformed answer: %s", local_error->message);
-          g_propagate_error (error, serialization_error ());
-          return NULL;
-        }
-      return parse_records (root, parse_data, error);
-    }
-
-  /* The envelope, with an empty list, strictly. */
-  envelope = g_string_sized_new (len - (array_end - array_start) + 2);
-  g_string_append_len (envelope, text, array_start);
-  g_string_append (envelope, "[]");
-  g_string_append_len (envelope, text + array_end, len - array_end);
-  envelope_root = navette_json_parse_strict (envelope->str, envelope->len, &local_error);
-  if (envelope_root == NULL || !JSON_NODE_HOLDS_OBJECT (envelope_root) ||
-      !(records_node = json_object_get_member (json_node_get_object (envelope_root), "records")) ||
-      !JSON_NODE_HOLDS_ARRAY (records_node) ||
-      json_array_get_length (json_node_get_array (records_node)) != 0 ||
-      !(revision_node = json_object_get_member (json_node_get_object (envelope_root), "revision")) ||
-      json_node_get_value_type (revision_node) != G_TYPE_INT64)
-    {
-      g_debug ("Malformed record list envelope");
+      g_debug ("Malformed record list: %s", local_error->message);
       g_propagate_error (error, serialization_error ());
       return NULL;
     }
 
-  n = bounds->len / 2;
-  jobs[0].text = jobs[1].text = text;
-  jobs[0].bounds = jobs[1].bounds = bounds;
-  jobs[0].first = 0;
-  jobs[0].last = jobs[1].first = n / 2;
-  jobs[1].last = n;
-
-  if (n >= 2 * RECORDS_PER_CHUNK)
-    thread = g_thread_new ("navette-parse", chunk_job_run, &jobs[1]);
-  else
-    jobs[0].last = n;
-  chunk_job_run (&jobs[0]);
-  if (thread != NULL)
-    g_thread_join (thread);
-
-  if (jobs[0].error != NULL || jobs[1].error != NULL)
-    {
-      g_debug ("Malformed record: %s",
-               jobs[0].error ? jobs[0].error->message : jobs[1].error->message);
-      g_clear_error (&jobs[0].error);
-      g_clear_error (&jobs[1].error);
-      g_clear_pointer (&jobs[0].records, g_ptr_array_unref);
-      g_clear_pointer (&jobs[1].records, g_ptr_array_unref);
-      g_propagate_error (error, serialization_error ());
-      return NULL;
-    }
-
-  if (jobs[1].records != NULL)
-    g_ptr_array_extend_and_steal (jobs[0].records, g_steal_pointer (&jobs[1].records));
-  g_ptr_array_sort (jobs[0].records, compare_packed_id);
+  g_ptr_array_sort (records, compare_packed_id);
 
   list = g_new0 (RecordList, 1);
-  list->records = g_steal_pointer (&jobs[0].records);
-  list->revision = json_node_get_int (revision_node);
+  list->records = g_steal_pointer (&records);
+  list->revision = revision;
   return list;
-}
-
-static gpointer
-parse_records (JsonNode  *root,
-               gpointer   parse_data,
-               GError   **error)
-{
-  JsonObject *object;
-  JsonNode *records_node;
-  JsonNode *revision_node;
-  RecordList *list;
-  GPtrArray *records;
-
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    goto malformed;
-  object = json_node_get_object (root);
-  records_node = json_object_get_member (object, "records");
-  revision_node = json_object_get_member (object, "revision");
-  if (records_node == NULL || !JSON_NODE_HOLDS_ARRAY (records_node) ||
-      revision_node == NULL || json_node_get_value_type (revision_node) != G_TYPE_INT64)
-    goto malformed;
-
-  records = parse_record_array (json_node_get_array (records_node), error);
-  if (records == NULL)
-    return NULL;
-
-  list = g_new0 (RecordList, 1);
-  list->records = pack_records (records);
-  g_ptr_array_unref (records);
-  g_ptr_array_sort (list->records, compare_packed_id);
-  list->revision = json_node_get_int (revision_node);
-  return list;
-
-malformed:
-  g_propagate_error (error, serialization_error ());
-  return NULL;
 }
 
 void
