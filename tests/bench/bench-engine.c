@@ -3,7 +3,9 @@
  *  - time and peak memory to load 100 000 records into the model;
  *  - time to apply a reload with 1 and with 1 000 changed rows;
  *  - time from an action to the model change, with the server delayed by
- *    500 ms (it must not depend on the network).
+ *    500 ms (it must not depend on the network);
+ *  - time from a write through one engine to the change in a second
+ *    engine's model, with push and with 1 s polling.
  * Prints the figures and whether each target is met (optimistic apply
  * < 1 ms, 100 000-record load < 1 s and < 150 MiB). Timings depend on the
  * machine, so only the row counts (a 1-row reload touches one row) decide
@@ -286,6 +288,75 @@ bench_action_latency (void)
   check (worst < 1.0, "optimistic apply under 1 ms");
 }
 
+static gint64
+stock_of (NavetteTable *table)
+{
+  NavetteRecord *record = navette_table_lookup (table, "4e617665-7474-4500-8000-000000000101");
+
+  return record ? navette_record_get_int (record, "stock") : -1;
+}
+
+/* From a write through one engine to the change in a second engine's
+ * model: with push (the poller at an hour) and with 1 s polling only. */
+static void
+bench_other_client_latency (gboolean push,
+                            guint    n)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) writer = engine_new (server);
+  g_autoptr(NavetteEngine) reader = engine_new (server);
+  NavetteTable *wtable = get_table (writer);
+  NavetteTable *rtable = get_table (reader);
+  NavettePoller *poller = navette_engine_get_poller (reader);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  double best = G_MAXDOUBLE, worst = 0, total = 0;
+
+  navette_table_reload_async (wtable, TRUE, NULL, result_cb, &result);
+  navette_table_reload_async (rtable, TRUE, NULL, result_cb, &result2);
+  WAIT_UNTIL (result != NULL && result2 != NULL);
+
+  navette_poller_set_push (poller, push);
+  navette_poller_set_interval (poller, push ? 3600 : 1);
+  navette_poller_start (poller);
+  if (push)
+    WAIT_UNTIL (navette_poller_get_push_live (poller));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+      gint64 value = 5000 + i + (push ? 0 : 1000);
+      gint64 start;
+      double ms;
+
+      json_object_set_int_member (data, "stock", value);
+      if (!push)
+        {
+          /* Write at a random moment of the interval, not right after a
+           * check. */
+          gboolean waited = FALSE;
+
+          g_timeout_add (g_random_int_range (0, 1000), timeout_cb, &waited);
+          WAIT_UNTIL (waited);
+        }
+      start = g_get_monotonic_time ();
+      change = navette_store_update (navette_table_get_store (wtable), wtable,
+                                     "4e617665-7474-4500-8000-000000000101", data);
+      WAIT_UNTIL (stock_of (rtable) == value);
+      ms = (g_get_monotonic_time () - start) / 1000.0;
+      best = MIN (best, ms);
+      worst = MAX (worst, ms);
+      total += ms;
+      WAIT_UNTIL (navette_change_is_finished (change));
+    }
+
+  g_print ("write → other client's model, %s: average %.1f ms, best %.1f ms, worst %.1f ms (%u writes)\n",
+           push ? "push" : "1 s polling", total / n, best, worst, n);
+  if (push)
+    check (total / n < 50.0, "write-to-other-client latency under 50 ms with push");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -300,6 +371,8 @@ main (int    argc,
 
   g_print ("# navette sync engine benchmark\n");
   bench_action_latency ();
+  bench_other_client_latency (TRUE, 50);
+  bench_other_client_latency (FALSE, 10);
   bench_load_and_reloads ();
 
   return failures == 0 ? 0 : 1;
