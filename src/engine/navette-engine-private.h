@@ -145,6 +145,27 @@ gboolean       navette_change_kind_from_string    (const char        *text,
 void           navette_change_set_idempotency_key (NavetteChange     *self,
                                                    const char        *key);
 
+/* navette-table.c: the disk cache of the table (@path: NULL turns it
+ * off); rewritten after each reload that changed something. */
+void           navette_table_set_cache_file       (NavetteTable      *self,
+                                                   const char        *path,
+                                                   const char        *server,
+                                                   const char        *user);
+/* Shows records read from the cache (packed, sorted, taken) until the
+ * first reload. Does nothing when the table was loaded already. */
+void           navette_table_load_cached          (NavetteTable      *self,
+                                                   GPtrArray         *records,
+                                                   gint64             revision);
+/* navette-store.c: where the tables' caches go (DIR/APP/TABLE.json). */
+void           navette_store_set_cache_dir        (NavetteStore      *self,
+                                                   const char        *dir,
+                                                   const char        *server,
+                                                   const char        *user);
+/* A table known from the cache (takes @schema); the store counts as
+ * loaded until the server's list replaces it. */
+NavetteTable  *navette_store_add_cached_table     (NavetteStore      *self,
+                                                   NavetteWireTable  *schema);
+
 /* navette-store.c */
 NavetteStore  *navette_store_new                  (NavetteClient     *client,
                                                    const char        *name,

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
+#include "navette-wire-decoder.h"
 
 /* How often `me` is asked again (role changes), in µs; also at once on
  * navette_engine_refresh() and after a FORBIDDEN answer. */
@@ -436,7 +437,6 @@ navette_engine_set_cache_dir (NavetteEngine *self,
 
   g_free (self->cache_dir);
   self->cache_dir = g_strdup (dir);
-  g_clear_pointer (&self->account_key, g_free);
 }
 
 const char *
@@ -607,6 +607,390 @@ read_journal (const char *path,
   return g_steal_pointer (&root);
 }
 
+static void
+revalidate_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_table_reload_finish (NAVETTE_TABLE (object), result, NULL, &error))
+    g_debug ("Revalidation of %s failed: %s", navette_table_get_name (NAVETTE_TABLE (object)),
+             error->message);
+}
+
+/* Points every store at the cache of this server and user, writes the
+ * application list, and revalidates the tables shown from the cache (a
+ * delta from the cached revision). */
+static void
+use_cache (NavetteEngine *self,
+           const char    *key,
+           const char    *server,
+           const char    *user)
+{
+  g_autofree char *dir = g_build_filename (self->cache_dir, key, NULL);
+  g_autofree char *index_path = g_build_filename (dir, "index.json", NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+  gsize len;
+  char *text;
+
+  g_mkdir_with_parents (dir, 0700);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, server);
+  json_builder_set_member_name (builder, "user");
+  json_builder_add_string_value (builder, user);
+  json_builder_set_member_name (builder, "applications");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+      GListModel *tables = navette_store_get_tables (store);
+      guint n_tables = g_list_model_get_n_items (tables);
+
+      navette_store_set_cache_dir (store, dir, server, user);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, navette_store_get_name (store));
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, navette_store_get_title (store));
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder, navette_role_to_string (navette_store_get_role (store)));
+      json_builder_end_object (builder);
+
+      for (guint j = 0; j < n_tables; j++)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
+
+          if (navette_table_get_cached (table))
+            navette_table_reload_async (table, FALSE, NULL, revalidate_cb, NULL);
+        }
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  text = navette_json_to_string (root, &len);
+  bytes = g_bytes_new_take (text, len);
+  file = g_file_new_for_path (index_path);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, NULL, NULL);
+}
+
+/* ---- Opening the cache without the network ---- */
+
+typedef struct
+{
+  char             *name;
+  NavetteWireTable *schema;
+  GPtrArray        *records;  /* NavettePackedRecord* */
+  gint64            revision;
+} CachedTable;
+
+typedef struct
+{
+  char        *name;
+  char        *title;
+  NavetteRole  role;
+  GPtrArray   *tables;        /* CachedTable* */
+} CachedApp;
+
+typedef struct
+{
+  char      *dir;
+  char      *server;
+  char      *user;
+  GPtrArray *apps;            /* CachedApp* */
+} CacheLoad;
+
+static void
+cached_table_free (CachedTable *table)
+{
+  g_free (table->name);
+  g_clear_pointer (&table->schema, navette_wire_table_free);
+  g_clear_pointer (&table->records, g_ptr_array_unref);
+  g_free (table);
+}
+
+static void
+cached_app_free (CachedApp *app)
+{
+  g_free (app->name);
+  g_free (app->title);
+  g_clear_pointer (&app->tables, g_ptr_array_unref);
+  g_free (app);
+}
+
+static void
+cache_load_free (CacheLoad *load)
+{
+  g_free (load->dir);
+  g_free (load->server);
+  g_free (load->user);
+  g_clear_pointer (&load->apps, g_ptr_array_unref);
+  g_free (load);
+}
+
+/* Reads a JSON file that must record @server and @user. */
+static JsonObject *
+read_owned_json (const char *path,
+                 const char *server,
+                 const char *user)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, &len, NULL) ||
+      !(root = navette_json_parse_strict (text, len, NULL)) ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  if (g_strcmp0 (json_object_get_string_member_with_default (object, "server", NULL), server) != 0 ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "user", NULL), user) != 0)
+    {
+      g_debug ("Cache %s belongs to another server or user", path);
+      return NULL;
+    }
+  return json_object_ref (object);
+}
+
+static gboolean
+cached_record_cb (const NavetteWireRecordView *view,
+                  gpointer                     user_data,
+                  GError                     **error)
+{
+  GPtrArray *records = user_data;
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+
+  packed->id = g_strdup (view->id);
+  packed->version = view->version;
+  packed->revision = view->revision;
+  packed->updated_at = view->updated_at;
+  packed->updated_by = g_intern_string (view->updated_by);
+  packed->archived = view->archived;
+  packed->data_json = g_strndup (view->data_json, view->data_len);
+  g_ptr_array_add (records, packed);
+  return TRUE;
+}
+
+static int
+compare_cached_id (gconstpointer a,
+                   gconstpointer b)
+{
+  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
+  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
+
+  return strcmp (ra->id, rb->id);
+}
+
+static CachedTable *
+read_cached_table (const char *app_dir,
+                   const char *name,
+                   const char *server,
+                   const char *user)
+{
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  g_autofree char *path = g_build_filename (app_dir, file, NULL);
+  g_autofree char *schema_path = g_strconcat (path, ".schema", NULL);
+  g_autoptr(JsonObject) schema_file = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GString) prefix = g_string_new ("{\"server\":");
+  g_autoptr(GError) error = NULL;
+  JsonNode *schema_node;
+  CachedTable *table;
+  gsize len;
+
+  schema_file = read_owned_json (schema_path, server, user);
+  if (schema_file == NULL ||
+      !(schema_node = json_object_get_member (schema_file, "schema")) ||
+      !JSON_NODE_HOLDS_OBJECT (schema_node) ||
+      !g_file_get_contents (path, &text, &len, NULL))
+    return NULL;
+
+  /* The records file starts with its owner, exactly as written. */
+  navette_json_append_string (prefix, server);
+  g_string_append (prefix, ",\"user\":");
+  navette_json_append_string (prefix, user);
+  g_string_append_c (prefix, ',');
+  if (len < prefix->len || memcmp (text, prefix->str, prefix->len) != 0)
+    {
+      g_debug ("Cache %s belongs to another server or user", path);
+      return NULL;
+    }
+
+  table = g_new0 (CachedTable, 1);
+  table->name = g_strdup (name);
+  table->records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  table->schema = navette_wire_table_from_json (json_node_get_object (schema_node), NULL);
+  if (table->schema == NULL || g_strcmp0 (table->schema->name, name) != 0 ||
+      !navette_wire_decode_record_list (text, len, &table->revision, cached_record_cb,
+                                        table->records, &error))
+    {
+      g_debug ("Cache %s is not usable: %s", path, error ? error->message : "schema");
+      cached_table_free (table);
+      return NULL;
+    }
+  g_ptr_array_sort (table->records, compare_cached_id);
+  return table;
+}
+
+static void
+open_cache_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  CacheLoad *load = task_data;
+  g_autofree char *index_path = g_build_filename (load->dir, "index.json", NULL);
+  g_autoptr(JsonObject) index = read_owned_json (index_path, load->server, load->user);
+  JsonNode *apps_node;
+  JsonArray *apps;
+
+  if (index == NULL ||
+      !(apps_node = json_object_get_member (index, "applications")) ||
+      !JSON_NODE_HOLDS_ARRAY (apps_node))
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                               _("Nothing was kept from an earlier session."));
+      return;
+    }
+
+  load->apps = g_ptr_array_new_with_free_func ((GDestroyNotify) cached_app_free);
+  apps = json_node_get_array (apps_node);
+  for (guint i = 0; i < json_array_get_length (apps); i++)
+    {
+      JsonNode *node = json_array_get_element (apps, i);
+      g_autofree char *app_dir = NULL;
+      g_autoptr(GDir) dir = NULL;
+      const char *name, *entry;
+      CachedApp *app;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      name = json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL);
+      if (name == NULL || !navette_name_is_valid (name))
+        continue;
+
+      app = g_new0 (CachedApp, 1);
+      app->name = g_strdup (name);
+      app->title = g_strdup (json_object_get_string_member_with_default (json_node_get_object (node),
+                                                                        "title", name));
+      app->role = navette_role_from_string (json_object_get_string_member_with_default (json_node_get_object (node),
+                                                                                        "role", NULL));
+      app->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) cached_table_free);
+      g_ptr_array_add (load->apps, app);
+
+      app_dir = g_build_filename (load->dir, name, NULL);
+      dir = g_dir_open (app_dir, 0, NULL);
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *table_name = NULL;
+          CachedTable *table;
+
+          if (!g_str_has_suffix (entry, ".json"))
+            continue;
+          table_name = g_strndup (entry, strlen (entry) - 5);
+          if (!navette_name_is_valid (table_name))
+            continue;
+          table = read_cached_table (app_dir, table_name, load->server, load->user);
+          if (table != NULL)
+            g_ptr_array_add (app->tables, table);
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+navette_engine_open_cache_async (NavetteEngine       *self,
+                                 const char          *username,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *key = NULL;
+  CacheLoad *load;
+
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+  g_return_if_fail (username != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_engine_open_cache_async);
+
+  if (self->cache_dir == NULL)
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                               _("Nothing was kept from an earlier session."));
+      return;
+    }
+
+  load = g_new0 (CacheLoad, 1);
+  load->server = g_strdup (navette_client_get_base_url (self->client));
+  load->user = g_strdup (username);
+  key = navette_engine_account_key (load->server, username);
+  load->dir = g_build_filename (self->cache_dir, key, NULL);
+  g_task_set_task_data (task, load, (GDestroyNotify) cache_load_free);
+  g_task_run_in_thread (task, open_cache_thread);
+}
+
+gboolean
+navette_engine_open_cache_finish (NavetteEngine  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  CacheLoad *load;
+  g_autoptr(GPtrArray) new_stores = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  /* The network may have been quicker: never replace the server's data. */
+  if (self->loaded)
+    return TRUE;
+
+  load = g_task_get_task_data (G_TASK (result));
+  new_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < load->apps->len; i++)
+    {
+      CachedApp *app = g_ptr_array_index (load->apps, i);
+      NavetteStore *store = navette_engine_lookup_store (self, app->name);
+
+      if (store == NULL)
+        {
+          store = navette_store_new (self->client, app->name, app->title, app->role);
+          g_ptr_array_add (new_stores, store);
+          navette_middleware_connect_store (self->middleware, store);
+          navette_poller_add_store (self->poller, store);
+        }
+      navette_store_set_cache_dir (store, load->dir, load->server, load->user);
+
+      for (guint j = 0; j < app->tables->len; j++)
+        {
+          CachedTable *cached = g_ptr_array_index (app->tables, j);
+          NavetteTable *table = navette_store_add_cached_table (store, g_steal_pointer (&cached->schema));
+
+          navette_table_load_cached (table, cached->records, cached->revision);
+        }
+    }
+  if (new_stores->len > 0)
+    g_list_store_splice (self->stores, g_list_model_get_n_items (G_LIST_MODEL (self->stores)), 0,
+                         new_stores->pdata, new_stores->len);
+  return TRUE;
+}
+
 /* After a load: opens the journal (and cache) of this server and user,
  * puts the changes of a previous run back, then returns @task. */
 static void
@@ -622,7 +1006,7 @@ open_account (NavetteEngine *self,
   OpenAccount *open;
   JsonArray *changes;
 
-  if (self->data_dir == NULL || user == NULL)
+  if ((self->data_dir == NULL && self->cache_dir == NULL) || user == NULL)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -630,7 +1014,10 @@ open_account (NavetteEngine *self,
     }
 
   key = navette_engine_account_key (server, user);
-  if (g_strcmp0 (key, self->account_key) == 0)
+  if (self->cache_dir != NULL)
+    use_cache (self, key, server, user);
+
+  if (self->data_dir == NULL || g_strcmp0 (key, self->account_key) == 0)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);

@@ -92,6 +92,22 @@ char              *navette_engine_account_key    (const char    *base_url,
 /* The journal in use (after a load), or NULL. */
 char              *navette_engine_dup_journal_path (NavetteEngine *self);
 
+/* Shows what the cache kept for @username on this server at once, with
+ * no network: creates the stores and tables it knew (tables "cached" =
+ * TRUE), read in a worker thread. A cache written for another server or
+ * user is never used. Then sign in / restore and navette_engine_load_async()
+ * as usual: it revalidates the cached tables (a delta from the cached
+ * revision) and replaces their contents. NOT_FOUND when there is no
+ * cache. Does nothing once the engine was loaded from the server. */
+void               navette_engine_open_cache_async  (NavetteEngine       *self,
+                                                     const char          *username,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean           navette_engine_open_cache_finish (NavetteEngine       *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — everything the UI shows as a toast:

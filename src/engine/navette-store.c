@@ -18,6 +18,9 @@ struct _NavetteStore
   GListStore    *tables;   /* NavetteTable */
   char          *etag;
   gboolean       loaded;
+  char          *cache_dir;     /* DIR/APP, or NULL */
+  char          *cache_server;
+  char          *cache_user;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteStore, navette_store, G_TYPE_OBJECT)
@@ -58,6 +61,10 @@ static void
 navette_store_finalize (GObject *object)
 {
   NavetteStore *self = (NavetteStore *)object;
+
+  g_clear_pointer (&self->cache_dir, g_free);
+  g_clear_pointer (&self->cache_server, g_free);
+  g_clear_pointer (&self->cache_user, g_free);
 
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->title, g_free);
@@ -281,6 +288,68 @@ navette_store_emit_table_changed (NavetteStore *self,
 /* ---- Tables ---- */
 
 static void
+apply_cache_file (NavetteStore *self,
+                  NavetteTable *table)
+{
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+
+  if (self->cache_dir != NULL)
+    {
+      file = g_strconcat (navette_table_get_name (table), ".json", NULL);
+      path = g_build_filename (self->cache_dir, file, NULL);
+    }
+  navette_table_set_cache_file (table, path, self->cache_server, self->cache_user);
+}
+
+void
+navette_store_set_cache_dir (NavetteStore *self,
+                             const char   *dir,
+                             const char   *server,
+                             const char   *user)
+{
+  guint n;
+
+  g_free (self->cache_dir);
+  self->cache_dir = dir ? g_build_filename (dir, self->name, NULL) : NULL;
+  g_free (self->cache_server);
+  self->cache_server = g_strdup (server);
+  g_free (self->cache_user);
+  self->cache_user = g_strdup (user);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tables));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteTable) table = g_list_model_get_item (G_LIST_MODEL (self->tables), i);
+      apply_cache_file (self, table);
+    }
+}
+
+NavetteTable *
+navette_store_add_cached_table (NavetteStore     *self,
+                                NavetteWireTable *schema)
+{
+  NavetteTable *table = navette_store_lookup_table (self, schema->name);
+
+  if (table != NULL)
+    {
+      navette_wire_table_free (schema);
+      return table;
+    }
+
+  table = navette_table_new (self, schema);
+  g_list_store_append (self->tables, table);
+  g_object_unref (table);
+  apply_cache_file (self, table);
+  if (!self->loaded)
+    {
+      self->loaded = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
+  return table;
+}
+
+static void
 load_tables_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -330,7 +399,11 @@ load_tables_cb (GObject      *object,
           g_ptr_array_add (tables, g_object_ref (table));
         }
       else
-        g_ptr_array_add (tables, navette_table_new (self, schema));
+        {
+          table = navette_table_new (self, schema);
+          apply_cache_file (self, table);
+          g_ptr_array_add (tables, table);
+        }
     }
 
   /* Replace the list only when it differs, keeping the table objects. */

@@ -24,6 +24,11 @@ struct _NavetteTable
   GPtrArray         *waiting;      /* GTask* joined to the running load */
   guint              loaded : 1;
   guint              loading : 1;
+  guint              cached : 1;       /* shows the disk cache, not revalidated */
+  char              *cache_file;       /* NULL: no cache */
+  char              *cache_server;
+  char              *cache_user;
+  guint              cache_write_id;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -39,6 +44,7 @@ enum {
   PROP_REVISION,
   PROP_LOADED,
   PROP_LOADING,
+  PROP_CACHED,
   PROP_PROGRESS,
   PROP_N_ITEMS,
   PROP_ITEM_TYPE,
@@ -103,6 +109,7 @@ navette_table_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->store);
   g_clear_weak_pointer (&self->middleware);
+  g_clear_handle_id (&self->cache_write_id, g_source_remove);
 
   G_OBJECT_CLASS (navette_table_parent_class)->dispose (object);
 }
@@ -117,6 +124,9 @@ navette_table_finalize (GObject *object)
   g_clear_pointer (&self->own, g_hash_table_unref);
   g_clear_pointer (&self->schema, navette_wire_table_free);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->cache_file, g_free);
+  g_clear_pointer (&self->cache_server, g_free);
+  g_clear_pointer (&self->cache_user, g_free);
 
   G_OBJECT_CLASS (navette_table_parent_class)->finalize (object);
 }
@@ -142,6 +152,9 @@ navette_table_get_property (GObject    *object,
       break;
     case PROP_REVISION:
       g_value_set_int64 (value, self->revision);
+      break;
+    case PROP_CACHED:
+      g_value_set_boolean (value, self->cached);
       break;
     case PROP_LOADED:
       g_value_set_boolean (value, self->loaded);
@@ -181,6 +194,8 @@ navette_table_class_init (NavetteTableClass *klass)
     g_param_spec_string ("title", NULL, NULL, NULL, flags);
   properties[PROP_REVISION] =
     g_param_spec_int64 ("revision", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_CACHED] =
+    g_param_spec_boolean ("cached", NULL, NULL, FALSE, flags);
   properties[PROP_LOADED] =
     g_param_spec_boolean ("loaded", NULL, NULL, FALSE, flags);
   properties[PROP_LOADING] =
@@ -610,6 +625,163 @@ finish_waiting (NavetteTable *self,
 static void start_fetch (NavetteTable *self,
                          gint64        since);
 
+/* ---- The disk cache ---- */
+
+static void
+cache_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    g_debug ("Could not write the cache %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+}
+
+/* The table's file: the server's record-list shape (so that the streaming
+ * decoder reads it back), after the server and user it belongs to. */
+static GBytes *
+cache_serialize (NavetteTable *self)
+{
+  GString *out = g_string_sized_new (256 + self->records->len * 256);
+  gboolean first = TRUE;
+
+  g_string_append (out, "{\"server\":");
+  navette_json_append_string (out, self->cache_server);
+  g_string_append (out, ",\"user\":");
+  navette_json_append_string (out, self->cache_user);
+  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"records\":[", self->revision);
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      NavetteRecord *record = g_ptr_array_index (self->records, i);
+      const NavettePackedRecord *packed = navette_record_get_server (record);
+      g_autofree char *updated_at = NULL;
+
+      if (packed == NULL)
+        continue;   /* an optimistic create: the journal has it */
+      updated_at = navette_time_format (packed->updated_at);
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      g_string_append (out, "{\"id\":");
+      navette_json_append_string (out, packed->id);
+      g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT
+                              ",\"data\":%s,\"archived\":%s,\"updated_at\":\"%s\",\"updated_by\":",
+                              packed->version, packed->revision, packed->data_json,
+                              packed->archived ? "true" : "false", updated_at);
+      navette_json_append_string (out, packed->updated_by ? packed->updated_by : "");
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "]}");
+  return g_string_free_to_bytes (out);
+}
+
+static void
+write_schema (NavetteTable *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+  char *text;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, self->cache_server);
+  json_builder_set_member_name (builder, "user");
+  json_builder_add_string_value (builder, self->cache_user);
+  json_builder_set_member_name (builder, "schema");
+  navette_wire_table_to_json (self->schema, builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = navette_json_to_string (root, &len);
+  bytes = g_bytes_new_take (text, len);
+
+  path = g_strconcat (self->cache_file, ".schema", NULL);
+  file = g_file_new_for_path (path);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, cache_written_cb, NULL);
+}
+
+static gboolean
+cache_write_cb (gpointer user_data)
+{
+  NavetteTable *self = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) parent = NULL;
+
+  self->cache_write_id = 0;
+  if (self->cache_file == NULL || !self->loaded)
+    return G_SOURCE_REMOVE;
+
+  file = g_file_new_for_path (self->cache_file);
+  parent = g_file_get_parent (file);
+  g_mkdir_with_parents (g_file_peek_path (parent), 0700);
+  write_schema (self);
+  bytes = cache_serialize (self);
+  /* Written by GIO's worker thread, atomically (temporary + rename). */
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, cache_written_cb, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_cache_write (NavetteTable *self)
+{
+  if (self->cache_file == NULL || self->cache_write_id != 0)
+    return;
+  /* Bursts of reloads write once. */
+  self->cache_write_id = g_timeout_add (200, cache_write_cb, self);
+}
+
+void
+navette_table_set_cache_file (NavetteTable *self,
+                              const char   *path,
+                              const char   *server,
+                              const char   *user)
+{
+  g_return_if_fail (NAVETTE_IS_TABLE (self));
+
+  g_free (self->cache_file);
+  self->cache_file = g_strdup (path);
+  g_free (self->cache_server);
+  self->cache_server = g_strdup (server);
+  g_free (self->cache_user);
+  self->cache_user = g_strdup (user);
+  if (path != NULL && self->loaded && !self->cached)
+    schedule_cache_write (self);
+}
+
+gboolean
+navette_table_get_cached (NavetteTable *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_TABLE (self), FALSE);
+  return self->cached;
+}
+
+void
+navette_table_load_cached (NavetteTable *self,
+                           GPtrArray    *records,
+                           gint64        revision)
+{
+  g_return_if_fail (NAVETTE_IS_TABLE (self));
+
+  if (self->loaded)
+    return;   /* the server's data is there already */
+
+  navette_table_apply_records (self, records, TRUE, revision, NULL);
+  self->loaded = TRUE;
+  self->cached = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+}
+
 static void
 list_records_cb (GObject      *object,
                  GAsyncResult *result,
@@ -661,6 +833,13 @@ list_records_cb (GObject      *object,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
     }
   set_loading (self, FALSE);
+  if (self->cached)
+    {
+      self->cached = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHED]);
+    }
+  if (n_changed > 0 || since < 0)
+    schedule_cache_write (self);
 
   g_signal_emit (self, signals[RELOADED], 0, n_changed, changed);
   finish_waiting (self, n_changed, NULL);

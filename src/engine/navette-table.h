@@ -83,6 +83,11 @@ JsonNode                *navette_table_parse_value   (NavetteTable *self,
                                                       const char   *text,
                                                       GError      **error);
 
+/* Round 2: "cached" (boolean, read-only, notified): the model shows the
+ * records kept on disk (navette_engine_open_cache_async()), not yet
+ * revalidated with the server; it turns FALSE after the first reload. */
+gboolean                 navette_table_get_cached    (NavetteTable *self);
+
 /* Signal "reloaded" (guint n_changed, GPtrArray *changed): after every
  * applied reload; @changed holds the NavetteRecord objects that were
  * inserted or updated by the reload (not the rows kept for pending
