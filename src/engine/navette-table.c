@@ -415,6 +415,65 @@ navette_table_remove_record (NavetteTable  *self,
   items_changed (self, pos, 1, 0);
 }
 
+/* Adjacent rows changed the same way go out as one items-changed. */
+typedef enum { RUN_NONE, RUN_UPDATE, RUN_INSERT, RUN_REMOVE } RunKind;
+
+typedef struct
+{
+  RunKind kind;
+  guint   start;
+  guint   len;
+} Run;
+
+static void
+run_flush (NavetteTable *self,
+           Run          *run)
+{
+  switch (run->kind)
+    {
+    case RUN_UPDATE:
+      items_changed (self, run->start, run->len, run->len);
+      break;
+    case RUN_INSERT:
+      items_changed (self, run->start, 0, run->len);
+      break;
+    case RUN_REMOVE:
+      items_changed (self, run->start, run->len, 0);
+      break;
+    case RUN_NONE:
+    default:
+      break;
+    }
+  run->kind = RUN_NONE;
+  run->len = 0;
+}
+
+static void
+run_add (NavetteTable *self,
+         Run          *run,
+         RunKind       kind,
+         guint         pos)
+{
+  if (run->kind == kind)
+    {
+      if ((kind == RUN_UPDATE || kind == RUN_INSERT) && pos == run->start + run->len)
+        {
+          run->len++;
+          return;
+        }
+      if (kind == RUN_REMOVE && pos + 1 == run->start)
+        {
+          run->start = pos;
+          run->len++;
+          return;
+        }
+    }
+  run_flush (self, run);
+  run->kind = kind;
+  run->start = pos;
+  run->len = 1;
+}
+
 guint
 navette_table_apply_records (NavetteTable *self,
                              GPtrArray    *wire_records,
@@ -448,6 +507,7 @@ navette_table_apply_records (NavetteTable *self,
   else
     {
       g_autoptr(GHashTable) present = NULL;
+      Run run = { RUN_NONE, 0, 0 };
 
       if (full)
         {
@@ -475,7 +535,7 @@ navette_table_apply_records (NavetteTable *self,
 
               record = navette_record_new_from_packed (g_steal_pointer (&wire_records->pdata[i]));
               pos = insert_record_silently (self, record);
-              items_changed (self, pos, 0, 1);
+              run_add (self, &run, RUN_INSERT, pos);
               if (changed != NULL)
                 g_ptr_array_add (changed, g_object_ref (record));
               g_object_unref (record);
@@ -490,16 +550,20 @@ navette_table_apply_records (NavetteTable *self,
            * navette_record_recompute()): optimistic values survive. */
           if (navette_record_set_server_packed (record, g_steal_pointer (&wire_records->pdata[i])))
             {
-              navette_table_record_changed (self, record);
+              guint pos = navette_table_find (self, navette_record_get_id (record));
+
+              if (pos != G_MAXUINT)
+                run_add (self, &run, RUN_UPDATE, pos);
               if (changed != NULL)
                 g_ptr_array_add (changed, g_object_ref (record));
               n_changed++;
             }
         }
 
+      run_flush (self, &run);
+
       if (full)
         {
-
           for (guint i = self->records->len; i > 0; i--)
             {
               NavetteRecord *record = g_ptr_array_index (self->records, i - 1);
@@ -510,10 +574,13 @@ navette_table_apply_records (NavetteTable *self,
                 continue;
 
               g_hash_table_remove (self->index, navette_record_get_id (record));
+              /* Emit the run before (above) this row first, while the
+               * positions it names are still right. */
+              run_add (self, &run, RUN_REMOVE, i - 1);
               g_ptr_array_remove_index (self->records, i - 1);
-              items_changed (self, i - 1, 1, 0);
               n_changed++;
             }
+          run_flush (self, &run);
         }
     }
 
