@@ -326,8 +326,33 @@ test_reload_smallest_change (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 10006);
 
   /* A delta reload, then a full one. */
+  navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
   check_one_row_reload (server, table, DEMO_PRODUCT_2, FALSE);
   check_one_row_reload (server, table, DEMO_PRODUCT_3, TRUE);
+
+  /* 50 adjacent rows changed: one items-changed for the run. */
+  {
+    ItemsChanged ic = { 0 };
+    guint n_changed = G_MAXUINT;
+    gulong handler;
+
+    for (guint i = 100; i < 150; i++)
+      {
+        g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+        g_autofree char *data = g_strdup_printf ("{\"stock\": %u}", 700000 + i);
+
+        patch_as_admin (server, navette_record_get_id (record), data);
+      }
+    handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &ic);
+    navette_table_reload_async (table, FALSE, NULL, reload_cb, &n_changed);
+    ENGINE_WAIT_UNTIL (n_changed != G_MAXUINT, 30000);
+    g_signal_handler_disconnect (table, handler);
+    g_assert_cmpuint (n_changed, ==, 50);
+    g_assert_cmpuint (ic.n_calls, ==, 1);
+    g_assert_cmpuint (ic.position, ==, 100);
+    g_assert_cmpuint (ic.removed, ==, 50);
+    g_assert_cmpuint (ic.added, ==, 50);
+  }
 }
 
 int
