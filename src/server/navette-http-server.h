@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS 250
 #define NAVETTE_HTTP_SESSION_CACHE_USEC (2 * G_USEC_PER_SEC)
 #define NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS 8
+#define NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT 10
+#define NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS 64
 
 #define NAVETTE_TYPE_HTTP_SERVER (navette_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteHttpServer, navette_http_server, NAVETTE, HTTP_SERVER, GObject)
@@ -37,6 +39,15 @@ void               navette_http_server_set_workers        (NavetteHttpServer *se
  * (0: never). Writes made through this server invalidate it at once. */
 void               navette_http_server_set_state_cache    (NavetteHttpServer *self,
                                                            guint              msec);
+/* Seconds a connection has to complete its request headers, and then
+ * between two pieces of its body, before it is cut (0: no limit). The same
+ * deadline closes a kept-alive connection idle that long. */
+void               navette_http_server_set_request_timeout (NavetteHttpServer *self,
+                                                            guint              seconds);
+/* Connections one client address may hold at once; the next one gets 429
+ * and is closed (0: no cap). */
+void               navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
+                                                                        guint              max);
 /* How many GET /api/v1/events WebSockets one user may hold at once (the
  * next upgrade is refused with 429). */
 void               navette_http_server_set_max_subscriptions (NavetteHttpServer *self,

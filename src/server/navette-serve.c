@@ -65,6 +65,8 @@ navette_serve_main (int    argc,
   int max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   int push_access_cache = -1;
   int push_keepalive = 0;
+  int request_timeout = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
+  int max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
@@ -74,6 +76,8 @@ navette_serve_main (int    argc,
     { "response-delay", 0, 0, G_OPTION_ARG_INT, &response_delay, "Testing aid: delay every response", "MS" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "Database worker threads (default 4)", "N" },
     { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds to send the request headers, then each piece of the body, before the connection is cut; also the idle keep-alive time (default 10; 0: never)", "SECONDS" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address, "Connections one client address may hold; the next gets 429 (default 64; 0: no cap)", "N" },
     { "max-subscriptions", 0, 0, G_OPTION_ARG_INT, &max_subscriptions, "WebSockets of /api/v1/events one user may hold (default 8)", "N" },
     { "push-access-cache", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_access_cache, "Testing aid: how long push re-uses a subscriber's roles (default 2000)", "MS" },
     { "push-keepalive", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_keepalive, "Testing aid: seconds between WebSocket pings (default 30)", "SECONDS" },
@@ -117,7 +121,8 @@ navette_serve_main (int    argc,
   if (token_lifetime < 0 || token_lifetime > G_MAXINT32 || body_limit < 1 || body_limit > G_MAXINT32 ||
       response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000 ||
       max_subscriptions < 1 || max_subscriptions > 1000000 || push_access_cache > 600000 ||
-      push_keepalive < 0 || push_keepalive > 3600)
+      push_keepalive < 0 || push_keepalive > 3600 || request_timeout < 0 || request_timeout > 86400 ||
+      max_per_address < 0)
     {
       g_printerr ("navette-server serve: an option is out of range (see --help)\n");
       return 2;
@@ -153,6 +158,8 @@ navette_serve_main (int    argc,
   navette_http_server_set_workers (server, (guint) workers);
   navette_http_server_set_state_cache (server, (guint) state_cache);
   navette_http_server_set_max_subscriptions (server, (guint) max_subscriptions);
+  navette_http_server_set_request_timeout (server, (guint) request_timeout);
+  navette_http_server_set_max_connections_per_address (server, (guint) max_per_address);
   if (push_access_cache >= 0)
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
   if (push_keepalive > 0)

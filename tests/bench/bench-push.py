@@ -234,7 +234,10 @@ def main():
           f"demo --rows {args.rows} in {time.monotonic() - started:.1f} s")
 
     proc, drain, host, port = start_server(args.server, db,
-                                           ["--max-subscriptions", str(args.subscribers + 8)])
+                                           ["--max-subscriptions", str(args.subscribers + 8),
+                                            # every subscriber comes from 127.0.0.1
+                                            "--max-connections-per-address",
+                                            str(args.subscribers + 64)])
     try:
         bob = login(host, port, "bob")
         alice = login(host, port, "alice")

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-hostile-pending.c — protections the server does not have yet
- * (suite `pending`: these fail until the server change lands):
+/* test-hostile-edge.c — the server's own guards at the HTTP edge:
  *  - a client trickling its headers, or its body, is cut after a timeout
- *    (SLOW_LIMIT_SECONDS here; libsoup 3.2's SoupServer has none);
- *  - a cap on concurrent connections from one address;
- *  - a path segment with %00 or %2F gets the API's JSON error (today
- *    libsoup answers 400 with an empty body before Navette sees it). */
+ *    (serve --request-timeout, 10 s by default; SLOW_LIMIT_SECONDS here is
+ *    the most a test waits; libsoup 3.2's SoupServer has no such limit);
+ *  - a cap on concurrent connections from one address
+ *    (serve --max-connections-per-address, 64 by default);
+ *  - a path segment with %00 or %2F gets the API's JSON error (libsoup
+ *    itself answers 400 with an empty body before Navette sees it). */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -249,10 +250,10 @@ main (int   argc,
   /* each missing protection is reported, not only the first */
   g_test_set_nonfatal_assertions ();
 
-  g_test_add_func ("/reliability/pending/slow-headers-cut", test_slow_headers);
-  g_test_add_func ("/reliability/pending/slow-body-cut", test_slow_body);
-  g_test_add_func ("/reliability/pending/connections-per-address-capped", test_connection_cap);
-  g_test_add_func ("/reliability/pending/encoded-nul-answered-in-json", test_encoded_nul_is_json);
+  g_test_add_func ("/reliability/edge/slow-headers-cut", test_slow_headers);
+  g_test_add_func ("/reliability/edge/slow-body-cut", test_slow_body);
+  g_test_add_func ("/reliability/edge/connections-per-address-capped", test_connection_cap);
+  g_test_add_func ("/reliability/edge/encoded-nul-answered-in-json", test_encoded_nul_is_json);
 
   return g_test_run ();
 }
