@@ -46,6 +46,9 @@
 #define AUDIT_MAX_LIMIT                1000
 #define PURGE_INTERVAL_SECONDS         (10 * 60)
 #define IDEMPOTENCY_KEEP_USEC          ((gint64) 48 * 60 * 60 * G_USEC_PER_SEC)
+/* A request body must arrive at least this fast on average (bytes/s) on
+ * top of the request timeout (see track_connection). */
+#define MIN_BODY_RATE                  1024
 
 struct _NavetteHttpServer
 {
@@ -78,6 +81,9 @@ struct _NavetteHttpServer
   gboolean          log_stop;
   guint             purge_id;
   GHashTable       *connections;       /* GSocket → ConnectionState (main loop only) */
+  GHashTable       *address_counts;    /* client address → connections (main loop only) */
+  guint             request_timeout_s; /* 0: no deadline */
+  guint             max_per_address;   /* 0: no cap */
   guint             sweep_id;
 
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
@@ -1983,9 +1989,12 @@ request_info_quark (void)
   return g_quark_from_static_string ("navette-request-info");
 }
 
-static void track_connection (NavetteHttpServer *self,
-                              SoupServerMessage *msg,
-                              gboolean           busy);
+static void connection_deadline (NavetteHttpServer *self,
+                                 SoupServerMessage *msg,
+                                 gboolean           arm);
+static gboolean track_connection (NavetteHttpServer *self,
+                                  SoupServerMessage *msg,
+                                  gboolean           busy);
 static void log_request (NavetteHttpServer *self,
                          SoupServerMessage *msg,
                          guint              status,
@@ -2003,6 +2012,7 @@ refuse_too_large (NavetteHttpServer *self,
   Refusal *refusal;
 
   g_object_ref (msg);
+  connection_deadline (self, msg, FALSE);
   log_request (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, strlen (body));
   if (info != NULL)
     info->logged = TRUE;
@@ -2050,6 +2060,8 @@ got_headers_cb (SoupServerMessage *msg,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
 
+  /* the body, if any, must now make progress (see track_connection) */
+  connection_deadline (self, msg, TRUE);
   if (soup_server_message_get_status (msg) == SOUP_STATUS_BAD_REQUEST)
     {
       /* libsoup refused the path itself (a ".." hidden as %2F..): that is
@@ -2340,6 +2352,21 @@ log_request (NavetteHttpServer *self,
 }
 
 static void
+body_progress_cb (SoupServerMessage *msg,
+                  GBytes            *chunk,
+                  gpointer           user_data)
+{
+  connection_deadline (user_data, msg, TRUE);
+}
+
+static void
+body_done_cb (SoupServerMessage *msg,
+              gpointer           user_data)
+{
+  connection_deadline (user_data, msg, FALSE);
+}
+
+static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
@@ -2348,9 +2375,15 @@ request_started_cb (SoupServer        *server,
   RequestInfo *info = g_new0 (RequestInfo, 1);
 
   info->started = g_get_monotonic_time ();
-  track_connection (self, msg, TRUE);
+  if (!track_connection (self, msg, TRUE))
+    return;
   g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
+  if (self->request_timeout_s > 0)
+    {
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (body_progress_cb), self);
+      g_signal_connect (msg, "got-body", G_CALLBACK (body_done_cb), self);
+    }
 }
 
 static void
@@ -2371,7 +2404,7 @@ request_finished_cb (SoupServer        *server,
 }
 
 /* ------------------------------------------------------------------ */
-/* Idle connections closed by the client                               */
+/* Connections: idle ones closed by the client, slow ones, the cap     */
 
 /* libsoup 3.2 (Debian 12) never notices that a client closed a kept-alive
  * connection while it was idle: the socket stays in CLOSE-WAIT and its
@@ -2379,21 +2412,170 @@ request_finished_cb (SoupServer        *server,
  * d20c6601). A server that every client reconnects to would run out of
  * descriptors. So we remember the sockets we have seen and, every two
  * seconds, close those that are idle (no request in progress) and have
- * reached end-of-file. */
+ * reached end-of-file.
+ *
+ * The same table guards the edge (SECURITY.md):
+ *  - a deadline per connection: libsoup emits request-started as soon as a
+ *    connection is accepted (and again when a kept-alive one waits for its
+ *    next request); from then on the request headers must be complete
+ *    within request_timeout_s, then each piece of the body must follow the
+ *    previous one within request_timeout_s and the whole body must be in
+ *    within request_timeout_s + its length / MIN_BODY_RATE, or the socket
+ *    is shut down. A trickling client is cut; so is a kept-alive
+ *    connection left idle that long. Once the body is read (a worker may
+ *    then take its time, a WebSocket may live for hours) no deadline runs.
+ *  - at most max_per_address connections from one client address: the next
+ *    one is answered 429 in JSON and shut down at once. */
 typedef struct
 {
-  GSocket  *socket;
-  gboolean  busy;
+  NavetteHttpServer *self;
+  GSocket           *socket;
+  char              *address;
+  gboolean           busy;
+  guint              deadline_id;
+  gint64             body_end;     /* monotonic µs the body must be in by; 0: none */
 } ConnectionState;
 
 static void
 connection_state_free (ConnectionState *state)
 {
+  NavetteHttpServer *self = state->self;
+  guint count;
+
+  g_clear_handle_id (&state->deadline_id, g_source_remove);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, state->address));
+  if (count <= 1)
+    g_hash_table_remove (self->address_counts, state->address);
+  else
+    g_hash_table_insert (self->address_counts, g_strdup (state->address), GUINT_TO_POINTER (count - 1));
   g_object_unref (state->socket);
+  g_free (state->address);
   g_free (state);
 }
 
+static ConnectionState *
+lookup_connection (NavetteHttpServer *self,
+                   SoupServerMessage *msg)
+{
+  GSocket *socket;
+
+  if (self->connections == NULL)
+    return NULL;
+  socket = soup_server_message_get_socket (msg);
+  return socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+}
+
+static gboolean
+connection_deadline_cb (gpointer data)
+{
+  ConnectionState *state = data;
+
+  state->deadline_id = 0;
+  /* libsoup reads end-of-file, drops the message and closes the socket;
+   * the sweep then forgets it. */
+  g_socket_shutdown (state->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the deadline of @msg's connection; @arm FALSE stops it. */
 static void
+connection_deadline (NavetteHttpServer *self,
+                     SoupServerMessage *msg,
+                     gboolean           arm)
+{
+  ConnectionState *state = lookup_connection (self, msg);
+  gint64 now, delay;
+
+  if (state == NULL)
+    return;
+  g_clear_handle_id (&state->deadline_id, g_source_remove);
+  if (!arm || self->request_timeout_s == 0)
+    return;
+  now = g_get_monotonic_time ();
+  delay = (gint64) self->request_timeout_s * G_USEC_PER_SEC;
+  if (state->body_end == 0)
+    {
+      /* the headers: by then the body's whole allowance is known */
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+      goffset expected = self->body_limit;
+
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+        expected = MIN (soup_message_headers_get_content_length (headers), (goffset) self->body_limit);
+      state->body_end = now + delay + expected * G_USEC_PER_SEC / MIN_BODY_RATE;
+    }
+  delay = CLAMP (state->body_end - now, 0, delay);
+  state->deadline_id = g_timeout_add ((guint) (delay / 1000), connection_deadline_cb, state);
+}
+
+/* The client closed its end (or the socket is gone) and nothing runs. */
+static gboolean
+connection_is_dead (ConnectionState *state)
+{
+  char byte;
+  gssize n;
+
+  if (g_socket_is_closed (state->socket))
+    return TRUE;
+  if (state->busy)
+    return FALSE;
+  n = recv (g_socket_get_fd (state->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static char *
+socket_address_key (GSocketAddress *address)
+{
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("-");
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Drops the closed connections of @address, TRUE when one was dropped. */
+static gboolean
+forget_dead_connections (NavetteHttpServer *self,
+                         const char        *address)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gboolean dropped = FALSE;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ConnectionState *state = value;
+
+      if (g_str_equal (state->address, address) && connection_is_dead (state))
+        {
+          if (!g_socket_is_closed (state->socket))
+            g_socket_close (state->socket, NULL);
+          g_hash_table_iter_remove (&iter);
+          dropped = TRUE;
+        }
+    }
+  return dropped;
+}
+
+/* Over the cap: a 429 in JSON if the socket takes it now, then shut. */
+static void
+refuse_connection (GSocket *socket)
+{
+  g_autofree char *body = navette_wire_error_to_json (NAVETTE_API_ERROR_RATE_LIMITED,
+                                                      "Too many connections from this address",
+                                                      NULL);
+  g_autofree char *response = g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\n"
+                                               "Connection: close\r\n"
+                                               "Retry-After: 1\r\n"
+                                               "Content-Type: application/json\r\n"
+                                               "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                               "\r\n%s", strlen (body), body);
+
+  (void) send (g_socket_get_fd (socket), response, strlen (response), MSG_DONTWAIT | MSG_NOSIGNAL);
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+/* Called at request-started (@busy TRUE) and when a request ends. Returns
+ * FALSE when the connection is over the per-address cap and was refused. */
+static gboolean
 track_connection (NavetteHttpServer *self,
                   SoupServerMessage *msg,
                   gboolean           busy)
@@ -2402,17 +2584,38 @@ track_connection (NavetteHttpServer *self,
   ConnectionState *state;
 
   if (socket == NULL || self->connections == NULL)
-    return;
+    return TRUE;
   state = g_hash_table_lookup (self->connections, socket);
   if (state == NULL)
     {
+      g_autofree char *address = NULL;
+      guint count;
+
       if (!busy)
-        return;
+        return TRUE;
+      address = socket_address_key (soup_server_message_get_remote_address (msg));
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, address));
+      if (self->max_per_address > 0 && count >= self->max_per_address &&
+          (!forget_dead_connections (self, address) ||
+           GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, address)) >= self->max_per_address))
+        {
+          refuse_connection (socket);
+          return FALSE;
+        }
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, address));
       state = g_new0 (ConnectionState, 1);
+      state->self = self;
       state->socket = g_object_ref (socket);
+      state->address = g_strdup (address);
+      g_hash_table_insert (self->address_counts, g_steal_pointer (&address), GUINT_TO_POINTER (count + 1));
       g_hash_table_insert (self->connections, socket, state);
     }
   state->busy = busy;
+  state->body_end = 0;
+  g_clear_handle_id (&state->deadline_id, g_source_remove);
+  if (busy && self->request_timeout_s > 0)
+    state->deadline_id = g_timeout_add_seconds (self->request_timeout_s, connection_deadline_cb, state);
+  return TRUE;
 }
 
 static gboolean
@@ -2426,20 +2629,11 @@ sweep_connections_cb (gpointer data)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       ConnectionState *state = value;
-      char byte;
-      gssize n;
 
-      if (g_socket_is_closed (state->socket))
+      if (connection_is_dead (state))
         {
-          g_hash_table_iter_remove (&iter);
-          continue;
-        }
-      if (state->busy)
-        continue;
-      n = recv (g_socket_get_fd (state->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-        {
-          g_socket_close (state->socket, NULL);
+          if (!g_socket_is_closed (state->socket))
+            g_socket_close (state->socket, NULL);
           g_hash_table_iter_remove (&iter);
         }
     }
@@ -2635,6 +2829,8 @@ navette_http_server_init (NavetteHttpServer *self)
   self->workers = NAVETTE_HTTP_DEFAULT_WORKERS;
   self->state_cache_ms = NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS;
   self->max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
+  self->request_timeout_s = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
+  self->max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
   self->push_access_cache_ms = -1;
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->cache_mutex);
@@ -2731,6 +2927,24 @@ navette_http_server_set_state_cache (NavetteHttpServer *self,
   self->state_generation++;
   g_mutex_unlock (&self->cache_mutex);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_CACHE]);
+}
+
+void
+navette_http_server_set_request_timeout (NavetteHttpServer *self,
+                                         guint              seconds)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  self->request_timeout_s = seconds;
+}
+
+void
+navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
+                                                     guint              max)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  self->max_per_address = max;
 }
 
 void
@@ -2850,6 +3064,7 @@ navette_http_server_listen (NavetteHttpServer  *self,
 
   self->log_thread = g_thread_new ("navette-log", log_thread_func, self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECONDS, purge_cb, self);
+  self->address_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_state_free);
   self->sweep_id = g_timeout_add_seconds (2, sweep_connections_cb, self);
   return TRUE;
@@ -2891,6 +3106,7 @@ navette_http_server_shutdown (NavetteHttpServer *self)
   g_clear_handle_id (&self->purge_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->address_counts, g_hash_table_unref);
   if (self->log_thread != NULL)
     {
       g_mutex_lock (&self->log_mutex);
