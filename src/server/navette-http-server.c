@@ -3083,6 +3083,8 @@ navette_http_server_dup_routes (void)
                                                     routes[r].methods[m].method, routes[r].pattern);
           g_strv_builder_add (builder, route);
         }
+  /* not in the table: its own SoupServer handlers (WebSocket upgrade) */
+  g_strv_builder_add (builder, "GET " EVENTS_PATH);
   return g_strv_builder_end (builder);
 }
 

@@ -79,6 +79,12 @@ static const MatrixRow matrix[] = {
     { 401, 404, 200, 200, 200 } },
   { "POST", "/api/v1/applications/{app}/tables/{table}/records/{id}/revert", "{\"version\": 1}", FALSE,
     { 401, 404, 403, 200, 200 } },
+  /* The push WebSocket: the token is checked before anything else (401);
+   * any signed-in user may subscribe (announcements are filtered by role
+   * per application, tests/server/test-server-events.c), so a plain GET
+   * with a token is the 400 that asks for the upgrade. */
+  { "GET", "/api/v1/events", NULL, FALSE,
+    { 401, 400, 400, 400, 400 } },
 };
 
 static NavetteTestServer *server;
@@ -126,6 +132,7 @@ test_row (gconstpointer data)
           const char *code = status == 401 ? "auth_required"
                              : status == 403 ? "forbidden"
                              : status == 404 ? "not_found"
+                             : status == 400 ? "bad_request"
                              : "method_not_allowed";
           st_assert_error (status, json, row->expected[as], code);
         }
