@@ -64,6 +64,7 @@ typedef struct
   gboolean       sending;
   guint64        journal_gen;  /* the write that must land before the first send */
   gboolean       journaled;    /* its body is in the journal */
+  gboolean       fetched;      /* the record was asked for (not in the model) */
 } Op;
 
 static void
@@ -883,10 +884,93 @@ send_cb (GObject      *object,
 }
 
 static void
+fetch_for_send_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  SendData *data = user_data;
+  NavetteMiddleware *self = data->self;
+  NavetteChange *change = data->change;
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  Op *op;
+
+  record = navette_table_fetch_record_finish (NAVETTE_TABLE (object), result, &error);
+  op = self->ops ? g_hash_table_lookup (self->ops, change) : NULL;
+  if (op == NULL)
+    {
+      send_data_free (data);
+      return;
+    }
+  op->sending = FALSE;
+
+  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND))
+    {
+      finish_change (self, change, NAVETTE_CHANGE_STATE_FAILED, error);
+      send_data_free (data);
+      return;
+    }
+
+  if (record != NULL && navette_change_get_record (change) == NULL)
+    {
+      JsonObject *values = navette_change_get_data (change);
+
+      /* Now in the model: show the change on it, as for any other. */
+      if (values != NULL)
+        {
+          g_autoptr(JsonObject) previous = json_object_new ();
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *node;
+
+          json_object_iter_init (&iter, values);
+          while (json_object_iter_next (&iter, &name, &node))
+            {
+              JsonNode *old = navette_record_get_value (record, name);
+              json_object_set_member (previous, name,
+                                      old ? json_node_copy (old) : json_node_init_null (json_node_alloc ()));
+            }
+          navette_change_set_previous (change, previous);
+        }
+      navette_record_add_pending (record, change);
+      navette_change_set_record (change, record);
+      if (navette_record_recompute (record))
+        navette_table_record_changed (navette_change_get_table (change), record);
+    }
+  else if (error != NULL)
+    g_debug ("Could not fetch %s before sending: %s",
+             navette_change_get_record_id (change), error->message);
+
+  send_change (self, op);
+  send_data_free (data);
+}
+
+static void
 send_change (NavetteMiddleware *self,
              Op                *op)
 {
+  NavetteChangeKind kind = navette_change_get_kind (op->change);
+
   g_assert (!op->sending);
+
+  /* An update of a record that is not in the model (its table not
+   * loaded, a change put back from the journal): ask for its current
+   * version first, so that it is not sent without a base version. */
+  if (op->body == NULL && !op->fetched && navette_change_get_record (op->change) == NULL &&
+      (kind == NAVETTE_CHANGE_UPDATE || kind == NAVETTE_CHANGE_ARCHIVE ||
+       kind == NAVETTE_CHANGE_UNARCHIVE))
+    {
+      SendData *data = g_new0 (SendData, 1);
+
+      op->fetched = TRUE;
+      op->sending = TRUE;
+      data->self = g_object_ref (self);
+      data->change = g_object_ref (op->change);
+      navette_table_fetch_record_async (navette_change_get_table (op->change),
+                                        navette_change_get_record_id (op->change),
+                                        NULL, fetch_for_send_cb, data);
+      return;
+    }
 
   if (op->body == NULL)
     {
