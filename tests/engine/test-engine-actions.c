@@ -686,6 +686,56 @@ test_retry_no_duplicate (void)
   fixture_teardown (&f);
 }
 
+static void
+tables_result_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* An update of a record that is not in the model (table not loaded): the
+ * engine asks for the record first, shows the change on it and sends it
+ * with its base version. */
+static void
+test_update_not_in_model (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) data = engine_test_object_int ("stock", 4444);
+  g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *token = NULL;
+  NavetteTable *table;
+  NavetteRecord *record;
+  guint n_versions;
+
+  navette_store_load_tables_async (store, NULL, tables_result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 10000);
+  g_assert_true (navette_store_load_tables_finish (store, result, &error));
+  table = navette_store_lookup_table (store, "products");
+  g_assert_false (navette_table_get_loaded (table));
+  g_assert_null (navette_table_lookup (table, DEMO_PRODUCT_1));
+  token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  n_versions = engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1);
+
+  change = navette_store_update (store, table, DEMO_PRODUCT_1, data);
+  engine_test_wait_change (change, 10000);
+  g_assert_no_error (navette_change_get_error (change));
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+
+  record = navette_table_lookup (table, DEMO_PRODUCT_1);
+  g_assert_nonnull (record);
+  g_assert_true (navette_change_get_record (change) == record);
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 4444);
+  g_assert_cmpint (navette_record_get_version (record), ==, navette_change_get_result (change)->version);
+  g_assert_cmpuint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_SYNCED);
+  g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1),
+                    ==, n_versions + 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -705,6 +755,7 @@ main (int    argc,
   g_test_add_func ("/engine/failure/token-lifetime-zero", test_failure_token_lifetime_zero);
   g_test_add_func ("/engine/actions/rollback-isolated", test_rollback_isolated);
   g_test_add_func ("/engine/actions/retry-no-duplicate", test_retry_no_duplicate);
+  g_test_add_func ("/engine/actions/update-not-in-model", test_update_not_in_model);
 
   return g_test_run ();
 }
