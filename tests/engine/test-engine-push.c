@@ -131,6 +131,28 @@ test_push_resubscribes_after_cut (void)
   g_assert_cmpuint (navette_poller_get_polls (rpoller), <=, polls0 + 1);
 }
 
+/* The client's request timeout does not apply to the idle push socket. */
+static void
+test_push_survives_idle (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) reader = engine_test_engine_new (server, "admin");
+  NavettePoller *poller = navette_engine_get_poller (reader);
+  NavetteEventStream *events = navette_poller_get_event_stream (poller);
+  guint64 connects;
+
+  navette_poller_set_interval (poller, 3600);
+  navette_client_set_timeout (navette_engine_get_client (reader), 1);
+  navette_poller_set_push (poller, FALSE);
+  navette_poller_set_push (poller, TRUE);
+  ENGINE_WAIT_UNTIL (navette_engine_get_push_live (reader), 10000);
+  connects = navette_event_stream_get_connects (events);
+
+  engine_test_run_for (3000);
+  g_assert_true (navette_engine_get_push_live (reader));
+  g_assert_cmpuint (navette_event_stream_get_connects (events), ==, connects);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -139,6 +161,7 @@ main (int   argc,
 
   g_test_add_func ("/engine/push/reaches-second-engine", test_push_reaches_second_engine);
   g_test_add_func ("/engine/push/resubscribes-after-cut", test_push_resubscribes_after_cut);
+  g_test_add_func ("/engine/push/survives-idle", test_push_survives_idle);
 
   return g_test_run ();
 }
