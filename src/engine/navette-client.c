@@ -68,6 +68,12 @@ typedef struct
   gpointer          parse_data;
   GDestroyNotify    parse_data_free;
   GDestroyNotify    result_free;
+  /* Reading piecewise to report progress (record lists) */
+  NavetteProgressFunc progress;
+  gpointer          progress_data;
+  GInputStream     *stream;
+  GByteArray       *buffer;
+  guint64           expected;
 } RequestData;
 
 static void
@@ -76,6 +82,8 @@ request_data_free (RequestData *data)
   g_clear_object (&data->message);
   g_clear_pointer (&data->body, g_bytes_unref);
   g_clear_pointer (&data->etag, g_free);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->buffer, g_byte_array_unref);
   if (data->parse_data_free != NULL)
     g_clear_pointer (&data->parse_data, data->parse_data_free);
   g_free (data);
@@ -380,17 +388,16 @@ parse_thread (GTask        *task,
     g_task_return_pointer (task, result, data->result_free);
 }
 
+static void body_received (GTask *task);
+
 static void
 send_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NavetteClient *self = g_task_get_source_object (task);
   RequestData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers;
-  guint64 n = 17;
 
   data->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (data->body == NULL)
@@ -398,6 +405,86 @@ send_cb (GObject      *object,
       g_task_return_error (task, map_transport_error (error));
       return;
     }
+  body_received (g_steal_pointer (&task));
+}
+
+#define READ_CHUNK (64 * 1024)
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+  gsize len;
+  const guint8 *chunk;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, map_transport_error (error));
+      return;
+    }
+
+  chunk = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    {
+      data->body = g_byte_array_free_to_bytes (g_steal_pointer (&data->buffer));
+      g_clear_object (&data->stream);
+      body_received (g_steal_pointer (&task));
+      return;
+    }
+
+  g_byte_array_append (data->buffer, chunk, len);
+  data->progress (data->buffer->len, data->expected, data->progress_data);
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   cancellable, read_cb, g_steal_pointer (&task));
+}
+
+static void
+stream_sent_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+  SoupMessageHeaders *headers;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (data->stream == NULL)
+    {
+      g_task_return_error (task, map_transport_error (error));
+      return;
+    }
+
+  headers = soup_message_get_response_headers (data->message);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    data->expected = (guint64) soup_message_headers_get_content_length (headers);
+  data->buffer = g_byte_array_sized_new (data->expected > 0 && data->expected < G_MAXUINT32
+                                         ? (guint) data->expected : READ_CHUNK);
+  data->progress (0, data->expected, data->progress_data);
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   cancellable, read_cb, g_steal_pointer (&task));
+}
+
+/* The whole body is in data->body: check the answer and parse it. Takes
+ * @task. */
+static void
+body_received (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  NavetteClient *self = g_task_get_source_object (task);
+  RequestData *data = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  guint64 n = 17;
 
   data->status = soup_message_get_status (data->message);
   g_debug ("%s %s: %u, %" G_GSIZE_FORMAT " bytes in %.1f ms",
@@ -475,6 +562,8 @@ navette_client_send_async (NavetteClient       *self,
                            GDestroyNotify       parse_data_free,
                            GDestroyNotify       result_free,
                            gpointer             source_tag,
+                           NavetteProgressFunc  progress,
+                           gpointer             progress_data,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -530,6 +619,15 @@ navette_client_send_async (NavetteClient       *self,
   self->requests++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
 
+  if (progress != NULL)
+    {
+      data->progress = progress;
+      data->progress_data = progress_data;
+      soup_session_send_async (self->session, data->message, G_PRIORITY_DEFAULT,
+                               cancellable, stream_sent_cb, g_steal_pointer (&task));
+      return;
+    }
+
   soup_session_send_and_read_async (self->session, data->message, G_PRIORITY_DEFAULT,
                                     cancellable, send_cb, g_steal_pointer (&task));
 }
@@ -552,6 +650,7 @@ navette_client_request_async (NavetteClient       *self,
   navette_client_send_async (self, method, path, body, idempotency_key, if_none_match,
                              NULL, NULL, NULL, NULL, (GDestroyNotify) json_node_unref,
                              navette_client_request_async,
+                             NULL, NULL,
                              cancellable, callback, user_data);
 }
 
@@ -688,13 +787,15 @@ parse_records_raw (GBytes    *body,
 }
 
 void
-navette_client_list_records_async (NavetteClient       *self,
-                                   const char          *app,
-                                   const char          *table,
-                                   gint64               since,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+navette_client_list_records_progress_async (NavetteClient       *self,
+                                            const char          *app,
+                                            const char          *table,
+                                            gint64               since,
+                                            NavetteProgressFunc  progress,
+                                            gpointer             progress_data,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
 {
   g_autofree char *path = NULL;
   g_autofree char *suffix = NULL;
@@ -709,7 +810,21 @@ navette_client_list_records_async (NavetteClient       *self,
   navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
                              NULL, parse_records_raw, NULL, NULL, (GDestroyNotify) record_list_free,
                              navette_client_list_records_async,
+                             progress, progress_data,
                              cancellable, callback, user_data);
+}
+
+void
+navette_client_list_records_async (NavetteClient       *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   gint64               since,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  navette_client_list_records_progress_async (self, app, table, since, NULL, NULL,
+                                              cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -793,6 +908,7 @@ navette_client_list_versions_async (NavetteClient       *self,
   navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
                              parse_versions, NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
                              navette_client_list_versions_async,
+                             NULL, NULL,
                              cancellable, callback, user_data);
 }
 

@@ -200,6 +200,21 @@ void           navette_client_events_connect_async (NavetteClient     *self,
 SoupWebsocketConnection *navette_client_events_connect_finish (NavetteClient *self,
                                                     GAsyncResult      *result,
                                                     GError           **error);
+/* navette-client.c: the record list, read piecewise: @progress is called
+ * on the main context as bytes arrive (@expected: the Content-Length, 0
+ * when unknown). */
+typedef void (*NavetteProgressFunc) (guint64  received,
+                                     guint64  expected,
+                                     gpointer user_data);
+void           navette_client_list_records_progress_async (NavetteClient       *self,
+                                                           const char          *app,
+                                                           const char          *table,
+                                                           gint64               since,
+                                                           NavetteProgressFunc  progress,
+                                                           gpointer             progress_data,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
 /* navette-client.c: byte counting for requests made elsewhere. */
 void           navette_client_add_bytes           (NavetteClient     *self,
                                                    guint64            n);

@@ -912,6 +912,25 @@ list_records_cb (GObject      *object,
   finish_waiting (self, n_changed, NULL);
 }
 
+/* Bytes received / Content-Length, notified in steps of 1 %. The table
+ * is kept alive by the fetch's own reference. */
+static void
+fetch_progress_cb (guint64  received,
+                   guint64  expected,
+                   gpointer user_data)
+{
+  NavetteTable *self = user_data;
+  double progress;
+
+  if (!self->loading || expected == 0)
+    return;
+  progress = MIN (1.0, (double) received / (double) expected);
+  if (progress < 1.0 && progress - MAX (self->progress, 0.0) < 0.01)
+    return;
+  self->progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
 static void
 start_fetch (NavetteTable *self,
              gint64        since)
@@ -920,11 +939,11 @@ start_fetch (NavetteTable *self,
 
   g_assert (self->store != NULL);
   client = navette_store_get_client (self->store);
-  navette_client_list_records_async (client,
-                                     navette_store_get_name (self->store),
-                                     self->schema->name,
-                                     since, NULL,
-                                     list_records_cb, g_object_ref (self));
+  navette_client_list_records_progress_async (client,
+                                              navette_store_get_name (self->store),
+                                              self->schema->name,
+                                              since, fetch_progress_cb, self, NULL,
+                                              list_records_cb, g_object_ref (self));
 }
 
 void
