@@ -304,6 +304,17 @@ check_one_row_reload (NavetteTestServer *server,
 }
 
 static void
+progress_cb (guint        *n_steps,
+             GParamSpec   *pspec,
+             NavetteTable *table)
+{
+  double progress = navette_table_get_progress (table);
+
+  if (progress > 0.0 && progress < 1.0)
+    (*n_steps)++;
+}
+
+static void
 test_reload_smallest_change (void)
 {
   g_autoptr(NavetteTestServer) server = NULL;
@@ -329,6 +340,21 @@ test_reload_smallest_change (void)
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
   check_one_row_reload (server, table, DEMO_PRODUCT_2, FALSE);
   check_one_row_reload (server, table, DEMO_PRODUCT_3, TRUE);
+
+  /* A large load reports its progress as the body arrives. */
+  {
+    guint n_changed = G_MAXUINT;
+    guint n_steps = 0;
+    gulong handler;
+
+    handler = g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (progress_cb), &n_steps);
+    navette_table_reload_async (table, TRUE, NULL, reload_cb, &n_changed);
+    ENGINE_WAIT_UNTIL (n_changed != G_MAXUINT, 30000);
+    g_signal_handler_disconnect (table, handler);
+    g_test_message ("%u progress steps", n_steps);
+    g_assert_cmpuint (n_steps, >=, 5);
+    g_assert_cmpfloat (navette_table_get_progress (table), ==, 1.0);
+  }
 
   /* 50 adjacent rows changed: one items-changed for the run. */
   {
