@@ -576,6 +576,11 @@ finish_change (Cli           *cli,
         g_printerr (_("Tried %u times.\n"), navette_change_get_attempts (change));
     }
 
+  /* Reported: it leaves the journal (a later run must not retry it
+   * behind the user's back). */
+  if (cli->engine != NULL && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED)
+    navette_middleware_discard (navette_engine_get_middleware (cli->engine), change);
+
   return 1;
 }
 
