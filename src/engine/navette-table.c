@@ -29,6 +29,8 @@ struct _NavetteTable
   char              *cache_server;
   char              *cache_user;
   guint              cache_write_id;
+  gboolean           cache_writing;
+  gboolean           cache_dirty;     /* changed while a write ran */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -705,32 +707,53 @@ cache_written_cb (GObject      *object,
     g_debug ("Could not write the cache %s: %s", g_file_peek_path (G_FILE (object)), error->message);
 }
 
+/* A copy of what the cache needs, taken on the main thread; written by a
+ * worker thread. */
+typedef struct
+{
+  char      *path;
+  char      *server;
+  char      *user;
+  gint64     revision;
+  GPtrArray *records;   /* NavettePackedRecord* copies */
+} CacheSnapshot;
+
+static void
+cache_snapshot_free (CacheSnapshot *snapshot)
+{
+  g_free (snapshot->path);
+  g_free (snapshot->server);
+  g_free (snapshot->user);
+  g_clear_pointer (&snapshot->records, g_ptr_array_unref);
+  g_free (snapshot);
+}
+
 /* The table's file: the server's record-list shape (so that the streaming
  * decoder reads it back), after the server and user it belongs to. */
-static GBytes *
-cache_serialize (NavetteTable *self)
+static void
+cache_write_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
-  GString *out = g_string_sized_new (256 + self->records->len * 256);
-  gboolean first = TRUE;
+  CacheSnapshot *snapshot = task_data;
+  GString *out = g_string_sized_new (256 + snapshot->records->len * 256);
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
 
   g_string_append (out, "{\"server\":");
-  navette_json_append_string (out, self->cache_server);
+  navette_json_append_string (out, snapshot->server);
   g_string_append (out, ",\"user\":");
-  navette_json_append_string (out, self->cache_user);
-  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"records\":[", self->revision);
+  navette_json_append_string (out, snapshot->user);
+  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"records\":[", snapshot->revision);
 
-  for (guint i = 0; i < self->records->len; i++)
+  for (guint i = 0; i < snapshot->records->len; i++)
     {
-      NavetteRecord *record = g_ptr_array_index (self->records, i);
-      const NavettePackedRecord *packed = navette_record_get_server (record);
-      g_autofree char *updated_at = NULL;
+      const NavettePackedRecord *packed = g_ptr_array_index (snapshot->records, i);
+      g_autofree char *updated_at = navette_time_format (packed->updated_at);
 
-      if (packed == NULL)
-        continue;   /* an optimistic create: the journal has it */
-      updated_at = navette_time_format (packed->updated_at);
-      if (!first)
+      if (i > 0)
         g_string_append_c (out, ',');
-      first = FALSE;
       g_string_append (out, "{\"id\":");
       navette_json_append_string (out, packed->id);
       g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT
@@ -741,7 +764,16 @@ cache_serialize (NavetteTable *self)
       g_string_append_c (out, '}');
     }
   g_string_append (out, "]}");
-  return g_string_free_to_bytes (out);
+
+  /* Atomic (a temporary file renamed over the old one). */
+  if (!g_file_set_contents_full (snapshot->path, out->str, (gssize) out->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_debug ("Could not write the cache %s: %s", snapshot->path, error->message);
+  else
+    g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
+             out->len, (g_get_monotonic_time () - start) / 1000.0);
+  g_string_free (out, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -774,27 +806,71 @@ write_schema (NavetteTable *self)
                                        NULL, cache_written_cb, NULL);
 }
 
+static void schedule_cache_write (NavetteTable *self);
+
+static void
+cache_write_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  NavetteTable *self = NAVETTE_TABLE (object);
+
+  self->cache_writing = FALSE;
+  if (self->cache_dirty)
+    {
+      self->cache_dirty = FALSE;
+      schedule_cache_write (self);
+    }
+}
+
 static gboolean
 cache_write_cb (gpointer user_data)
 {
   NavetteTable *self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFile) parent = NULL;
+  g_autoptr(GTask) task = NULL;
+  CacheSnapshot *snapshot;
 
   self->cache_write_id = 0;
   if (self->cache_file == NULL || !self->loaded)
     return G_SOURCE_REMOVE;
+  if (self->cache_writing)
+    {
+      /* One write at a time, so an older snapshot never lands last. */
+      self->cache_dirty = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  self->cache_writing = TRUE;
 
   file = g_file_new_for_path (self->cache_file);
   parent = g_file_get_parent (file);
   g_mkdir_with_parents (g_file_peek_path (parent), 0700);
   write_schema (self);
-  bytes = cache_serialize (self);
-  /* Written by GIO's worker thread, atomically (temporary + rename). */
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
-                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, cache_written_cb, NULL);
+
+  snapshot = g_new0 (CacheSnapshot, 1);
+  snapshot->path = g_strdup (self->cache_file);
+  snapshot->server = g_strdup (self->cache_server);
+  snapshot->user = g_strdup (self->cache_user);
+  snapshot->revision = self->revision;
+  snapshot->records = g_ptr_array_new_full (self->records->len, (GDestroyNotify) navette_packed_record_free);
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const NavettePackedRecord *packed = navette_record_get_server (g_ptr_array_index (self->records, i));
+      NavettePackedRecord *copy;
+
+      if (packed == NULL)
+        continue;   /* an optimistic create: the journal has it */
+      copy = g_new (NavettePackedRecord, 1);
+      *copy = *packed;
+      copy->id = g_strdup (packed->id);
+      copy->data_json = g_strdup (packed->data_json);
+      g_ptr_array_add (snapshot->records, copy);
+    }
+
+  task = g_task_new (self, NULL, cache_write_done_cb, NULL);
+  g_task_set_task_data (task, snapshot, (GDestroyNotify) cache_snapshot_free);
+  g_task_run_in_thread (task, cache_write_thread);
   return G_SOURCE_REMOVE;
 }
 
