@@ -37,6 +37,7 @@
 #include <glib-unix.h>
 
 #include "navette-db-pg.h"
+#include "navette-db-private.h"
 
 #define POOL_DEFAULT_SIZE   16
 #define POOL_WAIT_USEC      (10 * G_USEC_PER_SEC)
@@ -940,13 +941,6 @@ lock_record (PgConn      *c,
 /* migrate, ping                                                       */
 /* ------------------------------------------------------------------ */
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 static gboolean
 op_migrate (NavetteDbPg  *self,
             PgConn       *c,
@@ -984,7 +978,7 @@ op_migrate (NavetteDbPg  *self,
   for (guint i = 0; names[i] != NULL; i++)
     if (g_str_has_suffix (names[i], ".sql"))
       g_ptr_array_add (sorted, names[i]);
-  g_ptr_array_sort (sorted, compare_strings);
+  g_ptr_array_sort (sorted, navette_db_compare_strings);
 
   for (guint i = 0; i < sorted->len; i++)
     {
@@ -2333,55 +2327,6 @@ fetch_version (PgConn      *c,
   return record_from_row (t, res, 0);
 }
 
-static GArray *
-superseded_versions (gint64 base_version,
-                     gint64 current_version)
-{
-  GArray *versions;
-
-  if (base_version <= 0 || base_version >= current_version)
-    return NULL;
-  versions = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (gint64 v = base_version + 1; v <= current_version; v++)
-    g_array_append_val (versions, v);
-  return versions;
-}
-
-/* Stored with an idempotency key, so a replay answers what the first
- * request answered: "4,5". */
-static char *
-superseded_to_string (GArray *versions)
-{
-  GString *s;
-
-  if (versions == NULL || versions->len == 0)
-    return NULL;
-  s = g_string_new (NULL);
-  for (guint i = 0; i < versions->len; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            g_array_index (versions, gint64, i));
-  return g_string_free (s, FALSE);
-}
-
-static GArray *
-superseded_from_string (const char *text)
-{
-  g_auto(GStrv) parts = NULL;
-  GArray *versions;
-
-  if (text == NULL || *text == '\0')
-    return NULL;
-  parts = g_strsplit (text, ",", -1);
-  versions = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      gint64 v = g_ascii_strtoll (parts[i], NULL, 10);
-
-      g_array_append_val (versions, v);
-    }
-  return versions;
-}
-
 /* Looks the idempotency key up. Returns TRUE when the caller can go on:
  * with op->result set, the request is a replay and is answered from it. */
 static gboolean
@@ -2416,8 +2361,8 @@ idempotency_check (PgConn    *c,
     return FALSE;
   g_clear_pointer (&op->result, navette_db_write_result_free);
   op->result = write_result_new (g_steal_pointer (&record), get_bool (res, 0, 5), TRUE);
-  op->result->superseded = superseded_from_string (PQgetisnull (res, 0, 6)
-                                                   ? NULL : PQgetvalue (res, 0, 6));
+  op->result->superseded =
+    navette_db_superseded_from_string (PQgetisnull (res, 0, 6) ? NULL : PQgetvalue (res, 0, 6));
   return TRUE;
 }
 
@@ -2443,7 +2388,7 @@ idempotency_store (PgConn                  *c,
   params_add (params, record->id);
   params_add_int (params, record->version);
   params_add_bool (params, created);
-  g_ptr_array_add (params, superseded_to_string (superseded));
+  g_ptr_array_add (params, navette_db_superseded_to_string (superseded));
   params_add_int (params, g_get_real_time ());
   /* A concurrent request with the same key makes this a unique
    * violation: the transaction is retried and becomes a replay. */
@@ -2645,7 +2590,7 @@ op_record_update (NavetteDbPg  *self,
   if (!audit_add (c, op->user, action, t->app, t->schema->name, op->id,
                   current->version, record->version, NULL, error))
     return FALSE;
-  superseded = superseded_versions (op->base_version, current->version);
+  superseded = navette_db_superseded_versions (op->base_version, current->version);
   if (!idempotency_store (c, t, op, record, FALSE, superseded, error))
     return FALSE;
   op->result = write_result_new (g_steal_pointer (&record), FALSE, FALSE);

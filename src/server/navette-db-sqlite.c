@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "navette-db-sqlite.h"
+#include "navette-db-private.h"
 #include "navette-server-resources.h"
 
 #define MIGRATIONS_PATH "/org/navette/server/migrations/sqlite"
@@ -946,38 +947,6 @@ audit_add (Conn        *conn,
 
 /* ---- idempotency ---- */
 
-static char *
-superseded_to_string (GArray *superseded)
-{
-  GString *text;
-
-  if (superseded == NULL || superseded->len == 0)
-    return NULL;
-  text = g_string_new (NULL);
-  for (guint i = 0; i < superseded->len; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            g_array_index (superseded, gint64, i));
-  return g_string_free (text, FALSE);
-}
-
-static GArray *
-superseded_from_string (const char *text)
-{
-  g_auto(GStrv) parts = NULL;
-  GArray *superseded;
-
-  if (text == NULL || *text == '\0')
-    return NULL;
-  parts = g_strsplit (text, ",", -1);
-  superseded = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      gint64 version = g_ascii_strtoll (parts[i], NULL, 10);
-      g_array_append_val (superseded, version);
-    }
-  return superseded;
-}
-
 static gboolean
 idem_used (const NavetteDbIdempotency *idem)
 {
@@ -1037,7 +1006,7 @@ idem_lookup (Conn                        *conn,
   replay->created = sqlite3_column_int (stmt, 5) != 0;
   replay->replayed = TRUE;
   superseded = column_dup_text (stmt, 6);
-  replay->superseded = superseded_from_string (superseded);
+  replay->superseded = navette_db_superseded_from_string (superseded);
   g_clear_pointer (&stmt, stmt_release);
 
   info = load_table (conn, app, table, error);
@@ -1079,7 +1048,7 @@ idem_store (Conn                        *conn,
                        error);
   if (stmt == NULL)
     return FALSE;
-  superseded = superseded_to_string (result->superseded);
+  superseded = navette_db_superseded_to_string (result->superseded);
   bind_text (stmt, 1, user);
   bind_text (stmt, 2, idem->key);
   bind_text (stmt, 3, idem->request_hash != NULL ? idem->request_hash : "");
@@ -1094,13 +1063,6 @@ idem_store (Conn                        *conn,
 }
 
 /* ---- migrations ---- */
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
 
 static gboolean
 read_schema_version (Conn     *conn,
@@ -1202,7 +1164,7 @@ navette_db_sqlite_migrate (NavetteDb  *db,
                                          G_RESOURCE_LOOKUP_FLAGS_NONE, error);
   if (names == NULL)
     return FALSE;
-  qsort (names, g_strv_length (names), sizeof (char *), compare_strings);
+  qsort (names, g_strv_length (names), sizeof (char *), navette_db_compare_strings);
 
   {
     g_auto(Txn) txn = { 0 };
@@ -2745,12 +2707,7 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
   new_archived = archived < 0 ? current->archived : archived != 0;
 
   result = g_new0 (NavetteDbWriteResult, 1);
-  if (base_version > 0 && base_version < current->version)
-    {
-      result->superseded = g_array_new (FALSE, FALSE, sizeof (gint64));
-      for (gint64 v = base_version + 1; v <= current->version; v++)
-        g_array_append_val (result->superseded, v);
-    }
+  result->superseded = navette_db_superseded_versions (base_version, current->version);
 
   if (!write_next_version (txn.conn, info, current, row_id, merged, new_archived, user, now,
                            &result->record, error))

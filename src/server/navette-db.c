@@ -4,7 +4,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "navette-db.h"
+#include "navette-db-private.h"
 #include "navette-db-sqlite.h"
 #if HAVE_POSTGRESQL
 #include "navette-db-pg.h"
@@ -20,6 +23,62 @@ navette_db_class_init (NavetteDbClass *klass)
 static void
 navette_db_init (NavetteDb *self)
 {
+}
+
+/* ---- helpers shared by the backends (navette-db-private.h) ---- */
+
+GArray *
+navette_db_superseded_versions (gint64 base_version,
+                                gint64 current_version)
+{
+  GArray *versions;
+
+  if (base_version <= 0 || base_version >= current_version)
+    return NULL;
+  versions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (gint64 v = base_version + 1; v <= current_version; v++)
+    g_array_append_val (versions, v);
+  return versions;
+}
+
+char *
+navette_db_superseded_to_string (GArray *superseded)
+{
+  GString *text;
+
+  if (superseded == NULL || superseded->len == 0)
+    return NULL;
+  text = g_string_new (NULL);
+  for (guint i = 0; i < superseded->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (superseded, gint64, i));
+  return g_string_free (text, FALSE);
+}
+
+GArray *
+navette_db_superseded_from_string (const char *text)
+{
+  g_auto(GStrv) parts = NULL;
+  GArray *superseded;
+
+  if (text == NULL || *text == '\0')
+    return NULL;
+  parts = g_strsplit (text, ",", -1);
+  superseded = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 version = g_ascii_strtoll (parts[i], NULL, 10);
+
+      g_array_append_val (superseded, version);
+    }
+  return superseded;
+}
+
+int
+navette_db_compare_strings (gconstpointer a,
+                            gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
 /* ---- plain data ---- */
