@@ -807,6 +807,46 @@ fetch_record (Conn        *conn,
   return read_record (info, stmt, row_id);
 }
 
+/* fetch_record(), failing with a NAVETTE_API_ERROR @code and @format when
+ * there is no such row. */
+static NavetteWireRecord *fetch_record_or (Conn        *conn,
+                                           TableInfo   *info,
+                                           const char  *id,
+                                           gint64       version,
+                                           gint64      *row_id,
+                                           GError     **error,
+                                           int          code,
+                                           const char  *format,
+                                           ...) G_GNUC_PRINTF (8, 9);
+
+static NavetteWireRecord *
+fetch_record_or (Conn        *conn,
+                 TableInfo   *info,
+                 const char  *id,
+                 gint64       version,
+                 gint64      *row_id,
+                 GError     **error,
+                 int          code,
+                 const char  *format,
+                 ...)
+{
+  g_autoptr(GError) local_error = NULL;
+  NavetteWireRecord *record;
+  va_list args;
+
+  record = fetch_record (conn, info, id, version, row_id, &local_error);
+  if (record != NULL)
+    return record;
+  if (local_error == NULL)
+    {
+      va_start (args, format);
+      local_error = g_error_new_valist (NAVETTE_API_ERROR, code, format, args);
+      va_end (args);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
 static gboolean
 read_table_revision (Conn        *conn,
                      const char  *tlm_name,
@@ -1012,14 +1052,11 @@ idem_lookup (Conn                        *conn,
   info = load_table (conn, app, table, error);
   if (info == NULL)
     return FALSE;
-  replay->record = fetch_record (conn, info, record_id, version, NULL, error);
+  replay->record = fetch_record_or (conn, info, record_id, version, NULL, error,
+                                    NAVETTE_API_ERROR_INTERNAL,
+                                    "The version this request wrote is missing.");
   if (replay->record == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
-                             "The version this request wrote is missing.");
-      return FALSE;
-    }
+    return FALSE;
   replay->record->obsolete = FALSE;
 
   *result = g_steal_pointer (&replay);
@@ -2393,7 +2430,6 @@ navette_db_sqlite_record_get (NavetteDb   *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(TableInfo) info = NULL;
-  NavetteWireRecord *record;
 
   if (!check_app_table_names (app, table, error))
     return NULL;
@@ -2402,11 +2438,8 @@ navette_db_sqlite_record_get (NavetteDb   *db,
   info = load_table (txn.conn, app, table, error);
   if (info == NULL)
     return NULL;
-  record = fetch_record (txn.conn, info, id, 0, NULL, error);
-  if (record == NULL && (error == NULL || *error == NULL))
-    g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                         "No such record.");
-  return record;
+  return fetch_record_or (txn.conn, info, id, 0, NULL, error,
+                          NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
 }
 
 static GPtrArray *
@@ -2517,14 +2550,11 @@ navette_db_sqlite_record_create (NavetteDb                   *db,
 
           /* A replay of the create: the record as it is now, nothing written. */
           result->created = FALSE;
-          result->record = fetch_record (txn.conn, info, id, 0, NULL, error);
+          result->record = fetch_record_or (txn.conn, info, id, 0, NULL, error,
+                                            NAVETTE_API_ERROR_INTERNAL,
+                                            "The record has no current version.");
           if (result->record == NULL)
-            {
-              if (error != NULL && *error == NULL)
-                g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
-                                     "The record has no current version.");
-              return NULL;
-            }
+            return NULL;
           if (!idem_store (txn.conn, user, idem, info, result, now, error) ||
               !txn_commit (&txn, error))
             return NULL;
@@ -2537,14 +2567,11 @@ navette_db_sqlite_record_create (NavetteDb                   *db,
   if (!insert_version (txn.conn, info, id, 1, FALSE, data, user, now, 0, error))
     return NULL;
   result->created = TRUE;
-  result->record = fetch_record (txn.conn, info, id, 1, NULL, error);
+  result->record = fetch_record_or (txn.conn, info, id, 1, NULL, error,
+                                    NAVETTE_API_ERROR_INTERNAL,
+                                    "The new record cannot be read back.");
   if (result->record == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
-                             "The new record cannot be read back.");
-      return NULL;
-    }
+    return NULL;
 
   if (!audit_add (txn.conn, now, user, "create", app, table, id, 0, 1, NULL, error) ||
       !idem_store (txn.conn, user, idem, info, result, now, error) ||
@@ -2636,15 +2663,45 @@ write_next_version (Conn               *conn,
                        now, 0, error))
     return FALSE;
 
-  *written = fetch_record (conn, info, current->id, current->version + 1, NULL, error);
-  if (*written == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
-                             "The new version cannot be read back.");
-      return FALSE;
-    }
-  return TRUE;
+  *written = fetch_record_or (conn, info, current->id, current->version + 1, NULL, error,
+                              NAVETTE_API_ERROR_INTERNAL,
+                              "The new version cannot be read back.");
+  return *written != NULL;
+}
+
+/* The start of an update or a revert of @id: checks the names, opens the
+ * write transaction and answers a replay of @idem (*replay set, and nothing
+ * else), or else loads the table and the current version of the record. */
+static gboolean
+begin_record_write (NavetteDbSqlite             *self,
+                    Txn                         *txn,
+                    const char                  *app,
+                    const char                  *table,
+                    const char                  *id,
+                    const char                  *user,
+                    const NavetteDbIdempotency  *idem,
+                    NavetteDbWriteResult       **replay,
+                    TableInfo                  **info,
+                    NavetteWireRecord          **current,
+                    gint64                      *row_id,
+                    GError                     **error)
+{
+  if (!check_app_table_names (app, table, error))
+    return FALSE;
+
+  if (!txn_begin (self, txn, TXN_WRITE, error))
+    return FALSE;
+  if (!idem_lookup (txn->conn, user, idem, replay, error))
+    return FALSE;
+  if (*replay != NULL)
+    return TRUE;
+
+  *info = load_table (txn->conn, app, table, error);
+  if (*info == NULL)
+    return FALSE;
+  *current = fetch_record_or (txn->conn, *info, id, 0, row_id, error,
+                              NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
+  return *current != NULL;
 }
 
 static NavetteDbWriteResult *
@@ -2671,27 +2728,11 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
   gint64 row_id = 0;
   gint64 now = g_get_real_time ();
 
-  if (!check_app_table_names (app, table, error))
-    return NULL;
-
-  if (!txn_begin (self, &txn, TXN_WRITE, error))
-    return NULL;
-  if (!idem_lookup (txn.conn, user, idem, &result, error))
+  if (!begin_record_write (self, &txn, app, table, id, user, idem, &result, &info,
+                           &current, &row_id, error))
     return NULL;
   if (result != NULL)
     return g_steal_pointer (&result);
-
-  info = load_table (txn.conn, app, table, error);
-  if (info == NULL)
-    return NULL;
-  current = fetch_record (txn.conn, info, id, 0, &row_id, error);
-  if (current == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                             "No such record.");
-      return NULL;
-    }
   if (base_version > current->version)
     {
       g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
@@ -2743,35 +2784,22 @@ navette_db_sqlite_record_revert (NavetteDb                   *db,
   gint64 row_id = 0;
   gint64 now = g_get_real_time ();
 
-  if (!check_app_table_names (app, table, error))
-    return NULL;
-
-  if (!txn_begin (self, &txn, TXN_WRITE, error))
-    return NULL;
-  if (!idem_lookup (txn.conn, user, idem, &result, error))
+  if (!begin_record_write (self, &txn, app, table, id, user, idem, &result, &info,
+                           &current, &row_id, error))
     return NULL;
   if (result != NULL)
     return g_steal_pointer (&result);
-
-  info = load_table (txn.conn, app, table, error);
-  if (info == NULL)
-    return NULL;
-  current = fetch_record (txn.conn, info, id, 0, &row_id, error);
-  if (current == NULL)
+  if (version <= 0)
     {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                             "No such record.");
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
+                   "This record has no version %" G_GINT64_FORMAT ".", version);
       return NULL;
     }
-  target = version > 0 ? fetch_record (txn.conn, info, id, version, NULL, error) : NULL;
+  target = fetch_record_or (txn.conn, info, id, version, NULL, error,
+                            NAVETTE_API_ERROR_NOT_FOUND,
+                            "This record has no version %" G_GINT64_FORMAT ".", version);
   if (target == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                     "This record has no version %" G_GINT64_FORMAT ".", version);
-      return NULL;
-    }
+    return NULL;
 
   result = g_new0 (NavetteDbWriteResult, 1);
   if (!write_next_version (txn.conn, info, current, row_id, target->data, target->archived,
