@@ -207,6 +207,23 @@ test_trigger_seen_within_cache_ttl (void)
   g_assert_cmpint (after, >, before);
 }
 
+/* The test helper drains the server's access log while the test makes
+ * synchronous requests (and never iterates a main loop): 3 000 log lines
+ * are more than a pipe holds, and the server must still stop at SIGTERM.
+ * (Before the drain ran in a thread, this hung in navette_test_server_stop:
+ * the rare hang of trigger-seen-within-cache-ttl, whose polling loop makes
+ * as many requests as it can for up to 5 s.) */
+static void
+test_stop_after_many_requests (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+
+  for (guint i = 0; i < 3000; i++)
+    g_assert_cmpuint (st_request (server, "GET", "/api/v1/health", NULL, NULL, NULL, NULL), ==, 200);
+  navette_test_server_stop (server);
+  g_assert_null (server->process);
+}
+
 static guint
 count_fds (const char *pid)
 {
@@ -375,6 +392,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/busy-503", test_busy_503);
   g_test_add_func ("/server/limits/trigger-seen", test_trigger_seen);
   g_test_add_func ("/server/limits/trigger-seen-within-cache-ttl", test_trigger_seen_within_cache_ttl);
+  g_test_add_func ("/server/limits/stop-after-many-requests", test_stop_after_many_requests);
   g_test_add_func ("/server/limits/closed-connections-released", test_closed_connections_released);
   g_test_add_func ("/server/limits/response-delay", test_response_delay);
   g_test_add_func ("/server/limits/access-log-and-sigterm", test_access_log_and_sigterm);
