@@ -86,6 +86,8 @@ struct _NavetteDbPg
   GThread   *watch_thread;
   int        watch_wake[2];
   gint       watch_stop;
+  GMutex     sync_lock;
+  GPtrArray *sync_pending;  /* of SyncCall*: asked for, query not sent yet */
 };
 
 enum {
@@ -2881,7 +2883,8 @@ emit_changed (NavetteDbPg *self,
   g_signal_emit (self, signals[TABLE_CHANGED], 0, app, dot + 1);
 }
 
-/* Waits until @fd is readable, the watch is stopped, or @timeout_ms. */
+/* Waits until @fd is readable, the watch is woken or stopped, or
+ * @timeout_ms. */
 static gboolean
 watch_wait (NavetteDbPg *self,
             int          fd,
@@ -2893,8 +2896,59 @@ watch_wait (NavetteDbPg *self,
   };
 
   /* EINTR or readable: the caller looks at what there is to read. */
-  poll (fds, fd >= 0 ? 2 : 1, timeout_ms);
+  if (poll (fds, fd >= 0 ? 2 : 1, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0)
+    {
+      char buffer[64];
+
+      if (read (self->watch_wake[0], buffer, sizeof buffer) < 0)
+        g_debug ("Cannot read the watch's wake-up pipe");
+    }
   return !g_atomic_int_get (&self->watch_stop);
+}
+
+/* navette_db_pg_sync_changes(): one call waiting for its round trip. */
+typedef struct
+{
+  NavetteDbPgSyncFunc  func;
+  gpointer             user_data;
+  GMainContext        *context;
+  gboolean             ok;
+} SyncCall;
+
+static gboolean
+sync_call_dispatch (gpointer data)
+{
+  SyncCall *call = data;
+
+  call->func (call->ok, call->user_data);
+  g_main_context_unref (call->context);
+  g_free (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands every call of @calls (emptied) back to its context. */
+static void
+sync_calls_complete (GPtrArray *calls,
+                     gboolean   ok)
+{
+  for (guint i = 0; i < calls->len; i++)
+    {
+      SyncCall *call = g_ptr_array_index (calls, i);
+
+      call->ok = ok;
+      g_main_context_invoke (call->context, sync_call_dispatch, call);
+    }
+  g_ptr_array_set_size (calls, 0);
+}
+
+static void
+sync_take_pending (NavetteDbPg *self,
+                   GPtrArray   *into)
+{
+  g_mutex_lock (&self->sync_lock);
+  g_ptr_array_extend_and_steal (into, g_steal_pointer (&self->sync_pending));
+  self->sync_pending = g_ptr_array_new ();
+  g_mutex_unlock (&self->sync_lock);
 }
 
 static gpointer
@@ -2903,6 +2957,8 @@ watch_thread_func (gpointer data)
   NavetteDbPg *self = data;
   PGconn *conn = NULL;
   guint backoff_ms = 100;
+  g_autoptr(GPtrArray) sent = g_ptr_array_new ();  /* SyncCall* whose query is out */
+  g_autoptr(GPtrArray) failed = g_ptr_array_new ();
 
   while (!g_atomic_int_get (&self->watch_stop))
     {
@@ -2921,6 +2977,9 @@ watch_thread_func (gpointer data)
               g_debug ("Cannot listen for changes: %s", PQerrorMessage (conn));
               PQclear (res);
               g_clear_pointer (&conn, PQfinish);
+              /* nobody can tell what was committed meanwhile */
+              sync_take_pending (self, failed);
+              sync_calls_complete (failed, FALSE);
               watch_wait (self, -1, backoff_ms);
               backoff_ms = MIN (backoff_ms * 2, 5000);
               continue;
@@ -2932,12 +2991,28 @@ watch_thread_func (gpointer data)
           emit_changed (self, NULL);
         }
 
+      /* A round trip asked for by navette_db_pg_sync_changes(): its
+       * answer comes after every notification of the commits made before
+       * it was sent, so once it is in, they have all been emitted. */
+      if (sent->len == 0)
+        {
+          sync_take_pending (self, sent);
+          if (sent->len > 0 && !PQsendQuery (conn, ""))
+            {
+              g_debug ("Cannot ask for a round trip: %s", PQerrorMessage (conn));
+              sync_calls_complete (sent, FALSE);
+              g_clear_pointer (&conn, PQfinish);
+              continue;
+            }
+        }
+
       if (!watch_wait (self, PQsocket (conn), -1))
         break;
       if (!PQconsumeInput (conn) || PQstatus (conn) != CONNECTION_OK)
         {
           g_debug ("Lost the change notifications: %s", PQerrorMessage (conn));
           g_clear_pointer (&conn, PQfinish);
+          sync_calls_complete (sent, FALSE);
           continue;
         }
       while ((notify = PQnotifies (conn)) != NULL)
@@ -2945,9 +3020,52 @@ watch_thread_func (gpointer data)
           emit_changed (self, notify->extra);
           PQfreemem (notify);
         }
+      if (sent->len > 0 && !PQisBusy (conn))
+        {
+          PGresult *res;
+
+          while ((res = PQgetResult (conn)) != NULL)
+            PQclear (res);
+          while ((notify = PQnotifies (conn)) != NULL)
+            {
+              emit_changed (self, notify->extra);
+              PQfreemem (notify);
+            }
+          sync_calls_complete (sent, TRUE);
+        }
     }
   g_clear_pointer (&conn, PQfinish);
+  sync_calls_complete (sent, FALSE);
+  sync_take_pending (self, failed);
+  sync_calls_complete (failed, FALSE);
   return NULL;
+}
+
+void
+navette_db_pg_sync_changes (NavetteDbPg         *self,
+                            NavetteDbPgSyncFunc  func,
+                            gpointer             user_data)
+{
+  SyncCall *call;
+
+  g_return_if_fail (NAVETTE_IS_DB_PG (self));
+  g_return_if_fail (func != NULL);
+
+  call = g_new0 (SyncCall, 1);
+  call->func = func;
+  call->user_data = user_data;
+  call->context = g_main_context_ref_thread_default ();
+  if (self->watch_thread == NULL)
+    {
+      call->ok = FALSE;
+      g_main_context_invoke (call->context, sync_call_dispatch, call);
+      return;
+    }
+  g_mutex_lock (&self->sync_lock);
+  g_ptr_array_add (self->sync_pending, call);
+  g_mutex_unlock (&self->sync_lock);
+  if (write (self->watch_wake[1], "s", 1) < 0)
+    g_debug ("Cannot wake the watch thread");
 }
 
 void
@@ -3004,6 +3122,8 @@ navette_db_pg_finalize (GObject *object)
   g_free (self->url);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_mutex_clear (&self->sync_lock);
+  g_ptr_array_unref (self->sync_pending);
 
   G_OBJECT_CLASS (navette_db_pg_parent_class)->finalize (object);
 }
@@ -3068,6 +3188,8 @@ navette_db_pg_init (NavetteDbPg *self)
   g_queue_init (&self->idle);
   self->max_open = POOL_DEFAULT_SIZE;
   self->busy_timeout_ms = NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT;
+  g_mutex_init (&self->sync_lock);
+  self->sync_pending = g_ptr_array_new ();
 }
 
 NavetteDb *

@@ -43,4 +43,16 @@ guint      navette_db_pg_get_busy_timeout (NavetteDbPg  *self);
  * Stopped when @self is disposed. */
 void       navette_db_pg_watch_changes    (NavetteDbPg  *self);
 
+typedef void (*NavetteDbPgSyncFunc) (gboolean ok,
+                                     gpointer user_data);
+/* Has the watch (navette_db_pg_watch_changes()) make a round trip on its
+ * listening connection, then calls @func in the caller's thread-default
+ * main context: with @ok TRUE once every change committed before this call
+ * has been emitted as NavetteDbPg::table-changed; FALSE when that cannot
+ * be known (no watch, or its connection is down). Calls made while a round
+ * trip is out share the next one. */
+void       navette_db_pg_sync_changes     (NavetteDbPg         *self,
+                                           NavetteDbPgSyncFunc  func,
+                                           gpointer             user_data);
+
 G_END_DECLS

@@ -91,6 +91,12 @@ struct _NavetteHttpServer
   int               push_access_cache_ms;  /* -1: the hub's default */
   guint             push_keepalive_s;      /* 0: the hub's default */
   gulong            changed_id;        /* NavetteDbPg::table-changed */
+  /* PostgreSQL: a light check the caches can answer first waits for a
+   * round trip of the change watch (see wait_for_changes) */
+  gboolean          sync_before_cache;
+  GPtrArray        *sync_waiting;      /* Request*: for the next round trip */
+  GPtrArray        *sync_running;      /* Request*: for the one out, or NULL */
+  gboolean          shutting_down;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteHttpServer, navette_http_server, G_TYPE_OBJECT)
@@ -1715,12 +1721,22 @@ apply_response (Request *req)
     }
 }
 
+/* A paused message whose connection went away (the client left, or the
+ * server shuts down) is marked by request-aborted: libsoup has dropped its
+ * I/O and must not be asked to resume it. */
+#define ABORTED_KEY "navette-aborted"
+
+static void
+unpause_if_alive (SoupServerMessage *msg)
+{
+  if (g_object_get_data (G_OBJECT (msg), ABORTED_KEY) == NULL)
+    soup_server_message_unpause (msg);
+}
+
 static gboolean
 unpause_cb (gpointer data)
 {
-  SoupServerMessage *msg = data;
-
-  soup_server_message_unpause (msg);
+  unpause_if_alive (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -1739,7 +1755,7 @@ send_response (Request  *req,
                           g_object_ref (req->msg), g_object_unref);
     }
   else if (paused)
-    soup_server_message_unpause (req->msg);
+    unpause_if_alive (req->msg);
 }
 
 static void events_authenticated (Request *req);
@@ -1820,6 +1836,87 @@ client_address (SoupServerMessage *msg)
   return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
 }
 
+/* What a worker needs beyond the light check's own few fields. */
+static void
+request_read_rest (Request *req)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  SoupMessageBody *body;
+
+  req->content_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  req->idempotency_key = g_strdup (soup_message_headers_get_one (headers, "Idempotency-Key"));
+  req->has_idempotency_key = req->idempotency_key != NULL;
+  req->address = client_address (req->msg);
+  body = soup_server_message_get_request_body (req->msg);
+  if (body != NULL && body->length > 0)
+    req->body = soup_message_body_flatten (body);
+}
+
+#if HAVE_POSTGRESQL
+static void start_sync (NavetteHttpServer *self);
+
+static void
+sync_done_cb (gboolean ok,
+              gpointer user_data)
+{
+  NavetteHttpServer *self = user_data;
+  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->sync_running);
+
+  for (guint i = 0; batch != NULL && i < batch->len; i++)
+    {
+      Request *req = g_ptr_array_index (batch, i);
+
+      /* every change committed before the request came is now known: an
+       * entry still cached is current */
+      if (self->shutting_down)
+        request_free (req);  /* its connection is gone */
+      else if (ok && try_cached_light_check (req))
+        {
+          send_response (req, TRUE);
+          request_free (req);
+        }
+      else
+        {
+          request_read_rest (req);
+          g_thread_pool_push (self->pool, req, NULL);
+        }
+    }
+  if (!self->shutting_down && self->sync_waiting->len > 0)
+    start_sync (self);
+  g_object_unref (self);
+}
+
+static void
+start_sync (NavetteHttpServer *self)
+{
+  self->sync_running = g_steal_pointer (&self->sync_waiting);
+  self->sync_waiting = g_ptr_array_new ();
+  navette_db_pg_sync_changes (NAVETTE_DB_PG (self->db), sync_done_cb, g_object_ref (self));
+}
+#endif
+
+/* On PostgreSQL, another server process may have committed a write that
+ * its client has already been told about, while our notification of it is
+ * still on its way: a cached light-check answer is only given once a round
+ * trip on the listening connection has come back (every notification sent
+ * before it arrives before it). The requests waiting meanwhile share the
+ * next round trip, so there is at most one out at a time, whatever the
+ * number of polls. */
+static void
+wait_for_changes (NavetteHttpServer *self,
+                  Request           *req)
+{
+#if HAVE_POSTGRESQL
+  g_ptr_array_add (self->sync_waiting, req);
+  if (self->sync_running == NULL)
+    start_sync (self);
+#else
+  request_read_rest (req);
+  g_thread_pool_push (self->pool, req, NULL);
+#endif
+}
+
+
 static void
 server_handler_cb (SoupServer        *server,
                    SoupServerMessage *msg,
@@ -1831,7 +1928,7 @@ server_handler_cb (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *method = soup_server_message_get_method (msg);
   Request *req = g_new0 (Request, 1);
-  SoupMessageBody *body;
+  gboolean cached;
 
   req->self = g_object_ref (self);
   req->msg = g_object_ref (msg);
@@ -1871,7 +1968,8 @@ server_handler_cb (SoupServer        *server,
   req->token = navette_auth_parse_bearer (soup_message_headers_get_one (headers, "Authorization"));
   req->if_none_match = g_strdup (soup_message_headers_get_one (headers, "If-None-Match"));
 
-  if (req->route->cached_auth && try_cached_light_check (req))
+  cached = req->route->cached_auth && try_cached_light_check (req);
+  if (cached && !self->sync_before_cache)
     {
       send_response (req, FALSE);
       request_free (req);
@@ -1879,15 +1977,13 @@ server_handler_cb (SoupServer        *server,
     }
 
   req->query = query != NULL ? g_hash_table_ref (query) : NULL;
-  req->content_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
-  req->idempotency_key = g_strdup (soup_message_headers_get_one (headers, "Idempotency-Key"));
-  req->has_idempotency_key = req->idempotency_key != NULL;
-  req->address = client_address (msg);
-  body = soup_server_message_get_request_body (msg);
-  if (body != NULL && body->length > 0)
-    req->body = soup_message_body_flatten (body);
-
   soup_server_message_pause (msg);
+  if (cached)
+    {
+      wait_for_changes (self, req);
+      return;
+    }
+  request_read_rest (req);
   g_thread_pool_push (self->pool, req, NULL);
 }
 
@@ -2662,6 +2758,7 @@ request_aborted_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
+  g_object_set_data (G_OBJECT (msg), ABORTED_KEY, GINT_TO_POINTER (TRUE));
   track_connection (user_data, msg, FALSE);
 }
 
@@ -3027,6 +3124,8 @@ navette_http_server_listen (NavetteHttpServer  *self,
       /* Other server processes' writes: LISTEN/NOTIFY. */
       self->changed_id = g_signal_connect (self->db, "table-changed", G_CALLBACK (db_table_changed_cb), self);
       navette_db_pg_watch_changes (NAVETTE_DB_PG (self->db));
+      self->sync_before_cache = TRUE;
+      self->sync_waiting = g_ptr_array_new ();
     }
   else
 #endif
@@ -3093,6 +3192,7 @@ navette_http_server_shutdown (NavetteHttpServer *self)
 {
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
+  self->shutting_down = TRUE;
   if (self->events != NULL)
     navette_event_hub_close_all (self->events);
   if (self->changed_id != 0)
@@ -3104,6 +3204,14 @@ navette_http_server_shutdown (NavetteHttpServer *self)
       /* Let running database work finish; queued requests are dropped
        * with their connections. */
       g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
+    }
+  if (self->sync_waiting != NULL)
+    {
+      /* light checks that waited for a round trip: dropped with their
+       * connections, like the queued requests */
+      for (guint i = 0; i < self->sync_waiting->len; i++)
+        request_free (g_ptr_array_index (self->sync_waiting, i));
+      g_clear_pointer (&self->sync_waiting, g_ptr_array_unref);
     }
   g_clear_handle_id (&self->purge_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);

@@ -81,7 +81,6 @@ get_object (NavetteTestServer *server,
 static void
 test_trigger_seen (void)
 {
-  const char * const args[] = { "--state-cache", "0", NULL };
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(JsonObject) before = NULL;
@@ -96,7 +95,7 @@ test_trigger_seen (void)
 
   if (!need_postgresql ())
     return;
-  server = navette_test_server_start (args);
+  server = navette_test_server_start (NULL);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   before = get_object (server, PRODUCTS "/last-modified", token);
 
