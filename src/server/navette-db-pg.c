@@ -589,6 +589,26 @@ run_op (NavetteDbPg  *self,
     }
 }
 
+/* run_op() for an operation that leaves what it read in *@out, a field
+ * of @data: returns that, or NULL when the operation failed, after
+ * freeing with @free_out what it may have left there. */
+static gpointer
+run_op_taking (NavetteDbPg     *self,
+               OpFlags          flags,
+               OpFunc           func,
+               gpointer         data,
+               gpointer        *out,
+               GDestroyNotify   free_out,
+               GError         **error)
+{
+  if (!run_op (self, flags, func, data, error))
+    {
+      g_clear_pointer (out, free_out);
+      return NULL;
+    }
+  return g_steal_pointer (out);
+}
+
 /* Marks the current attempt as lost to a concurrent writer (retried). */
 static gboolean
 set_retry (PgConn  *c,
@@ -1183,12 +1203,8 @@ navette_db_pg_user_get (NavetteDb   *db,
 {
   UserOp op = { .username = username };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_user_get, &op, error))
-    {
-      g_clear_pointer (&op.user, navette_db_user_free);
-      return NULL;
-    }
-  return op.user;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_user_get, &op,
+                        (gpointer *) &op.user, (GDestroyNotify) navette_db_user_free, error);
 }
 
 static gboolean
@@ -1216,12 +1232,8 @@ navette_db_pg_user_list (NavetteDb  *db,
 {
   UserOp op = { 0 };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_user_list, &op, error))
-    {
-      g_clear_pointer (&op.list, g_ptr_array_unref);
-      return NULL;
-    }
-  return op.list;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_user_list, &op,
+                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 static gboolean
@@ -1298,14 +1310,13 @@ navette_db_pg_session_lookup (NavetteDb   *db,
 {
   UserOp op = { .token_hash = token_hash };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_session_lookup, &op, error))
-    {
-      g_clear_pointer (&op.user, navette_db_user_free);
-      return NULL;
-    }
-  if (expires_at != NULL)
+  NavetteDbUser *user;
+
+  user = run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_session_lookup, &op,
+                        (gpointer *) &op.user, (GDestroyNotify) navette_db_user_free, error);
+  if (user != NULL && expires_at != NULL)
     *expires_at = op.expires_at;
-  return op.user;
+  return user;
 }
 
 static gboolean
@@ -1384,12 +1395,8 @@ navette_db_pg_roles_for_user (NavetteDb   *db,
 {
   RoleOp op = { .username = username };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_roles_for_user, &op, error))
-    {
-      g_clear_pointer (&op.roles, g_hash_table_unref);
-      return NULL;
-    }
-  return op.roles;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_roles_for_user, &op,
+                        (gpointer *) &op.roles, (GDestroyNotify) g_hash_table_unref, error);
 }
 
 static gboolean
@@ -1569,12 +1576,8 @@ navette_db_pg_app_list (NavetteDb  *db,
 {
   SchemaOp op = { 0 };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_app_list, &op, error))
-    {
-      g_clear_pointer (&op.list, g_ptr_array_unref);
-      return NULL;
-    }
-  return op.list;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_app_list, &op,
+                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 static gboolean
@@ -1682,12 +1685,8 @@ navette_db_pg_table_list (NavetteDb   *db,
       not_found (error, "Application");
       return NULL;
     }
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_table_list, &op, error))
-    {
-      g_clear_pointer (&op.list, g_ptr_array_unref);
-      return NULL;
-    }
-  return op.list;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_table_list, &op,
+                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 static gboolean
@@ -2055,12 +2054,8 @@ navette_db_pg_app_state (NavetteDb   *db,
       not_found (error, "Application");
       return NULL;
     }
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_app_state, &op, error))
-    {
-      g_clear_pointer (&op.list, g_ptr_array_unref);
-      return NULL;
-    }
-  return op.list;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_app_state, &op,
+                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2093,6 +2088,24 @@ record_op_clear (RecordOp *op)
   g_clear_pointer (&op->list, g_ptr_array_unref);
   g_clear_pointer (&op->record, navette_wire_record_unref);
   g_clear_pointer (&op->result, navette_db_write_result_free);
+}
+
+/* run_op() for a RecordOp: returns what it left in *@out, a field of
+ * @op, or NULL when it failed; @op is cleared either way. */
+static gpointer
+run_record_op (NavetteDbPg  *self,
+               OpFlags       flags,
+               OpFunc        func,
+               RecordOp     *op,
+               gpointer     *out,
+               GError      **error)
+{
+  gpointer value = NULL;
+
+  if (run_op (self, flags, func, op, error))
+    value = g_steal_pointer (out);
+  record_op_clear (op);
+  return value;
 }
 
 static gboolean
@@ -2164,16 +2177,8 @@ navette_db_pg_record_list (NavetteDb            *db,
                            GError              **error)
 {
   RecordOp op = { .app = app, .table = table, .since = since, .state = state };
-  GPtrArray *list;
-
-  if (!run_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_list, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  list = g_steal_pointer (&op.list);
-  record_op_clear (&op);
-  return list;
+  return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_list, &op,
+                        (gpointer *) &op.list, error);
 }
 
 static gboolean
@@ -2214,16 +2219,8 @@ navette_db_pg_record_get (NavetteDb   *db,
                           GError     **error)
 {
   RecordOp op = { .app = app, .table = table, .id = id };
-  NavetteWireRecord *record;
-
-  if (!run_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_get, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  record = g_steal_pointer (&op.record);
-  record_op_clear (&op);
-  return record;
+  return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_get, &op,
+                        (gpointer *) &op.record, error);
 }
 
 static gboolean
@@ -2266,16 +2263,8 @@ navette_db_pg_record_versions (NavetteDb   *db,
                                GError     **error)
 {
   RecordOp op = { .app = app, .table = table, .id = id };
-  GPtrArray *list;
-
-  if (!run_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_versions, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  list = g_steal_pointer (&op.list);
-  record_op_clear (&op);
-  return list;
+  return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_versions, &op,
+                        (gpointer *) &op.list, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2507,7 +2496,6 @@ navette_db_pg_record_create (NavetteDb                   *db,
 {
   g_autofree char *new_id = NULL;
   RecordOp op = { .app = app, .table = table, .id = id, .data = data, .user = user, .idem = idem };
-  NavetteDbWriteResult *result;
 
   if (id == NULL)
     op.id = new_id = navette_uuid_new ();
@@ -2517,14 +2505,8 @@ navette_db_pg_record_create (NavetteDb                   *db,
                            "A record id is a UUID");
       return NULL;
     }
-  if (!run_op (NAVETTE_DB_PG (db), OP_READ, op_record_create, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  result = g_steal_pointer (&op.result);
-  record_op_clear (&op);
-  return result;
+  return run_record_op (NAVETTE_DB_PG (db), OP_READ, op_record_create, &op,
+                        (gpointer *) &op.result, error);
 }
 
 static gboolean
@@ -2619,16 +2601,9 @@ navette_db_pg_record_update (NavetteDb                   *db,
   RecordOp op = { .app = app, .table = table, .id = id, .base_version = base_version,
                   .data = data, .archived = archived, .user = user, .idem = idem,
                   .validate = validate, .validate_data = validate_data };
-  NavetteDbWriteResult *result;
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_READ, op_record_update, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  result = g_steal_pointer (&op.result);
-  record_op_clear (&op);
-  return result;
+  return run_record_op (NAVETTE_DB_PG (db), OP_READ, op_record_update, &op,
+                        (gpointer *) &op.result, error);
 }
 
 static gboolean
@@ -2698,16 +2673,9 @@ navette_db_pg_record_revert (NavetteDb                   *db,
 {
   RecordOp op = { .app = app, .table = table, .id = id, .version = version, .user = user,
                   .idem = idem };
-  NavetteDbWriteResult *result;
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_READ, op_record_revert, &op, error))
-    {
-      record_op_clear (&op);
-      return NULL;
-    }
-  result = g_steal_pointer (&op.result);
-  record_op_clear (&op);
-  return result;
+  return run_record_op (NAVETTE_DB_PG (db), OP_READ, op_record_revert, &op,
+                        (gpointer *) &op.result, error);
 }
 
 typedef struct
@@ -2820,12 +2788,8 @@ navette_db_pg_audit_list (NavetteDb   *db,
 {
   AuditOp op = { .app = app, .after = after, .limit = limit };
 
-  if (!run_op (NAVETTE_DB_PG (db), OP_NO_TX, op_audit_list, &op, error))
-    {
-      g_clear_pointer (&op.list, g_ptr_array_unref);
-      return NULL;
-    }
-  return op.list;
+  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_audit_list, &op,
+                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 static gboolean
