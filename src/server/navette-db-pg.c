@@ -2177,8 +2177,45 @@ navette_db_pg_record_list (NavetteDb            *db,
                            GError              **error)
 {
   RecordOp op = { .app = app, .table = table, .since = since, .state = state };
+
   return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_list, &op,
                         (gpointer *) &op.list, error);
+}
+
+/* Loads the table of @op into *@t and selects the rows of the record
+ * op->id that match @where ("WHERE record_id = $1::uuid …"): NOT_FOUND
+ * when there are none. */
+static PGresult *
+select_record_rows (PgConn      *c,
+                    RecordOp    *op,
+                    const char  *where,
+                    PgTable    **t,
+                    GError     **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *sql = NULL;
+  const char *params[] = { op->id };
+
+  *t = load_table (c, op->app, op->table, error);
+  if (*t == NULL)
+    return NULL;
+  if (!navette_uuid_is_valid (op->id))
+    {
+      not_found (error, "Record");
+      return NULL;
+    }
+  prefix = select_prefix (*t);
+  sql = g_strconcat (prefix, where, NULL);
+  res = pg_query (c, sql, 1, params, error);
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    {
+      not_found (error, "Record");
+      return NULL;
+    }
+  return g_steal_pointer (&res);
 }
 
 static gboolean
@@ -2190,22 +2227,10 @@ op_record_get (NavetteDbPg  *self,
   RecordOp *op = data;
   g_autoptr(PgTable) t = NULL;
   g_autoptr(PGresult) res = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *sql = NULL;
-  const char *params[] = { op->id };
 
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
-    return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return not_found (error, "Record");
-  prefix = select_prefix (t);
-  sql = g_strconcat (prefix, "WHERE record_id = $1::uuid AND NOT obsolete", NULL);
-  res = pg_query (c, sql, 1, params, error);
+  res = select_record_rows (c, op, "WHERE record_id = $1::uuid AND NOT obsolete", &t, error);
   if (res == NULL)
     return FALSE;
-  if (PQntuples (res) == 0)
-    return not_found (error, "Record");
   g_clear_pointer (&op->record, navette_wire_record_unref);
   op->record = record_from_row (t, res, 0);
   return TRUE;
@@ -2219,6 +2244,7 @@ navette_db_pg_record_get (NavetteDb   *db,
                           GError     **error)
 {
   RecordOp op = { .app = app, .table = table, .id = id };
+
   return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_get, &op,
                         (gpointer *) &op.record, error);
 }
@@ -2232,22 +2258,11 @@ op_record_versions (NavetteDbPg  *self,
   RecordOp *op = data;
   g_autoptr(PgTable) t = NULL;
   g_autoptr(PGresult) res = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *sql = NULL;
-  const char *params[] = { op->id };
 
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
-    return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return not_found (error, "Record");
-  prefix = select_prefix (t);
-  sql = g_strconcat (prefix, "WHERE record_id = $1::uuid ORDER BY version DESC", NULL);
-  res = pg_query (c, sql, 1, params, error);
+  res = select_record_rows (c, op, "WHERE record_id = $1::uuid ORDER BY version DESC", &t,
+                            error);
   if (res == NULL)
     return FALSE;
-  if (PQntuples (res) == 0)
-    return not_found (error, "Record");
   g_clear_pointer (&op->list, g_ptr_array_unref);
   op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
   for (int i = 0; i < PQntuples (res); i++)
@@ -2263,6 +2278,7 @@ navette_db_pg_record_versions (NavetteDb   *db,
                                GError     **error)
 {
   RecordOp op = { .app = app, .table = table, .id = id };
+
   return run_record_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_versions, &op,
                         (gpointer *) &op.list, error);
 }
