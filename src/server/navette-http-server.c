@@ -2468,11 +2468,12 @@ request_started_cb (SoupServer        *server,
                     gpointer           user_data)
 {
   NavetteHttpServer *self = user_data;
-  RequestInfo *info = g_new0 (RequestInfo, 1);
+  RequestInfo *info;
 
-  info->started = g_get_monotonic_time ();
   if (!track_connection (self, msg, TRUE))
     return;
+  info = g_new0 (RequestInfo, 1);
+  info->started = g_get_monotonic_time ();
   g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
   if (self->request_timeout_s > 0)
@@ -2512,8 +2513,9 @@ request_finished_cb (SoupServer        *server,
  *
  * The same table guards the edge (SECURITY.md):
  *  - a deadline per connection: libsoup emits request-started as soon as a
- *    connection is accepted (and again when a kept-alive one waits for its
- *    next request); from then on the request headers must be complete
+ *    connection is accepted (on a kept-alive one, when the next request's
+ *    first bytes arrive; an idle deadline runs from the previous answer
+ *    until then); from then on the request headers must be complete
  *    within request_timeout_s, then each piece of the body must follow the
  *    previous one within request_timeout_s and the whole body must be in
  *    within request_timeout_s + its length / MIN_BODY_RATE, or the socket
@@ -2528,6 +2530,7 @@ typedef struct
   GSocket           *socket;
   char              *address;
   gboolean           busy;
+  gpointer           current;      /* the SoupServerMessage being read (identity only) */
   guint              deadline_id;
   gint64             body_end;     /* monotonic µs the body must be in by; 0: none */
 } ConnectionState;
@@ -2582,7 +2585,7 @@ connection_deadline (NavetteHttpServer *self,
   ConnectionState *state = lookup_connection (self, msg);
   gint64 now, delay;
 
-  if (state == NULL)
+  if (state == NULL || state->current != msg)
     return;
   g_clear_handle_id (&state->deadline_id, g_source_remove);
   if (!arm || self->request_timeout_s == 0)
@@ -2706,10 +2709,22 @@ track_connection (NavetteHttpServer *self,
       g_hash_table_insert (self->address_counts, g_steal_pointer (&address), GUINT_TO_POINTER (count + 1));
       g_hash_table_insert (self->connections, socket, state);
     }
+  /* The end of an older message (if libsoup ever started the next one
+   * first) leaves the newer one's deadline alone. */
   state->busy = busy;
+  if (busy)
+    state->current = msg;
+  else if (state->current != msg)
+    return TRUE;
+  else
+    state->current = NULL;
   state->body_end = 0;
   g_clear_handle_id (&state->deadline_id, g_source_remove);
-  if (busy && self->request_timeout_s > 0)
+  /* The headers' deadline; or, once an answer is out, the idle one: libsoup
+   * starts a kept-alive connection's next message only when its first
+   * bytes arrive. A WebSocket (101) is not HTTP any more: no deadline. */
+  if (self->request_timeout_s > 0 &&
+      (busy || soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS))
     state->deadline_id = g_timeout_add_seconds (self->request_timeout_s, connection_deadline_cb, state);
   return TRUE;
 }

@@ -190,6 +190,36 @@ test_slow_body (void)
   assert_still_healthy (server);
 }
 
+/* After an answer, a kept-alive connection waits for its next request
+ * under the same deadline: left idle, it is closed (here with a 2 s
+ * --request-timeout; the socket gives up after 10 s). */
+static void
+test_idle_keep_alive_closed (void)
+{
+  const char *args[] = { "--request-timeout", "2", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(GSocketConnection) connection = raw_connect (server);
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  static const char request[] = "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GString) received = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 started;
+  gssize n;
+  char buffer[1024];
+
+  g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, &error), ==, strlen (request));
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 10);
+  started = g_get_monotonic_time ();
+  while ((n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error)) > 0)
+    g_string_append_len (received, buffer, n);
+  g_test_message ("closed after %.1f s: %s", (g_get_monotonic_time () - started) / 1e6,
+                  error != NULL ? error->message : "end of file");
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
+  assert_still_healthy (server);
+}
+
 static void
 test_connection_cap (void)
 {
@@ -252,6 +282,7 @@ main (int   argc,
 
   g_test_add_func ("/reliability/edge/slow-headers-cut", test_slow_headers);
   g_test_add_func ("/reliability/edge/slow-body-cut", test_slow_body);
+  g_test_add_func ("/reliability/edge/idle-keep-alive-closed", test_idle_keep_alive_closed);
   g_test_add_func ("/reliability/edge/connections-per-address-capped", test_connection_cap);
   g_test_add_func ("/reliability/edge/encoded-nul-answered-in-json", test_encoded_nul_is_json);
 
