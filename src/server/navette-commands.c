@@ -20,10 +20,6 @@
 #define EXIT_USAGE 2
 #define MIN_PASSWORD_LENGTH 8
 
-#define DB_OPTION(var) \
-  { "db", 0, 0, G_OPTION_ARG_FILENAME, &(var), \
-    "SQLite database file, or a postgresql:// URL", "PATH_OR_URL" }
-
 static const char *command_name = "navette-server";
 
 static int
@@ -52,33 +48,66 @@ failure (const GError *error)
   return EXIT_FAILURE;
 }
 
-/* Parses the options of one command. Returns -1 to go on, or an exit status. */
+/* What an administration command takes and says about itself. */
+typedef struct
+{
+  const char *name;         /* "user add" */
+  const char *parameters;   /* "USER", or NULL */
+  const char *summary;
+  const char *description;  /* or NULL */
+  guint       n_args;       /* the number of arguments, exactly */
+  const char *missing;      /* the usage error with fewer */
+  const char *too_many;     /* with more; NULL: as @missing (n_args > 0), or
+                             * “unexpected argument” (n_args == 0) */
+} CommandSpec;
+
+/* Parses the options of one command: --db into *@db_path, then @entries
+ * (or NULL), and checks the number of arguments left. Returns -1 to go
+ * on, or an exit status. */
 static int
-parse_options (const char    *name,
-               const char    *parameters,
-               const char    *summary,
-               const char    *description,
-               GOptionEntry  *entries,
-               int           *argc,
-               char        ***argv)
+parse_options (const CommandSpec   *spec,
+               char               **db_path,
+               GOptionEntry        *entries,
+               int                 *argc,
+               char              ***argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   static char *full_name = NULL;
+  GOptionEntry db_entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, db_path,
+      "SQLite database file, or a postgresql:// URL", "PATH_OR_URL" },
+    G_OPTION_ENTRY_NULL
+  };
+  guint n_args;
 
   g_clear_pointer (&full_name, g_free);
-  full_name = g_strdup_printf ("navette-server %s", name);
+  full_name = g_strdup_printf ("navette-server %s", spec->name);
   command_name = full_name;
   g_set_prgname (full_name);
 
-  context = g_option_context_new (parameters);
-  g_option_context_set_summary (context, summary);
-  if (description != NULL)
-    g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
+  context = g_option_context_new (spec->parameters);
+  g_option_context_set_summary (context, spec->summary);
+  if (spec->description != NULL)
+    g_option_context_set_description (context, spec->description);
+  g_option_context_add_main_entries (context, db_entries, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
 
   if (!g_option_context_parse (context, argc, argv, &error))
     return usage_error ("%s", error->message);
+
+  n_args = (guint) *argc - 1;
+  if (n_args < spec->n_args)
+    return usage_error ("%s", spec->missing);
+  if (n_args > spec->n_args)
+    {
+      if (spec->too_many != NULL)
+        return usage_error ("%s", spec->too_many);
+      if (spec->n_args > 0)
+        return usage_error ("%s", spec->missing);
+      return usage_error ("unexpected argument “%s”.", (*argv)[1]);
+    }
 
   return -1;
 }
@@ -224,19 +253,15 @@ command_init (int    argc,
 {
   g_autoptr(NavetteDb) db = NULL;
   g_autofree char *db_path = NULL;
-  GOptionEntry entries[] = {
-    DB_OPTION (db_path),
-    G_OPTION_ENTRY_NULL
+  static const CommandSpec spec = {
+    .name = "init",
+    .summary = "Creates the database, or migrates it to the current schema.",
   };
   int status;
 
-  status = parse_options ("init", NULL,
-                          "Creates the database, or migrates it to the current schema.",
-                          NULL, entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return usage_error ("unexpected argument “%s”.", argv[1]);
 
   status = open_db (db_path, &db);
   if (status != EXIT_SUCCESS)
@@ -259,25 +284,24 @@ command_demo (int    argc,
   g_autofree char *db_path = NULL;
   int rows = 0;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "rows", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &rows,
       "Also add N generated rows to catalogue/products (benchmarks)", "N" },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "demo",
+    .summary = "Creates the schema if needed and the demo content.",
+    .description = "Applications “catalogue” (table “products”) and “blog” (table "
+                   "“articles”) with a few rows each; users “admin” (administrator), "
+                   "“alice” (editor of both) and “bob” (reader of catalogue), each "
+                   "with the password “" NAVETTE_DEMO_PASSWORD "”.\n"
+                   "Running it again adds only what is missing.",
+  };
   int status;
 
-  status = parse_options ("demo", NULL,
-                          "Creates the schema if needed and the demo content.",
-                          "Applications “catalogue” (table “products”) and “blog” (table "
-                          "“articles”) with a few rows each; users “admin” (administrator), "
-                          "“alice” (editor of both) and “bob” (reader of catalogue), each "
-                          "with the password “" NAVETTE_DEMO_PASSWORD "”.\n"
-                          "Running it again adds only what is missing.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return usage_error ("unexpected argument “%s”.", argv[1]);
   if (rows < 0)
     return usage_error ("--rows must be positive.");
 
@@ -311,7 +335,6 @@ command_user_add (int    argc,
   gboolean admin = FALSE;
   gboolean password_stdin = FALSE;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name,
       "The name people see (default: the user name)", "NAME" },
     { "admin", 0, 0, G_OPTION_ARG_NONE, &admin,
@@ -320,17 +343,22 @@ command_user_add (int    argc,
       "Read the password from the first line of standard input", NULL },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "user add",
+    .parameters = "USER",
+    .summary = "Adds a user.",
+    .description = "The password is read from standard input with --password-stdin, "
+                   "else from the NAVETTE_PASSWORD environment variable, else asked "
+                   "for on the terminal. At least 8 characters.",
+    .n_args = 1,
+    .missing = "the user name is missing.",
+    .too_many = "too many arguments.",
+  };
   int status;
 
-  status = parse_options ("user add", "USER", "Adds a user.",
-                          "The password is read from standard input with --password-stdin, "
-                          "else from the NAVETTE_PASSWORD environment variable, else asked "
-                          "for on the terminal. At least 8 characters.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 2)
-    return usage_error (argc < 2 ? "the user name is missing." : "too many arguments.");
 
   status = open_db (db_path, &db);
   if (status != EXIT_SUCCESS)
@@ -363,21 +391,25 @@ command_user_passwd (int    argc,
   g_autofree char *hash = NULL;
   gboolean password_stdin = FALSE;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
       "Read the password from the first line of standard input", NULL },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "user passwd",
+    .parameters = "USER",
+    .summary = "Sets a user's password.",
+    .description = "Ends the user's open sessions. The password is read as for "
+                   "“user add”.",
+    .n_args = 1,
+    .missing = "the user name is missing.",
+    .too_many = "too many arguments.",
+  };
   int status;
 
-  status = parse_options ("user passwd", "USER", "Sets a user's password.",
-                          "Ends the user's open sessions. The password is read as for "
-                          "“user add”.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 2)
-    return usage_error (argc < 2 ? "the user name is missing." : "too many arguments.");
 
   status = open_db (db_path, &db);
   if (status != EXIT_SUCCESS)
@@ -413,18 +445,18 @@ command_user_list (int    argc,
   g_autofree char *db_path = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "user list",
+    .summary = "Lists the users and their roles.",
+  };
   int status;
 
-  status = parse_options ("user list", NULL, "Lists the users and their roles.", NULL,
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return usage_error ("unexpected argument “%s”.", argv[1]);
 
   status = open_db (db_path, &db);
   if (status != EXIT_SUCCESS)
@@ -512,20 +544,19 @@ command_grant (int    argc,
   g_autoptr(NavetteDb) db = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *db_path = NULL;
-  GOptionEntry entries[] = {
-    DB_OPTION (db_path),
-    G_OPTION_ENTRY_NULL
+  static const CommandSpec spec = {
+    .name = "grant",
+    .parameters = "USER reader|editor APP",
+    .summary = "Gives a user a role in an application (replacing the one they had).",
+    .description = "Grants are versioned: every grant and revocation stays in the history.",
+    .n_args = 3,
+    .missing = "expected USER, a role (reader or editor) and APP.",
   };
   int status;
 
-  status = parse_options ("grant", "USER reader|editor APP",
-                          "Gives a user a role in an application (replacing the one they had).",
-                          "Grants are versioned: every grant and revocation stays in the history.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 4)
-    return usage_error ("expected USER, a role (reader or editor) and APP.");
   if (g_strcmp0 (argv[2], "reader") != 0 && g_strcmp0 (argv[2], "editor") != 0)
     return usage_error ("“%s” is not a role: use “reader” or “editor”.", argv[2]);
 
@@ -547,18 +578,18 @@ command_revoke (int    argc,
   g_autoptr(NavetteDb) db = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *db_path = NULL;
-  GOptionEntry entries[] = {
-    DB_OPTION (db_path),
-    G_OPTION_ENTRY_NULL
+  static const CommandSpec spec = {
+    .name = "revoke",
+    .parameters = "USER APP",
+    .summary = "Removes a user's role in an application.",
+    .n_args = 2,
+    .missing = "expected USER and APP.",
   };
   int status;
 
-  status = parse_options ("revoke", "USER APP", "Removes a user's role in an application.",
-                          NULL, entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 3)
-    return usage_error ("expected USER and APP.");
 
   status = open_db (db_path, &db);
   if (status != EXIT_SUCCESS)
@@ -582,19 +613,23 @@ command_app_add (int    argc,
   g_autofree char *db_path = NULL;
   g_autofree char *title = NULL;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "title", 0, 0, G_OPTION_ARG_STRING, &title, "The title people see", "TITLE" },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "app add",
+    .parameters = "APP",
+    .summary = "Adds an application.",
+    .description = "APP: a lowercase letter, then up to 62 lowercase letters, digits or “_”.",
+    .n_args = 1,
+    .missing = "the application name is missing.",
+    .too_many = "too many arguments.",
+  };
   int status;
 
-  status = parse_options ("app add", "APP", "Adds an application.",
-                          "APP: a lowercase letter, then up to 62 lowercase letters, digits or “_”.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 2)
-    return usage_error (argc < 2 ? "the application name is missing." : "too many arguments.");
   if (!navette_name_is_valid (argv[1]))
     return usage_error ("“%s” is not a valid application name.", argv[1]);
 
@@ -671,22 +706,25 @@ command_table_add (int    argc,
   g_autofree char *title = NULL;
   g_auto(GStrv) columns = NULL;
   GOptionEntry entries[] = {
-    DB_OPTION (db_path),
     { "title", 0, 0, G_OPTION_ARG_STRING, &title, "The title people see", "TITLE" },
     { "column", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &columns,
       "A column (repeat for each): name:type[:required][:MAXLEN]", "SPEC" },
     G_OPTION_ENTRY_NULL
   };
+  static const CommandSpec spec = {
+    .name = "table add",
+    .parameters = "APP TABLE",
+    .summary = "Adds a table to an application.",
+    .description = "Column types: text, integer, real, boolean, date (YYYY-MM-DD).\n"
+                   "Example: --column title:text:required:200 --column published:boolean",
+    .n_args = 2,
+    .missing = "expected APP and TABLE.",
+  };
   int status;
 
-  status = parse_options ("table add", "APP TABLE", "Adds a table to an application.",
-                          "Column types: text, integer, real, boolean, date (YYYY-MM-DD).\n"
-                          "Example: --column title:text:required:200 --column published:boolean",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, entries, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 3)
-    return usage_error ("expected APP and TABLE.");
   if (!navette_name_is_valid (argv[2]))
     return usage_error ("“%s” is not a valid table name.", argv[2]);
   if (columns == NULL || columns[0] == NULL)
@@ -723,21 +761,20 @@ command_column_add (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteWireColumn) column = NULL;
   g_autofree char *db_path = NULL;
-  GOptionEntry entries[] = {
-    DB_OPTION (db_path),
-    G_OPTION_ENTRY_NULL
+  static const CommandSpec spec = {
+    .name = "column add",
+    .parameters = "APP TABLE name:type[:required][:MAXLEN]",
+    .summary = "Adds a column to a table.",
+    .description = "Existing records get no value (null) for it, so a required column "
+                   "can only be added to a table without records.",
+    .n_args = 3,
+    .missing = "expected APP, TABLE and a column.",
   };
   int status;
 
-  status = parse_options ("column add", "APP TABLE name:type[:required][:MAXLEN]",
-                          "Adds a column to a table.",
-                          "Existing records get no value (null) for it, so a required column "
-                          "can only be added to a table without records.",
-                          entries, &argc, &argv);
+  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc != 4)
-    return usage_error ("expected APP, TABLE and a column.");
 
   column = parse_column_spec (argv[3]);
   if (column == NULL)
