@@ -2535,11 +2535,10 @@ op_record_update (NavetteDbPg  *self,
   g_autoptr(PgTable) t = NULL;
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(NavetteWireRecord) record = NULL;
-  g_autoptr(JsonObject) merged = json_object_new ();
+  g_autoptr(JsonObject) merged = NULL;
   g_autoptr(GArray) superseded = NULL;
   gboolean archived;
   const char *action;
-  GList *members;
 
   g_clear_pointer (&op->result, navette_db_write_result_free);
   t = load_table (c, op->app, op->table, error);
@@ -2562,20 +2561,7 @@ op_record_update (NavetteDbPg  *self,
   if (current == NULL)
     return not_found (error, "Record");
 
-  /* The given columns over those of the current version. */
-  members = json_object_get_members (current->data);
-  for (GList *l = members; l != NULL; l = l->next)
-    json_object_set_member (merged, l->data,
-                            json_node_copy (json_object_get_member (current->data, l->data)));
-  g_list_free (members);
-  if (op->data != NULL)
-    {
-      members = json_object_get_members (op->data);
-      for (GList *l = members; l != NULL; l = l->next)
-        json_object_set_member (merged, l->data,
-                                json_node_copy (json_object_get_member (op->data, l->data)));
-      g_list_free (members);
-    }
+  merged = navette_db_merge_data (t->schema, current->data, op->data);
   if (op->validate != NULL && !op->validate (merged, op->validate_data, error))
     return FALSE;
 
@@ -2886,7 +2872,10 @@ watch_wait (NavetteDbPg *self,
   return !g_atomic_int_get (&self->watch_stop);
 }
 
-/* navette_db_pg_sync_changes(): one call waiting for its round trip. */
+/* navette_db_pg_sync_changes(): one call waiting for its round trip,
+ * which fails after SYNC_TIMEOUT_MS. */
+#define SYNC_TIMEOUT_MS 2000
+
 typedef struct
 {
   NavetteDbPgSyncFunc  func;
@@ -2938,6 +2927,7 @@ watch_thread_func (gpointer data)
   PGconn *conn = NULL;
   guint backoff_ms = 100;
   g_autoptr(GPtrArray) sent = g_ptr_array_new ();  /* SyncCall* whose query is out */
+  gint64 sent_at = 0;
   g_autoptr(GPtrArray) failed = g_ptr_array_new ();
 
   while (!g_atomic_int_get (&self->watch_stop))
@@ -2984,10 +2974,22 @@ watch_thread_func (gpointer data)
               g_clear_pointer (&conn, PQfinish);
               continue;
             }
+          sent_at = g_get_monotonic_time ();
         }
 
-      if (!watch_wait (self, PQsocket (conn), -1))
+      if (!watch_wait (self, PQsocket (conn),
+                       sent->len > 0 ? (int) CLAMP (SYNC_TIMEOUT_MS - (g_get_monotonic_time () - sent_at) / 1000,
+                                                    0, SYNC_TIMEOUT_MS) : -1))
         break;
+      if (sent->len > 0 && g_get_monotonic_time () - sent_at >= SYNC_TIMEOUT_MS * 1000)
+        {
+          /* a connection that stopped answering: its waiters read the
+           * database, and the watch starts over (forgetting the caches) */
+          g_debug ("No answer to a round trip in %d ms: listening again", SYNC_TIMEOUT_MS);
+          sync_calls_complete (sent, FALSE);
+          g_clear_pointer (&conn, PQfinish);
+          continue;
+        }
       if (!PQconsumeInput (conn) || PQstatus (conn) != CONNECTION_OK)
         {
           g_debug ("Lost the change notifications: %s", PQerrorMessage (conn));

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "navette-wire.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +23,13 @@ GArray *navette_db_superseded_versions    (gint64      base_version,
  * request answered: "4,5", or NULL for none. */
 char   *navette_db_superseded_to_string   (GArray     *superseded);
 GArray *navette_db_superseded_from_string (const char *text);
+
+/* The data of an update: for each column of @schema, its value in
+ * @changes, else in @current, else null (either object may be NULL);
+ * members that are not columns are left out. */
+JsonObject *navette_db_merge_data         (const NavetteWireTable *schema,
+                                           JsonObject             *current,
+                                           JsonObject             *changes);
 
 /* A GCompareFunc over (const char **): sorts migration names. */
 int     navette_db_compare_strings        (gconstpointer a,

@@ -2620,30 +2620,6 @@ navette_db_sqlite_record_create_many (NavetteDb   *db,
   return txn_commit (&txn, error);
 }
 
-static JsonObject *
-merge_data (TableInfo  *info,
-            JsonObject *current,
-            JsonObject *changes)
-{
-  JsonObject *merged = json_object_new ();
-
-  for (guint i = 0; i < info->schema->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (info->schema->columns, i);
-      JsonNode *node = NULL;
-
-      if (changes != NULL && json_object_has_member (changes, column->name))
-        node = json_object_get_member (changes, column->name);
-      else if (current != NULL && json_object_has_member (current, column->name))
-        node = json_object_get_member (current, column->name);
-
-      json_object_set_member (merged, column->name,
-                              node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL));
-    }
-
-  return merged;
-}
-
 /* Writes version current + 1 with @data and @archived, in the open write
  * transaction: marks the current row obsolete first. */
 static gboolean
@@ -2741,7 +2717,7 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
       return NULL;
     }
 
-  merged = merge_data (info, current->data, data);
+  merged = navette_db_merge_data (info->schema, current->data, data);
   if (validate != NULL && !validate (merged, validate_data, error))
     return NULL;
 

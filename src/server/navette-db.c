@@ -74,6 +74,30 @@ navette_db_superseded_from_string (const char *text)
   return superseded;
 }
 
+JsonObject *
+navette_db_merge_data (const NavetteWireTable *schema,
+                       JsonObject             *current,
+                       JsonObject             *changes)
+{
+  JsonObject *merged = json_object_new ();
+
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      JsonNode *node = NULL;
+
+      if (changes != NULL && json_object_has_member (changes, column->name))
+        node = json_object_get_member (changes, column->name);
+      else if (current != NULL && json_object_has_member (current, column->name))
+        node = json_object_get_member (current, column->name);
+
+      json_object_set_member (merged, column->name,
+                              node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL));
+    }
+
+  return merged;
+}
+
 int
 navette_db_compare_strings (gconstpointer a,
                             gconstpointer b)
