@@ -143,6 +143,18 @@ navette_client_get_property (GObject    *object,
 }
 
 static void
+set_base_url (NavetteClient *self,
+              const char    *url)
+{
+  gsize len = url ? strlen (url) : 0;
+
+  while (len > 0 && url[len - 1] == '/')
+    len--;
+  g_free (self->base_url);
+  self->base_url = g_strndup (url ? url : "", len);
+}
+
+static void
 navette_client_set_property (GObject      *object,
                              guint         prop_id,
                              const GValue *value,
@@ -153,14 +165,7 @@ navette_client_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_BASE_URL:
-      {
-        const char *url = g_value_get_string (value);
-        gsize len = url ? strlen (url) : 0;
-
-        while (len > 0 && url[len - 1] == '/')
-          len--;
-        self->base_url = g_strndup (url ? url : "", len);
-      }
+      set_base_url (self, g_value_get_string (value));
       break;
     case PROP_TOKEN:
       navette_client_set_token (self, g_value_get_string (value));
@@ -223,6 +228,16 @@ navette_client_new (const char *base_url)
   g_return_val_if_fail (base_url != NULL, NULL);
 
   return g_object_new (NAVETTE_TYPE_CLIENT, "base-url", base_url, NULL);
+}
+
+void
+navette_client_set_base_url (NavetteClient *self,
+                             const char    *base_url)
+{
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+  g_return_if_fail (base_url != NULL);
+
+  set_base_url (self, base_url);
 }
 
 const char *

@@ -27,6 +27,11 @@ NavetteClient *navette_client_new                (const char     *base_url);
  * "timeout" (seconds, 0 = none; default 30), "bytes-received" (total body
  * bytes received, guint64, read-only), "requests" (guint64, read-only). */
 const char    *navette_client_get_base_url       (NavetteClient  *self);
+/* Round 2: points the client at another address before the first request
+ * (the local mode knows its server's port only once it runs). Requests
+ * made afterwards use it. */
+void           navette_client_set_base_url       (NavetteClient  *self,
+                                                  const char     *base_url);
 const char    *navette_client_get_token          (NavetteClient  *self);
 void           navette_client_set_token          (NavetteClient  *self,
                                                   const char     *token);

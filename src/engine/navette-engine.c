@@ -26,6 +26,7 @@ struct _NavetteEngine
   char              *data_dir;    /* NULL: no journal */
   char              *cache_dir;   /* NULL: no cache */
   char              *account_key; /* of the journal/cache in use */
+  char              *account_url; /* names the server there; NULL: base URL */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -74,6 +75,7 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->cache_dir, g_free);
   g_clear_pointer (&self->account_key, g_free);
+  g_clear_pointer (&self->account_url, g_free);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
 }
@@ -394,6 +396,23 @@ navette_engine_refresh (NavetteEngine *self)
 }
 
 /* ---- Journal and cache: per server and user ---- */
+
+static const char *
+account_url (NavetteEngine *self)
+{
+  return self->account_url != NULL ? self->account_url
+                                   : navette_client_get_base_url (self->client);
+}
+
+void
+navette_engine_set_account_url (NavetteEngine *self,
+                                const char    *url)
+{
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  g_free (self->account_url);
+  self->account_url = g_strdup (url);
+}
 
 char *
 navette_engine_account_key (const char *base_url,
@@ -935,7 +954,7 @@ navette_engine_open_cache_async (NavetteEngine       *self,
     }
 
   load = g_new0 (CacheLoad, 1);
-  load->server = g_strdup (navette_client_get_base_url (self->client));
+  load->server = g_strdup (account_url (self));
   load->user = g_strdup (username);
   key = navette_engine_account_key (load->server, username);
   load->dir = g_build_filename (self->cache_dir, key, NULL);
@@ -997,7 +1016,7 @@ static void
 open_account (NavetteEngine *self,
               GTask         *task)
 {
-  const char *server = navette_client_get_base_url (self->client);
+  const char *server = account_url (self);
   const char *user = navette_session_get_username (self->session);
   g_autofree char *key = NULL;
   g_autofree char *path = NULL;

@@ -86,6 +86,12 @@ void               navette_engine_set_cache_dir  (NavetteEngine *self,
 const char        *navette_engine_get_cache_dir  (NavetteEngine *self);
 /* $XDG_DATA_HOME/navette and $XDG_CACHE_HOME/navette (the app, the CLI). */
 void               navette_engine_use_default_dirs (NavetteEngine *self);
+/* @url: the name of this server in the journal and the cache, used
+ * instead of the client's base URL (NULL: the base URL). The local mode
+ * names its database, since its server's port changes at each start.
+ * Set before navette_engine_open_cache_async() and the first load. */
+void               navette_engine_set_account_url (NavetteEngine *self,
+                                                   const char    *url);
 /* The first 32 hex digits of SHA-256("URL\nUSERNAME"). */
 char              *navette_engine_account_key    (const char    *base_url,
                                                   const char    *username);
