@@ -1160,8 +1160,13 @@ cmd_watch (Cli   *cli,
 
   if (!cli->json)
     {
-      g_printerr (_("Watching %s (revision %" G_GINT64_FORMAT ", every %d s). Press Ctrl+C to stop.\n"),
-                  argv[0], navette_table_get_revision (table), cli->interval);
+      g_autofree char *revision = NULL;
+
+      /* xgettext cannot read G_GINT64_FORMAT: the number is a string. */
+      revision = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                  navette_table_get_revision (table));
+      g_printerr (_("Watching %s (revision %s, every %d s). Press Ctrl+C to stop.\n"),
+                  argv[0], revision, cli->interval);
     }
 
   for (;;)

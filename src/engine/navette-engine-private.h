@@ -11,6 +11,8 @@ void           navette_sync_error_set_fields      (GError            *error,
                                                    GHashTable        *fields);
 GError        *navette_sync_error_from_api        (guint              status,
                                                    GBytes            *body);
+GError        *navette_sync_error_localize_fields (const GError      *error,
+                                                   GHashTable        *local);
 
 /* navette-record.c: a server state kept compactly — the data as compact
  * JSON text, turned into a JsonObject only when someone looks at it (a

@@ -804,6 +804,32 @@ send_data_free (gpointer user_data)
   g_free (data);
 }
 
+/* The server validates in its own language (normally English): run the
+ * same validation here, with the schema the engine has, so that the
+ * per-field messages of a 422 reach the user translated. */
+static GError *
+localize_validation_error (NavetteChange *change,
+                           const GError  *error)
+{
+  NavetteTable *table = navette_change_get_table (change);
+  const NavetteWireTable *schema;
+  JsonObject *data = navette_change_get_data (change);
+  g_autoptr(GHashTable) local = NULL;
+  NavetteChangeKind kind = navette_change_get_kind (change);
+
+  if (!g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION) ||
+      table == NULL || data == NULL ||
+      (kind != NAVETTE_CHANGE_CREATE && kind != NAVETTE_CHANGE_UPDATE))
+    return NULL;
+  schema = navette_table_get_schema (table);
+  if (schema == NULL)
+    return NULL;
+  if (navette_wire_validate_data (schema, data, kind == NAVETTE_CHANGE_CREATE, &local))
+    return NULL;
+
+  return navette_sync_error_localize_fields (error, local);
+}
+
 static void
 send_cb (GObject      *object,
          GAsyncResult *result,
@@ -877,7 +903,10 @@ send_cb (GObject      *object,
     }
   else
     {
-      finish_change (self, change, NAVETTE_CHANGE_STATE_FAILED, error);
+      g_autoptr(GError) local_error = localize_validation_error (change, error);
+
+      finish_change (self, change, NAVETTE_CHANGE_STATE_FAILED,
+                     local_error != NULL ? local_error : error);
     }
 
   send_data_free (data);

@@ -150,6 +150,60 @@ format_fields (GHashTable *fields)
   return g_string_free (str, FALSE);
 }
 
+/* A VALIDATION error from the server carries the server's per-field
+ * messages, in the server's language. @local holds the messages of
+ * navette_wire_validate_data() run here on the same data (translated): a
+ * field found in both takes the local message; the others keep the
+ * server's text. The error's message is rebuilt. Returns a new error, or
+ * NULL when nothing changed. */
+GError *
+navette_sync_error_localize_fields (const GError *error,
+                                    GHashTable   *local)
+{
+  GHashTable *fields;
+  g_autoptr(GHashTable) merged = NULL;
+  g_autofree char *text = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean changed = FALSE;
+  GError *result;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (!g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION) ||
+      local == NULL)
+    return NULL;
+  fields = navette_sync_error_get_fields (error);
+  if (fields == NULL || g_hash_table_size (fields) == 0)
+    return NULL;
+
+  merged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, fields);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *mine = g_hash_table_lookup (local, key);
+
+      if (mine != NULL && g_strcmp0 (mine, value) != 0)
+        changed = TRUE;
+      g_hash_table_insert (merged, g_strdup (key),
+                           g_strdup (mine != NULL ? mine : value));
+    }
+  if (!changed)
+    return NULL;
+
+  text = format_fields (merged);
+  result = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
+                        _("The values are not valid: %s."), text);
+  {
+    NavetteSyncErrorPrivate *priv = navette_sync_error_get_private ((GError *) error);
+
+    navette_sync_error_set_status (result, priv != NULL ? priv->status : 0);
+  }
+  navette_sync_error_set_fields (result, g_steal_pointer (&merged));
+
+  return result;
+}
+
 /* Maps an API error answer (status + error body, which may be anything) to
  * a NAVETTE_SYNC_ERROR with a sentence for a person. */
 GError *

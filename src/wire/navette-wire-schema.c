@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "navette-wire.h"
 
 static const char * const column_type_names[] = {
@@ -306,7 +308,7 @@ navette_wire_validate_data (const NavetteWireTable *table,
 
       if (column == NULL)
         {
-          add_problem (fields, name, g_strdup ("is not a column of this table"));
+          add_problem (fields, name, g_strdup (_("is not a column of this table")));
           ok = FALSE;
           continue;
         }
@@ -314,7 +316,7 @@ navette_wire_validate_data (const NavetteWireTable *table,
         {
           if (column->required)
             {
-              add_problem (fields, name, g_strdup ("is required"));
+              add_problem (fields, name, g_strdup (_("is required")));
               ok = FALSE;
             }
           continue;
@@ -324,36 +326,39 @@ navette_wire_validate_data (const NavetteWireTable *table,
         case NAVETTE_COLUMN_TEXT:
           if (!node_is_type (node, G_TYPE_STRING))
             {
-              add_problem (fields, name, g_strdup ("must be text"));
+              add_problem (fields, name, g_strdup (_("must be text")));
               ok = FALSE;
             }
           else if (column->max_length > 0 &&
                    (gint64) g_utf8_strlen (json_node_get_string (node), -1) > column->max_length)
             {
+              g_autofree char *max = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                      column->max_length);
+
+              /* Translators: %s is a number of characters. */
               add_problem (fields, name,
-                           g_strdup_printf ("must be at most %" G_GINT64_FORMAT " characters long",
-                                            column->max_length));
+                           g_strdup_printf (_("must be at most %s characters long"), max));
               ok = FALSE;
             }
           break;
         case NAVETTE_COLUMN_INTEGER:
           if (!node_is_type (node, G_TYPE_INT64))
             {
-              add_problem (fields, name, g_strdup ("must be an integer"));
+              add_problem (fields, name, g_strdup (_("must be an integer")));
               ok = FALSE;
             }
           break;
         case NAVETTE_COLUMN_REAL:
           if (!node_is_type (node, G_TYPE_INT64) && !node_is_type (node, G_TYPE_DOUBLE))
             {
-              add_problem (fields, name, g_strdup ("must be a number"));
+              add_problem (fields, name, g_strdup (_("must be a number")));
               ok = FALSE;
             }
           break;
         case NAVETTE_COLUMN_BOOLEAN:
           if (!node_is_type (node, G_TYPE_BOOLEAN))
             {
-              add_problem (fields, name, g_strdup ("must be true or false"));
+              add_problem (fields, name, g_strdup (_("must be true or false")));
               ok = FALSE;
             }
           break;
@@ -361,7 +366,7 @@ navette_wire_validate_data (const NavetteWireTable *table,
           if (!node_is_type (node, G_TYPE_STRING) ||
               !navette_date_is_valid (json_node_get_string (node)))
             {
-              add_problem (fields, name, g_strdup ("must be a date (YYYY-MM-DD)"));
+              add_problem (fields, name, g_strdup (_("must be a date (YYYY-MM-DD)")));
               ok = FALSE;
             }
           break;
@@ -382,7 +387,7 @@ navette_wire_validate_data (const NavetteWireTable *table,
           node = json_object_get_member (data, column->name);
           if (node == NULL || JSON_NODE_HOLDS_NULL (node))
             {
-              add_problem (fields, column->name, g_strdup ("is required"));
+              add_problem (fields, column->name, g_strdup (_("is required")));
               ok = FALSE;
             }
         }

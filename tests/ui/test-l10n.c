@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-l10n.c — the server's per-field validation messages reach a French
+ * user in French: the engine re-runs navette_wire_validate_data() on the
+ * rejected data (translated through gettext, with the build's po/ as
+ * locale directory) and uses its messages. No display needed. */
+#define G_LOG_DOMAIN "navette-test-ui"
+
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n-lib.h>
+
+#include "navette-engine.h"
+#include "navette-test-server.h"
+
+#define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
+
+static gboolean timed_out;
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result,
+             const char    *what)
+{
+  guint id = g_timeout_add_seconds (30, timeout_cb, NULL);
+
+  timed_out = FALSE;
+  while (*result == NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+  return *result;
+}
+
+static void
+wait_change (NavetteChange *change)
+{
+  guint id = g_timeout_add_seconds (30, timeout_cb, NULL);
+
+  timed_out = FALSE;
+  while (!timed_out && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_PENDING)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for the change");
+  g_source_remove (id);
+}
+
+static void
+test_validation_french (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(NavetteChange) change = NULL;
+  NavetteStore *store;
+  NavetteTable *table;
+  GHashTable *fields;
+  const GError *change_error;
+
+  /* The translation itself is there (built po/). */
+  g_assert_cmpstr (_("must be a number"), ==, "doit être un nombre");
+
+  engine = navette_engine_new (server->base_url);
+  navette_session_login_async (navette_engine_get_session (engine), "alice",
+                               NAVETTE_DEMO_PASSWORD, NULL, result_cb, &result);
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine),
+                                               wait_result (&result, "the login"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  navette_engine_load_async (engine, NULL, result_cb, &result);
+  g_assert_true (navette_engine_load_finish (engine, wait_result (&result, "the load"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  store = navette_engine_lookup_store (engine, "catalogue");
+  g_assert_nonnull (store);
+  navette_store_load_tables_async (store, NULL, result_cb, &result);
+  g_assert_true (navette_store_load_tables_finish (store, wait_result (&result, "the tables"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  table = navette_store_lookup_table (store, "products");
+  g_assert_nonnull (table);
+  navette_table_reload_async (table, TRUE, NULL, result_cb, &result);
+  g_assert_true (navette_table_reload_finish (table, wait_result (&result, "the records"), NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* Two problems the server finds (in English, its locale is its own). */
+  json_object_set_string_member (data, "price", "cheap");
+  json_object_set_null_member (data, "name");
+  change = g_object_ref (navette_store_update (store, table, DEMO_PRODUCT_1, data));
+  wait_change (change);
+
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
+  change_error = navette_change_get_error (change);
+  g_assert_error (change_error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  fields = navette_sync_error_get_fields (change_error);
+  g_assert_nonnull (fields);
+  g_assert_cmpstr (g_hash_table_lookup (fields, "price"), ==, "doit être un nombre");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "name"), ==, "est obligatoire");
+  g_assert_nonnull (strstr (change_error->message, "price: doit être un nombre"));
+  g_assert_null (strstr (change_error->message, "must be"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *localedir = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "po", NULL);
+
+  /* French, whatever the machine's locale: LANGUAGE needs a locale other
+   * than C for its messages. */
+  g_setenv ("LANGUAGE", "fr", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/l10n/validation-french", test_validation_french);
+
+  return g_test_run ();
+}
