@@ -176,8 +176,58 @@ make_engine (NavetteApplication *self,
     g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
   g_clear_object (&self->engine);
   self->engine = navette_engine_new (base_url);
+  /* The crash journal and the cache (before the first load). */
+  navette_engine_use_default_dirs (self->engine);
   g_signal_connect_swapped (navette_engine_get_session (self->engine), "auth-expired",
                             G_CALLBACK (auth_expired_cb), self);
+}
+
+static void
+cache_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  NavetteEngine *engine = NAVETTE_ENGINE (object);
+
+  if (!navette_engine_open_cache_finish (engine, result, &error))
+    {
+      g_debug ("No saved data shown: %s", error->message);
+      return;
+    }
+  /* Only while the network has not answered yet (and for this engine). */
+  if (engine != self->engine || self->window == NULL ||
+      navette_window_get_engine (self->window) != NULL)
+    return;
+  g_debug ("Saved data read after %.0f ms",
+           (g_get_monotonic_time () - self->start_time) / 1000.0);
+  navette_window_show_cached (self->window, engine);
+}
+
+/* With a saved user for this server, shows the last data at once while the
+ * network (or the local server) starts. */
+static void
+open_cache (NavetteApplication *self,
+            const char         *username)
+{
+  if (username == NULL || username[0] == '\0')
+    return;
+  navette_engine_open_cache_async (self->engine, username, self->cancellable,
+                                   cache_opened_cb, g_object_ref (self));
+}
+
+/* The local mode's engine: its server's port changes at each start, so
+ * the journal and the cache are named after the database. */
+static void
+make_local_engine (NavetteApplication *self,
+                   const char         *base_url)
+{
+  g_autofree char *account = NULL;
+
+  make_engine (self, base_url);
+  account = g_strconcat ("local:", navette_local_server_get_db_path (self->local_server), NULL);
+  navette_engine_set_account_url (self->engine, account);
 }
 
 static void
@@ -199,7 +249,8 @@ local_server_started_cb (GObject      *object,
   g_debug ("Local server ready at %s after %.0f ms, at %.1f ms (monotonic)", url,
            (g_get_monotonic_time () - self->start_time) / 1000.0,
            g_get_monotonic_time () / 1000.0);
-  make_engine (self, url);
+  /* The engine showing the cache meanwhile now has its server. */
+  navette_client_set_base_url (navette_engine_get_client (self->engine), url);
   navette_session_login_async (navette_engine_get_session (self->engine),
                                NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
                                self->cancellable, local_login_cb, g_object_ref (self));
@@ -280,7 +331,8 @@ connect_server (NavetteApplication *self)
       /* Local mode. */
       if (self->local_server != NULL && navette_local_server_get_base_url (self->local_server) != NULL)
         {
-          make_engine (self, navette_local_server_get_base_url (self->local_server));
+          make_local_engine (self, navette_local_server_get_base_url (self->local_server));
+          open_cache (self, NAVETTE_LOCAL_USERNAME);
           navette_session_login_async (navette_engine_get_session (self->engine),
                                        NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
                                        self->cancellable, local_login_cb, g_object_ref (self));
@@ -289,6 +341,10 @@ connect_server (NavetteApplication *self)
       g_clear_object (&self->local_server);
       self->local_server = navette_local_server_new (g_getenv ("NAVETTE_LOCAL_DB"));
       navette_window_show_connecting (window, _("Starting the local server…"));
+      /* The address is known once the server runs: the cache is shown
+       * meanwhile. */
+      make_local_engine (self, "http://127.0.0.1");
+      open_cache (self, NAVETTE_LOCAL_USERNAME);
       navette_local_server_start_async (self->local_server, self->cancellable,
                                         local_server_started_cb, g_object_ref (self));
       return;
@@ -306,8 +362,11 @@ connect_server (NavetteApplication *self)
     if (username[0] == '\0')
       ask_password (self, NULL);
     else
-      navette_token_store_lookup_async (self->tokens, url, username, self->cancellable,
-                                        token_lookup_cb, g_object_ref (self));
+      {
+        open_cache (self, username);
+        navette_token_store_lookup_async (self->tokens, url, username, self->cancellable,
+                                          token_lookup_cb, g_object_ref (self));
+      }
   }
 }
 

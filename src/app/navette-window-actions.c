@@ -15,7 +15,9 @@
 static gboolean
 is_editor (NavetteWindow *self)
 {
-  return self->store != NULL && navette_store_can_edit (self->store);
+  /* Saved data shown before signing in is read-only until the server
+   * answers. */
+  return self->store != NULL && !self->cache_only && navette_store_can_edit (self->store);
 }
 
 static gboolean

@@ -61,6 +61,7 @@ struct _NavetteWindow
   gint64                last_check;
   char                 *initial_table;    /* "app/table" to open first */
   gboolean              painted;          /* the records were painted once */
+  gboolean              cache_only;       /* the engine shows its cache, not loaded */
   char                 *last_toast;       /* title of the last toast (tests) */
   guint                 n_toasts;
 };

@@ -14,6 +14,11 @@ G_DEFINE_FINAL_TYPE (NavetteWindow, navette_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_page           (NavetteWindow *self);
 static void update_sync_indicator (NavetteWindow *self);
+static void set_engine (NavetteWindow *self,
+                        NavetteEngine *engine,
+                        gboolean       cache_only);
+static void open_initial_table (NavetteWindow *self,
+                                NavetteStore  *store);
 static void schedule_sidebar      (NavetteWindow *self);
 
 /* gtk_list_box_remove_all() is newer than GTK 4.8. */
@@ -379,7 +384,10 @@ progress_tick_cb (gpointer user_data)
 static void
 update_progress (NavetteWindow *self)
 {
-  gboolean loading = self->table != NULL && navette_table_get_loading (self->table);
+  /* Saved rows shown before the server answered: a small bar while they
+   * are revalidated. */
+  gboolean loading = self->table != NULL &&
+                     (navette_table_get_loading (self->table) || navette_table_get_cached (self->table));
 
   if (loading && self->progress_timeout == 0)
     {
@@ -425,7 +433,9 @@ update_sync_indicator (NavetteWindow *self)
   gboolean online = self->engine == NULL || navette_engine_get_online (self->engine);
   guint pending = self->engine != NULL
                   ? navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) : 0;
-  gboolean loading = self->table != NULL && navette_table_get_loading (self->table);
+  gboolean cached = self->table != NULL && navette_table_get_cached (self->table);
+  gboolean loading = self->table != NULL && (navette_table_get_loading (self->table) || cached);
+  gboolean live = self->engine != NULL && !self->cache_only && navette_engine_get_push_live (self->engine);
   g_autofree char *when = self->last_check > 0 ? navette_format_absolute_time (self->last_check) : NULL;
   g_autofree char *tooltip = NULL;
   g_autofree char *label = NULL;
@@ -434,10 +444,14 @@ update_sync_indicator (NavetteWindow *self)
   gtk_spinner_set_spinning (self->sync_spinner, online && (pending > 0 || loading));
   gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), online && (pending > 0 || loading));
 
-  if (!online)
+  if (!online && cached)
+    label = g_strdup (_("Offline, showing saved data"));
+  else if (!online)
     label = g_strdup (_("Offline"));
   else if (pending > 0)
     label = g_strdup (_("Saving…"));
+  else if (cached)
+    label = g_strdup (_("Showing saved data"));
   else if (loading)
     label = g_strdup (_("Checking…"));
   else if (self->last_check > 0)
@@ -455,8 +469,30 @@ update_sync_indicator (NavetteWindow *self)
     tooltip = g_strdup_printf (_("Cannot reach the server, retrying. Last successful check: %s"), when);
   else if (!online)
     tooltip = g_strdup (_("Cannot reach the server, retrying."));
-  else if (when != NULL)
-    tooltip = g_strdup_printf (_("Last successful check: %s"), when);
+  else if (cached)
+    tooltip = g_strdup (_("These rows were saved on this computer at the last session. Checking the server for changes…"));
+  else
+    {
+      g_autofree char *mode = NULL;
+
+      if (live)
+        /* Translators: tooltip of the sync indicator: the server announces
+         * changes over a live connection */
+        mode = g_strdup (_("Live updates."));
+      else
+        {
+          guint interval = self->engine != NULL
+                           ? navette_poller_get_interval (navette_engine_get_poller (self->engine)) : 30;
+
+          /* Translators: tooltip of the sync indicator, %u is seconds */
+          mode = g_strdup_printf (_("Checking every %u s."), interval);
+        }
+      if (when != NULL)
+        /* Translators: "Live updates. Last successful check: …" */
+        tooltip = g_strdup_printf (_("%s Last successful check: %s"), mode, when);
+      else
+        tooltip = g_steal_pointer (&mode);
+    }
 
   gtk_label_set_label (self->sync_label, label);
   gtk_widget_set_tooltip_text (self->sync_indicator, tooltip);
@@ -1033,11 +1069,14 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::loading", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "notify::cached", G_CALLBACK (table_notify_cb), self);
   update_empty_page (self);
 
   /* The first time: the spinner page; after that the cached rows at once
-   * and a delta in the background. */
-  reload_table (self, table, !navette_table_get_loaded (table));
+   * and a delta in the background. Rows from the disk cache are
+   * revalidated by the engine's load. */
+  if (!self->cache_only && !navette_table_get_cached (table))
+    reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
   update_page (self);
   update_sync_indicator (self);
@@ -1102,9 +1141,30 @@ tables_loaded_cb (GObject      *object,
     }
   g_debug ("Tables of %s loaded", navette_store_get_name (store));
   schedule_sidebar (self);
+  open_initial_table (self, store);
 
-  /* Open the table of last time (or the one asked for on the command
-   * line), else the first one, when nothing is open yet. */
+  /* Count the records of the other tables in the background (the sidebar
+   * shows them). */
+  {
+    GListModel *tables = navette_store_get_tables (store);
+
+    for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+      {
+        g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+
+        if (table != self->table && !navette_table_get_loaded (table) &&
+            !navette_table_get_loading (table))
+          reload_table (self, table, TRUE);
+      }
+  }
+}
+
+/* Opens the table of last time (or the one asked for on the command
+ * line), else the first one, when nothing is open yet. */
+static void
+open_initial_table (NavetteWindow *self,
+                    NavetteStore  *store)
+{
   if (self->table == NULL && self->engine != NULL)
     {
       GListModel *tables = navette_store_get_tables (store);
@@ -1126,21 +1186,6 @@ tables_loaded_cb (GObject      *object,
           show_table (self, store, table);
         }
     }
-
-  /* Count the records of the other tables in the background (the sidebar
-   * shows them). */
-  {
-    GListModel *tables = navette_store_get_tables (store);
-
-    for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
-      {
-        g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
-
-        if (table != self->table && !navette_table_get_loaded (table) &&
-            !navette_table_get_loading (table))
-          reload_table (self, table, TRUE);
-      }
-  }
 }
 
 static void
@@ -1160,6 +1205,12 @@ static void
 watch_store (NavetteWindow *self,
              NavetteStore  *store)
 {
+  if (self->cache_only)
+    {
+      /* The tables the cache kept are there already. */
+      open_initial_table (self, store);
+      return;
+    }
   for (guint i = 0; i < self->watched_stores->len; i++)
     if (g_ptr_array_index (self->watched_stores, i) == store)
       return;
@@ -1222,9 +1273,33 @@ navette_window_set_engine (NavetteWindow *self,
   g_return_if_fail (NAVETTE_IS_WINDOW (self));
   g_return_if_fail (engine == NULL || NAVETTE_IS_ENGINE (engine));
 
+  if (engine != NULL && engine == self->engine && self->cache_only)
+    {
+      /* The engine shown from its cache is loaded: go live, keeping the
+       * open table (the same objects, revalidated by the engine). */
+      self->cache_only = FALSE;
+      self->last_check = g_get_real_time ();
+      stores_changed_cb (self);
+      if (self->table != NULL && !navette_table_get_cached (self->table) &&
+          !navette_table_get_loading (self->table))
+        reload_table (self, self->table, !navette_table_get_loaded (self->table));
+      update_sync_indicator (self);
+      update_page (self);
+      _navette_window_update_actions (self);
+      return;
+    }
   if (engine == self->engine)
     return;
 
+  set_engine (self, engine, FALSE);
+}
+
+static void
+set_engine (NavetteWindow *self,
+            NavetteEngine *engine,
+            gboolean       cache_only)
+{
+  self->cache_only = cache_only;
   show_table (self, NULL, NULL);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1247,6 +1322,7 @@ navette_window_set_engine (NavetteWindow *self,
     {
       g_signal_connect_swapped (engine, "notification", G_CALLBACK (engine_notification_cb), self);
       g_signal_connect_swapped (engine, "notify::online", G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (engine, "notify::push-live", G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_stores (engine), "items-changed",
                                 G_CALLBACK (stores_changed_cb), self);
       g_signal_connect_swapped (navette_engine_get_failed_changes (engine), "items-changed",
@@ -1271,6 +1347,21 @@ navette_window_set_engine (NavetteWindow *self,
   update_sync_indicator (self);
   update_page (self);
   _navette_window_update_actions (self);
+}
+
+void
+navette_window_show_cached (NavetteWindow *self,
+                            NavetteEngine *engine)
+{
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+  g_return_if_fail (NAVETTE_IS_ENGINE (engine));
+
+  if (self->engine != NULL)
+    return;
+  g_debug ("Showing the saved data at %.1f ms (monotonic)", g_get_monotonic_time () / 1000.0);
+  set_engine (self, engine, TRUE);
+  self->last_check = 0;
+  update_sync_indicator (self);
 }
 
 NavetteEngine *

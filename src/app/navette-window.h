@@ -20,6 +20,12 @@ void           navette_window_set_engine         (NavetteWindow  *self,
                                                   NavetteEngine  *engine);
 NavetteEngine *navette_window_get_engine         (NavetteWindow  *self);
 /* The spinner page with a sentence ("Starting the local server…"). */
+/* Shows what @engine read from its cache (navette_engine_open_cache_async)
+ * at once, read-only and without the network, until
+ * navette_window_set_engine() is called with the same engine once it is
+ * loaded. Does nothing when the window already has an engine. */
+void           navette_window_show_cached        (NavetteWindow  *self,
+                                                  NavetteEngine  *engine);
 void           navette_window_show_connecting    (NavetteWindow  *self,
                                                   const char     *message);
 /* The "Cannot reach the server" page with a reason and a Retry button. */

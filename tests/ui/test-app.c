@@ -21,6 +21,8 @@ typedef struct
   GString *log;
   char    *url;
   gboolean painted;
+  gboolean cache_written;
+  gboolean loaded;
   gboolean eof;
 } Output;
 
@@ -58,6 +60,12 @@ read_line_cb (GObject      *object,
     }
   if (strstr (line, "First records painted") != NULL)
     output->painted = TRUE;
+  if (strstr (line, "Applications loaded") != NULL)
+    output->loaded = TRUE;
+  /* The engine wrote the open table's cache (navette-engine debug). */
+  if (strstr (line, "Cache ") != NULL && strstr (line, "products") != NULL &&
+      strstr (line, "bytes in") != NULL)
+    output->cache_written = TRUE;
   read_line (G_DATA_INPUT_STREAM (object), output);
 }
 
@@ -92,6 +100,85 @@ server_answers (const char *url)
 }
 
 static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* Runs `navette` in local mode until it painted the records (and, with
+ * @wait_cache, wrote the table's cache), then quits it with SIGTERM and
+ * checks it stopped cleanly. */
+static void
+run_app (const char  *binary,
+         const char  *home,
+         const char  *cache,
+         const char  *schemas,
+         GSubprocess *bus,
+         const char  *bus_address,
+         gboolean     wait_cache,
+         Output      *output)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  guint timeout;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "navette-app navette-engine", TRUE);
+  g_subprocess_launcher_setenv (launcher, "NAVETTE_NO_KEYRING", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  /* A private session bus: the app is the primary instance there (not
+   * handing over to another navette) and GTK finds a bus. */
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
+  app = g_subprocess_launcher_spawn (launcher, &error, binary, "--table", "catalogue/products", NULL);
+  g_assert_no_error (error);
+  output->app = app;
+  output->bus = bus;
+
+  /* g_debug() writes to standard output. */
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app));
+  read_line (stream, output);
+  timeout = g_timeout_add_seconds (60, timeout_cb, output);
+  while (!(output->painted && output->loaded && (output->cache_written || !wait_cache)) &&
+         !output->eof)
+    g_main_context_iteration (NULL, TRUE);
+  if (!output->painted || !output->loaded || (wait_cache && !output->cache_written))
+    {
+      g_subprocess_send_signal (bus, SIGTERM);
+      g_error ("The app quit early; it said:\n%s", output->log->str);
+    }
+  g_assert_nonnull (output->url);
+  g_assert_true (server_answers (output->url));
+
+  /* Quitting stops the server. */
+  g_subprocess_send_signal (app, SIGTERM);
+  while (!output->eof)
+    g_main_context_iteration (NULL, TRUE);
+  g_subprocess_wait (app, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (app));
+  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+  g_source_remove (timeout);
+  output->app = NULL;
+}
+
+static void
 test_local_mode_app (void)
 {
   g_autoptr(GError) error = NULL;
@@ -99,16 +186,14 @@ test_local_mode_app (void)
   g_autofree char *binary = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "src", "app", "navette", NULL);
   g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
   g_autofree char *db = g_build_filename (home, "navette", "local.db", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) app = NULL;
-  g_autoptr(GDataInputStream) stream = NULL;
   g_autoptr(GSubprocess) bus = NULL;
   g_autofree char *bus_address = NULL;
   g_autofree char *dbus_daemon = NULL;
-  Output output = { NULL, NULL, g_string_new (NULL), NULL, FALSE, FALSE };
-  guint timeout;
+  g_autofree char *cache = NULL;
+  Output output = { NULL, NULL, g_string_new (NULL), NULL, FALSE, FALSE, FALSE, FALSE };
 
   g_assert_no_error (error);
+  cache = g_build_filename (home, "cache", NULL);
 
   dbus_daemon = g_find_program_in_path ("dbus-daemon");
   if (dbus_daemon == NULL)
@@ -132,48 +217,31 @@ test_local_mode_app (void)
     g_assert_nonnull (bus_address);
   }
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "navette-app", TRUE);
-  g_subprocess_launcher_setenv (launcher, "NAVETTE_NO_KEYRING", "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
-  /* A private session bus: the app is the primary instance there (not
-   * handing over to another navette) and GTK finds a bus. */
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
-  app = g_subprocess_launcher_spawn (launcher, &error, binary, "--table", "catalogue/products", NULL);
-  g_assert_no_error (error);
-  output.app = app;
-  output.bus = bus;
+  /* First run: a fresh data folder, no cache. */
+  run_app (binary, home, cache, schemas, bus, bus_address, TRUE, &output);
+  g_assert_null (strstr (output.log->str, "Showing the saved data"));
 
-  /* g_debug() writes to standard output. */
-  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app));
-  read_line (stream, &output);
-  timeout = g_timeout_add_seconds (60, timeout_cb, &output);
-  while (!output.painted && !output.eof)
-    g_main_context_iteration (NULL, TRUE);
-  if (!output.painted)
-    {
-      g_subprocess_send_signal (bus, SIGTERM);
-        g_error ("The app quit early; it said:\n%s", output.log->str);
-    }
-
-  /* The demo database was made in the data folder; the server answers. */
+  /* The demo database was made in the data folder; the server answered. */
   g_assert_true (g_file_test (db, G_FILE_TEST_IS_REGULAR));
   g_assert_nonnull (output.url);
   g_assert_true (g_str_has_prefix (output.url, "http://127.0.0.1:"));
-  g_assert_true (server_answers (output.url));
-
-  /* Quitting stops the server. */
-  g_subprocess_send_signal (app, SIGTERM);
-  while (!output.eof)
-    g_main_context_iteration (NULL, TRUE);
-  g_subprocess_wait (app, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (app));
-  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
   g_assert_false (server_answers (output.url));
-  g_source_remove (timeout);
+
+  /* Second run: the rows saved by the first one are shown at once, while
+   * the local server starts (on another port), then revalidated. */
+  g_clear_pointer (&output.url, g_free);
+  g_string_truncate (output.log, 0);
+  output.painted = output.cache_written = output.loaded = output.eof = FALSE;
+  run_app (binary, home, cache, schemas, bus, bus_address, FALSE, &output);
+  {
+    const char *shown = strstr (output.log->str, "Showing the saved data");
+    const char *loaded = strstr (output.log->str, "Applications loaded");
+
+    g_assert_nonnull (shown);
+    g_assert_nonnull (loaded);
+    g_assert_true (shown < loaded);
+  }
+
   g_subprocess_send_signal (bus, SIGTERM);
   g_subprocess_wait (bus, NULL, NULL);
 
@@ -188,7 +256,8 @@ test_local_mode_app (void)
     g_unlink (wal);
     g_unlink (shm);
     g_rmdir (sub);
-    g_rmdir (home);
+    remove_tree (cache);
+    remove_tree (home);
   }
 }
 
