@@ -1521,6 +1521,27 @@ navette_db_sqlite_session_lookup (NavetteDb   *db,
 }
 
 static gboolean
+row_exists (Conn        *conn,
+            const char  *sql,
+            const char  *value,
+            gboolean    *exists,
+            GError     **error)
+{
+  g_autoptr(NavetteSqliteStmt) stmt = NULL;
+  int rc;
+
+  stmt = conn_prepare (conn, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, value);
+  rc = stmt_step (conn, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+static gboolean
 navette_db_sqlite_session_revoke (NavetteDb   *db,
                                   const char  *token_hash,
                                   GError     **error)
@@ -1528,8 +1549,6 @@ navette_db_sqlite_session_revoke (NavetteDb   *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  g_autoptr(NavetteSqliteStmt) exists = NULL;
-  int rc;
 
   if (!txn_begin (self, &txn, TXN_WRITE, error))
     return FALSE;
@@ -1542,14 +1561,12 @@ navette_db_sqlite_session_revoke (NavetteDb   *db,
 
   if (sqlite3_changes (txn.conn->handle) == 0)
     {
-      exists = conn_prepare (txn.conn, "SELECT 1 FROM sessions WHERE token_hash = ?1", error);
-      if (exists == NULL)
+      gboolean exists;
+
+      if (!row_exists (txn.conn, "SELECT 1 FROM sessions WHERE token_hash = ?1", token_hash,
+                       &exists, error))
         return FALSE;
-      bind_text (exists, 1, token_hash);
-      rc = stmt_step (txn.conn, exists, error);
-      if (rc == 0)
-        return FALSE;
-      if (rc == SQLITE_DONE)
+      if (!exists)
         {
           g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_AUTH_REQUIRED,
                                "This session is unknown; sign in again.");
@@ -1590,27 +1607,6 @@ navette_db_sqlite_roles_for_user (NavetteDb   *db,
     return NULL;
 
   return g_steal_pointer (&roles);
-}
-
-static gboolean
-row_exists (Conn        *conn,
-            const char  *sql,
-            const char  *value,
-            gboolean    *exists,
-            GError     **error)
-{
-  g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  int rc;
-
-  stmt = conn_prepare (conn, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, value);
-  rc = stmt_step (conn, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  *exists = rc == SQLITE_ROW;
-  return TRUE;
 }
 
 static gboolean
