@@ -1361,6 +1361,7 @@ navette_window_show_cached (NavetteWindow *self,
   g_debug ("Showing the saved data at %.1f ms (monotonic)", g_get_monotonic_time () / 1000.0);
   set_engine (self, engine, TRUE);
   self->last_check = 0;
+  rebuild_sidebar (self);
   update_sync_indicator (self);
 }
 

@@ -4,7 +4,10 @@
  * screenshots (data/screenshots/) and the startup time can be taken.
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
- *                             shortcuts|sign-in [WIDTH HEIGHT]
+ *                             shortcuts|sign-in|cached [WIDTH HEIGHT]
+ *
+ * "cached": a second window showing what the first one left in the disk
+ * cache, before its engine is loaded (the "Showing saved data" state).
  *
  * Prints "ready" on stdout once the state is reached. */
 #define G_LOG_DOMAIN "navette-screenshot"
@@ -66,6 +69,8 @@ main (int   argc,
   g_autoptr(GAsyncResult) result = NULL;
   NavetteWindow *window;
   NavetteStore *store;
+  g_autofree char *cache_dir = NULL;
+  g_autoptr(NavetteEngine) engine_keep = NULL;
 
   g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -92,6 +97,11 @@ main (int   argc,
 
   server = navette_test_server_start (NULL);
   engine = navette_engine_new (server->base_url);
+  if (g_str_equal (mode, "cached"))
+    {
+      cache_dir = g_build_filename (server->tmpdir, "cache", NULL);
+      navette_engine_set_cache_dir (engine, cache_dir);
+    }
   navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,
                                NULL, result_cb, &result);
   wait_result (&result);
@@ -171,6 +181,34 @@ main (int   argc,
         gtk_menu_button_popup (GTK_MENU_BUTTON (window->failed_button));
     }
 
+  else if (g_str_equal (mode, "cached"))
+    {
+      g_autofree char *key = navette_engine_account_key (server->base_url, user);
+      g_autofree char *file = g_build_filename (cache_dir, key, "catalogue", "products.json", NULL);
+      g_autoptr(NavetteEngine) cached = navette_engine_new (server->base_url);
+      NavetteWindow *first = window;
+
+      /* The cache is written in a worker thread: look now and then. */
+      while (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+        {
+          g_timeout_add_once (50, (GSourceOnceFunc) g_main_context_wakeup, NULL);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      navette_engine_set_cache_dir (cached, cache_dir);
+      navette_engine_open_cache_async (cached, user, NULL, result_cb, &result);
+      wait_result (&result);
+      g_assert_true (navette_engine_open_cache_finish (cached, result, NULL));
+      g_clear_object (&result);
+
+      window = navette_window_new (NULL);
+      if (argc > 3)
+        gtk_window_set_default_size (GTK_WINDOW (window), atoi (argv[2]), atoi (argv[3]));
+      navette_window_set_initial_table (window, "catalogue/products");
+      gtk_window_present (GTK_WINDOW (window));
+      navette_window_show_cached (window, cached);
+      gtk_window_destroy (GTK_WINDOW (first));
+      engine_keep = g_steal_pointer (&cached);
+    }
   else if (g_str_equal (mode, "offline"))
     {
       navette_poller_set_interval_ms (navette_engine_get_poller (engine), 300);
