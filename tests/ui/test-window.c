@@ -682,6 +682,42 @@ test_archive_undo (void)
   fixture_close (&f);
 }
 
+static gboolean
+push_live (gpointer data)
+{
+  return navette_engine_get_push_live (NAVETTE_ENGINE (data));
+}
+
+static gboolean
+push_not_live (gpointer data)
+{
+  return !navette_engine_get_push_live (NAVETTE_ENGINE (data));
+}
+
+/* The sync indicator's tooltip says whether changes arrive live (push) or
+ * by polling, and follows the engine's "push-live". */
+static void
+test_push_indicator (void)
+{
+  Fixture f = { 0 };
+  const char *tooltip;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  navette_poller_set_interval (navette_engine_get_poller (f.engine), 30);
+  wait_until (push_live, f.engine, "the push socket");
+  tooltip = gtk_widget_get_tooltip_text (f.window->sync_indicator);
+  g_assert_nonnull (tooltip);
+  g_assert_true (g_str_has_prefix (tooltip, "Live updates."));
+
+  navette_poller_set_push (navette_engine_get_poller (f.engine), FALSE);
+  wait_until (push_not_live, f.engine, "the end of push");
+  tooltip = gtk_widget_get_tooltip_text (f.window->sync_indicator);
+  g_assert_nonnull (tooltip);
+  g_assert_true (g_str_has_prefix (tooltip, "Checking every 30 s."));
+
+  fixture_close (&f);
+}
+
 static void
 no_display (void)
 {
@@ -724,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/ui/external-write", test_external_write);
   g_test_add_func ("/ui/restore", test_restore);
   g_test_add_func ("/ui/archive-undo", test_archive_undo);
+  g_test_add_func ("/ui/push-indicator", test_push_indicator);
 
   return g_test_run ();
 }
