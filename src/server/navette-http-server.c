@@ -84,6 +84,7 @@ struct _NavetteHttpServer
   GHashTable       *address_counts;    /* client address → connections (main loop only) */
   guint             request_timeout_s; /* 0: no deadline */
   guint             max_per_address;   /* 0: no cap */
+  guint             deadline_id;       /* deadline_tick_cb */
   guint             sweep_id;
 
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
@@ -2531,7 +2532,7 @@ typedef struct
   char              *address;
   gboolean           busy;
   gpointer           current;      /* the SoupServerMessage being read (identity only) */
-  guint              deadline_id;
+  gint64             deadline;     /* monotonic µs; 0: none (see deadline_tick_cb) */
   gint64             body_end;     /* monotonic µs the body must be in by; 0: none */
 } ConnectionState;
 
@@ -2541,7 +2542,6 @@ connection_state_free (ConnectionState *state)
   NavetteHttpServer *self = state->self;
   guint count;
 
-  g_clear_handle_id (&state->deadline_id, g_source_remove);
   count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, state->address));
   if (count <= 1)
     g_hash_table_remove (self->address_counts, state->address);
@@ -2564,16 +2564,30 @@ lookup_connection (NavetteHttpServer *self,
   return socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
 }
 
+/* Deadlines are timestamps, checked every second here: no timer is added
+ * or removed per request on the light check's fast path. */
 static gboolean
-connection_deadline_cb (gpointer data)
+deadline_tick_cb (gpointer data)
 {
-  ConnectionState *state = data;
+  NavetteHttpServer *self = data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
 
-  state->deadline_id = 0;
-  /* libsoup reads end-of-file, drops the message and closes the socket;
-   * the sweep then forgets it. */
-  g_socket_shutdown (state->socket, TRUE, TRUE, NULL);
-  return G_SOURCE_REMOVE;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ConnectionState *state = value;
+
+      if (state->deadline != 0 && now >= state->deadline)
+        {
+          state->deadline = 0;
+          /* libsoup reads end-of-file, drops the message and closes the
+           * socket; the sweep then forgets it. */
+          g_socket_shutdown (state->socket, TRUE, TRUE, NULL);
+        }
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 /* (Re)starts the deadline of @msg's connection; @arm FALSE stops it. */
@@ -2587,7 +2601,7 @@ connection_deadline (NavetteHttpServer *self,
 
   if (state == NULL || state->current != msg)
     return;
-  g_clear_handle_id (&state->deadline_id, g_source_remove);
+  state->deadline = 0;
   if (!arm || self->request_timeout_s == 0)
     return;
   now = g_get_monotonic_time ();
@@ -2602,8 +2616,7 @@ connection_deadline (NavetteHttpServer *self,
         expected = MIN (soup_message_headers_get_content_length (headers), (goffset) self->body_limit);
       state->body_end = now + delay + expected * G_USEC_PER_SEC / MIN_BODY_RATE;
     }
-  delay = CLAMP (state->body_end - now, 0, delay);
-  state->deadline_id = g_timeout_add ((guint) (delay / 1000), connection_deadline_cb, state);
+  state->deadline = now + CLAMP (state->body_end - now, 0, delay);
 }
 
 /* The client closed its end (or the socket is gone) and nothing runs. */
@@ -2719,13 +2732,13 @@ track_connection (NavetteHttpServer *self,
   else
     state->current = NULL;
   state->body_end = 0;
-  g_clear_handle_id (&state->deadline_id, g_source_remove);
+  state->deadline = 0;
   /* The headers' deadline; or, once an answer is out, the idle one: libsoup
    * starts a kept-alive connection's next message only when its first
    * bytes arrive. A WebSocket (101) is not HTTP any more: no deadline. */
   if (self->request_timeout_s > 0 &&
       (busy || soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS))
-    state->deadline_id = g_timeout_add_seconds (self->request_timeout_s, connection_deadline_cb, state);
+    state->deadline = g_get_monotonic_time () + (gint64) self->request_timeout_s * G_USEC_PER_SEC;
   return TRUE;
 }
 
@@ -3181,6 +3194,7 @@ navette_http_server_listen (NavetteHttpServer  *self,
   self->address_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_state_free);
   self->sweep_id = g_timeout_add_seconds (2, sweep_connections_cb, self);
+  self->deadline_id = g_timeout_add_seconds (1, deadline_tick_cb, self);
   return TRUE;
 }
 
@@ -3230,6 +3244,7 @@ navette_http_server_shutdown (NavetteHttpServer *self)
     }
   g_clear_handle_id (&self->purge_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->address_counts, g_hash_table_unref);
   if (self->log_thread != NULL)
