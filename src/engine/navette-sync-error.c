@@ -143,7 +143,8 @@ format_fields (GHashTable *fields)
     {
       if (str->len > 0)
         g_string_append (str, "; ");
-      g_string_append_printf (str, "%s: %s", (const char *) l->data,
+      /* Translators: a column and its problem, "price: must be a number" */
+      g_string_append_printf (str, _("%s: %s"), (const char *) l->data,
                               (const char *) g_hash_table_lookup (fields, l->data));
     }
 

@@ -116,7 +116,7 @@ test_validation_french (void)
   g_assert_nonnull (fields);
   g_assert_cmpstr (g_hash_table_lookup (fields, "price"), ==, "doit être un nombre");
   g_assert_cmpstr (g_hash_table_lookup (fields, "name"), ==, "est obligatoire");
-  g_assert_nonnull (strstr (change_error->message, "price: doit être un nombre"));
+  g_assert_nonnull (strstr (change_error->message, "price : doit être un nombre"));
   g_assert_null (strstr (change_error->message, "must be"));
 }
 
