@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine.h"
+#include "navette-engine-private.h"
 #include "navette-test-server.h"
 
 #define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
@@ -120,6 +121,32 @@ test_validation_french (void)
   g_assert_null (strstr (change_error->message, "must be"));
 }
 
+/* A field the local validation does not find keeps the server's text; the
+ * others take the local (translated) one. */
+static void
+test_localize_fields (void)
+{
+  static const char body[] =
+    "{\"error\": {\"code\": \"validation_failed\", \"message\": \"Invalid\", "
+    "\"fields\": {\"price\": \"must be a number\", \"sku\": \"is already used\"}}}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
+  g_autoptr(GError) server_error = navette_sync_error_from_api (422, bytes);
+  g_autoptr(GHashTable) local = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  GHashTable *fields;
+
+  g_assert_error (server_error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  g_hash_table_insert (local, (gpointer) "price", (gpointer) "doit être un nombre");
+  g_hash_table_insert (local, (gpointer) "name", (gpointer) "est obligatoire");
+  error = navette_sync_error_localize_fields (server_error, local);
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+  fields = navette_sync_error_get_fields (error);
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (fields, "price"), ==, "doit être un nombre");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "sku"), ==, "is already used");
+  g_assert_false (navette_sync_error_is_transient (error));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -136,6 +163,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/l10n/validation-french", test_validation_french);
+  g_test_add_func ("/l10n/localize-fields", test_localize_fields);
 
   return g_test_run ();
 }
