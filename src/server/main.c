@@ -11,5 +11,9 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  /* The API speaks English to every client, whatever the server's locale:
+   * the shared wire messages are translatable for the clients, which
+   * translate them on their side (navette_wire_validate_data). */
+  setlocale (LC_MESSAGES, "C");
   return navette_commands_main (argc, argv);
 }
