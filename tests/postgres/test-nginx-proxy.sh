@@ -68,7 +68,7 @@ psql -q "$NAVETTE_TEST_PG_URL" -c "CREATE DATABASE $dbname" >/dev/null || exit 1
 ports=""
 for i in 1 2; do
   mkfifo "$dir/out$i"
-  "$NAVETTE_SERVER_BINARY" serve --db "$db" --listen 127.0.0.1:0 \
+  "$NAVETTE_SERVER_BINARY" serve --db "$db" --listen 127.0.0.1:0 --max-connections-per-address 0 \
     >"$dir/out$i" 2>"$dir/err$i" &
   pids="$pids $!"
   exec 3<"$dir/out$i"
