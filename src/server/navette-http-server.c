@@ -89,6 +89,7 @@ struct _NavetteHttpServer
 
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
   guint             max_subscriptions;
+  GInetAddress     *trusted_proxy;
   int               push_access_cache_ms;  /* -1: the hub's default */
   guint             push_keepalive_s;      /* 0: the hub's default */
   gulong            changed_id;        /* NavetteDbPg::table-changed */
@@ -1827,14 +1828,31 @@ try_cached_light_check (Request *req)
   return TRUE;
 }
 
+/* The client's address: the peer's, or, when the peer is the trusted
+ * reverse proxy, the address the proxy puts in X-Real-IP (ignored unless it
+ * is a plain IP address). */
 static char *
-client_address (SoupServerMessage *msg)
+client_address (NavetteHttpServer *self,
+                SoupServerMessage *msg)
 {
   GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  GInetAddress *peer;
 
   if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
-  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  peer = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  if (self->trusted_proxy != NULL && g_inet_address_equal (peer, self->trusted_proxy))
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+      const char *real_ip = soup_message_headers_get_one (headers, "X-Real-IP");
+      g_autoptr(GInetAddress) forwarded = NULL;
+
+      if (real_ip != NULL)
+        forwarded = g_inet_address_new_from_string (real_ip);
+      if (forwarded != NULL)
+        return g_inet_address_to_string (forwarded);
+    }
+  return g_inet_address_to_string (peer);
 }
 
 /* What a worker needs beyond the light check's own few fields. */
@@ -1847,7 +1865,7 @@ request_read_rest (Request *req)
   req->content_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
   req->idempotency_key = g_strdup (soup_message_headers_get_one (headers, "Idempotency-Key"));
   req->has_idempotency_key = req->idempotency_key != NULL;
-  req->address = client_address (req->msg);
+  req->address = client_address (req->self, req->msg);
   body = soup_server_message_get_request_body (req->msg);
   if (body != NULL && body->length > 0)
     req->body = soup_message_body_flatten (body);
@@ -2269,7 +2287,7 @@ events_early_cb (SoupServer        *server,
   req->method = &events_route.methods[0];
   req->upgrade = TRUE;
   req->token = navette_auth_parse_bearer (soup_message_headers_get_one (headers, "Authorization"));
-  req->address = client_address (msg);
+  req->address = client_address (self, msg);
 
   soup_server_message_pause (msg);
   g_thread_pool_push (self->pool, req, NULL);
@@ -2840,6 +2858,7 @@ navette_http_server_finalize (GObject *object)
 
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->states);
+  g_clear_object (&self->trusted_proxy);
   g_mutex_clear (&self->cache_mutex);
   g_mutex_clear (&self->log_mutex);
   g_cond_clear (&self->log_cond);
@@ -3070,6 +3089,17 @@ navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
   self->max_per_address = max;
+}
+
+void
+navette_http_server_set_trusted_proxy (NavetteHttpServer *self,
+                                       const char        *address)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+
+  g_clear_object (&self->trusted_proxy);
+  if (address != NULL)
+    self->trusted_proxy = g_inet_address_new_from_string (address);
 }
 
 void

@@ -48,6 +48,11 @@ void               navette_http_server_set_request_timeout (NavetteHttpServer *s
  * and is closed (0: no cap). */
 void               navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
                                                                         guint              max);
+/* The address of a reverse proxy in front (NULL: none). For requests from
+ * that address, the client's address — which the failed-login rate limit
+ * counts — is taken from the proxy's X-Real-IP header. */
+void               navette_http_server_set_trusted_proxy (NavetteHttpServer *self,
+                                                          const char        *address);
 /* How many GET /api/v1/events WebSockets one user may hold at once (the
  * next upgrade is refused with 429). */
 void               navette_http_server_set_max_subscriptions (NavetteHttpServer *self,

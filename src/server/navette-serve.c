@@ -67,6 +67,7 @@ navette_serve_main (int    argc,
   int push_keepalive = 0;
   int request_timeout = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
   int max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
+  g_autofree char *trusted_proxy = NULL;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
@@ -78,6 +79,7 @@ navette_serve_main (int    argc,
     { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds to send the request headers, then each piece of the body, before the connection is cut; also the idle keep-alive time (default 10; 0: never)", "SECONDS" },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address, "Connections one client address may hold; the next gets 429 (default 64; 0: no cap)", "N" },
+    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING, &trusted_proxy, "Address of a reverse proxy in front: for its requests, the client address (for the sign-in rate limit) is its X-Real-IP header", "ADDRESS" },
     { "max-subscriptions", 0, 0, G_OPTION_ARG_INT, &max_subscriptions, "WebSockets of /api/v1/events one user may hold (default 8)", "N" },
     { "push-access-cache", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_access_cache, "Testing aid: how long push re-uses a subscriber's roles (default 2000)", "MS" },
     { "push-keepalive", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_keepalive, "Testing aid: seconds between WebSocket pings (default 30)", "SECONDS" },
@@ -127,6 +129,12 @@ navette_serve_main (int    argc,
       g_printerr ("navette-server serve: an option is out of range (see --help)\n");
       return 2;
     }
+  if (trusted_proxy != NULL && !g_hostname_is_ip_address (trusted_proxy))
+    {
+      g_printerr ("navette-server serve: --trusted-proxy takes an IP address, not “%s”\n",
+                  trusted_proxy);
+      return 2;
+    }
   if (sodium_init () < 0)
     {
       g_printerr ("navette-server serve: libsodium could not be initialised\n");
@@ -160,6 +168,7 @@ navette_serve_main (int    argc,
   navette_http_server_set_max_subscriptions (server, (guint) max_subscriptions);
   navette_http_server_set_request_timeout (server, (guint) request_timeout);
   navette_http_server_set_max_connections_per_address (server, (guint) max_per_address);
+  navette_http_server_set_trusted_proxy (server, trusted_proxy);
   if (push_access_cache >= 0)
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
   if (push_keepalive > 0)

@@ -129,6 +129,64 @@ test_rate_limited_address (void)
   st_assert_error (status, limited, 429, "rate_limited");
 }
 
+/* Signs in through a request carrying X-Real-IP: @real_ip. */
+static guint
+login_from (NavetteTestServer *server,
+            const char        *username,
+            const char        *password,
+            const char        *real_ip)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}",
+                                           username, password);
+
+  return navette_test_request_full (server, "POST", API "/sessions", NULL, "application/json",
+                                    body, strlen (body), NULL, NULL,
+                                    "X-Real-IP", real_ip, NULL);
+}
+
+static void
+fail_twenty_times (NavetteTestServer *server,
+                   const char        *real_ip)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *username = g_strdup_printf ("user%u", i);
+
+      g_assert_cmpuint (login_from (server, username, "guess", real_ip), ==, 401);
+    }
+}
+
+/* Behind a trusted reverse proxy, failures are counted per X-Real-IP (the
+ * documentation addresses below are header values only: no traffic). */
+static void
+test_rate_limited_behind_proxy (void)
+{
+  const char *args[] = { "--trusted-proxy", "127.0.0.1", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+
+  fail_twenty_times (server, "203.0.113.7");
+  g_assert_cmpuint (login_from (server, "bob", NAVETTE_DEMO_PASSWORD, "203.0.113.7"), ==, 429);
+  /* other clients of the same proxy are not locked out */
+  g_assert_cmpuint (login_from (server, "bob", NAVETTE_DEMO_PASSWORD, "198.51.100.9"), ==, 201);
+}
+
+/* Without --trusted-proxy the header is ignored: it cannot be used to
+ * dodge the limit. */
+static void
+test_rate_limited_header_ignored (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *username = g_strdup_printf ("user%u", i);
+      g_autofree char *real_ip = g_strdup_printf ("203.0.113.%u", i + 1);
+
+      g_assert_cmpuint (login_from (server, username, "guess", real_ip), ==, 401);
+    }
+  g_assert_cmpuint (login_from (server, "bob", NAVETTE_DEMO_PASSWORD, "198.51.100.9"), ==, 429);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -139,6 +197,8 @@ main (int   argc,
   g_test_add_func ("/server/auth/logout-and-unknown", test_logout_and_unknown);
   g_test_add_func ("/server/auth/rate-limited/user", test_rate_limited);
   g_test_add_func ("/server/auth/rate-limited/address", test_rate_limited_address);
+  g_test_add_func ("/server/auth/rate-limited/behind-proxy", test_rate_limited_behind_proxy);
+  g_test_add_func ("/server/auth/rate-limited/header-ignored", test_rate_limited_header_ignored);
 
   return g_test_run ();
 }
