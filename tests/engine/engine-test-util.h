@@ -14,10 +14,12 @@ G_BEGIN_DECLS
 #define ENGINE_WAIT_UNTIL(cond, timeout_ms)                                   \
   G_STMT_START {                                                              \
     gboolean _timed_out = FALSE;                                              \
+    gboolean _done;                                                           \
     guint _id = g_timeout_add ((timeout_ms), engine_test_timeout_cb, &_timed_out); \
-    while (!(cond) && !_timed_out)                                            \
+    /* @cond is evaluated once per check: it may have side effects. */        \
+    while (!(_done = (cond)) && !_timed_out)                                  \
       g_main_context_iteration (NULL, TRUE);                                  \
-    if (!(cond))                                                              \
+    if (!_done)                                                               \
       g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond); \
     if (!_timed_out)                                                          \
       g_source_remove (_id);                                                  \
