@@ -296,6 +296,30 @@ navette_client_get_bytes_received (NavetteClient *self)
   return self->bytes_received;
 }
 
+gboolean
+navette_client_set_ca_file (NavetteClient  *self,
+                            const char     *ca_file,
+                            GError        **error)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (ca_file != NULL)
+    {
+      database = g_tls_file_database_new (ca_file, error);
+      if (database == NULL)
+        return FALSE;
+    }
+  else
+    {
+      database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+    }
+  soup_session_set_tls_database (self->session, database);
+  return TRUE;
+}
+
 guint64
 navette_client_get_requests (NavetteClient *self)
 {
@@ -320,8 +344,28 @@ navette_client_table_path (const char *app,
                           app, table, suffix ? suffix : "");
 }
 
+/* Why a certificate did not verify, for a person. */
+static const char *
+describe_certificate_errors (GTlsCertificateFlags flags)
+{
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return _("it is not signed by a known certificate authority (for a self-hosted server, give its CA file in the preferences)");
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return _("it is made out for another server name");
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    return _("it has expired");
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return _("it is not valid yet");
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    return _("it has been revoked");
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    return _("it uses an insecure algorithm");
+  return _("it does not verify");
+}
+
 static GError *
-map_transport_error (const GError *error)
+map_transport_error (SoupMessage  *message,
+                     const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED,
@@ -335,6 +379,15 @@ map_transport_error (const GError *error)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
                                 _("The server refused the connection. Is it running?"));
+  /* A certificate that does not verify is not worth retrying: it will not
+   * verify any better in a minute. */
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    return g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TLS,
+                        _("The server’s certificate is not trusted: %s."),
+                        describe_certificate_errors (message != NULL ? soup_message_get_tls_peer_certificate_errors (message) : 0));
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
+    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TLS,
+                                _("The server does not answer in TLS at this address: use http://, or check the port."));
   return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
                               _("The connection to the server failed or was lost."));
 }
@@ -417,7 +470,7 @@ send_cb (GObject      *object,
   data->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (data->body == NULL)
     {
-      g_task_return_error (task, map_transport_error (error));
+      g_task_return_error (task, map_transport_error (data->message, error));
       return;
     }
   body_received (g_steal_pointer (&task));
@@ -441,7 +494,7 @@ read_cb (GObject      *object,
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (bytes == NULL)
     {
-      g_task_return_error (task, map_transport_error (error));
+      g_task_return_error (task, map_transport_error (data->message, error));
       return;
     }
 
@@ -475,7 +528,7 @@ stream_sent_cb (GObject      *object,
   data->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (data->stream == NULL)
     {
-      g_task_return_error (task, map_transport_error (error));
+      g_task_return_error (task, map_transport_error (data->message, error));
       return;
     }
 
@@ -995,7 +1048,7 @@ events_connect_cb (GObject      *object,
         g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_UNAVAILABLE,
                                  _("The server refused to announce changes now."));
       else
-        g_task_return_error (task, map_transport_error (error));
+        g_task_return_error (task, map_transport_error (message, error));
       return;
     }
 

@@ -38,6 +38,14 @@ void           navette_client_set_token          (NavetteClient  *self,
 guint          navette_client_get_timeout        (NavetteClient  *self);
 void           navette_client_set_timeout        (NavetteClient  *self,
                                                   guint           seconds);
+/* Trusts only the certificate authorities of the PEM file @ca_file (a
+ * self-hosted server's own CA) instead of the system store; NULL goes back
+ * to the system store. Certificates are always verified: one that does not
+ * verify fails every request with NAVETTE_SYNC_ERROR_TLS. FALSE and
+ * @error (G_TLS_ERROR or G_FILE_ERROR) when the file cannot be read. */
+gboolean       navette_client_set_ca_file        (NavetteClient  *self,
+                                                  const char     *ca_file,
+                                                  GError        **error);
 guint64        navette_client_get_bytes_received (NavetteClient  *self);
 guint64        navette_client_get_requests       (NavetteClient  *self);
 

@@ -313,6 +313,15 @@ navette_engine_get_client (NavetteEngine *self)
   return self->client;
 }
 
+gboolean
+navette_engine_set_ca_file (NavetteEngine  *self,
+                            const char     *ca_file,
+                            GError        **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  return navette_client_set_ca_file (self->client, ca_file, error);
+}
+
 NavetteSession *
 navette_engine_get_session (NavetteEngine *self)
 {

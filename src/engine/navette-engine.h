@@ -40,6 +40,12 @@ NavetteClient     *navette_engine_get_client     (NavetteEngine *self);
 NavetteSession    *navette_engine_get_session    (NavetteEngine *self);
 NavetteMiddleware *navette_engine_get_middleware (NavetteEngine *self);
 NavettePoller     *navette_engine_get_poller     (NavetteEngine *self);
+/* The CA file (PEM) that a self-hosted server's certificate is checked
+ * against instead of the system store; NULL: the system store. See
+ * navette_client_set_ca_file(). */
+gboolean           navette_engine_set_ca_file    (NavetteEngine *self,
+                                                  const char    *ca_file,
+                                                  GError       **error);
 /* GListModel of NavetteStore, one per application the user has a role in,
  * in the server's order. Stores are kept (same objects) across reloads;
  * an application the user lost is removed. (transfer none) */

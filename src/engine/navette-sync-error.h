@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @NAVETTE_SYNC_ERROR_SERIALIZATION: the answer is not the JSON expected
  *   (malformed, truncated, wrong shape).
  * @NAVETTE_SYNC_ERROR_CANCELLED: the operation was cancelled.
+ * @NAVETTE_SYNC_ERROR_TLS: the server's TLS certificate does not verify
+ *   (unknown authority, wrong name, expired); permanent, not retried.
  *
  * Every message is a translated sentence for a person.
  */
@@ -40,6 +42,7 @@ typedef enum
   NAVETTE_SYNC_ERROR_UNAVAILABLE,
   NAVETTE_SYNC_ERROR_SERIALIZATION,
   NAVETTE_SYNC_ERROR_CANCELLED,
+  NAVETTE_SYNC_ERROR_TLS,
 } NavetteSyncError;
 
 #define NAVETTE_SYNC_ERROR (navette_sync_error_quark ())
