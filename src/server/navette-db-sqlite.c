@@ -35,6 +35,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <math.h>
 #include <sqlite3.h>
 
 #include "navette-db-sqlite.h"
@@ -2416,6 +2417,260 @@ navette_db_sqlite_record_list (NavetteDb            *db,
   return g_steal_pointer (&records);
 }
 
+/* Decimal text of @value, as "%" G_GINT64_FORMAT writes it, without printf. */
+static void
+append_int64 (GString *out,
+              gint64   value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+/* @value zero-padded to @width digits into @p (which has room). */
+static char *
+put_digits (char *p,
+            guint value,
+            int   width)
+{
+  for (int i = width - 1; i >= 0; i--)
+    {
+      p[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  return p + width;
+}
+
+/* The quoted text navette_time_format() gives, without GDateTime or
+ * printf for times in 1970-01-01 … 9999-12-31 (the rest goes through
+ * navette_time_format, which also clamps). */
+static void
+append_time_string (GString *out,
+                    gint64   unix_usec)
+{
+  char buf[32];
+  char *p = buf;
+  gint64 seconds, days, z, era, doe, yoe, doy, mp, year;
+  guint usec, sod, month, day;
+
+  if (unix_usec < 0 || unix_usec / G_USEC_PER_SEC > G_GINT64_CONSTANT (253402300799))
+    {
+      g_autofree char *text = navette_time_format (unix_usec);
+      navette_json_append_string (out, text);
+      return;
+    }
+  seconds = unix_usec / G_USEC_PER_SEC;
+  usec = (guint) (unix_usec % G_USEC_PER_SEC);
+  days = seconds / 86400;
+  sod = (guint) (seconds % 86400);
+  /* civil date from days since 1970-01-01 (proleptic Gregorian) */
+  z = days + 719468;
+  era = z / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  day = (guint) (doy - (153 * mp + 2) / 5 + 1);
+  month = (guint) (mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+
+  *p++ = '"';
+  p = put_digits (p, (guint) year, 4);
+  *p++ = '-';
+  p = put_digits (p, month, 2);
+  *p++ = '-';
+  p = put_digits (p, day, 2);
+  *p++ = 'T';
+  p = put_digits (p, sod / 3600, 2);
+  *p++ = ':';
+  p = put_digits (p, sod / 60 % 60, 2);
+  *p++ = ':';
+  p = put_digits (p, sod % 60, 2);
+  *p++ = '.';
+  p = put_digits (p, usec, 6);
+  *p++ = 'Z';
+  *p++ = '"';
+  g_string_append_len (out, buf, p - buf);
+}
+
+/* navette_json_append_double()'s text, without printf for the common
+ * case of a value with at most two decimals below 1e13: the %.15g
+ * rendering of such a value is exactly its two-decimal form with
+ * trailing zeros dropped (it reads back exactly: k / 100 is the value
+ * strtod gives for that text), and ".0" is added when there is no
+ * point. Anything else goes through navette_json_append_double. */
+static void
+append_real (GString *out,
+             double   value)
+{
+  double scaled;
+  gint64 k;
+  guint64 whole;
+  guint frac;
+
+  if (!isfinite (value) || fabs (value) >= 1e13 || (value == 0.0 && signbit (value)))
+    {
+      navette_json_append_double (out, value);
+      return;
+    }
+  scaled = value * 100.0;
+  k = (gint64) llround (scaled);
+  if ((double) k / 100.0 != value || (k != 0 && fabs (value) < 0.01))
+    {
+      navette_json_append_double (out, value);
+      return;
+    }
+  if (k < 0)
+    g_string_append_c (out, '-');
+  whole = (guint64) (k < 0 ? -k : k) / 100;
+  frac = (guint) ((guint64) (k < 0 ? -k : k) % 100);
+  append_int64 (out, (gint64) whole);
+  if (frac == 0)
+    g_string_append (out, ".0");
+  else if (frac % 10 == 0)
+    {
+      g_string_append_c (out, '.');
+      g_string_append_c (out, (char) ('0' + frac / 10));
+    }
+  else
+    {
+      g_string_append_c (out, '.');
+      g_string_append_c (out, (char) ('0' + frac / 10));
+      g_string_append_c (out, (char) ('0' + frac % 10));
+    }
+}
+
+/* One row of info->select_sql as navette_wire_record_append_json writes
+ * the record read_record makes of it (without "obsolete"). */
+static void
+append_row_json (TableInfo    *info,
+                 sqlite3_stmt *stmt,
+                 GString      *out)
+{
+  g_string_append (out, "{\"id\":");
+  navette_json_append_string (out, (const char *) sqlite3_column_text (stmt, 1));
+  g_string_append (out, ",\"version\":");
+  append_int64 (out, sqlite3_column_int64 (stmt, 2));
+  g_string_append (out, ",\"revision\":");
+  append_int64 (out, sqlite3_column_int64 (stmt, 3));
+  g_string_append (out, ",\"data\":{");
+  for (guint i = 0; i < info->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (info->schema->columns, i);
+      int index = FIRST_DATA_COLUMN + (int) i;
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_json_append_string (out, column->name);
+      g_string_append_c (out, ':');
+      if (sqlite3_column_type (stmt, index) == SQLITE_NULL)
+        {
+          g_string_append (out, "null");
+          continue;
+        }
+      switch (column->type)
+        {
+        case NAVETTE_COLUMN_INTEGER:
+          append_int64 (out, sqlite3_column_int64 (stmt, index));
+          break;
+        case NAVETTE_COLUMN_REAL:
+          append_real (out, sqlite3_column_double (stmt, index));
+          break;
+        case NAVETTE_COLUMN_BOOLEAN:
+          g_string_append (out, sqlite3_column_int64 (stmt, index) != 0 ? "true" : "false");
+          break;
+        case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_DATE:
+        default:
+          navette_json_append_string (out, (const char *) sqlite3_column_text (stmt, index));
+          break;
+        }
+    }
+  g_string_append (out, sqlite3_column_int (stmt, 5) != 0 ? "},\"archived\":true" : "},\"archived\":false");
+  g_string_append (out, ",\"updated_at\":");
+  append_time_string (out, sqlite3_column_int64 (stmt, 6));
+  g_string_append (out, ",\"updated_by\":");
+  navette_json_append_string (out, (const char *) sqlite3_column_text (stmt, 7));
+  g_string_append_c (out, '}');
+}
+
+/* record_list written as JSON text straight from the rows: no
+ * NavetteWireRecord, no JsonObject per row. */
+static gboolean
+navette_db_sqlite_record_list_json (NavetteDb            *db,
+                                    const char           *app,
+                                    const char           *table,
+                                    gint64                since,
+                                    NavetteDbTableState  *state,
+                                    GString              *out,
+                                    GError              **error)
+{
+  NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
+  g_auto(Txn) txn = { 0 };
+  g_autoptr(TableInfo) info = NULL;
+  g_autoptr(NavetteSqliteStmt) stmt = NULL;
+  g_autofree char *sql = NULL;
+  gint64 revision = 0;
+  gint64 last_update = 0;
+  gboolean first = TRUE;
+  int rc;
+
+  if (!check_app_table_names (app, table, error))
+    return FALSE;
+  if (!txn_begin (self, &txn, TXN_READ, error))
+    return FALSE;
+  info = load_table (txn.conn, app, table, error);
+  if (info == NULL)
+    return FALSE;
+  if (!read_table_revision (txn.conn, info->tlm_name, &revision, &last_update, error))
+    return FALSE;
+
+  if (since >= 0)
+    sql = g_strdup_printf ("%s WHERE obsolete = 0 AND revision > ?1 ORDER BY revision",
+                           info->select_sql);
+  else
+    sql = g_strdup_printf ("%s WHERE obsolete = 0 ORDER BY row_id", info->select_sql);
+  stmt = conn_prepare (txn.conn, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  if (since >= 0)
+    sqlite3_bind_int64 (stmt, 1, since);
+
+  g_string_append_c (out, '[');
+  while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      append_row_json (info, stmt, out);
+    }
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  g_string_append_c (out, ']');
+  g_clear_pointer (&stmt, stmt_release);
+
+  if (!txn_commit (&txn, error))
+    return FALSE;
+
+  if (state != NULL)
+    {
+      state->table = g_strdup (table);
+      state->revision = revision;
+      state->last_update = last_update;
+    }
+  return TRUE;
+}
+
 static NavetteWireRecord *
 navette_db_sqlite_record_get (NavetteDb   *db,
                               const char  *app,
@@ -2918,6 +3173,7 @@ navette_db_sqlite_class_init (NavetteDbSqliteClass *klass)
   db_class->table_state = navette_db_sqlite_table_state;
   db_class->app_state = navette_db_sqlite_app_state;
   db_class->record_list = navette_db_sqlite_record_list;
+  db_class->record_list_json = navette_db_sqlite_record_list_json;
   db_class->record_get = navette_db_sqlite_record_get;
   db_class->record_versions = navette_db_sqlite_record_versions;
   db_class->record_create = navette_db_sqlite_record_create;

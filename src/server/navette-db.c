@@ -446,6 +446,40 @@ navette_db_record_list (NavetteDb            *self,
   return NAVETTE_DB_GET_CLASS (self)->record_list (self, app, table, since, state, error);
 }
 
+gboolean
+navette_db_record_list_json (NavetteDb            *self,
+                             const char           *app,
+                             const char           *table,
+                             gint64                since,
+                             NavetteDbTableState  *state,
+                             GString              *out,
+                             GError              **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+
+  NAVETTE_DB_CHECK (self, record_list, FALSE);
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (table != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (NAVETTE_DB_GET_CLASS (self)->record_list_json != NULL)
+    return NAVETTE_DB_GET_CLASS (self)->record_list_json (self, app, table, since, state, out,
+                                                          error);
+
+  records = NAVETTE_DB_GET_CLASS (self)->record_list (self, app, table, since, state, error);
+  if (records == NULL)
+    return FALSE;
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < records->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_wire_record_append_json (g_ptr_array_index (records, i), out, FALSE);
+    }
+  g_string_append_c (out, ']');
+  return TRUE;
+}
+
 NavetteWireRecord *
 navette_db_record_get (NavetteDb   *self,
                        const char  *app,

@@ -204,7 +204,16 @@ struct _NavetteDbClass
   gboolean       (*record_create_many) (NavetteDb *self, const char *app, const char *table,
                                         GPtrArray *data, const char *user, GError **error);
 
-  gpointer padding[7];
+  /* Appends to @out the JSON array ("[…]") of what record_list returns,
+   * each record as navette_wire_record_append_json writes it (without
+   * "obsolete"), in the same order, written straight from the rows.
+   * May be NULL in a backend: the wrapper then calls record_list and
+   * writes each record. On error @out may hold a partial array. */
+  gboolean       (*record_list_json) (NavetteDb *self, const char *app, const char *table,
+                                      gint64 since, NavetteDbTableState *state, GString *out,
+                                      GError **error);
+
+  gpointer padding[6];
 };
 
 /* Opens a backend: a path (SQLite) or a postgresql:// / postgres:// URL.
@@ -245,6 +254,9 @@ gboolean       navette_db_table_state       (NavetteDb *self, const char *app, c
 GPtrArray     *navette_db_app_state         (NavetteDb *self, const char *app, GError **error);
 GPtrArray     *navette_db_record_list       (NavetteDb *self, const char *app, const char *table,
                                              gint64 since, NavetteDbTableState *state, GError **error);
+gboolean       navette_db_record_list_json  (NavetteDb *self, const char *app, const char *table,
+                                             gint64 since, NavetteDbTableState *state, GString *out,
+                                             GError **error);
 NavetteWireRecord *navette_db_record_get    (NavetteDb *self, const char *app, const char *table,
                                              const char *id, GError **error);
 GPtrArray     *navette_db_record_versions   (NavetteDb *self, const char *app, const char *table,
