@@ -176,6 +176,15 @@ make_engine (NavetteApplication *self,
     g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
   g_clear_object (&self->engine);
   self->engine = navette_engine_new (base_url);
+  /* A self-hosted server's own certificate authority. */
+  if (self->settings != NULL)
+    {
+      g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
+      g_autoptr(GError) error = NULL;
+
+      if (ca_file[0] != '\0' && !navette_engine_set_ca_file (self->engine, ca_file, &error))
+        g_message ("The certificate authority file %s is not used: %s", ca_file, error->message);
+    }
   /* The crash journal and the cache (before the first load). */
   navette_engine_use_default_dirs (self->engine);
   g_signal_connect_swapped (navette_engine_get_session (self->engine), "auth-expired",
@@ -536,6 +545,8 @@ navette_application_startup (GApplication *application)
   self->settings = g_settings_new (APP_ID);
   self->tokens = navette_token_store_new ();
   g_signal_connect_swapped (self->settings, "changed::server-url",
+                            G_CALLBACK (server_url_changed_cb), self);
+  g_signal_connect_swapped (self->settings, "changed::ca-file",
                             G_CALLBACK (server_url_changed_cb), self);
   g_signal_connect_swapped (self->settings, "changed::poll-interval",
                             G_CALLBACK (poll_interval_changed_cb), self);

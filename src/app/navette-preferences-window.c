@@ -13,6 +13,7 @@ struct _NavettePreferencesWindow
 
   GSettings            *settings;
   AdwEntryRow          *server_row;
+  AdwEntryRow          *ca_file_row;
   GtkSpinButton        *interval_spin;
   GtkSwitch            *others_switch;
   GtkSwitch            *online_switch;
@@ -40,6 +41,21 @@ server_apply_cb (NavettePreferencesWindow *self)
 }
 
 static void
+ca_file_apply_cb (NavettePreferencesWindow *self)
+{
+  g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ca_file_row))));
+
+  if (path[0] != '\0' && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (_("No such file")));
+      return;
+    }
+  /* The application reconnects when the setting changes. */
+  g_settings_set_string (self->settings, "ca-file", path);
+}
+
+static void
 navette_preferences_window_dispose (GObject *object)
 {
   NavettePreferencesWindow *self = NAVETTE_PREFERENCES_WINDOW (object);
@@ -58,23 +74,28 @@ navette_preferences_window_class_init (NavettePreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, ca_file_row);
   gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, others_switch);
   gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, online_switch);
   gtk_widget_class_bind_template_child (widget_class, NavettePreferencesWindow, saved_switch);
   gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_file_apply_cb);
 }
 
 static void
 navette_preferences_window_init (NavettePreferencesWindow *self)
 {
   g_autofree char *url = NULL;
+  g_autofree char *ca_file = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
   url = g_settings_get_string (self->settings, "server-url");
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), url);
+  ca_file = g_settings_get_string (self->settings, "ca-file");
+  gtk_editable_set_text (GTK_EDITABLE (self->ca_file_row), ca_file);
   g_settings_bind (self->settings, "poll-interval", self->interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-changes-by-others", self->others_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-back-online", self->online_switch, "active", G_SETTINGS_BIND_DEFAULT);

@@ -17,6 +17,7 @@
 typedef struct
 {
   char          *server;
+  char          *ca_file;
   gboolean       json;
   int            interval;
   gboolean       restore;
@@ -42,6 +43,7 @@ cli_clear (Cli *cli)
     }
 
   g_clear_pointer (&cli->server, g_free);
+  g_clear_pointer (&cli->ca_file, g_free);
   g_clear_pointer (&cli->saved_token, g_free);
   g_clear_pointer (&cli->saved_server, g_free);
   g_clear_pointer (&cli->saved_username, g_free);
@@ -241,7 +243,17 @@ open_engine (Cli     *cli,
 
   if (cli->engine == NULL)
     {
-      cli->engine = navette_engine_new (url);
+      const char *ca_file = cli->ca_file;
+      g_autoptr(NavetteEngine) engine = navette_engine_new (url);
+
+      if (ca_file == NULL && g_getenv ("NAVETTE_CA_FILE") != NULL && *g_getenv ("NAVETTE_CA_FILE") != '\0')
+        ca_file = g_getenv ("NAVETTE_CA_FILE");
+      if (ca_file != NULL && !navette_engine_set_ca_file (engine, ca_file, error))
+        {
+          g_prefix_error (error, _("Cannot read the CA file %s: "), ca_file);
+          return NULL;
+        }
+      cli->engine = g_steal_pointer (&engine);
       /* Pending changes survive a crash ($XDG_DATA_HOME/navette). */
       navette_engine_use_default_dirs (cli->engine);
       navette_engine_set_cache_dir (cli->engine, NULL);
@@ -1206,6 +1218,7 @@ navette_cli_run (int    argc,
   g_auto(GStrv) args = NULL;
   GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &cli.server, N_("Server URL (default: $NAVETTE_SERVER, or the server of the last login)"), "URL" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &cli.ca_file, N_("Trust the server certificates signed by the CA of this PEM file instead of the system store (default: $NAVETTE_CA_FILE)"), "FILE" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &cli.json, N_("Print JSON"), NULL },
     { "interval", 'i', 0, G_OPTION_ARG_INT, &cli.interval, N_("Seconds between checks (watch)"), "S" },
     { "restore", 0, 0, G_OPTION_ARG_NONE, &cli.restore, N_("Restore instead of archive (archive)"), NULL },

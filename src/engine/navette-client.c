@@ -349,7 +349,7 @@ static const char *
 describe_certificate_errors (GTlsCertificateFlags flags)
 {
   if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return _("it is not signed by a known certificate authority (for a self-hosted server, give its CA file in the preferences)");
+    return _("it is not signed by a known certificate authority (for a self-hosted server, give the file of the authority that signed it)");
   if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
     return _("it is made out for another server name");
   if (flags & G_TLS_CERTIFICATE_EXPIRED)
