@@ -2182,6 +2182,163 @@ navette_db_pg_record_list (NavetteDb            *db,
                         (gpointer *) &op.list, error);
 }
 
+/* A text field as navette_json_append_string writes the string (or null). */
+static void
+append_text_field (GString  *out,
+                   PGresult *res,
+                   int       row,
+                   int       col)
+{
+  navette_json_append_string (out, PQgetisnull (res, row, col) ? NULL : PQgetvalue (res, row, col));
+}
+
+/* One row of select_prefix() as navette_wire_record_append_json writes
+ * the record record_from_row makes of it (without "obsolete"). */
+static void
+append_row_json (PgTable  *t,
+                 PGresult *res,
+                 int       row,
+                 GString  *out)
+{
+  g_autofree char *updated_at = navette_time_format (get_int (res, row, 4));
+
+  g_string_append (out, "{\"id\":");
+  append_text_field (out, res, row, 0);
+  g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT
+                          ",\"data\":{", get_int (res, row, 1), get_int (res, row, 2));
+  for (guint i = 0; i < t->schema->columns->len; i++)
+    {
+      NavetteWireColumn *col = g_ptr_array_index (t->schema->columns, i);
+      int field = N_SYSTEM_COLUMNS + i;
+      const char *value;
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_json_append_string (out, col->name);
+      g_string_append_c (out, ':');
+      if (PQgetisnull (res, row, field))
+        {
+          g_string_append (out, "null");
+          continue;
+        }
+      value = PQgetvalue (res, row, field);
+      switch (col->type)
+        {
+        case NAVETTE_COLUMN_INTEGER:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, g_ascii_strtoll (value, NULL, 10));
+          break;
+        case NAVETTE_COLUMN_REAL:
+          navette_json_append_double (out, g_ascii_strtod (value, NULL));
+          break;
+        case NAVETTE_COLUMN_BOOLEAN:
+          g_string_append (out, value[0] == 't' ? "true" : "false");
+          break;
+        case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_DATE:
+        default:
+          navette_json_append_string (out, value);
+          break;
+        }
+    }
+  g_string_append (out, get_bool (res, row, 3) ? "},\"archived\":true" : "},\"archived\":false");
+  g_string_append (out, ",\"updated_at\":");
+  navette_json_append_string (out, updated_at);
+  g_string_append (out, ",\"updated_by\":");
+  append_text_field (out, res, row, 5);
+  g_string_append_c (out, '}');
+}
+
+typedef struct
+{
+  const char          *app;
+  const char          *table;
+  gint64               since;
+  NavetteDbTableState *state;
+  GString             *out;
+  gsize                start;   /* out->len before the first attempt */
+} ListJsonOp;
+
+/* op_record_list's query, written as JSON text from the result rows. */
+static gboolean
+op_record_list_json (NavetteDbPg  *self,
+                     PgConn       *c,
+                     gpointer      data,
+                     GError      **error)
+{
+  ListJsonOp *op = data;
+  g_autoptr(PgTable) t = NULL;
+  g_autoptr(PGresult) state = NULL;
+  g_autoptr(PGresult) res = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *sql = NULL;
+  const char *params[1];
+
+  /* A retried attempt starts over. */
+  g_string_truncate (op->out, op->start);
+
+  t = load_table (c, op->app, op->table, error);
+  if (t == NULL)
+    return FALSE;
+
+  params[0] = t->tlm_name;
+  state = pg_query (c,
+                    "SELECT revision, (extract (epoch FROM last_update) * 1000000)::bigint "
+                    "FROM table_last_modifications WHERE table_name = $1",
+                    1, params, error);
+  if (state == NULL)
+    return FALSE;
+
+  prefix = select_prefix (t);
+  if (op->since >= 0)
+    {
+      g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, op->since);
+
+      sql = g_strconcat (prefix, "WHERE NOT obsolete AND revision > $1::bigint "
+                         "ORDER BY revision, record_id", NULL);
+      params[0] = since;
+      res = pg_query (c, sql, 1, params, error);
+    }
+  else
+    {
+      sql = g_strconcat (prefix, "WHERE NOT obsolete ORDER BY revision, record_id", NULL);
+      res = pg_query (c, sql, 0, NULL, error);
+    }
+  if (res == NULL)
+    return FALSE;
+
+  g_string_append_c (op->out, '[');
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      if (i > 0)
+        g_string_append_c (op->out, ',');
+      append_row_json (t, res, i, op->out);
+    }
+  g_string_append_c (op->out, ']');
+  if (op->state != NULL)
+    {
+      g_free (op->state->table);
+      op->state->table = g_strdup (op->table);
+      op->state->revision = PQntuples (state) > 0 ? get_int (state, 0, 0) : 0;
+      op->state->last_update = PQntuples (state) > 0 ? get_int (state, 0, 1) : 0;
+    }
+  return TRUE;
+}
+
+static gboolean
+navette_db_pg_record_list_json (NavetteDb            *db,
+                                const char           *app,
+                                const char           *table,
+                                gint64                since,
+                                NavetteDbTableState  *state,
+                                GString              *out,
+                                GError              **error)
+{
+  ListJsonOp op = { .app = app, .table = table, .since = since, .state = state,
+                    .out = out, .start = out->len };
+
+  return run_op (NAVETTE_DB_PG (db), OP_SNAPSHOT, op_record_list_json, &op, error);
+}
+
 /* Loads the table of @op into *@t and selects the rows of the record
  * op->id that match @where ("WHERE record_id = $1::uuid …"): NOT_FOUND
  * when there are none. */
@@ -3152,6 +3309,7 @@ navette_db_pg_class_init (NavetteDbPgClass *klass)
   db_class->table_state = navette_db_pg_table_state;
   db_class->app_state = navette_db_pg_app_state;
   db_class->record_list = navette_db_pg_record_list;
+  db_class->record_list_json = navette_db_pg_record_list_json;
   db_class->record_get = navette_db_pg_record_get;
   db_class->record_versions = navette_db_pg_record_versions;
   db_class->record_create = navette_db_pg_record_create;
