@@ -8,7 +8,11 @@ Starts the server on demo data, signs in, and prints:
   - bytes on the wire per no-change poll (request + response, headers
     included, measured on a raw socket with the request wrk sends),
   - the body size of a 200 light check,
-  - a full reload of 10 000 and 100 000 rows (time, bytes).
+  - a full reload of 10 000 and 100 000 rows (time, bytes; 3 runs each,
+    target for 100 000 rows: <= 400 ms),
+  - with --before OLD_BINARY (e.g. a build of an older commit), the same
+    full reloads answered by that binary on the same database, so one
+    run prints the before/after of the record list.
 
 Run by hand:   tests/bench/bench-server.py --server build/src/server/navette-server
 or with meson: meson test -C build --benchmark
@@ -127,11 +131,43 @@ def reload(host, port, token):
     return count, elapsed, len(data)
 
 
+def reloads(host, port, token, runs=3):
+    """@runs full reloads: (count, [seconds…], bytes)."""
+    times = []
+    count = size = 0
+    for _ in range(runs):
+        count, elapsed, size = reload(host, port, token)
+        times.append(elapsed)
+    return count, times, size
+
+
+def print_reloads(label, count, times, size):
+    ms = ", ".join(f"{t * 1000:.0f}" for t in times)
+    line = (f"{label} full reload of {count} rows: {min(times) * 1000:.0f} ms best "
+            f"({ms} ms), {size} bytes ({size / max(count, 1):.0f} bytes/row)")
+    if count >= 100000:
+        line += f"  [target <= 400 ms: {'met' if min(times) <= 0.4 else 'NOT met'}]"
+    print(line)
+
+
+def time_binary(binary, db, label):
+    """The full reload answered by another server binary on @db."""
+    proc, drain, host, port = start_server(binary, db)
+    try:
+        token = login(host, port)
+        print_reloads(label, *reloads(host, port, token))
+    finally:
+        proc.terminate()
+        proc.wait()
+        drain.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default=os.environ.get("NAVETTE_SERVER_BINARY", "navette-server"))
     parser.add_argument("--duration", type=int, default=10, help="wrk duration in seconds")
     parser.add_argument("--rows", default="10000,100000", help="table sizes for the full reload")
+    parser.add_argument("--before", help="another navette-server binary to time the same reloads with")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="navette-bench-")
@@ -170,13 +206,13 @@ def main():
             for rows in [int(r) for r in args.rows.split(",") if r]:
                 method = fill_rows(args.server, db, rows - have)
                 have = rows
-                count, elapsed, size = reload(host, port, token)
-                print(f"full reload of {count} rows ({method} fill): {elapsed * 1000:.0f} ms, "
-                      f"{size} bytes ({size / max(count, 1):.0f} bytes/row)")
+                print_reloads(f"({method} fill)", *reloads(host, port, token))
         finally:
             proc.terminate()
             proc.wait()
             drain.wait()
+        if args.before:
+            time_binary(args.before, db, f"before ({os.path.basename(args.before)}):")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
