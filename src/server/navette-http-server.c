@@ -3147,6 +3147,7 @@ navette_http_server_listen (NavetteHttpServer  *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  GTlsCertificate *tls_certificate;
   GSList *listeners;
 
   g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), FALSE);
@@ -3205,7 +3206,13 @@ navette_http_server_listen (NavetteHttpServer  *self,
   soup_server_add_handler (self->soup, EVENTS_PATH, events_cb, self, NULL);
   soup_server_add_websocket_handler (self->soup, EVENTS_PATH, NULL, (char **) events_protocols,
                                      events_websocket_cb, self, NULL);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  /* TLS: navette-serve.c hands the certificate over as object data
+   * "navette-tls-certificate" (until the header grows a setter). */
+  tls_certificate = g_object_get_data (G_OBJECT (self), "navette-tls-certificate");
+  if (tls_certificate != NULL)
+    g_object_set (self->soup, "tls-certificate", tls_certificate, NULL);
+  if (!soup_server_listen (self->soup, socket_address,
+                           tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   listeners = soup_server_get_listeners (self->soup);

@@ -68,6 +68,10 @@ navette_serve_main (int    argc,
   int request_timeout = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
   int max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
   g_autofree char *trusted_proxy = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  g_autoptr(GTlsCertificate) tls_certificate = NULL;
+  const char *scheme = "http";
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)", "HOST:PORT" },
@@ -80,6 +84,8 @@ navette_serve_main (int    argc,
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds to send the request headers, then each piece of the body, before the connection is cut; also the idle keep-alive time (default 10; 0: never)", "SECONDS" },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address, "Connections one client address may hold; the next gets 429 (default 64; 0: no cap)", "N" },
     { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING, &trusted_proxy, "Address of a reverse proxy in front: for its requests, the client address (for the sign-in rate limit) is its X-Real-IP header", "ADDRESS" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this certificate (PEM; the chain may follow it); needs --tls-key", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's private key (PEM)", "FILE" },
     { "max-subscriptions", 0, 0, G_OPTION_ARG_INT, &max_subscriptions, "WebSockets of /api/v1/events one user may hold (default 8)", "N" },
     { "push-access-cache", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_access_cache, "Testing aid: how long push re-uses a subscriber's roles (default 2000)", "MS" },
     { "push-keepalive", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &push_keepalive, "Testing aid: seconds between WebSocket pings (default 30)", "SECONDS" },
@@ -98,7 +104,8 @@ navette_serve_main (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
                                 "Answers the v1 HTTP API (docs/api.md) on HOST:PORT. Once it accepts\n"
-                                "connections it prints “navette-server: listening on http://HOST:PORT”;\n"
+                                "connections it prints “navette-server: listening on http://HOST:PORT”\n"
+                                "(https:// with --tls-cert and --tls-key);\n"
                                 "then one access-log line per request on standard output.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -134,6 +141,27 @@ navette_serve_main (int    argc,
       g_printerr ("navette-server serve: --trusted-proxy takes an IP address, not “%s”\n",
                   trusted_proxy);
       return 2;
+    }
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    {
+      g_printerr ("navette-server serve: --tls-cert and --tls-key go together\n");
+      return 2;
+    }
+  if (tls_cert != NULL)
+    {
+      if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+        {
+          g_printerr ("navette-server serve: TLS is not available (is glib-networking installed?)\n");
+          return 1;
+        }
+      tls_certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
+      if (tls_certificate == NULL)
+        {
+          g_printerr ("navette-server serve: cannot load the TLS certificate %s and key %s: %s\n",
+                      tls_cert, tls_key, error->message);
+          return 1;
+        }
+      scheme = "https";
     }
   if (sodium_init () < 0)
     {
@@ -173,6 +201,9 @@ navette_serve_main (int    argc,
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
   if (push_keepalive > 0)
     navette_http_server_set_push_keepalive (server, (guint) push_keepalive);
+  if (tls_certificate != NULL)
+    g_object_set_data_full (G_OBJECT (server), "navette-tls-certificate",
+                            g_object_ref (tls_certificate), g_object_unref);
   if (!navette_http_server_listen (server, host, port, &bound_port, &error))
     {
       g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);
@@ -184,9 +215,9 @@ navette_serve_main (int    argc,
   g_unix_signal_add (SIGINT, quit_cb, loop);
 
   if (strchr (host, ':') != NULL)
-    printf ("navette-server: listening on http://[%s]:%u\n", host, bound_port);
+    printf ("navette-server: listening on %s://[%s]:%u\n", scheme, host, bound_port);
   else
-    printf ("navette-server: listening on http://%s:%u\n", host, bound_port);
+    printf ("navette-server: listening on %s://%s:%u\n", scheme, host, bound_port);
   fflush (stdout);
 
   g_main_loop_run (loop);

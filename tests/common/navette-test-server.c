@@ -190,6 +190,8 @@ launch (NavetteTestServer *server)
         g_error ("navette-server exited before listening; output so far:\n%s", server->output->str);
       g_string_append_printf (server->output, "%s\n", line);
       at = strstr (line, "listening on http://");
+      if (at == NULL)
+        at = strstr (line, "listening on https://");
       if (at != NULL)
         {
           const char *colon;
