@@ -1335,35 +1335,35 @@ static void
 handle_record_list (Request *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GString) records = NULL;
   NavetteDbTableState state = { 0, };
   GString *out;
   gint64 since = -1;
 
   if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
     return;
-  records = navette_db_record_list (req->self->db, req->app, req->table, since, &state, &error);
-  if (records == NULL)
+  /* The records array is written by the backend straight from the rows
+   * (no record objects); the envelope, which needs the table's revision
+   * read in the same snapshot, goes in front of it afterwards. */
+  records = g_string_sized_new (64 * 1024);
+  if (!navette_db_record_list_json (req->self->db, req->app, req->table, since, &state,
+                                    records, &error))
     {
       respond_gerror (req, error);
       return;
     }
   g_free (state.table);
 
-  out = g_string_sized_new (128 + records->len * 256);
+  out = g_string_sized_new (128);
   g_string_append (out, "{\"table\":");
   navette_json_append_string (out, req->table);
   g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"last_update\":", state.revision);
   append_time_or_null (out, state.last_update);
-  g_string_append (out, ",\"records\":[");
-  for (guint i = 0; i < records->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      navette_wire_record_append_json (g_ptr_array_index (records, i), out, FALSE);
-    }
-  g_string_append (out, "]}");
-  respond_string (req, SOUP_STATUS_OK, out);
+  g_string_append (out, ",\"records\":");
+  g_string_prepend_len (records, out->str, out->len);
+  g_string_free (out, TRUE);
+  g_string_append_c (records, '}');
+  respond_string (req, SOUP_STATUS_OK, g_steal_pointer (&records));
 }
 
 static void
