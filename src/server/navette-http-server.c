@@ -90,6 +90,7 @@ struct _NavetteHttpServer
   NavetteEventHub  *events;            /* GET /api/v1/events subscribers */
   guint             max_subscriptions;
   GInetAddress     *trusted_proxy;
+  GTlsCertificate  *tls_certificate;
   int               push_access_cache_ms;  /* -1: the hub's default */
   guint             push_keepalive_s;      /* 0: the hub's default */
   gulong            changed_id;        /* NavetteDbPg::table-changed */
@@ -2859,6 +2860,7 @@ navette_http_server_finalize (GObject *object)
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->states);
   g_clear_object (&self->trusted_proxy);
+  g_clear_object (&self->tls_certificate);
   g_mutex_clear (&self->cache_mutex);
   g_mutex_clear (&self->log_mutex);
   g_cond_clear (&self->log_cond);
@@ -3092,6 +3094,17 @@ navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
 }
 
 void
+navette_http_server_set_tls_certificate (NavetteHttpServer *self,
+                                         GTlsCertificate   *certificate)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  g_return_if_fail (self->soup == NULL);
+
+  g_set_object (&self->tls_certificate, certificate);
+}
+
+void
 navette_http_server_set_trusted_proxy (NavetteHttpServer *self,
                                        const char        *address)
 {
@@ -3147,7 +3160,6 @@ navette_http_server_listen (NavetteHttpServer  *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  GTlsCertificate *tls_certificate;
   GSList *listeners;
 
   g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), FALSE);
@@ -3206,13 +3218,10 @@ navette_http_server_listen (NavetteHttpServer  *self,
   soup_server_add_handler (self->soup, EVENTS_PATH, events_cb, self, NULL);
   soup_server_add_websocket_handler (self->soup, EVENTS_PATH, NULL, (char **) events_protocols,
                                      events_websocket_cb, self, NULL);
-  /* TLS: navette-serve.c hands the certificate over as object data
-   * "navette-tls-certificate" (until the header grows a setter). */
-  tls_certificate = g_object_get_data (G_OBJECT (self), "navette-tls-certificate");
-  if (tls_certificate != NULL)
-    g_object_set (self->soup, "tls-certificate", tls_certificate, NULL);
+  if (self->tls_certificate != NULL)
+    g_object_set (self->soup, "tls-certificate", self->tls_certificate, NULL);
   if (!soup_server_listen (self->soup, socket_address,
-                           tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   listeners = soup_server_get_listeners (self->soup);

@@ -48,6 +48,10 @@ void               navette_http_server_set_request_timeout (NavetteHttpServer *s
  * and is closed (0: no cap). */
 void               navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
                                                                         guint              max);
+/* Serve HTTPS with @certificate (with its private key); NULL: plain HTTP.
+ * Set before navette_http_server_listen(). */
+void               navette_http_server_set_tls_certificate (NavetteHttpServer *self,
+                                                            GTlsCertificate   *certificate);
 /* The address of a reverse proxy in front (NULL: none). For requests from
  * that address, the client's address — which the failed-login rate limit
  * counts — is taken from the proxy's X-Real-IP header. */

@@ -201,9 +201,7 @@ navette_serve_main (int    argc,
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
   if (push_keepalive > 0)
     navette_http_server_set_push_keepalive (server, (guint) push_keepalive);
-  if (tls_certificate != NULL)
-    g_object_set_data_full (G_OBJECT (server), "navette-tls-certificate",
-                            g_object_ref (tls_certificate), g_object_unref);
+  navette_http_server_set_tls_certificate (server, tls_certificate);
   if (!navette_http_server_listen (server, host, port, &bound_port, &error))
     {
       g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);
