@@ -10,104 +10,10 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "navette-test-pki.h"
 #include "navette-test-server.h"
 
-typedef struct
-{
-  char *dir;
-  char *ca;          /* the CA that signed the server's certificate */
-  char *other_ca;    /* a CA that signed nothing */
-  char *cert;
-  char *key;
-} Pki;
-
-static Pki pki;
-
-static void
-run_openssl (const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) "openssl");
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (pki.dir, (char **) argv->pdata, NULL,
-                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("openssl %s failed: %s", first, err);
-}
-
-static void
-make_ca (const char *name)
-{
-  g_autofree char *key = g_strconcat (name, ".key", NULL);
-  g_autofree char *pem = g_strconcat (name, ".pem", NULL);
-  g_autofree char *subject = g_strconcat ("/CN=Navette test ", name, NULL);
-
-  run_openssl ("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-               "-nodes", "-keyout", key, "-out", pem, "-days", "2", "-subj", subject,
-               "-addext", "basicConstraints=critical,CA:TRUE",
-               "-addext", "keyUsage=critical,keyCertSign,cRLSign", NULL);
-}
-
-static void
-pki_setup (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ext = NULL;
-
-  pki.dir = g_dir_make_tmp ("navette-tls-XXXXXX", &error);
-  g_assert_no_error (error);
-  make_ca ("ca");
-  make_ca ("other-ca");
-  ext = g_build_filename (pki.dir, "server.ext", NULL);
-  g_file_set_contents (ext, "subjectAltName=IP:127.0.0.1\n"
-                            "extendedKeyUsage=serverAuth\n"
-                            "basicConstraints=CA:FALSE\n", -1, &error);
-  g_assert_no_error (error);
-  run_openssl ("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-               "-nodes", "-keyout", "server.key", "-out", "server.csr",
-               "-subj", "/CN=127.0.0.1", NULL);
-  run_openssl ("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-               "-CAcreateserial", "-out", "server.pem", "-days", "2",
-               "-extfile", "server.ext", NULL);
-
-  pki.ca = g_build_filename (pki.dir, "ca.pem", NULL);
-  pki.other_ca = g_build_filename (pki.dir, "other-ca.pem", NULL);
-  pki.cert = g_build_filename (pki.dir, "server.pem", NULL);
-  pki.key = g_build_filename (pki.dir, "server.key", NULL);
-}
-
-static void
-pki_teardown (void)
-{
-  const char *names[] = { "ca.key", "ca.pem", "ca.srl", "other-ca.key", "other-ca.pem",
-                          "other-ca.srl", "server.key", "server.csr", "server.pem",
-                          "server.ext", NULL };
-
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      g_autofree char *path = g_build_filename (pki.dir, names[i], NULL);
-      g_unlink (path);
-    }
-  g_rmdir (pki.dir);
-  g_free (pki.dir);
-  g_free (pki.ca);
-  g_free (pki.other_ca);
-  g_free (pki.cert);
-  g_free (pki.key);
-}
+static NavetteTestPki pki;
 
 static NavetteTestServer *
 start_tls_server (void)
@@ -289,7 +195,7 @@ main (int    argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  pki_setup ();
+  navette_test_pki_setup (&pki);
 
   g_test_add_func ("/server/tls/listening-line", test_tls_listening_line);
   g_test_add_func ("/server/tls/trusted-ca-signs-in-and-lists", test_tls_trusted_ca_signs_in_and_lists);
@@ -299,6 +205,6 @@ main (int    argc,
   g_test_add_func ("/server/tls/bad-files-exit-1", test_tls_bad_files_exit_1);
 
   ret = g_test_run ();
-  pki_teardown ();
+  navette_test_pki_teardown (&pki);
   return ret;
 }
