@@ -52,18 +52,6 @@ skip_ws (Decoder *d)
     }
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static gboolean
 read_hex4 (Decoder  *d,
            gunichar *out)
@@ -74,7 +62,7 @@ read_hex4 (Decoder  *d,
     return fail (d, "a \\u escape needs four hexadecimal digits");
   for (int i = 0; i < 4; i++)
     {
-      int h = hex_value (d->data[d->pos + i]);
+      int h = g_ascii_xdigit_value (d->data[d->pos + i]);
       if (h < 0)
         return fail (d, "a \\u escape needs four hexadecimal digits");
       v = v * 16 + (gunichar) h;

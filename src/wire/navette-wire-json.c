@@ -50,18 +50,6 @@ skip_whitespace (Scanner *s)
 
 static gboolean scan_value (Scanner *s);
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static gboolean
 scan_hex4 (Scanner  *s,
            gunichar *out)
@@ -72,7 +60,7 @@ scan_hex4 (Scanner  *s,
     return fail (s, "a \\u escape needs four hexadecimal digits");
   for (guint i = 0; i < 4; i++)
     {
-      int h = hex_value (s->data[s->pos + i]);
+      int h = g_ascii_xdigit_value (s->data[s->pos + i]);
 
       if (h < 0)
         return fail (s, "a \\u escape needs four hexadecimal digits");
