@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 
 #include "navette-application.h"
+#include "navette-ca-file.h"
 #include "navette-local-server.h"
 #include "navette-resources.h"
 #include "navette-preferences-window.h"
@@ -28,6 +29,7 @@ struct _NavetteApplication
   char               *server_option;   /* --server URL */
   char               *server;          /* the server in use, NULL in local mode */
   char               *table_option;    /* --table APP/TABLE */
+  AdwToast           *ca_file_toast;   /* the file cannot be used (weak) */
   gboolean            asking_password;
   gint64              start_time;
 };
@@ -169,6 +171,32 @@ poll_interval_changed_cb (NavetteApplication *self)
 }
 
 static void
+dismiss_ca_file_problem (NavetteApplication *self)
+{
+  if (self->ca_file_toast != NULL)
+    adw_toast_dismiss (self->ca_file_toast);
+  g_clear_weak_pointer (&self->ca_file_toast);
+}
+
+/* A toast: the certificate authority file cannot be used, why, and a way
+ * to the Preferences to change it. */
+static void
+show_ca_file_problem (NavetteApplication *self,
+                      const char         *problem)
+{
+  g_autofree char *title = navette_ca_file_format_problem (problem);
+  AdwToast *toast = adw_toast_new (title);
+
+  /* Only the latest word on the file. */
+  dismiss_ca_file_problem (self);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_set_button_label (toast, _("_Preferences"));
+  adw_toast_set_action_name (toast, "app.preferences");
+  g_set_weak_pointer (&self->ca_file_toast, toast);
+  navette_window_add_toast (get_window (self), toast);
+}
+
+static void
 make_engine (NavetteApplication *self,
              const char         *base_url)
 {
@@ -182,8 +210,17 @@ make_engine (NavetteApplication *self,
       g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
       g_autoptr(GError) error = NULL;
 
+      dismiss_ca_file_problem (self);
       if (ca_file[0] != '\0' && !navette_engine_set_ca_file (self->engine, ca_file, &error))
-        g_message ("The certificate authority file %s is not used: %s", ca_file, error->message);
+        {
+          g_autofree char *problem = navette_ca_file_get_problem (ca_file, error);
+
+          g_message ("The certificate authority file %s is not used: %s", ca_file, error->message);
+          /* The team server's certificate is now checked against the
+           * system store: say so (the local server needs no certificate). */
+          if (self->server != NULL)
+            show_ca_file_problem (self, problem != NULL ? problem : error->message);
+        }
     }
   /* The crash journal and the cache (before the first load). */
   navette_engine_use_default_dirs (self->engine);
@@ -275,11 +312,16 @@ restore_cb (GObject      *object,
 
   if (!navette_session_restore_finish (NAVETTE_SESSION (object), result, &error))
     {
+      /* The password would not help: say what is wrong instead. */
       if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT))
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT) ||
+          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TLS))
         {
           if (self->window != NULL)
-            navette_window_show_error (self->window, NULL, error->message);
+            navette_window_show_error (self->window,
+                                       g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TLS)
+                                         ? _("Cannot Trust the Server") : NULL,
+                                       error->message);
           return;
         }
       ask_password (self, NULL);
@@ -385,6 +427,16 @@ server_url_changed_cb (NavetteApplication *self)
   if (self->server_option != NULL)
     return;
   connect_server (self);
+}
+
+static void
+ca_file_changed_cb (NavetteApplication *self)
+{
+  /* A team server (from the setting or --server): connect again with the
+   * new file, which tells when it cannot be used. The local server needs
+   * no certificate. */
+  if (self->server != NULL)
+    connect_server (self);
 }
 
 /* ---- Actions ---- */
@@ -547,7 +599,7 @@ navette_application_startup (GApplication *application)
   g_signal_connect_swapped (self->settings, "changed::server-url",
                             G_CALLBACK (server_url_changed_cb), self);
   g_signal_connect_swapped (self->settings, "changed::ca-file",
-                            G_CALLBACK (server_url_changed_cb), self);
+                            G_CALLBACK (ca_file_changed_cb), self);
   g_signal_connect_swapped (self->settings, "changed::poll-interval",
                             G_CALLBACK (poll_interval_changed_cb), self);
 }
@@ -588,6 +640,7 @@ navette_application_finalize (GObject *object)
 {
   NavetteApplication *self = NAVETTE_APPLICATION (object);
 
+  g_clear_weak_pointer (&self->ca_file_toast);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->tokens);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "navette-ca-file.h"
 #include "navette-preferences-window.h"
 
 struct _NavettePreferencesWindow
@@ -18,6 +19,8 @@ struct _NavettePreferencesWindow
   GtkSwitch            *others_switch;
   GtkSwitch            *online_switch;
   GtkSwitch            *saved_switch;
+
+  AdwToast             *ca_file_toast;   /* why the file was refused (weak) */
 };
 
 G_DEFINE_FINAL_TYPE (NavettePreferencesWindow, navette_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -40,19 +43,68 @@ server_apply_cb (NavettePreferencesWindow *self)
                                                                   : _("Using the local database")));
 }
 
+/* The row says when the file cannot be used: red, the reason in its
+ * tooltip. NULL @problem clears it. */
+static void
+set_ca_file_problem (NavettePreferencesWindow *self,
+                     const char               *problem)
+{
+  if (problem != NULL)
+    {
+      g_autofree char *tooltip = navette_ca_file_format_problem (problem);
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->ca_file_row), "error");
+      gtk_widget_set_tooltip_markup (GTK_WIDGET (self->ca_file_row), tooltip);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->ca_file_row), "error");
+      gtk_widget_set_tooltip_markup (GTK_WIDGET (self->ca_file_row), NULL);
+    }
+}
+
 static void
 ca_file_apply_cb (NavettePreferencesWindow *self)
 {
-  g_autofree char *path = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ca_file_row))));
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ca_file_row))));
+  g_autofree char *path = NULL;
+  g_autofree char *problem = NULL;
 
-  if (path[0] != '\0' && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  /* "~/ca.pem", as a person types it. */
+  if (g_str_has_prefix (text, "~/"))
+    path = g_build_filename (g_get_home_dir (), text + 2, NULL);
+  else
+    path = g_steal_pointer (&text);
+
+  if (path[0] != '\0')
+    problem = navette_ca_file_get_problem (path, NULL);
+  set_ca_file_problem (self, problem);
+  if (problem != NULL)
     {
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                        adw_toast_new (_("No such file")));
+      g_autofree char *title = navette_ca_file_format_problem (problem);
+      AdwToast *toast = adw_toast_new (title);
+
+      /* Only the latest word on the file. */
+      if (self->ca_file_toast != NULL)
+        adw_toast_dismiss (self->ca_file_toast);
+      g_set_weak_pointer (&self->ca_file_toast, toast);
+      adw_toast_set_timeout (toast, 10);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+      /* The setting keeps the file of before. */
       return;
     }
+  if (g_strcmp0 (path, gtk_editable_get_text (GTK_EDITABLE (self->ca_file_row))) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->ca_file_row), path);
   /* The application reconnects when the setting changes. */
   g_settings_set_string (self->settings, "ca-file", path);
+}
+
+static void
+ca_file_changed_cb (NavettePreferencesWindow *self)
+{
+  /* Being edited: no longer the text that was refused. */
+  if (gtk_widget_has_css_class (GTK_WIDGET (self->ca_file_row), "error"))
+    set_ca_file_problem (self, NULL);
 }
 
 static void
@@ -61,6 +113,7 @@ navette_preferences_window_dispose (GObject *object)
   NavettePreferencesWindow *self = NAVETTE_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_weak_pointer (&self->ca_file_toast);
   G_OBJECT_CLASS (navette_preferences_window_parent_class)->dispose (object);
 }
 
@@ -96,6 +149,14 @@ navette_preferences_window_init (NavettePreferencesWindow *self)
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), url);
   ca_file = g_settings_get_string (self->settings, "ca-file");
   gtk_editable_set_text (GTK_EDITABLE (self->ca_file_row), ca_file);
+  /* A file that became unusable since it was chosen shows at once. */
+  if (ca_file[0] != '\0')
+    {
+      g_autofree char *problem = navette_ca_file_get_problem (ca_file, NULL);
+
+      set_ca_file_problem (self, problem);
+    }
+  g_signal_connect_swapped (self->ca_file_row, "changed", G_CALLBACK (ca_file_changed_cb), self);
   g_settings_bind (self->settings, "poll-interval", self->interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-changes-by-others", self->others_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-back-online", self->online_switch, "active", G_SETTINGS_BIND_DEFAULT);
