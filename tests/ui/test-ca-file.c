@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ca-file.c — the application tells the user when the certificate
+ * authority file of the Preferences cannot be used.
+ *
+ * The real navette-server serves HTTPS with a certificate of a throwaway
+ * CA (tests/common/navette-test-pki). The application is pointed at it with
+ * a CA file that does not exist: a toast says the file cannot be used and
+ * why, and signing in fails on the untrusted certificate. A file with no
+ * certificate, set while the application runs, gets its own toast. In the
+ * Preferences, applying such a file marks the row as an error with a toast
+ * and keeps the setting; applying the right CA is saved, and signing in
+ * then works. Everything is found through the widget tree, as a person
+ * would see it. */
+#define G_LOG_DOMAIN "navette-test-ui"
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "navette-application.h"
+#include "navette-preferences-window.h"
+#include "navette-sign-in-dialog.h"
+#include "navette-test-pki.h"
+#include "navette-test-server.h"
+#include "navette-window-private.h"
+
+#define NO_SUCH_FILE_TOAST "Cannot use the certificate authority file: there is no such file"
+#define NOT_PEM_TOAST "Cannot use the certificate authority file: it holds no certificate in PEM format"
+
+static NavetteTestPki pki;
+
+/* The private bus dies with the test, even when the test aborts. */
+static void
+bus_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gconstpointer data);
+
+static void
+wait_until (Condition      condition,
+            gconstpointer  data,
+            const char    *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (30, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+/* ---- The widget tree ---- */
+
+/* The first widget under @root (itself included) that is mapped — on
+ * screen — and for which @match holds. */
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             gboolean  (*match) (GtkWidget *widget, gconstpointer data),
+             gconstpointer data)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+label_is (GtkWidget     *widget,
+          gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+static gboolean
+label_starts_with (GtkWidget     *widget,
+                   gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+/* A label with this text is on screen in a window of this type. */
+typedef struct
+{
+  GType       type;
+  const char *text;
+  gboolean    prefix;
+} Shown;
+
+static gboolean
+text_shown (gconstpointer data)
+{
+  const Shown *shown = data;
+  GtkWindow *window = find_toplevel (shown->type);
+
+  return window != NULL &&
+         find_widget (GTK_WIDGET (window), shown->prefix ? label_starts_with : label_is, shown->text) != NULL;
+}
+
+static gboolean
+text_gone (gconstpointer data)
+{
+  return !text_shown (data);
+}
+
+/* The toast has this text; and it comes with a button to the Preferences. */
+static void
+assert_toast (const char *text)
+{
+  NavetteWindow *window = NAVETTE_WINDOW (find_toplevel (NAVETTE_TYPE_WINDOW));
+  GtkWidget *label = find_widget (GTK_WIDGET (window), label_is, text);
+  GtkWidget *toast = label;
+
+  /* The button of the same toast says where to change the file. */
+  while (toast != NULL && strcmp (G_OBJECT_TYPE_NAME (toast), "AdwToastWidget") != 0)
+    toast = gtk_widget_get_parent (toast);
+  g_assert_nonnull (toast);
+  g_assert_nonnull (find_widget (toast, label_is, "Preferences"));
+  g_assert_cmpstr (window->last_toast, ==, text);
+}
+
+static gboolean
+dialog_shown (gconstpointer data)
+{
+  return find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG) != NULL;
+}
+
+static gboolean
+records_shown (gconstpointer data)
+{
+  GtkWindow *window = find_toplevel (NAVETTE_TYPE_WINDOW);
+
+  return window != NULL && g_strcmp0 (_navette_window_get_page (NAVETTE_WINDOW (window)), "records") == 0;
+}
+
+static gboolean
+has_error_style (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return ADW_IS_ENTRY_ROW (widget) && gtk_widget_has_css_class (widget, "error");
+}
+
+static gboolean
+is_ca_file_row (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                    "Certificate Authority File (Self-Hosted Server)") == 0;
+}
+
+static gboolean
+ca_file_row_shown (gconstpointer data)
+{
+  GtkWindow *preferences = find_toplevel (NAVETTE_TYPE_PREFERENCES_WINDOW);
+
+  return preferences != NULL && find_widget (GTK_WIDGET (preferences), is_ca_file_row, NULL) != NULL;
+}
+
+static void
+close_sign_in_dialog (void)
+{
+  GtkWindow *dialog = find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG);
+
+  g_assert_nonnull (dialog);
+  gtk_window_destroy (dialog);
+}
+
+/* ---- The test ---- */
+
+static void
+test_ca_file_unusable (void)
+{
+  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(NavetteApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename (pki.dir, "missing.pem", NULL);
+  g_autofree char *not_pem = g_build_filename (pki.dir, "not-a-certificate.pem", NULL);
+  g_autofree char *setting = NULL;
+  Shown no_such_file = { NAVETTE_TYPE_WINDOW, NO_SUCH_FILE_TOAST, FALSE };
+  Shown not_pem_toast = { NAVETTE_TYPE_WINDOW, NOT_PEM_TOAST, FALSE };
+  Shown untrusted = { NAVETTE_TYPE_SIGN_IN_DIALOG, "The server’s certificate is not trusted", TRUE };
+  Shown preferences_toast = { NAVETTE_TYPE_PREFERENCES_WINDOW, NOT_PEM_TOAST, FALSE };
+  GtkWindow *preferences;
+  GtkWidget *row;
+
+  g_assert_true (g_str_has_prefix (server->base_url, "https://"));
+  g_assert_true (g_file_set_contents (not_pem, "This is not a certificate.\n", -1, NULL));
+
+  /* A team server over HTTPS, a known user, a CA file that is not there. */
+  g_settings_set_string (settings, "server-url", server->base_url);
+  g_settings_set_string (settings, "username", "alice");
+  g_settings_set_string (settings, "ca-file", missing);
+
+  app = navette_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+
+  /* The user is told, with a way to the Preferences. */
+  wait_until (text_shown, &no_such_file, "the toast about the missing file");
+  assert_toast (NO_SUCH_FILE_TOAST);
+
+  /* What it means: the system's authorities do not know this server. */
+  wait_until (dialog_shown, NULL, "the sign-in dialog");
+  navette_sign_in_dialog_submit (NAVETTE_SIGN_IN_DIALOG (find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG)),
+                                 "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (text_shown, &untrusted, "the untrusted certificate in the dialog");
+  close_sign_in_dialog ();
+
+  /* Changed while the application runs: a file with no certificate. */
+  g_settings_set_string (settings, "ca-file", not_pem);
+  wait_until (text_shown, &not_pem_toast, "the toast about the file with no certificate");
+  assert_toast (NOT_PEM_TOAST);
+  /* Only the latest word on the file: the first toast goes away. */
+  wait_until (text_gone, &no_such_file, "the first toast to go");
+  wait_until (dialog_shown, NULL, "the sign-in dialog again");
+  close_sign_in_dialog ();
+
+  /* The Preferences show the problem of the file in use on its row. */
+  g_settings_set_string (settings, "ca-file", "");
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  wait_until (ca_file_row_shown, NULL, "the Preferences");
+  preferences = find_toplevel (NAVETTE_TYPE_PREFERENCES_WINDOW);
+  row = find_widget (GTK_WIDGET (preferences), is_ca_file_row, NULL);
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+
+  /* Applying a file that cannot be used: the row turns red, a toast says
+   * why, the setting is kept. */
+  gtk_editable_set_text (GTK_EDITABLE (row), not_pem);
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_true (find_widget (GTK_WIDGET (preferences), has_error_style, NULL) == row);
+  wait_until (text_shown, &preferences_toast, "the toast in the Preferences");
+  setting = g_settings_get_string (settings, "ca-file");
+  g_assert_cmpstr (setting, ==, "");
+
+  /* Editing clears the mark; the right file is saved, and signing in
+   * works. */
+  gtk_editable_set_text (GTK_EDITABLE (row), pki.ca);
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_clear_pointer (&setting, g_free);
+  setting = g_settings_get_string (settings, "ca-file");
+  g_assert_cmpstr (setting, ==, pki.ca);
+  gtk_window_destroy (preferences);
+
+  wait_until (dialog_shown, NULL, "the sign-in dialog with the right file");
+  navette_sign_in_dialog_submit (NAVETTE_SIGN_IN_DIALOG (find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG)),
+                                 "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (records_shown, NULL, "the records over HTTPS");
+
+  gtk_window_destroy (find_toplevel (NAVETTE_TYPE_WINDOW));
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+
+  if (dir != NULL)
+    {
+      const char *name;
+
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+static void
+skipped (void)
+{
+  g_test_skip ("Needs a display, dbus-daemon and openssl");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *home = NULL;
+  g_autoptr(GSubprocess) bus = NULL;
+  g_autofree char *address = NULL;
+  int status;
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+
+  if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) ||
+      dbus_daemon == NULL || openssl == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_add_func ("/ca-file/skipped", skipped);
+      return g_test_run ();
+    }
+
+  /* The journal and the cache of this run go away with it. */
+  home = g_dir_make_tmp ("navette-test-ca-file-XXXXXX", NULL);
+  g_assert_nonnull (home);
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", home, TRUE);
+
+  /* A private session bus for the application. */
+  {
+    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
+    bus = g_subprocess_launcher_spawn (bus_launcher, NULL,
+                                       dbus_daemon, "--session", "--nofork", "--print-address", NULL);
+  }
+  g_assert_nonnull (bus);
+  {
+    g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
+
+    address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+    g_assert_nonnull (address);
+  }
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* One Xvfb, no window manager: a blinking cursor in a window that lost
+   * the X focus makes GTK warn ("did not receive a focus-out event"). */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+
+  navette_test_pki_setup (&pki);
+  g_test_add_func ("/ca-file/unusable", test_ca_file_unusable);
+  status = g_test_run ();
+  navette_test_pki_teardown (&pki);
+
+  g_subprocess_send_signal (bus, SIGTERM);
+  g_subprocess_wait (bus, NULL, NULL);
+  remove_tree (home);
+  return status;
+}
