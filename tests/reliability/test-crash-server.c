@@ -7,28 +7,538 @@
  * and repeats the same request until it is acknowledged (2xx). Meanwhile
  * the main thread waits for a random number of acknowledgements, kills
  * the server with SIGKILL and restarts it on the same database, at least
- * N_KILLS times. After a final clean stop the SQLite file itself is
- * checked: every acknowledged write is there exactly once (a retried key
- * is never written twice), versions are contiguous 1..n with one current
- * row per record, one audit row per version, and PRAGMA integrity_check
- * says "ok". */
+ * N_KILLS times. Then the database itself is checked: every acknowledged
+ * write is there exactly once (a retried key is never written twice) with
+ * its idempotency key, versions are contiguous 1..n with one current row
+ * per record, one audit row per version, table_last_modifications moved by
+ * exactly one per row written and agrees with the rows, the light check and
+ * the `?since=` delta; and the storage is sound (SQLite: PRAGMA
+ * integrity_check; PostgreSQL: amcheck on every index and table).
+ *
+ * Backends: SQLite by default; with NAVETTE_TEST_BACKEND=postgresql (see
+ * tests/common/navette-test-server.h) the same test runs on PostgreSQL and
+ * the checks read the database with libpq. On PostgreSQL the server's
+ * transactions live in other processes (the database's backends), so two
+ * more things are tested there:
+ *  - every KILL_HELD_EVERY-th kill happens while write transactions are
+ *    held open on the database side: the test row-locks the table's row of
+ *    table_last_modifications, waits until every server worker is blocked
+ *    on it (some after their first write), kills the server, then lets go;
+ *  - /reliability/crash/kill-in-open-transaction/{create,update}: a kill
+ *    at a known point, after the write's rows, audit and revision are
+ *    written but before its idempotency key and COMMIT. The database rolls
+ *    it back (checked), the server comes back, and the client's retries
+ *    with the same Idempotency-Key write it exactly once. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
 
 #include <string.h>
 #include <sqlite3.h>
+#if HAVE_POSTGRESQL
+#include <libpq-fe.h>
+#endif
 
 #include "navette-test-server.h"
 #include "navette-wire.h"
 
 #define N_WRITERS 8
 #define N_KILLS 24
-#define PRODUCTS_PATH "/api/v1/applications/catalogue/tables/products/records"
+/* Server worker threads: passed explicitly, since the PostgreSQL kills
+ * wait until that many transactions are blocked. */
+#define WORKERS "4"
+#define N_WORKERS 4
+#define KILL_HELD_EVERY 4
+#define WAIT_TIMEOUT_USEC (20 * G_USEC_PER_SEC)
+#define TEST_USER "alice"
+#define PRODUCTS "/api/v1/applications/catalogue/tables/products"
+#define PRODUCTS_PATH PRODUCTS "/records"
+
+static const char * const serve_args[] = { "--workers", WORKERS, NULL };
+
+static gboolean
+backend_is_postgresql (void)
+{
+  return g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context (where the writers' acknowledgements are
+ * counted) until @condition holds, evaluating it at least every 5 ms;
+ * fails the test after WAIT_TIMEOUT_USEC. */
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+  guint tick = g_timeout_add (5, tick_cb, NULL);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the database: SQLite or PostgreSQL                          */
+/* ------------------------------------------------------------------ */
+
+#if HAVE_POSTGRESQL
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+static PGconn *
+pg_connect (const char *url)
+{
+  const char * const keywords[] = { "dbname", "application_name", NULL };
+  const char * const values[] = { url, "navette-test-crash", NULL };
+  PGconn *conn = PQconnectdbParams (keywords, values, 1);
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    g_error ("cannot connect to %s: %s", url, PQerrorMessage (conn));
+  return conn;
+}
+
+/* Runs @sql with at most one text parameter; fails the test on error. */
+static PGresult *
+pg_run (PGconn     *conn,
+        const char *sql,
+        const char *arg)
+{
+  PGresult *res = PQexecParams (conn, sql, arg != NULL ? 1 : 0, NULL,
+                                arg != NULL ? &arg : NULL, NULL, NULL, 0);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (res));
+  return res;
+}
+
+static void
+pg_exec (PGconn     *conn,
+         const char *sql)
+{
+  g_autoptr(PGresult) res = pg_run (conn, sql, NULL);
+}
+#endif
+
+/* The database of a test server, opened for checks. SQL given to
+ * check_db_rows() uses $1 for its parameter (both backends accept it) and
+ * the fields below for what the two dialects spell differently. */
+typedef struct
+{
+  sqlite3    *sqlite;
+#if HAVE_POSTGRESQL
+  PGconn     *pg;
+#endif
+  char       *products;       /* catalogue.products' content table, quoted */
+  const char *is_current;     /* the row is the current version */
+  const char *obsolete_int;   /* obsolete as 0 or 1 */
+  const char *is_ours;        /* the row was created by a writer of this test */
+  const char *last_update_us; /* table_last_modifications.last_update in µs */
+} CheckDb;
+
+/* Rows of text columns (SQL NULL as ""), one GStrv per row. */
+static GPtrArray *
+check_db_rows (CheckDb    *db,
+               const char *sql,
+               const char *arg)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+#if HAVE_POSTGRESQL
+  if (db->pg != NULL)
+    {
+      g_autoptr(PGresult) res = pg_run (db->pg, sql, arg);
+
+      for (int r = 0; r < PQntuples (res); r++)
+        {
+          char **row = g_new0 (char *, PQnfields (res) + 1);
+
+          for (int c = 0; c < PQnfields (res); c++)
+            row[c] = g_strdup (PQgetvalue (res, r, c));
+          g_ptr_array_add (rows, row);
+        }
+      return rows;
+    }
+#endif
+  {
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2 (db->sqlite, sql, -1, &stmt, NULL) != SQLITE_OK)
+      g_error ("%s: %s", sql, sqlite3_errmsg (db->sqlite));
+    if (arg != NULL)
+      sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        int n = sqlite3_column_count (stmt);
+        char **row = g_new0 (char *, n + 1);
+
+        for (int c = 0; c < n; c++)
+          {
+            const char *text = (const char *) sqlite3_column_text (stmt, c);
+
+            row[c] = g_strdup (text != NULL ? text : "");
+          }
+        g_ptr_array_add (rows, row);
+      }
+    if (rc != SQLITE_DONE)
+      g_error ("%s: %s", sql, sqlite3_errmsg (db->sqlite));
+    sqlite3_finalize (stmt);
+  }
+  return rows;
+}
+
+static gint64
+to_int (const char *text)
+{
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+/* The first column of the first row, or -1 when there is no row. */
+static gint64
+check_db_int (CheckDb    *db,
+              const char *sql,
+              const char *arg)
+{
+  g_autoptr(GPtrArray) rows = check_db_rows (db, sql, arg);
+
+  if (rows->len == 0)
+    return -1;
+  return to_int (((char **) g_ptr_array_index (rows, 0))[0]);
+}
+
+/* Same with a printf-style SQL text (the table name and dialect bits). */
+static gint64 check_db_intf (CheckDb    *db,
+                             const char *arg,
+                             const char *format,
+                             ...) G_GNUC_PRINTF (3, 4);
+
+static gint64
+check_db_intf (CheckDb    *db,
+               const char *arg,
+               const char *format,
+               ...)
+{
+  g_autofree char *sql = NULL;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  return check_db_int (db, sql, arg);
+}
+
+static CheckDb *
+check_db_open (NavetteTestServer *server)
+{
+  CheckDb *db = g_new0 (CheckDb, 1);
+
+  if (backend_is_postgresql ())
+    {
+#if HAVE_POSTGRESQL
+      g_autoptr(GPtrArray) rows = NULL;
+
+      db->pg = pg_connect (server->db);
+      rows = check_db_rows (db, "SELECT t.sql_name FROM content_tables t"
+                                " JOIN applications a ON a.id = t.app_id"
+                                " WHERE a.name = 'catalogue' AND t.name = 'products'", NULL);
+      g_assert_cmpuint (rows->len, ==, 1);
+      db->products = g_strdup_printf ("\"%s\"", ((char **) g_ptr_array_index (rows, 0))[0]);
+      db->is_current = "NOT obsolete";
+      db->obsolete_int = "obsolete::int";
+      db->is_ours = "name ~ '^w[0-9]+-[0-9]+$'";
+      db->last_update_us = "(extract (epoch FROM last_update) * 1000000)::bigint";
+#else
+      g_error ("NAVETTE_TEST_BACKEND=postgresql, but built without PostgreSQL");
+#endif
+      return db;
+    }
+
+  /* Read-only, next to a running server too (WAL). */
+  if (sqlite3_open_v2 (server->db, &db->sqlite, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    g_error ("cannot open %s: %s", server->db, sqlite3_errmsg (db->sqlite));
+  sqlite3_busy_timeout (db->sqlite, 10000);
+  db->products = g_strdup ("\"catalogue.products\"");
+  db->is_current = "obsolete = 0";
+  db->obsolete_int = "obsolete";
+  db->is_ours = "name GLOB 'w[0-9]*-[0-9]*'";
+  db->last_update_us = "last_update";
+  return db;
+}
+
+static void
+check_db_close (CheckDb *db)
+{
+  if (db == NULL)
+    return;
+#if HAVE_POSTGRESQL
+  g_clear_pointer (&db->pg, PQfinish);
+#endif
+  g_clear_pointer (&db->sqlite, sqlite3_close);
+  g_free (db->products);
+  g_free (db);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckDb, check_db_close)
+
+/* The storage itself is sound (after the server stopped). */
+static void
+check_storage (CheckDb *db)
+{
+#if HAVE_POSTGRESQL
+  if (db->pg != NULL)
+    {
+      g_autoptr(GPtrArray) indexes = NULL;
+      g_autoptr(GPtrArray) damaged = NULL;
+
+      /* PostgreSQL's PRAGMA integrity_check: amcheck (in Debian's
+       * postgresql package). Every B-tree index agrees with its table
+       * (heapallindexed, so each unique constraint covers every row), and
+       * every table's pages are sound. */
+      pg_exec (db->pg, "CREATE EXTENSION IF NOT EXISTS amcheck");
+      g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM pg_index i"
+                                         " JOIN pg_class c ON c.oid = i.indexrelid"
+                                         " WHERE c.relnamespace = 'public'::regnamespace"
+                                         " AND NOT (i.indisvalid AND i.indisready AND i.indislive)",
+                                     NULL), ==, 0);
+      indexes = check_db_rows (db, "SELECT c.relname, bt_index_parent_check (c.oid, true)"
+                                   " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                                   " JOIN pg_am am ON am.oid = c.relam"
+                                   " WHERE c.relnamespace = 'public'::regnamespace"
+                                   " AND am.amname = 'btree'", NULL);
+      g_assert_cmpuint (indexes->len, >, 5);
+      damaged = check_db_rows (db, "SELECT c.relname, v.blkno, v.msg FROM pg_class c,"
+                                   " LATERAL verify_heapam (c.oid) AS v"
+                                   " WHERE c.relnamespace = 'public'::regnamespace"
+                                   " AND c.relkind = 'r'", NULL);
+      for (guint i = 0; i < damaged->len; i++)
+        {
+          char **row = g_ptr_array_index (damaged, i);
+
+          g_test_message ("%s, block %s: %s", row[0], row[1], row[2]);
+        }
+      g_assert_cmpuint (damaged->len, ==, 0);
+      g_test_message ("amcheck: %u indexes and every table sound", indexes->len);
+      return;
+    }
+#endif
+  {
+    g_autoptr(GPtrArray) rows = check_db_rows (db, "PRAGMA integrity_check", NULL);
+
+    g_assert_cmpuint (rows->len, ==, 1);
+    g_assert_cmpstr (((char **) g_ptr_array_index (rows, 0))[0], ==, "ok");
+  }
+}
+
+/* What table_last_modifications and the content table hold at a moment. */
+typedef struct
+{
+  gint64 revision;
+  gint64 last_update_us;
+  gint64 rows;
+  gint64 obsolete;
+} TableState;
+
+static void
+read_table_state (CheckDb    *db,
+                  TableState *state)
+{
+  state->revision = check_db_int (db, "SELECT revision FROM table_last_modifications"
+                                      " WHERE table_name = 'catalogue.products'", NULL);
+  state->last_update_us = check_db_intf (db, NULL, "SELECT %s FROM table_last_modifications"
+                                                   " WHERE table_name = 'catalogue.products'",
+                                         db->last_update_us);
+  state->rows = check_db_intf (db, NULL, "SELECT count(*) FROM %s", db->products);
+  state->obsolete = check_db_intf (db, NULL, "SELECT count(*) FROM %s WHERE NOT (%s)",
+                                   db->products, db->is_current);
+  g_assert_cmpint (state->revision, >, 0);
+}
+
+/* Checks one record's rows, audit and idempotency keys. @acked: the
+ * acknowledged (version → stock) of that record (NULL stock: any value);
+ * @keys: (key → version) of the keys its acknowledged writes were sent
+ * with, or NULL. */
+static void
+check_record (CheckDb    *db,
+              const char *id,
+              GHashTable *acked,
+              GHashTable *keys)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *sql = NULL;
+  gint64 expected = 1;
+  gint64 current = 0;
+  guint n_current = 0;
+
+  sql = g_strdup_printf ("SELECT version, %s, stock FROM %s WHERE record_id = $1 ORDER BY version",
+                         db->obsolete_int, db->products);
+  rows = check_db_rows (db, sql, id);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      gint64 version = to_int (row[0]);
+      gboolean obsolete = to_int (row[1]) != 0;
+      gint64 stock = to_int (row[2]);
+      gpointer acked_stock;
+
+      /* contiguous 1..n */
+      if (version != expected)
+        g_error ("record %s: version %" G_GINT64_FORMAT " where %" G_GINT64_FORMAT " was expected",
+                 id, version, expected);
+      expected++;
+      if (!obsolete)
+        {
+          n_current++;
+          current = version;
+        }
+      /* each acknowledged version holds what was written */
+      if (g_hash_table_lookup_extended (acked, &version, NULL, &acked_stock) && acked_stock != NULL)
+        g_assert_cmpint (stock, ==, *(gint64 *) acked_stock);
+    }
+
+  /* every version was acknowledged exactly once: nothing lost, and no
+   * retried idempotency key written twice */
+  if ((guint) (expected - 1) != g_hash_table_size (acked))
+    g_error ("record %s: %" G_GINT64_FORMAT " versions stored, %u acknowledged",
+             id, expected - 1, g_hash_table_size (acked));
+  g_assert_cmpuint (n_current, ==, 1);
+  g_assert_cmpint (current, ==, expected - 1);
+
+  /* one audit row per version */
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = check_db_rows (db, "SELECT to_version, count(*) FROM audit"
+                            " WHERE app = 'catalogue' AND \"table\" = 'products' AND record = $1"
+                            " GROUP BY to_version ORDER BY to_version", id);
+  expected = 1;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+
+      if (to_int (row[0]) != expected || to_int (row[1]) != 1)
+        g_error ("record %s: audit has %s row(s) for version %s where one for version %"
+                 G_GINT64_FORMAT " was expected", id, row[1], row[0], expected);
+      expected++;
+    }
+  if ((guint) (expected - 1) != g_hash_table_size (acked))
+    g_error ("record %s: %" G_GINT64_FORMAT " audited versions, %u acknowledged",
+             id, expected - 1, g_hash_table_size (acked));
+
+  /* the key of every acknowledged write, stored once with that write
+   * (PRIMARY KEY (username, key)), so that a retry is a replay */
+  if (keys != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, version;
+
+      g_clear_pointer (&rows, g_ptr_array_unref);
+      rows = check_db_rows (db, "SELECT key, version FROM idempotency_keys"
+                                " WHERE username = '" TEST_USER "' AND app = 'catalogue'"
+                                " AND \"table\" = 'products' AND record_id = $1", id);
+      g_assert_cmpuint (rows->len, ==, g_hash_table_size (keys));
+      g_hash_table_iter_init (&iter, keys);
+      while (g_hash_table_iter_next (&iter, &key, &version))
+        {
+          gboolean found = FALSE;
+
+          for (guint i = 0; i < rows->len && !found; i++)
+            {
+              char **row = g_ptr_array_index (rows, i);
+
+              if (strcmp (row[0], key) == 0)
+                {
+                  g_assert_cmpint (to_int (row[1]), ==, *(gint64 *) version);
+                  found = TRUE;
+                }
+            }
+          if (!found)
+            g_error ("record %s: the idempotency key %s of an acknowledged write is not stored",
+                     id, (const char *) key);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP                                                                */
+/* ------------------------------------------------------------------ */
+
+static JsonObject *
+get_object (NavetteTestServer *server,
+            const char        *path,
+            const char        *token)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status = navette_test_request (server, "GET", path, token, NULL, &response, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  root = navette_test_parse (response);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* One write, sent once. Returns the status, 0 when no answer came. */
+static guint
+send_write (SoupSession  *session,
+            const char   *base_url,
+            const char   *token,
+            const char   *key,
+            const char   *method,
+            const char   *path,
+            const char   *body,
+            JsonObject  **answer,
+            GBytes      **raw)
+{
+  g_autofree char *uri = g_strconcat (base_url, path, NULL);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", key);
+  soup_message_set_request_body_from_bytes (msg, "application/json", request);
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  if (error != NULL)
+    return 0;
+  status = soup_message_get_status (msg);
+  if (answer != NULL && status >= 200 && status < 300)
+    {
+      g_autoptr(JsonNode) root = navette_json_parse_strict (g_bytes_get_data (response, NULL),
+                                                            g_bytes_get_size (response), NULL);
+
+      *answer = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+                ? json_object_ref (json_node_get_object (root)) : NULL;
+    }
+  if (raw != NULL)
+    *raw = g_steal_pointer (&response);
+  return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Eight writers, killed at random moments                             */
+/* ------------------------------------------------------------------ */
 
 typedef struct
 {
   char   *id;
+  char   *key;      /* the Idempotency-Key it was sent with */
   gint64  version;  /* acknowledged version */
   gint64  stock;    /* the value written at that version */
 } Ack;
@@ -60,6 +570,7 @@ static void
 ack_free (Ack *ack)
 {
   g_free (ack->id);
+  g_free (ack->key);
   g_free (ack);
 }
 
@@ -72,47 +583,37 @@ count_ack_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Sends one logical write until it is acknowledged. Returns the answer
- * (a record) or NULL when an answer was neither 2xx nor retryable. */
+/* Sends one logical write until it is acknowledged, always with @key.
+ * Returns the answer (a record) or NULL when an answer was neither 2xx
+ * nor retryable. */
 static JsonObject *
 send_until_acknowledged (Writer      *writer,
                          SoupSession *session,
+                         const char  *key,
                          const char  *method,
                          const char  *path,
                          const char  *body)
 {
   Shared *shared = writer->shared;
-  g_autofree char *key = navette_uuid_new ();
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", shared->token);
 
   for (;;)
     {
-      g_autoptr(SoupMessage) msg = NULL;
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+      g_autoptr(JsonObject) answer = NULL;
       g_autoptr(GBytes) response = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *uri = NULL;
+      g_autofree char *base_url = NULL;
       guint generation;
       guint status;
 
       g_mutex_lock (&shared->mutex);
-      uri = g_strconcat (shared->base_url, path, NULL);
+      base_url = g_strdup (shared->base_url);
       generation = shared->generation;
       g_mutex_unlock (&shared->mutex);
 
-      msg = soup_message_new (method, uri);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", key);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-      response = soup_session_send_and_read (session, msg, NULL, &error);
-      status = soup_message_get_status (msg);
-
-      if (error == NULL && status >= 200 && status < 300)
+      status = send_write (session, base_url, shared->token, key, method, path, body,
+                           &answer, &response);
+      if (status >= 200 && status < 300)
         {
-          g_autoptr(JsonNode) root = navette_json_parse_strict (g_bytes_get_data (response, NULL),
-                                                                g_bytes_get_size (response), &error);
-
-          if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+          if (answer == NULL)
             {
               writer->unexpected++;
               g_free (writer->last_unexpected);
@@ -121,10 +622,10 @@ send_until_acknowledged (Writer      *writer,
               return NULL;
             }
           g_idle_add (count_ack_cb, shared);
-          return json_object_ref (json_node_get_object (root));
+          return g_steal_pointer (&answer);
         }
 
-      if (error == NULL && status != 503)
+      if (status != 0 && status != 503)
         {
           /* The server answered something else: a bug (a 409 would mean
            * the same key and body were judged different; a 500 a crash
@@ -164,6 +665,7 @@ writer_thread (gpointer data)
       gint64 stock = (gint64) writer->index * 1000000 + i;
       gboolean create = current == NULL || i % 5 == 0;
       g_autofree char *id = create ? navette_uuid_new () : g_strdup (current);
+      g_autofree char *key = navette_uuid_new ();
       Ack *ack;
       gboolean stop;
 
@@ -186,12 +688,13 @@ writer_thread (gpointer data)
                                   current_version, stock);
         }
 
-      answer = send_until_acknowledged (writer, session, create ? "POST" : "PATCH", path, body);
+      answer = send_until_acknowledged (writer, session, key, create ? "POST" : "PATCH", path, body);
       if (answer == NULL)
         break;
 
       ack = g_new0 (Ack, 1);
       ack->id = g_strdup (json_object_get_string_member_with_default (answer, "id", ""));
+      ack->key = g_steal_pointer (&key);
       ack->version = json_object_get_int_member_with_default (answer, "version", 0);
       ack->stock = stock;
       if (g_strcmp0 (ack->id, id) != 0 || ack->version < 1)
@@ -211,122 +714,103 @@ writer_thread (gpointer data)
   return NULL;
 }
 
-static gint64
-query_int (sqlite3    *db,
-           const char *sql,
-           const char *arg)
+static gboolean
+acks_reached (gpointer data)
 {
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
+  Shared *shared = ((gpointer *) data)[0];
+  guint target = GPOINTER_TO_UINT (((gpointer *) data)[1]);
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
+  return shared->acks >= target;
 }
 
-/* Checks one record's rows and audit in the SQLite file. @acked: the
- * acknowledged (version → stock) of that record. */
 static void
-check_record (sqlite3    *db,
-              const char *id,
-              GHashTable *acked)
+wait_for_acks (Shared *shared,
+               guint   target)
 {
-  sqlite3_stmt *stmt = NULL;
-  gint64 expected = 1;
-  gint64 current = 0;
-  guint n_current = 0;
+  gpointer data[2] = { shared, GUINT_TO_POINTER (target) };
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT version, obsolete, stock FROM \"catalogue.products\""
-                                       " WHERE record_id = ?1 ORDER BY version", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      gint64 version = sqlite3_column_int64 (stmt, 0);
-      gboolean obsolete = sqlite3_column_int (stmt, 1) != 0;
-      gint64 stock = sqlite3_column_int64 (stmt, 2);
-      gpointer acked_stock;
-
-      /* contiguous 1..n */
-      if (version != expected)
-        g_error ("record %s: version %" G_GINT64_FORMAT " where %" G_GINT64_FORMAT " was expected",
-                 id, version, expected);
-      expected++;
-      if (!obsolete)
-        {
-          n_current++;
-          current = version;
-        }
-      /* each acknowledged version holds what was written */
-      if (g_hash_table_lookup_extended (acked, &version, NULL, &acked_stock))
-        g_assert_cmpint (stock, ==, *(gint64 *) acked_stock);
-    }
-  sqlite3_finalize (stmt);
-
-  /* every version was acknowledged exactly once: nothing lost, and no
-   * retried idempotency key written twice */
-  if ((guint) (expected - 1) != g_hash_table_size (acked))
-    g_error ("record %s: %" G_GINT64_FORMAT " versions stored, %u acknowledged",
-             id, expected - 1, g_hash_table_size (acked));
-  g_assert_cmpuint (n_current, ==, 1);
-  g_assert_cmpint (current, ==, expected - 1);
-
-  /* one audit row per version */
-  g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT to_version, count(*) FROM audit"
-                                       " WHERE app = 'catalogue' AND \"table\" = 'products' AND record = ?1"
-                                       " GROUP BY to_version ORDER BY to_version", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  expected = 1;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      if (sqlite3_column_int64 (stmt, 0) != expected || sqlite3_column_int64 (stmt, 1) != 1)
-        g_error ("record %s: audit has %" G_GINT64_FORMAT " row(s) for version %" G_GINT64_FORMAT
-                 " where one for version %" G_GINT64_FORMAT " was expected",
-                 id, (gint64) sqlite3_column_int64 (stmt, 1), (gint64) sqlite3_column_int64 (stmt, 0), expected);
-      expected++;
-    }
-  sqlite3_finalize (stmt);
-  if ((guint) (expected - 1) != g_hash_table_size (acked))
-    g_error ("record %s: %" G_GINT64_FORMAT " audited versions, %u acknowledged",
-             id, expected - 1, g_hash_table_size (acked));
+  wait_until (acks_reached, data, "acknowledged writes");
 }
+
+#if HAVE_POSTGRESQL
+/* Write transactions held open on the database side (PostgreSQL). */
+typedef struct
+{
+  PGconn *holder;       /* row-locks the table's row of table_last_modifications */
+  PGconn *observer;     /* looks at pg_stat_activity */
+  guint   blocked;      /* the server's backends waiting for the holder */
+  guint   writing;      /* ... of which have written already (hold an xid) */
+} Hold;
+
+static gboolean
+workers_blocked (gpointer data)
+{
+  Hold *hold = data;
+  g_autoptr(PGresult) res = NULL;
+
+  /* Waiting for the holder, or in the queue behind the first waiter (its
+   * tuple lock): nothing else holds a lock for long here. */
+  res = pg_run (hold->observer,
+                "SELECT count(*), count(backend_xid) FROM pg_stat_activity"
+                " WHERE datname = current_database () AND application_name = 'navette-server'"
+                " AND wait_event_type = 'Lock'", NULL);
+  hold->blocked = (guint) to_int (PQgetvalue (res, 0, 0));
+  hold->writing = (guint) to_int (PQgetvalue (res, 0, 1));
+  /* every worker is stuck: all that the server will start is started */
+  return hold->blocked >= N_WORKERS && hold->writing >= 1;
+}
+#endif
 
 static void
 test_kill_under_writers (void)
 {
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (serve_args);
   g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                          (GDestroyNotify) g_hash_table_unref);
+  g_autoptr(GHashTable) record_keys = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                             (GDestroyNotify) g_hash_table_unref);
   g_autoptr(GRand) rand = NULL;
+  g_autoptr(CheckDb) db = NULL;
+  g_autoptr(JsonObject) light = NULL;
+  g_autoptr(JsonObject) delta = NULL;
+  g_autofree char *since = NULL;
   Shared shared = { 0 };
   Writer writers[N_WRITERS];
   GThread *threads[N_WRITERS];
-  sqlite3 *db = NULL;
+  TableState before, after;
   GHashTableIter iter;
   gpointer key, value;
+  JsonArray *delta_records;
+  gint64 started_us;
   guint total_acks = 0;
   guint total_retries = 0;
+  guint held_kills = 0;
+  guint held_blocked = 0;
+  guint held_writing = 0;
   guint32 seed;
-
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("checks the SQLite file directly");
-      return;
-    }
+#if HAVE_POSTGRESQL
+  Hold hold = { NULL, NULL, 0, 0 };
+#endif
 
   seed = g_test_rand_int ();
   g_test_message ("kill schedule seed: %u", seed);
   rand = g_rand_new_with_seed (seed);
 
+  db = check_db_open (server);
+  read_table_state (db, &before);
+  started_us = g_get_real_time ();
+#if HAVE_POSTGRESQL
+  if (db->pg != NULL)
+    {
+      hold.holder = pg_connect (server->db);
+      hold.observer = pg_connect (server->db);
+    }
+#endif
+
   g_mutex_init (&shared.mutex);
   g_cond_init (&shared.cond);
   shared.base_url = g_strdup (server->base_url);
-  shared.token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  shared.token = navette_test_login (server, TEST_USER, NAVETTE_DEMO_PASSWORD);
 
   for (guint i = 0; i < N_WRITERS; i++)
     {
@@ -337,12 +821,29 @@ test_kill_under_writers (void)
   for (guint k = 0; k < N_KILLS; k++)
     {
       /* a random moment: after 1 to 40 more acknowledged writes */
-      guint target = shared.acks + (guint) g_rand_int_range (rand, 1, 41);
+      wait_for_acks (&shared, shared.acks + (guint) g_rand_int_range (rand, 1, 41));
 
-      while (shared.acks < target)
-        g_main_context_iteration (NULL, TRUE);
-
-      navette_test_server_kill (server);
+#if HAVE_POSTGRESQL
+      if (hold.holder != NULL && k % KILL_HELD_EVERY == KILL_HELD_EVERY - 1)
+        {
+          /* Every write takes this row lock (its table's revision), so
+           * every worker's transaction stops there: an update after it
+           * marked the old version obsolete, a create before its insert. */
+          pg_exec (hold.holder, "BEGIN");
+          pg_exec (hold.holder, "SELECT revision FROM table_last_modifications"
+                                " WHERE table_name = 'catalogue.products' FOR UPDATE");
+          wait_until (workers_blocked, &hold, "the server's transactions to block");
+          navette_test_server_kill (server);
+          /* The killed server's transactions are still open: they end (roll
+           * back) once they get past the lock and find their client gone. */
+          pg_exec (hold.holder, "ROLLBACK");
+          held_kills++;
+          held_blocked += hold.blocked;
+          held_writing += hold.writing;
+        }
+      else
+#endif
+        navette_test_server_kill (server);
       navette_test_server_restart (server);
 
       g_mutex_lock (&shared.mutex);
@@ -354,12 +855,7 @@ test_kill_under_writers (void)
     }
 
   /* a last stretch of writes on the restarted server, then stop */
-  {
-    guint target = shared.acks + 20;
-
-    while (shared.acks < target)
-      g_main_context_iteration (NULL, TRUE);
-  }
+  wait_for_acks (&shared, shared.acks + 20);
   g_mutex_lock (&shared.mutex);
   shared.stop = TRUE;
   g_cond_broadcast (&shared.cond);
@@ -376,50 +872,103 @@ test_kill_under_writers (void)
         {
           Ack *ack = g_ptr_array_index (writers[i].acks, j);
           GHashTable *versions = g_hash_table_lookup (records, ack->id);
+          GHashTable *keys = g_hash_table_lookup (record_keys, ack->id);
 
           if (versions == NULL)
             {
               versions = g_hash_table_new (g_int64_hash, g_int64_equal);
               g_hash_table_insert (records, ack->id, versions);
+              keys = g_hash_table_new (g_str_hash, g_str_equal);
+              g_hash_table_insert (record_keys, ack->id, keys);
             }
           /* the same version acknowledged twice means two writes got one version */
           g_assert_false (g_hash_table_contains (versions, &ack->version));
           g_hash_table_insert (versions, &ack->version, &ack->stock);
+          g_hash_table_insert (keys, ack->key, &ack->version);
           total_acks++;
         }
     }
   g_test_message ("%u writes acknowledged on %u records, %u retries, %d kills",
                   total_acks, g_hash_table_size (records), total_retries, N_KILLS);
+  if (held_kills > 0)
+    g_test_message ("%u kills with transactions held open: %u blocked, %u of them after writing",
+                    held_kills, held_blocked, held_writing);
   g_assert_cmpuint (total_acks, >=, N_KILLS);
+  if (backend_is_postgresql ())
+    {
+      g_assert_cmpuint (held_kills, ==, N_KILLS / KILL_HELD_EVERY);
+      g_assert_cmpuint (held_writing, >=, held_kills);
+    }
+
+  /* The restarted server and the light check agree with the writes: the
+   * revision a poller sees, and the delta since the revision before them
+   * holds every record written, at its last acknowledged version. */
+  light = get_object (server, PRODUCTS "/last-modified", shared.token);
+  since = g_strdup_printf (PRODUCTS_PATH "?since=%" G_GINT64_FORMAT, before.revision);
+  delta = get_object (server, since, shared.token);
+  g_assert_cmpint (json_object_get_int_member (delta, "revision"), ==,
+                   json_object_get_int_member (light, "revision"));
+  delta_records = json_object_get_array_member (delta, "records");
+  g_assert_cmpuint (json_array_get_length (delta_records), ==, g_hash_table_size (records));
+  for (guint i = 0; i < json_array_get_length (delta_records); i++)
+    {
+      JsonObject *record = json_array_get_object_element (delta_records, i);
+      GHashTable *versions = g_hash_table_lookup (records, json_object_get_string_member (record, "id"));
+
+      g_assert_nonnull (versions);
+      g_assert_cmpint (json_object_get_int_member (record, "version"), ==, g_hash_table_size (versions));
+      g_assert_cmpint (json_object_get_int_member (record, "revision"), >, before.revision);
+    }
 
   navette_test_server_stop (server);
 
-  g_assert_cmpint (sqlite3_open_v2 (server->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  {
-    sqlite3_stmt *stmt = NULL;
-
-    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-    sqlite3_finalize (stmt);
-  }
+  check_storage (db);
 
   g_hash_table_iter_init (&iter, records);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    check_record (db, key, value);
+    check_record (db, key, value, g_hash_table_lookup (record_keys, key));
 
   /* no stored record the writers never saw acknowledged... is allowed
    * (a create whose answer was lost is retried with the same key and so
    * acknowledged); but no record of ours may be missing entirely */
-  g_assert_cmpint (query_int (db, "SELECT count(DISTINCT record_id) FROM \"catalogue.products\""
-                                  " WHERE name GLOB 'w[0-9]*-[0-9]*'", NULL), ==, g_hash_table_size (records));
+  g_assert_cmpint (check_db_intf (db, NULL, "SELECT count(DISTINCT record_id) FROM %s WHERE %s",
+                                  db->products, db->is_ours), ==, g_hash_table_size (records));
   /* one current row per record, for the whole table */
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM (SELECT record_id FROM \"catalogue.products\""
-                                  " WHERE obsolete = 0 GROUP BY record_id HAVING count(*) <> 1)", NULL), ==, 0);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM (SELECT record_id FROM \"catalogue.products\""
-                                  " GROUP BY record_id HAVING sum(obsolete = 0) <> 1)", NULL), ==, 0);
-  sqlite3_close (db);
+  g_assert_cmpint (check_db_intf (db, NULL, "SELECT count(*) FROM (SELECT record_id FROM %s"
+                                            " WHERE %s GROUP BY record_id HAVING count(*) <> 1) AS x",
+                                  db->products, db->is_current), ==, 0);
+  g_assert_cmpint (check_db_intf (db, NULL, "SELECT count(*) FROM (SELECT record_id FROM %s"
+                                            " GROUP BY record_id"
+                                            " HAVING sum(CASE WHEN %s THEN 1 ELSE 0 END) <> 1) AS x",
+                                  db->products, db->is_current), ==, 0);
 
+  /* table_last_modifications: one revision per row written (a version
+   * inserted, or an old one marked obsolete), nothing from a transaction
+   * that was killed; every row inserted since got its own revision above
+   * the old one, the newest the table's; and the light check said so. */
+  read_table_state (db, &after);
+  g_test_message ("table revision %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT ", rows %"
+                  G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, before.revision, after.revision,
+                  before.rows, after.rows);
+  g_assert_cmpint (after.revision - before.revision, ==,
+                   (after.rows - before.rows) + (after.obsolete - before.obsolete));
+  g_assert_cmpint (after.revision, ==, json_object_get_int_member (light, "revision"));
+  {
+    g_autofree char *revision = g_strdup_printf ("%" G_GINT64_FORMAT, before.revision);
+
+    g_assert_cmpint (check_db_intf (db, revision, "SELECT count(DISTINCT revision) FROM %s"
+                                                  " WHERE revision > $1", db->products),
+                     ==, after.rows - before.rows);
+  }
+  g_assert_cmpint (check_db_intf (db, NULL, "SELECT max(revision) FROM %s", db->products),
+                   ==, after.revision);
+  /* last_update moved with the writes (SQLite's clock has ms resolution) */
+  g_assert_cmpint (after.last_update_us, >=, started_us - G_USEC_PER_SEC);
+
+#if HAVE_POSTGRESQL
+  g_clear_pointer (&hold.holder, PQfinish);
+  g_clear_pointer (&hold.observer, PQfinish);
+#endif
   for (guint i = 0; i < N_WRITERS; i++)
     {
       g_ptr_array_unref (writers[i].acks);
@@ -431,6 +980,219 @@ test_kill_under_writers (void)
   g_cond_clear (&shared.cond);
 }
 
+/* ------------------------------------------------------------------ */
+/* A kill inside a write's transaction (PostgreSQL)                    */
+/* ------------------------------------------------------------------ */
+
+#if HAVE_POSTGRESQL
+typedef struct
+{
+  const char *base_url;
+  const char *token;
+  const char *key;
+  const char *method;
+  const char *path;
+  const char *body;
+  guint       status;
+} Request;
+
+static gpointer
+request_thread (gpointer data)
+{
+  Request *request = data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+
+  request->status = send_write (session, request->base_url, request->token, request->key,
+                                request->method, request->path, request->body, NULL, NULL);
+  return NULL;
+}
+
+typedef struct
+{
+  PGconn *observer;
+  int     holder_pid;
+  int     pid;         /* the blocked server backend, once found */
+} Blocked;
+
+/* The server's backend doing our write waits for the test's uncommitted
+ * idempotency key, after it wrote (it holds an xid). */
+static gboolean
+write_blocked (gpointer data)
+{
+  Blocked *blocked = data;
+  g_autofree char *holder_pid = g_strdup_printf ("%d", blocked->holder_pid);
+  g_autoptr(PGresult) res = NULL;
+
+  res = pg_run (blocked->observer,
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database () AND application_name = 'navette-server'"
+                " AND backend_xid IS NOT NULL AND $1::integer = ANY (pg_blocking_pids (pid))",
+                holder_pid);
+  g_assert_cmpint (PQntuples (res), <=, 1);
+  if (PQntuples (res) == 0)
+    return FALSE;
+  blocked->pid = (int) to_int (PQgetvalue (res, 0, 0));
+  return TRUE;
+}
+
+static gboolean
+backend_gone (gpointer data)
+{
+  Blocked *blocked = data;
+  g_autofree char *pid = g_strdup_printf ("%d", blocked->pid);
+  g_autoptr(PGresult) res = pg_run (blocked->observer,
+                                    "SELECT 1 FROM pg_stat_activity WHERE pid = $1::integer", pid);
+
+  return PQntuples (res) == 0;
+}
+#endif
+
+static void
+test_kill_in_open_transaction (gconstpointer data)
+{
+#if HAVE_POSTGRESQL
+  gboolean create = GPOINTER_TO_INT (data);
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(CheckDb) db = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GHashTable) acked = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) light = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *id = navette_uuid_new ();
+  g_autofree char *key = navette_uuid_new ();
+  g_autofree char *create_key = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *hold_sql = NULL;
+  PGconn *holder = NULL;
+  Blocked blocked = { NULL, 0, 0 };
+  Request request = { 0 };
+  TableState before, after;
+  GThread *thread;
+  gint64 expected_version = create ? 1 : 2;
+  gint64 version_one = 1;
+  gint64 stock = 4242;
+  guint expected_status = create ? 201 : 200;
+  guint status;
+
+  if (!backend_is_postgresql ())
+    {
+      g_test_skip ("PostgreSQL only: on SQLite the transaction dies with the server process");
+      return;
+    }
+
+  server = navette_test_server_start (serve_args);
+  token = navette_test_login (server, TEST_USER, NAVETTE_DEMO_PASSWORD);
+  session = soup_session_new_with_options ("timeout", 30, NULL);
+  db = check_db_open (server);
+
+  if (create)
+    {
+      path = g_strdup (PRODUCTS_PATH);
+      body = g_strdup_printf ("{\"id\": \"%s\", \"data\": {\"name\": \"held\", \"stock\": %" G_GINT64_FORMAT "}}",
+                              id, stock);
+    }
+  else
+    {
+      g_autofree char *create_body = g_strdup_printf ("{\"id\": \"%s\", \"data\": {\"name\": \"held\"}}", id);
+
+      create_key = navette_uuid_new ();
+      status = send_write (session, server->base_url, token, create_key, "POST", PRODUCTS_PATH,
+                           create_body, NULL, NULL);
+      g_assert_cmpuint (status, ==, 201);
+      g_hash_table_insert (acked, &version_one, NULL);
+      g_hash_table_insert (keys, create_key, &version_one);
+      path = g_strdup_printf (PRODUCTS_PATH "/%s", id);
+      body = g_strdup_printf ("{\"base_version\": 1, \"data\": {\"stock\": %" G_GINT64_FORMAT "}}", stock);
+    }
+  read_table_state (db, &before);
+
+  /* The test holds an uncommitted row with the request's idempotency key:
+   * the server's transaction does all of its write (the version row, the
+   * audit, the table's revision), then waits for it when it stores the
+   * key, just before COMMIT. */
+  holder = pg_connect (server->db);
+  blocked.observer = pg_connect (server->db);
+  blocked.holder_pid = PQbackendPID (holder);
+  pg_exec (holder, "BEGIN");
+  hold_sql = g_strdup_printf ("INSERT INTO idempotency_keys (username, key, request_hash, app, \"table\","
+                              " record_id, version, created, created_at)"
+                              " VALUES ('" TEST_USER "', '%s', 'held by the test', 'catalogue', 'products',"
+                              " '%s', 0, false, 0)", key, id);
+  pg_exec (holder, hold_sql);
+
+  request = (Request) { server->base_url, token, key, create ? "POST" : "PATCH", path, body, 0 };
+  thread = g_thread_new ("request", request_thread, &request);
+  wait_until (write_blocked, &blocked, "the write's transaction to wait for the key");
+
+  navette_test_server_kill (server);
+  g_thread_join (thread);
+  g_assert_cmpuint (request.status, ==, 0);   /* never acknowledged */
+  {
+    /* the server is gone, its transaction still open on the database */
+    g_autofree char *pid = g_strdup_printf ("%d", blocked.pid);
+    g_autoptr(PGresult) res = pg_run (blocked.observer,
+                                      "SELECT 1 FROM pg_stat_activity WHERE pid = $1::integer"
+                                      " AND xact_start IS NOT NULL AND backend_xid IS NOT NULL", pid);
+
+    g_assert_cmpint (PQntuples (res), ==, 1);
+  }
+
+  /* Let it go: it gets its key, finds its client gone and ends — rolled
+   * back, as no COMMIT was sent. */
+  pg_exec (holder, "ROLLBACK");
+  wait_until (backend_gone, &blocked, "the killed server's backend to end");
+
+  read_table_state (db, &after);
+  g_assert_cmpint (after.revision, ==, before.revision);
+  g_assert_cmpint (after.rows, ==, before.rows);
+  g_assert_cmpint (after.obsolete, ==, before.obsolete);
+  g_assert_cmpint (check_db_intf (db, id, "SELECT count(*) FROM %s WHERE record_id = $1 AND %s",
+                                  db->products, db->is_current), ==, create ? 0 : 1);
+  g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM audit WHERE record = $1", id), ==, create ? 0 : 1);
+  g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM idempotency_keys WHERE key = $1", key), ==, 0);
+
+  /* The server comes back, and the client retries with the same key:
+   * written once. A second retry (its answer lost, say) replays it. */
+  navette_test_server_restart (server);
+  status = send_write (session, server->base_url, token, key, request.method, path, body, &answer, NULL);
+  g_assert_cmpuint (status, ==, expected_status);
+  g_assert_nonnull (answer);
+  g_assert_cmpstr (json_object_get_string_member (answer, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (answer, "version"), ==, expected_version);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (answer, "data"), "stock"),
+                   ==, stock);
+
+  status = send_write (session, server->base_url, token, key, request.method, path, body, &again, NULL);
+  g_assert_cmpuint (status, ==, expected_status);
+  g_assert_nonnull (again);
+  g_assert_cmpint (json_object_get_int_member (again, "version"), ==, expected_version);
+  g_assert_cmpint (json_object_get_int_member (again, "revision"), ==,
+                   json_object_get_int_member (answer, "revision"));
+
+  light = get_object (server, PRODUCTS "/last-modified", token);
+  navette_test_server_stop (server);
+
+  g_hash_table_insert (acked, &expected_version, &stock);
+  g_hash_table_insert (keys, key, &expected_version);
+  check_record (db, id, acked, keys);
+  read_table_state (db, &after);
+  /* a create is one row; an update one row and one obsolete mark */
+  g_assert_cmpint (after.revision, ==, before.revision + (create ? 1 : 2));
+  g_assert_cmpint (after.revision, ==, json_object_get_int_member (light, "revision"));
+  g_assert_cmpint (json_object_get_int_member (answer, "revision"), ==, after.revision);
+  check_storage (db);
+
+  PQfinish (holder);
+  PQfinish (blocked.observer);
+#else
+  g_test_skip ("built without PostgreSQL");
+#endif
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -438,6 +1200,10 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/reliability/crash/kill-under-eight-writers", test_kill_under_writers);
+  g_test_add_data_func ("/reliability/crash/kill-in-open-transaction/create",
+                        GINT_TO_POINTER (TRUE), test_kill_in_open_transaction);
+  g_test_add_data_func ("/reliability/crash/kill-in-open-transaction/update",
+                        GINT_TO_POINTER (FALSE), test_kill_in_open_transaction);
 
   return g_test_run ();
 }
