@@ -24,11 +24,13 @@
  *    held open on the database side: the test row-locks the table's row of
  *    table_last_modifications, waits until every server worker is blocked
  *    on it (some after their first write), kills the server, then lets go;
- *  - /reliability/crash/kill-in-open-transaction/{create,update}: a kill
- *    at a known point, after the write's rows, audit and revision are
- *    written but before its idempotency key and COMMIT. The database rolls
- *    it back (checked), the server comes back, and the client's retries
- *    with the same Idempotency-Key write it exactly once. */
+ *  - /reliability/crash/kill-in-open-transaction/… (registered on
+ *    PostgreSQL only): a kill at a known point, after the write's rows,
+ *    audit and revision are written but before its idempotency key and
+ *    COMMIT. The database rolls it back (checked), the server comes back,
+ *    and the client's retries with the same Idempotency-Key write it
+ *    exactly once, whether they come after the rollback or at once, while
+ *    the killed transaction is still open. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -46,7 +48,6 @@
 #define N_KILLS 24
 /* Server worker threads: passed explicitly, since the PostgreSQL kills
  * wait until that many transactions are blocked. */
-#define WORKERS "4"
 #define N_WORKERS 4
 #define KILL_HELD_EVERY 4
 #define WAIT_TIMEOUT_USEC (20 * G_USEC_PER_SEC)
@@ -54,7 +55,7 @@
 #define PRODUCTS "/api/v1/applications/catalogue/tables/products"
 #define PRODUCTS_PATH PRODUCTS "/records"
 
-static const char * const serve_args[] = { "--workers", WORKERS, NULL };
+static const char * const serve_args[] = { "--workers", G_STRINGIFY (N_WORKERS), NULL };
 
 static gboolean
 backend_is_postgresql (void)
@@ -984,6 +985,20 @@ test_kill_under_writers (void)
 /* A kill inside a write's transaction (PostgreSQL)                    */
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  const char *name;
+  gboolean    create;            /* a create, or an update */
+  gboolean    retry_while_open;  /* retried before the killed transaction ended */
+} OpenCase;
+
+static const OpenCase open_cases[] = {
+  { "create", TRUE, FALSE },
+  { "update", FALSE, FALSE },
+  { "create-retried-at-once", TRUE, TRUE },
+  { "update-retried-at-once", FALSE, TRUE },
+};
+
 #if HAVE_POSTGRESQL
 typedef struct
 {
@@ -994,6 +1009,7 @@ typedef struct
   const char *path;
   const char *body;
   guint       status;
+  JsonObject *answer;
 } Request;
 
 static gpointer
@@ -1003,7 +1019,8 @@ request_thread (gpointer data)
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
 
   request->status = send_write (session, request->base_url, request->token, request->key,
-                                request->method, request->path, request->body, NULL, NULL);
+                                request->method, request->path, request->body,
+                                &request->answer, NULL);
   return NULL;
 }
 
@@ -1011,7 +1028,8 @@ typedef struct
 {
   PGconn *observer;
   int     holder_pid;
-  int     pid;         /* the blocked server backend, once found */
+  int     pid;         /* the killed server's backend, once found */
+  int     retry_pid;   /* the restarted server's backend doing the retry */
 } Blocked;
 
 /* The server's backend doing our write waits for the test's uncommitted
@@ -1035,6 +1053,25 @@ write_blocked (gpointer data)
   return TRUE;
 }
 
+/* The retry waits for the killed server's transaction (its record lock). */
+static gboolean
+retry_blocked (gpointer data)
+{
+  Blocked *blocked = data;
+  g_autofree char *pid = g_strdup_printf ("%d", blocked->pid);
+  g_autoptr(PGresult) res = NULL;
+
+  res = pg_run (blocked->observer,
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database () AND application_name = 'navette-server'"
+                " AND $1::integer = ANY (pg_blocking_pids (pid))", pid);
+  g_assert_cmpint (PQntuples (res), <=, 1);
+  if (PQntuples (res) == 0)
+    return FALSE;
+  blocked->retry_pid = (int) to_int (PQgetvalue (res, 0, 0));
+  return TRUE;
+}
+
 static gboolean
 backend_gone (gpointer data)
 {
@@ -1045,19 +1082,40 @@ backend_gone (gpointer data)
 
   return PQntuples (res) == 0;
 }
+
+/* The answer to a write of @stock at @version, of record @id. */
+static void
+assert_written (JsonObject *answer,
+                const char *id,
+                gint64      version,
+                gint64      stock)
+{
+  g_assert_nonnull (answer);
+  g_assert_cmpstr (json_object_get_string_member (answer, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (answer, "version"), ==, version);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (answer, "data"), "stock"),
+                   ==, stock);
+}
 #endif
 
+/* The server is killed while a write's transaction is open on the
+ * database, at a known point: after its version row, audit row and table
+ * revision are written, while it waits to store its idempotency key (the
+ * test holds an uncommitted row with that key). The client retries with
+ * the same key: once the killed transaction was rolled back (checked), or
+ * at once, on the restarted server, while it is still open (the retry
+ * waits for its record lock). Either way the write is there once. */
 static void
 test_kill_in_open_transaction (gconstpointer data)
 {
 #if HAVE_POSTGRESQL
-  gboolean create = GPOINTER_TO_INT (data);
+  const OpenCase *open_case = data;
+  gboolean create = open_case->create;
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(CheckDb) db = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(GHashTable) acked = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(JsonObject) answer = NULL;
   g_autoptr(JsonObject) again = NULL;
   g_autoptr(JsonObject) light = NULL;
   g_autofree char *token = NULL;
@@ -1068,8 +1126,9 @@ test_kill_in_open_transaction (gconstpointer data)
   g_autofree char *body = NULL;
   g_autofree char *hold_sql = NULL;
   PGconn *holder = NULL;
-  Blocked blocked = { NULL, 0, 0 };
+  Blocked blocked = { NULL, 0, 0, 0 };
   Request request = { 0 };
+  Request retry = { 0 };
   TableState before, after;
   GThread *thread;
   gint64 expected_version = create ? 1 : 2;
@@ -1077,12 +1136,6 @@ test_kill_in_open_transaction (gconstpointer data)
   gint64 stock = 4242;
   guint expected_status = create ? 201 : 200;
   guint status;
-
-  if (!backend_is_postgresql ())
-    {
-      g_test_skip ("PostgreSQL only: on SQLite the transaction dies with the server process");
-      return;
-    }
 
   server = navette_test_server_start (serve_args);
   token = navette_test_login (server, TEST_USER, NAVETTE_DEMO_PASSWORD);
@@ -1110,10 +1163,6 @@ test_kill_in_open_transaction (gconstpointer data)
     }
   read_table_state (db, &before);
 
-  /* The test holds an uncommitted row with the request's idempotency key:
-   * the server's transaction does all of its write (the version row, the
-   * audit, the table's revision), then waits for it when it stores the
-   * key, just before COMMIT. */
   holder = pg_connect (server->db);
   blocked.observer = pg_connect (server->db);
   blocked.holder_pid = PQbackendPID (holder);
@@ -1124,7 +1173,7 @@ test_kill_in_open_transaction (gconstpointer data)
                               " '%s', 0, false, 0)", key, id);
   pg_exec (holder, hold_sql);
 
-  request = (Request) { server->base_url, token, key, create ? "POST" : "PATCH", path, body, 0 };
+  request = (Request) { server->base_url, token, key, create ? "POST" : "PATCH", path, body, 0, NULL };
   thread = g_thread_new ("request", request_thread, &request);
   wait_until (write_blocked, &blocked, "the write's transaction to wait for the key");
 
@@ -1141,37 +1190,54 @@ test_kill_in_open_transaction (gconstpointer data)
     g_assert_cmpint (PQntuples (res), ==, 1);
   }
 
-  /* Let it go: it gets its key, finds its client gone and ends — rolled
-   * back, as no COMMIT was sent. */
-  pg_exec (holder, "ROLLBACK");
-  wait_until (backend_gone, &blocked, "the killed server's backend to end");
+  if (open_case->retry_while_open)
+    {
+      /* The server comes back at once and the client retries at once:
+       * the retry finds no key (uncommitted) and waits for the record's
+       * lock, which the killed transaction holds until it ends. */
+      navette_test_server_restart (server);
+      retry = (Request) { server->base_url, token, key, request.method, path, body, 0, NULL };
+      thread = g_thread_new ("retry", request_thread, &retry);
+      wait_until (retry_blocked, &blocked, "the retry to wait for the killed transaction");
+      g_assert_cmpint (blocked.retry_pid, !=, blocked.pid);
 
-  read_table_state (db, &after);
-  g_assert_cmpint (after.revision, ==, before.revision);
-  g_assert_cmpint (after.rows, ==, before.rows);
-  g_assert_cmpint (after.obsolete, ==, before.obsolete);
-  g_assert_cmpint (check_db_intf (db, id, "SELECT count(*) FROM %s WHERE record_id = $1 AND %s",
-                                  db->products, db->is_current), ==, create ? 0 : 1);
-  g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM audit WHERE record = $1", id), ==, create ? 0 : 1);
-  g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM idempotency_keys WHERE key = $1", key), ==, 0);
+      /* Let the killed transaction go: it gets its key, finds its client
+       * gone and ends, rolled back (no COMMIT was sent); then the retry
+       * writes. */
+      pg_exec (holder, "ROLLBACK");
+      g_thread_join (thread);
+      wait_until (backend_gone, &blocked, "the killed server's backend to end");
+    }
+  else
+    {
+      /* Let it go: it gets its key, finds its client gone and ends —
+       * rolled back, as no COMMIT was sent. */
+      pg_exec (holder, "ROLLBACK");
+      wait_until (backend_gone, &blocked, "the killed server's backend to end");
 
-  /* The server comes back, and the client retries with the same key:
-   * written once. A second retry (its answer lost, say) replays it. */
-  navette_test_server_restart (server);
-  status = send_write (session, server->base_url, token, key, request.method, path, body, &answer, NULL);
-  g_assert_cmpuint (status, ==, expected_status);
-  g_assert_nonnull (answer);
-  g_assert_cmpstr (json_object_get_string_member (answer, "id"), ==, id);
-  g_assert_cmpint (json_object_get_int_member (answer, "version"), ==, expected_version);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (answer, "data"), "stock"),
-                   ==, stock);
+      read_table_state (db, &after);
+      g_assert_cmpint (after.revision, ==, before.revision);
+      g_assert_cmpint (after.rows, ==, before.rows);
+      g_assert_cmpint (after.obsolete, ==, before.obsolete);
+      g_assert_cmpint (check_db_intf (db, id, "SELECT count(*) FROM %s WHERE record_id = $1 AND %s",
+                                      db->products, db->is_current), ==, create ? 0 : 1);
+      g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM audit WHERE record = $1", id), ==, create ? 0 : 1);
+      g_assert_cmpint (check_db_int (db, "SELECT count(*) FROM idempotency_keys WHERE key = $1", key), ==, 0);
 
+      /* The server comes back, and the client retries with the same key. */
+      navette_test_server_restart (server);
+      retry = (Request) { server->base_url, token, key, request.method, path, body, 0, NULL };
+      request_thread (&retry);
+    }
+
+  /* Written once, and a second retry (its answer lost, say) replays it. */
+  g_assert_cmpuint (retry.status, ==, expected_status);
+  assert_written (retry.answer, id, expected_version, stock);
   status = send_write (session, server->base_url, token, key, request.method, path, body, &again, NULL);
   g_assert_cmpuint (status, ==, expected_status);
-  g_assert_nonnull (again);
-  g_assert_cmpint (json_object_get_int_member (again, "version"), ==, expected_version);
+  assert_written (again, id, expected_version, stock);
   g_assert_cmpint (json_object_get_int_member (again, "revision"), ==,
-                   json_object_get_int_member (answer, "revision"));
+                   json_object_get_int_member (retry.answer, "revision"));
 
   light = get_object (server, PRODUCTS "/last-modified", token);
   navette_test_server_stop (server);
@@ -1183,9 +1249,10 @@ test_kill_in_open_transaction (gconstpointer data)
   /* a create is one row; an update one row and one obsolete mark */
   g_assert_cmpint (after.revision, ==, before.revision + (create ? 1 : 2));
   g_assert_cmpint (after.revision, ==, json_object_get_int_member (light, "revision"));
-  g_assert_cmpint (json_object_get_int_member (answer, "revision"), ==, after.revision);
+  g_assert_cmpint (json_object_get_int_member (retry.answer, "revision"), ==, after.revision);
   check_storage (db);
 
+  json_object_unref (retry.answer);
   PQfinish (holder);
   PQfinish (blocked.observer);
 #else
@@ -1200,10 +1267,14 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/reliability/crash/kill-under-eight-writers", test_kill_under_writers);
-  g_test_add_data_func ("/reliability/crash/kill-in-open-transaction/create",
-                        GINT_TO_POINTER (TRUE), test_kill_in_open_transaction);
-  g_test_add_data_func ("/reliability/crash/kill-in-open-transaction/update",
-                        GINT_TO_POINTER (FALSE), test_kill_in_open_transaction);
+  /* On SQLite, a transaction does not outlive the server's process. */
+  for (guint i = 0; backend_is_postgresql () && i < G_N_ELEMENTS (open_cases); i++)
+    {
+      g_autofree char *test_path = g_strdup_printf ("/reliability/crash/kill-in-open-transaction/%s",
+                                                    open_cases[i].name);
+
+      g_test_add_data_func (test_path, &open_cases[i], test_kill_in_open_transaction);
+    }
 
   return g_test_run ();
 }
