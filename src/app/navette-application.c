@@ -170,14 +170,6 @@ poll_interval_changed_cb (NavetteApplication *self)
                                  g_settings_get_uint (self->settings, "poll-interval"));
 }
 
-static void
-dismiss_ca_file_problem (NavetteApplication *self)
-{
-  if (self->ca_file_toast != NULL)
-    adw_toast_dismiss (self->ca_file_toast);
-  g_clear_weak_pointer (&self->ca_file_toast);
-}
-
 /* A toast: the certificate authority file cannot be used, why, and a way
  * to the Preferences to change it. */
 static void
@@ -185,10 +177,17 @@ show_ca_file_problem (NavetteApplication *self,
                       const char         *problem)
 {
   g_autofree char *title = navette_ca_file_format_problem (problem);
-  AdwToast *toast = adw_toast_new (title);
+  AdwToast *toast;
 
-  /* Only the latest word on the file. */
-  dismiss_ca_file_problem (self);
+  /* Only the latest word on the file: the toast still shown says it.
+   * (Not dismissed and replaced: libadwaita 1.2 can crash when a toast is
+   * dismissed while it still slides in.) */
+  if (self->ca_file_toast != NULL)
+    {
+      adw_toast_set_title (self->ca_file_toast, title);
+      return;
+    }
+  toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 10);
   adw_toast_set_button_label (toast, _("_Preferences"));
   adw_toast_set_action_name (toast, "app.preferences");
@@ -210,8 +209,14 @@ make_engine (NavetteApplication *self,
       g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
       g_autoptr(GError) error = NULL;
 
-      dismiss_ca_file_problem (self);
-      if (ca_file[0] != '\0' && !navette_engine_set_ca_file (self->engine, ca_file, &error))
+      if (ca_file[0] == '\0' || navette_engine_set_ca_file (self->engine, ca_file, &error))
+        {
+          /* Mended (in the Preferences, seconds later): the word on the
+           * file that could not be used goes. */
+          if (self->ca_file_toast != NULL)
+            adw_toast_dismiss (self->ca_file_toast);
+        }
+      else
         {
           g_autofree char *problem = navette_ca_file_get_problem (ca_file, error);
 

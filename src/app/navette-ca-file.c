@@ -48,7 +48,7 @@ navette_ca_file_get_problem (const char   *path,
   if (g_file_info_get_size (info) == 0)
     return g_strdup (_("the file is empty"));
   if (g_file_info_get_size (info) > MAX_CA_FILE_SIZE)
-    return g_strdup (_("it is far too large for a certificate authority file"));
+    return g_strdup (_("it is far too large"));
 
   if (!g_file_get_contents (path, &contents, NULL, &local_error))
     {

@@ -81,12 +81,21 @@ ca_file_apply_cb (NavettePreferencesWindow *self)
   set_ca_file_problem (self, problem);
   if (problem != NULL)
     {
-      g_autofree char *title = navette_ca_file_format_problem (problem);
-      AdwToast *toast = adw_toast_new (title);
+      g_autofree char *escaped = g_markup_escape_text (problem, -1);
+      /* Short: the window is narrow, and the row in red says which file.
+       * Translators: a toast; %s says why, e.g. "there is no such file" */
+      g_autofree char *title = g_strdup_printf (_("Cannot use this file: %s"), escaped);
+      AdwToast *toast;
 
-      /* Only the latest word on the file. */
+      /* Only the latest word on the file: the toast still shown says it
+       * (libadwaita 1.2 can crash when a toast is dismissed while it still
+       * slides in). */
       if (self->ca_file_toast != NULL)
-        adw_toast_dismiss (self->ca_file_toast);
+        {
+          adw_toast_set_title (self->ca_file_toast, title);
+          return;
+        }
+      toast = adw_toast_new (title);
       g_set_weak_pointer (&self->ca_file_toast, toast);
       adw_toast_set_timeout (toast, 10);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
