@@ -712,6 +712,12 @@ failed_row_new (gpointer item,
   gtk_label_set_wrap (GTK_LABEL (reason), TRUE);
   gtk_widget_add_css_class (reason, "dim-label");
   gtk_widget_add_css_class (reason, "caption");
+  /* A wrapping label asks for its whole text on one line; the popover
+   * then measures the rows for that width and cuts the buttons off when
+   * they are narrower (as in French). Ask for the popover's width. */
+  gtk_label_set_max_width_chars (GTK_LABEL (title), 36);
+  gtk_label_set_max_width_chars (GTK_LABEL (description), 36);
+  gtk_label_set_max_width_chars (GTK_LABEL (reason), 36);
   /* The error may be set after the change joined the list. */
   failed_reason_update (GTK_LABEL (reason), NULL, change);
   g_signal_connect_object (change, "notify::error", G_CALLBACK (failed_reason_update),
