@@ -4,7 +4,8 @@
  * screenshots (data/screenshots/) and the startup time can be taken.
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
- *                             shortcuts|sign-in|cached [WIDTH HEIGHT]
+ *                             preferences-ca-file|shortcuts|sign-in|cached
+ *                             [WIDTH HEIGHT]
  *
  * "cached": a second window showing what the first one left in the disk
  * cache, before its engine is loaded (the "Showing saved data" state).
@@ -55,6 +56,31 @@ ready_cb (gpointer data)
 {
   g_print ("ready\n");
   return G_SOURCE_REMOVE;
+}
+
+/* The @n-th AdwEntryRow under @root, counting from 0. */
+static GtkWidget *
+find_entry_row_n (GtkWidget *root,
+                  guint     *n)
+{
+  if (ADW_IS_ENTRY_ROW (root) && (*n)-- == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_entry_row_n (child, n);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_entry_row (GtkWidget *root,
+                guint      n)
+{
+  return find_entry_row_n (root, &n);
 }
 
 int
@@ -218,6 +244,21 @@ main (int   argc,
     }
   else if (g_str_equal (mode, "preferences"))
     gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (window))));
+  else if (g_str_equal (mode, "preferences-ca-file"))
+    {
+      /* A CA file that is not one, refused on Apply: the row in red and a
+       * toast saying why. */
+      g_autofree char *notes = g_build_filename (server->tmpdir, "notes.txt", NULL);
+      GtkWidget *preferences = navette_preferences_window_new (GTK_WINDOW (window));
+      GtkWidget *row;
+
+      g_file_set_contents (notes, "Not a certificate.\n", -1, NULL);
+      gtk_window_present (GTK_WINDOW (preferences));
+      row = find_entry_row (preferences, 1);
+      g_assert_nonnull (row);
+      gtk_editable_set_text (GTK_EDITABLE (row), notes);
+      g_signal_emit_by_name (row, "apply");
+    }
   else if (g_str_equal (mode, "sign-in"))
     gtk_window_present (GTK_WINDOW (navette_sign_in_dialog_new (GTK_WINDOW (window),
                                                                 navette_engine_get_session (engine),
