@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A streaming decoder for large answers: the record list
  * (`{"records": [...], "revision": N, …}`) is read in one pass without a
- * json-glib tree. It is as strict as navette_json_parse_strict(): invalid
+ * json-glib tree. It runs the scanner of navette_json_parse_strict()
+ * (navette-wire-scan-private.h), so it is exactly as strict: invalid
  * UTF-8, nesting deeper than NAVETTE_JSON_MAX_DEPTH, duplicate keys in any
  * object, integers outside gint64, non-finite numbers, bad escapes or
  * surrogates, control characters in strings, trailing data and an empty
