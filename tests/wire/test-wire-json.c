@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "navette-wire.h"
+#include "navette-wire-decoder.h"
 
 static void
 assert_refused (const char *data,
@@ -195,6 +195,92 @@ test_syntax (void)
   refuse ("/* comment */ {}");
 }
 
+/* The server answers a malformed body with these messages: each names
+ * the byte where the input went wrong. navette_wire_json_validate (the
+ * record-list decoder's checker) runs the same scanner and says the same,
+ * but for the word "request" of an empty body. */
+static void
+assert_message (const char *text,
+                gsize       len,
+                const char *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) validate_error = NULL;
+  g_autoptr(JsonNode) node = navette_json_parse_strict (text, len, &error);
+
+  g_assert_null (node);
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  g_assert_cmpstr (error->message, ==, message);
+
+  g_assert_false (navette_wire_json_validate (text, len, &validate_error));
+  g_assert_error (validate_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  if (g_str_equal (message, "The request body is empty"))
+    g_assert_cmpstr (validate_error->message, ==, "The body is empty");
+  else
+    g_assert_cmpstr (validate_error->message, ==, message);
+}
+
+static void
+test_messages (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    { "", "The request body is empty" },
+    { "  \n", "The request body is empty" },
+    { "\"\xff\"", "The body is not valid UTF-8" },
+    { "{} x", "Malformed JSON at byte 3: trailing data after the JSON value" },
+    { "[1 2]", "Malformed JSON at byte 3: expected ',' or ']' in an array" },
+    { "[1,", "Malformed JSON at byte 3: unexpected end of input" },
+    { "[", "Malformed JSON at byte 1: unexpected end of input" },
+    { "{\"a\" 1}", "Malformed JSON at byte 5: expected ':' after a member name" },
+    { "{\"a\":1 \"b\":2}", "Malformed JSON at byte 7: expected ',' or '}' in an object" },
+    { "{\"a\":1", "Malformed JSON at byte 6: unterminated object" },
+    { "{a:1}", "Malformed JSON at byte 1: expected a member name in quotes" },
+    { "{\"a\":1,}", "Malformed JSON at byte 7: expected a member name in quotes" },
+    { "{\"a\":1,\"a\":2}", "Malformed JSON at byte 7: duplicate member name in an object" },
+    { "{\"a\":1, \"\\u0061\":2}", "Malformed JSON at byte 8: duplicate member name in an object" },
+    { "{\"a\":", "Malformed JSON at byte 5: unexpected end of input" },
+    { "tru", "Malformed JSON at byte 0: unexpected character" },
+    { "@", "Malformed JSON at byte 0: unexpected character" },
+    { "\"abc", "Malformed JSON at byte 4: unterminated string" },
+    { "\"a\\", "Malformed JSON at byte 3: unterminated string" },
+    { "\"a\tb\"", "Malformed JSON at byte 2: control characters must be escaped in strings" },
+    { "\"\\x\"", "Malformed JSON at byte 2: invalid escape in a string" },
+    { "\"\\u12\"", "Malformed JSON at byte 3: a \\u escape needs four hexadecimal digits" },
+    { "\"\\uZZZZ\"", "Malformed JSON at byte 3: a \\u escape needs four hexadecimal digits" },
+    { "\"\\uD800\"", "Malformed JSON at byte 7: a high surrogate must be followed by a low surrogate" },
+    { "\"\\uD800\\u0041\"", "Malformed JSON at byte 13: a high surrogate must be followed by a low surrogate" },
+    { "\"\\uDC00\"", "Malformed JSON at byte 7: a low surrogate without a high surrogate" },
+    { "\"\\u0000\"", "Malformed JSON at byte 7: strings may not contain U+0000" },
+    { "-", "Malformed JSON at byte 1: invalid number" },
+    { "-a", "Malformed JSON at byte 1: invalid number" },
+    { "01", "Malformed JSON at byte 1: numbers may not have leading zeros" },
+    { "1.", "Malformed JSON at byte 2: a decimal point must be followed by digits" },
+    { "1.e5", "Malformed JSON at byte 2: a decimal point must be followed by digits" },
+    { "1e", "Malformed JSON at byte 2: an exponent needs digits" },
+    { "1e+", "Malformed JSON at byte 3: an exponent needs digits" },
+    { "9223372036854775808", "Malformed JSON at byte 0: integer out of range (must fit in 64 bits)" },
+    { "[-9223372036854775809]", "Malformed JSON at byte 1: integer out of range (must fit in 64 bits)" },
+    { "1e400", "Malformed JSON at byte 0: number out of range" },
+  };
+  g_autoptr(GString) deep = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].text);
+      assert_message (cases[i].text, strlen (cases[i].text), cases[i].message);
+    }
+  assert_message (NULL, 0, "The request body is empty");
+
+  /* the 65th bracket is refused where it stands */
+  for (guint i = 0; i <= NAVETTE_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, '[');
+  assert_message (deep->str, deep->len, "Malformed JSON at byte 64: nesting deeper than 64 levels");
+}
+
 static void
 test_to_string (void)
 {
@@ -240,6 +326,7 @@ main (int   argc,
   g_test_add_func ("/wire/json/utf8", test_utf8);
   g_test_add_func ("/wire/json/strings", test_strings);
   g_test_add_func ("/wire/json/syntax", test_syntax);
+  g_test_add_func ("/wire/json/messages", test_messages);
   g_test_add_func ("/wire/json/to-string", test_to_string);
   g_test_add_func ("/wire/json/to-string-doubles", test_to_string_doubles);
 
