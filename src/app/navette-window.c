@@ -1349,6 +1349,14 @@ set_engine (NavetteWindow *self,
       self->last_check = g_get_real_time ();
       stores_changed_cb (self);
     }
+  else
+    {
+      /* Signed out, or connecting elsewhere: neither the last user nor
+       * "Synced" stays on show beside what the page says. */
+      self->last_check = 0;
+      adw_window_title_set_title (self->user_title, _("Navette"));
+      adw_avatar_set_text (self->avatar, NULL);
+    }
   failed_items_changed_cb (self);
   update_sync_indicator (self);
   update_page (self);
