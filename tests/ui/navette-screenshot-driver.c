@@ -4,7 +4,8 @@
  * screenshots (data/screenshots/) and the startup time can be taken.
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
- *                             preferences-ca-file|shortcuts|sign-in|cached
+ *                             preferences-ca-file|shortcuts|sign-in|cached|
+ *                             menu|archived|untrusted
  *                             [WIDTH HEIGHT]
  *
  * "cached": a second window showing what the first one left in the disk
@@ -21,6 +22,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "navette-test-pki.h"
 #include "navette-test-server.h"
 #include "navette-preferences-window.h"
 #include "navette-sign-in-dialog.h"
@@ -244,6 +246,57 @@ main (int   argc,
     }
   else if (g_str_equal (mode, "preferences"))
     gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (window))));
+  else if (g_str_equal (mode, "menu"))
+    {
+      GtkWidget *child;
+
+      /* The main menu: the first menu button of the sidebar's header. */
+      for (child = window->sidebar_box; child != NULL && !GTK_IS_MENU_BUTTON (child);)
+        {
+          GtkWidget *next = gtk_widget_get_first_child (child);
+
+          while (next == NULL && child != NULL)
+            {
+              next = gtk_widget_get_next_sibling (child);
+              if (next == NULL)
+                child = gtk_widget_get_parent (child);
+            }
+          child = next;
+        }
+      g_assert_nonnull (child);
+      gtk_menu_button_popup (GTK_MENU_BUTTON (child));
+    }
+  else if (g_str_equal (mode, "archived"))
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), 1);
+
+      navette_window_open_record (window, record);
+      gtk_widget_activate_action (GTK_WIDGET (window), "window.archive", NULL);
+    }
+  else if (g_str_equal (mode, "untrusted"))
+    {
+      /* A server whose certificate no authority of the system signed: the
+       * error page as the application shows it. */
+      NavetteTestPki pki = { 0 };
+      const char *args[] = { "--tls-cert", NULL, "--tls-key", NULL, NULL };
+      g_autoptr(NavetteTestServer) https = NULL;
+      g_autoptr(NavetteEngine) untrusting = NULL;
+      g_autoptr(GError) error = NULL;
+
+      navette_test_pki_setup (&pki);
+      args[1] = pki.cert;
+      args[3] = pki.key;
+      https = navette_test_server_start (args);
+      untrusting = navette_engine_new (https->base_url);
+      navette_session_login_async (navette_engine_get_session (untrusting), user, NAVETTE_DEMO_PASSWORD,
+                                   NULL, result_cb, &result);
+      wait_result (&result);
+      g_assert_false (navette_session_login_finish (navette_engine_get_session (untrusting), result, &error));
+      g_clear_object (&result);
+      navette_window_set_engine (window, NULL);
+      navette_window_show_error (window, _("Cannot Trust the Server"), error->message);
+      navette_test_pki_teardown (&pki);
+    }
   else if (g_str_equal (mode, "preferences-ca-file"))
     {
       /* A CA file that is not one, refused on Apply: the row in red and a
