@@ -3077,33 +3077,89 @@ sync_take_pending (NavetteDbPg *self,
   g_mutex_unlock (&self->sync_lock);
 }
 
+/* A round trip that is out: the calls it answers, and when it was sent. */
+typedef struct
+{
+  GPtrArray *calls;  /* SyncCall* */
+  gint64     sent_at;
+} SyncOut;
+
+static void
+sync_out_free (SyncOut *out)
+{
+  g_ptr_array_unref (out->calls);
+  g_free (out);
+}
+
+/* Completes (and forgets) every round trip of @out. */
+static void
+sync_out_fail_all (GQueue *out)
+{
+  SyncOut *first;
+
+  while ((first = g_queue_pop_head (out)) != NULL)
+    {
+      sync_calls_complete (first->calls, FALSE);
+      sync_out_free (first);
+    }
+}
+
+static void
+emit_notifications (NavetteDbPg *self,
+                    PGconn      *conn)
+{
+  PGnotify *notify;
+
+  while ((notify = PQnotifies (conn)) != NULL)
+    {
+      emit_changed (self, notify->extra);
+      PQfreemem (notify);
+    }
+}
+
+/* Connects and listens; NULL (after a message) when that fails. The
+ * connection is left in pipeline mode, for the round trips. */
+static PGconn *
+watch_connect (NavetteDbPg *self)
+{
+  const char * const keywords[] = { "connect_timeout", "application_name", "dbname", NULL };
+  const char * const values[] = { "5", "navette-server-watch", self->url, NULL };
+  PGconn *conn = PQconnectdbParams (keywords, values, 1);
+  PGresult *res = PQstatus (conn) == CONNECTION_OK ? PQexec (conn, "LISTEN navette_changes") : NULL;
+
+  if (!result_ok (res) || !PQenterPipelineMode (conn))
+    {
+      g_debug ("Cannot listen for changes: %s", PQerrorMessage (conn));
+      PQclear (res);
+      PQfinish (conn);
+      return NULL;
+    }
+  PQclear (res);
+  PQsetNoticeProcessor (conn, notice_processor_cb, NULL);
+  return conn;
+}
+
 static gpointer
 watch_thread_func (gpointer data)
 {
   NavetteDbPg *self = data;
   PGconn *conn = NULL;
   guint backoff_ms = 100;
-  g_autoptr(GPtrArray) sent = g_ptr_array_new ();  /* SyncCall* whose query is out */
-  gint64 sent_at = 0;
+  GQueue out = G_QUEUE_INIT;  /* SyncOut*, oldest first */
   g_autoptr(GPtrArray) failed = g_ptr_array_new ();
 
   while (!g_atomic_int_get (&self->watch_stop))
     {
-      PGnotify *notify;
+      g_autoptr(GPtrArray) calls = g_ptr_array_new ();
+      SyncOut *oldest;
+      int timeout_ms = -1;
+      PGresult *res;
 
       if (conn == NULL)
         {
-          const char * const keywords[] = { "connect_timeout", "application_name", "dbname", NULL };
-          const char * const values[] = { "5", "navette-server-watch", self->url, NULL };
-          PGresult *res;
-
-          conn = PQconnectdbParams (keywords, values, 1);
-          res = PQstatus (conn) == CONNECTION_OK ? PQexec (conn, "LISTEN navette_changes") : NULL;
-          if (!result_ok (res))
+          conn = watch_connect (self);
+          if (conn == NULL)
             {
-              g_debug ("Cannot listen for changes: %s", PQerrorMessage (conn));
-              PQclear (res);
-              g_clear_pointer (&conn, PQfinish);
               /* nobody can tell what was committed meanwhile */
               sync_take_pending (self, failed);
               sync_calls_complete (failed, FALSE);
@@ -3111,39 +3167,48 @@ watch_thread_func (gpointer data)
               backoff_ms = MIN (backoff_ms * 2, 5000);
               continue;
             }
-          PQclear (res);
-          PQsetNoticeProcessor (conn, notice_processor_cb, NULL);
           backoff_ms = 100;
           /* Changes may have been missed while not listening. */
           emit_changed (self, NULL);
         }
 
-      /* A round trip asked for by navette_db_pg_sync_changes(): its
-       * answer comes after every notification of the commits made before
-       * it was sent, so once it is in, they have all been emitted. */
-      if (sent->len == 0)
+      /* The round trips asked for by navette_db_pg_sync_changes() since
+       * the last one was sent: one Sync message for them all. Its answer
+       * comes after every notification of the commits made before it was
+       * sent, so once it is in, they have all been emitted. Round trips
+       * are pipelined: a new one does not wait for those still out. */
+      sync_take_pending (self, calls);
+      if (calls->len > 0)
         {
-          sync_take_pending (self, sent);
-          if (sent->len > 0 && !PQsendQuery (conn, ""))
+          SyncOut *sent;
+
+          if (!PQpipelineSync (conn))
             {
               g_debug ("Cannot ask for a round trip: %s", PQerrorMessage (conn));
-              sync_calls_complete (sent, FALSE);
+              sync_calls_complete (calls, FALSE);
+              sync_out_fail_all (&out);
               g_clear_pointer (&conn, PQfinish);
               continue;
             }
-          sent_at = g_get_monotonic_time ();
+          sent = g_new0 (SyncOut, 1);
+          sent->calls = g_steal_pointer (&calls);
+          sent->sent_at = g_get_monotonic_time ();
+          g_queue_push_tail (&out, sent);
         }
 
-      if (!watch_wait (self, PQsocket (conn),
-                       sent->len > 0 ? (int) CLAMP (SYNC_TIMEOUT_MS - (g_get_monotonic_time () - sent_at) / 1000,
-                                                    0, SYNC_TIMEOUT_MS) : -1))
+      oldest = g_queue_peek_head (&out);
+      if (oldest != NULL)
+        timeout_ms = (int) CLAMP (SYNC_TIMEOUT_MS - (g_get_monotonic_time () - oldest->sent_at) / 1000,
+                                  0, SYNC_TIMEOUT_MS);
+      if (!watch_wait (self, PQsocket (conn), timeout_ms))
         break;
-      if (sent->len > 0 && g_get_monotonic_time () - sent_at >= SYNC_TIMEOUT_MS * 1000)
+      oldest = g_queue_peek_head (&out);
+      if (oldest != NULL && g_get_monotonic_time () - oldest->sent_at >= SYNC_TIMEOUT_MS * 1000)
         {
           /* a connection that stopped answering: its waiters read the
            * database, and the watch starts over (forgetting the caches) */
           g_debug ("No answer to a round trip in %d ms: listening again", SYNC_TIMEOUT_MS);
-          sync_calls_complete (sent, FALSE);
+          sync_out_fail_all (&out);
           g_clear_pointer (&conn, PQfinish);
           continue;
         }
@@ -3151,30 +3216,27 @@ watch_thread_func (gpointer data)
         {
           g_debug ("Lost the change notifications: %s", PQerrorMessage (conn));
           g_clear_pointer (&conn, PQfinish);
-          sync_calls_complete (sent, FALSE);
+          sync_out_fail_all (&out);
           continue;
         }
-      while ((notify = PQnotifies (conn)) != NULL)
+      emit_notifications (self, conn);
+      /* Each PGRES_PIPELINE_SYNC answers the oldest round trip out; the
+       * notifications before it in the stream are parsed by then. */
+      while (!PQisBusy (conn) && (res = PQgetResult (conn)) != NULL)
         {
-          emit_changed (self, notify->extra);
-          PQfreemem (notify);
-        }
-      if (sent->len > 0 && !PQisBusy (conn))
-        {
-          PGresult *res;
+          gboolean synced = PQresultStatus (res) == PGRES_PIPELINE_SYNC;
 
-          while ((res = PQgetResult (conn)) != NULL)
-            PQclear (res);
-          while ((notify = PQnotifies (conn)) != NULL)
+          PQclear (res);
+          emit_notifications (self, conn);
+          if (synced && (oldest = g_queue_pop_head (&out)) != NULL)
             {
-              emit_changed (self, notify->extra);
-              PQfreemem (notify);
+              sync_calls_complete (oldest->calls, TRUE);
+              sync_out_free (oldest);
             }
-          sync_calls_complete (sent, TRUE);
         }
     }
   g_clear_pointer (&conn, PQfinish);
-  sync_calls_complete (sent, FALSE);
+  sync_out_fail_all (&out);
   sync_take_pending (self, failed);
   sync_calls_complete (failed, FALSE);
   return NULL;
@@ -3186,6 +3248,7 @@ navette_db_pg_sync_changes (NavetteDbPg         *self,
                             gpointer             user_data)
 {
   SyncCall *call;
+  gboolean wake;
 
   g_return_if_fail (NAVETTE_IS_DB_PG (self));
   g_return_if_fail (func != NULL);
@@ -3201,9 +3264,10 @@ navette_db_pg_sync_changes (NavetteDbPg         *self,
       return;
     }
   g_mutex_lock (&self->sync_lock);
+  wake = self->sync_pending->len == 0;  /* or it has been woken already */
   g_ptr_array_add (self->sync_pending, call);
   g_mutex_unlock (&self->sync_lock);
-  if (write (self->watch_wake[1], "s", 1) < 0)
+  if (wake && write (self->watch_wake[1], "s", 1) < 0)
     g_debug ("Cannot wake the watch thread");
 }
 

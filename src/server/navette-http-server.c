@@ -71,7 +71,7 @@ struct _NavetteHttpServer
   GMutex            cache_mutex;
   GHashTable       *sessions;          /* token hash → CachedSession */
   GHashTable       *states;            /* "app" or "app/table" → CachedState */
-  guint64           state_generation;  /* bumped by every write */
+  guint64           state_generation;  /* bumped by every write and logout */
 
   GMutex            log_mutex;
   GCond             log_cond;
@@ -98,7 +98,7 @@ struct _NavetteHttpServer
    * round trip of the change watch (see wait_for_changes) */
   gboolean          sync_before_cache;
   GPtrArray        *sync_waiting;      /* Request*: for the next round trip */
-  GPtrArray        *sync_running;      /* Request*: for the one out, or NULL */
+  guint             sync_flush_id;     /* sends it (sync_flush_cb) */
   gboolean          shutting_down;
 };
 
@@ -231,6 +231,7 @@ struct _Request
   JsonNode          *json;
   gint64             expires_at;       /* of the session, once authenticated */
   gboolean           upgrade;          /* GET /api/v1/events before the upgrade */
+  guint64            cached_generation; /* of the caches, when answered from them */
 
   /* the answer */
   guint              status;
@@ -1087,6 +1088,7 @@ handle_logout (Request *req)
     }
   g_mutex_lock (&self->cache_mutex);
   g_hash_table_remove (self->sessions, hash);
+  self->state_generation++;  /* light checks answered from it may wait */
   g_mutex_unlock (&self->cache_mutex);
   req->status = SOUP_STATUS_NO_CONTENT;
 }
@@ -1820,6 +1822,7 @@ try_cached_light_check (Request *req)
     {
       body = g_strdup (state->body);
       etag = g_strdup (state->etag);
+      req->cached_generation = self->state_generation;
     }
   g_mutex_unlock (&self->cache_mutex);
 
@@ -1873,24 +1876,38 @@ request_read_rest (Request *req)
 }
 
 #if HAVE_POSTGRESQL
-static void start_sync (NavetteHttpServer *self);
+static gboolean
+cache_unchanged_since (NavetteHttpServer *self,
+                       guint64            generation)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
+
+  return self->state_generation == generation;
+}
+
+typedef struct
+{
+  NavetteHttpServer *self;
+  GPtrArray         *requests;  /* Request* */
+} SyncBatch;
 
 static void
 sync_done_cb (gboolean ok,
               gpointer user_data)
 {
-  NavetteHttpServer *self = user_data;
-  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->sync_running);
+  SyncBatch *batch = user_data;
+  NavetteHttpServer *self = batch->self;
 
-  for (guint i = 0; batch != NULL && i < batch->len; i++)
+  for (guint i = 0; i < batch->requests->len; i++)
     {
-      Request *req = g_ptr_array_index (batch, i);
+      Request *req = g_ptr_array_index (batch->requests, i);
 
-      /* every change committed before the request came is now known: an
-       * entry still cached is current */
+      /* every change committed before the request came is now known: the
+       * answer made from the caches is current if nothing was invalidated
+       * since, and an entry still cached is */
       if (self->shutting_down)
         request_free (req);  /* its connection is gone */
-      else if (ok && try_cached_light_check (req))
+      else if (ok && (cache_unchanged_since (self, req->cached_generation) || try_cached_light_check (req)))
         {
           send_response (req, TRUE);
           request_free (req);
@@ -1901,35 +1918,42 @@ sync_done_cb (gboolean ok,
           g_thread_pool_push (self->pool, req, NULL);
         }
     }
-  if (!self->shutting_down && self->sync_waiting->len > 0)
-    start_sync (self);
-  g_object_unref (self);
+  g_ptr_array_unref (batch->requests);
+  g_object_unref (batch->self);
+  g_free (batch);
 }
 
-static void
-start_sync (NavetteHttpServer *self)
+static gboolean
+sync_flush_cb (gpointer data)
 {
-  self->sync_running = g_steal_pointer (&self->sync_waiting);
+  NavetteHttpServer *self = data;
+  SyncBatch *batch = g_new0 (SyncBatch, 1);
+
+  self->sync_flush_id = 0;
+  batch->self = g_object_ref (self);
+  batch->requests = g_steal_pointer (&self->sync_waiting);
   self->sync_waiting = g_ptr_array_new ();
-  navette_db_pg_sync_changes (NAVETTE_DB_PG (self->db), sync_done_cb, g_object_ref (self));
+  navette_db_pg_sync_changes (NAVETTE_DB_PG (self->db), sync_done_cb, batch);
+  return G_SOURCE_REMOVE;
 }
 #endif
 
 /* On PostgreSQL, another server process may have committed a write that
  * its client has already been told about, while our notification of it is
- * still on its way: a cached light-check answer is only given once a round
- * trip on the listening connection has come back (every notification sent
- * before it arrives before it). The requests waiting meanwhile share the
- * next round trip, so there is at most one out at a time, whatever the
- * number of polls. */
+ * still on its way: a cached light-check answer is only given once a
+ * round trip on the listening connection, sent after the request came,
+ * has come back (every notification sent before it arrives before it).
+ * The requests read in one main-loop iteration share one round trip, and
+ * round trips are pipelined: a request never waits for one that was out
+ * before it came. */
 static void
 wait_for_changes (NavetteHttpServer *self,
                   Request           *req)
 {
 #if HAVE_POSTGRESQL
   g_ptr_array_add (self->sync_waiting, req);
-  if (self->sync_running == NULL)
-    start_sync (self);
+  if (self->sync_flush_id == 0)
+    self->sync_flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, sync_flush_cb, self, NULL);
 #else
   request_read_rest (req);
   g_thread_pool_push (self->pool, req, NULL);
@@ -3280,6 +3304,7 @@ navette_http_server_shutdown (NavetteHttpServer *self)
        * with their connections. */
       g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
     }
+  g_clear_handle_id (&self->sync_flush_id, g_source_remove);
   if (self->sync_waiting != NULL)
     {
       /* light checks that waited for a round trip: dropped with their
