@@ -1734,7 +1734,11 @@ apply_response (Request *req)
 static void
 unpause_if_alive (SoupServerMessage *msg)
 {
-  if (g_object_get_data (G_OBJECT (msg), ABORTED_KEY) == NULL)
+  /* A connection closed while its request was paused (by the deadline,
+   * the sweep of dead connections or the shutdown) has taken libsoup's
+   * I/O with it without any request-aborted; its socket is gone too. */
+  if (g_object_get_data (G_OBJECT (msg), ABORTED_KEY) == NULL &&
+      soup_server_message_get_socket (msg) != NULL)
     soup_server_message_unpause (msg);
 }
 
