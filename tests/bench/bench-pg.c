@@ -28,6 +28,7 @@
 
 static int duration = 5;
 static int workers = 0;
+static int connections = 16;
 static char *only = NULL;
 
 typedef struct
@@ -249,6 +250,7 @@ bench_polls (Cluster    *cluster,
   g_autofree char *etag = g_strdup_printf ("If-None-Match: \"%" G_GINT64_FORMAT "\"",
                                            json_object_get_int_member (state, "revision"));
   g_autofree char *seconds = g_strdup_printf ("%ds", duration);
+  g_autofree char *conns = g_strdup_printf ("-c%d", connections);
   GSubprocess *wrk[2];
   double total = 0;
 
@@ -262,7 +264,7 @@ bench_polls (Cluster    *cluster,
       g_autoptr(GError) error = NULL;
 
       wrk[i] = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                 "wrk", "-t1", "-c16", "-d", seconds, "-H", auth, "-H", etag,
+                                 "wrk", "-t1", conns, "-d", seconds, "-H", auth, "-H", etag,
                                  url, NULL);
       g_assert_no_error (error);
     }
@@ -305,6 +307,7 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "duration", 0, 0, G_OPTION_ARG_INT, &duration, "Seconds per measure", "S" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "serve --workers", "N" },
+    { "connections", 0, 0, G_OPTION_ARG_INT, &connections, "wrk connections per generator", "N" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only \"updates\" or only \"polls\"", "WHAT" },
     { NULL }
   };
