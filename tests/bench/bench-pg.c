@@ -20,7 +20,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "navette-test-server.h"
 
@@ -238,10 +241,79 @@ parse_wrk (const char *output)
   return g_ascii_strtod (at + strlen ("Requests/sec:"), NULL);
 }
 
+/* CPU seconds (user + system) used so far by process @pid, or 0. */
+static double
+process_cpu (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  if (pid == NULL || !g_file_get_contents (path, &text, NULL, NULL) ||
+      (after = strrchr (text, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (after + 2, " ", 0);
+  /* utime and stime: fields 14 and 15 of proc(5), 12 and 13 after ")" */
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+/* CPU seconds used so far by the PostgreSQL processes of this machine
+ * (those alive now: the cluster's backends live as long as the servers'
+ * pooled connections). */
+static double
+postgres_cpu (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  double total = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", name);
+      g_autofree char *comm = NULL;
+
+      if (g_ascii_isdigit (name[0]) && g_file_get_contents (comm_path, &comm, NULL, NULL) &&
+          g_str_has_prefix (comm, "postgres"))
+        total += process_cpu (name);
+    }
+  return total;
+}
+
+static double
+children_cpu (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_CHILDREN, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+static double
+servers_cpu (Cluster *cluster)
+{
+  double total = 0;
+
+  for (guint i = 0; i < cluster->servers->len; i++)
+    {
+      NavetteTestServer *server = g_ptr_array_index (cluster->servers, i);
+
+      total += process_cpu (g_subprocess_get_identifier (server->process));
+    }
+  return total;
+}
+
+/* Polls per second; also prints the CPU each poll cost the servers,
+ * PostgreSQL and the load generators — figures that hold on a busy
+ * machine, where the rate does not. */
 static double
 bench_polls (Cluster    *cluster,
              const char *token)
 {
+  double servers_before, postgres_before, wrk_before, polls;
   const guint n_generators = 2;
   NavetteTestServer *first = g_ptr_array_index (cluster->servers, 0);
   g_autoptr(JsonObject) state = request_object (first, "GET", PRODUCTS "/last-modified", token,
@@ -255,8 +327,11 @@ bench_polls (Cluster    *cluster,
   double total = 0;
 
   /* The same load generation in every case: two wrk processes (one
-   * thread, 16 connections each), each on "its" server — the same one
+   * thread, --connections each), each on "its" server — the same one
    * when there is one server. */
+  servers_before = servers_cpu (cluster);
+  postgres_before = postgres_cpu ();
+  wrk_before = children_cpu ();
   for (guint i = 0; i < n_generators; i++)
     {
       NavetteTestServer *server = g_ptr_array_index (cluster->servers, i % cluster->servers->len);
@@ -280,6 +355,11 @@ bench_polls (Cluster    *cluster,
       total += parse_wrk (out);
       g_object_unref (wrk[i]);
     }
+  polls = total * duration;
+  printf ("#   CPU per poll: servers %.1f µs, PostgreSQL %.1f µs, wrk %.1f µs\n",
+          (servers_cpu (cluster) - servers_before) / polls * 1e6,
+          (postgres_cpu () - postgres_before) / polls * 1e6,
+          (children_cpu () - wrk_before) / polls * 1e6);
   return total;
 }
 
