@@ -19,6 +19,9 @@ Prints, and checks (exit status 1 when a check fails):
 
 Run:  tests/bench/bench-load.py --server build/src/server/navette-server
       [--pollers 200] [--writers 8] [--duration 60] [--poll-interval 1.0]
+      [--db postgresql://…/empty-db] [--servers 2]
+With --servers N, N server processes share the database and the clients
+are spread over them (client i on server i mod N), as behind a proxy.
 Only the Python standard library is used (http.client and threads).
 """
 
@@ -244,19 +247,23 @@ def main():
     parser.add_argument("--poll-interval", type=float, default=1.0,
                         help="seconds between two light checks of one client (the engine's default is 30)")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--db", help="postgresql:// URL of an empty database (default: a temporary SQLite file)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes on the one database")
     args = parser.parse_args()
 
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     tmp = tempfile.mkdtemp(prefix="navette-load-")
-    db = os.path.join(tmp, "navette.db")
-    proc = drain = None
+    db = args.db or os.path.join(tmp, "navette.db")
+    servers = []   # (process, drain, host, port)
     try:
         subprocess.run([args.server, "demo", "--db", db], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # every client comes from 127.0.0.1: lift the per-address cap (64)
-        proc, drain, host, port = start_server(args.server, db,
-                                               ["--max-connections-per-address",
-                                                str(2 * (args.pollers + args.writers))])
+        for _ in range(args.servers):
+            # every client comes from 127.0.0.1: lift the per-address cap (64)
+            servers.append(start_server(args.server, db,
+                                        ["--max-connections-per-address",
+                                         str(2 * (args.pollers + args.writers))]))
+        host, port = servers[0][2], servers[0][3]
 
         # Sign-ins are argon2id: a few sessions shared by the clients.
         reader_tokens = [login(host, port, "bob") for _ in range(4)]
@@ -268,17 +275,19 @@ def main():
         threads = []
         for n in range(args.pollers):
             t = threading.Thread(target=poller, daemon=True,
-                                 args=(host, port, reader_tokens[n % len(reader_tokens)], stop, stats,
+                                 args=(*servers[n % len(servers)][2:], reader_tokens[n % len(reader_tokens)], stop, stats,
                                        args.poll_interval, random.Random(seed + n)))
             threads.append(t)
         for n in range(args.writers):
             t = threading.Thread(target=writer, daemon=True,
-                                 args=(n, host, port, writer_tokens[n % len(writer_tokens)], stop, stats,
+                                 args=(n, *servers[n % len(servers)][2:], writer_tokens[n % len(writer_tokens)], stop, stats,
                                        random.Random(seed + 100000 + n)))
             threads.append(t)
 
         print(f"navette load test: {args.pollers} polling clients (every {args.poll_interval:g} s), "
-              f"{args.writers} writers, {args.duration:g} s, seed {seed}", flush=True)
+              f"{args.writers} writers, {args.duration:g} s, seed {seed}, "
+              f"{args.servers} server(s) on {'PostgreSQL' if db.startswith('postgresql:') else 'SQLite'}",
+              flush=True)
         began = time.monotonic()
         for t in threads:
             t.start()
@@ -330,14 +339,13 @@ def main():
             print("check: nothing was measured — FAILED")
         return 0 if ok else 1
     finally:
-        if proc is not None:
+        for proc, drain, _, _ in servers:
             proc.terminate()
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if drain is not None:
             drain.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
