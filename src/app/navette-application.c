@@ -29,7 +29,7 @@ struct _NavetteApplication
   char               *server_option;   /* --server URL */
   char               *server;          /* the server in use, NULL in local mode */
   char               *table_option;    /* --table APP/TABLE */
-  AdwToast           *ca_file_toast;   /* the file cannot be used (weak) */
+  AdwToast           *ca_file_toast;   /* the file cannot be used, until dismissed */
   gboolean            asking_password;
   gint64              start_time;
 };
@@ -170,6 +170,12 @@ poll_interval_changed_cb (NavetteApplication *self)
                                  g_settings_get_uint (self->settings, "poll-interval"));
 }
 
+static void
+ca_file_toast_dismissed_cb (NavetteApplication *self)
+{
+  g_clear_object (&self->ca_file_toast);
+}
+
 /* A toast: the certificate authority file cannot be used, why, and a way
  * to the Preferences to change it. */
 static void
@@ -180,19 +186,35 @@ show_ca_file_problem (NavetteApplication *self,
   AdwToast *toast;
 
   /* Only the latest word on the file: the toast still shown says it.
-   * (Not dismissed and replaced: libadwaita 1.2 can crash when a toast is
+   * (Never dismissed by the app: libadwaita 1.2 can crash when a toast is
    * dismissed while it still slides in.) */
   if (self->ca_file_toast != NULL)
     {
       adw_toast_set_title (self->ca_file_toast, title);
+      adw_toast_set_button_label (self->ca_file_toast, _("_Preferences"));
       return;
     }
   toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 10);
   adw_toast_set_button_label (toast, _("_Preferences"));
   adw_toast_set_action_name (toast, "app.preferences");
-  g_set_weak_pointer (&self->ca_file_toast, toast);
+  self->ca_file_toast = g_object_ref (toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (ca_file_toast_dismissed_cb),
+                           self, G_CONNECT_SWAPPED);
   navette_window_add_toast (get_window (self), toast);
+}
+
+/* The file was mended while the toast about it is still shown. */
+static void
+show_ca_file_mended (NavetteApplication *self,
+                     const char         *ca_file)
+{
+  if (self->ca_file_toast == NULL)
+    return;
+  adw_toast_set_title (self->ca_file_toast,
+                       ca_file[0] != '\0' ? _("Now using the certificate authority file")
+                                          : _("Now using the system’s certificate authorities"));
+  adw_toast_set_button_label (self->ca_file_toast, NULL);
 }
 
 static void
@@ -210,12 +232,7 @@ make_engine (NavetteApplication *self,
       g_autoptr(GError) error = NULL;
 
       if (ca_file[0] == '\0' || navette_engine_set_ca_file (self->engine, ca_file, &error))
-        {
-          /* Mended (in the Preferences, seconds later): the word on the
-           * file that could not be used goes. */
-          if (self->ca_file_toast != NULL)
-            adw_toast_dismiss (self->ca_file_toast);
-        }
+        show_ca_file_mended (self, ca_file);
       else
         {
           g_autofree char *problem = navette_ca_file_get_problem (ca_file, error);
@@ -645,7 +662,7 @@ navette_application_finalize (GObject *object)
 {
   NavetteApplication *self = NAVETTE_APPLICATION (object);
 
-  g_clear_weak_pointer (&self->ca_file_toast);
+  g_clear_object (&self->ca_file_toast);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->tokens);

@@ -20,7 +20,7 @@ struct _NavettePreferencesWindow
   GtkSwitch            *online_switch;
   GtkSwitch            *saved_switch;
 
-  AdwToast             *ca_file_toast;   /* why the file was refused (weak) */
+  AdwToast             *ca_file_toast;   /* why the file was refused, until dismissed */
 };
 
 G_DEFINE_FINAL_TYPE (NavettePreferencesWindow, navette_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -64,6 +64,12 @@ set_ca_file_problem (NavettePreferencesWindow *self,
 }
 
 static void
+ca_file_toast_dismissed_cb (NavettePreferencesWindow *self)
+{
+  g_clear_object (&self->ca_file_toast);
+}
+
+static void
 ca_file_apply_cb (NavettePreferencesWindow *self)
 {
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->ca_file_row))));
@@ -88,15 +94,17 @@ ca_file_apply_cb (NavettePreferencesWindow *self)
       AdwToast *toast;
 
       /* Only the latest word on the file: the toast still shown says it
-       * (libadwaita 1.2 can crash when a toast is dismissed while it still
-       * slides in). */
+       * (never dismissed here: libadwaita 1.2 can crash when a toast is
+       * dismissed while it still slides in). */
       if (self->ca_file_toast != NULL)
         {
           adw_toast_set_title (self->ca_file_toast, title);
           return;
         }
       toast = adw_toast_new (title);
-      g_set_weak_pointer (&self->ca_file_toast, toast);
+      self->ca_file_toast = g_object_ref (toast);
+      g_signal_connect_object (toast, "dismissed", G_CALLBACK (ca_file_toast_dismissed_cb),
+                               self, G_CONNECT_SWAPPED);
       adw_toast_set_timeout (toast, 10);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
       /* The setting keeps the file of before. */
@@ -122,7 +130,7 @@ navette_preferences_window_dispose (GObject *object)
   NavettePreferencesWindow *self = NAVETTE_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
-  g_clear_weak_pointer (&self->ca_file_toast);
+  g_clear_object (&self->ca_file_toast);
   G_OBJECT_CLASS (navette_preferences_window_parent_class)->dispose (object);
 }
 

@@ -221,7 +221,7 @@ test_ca_file_unusable (void)
   Shown not_pem_toast = { NAVETTE_TYPE_WINDOW, NOT_PEM_TOAST, FALSE };
   Shown untrusted = { NAVETTE_TYPE_SIGN_IN_DIALOG, "The server’s certificate is not trusted", TRUE };
   Shown preferences_toast = { NAVETTE_TYPE_PREFERENCES_WINDOW,
-                              "Cannot use this file: it holds no certificate in PEM format", FALSE };
+                              "Cannot use this file: there is no such file", FALSE };
   GtkWindow *preferences;
   GtkWidget *row;
 
@@ -258,28 +258,29 @@ test_ca_file_unusable (void)
   wait_until (dialog_shown, NULL, "the sign-in dialog again");
   close_sign_in_dialog ();
 
-  /* The Preferences show the problem of the file in use on its row. */
-  g_settings_set_string (settings, "ca-file", "");
+  /* The Preferences show the problem of the file in use on its row at
+   * once: red, the reason in its tooltip. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   wait_until (ca_file_row_shown, NULL, "the Preferences");
   preferences = find_toplevel (NAVETTE_TYPE_PREFERENCES_WINDOW);
   row = find_widget (GTK_WIDGET (preferences), is_ca_file_row, NULL);
-  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, not_pem);
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, NOT_PEM_TOAST);
 
-  /* Applying a file that cannot be used: the row turns red, a toast says
-   * why, the setting is kept. */
-  gtk_editable_set_text (GTK_EDITABLE (row), not_pem);
+  /* Editing clears the mark. Applying a file that cannot be used: the row
+   * turns red again, a toast says why, the setting is kept. */
+  gtk_editable_set_text (GTK_EDITABLE (row), missing);
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
   g_signal_emit_by_name (row, "apply");
   g_assert_true (gtk_widget_has_css_class (row, "error"));
   g_assert_true (find_widget (GTK_WIDGET (preferences), has_error_style, NULL) == row);
   wait_until (text_shown, &preferences_toast, "the toast in the Preferences");
   setting = g_settings_get_string (settings, "ca-file");
-  g_assert_cmpstr (setting, ==, "");
+  g_assert_cmpstr (setting, ==, not_pem);
 
-  /* Editing clears the mark; the right file is saved, and signing in
-   * works. */
+  /* The right file is saved, and signing in works. */
   gtk_editable_set_text (GTK_EDITABLE (row), pki.ca);
-  g_assert_false (gtk_widget_has_css_class (row, "error"));
   g_signal_emit_by_name (row, "apply");
   g_assert_false (gtk_widget_has_css_class (row, "error"));
   g_clear_pointer (&setting, g_free);
