@@ -7,7 +7,9 @@
  * lone surrogates, trailing data. navette_json_parse_strict() runs it in
  * front of json-glib; the streaming record-list decoder
  * (navette-wire-decoder.c) builds records with its pieces. Every refusal
- * is NAVETTE_API_ERROR_BAD_REQUEST, "Malformed JSON at byte N: …". */
+ * is NAVETTE_API_ERROR_BAD_REQUEST; but for an empty body and invalid
+ * UTF-8, its message is "Malformed JSON at byte N: …", N where the input
+ * went wrong (the server answers with it: tests/wire pins the texts). */
 #pragma once
 
 #include <string.h>
