@@ -48,64 +48,156 @@ failure (const GError *error)
   return EXIT_FAILURE;
 }
 
-/* What an administration command takes and says about itself. */
+/* What an administration command was given, and the database it runs on. */
 typedef struct
 {
-  const char *name;         /* "user add" */
-  const char *parameters;   /* "USER", or NULL */
-  const char *summary;
-  const char *description;  /* or NULL */
-  guint       n_args;       /* the number of arguments, exactly */
-  const char *missing;      /* the usage error with fewer */
-  const char *too_many;     /* with more; NULL: as @missing (n_args > 0), or
-                             * “unexpected argument” (n_args == 0) */
-} CommandSpec;
+  char             **argv;            /* argv[1…]: the arguments */
+  NavetteDb         *db;
+  char              *db_path;         /* --db */
+  char              *display_name;    /* --display-name */
+  gboolean           admin;           /* --admin */
+  gboolean           password_stdin;  /* --password-stdin */
+  gboolean           json;            /* --json */
+  int                rows;            /* --rows */
+  char              *title;           /* --title */
+  char             **columns;         /* --column */
+  NavetteWireTable  *table;           /* table add: made by its check */
+  NavetteWireColumn *column;          /* column add: made by its check */
+} Invocation;
 
-/* Parses the options of one command: --db into *@db_path, then @entries
- * (or NULL), and checks the number of arguments left. Returns -1 to go
- * on, or an exit status. */
+static void
+invocation_clear (Invocation *inv)
+{
+  g_clear_object (&inv->db);
+  g_clear_pointer (&inv->db_path, g_free);
+  g_clear_pointer (&inv->display_name, g_free);
+  g_clear_pointer (&inv->title, g_free);
+  g_clear_pointer (&inv->columns, g_strfreev);
+  g_clear_pointer (&inv->table, navette_wire_table_free);
+  g_clear_pointer (&inv->column, navette_wire_column_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Invocation, invocation_clear)
+
+/* The options a command may take besides --db, in the order --help lists them. */
+typedef enum
+{
+  OPTION_DISPLAY_NAME   = 1 << 0,
+  OPTION_ADMIN          = 1 << 1,
+  OPTION_PASSWORD_STDIN = 1 << 2,
+  OPTION_JSON           = 1 << 3,
+  OPTION_ROWS           = 1 << 4,
+  OPTION_TITLE          = 1 << 5,
+  OPTION_COLUMN         = 1 << 6,
+} CommandOptions;
+
+static const struct
+{
+  CommandOptions option;   /* 0: every command (--db) */
+  gsize          offset;   /* where the value goes in an Invocation */
+  GOptionEntry   entry;    /* arg_data set per invocation */
+} option_table[] = {
+  { 0, G_STRUCT_OFFSET (Invocation, db_path),
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "SQLite database file, or a postgresql:// URL", "PATH_OR_URL" } },
+  { OPTION_DISPLAY_NAME, G_STRUCT_OFFSET (Invocation, display_name),
+    { "display-name", 0, 0, G_OPTION_ARG_STRING, NULL,
+      "The name people see (default: the user name)", "NAME" } },
+  { OPTION_ADMIN, G_STRUCT_OFFSET (Invocation, admin),
+    { "admin", 0, 0, G_OPTION_ARG_NONE, NULL,
+      "Make the user an administrator (editor of every application)", NULL } },
+  { OPTION_PASSWORD_STDIN, G_STRUCT_OFFSET (Invocation, password_stdin),
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL,
+      "Read the password from the first line of standard input", NULL } },
+  { OPTION_JSON, G_STRUCT_OFFSET (Invocation, json),
+    { "json", 0, 0, G_OPTION_ARG_NONE, NULL, "Print JSON", NULL } },
+  { OPTION_ROWS, G_STRUCT_OFFSET (Invocation, rows),
+    { "rows", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Also add N generated rows to catalogue/products (benchmarks)", "N" } },
+  { OPTION_TITLE, G_STRUCT_OFFSET (Invocation, title),
+    { "title", 0, 0, G_OPTION_ARG_STRING, NULL, "The title people see", "TITLE" } },
+  { OPTION_COLUMN, G_STRUCT_OFFSET (Invocation, columns),
+    { "column", 'c', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      "A column (repeat for each): name:type[:required][:MAXLEN]", "SPEC" } },
+};
+
+/* Checks what a command was given before the database is opened, or runs
+ * it. A G_OPTION_ERROR is a usage error (exit status 2), any other error a
+ * failure (1). */
+typedef gboolean (*InvocationFunc) (Invocation  *inv,
+                                    GError     **error);
+
+/* A command of navette-server: where it stands in the help, and for an
+ * administration command, what it takes, what it says about itself, and
+ * what it does. */
+typedef struct
+{
+  const char     *group;        /* "user", or NULL: a top-level command */
+  const char     *name;         /* "add" */
+  const char     *usage;        /* its line in “navette-server --help” */
+  int           (*main) (int argc, char **argv);  /* serve: its own command line */
+  const char     *parameters;   /* "USER", or NULL */
+  const char     *summary;
+  const char     *description;  /* or NULL */
+  guint           n_args;       /* the number of arguments, exactly */
+  const char     *missing;      /* the usage error with fewer */
+  const char     *too_many;     /* with more; NULL: as @missing (n_args > 0),
+                                 * or “unexpected argument” (n_args == 0) */
+  CommandOptions  options;
+  InvocationFunc  check;        /* or NULL */
+  InvocationFunc  run;          /* with inv->db open and migrated */
+} Command;
+
+/* Parses the options of one command into @inv and checks the number of
+ * arguments left. Returns -1 to go on, or an exit status. */
 static int
-parse_options (const CommandSpec   *spec,
-               char               **db_path,
-               GOptionEntry        *entries,
-               int                 *argc,
-               char              ***argv)
+parse_options (const Command      *command,
+               Invocation         *inv,
+               int                *argc,
+               char             ***argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   static char *full_name = NULL;
-  GOptionEntry db_entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, db_path,
-      "SQLite database file, or a postgresql:// URL", "PATH_OR_URL" },
-    G_OPTION_ENTRY_NULL
-  };
+  GOptionEntry entries[G_N_ELEMENTS (option_table) + 1] = { G_OPTION_ENTRY_NULL };
+  guint n_entries = 0;
   guint n_args;
 
   g_clear_pointer (&full_name, g_free);
-  full_name = g_strdup_printf ("navette-server %s", spec->name);
+  if (command->group != NULL)
+    full_name = g_strdup_printf ("navette-server %s %s", command->group, command->name);
+  else
+    full_name = g_strdup_printf ("navette-server %s", command->name);
   command_name = full_name;
   g_set_prgname (full_name);
 
-  context = g_option_context_new (spec->parameters);
-  g_option_context_set_summary (context, spec->summary);
-  if (spec->description != NULL)
-    g_option_context_set_description (context, spec->description);
-  g_option_context_add_main_entries (context, db_entries, NULL);
-  if (entries != NULL)
-    g_option_context_add_main_entries (context, entries, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (option_table); i++)
+    {
+      if (option_table[i].option != 0 && (command->options & option_table[i].option) == 0)
+        continue;
+      entries[n_entries] = option_table[i].entry;
+      entries[n_entries].arg_data = G_STRUCT_MEMBER_P (inv, option_table[i].offset);
+      n_entries++;
+    }
+
+  context = g_option_context_new (command->parameters);
+  g_option_context_set_summary (context, command->summary);
+  if (command->description != NULL)
+    g_option_context_set_description (context, command->description);
+  g_option_context_add_main_entries (context, entries, NULL);
 
   if (!g_option_context_parse (context, argc, argv, &error))
     return usage_error ("%s", error->message);
 
   n_args = (guint) *argc - 1;
-  if (n_args < spec->n_args)
-    return usage_error ("%s", spec->missing);
-  if (n_args > spec->n_args)
+  if (n_args < command->n_args)
+    return usage_error ("%s", command->missing);
+  if (n_args > command->n_args)
     {
-      if (spec->too_many != NULL)
-        return usage_error ("%s", spec->too_many);
-      if (spec->n_args > 0)
-        return usage_error ("%s", spec->missing);
+      if (command->too_many != NULL)
+        return usage_error ("%s", command->too_many);
+      if (command->n_args > 0)
+        return usage_error ("%s", command->missing);
       return usage_error ("unexpected argument “%s”.", (*argv)[1]);
     }
 
@@ -135,6 +227,47 @@ open_db (const char  *path_or_url,
     }
 
   *out = g_steal_pointer (&db);
+  return EXIT_SUCCESS;
+}
+
+/* The exit status for an error a check or a run reported, after saying it. */
+static int
+report (const GError *error)
+{
+  if (error->domain == G_OPTION_ERROR)
+    return usage_error ("%s", error->message);
+  return failure (error);
+}
+
+/* Runs one command: serve with its own command line; else parses the
+ * command line, checks it, opens the database and runs the command.
+ * Returns the exit status. */
+static int
+run_command (const Command  *command,
+             int             argc,
+             char          **argv)
+{
+  g_auto(Invocation) inv = { 0 };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (command->main != NULL)
+    return command->main (argc, argv);
+
+  status = parse_options (command, &inv, &argc, &argv);
+  if (status >= 0)
+    return status;
+  inv.argv = argv;
+
+  if (command->check != NULL && !command->check (&inv, &error))
+    return report (error);
+
+  status = open_db (inv.db_path, &inv.db);
+  if (status != EXIT_SUCCESS)
+    return status;
+
+  if (!command->run (&inv, &error))
+    return report (error);
   return EXIT_SUCCESS;
 }
 
@@ -200,15 +333,16 @@ prompt_password (const char *prompt)
   return password;
 }
 
-/* Returns the new password, or NULL after printing why (*status set). */
+/* Reads the new password (--password-stdin, NAVETTE_PASSWORD or the
+ * terminal) and returns its hash. */
 static char *
-get_new_password (gboolean  from_stdin,
-                  int      *status)
+hash_new_password (Invocation  *inv,
+                   GError     **error)
 {
   g_autofree char *password = NULL;
   const char *env;
 
-  if (from_stdin)
+  if (inv->password_stdin)
     password = read_line (stdin);
   else if ((env = g_getenv ("NAVETTE_PASSWORD")) != NULL)
     password = g_strdup (env);
@@ -221,252 +355,123 @@ get_new_password (gboolean  from_stdin,
         again = prompt_password ("The same password again: ");
       if (password != NULL && g_strcmp0 (password, again) != 0)
         {
-          g_printerr ("%s: the two passwords differ.\n", command_name);
-          *status = EXIT_FAILURE;
+          g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                               "the two passwords differ.");
           return NULL;
         }
     }
   else
     {
-      *status = usage_error ("no password: give it on standard input with --password-stdin, "
-                             "or in the NAVETTE_PASSWORD environment variable.");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           "no password: give it on standard input with --password-stdin, "
+                           "or in the NAVETTE_PASSWORD environment variable.");
       return NULL;
     }
 
   if (password == NULL || !g_utf8_validate (password, -1, NULL) ||
       g_utf8_strlen (password, -1) < MIN_PASSWORD_LENGTH)
     {
-      g_printerr ("%s: a password needs at least %d characters (valid UTF-8).\n",
-                  command_name, MIN_PASSWORD_LENGTH);
-      *status = EXIT_FAILURE;
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "a password needs at least %d characters (valid UTF-8).",
+                   MIN_PASSWORD_LENGTH);
       return NULL;
     }
 
-  return g_steal_pointer (&password);
+  return navette_password_hash (password, error);
 }
 
 /* ---- init, demo ---- */
 
-static int
-command_init (int    argc,
-              char **argv)
+static gboolean
+run_init (Invocation  *inv,
+          GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autofree char *db_path = NULL;
-  static const CommandSpec spec = {
-    .name = "init",
-    .summary = "Creates the database, or migrates it to the current schema.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
-  if (status >= 0)
-    return status;
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (NAVETTE_IS_DB_SQLITE (db))
+  if (NAVETTE_IS_DB_SQLITE (inv->db))
     g_print ("Database ready (schema version %" G_GINT64_FORMAT ").\n",
-             navette_db_sqlite_get_schema_version (NAVETTE_DB_SQLITE (db), NULL));
+             navette_db_sqlite_get_schema_version (NAVETTE_DB_SQLITE (inv->db), NULL));
   else
     g_print ("Database ready.\n");
-  return EXIT_SUCCESS;
+  return TRUE;
 }
 
-static int
-command_demo (int    argc,
-              char **argv)
+static gboolean
+check_demo (Invocation  *inv,
+            GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  int rows = 0;
-  GOptionEntry entries[] = {
-    { "rows", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &rows,
-      "Also add N generated rows to catalogue/products (benchmarks)", "N" },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "demo",
-    .summary = "Creates the schema if needed and the demo content.",
-    .description = "Applications “catalogue” (table “products”) and “blog” (table "
-                   "“articles”) with a few rows each; users “admin” (administrator), "
-                   "“alice” (editor of both) and “bob” (reader of catalogue), each "
-                   "with the password “" NAVETTE_DEMO_PASSWORD "”.\n"
-                   "Running it again adds only what is missing.",
-  };
-  int status;
+  if (inv->rows < 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--rows must be positive.");
+      return FALSE;
+    }
+  return TRUE;
+}
 
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
-  if (rows < 0)
-    return usage_error ("--rows must be positive.");
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (!navette_demo_create (db, NAVETTE_COMMANDS_ACTOR, &error))
-    return failure (error);
-  if (rows > 0 &&
-      !navette_demo_add_rows (db, "catalogue", "products", (guint) rows, &error))
-    return failure (error);
+static gboolean
+run_demo (Invocation  *inv,
+          GError     **error)
+{
+  if (!navette_demo_create (inv->db, NAVETTE_COMMANDS_ACTOR, error))
+    return FALSE;
+  if (inv->rows > 0 &&
+      !navette_demo_add_rows (inv->db, "catalogue", "products", (guint) inv->rows, error))
+    return FALSE;
 
   g_print ("Demo content ready: applications catalogue and blog; users admin, alice and bob "
            "(password “%s”).\n", NAVETTE_DEMO_PASSWORD);
-  return EXIT_SUCCESS;
+  return TRUE;
 }
 
 /* ---- users ---- */
 
-static int
-command_user_add (int    argc,
-                  char **argv)
+static gboolean
+run_user_add (Invocation  *inv,
+              GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  g_autofree char *display_name = NULL;
-  g_autofree char *password = NULL;
-  g_autofree char *hash = NULL;
-  gboolean admin = FALSE;
-  gboolean password_stdin = FALSE;
-  GOptionEntry entries[] = {
-    { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name,
-      "The name people see (default: the user name)", "NAME" },
-    { "admin", 0, 0, G_OPTION_ARG_NONE, &admin,
-      "Make the user an administrator (editor of every application)", NULL },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
-      "Read the password from the first line of standard input", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "user add",
-    .parameters = "USER",
-    .summary = "Adds a user.",
-    .description = "The password is read from standard input with --password-stdin, "
-                   "else from the NAVETTE_PASSWORD environment variable, else asked "
-                   "for on the terminal. At least 8 characters.",
-    .n_args = 1,
-    .missing = "the user name is missing.",
-    .too_many = "too many arguments.",
-  };
-  int status;
+  g_autofree char *hash = hash_new_password (inv, error);
 
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
+  if (hash == NULL ||
+      !navette_db_user_add (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], inv->display_name,
+                            hash, inv->admin, error))
+    return FALSE;
 
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  password = get_new_password (password_stdin, &status);
-  if (password == NULL)
-    return status;
-  hash = navette_password_hash (password, &error);
-  if (hash == NULL)
-    return failure (error);
-
-  if (!navette_db_user_add (db, NAVETTE_COMMANDS_ACTOR, argv[1], display_name, hash, admin,
-                            &error))
-    return failure (error);
-
-  g_print ("Added user “%s”%s.\n", argv[1], admin ? " (administrator)" : "");
-  return EXIT_SUCCESS;
+  g_print ("Added user “%s”%s.\n", inv->argv[1], inv->admin ? " (administrator)" : "");
+  return TRUE;
 }
 
-static int
-command_user_passwd (int    argc,
-                     char **argv)
+static gboolean
+run_user_passwd (Invocation  *inv,
+                 GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
   g_autoptr(NavetteDbUser) user = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  g_autofree char *password = NULL;
   g_autofree char *hash = NULL;
-  gboolean password_stdin = FALSE;
-  GOptionEntry entries[] = {
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
-      "Read the password from the first line of standard input", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "user passwd",
-    .parameters = "USER",
-    .summary = "Sets a user's password.",
-    .description = "Ends the user's open sessions. The password is read as for "
-                   "“user add”.",
-    .n_args = 1,
-    .missing = "the user name is missing.",
-    .too_many = "too many arguments.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
 
   /* Say "no such user" before asking for a password. */
-  user = navette_db_user_get (db, argv[1], &error);
+  user = navette_db_user_get (inv->db, inv->argv[1], error);
   if (user == NULL)
-    return failure (error);
+    return FALSE;
 
-  password = get_new_password (password_stdin, &status);
-  if (password == NULL)
-    return status;
-  hash = navette_password_hash (password, &error);
-  if (hash == NULL)
-    return failure (error);
+  hash = hash_new_password (inv, error);
+  if (hash == NULL ||
+      !navette_db_user_set_password (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], hash, error))
+    return FALSE;
 
-  if (!navette_db_user_set_password (db, NAVETTE_COMMANDS_ACTOR, argv[1], hash, &error))
-    return failure (error);
-
-  g_print ("Changed the password of “%s”.\n", argv[1]);
-  return EXIT_SUCCESS;
+  g_print ("Changed the password of “%s”.\n", inv->argv[1]);
+  return TRUE;
 }
 
-static int
-command_user_list (int    argc,
-                   char **argv)
+static gboolean
+run_user_list (Invocation  *inv,
+               GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autofree char *db_path = NULL;
-  gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "user list",
-    .summary = "Lists the users and their roles.",
-  };
-  int status;
 
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  users = navette_db_user_list (db, &error);
+  users = navette_db_user_list (inv->db, error);
   if (users == NULL)
-    return failure (error);
+    return FALSE;
 
-  if (json)
+  if (inv->json)
     {
       builder = json_builder_new ();
       json_builder_begin_object (builder);
@@ -482,12 +487,12 @@ command_user_list (int    argc,
       g_autoptr(GHashTable) roles = NULL;
       g_autoptr(GList) apps = NULL;
 
-      roles = navette_db_roles_for_user (db, user->username, &error);
+      roles = navette_db_roles_for_user (inv->db, user->username, error);
       if (roles == NULL)
-        return failure (error);
+        return FALSE;
       apps = g_list_sort (g_hash_table_get_keys (roles), (GCompareFunc) g_strcmp0);
 
-      if (json)
+      if (inv->json)
         {
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "username");
@@ -519,7 +524,7 @@ command_user_list (int    argc,
         }
     }
 
-  if (json)
+  if (inv->json)
     {
       g_autoptr(JsonNode) root = NULL;
       g_autofree char *text = NULL;
@@ -532,123 +537,91 @@ command_user_list (int    argc,
       g_print ("%s\n", text);
     }
 
-  return EXIT_SUCCESS;
+  return TRUE;
 }
 
 /* ---- roles ---- */
 
-static int
-command_grant (int    argc,
-               char **argv)
+static gboolean
+check_grant (Invocation  *inv,
+             GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  static const CommandSpec spec = {
-    .name = "grant",
-    .parameters = "USER reader|editor APP",
-    .summary = "Gives a user a role in an application (replacing the one they had).",
-    .description = "Grants are versioned: every grant and revocation stays in the history.",
-    .n_args = 3,
-    .missing = "expected USER, a role (reader or editor) and APP.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
-  if (status >= 0)
-    return status;
-  if (g_strcmp0 (argv[2], "reader") != 0 && g_strcmp0 (argv[2], "editor") != 0)
-    return usage_error ("“%s” is not a role: use “reader” or “editor”.", argv[2]);
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (!navette_db_grant (db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[3], argv[2], &error))
-    return failure (error);
-
-  g_print ("“%s” is now %s of “%s”.\n", argv[1], argv[2], argv[3]);
-  return EXIT_SUCCESS;
+  if (g_strcmp0 (inv->argv[2], "reader") != 0 && g_strcmp0 (inv->argv[2], "editor") != 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "“%s” is not a role: use “reader” or “editor”.", inv->argv[2]);
+      return FALSE;
+    }
+  return TRUE;
 }
 
-static int
-command_revoke (int    argc,
-                char **argv)
+static gboolean
+run_grant (Invocation  *inv,
+           GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  static const CommandSpec spec = {
-    .name = "revoke",
-    .parameters = "USER APP",
-    .summary = "Removes a user's role in an application.",
-    .n_args = 2,
-    .missing = "expected USER and APP.",
-  };
-  int status;
+  char **argv = inv->argv;
 
-  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
-  if (status >= 0)
-    return status;
+  if (!navette_db_grant (inv->db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[3], argv[2], error))
+    return FALSE;
 
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
+  g_print ("“%s” is now %s of “%s”.\n", argv[1], argv[2], argv[3]);
+  return TRUE;
+}
 
-  if (!navette_db_revoke (db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[2], &error))
-    return failure (error);
+static gboolean
+run_revoke (Invocation  *inv,
+            GError     **error)
+{
+  char **argv = inv->argv;
+
+  if (!navette_db_revoke (inv->db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[2], error))
+    return FALSE;
 
   g_print ("“%s” has no role in “%s” any more.\n", argv[1], argv[2]);
-  return EXIT_SUCCESS;
+  return TRUE;
 }
 
 /* ---- applications, tables, columns ---- */
 
-static int
-command_app_add (int    argc,
-                 char **argv)
+/* A usage error unless @name is a valid application, table or column name. */
+static gboolean
+check_name (const char  *name,
+            const char  *what,
+            GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db_path = NULL;
-  g_autofree char *title = NULL;
-  GOptionEntry entries[] = {
-    { "title", 0, 0, G_OPTION_ARG_STRING, &title, "The title people see", "TITLE" },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "app add",
-    .parameters = "APP",
-    .summary = "Adds an application.",
-    .description = "APP: a lowercase letter, then up to 62 lowercase letters, digits or “_”.",
-    .n_args = 1,
-    .missing = "the application name is missing.",
-    .too_many = "too many arguments.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
-  if (!navette_name_is_valid (argv[1]))
-    return usage_error ("“%s” is not a valid application name.", argv[1]);
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (title == NULL)
-    title = title_from_name (argv[1]);
-  if (!navette_db_app_add (db, NAVETTE_COMMANDS_ACTOR, argv[1], title, &error))
-    return failure (error);
-
-  g_print ("Added application “%s”.\n", argv[1]);
-  return EXIT_SUCCESS;
+  if (!navette_name_is_valid (name))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "“%s” is not a valid %s name.", name, what);
+      return FALSE;
+    }
+  return TRUE;
 }
 
-/* "name:type[:required][:MAXLEN]" → a column, or NULL after printing why. */
+static gboolean
+check_app_add (Invocation  *inv,
+               GError     **error)
+{
+  return check_name (inv->argv[1], "application", error);
+}
+
+static gboolean
+run_app_add (Invocation  *inv,
+             GError     **error)
+{
+  if (inv->title == NULL)
+    inv->title = title_from_name (inv->argv[1]);
+  if (!navette_db_app_add (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], inv->title, error))
+    return FALSE;
+
+  g_print ("Added application “%s”.\n", inv->argv[1]);
+  return TRUE;
+}
+
+/* "name:type[:required][:MAXLEN]" → a column (a usage error if it is not one). */
 static NavetteWireColumn *
-parse_column_spec (const char *spec)
+parse_column_spec (const char  *spec,
+                   GError     **error)
 {
   g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
   NavetteColumnType type;
@@ -658,17 +631,16 @@ parse_column_spec (const char *spec)
 
   if (g_strv_length (parts) < 2)
     {
-      usage_error ("“%s”: a column is name:type[:required][:MAXLEN].", spec);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "“%s”: a column is name:type[:required][:MAXLEN].", spec);
       return NULL;
     }
-  if (!navette_name_is_valid (parts[0]))
-    {
-      usage_error ("“%s” is not a valid column name.", parts[0]);
-      return NULL;
-    }
+  if (!check_name (parts[0], "column", error))
+    return NULL;
   if (!navette_column_type_from_string (parts[1], &type))
     {
-      usage_error ("“%s” is not a column type: use text, integer, real, boolean or date.",
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "“%s” is not a column type: use text, integer, real, boolean or date.",
                    parts[1]);
       return NULL;
     }
@@ -685,7 +657,8 @@ parse_column_spec (const char *spec)
         max_length = (gint64) value;
       else
         {
-          usage_error ("“%s”: “%s” is neither “required” nor a maximum length%s.", spec,
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "“%s”: “%s” is neither “required” nor a maximum length%s.", spec,
                        parts[i], type == NAVETTE_COLUMN_TEXT ? "" : " (text columns only)");
           return NULL;
         }
@@ -695,126 +668,191 @@ parse_column_spec (const char *spec)
   return navette_wire_column_new (parts[0], title, type, required, max_length);
 }
 
-static int
-command_table_add (int    argc,
-                   char **argv)
+static gboolean
+check_table_add (Invocation  *inv,
+                 GError     **error)
 {
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteWireTable) table = NULL;
-  g_autofree char *db_path = NULL;
-  g_autofree char *title = NULL;
-  g_auto(GStrv) columns = NULL;
-  GOptionEntry entries[] = {
-    { "title", 0, 0, G_OPTION_ARG_STRING, &title, "The title people see", "TITLE" },
-    { "column", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &columns,
-      "A column (repeat for each): name:type[:required][:MAXLEN]", "SPEC" },
-    G_OPTION_ENTRY_NULL
-  };
-  static const CommandSpec spec = {
-    .name = "table add",
+  if (!check_name (inv->argv[2], "table", error))
+    return FALSE;
+  if (inv->columns == NULL || inv->columns[0] == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "a table needs at least one --column.");
+      return FALSE;
+    }
+
+  if (inv->title == NULL)
+    inv->title = title_from_name (inv->argv[2]);
+  inv->table = navette_wire_table_new (inv->argv[2], inv->title);
+  for (guint i = 0; inv->columns[i] != NULL; i++)
+    {
+      NavetteWireColumn *column = parse_column_spec (inv->columns[i], error);
+
+      if (column == NULL)
+        return FALSE;
+      g_ptr_array_add (inv->table->columns, column);
+    }
+  return TRUE;
+}
+
+static gboolean
+run_table_add (Invocation  *inv,
+               GError     **error)
+{
+  if (!navette_db_table_add (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], inv->table, error))
+    return FALSE;
+
+  g_print ("Added table “%s” to “%s”.\n", inv->argv[2], inv->argv[1]);
+  return TRUE;
+}
+
+static gboolean
+check_column_add (Invocation  *inv,
+                  GError     **error)
+{
+  inv->column = parse_column_spec (inv->argv[3], error);
+  return inv->column != NULL;
+}
+
+static gboolean
+run_column_add (Invocation  *inv,
+                GError     **error)
+{
+  char **argv = inv->argv;
+
+  if (!navette_db_column_add (inv->db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[2], inv->column,
+                              error))
+    return FALSE;
+
+  g_print ("Added column “%s” to “%s.%s”.\n", inv->column->name, argv[1], argv[2]);
+  return TRUE;
+}
+
+/* ---- dispatch ---- */
+
+static const Command commands[] = {
+  {
+    .name = "serve",
+    .usage = "serve --db PATH_OR_URL --listen HOST:PORT   Run the server",
+    .main = navette_serve_main,
+  },
+  {
+    .name = "init",
+    .usage = "init --db PATH_OR_URL                       Create or migrate the database",
+    .summary = "Creates the database, or migrates it to the current schema.",
+    .run = run_init,
+  },
+  {
+    .name = "demo",
+    .usage = "demo --db PATH_OR_URL                       Add the demo content",
+    .summary = "Creates the schema if needed and the demo content.",
+    .description = "Applications “catalogue” (table “products”) and “blog” (table "
+                   "“articles”) with a few rows each; users “admin” (administrator), "
+                   "“alice” (editor of both) and “bob” (reader of catalogue), each "
+                   "with the password “" NAVETTE_DEMO_PASSWORD "”.\n"
+                   "Running it again adds only what is missing.",
+    .options = OPTION_ROWS,
+    .check = check_demo,
+    .run = run_demo,
+  },
+  {
+    .group = "user",
+    .name = "add",
+    .usage = "user add USER [--admin] [--display-name N]  Add a user",
+    .parameters = "USER",
+    .summary = "Adds a user.",
+    .description = "The password is read from standard input with --password-stdin, "
+                   "else from the NAVETTE_PASSWORD environment variable, else asked "
+                   "for on the terminal. At least 8 characters.",
+    .n_args = 1,
+    .missing = "the user name is missing.",
+    .too_many = "too many arguments.",
+    .options = OPTION_DISPLAY_NAME | OPTION_ADMIN | OPTION_PASSWORD_STDIN,
+    .run = run_user_add,
+  },
+  {
+    .group = "user",
+    .name = "passwd",
+    .usage = "user passwd USER                            Set a user's password",
+    .parameters = "USER",
+    .summary = "Sets a user's password.",
+    .description = "Ends the user's open sessions. The password is read as for "
+                   "“user add”.",
+    .n_args = 1,
+    .missing = "the user name is missing.",
+    .too_many = "too many arguments.",
+    .options = OPTION_PASSWORD_STDIN,
+    .run = run_user_passwd,
+  },
+  {
+    .group = "user",
+    .name = "list",
+    .usage = "user list [--json]                          List users and roles",
+    .summary = "Lists the users and their roles.",
+    .options = OPTION_JSON,
+    .run = run_user_list,
+  },
+  {
+    .name = "grant",
+    .usage = "grant USER reader|editor APP                Give a role",
+    .parameters = "USER reader|editor APP",
+    .summary = "Gives a user a role in an application (replacing the one they had).",
+    .description = "Grants are versioned: every grant and revocation stays in the history.",
+    .n_args = 3,
+    .missing = "expected USER, a role (reader or editor) and APP.",
+    .check = check_grant,
+    .run = run_grant,
+  },
+  {
+    .name = "revoke",
+    .usage = "revoke USER APP                             Take a role away",
+    .parameters = "USER APP",
+    .summary = "Removes a user's role in an application.",
+    .n_args = 2,
+    .missing = "expected USER and APP.",
+    .run = run_revoke,
+  },
+  {
+    .group = "app",
+    .name = "add",
+    .usage = "app add APP [--title T]                     Add an application",
+    .parameters = "APP",
+    .summary = "Adds an application.",
+    .description = "APP: a lowercase letter, then up to 62 lowercase letters, digits or “_”.",
+    .n_args = 1,
+    .missing = "the application name is missing.",
+    .too_many = "too many arguments.",
+    .options = OPTION_TITLE,
+    .check = check_app_add,
+    .run = run_app_add,
+  },
+  {
+    .group = "table",
+    .name = "add",
+    .usage = "table add APP TABLE --column SPEC…          Add a table",
     .parameters = "APP TABLE",
     .summary = "Adds a table to an application.",
     .description = "Column types: text, integer, real, boolean, date (YYYY-MM-DD).\n"
                    "Example: --column title:text:required:200 --column published:boolean",
     .n_args = 2,
     .missing = "expected APP and TABLE.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, entries, &argc, &argv);
-  if (status >= 0)
-    return status;
-  if (!navette_name_is_valid (argv[2]))
-    return usage_error ("“%s” is not a valid table name.", argv[2]);
-  if (columns == NULL || columns[0] == NULL)
-    return usage_error ("a table needs at least one --column.");
-
-  if (title == NULL)
-    title = title_from_name (argv[2]);
-  table = navette_wire_table_new (argv[2], title);
-  for (guint i = 0; columns[i] != NULL; i++)
-    {
-      NavetteWireColumn *column = parse_column_spec (columns[i]);
-
-      if (column == NULL)
-        return EXIT_USAGE;
-      g_ptr_array_add (table->columns, column);
-    }
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (!navette_db_table_add (db, NAVETTE_COMMANDS_ACTOR, argv[1], table, &error))
-    return failure (error);
-
-  g_print ("Added table “%s” to “%s”.\n", argv[2], argv[1]);
-  return EXIT_SUCCESS;
-}
-
-static int
-command_column_add (int    argc,
-                    char **argv)
-{
-  g_autoptr(NavetteDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteWireColumn) column = NULL;
-  g_autofree char *db_path = NULL;
-  static const CommandSpec spec = {
-    .name = "column add",
+    .options = OPTION_TITLE | OPTION_COLUMN,
+    .check = check_table_add,
+    .run = run_table_add,
+  },
+  {
+    .group = "column",
+    .name = "add",
+    .usage = "column add APP TABLE SPEC                    Add a column",
     .parameters = "APP TABLE name:type[:required][:MAXLEN]",
     .summary = "Adds a column to a table.",
     .description = "Existing records get no value (null) for it, so a required column "
                    "can only be added to a table without records.",
     .n_args = 3,
     .missing = "expected APP, TABLE and a column.",
-  };
-  int status;
-
-  status = parse_options (&spec, &db_path, NULL, &argc, &argv);
-  if (status >= 0)
-    return status;
-
-  column = parse_column_spec (argv[3]);
-  if (column == NULL)
-    return EXIT_USAGE;
-
-  status = open_db (db_path, &db);
-  if (status != EXIT_SUCCESS)
-    return status;
-
-  if (!navette_db_column_add (db, NAVETTE_COMMANDS_ACTOR, argv[1], argv[2], column, &error))
-    return failure (error);
-
-  g_print ("Added column “%s” to “%s.%s”.\n", column->name, argv[1], argv[2]);
-  return EXIT_SUCCESS;
-}
-
-/* ---- dispatch ---- */
-
-typedef int (*CommandFunc) (int argc, char **argv);
-
-typedef struct
-{
-  const char  *group;   /* NULL: a top-level command */
-  const char  *name;
-  const char  *usage;
-  CommandFunc  func;
-} Command;
-
-static const Command commands[] = {
-  { NULL, "serve", "serve --db PATH_OR_URL --listen HOST:PORT   Run the server", navette_serve_main },
-  { NULL, "init", "init --db PATH_OR_URL                       Create or migrate the database", command_init },
-  { NULL, "demo", "demo --db PATH_OR_URL                       Add the demo content", command_demo },
-  { "user", "add", "user add USER [--admin] [--display-name N]  Add a user", command_user_add },
-  { "user", "passwd", "user passwd USER                            Set a user's password", command_user_passwd },
-  { "user", "list", "user list [--json]                          List users and roles", command_user_list },
-  { NULL, "grant", "grant USER reader|editor APP                Give a role", command_grant },
-  { NULL, "revoke", "revoke USER APP                             Take a role away", command_revoke },
-  { "app", "add", "app add APP [--title T]                     Add an application", command_app_add },
-  { "table", "add", "table add APP TABLE --column SPEC…          Add a table", command_table_add },
-  { "column", "add", "column add APP TABLE SPEC                    Add a column", command_column_add },
+    .check = check_column_add,
+    .run = run_column_add,
+  },
 };
 
 static void
@@ -864,7 +902,7 @@ navette_commands_main (int    argc,
       const Command *command = &commands[i];
 
       if (command->group == NULL && g_strcmp0 (command->name, name) == 0)
-        return command->func (argc - 1, argv + 1);
+        return run_command (command, argc - 1, argv + 1);
 
       if (command->group != NULL && g_strcmp0 (command->group, name) == 0)
         {
@@ -884,7 +922,7 @@ navette_commands_main (int    argc,
           for (guint j = i; j < G_N_ELEMENTS (commands); j++)
             if (g_strcmp0 (commands[j].group, name) == 0 &&
                 g_strcmp0 (commands[j].name, argv[2]) == 0)
-              return commands[j].func (argc - 2, argv + 2);
+              return run_command (&commands[j], argc - 2, argv + 2);
 
           g_printerr ("navette-server %s: unknown sub-command “%s”.\n"
                       "Try “navette-server --help”.\n", name, argv[2]);
