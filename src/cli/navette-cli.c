@@ -87,19 +87,74 @@ print_json_builder (JsonBuilder *builder)
 }
 
 static void
+add_string_member (JsonBuilder *builder,
+                   const char  *member,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int_member (JsonBuilder *builder,
+                const char  *member,
+                gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+/* {"@member": [ — the caller adds the items, then calls end_json_list(). */
+static JsonBuilder *
+begin_json_list (const char *member)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  return builder;
+}
+
+/* {"table": …, "revision": …, "records": [ */
+static JsonBuilder *
+begin_json_records (const char *table,
+                    gint64      revision)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "table", table);
+  add_int_member (builder, "revision", revision);
+  json_builder_set_member_name (builder, "records");
+  json_builder_begin_array (builder);
+  return builder;
+}
+
+/* ]} — and prints the list with --json. Returns the exit status 0. */
+static int
+end_json_list (Cli         *cli,
+               JsonBuilder *builder)
+{
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  if (cli->json)
+    print_json_builder (builder);
+  return 0;
+}
+
+static void
 add_error_json (JsonBuilder  *builder,
                 const GError *error)
 {
   GHashTable *fields = navette_sync_error_get_fields (error);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder,
-                                 error->domain == NAVETTE_SYNC_ERROR
-                                   ? navette_sync_error_code_to_string (error->code)
-                                   : "usage");
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, error->message);
+  add_string_member (builder, "code",
+                     error->domain == NAVETTE_SYNC_ERROR
+                       ? navette_sync_error_code_to_string (error->code)
+                       : "usage");
+  add_string_member (builder, "message", error->message);
   if (fields != NULL)
     {
       GHashTableIter iter;
@@ -109,10 +164,7 @@ add_error_json (JsonBuilder  *builder,
       json_builder_begin_object (builder);
       g_hash_table_iter_init (&iter, fields);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        {
-          json_builder_set_member_name (builder, key);
-          json_builder_add_string_value (builder, value);
-        }
+        add_string_member (builder, key, value);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -203,12 +255,9 @@ save_session (const char  *server,
     }
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "server");
-  json_builder_add_string_value (builder, server);
-  json_builder_set_member_name (builder, "token");
-  json_builder_add_string_value (builder, token);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, username);
+  add_string_member (builder, "server", server);
+  add_string_member (builder, "token", token);
+  add_string_member (builder, "username", username);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   text = navette_json_to_string (root, &len);
@@ -490,20 +539,13 @@ add_change_json (JsonBuilder   *builder,
   static const char *kinds[] = { "create", "update", "archive", "unarchive", "revert" };
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, kinds[navette_change_get_kind (change)]);
-  json_builder_set_member_name (builder, "description");
-  json_builder_add_string_value (builder, navette_change_get_description (change));
-  json_builder_set_member_name (builder, "app");
-  json_builder_add_string_value (builder, navette_change_get_app (change));
-  json_builder_set_member_name (builder, "table");
-  json_builder_add_string_value (builder, navette_change_get_table_name (change));
-  json_builder_set_member_name (builder, "record");
-  json_builder_add_string_value (builder, navette_change_get_record_id (change));
-  json_builder_set_member_name (builder, "idempotency_key");
-  json_builder_add_string_value (builder, navette_change_get_idempotency_key (change));
-  json_builder_set_member_name (builder, "attempts");
-  json_builder_add_int_value (builder, navette_change_get_attempts (change));
+  add_string_member (builder, "kind", kinds[navette_change_get_kind (change)]);
+  add_string_member (builder, "description", navette_change_get_description (change));
+  add_string_member (builder, "app", navette_change_get_app (change));
+  add_string_member (builder, "table", navette_change_get_table_name (change));
+  add_string_member (builder, "record", navette_change_get_record_id (change));
+  add_string_member (builder, "idempotency_key", navette_change_get_idempotency_key (change));
+  add_int_member (builder, "attempts", navette_change_get_attempts (change));
   if (data != NULL)
     {
       JsonNode *node = json_node_alloc ();
@@ -519,12 +561,13 @@ add_change_json (JsonBuilder   *builder,
   json_builder_end_object (builder);
 }
 
-/* Runs a change to its end and prints the outcome. */
+/* Runs a change to its end and prints the outcome. Takes @change_owned. */
 static int
 finish_change (Cli           *cli,
                NavetteTable  *table,
-               NavetteChange *change)
+               NavetteChange *change_owned)
 {
+  g_autoptr(NavetteChange) change = change_owned;
   const GError *error;
 
   while (!navette_change_is_finished (change))
@@ -598,10 +641,38 @@ finish_change (Cli           *cli,
 
 /* ---- Commands ---- */
 
+/* What a command was given and, for a command on a table, what the runner
+ * opened for it. */
+typedef struct
+{
+  int             argc;
+  char          **argv;
+  NavetteStore   *store;    /* OPEN_TABLE: the application of argv[0] */
+  NavetteTable   *table;    /* OPEN_TABLE: argv[0], APP/TABLE */
+  NavetteRecord  *record;   /* OPEN_RECORD: argv[1], an ID */
+  JsonObject     *data;     /* the COLUMN=VALUE… from argv[data_from] */
+  gint64          version;  /* revert: argv[2] */
+} Invocation;
+
+static void
+invocation_clear (Invocation *inv)
+{
+  g_clear_object (&inv->record);
+  g_clear_pointer (&inv->data, json_object_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Invocation, invocation_clear)
+
+typedef enum
+{
+  OPEN_TABLE  = 1 << 0,  /* argv[0] is APP/TABLE */
+  OPEN_RELOAD = 1 << 1,  /* … with its records */
+  OPEN_RECORD = 1 << 2,  /* … and argv[1] the ID of a record */
+} OpenFlags;
+
 static int
-cmd_login (Cli   *cli,
-           int    argc,
-           char **argv)
+run_login (Cli        *cli,
+           Invocation *inv)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -610,11 +681,8 @@ cmd_login (Cli   *cli,
   NavetteEngine *engine;
   NavetteSession *session;
 
-  if (argc > 1)
-    return usage_error (cli, _("Usage: navette-cli login [USERNAME]"));
-
-  if (argc == 1)
-    username = g_strdup (argv[0]);
+  if (inv->argc == 1)
+    username = g_strdup (inv->argv[0]);
   else if (g_getenv ("NAVETTE_USERNAME") != NULL)
     username = g_strdup (g_getenv ("NAVETTE_USERNAME"));
   else if (isatty (STDIN_FILENO))
@@ -653,12 +721,9 @@ cmd_login (Cli   *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "server");
-      json_builder_add_string_value (builder, server_url (cli));
-      json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, navette_session_get_username (session));
-      json_builder_set_member_name (builder, "display_name");
-      json_builder_add_string_value (builder, navette_session_get_display_name (session));
+      add_string_member (builder, "server", server_url (cli));
+      add_string_member (builder, "username", navette_session_get_username (session));
+      add_string_member (builder, "display_name", navette_session_get_display_name (session));
       json_builder_end_object (builder);
       print_json_builder (builder);
     }
@@ -669,9 +734,8 @@ cmd_login (Cli   *cli,
 }
 
 static int
-cmd_logout (Cli   *cli,
-            int    argc,
-            char **argv)
+run_logout (Cli        *cli,
+            Invocation *inv)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -705,25 +769,19 @@ cmd_logout (Cli   *cli,
 }
 
 static int
-cmd_apps (Cli   *cli,
-          int    argc,
-          char **argv)
+run_apps (Cli        *cli,
+          Invocation *inv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
   GListModel *stores;
-  guint n;
 
   if (!load_apps (cli, &error))
     return fail (cli, error);
 
   stores = navette_engine_get_stores (cli->engine);
-  n = g_list_model_get_n_items (stores);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "applications");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
+  builder = begin_json_list ("applications");
+  for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
     {
       g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
       const char *role = navette_role_to_string (navette_store_get_role (store));
@@ -731,50 +789,33 @@ cmd_apps (Cli   *cli,
       if (cli->json)
         {
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, navette_store_get_name (store));
-          json_builder_set_member_name (builder, "title");
-          json_builder_add_string_value (builder, navette_store_get_title (store));
-          json_builder_set_member_name (builder, "role");
-          json_builder_add_string_value (builder, role);
+          add_string_member (builder, "name", navette_store_get_name (store));
+          add_string_member (builder, "title", navette_store_get_title (store));
+          add_string_member (builder, "role", role);
           json_builder_end_object (builder);
         }
       else
         g_print ("%s\t%s\t%s\n", navette_store_get_name (store), navette_store_get_title (store), role);
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  if (cli->json)
-    print_json_builder (builder);
-  return 0;
+  return end_json_list (cli, builder);
 }
 
 static int
-cmd_tables (Cli   *cli,
-            int    argc,
-            char **argv)
+run_tables (Cli        *cli,
+            Invocation *inv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
   NavetteStore *store;
   GListModel *tables;
-  guint n;
 
-  if (argc != 1)
-    return usage_error (cli, _("Usage: navette-cli tables APP"));
-
-  store = get_store (cli, argv[0], &error);
+  store = get_store (cli, inv->argv[0], &error);
   if (store == NULL)
     return fail (cli, error);
 
   tables = navette_store_get_tables (store);
-  n = g_list_model_get_n_items (tables);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "tables");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
+  builder = begin_json_list ("tables");
+  for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
     {
       g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
       const NavetteWireTable *schema = navette_table_get_schema (table);
@@ -796,56 +837,30 @@ cmd_tables (Cli   *cli,
             }
         }
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  if (cli->json)
-    print_json_builder (builder);
-  return 0;
+  return end_json_list (cli, builder);
 }
 
 static int
-cmd_ls (Cli   *cli,
-        int    argc,
-        char **argv)
+run_ls (Cli        *cli,
+        Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  NavetteTable *table;
-  const NavetteWireTable *schema;
-  guint n;
-
-  if (argc != 1)
-    return usage_error (cli, _("Usage: navette-cli ls APP/TABLE"));
-
-  table = get_table (cli, argv[0], NULL, &error);
-  if (table == NULL || !reload_table (table, &error))
-    return fail (cli, error);
-
-  schema = navette_table_get_schema (table);
-  n = g_list_model_get_n_items (G_LIST_MODEL (table));
+  const NavetteWireTable *schema = navette_table_get_schema (inv->table);
+  GListModel *records = G_LIST_MODEL (inv->table);
+  guint n = g_list_model_get_n_items (records);
 
   if (cli->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonBuilder) builder = NULL;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "table");
-      json_builder_add_string_value (builder, schema->name);
-      json_builder_set_member_name (builder, "revision");
-      json_builder_add_int_value (builder, navette_table_get_revision (table));
-      json_builder_set_member_name (builder, "records");
-      json_builder_begin_array (builder);
+      builder = begin_json_records (schema->name, navette_table_get_revision (inv->table));
       for (guint i = 0; i < n; i++)
         {
-          g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
           g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
 
           navette_wire_record_to_json (wire, builder, FALSE);
         }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-      print_json_builder (builder);
-      return 0;
+      return end_json_list (cli, builder);
     }
 
   g_print ("id\tversion\tarchived");
@@ -855,7 +870,7 @@ cmd_ls (Cli   *cli,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
 
       g_print ("%s\t%" G_GINT64_FORMAT "\t%s", navette_record_get_id (record),
                navette_record_get_version (record),
@@ -874,131 +889,61 @@ cmd_ls (Cli   *cli,
 }
 
 static int
-cmd_get (Cli   *cli,
-         int    argc,
-         char **argv)
+run_get (Cli        *cli,
+         Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteRecord) record = NULL;
-  NavetteTable *table;
-
-  if (argc != 2)
-    return usage_error (cli, _("Usage: navette-cli get APP/TABLE ID"));
-
-  table = get_table (cli, argv[0], NULL, &error);
-  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
-    return fail (cli, error);
-
   if (cli->json)
-    print_record_json (record);
+    print_record_json (inv->record);
   else
-    print_record_text (table, record);
+    print_record_text (inv->table, inv->record);
   return 0;
 }
 
 static int
-cmd_create (Cli   *cli,
-            int    argc,
-            char **argv)
+run_create (Cli        *cli,
+            Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) data = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  NavetteStore *store = NULL;
-  NavetteTable *table;
-
-  if (argc < 2)
-    return usage_error (cli, _("Usage: navette-cli create APP/TABLE COLUMN=VALUE…"));
-
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL || !(data = parse_assignments (table, argv + 1, argc - 1, &error)))
-    return fail (cli, error);
-
-  change = navette_store_create (store, table, NULL, data);
-  return finish_change (cli, table, change);
+  return finish_change (cli, inv->table,
+                        navette_store_create (inv->store, inv->table, NULL, inv->data));
 }
 
 static int
-cmd_set (Cli   *cli,
-         int    argc,
-         char **argv)
+run_set (Cli        *cli,
+         Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) data = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  g_autoptr(NavetteRecord) record = NULL;
-  NavetteStore *store = NULL;
-  NavetteTable *table;
-
-  if (argc < 3)
-    return usage_error (cli, _("Usage: navette-cli set APP/TABLE ID COLUMN=VALUE…"));
-
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL ||
-      !(data = parse_assignments (table, argv + 2, argc - 2, &error)) ||
-      !(record = fetch_record (table, argv[1], &error)))
-    return fail (cli, error);
-
-  change = navette_store_update (store, table, argv[1], data);
-  return finish_change (cli, table, change);
+  return finish_change (cli, inv->table,
+                        navette_store_update (inv->store, inv->table, inv->argv[1], inv->data));
 }
 
 static int
-cmd_archive (Cli   *cli,
-             int    argc,
-             char **argv)
+run_archive (Cli        *cli,
+             Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  g_autoptr(NavetteRecord) record = NULL;
-  NavetteStore *store = NULL;
-  NavetteTable *table;
-
-  if (argc != 2)
-    return usage_error (cli, _("Usage: navette-cli archive APP/TABLE ID [--restore]"));
-
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
-    return fail (cli, error);
-
-  change = navette_store_archive (store, table, argv[1], !cli->restore);
-  return finish_change (cli, table, change);
+  return finish_change (cli, inv->table,
+                        navette_store_archive (inv->store, inv->table, inv->argv[1],
+                                               !cli->restore));
 }
 
 static int
-cmd_history (Cli   *cli,
-             int    argc,
-             char **argv)
+run_history (Cli        *cli,
+             Invocation *inv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GListModel) versions = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  NavetteStore *store = NULL;
-  NavetteTable *table;
+  g_autoptr(JsonBuilder) builder = NULL;
   const NavetteWireTable *schema;
-  guint n;
 
-  if (argc != 2)
-    return usage_error (cli, _("Usage: navette-cli history APP/TABLE ID"));
-
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL)
-    return fail (cli, error);
-
-  navette_store_list_versions_async (store, table, argv[1], NULL, result_cb, &result);
+  navette_store_list_versions_async (inv->store, inv->table, inv->argv[1], NULL,
+                                     result_cb, &result);
   wait_for (&result);
-  versions = navette_store_list_versions_finish (store, result, &error);
+  versions = navette_store_list_versions_finish (inv->store, result, &error);
   if (versions == NULL)
     return fail (cli, error);
 
-  schema = navette_table_get_schema (table);
-  n = g_list_model_get_n_items (versions);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "versions");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
+  schema = navette_table_get_schema (inv->table);
+  builder = begin_json_list ("versions");
+  for (guint i = 0; i < g_list_model_get_n_items (versions); i++)
     {
       g_autoptr(NavetteRecord) record = g_list_model_get_item (versions, i);
       g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
@@ -1024,38 +969,25 @@ cmd_history (Cli   *cli,
           g_print ("\n");
         }
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  if (cli->json)
-    print_json_builder (builder);
-  return 0;
+  return end_json_list (cli, builder);
 }
 
 static int
-cmd_revert (Cli   *cli,
-            int    argc,
-            char **argv)
+check_revert (Cli        *cli,
+              Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  g_autoptr(NavetteRecord) record = NULL;
-  NavetteStore *store = NULL;
-  NavetteTable *table;
-  gint64 version;
-
-  if (argc != 3)
-    return usage_error (cli, _("Usage: navette-cli revert APP/TABLE ID VERSION"));
-
-  if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &version, NULL))
+  if (!g_ascii_string_to_signed (inv->argv[2], 10, 1, G_MAXINT64, &inv->version, NULL))
     return usage_error (cli, _("VERSION must be a version number (1, 2, …)."));
+  return -1;
+}
 
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL || !(record = fetch_record (table, argv[1], &error)))
-    return fail (cli, error);
-
-  change = navette_store_revert (store, table, argv[1], version, NULL);
-  return finish_change (cli, table, change);
+static int
+run_revert (Cli        *cli,
+            Invocation *inv)
+{
+  return finish_change (cli, inv->table,
+                        navette_store_revert (inv->store, inv->table, inv->argv[1],
+                                              inv->version, NULL));
 }
 
 static void
@@ -1074,31 +1006,20 @@ watch_changes_cb (NavettePoller *poller,
 
   if (cli->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonBuilder) builder = NULL;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "table");
-      json_builder_add_string_value (builder, navette_table_get_name (table));
-      json_builder_set_member_name (builder, "revision");
-      json_builder_add_int_value (builder, revision);
-      json_builder_set_member_name (builder, "records");
-      json_builder_begin_array (builder);
+      builder = begin_json_records (navette_table_get_name (table), revision);
       for (guint i = 0; i < records->len; i++)
         {
           NavetteRecord *record = g_ptr_array_index (records, i);
 
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_string_value (builder, navette_record_get_id (record));
-          json_builder_set_member_name (builder, "version");
-          json_builder_add_int_value (builder, navette_record_get_version (record));
-          json_builder_set_member_name (builder, "updated_by");
-          json_builder_add_string_value (builder, navette_record_get_updated_by (record));
+          add_string_member (builder, "id", navette_record_get_id (record));
+          add_int_member (builder, "version", navette_record_get_version (record));
+          add_string_member (builder, "updated_by", navette_record_get_updated_by (record));
           json_builder_end_object (builder);
         }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-      print_json_builder (builder);
+      end_json_list (cli, builder);
     }
   else
     {
@@ -1134,37 +1055,31 @@ watch_online_cb (NavettePoller *poller,
 }
 
 static int
-cmd_watch (Cli   *cli,
-           int    argc,
-           char **argv)
+check_watch (Cli        *cli,
+             Invocation *inv)
 {
-  g_autoptr(GError) error = NULL;
-  NavetteStore *store = NULL;
-  NavetteTable *table;
-  NavettePoller *poller;
-  GListModel *stores;
-
-  if (argc != 1)
-    return usage_error (cli, _("Usage: navette-cli watch APP/TABLE [--interval S]"));
   if (cli->interval <= 0)
     return usage_error (cli, _("--interval must be a positive number of seconds."));
+  return -1;
+}
 
-  table = get_table (cli, argv[0], &store, &error);
-  if (table == NULL || !reload_table (table, &error))
-    return fail (cli, error);
+static int
+run_watch (Cli        *cli,
+           Invocation *inv)
+{
+  NavettePoller *poller = navette_engine_get_poller (cli->engine);
+  GListModel *stores = navette_engine_get_stores (cli->engine);
 
-  poller = navette_engine_get_poller (cli->engine);
   /* Watch this application only. */
-  stores = navette_engine_get_stores (cli->engine);
   for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
     {
       g_autoptr(NavetteStore) other = g_list_model_get_item (stores, i);
 
-      if (other != store)
+      if (other != inv->store)
         navette_poller_remove_store (poller, other);
     }
 
-  g_object_set_data (G_OBJECT (poller), "navette-cli-table", table);
+  g_object_set_data (G_OBJECT (poller), "navette-cli-table", inv->table);
   g_signal_connect (poller, "changes", G_CALLBACK (watch_changes_cb), cli);
   g_signal_connect (poller, "notify::online", G_CALLBACK (watch_online_cb), cli);
   navette_poller_set_interval (poller, (guint) cli->interval);
@@ -1176,9 +1091,9 @@ cmd_watch (Cli   *cli,
 
       /* xgettext cannot read G_GINT64_FORMAT: the number is a string. */
       revision = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                  navette_table_get_revision (table));
+                                  navette_table_get_revision (inv->table));
       g_printerr (_("Watching %s (revision %s, every %d s). Press Ctrl+C to stop.\n"),
-                  argv[0], revision, cli->interval);
+                  inv->argv[0], revision, cli->interval);
     }
 
   for (;;)
@@ -1187,26 +1102,88 @@ cmd_watch (Cli   *cli,
   return 0;
 }
 
+/* ---- Dispatch ---- */
+
 typedef struct
 {
   const char *name;
-  int (*func) (Cli *cli, int argc, char **argv);
+  int         min_args;
+  int         max_args;   /* -1: any number */
+  const char *usage;      /* the usage error when the number is off */
+  int       (*check) (Cli *cli, Invocation *inv);  /* or NULL: -1 to go on,
+                                                    * or the exit status */
+  OpenFlags   open;
+  int         data_from;  /* 0, or where COLUMN=VALUE… start */
+  int       (*run) (Cli *cli, Invocation *inv);
 } Command;
 
 static const Command commands[] = {
-  { "login", cmd_login },
-  { "logout", cmd_logout },
-  { "apps", cmd_apps },
-  { "tables", cmd_tables },
-  { "ls", cmd_ls },
-  { "get", cmd_get },
-  { "create", cmd_create },
-  { "set", cmd_set },
-  { "archive", cmd_archive },
-  { "history", cmd_history },
-  { "revert", cmd_revert },
-  { "watch", cmd_watch },
+  { "login", 0, 1, N_("Usage: navette-cli login [USERNAME]"), NULL, 0, 0, run_login },
+  { "logout", 0, -1, NULL, NULL, 0, 0, run_logout },
+  { "apps", 0, -1, NULL, NULL, 0, 0, run_apps },
+  { "tables", 1, 1, N_("Usage: navette-cli tables APP"), NULL, 0, 0, run_tables },
+  { "ls", 1, 1, N_("Usage: navette-cli ls APP/TABLE"), NULL,
+    OPEN_TABLE | OPEN_RELOAD, 0, run_ls },
+  { "get", 2, 2, N_("Usage: navette-cli get APP/TABLE ID"), NULL,
+    OPEN_TABLE | OPEN_RECORD, 0, run_get },
+  { "create", 2, -1, N_("Usage: navette-cli create APP/TABLE COLUMN=VALUE…"), NULL,
+    OPEN_TABLE, 1, run_create },
+  { "set", 3, -1, N_("Usage: navette-cli set APP/TABLE ID COLUMN=VALUE…"), NULL,
+    OPEN_TABLE | OPEN_RECORD, 2, run_set },
+  { "archive", 2, 2, N_("Usage: navette-cli archive APP/TABLE ID [--restore]"), NULL,
+    OPEN_TABLE | OPEN_RECORD, 0, run_archive },
+  { "history", 2, 2, N_("Usage: navette-cli history APP/TABLE ID"), NULL,
+    OPEN_TABLE, 0, run_history },
+  { "revert", 3, 3, N_("Usage: navette-cli revert APP/TABLE ID VERSION"), check_revert,
+    OPEN_TABLE | OPEN_RECORD, 0, run_revert },
+  { "watch", 1, 1, N_("Usage: navette-cli watch APP/TABLE [--interval S]"), check_watch,
+    OPEN_TABLE | OPEN_RELOAD, 0, run_watch },
 };
+
+/* Opens what @command works on: the table of argv[0], then the
+ * COLUMN=VALUE… it is given, then the record argv[1] or the records. */
+static gboolean
+open_target (Cli            *cli,
+             const Command  *command,
+             Invocation     *inv,
+             GError        **error)
+{
+  int from = command->data_from;
+
+  inv->table = get_table (cli, inv->argv[0], &inv->store, error);
+  if (inv->table == NULL)
+    return FALSE;
+  if (from > 0 &&
+      !(inv->data = parse_assignments (inv->table, inv->argv + from, inv->argc - from, error)))
+    return FALSE;
+  if ((command->open & OPEN_RECORD) != 0 &&
+      !(inv->record = fetch_record (inv->table, inv->argv[1], error)))
+    return FALSE;
+  if ((command->open & OPEN_RELOAD) != 0 && !reload_table (inv->table, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* Checks the arguments of @command, opens what it works on and runs it.
+ * Returns the exit status. */
+static int
+run_command (Cli            *cli,
+             const Command  *command,
+             int             argc,
+             char          **argv)
+{
+  g_auto(Invocation) inv = { .argc = argc, .argv = argv };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (argc < command->min_args || (command->max_args >= 0 && argc > command->max_args))
+    return usage_error (cli, _(command->usage));
+  if (command->check != NULL && (status = command->check (cli, &inv)) >= 0)
+    return status;
+  if ((command->open & OPEN_TABLE) != 0 && !open_target (cli, command, &inv, &error))
+    return fail (cli, error);
+  return command->run (cli, &inv);
+}
 
 int
 navette_cli_run (int    argc,
@@ -1267,7 +1244,7 @@ navette_cli_run (int    argc,
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_strcmp0 (args[1], commands[i].name) == 0)
-      return commands[i].func (&cli, g_strv_length (args) - 2, args + 2);
+      return run_command (&cli, &commands[i], g_strv_length (args) - 2, args + 2);
 
   {
     g_autofree char *message = g_strdup_printf (_("Unknown command “%s”. See --help."), args[1]);
