@@ -2108,6 +2108,64 @@ run_record_op (NavetteDbPg  *self,
   return value;
 }
 
+/* Loads the table @app.@table into *@t, reads its row of
+ * table_last_modifications into *@state, and selects its current rows
+ * (those past revision @since when @since >= 0) in select_prefix()
+ * form. In a REPEATABLE READ snapshot, the revision read covers exactly
+ * the rows selected. */
+static PGresult *
+select_current_rows (PgConn      *c,
+                     const char  *app,
+                     const char  *table,
+                     gint64       since,
+                     PgTable    **t,
+                     PGresult   **state,
+                     GError     **error)
+{
+  g_autofree char *prefix = NULL;
+  g_autofree char *sql = NULL;
+  const char *params[1];
+
+  *t = load_table (c, app, table, error);
+  if (*t == NULL)
+    return NULL;
+
+  params[0] = (*t)->tlm_name;
+  *state = pg_query (c,
+                     "SELECT revision, (extract (epoch FROM last_update) * 1000000)::bigint "
+                     "FROM table_last_modifications WHERE table_name = $1",
+                     1, params, error);
+  if (*state == NULL)
+    return NULL;
+
+  prefix = select_prefix (*t);
+  if (since >= 0)
+    {
+      g_autofree char *since_text = g_strdup_printf ("%" G_GINT64_FORMAT, since);
+
+      sql = g_strconcat (prefix, "WHERE NOT obsolete AND revision > $1::bigint "
+                         "ORDER BY revision, record_id", NULL);
+      params[0] = since_text;
+      return pg_query (c, sql, 1, params, error);
+    }
+  sql = g_strconcat (prefix, "WHERE NOT obsolete ORDER BY revision, record_id", NULL);
+  return pg_query (c, sql, 0, NULL, error);
+}
+
+/* Fills @out (when not NULL) from the @state select_current_rows() read. */
+static void
+set_list_state (NavetteDbTableState *out,
+                const char          *table,
+                PGresult            *state)
+{
+  if (out == NULL)
+    return;
+  g_free (out->table);
+  out->table = g_strdup (table);
+  out->revision = PQntuples (state) > 0 ? get_int (state, 0, 0) : 0;
+  out->last_update = PQntuples (state) > 0 ? get_int (state, 0, 1) : 0;
+}
+
 static gboolean
 op_record_list (NavetteDbPg  *self,
                 PgConn       *c,
@@ -2118,39 +2176,8 @@ op_record_list (NavetteDbPg  *self,
   g_autoptr(PgTable) t = NULL;
   g_autoptr(PGresult) state = NULL;
   g_autoptr(PGresult) res = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *sql = NULL;
-  const char *params[1];
 
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
-    return FALSE;
-
-  /* Same snapshot (REPEATABLE READ): the revision read here covers
-   * exactly the rows read below. */
-  params[0] = t->tlm_name;
-  state = pg_query (c,
-                    "SELECT revision, (extract (epoch FROM last_update) * 1000000)::bigint "
-                    "FROM table_last_modifications WHERE table_name = $1",
-                    1, params, error);
-  if (state == NULL)
-    return FALSE;
-
-  prefix = select_prefix (t);
-  if (op->since >= 0)
-    {
-      g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, op->since);
-
-      sql = g_strconcat (prefix, "WHERE NOT obsolete AND revision > $1::bigint "
-                         "ORDER BY revision, record_id", NULL);
-      params[0] = since;
-      res = pg_query (c, sql, 1, params, error);
-    }
-  else
-    {
-      sql = g_strconcat (prefix, "WHERE NOT obsolete ORDER BY revision, record_id", NULL);
-      res = pg_query (c, sql, 0, NULL, error);
-    }
+  res = select_current_rows (c, op->app, op->table, op->since, &t, &state, error);
   if (res == NULL)
     return FALSE;
 
@@ -2158,13 +2185,7 @@ op_record_list (NavetteDbPg  *self,
   op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
   for (int i = 0; i < PQntuples (res); i++)
     g_ptr_array_add (op->list, record_from_row (t, res, i));
-  if (op->state != NULL)
-    {
-      g_free (op->state->table);
-      op->state->table = g_strdup (op->table);
-      op->state->revision = PQntuples (state) > 0 ? get_int (state, 0, 0) : 0;
-      op->state->last_update = PQntuples (state) > 0 ? get_int (state, 0, 1) : 0;
-    }
+  set_list_state (op->state, op->table, state);
   return TRUE;
 }
 
@@ -2269,40 +2290,11 @@ op_record_list_json (NavetteDbPg  *self,
   g_autoptr(PgTable) t = NULL;
   g_autoptr(PGresult) state = NULL;
   g_autoptr(PGresult) res = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *sql = NULL;
-  const char *params[1];
 
   /* A retried attempt starts over. */
   g_string_truncate (op->out, op->start);
 
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
-    return FALSE;
-
-  params[0] = t->tlm_name;
-  state = pg_query (c,
-                    "SELECT revision, (extract (epoch FROM last_update) * 1000000)::bigint "
-                    "FROM table_last_modifications WHERE table_name = $1",
-                    1, params, error);
-  if (state == NULL)
-    return FALSE;
-
-  prefix = select_prefix (t);
-  if (op->since >= 0)
-    {
-      g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, op->since);
-
-      sql = g_strconcat (prefix, "WHERE NOT obsolete AND revision > $1::bigint "
-                         "ORDER BY revision, record_id", NULL);
-      params[0] = since;
-      res = pg_query (c, sql, 1, params, error);
-    }
-  else
-    {
-      sql = g_strconcat (prefix, "WHERE NOT obsolete ORDER BY revision, record_id", NULL);
-      res = pg_query (c, sql, 0, NULL, error);
-    }
+  res = select_current_rows (c, op->app, op->table, op->since, &t, &state, error);
   if (res == NULL)
     return FALSE;
 
@@ -2314,13 +2306,7 @@ op_record_list_json (NavetteDbPg  *self,
       append_row_json (t, res, i, op->out);
     }
   g_string_append_c (op->out, ']');
-  if (op->state != NULL)
-    {
-      g_free (op->state->table);
-      op->state->table = g_strdup (op->table);
-      op->state->revision = PQntuples (state) > 0 ? get_int (state, 0, 0) : 0;
-      op->state->last_update = PQntuples (state) > 0 ? get_int (state, 0, 1) : 0;
-    }
+  set_list_state (op->state, op->table, state);
   return TRUE;
 }
 
