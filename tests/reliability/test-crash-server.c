@@ -75,9 +75,9 @@ tick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Iterates the main context (where the writers' acknowledgements are
- * counted) until @condition holds, evaluating it at least every 5 ms;
- * fails the test after WAIT_TIMEOUT_USEC. */
+/* Iterates the main context (which the writers wake up at each
+ * acknowledgement) until @condition holds, evaluating it at least every
+ * 5 ms; fails the test after WAIT_TIMEOUT_USEC. */
 static void
 wait_until (Condition   condition,
             gpointer    data,
@@ -564,7 +564,7 @@ struct _Shared
   guint        generation; /* bumped by every restart */
   gboolean     stop;
   char        *token;
-  guint        acks;       /* main thread only (counted through idles) */
+  gint         acks;       /* atomic, bumped by the writers themselves */
 };
 
 static void
@@ -573,15 +573,6 @@ ack_free (Ack *ack)
   g_free (ack->id);
   g_free (ack->key);
   g_free (ack);
-}
-
-static gboolean
-count_ack_cb (gpointer data)
-{
-  Shared *shared = data;
-
-  shared->acks++;
-  return G_SOURCE_REMOVE;
 }
 
 /* Sends one logical write until it is acknowledged, always with @key.
@@ -622,7 +613,12 @@ send_until_acknowledged (Writer      *writer,
                                                          method, path, status);
               return NULL;
             }
-          g_idle_add (count_ack_cb, shared);
+          /* Counted here, not in an idle on the main context: an idle
+           * added after the main thread's last wait outlives this test
+           * (whose stack holds @shared) and ran in the next test's
+           * wait_until(), adding to whatever its stack held there. */
+          g_atomic_int_inc (&shared->acks);
+          g_main_context_wakeup (NULL);
           return g_steal_pointer (&answer);
         }
 
@@ -721,13 +717,15 @@ acks_reached (gpointer data)
   Shared *shared = ((gpointer *) data)[0];
   guint target = GPOINTER_TO_UINT (((gpointer *) data)[1]);
 
-  return shared->acks >= target;
+  return (guint) g_atomic_int_get (&shared->acks) >= target;
 }
 
+/* Waits for @more acknowledgements from now. */
 static void
 wait_for_acks (Shared *shared,
-               guint   target)
+               guint   more)
 {
+  guint target = (guint) g_atomic_int_get (&shared->acks) + more;
   gpointer data[2] = { shared, GUINT_TO_POINTER (target) };
 
   wait_until (acks_reached, data, "acknowledged writes");
@@ -822,7 +820,7 @@ test_kill_under_writers (void)
   for (guint k = 0; k < N_KILLS; k++)
     {
       /* a random moment: after 1 to 40 more acknowledged writes */
-      wait_for_acks (&shared, shared.acks + (guint) g_rand_int_range (rand, 1, 41));
+      wait_for_acks (&shared, (guint) g_rand_int_range (rand, 1, 41));
 
 #if HAVE_POSTGRESQL
       if (hold.holder != NULL && k % KILL_HELD_EVERY == KILL_HELD_EVERY - 1)
@@ -856,7 +854,7 @@ test_kill_under_writers (void)
     }
 
   /* a last stretch of writes on the restarted server, then stop */
-  wait_for_acks (&shared, shared.acks + 20);
+  wait_for_acks (&shared, 20);
   g_mutex_lock (&shared.mutex);
   shared.stop = TRUE;
   g_cond_broadcast (&shared.cond);
