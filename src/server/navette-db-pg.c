@@ -2591,6 +2591,87 @@ mark_obsolete (PgConn                  *c,
   return TRUE;
 }
 
+/* The start of every record write: loads the table into *@t and answers
+ * a replay of op->idem (op->result set, nothing else done), or else takes
+ * the lock of the record and reads its current version into *@current
+ * (NULL when there is none). */
+static gboolean
+begin_record_write (PgConn             *c,
+                    RecordOp           *op,
+                    PgTable           **t,
+                    NavetteWireRecord **current,
+                    GError            **error)
+{
+  g_clear_pointer (&op->result, navette_db_write_result_free);
+  *t = load_table (c, op->app, op->table, error);
+  if (*t == NULL)
+    return FALSE;
+  if (!navette_uuid_is_valid (op->id))
+    return not_found (error, "Record");
+  if (op->idem != NULL && op->idem->key != NULL)
+    {
+      if (!idempotency_check (c, *t, op, error))
+        return FALSE;
+      if (op->result != NULL)
+        return TRUE;
+    }
+
+  return lock_record (c, (*t)->id, op->id, error)
+      && fetch_current (c, *t, op->id, current, error);
+}
+
+/* Inserts version 1 of the new record @id and audits its creation. */
+static NavetteWireRecord *
+insert_created (PgConn      *c,
+                PgTable     *t,
+                const char  *id,
+                JsonObject  *data,
+                const char  *user,
+                GError     **error)
+{
+  g_autoptr(NavetteWireRecord) record = NULL;
+
+  record = insert_version (c, t, id, 1, data, FALSE, user, error);
+  if (record == NULL)
+    return NULL;
+  if (!audit_add (c, user, "create", t->app, t->schema->name, id, 0, 1, NULL, error))
+    return NULL;
+  return g_steal_pointer (&record);
+}
+
+/* Writes version current + 1 of op->id with @data and @archived, marking
+ * @current obsolete first; audits it as @action with @detail, stores
+ * op->idem, and leaves the answer in op->result, with @superseded (taken). */
+static gboolean
+write_next_version (PgConn                  *c,
+                    PgTable                 *t,
+                    RecordOp                *op,
+                    const NavetteWireRecord *current,
+                    JsonObject              *data,
+                    gboolean                 archived,
+                    const char              *action,
+                    const char              *detail,
+                    GArray                  *superseded,
+                    GError                 **error)
+{
+  g_autoptr(GArray) owned_superseded = superseded;
+  g_autoptr(NavetteWireRecord) record = NULL;
+
+  if (!mark_obsolete (c, t, current, error))
+    return FALSE;
+  record = insert_version (c, t, op->id, current->version + 1, data, archived, op->user, error);
+  if (record == NULL)
+    return FALSE;
+  if (!audit_add (c, op->user, action, t->app, t->schema->name, op->id,
+                  current->version, record->version, detail, error))
+    return FALSE;
+  if (!idempotency_store (c, t, op, record, FALSE, owned_superseded, error))
+    return FALSE;
+  op->result = write_result_new (g_steal_pointer (&record), FALSE, FALSE);
+  op->result->superseded = g_steal_pointer (&owned_superseded);
+  return TRUE;
+}
+
 static gboolean
 op_record_create (NavetteDbPg  *self,
                   PgConn       *c,
@@ -2602,22 +2683,10 @@ op_record_create (NavetteDbPg  *self,
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(NavetteWireRecord) record = NULL;
 
-  g_clear_pointer (&op->result, navette_db_write_result_free);
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
+  if (!begin_record_write (c, op, &t, &current, error))
     return FALSE;
-  if (op->idem != NULL && op->idem->key != NULL)
-    {
-      if (!idempotency_check (c, t, op, error))
-        return FALSE;
-      if (op->result != NULL)
-        return TRUE;
-    }
-
-  if (!lock_record (c, t->id, op->id, error))
-    return FALSE;
-  if (!fetch_current (c, t, op->id, &current, error))
-    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
   if (current != NULL)
     {
       if (!data_equal (t, current->data, op->data))
@@ -2632,10 +2701,8 @@ op_record_create (NavetteDbPg  *self,
       return TRUE;
     }
 
-  record = insert_version (c, t, op->id, 1, op->data, FALSE, op->user, error);
+  record = insert_created (c, t, op->id, op->data, op->user, error);
   if (record == NULL)
-    return FALSE;
-  if (!audit_add (c, op->user, "create", t->app, t->schema->name, op->id, 0, 1, NULL, error))
     return FALSE;
   if (!idempotency_store (c, t, op, record, TRUE, NULL, error))
     return FALSE;
@@ -2677,30 +2744,13 @@ op_record_update (NavetteDbPg  *self,
   RecordOp *op = data;
   g_autoptr(PgTable) t = NULL;
   g_autoptr(NavetteWireRecord) current = NULL;
-  g_autoptr(NavetteWireRecord) record = NULL;
   g_autoptr(JsonObject) merged = NULL;
-  g_autoptr(GArray) superseded = NULL;
   gboolean archived;
-  const char *action;
 
-  g_clear_pointer (&op->result, navette_db_write_result_free);
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
+  if (!begin_record_write (c, op, &t, &current, error))
     return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return not_found (error, "Record");
-  if (op->idem != NULL && op->idem->key != NULL)
-    {
-      if (!idempotency_check (c, t, op, error))
-        return FALSE;
-      if (op->result != NULL)
-        return TRUE;
-    }
-
-  if (!lock_record (c, t->id, op->id, error))
-    return FALSE;
-  if (!fetch_current (c, t, op->id, &current, error))
-    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
   if (current == NULL)
     return not_found (error, "Record");
 
@@ -2709,22 +2759,10 @@ op_record_update (NavetteDbPg  *self,
     return FALSE;
 
   archived = op->archived < 0 ? current->archived : op->archived != 0;
-  action = archived && !current->archived ? "archive" : "update";
-
-  if (!mark_obsolete (c, t, current, error))
-    return FALSE;
-  record = insert_version (c, t, op->id, current->version + 1, merged, archived, op->user, error);
-  if (record == NULL)
-    return FALSE;
-  if (!audit_add (c, op->user, action, t->app, t->schema->name, op->id,
-                  current->version, record->version, NULL, error))
-    return FALSE;
-  superseded = navette_db_superseded_versions (op->base_version, current->version);
-  if (!idempotency_store (c, t, op, record, FALSE, superseded, error))
-    return FALSE;
-  op->result = write_result_new (g_steal_pointer (&record), FALSE, FALSE);
-  op->result->superseded = g_steal_pointer (&superseded);
-  return TRUE;
+  return write_next_version (c, t, op, current, merged, archived,
+                             archived && !current->archived ? "archive" : "update", NULL,
+                             navette_db_superseded_versions (op->base_version, current->version),
+                             error);
 }
 
 static NavetteDbWriteResult *
@@ -2761,27 +2799,12 @@ op_record_revert (NavetteDbPg  *self,
   g_autoptr(PgTable) t = NULL;
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(NavetteWireRecord) target = NULL;
-  g_autoptr(NavetteWireRecord) record = NULL;
   g_autofree char *detail = NULL;
 
-  g_clear_pointer (&op->result, navette_db_write_result_free);
-  t = load_table (c, op->app, op->table, error);
-  if (t == NULL)
+  if (!begin_record_write (c, op, &t, &current, error))
     return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return not_found (error, "Record");
-  if (op->idem != NULL && op->idem->key != NULL)
-    {
-      if (!idempotency_check (c, t, op, error))
-        return FALSE;
-      if (op->result != NULL)
-        return TRUE;
-    }
-
-  if (!lock_record (c, t->id, op->id, error))
-    return FALSE;
-  if (!fetch_current (c, t, op->id, &current, error))
-    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
   if (current == NULL)
     return not_found (error, "Record");
   if (op->version <= 0 || op->version > current->version)
@@ -2790,20 +2813,9 @@ op_record_revert (NavetteDbPg  *self,
   if (target == NULL)
     return FALSE;
 
-  if (!mark_obsolete (c, t, current, error))
-    return FALSE;
-  record = insert_version (c, t, op->id, current->version + 1, target->data, target->archived,
-                           op->user, error);
-  if (record == NULL)
-    return FALSE;
   detail = g_strdup_printf ("version %" G_GINT64_FORMAT, op->version);
-  if (!audit_add (c, op->user, "revert", t->app, t->schema->name, op->id,
-                  current->version, record->version, detail, error))
-    return FALSE;
-  if (!idempotency_store (c, t, op, record, FALSE, NULL, error))
-    return FALSE;
-  op->result = write_result_new (g_steal_pointer (&record), FALSE, FALSE);
-  return TRUE;
+  return write_next_version (c, t, op, current, target->data, target->archived, "revert",
+                             detail, NULL, error);
 }
 
 static NavetteDbWriteResult *
@@ -2847,10 +2859,8 @@ op_record_create_many (NavetteDbPg  *self,
       g_autofree char *id = navette_uuid_new ();
       g_autoptr(NavetteWireRecord) record = NULL;
 
-      record = insert_version (c, t, id, 1, g_ptr_array_index (op->data, i), FALSE, op->user, error);
+      record = insert_created (c, t, id, g_ptr_array_index (op->data, i), op->user, error);
       if (record == NULL)
-        return FALSE;
-      if (!audit_add (c, op->user, "create", t->app, t->schema->name, id, 0, 1, NULL, error))
         return FALSE;
     }
   return TRUE;
