@@ -521,10 +521,9 @@ print_record_text (NavetteTable  *table,
 }
 
 static void
-print_record_json (NavetteRecord *record)
+print_wire_record_json (const NavetteWireRecord *wire)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
 
   navette_wire_record_to_json (wire, builder, FALSE);
   print_json_builder (builder);
@@ -579,11 +578,7 @@ finish_change (Cli           *cli,
       NavetteWireRecord *wire = navette_change_get_result (change);
 
       if (cli->json)
-        {
-          g_autoptr(JsonBuilder) builder = json_builder_new ();
-          navette_wire_record_to_json (wire, builder, FALSE);
-          print_json_builder (builder);
-        }
+        print_wire_record_json (wire);
       else
         {
           g_autoptr(NavetteRecord) record = navette_record_new_from_wire (wire);
@@ -893,7 +888,11 @@ run_get (Cli        *cli,
          Invocation *inv)
 {
   if (cli->json)
-    print_record_json (inv->record);
+    {
+      g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (inv->record);
+
+      print_wire_record_json (wire);
+    }
   else
     print_record_text (inv->table, inv->record);
   return 0;
