@@ -29,7 +29,6 @@
 
 #include "config.h"
 
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include <libpq-fe.h>
@@ -82,12 +81,17 @@ struct _NavetteDbPg
   guint      generation;   /* bumped when the server went away */
   guint      busy_timeout_ms;
 
-  /* navette_db_pg_watch_changes() */
-  GThread   *watch_thread;
-  int        watch_wake[2];
-  gint       watch_stop;
-  GMutex     sync_lock;
-  GPtrArray *sync_pending;  /* of SyncCall*: asked for, query not sent yet */
+  /* navette_db_pg_watch_changes(): on watch_context only */
+  gboolean      watching;
+  GMainContext *watch_context;
+  PGconn       *watch_conn;       /* listening, or NULL */
+  gboolean      watch_connecting; /* a thread connects */
+  GSource      *watch_source;     /* reads watch_conn */
+  gpointer      watch_tag;        /* its fd */
+  GQueue        watch_out;        /* SyncOut*: round trips out, oldest first */
+  guint         watch_check_id;   /* watch_check_cb */
+  guint         watch_retry_id;   /* watch_retry_cb */
+  guint         watch_backoff_ms;
 };
 
 enum {
@@ -3002,240 +3006,268 @@ emit_changed (NavetteDbPg *self,
   g_signal_emit (self, signals[TABLE_CHANGED], 0, app, dot + 1);
 }
 
-/* Waits until @fd is readable, the watch is woken or stopped, or
- * @timeout_ms. */
-static gboolean
-watch_wait (NavetteDbPg *self,
-            int          fd,
-            int          timeout_ms)
-{
-  struct pollfd fds[2] = {
-    { self->watch_wake[0], POLLIN, 0 },
-    { fd, POLLIN, 0 },
-  };
+/* The watch runs on the main context that called
+ * navette_db_pg_watch_changes(): its connection is non-blocking and read
+ * by a source there, so a light check waiting for a round trip is answered
+ * without any thread hop. Only connecting (which blocks, up to
+ * connect_timeout) is done in a thread. */
 
-  /* EINTR or readable: the caller looks at what there is to read. */
-  if (poll (fds, fd >= 0 ? 2 : 1, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0)
-    {
-      char buffer[64];
-
-      if (read (self->watch_wake[0], buffer, sizeof buffer) < 0)
-        g_debug ("Cannot read the watch's wake-up pipe");
-    }
-  return !g_atomic_int_get (&self->watch_stop);
-}
-
-/* navette_db_pg_sync_changes(): one call waiting for its round trip,
- * which fails after SYNC_TIMEOUT_MS. */
+/* navette_db_pg_sync_changes(): a round trip with no answer after this
+ * long fails, and the watch connects again. */
 #define SYNC_TIMEOUT_MS 2000
+#define WATCH_CHECK_MS 500
 
 typedef struct
 {
   NavetteDbPgSyncFunc  func;
   gpointer             user_data;
-  GMainContext        *context;
-  gboolean             ok;
 } SyncCall;
 
+/* A round trip that is out: the call it answers, and when it was sent. */
+typedef struct
+{
+  SyncCall call;
+  gint64   sent_at;
+} SyncOut;
+
 static gboolean
-sync_call_dispatch (gpointer data)
+sync_failure_cb (gpointer data)
 {
   SyncCall *call = data;
 
-  call->func (call->ok, call->user_data);
-  g_main_context_unref (call->context);
-  g_free (call);
+  call->func (FALSE, call->user_data);
   return G_SOURCE_REMOVE;
 }
 
-/* Hands every call of @calls (emptied) back to its context. */
+/* @func is told FALSE from an idle of @context, never from within the
+ * call that asked. */
 static void
-sync_calls_complete (GPtrArray *calls,
-                     gboolean   ok)
+sync_fail_later (GMainContext        *context,
+                 NavetteDbPgSyncFunc  func,
+                 gpointer             user_data)
 {
-  for (guint i = 0; i < calls->len; i++)
+  g_autoptr(GSource) source = g_idle_source_new ();
+  SyncCall *call = g_new0 (SyncCall, 1);
+
+  call->func = func;
+  call->user_data = user_data;
+  g_source_set_callback (source, sync_failure_cb, call, g_free);
+  g_source_set_static_name (source, "[navette] round trip failed");
+  g_source_attach (source, context);
+}
+
+static void watch_connect_start (NavetteDbPg *self);
+
+/* Fails every round trip that is out. */
+static void
+watch_fail_all (NavetteDbPg *self)
+{
+  SyncOut *out;
+
+  while ((out = g_queue_pop_head (&self->watch_out)) != NULL)
     {
-      SyncCall *call = g_ptr_array_index (calls, i);
-
-      call->ok = ok;
-      g_main_context_invoke (call->context, sync_call_dispatch, call);
-    }
-  g_ptr_array_set_size (calls, 0);
-}
-
-static void
-sync_take_pending (NavetteDbPg *self,
-                   GPtrArray   *into)
-{
-  g_mutex_lock (&self->sync_lock);
-  g_ptr_array_extend_and_steal (into, g_steal_pointer (&self->sync_pending));
-  self->sync_pending = g_ptr_array_new ();
-  g_mutex_unlock (&self->sync_lock);
-}
-
-/* A round trip that is out: the calls it answers, and when it was sent. */
-typedef struct
-{
-  GPtrArray *calls;  /* SyncCall* */
-  gint64     sent_at;
-} SyncOut;
-
-static void
-sync_out_free (SyncOut *out)
-{
-  g_ptr_array_unref (out->calls);
-  g_free (out);
-}
-
-/* Completes (and forgets) every round trip of @out. */
-static void
-sync_out_fail_all (GQueue *out)
-{
-  SyncOut *first;
-
-  while ((first = g_queue_pop_head (out)) != NULL)
-    {
-      sync_calls_complete (first->calls, FALSE);
-      sync_out_free (first);
+      sync_fail_later (self->watch_context, out->call.func, out->call.user_data);
+      g_free (out);
     }
 }
 
 static void
-emit_notifications (NavetteDbPg *self,
-                    PGconn      *conn)
+watch_close (NavetteDbPg *self)
+{
+  if (self->watch_source != NULL)
+    {
+      g_source_destroy (self->watch_source);
+      g_clear_pointer (&self->watch_source, g_source_unref);
+    }
+  g_clear_handle_id (&self->watch_check_id, g_source_remove);
+  g_clear_pointer (&self->watch_conn, PQfinish);
+  watch_fail_all (self);
+}
+
+static gboolean
+watch_retry_cb (gpointer data)
+{
+  NavetteDbPg *self = data;
+
+  self->watch_retry_id = 0;
+  watch_connect_start (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The listening connection is gone: its waiters read the database, and
+ * the watch connects again after a pause (forgetting the caches when it
+ * is back: changes may have been missed meanwhile). */
+static void
+watch_lost (NavetteDbPg *self,
+            const char  *why)
+{
+  g_debug ("Lost the change notifications: %s", why);
+  watch_close (self);
+  if (self->watch_retry_id == 0)
+    {
+      g_autoptr(GSource) source = g_timeout_source_new (self->watch_backoff_ms);
+
+      g_source_set_callback (source, watch_retry_cb, self, NULL);
+      g_source_set_static_name (source, "[navette] listen again");
+      self->watch_retry_id = g_source_attach (source, self->watch_context);
+      self->watch_backoff_ms = MIN (self->watch_backoff_ms * 2, 5000);
+    }
+}
+
+static void
+emit_notifications (NavetteDbPg *self)
 {
   PGnotify *notify;
 
-  while ((notify = PQnotifies (conn)) != NULL)
+  while ((notify = PQnotifies (self->watch_conn)) != NULL)
     {
       emit_changed (self, notify->extra);
       PQfreemem (notify);
     }
 }
 
-/* Connects and listens; NULL (after a message) when that fails. The
- * connection is left in pipeline mode, for the round trips. */
-static PGconn *
-watch_connect (NavetteDbPg *self)
+static void
+watch_ready (NavetteDbPg  *self,
+             GIOCondition  condition)
+{
+  PGresult *res;
+
+  if ((condition & G_IO_OUT) != 0 && PQflush (self->watch_conn) == 0)
+    g_source_modify_unix_fd (self->watch_source, self->watch_tag, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  if (!PQconsumeInput (self->watch_conn) || PQstatus (self->watch_conn) != CONNECTION_OK)
+    {
+      watch_lost (self, PQerrorMessage (self->watch_conn));
+      return;
+    }
+  emit_notifications (self);
+  /* Each PGRES_PIPELINE_SYNC answers the oldest round trip out; the
+   * notifications before it in the stream are parsed by then. */
+  while (self->watch_conn != NULL && !PQisBusy (self->watch_conn) &&
+         (res = PQgetResult (self->watch_conn)) != NULL)
+    {
+      gboolean synced = PQresultStatus (res) == PGRES_PIPELINE_SYNC;
+      SyncOut *out;
+
+      PQclear (res);
+      emit_notifications (self);
+      if (synced && (out = g_queue_pop_head (&self->watch_out)) != NULL)
+        {
+          out->call.func (TRUE, out->call.user_data);
+          g_free (out);
+        }
+    }
+}
+
+typedef struct
+{
+  GSource      source;
+  NavetteDbPg *self;  /* not a reference: destroyed by watch_close() */
+} WatchSource;
+
+static gboolean
+watch_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  NavetteDbPg *self = ((WatchSource *) source)->self;
+
+  watch_ready (self, g_source_query_unix_fd (source, self->watch_tag));
+  return G_SOURCE_CONTINUE;
+}
+
+/* Dispatched when the listening connection's socket is ready. */
+static GSourceFuncs watch_source_funcs = { NULL, NULL, watch_source_dispatch, NULL, NULL, NULL };
+
+/* Connects and listens, in a thread; NULL (after a message) when that
+ * fails. The connection is returned in pipeline mode, non-blocking. */
+static void
+watch_connect_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
 {
   const char * const keywords[] = { "connect_timeout", "application_name", "dbname", NULL };
-  const char * const values[] = { "5", "navette-server-watch", self->url, NULL };
+  const char * const values[] = { "5", "navette-server-watch", task_data, NULL };
   PGconn *conn = PQconnectdbParams (keywords, values, 1);
   PGresult *res = PQstatus (conn) == CONNECTION_OK ? PQexec (conn, "LISTEN navette_changes") : NULL;
 
-  if (!result_ok (res) || !PQenterPipelineMode (conn))
+  if (!result_ok (res) || !PQenterPipelineMode (conn) || PQsetnonblocking (conn, 1) != 0)
     {
       g_debug ("Cannot listen for changes: %s", PQerrorMessage (conn));
       PQclear (res);
       PQfinish (conn);
-      return NULL;
+      g_task_return_pointer (task, NULL, NULL);
+      return;
     }
   PQclear (res);
   PQsetNoticeProcessor (conn, notice_processor_cb, NULL);
-  return conn;
+  g_task_return_pointer (task, conn, (GDestroyNotify) PQfinish);
 }
 
-static gpointer
-watch_thread_func (gpointer data)
+static void
+watch_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  NavetteDbPg *self = NAVETTE_DB_PG (object);
+  PGconn *conn = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  self->watch_connecting = FALSE;
+  if (!self->watching)
+    {
+      g_clear_pointer (&conn, PQfinish);
+      return;
+    }
+  if (conn == NULL)
+    {
+      watch_lost (self, "cannot connect");
+      return;
+    }
+  self->watch_conn = conn;
+  self->watch_backoff_ms = 100;
+  self->watch_source = g_source_new (&watch_source_funcs, sizeof (WatchSource));
+  ((WatchSource *) self->watch_source)->self = self;
+  self->watch_tag = g_source_add_unix_fd (self->watch_source, PQsocket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_static_name (self->watch_source, "[navette] change notifications");
+  g_source_attach (self->watch_source, self->watch_context);
+  /* Changes may have been missed while not listening. */
+  emit_changed (self, NULL);
+}
+
+static void
+watch_connect_start (NavetteDbPg *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->watch_connecting || self->watch_conn != NULL || !self->watching)
+    return;
+  self->watch_connecting = TRUE;
+  task = g_task_new (self, NULL, watch_connected_cb, NULL);
+  g_task_set_source_tag (task, watch_connect_start);
+  g_task_set_task_data (task, g_strdup (self->url), g_free);
+  g_task_run_in_thread (task, watch_connect_thread);
+}
+
+/* While round trips are out: one that got no answer in SYNC_TIMEOUT_MS
+ * means a connection that stopped answering. */
+static gboolean
+watch_check_cb (gpointer data)
 {
   NavetteDbPg *self = data;
-  PGconn *conn = NULL;
-  guint backoff_ms = 100;
-  GQueue out = G_QUEUE_INIT;  /* SyncOut*, oldest first */
-  g_autoptr(GPtrArray) failed = g_ptr_array_new ();
+  SyncOut *oldest = g_queue_peek_head (&self->watch_out);
 
-  while (!g_atomic_int_get (&self->watch_stop))
+  if (oldest == NULL)
     {
-      g_autoptr(GPtrArray) calls = g_ptr_array_new ();
-      SyncOut *oldest;
-      int timeout_ms = -1;
-      PGresult *res;
-
-      if (conn == NULL)
-        {
-          conn = watch_connect (self);
-          if (conn == NULL)
-            {
-              /* nobody can tell what was committed meanwhile */
-              sync_take_pending (self, failed);
-              sync_calls_complete (failed, FALSE);
-              watch_wait (self, -1, backoff_ms);
-              backoff_ms = MIN (backoff_ms * 2, 5000);
-              continue;
-            }
-          backoff_ms = 100;
-          /* Changes may have been missed while not listening. */
-          emit_changed (self, NULL);
-        }
-
-      /* The round trips asked for by navette_db_pg_sync_changes() since
-       * the last one was sent: one Sync message for them all. Its answer
-       * comes after every notification of the commits made before it was
-       * sent, so once it is in, they have all been emitted. Round trips
-       * are pipelined: a new one does not wait for those still out. */
-      sync_take_pending (self, calls);
-      if (calls->len > 0)
-        {
-          SyncOut *sent;
-
-          if (!PQpipelineSync (conn))
-            {
-              g_debug ("Cannot ask for a round trip: %s", PQerrorMessage (conn));
-              sync_calls_complete (calls, FALSE);
-              sync_out_fail_all (&out);
-              g_clear_pointer (&conn, PQfinish);
-              continue;
-            }
-          sent = g_new0 (SyncOut, 1);
-          sent->calls = g_steal_pointer (&calls);
-          sent->sent_at = g_get_monotonic_time ();
-          g_queue_push_tail (&out, sent);
-        }
-
-      oldest = g_queue_peek_head (&out);
-      if (oldest != NULL)
-        timeout_ms = (int) CLAMP (SYNC_TIMEOUT_MS - (g_get_monotonic_time () - oldest->sent_at) / 1000,
-                                  0, SYNC_TIMEOUT_MS);
-      if (!watch_wait (self, PQsocket (conn), timeout_ms))
-        break;
-      oldest = g_queue_peek_head (&out);
-      if (oldest != NULL && g_get_monotonic_time () - oldest->sent_at >= SYNC_TIMEOUT_MS * 1000)
-        {
-          /* a connection that stopped answering: its waiters read the
-           * database, and the watch starts over (forgetting the caches) */
-          g_debug ("No answer to a round trip in %d ms: listening again", SYNC_TIMEOUT_MS);
-          sync_out_fail_all (&out);
-          g_clear_pointer (&conn, PQfinish);
-          continue;
-        }
-      if (!PQconsumeInput (conn) || PQstatus (conn) != CONNECTION_OK)
-        {
-          g_debug ("Lost the change notifications: %s", PQerrorMessage (conn));
-          g_clear_pointer (&conn, PQfinish);
-          sync_out_fail_all (&out);
-          continue;
-        }
-      emit_notifications (self, conn);
-      /* Each PGRES_PIPELINE_SYNC answers the oldest round trip out; the
-       * notifications before it in the stream are parsed by then. */
-      while (!PQisBusy (conn) && (res = PQgetResult (conn)) != NULL)
-        {
-          gboolean synced = PQresultStatus (res) == PGRES_PIPELINE_SYNC;
-
-          PQclear (res);
-          emit_notifications (self, conn);
-          if (synced && (oldest = g_queue_pop_head (&out)) != NULL)
-            {
-              sync_calls_complete (oldest->calls, TRUE);
-              sync_out_free (oldest);
-            }
-        }
+      self->watch_check_id = 0;
+      return G_SOURCE_REMOVE;
     }
-  g_clear_pointer (&conn, PQfinish);
-  sync_out_fail_all (&out);
-  sync_take_pending (self, failed);
-  sync_calls_complete (failed, FALSE);
-  return NULL;
+  if (g_get_monotonic_time () - oldest->sent_at >= SYNC_TIMEOUT_MS * 1000)
+    {
+      self->watch_check_id = 0;  /* removed by returning */
+      watch_lost (self, "no answer to a round trip");
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -3243,58 +3275,68 @@ navette_db_pg_sync_changes (NavetteDbPg         *self,
                             NavetteDbPgSyncFunc  func,
                             gpointer             user_data)
 {
-  SyncCall *call;
-  gboolean wake;
+  SyncOut *out;
+  int flushed;
 
   g_return_if_fail (NAVETTE_IS_DB_PG (self));
   g_return_if_fail (func != NULL);
 
-  call = g_new0 (SyncCall, 1);
-  call->func = func;
-  call->user_data = user_data;
-  call->context = g_main_context_ref_thread_default ();
-  if (self->watch_thread == NULL)
+  if (self->watch_conn == NULL)
     {
-      call->ok = FALSE;
-      g_main_context_invoke (call->context, sync_call_dispatch, call);
+      /* nobody can tell what was committed meanwhile */
+      sync_fail_later (self->watch_context != NULL ? self->watch_context : g_main_context_get_thread_default (),
+                       func, user_data);
       return;
     }
-  g_mutex_lock (&self->sync_lock);
-  wake = self->sync_pending->len == 0;  /* or it has been woken already */
-  g_ptr_array_add (self->sync_pending, call);
-  g_mutex_unlock (&self->sync_lock);
-  if (wake && write (self->watch_wake[1], "s", 1) < 0)
-    g_debug ("Cannot wake the watch thread");
+  g_return_if_fail (g_main_context_is_owner (self->watch_context));
+
+  /* A Sync message: its answer comes after every notification of the
+   * commits made before it was sent, so once it is in, they have all been
+   * emitted. Round trips are pipelined: one does not wait for those out. */
+  if (!PQpipelineSync (self->watch_conn) || (flushed = PQflush (self->watch_conn)) < 0)
+    {
+      sync_fail_later (self->watch_context, func, user_data);
+      watch_lost (self, PQerrorMessage (self->watch_conn));
+      return;
+    }
+  if (flushed == 1)
+    g_source_modify_unix_fd (self->watch_source, self->watch_tag, G_IO_IN | G_IO_OUT | G_IO_HUP | G_IO_ERR);
+  out = g_new0 (SyncOut, 1);
+  out->call.func = func;
+  out->call.user_data = user_data;
+  out->sent_at = g_get_monotonic_time ();
+  g_queue_push_tail (&self->watch_out, out);
+  if (self->watch_check_id == 0)
+    {
+      g_autoptr(GSource) source = g_timeout_source_new (WATCH_CHECK_MS);
+
+      g_source_set_callback (source, watch_check_cb, self, NULL);
+      g_source_set_static_name (source, "[navette] round-trip deadline");
+      self->watch_check_id = g_source_attach (source, self->watch_context);
+    }
 }
 
 void
 navette_db_pg_watch_changes (NavetteDbPg *self)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (NAVETTE_IS_DB_PG (self));
 
-  if (self->watch_thread != NULL)
+  if (self->watching)
     return;
-  if (!g_unix_open_pipe (self->watch_wake, FD_CLOEXEC, &error))
-    {
-      g_warning ("Cannot watch for changes: %s", error->message);
-      return;
-    }
-  self->watch_thread = g_thread_new ("navette-pg-watch", watch_thread_func, self);
+  self->watching = TRUE;
+  self->watch_context = g_main_context_ref_thread_default ();
+  self->watch_backoff_ms = 100;
+  watch_connect_start (self);
 }
 
 static void
 watch_stop (NavetteDbPg *self)
 {
-  if (self->watch_thread == NULL)
+  if (!self->watching)
     return;
-  g_atomic_int_set (&self->watch_stop, 1);
-  if (write (self->watch_wake[1], "x", 1) < 0)
-    g_debug ("Cannot wake the watch thread");
-  g_thread_join (g_steal_pointer (&self->watch_thread));
-  close (self->watch_wake[0]);
-  close (self->watch_wake[1]);
+  self->watching = FALSE;
+  g_clear_handle_id (&self->watch_retry_id, g_source_remove);
+  watch_close (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3321,8 +3363,7 @@ navette_db_pg_finalize (GObject *object)
   g_free (self->url);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
-  g_mutex_clear (&self->sync_lock);
-  g_ptr_array_unref (self->sync_pending);
+  g_clear_pointer (&self->watch_context, g_main_context_unref);
 
   G_OBJECT_CLASS (navette_db_pg_parent_class)->finalize (object);
 }
@@ -3388,8 +3429,6 @@ navette_db_pg_init (NavetteDbPg *self)
   g_queue_init (&self->idle);
   self->max_open = POOL_DEFAULT_SIZE;
   self->busy_timeout_ms = NAVETTE_DB_PG_DEFAULT_BUSY_TIMEOUT;
-  g_mutex_init (&self->sync_lock);
-  self->sync_pending = g_ptr_array_new ();
 }
 
 NavetteDb *

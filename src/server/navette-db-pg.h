@@ -37,20 +37,21 @@ guint      navette_db_pg_get_busy_timeout (NavetteDbPg  *self);
 /* Starts listening (on a connection of its own, reconnecting by itself)
  * for the changes committed to any table by anyone — this server, other
  * servers on the same database, plain SQL — and emits
- * NavetteDbPg::table-changed (app, table) for each, in a thread of its
- * own; (NULL, NULL) after (re)connecting means "anything may have
- * changed". For caches and WebSocket push across server processes.
- * Stopped when @self is disposed. */
+ * NavetteDbPg::table-changed (app, table) for each, on the thread-default
+ * main context of the caller (which must run it); (NULL, NULL) after
+ * (re)connecting means "anything may have changed". For caches and
+ * WebSocket push across server processes. Stopped when @self is disposed. */
 void       navette_db_pg_watch_changes    (NavetteDbPg  *self);
 
 typedef void (*NavetteDbPgSyncFunc) (gboolean ok,
                                      gpointer user_data);
 /* Has the watch (navette_db_pg_watch_changes()) make a round trip on its
- * listening connection, then calls @func in the caller's thread-default
- * main context: with @ok TRUE once every change committed before this call
- * has been emitted as NavetteDbPg::table-changed; FALSE when that cannot
- * be known (no watch, or its connection is down). Calls made while a round
- * trip is out share the next one. */
+ * listening connection, then calls @func on the watch's main context
+ * (call this from there): with @ok TRUE once every change committed before
+ * this call has been emitted as NavetteDbPg::table-changed; FALSE when
+ * that cannot be known (no watch, or its connection is down), never from
+ * within this call. Round trips are pipelined: each call sends one at
+ * once, whatever is out. */
 void       navette_db_pg_sync_changes     (NavetteDbPg         *self,
                                            NavetteDbPgSyncFunc  func,
                                            gpointer             user_data);

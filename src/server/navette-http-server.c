@@ -2406,7 +2406,7 @@ events_websocket_cb (SoupServer              *server,
   }
 }
 
-/* NavetteDbPg::table-changed, in its watch thread: a write committed by
+/* NavetteDbPg::table-changed, on the main loop: a write committed by
  * any server process (or plain SQL) on the shared database. */
 static void
 db_table_changed_cb (NavetteDb  *db,

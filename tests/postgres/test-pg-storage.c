@@ -845,11 +845,26 @@ table_changed_cb (NavetteDbPg *db,
   g_async_queue_push (queue, app != NULL ? g_strdup_printf ("%s.%s", app, table) : g_strdup ("*"));
 }
 
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The watch runs on this thread's main context: iterate it until the next
+ * change is emitted (10 s at most). */
 static char *
 next_change (GAsyncQueue *queue)
 {
-  char *change = g_async_queue_timeout_pop (queue, 10 * G_USEC_PER_SEC);
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (10, flag_cb, &timed_out);
+  char *change;
 
+  while ((change = g_async_queue_try_pop (queue)) == NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
   g_assert_nonnull (change);
   return change;
 }
