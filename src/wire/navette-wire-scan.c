@@ -187,7 +187,7 @@ navette_wire_scan_string (NavetteWireScan *s,
       e = s->data[s->pos++];
       if (e == 'u')
         {
-          gunichar cp;
+          gunichar cp = 0;
 
           if (!scan_unicode_escape (s, &cp))
             return FALSE;
