@@ -2359,6 +2359,73 @@ navette_db_sqlite_app_state (NavetteDb   *db,
 
 /* ---- records ---- */
 
+/* Checks the names, opens a transaction of @mode and loads the table. */
+static TableInfo *
+open_table (NavetteDbSqlite  *self,
+            Txn              *txn,
+            TxnMode           mode,
+            const char       *app,
+            const char       *table,
+            GError          **error)
+{
+  if (!check_app_table_names (app, table, error))
+    return NULL;
+  if (!txn_begin (self, txn, mode, error))
+    return NULL;
+  return load_table (txn->conn, app, table, error);
+}
+
+/* The start of record_list and record_list_json: opens the read
+ * transaction (one snapshot) on the table, reads its revision and last
+ * update, and prepares the select of its current rows
+ * (those past revision @since when @since >= 0). */
+static NavetteSqliteStmt *
+begin_record_list (NavetteDbSqlite  *self,
+                   Txn              *txn,
+                   const char       *app,
+                   const char       *table,
+                   gint64            since,
+                   TableInfo       **info,
+                   gint64           *revision,
+                   gint64           *last_update,
+                   GError          **error)
+{
+  NavetteSqliteStmt *stmt;
+  g_autofree char *sql = NULL;
+
+  *info = open_table (self, txn, TXN_READ, app, table, error);
+  if (*info == NULL)
+    return NULL;
+  if (!read_table_revision (txn->conn, (*info)->tlm_name, revision, last_update, error))
+    return NULL;
+
+  if (since >= 0)
+    sql = g_strdup_printf ("%s WHERE obsolete = 0 AND revision > ?1 ORDER BY revision",
+                           (*info)->select_sql);
+  else
+    sql = g_strdup_printf ("%s WHERE obsolete = 0 ORDER BY row_id", (*info)->select_sql);
+  stmt = conn_prepare (txn->conn, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (since >= 0)
+    sqlite3_bind_int64 (stmt, 1, since);
+  return stmt;
+}
+
+/* Fills @state (when not NULL) with what begin_record_list() read. */
+static void
+set_list_state (NavetteDbTableState *state,
+                const char          *table,
+                gint64               revision,
+                gint64               last_update)
+{
+  if (state == NULL)
+    return;
+  state->table = g_strdup (table);
+  state->revision = revision;
+  state->last_update = last_update;
+}
+
 static GPtrArray *
 navette_db_sqlite_record_list (NavetteDb            *db,
                                const char           *app,
@@ -2372,31 +2439,14 @@ navette_db_sqlite_record_list (NavetteDb            *db,
   g_autoptr(TableInfo) info = NULL;
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) records = NULL;
-  g_autofree char *sql = NULL;
   gint64 revision = 0;
   gint64 last_update = 0;
   int rc;
 
-  if (!check_app_table_names (app, table, error))
-    return NULL;
-  if (!txn_begin (self, &txn, TXN_READ, error))
-    return NULL;
-  info = load_table (txn.conn, app, table, error);
-  if (info == NULL)
-    return NULL;
-  if (!read_table_revision (txn.conn, info->tlm_name, &revision, &last_update, error))
-    return NULL;
-
-  if (since >= 0)
-    sql = g_strdup_printf ("%s WHERE obsolete = 0 AND revision > ?1 ORDER BY revision",
-                           info->select_sql);
-  else
-    sql = g_strdup_printf ("%s WHERE obsolete = 0 ORDER BY row_id", info->select_sql);
-  stmt = conn_prepare (txn.conn, sql, error);
+  stmt = begin_record_list (self, &txn, app, table, since, &info, &revision, &last_update,
+                            error);
   if (stmt == NULL)
     return NULL;
-  if (since >= 0)
-    sqlite3_bind_int64 (stmt, 1, since);
 
   records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
   while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
@@ -2408,12 +2458,7 @@ navette_db_sqlite_record_list (NavetteDb            *db,
   if (!txn_commit (&txn, error))
     return NULL;
 
-  if (state != NULL)
-    {
-      state->table = g_strdup (table);
-      state->revision = revision;
-      state->last_update = last_update;
-    }
+  set_list_state (state, table, revision, last_update);
   return g_steal_pointer (&records);
 }
 
@@ -2619,32 +2664,15 @@ navette_db_sqlite_record_list_json (NavetteDb            *db,
   g_auto(Txn) txn = { 0 };
   g_autoptr(TableInfo) info = NULL;
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  g_autofree char *sql = NULL;
   gint64 revision = 0;
   gint64 last_update = 0;
   gboolean first = TRUE;
   int rc;
 
-  if (!check_app_table_names (app, table, error))
-    return FALSE;
-  if (!txn_begin (self, &txn, TXN_READ, error))
-    return FALSE;
-  info = load_table (txn.conn, app, table, error);
-  if (info == NULL)
-    return FALSE;
-  if (!read_table_revision (txn.conn, info->tlm_name, &revision, &last_update, error))
-    return FALSE;
-
-  if (since >= 0)
-    sql = g_strdup_printf ("%s WHERE obsolete = 0 AND revision > ?1 ORDER BY revision",
-                           info->select_sql);
-  else
-    sql = g_strdup_printf ("%s WHERE obsolete = 0 ORDER BY row_id", info->select_sql);
-  stmt = conn_prepare (txn.conn, sql, error);
+  stmt = begin_record_list (self, &txn, app, table, since, &info, &revision, &last_update,
+                            error);
   if (stmt == NULL)
     return FALSE;
-  if (since >= 0)
-    sqlite3_bind_int64 (stmt, 1, since);
 
   g_string_append_c (out, '[');
   while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
@@ -2662,12 +2690,7 @@ navette_db_sqlite_record_list_json (NavetteDb            *db,
   if (!txn_commit (&txn, error))
     return FALSE;
 
-  if (state != NULL)
-    {
-      state->table = g_strdup (table);
-      state->revision = revision;
-      state->last_update = last_update;
-    }
+  set_list_state (state, table, revision, last_update);
   return TRUE;
 }
 
@@ -2682,11 +2705,7 @@ navette_db_sqlite_record_get (NavetteDb   *db,
   g_auto(Txn) txn = { 0 };
   g_autoptr(TableInfo) info = NULL;
 
-  if (!check_app_table_names (app, table, error))
-    return NULL;
-  if (!txn_begin (self, &txn, TXN_READ, error))
-    return NULL;
-  info = load_table (txn.conn, app, table, error);
+  info = open_table (self, &txn, TXN_READ, app, table, error);
   if (info == NULL)
     return NULL;
   return fetch_record_or (txn.conn, info, id, 0, NULL, error,
@@ -2708,11 +2727,7 @@ navette_db_sqlite_record_versions (NavetteDb   *db,
   g_autofree char *sql = NULL;
   int rc;
 
-  if (!check_app_table_names (app, table, error))
-    return NULL;
-  if (!txn_begin (self, &txn, TXN_READ, error))
-    return NULL;
-  info = load_table (txn.conn, app, table, error);
+  info = open_table (self, &txn, TXN_READ, app, table, error);
   if (info == NULL)
     return NULL;
 
@@ -2735,6 +2750,26 @@ navette_db_sqlite_record_versions (NavetteDb   *db,
     }
 
   return g_steal_pointer (&versions);
+}
+
+/* The end of a record write that wrote result->record: audits it as
+ * @action (from @from_version, with @detail), stores @idem and commits. */
+static gboolean
+end_record_write (Txn                         *txn,
+                  TableInfo                   *info,
+                  const char                  *user,
+                  const NavetteDbIdempotency  *idem,
+                  NavetteDbWriteResult        *result,
+                  gint64                       now,
+                  const char                  *action,
+                  gint64                       from_version,
+                  const char                  *detail,
+                  GError                     **error)
+{
+  return audit_add (txn->conn, now, user, action, info->app, info->schema->name,
+                    result->record->id, from_version, result->record->version, detail, error)
+      && idem_store (txn->conn, user, idem, info, result, now, error)
+      && txn_commit (txn, error);
 }
 
 static NavetteDbWriteResult *
@@ -2824,9 +2859,7 @@ navette_db_sqlite_record_create (NavetteDb                   *db,
   if (result->record == NULL)
     return NULL;
 
-  if (!audit_add (txn.conn, now, user, "create", app, table, id, 0, 1, NULL, error) ||
-      !idem_store (txn.conn, user, idem, info, result, now, error) ||
-      !txn_commit (&txn, error))
+  if (!end_record_write (&txn, info, user, idem, result, now, "create", 0, NULL, error))
     return NULL;
 
   return g_steal_pointer (&result);
@@ -2846,11 +2879,7 @@ navette_db_sqlite_record_create_many (NavetteDb   *db,
   gint64 revision = 0;
   gint64 now = g_get_real_time ();
 
-  if (!check_app_table_names (app, table, error))
-    return FALSE;
-  if (!txn_begin (self, &txn, TXN_WRITE, error))
-    return FALSE;
-  info = load_table (txn.conn, app, table, error);
+  info = open_table (self, &txn, TXN_WRITE, app, table, error);
   if (info == NULL)
     return FALSE;
   if (!read_table_revision (txn.conn, info->tlm_name, &revision, NULL, error))
@@ -2981,11 +3010,9 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
                            &result->record, error))
     return NULL;
 
-  if (!audit_add (txn.conn, now, user,
-                  new_archived && !current->archived ? "archive" : "update",
-                  app, table, id, current->version, current->version + 1, NULL, error) ||
-      !idem_store (txn.conn, user, idem, info, result, now, error) ||
-      !txn_commit (&txn, error))
+  if (!end_record_write (&txn, info, user, idem, result, now,
+                         new_archived && !current->archived ? "archive" : "update",
+                         current->version, NULL, error))
     return NULL;
 
   return g_steal_pointer (&result);
@@ -3034,10 +3061,8 @@ navette_db_sqlite_record_revert (NavetteDb                   *db,
     return NULL;
 
   detail = g_strdup_printf ("reverted to version %" G_GINT64_FORMAT, version);
-  if (!audit_add (txn.conn, now, user, "revert", app, table, id, current->version,
-                  current->version + 1, detail, error) ||
-      !idem_store (txn.conn, user, idem, info, result, now, error) ||
-      !txn_commit (&txn, error))
+  if (!end_record_write (&txn, info, user, idem, result, now, "revert", current->version,
+                         detail, error))
     return NULL;
 
   return g_steal_pointer (&result);
