@@ -659,6 +659,27 @@ not_found (GError    **error,
   return FALSE;
 }
 
+/* The columns of content_columns that add_column_from_row() reads, from
+ * the fourth column of a result on. */
+#define COLUMN_COLUMNS "c.name, c.title, c.type, c.required, c.max_length "
+
+/* Adds to @columns the column of COLUMN_COLUMNS in @row, unless @row has
+ * none (a LEFT JOIN's row of a table without columns). */
+static void
+add_column_from_row (GPtrArray *columns,
+                     PGresult  *res,
+                     int        row)
+{
+  NavetteColumnType type = NAVETTE_COLUMN_TEXT;
+
+  if (PQgetisnull (res, row, 3))
+    return;
+  navette_column_type_from_string (PQgetvalue (res, row, 5), &type);
+  g_ptr_array_add (columns,
+                   navette_wire_column_new (PQgetvalue (res, row, 3), PQgetvalue (res, row, 4),
+                                            type, get_bool (res, row, 6), get_int (res, row, 7)));
+}
+
 static PgTable *
 load_table (PgConn      *c,
             const char  *app,
@@ -675,7 +696,7 @@ load_table (PgConn      *c,
       return NULL;
     }
   res = pg_query (c,
-                  "SELECT t.id, t.sql_name, t.title, c.name, c.title, c.type, c.required, c.max_length "
+                  "SELECT t.id, t.sql_name, t.title, " COLUMN_COLUMNS
                   "FROM applications a JOIN content_tables t ON t.app_id = a.id "
                   "LEFT JOIN content_columns c ON c.table_id = t.id "
                   "WHERE a.name = $1 AND t.name = $2 ORDER BY c.position",
@@ -695,16 +716,7 @@ load_table (PgConn      *c,
   t->tlm_name = g_strdup_printf ("%s.%s", app, table);
   t->schema = navette_wire_table_new (table, PQgetvalue (res, 0, 2));
   for (int i = 0; i < PQntuples (res); i++)
-    {
-      NavetteColumnType type = NAVETTE_COLUMN_TEXT;
-
-      if (PQgetisnull (res, i, 3))
-        continue;
-      navette_column_type_from_string (PQgetvalue (res, i, 5), &type);
-      g_ptr_array_add (t->schema->columns,
-                       navette_wire_column_new (PQgetvalue (res, i, 3), PQgetvalue (res, i, 4),
-                                                type, get_bool (res, i, 6), get_int (res, i, 7)));
-    }
+    add_column_from_row (t->schema->columns, res, i);
   return t;
 }
 
@@ -1643,7 +1655,7 @@ op_table_list (NavetteDbPg  *self,
   gint64 current_id = -1;
 
   res = pg_query (c,
-                  "SELECT t.id, t.name, t.title, c.name, c.title, c.type, c.required, c.max_length "
+                  "SELECT t.id, t.name, t.title, " COLUMN_COLUMNS
                   "FROM applications a LEFT JOIN content_tables t ON t.app_id = a.id "
                   "LEFT JOIN content_columns c ON c.table_id = t.id "
                   "WHERE a.name = $1 ORDER BY t.id, c.position",
@@ -1657,8 +1669,6 @@ op_table_list (NavetteDbPg  *self,
   op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_table_free);
   for (int i = 0; i < PQntuples (res); i++)
     {
-      NavetteColumnType type = NAVETTE_COLUMN_TEXT;
-
       if (PQgetisnull (res, i, 0))
         continue;
       if (get_int (res, i, 0) != current_id)
@@ -1667,12 +1677,7 @@ op_table_list (NavetteDbPg  *self,
           current = navette_wire_table_new (PQgetvalue (res, i, 1), PQgetvalue (res, i, 2));
           g_ptr_array_add (op->list, current);
         }
-      if (PQgetisnull (res, i, 3))
-        continue;
-      navette_column_type_from_string (PQgetvalue (res, i, 5), &type);
-      g_ptr_array_add (current->columns,
-                       navette_wire_column_new (PQgetvalue (res, i, 3), PQgetvalue (res, i, 4),
-                                                type, get_bool (res, i, 6), get_int (res, i, 7)));
+      add_column_from_row (current->columns, res, i);
     }
   return TRUE;
 }
