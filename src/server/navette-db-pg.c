@@ -2083,7 +2083,7 @@ typedef struct
   int                         archived;
   const char                 *user;
   const NavetteDbIdempotency *idem;
-  gboolean                  (*validate) (JsonObject *merged, gpointer user_data, GError **error);
+  NavetteDbValidateFunc       validate;
   gpointer                    validate_data;
   NavetteDbTableState        *state;
   GPtrArray                  *list;
@@ -2784,9 +2784,7 @@ navette_db_pg_record_update (NavetteDb                   *db,
                              int                          archived,
                              const char                  *user,
                              const NavetteDbIdempotency  *idem,
-                             gboolean                   (*validate) (JsonObject *merged,
-                                                                     gpointer    user_data,
-                                                                     GError    **error),
+                             NavetteDbValidateFunc        validate,
                              gpointer                     validate_data,
                              GError                     **error)
 {
@@ -3395,35 +3393,7 @@ navette_db_pg_class_init (NavetteDbPgClass *klass)
     g_signal_new ("table-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
-  db_class->migrate = navette_db_pg_migrate;
-  db_class->ping = navette_db_pg_ping;
-  db_class->user_add = navette_db_pg_user_add;
-  db_class->user_set_password = navette_db_pg_user_set_password;
-  db_class->user_get = navette_db_pg_user_get;
-  db_class->user_list = navette_db_pg_user_list;
-  db_class->session_create = navette_db_pg_session_create;
-  db_class->session_lookup = navette_db_pg_session_lookup;
-  db_class->session_revoke = navette_db_pg_session_revoke;
-  db_class->roles_for_user = navette_db_pg_roles_for_user;
-  db_class->grant = navette_db_pg_grant;
-  db_class->revoke = navette_db_pg_revoke;
-  db_class->app_list = navette_db_pg_app_list;
-  db_class->app_add = navette_db_pg_app_add;
-  db_class->table_list = navette_db_pg_table_list;
-  db_class->table_add = navette_db_pg_table_add;
-  db_class->column_add = navette_db_pg_column_add;
-  db_class->table_state = navette_db_pg_table_state;
-  db_class->app_state = navette_db_pg_app_state;
-  db_class->record_list = navette_db_pg_record_list;
-  db_class->record_list_json = navette_db_pg_record_list_json;
-  db_class->record_get = navette_db_pg_record_get;
-  db_class->record_versions = navette_db_pg_record_versions;
-  db_class->record_create = navette_db_pg_record_create;
-  db_class->record_update = navette_db_pg_record_update;
-  db_class->record_revert = navette_db_pg_record_revert;
-  db_class->audit_list = navette_db_pg_audit_list;
-  db_class->purge = navette_db_pg_purge;
-  db_class->record_create_many = navette_db_pg_record_create_many;
+  NAVETTE_DB_CLASS_SET_VFUNCS (db_class, navette_db_pg);
 }
 
 static void

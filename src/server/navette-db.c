@@ -537,7 +537,7 @@ navette_db_record_update (NavetteDb                   *self,
                           int                          archived,
                           const char                  *user,
                           const NavetteDbIdempotency  *idem,
-                          gboolean                   (*validate) (JsonObject *merged, gpointer user_data, GError **error),
+                          NavetteDbValidateFunc        validate,
                           gpointer                     validate_data,
                           GError                     **error)
 {
