@@ -435,6 +435,69 @@ stmt_run (Conn          *conn,
   return stmt_step (conn, stmt, error) == SQLITE_DONE;
 }
 
+/* Steps @stmt to its first row: FALSE with @error set when that fails,
+ * or when there is no row, to a NAVETTE_API_ERROR @code and @format. */
+static gboolean stmt_step_row (Conn          *conn,
+                               sqlite3_stmt  *stmt,
+                               GError       **error,
+                               int            code,
+                               const char    *format,
+                               ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+stmt_step_row (Conn          *conn,
+               sqlite3_stmt  *stmt,
+               GError       **error,
+               int            code,
+               const char    *format,
+               ...)
+{
+  va_list args;
+  int rc = stmt_step (conn, stmt, error);
+
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      va_start (args, format);
+      g_propagate_error (error, g_error_new_valist (NAVETTE_API_ERROR, code, format, args));
+      va_end (args);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs @stmt, a write: FALSE with @error set when that fails, or when it
+ * changed no row, to a NAVETTE_API_ERROR @code and @format. */
+static gboolean stmt_run_changing (Conn          *conn,
+                                   sqlite3_stmt  *stmt,
+                                   GError       **error,
+                                   int            code,
+                                   const char    *format,
+                                   ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+stmt_run_changing (Conn          *conn,
+                   sqlite3_stmt  *stmt,
+                   GError       **error,
+                   int            code,
+                   const char    *format,
+                   ...)
+{
+  va_list args;
+
+  if (!stmt_run (conn, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (conn->handle) == 0)
+    {
+      va_start (args, format);
+      g_propagate_error (error, g_error_new_valist (NAVETTE_API_ERROR, code, format, args));
+      va_end (args);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 bind_text (sqlite3_stmt *stmt,
            int           index,
@@ -698,7 +761,6 @@ load_table (Conn        *conn,
   g_autoptr(TableInfo) info = NULL;
   g_autoptr(GPtrArray) columns = NULL;
   g_autoptr(GString) select = NULL;
-  int rc;
 
   if (!check_app_table_names (app, table, error))
     return NULL;
@@ -713,15 +775,8 @@ load_table (Conn        *conn,
   bind_text (stmt, 1, app);
   bind_text (stmt, 2, table);
 
-  rc = stmt_step (conn, stmt, error);
-  if (rc == 0)
+  if (!stmt_step_row (conn, stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such table."))
     return NULL;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                           "No such table.");
-      return NULL;
-    }
 
   info = g_new0 (TableInfo, 1);
   info->id = sqlite3_column_int64 (stmt, 0);
@@ -1296,7 +1351,6 @@ navette_db_sqlite_user_add (NavetteDb   *db,
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
   g_autofree char *detail = NULL;
   gint64 now = g_get_real_time ();
-  int rc;
 
   if (!username_is_valid (username))
     {
@@ -1329,15 +1383,9 @@ navette_db_sqlite_user_add (NavetteDb   *db,
   bind_text (stmt, 3, password_hash);
   sqlite3_bind_int (stmt, 4, admin ? 1 : 0);
   sqlite3_bind_int64 (stmt, 5, now);
-  rc = stmt_step (txn.conn, stmt, error);
-  if (rc == 0)
+  if (!stmt_run_changing (txn.conn, stmt, error, NAVETTE_API_ERROR_CONFLICT,
+                          "The user “%s” already exists.", username))
     return FALSE;
-  if (sqlite3_changes (txn.conn->handle) == 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
-                   "The user “%s” already exists.", username);
-      return FALSE;
-    }
 
   detail = g_strdup_printf ("%s%s", username, admin ? " (admin)" : "");
   if (!audit_add (txn.conn, now, actor, "user_add", NULL, NULL, NULL, 0, 0, detail, error))
@@ -1370,14 +1418,9 @@ navette_db_sqlite_user_set_password (NavetteDb   *db,
   bind_text (stmt, 1, username);
   bind_text (stmt, 2, password_hash);
   sqlite3_bind_int64 (stmt, 3, now);
-  if (!stmt_run (txn.conn, stmt, error))
+  if (!stmt_run_changing (txn.conn, stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                          "There is no user “%s”.", username))
     return FALSE;
-  if (sqlite3_changes (txn.conn->handle) == 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                   "There is no user “%s”.", username);
-      return FALSE;
-    }
 
   /* A new password ends the sessions opened with the old one. */
   revoke = conn_prepare (txn.conn,
@@ -1404,7 +1447,6 @@ navette_db_sqlite_user_get (NavetteDb   *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  int rc;
 
   if (!txn_begin (self, &txn, TXN_NONE, error))
     return NULL;
@@ -1413,15 +1455,9 @@ navette_db_sqlite_user_get (NavetteDb   *db,
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, username);
-  rc = stmt_step (txn.conn, stmt, error);
-  if (rc == 0)
+  if (!stmt_step_row (txn.conn, stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                      "There is no user “%s”.", username))
     return NULL;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                   "There is no user “%s”.", username);
-      return NULL;
-    }
   return read_user (stmt);
 }
 
@@ -1474,14 +1510,9 @@ navette_db_sqlite_session_create (NavetteDb   *db,
   bind_text (stmt, 2, username);
   sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
   sqlite3_bind_int64 (stmt, 4, expires_at);
-  if (!stmt_run (txn.conn, stmt, error))
+  if (!stmt_run_changing (txn.conn, stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                          "There is no user “%s”.", username))
     return FALSE;
-  if (sqlite3_changes (txn.conn->handle) == 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                   "There is no user “%s”.", username);
-      return FALSE;
-    }
 
   return txn_commit (&txn, error);
 }
@@ -1495,7 +1526,6 @@ navette_db_sqlite_session_lookup (NavetteDb   *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  int rc;
 
   if (!txn_begin (self, &txn, TXN_NONE, error))
     return NULL;
@@ -1507,15 +1537,9 @@ navette_db_sqlite_session_lookup (NavetteDb   *db,
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, token_hash);
-  rc = stmt_step (txn.conn, stmt, error);
-  if (rc == 0)
+  if (!stmt_step_row (txn.conn, stmt, error, NAVETTE_API_ERROR_AUTH_REQUIRED,
+                      "This session is unknown or was closed; sign in again."))
     return NULL;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_AUTH_REQUIRED,
-                           "This session is unknown or was closed; sign in again.");
-      return NULL;
-    }
   if (expires_at != NULL)
     *expires_at = sqlite3_column_int64 (stmt, 5);
   return read_user (stmt);
@@ -1576,6 +1600,25 @@ navette_db_sqlite_session_revoke (NavetteDb   *db,
     }
 
   return txn_commit (&txn, error);
+}
+
+/* NOT_FOUND "No such application." unless @app exists. */
+static gboolean
+require_app (Conn        *conn,
+             const char  *app,
+             GError     **error)
+{
+  gboolean exists = FALSE;
+
+  if (!row_exists (conn, "SELECT 1 FROM applications WHERE name = ?1", app, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
+                           "No such application.");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- roles ---- */
@@ -1850,14 +1893,9 @@ navette_db_sqlite_app_add (NavetteDb   *db,
   bind_text (stmt, 1, name);
   bind_text (stmt, 2, title != NULL && *title != '\0' ? title : name);
   sqlite3_bind_int64 (stmt, 3, now);
-  if (!stmt_run (txn.conn, stmt, error))
+  if (!stmt_run_changing (txn.conn, stmt, error, NAVETTE_API_ERROR_CONFLICT,
+                          "The application “%s” already exists.", name))
     return FALSE;
-  if (sqlite3_changes (txn.conn->handle) == 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
-                   "The application “%s” already exists.", name);
-      return FALSE;
-    }
 
   if (!audit_add (txn.conn, now, actor, "app_add", name, NULL, NULL, 0, 0, title, error))
     return FALSE;
@@ -1875,7 +1913,6 @@ navette_db_sqlite_table_list (NavetteDb   *db,
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) tables = NULL;
   g_autoptr(GArray) ids = NULL;
-  gboolean exists = FALSE;
   int rc;
 
   if (!check_app_name (app, error))
@@ -1883,14 +1920,8 @@ navette_db_sqlite_table_list (NavetteDb   *db,
   if (!txn_begin (self, &txn, TXN_READ, error))
     return NULL;
 
-  if (!row_exists (txn.conn, "SELECT 1 FROM applications WHERE name = ?1", app, &exists, error))
+  if (!require_app (txn.conn, app, error))
     return NULL;
-  if (!exists)
-    {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                           "No such application.");
-      return NULL;
-    }
 
   stmt = conn_prepare (txn.conn,
                        "SELECT t.id, t.name, t.title FROM content_tables t"
@@ -2080,7 +2111,6 @@ navette_db_sqlite_table_add (NavetteDb               *db,
   gint64 now = g_get_real_time ();
   gint64 app_id;
   gint64 table_id;
-  int rc;
 
   if (!navette_name_is_valid (table->name))
     {
@@ -2121,15 +2151,9 @@ navette_db_sqlite_table_add (NavetteDb               *db,
   if (app_stmt == NULL)
     return FALSE;
   bind_text (app_stmt, 1, app);
-  rc = stmt_step (txn.conn, app_stmt, error);
-  if (rc == 0)
+  if (!stmt_step_row (txn.conn, app_stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                      "There is no application “%s”.", app))
     return FALSE;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                   "There is no application “%s”.", app);
-      return FALSE;
-    }
   app_id = sqlite3_column_int64 (app_stmt, 0);
   g_clear_pointer (&app_stmt, stmt_release);
 
@@ -2143,14 +2167,9 @@ navette_db_sqlite_table_add (NavetteDb               *db,
   bind_text (stmt, 2, table->name);
   bind_text (stmt, 3, table->title != NULL && *table->title != '\0' ? table->title : table->name);
   sqlite3_bind_int64 (stmt, 4, now);
-  if (!stmt_run (txn.conn, stmt, error))
+  if (!stmt_run_changing (txn.conn, stmt, error, NAVETTE_API_ERROR_CONFLICT,
+                          "The table “%s” already exists in “%s”.", table->name, app))
     return FALSE;
-  if (sqlite3_changes (txn.conn->handle) == 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
-                   "The table “%s” already exists in “%s”.", table->name, app);
-      return FALSE;
-    }
   table_id = sqlite3_last_insert_rowid (txn.conn->handle);
   g_clear_pointer (&stmt, stmt_release);
 
@@ -2261,7 +2280,6 @@ navette_db_sqlite_table_state (NavetteDb            *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  int rc;
 
   if (!check_app_table_names (app, table, error))
     return FALSE;
@@ -2279,15 +2297,8 @@ navette_db_sqlite_table_state (NavetteDb            *db,
     return FALSE;
   bind_text (stmt, 1, app);
   bind_text (stmt, 2, table);
-  rc = stmt_step (txn.conn, stmt, error);
-  if (rc == 0)
+  if (!stmt_step_row (txn.conn, stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such table."))
     return FALSE;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                           "No such table.");
-      return FALSE;
-    }
 
   out->table = g_strdup (table);
   out->revision = sqlite3_column_int64 (stmt, 0);
@@ -2340,18 +2351,9 @@ navette_db_sqlite_app_state (NavetteDb   *db,
     return NULL;
   if (states->len == 0)
     {
-      gboolean exists = FALSE;
-
       g_clear_pointer (&stmt, stmt_release);
-      if (!row_exists (txn.conn, "SELECT 1 FROM applications WHERE name = ?1", app,
-                       &exists, error))
+      if (!require_app (txn.conn, app, error))
         return NULL;
-      if (!exists)
-        {
-          g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
-                               "No such application.");
-          return NULL;
-        }
     }
 
   return g_steal_pointer (&states);
