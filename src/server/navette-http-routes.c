@@ -1,0 +1,1207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-http-routes.c — the v1 HTTP API of navette-server: the route
+ * table, the answers, the request field helpers and the handlers.
+ *
+ * A handler runs on a worker of the pool (see navette-http-server.c, which
+ * holds the NavetteHttpServer object and the plumbing: listening,
+ * connections, caches, authentication, the worker pool, the access log and
+ * the WebSocket upgrade); it gets a Request authenticated and authorized
+ * as its route asks, with its body decoded, talks to the NavetteDb and
+ * prepares the answer in the Request.
+ */
+#define G_LOG_DOMAIN "navette-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "navette-auth.h"
+#include "navette-http-private.h"
+#include "navette-password.h"
+
+#define UNAVAILABLE_RETRY_AFTER        "2"
+#define AUDIT_DEFAULT_LIMIT            100
+#define AUDIT_MAX_LIMIT                1000
+
+/* ------------------------------------------------------------------ */
+/* Routes                                                              */
+
+static void handle_health        (Request *req);
+static void handle_login         (Request *req);
+static void handle_logout        (Request *req);
+static void handle_me            (Request *req);
+static void handle_applications  (Request *req);
+static void handle_tables        (Request *req);
+static void handle_app_state     (Request *req);
+static void handle_audit         (Request *req);
+static void handle_table_state   (Request *req);
+static void handle_record_list   (Request *req);
+static void handle_record_create (Request *req);
+static void handle_record_get    (Request *req);
+static void handle_record_update (Request *req);
+static void handle_versions      (Request *req);
+static void handle_revert        (Request *req);
+
+static const Route routes[] = {
+  { "health", "GET",
+    { { "GET", ACCESS_NONE, FALSE, handle_health } } },
+  { "sessions", "POST",
+    { { "POST", ACCESS_NONE, TRUE, handle_login } } },
+  { "sessions/current", "DELETE",
+    { { "DELETE", ACCESS_USER, FALSE, handle_logout } } },
+  { "me", "GET",
+    { { "GET", ACCESS_USER, FALSE, handle_me } } },
+  { "applications", "GET",
+    { { "GET", ACCESS_USER, FALSE, handle_applications } } },
+  { "applications/{app}/tables", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_tables } } },
+  { "applications/{app}/last-modified", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_app_state } }, TRUE },
+  { "applications/{app}/audit", "GET",
+    { { "GET", ACCESS_AUDIT, FALSE, handle_audit } } },
+  { "applications/{app}/tables/{table}/last-modified", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_table_state } }, TRUE },
+  { "applications/{app}/tables/{table}/records", "GET, POST",
+    { { "GET", ACCESS_READ, FALSE, handle_record_list },
+      { "POST", ACCESS_WRITE, TRUE, handle_record_create } } },
+  { "applications/{app}/tables/{table}/records/{id}", "GET, PATCH",
+    { { "GET", ACCESS_READ, FALSE, handle_record_get },
+      { "PATCH", ACCESS_WRITE, TRUE, handle_record_update } } },
+  { "applications/{app}/tables/{table}/records/{id}/versions", "GET",
+    { { "GET", ACCESS_READ, FALSE, handle_versions } } },
+  { "applications/{app}/tables/{table}/records/{id}/revert", "POST",
+    { { "POST", ACCESS_WRITE, TRUE, handle_revert } } },
+};
+
+/* TRUE when @part (a path segment) matches the pattern segment [@pattern,
+ * @pattern_end): "{…}" matches any non-empty segment. */
+static gboolean
+segment_matches (const char *pattern,
+                 gsize       pattern_len,
+                 const char *part)
+{
+  if (pattern[0] == '{')
+    return part[0] != '\0';
+  return strlen (part) == pattern_len && memcmp (pattern, part, pattern_len) == 0;
+}
+
+/* Matches @path (below /api/v1/) against the routes. Fills app/table/id. */
+const Route *
+match_route (const char *path,
+             Request    *req)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", 0);
+  guint n_parts = g_strv_length (parts);
+
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    {
+      const char *p = routes[r].pattern;
+      guint i = 0;
+      gboolean ok = TRUE;
+
+      while (ok)
+        {
+          const char *slash = strchr (p, '/');
+          gsize len = slash != NULL ? (gsize) (slash - p) : strlen (p);
+
+          ok = i < n_parts && segment_matches (p, len, parts[i]);
+          i++;
+          if (slash == NULL)
+            break;
+          p = slash + 1;
+        }
+      if (!ok || i != n_parts)
+        continue;
+
+      /* captures */
+      p = routes[r].pattern;
+      for (i = 0; i < n_parts; i++)
+        {
+          if (g_str_has_prefix (p, "{app}"))
+            req->app = g_strdup (parts[i]);
+          else if (g_str_has_prefix (p, "{table}"))
+            req->table = g_strdup (parts[i]);
+          else if (g_str_has_prefix (p, "{id}"))
+            req->id = g_strdup (parts[i]);
+          p = strchr (p, '/');
+          if (p == NULL)
+            break;
+          p++;
+        }
+      return &routes[r];
+    }
+  return NULL;
+}
+
+GStrv
+navette_http_server_dup_routes (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    for (guint m = 0; m < G_N_ELEMENTS (routes[r].methods); m++)
+      if (routes[r].methods[m].method != NULL)
+        {
+          g_autofree char *route = g_strdup_printf ("%s " NAVETTE_API_PREFIX "/%s",
+                                                    routes[r].methods[m].method, routes[r].pattern);
+          g_strv_builder_add (builder, route);
+        }
+  /* not in the table: its own SoupServer handlers (WebSocket upgrade) */
+  g_strv_builder_add (builder, "GET " EVENTS_PATH);
+  return g_strv_builder_end (builder);
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers                                                             */
+
+static void
+respond_json (Request  *req,
+              guint     status,
+              JsonNode *root)
+{
+  g_free (req->response);
+  req->status = status;
+  req->response = navette_json_to_string (root, &req->response_len);
+}
+
+static void
+respond_builder (Request     *req,
+                 guint        status,
+                 JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  respond_json (req, status, root);
+}
+
+static void
+respond_string (Request *req,
+                guint    status,
+                GString *text)
+{
+  g_free (req->response);
+  req->status = status;
+  req->response_len = text->len;
+  req->response = g_string_free (text, FALSE);
+}
+
+static void
+append_time_or_null (GString *out,
+                     gint64   usec)
+{
+  if (usec > 0)
+    {
+      g_autofree char *text = navette_time_format (usec);
+      navette_json_append_string (out, text);
+    }
+  else
+    g_string_append (out, "null");
+}
+
+static void
+respond_error_full (Request         *req,
+                    NavetteApiError  code,
+                    const char      *message,
+                    GHashTable      *fields)
+{
+  g_free (req->response);
+  req->status = navette_api_error_status (code);
+  req->response = navette_wire_error_to_json (code, message, fields);
+  req->response_len = strlen (req->response);
+  if (code == NAVETTE_API_ERROR_UNAVAILABLE && req->retry_after == NULL)
+    req->retry_after = g_strdup (UNAVAILABLE_RETRY_AFTER);
+  if (code == NAVETTE_API_ERROR_METHOD_NOT_ALLOWED && req->route != NULL)
+    req->allow = req->route->allow;
+}
+
+void
+respond_error (Request         *req,
+               NavetteApiError  code,
+               const char      *message)
+{
+  respond_error_full (req, code, message, NULL);
+}
+
+/* Maps a storage (or any) error to its answer; never leaks internals. */
+void
+respond_gerror (Request      *req,
+                const GError *error)
+{
+  if (error == NULL)
+    {
+      g_printerr ("navette-server: %s %s failed without an error\n",
+                  req->method->method, req->path);
+      respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+      return;
+    }
+  if (error->domain != NAVETTE_API_ERROR || error->code == NAVETTE_API_ERROR_INTERNAL ||
+      error->code < 0 || error->code > NAVETTE_API_ERROR_UNAVAILABLE)
+    {
+      g_printerr ("navette-server: %s %s: %s\n", req->method->method, req->path, error->message);
+      respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
+      return;
+    }
+  respond_error (req, (NavetteApiError) error->code, error->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* Request field helpers                                               */
+
+static const char * const read_only_fields[] = {
+  "version", "revision", "updated_by", "updated_at", "obsolete", "superseded", "created_at",
+};
+
+/* Refuses members of the body object that are not in @allowed. */
+static gboolean
+check_fields (Request           *req,
+              const char * const *allowed)
+{
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *message = NULL;
+
+      if (g_strv_contains (allowed, l->data))
+        continue;
+      if (g_strv_contains ((const char * const *) read_only_fields, l->data) ||
+          (g_str_equal (l->data, "id") && req->id != NULL))
+        message = g_strdup_printf ("“%s” is read-only", (const char *) l->data);
+      else
+        message = g_strdup_printf ("“%s” is not a field of this request", (const char *) l->data);
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+member_has_type (JsonObject *object,
+                 const char *name,
+                 GType       type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+wrong_type (Request    *req,
+            const char *field,
+            const char *what)
+{
+  g_autofree char *message = g_strdup_printf ("“%s” must be %s", field, what);
+
+  respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+  return FALSE;
+}
+
+static gboolean
+parse_query_int (Request    *req,
+                 const char *name,
+                 gint64      min,
+                 gint64      max,
+                 gint64     *value)
+{
+  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+  guint64 parsed;
+
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, (guint64) MAX (min, 0), (guint64) max, &parsed, NULL))
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” must be an integer between %" G_GINT64_FORMAT
+                                                  " and %" G_GINT64_FORMAT, name, min, max);
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+      return FALSE;
+    }
+  *value = (gint64) parsed;
+  return TRUE;
+}
+
+static gboolean
+idempotency (Request              *req,
+             NavetteDbIdempotency *idem,
+             char                **hash_out)
+{
+  g_autoptr(GChecksum) checksum = NULL;
+
+  idem->key = NULL;
+  idem->request_hash = NULL;
+  *hash_out = NULL;
+  if (!req->has_idempotency_key)
+    return TRUE;
+  if (!navette_uuid_is_valid (req->idempotency_key))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“Idempotency-Key” must be a lowercase UUID");
+      return FALSE;
+    }
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guchar *) req->method->method, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) req->path, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  if (req->body != NULL)
+    g_checksum_update (checksum, g_bytes_get_data (req->body, NULL), g_bytes_get_size (req->body));
+  *hash_out = g_strdup (g_checksum_get_string (checksum));
+  idem->key = req->idempotency_key;
+  idem->request_hash = *hash_out;
+  return TRUE;
+}
+
+static NavetteWireTable *
+find_table (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tables = navette_db_table_list (req->self->db, req->app, &error);
+
+  if (tables == NULL)
+    {
+      respond_gerror (req, error);
+      return NULL;
+    }
+  for (guint i = 0; i < tables->len; i++)
+    {
+      NavetteWireTable *table = g_ptr_array_index (tables, i);
+
+      if (g_str_equal (table->name, req->table))
+        return g_ptr_array_steal_index (tables, i);
+    }
+  respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such table");
+  return NULL;
+}
+
+static void
+add_time_or_null (JsonBuilder *builder,
+                  gint64       usec)
+{
+  if (usec > 0)
+    {
+      g_autofree char *text = navette_time_format (usec);
+      json_builder_add_string_value (builder, text);
+    }
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+respond_record (Request              *req,
+                guint                 status,
+                NavetteDbWriteResult *result)
+{
+  GString *out = g_string_sized_new (256);
+
+  navette_wire_record_append_json (result->record, out, FALSE);
+  if (result->superseded != NULL && result->superseded->len > 0)
+    {
+      /* reopen the object for "superseded" */
+      g_string_truncate (out, out->len - 1);
+      g_string_append (out, ",\"superseded\":[");
+      for (guint i = 0; i < result->superseded->len; i++)
+        g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                                g_array_index (result->superseded, gint64, i));
+      g_string_append (out, "]}");
+    }
+  respond_string (req, status, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers (workers)                                                  */
+
+static void
+handle_health (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (navette_db_ping (req->self->db, &error))
+    {
+      req->status = SOUP_STATUS_OK;
+      req->response = g_strdup ("{\"status\":\"ok\"}");
+    }
+  else
+    {
+      g_printerr ("navette-server: health check failed: %s\n", error != NULL ? error->message : "?");
+      req->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      req->response = g_strdup ("{\"status\":\"unavailable\"}");
+      req->retry_after = g_strdup (UNAVAILABLE_RETRY_AFTER);
+    }
+  req->response_len = strlen (req->response);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The <me> object; admins are editors of every application. */
+static gboolean
+build_me (Request     *req,
+          AuthUser    *user,
+          JsonBuilder *builder)
+{
+  g_autoptr(GPtrArray) readers = g_ptr_array_new ();
+  g_autoptr(GPtrArray) editors = g_ptr_array_new ();
+  g_autoptr(GPtrArray) apps = NULL;
+
+  if (user->admin)
+    {
+      g_autoptr(GError) error = NULL;
+
+      apps = navette_db_app_list (req->self->db, &error);
+      if (apps == NULL)
+        {
+          respond_gerror (req, error);
+          return FALSE;
+        }
+      for (guint i = 0; i < apps->len; i++)
+        g_ptr_array_add (editors, ((NavetteDbApp *) g_ptr_array_index (apps, i))->name);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, user->roles);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_ptr_array_add (g_str_equal (value, "editor") ? editors : readers, key);
+    }
+  g_ptr_array_sort (readers, compare_strings);
+  g_ptr_array_sort (editors, compare_strings);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, user->display_name);
+  json_builder_set_member_name (builder, "admin");
+  json_builder_add_boolean_value (builder, user->admin);
+  json_builder_set_member_name (builder, "roles");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "reader");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < readers->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (readers, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "editor");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < editors->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (editors, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return TRUE;
+}
+
+static void
+login_failed (Request    *req,
+              const char *user_key,
+              const char *address_key)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  navette_rate_limit_fail (req->self->user_failures, user_key, now);
+  navette_rate_limit_fail (req->self->address_failures, address_key, now);
+  respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+}
+
+static void
+handle_login (Request *req)
+{
+  static const char * const allowed[] = { "username", "password", NULL };
+  NavetteHttpServer *self = req->self;
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbUser) db_user = NULL;
+  g_autoptr(AuthUser) user = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *address_key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *expires_text = NULL;
+  const char *username;
+  const char *password;
+  gint64 now = g_get_monotonic_time ();
+  gint64 expires_at;
+  guint retry_user = 0, retry_address = 0;
+  gboolean ok_user, ok_address;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "username", G_TYPE_STRING))
+    return (void) wrong_type (req, "username", "a string");
+  if (!member_has_type (object, "password", G_TYPE_STRING))
+    return (void) wrong_type (req, "password", "a string");
+  username = json_object_get_string_member (object, "username");
+  password = json_object_get_string_member (object, "password");
+
+  user_key = g_strdup (username);
+  address_key = g_strdup (req->address != NULL ? req->address : "unknown");
+  ok_user = navette_rate_limit_check (self->user_failures, user_key, now, &retry_user);
+  ok_address = navette_rate_limit_check (self->address_failures, address_key, now, &retry_address);
+  if (!ok_user || !ok_address)
+    {
+      req->retry_after = g_strdup_printf ("%u", MAX (retry_user, retry_address));
+      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED,
+                     "Too many failed sign-ins; try again later");
+      return;
+    }
+
+  db_user = navette_db_user_get (self->db, username, &error);
+  if (db_user == NULL)
+    {
+      if (error != NULL && error->domain == NAVETTE_API_ERROR && error->code != NAVETTE_API_ERROR_NOT_FOUND)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      /* Same work as for a known user, so timing does not tell. */
+      navette_password_verify (navette_password_dummy_hash (), password);
+      login_failed (req, user_key, address_key);
+      return;
+    }
+  if (!navette_password_verify (db_user->password_hash, password))
+    {
+      login_failed (req, user_key, address_key);
+      return;
+    }
+  navette_rate_limit_reset (self->user_failures, user_key);
+
+  token = navette_auth_token_new (&hash);
+  expires_at = navette_time_now () + self->token_lifetime * G_USEC_PER_SEC;
+  if (!navette_db_session_create (self->db, db_user->username, hash, expires_at, &error))
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  user = load_user (self, db_user, &error);
+  if (user == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  cache_session (self, hash, user, expires_at);
+
+  builder = json_builder_new ();
+  expires_text = navette_time_format (expires_at);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_string_value (builder, expires_text);
+  json_builder_set_member_name (builder, "user");
+  if (!build_me (req, user, builder))
+    return;
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_CREATED, builder);
+}
+
+static void
+handle_logout (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autofree char *hash = navette_auth_token_hash (req->token);
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_db_session_revoke (self->db, hash, &error))
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_remove (self->sessions, hash);
+  self->state_generation++;  /* light checks answered from it may wait */
+  g_mutex_unlock (&self->cache_mutex);
+  req->status = SOUP_STATUS_NO_CONTENT;
+}
+
+static void
+handle_me (Request *req)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (build_me (req, req->user, builder))
+    respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_applications (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) apps = navette_db_app_list (req->self->db, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (apps == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "applications");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < apps->len; i++)
+    {
+      NavetteDbApp *app = g_ptr_array_index (apps, i);
+      const char *role = req->user->admin ? "editor" : g_hash_table_lookup (req->user->roles, app->name);
+
+      if (role == NULL)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, app->name);
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, app->title != NULL ? app->title : app->name);
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder, role);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_tables (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tables = navette_db_table_list (req->self->db, req->app, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (tables == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tables");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < tables->len; i++)
+    navette_wire_table_to_json (g_ptr_array_index (tables, i), builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
+/* TRUE when @if_none_match (a header value) names @etag, or is "*". */
+static gboolean
+etag_matches (const char *if_none_match,
+              const char *etag)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (if_none_match == NULL || etag == NULL)
+    return FALSE;
+  if (g_str_equal (if_none_match, etag))
+    return TRUE;
+  parts = g_strsplit (if_none_match, ",", 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *candidate = g_strstrip (parts[i]);
+
+      if (g_str_has_prefix (candidate, "W/"))
+        candidate += 2;
+      if (g_str_equal (candidate, "*") || g_str_equal (candidate, etag))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sets a light-check answer: 304 when the client has it already. */
+void
+respond_state (Request    *req,
+               const char *body,
+               const char *etag)
+{
+  g_free (req->etag);
+  req->etag = g_strdup (etag);
+  g_clear_pointer (&req->response, g_free);
+  req->response_len = 0;
+  if (etag_matches (req->if_none_match, etag))
+    {
+      req->status = SOUP_STATUS_NOT_MODIFIED;
+      return;
+    }
+  req->status = SOUP_STATUS_OK;
+  req->response = g_strdup (body);
+  req->response_len = strlen (body);
+}
+
+static void
+handle_table_state (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *key = state_key (req->app, req->table);
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  NavetteDbTableState state = { 0, };
+  guint64 generation;
+
+  g_mutex_lock (&self->cache_mutex);
+  {
+    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+
+    if (cached != NULL)
+      {
+        body = g_strdup (cached->body);
+        etag = g_strdup (cached->etag);
+      }
+    generation = self->state_generation;
+  }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (body == NULL)
+    {
+      if (!navette_db_table_state (self->db, req->app, req->table, &state, &error))
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      g_free (state.table);
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "table");
+      json_builder_add_string_value (builder, req->table);
+      json_builder_set_member_name (builder, "last_update");
+      add_time_or_null (builder, state.last_update);
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, state.revision);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = navette_json_to_string (root, NULL);
+      etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
+      store_state (self, key, generation, body, etag);
+    }
+  respond_state (req, body, etag);
+}
+
+static int
+compare_states (gconstpointer a,
+                gconstpointer b)
+{
+  const NavetteDbTableState *sa = *(NavetteDbTableState * const *) a;
+  const NavetteDbTableState *sb = *(NavetteDbTableState * const *) b;
+
+  return g_strcmp0 (sa->table, sb->table);
+}
+
+static void
+handle_app_state (Request *req)
+{
+  NavetteHttpServer *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = state_key (req->app, NULL);
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
+  guint64 generation;
+
+  g_mutex_lock (&self->cache_mutex);
+  {
+    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+
+    if (cached != NULL)
+      {
+        body = g_strdup (cached->body);
+        etag = g_strdup (cached->etag);
+      }
+    generation = self->state_generation;
+  }
+  g_mutex_unlock (&self->cache_mutex);
+
+  if (body == NULL)
+    {
+      g_autoptr(GPtrArray) states = navette_db_app_state (self->db, req->app, &error);
+      g_autoptr(JsonBuilder) builder = NULL;
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GChecksum) checksum = NULL;
+
+      if (states == NULL)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      g_ptr_array_sort (states, compare_states);
+      checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tables");
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < states->len; i++)
+        {
+          NavetteDbTableState *state = g_ptr_array_index (states, i);
+          g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
+
+          g_checksum_update (checksum, (const guchar *) part, -1);
+          json_builder_set_member_name (builder, state->table);
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "last_update");
+          add_time_or_null (builder, state->last_update);
+          json_builder_set_member_name (builder, "revision");
+          json_builder_add_int_value (builder, state->revision);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = navette_json_to_string (root, NULL);
+      /* 64 bits of a hash of every (table, revision): changes whenever
+       * any revision changes or a table appears. */
+      etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
+      store_state (self, key, generation, body, etag);
+    }
+  respond_state (req, body, etag);
+}
+
+static void
+handle_record_list (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) records = NULL;
+  NavetteDbTableState state = { 0, };
+  GString *out;
+  gint64 since = -1;
+
+  if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
+    return;
+  /* The records array is written by the backend straight from the rows
+   * (no record objects); the envelope, which needs the table's revision
+   * read in the same snapshot, goes in front of it afterwards. */
+  records = g_string_sized_new (64 * 1024);
+  if (!navette_db_record_list_json (req->self->db, req->app, req->table, since, &state,
+                                    records, &error))
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  g_free (state.table);
+
+  out = g_string_sized_new (128);
+  g_string_append (out, "{\"table\":");
+  navette_json_append_string (out, req->table);
+  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"last_update\":", state.revision);
+  append_time_or_null (out, state.last_update);
+  g_string_append (out, ",\"records\":");
+  g_string_prepend_len (records, out->str, out->len);
+  g_string_free (out, TRUE);
+  g_string_append_c (records, '}');
+  respond_string (req, SOUP_STATUS_OK, g_steal_pointer (&records));
+}
+
+static void
+handle_record_get (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = navette_db_record_get (req->self->db, req->app, req->table,
+                                                               req->id, &error);
+  GString *out;
+
+  if (record == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  out = g_string_sized_new (256);
+  navette_wire_record_append_json (record, out, FALSE);
+  respond_string (req, SOUP_STATUS_OK, out);
+}
+
+static void
+handle_versions (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) versions = navette_db_record_versions (req->self->db, req->app, req->table,
+                                                              req->id, &error);
+  GString *out;
+
+  if (versions == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  out = g_string_sized_new (64 + versions->len * 256);
+  g_string_append (out, "{\"versions\":[");
+  for (guint i = 0; i < versions->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_wire_record_append_json (g_ptr_array_index (versions, i), out, TRUE);
+    }
+  g_string_append (out, "]}");
+  respond_string (req, SOUP_STATUS_OK, out);
+}
+
+static void
+respond_write (Request              *req,
+               NavetteDbWriteResult *result,
+               GError               *error)
+{
+  if (result == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  if (!result->replayed)
+    {
+      invalidate_app (req->self, req->app);
+      if (req->self->events != NULL)
+        navette_event_hub_changed (req->self->events, req->app, req->table);
+    }
+  respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
+}
+
+static void
+handle_record_create (Request *req)
+{
+  static const char * const allowed[] = { "id", "data", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(NavetteWireTable) table = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+  const char *id = NULL;
+  JsonNode *data;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (json_object_has_member (object, "id"))
+    {
+      if (!member_has_type (object, "id", G_TYPE_STRING) ||
+          !navette_uuid_is_valid (json_object_get_string_member (object, "id")))
+        return (void) wrong_type (req, "id", "a lowercase UUID");
+      id = json_object_get_string_member (object, "id");
+    }
+  data = json_object_get_member (object, "data");
+  if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+    return (void) wrong_type (req, "data", "an object");
+  if (!idempotency (req, &idem, &hash))
+    return;
+  if (!(table = find_table (req)))
+    return;
+  if (!navette_wire_validate_data (table, json_node_get_object (data), TRUE, &fields))
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
+  result = navette_db_record_create (req->self->db, req->app, req->table, id,
+                                     json_node_get_object (data), req->user->username,
+                                     &idem, &error);
+  respond_write (req, result, error);
+}
+
+typedef struct
+{
+  NavetteWireTable *table;
+  GHashTable       *fields;
+} MergedCheck;
+
+static gboolean
+validate_merged (JsonObject  *merged,
+                 gpointer     user_data,
+                 GError     **error)
+{
+  MergedCheck *check = user_data;
+
+  if (navette_wire_validate_data (check->table, merged, TRUE, &check->fields))
+    return TRUE;
+  g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                       "The data does not fit the table");
+  return FALSE;
+}
+
+static void
+handle_record_update (Request *req)
+{
+  static const char * const allowed[] = { "base_version", "data", "archived", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(NavetteWireTable) table = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+  MergedCheck check = { NULL, NULL };
+  JsonObject *data = NULL;
+  JsonNode *node;
+  gint64 base_version;
+  int archived = -1;
+
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "base_version", G_TYPE_INT64) ||
+      json_object_get_int_member (object, "base_version") < 1)
+    return (void) wrong_type (req, "base_version", "a positive integer (the version you edited)");
+  base_version = json_object_get_int_member (object, "base_version");
+  node = json_object_get_member (object, "data");
+  if (node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return (void) wrong_type (req, "data", "an object");
+      data = json_node_get_object (node);
+    }
+  if (json_object_has_member (object, "archived"))
+    {
+      if (!member_has_type (object, "archived", G_TYPE_BOOLEAN))
+        return (void) wrong_type (req, "archived", "a boolean");
+      archived = json_object_get_boolean_member (object, "archived") ? 1 : 0;
+    }
+  if (data == NULL && archived < 0)
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "Give “data”, “archived” or both");
+      return;
+    }
+  if (!idempotency (req, &idem, &hash))
+    return;
+  if (!(table = find_table (req)))
+    return;
+  if (data != NULL && !navette_wire_validate_data (table, data, FALSE, &fields))
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
+
+  check.table = table;
+  result = navette_db_record_update (req->self->db, req->app, req->table, req->id, base_version,
+                                     data, archived, req->user->username, &idem,
+                                     validate_merged, &check, &error);
+  if (result == NULL && check.fields != NULL)
+    {
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", check.fields);
+      g_hash_table_unref (check.fields);
+      return;
+    }
+  g_clear_pointer (&check.fields, g_hash_table_unref);
+  respond_write (req, result, error);
+}
+
+static void
+handle_revert (Request *req)
+{
+  static const char * const allowed[] = { "version", NULL };
+  JsonObject *object = json_node_get_object (req->json);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *hash = NULL;
+  NavetteDbIdempotency idem;
+
+  /* "version" is the one field a revert takes, so it is not read-only here. */
+  if (!check_fields (req, allowed))
+    return;
+  if (!member_has_type (object, "version", G_TYPE_INT64) ||
+      json_object_get_int_member (object, "version") < 1)
+    return (void) wrong_type (req, "version", "a positive integer");
+  if (!idempotency (req, &idem, &hash))
+    return;
+  result = navette_db_record_revert (req->self->db, req->app, req->table, req->id,
+                                     json_object_get_int_member (object, "version"),
+                                     req->user->username, &idem, &error);
+  respond_write (req, result, error);
+}
+
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *member,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_version_or_null (JsonBuilder *builder,
+                     const char  *member,
+                     gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value > 0)
+    json_builder_add_int_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+handle_audit (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  gint64 after = 0;
+  gint64 limit = AUDIT_DEFAULT_LIMIT;
+
+  if (!parse_query_int (req, "after", 0, G_MAXINT64, &after) ||
+      !parse_query_int (req, "limit", 1, AUDIT_MAX_LIMIT, &limit))
+    return;
+  if (limit < 1)
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“limit” must be an integer between 1 and 1000");
+      return;
+    }
+  if (req->user->admin)
+    {
+      /* an admin has no grant that proves the application exists */
+      g_autoptr(GPtrArray) apps = navette_db_app_list (req->self->db, &error);
+      gboolean found = FALSE;
+
+      if (apps == NULL)
+        {
+          respond_gerror (req, error);
+          return;
+        }
+      for (guint i = 0; i < apps->len && !found; i++)
+        found = g_str_equal (((NavetteDbApp *) g_ptr_array_index (apps, i))->name, req->app);
+      if (!found)
+        {
+          respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "No such application");
+          return;
+        }
+    }
+  entries = navette_db_audit_list (req->self->db, req->app, after, (guint) limit, &error);
+  if (entries == NULL)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "entries");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      NavetteDbAuditEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *at = navette_time_format (entry->at);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_int_value (builder, entry->id);
+      json_builder_set_member_name (builder, "at");
+      json_builder_add_string_value (builder, at);
+      add_string_or_null (builder, "user", entry->user);
+      add_string_or_null (builder, "action", entry->action);
+      add_string_or_null (builder, "table", entry->table);
+      add_string_or_null (builder, "record", entry->record);
+      add_version_or_null (builder, "from_version", entry->from_version);
+      add_version_or_null (builder, "to_version", entry->to_version);
+      if (entry->detail != NULL)
+        add_string_or_null (builder, "detail", entry->detail);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
