@@ -613,6 +613,29 @@ run_op_taking (NavetteDbPg     *self,
   return g_steal_pointer (out);
 }
 
+/* run_op_taking() for an operation that leaves a GPtrArray in *@list. */
+static GPtrArray *
+run_list_op (NavetteDbPg  *self,
+             OpFlags       flags,
+             OpFunc        func,
+             gpointer      data,
+             GPtrArray   **list,
+             GError      **error)
+{
+  return run_op_taking (self, flags, func, data, (gpointer *) list,
+                        (GDestroyNotify) g_ptr_array_unref, error);
+}
+
+/* Sets *@list to a new array that frees its items with @free_func,
+ * dropping what an earlier attempt of the operation left there. */
+static void
+list_reset (GPtrArray      **list,
+            GDestroyNotify   free_func)
+{
+  g_clear_pointer (list, g_ptr_array_unref);
+  *list = g_ptr_array_new_with_free_func (free_func);
+}
+
 /* Marks the current attempt as lost to a concurrent writer (retried). */
 static gboolean
 set_retry (PgConn  *c,
@@ -789,6 +812,17 @@ record_from_row (PgTable  *t,
         }
     }
   return record;
+}
+
+/* Sets *@list to the records of the rows of @res (select_prefix() form). */
+static void
+list_records (GPtrArray **list,
+              PgTable    *t,
+              PGresult   *res)
+{
+  list_reset (list, (GDestroyNotify) navette_wire_record_unref);
+  for (int i = 0; i < PQntuples (res); i++)
+    g_ptr_array_add (*list, record_from_row (t, res, i));
 }
 
 /* The text form of a JSON value for a column (NULL for null/absent). */
@@ -1235,8 +1269,7 @@ op_user_list (NavetteDbPg  *self,
   res = pg_query (c, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.username", 0, NULL, error);
   if (res == NULL)
     return FALSE;
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_user_free);
+  list_reset (&op->list, (GDestroyNotify) navette_db_user_free);
   for (int i = 0; i < PQntuples (res); i++)
     g_ptr_array_add (op->list, user_from_row (res, i));
   return TRUE;
@@ -1248,8 +1281,7 @@ navette_db_pg_user_list (NavetteDb  *db,
 {
   UserOp op = { 0 };
 
-  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_user_list, &op,
-                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
+  return run_list_op (NAVETTE_DB_PG (db), OP_NO_TX, op_user_list, &op, &op.list, error);
 }
 
 static gboolean
@@ -1573,8 +1605,7 @@ op_app_list (NavetteDbPg  *self,
   res = pg_query (c, "SELECT name, title FROM applications ORDER BY name", 0, NULL, error);
   if (res == NULL)
     return FALSE;
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_app_free);
+  list_reset (&op->list, (GDestroyNotify) navette_db_app_free);
   for (int i = 0; i < PQntuples (res); i++)
     {
       NavetteDbApp *app = g_new0 (NavetteDbApp, 1);
@@ -1592,8 +1623,7 @@ navette_db_pg_app_list (NavetteDb  *db,
 {
   SchemaOp op = { 0 };
 
-  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_app_list, &op,
-                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
+  return run_list_op (NAVETTE_DB_PG (db), OP_NO_TX, op_app_list, &op, &op.list, error);
 }
 
 static gboolean
@@ -1665,8 +1695,7 @@ op_table_list (NavetteDbPg  *self,
   if (PQntuples (res) == 0)
     return not_found (error, "Application");
 
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_table_free);
+  list_reset (&op->list, (GDestroyNotify) navette_wire_table_free);
   for (int i = 0; i < PQntuples (res); i++)
     {
       if (PQgetisnull (res, i, 0))
@@ -1694,8 +1723,7 @@ navette_db_pg_table_list (NavetteDb   *db,
       not_found (error, "Application");
       return NULL;
     }
-  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_table_list, &op,
-                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
+  return run_list_op (NAVETTE_DB_PG (db), OP_NO_TX, op_table_list, &op, &op.list, error);
 }
 
 static gboolean
@@ -2034,8 +2062,7 @@ op_app_state (NavetteDbPg  *self,
     return FALSE;
   if (PQntuples (res) == 0)
     return not_found (error, "Application");
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_table_state_free);
+  list_reset (&op->list, (GDestroyNotify) navette_db_table_state_free);
   for (int i = 0; i < PQntuples (res); i++)
     {
       NavetteDbTableState *state;
@@ -2063,8 +2090,7 @@ navette_db_pg_app_state (NavetteDb   *db,
       not_found (error, "Application");
       return NULL;
     }
-  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_app_state, &op,
-                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
+  return run_list_op (NAVETTE_DB_PG (db), OP_NO_TX, op_app_state, &op, &op.list, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2190,10 +2216,7 @@ op_record_list (NavetteDbPg  *self,
   if (res == NULL)
     return FALSE;
 
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
-  for (int i = 0; i < PQntuples (res); i++)
-    g_ptr_array_add (op->list, record_from_row (t, res, i));
+  list_records (&op->list, t, res);
   set_list_state (op->state, op->table, state);
   return TRUE;
 }
@@ -2415,10 +2438,7 @@ op_record_versions (NavetteDbPg  *self,
                             error);
   if (res == NULL)
     return FALSE;
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
-  for (int i = 0; i < PQntuples (res); i++)
-    g_ptr_array_add (op->list, record_from_row (t, res, i));
+  list_records (&op->list, t, res);
   return TRUE;
 }
 
@@ -2920,8 +2940,7 @@ op_audit_list (NavetteDbPg  *self,
                          params, error);
   if (res == NULL)
     return FALSE;
-  g_clear_pointer (&op->list, g_ptr_array_unref);
-  op->list = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_audit_entry_free);
+  list_reset (&op->list, (GDestroyNotify) navette_db_audit_entry_free);
   for (int i = 0; i < PQntuples (res); i++)
     {
       NavetteDbAuditEntry *entry = g_new0 (NavetteDbAuditEntry, 1);
@@ -2950,8 +2969,7 @@ navette_db_pg_audit_list (NavetteDb   *db,
 {
   AuditOp op = { .app = app, .after = after, .limit = limit };
 
-  return run_op_taking (NAVETTE_DB_PG (db), OP_NO_TX, op_audit_list, &op,
-                        (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error);
+  return run_list_op (NAVETTE_DB_PG (db), OP_NO_TX, op_audit_list, &op, &op.list, error);
 }
 
 static gboolean
