@@ -30,6 +30,7 @@ struct _NavetteApplication
   char               *server;          /* the server in use, NULL in local mode */
   char               *table_option;    /* --table APP/TABLE */
   AdwToast           *ca_file_toast;   /* the file cannot be used, until dismissed */
+  GtkWindow          *sign_in_dialog;  /* while asking the password (weak) */
   gboolean            asking_password;
   gint64              start_time;
 };
@@ -127,6 +128,7 @@ ask_password (NavetteApplication *self,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dialog, "destroy", G_CALLBACK (sign_in_dialog_destroy_cb),
                            self, G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->sign_in_dialog, GTK_WINDOW (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -391,6 +393,17 @@ connect_server (NavetteApplication *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  /* A sign-in dialog open for the engine of before (another server, or
+   * the CA file changed) would sign that one in: ask again for this one. */
+  if (self->sign_in_dialog != NULL)
+    {
+      GtkWindow *dialog = self->sign_in_dialog;
+
+      g_signal_handlers_disconnect_by_data (dialog, self);
+      g_clear_weak_pointer (&self->sign_in_dialog);
+      gtk_window_destroy (dialog);
+    }
+  self->asking_password = FALSE;
   navette_window_set_engine (window, NULL);
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
@@ -663,6 +676,7 @@ navette_application_finalize (GObject *object)
   NavetteApplication *self = NAVETTE_APPLICATION (object);
 
   g_clear_object (&self->ca_file_toast);
+  g_clear_weak_pointer (&self->sign_in_dialog);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_object (&self->tokens);
