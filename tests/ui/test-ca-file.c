@@ -7,9 +7,10 @@
  * a CA file that does not exist: a toast says the file cannot be used and
  * why, and signing in fails on the untrusted certificate. A file with no
  * certificate, set while the application runs, gets its own toast. In the
- * Preferences, applying such a file marks the row as an error with a toast
- * and keeps the setting; applying the right CA is saved, and signing in
- * then works. Everything is found through the widget tree, as a person
+ * Preferences, the row of the file in use is red; applying a file that
+ * cannot be used marks it again with a toast and keeps the setting;
+ * applying the right CA is saved, the sign-in dialog of the engine of
+ * before is replaced, and signing in then works. Everything is found through the widget tree, as a person
  * would see it. */
 #define G_LOG_DOMAIN "navette-test-ui"
 
@@ -55,7 +56,9 @@ wait_until (Condition      condition,
             const char    *what)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (30, timeout_cb, &timed_out);
+  /* Generous: each sign-in hashes a password with argon2id, and the CI
+   * machine is shared. */
+  guint id = g_timeout_add_seconds (60, timeout_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -89,18 +92,31 @@ find_widget (GtkWidget  *root,
   return NULL;
 }
 
+/* A toast on its way out (dismissed, fading) no longer takes input: it
+ * does not count as shown. */
+static gboolean
+in_hiding_toast (GtkWidget *widget)
+{
+  for (; widget != NULL; widget = gtk_widget_get_parent (widget))
+    if (strcmp (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0)
+      return !gtk_widget_get_can_target (widget);
+  return FALSE;
+}
+
 static gboolean
 label_is (GtkWidget     *widget,
           gconstpointer  text)
 {
-  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
+         !in_hiding_toast (widget);
 }
 
 static gboolean
 label_starts_with (GtkWidget     *widget,
                    gconstpointer  prefix)
 {
-  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix) &&
+         !in_hiding_toast (widget);
 }
 
 static GtkWindow *
@@ -195,6 +211,12 @@ ca_file_row_shown (gconstpointer data)
   return preferences != NULL && find_widget (GTK_WIDGET (preferences), is_ca_file_row, NULL) != NULL;
 }
 
+static gboolean
+old_dialog_gone (gconstpointer data)
+{
+  return *(GtkWindow * const *) data == NULL;
+}
+
 static void
 close_sign_in_dialog (void)
 {
@@ -223,6 +245,7 @@ test_ca_file_unusable (void)
   Shown preferences_toast = { NAVETTE_TYPE_PREFERENCES_WINDOW,
                               "Cannot use this file: there is no such file", FALSE };
   GtkWindow *preferences;
+  GtkWindow *old_dialog = NULL;
   GtkWidget *row;
 
   g_assert_true (g_str_has_prefix (server->base_url, "https://"));
@@ -256,7 +279,9 @@ test_ca_file_unusable (void)
   /* Only the latest word on the file: the first one is gone. */
   wait_until (text_gone, &no_such_file, "the first toast to go");
   wait_until (dialog_shown, NULL, "the sign-in dialog again");
-  close_sign_in_dialog ();
+  /* Left open: the next change of file must replace it, not reuse the
+   * one of the engine of before. */
+  g_set_weak_pointer (&old_dialog, find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG));
 
   /* The Preferences show the problem of the file in use on its row at
    * once: red, the reason in its tooltip. */
@@ -288,6 +313,7 @@ test_ca_file_unusable (void)
   g_assert_cmpstr (setting, ==, pki.ca);
   gtk_window_destroy (preferences);
 
+  wait_until (old_dialog_gone, &old_dialog, "the sign-in dialog of before to go");
   wait_until (dialog_shown, NULL, "the sign-in dialog with the right file");
   navette_sign_in_dialog_submit (NAVETTE_SIGN_IN_DIALOG (find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG)),
                                  "alice", NAVETTE_DEMO_PASSWORD);
