@@ -2775,6 +2775,7 @@ op_record_update (NavetteDbPg  *self,
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(JsonObject) merged = NULL;
   gboolean archived;
+  const char *action;
 
   if (!begin_record_write (c, op, &t, &current, error))
     return FALSE;
@@ -2783,13 +2784,11 @@ op_record_update (NavetteDbPg  *self,
   if (current == NULL)
     return not_found (error, "Record");
 
-  merged = navette_db_merge_data (t->schema, current->data, op->data);
-  if (op->validate != NULL && !op->validate (merged, op->validate_data, error))
+  merged = navette_db_update_data (t->schema, current, op->data, op->archived, op->validate,
+                                   op->validate_data, &archived, &action, error);
+  if (merged == NULL)
     return FALSE;
-
-  archived = op->archived < 0 ? current->archived : op->archived != 0;
-  return write_next_version (c, t, op, current, merged, archived,
-                             archived && !current->archived ? "archive" : "update", NULL,
+  return write_next_version (c, t, op, current, merged, archived, action, NULL,
                              navette_db_superseded_versions (op->base_version, current->version),
                              error);
 }

@@ -36,6 +36,21 @@ JsonObject *navette_db_merge_data         (const NavetteWireTable *schema,
                                            JsonObject             *current,
                                            JsonObject             *changes);
 
+/* The data of the version an update of @current writes: @changes merged
+ * into the current data (navette_db_merge_data), checked with @validate
+ * when given; NULL with @error when @validate refuses. *@new_archived is
+ * @archived (1 or 0), or for -1 the current flag; *@action is the audit
+ * action, "archive" when the update archives the record, else "update". */
+JsonObject *navette_db_update_data        (const NavetteWireTable  *schema,
+                                           NavetteWireRecord       *current,
+                                           JsonObject              *changes,
+                                           int                      archived,
+                                           NavetteDbValidateFunc    validate,
+                                           gpointer                 validate_data,
+                                           gboolean                *new_archived,
+                                           const char             **action,
+                                           GError                 **error);
+
 /* A GCompareFunc over (const char **): sorts migration names. */
 int     navette_db_compare_strings        (gconstpointer a,
                                            gconstpointer b);

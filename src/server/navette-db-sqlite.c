@@ -2983,6 +2983,7 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(JsonObject) merged = NULL;
   gboolean new_archived;
+  const char *action;
   gint64 row_id = 0;
   gint64 now = g_get_real_time ();
 
@@ -2999,11 +3000,10 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
       return NULL;
     }
 
-  merged = navette_db_merge_data (info->schema, current->data, data);
-  if (validate != NULL && !validate (merged, validate_data, error))
+  merged = navette_db_update_data (info->schema, current, data, archived, validate,
+                                   validate_data, &new_archived, &action, error);
+  if (merged == NULL)
     return NULL;
-
-  new_archived = archived < 0 ? current->archived : archived != 0;
 
   result = g_new0 (NavetteDbWriteResult, 1);
   result->superseded = navette_db_superseded_versions (base_version, current->version);
@@ -3012,9 +3012,8 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
                            &result->record, error))
     return NULL;
 
-  if (!end_record_write (&txn, info, user, idem, result, now,
-                         new_archived && !current->archived ? "archive" : "update",
-                         current->version, NULL, error))
+  if (!end_record_write (&txn, info, user, idem, result, now, action, current->version, NULL,
+                         error))
     return NULL;
 
   return g_steal_pointer (&result);

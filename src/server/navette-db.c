@@ -98,6 +98,26 @@ navette_db_merge_data (const NavetteWireTable *schema,
   return merged;
 }
 
+JsonObject *
+navette_db_update_data (const NavetteWireTable  *schema,
+                        NavetteWireRecord       *current,
+                        JsonObject              *changes,
+                        int                      archived,
+                        NavetteDbValidateFunc    validate,
+                        gpointer                 validate_data,
+                        gboolean                *new_archived,
+                        const char             **action,
+                        GError                 **error)
+{
+  g_autoptr(JsonObject) merged = navette_db_merge_data (schema, current->data, changes);
+
+  if (validate != NULL && !validate (merged, validate_data, error))
+    return NULL;
+  *new_archived = archived < 0 ? current->archived : archived != 0;
+  *action = *new_archived && !current->archived ? "archive" : "update";
+  return g_steal_pointer (&merged);
+}
+
 int
 navette_db_compare_strings (gconstpointer a,
                             gconstpointer b)
