@@ -1041,6 +1041,22 @@ audit_add (Conn        *conn,
   return stmt_run (conn, stmt, error);
 }
 
+/* The end of a change that is not a record version (users, applications,
+ * tables): audits it as @action by @actor, then commits. */
+static gboolean
+commit_audited (Txn         *txn,
+                gint64       now,
+                const char  *actor,
+                const char  *action,
+                const char  *app,
+                const char  *table,
+                const char  *detail,
+                GError     **error)
+{
+  return audit_add (txn->conn, now, actor, action, app, table, NULL, 0, 0, detail, error)
+      && txn_commit (txn, error);
+}
+
 /* ---- idempotency ---- */
 
 static gboolean
@@ -1388,10 +1404,7 @@ navette_db_sqlite_user_add (NavetteDb   *db,
     return FALSE;
 
   detail = g_strdup_printf ("%s%s", username, admin ? " (admin)" : "");
-  if (!audit_add (txn.conn, now, actor, "user_add", NULL, NULL, NULL, 0, 0, detail, error))
-    return FALSE;
-
-  return txn_commit (&txn, error);
+  return commit_audited (&txn, now, actor, "user_add", NULL, NULL, detail, error);
 }
 
 static gboolean
@@ -1433,10 +1446,7 @@ navette_db_sqlite_user_set_password (NavetteDb   *db,
   if (!stmt_run (txn.conn, revoke, error))
     return FALSE;
 
-  if (!audit_add (txn.conn, now, actor, "user_passwd", NULL, NULL, NULL, 0, 0, username, error))
-    return FALSE;
-
-  return txn_commit (&txn, error);
+  return commit_audited (&txn, now, actor, "user_passwd", NULL, NULL, username, error);
 }
 
 static NavetteDbUser *
@@ -1897,10 +1907,7 @@ navette_db_sqlite_app_add (NavetteDb   *db,
                           "The application “%s” already exists.", name))
     return FALSE;
 
-  if (!audit_add (txn.conn, now, actor, "app_add", name, NULL, NULL, 0, 0, title, error))
-    return FALSE;
-
-  return txn_commit (&txn, error);
+  return commit_audited (&txn, now, actor, "app_add", name, NULL, title, error);
 }
 
 static GPtrArray *
@@ -2191,11 +2198,7 @@ navette_db_sqlite_table_add (NavetteDb               *db,
   if (!conn_exec (txn.conn, ddl, error))
     return FALSE;
 
-  if (!audit_add (txn.conn, now, actor, "table_add", app, table->name, NULL, 0, 0,
-                  detail->str, error))
-    return FALSE;
-
-  return txn_commit (&txn, error);
+  return commit_audited (&txn, now, actor, "table_add", app, table->name, detail->str, error);
 }
 
 static gboolean
@@ -2262,10 +2265,7 @@ navette_db_sqlite_column_add (NavetteDb                *db,
 
   detail = g_strdup_printf ("%s %s%s", column->name, navette_column_type_to_string (column->type),
                             column->required ? " required" : "");
-  if (!audit_add (txn.conn, now, actor, "column_add", app, table, NULL, 0, 0, detail, error))
-    return FALSE;
-
-  return txn_commit (&txn, error);
+  return commit_audited (&txn, now, actor, "column_add", app, table, detail, error);
 }
 
 /* ---- the light check ---- */
