@@ -498,6 +498,27 @@ stmt_run_changing (Conn          *conn,
   return TRUE;
 }
 
+typedef gpointer (*ReadRowFunc) (sqlite3_stmt *stmt);
+
+/* Steps @stmt through its rows, making an item of each with @read_row:
+ * the items, or NULL with @error when a step fails. */
+static GPtrArray *
+collect_rows (Conn            *conn,
+              sqlite3_stmt    *stmt,
+              ReadRowFunc      read_row,
+              GDestroyNotify   free_item,
+              GError         **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (free_item);
+  int rc;
+
+  while ((rc = stmt_step (conn, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (items, read_row (stmt));
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&items);
+}
+
 static void
 bind_text (sqlite3_stmt *stmt,
            int           index,
@@ -1478,8 +1499,6 @@ navette_db_sqlite_user_list (NavetteDb  *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  g_autoptr(GPtrArray) users = NULL;
-  int rc;
 
   if (!txn_begin (self, &txn, TXN_NONE, error))
     return NULL;
@@ -1488,13 +1507,8 @@ navette_db_sqlite_user_list (NavetteDb  *db,
   if (stmt == NULL)
     return NULL;
 
-  users = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_user_free);
-  while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (users, read_user (stmt));
-  if (rc != SQLITE_DONE)
-    return NULL;
-
-  return g_steal_pointer (&users);
+  return collect_rows (txn.conn, stmt, (ReadRowFunc) read_user,
+                       (GDestroyNotify) navette_db_user_free, error);
 }
 
 static gboolean
@@ -1826,6 +1840,16 @@ navette_db_sqlite_revoke (NavetteDb   *db,
 
 /* ---- applications and tables ---- */
 
+static NavetteDbApp *
+read_app (sqlite3_stmt *stmt)
+{
+  NavetteDbApp *app = g_new0 (NavetteDbApp, 1);
+
+  app->name = column_dup_text (stmt, 0);
+  app->title = column_dup_text (stmt, 1);
+  return app;
+}
+
 static GPtrArray *
 navette_db_sqlite_app_list (NavetteDb  *db,
                             GError    **error)
@@ -1833,8 +1857,6 @@ navette_db_sqlite_app_list (NavetteDb  *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  g_autoptr(GPtrArray) apps = NULL;
-  int rc;
 
   if (!txn_begin (self, &txn, TXN_NONE, error))
     return NULL;
@@ -1842,19 +1864,8 @@ navette_db_sqlite_app_list (NavetteDb  *db,
   if (stmt == NULL)
     return NULL;
 
-  apps = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_app_free);
-  while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
-    {
-      NavetteDbApp *app = g_new0 (NavetteDbApp, 1);
-
-      app->name = column_dup_text (stmt, 0);
-      app->title = column_dup_text (stmt, 1);
-      g_ptr_array_add (apps, app);
-    }
-  if (rc != SQLITE_DONE)
-    return NULL;
-
-  return g_steal_pointer (&apps);
+  return collect_rows (txn.conn, stmt, (ReadRowFunc) read_app,
+                       (GDestroyNotify) navette_db_app_free, error);
 }
 
 static gboolean
@@ -3071,6 +3082,24 @@ navette_db_sqlite_record_revert (NavetteDb                   *db,
 
 /* ---- audit and housekeeping ---- */
 
+static NavetteDbAuditEntry *
+read_audit_entry (sqlite3_stmt *stmt)
+{
+  NavetteDbAuditEntry *entry = g_new0 (NavetteDbAuditEntry, 1);
+
+  entry->id = sqlite3_column_int64 (stmt, 0);
+  entry->at = sqlite3_column_int64 (stmt, 1);
+  entry->user = column_dup_text (stmt, 2);
+  entry->action = column_dup_text (stmt, 3);
+  entry->app = column_dup_text (stmt, 4);
+  entry->table = column_dup_text (stmt, 5);
+  entry->record = column_dup_text (stmt, 6);
+  entry->from_version = sqlite3_column_int64 (stmt, 7);
+  entry->to_version = sqlite3_column_int64 (stmt, 8);
+  entry->detail = column_dup_text (stmt, 9);
+  return entry;
+}
+
 static GPtrArray *
 navette_db_sqlite_audit_list (NavetteDb   *db,
                               const char  *app,
@@ -3081,8 +3110,6 @@ navette_db_sqlite_audit_list (NavetteDb   *db,
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   g_auto(Txn) txn = { 0 };
   g_autoptr(NavetteSqliteStmt) stmt = NULL;
-  g_autoptr(GPtrArray) entries = NULL;
-  int rc;
 
   if (app != NULL && !check_app_name (app, error))
     return NULL;
@@ -3100,27 +3127,8 @@ navette_db_sqlite_audit_list (NavetteDb   *db,
   sqlite3_bind_int64 (stmt, 2, after);
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? limit : 100);
 
-  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_audit_entry_free);
-  while ((rc = stmt_step (txn.conn, stmt, error)) == SQLITE_ROW)
-    {
-      NavetteDbAuditEntry *entry = g_new0 (NavetteDbAuditEntry, 1);
-
-      entry->id = sqlite3_column_int64 (stmt, 0);
-      entry->at = sqlite3_column_int64 (stmt, 1);
-      entry->user = column_dup_text (stmt, 2);
-      entry->action = column_dup_text (stmt, 3);
-      entry->app = column_dup_text (stmt, 4);
-      entry->table = column_dup_text (stmt, 5);
-      entry->record = column_dup_text (stmt, 6);
-      entry->from_version = sqlite3_column_int64 (stmt, 7);
-      entry->to_version = sqlite3_column_int64 (stmt, 8);
-      entry->detail = column_dup_text (stmt, 9);
-      g_ptr_array_add (entries, entry);
-    }
-  if (rc != SQLITE_DONE)
-    return NULL;
-
-  return g_steal_pointer (&entries);
+  return collect_rows (txn.conn, stmt, (ReadRowFunc) read_audit_entry,
+                       (GDestroyNotify) navette_db_audit_entry_free, error);
 }
 
 static gboolean
