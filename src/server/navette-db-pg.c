@@ -636,6 +636,21 @@ list_reset (GPtrArray      **list,
   *list = g_ptr_array_new_with_free_func (free_func);
 }
 
+typedef gpointer (*FromRowFunc) (PGresult *res,
+                                 int       row);
+
+/* Sets *@list to the items @from_row makes of the rows of @res. */
+static void
+list_rows (GPtrArray      **list,
+           PGresult        *res,
+           FromRowFunc      from_row,
+           GDestroyNotify   free_item)
+{
+  list_reset (list, free_item);
+  for (int i = 0; i < PQntuples (res); i++)
+    g_ptr_array_add (*list, from_row (res, i));
+}
+
 /* Marks the current attempt as lost to a concurrent writer (retried). */
 static gboolean
 set_retry (PgConn  *c,
@@ -1269,9 +1284,7 @@ op_user_list (NavetteDbPg  *self,
   res = pg_query (c, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.username", 0, NULL, error);
   if (res == NULL)
     return FALSE;
-  list_reset (&op->list, (GDestroyNotify) navette_db_user_free);
-  for (int i = 0; i < PQntuples (res); i++)
-    g_ptr_array_add (op->list, user_from_row (res, i));
+  list_rows (&op->list, res, (FromRowFunc) user_from_row, (GDestroyNotify) navette_db_user_free);
   return TRUE;
 }
 
@@ -1593,6 +1606,17 @@ typedef struct
   GPtrArray               *list;
 } SchemaOp;
 
+static NavetteDbApp *
+app_from_row (PGresult *res,
+              int       row)
+{
+  NavetteDbApp *app = g_new0 (NavetteDbApp, 1);
+
+  app->name = get_str (res, row, 0);
+  app->title = get_str (res, row, 1);
+  return app;
+}
+
 static gboolean
 op_app_list (NavetteDbPg  *self,
              PgConn       *c,
@@ -1605,15 +1629,7 @@ op_app_list (NavetteDbPg  *self,
   res = pg_query (c, "SELECT name, title FROM applications ORDER BY name", 0, NULL, error);
   if (res == NULL)
     return FALSE;
-  list_reset (&op->list, (GDestroyNotify) navette_db_app_free);
-  for (int i = 0; i < PQntuples (res); i++)
-    {
-      NavetteDbApp *app = g_new0 (NavetteDbApp, 1);
-
-      app->name = get_str (res, i, 0);
-      app->title = get_str (res, i, 1);
-      g_ptr_array_add (op->list, app);
-    }
+  list_rows (&op->list, res, (FromRowFunc) app_from_row, (GDestroyNotify) navette_db_app_free);
   return TRUE;
 }
 
@@ -2918,6 +2934,25 @@ typedef struct
   GPtrArray  *list;
 } AuditOp;
 
+static NavetteDbAuditEntry *
+audit_entry_from_row (PGresult *res,
+                      int       row)
+{
+  NavetteDbAuditEntry *entry = g_new0 (NavetteDbAuditEntry, 1);
+
+  entry->id = get_int (res, row, 0);
+  entry->at = get_int (res, row, 1);
+  entry->user = get_str (res, row, 2);
+  entry->action = get_str (res, row, 3);
+  entry->app = get_str (res, row, 4);
+  entry->table = get_str (res, row, 5);
+  entry->record = get_str (res, row, 6);
+  entry->from_version = get_int (res, row, 7);
+  entry->to_version = get_int (res, row, 8);
+  entry->detail = get_str (res, row, 9);
+  return entry;
+}
+
 static gboolean
 op_audit_list (NavetteDbPg  *self,
                PgConn       *c,
@@ -2939,23 +2974,8 @@ op_audit_list (NavetteDbPg  *self,
                          params, error);
   if (res == NULL)
     return FALSE;
-  list_reset (&op->list, (GDestroyNotify) navette_db_audit_entry_free);
-  for (int i = 0; i < PQntuples (res); i++)
-    {
-      NavetteDbAuditEntry *entry = g_new0 (NavetteDbAuditEntry, 1);
-
-      entry->id = get_int (res, i, 0);
-      entry->at = get_int (res, i, 1);
-      entry->user = get_str (res, i, 2);
-      entry->action = get_str (res, i, 3);
-      entry->app = get_str (res, i, 4);
-      entry->table = get_str (res, i, 5);
-      entry->record = get_str (res, i, 6);
-      entry->from_version = get_int (res, i, 7);
-      entry->to_version = get_int (res, i, 8);
-      entry->detail = get_str (res, i, 9);
-      g_ptr_array_add (op->list, entry);
-    }
+  list_rows (&op->list, res, (FromRowFunc) audit_entry_from_row,
+             (GDestroyNotify) navette_db_audit_entry_free);
   return TRUE;
 }
 
