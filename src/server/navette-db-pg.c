@@ -3328,7 +3328,6 @@ navette_db_pg_sync_changes (NavetteDbPg         *self,
                        func, user_data);
       return;
     }
-  g_return_if_fail (g_main_context_is_owner (self->watch_context));
 
   /* A Sync message: its answer comes after every notification of the
    * commits made before it was sent, so once it is in, they have all been

@@ -911,6 +911,120 @@ test_watch_changes (void)
   test_db_drop (tdb);
 }
 
+/* navette_db_pg_sync_changes(): a round trip answers only once every
+ * change committed before it was asked for has been emitted; round trips
+ * are answered in order, each one sent at once; without a listening
+ * connection the answer is FALSE, never from within the call. */
+typedef struct
+{
+  GAsyncQueue *changes;   /* emitted by the watcher */
+  GPtrArray   *answers;   /* "N:ok" or "N:failed", in the order given */
+  gboolean     saw_change; /* the change was emitted before answer 1 */
+} SyncLog;
+
+typedef struct
+{
+  SyncLog *log;
+  guint    n;
+} SyncAsk;
+
+static void
+sync_answer_cb (gboolean ok,
+                gpointer user_data)
+{
+  SyncAsk *ask = user_data;
+  g_autofree char *change = NULL;
+
+  if (ask->n == 1)
+    {
+      /* what the watcher emitted before this answer */
+      while ((change = g_async_queue_try_pop (ask->log->changes)) != NULL)
+        {
+          if (g_str_equal (change, "shop.products"))
+            ask->log->saw_change = TRUE;
+          g_clear_pointer (&change, g_free);
+        }
+    }
+  g_ptr_array_add (ask->log->answers, g_strdup_printf ("%u:%s", ask->n, ok ? "ok" : "failed"));
+  g_free (ask);
+}
+
+static void
+sync_ask (NavetteDb *db,
+          SyncLog   *log,
+          guint      n)
+{
+  SyncAsk *ask = g_new0 (SyncAsk, 1);
+
+  ask->log = log;
+  ask->n = n;
+  navette_db_pg_sync_changes (NAVETTE_DB_PG (db), sync_answer_cb, ask);
+}
+
+static void
+wait_answers (SyncLog *log,
+              guint    n)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (10, flag_cb, &timed_out);
+
+  while (log->answers->len < n && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  g_assert_cmpuint (log->answers->len, ==, n);
+}
+
+static void
+test_sync_changes (void)
+{
+  g_autoptr(TestDb) tdb = NULL;
+  g_autoptr(NavetteDb) writer = NULL;
+  g_autoptr(NavetteDb) watcher = NULL;
+  g_autoptr(GAsyncQueue) queue = g_async_queue_new_full (g_free);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *listening = NULL;
+  g_autofree char *id = NULL;
+  SyncLog log = { queue, answers, FALSE };
+
+  if (!need_cluster ())
+    return;
+  tdb = test_db_new ();
+  writer = open_shop (tdb);
+  watcher = open_db (tdb);
+  g_signal_connect (watcher, "table-changed", G_CALLBACK (table_changed_cb), queue);
+
+  /* no watch yet: failed, and not from within the call */
+  sync_ask (watcher, &log, 0);
+  g_assert_cmpuint (answers->len, ==, 0);
+  wait_answers (&log, 1);
+  g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "0:failed");
+  g_ptr_array_set_size (answers, 0);
+
+  navette_db_pg_watch_changes (NAVETTE_DB_PG (watcher));
+  listening = next_change (queue);
+  g_assert_cmpstr (listening, ==, "*");
+
+  /* A write committed, then at once (the main context not run since, so
+   * its notification cannot have been read yet) three round trips asked
+   * for back to back: the first is answered after the change is emitted,
+   * and the three in order. */
+  id = create_product (writer, "{\"name\": \"Synced\"}");
+  sync_ask (watcher, &log, 1);
+  sync_ask (watcher, &log, 2);
+  sync_ask (watcher, &log, 3);
+  g_assert_cmpuint (answers->len, ==, 0);
+  wait_answers (&log, 3);
+  g_assert_true (log.saw_change);
+  g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "1:ok");
+  g_assert_cmpstr (g_ptr_array_index (answers, 1), ==, "2:ok");
+  g_assert_cmpstr (g_ptr_array_index (answers, 2), ==, "3:ok");
+
+  g_clear_object (&watcher);
+  g_clear_object (&writer);
+  test_db_drop (tdb);
+}
+
 /* Nothing listens: UNAVAILABLE (503), not INTERNAL. */
 static void
 test_unreachable (void)
@@ -967,6 +1081,7 @@ main (int   argc,
   g_test_add_func ("/pg/storage/roles", test_roles);
   g_test_add_func ("/pg/storage/users-sessions", test_users_sessions);
   g_test_add_func ("/pg/storage/watch-changes", test_watch_changes);
+  g_test_add_func ("/pg/storage/sync-changes", test_sync_changes);
   g_test_add_func ("/pg/storage/unreachable", test_unreachable);
 
   return g_test_run ();
