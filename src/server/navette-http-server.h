@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* navette-http-server.h — the v1 HTTP API of navette-server.
+/* navette-http-server.h — the HTTP server of navette-server.
  *
  * NavetteHttpServer owns the SoupServer and the NavetteDb. Requests are
  * routed on the main loop; database work runs in a pool of worker threads
- * while the message is paused. See docs/api.md. */
+ * while the message is paused. The v1 API itself (routes and handlers) is
+ * navette-http-routes.c; see docs/api.md. */
 #pragma once
 
 #include <glib-object.h>
