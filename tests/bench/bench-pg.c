@@ -14,13 +14,18 @@
  * NAVETTE_TEST_BACKEND=postgresql (cluster in NAVETTE_TEST_PG_URL), else
  * SQLite (two processes then share one SQLite file), so the same program
  * gives the figures side by side. Options: --duration SECONDS (default 5),
- * --workers N (serve --workers, default the server's), --only updates|polls. */
+ * --workers N (serve --workers, default the server's), --only updates|polls,
+ * --connections N (wrk connections per load generator, default 16),
+ * --server-cpu CPUS (cap each server process at CPUS in a cgroup of its
+ * own, as if each had its own machine; needs root). */
 #define G_LOG_DOMAIN "navette-bench"
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -32,12 +37,14 @@
 static int duration = 5;
 static int workers = 0;
 static int connections = 16;
+static double server_cpu = 0;
 static char *only = NULL;
 
 typedef struct
 {
   GPtrArray *servers;   /* of NavetteTestServer* */
   char      *own_db[2];
+  GPtrArray *cgroups;   /* directories (--server-cpu) */
 } Cluster;
 
 static GPtrArray *
@@ -68,6 +75,7 @@ cluster_start (guint       n,
   Cluster *cluster = g_new0 (Cluster, 1);
 
   cluster->servers = g_ptr_array_new ();
+  cluster->cgroups = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (cluster->servers,
                    navette_test_server_start ((const char * const *) args->pdata));
   for (guint i = 1; i < n; i++)
@@ -100,6 +108,10 @@ cluster_free (Cluster *cluster)
       navette_test_server_free (server);
     }
   g_ptr_array_unref (cluster->servers);
+  /* empty once their process has ended */
+  for (guint i = 0; i < cluster->cgroups->len; i++)
+    g_rmdir (g_ptr_array_index (cluster->cgroups, i));
+  g_ptr_array_unref (cluster->cgroups);
   g_free (cluster);
 }
 
@@ -241,6 +253,66 @@ parse_wrk (const char *output)
   return g_ascii_strtod (at + strlen ("Requests/sec:"), NULL);
 }
 
+/* Writes @text to the control file @path in place (no temporary file). */
+static gboolean
+write_control (const char  *path,
+               const char  *text,
+               GError     **error)
+{
+  FILE *file = fopen (path, "w");
+  gboolean ok = file != NULL && fputs (text, file) >= 0;
+
+  if (file != NULL && fclose (file) != 0)
+    ok = FALSE;
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path, g_strerror (errno));
+  return ok;
+}
+
+/* --server-cpu: each server process in a cgroup of its own with a CPU
+ * quota, as if each had a (small) machine of its own while the load
+ * generators and PostgreSQL share the rest: on a 2-CPU machine the
+ * uncapped figures measure the machine more than the servers. cgroup v2
+ * (cpu.max) or v1 (cpu.cfs_quota_us); returns the cgroup's directory, or
+ * NULL (after a message) when that cannot be done. */
+static char *
+cap_cpu (const char *pid,
+         guint       index)
+{
+  g_autofree char *name = g_strdup_printf ("navette-bench-%d-%u", (int) getpid (), index);
+  g_autofree char *dir = NULL;
+  g_autofree char *quota_file = NULL;
+  g_autofree char *quota = NULL;
+  g_autofree char *procs = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *quota_name;
+
+  if (g_file_test ("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS))
+    {
+      dir = g_build_filename ("/sys/fs/cgroup", name, NULL);
+      quota_name = "cpu.max";
+      quota = g_strdup_printf ("%d 100000", (int) (server_cpu * 100000));
+    }
+  else
+    {
+      dir = g_build_filename ("/sys/fs/cgroup/cpu", name, NULL);
+      quota_name = "cpu.cfs_quota_us";
+      quota = g_strdup_printf ("%d", (int) (server_cpu * 100000));  /* period: 100 ms */
+    }
+  quota_file = g_build_filename (dir, quota_name, NULL);
+  procs = g_build_filename (dir, "cgroup.procs", NULL);
+  if (g_mkdir (dir, 0755) != 0 ||
+      !write_control (quota_file, quota, &error) ||
+      !write_control (procs, pid, &error))
+    {
+      printf ("# cannot cap the servers' CPU in %s: %s\n", dir,
+              error != NULL ? error->message : g_strerror (errno));
+      g_rmdir (dir);
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
 /* CPU seconds (user + system) used so far by process @pid, or 0. */
 static double
 process_cpu (const char *pid)
@@ -260,15 +332,15 @@ process_cpu (const char *pid)
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
 }
 
-/* CPU seconds used so far by the PostgreSQL processes of this machine
- * (those alive now: the cluster's backends live as long as the servers'
- * pooled connections). */
-static double
+/* The PostgreSQL processes of this machine: pid → CPU seconds used so
+ * far (the cluster's backends live as long as the servers' pooled
+ * connections). */
+static GHashTable *
 postgres_cpu (void)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  GHashTable *cpu = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const char *name;
-  double total = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
@@ -277,7 +349,27 @@ postgres_cpu (void)
 
       if (g_ascii_isdigit (name[0]) && g_file_get_contents (comm_path, &comm, NULL, NULL) &&
           g_str_has_prefix (comm, "postgres"))
-        total += process_cpu (name);
+        g_hash_table_insert (cpu, g_strdup (name), g_memdup2 (&(double) { process_cpu (name) }, sizeof (double)));
+    }
+  return cpu;
+}
+
+/* CPU used by the PostgreSQL processes alive at the end since @before
+ * (a process that ended meanwhile is not counted). */
+static double
+postgres_cpu_since (GHashTable *before)
+{
+  g_autoptr(GHashTable) after = postgres_cpu ();
+  GHashTableIter iter;
+  gpointer pid, used;
+  double total = 0;
+
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &pid, &used))
+    {
+      double *earlier = g_hash_table_lookup (before, pid);
+
+      total += *(double *) used - (earlier != NULL ? *earlier : 0);
     }
   return total;
 }
@@ -313,7 +405,8 @@ static double
 bench_polls (Cluster    *cluster,
              const char *token)
 {
-  double servers_before, postgres_before, wrk_before, polls;
+  g_autoptr(GHashTable) postgres_before = NULL;
+  double servers_before, wrk_before, polls;
   const guint n_generators = 2;
   NavetteTestServer *first = g_ptr_array_index (cluster->servers, 0);
   g_autoptr(JsonObject) state = request_object (first, "GET", PRODUCTS "/last-modified", token,
@@ -329,6 +422,15 @@ bench_polls (Cluster    *cluster,
   /* The same load generation in every case: two wrk processes (one
    * thread, --connections each), each on "its" server — the same one
    * when there is one server. */
+  if (server_cpu > 0)
+    for (guint i = 0; i < cluster->servers->len; i++)
+      {
+        NavetteTestServer *server = g_ptr_array_index (cluster->servers, i);
+        char *dir = cap_cpu (g_subprocess_get_identifier (server->process), i);
+
+        if (dir != NULL)
+          g_ptr_array_add (cluster->cgroups, dir);
+      }
   servers_before = servers_cpu (cluster);
   postgres_before = postgres_cpu ();
   wrk_before = children_cpu ();
@@ -358,7 +460,7 @@ bench_polls (Cluster    *cluster,
   polls = total * duration;
   printf ("#   CPU per poll: servers %.1f µs, PostgreSQL %.1f µs, wrk %.1f µs\n",
           (servers_cpu (cluster) - servers_before) / polls * 1e6,
-          (postgres_cpu () - postgres_before) / polls * 1e6,
+          postgres_cpu_since (postgres_before) / polls * 1e6,
           (children_cpu () - wrk_before) / polls * 1e6);
   return total;
 }
@@ -388,6 +490,8 @@ main (int   argc,
     { "duration", 0, 0, G_OPTION_ARG_INT, &duration, "Seconds per measure", "S" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "serve --workers", "N" },
     { "connections", 0, 0, G_OPTION_ARG_INT, &connections, "wrk connections per generator", "N" },
+    { "server-cpu", 0, 0, G_OPTION_ARG_DOUBLE, &server_cpu,
+      "Cap each server process at this many CPUs (a cgroup each; needs root)", "CPUS" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Only \"updates\" or only \"polls\"", "WHAT" },
     { NULL }
   };
