@@ -2799,6 +2799,8 @@ op_record_update (NavetteDbPg  *self,
     return TRUE;
   if (current == NULL)
     return not_found (error, "Record");
+  if (!navette_db_check_base_version (op->base_version, current->version, error))
+    return FALSE;
 
   merged = navette_db_update_data (t->schema, current, op->data, op->archived, op->validate,
                                    op->validate_data, &archived, &action, error);

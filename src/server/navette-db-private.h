@@ -18,6 +18,11 @@ typedef gboolean (*NavetteDbValidateFunc) (JsonObject  *merged,
                                            gpointer     user_data,
                                            GError     **error);
 
+/* BAD_REQUEST when an update's @base_version is newer than the current
+ * version (both backends). */
+gboolean navette_db_check_base_version     (gint64      base_version,
+                                            gint64      current_version,
+                                            GError    **error);
 /* The versions an update from @base_version superseded: base_version + 1
  * … @current_version, or NULL when @base_version is 0 (not given) or not
  * older than @current_version. */

@@ -3003,13 +3003,8 @@ navette_db_sqlite_record_update (NavetteDb                   *db,
     return NULL;
   if (result != NULL)
     return g_steal_pointer (&result);
-  if (base_version > current->version)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "base_version %" G_GINT64_FORMAT " is newer than the current version %"
-                   G_GINT64_FORMAT ".", base_version, current->version);
-      return NULL;
-    }
+  if (!navette_db_check_base_version (base_version, current->version, error))
+    return NULL;
 
   merged = navette_db_update_data (info->schema, current, data, archived, validate,
                                    validate_data, &new_archived, &action, error);

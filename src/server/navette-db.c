@@ -27,6 +27,20 @@ navette_db_init (NavetteDb *self)
 
 /* ---- helpers shared by the backends (navette-db-private.h) ---- */
 
+gboolean
+navette_db_check_base_version (gint64   base_version,
+                               gint64   current_version,
+                               GError **error)
+{
+  /* the client claims to have edited a version that was never written */
+  if (base_version <= current_version)
+    return TRUE;
+  g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+               "base_version %" G_GINT64_FORMAT " is newer than the current version %"
+               G_GINT64_FORMAT ".", base_version, current_version);
+  return FALSE;
+}
+
 GArray *
 navette_db_superseded_versions (gint64 base_version,
                                 gint64 current_version)

@@ -368,6 +368,10 @@ test_record_update (void)
   data = json_object_get_object_member (st_object (late), "data");
   g_assert_cmpint (json_object_get_int_member (data, "stock"), ==, 7);
 
+  /* a version never written: refused, on either backend */
+  status = st_request (server, "PATCH", path, alice, "{\"base_version\": 9, \"data\": {\"stock\": 1}}", NULL, NULL);
+  g_assert_cmpuint (status, ==, 400);
+
   status = st_request (server, "PATCH", path, alice, "{\"base_version\": 4, \"archived\": true}", &archived, NULL);
   g_assert_cmpuint (status, ==, 200);
   g_assert_true (json_object_get_boolean_member (st_object (archived), "archived"));
