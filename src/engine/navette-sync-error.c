@@ -196,7 +196,7 @@ navette_sync_error_localize_fields (const GError *error,
 
   text = format_fields (merged);
   result = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
-                        _("The values are not valid: %s."), text);
+                        _("The values are not valid (%s)."), text);
   {
     NavetteSyncErrorPrivate *priv = navette_sync_error_get_private ((GError *) error);
 
@@ -273,9 +273,10 @@ navette_sync_error_from_api (guint   status,
       if (fields != NULL && g_hash_table_size (fields) > 0)
         {
           g_autofree char *text = format_fields (fields);
-          /* Translators: %s lists the problems, e.g. "price: must be a number" */
+          /* Translators: %s lists the problems, e.g. "price: must be a number"; in
+           * parentheses, so the sentence does not read "…: price: …" */
           error = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
-                               _("The values are not valid: %s."), text);
+                               _("The values are not valid (%s)."), text);
           navette_sync_error_set_fields (error, g_steal_pointer (&fields));
         }
       else
