@@ -367,7 +367,12 @@ navette_change_get_description (NavetteChange *self)
             while (json_object_iter_next (&iter, &name, &node))
               {
                 g_autofree char *value = describe_value (node);
+                const NavetteWireColumn *column =
+                  navette_wire_table_lookup_column (navette_table_get_schema (self->table), name);
 
+                /* the column as the user sees it in the list */
+                if (column != NULL && column->title != NULL && column->title[0] != '\0')
+                  name = column->title;
                 if (str->len > 0)
                   g_string_append (str, ", ");
                 /* Translators: "price to 12.5" — a column and its new value */

@@ -99,6 +99,10 @@ test_optimistic_apply (void)
   g_assert_cmpuint (ic.removed, ==, 1);
   g_assert_cmpuint (ic.added, ==, 1);
   g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (engine)), ==, 1);
+  /* described with the column's title ("Price"), as the list shows it,
+   * not its key ("price") */
+  g_assert_nonnull (strstr (navette_change_get_description (change), "Price"));
+  g_assert_null (strstr (navette_change_get_description (change), "price"));
 
   engine_test_wait_change (change, 10000);
   g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
