@@ -191,9 +191,10 @@ test_decoder_malformed (void)
       g_autoptr(GError) strict_error = NULL;
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) root = NULL;
+      g_autofree char *shown = g_strescape (text, NULL);  /* TAP wants UTF-8 */
       Collected c;
 
-      g_test_message ("malformed JSON %u: %s", i, text);
+      g_test_message ("malformed JSON %u: %s", i, shown);
       root = navette_json_parse_strict (text, strlen (text), &strict_error);
       g_assert_null (root);
       g_assert_error (strict_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
@@ -211,9 +212,10 @@ test_decoder_malformed (void)
     {
       const char *text = malformed_list[i];
       g_autoptr(GError) error = NULL;
+      g_autofree char *shown = g_strescape (text, NULL);  /* TAP wants UTF-8 */
       Collected c;
 
-      g_test_message ("not a record list %u: %s", i, text);
+      g_test_message ("not a record list %u: %s", i, shown);
       g_assert_true (navette_wire_json_validate (text, strlen (text), NULL));
       collected_init (&c);
       g_assert_false (decode (text, strlen (text), &c, NULL, &error));

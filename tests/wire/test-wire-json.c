@@ -270,7 +270,9 @@ test_messages (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_test_message ("%s", cases[i].text);
+      g_autofree char *shown = g_strescape (cases[i].text, NULL);  /* TAP wants UTF-8 */
+
+      g_test_message ("%s", shown);
       assert_message (cases[i].text, strlen (cases[i].text), cases[i].message);
     }
   assert_message (NULL, 0, "The request body is empty");
