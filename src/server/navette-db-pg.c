@@ -3113,6 +3113,19 @@ watch_fail_all (NavetteDbPg *self)
     }
 }
 
+/* Removes a source of the watch's context (which may not be the global
+ * default one: g_source_remove() would not find it). */
+static void
+watch_remove_source (NavetteDbPg *self,
+                     guint       *id)
+{
+  GSource *source = *id != 0 ? g_main_context_find_source_by_id (self->watch_context, *id) : NULL;
+
+  if (source != NULL)
+    g_source_destroy (source);
+  *id = 0;
+}
+
 static void
 watch_close (NavetteDbPg *self)
 {
@@ -3121,7 +3134,7 @@ watch_close (NavetteDbPg *self)
       g_source_destroy (self->watch_source);
       g_clear_pointer (&self->watch_source, g_source_unref);
     }
-  g_clear_handle_id (&self->watch_check_id, g_source_remove);
+  watch_remove_source (self, &self->watch_check_id);
   g_clear_pointer (&self->watch_conn, PQfinish);
   watch_fail_all (self);
 }
@@ -3376,7 +3389,7 @@ watch_stop (NavetteDbPg *self)
   if (!self->watching)
     return;
   self->watching = FALSE;
-  g_clear_handle_id (&self->watch_retry_id, g_source_remove);
+  watch_remove_source (self, &self->watch_retry_id);
   watch_close (self);
 }
 
