@@ -587,14 +587,6 @@ request_read_rest (Request *req)
 }
 
 #if HAVE_POSTGRESQL
-static gboolean
-cache_unchanged_since (NavetteHttpServer *self,
-                       guint64            generation)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
-
-  return self->state_generation == generation;
-}
 
 typedef struct
 {
@@ -608,6 +600,12 @@ sync_done_cb (gboolean ok,
 {
   SyncBatch *batch = user_data;
   NavetteHttpServer *self = batch->self;
+  guint64 generation;
+
+  /* what was invalidated up to now, the round trip's changes included */
+  g_mutex_lock (&self->cache_mutex);
+  generation = self->state_generation;
+  g_mutex_unlock (&self->cache_mutex);
 
   for (guint i = 0; i < batch->requests->len; i++)
     {
@@ -618,7 +616,7 @@ sync_done_cb (gboolean ok,
        * since, and an entry still cached is */
       if (self->shutting_down)
         request_free (req);  /* its connection is gone */
-      else if (ok && (cache_unchanged_since (self, req->cached_generation) || try_cached_light_check (req)))
+      else if (ok && (req->cached_generation == generation || try_cached_light_check (req)))
         {
           send_response (req, TRUE);
           request_free (req);
