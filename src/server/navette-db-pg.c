@@ -2734,7 +2734,14 @@ op_record_create (NavetteDbPg  *self,
     return TRUE;
   if (current != NULL)
     {
-      if (!data_equal (t, current->data, op->data))
+      /* a replay of the create: the same data as it created (version 1),
+       * whatever was written since */
+      g_autoptr(NavetteWireRecord) first = current->version == 1 ? NULL
+                                           : fetch_version (c, t, op->id, 1, error);
+
+      if (current->version != 1 && first == NULL)
+        return FALSE;
+      if (!data_equal (t, (first != NULL ? first : current)->data, op->data))
         {
           g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
                                "A record with this id exists with other data");

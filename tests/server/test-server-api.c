@@ -319,6 +319,20 @@ test_record_create_get (void)
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (st_object (got), "id"), ==, id);
   g_assert_cmpint (json_object_get_int_member (st_object (got), "version"), ==, 1);
+
+  /* Once the record was updated, the create replayed is still a replay of
+   * what it created (version 1), on either backend: 200, the record as it
+   * is now, nothing written. */
+  status = st_request (server, "PATCH", path, alice, "{\"base_version\": 1, \"data\": {\"price\": 51.0}}",
+                       NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&replay, json_node_unref);
+  status = st_request (server, "POST", PRODUCTS "/records", alice, body, &replay, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (st_object (replay), "version"), ==, 2);
+  g_clear_pointer (&conflict, json_node_unref);
+  status = st_request (server, "POST", PRODUCTS "/records", alice, other, &conflict, NULL);
+  st_assert_error (status, conflict, 409, "conflict");
 }
 
 static void
