@@ -1473,6 +1473,7 @@ op_set_role (NavetteDbPg  *self,
   g_autoptr(PGresult) current = NULL;
   g_autoptr(PGresult) inserted = NULL;
   g_autofree char *record_id = NULL;
+  g_autofree char *previous_role = NULL;
   gint64 version = 0;
 
   params_add (params, op->username);
@@ -1511,6 +1512,7 @@ op_set_role (NavetteDbPg  *self,
         }
       record_id = get_str (current, 0, 0);
       version = get_int (current, 0, 1);
+      previous_role = g_strdup (old_role);
       params_add (upd, record_id);
       params_add_int (upd, version);
       updated = pg_query_params (c,
@@ -1551,12 +1553,13 @@ op_set_role (NavetteDbPg  *self,
   }
 
   {
+    /* the same audit entry as SQLite's: the grant's record and versions */
     g_autofree char *detail = op->role != NULL
-      ? g_strdup_printf ("%s %s", op->username, op->role)
-      : g_strdup (op->username);
+      ? g_strdup_printf ("%s: %s", op->username, op->role)
+      : g_strdup_printf ("%s (was %s)", op->username, previous_role);
 
-    return audit_add (c, op->actor, op->role != NULL ? "grant" : "revoke", op->app, NULL, NULL,
-                      0, 0, detail, error);
+    return audit_add (c, op->actor, op->role != NULL ? "grant" : "revoke", op->app, NULL, record_id,
+                      version, version + 1, detail, error);
   }
 }
 

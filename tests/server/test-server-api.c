@@ -793,6 +793,41 @@ test_audit (void)
   st_assert_error (status, missing, 404, "not_found");
 }
 
+/* A grant and its revocation are audited alike on both backends: the
+ * grant's record, its versions, and who had which role. */
+static void
+test_audit_grants (void)
+{
+  g_autoptr(JsonNode) json = NULL;
+  JsonArray *entries;
+  JsonObject *grant, *revoke;
+  guint n, status;
+
+  g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "grant", "bob", "reader", "blog", NULL), ==, 0);
+  g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "revoke", "bob", "blog", NULL), ==, 0);
+
+  status = st_request (server, "GET", BLOG "/audit?limit=1000", admin, NULL, &json, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  entries = json_object_get_array_member (st_object (json), "entries");
+  n = json_array_get_length (entries);
+  g_assert_cmpuint (n, >=, 2);
+  grant = json_array_get_object_element (entries, n - 2);
+  revoke = json_array_get_object_element (entries, n - 1);
+
+  g_assert_cmpstr (json_object_get_string_member (grant, "action"), ==, "grant");
+  g_assert_cmpstr (json_object_get_string_member (grant, "detail"), ==, "bob: reader");
+  g_assert_true (navette_uuid_is_valid (json_object_get_string_member (grant, "record")));
+  g_assert_cmpint (json_object_get_int_member (grant, "from_version"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (grant, "to_version"), ==, 1);
+
+  g_assert_cmpstr (json_object_get_string_member (revoke, "action"), ==, "revoke");
+  g_assert_cmpstr (json_object_get_string_member (revoke, "detail"), ==, "bob (was reader)");
+  g_assert_cmpstr (json_object_get_string_member (revoke, "record"), ==,
+                   json_object_get_string_member (grant, "record"));
+  g_assert_cmpint (json_object_get_int_member (revoke, "from_version"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (revoke, "to_version"), ==, 2);
+}
+
 static void
 test_access_log (void)
 {
@@ -843,6 +878,7 @@ main (int   argc,
   g_test_add_func ("/server/api/errors/unsupported-media-type", test_unsupported_media_type);
   g_test_add_func ("/server/api/idempotency", test_idempotency);
   g_test_add_func ("/server/api/audit", test_audit);
+  g_test_add_func ("/server/api/audit-grants", test_audit_grants);
   g_test_add_func ("/server/api/access-log", test_access_log);
 
   ret = g_test_run ();
