@@ -732,6 +732,25 @@ respond_state (Request    *req,
   req->response_len = strlen (body);
 }
 
+/* The cached light-check answer of @key into *@body and *@etag (left
+ * NULL when there is none), and the caches' generation, both read at once. */
+static guint64
+copy_cached_state (NavetteHttpServer  *self,
+                   const char         *key,
+                   char              **body,
+                   char              **etag)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
+  CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+
+  if (cached != NULL)
+    {
+      *body = g_strdup (cached->body);
+      *etag = g_strdup (cached->etag);
+    }
+  return self->state_generation;
+}
+
 static void
 handle_table_state (Request *req)
 {
@@ -745,18 +764,7 @@ handle_table_state (Request *req)
   NavetteDbTableState state = { 0, };
   guint64 generation;
 
-  g_mutex_lock (&self->cache_mutex);
-  {
-    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
-
-    if (cached != NULL)
-      {
-        body = g_strdup (cached->body);
-        etag = g_strdup (cached->etag);
-      }
-    generation = self->state_generation;
-  }
-  g_mutex_unlock (&self->cache_mutex);
+  generation = copy_cached_state (self, key, &body, &etag);
 
   if (body == NULL)
     {
@@ -803,18 +811,7 @@ handle_app_state (Request *req)
   g_autofree char *etag = NULL;
   guint64 generation;
 
-  g_mutex_lock (&self->cache_mutex);
-  {
-    CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
-
-    if (cached != NULL)
-      {
-        body = g_strdup (cached->body);
-        etag = g_strdup (cached->etag);
-      }
-    generation = self->state_generation;
-  }
-  g_mutex_unlock (&self->cache_mutex);
+  generation = copy_cached_state (self, key, &body, &etag);
 
   if (body == NULL)
     {
