@@ -481,7 +481,14 @@ quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  NavetteApplication *self = user_data;
+
+  /* Through the window: it asks about unsaved edits and unsent changes,
+   * puts everything on disk, and the app ends with its last window. */
+  if (self->window != NULL)
+    gtk_window_close (GTK_WINDOW (self->window));
+  else
+    g_application_quit (G_APPLICATION (self));
 }
 
 static void
@@ -533,10 +540,26 @@ logout_cb (GObject      *object,
     ask_password (self, NULL);
 }
 
+static void sign_out_now (NavetteWindow *window,
+                          gpointer       user_data);
+
 static void
 sign_out_action (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
+{
+  NavetteApplication *self = user_data;
+
+  if (self->engine == NULL)
+    return;
+  /* Unsaved edits and unsent changes: ask first. */
+  navette_window_confirm_leave (get_window (self), TRUE, sign_out_now,
+                                g_object_ref (self), g_object_unref);
+}
+
+static void
+sign_out_now (NavetteWindow *window,
+              gpointer       user_data)
 {
   NavetteApplication *self = user_data;
   NavetteSession *session;
@@ -651,10 +674,37 @@ navette_application_activate (GApplication *application)
     connect_server (self);
 }
 
+/* Static: the answer may come after the wait gave up. */
+static gboolean shutdown_flushed;
+
+static void
+shutdown_flushed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_engine_flush_journal_finish (NAVETTE_ENGINE (object), result, &error))
+    g_warning ("Quitting with changes not on disk: %s", error->message);
+  shutdown_flushed = TRUE;
+}
+
 static void
 navette_application_shutdown (GApplication *application)
 {
   NavetteApplication *self = NAVETTE_APPLICATION (application);
+
+  /* However it ends (the window, Ctrl+Q, SIGTERM): the changes made are
+   * on disk before the process goes, to be sent at the next start. */
+  if (self->engine != NULL)
+    {
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+      shutdown_flushed = FALSE;
+      navette_engine_flush_journal_async (self->engine, NULL, shutdown_flushed_cb, NULL);
+      while (!shutdown_flushed && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+    }
 
   g_cancellable_cancel (self->cancellable);
   if (self->window != NULL)

@@ -17,7 +17,10 @@ typedef struct
   GtkWidget               *hint;    /* a suffix label: "Required", "210 / 200", a server error */
   GtkWidget               *calendar;
   char                    *server_error;  /* the server's problem, until edited */
+  JsonNode                *base;    /* the value the input was loaded with (what the user saw) */
   gboolean                 problem;
+  gboolean                 touched; /* edited by the user since loaded */
+  gboolean                 conflict; /* touched, and changed by someone else meanwhile */
 } Field;
 
 struct _NavetteRecordPane
@@ -37,6 +40,8 @@ struct _NavetteRecordPane
   GtkWidget         *archive_button;
   GtkWidget         *save_button;
   GtkWidget         *cancel_button;
+  GtkRevealer       *conflict_revealer;
+  GtkLabel          *conflict_label;
 
   NavetteStore      *store;
   NavetteTable      *table;
@@ -44,8 +49,12 @@ struct _NavetteRecordPane
   GPtrArray         *fields;   /* Field* */
   GListModel        *versions;
   GCancellable      *history_cancellable;
+  gint64             base_version; /* the version the user saw */
+  gint64             replaced_version; /* marked in the history (Review) */
+  gint64             mine_version;
   gboolean           editable;
   gboolean           valid;
+  gboolean           loading;       /* setting inputs: not the user's edits */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteRecordPane, navette_record_pane, GTK_TYPE_WIDGET)
@@ -55,6 +64,7 @@ enum {
   PROP_EDITABLE,
   PROP_VALID,
   PROP_RECORD,
+  PROP_MODIFIED,
   N_PROPS
 };
 
@@ -82,6 +92,7 @@ field_free (gpointer data)
   Field *field = data;
 
   g_free (field->server_error);
+  g_clear_pointer (&field->base, json_node_unref);
   g_free (field);
 }
 
@@ -204,9 +215,48 @@ field_check (Field *field)
 static void
 field_changed_cb (Field *field)
 {
+  /* The inputs are set by the pane itself while loading: only what the
+   * user types counts as an edit. */
+  if (!field->pane->loading)
+    {
+      gboolean was = field->touched;
+
+      field->touched = TRUE;
+      if (!was)
+        g_object_notify_by_pspec (G_OBJECT (field->pane), properties[PROP_MODIFIED]);
+    }
   /* Edited: the server's complaint is about the old value. */
   g_clear_pointer (&field->server_error, g_free);
   field_check (field);
+}
+
+static void
+field_active_cb (Field *field)
+{
+  field_changed_cb (field);
+}
+
+/* Enter in a number saves, as in the text fields: the number typed first
+ * becomes the value. */
+static gboolean
+spin_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     Field                 *field)
+{
+  if ((keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  gtk_spin_button_update (GTK_SPIN_BUTTON (field->input));
+  gtk_widget_activate_action (GTK_WIDGET (field->pane), "window.save", NULL);
+  return TRUE;
+}
+
+static void
+entry_activated_cb (Field *field)
+{
+  gtk_widget_activate_action (GTK_WIDGET (field->pane), "window.save", NULL);
 }
 
 static void
@@ -332,6 +382,34 @@ value_equal (JsonNode *a,
   return json_node_get_double (a) == json_node_get_double (b);
 }
 
+/* Shows @record's value in the input, as loaded (not an edit): what the
+ * user sees from now on is the base of the field. */
+static void
+field_load (Field         *field,
+            NavetteRecord *record)
+{
+  gboolean was_loading = field->pane->loading;
+
+  field->pane->loading = TRUE;
+  set_input_value (field, record);
+  field->pane->loading = was_loading;
+  g_clear_pointer (&field->base, json_node_unref);
+  field->base = field_get_value (field);
+  field->touched = FALSE;
+  field->conflict = FALSE;
+}
+
+static gboolean
+field_is_modified (Field *field)
+{
+  g_autoptr(JsonNode) value = NULL;
+
+  if (!field->touched)
+    return FALSE;
+  value = field_get_value (field);
+  return !value_equal (value, field->base);
+}
+
 static Field *
 field_new (NavetteRecordPane       *self,
            const NavetteWireColumn *column,
@@ -396,6 +474,7 @@ field_new (NavetteRecordPane       *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
       adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->hint);
       g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
+      g_signal_connect_swapped (field->input, "entry-activated", G_CALLBACK (entry_activated_cb), field);
       if (column->type == NAVETTE_COLUMN_DATE)
         {
           GtkWidget *button = gtk_menu_button_new ();
@@ -428,6 +507,17 @@ field_new (NavetteRecordPane       *self,
       adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
       adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (field->input), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      /* Typed (not yet a value) or stepped: an edit either way. */
+      g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
+      g_signal_connect_swapped (field->input, "value-changed", G_CALLBACK (field_changed_cb), field);
+      {
+        GtkEventController *keys = gtk_event_controller_key_new ();
+
+        gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+        g_signal_connect (keys, "key-pressed", G_CALLBACK (spin_key_pressed_cb), field);
+        gtk_widget_add_controller (field->input, keys);
+      }
       break;
 
     case NAVETTE_COLUMN_BOOLEAN:
@@ -435,6 +525,8 @@ field_new (NavetteRecordPane       *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
       field->input = gtk_switch_new ();
       gtk_widget_set_valign (field->input, GTK_ALIGN_CENTER);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (field->input), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      g_signal_connect_swapped (field->input, "notify::active", G_CALLBACK (field_active_cb), field);
       adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
       adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
@@ -510,6 +602,168 @@ record_notify_cb (NavetteRecordPane *self)
   update_meta (self);
 }
 
+/* ---- Following the live record ---- */
+
+static Field *
+find_field (NavetteRecordPane *self,
+            const char        *column)
+{
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (g_strcmp0 (field->column->name, column) == 0)
+        return field;
+    }
+  return NULL;
+}
+
+static const char *
+column_title (const NavetteWireColumn *column)
+{
+  return column->title != NULL && column->title[0] != '\0' ? column->title : column->name;
+}
+
+static char *value_text (JsonObject *data,
+                         const char *column);
+
+static void
+update_conflict_banner (NavetteRecordPane *self)
+{
+  g_autoptr(GString) titles = g_string_new (NULL);
+  Field *first = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (!field->conflict)
+        continue;
+      if (first == NULL)
+        first = field;
+      if (n++ > 0)
+        g_string_append (titles, ", ");
+      g_string_append (titles, column_title (field->column));
+    }
+
+  if (first != NULL && self->record != NULL)
+    {
+      const char *who = navette_record_get_updated_by (self->record);
+      g_autofree char *text = NULL;
+
+      if (n == 1)
+        {
+          g_autofree char *value = value_text (navette_record_get_data (self->record), first->column->name);
+
+          /* Translators: a banner over the record being edited: "alice
+           * changed Price to 88.00 while you were editing" */
+          text = g_strdup_printf (_("%s changed %s to %s while you were editing"),
+                                  who != NULL ? who : _("Someone"), column_title (first->column), value);
+        }
+      else
+        /* Translators: "alice changed Price, Stock while you were editing" */
+        text = g_strdup_printf (_("%s changed %s while you were editing"),
+                                who != NULL ? who : _("Someone"), titles->str);
+      gtk_label_set_label (self->conflict_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->conflict_revealer, first != NULL);
+}
+
+static gboolean
+has_conflicts (NavetteRecordPane *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    if (((Field *) g_ptr_array_index (self->fields, i))->conflict)
+      return TRUE;
+  return FALSE;
+}
+
+/* Someone (a reload, push, another client) changed a column of the open
+ * record: an input the user did not touch follows it in place; one they
+ * changed keeps their value, and the banner asks. */
+static void
+record_data_changed_cb (NavetteRecord     *record,
+                        const char        *column,
+                        NavetteRecordPane *self)
+{
+  Field *field = find_field (self, column);
+  JsonNode *live;
+  g_autoptr(JsonNode) mine = NULL;
+
+  if (field == NULL)
+    return;
+  live = navette_record_get_value (record, column);
+  if (value_equal (live, field->base))
+    return;
+
+  if (!field->touched)
+    {
+      field_load (field, record);
+      field_check (field);
+      return;
+    }
+
+  mine = field_get_value (field);
+  if (value_equal (mine, live))
+    {
+      /* Both made the same change: nothing to ask. */
+      g_clear_pointer (&field->base, json_node_unref);
+      field->base = json_node_copy (mine);
+      field->conflict = FALSE;
+    }
+  else
+    field->conflict = TRUE;
+  update_conflict_banner (self);
+}
+
+static void
+record_version_cb (NavetteRecordPane *self)
+{
+  /* Everything the user sees now comes from this version, unless a
+   * conflict is still open (saving then replaces the other's change,
+   * and says so). */
+  if (self->record != NULL && !has_conflicts (self))
+    self->base_version = navette_record_get_version (self->record);
+}
+
+static void
+keep_mine_cb (NavetteRecordPane *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (!field->conflict)
+        continue;
+      /* Seen, and overruled: the new base is theirs, the value mine. */
+      g_clear_pointer (&field->base, json_node_unref);
+      field->base = json_node_copy (navette_record_get_value (self->record, field->column->name));
+      if (field->base == NULL)
+        field->base = json_node_init_null (json_node_alloc ());
+      field->conflict = FALSE;
+    }
+  self->base_version = navette_record_get_version (self->record);
+  update_conflict_banner (self);
+}
+
+static void
+take_theirs_cb (NavetteRecordPane *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (!field->conflict)
+        continue;
+      field_load (field, self->record);
+      field_check (field);
+    }
+  self->base_version = navette_record_get_version (self->record);
+  update_conflict_banner (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+}
+
 static void
 load_fields (NavetteRecordPane *self)
 {
@@ -527,7 +781,7 @@ load_fields (NavetteRecordPane *self)
 
       g_ptr_array_add (self->fields, field);
       adw_preferences_group_add (self->fields_group, field->row);
-      set_input_value (field, self->record);
+      field_load (field, self->record);
       field_check (field);
     }
   update_valid (self);
@@ -570,6 +824,9 @@ navette_record_pane_get_property (GObject    *object,
       break;
     case PROP_RECORD:
       g_value_set_object (value, self->record);
+      break;
+    case PROP_MODIFIED:
+      g_value_set_boolean (value, navette_record_pane_get_modified (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -621,6 +878,9 @@ navette_record_pane_class_init (NavetteRecordPaneClass *klass)
   properties[PROP_RECORD] =
     g_param_spec_object ("record", NULL, NULL, NAVETTE_TYPE_RECORD,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODIFIED] =
+    g_param_spec_boolean ("modified", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[HISTORY_LOADED] =
@@ -641,6 +901,10 @@ navette_record_pane_class_init (NavetteRecordPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, archive_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, save_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, conflict_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, conflict_label);
+  gtk_widget_class_bind_template_callback (widget_class, keep_mine_cb);
+  gtk_widget_class_bind_template_callback (widget_class, take_theirs_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -683,7 +947,13 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   g_set_object (&self->table, table);
   g_set_object (&self->record, record);
   if (record != NULL)
-    g_signal_connect_swapped (record, "notify", G_CALLBACK (record_notify_cb), self);
+    {
+      g_signal_connect_swapped (record, "notify", G_CALLBACK (record_notify_cb), self);
+      g_signal_connect (record, "data-changed", G_CALLBACK (record_data_changed_cb), self);
+      g_signal_connect_swapped (record, "notify::version", G_CALLBACK (record_version_cb), self);
+    }
+  self->base_version = record != NULL ? navette_record_get_version (record) : 0;
+  self->replaced_version = self->mine_version = 0;
 
   if (record != NULL)
     {
@@ -705,6 +975,7 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   gtk_label_set_label (self->title_label, title);
 
   load_fields (self);
+  update_conflict_banner (self);
   update_sensitivity (self);
   navette_record_pane_show_errors (self, NULL, NULL);
   if (record != NULL && navette_record_get_sync_state (record) == NAVETTE_SYNC_STATE_FAILED)
@@ -736,9 +1007,12 @@ navette_record_pane_clear (NavetteRecordPane *self)
   g_clear_object (&self->record);
   g_clear_object (&self->table);
   g_clear_object (&self->store);
+  self->base_version = 0;
   list_box_clear (self->history_list);
+  gtk_revealer_set_reveal_child (self->conflict_revealer, FALSE);
   update_valid (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
 NavetteRecord *
@@ -793,6 +1067,24 @@ navette_record_pane_get_valid (NavetteRecordPane *self)
   return self->valid;
 }
 
+void
+navette_record_pane_commit (NavetteRecordPane *self)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  /* A spin button parses its text into its value only on Enter or when
+   * it loses the focus: saving with the focus in it must take what is on
+   * screen, not the value of before. (Entries, text views and dates hold
+   * their text as typed.) */
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (GTK_IS_SPIN_BUTTON (field->input))
+        gtk_spin_button_update (GTK_SPIN_BUTTON (field->input));
+    }
+}
+
 JsonObject *
 navette_record_pane_collect (NavetteRecordPane *self)
 {
@@ -800,25 +1092,50 @@ navette_record_pane_collect (NavetteRecordPane *self)
 
   g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
 
+  navette_record_pane_commit (self);
   data = json_object_new ();
   for (guint i = 0; i < self->fields->len; i++)
     {
       Field *field = g_ptr_array_index (self->fields, i);
-      JsonNode *value = field_get_value (field);
+      JsonNode *value;
 
-      if (self->record == NULL)
-        {
-          if (JSON_NODE_HOLDS_NULL (value))
-            json_node_unref (value);
-          else
-            json_object_set_member (data, field->column->name, value);
-        }
-      else if (!value_equal (value, navette_record_get_value (self->record, field->column->name)))
-        json_object_set_member (data, field->column->name, value);
-      else
+      if (self->record != NULL && !field_is_modified (field))
+        continue;   /* not touched: whatever it holds on the server stays */
+      value = field_get_value (field);
+      if (self->record == NULL && JSON_NODE_HOLDS_NULL (value))
         json_node_unref (value);
+      else
+        json_object_set_member (data, field->column->name, value);
     }
   return data;
+}
+
+gint64
+navette_record_pane_get_base_version (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), 0);
+  return self->base_version;
+}
+
+gboolean
+navette_record_pane_get_modified (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), FALSE);
+
+  if (self->table == NULL || !self->editable)
+    return FALSE;
+  navette_record_pane_commit (self);
+  for (guint i = 0; i < self->fields->len; i++)
+    if (field_is_modified (g_ptr_array_index (self->fields, i)))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+navette_record_pane_get_conflict (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), FALSE);
+  return self->fields != NULL && has_conflicts (self);
 }
 
 void
@@ -1004,6 +1321,21 @@ history_row_new (NavetteRecordPane *self,
         }
     }
 
+  if (navette_record_get_version (version) == self->replaced_version ||
+      navette_record_get_version (version) == self->mine_version)
+    {
+      GtkWidget *label =
+        gtk_label_new (navette_record_get_version (version) == self->mine_version
+                       ? _("Your change, which replaced the one below")
+                       : _("Replaced by your change: you had not seen it"));
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "warning");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+
   if (current)
     {
       GtkWidget *label = gtk_label_new (_("Current version"));
@@ -1093,6 +1425,19 @@ navette_record_pane_show_history (NavetteRecordPane *self)
                                      navette_record_get_id (self->record),
                                      self->history_cancellable,
                                      list_versions_cb, g_object_ref (self));
+}
+
+void
+navette_record_pane_show_history_of (NavetteRecordPane *self,
+                                     gint64             replaced,
+                                     gint64             mine)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  self->replaced_version = replaced;
+  self->mine_version = mine;
+  g_clear_object (&self->versions);
+  navette_record_pane_show_history (self);
 }
 
 GListModel *

@@ -34,9 +34,23 @@ void           navette_record_pane_set_editable   (NavetteRecordPane *self,
                                                    gboolean           editable);
 /* FALSE while a required field is empty or a text is too long. */
 gboolean       navette_record_pane_get_valid      (NavetteRecordPane *self);
-/* The values of the inputs: all of them for a new record, only the ones
- * that differ from the record otherwise. (transfer full) */
+/* Commits the input being typed in (a spin button's text becomes its
+ * value), as focus-out or Enter would. Every save path calls it first. */
+void           navette_record_pane_commit         (NavetteRecordPane *self);
+/* The values to save (commits first): for a new record every input that
+ * holds something; otherwise only the inputs the user edited since the
+ * record was opened (or since an input followed a change made elsewhere)
+ * whose value differs from what they showed — the others follow the live
+ * record and are not sent. (transfer full) */
 JsonObject    *navette_record_pane_collect        (NavetteRecordPane *self);
+/* The version the user saw: the record's when opened, moved on when the
+ * pane follows a newer version with no conflict open, or when a conflict
+ * is settled (Keep Mine / Take Theirs). Save with it as base version. */
+gint64         navette_record_pane_get_base_version (NavetteRecordPane *self);
+/* "modified" (boolean): an editor's inputs hold edits not saved. */
+gboolean       navette_record_pane_get_modified   (NavetteRecordPane *self);
+/* TRUE while the banner asks about an edited field someone else changed. */
+gboolean       navette_record_pane_get_conflict   (NavetteRecordPane *self);
 /* Shows per-column problems (column → sentence) on their fields; NULL
  * clears them. */
 void           navette_record_pane_show_errors    (NavetteRecordPane *self,
@@ -48,6 +62,11 @@ void           navette_record_pane_set_text       (NavetteRecordPane *self,
                                                    const char        *text);
 /* Shows the history page and loads the versions. */
 void           navette_record_pane_show_history   (NavetteRecordPane *self);
+/* The same, marking @replaced (a version by someone else that a save
+ * replaced unseen) and @mine (the version that replaced it). */
+void           navette_record_pane_show_history_of (NavetteRecordPane *self,
+                                                    gint64             replaced,
+                                                    gint64             mine);
 /* The listed versions (NavetteRecord, newest first) or NULL. */
 GListModel    *navette_record_pane_get_versions   (NavetteRecordPane *self);
 /* Writes a new version with the data of @version (editors). */

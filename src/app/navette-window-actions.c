@@ -59,29 +59,49 @@ new_record_action (GtkWidget  *widget,
   navette_window_open_record (self, NULL);
 }
 
-static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+gboolean
+_navette_window_save_pane (NavetteWindow *self)
 {
-  NavetteWindow *self = NAVETTE_WINDOW (widget);
   NavetteRecord *record = navette_record_pane_get_record (self->record_pane);
   NavetteStore *store = navette_record_pane_get_store (self->record_pane);
   NavetteTable *table = navette_record_pane_get_table (self->record_pane);
   g_autoptr(JsonObject) data = NULL;
   g_autoptr(NavetteChange) change = NULL;
 
-  if (!is_editor (self) || table == NULL || !navette_record_pane_get_valid (self->record_pane))
-    return;
+  if (!is_editor (self) || table == NULL)
+    return FALSE;
+
+  /* What is on screen, the number being typed included. */
+  navette_record_pane_commit (self->record_pane);
+  if (!navette_record_pane_get_valid (self->record_pane))
+    return FALSE;
 
   data = navette_record_pane_collect (self->record_pane);
   if (record == NULL)
     change = navette_store_create (store, table, NULL, data);
   else if (json_object_get_size (data) > 0)
-    change = navette_store_update (store, table, navette_record_get_id (record), data);
+    /* Only the fields the user changed, on the version they saw. */
+    change = navette_store_update_from (store, table, navette_record_get_id (record), data,
+                                        navette_record_pane_get_base_version (self->record_pane));
 
   /* Applied at once: the list shows the new values with the pending
    * spinner until the server answers. */
+  _navette_window_close_pane (self);
+  return TRUE;
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  _navette_window_save_pane (NAVETTE_WINDOW (widget));
+}
+
+static void
+close_pane_now (NavetteWindow *self,
+                gpointer       data)
+{
   _navette_window_close_pane (self);
 }
 
@@ -92,12 +112,13 @@ cancel_action (GtkWidget  *widget,
 {
   NavetteWindow *self = NAVETTE_WINDOW (widget);
 
-  _navette_window_close_pane (self);
+  /* Escape with edits in the pane asks first. */
+  _navette_window_check_unsaved (self, close_pane_now, NULL, NULL);
 }
 
-static char *
-record_label (NavetteTable  *table,
-              NavetteRecord *record)
+char *
+_navette_window_record_label (NavetteTable  *table,
+                              NavetteRecord *record)
 {
   const NavetteWireTable *schema = navette_table_get_schema (table);
 
@@ -135,7 +156,7 @@ archive_action (GtkWidget  *widget,
     return;
 
   id = g_strdup (navette_record_get_id (record));
-  label = record_label (table, record);
+  label = _navette_window_record_label (table, record);
   change = navette_store_archive (store, table, id, TRUE);
   _navette_window_close_pane (self);
 
@@ -215,6 +236,89 @@ discard_change_action (GtkWidget  *widget,
 
   if (change != NULL)
     navette_middleware_discard (navette_engine_get_middleware (self->engine), change);
+}
+
+static void
+retry_all_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  if (self->engine != NULL)
+    navette_middleware_retry_all (navette_engine_get_middleware (self->engine));
+}
+
+static void
+discard_all_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  if (self->engine != NULL)
+    navette_middleware_discard_all (navette_engine_get_middleware (self->engine));
+}
+
+typedef struct
+{
+  char   *id;
+  gint64  replaced;
+  gint64  mine;
+} Review;
+
+static void
+review_free (gpointer data)
+{
+  Review *review = data;
+
+  g_free (review->id);
+  g_free (review);
+}
+
+static void
+review_now (NavetteWindow *self,
+            gpointer       data)
+{
+  Review *review = data;
+  NavetteRecord *record;
+
+  if (self->table == NULL || (record = navette_table_lookup (self->table, review->id)) == NULL)
+    return;
+  navette_window_open_record (self, record);
+  if (navette_record_pane_get_record (self->record_pane) == record)
+    navette_record_pane_show_history_of (self->record_pane, review->replaced, review->mine);
+}
+
+/* The "Replaced alice's change" toast's Review: the record's history,
+ * with the version replaced and the one that replaced it marked. */
+static void
+review_change_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  const char *app, *table_name, *id;
+  Review *review;
+  NavetteStore *store;
+  NavetteTable *table;
+
+  if (self->engine == NULL)
+    return;
+  review = g_new0 (Review, 1);
+  g_variant_get (parameter, "(&s&s&sxx)", &app, &table_name, &id, &review->replaced, &review->mine);
+  review->id = g_strdup (id);
+  store = navette_engine_lookup_store (self->engine, app);
+  table = store != NULL ? navette_store_lookup_table (store, table_name) : NULL;
+  if (table == NULL)
+    {
+      review_free (review);
+      return;
+    }
+  if (table != self->table)
+    navette_window_select_table (self, app, table_name);
+  review_now (self, review);
+  review_free (review);
 }
 
 static void
@@ -314,6 +418,9 @@ _navette_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "window.unarchive", "(sss)", unarchive_action);
   gtk_widget_class_install_action (widget_class, "window.retry-change", "s", retry_change_action);
   gtk_widget_class_install_action (widget_class, "window.discard-change", "s", discard_change_action);
+  gtk_widget_class_install_action (widget_class, "window.retry-all", NULL, retry_all_action);
+  gtk_widget_class_install_action (widget_class, "window.discard-all", NULL, discard_all_action);
+  gtk_widget_class_install_action (widget_class, "window.review-change", "(sssxx)", review_change_action);
   gtk_widget_class_install_action (widget_class, "window.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "window.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "window.retry-load", NULL, retry_load_action);

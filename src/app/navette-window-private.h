@@ -64,11 +64,27 @@ struct _NavetteWindow
   gboolean              cache_only;       /* the engine shows its cache, not loaded */
   char                 *last_toast;       /* title of the last toast (tests) */
   guint                 n_toasts;
+  GtkWidget            *unsaved_dialog;   /* the question being asked, or NULL */
+  gboolean              close_confirmed;  /* the user agreed to close */
 };
 
 void     _navette_window_class_actions_init (GtkWidgetClass *widget_class);
 void     _navette_window_update_actions     (NavetteWindow  *self);
 void     _navette_window_close_pane         (NavetteWindow  *self);
+/* Saves what the pane holds (as the Save button does) and closes it;
+ * FALSE when it cannot be saved (not valid) and stays open. */
+gboolean _navette_window_save_pane          (NavetteWindow  *self);
+/* Runs @next now, or after asking Save / Discard / Cancel when the pane
+ * holds unsaved edits (not at all after Cancel). @destroy frees @data. */
+void     _navette_window_check_unsaved      (NavetteWindow         *self,
+                                             NavetteWindowContinue  next,
+                                             gpointer               data,
+                                             GDestroyNotify         destroy);
+/* The first text of @record ("Lamp"), or "Untitled". */
+char    *_navette_window_record_label       (NavetteTable   *table,
+                                             NavetteRecord  *record);
+/* The dialog being shown (Save Changes? / N changes not saved), or NULL. */
+GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);
 /* What the window shows: "connecting", "no-table", "loading", "records",
  * "empty", "no-results", "error". */
 const char *_navette_window_get_page        (NavetteWindow  *self);

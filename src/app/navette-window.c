@@ -141,12 +141,27 @@ state_update (GtkListItem *item)
   state = navette_record_get_sync_state (record);
   gtk_widget_set_visible (spinner, state == NAVETTE_SYNC_STATE_PENDING);
   gtk_spinner_set_spinning (GTK_SPINNER (spinner), state == NAVETTE_SYNC_STATE_PENDING);
-  gtk_widget_set_visible (icon, state == NAVETTE_SYNC_STATE_FAILED);
+  gtk_widget_set_visible (icon, state == NAVETTE_SYNC_STATE_FAILED || state == NAVETTE_SYNC_STATE_WAITING);
   if (state == NAVETTE_SYNC_STATE_FAILED)
     {
       const GError *error = navette_record_get_error (record);
 
+      gtk_image_set_from_icon_name (GTK_IMAGE (icon), "dialog-warning-symbolic");
+      gtk_widget_remove_css_class (icon, "dim-label");
+      gtk_widget_add_css_class (icon, "warning");
       gtk_widget_set_tooltip_text (icon, error != NULL ? error->message : _("This change could not be saved"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Not saved"), -1);
+    }
+  else if (state == NAVETTE_SYNC_STATE_WAITING)
+    {
+      /* Kept on this computer: sent by itself when the server answers. */
+      gtk_image_set_from_icon_name (GTK_IMAGE (icon), "document-open-recent-symbolic");
+      gtk_widget_remove_css_class (icon, "warning");
+      gtk_widget_add_css_class (icon, "dim-label");
+      gtk_widget_set_tooltip_text (icon, _("Waiting for the server: this change is kept and will be sent by itself"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Waiting"), -1);
     }
   gtk_widget_set_tooltip_text (spinner, _("Saving…"));
 }
@@ -433,6 +448,8 @@ update_sync_indicator (NavetteWindow *self)
   gboolean online = self->engine == NULL || navette_engine_get_online (self->engine);
   guint pending = self->engine != NULL
                   ? navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) : 0;
+  guint waiting = self->engine != NULL
+                  ? navette_middleware_get_n_waiting (navette_engine_get_middleware (self->engine)) : 0;
   gboolean cached = self->table != NULL && navette_table_get_cached (self->table);
   gboolean loading = self->table != NULL && (navette_table_get_loading (self->table) || cached);
   gboolean live = self->engine != NULL && !self->cache_only && navette_engine_get_push_live (self->engine);
@@ -444,12 +461,22 @@ update_sync_indicator (NavetteWindow *self)
   gtk_spinner_set_spinning (self->sync_spinner, online && (pending > 0 || loading));
   gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), online && (pending > 0 || loading));
 
-  if (!online && cached)
+  if (!online && pending > 0)
+    /* Translators: the sync indicator while the server cannot be reached */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline — %u change waiting",
+                                          "Offline — %u changes waiting", pending), pending);
+  else if (!online && cached)
     label = g_strdup (_("Offline, showing saved data"));
   else if (!online)
     label = g_strdup (_("Offline"));
+  else if (waiting > 0)
+    /* Translators: the sync indicator: signed out, changes kept */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change waiting",
+                                          "%u changes waiting", waiting), waiting);
   else if (pending > 0)
-    label = g_strdup (_("Saving…"));
+    /* Translators: the sync indicator while changes are sent */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saving %u change…",
+                                          "Saving %u changes…", pending), pending);
   else if (cached)
     label = g_strdup (_("Showing saved data"));
   else if (loading)
@@ -464,7 +491,11 @@ update_sync_indicator (NavetteWindow *self)
   else
     label = g_strdup ("");
 
-  if (when != NULL && !online)
+  if (!online && pending > 0)
+    /* Translators: tooltip of the offline indicator with changes waiting */
+    tooltip = g_strdup (_("The server cannot be reached. Your changes are kept on this computer and "
+                          "will be sent by themselves as soon as it answers (press F5 to try now)."));
+  else if (when != NULL && !online)
     /* Translators: tooltip of the offline indicator */
     tooltip = g_strdup_printf (_("Cannot reach the server, retrying. Last successful check: %s"), when);
   else if (!online)
@@ -496,6 +527,8 @@ update_sync_indicator (NavetteWindow *self)
 
   gtk_label_set_label (self->sync_label, label);
   gtk_widget_set_tooltip_text (self->sync_indicator, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_indicator), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label[0] != '\0' ? label : _("Sync status"), -1);
 }
 
 static void
@@ -602,8 +635,36 @@ engine_notification_cb (NavetteWindow           *self,
 
     case NAVETTE_NOTIFICATION_ONLINE:
       self->last_check = g_get_real_time ();
-      if (g_settings_get_boolean (self->settings, "toast-back-online"))
+      /* With changes waiting, the one toast is "saved" when they are. */
+      if (g_settings_get_boolean (self->settings, "toast-back-online") &&
+          (self->engine == NULL ||
+           navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) == 0))
         navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+
+    case NAVETTE_NOTIFICATION_ALL_SAVED:
+      /* Discreet: the default timeout, no button. */
+      navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+
+    case NAVETTE_NOTIFICATION_SUPERSEDED:
+      toast = adw_toast_new (escaped);
+      adw_toast_set_timeout (toast, 10);
+      if (change != NULL && navette_change_get_superseded (change) != NULL &&
+          navette_change_get_result (change) != NULL)
+        {
+          GArray *versions = navette_change_get_superseded (change);
+
+          adw_toast_set_button_label (toast, _("_Review"));
+          adw_toast_set_action_name (toast, "window.review-change");
+          adw_toast_set_action_target_value (toast,
+                                             g_variant_new ("(sssxx)", navette_change_get_app (change),
+                                                            navette_change_get_table_name (change),
+                                                            navette_change_get_record_id (change),
+                                                            g_array_index (versions, gint64, versions->len - 1),
+                                                            navette_change_get_result (change)->version));
+        }
+      navette_window_add_toast (self, toast);
       break;
 
     case NAVETTE_NOTIFICATION_REMOTE_CHANGES:
@@ -1090,15 +1151,27 @@ show_table (NavetteWindow *self,
 }
 
 static void
+show_table_now (NavetteWindow *self,
+                gpointer       data)
+{
+  NavetteTable *table = data;
+
+  if (navette_table_get_store (table) == NULL)
+    return;
+  show_table (self, navette_table_get_store (table), table);
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+}
+
+static void
 sidebar_row_activated_cb (NavetteWindow *self,
                           GtkListBoxRow *row)
 {
   NavetteTable *table = g_object_get_data (G_OBJECT (row), "table");
 
-  if (table == NULL)
+  if (table == NULL || table == self->table)
     return;
-  show_table (self, navette_table_get_store (table), table);
-  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+  /* Another table closes the pane: ask first when it holds edits. */
+  _navette_window_check_unsaved (self, show_table_now, g_object_ref (table), g_object_unref);
 }
 
 gboolean
@@ -1335,6 +1408,8 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (failed_items_changed_cb), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-pending",
                                 G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-waiting",
+                                G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "change-finished",
                                 G_CALLBACK (change_finished_cb), self);
       g_signal_connect_swapped (navette_engine_get_poller (engine), "checked",
@@ -1422,14 +1497,237 @@ navette_window_show_error (NavetteWindow *self,
   gtk_stack_set_visible_child_name (self->main_stack, "error");
 }
 
+/* ---- Nothing discarded without asking ---- */
+
+typedef struct
+{
+  NavetteWindow         *self;
+  NavetteWindowContinue  next;
+  gpointer               data;
+  GDestroyNotify         destroy;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  if (pending->destroy != NULL && pending->data != NULL)
+    pending->destroy (pending->data);
+  g_object_unref (pending->self);
+  g_free (pending);
+}
+
+static void
+unsaved_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     Pending          *pending)
+{
+  NavetteWindow *self = pending->self;
+
+  self->unsaved_dialog = NULL;
+  if (g_str_equal (response, "save"))
+    {
+      /* Saved as by the Save button; an invalid record stays open. */
+      if (!_navette_window_save_pane (self))
+        {
+          pending_free (pending);
+          return;
+        }
+      pending->next (self, pending->data);
+    }
+  else if (g_str_equal (response, "discard"))
+    {
+      _navette_window_close_pane (self);
+      pending->next (self, pending->data);
+    }
+  pending_free (pending);
+}
+
+/* Runs @next at once when the pane holds no unsaved edit; otherwise asks
+ * (Save / Discard / Cancel) and runs it after Save or Discard. */
+void
+_navette_window_check_unsaved (NavetteWindow         *self,
+                               NavetteWindowContinue  next,
+                               gpointer               data,
+                               GDestroyNotify         destroy)
+{
+  NavetteRecord *record = navette_record_pane_get_record (self->record_pane);
+  AdwMessageDialog *dialog;
+  Pending *pending;
+  g_autofree char *label = NULL;
+
+  if (navette_record_pane_get_table (self->record_pane) == NULL ||
+      !navette_record_pane_get_modified (self->record_pane) ||
+      self->unsaved_dialog != NULL)
+    {
+      if (self->unsaved_dialog == NULL)
+        next (self, data);
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->self = g_object_ref (self);
+  pending->next = next;
+  pending->data = data;
+  pending->destroy = destroy;
+
+  label = record != NULL ? _navette_window_record_label (navette_record_pane_get_table (self->record_pane), record)
+                         : g_strdup (_("The new record"));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), NULL));
+  /* Translators: the body of the "Save Changes?" dialog; %s is a record */
+  adw_message_dialog_format_body (dialog, _("“%s” has changes that are not saved. "
+                                            "Discarded changes cannot be brought back."), label);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "save", navette_record_pane_get_valid (self->record_pane));
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (unsaved_response_cb), pending);
+  self->unsaved_dialog = GTK_WIDGET (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+unsent_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    Pending          *pending)
+{
+  pending->self->unsaved_dialog = NULL;
+  if (g_str_equal (response, "leave"))
+    pending->next (pending->self, pending->data);
+  pending_free (pending);
+}
+
+typedef struct
+{
+  Pending *pending;
+  gboolean sign_out;
+} Leave;
+
+static void
+ask_unsent (NavetteWindow *self,
+            gpointer       data)
+{
+  Leave *leave = data;
+  Pending *pending = g_steal_pointer (&leave->pending);
+  guint n = self->engine != NULL
+            ? navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) : 0;
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+
+  if (n == 0)
+    {
+      pending->next (self, pending->data);
+      pending_free (pending);
+      return;
+    }
+
+  /* Translators: the heading of the dialog when quitting (or signing out)
+   * with changes the server has not received yet */
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change is not saved yet",
+                                          "%u changes are not saved yet", n), n);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, NULL));
+  if (leave->sign_out)
+    adw_message_dialog_set_body (dialog,
+                                 g_dngettext (GETTEXT_PACKAGE,
+                                              "It is kept on this computer and will be sent when you sign in again.",
+                                              "They are kept on this computer and will be sent when you sign in again.",
+                                              n));
+  else
+    adw_message_dialog_set_body (dialog,
+                                 g_dngettext (GETTEXT_PACKAGE,
+                                              "It is kept on this computer and will be sent next time you open Navette.",
+                                              "They are kept on this computer and will be sent next time you open Navette.",
+                                              n));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "leave", leave->sign_out ? _("Sign _Out Anyway") : _("_Quit Anyway"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (unsent_response_cb), pending);
+  self->unsaved_dialog = GTK_WIDGET (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+leave_free (gpointer data)
+{
+  Leave *leave = data;
+
+  g_clear_pointer (&leave->pending, pending_free);
+  g_free (leave);
+}
+
+void
+navette_window_confirm_leave (NavetteWindow         *self,
+                              gboolean               sign_out,
+                              NavetteWindowContinue  next,
+                              gpointer               data,
+                              GDestroyNotify         destroy)
+{
+  Leave *leave;
+
+  g_return_if_fail (NAVETTE_IS_WINDOW (self));
+  g_return_if_fail (next != NULL);
+
+  leave = g_new0 (Leave, 1);
+  leave->sign_out = sign_out;
+  leave->pending = g_new0 (Pending, 1);
+  leave->pending->self = g_object_ref (self);
+  leave->pending->next = next;
+  leave->pending->data = data;
+  leave->pending->destroy = destroy;
+  /* First the edits in the pane, then the changes not sent. */
+  _navette_window_check_unsaved (self, ask_unsent, leave, leave_free);
+}
+
+GtkWidget *
+_navette_window_get_dialog (NavetteWindow *self)
+{
+  return self->unsaved_dialog;
+}
+
 /* ---- The record pane ---- */
+
+static void
+open_record_now (NavetteWindow *self,
+                 gpointer       data)
+{
+  NavetteRecord *record = data;
+
+  if (self->table == NULL || (record != NULL && navette_record_get_archived (record) &&
+                              navette_table_lookup (self->table, navette_record_get_id (record)) == NULL))
+    return;
+  navette_window_open_record (self, record);
+}
 
 void
 navette_window_open_record (NavetteWindow *self,
                             NavetteRecord *record)
 {
+  NavetteRecord *open;
+
   g_return_if_fail (NAVETTE_IS_WINDOW (self));
   g_return_if_fail (self->table != NULL);
+
+  /* Another record while this one holds edits: ask first. */
+  open = navette_record_pane_get_record (self->record_pane);
+  if (navette_record_pane_get_table (self->record_pane) != NULL && open != record &&
+      navette_record_pane_get_modified (self->record_pane))
+    {
+      _navette_window_check_unsaved (self, open_record_now,
+                                     record != NULL ? g_object_ref (record) : NULL,
+                                     record != NULL ? g_object_unref : NULL);
+      return;
+    }
 
   navette_record_pane_set_editable (self->record_pane, navette_store_can_edit (self->store));
   navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
@@ -1482,6 +1780,15 @@ _navette_window_get_pane (NavetteWindow *self)
   return self->record_pane;
 }
 
+/* Coming back to the window while offline: ask the server now. */
+static void
+is_active_cb (NavetteWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)) && self->engine != NULL &&
+      !navette_engine_get_online (self->engine))
+    navette_poller_refresh (navette_engine_get_poller (self->engine));
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -1519,11 +1826,42 @@ navette_window_finalize (GObject *object)
   G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
 }
 
+static void
+journal_flushed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(NavetteWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_engine_flush_journal_finish (NAVETTE_ENGINE (object), result, &error))
+    g_warning ("Closing with changes not on disk: %s", error->message);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+close_now (NavetteWindow *self,
+           gpointer       data)
+{
+  self->close_confirmed = TRUE;
+  /* Every change on disk before the window (and the app) goes. */
+  if (self->engine != NULL)
+    navette_engine_flush_journal_async (self->engine, NULL, journal_flushed_cb, g_object_ref (self));
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
 static gboolean
 navette_window_close_request (GtkWindow *window)
 {
   NavetteWindow *self = NAVETTE_WINDOW (window);
   int width, height;
+
+  if (!self->close_confirmed)
+    {
+      navette_window_confirm_leave (self, FALSE, close_now, NULL, NULL);
+      return TRUE;
+    }
 
   /* The size of the window is kept for the next start. */
   gtk_window_get_default_size (window, &width, &height);
@@ -1613,6 +1951,7 @@ navette_window_init (NavetteWindow *self)
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
   g_signal_connect_swapped (self->record_pane, "notify::valid",
                             G_CALLBACK (_navette_window_update_actions), self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));

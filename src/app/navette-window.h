@@ -48,4 +48,16 @@ void           navette_window_set_initial_table  (NavetteWindow  *self,
 void           navette_window_add_toast          (NavetteWindow  *self,
                                                   AdwToast       *toast);
 
+typedef void (*NavetteWindowContinue) (NavetteWindow *self,
+                                       gpointer       data);
+/* Before quitting (or signing out, @sign_out): asks Save / Discard /
+ * Cancel when the pane holds unsaved edits, then "N changes are not saved
+ * yet — they will be sent next time you open Navette" / Quit Anyway when
+ * changes wait for the server; runs @next unless the user cancels. */
+void           navette_window_confirm_leave      (NavetteWindow         *self,
+                                                  gboolean               sign_out,
+                                                  NavetteWindowContinue  next,
+                                                  gpointer               data,
+                                                  GDestroyNotify         destroy);
+
 G_END_DECLS

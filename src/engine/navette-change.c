@@ -25,6 +25,12 @@ struct _NavetteChange
   gint64              revert_version;
   NavetteWireRecord  *result;
   char               *description;
+  gint64              base_version;
+  gboolean            waiting;
+  gboolean            journaled;
+  GArray             *superseded;
+  char               *superseded_by;
+  gint64              superseded_at;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteChange, navette_change, G_TYPE_OBJECT)
@@ -41,6 +47,8 @@ enum {
   PROP_IDEMPOTENCY_KEY,
   PROP_DESCRIPTION,
   PROP_RECORD,
+  PROP_WAITING,
+  PROP_JOURNALED,
   N_PROPS
 };
 
@@ -76,6 +84,8 @@ navette_change_finalize (GObject *object)
   g_clear_pointer (&self->previous, json_object_unref);
   g_clear_pointer (&self->result, navette_wire_record_unref);
   g_clear_pointer (&self->description, g_free);
+  g_clear_pointer (&self->superseded, g_array_unref);
+  g_clear_pointer (&self->superseded_by, g_free);
 
   G_OBJECT_CLASS (navette_change_parent_class)->finalize (object);
 }
@@ -120,6 +130,12 @@ navette_change_get_property (GObject    *object,
     case PROP_RECORD:
       g_value_set_object (value, self->record);
       break;
+    case PROP_WAITING:
+      g_value_set_boolean (value, self->waiting);
+      break;
+    case PROP_JOURNALED:
+      g_value_set_boolean (value, self->journaled);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -155,6 +171,10 @@ navette_change_class_init (NavetteChangeClass *klass)
     g_param_spec_string ("description", NULL, NULL, NULL, flags);
   properties[PROP_RECORD] =
     g_param_spec_object ("record", NULL, NULL, NAVETTE_TYPE_RECORD, flags);
+  properties[PROP_WAITING] =
+    g_param_spec_boolean ("waiting", NULL, NULL, FALSE, flags);
+  properties[PROP_JOURNALED] =
+    g_param_spec_boolean ("journaled", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[FINISHED] =
@@ -305,6 +325,90 @@ navette_change_is_finished (NavetteChange *self)
 {
   g_return_val_if_fail (NAVETTE_IS_CHANGE (self), FALSE);
   return self->state != NAVETTE_CHANGE_STATE_PENDING;
+}
+
+gint64
+navette_change_get_base_version (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), 0);
+  return self->base_version;
+}
+
+gboolean
+navette_change_get_waiting (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), FALSE);
+  return self->waiting;
+}
+
+gboolean
+navette_change_get_journaled (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), FALSE);
+  return self->journaled;
+}
+
+GArray *
+navette_change_get_superseded (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), NULL);
+  return self->superseded;
+}
+
+const char *
+navette_change_get_superseded_by (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), NULL);
+  return self->superseded_by;
+}
+
+gint64
+navette_change_get_superseded_at (NavetteChange *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), 0);
+  return self->superseded_at;
+}
+
+void
+navette_change_set_base_version (NavetteChange *self,
+                                 gint64         version)
+{
+  self->base_version = version;
+}
+
+void
+navette_change_set_waiting (NavetteChange *self,
+                            gboolean       waiting)
+{
+  waiting = !!waiting;
+  if (self->waiting == waiting)
+    return;
+  self->waiting = waiting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING]);
+}
+
+void
+navette_change_set_journaled (NavetteChange *self,
+                              gboolean       journaled)
+{
+  journaled = !!journaled;
+  if (self->journaled == journaled)
+    return;
+  self->journaled = journaled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNALED]);
+}
+
+void
+navette_change_set_superseded (NavetteChange *self,
+                               GArray        *versions,
+                               const char    *by,
+                               gint64         at)
+{
+  g_clear_pointer (&self->superseded, g_array_unref);
+  self->superseded = versions;
+  g_free (self->superseded_by);
+  self->superseded_by = g_strdup (by);
+  self->superseded_at = at;
 }
 
 static char *

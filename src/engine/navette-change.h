@@ -48,6 +48,25 @@ const char        *navette_change_get_description     (NavetteChange *self);
 NavetteWireRecord *navette_change_get_result          (NavetteChange *self);
 /* TRUE when the change is over (succeeded, failed or discarded). */
 gboolean           navette_change_is_finished         (NavetteChange *self);
+/* The version the change was made on — for an update, the version the
+ * user saw: the server reports versions written since by others as
+ * superseded. 0: the record's version when the change is sent. */
+gint64             navette_change_get_base_version    (NavetteChange *self);
+/* "waiting" (boolean, notified): PENDING, applied and kept in the journal,
+ * and waiting for the server to answer again (or for a new sign-in). */
+gboolean           navette_change_get_waiting         (NavetteChange *self);
+/* "journaled" (boolean, notified): the change is on disk in the journal
+ * (written and fsync()ed): it survives a crash from now on, and is sent
+ * again with the same idempotency key by the next run. FALSE for an
+ * engine without a journal. */
+gboolean           navette_change_get_journaled       (NavetteChange *self);
+/* After success: the versions written by others since the base version
+ * that this change replaced (it wrote over them: last write wins), newest
+ * last, or NULL. (transfer none) GArray of gint64. */
+GArray            *navette_change_get_superseded      (NavetteChange *self);
+/* Who wrote the newest of them and when (unix µs), when known. */
+const char        *navette_change_get_superseded_by   (NavetteChange *self);
+gint64             navette_change_get_superseded_at   (NavetteChange *self);
 
 /* Signal "finished" (): when the state leaves PENDING (to SUCCEEDED or
  * FAILED), also again after a retry. */

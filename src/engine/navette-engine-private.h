@@ -77,6 +77,17 @@ void           navette_change_set_record          (NavetteChange     *self,
 void           navette_change_set_result          (NavetteChange     *self,
                                                    NavetteWireRecord *result);
 void           navette_change_add_attempt         (NavetteChange     *self);
+void           navette_change_set_base_version    (NavetteChange     *self,
+                                                   gint64             version);
+void           navette_change_set_waiting         (NavetteChange     *self,
+                                                   gboolean           waiting);
+void           navette_change_set_journaled       (NavetteChange     *self,
+                                                   gboolean           journaled);
+/* Takes @versions. */
+void           navette_change_set_superseded      (NavetteChange     *self,
+                                                   GArray            *versions,
+                                                   const char        *by,
+                                                   gint64             at);
 void           navette_change_reset_attempts      (NavetteChange     *self);
 /* The values the change overwrote when it was applied (for the report). */
 void           navette_change_set_previous        (NavetteChange     *self,
@@ -126,14 +137,11 @@ void           navette_table_set_middleware       (NavetteTable      *self,
                                                    NavetteMiddleware *middleware);
 NavetteMiddleware *navette_table_get_middleware   (NavetteTable      *self);
 
-/* navette-middleware.c: the journal of pending and failed changes
- * (@file: …/pending.json; NULL turns it off), recording @server and @user
- * so that another server's or user's journal is never replayed. */
+/* navette-middleware.c: the journal of pending and failed changes (NULL
+ * turns it off). */
 void           navette_middleware_set_journal     (NavetteMiddleware *self,
-                                                   GFile             *file,
-                                                   const char        *server,
-                                                   const char        *user);
-GFile         *navette_middleware_get_journal     (NavetteMiddleware *self);
+                                                   NavetteJournal    *journal);
+NavetteJournal *navette_middleware_get_journal    (NavetteMiddleware *self);
 /* Puts a change read from the journal back: sent again (with @body, the
  * exact request sent before, when not NULL) or, with @error, into the
  * failed list. */
@@ -143,6 +151,7 @@ void           navette_middleware_replay          (NavetteMiddleware *self,
                                                    const GError      *error);
 gboolean       navette_change_kind_from_string    (const char        *text,
                                                    NavetteChangeKind *kind);
+const char    *navette_change_kind_to_string      (NavetteChangeKind  kind);
 /* navette-change.c: a change read back from the journal keeps its key. */
 void           navette_change_set_idempotency_key (NavetteChange     *self,
                                                    const char        *key);

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct _NavetteChange     NavetteChange;
 typedef struct _NavetteClient     NavetteClient;
 typedef struct _NavetteEngine     NavetteEngine;
+typedef struct _NavetteJournal    NavetteJournal;
 typedef struct _NavetteMiddleware NavetteMiddleware;
 typedef struct _NavettePoller     NavettePoller;
 typedef struct _NavetteRecord     NavetteRecord;
@@ -29,12 +30,16 @@ typedef struct _NavetteTable      NavetteTable;
  * @NAVETTE_SYNC_STATE_FAILED: the last action on the record failed and was
  *   rolled back; navette_record_get_error() says why. The change itself is
  *   kept in the failed-changes list of the #NavetteMiddleware.
+ * @NAVETTE_SYNC_STATE_WAITING: a local action on the record is applied and
+ *   kept in the journal, waiting for the server to answer again (it could
+ *   not be reached) or for a new sign-in; it is sent by itself then.
  */
 typedef enum
 {
   NAVETTE_SYNC_STATE_SYNCED,
   NAVETTE_SYNC_STATE_PENDING,
   NAVETTE_SYNC_STATE_FAILED,
+  NAVETTE_SYNC_STATE_WAITING,
 } NavetteSyncState;
 
 /**
@@ -65,8 +70,9 @@ typedef enum
 
 /**
  * NavetteChangeState:
- * @NAVETTE_CHANGE_STATE_PENDING: applied optimistically, being sent (or
- *   waiting for a retry after a transient failure).
+ * @NAVETTE_CHANGE_STATE_PENDING: applied optimistically, being sent, or
+ *   waiting in the journal for the server to answer again (see
+ *   navette_change_get_waiting()): a transient failure never ends a change.
  * @NAVETTE_CHANGE_STATE_SUCCEEDED: the server accepted it; the record was
  *   reconciled with the server's answer.
  * @NAVETTE_CHANGE_STATE_FAILED: rolled back; in the failed-changes list.
@@ -96,6 +102,12 @@ typedef enum
  * @NAVETTE_NOTIFICATION_ONLINE: the server is reachable again.
  * @NAVETTE_NOTIFICATION_ROLE_CHANGED: the user's role in an application
  *   changed on the server.
+ * @NAVETTE_NOTIFICATION_SUPERSEDED: a saved change replaced versions
+ *   written by someone else that the user had not seen ("Replaced alice’s
+ *   change of 10:31"); the notification carries the #NavetteChange (see
+ *   navette_change_get_superseded()).
+ * @NAVETTE_NOTIFICATION_ALL_SAVED: every change that waited for the server
+ *   is saved.
  */
 typedef enum
 {
@@ -106,6 +118,8 @@ typedef enum
   NAVETTE_NOTIFICATION_OFFLINE,
   NAVETTE_NOTIFICATION_ONLINE,
   NAVETTE_NOTIFICATION_ROLE_CHANGED,
+  NAVETTE_NOTIFICATION_SUPERSEDED,
+  NAVETTE_NOTIFICATION_ALL_SAVED,
 } NavetteNotificationKind;
 
 const char  *navette_role_to_string   (NavetteRole role);

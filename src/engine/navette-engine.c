@@ -27,6 +27,7 @@ struct _NavetteEngine
   char              *cache_dir;   /* NULL: no cache */
   char              *account_key; /* of the journal/cache in use */
   char              *account_url; /* names the server there; NULL: base URL */
+  gboolean           journal_replayed;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -172,7 +173,7 @@ middleware_notification_cb (NavetteMiddleware *middleware,
                             NavetteChange     *change,
                             NavetteEngine     *self)
 {
-  const GError *error = navette_change_get_error (change);
+  const GError *error = change != NULL ? navette_change_get_error (change) : NULL;
 
   /* The expired session has its own notification, from the session. */
   if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED))
@@ -199,7 +200,23 @@ poller_online_cb (NavettePoller *poller,
                   GParamSpec    *pspec,
                   NavetteEngine *self)
 {
+  /* The server answers again: what waited goes, in order. (Signed out,
+   * it waits for the new sign-in.) */
+  if (navette_poller_get_online (poller) &&
+      (navette_session_get_signed_in (self->session) ||
+       navette_client_get_token (self->client) != NULL))
+    navette_middleware_resume (self->middleware);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+static void
+middleware_online_cb (NavetteMiddleware *middleware,
+                      GParamSpec        *pspec,
+                      NavetteEngine     *self)
+{
+  /* A write could not reach the server: probe it until it answers. */
+  if (!navette_middleware_get_online (middleware))
+    navette_poller_report_unreachable (self->poller);
 }
 
 static void
@@ -246,7 +263,11 @@ signed_in_cb (NavetteSession *session,
   if (!navette_session_get_signed_in (session))
     return;
 
-  /* Signed in again: retry what failed for want of a session. */
+  /* Signed in again: the changes that waited for it go on. */
+  if (navette_poller_get_online (self->poller))
+    navette_middleware_resume (self->middleware);
+
+  /* And what failed for want of a session (journals of before). */
   failed = navette_middleware_get_failed_changes (self->middleware);
   n = g_list_model_get_n_items (failed);
   retry = g_ptr_array_new_with_free_func (g_object_unref);
@@ -288,6 +309,8 @@ navette_engine_new (const char *base_url)
 
   g_signal_connect_object (self->middleware, "notification",
                            G_CALLBACK (middleware_notification_cb), self, 0);
+  g_signal_connect_object (self->middleware, "notify::online",
+                           G_CALLBACK (middleware_online_cb), self, 0);
   g_signal_connect_object (self->poller, "notification",
                            G_CALLBACK (poller_notification_cb), self, 0);
   g_signal_connect_object (self->poller, "notify::online",
@@ -498,44 +521,167 @@ navette_engine_dup_journal_path (NavetteEngine *self)
   return g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
 }
 
+char *
+navette_engine_journal_path_for (NavetteEngine *self,
+                                 const char    *username)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  if (self->data_dir == NULL)
+    return NULL;
+  key = navette_engine_account_key (account_url (self), username);
+  return g_build_filename (self->data_dir, key, "pending.json", NULL);
+}
+
+const char *
+navette_engine_get_account_url (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return account_url (self);
+}
+
+static void
+flush_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (navette_journal_flush_finish (NAVETTE_JOURNAL (object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+navette_engine_flush_journal_async (NavetteEngine       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  NavetteJournal *journal;
+
+  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_engine_flush_journal_async);
+  journal = navette_middleware_get_journal (self->middleware);
+  if (journal == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  navette_journal_flush_async (journal, cancellable, flush_cb, g_steal_pointer (&task));
+}
+
+gboolean
+navette_engine_flush_journal_finish (NavetteEngine  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 typedef struct
 {
   NavetteEngine *self;
   GTask         *task;
-  JsonNode      *root;     /* the journal */
   guint          waiting;  /* table lists being loaded */
 } OpenAccount;
 
 static void
 open_account_free (OpenAccount *open)
 {
-  g_clear_pointer (&open->root, json_node_unref);
   g_clear_object (&open->task);
   g_free (open);
 }
 
-static void
-replay_journal (NavetteEngine *self,
-                JsonArray     *changes)
+/* The error of a change that had failed, as the journal kept it. Format 1
+ * kept the code as a number, format 2 as its name. */
+static GError *
+entry_error (JsonObject *entry)
 {
-  guint n = json_array_get_length (changes);
+  JsonNode *code_node = json_object_get_member (entry, "error_code");
+  const char *message = json_object_get_string_member_with_default (entry, "error_message", "");
+  int code = NAVETTE_SYNC_ERROR_SERVER;
+
+  if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_INT64)
+    code = (int) json_node_get_int (code_node);
+  else if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_STRING)
+    for (int c = NAVETTE_SYNC_ERROR_NETWORK; c <= NAVETTE_SYNC_ERROR_TLS; c++)
+      if (g_strcmp0 (navette_sync_error_code_to_string (c), json_node_get_string (code_node)) == 0)
+        code = c;
+  return g_error_new_literal (NAVETTE_SYNC_ERROR, code, message);
+}
+
+/* The typed data of an entry: "data", or "text" (COLUMN → text as typed,
+ * for a change kept by `navette-cli` while the schema was not known),
+ * parsed now with the table's schema. */
+static JsonObject *
+entry_data (JsonObject    *entry,
+            NavetteTable  *table,
+            GError       **error)
+{
+  JsonNode *data_node = json_object_get_member (entry, "data");
+  JsonNode *text_node = json_object_get_member (entry, "text");
+  g_autoptr(JsonObject) data = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (data_node != NULL && JSON_NODE_HOLDS_OBJECT (data_node))
+    return json_object_ref (json_node_get_object (data_node));
+  if (text_node == NULL || !JSON_NODE_HOLDS_OBJECT (text_node))
+    return NULL;
+
+  data = json_object_new ();
+  json_object_iter_init (&iter, json_node_get_object (text_node));
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      const char *text = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : "";
+      JsonNode *value = navette_table_parse_value (table, name, text, error && *error == NULL ? error : NULL);
+
+      /* Kept as typed, to say what it was in the failed changes. */
+      json_object_set_member (data, name, value != NULL ? value
+                                                        : json_node_init_string (json_node_alloc (), text));
+    }
+  return g_steal_pointer (&data);
+}
+
+/* Puts the changes of the journal back, in order: sent again with the
+ * same keys (the exact request when it was built), or listed as failed.
+ * Entries whose table cannot be found stay in the journal as they are. */
+static void
+replay_journal (NavetteEngine *self)
+{
+  NavetteJournal *journal = navette_middleware_get_journal (self->middleware);
+  g_autoptr(GPtrArray) entries = NULL;
   guint replayed = 0;
 
-  for (guint i = 0; i < n; i++)
+  if (journal == NULL)
+    return;
+  entries = navette_journal_dup_entries (journal);
+  for (guint i = 0; i < entries->len; i++)
     {
-      JsonNode *node = json_array_get_element (changes, i);
+      JsonObject *entry = g_ptr_array_index (entries, i);
       g_autoptr(NavetteChange) change = NULL;
       g_autoptr(GError) error = NULL;
-      JsonObject *entry;
-      JsonNode *data_node, *body;
+      g_autoptr(JsonObject) data = NULL;
+      JsonNode *body;
       NavetteChangeKind kind;
       NavetteStore *store;
       NavetteTable *table;
       const char *key, *state, *record;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      entry = json_node_get_object (node);
       key = json_object_get_string_member_with_default (entry, "key", NULL);
       state = json_object_get_string_member_with_default (entry, "state", NULL);
       record = json_object_get_string_member_with_default (entry, "record", NULL);
@@ -548,25 +694,26 @@ replay_journal (NavetteEngine *self,
                                                   json_object_get_string_member_with_default (entry, "table", "")) : NULL;
       if (table == NULL)
         {
-          g_debug ("Journal: %s of %s: the table is gone", key, record);
+          g_debug ("Journal: %s of %s: the table is not there; kept", key, record);
           continue;
         }
 
-      data_node = json_object_get_member (entry, "data");
-      change = navette_change_new (kind, store, table, record,
-                                   data_node && JSON_NODE_HOLDS_OBJECT (data_node)
-                                     ? json_node_get_object (data_node) : NULL,
+      data = entry_data (entry, table, &error);
+      change = navette_change_new (kind, store, table, record, data,
                                    json_object_get_int_member_with_default (entry, "revert_version", 0));
       navette_change_set_idempotency_key (change, key);
+      navette_change_set_base_version (change, json_object_get_int_member_with_default (entry, "base_version", 0));
       body = json_object_get_member (entry, "body");
       if (body != NULL && !JSON_NODE_HOLDS_OBJECT (body))
         body = NULL;
 
       if (g_strcmp0 (state, "failed") == 0)
-        error = g_error_new_literal (NAVETTE_SYNC_ERROR,
-                                     (int) json_object_get_int_member_with_default (entry, "error_code",
-                                                                                    NAVETTE_SYNC_ERROR_NETWORK),
-                                     json_object_get_string_member_with_default (entry, "error_message", ""));
+        {
+          g_clear_error (&error);
+          error = entry_error (entry);
+        }
+      /* Otherwise an error here is a value typed offline that its column
+       * cannot take: the change goes to the failed list, said why. */
       navette_middleware_replay (self->middleware, change, body, error);
       replayed++;
     }
@@ -577,9 +724,8 @@ replay_journal (NavetteEngine *self,
 static void
 open_account_done (OpenAccount *open)
 {
-  JsonNode *changes = json_object_get_member (json_node_get_object (open->root), "changes");
-
-  replay_journal (open->self, json_node_get_array (changes));
+  open->self->journal_replayed = TRUE;
+  replay_journal (open->self);
   g_task_return_boolean (open->task, TRUE);
   open_account_free (open);
 }
@@ -597,42 +743,6 @@ journal_tables_cb (GObject      *object,
 
   if (--open->waiting == 0)
     open_account_done (open);
-}
-
-/* Reads a journal file; returns its root when it belongs to @server and
- * @user and is well formed, NULL otherwise. */
-static JsonNode *
-read_journal (const char *path,
-              const char *server,
-              const char *user)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *object;
-  JsonNode *changes;
-  gsize len;
-
-  if (!g_file_get_contents (path, &text, &len, NULL))
-    return NULL;
-  root = navette_json_parse_strict (text, len, &error);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_debug ("Journal %s is not readable: %s", path, error ? error->message : "not an object");
-      return NULL;
-    }
-  object = json_node_get_object (root);
-  if (g_strcmp0 (json_object_get_string_member_with_default (object, "server", NULL), server) != 0 ||
-      g_strcmp0 (json_object_get_string_member_with_default (object, "user", NULL), user) != 0)
-    {
-      g_debug ("Journal %s belongs to another server or user", path);
-      return NULL;
-    }
-  changes = json_object_get_member (object, "changes");
-  if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) ||
-      json_array_get_length (json_node_get_array (changes)) == 0)
-    return NULL;
-  return g_steal_pointer (&root);
 }
 
 static void
@@ -1029,10 +1139,11 @@ open_account (NavetteEngine *self,
   const char *user = navette_session_get_username (self->session);
   g_autofree char *key = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
+  g_autoptr(NavetteJournal) journal = NULL;
   g_autoptr(GHashTable) apps = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
   OpenAccount *open;
-  JsonArray *changes;
 
   if ((self->data_dir == NULL && self->cache_dir == NULL) || user == NULL)
     {
@@ -1045,44 +1156,50 @@ open_account (NavetteEngine *self,
   if (self->cache_dir != NULL)
     use_cache (self, key, server, user);
 
-  if (self->data_dir == NULL || g_strcmp0 (key, self->account_key) == 0)
+  if (self->data_dir == NULL ||
+      (g_strcmp0 (key, self->account_key) == 0 && self->journal_replayed))
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }
-  g_free (self->account_key);
-  self->account_key = g_steal_pointer (&key);
 
-  path = g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
-  file = g_file_new_for_path (path);
+  if (g_strcmp0 (key, self->account_key) != 0)
+    {
+      g_free (self->account_key);
+      self->account_key = g_steal_pointer (&key);
+      self->journal_replayed = FALSE;
+
+      path = g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
+      journal = navette_journal_new (path, server, user);
+      if (!navette_journal_load (journal, &error))
+        {
+          /* Another account's file (a hash collision) or an unreadable
+           * one: never written over. */
+          g_message ("Not using the journal %s: %s", path, error->message);
+          navette_middleware_set_journal (self->middleware, NULL);
+          g_task_return_boolean (task, TRUE);
+          g_object_unref (task);
+          return;
+        }
+      navette_middleware_set_journal (self->middleware, journal);
+    }
 
   open = g_new0 (OpenAccount, 1);
   open->self = self;
   open->task = task;
-  open->root = read_journal (path, server, user);
-  navette_middleware_set_journal (self->middleware, file, server, user);
-
-  if (open->root == NULL)
-    {
-      g_task_return_boolean (open->task, TRUE);
-      open_account_free (open);
-      return;
-    }
 
   /* The tables the changes belong to. */
-  changes = json_node_get_array (json_object_get_member (json_node_get_object (open->root), "changes"));
+  entries = navette_journal_dup_entries (navette_middleware_get_journal (self->middleware));
   apps = g_hash_table_new (g_str_hash, g_str_equal);
   open->waiting = 1;
-  for (guint i = 0; i < json_array_get_length (changes); i++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      JsonNode *node = json_array_get_element (changes, i);
+      JsonObject *entry = g_ptr_array_index (entries, i);
       NavetteStore *store;
       const char *app;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      app = json_object_get_string_member_with_default (json_node_get_object (node), "app", NULL);
+      app = json_object_get_string_member_with_default (entry, "app", NULL);
       if (app == NULL || g_hash_table_contains (apps, app) ||
           !(store = navette_engine_lookup_store (self, app)))
         continue;

@@ -23,6 +23,7 @@
 #include "navette-table.h"
 #include "navette-store.h"
 #include "navette-change.h"
+#include "navette-journal.h"
 #include "navette-middleware.h"
 #include "navette-poller.h"
 #include "navette-event-stream.h"
@@ -78,11 +79,12 @@ void               navette_engine_refresh        (NavetteEngine       *self);
 /* Round 2: the journal and the cache, per server and user.
  *
  * @dir: the data directory (NULL, the default, turns the journal off);
- * pending and failed changes are kept in DIR/KEY/pending.json (KEY from
- * navette_engine_account_key()), written before a change is sent and
- * whenever one ends, and put back (sent again with the same idempotency
- * key, or listed as failed) by the next navette_engine_load_async() of the
- * same server and user. Set before the first load. */
+ * pending, waiting and failed changes are kept in DIR/KEY/pending.json
+ * (KEY from navette_engine_account_key(); see NavetteJournal), written
+ * and fsync()ed before a change is sent and whenever one ends, and put
+ * back (sent again with the same idempotency key, or listed as failed) by
+ * the next navette_engine_load_async() of the same server and user. Set
+ * before the first load. */
 void               navette_engine_set_data_dir   (NavetteEngine *self,
                                                   const char    *dir);
 const char        *navette_engine_get_data_dir   (NavetteEngine *self);
@@ -103,6 +105,22 @@ char              *navette_engine_account_key    (const char    *base_url,
                                                   const char    *username);
 /* The journal in use (after a load), or NULL. */
 char              *navette_engine_dup_journal_path (NavetteEngine *self);
+/* The journal of @username on this server (whether in use or not), or
+ * NULL without a data directory. */
+char              *navette_engine_journal_path_for (NavetteEngine *self,
+                                                    const char    *username);
+/* The name of the server in the journal and the cache (the account URL,
+ * else the base URL). */
+const char        *navette_engine_get_account_url  (NavetteEngine *self);
+/* Waits until every change made so far is on disk in the journal (before
+ * quitting). TRUE at once without a journal. */
+void               navette_engine_flush_journal_async  (NavetteEngine       *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean           navette_engine_flush_journal_finish (NavetteEngine       *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 
 /* Shows what the cache kept for @username on this server at once, with
  * no network: creates the stores and tables it knew (tables "cached" =

@@ -6,30 +6,24 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
-
-#define MAX_RETRY_DELAY_MS 30000
+#include "navette-journal.h"
 
 struct _NavetteMiddleware
 {
-  GObject        parent_instance;
+  GObject         parent_instance;
 
-  NavetteClient *client;
-  GPtrArray     *stores;       /* NavetteStore*, strong */
-  GListStore    *failed;       /* NavetteChange */
-  GHashTable    *ops;          /* NavetteChange* → Op* (pending changes) */
-  guint          max_attempts;
-  guint          retry_delay;
-
-  /* The journal (pending.json): every pending or failed change, written
-   * before a change is first sent and whenever one ends. */
-  GFile         *journal;
-  char          *journal_server;
-  char          *journal_user;
-  GPtrArray     *journal_order;   /* NavetteChange*, strong, oldest first */
-  GPtrArray     *journal_waiting; /* NavetteChange*, strong: sends waiting for a write */
-  guint64        journal_wanted;  /* generation asked */
-  guint64        journal_written; /* generation on disk */
-  gboolean       journal_writing;
+  NavetteClient  *client;
+  GPtrArray      *stores;       /* NavetteStore*, strong */
+  GListStore     *failed;       /* NavetteChange */
+  GHashTable     *ops;          /* NavetteChange* → Op* (pending changes) */
+  GHashTable     *queues;       /* "app/table/id" → GQueue of Op*, oldest first */
+  GCancellable   *cancellable;  /* of every request; cancelled on dispose */
+  NavetteJournal *journal;      /* NULL: no journal */
+  gboolean        online;       /* FALSE after a transient failure, until resumed */
+  gboolean        signed_out;   /* an answer was 401, until resumed */
+  gboolean        had_waiting;  /* some change waited since the queue was last empty */
+  gboolean        failed_since; /* … and some change failed since */
+  guint           n_waiting;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteMiddleware, navette_middleware, G_TYPE_OBJECT)
@@ -37,9 +31,9 @@ G_DEFINE_FINAL_TYPE (NavetteMiddleware, navette_middleware, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_CLIENT,
-  PROP_MAX_ATTEMPTS,
-  PROP_RETRY_DELAY,
   PROP_N_PENDING,
+  PROP_N_WAITING,
+  PROP_ONLINE,
   PROP_FAILED_CHANGES,
   N_PROPS
 };
@@ -57,41 +51,48 @@ static guint signals[N_SIGNALS];
 typedef struct
 {
   NavetteChange *change;     /* strong */
-  JsonNode      *body;       /* frozen at the first send: a retry sends the same */
+  char          *queue_key;  /* "app/table/id": the changes of one record go out in order */
+  JsonNode      *body;       /* frozen at the first send: a resend sends the same */
   char          *method;
   char          *path;
-  guint          retry_source;
+  guint64        ticket;     /* the journal write that must be on disk before the first send */
   gboolean       sending;
-  guint64        journal_gen;  /* the write that must land before the first send */
-  gboolean       journaled;    /* its body is in the journal */
-  gboolean       fetched;      /* the record was asked for (not in the model) */
+  gboolean       fetched;    /* the record was asked for (not in the model) */
 } Op;
 
 static void
 op_free (Op *op)
 {
-  g_clear_handle_id (&op->retry_source, g_source_remove);
   g_clear_pointer (&op->body, json_node_unref);
   g_clear_pointer (&op->method, g_free);
   g_clear_pointer (&op->path, g_free);
+  g_clear_pointer (&op->queue_key, g_free);
   g_clear_object (&op->change);
   g_free (op);
 }
 
-static void send_change (NavetteMiddleware *self,
-                         Op                *op);
+static void pump       (NavetteMiddleware *self,
+                        const char        *queue_key);
+static void pump_all   (NavetteMiddleware *self);
+static void journal_written_cb (NavetteJournal    *journal,
+                                guint64            ticket,
+                                gboolean           durable,
+                                NavetteMiddleware *self);
 
 static void
 navette_middleware_dispose (GObject *object)
 {
   NavetteMiddleware *self = (NavetteMiddleware *)object;
 
+  g_cancellable_cancel (self->cancellable);
   while (self->stores != NULL && self->stores->len > 0)
     navette_middleware_disconnect_store (self, g_ptr_array_index (self->stores, 0));
+  g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->ops, g_hash_table_unref);
   g_clear_object (&self->failed);
-  g_clear_pointer (&self->journal_waiting, g_ptr_array_unref);
-  g_clear_pointer (&self->journal_order, g_ptr_array_unref);
+  if (self->journal != NULL)
+    g_signal_handlers_disconnect_by_data (self->journal, self);
+  g_clear_object (&self->journal);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (navette_middleware_parent_class)->dispose (object);
@@ -103,9 +104,7 @@ navette_middleware_finalize (GObject *object)
   NavetteMiddleware *self = (NavetteMiddleware *)object;
 
   g_clear_pointer (&self->stores, g_ptr_array_unref);
-  g_clear_object (&self->journal);
-  g_clear_pointer (&self->journal_server, g_free);
-  g_clear_pointer (&self->journal_user, g_free);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_middleware_parent_class)->finalize (object);
 }
@@ -123,14 +122,14 @@ navette_middleware_get_property (GObject    *object,
     case PROP_CLIENT:
       g_value_set_object (value, self->client);
       break;
-    case PROP_MAX_ATTEMPTS:
-      g_value_set_uint (value, self->max_attempts);
-      break;
-    case PROP_RETRY_DELAY:
-      g_value_set_uint (value, self->retry_delay);
-      break;
     case PROP_N_PENDING:
       g_value_set_uint (value, navette_middleware_get_n_pending (self));
+      break;
+    case PROP_N_WAITING:
+      g_value_set_uint (value, self->n_waiting);
+      break;
+    case PROP_ONLINE:
+      g_value_set_boolean (value, self->online);
       break;
     case PROP_FAILED_CHANGES:
       g_value_set_object (value, self->failed);
@@ -153,12 +152,6 @@ navette_middleware_set_property (GObject      *object,
     case PROP_CLIENT:
       self->client = g_value_dup_object (value);
       break;
-    case PROP_MAX_ATTEMPTS:
-      navette_middleware_set_max_attempts (self, g_value_get_uint (value));
-      break;
-    case PROP_RETRY_DELAY:
-      navette_middleware_set_retry_delay (self, g_value_get_uint (value));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -168,6 +161,7 @@ static void
 navette_middleware_class_init (NavetteMiddlewareClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = navette_middleware_dispose;
   object_class->finalize = navette_middleware_finalize;
@@ -177,18 +171,14 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_MAX_ATTEMPTS] =
-    g_param_spec_uint ("max-attempts", NULL, NULL, 1, 100, 4,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_RETRY_DELAY] =
-    g_param_spec_uint ("retry-delay", NULL, NULL, 0, MAX_RETRY_DELAY_MS, 500,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_PENDING] =
-    g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_N_WAITING] =
+    g_param_spec_uint ("n-waiting", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_ONLINE] =
+    g_param_spec_boolean ("online", NULL, NULL, TRUE, ro);
   properties[PROP_FAILED_CHANGES] =
-    g_param_spec_object ("failed-changes", NULL, NULL, G_TYPE_LIST_MODEL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_object ("failed-changes", NULL, NULL, G_TYPE_LIST_MODEL, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[NOTIFICATION] =
@@ -206,15 +196,20 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
 }
 
 static void
+queue_free (gpointer data)
+{
+  g_queue_free (data);
+}
+
+static void
 navette_middleware_init (NavetteMiddleware *self)
 {
   self->stores = g_ptr_array_new ();
   self->failed = g_list_store_new (NAVETTE_TYPE_CHANGE);
   self->ops = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) op_free);
-  self->max_attempts = 4;
-  self->retry_delay = 500;
-  self->journal_order = g_ptr_array_new_with_free_func (g_object_unref);
-  self->journal_waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, queue_free);
+  self->cancellable = g_cancellable_new ();
+  self->online = TRUE;
 }
 
 NavetteMiddleware *
@@ -226,50 +221,24 @@ navette_middleware_new (NavetteClient *client)
 }
 
 guint
-navette_middleware_get_max_attempts (NavetteMiddleware *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), 0);
-  return self->max_attempts;
-}
-
-void
-navette_middleware_set_max_attempts (NavetteMiddleware *self,
-                                     guint              attempts)
-{
-  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
-  g_return_if_fail (attempts >= 1);
-
-  if (self->max_attempts == attempts)
-    return;
-  self->max_attempts = attempts;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_ATTEMPTS]);
-}
-
-guint
-navette_middleware_get_retry_delay (NavetteMiddleware *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), 0);
-  return self->retry_delay;
-}
-
-void
-navette_middleware_set_retry_delay (NavetteMiddleware *self,
-                                    guint              msec)
-{
-  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
-
-  msec = MIN (msec, MAX_RETRY_DELAY_MS);
-  if (self->retry_delay == msec)
-    return;
-  self->retry_delay = msec;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_DELAY]);
-}
-
-guint
 navette_middleware_get_n_pending (NavetteMiddleware *self)
 {
   g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), 0);
-  return g_hash_table_size (self->ops);
+  return self->ops != NULL ? g_hash_table_size (self->ops) : 0;
+}
+
+guint
+navette_middleware_get_n_waiting (NavetteMiddleware *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), 0);
+  return self->n_waiting;
+}
+
+gboolean
+navette_middleware_get_online (NavetteMiddleware *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), FALSE);
+  return self->online;
 }
 
 GListModel *
@@ -293,13 +262,19 @@ navette_middleware_has_pending (NavetteMiddleware *self,
   return record != NULL && navette_record_get_pending (record) != NULL;
 }
 
-/* ---- Applying ---- */
-
 static JsonNode *
 object_node (JsonObject *object)
 {
   JsonNode *node = json_node_alloc ();
   return json_node_init_object (node, object);
+}
+
+static char *
+queue_key_for (NavetteChange *change)
+{
+  return g_strdup_printf ("%s/%s/%s", navette_change_get_app (change),
+                          navette_change_get_table_name (change),
+                          navette_change_get_record_id (change));
 }
 
 /* Builds the request of @change, once. */
@@ -313,7 +288,12 @@ op_build_request (Op            *op,
   const char *id = navette_change_get_record_id (change);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *suffix = NULL;
-  gint64 base_version = record ? navette_record_get_version (record) : 0;
+  gint64 base_version = navette_change_get_base_version (change);
+
+  /* The version the user saw when there is one; otherwise the one the
+   * engine knows now (after the changes queued before this one). */
+  if (base_version <= 0 && record != NULL)
+    base_version = navette_record_get_version (record);
 
   json_builder_begin_object (builder);
 
@@ -341,6 +321,8 @@ op_build_request (Op            *op,
         }
       if (navette_change_get_kind (change) == NAVETTE_CHANGE_UPDATE)
         {
+          /* Only the columns the change names: the server keeps the
+           * others as they are now, whoever wrote them. */
           json_builder_set_member_name (builder, "data");
           json_builder_add_value (builder, object_node (navette_change_get_data (change)));
         }
@@ -367,16 +349,46 @@ op_build_request (Op            *op,
 }
 
 static void
-notify_pending (NavetteMiddleware *self)
+notify_counts (NavetteMiddleware *self)
 {
+  guint n_waiting = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->ops == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n_waiting += navette_change_get_waiting (((Op *) value)->change);
+
+  g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
+  if (n_waiting != self->n_waiting)
+    {
+      self->n_waiting = n_waiting;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Marks @op waiting for the server (or not), and shows it on its row. */
+static void
+op_set_waiting (NavetteMiddleware *self,
+                Op                *op,
+                gboolean           waiting)
+{
+  NavetteRecord *record = navette_change_get_record (op->change);
+
+  if (navette_change_get_waiting (op->change) == !!waiting)
+    return;
+  navette_change_set_waiting (op->change, waiting);
+  if (waiting)
+    self->had_waiting = TRUE;
+  if (record != NULL && navette_record_recompute (record))
+    navette_table_record_changed (navette_change_get_table (op->change), record);
 }
 
 /* ---- Journal ---- */
-
-static void journal_request (NavetteMiddleware *self);
-static void do_send (NavetteMiddleware *self,
-                     Op                *op);
 
 static const char *
 kind_to_string (NavetteChangeKind kind)
@@ -390,6 +402,12 @@ kind_to_string (NavetteChangeKind kind)
     case NAVETTE_CHANGE_REVERT: return "revert";
     default: return NULL;
     }
+}
+
+const char *
+navette_change_kind_to_string (NavetteChangeKind kind)
+{
+  return kind_to_string (kind);
 }
 
 gboolean
@@ -410,209 +428,157 @@ navette_change_kind_from_string (const char        *text,
   return FALSE;
 }
 
-static void
-journal_add (NavetteMiddleware *self,
-             NavetteChange     *change)
+/* The journal entry of @change (see docs: the journal format). */
+static JsonObject *
+change_entry (NavetteMiddleware *self,
+              NavetteChange     *change,
+              Op                *op,
+              gboolean           failed)
 {
-  if (self->journal != NULL && !g_ptr_array_find (self->journal_order, change, NULL))
-    g_ptr_array_add (self->journal_order, g_object_ref (change));
+  JsonObject *entry = json_object_new ();
+  JsonObject *old = navette_journal_lookup (self->journal, navette_change_get_idempotency_key (change));
+  JsonNode *body = g_object_get_data (G_OBJECT (change), "navette-body");
+  const GError *error = navette_change_get_error (change);
+
+  json_object_set_string_member (entry, "key", navette_change_get_idempotency_key (change));
+  json_object_set_string_member (entry, "state", failed ? "failed" : "pending");
+  json_object_set_string_member (entry, "kind", kind_to_string (navette_change_get_kind (change)));
+  json_object_set_string_member (entry, "app", navette_change_get_app (change));
+  json_object_set_string_member (entry, "table", navette_change_get_table_name (change));
+  json_object_set_string_member (entry, "record", navette_change_get_record_id (change));
+  if (old != NULL && json_object_has_member (old, "made_at"))
+    json_object_set_member (entry, "made_at", json_node_copy (json_object_get_member (old, "made_at")));
+  else
+    {
+      g_autofree char *now = navette_time_format (g_get_real_time ());
+      json_object_set_string_member (entry, "made_at", now);
+    }
+  if (navette_change_get_data (change) != NULL)
+    json_object_set_member (entry, "data", object_node (navette_change_get_data (change)));
+  if (navette_change_get_base_version (change) > 0)
+    json_object_set_int_member (entry, "base_version", navette_change_get_base_version (change));
+  if (navette_change_get_revert_version (change) > 0)
+    json_object_set_int_member (entry, "revert_version", navette_change_get_revert_version (change));
+  /* The exact request once it was (or is about to be) sent: a resend
+   * must send the same bytes under the same key. */
+  if (op != NULL && op->body != NULL)
+    body = op->body;
+  if (body != NULL)
+    json_object_set_member (entry, "body", json_node_copy (body));
+  if (failed && error != NULL)
+    {
+      json_object_set_string_member (entry, "error_code",
+                                     error->domain == NAVETTE_SYNC_ERROR
+                                       ? navette_sync_error_code_to_string (error->code) : "internal");
+      json_object_set_string_member (entry, "error_message", error->message);
+    }
+  return entry;
+}
+
+static guint64
+journal_put (NavetteMiddleware *self,
+             NavetteChange     *change,
+             Op                *op,
+             gboolean           failed)
+{
+  g_autoptr(JsonObject) entry = NULL;
+  guint64 ticket;
+
+  if (self->journal == NULL)
+    return 0;
+  entry = change_entry (self, change, op, failed);
+  ticket = navette_journal_put (self->journal, entry);
+  if (op != NULL)
+    op->ticket = ticket;
+  return ticket;
 }
 
 static void
 journal_forget (NavetteMiddleware *self,
                 NavetteChange     *change)
 {
-  if (g_ptr_array_remove (self->journal_order, change))
-    journal_request (self);
-}
-
-static GBytes *
-journal_serialize (NavetteMiddleware *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  gsize len;
-  char *text;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_int_value (builder, 1);
-  json_builder_set_member_name (builder, "server");
-  json_builder_add_string_value (builder, self->journal_server);
-  json_builder_set_member_name (builder, "user");
-  json_builder_add_string_value (builder, self->journal_user);
-  json_builder_set_member_name (builder, "changes");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < self->journal_order->len; i++)
-    {
-      NavetteChange *change = g_ptr_array_index (self->journal_order, i);
-      Op *op = g_hash_table_lookup (self->ops, change);
-      gboolean failed = g_list_store_find (self->failed, change, NULL);
-      JsonNode *body = g_object_get_data (G_OBJECT (change), "navette-body");
-      const GError *error = navette_change_get_error (change);
-
-      if (op == NULL && !failed)
-        continue;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "key");
-      json_builder_add_string_value (builder, navette_change_get_idempotency_key (change));
-      json_builder_set_member_name (builder, "state");
-      json_builder_add_string_value (builder, failed ? "failed" : "pending");
-      json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, kind_to_string (navette_change_get_kind (change)));
-      json_builder_set_member_name (builder, "app");
-      json_builder_add_string_value (builder, navette_change_get_app (change));
-      json_builder_set_member_name (builder, "table");
-      json_builder_add_string_value (builder, navette_change_get_table_name (change));
-      json_builder_set_member_name (builder, "record");
-      json_builder_add_string_value (builder, navette_change_get_record_id (change));
-      if (navette_change_get_data (change) != NULL)
-        {
-          json_builder_set_member_name (builder, "data");
-          json_builder_add_value (builder, object_node (navette_change_get_data (change)));
-        }
-      if (navette_change_get_revert_version (change) > 0)
-        {
-          json_builder_set_member_name (builder, "revert_version");
-          json_builder_add_int_value (builder, navette_change_get_revert_version (change));
-        }
-      /* The exact request once it was (or is about to be) sent: a replay
-       * must send the same bytes under the same key. */
-      if (op != NULL && op->body != NULL)
-        body = op->body;
-      if (body != NULL)
-        {
-          json_builder_set_member_name (builder, "body");
-          json_builder_add_value (builder, json_node_copy (body));
-        }
-      if (failed && error != NULL)
-        {
-          json_builder_set_member_name (builder, "error_code");
-          json_builder_add_int_value (builder, error->code);
-          json_builder_set_member_name (builder, "error_message");
-          json_builder_add_string_value (builder, error->message);
-        }
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  text = navette_json_to_string (root, &len);
-  return g_bytes_new_take (text, len);
+  if (self->journal != NULL)
+    navette_journal_remove (self->journal, navette_change_get_idempotency_key (change));
 }
 
 static void
-journal_release_waiting (NavetteMiddleware *self)
+journal_written_cb (NavetteJournal    *journal,
+                    guint64            ticket,
+                    gboolean           durable,
+                    NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
 
-  for (guint i = 0; i < self->journal_waiting->len; )
-    {
-      NavetteChange *change = g_ptr_array_index (self->journal_waiting, i);
-      Op *op = g_hash_table_lookup (self->ops, change);
-
-      if (op == NULL || op->journal_gen <= self->journal_written)
-        g_ptr_array_add (ready, g_ptr_array_steal_index (self->journal_waiting, i));
-      else
-        i++;
-    }
-
-  for (guint i = 0; i < ready->len; i++)
-    {
-      Op *op = g_hash_table_lookup (self->ops, g_ptr_array_index (ready, i));
-
-      if (op != NULL)
-        {
-          op->journaled = TRUE;
-          do_send (self, op);
-        }
-    }
-}
-
-static void journal_write (NavetteMiddleware *self);
-
-static void
-journal_written_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(NavetteMiddleware) self = user_data;
-  g_autoptr(GError) error = NULL;
-  guint64 gen = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (object), "navette-gen"));
-
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
-    /* Do not hold the user's edits back: send them anyway. */
-    g_debug ("Could not write the journal %s: %s", g_file_peek_path (G_FILE (object)), error->message);
-
-  self->journal_writing = FALSE;
   if (self->ops == NULL)
-    return;   /* disposed */
-  self->journal_written = MAX (self->journal_written, gen);
-  journal_release_waiting (self);
-  if (self->journal_wanted > self->journal_written)
-    journal_write (self);
-}
-
-static void
-journal_write (NavetteMiddleware *self)
-{
-  g_autoptr(GBytes) bytes = NULL;
-
-  if (self->journal_writing || self->journal == NULL)
     return;
+  if (durable)
+    {
+      g_hash_table_iter_init (&iter, self->ops);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Op *op = value;
 
-  self->journal_writing = TRUE;
-  bytes = journal_serialize (self);
-  g_object_set_data (G_OBJECT (self->journal), "navette-gen",
-                     GSIZE_TO_POINTER ((gsize) self->journal_wanted));
-  /* Atomic (a temporary file renamed over the old one) and synced. */
-  g_file_replace_contents_bytes_async (self->journal, bytes, NULL, FALSE,
-                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, journal_written_cb, g_object_ref (self));
-}
-
-/* Asks for a write of the current state; returns its generation. */
-static void
-journal_request (NavetteMiddleware *self)
-{
-  if (self->journal == NULL)
-    return;
-  self->journal_wanted++;
-  journal_write (self);
+          if (op->ticket <= ticket)
+            navette_change_set_journaled (op->change, TRUE);
+        }
+    }
+  /* Sends that waited for this write go (even when it failed: the
+   * user's edits are not held back by a full disk). */
+  pump_all (self);
 }
 
 void
 navette_middleware_set_journal (NavetteMiddleware *self,
-                                GFile             *file,
-                                const char        *server,
-                                const char        *user)
+                                NavetteJournal    *journal)
 {
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+  g_return_if_fail (journal == NULL || NAVETTE_IS_JOURNAL (journal));
 
-  g_set_object (&self->journal, file);
-  g_free (self->journal_server);
-  self->journal_server = g_strdup (server);
-  g_free (self->journal_user);
-  self->journal_user = g_strdup (user);
-  if (file != NULL)
-    {
-      g_autoptr(GFile) parent = g_file_get_parent (file);
-
-      if (parent != NULL)
-        g_mkdir_with_parents (g_file_peek_path (parent), 0700);
-    }
+  if (self->journal != NULL)
+    g_signal_handlers_disconnect_by_data (self->journal, self);
+  g_set_object (&self->journal, journal);
+  if (journal != NULL)
+    g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
 }
 
-GFile *
+NavetteJournal *
 navette_middleware_get_journal (NavetteMiddleware *self)
 {
   g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
   return self->journal;
 }
 
-/* Applies @change optimistically and queues it. */
+/* ---- Applying ---- */
+
+static void send_change (NavetteMiddleware *self,
+                         Op                *op);
+
+static void
+record_previous (NavetteChange *change,
+                 NavetteRecord *record)
+{
+  JsonObject *data = navette_change_get_data (change);
+  g_autoptr(JsonObject) previous = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (data == NULL)
+    return;
+  previous = json_object_new ();
+  json_object_iter_init (&iter, data);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      JsonNode *old = navette_record_get_value (record, name);
+      json_object_set_member (previous, name,
+                              old ? json_node_copy (old) : json_node_init_null (json_node_alloc ()));
+    }
+  navette_change_set_previous (change, previous);
+}
+
+/* Applies @change optimistically and queues it behind the other changes
+ * of its record. */
 static void
 apply_change (NavetteMiddleware *self,
               NavetteChange     *change,
@@ -621,14 +587,20 @@ apply_change (NavetteMiddleware *self,
   NavetteTable *table = navette_change_get_table (change);
   const char *id = navette_change_get_record_id (change);
   NavetteRecord *record = navette_table_lookup (table, id);
-  JsonObject *data = navette_change_get_data (change);
-  gboolean first;
+  GQueue *queue;
   Op *op;
 
   op = g_new0 (Op, 1);
   op->change = g_object_ref (change);
+  op->queue_key = queue_key_for (change);
   g_hash_table_insert (self->ops, change, op);
-  journal_add (self, change);
+  queue = g_hash_table_lookup (self->queues, op->queue_key);
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->queues, g_strdup (op->queue_key), queue);
+    }
+  g_queue_push_tail (queue, op);
 
   if (record == NULL && navette_change_get_kind (change) == NAVETTE_CHANGE_CREATE)
     {
@@ -638,48 +610,24 @@ apply_change (NavetteMiddleware *self,
       navette_record_recompute (created);
       navette_table_insert_record (table, created);
       record = created;
-      first = TRUE;
     }
   else if (record != NULL)
     {
-      GPtrArray *pending = navette_record_get_pending (record);
-
-      first = pending == NULL;
-
-      if (data != NULL)
-        {
-          g_autoptr(JsonObject) previous = json_object_new ();
-          JsonObjectIter iter;
-          const char *name;
-          JsonNode *node;
-
-          json_object_iter_init (&iter, data);
-          while (json_object_iter_next (&iter, &name, &node))
-            {
-              JsonNode *old = navette_record_get_value (record, name);
-              json_object_set_member (previous, name,
-                                      old ? json_node_copy (old) : json_node_init_null (json_node_alloc ()));
-            }
-          navette_change_set_previous (change, previous);
-        }
-
+      record_previous (change, record);
       navette_record_set_error (record, NULL);
       navette_record_add_pending (record, change);
       if (navette_record_recompute (record))
         navette_table_record_changed (table, record);
     }
-  else
-    {
-      /* Not in the model (not loaded): nothing to show, just send. */
-      first = TRUE;
-    }
+  /* Otherwise not in the model (not loaded): nothing to show yet. */
 
   navette_change_set_record (change, record);
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_PENDING, NULL);
 
   if (frozen_body != NULL)
     {
-      /* A retry of a failed change: the same request with the same key. */
+      /* A resend (a retry, a change put back from the journal): the same
+       * request with the same key. */
       op_build_request (op, record);
       json_node_unref (op->body);
       op->body = json_node_ref (frozen_body);
@@ -690,34 +638,42 @@ apply_change (NavetteMiddleware *self,
    * behind another one of the same record (an update right after an
    * optimistic create) then carries the version that one produced. */
 
-  notify_pending (self);
+  /* On disk before it leaves (the apply above is reported at once; the
+   * change is "journaled" when the write is durable). */
+  journal_put (self, change, op, FALSE);
+  if (!self->online || self->signed_out)
+    op_set_waiting (self, op, TRUE);
+  notify_counts (self);
 
-  /* Changes of one record go out one at a time, in order. */
-  if (first)
-    send_change (self, op);
+  pump (self, op->queue_key);
 }
 
-/* Sends the next queued change of @record, if any. */
 static void
-send_next (NavetteMiddleware *self,
-           NavetteRecord     *record)
+maybe_all_saved (NavetteMiddleware *self)
 {
-  GPtrArray *pending;
+  guint n = 0;
 
-  if (record == NULL || (pending = navette_record_get_pending (record)) == NULL)
+  if (self->ops == NULL || g_hash_table_size (self->ops) > 0 || !self->had_waiting)
     return;
-
-  for (guint i = 0; i < pending->len; i++)
+  n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "navette-n-waited"));
+  g_object_set_data (G_OBJECT (self), "navette-n-waited", NULL);
+  self->had_waiting = FALSE;
+  if (self->failed_since)
     {
-      Op *op = g_hash_table_lookup (self->ops, g_ptr_array_index (pending, i));
-
-      if (op == NULL)
-        continue;
-      if (op->sending || op->retry_source != 0)
-        return;
-      send_change (self, op);
+      /* Not everything: the failures were said one by one. */
+      self->failed_since = FALSE;
       return;
     }
+  {
+    g_autofree char *message =
+      /* Translators: a discreet toast once the server answers again */
+      g_strdup_printf (ngettext ("The change made while the server could not be reached is saved.",
+                                 "All %u changes made while the server could not be reached are saved.",
+                                 n), n);
+
+    g_signal_emit (self, signals[NOTIFICATION], 0, message,
+                   (guint) NAVETTE_NOTIFICATION_ALL_SAVED, NULL);
+  }
 }
 
 static void
@@ -729,7 +685,14 @@ finish_change (NavetteMiddleware  *self,
   g_autoptr(NavetteChange) hold = g_object_ref (change);
   NavetteRecord *record = navette_change_get_record (change);
   NavetteTable *table = navette_change_get_table (change);
+  Op *op = g_hash_table_lookup (self->ops, change);
+  g_autofree char *queue_key = NULL;
 
+  g_assert (op != NULL);
+  queue_key = g_strdup (op->queue_key);
+  g_queue_remove (g_hash_table_lookup (self->queues, queue_key), op);
+  if (navette_change_get_waiting (change))
+    navette_change_set_waiting (change, FALSE);
   g_hash_table_remove (self->ops, change);
   if (state != NAVETTE_CHANGE_STATE_FAILED)
     journal_forget (self, change);
@@ -747,7 +710,7 @@ finish_change (NavetteMiddleware  *self,
         navette_table_record_changed (table, record);
     }
 
-  notify_pending (self);
+  notify_counts (self);
 
   if (state == NAVETTE_CHANGE_STATE_FAILED)
     {
@@ -755,7 +718,9 @@ finish_change (NavetteMiddleware  *self,
 
       g_list_store_append (self->failed, change);
       navette_change_set_state (change, state, error);
-      journal_request (self);
+      journal_put (self, change, NULL, TRUE);
+      if (self->had_waiting)
+        self->failed_since = TRUE;
 
       /* Translators: the first %s describes the change ("Set price to 12.5"),
        * the second is the reason */
@@ -770,7 +735,62 @@ finish_change (NavetteMiddleware  *self,
 
   g_signal_emit (self, signals[CHANGE_FINISHED], 0, change);
 
-  send_next (self, record);
+  if (self->ops == NULL)
+    return;   /* disposed by a handler */
+  maybe_all_saved (self);
+  pump (self, queue_key);
+}
+
+/* Sends the first change of the record's queue when it may go. */
+static void
+pump (NavetteMiddleware *self,
+      const char        *queue_key)
+{
+  GQueue *queue;
+  Op *head;
+
+  if (self->queues == NULL)
+    return;
+  queue = g_hash_table_lookup (self->queues, queue_key);
+  if (queue == NULL)
+    return;
+  if (g_queue_is_empty (queue))
+    {
+      g_hash_table_remove (self->queues, queue_key);
+      return;
+    }
+
+  head = g_queue_peek_head (queue);
+  if (head->sending)
+    return;
+  if (!self->online || self->signed_out)
+    {
+      /* Kept (applied, in the journal) until the server answers again. */
+      for (GList *l = queue->head; l != NULL; l = l->next)
+        op_set_waiting (self, l->data, TRUE);
+      notify_counts (self);
+      return;
+    }
+  if (self->journal != NULL && !navette_journal_is_written (self->journal, head->ticket))
+    return;   /* journal_written_cb pumps again */
+
+  send_change (self, head);
+}
+
+static void
+pump_all (NavetteMiddleware *self)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self->queues == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->queues);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, g_strdup (key));
+  for (guint i = 0; i < keys->len; i++)
+    pump (self, g_ptr_array_index (keys, i));
 }
 
 typedef struct
@@ -779,19 +799,15 @@ typedef struct
   NavetteChange     *change;
 } SendData;
 
-static gboolean
-retry_timeout_cb (gpointer user_data)
+static SendData *
+send_data_new (NavetteMiddleware *self,
+               NavetteChange     *change)
 {
-  SendData *data = user_data;
-  Op *op = data->self->ops ? g_hash_table_lookup (data->self->ops, data->change) : NULL;
+  SendData *data = g_new0 (SendData, 1);
 
-  if (op != NULL)
-    {
-      op->retry_source = 0;
-      send_change (data->self, op);
-    }
-
-  return G_SOURCE_REMOVE;
+  data->self = g_object_ref (self);
+  data->change = g_object_ref (change);
+  return data;
 }
 
 static void
@@ -830,6 +846,159 @@ localize_validation_error (NavetteChange *change,
   return navette_sync_error_localize_fields (error, local);
 }
 
+/* The server answered, but could not take the change now (or not
+ * without a new sign-in): keep it, and everything behind it, until it
+ * can. */
+static void
+hold (NavetteMiddleware *self,
+      const GError      *error)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gboolean auth = g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+                  g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+
+  if (auth)
+    self->signed_out = TRUE;
+  else if (self->online)
+    {
+      self->online = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+    }
+
+  g_hash_table_iter_init (&iter, self->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Op *op = value;
+
+      if (!op->sending)
+        op_set_waiting (self, op, TRUE);
+    }
+  notify_counts (self);
+}
+
+static gboolean
+error_holds (const GError *error)
+{
+  return navette_sync_error_is_transient (error) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+}
+
+/* ---- Last write wins, said ---- */
+
+static void
+superseded_versions_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  SendData *data = user_data;
+  NavetteChange *change = data->change;
+  NavetteWireRecord *mine = navette_change_get_result (change);
+  GArray *superseded = navette_change_get_superseded (change);
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const NavetteWireRecord *newest = NULL;
+  g_autofree char *message = NULL;
+
+  versions = navette_client_list_versions_finish (NAVETTE_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
+      data->self->ops == NULL)
+    {
+      send_data_free (data);
+      return;
+    }
+
+  for (guint i = 0; i < superseded->len; i++)
+    {
+      gint64 version = g_array_index (superseded, gint64, i);
+      const NavetteWireRecord *found = NULL;
+
+      for (guint j = 0; versions != NULL && j < versions->len; j++)
+        {
+          const NavetteWireRecord *wire = g_ptr_array_index (versions, j);
+
+          if (wire->version == version)
+            found = wire;
+        }
+      /* Written by this same user (another window, an earlier run): not
+       * someone else's work. */
+      if (found != NULL && mine != NULL && g_strcmp0 (found->updated_by, mine->updated_by) == 0)
+        continue;
+      g_array_append_val (others, version);
+      if (found != NULL && (newest == NULL || found->version > newest->version))
+        newest = found;
+    }
+
+  if (others->len == 0)
+    {
+      navette_change_set_superseded (change, NULL, NULL, 0);
+      send_data_free (data);
+      return;
+    }
+
+  navette_change_set_superseded (change, g_array_ref (others),
+                                 newest ? newest->updated_by : NULL,
+                                 newest ? newest->updated_at : 0);
+  if (newest != NULL)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (newest->updated_at / G_USEC_PER_SEC);
+      g_autofree char *clock = g_date_time_format (when, "%H:%M");
+
+      /* Translators: a toast: "Replaced alice’s change of 10:31" — a
+       * save wrote over a change by someone else that the user had not
+       * seen; %s are a user name and a time of day */
+      message = g_strdup_printf (_("Replaced %s’s change of %s"), newest->updated_by, clock);
+    }
+  else
+    message = g_strdup (_("Replaced a change made meanwhile by someone else"));
+
+  g_signal_emit (data->self, signals[NOTIFICATION], 0, message,
+                 (guint) NAVETTE_NOTIFICATION_SUPERSEDED, change);
+  send_data_free (data);
+}
+
+/* The server took the change over versions written since its base
+ * version: the ones not written by this client are someone else's work
+ * the user had not seen. Learn who and when, and say it. */
+static void
+check_superseded (NavetteMiddleware *self,
+                  NavetteChange     *change,
+                  JsonNode          *root)
+{
+  NavetteTable *table = navette_change_get_table (change);
+  const char *id = navette_change_get_record_id (change);
+  g_autoptr(GArray) versions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  JsonNode *node;
+  JsonArray *array;
+
+  node = json_object_get_member (json_node_get_object (root), "superseded");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      gint64 version;
+
+      if (json_node_get_value_type (element) != G_TYPE_INT64)
+        continue;
+      version = json_node_get_int (element);
+      if (!navette_table_is_own (table, id, version))
+        g_array_append_val (versions, version);
+    }
+  if (versions->len == 0)
+    return;
+
+  navette_change_set_superseded (change, g_steal_pointer (&versions), NULL, 0);
+  navette_client_list_versions_async (self->client, navette_change_get_app (change),
+                                      navette_change_get_table_name (change), id,
+                                      self->cancellable, superseded_versions_cb,
+                                      send_data_new (self, change));
+}
+
 static void
 send_cb (GObject      *object,
          GAsyncResult *result,
@@ -855,10 +1024,8 @@ send_cb (GObject      *object,
 
   if (root != NULL)
     {
-      g_autoptr(GError) parse_error = NULL;
-
       if (JSON_NODE_HOLDS_OBJECT (root))
-        wire = navette_wire_record_from_json (json_node_get_object (root), &parse_error);
+        wire = navette_wire_record_from_json (json_node_get_object (root), NULL);
       if (wire == NULL)
         error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION,
                                      _("The server’s answer could not be understood."));
@@ -874,32 +1041,24 @@ send_cb (GObject      *object,
 
       navette_change_set_result (change, wire);
       navette_table_mark_own (table, wire->id, wire->version);
+      /* Reconcile: the server's answer becomes the base; the change
+       * leaves the pending list in finish_change(). */
       if (record != NULL)
-        {
-          /* Reconcile: the server's answer becomes the base; the change
-           * leaves the pending list in finish_change(). */
-          navette_record_set_server (record, wire);
-        }
+        navette_record_set_server (record, wire);
       finish_change (self, change, NAVETTE_CHANGE_STATE_SUCCEEDED, NULL);
+      if (self->ops != NULL)
+        check_superseded (self, change, root);
     }
-  else if (navette_sync_error_is_transient (error) &&
-           navette_change_get_attempts (change) < self->max_attempts)
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
     {
-      guint attempt = navette_change_get_attempts (change);
-      double delay = (double) self->retry_delay * (double) (1u << MIN (attempt - 1, 16));
-      SendData *retry;
-
-      delay = MIN (delay, MAX_RETRY_DELAY_MS);
-      delay *= g_random_double_range (0.75, 1.25);
-
-      g_debug ("Retrying “%s” in %.0f ms (%s)",
-               navette_change_get_description (change), delay, error->message);
-
-      retry = g_new0 (SendData, 1);
-      retry->self = g_object_ref (self);
-      retry->change = g_object_ref (change);
-      op->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) delay,
-                                             retry_timeout_cb, retry, send_data_free);
+      /* Only on dispose: it stays in the journal. */
+    }
+  else if (error_holds (error))
+    {
+      g_debug ("Keeping “%s” until the server answers (%s)",
+               navette_change_get_description (change), error->message);
+      hold (self, error);
     }
   else
     {
@@ -939,28 +1098,19 @@ fetch_for_send_cb (GObject      *object,
       send_data_free (data);
       return;
     }
+  if (error != NULL && error_holds (error))
+    {
+      /* Ask again when the server answers. */
+      op->fetched = FALSE;
+      hold (self, error);
+      send_data_free (data);
+      return;
+    }
 
   if (record != NULL && navette_change_get_record (change) == NULL)
     {
-      JsonObject *values = navette_change_get_data (change);
-
       /* Now in the model: show the change on it, as for any other. */
-      if (values != NULL)
-        {
-          g_autoptr(JsonObject) previous = json_object_new ();
-          JsonObjectIter iter;
-          const char *name;
-          JsonNode *node;
-
-          json_object_iter_init (&iter, values);
-          while (json_object_iter_next (&iter, &name, &node))
-            {
-              JsonNode *old = navette_record_get_value (record, name);
-              json_object_set_member (previous, name,
-                                      old ? json_node_copy (old) : json_node_init_null (json_node_alloc ()));
-            }
-          navette_change_set_previous (change, previous);
-        }
+      record_previous (change, record);
       navette_record_add_pending (record, change);
       navette_change_set_record (change, record);
       if (navette_record_recompute (record))
@@ -970,7 +1120,7 @@ fetch_for_send_cb (GObject      *object,
     g_debug ("Could not fetch %s before sending: %s",
              navette_change_get_record_id (change), error->message);
 
-  send_change (self, op);
+  pump (self, op->queue_key);
   send_data_free (data);
 }
 
@@ -986,18 +1136,17 @@ send_change (NavetteMiddleware *self,
    * loaded, a change put back from the journal): ask for its current
    * version first, so that it is not sent without a base version. */
   if (op->body == NULL && !op->fetched && navette_change_get_record (op->change) == NULL &&
+      navette_change_get_base_version (op->change) <= 0 &&
       (kind == NAVETTE_CHANGE_UPDATE || kind == NAVETTE_CHANGE_ARCHIVE ||
        kind == NAVETTE_CHANGE_UNARCHIVE))
     {
-      SendData *data = g_new0 (SendData, 1);
-
       op->fetched = TRUE;
       op->sending = TRUE;
-      data->self = g_object_ref (self);
-      data->change = g_object_ref (op->change);
+      op_set_waiting (self, op, FALSE);
       navette_table_fetch_record_async (navette_change_get_table (op->change),
                                         navette_change_get_record_id (op->change),
-                                        NULL, fetch_for_send_cb, data);
+                                        self->cancellable, fetch_for_send_cb,
+                                        send_data_new (self, op->change));
       return;
     }
 
@@ -1007,38 +1156,21 @@ send_change (NavetteMiddleware *self,
       /* Frozen for a later retry from the failed list. */
       g_object_set_data_full (G_OBJECT (op->change), "navette-body",
                               json_node_ref (op->body), (GDestroyNotify) json_node_unref);
+      /* The exact request on disk before it leaves: a crash from now on
+       * sends the same bytes under the same key. */
+      journal_put (self, op->change, op, FALSE);
+      if (self->journal != NULL && !navette_journal_is_written (self->journal, op->ticket))
+        return;   /* journal_written_cb pumps again */
     }
 
   op->sending = TRUE;
-
-  if (self->journal != NULL && !op->journaled)
-    {
-      /* On disk before it leaves: a crash from now on replays it with
-       * the same key. */
-      journal_request (self);
-      op->journal_gen = self->journal_wanted;
-      g_ptr_array_add (self->journal_waiting, g_object_ref (op->change));
-      return;
-    }
-
-  do_send (self, op);
-}
-
-static void
-do_send (NavetteMiddleware *self,
-         Op                *op)
-{
-  SendData *data;
-
+  op_set_waiting (self, op, FALSE);
+  notify_counts (self);
   navette_change_add_attempt (op->change);
-
-  data = g_new0 (SendData, 1);
-  data->self = g_object_ref (self);
-  data->change = g_object_ref (op->change);
-
   navette_client_request_async (self->client, op->method, op->path, op->body,
                                 navette_change_get_idempotency_key (op->change),
-                                NULL, NULL, send_cb, data);
+                                NULL, self->cancellable, send_cb,
+                                send_data_new (self, op->change));
 }
 
 static void
@@ -1078,6 +1210,35 @@ navette_middleware_disconnect_store (NavetteMiddleware *self,
   g_object_unref (store);
 }
 
+void
+navette_middleware_resume (NavetteMiddleware *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+
+  if (self->ops == NULL)
+    return;
+  self->signed_out = FALSE;
+  if (!self->online)
+    {
+      self->online = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+    }
+  /* Remember how many waited, for the "all saved" toast. */
+  if (self->had_waiting)
+    g_object_set_data (G_OBJECT (self), "navette-n-waited",
+                       GUINT_TO_POINTER (MAX (self->n_waiting,
+                                              GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self),
+                                                                                   "navette-n-waited")))));
+  g_hash_table_iter_init (&iter, self->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    op_set_waiting (self, value, FALSE);
+  notify_counts (self);
+  pump_all (self);
+}
+
 static gboolean
 take_failed (NavetteMiddleware *self,
              NavetteChange     *change)
@@ -1094,13 +1255,13 @@ void
 navette_middleware_retry (NavetteMiddleware *self,
                           NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold = NULL;
+  g_autoptr(NavetteChange) hold_change = NULL;
   JsonNode *body;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold = g_object_ref (change);
+  hold_change = g_object_ref (change);
   if (!take_failed (self, change))
     return;
 
@@ -1109,17 +1270,25 @@ navette_middleware_retry (NavetteMiddleware *self,
   apply_change (self, change, body);
 }
 
+static GPtrArray *
+failed_snapshot (NavetteMiddleware *self)
+{
+  GPtrArray *changes = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->failed));
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (changes, g_list_model_get_item (G_LIST_MODEL (self->failed), i));
+  return changes;
+}
+
 void
 navette_middleware_retry_all (NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n;
+  g_autoptr(GPtrArray) changes = NULL;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->failed));
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (changes, g_list_model_get_item (G_LIST_MODEL (self->failed), i));
+  changes = failed_snapshot (self);
   for (guint i = 0; i < changes->len; i++)
     navette_middleware_retry (self, g_ptr_array_index (changes, i));
 }
@@ -1128,13 +1297,13 @@ void
 navette_middleware_discard (NavetteMiddleware *self,
                             NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold = NULL;
+  g_autoptr(NavetteChange) hold_change = NULL;
   NavetteRecord *record;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold = g_object_ref (change);
+  hold_change = g_object_ref (change);
   if (!take_failed (self, change))
     return;
 
@@ -1148,6 +1317,18 @@ navette_middleware_discard (NavetteMiddleware *self,
       if (navette_record_recompute (record))
         navette_table_record_changed (navette_change_get_table (change), record);
     }
+}
+
+void
+navette_middleware_discard_all (NavetteMiddleware *self)
+{
+  g_autoptr(GPtrArray) changes = NULL;
+
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+
+  changes = failed_snapshot (self);
+  for (guint i = 0; i < changes->len; i++)
+    navette_middleware_discard (self, g_ptr_array_index (changes, i));
 }
 
 void
@@ -1167,11 +1348,12 @@ navette_middleware_replay (NavetteMiddleware *self,
     {
       /* It had failed: back in the failed list, for the user to retry or
        * discard. */
-      journal_add (self, change);
       navette_change_set_state (change, NAVETTE_CHANGE_STATE_FAILED, error);
       g_list_store_append (self->failed, change);
+      journal_put (self, change, NULL, TRUE);
       return;
     }
 
+  navette_change_set_journaled (change, TRUE);
   apply_change (self, change, body);
 }

@@ -4,17 +4,34 @@
  * Connected to the "create" and "update" signals of each store it is given,
  * for each change it: applies it optimistically at once (the record's
  * values change and the row emits items-changed before the request even
- * leaves); sends it with an Idempotency-Key; on success reconciles the
- * record with the server's answer (version, revision, timestamps, values);
- * on failure rolls back THAT change alone — only the columns it set,
+ * leaves); puts it in the journal (NavetteJournal) and sends it — never
+ * before its journal entry is on disk — with an Idempotency-Key; the
+ * changes of one record go out one at a time, in the order they were made.
+ * On success it reconciles the record with the server's answer (version,
+ * revision, timestamps, values).
+ *
+ * Transient failures (network, timeout, 502/503/504 `unavailable`) and an
+ * expired session NEVER roll back: the change stays applied and pending,
+ * marked "waiting" (navette_change_get_waiting(), the record's sync state
+ * WAITING), in the journal; "online" turns FALSE and everything else waits
+ * behind it, in order. navette_middleware_resume() (the engine calls it
+ * when the server answers again, or after a new sign-in) sends them all,
+ * with the same idempotency keys, and once every waiting change is saved a
+ * notification ALL_SAVED says so.
+ *
+ * Permanent failures (validation, forbidden, not found, conflict, an
+ * answer that cannot be understood, a refused certificate, any other 4xx
+ * or 500) roll back THAT change alone — only the columns it set,
  * restoring the values it overwrote unless a later pending change or the
- * server changed them meanwhile — never a table snapshot. Transient
- * failures (network, timeout, unavailable, 5xx) are retried with
- * exponential backoff and jitter, "max-attempts" times in all, before the
- * rollback; permanent ones roll back at once. A rolled-back change lands
- * in the failed-changes list, from which it can be retried (same
- * idempotency key) or discarded; the "notification" signal then carries a
- * sentence for a person. */
+ * server changed them meanwhile — never a table snapshot. A rolled-back
+ * change lands in the failed-changes list, from which it can be retried
+ * (same idempotency key) or discarded; the "notification" signal then
+ * carries a sentence for a person.
+ *
+ * An update carries only the columns it names, with the base version it
+ * was made on: a concurrent change to another column is never reverted.
+ * When the server reports versions written by others since that base
+ * version ("superseded"), a notification SUPERSEDED names who and when. */
 #pragma once
 
 #include "navette-engine-types.h"
@@ -26,18 +43,17 @@ G_DECLARE_FINAL_TYPE (NavetteMiddleware, navette_middleware, NAVETTE, MIDDLEWARE
 
 NavetteMiddleware *navette_middleware_new        (NavetteClient     *client);
 
-/* Properties: "client" (construct-only), "max-attempts" (guint, default
- * 4: the first send + 3 retries), "retry-delay" (guint, ms, default 500:
- * the first backoff; doubled each time, ±25 % jitter, capped at 30 s),
- * "n-pending" (guint, read-only), "failed-changes" (GListModel,
- * read-only). */
-guint       navette_middleware_get_max_attempts  (NavetteMiddleware *self);
-void        navette_middleware_set_max_attempts  (NavetteMiddleware *self,
-                                                  guint              attempts);
-guint       navette_middleware_get_retry_delay   (NavetteMiddleware *self);
-void        navette_middleware_set_retry_delay   (NavetteMiddleware *self,
-                                                  guint              msec);
+/* Properties: "client" (construct-only), "n-pending" (guint, read-only:
+ * changes not finished, the waiting ones included), "n-waiting" (guint,
+ * read-only: changes waiting for the server or a sign-in), "online"
+ * (boolean, read-only: FALSE from a transient failure until resumed),
+ * "failed-changes" (GListModel, read-only). */
 guint       navette_middleware_get_n_pending     (NavetteMiddleware *self);
+guint       navette_middleware_get_n_waiting     (NavetteMiddleware *self);
+gboolean    navette_middleware_get_online        (NavetteMiddleware *self);
+/* The server answers again (or the user signed in again): sends every
+ * waiting change, in order per record. */
+void        navette_middleware_resume            (NavetteMiddleware *self);
 
 void        navette_middleware_connect_store     (NavetteMiddleware *self,
                                                   NavetteStore      *store);
@@ -52,11 +68,13 @@ GListModel *navette_middleware_get_failed_changes (NavetteMiddleware *self);
  * failed list and is applied optimistically again). */
 void        navette_middleware_retry             (NavetteMiddleware *self,
                                                   NavetteChange     *change);
-/* Retries every failed change (e.g. after signing in again). */
+/* Retries every failed change. */
 void        navette_middleware_retry_all         (NavetteMiddleware *self);
 /* Forgets a failed change (state DISCARDED). */
 void        navette_middleware_discard           (NavetteMiddleware *self,
                                                   NavetteChange     *change);
+/* Forgets every failed change. */
+void        navette_middleware_discard_all       (NavetteMiddleware *self);
 
 /* TRUE when a pending change of this record exists; reloads leave such
  * records alone. */
@@ -66,7 +84,9 @@ gboolean    navette_middleware_has_pending       (NavetteMiddleware *self,
 
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,
- *     NavetteChange *change) — a change failed (kind CHANGE_FAILED).
+ *     NavetteChange *change /nullable/) — a change failed (CHANGE_FAILED),
+ *     a save replaced others' versions (SUPERSEDED), everything that
+ *     waited for the server is saved (ALL_SAVED, no change).
  *   "change-finished" (NavetteChange *change) — any change left PENDING. */
 
 G_END_DECLS

@@ -8,7 +8,9 @@
 #include "navette-engine-private.h"
 #include "navette-event-stream.h"
 
-#define MAX_BACKOFF_MS (5 * 60 * 1000)
+/* While the server cannot be reached, it is probed (GET /api/v1/health)
+ * after 0.5 s, then 1, 2, 4, 8 s, then every "probe-max-ms" (15 s). */
+#define FIRST_PROBE_MS 500
 
 struct _NavettePoller
 {
@@ -21,7 +23,12 @@ struct _NavettePoller
   GNetworkMonitor *monitor;
   guint            interval_ms;
   guint            timeout_id;
-  guint            failures;      /* consecutive failed rounds */
+  guint            probe_id;      /* the next probe, while offline */
+  guint            probe_delay;   /* ms, doubled after each failed probe */
+  guint            probe_max;     /* ms */
+  gboolean         probing;       /* a probe is in flight */
+  guint64          probes;
+  GCancellable    *cancellable;   /* of the probes; cancelled on dispose */
   guint            in_flight;     /* light checks of this round not answered */
   gboolean         round_failed;
   gboolean         again;         /* refresh asked during a round */
@@ -45,6 +52,8 @@ enum {
   PROP_BYTES_RECEIVED,
   PROP_PUSH,
   PROP_PUSH_LIVE,
+  PROP_PROBE_MAX_MS,
+  PROP_PROBES,
   N_PROPS
 };
 
@@ -66,6 +75,8 @@ navette_poller_dispose (GObject *object)
   NavettePoller *self = (NavettePoller *)object;
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
   if (self->events != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->events, self);
@@ -90,6 +101,7 @@ navette_poller_finalize (GObject *object)
   NavettePoller *self = (NavettePoller *)object;
 
   g_clear_pointer (&self->stores, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_poller_parent_class)->finalize (object);
 }
@@ -134,6 +146,12 @@ navette_poller_get_property (GObject    *object,
     case PROP_PUSH_LIVE:
       g_value_set_boolean (value, navette_poller_get_push_live (self));
       break;
+    case PROP_PROBE_MAX_MS:
+      g_value_set_uint (value, self->probe_max);
+      break;
+    case PROP_PROBES:
+      g_value_set_uint64 (value, self->probes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -161,6 +179,9 @@ navette_poller_set_property (GObject      *object,
     case PROP_PUSH:
       navette_poller_set_push (self, g_value_get_boolean (value));
       break;
+    case PROP_PROBE_MAX_MS:
+      navette_poller_set_probe_max_ms (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -174,15 +195,18 @@ client_bytes_cb (NavetteClient *client,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
 }
 
+static void probe_now (NavettePoller *self);
+
 static void
 network_changed_cb (GNetworkMonitor *monitor,
                     gboolean         available,
                     NavettePoller   *self)
 {
-  if (available && self->running && !self->online)
+  /* Any change: an interface came up, a VPN, another Wi-Fi. */
+  if (!self->online)
     {
-      g_debug ("Network back: checking now");
-      navette_poller_refresh (self);
+      g_debug ("Network changed: probing the server now");
+      probe_now (self);
     }
   if (available && self->events != NULL)
     navette_event_stream_reconnect (self->events);
@@ -288,6 +312,10 @@ navette_poller_class_init (NavettePollerClass *klass)
     g_param_spec_boolean ("push", NULL, NULL, TRUE, rw);
   properties[PROP_PUSH_LIVE] =
     g_param_spec_boolean ("push-live", NULL, NULL, FALSE, ro);
+  properties[PROP_PROBE_MAX_MS] =
+    g_param_spec_uint ("probe-max-ms", NULL, NULL, FIRST_PROBE_MS, 24 * 3600 * 1000, 15000, rw);
+  properties[PROP_PROBES] =
+    g_param_spec_uint64 ("probes", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CHANGES] =
@@ -317,6 +345,9 @@ navette_poller_init (NavettePoller *self)
   self->interval_ms = 30000;
   self->online = TRUE;
   self->push = TRUE;
+  self->probe_max = 15000;
+  self->probe_delay = FIRST_PROBE_MS;
+  self->cancellable = g_cancellable_new ();
 }
 
 NavettePoller *
@@ -517,6 +548,12 @@ navette_poller_refresh (NavettePoller *self)
 {
   g_return_if_fail (NAVETTE_IS_POLLER (self));
 
+  /* Offline: ask the server whether it is back, now. */
+  if (!self->online)
+    {
+      probe_now (self);
+      return;
+    }
   if (self->in_flight > 0)
     {
       self->again = TRUE;
@@ -526,6 +563,8 @@ navette_poller_refresh (NavettePoller *self)
   check_now (self);
 }
 
+static void schedule_probe (NavettePoller *self);
+
 static void
 set_online (NavettePoller *self,
             gboolean       online)
@@ -534,6 +573,17 @@ set_online (NavettePoller *self,
     return;
 
   self->online = online;
+  if (!online)
+    {
+      /* Probe quickly at first, then less often. */
+      self->probe_delay = FIRST_PROBE_MS;
+      schedule_probe (self);
+    }
+  else
+    {
+      g_clear_handle_id (&self->probe_id, g_source_remove);
+      self->probe_delay = FIRST_PROBE_MS;
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
   if (online)
     g_signal_emit (self, signals[NOTIFICATION], 0,
@@ -547,25 +597,16 @@ set_online (NavettePoller *self,
 static void
 round_done (NavettePoller *self)
 {
-  guint delay;
-
-  if (self->round_failed)
-    {
-      self->failures++;
-      delay = self->interval_ms;
-      for (guint i = 0; i < self->failures && delay < MAX_BACKOFF_MS; i++)
-        delay *= 2;
-      delay = MIN (delay, MAX (MAX_BACKOFF_MS, self->interval_ms));
-      /* ±10 % so that many clients do not come back together */
-      delay = (guint) (delay * g_random_double_range (0.9, 1.1));
-    }
-  else
-    {
-      self->failures = 0;
-      delay = self->interval_ms;
-    }
-
   g_signal_emit (self, signals[CHECKED], 0);
+
+  /* Offline, the probes take over: the first one that is answered runs a
+   * check round at once. */
+  if (self->round_failed || !self->online)
+    {
+      self->again = FALSE;
+      g_clear_handle_id (&self->timeout_id, g_source_remove);
+      return;
+    }
 
   if (self->again)
     {
@@ -574,7 +615,118 @@ round_done (NavettePoller *self)
       return;
     }
 
-  schedule (self, delay);
+  schedule (self, self->interval_ms);
+}
+
+/* ---- Probing while offline ---- */
+
+static gboolean
+probe_timeout_cb (gpointer user_data)
+{
+  NavettePoller *self = user_data;
+
+  self->probe_id = 0;
+  probe_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_probe (NavettePoller *self)
+{
+  guint delay;
+
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  if (self->online || self->probing)
+    return;
+  /* ±10 % so that many clients do not come back together. */
+  delay = (guint) (MIN (self->probe_delay, self->probe_max) * g_random_double_range (0.9, 1.1));
+  self->probe_id = g_timeout_add (delay, probe_timeout_cb, self);
+}
+
+static void
+probe_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(NavettePoller) self = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+    return;
+  self->probing = FALSE;
+  if (self->online)
+    return;
+
+  if (error == NULL)
+    {
+      g_debug ("The server answers again");
+      set_online (self, TRUE);
+      if (self->running)
+        {
+          g_clear_handle_id (&self->timeout_id, g_source_remove);
+          if (self->in_flight == 0)
+            check_now (self);
+          else
+            self->again = TRUE;
+        }
+      return;
+    }
+
+  g_debug ("Probe: %s", error->message);
+  self->probe_delay = MIN (self->probe_delay * 2, self->probe_max);
+  schedule_probe (self);
+}
+
+static void
+probe_now (NavettePoller *self)
+{
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  if (self->online || self->probing)
+    return;
+  self->probing = TRUE;
+  self->probes++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBES]);
+  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/health",
+                                NULL, NULL, NULL, self->cancellable, probe_cb,
+                                g_object_ref (self));
+}
+
+void
+navette_poller_report_unreachable (NavettePoller *self)
+{
+  g_return_if_fail (NAVETTE_IS_POLLER (self));
+
+  set_online (self, FALSE);
+}
+
+guint
+navette_poller_get_probe_max_ms (NavettePoller *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_POLLER (self), 0);
+  return self->probe_max;
+}
+
+void
+navette_poller_set_probe_max_ms (NavettePoller *self,
+                                 guint          msec)
+{
+  g_return_if_fail (NAVETTE_IS_POLLER (self));
+
+  msec = MAX (msec, FIRST_PROBE_MS);
+  if (self->probe_max == msec)
+    return;
+  self->probe_max = msec;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBE_MAX_MS]);
+}
+
+guint64
+navette_poller_get_probes (NavettePoller *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_POLLER (self), 0);
+  return self->probes;
 }
 
 typedef struct

@@ -4,10 +4,13 @@
  * Every "interval" seconds (30 by default) it does the light check of each
  * watched application (`GET …/applications/APP/last-modified` with
  * If-None-Match: a 304 costs no body) and reloads (a delta) only the loaded
- * tables whose revision moved. When a check fails it backs off (doubling up
- * to 5 minutes), goes "online" = FALSE, and reconnects by itself; it checks
- * at once when GNetworkMonitor reports the network back and on
- * navette_poller_refresh(). Changes made by others are reported as a
+ * tables whose revision moved. When a check fails because the server cannot
+ * be reached (or the middleware reports it: navette_poller_report_unreachable()),
+ * it goes "online" = FALSE and PROBES the server (`GET /api/v1/health`, no
+ * body to speak of) after 0.5 s, then 1, 2, 4, 8 s, then every
+ * "probe-max-ms" (15 s), ±10 %; at once when GNetworkMonitor reports any
+ * change and on navette_poller_refresh() (F5, the window getting focus).
+ * The first probe answered turns "online" TRUE and runs a check round. Changes made by others are reported as a
  * notification ("3 products changed"); the user's own writes (through the
  * middleware) are recognised and not reported. */
 #pragma once
@@ -51,6 +54,15 @@ void           navette_poller_set_push          (NavettePoller *self,
 gboolean       navette_poller_get_push_live     (NavettePoller *self);
 /* (transfer none) */
 NavetteEventStream *navette_poller_get_event_stream (NavettePoller *self);
+
+/* "probe-max-ms" (guint, default 15000): the longest wait between two
+ * probes while offline. "probes" (guint64, read-only): probes sent. */
+guint          navette_poller_get_probe_max_ms  (NavettePoller *self);
+void           navette_poller_set_probe_max_ms  (NavettePoller *self,
+                                                 guint          msec);
+guint64        navette_poller_get_probes        (NavettePoller *self);
+/* The server could not be reached (a write failed): go offline and probe. */
+void           navette_poller_report_unreachable (NavettePoller *self);
 
 /* Watches @store's tables. Only tables that were loaded at least once
  * (navette_table_get_loaded()) are reloaded; others only have their

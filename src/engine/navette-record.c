@@ -134,7 +134,7 @@ navette_record_class_init (NavetteRecordClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNC_STATE] =
     g_param_spec_uint ("sync-state", NULL, NULL,
-                       NAVETTE_SYNC_STATE_SYNCED, NAVETTE_SYNC_STATE_FAILED, NAVETTE_SYNC_STATE_SYNCED,
+                       NAVETTE_SYNC_STATE_SYNCED, NAVETTE_SYNC_STATE_WAITING, NAVETTE_SYNC_STATE_SYNCED,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
@@ -622,7 +622,12 @@ navette_record_recompute (NavetteRecord *self)
     }
 
   if (self->pending != NULL)
-    state = NAVETTE_SYNC_STATE_PENDING;
+    {
+      state = NAVETTE_SYNC_STATE_PENDING;
+      for (guint i = 0; i < self->pending->len; i++)
+        if (navette_change_get_waiting (g_ptr_array_index (self->pending, i)))
+          state = NAVETTE_SYNC_STATE_WAITING;
+    }
   else if (self->error != NULL)
     state = NAVETTE_SYNC_STATE_FAILED;
   else

@@ -505,8 +505,26 @@ navette_store_update (NavetteStore *self,
   g_return_val_if_fail (record_id != NULL, NULL);
   g_return_val_if_fail (data != NULL, NULL);
 
-  return emit_action (self, UPDATE,
-                      navette_change_new (NAVETTE_CHANGE_UPDATE, self, table, record_id, data, 0));
+  return navette_store_update_from (self, table, record_id, data, 0);
+}
+
+NavetteChange *
+navette_store_update_from (NavetteStore *self,
+                           NavetteTable *table,
+                           const char   *record_id,
+                           JsonObject   *data,
+                           gint64        base_version)
+{
+  NavetteChange *change;
+
+  g_return_val_if_fail (NAVETTE_IS_STORE (self), NULL);
+  g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
+  g_return_val_if_fail (record_id != NULL, NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+
+  change = navette_change_new (NAVETTE_CHANGE_UPDATE, self, table, record_id, data, 0);
+  navette_change_set_base_version (change, MAX (base_version, 0));
+  return emit_action (self, UPDATE, change);
 }
 
 NavetteChange *

@@ -54,11 +54,22 @@ NavetteChange *navette_store_create      (NavetteStore *self,
                                           NavetteTable *table,
                                           const char   *id,
                                           JsonObject   *data);
-/* Sets only the columns in @data. */
+/* Sets only the columns in @data: the others keep whatever they hold on
+ * the server when the change lands, whoever wrote them. Made on the
+ * version the engine has when the change is sent. */
 NavetteChange *navette_store_update      (NavetteStore *self,
                                           NavetteTable *table,
                                           const char   *record_id,
                                           JsonObject   *data);
+/* The same, made on @base_version: the version the user saw (an editor
+ * opened on version 3 saves with base version 3 even if version 4 has
+ * arrived meanwhile). Versions written by others after it are reported
+ * as superseded (a SUPERSEDED notification). 0: as navette_store_update(). */
+NavetteChange *navette_store_update_from (NavetteStore *self,
+                                          NavetteTable *table,
+                                          const char   *record_id,
+                                          JsonObject   *data,
+                                          gint64        base_version);
 NavetteChange *navette_store_archive     (NavetteStore *self,
                                           NavetteTable *table,
                                           const char   *record_id,

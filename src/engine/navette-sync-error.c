@@ -51,11 +51,9 @@ navette_sync_error_is_transient (const GError *error)
     case NAVETTE_SYNC_ERROR_UNAVAILABLE:
       return TRUE;
     case NAVETTE_SYNC_ERROR_SERVER:
-      {
-        /* 5xx (or unknown) are worth retrying; an unexpected 4xx is not */
-        NavetteSyncErrorPrivate *priv = navette_sync_error_get_private (error);
-        return priv == NULL || priv->status == 0 || priv->status >= 500;
-      }
+      /* A 500 is a bug of the server, a 4xx a refusal: sending the same
+       * again would get the same answer. (502, 503 and 504 are
+       * UNAVAILABLE.) */
     case NAVETTE_SYNC_ERROR_AUTH_EXPIRED:
     case NAVETTE_SYNC_ERROR_AUTH_REQUIRED:
     case NAVETTE_SYNC_ERROR_FORBIDDEN:
@@ -226,6 +224,15 @@ navette_sync_error_from_api (guint   status,
 
       have_code = navette_wire_error_from_json (data, len, &api_code,
                                                 &api_message, &fields);
+    }
+
+  /* A gateway (a reverse proxy) that could not reach the server, or the
+   * server's own "unavailable": the server is not there right now, not
+   * refusing anything, whatever the body says. */
+  if (status == 502 || status == 503 || status == 504)
+    {
+      api_code = NAVETTE_API_ERROR_UNAVAILABLE;
+      have_code = TRUE;
     }
 
   if (!have_code)

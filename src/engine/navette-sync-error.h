@@ -17,9 +17,10 @@ G_BEGIN_DECLS
  *   per-column messages via navette_sync_error_get_fields().
  * @NAVETTE_SYNC_ERROR_NOT_FOUND: unknown application, table or record (404).
  * @NAVETTE_SYNC_ERROR_CONFLICT: 409 (idempotency key reused, id taken).
- * @NAVETTE_SYNC_ERROR_SERVER: any other server-side failure (5xx but 503,
- *   and unexpected 4xx such as 400/413/415/429).
- * @NAVETTE_SYNC_ERROR_UNAVAILABLE: 503 — the database is busy or down.
+ * @NAVETTE_SYNC_ERROR_SERVER: any other server-side failure (500 and other
+ *   5xx but 502/503/504, and unexpected 4xx such as 400/413/415/429).
+ * @NAVETTE_SYNC_ERROR_UNAVAILABLE: 503 — the database is busy or down —
+ *   and 502/504 from a gateway that cannot reach the server.
  * @NAVETTE_SYNC_ERROR_SERIALIZATION: the answer is not the JSON expected
  *   (malformed, truncated, wrong shape).
  * @NAVETTE_SYNC_ERROR_CANCELLED: the operation was cancelled.
@@ -48,9 +49,11 @@ typedef enum
 #define NAVETTE_SYNC_ERROR (navette_sync_error_quark ())
 GQuark       navette_sync_error_quark        (void);
 
-/* TRUE for NETWORK, TIMEOUT, UNAVAILABLE and SERVER (5xx): worth retrying
- * with backoff. FALSE for every other error, and for errors of other
- * domains. */
+/* TRUE for NETWORK, TIMEOUT and UNAVAILABLE (502, 503, 504): the server
+ * cannot be reached or cannot answer right now; the same request will
+ * work later. A change that fails so is kept and sent again, never rolled
+ * back. FALSE for every other error (permanent: the same request would get
+ * the same answer), and for errors of other domains. */
 gboolean     navette_sync_error_is_transient (const GError *error);
 
 /* The per-column messages of a VALIDATION error (column name → sentence),

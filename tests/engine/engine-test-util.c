@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <glib/gstdio.h>
+
 #include "engine-test-util.h"
 
 gboolean
@@ -163,4 +165,22 @@ engine_test_count_versions (NavetteTestServer *server,
   g_assert_cmpuint (status, ==, 200);
   root = navette_test_parse (body);
   return json_array_get_length (json_object_get_array_member (json_node_get_object (root), "versions"));
+}
+
+void
+engine_test_rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        engine_test_rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }

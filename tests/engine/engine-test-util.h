@@ -64,6 +64,9 @@ guint           engine_test_count_versions  (NavetteTestServer *server,
                                              const char        *table,
                                              const char        *id);
 
+/* Removes a directory and everything in it (temporary homes). */
+void            engine_test_rm_rf           (const char        *path);
+
 /* Demo record ids */
 #define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
 #define DEMO_PRODUCT_2 "4e617665-7474-4500-8000-000000000102"

@@ -225,8 +225,6 @@ fixture_setup (Fixture           *f,
   f->table = engine_test_load_table (f->engine, "catalogue", "products");
   f->store = navette_table_get_store (f->table);
   g_signal_connect (f->engine, "notification", G_CALLBACK (notification_cb), &f->notes);
-  /* Quick retries for the tests. */
-  navette_middleware_set_retry_delay (navette_engine_get_middleware (f->engine), 10);
 }
 
 static void
@@ -282,45 +280,106 @@ double_node (double value)
   return json_node_init_double (json_node_alloc (), value);
 }
 
+/* Updates @column of DEMO_PRODUCT_1 with @value while the server cannot
+ * take it, and checks that the change is KEPT: applied, pending, waiting,
+ * in no failed list, no error toast. */
+static NavetteChange *
+expect_waiting (Fixture    *f,
+                const char *column,
+                JsonNode   *value)
+{
+  NavetteRecord *record = navette_table_lookup (f->table, DEMO_PRODUCT_1);
+  NavetteMiddleware *middleware = navette_engine_get_middleware (f->engine);
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(NavetteChange) change = NULL;
+
+  json_object_set_member (data, column, json_node_copy (value));
+  change = navette_store_update (f->store, f->table, DEMO_PRODUCT_1, data);
+
+  ENGINE_WAIT_UNTIL (navette_change_get_waiting (change), 30000);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_true (json_node_equal (navette_record_get_value (record, column), value));
+  g_assert_cmpuint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_WAITING);
+  g_assert_cmpuint (navette_middleware_get_n_waiting (middleware), ==, 1);
+  g_assert_false (navette_middleware_get_online (middleware));
+  ENGINE_WAIT_UNTIL (!navette_engine_get_online (f->engine), 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_middleware_get_failed_changes (middleware)), ==, 0);
+  g_assert_cmpuint (count_kind (&f->notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 0);
+  json_node_unref (value);
+  return g_steal_pointer (&change);
+}
+
+/* The server stopped: the change waits; the server comes back: it is sent
+ * by itself (the engine probes), once, and one discreet "all saved". */
 static void
 test_failure_network (void)
 {
   Fixture f = { 0 };
   g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *token = NULL;
+  guint n_versions;
 
   fixture_setup (&f, NULL, "alice");
-  navette_middleware_set_max_attempts (navette_engine_get_middleware (f.engine), 3);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  n_versions = engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_1);
   navette_test_server_stop (f.server);
 
-  change = expect_failure (&f, "price", double_node (1.25), NAVETTE_SYNC_ERROR_NETWORK);
-  /* Transient: retried before the rollback. */
-  g_assert_cmpuint (navette_change_get_attempts (change), ==, 3);
-  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 1);
-  g_assert_true (navette_sync_error_is_transient (navette_change_get_error (change)));
+  change = expect_waiting (&f, "price", double_node (1.25));
+  /* Still waiting a while later: never rolled back; the server is probed. */
+  engine_test_run_for (1500);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_cmpuint (navette_poller_get_probes (navette_engine_get_poller (f.engine)), >=, 1);
 
-  /* The server comes back: retrying the failed change works. */
+  /* Back: no Retry, no user action. */
   navette_test_server_restart (f.server);
-  navette_middleware_retry (navette_engine_get_middleware (f.engine), change);
-  engine_test_wait_change (change, 10000);
+  engine_test_wait_change (change, 30000);
   g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
   g_assert_cmpfloat (navette_record_get_double (navette_table_lookup (f.table, DEMO_PRODUCT_1), "price"), ==, 1.25);
+  g_assert_cmpuint (navette_record_get_sync_state (navette_table_lookup (f.table, DEMO_PRODUCT_1)),
+                    ==, NAVETTE_SYNC_STATE_SYNCED);
+  ENGINE_WAIT_UNTIL (navette_engine_get_online (f.engine), 10000);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 0);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_ALL_SAVED), ==, 1);
+  g_assert_cmpuint (engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_1),
+                    ==, n_versions + 1);
 
   fixture_teardown (&f);
 }
 
+/* Every attempt times out although the write reaches the server: kept;
+ * resent under the same key once the client is patient — one version. */
 static void
 test_failure_timeout (void)
 {
   const char *args[] = { "--response-delay", "1500", NULL };
   Fixture f = { 0 };
   g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *token = NULL;
+  NavetteRecord *record;
+  gint64 version;
+  guint n_versions;
 
   fixture_setup (&f, args, "alice");
-  navette_middleware_set_max_attempts (navette_engine_get_middleware (f.engine), 1);
+  record = navette_table_lookup (f.table, DEMO_PRODUCT_1);
+  version = navette_record_get_version (record);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  n_versions = engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_1);
   navette_client_set_timeout (navette_engine_get_client (f.engine), 1);
 
-  change = expect_failure (&f, "price", double_node (2.5), NAVETTE_SYNC_ERROR_TIMEOUT);
-  g_assert_cmpuint (navette_change_get_attempts (change), ==, 1);
+  change = expect_waiting (&f, "price", double_node (2.5));
+  g_assert_cmpuint (navette_change_get_attempts (change), >=, 1);
+
+  /* A patient client; F5 probes at once. */
+  navette_client_set_timeout (navette_engine_get_client (f.engine), 10);
+  navette_engine_refresh (f.engine);
+  engine_test_wait_change (change, 30000);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpint (navette_record_get_version (record), ==, version + 1);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 2.5);
+  /* Two sends or more, one new version. */
+  g_assert_cmpuint (navette_change_get_attempts (change), >=, 2);
+  g_assert_cmpuint (engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_1),
+                    ==, n_versions + 1);
 
   fixture_teardown (&f);
 }
@@ -386,20 +445,22 @@ test_failure_unavailable (void)
     }
 
   fixture_setup (&f, args, "alice");
-  navette_middleware_set_max_attempts (navette_engine_get_middleware (f.engine), 2);
 
   g_assert_cmpint (sqlite3_open (f.server->db, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
 
-  change = expect_failure (&f, "price", double_node (4.5), NAVETTE_SYNC_ERROR_UNAVAILABLE);
-  g_assert_cmpuint (navette_change_get_attempts (change), ==, 2);
+  /* 503: kept, and tried again as the probes find the server answering
+   * (the database stays locked a while: several attempts). */
+  change = expect_waiting (&f, "price", double_node (4.5));
+  ENGINE_WAIT_UNTIL (navette_change_get_attempts (change) >= 2, 20000);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_PENDING);
 
   g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
-  navette_middleware_retry (navette_engine_get_middleware (f.engine), change);
-  engine_test_wait_change (change, 10000);
+  engine_test_wait_change (change, 30000);
   g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 0);
 
   fixture_teardown (&f);
 }
@@ -429,8 +490,8 @@ login_cb (GObject      *object,
 }
 
 /* A token that expires while the engine runs (a server whose tokens live
- * 3 s): both pending changes fail with AUTH_EXPIRED, the session says so
- * once, and after a new login both are retried and succeed. */
+ * 3 s): both changes wait (applied, never rolled back), the session says
+ * so once, and after a new login the queue goes on by itself. */
 static void
 test_failure_auth_expired (void)
 {
@@ -456,19 +517,20 @@ test_failure_auth_expired (void)
 
   change1 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data1);
   change2 = navette_store_update (f.store, f.table, DEMO_PRODUCT_2, data2);
-  engine_test_wait_change (change1, 10000);
-  engine_test_wait_change (change2, 10000);
-  g_assert_error (navette_change_get_error (change1), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED);
-  g_assert_error (navette_change_get_error (change2), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED);
-  g_assert_cmpuint (navette_change_get_attempts (change1), ==, 1);
+  ENGINE_WAIT_UNTIL (navette_change_get_waiting (change1) && navette_change_get_waiting (change2), 10000);
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (f.table, DEMO_PRODUCT_1), "stock"), ==, 11);
+  g_assert_cmpuint (navette_record_get_sync_state (navette_table_lookup (f.table, DEMO_PRODUCT_2)),
+                    ==, NAVETTE_SYNC_STATE_WAITING);
 
   /* Raised once, not once per request. */
   g_assert_cmpuint (auth_expired_count, ==, 1);
   g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_AUTH_EXPIRED), ==, 1);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 0);
   g_assert_false (navette_session_get_signed_in (session));
-  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 0);
 
-  /* Sign in again: the failed changes are retried by themselves. */
+  /* Sign in again: the waiting changes go by themselves. */
   navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
   ENGINE_WAIT_UNTIL (logged_in, 10000);
   ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
@@ -644,48 +706,125 @@ test_rollback_isolated (void)
   fixture_teardown (&f);
 }
 
-/* ---- Retry after a timeout: no duplicate ---- */
+/* ---- Field-level updates: a concurrent change to another column ---- */
 
+/* Another client's PATCH of @data (JSON members) on the current version. */
 static void
-test_retry_no_duplicate (void)
+patch_as_admin (NavetteTestServer *server,
+                const char        *token,
+                const char        *id,
+                const char        *data)
 {
-  const char *args[] = { "--response-delay", "1500", NULL };
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autoptr(GBytes) current = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
+  root = navette_test_parse (current);
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}",
+                          json_object_get_int_member (json_node_get_object (root), "version"), data);
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, &answer, NULL), ==, 200);
+}
+
+static JsonObject *
+server_data (NavetteTestServer *server,
+             const char        *token,
+             const char        *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  return json_object_ref (json_object_get_object_member (json_node_get_object (root), "data"));
+}
+
+/* Someone changes the price while this engine, which has not seen it
+ * (no push, no poll), changes only the stock from the version it has:
+ * the price written by the other stays. */
+static void
+test_field_level (void)
+{
   Fixture f = { 0 };
-  g_autoptr(JsonObject) data = engine_test_object_double ("price", 77.25);
+  g_autoptr(JsonObject) data = engine_test_object_int ("stock", 40);
+  g_autoptr(JsonObject) after = NULL;
   g_autoptr(NavetteChange) change = NULL;
   g_autofree char *token = NULL;
-  NavetteMiddleware *middleware;
   NavetteRecord *record;
-  gint64 version;
-  guint n_versions;
+  gint64 seen;
 
-  fixture_setup (&f, args, "alice");
-  middleware = navette_engine_get_middleware (f.engine);
-  record = navette_table_lookup (f.table, DEMO_PRODUCT_3);
-  version = navette_record_get_version (record);
+  fixture_setup (&f, NULL, "alice");
+  navette_poller_stop (navette_engine_get_poller (f.engine));
+  record = navette_table_lookup (f.table, DEMO_PRODUCT_1);
+  seen = navette_record_get_version (record);
   token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
-  n_versions = engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_3);
+  patch_as_admin (f.server, token, DEMO_PRODUCT_1, "{\"price\": 88.0}");
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), !=, 88.0);
 
-  /* Every attempt times out: the write reaches the server but the answer
-   * comes too late. */
-  navette_client_set_timeout (navette_engine_get_client (f.engine), 1);
-  navette_middleware_set_max_attempts (middleware, 2);
-  change = navette_store_update (f.store, f.table, DEMO_PRODUCT_3, data);
-  engine_test_wait_change (change, 20000);
-  g_assert_error (navette_change_get_error (change), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT);
-  g_assert_cmpuint (navette_change_get_attempts (change), ==, 2);
-
-  /* Retry with a patient client: the same key gives the first answer. */
-  navette_client_set_timeout (navette_engine_get_client (f.engine), 10);
-  navette_middleware_retry (middleware, change);
-  engine_test_wait_change (change, 20000);
+  change = navette_store_update_from (f.store, f.table, DEMO_PRODUCT_1, data, seen);
+  engine_test_wait_change (change, 10000);
   g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
-  g_assert_cmpint (navette_record_get_version (record), ==, version + 1);
-  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 77.25);
 
-  /* Three sends, one new version. */
-  g_assert_cmpuint (engine_test_count_versions (f.server, token, "catalogue", "products", DEMO_PRODUCT_3),
-                    ==, n_versions + 1);
+  after = server_data (f.server, token, DEMO_PRODUCT_1);
+  g_assert_cmpfloat (json_object_get_double_member (after, "price"), ==, 88.0);
+  g_assert_cmpint (json_object_get_int_member (after, "stock"), ==, 40);
+  /* The engine shows the server's answer: both. */
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 88.0);
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 40);
+
+  fixture_teardown (&f);
+}
+
+static gboolean
+has_kind (Notifications *n,
+          guint          kind)
+{
+  return count_kind (n, kind) > 0;
+}
+
+/* The same column written by both: last write wins, and the engine says
+ * whose change it replaced (SUPERSEDED, with who and when) — but not for
+ * its own earlier versions. */
+static void
+test_superseded (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(JsonObject) data = engine_test_object_double ("price", 12.0);
+  g_autoptr(JsonObject) again = engine_test_object_double ("price", 13.0);
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteChange) second = NULL;
+  g_autofree char *token = NULL;
+  NavetteRecord *record;
+  gint64 seen;
+  GArray *superseded;
+
+  fixture_setup (&f, NULL, "alice");
+  navette_poller_stop (navette_engine_get_poller (f.engine));
+  record = navette_table_lookup (f.table, DEMO_PRODUCT_2);
+  seen = navette_record_get_version (record);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  patch_as_admin (f.server, token, DEMO_PRODUCT_2, "{\"price\": 88.0}");
+
+  change = navette_store_update_from (f.store, f.table, DEMO_PRODUCT_2, data, seen);
+  engine_test_wait_change (change, 10000);
+  g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  ENGINE_WAIT_UNTIL (has_kind (&f.notes, NAVETTE_NOTIFICATION_SUPERSEDED), 10000);
+  superseded = navette_change_get_superseded (change);
+  g_assert_nonnull (superseded);
+  g_assert_cmpuint (superseded->len, ==, 1);
+  g_assert_cmpint (g_array_index (superseded, gint64, 0), ==, seen + 1);
+  g_assert_cmpstr (navette_change_get_superseded_by (change), ==, "admin");
+  g_assert_cmpint (navette_change_get_superseded_at (change), >, 0);
+
+  /* Its own version (from the same base) is not someone else's. */
+  second = navette_store_update_from (f.store, f.table, DEMO_PRODUCT_2, again, seen);
+  engine_test_wait_change (second, 10000);
+  engine_test_run_for (300);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_SUPERSEDED), ==, 2);
+  g_assert_cmpuint (navette_change_get_superseded (second)->len, ==, 1);
 
   fixture_teardown (&f);
 }
@@ -758,7 +897,8 @@ main (int    argc,
   g_test_add_func ("/engine/failure/auth-expired", test_failure_auth_expired);
   g_test_add_func ("/engine/failure/token-lifetime-zero", test_failure_token_lifetime_zero);
   g_test_add_func ("/engine/actions/rollback-isolated", test_rollback_isolated);
-  g_test_add_func ("/engine/actions/retry-no-duplicate", test_retry_no_duplicate);
+  g_test_add_func ("/engine/actions/field-level", test_field_level);
+  g_test_add_func ("/engine/actions/superseded", test_superseded);
   g_test_add_func ("/engine/actions/update-not-in-model", test_update_not_in_model);
 
   return g_test_run ();

@@ -36,24 +36,6 @@ patch_stock (NavetteTestServer *server,
   g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static gboolean
 cache_has_stock (const char *path,
                  gint64      stock)
@@ -186,7 +168,7 @@ test_cache_offline_then_revalidate (void)
   ENGINE_WAIT_UNTIL (cache_has_stock (table_file, 222), 10000);
 
   g_clear_object (&offline);
-  rm_rf (cache_dir);
+  engine_test_rm_rf (cache_dir);
 }
 
 int

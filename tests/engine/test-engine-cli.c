@@ -104,31 +104,9 @@ cli_setup (Cli *cli)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                                                   G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-                                                                   NULL, NULL);
-  GFileInfo *info;
-
-  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_object_unref (info);
-    }
-  g_rmdir (path);
-}
-
-static void
 cli_teardown (Cli *cli)
 {
-  rm_rf (cli->config_home);
+  engine_test_rm_rf (cli->config_home);
   g_free (cli->config_home);
   navette_test_server_free (cli->server);
 }
@@ -308,7 +286,7 @@ test_cli_commands (void)
     g_assert_cmpint (run_cli (&cli, bob_home, &out, NULL, "set", "catalogue/products", DEMO_PRODUCT_2, "price=1", "--json", NULL), ==, 1);
     root = parse_object (out);
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "error"), "code"), ==, "forbidden");
-    rm_rf (bob_home);
+    engine_test_rm_rf (bob_home);
   }
 
   /* Bad input is a usage error. */

@@ -95,7 +95,7 @@ test_push_resubscribes_after_cut (void)
   g_autofree char *token = NULL;
   g_autofree char *path = NULL;
   g_autofree char *patch = NULL;
-  guint64 polls0, connects0;
+  guint64 polls0, probes0, connects0;
   guint status;
 
   navette_poller_set_interval_ms (rpoller, 100);
@@ -106,9 +106,11 @@ test_push_resubscribes_after_cut (void)
   navette_test_server_stop (server);
   ENGINE_WAIT_UNTIL (!navette_engine_get_push_live (reader), 10000);
 
-  /* Polling goes on (the safety net) while push is down. */
-  polls0 = navette_poller_get_polls (rpoller);
-  ENGINE_WAIT_UNTIL (navette_poller_get_polls (rpoller) >= polls0 + 2, 10000);
+  /* The poller notices (the safety net) and probes the server while it
+   * is away. */
+  ENGINE_WAIT_UNTIL (!navette_engine_get_online (reader), 10000);
+  probes0 = navette_poller_get_probes (rpoller);
+  ENGINE_WAIT_UNTIL (navette_poller_get_probes (rpoller) >= probes0 + 2, 10000);
   g_assert_false (navette_engine_get_push_live (reader));
 
   navette_test_server_restart (server);

@@ -27,11 +27,15 @@ test_error_mapping (void)
     { 403, "{\"error\":{\"code\":\"forbidden\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_FORBIDDEN, FALSE },
     { 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_NOT_FOUND, FALSE },
     { 409, "{\"error\":{\"code\":\"conflict\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_CONFLICT, FALSE },
-    { 500, "{\"error\":{\"code\":\"internal\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, TRUE },
+    /* A bug of the server: the same request would get the same answer. */
+    { 500, "{\"error\":{\"code\":\"internal\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, FALSE },
     { 503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
     { 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, FALSE },
     /* Not our error body (a proxy's page): by status. */
-    { 502, "<html>Bad gateway</html>", NAVETTE_SYNC_ERROR_SERVER, TRUE },
+    { 502, "<html>Bad gateway</html>", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
+    { 504, "<html>Gateway timeout</html>", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
+    { 502, "{\"error\":{\"code\":\"internal\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
+    { 429, "{\"error\":{\"code\":\"rate_limited\",\"message\":\"x\"}}", NAVETTE_SYNC_ERROR_SERVER, FALSE },
     { 503, "", NAVETTE_SYNC_ERROR_UNAVAILABLE, TRUE },
     { 404, "not json", NAVETTE_SYNC_ERROR_NOT_FOUND, FALSE },
   };

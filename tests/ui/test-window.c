@@ -95,10 +95,8 @@ engine_for (NavetteTestServer *server,
   navette_engine_load_finish (engine, result, &error);
   g_assert_no_error (error);
 
-  /* Quick polls and retries so the tests do not wait for minutes. */
+  /* Quick polls so the tests do not wait for minutes. */
   navette_poller_set_interval_ms (navette_engine_get_poller (engine), 200);
-  navette_middleware_set_retry_delay (navette_engine_get_middleware (engine), 10);
-  navette_middleware_set_max_attempts (navette_engine_get_middleware (engine), 2);
   return engine;
 }
 
@@ -198,15 +196,6 @@ static guint
 n_failed (Fixture *f)
 {
   return g_list_model_get_n_items (navette_engine_get_failed_changes (f->engine));
-}
-
-static NavetteChange *
-failed_change (Fixture *f,
-               guint    position)
-{
-  g_autoptr(NavetteChange) change = g_list_model_get_item (navette_engine_get_failed_changes (f->engine), position);
-
-  return change;
 }
 
 /* ---- Reader and editor views ---- */
@@ -486,19 +475,25 @@ test_rejected_forbidden (void)
   fixture_close (&f);
 }
 
+static gboolean
+record_waiting (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_WAITING;
+}
+
+/* The server stopped while saving: nothing is rolled back, no error
+ * toast; the indicator says the change waits; the server back, it is
+ * saved by itself and one discreet toast says so. */
 static void
-test_rejected_server_stopped (void)
+test_offline_kept (void)
 {
   Fixture f = { 0 };
   g_autoptr(NavetteRecord) record = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  g_autofree char *before = NULL;
   NavetteRecordPane *pane;
   guint toasts;
 
   fixture_open (&f, "alice", "catalogue", "products");
   record = g_object_ref (first_record (&f));
-  before = g_strdup (navette_record_get_string (record, "name"));
   toasts = f.window->n_toasts;
 
   navette_test_server_stop (f.server);
@@ -509,21 +504,19 @@ test_rejected_server_stopped (void)
   gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
   g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Saved while offline");
 
-  /* Retried, then rolled back with a reason. */
-  wait_until (record_failed, record, "the rollback");
-  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, before);
-  g_assert_cmpuint (f.window->n_toasts, >, toasts);
-  g_assert_cmpuint (n_failed (&f), ==, 1);
-  change = g_object_ref (failed_change (&f, 0));
+  wait_until (record_waiting, record, "the change to wait");
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Saved while offline");
+  g_assert_cmpuint (f.window->n_toasts, ==, toasts);
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
 
-  /* The server is back: Retry from the toast's action. */
+  /* The server is back: saved without anyone pressing anything. */
   navette_test_server_restart (f.server);
-  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.retry-change", "s",
-                              navette_change_get_idempotency_key (change));
-  wait_until (change_finished, change, "the retry");
-  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  wait_until (record_synced, record, "the change to be sent");
   g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Saved while offline");
   g_assert_cmpuint (n_failed (&f), ==, 0);
+  g_assert_cmpuint (f.window->n_toasts, ==, toasts + 1);
+  g_assert_nonnull (strstr (f.window->last_toast, "saved"));
   fixture_close (&f);
 }
 
@@ -756,7 +749,7 @@ main (int   argc,
   g_test_add_func ("/ui/search", test_search);
   g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
   g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
-  g_test_add_func ("/ui/rejected/server-stopped", test_rejected_server_stopped);
+  g_test_add_func ("/ui/offline/kept", test_offline_kept);
   g_test_add_func ("/ui/external-write", test_external_write);
   g_test_add_func ("/ui/restore", test_restore);
   g_test_add_func ("/ui/archive-undo", test_archive_undo);

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Outages, for real: the server process stopped while edits are made and
+ * started again on the same port and database; the program quitting during
+ * the outage and starting after it; the journal that makes both work. No
+ * user action anywhere: every edit made before and during the outage must
+ * reach the server exactly once, in order. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "engine-test-util.h"
+
+#define NEW_RECORD "4e617665-7474-4500-8000-00000000a11a"
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Waits until the journal of @engine is on disk (before its directory is
+ * removed). */
+static void
+flush_journal (NavetteEngine *engine)
+{
+  g_autoptr(GAsyncResult) flushed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_engine_flush_journal_async (engine, NULL, result_cb, &flushed);
+  ENGINE_WAIT_UNTIL (flushed != NULL, 10000);
+  g_assert_true (navette_engine_flush_journal_finish (engine, flushed, &error));
+}
+
+/* An engine signed in as alice with its journal under @data_dir. */
+static NavetteEngine *
+journaled_engine_new (NavetteTestServer *server,
+                      const char        *data_dir)
+{
+  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
+  NavetteSession *session = navette_engine_get_session (engine);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_engine_set_data_dir (engine, data_dir);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  g_assert_true (navette_session_login_finish (session, login, &error));
+  navette_engine_load_async (engine, NULL, result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, load, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&engine);
+}
+
+/* The values one column took, oldest first, in the record's history. */
+static GArray *
+history_of (NavetteTestServer *server,
+            const char        *token,
+            const char        *id,
+            const char        *column)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s/versions", id);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (double));
+  JsonArray *versions;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  versions = json_object_get_array_member (json_node_get_object (root), "versions");
+  for (guint i = json_array_get_length (versions); i > 0; i--)
+    {
+      JsonObject *version = json_array_get_object_element (versions, i - 1);
+      JsonObject *data = json_object_get_object_member (version, "data");
+      JsonNode *node = json_object_get_member (data, column);
+      double value = node != NULL && !JSON_NODE_HOLDS_NULL (node) ? json_node_get_double (node) : -1;
+
+      g_array_append_val (values, value);
+    }
+  return values;
+}
+
+/* @history ends with exactly @expected (each value once, in order), after
+ * the @before values the record had. */
+static void
+assert_history (GArray       *history,
+                guint         before,
+                const double *expected,
+                guint         n)
+{
+  g_autoptr(GString) seen = g_string_new (NULL);
+
+  for (guint i = 0; i < history->len; i++)
+    g_string_append_printf (seen, " %g", g_array_index (history, double, i));
+  g_test_message ("history:%s", seen->str);
+  g_assert_cmpuint (history->len, ==, before + n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpfloat (g_array_index (history, double, before + i), ==, expected[i]);
+}
+
+static void
+update_int (NavetteTable  *table,
+            const char    *id,
+            const char    *column,
+            gint64         value,
+            GPtrArray     *changes)
+{
+  g_autoptr(JsonObject) data = engine_test_object_int (column, value);
+
+  g_ptr_array_add (changes, navette_store_update (navette_table_get_store (table), table, id, data));
+}
+
+static void
+update_double (NavetteTable  *table,
+               const char    *id,
+               const char    *column,
+               double         value,
+               GPtrArray     *changes)
+{
+  g_autoptr(JsonObject) data = engine_test_object_double (column, value);
+
+  g_ptr_array_add (changes, navette_store_update (navette_table_get_store (table), table, id, data));
+}
+
+static gboolean
+all_kept (GPtrArray *changes)
+{
+  for (guint i = 0; i < changes->len; i++)
+    if (navette_change_get_state (g_ptr_array_index (changes, i)) != NAVETTE_CHANGE_STATE_PENDING)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+all_succeeded (GPtrArray *changes)
+{
+  for (guint i = 0; i < changes->len; i++)
+    if (navette_change_get_state (g_ptr_array_index (changes, i)) != NAVETTE_CHANGE_STATE_SUCCEEDED)
+      return FALSE;
+  return TRUE;
+}
+
+/* The server stopped for 20 s while edits are made — some on their way
+ * when it stops, more during the outage, including a record created and
+ * then changed — and started again on the same port and database. */
+static void
+test_outage_twenty_seconds (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-outage-XXXXXX", NULL);
+  g_autoptr(NavetteEngine) engine = journaled_engine_new (server, data_dir);
+  NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
+  NavetteStore *store = navette_table_get_store (table);
+  NavetteMiddleware *middleware = navette_engine_get_middleware (engine);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GArray) stock_before = history_of (server, token, DEMO_PRODUCT_1, "stock");
+  g_autoptr(GArray) price_before = history_of (server, token, DEMO_PRODUCT_2, "price");
+  g_autoptr(GArray) stocks = NULL;
+  g_autoptr(GArray) prices = NULL;
+  g_autoptr(GArray) created = NULL;
+  double expected_stock[10];
+  double expected_price[6];
+  guint16 port = server->port;
+  gint64 start;
+
+  for (guint i = 0; i < 10; i++)
+    expected_stock[i] = 100 + i;
+  for (guint i = 0; i < 6; i++)
+    expected_price[i] = 10.5 + i;
+
+  /* Before: three edits in flight or queued when the server stops. */
+  update_int (table, DEMO_PRODUCT_1, "stock", 100, changes);
+  update_int (table, DEMO_PRODUCT_1, "stock", 101, changes);
+  update_double (table, DEMO_PRODUCT_2, "price", 10.5, changes);
+  navette_test_server_stop (server);
+
+  /* During: more on the same records, and a new record changed again. */
+  for (guint i = 2; i < 10; i++)
+    update_int (table, DEMO_PRODUCT_1, "stock", 100 + i, changes);
+  for (guint i = 1; i < 6; i++)
+    update_double (table, DEMO_PRODUCT_2, "price", 10.5 + i, changes);
+  {
+    g_autoptr(JsonObject) data = engine_test_object_string ("name", "Outage lamp");
+
+    g_ptr_array_add (changes, navette_store_create (store, table, NEW_RECORD, data));
+  }
+  update_int (table, NEW_RECORD, "stock", 7, changes);
+
+  /* The user sees every edit at once, and nothing is undone. */
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 109);
+  g_assert_cmpfloat (navette_record_get_double (navette_table_lookup (table, DEMO_PRODUCT_2), "price"), ==, 15.5);
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_waiting (middleware) == changes->len, 20000);
+  engine_test_run_for (20000);   /* the outage itself: 20 s */
+  g_assert_true (all_kept (changes));
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
+  g_assert_cmpuint (navette_record_get_sync_state (navette_table_lookup (table, NEW_RECORD)),
+                    ==, NAVETTE_SYNC_STATE_WAITING);
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 109);
+
+  /* Back on the same port and database; nobody presses anything. */
+  navette_test_server_restart (server);
+  g_assert_cmpuint (server->port, ==, port);
+  start = g_get_monotonic_time ();
+  ENGINE_WAIT_UNTIL (all_succeeded (changes), 60000);
+  g_test_message ("all %u changes saved %.1f s after the restart", changes->len,
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (navette_middleware_get_n_pending (middleware), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
+
+  /* Exactly once each, in order. */
+  stocks = history_of (server, token, DEMO_PRODUCT_1, "stock");
+  assert_history (stocks, stock_before->len, expected_stock, G_N_ELEMENTS (expected_stock));
+  prices = history_of (server, token, DEMO_PRODUCT_2, "price");
+  assert_history (prices, price_before->len, expected_price, G_N_ELEMENTS (expected_price));
+  created = history_of (server, token, NEW_RECORD, "stock");
+  {
+    const double expected_created[] = { -1, 7 };
+
+    assert_history (created, 0, expected_created, G_N_ELEMENTS (expected_created));
+  }
+
+  flush_journal (engine);
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
+/* Quitting while the server cannot be reached: the waiting changes are on
+ * disk; the next start, after the server is back, sends them — once. */
+static void
+test_outage_quit_and_restart (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-outage-XXXXXX", NULL);
+  g_autoptr(NavetteEngine) first = journaled_engine_new (server, data_dir);
+  g_autoptr(NavetteEngine) second = NULL;
+  NavetteTable *table = engine_test_load_table (first, "catalogue", "products");
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GArray) stock_before = history_of (server, token, DEMO_PRODUCT_3, "stock");
+  g_autoptr(GArray) stocks = NULL;
+  g_autofree char *journal = NULL;
+  const double expected[] = { 201, 202, 203 };
+
+  navette_test_server_stop (server);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    update_int (table, DEMO_PRODUCT_3, "stock", (gint64) expected[i], changes);
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_waiting (navette_engine_get_middleware (first)) == 3, 20000);
+
+  /* What the app does before it quits: everything on disk. */
+  flush_journal (first);
+  for (guint i = 0; i < changes->len; i++)
+    g_assert_true (navette_change_get_journaled (g_ptr_array_index (changes, i)));
+  journal = navette_engine_dup_journal_path (first);
+  g_assert_nonnull (journal);
+  g_clear_pointer (&changes, g_ptr_array_unref);
+  g_clear_object (&first);
+
+  navette_test_server_restart (server);
+  second = journaled_engine_new (server, data_dir);
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (navette_engine_get_middleware (second)) == 0, 30000);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (second)), ==, 0);
+
+  stocks = history_of (server, token, DEMO_PRODUCT_3, "stock");
+  assert_history (stocks, stock_before->len, expected, G_N_ELEMENTS (expected));
+  {
+    g_autofree char *text = NULL;
+
+    ENGINE_WAIT_UNTIL (g_file_get_contents (journal, &text, NULL, NULL) &&
+                       strstr (text, "\"changes\":[]") != NULL, 10000);
+  }
+
+  flush_journal (second);
+  g_clear_object (&second);
+  engine_test_rm_rf (data_dir);
+}
+
+/* ---- The journal itself ---- */
+
+static JsonObject *
+entry_new (const char *key,
+           const char *kind)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_string_member (entry, "key", key);
+  json_object_set_string_member (entry, "kind", kind);
+  return entry;
+}
+
+static void
+written_cb (NavetteJournal *journal,
+            guint64         ticket,
+            gboolean        durable,
+            guint64        *last)
+{
+  g_assert_true (durable);
+  *last = ticket;
+}
+
+static void
+test_journal_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("navette-journal-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "key", "pending.json", NULL);
+  g_autoptr(NavetteJournal) journal = navette_journal_new (path, "http://a", "alice");
+  g_autoptr(NavetteJournal) again = NULL;
+  g_autoptr(NavetteJournal) other = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(JsonObject) one = entry_new ("k1", "update");
+  g_autoptr(JsonObject) two = entry_new ("k2", "create");
+  g_autoptr(JsonObject) one_again = entry_new ("k1", "archive");
+  g_autoptr(JsonObject) unknown = entry_new ("k3", "a-kind-of-the-future");
+  g_autoptr(GError) error = NULL;
+  guint64 ticket, last = 0;
+
+  g_assert_true (navette_journal_load (journal, &error));
+  g_assert_cmpuint (navette_journal_get_n_entries (journal), ==, 0);
+  g_signal_connect (journal, "written", G_CALLBACK (written_cb), &last);
+
+  navette_journal_put (journal, one);
+  navette_journal_put (journal, two);
+  navette_journal_put (journal, unknown);
+  /* Replacing keeps the place: the order of the changes. */
+  ticket = navette_journal_put (journal, one_again);
+  g_assert_false (navette_journal_is_durable (journal, ticket));
+  ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
+  g_assert_cmpuint (last, >=, ticket);
+
+  again = navette_journal_new (path, "http://a", "alice");
+  g_assert_true (navette_journal_load (again, &error));
+  entries = navette_journal_dup_entries (again);
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 0), "key"), ==, "k1");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 0), "kind"), ==, "archive");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 1), "key"), ==, "k2");
+  /* What this version does not understand is kept as it is. */
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (entries, 2), "kind"), ==,
+                   "a-kind-of-the-future");
+
+  ticket = navette_journal_remove (journal, "k2");
+  ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
+  g_assert_null (navette_journal_lookup (journal, "k2"));
+
+  /* Another user's journal is never read (nor written over). */
+  other = navette_journal_new (path, "http://a", "bob");
+  g_assert_false (navette_journal_load (other, &error));
+  g_assert_nonnull (error);
+
+  g_clear_object (&journal);
+  g_clear_object (&again);
+  engine_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/journal/file", test_journal_file);
+  g_test_add_func ("/engine/outage/quit-and-restart", test_outage_quit_and_restart);
+  g_test_add_func ("/engine/outage/twenty-seconds", test_outage_twenty_seconds);
+
+  return g_test_run ();
+}
