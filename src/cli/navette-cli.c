@@ -14,6 +14,9 @@
 #include "navette-engine.h"
 #include "navette-cli.h"
 
+/* sysexits.h: a temporary failure; try again later. */
+#define EXIT_TEMPFAIL 75
+
 typedef struct
 {
   char          *server;
@@ -21,25 +24,41 @@ typedef struct
   gboolean       json;
   int            interval;
   gboolean       restore;
+  int            wait;          /* --wait: seconds to wait for the server */
   char          *saved_token;
   char          *saved_server;
   char          *saved_username;
   NavetteEngine *engine;
+  GPtrArray     *replayed;      /* NavetteChange*: put back from the journal */
 } Cli;
+
+static void result_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data);
+static gboolean tick_cb (gpointer user_data);
 
 static void
 cli_clear (Cli *cli)
 {
-  /* Changes put back from the journal of an interrupted run: let them
-   * reach the server before leaving (they stay in the journal if not). */
+  /* Changes still on their way: let them reach the server before
+   * leaving (they stay in the journal if not), and the journal reach the
+   * disk. */
   if (cli->engine != NULL)
     {
       NavetteMiddleware *middleware = navette_engine_get_middleware (cli->engine);
-      gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+      gint64 deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
+      g_autoptr(GAsyncResult) flushed = NULL;
 
-      while (navette_middleware_get_n_pending (middleware) > 0 &&
+      guint tick = g_timeout_add (100, tick_cb, NULL);
+
+      while (navette_middleware_get_n_pending (middleware) > navette_middleware_get_n_waiting (middleware) &&
              g_get_monotonic_time () < deadline)
         g_main_context_iteration (NULL, TRUE);
+      g_source_remove (tick);
+      navette_engine_flush_journal_async (cli->engine, NULL, result_cb, &flushed);
+      while (flushed == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      navette_engine_flush_journal_finish (cli->engine, flushed, NULL);
     }
 
   g_clear_pointer (&cli->server, g_free);
@@ -47,6 +66,7 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->saved_token, g_free);
   g_clear_pointer (&cli->saved_server, g_free);
   g_clear_pointer (&cli->saved_username, g_free);
+  g_clear_pointer (&cli->replayed, g_ptr_array_unref);
   g_clear_object (&cli->engine);
 }
 
@@ -191,7 +211,7 @@ fail (Cli          *cli,
           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
         g_printerr ("%s\n", _("Sign in with “navette-cli login”."));
     }
-  return 1;
+  return navette_sync_error_is_transient (error) ? EXIT_TEMPFAIL : 1;
 }
 
 static int
@@ -202,6 +222,31 @@ usage_error (Cli        *cli,
 
   fail (cli, error);
   return 2;
+}
+
+/* The change is safe in the journal; the server could not be reached. */
+static int
+say_kept (Cli        *cli,
+          const char *key,
+          const char *description)
+{
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kept");
+      json_builder_begin_object (builder);
+      add_string_member (builder, "idempotency_key", key);
+      add_string_member (builder, "description", description);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      print_json_builder (builder);
+    }
+  g_printerr (_("navette-cli: the server cannot be reached. The change (%s) is kept on this computer "
+                "and will be sent by the next navette-cli command (see “navette-cli pending”).\n"),
+              description);
+  return EXIT_TEMPFAIL;
 }
 
 /* ---- Saved session: $XDG_CONFIG_HOME/navette/session.json, 0600 ---- */
@@ -357,19 +402,93 @@ read_password (const char *username)
 
 /* ---- Helpers ---- */
 
+static void
+replayed_cb (NavetteMiddleware *middleware,
+             NavetteChange     *change,
+             Cli               *cli)
+{
+  g_ptr_array_add (cli->replayed, g_object_ref (change));
+}
+
+static gboolean
+tick_once_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes the main loop up now and then, so that a deadline is noticed. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The changes an earlier run (or the editor) kept in the journal are put
+ * back by the load: they go first; say what was sent. */
+static void
+send_waiting_first (Cli *cli)
+{
+  NavetteMiddleware *middleware = navette_engine_get_middleware (cli->engine);
+  gint64 deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
+  guint n_sent = 0;
+
+  guint tick = g_timeout_add (100, tick_cb, NULL);
+
+  while (navette_middleware_get_n_pending (middleware) > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+
+  for (guint i = 0; i < cli->replayed->len; i++)
+    n_sent += navette_change_get_state (g_ptr_array_index (cli->replayed, i)) == NAVETTE_CHANGE_STATE_SUCCEEDED;
+  if (n_sent > 0)
+    g_printerr (g_dngettext (GETTEXT_PACKAGE, "Sent %u change kept earlier:\n",
+                             "Sent %u changes kept earlier:\n", n_sent), n_sent);
+  for (guint i = 0; i < cli->replayed->len; i++)
+    {
+      NavetteChange *change = g_ptr_array_index (cli->replayed, i);
+
+      if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
+        g_printerr ("  %s (%s/%s %s)\n", navette_change_get_description (change),
+                    navette_change_get_app (change), navette_change_get_table_name (change),
+                    navette_change_get_record_id (change));
+      else if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED)
+        g_printerr (_("Could not save a change kept earlier: %s (%s). See “navette-cli pending”.\n"),
+                    navette_change_get_description (change),
+                    navette_change_get_error (change) ? navette_change_get_error (change)->message : "");
+    }
+  if (navette_middleware_get_n_pending (middleware) > 0)
+    g_printerr (g_dngettext (GETTEXT_PACKAGE, "%u change kept earlier is still waiting for the server.\n",
+                             "%u changes kept earlier are still waiting for the server.\n",
+                             navette_middleware_get_n_pending (middleware)),
+                navette_middleware_get_n_pending (middleware));
+  g_ptr_array_set_size (cli->replayed, 0);
+}
+
 static gboolean
 load_apps (Cli      *cli,
            GError  **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   NavetteEngine *engine = open_engine (cli, error);
+  NavetteMiddleware *middleware;
+  gulong id;
+  gboolean ok;
 
   if (engine == NULL)
     return FALSE;
 
+  middleware = navette_engine_get_middleware (engine);
+  if (cli->replayed == NULL)
+    cli->replayed = g_ptr_array_new_with_free_func (g_object_unref);
+  id = g_signal_connect (middleware, "change-finished", G_CALLBACK (replayed_cb), cli);
   navette_engine_load_async (engine, NULL, result_cb, &result);
   wait_for (&result);
-  return navette_engine_load_finish (engine, result, error);
+  ok = navette_engine_load_finish (engine, result, error);
+  if (ok && navette_middleware_get_n_pending (middleware) + cli->replayed->len > 0)
+    send_waiting_first (cli);
+  g_signal_handler_disconnect (middleware, id);
+  return ok;
 }
 
 static NavetteStore *
@@ -568,9 +687,25 @@ finish_change (Cli           *cli,
 {
   g_autoptr(NavetteChange) change = change_owned;
   const GError *error;
+  gint64 deadline = 0;
+  guint tick = g_timeout_add (100, tick_cb, NULL);
 
+  /* A change that waits for the server gets --wait seconds to go. */
   while (!navette_change_is_finished (change))
-    g_main_context_iteration (NULL, TRUE);
+    {
+      if (navette_change_get_waiting (change))
+        {
+          if (deadline == 0)
+            deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
+          else if (g_get_monotonic_time () >= deadline)
+            break;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+  if (!navette_change_is_finished (change))
+    return say_kept (cli, navette_change_get_idempotency_key (change),
+                     navette_change_get_description (change));
 
   error = navette_change_get_error (change);
   if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
@@ -1114,7 +1249,15 @@ typedef struct
   OpenFlags   open;
   int         data_from;  /* 0, or where COLUMN=VALUE… start */
   int       (*run) (Cli *cli, Invocation *inv);
+  const char *keep;       /* a change: its kind in the journal, kept when offline */
 } Command;
+
+static int run_pending  (Cli           *cli,
+                         Invocation    *inv);
+static int keep_offline (Cli           *cli,
+                         const Command *command,
+                         Invocation    *inv,
+                         const GError  *cause);
 
 static const Command commands[] = {
   { "login", 0, 1, N_("Usage: navette-cli login [USERNAME]"), NULL, 0, 0, run_login },
@@ -1126,18 +1269,225 @@ static const Command commands[] = {
   { "get", 2, 2, N_("Usage: navette-cli get APP/TABLE ID"), NULL,
     OPEN_TABLE | OPEN_RECORD, 0, run_get },
   { "create", 2, -1, N_("Usage: navette-cli create APP/TABLE COLUMN=VALUE…"), NULL,
-    OPEN_TABLE, 1, run_create },
+    OPEN_TABLE, 1, run_create, "create" },
   { "set", 3, -1, N_("Usage: navette-cli set APP/TABLE ID COLUMN=VALUE…"), NULL,
-    OPEN_TABLE | OPEN_RECORD, 2, run_set },
+    OPEN_TABLE | OPEN_RECORD, 2, run_set, "update" },
   { "archive", 2, 2, N_("Usage: navette-cli archive APP/TABLE ID [--restore]"), NULL,
-    OPEN_TABLE | OPEN_RECORD, 0, run_archive },
+    OPEN_TABLE | OPEN_RECORD, 0, run_archive, "archive" },
   { "history", 2, 2, N_("Usage: navette-cli history APP/TABLE ID"), NULL,
     OPEN_TABLE, 0, run_history },
   { "revert", 3, 3, N_("Usage: navette-cli revert APP/TABLE ID VERSION"), check_revert,
-    OPEN_TABLE | OPEN_RECORD, 0, run_revert },
+    OPEN_TABLE | OPEN_RECORD, 0, run_revert, "revert" },
+  { "pending", 0, 0, N_("Usage: navette-cli pending"), NULL, 0, 0, run_pending, NULL },
   { "watch", 1, 1, N_("Usage: navette-cli watch APP/TABLE [--interval S]"), check_watch,
     OPEN_TABLE | OPEN_RELOAD, 0, run_watch },
 };
+
+/* ---- Changes made while the server cannot be reached ---- */
+
+static const char *
+journal_user (Cli *cli)
+{
+  return cli->saved_username != NULL && g_strcmp0 (server_url (cli), cli->saved_server) == 0
+         ? cli->saved_username : NULL;
+}
+
+static NavetteJournal *
+open_journal (Cli     *cli,
+              GError **error)
+{
+  const char *user = journal_user (cli);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteJournal) journal = NULL;
+
+  if (open_engine (cli, error) == NULL)
+    return NULL;
+  if (user == NULL || (path = navette_engine_journal_path_for (cli->engine, user)) == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           _("Not signed in to this server: sign in with “navette-cli login” first."));
+      return NULL;
+    }
+  journal = navette_journal_new (path, navette_engine_get_account_url (cli->engine), user);
+  if (!navette_journal_load (journal, error))
+    return NULL;
+  return g_steal_pointer (&journal);
+}
+
+static gboolean
+journal_flush (NavetteJournal  *journal,
+               GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  navette_journal_flush_async (journal, NULL, result_cb, &result);
+  wait_for (&result);
+  return navette_journal_flush_finish (journal, result, error);
+}
+
+/* The server could not be reached to open what the command works on: the
+ * change goes into the journal as typed (the columns are typed by the
+ * schema when it is sent), on disk; then --wait seconds for the server to
+ * come back, and it is sent like any change kept earlier. */
+static int
+keep_offline (Cli           *cli,
+              const Command *command,
+              Invocation    *inv,
+              const GError  *cause)
+{
+  g_autoptr(NavetteJournal) journal = NULL;
+  g_autoptr(JsonObject) entry = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = g_strsplit (inv->argv[0], "/", 2);
+  g_autofree char *key = navette_uuid_new ();
+  g_autofree char *record = NULL;
+  g_autofree char *now = navette_time_format (g_get_real_time ());
+  g_autofree char *args = g_strjoinv (" ", inv->argv);
+  g_autofree char *description = g_strdup_printf ("%s %s", command->name, args);
+  const char *kind = command->keep;
+  gint64 deadline;
+
+  journal = open_journal (cli, &error);
+  if (journal == NULL)
+    return fail (cli, cause);
+
+  if (g_str_equal (kind, "archive") && cli->restore)
+    kind = "unarchive";
+  record = g_str_equal (kind, "create") ? navette_uuid_new () : g_strdup (inv->argv[1]);
+  json_object_set_string_member (entry, "key", key);
+  json_object_set_string_member (entry, "state", "pending");
+  json_object_set_string_member (entry, "kind", kind);
+  json_object_set_string_member (entry, "app", parts[0]);
+  json_object_set_string_member (entry, "table", parts[1]);
+  json_object_set_string_member (entry, "record", record);
+  json_object_set_string_member (entry, "made_at", now);
+  if (command->data_from > 0)
+    {
+      JsonObject *text = json_object_new ();
+
+      for (int i = command->data_from; i < inv->argc; i++)
+        {
+          const char *eq = strchr (inv->argv[i], '=');
+          g_autofree char *column = NULL;
+
+          if (eq == NULL || eq == inv->argv[i])
+            {
+              json_object_unref (text);
+              g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("“%s” is not column=value."), inv->argv[i]);
+              return fail (cli, error);
+            }
+          column = g_strndup (inv->argv[i], eq - inv->argv[i]);
+          json_object_set_string_member (text, column, eq + 1);
+        }
+      json_object_set_object_member (entry, "text", text);
+    }
+  if (g_str_equal (kind, "revert"))
+    json_object_set_int_member (entry, "revert_version", inv->version);
+
+  navette_journal_put (journal, entry);
+  if (!journal_flush (journal, &error))
+    return fail (cli, error);
+  g_clear_object (&journal);
+
+  /* On disk. Now give the server --wait seconds to come back. */
+  deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) load_error = NULL;
+      gboolean again = FALSE;
+      guint id;
+
+      if (load_apps (cli, &load_error))
+        {
+          NavetteJournal *engine_journal = navette_engine_get_journal (cli->engine);
+          JsonObject *left = engine_journal != NULL ? navette_journal_lookup (engine_journal, key) : NULL;
+
+          if (left == NULL)
+            return 0;   /* sent (and said so) */
+          if (g_strcmp0 (json_object_get_string_member_with_default (left, "state", NULL), "failed") == 0)
+            return 1;
+          break;
+        }
+      if (!navette_sync_error_is_transient (load_error))
+        return fail (cli, load_error);
+      id = g_timeout_add (1000, (GSourceFunc) G_SOURCE_FUNC (tick_once_cb), &again);
+      while (!again)
+        g_main_context_iteration (NULL, TRUE);
+      (void) id;
+    }
+  return say_kept (cli, key, description);
+}
+
+static const char *
+entry_string (JsonObject *entry,
+              const char *member)
+{
+  return json_object_get_string_member_with_default (entry, member, "");
+}
+
+/* What waits in the journal, and what failed: no network needed. */
+static int
+run_pending (Cli        *cli,
+             Invocation *inv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteJournal) journal = open_journal (cli, &error);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (journal == NULL)
+    return fail (cli, error);
+  entries = navette_journal_dup_entries (journal);
+  builder = begin_json_list ("changes");
+  if (!cli->json && entries->len == 0)
+    g_print ("%s\n", _("No change is waiting."));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      JsonObject *entry = g_ptr_array_index (entries, i);
+      gboolean failed = g_strcmp0 (entry_string (entry, "state"), "failed") == 0;
+      JsonNode *values = json_object_get_member (entry, "data");
+
+      if (values == NULL)
+        values = json_object_get_member (entry, "text");
+      if (cli->json)
+        {
+          json_builder_begin_object (builder);
+          add_string_member (builder, "idempotency_key", entry_string (entry, "key"));
+          add_string_member (builder, "state", failed ? "failed" : "waiting");
+          add_string_member (builder, "kind", entry_string (entry, "kind"));
+          add_string_member (builder, "app", entry_string (entry, "app"));
+          add_string_member (builder, "table", entry_string (entry, "table"));
+          add_string_member (builder, "record", entry_string (entry, "record"));
+          add_string_member (builder, "made_at", entry_string (entry, "made_at"));
+          if (values != NULL)
+            {
+              json_builder_set_member_name (builder, "data");
+              json_builder_add_value (builder, json_node_copy (values));
+            }
+          if (failed)
+            {
+              json_builder_set_member_name (builder, "error");
+              json_builder_begin_object (builder);
+              add_string_member (builder, "code", entry_string (entry, "error_code"));
+              add_string_member (builder, "message", entry_string (entry, "error_message"));
+              json_builder_end_object (builder);
+            }
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          g_autofree char *text = values != NULL ? json_to_string (values, FALSE) : g_strdup ("");
+
+          g_print ("%s\t%s\t%s/%s\t%s\t%s\t%s%s%s\n",
+                   failed ? _("failed") : _("waiting"), entry_string (entry, "kind"),
+                   entry_string (entry, "app"), entry_string (entry, "table"),
+                   entry_string (entry, "record"), entry_string (entry, "made_at"), text,
+                   failed ? "\t" : "", failed ? entry_string (entry, "error_message") : "");
+        }
+    }
+  return end_json_list (cli, builder);
+}
 
 /* Opens what @command works on: the table of argv[0], then the
  * COLUMN=VALUE… it is given, then the record argv[1] or the records. */
@@ -1180,7 +1530,12 @@ run_command (Cli            *cli,
   if (command->check != NULL && (status = command->check (cli, &inv)) >= 0)
     return status;
   if ((command->open & OPEN_TABLE) != 0 && !open_target (cli, command, &inv, &error))
-    return fail (cli, error);
+    {
+      /* The server cannot be reached: a change is kept all the same. */
+      if (command->keep != NULL && navette_sync_error_is_transient (error))
+        return keep_offline (cli, command, &inv, error);
+      return fail (cli, error);
+    }
   return command->run (cli, &inv);
 }
 
@@ -1198,6 +1553,7 @@ navette_cli_run (int    argc,
     { "json", 'j', 0, G_OPTION_ARG_NONE, &cli.json, N_("Print JSON"), NULL },
     { "interval", 'i', 0, G_OPTION_ARG_INT, &cli.interval, N_("Seconds between checks (watch)"), "S" },
     { "restore", 0, 0, G_OPTION_ARG_NONE, &cli.restore, N_("Restore instead of archive (archive)"), NULL },
+    { "wait", 'w', 0, G_OPTION_ARG_INT, &cli.wait, N_("Seconds to wait for the server when it cannot be reached (default 10); the change is kept meanwhile, and the command exits with 75 if it does not answer"), "SECONDS" },
     { NULL }
   };
 
@@ -1206,6 +1562,7 @@ navette_cli_run (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   cli.interval = 30;
+  cli.wait = 10;
 
   context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -1223,7 +1580,11 @@ navette_cli_run (int    argc,
       "  archive APP/TABLE ID [--restore] archive (or restore) a record\n"
       "  history APP/TABLE ID             list the versions of a record\n"
       "  revert APP/TABLE ID VERSION      make a version current again\n"
-      "  watch APP/TABLE [--interval S]   print the changes made on the server"));
+      "  watch APP/TABLE [--interval S]   print the changes made on the server\n"
+      "  pending                          list the changes waiting for the server, and those that failed\n"
+      "\n"
+      "When the server cannot be reached, a change is kept on this computer, sent by the\n"
+      "next command (which says so), and the command exits with status 75."));
 
   args = g_strdupv (argv);
   if (!g_option_context_parse_strv (context, &args, &error))

@@ -521,6 +521,13 @@ navette_engine_dup_journal_path (NavetteEngine *self)
   return g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
 }
 
+NavetteJournal *
+navette_engine_get_journal (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return navette_middleware_get_journal (self->middleware);
+}
+
 char *
 navette_engine_journal_path_for (NavetteEngine *self,
                                  const char    *username)

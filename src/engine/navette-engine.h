@@ -103,7 +103,9 @@ void               navette_engine_set_account_url (NavetteEngine *self,
 /* The first 32 hex digits of SHA-256("URL\nUSERNAME"). */
 char              *navette_engine_account_key    (const char    *base_url,
                                                   const char    *username);
-/* The journal in use (after a load), or NULL. */
+/* The journal in use (after a load), or NULL. (transfer none) */
+NavetteJournal    *navette_engine_get_journal    (NavetteEngine *self);
+/* The path of the journal in use (after a load), or NULL. */
 char              *navette_engine_dup_journal_path (NavetteEngine *self);
 /* The journal of @username on this server (whether in use or not), or
  * NULL without a data directory. */

@@ -565,6 +565,88 @@ test_cli_crash_replay (void)
   cli_teardown (&cli);
 }
 
+/* The server stopped: `set` keeps the change, says so and exits 75 after
+ * --wait; `pending` lists it (text and JSON); the next command, with the
+ * server back, sends it first and says so — once. `set` sends only the
+ * columns it names. */
+static void
+test_cli_offline (void)
+{
+  Cli cli = { 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  JsonArray *changes;
+  JsonObject *change;
+  guint n_versions;
+
+  cli_setup (&cli);
+  token = navette_test_login (cli.server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+
+  /* Only the named column: a price written meanwhile by admin stays. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s",
+                                             DEMO_PRODUCT_1);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *patch = NULL;
+
+    g_assert_cmpuint (navette_test_request (cli.server, "GET", path, token, NULL, &body, NULL), ==, 200);
+    root = navette_test_parse (body);
+    patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"price\": 66.5}}",
+                             json_object_get_int_member (json_node_get_object (root), "version"));
+    g_assert_cmpuint (navette_test_request (cli.server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
+    g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "--json", "set", "catalogue/products", DEMO_PRODUCT_1,
+                              "stock=12", NULL), ==, 0);
+    record = parse_object (out);
+    g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (record, "data"), "price"),
+                       ==, 66.5);
+    g_clear_pointer (&out, g_free);
+  }
+
+  n_versions = engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_2);
+  navette_test_server_stop (cli.server);
+
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, &err, "set", "catalogue/products", DEMO_PRODUCT_2,
+                            "stock=55", "--wait", "1", NULL), ==, 75);
+  g_assert_nonnull (strstr (err, "kept"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "waiting"));
+  g_assert_nonnull (strstr (out, DEMO_PRODUCT_2));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "pending", "--json", NULL), ==, 0);
+  listed = parse_object (out);
+  changes = json_object_get_array_member (listed, "changes");
+  g_assert_cmpuint (json_array_get_length (changes), ==, 1);
+  change = json_array_get_object_element (changes, 0);
+  g_assert_cmpstr (json_object_get_string_member (change, "state"), ==, "waiting");
+  g_assert_cmpstr (json_object_get_string_member (change, "kind"), ==, "update");
+  g_assert_cmpstr (json_object_get_string_member (change, "record"), ==, DEMO_PRODUCT_2);
+  g_clear_pointer (&out, g_free);
+
+  /* Reads say it too: a temporary failure. */
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "get", "catalogue/products", DEMO_PRODUCT_2,
+                            "--wait", "1", NULL), ==, 75);
+
+  /* Back: the next command sends it first, and says so. */
+  navette_test_server_restart (cli.server);
+  g_assert_cmpint (run_cli (&cli, NULL, &out, &err, "get", "catalogue/products", DEMO_PRODUCT_2, NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "Sent 1 change kept earlier"));
+  g_assert_nonnull (strstr (out, "stock: 55"));
+  g_assert_cmpuint (engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_2),
+                    ==, n_versions + 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (&cli, NULL, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_null (strstr (out, DEMO_PRODUCT_2));
+
+  cli_teardown (&cli);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -574,6 +656,7 @@ main (int    argc,
   g_test_add_func ("/engine/cli/commands", test_cli_commands);
   g_test_add_func ("/engine/cli/watch", test_cli_watch);
   g_test_add_func ("/engine/cli/crash-replay", test_cli_crash_replay);
+  g_test_add_func ("/engine/cli/offline", test_cli_offline);
 
   return g_test_run ();
 }
