@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-editing.c — editing in the real window with real input: keys and
+ * clicks sent to the X server (xdotool, XTEST) as a person types, against
+ * a real navette-server. Nothing here calls the window's actions: Ctrl+S,
+ * Escape, Enter and the buttons are pressed.
+ *
+ * What it checks: every input type saves what is typed when Ctrl+S comes
+ * with the focus still in it; a change made by someone else to another
+ * field survives the save, and an untouched input follows it; a touched
+ * field changed by someone else raises the banner (Keep Mine / Take
+ * Theirs); Escape and opening another record ask before dropping edits;
+ * a save over someone's unseen change says so, and Review opens the
+ * history; closing with changes not sent asks. */
+#define G_LOG_DOMAIN "navette-test-ui"
+
+#include "config.h"
+
+#include <string.h>
+#include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+
+#include "navette-test-server.h"
+#include "navette-window-private.h"
+
+#define PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (30, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_ready (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* ---- Real input ---- */
+
+/* Runs xdotool with @args (NULL-terminated), then lets GTK take the
+ * events the X server now has for it. */
+static void
+xdo (const char *first,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* The events are queued in order: let GTK read what is there. */
+  for (guint i = 0; i < 50 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+static char *
+xid_of (GtkWidget *widget)
+{
+  GdkSurface *surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+
+  return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+}
+
+/* Gives the X focus to @widget's window. */
+static void
+focus_window (GtkWidget *widget)
+{
+  g_autofree char *xid = xid_of (widget);
+
+  xdo ("windowfocus", "--sync", xid, NULL);
+}
+
+static void
+painted_cb (GdkFrameClock *clock,
+            guint         *n)
+{
+  (*n)++;
+}
+
+/* Until @widget is on screen where it will stay: mapped, laid out and
+ * painted twice at the same place (a pane slides in). */
+static void
+wait_settled (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (gtk_widget_get_native (widget)));
+  graphene_rect_t before = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+  guint n = 0;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &n);
+
+  while (!timed_out)
+    {
+      graphene_rect_t now;
+      guint painted = n;
+
+      gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+      while (n == painted && !timed_out)
+        g_main_context_iteration (NULL, TRUE);
+      if (gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, GTK_WIDGET (gtk_widget_get_native (widget)), &now) &&
+          now.size.width > 1 && graphene_rect_equal (&now, &before))
+        break;
+          if (!gtk_widget_compute_bounds (widget, GTK_WIDGET (gtk_widget_get_native (widget)), &before))
+        before = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+    }
+  g_signal_handler_disconnect (clock, handler);
+  if (timed_out)
+    g_error ("The widget did not settle on screen");
+  g_source_remove (id);
+}
+
+/* A left click in the middle of @widget, with the real pointer. */
+static void
+click (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  g_autofree char *xid = xid_of (widget);
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  graphene_rect_t bounds;
+  double dx, dy;
+
+  wait_settled (widget);
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (native), &bounds));
+  gtk_native_get_surface_transform (native, &dx, &dy);
+  x = g_strdup_printf ("%d", (int) (dx + bounds.origin.x + bounds.size.width / 2));
+  y = g_strdup_printf ("%d", (int) (dy + bounds.origin.y + bounds.size.height / 2));
+  xdo ("mousemove", "--window", xid, "--sync", x, y, NULL);
+  xdo ("click", "1", NULL);
+}
+
+static void
+key (const char *keys)
+{
+  xdo ("key", "--clearmodifiers", keys, NULL);
+}
+
+static void
+type (const char *text)
+{
+  xdo ("type", "--delay", "20", text, NULL);
+}
+
+/* The first widget of @type under @root whose label or text holds
+ * @label (NULL: any). */
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *label)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_mapped (root))
+    {
+      const char *text = NULL;
+
+      if (GTK_IS_BUTTON (root))
+        text = gtk_button_get_label (GTK_BUTTON (root));
+      if (label == NULL || (text != NULL && strstr (text, label) != NULL))
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* ---- Fixture ---- */
+
+typedef struct
+{
+  NavetteTestServer *server;
+  NavetteEngine     *engine;
+  NavetteWindow     *window;
+  NavetteRecordPane *pane;
+  char              *admin;
+} Fixture;
+
+static gboolean
+page_is_records (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
+}
+
+static void
+fixture_open (Fixture    *f,
+              const char *app,
+              const char *table)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteStore *store;
+
+  f->server = navette_test_server_start (NULL);
+  f->admin = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
+  f->engine = navette_engine_new (f->server->base_url);
+  navette_session_login_async (navette_engine_get_session (f->engine), "alice",
+                               NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (f->engine), result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (f->engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  g_assert_true (navette_engine_load_finish (f->engine, result, &error));
+  navette_poller_set_interval_ms (navette_engine_get_poller (f->engine), 200);
+
+  f->window = navette_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (f->window));
+  navette_window_set_engine (f->window, f->engine);
+  store = navette_engine_lookup_store (f->engine, app);
+  while (!navette_store_get_loaded (store))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (navette_window_select_table (f->window, app, table));
+  wait_until (page_is_records, f, "the records");
+  f->pane = _navette_window_get_pane (f->window);
+  focus_window (GTK_WIDGET (f->window));
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->admin, g_free);
+  g_clear_pointer (&f->server, navette_test_server_free);
+}
+
+static NavetteRecord *
+lookup (Fixture    *f,
+        const char *id)
+{
+  return navette_table_lookup (navette_window_get_table (f->window), id);
+}
+
+static gboolean
+pane_closed (gpointer data)
+{
+  Fixture *f = data;
+
+  return navette_record_pane_get_table (f->pane) == NULL;
+}
+
+static gboolean
+record_synced (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_SYNCED;
+}
+
+/* The input of @column: the spin button, switch or text view inside its
+ * row, or the entry row itself. */
+static GtkWidget *
+input_of (Fixture    *f,
+          const char *column)
+{
+  GtkWidget *row = navette_record_pane_get_row (f->pane, column);
+  GtkWidget *input;
+
+  g_assert_nonnull (row);
+  if ((input = find_widget (row, GTK_TYPE_SPIN_BUTTON, NULL)) != NULL ||
+      (input = find_widget (row, GTK_TYPE_SWITCH, NULL)) != NULL ||
+      (input = find_widget (row, GTK_TYPE_TEXT_VIEW, NULL)) != NULL ||
+      (input = find_widget (row, GTK_TYPE_TEXT, NULL)) != NULL)
+    return input;
+  return row;
+}
+
+/* Clicks into @column's input, replaces what it holds with @text and
+ * presses Ctrl+S at once, the focus still in the field. */
+static void
+type_and_save (Fixture    *f,
+               const char *column,
+               const char *text)
+{
+  click (input_of (f, column));
+  key ("ctrl+a");
+  type (text);
+  key ("ctrl+s");
+  wait_until (pane_closed, f, "the save");
+}
+
+/* The server's value of @column of @id. */
+static JsonNode *
+server_value (Fixture    *f,
+              const char *table,
+              const char *id,
+              const char *column)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  path = g_strdup_printf ("/api/v1/applications/%s/tables/%s/records/%s",
+                          g_str_equal (table, "articles") ? "blog" : "catalogue", table, id);
+  g_assert_cmpuint (navette_test_request (f->server, "GET", path, f->admin, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  return json_node_copy (json_object_get_member (json_object_get_object_member (json_node_get_object (root),
+                                                                                "data"), column));
+}
+
+/* Another person's PATCH of one column, on the current version. */
+static void
+change_elsewhere (Fixture    *f,
+                  const char *id,
+                  const char *data)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autoptr(GBytes) current = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (navette_test_request (f->server, "GET", path, f->admin, NULL, &current, NULL), ==, 200);
+  root = navette_test_parse (current);
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}",
+                          json_object_get_int_member (json_node_get_object (root), "version"), data);
+  g_assert_cmpuint (navette_test_request (f->server, "PATCH", path, f->admin, body, NULL, NULL), ==, 200);
+}
+
+/* ---- Each input type, saved by Ctrl+S with the focus in it ---- */
+
+static void
+test_save_shortcut_products (void)
+{
+  Fixture f = { 0 };
+  NavetteRecord *record;
+  g_autoptr(JsonNode) stock = NULL;
+  g_autoptr(JsonNode) price = NULL;
+  g_autoptr(JsonNode) name = NULL;
+  gboolean published;
+
+  fixture_open (&f, "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+
+  /* An integer typed over the old one: 40, not the 42 of before. */
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "stock", "40");
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 40);
+  wait_until (record_synced, record, "the stock");
+  stock = server_value (&f, "products", PRODUCT_1, "stock");
+  g_assert_cmpint (json_node_get_int (stock), ==, 40);
+
+  /* A real number. */
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "price", "12.75");
+  wait_until (record_synced, record, "the price");
+  price = server_value (&f, "products", PRODUCT_1, "price");
+  g_assert_cmpfloat (json_node_get_double (price), ==, 12.75);
+
+  /* A text entry. */
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "name", "Typed chair");
+  wait_until (record_synced, record, "the name");
+  name = server_value (&f, "products", PRODUCT_1, "name");
+  g_assert_cmpstr (json_node_get_string (name), ==, "Typed chair");
+
+  /* A switch, toggled with the space bar. */
+  published = navette_record_get_boolean (record, "published");
+  navette_window_open_record (f.window, record);
+  click (input_of (&f, "published"));
+  g_assert_cmpint (navette_record_get_boolean (record, "published"), ==, published);
+  key ("ctrl+s");
+  wait_until (pane_closed, &f, "the save");
+  g_assert_cmpint (navette_record_get_boolean (record, "published"), ==, !published);
+  wait_until (record_synced, record, "the switch");
+
+  fixture_close (&f);
+}
+
+static void
+test_save_shortcut_articles (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) date = NULL;
+  g_autoptr(JsonNode) title = NULL;
+
+  fixture_open (&f, "blog", "articles");
+  record = g_list_model_get_item (_navette_window_get_view_model (f.window), 0);
+
+  /* A multi-line text view. */
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "body", "Typed body");
+  wait_until (record_synced, record, "the body");
+  body = server_value (&f, "articles", navette_record_get_id (record), "body");
+  g_assert_cmpstr (json_node_get_string (body), ==, "Typed body");
+
+  /* A date, typed. */
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "publish_date", "2031-02-03");
+  wait_until (record_synced, record, "the date");
+  date = server_value (&f, "articles", navette_record_get_id (record), "publish_date");
+  g_assert_cmpstr (json_node_get_string (date), ==, "2031-02-03");
+
+  /* Enter in an entry saves too. */
+  navette_window_open_record (f.window, record);
+  click (input_of (&f, "title"));
+  key ("ctrl+a");
+  type ("Entered title");
+  key ("Return");
+  wait_until (pane_closed, &f, "the save by Enter");
+  wait_until (record_synced, record, "the title");
+  title = server_value (&f, "articles", navette_record_get_id (record), "title");
+  g_assert_cmpstr (json_node_get_string (title), ==, "Entered title");
+
+  fixture_close (&f);
+}
+
+/* ---- Someone else's change to another field ---- */
+
+typedef struct
+{
+  Fixture    *f;
+  const char *column;
+  double      value;
+} InputIs;
+
+static gboolean
+spin_shows (gpointer data)
+{
+  InputIs *is = data;
+
+  return gtk_spin_button_get_value (GTK_SPIN_BUTTON (input_of (is->f, is->column))) == is->value;
+}
+
+static void
+test_concurrent_other_field (void)
+{
+  Fixture f = { 0 };
+  NavetteRecord *record;
+  g_autoptr(JsonNode) price = NULL;
+  g_autoptr(JsonNode) stock = NULL;
+  InputIs price_is_88 = { &f, "price", 88 };
+
+  fixture_open (&f, "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+  navette_window_open_record (f.window, record);
+
+  /* Alice is in the pane; the price changes elsewhere: the untouched
+   * input follows it in place. */
+  change_elsewhere (&f, PRODUCT_1, "{\"price\": 88.0}");
+  wait_until (spin_shows, &price_is_88, "the price to follow");
+  g_assert_false (navette_record_pane_get_conflict (f.pane));
+
+  /* She changes only the stock: the price written by the other stays. */
+  type_and_save (&f, "stock", "7");
+  wait_until (record_synced, record, "the save");
+  price = server_value (&f, "products", PRODUCT_1, "price");
+  stock = server_value (&f, "products", PRODUCT_1, "stock");
+  g_assert_cmpfloat (json_node_get_double (price), ==, 88.0);
+  g_assert_cmpint (json_node_get_int (stock), ==, 7);
+
+  fixture_close (&f);
+}
+
+/* ---- The same field: the banner ---- */
+
+static gboolean
+banner_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return navette_record_pane_get_conflict (f->pane);
+}
+
+static GtkWidget *
+banner_label (Fixture *f)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (f->pane), GTK_TYPE_BUTTON, "Keep");
+  GtkWidget *box = gtk_widget_get_parent (gtk_widget_get_parent (button));
+
+  return gtk_widget_get_first_child (box);
+}
+
+static void
+test_conflict_banner (void)
+{
+  Fixture f = { 0 };
+  NavetteRecord *record;
+  g_autoptr(JsonNode) price = NULL;
+  InputIs price_is_55 = { &f, "price", 55 };
+
+  fixture_open (&f, "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+
+  /* Keep Mine: the user's value is saved over theirs, knowingly. */
+  navette_window_open_record (f.window, record);
+  click (input_of (&f, "price"));
+  key ("ctrl+a");
+  type ("77");
+  key ("Tab");
+  change_elsewhere (&f, PRODUCT_1, "{\"price\": 88.0}");
+  wait_until (banner_shown, &f, "the banner");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (banner_label (&f))), ==,
+                   "admin changed Price to 88.00 while you were editing");
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (input_of (&f, "price"))), ==, 77);
+  click (find_widget (GTK_WIDGET (f.pane), GTK_TYPE_BUTTON, "Keep"));
+  g_assert_false (navette_record_pane_get_conflict (f.pane));
+  key ("ctrl+s");
+  wait_until (pane_closed, &f, "the save");
+  wait_until (record_synced, record, "the save");
+  price = server_value (&f, "products", PRODUCT_1, "price");
+  g_assert_cmpfloat (json_node_get_double (price), ==, 77.0);
+
+  /* Take Theirs: the input shows their value, and nothing is sent. */
+  navette_window_open_record (f.window, record);
+  click (input_of (&f, "price"));
+  key ("ctrl+a");
+  type ("66");
+  key ("Tab");
+  change_elsewhere (&f, PRODUCT_1, "{\"price\": 55.0}");
+  wait_until (banner_shown, &f, "the banner");
+  click (find_widget (GTK_WIDGET (f.pane), GTK_TYPE_BUTTON, "Take"));
+  wait_until (spin_shows, &price_is_55, "their value");
+  g_assert_false (navette_record_pane_get_modified (f.pane));
+  key ("ctrl+s");
+  wait_until (pane_closed, &f, "the save");
+  g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (f.engine)), ==, 0);
+
+  fixture_close (&f);
+}
+
+/* ---- Nothing discarded without asking ---- */
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *dialog = _navette_window_get_dialog (f->window);
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  Fixture *f = data;
+
+  return _navette_window_get_dialog (f->window) == NULL;
+}
+
+static void
+test_discard_dialogs (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteRecord) first = NULL;
+  g_autoptr(NavetteRecord) second = NULL;
+  g_autofree char *name = NULL;
+
+  fixture_open (&f, "catalogue", "products");
+  first = g_object_ref (lookup (&f, PRODUCT_1));
+  second = g_list_model_get_item (_navette_window_get_view_model (f.window), 1);
+  if (second == first)
+    g_set_object (&second, g_list_model_get_item (_navette_window_get_view_model (f.window), 0));
+  name = g_strdup (navette_record_get_string (first, "name"));
+
+  /* Escape with an edit: asked; Cancel (Escape) keeps the pane. */
+  navette_window_open_record (f.window, first);
+  click (input_of (&f, "name"));
+  key ("ctrl+a");
+  type ("Not yet saved");
+  key ("Escape");
+  wait_until (dialog_shown, &f, "the question");
+  g_assert_true (ADW_IS_MESSAGE_DIALOG (_navette_window_get_dialog (f.window)));
+  focus_window (_navette_window_get_dialog (f.window));
+  key ("Escape");
+  wait_until (no_dialog, &f, "Cancel");
+  g_assert_true (navette_record_pane_get_record (f.pane) == first);
+  g_assert_true (navette_record_pane_get_modified (f.pane));
+
+  /* Escape again, then Discard: closed, nothing saved. */
+  focus_window (GTK_WIDGET (f.window));
+  click (input_of (&f, "name"));
+  key ("Escape");
+  wait_until (dialog_shown, &f, "the question");
+  click (find_widget (_navette_window_get_dialog (f.window), GTK_TYPE_BUTTON, "Discard"));
+  wait_until (pane_closed, &f, "Discard");
+  g_assert_cmpstr (navette_record_get_string (first, "name"), ==, name);
+  g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (f.engine)), ==, 0);
+
+  /* Opening another record with an edit: asked; Save (the default,
+   * Enter) saves it and opens the other. */
+  focus_window (GTK_WIDGET (f.window));
+  navette_window_open_record (f.window, first);
+  click (input_of (&f, "name"));
+  key ("ctrl+a");
+  type ("Saved on the way");
+  navette_window_open_record (f.window, second);
+  wait_until (dialog_shown, &f, "the question");
+  focus_window (_navette_window_get_dialog (f.window));
+  key ("Return");
+  wait_until (no_dialog, &f, "Save");
+  g_assert_cmpstr (navette_record_get_string (first, "name"), ==, "Saved on the way");
+  g_assert_true (navette_record_pane_get_record (f.pane) == second);
+  wait_until (record_synced, first, "the save");
+
+  fixture_close (&f);
+}
+
+/* ---- Closing with changes not sent ---- */
+
+static gboolean
+record_waiting (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_WAITING;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (window == data)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_close_unsent (void)
+{
+  Fixture f = { 0 };
+  NavetteRecord *record;
+  const char *heading;
+
+  fixture_open (&f, "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+  navette_test_server_stop (f.server);
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "stock", "3");
+  wait_until (record_waiting, record, "the change to wait");
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
+
+  /* Closing asks; Cancel (the default) keeps the window. */
+  gtk_window_close (GTK_WINDOW (f.window));
+  wait_until (dialog_shown, &f, "the question");
+  heading = adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (_navette_window_get_dialog (f.window)));
+  g_assert_cmpstr (heading, ==, "1 change is not saved yet");
+  focus_window (_navette_window_get_dialog (f.window));
+  key ("Return");
+  wait_until (no_dialog, &f, "Cancel");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+
+  /* Quit Anyway: the window goes (the change stays in the journal). */
+  g_object_ref (f.window);
+  gtk_window_close (GTK_WINDOW (f.window));
+  wait_until (dialog_shown, &f, "the question");
+  click (find_widget (_navette_window_get_dialog (f.window), GTK_TYPE_BUTTON, "Quit Anyway"));
+  wait_until (no_dialog, &f, "Quit Anyway");
+  wait_until (window_gone, f.window, "the window to close");
+  g_object_unref (f.window);
+  f.window = NULL;
+
+  g_clear_object (&f.engine);
+  g_clear_pointer (&f.admin, g_free);
+  g_clear_pointer (&f.server, navette_test_server_free);
+}
+
+/* ---- Last write wins, said ---- */
+
+static gboolean
+toast_replaced (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->window->last_toast != NULL && g_str_has_prefix (f->window->last_toast, "Replaced admin’s change of ");
+}
+
+static gboolean
+history_marked (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *versions = navette_record_pane_get_versions (f->pane);
+
+  return versions != NULL &&
+         find_widget (GTK_WIDGET (f->pane), GTK_TYPE_LABEL, NULL) != NULL &&
+         g_list_model_get_n_items (versions) >= 3;
+}
+
+static void
+test_superseded_toast (void)
+{
+  Fixture f = { 0 };
+  NavetteRecord *record;
+  GtkWidget *review;
+
+  fixture_open (&f, "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+  /* The other change does not reach this window before the save. */
+  navette_poller_set_push (navette_engine_get_poller (f.engine), FALSE);
+  navette_poller_stop (navette_engine_get_poller (f.engine));
+
+  navette_window_open_record (f.window, record);
+  change_elsewhere (&f, PRODUCT_1, "{\"price\": 88.0}");
+  type_and_save (&f, "price", "99");
+  wait_until (toast_replaced, &f, "the toast");
+
+  /* Review: the history, the replaced version and ours marked. */
+  review = find_widget (GTK_WIDGET (f.window), GTK_TYPE_BUTTON, "Review");
+  g_assert_nonnull (review);
+  click (review);
+  wait_until (history_marked, &f, "the history");
+  g_assert_true (navette_record_pane_get_record (f.pane) == record);
+
+  fixture_close (&f);
+}
+
+static void
+no_display (void)
+{
+  g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  /* Real X input: the X11 backend. */
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The tests type English-formatted numbers. */
+  g_setenv ("LC_NUMERIC", "C", TRUE);
+
+  if (g_getenv ("DISPLAY") == NULL || xdotool == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_add_func ("/ui/editing/no-display", no_display);
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE,
+                "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add_func ("/ui/editing/save-shortcut/products", test_save_shortcut_products);
+  g_test_add_func ("/ui/editing/save-shortcut/articles", test_save_shortcut_articles);
+  g_test_add_func ("/ui/editing/concurrent-other-field", test_concurrent_other_field);
+  g_test_add_func ("/ui/editing/conflict-banner", test_conflict_banner);
+  g_test_add_func ("/ui/editing/discard-dialogs", test_discard_dialogs);
+  g_test_add_func ("/ui/editing/close-unsent", test_close_unsent);
+  g_test_add_func ("/ui/editing/superseded-toast", test_superseded_toast);
+
+  return g_test_run ();
+}
