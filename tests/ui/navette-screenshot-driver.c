@@ -5,7 +5,8 @@
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             preferences-ca-file|shortcuts|sign-in|cached|
- *                             menu|archived|untrusted
+ *                             menu|archived|untrusted|offline-waiting|
+ *                             conflict|discard|superseded
  *                             [WIDTH HEIGHT]
  *
  * "cached": a second window showing what the first one left in the disk
@@ -236,6 +237,60 @@ main (int   argc,
       navette_window_show_cached (window, cached);
       gtk_window_destroy (GTK_WINDOW (first));
       engine_keep = g_steal_pointer (&cached);
+    }
+  else if (g_str_equal (mode, "offline-waiting"))
+    {
+      /* Three edits made while the server is stopped: kept, waiting. */
+      NavetteTable *table = navette_window_get_table (window);
+      GListModel *model = _navette_window_get_view_model (window);
+
+      navette_test_server_stop (server);
+      for (guint i = 0; i < 3; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+          g_autoptr(JsonObject) data = json_object_new ();
+          g_autoptr(NavetteChange) change = NULL;
+
+          json_object_set_int_member (data, "stock", 10 + i);
+          change = navette_store_update (store, table, navette_record_get_id (record), data);
+        }
+      while (navette_middleware_get_n_waiting (navette_engine_get_middleware (engine)) < 3 ||
+             navette_engine_get_online (engine))
+        g_main_context_iteration (NULL, TRUE);
+    }
+  else if (g_str_equal (mode, "conflict") || g_str_equal (mode, "discard") ||
+           g_str_equal (mode, "superseded"))
+    {
+      GListModel *model = _navette_window_get_view_model (window);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
+      NavetteRecordPane *pane = _navette_window_get_pane (window);
+      g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+      g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s",
+                                               navette_record_get_id (record));
+      g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
+                                               ", \"data\": {\"price\": 88.0}}",
+                                               navette_record_get_version (record));
+
+      if (g_str_equal (mode, "superseded"))
+        {
+          navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
+          navette_poller_stop (navette_engine_get_poller (engine));
+        }
+      navette_window_open_record (window, record);
+      navette_record_pane_set_text (pane, "price", "79.5");
+      if (!g_str_equal (mode, "discard"))
+        g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+      if (g_str_equal (mode, "conflict"))
+        while (!navette_record_pane_get_conflict (pane))
+          g_main_context_iteration (NULL, TRUE);
+      else if (g_str_equal (mode, "discard"))
+        gtk_widget_activate_action (GTK_WIDGET (window), "window.cancel", NULL);
+      else
+        {
+          gtk_widget_activate_action (GTK_WIDGET (window), "window.save", NULL);
+          while (window->last_toast == NULL || !g_str_has_prefix (window->last_toast, "Replaced"))
+            g_main_context_iteration (NULL, TRUE);
+        }
     }
   else if (g_str_equal (mode, "offline"))
     {

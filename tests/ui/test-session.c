@@ -2,7 +2,7 @@
 /* test-session.c — the application against a team server: it asks for the
  * password (no saved token), opens the window; when the session expires,
  * an edit fails, ONE sign-in dialog appears, and after signing in again
- * the failed change is saved. The server runs with --token-lifetime 4. */
+ * the waiting change is saved. The server runs with --token-lifetime 4. */
 #define G_LOG_DOMAIN "navette-test-ui"
 
 #include "config.h"
@@ -107,12 +107,6 @@ records_shown (gpointer data)
 }
 
 static gboolean
-change_finished (gpointer data)
-{
-  return navette_change_is_finished (NAVETTE_CHANGE (data));
-}
-
-static gboolean
 change_succeeded (gpointer data)
 {
   return navette_change_get_state (NAVETTE_CHANGE (data)) == NAVETTE_CHANGE_STATE_SUCCEEDED;
@@ -161,16 +155,18 @@ test_session_expired (void)
   window = find_window ();
   engine = navette_window_get_engine (window);
 
-  /* The session runs out; an edit is refused and rolled back, and one
-   * dialog asks for the password — not one per failing request. */
+  /* The session runs out; an edit is kept (applied, waiting — never
+   * rolled back), and one dialog asks for the password — not one per
+   * failing request. */
   wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
   record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
   json_object_set_boolean_member (data, "published", TRUE);
   change = navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
                                  navette_record_get_id (record), data);
-  wait_until (change_finished, change, "the refusal");
-  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
   wait_until (dialog_shown, NULL, "the sign-in dialog again");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_true (navette_change_get_waiting (change));
+  g_assert_true (navette_record_get_boolean (record, "published"));
   navette_poller_refresh (navette_engine_get_poller (engine));
   timer = g_timeout_add (500, timeout_cb, NULL);
   timed_out = FALSE;
@@ -179,7 +175,7 @@ test_session_expired (void)
   (void) timer;
   g_assert_cmpuint (count_dialogs (&dialog), ==, 1);
 
-  /* Signed in again: the failed change is sent again and saved. */
+  /* Signed in again: the queue goes on, the change is saved. */
   navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
   wait_until (change_succeeded, change, "the retried change");
   g_assert_true (navette_record_get_boolean (record, "published"));
