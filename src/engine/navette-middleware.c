@@ -634,9 +634,20 @@ apply_change (NavetteMiddleware *self,
       g_object_set_data_full (G_OBJECT (change), "navette-body",
                               json_node_ref (frozen_body), (GDestroyNotify) json_node_unref);
     }
+  else if (navette_change_get_kind (change) == NAVETTE_CHANGE_CREATE ||
+           navette_change_get_base_version (change) > 0 ||
+           (record != NULL && navette_record_get_version (record) > 0))
+    {
+      /* The request is known now — made on the version shown (the user's
+       * base): it goes into the journal with the change, in the same
+       * write, and nothing waits for the disk again when it is sent. */
+      op_build_request (op, record);
+      g_object_set_data_full (G_OBJECT (change), "navette-body",
+                              json_node_ref (op->body), (GDestroyNotify) json_node_unref);
+    }
   /* Otherwise the request is built when it is sent: a change queued
-   * behind another one of the same record (an update right after an
-   * optimistic create) then carries the version that one produced. */
+   * behind an optimistic create of the same record then carries the
+   * version that one produced, and one not in the model asks for it. */
 
   /* On disk before it leaves (the apply above is reported at once; the
    * change is "journaled" when the write is durable). */

@@ -107,7 +107,7 @@ report (const char *what,
         GArray     *ms)
 {
   g_array_sort (ms, compare_double);
-  g_print ("%-58s median %7.0f ms   range %6.0f – %6.0f ms   (%u runs)\n", what,
+  g_print ("%-58s median %7.0f ms   range %6.0f - %6.0f ms   (%u runs)\n", what,
            g_array_index (ms, double, ms->len / 2), g_array_index (ms, double, 0),
            g_array_index (ms, double, ms->len - 1), ms->len);
 }
@@ -215,21 +215,21 @@ main (int    argc,
 
       g_array_append_val (spread, ms);
     }
-  report ("server answers again → 100 changes (100 records) saved", spread);
+  report ("server answers again -> 100 changes (100 records) saved", spread);
   for (guint r = 0; r < ROUNDS; r++)
     {
       double ms = round_once (server, engine, table, ids, TRUE, TRUE, 100000 * (r + 1));
 
       g_array_append_val (single, ms);
     }
-  report ("server answers again → 100 changes (1 record) saved", single);
+  report ("server answers again -> 100 changes (1 record) saved", single);
   for (guint r = 0; r < 3; r++)
     {
       double ms = round_once (server, engine, table, ids, FALSE, FALSE, 5000000 * (r + 1));
 
       g_array_append_val (backoff, ms);
     }
-  report ("restart → 100 changes saved, no F5 (probe backoff)", backoff);
+  report ("restart -> 100 changes saved, no F5 (probe backoff)", backoff);
   g_print ("target: saved within 2000 ms of the server answering: %s\n",
            g_array_index (spread, double, spread->len / 2) < 2000 &&
            g_array_index (single, double, single->len / 2) < 2000 ? "met" : "NOT met");
