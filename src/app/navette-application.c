@@ -537,7 +537,14 @@ logout_cb (GObject      *object,
   if (self->window != NULL)
     navette_window_set_engine (self->window, NULL);
   if (self->server != NULL)
-    ask_password (self, NULL);
+    {
+      /* A new engine for whoever signs in next: changes still waiting
+       * belong to the user who made them; they stay in that user's
+       * journal and go when that user signs in again — never under
+       * someone else's name. */
+      make_engine (self, self->server);
+      ask_password (self, NULL);
+    }
 }
 
 static void sign_out_now (NavetteWindow *window,

@@ -754,6 +754,84 @@ test_superseded_toast (void)
   fixture_close (&f);
 }
 
+/* ---- Retry All / Discard All ---- */
+
+static gboolean
+two_failed (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (navette_engine_get_failed_changes (f->engine)) == 2;
+}
+
+static gboolean
+none_failed (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (navette_engine_get_failed_changes (f->engine)) == 0;
+}
+
+static void
+sent_again_cb (NavetteChange *change,
+               GParamSpec    *pspec,
+               guint         *n)
+{
+  if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_PENDING)
+    (*n)++;
+}
+
+static gboolean
+both_sent_again (gpointer data)
+{
+  return *(guint *) data == 2;
+}
+
+static void
+test_retry_discard_all (void)
+{
+  Fixture f = { 0 };
+  NavetteTable *table;
+  NavetteStore *store;
+  g_autoptr(JsonObject) bad = json_object_new ();
+  g_autoptr(NavetteChange) a = NULL;
+  g_autoptr(NavetteChange) b = NULL;
+  g_autoptr(NavetteRecord) second = NULL;
+  GtkWidget *popover;
+  guint n_sent_again = 0;
+
+  fixture_open (&f, "catalogue", "products");
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (f.window->failed_button)));
+  table = navette_window_get_table (f.window);
+  store = navette_window_get_store (f.window);
+  second = g_list_model_get_item (_navette_window_get_view_model (f.window), 1);
+
+  /* Two changes the server refuses (an older window might send them). */
+  json_object_set_string_member (bad, "stock", "many");
+  a = navette_store_update (store, table, PRODUCT_1, bad);
+  b = navette_store_update (store, table, navette_record_get_id (second), bad);
+  wait_until (two_failed, &f, "the refusals");
+  g_assert_true (gtk_widget_get_visible (f.window->failed_button));
+  g_signal_connect (a, "notify::state", G_CALLBACK (sent_again_cb), &n_sent_again);
+  g_signal_connect (b, "notify::state", G_CALLBACK (sent_again_cb), &n_sent_again);
+
+  /* Retry All from the popover: both sent again (refused again). */
+  click (f.window->failed_button);
+  click (find_widget (popover, GTK_TYPE_BUTTON, "Retry _All"));
+  wait_until (both_sent_again, &n_sent_again, "Retry All");
+  wait_until (two_failed, &f, "the refusals again");
+
+  /* Discard All: none left, the button goes. */
+  if (!gtk_widget_get_mapped (popover))
+    click (f.window->failed_button);
+  click (find_widget (popover, GTK_TYPE_BUTTON, "D_iscard All"));
+  wait_until (none_failed, &f, "Discard All");
+  g_assert_false (gtk_widget_get_visible (f.window->failed_button));
+  g_assert_cmpuint (navette_change_get_state (a), ==, NAVETTE_CHANGE_STATE_DISCARDED);
+
+  fixture_close (&f);
+}
+
 static void
 no_display (void)
 {
@@ -794,6 +872,7 @@ main (int   argc,
   g_test_add_func ("/ui/editing/discard-dialogs", test_discard_dialogs);
   g_test_add_func ("/ui/editing/close-unsent", test_close_unsent);
   g_test_add_func ("/ui/editing/superseded-toast", test_superseded_toast);
+  g_test_add_func ("/ui/editing/retry-discard-all", test_retry_discard_all);
 
   return g_test_run ();
 }
