@@ -57,9 +57,9 @@ struct _NavetteHttpServer
   GTlsCertificate  *tls_certificate;
   int               push_access_cache_ms;  /* -1: the hub's default */
   guint             push_keepalive_s;      /* 0: the hub's default */
-  gulong            changed_id;        /* NavetteDbPg::table-changed */
-  /* PostgreSQL: a light check the caches can answer first waits for a
-   * round trip of the change watch (see wait_for_changes) */
+  gulong            changed_id;        /* NavetteDb::table-changed */
+  /* a light check the caches can answer first waits until the storage
+   * layer has seen every change committed before it (see wait_for_changes) */
   gboolean          sync_before_cache;
   GPtrArray        *sync_waiting;      /* Request*: for the next round trip */
   guint             sync_flush_id;     /* sends it (sync_flush_cb) */

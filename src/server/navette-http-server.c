@@ -37,9 +37,6 @@
 
 #include "navette-auth.h"
 #include "navette-event-hub.h"
-#if HAVE_POSTGRESQL
-#include "navette-db-pg.h"
-#endif
 #include "navette-http-private.h"
 #include "navette-rate-limit.h"
 
@@ -586,8 +583,6 @@ request_read_rest (Request *req)
     req->body = soup_message_body_flatten (body);
 }
 
-#if HAVE_POSTGRESQL
-
 typedef struct
 {
   NavetteHttpServer *self;
@@ -642,12 +637,13 @@ sync_flush_cb (gpointer data)
   batch->self = g_object_ref (self);
   batch->requests = g_steal_pointer (&self->sync_waiting);
   self->sync_waiting = g_ptr_array_new ();
-  navette_db_pg_sync_changes (NAVETTE_DB_PG (self->db), sync_done_cb, batch);
+  if (!navette_db_sync_changes (self->db, sync_done_cb, batch))
+    sync_done_cb (TRUE, batch);  /* nothing to wait for */
   return G_SOURCE_REMOVE;
 }
-#endif
 
-/* On PostgreSQL, another server process may have committed a write that
+/* When the storage layer watches other processes' changes (PostgreSQL's
+ * LISTEN), another server process may have committed a write that
  * its client has already been told about, while our notification of it is
  * still on its way: a cached light-check answer is only given once a
  * round trip on the listening connection, sent after the request came,
@@ -659,14 +655,9 @@ static void
 wait_for_changes (NavetteHttpServer *self,
                   Request           *req)
 {
-#if HAVE_POSTGRESQL
   g_ptr_array_add (self->sync_waiting, req);
   if (self->sync_flush_id == 0)
     self->sync_flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, sync_flush_cb, self, NULL);
-#else
-  request_read_rest (req);
-  g_thread_pool_push (self->pool, req, NULL);
-#endif
 }
 
 
@@ -1110,7 +1101,7 @@ events_websocket_cb (SoupServer              *server,
   }
 }
 
-/* NavetteDbPg::table-changed, on the main loop: a write committed by
+/* NavetteDb::table-changed, on the main loop: a write committed by
  * any server process (or plain SQL) on the shared database. */
 static void
 db_table_changed_cb (NavetteDb  *db,
@@ -1921,17 +1912,14 @@ navette_http_server_listen (NavetteHttpServer  *self,
     navette_event_hub_set_access_cache (self->events, (guint) self->push_access_cache_ms);
   if (self->push_keepalive_s > 0)
     navette_event_hub_set_keepalive (self->events, self->push_keepalive_s);
-#if HAVE_POSTGRESQL
-  if (NAVETTE_IS_DB_PG (self->db))
+  /* Other server processes' writes (PostgreSQL: LISTEN/NOTIFY). */
+  self->changed_id = g_signal_connect (self->db, "table-changed", G_CALLBACK (db_table_changed_cb), self);
+  if (navette_db_watch_changes (self->db))
     {
-      /* Other server processes' writes: LISTEN/NOTIFY. */
-      self->changed_id = g_signal_connect (self->db, "table-changed", G_CALLBACK (db_table_changed_cb), self);
-      navette_db_pg_watch_changes (NAVETTE_DB_PG (self->db));
       self->sync_before_cache = TRUE;
       self->sync_waiting = g_ptr_array_new ();
     }
   else
-#endif
     {
       /* Other programs' writes to the SQLite file: nothing tells us, so
        * compare table_last_modifications every second while anybody
@@ -1985,7 +1973,10 @@ navette_http_server_shutdown (NavetteHttpServer *self)
   if (self->events != NULL)
     navette_event_hub_close_all (self->events);
   if (self->changed_id != 0)
-    g_clear_signal_handler (&self->changed_id, self->db);
+    {
+      g_clear_signal_handler (&self->changed_id, self->db);
+      navette_db_unwatch_changes (self->db);
+    }
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   if (self->pool != NULL)

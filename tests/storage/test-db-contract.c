@@ -20,7 +20,9 @@
 #include <libpq-fe.h>
 #endif
 
+#include "db-test-util.h"
 #include "navette-db.h"
+#include "navette-password.h"
 
 typedef struct
 {
@@ -150,73 +152,6 @@ fixture_teardown (Fixture       *fixture,
     g_clear_error (&(err));                                          \
   } G_STMT_END
 
-static NavetteWireTable *
-items_schema (void)
-{
-  NavetteWireTable *table = navette_wire_table_new ("items", "Items");
-
-  g_ptr_array_add (table->columns, navette_wire_column_new ("name", "Name", NAVETTE_COLUMN_TEXT, TRUE, 20));
-  g_ptr_array_add (table->columns, navette_wire_column_new ("price", "Price", NAVETTE_COLUMN_REAL, FALSE, 0));
-  g_ptr_array_add (table->columns, navette_wire_column_new ("qty", "Quantity", NAVETTE_COLUMN_INTEGER, FALSE, 0));
-  g_ptr_array_add (table->columns, navette_wire_column_new ("ok", "OK", NAVETTE_COLUMN_BOOLEAN, FALSE, 0));
-  g_ptr_array_add (table->columns, navette_wire_column_new ("day", "Day", NAVETTE_COLUMN_DATE, FALSE, 0));
-  return table;
-}
-
-/* The application "shop" and its table "items" (every column type). */
-static void
-add_shop (NavetteDb *db)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteWireTable) table = items_schema ();
-
-  g_assert_true (navette_db_app_add (db, "admin", "shop", "Shop", &error));
-  g_assert_no_error (error);
-  g_assert_true (navette_db_table_add (db, "admin", "shop", table, &error));
-  g_assert_no_error (error);
-}
-
-static JsonObject *
-item (const char *name,
-      double      price)
-{
-  JsonObject *data = json_object_new ();
-
-  json_object_set_string_member (data, "name", name);
-  json_object_set_double_member (data, "price", price);
-  return data;
-}
-
-static NavetteWireRecord *
-create_item (NavetteDb  *db,
-             const char *id,
-             const char *name,
-             double      price)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) data = item (name, price);
-  g_autoptr(NavetteDbWriteResult) result = NULL;
-
-  result = navette_db_record_create (db, "shop", "items", id, data, "alice", NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (result->created);
-  g_assert_false (result->replayed);
-  return navette_wire_record_ref (result->record);
-}
-
-static gint64
-items_revision (NavetteDb *db)
-{
-  g_autoptr(GError) error = NULL;
-  NavetteDbTableState state = { 0 };
-
-  g_assert_true (navette_db_table_state (db, "shop", "items", &state, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (state.table, ==, "items");
-  g_free (state.table);
-  return state.revision;
-}
-
 static void
 add_user (NavetteDb  *db,
           const char *username,
@@ -337,36 +272,62 @@ test_sessions (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteDbUser) user = NULL;
+  g_autoptr(NavetteDbUser) after_passwd = NULL;
+  g_autofree char *hash = navette_password_hash ("correct horse", &error);
+  g_autofree char *hash2 = navette_password_hash ("battery staple", &error);
   gint64 expires = 0;
 
   NEED_DB (fixture);
-  add_user (fixture->db, "dave", TRUE);
+  g_assert_true (navette_password_verify (hash, "correct horse"));
+  g_assert_false (navette_password_verify (hash, "correct horse!"));
+  g_assert_false (navette_password_verify ("garbage", "correct horse"));
+  g_assert_false (navette_password_verify (NULL, "x"));
+  g_assert_true (g_str_has_prefix (hash, "$argon2id$"));
 
-  g_assert_false (navette_db_session_create (fixture->db, "nobody", "t0", 1, &error));
-  assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "There is no user “nobody”.");
-
-  g_assert_true (navette_db_session_create (fixture->db, "dave", "t1", 12345, &error));
+  g_assert_true (navette_db_user_add (fixture->db, "admin", "dave", NULL, hash, TRUE, &error));
   g_assert_no_error (error);
-  user = navette_db_session_lookup (fixture->db, "t1", &expires, &error);
+  g_assert_true (navette_db_session_create (fixture->db, "dave", "tokenhash1", 12345, &error));
+  g_assert_no_error (error);
+
+  user = navette_db_session_lookup (fixture->db, "tokenhash1", &expires, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (user->username, ==, "dave");
+  g_assert_cmpstr (user->display_name, ==, "dave");
   g_assert_true (user->admin);
   g_assert_cmpint (expires, ==, 12345);
-  g_clear_pointer (&user, navette_db_user_free);
 
   g_assert_null (navette_db_session_lookup (fixture->db, "unknown", NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_AUTH_REQUIRED,
                         "This session is unknown or was closed; sign in again.");
+  g_assert_false (navette_db_session_create (fixture->db, "nobody", "t0", 1, &error));
+  assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "There is no user “nobody”.");
 
-  g_assert_true (navette_db_session_revoke (fixture->db, "t1", &error));
+  /* A new password closes the sessions. */
+  g_assert_true (navette_db_user_set_password (fixture->db, "admin", "dave", hash2, &error));
+  g_assert_no_error (error);
+  g_assert_null (navette_db_session_lookup (fixture->db, "tokenhash1", NULL, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_AUTH_REQUIRED);
+  g_clear_error (&error);
+  after_passwd = navette_db_user_get (fixture->db, "dave", &error);
+  g_assert_no_error (error);
+  g_assert_true (navette_password_verify (after_passwd->password_hash, "battery staple"));
+
+  g_assert_true (navette_db_session_create (fixture->db, "dave", "tokenhash2", 12345, &error));
+  g_assert_true (navette_db_session_revoke (fixture->db, "tokenhash2", &error));
   g_assert_no_error (error);
   /* a second logout of the same session is not an error */
-  g_assert_true (navette_db_session_revoke (fixture->db, "t1", &error));
+  g_assert_true (navette_db_session_revoke (fixture->db, "tokenhash2", &error));
   g_assert_no_error (error);
-  g_assert_null (navette_db_session_lookup (fixture->db, "t1", NULL, &error));
-  assert_error_code (error, NAVETTE_API_ERROR_AUTH_REQUIRED);
   g_assert_false (navette_db_session_revoke (fixture->db, "unknown", &error));
   assert_error_message (error, NAVETTE_API_ERROR_AUTH_REQUIRED, "This session is unknown; sign in again.");
+  g_assert_null (navette_db_session_lookup (fixture->db, "tokenhash2", NULL, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_AUTH_REQUIRED);
+  g_clear_error (&error);
+
+  g_assert_false (navette_db_user_add (fixture->db, "admin", "Not Valid", NULL, hash, FALSE, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "user_passwd", NULL), ==, 1);
 }
 
 static void
@@ -402,7 +363,7 @@ test_tables (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteWireTable) again = items_schema ();
+  g_autoptr(NavetteWireTable) again = db_test_items_schema ();
   g_autoptr(NavetteWireTable) bad_name = navette_wire_table_new ("Bad Name", NULL);
   g_autoptr(NavetteWireTable) twice = navette_wire_table_new ("twice", NULL);
   g_autoptr(GPtrArray) tables = NULL;
@@ -410,7 +371,7 @@ test_tables (Fixture       *fixture,
   const NavetteWireColumn *name;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
 
   g_assert_false (navette_db_table_add (fixture->db, "admin", "shop", again, &error));
   assert_error_message (error, NAVETTE_API_ERROR_CONFLICT, "The table “items” already exists in “shop”.");
@@ -465,12 +426,13 @@ test_column_add (Fixture       *fixture,
   g_autoptr(NavetteWireRecord) again = NULL;
   g_autoptr(NavetteWireColumn) required = navette_wire_column_new ("sku", "SKU", NAVETTE_COLUMN_TEXT, TRUE, 0);
   g_autoptr(NavetteWireColumn) optional = navette_wire_column_new ("note", "Note", NAVETTE_COLUMN_TEXT, FALSE, 80);
+  g_autoptr(NavetteWireColumn) reserved = navette_wire_column_new ("version", "V", NAVETTE_COLUMN_INTEGER, FALSE, 0);
   g_autoptr(GPtrArray) tables = NULL;
-  const NavetteWireColumn *note;
+  NavetteWireTable *items;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
-  record = create_item (fixture->db, NULL, "pan", 8);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "pan", 8);
 
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", required, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST,
@@ -478,6 +440,9 @@ test_column_add (Fixture       *fixture,
                         "required column “sku”: add it as optional.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "nope", optional, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
+  g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", reserved, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
 
   g_assert_true (navette_db_column_add (fixture->db, "admin", "shop", "items", optional, &error));
   g_assert_no_error (error);
@@ -486,17 +451,20 @@ test_column_add (Fixture       *fixture,
 
   tables = navette_db_table_list (fixture->db, "shop", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (((NavetteWireTable *) g_ptr_array_index (tables, 0))->columns->len, ==, 6);
-  note = g_ptr_array_index (((NavetteWireTable *) g_ptr_array_index (tables, 0))->columns, 5);
-  g_assert_cmpstr (note->name, ==, "note");
-  g_assert_cmpstr (note->title, ==, "Note");
-  g_assert_cmpint (note->max_length, ==, 80);
+  g_assert_cmpuint (tables->len, ==, 1);
+  items = g_ptr_array_index (tables, 0);
+  g_assert_cmpuint (items->columns->len, ==, 6);
+  g_assert_cmpstr (((NavetteWireColumn *) g_ptr_array_index (items->columns, 5))->name, ==, "note");
+  g_assert_cmpstr (((NavetteWireColumn *) g_ptr_array_index (items->columns, 5))->title, ==, "Note");
+  g_assert_cmpint (((NavetteWireColumn *) g_ptr_array_index (items->columns, 5))->max_length, ==, 80);
+  g_assert_cmpint (((NavetteWireColumn *) g_ptr_array_index (items->columns, 0))->max_length, ==, 20);
+  g_assert_true (((NavetteWireColumn *) g_ptr_array_index (items->columns, 0))->required);
 
-  /* Existing records have it, as null. */
   again = navette_db_record_get (fixture->db, "shop", "items", record->id, &error);
   g_assert_no_error (error);
   g_assert_true (json_object_has_member (again->data, "note"));
   g_assert_true (json_object_get_null_member (again->data, "note"));
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "column_add", NULL), ==, 1);
 }
 
 static void
@@ -510,7 +478,7 @@ test_light_check (Fixture       *fixture,
   NavetteDbTableState state = { 0 };
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   g_ptr_array_add (extra->columns, navette_wire_column_new ("a", NULL, NAVETTE_COLUMN_TEXT, FALSE, 0));
   g_assert_true (navette_db_table_add (fixture->db, "admin", "shop", extra, &error));
   g_assert_no_error (error);
@@ -523,7 +491,7 @@ test_light_check (Fixture       *fixture,
   g_assert_cmpint (state.last_update, ==, 0);
   g_clear_pointer (&state.table, g_free);
 
-  record = create_item (fixture->db, NULL, "kettle", 20);
+  record = db_test_create_item (fixture->db, NULL, "kettle", 20);
   g_assert_true (navette_db_table_state (fixture->db, "shop", "items", &state, &error));
   g_assert_no_error (error);
   g_assert_cmpint (state.revision, ==, 1);
@@ -606,7 +574,7 @@ test_records (Fixture       *fixture,
   gint64 before;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
 
   json_object_set_string_member (full, "name", "Pear “ß” \"q\"");
   json_object_set_double_member (full, "price", 2.25);
@@ -618,7 +586,7 @@ test_records (Fixture       *fixture,
   g_assert_true (created->created);
   g_assert_true (navette_uuid_is_valid (created->record->id));
   g_assert_cmpint (created->record->version, ==, 1);
-  g_assert_cmpint (created->record->revision, ==, items_revision (fixture->db));
+  g_assert_cmpint (created->record->revision, ==, db_test_items_revision (fixture->db));
   g_assert_cmpstr (created->record->updated_by, ==, "alice");
   g_assert_false (created->record->archived);
   g_assert_cmpint (ABS (created->record->updated_at - g_get_real_time ()), <, 60 * G_USEC_PER_SEC);
@@ -635,8 +603,8 @@ test_records (Fixture       *fixture,
   g_assert_cmpint (current->revision, ==, created->record->revision);
   g_clear_pointer (&current, navette_wire_record_unref);
 
-  other = create_item (fixture->db, NULL, "plum", 0.1);
-  before = items_revision (fixture->db);
+  other = db_test_create_item (fixture->db, NULL, "plum", 0.1);
+  before = db_test_items_revision (fixture->db);
 
   /* An update merges into the current version. */
   json_object_set_string_member (rename, "name", "pear");
@@ -648,7 +616,7 @@ test_records (Fixture       *fixture,
   g_assert_false (v2->replayed);
   g_assert_null (v2->superseded);
   g_assert_cmpint (v2->record->version, ==, 2);
-  g_assert_cmpint (v2->record->revision, ==, items_revision (fixture->db));
+  g_assert_cmpint (v2->record->revision, ==, db_test_items_revision (fixture->db));
   g_assert_cmpint (v2->record->revision, >, before);
   g_assert_cmpstr (v2->record->updated_by, ==, "bob");
   g_assert_cmpstr (json_object_get_string_member (v2->record->data, "name"), ==, "pear");
@@ -686,7 +654,7 @@ test_records (Fixture       *fixture,
   all = navette_db_record_list (fixture->db, "shop", "items", -1, &state, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 2);
-  g_assert_cmpint (state.revision, ==, items_revision (fixture->db));
+  g_assert_cmpint (state.revision, ==, db_test_items_revision (fixture->db));
   g_assert_cmpint (state.last_update, >, 0);
   g_clear_pointer (&state.table, g_free);
   delta = navette_db_record_list (fixture->db, "shop", "items", v3->record->revision, NULL, &error);
@@ -710,19 +678,19 @@ test_create_many (Fixture       *fixture,
   gint64 before;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
-  before = items_revision (fixture->db);
+  db_test_add_shop (fixture->db);
+  before = db_test_items_revision (fixture->db);
   for (guint i = 0; i < 50; i++)
     {
       g_autofree char *name = g_strdup_printf ("item %u", i);
-      JsonObject *row = item (name, i / 4.0);
+      JsonObject *row = db_test_item (name, i / 4.0);
 
       json_object_set_int_member (row, "qty", i);
       g_ptr_array_add (rows, row);
     }
   g_assert_true (navette_db_record_create_many (fixture->db, "shop", "items", rows, "admin", &error));
   g_assert_no_error (error);
-  g_assert_cmpint (items_revision (fixture->db), ==, before + 50);
+  g_assert_cmpint (db_test_items_revision (fixture->db), ==, before + 50);
   records = navette_db_record_list (fixture->db, "shop", "items", before, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (records->len, ==, 50);
@@ -739,49 +707,59 @@ test_create_replay (Fixture       *fixture,
   g_autoptr(NavetteWireRecord) first = NULL;
   g_autoptr(NavetteDbWriteResult) replay = NULL;
   g_autoptr(NavetteDbWriteResult) updated = NULL;
-  g_autoptr(NavetteDbWriteResult) after_update = NULL;
+  g_autoptr(NavetteDbWriteResult) replay_after_update = NULL;
   g_autoptr(NavetteDbWriteResult) conflict = NULL;
-  g_autoptr(NavetteDbWriteResult) bad_id = NULL;
-  g_autoptr(JsonObject) same = json_object_new ();
-  g_autoptr(JsonObject) other = item ("teapot", 13);
+  g_autoptr(JsonObject) same = db_test_item ("teapot", 12.0);
+  g_autoptr(JsonObject) other = db_test_item ("teapot", 13.0);
   g_autoptr(JsonObject) change = json_object_new ();
-  g_autoptr(GPtrArray) creates = NULL;
+  g_autoptr(JsonObject) same_otherwise = json_object_new ();
+  g_autoptr(NavetteDbWriteResult) replay_otherwise = NULL;
+  g_autoptr(NavetteDbWriteResult) bad_id = NULL;
   const char *id = "0b6d3f2e-8c1a-4e57-9a3d-2f1e0c9b8a71";
   gint64 revision;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
-  first = create_item (fixture->db, id, "teapot", 12.0);
+  db_test_add_shop (fixture->db);
+  first = db_test_create_item (fixture->db, id, "teapot", 12.0);
   g_assert_cmpstr (first->id, ==, id);
-  revision = items_revision (fixture->db);
+  g_assert_cmpint (first->version, ==, 1);
+  g_assert_cmpstr (first->updated_by, ==, "alice");
+  g_assert_true (json_object_get_null_member (first->data, "qty"));
+  revision = db_test_items_revision (fixture->db);
 
-  /* The same data (12 as an integer, qty null rather than absent). */
-  json_object_set_string_member (same, "name", "teapot");
-  json_object_set_int_member (same, "price", 12);
-  json_object_set_null_member (same, "qty");
   replay = navette_db_record_create (fixture->db, "shop", "items", id, same, "alice", NULL, &error);
   g_assert_no_error (error);
   g_assert_false (replay->created);
   g_assert_cmpint (replay->record->version, ==, 1);
-  g_assert_cmpint (items_revision (fixture->db), ==, revision);
+  g_assert_cmpint (db_test_items_revision (fixture->db), ==, revision);
+
+  /* The same data written otherwise: 12 as an integer, qty null rather
+   * than absent. */
+  json_object_set_string_member (same_otherwise, "name", "teapot");
+  json_object_set_int_member (same_otherwise, "price", 12);
+  json_object_set_null_member (same_otherwise, "qty");
+  replay_otherwise = navette_db_record_create (fixture->db, "shop", "items", id, same_otherwise,
+                                               "alice", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (replay_otherwise->created);
+  g_assert_cmpint (db_test_items_revision (fixture->db), ==, revision);
 
   conflict = navette_db_record_create (fixture->db, "shop", "items", id, other, "alice", NULL, &error);
   g_assert_null (conflict);
   assert_error_message (error, NAVETTE_API_ERROR_CONFLICT,
                         "A record with this id already exists with other data.");
 
-  /* After an update, the replay still compares with what was created,
-   * and answers the record as it is now. */
+  /* After an update, a replay of the create still matches what was created. */
   json_object_set_int_member (change, "qty", 3);
   updated = navette_db_record_update (fixture->db, "shop", "items", id, 1, change, -1, "bob",
                                       NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  after_update = navette_db_record_create (fixture->db, "shop", "items", id, same, "alice", NULL, &error);
+  replay_after_update = navette_db_record_create (fixture->db, "shop", "items", id, same,
+                                                  "alice", NULL, &error);
   g_assert_no_error (error);
-  g_assert_false (after_update->created);
-  g_assert_cmpint (after_update->record->version, ==, 2);
-  creates = audit_of (fixture->db, "create");
-  g_assert_cmpuint (creates->len, ==, 1);
+  g_assert_false (replay_after_update->created);
+  g_assert_cmpint (replay_after_update->record->version, ==, 2);
+  g_assert_cmpint (db_test_count_audit (fixture->db, "create", id), ==, 1);
 
   bad_id = navette_db_record_create (fixture->db, "shop", "items", "NOT-A-UUID", same, "alice", NULL, &error);
   g_assert_null (bad_id);
@@ -793,40 +771,42 @@ test_idempotency (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) body = item ("mug", 5.0);
+  g_autoptr(JsonObject) body = db_test_item ("mug", 5.0);
   g_autoptr(JsonObject) change = json_object_new ();
   g_autoptr(NavetteDbWriteResult) first = NULL;
   g_autoptr(NavetteDbWriteResult) replay = NULL;
   g_autoptr(NavetteDbWriteResult) conflict = NULL;
   g_autoptr(NavetteDbWriteResult) other_user = NULL;
-  g_autoptr(NavetteDbWriteResult) v2 = NULL;
-  g_autoptr(NavetteDbWriteResult) stale = NULL;
-  g_autoptr(NavetteDbWriteResult) stale_replay = NULL;
-  g_autoptr(NavetteDbWriteResult) revert = NULL;
-  g_autoptr(NavetteDbWriteResult) revert_replay = NULL;
-  g_autoptr(NavetteDbWriteResult) after_purge = NULL;
+  g_autoptr(NavetteDbWriteResult) update = NULL;
+  g_autoptr(NavetteDbWriteResult) update_replay = NULL;
   NavetteDbIdempotency key = { "5f0e8a36-1b7c-4d1e-8f2a-7c3b9e4d6a10", "hash-1" };
   NavetteDbIdempotency key_other_body = { "5f0e8a36-1b7c-4d1e-8f2a-7c3b9e4d6a10", "hash-2" };
   NavetteDbIdempotency update_key = { "a1c2e3f4-0000-4000-8000-000000000001", "hash-u" };
+  NavetteDbIdempotency stale_key = { "a1c2e3f4-0000-4000-8000-000000000003", "hash-s" };
   NavetteDbIdempotency revert_key = { "a1c2e3f4-0000-4000-8000-000000000002", "hash-r" };
+  g_autoptr(NavetteDbWriteResult) v3 = NULL;
+  g_autoptr(NavetteDbWriteResult) v3_replay = NULL;
+  g_autoptr(NavetteDbWriteResult) revert = NULL;
+  g_autoptr(NavetteDbWriteResult) revert_replay = NULL;
   gint64 revision;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
 
   first = navette_db_record_create (fixture->db, "shop", "items", NULL, body, "alice", &key, &error);
   g_assert_no_error (error);
   g_assert_true (first->created);
   g_assert_false (first->replayed);
-  revision = items_revision (fixture->db);
+  revision = db_test_items_revision (fixture->db);
 
   replay = navette_db_record_create (fixture->db, "shop", "items", NULL, body, "alice", &key, &error);
   g_assert_no_error (error);
   g_assert_true (replay->replayed);
   g_assert_true (replay->created);
-  g_assert_false (replay->record->obsolete);
   g_assert_cmpstr (replay->record->id, ==, first->record->id);
-  g_assert_cmpint (items_revision (fixture->db), ==, revision);
+  g_assert_cmpint (replay->record->version, ==, 1);
+  g_assert_cmpint (db_test_items_revision (fixture->db), ==, revision);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "create", NULL), ==, 1);
 
   conflict = navette_db_record_create (fixture->db, "shop", "items", NULL, body, "alice",
                                        &key_other_body, &error);
@@ -840,43 +820,220 @@ test_idempotency (Fixture       *fixture,
   g_assert_false (other_user->replayed);
   g_assert_cmpstr (other_user->record->id, !=, first->record->id);
 
-  /* An update from an old base replayed after a later write answers what
-   * it answered then: its version, and what it superseded. */
+  /* An update replayed after another update returns the first answer. */
   json_object_set_int_member (change, "qty", 9);
-  v2 = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change, -1,
-                                 "alice", NULL, NULL, NULL, &error);
+  update = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change,
+                                     -1, "alice", &update_key, NULL, NULL, &error);
   g_assert_no_error (error);
-  stale = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change, -1,
-                                    "alice", &update_key, NULL, NULL, &error);
+  g_assert_cmpint (update->record->version, ==, 2);
+  update_replay = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1,
+                                            change, -1, "alice", &update_key, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (stale->record->version, ==, 3);
-  g_assert_cmpuint (stale->superseded->len, ==, 1);
+  g_assert_true (update_replay->replayed);
+  g_assert_cmpint (update_replay->record->version, ==, 2);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "update", NULL), ==, 1);
+
+  /* An update from an old base replayed after later writes answers what
+   * it answered then: its version, and what it superseded. */
+  v3 = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change, -1,
+                                 "alice", &stale_key, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (v3->record->version, ==, 3);
+  g_assert_cmpuint (v3->superseded->len, ==, 1);
   revert = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1, "alice",
                                      &revert_key, &error);
   g_assert_no_error (error);
   g_assert_cmpint (revert->record->version, ==, 4);
-  stale_replay = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1,
-                                           change, -1, "alice", &update_key, NULL, NULL, &error);
+  v3_replay = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change,
+                                        -1, "alice", &stale_key, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (stale_replay->replayed);
-  g_assert_false (stale_replay->created);
-  g_assert_cmpint (stale_replay->record->version, ==, 3);
-  g_assert_false (stale_replay->record->obsolete);
-  g_assert_cmpuint (stale_replay->superseded->len, ==, 1);
-  g_assert_cmpint (g_array_index (stale_replay->superseded, gint64, 0), ==, 2);
+  g_assert_true (v3_replay->replayed);
+  g_assert_false (v3_replay->created);
+  g_assert_cmpint (v3_replay->record->version, ==, 3);
+  g_assert_false (v3_replay->record->obsolete);
+  g_assert_cmpuint (v3_replay->superseded->len, ==, 1);
+  g_assert_cmpint (g_array_index (v3_replay->superseded, gint64, 0), ==, 2);
   revert_replay = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1,
                                             "alice", &revert_key, &error);
   g_assert_no_error (error);
   g_assert_true (revert_replay->replayed);
   g_assert_cmpint (revert_replay->record->version, ==, 4);
 
-  /* Purge forgets keys older than it is told. */
+  /* Purge forgets old keys. */
   g_assert_true (navette_db_purge (fixture->db, g_get_real_time () + G_USEC_PER_SEC, &error));
   g_assert_no_error (error);
-  after_purge = navette_db_record_create (fixture->db, "shop", "items", NULL, body, "alice",
-                                          &key_other_body, &error);
+  {
+    g_autoptr(NavetteDbWriteResult) after_purge = NULL;
+
+    after_purge = navette_db_record_create (fixture->db, "shop", "items", NULL, body, "alice",
+                                            &key_other_body, &error);
+    g_assert_no_error (error);
+    g_assert_false (after_purge->replayed);
+  }
+}
+
+static gboolean
+refuse_expensive (JsonObject  *merged,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  /* The merged data holds every column, given or not. */
+  g_assert_true (json_object_has_member (merged, "name"));
+  g_assert_true (json_object_has_member (merged, "day"));
+  if (json_object_get_double_member (merged, "price") > 100)
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED, "too dear");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_update_revert (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = NULL;
+  g_autoptr(JsonObject) rename = json_object_new ();
+  g_autoptr(JsonObject) dear = json_object_new ();
+  g_autoptr(NavetteDbWriteResult) v2 = NULL;
+  g_autoptr(NavetteDbWriteResult) v3 = NULL;
+  g_autoptr(NavetteDbWriteResult) refused = NULL;
+  g_autoptr(NavetteDbWriteResult) too_new = NULL;
+  g_autoptr(NavetteDbWriteResult) v4 = NULL;
+  g_autoptr(NavetteDbWriteResult) missing = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  guint calls = 0;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "lamp", 30.0);
+
+  json_object_set_string_member (rename, "name", "desk lamp");
+  v2 = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, rename, -1, "bob",
+                                 NULL, refuse_expensive, &calls, &error);
   g_assert_no_error (error);
-  g_assert_false (after_purge->replayed);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpint (v2->record->version, ==, 2);
+  g_assert_null (v2->superseded);
+  g_assert_cmpstr (json_object_get_string_member (v2->record->data, "name"), ==, "desk lamp");
+  g_assert_cmpfloat (json_object_get_double_member (v2->record->data, "price"), ==, 30.0);
+  g_assert_cmpstr (v2->record->updated_by, ==, "bob");
+
+  /* Archive from an old base: applied, with the versions it superseded. */
+  v3 = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, NULL, 1, "alice",
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (v3->record->archived);
+  g_assert_nonnull (v3->superseded);
+  g_assert_cmpuint (v3->superseded->len, ==, 1);
+  g_assert_cmpint (g_array_index (v3->superseded, gint64, 0), ==, 2);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "archive", record->id), ==, 1);
+
+  /* The validate callback refuses: nothing written. */
+  json_object_set_double_member (dear, "price", 500.0);
+  refused = navette_db_record_update (fixture->db, "shop", "items", record->id, 3, dear, -1,
+                                      "alice", NULL, refuse_expensive, &calls, &error);
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED);
+  g_assert_null (refused);
+  g_clear_error (&error);
+
+  /* A base_version that was never written. */
+  too_new = navette_db_record_update (fixture->db, "shop", "items", record->id, 9, dear, -1,
+                                      "alice", NULL, NULL, NULL, &error);
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  g_assert_null (too_new);
+  g_clear_error (&error);
+
+  v4 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (v4->record->version, ==, 4);
+  g_assert_false (v4->record->archived);
+  g_assert_cmpstr (json_object_get_string_member (v4->record->data, "name"), ==, "lamp");
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "revert", record->id), ==, 1);
+
+  missing = navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice", NULL, &error);
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
+  g_assert_null (missing);
+  g_clear_error (&error);
+
+  versions = navette_db_record_versions (fixture->db, "shop", "items", record->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (versions->len, ==, 4);
+  g_assert_false (((NavetteWireRecord *) g_ptr_array_index (versions, 0))->obsolete);
+  g_assert_true (((NavetteWireRecord *) g_ptr_array_index (versions, 3))->obsolete);
+  g_assert_cmpint (((NavetteWireRecord *) g_ptr_array_index (versions, 3))->version, ==, 1);
+
+  /* Unknown names and records are NOT_FOUND, never an SQL error. */
+  g_assert_null (navette_db_record_get (fixture->db, "shop", "items\"; DROP TABLE users; --",
+                                        record->id, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (navette_db_record_get (fixture->db, "shop", "items",
+                                        "00000000-0000-4000-8000-000000000000", &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+static void
+test_since (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) a = NULL;
+  g_autoptr(NavetteWireRecord) b = NULL;
+  g_autoptr(NavetteWireRecord) c = NULL;
+  g_autoptr(NavetteDbWriteResult) b2 = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) delta = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) apps = NULL;
+  g_autoptr(JsonObject) change = json_object_new ();
+  NavetteDbTableState state = { 0 };
+  gint64 r;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  a = db_test_create_item (fixture->db, NULL, "a", 1);
+  b = db_test_create_item (fixture->db, NULL, "b", 2);
+  c = db_test_create_item (fixture->db, NULL, "c", 3);
+  r = db_test_items_revision (fixture->db);
+
+  json_object_set_boolean_member (change, "ok", TRUE);
+  b2 = navette_db_record_update (fixture->db, "shop", "items", b->id, 1, change, -1, "alice",
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (b2->record->revision, ==, db_test_items_revision (fixture->db));
+  g_assert_true (json_object_get_boolean_member (b2->record->data, "ok"));
+
+  all = navette_db_record_list (fixture->db, "shop", "items", -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+
+  delta = navette_db_record_list (fixture->db, "shop", "items", r, &state, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (delta->len, ==, 1);
+  g_assert_cmpstr (((NavetteWireRecord *) g_ptr_array_index (delta, 0))->id, ==, b->id);
+  g_assert_cmpint (((NavetteWireRecord *) g_ptr_array_index (delta, 0))->version, ==, 2);
+  g_assert_cmpint (state.revision, ==, b2->record->revision);
+  g_free (state.table);
+
+  none = navette_db_record_list (fixture->db, "shop", "items", b2->record->revision, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  apps = navette_db_app_state (fixture->db, "shop", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (apps->len, ==, 1);
+  g_assert_cmpstr (((NavetteDbTableState *) g_ptr_array_index (apps, 0))->table, ==, "items");
+  g_assert_cmpint (((NavetteDbTableState *) g_ptr_array_index (apps, 0))->revision, ==,
+                   b2->record->revision);
+
+  g_assert_null (navette_db_app_state (fixture->db, "nope", &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
 }
 
 static void
@@ -889,8 +1046,8 @@ test_update_revert_errors (Fixture       *fixture,
   const char *unknown = "00000000-0000-4000-8000-000000000000";
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
-  record = create_item (fixture->db, NULL, "lamp", 30);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "lamp", 30);
   json_object_set_int_member (change, "qty", 1);
 
   g_assert_null (navette_db_record_update (fixture->db, "shop", "items", record->id, 9, change, -1,
@@ -918,14 +1075,14 @@ test_unknown_names (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) body = item ("x", 1);
+  g_autoptr(JsonObject) body = db_test_item ("x", 1);
   g_autoptr(NavetteWireRecord) record = NULL;
   const char *evil = "items\"; DROP TABLE users; --";
   NavetteDbTableState state = { 0 };
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
-  record = create_item (fixture->db, NULL, "lamp", 30);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "lamp", 30);
 
   g_assert_null (navette_db_record_get (fixture->db, "shop", evil, record->id, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
@@ -958,7 +1115,7 @@ test_grants (Fixture       *fixture,
   NavetteDbAuditEntry *entry;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   add_user (fixture->db, "carol", FALSE);
 
   g_assert_true (navette_db_grant (fixture->db, "admin", "carol", "shop", "editor", &error));
@@ -1030,8 +1187,8 @@ test_audit (Fixture       *fixture,
   add_user (fixture->db, "alice", FALSE);
   g_assert_true (navette_db_app_add (fixture->db, "admin", "other", "Other", &error));
   g_assert_no_error (error);
-  add_shop (fixture->db);
-  record = create_item (fixture->db, NULL, "cup", 2);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "cup", 2);
   json_object_set_int_member (change, "qty", 4);
   update = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, change, -1,
                                      "bob", NULL, NULL, NULL, &error);
@@ -1107,7 +1264,7 @@ test_audit_details (Fixture       *fixture,
   passwd = audit_detail (fixture->db, "user_passwd");
   g_assert_cmpstr (passwd, ==, "fred");
 
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   app_add = audit_detail (fixture->db, "app_add");
   g_assert_cmpstr (app_add, ==, "Shop");
   table_add = audit_detail (fixture->db, "table_add");
@@ -1126,7 +1283,7 @@ test_audit_details (Fixture       *fixture,
     g_assert_cmpstr (((NavetteDbAuditEntry *) g_ptr_array_index (columns, 1))->detail, ==, "flag boolean");
   }
 
-  record = create_item (fixture->db, NULL, "vase", 3);
+  record = db_test_create_item (fixture->db, NULL, "vase", 3);
   archived = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, NULL, 1,
                                        "alice", NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -1216,7 +1373,7 @@ test_titles_checked (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *long_title = g_strnfill (201, 't');
-  g_autoptr(NavetteWireTable) table = items_schema ();
+  g_autoptr(NavetteWireTable) table = db_test_items_schema ();
   g_autoptr(NavetteWireColumn) column = navette_wire_column_new ("note", long_title, NAVETTE_COLUMN_TEXT, FALSE, 0);
   g_autoptr(GPtrArray) apps = NULL;
   g_autoptr(GPtrArray) tables = NULL;
@@ -1290,7 +1447,7 @@ test_max_length_text_only (Fixture       *fixture,
   g_autoptr(NavetteWireColumn) negative = navette_wire_column_new ("t", NULL, NAVETTE_COLUMN_TEXT, FALSE, 0);
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   negative->max_length = -1;  /* the constructor would make it 0 */
   g_ptr_array_add (table->columns, navette_wire_column_new ("d", NULL, NAVETTE_COLUMN_DATE, FALSE, 10));
   g_assert_false (navette_db_table_add (fixture->db, "admin", "shop", table, &error));
@@ -1314,7 +1471,7 @@ test_reserved_columns (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   for (guint i = 0; i < G_N_ELEMENTS (reserved); i++)
     {
       g_autoptr(NavetteWireColumn) column = navette_wire_column_new (reserved[i], NULL, NAVETTE_COLUMN_TEXT, FALSE, 0);
@@ -1338,7 +1495,7 @@ test_table_needs_columns (Fixture       *fixture,
   g_autoptr(NavetteWireTable) table = navette_wire_table_new ("empty", NULL);
 
   NEED_DB (fixture);
-  add_shop (fixture->db);
+  db_test_add_shop (fixture->db);
   g_assert_false (navette_db_table_add (fixture->db, "admin", "shop", table, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST, "A table needs at least one column.");
 }
@@ -1429,6 +1586,142 @@ test_purge_keeps_expired_sessions (Fixture       *fixture,
   assert_error_code (error, NAVETTE_API_ERROR_AUTH_REQUIRED);
 }
 
+/* ------------------------------------------------------------------ */
+/* The storage layer's own interface                                   */
+
+static void
+test_schema_version (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDb) other = NULL;
+  gint64 version;
+
+  NEED_DB (fixture);
+  g_assert_cmpstr (navette_db_get_backend_name (fixture->db), ==, fixture->backend);
+  version = navette_db_get_schema_version (fixture->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (version, >=, 1);
+  other = navette_db_open (fixture->location, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (navette_db_get_schema_version (other, &error), ==, version);
+  g_assert_no_error (error);
+}
+
+static void
+test_busy_timeout (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(NavetteWireRecord) record = NULL;
+
+  NEED_DB (fixture);
+  navette_db_set_busy_timeout (fixture->db, 250);
+  g_assert_cmpuint (navette_db_get_busy_timeout (fixture->db), ==, 250);
+  navette_db_set_busy_timeout (fixture->db, 4000);
+  g_assert_cmpuint (navette_db_get_busy_timeout (fixture->db), ==, 4000);
+  /* connections opened before and after the change both work */
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "after", 1);
+}
+
+typedef struct
+{
+  GPtrArray *changes;  /* "app.table", or "*" for "anything may have changed" */
+  GPtrArray *answers;  /* "ok" or "failed", in the order given */
+  guint      changes_at_answer;
+} WatchLog;
+
+static void
+table_changed_cb (NavetteDb  *db,
+                  const char *app,
+                  const char *table,
+                  WatchLog   *log)
+{
+  g_ptr_array_add (log->changes, app != NULL ? g_strdup_printf ("%s.%s", app, table) : g_strdup ("*"));
+}
+
+static void
+synced_cb (gboolean  ok,
+           gpointer  user_data)
+{
+  WatchLog *log = user_data;
+
+  if (log->answers->len == 0)
+    log->changes_at_answer = log->changes->len;
+  g_ptr_array_add (log->answers, g_strdup (ok ? "ok" : "failed"));
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @array has @n items (10 s at most). */
+static void
+wait_for (GPtrArray *array,
+          guint      n)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+
+  while (array->len < n && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_cmpuint (array->len, >=, n);
+}
+
+/* Either the backend reports the changes committed by others (then "wait
+ * until I have seen every change committed before now" answers once the
+ * change is emitted), or it says so and there is nothing to wait for. */
+static void
+test_change_watch (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDb) other = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(NavetteWireRecord) record = NULL;
+  WatchLog log = { changes, answers, 0 };
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  g_signal_connect (fixture->db, "table-changed", G_CALLBACK (table_changed_cb), &log);
+  if (!navette_db_watch_changes (fixture->db))
+    {
+      g_assert_false (navette_db_sync_changes (fixture->db, synced_cb, &log));
+      g_assert_cmpuint (answers->len, ==, 0);
+      navette_db_unwatch_changes (fixture->db);
+      return;
+    }
+
+  /* listening: anything may have changed meanwhile */
+  wait_for (changes, 1);
+  g_assert_cmpstr (g_ptr_array_index (changes, 0), ==, "*");
+
+  /* A write through another object (another server process): the round
+   * trip asked for at once, before the main context ran again, answers
+   * after its change was emitted. */
+  other = navette_db_open (fixture->location, &error);
+  g_assert_no_error (error);
+  record = db_test_create_item (other, NULL, "watched", 1);
+  g_assert_true (navette_db_sync_changes (fixture->db, synced_cb, &log));
+  g_assert_cmpuint (answers->len, ==, 0);
+  wait_for (answers, 1);
+  g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "ok");
+  g_assert_cmpuint (log.changes_at_answer, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (changes, 1), ==, "shop.items");
+
+  /* Stopping answers what still waits, before it returns. */
+  g_assert_true (navette_db_sync_changes (fixture->db, synced_cb, &log));
+  navette_db_unwatch_changes (fixture->db);
+  g_assert_cmpuint (answers->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (answers, 1), ==, "failed");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1451,7 +1744,9 @@ main (int    argc,
     { "create-many", test_create_many },
     { "create-replay", test_create_replay },
     { "idempotency", test_idempotency },
+    { "update-revert", test_update_revert },
     { "update-revert-errors", test_update_revert_errors },
+    { "since", test_since },
     { "unknown-names", test_unknown_names },
     { "grants", test_grants },
     { "audit", test_audit },
@@ -1467,6 +1762,10 @@ main (int    argc,
     { "table-list-order", test_table_list_order },
     { "password-ends-sessions", test_password_ends_sessions },
     { "purge-keeps-expired-sessions", test_purge_keeps_expired_sessions },
+    /* the storage layer's own interface */
+    { "schema-version", test_schema_version },
+    { "busy-timeout", test_busy_timeout },
+    { "change-watch", test_change_watch },
   };
 
   g_test_init (&argc, &argv, NULL);
