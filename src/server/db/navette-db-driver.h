@@ -158,7 +158,9 @@ struct _NavetteDbClass
   const char         *list_order;      /* ORDER BY of a full list of current rows */
 
   /* ---- connections and transactions ---- */
+  /* A connection for a transaction of @txn (which begin() then opens). */
   NavetteDbConn *(*acquire)      (NavetteDb      *self,
+                                  NavetteDbTxn    txn,
                                   GError        **error);
   gboolean       (*begin)        (NavetteDbConn  *conn,
                                   NavetteDbTxn    txn,

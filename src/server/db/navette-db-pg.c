@@ -296,8 +296,9 @@ pool_flush_locked (NavetteDbPg *self)
 }
 
 static NavetteDbConn *
-navette_db_pg_acquire (NavetteDb  *db,
-                       GError    **error)
+navette_db_pg_acquire (NavetteDb     *db,
+                       NavetteDbTxn   txn,
+                       GError       **error)
 {
   NavetteDbPg *self = NAVETTE_DB_PG (db);
   gint64 deadline = g_get_monotonic_time () + POOL_WAIT_USEC;

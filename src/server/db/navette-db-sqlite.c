@@ -269,24 +269,40 @@ write_gate_leave (NavetteDbSqlite *self)
   g_mutex_unlock (&self->write_lock);
 }
 
+/* A writer first queues on the write gate, and only then takes a
+ * connection: the writers of this process then use the one connection
+ * the last writer left on top of the pool, whose page cache is current,
+ * rather than each reading again what the others changed meanwhile. */
 static NavetteDbConn *
-navette_db_sqlite_acquire (NavetteDb  *db,
-                           GError    **error)
+navette_db_sqlite_acquire (NavetteDb     *db,
+                           NavetteDbTxn   txn,
+                           GError       **error)
 {
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
   guint timeout = g_atomic_int_get (&self->busy_timeout);
   Conn *conn;
 
+  if (txn == NAVETTE_DB_WRITE && !write_gate_enter (self, error))
+    return NULL;
   g_mutex_lock (&self->pool_lock);
   conn = g_queue_pop_head (&self->pool);
   g_mutex_unlock (&self->pool_lock);
   if (conn == NULL)
-    return (NavetteDbConn *) conn_open (self, error);
-  if (conn->busy_timeout != timeout)
+    {
+      conn = conn_open (self, error);
+      if (conn == NULL)
+        {
+          if (txn == NAVETTE_DB_WRITE)
+            write_gate_leave (self);
+          return NULL;
+        }
+    }
+  else if (conn->busy_timeout != timeout)
     {
       conn->busy_timeout = timeout;
       sqlite3_busy_timeout (conn->handle, (int) timeout);
     }
+  conn->holds_gate = txn == NAVETTE_DB_WRITE;
   return &conn->base;
 }
 
@@ -303,9 +319,6 @@ navette_db_sqlite_begin (NavetteDbConn  *base,
       conn->in_transaction = conn_exec (conn, "BEGIN", error);
       return conn->in_transaction;
     case NAVETTE_DB_WRITE:
-      if (!write_gate_enter (NAVETTE_DB_SQLITE (base->db), error))
-        return FALSE;
-      conn->holds_gate = TRUE;
       conn->in_transaction = conn_exec (conn, "BEGIN IMMEDIATE", error);
       return conn->in_transaction;
     case NAVETTE_DB_AUTOCOMMIT:
@@ -334,17 +347,19 @@ navette_db_sqlite_release (NavetteDbConn *base,
 {
   Conn *conn = (Conn *) base;
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (base->db);
+  gboolean holds_gate;
 
   /* Never hand out a connection in the middle of a transaction. */
   if (conn->in_transaction || !sqlite3_get_autocommit (conn->handle))
     sqlite3_exec (conn->handle, "ROLLBACK", NULL, NULL, NULL);
   conn->in_transaction = FALSE;
-  if (conn->holds_gate)
-    {
-      write_gate_leave (self);
-      conn->holds_gate = FALSE;
-    }
+  holds_gate = conn->holds_gate;
+  conn->holds_gate = FALSE;
+  /* Back on top of the pool before the next writer is let in, so that it
+   * takes this connection (see navette_db_sqlite_acquire()). */
   pool_push (self, conn);
+  if (holds_gate)
+    write_gate_leave (self);
   return NAVETTE_DB_RETRY_NO;
 }
 

@@ -238,7 +238,7 @@ navette_db_run (NavetteDb    *self,
       NavetteDbRetry retry;
       gboolean ok;
 
-      conn = klass->acquire (self, error);
+      conn = klass->acquire (self, txn, error);
       if (conn == NULL)
         return FALSE;
       ok = klass->begin (conn, txn, &local_error)
