@@ -403,8 +403,8 @@ typedef struct
   NavetteDbTableState *state;
   GString             *json;   /* record_list_json: the output */
   gsize                start;  /* json->len before the first attempt */
+  gboolean             history;  /* every version of op->id, not only the current one */
   GPtrArray           *list;
-  NavetteWireRecord   *record;
 } ReadOp;
 
 /* Reads the table's state and walks its current rows (those past
@@ -539,39 +539,56 @@ navette_db_record_list_json (NavetteDb            *self,
   return run_read (self, list_op, &op, NULL, NULL, error);
 }
 
-/* The table of @op, loaded, once op->id is known to be a record id. */
-static NavetteDbTable *
-load_record_table (NavetteDbConn  *conn,
-                   ReadOp         *op,
-                   GError        **error)
-{
-  NavetteDbTable *table = navette_db_table_load (conn, op->app, op->table, error);
-
-  if (table != NULL && !navette_uuid_is_valid (op->id))
-    {
-      navette_db_not_found (error, "No such record.");
-      g_clear_pointer (&table, navette_db_table_free);
-    }
-  return table;
-}
-
+/* The rows of the record op->id: its current version, or with
+ * op->history every version, newest first; NOT_FOUND when there are none. */
 static gboolean
-record_get_op (NavetteDbConn  *conn,
-               gpointer        data,
-               GError        **error)
+record_rows_op (NavetteDbConn  *conn,
+                gpointer        data,
+                GError        **error)
 {
   ReadOp *op = data;
-  g_autoptr(NavetteDbTable) table = load_record_table (conn, op, error);
-  NavetteWireRecord *record;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+  g_autofree char *where = NULL;
+  NavetteDbStep step;
 
   if (table == NULL)
     return FALSE;
-  record = fetch_record_or (conn, table, op->id, 0, "No such record.", error);
-  if (record == NULL)
+  if (!navette_uuid_is_valid (op->id))
+    return navette_db_not_found (error, "No such record.");
+  if (op->history)
+    where = g_strdup ("record_id = ?1 ORDER BY version DESC");
+  else
+    where = g_strdup_printf ("record_id = ?1 AND %s", NAVETTE_DB_GET_CLASS (conn->db)->current);
+  stmt = prepare_select (conn, table, where, error);
+  if (stmt == NULL)
     return FALSE;
-  g_clear_pointer (&op->record, navette_wire_record_unref);
-  op->record = record;
-  return TRUE;
+  navette_db_bind_text (stmt, 1, op->id);
+  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
+    g_ptr_array_add (rows, read_record (table, stmt));
+  if (step != NAVETTE_DB_STEP_DONE)
+    return FALSE;
+  if (rows->len == 0)
+    return navette_db_not_found (error, "No such record.");
+  return navette_db_answer_list (&op->list, g_steal_pointer (&rows));
+}
+
+static GPtrArray *
+record_rows (NavetteDb   *self,
+             const char  *app,
+             const char  *table,
+             const char  *id,
+             gboolean     history,
+             GError     **error)
+{
+  ReadOp op = { .app = app, .table = table, .id = id, .history = history };
+
+  g_return_val_if_fail (id != NULL, NULL);
+  if (!run_read (self, record_rows_op, &op, (gpointer *) &op.list,
+                 (GDestroyNotify) g_ptr_array_unref, error))
+    return NULL;
+  return op.list;
 }
 
 NavetteWireRecord *
@@ -581,37 +598,9 @@ navette_db_record_get (NavetteDb   *self,
                        const char  *id,
                        GError     **error)
 {
-  ReadOp op = { .app = app, .table = table, .id = id };
+  g_autoptr(GPtrArray) rows = record_rows (self, app, table, id, FALSE, error);
 
-  g_return_val_if_fail (id != NULL, NULL);
-  if (!run_read (self, record_get_op, &op, (gpointer *) &op.record,
-                 (GDestroyNotify) navette_wire_record_unref, error))
-    return NULL;
-  return op.record;
-}
-
-static gboolean
-record_versions_op (NavetteDbConn  *conn,
-                    gpointer        data,
-                    GError        **error)
-{
-  ReadOp *op = data;
-  g_autoptr(NavetteDbTable) table = load_record_table (conn, op, error);
-  g_autoptr(NavetteDbStmt) stmt = NULL;
-  g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
-  NavetteDbStep step;
-
-  if (table == NULL ||
-      (stmt = prepare_select (conn, table, "record_id = ?1 ORDER BY version DESC", error)) == NULL)
-    return FALSE;
-  navette_db_bind_text (stmt, 1, op->id);
-  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
-    g_ptr_array_add (versions, read_record (table, stmt));
-  if (step != NAVETTE_DB_STEP_DONE)
-    return FALSE;
-  if (versions->len == 0)
-    return navette_db_not_found (error, "No such record.");
-  return navette_db_answer_list (&op->list, g_steal_pointer (&versions));
+  return rows != NULL ? navette_wire_record_ref (g_ptr_array_index (rows, 0)) : NULL;
 }
 
 GPtrArray *
@@ -621,13 +610,7 @@ navette_db_record_versions (NavetteDb   *self,
                             const char  *id,
                             GError     **error)
 {
-  ReadOp op = { .app = app, .table = table, .id = id };
-
-  g_return_val_if_fail (id != NULL, NULL);
-  if (!run_read (self, record_versions_op, &op, (gpointer *) &op.list,
-                 (GDestroyNotify) g_ptr_array_unref, error))
-    return NULL;
-  return op.list;
+  return record_rows (self, app, table, id, TRUE, error);
 }
 
 /* ------------------------------------------------------------------ */

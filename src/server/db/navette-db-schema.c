@@ -16,6 +16,8 @@ static const char * const reserved_columns[] = {
   "updated_at", "updated_by", "revision", "rowid", "oid", NULL
 };
 
+typedef struct _AppRows AppRows;
+
 typedef struct
 {
   const char              *actor;
@@ -25,6 +27,7 @@ typedef struct
   const NavetteWireTable  *schema;
   const NavetteWireColumn *column;
   NavetteDbTableState     *state;
+  const AppRows           *rows;
   GPtrArray               *list;
 } SchemaOp;
 
@@ -146,16 +149,64 @@ navette_db_add_column_from_row (GPtrArray     *columns,
                                                      navette_db_get_int (stmt, first + 4)));
 }
 
+
+/* One row of TABLE_LIST (a column of a table, tables in id order) added
+ * to @tables. */
+static void
+add_table_row (GPtrArray     *tables,
+               NavetteDbStmt *stmt)
+{
+  NavetteWireTable *last = tables->len > 0 ? g_ptr_array_index (tables, tables->len - 1) : NULL;
+
+  if (last == NULL || !g_str_equal (last->name, navette_db_get_text (stmt, 1)))
+    {
+      last = navette_wire_table_new (navette_db_get_text (stmt, 1), navette_db_get_text (stmt, 2));
+      g_ptr_array_add (tables, last);
+    }
+  navette_db_add_column_from_row (last->columns, stmt, 3);
+}
+
+/* One row of APP_STATE (a table's state) added to @states. */
+static void
+add_state_row (GPtrArray     *states,
+               NavetteDbStmt *stmt)
+{
+  NavetteDbTableState *state = g_new0 (NavetteDbTableState, 1);
+
+  state->table = navette_db_dup_text (stmt, 0);
+  state->revision = navette_db_get_int (stmt, 1);
+  state->last_update = navette_db_get_usec (stmt, 2);
+  g_ptr_array_add (states, state);
+}
+
+/* A statement of the tables of an application (@app: ?1): one row or
+ * more per table, a row of NULLs when it has none, no row when there is
+ * no such application. */
+struct _AppRows
+{
+  NavetteDbSql     sql;
+  GDestroyNotify   free_item;
+  void           (*add_row) (GPtrArray *items, NavetteDbStmt *stmt);
+  gsize            name_offset;  /* of the items' name, to sort them */
+};
+
+static const AppRows app_tables = {
+  NAVETTE_DB_SQL_TABLE_LIST, (GDestroyNotify) navette_wire_table_free, add_table_row,
+  G_STRUCT_OFFSET (NavetteWireTable, name)
+};
+static const AppRows app_states = {
+  NAVETTE_DB_SQL_APP_STATE, (GDestroyNotify) navette_db_table_state_free, add_state_row,
+  G_STRUCT_OFFSET (NavetteDbTableState, table)
+};
+
 static gboolean
-table_list_op (NavetteDbConn  *conn,
-               gpointer        data,
-               GError        **error)
+app_rows_op (NavetteDbConn  *conn,
+             gpointer        data,
+             GError        **error)
 {
   SchemaOp *op = data;
-  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_TABLE_LIST, error);
-  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_table_free);
-  NavetteWireTable *current = NULL;
-  gint64 current_id = -1;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, op->rows->sql, error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (op->rows->free_item);
   gboolean found = FALSE;
   NavetteDbStep step;
 
@@ -165,29 +216,24 @@ table_list_op (NavetteDbConn  *conn,
   while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
     {
       found = TRUE;
-      if (navette_db_is_null (stmt, 0))
-        continue;  /* the application has no tables */
-      if (navette_db_get_int (stmt, 0) != current_id)
-        {
-          current_id = navette_db_get_int (stmt, 0);
-          current = navette_wire_table_new (navette_db_get_text (stmt, 1), navette_db_get_text (stmt, 2));
-          g_ptr_array_add (tables, current);
-        }
-      navette_db_add_column_from_row (current->columns, stmt, 3);
+      if (!navette_db_is_null (stmt, 0))  /* else: the application has no tables */
+        op->rows->add_row (items, stmt);
     }
   if (step != NAVETTE_DB_STEP_DONE)
     return FALSE;
   if (!found)
     return navette_db_not_found (error, "No such application.");
-  return navette_db_answer_list (&op->list, g_steal_pointer (&tables));
+  return navette_db_answer_list (&op->list, g_steal_pointer (&items));
 }
 
-GPtrArray *
-navette_db_table_list (NavetteDb   *self,
-                       const char  *app,
-                       GError     **error)
+/* The items @rows makes of the tables of @app, in name order. */
+static GPtrArray *
+app_rows (NavetteDb      *self,
+          const char     *app,
+          const AppRows  *rows,
+          GError        **error)
 {
-  SchemaOp op = { .app = app };
+  SchemaOp op = { .app = app, .rows = rows };
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
   g_return_val_if_fail (app != NULL, NULL);
@@ -195,7 +241,15 @@ navette_db_table_list (NavetteDb   *self,
 
   if (!navette_db_check_app (app, error))
     return NULL;
-  return run_list_op (self, table_list_op, &op, G_STRUCT_OFFSET (NavetteWireTable, name), error);
+  return run_list_op (self, app_rows_op, &op, rows->name_offset, error);
+}
+
+GPtrArray *
+navette_db_table_list (NavetteDb   *self,
+                       const char  *app,
+                       GError     **error)
+{
+  return app_rows (self, app, &app_tables, error);
 }
 
 static gboolean
@@ -510,52 +564,11 @@ navette_db_table_state (NavetteDb            *self,
       && navette_db_run (self, NAVETTE_DB_AUTOCOMMIT, table_state_op, &op, error);
 }
 
-static gboolean
-app_state_op (NavetteDbConn  *conn,
-              gpointer        data,
-              GError        **error)
-{
-  SchemaOp *op = data;
-  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_APP_STATE, error);
-  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_table_state_free);
-  gboolean found = FALSE;
-  NavetteDbStep step;
-
-  if (stmt == NULL)
-    return FALSE;
-  navette_db_bind_text (stmt, 1, op->app);
-  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
-    {
-      NavetteDbTableState *state;
-
-      found = TRUE;
-      if (navette_db_is_null (stmt, 0))
-        continue;  /* the application has no tables */
-      state = g_new0 (NavetteDbTableState, 1);
-      state->table = navette_db_dup_text (stmt, 0);
-      state->revision = navette_db_get_int (stmt, 1);
-      state->last_update = navette_db_get_usec (stmt, 2);
-      g_ptr_array_add (states, state);
-    }
-  if (step != NAVETTE_DB_STEP_DONE)
-    return FALSE;
-  if (!found)
-    return navette_db_not_found (error, "No such application.");
-  return navette_db_answer_list (&op->list, g_steal_pointer (&states));
-}
 
 GPtrArray *
 navette_db_app_state (NavetteDb   *self,
                       const char  *app,
                       GError     **error)
 {
-  SchemaOp op = { .app = app };
-
-  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
-  g_return_val_if_fail (app != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!navette_db_check_app (app, error))
-    return NULL;
-  return run_list_op (self, app_state_op, &op, G_STRUCT_OFFSET (NavetteDbTableState, table), error);
+  return app_rows (self, app, &app_states, error);
 }

@@ -642,44 +642,66 @@ respond_state (Request    *req,
   req->response_len = strlen (body);
 }
 
-void
-handle_table_state (Request *req)
+/* Reads a light check's answer: its body and ETag, or FALSE (answered). */
+typedef gboolean (*ReadState) (Request  *req,
+                               char    **body,
+                               char    **etag);
+
+/* A light check: answered from the cache, else read with @read and kept
+ * for the next ones (unless something changed meanwhile). */
+static void
+answer_state (Request   *req,
+              ReadState  read)
 {
-  NavetteHttpServer *self = req->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *key = navette_http_cache_state_key (req->app, req->table);
   g_autofree char *body = NULL;
   g_autofree char *etag = NULL;
-  NavetteDbTableState state = { 0, };
-  guint64 generation;
-
-  generation = navette_http_cache_copy_state (self->cache, key, &body, &etag);
+  guint64 generation = navette_http_cache_copy_state (req->self->cache, key, &body, &etag);
 
   if (body == NULL)
     {
-      if (!navette_db_table_state (self->db, req->app, req->table, &state, &error))
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      g_free (state.table);
-      builder = json_builder_new ();
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "table");
-      json_builder_add_string_value (builder, req->table);
-      json_builder_set_member_name (builder, "last_update");
-      add_time_or_null (builder, state.last_update);
-      json_builder_set_member_name (builder, "revision");
-      json_builder_add_int_value (builder, state.revision);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      body = navette_json_to_string (root, NULL);
-      etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
-      navette_http_cache_store_state (self->cache, key, generation, body, etag);
+      if (!read (req, &body, &etag))
+        return;
+      navette_http_cache_store_state (req->self->cache, key, generation, body, etag);
     }
   respond_state (req, body, etag);
+}
+
+static gboolean
+read_table_state (Request  *req,
+                  char    **body,
+                  char    **etag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  NavetteDbTableState state = { 0, };
+
+  if (!navette_db_table_state (req->self->db, req->app, req->table, &state, &error))
+    {
+      respond_gerror (req, error);
+      return FALSE;
+    }
+  g_free (state.table);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "table");
+  json_builder_add_string_value (builder, req->table);
+  json_builder_set_member_name (builder, "last_update");
+  add_time_or_null (builder, state.last_update);
+  json_builder_set_member_name (builder, "revision");
+  json_builder_add_int_value (builder, state.revision);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  *body = navette_json_to_string (root, NULL);
+  *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
+  return TRUE;
+}
+
+void
+handle_table_state (Request *req)
+{
+  answer_state (req, read_table_state);
 }
 
 static int
@@ -692,60 +714,56 @@ compare_states (gconstpointer a,
   return g_strcmp0 (sa->table, sb->table);
 }
 
+static gboolean
+read_app_state (Request  *req,
+                char    **body,
+                char    **etag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) states = navette_db_app_state (req->self->db, req->app, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GChecksum) checksum = NULL;
+
+  if (states == NULL)
+    {
+      respond_gerror (req, error);
+      return FALSE;
+    }
+  g_ptr_array_sort (states, compare_states);
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tables");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < states->len; i++)
+    {
+      NavetteDbTableState *state = g_ptr_array_index (states, i);
+      g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
+
+      g_checksum_update (checksum, (const guchar *) part, -1);
+      json_builder_set_member_name (builder, state->table);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "last_update");
+      add_time_or_null (builder, state->last_update);
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, state->revision);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  *body = navette_json_to_string (root, NULL);
+  /* 64 bits of a hash of every (table, revision): changes whenever
+   * any revision changes or a table appears. */
+  *etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
+  return TRUE;
+}
+
 void
 handle_app_state (Request *req)
 {
-  NavetteHttpServer *self = req->self;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *key = navette_http_cache_state_key (req->app, NULL);
-  g_autofree char *body = NULL;
-  g_autofree char *etag = NULL;
-  guint64 generation;
-
-  generation = navette_http_cache_copy_state (self->cache, key, &body, &etag);
-
-  if (body == NULL)
-    {
-      g_autoptr(GPtrArray) states = navette_db_app_state (self->db, req->app, &error);
-      g_autoptr(JsonBuilder) builder = NULL;
-      g_autoptr(JsonNode) root = NULL;
-      g_autoptr(GChecksum) checksum = NULL;
-
-      if (states == NULL)
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      g_ptr_array_sort (states, compare_states);
-      checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      builder = json_builder_new ();
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "tables");
-      json_builder_begin_object (builder);
-      for (guint i = 0; i < states->len; i++)
-        {
-          NavetteDbTableState *state = g_ptr_array_index (states, i);
-          g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
-
-          g_checksum_update (checksum, (const guchar *) part, -1);
-          json_builder_set_member_name (builder, state->table);
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "last_update");
-          add_time_or_null (builder, state->last_update);
-          json_builder_set_member_name (builder, "revision");
-          json_builder_add_int_value (builder, state->revision);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      body = navette_json_to_string (root, NULL);
-      /* 64 bits of a hash of every (table, revision): changes whenever
-       * any revision changes or a table appears. */
-      etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
-      navette_http_cache_store_state (self->cache, key, generation, body, etag);
-    }
-  respond_state (req, body, etag);
+  answer_state (req, read_app_state);
 }
 
 void
