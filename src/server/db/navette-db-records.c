@@ -343,12 +343,16 @@ append_row_json (NavetteDbTable *table,
                  NavetteDbStmt  *stmt,
                  GString        *out)
 {
+  /* the row accessors straight from the driver: this runs for every
+   * value of a full list */
+  const NavetteDbClass *row = stmt->klass;
+
   g_string_append (out, "{\"id\":");
-  navette_json_append_string (out, navette_db_get_text (stmt, NAVETTE_DB_ROW_RECORD_ID));
+  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_RECORD_ID));
   g_string_append (out, ",\"version\":");
-  append_int64 (out, navette_db_get_int (stmt, NAVETTE_DB_ROW_VERSION));
+  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_VERSION));
   g_string_append (out, ",\"revision\":");
-  append_int64 (out, navette_db_get_int (stmt, NAVETTE_DB_ROW_REVISION));
+  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_REVISION));
   g_string_append (out, ",\"data\":{");
   for (guint i = 0; i < table->schema->columns->len; i++)
     {
@@ -359,7 +363,7 @@ append_row_json (NavetteDbTable *table,
         g_string_append_c (out, ',');
       navette_json_append_string (out, column->name);
       g_string_append_c (out, ':');
-      if (navette_db_is_null (stmt, index))
+      if (row->is_null (stmt, index))
         {
           g_string_append (out, "null");
           continue;
@@ -367,27 +371,27 @@ append_row_json (NavetteDbTable *table,
       switch (column->type)
         {
         case NAVETTE_COLUMN_INTEGER:
-          append_int64 (out, navette_db_get_int (stmt, index));
+          append_int64 (out, row->get_int (stmt, index));
           break;
         case NAVETTE_COLUMN_REAL:
-          append_real (out, stmt->klass->get_double (stmt, index));
+          append_real (out, row->get_double (stmt, index));
           break;
         case NAVETTE_COLUMN_BOOLEAN:
-          g_string_append (out, navette_db_get_bool (stmt, index) ? "true" : "false");
+          g_string_append (out, row->get_bool (stmt, index) ? "true" : "false");
           break;
         case NAVETTE_COLUMN_TEXT:
         case NAVETTE_COLUMN_DATE:
         default:
-          navette_json_append_string (out, navette_db_get_text (stmt, index));
+          navette_json_append_string (out, row->get_text (stmt, index));
           break;
         }
     }
-  g_string_append (out, navette_db_get_bool (stmt, NAVETTE_DB_ROW_ARCHIVED)
+  g_string_append (out, row->get_bool (stmt, NAVETTE_DB_ROW_ARCHIVED)
                         ? "},\"archived\":true" : "},\"archived\":false");
   g_string_append (out, ",\"updated_at\":");
-  append_time_string (out, navette_db_get_usec (stmt, NAVETTE_DB_ROW_UPDATED_AT));
+  append_time_string (out, row->get_usec (stmt, NAVETTE_DB_ROW_UPDATED_AT));
   g_string_append (out, ",\"updated_by\":");
-  navette_json_append_string (out, navette_db_get_text (stmt, NAVETTE_DB_ROW_UPDATED_BY));
+  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_UPDATED_BY));
   g_string_append_c (out, '}');
 }
 
