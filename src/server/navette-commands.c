@@ -12,7 +12,6 @@
 
 #include "navette-commands.h"
 #include "navette-db.h"
-#include "navette-db-sqlite.h"
 #include "navette-demo.h"
 #include "navette-password.h"
 #include "navette-serve.h"
@@ -386,11 +385,11 @@ static gboolean
 run_init (Invocation  *inv,
           GError     **error)
 {
-  if (NAVETTE_IS_DB_SQLITE (inv->db))
-    g_print ("Database ready (schema version %" G_GINT64_FORMAT ").\n",
-             navette_db_sqlite_get_schema_version (NAVETTE_DB_SQLITE (inv->db), NULL));
-  else
-    g_print ("Database ready.\n");
+  gint64 version = navette_db_get_schema_version (inv->db, error);
+
+  if (version < 0)
+    return FALSE;
+  g_print ("Database ready (schema version %" G_GINT64_FORMAT ").\n", version);
   return TRUE;
 }
 

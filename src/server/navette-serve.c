@@ -10,10 +10,7 @@
 #include <glib-unix.h>
 #include <sodium.h>
 
-#include "navette-db-sqlite.h"
-#if HAVE_POSTGRESQL
-#include "navette-db-pg.h"
-#endif
+#include "navette-db.h"
 #include "navette-http-server.h"
 #include "navette-serve.h"
 
@@ -175,12 +172,8 @@ navette_serve_main (int    argc,
       g_printerr ("navette-server serve: cannot open the database: %s\n", error->message);
       return 1;
     }
-  if (NAVETTE_IS_DB_SQLITE (db) && busy_timeout >= 0)
-    navette_db_sqlite_set_busy_timeout (NAVETTE_DB_SQLITE (db), (guint) busy_timeout);
-#if HAVE_POSTGRESQL
-  if (NAVETTE_IS_DB_PG (db) && busy_timeout >= 0)
-    navette_db_pg_set_busy_timeout (NAVETTE_DB_PG (db), (guint) busy_timeout);
-#endif
+  if (busy_timeout >= 0)
+    navette_db_set_busy_timeout (db, (guint) busy_timeout);
   if (!navette_db_migrate (db, &error))
     {
       g_printerr ("navette-server serve: cannot prepare the database: %s\n", error->message);

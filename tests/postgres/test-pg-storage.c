@@ -836,7 +836,7 @@ test_users_sessions (void)
 /* Another NavetteDbPg (another server process) hears about the changes
  * committed through this one and through plain SQL. */
 static void
-table_changed_cb (NavetteDbPg *db,
+table_changed_cb (NavetteDb   *db,
                   const char  *app,
                   const char  *table,
                   GAsyncQueue *queue)
@@ -891,7 +891,7 @@ test_watch_changes (void)
   writer = open_shop (tdb);
   watcher = open_db (tdb);
   g_signal_connect (watcher, "table-changed", G_CALLBACK (table_changed_cb), queue);
-  navette_db_pg_watch_changes (NAVETTE_DB_PG (watcher));
+  g_assert_true (navette_db_watch_changes (watcher));
   listening = next_change (queue);
   g_assert_cmpstr (listening, ==, "*");
   id = create_product (writer, "{\"name\": \"Watched\"}");
@@ -911,7 +911,7 @@ test_watch_changes (void)
   test_db_drop (tdb);
 }
 
-/* navette_db_pg_sync_changes(): a round trip answers only once every
+/* navette_db_sync_changes(): a round trip answers only once every
  * change committed before it was asked for has been emitted; round trips
  * are answered in order, each one sent at once; without a listening
  * connection the answer is FALSE, never from within the call. */
@@ -958,7 +958,7 @@ sync_ask (NavetteDb *db,
 
   ask->log = log;
   ask->n = n;
-  navette_db_pg_sync_changes (NAVETTE_DB_PG (db), sync_answer_cb, ask);
+  g_assert_true (navette_db_sync_changes (db, sync_answer_cb, ask));
 }
 
 static void
@@ -1001,7 +1001,7 @@ test_sync_changes (void)
   g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "0:failed");
   g_ptr_array_set_size (answers, 0);
 
-  navette_db_pg_watch_changes (NAVETTE_DB_PG (watcher));
+  g_assert_true (navette_db_watch_changes (watcher));
   listening = next_change (queue);
   g_assert_cmpstr (listening, ==, "*");
 

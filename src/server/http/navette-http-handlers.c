@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* navette-http-routes.c — the v1 HTTP API of navette-server: the route
- * table, the answers, the request field helpers and the handlers.
+/* navette-http-handlers.c — the v1 HTTP API's handlers and their
+ * answers (docs/api.md).
  *
- * A handler runs on a worker of the pool (see navette-http-server.c, which
- * holds the NavetteHttpServer object and the plumbing: listening,
- * connections, caches, authentication, the worker pool, the access log and
- * the WebSocket upgrade); it gets a Request authenticated and authorized
- * as its route asks, with its body decoded, talks to the NavetteDb and
- * prepares the answer in the Request.
- */
+ * A handler runs on a worker of the pool (navette-http-server.c); it gets
+ * a Request authenticated and authorized as its route asks (the route
+ * table: navette-http-routes.c), with its body decoded, talks to the
+ * NavetteDb and prepares the answer in the Request, which the main loop
+ * then sends. */
 #define G_LOG_DOMAIN "navette-server"
 
 #include "config.h"
@@ -23,134 +21,6 @@
 #define UNAVAILABLE_RETRY_AFTER        "2"
 #define AUDIT_DEFAULT_LIMIT            100
 #define AUDIT_MAX_LIMIT                1000
-
-/* ------------------------------------------------------------------ */
-/* Routes                                                              */
-
-static void handle_health        (Request *req);
-static void handle_login         (Request *req);
-static void handle_logout        (Request *req);
-static void handle_me            (Request *req);
-static void handle_applications  (Request *req);
-static void handle_tables        (Request *req);
-static void handle_app_state     (Request *req);
-static void handle_audit         (Request *req);
-static void handle_table_state   (Request *req);
-static void handle_record_list   (Request *req);
-static void handle_record_create (Request *req);
-static void handle_record_get    (Request *req);
-static void handle_record_update (Request *req);
-static void handle_versions      (Request *req);
-static void handle_revert        (Request *req);
-
-static const Route routes[] = {
-  { "health", "GET",
-    { { "GET", ACCESS_NONE, FALSE, handle_health } } },
-  { "sessions", "POST",
-    { { "POST", ACCESS_NONE, TRUE, handle_login } } },
-  { "sessions/current", "DELETE",
-    { { "DELETE", ACCESS_USER, FALSE, handle_logout } } },
-  { "me", "GET",
-    { { "GET", ACCESS_USER, FALSE, handle_me } } },
-  { "applications", "GET",
-    { { "GET", ACCESS_USER, FALSE, handle_applications } } },
-  { "applications/{app}/tables", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_tables } } },
-  { "applications/{app}/last-modified", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_app_state } }, TRUE },
-  { "applications/{app}/audit", "GET",
-    { { "GET", ACCESS_AUDIT, FALSE, handle_audit } } },
-  { "applications/{app}/tables/{table}/last-modified", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_table_state } }, TRUE },
-  { "applications/{app}/tables/{table}/records", "GET, POST",
-    { { "GET", ACCESS_READ, FALSE, handle_record_list },
-      { "POST", ACCESS_WRITE, TRUE, handle_record_create } } },
-  { "applications/{app}/tables/{table}/records/{id}", "GET, PATCH",
-    { { "GET", ACCESS_READ, FALSE, handle_record_get },
-      { "PATCH", ACCESS_WRITE, TRUE, handle_record_update } } },
-  { "applications/{app}/tables/{table}/records/{id}/versions", "GET",
-    { { "GET", ACCESS_READ, FALSE, handle_versions } } },
-  { "applications/{app}/tables/{table}/records/{id}/revert", "POST",
-    { { "POST", ACCESS_WRITE, TRUE, handle_revert } } },
-};
-
-/* TRUE when @part (a path segment) matches the pattern segment [@pattern,
- * @pattern_end): "{…}" matches any non-empty segment. */
-static gboolean
-segment_matches (const char *pattern,
-                 gsize       pattern_len,
-                 const char *part)
-{
-  if (pattern[0] == '{')
-    return part[0] != '\0';
-  return strlen (part) == pattern_len && memcmp (pattern, part, pattern_len) == 0;
-}
-
-/* Matches @path (below /api/v1/) against the routes. Fills app/table/id. */
-const Route *
-match_route (const char *path,
-             Request    *req)
-{
-  g_auto(GStrv) parts = g_strsplit (path, "/", 0);
-  guint n_parts = g_strv_length (parts);
-
-  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
-    {
-      const char *p = routes[r].pattern;
-      guint i = 0;
-      gboolean ok = TRUE;
-
-      while (ok)
-        {
-          const char *slash = strchr (p, '/');
-          gsize len = slash != NULL ? (gsize) (slash - p) : strlen (p);
-
-          ok = i < n_parts && segment_matches (p, len, parts[i]);
-          i++;
-          if (slash == NULL)
-            break;
-          p = slash + 1;
-        }
-      if (!ok || i != n_parts)
-        continue;
-
-      /* captures */
-      p = routes[r].pattern;
-      for (i = 0; i < n_parts; i++)
-        {
-          if (g_str_has_prefix (p, "{app}"))
-            req->app = g_strdup (parts[i]);
-          else if (g_str_has_prefix (p, "{table}"))
-            req->table = g_strdup (parts[i]);
-          else if (g_str_has_prefix (p, "{id}"))
-            req->id = g_strdup (parts[i]);
-          p = strchr (p, '/');
-          if (p == NULL)
-            break;
-          p++;
-        }
-      return &routes[r];
-    }
-  return NULL;
-}
-
-GStrv
-navette_http_server_dup_routes (void)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
-    for (guint m = 0; m < G_N_ELEMENTS (routes[r].methods); m++)
-      if (routes[r].methods[m].method != NULL)
-        {
-          g_autofree char *route = g_strdup_printf ("%s " NAVETTE_API_PREFIX "/%s",
-                                                    routes[r].methods[m].method, routes[r].pattern);
-          g_strv_builder_add (builder, route);
-        }
-  /* not in the table: its own SoupServer handlers (WebSocket upgrade) */
-  g_strv_builder_add (builder, "GET " EVENTS_PATH);
-  return g_strv_builder_end (builder);
-}
 
 /* ------------------------------------------------------------------ */
 /* Answers                                                             */
@@ -243,6 +113,49 @@ respond_gerror (Request      *req,
       return;
     }
   respond_error (req, (NavetteApiError) error->code, error->message);
+}
+
+static gboolean
+content_type_is_json (const char *content_type)
+{
+  g_autofree char *mime = NULL;
+  const char *semicolon;
+
+  if (content_type == NULL)
+    return FALSE;
+  semicolon = strchr (content_type, ';');
+  mime = semicolon != NULL ? g_strndup (content_type, semicolon - content_type) : g_strdup (content_type);
+  g_strstrip (mime);
+  return g_ascii_strcasecmp (mime, "application/json") == 0;
+}
+
+gboolean
+decode_body (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = req->body != NULL ? g_bytes_get_size (req->body) : 0;
+
+  if (len > 0 && !content_type_is_json (req->content_type))
+    {
+      respond_error (req, NAVETTE_API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                     "The request body must be application/json");
+      return FALSE;
+    }
+  if (!req->method->has_body)
+    return TRUE;
+
+  req->json = navette_json_parse_strict (len > 0 ? g_bytes_get_data (req->body, NULL) : NULL, len, &error);
+  if (req->json == NULL)
+    {
+      respond_gerror (req, error);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (req->json))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "The request body must be a JSON object");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -410,7 +323,7 @@ respond_record (Request              *req,
 /* ------------------------------------------------------------------ */
 /* Handlers (workers)                                                  */
 
-static void
+void
 handle_health (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -508,7 +421,7 @@ login_failed (Request    *req,
   respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
 }
 
-static void
+void
 handle_login (Request *req)
 {
   static const char * const allowed[] = { "username", "password", NULL };
@@ -584,7 +497,7 @@ handle_login (Request *req)
       respond_gerror (req, error);
       return;
     }
-  cache_session (self, hash, user, expires_at);
+  navette_http_cache_store_session (self->cache, hash, user, expires_at);
 
   builder = json_builder_new ();
   expires_text = navette_time_format (expires_at);
@@ -600,7 +513,7 @@ handle_login (Request *req)
   respond_builder (req, SOUP_STATUS_CREATED, builder);
 }
 
-static void
+void
 handle_logout (Request *req)
 {
   NavetteHttpServer *self = req->self;
@@ -612,14 +525,11 @@ handle_logout (Request *req)
       respond_gerror (req, error);
       return;
     }
-  g_mutex_lock (&self->cache_mutex);
-  g_hash_table_remove (self->sessions, hash);
-  self->state_generation++;  /* light checks answered from it may wait */
-  g_mutex_unlock (&self->cache_mutex);
+  navette_http_cache_forget_session (self->cache, hash);
   req->status = SOUP_STATUS_NO_CONTENT;
 }
 
-static void
+void
 handle_me (Request *req)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -628,7 +538,7 @@ handle_me (Request *req)
     respond_builder (req, SOUP_STATUS_OK, builder);
 }
 
-static void
+void
 handle_applications (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -665,7 +575,7 @@ handle_applications (Request *req)
   respond_builder (req, SOUP_STATUS_OK, builder);
 }
 
-static void
+void
 handle_tables (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -732,63 +642,66 @@ respond_state (Request    *req,
   req->response_len = strlen (body);
 }
 
-/* The cached light-check answer of @key into *@body and *@etag (left
- * NULL when there is none), and the caches' generation, both read at once. */
-static guint64
-copy_cached_state (NavetteHttpServer  *self,
-                   const char         *key,
-                   char              **body,
-                   char              **etag)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_mutex);
-  CachedState *cached = lookup_state_locked (self, key, g_get_monotonic_time ());
+/* Reads a light check's answer: its body and ETag, or FALSE (answered). */
+typedef gboolean (*ReadState) (Request  *req,
+                               char    **body,
+                               char    **etag);
 
-  if (cached != NULL)
-    {
-      *body = g_strdup (cached->body);
-      *etag = g_strdup (cached->etag);
-    }
-  return self->state_generation;
-}
-
+/* A light check: answered from the cache, else read with @read and kept
+ * for the next ones (unless something changed meanwhile). */
 static void
-handle_table_state (Request *req)
+answer_state (Request   *req,
+              ReadState  read)
 {
-  NavetteHttpServer *self = req->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *key = state_key (req->app, req->table);
+  g_autofree char *key = navette_http_cache_state_key (req->app, req->table);
   g_autofree char *body = NULL;
   g_autofree char *etag = NULL;
-  NavetteDbTableState state = { 0, };
-  guint64 generation;
-
-  generation = copy_cached_state (self, key, &body, &etag);
+  guint64 generation = navette_http_cache_copy_state (req->self->cache, key, &body, &etag);
 
   if (body == NULL)
     {
-      if (!navette_db_table_state (self->db, req->app, req->table, &state, &error))
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      g_free (state.table);
-      builder = json_builder_new ();
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "table");
-      json_builder_add_string_value (builder, req->table);
-      json_builder_set_member_name (builder, "last_update");
-      add_time_or_null (builder, state.last_update);
-      json_builder_set_member_name (builder, "revision");
-      json_builder_add_int_value (builder, state.revision);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      body = navette_json_to_string (root, NULL);
-      etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
-      store_state (self, key, generation, body, etag);
+      if (!read (req, &body, &etag))
+        return;
+      navette_http_cache_store_state (req->self->cache, key, generation, body, etag);
     }
   respond_state (req, body, etag);
+}
+
+static gboolean
+read_table_state (Request  *req,
+                  char    **body,
+                  char    **etag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  NavetteDbTableState state = { 0, };
+
+  if (!navette_db_table_state (req->self->db, req->app, req->table, &state, &error))
+    {
+      respond_gerror (req, error);
+      return FALSE;
+    }
+  g_free (state.table);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "table");
+  json_builder_add_string_value (builder, req->table);
+  json_builder_set_member_name (builder, "last_update");
+  add_time_or_null (builder, state.last_update);
+  json_builder_set_member_name (builder, "revision");
+  json_builder_add_int_value (builder, state.revision);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  *body = navette_json_to_string (root, NULL);
+  *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
+  return TRUE;
+}
+
+void
+handle_table_state (Request *req)
+{
+  answer_state (req, read_table_state);
 }
 
 static int
@@ -801,63 +714,59 @@ compare_states (gconstpointer a,
   return g_strcmp0 (sa->table, sb->table);
 }
 
-static void
-handle_app_state (Request *req)
+static gboolean
+read_app_state (Request  *req,
+                char    **body,
+                char    **etag)
 {
-  NavetteHttpServer *self = req->self;
   g_autoptr(GError) error = NULL;
-  g_autofree char *key = state_key (req->app, NULL);
-  g_autofree char *body = NULL;
-  g_autofree char *etag = NULL;
-  guint64 generation;
+  g_autoptr(GPtrArray) states = navette_db_app_state (req->self->db, req->app, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GChecksum) checksum = NULL;
 
-  generation = copy_cached_state (self, key, &body, &etag);
-
-  if (body == NULL)
+  if (states == NULL)
     {
-      g_autoptr(GPtrArray) states = navette_db_app_state (self->db, req->app, &error);
-      g_autoptr(JsonBuilder) builder = NULL;
-      g_autoptr(JsonNode) root = NULL;
-      g_autoptr(GChecksum) checksum = NULL;
-
-      if (states == NULL)
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      g_ptr_array_sort (states, compare_states);
-      checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      builder = json_builder_new ();
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "tables");
-      json_builder_begin_object (builder);
-      for (guint i = 0; i < states->len; i++)
-        {
-          NavetteDbTableState *state = g_ptr_array_index (states, i);
-          g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
-
-          g_checksum_update (checksum, (const guchar *) part, -1);
-          json_builder_set_member_name (builder, state->table);
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "last_update");
-          add_time_or_null (builder, state->last_update);
-          json_builder_set_member_name (builder, "revision");
-          json_builder_add_int_value (builder, state->revision);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      body = navette_json_to_string (root, NULL);
-      /* 64 bits of a hash of every (table, revision): changes whenever
-       * any revision changes or a table appears. */
-      etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
-      store_state (self, key, generation, body, etag);
+      respond_gerror (req, error);
+      return FALSE;
     }
-  respond_state (req, body, etag);
+  g_ptr_array_sort (states, compare_states);
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tables");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < states->len; i++)
+    {
+      NavetteDbTableState *state = g_ptr_array_index (states, i);
+      g_autofree char *part = g_strdup_printf ("%s=%" G_GINT64_FORMAT ";", state->table, state->revision);
+
+      g_checksum_update (checksum, (const guchar *) part, -1);
+      json_builder_set_member_name (builder, state->table);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "last_update");
+      add_time_or_null (builder, state->last_update);
+      json_builder_set_member_name (builder, "revision");
+      json_builder_add_int_value (builder, state->revision);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  *body = navette_json_to_string (root, NULL);
+  /* 64 bits of a hash of every (table, revision): changes whenever
+   * any revision changes or a table appears. */
+  *etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
+  return TRUE;
 }
 
-static void
+void
+handle_app_state (Request *req)
+{
+  answer_state (req, read_app_state);
+}
+
+void
 handle_record_list (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -892,7 +801,7 @@ handle_record_list (Request *req)
   respond_string (req, SOUP_STATUS_OK, g_steal_pointer (&records));
 }
 
-static void
+void
 handle_record_get (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -910,7 +819,7 @@ handle_record_get (Request *req)
   respond_string (req, SOUP_STATUS_OK, out);
 }
 
-static void
+void
 handle_versions (Request *req)
 {
   g_autoptr(GError) error = NULL;
@@ -946,15 +855,11 @@ respond_write (Request              *req,
       return;
     }
   if (!result->replayed)
-    {
-      invalidate_app (req->self, req->app);
-      if (req->self->events != NULL)
-        navette_event_hub_changed (req->self->events, req->app, req->table);
-    }
+    navette_http_events_changed (req->self, req->app, req->table);
   respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
 }
 
-static void
+void
 handle_record_create (Request *req)
 {
   static const char * const allowed[] = { "id", "data", NULL };
@@ -1016,7 +921,7 @@ validate_merged (JsonObject  *merged,
   return FALSE;
 }
 
-static void
+void
 handle_record_update (Request *req)
 {
   static const char * const allowed[] = { "base_version", "data", "archived", NULL };
@@ -1083,7 +988,7 @@ handle_record_update (Request *req)
   respond_write (req, result, error);
 }
 
-static void
+void
 handle_revert (Request *req)
 {
   static const char * const allowed[] = { "version", NULL };
@@ -1131,7 +1036,7 @@ add_version_or_null (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
-static void
+void
 handle_audit (Request *req)
 {
   g_autoptr(GError) error = NULL;

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-db-pg-watch.h — the change watch of the PostgreSQL backend.
+ *
+ * NavetteDbPgWatch LISTENs on 'navette_changes' on a connection of its
+ * own (reconnecting by itself, with a back-off) and emits ::changed (app,
+ * table) for each change committed to a table by anyone — this server,
+ * other servers on the same database, plain SQL; (NULL, NULL) after
+ * (re)connecting: anything may have changed. Its "have I seen every
+ * change committed before now" is a round trip on that connection.
+ *
+ * Everything runs on the thread-default main context of
+ * navette_db_pg_watch_new() (which must run it): the connection is
+ * non-blocking and read by a source there, so a round trip is answered
+ * without any thread hop. Only connecting (which blocks, up to
+ * connect_timeout) is done in a thread. Used by NavetteDbPg only. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "navette-db.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_DB_PG_WATCH (navette_db_pg_watch_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteDbPgWatch, navette_db_pg_watch, NAVETTE, DB_PG_WATCH, GObject)
+
+/* Starts connecting to @url at once. */
+NavetteDbPgWatch *navette_db_pg_watch_new        (const char        *url);
+/* navette_db_sync_changes(): @func (TRUE) once every change committed
+ * before this call has been emitted, FALSE when that cannot be known
+ * (the connection is down); never from within this call. The calls made
+ * before the main context next goes idle share one round trip, and round
+ * trips are pipelined. */
+void              navette_db_pg_watch_sync       (NavetteDbPgWatch  *self,
+                                                  NavetteDbSyncFunc  func,
+                                                  gpointer           user_data);
+/* Closes the connection; every sync still waiting is answered FALSE
+ * before this returns. */
+void              navette_db_pg_watch_stop       (NavetteDbPgWatch  *self);
+/* @func (FALSE) from an idle of the thread-default main context. */
+void              navette_db_pg_watch_fail_later (NavetteDbSyncFunc  func,
+                                                  gpointer           user_data);
+
+G_END_DECLS

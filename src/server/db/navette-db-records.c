@@ -1,0 +1,1326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-db-records.c — the records of the content tables: reading
+ * (lists, deltas, one record, its versions, and the list written as JSON
+ * straight from the rows), and writing versions (create and its replays,
+ * update, archive, revert, bulk create) with idempotency keys.
+ *
+ * Versioning: a write takes the record's lock (PostgreSQL: an advisory
+ * lock; SQLite: nothing beyond BEGIN IMMEDIATE), reads the current
+ * version, marks it obsolete and inserts version + 1, all in one write
+ * transaction with its audit entry and idempotency key. The revision of
+ * the new row is the table's revision it makes (the dialect's insert, and
+ * the content table's triggers, see the drivers), so `since` deltas are
+ * `revision > since`.
+ *
+ * Choices:
+ * - create with an existing id compares the data with version 1 (what was
+ *   created): equal → the record as it is now, created = FALSE; else
+ *   CONFLICT.
+ * - update with base_version newer than the current version → BAD_REQUEST
+ *   (the client claims a version that was never written); base_version <= 0
+ *   means "not given" (no superseded list). */
+#define G_LOG_DOMAIN "navette-db"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "navette-db-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Content tables                                                      */
+
+void
+navette_db_table_free (NavetteDbTable *table)
+{
+  if (table == NULL)
+    return;
+  g_free (table->app);
+  g_free (table->tlm_name);
+  g_free (table->sql_name);
+  g_clear_pointer (&table->schema, navette_wire_table_free);
+  g_free (table->select);
+  g_free (table);
+}
+
+NavetteDbTable *
+navette_db_table_load (NavetteDbConn  *conn,
+                       const char     *app,
+                       const char     *name,
+                       GError        **error)
+{
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(NavetteDbTable) table = NULL;
+  g_autofree char *sql_name = NULL;
+  GString *select;
+  NavetteDbStep step;
+
+  if (!navette_db_check_app_table (app, name, error))
+    return NULL;
+  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_TABLE_LOAD, error);
+  if (stmt == NULL)
+    return NULL;
+  navette_db_bind_text (stmt, 1, app);
+  navette_db_bind_text (stmt, 2, name);
+  if (!navette_db_step_row (stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such table."))
+    return NULL;
+
+  table = g_new0 (NavetteDbTable, 1);
+  table->id = navette_db_get_int (stmt, 0);
+  table->app = g_strdup (app);
+  table->tlm_name = g_strdup_printf ("%s.%s", app, name);
+  sql_name = klass->table_name (app, name, table->id);
+  table->sql_name = g_strdup_printf ("\"%s\"", sql_name);
+  table->schema = navette_wire_table_new (name, navette_db_get_text (stmt, 1));
+  do
+    navette_db_add_column_from_row (table->schema->columns, stmt, 2);
+  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW);
+  if (step != NAVETTE_DB_STEP_DONE)
+    return NULL;
+
+  /* The columns of NavetteDbRowColumn, then the data columns. */
+  select = g_string_new ("SELECT record_id, version, revision, obsolete, archived, updated_at,"
+                         " updated_by");
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+      g_autofree char *quoted = g_strdup_printf ("\"%s\"", column->name);
+      g_auto(GStrv) parts = NULL;
+
+      g_string_append (select, ", ");
+      if (column->type == NAVETTE_COLUMN_DATE)
+        {
+          g_autofree char *date = NULL;
+
+          parts = g_strsplit (klass->date_column, "@column", -1);
+          date = g_strjoinv (quoted, parts);
+          g_string_append (select, date);
+        }
+      else
+        g_string_append (select, quoted);
+    }
+  g_string_append_printf (select, " FROM %s", table->sql_name);
+  table->select = g_string_free (select, FALSE);
+  return g_steal_pointer (&table);
+}
+
+/* The select of @table's rows that match @where (after "WHERE"). */
+static NavetteDbStmt *
+prepare_select (NavetteDbConn   *conn,
+                NavetteDbTable  *table,
+                const char      *where,
+                GError         **error)
+{
+  g_autofree char *sql = g_strdup_printf ("%s WHERE %s", table->select, where);
+
+  return navette_db_prepare_text (conn, sql, error);
+}
+
+static NavetteWireRecord *
+read_record (NavetteDbTable *table,
+             NavetteDbStmt  *stmt)
+{
+  NavetteWireRecord *record = navette_wire_record_new ();
+
+  record->id = navette_db_dup_text (stmt, NAVETTE_DB_ROW_RECORD_ID);
+  record->version = navette_db_get_int (stmt, NAVETTE_DB_ROW_VERSION);
+  record->revision = navette_db_get_int (stmt, NAVETTE_DB_ROW_REVISION);
+  record->obsolete = navette_db_get_bool (stmt, NAVETTE_DB_ROW_OBSOLETE);
+  record->archived = navette_db_get_bool (stmt, NAVETTE_DB_ROW_ARCHIVED);
+  record->updated_at = navette_db_get_usec (stmt, NAVETTE_DB_ROW_UPDATED_AT);
+  record->updated_by = navette_db_dup_text (stmt, NAVETTE_DB_ROW_UPDATED_BY);
+  if (record->data == NULL)
+    record->data = json_object_new ();
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+      int index = NAVETTE_DB_ROW_DATA + (int) i;
+
+      if (navette_db_is_null (stmt, index))
+        {
+          json_object_set_null_member (record->data, column->name);
+          continue;
+        }
+      switch (column->type)
+        {
+        case NAVETTE_COLUMN_INTEGER:
+          json_object_set_int_member (record->data, column->name, navette_db_get_int (stmt, index));
+          break;
+        case NAVETTE_COLUMN_REAL:
+          json_object_set_double_member (record->data, column->name,
+                                         stmt->klass->get_double (stmt, index));
+          break;
+        case NAVETTE_COLUMN_BOOLEAN:
+          json_object_set_boolean_member (record->data, column->name, navette_db_get_bool (stmt, index));
+          break;
+        case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_DATE:
+        default:
+          json_object_set_string_member (record->data, column->name, navette_db_get_text (stmt, index));
+          break;
+        }
+    }
+  return record;
+}
+
+/* The current version of @id (@version 0), or that version: NULL without
+ * error when there is none. */
+static NavetteWireRecord *
+fetch_record (NavetteDbConn   *conn,
+              NavetteDbTable  *table,
+              const char      *id,
+              gint64           version,
+              GError         **error)
+{
+  g_autofree char *where = NULL;
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+
+  if (version > 0)
+    where = g_strdup ("record_id = ?1 AND version = ?2");
+  else
+    where = g_strdup_printf ("record_id = ?1 AND %s", NAVETTE_DB_GET_CLASS (conn->db)->current);
+  stmt = prepare_select (conn, table, where, error);
+  if (stmt == NULL)
+    return NULL;
+  navette_db_bind_text (stmt, 1, id);
+  if (version > 0)
+    navette_db_bind_int (stmt, 2, version);
+  if (navette_db_step (stmt, error) != NAVETTE_DB_STEP_ROW)
+    return NULL;
+  return read_record (table, stmt);
+}
+
+/* fetch_record(), failing with a NOT_FOUND @message when there is none. */
+static NavetteWireRecord *
+fetch_record_or (NavetteDbConn   *conn,
+                 NavetteDbTable  *table,
+                 const char      *id,
+                 gint64           version,
+                 const char      *message,
+                 GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  NavetteWireRecord *record = fetch_record (conn, table, id, version, &local_error);
+
+  if (record == NULL && local_error == NULL)
+    navette_db_not_found (&local_error, message);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return record;
+}
+
+/* ------------------------------------------------------------------ */
+/* The JSON row writer                                                 */
+
+/* Decimal text of @value, as "%" G_GINT64_FORMAT writes it, without printf. */
+static void
+append_int64 (GString *out,
+              gint64   value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+/* @value zero-padded to @width digits into @p (which has room). */
+static char *
+put_digits (char *p,
+            guint value,
+            int   width)
+{
+  for (int i = width - 1; i >= 0; i--)
+    {
+      p[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  return p + width;
+}
+
+/* The quoted text navette_time_format() gives, without GDateTime or
+ * printf for times in 1970-01-01 … 9999-12-31 (the rest goes through
+ * navette_time_format, which also clamps). */
+static void
+append_time_string (GString *out,
+                    gint64   unix_usec)
+{
+  char buf[32];
+  char *p = buf;
+  gint64 seconds, days, z, era, doe, yoe, doy, mp, year;
+  guint usec, sod, month, day;
+
+  if (unix_usec < 0 || unix_usec / G_USEC_PER_SEC > G_GINT64_CONSTANT (253402300799))
+    {
+      g_autofree char *text = navette_time_format (unix_usec);
+      navette_json_append_string (out, text);
+      return;
+    }
+  seconds = unix_usec / G_USEC_PER_SEC;
+  usec = (guint) (unix_usec % G_USEC_PER_SEC);
+  days = seconds / 86400;
+  sod = (guint) (seconds % 86400);
+  /* civil date from days since 1970-01-01 (proleptic Gregorian) */
+  z = days + 719468;
+  era = z / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  day = (guint) (doy - (153 * mp + 2) / 5 + 1);
+  month = (guint) (mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+
+  *p++ = '"';
+  p = put_digits (p, (guint) year, 4);
+  *p++ = '-';
+  p = put_digits (p, month, 2);
+  *p++ = '-';
+  p = put_digits (p, day, 2);
+  *p++ = 'T';
+  p = put_digits (p, sod / 3600, 2);
+  *p++ = ':';
+  p = put_digits (p, sod / 60 % 60, 2);
+  *p++ = ':';
+  p = put_digits (p, sod % 60, 2);
+  *p++ = '.';
+  p = put_digits (p, usec, 6);
+  *p++ = 'Z';
+  *p++ = '"';
+  g_string_append_len (out, buf, p - buf);
+}
+
+/* navette_json_append_double()'s text, without printf for the common
+ * case of a value with at most two decimals below 1e13: the %.15g
+ * rendering of such a value is exactly its two-decimal form with
+ * trailing zeros dropped (it reads back exactly: k / 100 is the value
+ * strtod gives for that text), and ".0" is added when there is no
+ * point. Anything else goes through navette_json_append_double. */
+static void
+append_real (GString *out,
+             double   value)
+{
+  gint64 k;
+  guint64 whole;
+  guint frac;
+
+  if (!isfinite (value) || fabs (value) >= 1e13 || (value == 0.0 && signbit (value)))
+    {
+      navette_json_append_double (out, value);
+      return;
+    }
+  k = (gint64) llround (value * 100.0);
+  if ((double) k / 100.0 != value || (k != 0 && fabs (value) < 0.01))
+    {
+      navette_json_append_double (out, value);
+      return;
+    }
+  if (k < 0)
+    g_string_append_c (out, '-');
+  whole = (guint64) (k < 0 ? -k : k) / 100;
+  frac = (guint) ((guint64) (k < 0 ? -k : k) % 100);
+  append_int64 (out, (gint64) whole);
+  g_string_append_c (out, '.');
+  g_string_append_c (out, (char) ('0' + frac / 10));
+  if (frac % 10 != 0)
+    g_string_append_c (out, (char) ('0' + frac % 10));
+}
+
+/* One row of table->select as navette_wire_record_append_json writes the
+ * record read_record makes of it (without "obsolete"). */
+static void
+append_row_json (NavetteDbTable *table,
+                 NavetteDbStmt  *stmt,
+                 GString        *out)
+{
+  /* the row accessors straight from the driver: this runs for every
+   * value of a full list */
+  const NavetteDbClass *row = stmt->klass;
+
+  g_string_append (out, "{\"id\":");
+  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_RECORD_ID));
+  g_string_append (out, ",\"version\":");
+  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_VERSION));
+  g_string_append (out, ",\"revision\":");
+  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_REVISION));
+  g_string_append (out, ",\"data\":{");
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+      int index = NAVETTE_DB_ROW_DATA + (int) i;
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      navette_json_append_string (out, column->name);
+      g_string_append_c (out, ':');
+      if (row->is_null (stmt, index))
+        {
+          g_string_append (out, "null");
+          continue;
+        }
+      switch (column->type)
+        {
+        case NAVETTE_COLUMN_INTEGER:
+          append_int64 (out, row->get_int (stmt, index));
+          break;
+        case NAVETTE_COLUMN_REAL:
+          append_real (out, row->get_double (stmt, index));
+          break;
+        case NAVETTE_COLUMN_BOOLEAN:
+          g_string_append (out, row->get_bool (stmt, index) ? "true" : "false");
+          break;
+        case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_DATE:
+        default:
+          navette_json_append_string (out, row->get_text (stmt, index));
+          break;
+        }
+    }
+  g_string_append (out, row->get_bool (stmt, NAVETTE_DB_ROW_ARCHIVED)
+                        ? "},\"archived\":true" : "},\"archived\":false");
+  g_string_append (out, ",\"updated_at\":");
+  append_time_string (out, row->get_usec (stmt, NAVETTE_DB_ROW_UPDATED_AT));
+  g_string_append (out, ",\"updated_by\":");
+  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_UPDATED_BY));
+  g_string_append_c (out, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+
+typedef struct
+{
+  const char          *app;
+  const char          *table;
+  const char          *id;
+  gint64               since;
+  NavetteDbTableState *state;
+  GString             *json;   /* record_list_json: the output */
+  gsize                start;  /* json->len before the first attempt */
+  gboolean             history;  /* every version of op->id, not only the current one */
+  GPtrArray           *list;
+} ReadOp;
+
+/* Reads the table's state and walks its current rows (those past
+ * revision op->since when it is >= 0), in one snapshot: the revision read
+ * covers exactly the rows listed. Each row goes to op->json, or else to
+ * op->list. */
+static gboolean
+list_op (NavetteDbConn  *conn,
+         gpointer        data,
+         GError        **error)
+{
+  ReadOp *op = data;
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbStmt) state = NULL;
+  g_autoptr(NavetteDbStmt) rows = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *where = NULL;
+  gint64 revision = 0;
+  gint64 last_update = 0;
+  NavetteDbStep step;
+
+  if (table == NULL || (state = navette_db_prepare (conn, NAVETTE_DB_SQL_TLM_GET, error)) == NULL)
+    return FALSE;
+  navette_db_bind_text (state, 1, table->tlm_name);
+  step = navette_db_step (state, error);
+  if (step == NAVETTE_DB_STEP_ERROR)
+    return FALSE;
+  if (step == NAVETTE_DB_STEP_ROW)
+    {
+      revision = navette_db_get_int (state, 0);
+      last_update = navette_db_get_usec (state, 1);
+    }
+
+  if (op->since >= 0)
+    where = g_strdup_printf ("%s AND revision > ?1 ORDER BY revision", klass->current);
+  else
+    where = g_strdup_printf ("%s ORDER BY %s", klass->current, klass->list_order);
+  rows = prepare_select (conn, table, where, error);
+  if (rows == NULL)
+    return FALSE;
+  if (op->since >= 0)
+    navette_db_bind_int (rows, 1, op->since);
+
+  if (op->json != NULL)
+    {
+      gboolean first = TRUE;
+
+      /* an attempt made again starts over */
+      g_string_truncate (op->json, op->start);
+      g_string_append_c (op->json, '[');
+      while ((step = navette_db_step (rows, error)) == NAVETTE_DB_STEP_ROW)
+        {
+          if (!first)
+            g_string_append_c (op->json, ',');
+          first = FALSE;
+          append_row_json (table, rows, op->json);
+        }
+      g_string_append_c (op->json, ']');
+    }
+  else
+    {
+      records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+      while ((step = navette_db_step (rows, error)) == NAVETTE_DB_STEP_ROW)
+        g_ptr_array_add (records, read_record (table, rows));
+    }
+  if (step != NAVETTE_DB_STEP_DONE)
+    return FALSE;
+
+  if (op->state != NULL)
+    {
+      g_free (op->state->table);
+      op->state->table = g_strdup (op->table);
+      op->state->revision = revision;
+      op->state->last_update = last_update;
+    }
+  if (records != NULL)
+    navette_db_answer_list (&op->list, g_steal_pointer (&records));
+  return TRUE;
+}
+
+/* Runs @func, a read of op->app.op->table in one snapshot; when it
+ * fails, frees with @free_out what it may have left in *@out. */
+static gboolean
+run_read (NavetteDb       *self,
+          NavetteDbOp      func,
+          ReadOp          *op,
+          gpointer        *out,
+          GDestroyNotify   free_out,
+          GError         **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (op->app != NULL, FALSE);
+  g_return_val_if_fail (op->table != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (navette_db_run (self, NAVETTE_DB_SNAPSHOT, func, op, error))
+    return TRUE;
+  if (out != NULL)
+    g_clear_pointer (out, free_out);
+  return FALSE;
+}
+
+GPtrArray *
+navette_db_record_list (NavetteDb            *self,
+                        const char           *app,
+                        const char           *table,
+                        gint64                since,
+                        NavetteDbTableState  *state,
+                        GError              **error)
+{
+  ReadOp op = { .app = app, .table = table, .since = since, .state = state };
+
+  if (!run_read (self, list_op, &op, (gpointer *) &op.list, (GDestroyNotify) g_ptr_array_unref, error))
+    return NULL;
+  return op.list;
+}
+
+gboolean
+navette_db_record_list_json (NavetteDb            *self,
+                             const char           *app,
+                             const char           *table,
+                             gint64                since,
+                             NavetteDbTableState  *state,
+                             GString              *out,
+                             GError              **error)
+{
+  ReadOp op = { .app = app, .table = table, .since = since, .state = state, .json = out };
+
+  g_return_val_if_fail (out != NULL, FALSE);
+  op.start = out->len;
+  return run_read (self, list_op, &op, NULL, NULL, error);
+}
+
+/* The rows of the record op->id: its current version, or with
+ * op->history every version, newest first; NOT_FOUND when there are none. */
+static gboolean
+record_rows_op (NavetteDbConn  *conn,
+                gpointer        data,
+                GError        **error)
+{
+  ReadOp *op = data;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+  g_autofree char *where = NULL;
+  NavetteDbStep step;
+
+  if (table == NULL)
+    return FALSE;
+  if (!navette_uuid_is_valid (op->id))
+    return navette_db_not_found (error, "No such record.");
+  if (op->history)
+    where = g_strdup ("record_id = ?1 ORDER BY version DESC");
+  else
+    where = g_strdup_printf ("record_id = ?1 AND %s", NAVETTE_DB_GET_CLASS (conn->db)->current);
+  stmt = prepare_select (conn, table, where, error);
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->id);
+  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
+    g_ptr_array_add (rows, read_record (table, stmt));
+  if (step != NAVETTE_DB_STEP_DONE)
+    return FALSE;
+  if (rows->len == 0)
+    return navette_db_not_found (error, "No such record.");
+  return navette_db_answer_list (&op->list, g_steal_pointer (&rows));
+}
+
+static GPtrArray *
+record_rows (NavetteDb   *self,
+             const char  *app,
+             const char  *table,
+             const char  *id,
+             gboolean     history,
+             GError     **error)
+{
+  ReadOp op = { .app = app, .table = table, .id = id, .history = history };
+
+  g_return_val_if_fail (id != NULL, NULL);
+  if (!run_read (self, record_rows_op, &op, (gpointer *) &op.list,
+                 (GDestroyNotify) g_ptr_array_unref, error))
+    return NULL;
+  return op.list;
+}
+
+NavetteWireRecord *
+navette_db_record_get (NavetteDb   *self,
+                       const char  *app,
+                       const char  *table,
+                       const char  *id,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) rows = record_rows (self, app, table, id, FALSE, error);
+
+  return rows != NULL ? navette_wire_record_ref (g_ptr_array_index (rows, 0)) : NULL;
+}
+
+GPtrArray *
+navette_db_record_versions (NavetteDb   *self,
+                            const char  *app,
+                            const char  *table,
+                            const char  *id,
+                            GError     **error)
+{
+  return record_rows (self, app, table, id, TRUE, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Idempotency keys                                                    */
+
+/* Stored with a key, so that a replay answers what the first request
+ * answered: "4,5", or NULL for none. */
+static char *
+superseded_to_string (GArray *superseded)
+{
+  GString *text;
+
+  if (superseded == NULL || superseded->len == 0)
+    return NULL;
+  text = g_string_new (NULL);
+  for (guint i = 0; i < superseded->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (superseded, gint64, i));
+  return g_string_free (text, FALSE);
+}
+
+static GArray *
+superseded_from_string (const char *text)
+{
+  g_auto(GStrv) parts = NULL;
+  GArray *superseded;
+
+  if (text == NULL || *text == '\0')
+    return NULL;
+  parts = g_strsplit (text, ",", -1);
+  superseded = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 version = g_ascii_strtoll (parts[i], NULL, 10);
+
+      g_array_append_val (superseded, version);
+    }
+  return superseded;
+}
+
+static gboolean
+idem_used (const NavetteDbIdempotency *idem)
+{
+  return idem != NULL && idem->key != NULL;
+}
+
+/* Looks the key up: FALSE with @error on failure, or CONFLICT when it was
+ * used for another request; else TRUE, and *@replay is the answer given
+ * then, or NULL when the key is new. */
+static gboolean
+idem_lookup (NavetteDbConn               *conn,
+             const char                  *user,
+             const NavetteDbIdempotency  *idem,
+             NavetteDbWriteResult       **replay,
+             GError                     **error)
+{
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(NavetteDbTable) table = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autofree char *app = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *record_id = NULL;
+  gint64 version;
+  NavetteDbStep step;
+
+  *replay = NULL;
+  if (!idem_used (idem))
+    return TRUE;
+  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_IDEM_GET, error);
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, user);
+  navette_db_bind_text (stmt, 2, idem->key);
+  step = navette_db_step (stmt, error);
+  if (step != NAVETTE_DB_STEP_ROW)
+    return step == NAVETTE_DB_STEP_DONE;
+  if (g_strcmp0 (navette_db_get_text (stmt, 0), idem->request_hash != NULL ? idem->request_hash : "") != 0)
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
+                           "This Idempotency-Key was already used for another request.");
+      return FALSE;
+    }
+
+  app = navette_db_dup_text (stmt, 1);
+  name = navette_db_dup_text (stmt, 2);
+  record_id = navette_db_dup_text (stmt, 3);
+  version = navette_db_get_int (stmt, 4);
+  result = g_new0 (NavetteDbWriteResult, 1);
+  result->created = navette_db_get_bool (stmt, 5);
+  result->replayed = TRUE;
+  result->superseded = superseded_from_string (navette_db_get_text (stmt, 6));
+  g_clear_pointer (&stmt, navette_db_stmt_release);
+
+  table = navette_db_table_load (conn, app, name, error);
+  if (table == NULL)
+    return FALSE;
+  result->record = fetch_record (conn, table, record_id, version, error);
+  if (result->record == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
+                             "The version this request wrote is missing.");
+      return FALSE;
+    }
+  result->record->obsolete = FALSE;
+  *replay = g_steal_pointer (&result);
+  return TRUE;
+}
+
+static gboolean
+idem_store (NavetteDbConn               *conn,
+            const char                  *user,
+            const NavetteDbIdempotency  *idem,
+            NavetteDbTable              *table,
+            NavetteDbWriteResult        *result,
+            gint64                       now,
+            GError                     **error)
+{
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autofree char *superseded = NULL;
+
+  if (!idem_used (idem))
+    return TRUE;
+  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_IDEM_PUT, error);
+  if (stmt == NULL)
+    return FALSE;
+  superseded = superseded_to_string (result->superseded);
+  navette_db_bind_text (stmt, 1, user);
+  navette_db_bind_text (stmt, 2, idem->key);
+  navette_db_bind_text (stmt, 3, idem->request_hash != NULL ? idem->request_hash : "");
+  navette_db_bind_text (stmt, 4, table->app);
+  navette_db_bind_text (stmt, 5, table->schema->name);
+  navette_db_bind_text (stmt, 6, result->record->id);
+  navette_db_bind_int (stmt, 7, result->record->version);
+  navette_db_bind_bool (stmt, 8, result->created);
+  navette_db_bind_text (stmt, 9, superseded);
+  navette_db_bind_int (stmt, 10, now);
+  /* On PostgreSQL, a concurrent request with the same key makes this a
+   * unique violation: the attempt is made again, and becomes a replay. */
+  return navette_db_step_done (stmt, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+
+typedef struct
+{
+  const char                 *app;
+  const char                 *table;
+  const char                 *id;
+  gint64                      version;       /* revert: the version to go back to */
+  gint64                      base_version;
+  JsonObject                 *data;
+  GPtrArray                  *rows;          /* create_many: of JsonObject* */
+  int                         archived;
+  const char                 *user;
+  const NavetteDbIdempotency *idem;
+  NavetteDbValidateFunc       validate;
+  gpointer                    validate_data;
+  NavetteDbWriteResult       *result;
+} WriteOp;
+
+static gboolean
+json_value_is_null (JsonNode *node)
+{
+  return node == NULL || !JSON_NODE_HOLDS_VALUE (node);
+}
+
+static gboolean
+json_values_equal (NavetteColumnType  type,
+                   JsonNode          *a,
+                   JsonNode          *b)
+{
+  if (json_value_is_null (a) || json_value_is_null (b))
+    return json_value_is_null (a) == json_value_is_null (b);
+
+  switch (type)
+    {
+    case NAVETTE_COLUMN_INTEGER:
+      return json_node_get_int (a) == json_node_get_int (b);
+    case NAVETTE_COLUMN_REAL:
+      return json_node_get_double (a) == json_node_get_double (b);
+    case NAVETTE_COLUMN_BOOLEAN:
+      return !json_node_get_boolean (a) == !json_node_get_boolean (b);
+    case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_DATE:
+    default:
+      return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
+    }
+}
+
+/* Binds @node, a value of @column (validated), to @index. */
+static void
+bind_json_value (NavetteDbStmt           *stmt,
+                 int                      index,
+                 const NavetteWireColumn *column,
+                 JsonNode                *node)
+{
+  if (json_value_is_null (node))
+    {
+      navette_db_bind_text (stmt, index, NULL);
+      return;
+    }
+  switch (column->type)
+    {
+    case NAVETTE_COLUMN_INTEGER:
+      navette_db_bind_int (stmt, index, json_node_get_int (node));
+      break;
+    case NAVETTE_COLUMN_REAL:
+      stmt->klass->bind_double (stmt, index, json_node_get_double (node));
+      break;
+    case NAVETTE_COLUMN_BOOLEAN:
+      navette_db_bind_bool (stmt, index, json_node_get_boolean (node));
+      break;
+    case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_DATE:
+    default:
+      navette_db_bind_text (stmt, index, json_node_get_value_type (node) == G_TYPE_STRING
+                                         ? json_node_get_string (node) : NULL);
+      break;
+    }
+}
+
+/* @node, a value of @column (validated), as reading it back gives it: a
+ * real column's integer becomes a real. */
+static JsonNode *
+stored_value (const NavetteWireColumn *column,
+              JsonNode                *node)
+{
+  if (json_value_is_null (node))
+    return json_node_new (JSON_NODE_NULL);
+  if (column->type == NAVETTE_COLUMN_REAL)
+    return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+  return json_node_copy (node);
+}
+
+/* Inserts version @version of @id with @data: the new record, with the
+ * revision and time the database gave it. */
+static NavetteWireRecord *
+insert_version (NavetteDbConn   *conn,
+                NavetteDbTable  *table,
+                const char      *id,
+                gint64           version,
+                gboolean         archived,
+                JsonObject      *data,
+                const char      *user,
+                gint64           now,
+                GError         **error)
+{
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GString) values = g_string_new (NULL);
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(NavetteWireRecord) record = navette_wire_record_new ();
+
+  g_string_append_printf (sql, "INSERT INTO %s (record_id, version, archived, updated_by%s",
+                          table->sql_name, klass->insert_columns);
+  g_string_append_printf (values, "?1, ?2, ?3, ?4%s", klass->insert_values);
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+
+      g_string_append_printf (sql, ", \"%s\"", column->name);
+      g_string_append_printf (values, ", ?%u", i + 7);
+    }
+  g_string_append_printf (sql, ") VALUES (%s) RETURNING revision, updated_at", values->str);
+
+  stmt = navette_db_prepare_text (conn, sql->str, error);
+  if (stmt == NULL)
+    return NULL;
+  navette_db_bind_text (stmt, 1, id);
+  navette_db_bind_int (stmt, 2, version);
+  navette_db_bind_bool (stmt, 3, archived);
+  navette_db_bind_text (stmt, 4, user);
+  navette_db_bind_int (stmt, 5, now);
+  navette_db_bind_text (stmt, 6, table->tlm_name);
+  if (record->data == NULL)
+    record->data = json_object_new ();
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+      JsonNode *node = data != NULL ? json_object_get_member (data, column->name) : NULL;
+
+      bind_json_value (stmt, (int) i + 7, column, node);
+      json_object_set_member (record->data, column->name, stored_value (column, node));
+    }
+  if (!navette_db_step_row (stmt, error, NAVETTE_API_ERROR_INTERNAL, "The new version cannot be read back."))
+    return NULL;
+
+  record->id = g_strdup (id);
+  record->version = version;
+  record->revision = navette_db_get_int (stmt, 0);
+  record->updated_at = navette_db_get_usec (stmt, 1);
+  record->archived = archived;
+  record->updated_by = g_strdup (user);
+  return g_steal_pointer (&record);
+}
+
+/* The start of every record write: answers a replay of op->idem
+ * (op->result set, nothing else done), or else loads the table into
+ * *@table, takes the record's lock and reads its current version into
+ * *@current (NULL when there is none). */
+static gboolean
+begin_write (NavetteDbConn      *conn,
+             WriteOp            *op,
+             NavetteDbTable    **table,
+             NavetteWireRecord **current,
+             GError            **error)
+{
+  NavetteDbWriteResult *replay = NULL;
+
+  if (!idem_lookup (conn, op->user, op->idem, &replay, error))
+    return FALSE;
+  g_clear_pointer (&op->result, navette_db_write_result_free);
+  op->result = replay;
+  if (replay != NULL)
+    return TRUE;
+
+  *table = navette_db_table_load (conn, op->app, op->table, error);
+  if (*table == NULL)
+    return FALSE;
+  if (!navette_uuid_is_valid (op->id))
+    return navette_db_not_found (error, "No such record.");
+  if (!navette_db_lock_record (conn, (*table)->id, op->id, error))
+    return FALSE;
+  *current = fetch_record (conn, *table, op->id, 0, error);
+  return *current != NULL || error == NULL || *error == NULL;
+}
+
+/* The end of a record write that wrote result->record: audits it as
+ * @action (from @from_version, with @detail) and stores op->idem. */
+static gboolean
+end_write (NavetteDbConn         *conn,
+           WriteOp               *op,
+           NavetteDbTable        *table,
+           NavetteDbWriteResult  *result,
+           gint64                 now,
+           const char            *action,
+           gint64                 from_version,
+           const char            *detail,
+           GError               **error)
+{
+  if (!navette_db_audit_add (conn, now, op->user, action, table->app, table->schema->name,
+                             result->record->id, from_version, result->record->version, detail,
+                             error) ||
+      !idem_store (conn, op->user, op->idem, table, result, now, error))
+    return FALSE;
+  op->result = result;
+  return TRUE;
+}
+
+/* The answer to a create of an id that exists: the record as it is now if
+ * the data is what version 1 had, else CONFLICT. */
+static gboolean
+replay_create (NavetteDbConn      *conn,
+               WriteOp            *op,
+               NavetteDbTable     *table,
+               NavetteWireRecord  *current,
+               GError            **error)
+{
+  g_autoptr(NavetteWireRecord) first = NULL;
+  g_autoptr(NavetteDbWriteResult) result = g_new0 (NavetteDbWriteResult, 1);
+
+  first = current->version == 1 ? navette_wire_record_ref (current)
+                                : fetch_record_or (conn, table, op->id, 1, "No such record.", error);
+  if (first == NULL)
+    return FALSE;
+  for (guint i = 0; i < table->schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
+
+      if (!json_values_equal (column->type, json_object_get_member (op->data, column->name),
+                              json_object_get_member (first->data, column->name)))
+        {
+          g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
+                               "A record with this id already exists with other data.");
+          return FALSE;
+        }
+    }
+  result->record = navette_wire_record_ref (current);
+  if (!idem_store (conn, op->user, op->idem, table, result, g_get_real_time (), error))
+    return FALSE;
+  op->result = g_steal_pointer (&result);
+  return TRUE;
+}
+
+static gboolean
+record_create_op (NavetteDbConn  *conn,
+                  gpointer        data,
+                  GError        **error)
+{
+  WriteOp *op = data;
+  g_autoptr(NavetteDbTable) table = NULL;
+  g_autoptr(NavetteWireRecord) current = NULL;
+  g_autoptr(NavetteDbWriteResult) result = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (!begin_write (conn, op, &table, &current, error))
+    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
+  if (current != NULL)
+    return replay_create (conn, op, table, current, error);
+
+  result = g_new0 (NavetteDbWriteResult, 1);
+  result->created = TRUE;
+  result->record = insert_version (conn, table, op->id, 1, FALSE, op->data, op->user, now, error);
+  if (result->record == NULL ||
+      !end_write (conn, op, table, result, now, "create", 0, NULL, error))
+    return FALSE;
+  g_steal_pointer (&result);
+  return TRUE;
+}
+
+/* Runs @func, a record write: its answer, or NULL. */
+static NavetteDbWriteResult *
+run_write (NavetteDb    *self,
+           NavetteDbOp   func,
+           WriteOp      *op,
+           GError      **error)
+{
+  if (!navette_db_check_app_table (op->app, op->table, error))
+    return NULL;
+  return navette_db_run_taking (self, NAVETTE_DB_WRITE, func, op, (gpointer *) &op->result,
+                                (GDestroyNotify) navette_db_write_result_free, error);
+}
+
+NavetteDbWriteResult *
+navette_db_record_create (NavetteDb                   *self,
+                          const char                  *app,
+                          const char                  *table,
+                          const char                  *id,
+                          JsonObject                  *data,
+                          const char                  *user,
+                          const NavetteDbIdempotency  *idem,
+                          GError                     **error)
+{
+  g_autofree char *new_id = NULL;
+  WriteOp op = { .app = app, .table = table, .id = id, .data = data, .user = user, .idem = idem };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (app != NULL, NULL);
+  g_return_val_if_fail (table != NULL, NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!navette_db_check_app_table (app, table, error))
+    return NULL;
+  if (id == NULL)
+    op.id = new_id = navette_uuid_new ();
+  else if (!navette_uuid_is_valid (id))
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                           "A record id must be a lowercase UUID.");
+      return NULL;
+    }
+  return run_write (self, record_create_op, &op, error);
+}
+
+/* Writes version current + 1 of op->id with @data and @archived, marking
+ * @current obsolete first, then ends the write (end_write()). */
+static gboolean
+write_next_version (NavetteDbConn         *conn,
+                    WriteOp               *op,
+                    NavetteDbTable        *table,
+                    NavetteWireRecord     *current,
+                    JsonObject            *data,
+                    gboolean               archived,
+                    const char            *action,
+                    const char            *detail,
+                    GArray                *superseded,
+                    GError               **error)
+{
+  g_autoptr(NavetteDbWriteResult) result = g_new0 (NavetteDbWriteResult, 1);
+  g_autofree char *sql = g_strdup_printf ("UPDATE %s SET obsolete = TRUE WHERE record_id = ?1"
+                                          " AND version = ?2 AND %s", table->sql_name,
+                                          NAVETTE_DB_GET_CLASS (conn->db)->current);
+  g_autoptr(NavetteDbStmt) obsolete = navette_db_prepare_text (conn, sql, error);
+  gint64 now = g_get_real_time ();
+
+  result->superseded = superseded;
+  if (obsolete == NULL)
+    return FALSE;
+  navette_db_bind_text (obsolete, 1, current->id);
+  navette_db_bind_int (obsolete, 2, current->version);
+  if (!navette_db_step_once (conn, obsolete, error))
+    return FALSE;
+  result->record = insert_version (conn, table, current->id, current->version + 1, archived, data,
+                                   op->user, now, error);
+  if (result->record == NULL ||
+      !end_write (conn, op, table, result, now, action, current->version, detail, error))
+    return FALSE;
+  g_steal_pointer (&result);
+  return TRUE;
+}
+
+/* BAD_REQUEST when an update's @base_version is newer than the current
+ * version: the client claims a version that was never written. */
+static gboolean
+check_base_version (gint64   base_version,
+                    gint64   current_version,
+                    GError **error)
+{
+  if (base_version <= current_version)
+    return TRUE;
+  g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+               "base_version %" G_GINT64_FORMAT " is newer than the current version %"
+               G_GINT64_FORMAT ".", base_version, current_version);
+  return FALSE;
+}
+
+/* The versions an update from @base_version superseded: base_version + 1
+ * … @current_version, or NULL when @base_version is 0 (not given) or not
+ * older than @current_version. */
+static GArray *
+superseded_versions (gint64 base_version,
+                     gint64 current_version)
+{
+  GArray *versions;
+
+  if (base_version <= 0 || base_version >= current_version)
+    return NULL;
+  versions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (gint64 v = base_version + 1; v <= current_version; v++)
+    g_array_append_val (versions, v);
+  return versions;
+}
+
+/* The data of an update: for each column, its value in @changes, else in
+ * @current, else null; members that are not columns are left out. */
+static JsonObject *
+merge_data (const NavetteWireTable *schema,
+            JsonObject             *current,
+            JsonObject             *changes)
+{
+  JsonObject *merged = json_object_new ();
+
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      JsonNode *node = NULL;
+
+      if (changes != NULL && json_object_has_member (changes, column->name))
+        node = json_object_get_member (changes, column->name);
+      else if (current != NULL && json_object_has_member (current, column->name))
+        node = json_object_get_member (current, column->name);
+      json_object_set_member (merged, column->name,
+                              node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL));
+    }
+  return merged;
+}
+
+static gboolean
+record_update_op (NavetteDbConn  *conn,
+                  gpointer        data,
+                  GError        **error)
+{
+  WriteOp *op = data;
+  g_autoptr(NavetteDbTable) table = NULL;
+  g_autoptr(NavetteWireRecord) current = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  gboolean archived;
+
+  if (!begin_write (conn, op, &table, &current, error))
+    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
+  if (current == NULL)
+    return navette_db_not_found (error, "No such record.");
+  if (!check_base_version (op->base_version, current->version, error))
+    return FALSE;
+
+  merged = merge_data (table->schema, current->data, op->data);
+  if (op->validate != NULL && !op->validate (merged, op->validate_data, error))
+    return FALSE;
+  archived = op->archived < 0 ? current->archived : op->archived != 0;
+  return write_next_version (conn, op, table, current, merged, archived,
+                             archived && !current->archived ? "archive" : "update", NULL,
+                             superseded_versions (op->base_version, current->version), error);
+}
+
+NavetteDbWriteResult *
+navette_db_record_update (NavetteDb                   *self,
+                          const char                  *app,
+                          const char                  *table,
+                          const char                  *id,
+                          gint64                       base_version,
+                          JsonObject                  *data,
+                          int                          archived,
+                          const char                  *user,
+                          const NavetteDbIdempotency  *idem,
+                          NavetteDbValidateFunc        validate,
+                          gpointer                     validate_data,
+                          GError                     **error)
+{
+  WriteOp op = { .app = app, .table = table, .id = id, .base_version = base_version, .data = data,
+                 .archived = archived, .user = user, .idem = idem, .validate = validate,
+                 .validate_data = validate_data };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (app != NULL, NULL);
+  g_return_val_if_fail (table != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (archived >= -1 && archived <= 1, NULL);
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return run_write (self, record_update_op, &op, error);
+}
+
+static gboolean
+record_revert_op (NavetteDbConn  *conn,
+                  gpointer        data,
+                  GError        **error)
+{
+  WriteOp *op = data;
+  g_autoptr(NavetteDbTable) table = NULL;
+  g_autoptr(NavetteWireRecord) current = NULL;
+  g_autoptr(NavetteWireRecord) target = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *detail = NULL;
+
+  if (!begin_write (conn, op, &table, &current, error))
+    return FALSE;
+  if (op->result != NULL)
+    return TRUE;
+  if (current == NULL)
+    return navette_db_not_found (error, "No such record.");
+  missing = g_strdup_printf ("This record has no version %" G_GINT64_FORMAT ".", op->version);
+  if (op->version <= 0)
+    return navette_db_not_found (error, missing);
+  target = fetch_record_or (conn, table, op->id, op->version, missing, error);
+  if (target == NULL)
+    return FALSE;
+
+  detail = g_strdup_printf ("reverted to version %" G_GINT64_FORMAT, op->version);
+  return write_next_version (conn, op, table, current, target->data, target->archived, "revert",
+                             detail, NULL, error);
+}
+
+NavetteDbWriteResult *
+navette_db_record_revert (NavetteDb                   *self,
+                          const char                  *app,
+                          const char                  *table,
+                          const char                  *id,
+                          gint64                       version,
+                          const char                  *user,
+                          const NavetteDbIdempotency  *idem,
+                          GError                     **error)
+{
+  WriteOp op = { .app = app, .table = table, .id = id, .version = version, .user = user,
+                 .idem = idem };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (app != NULL, NULL);
+  g_return_val_if_fail (table != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return run_write (self, record_revert_op, &op, error);
+}
+
+static gboolean
+record_create_many_op (NavetteDbConn  *conn,
+                       gpointer        data,
+                       GError        **error)
+{
+  WriteOp *op = data;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  gint64 now = g_get_real_time ();
+
+  if (table == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->rows->len; i++)
+    {
+      g_autofree char *id = navette_uuid_new ();
+      g_autoptr(NavetteWireRecord) record = NULL;
+
+      record = insert_version (conn, table, id, 1, FALSE, g_ptr_array_index (op->rows, i), op->user,
+                               now, error);
+      if (record == NULL ||
+          !navette_db_audit_add (conn, now, op->user, "create", table->app, table->schema->name, id,
+                                 0, 1, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+navette_db_record_create_many (NavetteDb   *self,
+                               const char  *app,
+                               const char  *table,
+                               GPtrArray   *data,
+                               const char  *user,
+                               GError     **error)
+{
+  WriteOp op = { .app = app, .table = table, .rows = data, .user = user };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (table != NULL, FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+  g_return_val_if_fail (user != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return navette_db_run (self, NAVETTE_DB_WRITE, record_create_many_op, &op, error);
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-db-users.c — users and their sessions: administration data,
+ * updated in place, every change audited. A new password ends the
+ * user's sessions. */
+#define G_LOG_DOMAIN "navette-db"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "navette-db-private.h"
+
+typedef struct
+{
+  const char    *actor;
+  const char    *username;
+  const char    *display_name;
+  const char    *password_hash;
+  const char    *token_hash;
+  gboolean       admin;
+  gint64         expires_at;
+  NavetteDbUser *user;
+  GPtrArray     *users;
+} UserOp;
+
+static gboolean
+username_is_valid (const char *username)
+{
+  gsize len = strlen (username);
+
+  if (len == 0 || len > 64 || !g_ascii_isalnum (username[0]))
+    return FALSE;
+  for (const char *p = username; *p != '\0'; p++)
+    {
+      if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-' || *p == '.'))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The columns of USER_GET, USER_LIST and SESSION_LOOKUP. */
+static gpointer
+read_user (NavetteDbStmt *stmt)
+{
+  NavetteDbUser *user = g_new0 (NavetteDbUser, 1);
+
+  user->id = navette_db_get_int (stmt, 0);
+  user->username = navette_db_dup_text (stmt, 1);
+  user->display_name = navette_db_dup_text (stmt, 2);
+  user->password_hash = navette_db_dup_text (stmt, 3);
+  user->admin = navette_db_get_bool (stmt, 4);
+  return user;
+}
+
+static gboolean
+user_add_op (NavetteDbConn  *conn,
+             gpointer        data,
+             GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_ADD, error);
+  g_autofree char *detail = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->username);
+  navette_db_bind_text (stmt, 2, op->display_name);
+  navette_db_bind_text (stmt, 3, op->password_hash);
+  navette_db_bind_bool (stmt, 4, op->admin);
+  navette_db_bind_int (stmt, 5, now);
+  if (!navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_CONFLICT,
+                                 "The user “%s” already exists.", op->username))
+    return FALSE;
+
+  detail = g_strdup_printf ("%s%s", op->username, op->admin ? " (admin)" : "");
+  return navette_db_audit_add (conn, now, op->actor, "user_add", NULL, NULL, NULL, 0, 0, detail, error);
+}
+
+gboolean
+navette_db_user_add (NavetteDb   *self,
+                     const char  *actor,
+                     const char  *username,
+                     const char  *display_name,
+                     const char  *password_hash,
+                     gboolean     admin,
+                     GError     **error)
+{
+  UserOp op = { .actor = actor, .username = username, .password_hash = password_hash, .admin = admin };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (username != NULL, FALSE);
+  g_return_val_if_fail (password_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!username_is_valid (username))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "“%s” is not a valid user name: use 1 to 64 lowercase letters, digits, "
+                   "“_”, “-” or “.”, starting with a letter or a digit.", username);
+      return FALSE;
+    }
+  op.display_name = navette_db_title_or_name (display_name, username);
+  if (!g_utf8_validate (op.display_name, -1, NULL) || g_utf8_strlen (op.display_name, -1) > 200)
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                           "The display name must be valid UTF-8, at most 200 characters.");
+      return FALSE;
+    }
+  return navette_db_run (self, NAVETTE_DB_WRITE, user_add_op, &op, error);
+}
+
+static gboolean
+user_set_password_op (NavetteDbConn  *conn,
+                      gpointer        data,
+                      GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_SET_PASSWORD, error);
+  g_autoptr(NavetteDbStmt) end = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_END_SESSIONS, error);
+  gint64 now = g_get_real_time ();
+
+  if (stmt == NULL || end == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->username);
+  navette_db_bind_text (stmt, 2, op->password_hash);
+  navette_db_bind_int (stmt, 3, now);
+  if (!navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                                 "There is no user “%s”.", op->username))
+    return FALSE;
+
+  /* A new password ends the sessions opened with the old one. */
+  navette_db_bind_text (end, 1, op->username);
+  return navette_db_step_done (end, error)
+      && navette_db_audit_add (conn, now, op->actor, "user_passwd", NULL, NULL, NULL, 0, 0,
+                               op->username, error);
+}
+
+gboolean
+navette_db_user_set_password (NavetteDb   *self,
+                              const char  *actor,
+                              const char  *username,
+                              const char  *password_hash,
+                              GError     **error)
+{
+  UserOp op = { .actor = actor, .username = username, .password_hash = password_hash };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (username != NULL, FALSE);
+  g_return_val_if_fail (password_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return navette_db_run (self, NAVETTE_DB_WRITE, user_set_password_op, &op, error);
+}
+
+static gboolean
+user_get_op (NavetteDbConn  *conn,
+             gpointer        data,
+             GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->username);
+  if (!navette_db_step_row (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                            "There is no user “%s”.", op->username))
+    return FALSE;
+  g_clear_pointer (&op->user, navette_db_user_free);
+  op->user = read_user (stmt);
+  return TRUE;
+}
+
+NavetteDbUser *
+navette_db_user_get (NavetteDb   *self,
+                     const char  *username,
+                     GError     **error)
+{
+  UserOp op = { .username = username };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, user_get_op, &op,
+                                (gpointer *) &op.user, (GDestroyNotify) navette_db_user_free, error);
+}
+
+static gboolean
+user_list_op (NavetteDbConn  *conn,
+              gpointer        data,
+              GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_LIST, error);
+
+  return stmt != NULL
+      && navette_db_answer_list (&op->users,
+                                 navette_db_collect (stmt, read_user,
+                                                     (GDestroyNotify) navette_db_user_free, error));
+}
+
+GPtrArray *
+navette_db_user_list (NavetteDb  *self,
+                      GError    **error)
+{
+  UserOp op = { 0 };
+  GPtrArray *users;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  users = navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, user_list_op, &op,
+                                 (gpointer *) &op.users, (GDestroyNotify) g_ptr_array_unref, error);
+  if (users != NULL)
+    navette_db_sort_by_name (users, G_STRUCT_OFFSET (NavetteDbUser, username));
+  return users;
+}
+
+static gboolean
+session_create_op (NavetteDbConn  *conn,
+                   gpointer        data,
+                   GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_SESSION_CREATE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->token_hash);
+  navette_db_bind_text (stmt, 2, op->username);
+  navette_db_bind_int (stmt, 3, g_get_real_time ());
+  navette_db_bind_int (stmt, 4, op->expires_at);
+  return navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                                   "There is no user “%s”.", op->username);
+}
+
+gboolean
+navette_db_session_create (NavetteDb   *self,
+                           const char  *username,
+                           const char  *token_hash,
+                           gint64       expires_at,
+                           GError     **error)
+{
+  UserOp op = { .username = username, .token_hash = token_hash, .expires_at = expires_at };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (username != NULL, FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return navette_db_run (self, NAVETTE_DB_WRITE, session_create_op, &op, error);
+}
+
+static gboolean
+session_lookup_op (NavetteDbConn  *conn,
+                   gpointer        data,
+                   GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_SESSION_LOOKUP, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->token_hash);
+  if (!navette_db_step_row (stmt, error, NAVETTE_API_ERROR_AUTH_REQUIRED,
+                            "This session is unknown or was closed; sign in again."))
+    return FALSE;
+  g_clear_pointer (&op->user, navette_db_user_free);
+  op->user = read_user (stmt);
+  op->expires_at = navette_db_get_int (stmt, 5);
+  return TRUE;
+}
+
+NavetteDbUser *
+navette_db_session_lookup (NavetteDb   *self,
+                           const char  *token_hash,
+                           gint64      *expires_at,
+                           GError     **error)
+{
+  UserOp op = { .token_hash = token_hash };
+  NavetteDbUser *user;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (token_hash != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  user = navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, session_lookup_op, &op,
+                                (gpointer *) &op.user, (GDestroyNotify) navette_db_user_free, error);
+  if (user != NULL && expires_at != NULL)
+    *expires_at = op.expires_at;
+  return user;
+}
+
+static gboolean
+session_revoke_op (NavetteDbConn  *conn,
+                   gpointer        data,
+                   GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_SESSION_REVOKE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  /* A session already revoked is matched again: not an error. */
+  navette_db_bind_text (stmt, 1, op->token_hash);
+  return navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_AUTH_REQUIRED,
+                                   "This session is unknown; sign in again.");
+}
+
+gboolean
+navette_db_session_revoke (NavetteDb   *self,
+                           const char  *token_hash,
+                           GError     **error)
+{
+  UserOp op = { .token_hash = token_hash };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return navette_db_run (self, NAVETTE_DB_WRITE, session_revoke_op, &op, error);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-db.h — the storage layer of navette-server, as the rest of the
+ * server sees it.
+ *
+ * NavetteDb is the storage core: every operation below, with its rules
+ * (validation, messages, idempotency, create replays, versions, grants,
+ * the audit trail), is written once in navette-db*.c over a small SQL
+ * driver (navette-db-driver.h) that each backend implements:
+ * NavetteDbSqlite (embedded default) and NavetteDbPg (PostgreSQL, libpq).
+ * The HTTP layer only ever sees this header — no backend type, no SQL.
+ *
+ * Threading: the operations are synchronous and may block; the HTTP
+ * layer calls them from worker threads (never from the main loop),
+ * concurrently. A backend handles its own connections (one per caller,
+ * pooled) and serializes writes correctly. The change notification
+ * calls (navette_db_watch_changes() and the rest) belong to one main
+ * context instead: the thread-default one of the first call.
+ *
+ * Errors: NAVETTE_API_ERROR codes, so the HTTP layer maps them to a
+ * status directly: NOT_FOUND (unknown app/table/record/user/version),
+ * CONFLICT (idempotency key reused with another request, create with an
+ * existing id and other data, admin objects that already exist),
+ * BAD_REQUEST (admin input that cannot be accepted), UNAVAILABLE (database
+ * unreachable or busy past its timeout), INTERNAL (anything else; the
+ * message never contains SQL or paths — the details go to the log).
+ * Validation of record data against the schema is done by the caller
+ * (navette_wire_validate_data) before a write. */
+#pragma once
+
+#include <glib-object.h>
+#include "navette-wire.h"
+
+G_BEGIN_DECLS
+
+/* ---- Plain data returned by the storage layer ---- */
+
+typedef struct
+{
+  gint64    id;
+  char     *username;
+  char     *display_name;
+  char     *password_hash;  /* the KDF's encoded string */
+  gboolean  admin;
+} NavetteDbUser;
+
+void navette_db_user_free (NavetteDbUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbUser, navette_db_user_free)
+
+typedef struct
+{
+  char *name;
+  char *title;
+} NavetteDbApp;
+
+void navette_db_app_free (NavetteDbApp *app);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbApp, navette_db_app_free)
+
+/* Filled by table_state and record_list into a caller's struct: the
+ * caller frees ->table (g_free). */
+typedef struct
+{
+  char   *table;        /* table name within the application */
+  gint64  revision;     /* table_last_modifications.revision, 0 if never written */
+  gint64  last_update;  /* unix microseconds, 0 if never written */
+} NavetteDbTableState;
+
+void navette_db_table_state_free (NavetteDbTableState *state);
+
+typedef struct
+{
+  gint64  id;
+  gint64  at;            /* unix microseconds */
+  char   *user;
+  char   *action;        /* create, update, archive, revert, user_add, grant, … */
+  char   *app;           /* NULL for actions outside an application */
+  char   *table;         /* NULL when not about a table */
+  char   *record;        /* NULL when not about a record */
+  gint64  from_version;  /* 0 when none */
+  gint64  to_version;    /* 0 when none */
+  char   *detail;        /* free text for administration actions, may be NULL */
+} NavetteDbAuditEntry;
+
+void navette_db_audit_entry_free (NavetteDbAuditEntry *entry);
+
+/* Result of a content write. */
+typedef struct
+{
+  NavetteWireRecord *record;      /* the new current version */
+  gboolean           created;     /* TRUE: a new record (201); FALSE: replay or update */
+  gboolean           replayed;    /* TRUE: an idempotent replay, nothing written */
+  GArray            *superseded;  /* of gint64: versions written by others since base_version; may be NULL */
+} NavetteDbWriteResult;
+
+void navette_db_write_result_free (NavetteDbWriteResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbWriteResult, navette_db_write_result_free)
+
+/* Idempotency: every content write may carry a key. The backend stores
+ * (key, username, request_hash) together with the write, in the same
+ * transaction, and the id/version it produced plus the HTTP status.
+ * A replay of the same key by the same user with the same request_hash
+ * returns that stored version (result->replayed = TRUE, nothing written);
+ * the same key with another request_hash is CONFLICT. Keys older than
+ * 24 h may be purged (navette_db_purge). */
+typedef struct
+{
+  const char *key;           /* NULL: no idempotency key */
+  const char *request_hash;  /* SHA-256 hex of method + path + body */
+} NavetteDbIdempotency;
+
+#define NAVETTE_TYPE_DB (navette_db_get_type ())
+/* The class struct is the driver interface: navette-db-driver.h. */
+G_DECLARE_DERIVABLE_TYPE (NavetteDb, navette_db, NAVETTE, DB, GObject)
+
+/* The @validate callback of navette_db_record_update(). */
+typedef gboolean (*NavetteDbValidateFunc) (JsonObject  *merged,
+                                           gpointer     user_data,
+                                           GError     **error);
+
+/* Opens a backend: a path (SQLite) or a postgresql:// / postgres:// URL.
+ * Does not migrate. */
+NavetteDb     *navette_db_open               (const char *path_or_url, GError **error);
+/* "sqlite" or "postgresql". */
+const char    *navette_db_get_backend_name   (NavetteDb *self);
+
+/* Schema creation and migration (idempotent: safe on every start, and
+ * from several processes at once). */
+gboolean       navette_db_migrate            (NavetteDb *self, GError **error);
+/* The number of the newest migration applied (0 before any). */
+gint64         navette_db_get_schema_version (NavetteDb *self, GError **error);
+/* TRUE when the database answers (a trivial query). */
+gboolean       navette_db_ping               (NavetteDb *self, GError **error);
+
+/* How long a write waits for a lock held by another writer (of this
+ * process, another server process, or a plain-SQL session) before it
+ * fails with UNAVAILABLE: SQLite's busy timeout, PostgreSQL's
+ * lock_timeout. Default NAVETTE_DB_DEFAULT_BUSY_TIMEOUT ms; 0: at once. */
+#define NAVETTE_DB_DEFAULT_BUSY_TIMEOUT 5000
+void           navette_db_set_busy_timeout   (NavetteDb *self, guint timeout_ms);
+guint          navette_db_get_busy_timeout   (NavetteDb *self);
+
+/* ---- change notification ----
+ * NavetteDb::table-changed (app, table) is emitted for each change
+ * committed to a table by anyone — this process, another server process
+ * on the same database, plain SQL — once navette_db_watch_changes() was
+ * called, on the thread-default main context of that call (which must
+ * run it); (NULL, NULL) means "anything may have changed" (after the
+ * watch (re)connected). For caches and WebSocket push. */
+
+/* Starts watching. FALSE when this backend hears of no changes but those
+ * made through this object: the caller then compares the tables' states
+ * itself now and then (SQLite today). */
+gboolean       navette_db_watch_changes      (NavetteDb *self);
+/* Stops watching; every navette_db_sync_changes() still waiting is
+ * answered FALSE before this returns. */
+void           navette_db_unwatch_changes    (NavetteDb *self);
+
+typedef void (*NavetteDbSyncFunc) (gboolean ok,
+                                   gpointer user_data);
+/* "Wait until I have seen every change committed before now": calls
+ * @func (on the watch's main context, never from within this call) with
+ * @ok TRUE once every change committed before this call has been emitted
+ * as ::table-changed, FALSE when that cannot be known (no watch, or its
+ * connection is down). The calls made in one main-loop iteration share
+ * one round trip (PostgreSQL: a LISTEN connection's round trip), and
+ * round trips are pipelined: none waits for those already out.
+ * Returns FALSE, and never calls @func, when there is nothing to wait
+ * for: every change this object can know of is known at once (SQLite). */
+gboolean       navette_db_sync_changes       (NavetteDb *self, NavetteDbSyncFunc func,
+                                              gpointer user_data);
+
+/* ---- users, sessions (not versioned, updated in place, audited) ---- */
+/* BAD_REQUEST for a user name that is not 1 to 64 of [a-z0-9_.-] starting
+ * with a letter or digit, or a display name over 200 characters; an
+ * empty or NULL display name is the user name. Audited "user_add". */
+gboolean       navette_db_user_add           (NavetteDb *self, const char *actor, const char *username,
+                                              const char *display_name, const char *password_hash,
+                                              gboolean admin, GError **error);
+/* Also ends the user's sessions. Audited "user_passwd". */
+gboolean       navette_db_user_set_password  (NavetteDb *self, const char *actor, const char *username,
+                                              const char *password_hash, GError **error);
+NavetteDbUser *navette_db_user_get           (NavetteDb *self, const char *username, GError **error);
+/* Of NavetteDbUser*, in name order. */
+GPtrArray     *navette_db_user_list          (NavetteDb *self, GError **error);
+gboolean       navette_db_session_create     (NavetteDb *self, const char *username, const char *token_hash,
+                                              gint64 expires_at, GError **error);
+/* The user of a live (not revoked) session, and its expiry; NULL with
+ * AUTH_REQUIRED when unknown or revoked. Expiry is checked by the caller
+ * (so it can say auth_expired). */
+NavetteDbUser *navette_db_session_lookup     (NavetteDb *self, const char *token_hash, gint64 *expires_at,
+                                              GError **error);
+gboolean       navette_db_session_revoke     (NavetteDb *self, const char *token_hash, GError **error);
+
+/* ---- roles: a versioned table of grants, one record per (user, app) ---- */
+/* app name → "reader" | "editor" for the user (admins: not expanded). */
+GHashTable    *navette_db_roles_for_user     (NavetteDb *self, const char *username, GError **error);
+/* The role she has already: nothing written. Audited "grant". */
+gboolean       navette_db_grant              (NavetteDb *self, const char *actor, const char *username,
+                                              const char *app, const char *role, GError **error);
+/* NOT_FOUND without a role. Audited "revoke". */
+gboolean       navette_db_revoke             (NavetteDb *self, const char *actor, const char *username,
+                                              const char *app, GError **error);
+
+/* ---- applications and table schemas ---- */
+/* Of NavetteDbApp*, in name order. */
+GPtrArray     *navette_db_app_list           (NavetteDb *self, GError **error);
+/* A NULL or empty title is the name. Audited "app_add". */
+gboolean       navette_db_app_add            (NavetteDb *self, const char *actor, const char *name,
+                                              const char *title, GError **error);
+/* Of NavetteWireTable*, in name order. */
+GPtrArray     *navette_db_table_list         (NavetteDb *self, const char *app, GError **error);
+/* At least one column; names valid, not reserved, not twice; a maximum
+ * length on text columns only; titles at most 200 characters. Audited
+ * "table_add". */
+gboolean       navette_db_table_add          (NavetteDb *self, const char *actor, const char *app,
+                                              const NavetteWireTable *table, GError **error);
+/* A required column on a table that has rows → BAD_REQUEST (there is no
+ * value to give the existing records). Audited "column_add". */
+gboolean       navette_db_column_add         (NavetteDb *self, const char *actor, const char *app,
+                                              const char *table, const NavetteWireColumn *column,
+                                              GError **error);
+
+/* ---- the light check ---- */
+gboolean       navette_db_table_state        (NavetteDb *self, const char *app, const char *table,
+                                              NavetteDbTableState *out, GError **error);
+/* Of NavetteDbTableState*, in table name order. */
+GPtrArray     *navette_db_app_state          (NavetteDb *self, const char *app, GError **error);
+
+/* ---- records ---- */
+/* Current version of every record (archived included), or only those
+ * whose current version has revision > @since when @since >= 0. Sets
+ * the table's revision and last_update as read in the same snapshot. */
+GPtrArray     *navette_db_record_list        (NavetteDb *self, const char *app, const char *table,
+                                              gint64 since, NavetteDbTableState *state, GError **error);
+/* Appends to @out the JSON array ("[…]") of what record_list returns,
+ * each record as navette_wire_record_append_json writes it (without
+ * "obsolete"), in the same order, written straight from the rows. On
+ * error @out may hold a partial array. */
+gboolean       navette_db_record_list_json   (NavetteDb *self, const char *app, const char *table,
+                                              gint64 since, NavetteDbTableState *state, GString *out,
+                                              GError **error);
+NavetteWireRecord *navette_db_record_get     (NavetteDb *self, const char *app, const char *table,
+                                              const char *id, GError **error);
+/* Newest first, with obsolete set. */
+GPtrArray     *navette_db_record_versions    (NavetteDb *self, const char *app, const char *table,
+                                              const char *id, GError **error);
+/* @id: the client's UUID or NULL (one is generated). @data has been
+ * validated. Same id with the data version 1 had → result->created =
+ * FALSE and the record as it is now (no write); other data → CONFLICT. */
+NavetteDbWriteResult *navette_db_record_create (NavetteDb *self, const char *app, const char *table,
+                                                const char *id, JsonObject *data, const char *user,
+                                                const NavetteDbIdempotency *idem, GError **error);
+/* @data: columns to change (may be NULL); @archived: -1 keep, 0/1 set.
+ * Merges into the current version, writes version + 1, marks the old one
+ * obsolete, audits ("update", or "archive" when archived goes to TRUE),
+ * in one transaction. @base_version older than current → still applied,
+ * result->superseded lists the versions in (base_version, current];
+ * newer than current → BAD_REQUEST. @validate is called with the merged
+ * data (inside the transaction) and may refuse it by returning FALSE
+ * with an error. */
+NavetteDbWriteResult *navette_db_record_update (NavetteDb *self, const char *app, const char *table,
+                                                const char *id, gint64 base_version, JsonObject *data,
+                                                int archived, const char *user,
+                                                const NavetteDbIdempotency *idem,
+                                                NavetteDbValidateFunc validate,
+                                                gpointer validate_data, GError **error);
+/* New version whose data (and archived flag) is that of @version;
+ * audited "revert". */
+NavetteDbWriteResult *navette_db_record_revert (NavetteDb *self, const char *app, const char *table,
+                                                const char *id, gint64 version, const char *user,
+                                                const NavetteDbIdempotency *idem, GError **error);
+/* Creates one record per element of @data (JsonObject*, validated), with
+ * generated ids, at version 1, audited "create", all in ONE transaction:
+ * demo data, imports, benchmarks. */
+gboolean       navette_db_record_create_many (NavetteDb *self, const char *app, const char *table,
+                                              GPtrArray *data, const char *user, GError **error);
+
+/* ---- audit and housekeeping ---- */
+/* Of NavetteDbAuditEntry*, ascending id, after @after, at most @limit
+ * (0: 100); of one application, or all when @app is NULL. */
+GPtrArray     *navette_db_audit_list         (NavetteDb *self, const char *app, gint64 after, guint limit,
+                                              GError **error);
+/* Removes the idempotency keys made before @older_than (unix µs), and the
+ * sessions that expired before it: a session is kept as long as the keys
+ * once expired, so that its client is told it expired, not that it is
+ * unknown. */
+gboolean       navette_db_purge              (NavetteDb *self, gint64 older_than, GError **error);
+
+G_END_DECLS
