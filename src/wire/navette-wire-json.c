@@ -15,18 +15,21 @@
 
 #include "navette-wire-scan-private.h"
 
-JsonNode *
-navette_json_parse_strict (const char  *data,
-                           gsize        len,
-                           GError     **error)
+static JsonNode *
+parse_strict (const char  *data,
+              gsize        len,
+              guint        max_items,
+              GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  NavetteWireScan s;
   JsonNode *root;
 
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!navette_wire_scan_document (data, len, "The request body is empty", error))
+  if (!navette_wire_scan_begin (&s, data, len, "The request body is empty", error))
+    return NULL;
+  s.max_items = max_items;
+  if (!navette_wire_scan_value (&s, NULL) || !navette_wire_scan_end (&s))
     return NULL;
 
   parser = json_parser_new ();
@@ -44,6 +47,26 @@ navette_json_parse_strict (const char  *data,
       return NULL;
     }
   return json_node_ref (root);
+}
+
+JsonNode *
+navette_json_parse_strict (const char  *data,
+                           gsize        len,
+                           GError     **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return parse_strict (data, len, 0, error);
+}
+
+JsonNode *
+navette_json_parse_request (const char  *data,
+                            gsize        len,
+                            GError     **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return parse_strict (data, len, NAVETTE_JSON_MAX_REQUEST_ITEMS, error);
 }
 
 char *

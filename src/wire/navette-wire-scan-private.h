@@ -2,9 +2,14 @@
 /* navette-wire-scan-private.h — the one strict JSON scanner of src/wire.
  *
  * It follows RFC 8259 exactly and adds our limits: nesting deeper than
- * NAVETTE_JSON_MAX_DEPTH, duplicate member names (compared unescaped),
- * integers outside gint64, non-finite numbers, invalid UTF-8, U+0000 and
- * lone surrogates, trailing data. navette_json_parse_strict() runs it in
+ * NAVETTE_JSON_MAX_DEPTH, more than NAVETTE_JSON_MAX_MEMBERS members in an
+ * object, duplicate member names (compared unescaped), member names built
+ * to collide in json-glib's hash tables, integers outside gint64,
+ * non-finite numbers, invalid UTF-8, U+0000 and lone surrogates, trailing
+ * data; and, when asked (max_items), more values than that in the
+ * document. Its time is linear in the input whatever the input: names are
+ * compared with a keyed hash an outsider cannot aim at
+ * (navette-wire-siphash-private.h). navette_json_parse_strict() runs it in
  * front of json-glib; the streaming record-list decoder
  * (navette-wire-decoder.c) builds records with its pieces. Every refusal
  * is NAVETTE_API_ERROR_BAD_REQUEST; but for an empty body and invalid
@@ -24,6 +29,8 @@ typedef struct
   gsize        len;
   gsize        pos;
   guint        depth;
+  guint        items;      /* values read so far */
+  guint        max_items;  /* 0: no limit */
   GError     **error;
 } NavetteWireScan;
 
@@ -32,8 +39,10 @@ typedef struct
 {
   GString    *compact;
   gboolean    first;
-  GArray     *keys;   /* small objects: the names so far */
-  GHashTable *set;    /* large ones: owned copies */
+  GArray     *keys;   /* the names so far (navette-wire-scan.c's Key) */
+  guint32    *slots;  /* objects over 16 members: an open-addressing set
+                       * of key indexes + 1 (0: free), keyed by SipHash */
+  guint       mask;   /* the number of slots - 1 */
   /* the member name just read: its source text, quotes included */
   gsize       name_start;
   gsize       name_end;
@@ -64,7 +73,8 @@ gboolean navette_wire_scan_fail          (NavetteWireScan       *s,
                                           const char            *message);
 
 /* Starts on a whole document: refuses an empty or blank one (with
- * @empty_message) and invalid UTF-8, and skips leading white space. */
+ * @empty_message) and invalid UTF-8, and skips leading white space.
+ * s->max_items is 0 (no limit); set it after. */
 gboolean navette_wire_scan_begin         (NavetteWireScan       *s,
                                           const char            *data,
                                           gsize                  len,
@@ -99,7 +109,8 @@ gboolean navette_wire_scan_value         (NavetteWireScan       *s,
 
 /* Objects, on the '{': open, then next until *member is FALSE (or next
  * fails), each member's value read by the caller; close always. After a
- * member, s->pos is on its value. */
+ * member, s->pos is on its value. The member limit, duplicates and names
+ * built to collide are refused by next. */
 gboolean navette_wire_scan_object_open   (NavetteWireScan       *s,
                                           NavetteWireScanObject *o,
                                           GString               *compact);

@@ -7,20 +7,31 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "navette-wire-scan-private.h"
+#include "navette-wire-siphash-private.h"
 
-/* Objects with more members than this check duplicates with a hash
- * table; smaller ones compare linearly. */
+/* Objects with more members than this check duplicates with a hash set;
+ * smaller ones compare linearly. */
 #define LINEAR_KEYS 16
 
-/* A member name of a small object: its unescaped text. */
+/* json-glib keeps an object's members in a GHashTable hashed with
+ * g_str_hash, whose function is fixed and documented: names chosen to
+ * share one hash make each insertion compare with all the earlier ones.
+ * An object over LINEAR_KEYS members may hold at most this many names
+ * with one g_str_hash value (by chance, even three would be a wonder). */
+#define MAX_SHARED_GLIB_HASH 4
+
+/* A member name: its unescaped text. */
 typedef struct
 {
-  const char *text;  /* into the document, or @owned */
+  const char *text;       /* into the document, or @owned */
   gsize       len;
   char       *owned;
+  guint64     hash;       /* SipHash, once the object has slots */
+  guint32     glib_hash;  /* g_str_hash's */
 } Key;
 
 gboolean
@@ -44,6 +55,8 @@ navette_wire_scan_begin (NavetteWireScan  *s,
   s->len = len;
   s->pos = 0;
   s->depth = 0;
+  s->items = 0;
+  s->max_items = 0;
   s->error = error;
 
   if (data == NULL || len == 0)
@@ -398,60 +411,147 @@ close:
   return TRUE;
 }
 
-/* Adds the member name just read; FALSE when the object has it already.
+/* g_str_hash (the "djb" hash over signed chars, as GLib documents it)
+ * of @len bytes with no NUL. */
+static guint32
+glib_str_hash (const char *text,
+               gsize       len)
+{
+  guint32 h = 5381;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h << 5) + h + (guint32) (gint32) (signed char) text[i];
+  return h;
+}
+
+static inline gboolean
+key_equal (const Key *a,
+           const Key *b)
+{
+  return a->len == b->len && memcmp (a->text, b->text, a->len) == 0;
+}
+
+/* Puts key @index (whose hash is set) in a free slot. */
+static void
+slot_insert (NavetteWireScanObject *o,
+             guint                  index)
+{
+  guint i = (guint) g_array_index (o->keys, Key, index).hash & o->mask;
+
+  while (o->slots[i] != 0)
+    i = (i + 1) & o->mask;
+  o->slots[i] = index + 1;
+}
+
+/* (Re)builds the slots for the keys so far: at most half full. */
+static void
+slots_rebuild (NavetteWireScanObject *o)
+{
+  guint size = 64;
+
+  while (size < 2 * (o->keys->len + 1))
+    size *= 2;
+  g_free (o->slots);
+  o->slots = g_new0 (guint32, size);
+  o->mask = size - 1;
+  for (guint i = 0; i < o->keys->len; i++)
+    slot_insert (o, i);
+}
+
+/* Adds the member name just read. Returns NULL, or why it is refused.
  * Names are compared unescaped. They never hold a NUL (a raw one is a
- * control character, \u0000 is refused), so C strings will do. */
-static gboolean
+ * control character, \u0000 is refused). */
+static const char *
 add_name (NavetteWireScan       *s,
           NavetteWireScanObject *o)
 {
-  Key key = { s->data + o->name_start + 1, o->name_end - o->name_start - 2, NULL };
+  Key key = { s->data + o->name_start + 1, o->name_end - o->name_start - 2, NULL, 0, 0 };
+
+  if (o->keys == NULL)
+    o->keys = g_array_sized_new (FALSE, FALSE, sizeof (Key), 8);
+  if (o->keys->len >= NAVETTE_JSON_MAX_MEMBERS)
+    return "more than " G_STRINGIFY (NAVETTE_JSON_MAX_MEMBERS) " members in an object";
 
   if (o->name_escaped)
     {
       GString *value = g_string_new (NULL);
-      NavetteWireScan again = { s->data, o->name_end, o->name_start, 0, NULL };
+      NavetteWireScan again = { .data = s->data, .len = o->name_end, .pos = o->name_start };
 
       navette_wire_scan_string (&again, value, NULL);
       key.len = value->len;
       key.owned = g_string_free (value, FALSE);
       key.text = key.owned;
     }
+  key.glib_hash = glib_str_hash (key.text, key.len);
 
-  if (o->set != NULL)
+  if (o->slots == NULL)
     {
-      char *copy = key.owned != NULL ? key.owned : g_strndup (key.text, key.len);
+      for (guint i = 0; i < o->keys->len; i++)
+        if (key_equal (&g_array_index (o->keys, Key, i), &key))
+          goto duplicate;
+      g_array_append_val (o->keys, key);
+      if (o->keys->len > LINEAR_KEYS)
+        {
+          for (guint i = 0; i < o->keys->len; i++)
+            {
+              Key *k = &g_array_index (o->keys, Key, i);
 
-      return g_hash_table_add (o->set, copy);
+              k->hash = navette_wire_siphash (navette_wire_siphash_key (), k->text, k->len);
+            }
+          slots_rebuild (o);
+        }
+      return NULL;
     }
 
-  if (o->keys == NULL)
-    o->keys = g_array_sized_new (FALSE, FALSE, sizeof (Key), 8);
-
-  for (guint i = 0; i < o->keys->len; i++)
+  key.hash = navette_wire_siphash (navette_wire_siphash_key (), key.text, key.len);
+  for (guint i = (guint) key.hash & o->mask; o->slots[i] != 0; i = (i + 1) & o->mask)
     {
-      Key *k = &g_array_index (o->keys, Key, i);
+      const Key *k = &g_array_index (o->keys, Key, o->slots[i] - 1);
 
-      if (k->len == key.len && memcmp (k->text, key.text, key.len) == 0)
-        {
-          g_free (key.owned);
-          return FALSE;
-        }
+      if (k->hash == key.hash && key_equal (k, &key))
+        goto duplicate;
     }
   g_array_append_val (o->keys, key);
+  if (2 * (o->keys->len + 1) > o->mask + 1)
+    slots_rebuild (o);
+  else
+    slot_insert (o, o->keys->len - 1);
+  return NULL;
 
-  if (o->keys->len > LINEAR_KEYS)
+duplicate:
+  g_free (key.owned);
+  return "duplicate member name in an object";
+}
+
+static int
+compare_guint32 (const void *a,
+                 const void *b)
+{
+  guint32 x = *(const guint32 *) a;
+  guint32 y = *(const guint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Whether more than MAX_SHARED_GLIB_HASH names of a large object share
+ * one g_str_hash value. n log n, n at most NAVETTE_JSON_MAX_MEMBERS. */
+static gboolean
+names_collide (NavetteWireScanObject *o)
+{
+  guint32 hashes[NAVETTE_JSON_MAX_MEMBERS];
+  guint n = o->keys->len;
+  guint run = 1;
+
+  for (guint i = 0; i < n; i++)
+    hashes[i] = g_array_index (o->keys, Key, i).glib_hash;
+  qsort (hashes, n, sizeof hashes[0], compare_guint32);
+  for (guint i = 1; i < n; i++)
     {
-      o->set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      for (guint i = 0; i < o->keys->len; i++)
-        {
-          Key *k = &g_array_index (o->keys, Key, i);
-
-          g_hash_table_add (o->set, k->owned != NULL ? k->owned : g_strndup (k->text, k->len));
-        }
-      g_clear_pointer (&o->keys, g_array_unref);
+      run = hashes[i] == hashes[i - 1] ? run + 1 : 1;
+      if (run > MAX_SHARED_GLIB_HASH)
+        return TRUE;
     }
-  return TRUE;
+  return FALSE;
 }
 
 gboolean
@@ -463,7 +563,8 @@ navette_wire_scan_object_open (NavetteWireScan       *s,
     return FALSE;
   o->compact = compact;
   o->keys = NULL;
-  o->set = NULL;
+  o->slots = NULL;
+  o->mask = 0;
   o->name_start = o->name_end = 0;
   o->name_escaped = FALSE;
   return TRUE;
@@ -474,10 +575,19 @@ navette_wire_scan_object_next (NavetteWireScan       *s,
                                NavetteWireScanObject *o,
                                gboolean              *member)
 {
+  const char *refused;
+
   if (!container_next (s, &object_container, o->compact, &o->first, member))
     return FALSE;
   if (!*member)
-    return TRUE;
+    {
+      if (o->slots != NULL && names_collide (o))
+        {
+          s->pos--;
+          return navette_wire_scan_fail (s, "member names built to collide in a hash table");
+        }
+      return TRUE;
+    }
 
   if (s->pos >= s->len || s->data[s->pos] != '"')
     return navette_wire_scan_fail (s, "expected a member name in quotes");
@@ -485,10 +595,10 @@ navette_wire_scan_object_next (NavetteWireScan       *s,
   if (!navette_wire_scan_string (s, NULL, &o->name_escaped))
     return FALSE;
   o->name_end = s->pos;
-  if (!add_name (s, o))
+  if ((refused = add_name (s, o)) != NULL)
     {
       s->pos = o->name_start;
-      return navette_wire_scan_fail (s, "duplicate member name in an object");
+      return navette_wire_scan_fail (s, refused);
     }
   if (o->compact != NULL)
     g_string_append_len (o->compact, s->data + o->name_start, o->name_end - o->name_start);
@@ -513,7 +623,7 @@ navette_wire_scan_object_close (NavetteWireScan       *s,
         g_free (g_array_index (o->keys, Key, i).owned);
       g_clear_pointer (&o->keys, g_array_unref);
     }
-  g_clear_pointer (&o->set, g_hash_table_unref);
+  g_clear_pointer (&o->slots, g_free);
   s->depth--;
 }
 
@@ -584,6 +694,12 @@ navette_wire_scan_value (NavetteWireScan *s,
 
   if (s->pos >= s->len)
     return navette_wire_scan_fail (s, "unexpected end of input");
+  if (s->max_items != 0 && ++s->items > s->max_items)
+    {
+      g_autofree char *message = g_strdup_printf ("more than %u values in the document", s->max_items);
+
+      return navette_wire_scan_fail (s, message);
+    }
 
   switch (s->data[s->pos])
     {

@@ -13,6 +13,12 @@ G_BEGIN_DECLS
 
 #define NAVETTE_API_PREFIX "/api/v1"
 #define NAVETTE_JSON_MAX_DEPTH 64
+/* Members of one JSON object, in every document: a record's data has one
+ * per column, and tables of a few hundred columns must fit with room. */
+#define NAVETTE_JSON_MAX_MEMBERS 1024
+/* Values (the document, every member value and array element) in one
+ * request body: a request is a handful of fields and a table's columns. */
+#define NAVETTE_JSON_MAX_REQUEST_ITEMS 100000
 #define NAVETTE_DEFAULT_BODY_LIMIT (1024 * 1024)
 
 /* ---- API error codes (the table of ../shared/API.md) ---- */
@@ -56,11 +62,18 @@ gboolean         navette_wire_error_from_json   (const char      *body,
 
 /* ---- Strict JSON ----
  * Refuses (NAVETTE_API_ERROR_BAD_REQUEST, with a sentence for a person):
- * invalid UTF-8, nesting deeper than NAVETTE_JSON_MAX_DEPTH, duplicate keys
- * in an object, trailing data after the value, integers outside gint64,
- * non-finite numbers, an empty body. Never lets json-glib see input it
- * would crash on. Returns a new JsonNode (the root). */
+ * invalid UTF-8, nesting deeper than NAVETTE_JSON_MAX_DEPTH, more than
+ * NAVETTE_JSON_MAX_MEMBERS members in an object, duplicate keys in an
+ * object, member names built to collide in json-glib's hash tables,
+ * trailing data after the value, integers outside gint64, non-finite
+ * numbers, an empty body. Never lets json-glib see input it would crash on
+ * or take more than linear time over. Returns a new JsonNode (the root). */
 JsonNode        *navette_json_parse_strict      (const char      *data,
+                                                 gsize            len,
+                                                 GError         **error);
+/* navette_json_parse_strict(), and at most NAVETTE_JSON_MAX_REQUEST_ITEMS
+ * values: what the server reads a request body with. */
+JsonNode        *navette_json_parse_request     (const char      *data,
                                                  gsize            len,
                                                  GError         **error);
 /* Serializes @node compactly. */

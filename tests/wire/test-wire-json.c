@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "navette-wire-decoder.h"
+#include "navette-wire-siphash-private.h"
 
 static void
 assert_refused (const char *data,
@@ -126,6 +127,163 @@ test_duplicate_keys (void)
   /* escapes are decoded before comparing */
   refuse ("{\"a\": 1, \"\\u0061\": 2}");
   refuse ("[{\"x\": {\"y\": 1, \"y\": 1}}]");
+}
+
+/* Duplicates past the small objects' linear comparison: the hash set. */
+static void
+test_duplicate_keys_large (void)
+{
+  g_autoptr(GString) text = g_string_new ("{");
+  g_autoptr(GString) dup = NULL;
+  g_autoptr(GString) escaped = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < 500; i++)
+    g_string_append_printf (text, "%s\"k%u\":%u", i ? "," : "", i, i);
+  dup = g_string_new (text->str);
+  escaped = g_string_new (text->str);
+  g_string_append (text, "}");
+  node = accept (text->str);
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, 500);
+
+  g_string_append (dup, ",\"k17\":0}");
+  refuse (dup->str);
+  g_string_append (escaped, ",\"\\u006b499\":0}");
+  refuse (escaped->str);
+}
+
+/* Up to NAVETTE_JSON_MAX_MEMBERS members per object, in every document. */
+static void
+test_member_limit (void)
+{
+  g_autoptr(GString) text = g_string_new ("[{");
+  g_autoptr(GString) over = NULL;
+  g_autoptr(GString) other = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < NAVETTE_JSON_MAX_MEMBERS; i++)
+    g_string_append_printf (text, "%s\"m%u\":null", i ? "," : "", i);
+  over = g_string_new (text->str);
+  g_string_append (text, "}]");
+  node = accept (text->str);
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (json_array_get_element (json_node_get_array (node), 0))),
+                    ==, NAVETTE_JSON_MAX_MEMBERS);
+
+  /* the next name is refused where it stands */
+  g_string_append (over, ",\"last\":null}]");
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *expected = g_strdup_printf ("Malformed JSON at byte %" G_GSIZE_FORMAT
+                                                 ": more than %u members in an object",
+                                                 strstr (over->str, "\"last\"") - over->str,
+                                                 NAVETTE_JSON_MAX_MEMBERS);
+
+    g_assert_null (navette_json_parse_strict (over->str, over->len, &error));
+    g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+    g_assert_cmpstr (error->message, ==, expected);
+    g_assert_false (navette_wire_json_validate (over->str, over->len, NULL));
+  }
+
+  /* per object: two full objects side by side are fine */
+  other = g_string_new (text->str);
+  g_string_truncate (other, other->len - 1);
+  g_string_append_c (other, ',');
+  g_string_append_len (other, text->str + 1, text->len - 1);
+  g_clear_pointer (&node, json_node_unref);
+  node = accept (other->str);
+}
+
+/* json-glib hashes member names with g_str_hash, which anyone can make
+ * collide: "Ez", "FY" and "G8" hash alike, and so does any string of
+ * these blocks of one length. A large object may hold four names with one
+ * hash, not five. */
+static void
+test_colliding_names (void)
+{
+  static const char *blocks[] = { "Ez", "FY", "G8" };
+  g_autoptr(GString) four = g_string_new ("{");
+  g_autoptr(GString) five = NULL;
+  g_autoptr(GString) small = g_string_new ("{");
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (g_str_hash ("EzEz"), ==, g_str_hash ("FYG8"));
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (four, "\"%s%s\":%u,", blocks[i / 3], blocks[i % 3], i);
+  for (guint i = 0; i < 20; i++)
+    g_string_append_printf (four, "\"n%u\":%u,", i, i);
+  five = g_string_new (four->str);
+  g_string_append (four, "\"end\":0}");
+  node = accept (four->str);
+
+  g_string_append_printf (five, "\"%s%s\":4}", blocks[1], blocks[1]);
+  g_assert_null (navette_json_parse_strict (five->str, five->len, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  expected = g_strdup_printf ("Malformed JSON at byte %" G_GSIZE_FORMAT
+                              ": member names built to collide in a hash table", five->len - 1);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_false (navette_wire_json_validate (five->str, five->len, NULL));
+
+  /* a small object is compared name by name: nothing to aim at */
+  for (guint i = 0; i < 9; i++)
+    g_string_append_printf (small, "%s\"%s%s\":%u", i ? "," : "", blocks[i / 3], blocks[i % 3], i);
+  g_string_append_c (small, '}');
+  g_clear_pointer (&node, json_node_unref);
+  node = accept (small->str);
+}
+
+/* A request body holds at most NAVETTE_JSON_MAX_REQUEST_ITEMS values;
+ * other documents (the server's answers) have no such limit. */
+static void
+test_request_items (void)
+{
+  g_autoptr(GString) text = g_string_new ("[0");
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* the array itself is one value */
+  for (guint i = 2; i < NAVETTE_JSON_MAX_REQUEST_ITEMS; i++)
+    g_string_append (text, ",0");
+  g_string_append_c (text, ']');
+  node = navette_json_parse_request (text->str, text->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, NAVETTE_JSON_MAX_REQUEST_ITEMS - 1);
+
+  g_string_insert (text, 1, "0,");
+  g_assert_null (navette_json_parse_request (text->str, text->len, &error));
+  g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+  g_assert_cmpstr (error->message, ==, "Malformed JSON at byte 199999: more than 100000 values in the document");
+  answer = navette_json_parse_strict (text->str, text->len, NULL);
+  g_assert_nonnull (answer);
+}
+
+/* The reference vectors of SipHash-2-4 (key 00 01 … 0f, message 00 01 …
+ * n-1), and a key of our own per process. */
+static void
+test_siphash (void)
+{
+  static const struct
+  {
+    gsize   len;
+    guint64 hash;
+  } vectors[] = {
+    { 0, G_GUINT64_CONSTANT (0x726fdb47dd0e0e31) },
+    { 1, G_GUINT64_CONSTANT (0x74f839c593dc67fd) },
+    { 8, G_GUINT64_CONSTANT (0x93f5f5799a932462) },
+    { 15, G_GUINT64_CONSTANT (0xa129ca6149be45e5) },
+  };
+  const NavetteSipKey key = { G_GUINT64_CONSTANT (0x0706050403020100), G_GUINT64_CONSTANT (0x0f0e0d0c0b0a0908) };
+  guint8 message[15];
+
+  for (guint i = 0; i < sizeof message; i++)
+    message[i] = (guint8) i;
+  for (guint i = 0; i < G_N_ELEMENTS (vectors); i++)
+    g_assert_cmphex (navette_wire_siphash (&key, message, vectors[i].len), ==, vectors[i].hash);
+
+  g_assert_true (navette_wire_siphash_key () == navette_wire_siphash_key ());
+  g_assert_false (navette_wire_siphash_key ()->k0 == 0 && navette_wire_siphash_key ()->k1 == 0);
 }
 
 static void
@@ -323,6 +481,11 @@ main (int   argc,
   g_test_add_func ("/wire/json/empty", test_empty);
   g_test_add_func ("/wire/json/deep-nesting", test_deep_nesting);
   g_test_add_func ("/wire/json/duplicate-keys", test_duplicate_keys);
+  g_test_add_func ("/wire/json/duplicate-keys-large", test_duplicate_keys_large);
+  g_test_add_func ("/wire/json/member-limit", test_member_limit);
+  g_test_add_func ("/wire/json/colliding-names", test_colliding_names);
+  g_test_add_func ("/wire/json/request-items", test_request_items);
+  g_test_add_func ("/wire/json/siphash", test_siphash);
   g_test_add_func ("/wire/json/trailing-data", test_trailing_data);
   g_test_add_func ("/wire/json/numbers", test_numbers);
   g_test_add_func ("/wire/json/utf8", test_utf8);
