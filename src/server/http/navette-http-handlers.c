@@ -144,7 +144,7 @@ decode_body (Request *req)
   if (!req->method->has_body)
     return TRUE;
 
-  req->json = navette_json_parse_strict (len > 0 ? g_bytes_get_data (req->body, NULL) : NULL, len, &error);
+  req->json = navette_json_parse_request (len > 0 ? g_bytes_get_data (req->body, NULL) : NULL, len, &error);
   if (req->json == NULL)
     {
       respond_gerror (req, error);

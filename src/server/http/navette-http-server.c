@@ -98,18 +98,50 @@ request_free (Request *req)
 }
 
 /* ------------------------------------------------------------------ */
+/* Bodies anyone may send (POST /api/v1/sessions): an address past the
+ * failed sign-in limit is refused before its body is parsed, and a body
+ * refused as malformed (400, 415) counts as a failed sign-in of its
+ * address, so nobody parses bodies for free without signing in. */
+
+static gboolean
+open_body_allowed (Request *req)
+{
+  guint retry_after = 0;
+
+  if (navette_rate_limit_check (req->self->address_failures, req->address != NULL ? req->address : "unknown",
+                                g_get_monotonic_time (), &retry_after))
+    return TRUE;
+  req->retry_after = g_strdup_printf ("%u", retry_after);
+  respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
+  return FALSE;
+}
+
+static void
+open_body_answered (Request *req)
+{
+  if (req->status == SOUP_STATUS_BAD_REQUEST || req->status == SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE)
+    navette_rate_limit_fail (req->self->address_failures, req->address != NULL ? req->address : "unknown",
+                             g_get_monotonic_time ());
+}
+
+/* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
 static void
 run_request (Request *req)
 {
+  gboolean open_body = req->method->access == ACCESS_NONE && req->method->has_body;
+
+  if (open_body && !open_body_allowed (req))
+    return;
   if (req->method->access != ACCESS_NONE && !authenticate (req))
     return;
   if (req->method->access >= ACCESS_READ && !check_access (req))
     return;
-  if (!decode_body (req))
-    return;
-  req->method->handler (req);
+  if (decode_body (req))
+    req->method->handler (req);
+  if (open_body)
+    open_body_answered (req);
 }
 
 /* Sets the prepared answer on the message (main loop). */
