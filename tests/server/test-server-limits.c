@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sqlite3.h>
 
@@ -317,81 +318,189 @@ test_response_delay (void)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
 }
 
-/* Runs `serve` itself (not through tests/common) to read everything it
- * prints: the access log, and that SIGTERM stops it cleanly. */
-static void
-test_access_log_and_sigterm (void)
+/* A `serve` of our own (not through tests/common), to read everything it
+ * prints, on the database of @helper (stopped), whose request functions
+ * are pointed at it until own_server_stop(). */
+typedef struct
 {
-  g_autoptr(NavetteTestServer) helper = navette_test_server_start (NULL);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
+  NavetteTestServer *helper;
+  GSubprocess       *process;
+  GDataInputStream  *out;
+  char              *saved_url;
+  guint16            saved_port;
+} OwnServer;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+own_server_start (OwnServer         *own,
+                  NavetteTestServer *helper)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
-  g_autofree char *rest = NULL;
-  g_autofree char *token = NULL;
-  char *saved_url;
-  g_auto(GStrv) lines = NULL;
   const char *at;
-  guint16 saved_port;
-  guint status;
-  gsize len;
 
-  /* the helper made the demo database; serve it from our own process */
   navette_test_server_stop (helper);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                              g_getenv ("NAVETTE_SERVER_BINARY"), "serve", "--db", helper->db,
-                              "--listen", "127.0.0.1:0", NULL);
+  own->helper = helper;
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* gone with the test, should it fail */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  own->process = g_subprocess_launcher_spawn (launcher, &error,
+                                              g_getenv ("NAVETTE_SERVER_BINARY"), "serve", "--db", helper->db,
+                                              "--listen", "127.0.0.1:0", NULL);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  first = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  own->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (own->process));
+  first = g_data_input_stream_read_line_utf8 (own->out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (first);
   at = strstr (first, "navette-server: listening on http://127.0.0.1:");
   g_assert_nonnull (at);
 
-  /* point the helper's request functions at our process */
-  saved_url = helper->base_url;
-  saved_port = helper->port;
+  own->saved_url = helper->base_url;
+  own->saved_port = helper->port;
   helper->base_url = g_strdup (at + strlen ("navette-server: listening on "));
   helper->port = (guint16) g_ascii_strtoull (strrchr (helper->base_url, ':') + 1, NULL, 10);
+}
 
+/* SIGTERM; asserts a clean exit and returns the rest of the output (the
+ * access log, flushed at exit). */
+static char *
+own_server_stop (OwnServer *own)
+{
+  g_autoptr(GError) error = NULL;
+  char *rest;
+  gsize len;
+
+  g_free (own->helper->base_url);
+  own->helper->base_url = own->saved_url;
+  own->helper->port = own->saved_port;
+
+  g_subprocess_send_signal (own->process, SIGTERM);
+  rest = g_data_input_stream_read_upto (own->out, "", 0, &len, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (own->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (own->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (own->process), ==, 0);
+  g_clear_object (&own->out);
+  g_clear_object (&own->process);
+  g_assert_nonnull (rest);
+  return rest;
+}
+
+/* Every line: METHOD PATH STATUS BYTES MICROSECONDS USER, printable
+ * ASCII only. */
+static void
+assert_log_lines (const char *log)
+{
+  g_auto(GStrv) lines = NULL;
+
+  for (const guchar *p = (const guchar *) log; *p != '\0'; p++)
+    if (*p != '\n')
+      g_assert_true (*p >= 0x20 && *p < 0x7f);
+  lines = g_strsplit (log, "\n", 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (lines[i][0] == '\0' && lines[i + 1] == NULL)
+        break;  /* after the last newline */
+      fields = g_strsplit (lines[i], " ", 0);
+      g_test_message ("%s", lines[i]);
+      g_assert_cmpuint (g_strv_length (fields), ==, 6);
+      g_assert_true (g_ascii_string_to_unsigned (fields[2], 10, 100, 599, NULL, NULL));
+      g_assert_true (g_ascii_string_to_unsigned (fields[3], 10, 0, G_MAXUINT64, NULL, NULL));
+      g_assert_true (g_ascii_string_to_unsigned (fields[4], 10, 0, G_MAXUINT64, NULL, NULL));
+    }
+}
+
+/* The access log, and that SIGTERM stops the server cleanly. */
+static void
+test_access_log_and_sigterm (void)
+{
+  g_autoptr(NavetteTestServer) helper = navette_test_server_start (NULL);
+  g_autofree char *rest = NULL;
+  g_autofree char *token = NULL;
+  OwnServer own = { 0 };
+  guint status;
+
+  own_server_start (&own, helper);
   token = navette_test_login (helper, "alice", NAVETTE_DEMO_PASSWORD);
   status = st_request (helper, "GET", PRODUCTS "/records?since=0&token=secret-in-query", token, NULL, NULL, NULL);
   g_assert_cmpuint (status, ==, 200);
   status = st_request (helper, "GET", API "/nothing", NULL, NULL, NULL, NULL);
   g_assert_cmpuint (status, ==, 404);
+  rest = own_server_stop (&own);
 
-  g_free (helper->base_url);
-  helper->base_url = saved_url;
-  helper->port = saved_port;
-
-  g_subprocess_send_signal (process, SIGTERM);
-  rest = g_data_input_stream_read_upto (out, "", 0, &len, NULL, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait (process, NULL, &error);
-  g_assert_no_error (error);
-  /* a clean exit, with the log flushed */
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-
-  g_assert_nonnull (rest);
   g_assert_null (strstr (rest, token));
   g_assert_null (strstr (rest, NAVETTE_DEMO_PASSWORD));
   g_assert_null (strstr (rest, "secret-in-query"));
   g_assert_nonnull (strstr (rest, "POST /api/v1/sessions 201 "));
   g_assert_nonnull (strstr (rest, "GET /api/v1/applications/catalogue/tables/products/records 200 "));
   g_assert_nonnull (strstr (rest, "GET /api/v1/nothing 404 "));
-  lines = g_strsplit (g_strstrip (rest), "\n", 0);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit (lines[i], " ", 0);
+  assert_log_lines (rest);
+}
 
-      /* METHOD PATH STATUS BYTES MICROSECONDS */
-      g_assert_cmpuint (g_strv_length (fields), ==, 5);
-      g_assert_true (g_ascii_string_to_unsigned (fields[2], 10, 100, 599, NULL, NULL));
-      g_assert_true (g_ascii_string_to_unsigned (fields[3], 10, 0, G_MAXUINT64, NULL, NULL));
-      g_assert_true (g_ascii_string_to_unsigned (fields[4], 10, 0, G_MAXUINT64, NULL, NULL));
+/* What the client sent (method, path, the user name given at sign-in)
+ * cannot forge a line of the log or reach the operator's terminal: each
+ * byte outside printable ASCII is written %XX, one request one line. */
+static void
+test_access_log_escaped (void)
+{
+  static const struct
+  {
+    const char *request;  /* the request line */
+    const char *logged;   /* what the log must hold */
+  } lines[] = {
+    /* libsoup decodes %0a in the path: a newline */
+    { "GET /api/v1/%0aFAKE%20200%200%200%20- HTTP/1.1", "\nGET /api/v1/%0AFAKE%20200%200%200%20- 404 " },
+    { "GET /api/v1/\x1b[31mred\x08\x7f HTTP/1.1", "\nGET /api/v1/%1B[31mred%08%7F 404 " },
+    { "GET /api/v1/caf\xc3\xa9/\xff%25 HTTP/1.1", "\nGET /api/v1/caf%C3%A9/%FF%25 404 " },
+    { "G\x01T /api/v1/health HTTP/1.1", "\nG%01T /api/v1/health 405 " },
+  };
+  g_autoptr(NavetteTestServer) helper = navette_test_server_start (NULL);
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *token = NULL;
+  OwnServer own = { 0 };
+  guint status;
+
+  own_server_start (&own, helper);
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autofree char *request = g_strdup_printf ("%s\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                                                  lines[i].request);
+      g_autofree char *answer = st_raw_exchange (helper, request, strlen (request), 65536);
+
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 4"));
     }
+  /* a user name at sign-in */
+  status = st_request (helper, "POST", API "/sessions", NULL,
+                       "{\"username\": \"ev\\nFAKE \\u001b[2J\\u00e9\", \"password\": \"x\"}", &json, NULL);
+  st_assert_error (status, json, 401, "auth_required");
+  /* a signed-in user */
+  token = navette_test_login (helper, "alice", NAVETTE_DEMO_PASSWORD);
+  status = st_request (helper, "GET", API "/me", token, NULL, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  rest = own_server_stop (&own);
+
+  assert_log_lines (rest);
+  /* every line, the first included, after a newline */
+  log = g_strconcat ("\n", rest, NULL);
+  g_assert_null (strstr (log, "\nFAKE"));
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    g_assert_nonnull (strstr (log, lines[i].logged));
+  g_assert_nonnull (strstr (log, "\nPOST /api/v1/sessions 401 "));
+  g_assert_nonnull (strstr (log, " ev%0AFAKE%20%1B[2J%C3%A9\n"));
+  g_assert_nonnull (strstr (log, "\nPOST /api/v1/sessions 201 "));
+  g_assert_nonnull (strstr (log, " alice\nGET /api/v1/me 200 "));
+  g_assert_true (g_str_has_suffix (log, " alice\n"));
 }
 
 int
@@ -408,6 +517,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/closed-connections-released", test_closed_connections_released);
   g_test_add_func ("/server/limits/response-delay", test_response_delay);
   g_test_add_func ("/server/limits/access-log-and-sigterm", test_access_log_and_sigterm);
+  g_test_add_func ("/server/limits/access-log-escaped", test_access_log_escaped);
 
   return g_test_run ();
 }

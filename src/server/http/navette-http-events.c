@@ -63,6 +63,7 @@ navette_http_events_authenticated (Request *req)
       auth->expires_at = req->expires_at;
       g_object_set_qdata_full (G_OBJECT (req->msg), events_auth_quark (), auth,
                                (GDestroyNotify) events_auth_free);
+      navette_http_request_info_keep_user (req);
     }
   else
     {

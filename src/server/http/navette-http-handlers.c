@@ -450,7 +450,9 @@ handle_login (Request *req)
   if (!member_has_type (object, "password", G_TYPE_STRING))
     return (void) wrong_type (req, "password", "a string");
   username = json_object_get_string_member (object, "username");
+  req->log_user = g_strdup (username);
   password = json_object_get_string_member (object, "password");
+  req->log_user = g_strdup (username);
 
   user_key = g_strdup (username);
   address_key = g_strdup (req->address != NULL ? req->address : "unknown");

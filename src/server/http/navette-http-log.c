@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "navette-http-private.h"
+#include "navette-log-escape.h"
 
 #define LOG_BUFFER_MAX (8 * 1024 * 1024)
 
@@ -40,13 +41,35 @@ navette_http_request_info (SoupServerMessage *msg)
   return g_object_get_qdata (G_OBJECT (msg), request_info_quark ());
 }
 
+static void
+request_info_free (gpointer data)
+{
+  RequestInfo *info = data;
+
+  g_free (info->user);
+  g_free (info);
+}
+
 void
 navette_http_request_info_attach (SoupServerMessage *msg)
 {
   RequestInfo *info = g_new0 (RequestInfo, 1);
 
   info->started = g_get_monotonic_time ();
-  g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, g_free);
+  g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, request_info_free);
+}
+
+void
+navette_http_request_info_keep_user (Request *req)
+{
+  RequestInfo *info = navette_http_request_info (req->msg);
+  const char *name = req->log_user != NULL ? req->log_user : req->user != NULL ? req->user->username : NULL;
+
+  if (info != NULL && name != NULL)
+    {
+      g_free (info->user);
+      info->user = g_strdup (name);
+    }
 }
 
 static gpointer
@@ -110,7 +133,8 @@ navette_http_log_free (NavetteHttpLog *log)
 }
 
 /* method, path (never the query: it may hold anything), status, bytes of
- * the response body, microseconds. Never a header. */
+ * the response body, microseconds, user name. Never a header. What the
+ * client sent is escaped: one request, one line. */
 void
 navette_http_log_request (NavetteHttpLog    *log,
                           SoupServerMessage *msg,
@@ -132,8 +156,14 @@ navette_http_log_request (NavetteHttpLog    *log,
   if (log->buffer->len > LOG_BUFFER_MAX)
     log->dropped++;
   else
-    g_string_append_printf (log->buffer, "%s %s %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT "\n",
-                            method != NULL ? method : "-", uri != NULL ? g_uri_get_path (uri) : "-",
-                            status, bytes, elapsed);
+    {
+      navette_log_escape_append (log->buffer, method);
+      g_string_append_c (log->buffer, ' ');
+      navette_log_escape_append (log->buffer, uri != NULL ? g_uri_get_path (uri) : NULL);
+      g_string_append_printf (log->buffer, " %u %" G_GSIZE_FORMAT " %" G_GINT64_FORMAT " ",
+                              status, bytes, elapsed);
+      navette_log_escape_append (log->buffer, info != NULL ? info->user : NULL);
+      g_string_append_c (log->buffer, '\n');
+    }
   g_mutex_unlock (&log->mutex);
 }

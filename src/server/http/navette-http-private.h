@@ -138,6 +138,7 @@ struct _Request
   char              *address;
   GBytes            *body;
   AuthUser          *user;
+  char              *log_user;         /* the access log's, when not user's */
   JsonNode          *json;
   gint64             expires_at;        /* of the session, once authenticated */
   gboolean           upgrade;           /* an upgrade route, before the handshake */
@@ -290,6 +291,7 @@ typedef struct
   gint64   started;
   gsize    received;
   gboolean logged;
+  char    *user;       /* the access log's user name, or NULL */
 } RequestInfo;
 
 G_GNUC_INTERNAL NavetteHttpLog *navette_http_log_new (void);
@@ -302,6 +304,9 @@ G_GNUC_INTERNAL void     navette_http_log_request         (NavetteHttpLog    *lo
                                                            gsize              bytes);
 G_GNUC_INTERNAL RequestInfo *navette_http_request_info    (SoupServerMessage *msg);
 G_GNUC_INTERNAL void     navette_http_request_info_attach (SoupServerMessage *msg);
+/* The user name of the access log's line for @req: who is signed in, or
+ * the name given at sign-in (main loop). */
+G_GNUC_INTERNAL void     navette_http_request_info_keep_user (Request       *req);
 
 /* ------------------------------------------------------------------ */
 /* navette-http-connections.c (main loop)                              */

@@ -90,6 +90,7 @@ request_free (Request *req)
   g_free (req->address);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_clear_pointer (&req->user, auth_user_unref);
+  g_free (req->log_user);
   g_clear_pointer (&req->json, json_node_unref);
   g_free (req->response);
   g_free (req->etag);
@@ -150,6 +151,8 @@ apply_response (Request *req)
 {
   SoupServerMessage *msg = req->msg;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  navette_http_request_info_keep_user (req);
 
   if (req->status == 0)
     {
