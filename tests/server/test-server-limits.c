@@ -503,6 +503,44 @@ test_access_log_escaped (void)
   g_assert_true (g_str_has_suffix (log, " alice\n"));
 }
 
+/* The server listens with the system's largest backlog (GLib's default,
+ * 10, made the kernel drop a crowd's connection attempts): `ss` shows a
+ * listening socket's backlog as its Send-Q. The time a crowd of 1 000
+ * takes is tests/bench/bench-burst.py's business. */
+static void
+test_listen_backlog (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *somaxconn = NULL;
+  g_autofree char *filter = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) fields = NULL;
+  g_autofree char *ss = g_find_program_in_path ("ss");
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (ss == NULL)
+    {
+      g_test_skip ("ss (iproute2) is not installed");
+      return;
+    }
+  g_assert_true (g_file_get_contents ("/proc/sys/net/core/somaxconn", &somaxconn, NULL, NULL));
+  g_strstrip (somaxconn);
+
+  server = navette_test_server_start (NULL);
+  filter = g_strdup_printf ("sport = :%u", server->port);
+  g_spawn_sync (NULL, (char *[]) { ss, (char *) "-Hltn", filter, NULL }, NULL,
+                G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_test_message ("%s", out);
+  /* LISTEN Recv-Q Send-Q Local Peer */
+  fields = g_regex_split_simple ("\\s+", g_strstrip (out), 0, 0);
+  g_assert_cmpuint (g_strv_length (fields), >=, 4);
+  g_assert_cmpstr (fields[0], ==, "LISTEN");
+  g_assert_cmpstr (fields[2], ==, somaxconn);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -518,6 +556,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/response-delay", test_response_delay);
   g_test_add_func ("/server/limits/access-log-and-sigterm", test_access_log_and_sigterm);
   g_test_add_func ("/server/limits/access-log-escaped", test_access_log_escaped);
+  g_test_add_func ("/server/limits/listen-backlog", test_listen_backlog);
 
   return g_test_run ();
 }

@@ -34,6 +34,7 @@
 
 #include "navette-auth.h"
 #include "navette-http-private.h"
+#include "navette-listen.h"
 #include "navette-rate-limit.h"
 
 #define LOGIN_MAX_FAILURES_PER_USER    5
@@ -782,6 +783,7 @@ navette_http_server_listen (NavetteHttpServer  *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   GSList *listeners;
   const Route *routes;
   guint n_routes;
@@ -821,8 +823,11 @@ navette_http_server_listen (NavetteHttpServer  *self,
   navette_http_events_start (self);
   if (self->tls_certificate != NULL)
     g_object_set (self->soup, "tls-certificate", self->tls_certificate, NULL);
-  if (!soup_server_listen (self->soup, socket_address,
-                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  /* our own socket: the system's largest backlog (navette-listen.h) */
+  listener = navette_listen_socket_new (socket_address, error);
+  if (listener == NULL ||
+      !soup_server_listen_socket (self->soup, listener,
+                                  self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   listeners = soup_server_get_listeners (self->soup);
