@@ -532,10 +532,15 @@ test_listen_backlog (void)
   g_spawn_sync (NULL, (char *[]) { ss, (char *) "-Hltn", filter, NULL }, NULL,
                 G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_test_message ("%s", out);
+  if (!g_spawn_check_wait_status (status, NULL) || *g_strstrip (out) == '\0')
+    {
+      /* a container without the socket-diagnostics netlink */
+      g_test_skip ("ss cannot list the listening sockets here");
+      return;
+    }
   /* LISTEN Recv-Q Send-Q Local Peer */
-  fields = g_regex_split_simple ("\\s+", g_strstrip (out), 0, 0);
+  fields = g_regex_split_simple ("\\s+", out, 0, 0);
   g_assert_cmpuint (g_strv_length (fields), >=, 4);
   g_assert_cmpstr (fields[0], ==, "LISTEN");
   g_assert_cmpstr (fields[2], ==, somaxconn);
