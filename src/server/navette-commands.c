@@ -865,8 +865,9 @@ print_usage (FILE *stream)
   fprintf (stream,
            "\nPATH_OR_URL is an SQLite file (created if needed) or a postgresql:// URL.\n"
            "Every command migrates the schema first; changes are audited as “%s”.\n"
-           "“navette-server COMMAND --help” describes a command. Exit status: 0 success,\n"
-           "1 failure, 2 usage error.\n", NAVETTE_COMMANDS_ACTOR);
+           "“navette-server COMMAND --help” describes a command; “navette-server --version”\n"
+           "prints the version. Exit status: 0 success, 1 failure, 2 usage error.\n",
+           NAVETTE_COMMANDS_ACTOR);
 }
 
 int

@@ -13,6 +13,7 @@
 #include "navette-db.h"
 #include "navette-http-server.h"
 #include "navette-serve.h"
+#include "navette-service.h"
 
 static gboolean
 quit_cb (gpointer data)
@@ -68,6 +69,7 @@ navette_serve_main (int    argc,
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   g_autoptr(GTlsCertificate) tls_certificate = NULL;
+  g_autofree char *url = NULL;
   const char *scheme = "http";
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite file or postgresql:// URL", "PATH_OR_URL" },
@@ -206,13 +208,16 @@ navette_serve_main (int    argc,
   g_unix_signal_add (SIGINT, quit_cb, loop);
 
   if (strchr (host, ':') != NULL)
-    printf ("navette-server: listening on %s://[%s]:%u\n", scheme, host, bound_port);
+    url = g_strdup_printf ("%s://[%s]:%u", scheme, host, bound_port);
   else
-    printf ("navette-server: listening on %s://%s:%u\n", scheme, host, bound_port);
+    url = g_strdup_printf ("%s://%s:%u", scheme, host, bound_port);
+  printf ("navette-server: listening on %s\n", url);
   fflush (stdout);
+  navette_service_ready (url);
 
   g_main_loop_run (loop);
 
+  navette_service_stopping ();
   navette_http_server_shutdown (server);
   return 0;
 }
