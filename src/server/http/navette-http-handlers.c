@@ -452,7 +452,6 @@ handle_login (Request *req)
   username = json_object_get_string_member (object, "username");
   req->log_user = g_strdup (username);
   password = json_object_get_string_member (object, "password");
-  req->log_user = g_strdup (username);
 
   user_key = g_strdup (username);
   address_key = g_strdup (req->address != NULL ? req->address : "unknown");
