@@ -80,11 +80,11 @@ drop_database (const char *db)
     g_subprocess_wait (psql, NULL, NULL);
 }
 
-static int
-run_admin_v (NavetteTestServer *server,
-             char             **out,
-             char             **err,
-             va_list            args)
+int
+navette_test_server_admin_v (NavetteTestServer *server,
+                             char             **out,
+                             char             **err,
+                             va_list            args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) process = NULL;
@@ -125,7 +125,7 @@ navette_test_server_admin (NavetteTestServer *server,
   int status;
 
   va_start (args, err);
-  status = run_admin_v (server, out, err, args);
+  status = navette_test_server_admin_v (server, out, err, args);
   va_end (args);
   return status;
 }

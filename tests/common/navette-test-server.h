@@ -8,6 +8,7 @@
  * database on the cluster named by NAVETTE_TEST_PG_URL. */
 #pragma once
 
+#include <stdarg.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
@@ -45,6 +46,10 @@ int                navette_test_server_admin      (NavetteTestServer *server,
                                                    char             **out,
                                                    char             **err,
                                                    ...) G_GNUC_NULL_TERMINATED;
+int                navette_test_server_admin_v    (NavetteTestServer *server,
+                                                   char             **out,
+                                                   char             **err,
+                                                   va_list            args);
 
 /* A synchronous HTTP request. @token may be NULL; @body may be NULL (no body)
  * and is sent as application/json. Returns the status; *response gets the

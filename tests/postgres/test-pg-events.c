@@ -4,7 +4,8 @@
  *  - a write through server a is announced to a subscriber of server b,
  *    and b's light-check cache (60 s here, so only the invalidation can
  *    explain a fresh answer) is forgotten before that announcement;
- *  - a row inserted by plain SQL (libpq) is announced.
+ *  - a row inserted by plain SQL (libpq) is announced;
+ *  - a grant inserted by plain SQL is announced to its user.
  * Every wait is on the main loop for a WebSocket signal, with a deadline
  * that only turns a hang into a failure. */
 #define G_LOG_DOMAIN "navette-test-pg"
@@ -14,13 +15,11 @@
 #include <string.h>
 #include <libpq-fe.h>
 
-#include "navette-test-server.h"
+#include "server-test-util.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
-#define PRODUCTS "/api/v1/applications/catalogue/tables/products"
-#define DEADLINE_SECONDS 10
 
 /* A long cache: a server that did not hear about a change answers stale. */
 static const char * const serve_args[] = { "--state-cache", "60000", NULL };
@@ -37,105 +36,33 @@ need_postgresql (void)
   return TRUE;
 }
 
-typedef struct
-{
-  SoupWebsocketConnection *connection;
-  GQueue                   messages;  /* of JsonObject* */
-} Subscriber;
-
-static void
-message_cb (SoupWebsocketConnection *connection,
-            int                      type,
-            GBytes                  *message,
-            gpointer                 data)
-{
-  Subscriber *sub = data;
-  g_autoptr(JsonNode) root = navette_test_parse (message);
-
-  g_queue_push_tail (&sub->messages, json_object_ref (json_node_get_object (root)));
-}
-
-static void
-subscriber_free (Subscriber *sub)
-{
-  g_signal_handlers_disconnect_by_data (sub->connection, sub);
-  soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_object_unref (sub->connection);
-  g_queue_clear_full (&sub->messages, (GDestroyNotify) json_object_unref);
-  g_free (sub);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Subscriber, subscriber_free)
-
-static gboolean
-deadline_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-connected_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-static Subscriber *
+static StSubscriber *
 subscribe (NavetteTestServer *server,
            const char        *token)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *uri = g_strconcat (server->base_url, "/api/v1/events", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-  g_autoptr(GError) error = NULL;
-  const char *protocols[] = { "navette.v1", NULL };
-  GAsyncResult *result = NULL;
-  gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
-  Subscriber *sub = g_new0 (Subscriber, 1);
+  StSubscriber *sub = st_subscribe (server, token, NULL);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
-                                        NULL, connected_cb, &result);
-  while (result == NULL && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (deadline);
-  sub->connection = soup_session_websocket_connect_finish (session, result, &error);
-  g_object_unref (result);
-  g_assert_no_error (error);
-  g_queue_init (&sub->messages);
-  g_signal_connect (sub->connection, "message", G_CALLBACK (message_cb), sub);
+  g_assert_nonnull (sub);
   return sub;
 }
 
 /* Waits for an announcement of catalogue.products at @min_revision or
  * later and returns its revision. */
 static gint64
-wait_for_products (Subscriber *sub,
-                   gint64      min_revision)
+wait_for_products (StSubscriber *sub,
+                   gint64        min_revision)
 {
-  gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
   gint64 revision = 0;
 
   while (revision < min_revision)
     {
-      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(JsonNode) node = st_next_of_type (sub, "table");
+      JsonObject *object = st_object (node);
 
-      while (g_queue_is_empty (&sub->messages) && !expired)
-        g_main_context_iteration (NULL, TRUE);
-      if (expired)
-        g_error ("no announcement of revision %" G_GINT64_FORMAT " within %d s", min_revision, DEADLINE_SECONDS);
-      object = g_queue_pop_head (&sub->messages);
       if (g_str_equal (json_object_get_string_member (object, "app"), "catalogue") &&
           g_str_equal (json_object_get_string_member (object, "table"), "products"))
         revision = json_object_get_int_member (object, "revision");
     }
-  g_source_remove (deadline);
   return revision;
 }
 
@@ -173,7 +100,7 @@ test_push_across_servers (void)
   g_autoptr(NavetteTestServer) b = NULL;
   g_autofree char *b_own_db = NULL;
   g_autofree char *token = NULL;
-  g_autoptr(Subscriber) sub = NULL;
+  g_autoptr(StSubscriber) sub = NULL;
   g_autoptr(JsonObject) created = NULL;
   g_autoptr(JsonObject) first = NULL;
   g_autofree char *alice = NULL;
@@ -226,7 +153,7 @@ test_plain_sql_announced (void)
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(PGresult) table = NULL;
   g_autoptr(PGresult) inserted = NULL;
-  g_autoptr(Subscriber) sub = NULL;
+  g_autoptr(StSubscriber) sub = NULL;
   g_autofree char *token = NULL;
   g_autofree char *sql = NULL;
   gint64 before;
@@ -252,6 +179,40 @@ test_plain_sql_announced (void)
   g_assert_cmpint (light_check (server, token), ==, before + 1);
 }
 
+/* A grant written by plain SQL (libpq) is announced to its user: the
+ * trigger on role_grants notifies 'roles:<username>'. */
+static void
+test_plain_sql_grant_announced (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autoptr(PGconn) conn = NULL;
+  g_autoptr(PGresult) inserted = NULL;
+  g_autoptr(StSubscriber) sub = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *alice = NULL;
+  g_autoptr(JsonNode) roles = NULL;
+
+  if (!need_postgresql ())
+    return;
+  server = navette_test_server_start (serve_args);
+  token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
+  alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  sub = subscribe (server, token);
+  /* the server listens by now: bob hears of a first write */
+  first = request_object (server, "POST", PRODUCTS "/records", alice,
+                          "{\"data\": {\"name\": \"First\"}}", 201);
+  wait_for_products (sub, json_object_get_int_member (first, "revision"));
+
+  conn = PQconnectdb (server->db);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  inserted = PQexec (conn, "INSERT INTO role_grants (username, app, role) VALUES ('bob', 'blog', 'reader')");
+  g_assert_cmpint (PQresultStatus (inserted), ==, PGRES_COMMAND_OK);
+
+  roles = st_next_of_type (sub, "roles");
+  g_assert_cmpstr (json_object_get_string_member (st_object (roles), "user"), ==, "bob");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -260,6 +221,7 @@ main (int   argc,
 
   g_test_add_func ("/pg/events/push-across-servers", test_push_across_servers);
   g_test_add_func ("/pg/events/plain-sql-announced", test_plain_sql_announced);
+  g_test_add_func ("/pg/events/plain-sql-grant-announced", test_plain_sql_grant_announced);
 
   return g_test_run ();
 }

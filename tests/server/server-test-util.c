@@ -121,3 +121,150 @@ st_raw_exchange (NavetteTestServer *server,
   g_clear_error (&error);
   return g_string_free (answer, FALSE);
 }
+
+/* ------------------------------------------------------------------ */
+/* GET /api/v1/events subscribers                                      */
+
+static void
+subscriber_message_cb (SoupWebsocketConnection *connection,
+                       int                      type,
+                       GBytes                  *message,
+                       gpointer                 data)
+{
+  StSubscriber *sub = data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
+  g_queue_push_tail (&sub->messages, json_node_ref (json_parser_get_root (parser)));
+}
+
+static void
+subscriber_closed_cb (SoupWebsocketConnection *connection,
+                      gpointer                 data)
+{
+  ((StSubscriber *) data)->closed = TRUE;
+}
+
+void
+st_subscriber_free (StSubscriber *sub)
+{
+  if (sub->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (sub->connection, sub);
+      if (soup_websocket_connection_get_state (sub->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_object_unref (sub->connection);
+    }
+  g_queue_clear_full (&sub->messages, (GDestroyNotify) json_node_unref);
+  g_free (sub);
+}
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+st_wait_flag (gboolean *flag)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (ST_DEADLINE_SECONDS, deadline_cb, &expired);
+
+  while (!*flag && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+StSubscriber *
+st_subscribe (NavetteTestServer *server,
+              const char        *token,
+              guint             *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *uri = g_strconcat (server->base_url, API "/events", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const char *protocols[] = { "navette.v1", NULL };
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (ST_DEADLINE_SECONDS, deadline_cb, &expired);
+  SoupWebsocketConnection *connection;
+  StSubscriber *sub;
+
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
+                                        NULL, connected_cb, &result);
+  while (result == NULL && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+
+  connection = soup_session_websocket_connect_finish (session, result, &error);
+  if (status != NULL)
+    *status = soup_message_get_status (msg);
+  if (connection == NULL)
+    return NULL;
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (connection), ==, "navette.v1");
+  sub = g_new0 (StSubscriber, 1);
+  sub->connection = connection;
+  g_queue_init (&sub->messages);
+  g_signal_connect (connection, "message", G_CALLBACK (subscriber_message_cb), sub);
+  g_signal_connect (connection, "closed", G_CALLBACK (subscriber_closed_cb), sub);
+  return sub;
+}
+
+JsonNode *
+st_next_message (StSubscriber *sub)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (ST_DEADLINE_SECONDS, deadline_cb, &expired);
+
+  while (g_queue_is_empty (&sub->messages) && !sub->closed && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("no announcement within %d s", ST_DEADLINE_SECONDS);
+  g_source_remove (deadline);
+  g_assert_false (g_queue_is_empty (&sub->messages));
+  return g_queue_pop_head (&sub->messages);
+}
+
+const char *
+st_message_type (JsonNode *message)
+{
+  JsonObject *object = st_object (message);
+
+  g_assert_true (json_object_has_member (object, "type"));
+  return json_object_get_string_member (object, "type");
+}
+
+JsonNode *
+st_next_of_type (StSubscriber *sub,
+                 const char   *type)
+{
+  for (;;)
+    {
+      JsonNode *node = st_next_message (sub);
+
+      if (g_str_equal (st_message_type (node), type))
+        return node;
+      json_node_unref (node);
+    }
+}

@@ -42,4 +42,33 @@ char       *st_raw_exchange   (NavetteTestServer   *server,
                                gsize                request_len,
                                gsize                max);
 
+/* ---- GET /api/v1/events subscribers ---- */
+
+/* Every wait below gives up (the test fails) after this long. */
+#define ST_DEADLINE_SECONDS 10
+
+typedef struct
+{
+  SoupWebsocketConnection *connection;
+  GQueue                   messages;   /* of JsonNode*, in arrival order */
+  gboolean                 closed;
+} StSubscriber;
+
+/* Opens /api/v1/events with @token; NULL (and *status set) when refused. */
+StSubscriber *st_subscribe          (NavetteTestServer *server,
+                                     const char        *token,
+                                     guint             *status);
+void          st_subscriber_free    (StSubscriber      *sub);
+/* The next message (waits on the main loop for it). */
+JsonNode     *st_next_message       (StSubscriber      *sub);
+/* The "type" of a message (asserts it has one). */
+const char   *st_message_type       (JsonNode          *message);
+/* The next message of @type, after skipping those of other types. */
+JsonNode     *st_next_of_type       (StSubscriber      *sub,
+                                     const char        *type);
+/* Iterates the main loop until *@flag is TRUE (fails past the deadline). */
+void          st_wait_flag          (gboolean          *flag);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StSubscriber, st_subscriber_free)
+
 G_END_DECLS

@@ -2,8 +2,9 @@
 /* test-server-events.c — GET /api/v1/events: the WebSocket that announces
  * committed changes. A write through HTTP is announced; a user with no
  * role in an application hears nothing about it; a plain-SQL insert is
- * announced (SQLite: the periodic check); the per-user connection cap;
- * refusals (401 without a token, 400 without an upgrade). Every wait is
+ * announced (SQLite: the server's look at the file every 0.5 s); the
+ * per-user connection cap; refusals (401 without a token, 400 without an
+ * upgrade). Every wait is
  * on the main loop for a WebSocket signal, with a deadline that only
  * turns a hang into a failure. */
 #define G_LOG_DOMAIN "navette-test"
@@ -15,53 +16,7 @@
 
 #include "server-test-util.h"
 
-#define DEADLINE_SECONDS 10
-
-typedef struct
-{
-  SoupWebsocketConnection *connection;
-  GQueue                   messages;   /* of JsonNode* */
-  gboolean                 closed;
-} Subscriber;
-
-static void
-message_cb (SoupWebsocketConnection *connection,
-            int                      type,
-            GBytes                  *message,
-            gpointer                 data)
-{
-  Subscriber *sub = data;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize len;
-  const char *text = g_bytes_get_data (message, &len);
-
-  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
-  g_queue_push_tail (&sub->messages, json_node_ref (json_parser_get_root (parser)));
-}
-
-static void
-closed_cb (SoupWebsocketConnection *connection,
-           gpointer                 data)
-{
-  ((Subscriber *) data)->closed = TRUE;
-}
-
-static void
-subscriber_free (Subscriber *sub)
-{
-  if (sub->connection != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (sub->connection, sub);
-      if (soup_websocket_connection_get_state (sub->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (sub->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-      g_object_unref (sub->connection);
-    }
-  g_queue_clear_full (&sub->messages, (GDestroyNotify) json_node_unref);
-  g_free (sub);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Subscriber, subscriber_free)
+#define DEADLINE_SECONDS ST_DEADLINE_SECONDS
 
 static gboolean
 deadline_cb (gpointer data)
@@ -70,77 +25,11 @@ deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-connected_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-/* Opens /api/v1/events; NULL (and *status set) when refused. */
-static Subscriber *
-subscribe (NavetteTestServer *server,
-           const char        *token,
-           guint             *status)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *uri = g_strconcat (server->base_url, API "/events", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autoptr(GError) error = NULL;
-  const char *protocols[] = { "navette.v1", NULL };
-  Wait wait = { NULL };
-  gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
-  SoupWebsocketConnection *connection;
-  Subscriber *sub;
-
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
-                                        NULL, connected_cb, &wait);
-  while (wait.result == NULL && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (deadline);
-
-  connection = soup_session_websocket_connect_finish (session, wait.result, &error);
-  g_object_unref (wait.result);
-  if (status != NULL)
-    *status = soup_message_get_status (msg);
-  if (connection == NULL)
-    return NULL;
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (connection), ==, "navette.v1");
-  sub = g_new0 (Subscriber, 1);
-  sub->connection = connection;
-  g_queue_init (&sub->messages);
-  g_signal_connect (connection, "message", G_CALLBACK (message_cb), sub);
-  g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), sub);
-  return sub;
-}
-
-/* The next announcement (waits on the main loop for it). */
+/* The next table announcement (schema and roles ones are skipped). */
 static JsonNode *
-next_message (Subscriber *sub)
+next_message (StSubscriber *sub)
 {
-  gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
-
-  while (g_queue_is_empty (&sub->messages) && !sub->closed && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (expired)
-    g_error ("no announcement within %d s", DEADLINE_SECONDS);
-  g_source_remove (deadline);
-  g_assert_false (g_queue_is_empty (&sub->messages));
-  return g_queue_pop_head (&sub->messages);
+  return st_next_of_type (sub, "table");
 }
 
 static void
@@ -150,11 +39,12 @@ assert_announcement (JsonNode   *node,
 {
   JsonObject *object = st_object (node);
 
+  g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "table");
   g_assert_cmpstr (json_object_get_string_member (object, "app"), ==, app);
   g_assert_cmpstr (json_object_get_string_member (object, "table"), ==, table);
   g_assert_cmpint (json_object_get_int_member (object, "revision"), >, 0);
   g_assert_nonnull (json_object_get_string_member (object, "last_update"));
-  g_assert_cmpuint (json_object_get_size (object), ==, 4);
+  g_assert_cmpuint (json_object_get_size (object), ==, 5);
 }
 
 static gint64
@@ -176,7 +66,7 @@ test_write_announced (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(Subscriber) sub = subscribe (server, bob, NULL);
+  g_autoptr(StSubscriber) sub = st_subscribe (server, bob, NULL);
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) first = NULL;
   g_autoptr(JsonNode) second = NULL;
@@ -204,7 +94,7 @@ test_write_announced (void)
 /* Reads announcements until one of @app/@table at @min_revision or later;
  * every announcement read must be about @app. */
 static void
-wait_for_revision (Subscriber *sub,
+wait_for_revision (StSubscriber *sub,
                    const char *app,
                    const char *table,
                    gint64      min_revision)
@@ -245,8 +135,8 @@ test_no_role_no_announcement (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
-  g_autoptr(Subscriber) alice_sub = subscribe (server, alice, NULL);
+  g_autoptr(StSubscriber) bob_sub = st_subscribe (server, bob, NULL);
+  g_autoptr(StSubscriber) alice_sub = st_subscribe (server, alice, NULL);
   g_autoptr(JsonNode) created = NULL;
   gint64 blog_revision, revision;
   gboolean alice_heard_blog = FALSE;
@@ -288,8 +178,8 @@ test_revoked_role (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
-  g_autoptr(Subscriber) alice_sub = subscribe (server, alice, NULL);
+  g_autoptr(StSubscriber) bob_sub = st_subscribe (server, bob, NULL);
+  g_autoptr(StSubscriber) alice_sub = st_subscribe (server, alice, NULL);
   g_autoptr(JsonNode) created = NULL;
   gint64 revision;
 
@@ -318,7 +208,7 @@ test_logout_closes (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(Subscriber) bob_sub = subscribe (server, bob, NULL);
+  g_autoptr(StSubscriber) bob_sub = st_subscribe (server, bob, NULL);
   gboolean expired = FALSE;
   guint deadline;
 
@@ -397,7 +287,7 @@ test_silent_subscriber_closed (void)
   const char *args[] = { "--push-keepalive", "1", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(Subscriber) alive = subscribe (server, bob, NULL);
+  g_autoptr(StSubscriber) alive = st_subscribe (server, bob, NULL);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
@@ -456,13 +346,13 @@ test_many_sessions (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) st_subscriber_free);
   gint64 revision;
 
   for (guint i = 0; i < 40; i++)
     {
       char *token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-      Subscriber *sub = subscribe (server, token, NULL);
+      StSubscriber *sub = st_subscribe (server, token, NULL);
 
       g_assert_nonnull (sub);
       g_ptr_array_add (tokens, token);
@@ -481,7 +371,7 @@ test_many_sessions (void)
   /* announcements until every session has been re-read and closed */
   for (guint i = 0; i < subs->len; i++)
     {
-      Subscriber *sub = g_ptr_array_index (subs, i);
+      StSubscriber *sub = g_ptr_array_index (subs, i);
       gboolean expired = FALSE;
       guint deadline = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_cb, &expired);
 
@@ -507,15 +397,15 @@ open_sqlite (NavetteTestServer *server)
   return db;
 }
 
-/* A row written by another program into the SQLite file is announced by
- * the periodic check (every second while anybody listens). */
+/* A row written by another program into the SQLite file is announced:
+ * the server looks for such changes every 0.5 s (PRAGMA data_version). */
 static void
 test_plain_sql_announced (void)
 {
   g_autoptr(NavetteTestServer) server = NULL;
   g_autofree char *alice = NULL;
   g_autofree char *bob = NULL;
-  g_autoptr(Subscriber) sub = NULL;
+  g_autoptr(StSubscriber) sub = NULL;
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) first = NULL;
   g_autoptr(JsonNode) second = NULL;
@@ -530,7 +420,7 @@ test_plain_sql_announced (void)
   server = navette_test_server_start (NULL);
   alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  sub = subscribe (server, bob, NULL);
+  sub = st_subscribe (server, bob, NULL);
   g_assert_nonnull (sub);
 
   /* One announced write first: the server has then taken its baseline
@@ -560,29 +450,29 @@ test_connection_cap (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   g_autofree char *alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
-  Subscriber *refused;
-  g_autoptr(Subscriber) other_user = NULL;
-  g_autoptr(Subscriber) again = NULL;
-  Subscriber *first;
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) st_subscriber_free);
+  StSubscriber *refused;
+  g_autoptr(StSubscriber) other_user = NULL;
+  g_autoptr(StSubscriber) again = NULL;
+  StSubscriber *first;
   gboolean expired = FALSE;
   guint deadline;
   guint status = 0;
 
   for (guint i = 0; i < 3; i++)
     {
-      Subscriber *sub = subscribe (server, bob, &status);
+      StSubscriber *sub = st_subscribe (server, bob, &status);
 
       g_assert_nonnull (sub);
       g_assert_cmpuint (status, ==, 101);
       g_ptr_array_add (subs, sub);
     }
-  refused = subscribe (server, bob, &status);
+  refused = st_subscribe (server, bob, &status);
   g_assert_null (refused);
   g_assert_cmpuint (status, ==, 429);
 
   /* the cap is per user */
-  other_user = subscribe (server, alice, &status);
+  other_user = st_subscribe (server, alice, &status);
   g_assert_nonnull (other_user);
 
   /* a closed one frees its place */
@@ -593,7 +483,7 @@ test_connection_cap (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (deadline);
-  again = subscribe (server, bob, &status);
+  again = st_subscribe (server, bob, &status);
   g_assert_nonnull (again);
 }
 
@@ -602,17 +492,17 @@ test_default_cap_is_8 (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autofree char *bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_with_free_func ((GDestroyNotify) st_subscriber_free);
   guint status = 0;
 
   for (guint i = 0; i < 8; i++)
     {
-      Subscriber *sub = subscribe (server, bob, &status);
+      StSubscriber *sub = st_subscribe (server, bob, &status);
 
       g_assert_nonnull (sub);
       g_ptr_array_add (subs, sub);
     }
-  g_assert_null (subscribe (server, bob, &status));
+  g_assert_null (st_subscribe (server, bob, &status));
   g_assert_cmpuint (status, ==, 429);
 }
 
@@ -656,7 +546,7 @@ test_refusals (void)
   st_assert_error (status, no_token, 401, "auth_required");
   status = upgrade_request (server, "not-a-token", TRUE, &bad_token);
   st_assert_error (status, bad_token, 401, "auth_required");
-  g_assert_null (subscribe (server, NULL, &status));
+  g_assert_null (st_subscribe (server, NULL, &status));
   g_assert_cmpuint (status, ==, 401);
 
   status = upgrade_request (server, bob, FALSE, &not_upgrade);

@@ -500,7 +500,7 @@ test_light_check (Fixture       *fixture,
   g_clear_pointer (&state.table, g_free);
 
   /* Every table of the application, in name order. */
-  states = navette_db_app_state (fixture->db, "shop", &error);
+  states = navette_db_app_state (fixture->db, "shop", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (states->len, ==, 2);
   g_assert_cmpstr (((NavetteDbTableState *) g_ptr_array_index (states, 0))->table, ==, "extra");
@@ -512,11 +512,11 @@ test_light_check (Fixture       *fixture,
   /* An application without tables has none; an unknown one is not found. */
   g_assert_true (navette_db_app_add (fixture->db, "admin", "empty", NULL, &error));
   g_assert_no_error (error);
-  states = navette_db_app_state (fixture->db, "empty", &error);
+  states = navette_db_app_state (fixture->db, "empty", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (states->len, ==, 0);
   g_clear_pointer (&states, g_ptr_array_unref);
-  g_assert_null (navette_db_app_state (fixture->db, "nope", &error));
+  g_assert_null (navette_db_app_state (fixture->db, "nope", NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
   g_assert_false (navette_db_table_state (fixture->db, "shop", "nope", &state, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
@@ -1025,14 +1025,14 @@ test_since (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (none->len, ==, 0);
 
-  apps = navette_db_app_state (fixture->db, "shop", &error);
+  apps = navette_db_app_state (fixture->db, "shop", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (apps->len, ==, 1);
   g_assert_cmpstr (((NavetteDbTableState *) g_ptr_array_index (apps, 0))->table, ==, "items");
   g_assert_cmpint (((NavetteDbTableState *) g_ptr_array_index (apps, 0))->revision, ==,
                    b2->record->revision);
 
-  g_assert_null (navette_db_app_state (fixture->db, "nope", &error));
+  g_assert_null (navette_db_app_state (fixture->db, "nope", NULL, &error));
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
 }
 
@@ -1098,7 +1098,7 @@ test_unknown_names (Fixture       *fixture,
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
   g_assert_null (navette_db_table_list (fixture->db, "Sh op", &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
-  g_assert_null (navette_db_app_state (fixture->db, "Sh op", &error));
+  g_assert_null (navette_db_app_state (fixture->db, "Sh op", NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
   g_assert_null (navette_db_audit_list (fixture->db, "Sh op", 0, 10, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
@@ -1626,7 +1626,7 @@ test_busy_timeout (Fixture       *fixture,
 
 typedef struct
 {
-  GPtrArray *changes;  /* "app.table", or "*" for "anything may have changed" */
+  GPtrArray *changes;  /* "app.table", "schema:app", "roles:user", or "*" for "anything may have changed" */
   GPtrArray *answers;  /* "ok" or "failed", in the order given */
   guint      changes_at_answer;
 } WatchLog;
@@ -1638,6 +1638,31 @@ table_changed_cb (NavetteDb  *db,
                   WatchLog   *log)
 {
   g_ptr_array_add (log->changes, app != NULL ? g_strdup_printf ("%s.%s", app, table) : g_strdup ("*"));
+}
+
+static void
+schema_changed_cb (NavetteDb  *db,
+                   const char *app,
+                   WatchLog   *log)
+{
+  g_ptr_array_add (log->changes, g_strdup_printf ("schema:%s", app));
+}
+
+static void
+roles_changed_cb (NavetteDb  *db,
+                  const char *username,
+                  WatchLog   *log)
+{
+  g_ptr_array_add (log->changes, g_strdup_printf ("roles:%s", username));
+}
+
+static void
+watch_log_connect (NavetteDb *db,
+                   WatchLog  *log)
+{
+  g_signal_connect (db, "table-changed", G_CALLBACK (table_changed_cb), log);
+  g_signal_connect (db, "schema-changed", G_CALLBACK (schema_changed_cb), log);
+  g_signal_connect (db, "roles-changed", G_CALLBACK (roles_changed_cb), log);
 }
 
 static void
@@ -1673,9 +1698,33 @@ wait_for (GPtrArray *array,
   g_assert_cmpuint (array->len, >=, n);
 }
 
-/* Either the backend reports the changes committed by others (then "wait
- * until I have seen every change committed before now" answers once the
- * change is emitted), or it says so and there is nothing to wait for. */
+static gboolean
+has_item (GPtrArray  *array,
+          const char *item)
+{
+  return g_ptr_array_find_with_equal_func (array, item, g_str_equal, NULL);
+}
+
+/* Iterates the main context until @array holds @item (10 s at most). */
+static void
+wait_for_item (GPtrArray  *array,
+               const char *item)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+
+  while (!has_item (array, item) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  if (!has_item (array, item))
+    g_error ("%s was not told within 10 s", item);
+}
+
+/* Every backend reports the changes committed by others (another server
+ * process here: another object on the same database). When "wait until I
+ * have seen every change committed before now" has something to wait
+ * for (a round trip), it answers once the change is emitted. */
 static void
 test_change_watch (Fixture       *fixture,
                    gconstpointer  data)
@@ -1689,37 +1738,150 @@ test_change_watch (Fixture       *fixture,
 
   NEED_DB (fixture);
   db_test_add_shop (fixture->db);
-  g_signal_connect (fixture->db, "table-changed", G_CALLBACK (table_changed_cb), &log);
-  if (!navette_db_watch_changes (fixture->db))
-    {
-      g_assert_false (navette_db_sync_changes (fixture->db, synced_cb, &log));
-      g_assert_cmpuint (answers->len, ==, 0);
-      navette_db_unwatch_changes (fixture->db);
-      return;
-    }
-
-  /* listening: anything may have changed meanwhile */
+  watch_log_connect (fixture->db, &log);
+  g_assert_true (navette_db_watch_changes (fixture->db));
+  /* listening: anything may have changed meanwhile (PostgreSQL: once
+   * connected; SQLite: once it took its baseline) */
   wait_for (changes, 1);
   g_assert_cmpstr (g_ptr_array_index (changes, 0), ==, "*");
 
-  /* A write through another object (another server process): the round
-   * trip asked for at once, before the main context ran again, answers
-   * after its change was emitted. */
   other = navette_db_open (fixture->location, &error);
   g_assert_no_error (error);
   record = db_test_create_item (other, NULL, "watched", 1);
-  g_assert_true (navette_db_sync_changes (fixture->db, synced_cb, &log));
-  g_assert_cmpuint (answers->len, ==, 0);
-  wait_for (answers, 1);
-  g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "ok");
-  g_assert_cmpuint (log.changes_at_answer, ==, 2);
-  g_assert_cmpstr (g_ptr_array_index (changes, 1), ==, "shop.items");
+  if (navette_db_sync_changes (fixture->db, synced_cb, &log))
+    {
+      /* the round trip asked for at once, before the main context ran
+       * again, answers after its change was emitted */
+      g_assert_cmpuint (answers->len, ==, 0);
+      wait_for (answers, 1);
+      g_assert_cmpstr (g_ptr_array_index (answers, 0), ==, "ok");
+      g_assert_cmpuint (log.changes_at_answer, ==, 2);
+      g_assert_cmpstr (g_ptr_array_index (changes, 1), ==, "shop.items");
 
-  /* Stopping answers what still waits, before it returns. */
-  g_assert_true (navette_db_sync_changes (fixture->db, synced_cb, &log));
+      /* Stopping answers what still waits, before it returns. */
+      g_assert_true (navette_db_sync_changes (fixture->db, synced_cb, &log));
+      navette_db_unwatch_changes (fixture->db);
+      g_assert_cmpuint (answers->len, ==, 2);
+      g_assert_cmpstr (g_ptr_array_index (answers, 1), ==, "failed");
+      return;
+    }
+  /* nothing to wait for: the watch finds it on its own clock */
+  wait_for_item (changes, "shop.items");
+  g_assert_cmpuint (answers->len, ==, 0);
   navette_db_unwatch_changes (fixture->db);
-  g_assert_cmpuint (answers->len, ==, 2);
-  g_assert_cmpstr (g_ptr_array_index (answers, 1), ==, "failed");
+}
+
+/* The writer tells of its own schema and grant writes at once, before
+ * the call returns, watched or not; a grant of the role she has already
+ * writes nothing and tells nothing. */
+static void
+test_writer_tells (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(NavetteWireColumn) column = navette_wire_column_new ("colour", "Colour", NAVETTE_COLUMN_TEXT,
+                                                                 FALSE, 0);
+  WatchLog log = { changes, answers, 0 };
+
+  NEED_DB (fixture);
+  g_assert_true (navette_db_user_add (fixture->db, "admin", "carol", NULL, "x", FALSE, &error));
+  g_assert_no_error (error);
+  watch_log_connect (fixture->db, &log);
+
+  db_test_add_shop (fixture->db);  /* the application, then its table */
+  g_assert_cmpuint (changes->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (changes, 0), ==, "schema:shop");
+  g_assert_cmpstr (g_ptr_array_index (changes, 1), ==, "schema:shop");
+
+  g_assert_true (navette_db_column_add (fixture->db, "admin", "shop", "items", column, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (changes, 2), ==, "schema:shop");
+
+  g_assert_true (navette_db_grant (fixture->db, "admin", "carol", "shop", "reader", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (changes, 3), ==, "roles:carol");
+  g_assert_true (navette_db_grant (fixture->db, "admin", "carol", "shop", "reader", &error));
+  g_assert_cmpuint (changes->len, ==, 4);
+  g_assert_true (navette_db_revoke (fixture->db, "admin", "carol", "shop", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 5);
+  g_assert_cmpstr (g_ptr_array_index (changes, 4), ==, "roles:carol");
+
+  /* refused: nothing told */
+  g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", column, &error));
+  g_clear_error (&error);
+  g_assert_false (navette_db_revoke (fixture->db, "admin", "carol", "shop", &error));
+  g_clear_error (&error);
+  g_assert_cmpuint (changes->len, ==, 5);
+}
+
+/* Schema and grant writes of others (the admin commands, another server
+ * process: another object here) are told by the watch; and the
+ * application light check's schema revision moves with them. */
+static void
+test_change_watch_administration (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteDb) other = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(NavetteWireTable) notes = navette_wire_table_new ("notes", "Notes");
+  g_autoptr(NavetteWireColumn) column = navette_wire_column_new ("colour", "Colour", NAVETTE_COLUMN_TEXT,
+                                                                 FALSE, 0);
+  g_autoptr(GPtrArray) states = NULL;
+  gint64 before = -1, after = -1;
+  WatchLog log = { changes, answers, 0 };
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  g_assert_true (navette_db_user_add (fixture->db, "admin", "carol", NULL, "x", FALSE, &error));
+  g_assert_no_error (error);
+  states = navette_db_app_state (fixture->db, "shop", &before, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (before, >, 0);
+  g_clear_pointer (&states, g_ptr_array_unref);
+
+  other = navette_db_open (fixture->location, &error);
+  g_assert_no_error (error);
+  watch_log_connect (fixture->db, &log);
+  g_assert_true (navette_db_watch_changes (fixture->db));
+  wait_for_item (changes, "*");  /* up: nothing is missed from now on */
+
+  g_assert_true (navette_db_column_add (other, "admin", "shop", "items", column, &error));
+  g_assert_no_error (error);
+  wait_for_item (changes, "schema:shop");
+  states = navette_db_app_state (fixture->db, "shop", &after, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after, >, before);
+  g_clear_pointer (&states, g_ptr_array_unref);
+
+  g_assert_true (navette_db_app_add (other, "admin", "desk", "Desk", &error));
+  g_assert_no_error (error);
+  wait_for_item (changes, "schema:desk");
+
+  g_ptr_array_add (notes->columns, navette_wire_column_new ("text", "Text", NAVETTE_COLUMN_TEXT, TRUE, 0));
+  g_ptr_array_set_size (changes, 0);
+  g_assert_true (navette_db_table_add (other, "admin", "desk", notes, &error));
+  g_assert_no_error (error);
+  wait_for_item (changes, "schema:desk");
+
+  g_assert_true (navette_db_grant (other, "admin", "carol", "desk", "editor", &error));
+  g_assert_no_error (error);
+  wait_for_item (changes, "roles:carol");
+  g_ptr_array_set_size (changes, 0);
+  g_assert_true (navette_db_revoke (other, "admin", "carol", "desk", &error));
+  g_assert_no_error (error);
+  wait_for_item (changes, "roles:carol");
+  /* nothing told of anybody else */
+  for (guint i = 0; i < changes->len; i++)
+    g_assert_false (g_str_has_prefix (g_ptr_array_index (changes, i), "roles:") &&
+                    !g_str_equal (g_ptr_array_index (changes, i), "roles:carol"));
+  navette_db_unwatch_changes (fixture->db);
 }
 
 int
@@ -1766,6 +1928,8 @@ main (int    argc,
     { "schema-version", test_schema_version },
     { "busy-timeout", test_busy_timeout },
     { "change-watch", test_change_watch },
+    { "writer-tells", test_writer_tells },
+    { "change-watch-administration", test_change_watch_administration },
   };
 
   g_test_init (&argc, &argv, NULL);

@@ -283,6 +283,21 @@ struct _NavetteDbClass
     (klass)->get_busy_timeout = prefix##_get_busy_timeout;        \
   } G_STMT_END
 
+/* What a driver's change watch heard of (navette_db_emit_change()). */
+typedef enum
+{
+  NAVETTE_DB_CHANGE_ANY,     /* anything may have changed (the watch (re)started) */
+  NAVETTE_DB_CHANGE_TABLE,   /* @name: an application, @table: its content table */
+  NAVETTE_DB_CHANGE_SCHEMA,  /* @name: an application whose schema changed */
+  NAVETTE_DB_CHANGE_ROLES,   /* @name: a user whose grants changed */
+} NavetteDbChange;
+
+/* For a driver's change watch, on the watch's main context: emits the
+ * NavetteDb signal of @kind (::table-changed (NULL, NULL) for ANY). */
+void navette_db_emit_change        (NavetteDb       *self,
+                                    NavetteDbChange  kind,
+                                    const char      *name,
+                                    const char      *table);
 /* For a driver: NavetteDb::table-changed (@app NULL: anything may have changed). */
 void navette_db_emit_table_changed (NavetteDb  *self,
                                     const char *app,

@@ -2,7 +2,9 @@
 /* navette-db-grants.c — roles: the grants are content, a versioned table
  * with one record per (user, application), kept like any content table
  * (its changes move table_last_modifications '_navette.role_grants'). A
- * revocation is a new version with no role, archived. */
+ * revocation is a new version with no role, archived. Once a new version
+ * is committed, ::roles-changed tells of it (set_role()); writes by
+ * others are found by the change watch. */
 #define G_LOG_DOMAIN "navette-db"
 
 #include "config.h"
@@ -19,6 +21,7 @@ typedef struct
   const char *app;
   const char *role;   /* NULL: revoke */
   GHashTable *roles;
+  gboolean    wrote;  /* a new version was written */
 } RoleOp;
 
 static gboolean
@@ -101,6 +104,7 @@ set_role_op (NavetteDbConn  *conn,
   gint64 now = g_get_real_time ();
   NavetteDbStep step;
 
+  op->wrote = FALSE;
   if (!check_user_and_app (conn, op, error) ||
       !navette_db_lock_record (conn, GRANTS_LOCK_SPACE, key, error))
     return FALSE;
@@ -162,8 +166,25 @@ set_role_op (NavetteDbConn  *conn,
     detail = g_strdup_printf ("%s: %s", op->username, op->role);
   else
     detail = g_strdup_printf ("%s (was %s)", op->username, old_role);
-  return navette_db_audit_add (conn, now, op->actor, op->role != NULL ? "grant" : "revoke", op->app,
-                               NULL, record_id, version, version + 1, detail, error);
+  if (!navette_db_audit_add (conn, now, op->actor, op->role != NULL ? "grant" : "revoke", op->app,
+                             NULL, record_id, version, version + 1, detail, error))
+    return FALSE;
+  op->wrote = TRUE;
+  return TRUE;
+}
+
+/* Runs set_role_op(); once a new version is committed, tells of it
+ * (::roles-changed, so that the user's open clients hear of it). */
+static gboolean
+set_role (NavetteDb  *self,
+          RoleOp     *op,
+          GError    **error)
+{
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, set_role_op, op, error))
+    return FALSE;
+  if (op->wrote)
+    navette_db_committed_roles (self, op->username);
+  return TRUE;
 }
 
 gboolean
@@ -189,7 +210,7 @@ navette_db_grant (NavetteDb   *self,
                    "“%s” is not a role: use “reader” or “editor”.", role);
       return FALSE;
     }
-  return navette_db_run (self, NAVETTE_DB_WRITE, set_role_op, &op, error);
+  return set_role (self, &op, error);
 }
 
 gboolean
@@ -207,5 +228,5 @@ navette_db_revoke (NavetteDb   *self,
   g_return_val_if_fail (app != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return navette_db_run (self, NAVETTE_DB_WRITE, set_role_op, &op, error);
+  return set_role (self, &op, error);
 }

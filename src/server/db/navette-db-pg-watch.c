@@ -2,9 +2,12 @@
 /* navette-db-pg-watch.c — LISTEN navette_changes, and round trips on that
  * connection (see navette-db-pg-watch.h).
  *
- * Every change of table_last_modifications is announced on the channel
- * with the table's '<app>.<table>' when its transaction commits
- * (migrations/postgresql/0002-notify-changes.sql). The connection is in
+ * The database's triggers notify the channel when the writing
+ * transaction commits: '<app>.<table>' for every change of
+ * table_last_modifications (migrations/postgresql/0002-notify-changes.sql),
+ * 'schema:<app>' for every change of an application's schema and
+ * 'roles:<username>' for every write of a user's grant
+ * (0003-announce-administration.sql). The connection is in
  * pipeline mode: a round trip is a Sync message, whose answer comes after
  * every notification of the commits made before it was sent — so once it
  * is in, they have all been emitted. */
@@ -18,6 +21,7 @@
 #include <glib-unix.h>
 
 #include "navette-db-pg-watch.h"
+#include "navette-db-driver.h"
 
 /* A round trip with no answer after this long fails, and the watch
  * connects again. */
@@ -104,22 +108,27 @@ remove_source (NavetteDbPgWatch *self,
   *id = 0;
 }
 
+/* @payload: a notification's (NULL: anything may have changed). */
 static void
 emit_changed (NavetteDbPgWatch *self,
-              const char       *table_name)
+              const char       *payload)
 {
-  const char *dot = table_name != NULL ? strchr (table_name, '.') : NULL;
+  const char *dot = payload != NULL ? strchr (payload, '.') : NULL;
   g_autofree char *app = NULL;
 
-  if (table_name == NULL)
+  if (payload == NULL)
+    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_ANY, NULL, NULL);
+  else if (g_str_has_prefix (payload, "schema:") && navette_name_is_valid (payload + 7))
+    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_SCHEMA, payload + 7, NULL);
+  else if (g_str_has_prefix (payload, "roles:") && payload[6] != '\0')
+    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_ROLES, payload + 6, NULL);
+  else if (dot != NULL)
     {
-      g_signal_emit (self, signals[CHANGED], 0, NULL, NULL);
-      return;
+      app = g_strndup (payload, dot - payload);
+      /* '_navette.role_grants' and the like: told as roles */
+      if (navette_name_is_valid (app) && navette_name_is_valid (dot + 1))
+        g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_TABLE, app, dot + 1);
     }
-  if (dot == NULL)
-    return;
-  app = g_strndup (table_name, dot - table_name);
-  g_signal_emit (self, signals[CHANGED], 0, app, dot + 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -511,12 +520,13 @@ navette_db_pg_watch_class_init (NavetteDbPgWatchClass *klass)
 
   /**
    * NavetteDbPgWatch::changed:
-   * @app: (nullable): the application, or %NULL for "anything may have changed"
-   * @table: (nullable): the table of @app
+   * @kind: a #NavetteDbChange
+   * @name: (nullable): the application or the user, %NULL for ANY
+   * @table: (nullable): the table of @name, for TABLE
    */
   signals[CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

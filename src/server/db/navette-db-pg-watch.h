@@ -2,9 +2,11 @@
 /* navette-db-pg-watch.h — the change watch of the PostgreSQL backend.
  *
  * NavetteDbPgWatch LISTENs on 'navette_changes' on a connection of its
- * own (reconnecting by itself, with a back-off) and emits ::changed (app,
- * table) for each change committed to a table by anyone — this server,
- * other servers on the same database, plain SQL; (NULL, NULL) after
+ * own (reconnecting by itself, with a back-off) and emits ::changed
+ * (kind, name, table), a NavetteDbChange, for each change committed by
+ * anyone — this server, other servers on the same database, plain SQL —
+ * to a table (TABLE, app, table), to an application's schema (SCHEMA,
+ * app) or to a user's grants (ROLES, username); (ANY, NULL, NULL) after
  * (re)connecting: anything may have changed. Its "have I seen every
  * change committed before now" is a round trip on that connection.
  *

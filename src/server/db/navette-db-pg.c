@@ -822,11 +822,12 @@ navette_db_pg_create_table (const NavetteDbTable *table)
 
 static void
 watch_changed_cb (NavetteDbPgWatch *watch,
-                  const char       *app,
+                  guint             kind,
+                  const char       *name,
                   const char       *table,
                   gpointer          user_data)
 {
-  navette_db_emit_table_changed (user_data, app, table);
+  navette_db_emit_change (user_data, kind, name, table);
 }
 
 static gboolean

@@ -3,7 +3,7 @@
  *
  *   navette-db.c          the object, running an operation (attempts,
  *                         transactions), statements, migrations, the
- *                         change watch and busy timeout, purge
+ *                         change notification and busy timeout, purge
  *   navette-db-users.c    users and sessions
  *   navette-db-grants.c   roles: the versioned grants
  *   navette-db-schema.c   applications, tables, columns, the light check
@@ -211,6 +211,17 @@ const char *navette_db_title_or_name   (const char  *title,
 /* Sorts an array of structs by their char* member at @offset. */
 void       navette_db_sort_by_name     (GPtrArray   *items,
                                         gsize        offset);
+
+/* ---- change notification (navette-db.c) ---- */
+
+/* A write of @app's schema, or of @username's grants, committed through
+ * this object: emits ::schema-changed or ::roles-changed at once, in the
+ * calling thread. Called by the public operation after navette_db_run()
+ * succeeded, and only when it wrote. */
+void       navette_db_committed_schema (NavetteDb   *self,
+                                        const char  *app);
+void       navette_db_committed_roles  (NavetteDb   *self,
+                                        const char  *username);
 
 /* ---- the audit trail (navette-db-audit.c) ---- */
 

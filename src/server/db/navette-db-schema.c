@@ -29,6 +29,7 @@ typedef struct
   NavetteDbTableState     *state;
   const AppRows           *rows;
   GPtrArray               *list;
+  gint64                   schema_revision;
 } SchemaOp;
 
 /* ------------------------------------------------------------------ */
@@ -122,9 +123,11 @@ navette_db_app_add (NavetteDb   *self,
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!navette_db_check_name (name, "application", error) || !navette_db_check_title (title, error))
+  if (!navette_db_check_name (name, "application", error) || !navette_db_check_title (title, error) ||
+      !navette_db_run (self, NAVETTE_DB_WRITE, app_add_op, &op, error))
     return FALSE;
-  return navette_db_run (self, NAVETTE_DB_WRITE, app_add_op, &op, error);
+  navette_db_committed_schema (self, name);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -187,16 +190,17 @@ struct _AppRows
   NavetteDbSql     sql;
   GDestroyNotify   free_item;
   void           (*add_row) (GPtrArray *items, NavetteDbStmt *stmt);
-  gsize            name_offset;  /* of the items' name, to sort them */
+  gsize            name_offset;    /* of the items' name, to sort them */
+  int              schema_column;  /* of the schema's revision on every row, or -1 */
 };
 
 static const AppRows app_tables = {
   NAVETTE_DB_SQL_TABLE_LIST, (GDestroyNotify) navette_wire_table_free, add_table_row,
-  G_STRUCT_OFFSET (NavetteWireTable, name)
+  G_STRUCT_OFFSET (NavetteWireTable, name), -1
 };
 static const AppRows app_states = {
   NAVETTE_DB_SQL_APP_STATE, (GDestroyNotify) navette_db_table_state_free, add_state_row,
-  G_STRUCT_OFFSET (NavetteDbTableState, table)
+  G_STRUCT_OFFSET (NavetteDbTableState, table), 3
 };
 
 static gboolean
@@ -216,6 +220,8 @@ app_rows_op (NavetteDbConn  *conn,
   while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
     {
       found = TRUE;
+      if (op->rows->schema_column >= 0)
+        op->schema_revision = navette_db_get_int (stmt, op->rows->schema_column);
       if (!navette_db_is_null (stmt, 0))  /* else: the application has no tables */
         op->rows->add_row (items, stmt);
     }
@@ -226,14 +232,17 @@ app_rows_op (NavetteDbConn  *conn,
   return navette_db_answer_list (&op->list, g_steal_pointer (&items));
 }
 
-/* The items @rows makes of the tables of @app, in name order. */
+/* The items @rows makes of the tables of @app, in name order, and the
+ * schema's revision when @rows reads it. */
 static GPtrArray *
 app_rows (NavetteDb      *self,
           const char     *app,
           const AppRows  *rows,
+          gint64         *schema_revision,
           GError        **error)
 {
   SchemaOp op = { .app = app, .rows = rows };
+  GPtrArray *list;
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
   g_return_val_if_fail (app != NULL, NULL);
@@ -241,7 +250,10 @@ app_rows (NavetteDb      *self,
 
   if (!navette_db_check_app (app, error))
     return NULL;
-  return run_list_op (self, app_rows_op, &op, rows->name_offset, error);
+  list = run_list_op (self, app_rows_op, &op, rows->name_offset, error);
+  if (list != NULL && schema_revision != NULL)
+    *schema_revision = op.schema_revision;
+  return list;
 }
 
 GPtrArray *
@@ -249,7 +261,7 @@ navette_db_table_list (NavetteDb   *self,
                        const char  *app,
                        GError     **error)
 {
-  return app_rows (self, app, &app_tables, error);
+  return app_rows (self, app, &app_tables, NULL, error);
 }
 
 static gboolean
@@ -435,7 +447,10 @@ navette_db_table_add (NavetteDb               *self,
           return FALSE;
         }
     }
-  return navette_db_run (self, NAVETTE_DB_WRITE, table_add_op, &op, error);
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, table_add_op, &op, error))
+    return FALSE;
+  navette_db_committed_schema (self, app);
+  return TRUE;
 }
 
 /* FALSE with BAD_REQUEST when @table has rows: a new required column
@@ -516,9 +531,11 @@ navette_db_column_add (NavetteDb                *self,
   g_return_val_if_fail (column != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_column (column, error))
+  if (!check_column (column, error) ||
+      !navette_db_run (self, NAVETTE_DB_WRITE, column_add_op, &op, error))
     return FALSE;
-  return navette_db_run (self, NAVETTE_DB_WRITE, column_add_op, &op, error);
+  navette_db_committed_schema (self, app);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -568,7 +585,8 @@ navette_db_table_state (NavetteDb            *self,
 GPtrArray *
 navette_db_app_state (NavetteDb   *self,
                       const char  *app,
+                      gint64      *schema_revision,
                       GError     **error)
 {
-  return app_rows (self, app, &app_states, error);
+  return app_rows (self, app, &app_states, schema_revision, error);
 }

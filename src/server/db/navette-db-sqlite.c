@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "navette-db-sqlite.h"
+#include "navette-db-sqlite-watch.h"
 #include "navette-db-driver.h"
 
 /* Now, as unix microseconds, from SQLite's own clock (millisecond resolution). */
@@ -71,6 +72,8 @@ struct _NavetteDbSqlite
 
   char      *path;
   guint      busy_timeout; /* atomic */
+
+  NavetteDbSqliteWatch *watch;  /* navette_db_watch_changes() */
 
   GMutex     pool_lock;
   GQueue     pool;         /* idle Conn* */
@@ -637,16 +640,41 @@ navette_db_sqlite_create_table (const NavetteDbTable *table)
 /* ------------------------------------------------------------------ */
 /* Change notification, busy timeout                                   */
 
+static void
+watch_changed_cb (NavetteDbSqliteWatch *watch,
+                  guint                 kind,
+                  const char           *name,
+                  const char           *table,
+                  gpointer              user_data)
+{
+  navette_db_emit_change (user_data, kind, name, table);
+}
+
+/* Nothing tells this process of the writes of others to the file: the
+ * watch looks for them every NAVETTE_DB_SQLITE_WATCH_MS. */
 static gboolean
 navette_db_sqlite_watch_changes (NavetteDb *db)
 {
-  /* Nothing tells this process of the writes of others to the file. */
-  return FALSE;
+  NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
+
+  if (self->watch == NULL)
+    {
+      self->watch = navette_db_sqlite_watch_new (self->path, NAVETTE_DB_SQLITE_WATCH_MS);
+      g_signal_connect (self->watch, "changed", G_CALLBACK (watch_changed_cb), self);
+    }
+  return TRUE;
 }
 
 static void
 navette_db_sqlite_unwatch_changes (NavetteDb *db)
 {
+  NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
+
+  if (self->watch == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (self->watch, watch_changed_cb, self);
+  navette_db_sqlite_watch_stop (self->watch);
+  g_clear_object (&self->watch);
 }
 
 static gboolean
@@ -654,7 +682,8 @@ navette_db_sqlite_sync_changes (NavetteDb         *db,
                                 NavetteDbSyncFunc  func,
                                 gpointer           user_data)
 {
-  /* What this process knows of, it knows at once. */
+  /* What this process writes, it knows at once; what others write, the
+   * watch finds on its own clock. */
   return FALSE;
 }
 
@@ -680,6 +709,7 @@ navette_db_sqlite_finalize (GObject *object)
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (object);
   Conn *conn;
 
+  navette_db_sqlite_unwatch_changes (NAVETTE_DB (self));
   while ((conn = g_queue_pop_head (&self->pool)) != NULL)
     conn_free (conn);
   g_mutex_clear (&self->pool_lock);

@@ -25,6 +25,8 @@ G_DEFINE_ABSTRACT_TYPE (NavetteDb, navette_db, G_TYPE_OBJECT)
 
 enum {
   TABLE_CHANGED,
+  SCHEMA_CHANGED,
+  ROLES_CHANGED,
   N_SIGNALS
 };
 
@@ -94,9 +96,11 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
     " JOIN applications a ON a.id = t.app_id"
     " LEFT JOIN table_last_modifications m ON m.table_name = a.name || '.' || t.name"
     " WHERE a.name = ?1 AND t.name = ?2",
-  /* one row per table; a row of NULLs for an application without tables */
+  /* one row per table; a row of NULLs for an application without tables;
+   * the schema's revision on every row */
   [NAVETTE_DB_SQL_APP_STATE] =
-    "SELECT t.name, m.revision, m.last_update FROM applications a"
+    "SELECT t.name, m.revision, m.last_update, s.revision FROM applications a"
+    " LEFT JOIN schema_revisions s ON s.app = a.name"
     " LEFT JOIN content_tables t ON t.app_id = a.id"
     " LEFT JOIN table_last_modifications m ON m.table_name = a.name || '.' || t.name"
     " WHERE a.name = ?1",
@@ -655,6 +659,48 @@ navette_db_emit_table_changed (NavetteDb  *self,
   g_signal_emit (self, signals[TABLE_CHANGED], 0, app, table);
 }
 
+void
+navette_db_emit_change (NavetteDb       *self,
+                        NavetteDbChange  kind,
+                        const char      *name,
+                        const char      *table)
+{
+  switch (kind)
+    {
+    case NAVETTE_DB_CHANGE_ANY:
+      g_signal_emit (self, signals[TABLE_CHANGED], 0, NULL, NULL);
+      break;
+    case NAVETTE_DB_CHANGE_TABLE:
+      g_return_if_fail (name != NULL && table != NULL);
+      g_signal_emit (self, signals[TABLE_CHANGED], 0, name, table);
+      break;
+    case NAVETTE_DB_CHANGE_SCHEMA:
+      g_return_if_fail (name != NULL);
+      g_signal_emit (self, signals[SCHEMA_CHANGED], 0, name);
+      break;
+    case NAVETTE_DB_CHANGE_ROLES:
+      g_return_if_fail (name != NULL);
+      g_signal_emit (self, signals[ROLES_CHANGED], 0, name);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+navette_db_committed_schema (NavetteDb  *self,
+                             const char *app)
+{
+  navette_db_emit_change (self, NAVETTE_DB_CHANGE_SCHEMA, app, NULL);
+}
+
+void
+navette_db_committed_roles (NavetteDb  *self,
+                            const char *username)
+{
+  navette_db_emit_change (self, NAVETTE_DB_CHANGE_ROLES, username, NULL);
+}
+
 gboolean
 navette_db_watch_changes (NavetteDb *self)
 {
@@ -715,7 +761,8 @@ navette_db_class_init (NavetteDbClass *klass)
 {
   /**
    * NavetteDb::table-changed:
-   * @app: (nullable): the application, or %NULL for "anything may have changed"
+   * @app: (nullable): the application, or %NULL for "anything may have
+   *   changed" (schemas and roles included)
    * @table: (nullable): the table of @app
    *
    * A change to a table was committed — through this process, another
@@ -725,6 +772,31 @@ navette_db_class_init (NavetteDbClass *klass)
   signals[TABLE_CHANGED] =
     g_signal_new ("table-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * NavetteDb::schema-changed:
+   * @app: the application
+   *
+   * A row of applications, content_tables or content_columns of @app was
+   * written: an application, table or column added, changed or
+   * archived. For a change made through this object, emitted in the
+   * thread that made it, right after its commit; for the others (after
+   * navette_db_watch_changes()), on the main context of that call.
+   */
+  signals[SCHEMA_CHANGED] =
+    g_signal_new ("schema-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * NavetteDb::roles-changed:
+   * @username: the user whose grants changed
+   *
+   * A grant of @username was written (granted, changed, revoked). Emitted
+   * as ::schema-changed is.
+   */
+  signals[ROLES_CHANGED] =
+    g_signal_new ("roles-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -139,16 +139,36 @@ void           navette_db_set_busy_timeout   (NavetteDb *self, guint timeout_ms)
 guint          navette_db_get_busy_timeout   (NavetteDb *self);
 
 /* ---- change notification ----
- * NavetteDb::table-changed (app, table) is emitted for each change
- * committed to a table by anyone — this process, another server process
- * on the same database, plain SQL — once navette_db_watch_changes() was
+ * For caches and WebSocket push, NavetteDb tells of changes committed by
+ * anyone — this process, another server process on the same database,
+ * the admin commands, plain SQL:
+ *
+ *  - ::table-changed (app, table): a change of a content table; (NULL,
+ *    NULL) means "anything may have changed", schemas and roles included
+ *    (after the watch (re)connected);
+ *  - ::schema-changed (app): a row of applications, content_tables or
+ *    content_columns of @app was written (an application, table or
+ *    column added, changed, archived);
+ *  - ::roles-changed (username): a grant of @username was written.
+ *
+ * Changes made by others are emitted once navette_db_watch_changes() was
  * called, on the thread-default main context of that call (which must
- * run it); (NULL, NULL) means "anything may have changed" (after the
- * watch (re)connected). For caches and WebSocket push. */
+ * run it): on PostgreSQL from the notifications of the database's
+ * triggers (LISTEN), on SQLite from a check of the file every
+ * NAVETTE_DB_SQLITE_WATCH_MS (PRAGMA data_version, then the revisions).
+ * Schema and role changes made through this object are emitted besides,
+ * whether or not anybody watches, in the thread that made them right
+ * after their commit (before the call returns): their handlers must be
+ * thread-safe. A change may be told more than once (by the writer, then
+ * by the watch): the handlers tell repeats apart by revision. */
+
+/* How often the SQLite backend checks the file for changes made by
+ * others, while watching. */
+#define NAVETTE_DB_SQLITE_WATCH_MS 500
 
 /* Starts watching. FALSE when this backend hears of no changes but those
  * made through this object: the caller then compares the tables' states
- * itself now and then (SQLite today). */
+ * itself now and then (no backend today). */
 gboolean       navette_db_watch_changes      (NavetteDb *self);
 /* Stops watching; every navette_db_sync_changes() still waiting is
  * answered FALSE before this returns. */
@@ -164,7 +184,8 @@ typedef void (*NavetteDbSyncFunc) (gboolean ok,
  * one round trip (PostgreSQL: a LISTEN connection's round trip), and
  * round trips are pipelined: none waits for those already out.
  * Returns FALSE, and never calls @func, when there is nothing to wait
- * for: every change this object can know of is known at once (SQLite). */
+ * for: the changes made through this object are known at once, and the
+ * others are looked for on the watch's own clock (SQLite). */
 gboolean       navette_db_sync_changes       (NavetteDb *self, NavetteDbSyncFunc func,
                                               gpointer user_data);
 
@@ -222,8 +243,11 @@ gboolean       navette_db_column_add         (NavetteDb *self, const char *actor
 /* ---- the light check ---- */
 gboolean       navette_db_table_state        (NavetteDb *self, const char *app, const char *table,
                                               NavetteDbTableState *out, GError **error);
-/* Of NavetteDbTableState*, in table name order. */
-GPtrArray     *navette_db_app_state          (NavetteDb *self, const char *app, GError **error);
+/* Of NavetteDbTableState*, in table name order; *@schema_revision (may
+ * be NULL): the revision of the application's schema, which grows with
+ * every application, table or column row written (0 before any). */
+GPtrArray     *navette_db_app_state          (NavetteDb *self, const char *app, gint64 *schema_revision,
+                                              GError **error);
 
 /* ---- records ---- */
 /* Current version of every record (archived included), or only those

@@ -3,16 +3,22 @@
  *
  * Everything here runs on the main loop except the check, a GTask in a
  * worker thread that reads the revisions of the changed tables (or of all
- * tables) and re-reads the sessions and roles of the subscribers whose
- * cached access is older than NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC. One
- * check runs at a time; changes reported meanwhile are coalesced into the
- * next one, so a burst of writes costs a few checks, not one each.
+ * tables), the schema revisions of the changed applications, the roles of
+ * the users whose grants changed, and re-reads the sessions and roles of
+ * the subscribers whose cached access is older than
+ * NAVETTE_EVENT_HUB_ACCESS_CACHE_USEC (and of those whose grants
+ * changed). One check runs at a time; changes reported meanwhile are
+ * coalesced into the next one, so a burst of writes costs a few checks,
+ * not one each.
  *
- * Deduplication: the last revision announced per table is kept, and a
- * change whose revision is not newer is not announced again (on
- * PostgreSQL a write through this server is reported twice: by the
- * request, then by LISTEN/NOTIFY). The first full comparison after the
- * first subscriber arrives only records the revisions (a baseline). */
+ * Deduplication: a change is reported more than once (by the writer of
+ * this process, then by the storage layer's watch), so the last revision
+ * announced per table and per application's schema is kept, and a change
+ * whose revision is not newer is not announced again; a user's roles are
+ * announced when their fingerprint (admin flag and every app=role) is not
+ * the one last announced or read when her socket was opened. The first
+ * full comparison after the first subscriber arrives only records the
+ * revisions (a baseline). */
 #define G_LOG_DOMAIN "navette-server"
 
 #include "config.h"
@@ -39,6 +45,8 @@ struct _NavetteEventHub
   GHashTable   *per_user;      /* username → count (GUINT_TO_POINTER) */
   GHashTable   *access;        /* token hash → Access* */
   GHashTable   *announced;     /* "app/table" → Announced* */
+  GHashTable   *schemas;       /* app → Announced*: its schema's revision */
+  GHashTable   *roles_seen;    /* username → fingerprint of the roles last told */
   gboolean      baseline_done;
   gboolean      busy;
   gboolean      refreshing;    /* a background re-read of sessions runs */
@@ -46,6 +54,8 @@ struct _NavetteEventHub
   /* any thread */
   GMutex        lock;
   GHashTable   *dirty;         /* "app\ttable" set */
+  GHashTable   *dirty_schemas; /* app set */
+  GHashTable   *dirty_roles;   /* username set */
   gboolean      dirty_all;
   guint         idle_id;
 };
@@ -116,13 +126,31 @@ change_free (Change *change)
 
 typedef struct
 {
+  char *user;
+  char *fingerprint;  /* NULL: no such user any more */
+} RolesRead;
+
+static void
+roles_read_free (RolesRead *read)
+{
+  g_free (read->user);
+  g_free (read->fingerprint);
+  g_free (read);
+}
+
+typedef struct
+{
   NavetteDb  *db;
   GPtrArray  *dirty;     /* "app\ttable" */
+  GPtrArray  *schemas;   /* apps whose schema revision to read */
+  GPtrArray  *users;     /* users whose roles to read */
   gboolean    all;
   gboolean    baseline;
   GPtrArray  *tokens;    /* token hashes whose access to re-read */
   /* results */
   GPtrArray  *changes;   /* of Change* */
+  GPtrArray  *schema_changes;  /* of Change* (table NULL, revision: the schema's) */
+  GPtrArray  *roles;     /* of RolesRead* */
   GHashTable *access;    /* token hash → Access* (only those read) */
 } CheckJob;
 
@@ -131,10 +159,37 @@ check_job_free (CheckJob *job)
 {
   g_object_unref (job->db);
   g_ptr_array_unref (job->dirty);
+  g_ptr_array_unref (job->schemas);
+  g_ptr_array_unref (job->users);
   g_ptr_array_unref (job->tokens);
   g_ptr_array_unref (job->changes);
+  g_ptr_array_unref (job->schema_changes);
+  g_ptr_array_unref (job->roles);
   g_hash_table_unref (job->access);
   g_free (job);
+}
+
+static int
+compare_keys (gconstpointer a,
+              gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* What a user's /me tells of her rights, in one string: "admin;" when
+ * she is one, then every "app=role;" in name order. */
+static char *
+roles_fingerprint (gboolean    admin,
+                   GHashTable *roles)
+{
+  g_autofree gpointer *apps = (gpointer *) g_hash_table_get_keys_as_array (roles, NULL);
+  GString *out = g_string_new (admin ? "admin;" : "");
+
+  qsort (apps, g_hash_table_size (roles), sizeof (gpointer), compare_keys);
+  for (guint i = 0; apps[i] != NULL; i++)
+    g_string_append_printf (out, "%s=%s;", (const char *) apps[i],
+                            (const char *) g_hash_table_lookup (roles, apps[i]));
+  return g_string_free (out, FALSE);
 }
 
 static void
@@ -156,6 +211,20 @@ add_change (CheckJob   *job,
 }
 
 static void
+add_schema_change (CheckJob   *job,
+                   const char *app,
+                   gint64      revision,
+                   gboolean    from_all)
+{
+  Change *change = g_new0 (Change, 1);
+
+  change->app = g_strdup (app);
+  change->revision = revision;
+  change->from_all = from_all;
+  g_ptr_array_add (job->schema_changes, change);
+}
+
+static void
 check_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
@@ -173,8 +242,11 @@ check_thread (GTask        *task,
       for (guint i = 0; apps != NULL && i < apps->len; i++)
         {
           NavetteDbApp *app = g_ptr_array_index (apps, i);
-          g_autoptr(GPtrArray) states = navette_db_app_state (job->db, app->name, NULL);
+          gint64 schema_revision = 0;
+          g_autoptr(GPtrArray) states = navette_db_app_state (job->db, app->name, &schema_revision, NULL);
 
+          if (states != NULL)
+            add_schema_change (job, app->name, schema_revision, TRUE);
           for (guint j = 0; states != NULL && j < states->len; j++)
             {
               NavetteDbTableState *state = g_ptr_array_index (states, j);
@@ -182,6 +254,32 @@ check_thread (GTask        *task,
               add_change (job, app->name, state->table, state->revision, state->last_update, TRUE);
             }
         }
+    }
+  for (guint i = 0; i < job->schemas->len; i++)
+    {
+      const char *app = g_ptr_array_index (job->schemas, i);
+      gint64 schema_revision = 0;
+      g_autoptr(GPtrArray) states = navette_db_app_state (job->db, app, &schema_revision, NULL);
+
+      if (states != NULL)
+        add_schema_change (job, app, schema_revision, FALSE);
+    }
+  for (guint i = 0; i < job->users->len; i++)
+    {
+      const char *username = g_ptr_array_index (job->users, i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NavetteDbUser) user = navette_db_user_get (job->db, username, &error);
+      g_autoptr(GHashTable) roles = NULL;
+      RolesRead *read;
+
+      if (user == NULL && !g_error_matches (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
+        continue;  /* unavailable: told at the next change */
+      if (user != NULL && (roles = navette_db_roles_for_user (job->db, username, NULL)) == NULL)
+        continue;
+      read = g_new0 (RolesRead, 1);
+      read->user = g_strdup (username);
+      read->fingerprint = user != NULL ? roles_fingerprint (user->admin, roles) : NULL;
+      g_ptr_array_add (job->roles, read);
     }
   for (guint i = 0; i < job->dirty->len; i++)
     {
@@ -233,7 +331,7 @@ static void start_check (NavetteEventHub *self);
 static char *
 announcement_json (const Change *change)
 {
-  GString *out = g_string_new ("{\"app\":");
+  GString *out = g_string_new ("{\"type\":\"table\",\"app\":");
 
   navette_json_append_string (out, change->app);
   g_string_append (out, ",\"table\":");
@@ -269,12 +367,14 @@ subscriber_check_session (Subscriber *sub,
   return FALSE;
 }
 
+/* Sends @text to every subscriber whose session is live and who may
+ * read @app (admins: every one), or who is @user (and admins). */
 static void
-deliver (NavetteEventHub *self,
-         const Change    *change)
+deliver_text (NavetteEventHub *self,
+              const char      *text,
+              const char      *app,
+              const char      *user)
 {
-  g_autofree char *text = announcement_json (change);
-
   for (guint i = 0; i < self->subscribers->len; i++)
     {
       Subscriber *sub = g_ptr_array_index (self->subscribers, i);
@@ -282,9 +382,72 @@ deliver (NavetteEventHub *self,
 
       if (!subscriber_is_open (sub) || !subscriber_check_session (sub, access))
         continue;
-      if (access->admin || g_hash_table_contains (access->roles, change->app))
+      if (access->admin ||
+          (app != NULL && g_hash_table_contains (access->roles, app)) ||
+          (user != NULL && g_str_equal (sub->username, user)))
         soup_websocket_connection_send_text (sub->connection, text);
     }
+}
+
+static void
+deliver (NavetteEventHub *self,
+         const Change    *change)
+{
+  g_autofree char *text = announcement_json (change);
+
+  deliver_text (self, text, change->app, NULL);
+}
+
+/* {"type":"schema","app":…}: to those who may read the application (so
+ * a new one, which nobody has a role in yet, is told to admins only). */
+static void
+deliver_schema (NavetteEventHub *self,
+                const char      *app)
+{
+  g_autoptr(GString) text = g_string_new ("{\"type\":\"schema\",\"app\":");
+
+  navette_json_append_string (text, app);
+  g_string_append_c (text, '}');
+  deliver_text (self, text->str, app, NULL);
+}
+
+/* {"type":"roles","user":…}: to her own sockets, and to admins'. */
+static void
+deliver_roles (NavetteEventHub *self,
+               const char      *user)
+{
+  g_autoptr(GString) text = g_string_new ("{\"type\":\"roles\",\"user\":");
+
+  navette_json_append_string (text, user);
+  g_string_append_c (text, '}');
+  deliver_text (self, text->str, NULL, user);
+}
+
+/* Whether @change (of the table or schema whose last announcement is in
+ * @announced under @key) is new: then records it, and returns whether
+ * to announce it (a baseline only records). */
+static gboolean
+record_change (GHashTable   *announced,
+               const char   *key,
+               const Change *change,
+               gboolean      baseline)
+{
+  Announced *last = g_hash_table_lookup (announced, key);
+
+  if (change->revision <= 0)
+    return FALSE;
+  if (last != NULL &&
+      (change->revision < last->revision ||
+       (change->revision == last->revision && (change->from_all || !last->baseline_only))))
+    return FALSE;
+  if (last == NULL)
+    {
+      last = g_new0 (Announced, 1);
+      g_hash_table_insert (announced, g_strdup (key), last);
+    }
+  last->revision = change->revision;
+  last->baseline_only = change->from_all && baseline;
+  return !last->baseline_only;
 }
 
 static void
@@ -334,33 +497,40 @@ check_done_cb (GObject      *source,
   self->busy = FALSE;
   apply_access (self, job);
 
+  /* Roles first, then schemas, then tables: a client re-reads /me and
+   * the applications, then the tables, then the records. */
+  for (guint i = 0; i < job->roles->len; i++)
+    {
+      RolesRead *read = g_ptr_array_index (job->roles, i);
+      const char *seen = g_hash_table_lookup (self->roles_seen, read->user);
+
+      if (seen != NULL && g_strcmp0 (seen, read->fingerprint) == 0)
+        continue;
+      g_hash_table_insert (self->roles_seen, g_strdup (read->user),
+                           g_strdup (read->fingerprint != NULL ? read->fingerprint : "-"));
+      deliver_roles (self, read->user);
+    }
+  for (guint i = 0; i < job->schema_changes->len; i++)
+    {
+      Change *change = g_ptr_array_index (job->schema_changes, i);
+
+      if (record_change (self->schemas, change->app, change, job->baseline))
+        deliver_schema (self, change->app);
+    }
   for (guint i = 0; i < job->changes->len; i++)
     {
       Change *change = g_ptr_array_index (job->changes, i);
       g_autofree char *table_key = g_strconcat (change->app, "/", change->table, NULL);
-      Announced *last = g_hash_table_lookup (self->announced, table_key);
 
-      if (change->revision <= 0)
-        continue;
-      if (last != NULL &&
-          (change->revision < last->revision ||
-           (change->revision == last->revision && (change->from_all || !last->baseline_only))))
-        continue;
-      if (last == NULL)
-        {
-          last = g_new0 (Announced, 1);
-          g_hash_table_insert (self->announced, g_steal_pointer (&table_key), last);
-        }
-      last->revision = change->revision;
-      last->baseline_only = change->from_all && job->baseline;
-      if (!last->baseline_only)
+      if (record_change (self->announced, table_key, change, job->baseline))
         deliver (self, change);
     }
   if (job->all && job->baseline && self->subscribers->len > 0)
     self->baseline_done = TRUE;
 
   g_mutex_lock (&self->lock);
-  if ((self->dirty_all || g_hash_table_size (self->dirty) > 0) && self->idle_id == 0)
+  if ((self->dirty_all || g_hash_table_size (self->dirty) > 0 || g_hash_table_size (self->dirty_schemas) > 0 ||
+       g_hash_table_size (self->dirty_roles) > 0) && self->idle_id == 0)
     {
       g_mutex_unlock (&self->lock);
       start_check (self);
@@ -376,8 +546,12 @@ check_job_new (NavetteEventHub *self)
 
   job->db = g_object_ref (self->db);
   job->dirty = g_ptr_array_new_with_free_func (g_free);
+  job->schemas = g_ptr_array_new_with_free_func (g_free);
+  job->users = g_ptr_array_new_with_free_func (g_free);
   job->tokens = g_ptr_array_new_with_free_func (g_free);
   job->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  job->schema_changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  job->roles = g_ptr_array_new_with_free_func ((GDestroyNotify) roles_read_free);
   job->access = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) access_free);
   return job;
 }
@@ -439,13 +613,82 @@ collect_stale (NavetteEventHub *self,
     }
 }
 
+/* Moves the keys of @set into @array. */
+static void
+steal_keys (GHashTable *set,
+            GPtrArray  *array)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_ptr_array_add (array, key);
+      g_hash_table_iter_steal (&iter);
+    }
+}
+
+static gboolean
+has_admin (NavetteEventHub *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->access);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Access *) value)->admin)
+      return TRUE;
+  return FALSE;
+}
+
+/* The users whose grants changed, of @users (emptied): those somebody
+ * listens to (a socket of theirs, or an admin's) go into @job, with
+ * their sessions to re-read at once; the others are forgotten. */
+static void
+add_role_users (NavetteEventHub *self,
+                CheckJob        *job,
+                GPtrArray       *users)
+{
+  gboolean admin = has_admin (self);
+  g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) tokens = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < users->len; i++)
+    {
+      const char *user = g_ptr_array_index (users, i);
+
+      if (!admin && !g_hash_table_contains (self->per_user, user))
+        g_hash_table_remove (self->roles_seen, user);  /* nobody to tell: what was told no longer holds */
+      else if (!g_hash_table_contains (wanted, user))
+        {
+          char *copy = g_strdup (user);
+
+          g_ptr_array_add (job->users, copy);
+          g_hash_table_add (wanted, copy);
+        }
+    }
+  g_ptr_array_set_size (users, 0);
+  if (g_hash_table_size (wanted) == 0)
+    return;
+
+  for (guint i = 0; i < job->tokens->len; i++)
+    g_hash_table_add (tokens, g_ptr_array_index (job->tokens, i));
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (self->subscribers, i);
+
+      if (g_hash_table_contains (wanted, sub->username) && g_hash_table_add (tokens, sub->token_hash))
+        g_ptr_array_add (job->tokens, g_strdup (sub->token_hash));
+    }
+}
+
 static void
 start_check (NavetteEventHub *self)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
   CheckJob *job;
-  GHashTableIter iter;
-  gpointer key;
 
   if (self->busy)
     return;
@@ -455,22 +698,31 @@ start_check (NavetteEventHub *self)
   g_mutex_lock (&self->lock);
   job->all = self->dirty_all;
   self->dirty_all = FALSE;
-  g_hash_table_iter_init (&iter, self->dirty);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      g_ptr_array_add (job->dirty, key);
-      g_hash_table_iter_steal (&iter);
-    }
+  steal_keys (self->dirty, job->dirty);
+  steal_keys (self->dirty_schemas, job->schemas);
+  steal_keys (self->dirty_roles, users);
   g_mutex_unlock (&self->lock);
 
-  if (self->subscribers->len == 0 || (!job->all && job->dirty->len == 0))
+  if (self->subscribers->len == 0 ||
+      (!job->all && job->dirty->len == 0 && job->schemas->len == 0 && users->len == 0))
     {
       check_job_free (job);
       return;
     }
   job->baseline = job->all && !self->baseline_done;
+  if (job->all && !job->baseline)
+    {
+      /* anything may have changed: every subscriber's roles too */
+      GHashTableIter iter;
+      gpointer user;
+
+      g_hash_table_iter_init (&iter, self->per_user);
+      while (g_hash_table_iter_next (&iter, &user, NULL))
+        g_ptr_array_add (users, g_strdup (user));
+    }
 
   collect_stale (self, job);
+  add_role_users (self, job, users);
 
   self->busy = TRUE;
   task = g_task_new (self, NULL, check_done_cb, NULL);
@@ -491,6 +743,21 @@ changed_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Called with the lock held: a check soon. */
+static void
+schedule_check_locked (NavetteEventHub *self)
+{
+  if (self->idle_id == 0)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, changed_idle_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[navette] push");
+      self->idle_id = g_source_attach (source, self->context);
+    }
+}
+
 void
 navette_event_hub_changed (NavetteEventHub *self,
                            const char      *app,
@@ -503,15 +770,33 @@ navette_event_hub_changed (NavetteEventHub *self,
     self->dirty_all = TRUE;
   else
     g_hash_table_add (self->dirty, g_strconcat (app, "\t", table, NULL));
-  if (self->idle_id == 0)
-    {
-      g_autoptr(GSource) source = g_idle_source_new ();
+  schedule_check_locked (self);
+  g_mutex_unlock (&self->lock);
+}
 
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, changed_idle_cb, g_object_ref (self), g_object_unref);
-      g_source_set_static_name (source, "[navette] push");
-      self->idle_id = g_source_attach (source, self->context);
-    }
+void
+navette_event_hub_schema_changed (NavetteEventHub *self,
+                                  const char      *app)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  g_return_if_fail (app != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_add (self->dirty_schemas, g_strdup (app));
+  schedule_check_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+navette_event_hub_roles_changed (NavetteEventHub *self,
+                                 const char      *username)
+{
+  g_return_if_fail (NAVETTE_IS_EVENT_HUB (self));
+  g_return_if_fail (username != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_add (self->dirty_roles, g_strdup (username));
+  schedule_check_locked (self);
   g_mutex_unlock (&self->lock);
 }
 
@@ -536,6 +821,22 @@ update_poll (NavetteEventHub *self)
     g_clear_handle_id (&self->poll_id, g_source_remove);
 }
 
+/* The roles last told of users nobody listens to any more (no socket of
+ * theirs, no admin's) would go stale: forgotten. */
+static void
+forget_unheard_roles (NavetteEventHub *self)
+{
+  GHashTableIter iter;
+  gpointer user;
+
+  if (has_admin (self))
+    return;
+  g_hash_table_iter_init (&iter, self->roles_seen);
+  while (g_hash_table_iter_next (&iter, &user, NULL))
+    if (!g_hash_table_contains (self->per_user, user))
+      g_hash_table_iter_remove (&iter);
+}
+
 static void
 remove_subscriber (NavetteEventHub *self,
                    Subscriber      *sub)
@@ -555,7 +856,9 @@ remove_subscriber (NavetteEventHub *self,
       /* Nobody listens: forget, and take a new baseline next time. */
       self->baseline_done = FALSE;
       g_hash_table_remove_all (self->announced);
+      g_hash_table_remove_all (self->schemas);
     }
+  forget_unheard_roles (self);
   update_poll (self);
 }
 
@@ -671,6 +974,11 @@ navette_event_hub_add (NavetteEventHub         *self,
   access->expires_at = expires_at;
   access->fetched_at = g_get_monotonic_time ();
 
+  /* What she was told of her roles: what she could read when she
+   * connected (unless a change of them is being told already). */
+  if (!g_hash_table_contains (self->roles_seen, username))
+    g_hash_table_insert (self->roles_seen, g_strdup (username), roles_fingerprint (admin, roles));
+
   if (!self->baseline_done)
     navette_event_hub_changed (self, NULL, NULL);
   update_poll (self);
@@ -741,6 +1049,8 @@ navette_event_hub_close_all (NavetteEventHub *self)
   g_hash_table_remove_all (self->per_user);
   g_hash_table_remove_all (self->access);
   g_hash_table_remove_all (self->announced);
+  g_hash_table_remove_all (self->schemas);
+  g_hash_table_remove_all (self->roles_seen);
   self->baseline_done = FALSE;
   update_poll (self);
 }
@@ -770,7 +1080,11 @@ navette_event_hub_finalize (GObject *object)
   g_hash_table_unref (self->per_user);
   g_hash_table_unref (self->access);
   g_hash_table_unref (self->announced);
+  g_hash_table_unref (self->schemas);
+  g_hash_table_unref (self->roles_seen);
   g_hash_table_unref (self->dirty);
+  g_hash_table_unref (self->dirty_schemas);
+  g_hash_table_unref (self->dirty_roles);
   g_mutex_clear (&self->lock);
   g_clear_object (&self->db);
   g_main_context_unref (self->context);
@@ -798,7 +1112,11 @@ navette_event_hub_init (NavetteEventHub *self)
   self->per_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->access = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) access_free);
   self->announced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->schemas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->roles_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dirty_schemas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dirty_roles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->lock);
 }
 

@@ -2,8 +2,11 @@
 /* navette-event-hub.h — push of committed changes to WebSocket subscribers.
  *
  * NavetteEventHub keeps the subscribers of GET /api/v1/events and sends
- * each of them {"app", "table", "revision", "last_update"} after every
- * committed change to a table of an application they may read. Changes
+ * each of them {"type": "table", "app", "table", "revision",
+ * "last_update"} after every committed change to a table of an
+ * application they may read, {"type": "schema", "app"} after a change of
+ * its schema, and {"type": "roles", "user"} to a user's sockets (and
+ * admins') after a change of her grants. Changes
  * are reported with navette_event_hub_changed() (from any thread); the
  * hub reads the table's revision in a worker thread, re-checks the
  * subscribers' sessions and roles (cached for a short while), drops
@@ -58,11 +61,21 @@ void             navette_event_hub_add              (NavetteEventHub         *se
                                                      GHashTable              *roles,
                                                      gint64                   expires_at);
 guint            navette_event_hub_get_n_subscribers (NavetteEventHub        *self);
-/* A change to @table of @app was committed (any thread). @app NULL: any
- * table may have changed (compares every table with what was announced). */
+/* A change to @table of @app was committed (any thread). @app NULL:
+ * anything may have changed (compares every table and schema with what
+ * was announced, and every subscriber's roles). */
 void             navette_event_hub_changed          (NavetteEventHub         *self,
                                                      const char              *app,
                                                      const char              *table);
+/* The schema of @app changed (any thread): {"type":"schema","app"} to
+ * those who may read @app, once per schema revision. */
+void             navette_event_hub_schema_changed   (NavetteEventHub         *self,
+                                                     const char              *app);
+/* The grants of @username changed (any thread): her sessions are read
+ * again, and {"type":"roles","user"} goes to her sockets and admins'
+ * when her roles are not those last told. */
+void             navette_event_hub_roles_changed    (NavetteEventHub         *self,
+                                                     const char              *username);
 /* Closes every subscription (going away). */
 void             navette_event_hub_close_all        (NavetteEventHub         *self);
 

@@ -3,7 +3,9 @@
  * loop and the workers under one lock:
  *
  *  - sessions: token hash → the user and her roles, for up to
- *    NAVETTE_HTTP_SESSION_CACHE_USEC, used by the light checks only;
+ *    NAVETTE_HTTP_SESSION_CACHE_USEC, used by the light checks only, and
+ *    forgotten as soon as the storage layer tells of a change of her
+ *    grants;
  *  - light-check answers: "app" or "app/table" → body and ETag, for the
  *    state TTL (--state-cache). A write through this server, a change
  *    reported by the storage layer, or a logout bumps the generation: an
@@ -238,6 +240,21 @@ navette_http_cache_forget_session (NavetteHttpCache *cache,
 
   g_hash_table_remove (cache->sessions, token_hash);
   cache->generation++;  /* light checks answered from it may wait */
+}
+
+void
+navette_http_cache_forget_user (NavetteHttpCache *cache,
+                                const char       *username)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&cache->lock);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, cache->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (username == NULL || g_str_equal (((CachedSession *) value)->user->username, username))
+      g_hash_table_iter_remove (&iter);
+  cache->generation++;  /* light checks answered from them may wait */
 }
 
 gboolean

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* navette-http-events.c — GET /api/v1/events, the WebSocket of pushed
  * changes, and the changes themselves: those committed through this
- * server and those the storage layer reports (other server processes,
- * plain SQL), which invalidate the caches and go to the NavetteEventHub.
+ * server and those the storage layer reports (its own schema and grant
+ * writes; other server processes, admin commands, plain SQL), which
+ * invalidate the caches and go to the NavetteEventHub.
  *
  * An upgrade route is authenticated before libsoup answers the
  * handshake: an early handler pauses the message after its headers and
@@ -166,6 +167,8 @@ navette_http_events_changed (NavetteHttpServer *self,
                              const char        *table)
 {
   navette_http_cache_invalidate (self->cache, app);
+  if (app == NULL)
+    navette_http_cache_forget_user (self->cache, NULL);  /* roles too */
   if (self->events != NULL)
     navette_event_hub_changed (self->events, app, table);
 }
@@ -179,6 +182,36 @@ table_changed_cb (NavetteDb  *db,
                   gpointer    user_data)
 {
   navette_http_events_changed (user_data, app, table);
+}
+
+/* NavetteDb::schema-changed, in any thread (a worker of ours right after
+ * its commit, or the main loop): the application's light check has a new
+ * ETag, and its readers are told. */
+static void
+schema_changed_cb (NavetteDb  *db,
+                   const char *app,
+                   gpointer    user_data)
+{
+  NavetteHttpServer *self = user_data;
+
+  navette_http_cache_invalidate (self->cache, app);
+  if (self->events != NULL)
+    navette_event_hub_schema_changed (self->events, app);
+}
+
+/* NavetteDb::roles-changed, in any thread: the user's cached sessions
+ * hold her old roles (the light checks would go on answering from them
+ * for up to 2 s), and she and the admins are told. */
+static void
+roles_changed_cb (NavetteDb  *db,
+                  const char *username,
+                  gpointer    user_data)
+{
+  NavetteHttpServer *self = user_data;
+
+  navette_http_cache_forget_user (self->cache, username);
+  if (self->events != NULL)
+    navette_event_hub_roles_changed (self->events, username);
 }
 
 void
@@ -195,10 +228,13 @@ navette_http_events_start (NavetteHttpServer *self)
     navette_event_hub_set_keepalive (self->events, self->push_keepalive_s);
 
   self->changed_id = g_signal_connect (self->db, "table-changed", G_CALLBACK (table_changed_cb), self);
+  self->schema_changed_id = g_signal_connect (self->db, "schema-changed", G_CALLBACK (schema_changed_cb), self);
+  self->roles_changed_id = g_signal_connect (self->db, "roles-changed", G_CALLBACK (roles_changed_cb), self);
   if (!navette_db_watch_changes (self->db))
     {
-      /* Other programs' writes: nothing tells us, so compare
-       * table_last_modifications every second while anybody listens. */
+      /* Other programs' writes: nothing tells us (no backend today), so
+       * compare every table, schema and subscriber's roles every second
+       * while anybody listens. */
       navette_event_hub_set_poll_interval (self->events, 1000);
     }
 
@@ -222,6 +258,8 @@ navette_http_events_stop (NavetteHttpServer *self)
   if (self->changed_id != 0)
     {
       g_clear_signal_handler (&self->changed_id, self->db);
+      g_clear_signal_handler (&self->schema_changed_id, self->db);
+      g_clear_signal_handler (&self->roles_changed_id, self->db);
       navette_db_unwatch_changes (self->db);
     }
 }

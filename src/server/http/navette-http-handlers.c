@@ -530,13 +530,33 @@ handle_logout (Request *req)
   req->status = SOUP_STATUS_NO_CONTENT;
 }
 
+/* A strong ETag made of the first 64 bits of the SHA-256 of @text. */
+static char *
+digest_etag (const char *text)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+
+  return g_strdup_printf ("\"%.16s\"", digest);
+}
+
+/* Read afresh (the session and roles of every request but the light
+ * checks are), so a grant or a revocation shows at the next poll; its
+ * ETag is the digest of the answer, which moves exactly when it does,
+ * and If-None-Match gets a 304. */
 void
 handle_me (Request *req)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *etag = NULL;
 
-  if (build_me (req, req->user, builder))
-    respond_builder (req, SOUP_STATUS_OK, builder);
+  if (!build_me (req, req->user, builder))
+    return;
+  root = json_builder_get_root (builder);
+  body = navette_json_to_string (root, NULL);
+  etag = digest_etag (body);
+  respond_state (req, body, etag);
 }
 
 void
@@ -721,10 +741,12 @@ read_app_state (Request  *req,
                 char    **etag)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) states = navette_db_app_state (req->self->db, req->app, &error);
+  gint64 schema_revision = 0;
+  g_autoptr(GPtrArray) states = navette_db_app_state (req->self->db, req->app, &schema_revision, &error);
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GChecksum) checksum = NULL;
+  g_autofree char *schema = NULL;
 
   if (states == NULL)
     {
@@ -733,8 +755,12 @@ read_app_state (Request  *req,
     }
   g_ptr_array_sort (states, compare_states);
   checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  schema = g_strdup_printf ("schema=%" G_GINT64_FORMAT ";", schema_revision);
+  g_checksum_update (checksum, (const guchar *) schema, -1);
   builder = json_builder_new ();
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "schema_revision");
+  json_builder_add_int_value (builder, schema_revision);
   json_builder_set_member_name (builder, "tables");
   json_builder_begin_object (builder);
   for (guint i = 0; i < states->len; i++)
@@ -755,8 +781,9 @@ read_app_state (Request  *req,
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   *body = navette_json_to_string (root, NULL);
-  /* 64 bits of a hash of every (table, revision): changes whenever
-   * any revision changes or a table appears. */
+  /* 64 bits of a hash of the schema's revision and every (table,
+   * revision): changes whenever any revision changes, or a table or a
+   * column is added, changed or archived. */
   *etag = g_strdup_printf ("\"%.16s\"", g_checksum_get_string (checksum));
   return TRUE;
 }

@@ -59,6 +59,8 @@ struct _NavetteHttpServer
   int                     push_access_cache_ms;  /* -1: the hub's default */
   guint                   push_keepalive_s;      /* 0: the hub's default */
   gulong                  changed_id;        /* NavetteDb::table-changed */
+  gulong                  schema_changed_id; /* NavetteDb::schema-changed */
+  gulong                  roles_changed_id;  /* NavetteDb::roles-changed */
   gboolean                shutting_down;
 };
 
@@ -260,6 +262,9 @@ G_GNUC_INTERNAL AuthUser *navette_http_cache_lookup_session (NavetteHttpCache *c
 /* A logout: forgets the session (light checks answered from it may wait). */
 G_GNUC_INTERNAL void     navette_http_cache_forget_session (NavetteHttpCache *cache,
                                                             const char       *token_hash);
+/* A change of @username's grants (NULL: anyone's): forgets her sessions. */
+G_GNUC_INTERNAL void     navette_http_cache_forget_user   (NavetteHttpCache *cache,
+                                                           const char       *username);
 /* The hot path: answers the light check of @req from the caches alone
  * (session and state), on the main loop. FALSE when anything is missing. */
 G_GNUC_INTERNAL gboolean navette_http_cache_answer        (NavetteHttpCache *cache,
