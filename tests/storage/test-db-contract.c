@@ -16,6 +16,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #if HAVE_POSTGRESQL
 #include <libpq-fe.h>
 #endif
@@ -633,7 +634,7 @@ test_records (Fixture       *fixture,
   g_assert_cmpint (g_array_index (v3->superseded, gint64, 0), ==, 2);
 
   /* A revert writes the data and the archived flag of that version. */
-  v4 = navette_db_record_revert (fixture->db, "shop", "items", id, 1, "alice", NULL, &error);
+  v4 = navette_db_record_revert (fixture->db, "shop", "items", id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (v4->record->version, ==, 4);
   g_assert_false (v4->record->archived);
@@ -841,7 +842,7 @@ test_idempotency (Fixture       *fixture,
   g_assert_cmpint (v3->record->version, ==, 3);
   g_assert_cmpuint (v3->superseded->len, ==, 1);
   revert = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1, "alice",
-                                     &revert_key, &error);
+                                     &revert_key, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (revert->record->version, ==, 4);
   v3_replay = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change,
@@ -854,7 +855,7 @@ test_idempotency (Fixture       *fixture,
   g_assert_cmpuint (v3_replay->superseded->len, ==, 1);
   g_assert_cmpint (g_array_index (v3_replay->superseded, gint64, 0), ==, 2);
   revert_replay = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1,
-                                            "alice", &revert_key, &error);
+                                            "alice", &revert_key, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (revert_replay->replayed);
   g_assert_cmpint (revert_replay->record->version, ==, 4);
@@ -948,14 +949,14 @@ test_update_revert (Fixture       *fixture,
   g_assert_null (too_new);
   g_clear_error (&error);
 
-  v4 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, &error);
+  v4 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (v4->record->version, ==, 4);
   g_assert_false (v4->record->archived);
   g_assert_cmpstr (json_object_get_string_member (v4->record->data, "name"), ==, "lamp");
   g_assert_cmpuint (db_test_count_audit (fixture->db, "revert", record->id), ==, 1);
 
-  missing = navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice", NULL, &error);
+  missing = navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice", NULL, NULL, &error);
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
   g_assert_null (missing);
   g_clear_error (&error);
@@ -1058,15 +1059,106 @@ test_update_revert_errors (Fixture       *fixture,
                                            "alice", NULL, NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice",
-                                           NULL, &error));
+                                           NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "This record has no version 42.");
   g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", unknown, 1, "alice",
-                                           NULL, &error));
+                                           NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_versions (fixture->db, "shop", "items", unknown, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_get (fixture->db, "shop", "items", unknown, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
+}
+
+/* ------------------------------------------------------------------ */
+/* Reverts                                                             */
+
+/* Runs @sql on the fixture's database behind the storage core's back
+ * (the same text on both backends). */
+static void
+fixture_sql (Fixture    *fixture,
+             const char *sql)
+{
+#if HAVE_POSTGRESQL
+  if (fixture->pg_name != NULL)
+    {
+      g_autoptr(PGconn) conn = PQconnectdb (fixture->location);
+      g_autoptr(PGresult) res = NULL;
+
+      g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+      res = PQexec (conn, sql);
+      if (PQresultStatus (res) != PGRES_COMMAND_OK)
+        g_error ("%s: %s", sql, PQresultErrorMessage (res));
+      return;
+    }
+#endif
+  {
+    sqlite3 *handle = NULL;
+    char *message = NULL;
+
+    g_assert_cmpint (sqlite3_open (fixture->location, &handle), ==, SQLITE_OK);
+    if (sqlite3_exec (handle, sql, NULL, NULL, &message) != SQLITE_OK)
+      g_error ("%s: %s", sql, message);
+    sqlite3_close (handle);
+  }
+}
+
+/* A revert's data is checked against the table as it is now: a column
+ * made shorter or required since (behind the core's back here, as an
+ * administrator's change of the schema would) refuses it with the
+ * fields, as an update's merged data is; nothing is written. */
+static void
+test_revert_validated (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = NULL;
+  g_autoptr(NavetteDbWriteResult) v2 = NULL;
+  g_autoptr(NavetteDbWriteResult) v3 = NULL;
+  g_autoptr(NavetteDbWriteResult) refused = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(JsonObject) change = json_object_new ();
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "a long name", 1);
+  json_object_set_string_member (change, "name", "ab");
+  json_object_set_int_member (change, "qty", 3);
+  v2 = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, change, -1, "alice",
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  fixture_sql (fixture, "UPDATE content_columns SET max_length = 5 WHERE name = 'name'");
+  fixture_sql (fixture, "UPDATE content_columns SET required = (1 = 1) WHERE name = 'qty'");
+
+  refused = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL,
+                                      &fields, &error);
+  g_assert_null (refused);
+  assert_error_message (error, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                        "The data of version 1 does not fit the table as it is now.");
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 2);
+  g_assert_true (g_hash_table_contains (fields, "name"));
+  g_assert_true (g_hash_table_contains (fields, "qty"));
+  g_clear_pointer (&fields, g_hash_table_unref);
+  /* without asking for the fields */
+  g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice",
+                                           NULL, NULL, &error));
+  assert_error_code (error, NAVETTE_API_ERROR_VALIDATION_FAILED);
+
+  versions = navette_db_record_versions (fixture->db, "shop", "items", record->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (versions->len, ==, 2);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "revert", record->id), ==, 0);
+
+  /* version 2 fits: reverted */
+  v3 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 2, "alice", NULL,
+                                 &fields, &error);
+  g_assert_no_error (error);
+  g_assert_null (fields);
+  g_assert_cmpint (v3->record->version, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (v3->record->data, "name"), ==, "ab");
 }
 
 /* Names that are not names are unknown things, never an SQL error. */
@@ -1289,7 +1381,7 @@ test_audit_details (Fixture       *fixture,
   g_assert_no_error (error);
   archive = audit_detail (fixture->db, "archive");
   g_assert_null (archive);
-  reverted = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, &error);
+  reverted = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   reverts = audit_of (fixture->db, "revert");
   g_assert_cmpuint (reverts->len, ==, 1);
@@ -1909,6 +2001,7 @@ main (int    argc,
     { "update-revert", test_update_revert },
     { "update-revert-errors", test_update_revert_errors },
     { "since", test_since },
+    { "revert-validated", test_revert_validated },
     { "unknown-names", test_unknown_names },
     { "grants", test_grants },
     { "audit", test_audit },

@@ -774,6 +774,7 @@ typedef struct
   const NavetteDbIdempotency *idem;
   NavetteDbValidateFunc       validate;
   gpointer                    validate_data;
+  GHashTable                 *fields;        /* revert: what does not fit the schema */
   NavetteDbWriteResult       *result;
 } WriteOp;
 
@@ -1235,6 +1236,7 @@ record_revert_op (NavetteDbConn  *conn,
   g_autoptr(NavetteDbTable) table = NULL;
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(NavetteWireRecord) target = NULL;
+  g_autoptr(JsonObject) merged = NULL;
   g_autofree char *missing = NULL;
   g_autofree char *detail = NULL;
 
@@ -1251,8 +1253,21 @@ record_revert_op (NavetteDbConn  *conn,
   if (target == NULL)
     return FALSE;
 
+  /* The schema may have changed since that version was written: its data
+   * must fit the table as it is now, as an update's merged data must
+   * (columns added since are null). */
+  merged = merge_data (table->schema, target->data, NULL);
+  g_clear_pointer (&op->fields, g_hash_table_unref);
+  if (!navette_wire_validate_data (table->schema, merged, TRUE, &op->fields))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                   "The data of version %" G_GINT64_FORMAT " does not fit the table as it is now.",
+                   op->version);
+      return FALSE;
+    }
+
   detail = g_strdup_printf ("reverted to version %" G_GINT64_FORMAT, op->version);
-  return write_next_version (conn, op, table, current, target->data, target->archived, "revert",
+  return write_next_version (conn, op, table, current, merged, target->archived, "revert",
                              detail, NULL, error);
 }
 
@@ -1264,19 +1279,32 @@ navette_db_record_revert (NavetteDb                   *self,
                           gint64                       version,
                           const char                  *user,
                           const NavetteDbIdempotency  *idem,
+                          GHashTable                 **fields,
                           GError                     **error)
 {
   WriteOp op = { .app = app, .table = table, .id = id, .version = version, .user = user,
                  .idem = idem };
+  g_autoptr(GError) local_error = NULL;
+  NavetteDbWriteResult *result;
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
   g_return_val_if_fail (app != NULL, NULL);
   g_return_val_if_fail (table != NULL, NULL);
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (fields == NULL || *fields == NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return run_write (self, record_revert_op, &op, error);
+  result = run_write (self, record_revert_op, &op, &local_error);
+  if (result == NULL)
+    {
+      if (fields != NULL &&
+          g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED))
+        *fields = g_steal_pointer (&op.fields);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  g_clear_pointer (&op.fields, g_hash_table_unref);
+  return result;
 }
 
 static gboolean

@@ -288,10 +288,15 @@ NavetteDbWriteResult *navette_db_record_update (NavetteDb *self, const char *app
                                                 NavetteDbValidateFunc validate,
                                                 gpointer validate_data, GError **error);
 /* New version whose data (and archived flag) is that of @version;
- * audited "revert". */
+ * audited "revert". That data is checked against the table's schema as
+ * it is now, as an update's is (a column may have become required, or
+ * shorter, since): VALIDATION_FAILED when it does not fit, with *@fields
+ * (when not NULL) column → problem, as navette_wire_validate_data gives
+ * them. */
 NavetteDbWriteResult *navette_db_record_revert (NavetteDb *self, const char *app, const char *table,
                                                 const char *id, gint64 version, const char *user,
-                                                const NavetteDbIdempotency *idem, GError **error);
+                                                const NavetteDbIdempotency *idem, GHashTable **fields,
+                                                GError **error);
 /* Creates one record per element of @data (JsonObject*, validated), with
  * generated ids, at version 1, audited "create", all in ONE transaction:
  * demo data, imports, benchmarks. */

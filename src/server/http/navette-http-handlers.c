@@ -1023,6 +1023,7 @@ handle_revert (Request *req)
   JsonObject *object = json_node_get_object (req->json);
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autoptr(GHashTable) fields = NULL;
   g_autofree char *hash = NULL;
   NavetteDbIdempotency idem;
 
@@ -1036,7 +1037,14 @@ handle_revert (Request *req)
     return;
   result = navette_db_record_revert (req->self->db, req->app, req->table, req->id,
                                      json_object_get_int_member (object, "version"),
-                                     req->user->username, &idem, &error);
+                                     req->user->username, &idem, &fields, &error);
+  if (result == NULL && fields != NULL)
+    {
+      /* the same answer as an update's whose data does not fit */
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
   respond_write (req, result, error);
 }
 
