@@ -262,11 +262,43 @@ GPtrArray     *navette_db_record_list        (NavetteDb *self, const char *app, 
 gboolean       navette_db_record_list_json   (NavetteDb *self, const char *app, const char *table,
                                               gint64 since, NavetteDbTableState *state, GString *out,
                                               GError **error);
+/* ---- pages of a list (docs/api.md, "Paging") ----
+ * A walk through a table's records is a series of pages, each read in
+ * its own snapshot: the first page fixes the walk's revision R (the
+ * table's revision then), and every page gives, in ascending revision,
+ * the records as they were at revision R (each one's version current at
+ * R; records created after R are left out), past the last row of the
+ * page before. So within one walk no record is given twice or skipped,
+ * whatever is written meanwhile; what changed after R is in the next
+ * delta (since = R). The cursor that says where a page stopped is an
+ * opaque string, made and checked here: BAD_REQUEST when @after is not
+ * a cursor of this list. */
+typedef struct
+{
+  gint64      since;  /* -1: every record; else those whose version at R was written after it */
+  guint       limit;  /* rows per page at most; 0: no limit */
+  const char *after;  /* a page's next cursor, or NULL for the first page */
+} NavetteDbPage;
+
+/* Appends to @out the JSON array of the page's records (as
+ * navette_db_record_list_json writes them); @state gets the walk's
+ * revision and last_update (those of its first page), *@next the cursor
+ * of the page after, or NULL when this one is the last. */
+gboolean       navette_db_record_page_json   (NavetteDb *self, const char *app, const char *table,
+                                              const NavetteDbPage *page, NavetteDbTableState *state,
+                                              GString *out, char **next, GError **error);
 NavetteWireRecord *navette_db_record_get     (NavetteDb *self, const char *app, const char *table,
                                               const char *id, GError **error);
 /* Newest first, with obsolete set. */
 GPtrArray     *navette_db_record_versions    (NavetteDb *self, const char *app, const char *table,
                                               const char *id, GError **error);
+/* A page of them: at most @limit (0: all) older than where the page of
+ * the cursor @after stopped (NULL: from the newest); *@next as for
+ * navette_db_record_page_json. Versions written during the walk are
+ * newer than its first page: none is given twice or skipped. */
+GPtrArray     *navette_db_record_versions_page (NavetteDb *self, const char *app, const char *table,
+                                                const char *id, guint limit, const char *after,
+                                                char **next, GError **error);
 /* @id: the client's UUID or NULL (one is generated). @data has been
  * validated. Same id with the data version 1 had → result->created =
  * FALSE and the record as it is now (no write); other data → CONFLICT. */

@@ -794,23 +794,54 @@ handle_app_state (Request *req)
   answer_state (req, read_app_state);
 }
 
+/* The page a list request asks for: `limit` (the server's page size
+ * when absent; more than its largest page is served as the largest) and
+ * `after`. FALSE (answered) when they are not valid. */
+static gboolean
+parse_page (Request       *req,
+            NavetteDbPage *page)
+{
+  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, "limit") : NULL;
+  guint64 limit = req->self->page_size;
+
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &limit, NULL))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“limit” must be a positive integer");
+      return FALSE;
+    }
+  page->limit = (guint) MIN (limit, (guint64) req->self->max_page_size);
+  page->after = req->query != NULL ? g_hash_table_lookup (req->query, "after") : NULL;
+  return TRUE;
+}
+
+static void
+append_next (GString    *out,
+             const char *next)
+{
+  if (next == NULL)
+    return;
+  g_string_append (out, ",\"next\":");
+  navette_json_append_string (out, next);
+}
+
 void
 handle_record_list (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) records = NULL;
+  g_autofree char *next = NULL;
   NavetteDbTableState state = { 0, };
+  NavetteDbPage page = { .since = -1 };
   GString *out;
-  gint64 since = -1;
 
-  if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
+  if (!parse_query_int (req, "since", 0, G_MAXINT64, &page.since) || !parse_page (req, &page))
     return;
-  /* The records array is written by the backend straight from the rows
-   * (no record objects); the envelope, which needs the table's revision
-   * read in the same snapshot, goes in front of it afterwards. */
-  records = g_string_sized_new (64 * 1024);
-  if (!navette_db_record_list_json (req->self->db, req->app, req->table, since, &state,
-                                    records, &error))
+  /* The records array is written by the storage core straight from the
+   * rows (no record objects); the envelope, which needs the walk's
+   * revision read with the page, goes in front of it afterwards. */
+  records = g_string_sized_new (MIN (page.limit, 4096) * 256);
+  if (!navette_db_record_page_json (req->self->db, req->app, req->table, &page, &state,
+                                    records, &next, &error))
     {
       respond_gerror (req, error);
       return;
@@ -825,6 +856,7 @@ handle_record_list (Request *req)
   g_string_append (out, ",\"records\":");
   g_string_prepend_len (records, out->str, out->len);
   g_string_free (out, TRUE);
+  append_next (records, next);
   g_string_append_c (records, '}');
   respond_string (req, SOUP_STATUS_OK, g_steal_pointer (&records));
 }
@@ -851,10 +883,15 @@ void
 handle_versions (Request *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) versions = navette_db_record_versions (req->self->db, req->app, req->table,
-                                                              req->id, &error);
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autofree char *next = NULL;
+  NavetteDbPage page = { .since = -1 };
   GString *out;
 
+  if (!parse_page (req, &page))
+    return;
+  versions = navette_db_record_versions_page (req->self->db, req->app, req->table, req->id,
+                                              page.limit, page.after, &next, &error);
   if (versions == NULL)
     {
       respond_gerror (req, error);
@@ -868,7 +905,9 @@ handle_versions (Request *req)
         g_string_append_c (out, ',');
       navette_wire_record_append_json (g_ptr_array_index (versions, i), out, TRUE);
     }
-  g_string_append (out, "]}");
+  g_string_append_c (out, ']');
+  append_next (out, next);
+  g_string_append_c (out, '}');
   respond_string (req, SOUP_STATUS_OK, out);
 }
 

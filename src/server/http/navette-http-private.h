@@ -50,6 +50,8 @@ struct _NavetteHttpServer
   guint                   workers;
   guint                   request_timeout_s; /* 0: no deadline */
   guint                   max_per_address;   /* 0: no cap */
+  guint                   page_size;         /* rows of a list page without `limit` */
+  guint                   max_page_size;     /* the largest `limit` served */
   guint                   purge_id;
 
   NavetteEventHub        *events;            /* GET /api/v1/events subscribers */

@@ -611,6 +611,8 @@ navette_http_server_init (NavetteHttpServer *self)
   self->max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   self->request_timeout_s = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
   self->max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
+  self->page_size = NAVETTE_HTTP_DEFAULT_PAGE_SIZE;
+  self->max_page_size = NAVETTE_HTTP_DEFAULT_MAX_PAGE_SIZE;
   self->push_access_cache_ms = -1;
   self->context = g_main_context_ref_thread_default ();
   self->cache = navette_http_cache_new ();
@@ -714,6 +716,18 @@ navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
   self->max_per_address = max;
+}
+
+void
+navette_http_server_set_page_size (NavetteHttpServer *self,
+                                   guint              page_size,
+                                   guint              max_page_size)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (page_size > 0 && page_size <= max_page_size);
+
+  self->page_size = page_size;
+  self->max_page_size = max_page_size;
 }
 
 void
