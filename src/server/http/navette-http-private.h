@@ -325,6 +325,12 @@ G_GNUC_INTERNAL void     navette_http_connections_free    (NavetteHttpConnection
 G_GNUC_INTERNAL gboolean navette_http_connections_track   (NavetteHttpConnections *conns,
                                                            SoupServerMessage      *msg,
                                                            gboolean                busy);
+/* The answer of @msg, @length bytes of body, is ready to be sent: the
+ * send deadline starts (each piece written restarts it, through
+ * navette_http_connections_deadline()). */
+G_GNUC_INTERNAL void     navette_http_connections_sending (NavetteHttpConnections *conns,
+                                                           SoupServerMessage      *msg,
+                                                           gsize                   length);
 /* (Re)starts the deadline of @msg's connection; @arm FALSE stops it. */
 G_GNUC_INTERNAL void     navette_http_connections_deadline (NavetteHttpConnections *conns,
                                                             SoupServerMessage      *msg,

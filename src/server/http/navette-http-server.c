@@ -195,10 +195,56 @@ unpause_if_alive (SoupServerMessage *msg)
     soup_server_message_unpause (msg);
 }
 
+/* Answers larger than this are watched piece by piece while they are
+ * written (smaller ones go out in one piece, into the socket's buffer). */
+#define SEND_PROGRESS_MIN (64 * 1024)
+
+static void
+wrote_body_data_cb (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+
+  navette_http_connections_deadline (self->connections, msg, TRUE);
+}
+
+/* @msg's answer goes out now: the send deadline starts. */
+static void
+start_sending (NavetteHttpServer *self,
+               SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize length = body != NULL ? (gsize) body->length : 0;
+
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  navette_http_connections_sending (self->connections, msg, length);
+  if (length > SEND_PROGRESS_MIN && self->request_timeout_s > 0)
+    g_signal_connect_object (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self, 0);
+}
+
+typedef struct
+{
+  NavetteHttpServer *self;
+  SoupServerMessage *msg;
+} Delayed;
+
+static void
+delayed_free (Delayed *delayed)
+{
+  g_object_unref (delayed->self);
+  g_object_unref (delayed->msg);
+  g_free (delayed);
+}
+
 static gboolean
 unpause_cb (gpointer data)
 {
-  unpause_if_alive (data);
+  Delayed *delayed = data;
+
+  start_sending (delayed->self, delayed->msg);
+  unpause_if_alive (delayed->msg);
   return G_SOURCE_REMOVE;
 }
 
@@ -211,12 +257,18 @@ send_response (Request  *req,
   apply_response (req);
   if (req->self->response_delay > 0)
     {
+      Delayed *delayed = g_new0 (Delayed, 1);
+
       if (!paused)
         soup_server_message_pause (req->msg);
+      delayed->self = g_object_ref (req->self);
+      delayed->msg = g_object_ref (req->msg);
       g_timeout_add_full (G_PRIORITY_DEFAULT, req->self->response_delay, unpause_cb,
-                          g_object_ref (req->msg), g_object_unref);
+                          delayed, (GDestroyNotify) delayed_free);
+      return;
     }
-  else if (paused)
+  start_sending (req->self, req->msg);
+  if (paused)
     unpause_if_alive (req->msg);
 }
 
