@@ -409,16 +409,35 @@ build_me (Request     *req,
   return TRUE;
 }
 
-static void
-login_failed (Request    *req,
-              const char *user_key,
-              const char *address_key)
+/* Checks @password against @username's: the user in *@db_user when it is
+ * right. An unknown user costs the same work as a known one, so timing
+ * does not tell. NOT_CHECKED, with @error, when the database fails. */
+static NavetteSignInOutcome
+check_password (NavetteHttpServer  *self,
+                const char         *username,
+                const char         *password,
+                NavetteDbUser     **db_user,
+                GError            **error)
 {
-  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GError) local_error = NULL;
 
-  navette_rate_limit_fail (req->self->user_failures, user_key, now);
-  navette_rate_limit_fail (req->self->address_failures, address_key, now);
-  respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+  *db_user = navette_db_user_get (self->db, username, &local_error);
+  if (*db_user == NULL)
+    {
+      if (!g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NAVETTE_SIGN_IN_NOT_CHECKED;
+        }
+      navette_password_verify (navette_password_dummy_hash (), password);
+      return NAVETTE_SIGN_IN_FAILED;
+    }
+  if (!navette_password_verify ((*db_user)->password_hash, password))
+    {
+      g_clear_pointer (db_user, navette_db_user_free);
+      return NAVETTE_SIGN_IN_FAILED;
+    }
+  return NAVETTE_SIGN_IN_SUCCEEDED;
 }
 
 void
@@ -431,17 +450,15 @@ handle_login (Request *req)
   g_autoptr(NavetteDbUser) db_user = NULL;
   g_autoptr(AuthUser) user = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autofree char *user_key = NULL;
-  g_autofree char *address_key = NULL;
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *expires_text = NULL;
   const char *username;
   const char *password;
-  gint64 now = g_get_monotonic_time ();
+  const char *address = req->address != NULL ? req->address : "unknown";
+  NavetteSignInOutcome outcome;
   gint64 expires_at;
-  guint retry_user = 0, retry_address = 0;
-  gboolean ok_user, ok_address;
+  guint retry = 0;
 
   if (!check_fields (req, allowed))
     return;
@@ -450,40 +467,28 @@ handle_login (Request *req)
   if (!member_has_type (object, "password", G_TYPE_STRING))
     return (void) wrong_type (req, "password", "a string");
   username = json_object_get_string_member (object, "username");
-  req->log_user = g_strdup (username);
   password = json_object_get_string_member (object, "password");
+  req->log_user = g_strdup (username);
 
-  user_key = g_strdup (username);
-  address_key = g_strdup (req->address != NULL ? req->address : "unknown");
-  ok_user = navette_rate_limit_check (self->user_failures, user_key, now, &retry_user);
-  ok_address = navette_rate_limit_check (self->address_failures, address_key, now, &retry_address);
-  if (!ok_user || !ok_address)
+  /* the limits checked and the check counted in one step */
+  if (!navette_sign_in_limit_begin (self->sign_in, username, address, g_get_monotonic_time (), &retry))
     {
-      req->retry_after = g_strdup_printf ("%u", MAX (retry_user, retry_address));
-      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED,
-                     "Too many failed sign-ins; try again later");
+      req->retry_after = g_strdup_printf ("%u", retry);
+      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
       return;
     }
-
-  db_user = navette_db_user_get (self->db, username, &error);
-  if (db_user == NULL)
+  outcome = check_password (self, username, password, &db_user, &error);
+  navette_sign_in_limit_end (self->sign_in, username, address, outcome, g_get_monotonic_time ());
+  if (outcome == NAVETTE_SIGN_IN_NOT_CHECKED)
     {
-      if (error != NULL && error->domain == NAVETTE_API_ERROR && error->code != NAVETTE_API_ERROR_NOT_FOUND)
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      /* Same work as for a known user, so timing does not tell. */
-      navette_password_verify (navette_password_dummy_hash (), password);
-      login_failed (req, user_key, address_key);
+      respond_gerror (req, error);
       return;
     }
-  if (!navette_password_verify (db_user->password_hash, password))
+  if (outcome == NAVETTE_SIGN_IN_FAILED)
     {
-      login_failed (req, user_key, address_key);
+      respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
       return;
     }
-  navette_rate_limit_reset (self->user_failures, user_key);
 
   token = navette_auth_token_new (&hash);
   expires_at = navette_time_now () + self->token_lifetime * G_USEC_PER_SEC;

@@ -22,7 +22,7 @@
 
 #include "navette-event-hub.h"
 #include "navette-http-server.h"
-#include "navette-rate-limit.h"
+#include "navette-sign-in-limit.h"
 
 G_BEGIN_DECLS
 
@@ -38,8 +38,7 @@ struct _NavetteHttpServer
   SoupServer             *soup;
   GThreadPool            *pool;
   GMainContext           *context;
-  NavetteRateLimit       *user_failures;
-  NavetteRateLimit       *address_failures;
+  NavetteSignInLimit     *sign_in;
   NavetteHttpCache       *cache;
   NavetteHttpLog         *log;
   NavetteHttpConnections *connections;   /* while listening */

@@ -35,11 +35,7 @@
 #include "navette-auth.h"
 #include "navette-http-private.h"
 #include "navette-listen.h"
-#include "navette-rate-limit.h"
 
-#define LOGIN_MAX_FAILURES_PER_USER    5
-#define LOGIN_MAX_FAILURES_PER_ADDRESS 20
-#define LOGIN_WINDOW_USEC              (5 * 60 * G_USEC_PER_SEC)
 #define PURGE_INTERVAL_SECONDS         (10 * 60)
 #define IDEMPOTENCY_KEEP_USEC          ((gint64) 48 * 60 * 60 * G_USEC_PER_SEC)
 
@@ -110,8 +106,8 @@ open_body_allowed (Request *req)
 {
   guint retry_after = 0;
 
-  if (navette_rate_limit_check (req->self->address_failures, req->address != NULL ? req->address : "unknown",
-                                g_get_monotonic_time (), &retry_after))
+  if (navette_sign_in_limit_may_send (req->self->sign_in, req->address != NULL ? req->address : "unknown",
+                                      g_get_monotonic_time (), &retry_after))
     return TRUE;
   req->retry_after = g_strdup_printf ("%u", retry_after);
   respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
@@ -122,8 +118,8 @@ static void
 open_body_answered (Request *req)
 {
   if (req->status == SOUP_STATUS_BAD_REQUEST || req->status == SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE)
-    navette_rate_limit_fail (req->self->address_failures, req->address != NULL ? req->address : "unknown",
-                             g_get_monotonic_time ());
+    navette_sign_in_limit_refused_body (req->self->sign_in, req->address != NULL ? req->address : "unknown",
+                                        g_get_monotonic_time ());
 }
 
 /* ------------------------------------------------------------------ */
@@ -538,8 +534,7 @@ navette_http_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->events);
   g_clear_object (&self->db);
-  g_clear_object (&self->user_failures);
-  g_clear_object (&self->address_failures);
+  g_clear_object (&self->sign_in);
 
   G_OBJECT_CLASS (navette_http_server_parent_class)->dispose (object);
 }
@@ -668,8 +663,7 @@ navette_http_server_init (NavetteHttpServer *self)
   self->push_access_cache_ms = -1;
   self->context = g_main_context_ref_thread_default ();
   self->cache = navette_http_cache_new ();
-  self->user_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_USER, LOGIN_WINDOW_USEC);
-  self->address_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_WINDOW_USEC);
+  self->sign_in = navette_sign_in_limit_new ();
 }
 
 NavetteHttpServer *
