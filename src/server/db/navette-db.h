@@ -28,6 +28,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include "navette-histogram.h"
 #include "navette-wire.h"
 
 G_BEGIN_DECLS
@@ -137,6 +138,20 @@ gboolean       navette_db_ping               (NavetteDb *self, GError **error);
 #define NAVETTE_DB_DEFAULT_BUSY_TIMEOUT 5000
 void           navette_db_set_busy_timeout   (NavetteDb *self, guint timeout_ms);
 guint          navette_db_get_busy_timeout   (NavetteDb *self);
+
+/* ---- statistics, for the server's metrics (docs/metrics.md) ----
+ * Counted by every operation since the object was made. */
+typedef struct
+{
+  guint64          reads;        /* operations that read (autocommit or one snapshot) */
+  guint64          writes;       /* write transactions */
+  guint64          retries;      /* attempts made again (a lost race, a dead pooled connection) */
+  guint64          unavailable;  /* operations that failed UNAVAILABLE (busy past the timeout, unreachable) */
+  NavetteHistogram wait;         /* each attempt's wait for a connection (PostgreSQL: the pool;
+                                  * SQLite: the write gate of this process) */
+} NavetteDbStats;
+
+void           navette_db_get_stats          (NavetteDb *self, NavetteDbStats *stats);
 
 /* ---- change notification ----
  * For caches and WebSocket push, NavetteDb tells of changes committed by

@@ -63,6 +63,7 @@ typedef struct
   gpointer           current;      /* the SoupServerMessage being read (identity only) */
   gint64             deadline;     /* monotonic µs; 0: none (see deadline_tick_cb) */
   gint64             body_end;     /* monotonic µs the body must be in by; 0: none */
+  MetricsDeadline    phase;        /* what the deadline is for */
 } ConnectionState;
 
 static void
@@ -108,6 +109,7 @@ deadline_tick_cb (gpointer data)
       if (state->deadline != 0 && now >= state->deadline)
         {
           state->deadline = 0;
+          navette_http_metrics_deadline (conns->self->metrics, state->phase);
           /* libsoup reads end-of-file, drops the message and closes the
            * socket; the sweep then forgets it. */
           g_socket_shutdown (state->socket, TRUE, TRUE, NULL);
@@ -158,7 +160,14 @@ navette_http_connections_sending (NavetteHttpConnections *conns,
     return;
   delay = (gint64) self->request_timeout_s * G_USEC_PER_SEC;
   state->body_end = g_get_monotonic_time () + delay + (gint64) length * G_USEC_PER_SEC / MIN_SEND_RATE;
+  state->phase = METRICS_DEADLINE_SEND;
   navette_http_connections_deadline (conns, msg, TRUE);
+}
+
+guint
+navette_http_connections_count (NavetteHttpConnections *conns)
+{
+  return g_hash_table_size (conns->connections);
 }
 
 /* The client closed its end (or the socket is gone) and nothing runs. */
@@ -274,6 +283,7 @@ navette_http_connections_track (NavetteHttpConnections *conns,
     state->current = NULL;
   state->body_end = 0;
   state->deadline = 0;
+  state->phase = busy ? METRICS_DEADLINE_REQUEST : METRICS_DEADLINE_IDLE;
   /* The headers' deadline; or, once an answer is out, the idle one: libsoup
    * starts a kept-alive connection's next message only when its first
    * bytes arrive. A WebSocket (101) is not HTTP any more: no deadline. */

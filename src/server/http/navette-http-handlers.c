@@ -475,6 +475,7 @@ handle_login (Request *req)
     {
       req->retry_after = g_strdup_printf ("%u", retry);
       respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
+      navette_http_metrics_sign_in_failed (self->metrics, METRICS_SIGN_IN_RATE_LIMITED);
       return;
     }
   outcome = check_password (self, username, password, &db_user, &error);
@@ -487,6 +488,7 @@ handle_login (Request *req)
   if (outcome == NAVETTE_SIGN_IN_FAILED)
     {
       respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+      navette_http_metrics_sign_in_failed (self->metrics, METRICS_SIGN_IN_PASSWORD);
       return;
     }
 
@@ -684,6 +686,7 @@ answer_state (Request   *req,
   g_autofree char *etag = NULL;
   guint64 generation = navette_http_cache_copy_state (req->self->cache, key, &body, &etag);
 
+  navette_http_metrics_light_check (req->self->metrics, body != NULL);
   if (body == NULL)
     {
       if (!read (req, &body, &etag))
@@ -918,6 +921,7 @@ handle_versions (Request *req)
 
 static void
 respond_write (Request              *req,
+               MetricsWrite          write,
                NavetteDbWriteResult *result,
                GError               *error)
 {
@@ -926,6 +930,7 @@ respond_write (Request              *req,
       respond_gerror (req, error);
       return;
     }
+  navette_http_metrics_write (req->self->metrics, write, result->replayed);
   if (!result->replayed)
     navette_http_events_changed (req->self, req->app, req->table);
   respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
@@ -970,7 +975,7 @@ handle_record_create (Request *req)
   result = navette_db_record_create (req->self->db, req->app, req->table, id,
                                      json_node_get_object (data), req->user->username,
                                      &idem, &error);
-  respond_write (req, result, error);
+  respond_write (req, METRICS_WRITE_CREATE, result, error);
 }
 
 typedef struct
@@ -1057,7 +1062,7 @@ handle_record_update (Request *req)
       return;
     }
   g_clear_pointer (&check.fields, g_hash_table_unref);
-  respond_write (req, result, error);
+  respond_write (req, METRICS_WRITE_UPDATE, result, error);
 }
 
 void
@@ -1089,7 +1094,7 @@ handle_revert (Request *req)
                           "The data does not fit the table", fields);
       return;
     }
-  respond_write (req, result, error);
+  respond_write (req, METRICS_WRITE_REVERT, result, error);
 }
 
 static void

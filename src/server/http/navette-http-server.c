@@ -111,6 +111,7 @@ open_body_allowed (Request *req)
     return TRUE;
   req->retry_after = g_strdup_printf ("%u", retry_after);
   respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
+  navette_http_metrics_sign_in_failed (req->self->metrics, METRICS_SIGN_IN_RATE_LIMITED);
   return FALSE;
 }
 
@@ -118,8 +119,11 @@ static void
 open_body_answered (Request *req)
 {
   if (req->status == SOUP_STATUS_BAD_REQUEST || req->status == SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE)
-    navette_sign_in_limit_refused_body (req->self->sign_in, req->address != NULL ? req->address : "unknown",
-                                        g_get_monotonic_time ());
+    {
+      navette_sign_in_limit_refused_body (req->self->sign_in, req->address != NULL ? req->address : "unknown",
+                                          g_get_monotonic_time ());
+      navette_http_metrics_sign_in_failed (req->self->metrics, METRICS_SIGN_IN_MALFORMED);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -353,6 +357,7 @@ synced_cb (gboolean ok,
   else if (ok && (req->cached_generation == navette_http_cache_get_generation (self->cache) ||
                   navette_http_cache_answer (self->cache, req)))
     {
+      navette_http_metrics_light_check (self->metrics, TRUE);
       send_response (req, TRUE);
       request_free (req);
     }
@@ -378,6 +383,7 @@ server_handler_cb (SoupServer        *server,
   if (!g_str_has_prefix (path, NAVETTE_API_PREFIX "/") ||
       !(req->route = match_route (path + strlen (NAVETTE_API_PREFIX "/"), req)))
     {
+      /* the metrics' slot is "no route" already (navette_http_request_info_attach()) */
       static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
 
       req->method = &none;
@@ -388,6 +394,13 @@ server_handler_cb (SoupServer        *server,
     }
 
   req->method = route_method (req->route, method);
+  if (self->metrics != NULL)
+    {
+      RequestInfo *info = navette_http_request_info (msg);
+
+      if (info != NULL)
+        info->slot = navette_http_route_slot (req->route, req->method);
+    }
   if (req->method == NULL)
     {
       static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
@@ -418,6 +431,7 @@ server_handler_cb (SoupServer        *server,
        * change committed before the request came (no wait on SQLite). */
       if (!navette_db_sync_changes (self->db, synced_cb, req))
         {
+          navette_http_metrics_light_check (self->metrics, TRUE);
           send_response (req, FALSE);
           request_free (req);
         }
@@ -474,10 +488,15 @@ request_finished_cb (SoupServer        *server,
 {
   NavetteHttpServer *self = user_data;
   SoupMessageBody *body;
+  RequestInfo *info;
 
   navette_http_connections_track (self->connections, msg, FALSE);
-  if (navette_http_request_info (msg) == NULL)
+  info = navette_http_request_info (msg);
+  if (info == NULL)
     return;  /* refused over the per-address cap */
+  if (self->metrics != NULL)
+    navette_http_metrics_request (self->metrics, info->slot, soup_server_message_get_status (msg),
+                                  g_get_monotonic_time () - info->started);
   body = soup_server_message_get_response_body (msg);
   navette_http_log_request (self->log, msg, soup_server_message_get_status (msg),
                             body != NULL ? (gsize) body->length : 0);
@@ -495,6 +514,86 @@ request_aborted_cb (SoupServer        *server,
 
   g_object_set_data (G_OBJECT (msg), ABORTED_KEY, GINT_TO_POINTER (TRUE));
   navette_http_connections_track (self->connections, msg, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /metrics, on a listener of its own                              */
+
+static void
+metrics_handler_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  char *text;
+
+  if (!g_str_equal (path, "/metrics"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+                                        "Not found: the metrics are at /metrics\n", 39);
+      return;
+    }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      soup_message_headers_replace (headers, "Allow", "GET");
+      return;
+    }
+  text = navette_http_metrics_render (self);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+gboolean
+navette_http_server_listen_metrics (NavetteHttpServer  *self,
+                                    const char         *host,
+                                    guint16             port,
+                                    guint16            *bound_port,
+                                    GError            **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (self->soup == NULL && self->metrics_soup == NULL, FALSE);
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an IP address", host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, port);
+  self->metrics_soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (self->metrics_soup, NULL, metrics_handler_cb, self, NULL);
+  if (!soup_server_listen (self->metrics_soup, socket_address, 0, error))
+    {
+      g_clear_object (&self->metrics_soup);
+      return FALSE;
+    }
+  listeners = soup_server_get_listeners (self->metrics_soup);
+  if (bound_port != NULL && listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
+
+      if (local == NULL)
+        {
+          g_slist_free (listeners);
+          return FALSE;
+        }
+      *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
+  self->metrics = navette_http_metrics_new ();
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -532,6 +631,7 @@ navette_http_server_dispose (GObject *object)
 
   navette_http_server_shutdown (self);
   g_clear_object (&self->soup);
+  g_clear_object (&self->metrics_soup);
   g_clear_object (&self->events);
   g_clear_object (&self->db);
   g_clear_object (&self->sign_in);
@@ -545,6 +645,7 @@ navette_http_server_finalize (GObject *object)
   NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
 
   navette_http_cache_free (self->cache);
+  navette_http_metrics_free (self->metrics);
   g_clear_object (&self->trusted_proxy);
   g_clear_object (&self->tls_certificate);
   g_main_context_unref (self->context);
@@ -918,6 +1019,8 @@ navette_http_server_shutdown (NavetteHttpServer *self)
   navette_http_events_stop (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  if (self->metrics_soup != NULL)
+    soup_server_disconnect (self->metrics_soup);
   if (self->pool != NULL)
     {
       /* Let running database work finish; queued requests are dropped

@@ -83,6 +83,15 @@ gboolean           navette_http_server_listen             (NavetteHttpServer *se
                                                            guint16            port,
                                                            guint16           *bound_port,
                                                            GError           **error);
+/* Serves GET /metrics (docs/metrics.md) on @host:@port (0: a free port;
+ * *bound_port gets it), apart from the API; and counts what it shows from
+ * now on. Without it nothing is counted. Call before
+ * navette_http_server_listen(). */
+gboolean           navette_http_server_listen_metrics     (NavetteHttpServer *self,
+                                                           const char        *host,
+                                                           guint16            port,
+                                                           guint16           *bound_port,
+                                                           GError           **error);
 /* Every route the server answers, as "METHOD /api/v1/pattern" strings
  * ("{app}", "{table}", "{id}" for the variable parts), so tests can check
  * they cover each one. */
