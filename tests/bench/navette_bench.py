@@ -17,11 +17,16 @@ def start_server(binary, db, extra=()):
     pipe)."""
     proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
-    if not match:
-        proc.kill()
-        sys.exit(f"navette-server did not start: {line!r}")
+    lines = []
+    while True:
+        line = proc.stdout.readline()
+        lines.append(line)
+        match = re.search(r"listening on http://([\d.]+):(\d+)", line)
+        if match:
+            break
+        if not line:
+            proc.kill()
+            sys.exit(f"navette-server did not start: {''.join(lines)!r}")
     drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
     return proc, drain, match.group(1), int(match.group(2))
 
@@ -54,10 +59,12 @@ def login(host, port, user="alice"):
     return json.loads(data)["token"]
 
 
-def walk(host, port, token, path, limit=None):
+def walk(host, port, token, path, limit=None, parse=True):
     """Every page of a list (following "next"; a server without paging
-    answers once): (records, pages, bytes)."""
-    records = []
+    answers once): (records, pages, bytes). Without @parse the pages are
+    only fetched (records is None): "next" is read from the end of each
+    page, where the server writes it."""
+    records = [] if parse else None
     pages = size = 0
     after = None
     while True:
@@ -69,11 +76,15 @@ def walk(host, port, token, path, limit=None):
         url = path + ("?" + urllib.parse.urlencode(query) if query else "")
         status, _, data = request(host, port, "GET", url, token)
         assert status == 200, (status, data[:200])
-        answer = json.loads(data)
-        records += answer.get("records", answer.get("versions", []))
         pages += 1
         size += len(data)
-        after = answer.get("next")
+        if parse:
+            answer = json.loads(data)
+            records += answer.get("records", answer.get("versions", []))
+            after = answer.get("next")
+        else:
+            match = re.search(rb'"next":"([A-Za-z0-9_-]+)"}$', data[-256:])
+            after = match.group(1).decode() if match else None
         if not after:
             return records, pages, size
 
