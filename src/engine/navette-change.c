@@ -101,10 +101,10 @@ navette_change_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_KIND:
-      g_value_set_uint (value, self->kind);
+      g_value_set_enum (value, self->kind);
       break;
     case PROP_STATE:
-      g_value_set_uint (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
@@ -152,9 +152,9 @@ navette_change_class_init (NavetteChangeClass *klass)
   object_class->get_property = navette_change_get_property;
 
   properties[PROP_KIND] =
-    g_param_spec_uint ("kind", NULL, NULL, 0, NAVETTE_CHANGE_REVERT, 0, flags);
+    g_param_spec_enum ("kind", NULL, NULL, NAVETTE_TYPE_CHANGE_KIND, NAVETTE_CHANGE_CREATE, flags);
   properties[PROP_STATE] =
-    g_param_spec_uint ("state", NULL, NULL, 0, NAVETTE_CHANGE_STATE_DISCARDED, 0, flags);
+    g_param_spec_enum ("state", NULL, NULL, NAVETTE_TYPE_CHANGE_STATE, NAVETTE_CHANGE_STATE_PENDING, flags);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_ATTEMPTS] =

@@ -126,3 +126,6 @@ const char  *navette_role_to_string   (NavetteRole role);
 NavetteRole  navette_role_from_string (const char *text);
 
 G_END_DECLS
+
+/* NAVETTE_TYPE_SYNC_STATE, NAVETTE_TYPE_ROLE, … (gnome.mkenums_simple) */
+#include "navette-engine-enums.h"

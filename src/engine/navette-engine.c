@@ -148,7 +148,7 @@ navette_engine_class_init (NavetteEngineClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, NAVETTE_TYPE_CHANGE);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND, NAVETTE_TYPE_CHANGE);
 }
 
 static void
@@ -167,11 +167,11 @@ notify (NavetteEngine           *self,
 }
 
 static void
-middleware_notification_cb (NavetteMiddleware *middleware,
-                            const char        *message,
-                            guint              kind,
-                            NavetteChange     *change,
-                            NavetteEngine     *self)
+middleware_notification_cb (NavetteMiddleware       *middleware,
+                            const char              *message,
+                            NavetteNotificationKind  kind,
+                            NavetteChange           *change,
+                            NavetteEngine           *self)
 {
   const GError *error = change != NULL ? navette_change_get_error (change) : NULL;
 
@@ -187,10 +187,10 @@ middleware_notification_cb (NavetteMiddleware *middleware,
 }
 
 static void
-poller_notification_cb (NavettePoller *poller,
-                        const char    *message,
-                        guint          kind,
-                        NavetteEngine *self)
+poller_notification_cb (NavettePoller           *poller,
+                        const char              *message,
+                        NavetteNotificationKind  kind,
+                        NavetteEngine           *self)
 {
   notify (self, message, kind, NULL);
 }

@@ -186,7 +186,7 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, NAVETTE_TYPE_CHANGE);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND, NAVETTE_TYPE_CHANGE);
   signals[CHANGE_FINISHED] =
     g_signal_new ("change-finished",
                   G_TYPE_FROM_CLASS (klass),

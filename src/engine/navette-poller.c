@@ -329,7 +329,7 @@ navette_poller_class_init (NavettePollerClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+                  G_TYPE_NONE, 2, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND);
   signals[CHECKED] =
     g_signal_new ("checked",
                   G_TYPE_FROM_CLASS (klass),

@@ -93,7 +93,7 @@ navette_record_get_property (GObject    *object,
       g_value_set_string (value, navette_record_get_updated_by (self));
       break;
     case PROP_SYNC_STATE:
-      g_value_set_uint (value, self->sync_state);
+      g_value_set_enum (value, self->sync_state);
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
@@ -133,8 +133,7 @@ navette_record_class_init (NavetteRecordClass *klass)
     g_param_spec_string ("updated-by", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNC_STATE] =
-    g_param_spec_uint ("sync-state", NULL, NULL,
-                       NAVETTE_SYNC_STATE_SYNCED, NAVETTE_SYNC_STATE_WAITING, NAVETTE_SYNC_STATE_SYNCED,
+    g_param_spec_enum ("sync-state", NULL, NULL, NAVETTE_TYPE_SYNC_STATE, NAVETTE_SYNC_STATE_SYNCED,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,

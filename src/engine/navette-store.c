@@ -93,7 +93,7 @@ navette_store_get_property (GObject    *object,
       g_value_set_string (value, navette_store_get_title (self));
       break;
     case PROP_ROLE:
-      g_value_set_uint (value, self->role);
+      g_value_set_enum (value, self->role);
       break;
     case PROP_LOADED:
       g_value_set_boolean (value, self->loaded);
@@ -123,7 +123,7 @@ navette_store_class_init (NavetteStoreClass *klass)
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL, flags);
   properties[PROP_ROLE] =
-    g_param_spec_uint ("role", NULL, NULL, 0, NAVETTE_ROLE_EDITOR, 0, flags);
+    g_param_spec_enum ("role", NULL, NULL, NAVETTE_TYPE_ROLE, NAVETTE_ROLE_NONE, flags);
   properties[PROP_LOADED] =
     g_param_spec_boolean ("loaded", NULL, NULL, FALSE, flags);
   properties[PROP_TABLES] =
