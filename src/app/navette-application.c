@@ -58,13 +58,21 @@ engine_loaded_cb (GObject      *object,
 {
   g_autoptr(NavetteApplication) self = user_data;
   g_autoptr(GError) error = NULL;
+  NavetteEngine *engine = NAVETTE_ENGINE (object);
 
-  if (!navette_engine_load_finish (NAVETTE_ENGINE (object), result, &error))
+  if (!navette_engine_load_finish (engine, result, &error))
     {
-      if (self->window != NULL && !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+      /* Cancelled — connecting again (another server, a new CA file) or
+       * quitting — or the answer of an engine replaced meanwhile: the
+       * window shows the new connection, not this. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || engine != self->engine)
+        return;
+      if (self->window != NULL)
         navette_window_show_error (self->window, NULL, error->message);
       return;
     }
+  if (engine != self->engine)
+    return;
   g_debug ("Applications loaded");
   if (self->window != NULL)
     navette_window_set_engine (self->window, self->engine);
@@ -142,7 +150,7 @@ local_login_cb (GObject      *object,
 
   if (!navette_session_login_finish (NAVETTE_SESSION (object), result, &error))
     {
-      if (self->window != NULL)
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         navette_window_show_error (self->window, _("Could Not Sign In"), error->message);
       return;
     }
@@ -312,7 +320,7 @@ local_server_started_cb (GObject      *object,
   url = navette_local_server_start_finish (NAVETTE_LOCAL_SERVER (object), result, &error);
   if (url == NULL)
     {
-      if (self->window != NULL)
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         navette_window_show_error (self->window, _("Could Not Start the Local Server"), error->message);
       return;
     }
@@ -336,6 +344,8 @@ restore_cb (GObject      *object,
 
   if (!navette_session_restore_finish (NAVETTE_SESSION (object), result, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       /* The password would not help: say what is wrong instead. */
       if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT) ||
@@ -360,10 +370,11 @@ token_lookup_cb (GObject      *object,
                  gpointer      user_data)
 {
   g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
 
-  token = navette_token_store_lookup_finish (NAVETTE_TOKEN_STORE (object), result, NULL);
-  if (self->engine == NULL)
+  token = navette_token_store_lookup_finish (NAVETTE_TOKEN_STORE (object), result, &error);
+  if (self->engine == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (token == NULL)
     {
@@ -780,6 +791,13 @@ navette_application_init (NavetteApplication *self)
                                                   "demo content on first run) and signs in as the local user "
                                                   "“admin”, password “navette-demo”. The server stops when "
                                                   "Navette quits."));
+}
+
+NavetteEngine *
+navette_application_get_engine (NavetteApplication *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_APPLICATION (self), NULL);
+  return self->engine;
 }
 
 NavetteApplication *

@@ -1388,7 +1388,6 @@ list_versions_cb (GObject      *object,
 
   versions = navette_store_list_versions_finish (NAVETTE_STORE (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
       self->box == NULL /* disposed */)
     return;
 

@@ -1053,9 +1053,7 @@ reload_cb (GObject      *object,
 
   if (!navette_table_reload_finish (table, result, NULL, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
-          self->engine == NULL)
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->engine == NULL)
         return;
       if (table != self->table)
         return;
@@ -1213,8 +1211,7 @@ tables_loaded_cb (GObject      *object,
     {
       if (error == NULL)
         return;
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-          !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("Could not load the tables of %s: %s", navette_store_get_name (store), error->message);
       return;
     }

@@ -367,9 +367,9 @@ static GError *
 map_transport_error (SoupMessage  *message,
                      const GError *error)
 {
+  /* Cancelled: GLib's error as it is, which every caller checks. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED,
-                                _("The operation was cancelled."));
+    return g_error_copy (error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT,
                                 _("The server did not answer in time."));

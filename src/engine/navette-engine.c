@@ -620,7 +620,8 @@ entry_error (JsonObject *entry)
   const char *message = json_object_get_string_member_with_default (entry, "error_message", "");
   int code = NAVETTE_SYNC_ERROR_SERVER;
 
-  if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_INT64)
+  if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_INT64 &&
+      g_strcmp0 (navette_sync_error_code_to_string ((int) json_node_get_int (code_node)), "unknown") != 0)
     code = (int) json_node_get_int (code_node);
   else if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_STRING)
     for (int c = NAVETTE_SYNC_ERROR_NETWORK; c <= NAVETTE_SYNC_ERROR_TLS; c++)

@@ -915,7 +915,6 @@ superseded_versions_cb (GObject      *object,
 
   versions = navette_client_list_versions_finish (NAVETTE_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
       data->self->ops == NULL)
     {
       send_data_free (data);
@@ -1060,8 +1059,7 @@ send_cb (GObject      *object,
       if (self->ops != NULL)
         check_superseded (self, change, root);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Only on dispose: it stays in the journal. */
     }

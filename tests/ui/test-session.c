@@ -2,7 +2,9 @@
 /* test-session.c — the application against a team server: it asks for the
  * password (no saved token), opens the window; when the session expires,
  * an edit fails, ONE sign-in dialog appears, and after signing in again
- * the waiting change is saved. The server runs with --token-lifetime 4. */
+ * the waiting change is saved. The server runs with --token-lifetime 4.
+ * Connecting again while the applications load never shows the cancelled
+ * load as an error. */
 #define G_LOG_DOMAIN "navette-test-ui"
 
 #include "config.h"
@@ -185,6 +187,132 @@ test_session_expired (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+typedef struct
+{
+  NavetteApplication *app;
+  NavetteWindow      *window;
+  guint               n_errors;
+  char               *error_text;
+} Reconnect;
+
+static gboolean
+load_on_its_way (gpointer data)
+{
+  Reconnect *r = data;
+  NavetteEngine *engine = navette_application_get_engine (r->app);
+
+  /* Signed in (POST /sessions), and GET /applications sent. */
+  return engine != NULL && navette_session_get_signed_in (navette_engine_get_session (engine)) &&
+         navette_client_get_requests (navette_engine_get_client (engine)) >= 2;
+}
+
+/* The sign-in dialog of @window (the application of the test before may
+ * still show its own). */
+static NavetteSignInDialog *
+dialog_of (NavetteWindow *window)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (NAVETTE_IS_SIGN_IN_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)) &&
+          gtk_window_get_transient_for (toplevel) == GTK_WINDOW (window))
+        return NAVETTE_SIGN_IN_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+reconnect_dialog_shown (gpointer data)
+{
+  Reconnect *r = data;
+
+  return dialog_of (r->window) != NULL;
+}
+
+static gboolean
+reconnect_records_or_dialog (gpointer data)
+{
+  Reconnect *r = data;
+
+  return g_strcmp0 (_navette_window_get_page (r->window), "records") == 0 || dialog_of (r->window) != NULL;
+}
+
+static gboolean
+reconnect_records (gpointer data)
+{
+  Reconnect *r = data;
+
+  return g_strcmp0 (_navette_window_get_page (r->window), "records") == 0;
+}
+
+static void
+page_cb (GtkStack   *stack,
+         GParamSpec *pspec,
+         Reconnect  *r)
+{
+  if (g_strcmp0 (_navette_window_get_page (r->window), "error") != 0)
+    return;
+  r->n_errors++;
+  g_free (r->error_text);
+  r->error_text = g_strdup (adw_status_page_get_description (r->window->error_page));
+}
+
+/* Connecting again (another server, a new certificate authority file)
+ * while the applications are loading cancels that load: the window goes
+ * on to the new connection and never shows the cancelled one as an error
+ * ("Operation was cancelled"). Each answer of the server takes 400 ms. */
+static void
+test_session_reconnect_during_load (void)
+{
+  const char *args[] = { "--response-delay", "400", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteEngine) first = NULL;
+  Reconnect r = { 0 };
+  NavetteWindow *window;
+
+  g_settings_set_string (settings, "server-url", server->base_url);
+  g_settings_set_string (settings, "username", "alice");
+
+  r.app = navette_application_new ();
+  /* Its own name on the bus: the application of the test before is still
+   * registered in this process (a GApplication cannot unregister). */
+  g_application_set_application_id (G_APPLICATION (r.app), APP_ID ".ReconnectTest");
+  g_application_register (G_APPLICATION (r.app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (r.app));
+  window = r.window = NAVETTE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (r.app)));
+  g_assert_true (NAVETTE_IS_WINDOW (window));
+  g_signal_connect (window->main_stack, "notify::visible-child-name", G_CALLBACK (page_cb), &r);
+
+  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
+  navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (load_on_its_way, &r, "the load of the applications");
+  first = g_object_ref (navette_application_get_engine (r.app));
+
+  g_action_group_activate_action (G_ACTION_GROUP (r.app), "reconnect", NULL);
+  g_assert_true (navette_application_get_engine (r.app) != first);
+  wait_until (reconnect_records_or_dialog, &r, "the new connection");
+  if (dialog_of (window) != NULL)
+    {
+      navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
+      wait_until (reconnect_records, &r, "the records");
+    }
+
+  g_assert_true (navette_window_get_engine (window) == navette_application_get_engine (r.app));
+  g_assert_cmpstr (r.error_text, ==, NULL);
+  g_assert_cmpuint (r.n_errors, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (window->main_stack, &r);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&r.app);
+  g_free (r.error_text);
+}
+
 static void
 skipped (void)
 {
@@ -236,6 +364,7 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
 
   g_test_add_func ("/session/expired", test_session_expired);
+  g_test_add_func ("/session/reconnect-during-load", test_session_reconnect_during_load);
 
   status = g_test_run ();
   g_subprocess_send_signal (bus, SIGTERM);
