@@ -28,6 +28,8 @@ struct _NavetteEngine
   char              *account_key; /* of the journal/cache in use */
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
+  GCancellable      *cancellable; /* of the requests the engine starts itself;
+                                   * cancelled on dispose */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -57,6 +59,7 @@ navette_engine_dispose (GObject *object)
 {
   NavetteEngine *self = (NavetteEngine *)object;
 
+  g_cancellable_cancel (self->cancellable);
   if (self->poller != NULL)
     navette_poller_stop (self->poller);
   g_clear_object (&self->poller);
@@ -77,6 +80,7 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->cache_dir, g_free);
   g_clear_pointer (&self->account_key, g_free);
   g_clear_pointer (&self->account_url, g_free);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
 }
@@ -155,6 +159,7 @@ static void
 navette_engine_init (NavetteEngine *self)
 {
   self->stores = g_list_store_new (NAVETTE_TYPE_STORE);
+  self->cancellable = g_cancellable_new ();
 }
 
 static void
@@ -183,7 +188,7 @@ middleware_notification_cb (NavetteMiddleware       *middleware,
 
   if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN) &&
       navette_session_get_signed_in (self->session))
-    navette_engine_load_async (self, NULL, NULL, NULL);
+    navette_engine_load_async (self, self->cancellable, NULL, NULL);
 }
 
 static void
@@ -239,7 +244,7 @@ poller_checked_cb (NavettePoller *poller,
       navette_session_get_signed_in (self->session))
     {
       self->last_me = now;
-      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
     }
 }
 
@@ -291,7 +296,7 @@ roles_changed_cb (NavetteSession *session,
                   NavetteEngine  *self)
 {
   if (self->loaded)
-    navette_engine_load_async (self, NULL, NULL, NULL);
+    navette_engine_load_async (self, self->cancellable, NULL, NULL);
 }
 
 NavetteEngine *
@@ -423,7 +428,7 @@ navette_engine_refresh (NavetteEngine *self)
   if (navette_session_get_signed_in (self->session))
     {
       self->last_me = g_get_monotonic_time ();
-      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
     }
 }
 
@@ -815,7 +820,7 @@ use_cache (NavetteEngine *self,
           g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
 
           if (navette_table_get_cached (table))
-            navette_table_reload_async (table, FALSE, NULL, revalidate_cb, NULL);
+            navette_table_reload_async (table, FALSE, self->cancellable, revalidate_cb, NULL);
         }
     }
   json_builder_end_array (builder);
@@ -1215,7 +1220,7 @@ open_account (NavetteEngine *self,
       if (navette_store_get_loaded (store))
         continue;
       open->waiting++;
-      navette_store_load_tables_async (store, NULL, journal_tables_cb, open);
+      navette_store_load_tables_async (store, self->cancellable, journal_tables_cb, open);
     }
   if (--open->waiting == 0)
     open_account_done (open);
