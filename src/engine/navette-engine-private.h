@@ -29,6 +29,14 @@ typedef struct
 } NavettePackedRecord;
 
 NavettePackedRecord *navette_packed_record_new_from_wire (const NavetteWireRecord *wire);
+NavettePackedRecord *navette_packed_record_copy   (const NavettePackedRecord *packed);
+/* Decodes a record list (the server's shape, or the cache's) with the
+ * streaming decoder into packed records sorted by id; sets @revision.
+ * (transfer full): NavettePackedRecord*, or NULL and @error. */
+GPtrArray     *navette_packed_records_decode      (const char        *text,
+                                                   gsize              len,
+                                                   gint64            *revision,
+                                                   GError           **error);
 void           navette_packed_record_free         (NavettePackedRecord *packed);
 /* A new JsonObject of the data. */
 JsonObject    *navette_packed_record_unpack_data  (const NavettePackedRecord *packed);

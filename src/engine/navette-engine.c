@@ -6,7 +6,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
-#include "navette-wire-decoder.h"
 
 /* How often `me` is asked again (role changes), in µs; also at once on
  * navette_engine_refresh() and after a FORBIDDEN answer. */
@@ -914,35 +913,6 @@ read_owned_json (const char *path,
   return json_object_ref (object);
 }
 
-static gboolean
-cached_record_cb (const NavetteWireRecordView *view,
-                  gpointer                     user_data,
-                  GError                     **error)
-{
-  GPtrArray *records = user_data;
-  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
-
-  packed->id = g_strdup (view->id);
-  packed->version = view->version;
-  packed->revision = view->revision;
-  packed->updated_at = view->updated_at;
-  packed->updated_by = g_intern_string (view->updated_by);
-  packed->archived = view->archived;
-  packed->data_json = g_strndup (view->data_json, view->data_len);
-  g_ptr_array_add (records, packed);
-  return TRUE;
-}
-
-static int
-compare_cached_id (gconstpointer a,
-                   gconstpointer b)
-{
-  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
-  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
-
-  return strcmp (ra->id, rb->id);
-}
-
 static CachedTable *
 read_cached_table (const char *app_dir,
                    const char *name,
@@ -980,17 +950,14 @@ read_cached_table (const char *app_dir,
 
   table = g_new0 (CachedTable, 1);
   table->name = g_strdup (name);
-  table->records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
   table->schema = navette_wire_table_from_json (json_node_get_object (schema_node), NULL);
   if (table->schema == NULL || g_strcmp0 (table->schema->name, name) != 0 ||
-      !navette_wire_decode_record_list (text, len, &table->revision, cached_record_cb,
-                                        table->records, &error))
+      !(table->records = navette_packed_records_decode (text, len, &table->revision, &error)))
     {
       g_debug ("Cache %s is not usable: %s", path, error ? error->message : "schema");
       cached_table_free (table);
       return NULL;
     }
-  g_ptr_array_sort (table->records, compare_cached_id);
   return table;
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
+#include "navette-wire-decoder.h"
 
 struct _NavetteRecord
 {
@@ -388,6 +389,64 @@ navette_packed_record_new_from_wire (const NavetteWireRecord *wire)
   else
     packed->data_json = g_strdup ("{}");
   return packed;
+}
+
+NavettePackedRecord *
+navette_packed_record_copy (const NavettePackedRecord *packed)
+{
+  NavettePackedRecord *copy = g_new (NavettePackedRecord, 1);
+
+  *copy = *packed;
+  copy->id = g_strdup (packed->id);
+  copy->data_json = g_strdup (packed->data_json);
+  return copy;
+}
+
+/* One record of a list, as the streaming decoder hands it over: packed
+ * at once (no JSON tree). */
+static gboolean
+append_view_cb (const NavetteWireRecordView *view,
+                gpointer                     user_data,
+                GError                     **error)
+{
+  GPtrArray *records = user_data;
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+
+  packed->id = g_strdup (view->id);
+  packed->version = view->version;
+  packed->revision = view->revision;
+  packed->updated_at = view->updated_at;
+  packed->updated_by = g_intern_string (view->updated_by);
+  packed->archived = view->archived;
+  packed->data_json = g_strndup (view->data_json, view->data_len);
+  g_ptr_array_add (records, packed);
+  return TRUE;
+}
+
+static int
+compare_packed_id (gconstpointer a,
+                   gconstpointer b)
+{
+  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
+  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
+
+  return strcmp (ra->id, rb->id);
+}
+
+GPtrArray *
+navette_packed_records_decode (const char  *text,
+                               gsize        len,
+                               gint64      *revision,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+
+  /* About 240 bytes a record: a good first guess of the count. */
+  records = g_ptr_array_new_full (MAX (16, len / 200), (GDestroyNotify) navette_packed_record_free);
+  if (!navette_wire_decode_record_list (text, len, revision, append_view_cb, records, error))
+    return NULL;
+  g_ptr_array_sort (records, compare_packed_id);
+  return g_steal_pointer (&records);
 }
 
 void

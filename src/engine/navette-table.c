@@ -919,15 +919,10 @@ cache_write_cb (gpointer user_data)
   for (guint i = 0; i < self->records->len; i++)
     {
       const NavettePackedRecord *packed = navette_record_get_server (g_ptr_array_index (self->records, i));
-      NavettePackedRecord *copy;
 
       if (packed == NULL)
         continue;   /* an optimistic create: the journal has it */
-      copy = g_new (NavettePackedRecord, 1);
-      *copy = *packed;
-      copy->id = g_strdup (packed->id);
-      copy->data_json = g_strdup (packed->data_json);
-      g_ptr_array_add (snapshot->records, copy);
+      g_ptr_array_add (snapshot->records, navette_packed_record_copy (packed));
     }
 
   task = g_task_new (self, NULL, cache_write_done_cb, NULL);
