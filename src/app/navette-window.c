@@ -453,15 +453,29 @@ update_sync_indicator (NavetteWindow *self)
   gboolean cached = self->table != NULL && navette_table_get_cached (self->table);
   gboolean loading = self->table != NULL && (navette_table_get_loading (self->table) || cached);
   gboolean live = self->engine != NULL && !self->cache_only && navette_engine_get_push_live (self->engine);
+  const GError *journal_error = self->engine != NULL
+                                ? navette_middleware_get_journal_error (navette_engine_get_middleware (self->engine))
+                                : NULL;
   g_autofree char *when = self->last_check > 0 ? navette_format_absolute_time (self->last_check) : NULL;
   g_autofree char *tooltip = NULL;
   g_autofree char *label = NULL;
 
-  gtk_widget_set_visible (self->sync_icon, !online);
-  gtk_spinner_set_spinning (self->sync_spinner, online && (pending > 0 || loading));
-  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), online && (pending > 0 || loading));
+  gtk_widget_set_visible (self->sync_icon, !online || journal_error != NULL);
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon),
+                                journal_error != NULL ? "dialog-warning-symbolic" : "network-offline-symbolic");
+  if (journal_error != NULL)
+    gtk_widget_add_css_class (self->sync_icon, "warning");
+  else
+    gtk_widget_remove_css_class (self->sync_icon, "warning");
+  gtk_spinner_set_spinning (self->sync_spinner, online && journal_error == NULL && (pending > 0 || loading));
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner),
+                          online && journal_error == NULL && (pending > 0 || loading));
 
-  if (!online && pending > 0)
+  if (journal_error != NULL)
+    /* Translators: the sync indicator when the changes waiting cannot be
+     * written to the disk (short: the tooltip says more) */
+    label = g_strdup (_("Changes at risk"));
+  else if (!online && pending > 0)
     /* Translators: the sync indicator while the server cannot be reached */
     label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline — %u change waiting",
                                           "Offline — %u changes waiting", pending), pending);
@@ -491,7 +505,13 @@ update_sync_indicator (NavetteWindow *self)
   else
     label = g_strdup ("");
 
-  if (!online && pending > 0)
+  if (journal_error != NULL)
+    /* Translators: tooltip of the sync indicator; %s says why ("Could not
+     * write …: No space left on device") */
+    tooltip = g_strdup_printf (_("Changes cannot be kept on this computer (%s). Changes not saved yet "
+                                 "would be lost if Navette quit before the server receives them."),
+                               journal_error->message);
+  else if (!online && pending > 0)
     /* Translators: tooltip of the offline indicator with changes waiting */
     tooltip = g_strdup (_("The server cannot be reached. Your changes are kept on this computer and "
                           "will be sent by themselves as soon as it answers (press F5 to try now)."));
@@ -643,8 +663,18 @@ engine_notification_cb (NavetteWindow           *self,
       break;
 
     case NAVETTE_NOTIFICATION_ALL_SAVED:
+    case NAVETTE_NOTIFICATION_CACHE_FAILED:
       /* Discreet: the default timeout, no button. */
       navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+
+    case NAVETTE_NOTIFICATION_JOURNAL_FAILED:
+      /* Changes are at risk: shown until the user closes it (and the
+       * sync indicator says it while it lasts). */
+      toast = adw_toast_new (escaped);
+      adw_toast_set_timeout (toast, 0);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      navette_window_add_toast (self, toast);
       break;
 
     case NAVETTE_NOTIFICATION_SUPERSEDED:
@@ -1406,6 +1436,8 @@ set_engine (NavetteWindow *self,
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-pending",
                                 G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-waiting",
+                                G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::journal-error",
                                 G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "change-finished",
                                 G_CALLBACK (change_finished_cb), self);

@@ -48,7 +48,7 @@ cli_clear (Cli *cli)
       NavetteMiddleware *middleware = navette_engine_get_middleware (cli->engine);
       gint64 deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
       g_autoptr(GAsyncResult) flushed = NULL;
-
+      g_autoptr(GError) error = NULL;
       guint tick = g_timeout_add (100, tick_cb, NULL);
 
       while (navette_middleware_get_n_pending (middleware) > navette_middleware_get_n_waiting (middleware) &&
@@ -58,7 +58,12 @@ cli_clear (Cli *cli)
       navette_engine_flush_journal_async (cli->engine, NULL, result_cb, &flushed);
       while (flushed == NULL)
         g_main_context_iteration (NULL, TRUE);
-      navette_engine_flush_journal_finish (cli->engine, flushed, NULL);
+      /* Only what the server has not accepted is at risk. */
+      if (!navette_engine_flush_journal_finish (cli->engine, flushed, &error) &&
+          navette_middleware_get_n_pending (middleware) > 0)
+        /* Translators: said when navette-cli ends; %s says why */
+        g_printerr (_("navette-cli: warning: the changes not saved yet could not be kept on this computer: %s\n"),
+                    error->message);
     }
 
   g_clear_pointer (&cli->server, g_free);
@@ -322,6 +327,23 @@ server_url (Cli *cli)
   return cli->saved_server;
 }
 
+/* What the engine says that a command must not keep quiet: the journal
+ * cannot be written (changes not saved yet are at risk). */
+static void
+engine_notification_cb (NavetteEngine           *engine,
+                        const char              *message,
+                        NavetteNotificationKind  kind,
+                        NavetteChange           *change,
+                        Cli                     *cli)
+{
+  const GError *error = navette_middleware_get_journal_error (navette_engine_get_middleware (engine));
+
+  if (kind == NAVETTE_NOTIFICATION_JOURNAL_FAILED)
+    /* Translators: the engine's sentence, then why ("Could not write …: No
+     * space left on device") */
+    g_printerr (_("navette-cli: warning: %s (%s)\n"), message, error != NULL ? error->message : "");
+}
+
 static NavetteEngine *
 open_engine (Cli     *cli,
              GError **error)
@@ -348,6 +370,7 @@ open_engine (Cli     *cli,
           return NULL;
         }
       cli->engine = g_steal_pointer (&engine);
+      g_signal_connect (cli->engine, "notification", G_CALLBACK (engine_notification_cb), cli);
       /* Pending changes survive a crash ($XDG_DATA_HOME/navette). */
       navette_engine_use_default_dirs (cli->engine);
       navette_engine_set_cache_dir (cli->engine, NULL);

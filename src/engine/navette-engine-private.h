@@ -202,6 +202,9 @@ void           navette_store_emit_table_changed   (NavetteStore      *self,
                                                    GPtrArray         *records);
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
+/* Emits "cache-failed" (a table's cache could not be written). */
+void           navette_store_report_cache_error   (NavetteStore      *self,
+                                                   const GError      *error);
 
 /* navette-client.c: the record list in the packed form (GPtrArray of
  * NavettePackedRecord*, sorted by id). */

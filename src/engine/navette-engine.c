@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
@@ -27,6 +28,7 @@ struct _NavetteEngine
   char              *account_key; /* of the journal/cache in use */
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
+  gboolean           cache_failure_said;
   GCancellable      *cancellable; /* of the requests the engine starts itself;
                                    * cancelled on dispose */
 };
@@ -288,6 +290,42 @@ signed_in_cb (NavetteSession *session,
     }
   for (guint i = 0; i < retry->len; i++)
     navette_middleware_retry (self->middleware, g_ptr_array_index (retry, i));
+}
+
+/* The cache (a copy for the next start) cannot be written: nothing is
+ * lost, but the user should know why the next start waits for the
+ * server. Said once. */
+static void
+cache_failed (NavetteEngine *self,
+              const GError  *error)
+{
+  g_autofree char *message = NULL;
+
+  if (self->cache_failure_said)
+    return;
+  self->cache_failure_said = TRUE;
+  /* Translators: %s says why ("Could not create …: Permission denied") */
+  message = g_strdup_printf (_("Could not keep a copy of the data on this computer (%s). Nothing is "
+                               "lost; the next start will wait for the server."), error->message);
+  notify (self, message, NAVETTE_NOTIFICATION_CACHE_FAILED, NULL);
+}
+
+static void
+store_cache_failed_cb (NavetteStore  *store,
+                       const GError  *error,
+                       NavetteEngine *self)
+{
+  cache_failed (self, error);
+}
+
+/* A store made by the engine: its actions go through the middleware, the
+ * poller watches it, its cache failures are said. */
+static NavetteStore *
+adopt_store (NavetteEngine *self,
+             NavetteStore  *store)
+{
+  g_signal_connect_object (store, "cache-failed", G_CALLBACK (store_cache_failed_cb), self, 0);
+  return store;
 }
 
 static void
@@ -758,6 +796,19 @@ journal_tables_cb (GObject      *object,
 }
 
 static void
+index_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteEngine) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    cache_failed (self, error);
+}
+
+static void
 revalidate_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -785,10 +836,20 @@ use_cache (NavetteEngine *self,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GBytes) bytes = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+  gboolean writable = TRUE;
   gsize len;
   char *text;
 
-  g_mkdir_with_parents (dir, 0700);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                             _("Could not create %s: %s"), dir, g_strerror (saved_errno));
+
+      /* The tables' own writes would fail the same way: not pointed at it. */
+      cache_failed (self, error);
+      writable = FALSE;
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "server");
@@ -803,7 +864,8 @@ use_cache (NavetteEngine *self,
       GListModel *tables = navette_store_get_tables (store);
       guint n_tables = g_list_model_get_n_items (tables);
 
-      navette_store_set_cache_dir (store, dir, server, user);
+      if (writable)
+        navette_store_set_cache_dir (store, dir, server, user);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "name");
@@ -824,6 +886,8 @@ use_cache (NavetteEngine *self,
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
+  if (!writable)
+    return;
 
   root = json_builder_get_root (builder);
   text = navette_json_to_string (root, &len);
@@ -831,7 +895,7 @@ use_cache (NavetteEngine *self,
   file = g_file_new_for_path (index_path);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, NULL, NULL);
+                                       self->cancellable, index_written_cb, g_object_ref (self));
 }
 
 /* ---- Opening the cache without the network ---- */
@@ -1088,7 +1152,7 @@ navette_engine_open_cache_finish (NavetteEngine  *self,
 
       if (store == NULL)
         {
-          store = navette_store_new (self->client, app->name, app->title, app->role);
+          store = adopt_store (self, navette_store_new (self->client, app->name, app->title, app->role));
           g_ptr_array_add (new_stores, store);
           navette_middleware_connect_store (self->middleware, store);
           navette_poller_add_store (self->poller, store);
@@ -1262,7 +1326,7 @@ applications_cb (GObject      *object,
         }
       else
         {
-          store = navette_store_new (self->client, name, title, role);
+          store = adopt_store (self, navette_store_new (self->client, name, title, role));
           g_ptr_array_add (stores, store);
         }
     }

@@ -38,6 +38,11 @@ NavetteJournal *navette_journal_new           (const char     *path,
 const char     *navette_journal_get_path      (NavetteJournal *self);
 const char     *navette_journal_get_server    (NavetteJournal *self);
 const char     *navette_journal_get_user      (NavetteJournal *self);
+/* "write-error" (GError, read-only, notified): why the last write failed
+ * (disk full, a directory that cannot be written…), NULL once a write
+ * works again. While it is set, what the journal holds is only in
+ * memory: changes not yet accepted are lost if the process ends. */
+const GError   *navette_journal_get_write_error (NavetteJournal *self);
 
 /* Reads the file (small: read on the calling thread). A missing file is
  * an empty journal; a file of another server or user, or one that cannot
@@ -86,7 +91,7 @@ gboolean        navette_journal_is_written    (NavetteJournal *self,
 
 /* Signal "written" (guint64 ticket, gboolean durable): a write ended;
  * every put and remove up to @ticket is on disk when @durable, otherwise
- * the write failed (disk full, …: logged), the entries stay in memory and
- * the next put writes them again. */
+ * the write failed (disk full, …: see "write-error"), the entries stay in
+ * memory and the next put writes them again. */
 
 G_END_DECLS

@@ -23,6 +23,7 @@ struct _NavetteMiddleware
   gboolean        signed_out;   /* an answer was 401, until resumed */
   gboolean        had_waiting;  /* some change waited since the queue was last empty */
   gboolean        failed_since; /* … and some change failed since */
+  gboolean        journal_failing; /* said: the journal cannot be written */
   guint           n_waiting;
 };
 
@@ -35,6 +36,7 @@ enum {
   PROP_N_WAITING,
   PROP_ONLINE,
   PROP_FAILED_CHANGES,
+  PROP_JOURNAL_ERROR,
   N_PROPS
 };
 
@@ -134,6 +136,9 @@ navette_middleware_get_property (GObject    *object,
     case PROP_FAILED_CHANGES:
       g_value_set_object (value, self->failed);
       break;
+    case PROP_JOURNAL_ERROR:
+      g_value_set_boxed (value, navette_middleware_get_journal_error (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -179,6 +184,8 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
     g_param_spec_boolean ("online", NULL, NULL, TRUE, ro);
   properties[PROP_FAILED_CHANGES] =
     g_param_spec_object ("failed-changes", NULL, NULL, G_TYPE_LIST_MODEL, ro);
+  properties[PROP_JOURNAL_ERROR] =
+    g_param_spec_boxed ("journal-error", NULL, NULL, G_TYPE_ERROR, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[NOTIFICATION] =
@@ -528,6 +535,38 @@ journal_written_cb (NavetteJournal    *journal,
   pump_all (self);
 }
 
+/* The journal cannot be written (or can again): the changes not yet
+ * accepted are only in memory — the user must know, once per failure. */
+static void
+journal_error_cb (NavetteJournal    *journal,
+                  GParamSpec        *pspec,
+                  NavetteMiddleware *self)
+{
+  gboolean failing = navette_journal_get_write_error (journal) != NULL;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
+  if (failing == self->journal_failing)
+    return;
+  self->journal_failing = failing;
+  if (failing)
+    /* Translators: a warning that stays until closed (the reason is in
+     * navette_middleware_get_journal_error()); keep it short */
+    g_signal_emit (self, signals[NOTIFICATION], 0,
+                   _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
+                   (guint) NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
+  else
+    g_signal_emit (self, signals[NOTIFICATION], 0,
+                   _("Changes are kept on this computer again."),
+                   (guint) NAVETTE_NOTIFICATION_INFO, NULL);
+}
+
+const GError *
+navette_middleware_get_journal_error (NavetteMiddleware *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
+  return self->journal != NULL ? navette_journal_get_write_error (self->journal) : NULL;
+}
+
 void
 navette_middleware_set_journal (NavetteMiddleware *self,
                                 NavetteJournal    *journal)
@@ -538,8 +577,13 @@ navette_middleware_set_journal (NavetteMiddleware *self,
   if (self->journal != NULL)
     g_signal_handlers_disconnect_by_data (self->journal, self);
   g_set_object (&self->journal, journal);
+  self->journal_failing = FALSE;
   if (journal != NULL)
-    g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
+    {
+      g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
+      g_signal_connect_object (journal, "notify::write-error", G_CALLBACK (journal_error_cb), self, 0);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
 }
 
 NavetteJournal *

@@ -47,9 +47,15 @@ NavetteMiddleware *navette_middleware_new        (NavetteClient     *client);
  * changes not finished, the waiting ones included), "n-waiting" (guint,
  * read-only: changes waiting for the server or a sign-in), "online"
  * (boolean, read-only: FALSE from a transient failure until resumed),
- * "failed-changes" (GListModel, read-only). */
+ * "failed-changes" (GListModel, read-only), "journal-error" (GError,
+ * read-only, notified). */
 guint       navette_middleware_get_n_pending     (NavetteMiddleware *self);
 guint       navette_middleware_get_n_waiting     (NavetteMiddleware *self);
+/* Why the journal cannot be written (navette_journal_get_write_error()),
+ * or NULL: while set, changes not yet accepted are only in memory. The
+ * first failure emits a notification JOURNAL_FAILED, the first write that
+ * works again an INFO one. */
+const GError *navette_middleware_get_journal_error (NavetteMiddleware *self);
 gboolean    navette_middleware_get_online        (NavetteMiddleware *self);
 /* The server answers again (or the user signed in again): sends every
  * waiting change, in order per record. */
@@ -86,7 +92,8 @@ gboolean    navette_middleware_has_pending       (NavetteMiddleware *self,
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — a change failed (CHANGE_FAILED),
  *     a save replaced others' versions (SUPERSEDED), everything that
- *     waited for the server is saved (ALL_SAVED, no change).
+ *     waited for the server is saved (ALL_SAVED, no change), the journal
+ *     cannot be written (JOURNAL_FAILED, no change) or can again (INFO).
  *   "change-finished" (NavetteChange *change) — any change left PENDING. */
 
 G_END_DECLS

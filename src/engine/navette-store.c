@@ -40,6 +40,7 @@ enum {
   CREATE,
   UPDATE,
   TABLE_CHANGED,
+  CACHE_FAILED,
   N_SIGNALS
 };
 
@@ -148,6 +149,12 @@ navette_store_class_init (NavetteStoreClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, NAVETTE_TYPE_TABLE, G_TYPE_UINT, G_TYPE_PTR_ARRAY);
+  signals[CACHE_FAILED] =
+    g_signal_new ("cache-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -283,6 +290,17 @@ navette_store_emit_table_changed (NavetteStore *self,
                                   GPtrArray    *records)
 {
   g_signal_emit (self, signals[TABLE_CHANGED], 0, table, n_by_others, records);
+}
+
+void
+navette_store_report_cache_error (NavetteStore *self,
+                                  const GError *error)
+{
+  g_return_if_fail (NAVETTE_IS_STORE (self));
+  g_return_if_fail (error != NULL);
+
+  g_debug ("Cache of %s: %s", self->name, error->message);
+  g_signal_emit (self, signals[CACHE_FAILED], 0, error);
 }
 
 /* ---- Tables ---- */

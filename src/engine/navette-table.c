@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <glib/gi18n-lib.h>
 
@@ -758,15 +759,26 @@ static void start_fetch (NavetteTable *self,
 
 /* ---- The disk cache ---- */
 
+/* Nothing is lost when the cache cannot be written, but the next start
+ * will not show the saved rows: said once, through the store. */
+static void
+report_cache_error (NavetteTable *self,
+                    const GError *error)
+{
+  if (self->store != NULL)
+    navette_store_report_cache_error (self->store, error);
+}
+
 static void
 cache_written_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  g_autoptr(NavetteTable) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
-    g_debug ("Could not write the cache %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+    report_cache_error (self, error);
 }
 
 /* A copy of what the cache needs, taken on the main thread; written by a
@@ -830,10 +842,13 @@ cache_write_thread (GTask        *task,
   /* Atomic (a temporary file renamed over the old one). */
   if (!g_file_set_contents_full (snapshot->path, out->str, (gssize) out->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-    g_debug ("Could not write the cache %s: %s", snapshot->path, error->message);
-  else
-    g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
-             out->len, (g_get_monotonic_time () - start) / 1000.0);
+    {
+      g_string_free (out, TRUE);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
+           out->len, (g_get_monotonic_time () - start) / 1000.0);
   g_string_free (out, TRUE);
   g_task_return_boolean (task, TRUE);
 }
@@ -865,7 +880,7 @@ write_schema (NavetteTable *self)
   file = g_file_new_for_path (path);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, cache_written_cb, NULL);
+                                       NULL, cache_written_cb, g_object_ref (self));
 }
 
 static void schedule_cache_write (NavetteTable *self);
@@ -876,7 +891,10 @@ cache_write_done_cb (GObject      *object,
                      gpointer      user_data)
 {
   NavetteTable *self = NAVETTE_TABLE (object);
+  g_autoptr(GError) error = NULL;
 
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    report_cache_error (self, error);
   self->cache_writing = FALSE;
   if (self->cache_dirty)
     {
@@ -907,7 +925,17 @@ cache_write_cb (gpointer user_data)
 
   file = g_file_new_for_path (self->cache_file);
   parent = g_file_get_parent (file);
-  g_mkdir_with_parents (g_file_peek_path (parent), 0700);
+  if (g_mkdir_with_parents (g_file_peek_path (parent), 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                             _("Could not create %s: %s"), g_file_peek_path (parent),
+                                             g_strerror (saved_errno));
+
+      self->cache_writing = FALSE;
+      report_cache_error (self, error);
+      return G_SOURCE_REMOVE;
+    }
   write_schema (self);
 
   snapshot = g_new0 (CacheSnapshot, 1);

@@ -647,6 +647,34 @@ test_cli_offline (void)
   cli_teardown (&cli);
 }
 
+/* The journal cannot be written (its temporary file's name is taken by a
+ * directory): `set` still saves the change on the server, and warns that
+ * changes are not kept on this computer. */
+static void
+test_cli_journal_failure (void)
+{
+  Cli cli = { 0 };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *blocker = NULL;
+
+  cli_setup (&cli);
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+  key = navette_engine_account_key (cli.server->base_url, "alice");
+  blocker = g_build_filename (cli.config_home, "data", "navette", key, "pending.json.tmp", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
+
+  g_assert_cmpint (run_cli (&cli, NULL, &out, &err, "set", "catalogue/products", DEMO_PRODUCT_1,
+                            "stock=77", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "stock: 77"));
+  g_assert_nonnull (strstr (err, "warning"));
+  g_assert_nonnull (strstr (err, "cannot be kept on this computer"));
+  g_assert_nonnull (strstr (err, "pending.json"));
+
+  cli_teardown (&cli);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -657,6 +685,7 @@ main (int    argc,
   g_test_add_func ("/engine/cli/watch", test_cli_watch);
   g_test_add_func ("/engine/cli/crash-replay", test_cli_crash_replay);
   g_test_add_func ("/engine/cli/offline", test_cli_offline);
+  g_test_add_func ("/engine/cli/journal-failure", test_cli_journal_failure);
 
   return g_test_run ();
 }
