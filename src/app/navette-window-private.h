@@ -55,6 +55,8 @@ struct _NavetteWindow
   GCancellable         *load_cancellable;
   AdwToast             *remote_toast;     /* the grouped "N changed" toast */
   guint                 remote_count;
+  AdwToast             *expired_toast;    /* the grouped "session expired" toast */
+  guint                 expired_count;
   guint                 sidebar_idle;
   guint                 progress_timeout;
   guint                 progress_ticks;

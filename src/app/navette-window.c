@@ -467,9 +467,11 @@ update_sync_indicator (NavetteWindow *self)
     gtk_widget_add_css_class (self->sync_icon, "warning");
   else
     gtk_widget_remove_css_class (self->sync_icon, "warning");
-  gtk_spinner_set_spinning (self->sync_spinner, online && journal_error == NULL && (pending > 0 || loading));
+  /* Spinning while something is on its way: not for changes that wait
+   * (for a new sign-in). */
+  gtk_spinner_set_spinning (self->sync_spinner, online && journal_error == NULL && (pending > waiting || loading));
   gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner),
-                          online && journal_error == NULL && (pending > 0 || loading));
+                          online && journal_error == NULL && (pending > waiting || loading));
 
   if (journal_error != NULL)
     /* Translators: the sync indicator when the changes waiting cannot be
@@ -520,6 +522,10 @@ update_sync_indicator (NavetteWindow *self)
     tooltip = g_strdup_printf (_("Cannot reach the server, retrying. Last successful check: %s"), when);
   else if (!online)
     tooltip = g_strdup (_("Cannot reach the server, retrying."));
+  else if (waiting > 0)
+    /* Translators: tooltip of the sync indicator while the session has
+     * expired */
+    tooltip = g_strdup (_("These changes are kept on this computer and will be sent once you sign in again."));
   else if (cached)
     tooltip = g_strdup (_("These rows were saved on this computer at the last session. Checking the server for changes…"));
   else
@@ -628,6 +634,52 @@ poller_changes_cb (NavetteWindow *self,
   navette_window_add_toast (self, self->remote_toast);
 }
 
+static gboolean
+change_needs_sign_in (NavetteChange *change)
+{
+  const GError *error = navette_change_get_error (change);
+
+  return g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+}
+
+static void
+expired_toast_dismissed_cb (NavetteWindow *self)
+{
+  self->expired_toast = NULL;
+  self->expired_count = 0;
+}
+
+/* A change refused because the session expired: rolled back, and sent
+ * again by itself after the sign-in (the application asks once). One
+ * discreet toast, counting them while it is shown; no button. */
+static void
+show_expired_toast (NavetteWindow *self,
+                    const char    *title)
+{
+  g_autofree char *grouped = NULL;
+
+  self->expired_count++;
+  if (self->expired_toast == NULL)
+    {
+      self->expired_toast = adw_toast_new (title);
+      g_signal_connect_object (self->expired_toast, "dismissed",
+                               G_CALLBACK (expired_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+      navette_window_add_toast (self, self->expired_toast);
+      return;
+    }
+  /* Translators: a toast; the changes refused because the session had
+   * expired are sent again after signing in */
+  grouped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Your session has expired: %u change will be saved once you sign in again.",
+                                          "Your session has expired: %u changes will be saved once you sign in again.",
+                                          self->expired_count),
+                             self->expired_count);
+  adw_toast_set_title (self->expired_toast, grouped);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (grouped);
+}
+
 static void
 engine_notification_cb (NavetteWindow           *self,
                         const char              *message,
@@ -640,6 +692,11 @@ engine_notification_cb (NavetteWindow           *self,
   switch (kind)
     {
     case NAVETTE_NOTIFICATION_CHANGE_FAILED:
+      if (change != NULL && change_needs_sign_in (change))
+        {
+          show_expired_toast (self, escaped);
+          break;
+        }
       toast = adw_toast_new (escaped);
       adw_toast_set_timeout (toast, 10);
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);

@@ -710,6 +710,7 @@ finish_change (Cli           *cli,
 {
   g_autoptr(NavetteChange) change = change_owned;
   const GError *error;
+  gboolean expired;
   gint64 deadline = 0;
   guint tick = g_timeout_add (100, tick_cb, NULL);
 
@@ -731,6 +732,8 @@ finish_change (Cli           *cli,
                      navette_change_get_description (change));
 
   error = navette_change_get_error (change);
+  expired = g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+            g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
   if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
     {
       NavetteWireRecord *wire = navette_change_get_result (change);
@@ -782,11 +785,15 @@ finish_change (Cli           *cli,
       g_printerr (_("Reason: %s\n"), error ? error->message : "");
       if (navette_change_get_attempts (change) > 1)
         g_printerr (_("Tried %u times.\n"), navette_change_get_attempts (change));
+      if (expired)
+        g_printerr ("%s\n", _("Sign in again with “navette-cli login”: the next command sends this change again."));
     }
 
-  /* Reported: it leaves the journal (a later run must not retry it
+  /* Refused for want of a session: kept (failed) in the journal, and sent
+   * again by the first command after the next login. Any other refusal is
+   * reported and leaves the journal (a later run must not retry it
    * behind the user's back). */
-  if (cli->engine != NULL && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED)
+  if (cli->engine != NULL && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED && !expired)
     navette_middleware_discard (navette_engine_get_middleware (cli->engine), change);
 
   return 1;

@@ -31,6 +31,7 @@ struct _NavetteChange
   GArray             *superseded;
   char               *superseded_by;
   gint64              superseded_at;
+  guint64             sequence;   /* the order in which changes were made */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteChange, navette_change, G_TYPE_OBJECT)
@@ -198,8 +199,10 @@ navette_change_new (NavetteChangeKind  kind,
                     JsonObject        *data,
                     gint64             revert_version)
 {
+  static guint64 made = 0;
   NavetteChange *self = g_object_new (NAVETTE_TYPE_CHANGE, NULL);
 
+  self->sequence = ++made;
   self->kind = kind;
   self->store = g_object_ref (store);
   self->table = g_object_ref (table);
@@ -220,6 +223,12 @@ navette_change_new (NavetteChangeKind  kind,
     }
 
   return self;
+}
+
+guint64
+navette_change_get_sequence (NavetteChange *self)
+{
+  return self->sequence;
 }
 
 NavetteChangeKind

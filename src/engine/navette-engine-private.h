@@ -62,6 +62,11 @@ gboolean       navette_record_same_server         (NavetteRecord     *self,
 GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
 void           navette_record_add_pending         (NavetteRecord     *self,
                                                    NavetteChange     *change);
+/* Puts @change among the pending changes in the order they were made
+ * (navette_change_get_sequence()): a retried change goes before those
+ * made after it. */
+void           navette_record_insert_pending      (NavetteRecord     *self,
+                                                   NavetteChange     *change);
 void           navette_record_remove_pending      (NavetteRecord     *self,
                                                    NavetteChange     *change);
 void           navette_record_set_error           (NavetteRecord     *self,
@@ -97,6 +102,9 @@ void           navette_change_set_superseded      (NavetteChange     *self,
                                                    const char        *by,
                                                    gint64             at);
 void           navette_change_reset_attempts      (NavetteChange     *self);
+/* Grows with each change made in this process (main thread only): the
+ * order in which they were made, kept by a retry. */
+guint64        navette_change_get_sequence        (NavetteChange     *self);
 /* The values the change overwrote when it was applied (for the report). */
 void           navette_change_set_previous        (NavetteChange     *self,
                                                    JsonObject        *previous);

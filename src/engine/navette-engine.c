@@ -181,10 +181,6 @@ middleware_notification_cb (NavetteMiddleware       *middleware,
 {
   const GError *error = change != NULL ? navette_change_get_error (change) : NULL;
 
-  /* The expired session has its own notification, from the session. */
-  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED))
-    return;
-
   notify (self, message, kind, change);
 
   if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN) &&
@@ -254,7 +250,26 @@ auth_expired_cb (NavetteSession *session,
                  const GError   *error,
                  NavetteEngine  *self)
 {
+  /* Whatever request learnt it: no change goes with the dead token. */
+  navette_middleware_wait_for_sign_in (self->middleware);
   notify (self, error->message, NAVETTE_NOTIFICATION_AUTH_EXPIRED, NULL);
+}
+
+static gboolean
+failed_for_want_of_session (const GError *error)
+{
+  return g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+}
+
+static int
+compare_sequence (gconstpointer a,
+                  gconstpointer b)
+{
+  guint64 x = navette_change_get_sequence (*(NavetteChange **) a);
+  guint64 y = navette_change_get_sequence (*(NavetteChange **) b);
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -269,27 +284,28 @@ signed_in_cb (NavetteSession *session,
   if (!navette_session_get_signed_in (session))
     return;
 
-  /* Signed in again: the changes that waited for it go on. */
-  if (navette_poller_get_online (self->poller))
-    navette_middleware_resume (self->middleware);
-
-  /* And what failed for want of a session (journals of before). */
+  /* Signed in again: what was refused for want of a session is sent
+   * again (same keys), each before the changes of its record made after
+   * it, in the order they were made… */
   failed = navette_middleware_get_failed_changes (self->middleware);
   n = g_list_model_get_n_items (failed);
   retry = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     {
       NavetteChange *change = g_list_model_get_item (failed, i);
-      const GError *error = navette_change_get_error (change);
 
-      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
+      if (failed_for_want_of_session (navette_change_get_error (change)))
         g_ptr_array_add (retry, change);
       else
         g_object_unref (change);
     }
+  g_ptr_array_sort (retry, compare_sequence);
   for (guint i = 0; i < retry->len; i++)
     navette_middleware_retry (self->middleware, g_ptr_array_index (retry, i));
+
+  /* … and the queue goes on. (Offline, it goes when the server answers.) */
+  if (navette_poller_get_online (self->poller))
+    navette_middleware_resume (self->middleware);
 }
 
 /* The cache (a copy for the next start) cannot be written: nothing is
@@ -761,6 +777,10 @@ replay_journal (NavetteEngine *self)
         {
           g_clear_error (&error);
           error = entry_error (entry);
+          /* Refused only for want of a session: this load is signed in,
+           * so it is sent again (same key), as after a new sign-in. */
+          if (failed_for_want_of_session (error))
+            g_clear_error (&error);
         }
       /* Otherwise an error here is a value typed offline that its column
        * cannot take: the change goes to the failed list, said why. */

@@ -10,14 +10,21 @@
  * On success it reconciles the record with the server's answer (version,
  * revision, timestamps, values).
  *
- * Transient failures (network, timeout, 502/503/504 `unavailable`) and an
- * expired session NEVER roll back: the change stays applied and pending,
- * marked "waiting" (navette_change_get_waiting(), the record's sync state
- * WAITING), in the journal; "online" turns FALSE and everything else waits
- * behind it, in order. navette_middleware_resume() (the engine calls it
- * when the server answers again, or after a new sign-in) sends them all,
- * with the same idempotency keys, and once every waiting change is saved a
- * notification ALL_SAVED says so.
+ * Transient failures (network, timeout, 502/503/504 `unavailable`) NEVER
+ * roll back: the change stays applied and pending, marked "waiting"
+ * (navette_change_get_waiting(), the record's sync state WAITING), in the
+ * journal; "online" turns FALSE and everything else waits behind it, in
+ * order. navette_middleware_resume() (the engine calls it when the server
+ * answers again) sends them all, with the same idempotency keys, and once
+ * every waiting change is saved a notification ALL_SAVED says so.
+ *
+ * An expired or revoked session (401 `auth_expired` / `auth_required`)
+ * rolls back the change that got it, alone, into the failed list (a
+ * CHANGE_FAILED notification saying the session expired); nothing else is
+ * sent with the dead token — the changes queued behind it were not
+ * refused and wait, applied — until a new session exists. The engine then
+ * retries the changes that failed so, in the order they were made, before
+ * those queued behind them, and resumes.
  *
  * Permanent failures (validation, forbidden, not found, conflict, an
  * answer that cannot be understood, a refused certificate, any other 4xx
@@ -60,6 +67,10 @@ gboolean    navette_middleware_get_online        (NavetteMiddleware *self);
 /* The server answers again (or the user signed in again): sends every
  * waiting change, in order per record. */
 void        navette_middleware_resume            (NavetteMiddleware *self);
+/* The session expired (the engine calls it on NavetteSession
+ * "auth-expired"): nothing is sent until navette_middleware_resume();
+ * changes wait, applied. */
+void        navette_middleware_wait_for_sign_in  (NavetteMiddleware *self);
 
 void        navette_middleware_connect_store     (NavetteMiddleware *self,
                                                   NavetteStore      *store);
@@ -71,7 +82,8 @@ void        navette_middleware_disconnect_store  (NavetteMiddleware *self,
 GListModel *navette_middleware_get_failed_changes (NavetteMiddleware *self);
 
 /* Sends a failed change again with the same idempotency key (it leaves the
- * failed list and is applied optimistically again). */
+ * failed list and is applied optimistically again, before the changes of
+ * its record made after it that are not on their way yet). */
 void        navette_middleware_retry             (NavetteMiddleware *self,
                                                   NavetteChange     *change);
 /* Retries every failed change. */

@@ -579,6 +579,21 @@ navette_record_add_pending (NavetteRecord *self,
 }
 
 void
+navette_record_insert_pending (NavetteRecord *self,
+                               NavetteChange *change)
+{
+  guint64 sequence = navette_change_get_sequence (change);
+  guint at;
+
+  if (self->pending == NULL)
+    self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  for (at = 0; at < self->pending->len; at++)
+    if (navette_change_get_sequence (g_ptr_array_index (self->pending, at)) > sequence)
+      break;
+  g_ptr_array_insert (self->pending, at, g_object_ref (change));
+}
+
+void
 navette_record_remove_pending (NavetteRecord *self,
                                NavetteChange *change)
 {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-session.c — the application against a team server: it asks for the
  * password (no saved token), opens the window; when the session expires,
- * an edit fails, ONE sign-in dialog appears, and after signing in again
- * the waiting change is saved. The server runs with --token-lifetime 4.
+ * the saves refused are rolled back into the failed changes with one
+ * discreet toast, ONE sign-in dialog appears, a change made meanwhile
+ * waits, and after signing in again the refused changes are sent again,
+ * then the waiting one. The server runs with --token-lifetime 4.
  * Connecting again while the applications load never shows the cancelled
  * load as an error. */
 #define G_LOG_DOMAIN "navette-test-ui"
@@ -122,6 +124,38 @@ session_over (gpointer data)
   return g_get_real_time () > navette_session_get_expires_at (session) + G_USEC_PER_SEC / 2;
 }
 
+static gboolean
+catalogue_loaded (gpointer data)
+{
+  NavetteStore *store = navette_engine_lookup_store (NAVETTE_ENGINE (data), "catalogue");
+
+  return store != NULL && navette_store_get_loaded (store);
+}
+
+static gboolean
+change_finished (gpointer data)
+{
+  return navette_change_is_finished (NAVETTE_CHANGE (data));
+}
+
+static gboolean
+change_waiting (gpointer data)
+{
+  return navette_change_get_waiting (NAVETTE_CHANGE (data));
+}
+
+static NavetteChange *
+set_published (NavetteWindow *window,
+               NavetteRecord *record,
+               gboolean       published)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  json_object_set_boolean_member (data, "published", published);
+  return navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
+                               navette_record_get_id (record), data);
+}
+
 static void
 test_session_expired (void)
 {
@@ -130,12 +164,16 @@ test_session_expired (void)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(NavetteApplication) app = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(NavetteChange) change = NULL;
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteChange) change1 = NULL;
+  g_autoptr(NavetteChange) change2 = NULL;
+  g_autoptr(NavetteChange) later = NULL;
+  g_autoptr(NavetteRecord) record1 = NULL;
+  g_autoptr(NavetteRecord) record2 = NULL;
+  g_autoptr(JsonObject) stock = json_object_new ();
   NavetteSignInDialog *dialog = NULL;
   NavetteWindow *window;
   NavetteEngine *engine;
+  gboolean published1, published2;
   guint timer;
 
   /* A team server, a known user, no saved token. */
@@ -156,19 +194,42 @@ test_session_expired (void)
   g_assert_cmpuint (count_dialogs (NULL), ==, 0);
   window = find_window ();
   engine = navette_window_get_engine (window);
+  wait_until (catalogue_loaded, engine, "the tables of the catalogue");
+  g_assert_true (navette_window_select_table (window, "catalogue", "products"));
+  wait_until (records_shown, NULL, "the products");
+  /* No light check meanwhile: the saves are the first requests to meet
+   * the end of the session. */
+  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 3600 * 1000);
 
-  /* The session runs out; an edit is kept (applied, waiting — never
-   * rolled back), and one dialog asks for the password — not one per
-   * failing request. */
+  /* The session runs out; a save is refused (401): it is rolled back
+   * into the failed changes, a discreet toast says the session expired,
+   * and ONE dialog asks for the password. */
   wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
-  record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
-  json_object_set_boolean_member (data, "published", TRUE);
-  change = navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
-                                 navette_record_get_id (record), data);
+  record1 = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+  record2 = g_list_model_get_item (_navette_window_get_view_model (window), 1);
+  published1 = navette_record_get_boolean (record1, "published");
+  published2 = navette_record_get_boolean (record2, "published");
+  change1 = set_published (window, record1, !published1);
+  wait_until (change_finished, change1, "the refusal");
   wait_until (dialog_shown, NULL, "the sign-in dialog again");
-  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_PENDING);
-  g_assert_true (navette_change_get_waiting (change));
-  g_assert_true (navette_record_get_boolean (record, "published"));
+  g_assert_cmpint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  g_assert_error (navette_change_get_error (change1), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED);
+  g_assert_cmpint (navette_record_get_boolean (record1, "published"), ==, published1);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 1);
+  g_assert_nonnull (strstr (window->last_toast, "Your session has expired"));
+
+  /* Made meanwhile, on another record and on the same one: not sent with
+   * the dead token, kept applied. */
+  change2 = set_published (window, record2, !published2);
+  wait_until (change_waiting, change2, "the second change to wait");
+  json_object_set_int_member (stock, "stock", 77);
+  later = navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
+                                navette_record_get_id (record1), stock);
+  wait_until (change_waiting, later, "the later change to wait");
+  g_assert_cmpuint (navette_change_get_attempts (later), ==, 0);
+  g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
+  g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 77);
+
   navette_poller_refresh (navette_engine_get_poller (engine));
   timer = g_timeout_add (500, timeout_cb, NULL);
   timed_out = FALSE;
@@ -177,10 +238,15 @@ test_session_expired (void)
   (void) timer;
   g_assert_cmpuint (count_dialogs (&dialog), ==, 1);
 
-  /* Signed in again: the queue goes on, the change is saved. */
+  /* Signed in again: the refused change is sent again (same key), then
+   * those that waited. */
   navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (change_succeeded, change, "the retried change");
-  g_assert_true (navette_record_get_boolean (record, "published"));
+  wait_until (change_succeeded, change1, "the refused change, sent again");
+  wait_until (change_succeeded, change2, "the second change");
+  wait_until (change_succeeded, later, "the change that waited");
+  g_assert_cmpint (navette_record_get_boolean (record1, "published"), ==, !published1);
+  g_assert_cmpint (navette_record_get_boolean (record2, "published"), ==, !published2);
+  g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 77);
   wait_until (no_dialog, NULL, "the dialog to close");
   g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
 
