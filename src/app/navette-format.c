@@ -57,3 +57,27 @@ navette_format_clock_time (gint64 unix_usec)
     return g_strdup ("");
   return g_date_time_format (then, "%H:%M");
 }
+
+char *
+navette_format_record_name (NavetteTable  *table,
+                            NavetteRecord *record)
+{
+  const NavetteWireTable *schema;
+
+  g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
+  g_return_val_if_fail (NAVETTE_IS_RECORD (record), NULL);
+
+  schema = navette_table_get_schema (table);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
+      const char *text;
+
+      if (column->type != NAVETTE_COLUMN_TEXT)
+        continue;
+      text = navette_record_get_string (record, column->name);
+      if (text != NULL && text[0] != '\0')
+        return g_strdup (text);
+    }
+  return NULL;
+}

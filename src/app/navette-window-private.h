@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* navette-window-private.h — shared by navette-window.c,
- * navette-window-actions.c and the UI tests. */
+ * navette-window-actions.c, navette-window-dialogs.c and the UI tests. */
 #pragma once
 
 #include "navette-record-pane.h"
