@@ -1239,9 +1239,13 @@ open_account (NavetteEngine *self,
       if (!navette_journal_load (journal, &error))
         {
           /* Another account's file (a hash collision) or an unreadable
-           * one: never written over. */
+           * one: never written over. The changes made now are not kept on
+           * this computer: say so. */
           g_message ("Not using the journal %s: %s", path, error->message);
           navette_middleware_set_journal (self->middleware, NULL);
+          notify (self,
+                  _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
+                  NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
           g_task_return_boolean (task, TRUE);
           g_object_unref (task);
           return;

@@ -206,10 +206,18 @@ navette_journal_load (NavetteJournal  *self,
     {
       g_autofree char *aside = g_strconcat (self->path, ".unreadable", NULL);
 
-      /* Never overwrite what cannot be read: keep it beside. */
-      g_warning ("The journal %s cannot be read (%s); kept as %s", self->path,
+      /* Never overwrite what cannot be read: keep it beside (or, when it
+       * cannot even be moved, do not use this journal at all). */
+      g_message ("The journal %s cannot be read (%s); kept as %s", self->path,
                  local_error ? local_error->message : "not a journal", aside);
-      g_rename (self->path, aside);
+      if (g_rename (self->path, aside) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       _("Could not write %s: %s"), aside, g_strerror (saved_errno));
+          return FALSE;
+        }
       return TRUE;
     }
 
@@ -322,13 +330,19 @@ navette_journal_write_file (const char  *path,
       errno = saved_errno;
       goto fail_errno;
     }
-  /* And the new name itself. */
+  /* And the new name itself (a file system that cannot sync a directory
+   * says EINVAL: nothing more can be done there). */
   fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd >= 0)
+  if (fd < 0)
+    goto fail_errno;
+  if (fsync (fd) != 0 && errno != EINVAL)
     {
-      fsync (fd);
+      saved_errno = errno;
       close (fd);
+      errno = saved_errno;
+      goto fail_errno;
     }
+  close (fd);
   return TRUE;
 
 fail_errno:

@@ -48,7 +48,9 @@ const GError   *navette_journal_get_write_error (NavetteJournal *self);
  * an empty journal; a file of another server or user, or one that cannot
  * be parsed, is left alone on disk (renamed to pending.json.unreadable
  * when it cannot be parsed, so that nothing is lost) and the journal
- * starts empty. Call once, before any put. */
+ * starts empty. FALSE with @error for another server's or user's file,
+ * a file that cannot be read, or one that cannot be parsed nor moved
+ * aside: then it must not be used. Call once, before any put. */
 gboolean        navette_journal_load          (NavetteJournal *self,
                                                GError        **error);
 

@@ -439,6 +439,53 @@ test_journal_write_failure (void)
   engine_test_rm_rf (data_dir);
 }
 
+/* A journal that cannot be read, and cannot be moved aside either (a
+ * directory has the name it would take): it is left as it is, never
+ * written over, and the user is told that changes are not kept. */
+static void
+test_journal_unusable (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", &error);
+  g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
+  g_autofree char *path = g_build_filename (data_dir, key, "pending.json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
+  g_autofree char *inside = g_build_filename (aside, "kept", NULL);
+  g_autofree char *text = NULL;
+  NavetteSession *session;
+  Notes notes = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (aside, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (inside, "x", -1, &error));
+  g_assert_true (g_file_set_contents (path, "{not json", -1, &error));
+
+  engine = navette_engine_new (server->base_url);
+  session = navette_engine_get_session (engine);
+  navette_engine_set_data_dir (engine, data_dir);
+  g_signal_connect (engine, "notification", G_CALLBACK (notes_cb), &notes);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  g_assert_true (navette_session_login_finish (session, login, &error));
+  navette_engine_load_async (engine, NULL, result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, load, &error));
+
+  g_assert_cmpuint (notes.journal_failed, ==, 1);
+  g_assert_null (navette_engine_get_journal (engine));
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_cmpstr (text, ==, "{not json");
+
+  g_signal_handlers_disconnect_by_data (engine, &notes);
+  g_free (notes.last);
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -449,6 +496,7 @@ main (int    argc,
   g_test_add_func ("/engine/outage/quit-and-restart", test_outage_quit_and_restart);
   g_test_add_func ("/engine/outage/twenty-seconds", test_outage_twenty_seconds);
   g_test_add_func ("/engine/journal/write-failure", test_journal_write_failure);
+  g_test_add_func ("/engine/journal/unusable", test_journal_unusable);
 
   return g_test_run ();
 }
