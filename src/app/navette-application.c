@@ -38,6 +38,8 @@ struct _NavetteApplication
 G_DEFINE_FINAL_TYPE (NavetteApplication, navette_application, ADW_TYPE_APPLICATION)
 
 static void connect_server (NavetteApplication *self);
+static void make_engine    (NavetteApplication *self,
+                            const char         *base_url);
 
 static NavetteWindow *
 get_window (NavetteApplication *self)
@@ -96,12 +98,35 @@ signed_in (NavetteApplication *self)
   navette_engine_load_async (self->engine, self->cancellable, engine_loaded_cb, g_object_ref (self));
 }
 
+static void restore_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
 static void
 sign_in_dialog_signed_in_cb (NavetteApplication *self)
 {
+  NavetteSession *session = navette_engine_get_session (self->engine);
+  const char *loaded_user = navette_engine_get_loaded_user (self->engine);
+
+  self->asking_password = FALSE;
+  if (loaded_user != NULL && g_strcmp0 (loaded_user, navette_session_get_username (session)) != 0)
+    {
+      g_autofree char *token = g_strdup (navette_session_get_token (session));
+
+      /* Someone else signed in where a session expired: the changes of
+       * the one before are not theirs — they stay in that user's journal
+       * and go when that user signs in again. A new engine for this
+       * user, with the session just opened. */
+      if (self->window != NULL)
+        navette_window_set_engine (self->window, NULL);
+      make_engine (self, self->server);
+      navette_window_show_connecting (get_window (self), _("Connecting to the server…"));
+      navette_session_restore_async (navette_engine_get_session (self->engine), token,
+                                     self->cancellable, restore_cb, g_object_ref (self));
+      return;
+    }
   /* A first sign-in, or a new session after an expired one (the engine
    * then retries the failed changes itself); either way, (re)load. */
-  self->asking_password = FALSE;
   signed_in (self);
 }
 

@@ -29,6 +29,8 @@ struct _NavetteEngine
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
   gboolean           cache_failure_said;
+  gboolean           session_expired; /* until the same user signs in again */
+  char              *loaded_user;     /* whose changes this engine holds */
   GCancellable      *cancellable; /* of the requests the engine starts itself;
                                    * cancelled on dispose */
 };
@@ -81,6 +83,7 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->cache_dir, g_free);
   g_clear_pointer (&self->account_key, g_free);
   g_clear_pointer (&self->account_url, g_free);
+  g_clear_pointer (&self->loaded_user, g_free);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
@@ -197,6 +200,23 @@ poller_notification_cb (NavettePoller           *poller,
   notify (self, message, kind, NULL);
 }
 
+/* Changes may go with the session's token: it has not expired, and it is
+ * the session of the user who made them — never someone else's. */
+static gboolean
+may_send (NavetteEngine *self)
+{
+  if (self->session_expired)
+    return FALSE;
+  if (self->loaded_user != NULL &&
+      g_strcmp0 (navette_session_get_username (self->session), self->loaded_user) != 0)
+    {
+      g_debug ("Signed in as %s: the changes of %s wait for them",
+               navette_session_get_username (self->session), self->loaded_user);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 poller_online_cb (NavettePoller *poller,
                   GParamSpec    *pspec,
@@ -204,7 +224,7 @@ poller_online_cb (NavettePoller *poller,
 {
   /* The server answers again: what waited goes, in order. (Signed out,
    * it waits for the new sign-in.) */
-  if (navette_poller_get_online (poller) &&
+  if (navette_poller_get_online (poller) && may_send (self) &&
       (navette_session_get_signed_in (self->session) ||
        navette_client_get_token (self->client) != NULL))
     navette_middleware_resume (self->middleware);
@@ -251,6 +271,7 @@ auth_expired_cb (NavetteSession *session,
                  NavetteEngine  *self)
 {
   /* Whatever request learnt it: no change goes with the dead token. */
+  self->session_expired = TRUE;
   navette_middleware_wait_for_sign_in (self->middleware);
   notify (self, error->message, NAVETTE_NOTIFICATION_AUTH_EXPIRED, NULL);
 }
@@ -283,6 +304,15 @@ signed_in_cb (NavetteSession *session,
 
   if (!navette_session_get_signed_in (session))
     return;
+  /* Another user signed in: the changes held here are not theirs (they
+   * stay in their author's journal). */
+  if (self->loaded_user != NULL && g_strcmp0 (navette_session_get_username (session), self->loaded_user) != 0)
+    {
+      g_debug ("Signed in as %s: the changes of %s are not sent",
+               navette_session_get_username (session), self->loaded_user);
+      return;
+    }
+  self->session_expired = FALSE;
 
   /* Signed in again: what was refused for want of a session is sent
    * again (same keys), each before the changes of its record made after
@@ -381,6 +411,9 @@ navette_engine_new (const char *base_url)
                            G_CALLBACK (auth_expired_cb), self, 0);
   g_signal_connect_object (self->session, "notify::signed-in",
                            G_CALLBACK (signed_in_cb), self, 0);
+  /* Another user signed in meanwhile, then the first one again. */
+  g_signal_connect_object (self->session, "notify::username",
+                           G_CALLBACK (signed_in_cb), self, 0);
   g_signal_connect_object (self->session, "roles-changed",
                            G_CALLBACK (roles_changed_cb), self, 0);
 
@@ -436,6 +469,13 @@ navette_engine_get_failed_changes (NavetteEngine *self)
 {
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
   return navette_middleware_get_failed_changes (self->middleware);
+}
+
+const char *
+navette_engine_get_loaded_user (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->loaded_user;
 }
 
 gboolean
@@ -1396,6 +1436,8 @@ applications_cb (GObject      *object,
   }
 
   self->loaded = TRUE;
+  if (self->loaded_user == NULL)
+    self->loaded_user = g_strdup (navette_session_get_username (self->session));
   navette_poller_start (self->poller);
   open_account (self, g_steal_pointer (&task));
 }

@@ -601,6 +601,64 @@ test_failure_auth_expired (void)
   fixture_teardown (&f);
 }
 
+/* The session expired and ANOTHER user signs in on the same engine: the
+ * refused change is not sent again with that user's token, nor the one
+ * that waited — they are not theirs. Once their author signs in again,
+ * both go. */
+static void
+test_failure_auth_expired_other_user (void)
+{
+  const char *args[] = { "--token-lifetime", "3", NULL };
+  Fixture f = { 0 };
+  g_autoptr(NavetteChange) change1 = NULL;
+  g_autoptr(NavetteChange) change2 = NULL;
+  g_autoptr(JsonObject) data1 = engine_test_object_int ("stock", 44);
+  g_autoptr(JsonObject) data2 = engine_test_object_int ("stock", 55);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) meanwhile = NULL;
+  g_autoptr(GArray) after = NULL;
+  NavetteSession *session;
+  gboolean logged_in = FALSE;
+  guint attempts1;
+
+  fixture_setup (&f, args, "alice");
+  session = navette_engine_get_session (f.engine);
+  g_assert_cmpstr (navette_engine_get_loaded_user (f.engine), ==, "alice");
+  before = stock_history (&f);
+  ENGINE_WAIT_UNTIL (g_get_real_time () > navette_session_get_expires_at (session) + 100000, 10000);
+
+  change1 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data1);
+  change2 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data2);
+  engine_test_wait_change (change1, 10000);
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  attempts1 = navette_change_get_attempts (change1);
+
+  /* bob signs in on this engine: nothing of alice's goes. */
+  navette_session_login_async (session, "bob", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
+  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_engine_refresh (f.engine);
+  ENGINE_WAIT_UNTIL (navette_engine_get_online (f.engine), 10000);
+  meanwhile = stock_history (&f);
+  g_assert_cmpuint (meanwhile->len, ==, before->len);
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  g_assert_cmpuint (navette_change_get_attempts (change1), ==, attempts1);
+  g_assert_cmpuint (navette_change_get_state (change2), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
+
+  /* alice again: both go, in order. */
+  logged_in = FALSE;
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
+  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
+                     navette_change_get_state (change2) == NAVETTE_CHANGE_STATE_SUCCEEDED, 10000);
+  after = stock_history (&f);
+  g_assert_cmpuint (after->len, ==, before->len + 2);
+  g_assert_cmpint (g_array_index (after, gint64, before->len), ==, 44);
+  g_assert_cmpint (g_array_index (after, gint64, before->len + 1), ==, 55);
+
+  fixture_teardown (&f);
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -953,6 +1011,7 @@ main (int    argc,
   g_test_add_func ("/engine/failure/validation", test_failure_validation);
   g_test_add_func ("/engine/failure/unavailable", test_failure_unavailable);
   g_test_add_func ("/engine/failure/auth-expired", test_failure_auth_expired);
+  g_test_add_func ("/engine/failure/auth-expired-other-user", test_failure_auth_expired_other_user);
   g_test_add_func ("/engine/failure/token-lifetime-zero", test_failure_token_lifetime_zero);
   g_test_add_func ("/engine/actions/rollback-isolated", test_rollback_isolated);
   g_test_add_func ("/engine/actions/field-level", test_field_level);

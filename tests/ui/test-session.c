@@ -257,6 +257,7 @@ typedef struct
 {
   NavetteApplication *app;
   NavetteWindow      *window;
+  NavetteEngine      *first;      /* (expired-other-user) the engine of before */
   guint               n_errors;
   char               *error_text;
 } Reconnect;
@@ -379,6 +380,96 @@ test_session_reconnect_during_load (void)
   g_free (r.error_text);
 }
 
+static guint
+count_versions (NavetteTestServer *server,
+                const char        *id)
+{
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s/versions", id);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  return json_array_get_length (json_object_get_array_member (json_node_get_object (root), "versions"));
+}
+
+static gboolean
+other_engine_shows_records (gpointer data)
+{
+  Reconnect *r = data;
+  NavetteEngine *engine = navette_application_get_engine (r->app);
+
+  return engine != NULL && engine != r->first && navette_window_get_engine (r->window) == engine &&
+         g_strcmp0 (_navette_window_get_page (r->window), "records") == 0;
+}
+
+/* The session of alice expires with a change refused; bob signs in in
+ * the one dialog. The window goes on as bob, with a new engine: alice's
+ * change is never sent with bob's session (it waits in alice's journal
+ * for her next sign-in). */
+static void
+test_session_expired_other_user (void)
+{
+  const char *args[] = { "--token-lifetime", "4", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteEngine) first = NULL;
+  g_autofree char *journal = NULL;
+  g_autofree char *journal_text = NULL;
+  Reconnect r = { 0 };
+  NavetteWindow *window;
+  guint n_versions;
+
+  g_settings_set_string (settings, "server-url", server->base_url);
+  g_settings_set_string (settings, "username", "alice");
+
+  r.app = navette_application_new ();
+  /* Its own name on the bus (see test_session_reconnect_during_load). */
+  g_application_set_application_id (G_APPLICATION (r.app), APP_ID ".OtherUserTest");
+  g_application_register (G_APPLICATION (r.app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (r.app));
+  window = r.window = NAVETTE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (r.app)));
+  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
+  navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
+  wait_until (reconnect_records, &r, "the records");
+  first = g_object_ref (navette_application_get_engine (r.app));
+  wait_until (catalogue_loaded, first, "the tables of the catalogue");
+  g_assert_true (navette_window_select_table (window, "catalogue", "products"));
+  wait_until (reconnect_records, &r, "the products");
+  navette_poller_set_interval_ms (navette_engine_get_poller (first), 3600 * 1000);
+
+  wait_until (session_over, navette_engine_get_session (first), "the end of the session");
+  record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+  n_versions = count_versions (server, navette_record_get_id (record));
+  change = set_published (window, record, !navette_record_get_boolean (record, "published"));
+  wait_until (change_finished, change, "the refusal");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
+  journal = navette_engine_dup_journal_path (first);
+  g_assert_nonnull (journal);
+
+  /* bob signs in instead. */
+  r.first = first;
+  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog again");
+  navette_sign_in_dialog_submit (dialog_of (window), "bob", NAVETTE_DEMO_PASSWORD);
+  wait_until (other_engine_shows_records, &r, "bob's window");
+  g_assert_true (navette_application_get_engine (r.app) != first);
+  g_assert_cmpstr (navette_session_get_username (navette_engine_get_session (navette_application_get_engine (r.app))),
+                   ==, "bob");
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
+  g_assert_cmpuint (count_versions (server, navette_record_get_id (record)), ==, n_versions);
+  /* Kept for alice, with its key. */
+  g_assert_true (g_file_get_contents (journal, &journal_text, NULL, &error));
+  g_assert_nonnull (strstr (journal_text, navette_change_get_idempotency_key (change)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&r.app);
+}
+
 static void
 skipped (void)
 {
@@ -431,6 +522,7 @@ main (int   argc,
 
   g_test_add_func ("/session/expired", test_session_expired);
   g_test_add_func ("/session/reconnect-during-load", test_session_reconnect_during_load);
+  g_test_add_func ("/session/expired-other-user", test_session_expired_other_user);
 
   status = g_test_run ();
   g_subprocess_send_signal (bus, SIGTERM);
