@@ -183,6 +183,31 @@ void           navette_table_set_cache_file       (NavetteTable      *self,
 void           navette_table_load_cached          (NavetteTable      *self,
                                                    GPtrArray         *records,
                                                    gint64             revision);
+/* navette-cache.c: what the disk cache kept of a session. */
+typedef struct
+{
+  char             *name;
+  NavetteWireTable *schema;
+  GPtrArray        *records;  /* NavettePackedRecord*, sorted by id */
+  gint64            revision;
+} NavetteCachedTable;
+
+typedef struct
+{
+  char        *name;
+  char        *title;
+  NavetteRole  role;
+  GPtrArray   *tables;        /* NavetteCachedTable* */
+} NavetteCachedApp;
+
+void           navette_cached_app_free            (NavetteCachedApp  *app);
+/* Reads DIR/index.json and the tables it leads to, keeping only files
+ * written for @server and @user (any thread). (transfer full):
+ * NavetteCachedApp*, or NULL when nothing usable was kept. */
+GPtrArray     *navette_cache_read                 (const char        *dir,
+                                                   const char        *server,
+                                                   const char        *user);
+
 /* navette-store.c: where the tables' caches go (DIR/APP/TABLE.json). */
 void           navette_store_set_cache_dir        (NavetteStore      *self,
                                                    const char        *dir,
