@@ -547,7 +547,8 @@ navette_poller_stop (NavettePoller *self)
   g_clear_handle_id (&self->probe_id, g_source_remove);
   /* What is on its way is dropped: its answers would start more. */
   g_cancellable_cancel (self->cancellable);
-  g_set_object (&self->cancellable, g_cancellable_new ());
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
   self->in_flight = 0;
   self->again = FALSE;
   self->probing = FALSE;

@@ -1114,7 +1114,10 @@ start_fetch (NavetteTable *self,
   client = navette_store_get_client (self->store);
   /* A new request after one that was cancelled. */
   if (self->fetch_cancellable == NULL || g_cancellable_is_cancelled (self->fetch_cancellable))
-    g_set_object (&self->fetch_cancellable, g_cancellable_new ());
+    {
+      g_clear_object (&self->fetch_cancellable);
+      self->fetch_cancellable = g_cancellable_new ();
+    }
   navette_client_list_records_progress_async (client,
                                               navette_store_get_name (self->store),
                                               self->schema->name,
@@ -1149,7 +1152,8 @@ navette_table_reload_async (NavetteTable        *self,
     }
 
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  g_set_object (&self->fetch_cancellable, g_cancellable_new ());
+  g_clear_object (&self->fetch_cancellable);
+  self->fetch_cancellable = g_cancellable_new ();
   join_load (self, g_object_ref (task));
   set_loading (self, TRUE);
   start_fetch (self, data->since);

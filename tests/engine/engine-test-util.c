@@ -241,8 +241,11 @@ engine_test_run_cli (const char  *config_home,
   ENGINE_WAIT_UNTIL (result != NULL, 120000);
   g_subprocess_communicate_utf8_finish (process, result, &stdout_buf, &stderr_buf, &error);
   g_assert_no_error (error);
-  g_test_message ("navette-cli %s → %d\n%s%s", (const char *) argv->pdata[1],
-                  g_subprocess_get_exit_status (process), stdout_buf, stderr_buf);
+  g_test_message ("navette-cli %s → %s %d\n%s%s", (const char *) argv->pdata[1],
+                  g_subprocess_get_if_exited (process) ? "exit" : "signal",
+                  g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                       : g_subprocess_get_term_sig (process),
+                  stdout_buf, stderr_buf);
   if (out != NULL)
     *out = g_steal_pointer (&stdout_buf);
   if (err != NULL)
