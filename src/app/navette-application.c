@@ -38,6 +38,8 @@ struct _NavetteApplication
 G_DEFINE_FINAL_TYPE (NavetteApplication, navette_application, ADW_TYPE_APPLICATION)
 
 static void connect_server (NavetteApplication *self);
+static void make_engine    (NavetteApplication *self,
+                            const char         *base_url);
 
 static NavetteWindow *
 get_window (NavetteApplication *self)
@@ -58,13 +60,21 @@ engine_loaded_cb (GObject      *object,
 {
   g_autoptr(NavetteApplication) self = user_data;
   g_autoptr(GError) error = NULL;
+  NavetteEngine *engine = NAVETTE_ENGINE (object);
 
-  if (!navette_engine_load_finish (NAVETTE_ENGINE (object), result, &error))
+  if (!navette_engine_load_finish (engine, result, &error))
     {
-      if (self->window != NULL && !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+      /* Cancelled — connecting again (another server, a new CA file) or
+       * quitting — or the answer of an engine replaced meanwhile: the
+       * window shows the new connection, not this. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || engine != self->engine)
+        return;
+      if (self->window != NULL)
         navette_window_show_error (self->window, NULL, error->message);
       return;
     }
+  if (engine != self->engine)
+    return;
   g_debug ("Applications loaded");
   if (self->window != NULL)
     navette_window_set_engine (self->window, self->engine);
@@ -88,12 +98,35 @@ signed_in (NavetteApplication *self)
   navette_engine_load_async (self->engine, self->cancellable, engine_loaded_cb, g_object_ref (self));
 }
 
+static void restore_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
 static void
 sign_in_dialog_signed_in_cb (NavetteApplication *self)
 {
+  NavetteSession *session = navette_engine_get_session (self->engine);
+  const char *loaded_user = navette_engine_get_loaded_user (self->engine);
+
+  self->asking_password = FALSE;
+  if (loaded_user != NULL && g_strcmp0 (loaded_user, navette_session_get_username (session)) != 0)
+    {
+      g_autofree char *token = g_strdup (navette_session_get_token (session));
+
+      /* Someone else signed in where a session expired: the changes of
+       * the one before are not theirs — they stay in that user's journal
+       * and go when that user signs in again. A new engine for this
+       * user, with the session just opened. */
+      if (self->window != NULL)
+        navette_window_set_engine (self->window, NULL);
+      make_engine (self, self->server);
+      navette_window_show_connecting (get_window (self), _("Connecting to the server…"));
+      navette_session_restore_async (navette_engine_get_session (self->engine), token,
+                                     self->cancellable, restore_cb, g_object_ref (self));
+      return;
+    }
   /* A first sign-in, or a new session after an expired one (the engine
    * then retries the failed changes itself); either way, (re)load. */
-  self->asking_password = FALSE;
   signed_in (self);
 }
 
@@ -142,7 +175,7 @@ local_login_cb (GObject      *object,
 
   if (!navette_session_login_finish (NAVETTE_SESSION (object), result, &error))
     {
-      if (self->window != NULL)
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         navette_window_show_error (self->window, _("Could Not Sign In"), error->message);
       return;
     }
@@ -312,7 +345,7 @@ local_server_started_cb (GObject      *object,
   url = navette_local_server_start_finish (NAVETTE_LOCAL_SERVER (object), result, &error);
   if (url == NULL)
     {
-      if (self->window != NULL)
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         navette_window_show_error (self->window, _("Could Not Start the Local Server"), error->message);
       return;
     }
@@ -336,6 +369,8 @@ restore_cb (GObject      *object,
 
   if (!navette_session_restore_finish (NAVETTE_SESSION (object), result, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       /* The password would not help: say what is wrong instead. */
       if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT) ||
@@ -360,10 +395,11 @@ token_lookup_cb (GObject      *object,
                  gpointer      user_data)
 {
   g_autoptr(NavetteApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
 
-  token = navette_token_store_lookup_finish (NAVETTE_TOKEN_STORE (object), result, NULL);
-  if (self->engine == NULL)
+  token = navette_token_store_lookup_finish (NAVETTE_TOKEN_STORE (object), result, &error);
+  if (self->engine == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (token == NULL)
     {
@@ -780,6 +816,13 @@ navette_application_init (NavetteApplication *self)
                                                   "demo content on first run) and signs in as the local user "
                                                   "“admin”, password “navette-demo”. The server stops when "
                                                   "Navette quits."));
+}
+
+NavetteEngine *
+navette_application_get_engine (NavetteApplication *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_APPLICATION (self), NULL);
+  return self->engine;
 }
 
 NavetteApplication *

@@ -2,7 +2,7 @@
 /* navette-format.h — words for times and values, as a person reads them. */
 #pragma once
 
-#include <glib.h>
+#include "navette-engine.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +14,16 @@ char *navette_format_relative_time (gint64 unix_usec,
 char *navette_format_absolute_time (gint64 unix_usec);
 /* "10:31" — the time of day, local. */
 char *navette_format_clock_time    (gint64 unix_usec);
+/* A value as the history shows it: "—" for none, "yes"/"no", a real with
+ * two decimals, a text cut after 40 characters. @node: (nullable). */
+char    *navette_format_value      (JsonNode *node);
+/* TRUE when @a and @b are the same value (absent and null alike, 12 and
+ * 12.0 alike). */
+gboolean navette_format_same_value (JsonNode *a,
+                                    JsonNode *b);
+/* The name of @record for a person: its first text column that is not
+ * empty ("Lamp"), or NULL. */
+char *navette_format_record_name   (NavetteTable  *table,
+                                    NavetteRecord *record);
 
 G_END_DECLS

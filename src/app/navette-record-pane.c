@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-format.h"
+#include "navette-history-row.h"
 #include "navette-record-pane.h"
 
 typedef struct
@@ -366,22 +367,6 @@ field_get_value (Field *field)
   return node;
 }
 
-static gboolean
-value_equal (JsonNode *a,
-             JsonNode *b)
-{
-  gboolean a_null = a == NULL || JSON_NODE_HOLDS_NULL (a);
-  gboolean b_null = b == NULL || JSON_NODE_HOLDS_NULL (b);
-
-  if (a_null || b_null)
-    return a_null == b_null;
-  if (json_node_get_value_type (a) == G_TYPE_STRING || json_node_get_value_type (b) == G_TYPE_STRING)
-    return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
-  if (json_node_get_value_type (a) == G_TYPE_BOOLEAN || json_node_get_value_type (b) == G_TYPE_BOOLEAN)
-    return json_node_get_boolean (a) == json_node_get_boolean (b);
-  return json_node_get_double (a) == json_node_get_double (b);
-}
-
 /* Shows @record's value in the input, as loaded (not an edit): what the
  * user sees from now on is the base of the field. */
 static void
@@ -407,7 +392,7 @@ field_is_modified (Field *field)
   if (!field->touched)
     return FALSE;
   value = field_get_value (field);
-  return !value_equal (value, field->base);
+  return !navette_format_same_value (value, field->base);
 }
 
 static Field *
@@ -624,9 +609,6 @@ column_title (const NavetteWireColumn *column)
   return column->title != NULL && column->title[0] != '\0' ? column->title : column->name;
 }
 
-static char *value_text (JsonObject *data,
-                         const char *column);
-
 static void
 update_conflict_banner (NavetteRecordPane *self)
 {
@@ -654,7 +636,7 @@ update_conflict_banner (NavetteRecordPane *self)
 
       if (n == 1)
         {
-          g_autofree char *value = value_text (navette_record_get_data (self->record), first->column->name);
+          g_autofree char *value = navette_format_value (navette_record_get_value (self->record, first->column->name));
 
           /* Translators: a banner over the record being edited: "alice
            * changed Price to 88.00 while you were editing" */
@@ -694,7 +676,7 @@ record_data_changed_cb (NavetteRecord     *record,
   if (field == NULL)
     return;
   live = navette_record_get_value (record, column);
-  if (value_equal (live, field->base))
+  if (navette_format_same_value (live, field->base))
     return;
 
   if (!field->touched)
@@ -705,7 +687,7 @@ record_data_changed_cb (NavetteRecord     *record,
     }
 
   mine = field_get_value (field);
-  if (value_equal (mine, live))
+  if (navette_format_same_value (mine, live))
     {
       /* Both made the same change: nothing to ask. */
       g_clear_pointer (&field->base, json_node_unref);
@@ -1186,179 +1168,14 @@ navette_record_pane_set_text (NavetteRecordPane *self,
 
 /* ---- History ---- */
 
-static char *
-value_text (JsonObject *data,
-            const char *column)
-{
-  JsonNode *node = data != NULL && json_object_has_member (data, column)
-                   ? json_object_get_member (data, column) : NULL;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    /* Translators: an empty value in the history ("Price: — → 12.50") */
-    return g_strdup (_("—"));
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? _("yes") : _("no"));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    case G_TYPE_DOUBLE:
-      /* In the user's locale, as the list shows it ("12,50" in French). */
-      return g_strdup_printf ("%.2f", json_node_get_double (node));
-    default:
-      {
-        const char *text = json_node_get_string (node);
-
-        if (text != NULL && g_utf8_strlen (text, -1) > 40)
-          {
-            g_autofree char *cut = g_utf8_substring (text, 0, 40);
-
-            return g_strconcat (cut, "…", NULL);
-          }
-        return g_strdup (text != NULL ? text : "");
-      }
-    }
-}
-
 static void
-restore_clicked_cb (GtkButton         *button,
+history_restore_cb (NavetteHistoryRow *row,
                     NavetteRecordPane *self)
 {
-  gint64 version = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "version"));
-
-  g_autoptr(NavetteChange) change = navette_record_pane_restore (self, version);
+  g_autoptr(NavetteChange) change =
+    navette_record_pane_restore (self, navette_record_get_version (navette_history_row_get_version (row)));
 
   (void) change;
-}
-
-static GtkWidget *
-history_row_new (NavetteRecordPane *self,
-                 NavetteRecord     *version,
-                 NavetteRecord     *older,
-                 gboolean           current)
-{
-  const NavetteWireTable *schema = navette_table_get_schema (self->table);
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title;
-  GtkWidget *when;
-  g_autofree char *title_text = NULL;
-  g_autofree char *number = NULL;
-  g_autofree char *when_text = NULL;
-  g_autofree char *tooltip = NULL;
-  JsonObject *data = navette_record_get_data (version);
-  JsonObject *old_data = older != NULL ? navette_record_get_data (older) : NULL;
-
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 8);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-
-  /* Translators: "Version 3 · alice" in the history */
-  number = g_strdup_printf ("%" G_GINT64_FORMAT, navette_record_get_version (version));
-  title_text = g_strdup_printf (_("Version %s · %s"),
-                                number,
-                                navette_record_get_updated_by (version));
-  title = gtk_label_new (title_text);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_box_append (GTK_BOX (header), title);
-
-  when_text = navette_format_relative_time (navette_record_get_updated_at (version), g_get_real_time ());
-  when = gtk_label_new (when_text);
-  tooltip = navette_format_absolute_time (navette_record_get_updated_at (version));
-  gtk_widget_set_tooltip_text (when, tooltip);
-  gtk_widget_add_css_class (when, "dim-label");
-  gtk_widget_add_css_class (when, "caption");
-  gtk_box_append (GTK_BOX (header), when);
-  gtk_box_append (GTK_BOX (box), header);
-
-  if (older == NULL)
-    {
-      GtkWidget *label = gtk_label_new (_("Created"));
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-  else
-    {
-      if (navette_record_get_archived (version) != navette_record_get_archived (older))
-        {
-          GtkWidget *label = gtk_label_new (navette_record_get_archived (version) ? _("Archived") : _("Restored from the archive"));
-
-          gtk_label_set_xalign (GTK_LABEL (label), 0);
-          gtk_box_append (GTK_BOX (box), label);
-        }
-      for (guint i = 0; i < schema->columns->len; i++)
-        {
-          const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-          JsonNode *a = old_data != NULL && json_object_has_member (old_data, column->name)
-                        ? json_object_get_member (old_data, column->name) : NULL;
-          JsonNode *b = data != NULL && json_object_has_member (data, column->name)
-                        ? json_object_get_member (data, column->name) : NULL;
-          g_autofree char *before = NULL;
-          g_autofree char *after = NULL;
-          g_autofree char *line = NULL;
-          GtkWidget *label;
-
-          if (value_equal (a, b))
-            continue;
-          before = value_text (old_data, column->name);
-          after = value_text (data, column->name);
-          /* Translators: a changed column in the history: "Price: 12.50 → 14.00" */
-          line = g_strdup_printf (_("%s: %s → %s"),
-                                  column->title != NULL ? column->title : column->name,
-                                  before, after);
-          label = gtk_label_new (line);
-          gtk_label_set_xalign (GTK_LABEL (label), 0);
-          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-          gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-          gtk_box_append (GTK_BOX (box), label);
-        }
-    }
-
-  if (navette_record_get_version (version) == self->replaced_version ||
-      navette_record_get_version (version) == self->mine_version)
-    {
-      GtkWidget *label =
-        gtk_label_new (navette_record_get_version (version) == self->mine_version
-                       ? _("Your change, which replaced the one below")
-                       : _("Replaced by your change: you had not seen it"));
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "warning");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-
-  if (current)
-    {
-      GtkWidget *label = gtk_label_new (_("Current version"));
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "accent");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-  else if (self->editable)
-    {
-      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Restore This Version"));
-
-      gtk_widget_set_halign (button, GTK_ALIGN_START);
-      gtk_widget_set_margin_top (button, 4);
-      g_object_set_data (G_OBJECT (button), "version",
-                         GSIZE_TO_POINTER ((gsize) navette_record_get_version (version)));
-      g_signal_connect (button, "clicked", G_CALLBACK (restore_clicked_cb), self);
-      gtk_box_append (GTK_BOX (box), button);
-    }
-
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  return row;
 }
 
 static void
@@ -1371,8 +1188,17 @@ fill_history (NavetteRecordPane *self)
     {
       g_autoptr(NavetteRecord) version = g_list_model_get_item (self->versions, i);
       g_autoptr(NavetteRecord) older = i + 1 < n ? g_list_model_get_item (self->versions, i + 1) : NULL;
+      gint64 number = navette_record_get_version (version);
+      const char *note = NULL;
+      GtkWidget *row;
 
-      gtk_list_box_append (self->history_list, history_row_new (self, version, older, i == 0));
+      if (number == self->mine_version)
+        note = _("Your change, which replaced the one below");
+      else if (number == self->replaced_version)
+        note = _("Replaced by your change: you had not seen it");
+      row = navette_history_row_new (self->table, version, older, i == 0, self->editable, note);
+      g_signal_connect_object (row, "restore", G_CALLBACK (history_restore_cb), self, 0);
+      gtk_list_box_append (self->history_list, row);
     }
   gtk_stack_set_visible_child_name (self->history_stack, "list");
 }
@@ -1388,7 +1214,6 @@ list_versions_cb (GObject      *object,
 
   versions = navette_store_list_versions_finish (NAVETTE_STORE (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
       self->box == NULL /* disposed */)
     return;
 

@@ -50,8 +50,7 @@ login_cb (GObject      *object,
 
   if (!navette_session_login_finish (NAVETTE_SESSION (object), result, &error))
     {
-      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       set_busy (self, FALSE);
       gtk_label_set_label (self->error_label,

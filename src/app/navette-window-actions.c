@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "navette-format.h"
 #include "navette-window-private.h"
 
 static gboolean
@@ -120,20 +121,9 @@ char *
 _navette_window_record_label (NavetteTable  *table,
                               NavetteRecord *record)
 {
-  const NavetteWireTable *schema = navette_table_get_schema (table);
+  char *name = navette_format_record_name (table, record);
 
-  for (guint i = 0; i < schema->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-      const char *text;
-
-      if (column->type != NAVETTE_COLUMN_TEXT)
-        continue;
-      text = navette_record_get_string (record, column->name);
-      if (text != NULL && text[0] != '\0')
-        return g_strdup (text);
-    }
-  return g_strdup (_("Untitled"));
+  return name != NULL ? name : g_strdup (_("Untitled"));
 }
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* navette-window-private.h — shared by navette-window.c,
- * navette-window-actions.c and the UI tests. */
+ * navette-window-actions.c, navette-window-dialogs.c and the UI tests. */
 #pragma once
 
 #include "navette-record-pane.h"
@@ -55,6 +55,8 @@ struct _NavetteWindow
   GCancellable         *load_cancellable;
   AdwToast             *remote_toast;     /* the grouped "N changed" toast */
   guint                 remote_count;
+  AdwToast             *expired_toast;    /* the grouped "session expired" toast */
+  guint                 expired_count;
   guint                 sidebar_idle;
   guint                 progress_timeout;
   guint                 progress_ticks;

@@ -6,9 +6,15 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "navette-format.h"
+#include "navette-failed-row.h"
+#include "navette-record-sorter.h"
 #include "navette-resources.h"
+#include "navette-sidebar-app-row.h"
+#include "navette-sidebar-row.h"
+#include "navette-state-cell.h"
+#include "navette-value-cell.h"
 #include "navette-window-private.h"
+#include "navette-format.h"
 
 G_DEFINE_FINAL_TYPE (NavetteWindow, navette_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -34,85 +40,31 @@ list_box_clear (GtkListBox *list)
 /* ---- Cells ---- */
 
 static void
-cell_update (GtkListItem *item)
+value_cell_setup_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
 {
-  NavetteRecord *record = gtk_list_item_get_item (item);
-  const char *column = g_object_get_data (G_OBJECT (item), "column");
-  NavetteColumnType type = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (item), "type"));
-  GtkWidget *child = gtk_list_item_get_child (item);
+  gboolean wide = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "first-text"));
 
-  if (record == NULL)
-    return;
-
-  if (type == NAVETTE_COLUMN_BOOLEAN)
-    {
-      gboolean value = navette_record_get_boolean (record, column);
-
-      gtk_image_set_from_icon_name (GTK_IMAGE (child), value ? "object-select-symbolic" : NULL);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      value ? _("yes") : _("no"), -1);
-    }
-  else if (type == NAVETTE_COLUMN_REAL)
-    {
-      g_autofree char *text = NULL;
-
-      if (!navette_record_is_null (record, column))
-        text = g_strdup_printf ("%.2f", navette_record_get_double (record, column));
-      gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
-    }
-  else
-    {
-      g_autofree char *text = navette_record_dup_display (record, column);
-
-      if (text != NULL)
-        {
-          char *newline = strchr (text, '\n');
-
-          if (newline != NULL)
-            *newline = '\0';
-        }
-      gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
-    }
+  gtk_list_item_set_child (item, navette_value_cell_new (user_data, wide));
 }
 
 static void
-cell_setup_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
+state_cell_setup_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
 {
-  const NavetteWireColumn *column = user_data;
-  GtkWidget *child;
-
-  if (column->type == NAVETTE_COLUMN_BOOLEAN)
-    child = gtk_image_new ();
-  else
-    {
-      child = gtk_label_new (NULL);
-      gtk_label_set_ellipsize (GTK_LABEL (child), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (child),
-                                 g_object_get_data (G_OBJECT (factory), "first-text") ? 14 : 4);
-      if (column->type == NAVETTE_COLUMN_INTEGER || column->type == NAVETTE_COLUMN_REAL)
-        {
-          gtk_label_set_xalign (GTK_LABEL (child), 1);
-          gtk_widget_add_css_class (child, "numeric");
-        }
-      else
-        gtk_label_set_xalign (GTK_LABEL (child), 0);
-    }
-  g_object_set_data_full (G_OBJECT (item), "column", g_strdup (column->name), g_free);
-  g_object_set_data (G_OBJECT (item), "type", GINT_TO_POINTER (column->type));
-  gtk_list_item_set_child (item, child);
+  gtk_list_item_set_child (item, navette_state_cell_new ());
 }
 
+/* Both kinds of cell show the record of their row. */
 static void
 cell_bind_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               gpointer                  user_data)
 {
-  NavetteRecord *record = gtk_list_item_get_item (item);
-
-  cell_update (item);
-  g_signal_connect_object (record, "notify::data", G_CALLBACK (cell_update), item, G_CONNECT_SWAPPED);
+  navette_record_cell_set_record (NAVETTE_RECORD_CELL (gtk_list_item_get_child (item)),
+                                  gtk_list_item_get_item (item));
 }
 
 static void
@@ -120,181 +72,22 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *item,
                 gpointer                  user_data)
 {
-  NavetteRecord *record = gtk_list_item_get_item (item);
-
-  if (record != NULL)
-    g_signal_handlers_disconnect_by_func (record, cell_update, item);
+  navette_record_cell_set_record (NAVETTE_RECORD_CELL (gtk_list_item_get_child (item)), NULL);
 }
 
-static void
-state_update (GtkListItem *item)
+static GtkListItemFactory *
+cell_factory_new (GCallback setup,
+                  gpointer  user_data)
 {
-  NavetteRecord *record = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *spinner = gtk_widget_get_first_child (box);
-  GtkWidget *icon = gtk_widget_get_next_sibling (spinner);
-  NavetteSyncState state;
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
-  if (record == NULL)
-    return;
-
-  state = navette_record_get_sync_state (record);
-  gtk_widget_set_visible (spinner, state == NAVETTE_SYNC_STATE_PENDING);
-  gtk_spinner_set_spinning (GTK_SPINNER (spinner), state == NAVETTE_SYNC_STATE_PENDING);
-  gtk_widget_set_visible (icon, state == NAVETTE_SYNC_STATE_FAILED || state == NAVETTE_SYNC_STATE_WAITING);
-  if (state == NAVETTE_SYNC_STATE_FAILED)
-    {
-      const GError *error = navette_record_get_error (record);
-
-      gtk_image_set_from_icon_name (GTK_IMAGE (icon), "dialog-warning-symbolic");
-      gtk_widget_remove_css_class (icon, "dim-label");
-      gtk_widget_add_css_class (icon, "warning");
-      gtk_widget_set_tooltip_text (icon, error != NULL ? error->message : _("This change could not be saved"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Not saved"), -1);
-    }
-  else if (state == NAVETTE_SYNC_STATE_WAITING)
-    {
-      /* Kept on this computer: sent by itself when the server answers. */
-      gtk_image_set_from_icon_name (GTK_IMAGE (icon), "document-open-recent-symbolic");
-      gtk_widget_remove_css_class (icon, "warning");
-      gtk_widget_add_css_class (icon, "dim-label");
-      gtk_widget_set_tooltip_text (icon, _("Waiting for the server: this change is kept and will be sent by itself"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Waiting"), -1);
-    }
-  gtk_widget_set_tooltip_text (spinner, _("Saving…"));
+  g_signal_connect (factory, "setup", setup, user_data);
+  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
+  return factory;
 }
 
-static void
-state_setup_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *item,
-                gpointer                  user_data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *spinner = gtk_spinner_new ();
-  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
-
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (icon, "warning");
-  gtk_widget_set_visible (spinner, FALSE);
-  gtk_widget_set_visible (icon, FALSE);
-  gtk_box_append (GTK_BOX (box), spinner);
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_list_item_set_child (item, box);
-}
-
-static void
-state_bind_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  NavetteRecord *record = gtk_list_item_get_item (item);
-
-  state_update (item);
-  g_signal_connect_object (record, "notify::sync-state", G_CALLBACK (state_update), item, G_CONNECT_SWAPPED);
-  g_signal_connect_object (record, "notify::error", G_CALLBACK (state_update), item, G_CONNECT_SWAPPED);
-}
-
-static void
-state_unbind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
-                 gpointer                  user_data)
-{
-  NavetteRecord *record = gtk_list_item_get_item (item);
-
-  if (record != NULL)
-    g_signal_handlers_disconnect_by_func (record, state_update, item);
-}
-
-/* ---- Sorting and filtering ---- */
-
-/* Text columns sort by collation keys, computed once per record and value
- * and kept on the record: 10 000 rows sort in milliseconds. */
-typedef struct
-{
-  const NavetteWireColumn *column;
-  GQuark                   quark;
-} SortColumn;
-
-typedef struct
-{
-  char *text;
-  char *key;
-} SortKey;
-
-static void
-sort_key_free (gpointer data)
-{
-  SortKey *sort_key = data;
-
-  g_free (sort_key->text);
-  g_free (sort_key->key);
-  g_free (sort_key);
-}
-
-static const char *
-record_sort_key (NavetteRecord    *record,
-                 const SortColumn *sort)
-{
-  const char *text = navette_record_get_string (record, sort->column->name);
-  SortKey *sort_key = g_object_get_qdata (G_OBJECT (record), sort->quark);
-
-  if (sort_key == NULL || g_strcmp0 (sort_key->text, text) != 0)
-    {
-      g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
-
-      sort_key = g_new0 (SortKey, 1);
-      sort_key->text = g_strdup (text);
-      /* The "filename" key sorts numbers by value: "n° 2" before "n° 10". */
-      sort_key->key = g_utf8_collate_key_for_filename (folded, -1);
-      g_object_set_qdata_full (G_OBJECT (record), sort->quark, sort_key, sort_key_free);
-    }
-  return sort_key->key;
-}
-
-static int
-compare_records (gconstpointer a,
-                 gconstpointer b,
-                 gpointer      user_data)
-{
-  const SortColumn *sort = user_data;
-  const NavetteWireColumn *column = sort->column;
-  NavetteRecord *ra = (NavetteRecord *) a;
-  NavetteRecord *rb = (NavetteRecord *) b;
-  gboolean na = navette_record_is_null (ra, column->name);
-  gboolean nb = navette_record_is_null (rb, column->name);
-
-  if (na || nb)
-    return na == nb ? 0 : (na ? 1 : -1);
-
-  switch (column->type)
-    {
-    case NAVETTE_COLUMN_INTEGER:
-      {
-        gint64 x = navette_record_get_int (ra, column->name);
-        gint64 y = navette_record_get_int (rb, column->name);
-
-        return x < y ? -1 : x > y;
-      }
-    case NAVETTE_COLUMN_REAL:
-      {
-        double x = navette_record_get_double (ra, column->name);
-        double y = navette_record_get_double (rb, column->name);
-
-        return x < y ? -1 : x > y;
-      }
-    case NAVETTE_COLUMN_BOOLEAN:
-      return (int) navette_record_get_boolean (ra, column->name) -
-             (int) navette_record_get_boolean (rb, column->name);
-    case NAVETTE_COLUMN_DATE:
-      return g_strcmp0 (navette_record_get_string (ra, column->name),
-                        navette_record_get_string (rb, column->name));
-    case NAVETTE_COLUMN_TEXT:
-    default:
-      return strcmp (record_sort_key (ra, sort), record_sort_key (rb, sort));
-    }
-}
+/* ---- Filtering ---- */
 
 static gboolean
 filter_record (gpointer item,
@@ -453,15 +246,31 @@ update_sync_indicator (NavetteWindow *self)
   gboolean cached = self->table != NULL && navette_table_get_cached (self->table);
   gboolean loading = self->table != NULL && (navette_table_get_loading (self->table) || cached);
   gboolean live = self->engine != NULL && !self->cache_only && navette_engine_get_push_live (self->engine);
+  const GError *journal_error = self->engine != NULL
+                                ? navette_middleware_get_journal_error (navette_engine_get_middleware (self->engine))
+                                : NULL;
   g_autofree char *when = self->last_check > 0 ? navette_format_absolute_time (self->last_check) : NULL;
   g_autofree char *tooltip = NULL;
   g_autofree char *label = NULL;
 
-  gtk_widget_set_visible (self->sync_icon, !online);
-  gtk_spinner_set_spinning (self->sync_spinner, online && (pending > 0 || loading));
-  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), online && (pending > 0 || loading));
+  gtk_widget_set_visible (self->sync_icon, !online || journal_error != NULL);
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon),
+                                journal_error != NULL ? "dialog-warning-symbolic" : "network-offline-symbolic");
+  if (journal_error != NULL)
+    gtk_widget_add_css_class (self->sync_icon, "warning");
+  else
+    gtk_widget_remove_css_class (self->sync_icon, "warning");
+  /* Spinning while something is on its way: not for changes that wait
+   * (for a new sign-in). */
+  gtk_spinner_set_spinning (self->sync_spinner, online && journal_error == NULL && (pending > waiting || loading));
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner),
+                          online && journal_error == NULL && (pending > waiting || loading));
 
-  if (!online && pending > 0)
+  if (journal_error != NULL)
+    /* Translators: the sync indicator when the changes waiting cannot be
+     * written to the disk (short: the tooltip says more) */
+    label = g_strdup (_("Changes at risk"));
+  else if (!online && pending > 0)
     /* Translators: the sync indicator while the server cannot be reached */
     label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline — %u change waiting",
                                           "Offline — %u changes waiting", pending), pending);
@@ -491,7 +300,13 @@ update_sync_indicator (NavetteWindow *self)
   else
     label = g_strdup ("");
 
-  if (!online && pending > 0)
+  if (journal_error != NULL)
+    /* Translators: tooltip of the sync indicator; %s says why ("Could not
+     * write …: No space left on device") */
+    tooltip = g_strdup_printf (_("Changes cannot be kept on this computer (%s). Changes not saved yet "
+                                 "would be lost if Navette quit before the server receives them."),
+                               journal_error->message);
+  else if (!online && pending > 0)
     /* Translators: tooltip of the offline indicator with changes waiting */
     tooltip = g_strdup (_("The server cannot be reached. Your changes are kept on this computer and "
                           "will be sent by themselves as soon as it answers (press F5 to try now)."));
@@ -500,6 +315,10 @@ update_sync_indicator (NavetteWindow *self)
     tooltip = g_strdup_printf (_("Cannot reach the server, retrying. Last successful check: %s"), when);
   else if (!online)
     tooltip = g_strdup (_("Cannot reach the server, retrying."));
+  else if (waiting > 0)
+    /* Translators: tooltip of the sync indicator while the session has
+     * expired */
+    tooltip = g_strdup (_("These changes are kept on this computer and will be sent once you sign in again."));
   else if (cached)
     tooltip = g_strdup (_("These rows were saved on this computer at the last session. Checking the server for changes…"));
   else
@@ -608,6 +427,52 @@ poller_changes_cb (NavetteWindow *self,
   navette_window_add_toast (self, self->remote_toast);
 }
 
+static gboolean
+change_needs_sign_in (NavetteChange *change)
+{
+  const GError *error = navette_change_get_error (change);
+
+  return g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+}
+
+static void
+expired_toast_dismissed_cb (NavetteWindow *self)
+{
+  self->expired_toast = NULL;
+  self->expired_count = 0;
+}
+
+/* A change refused because the session expired: rolled back, and sent
+ * again by itself after the sign-in (the application asks once). One
+ * discreet toast, counting them while it is shown; no button. */
+static void
+show_expired_toast (NavetteWindow *self,
+                    const char    *title)
+{
+  g_autofree char *grouped = NULL;
+
+  self->expired_count++;
+  if (self->expired_toast == NULL)
+    {
+      self->expired_toast = adw_toast_new (title);
+      g_signal_connect_object (self->expired_toast, "dismissed",
+                               G_CALLBACK (expired_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+      navette_window_add_toast (self, self->expired_toast);
+      return;
+    }
+  /* Translators: a toast; the changes refused because the session had
+   * expired are sent again after signing in */
+  grouped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Your session has expired: %u change will be saved once you sign in again.",
+                                          "Your session has expired: %u changes will be saved once you sign in again.",
+                                          self->expired_count),
+                             self->expired_count);
+  adw_toast_set_title (self->expired_toast, grouped);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (grouped);
+}
+
 static void
 engine_notification_cb (NavetteWindow           *self,
                         const char              *message,
@@ -620,6 +485,11 @@ engine_notification_cb (NavetteWindow           *self,
   switch (kind)
     {
     case NAVETTE_NOTIFICATION_CHANGE_FAILED:
+      if (change != NULL && change_needs_sign_in (change))
+        {
+          show_expired_toast (self, escaped);
+          break;
+        }
       toast = adw_toast_new (escaped);
       adw_toast_set_timeout (toast, 10);
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
@@ -643,8 +513,18 @@ engine_notification_cb (NavetteWindow           *self,
       break;
 
     case NAVETTE_NOTIFICATION_ALL_SAVED:
+    case NAVETTE_NOTIFICATION_CACHE_FAILED:
       /* Discreet: the default timeout, no button. */
       navette_window_add_toast (self, adw_toast_new (escaped));
+      break;
+
+    case NAVETTE_NOTIFICATION_JOURNAL_FAILED:
+      /* Changes are at risk: shown until the user closes it (and the
+       * sync indicator says it while it lasts). */
+      toast = adw_toast_new (escaped);
+      adw_toast_set_timeout (toast, 0);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      navette_window_add_toast (self, toast);
       break;
 
     case NAVETTE_NOTIFICATION_SUPERSEDED:
@@ -708,95 +588,11 @@ change_finished_cb (NavetteWindow *self,
 
 /* ---- Failed changes ---- */
 
-static void
-failed_reason_update (GtkLabel      *label,
-                      GParamSpec    *pspec,
-                      NavetteChange *change)
-{
-  const GError *error = navette_change_get_error (change);
-
-  gtk_label_set_label (label, error != NULL ? error->message : "");
-}
-
-static char *
-change_record_label (NavetteChange *change)
-{
-  NavetteRecord *record = navette_change_get_record (change);
-  NavetteTable *table = navette_change_get_table (change);
-  const NavetteWireTable *schema;
-
-  if (record == NULL || table == NULL)
-    return NULL;
-  schema = navette_table_get_schema (table);
-  for (guint i = 0; i < schema->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-      const char *text;
-
-      if (column->type != NAVETTE_COLUMN_TEXT)
-        continue;
-      text = navette_record_get_string (record, column->name);
-      if (text != NULL && text[0] != '\0')
-        return g_strdup (text);
-    }
-  return NULL;
-}
-
 static GtkWidget *
 failed_row_new (gpointer item,
                 gpointer user_data)
 {
-  NavetteChange *change = item;
-  g_autofree char *record = change_record_label (change);
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (record != NULL ? record : navette_change_get_description (change));
-  GtkWidget *description = gtk_label_new (navette_change_get_description (change));
-  GtkWidget *reason = gtk_label_new (NULL);
-  GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
-  GtkWidget *discard = gtk_button_new_with_mnemonic (_("_Discard"));
-  GVariant *target = g_variant_new_string (navette_change_get_idempotency_key (change));
-
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 8);
-  gtk_widget_set_margin_start (box, 10);
-  gtk_widget_set_margin_end (box, 10);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_label_set_xalign (GTK_LABEL (description), 0);
-  gtk_label_set_wrap (GTK_LABEL (description), TRUE);
-  gtk_widget_set_visible (description, record != NULL);
-  gtk_label_set_xalign (GTK_LABEL (reason), 0);
-  gtk_label_set_wrap (GTK_LABEL (reason), TRUE);
-  gtk_widget_add_css_class (reason, "dim-label");
-  gtk_widget_add_css_class (reason, "caption");
-  /* A wrapping label asks for its whole text on one line; the popover
-   * then measures the rows for that width and cuts the buttons off when
-   * they are narrower (as in French). Ask for the popover's width. */
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 36);
-  gtk_label_set_max_width_chars (GTK_LABEL (description), 36);
-  gtk_label_set_max_width_chars (GTK_LABEL (reason), 36);
-  /* The error may be set after the change joined the list. */
-  failed_reason_update (GTK_LABEL (reason), NULL, change);
-  g_signal_connect_object (change, "notify::error", G_CALLBACK (failed_reason_update),
-                           reason, G_CONNECT_SWAPPED);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "window.retry-change");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), target);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (discard), "window.discard-change");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (discard), target);
-  gtk_widget_add_css_class (retry, "suggested-action");
-  gtk_box_append (GTK_BOX (buttons), discard);
-  gtk_box_append (GTK_BOX (buttons), retry);
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), description);
-  gtk_box_append (GTK_BOX (box), reason);
-  gtk_box_append (GTK_BOX (box), buttons);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  return row;
+  return navette_failed_row_new (item);
 }
 
 static void
@@ -814,103 +610,6 @@ failed_items_changed_cb (NavetteWindow *self)
 
 /* ---- Sidebar ---- */
 
-static GtkWidget *
-app_header_row_new (NavetteStore *store)
-{
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (navette_store_get_title (store));
-  GtkWidget *role;
-
-  role = gtk_label_new (navette_store_get_role (store) == NAVETTE_ROLE_EDITOR
-                        /* Translators: the user's role in an application, in the sidebar */
-                        ? C_("role", "editor") : C_("role", "reader"));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_widget_add_css_class (title, "dim-label");
-  gtk_widget_add_css_class (role, "caption");
-  gtk_widget_add_css_class (role, "dim-label");
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), role);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  gtk_widget_add_css_class (row, "app-header");
-  return row;
-}
-
-static gboolean
-count_update_idle_cb (gpointer user_data)
-{
-  GtkLabel *label = user_data;
-  NavetteTable *table = g_object_get_data (G_OBJECT (label), "table");
-  g_autofree char *text = NULL;
-
-  g_object_steal_data (G_OBJECT (label), "count-idle");
-
-  if (table != NULL && navette_table_get_loaded (table))
-    {
-      guint n = g_list_model_get_n_items (G_LIST_MODEL (table));
-      guint shown = 0;
-
-      /* Archived records are not listed: do not count them. */
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
-
-          shown += !navette_record_get_archived (record);
-        }
-      text = g_strdup_printf ("%u", shown);
-    }
-  gtk_label_set_label (label, text != NULL ? text : "");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-remove_source (gpointer data)
-{
-  g_source_remove (GPOINTER_TO_UINT (data));
-}
-
-/* Once per main-loop iteration at most, however many rows changed. */
-static void
-count_update (GtkLabel *label)
-{
-  guint id;
-
-  if (g_object_get_data (G_OBJECT (label), "count-idle") != NULL)
-    return;
-  id = g_idle_add (count_update_idle_cb, label);
-  g_object_set_data_full (G_OBJECT (label), "count-idle", GUINT_TO_POINTER (id), remove_source);
-}
-
-static GtkWidget *
-table_row_new (NavetteTable *table)
-{
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (navette_table_get_title (table));
-  GtkWidget *count = gtk_label_new (NULL);
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_widget_add_css_class (count, "dim-label");
-  gtk_widget_add_css_class (count, "numeric");
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), count);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "table", g_object_ref (table), g_object_unref);
-  g_object_set_data_full (G_OBJECT (count), "table", g_object_ref (table), g_object_unref);
-  count_update (GTK_LABEL (count));
-  g_signal_connect_object (table, "items-changed", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
-  g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), count, G_CONNECT_SWAPPED);
-  return row;
-}
-
 static void
 rebuild_sidebar (NavetteWindow *self)
 {
@@ -926,11 +625,11 @@ rebuild_sidebar (NavetteWindow *self)
       g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
       GListModel *tables = navette_store_get_tables (store);
 
-      gtk_list_box_append (self->sidebar_list, app_header_row_new (store));
+      gtk_list_box_append (self->sidebar_list, navette_sidebar_app_row_new (store));
       for (guint j = 0; j < g_list_model_get_n_items (tables); j++)
         {
           g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
-          GtkWidget *row = table_row_new (table);
+          GtkWidget *row = navette_sidebar_row_new (table);
 
           gtk_list_box_append (self->sidebar_list, row);
           if (table == self->table)
@@ -990,22 +689,12 @@ build_columns (NavetteWindow *self)
       g_autoptr(GtkColumnViewColumn) view_column = NULL;
       g_autoptr(GtkSorter) sorter = NULL;
 
-      factory = gtk_signal_list_item_factory_new ();
       /* The column data belong to the table's schema, which outlives the
        * view columns: they are removed before the table is dropped. */
-      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), (gpointer) column);
-      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), (gpointer) column);
-      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), (gpointer) column);
+      factory = cell_factory_new (G_CALLBACK (value_cell_setup_cb), (gpointer) column);
       view_column = gtk_column_view_column_new (column->title != NULL ? column->title : column->name,
                                                 factory);
-      {
-        SortColumn *sort = g_new0 (SortColumn, 1);
-        g_autofree char *quark_name = g_strconcat ("navette-sort-key-", column->name, NULL);
-
-        sort->column = column;
-        sort->quark = g_quark_from_string (quark_name);
-        sorter = GTK_SORTER (gtk_custom_sorter_new (compare_records, sort, g_free));
-      }
+      sorter = navette_record_sorter_new (column);
       gtk_column_view_column_set_sorter (view_column, sorter);
       gtk_column_view_column_set_resizable (view_column, TRUE);
       /* Text columns share the width; the first (the record's name)
@@ -1021,10 +710,7 @@ build_columns (NavetteWindow *self)
         first = view_column;
     }
 
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (state_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (state_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (state_unbind_cb), NULL);
+  factory = cell_factory_new (G_CALLBACK (state_cell_setup_cb), NULL);
   /* Translators: the title of the column of sync states */
   state = gtk_column_view_column_new (C_("column", "State"), factory);
   gtk_column_view_column_set_fixed_width (state, 64);
@@ -1053,9 +739,7 @@ reload_cb (GObject      *object,
 
   if (!navette_table_reload_finish (table, result, NULL, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
-          self->engine == NULL)
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->engine == NULL)
         return;
       if (table != self->table)
         return;
@@ -1166,7 +850,7 @@ static void
 sidebar_row_activated_cb (NavetteWindow *self,
                           GtkListBoxRow *row)
 {
-  NavetteTable *table = g_object_get_data (G_OBJECT (row), "table");
+  NavetteTable *table = NAVETTE_IS_SIDEBAR_ROW (row) ? navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row)) : NULL;
 
   if (table == NULL || table == self->table)
     return;
@@ -1213,8 +897,7 @@ tables_loaded_cb (GObject      *object,
     {
       if (error == NULL)
         return;
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-          !g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("Could not load the tables of %s: %s", navette_store_get_name (store), error->message);
       return;
     }
@@ -1410,6 +1093,8 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::n-waiting",
                                 G_CALLBACK (update_sync_indicator), self);
+      g_signal_connect_swapped (navette_engine_get_middleware (engine), "notify::journal-error",
+                                G_CALLBACK (update_sync_indicator), self);
       g_signal_connect_swapped (navette_engine_get_middleware (engine), "change-finished",
                                 G_CALLBACK (change_finished_cb), self);
       g_signal_connect_swapped (navette_engine_get_poller (engine), "checked",
@@ -1495,204 +1180,6 @@ navette_window_show_error (NavetteWindow *self,
   adw_status_page_set_title (self->error_page, title != NULL ? title : _("Cannot Reach the Server"));
   adw_status_page_set_description (self->error_page, description);
   gtk_stack_set_visible_child_name (self->main_stack, "error");
-}
-
-/* ---- Nothing discarded without asking ---- */
-
-typedef struct
-{
-  NavetteWindow         *self;
-  NavetteWindowContinue  next;
-  gpointer               data;
-  GDestroyNotify         destroy;
-} Pending;
-
-static void
-pending_free (Pending *pending)
-{
-  if (pending->destroy != NULL && pending->data != NULL)
-    pending->destroy (pending->data);
-  g_object_unref (pending->self);
-  g_free (pending);
-}
-
-static void
-unsaved_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     Pending          *pending)
-{
-  NavetteWindow *self = pending->self;
-
-  self->unsaved_dialog = NULL;
-  if (g_str_equal (response, "save"))
-    {
-      /* Saved as by the Save button; an invalid record stays open. */
-      if (!_navette_window_save_pane (self))
-        {
-          pending_free (pending);
-          return;
-        }
-      pending->next (self, pending->data);
-    }
-  else if (g_str_equal (response, "discard"))
-    {
-      _navette_window_close_pane (self);
-      pending->next (self, pending->data);
-    }
-  pending_free (pending);
-}
-
-/* Runs @next at once when the pane holds no unsaved edit; otherwise asks
- * (Save / Discard / Cancel) and runs it after Save or Discard. */
-void
-_navette_window_check_unsaved (NavetteWindow         *self,
-                               NavetteWindowContinue  next,
-                               gpointer               data,
-                               GDestroyNotify         destroy)
-{
-  NavetteRecord *record = navette_record_pane_get_record (self->record_pane);
-  AdwMessageDialog *dialog;
-  Pending *pending;
-  g_autofree char *label = NULL;
-
-  if (navette_record_pane_get_table (self->record_pane) == NULL ||
-      !navette_record_pane_get_modified (self->record_pane) ||
-      self->unsaved_dialog != NULL)
-    {
-      if (self->unsaved_dialog == NULL)
-        next (self, data);
-      if (destroy != NULL && data != NULL)
-        destroy (data);
-      return;
-    }
-
-  pending = g_new0 (Pending, 1);
-  pending->self = g_object_ref (self);
-  pending->next = next;
-  pending->data = data;
-  pending->destroy = destroy;
-
-  label = record != NULL ? _navette_window_record_label (navette_record_pane_get_table (self->record_pane), record)
-                         : g_strdup (_("The new record"));
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), NULL));
-  /* Translators: the body of the "Save Changes?" dialog; %s is a record */
-  adw_message_dialog_format_body (dialog, _("“%s” has changes that are not saved. "
-                                            "Discarded changes cannot be brought back."), label);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "discard", _("_Discard"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (dialog, "save", navette_record_pane_get_valid (self->record_pane));
-  adw_message_dialog_set_default_response (dialog, "save");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (unsaved_response_cb), pending);
-  self->unsaved_dialog = GTK_WIDGET (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-unsent_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    Pending          *pending)
-{
-  pending->self->unsaved_dialog = NULL;
-  if (g_str_equal (response, "leave"))
-    pending->next (pending->self, pending->data);
-  pending_free (pending);
-}
-
-typedef struct
-{
-  Pending *pending;
-  gboolean sign_out;
-} Leave;
-
-static void
-ask_unsent (NavetteWindow *self,
-            gpointer       data)
-{
-  Leave *leave = data;
-  Pending *pending = g_steal_pointer (&leave->pending);
-  guint n = self->engine != NULL
-            ? navette_middleware_get_n_pending (navette_engine_get_middleware (self->engine)) : 0;
-  AdwMessageDialog *dialog;
-  g_autofree char *heading = NULL;
-
-  if (n == 0)
-    {
-      pending->next (self, pending->data);
-      pending_free (pending);
-      return;
-    }
-
-  /* Translators: the heading of the dialog when quitting (or signing out)
-   * with changes the server has not received yet */
-  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change is not saved yet",
-                                          "%u changes are not saved yet", n), n);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, NULL));
-  if (leave->sign_out)
-    adw_message_dialog_set_body (dialog,
-                                 g_dngettext (GETTEXT_PACKAGE,
-                                              "It is kept on this computer and will be sent when you sign in again.",
-                                              "They are kept on this computer and will be sent when you sign in again.",
-                                              n));
-  else
-    adw_message_dialog_set_body (dialog,
-                                 g_dngettext (GETTEXT_PACKAGE,
-                                              "It is kept on this computer and will be sent next time you open Navette.",
-                                              "They are kept on this computer and will be sent next time you open Navette.",
-                                              n));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "leave", leave->sign_out ? _("Sign _Out Anyway") : _("_Quit Anyway"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (unsent_response_cb), pending);
-  self->unsaved_dialog = GTK_WIDGET (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-leave_free (gpointer data)
-{
-  Leave *leave = data;
-
-  g_clear_pointer (&leave->pending, pending_free);
-  g_free (leave);
-}
-
-void
-navette_window_confirm_leave (NavetteWindow         *self,
-                              gboolean               sign_out,
-                              NavetteWindowContinue  next,
-                              gpointer               data,
-                              GDestroyNotify         destroy)
-{
-  Leave *leave;
-
-  g_return_if_fail (NAVETTE_IS_WINDOW (self));
-  g_return_if_fail (next != NULL);
-
-  leave = g_new0 (Leave, 1);
-  leave->sign_out = sign_out;
-  leave->pending = g_new0 (Pending, 1);
-  leave->pending->self = g_object_ref (self);
-  leave->pending->next = next;
-  leave->pending->data = data;
-  leave->pending->destroy = destroy;
-  /* First the edits in the pane, then the changes not sent. */
-  _navette_window_check_unsaved (self, ask_unsent, leave, leave_free);
-}
-
-GtkWidget *
-_navette_window_get_dialog (NavetteWindow *self)
-{
-  return self->unsaved_dialog;
 }
 
 /* ---- The record pane ---- */

@@ -11,26 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "navette-engine.h"
-#include "navette-cli.h"
-
-/* sysexits.h: a temporary failure; try again later. */
-#define EXIT_TEMPFAIL 75
-
-typedef struct
-{
-  char          *server;
-  char          *ca_file;
-  gboolean       json;
-  int            interval;
-  gboolean       restore;
-  int            wait;          /* --wait: seconds to wait for the server */
-  char          *saved_token;
-  char          *saved_server;
-  char          *saved_username;
-  NavetteEngine *engine;
-  GPtrArray     *replayed;      /* NavetteChange*: put back from the journal */
-} Cli;
+#include "navette-cli-private.h"
 
 static void result_cb (GObject      *object,
                        GAsyncResult *result,
@@ -48,7 +29,7 @@ cli_clear (Cli *cli)
       NavetteMiddleware *middleware = navette_engine_get_middleware (cli->engine);
       gint64 deadline = g_get_monotonic_time () + MAX (cli->wait, 0) * G_USEC_PER_SEC;
       g_autoptr(GAsyncResult) flushed = NULL;
-
+      g_autoptr(GError) error = NULL;
       guint tick = g_timeout_add (100, tick_cb, NULL);
 
       while (navette_middleware_get_n_pending (middleware) > navette_middleware_get_n_waiting (middleware) &&
@@ -58,7 +39,12 @@ cli_clear (Cli *cli)
       navette_engine_flush_journal_async (cli->engine, NULL, result_cb, &flushed);
       while (flushed == NULL)
         g_main_context_iteration (NULL, TRUE);
-      navette_engine_flush_journal_finish (cli->engine, flushed, NULL);
+      /* Only what the server has not accepted is at risk. */
+      if (!navette_engine_flush_journal_finish (cli->engine, flushed, &error) &&
+          navette_middleware_get_n_pending (middleware) > 0)
+        /* Translators: said when navette-cli ends; %s says why */
+        g_printerr (_("navette-cli: warning: the changes not saved yet could not be kept on this computer: %s\n"),
+                    error->message);
     }
 
   g_clear_pointer (&cli->server, g_free);
@@ -88,165 +74,6 @@ wait_for (GAsyncResult **result)
 {
   while (*result == NULL)
     g_main_context_iteration (NULL, TRUE);
-}
-
-/* ---- Output ---- */
-
-static void
-print_json_node (JsonNode *node)
-{
-  g_autofree char *text = navette_json_to_string (node, NULL);
-  g_print ("%s\n", text);
-}
-
-static void
-print_json_builder (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  print_json_node (root);
-}
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *member,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_int_member (JsonBuilder *builder,
-                const char  *member,
-                gint64       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-/* {"@member": [ — the caller adds the items, then calls end_json_list(). */
-static JsonBuilder *
-begin_json_list (const char *member)
-{
-  JsonBuilder *builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  return builder;
-}
-
-/* {"table": …, "revision": …, "records": [ */
-static JsonBuilder *
-begin_json_records (const char *table,
-                    gint64      revision)
-{
-  JsonBuilder *builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  add_string_member (builder, "table", table);
-  add_int_member (builder, "revision", revision);
-  json_builder_set_member_name (builder, "records");
-  json_builder_begin_array (builder);
-  return builder;
-}
-
-/* ]} — and prints the list with --json. Returns the exit status 0. */
-static int
-end_json_list (Cli         *cli,
-               JsonBuilder *builder)
-{
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  if (cli->json)
-    print_json_builder (builder);
-  return 0;
-}
-
-static void
-add_error_json (JsonBuilder  *builder,
-                const GError *error)
-{
-  GHashTable *fields = navette_sync_error_get_fields (error);
-
-  json_builder_begin_object (builder);
-  add_string_member (builder, "code",
-                     error->domain == NAVETTE_SYNC_ERROR
-                       ? navette_sync_error_code_to_string (error->code)
-                       : "usage");
-  add_string_member (builder, "message", error->message);
-  if (fields != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      json_builder_set_member_name (builder, "fields");
-      json_builder_begin_object (builder);
-      g_hash_table_iter_init (&iter, fields);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        add_string_member (builder, key, value);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_object (builder);
-}
-
-static int
-fail (Cli          *cli,
-      const GError *error)
-{
-  if (cli->json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "error");
-      add_error_json (builder, error);
-      json_builder_end_object (builder);
-      print_json_builder (builder);
-    }
-  else
-    {
-      g_printerr ("navette-cli: %s\n", error->message);
-      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
-        g_printerr ("%s\n", _("Sign in with “navette-cli login”."));
-    }
-  return navette_sync_error_is_transient (error) ? EXIT_TEMPFAIL : 1;
-}
-
-static int
-usage_error (Cli        *cli,
-             const char *message)
-{
-  g_autoptr(GError) error = g_error_new_literal (G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
-
-  fail (cli, error);
-  return 2;
-}
-
-/* The change is safe in the journal; the server could not be reached. */
-static int
-say_kept (Cli        *cli,
-          const char *key,
-          const char *description)
-{
-  if (cli->json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "kept");
-      json_builder_begin_object (builder);
-      add_string_member (builder, "idempotency_key", key);
-      add_string_member (builder, "description", description);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-      print_json_builder (builder);
-    }
-  g_printerr (_("navette-cli: the server cannot be reached. The change (%s) is kept on this computer "
-                "and will be sent by the next navette-cli command (see “navette-cli pending”).\n"),
-              description);
-  return EXIT_TEMPFAIL;
 }
 
 /* ---- Saved session: $XDG_CONFIG_HOME/navette/session.json, 0600 ---- */
@@ -300,9 +127,9 @@ save_session (const char  *server,
     }
 
   json_builder_begin_object (builder);
-  add_string_member (builder, "server", server);
-  add_string_member (builder, "token", token);
-  add_string_member (builder, "username", username);
+  cli_add_string_member (builder, "server", server);
+  cli_add_string_member (builder, "token", token);
+  cli_add_string_member (builder, "username", username);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   text = navette_json_to_string (root, &len);
@@ -320,6 +147,23 @@ server_url (Cli *cli)
   if (g_getenv ("NAVETTE_SERVER") != NULL && *g_getenv ("NAVETTE_SERVER") != '\0')
     return g_getenv ("NAVETTE_SERVER");
   return cli->saved_server;
+}
+
+/* What the engine says that a command must not keep quiet: the journal
+ * cannot be written (changes not saved yet are at risk). */
+static void
+engine_notification_cb (NavetteEngine           *engine,
+                        const char              *message,
+                        NavetteNotificationKind  kind,
+                        NavetteChange           *change,
+                        Cli                     *cli)
+{
+  const GError *error = navette_middleware_get_journal_error (navette_engine_get_middleware (engine));
+
+  if (kind == NAVETTE_NOTIFICATION_JOURNAL_FAILED)
+    /* Translators: the engine's sentence, then why ("Could not write …: No
+     * space left on device") */
+    g_printerr (_("navette-cli: warning: %s (%s)\n"), message, error != NULL ? error->message : "");
 }
 
 static NavetteEngine *
@@ -348,6 +192,7 @@ open_engine (Cli     *cli,
           return NULL;
         }
       cli->engine = g_steal_pointer (&engine);
+      g_signal_connect (cli->engine, "notification", G_CALLBACK (engine_notification_cb), cli);
       /* Pending changes survive a crash ($XDG_DATA_HOME/navette). */
       navette_engine_use_default_dirs (cli->engine);
       navette_engine_set_cache_dir (cli->engine, NULL);
@@ -615,70 +460,6 @@ parse_assignments (NavetteTable  *table,
   return g_steal_pointer (&data);
 }
 
-static void
-print_record_text (NavetteTable  *table,
-                   NavetteRecord *record)
-{
-  const NavetteWireTable *schema = navette_table_get_schema (table);
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *when = NULL;
-
-  g_print ("id: %s\n", navette_record_get_id (record));
-  g_print ("version: %" G_GINT64_FORMAT "\n", navette_record_get_version (record));
-  g_print ("revision: %" G_GINT64_FORMAT "\n", navette_record_get_revision (record));
-  g_print ("archived: %s\n", navette_record_get_archived (record) ? "true" : "false");
-  when = navette_time_format (navette_record_get_updated_at (record));
-  g_print ("updated_at: %s\n", when);
-  g_print ("updated_by: %s\n", navette_record_get_updated_by (record) ? navette_record_get_updated_by (record) : "");
-  for (guint i = 0; i < schema->columns->len; i++)
-    {
-      const NavetteWireColumn *col = g_ptr_array_index (schema->columns, i);
-      g_autofree char *value = navette_record_dup_display (record, col->name);
-
-      g_print ("%s: %s\n", col->name, value);
-    }
-}
-
-static void
-print_wire_record_json (const NavetteWireRecord *wire)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  navette_wire_record_to_json (wire, builder, FALSE);
-  print_json_builder (builder);
-}
-
-static void
-add_change_json (JsonBuilder   *builder,
-                 NavetteChange *change)
-{
-  JsonObject *data = navette_change_get_data (change);
-  JsonObject *previous = navette_change_get_previous (change);
-  static const char *kinds[] = { "create", "update", "archive", "unarchive", "revert" };
-
-  json_builder_begin_object (builder);
-  add_string_member (builder, "kind", kinds[navette_change_get_kind (change)]);
-  add_string_member (builder, "description", navette_change_get_description (change));
-  add_string_member (builder, "app", navette_change_get_app (change));
-  add_string_member (builder, "table", navette_change_get_table_name (change));
-  add_string_member (builder, "record", navette_change_get_record_id (change));
-  add_string_member (builder, "idempotency_key", navette_change_get_idempotency_key (change));
-  add_int_member (builder, "attempts", navette_change_get_attempts (change));
-  if (data != NULL)
-    {
-      JsonNode *node = json_node_alloc ();
-      json_builder_set_member_name (builder, "data");
-      json_builder_add_value (builder, json_node_init_object (node, data));
-    }
-  if (previous != NULL)
-    {
-      JsonNode *node = json_node_alloc ();
-      json_builder_set_member_name (builder, "previous");
-      json_builder_add_value (builder, json_node_init_object (node, previous));
-    }
-  json_builder_end_object (builder);
-}
-
 /* Runs a change to its end and prints the outcome. Takes @change_owned. */
 static int
 finish_change (Cli           *cli,
@@ -687,6 +468,7 @@ finish_change (Cli           *cli,
 {
   g_autoptr(NavetteChange) change = change_owned;
   const GError *error;
+  gboolean expired;
   gint64 deadline = 0;
   guint tick = g_timeout_add (100, tick_cb, NULL);
 
@@ -704,20 +486,22 @@ finish_change (Cli           *cli,
     }
   g_source_remove (tick);
   if (!navette_change_is_finished (change))
-    return say_kept (cli, navette_change_get_idempotency_key (change),
-                     navette_change_get_description (change));
+    return cli_say_kept (cli, navette_change_get_idempotency_key (change),
+                         navette_change_get_description (change));
 
   error = navette_change_get_error (change);
+  expired = g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+            g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
   if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
     {
       NavetteWireRecord *wire = navette_change_get_result (change);
 
       if (cli->json)
-        print_wire_record_json (wire);
+        cli_print_wire_record_json (wire);
       else
         {
           g_autoptr(NavetteRecord) record = navette_record_new_from_wire (wire);
-          print_record_text (table, record);
+          cli_print_record_text (table, record);
         }
       return 0;
     }
@@ -728,11 +512,11 @@ finish_change (Cli           *cli,
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "rolled_back");
-      add_change_json (builder, change);
+      cli_add_change_json (builder, change);
       json_builder_set_member_name (builder, "error");
-      add_error_json (builder, error);
+      cli_add_error_json (builder, error);
       json_builder_end_object (builder);
-      print_json_builder (builder);
+      cli_print_json_builder (builder);
     }
   else
     {
@@ -759,11 +543,15 @@ finish_change (Cli           *cli,
       g_printerr (_("Reason: %s\n"), error ? error->message : "");
       if (navette_change_get_attempts (change) > 1)
         g_printerr (_("Tried %u times.\n"), navette_change_get_attempts (change));
+      if (expired)
+        g_printerr ("%s\n", _("Sign in again with “navette-cli login”: the next command sends this change again."));
     }
 
-  /* Reported: it leaves the journal (a later run must not retry it
+  /* Refused for want of a session: kept (failed) in the journal, and sent
+   * again by the first command after the next login. Any other refusal is
+   * reported and leaves the journal (a later run must not retry it
    * behind the user's back). */
-  if (cli->engine != NULL && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED)
+  if (cli->engine != NULL && navette_change_get_state (change) == NAVETTE_CHANGE_STATE_FAILED && !expired)
     navette_middleware_discard (navette_engine_get_middleware (cli->engine), change);
 
   return 1;
@@ -821,41 +609,41 @@ run_login (Cli        *cli,
 
       g_printerr (_("User name: "));
       if (fgets (buf, sizeof buf, stdin) == NULL)
-        return usage_error (cli, _("No user name given."));
+        return cli_usage_error (cli, _("No user name given."));
       buf[strcspn (buf, "\r\n")] = '\0';
       username = g_strdup (buf);
     }
   else
-    return usage_error (cli, _("No user name given."));
+    return cli_usage_error (cli, _("No user name given."));
 
   engine = open_engine (cli, &error);
   if (engine == NULL)
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   password = read_password (username);
   if (password == NULL)
-    return usage_error (cli, _("No password given."));
+    return cli_usage_error (cli, _("No password given."));
 
   session = navette_engine_get_session (engine);
   navette_session_login_async (session, username, password, NULL, result_cb, &result);
   wait_for (&result);
   if (!navette_session_login_finish (session, result, &error))
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   if (!save_session (server_url (cli), navette_session_get_token (session),
                      navette_session_get_username (session), &error))
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   if (cli->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      add_string_member (builder, "server", server_url (cli));
-      add_string_member (builder, "username", navette_session_get_username (session));
-      add_string_member (builder, "display_name", navette_session_get_display_name (session));
+      cli_add_string_member (builder, "server", server_url (cli));
+      cli_add_string_member (builder, "username", navette_session_get_username (session));
+      cli_add_string_member (builder, "display_name", navette_session_get_display_name (session));
       json_builder_end_object (builder);
-      print_json_builder (builder);
+      cli_print_json_builder (builder);
     }
   else
     g_print (_("Signed in to %s as %s.\n"), server_url (cli), navette_session_get_display_name (session));
@@ -875,7 +663,7 @@ run_logout (Cli        *cli,
 
   engine = open_engine (cli, &error);
   if (engine == NULL)
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   session = navette_engine_get_session (engine);
   if (navette_client_get_token (navette_engine_get_client (engine)) != NULL)
@@ -907,10 +695,10 @@ run_apps (Cli        *cli,
   GListModel *stores;
 
   if (!load_apps (cli, &error))
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   stores = navette_engine_get_stores (cli->engine);
-  builder = begin_json_list ("applications");
+  builder = cli_begin_json_list ("applications");
   for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
     {
       g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
@@ -919,15 +707,15 @@ run_apps (Cli        *cli,
       if (cli->json)
         {
           json_builder_begin_object (builder);
-          add_string_member (builder, "name", navette_store_get_name (store));
-          add_string_member (builder, "title", navette_store_get_title (store));
-          add_string_member (builder, "role", role);
+          cli_add_string_member (builder, "name", navette_store_get_name (store));
+          cli_add_string_member (builder, "title", navette_store_get_title (store));
+          cli_add_string_member (builder, "role", role);
           json_builder_end_object (builder);
         }
       else
         g_print ("%s\t%s\t%s\n", navette_store_get_name (store), navette_store_get_title (store), role);
     }
-  return end_json_list (cli, builder);
+  return cli_end_json_list (cli, builder);
 }
 
 static int
@@ -941,10 +729,10 @@ run_tables (Cli        *cli,
 
   store = get_store (cli, inv->argv[0], &error);
   if (store == NULL)
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   tables = navette_store_get_tables (store);
-  builder = begin_json_list ("tables");
+  builder = cli_begin_json_list ("tables");
   for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
     {
       g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
@@ -967,7 +755,7 @@ run_tables (Cli        *cli,
             }
         }
     }
-  return end_json_list (cli, builder);
+  return cli_end_json_list (cli, builder);
 }
 
 static int
@@ -982,7 +770,7 @@ run_ls (Cli        *cli,
     {
       g_autoptr(JsonBuilder) builder = NULL;
 
-      builder = begin_json_records (schema->name, navette_table_get_revision (inv->table));
+      builder = cli_begin_json_records (schema->name, navette_table_get_revision (inv->table));
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
@@ -990,7 +778,7 @@ run_ls (Cli        *cli,
 
           navette_wire_record_to_json (wire, builder, FALSE);
         }
-      return end_json_list (cli, builder);
+      return cli_end_json_list (cli, builder);
     }
 
   g_print ("id\tversion\tarchived");
@@ -1026,10 +814,10 @@ run_get (Cli        *cli,
     {
       g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (inv->record);
 
-      print_wire_record_json (wire);
+      cli_print_wire_record_json (wire);
     }
   else
-    print_record_text (inv->table, inv->record);
+    cli_print_record_text (inv->table, inv->record);
   return 0;
 }
 
@@ -1073,10 +861,10 @@ run_history (Cli        *cli,
   wait_for (&result);
   versions = navette_store_list_versions_finish (inv->store, result, &error);
   if (versions == NULL)
-    return fail (cli, error);
+    return cli_fail (cli, error);
 
   schema = navette_table_get_schema (inv->table);
-  builder = begin_json_list ("versions");
+  builder = cli_begin_json_list ("versions");
   for (guint i = 0; i < g_list_model_get_n_items (versions); i++)
     {
       g_autoptr(NavetteRecord) record = g_list_model_get_item (versions, i);
@@ -1103,7 +891,7 @@ run_history (Cli        *cli,
           g_print ("\n");
         }
     }
-  return end_json_list (cli, builder);
+  return cli_end_json_list (cli, builder);
 }
 
 static int
@@ -1111,7 +899,7 @@ check_revert (Cli        *cli,
               Invocation *inv)
 {
   if (!g_ascii_string_to_signed (inv->argv[2], 10, 1, G_MAXINT64, &inv->version, NULL))
-    return usage_error (cli, _("VERSION must be a version number (1, 2, …)."));
+    return cli_usage_error (cli, _("VERSION must be a version number (1, 2, …)."));
   return -1;
 }
 
@@ -1142,18 +930,18 @@ watch_changes_cb (NavettePoller *poller,
     {
       g_autoptr(JsonBuilder) builder = NULL;
 
-      builder = begin_json_records (navette_table_get_name (table), revision);
+      builder = cli_begin_json_records (navette_table_get_name (table), revision);
       for (guint i = 0; i < records->len; i++)
         {
           NavetteRecord *record = g_ptr_array_index (records, i);
 
           json_builder_begin_object (builder);
-          add_string_member (builder, "id", navette_record_get_id (record));
-          add_int_member (builder, "version", navette_record_get_version (record));
-          add_string_member (builder, "updated_by", navette_record_get_updated_by (record));
+          cli_add_string_member (builder, "id", navette_record_get_id (record));
+          cli_add_int_member (builder, "version", navette_record_get_version (record));
+          cli_add_string_member (builder, "updated_by", navette_record_get_updated_by (record));
           json_builder_end_object (builder);
         }
-      end_json_list (cli, builder);
+      cli_end_json_list (cli, builder);
     }
   else
     {
@@ -1193,7 +981,7 @@ check_watch (Cli        *cli,
              Invocation *inv)
 {
   if (cli->interval <= 0)
-    return usage_error (cli, _("--interval must be a positive number of seconds."));
+    return cli_usage_error (cli, _("--interval must be a positive number of seconds."));
   return -1;
 }
 
@@ -1349,7 +1137,7 @@ keep_offline (Cli           *cli,
 
   journal = open_journal (cli, &error);
   if (journal == NULL)
-    return fail (cli, cause);
+    return cli_fail (cli, cause);
 
   if (g_str_equal (kind, "archive") && cli->restore)
     kind = "unarchive";
@@ -1375,7 +1163,7 @@ keep_offline (Cli           *cli,
               json_object_unref (text);
               g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("“%s” is not column=value."), inv->argv[i]);
-              return fail (cli, error);
+              return cli_fail (cli, error);
             }
           column = g_strndup (inv->argv[i], eq - inv->argv[i]);
           json_object_set_string_member (text, column, eq + 1);
@@ -1387,7 +1175,7 @@ keep_offline (Cli           *cli,
 
   navette_journal_put (journal, entry);
   if (!journal_flush (journal, &error))
-    return fail (cli, error);
+    return cli_fail (cli, error);
   g_clear_object (&journal);
 
   /* On disk. Now give the server --wait seconds to come back. */
@@ -1410,13 +1198,13 @@ keep_offline (Cli           *cli,
           break;
         }
       if (!navette_sync_error_is_transient (load_error))
-        return fail (cli, load_error);
+        return cli_fail (cli, load_error);
       id = g_timeout_add (1000, (GSourceFunc) G_SOURCE_FUNC (tick_once_cb), &again);
       while (!again)
         g_main_context_iteration (NULL, TRUE);
       (void) id;
     }
-  return say_kept (cli, key, description);
+  return cli_say_kept (cli, key, description);
 }
 
 static const char *
@@ -1437,9 +1225,9 @@ run_pending (Cli        *cli,
   g_autoptr(JsonBuilder) builder = NULL;
 
   if (journal == NULL)
-    return fail (cli, error);
+    return cli_fail (cli, error);
   entries = navette_journal_dup_entries (journal);
-  builder = begin_json_list ("changes");
+  builder = cli_begin_json_list ("changes");
   if (!cli->json && entries->len == 0)
     g_print ("%s\n", _("No change is waiting."));
   for (guint i = 0; i < entries->len; i++)
@@ -1453,13 +1241,13 @@ run_pending (Cli        *cli,
       if (cli->json)
         {
           json_builder_begin_object (builder);
-          add_string_member (builder, "idempotency_key", entry_string (entry, "key"));
-          add_string_member (builder, "state", failed ? "failed" : "waiting");
-          add_string_member (builder, "kind", entry_string (entry, "kind"));
-          add_string_member (builder, "app", entry_string (entry, "app"));
-          add_string_member (builder, "table", entry_string (entry, "table"));
-          add_string_member (builder, "record", entry_string (entry, "record"));
-          add_string_member (builder, "made_at", entry_string (entry, "made_at"));
+          cli_add_string_member (builder, "idempotency_key", entry_string (entry, "key"));
+          cli_add_string_member (builder, "state", failed ? "failed" : "waiting");
+          cli_add_string_member (builder, "kind", entry_string (entry, "kind"));
+          cli_add_string_member (builder, "app", entry_string (entry, "app"));
+          cli_add_string_member (builder, "table", entry_string (entry, "table"));
+          cli_add_string_member (builder, "record", entry_string (entry, "record"));
+          cli_add_string_member (builder, "made_at", entry_string (entry, "made_at"));
           if (values != NULL)
             {
               json_builder_set_member_name (builder, "data");
@@ -1469,8 +1257,8 @@ run_pending (Cli        *cli,
             {
               json_builder_set_member_name (builder, "error");
               json_builder_begin_object (builder);
-              add_string_member (builder, "code", entry_string (entry, "error_code"));
-              add_string_member (builder, "message", entry_string (entry, "error_message"));
+              cli_add_string_member (builder, "code", entry_string (entry, "error_code"));
+              cli_add_string_member (builder, "message", entry_string (entry, "error_message"));
               json_builder_end_object (builder);
             }
           json_builder_end_object (builder);
@@ -1486,7 +1274,7 @@ run_pending (Cli        *cli,
                    failed ? "\t" : "", failed ? entry_string (entry, "error_message") : "");
         }
     }
-  return end_json_list (cli, builder);
+  return cli_end_json_list (cli, builder);
 }
 
 /* Opens what @command works on: the table of argv[0], then the
@@ -1526,7 +1314,7 @@ run_command (Cli            *cli,
   int status;
 
   if (argc < command->min_args || (command->max_args >= 0 && argc > command->max_args))
-    return usage_error (cli, _(command->usage));
+    return cli_usage_error (cli, _(command->usage));
   if (command->check != NULL && (status = command->check (cli, &inv)) >= 0)
     return status;
   if ((command->open & OPEN_TABLE) != 0 && !open_target (cli, command, &inv, &error))
@@ -1534,7 +1322,7 @@ run_command (Cli            *cli,
       /* The server cannot be reached: a change is kept all the same. */
       if (command->keep != NULL && navette_sync_error_is_transient (error))
         return keep_offline (cli, command, &inv, error);
-      return fail (cli, error);
+      return cli_fail (cli, error);
     }
   return command->run (cli, &inv);
 }
@@ -1608,6 +1396,6 @@ navette_cli_run (int    argc,
 
   {
     g_autofree char *message = g_strdup_printf (_("Unknown command “%s”. See --help."), args[1]);
-    return usage_error (&cli, message);
+    return cli_usage_error (&cli, message);
   }
 }

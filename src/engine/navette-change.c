@@ -31,6 +31,7 @@ struct _NavetteChange
   GArray             *superseded;
   char               *superseded_by;
   gint64              superseded_at;
+  guint64             sequence;   /* the order in which changes were made */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteChange, navette_change, G_TYPE_OBJECT)
@@ -101,10 +102,10 @@ navette_change_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_KIND:
-      g_value_set_uint (value, self->kind);
+      g_value_set_enum (value, self->kind);
       break;
     case PROP_STATE:
-      g_value_set_uint (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
@@ -152,9 +153,9 @@ navette_change_class_init (NavetteChangeClass *klass)
   object_class->get_property = navette_change_get_property;
 
   properties[PROP_KIND] =
-    g_param_spec_uint ("kind", NULL, NULL, 0, NAVETTE_CHANGE_REVERT, 0, flags);
+    g_param_spec_enum ("kind", NULL, NULL, NAVETTE_TYPE_CHANGE_KIND, NAVETTE_CHANGE_CREATE, flags);
   properties[PROP_STATE] =
-    g_param_spec_uint ("state", NULL, NULL, 0, NAVETTE_CHANGE_STATE_DISCARDED, 0, flags);
+    g_param_spec_enum ("state", NULL, NULL, NAVETTE_TYPE_CHANGE_STATE, NAVETTE_CHANGE_STATE_PENDING, flags);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_ATTEMPTS] =
@@ -198,8 +199,10 @@ navette_change_new (NavetteChangeKind  kind,
                     JsonObject        *data,
                     gint64             revert_version)
 {
+  static guint64 made = 0;
   NavetteChange *self = g_object_new (NAVETTE_TYPE_CHANGE, NULL);
 
+  self->sequence = ++made;
   self->kind = kind;
   self->store = g_object_ref (store);
   self->table = g_object_ref (table);
@@ -220,6 +223,12 @@ navette_change_new (NavetteChangeKind  kind,
     }
 
   return self;
+}
+
+guint64
+navette_change_get_sequence (NavetteChange *self)
+{
+  return self->sequence;
 }
 
 NavetteChangeKind

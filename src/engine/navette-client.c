@@ -6,7 +6,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
-#include "navette-wire-decoder.h"
 
 /* Bodies above this size are parsed in a worker thread. */
 #define THREAD_PARSE_THRESHOLD (16 * 1024)
@@ -367,9 +366,9 @@ static GError *
 map_transport_error (SoupMessage  *message,
                      const GError *error)
 {
+  /* Cancelled: GLib's error as it is, which every caller checks. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED,
-                                _("The operation was cancelled."));
+    return g_error_copy (error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT,
                                 _("The server did not answer in time."));
@@ -761,16 +760,6 @@ record_list_free (RecordList *list)
   g_free (list);
 }
 
-static int
-compare_packed_id (gconstpointer a,
-                   gconstpointer b)
-{
-  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
-  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
-
-  return strcmp (ra->id, rb->id);
-}
-
 static GPtrArray *
 parse_record_array (JsonArray  *array,
                     GError    **error)
@@ -804,26 +793,8 @@ parse_record_array (JsonArray  *array,
  * used: for 100 000 records that is seconds and hundreds of MiB. The
  * streaming decoder of the wire layer (navette-wire-decoder.h, as strict
  * as navette_json_parse_strict()) reads the body once and hands each
- * record over; it becomes a packed record at once. */
-
-static gboolean
-pack_view_cb (const NavetteWireRecordView *view,
-              gpointer                     user_data,
-              GError                     **error)
-{
-  GPtrArray *records = user_data;
-  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
-
-  packed->id = g_strdup (view->id);
-  packed->version = view->version;
-  packed->revision = view->revision;
-  packed->updated_at = view->updated_at;
-  packed->updated_by = g_intern_string (view->updated_by);
-  packed->archived = view->archived;
-  packed->data_json = g_strndup (view->data_json, view->data_len);
-  g_ptr_array_add (records, packed);
-  return TRUE;
-}
+ * record over; it becomes a packed record at once
+ * (navette_packed_records_decode(), shared with the disk cache). */
 
 static gpointer
 parse_records_raw (GBytes    *body,
@@ -837,16 +808,13 @@ parse_records_raw (GBytes    *body,
   gint64 revision = 0;
   RecordList *list;
 
-  /* About 240 bytes a record: a good first guess of the count. */
-  records = g_ptr_array_new_full (MAX (16, len / 200), (GDestroyNotify) navette_packed_record_free);
-  if (!navette_wire_decode_record_list (text, len, &revision, pack_view_cb, records, &local_error))
+  records = navette_packed_records_decode (text, len, &revision, &local_error);
+  if (records == NULL)
     {
       g_debug ("Malformed record list: %s", local_error->message);
       g_propagate_error (error, serialization_error ());
       return NULL;
     }
-
-  g_ptr_array_sort (records, compare_packed_id);
 
   list = g_new0 (RecordList, 1);
   list->records = g_steal_pointer (&records);

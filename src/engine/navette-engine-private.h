@@ -29,6 +29,14 @@ typedef struct
 } NavettePackedRecord;
 
 NavettePackedRecord *navette_packed_record_new_from_wire (const NavetteWireRecord *wire);
+NavettePackedRecord *navette_packed_record_copy   (const NavettePackedRecord *packed);
+/* Decodes a record list (the server's shape, or the cache's) with the
+ * streaming decoder into packed records sorted by id; sets @revision.
+ * (transfer full): NavettePackedRecord*, or NULL and @error. */
+GPtrArray     *navette_packed_records_decode      (const char        *text,
+                                                   gsize              len,
+                                                   gint64            *revision,
+                                                   GError           **error);
 void           navette_packed_record_free         (NavettePackedRecord *packed);
 /* A new JsonObject of the data. */
 JsonObject    *navette_packed_record_unpack_data  (const NavettePackedRecord *packed);
@@ -53,6 +61,11 @@ gboolean       navette_record_same_server         (NavetteRecord     *self,
 /* The pending changes on this record, in order (NavetteChange*). */
 GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
 void           navette_record_add_pending         (NavetteRecord     *self,
+                                                   NavetteChange     *change);
+/* Puts @change among the pending changes in the order they were made
+ * (navette_change_get_sequence()): a retried change goes before those
+ * made after it. */
+void           navette_record_insert_pending      (NavetteRecord     *self,
                                                    NavetteChange     *change);
 void           navette_record_remove_pending      (NavetteRecord     *self,
                                                    NavetteChange     *change);
@@ -89,6 +102,9 @@ void           navette_change_set_superseded      (NavetteChange     *self,
                                                    const char        *by,
                                                    gint64             at);
 void           navette_change_reset_attempts      (NavetteChange     *self);
+/* Grows with each change made in this process (main thread only): the
+ * order in which they were made, kept by a retry. */
+guint64        navette_change_get_sequence        (NavetteChange     *self);
 /* The values the change overwrote when it was applied (for the report). */
 void           navette_change_set_previous        (NavetteChange     *self,
                                                    JsonObject        *previous);
@@ -167,6 +183,31 @@ void           navette_table_set_cache_file       (NavetteTable      *self,
 void           navette_table_load_cached          (NavetteTable      *self,
                                                    GPtrArray         *records,
                                                    gint64             revision);
+/* navette-cache.c: what the disk cache kept of a session. */
+typedef struct
+{
+  char             *name;
+  NavetteWireTable *schema;
+  GPtrArray        *records;  /* NavettePackedRecord*, sorted by id */
+  gint64            revision;
+} NavetteCachedTable;
+
+typedef struct
+{
+  char        *name;
+  char        *title;
+  NavetteRole  role;
+  GPtrArray   *tables;        /* NavetteCachedTable* */
+} NavetteCachedApp;
+
+void           navette_cached_app_free            (NavetteCachedApp  *app);
+/* Reads DIR/index.json and the tables it leads to, keeping only files
+ * written for @server and @user (any thread). (transfer full):
+ * NavetteCachedApp*, or NULL when nothing usable was kept. */
+GPtrArray     *navette_cache_read                 (const char        *dir,
+                                                   const char        *server,
+                                                   const char        *user);
+
 /* navette-store.c: where the tables' caches go (DIR/APP/TABLE.json). */
 void           navette_store_set_cache_dir        (NavetteStore      *self,
                                                    const char        *dir,
@@ -194,6 +235,9 @@ void           navette_store_emit_table_changed   (NavetteStore      *self,
                                                    GPtrArray         *records);
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
+/* Emits "cache-failed" (a table's cache could not be written). */
+void           navette_store_report_cache_error   (NavetteStore      *self,
+                                                   const GError      *error);
 
 /* navette-client.c: the record list in the packed form (GPtrArray of
  * NavettePackedRecord*, sorted by id). */

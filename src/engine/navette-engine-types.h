@@ -108,6 +108,13 @@ typedef enum
  *   navette_change_get_superseded()).
  * @NAVETTE_NOTIFICATION_ALL_SAVED: every change that waited for the server
  *   is saved.
+ * @NAVETTE_NOTIFICATION_JOURNAL_FAILED: the journal of changes not yet
+ *   accepted cannot be written (disk full, a directory that cannot be
+ *   written): they are only in memory, lost if the program ends. A
+ *   warning the user must see; navette_middleware_get_journal_error()
+ *   says while it lasts.
+ * @NAVETTE_NOTIFICATION_CACHE_FAILED: the copy of the data kept for the
+ *   next start cannot be written; nothing is lost (said once).
  */
 typedef enum
 {
@@ -120,9 +127,14 @@ typedef enum
   NAVETTE_NOTIFICATION_ROLE_CHANGED,
   NAVETTE_NOTIFICATION_SUPERSEDED,
   NAVETTE_NOTIFICATION_ALL_SAVED,
+  NAVETTE_NOTIFICATION_JOURNAL_FAILED,
+  NAVETTE_NOTIFICATION_CACHE_FAILED,
 } NavetteNotificationKind;
 
 const char  *navette_role_to_string   (NavetteRole role);
 NavetteRole  navette_role_from_string (const char *text);
 
 G_END_DECLS
+
+/* NAVETTE_TYPE_SYNC_STATE, NAVETTE_TYPE_ROLE, … (gnome.mkenums_simple) */
+#include "navette-engine-enums.h"

@@ -3,10 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
-#include "navette-wire-decoder.h"
 
 /* How often `me` is asked again (role changes), in µs; also at once on
  * navette_engine_refresh() and after a FORBIDDEN answer. */
@@ -28,6 +28,11 @@ struct _NavetteEngine
   char              *account_key; /* of the journal/cache in use */
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
+  gboolean           cache_failure_said;
+  gboolean           session_expired; /* until the same user signs in again */
+  char              *loaded_user;     /* whose changes this engine holds */
+  GCancellable      *cancellable; /* of the requests the engine starts itself;
+                                   * cancelled on dispose */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -57,6 +62,7 @@ navette_engine_dispose (GObject *object)
 {
   NavetteEngine *self = (NavetteEngine *)object;
 
+  g_cancellable_cancel (self->cancellable);
   if (self->poller != NULL)
     navette_poller_stop (self->poller);
   g_clear_object (&self->poller);
@@ -77,6 +83,8 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->cache_dir, g_free);
   g_clear_pointer (&self->account_key, g_free);
   g_clear_pointer (&self->account_url, g_free);
+  g_clear_pointer (&self->loaded_user, g_free);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
 }
@@ -148,13 +156,14 @@ navette_engine_class_init (NavetteEngineClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, NAVETTE_TYPE_CHANGE);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND, NAVETTE_TYPE_CHANGE);
 }
 
 static void
 navette_engine_init (NavetteEngine *self)
 {
   self->stores = g_list_store_new (NAVETTE_TYPE_STORE);
+  self->cancellable = g_cancellable_new ();
 }
 
 static void
@@ -167,32 +176,45 @@ notify (NavetteEngine           *self,
 }
 
 static void
-middleware_notification_cb (NavetteMiddleware *middleware,
-                            const char        *message,
-                            guint              kind,
-                            NavetteChange     *change,
-                            NavetteEngine     *self)
+middleware_notification_cb (NavetteMiddleware       *middleware,
+                            const char              *message,
+                            NavetteNotificationKind  kind,
+                            NavetteChange           *change,
+                            NavetteEngine           *self)
 {
   const GError *error = change != NULL ? navette_change_get_error (change) : NULL;
-
-  /* The expired session has its own notification, from the session. */
-  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED))
-    return;
 
   notify (self, message, kind, change);
 
   if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN) &&
       navette_session_get_signed_in (self->session))
-    navette_engine_load_async (self, NULL, NULL, NULL);
+    navette_engine_load_async (self, self->cancellable, NULL, NULL);
 }
 
 static void
-poller_notification_cb (NavettePoller *poller,
-                        const char    *message,
-                        guint          kind,
-                        NavetteEngine *self)
+poller_notification_cb (NavettePoller           *poller,
+                        const char              *message,
+                        NavetteNotificationKind  kind,
+                        NavetteEngine           *self)
 {
   notify (self, message, kind, NULL);
+}
+
+/* Changes may go with the session's token: it has not expired, and it is
+ * the session of the user who made them — never someone else's. */
+static gboolean
+may_send (NavetteEngine *self)
+{
+  if (self->session_expired)
+    return FALSE;
+  if (self->loaded_user != NULL &&
+      g_strcmp0 (navette_session_get_username (self->session), self->loaded_user) != 0)
+    {
+      g_debug ("Signed in as %s: the changes of %s wait for them",
+               navette_session_get_username (self->session), self->loaded_user);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -202,7 +224,7 @@ poller_online_cb (NavettePoller *poller,
 {
   /* The server answers again: what waited goes, in order. (Signed out,
    * it waits for the new sign-in.) */
-  if (navette_poller_get_online (poller) &&
+  if (navette_poller_get_online (poller) && may_send (self) &&
       (navette_session_get_signed_in (self->session) ||
        navette_client_get_token (self->client) != NULL))
     navette_middleware_resume (self->middleware);
@@ -239,7 +261,7 @@ poller_checked_cb (NavettePoller *poller,
       navette_session_get_signed_in (self->session))
     {
       self->last_me = now;
-      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
     }
 }
 
@@ -248,7 +270,27 @@ auth_expired_cb (NavetteSession *session,
                  const GError   *error,
                  NavetteEngine  *self)
 {
+  /* Whatever request learnt it: no change goes with the dead token. */
+  self->session_expired = TRUE;
+  navette_middleware_wait_for_sign_in (self->middleware);
   notify (self, error->message, NAVETTE_NOTIFICATION_AUTH_EXPIRED, NULL);
+}
+
+static gboolean
+failed_for_want_of_session (const GError *error)
+{
+  return g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+}
+
+static int
+compare_sequence (gconstpointer a,
+                  gconstpointer b)
+{
+  guint64 x = navette_change_get_sequence (*(NavetteChange **) a);
+  guint64 y = navette_change_get_sequence (*(NavetteChange **) b);
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -262,28 +304,74 @@ signed_in_cb (NavetteSession *session,
 
   if (!navette_session_get_signed_in (session))
     return;
+  /* Another user signed in: the changes held here are not theirs (they
+   * stay in their author's journal). */
+  if (self->loaded_user != NULL && g_strcmp0 (navette_session_get_username (session), self->loaded_user) != 0)
+    {
+      g_debug ("Signed in as %s: the changes of %s are not sent",
+               navette_session_get_username (session), self->loaded_user);
+      return;
+    }
+  self->session_expired = FALSE;
 
-  /* Signed in again: the changes that waited for it go on. */
-  if (navette_poller_get_online (self->poller))
-    navette_middleware_resume (self->middleware);
-
-  /* And what failed for want of a session (journals of before). */
+  /* Signed in again: what was refused for want of a session is sent
+   * again (same keys), each before the changes of its record made after
+   * it, in the order they were made… */
   failed = navette_middleware_get_failed_changes (self->middleware);
   n = g_list_model_get_n_items (failed);
   retry = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     {
       NavetteChange *change = g_list_model_get_item (failed, i);
-      const GError *error = navette_change_get_error (change);
 
-      if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
-          g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
+      if (failed_for_want_of_session (navette_change_get_error (change)))
         g_ptr_array_add (retry, change);
       else
         g_object_unref (change);
     }
+  g_ptr_array_sort (retry, compare_sequence);
   for (guint i = 0; i < retry->len; i++)
     navette_middleware_retry (self->middleware, g_ptr_array_index (retry, i));
+
+  /* … and the queue goes on. (Offline, it goes when the server answers.) */
+  if (navette_poller_get_online (self->poller))
+    navette_middleware_resume (self->middleware);
+}
+
+/* The cache (a copy for the next start) cannot be written: nothing is
+ * lost, but the user should know why the next start waits for the
+ * server. Said once. */
+static void
+cache_failed (NavetteEngine *self,
+              const GError  *error)
+{
+  g_autofree char *message = NULL;
+
+  if (self->cache_failure_said)
+    return;
+  self->cache_failure_said = TRUE;
+  /* Translators: %s says why ("Could not create …: Permission denied") */
+  message = g_strdup_printf (_("Could not keep a copy of the data on this computer (%s). Nothing is "
+                               "lost; the next start will wait for the server."), error->message);
+  notify (self, message, NAVETTE_NOTIFICATION_CACHE_FAILED, NULL);
+}
+
+static void
+store_cache_failed_cb (NavetteStore  *store,
+                       const GError  *error,
+                       NavetteEngine *self)
+{
+  cache_failed (self, error);
+}
+
+/* A store made by the engine: its actions go through the middleware, the
+ * poller watches it, its cache failures are said. */
+static NavetteStore *
+adopt_store (NavetteEngine *self,
+             NavetteStore  *store)
+{
+  g_signal_connect_object (store, "cache-failed", G_CALLBACK (store_cache_failed_cb), self, 0);
+  return store;
 }
 
 static void
@@ -291,7 +379,7 @@ roles_changed_cb (NavetteSession *session,
                   NavetteEngine  *self)
 {
   if (self->loaded)
-    navette_engine_load_async (self, NULL, NULL, NULL);
+    navette_engine_load_async (self, self->cancellable, NULL, NULL);
 }
 
 NavetteEngine *
@@ -322,6 +410,9 @@ navette_engine_new (const char *base_url)
   g_signal_connect_object (self->session, "auth-expired",
                            G_CALLBACK (auth_expired_cb), self, 0);
   g_signal_connect_object (self->session, "notify::signed-in",
+                           G_CALLBACK (signed_in_cb), self, 0);
+  /* Another user signed in meanwhile, then the first one again. */
+  g_signal_connect_object (self->session, "notify::username",
                            G_CALLBACK (signed_in_cb), self, 0);
   g_signal_connect_object (self->session, "roles-changed",
                            G_CALLBACK (roles_changed_cb), self, 0);
@@ -380,6 +471,13 @@ navette_engine_get_failed_changes (NavetteEngine *self)
   return navette_middleware_get_failed_changes (self->middleware);
 }
 
+const char *
+navette_engine_get_loaded_user (NavetteEngine *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  return self->loaded_user;
+}
+
 gboolean
 navette_engine_get_online (NavetteEngine *self)
 {
@@ -423,7 +521,7 @@ navette_engine_refresh (NavetteEngine *self)
   if (navette_session_get_signed_in (self->session))
     {
       self->last_me = g_get_monotonic_time ();
-      navette_session_refresh_async (self->session, NULL, NULL, NULL);
+      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
     }
 }
 
@@ -620,7 +718,8 @@ entry_error (JsonObject *entry)
   const char *message = json_object_get_string_member_with_default (entry, "error_message", "");
   int code = NAVETTE_SYNC_ERROR_SERVER;
 
-  if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_INT64)
+  if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_INT64 &&
+      g_strcmp0 (navette_sync_error_code_to_string ((int) json_node_get_int (code_node)), "unknown") != 0)
     code = (int) json_node_get_int (code_node);
   else if (code_node != NULL && json_node_get_value_type (code_node) == G_TYPE_STRING)
     for (int c = NAVETTE_SYNC_ERROR_NETWORK; c <= NAVETTE_SYNC_ERROR_TLS; c++)
@@ -718,6 +817,10 @@ replay_journal (NavetteEngine *self)
         {
           g_clear_error (&error);
           error = entry_error (entry);
+          /* Refused only for want of a session: this load is signed in,
+           * so it is sent again (same key), as after a new sign-in. */
+          if (failed_for_want_of_session (error))
+            g_clear_error (&error);
         }
       /* Otherwise an error here is a value typed offline that its column
        * cannot take: the change goes to the failed list, said why. */
@@ -753,6 +856,19 @@ journal_tables_cb (GObject      *object,
 }
 
 static void
+index_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteEngine) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    cache_failed (self, error);
+}
+
+static void
 revalidate_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -780,10 +896,20 @@ use_cache (NavetteEngine *self,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GBytes) bytes = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+  gboolean writable = TRUE;
   gsize len;
   char *text;
 
-  g_mkdir_with_parents (dir, 0700);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                             _("Could not create %s: %s"), dir, g_strerror (saved_errno));
+
+      /* The tables' own writes would fail the same way: not pointed at it. */
+      cache_failed (self, error);
+      writable = FALSE;
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "server");
@@ -798,7 +924,8 @@ use_cache (NavetteEngine *self,
       GListModel *tables = navette_store_get_tables (store);
       guint n_tables = g_list_model_get_n_items (tables);
 
-      navette_store_set_cache_dir (store, dir, server, user);
+      if (writable)
+        navette_store_set_cache_dir (store, dir, server, user);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "name");
@@ -814,11 +941,13 @@ use_cache (NavetteEngine *self,
           g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
 
           if (navette_table_get_cached (table))
-            navette_table_reload_async (table, FALSE, NULL, revalidate_cb, NULL);
+            navette_table_reload_async (table, FALSE, self->cancellable, revalidate_cb, NULL);
         }
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
+  if (!writable)
+    return;
 
   root = json_builder_get_root (builder);
   text = navette_json_to_string (root, &len);
@@ -826,52 +955,18 @@ use_cache (NavetteEngine *self,
   file = g_file_new_for_path (index_path);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, NULL, NULL);
+                                       self->cancellable, index_written_cb, g_object_ref (self));
 }
 
 /* ---- Opening the cache without the network ---- */
 
 typedef struct
 {
-  char             *name;
-  NavetteWireTable *schema;
-  GPtrArray        *records;  /* NavettePackedRecord* */
-  gint64            revision;
-} CachedTable;
-
-typedef struct
-{
-  char        *name;
-  char        *title;
-  NavetteRole  role;
-  GPtrArray   *tables;        /* CachedTable* */
-} CachedApp;
-
-typedef struct
-{
   char      *dir;
   char      *server;
   char      *user;
-  GPtrArray *apps;            /* CachedApp* */
+  GPtrArray *apps;            /* NavetteCachedApp* */
 } CacheLoad;
-
-static void
-cached_table_free (CachedTable *table)
-{
-  g_free (table->name);
-  g_clear_pointer (&table->schema, navette_wire_table_free);
-  g_clear_pointer (&table->records, g_ptr_array_unref);
-  g_free (table);
-}
-
-static void
-cached_app_free (CachedApp *app)
-{
-  g_free (app->name);
-  g_free (app->title);
-  g_clear_pointer (&app->tables, g_ptr_array_unref);
-  g_free (app);
-}
 
 static void
 cache_load_free (CacheLoad *load)
@@ -883,111 +978,6 @@ cache_load_free (CacheLoad *load)
   g_free (load);
 }
 
-/* Reads a JSON file that must record @server and @user. */
-static JsonObject *
-read_owned_json (const char *path,
-                 const char *server,
-                 const char *user)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *object;
-  gsize len;
-
-  if (!g_file_get_contents (path, &text, &len, NULL) ||
-      !(root = navette_json_parse_strict (text, len, NULL)) ||
-      !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  object = json_node_get_object (root);
-  if (g_strcmp0 (json_object_get_string_member_with_default (object, "server", NULL), server) != 0 ||
-      g_strcmp0 (json_object_get_string_member_with_default (object, "user", NULL), user) != 0)
-    {
-      g_debug ("Cache %s belongs to another server or user", path);
-      return NULL;
-    }
-  return json_object_ref (object);
-}
-
-static gboolean
-cached_record_cb (const NavetteWireRecordView *view,
-                  gpointer                     user_data,
-                  GError                     **error)
-{
-  GPtrArray *records = user_data;
-  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
-
-  packed->id = g_strdup (view->id);
-  packed->version = view->version;
-  packed->revision = view->revision;
-  packed->updated_at = view->updated_at;
-  packed->updated_by = g_intern_string (view->updated_by);
-  packed->archived = view->archived;
-  packed->data_json = g_strndup (view->data_json, view->data_len);
-  g_ptr_array_add (records, packed);
-  return TRUE;
-}
-
-static int
-compare_cached_id (gconstpointer a,
-                   gconstpointer b)
-{
-  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
-  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
-
-  return strcmp (ra->id, rb->id);
-}
-
-static CachedTable *
-read_cached_table (const char *app_dir,
-                   const char *name,
-                   const char *server,
-                   const char *user)
-{
-  g_autofree char *file = g_strconcat (name, ".json", NULL);
-  g_autofree char *path = g_build_filename (app_dir, file, NULL);
-  g_autofree char *schema_path = g_strconcat (path, ".schema", NULL);
-  g_autoptr(JsonObject) schema_file = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GString) prefix = g_string_new ("{\"server\":");
-  g_autoptr(GError) error = NULL;
-  JsonNode *schema_node;
-  CachedTable *table;
-  gsize len;
-
-  schema_file = read_owned_json (schema_path, server, user);
-  if (schema_file == NULL ||
-      !(schema_node = json_object_get_member (schema_file, "schema")) ||
-      !JSON_NODE_HOLDS_OBJECT (schema_node) ||
-      !g_file_get_contents (path, &text, &len, NULL))
-    return NULL;
-
-  /* The records file starts with its owner, exactly as written. */
-  navette_json_append_string (prefix, server);
-  g_string_append (prefix, ",\"user\":");
-  navette_json_append_string (prefix, user);
-  g_string_append_c (prefix, ',');
-  if (len < prefix->len || memcmp (text, prefix->str, prefix->len) != 0)
-    {
-      g_debug ("Cache %s belongs to another server or user", path);
-      return NULL;
-    }
-
-  table = g_new0 (CachedTable, 1);
-  table->name = g_strdup (name);
-  table->records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-  table->schema = navette_wire_table_from_json (json_node_get_object (schema_node), NULL);
-  if (table->schema == NULL || g_strcmp0 (table->schema->name, name) != 0 ||
-      !navette_wire_decode_record_list (text, len, &table->revision, cached_record_cb,
-                                        table->records, &error))
-    {
-      g_debug ("Cache %s is not usable: %s", path, error ? error->message : "schema");
-      cached_table_free (table);
-      return NULL;
-    }
-  g_ptr_array_sort (table->records, compare_cached_id);
-  return table;
-}
-
 static void
 open_cache_thread (GTask        *task,
                    gpointer      source_object,
@@ -995,64 +985,13 @@ open_cache_thread (GTask        *task,
                    GCancellable *cancellable)
 {
   CacheLoad *load = task_data;
-  g_autofree char *index_path = g_build_filename (load->dir, "index.json", NULL);
-  g_autoptr(JsonObject) index = read_owned_json (index_path, load->server, load->user);
-  JsonNode *apps_node;
-  JsonArray *apps;
 
-  if (index == NULL ||
-      !(apps_node = json_object_get_member (index, "applications")) ||
-      !JSON_NODE_HOLDS_ARRAY (apps_node))
-    {
-      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
-                               _("Nothing was kept from an earlier session."));
-      return;
-    }
-
-  load->apps = g_ptr_array_new_with_free_func ((GDestroyNotify) cached_app_free);
-  apps = json_node_get_array (apps_node);
-  for (guint i = 0; i < json_array_get_length (apps); i++)
-    {
-      JsonNode *node = json_array_get_element (apps, i);
-      g_autofree char *app_dir = NULL;
-      g_autoptr(GDir) dir = NULL;
-      const char *name, *entry;
-      CachedApp *app;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      name = json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL);
-      if (name == NULL || !navette_name_is_valid (name))
-        continue;
-
-      app = g_new0 (CachedApp, 1);
-      app->name = g_strdup (name);
-      app->title = g_strdup (json_object_get_string_member_with_default (json_node_get_object (node),
-                                                                        "title", name));
-      app->role = navette_role_from_string (json_object_get_string_member_with_default (json_node_get_object (node),
-                                                                                        "role", NULL));
-      app->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) cached_table_free);
-      g_ptr_array_add (load->apps, app);
-
-      app_dir = g_build_filename (load->dir, name, NULL);
-      dir = g_dir_open (app_dir, 0, NULL);
-      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *table_name = NULL;
-          CachedTable *table;
-
-          if (!g_str_has_suffix (entry, ".json"))
-            continue;
-          table_name = g_strndup (entry, strlen (entry) - 5);
-          if (!navette_name_is_valid (table_name))
-            continue;
-          table = read_cached_table (app_dir, table_name, load->server, load->user);
-          if (table != NULL)
-            g_ptr_array_add (app->tables, table);
-        }
-    }
-
-  g_task_return_boolean (task, TRUE);
+  load->apps = navette_cache_read (load->dir, load->server, load->user);
+  if (load->apps == NULL)
+    g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                             _("Nothing was kept from an earlier session."));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -1110,12 +1049,12 @@ navette_engine_open_cache_finish (NavetteEngine  *self,
   new_stores = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < load->apps->len; i++)
     {
-      CachedApp *app = g_ptr_array_index (load->apps, i);
+      NavetteCachedApp *app = g_ptr_array_index (load->apps, i);
       NavetteStore *store = navette_engine_lookup_store (self, app->name);
 
       if (store == NULL)
         {
-          store = navette_store_new (self->client, app->name, app->title, app->role);
+          store = adopt_store (self, navette_store_new (self->client, app->name, app->title, app->role));
           g_ptr_array_add (new_stores, store);
           navette_middleware_connect_store (self->middleware, store);
           navette_poller_add_store (self->poller, store);
@@ -1124,7 +1063,7 @@ navette_engine_open_cache_finish (NavetteEngine  *self,
 
       for (guint j = 0; j < app->tables->len; j++)
         {
-          CachedTable *cached = g_ptr_array_index (app->tables, j);
+          NavetteCachedTable *cached = g_ptr_array_index (app->tables, j);
           NavetteTable *table = navette_store_add_cached_table (store, g_steal_pointer (&cached->schema));
 
           navette_table_load_cached (table, cached->records, cached->revision);
@@ -1182,9 +1121,13 @@ open_account (NavetteEngine *self,
       if (!navette_journal_load (journal, &error))
         {
           /* Another account's file (a hash collision) or an unreadable
-           * one: never written over. */
+           * one: never written over. The changes made now are not kept on
+           * this computer: say so. */
           g_message ("Not using the journal %s: %s", path, error->message);
           navette_middleware_set_journal (self->middleware, NULL);
+          notify (self,
+                  _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
+                  NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
           g_task_return_boolean (task, TRUE);
           g_object_unref (task);
           return;
@@ -1214,7 +1157,7 @@ open_account (NavetteEngine *self,
       if (navette_store_get_loaded (store))
         continue;
       open->waiting++;
-      navette_store_load_tables_async (store, NULL, journal_tables_cb, open);
+      navette_store_load_tables_async (store, self->cancellable, journal_tables_cb, open);
     }
   if (--open->waiting == 0)
     open_account_done (open);
@@ -1289,7 +1232,7 @@ applications_cb (GObject      *object,
         }
       else
         {
-          store = navette_store_new (self->client, name, title, role);
+          store = adopt_store (self, navette_store_new (self->client, name, title, role));
           g_ptr_array_add (stores, store);
         }
     }
@@ -1335,6 +1278,8 @@ applications_cb (GObject      *object,
   }
 
   self->loaded = TRUE;
+  if (self->loaded_user == NULL)
+    self->loaded_user = g_strdup (navette_session_get_username (self->session));
   navette_poller_start (self->poller);
   open_account (self, g_steal_pointer (&task));
 }

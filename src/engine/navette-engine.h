@@ -56,6 +56,12 @@ NavetteStore      *navette_engine_lookup_store   (NavetteEngine *self,
 /* The failed changes (of the middleware). (transfer none) */
 GListModel        *navette_engine_get_failed_changes (NavetteEngine *self);
 gboolean           navette_engine_get_online     (NavetteEngine *self);
+/* The user whose changes the engine holds: the one signed in at its
+ * first load (NULL before). When another user signs in on this engine
+ * (after an expired session), none of them is sent with that user's
+ * token — give that user a new engine; the changes wait in their
+ * author's journal. */
+const char        *navette_engine_get_loaded_user (NavetteEngine *self);
 /* "push-live" (boolean, read-only, notified; round 2): the server's
  * announcements arrive over a WebSocket (see NavettePoller "push"). */
 gboolean           navette_engine_get_push_live  (NavetteEngine *self);

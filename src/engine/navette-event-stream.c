@@ -357,8 +357,7 @@ connect_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   connection = navette_client_events_connect_finish (NAVETTE_CLIENT (object), result, &error);
-  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->cancellable);
   if (!self->running)

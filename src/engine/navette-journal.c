@@ -28,15 +28,23 @@ struct _NavetteJournal
   guint64     durable;     /* last ticket on disk */
   gboolean    writing;
   GPtrArray  *flushes;     /* GTask* waiting for a ticket */
+  GError     *write_error; /* of the last write, when it failed */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteJournal, navette_journal, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_WRITE_ERROR,
+  N_PROPS
+};
 
 enum {
   WRITTEN,
   N_SIGNALS
 };
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
@@ -64,8 +72,27 @@ navette_journal_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->server, g_free);
   g_clear_pointer (&self->user, g_free);
+  g_clear_error (&self->write_error);
 
   G_OBJECT_CLASS (navette_journal_parent_class)->finalize (object);
+}
+
+static void
+navette_journal_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  NavetteJournal *self = NAVETTE_JOURNAL (object);
+
+  switch (prop_id)
+    {
+    case PROP_WRITE_ERROR:
+      g_value_set_boxed (value, self->write_error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -75,6 +102,12 @@ navette_journal_class_init (NavetteJournalClass *klass)
 
   object_class->dispose = navette_journal_dispose;
   object_class->finalize = navette_journal_finalize;
+  object_class->get_property = navette_journal_get_property;
+
+  properties[PROP_WRITE_ERROR] =
+    g_param_spec_boxed ("write-error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[WRITTEN] =
     g_signal_new ("written",
@@ -131,6 +164,13 @@ navette_journal_get_user (NavetteJournal *self)
   return self->user;
 }
 
+const GError *
+navette_journal_get_write_error (NavetteJournal *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), NULL);
+  return self->write_error;
+}
+
 static const char *
 entry_key (JsonObject *entry)
 {
@@ -166,10 +206,18 @@ navette_journal_load (NavetteJournal  *self,
     {
       g_autofree char *aside = g_strconcat (self->path, ".unreadable", NULL);
 
-      /* Never overwrite what cannot be read: keep it beside. */
-      g_warning ("The journal %s cannot be read (%s); kept as %s", self->path,
+      /* Never overwrite what cannot be read: keep it beside (or, when it
+       * cannot even be moved, do not use this journal at all). */
+      g_message ("The journal %s cannot be read (%s); kept as %s", self->path,
                  local_error ? local_error->message : "not a journal", aside);
-      g_rename (self->path, aside);
+      if (g_rename (self->path, aside) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       _("Could not write %s: %s"), aside, g_strerror (saved_errno));
+          return FALSE;
+        }
       return TRUE;
     }
 
@@ -282,19 +330,25 @@ navette_journal_write_file (const char  *path,
       errno = saved_errno;
       goto fail_errno;
     }
-  /* And the new name itself. */
+  /* And the new name itself (a file system that cannot sync a directory
+   * says EINVAL: nothing more can be done there). */
   fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd >= 0)
+  if (fd < 0)
+    goto fail_errno;
+  if (fsync (fd) != 0 && errno != EINVAL)
     {
-      fsync (fd);
+      saved_errno = errno;
       close (fd);
+      errno = saved_errno;
+      goto fail_errno;
     }
+  close (fd);
   return TRUE;
 
 fail_errno:
   saved_errno = errno;
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               "Could not write %s: %s", path, g_strerror (saved_errno));
+               _("Could not write %s: %s"), path, g_strerror (saved_errno));
   return FALSE;
 }
 
@@ -370,6 +424,8 @@ release_flushes (NavetteJournal *self)
         {
           if (ticket <= self->durable)
             g_task_return_boolean (task, TRUE);
+          else if (self->write_error != NULL)
+            g_task_return_error (task, g_error_copy (self->write_error));
           else
             g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
                                      _("The list of changes waiting could not be saved on this computer."));
@@ -396,7 +452,20 @@ write_done_cb (GObject      *object,
   if (ok)
     self->durable = MAX (self->durable, job->ticket);
   else
-    g_warning ("Could not save the changes waiting in %s: %s", self->path, error->message);
+    g_debug ("Could not save the changes waiting in %s: %s", self->path, error->message);
+  /* Said to the user through "write-error" (the middleware turns it into
+   * a notification): the changes are at risk while it is set. */
+  if (ok && self->write_error != NULL)
+    {
+      g_clear_error (&self->write_error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WRITE_ERROR]);
+    }
+  else if (!ok && (self->write_error == NULL || g_strcmp0 (self->write_error->message, error->message) != 0))
+    {
+      g_clear_error (&self->write_error);
+      self->write_error = g_steal_pointer (&error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WRITE_ERROR]);
+    }
 
   if (self->flushes != NULL)
     release_flushes (self);

@@ -38,12 +38,19 @@ NavetteJournal *navette_journal_new           (const char     *path,
 const char     *navette_journal_get_path      (NavetteJournal *self);
 const char     *navette_journal_get_server    (NavetteJournal *self);
 const char     *navette_journal_get_user      (NavetteJournal *self);
+/* "write-error" (GError, read-only, notified): why the last write failed
+ * (disk full, a directory that cannot be written…), NULL once a write
+ * works again. While it is set, what the journal holds is only in
+ * memory: changes not yet accepted are lost if the process ends. */
+const GError   *navette_journal_get_write_error (NavetteJournal *self);
 
 /* Reads the file (small: read on the calling thread). A missing file is
  * an empty journal; a file of another server or user, or one that cannot
  * be parsed, is left alone on disk (renamed to pending.json.unreadable
  * when it cannot be parsed, so that nothing is lost) and the journal
- * starts empty. Call once, before any put. */
+ * starts empty. FALSE with @error for another server's or user's file,
+ * a file that cannot be read, or one that cannot be parsed nor moved
+ * aside: then it must not be used. Call once, before any put. */
 gboolean        navette_journal_load          (NavetteJournal *self,
                                                GError        **error);
 
@@ -86,7 +93,7 @@ gboolean        navette_journal_is_written    (NavetteJournal *self,
 
 /* Signal "written" (guint64 ticket, gboolean durable): a write ended;
  * every put and remove up to @ticket is on disk when @durable, otherwise
- * the write failed (disk full, …: logged), the entries stay in memory and
- * the next put writes them again. */
+ * the write failed (disk full, …: see "write-error"), the entries stay in
+ * memory and the next put writes them again. */
 
 G_END_DECLS

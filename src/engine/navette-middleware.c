@@ -20,9 +20,11 @@ struct _NavetteMiddleware
   GCancellable   *cancellable;  /* of every request; cancelled on dispose */
   NavetteJournal *journal;      /* NULL: no journal */
   gboolean        online;       /* FALSE after a transient failure, until resumed */
-  gboolean        signed_out;   /* an answer was 401, until resumed */
+  gboolean        signed_out;   /* the session expired (a 401), until resumed */
   gboolean        had_waiting;  /* some change waited since the queue was last empty */
+  gboolean        waited_offline; /* … for the server (not only for a sign-in) */
   gboolean        failed_since; /* … and some change failed since */
+  gboolean        journal_failing; /* said: the journal cannot be written */
   guint           n_waiting;
 };
 
@@ -35,6 +37,7 @@ enum {
   PROP_N_WAITING,
   PROP_ONLINE,
   PROP_FAILED_CHANGES,
+  PROP_JOURNAL_ERROR,
   N_PROPS
 };
 
@@ -69,6 +72,14 @@ op_free (Op *op)
   g_clear_pointer (&op->queue_key, g_free);
   g_clear_object (&op->change);
   g_free (op);
+}
+
+/* A 401: the session expired or was revoked. */
+static gboolean
+is_auth_error (const GError *error)
+{
+  return g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
+         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
 }
 
 static void pump       (NavetteMiddleware *self,
@@ -134,6 +145,9 @@ navette_middleware_get_property (GObject    *object,
     case PROP_FAILED_CHANGES:
       g_value_set_object (value, self->failed);
       break;
+    case PROP_JOURNAL_ERROR:
+      g_value_set_boxed (value, navette_middleware_get_journal_error (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -179,6 +193,8 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
     g_param_spec_boolean ("online", NULL, NULL, TRUE, ro);
   properties[PROP_FAILED_CHANGES] =
     g_param_spec_object ("failed-changes", NULL, NULL, G_TYPE_LIST_MODEL, ro);
+  properties[PROP_JOURNAL_ERROR] =
+    g_param_spec_boxed ("journal-error", NULL, NULL, G_TYPE_ERROR, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[NOTIFICATION] =
@@ -186,7 +202,7 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, NAVETTE_TYPE_CHANGE);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND, NAVETTE_TYPE_CHANGE);
   signals[CHANGE_FINISHED] =
     g_signal_new ("change-finished",
                   G_TYPE_FROM_CLASS (klass),
@@ -383,7 +399,10 @@ op_set_waiting (NavetteMiddleware *self,
     return;
   navette_change_set_waiting (op->change, waiting);
   if (waiting)
-    self->had_waiting = TRUE;
+    {
+      self->had_waiting = TRUE;
+      self->waited_offline |= !self->online;
+    }
   if (record != NULL && navette_record_recompute (record))
     navette_table_record_changed (navette_change_get_table (op->change), record);
 }
@@ -528,6 +547,38 @@ journal_written_cb (NavetteJournal    *journal,
   pump_all (self);
 }
 
+/* The journal cannot be written (or can again): the changes not yet
+ * accepted are only in memory — the user must know, once per failure. */
+static void
+journal_error_cb (NavetteJournal    *journal,
+                  GParamSpec        *pspec,
+                  NavetteMiddleware *self)
+{
+  gboolean failing = navette_journal_get_write_error (journal) != NULL;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
+  if (failing == self->journal_failing)
+    return;
+  self->journal_failing = failing;
+  if (failing)
+    /* Translators: a warning that stays until closed (the reason is in
+     * navette_middleware_get_journal_error()); keep it short */
+    g_signal_emit (self, signals[NOTIFICATION], 0,
+                   _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
+                   (guint) NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
+  else
+    g_signal_emit (self, signals[NOTIFICATION], 0,
+                   _("Changes are kept on this computer again."),
+                   (guint) NAVETTE_NOTIFICATION_INFO, NULL);
+}
+
+const GError *
+navette_middleware_get_journal_error (NavetteMiddleware *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
+  return self->journal != NULL ? navette_journal_get_write_error (self->journal) : NULL;
+}
+
 void
 navette_middleware_set_journal (NavetteMiddleware *self,
                                 NavetteJournal    *journal)
@@ -538,8 +589,13 @@ navette_middleware_set_journal (NavetteMiddleware *self,
   if (self->journal != NULL)
     g_signal_handlers_disconnect_by_data (self->journal, self);
   g_set_object (&self->journal, journal);
+  self->journal_failing = FALSE;
   if (journal != NULL)
-    g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
+    {
+      g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
+      g_signal_connect_object (journal, "notify::write-error", G_CALLBACK (journal_error_cb), self, 0);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
 }
 
 NavetteJournal *
@@ -577,8 +633,30 @@ record_previous (NavetteChange *change,
   navette_change_set_previous (change, previous);
 }
 
+/* Queues @op in the order the changes were made: behind the changes of
+ * its record made before it — a retried change goes before those made
+ * after it that are not on their way yet. */
+static void
+queue_insert (GQueue *queue,
+              Op     *op)
+{
+  guint64 sequence = navette_change_get_sequence (op->change);
+
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    {
+      Op *other = l->data;
+
+      if (!other->sending && navette_change_get_sequence (other->change) > sequence)
+        {
+          g_queue_insert_before (queue, l, op);
+          return;
+        }
+    }
+  g_queue_push_tail (queue, op);
+}
+
 /* Applies @change optimistically and queues it behind the other changes
- * of its record. */
+ * of its record made before it. */
 static void
 apply_change (NavetteMiddleware *self,
               NavetteChange     *change,
@@ -600,13 +678,13 @@ apply_change (NavetteMiddleware *self,
       queue = g_queue_new ();
       g_hash_table_insert (self->queues, g_strdup (op->queue_key), queue);
     }
-  g_queue_push_tail (queue, op);
+  queue_insert (queue, op);
 
   if (record == NULL && navette_change_get_kind (change) == NAVETTE_CHANGE_CREATE)
     {
       g_autoptr(NavetteRecord) created = navette_record_new_for_id (id);
 
-      navette_record_add_pending (created, change);
+      navette_record_insert_pending (created, change);
       navette_record_recompute (created);
       navette_table_insert_record (table, created);
       record = created;
@@ -615,7 +693,7 @@ apply_change (NavetteMiddleware *self,
     {
       record_previous (change, record);
       navette_record_set_error (record, NULL);
-      navette_record_add_pending (record, change);
+      navette_record_insert_pending (record, change);
       if (navette_record_recompute (record))
         navette_table_record_changed (table, record);
     }
@@ -669,18 +747,28 @@ maybe_all_saved (NavetteMiddleware *self)
   n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "navette-n-waited"));
   g_object_set_data (G_OBJECT (self), "navette-n-waited", NULL);
   self->had_waiting = FALSE;
-  if (self->failed_since)
+  if (self->failed_since || n == 0)
     {
-      /* Not everything: the failures were said one by one. */
+      /* Not everything (the failures were said one by one), or nothing
+       * that waited was sent. */
       self->failed_since = FALSE;
+      self->waited_offline = FALSE;
       return;
     }
   {
-    g_autofree char *message =
+    g_autofree char *message = NULL;
+
+    if (self->waited_offline)
       /* Translators: a discreet toast once the server answers again */
-      g_strdup_printf (ngettext ("The change made while the server could not be reached is saved.",
-                                 "All %u changes made while the server could not be reached are saved.",
-                                 n), n);
+      message = g_strdup_printf (ngettext ("The change made while the server could not be reached is saved.",
+                                           "All %u changes made while the server could not be reached are saved.",
+                                           n), n);
+    else
+      /* Translators: a discreet toast after signing in again */
+      message = g_strdup_printf (ngettext ("The change made while your session had expired is saved.",
+                                           "All %u changes made while your session had expired are saved.",
+                                           n), n);
+    self->waited_offline = FALSE;
 
     g_signal_emit (self, signals[NOTIFICATION], 0, message,
                    (guint) NAVETTE_NOTIFICATION_ALL_SAVED, NULL);
@@ -730,14 +818,24 @@ finish_change (NavetteMiddleware  *self,
       g_list_store_append (self->failed, change);
       navette_change_set_state (change, state, error);
       journal_put (self, change, NULL, TRUE);
-      if (self->had_waiting)
-        self->failed_since = TRUE;
 
-      /* Translators: the first %s describes the change ("Set price to 12.5"),
-       * the second is the reason */
-      message = g_strdup_printf (_("Could not save “%s”: %s"),
-                                 navette_change_get_description (change),
-                                 error ? error->message : "");
+      if (is_auth_error (error))
+        /* Sent again by itself after the next sign-in: not a failure the
+         * user has to act on, beyond signing in. */
+        /* Translators: a discreet toast; %s describes the change ("Set
+         * price to 12.5") */
+        message = g_strdup_printf (_("Your session has expired: “%s” will be saved once you sign in again."),
+                                   navette_change_get_description (change));
+      else
+        {
+          if (self->had_waiting)
+            self->failed_since = TRUE;
+          /* Translators: the first %s describes the change ("Set price to 12.5"),
+           * the second is the reason */
+          message = g_strdup_printf (_("Could not save “%s”: %s"),
+                                     navette_change_get_description (change),
+                                     error ? error->message : "");
+        }
       g_signal_emit (self, signals[NOTIFICATION], 0, message,
                      (guint) NAVETTE_NOTIFICATION_CHANGE_FAILED, change);
     }
@@ -857,25 +955,13 @@ localize_validation_error (NavetteChange *change,
   return navette_sync_error_localize_fields (error, local);
 }
 
-/* The server answered, but could not take the change now (or not
- * without a new sign-in): keep it, and everything behind it, until it
- * can. */
+/* Nothing more leaves: every change not on its way waits (applied, in
+ * the journal) until navette_middleware_resume(). */
 static void
-hold (NavetteMiddleware *self,
-      const GError      *error)
+hold_all (NavetteMiddleware *self)
 {
   GHashTableIter iter;
   gpointer value;
-  gboolean auth = g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
-                  g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
-
-  if (auth)
-    self->signed_out = TRUE;
-  else if (self->online)
-    {
-      self->online = FALSE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
-    }
 
   g_hash_table_iter_init (&iter, self->ops);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -888,12 +974,30 @@ hold (NavetteMiddleware *self,
   notify_counts (self);
 }
 
-static gboolean
-error_holds (const GError *error)
+/* The server cannot be reached or cannot answer now: keep the change, and
+ * everything behind it, until it can. */
+static void
+hold (NavetteMiddleware *self)
 {
-  return navette_sync_error_is_transient (error) ||
-         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
-         g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED);
+  if (self->online)
+    {
+      self->online = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+    }
+  hold_all (self);
+}
+
+void
+navette_middleware_wait_for_sign_in (NavetteMiddleware *self)
+{
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+
+  if (self->ops == NULL)
+    return;
+  /* Never sent with a token the server refuses: they wait (nothing
+   * refused them) until a new session exists. */
+  self->signed_out = TRUE;
+  hold_all (self);
 }
 
 /* ---- Last write wins, said ---- */
@@ -915,7 +1019,6 @@ superseded_versions_cb (GObject      *object,
 
   versions = navette_client_list_versions_finish (NAVETTE_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED) ||
       data->self->ops == NULL)
     {
       send_data_free (data);
@@ -1060,16 +1163,25 @@ send_cb (GObject      *object,
       if (self->ops != NULL)
         check_superseded (self, change, root);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Only on dispose: it stays in the journal. */
     }
-  else if (error_holds (error))
+  else if (navette_sync_error_is_transient (error))
     {
       g_debug ("Keeping “%s” until the server answers (%s)",
                navette_change_get_description (change), error->message);
-      hold (self, error);
+      hold (self);
+    }
+  else if (is_auth_error (error))
+    {
+      /* Refused for want of a session: this change alone is rolled back
+       * (into the failed list, retried after the next sign-in); the
+       * others are not sent with the dead token and wait. */
+      g_debug ("“%s” refused: %s", navette_change_get_description (change), error->message);
+      self->signed_out = TRUE;
+      finish_change (self, change, NAVETTE_CHANGE_STATE_FAILED, error);
+      navette_middleware_wait_for_sign_in (self);
     }
   else
     {
@@ -1109,11 +1221,15 @@ fetch_for_send_cb (GObject      *object,
       send_data_free (data);
       return;
     }
-  if (error != NULL && error_holds (error))
+  if (error != NULL && (navette_sync_error_is_transient (error) || is_auth_error (error)))
     {
-      /* Ask again when the server answers. */
+      /* Ask again when the server answers, or after the sign-in: the
+       * change itself was not refused. */
       op->fetched = FALSE;
-      hold (self, error);
+      if (is_auth_error (error))
+        navette_middleware_wait_for_sign_in (self);
+      else
+        hold (self);
       send_data_free (data);
       return;
     }
@@ -1122,7 +1238,7 @@ fetch_for_send_cb (GObject      *object,
     {
       /* Now in the model: show the change on it, as for any other. */
       record_previous (change, record);
-      navette_record_add_pending (record, change);
+      navette_record_insert_pending (record, change);
       navette_change_set_record (change, record);
       if (navette_record_recompute (record))
         navette_table_record_changed (navette_change_get_table (change), record);

@@ -10,14 +10,21 @@
  * On success it reconciles the record with the server's answer (version,
  * revision, timestamps, values).
  *
- * Transient failures (network, timeout, 502/503/504 `unavailable`) and an
- * expired session NEVER roll back: the change stays applied and pending,
- * marked "waiting" (navette_change_get_waiting(), the record's sync state
- * WAITING), in the journal; "online" turns FALSE and everything else waits
- * behind it, in order. navette_middleware_resume() (the engine calls it
- * when the server answers again, or after a new sign-in) sends them all,
- * with the same idempotency keys, and once every waiting change is saved a
- * notification ALL_SAVED says so.
+ * Transient failures (network, timeout, 502/503/504 `unavailable`) NEVER
+ * roll back: the change stays applied and pending, marked "waiting"
+ * (navette_change_get_waiting(), the record's sync state WAITING), in the
+ * journal; "online" turns FALSE and everything else waits behind it, in
+ * order. navette_middleware_resume() (the engine calls it when the server
+ * answers again) sends them all, with the same idempotency keys, and once
+ * every waiting change is saved a notification ALL_SAVED says so.
+ *
+ * An expired or revoked session (401 `auth_expired` / `auth_required`)
+ * rolls back the change that got it, alone, into the failed list (a
+ * CHANGE_FAILED notification saying the session expired); nothing else is
+ * sent with the dead token — the changes queued behind it were not
+ * refused and wait, applied — until a new session exists. The engine then
+ * retries the changes that failed so, in the order they were made, before
+ * those queued behind them, and resumes.
  *
  * Permanent failures (validation, forbidden, not found, conflict, an
  * answer that cannot be understood, a refused certificate, any other 4xx
@@ -47,13 +54,23 @@ NavetteMiddleware *navette_middleware_new        (NavetteClient     *client);
  * changes not finished, the waiting ones included), "n-waiting" (guint,
  * read-only: changes waiting for the server or a sign-in), "online"
  * (boolean, read-only: FALSE from a transient failure until resumed),
- * "failed-changes" (GListModel, read-only). */
+ * "failed-changes" (GListModel, read-only), "journal-error" (GError,
+ * read-only, notified). */
 guint       navette_middleware_get_n_pending     (NavetteMiddleware *self);
 guint       navette_middleware_get_n_waiting     (NavetteMiddleware *self);
+/* Why the journal cannot be written (navette_journal_get_write_error()),
+ * or NULL: while set, changes not yet accepted are only in memory. The
+ * first failure emits a notification JOURNAL_FAILED, the first write that
+ * works again an INFO one. */
+const GError *navette_middleware_get_journal_error (NavetteMiddleware *self);
 gboolean    navette_middleware_get_online        (NavetteMiddleware *self);
 /* The server answers again (or the user signed in again): sends every
  * waiting change, in order per record. */
 void        navette_middleware_resume            (NavetteMiddleware *self);
+/* The session expired (the engine calls it on NavetteSession
+ * "auth-expired"): nothing is sent until navette_middleware_resume();
+ * changes wait, applied. */
+void        navette_middleware_wait_for_sign_in  (NavetteMiddleware *self);
 
 void        navette_middleware_connect_store     (NavetteMiddleware *self,
                                                   NavetteStore      *store);
@@ -65,7 +82,8 @@ void        navette_middleware_disconnect_store  (NavetteMiddleware *self,
 GListModel *navette_middleware_get_failed_changes (NavetteMiddleware *self);
 
 /* Sends a failed change again with the same idempotency key (it leaves the
- * failed list and is applied optimistically again). */
+ * failed list and is applied optimistically again, before the changes of
+ * its record made after it that are not on their way yet). */
 void        navette_middleware_retry             (NavetteMiddleware *self,
                                                   NavetteChange     *change);
 /* Retries every failed change. */
@@ -86,7 +104,8 @@ gboolean    navette_middleware_has_pending       (NavetteMiddleware *self,
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — a change failed (CHANGE_FAILED),
  *     a save replaced others' versions (SUPERSEDED), everything that
- *     waited for the server is saved (ALL_SAVED, no change).
+ *     waited for the server is saved (ALL_SAVED, no change), the journal
+ *     cannot be written (JOURNAL_FAILED, no change) or can again (INFO).
  *   "change-finished" (NavetteChange *change) — any change left PENDING. */
 
 G_END_DECLS

@@ -28,7 +28,8 @@ struct _NavettePoller
   guint            probe_max;     /* ms */
   gboolean         probing;       /* a probe is in flight */
   guint64          probes;
-  GCancellable    *cancellable;   /* of the probes; cancelled on dispose */
+  GCancellable    *cancellable;   /* of every request (light checks, reloads,
+                                   * probes); cancelled on stop and dispose */
   guint            in_flight;     /* light checks of this round not answered */
   gboolean         round_failed;
   gboolean         again;         /* refresh asked during a round */
@@ -67,7 +68,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void check_now (NavettePoller *self);
+static void check_now      (NavettePoller *self);
+static void schedule_probe (NavettePoller *self);
 
 static void
 navette_poller_dispose (GObject *object)
@@ -329,7 +331,7 @@ navette_poller_class_init (NavettePollerClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+                  G_TYPE_NONE, 2, G_TYPE_STRING, NAVETTE_TYPE_NOTIFICATION_KIND);
   signals[CHECKED] =
     g_signal_new ("checked",
                   G_TYPE_FROM_CLASS (klass),
@@ -528,6 +530,9 @@ navette_poller_start (NavettePoller *self)
   schedule (self, self->interval_ms);
   if (self->push)
     navette_event_stream_start (self->events);
+  /* Stopped while offline: the probes go on. */
+  if (!self->online)
+    schedule_probe (self);
 }
 
 void
@@ -539,6 +544,14 @@ navette_poller_stop (NavettePoller *self)
     return;
   self->running = FALSE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  /* What is on its way is dropped: its answers would start more. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->in_flight = 0;
+  self->again = FALSE;
+  self->probing = FALSE;
   navette_event_stream_stop (self->events);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
@@ -562,8 +575,6 @@ navette_poller_refresh (NavettePoller *self)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   check_now (self);
 }
-
-static void schedule_probe (NavettePoller *self);
 
 static void
 set_online (NavettePoller *self,
@@ -653,8 +664,7 @@ probe_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->probing = FALSE;
   if (self->online)
@@ -756,6 +766,11 @@ reload_cb (GObject      *object,
 
   if (!navette_table_reload_finish (table, result, NULL, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          check_data_free (data);
+          return;
+        }
       g_debug ("Reload of %s failed: %s", navette_table_get_name (table), error->message);
       /* Forget the ETag so that the next check asks again. */
       if (navette_table_get_store (table) != NULL)
@@ -833,7 +848,7 @@ reload_table (NavettePoller *self,
   data = g_new0 (CheckData, 1);
   data->self = g_object_ref (self);
   data->table = g_object_ref (table);
-  navette_table_reload_async (table, FALSE, NULL, reload_cb, data);
+  navette_table_reload_async (table, FALSE, self->cancellable, reload_cb, data);
 }
 
 static void
@@ -853,12 +868,16 @@ light_check_cb (GObject      *object,
   root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, &etag,
                                         &not_modified, &error);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Stopped (or disposed): the round is over already. */
+      check_data_free (data);
+      return;
+    }
   if (error != NULL)
     {
       g_debug ("Light check of %s failed: %s", navette_store_get_name (store), error->message);
-      if (error->code == NAVETTE_SYNC_ERROR_NETWORK ||
-          error->code == NAVETTE_SYNC_ERROR_TIMEOUT ||
-          error->code == NAVETTE_SYNC_ERROR_UNAVAILABLE)
+      if (navette_sync_error_is_transient (error))
         self->round_failed = TRUE;
       goto out;
     }
@@ -954,7 +973,7 @@ check_now (NavettePoller *self)
       data->self = g_object_ref (self);
       data->store = g_object_ref (store);
       navette_client_request_async (self->client, "GET", path, NULL, NULL,
-                                    navette_store_get_etag (store), NULL,
+                                    navette_store_get_etag (store), self->cancellable,
                                     light_check_cb, data);
     }
 }

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
+#include "navette-wire-decoder.h"
 
 struct _NavetteRecord
 {
@@ -93,7 +94,7 @@ navette_record_get_property (GObject    *object,
       g_value_set_string (value, navette_record_get_updated_by (self));
       break;
     case PROP_SYNC_STATE:
-      g_value_set_uint (value, self->sync_state);
+      g_value_set_enum (value, self->sync_state);
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
@@ -133,8 +134,7 @@ navette_record_class_init (NavetteRecordClass *klass)
     g_param_spec_string ("updated-by", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNC_STATE] =
-    g_param_spec_uint ("sync-state", NULL, NULL,
-                       NAVETTE_SYNC_STATE_SYNCED, NAVETTE_SYNC_STATE_WAITING, NAVETTE_SYNC_STATE_SYNCED,
+    g_param_spec_enum ("sync-state", NULL, NULL, NAVETTE_TYPE_SYNC_STATE, NAVETTE_SYNC_STATE_SYNCED,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
@@ -391,6 +391,64 @@ navette_packed_record_new_from_wire (const NavetteWireRecord *wire)
   return packed;
 }
 
+NavettePackedRecord *
+navette_packed_record_copy (const NavettePackedRecord *packed)
+{
+  NavettePackedRecord *copy = g_new (NavettePackedRecord, 1);
+
+  *copy = *packed;
+  copy->id = g_strdup (packed->id);
+  copy->data_json = g_strdup (packed->data_json);
+  return copy;
+}
+
+/* One record of a list, as the streaming decoder hands it over: packed
+ * at once (no JSON tree). */
+static gboolean
+append_view_cb (const NavetteWireRecordView *view,
+                gpointer                     user_data,
+                GError                     **error)
+{
+  GPtrArray *records = user_data;
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+
+  packed->id = g_strdup (view->id);
+  packed->version = view->version;
+  packed->revision = view->revision;
+  packed->updated_at = view->updated_at;
+  packed->updated_by = g_intern_string (view->updated_by);
+  packed->archived = view->archived;
+  packed->data_json = g_strndup (view->data_json, view->data_len);
+  g_ptr_array_add (records, packed);
+  return TRUE;
+}
+
+static int
+compare_packed_id (gconstpointer a,
+                   gconstpointer b)
+{
+  const NavettePackedRecord *ra = *(const NavettePackedRecord * const *) a;
+  const NavettePackedRecord *rb = *(const NavettePackedRecord * const *) b;
+
+  return strcmp (ra->id, rb->id);
+}
+
+GPtrArray *
+navette_packed_records_decode (const char  *text,
+                               gsize        len,
+                               gint64      *revision,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+
+  /* About 240 bytes a record: a good first guess of the count. */
+  records = g_ptr_array_new_full (MAX (16, len / 200), (GDestroyNotify) navette_packed_record_free);
+  if (!navette_wire_decode_record_list (text, len, revision, append_view_cb, records, error))
+    return NULL;
+  g_ptr_array_sort (records, compare_packed_id);
+  return g_steal_pointer (&records);
+}
+
 void
 navette_packed_record_free (NavettePackedRecord *packed)
 {
@@ -518,6 +576,21 @@ navette_record_add_pending (NavetteRecord *self,
   if (self->pending == NULL)
     self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->pending, g_object_ref (change));
+}
+
+void
+navette_record_insert_pending (NavetteRecord *self,
+                               NavetteChange *change)
+{
+  guint64 sequence = navette_change_get_sequence (change);
+  guint at;
+
+  if (self->pending == NULL)
+    self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  for (at = 0; at < self->pending->len; at++)
+    if (navette_change_get_sequence (g_ptr_array_index (self->pending, at)) > sequence)
+      break;
+  g_ptr_array_insert (self->pending, at, g_object_ref (change));
 }
 
 void

@@ -40,6 +40,7 @@ enum {
   CREATE,
   UPDATE,
   TABLE_CHANGED,
+  CACHE_FAILED,
   N_SIGNALS
 };
 
@@ -93,7 +94,7 @@ navette_store_get_property (GObject    *object,
       g_value_set_string (value, navette_store_get_title (self));
       break;
     case PROP_ROLE:
-      g_value_set_uint (value, self->role);
+      g_value_set_enum (value, self->role);
       break;
     case PROP_LOADED:
       g_value_set_boolean (value, self->loaded);
@@ -123,7 +124,7 @@ navette_store_class_init (NavetteStoreClass *klass)
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL, flags);
   properties[PROP_ROLE] =
-    g_param_spec_uint ("role", NULL, NULL, 0, NAVETTE_ROLE_EDITOR, 0, flags);
+    g_param_spec_enum ("role", NULL, NULL, NAVETTE_TYPE_ROLE, NAVETTE_ROLE_NONE, flags);
   properties[PROP_LOADED] =
     g_param_spec_boolean ("loaded", NULL, NULL, FALSE, flags);
   properties[PROP_TABLES] =
@@ -148,6 +149,12 @@ navette_store_class_init (NavetteStoreClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, NAVETTE_TYPE_TABLE, G_TYPE_UINT, G_TYPE_PTR_ARRAY);
+  signals[CACHE_FAILED] =
+    g_signal_new ("cache-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -283,6 +290,17 @@ navette_store_emit_table_changed (NavetteStore *self,
                                   GPtrArray    *records)
 {
   g_signal_emit (self, signals[TABLE_CHANGED], 0, table, n_by_others, records);
+}
+
+void
+navette_store_report_cache_error (NavetteStore *self,
+                                  const GError *error)
+{
+  g_return_if_fail (NAVETTE_IS_STORE (self));
+  g_return_if_fail (error != NULL);
+
+  g_debug ("Cache of %s: %s", self->name, error->message);
+  g_signal_emit (self, signals[CACHE_FAILED], 0, error);
 }
 
 /* ---- Tables ---- */

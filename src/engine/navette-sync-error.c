@@ -61,7 +61,6 @@ navette_sync_error_is_transient (const GError *error)
     case NAVETTE_SYNC_ERROR_NOT_FOUND:
     case NAVETTE_SYNC_ERROR_CONFLICT:
     case NAVETTE_SYNC_ERROR_SERIALIZATION:
-    case NAVETTE_SYNC_ERROR_CANCELLED:
     case NAVETTE_SYNC_ERROR_TLS:
     default:
       return FALSE;
@@ -116,7 +115,6 @@ navette_sync_error_code_to_string (NavetteSyncError code)
     case NAVETTE_SYNC_ERROR_SERVER: return "server";
     case NAVETTE_SYNC_ERROR_UNAVAILABLE: return "unavailable";
     case NAVETTE_SYNC_ERROR_SERIALIZATION: return "serialization";
-    case NAVETTE_SYNC_ERROR_CANCELLED: return "cancelled";
     case NAVETTE_SYNC_ERROR_TLS: return "tls";
     default: return "unknown";
     }

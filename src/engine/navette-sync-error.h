@@ -23,11 +23,12 @@ G_BEGIN_DECLS
  *   and 502/504 from a gateway that cannot reach the server.
  * @NAVETTE_SYNC_ERROR_SERIALIZATION: the answer is not the JSON expected
  *   (malformed, truncated, wrong shape).
- * @NAVETTE_SYNC_ERROR_CANCELLED: the operation was cancelled.
  * @NAVETTE_SYNC_ERROR_TLS: the server's TLS certificate does not verify
  *   (unknown authority, wrong name, expired); permanent, not retried.
  *
- * Every message is a translated sentence for a person.
+ * Every message is a translated sentence for a person. A cancelled
+ * operation fails with GLib's own G_IO_ERROR_CANCELLED, never with a code
+ * of this domain.
  */
 typedef enum
 {
@@ -42,8 +43,9 @@ typedef enum
   NAVETTE_SYNC_ERROR_SERVER,
   NAVETTE_SYNC_ERROR_UNAVAILABLE,
   NAVETTE_SYNC_ERROR_SERIALIZATION,
-  NAVETTE_SYNC_ERROR_CANCELLED,
-  NAVETTE_SYNC_ERROR_TLS,
+  /* 11 was a "cancelled" code: journals of format 1 keep codes as
+   * numbers, so the numbers stay. */
+  NAVETTE_SYNC_ERROR_TLS = 12,
 } NavetteSyncError;
 
 #define NAVETTE_SYNC_ERROR (navette_sync_error_quark ())

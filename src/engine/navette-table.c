@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <glib/gi18n-lib.h>
 
@@ -22,6 +23,9 @@ struct _NavetteTable
   gint64             server_revision;
   double             progress;
   GPtrArray         *waiting;      /* GTask* joined to the running load */
+  GCancellable      *fetch_cancellable; /* of the running load's request: cancelled
+                                         * when every load joined to it is, and on
+                                         * dispose */
   guint              loaded : 1;
   guint              loading : 1;
   guint              cached : 1;       /* shows the disk cache, not revalidated */
@@ -112,6 +116,7 @@ navette_table_dispose (GObject *object)
   g_clear_weak_pointer (&self->store);
   g_clear_weak_pointer (&self->middleware);
   g_clear_handle_id (&self->cache_write_id, g_source_remove);
+  g_cancellable_cancel (self->fetch_cancellable);
 
   G_OBJECT_CLASS (navette_table_parent_class)->dispose (object);
 }
@@ -126,6 +131,7 @@ navette_table_finalize (GObject *object)
   g_clear_pointer (&self->own, g_hash_table_unref);
   g_clear_pointer (&self->schema, navette_wire_table_free);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  g_clear_object (&self->fetch_cancellable);
   g_clear_pointer (&self->cache_file, g_free);
   g_clear_pointer (&self->cache_server, g_free);
   g_clear_pointer (&self->cache_user, g_free);
@@ -652,10 +658,62 @@ navette_table_get_middleware (NavetteTable *self)
 
 typedef struct
 {
-  gboolean delta;
-  gint64   since;
-  guint    n_changed;
+  gboolean      delta;
+  gint64        since;
+  guint         n_changed;
+  GCancellable *cancellable;   /* the caller's, watched while joined */
+  gulong        cancelled_id;
 } ReloadData;
+
+static void
+reload_data_free (ReloadData *data)
+{
+  if (data->cancelled_id != 0)
+    g_cancellable_disconnect (data->cancellable, data->cancelled_id);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+static gboolean
+task_cancelled (GTask *task)
+{
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  return cancellable != NULL && g_cancellable_is_cancelled (cancellable);
+}
+
+/* A caller gave up: when every load joined to the request did, the
+ * request itself is cancelled (a 100 000-row answer is not read for
+ * nobody). */
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     NavetteTable *self)
+{
+  if (self->waiting == NULL || self->fetch_cancellable == NULL)
+    return;
+  for (guint i = 0; i < self->waiting->len; i++)
+    if (!task_cancelled (g_ptr_array_index (self->waiting, i)))
+      return;
+  g_cancellable_cancel (self->fetch_cancellable);
+}
+
+/* Adds @task to the running load. */
+static void
+join_load (NavetteTable *self,
+           GTask        *task)
+{
+  ReloadData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_ptr_array_add (self->waiting, task);
+  if (cancellable != NULL)
+    {
+      data->cancellable = g_object_ref (cancellable);
+      /* Runs at once when it is cancelled already. */
+      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                                  self, NULL);
+    }
+}
 
 static void
 set_loading (NavetteTable *self,
@@ -681,6 +739,11 @@ finish_waiting (NavetteTable *self,
       GTask *task = g_ptr_array_index (waiting, i);
       ReloadData *data = g_task_get_task_data (task);
 
+      if (data->cancelled_id != 0)
+        {
+          g_cancellable_disconnect (data->cancellable, data->cancelled_id);
+          data->cancelled_id = 0;
+        }
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
@@ -696,15 +759,26 @@ static void start_fetch (NavetteTable *self,
 
 /* ---- The disk cache ---- */
 
+/* Nothing is lost when the cache cannot be written, but the next start
+ * will not show the saved rows: said once, through the store. */
+static void
+report_cache_error (NavetteTable *self,
+                    const GError *error)
+{
+  if (self->store != NULL)
+    navette_store_report_cache_error (self->store, error);
+}
+
 static void
 cache_written_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  g_autoptr(NavetteTable) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
-    g_debug ("Could not write the cache %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+    report_cache_error (self, error);
 }
 
 /* A copy of what the cache needs, taken on the main thread; written by a
@@ -768,10 +842,13 @@ cache_write_thread (GTask        *task,
   /* Atomic (a temporary file renamed over the old one). */
   if (!g_file_set_contents_full (snapshot->path, out->str, (gssize) out->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-    g_debug ("Could not write the cache %s: %s", snapshot->path, error->message);
-  else
-    g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
-             out->len, (g_get_monotonic_time () - start) / 1000.0);
+    {
+      g_string_free (out, TRUE);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
+           out->len, (g_get_monotonic_time () - start) / 1000.0);
   g_string_free (out, TRUE);
   g_task_return_boolean (task, TRUE);
 }
@@ -803,7 +880,7 @@ write_schema (NavetteTable *self)
   file = g_file_new_for_path (path);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, cache_written_cb, NULL);
+                                       NULL, cache_written_cb, g_object_ref (self));
 }
 
 static void schedule_cache_write (NavetteTable *self);
@@ -814,7 +891,10 @@ cache_write_done_cb (GObject      *object,
                      gpointer      user_data)
 {
   NavetteTable *self = NAVETTE_TABLE (object);
+  g_autoptr(GError) error = NULL;
 
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    report_cache_error (self, error);
   self->cache_writing = FALSE;
   if (self->cache_dirty)
     {
@@ -845,7 +925,17 @@ cache_write_cb (gpointer user_data)
 
   file = g_file_new_for_path (self->cache_file);
   parent = g_file_get_parent (file);
-  g_mkdir_with_parents (g_file_peek_path (parent), 0700);
+  if (g_mkdir_with_parents (g_file_peek_path (parent), 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                             _("Could not create %s: %s"), g_file_peek_path (parent),
+                                             g_strerror (saved_errno));
+
+      self->cache_writing = FALSE;
+      report_cache_error (self, error);
+      return G_SOURCE_REMOVE;
+    }
   write_schema (self);
 
   snapshot = g_new0 (CacheSnapshot, 1);
@@ -857,15 +947,10 @@ cache_write_cb (gpointer user_data)
   for (guint i = 0; i < self->records->len; i++)
     {
       const NavettePackedRecord *packed = navette_record_get_server (g_ptr_array_index (self->records, i));
-      NavettePackedRecord *copy;
 
       if (packed == NULL)
         continue;   /* an optimistic create: the journal has it */
-      copy = g_new (NavettePackedRecord, 1);
-      *copy = *packed;
-      copy->id = g_strdup (packed->id);
-      copy->data_json = g_strdup (packed->data_json);
-      g_ptr_array_add (snapshot->records, copy);
+      g_ptr_array_add (snapshot->records, navette_packed_record_copy (packed));
     }
 
   task = g_task_new (self, NULL, cache_write_done_cb, NULL);
@@ -940,6 +1025,18 @@ list_records_cb (GObject      *object,
   GTask *first;
 
   records = navette_client_list_records_finish_packed (NAVETTE_CLIENT (object), result, &revision, &error);
+  if (records == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      self->store != NULL && self->waiting != NULL)
+    {
+      /* Cancelled when every load had given up, but another one joined
+       * since: ask again for it. */
+      for (guint i = 0; i < self->waiting->len; i++)
+        if (!task_cancelled (g_ptr_array_index (self->waiting, i)))
+          {
+            start_fetch (self, ((ReloadData *) g_task_get_task_data (g_ptr_array_index (self->waiting, 0)))->since);
+            return;
+          }
+    }
   if (records == NULL)
     {
       set_loading (self, FALSE);
@@ -1015,10 +1112,16 @@ start_fetch (NavetteTable *self,
 
   g_assert (self->store != NULL);
   client = navette_store_get_client (self->store);
+  /* A new request after one that was cancelled. */
+  if (self->fetch_cancellable == NULL || g_cancellable_is_cancelled (self->fetch_cancellable))
+    {
+      g_clear_object (&self->fetch_cancellable);
+      self->fetch_cancellable = g_cancellable_new ();
+    }
   navette_client_list_records_progress_async (client,
                                               navette_store_get_name (self->store),
                                               self->schema->name,
-                                              since, fetch_progress_cb, self, NULL,
+                                              since, fetch_progress_cb, self, self->fetch_cancellable,
                                               list_records_cb, g_object_ref (self));
 }
 
@@ -1039,17 +1142,19 @@ navette_table_reload_async (NavetteTable        *self,
   g_task_set_source_tag (task, navette_table_reload_async);
   data = g_new0 (ReloadData, 1);
   data->since = (full || !self->loaded) ? -1 : self->revision;
-  g_task_set_task_data (task, data, g_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) reload_data_free);
 
   if (self->waiting != NULL)
     {
       /* Join the running load. */
-      g_ptr_array_add (self->waiting, g_steal_pointer (&task));
+      join_load (self, g_steal_pointer (&task));
       return;
     }
 
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->waiting, g_object_ref (task));
+  g_clear_object (&self->fetch_cancellable);
+  self->fetch_cancellable = g_cancellable_new ();
+  join_load (self, g_object_ref (task));
   set_loading (self, TRUE);
   start_fetch (self, data->since);
 }

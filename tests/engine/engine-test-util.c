@@ -184,3 +184,72 @@ engine_test_rm_rf (const char *path)
     }
   g_rmdir (path);
 }
+
+GSubprocessLauncher *
+engine_test_cli_launcher_new (const char *config_home)
+{
+  GSubprocessLauncher *launcher;
+  g_autofree char *data_home = g_build_filename (config_home, "data", NULL);
+  g_autofree char *cache_home = g_build_filename (config_home, "cache", NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
+  /* The journal of pending changes goes there. */
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "NAVETTE_PASSWORD", NAVETTE_DEMO_PASSWORD, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "NAVETTE_SERVER");
+  return launcher;
+}
+
+static void
+communicated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+int
+engine_test_run_cli (const char  *config_home,
+                     char       **out,
+                     char       **err,
+                     ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (config_home);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("NAVETTE_CLI_BINARY"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  /* The main loop goes on meanwhile: a server in this process answers. */
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 120000);
+  g_subprocess_communicate_utf8_finish (process, result, &stdout_buf, &stderr_buf, &error);
+  g_assert_no_error (error);
+  g_test_message ("navette-cli %s → %s %d\n%s%s", (const char *) argv->pdata[1],
+                  g_subprocess_get_if_exited (process) ? "exit" : "signal",
+                  g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                       : g_subprocess_get_term_sig (process),
+                  stdout_buf, stderr_buf);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_buf);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_buf);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}

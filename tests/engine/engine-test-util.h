@@ -64,6 +64,17 @@ guint           engine_test_count_versions  (NavetteTestServer *server,
                                              const char        *table,
                                              const char        *id);
 
+/* A launcher for the navette-cli binary (NAVETTE_CLI_BINARY) whose
+ * configuration, journal and cache live under @config_home, with the
+ * demo password in NAVETTE_PASSWORD; stdout and stderr piped. */
+GSubprocessLauncher *engine_test_cli_launcher_new (const char *config_home);
+/* Runs navette-cli ARGS… (NULL-terminated) that way; returns its exit
+ * status, and its output in @out and @err when given. */
+int             engine_test_run_cli         (const char        *config_home,
+                                             char             **out,
+                                             char             **err,
+                                             ...) G_GNUC_NULL_TERMINATED;
+
 /* Removes a directory and everything in it (temporary homes). */
 void            engine_test_rm_rf           (const char        *path);
 

@@ -489,9 +489,38 @@ login_cb (GObject      *object,
   *done = TRUE;
 }
 
+/* The stock of DEMO_PRODUCT_1 in each version, oldest first, on the server. */
+static GArray *
+stock_history (Fixture *f)
+{
+  g_autofree char *token = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (gint64));
+  JsonArray *versions;
+
+  g_assert_cmpuint (navette_test_request (f->server, "GET",
+                                          "/api/v1/applications/catalogue/tables/products/records/"
+                                          DEMO_PRODUCT_1 "/versions", token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  versions = json_object_get_array_member (json_node_get_object (root), "versions");
+  for (guint i = json_array_get_length (versions); i > 0; i--)
+    {
+      JsonObject *data = json_object_get_object_member (json_array_get_object_element (versions, i - 1), "data");
+      gint64 stock = json_object_get_int_member (data, "stock");
+
+      g_array_append_val (values, stock);
+    }
+  return values;
+}
+
 /* A token that expires while the engine runs (a server whose tokens live
- * 3 s): both changes wait (applied, never rolled back), the session says
- * so once, and after a new login the queue goes on by itself. */
+ * 3 s). The change answered 401 is rolled back alone, into the failed
+ * list, and said (the session says it once); the change queued behind it
+ * on the same record is not sent with the dead token — it waits, applied
+ * — nor is one made meanwhile. After a new login the refused change is
+ * sent again with its key, BEFORE the one queued behind it, and the rest
+ * follows: on the server, 11 then 22. */
 static void
 test_failure_auth_expired (void)
 {
@@ -499,14 +528,24 @@ test_failure_auth_expired (void)
   Fixture f = { 0 };
   g_autoptr(NavetteChange) change1 = NULL;
   g_autoptr(NavetteChange) change2 = NULL;
+  g_autoptr(NavetteChange) change3 = NULL;
   g_autoptr(JsonObject) data1 = engine_test_object_int ("stock", 11);
   g_autoptr(JsonObject) data2 = engine_test_object_int ("stock", 22);
+  g_autoptr(JsonObject) data3 = engine_test_object_int ("stock", 33);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autofree char *key1 = NULL;
   NavetteSession *session;
+  NavetteRecord *record1;
+  GListModel *failed;
   gboolean logged_in = FALSE;
   gint64 expires_at;
 
   fixture_setup (&f, args, "alice");
   session = navette_engine_get_session (f.engine);
+  failed = navette_engine_get_failed_changes (f.engine);
+  record1 = navette_table_lookup (f.table, DEMO_PRODUCT_1);
+  before = stock_history (&f);
   auth_expired_count = 0;
   g_signal_connect (session, "auth-expired", G_CALLBACK (auth_expired_cb), NULL);
 
@@ -516,29 +555,106 @@ test_failure_auth_expired (void)
   ENGINE_WAIT_UNTIL (g_get_real_time () > expires_at + 100000, 10000);
 
   change1 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data1);
-  change2 = navette_store_update (f.store, f.table, DEMO_PRODUCT_2, data2);
-  ENGINE_WAIT_UNTIL (navette_change_get_waiting (change1) && navette_change_get_waiting (change2), 10000);
-  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_PENDING);
-  g_assert_cmpint (navette_record_get_int (navette_table_lookup (f.table, DEMO_PRODUCT_1), "stock"), ==, 11);
-  g_assert_cmpuint (navette_record_get_sync_state (navette_table_lookup (f.table, DEMO_PRODUCT_2)),
-                    ==, NAVETTE_SYNC_STATE_WAITING);
+  change2 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data2);
+  key1 = g_strdup (navette_change_get_idempotency_key (change1));
+  engine_test_wait_change (change1, 10000);
 
-  /* Raised once, not once per request. */
+  /* The refused one: rolled back alone, in the failed list, said. */
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  g_assert_error (navette_change_get_error (change1), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED);
+  g_assert_cmpuint (g_list_model_get_n_items (failed), ==, 1);
+  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 1);
+  /* The one behind it: never sent, still applied, waiting. */
+  g_assert_cmpuint (navette_change_get_state (change2), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_true (navette_change_get_waiting (change2));
+  g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
+  g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 22);
+  g_assert_cmpuint (navette_record_get_sync_state (record1), ==, NAVETTE_SYNC_STATE_WAITING);
+
+  /* Raised once, not once per request; nothing else goes with the dead
+   * token. */
   g_assert_cmpuint (auth_expired_count, ==, 1);
   g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_AUTH_EXPIRED), ==, 1);
-  g_assert_cmpuint (count_kind (&f.notes, NAVETTE_NOTIFICATION_CHANGE_FAILED), ==, 0);
   g_assert_false (navette_session_get_signed_in (session));
-  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 0);
+  change3 = navette_store_update (f.store, f.table, DEMO_PRODUCT_2, data3);
+  ENGINE_WAIT_UNTIL (navette_change_get_waiting (change3), 10000);
+  g_assert_cmpuint (navette_change_get_attempts (change3), ==, 0);
+  g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
 
-  /* Sign in again: the waiting changes go by themselves. */
+  /* Sign in again: the refused change goes first (same key), then the
+   * queue. */
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
+  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
+                     navette_change_get_state (change2) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
+                     navette_change_get_state (change3) == NAVETTE_CHANGE_STATE_SUCCEEDED, 10000);
+  g_assert_cmpstr (navette_change_get_idempotency_key (change1), ==, key1);
+  g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 22);
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (f.table, DEMO_PRODUCT_2), "stock"), ==, 33);
+  g_assert_cmpuint (g_list_model_get_n_items (failed), ==, 0);
+  g_assert_cmpuint (auth_expired_count, ==, 1);
+  after = stock_history (&f);
+  g_assert_cmpuint (after->len, ==, before->len + 2);
+  g_assert_cmpint (g_array_index (after, gint64, before->len), ==, 11);
+  g_assert_cmpint (g_array_index (after, gint64, before->len + 1), ==, 22);
+
+  fixture_teardown (&f);
+}
+
+/* The session expired and ANOTHER user signs in on the same engine: the
+ * refused change is not sent again with that user's token, nor the one
+ * that waited — they are not theirs. Once their author signs in again,
+ * both go. */
+static void
+test_failure_auth_expired_other_user (void)
+{
+  const char *args[] = { "--token-lifetime", "3", NULL };
+  Fixture f = { 0 };
+  g_autoptr(NavetteChange) change1 = NULL;
+  g_autoptr(NavetteChange) change2 = NULL;
+  g_autoptr(JsonObject) data1 = engine_test_object_int ("stock", 44);
+  g_autoptr(JsonObject) data2 = engine_test_object_int ("stock", 55);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) meanwhile = NULL;
+  g_autoptr(GArray) after = NULL;
+  NavetteSession *session;
+  gboolean logged_in = FALSE;
+  guint attempts1;
+
+  fixture_setup (&f, args, "alice");
+  session = navette_engine_get_session (f.engine);
+  g_assert_cmpstr (navette_engine_get_loaded_user (f.engine), ==, "alice");
+  before = stock_history (&f);
+  ENGINE_WAIT_UNTIL (g_get_real_time () > navette_session_get_expires_at (session) + 100000, 10000);
+
+  change1 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data1);
+  change2 = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, data2);
+  engine_test_wait_change (change1, 10000);
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  attempts1 = navette_change_get_attempts (change1);
+
+  /* bob signs in on this engine: nothing of alice's goes. */
+  navette_session_login_async (session, "bob", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
+  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_engine_refresh (f.engine);
+  ENGINE_WAIT_UNTIL (navette_engine_get_online (f.engine), 10000);
+  meanwhile = stock_history (&f);
+  g_assert_cmpuint (meanwhile->len, ==, before->len);
+  g_assert_cmpuint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
+  g_assert_cmpuint (navette_change_get_attempts (change1), ==, attempts1);
+  g_assert_cmpuint (navette_change_get_state (change2), ==, NAVETTE_CHANGE_STATE_PENDING);
+  g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
+
+  /* alice again: both go, in order. */
+  logged_in = FALSE;
   navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
   ENGINE_WAIT_UNTIL (logged_in, 10000);
   ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
                      navette_change_get_state (change2) == NAVETTE_CHANGE_STATE_SUCCEEDED, 10000);
-  g_assert_cmpint (navette_record_get_int (navette_table_lookup (f.table, DEMO_PRODUCT_1), "stock"), ==, 11);
-  g_assert_cmpint (navette_record_get_int (navette_table_lookup (f.table, DEMO_PRODUCT_2), "stock"), ==, 22);
-  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 0);
-  g_assert_cmpuint (auth_expired_count, ==, 1);
+  after = stock_history (&f);
+  g_assert_cmpuint (after->len, ==, before->len + 2);
+  g_assert_cmpint (g_array_index (after, gint64, before->len), ==, 44);
+  g_assert_cmpint (g_array_index (after, gint64, before->len + 1), ==, 55);
 
   fixture_teardown (&f);
 }
@@ -895,6 +1011,7 @@ main (int    argc,
   g_test_add_func ("/engine/failure/validation", test_failure_validation);
   g_test_add_func ("/engine/failure/unavailable", test_failure_unavailable);
   g_test_add_func ("/engine/failure/auth-expired", test_failure_auth_expired);
+  g_test_add_func ("/engine/failure/auth-expired-other-user", test_failure_auth_expired_other_user);
   g_test_add_func ("/engine/failure/token-lifetime-zero", test_failure_token_lifetime_zero);
   g_test_add_func ("/engine/actions/rollback-isolated", test_rollback_isolated);
   g_test_add_func ("/engine/actions/field-level", test_field_level);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The disk cache against the real server: a table opens from the cache
  * with the server stopped, is revalidated (and replaced) once the server
- * is back, and a cache written for another user is never shown. */
+ * is back, and a cache written for another user is never shown. A cache
+ * that cannot be written is said, once. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -171,6 +172,78 @@ test_cache_offline_then_revalidate (void)
   engine_test_rm_rf (cache_dir);
 }
 
+static void
+cache_note_cb (NavetteEngine           *engine,
+               const char              *message,
+               NavetteNotificationKind  kind,
+               NavetteChange           *change,
+               guint                   *n)
+{
+  if (kind == NAVETTE_NOTIFICATION_CACHE_FAILED)
+    {
+      g_test_message ("%s", message);
+      (*n)++;
+    }
+}
+
+static void
+store_failed_cb (NavetteStore *store,
+                 const GError *error,
+                 guint        *n)
+{
+  (*n)++;
+}
+
+/* The application's cache folder cannot be made (a file has its name):
+ * the table's copy cannot be written; the engine says so once (not once
+ * per write), and the table works as ever. */
+static void
+test_cache_write_failure (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cache_dir = g_dir_make_tmp ("navette-cache-XXXXXX", &error);
+  g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
+  g_autofree char *key_dir = g_build_filename (cache_dir, key, NULL);
+  g_autofree char *blocker = g_build_filename (key_dir, "catalogue", NULL);
+  g_autoptr(NavetteEngine) engine = NULL;
+  NavetteTable *table;
+  guint n_notes = 0;
+  guint n_failures = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (key_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (blocker, "not a folder", -1, &error));
+
+  engine = engine_test_engine_new (server, "alice");
+  g_signal_connect (engine, "notification", G_CALLBACK (cache_note_cb), &n_notes);
+  navette_engine_set_cache_dir (engine, cache_dir);
+  {
+    g_autoptr(GAsyncResult) load = NULL;
+
+    navette_engine_load_async (engine, NULL, result_cb, &load);
+    ENGINE_WAIT_UNTIL (load != NULL, 10000);
+    g_assert_true (navette_engine_load_finish (engine, load, &error));
+  }
+  g_signal_connect (navette_engine_lookup_store (engine, "catalogue"), "cache-failed",
+                    G_CALLBACK (store_failed_cb), &n_failures);
+  table = engine_test_load_table (engine, "catalogue", "products");
+  ENGINE_WAIT_UNTIL (n_notes == 1, 10000);
+  g_assert_cmpuint (n_failures, ==, 1);
+
+  /* Another write of the same table fails too: not said again. */
+  patch_stock (server, DEMO_PRODUCT_1, 333);
+  engine_test_load_table (engine, "catalogue", "products");
+  g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 333);
+  ENGINE_WAIT_UNTIL (n_failures == 2, 10000);
+  g_assert_cmpuint (n_notes, ==, 1);
+  g_signal_handlers_disconnect_by_data (navette_engine_lookup_store (engine, "catalogue"), &n_failures);
+
+  g_signal_handlers_disconnect_by_data (engine, &n_notes);
+  g_clear_object (&engine);
+  engine_test_rm_rf (cache_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -178,6 +251,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/cache/offline-then-revalidate", test_cache_offline_then_revalidate);
+  g_test_add_func ("/engine/cache/write-failure", test_cache_write_failure);
 
   return g_test_run ();
 }

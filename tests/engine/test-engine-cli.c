@@ -16,62 +16,11 @@ typedef struct
   char              *config_home;
 } Cli;
 
-static GSubprocessLauncher *
-launcher_new (Cli        *cli,
-              const char *config_home)
-{
-  GSubprocessLauncher *launcher;
-  g_autofree char *data_home = g_build_filename (config_home, "data", NULL);
-  g_autofree char *cache_home = g_build_filename (config_home, "cache", NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
-  /* The journal of pending changes goes there. */
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache_home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "NAVETTE_PASSWORD", NAVETTE_DEMO_PASSWORD, TRUE);
-  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "NAVETTE_SERVER");
-  return launcher;
-}
-
-/* Runs navette-cli ARGS…; returns the exit status. */
-static int
-run_cli (Cli         *cli,
-         const char  *config_home,
-         char       **out,
-         char       **err,
-         ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (cli, config_home ? config_home : cli->config_home);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_buf = NULL;
-  g_autofree char *stderr_buf = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("NAVETTE_CLI_BINARY"));
-  va_start (args, err);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_buf, &stderr_buf, &error);
-  g_assert_no_error (error);
-  g_test_message ("navette-cli %s → %d\n%s%s", (const char *) argv->pdata[1],
-                  g_subprocess_get_exit_status (process), stdout_buf, stderr_buf);
-  if (out != NULL)
-    *out = g_steal_pointer (&stdout_buf);
-  if (err != NULL)
-    *err = g_steal_pointer (&stderr_buf);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  return g_subprocess_get_exit_status (process);
-}
+/* navette-cli ARGS… with its homes under @home (or the test's), as
+ * engine_test_run_cli(). */
+#define run_cli(cli, home, out, err, ...) \
+  engine_test_run_cli ((home) != NULL ? (home) : (cli)->config_home, out, err, __VA_ARGS__)
+#define launcher_new(cli, home) engine_test_cli_launcher_new (home)
 
 static JsonObject *
 parse_object (const char *text)
@@ -647,6 +596,34 @@ test_cli_offline (void)
   cli_teardown (&cli);
 }
 
+/* The journal cannot be written (its temporary file's name is taken by a
+ * directory): `set` still saves the change on the server, and warns that
+ * changes are not kept on this computer. */
+static void
+test_cli_journal_failure (void)
+{
+  Cli cli = { 0 };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *blocker = NULL;
+
+  cli_setup (&cli);
+  g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
+  key = navette_engine_account_key (cli.server->base_url, "alice");
+  blocker = g_build_filename (cli.config_home, "data", "navette", key, "pending.json.tmp", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
+
+  g_assert_cmpint (run_cli (&cli, NULL, &out, &err, "set", "catalogue/products", DEMO_PRODUCT_1,
+                            "stock=77", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "stock: 77"));
+  g_assert_nonnull (strstr (err, "warning"));
+  g_assert_nonnull (strstr (err, "cannot be kept on this computer"));
+  g_assert_nonnull (strstr (err, "pending.json"));
+
+  cli_teardown (&cli);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -657,6 +634,7 @@ main (int    argc,
   g_test_add_func ("/engine/cli/watch", test_cli_watch);
   g_test_add_func ("/engine/cli/crash-replay", test_cli_crash_replay);
   g_test_add_func ("/engine/cli/offline", test_cli_offline);
+  g_test_add_func ("/engine/cli/journal-failure", test_cli_journal_failure);
 
   return g_test_run ();
 }

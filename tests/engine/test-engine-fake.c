@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Failures the real server cannot produce on demand, against a FAKE
  * server (a GThreadedSocketService in this test process that answers
- * canned HTTP): a malformed answer and a connection lost in the middle of
- * the body. Everything else is tested against the real server. */
+ * canned HTTP): a malformed answer, a connection lost in the middle of
+ * the body, and a session that ends between a navette-cli command's
+ * reads and its write (the real server's tokens end on the clock, not
+ * between two requests of one command). Everything else is tested against
+ * the real server. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -18,6 +21,7 @@ typedef enum
   FAKE_GOOD,
   FAKE_MALFORMED,
   FAKE_TRUNCATED,
+  FAKE_AUTH_EXPIRED,   /* 401 auth_expired */
 } FakeMode;
 
 typedef struct
@@ -28,6 +32,7 @@ typedef struct
   FakeMode                records_mode;   /* GET …/records */
   FakeMode                patch_mode;     /* PATCH …/records/ID */
   guint                   n_patches;
+  char                   *last_key;       /* Idempotency-Key of the last PATCH */
 } FakeServer;
 
 static const char *fake_record =
@@ -47,12 +52,18 @@ answer_for (FakeServer *fake,
     return g_strdup ("{\"token\":\"fake-token\",\"expires_at\":\"2036-01-01T00:00:00.000000Z\","
                      "\"user\":{\"username\":\"alice\",\"display_name\":\"Alice\",\"admin\":false,"
                      "\"roles\":{\"reader\":[],\"editor\":[\"shop\"]}}}");
+  if (g_str_equal (path, "/api/v1/me"))
+    return g_strdup ("{\"username\":\"alice\",\"display_name\":\"Alice\",\"admin\":false,"
+                     "\"roles\":{\"reader\":[],\"editor\":[\"shop\"]}}");
   if (g_str_equal (path, "/api/v1/applications"))
     return g_strdup ("{\"applications\":[{\"name\":\"shop\",\"title\":\"Shop\",\"role\":\"editor\"}]}");
   if (g_str_equal (path, "/api/v1/applications/shop/tables"))
     return g_strdup ("{\"tables\":[{\"name\":\"items\",\"title\":\"Items\",\"columns\":["
                      "{\"name\":\"name\",\"title\":\"Name\",\"type\":\"text\",\"required\":true},"
                      "{\"name\":\"price\",\"title\":\"Price\",\"type\":\"real\",\"required\":false}]}]}");
+  if (g_str_equal (path, "/api/v1/applications/shop/tables/items/records/" RECORD_ID) &&
+      g_str_equal (method, "GET"))
+    return g_strdup (fake_record);
   if (g_str_has_prefix (path, "/api/v1/applications/shop/tables/items/records") &&
       g_str_equal (method, "GET"))
     {
@@ -112,6 +123,13 @@ fake_run_cb (GThreadedSocketService *service,
         break;
       if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
         content_length = g_ascii_strtoull (line + 15, NULL, 10);
+      if (g_ascii_strncasecmp (line, "Idempotency-Key:", 16) == 0)
+        {
+          g_mutex_lock (&fake->lock);
+          g_free (fake->last_key);
+          fake->last_key = g_strstrip (g_strdup (line + 16));
+          g_mutex_unlock (&fake->lock);
+        }
     }
   if (content_length > 0)
     {
@@ -136,6 +154,14 @@ fake_run_cb (GThreadedSocketService *service,
                               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                               "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
                               strlen (bad), bad);
+    }
+  else if (mode == FAKE_AUTH_EXPIRED)
+    {
+      const char *expired = "{\"error\":{\"code\":\"auth_expired\",\"message\":\"The session has expired.\"}}";
+      g_string_append_printf (response,
+                              "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                              strlen (expired), expired);
     }
   else if (mode == FAKE_TRUNCATED)
     {
@@ -184,6 +210,7 @@ fake_server_free (FakeServer *fake)
   g_socket_listener_close (G_SOCKET_LISTENER (fake->service));
   g_clear_object (&fake->service);
   g_free (fake->base_url);
+  g_free (fake->last_key);
   g_mutex_clear (&fake->lock);
   g_free (fake);
 }
@@ -316,6 +343,81 @@ test_fake_mid_body_disconnect (void)
   fake_server_free (fake);
 }
 
+static char *
+fake_last_key (FakeServer *fake)
+{
+  char *key;
+
+  g_mutex_lock (&fake->lock);
+  key = g_strdup (fake->last_key);
+  g_mutex_unlock (&fake->lock);
+  return key;
+}
+
+static guint
+fake_n_patches (FakeServer *fake)
+{
+  guint n;
+
+  g_mutex_lock (&fake->lock);
+  n = fake->n_patches;
+  g_mutex_unlock (&fake->lock);
+  return n;
+}
+
+/* navette-cli: a PATCH answered 401 (the session ended after the command
+ * read the table) rolls the change back, keeps it in the journal as
+ * failed, and says to sign in; the first command after `login` sends it
+ * again, with its idempotency key, and says so. */
+static void
+test_fake_cli_session_expired (void)
+{
+  FakeServer *fake = fake_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = g_dir_make_tmp ("navette-cli-XXXXXX", &error);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *first_key = NULL;
+  g_autofree char *again_key = NULL;
+  guint n_patches;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", fake->base_url,
+                                        NULL), ==, 0);
+
+  set_modes (fake, FAKE_GOOD, FAKE_AUTH_EXPIRED);
+  g_assert_cmpint (engine_test_run_cli (home, NULL, &err, "set", "shop/items", RECORD_ID, "price=9.75",
+                                        NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Rolled back"));
+  g_assert_nonnull (strstr (err, "session has expired"));
+  g_assert_nonnull (strstr (err, "navette-cli login"));
+  first_key = fake_last_key (fake);
+  g_assert_nonnull (first_key);
+  g_clear_pointer (&err, g_free);
+
+  /* Kept, as failed, with the reason. */
+  g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "failed"));
+  g_assert_nonnull (strstr (out, RECORD_ID));
+  g_assert_nonnull (strstr (out, "session has expired"));
+  g_clear_pointer (&out, g_free);
+
+  /* Signed in again: the next command sends it first, same key. */
+  set_modes (fake, FAKE_GOOD, FAKE_GOOD);
+  g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", NULL), ==, 0);
+  n_patches = fake_n_patches (fake);
+  g_assert_cmpint (engine_test_run_cli (home, NULL, &err, "get", "shop/items", RECORD_ID, NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "Sent 1 change kept earlier"));
+  g_assert_cmpuint (fake_n_patches (fake), ==, n_patches + 1);
+  again_key = fake_last_key (fake);
+  g_assert_cmpstr (again_key, ==, first_key);
+  g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "No change is waiting"));
+
+  engine_test_rm_rf (home);
+  fake_server_free (fake);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -324,6 +426,7 @@ main (int    argc,
 
   g_test_add_func ("/engine/fake-server/malformed-answer", test_fake_malformed_answer);
   g_test_add_func ("/engine/fake-server/mid-body-disconnect", test_fake_mid_body_disconnect);
+  g_test_add_func ("/engine/fake-server/cli-session-expired", test_fake_cli_session_expired);
 
   return g_test_run ();
 }

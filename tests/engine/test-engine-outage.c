@@ -357,6 +357,135 @@ test_journal_file (void)
   engine_test_rm_rf (dir);
 }
 
+typedef struct
+{
+  guint journal_failed;
+  guint info;
+  char *last;
+} Notes;
+
+static void
+notes_cb (NavetteEngine           *engine,
+          const char              *message,
+          NavetteNotificationKind  kind,
+          NavetteChange           *change,
+          Notes                   *notes)
+{
+  g_test_message ("notification %d: %s", kind, message);
+  notes->journal_failed += kind == NAVETTE_NOTIFICATION_JOURNAL_FAILED;
+  notes->info += kind == NAVETTE_NOTIFICATION_INFO;
+  g_free (notes->last);
+  notes->last = g_strdup (message);
+}
+
+/* The journal cannot be written (its temporary file's name is taken by a
+ * directory: refused even to root, unlike a read-only directory): the
+ * user is told once, through the notifications, while edits still go to
+ * the server; "journal-error" says it while it lasts; once a write works
+ * again, that is said too. */
+static void
+test_journal_write_failure (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", &error);
+  g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
+  g_autofree char *blocker = g_build_filename (data_dir, key, "pending.json.tmp", NULL);
+  g_autoptr(GAsyncResult) flushed = NULL;
+  NavetteMiddleware *middleware;
+  NavetteTable *table;
+  Notes notes = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
+
+  engine = journaled_engine_new (server, data_dir);
+  middleware = navette_engine_get_middleware (engine);
+  g_signal_connect (engine, "notification", G_CALLBACK (notes_cb), &notes);
+  table = engine_test_load_table (engine, "catalogue", "products");
+  g_assert_null (navette_middleware_get_journal_error (middleware));
+
+  /* Saved on the server all the same; the user is warned once. */
+  update_int (table, DEMO_PRODUCT_1, "stock", 41, changes);
+  update_int (table, DEMO_PRODUCT_2, "stock", 42, changes);
+  ENGINE_WAIT_UNTIL (all_succeeded (changes), 10000);
+  ENGINE_WAIT_UNTIL (notes.journal_failed == 1, 10000);
+  g_assert_nonnull (navette_middleware_get_journal_error (middleware));
+  g_assert_nonnull (strstr (navette_middleware_get_journal_error (middleware)->message, "pending.json"));
+  g_assert_nonnull (strstr (notes.last, "would be lost if Navette quit"));
+  g_assert_false (navette_change_get_journaled (g_ptr_array_index (changes, 0)));
+  navette_engine_flush_journal_async (engine, NULL, result_cb, &flushed);
+  ENGINE_WAIT_UNTIL (flushed != NULL, 10000);
+  g_assert_false (navette_engine_flush_journal_finish (engine, flushed, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&flushed);
+  g_assert_cmpuint (notes.journal_failed, ==, 1);
+
+  /* The disk works again: said, and the warning is over. */
+  g_assert_cmpint (g_rmdir (blocker), ==, 0);
+  update_int (table, DEMO_PRODUCT_1, "stock", 43, changes);
+  ENGINE_WAIT_UNTIL (all_succeeded (changes), 10000);
+  ENGINE_WAIT_UNTIL (notes.info == 1, 10000);
+  g_assert_null (navette_middleware_get_journal_error (middleware));
+  g_assert_cmpuint (notes.journal_failed, ==, 1);
+  flush_journal (engine);
+
+  g_signal_handlers_disconnect_by_data (engine, &notes);
+  g_free (notes.last);
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
+/* A journal that cannot be read, and cannot be moved aside either (a
+ * directory has the name it would take): it is left as it is, never
+ * written over, and the user is told that changes are not kept. */
+static void
+test_journal_unusable (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", &error);
+  g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
+  g_autofree char *path = g_build_filename (data_dir, key, "pending.json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
+  g_autofree char *inside = g_build_filename (aside, "kept", NULL);
+  g_autofree char *text = NULL;
+  NavetteSession *session;
+  Notes notes = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (aside, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (inside, "x", -1, &error));
+  g_assert_true (g_file_set_contents (path, "{not json", -1, &error));
+
+  engine = navette_engine_new (server->base_url);
+  session = navette_engine_get_session (engine);
+  navette_engine_set_data_dir (engine, data_dir);
+  g_signal_connect (engine, "notification", G_CALLBACK (notes_cb), &notes);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  g_assert_true (navette_session_login_finish (session, login, &error));
+  navette_engine_load_async (engine, NULL, result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, load, &error));
+
+  g_assert_cmpuint (notes.journal_failed, ==, 1);
+  g_assert_null (navette_engine_get_journal (engine));
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_cmpstr (text, ==, "{not json");
+
+  g_signal_handlers_disconnect_by_data (engine, &notes);
+  g_free (notes.last);
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -366,6 +495,8 @@ main (int    argc,
   g_test_add_func ("/engine/journal/file", test_journal_file);
   g_test_add_func ("/engine/outage/quit-and-restart", test_outage_quit_and_restart);
   g_test_add_func ("/engine/outage/twenty-seconds", test_outage_twenty_seconds);
+  g_test_add_func ("/engine/journal/write-failure", test_journal_write_failure);
+  g_test_add_func ("/engine/journal/unusable", test_journal_unusable);
 
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The poller and reloads against the real server: only light requests
  * while nothing changes, exactly one reload per external write (HTTP or
- * plain SQL), own writes recognised, and the smallest model change. */
+ * plain SQL), own writes recognised, and the smallest model change.
+ * Stopping the poller, or giving up a load, cancels what is on its way. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -381,6 +382,96 @@ test_reload_smallest_change (void)
   }
 }
 
+static void
+reload_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (navette_table_reload_finish (NAVETTE_TABLE (object), result, NULL, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "unexpected success");
+}
+
+static void
+count_cb (NavettePoller *poller,
+          guint         *n)
+{
+  (*n)++;
+}
+
+static void
+answered_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = navette_client_request_finish (NAVETTE_CLIENT (object), result,
+                                                           NULL, NULL, NULL, &error);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Each answer of the server takes 600 ms. A stopped poller drops the
+ * light checks it had sent (no "checked" round ends after the stop, no
+ * answer is read), and a load given up by every caller is cancelled on
+ * the wire (its answer is never read). */
+static void
+test_cancel_on_stop (void)
+{
+  const char *args[] = { "--response-delay", "600", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  NavettePoller *poller = navette_engine_get_poller (engine);
+  NavetteClient *client = navette_engine_get_client (engine);
+  g_autoptr(NavetteClient) other = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  NavetteTable *table;
+  guint64 bytes;
+  guint n_checked = 0;
+  gboolean answered = FALSE;
+
+  navette_store_load_tables_async (store, NULL, (GAsyncReadyCallback) NULL, NULL);
+  ENGINE_WAIT_UNTIL (navette_store_get_loaded (store), 10000);
+  table = navette_store_lookup_table (store, "products");
+
+  /* The poller stops while its light checks are on their way. */
+  g_signal_connect (poller, "checked", G_CALLBACK (count_cb), &n_checked);
+  bytes = navette_client_get_bytes_received (client);
+  navette_poller_refresh (poller);
+  navette_poller_stop (poller);
+  g_assert_false (navette_poller_get_running (poller));
+
+  /* Another client asks the same after the stop: once it has its answer,
+   * the checks would have had theirs. */
+  other = navette_client_new (server->base_url);
+  navette_client_set_token (other, navette_client_get_token (client));
+  navette_client_request_async (other, "GET", "/api/v1/applications/catalogue/last-modified",
+                                NULL, NULL, NULL, NULL, answered_cb, &answered);
+  ENGINE_WAIT_UNTIL (answered, 10000);
+  g_assert_cmpuint (n_checked, ==, 0);
+  g_assert_cmpuint (navette_client_get_bytes_received (client), ==, bytes);
+
+  /* Stopped, nothing else arrives: a load nobody waits for any more. */
+  bytes = navette_client_get_bytes_received (client);
+  navette_table_reload_async (table, TRUE, cancellable, reload_done_cb, &error);
+  g_assert_true (navette_table_get_loading (table));
+  g_cancellable_cancel (cancellable);
+  ENGINE_WAIT_UNTIL (error != NULL && !navette_table_get_loading (table), 10000);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* It ended without its answer: the request itself was cancelled. */
+  g_assert_cmpuint (navette_client_get_bytes_received (client), ==, bytes);
+  g_assert_false (navette_table_get_loaded (table));
+
+  /* Started again, it checks again. */
+  navette_poller_start (poller);
+  navette_poller_refresh (poller);
+  ENGINE_WAIT_UNTIL (n_checked == 1, 10000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -391,6 +482,7 @@ main (int    argc,
   g_test_add_func ("/engine/poller/offline-and-back", test_poller_offline_and_back);
   g_test_add_func ("/engine/reload/smallest-change", test_reload_smallest_change);
   g_test_add_func ("/engine/session/role-change", test_role_change);
+  g_test_add_func ("/engine/poller/cancel-on-stop", test_cancel_on_stop);
 
   return g_test_run ();
 }

@@ -216,6 +216,48 @@ test_record_server_state (void)
   }
 }
 
+/* The engine's enums are registered types, and the properties that hold
+ * them are enum properties (bindings and GtkExpressions see the names). */
+static void
+test_enum_properties (void)
+{
+  struct {
+    GType       object_type;
+    const char *property;
+    GType       enum_type;
+    const char *nick;
+  } cases[] = {
+    { NAVETTE_TYPE_RECORD, "sync-state", NAVETTE_TYPE_SYNC_STATE, "waiting" },
+    { NAVETTE_TYPE_STORE, "role", NAVETTE_TYPE_ROLE, "editor" },
+    { NAVETTE_TYPE_CHANGE, "kind", NAVETTE_TYPE_CHANGE_KIND, "revert" },
+    { NAVETTE_TYPE_CHANGE, "state", NAVETTE_TYPE_CHANGE_STATE, "discarded" },
+  };
+  g_autoptr(GEnumClass) errors = g_type_class_ref (NAVETTE_TYPE_SYNC_ERROR);
+  g_autoptr(GEnumClass) kinds = g_type_class_ref (NAVETTE_TYPE_NOTIFICATION_KIND);
+  GSignalQuery query;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GTypeClass) klass = g_type_class_ref (cases[i].object_type);
+      g_autoptr(GEnumClass) values = g_type_class_ref (cases[i].enum_type);
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), cases[i].property);
+
+      g_assert_nonnull (pspec);
+      g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+      g_assert_true (pspec->value_type == cases[i].enum_type);
+      g_assert_nonnull (g_enum_get_value_by_nick (values, cases[i].nick));
+    }
+
+  g_assert_nonnull (g_enum_get_value_by_nick (errors, "auth-expired"));
+  g_assert_nonnull (g_enum_get_value (kinds, NAVETTE_NOTIFICATION_ALL_SAVED));
+
+  /* The "notification" signals carry the kind as the enum. */
+  g_type_class_unref (g_type_class_ref (NAVETTE_TYPE_ENGINE));
+  g_signal_query (g_signal_lookup ("notification", NAVETTE_TYPE_ENGINE), &query);
+  g_assert_cmpuint (query.n_params, ==, 3);
+  g_assert_true (query.param_types[1] == NAVETTE_TYPE_NOTIFICATION_KIND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -226,6 +268,7 @@ main (int    argc,
   g_test_add_func ("/engine/unit/error-fields", test_error_fields);
   g_test_add_func ("/engine/unit/parse-value", test_parse_value);
   g_test_add_func ("/engine/unit/record-server-state", test_record_server_state);
+  g_test_add_func ("/engine/unit/enum-properties", test_enum_properties);
 
   return g_test_run ();
 }

@@ -124,12 +124,28 @@ main (int   argc,
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
 
-  server = navette_test_server_start (NULL);
+  {
+    /* "session-expired": sessions of 3 s. */
+    const char *short_session[] = { "--token-lifetime", "3", NULL };
+
+    server = navette_test_server_start (g_str_equal (mode, "session-expired") ? short_session : NULL);
+  }
   engine = navette_engine_new (server->base_url);
   if (g_str_equal (mode, "cached"))
     {
       cache_dir = g_build_filename (server->tmpdir, "cache", NULL);
       navette_engine_set_cache_dir (engine, cache_dir);
+    }
+  else if (g_str_equal (mode, "journal-failure"))
+    {
+      /* A journal that cannot be written: its temporary file's name is
+       * taken by a directory. */
+      g_autofree char *data_dir = g_build_filename (server->tmpdir, "data", NULL);
+      g_autofree char *key = navette_engine_account_key (server->base_url, user);
+      g_autofree char *blocker = g_build_filename (data_dir, key, "pending.json.tmp", NULL);
+
+      g_mkdir_with_parents (blocker, 0700);
+      navette_engine_set_data_dir (engine, data_dir);
     }
   navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,
                                NULL, result_cb, &result);
@@ -291,6 +307,48 @@ main (int   argc,
           while (window->last_toast == NULL || !g_str_has_prefix (window->last_toast, "Replaced"))
             g_main_context_iteration (NULL, TRUE);
         }
+    }
+  else if (g_str_equal (mode, "session-expired"))
+    {
+      /* A save refused because the session ended meanwhile (401): rolled
+       * back, one discreet toast; a second edit waits (a clock). */
+      GListModel *model = _navette_window_get_view_model (window);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
+      g_autoptr(NavetteRecord) other = g_list_model_get_item (model, 2);
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+      g_autoptr(NavetteChange) later = NULL;
+      gint64 expires_at = navette_session_get_expires_at (navette_engine_get_session (engine));
+
+      navette_poller_set_interval_ms (navette_engine_get_poller (engine), 3600 * 1000);
+      while (g_get_real_time () < expires_at + G_USEC_PER_SEC / 2)
+        {
+          g_timeout_add_once (100, (GSourceOnceFunc) g_main_context_wakeup, NULL);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      json_object_set_int_member (data, "stock", 12);
+      change = navette_store_update (store, navette_window_get_table (window),
+                                     navette_record_get_id (record), data);
+      while (!navette_change_is_finished (change))
+        g_main_context_iteration (NULL, TRUE);
+      later = navette_store_update (store, navette_window_get_table (window),
+                                    navette_record_get_id (other), data);
+      while (!navette_change_get_waiting (later))
+        g_main_context_iteration (NULL, TRUE);
+    }
+  else if (g_str_equal (mode, "journal-failure"))
+    {
+      GListModel *model = _navette_window_get_view_model (window);
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+
+      json_object_set_int_member (data, "stock", 12);
+      change = navette_store_update (store, navette_window_get_table (window),
+                                     navette_record_get_id (record), data);
+      while (navette_middleware_get_journal_error (navette_engine_get_middleware (engine)) == NULL ||
+             !navette_change_is_finished (change))
+        g_main_context_iteration (NULL, TRUE);
     }
   else if (g_str_equal (mode, "offline"))
     {

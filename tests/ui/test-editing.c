@@ -10,7 +10,9 @@
  * field changed by someone else raises the banner (Keep Mine / Take
  * Theirs); Escape and opening another record ask before dropping edits;
  * a save over someone's unseen change says so, and Review opens the
- * history; closing with changes not sent asks. */
+ * history; closing with changes not sent asks; a save refused because
+ * the session expired is rolled back, said, and sent again after the next
+ * sign-in, before what waited behind it. */
 #define G_LOG_DOMAIN "navette-test-ui"
 
 #include "config.h"
@@ -228,15 +230,16 @@ page_is_records (gpointer data)
 }
 
 static void
-fixture_open (Fixture    *f,
-              const char *app,
-              const char *table)
+fixture_open_args (Fixture            *f,
+                   const char * const *server_args,
+                   const char         *app,
+                   const char         *table)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   NavetteStore *store;
 
-  f->server = navette_test_server_start (NULL);
+  f->server = navette_test_server_start (server_args);
   f->admin = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
   f->engine = navette_engine_new (f->server->base_url);
   navette_session_login_async (navette_engine_get_session (f->engine), "alice",
@@ -260,6 +263,14 @@ fixture_open (Fixture    *f,
   wait_until (page_is_records, f, "the records");
   f->pane = _navette_window_get_pane (f->window);
   focus_window (GTK_WIDGET (f->window));
+}
+
+static void
+fixture_open (Fixture    *f,
+              const char *app,
+              const char *table)
+{
+  fixture_open_args (f, NULL, app, table);
 }
 
 static void
@@ -838,6 +849,89 @@ no_display (void)
   g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
 }
 
+/* ---- The session expires ---- */
+
+static gboolean
+session_over (gpointer data)
+{
+  NavetteSession *session = data;
+
+  return g_get_real_time () > navette_session_get_expires_at (session) + G_USEC_PER_SEC / 2;
+}
+
+static gboolean
+record_failed (gpointer data)
+{
+  return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_FAILED;
+}
+
+/* Tokens live 4 s. A stock saved with Ctrl+S after the end of the session
+ * is refused (401): rolled back alone into the failed changes, a discreet
+ * toast says the session expired. A price saved next is not sent with
+ * the dead token: it waits, applied (a clock). Signed in again (the
+ * application's one dialog does it: test-session), the refused stock is
+ * sent again, then the price. */
+static void
+test_session_expired (void)
+{
+  const char *args[] = { "--token-lifetime", "4", NULL };
+  Fixture f = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stock = NULL;
+  g_autoptr(JsonNode) price = NULL;
+  NavetteMiddleware *middleware;
+  NavetteSession *session;
+  NavetteRecord *record;
+  gint64 stock_before;
+
+  fixture_open_args (&f, args, "catalogue", "products");
+  session = navette_engine_get_session (f.engine);
+  middleware = navette_engine_get_middleware (f.engine);
+  record = lookup (&f, PRODUCT_1);
+  stock_before = navette_record_get_int (record, "stock");
+  g_assert_cmpint (stock_before, !=, 61);
+  /* No light check meanwhile: the save is the first request to meet the
+   * end of the session (a check meeting it first would make the save
+   * wait for the sign-in, never sent — the second case below). */
+  navette_poller_set_interval_ms (navette_engine_get_poller (f.engine), 3600 * 1000);
+  wait_until (session_over, session, "the end of the session");
+
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "stock", "61");
+  wait_until (record_failed, record, "the refusal");
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, stock_before);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 1);
+  g_assert_true (gtk_widget_get_visible (f.window->failed_button));
+  g_test_message ("toast: %s", f.window->last_toast);
+  g_assert_nonnull (strstr (f.window->last_toast, "session has expired"));
+
+  navette_window_open_record (f.window, record);
+  type_and_save (&f, "price", "7.25");
+  wait_until (record_waiting, record, "the price to wait");
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 7.25);
+  g_assert_cmpuint (navette_middleware_get_n_waiting (middleware), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 1);
+
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the new sign-in");
+  g_assert_true (navette_session_login_finish (session, result, &error));
+  wait_until (record_synced, record, "both changes");
+  g_assert_cmpint (navette_record_get_int (record, "stock"), ==, 61);
+  g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 7.25);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (f.engine)), ==, 0);
+  g_assert_false (gtk_widget_get_visible (f.window->failed_button));
+
+  g_free (f.admin);
+  f.admin = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  stock = server_value (&f, "products", PRODUCT_1, "stock");
+  price = server_value (&f, "products", PRODUCT_1, "price");
+  g_assert_cmpint (json_node_get_int (stock), ==, 61);
+  g_assert_cmpfloat (json_node_get_double (price), ==, 7.25);
+
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -873,6 +967,7 @@ main (int   argc,
   g_test_add_func ("/ui/editing/close-unsent", test_close_unsent);
   g_test_add_func ("/ui/editing/superseded-toast", test_superseded_toast);
   g_test_add_func ("/ui/editing/retry-discard-all", test_retry_discard_all);
+  g_test_add_func ("/ui/editing/session-expired", test_session_expired);
 
   return g_test_run ();
 }

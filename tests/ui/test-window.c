@@ -11,6 +11,7 @@
 
 #include <string.h>
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "navette-test-server.h"
 #include "navette-window-private.h"
@@ -75,14 +76,17 @@ typedef struct
   NavetteWindow     *window;
 } Fixture;
 
+/* @data_dir: the journal's, or NULL for none. */
 static NavetteEngine *
 engine_for (NavetteTestServer *server,
-            const char        *username)
+            const char        *username,
+            const char        *data_dir)
 {
   NavetteEngine *engine = navette_engine_new (server->base_url);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
+  navette_engine_set_data_dir (engine, data_dir);
   navette_session_login_async (navette_engine_get_session (engine), username,
                                NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
   wait_until (result_ready, &result, "the login");
@@ -118,13 +122,14 @@ page_is_records (gpointer data)
 }
 
 static void
-fixture_open (Fixture    *f,
-              const char *username,
-              const char *app,
-              const char *table)
+fixture_open_full (Fixture    *f,
+                   const char *username,
+                   const char *app,
+                   const char *table,
+                   const char *data_dir)
 {
   f->server = navette_test_server_start (NULL);
-  f->engine = engine_for (f->server, username);
+  f->engine = engine_for (f->server, username, data_dir);
   f->window = navette_window_new (NULL);
   gtk_window_present (GTK_WINDOW (f->window));
   navette_window_set_engine (f->window, f->engine);
@@ -138,6 +143,15 @@ fixture_open (Fixture    *f,
   }
   g_assert_true (navette_window_select_table (f->window, app, table));
   wait_until (page_is_records, f, "the records page");
+}
+
+static void
+fixture_open (Fixture    *f,
+              const char *username,
+              const char *app,
+              const char *table)
+{
+  fixture_open_full (f, username, app, table, NULL);
 }
 
 static void
@@ -520,6 +534,77 @@ test_offline_kept (void)
   fixture_close (&f);
 }
 
+/* ---- The journal cannot be written ---- */
+
+static gboolean
+journal_failing (gpointer data)
+{
+  Fixture *f = data;
+
+  return navette_middleware_get_journal_error (navette_engine_get_middleware (f->engine)) != NULL;
+}
+
+static gboolean
+journal_working (gpointer data)
+{
+  return !journal_failing (data);
+}
+
+/* The journal of unsent changes cannot be written (a directory has the
+ * name of its temporary file: refused even to root): a toast that stays
+ * and the sync indicator warn that changes are at risk; edits still
+ * reach the server; once the disk works again, the warning goes. */
+static void
+test_journal_failure (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-ui-journal-XXXXXX", &error);
+  g_autofree char *key = NULL;
+  g_autofree char *blocker = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteRecordPane *pane;
+
+  g_assert_no_error (error);
+  /* The same server address on every start: the journal's key is known
+   * once the server runs; the blocker is made before the first edit. */
+  fixture_open_full (&f, "alice", "catalogue", "products", data_dir);
+  key = navette_engine_account_key (f.server->base_url, "alice");
+  blocker = g_build_filename (data_dir, key, "pending.json.tmp", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
+  record = g_object_ref (first_record (&f));
+
+  navette_window_open_record (f.window, record);
+  pane = _navette_window_get_pane (f.window);
+  navette_record_pane_set_text (pane, "stock", "91");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  wait_until (journal_failing, &f, "the journal to fail");
+  wait_until (record_synced, record, "the change to be saved all the same");
+  g_assert_nonnull (strstr (f.window->last_toast, "cannot be kept on this computer"));
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Changes at risk");
+  g_assert_true (gtk_widget_get_visible (f.window->sync_icon));
+  g_assert_true (gtk_widget_has_css_class (f.window->sync_icon, "warning"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (f.window->sync_indicator), "pending.json"));
+
+  /* The disk works again. */
+  g_assert_cmpint (g_rmdir (blocker), ==, 0);
+  navette_window_open_record (f.window, record);
+  navette_record_pane_set_text (pane, "stock", "92");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  wait_until (journal_working, &f, "the journal to work again");
+  wait_until (record_synced, record, "the second change");
+  g_assert_cmpstr (f.window->last_toast, ==, "Changes are kept on this computer again.");
+  g_assert_false (gtk_widget_get_visible (f.window->sync_icon));
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), !=, "Changes at risk");
+
+  fixture_close (&f);
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", data_dir);
+
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
 /* ---- Changes by others ---- */
 
 typedef struct
@@ -750,6 +835,7 @@ main (int   argc,
   g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
   g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
   g_test_add_func ("/ui/offline/kept", test_offline_kept);
+  g_test_add_func ("/ui/journal-failure", test_journal_failure);
   g_test_add_func ("/ui/external-write", test_external_write);
   g_test_add_func ("/ui/restore", test_restore);
   g_test_add_func ("/ui/archive-undo", test_archive_undo);

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include "navette-record-cell.h"
+
+typedef struct
+{
+  NavetteRecord *record;
+} NavetteRecordCellPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NavetteRecordCell, navette_record_cell, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_RECORD,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update (NavetteRecordCell *self)
+{
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (self);
+
+  if (priv->record != NULL)
+    NAVETTE_RECORD_CELL_GET_CLASS (self)->update (self, priv->record);
+}
+
+NavetteRecord *
+navette_record_cell_get_record (NavetteRecordCell *self)
+{
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (self);
+
+  g_return_val_if_fail (NAVETTE_IS_RECORD_CELL (self), NULL);
+  return priv->record;
+}
+
+void
+navette_record_cell_set_record (NavetteRecordCell *self,
+                                NavetteRecord     *record)
+{
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (self);
+  const char * const *watched;
+
+  g_return_if_fail (NAVETTE_IS_RECORD_CELL (self));
+  g_return_if_fail (record == NULL || NAVETTE_IS_RECORD (record));
+
+  if (priv->record == record)
+    return;
+  if (priv->record != NULL)
+    g_signal_handlers_disconnect_by_data (priv->record, self);
+  g_set_object (&priv->record, record);
+  watched = NAVETTE_RECORD_CELL_GET_CLASS (self)->watched;
+  for (guint i = 0; record != NULL && watched != NULL && watched[i] != NULL; i++)
+    {
+      g_autofree char *signal = g_strconcat ("notify::", watched[i], NULL);
+
+      g_signal_connect_object (record, signal, G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+    }
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+}
+
+static void
+navette_record_cell_dispose (GObject *object)
+{
+  navette_record_cell_set_record (NAVETTE_RECORD_CELL (object), NULL);
+
+  G_OBJECT_CLASS (navette_record_cell_parent_class)->dispose (object);
+}
+
+static void
+navette_record_cell_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  NavetteRecordCell *self = NAVETTE_RECORD_CELL (object);
+
+  switch (prop_id)
+    {
+    case PROP_RECORD:
+      g_value_set_object (value, navette_record_cell_get_record (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_record_cell_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  NavetteRecordCell *self = NAVETTE_RECORD_CELL (object);
+
+  switch (prop_id)
+    {
+    case PROP_RECORD:
+      navette_record_cell_set_record (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_record_cell_class_init (NavetteRecordCellClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = navette_record_cell_dispose;
+  object_class->get_property = navette_record_cell_get_property;
+  object_class->set_property = navette_record_cell_set_property;
+
+  properties[PROP_RECORD] =
+    g_param_spec_object ("record", NULL, NULL, NAVETTE_TYPE_RECORD,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+navette_record_cell_init (NavetteRecordCell *self)
+{
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavetteRecordCell — the base of the cells of the table's column view:
+ * a widget that shows something of one record ("record", set when the
+ * row is bound) and follows it. A subclass says which properties of the
+ * record it shows ("watched", NULL-terminated) and how (update). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "navette-engine.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_RECORD_CELL (navette_record_cell_get_type ())
+G_DECLARE_DERIVABLE_TYPE (NavetteRecordCell, navette_record_cell, NAVETTE, RECORD_CELL, GtkWidget)
+
+struct _NavetteRecordCellClass
+{
+  GtkWidgetClass parent_class;
+
+  /* The record's properties whose change is shown ("data", "sync-state"…). */
+  const char * const *watched;
+  /* Shows @record (never NULL). */
+  void (*update) (NavetteRecordCell *self,
+                  NavetteRecord     *record);
+};
+
+/* "record" (NavetteRecord, nullable, notified). */
+NavetteRecord *navette_record_cell_get_record (NavetteRecordCell *self);
+void           navette_record_cell_set_record (NavetteRecordCell *self,
+                                               NavetteRecord     *record);
+
+G_END_DECLS

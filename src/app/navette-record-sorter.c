@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "navette-record-sorter.h"
+
+struct _NavetteRecordSorter
+{
+  GtkSorter                parent_instance;
+
+  const NavetteWireColumn *column;
+  GQuark                   quark;    /* of the collation key kept on each record */
+};
+
+G_DEFINE_FINAL_TYPE (NavetteRecordSorter, navette_record_sorter, GTK_TYPE_SORTER)
+
+typedef struct
+{
+  char *text;
+  char *key;
+} SortKey;
+
+static void
+sort_key_free (gpointer data)
+{
+  SortKey *sort_key = data;
+
+  g_free (sort_key->text);
+  g_free (sort_key->key);
+  g_free (sort_key);
+}
+
+static const char *
+record_sort_key (NavetteRecordSorter *self,
+                 NavetteRecord       *record)
+{
+  const char *text = navette_record_get_string (record, self->column->name);
+  SortKey *sort_key = g_object_get_qdata (G_OBJECT (record), self->quark);
+
+  if (sort_key == NULL || g_strcmp0 (sort_key->text, text) != 0)
+    {
+      g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
+
+      sort_key = g_new0 (SortKey, 1);
+      sort_key->text = g_strdup (text);
+      /* The "filename" key sorts numbers by value: "n° 2" before "n° 10". */
+      sort_key->key = g_utf8_collate_key_for_filename (folded, -1);
+      g_object_set_qdata_full (G_OBJECT (record), self->quark, sort_key, sort_key_free);
+    }
+  return sort_key->key;
+}
+
+static int
+compare_records (NavetteRecordSorter *self,
+                 NavetteRecord       *ra,
+                 NavetteRecord       *rb)
+{
+  const NavetteWireColumn *column = self->column;
+  gboolean na = navette_record_is_null (ra, column->name);
+  gboolean nb = navette_record_is_null (rb, column->name);
+
+  if (na || nb)
+    return na == nb ? 0 : (na ? 1 : -1);
+
+  switch (column->type)
+    {
+    case NAVETTE_COLUMN_INTEGER:
+      {
+        gint64 x = navette_record_get_int (ra, column->name);
+        gint64 y = navette_record_get_int (rb, column->name);
+
+        return x < y ? -1 : x > y;
+      }
+    case NAVETTE_COLUMN_REAL:
+      {
+        double x = navette_record_get_double (ra, column->name);
+        double y = navette_record_get_double (rb, column->name);
+
+        return x < y ? -1 : x > y;
+      }
+    case NAVETTE_COLUMN_BOOLEAN:
+      return (int) navette_record_get_boolean (ra, column->name) -
+             (int) navette_record_get_boolean (rb, column->name);
+    case NAVETTE_COLUMN_DATE:
+      return g_strcmp0 (navette_record_get_string (ra, column->name),
+                        navette_record_get_string (rb, column->name));
+    case NAVETTE_COLUMN_TEXT:
+    default:
+      return strcmp (record_sort_key (self, ra), record_sort_key (self, rb));
+    }
+}
+
+static GtkOrdering
+navette_record_sorter_compare (GtkSorter *sorter,
+                               gpointer   item1,
+                               gpointer   item2)
+{
+  return gtk_ordering_from_cmpfunc (compare_records (NAVETTE_RECORD_SORTER (sorter),
+                                                     NAVETTE_RECORD (item1), NAVETTE_RECORD (item2)));
+}
+
+static GtkSorterOrder
+navette_record_sorter_get_order (GtkSorter *sorter)
+{
+  return GTK_SORTER_ORDER_PARTIAL;
+}
+
+static void
+navette_record_sorter_class_init (NavetteRecordSorterClass *klass)
+{
+  GtkSorterClass *sorter_class = GTK_SORTER_CLASS (klass);
+
+  sorter_class->compare = navette_record_sorter_compare;
+  sorter_class->get_order = navette_record_sorter_get_order;
+}
+
+static void
+navette_record_sorter_init (NavetteRecordSorter *self)
+{
+}
+
+GtkSorter *
+navette_record_sorter_new (const NavetteWireColumn *column)
+{
+  NavetteRecordSorter *self;
+  g_autofree char *quark_name = NULL;
+
+  g_return_val_if_fail (column != NULL, NULL);
+
+  self = g_object_new (NAVETTE_TYPE_RECORD_SORTER, NULL);
+  self->column = column;
+  quark_name = g_strconcat ("navette-sort-key-", column->name, NULL);
+  self->quark = g_quark_from_string (quark_name);
+  return GTK_SORTER (self);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include "navette-sidebar-row.h"
+
+struct _NavetteSidebarRow
+{
+  GtkListBoxRow  parent_instance;
+
+  /* Template widgets */
+  GtkLabel      *title;
+  GtkLabel      *count;
+
+  NavetteTable  *table;
+  guint          count_idle;
+};
+
+G_DEFINE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, GTK_TYPE_LIST_BOX_ROW)
+
+enum {
+  PROP_0,
+  PROP_TABLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+count_idle_cb (gpointer user_data)
+{
+  NavetteSidebarRow *self = user_data;
+  g_autofree char *text = NULL;
+
+  self->count_idle = 0;
+  if (navette_table_get_loaded (self->table))
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->table));
+      guint shown = 0;
+
+      /* Archived records are not listed: do not count them. */
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (self->table), i);
+
+          shown += !navette_record_get_archived (record);
+        }
+      text = g_strdup_printf ("%u", shown);
+    }
+  gtk_label_set_label (self->count, text != NULL ? text : "");
+  return G_SOURCE_REMOVE;
+}
+
+/* Once per main-loop iteration at most, however many rows changed. */
+static void
+count_update (NavetteSidebarRow *self)
+{
+  if (self->count_idle == 0)
+    self->count_idle = g_idle_add (count_idle_cb, self);
+}
+
+static void
+navette_sidebar_row_constructed (GObject *object)
+{
+  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
+
+  G_OBJECT_CLASS (navette_sidebar_row_parent_class)->constructed (object);
+
+  g_object_bind_property (self->table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
+  count_update (self);
+  g_signal_connect_object (self->table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+}
+
+static void
+navette_sidebar_row_dispose (GObject *object)
+{
+  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
+
+  g_clear_handle_id (&self->count_idle, g_source_remove);
+  g_clear_object (&self->table);
+
+  G_OBJECT_CLASS (navette_sidebar_row_parent_class)->dispose (object);
+}
+
+static void
+navette_sidebar_row_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TABLE:
+      g_value_set_object (value, self->table);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_sidebar_row_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TABLE:
+      self->table = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+navette_sidebar_row_class_init (NavetteSidebarRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = navette_sidebar_row_constructed;
+  object_class->dispose = navette_sidebar_row_dispose;
+  object_class->get_property = navette_sidebar_row_get_property;
+  object_class->set_property = navette_sidebar_row_set_property;
+
+  properties[PROP_TABLE] =
+    g_param_spec_object ("table", NULL, NULL, NAVETTE_TYPE_TABLE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-sidebar-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, NavetteSidebarRow, title);
+  gtk_widget_class_bind_template_child (widget_class, NavetteSidebarRow, count);
+}
+
+static void
+navette_sidebar_row_init (NavetteSidebarRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+navette_sidebar_row_new (NavetteTable *table)
+{
+  g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
+
+  return g_object_new (NAVETTE_TYPE_SIDEBAR_ROW, "table", table, NULL);
+}
+
+NavetteTable *
+navette_sidebar_row_get_table (NavetteSidebarRow *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_SIDEBAR_ROW (self), NULL);
+  return self->table;
+}
