@@ -928,6 +928,13 @@ walk_finish (NavetteClient  *self,
  * record over; it becomes a packed record at once
  * (navette_packed_records_decode_page(), shared with the disk cache). */
 
+/* The rows a page of records is asked for: the server's largest page by
+ * default (docs/api.md, "Paging": a larger limit is served as its largest
+ * page, whatever the operator chose). Each page is a round trip, one
+ * after the other; a whole table is wanted anyway, and the client's
+ * memory is the same whatever the page. */
+#define RECORD_PAGE_LIMIT 10000
+
 static gpointer
 parse_records_raw (GBytes    *body,
                    gpointer   parse_data,
@@ -977,9 +984,11 @@ navette_client_list_records_progress_async (NavetteClient       *self,
   g_return_if_fail (app != NULL && table != NULL);
 
   if (since >= 0)
-    suffix = g_strdup_printf ("/records?since=%" G_GINT64_FORMAT, since);
+    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
+  else
+    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
   walk = g_new0 (PageWalk, 1);
-  walk->path = navette_client_table_path (app, table, suffix ? suffix : "/records");
+  walk->path = navette_client_table_path (app, table, suffix);
   walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
   walk->raw_parse = parse_records_raw;
   walk->progress = progress;

@@ -2,7 +2,7 @@
 /* test-engine-paging.c — the engine and navette-cli walk the server's
  * pages (docs/api.md, "Paging").
  *
- * The real navette-server runs with `--page-size 50` and a table of a few
+ * The real navette-server runs with pages of 50 rows and a table of a few
  * hundred rows: a full load gets every row exactly once, page by page
  * with "rows-loaded" climbing; a delta after changes gets them; writes
  * made between two pages of a walk lose or repeat nothing (the walk is
@@ -21,7 +21,10 @@
 #define N_DEMO    6
 #define PRODUCTS  "/api/v1/applications/catalogue/tables/products/records"
 
-static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE), NULL };
+/* The engine asks for pages of 10 000 rows: the largest page is made
+ * small too. */
+static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
+                                            "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
 
 static void
 result_cb (GObject      *object,

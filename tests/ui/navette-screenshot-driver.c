@@ -129,7 +129,7 @@ main (int   argc,
     const char *short_session[] = { "--token-lifetime", "3", NULL };
 
     /* "loading-pages": pages of 10 rows. */
-    const char *small_pages[] = { "--page-size", "10", NULL };
+    const char *small_pages[] = { "--page-size", "10", "--max-page-size", "10", NULL };
 
     server = navette_test_server_start (g_str_equal (mode, "session-expired") ? short_session :
                                         g_str_equal (mode, "loading-pages") ? small_pages : NULL);
