@@ -65,7 +65,12 @@ navette_serve_main (int    argc,
   int push_keepalive = 0;
   int request_timeout = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
   int max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
+  int page_size = NAVETTE_HTTP_DEFAULT_PAGE_SIZE;
+  int max_page_size = NAVETTE_HTTP_DEFAULT_MAX_PAGE_SIZE;
   g_autofree char *trusted_proxy = NULL;
+  g_autofree char *metrics_listen = NULL;
+  g_autofree char *metrics_host = NULL;
+  guint16 metrics_port = 0;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   g_autoptr(GTlsCertificate) tls_certificate = NULL;
@@ -82,6 +87,9 @@ navette_serve_main (int    argc,
     { "state-cache", 0, 0, G_OPTION_ARG_INT, &state_cache, "How long a light-check answer is reused (default 250; 0: never)", "MS" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds to send the request headers, then each piece of the body, before the connection is cut; also the idle keep-alive time (default 10; 0: never)", "SECONDS" },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address, "Connections one client address may hold; the next gets 429 (default 64; 0: no cap)", "N" },
+    { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size, "Records or versions per page of a list when the request gives no limit (default 1000)", "N" },
+    { "max-page-size", 0, 0, G_OPTION_ARG_INT, &max_page_size, "The largest page of a list; a larger limit gets this many (default 10000)", "N" },
+    { "metrics-listen", 0, 0, G_OPTION_ARG_STRING, &metrics_listen, "Serve GET /metrics (Prometheus text format) on this address, apart from the API (default: none; keep it off the public network)", "HOST:PORT" },
     { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING, &trusted_proxy, "Address of a reverse proxy in front: for its requests, the client address (for the sign-in rate limit) is its X-Real-IP header", "ADDRESS" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this certificate (PEM; the chain may follow it); needs --tls-key", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's private key (PEM)", "FILE" },
@@ -130,9 +138,14 @@ navette_serve_main (int    argc,
       response_delay < 0 || workers < 1 || workers > 256 || state_cache < 0 || state_cache > 60000 ||
       max_subscriptions < 1 || max_subscriptions > 1000000 || push_access_cache > 600000 ||
       push_keepalive < 0 || push_keepalive > 3600 || request_timeout < 0 || request_timeout > 86400 ||
-      max_per_address < 0)
+      max_per_address < 0 || page_size < 1 || max_page_size < page_size || max_page_size > 1000000)
     {
       g_printerr ("navette-server serve: an option is out of range (see --help)\n");
+      return 2;
+    }
+  if (metrics_listen != NULL && !parse_listen (metrics_listen, &metrics_host, &metrics_port, &error))
+    {
+      g_printerr ("navette-server serve: --metrics-%s\n", error->message + strlen ("--"));
       return 2;
     }
   if (trusted_proxy != NULL && !g_hostname_is_ip_address (trusted_proxy))
@@ -192,11 +205,28 @@ navette_serve_main (int    argc,
   navette_http_server_set_request_timeout (server, (guint) request_timeout);
   navette_http_server_set_max_connections_per_address (server, (guint) max_per_address);
   navette_http_server_set_trusted_proxy (server, trusted_proxy);
+  navette_http_server_set_page_size (server, (guint) page_size, (guint) max_page_size);
   if (push_access_cache >= 0)
     navette_http_server_set_push_access_cache (server, (guint) push_access_cache);
   if (push_keepalive > 0)
     navette_http_server_set_push_keepalive (server, (guint) push_keepalive);
   navette_http_server_set_tls_certificate (server, tls_certificate);
+  if (metrics_host != NULL)
+    {
+      guint16 bound = 0;
+
+      if (!navette_http_server_listen_metrics (server, metrics_host, metrics_port, &bound, &error))
+        {
+          g_printerr ("navette-server serve: cannot listen on %s for the metrics: %s\n", metrics_listen,
+                      error->message);
+          return 1;
+        }
+      /* before "listening on": whoever waits for that line has this one */
+      if (strchr (metrics_host, ':') != NULL)
+        printf ("navette-server: metrics on http://[%s]:%u/metrics\n", metrics_host, bound);
+      else
+        printf ("navette-server: metrics on http://%s:%u/metrics\n", metrics_host, bound);
+    }
   if (!navette_http_server_listen (server, host, port, &bound_port, &error))
     {
       g_printerr ("navette-server serve: cannot listen on %s: %s\n", listen ? listen : "127.0.0.1:8080", error->message);

@@ -215,9 +215,22 @@ navette_wire_decode_record_list (const char            *data,
                                  gpointer               user_data,
                                  GError               **error)
 {
+  return navette_wire_decode_record_page (data, len, revision, NULL, func, user_data, error);
+}
+
+gboolean
+navette_wire_decode_record_page (const char            *data,
+                                 gsize                  len,
+                                 gint64                *revision,
+                                 char                 **next,
+                                 NavetteWireRecordFunc  func,
+                                 gpointer               user_data,
+                                 GError               **error)
+{
   NavetteWireScan s;
   NavetteWireScanObject o;
   Scratch scratch;
+  g_autoptr(GString) cursor = NULL;
   gboolean ok, member, have_records = FALSE, have_revision = FALSE;
   gint64 rev = 0;
 
@@ -247,6 +260,11 @@ navette_wire_decode_record_list (const char            *data,
           ok = read_int (&s, &rev);
           have_revision = TRUE;
         }
+      else if (next != NULL && navette_wire_scan_member_is (&s, &o, "next"))
+        {
+          cursor = g_string_new (NULL);
+          ok = read_text (&s, cursor);
+        }
       else
         ok = navette_wire_scan_value (&s, NULL);
       if (!ok)
@@ -259,6 +277,8 @@ navette_wire_decode_record_list (const char            *data,
   ok = ok && navette_wire_scan_end (&s);
   if (ok && revision != NULL)
     *revision = rev;
+  if (ok && next != NULL)
+    *next = cursor != NULL ? g_string_free (g_steal_pointer (&cursor), FALSE) : NULL;
 
   g_string_free (scratch.id, TRUE);
   g_string_free (scratch.updated_by, TRUE);

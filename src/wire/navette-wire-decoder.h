@@ -44,6 +44,16 @@ gboolean         navette_wire_decode_record_list (const char            *data,
                                                   gpointer               user_data,
                                                   GError               **error);
 
+/* The same for one page of a list (docs/api.md, "Paging"): *@next gets
+ * the page's "next" cursor (a string), or NULL on the last page. */
+gboolean         navette_wire_decode_record_page (const char            *data,
+                                                  gsize                  len,
+                                                  gint64                *revision,
+                                                  char                 **next,
+                                                  NavetteWireRecordFunc  func,
+                                                  gpointer               user_data,
+                                                  GError               **error);
+
 /* Checks one JSON document with the same rules, building nothing. */
 gboolean         navette_wire_json_validate      (const char            *data,
                                                   gsize                  len,

@@ -9,17 +9,20 @@ Starts the server on demo data, signs in, and prints:
     included, measured on a raw socket with the request wrk sends),
   - the body size of a 200 light check,
   - a full reload of 10 000 and 100 000 rows (time, bytes; 3 runs each,
-    target for 100 000 rows: <= 400 ms),
+    target for 100 000 rows: <= 400 ms): every page of GET …/records,
+    of the server's default size and of its largest,
   - with --before OLD_BINARY (e.g. a build of an older commit), the same
     full reloads answered by that binary on the same database, so one
-    run prints the before/after of the record list.
+    run prints the before/after of the record list (a server without
+    paging answers it in one page),
+  - with --metrics, the no-change polls/s of servers without and with
+    --metrics-listen, alternating, 3 rounds each (the cost of counting).
 
 Run by hand:   tests/bench/bench-server.py --server build/src/server/navette-server
 or with meson: meson test -C build --benchmark
 """
 
 import argparse
-import http.client
 import json
 import os
 import re
@@ -27,48 +30,14 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
+
+from navette_bench import login, request, start_server, stop_server, walk
 
 LIGHT = "/api/v1/applications/catalogue/tables/products/last-modified"
 APP_LIGHT = "/api/v1/applications/catalogue/last-modified"
 RECORDS = "/api/v1/applications/catalogue/tables/products/records"
-
-
-def start_server(binary, db, extra=()):
-    proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
-    if not match:
-        proc.kill()
-        sys.exit(f"navette-server did not start: {line!r}")
-    # The access log goes nowhere: a thread drains the pipe.
-    drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
-    return proc, drain, match.group(1), int(match.group(2))
-
-
-def request(host, port, method, path, token=None, body=None, headers=None):
-    conn = http.client.HTTPConnection(host, port, timeout=600)
-    h = dict(headers or {})
-    if token:
-        h["Authorization"] = f"Bearer {token}"
-    if body is not None:
-        h["Content-Type"] = "application/json"
-        body = json.dumps(body).encode()
-    conn.request(method, path, body=body, headers=h)
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp.status, dict(resp.getheaders()), data
-
-
-def login(host, port, user="alice"):
-    status, _, data = request(host, port, "POST", "/api/v1/sessions",
-                              body={"username": user, "password": "navette-demo"})
-    assert status == 201, (status, data)
-    return json.loads(data)["token"]
 
 
 def wire_bytes(host, port, token, etag):
@@ -122,31 +91,38 @@ def fill_rows(binary, db, rows):
     return "plain SQL"
 
 
-def reload(host, port, token):
+def reload(host, port, token, limit=None):
+    """A full reload: every page of the records (a server without paging
+    answers them all at once), fetched only, then fetched and decoded:
+    (count, fetch seconds, fetch and decode seconds, bytes, pages)."""
     start = time.monotonic()
-    status, _, data = request(host, port, "GET", RECORDS, token)
-    elapsed = time.monotonic() - start
-    assert status == 200, status
-    count = len(json.loads(data)["records"])
-    return count, elapsed, len(data)
+    walk(host, port, token, RECORDS, limit, parse=False)
+    fetched = time.monotonic() - start
+    start = time.monotonic()
+    records, pages, size = walk(host, port, token, RECORDS, limit)
+    decoded = time.monotonic() - start
+    return len(records), fetched, decoded, size, pages
 
 
-def reloads(host, port, token, runs=3):
-    """@runs full reloads: (count, [seconds…], bytes)."""
-    times = []
-    count = size = 0
+def reloads(host, port, token, runs=3, limit=None):
+    """@runs full reloads: (count, [fetch seconds…], [with decoding…], bytes, pages)."""
+    fetches = []
+    decodes = []
+    count = size = pages = 0
     for _ in range(runs):
-        count, elapsed, size = reload(host, port, token)
-        times.append(elapsed)
-    return count, times, size
+        count, fetched, decoded, size, pages = reload(host, port, token, limit)
+        fetches.append(fetched)
+        decodes.append(decoded)
+    return count, fetches, decodes, size, pages
 
 
-def print_reloads(label, count, times, size):
-    ms = ", ".join(f"{t * 1000:.0f}" for t in times)
-    line = (f"{label} full reload of {count} rows: {min(times) * 1000:.0f} ms best "
-            f"({ms} ms), {size} bytes ({size / max(count, 1):.0f} bytes/row)")
+def print_reloads(label, count, fetches, decodes, size, pages):
+    ms = ", ".join(f"{t * 1000:.0f}" for t in fetches)
+    line = (f"{label} full reload of {count} rows in {pages} page(s): answered and received in "
+            f"{min(fetches) * 1000:.0f} ms best ({ms} ms); with Python's json.loads "
+            f"{min(decodes) * 1000:.0f} ms best; {size} bytes ({size / max(count, 1):.0f} bytes/row)")
     if count >= 100000:
-        line += f"  [target <= 400 ms: {'met' if min(times) <= 0.4 else 'NOT met'}]"
+        line += f"  [target <= 400 ms: {'met' if min(fetches) <= 0.4 else 'NOT met'}]"
     print(line)
 
 
@@ -157,9 +133,36 @@ def time_binary(binary, db, label):
         token = login(host, port)
         print_reloads(label, *reloads(host, port, token))
     finally:
-        proc.terminate()
-        proc.wait()
-        drain.wait()
+        stop_server(proc, drain)
+
+
+def metrics_overhead(binary, db, duration, rounds=3):
+    """No-change polls/s without and with --metrics-listen, alternating
+    servers so that the machine's load falls on both alike."""
+    rates = {"off": [], "on": []}
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            extra = ["--metrics-listen", "127.0.0.1:0"] if mode == "on" else []
+            proc, drain, host, port = start_server(binary, db, extra)
+            try:
+                token = login(host, port)
+                status, headers, _ = request(host, port, "GET", LIGHT, token)
+                assert status == 200
+                rate, out = run_wrk(host, port, token, headers["ETag"], duration)
+                if rate is None:
+                    print(f"metrics overhead: n/a ({out.strip()})")
+                    return
+                rates[mode].append(rate)
+            finally:
+                stop_server(proc, drain)
+    off = sorted(rates["off"])
+    on = sorted(rates["on"])
+    median_off = off[len(off) // 2]
+    median_on = on[len(on) // 2]
+    print(f"no-change polls/s (wrk -t2 -c50 -d{duration}s, {rounds} rounds each, alternating): "
+          f"metrics off {', '.join(f'{r:.0f}' for r in rates['off'])} (median {median_off:.0f}); "
+          f"on {', '.join(f'{r:.0f}' for r in rates['on'])} (median {median_on:.0f}); "
+          f"overhead {(median_off - median_on) / median_off * 100:+.1f} %")
 
 
 def main():
@@ -168,6 +171,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="wrk duration in seconds")
     parser.add_argument("--rows", default="10000,100000", help="table sizes for the full reload")
     parser.add_argument("--before", help="another navette-server binary to time the same reloads with")
+    parser.add_argument("--metrics", action="store_true",
+                        help="also measure no-change polls/s with --metrics-listen against without")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="navette-bench-")
@@ -206,11 +211,13 @@ def main():
             for rows in [int(r) for r in args.rows.split(",") if r]:
                 method = fill_rows(args.server, db, rows - have)
                 have = rows
-                print_reloads(f"({method} fill)", *reloads(host, port, token))
+                print_reloads(f"({method} fill, pages of the default size)", *reloads(host, port, token))
+                print_reloads(f"({method} fill, pages of the largest size)",
+                              *reloads(host, port, token, limit=1000000))
         finally:
-            proc.terminate()
-            proc.wait()
-            drain.wait()
+            stop_server(proc, drain)
+        if args.metrics:
+            metrics_overhead(args.server, db, args.duration)
         if args.before:
             time_binary(args.before, db, f"before ({os.path.basename(args.before)}):")
     finally:

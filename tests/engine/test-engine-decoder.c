@@ -278,6 +278,34 @@ test_decoder_many_keys (void)
   g_assert_null (navette_json_parse_strict (dup->str, dup->len, NULL));
 }
 
+/* A page of a list: its "next" cursor, none on the last page, and a
+ * "next" that is not a string refused. */
+static void
+test_decoder_page (void)
+{
+  const char *page = "{\"table\":\"t\",\"revision\":9,\"records\":[" REC (ID1, "") "],\"next\":\"bC4xLjk\"}";
+  const char *last = "{\"revision\":9,\"records\":[]}";
+  const char *bad = "{\"revision\":9,\"records\":[],\"next\":17}";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *none = NULL;
+  gint64 revision = 0;
+  Collected c;
+
+  collected_init (&c);
+  g_assert_true (navette_wire_decode_record_page (page, strlen (page), &revision, &next, collect_cb, &c, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (next, ==, "bC4xLjk");
+  g_assert_cmpint (revision, ==, 9);
+  g_assert_cmpuint (c.ids->len, ==, 1);
+  g_assert_true (navette_wire_decode_record_page (last, strlen (last), &revision, &none, collect_cb, &c, &error));
+  g_assert_null (none);
+  g_assert_false (navette_wire_decode_record_page (bad, strlen (bad), &revision, &none, collect_cb, &c, &error));
+  g_assert_nonnull (error);
+  g_assert_null (none);
+  collected_clear (&c);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -285,6 +313,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/decoder/good", test_decoder_good);
+  g_test_add_func ("/engine/decoder/page", test_decoder_page);
   g_test_add_func ("/engine/decoder/malformed", test_decoder_malformed);
   g_test_add_func ("/engine/decoder/depth", test_decoder_depth);
   g_test_add_func ("/engine/decoder/many-keys", test_decoder_many_keys);

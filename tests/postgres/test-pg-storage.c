@@ -273,7 +273,7 @@ test_records (void)
   g_assert_cmpuint (superseding->superseded->len, ==, 1);
   g_assert_cmpint (g_array_index (superseding->superseded, gint64, 0), ==, 2);
 
-  reverted = navette_db_record_revert (db, "shop", "products", id, 1, "alice", NULL, &error);
+  reverted = navette_db_record_revert (db, "shop", "products", id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (reverted->record->version, ==, 4);
   g_assert_false (reverted->record->archived);

@@ -3,11 +3,11 @@
  * killed (SIGKILL) at random moments under 8 concurrent writers.
  *
  * Every writer performs logical writes (creates with a client-chosen id,
- * and updates of its own records), each with its own Idempotency-Key,
- * and repeats the same request until it is acknowledged (2xx). Meanwhile
- * the main thread waits for a random number of acknowledgements, kills
- * the server with SIGKILL and restarts it on the same database, at least
- * N_KILLS times. Then the database itself is checked: every acknowledged
+ * and updates, archives and reverts of its own records), each with its
+ * own Idempotency-Key, and repeats the same request until it is
+ * acknowledged (2xx). Meanwhile the main thread waits for a random number
+ * of acknowledgements, kills the server with SIGKILL and restarts it on
+ * the same database, at least N_KILLS times. Then the database itself is checked: every acknowledged
  * write is there exactly once (a retried key is never written twice) with
  * its idempotency key, versions are contiguous 1..n with one current row
  * per record, one audit row per version, table_last_modifications moved by
@@ -24,6 +24,13 @@
  *    held open on the database side: the test row-locks the table's row of
  *    table_last_modifications, waits until every server worker is blocked
  *    on it (some after their first write), kills the server, then lets go;
+ *  - /reliability/crash/kill-one-of-two-servers (PostgreSQL only): two
+ *    server processes on the database, the writers on both; one of them
+ *    is killed at a time (each in turn) and restarted, and a writer whose
+ *    server went away sends the same request, same key, to the other at
+ *    once (as a load balancer would): a write that the killed server
+ *    committed but never answered is replayed by the other, never
+ *    written twice;
  *  - /reliability/crash/kill-in-open-transaction/… (registered on
  *    PostgreSQL only): a kill at a known point, after the write's rows,
  *    audit and revision are written but before its idempotency key and
@@ -554,13 +561,16 @@ typedef struct
   guint      unexpected;   /* answers that are neither 2xx nor retryable */
   char      *last_unexpected;
   guint      retries;
+  guint      server;       /* which server it sends to (of two) */
+  guint      failovers;    /* requests sent again to the other server */
 } Writer;
 
 struct _Shared
 {
   GMutex       mutex;
   GCond        cond;
-  char        *base_url;   /* changes when a restart gets another port */
+  char        *base_url[2]; /* changes when a restart gets another port */
+  guint        n_servers;
   guint        generation; /* bumped by every restart */
   gboolean     stop;
   char        *token;
@@ -597,7 +607,7 @@ send_until_acknowledged (Writer      *writer,
       guint status;
 
       g_mutex_lock (&shared->mutex);
-      base_url = g_strdup (shared->base_url);
+      base_url = g_strdup (shared->base_url[writer->server]);
       generation = shared->generation;
       g_mutex_unlock (&shared->mutex);
 
@@ -635,15 +645,31 @@ send_until_acknowledged (Writer      *writer,
           return NULL;
         }
 
+      /* Its server is down (killed): with two, the same request goes to
+       * the other one at once. */
+      writer->retries++;
+      if (status == 0 && shared->n_servers > 1)
+        {
+          writer->server = (writer->server + 1) % shared->n_servers;
+          writer->failovers++;
+          continue;
+        }
       /* The server is down (killed) or busy: wait until it was restarted
        * (or a second, for a 503), then send the same key again. */
-      writer->retries++;
       g_mutex_lock (&shared->mutex);
       if (shared->generation == generation)
         g_cond_wait_until (&shared->cond, &shared->mutex, g_get_monotonic_time () + G_USEC_PER_SEC);
       g_mutex_unlock (&shared->mutex);
     }
 }
+
+typedef enum
+{
+  WRITE_CREATE,
+  WRITE_UPDATE,
+  WRITE_ARCHIVE,  /* archived flips; the data stays */
+  WRITE_REVERT,   /* back to version 1's data */
+} WriteKind;
 
 static gpointer
 writer_thread (gpointer data)
@@ -653,6 +679,9 @@ writer_thread (gpointer data)
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 20, NULL);
   g_autofree char *current = NULL;
   gint64 current_version = 0;
+  gint64 current_stock = 0;   /* of the current version */
+  gint64 first_stock = 0;     /* of version 1 */
+  gboolean archived = FALSE;
 
   for (guint i = 0; ; i++)
     {
@@ -660,9 +689,13 @@ writer_thread (gpointer data)
       g_autofree char *body = NULL;
       g_autofree char *path = NULL;
       gint64 stock = (gint64) writer->index * 1000000 + i;
-      gboolean create = current == NULL || i % 5 == 0;
-      g_autofree char *id = create ? navette_uuid_new () : g_strdup (current);
+      WriteKind kind = current == NULL || i % 5 == 0 ? WRITE_CREATE
+                       : i % 7 == 3 && current_version >= 2 ? WRITE_REVERT
+                       : i % 11 == 6 ? WRITE_ARCHIVE
+                       : WRITE_UPDATE;
+      g_autofree char *id = kind == WRITE_CREATE ? navette_uuid_new () : g_strdup (current);
       g_autofree char *key = navette_uuid_new ();
+      const char *method = "PATCH";
       Ack *ack;
       gboolean stop;
 
@@ -672,20 +705,35 @@ writer_thread (gpointer data)
       if (stop)
         break;
 
-      if (create)
+      switch (kind)
         {
+        case WRITE_CREATE:
+          method = "POST";
           path = g_strdup (PRODUCTS_PATH);
           body = g_strdup_printf ("{\"id\": \"%s\", \"data\": {\"name\": \"w%u-%u\", \"stock\": %" G_GINT64_FORMAT "}}",
                                   id, writer->index, i, stock);
-        }
-      else
-        {
+          break;
+        case WRITE_REVERT:
+          method = "POST";
+          path = g_strdup_printf (PRODUCTS_PATH "/%s/revert", id);
+          body = g_strdup ("{\"version\": 1}");
+          stock = first_stock;
+          break;
+        case WRITE_ARCHIVE:
+          path = g_strdup_printf (PRODUCTS_PATH "/%s", id);
+          body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"archived\": %s}",
+                                  current_version, archived ? "false" : "true");
+          stock = current_stock;
+          break;
+        case WRITE_UPDATE:
+        default:
           path = g_strdup_printf (PRODUCTS_PATH "/%s", id);
           body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"stock\": %" G_GINT64_FORMAT "}}",
                                   current_version, stock);
+          break;
         }
 
-      answer = send_until_acknowledged (writer, session, key, create ? "POST" : "PATCH", path, body);
+      answer = send_until_acknowledged (writer, session, key, method, path, body);
       if (answer == NULL)
         break;
 
@@ -694,19 +742,30 @@ writer_thread (gpointer data)
       ack->key = g_steal_pointer (&key);
       ack->version = json_object_get_int_member_with_default (answer, "version", 0);
       ack->stock = stock;
-      if (g_strcmp0 (ack->id, id) != 0 || ack->version < 1)
+      if (g_strcmp0 (ack->id, id) != 0 || ack->version < 1 ||
+          (kind != WRITE_CREATE && ack->version != current_version + 1) ||
+          !json_object_has_member (answer, "data") ||
+          json_object_get_int_member_with_default (json_object_get_object_member (answer, "data"), "stock", -1) != stock)
         {
           writer->unexpected++;
           g_free (writer->last_unexpected);
           writer->last_unexpected = g_strdup_printf ("acknowledged %s %s with id %s version %" G_GINT64_FORMAT,
-                                                     create ? "create" : "update", id, ack->id, ack->version);
+                                                     method, path, ack->id, ack->version);
           ack_free (ack);
           break;
         }
       g_ptr_array_add (writer->acks, ack);
+      if (kind == WRITE_CREATE)
+        {
+          first_stock = stock;
+          archived = FALSE;
+        }
+      if (kind == WRITE_ARCHIVE || kind == WRITE_REVERT)
+        archived = json_object_get_boolean_member_with_default (answer, "archived", FALSE);
       g_free (current);
       current = g_strdup (id);
       current_version = ack->version;
+      current_stock = stock;
     }
   return NULL;
 }
@@ -760,10 +819,47 @@ workers_blocked (gpointer data)
 }
 #endif
 
+/* All the pages of @path (a list), its records into @records; returns
+ * the walk's revision. */
+static gint64
+get_all_records (NavetteTestServer *server,
+                 const char        *path,
+                 const char        *token,
+                 GPtrArray         *records)
+{
+  g_autofree char *next = NULL;
+  gint64 revision = -1;
+
+  do
+    {
+      g_autofree char *after = g_steal_pointer (&next);
+      g_autofree char *url = after == NULL ? g_strdup (path)
+                                           : g_strdup_printf ("%s%safter=%s", path,
+                                                              strchr (path, '?') != NULL ? "&" : "?", after);
+      g_autoptr(JsonObject) page = get_object (server, url, token);
+      JsonArray *list = json_object_get_array_member (page, "records");
+
+      if (revision < 0)
+        revision = json_object_get_int_member (page, "revision");
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        g_ptr_array_add (records, json_object_ref (json_array_get_object_element (list, i)));
+      if (json_object_has_member (page, "next"))
+        next = g_strdup (json_object_get_string_member (page, "next"));
+    }
+  while (next != NULL);
+  return revision;
+}
+
+/* The writers' test; with @two_servers (PostgreSQL), on two server
+ * processes, one of which is killed at a time. */
 static void
-test_kill_under_writers (void)
+kill_under_writers (gboolean two_servers)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (serve_args);
+  g_autoptr(NavetteTestServer) other = NULL;
+  g_autofree char *other_own_db = NULL;
+  g_autoptr(GPtrArray) delta_records = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  guint total_failovers = 0;
   g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                          (GDestroyNotify) g_hash_table_unref);
   g_autoptr(GHashTable) record_keys = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -771,7 +867,6 @@ test_kill_under_writers (void)
   g_autoptr(GRand) rand = NULL;
   g_autoptr(CheckDb) db = NULL;
   g_autoptr(JsonObject) light = NULL;
-  g_autoptr(JsonObject) delta = NULL;
   g_autofree char *since = NULL;
   Shared shared = { 0 };
   Writer writers[N_WRITERS];
@@ -779,7 +874,6 @@ test_kill_under_writers (void)
   TableState before, after;
   GHashTableIter iter;
   gpointer key, value;
-  JsonArray *delta_records;
   gint64 started_us;
   guint total_acks = 0;
   guint total_retries = 0;
@@ -808,20 +902,50 @@ test_kill_under_writers (void)
 
   g_mutex_init (&shared.mutex);
   g_cond_init (&shared.cond);
-  shared.base_url = g_strdup (server->base_url);
+  shared.base_url[0] = g_strdup (server->base_url);
+  shared.n_servers = 1;
   shared.token = navette_test_login (server, TEST_USER, NAVETTE_DEMO_PASSWORD);
+  if (two_servers)
+    {
+      /* the second process on the same database (it gets one of its own
+       * from the helper first, put back before it is freed) */
+      other = navette_test_server_start_empty (serve_args);
+      navette_test_server_stop (other);
+      other_own_db = other->db;
+      other->db = g_strdup (server->db);
+      navette_test_server_restart (other);
+      shared.base_url[1] = g_strdup (other->base_url);
+      shared.n_servers = 2;
+    }
 
   for (guint i = 0; i < N_WRITERS; i++)
     {
-      writers[i] = (Writer) { &shared, i, g_ptr_array_new_with_free_func ((GDestroyNotify) ack_free), 0, NULL, 0 };
+      writers[i] = (Writer) { &shared, i, g_ptr_array_new_with_free_func ((GDestroyNotify) ack_free), 0, NULL, 0,
+                              i % shared.n_servers, 0 };
       threads[i] = g_thread_new ("writer", writer_thread, &writers[i]);
     }
 
   for (guint k = 0; k < N_KILLS; k++)
     {
+      guint victim = k % shared.n_servers;
+      NavetteTestServer *killed = victim == 0 ? server : other;
+
       /* a random moment: after 1 to 40 more acknowledged writes */
       wait_for_acks (&shared, (guint) g_rand_int_range (rand, 1, 41));
 
+      if (two_servers)
+        {
+          /* one of the two; the other goes on serving */
+          navette_test_server_kill (killed);
+          navette_test_server_restart (killed);
+          g_mutex_lock (&shared.mutex);
+          g_free (shared.base_url[victim]);
+          shared.base_url[victim] = g_strdup (killed->base_url);
+          shared.generation++;
+          g_cond_broadcast (&shared.cond);
+          g_mutex_unlock (&shared.mutex);
+          continue;
+        }
 #if HAVE_POSTGRESQL
       if (hold.holder != NULL && k % KILL_HELD_EVERY == KILL_HELD_EVERY - 1)
         {
@@ -846,8 +970,8 @@ test_kill_under_writers (void)
       navette_test_server_restart (server);
 
       g_mutex_lock (&shared.mutex);
-      g_free (shared.base_url);
-      shared.base_url = g_strdup (server->base_url);
+      g_free (shared.base_url[0]);
+      shared.base_url[0] = g_strdup (server->base_url);
       shared.generation++;
       g_cond_broadcast (&shared.cond);
       g_mutex_unlock (&shared.mutex);
@@ -867,6 +991,7 @@ test_kill_under_writers (void)
         g_error ("writer %u: %u unexpected answer(s), the last: %s",
                  i, writers[i].unexpected, writers[i].last_unexpected);
       total_retries += writers[i].retries;
+      total_failovers += writers[i].failovers;
       for (guint j = 0; j < writers[i].acks->len; j++)
         {
           Ack *ack = g_ptr_array_index (writers[i].acks, j);
@@ -887,13 +1012,16 @@ test_kill_under_writers (void)
           total_acks++;
         }
     }
-  g_test_message ("%u writes acknowledged on %u records, %u retries, %d kills",
-                  total_acks, g_hash_table_size (records), total_retries, N_KILLS);
+  g_test_message ("%u writes acknowledged on %u records, %u retries (%u sent to the other server), %d kills",
+                  total_acks, g_hash_table_size (records), total_retries, total_failovers, N_KILLS);
   if (held_kills > 0)
     g_test_message ("%u kills with transactions held open: %u blocked, %u of them after writing",
                     held_kills, held_blocked, held_writing);
   g_assert_cmpuint (total_acks, >=, N_KILLS);
-  if (backend_is_postgresql ())
+  /* the other server took requests the killed one left unanswered */
+  if (two_servers)
+    g_assert_cmpuint (total_failovers, >, 0);
+  if (backend_is_postgresql () && !two_servers)
     {
       g_assert_cmpuint (held_kills, ==, N_KILLS / KILL_HELD_EVERY);
       g_assert_cmpuint (held_writing, >=, held_kills);
@@ -904,14 +1032,12 @@ test_kill_under_writers (void)
    * holds every record written, at its last acknowledged version. */
   light = get_object (server, PRODUCTS "/last-modified", shared.token);
   since = g_strdup_printf (PRODUCTS_PATH "?since=%" G_GINT64_FORMAT, before.revision);
-  delta = get_object (server, since, shared.token);
-  g_assert_cmpint (json_object_get_int_member (delta, "revision"), ==,
+  g_assert_cmpint (get_all_records (server, since, shared.token, delta_records), ==,
                    json_object_get_int_member (light, "revision"));
-  delta_records = json_object_get_array_member (delta, "records");
-  g_assert_cmpuint (json_array_get_length (delta_records), ==, g_hash_table_size (records));
-  for (guint i = 0; i < json_array_get_length (delta_records); i++)
+  g_assert_cmpuint (delta_records->len, ==, g_hash_table_size (records));
+  for (guint i = 0; i < delta_records->len; i++)
     {
-      JsonObject *record = json_array_get_object_element (delta_records, i);
+      JsonObject *record = g_ptr_array_index (delta_records, i);
       GHashTable *versions = g_hash_table_lookup (records, json_object_get_string_member (record, "id"));
 
       g_assert_nonnull (versions);
@@ -920,6 +1046,12 @@ test_kill_under_writers (void)
     }
 
   navette_test_server_stop (server);
+  if (other != NULL)
+    {
+      navette_test_server_stop (other);
+      g_free (other->db);
+      other->db = g_steal_pointer (&other_own_db);
+    }
 
   check_storage (db);
 
@@ -973,10 +1105,23 @@ test_kill_under_writers (void)
       g_ptr_array_unref (writers[i].acks);
       g_free (writers[i].last_unexpected);
     }
-  g_free (shared.base_url);
+  g_free (shared.base_url[0]);
+  g_free (shared.base_url[1]);
   g_free (shared.token);
   g_mutex_clear (&shared.mutex);
   g_cond_clear (&shared.cond);
+}
+
+static void
+test_kill_under_writers (void)
+{
+  kill_under_writers (FALSE);
+}
+
+static void
+test_kill_one_of_two (void)
+{
+  kill_under_writers (TRUE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1265,6 +1410,9 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/reliability/crash/kill-under-eight-writers", test_kill_under_writers);
+  /* several server processes share one database on PostgreSQL only */
+  if (backend_is_postgresql ())
+    g_test_add_func ("/reliability/crash/kill-one-of-two-servers", test_kill_one_of_two);
   /* On SQLite, a transaction does not outlive the server's process. */
   for (guint i = 0; backend_is_postgresql () && i < G_N_ELEMENTS (open_cases); i++)
     {

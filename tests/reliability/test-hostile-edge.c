@@ -3,6 +3,7 @@
  *  - a client trickling its headers, or its body, is cut after a timeout
  *    (serve --request-timeout, 10 s by default; SLOW_LIMIT_SECONDS here is
  *    the most a test waits; libsoup 3.2's SoupServer has no such limit);
+ *    so is a client that does not read its answer (the send deadline);
  *  - a cap on concurrent connections from one address
  *    (serve --max-connections-per-address, 64 by default);
  *  - a path segment with %00 or %2F gets the API's JSON error (libsoup
@@ -12,6 +13,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "hostile-util.h"
 
@@ -220,6 +222,150 @@ test_idle_keep_alive_closed (void)
   assert_still_healthy (server);
 }
 
+/* The state of the server's end of the TCP connection from
+ * @client_port to @server_port on loopback, as /proc/net/tcp gives it
+ * (1: established), or 0 when it is gone. */
+static guint
+server_end_state (guint16 server_port,
+                  guint16 client_port)
+{
+  g_autofree char *table = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autofree char *local = NULL;
+      g_autofree char *remote = NULL;
+      guint n = 0;
+      const char *f[4] = { NULL };
+
+      for (guint k = 0; fields[k] != NULL && n < 4; k++)
+        if (fields[k][0] != '\0')
+          f[n++] = fields[k];
+      if (n < 4)
+        continue;
+      local = g_strdup_printf (":%04X", server_port);
+      remote = g_strdup_printf (":%04X", client_port);
+      if (g_str_has_suffix (f[1], local) && g_str_has_suffix (f[2], remote))
+        return (guint) g_ascii_strtoull (f[3], NULL, 16);
+    }
+  return 0;
+}
+
+typedef struct
+{
+  guint16    server_port;
+  guint16    client_port;
+  GMainLoop *loop;
+  gboolean   cut;
+} Stalled;
+
+static gboolean
+stalled_check_cb (gpointer data)
+{
+  Stalled *stalled = data;
+
+  if (server_end_state (stalled->server_port, stalled->client_port) == 1)
+    return G_SOURCE_CONTINUE;
+  stalled->cut = TRUE;
+  g_main_loop_quit (stalled->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stalled_limit_cb (gpointer data)
+{
+  g_main_loop_quit (((Stalled *) data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* A client that asks for a large answer and does not read it is cut by
+ * the send deadline (here a 2 s --request-timeout): the server's end of
+ * its connection leaves the established state, and what the client then
+ * reads is a part of the answer, then end of file. The answer is larger
+ * than the kernel's socket buffers can hold, so the server holds the
+ * rest until then. */
+static void
+test_stalled_reader_cut (void)
+{
+  const char *args[] = { "--request-timeout", "2", "--max-page-size", "100000", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *wmem = NULL;
+  g_autofree char *request = NULL;
+  g_autoptr(GBytes) whole = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GString) received = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) wmem_fields = NULL;
+  const char *body;
+  Stalled stalled = { 0 };
+  gint64 started;
+  guint limit_id, check_id;
+  gssize n;
+  char buffer[65536];
+
+  g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "demo", "--rows", "40000", NULL), ==, 0);
+  /* a reader that reads gets it all */
+  g_assert_cmpuint (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables/products/records?limit=100000",
+                                          token, NULL, &whole, NULL), ==, 200);
+  g_assert_true (g_file_get_contents ("/proc/sys/net/ipv4/tcp_wmem", &wmem, NULL, NULL));
+  wmem_fields = g_strsplit_set (g_strstrip (wmem), " \t", -1);
+  if (g_bytes_get_size (whole) < g_ascii_strtoull (wmem_fields[g_strv_length (wmem_fields) - 1], NULL, 10) + 1024 * 1024)
+    {
+      g_test_skip ("the kernel's socket buffers would hold the whole answer");
+      return;
+    }
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, &error));
+  address = g_inet_socket_address_new (loopback, server->port);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET /api/v1/applications/catalogue/tables/products/records?limit=100000 HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n", token);
+  g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, &error), ==, strlen (request));
+  g_assert_no_error (error);
+
+  /* not reading; the server's end leaves "established" once it is cut */
+  stalled.server_port = server->port;
+  stalled.client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  stalled.loop = loop;
+  started = g_get_monotonic_time ();
+  check_id = g_timeout_add (100, stalled_check_cb, &stalled);
+  limit_id = g_timeout_add_seconds (SLOW_LIMIT_SECONDS, stalled_limit_cb, &stalled);
+  g_main_loop_run (loop);
+  if (stalled.cut)
+    g_source_remove (limit_id);
+  else
+    g_source_remove (check_id);
+  g_test_message ("stalled reader cut after %.1f s", (g_get_monotonic_time () - started) / 1e6);
+  g_assert_true (stalled.cut);
+
+  /* what it gets then: the start of the answer, then end of file */
+  g_socket_set_timeout (socket, 10);
+  while ((n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error)) > 0)
+    g_string_append_len (received, buffer, n);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 200"));
+  body = strstr (received->str, "\r\n\r\n");
+  g_assert_nonnull (body);
+  g_test_message ("read %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes of the answer",
+                  received->len - (gsize) (body + 4 - received->str), g_bytes_get_size (whole));
+  g_assert_cmpuint (received->len - (gsize) (body + 4 - received->str), <, g_bytes_get_size (whole));
+  assert_still_healthy (server);
+}
+
 static void
 test_connection_cap (void)
 {
@@ -283,6 +429,7 @@ main (int   argc,
   g_test_add_func ("/reliability/edge/slow-headers-cut", test_slow_headers);
   g_test_add_func ("/reliability/edge/slow-body-cut", test_slow_body);
   g_test_add_func ("/reliability/edge/idle-keep-alive-closed", test_idle_keep_alive_closed);
+  g_test_add_func ("/reliability/edge/stalled-reader-cut", test_stalled_reader_cut);
   g_test_add_func ("/reliability/edge/connections-per-address-capped", test_connection_cap);
   g_test_add_func ("/reliability/edge/encoded-nul-answered-in-json", test_encoded_nul_is_json);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-server-auth.c — tokens: expiry, logout, unknown tokens, and the
- * rate limit on failed sign-ins. */
+ * limits on failed sign-ins, parallel ones included. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -187,6 +187,159 @@ test_rate_limited_header_ignored (void)
   g_assert_cmpuint (login_from (server, "bob", NAVETTE_DEMO_PASSWORD, "198.51.100.9"), ==, 429);
 }
 
+/* ------------------------------------------------------------------ */
+/* Parallel sign-ins                                                   */
+
+#define N_PARALLEL 12
+
+typedef struct
+{
+  const char *base_url;
+  const char *password;
+  GMutex      mutex;
+  GCond       cond;
+  gboolean    go;
+  guint       ready;
+  guint       checked;   /* 401: a password was checked */
+  guint       refused;   /* 429 */
+  guint       other;
+} Race;
+
+typedef struct
+{
+  Race *race;
+  char *real_ip;         /* X-Real-IP, or NULL */
+} Racer;
+
+/* One wrong password for alice, sent when every racer is ready. */
+static gpointer
+racer_thread (gpointer data)
+{
+  Racer *racer = data;
+  Race *race = racer->race;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autofree char *uri = g_strconcat (race->base_url, API "/sessions", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"username\": \"alice\", \"password\": \"%s\"}", race->password);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", request);
+  if (racer->real_ip != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Real-IP", racer->real_ip);
+
+  g_mutex_lock (&race->mutex);
+  race->ready++;
+  g_cond_broadcast (&race->cond);
+  while (!race->go)
+    g_cond_wait (&race->cond, &race->mutex);
+  g_mutex_unlock (&race->mutex);
+
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  status = error == NULL ? soup_message_get_status (msg) : 0;
+  g_mutex_lock (&race->mutex);
+  if (status == 401)
+    race->checked++;
+  else if (status == 429)
+    race->refused++;
+  else
+    race->other++;
+  g_mutex_unlock (&race->mutex);
+  return NULL;
+}
+
+/* N_PARALLEL wrong passwords for alice at once, from one address or (with
+ * @spread) from as many: (checked, refused). */
+static void
+race_wrong_passwords (NavetteTestServer *server,
+                      gboolean           spread,
+                      guint             *checked,
+                      guint             *refused)
+{
+  Race race = { .base_url = server->base_url, .password = "guess" };
+  Racer racers[N_PARALLEL];
+  GThread *threads[N_PARALLEL];
+
+  g_mutex_init (&race.mutex);
+  g_cond_init (&race.cond);
+  for (guint i = 0; i < N_PARALLEL; i++)
+    {
+      racers[i].race = &race;
+      racers[i].real_ip = spread ? g_strdup_printf ("203.0.113.%u", i + 1) : NULL;
+      threads[i] = g_thread_new ("racer", racer_thread, &racers[i]);
+    }
+  g_mutex_lock (&race.mutex);
+  while (race.ready < N_PARALLEL)
+    g_cond_wait (&race.cond, &race.mutex);
+  race.go = TRUE;
+  g_cond_broadcast (&race.cond);
+  g_mutex_unlock (&race.mutex);
+  for (guint i = 0; i < N_PARALLEL; i++)
+    {
+      g_thread_join (threads[i]);
+      g_free (racers[i].real_ip);
+    }
+  g_test_message ("%u parallel wrong passwords%s: %u checked (401), %u refused (429)", N_PARALLEL,
+                  spread ? " from as many addresses" : "", race.checked, race.refused);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.checked + race.refused, ==, N_PARALLEL);
+  *checked = race.checked;
+  *refused = race.refused;
+  g_mutex_clear (&race.mutex);
+  g_cond_clear (&race.cond);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Checking and counting are one step: twelve wrong passwords sent at once
+ * make at most five password checks, from one address (its limit for that
+ * name) or from twelve (the name's free failures). The name is slowed
+ * down, not locked: its user signs in at once from an address she signed
+ * in from before, and from a new one after the Retry-After she is given
+ * (a second or so, at most a minute). */
+static void
+test_sign_in_race (void)
+{
+  const char *args[] = { "--trusted-proxy", "127.0.0.1", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteTestServer) spread_server = navette_test_server_start (args);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint64 retry_after = 0;
+  guint checked, refused;
+
+  race_wrong_passwords (server, FALSE, &checked, &refused);
+  g_assert_cmpuint (checked, ==, 5);
+  g_assert_cmpuint (refused, ==, N_PARALLEL - 5);
+
+  /* from as many addresses; alice signed in from 192.0.2.1 before */
+  g_assert_cmpuint (login_from (spread_server, "alice", NAVETTE_DEMO_PASSWORD, "192.0.2.1"), ==, 201);
+  race_wrong_passwords (spread_server, TRUE, &checked, &refused);
+  g_assert_cmpuint (checked, <=, 5);
+  g_assert_cmpuint (login_from (spread_server, "alice", NAVETTE_DEMO_PASSWORD, "192.0.2.1"), ==, 201);
+  {
+    g_autofree char *body = g_strdup_printf ("{\"username\": \"alice\", \"password\": \"%s\"}",
+                                             NAVETTE_DEMO_PASSWORD);
+    guint status = navette_test_request_full (spread_server, "POST", API "/sessions", NULL, "application/json",
+                                              body, strlen (body), NULL, &headers,
+                                              "X-Real-IP", "198.51.100.77", NULL);
+
+    g_assert_cmpuint (status, ==, 429);
+    g_assert_true (g_ascii_string_to_unsigned (soup_message_headers_get_one (headers, "Retry-After"),
+                                               10, 1, 60, &retry_after, NULL));
+  }
+  g_timeout_add_seconds ((guint) retry_after, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_assert_cmpuint (login_from (spread_server, "alice", NAVETTE_DEMO_PASSWORD, "198.51.100.77"), ==, 201);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -199,6 +352,7 @@ main (int   argc,
   g_test_add_func ("/server/auth/rate-limited/address", test_rate_limited_address);
   g_test_add_func ("/server/auth/rate-limited/behind-proxy", test_rate_limited_behind_proxy);
   g_test_add_func ("/server/auth/rate-limited/header-ignored", test_rate_limited_header_ignored);
+  g_test_add_func ("/server/auth/sign-in-race", test_sign_in_race);
 
   return g_test_run ();
 }

@@ -183,6 +183,70 @@ test_trigger_seen (void)
   g_assert_true (found);
 }
 
+/* A revert is checked against the table as it is now, like an update:
+ * the name column made shorter behind the server's back (as an
+ * administrator's change of the schema would) refuses a revert to a
+ * version with a longer name, with the same 422 and fields. */
+static void
+test_revert_checked_against_schema (void)
+{
+  g_autoptr(NavetteTestServer) server = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *revert = NULL;
+  g_autoptr(JsonNode) updated = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) too_long = NULL;
+  g_autoptr(JsonNode) versions = NULL;
+  g_autoptr(JsonNode) reverted = NULL;
+  JsonObject *error;
+  sqlite3 *db;
+  guint status;
+
+  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
+    {
+      g_test_skip ("changes the schema with the sqlite3 API (the storage contract covers PostgreSQL)");
+      return;
+    }
+  server = navette_test_server_start (NULL);
+  token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  id = st_create_product (server, token, "A name of twenty-five chr");
+  path = g_strdup_printf (PRODUCTS "/records/%s", id);
+  status = st_request (server, "PATCH", path, token, "{\"base_version\": 1, \"data\": {\"name\": \"Short\"}}",
+                       &updated, NULL);
+  g_assert_cmpuint (status, ==, 200);
+
+  db = open_sqlite (server);
+  exec_sql (db, "UPDATE content_columns SET max_length = 10 WHERE name = 'name'"
+                " AND table_id = (SELECT id FROM content_tables WHERE name = 'products')");
+  sqlite3_close (db);
+
+  /* an update with that name now gets 422… */
+  status = st_request (server, "PATCH", path, token,
+                       "{\"base_version\": 2, \"data\": {\"name\": \"A name of twenty-five chr\"}}",
+                       &too_long, NULL);
+  st_assert_error (status, too_long, 422, "validation_failed");
+  /* …and so does a revert to the version that had it, with the same fields */
+  revert = g_strdup_printf ("%s/revert", path);
+  status = st_request (server, "POST", revert, token, "{\"version\": 1}", &refused, NULL);
+  st_assert_error (status, refused, 422, "validation_failed");
+  error = json_object_get_object_member (st_object (refused), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
+                   json_object_get_string_member (json_object_get_object_member (st_object (too_long), "error"),
+                                                  "message"));
+  g_assert_true (json_object_has_member (json_object_get_object_member (error, "fields"), "name"));
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (error, "fields")), ==, 1);
+
+  /* nothing was written; version 2 still fits */
+  status = st_request (server, "GET", path, token, NULL, &versions, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (st_object (versions), "version"), ==, 2);
+  status = st_request (server, "POST", revert, token, "{\"version\": 2}", &reverted, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (st_object (reverted), "version"), ==, 3);
+}
+
 #define CACHE_TTL_MS    250
 #define CACHE_MARGIN_MS 250
 
@@ -555,6 +619,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/body-limit", test_body_limit);
   g_test_add_func ("/server/limits/busy-503", test_busy_503);
   g_test_add_func ("/server/limits/trigger-seen", test_trigger_seen);
+  g_test_add_func ("/server/limits/revert-checked-against-schema", test_revert_checked_against_schema);
   g_test_add_func ("/server/limits/trigger-seen-within-cache-ttl", test_trigger_seen_within_cache_ttl);
   g_test_add_func ("/server/limits/stop-after-many-requests", test_stop_after_many_requests);
   g_test_add_func ("/server/limits/closed-connections-released", test_closed_connections_released);

@@ -16,6 +16,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #if HAVE_POSTGRESQL
 #include <libpq-fe.h>
 #endif
@@ -633,7 +634,7 @@ test_records (Fixture       *fixture,
   g_assert_cmpint (g_array_index (v3->superseded, gint64, 0), ==, 2);
 
   /* A revert writes the data and the archived flag of that version. */
-  v4 = navette_db_record_revert (fixture->db, "shop", "items", id, 1, "alice", NULL, &error);
+  v4 = navette_db_record_revert (fixture->db, "shop", "items", id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (v4->record->version, ==, 4);
   g_assert_false (v4->record->archived);
@@ -841,7 +842,7 @@ test_idempotency (Fixture       *fixture,
   g_assert_cmpint (v3->record->version, ==, 3);
   g_assert_cmpuint (v3->superseded->len, ==, 1);
   revert = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1, "alice",
-                                     &revert_key, &error);
+                                     &revert_key, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (revert->record->version, ==, 4);
   v3_replay = navette_db_record_update (fixture->db, "shop", "items", first->record->id, 1, change,
@@ -854,7 +855,7 @@ test_idempotency (Fixture       *fixture,
   g_assert_cmpuint (v3_replay->superseded->len, ==, 1);
   g_assert_cmpint (g_array_index (v3_replay->superseded, gint64, 0), ==, 2);
   revert_replay = navette_db_record_revert (fixture->db, "shop", "items", first->record->id, 1,
-                                            "alice", &revert_key, &error);
+                                            "alice", &revert_key, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (revert_replay->replayed);
   g_assert_cmpint (revert_replay->record->version, ==, 4);
@@ -948,14 +949,14 @@ test_update_revert (Fixture       *fixture,
   g_assert_null (too_new);
   g_clear_error (&error);
 
-  v4 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, &error);
+  v4 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (v4->record->version, ==, 4);
   g_assert_false (v4->record->archived);
   g_assert_cmpstr (json_object_get_string_member (v4->record->data, "name"), ==, "lamp");
   g_assert_cmpuint (db_test_count_audit (fixture->db, "revert", record->id), ==, 1);
 
-  missing = navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice", NULL, &error);
+  missing = navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice", NULL, NULL, &error);
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
   g_assert_null (missing);
   g_clear_error (&error);
@@ -1058,15 +1059,452 @@ test_update_revert_errors (Fixture       *fixture,
                                            "alice", NULL, NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", record->id, 42, "alice",
-                                           NULL, &error));
+                                           NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "This record has no version 42.");
   g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", unknown, 1, "alice",
-                                           NULL, &error));
+                                           NULL, NULL, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_versions (fixture->db, "shop", "items", unknown, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
   g_assert_null (navette_db_record_get (fixture->db, "shop", "items", unknown, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such record.");
+}
+
+/* ------------------------------------------------------------------ */
+/* Pages of lists                                                      */
+
+/* One page of items: its records (JsonObject*), *@revision the walk's,
+ * *@next its cursor (NULL on the last page). */
+static GPtrArray *
+page_of_items (NavetteDb   *db,
+               gint64       since,
+               guint        limit,
+               const char  *after,
+               gint64      *revision,
+               char       **next)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(JsonNode) root = NULL;
+  NavetteDbPage page = { .since = since, .limit = limit, .after = after };
+  NavetteDbTableState state = { 0 };
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  JsonArray *array;
+
+  g_assert_true (navette_db_record_page_json (db, "shop", "items", &page, &state, json, next, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (state.table, ==, "items");
+  g_free (state.table);
+  root = navette_json_parse_strict (json->str, json->len, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (records, json_object_ref (json_array_get_object_element (array, i)));
+  g_assert_cmpuint (records->len, <=, limit);
+  /* a page that stops early says where; the last one does not */
+  if (*next != NULL)
+    g_assert_cmpuint (records->len, ==, limit);
+  *revision = state.revision;
+  return records;
+}
+
+static gint64
+record_version (JsonObject *record)
+{
+  return json_object_get_int_member (record, "version");
+}
+
+/* Pages of 3 of 7 records: 3, 3, 1, in ascending revision, each record
+ * once, the same walk revision on each page; a page of 7 or more has no
+ * cursor. */
+static void
+test_pages (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *none = NULL;
+  gint64 walk = 0, last = 0;
+  guint pages = 0;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("item %u", i);
+      g_autoptr(NavetteWireRecord) record = db_test_create_item (fixture->db, NULL, name, i);
+
+      g_ptr_array_add (ids, g_strdup (record->id));
+    }
+  do
+    {
+      g_autofree char *after = g_steal_pointer (&cursor);
+      g_autoptr(GPtrArray) page = NULL;
+      gint64 revision;
+
+      page = page_of_items (fixture->db, -1, 3, after, &revision, &cursor);
+      g_assert_cmpuint (page->len, ==, pages < 2 ? 3 : 1);
+      if (pages == 0)
+        walk = revision;
+      g_assert_cmpint (revision, ==, walk);
+      for (guint i = 0; i < page->len; i++)
+        {
+          JsonObject *record = g_ptr_array_index (page, i);
+          const char *id = json_object_get_string_member (record, "id");
+
+          g_assert_cmpint (json_object_get_int_member (record, "revision"), >, last);
+          last = json_object_get_int_member (record, "revision");
+          g_assert_false (g_hash_table_contains (seen, id));
+          g_hash_table_add (seen, (gpointer) g_intern_string (id));
+        }
+      pages++;
+    }
+  while (cursor != NULL);
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 7);
+  g_assert_cmpint (walk, ==, db_test_items_revision (fixture->db));
+
+  all = page_of_items (fixture->db, -1, 7, NULL, &walk, &none);
+  g_assert_cmpuint (all->len, ==, 7);
+  g_assert_null (none);
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = page_of_items (fixture->db, -1, 0 + 1000, NULL, &walk, &none);
+  g_assert_cmpuint (all->len, ==, 7);
+  g_assert_null (none);
+}
+
+/* Writes between the pages of a walk: no record of the walk's revision
+ * is skipped or given twice, each comes as it was at that revision, a
+ * record created meanwhile is not in the walk, and the delta since the
+ * walk's revision has everything written meanwhile. With `since`, the
+ * same for the records written after it. */
+static void
+walk_under_writes (Fixture *fixture,
+                   gint64   since)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) delta = NULL;
+  g_autoptr(NavetteWireRecord) late = NULL;
+  g_autofree char *cursor = NULL;
+  gint64 walk = -1, first_revision = 0;
+  guint pages = 0, expected = 0;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("item %u", i);
+
+      g_ptr_array_add (records, db_test_create_item (fixture->db, NULL, name, i));
+      if (i == 3)
+        first_revision = db_test_items_revision (fixture->db);
+    }
+  if (since >= 0)
+    since = first_revision;  /* items 4 … 9 */
+  expected = since >= 0 ? 6 : 10;
+
+  do
+    {
+      g_autofree char *after = g_steal_pointer (&cursor);
+      g_autoptr(GPtrArray) page = NULL;
+      gint64 revision;
+
+      page = page_of_items (fixture->db, since, 2, after, &revision, &cursor);
+      if (walk < 0)
+        walk = revision;
+      g_assert_cmpint (revision, ==, walk);
+      for (guint i = 0; i < page->len; i++)
+        {
+          JsonObject *record = g_ptr_array_index (page, i);
+          const char *id = json_object_get_string_member (record, "id");
+
+          /* as it was when the walk began: every one at version 1 */
+          g_assert_cmpint (record_version (record), ==, 1);
+          g_assert_cmpint (json_object_get_int_member (record, "revision"), <=, walk);
+          g_assert_false (g_hash_table_contains (seen, id));
+          g_hash_table_add (seen, (gpointer) g_intern_string (id));
+        }
+
+      /* After the first page: one record given already changes, one not
+       * given yet changes twice and another is archived, a record is
+       * created; after the second, one more not given yet changes. */
+      if (pages == 0)
+        {
+          g_autoptr(JsonObject) change = json_object_new ();
+          g_autoptr(NavetteDbWriteResult) given = NULL;
+          g_autoptr(NavetteDbWriteResult) once = NULL;
+          g_autoptr(NavetteDbWriteResult) twice = NULL;
+          g_autoptr(NavetteDbWriteResult) archived = NULL;
+          NavetteWireRecord *first = g_ptr_array_index (records, since >= 0 ? 4 : 0);
+          NavetteWireRecord *later = g_ptr_array_index (records, 8);
+
+          json_object_set_int_member (change, "qty", 5);
+          given = navette_db_record_update (fixture->db, "shop", "items", first->id, 1, change, -1,
+                                            "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+          once = navette_db_record_update (fixture->db, "shop", "items", later->id, 1, change, -1,
+                                           "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+          twice = navette_db_record_update (fixture->db, "shop", "items", later->id, 2, change, -1,
+                                            "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+          archived = navette_db_record_update (fixture->db, "shop", "items",
+                                               ((NavetteWireRecord *) g_ptr_array_index (records, 9))->id,
+                                               1, NULL, TRUE, "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+          late = db_test_create_item (fixture->db, NULL, "late", 1);
+        }
+      else if (pages == 1)
+        {
+          g_autoptr(JsonObject) change = json_object_new ();
+          g_autoptr(NavetteDbWriteResult) result = NULL;
+
+          json_object_set_int_member (change, "qty", 7);
+          result = navette_db_record_update (fixture->db, "shop", "items",
+                                             ((NavetteWireRecord *) g_ptr_array_index (records, 7))->id,
+                                             1, change, -1, "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+      pages++;
+    }
+  while (cursor != NULL);
+
+  g_assert_cmpuint (g_hash_table_size (seen), ==, expected);
+  g_assert_false (g_hash_table_contains (seen, late->id));
+  for (guint i = since >= 0 ? 4 : 0; i < records->len; i++)
+    g_assert_true (g_hash_table_contains (seen, ((NavetteWireRecord *) g_ptr_array_index (records, i))->id));
+
+  /* the next delta: the four records written during the walk, as they are now */
+  delta = navette_db_record_list (fixture->db, "shop", "items", walk, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (delta->len, ==, 5);
+}
+
+static void
+test_pages_under_writes (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  walk_under_writes (fixture, -1);
+}
+
+static void
+test_pages_since (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  walk_under_writes (fixture, 0);
+}
+
+/* A cursor that is not one of this list is BAD_REQUEST. */
+static void
+test_page_cursor_checked (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) a = NULL;
+  g_autoptr(NavetteWireRecord) b = NULL;
+  g_autoptr(NavetteWireTable) other = db_test_items_schema ();
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *versions_cursor = NULL;
+  const char * const bad[] = { "", "x", "====", "bC4x", "not a cursor", "bC4xLjIuMy40LjU", "di4xLjE" };
+  gint64 revision;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  g_free (other->name);
+  other->name = g_strdup ("others");
+  g_assert_true (navette_db_table_add (fixture->db, "admin", "shop", other, &error));
+  g_assert_no_error (error);
+  a = db_test_create_item (fixture->db, NULL, "a", 1);
+  b = db_test_create_item (fixture->db, NULL, "b", 2);
+  page = page_of_items (fixture->db, -1, 1, NULL, &revision, &cursor);
+  g_assert_nonnull (cursor);
+  versions = navette_db_record_versions_page (fixture->db, "shop", "items", a->id, 1, NULL,
+                                              &versions_cursor, &error);
+  g_assert_no_error (error);
+  g_assert_null (versions_cursor);  /* one version: no page after it */
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GString) json = g_string_new (NULL);
+      g_autofree char *next = NULL;
+      NavetteDbPage request = { .since = -1, .limit = 10, .after = bad[i] };
+      NavetteDbTableState state = { 0 };
+
+      g_assert_false (navette_db_record_page_json (fixture->db, "shop", "items", &request, &state,
+                                                   json, &next, &error));
+      assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST, "“after” is not a cursor of this list.");
+      g_assert_null (next);
+    }
+  /* of another table, and of a list of versions */
+  {
+    g_autoptr(GString) json = g_string_new (NULL);
+    g_autofree char *next = NULL;
+    NavetteDbPage request = { .since = -1, .limit = 10, .after = cursor };
+    NavetteDbTableState state = { 0 };
+
+    g_assert_false (navette_db_record_page_json (fixture->db, "shop", "others", &request, &state,
+                                                 json, &next, &error));
+    assert_error_code (error, NAVETTE_API_ERROR_BAD_REQUEST);
+    g_assert_null (navette_db_record_versions_page (fixture->db, "shop", "items", a->id, 1, cursor,
+                                                    &next, &error));
+    assert_error_code (error, NAVETTE_API_ERROR_BAD_REQUEST);
+  }
+}
+
+/* Pages of a record's versions, newest first; versions written during
+ * the walk are not in its later pages. */
+static void
+test_versions_pages (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = NULL;
+  g_autofree char *cursor = NULL;
+  gint64 expected = 5;
+  guint pages = 0;
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "lamp", 1);
+  for (gint64 v = 1; v < 5; v++)
+    {
+      g_autoptr(JsonObject) change = json_object_new ();
+      g_autoptr(NavetteDbWriteResult) result = NULL;
+
+      json_object_set_int_member (change, "qty", v);
+      result = navette_db_record_update (fixture->db, "shop", "items", record->id, v, change, -1,
+                                         "alice", NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  do
+    {
+      g_autofree char *after = g_steal_pointer (&cursor);
+      g_autoptr(GPtrArray) page = NULL;
+
+      page = navette_db_record_versions_page (fixture->db, "shop", "items", record->id, 2, after,
+                                              &cursor, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->len, ==, pages < 2 ? 2 : 1);
+      for (guint i = 0; i < page->len; i++)
+        {
+          NavetteWireRecord *version = g_ptr_array_index (page, i);
+
+          g_assert_cmpint (version->version, ==, expected);
+          g_assert_true (version->obsolete == (expected != 5));
+          expected--;
+        }
+      if (pages == 0)
+        {
+          g_autoptr(JsonObject) change = json_object_new ();
+          g_autoptr(NavetteDbWriteResult) result = NULL;
+
+          json_object_set_int_member (change, "qty", 99);
+          result = navette_db_record_update (fixture->db, "shop", "items", record->id, 5, change, -1,
+                                             "alice", NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+      pages++;
+    }
+  while (cursor != NULL);
+  g_assert_cmpint (expected, ==, 0);
+  g_assert_cmpuint (pages, ==, 3);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reverts                                                             */
+
+/* Runs @sql on the fixture's database behind the storage core's back
+ * (the same text on both backends). */
+static void
+fixture_sql (Fixture    *fixture,
+             const char *sql)
+{
+#if HAVE_POSTGRESQL
+  if (fixture->pg_name != NULL)
+    {
+      g_autoptr(PGconn) conn = PQconnectdb (fixture->location);
+      g_autoptr(PGresult) res = NULL;
+
+      g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+      res = PQexec (conn, sql);
+      if (PQresultStatus (res) != PGRES_COMMAND_OK)
+        g_error ("%s: %s", sql, PQresultErrorMessage (res));
+      return;
+    }
+#endif
+  {
+    sqlite3 *handle = NULL;
+    char *message = NULL;
+
+    g_assert_cmpint (sqlite3_open (fixture->location, &handle), ==, SQLITE_OK);
+    if (sqlite3_exec (handle, sql, NULL, NULL, &message) != SQLITE_OK)
+      g_error ("%s: %s", sql, message);
+    sqlite3_close (handle);
+  }
+}
+
+/* A revert's data is checked against the table as it is now: a column
+ * made shorter or required since (behind the core's back here, as an
+ * administrator's change of the schema would) refuses it with the
+ * fields, as an update's merged data is; nothing is written. */
+static void
+test_revert_validated (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireRecord) record = NULL;
+  g_autoptr(NavetteDbWriteResult) v2 = NULL;
+  g_autoptr(NavetteDbWriteResult) v3 = NULL;
+  g_autoptr(NavetteDbWriteResult) refused = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autoptr(JsonObject) change = json_object_new ();
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  record = db_test_create_item (fixture->db, NULL, "a long name", 1);
+  json_object_set_string_member (change, "name", "ab");
+  json_object_set_int_member (change, "qty", 3);
+  v2 = navette_db_record_update (fixture->db, "shop", "items", record->id, 1, change, -1, "alice",
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  fixture_sql (fixture, "UPDATE content_columns SET max_length = 5 WHERE name = 'name'");
+  fixture_sql (fixture, "UPDATE content_columns SET required = (1 = 1) WHERE name = 'qty'");
+
+  refused = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL,
+                                      &fields, &error);
+  g_assert_null (refused);
+  assert_error_message (error, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                        "The data of version 1 does not fit the table as it is now.");
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 2);
+  g_assert_true (g_hash_table_contains (fields, "name"));
+  g_assert_true (g_hash_table_contains (fields, "qty"));
+  g_clear_pointer (&fields, g_hash_table_unref);
+  /* without asking for the fields */
+  g_assert_null (navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice",
+                                           NULL, NULL, &error));
+  assert_error_code (error, NAVETTE_API_ERROR_VALIDATION_FAILED);
+
+  versions = navette_db_record_versions (fixture->db, "shop", "items", record->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (versions->len, ==, 2);
+  g_assert_cmpuint (db_test_count_audit (fixture->db, "revert", record->id), ==, 0);
+
+  /* version 2 fits: reverted */
+  v3 = navette_db_record_revert (fixture->db, "shop", "items", record->id, 2, "alice", NULL,
+                                 &fields, &error);
+  g_assert_no_error (error);
+  g_assert_null (fields);
+  g_assert_cmpint (v3->record->version, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (v3->record->data, "name"), ==, "ab");
 }
 
 /* Names that are not names are unknown things, never an SQL error. */
@@ -1289,7 +1727,7 @@ test_audit_details (Fixture       *fixture,
   g_assert_no_error (error);
   archive = audit_detail (fixture->db, "archive");
   g_assert_null (archive);
-  reverted = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, &error);
+  reverted = navette_db_record_revert (fixture->db, "shop", "items", record->id, 1, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   reverts = audit_of (fixture->db, "revert");
   g_assert_cmpuint (reverts->len, ==, 1);
@@ -1909,6 +2347,12 @@ main (int    argc,
     { "update-revert", test_update_revert },
     { "update-revert-errors", test_update_revert_errors },
     { "since", test_since },
+    { "pages", test_pages },
+    { "pages-under-writes", test_pages_under_writes },
+    { "pages-since", test_pages_since },
+    { "page-cursor-checked", test_page_cursor_checked },
+    { "versions-pages", test_versions_pages },
+    { "revert-validated", test_revert_validated },
     { "unknown-names", test_unknown_names },
     { "grants", test_grants },
     { "audit", test_audit },

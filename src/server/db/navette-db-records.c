@@ -94,9 +94,10 @@ navette_db_table_load (NavetteDbConn  *conn,
         {
           g_autofree char *date = NULL;
 
+          /* named after the column: a page selects from a derived table */
           parts = g_strsplit (klass->date_column, "@column", -1);
           date = g_strjoinv (quoted, parts);
-          g_string_append (select, date);
+          g_string_append_printf (select, "%s AS %s", date, quoted);
         }
       else
         g_string_append (select, quoted);
@@ -407,9 +408,32 @@ typedef struct
   NavetteDbTableState *state;
   GString             *json;   /* record_list_json: the output */
   gsize                start;  /* json->len before the first attempt */
-  gboolean             history;  /* every version of op->id, not only the current one */
   GPtrArray           *list;
 } ReadOp;
+
+/* The revision and last_update of @table (0 when never written). */
+static gboolean
+read_table_state (NavetteDbConn   *conn,
+                  NavetteDbTable  *table,
+                  gint64          *revision,
+                  gint64          *last_update,
+                  GError         **error)
+{
+  g_autoptr(NavetteDbStmt) state = navette_db_prepare (conn, NAVETTE_DB_SQL_TLM_GET, error);
+  NavetteDbStep step;
+
+  *revision = *last_update = 0;
+  if (state == NULL)
+    return FALSE;
+  navette_db_bind_text (state, 1, table->tlm_name);
+  step = navette_db_step (state, error);
+  if (step == NAVETTE_DB_STEP_ROW)
+    {
+      *revision = navette_db_get_int (state, 0);
+      *last_update = navette_db_get_usec (state, 1);
+    }
+  return step != NAVETTE_DB_STEP_ERROR;
+}
 
 /* Reads the table's state and walks its current rows (those past
  * revision op->since when it is >= 0), in one snapshot: the revision read
@@ -423,7 +447,6 @@ list_op (NavetteDbConn  *conn,
   ReadOp *op = data;
   NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
   g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
-  g_autoptr(NavetteDbStmt) state = NULL;
   g_autoptr(NavetteDbStmt) rows = NULL;
   g_autoptr(GPtrArray) records = NULL;
   g_autofree char *where = NULL;
@@ -431,17 +454,8 @@ list_op (NavetteDbConn  *conn,
   gint64 last_update = 0;
   NavetteDbStep step;
 
-  if (table == NULL || (state = navette_db_prepare (conn, NAVETTE_DB_SQL_TLM_GET, error)) == NULL)
+  if (table == NULL || !read_table_state (conn, table, &revision, &last_update, error))
     return FALSE;
-  navette_db_bind_text (state, 1, table->tlm_name);
-  step = navette_db_step (state, error);
-  if (step == NAVETTE_DB_STEP_ERROR)
-    return FALSE;
-  if (step == NAVETTE_DB_STEP_ROW)
-    {
-      revision = navette_db_get_int (state, 0);
-      last_update = navette_db_get_usec (state, 1);
-    }
 
   if (op->since >= 0)
     where = g_strdup_printf ("%s AND revision > ?1 ORDER BY revision", klass->current);
@@ -543,34 +557,264 @@ navette_db_record_list_json (NavetteDb            *self,
   return run_read (self, list_op, &op, NULL, NULL, error);
 }
 
-/* The rows of the record op->id: its current version, or with
- * op->history every version, newest first; NOT_FOUND when there are none. */
-static gboolean
-record_rows_op (NavetteDbConn  *conn,
-                gpointer        data,
-                GError        **error)
+/* ------------------------------------------------------------------ */
+/* Pages                                                               */
+
+/* A cursor is the page's kind and a few integers, "K.N.N…" in base64url
+ * without padding: opaque to clients, which only hand it back. */
+#define CURSOR_MAX_NUMBERS 4
+
+static char *
+cursor_encode (char          kind,
+               guint         n,
+               const gint64 *numbers)
 {
-  ReadOp *op = data;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *base64 = NULL;
+
+  g_string_append_c (text, kind);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, ".%" G_GINT64_FORMAT, numbers[i]);
+  base64 = g_base64_encode ((const guchar *) text->str, text->len);
+  g_strdelimit (base64, "+", '-');
+  g_strdelimit (base64, "/", '_');
+  g_strdelimit (base64, "=", '\0');
+  return g_strdup (base64);
+}
+
+/* The @n numbers (each >= 0) of a cursor of @kind: FALSE, BAD_REQUEST,
+ * when @cursor is not one. */
+static gboolean
+cursor_decode (const char  *cursor,
+               char         kind,
+               guint        n,
+               gint64      *numbers,
+               GError     **error)
+{
+  g_autofree char *base64 = NULL;
+  g_autofree guchar *raw = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) parts = NULL;
+  gsize len = strlen (cursor);
+  gsize raw_len = 0;
+
+  if (len == 0 || len > 128 || strspn (cursor, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                               "0123456789-_") != len || len % 4 == 1)
+    goto invalid;
+  base64 = g_strnfill (len + (4 - len % 4) % 4, '=');
+  memcpy (base64, cursor, len);
+  g_strdelimit (base64, "-", '+');
+  g_strdelimit (base64, "_", '/');
+  raw = g_base64_decode (base64, &raw_len);
+  text = g_strndup ((const char *) raw, raw_len);
+  if (strlen (text) != raw_len || raw_len < 2 || text[0] != kind || text[1] != '.')
+    goto invalid;
+  parts = g_strsplit (text + 2, ".", -1);
+  if (g_strv_length (parts) != n)
+    goto invalid;
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 value;
+
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXINT64, &value, NULL))
+        goto invalid;
+      numbers[i] = (gint64) value;
+    }
+  return TRUE;
+
+invalid:
+  g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                       "“after” is not a cursor of this list.");
+  return FALSE;
+}
+
+typedef struct
+{
+  const char          *app;
+  const char          *table;
+  const char          *id;      /* versions: the record */
+  const NavetteDbPage *page;
+  NavetteDbTableState *state;
+  GString             *json;    /* the records' output */
+  gsize                start;   /* json->len before the first attempt */
+  GPtrArray           *list;    /* versions: the output */
+  char                *next;
+} PageOp;
+
+/* The rows of a page of a walk at revision ?2 past the revision ?1, at
+ * most ?3 of them, in ascending revision: the current rows written at
+ * or before ?2, and, for the records changed since, the version that was
+ * current at ?2 (the last one written at or before it: a record's
+ * versions are written in ascending revision). Both parts go through an
+ * index: the current rows' revision (SQLite (obsolete, revision),
+ * PostgreSQL (revision) WHERE NOT obsolete), then the record's
+ * (record_id, version); the second is only as long as what changed since
+ * the walk began. */
+static char *
+page_sql (NavetteDbTable *table,
+          const char     *current)
+{
+  return g_strdup_printf ("SELECT * FROM (%s WHERE %s AND revision > ?1 AND revision <= ?2"
+                          " ORDER BY revision LIMIT ?3) AS now_current"
+                          " UNION ALL"
+                          " SELECT * FROM (%s WHERE record_id IN"
+                          " (SELECT record_id FROM %s WHERE %s AND revision > ?2)"
+                          " AND revision > ?1 AND revision <= ?2"
+                          " AND NOT EXISTS (SELECT 1 FROM %s AS later WHERE later.record_id = %s.record_id"
+                          " AND later.version = %s.version + 1 AND later.revision <= ?2)"
+                          " ORDER BY revision LIMIT ?3) AS then_current"
+                          " ORDER BY revision LIMIT ?3",
+                          table->select, current,
+                          table->select, table->sql_name, current,
+                          table->sql_name, table->sql_name, table->sql_name);
+}
+
+/* One page of a walk (the struct's comment in navette-db.h). The cursor
+ * holds the table's id, the walk's revision and last_update, and the
+ * revision of the last row given. */
+static gboolean
+page_op (NavetteDbConn  *conn,
+         gpointer        data,
+         GError        **error)
+{
+  PageOp *op = data;
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  const NavetteDbPage *page = op->page;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbStmt) rows = NULL;
+  g_autofree char *sql = NULL;
+  gint64 cursor[CURSOR_MAX_NUMBERS] = { 0, };
+  gint64 revision = 0, last_update = 0, past, last = 0;
+  gint64 limit = page->limit > 0 ? (gint64) page->limit : G_MAXINT64 - 1;
+  gint64 n = 0;
+  NavetteDbStep step;
+
+  if (table == NULL || !read_table_state (conn, table, &revision, &last_update, error))
+    return FALSE;
+  past = MAX (page->since, 0);
+  if (page->after != NULL)
+    {
+      if (!cursor_decode (page->after, 'l', 4, cursor, error))
+        return FALSE;
+      /* of another table, or of a revision this one never had */
+      if (cursor[0] != table->id || cursor[1] > revision)
+        return cursor_decode ("", 'l', 4, cursor, error);
+      revision = cursor[1];
+      last_update = cursor[2];
+      past = MAX (past, cursor[3]);
+    }
+
+  sql = page_sql (table, klass->current);
+  rows = navette_db_prepare_text (conn, sql, error);
+  if (rows == NULL)
+    return FALSE;
+  navette_db_bind_int (rows, 1, past);
+  navette_db_bind_int (rows, 2, revision);
+  /* one row more than the page: whether there is a page after it */
+  navette_db_bind_int (rows, 3, limit + 1);
+
+  /* an attempt made again starts over */
+  g_string_truncate (op->json, op->start);
+  g_string_append_c (op->json, '[');
+  g_clear_pointer (&op->next, g_free);
+  while ((step = navette_db_step (rows, error)) == NAVETTE_DB_STEP_ROW)
+    {
+      if (n == limit)
+        {
+          gint64 numbers[4] = { table->id, revision, last_update, last };
+
+          op->next = cursor_encode ('l', 4, numbers);
+          step = NAVETTE_DB_STEP_DONE;
+          break;
+        }
+      if (n > 0)
+        g_string_append_c (op->json, ',');
+      append_row_json (table, rows, op->json);
+      last = navette_db_get_int (rows, NAVETTE_DB_ROW_REVISION);
+      n++;
+    }
+  g_string_append_c (op->json, ']');
+  if (step != NAVETTE_DB_STEP_DONE)
+    return FALSE;
+
+  g_free (op->state->table);
+  op->state->table = g_strdup (op->table);
+  op->state->revision = revision;
+  op->state->last_update = last_update;
+  return TRUE;
+}
+
+gboolean
+navette_db_record_page_json (NavetteDb            *self,
+                             const char           *app,
+                             const char           *table,
+                             const NavetteDbPage  *page,
+                             NavetteDbTableState  *state,
+                             GString              *out,
+                             char                **next,
+                             GError              **error)
+{
+  PageOp op = { .app = app, .table = table, .page = page, .state = state, .json = out };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (app != NULL && table != NULL, FALSE);
+  g_return_val_if_fail (page != NULL && state != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (next != NULL && *next == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  op.start = out->len;
+  if (!navette_db_run (self, NAVETTE_DB_SNAPSHOT, page_op, &op, error))
+    {
+      g_free (op.next);
+      return FALSE;
+    }
+  *next = op.next;
+  return TRUE;
+}
+
+/* A page of a record's versions, newest first: those older than the
+ * version in the cursor (the last one given). */
+static gboolean
+versions_page_op (NavetteDbConn  *conn,
+                  gpointer        data,
+                  GError        **error)
+{
+  PageOp *op = data;
   g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
   g_autoptr(NavetteDbStmt) stmt = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
-  g_autofree char *where = NULL;
+  gint64 limit = op->page->limit > 0 ? (gint64) op->page->limit : G_MAXINT64 - 1;
+  gint64 cursor[2] = { 0, G_MAXINT64 };
   NavetteDbStep step;
 
   if (table == NULL)
     return FALSE;
   if (!navette_uuid_is_valid (op->id))
     return navette_db_not_found (error, "No such record.");
-  if (op->history)
-    where = g_strdup ("record_id = ?1 ORDER BY version DESC");
-  else
-    where = g_strdup_printf ("record_id = ?1 AND %s", NAVETTE_DB_GET_CLASS (conn->db)->current);
-  stmt = prepare_select (conn, table, where, error);
+  if (op->page->after != NULL &&
+      (!cursor_decode (op->page->after, 'v', 2, cursor, error) ||
+       (cursor[0] != table->id && !cursor_decode ("", 'v', 2, cursor, error))))
+    return FALSE;
+  stmt = prepare_select (conn, table, "record_id = ?1 AND version < ?2 ORDER BY version DESC LIMIT ?3",
+                         error);
   if (stmt == NULL)
     return FALSE;
   navette_db_bind_text (stmt, 1, op->id);
+  navette_db_bind_int (stmt, 2, cursor[1]);
+  navette_db_bind_int (stmt, 3, limit + 1);
+  g_clear_pointer (&op->next, g_free);
   while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
-    g_ptr_array_add (rows, read_record (table, stmt));
+    {
+      if ((gint64) rows->len == limit)
+        {
+          gint64 numbers[2] = { table->id, ((NavetteWireRecord *) g_ptr_array_index (rows, rows->len - 1))->version };
+
+          op->next = cursor_encode ('v', 2, numbers);
+          step = NAVETTE_DB_STEP_DONE;
+          break;
+        }
+      g_ptr_array_add (rows, read_record (table, stmt));
+    }
   if (step != NAVETTE_DB_STEP_DONE)
     return FALSE;
   if (rows->len == 0)
@@ -578,21 +822,58 @@ record_rows_op (NavetteDbConn  *conn,
   return navette_db_answer_list (&op->list, g_steal_pointer (&rows));
 }
 
-static GPtrArray *
-record_rows (NavetteDb   *self,
-             const char  *app,
-             const char  *table,
-             const char  *id,
-             gboolean     history,
-             GError     **error)
+GPtrArray *
+navette_db_record_versions_page (NavetteDb    *self,
+                                 const char   *app,
+                                 const char   *table,
+                                 const char   *id,
+                                 guint         limit,
+                                 const char   *after,
+                                 char        **next,
+                                 GError      **error)
 {
-  ReadOp op = { .app = app, .table = table, .id = id, .history = history };
+  NavetteDbPage page = { .since = -1, .limit = limit, .after = after };
+  PageOp op = { .app = app, .table = table, .id = id, .page = &page };
 
-  g_return_val_if_fail (id != NULL, NULL);
-  if (!run_read (self, record_rows_op, &op, (gpointer *) &op.list,
-                 (GDestroyNotify) g_ptr_array_unref, error))
-    return NULL;
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (app != NULL && table != NULL && id != NULL, NULL);
+  g_return_val_if_fail (next == NULL || *next == NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!navette_db_run (self, NAVETTE_DB_SNAPSHOT, versions_page_op, &op, error))
+    {
+      g_clear_pointer (&op.list, g_ptr_array_unref);
+      g_free (op.next);
+      return NULL;
+    }
+  if (next != NULL)
+    *next = op.next;
+  else
+    g_free (op.next);
   return op.list;
+}
+
+/* The current version of the record op->id, in op->list; NOT_FOUND when
+ * there is none. */
+static gboolean
+record_get_op (NavetteDbConn  *conn,
+               gpointer        data,
+               GError        **error)
+{
+  ReadOp *op = data;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteWireRecord) record = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+
+  if (table == NULL)
+    return FALSE;
+  if (!navette_uuid_is_valid (op->id))
+    return navette_db_not_found (error, "No such record.");
+  record = fetch_record_or (conn, table, op->id, 0, "No such record.", error);
+  if (record == NULL)
+    return FALSE;
+  g_ptr_array_add (rows, g_steal_pointer (&record));
+  return navette_db_answer_list (&op->list, g_steal_pointer (&rows));
 }
 
 NavetteWireRecord *
@@ -602,9 +883,15 @@ navette_db_record_get (NavetteDb   *self,
                        const char  *id,
                        GError     **error)
 {
-  g_autoptr(GPtrArray) rows = record_rows (self, app, table, id, FALSE, error);
+  ReadOp op = { .app = app, .table = table, .id = id };
+  g_autoptr(GPtrArray) rows = NULL;
 
-  return rows != NULL ? navette_wire_record_ref (g_ptr_array_index (rows, 0)) : NULL;
+  g_return_val_if_fail (id != NULL, NULL);
+  if (!run_read (self, record_get_op, &op, (gpointer *) &op.list,
+                 (GDestroyNotify) g_ptr_array_unref, error))
+    return NULL;
+  rows = op.list;
+  return navette_wire_record_ref (g_ptr_array_index (rows, 0));
 }
 
 GPtrArray *
@@ -614,7 +901,7 @@ navette_db_record_versions (NavetteDb   *self,
                             const char  *id,
                             GError     **error)
 {
-  return record_rows (self, app, table, id, TRUE, error);
+  return navette_db_record_versions_page (self, app, table, id, 0, NULL, NULL, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -774,6 +1061,7 @@ typedef struct
   const NavetteDbIdempotency *idem;
   NavetteDbValidateFunc       validate;
   gpointer                    validate_data;
+  GHashTable                 *fields;        /* revert: what does not fit the schema */
   NavetteDbWriteResult       *result;
 } WriteOp;
 
@@ -1235,6 +1523,7 @@ record_revert_op (NavetteDbConn  *conn,
   g_autoptr(NavetteDbTable) table = NULL;
   g_autoptr(NavetteWireRecord) current = NULL;
   g_autoptr(NavetteWireRecord) target = NULL;
+  g_autoptr(JsonObject) merged = NULL;
   g_autofree char *missing = NULL;
   g_autofree char *detail = NULL;
 
@@ -1251,8 +1540,21 @@ record_revert_op (NavetteDbConn  *conn,
   if (target == NULL)
     return FALSE;
 
+  /* The schema may have changed since that version was written: its data
+   * must fit the table as it is now, as an update's merged data must
+   * (columns added since are null). */
+  merged = merge_data (table->schema, target->data, NULL);
+  g_clear_pointer (&op->fields, g_hash_table_unref);
+  if (!navette_wire_validate_data (table->schema, merged, TRUE, &op->fields))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                   "The data of version %" G_GINT64_FORMAT " does not fit the table as it is now.",
+                   op->version);
+      return FALSE;
+    }
+
   detail = g_strdup_printf ("reverted to version %" G_GINT64_FORMAT, op->version);
-  return write_next_version (conn, op, table, current, target->data, target->archived, "revert",
+  return write_next_version (conn, op, table, current, merged, target->archived, "revert",
                              detail, NULL, error);
 }
 
@@ -1264,19 +1566,32 @@ navette_db_record_revert (NavetteDb                   *self,
                           gint64                       version,
                           const char                  *user,
                           const NavetteDbIdempotency  *idem,
+                          GHashTable                 **fields,
                           GError                     **error)
 {
   WriteOp op = { .app = app, .table = table, .id = id, .version = version, .user = user,
                  .idem = idem };
+  g_autoptr(GError) local_error = NULL;
+  NavetteDbWriteResult *result;
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
   g_return_val_if_fail (app != NULL, NULL);
   g_return_val_if_fail (table != NULL, NULL);
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (fields == NULL || *fields == NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return run_write (self, record_revert_op, &op, error);
+  result = run_write (self, record_revert_op, &op, &local_error);
+  if (result == NULL)
+    {
+      if (fields != NULL &&
+          g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED))
+        *fields = g_steal_pointer (&op.fields);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  g_clear_pointer (&op.fields, g_hash_table_unref);
+  return result;
 }
 
 static gboolean

@@ -21,7 +21,18 @@
 /* Attempts of one operation that lost races with other writers. */
 #define MAX_ATTEMPTS 12
 
-G_DEFINE_ABSTRACT_TYPE (NavetteDb, navette_db, G_TYPE_OBJECT)
+/* What navette_db_get_stats() reads: counted by every operation, from
+ * any thread (relaxed atomics, navette-histogram.h). */
+typedef struct
+{
+  guint64          reads;
+  guint64          writes;
+  guint64          retries;
+  guint64          unavailable;
+  NavetteHistogram wait;
+} NavetteDbPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NavetteDb, navette_db, G_TYPE_OBJECT)
 
 enum {
   TABLE_CHANGED,
@@ -234,17 +245,25 @@ navette_db_run (NavetteDb    *self,
                 GError      **error)
 {
   NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (self);
+  NavetteDbPrivate *priv = navette_db_get_instance_private (self);
 
+  navette_counter_add (txn == NAVETTE_DB_WRITE ? &priv->writes : &priv->reads, 1);
   for (guint attempt = 1; ; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
       NavetteDbConn *conn;
       NavetteDbRetry retry;
       gboolean ok;
+      gint64 asked = g_get_monotonic_time ();
 
+      /* a connection (and, SQLite, the write gate): the pool's wait */
       conn = klass->acquire (self, txn, error);
+      navette_histogram_observe (&priv->wait, g_get_monotonic_time () - asked);
       if (conn == NULL)
-        return FALSE;
+        {
+          navette_counter_add (&priv->unavailable, 1);
+          return FALSE;
+        }
       ok = klass->begin (conn, txn, &local_error)
         && op (conn, data, &local_error)
         && klass->commit (conn, &local_error);
@@ -254,14 +273,20 @@ navette_db_run (NavetteDb    *self,
 
       g_assert (local_error != NULL);
       if (retry == NAVETTE_DB_RETRY_NOW && attempt <= 2)
-        continue;
+        {
+          navette_counter_add (&priv->retries, 1);
+          continue;
+        }
       if (retry == NAVETTE_DB_RETRY_LATER && attempt < MAX_ATTEMPTS)
         {
           /* Lost a race with another writer: back off a little, with
            * jitter so that the losers do not collide again. */
+          navette_counter_add (&priv->retries, 1);
           g_usleep (g_random_int_range (100, 1000) * attempt);
           continue;
         }
+      if (g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_UNAVAILABLE))
+        navette_counter_add (&priv->unavailable, 1);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -802,6 +827,23 @@ navette_db_class_init (NavetteDbClass *klass)
 static void
 navette_db_init (NavetteDb *self)
 {
+}
+
+void
+navette_db_get_stats (NavetteDb      *self,
+                      NavetteDbStats *stats)
+{
+  NavetteDbPrivate *priv;
+
+  g_return_if_fail (NAVETTE_IS_DB (self));
+  g_return_if_fail (stats != NULL);
+
+  priv = navette_db_get_instance_private (self);
+  stats->reads = navette_counter_get (&priv->reads);
+  stats->writes = navette_counter_get (&priv->writes);
+  stats->retries = navette_counter_get (&priv->retries);
+  stats->unavailable = navette_counter_get (&priv->unavailable);
+  navette_histogram_read (&priv->wait, &stats->wait);
 }
 
 NavetteDb *

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include "navette-histogram.h"
 #include "navette-wire.h"
 
 G_BEGIN_DECLS
@@ -137,6 +138,20 @@ gboolean       navette_db_ping               (NavetteDb *self, GError **error);
 #define NAVETTE_DB_DEFAULT_BUSY_TIMEOUT 5000
 void           navette_db_set_busy_timeout   (NavetteDb *self, guint timeout_ms);
 guint          navette_db_get_busy_timeout   (NavetteDb *self);
+
+/* ---- statistics, for the server's metrics (docs/metrics.md) ----
+ * Counted by every operation since the object was made. */
+typedef struct
+{
+  guint64          reads;        /* operations that read (autocommit or one snapshot) */
+  guint64          writes;       /* write transactions */
+  guint64          retries;      /* attempts made again (a lost race, a dead pooled connection) */
+  guint64          unavailable;  /* operations that failed UNAVAILABLE (busy past the timeout, unreachable) */
+  NavetteHistogram wait;         /* each attempt's wait for a connection (PostgreSQL: the pool;
+                                  * SQLite: the write gate of this process) */
+} NavetteDbStats;
+
+void           navette_db_get_stats          (NavetteDb *self, NavetteDbStats *stats);
 
 /* ---- change notification ----
  * For caches and WebSocket push, NavetteDb tells of changes committed by
@@ -262,11 +277,43 @@ GPtrArray     *navette_db_record_list        (NavetteDb *self, const char *app, 
 gboolean       navette_db_record_list_json   (NavetteDb *self, const char *app, const char *table,
                                               gint64 since, NavetteDbTableState *state, GString *out,
                                               GError **error);
+/* ---- pages of a list (docs/api.md, "Paging") ----
+ * A walk through a table's records is a series of pages, each read in
+ * its own snapshot: the first page fixes the walk's revision R (the
+ * table's revision then), and every page gives, in ascending revision,
+ * the records as they were at revision R (each one's version current at
+ * R; records created after R are left out), past the last row of the
+ * page before. So within one walk no record is given twice or skipped,
+ * whatever is written meanwhile; what changed after R is in the next
+ * delta (since = R). The cursor that says where a page stopped is an
+ * opaque string, made and checked here: BAD_REQUEST when @after is not
+ * a cursor of this list. */
+typedef struct
+{
+  gint64      since;  /* -1: every record; else those whose version at R was written after it */
+  guint       limit;  /* rows per page at most; 0: no limit */
+  const char *after;  /* a page's next cursor, or NULL for the first page */
+} NavetteDbPage;
+
+/* Appends to @out the JSON array of the page's records (as
+ * navette_db_record_list_json writes them); @state gets the walk's
+ * revision and last_update (those of its first page), *@next the cursor
+ * of the page after, or NULL when this one is the last. */
+gboolean       navette_db_record_page_json   (NavetteDb *self, const char *app, const char *table,
+                                              const NavetteDbPage *page, NavetteDbTableState *state,
+                                              GString *out, char **next, GError **error);
 NavetteWireRecord *navette_db_record_get     (NavetteDb *self, const char *app, const char *table,
                                               const char *id, GError **error);
 /* Newest first, with obsolete set. */
 GPtrArray     *navette_db_record_versions    (NavetteDb *self, const char *app, const char *table,
                                               const char *id, GError **error);
+/* A page of them: at most @limit (0: all) older than where the page of
+ * the cursor @after stopped (NULL: from the newest); *@next as for
+ * navette_db_record_page_json. Versions written during the walk are
+ * newer than its first page: none is given twice or skipped. */
+GPtrArray     *navette_db_record_versions_page (NavetteDb *self, const char *app, const char *table,
+                                                const char *id, guint limit, const char *after,
+                                                char **next, GError **error);
 /* @id: the client's UUID or NULL (one is generated). @data has been
  * validated. Same id with the data version 1 had → result->created =
  * FALSE and the record as it is now (no write); other data → CONFLICT. */
@@ -288,10 +335,15 @@ NavetteDbWriteResult *navette_db_record_update (NavetteDb *self, const char *app
                                                 NavetteDbValidateFunc validate,
                                                 gpointer validate_data, GError **error);
 /* New version whose data (and archived flag) is that of @version;
- * audited "revert". */
+ * audited "revert". That data is checked against the table's schema as
+ * it is now, as an update's is (a column may have become required, or
+ * shorter, since): VALIDATION_FAILED when it does not fit, with *@fields
+ * (when not NULL) column → problem, as navette_wire_validate_data gives
+ * them. */
 NavetteDbWriteResult *navette_db_record_revert (NavetteDb *self, const char *app, const char *table,
                                                 const char *id, gint64 version, const char *user,
-                                                const NavetteDbIdempotency *idem, GError **error);
+                                                const NavetteDbIdempotency *idem, GHashTable **fields,
+                                                GError **error);
 /* Creates one record per element of @data (JsonObject*, validated), with
  * generated ids, at version 1, audited "create", all in ONE transaction:
  * demo data, imports, benchmarks. */

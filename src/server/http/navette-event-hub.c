@@ -47,6 +47,7 @@ struct _NavetteEventHub
   GHashTable   *announced;     /* "app/table" → Announced* */
   GHashTable   *schemas;       /* app → Announced*: its schema's revision */
   GHashTable   *roles_seen;    /* username → fingerprint of the roles last told */
+  guint64       n_sent;        /* announcements sent, for the metrics */
   gboolean      baseline_done;
   gboolean      busy;
   gboolean      refreshing;    /* a background re-read of sessions runs */
@@ -385,7 +386,10 @@ deliver_text (NavetteEventHub *self,
       if (access->admin ||
           (app != NULL && g_hash_table_contains (access->roles, app)) ||
           (user != NULL && g_str_equal (sub->username, user)))
-        soup_websocket_connection_send_text (sub->connection, text);
+        {
+          soup_websocket_connection_send_text (sub->connection, text);
+          self->n_sent++;
+        }
     }
 }
 
@@ -989,6 +993,13 @@ navette_event_hub_get_n_subscribers (NavetteEventHub *self)
 {
   g_return_val_if_fail (NAVETTE_IS_EVENT_HUB (self), 0);
   return self->subscribers->len;
+}
+
+guint64
+navette_event_hub_get_n_sent (NavetteEventHub *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_EVENT_HUB (self), 0);
+  return self->n_sent;
 }
 
 void

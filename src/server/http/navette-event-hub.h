@@ -61,6 +61,8 @@ void             navette_event_hub_add              (NavetteEventHub         *se
                                                      GHashTable              *roles,
                                                      gint64                   expires_at);
 guint            navette_event_hub_get_n_subscribers (NavetteEventHub        *self);
+/* Messages sent to subscribers so far (main loop). */
+guint64          navette_event_hub_get_n_sent       (NavetteEventHub         *self);
 /* A change to @table of @app was committed (any thread). @app NULL:
  * anything may have changed (compares every table and schema with what
  * was announced, and every subscriber's roles). */

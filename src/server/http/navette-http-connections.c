@@ -15,6 +15,9 @@
 /* A request body must arrive at least this fast on average (bytes/s) on
  * top of the request timeout (see navette_http_connections_deadline). */
 #define MIN_BODY_RATE 1024
+/* An answer must be taken at least this fast on average (bytes/s) on top
+ * of the request timeout (navette_http_connections_sending). */
+#define MIN_SEND_RATE (16 * 1024)
 
 /* libsoup 3.2 (Debian 12) never notices that a client closed a kept-alive
  * connection while it was idle: the socket stays in CLOSE-WAIT and its
@@ -34,7 +37,12 @@
  *    within request_timeout_s + its length / MIN_BODY_RATE, or the socket
  *    is shut down. A trickling client is cut; so is a kept-alive
  *    connection left idle that long. Once the body is read (a worker may
- *    then take its time, a WebSocket may live for hours) no deadline runs.
+ *    then take its time, a WebSocket may live for hours) no deadline runs
+ *    until the answer is ready to go: then each piece of it must be taken
+ *    by the client within request_timeout_s of the previous one, and the
+ *    whole within request_timeout_s + its length / MIN_SEND_RATE, or the
+ *    socket is shut down — a client that does not read its answer holds
+ *    that answer's memory for request_timeout_s at most.
  *  - at most max_per_address connections from one client address: the next
  *    one is answered 429 in JSON and shut down at once. */
 struct _NavetteHttpConnections
@@ -55,6 +63,7 @@ typedef struct
   gpointer           current;      /* the SoupServerMessage being read (identity only) */
   gint64             deadline;     /* monotonic µs; 0: none (see deadline_tick_cb) */
   gint64             body_end;     /* monotonic µs the body must be in by; 0: none */
+  MetricsDeadline    phase;        /* what the deadline is for */
 } ConnectionState;
 
 static void
@@ -100,6 +109,7 @@ deadline_tick_cb (gpointer data)
       if (state->deadline != 0 && now >= state->deadline)
         {
           state->deadline = 0;
+          navette_http_metrics_deadline (conns->self->metrics, state->phase);
           /* libsoup reads end-of-file, drops the message and closes the
            * socket; the sweep then forgets it. */
           g_socket_shutdown (state->socket, TRUE, TRUE, NULL);
@@ -135,6 +145,29 @@ navette_http_connections_deadline (NavetteHttpConnections *conns,
       state->body_end = now + delay + expected * G_USEC_PER_SEC / MIN_BODY_RATE;
     }
   state->deadline = now + CLAMP (state->body_end - now, 0, delay);
+}
+
+void
+navette_http_connections_sending (NavetteHttpConnections *conns,
+                                  SoupServerMessage      *msg,
+                                  gsize                   length)
+{
+  NavetteHttpServer *self = conns != NULL ? conns->self : NULL;
+  ConnectionState *state = conns != NULL ? lookup_connection (conns, msg) : NULL;
+  gint64 delay;
+
+  if (state == NULL || state->current != msg || self->request_timeout_s == 0)
+    return;
+  delay = (gint64) self->request_timeout_s * G_USEC_PER_SEC;
+  state->body_end = g_get_monotonic_time () + delay + (gint64) length * G_USEC_PER_SEC / MIN_SEND_RATE;
+  state->phase = METRICS_DEADLINE_SEND;
+  navette_http_connections_deadline (conns, msg, TRUE);
+}
+
+guint
+navette_http_connections_count (NavetteHttpConnections *conns)
+{
+  return g_hash_table_size (conns->connections);
 }
 
 /* The client closed its end (or the socket is gone) and nothing runs. */
@@ -250,6 +283,7 @@ navette_http_connections_track (NavetteHttpConnections *conns,
     state->current = NULL;
   state->body_end = 0;
   state->deadline = 0;
+  state->phase = busy ? METRICS_DEADLINE_REQUEST : METRICS_DEADLINE_IDLE;
   /* The headers' deadline; or, once an answer is out, the idle one: libsoup
    * starts a kept-alive connection's next message only when its first
    * bytes arrive. A WebSocket (101) is not HTTP any more: no deadline. */

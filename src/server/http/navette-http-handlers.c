@@ -409,16 +409,35 @@ build_me (Request     *req,
   return TRUE;
 }
 
-static void
-login_failed (Request    *req,
-              const char *user_key,
-              const char *address_key)
+/* Checks @password against @username's: the user in *@db_user when it is
+ * right. An unknown user costs the same work as a known one, so timing
+ * does not tell. NOT_CHECKED, with @error, when the database fails. */
+static NavetteSignInOutcome
+check_password (NavetteHttpServer  *self,
+                const char         *username,
+                const char         *password,
+                NavetteDbUser     **db_user,
+                GError            **error)
 {
-  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GError) local_error = NULL;
 
-  navette_rate_limit_fail (req->self->user_failures, user_key, now);
-  navette_rate_limit_fail (req->self->address_failures, address_key, now);
-  respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+  *db_user = navette_db_user_get (self->db, username, &local_error);
+  if (*db_user == NULL)
+    {
+      if (!g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NAVETTE_SIGN_IN_NOT_CHECKED;
+        }
+      navette_password_verify (navette_password_dummy_hash (), password);
+      return NAVETTE_SIGN_IN_FAILED;
+    }
+  if (!navette_password_verify ((*db_user)->password_hash, password))
+    {
+      g_clear_pointer (db_user, navette_db_user_free);
+      return NAVETTE_SIGN_IN_FAILED;
+    }
+  return NAVETTE_SIGN_IN_SUCCEEDED;
 }
 
 void
@@ -431,17 +450,15 @@ handle_login (Request *req)
   g_autoptr(NavetteDbUser) db_user = NULL;
   g_autoptr(AuthUser) user = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autofree char *user_key = NULL;
-  g_autofree char *address_key = NULL;
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *expires_text = NULL;
   const char *username;
   const char *password;
-  gint64 now = g_get_monotonic_time ();
+  const char *address = req->address != NULL ? req->address : "unknown";
+  NavetteSignInOutcome outcome;
   gint64 expires_at;
-  guint retry_user = 0, retry_address = 0;
-  gboolean ok_user, ok_address;
+  guint retry = 0;
 
   if (!check_fields (req, allowed))
     return;
@@ -450,40 +467,30 @@ handle_login (Request *req)
   if (!member_has_type (object, "password", G_TYPE_STRING))
     return (void) wrong_type (req, "password", "a string");
   username = json_object_get_string_member (object, "username");
-  req->log_user = g_strdup (username);
   password = json_object_get_string_member (object, "password");
+  req->log_user = g_strdup (username);
 
-  user_key = g_strdup (username);
-  address_key = g_strdup (req->address != NULL ? req->address : "unknown");
-  ok_user = navette_rate_limit_check (self->user_failures, user_key, now, &retry_user);
-  ok_address = navette_rate_limit_check (self->address_failures, address_key, now, &retry_address);
-  if (!ok_user || !ok_address)
+  /* the limits checked and the check counted in one step */
+  if (!navette_sign_in_limit_begin (self->sign_in, username, address, g_get_monotonic_time (), &retry))
     {
-      req->retry_after = g_strdup_printf ("%u", MAX (retry_user, retry_address));
-      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED,
-                     "Too many failed sign-ins; try again later");
+      req->retry_after = g_strdup_printf ("%u", retry);
+      respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
+      navette_http_metrics_sign_in_failed (self->metrics, METRICS_SIGN_IN_RATE_LIMITED);
       return;
     }
-
-  db_user = navette_db_user_get (self->db, username, &error);
-  if (db_user == NULL)
+  outcome = check_password (self, username, password, &db_user, &error);
+  navette_sign_in_limit_end (self->sign_in, username, address, outcome, g_get_monotonic_time ());
+  if (outcome == NAVETTE_SIGN_IN_NOT_CHECKED)
     {
-      if (error != NULL && error->domain == NAVETTE_API_ERROR && error->code != NAVETTE_API_ERROR_NOT_FOUND)
-        {
-          respond_gerror (req, error);
-          return;
-        }
-      /* Same work as for a known user, so timing does not tell. */
-      navette_password_verify (navette_password_dummy_hash (), password);
-      login_failed (req, user_key, address_key);
+      respond_gerror (req, error);
       return;
     }
-  if (!navette_password_verify (db_user->password_hash, password))
+  if (outcome == NAVETTE_SIGN_IN_FAILED)
     {
-      login_failed (req, user_key, address_key);
+      respond_error (req, NAVETTE_API_ERROR_AUTH_REQUIRED, "Wrong username or password");
+      navette_http_metrics_sign_in_failed (self->metrics, METRICS_SIGN_IN_PASSWORD);
       return;
     }
-  navette_rate_limit_reset (self->user_failures, user_key);
 
   token = navette_auth_token_new (&hash);
   expires_at = navette_time_now () + self->token_lifetime * G_USEC_PER_SEC;
@@ -679,6 +686,7 @@ answer_state (Request   *req,
   g_autofree char *etag = NULL;
   guint64 generation = navette_http_cache_copy_state (req->self->cache, key, &body, &etag);
 
+  navette_http_metrics_light_check (req->self->metrics, body != NULL);
   if (body == NULL)
     {
       if (!read (req, &body, &etag))
@@ -794,23 +802,54 @@ handle_app_state (Request *req)
   answer_state (req, read_app_state);
 }
 
+/* The page a list request asks for: `limit` (the server's page size
+ * when absent; more than its largest page is served as the largest) and
+ * `after`. FALSE (answered) when they are not valid. */
+static gboolean
+parse_page (Request       *req,
+            NavetteDbPage *page)
+{
+  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, "limit") : NULL;
+  guint64 limit = req->self->page_size;
+
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &limit, NULL))
+    {
+      respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "“limit” must be a positive integer");
+      return FALSE;
+    }
+  page->limit = (guint) MIN (limit, (guint64) req->self->max_page_size);
+  page->after = req->query != NULL ? g_hash_table_lookup (req->query, "after") : NULL;
+  return TRUE;
+}
+
+static void
+append_next (GString    *out,
+             const char *next)
+{
+  if (next == NULL)
+    return;
+  g_string_append (out, ",\"next\":");
+  navette_json_append_string (out, next);
+}
+
 void
 handle_record_list (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) records = NULL;
+  g_autofree char *next = NULL;
   NavetteDbTableState state = { 0, };
+  NavetteDbPage page = { .since = -1 };
   GString *out;
-  gint64 since = -1;
 
-  if (!parse_query_int (req, "since", 0, G_MAXINT64, &since))
+  if (!parse_query_int (req, "since", 0, G_MAXINT64, &page.since) || !parse_page (req, &page))
     return;
-  /* The records array is written by the backend straight from the rows
-   * (no record objects); the envelope, which needs the table's revision
-   * read in the same snapshot, goes in front of it afterwards. */
-  records = g_string_sized_new (64 * 1024);
-  if (!navette_db_record_list_json (req->self->db, req->app, req->table, since, &state,
-                                    records, &error))
+  /* The records array is written by the storage core straight from the
+   * rows (no record objects); the envelope, which needs the walk's
+   * revision read with the page, goes in front of it afterwards. */
+  records = g_string_sized_new (MIN (page.limit, 4096) * 256);
+  if (!navette_db_record_page_json (req->self->db, req->app, req->table, &page, &state,
+                                    records, &next, &error))
     {
       respond_gerror (req, error);
       return;
@@ -825,6 +864,7 @@ handle_record_list (Request *req)
   g_string_append (out, ",\"records\":");
   g_string_prepend_len (records, out->str, out->len);
   g_string_free (out, TRUE);
+  append_next (records, next);
   g_string_append_c (records, '}');
   respond_string (req, SOUP_STATUS_OK, g_steal_pointer (&records));
 }
@@ -851,10 +891,15 @@ void
 handle_versions (Request *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) versions = navette_db_record_versions (req->self->db, req->app, req->table,
-                                                              req->id, &error);
+  g_autoptr(GPtrArray) versions = NULL;
+  g_autofree char *next = NULL;
+  NavetteDbPage page = { .since = -1 };
   GString *out;
 
+  if (!parse_page (req, &page))
+    return;
+  versions = navette_db_record_versions_page (req->self->db, req->app, req->table, req->id,
+                                              page.limit, page.after, &next, &error);
   if (versions == NULL)
     {
       respond_gerror (req, error);
@@ -868,12 +913,15 @@ handle_versions (Request *req)
         g_string_append_c (out, ',');
       navette_wire_record_append_json (g_ptr_array_index (versions, i), out, TRUE);
     }
-  g_string_append (out, "]}");
+  g_string_append_c (out, ']');
+  append_next (out, next);
+  g_string_append_c (out, '}');
   respond_string (req, SOUP_STATUS_OK, out);
 }
 
 static void
 respond_write (Request              *req,
+               MetricsWrite          write,
                NavetteDbWriteResult *result,
                GError               *error)
 {
@@ -882,6 +930,7 @@ respond_write (Request              *req,
       respond_gerror (req, error);
       return;
     }
+  navette_http_metrics_write (req->self->metrics, write, result->replayed);
   if (!result->replayed)
     navette_http_events_changed (req->self, req->app, req->table);
   respond_record (req, result->created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
@@ -926,7 +975,7 @@ handle_record_create (Request *req)
   result = navette_db_record_create (req->self->db, req->app, req->table, id,
                                      json_node_get_object (data), req->user->username,
                                      &idem, &error);
-  respond_write (req, result, error);
+  respond_write (req, METRICS_WRITE_CREATE, result, error);
 }
 
 typedef struct
@@ -1013,7 +1062,7 @@ handle_record_update (Request *req)
       return;
     }
   g_clear_pointer (&check.fields, g_hash_table_unref);
-  respond_write (req, result, error);
+  respond_write (req, METRICS_WRITE_UPDATE, result, error);
 }
 
 void
@@ -1023,6 +1072,7 @@ handle_revert (Request *req)
   JsonObject *object = json_node_get_object (req->json);
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteDbWriteResult) result = NULL;
+  g_autoptr(GHashTable) fields = NULL;
   g_autofree char *hash = NULL;
   NavetteDbIdempotency idem;
 
@@ -1036,8 +1086,15 @@ handle_revert (Request *req)
     return;
   result = navette_db_record_revert (req->self->db, req->app, req->table, req->id,
                                      json_object_get_int_member (object, "version"),
-                                     req->user->username, &idem, &error);
-  respond_write (req, result, error);
+                                     req->user->username, &idem, &fields, &error);
+  if (result == NULL && fields != NULL)
+    {
+      /* the same answer as an update's whose data does not fit */
+      respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                          "The data does not fit the table", fields);
+      return;
+    }
+  respond_write (req, METRICS_WRITE_REVERT, result, error);
 }
 
 static void

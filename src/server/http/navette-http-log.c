@@ -56,6 +56,7 @@ navette_http_request_info_attach (SoupServerMessage *msg)
   RequestInfo *info = g_new0 (RequestInfo, 1);
 
   info->started = g_get_monotonic_time ();
+  info->slot = navette_http_route_slot (NULL, NULL);
   g_object_set_qdata_full (G_OBJECT (msg), request_info_quark (), info, request_info_free);
 }
 

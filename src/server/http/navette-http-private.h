@@ -22,13 +22,14 @@
 
 #include "navette-event-hub.h"
 #include "navette-http-server.h"
-#include "navette-rate-limit.h"
+#include "navette-sign-in-limit.h"
 
 G_BEGIN_DECLS
 
 typedef struct _NavetteHttpCache       NavetteHttpCache;
 typedef struct _NavetteHttpLog         NavetteHttpLog;
 typedef struct _NavetteHttpConnections NavetteHttpConnections;
+typedef struct _NavetteHttpMetrics     NavetteHttpMetrics;
 
 struct _NavetteHttpServer
 {
@@ -38,11 +39,12 @@ struct _NavetteHttpServer
   SoupServer             *soup;
   GThreadPool            *pool;
   GMainContext           *context;
-  NavetteRateLimit       *user_failures;
-  NavetteRateLimit       *address_failures;
+  NavetteSignInLimit     *sign_in;
   NavetteHttpCache       *cache;
   NavetteHttpLog         *log;
   NavetteHttpConnections *connections;   /* while listening */
+  NavetteHttpMetrics     *metrics;       /* NULL: not counted (no --metrics-listen) */
+  SoupServer             *metrics_soup;  /* GET /metrics */
 
   gint64                  token_lifetime;
   gsize                   body_limit;
@@ -50,6 +52,8 @@ struct _NavetteHttpServer
   guint                   workers;
   guint                   request_timeout_s; /* 0: no deadline */
   guint                   max_per_address;   /* 0: no cap */
+  guint                   page_size;         /* rows of a list page without `limit` */
+  guint                   max_page_size;     /* the largest `limit` served */
   guint                   purge_id;
 
   NavetteEventHub        *events;            /* GET /api/v1/events subscribers */
@@ -119,6 +123,7 @@ typedef struct
   char             **segments;  /* the pattern split at "/" */
   char              *allow;     /* "GET, POST": the methods, for 405 */
   char              *path;      /* the whole path: NAVETTE_API_PREFIX "/" pattern */
+  guint              slot;      /* its metrics' first slot: one per method, then "other" */
 } Route;
 
 struct _Request
@@ -178,6 +183,11 @@ G_GNUC_INTERNAL const Route *navette_http_routes_get (guint     *n_routes);
 /* @route's entry for @method, or NULL. */
 G_GNUC_INTERNAL const RouteMethod *route_method (const Route *route,
                                                  const char  *method);
+/* The metrics' slot of @method (NULL: another) of @route (NULL: no
+ * route), below navette_http_routes_n_slots(). */
+G_GNUC_INTERNAL guint    navette_http_route_slot   (const Route       *route,
+                                                    const RouteMethod *method);
+G_GNUC_INTERNAL guint    navette_http_routes_n_slots (void);
 
 /* ------------------------------------------------------------------ */
 /* navette-http-handlers.c: the answers, and the handlers (workers)    */
@@ -297,6 +307,7 @@ typedef struct
   gsize    received;
   gboolean logged;
   char    *user;       /* the access log's user name, or NULL */
+  guint    slot;       /* the metrics' slot (navette_http_route_slot()) */
 } RequestInfo;
 
 G_GNUC_INTERNAL NavetteHttpLog *navette_http_log_new (void);
@@ -314,6 +325,54 @@ G_GNUC_INTERNAL void     navette_http_request_info_attach (SoupServerMessage *ms
 G_GNUC_INTERNAL void     navette_http_request_info_keep_user (Request       *req);
 
 /* ------------------------------------------------------------------ */
+/* navette-http-metrics.c (docs/metrics.md): counted from any thread;  */
+/* every call takes NULL (metrics off: --metrics-listen not given)     */
+
+typedef enum
+{
+  METRICS_WRITE_CREATE,
+  METRICS_WRITE_UPDATE,
+  METRICS_WRITE_REVERT,
+  METRICS_N_WRITES
+} MetricsWrite;
+
+typedef enum
+{
+  METRICS_SIGN_IN_PASSWORD,      /* a wrong password or user name */
+  METRICS_SIGN_IN_RATE_LIMITED,  /* refused by a limit (429) */
+  METRICS_SIGN_IN_MALFORMED,     /* a body refused as malformed (400, 415) */
+  METRICS_N_SIGN_INS
+} MetricsSignIn;
+
+typedef enum
+{
+  METRICS_DEADLINE_REQUEST,      /* the request's headers or body too slow */
+  METRICS_DEADLINE_IDLE,         /* a kept-alive connection left idle */
+  METRICS_DEADLINE_SEND,         /* an answer not taken in time */
+  METRICS_N_DEADLINES
+} MetricsDeadline;
+
+G_GNUC_INTERNAL NavetteHttpMetrics *navette_http_metrics_new (void);
+G_GNUC_INTERNAL void     navette_http_metrics_free        (NavetteHttpMetrics *metrics);
+/* A request of the metrics' @slot answered @status after @usec. */
+G_GNUC_INTERNAL void     navette_http_metrics_request     (NavetteHttpMetrics *metrics,
+                                                           guint               slot,
+                                                           guint               status,
+                                                           gint64              usec);
+/* A light check answered from the caches, or read from the database. */
+G_GNUC_INTERNAL void     navette_http_metrics_light_check (NavetteHttpMetrics *metrics,
+                                                           gboolean            cached);
+G_GNUC_INTERNAL void     navette_http_metrics_write       (NavetteHttpMetrics *metrics,
+                                                           MetricsWrite        write,
+                                                           gboolean            replayed);
+G_GNUC_INTERNAL void     navette_http_metrics_sign_in_failed (NavetteHttpMetrics *metrics,
+                                                              MetricsSignIn       reason);
+G_GNUC_INTERNAL void     navette_http_metrics_deadline    (NavetteHttpMetrics *metrics,
+                                                           MetricsDeadline     phase);
+/* The exposition (the Prometheus text format) of everything @self counts. */
+G_GNUC_INTERNAL char    *navette_http_metrics_render      (NavetteHttpServer  *self);
+
+/* ------------------------------------------------------------------ */
 /* navette-http-connections.c (main loop)                              */
 
 G_GNUC_INTERNAL NavetteHttpConnections *navette_http_connections_new (NavetteHttpServer *self);
@@ -323,6 +382,14 @@ G_GNUC_INTERNAL void     navette_http_connections_free    (NavetteHttpConnection
 G_GNUC_INTERNAL gboolean navette_http_connections_track   (NavetteHttpConnections *conns,
                                                            SoupServerMessage      *msg,
                                                            gboolean                busy);
+/* The answer of @msg, @length bytes of body, is ready to be sent: the
+ * send deadline starts (each piece written restarts it, through
+ * navette_http_connections_deadline()). */
+G_GNUC_INTERNAL void     navette_http_connections_sending (NavetteHttpConnections *conns,
+                                                           SoupServerMessage      *msg,
+                                                           gsize                   length);
+/* Connections open now. */
+G_GNUC_INTERNAL guint    navette_http_connections_count   (NavetteHttpConnections *conns);
 /* (Re)starts the deadline of @msg's connection; @arm FALSE stops it. */
 G_GNUC_INTERNAL void     navette_http_connections_deadline (NavetteHttpConnections *conns,
                                                             SoupServerMessage      *msg,

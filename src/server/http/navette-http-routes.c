@@ -49,6 +49,8 @@ static Route routes[] = {
     (const RouteMethod[]) { { "POST", ACCESS_WRITE, TRUE, handle_revert }, { NULL } } },
 };
 
+static guint n_slots;
+
 const Route *
 navette_http_routes_get (guint *n_routes)
 {
@@ -56,6 +58,8 @@ navette_http_routes_get (guint *n_routes)
 
   if (g_once_init_enter (&made))
     {
+      guint slot = 0;
+
       for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
         {
           g_autoptr(GStrvBuilder) allow = g_strv_builder_new ();
@@ -63,11 +67,17 @@ navette_http_routes_get (guint *n_routes)
 
           routes[r].segments = g_strsplit (routes[r].pattern, "/", 0);
           routes[r].path = g_strconcat (NAVETTE_API_PREFIX "/", routes[r].pattern, NULL);
+          routes[r].slot = slot;
           for (const RouteMethod *m = routes[r].methods; m->method != NULL; m++)
-            g_strv_builder_add (allow, m->method);
+            {
+              g_strv_builder_add (allow, m->method);
+              slot++;
+            }
+          slot++;  /* its other methods */
           methods = g_strv_builder_end (allow);
           routes[r].allow = g_strjoinv (", ", methods);
         }
+      n_slots = slot + 1;  /* and no route */
       g_once_init_leave (&made, 1);
     }
   *n_routes = G_N_ELEMENTS (routes);
@@ -148,6 +158,30 @@ route_method (const Route *route,
     if (g_str_equal (m->method, method))
       return m;
   return NULL;
+}
+
+guint
+navette_http_routes_n_slots (void)
+{
+  guint n_routes;
+
+  navette_http_routes_get (&n_routes);
+  return n_slots;
+}
+
+guint
+navette_http_route_slot (const Route       *route,
+                         const RouteMethod *method)
+{
+  guint n = 0;
+
+  if (route == NULL)
+    return navette_http_routes_n_slots () - 1;
+  if (method != NULL)
+    return route->slot + (guint) (method - route->methods);
+  while (route->methods[n].method != NULL)
+    n++;
+  return route->slot + n;
 }
 
 GStrv

@@ -35,11 +35,7 @@
 #include "navette-auth.h"
 #include "navette-http-private.h"
 #include "navette-listen.h"
-#include "navette-rate-limit.h"
 
-#define LOGIN_MAX_FAILURES_PER_USER    5
-#define LOGIN_MAX_FAILURES_PER_ADDRESS 20
-#define LOGIN_WINDOW_USEC              (5 * 60 * G_USEC_PER_SEC)
 #define PURGE_INTERVAL_SECONDS         (10 * 60)
 #define IDEMPOTENCY_KEEP_USEC          ((gint64) 48 * 60 * 60 * G_USEC_PER_SEC)
 
@@ -110,11 +106,12 @@ open_body_allowed (Request *req)
 {
   guint retry_after = 0;
 
-  if (navette_rate_limit_check (req->self->address_failures, req->address != NULL ? req->address : "unknown",
-                                g_get_monotonic_time (), &retry_after))
+  if (navette_sign_in_limit_may_send (req->self->sign_in, req->address != NULL ? req->address : "unknown",
+                                      g_get_monotonic_time (), &retry_after))
     return TRUE;
   req->retry_after = g_strdup_printf ("%u", retry_after);
   respond_error (req, NAVETTE_API_ERROR_RATE_LIMITED, "Too many failed sign-ins; try again later");
+  navette_http_metrics_sign_in_failed (req->self->metrics, METRICS_SIGN_IN_RATE_LIMITED);
   return FALSE;
 }
 
@@ -122,8 +119,11 @@ static void
 open_body_answered (Request *req)
 {
   if (req->status == SOUP_STATUS_BAD_REQUEST || req->status == SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE)
-    navette_rate_limit_fail (req->self->address_failures, req->address != NULL ? req->address : "unknown",
-                             g_get_monotonic_time ());
+    {
+      navette_sign_in_limit_refused_body (req->self->sign_in, req->address != NULL ? req->address : "unknown",
+                                          g_get_monotonic_time ());
+      navette_http_metrics_sign_in_failed (req->self->metrics, METRICS_SIGN_IN_MALFORMED);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,10 +195,56 @@ unpause_if_alive (SoupServerMessage *msg)
     soup_server_message_unpause (msg);
 }
 
+/* Answers larger than this are watched piece by piece while they are
+ * written (smaller ones go out in one piece, into the socket's buffer). */
+#define SEND_PROGRESS_MIN (64 * 1024)
+
+static void
+wrote_body_data_cb (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+
+  navette_http_connections_deadline (self->connections, msg, TRUE);
+}
+
+/* @msg's answer goes out now: the send deadline starts. */
+static void
+start_sending (NavetteHttpServer *self,
+               SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize length = body != NULL ? (gsize) body->length : 0;
+
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  navette_http_connections_sending (self->connections, msg, length);
+  if (length > SEND_PROGRESS_MIN && self->request_timeout_s > 0)
+    g_signal_connect_object (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self, 0);
+}
+
+typedef struct
+{
+  NavetteHttpServer *self;
+  SoupServerMessage *msg;
+} Delayed;
+
+static void
+delayed_free (Delayed *delayed)
+{
+  g_object_unref (delayed->self);
+  g_object_unref (delayed->msg);
+  g_free (delayed);
+}
+
 static gboolean
 unpause_cb (gpointer data)
 {
-  unpause_if_alive (data);
+  Delayed *delayed = data;
+
+  start_sending (delayed->self, delayed->msg);
+  unpause_if_alive (delayed->msg);
   return G_SOURCE_REMOVE;
 }
 
@@ -211,12 +257,18 @@ send_response (Request  *req,
   apply_response (req);
   if (req->self->response_delay > 0)
     {
+      Delayed *delayed = g_new0 (Delayed, 1);
+
       if (!paused)
         soup_server_message_pause (req->msg);
+      delayed->self = g_object_ref (req->self);
+      delayed->msg = g_object_ref (req->msg);
       g_timeout_add_full (G_PRIORITY_DEFAULT, req->self->response_delay, unpause_cb,
-                          g_object_ref (req->msg), g_object_unref);
+                          delayed, (GDestroyNotify) delayed_free);
+      return;
     }
-  else if (paused)
+  start_sending (req->self, req->msg);
+  if (paused)
     unpause_if_alive (req->msg);
 }
 
@@ -305,6 +357,7 @@ synced_cb (gboolean ok,
   else if (ok && (req->cached_generation == navette_http_cache_get_generation (self->cache) ||
                   navette_http_cache_answer (self->cache, req)))
     {
+      navette_http_metrics_light_check (self->metrics, TRUE);
       send_response (req, TRUE);
       request_free (req);
     }
@@ -330,6 +383,7 @@ server_handler_cb (SoupServer        *server,
   if (!g_str_has_prefix (path, NAVETTE_API_PREFIX "/") ||
       !(req->route = match_route (path + strlen (NAVETTE_API_PREFIX "/"), req)))
     {
+      /* the metrics' slot is "no route" already (navette_http_request_info_attach()) */
       static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
 
       req->method = &none;
@@ -340,6 +394,13 @@ server_handler_cb (SoupServer        *server,
     }
 
   req->method = route_method (req->route, method);
+  if (self->metrics != NULL)
+    {
+      RequestInfo *info = navette_http_request_info (msg);
+
+      if (info != NULL)
+        info->slot = navette_http_route_slot (req->route, req->method);
+    }
   if (req->method == NULL)
     {
       static const RouteMethod none = { "?", ACCESS_NONE, FALSE, NULL };
@@ -370,6 +431,7 @@ server_handler_cb (SoupServer        *server,
        * change committed before the request came (no wait on SQLite). */
       if (!navette_db_sync_changes (self->db, synced_cb, req))
         {
+          navette_http_metrics_light_check (self->metrics, TRUE);
           send_response (req, FALSE);
           request_free (req);
         }
@@ -426,10 +488,15 @@ request_finished_cb (SoupServer        *server,
 {
   NavetteHttpServer *self = user_data;
   SoupMessageBody *body;
+  RequestInfo *info;
 
   navette_http_connections_track (self->connections, msg, FALSE);
-  if (navette_http_request_info (msg) == NULL)
+  info = navette_http_request_info (msg);
+  if (info == NULL)
     return;  /* refused over the per-address cap */
+  if (self->metrics != NULL)
+    navette_http_metrics_request (self->metrics, info->slot, soup_server_message_get_status (msg),
+                                  g_get_monotonic_time () - info->started);
   body = soup_server_message_get_response_body (msg);
   navette_http_log_request (self->log, msg, soup_server_message_get_status (msg),
                             body != NULL ? (gsize) body->length : 0);
@@ -447,6 +514,86 @@ request_aborted_cb (SoupServer        *server,
 
   g_object_set_data (G_OBJECT (msg), ABORTED_KEY, GINT_TO_POINTER (TRUE));
   navette_http_connections_track (self->connections, msg, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /metrics, on a listener of its own                              */
+
+static void
+metrics_handler_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  NavetteHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  char *text;
+
+  if (!g_str_equal (path, "/metrics"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+                                        "Not found: the metrics are at /metrics\n", 39);
+      return;
+    }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      soup_message_headers_replace (headers, "Allow", "GET");
+      return;
+    }
+  text = navette_http_metrics_render (self);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+gboolean
+navette_http_server_listen_metrics (NavetteHttpServer  *self,
+                                    const char         *host,
+                                    guint16             port,
+                                    guint16            *bound_port,
+                                    GError            **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (self->soup == NULL && self->metrics_soup == NULL, FALSE);
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an IP address", host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, port);
+  self->metrics_soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (self->metrics_soup, NULL, metrics_handler_cb, self, NULL);
+  if (!soup_server_listen (self->metrics_soup, socket_address, 0, error))
+    {
+      g_clear_object (&self->metrics_soup);
+      return FALSE;
+    }
+  listeners = soup_server_get_listeners (self->metrics_soup);
+  if (bound_port != NULL && listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
+
+      if (local == NULL)
+        {
+          g_slist_free (listeners);
+          return FALSE;
+        }
+      *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
+  self->metrics = navette_http_metrics_new ();
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -484,10 +631,10 @@ navette_http_server_dispose (GObject *object)
 
   navette_http_server_shutdown (self);
   g_clear_object (&self->soup);
+  g_clear_object (&self->metrics_soup);
   g_clear_object (&self->events);
   g_clear_object (&self->db);
-  g_clear_object (&self->user_failures);
-  g_clear_object (&self->address_failures);
+  g_clear_object (&self->sign_in);
 
   G_OBJECT_CLASS (navette_http_server_parent_class)->dispose (object);
 }
@@ -498,6 +645,7 @@ navette_http_server_finalize (GObject *object)
   NavetteHttpServer *self = NAVETTE_HTTP_SERVER (object);
 
   navette_http_cache_free (self->cache);
+  navette_http_metrics_free (self->metrics);
   g_clear_object (&self->trusted_proxy);
   g_clear_object (&self->tls_certificate);
   g_main_context_unref (self->context);
@@ -611,11 +759,12 @@ navette_http_server_init (NavetteHttpServer *self)
   self->max_subscriptions = NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS;
   self->request_timeout_s = NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT;
   self->max_per_address = NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS;
+  self->page_size = NAVETTE_HTTP_DEFAULT_PAGE_SIZE;
+  self->max_page_size = NAVETTE_HTTP_DEFAULT_MAX_PAGE_SIZE;
   self->push_access_cache_ms = -1;
   self->context = g_main_context_ref_thread_default ();
   self->cache = navette_http_cache_new ();
-  self->user_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_USER, LOGIN_WINDOW_USEC);
-  self->address_failures = navette_rate_limit_new (LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_WINDOW_USEC);
+  self->sign_in = navette_sign_in_limit_new ();
 }
 
 NavetteHttpServer *
@@ -714,6 +863,18 @@ navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
   self->max_per_address = max;
+}
+
+void
+navette_http_server_set_page_size (NavetteHttpServer *self,
+                                   guint              page_size,
+                                   guint              max_page_size)
+{
+  g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
+  g_return_if_fail (page_size > 0 && page_size <= max_page_size);
+
+  self->page_size = page_size;
+  self->max_page_size = max_page_size;
 }
 
 void
@@ -858,6 +1019,8 @@ navette_http_server_shutdown (NavetteHttpServer *self)
   navette_http_events_stop (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  if (self->metrics_soup != NULL)
+    soup_server_disconnect (self->metrics_soup);
   if (self->pool != NULL)
     {
       /* Let running database work finish; queued requests are dropped

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 #define NAVETTE_HTTP_DEFAULT_MAX_SUBSCRIPTIONS 8
 #define NAVETTE_HTTP_DEFAULT_REQUEST_TIMEOUT 10
 #define NAVETTE_HTTP_DEFAULT_MAX_PER_ADDRESS 64
+#define NAVETTE_HTTP_DEFAULT_PAGE_SIZE 1000
+#define NAVETTE_HTTP_DEFAULT_MAX_PAGE_SIZE 10000
 
 #define NAVETTE_TYPE_HTTP_SERVER (navette_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteHttpServer, navette_http_server, NAVETTE, HTTP_SERVER, GObject)
@@ -49,6 +51,12 @@ void               navette_http_server_set_request_timeout (NavetteHttpServer *s
  * and is closed (0: no cap). */
 void               navette_http_server_set_max_connections_per_address (NavetteHttpServer *self,
                                                                         guint              max);
+/* Rows of a page of GET …/records and …/versions when the request gives
+ * no `limit` (@page_size), and the largest page served (@max_page_size:
+ * a larger `limit` is served as that); see docs/api.md, "Paging". */
+void               navette_http_server_set_page_size      (NavetteHttpServer *self,
+                                                           guint              page_size,
+                                                           guint              max_page_size);
 /* Serve HTTPS with @certificate (with its private key); NULL: plain HTTP.
  * Set before navette_http_server_listen(). */
 void               navette_http_server_set_tls_certificate (NavetteHttpServer *self,
@@ -71,6 +79,15 @@ void               navette_http_server_set_push_keepalive (NavetteHttpServer *se
                                                            guint              seconds);
 /* Listens on @host:@port (0: a free port); *bound_port gets the port. */
 gboolean           navette_http_server_listen             (NavetteHttpServer *self,
+                                                           const char        *host,
+                                                           guint16            port,
+                                                           guint16           *bound_port,
+                                                           GError           **error);
+/* Serves GET /metrics (docs/metrics.md) on @host:@port (0: a free port;
+ * *bound_port gets it), apart from the API; and counts what it shows from
+ * now on. Without it nothing is counted. Call before
+ * navette_http_server_listen(). */
+gboolean           navette_http_server_listen_metrics     (NavetteHttpServer *self,
                                                            const char        *host,
                                                            guint16            port,
                                                            guint16           *bound_port,
