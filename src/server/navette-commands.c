@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -617,21 +618,43 @@ run_app_add (Invocation  *inv,
   return TRUE;
 }
 
-/* "name:type[:required][:MAXLEN]" → a column (a usage error if it is not one). */
+/* A bound "min=N" or "max=N" of a number column. */
+static gboolean
+parse_bound (const char  *spec,
+             const char  *text,
+             double      *value,
+             GError     **error)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  if (text[0] == '\0' || end == NULL || *end != '\0' || !isfinite (*value))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "“%s”: “%s” is not a number.", spec, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]" → a
+ * column (a usage error if it is not one). choices= comes last and takes
+ * the rest of the spec, colons included. */
 static NavetteWireColumn *
 parse_column_spec (const char  *spec,
                    GError     **error)
 {
   g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
+  g_autoptr(NavetteWireColumn) column = NULL;
+  g_autoptr(GError) local_error = NULL;
   NavetteColumnType type;
-  gboolean required = FALSE;
-  gint64 max_length = 0;
   g_autofree char *title = NULL;
 
   if (g_strv_length (parts) < 2)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s”: a column is name:type[:required][:MAXLEN].", spec);
+                   "“%s”: a column is name:type[:required][:MAXLEN][:min=N][:max=N]"
+                   "[:choices=A|B|…].", spec);
       return NULL;
     }
   if (!check_name (parts[0], "column", error))
@@ -639,32 +662,57 @@ parse_column_spec (const char  *spec,
   if (!navette_column_type_from_string (parts[1], &type))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s” is not a column type: use text, integer, real, boolean or date.",
-                   parts[1]);
+                   "“%s” is not a column type: use text, long_text, integer, real, boolean, "
+                   "date, choice, url or email.", parts[1]);
       return NULL;
     }
+  title = title_from_name (parts[0]);
+  column = navette_wire_column_new (parts[0], title, type, FALSE, 0);
   for (guint i = 2; parts[i] != NULL; i++)
     {
       guint64 value;
 
       if (g_strcmp0 (parts[i], "required") == 0)
-        required = TRUE;
+        column->required = TRUE;
       else if (g_strcmp0 (parts[i], "optional") == 0)
-        required = FALSE;
-      else if (type == NAVETTE_COLUMN_TEXT &&
-               g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT32, &value, NULL))
-        max_length = (gint64) value;
+        column->required = FALSE;
+      else if (g_str_has_prefix (parts[i], "choices="))
+        {
+          g_autofree char *rest = g_strjoinv (":", parts + i);
+
+          g_strfreev (column->choices);
+          column->choices = g_strsplit (rest + strlen ("choices="), "|", -1);
+          break;
+        }
+      else if (g_str_has_prefix (parts[i], "min="))
+        {
+          if (!parse_bound (spec, parts[i] + 4, &column->min, error))
+            return NULL;
+          column->has_min = TRUE;
+        }
+      else if (g_str_has_prefix (parts[i], "max="))
+        {
+          if (!parse_bound (spec, parts[i] + 4, &column->max, error))
+            return NULL;
+          column->has_max = TRUE;
+        }
+      else if (g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT32, &value, NULL))
+        column->max_length = (gint64) value;
       else
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "“%s”: “%s” is neither “required” nor a maximum length%s.", spec,
-                       parts[i], type == NAVETTE_COLUMN_TEXT ? "" : " (text columns only)");
+                       "“%s”: “%s” is none of “required”, a maximum length, min=, max= "
+                       "or choices=.", spec, parts[i]);
           return NULL;
         }
     }
-
-  title = title_from_name (parts[0]);
-  return navette_wire_column_new (parts[0], title, type, required, max_length);
+  if (!navette_wire_column_check (column, &local_error))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "“%s”: %s", spec,
+                   local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&column);
 }
 
 static gboolean
@@ -831,8 +879,12 @@ static const Command commands[] = {
     .usage = "table add APP TABLE --column SPEC…          Add a table",
     .parameters = "APP TABLE",
     .summary = "Adds a table to an application.",
-    .description = "Column types: text, integer, real, boolean, date (YYYY-MM-DD).\n"
-                   "Example: --column title:text:required:200 --column published:boolean",
+    .description = "A column is name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…].\n"
+                   "Column types: text, long_text, integer, real, boolean, date (YYYY-MM-DD),\n"
+                   "choice (one of its choices=), url (http:// or https://), email.\n"
+                   "MAXLEN: text, long_text, url and email; min= and max=: integer and real.\n"
+                   "Example: --column title:text:required:200 --column body:long_text\n"
+                   "         --column state:choice:required:choices=draft|review|published",
     .n_args = 2,
     .missing = "expected APP and TABLE.",
     .options = OPTION_TITLE | OPTION_COLUMN,
@@ -843,10 +895,11 @@ static const Command commands[] = {
     .group = "column",
     .name = "add",
     .usage = "column add APP TABLE SPEC                    Add a column",
-    .parameters = "APP TABLE name:type[:required][:MAXLEN]",
+    .parameters = "APP TABLE name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]",
     .summary = "Adds a column to a table.",
-    .description = "Existing records get no value (null) for it, so a required column "
-                   "can only be added to a table without records.",
+    .description = "Types and constraints as for “table add”. Existing records get no value "
+                   "(null) for it, so a required column can only be added to a table without "
+                   "records (the admin API can give them a default).",
     .n_args = 3,
     .missing = "expected APP, TABLE and a column.",
     .check = check_column_add,
