@@ -18,7 +18,6 @@
 #include "navette-serve.h"
 
 #define EXIT_USAGE 2
-#define MIN_PASSWORD_LENGTH 8
 
 static const char *command_name = "navette-server";
 
@@ -369,11 +368,11 @@ hash_new_password (Invocation  *inv,
     }
 
   if (password == NULL || !g_utf8_validate (password, -1, NULL) ||
-      g_utf8_strlen (password, -1) < MIN_PASSWORD_LENGTH)
+      g_utf8_strlen (password, -1) < NAVETTE_PASSWORD_MIN_LENGTH)
     {
       g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
                    "a password needs at least %d characters (valid UTF-8).",
-                   MIN_PASSWORD_LENGTH);
+                   NAVETTE_PASSWORD_MIN_LENGTH);
       return NULL;
     }
 

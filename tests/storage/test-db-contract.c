@@ -438,7 +438,7 @@ test_column_add (Fixture       *fixture,
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", required, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST,
                         "“items” already has records, which would have no value for the new "
-                        "required column “sku”: add it as optional.");
+                        "required column “sku”: add it as optional, or give a default value.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "nope", optional, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", reserved, &error));

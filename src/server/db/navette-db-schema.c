@@ -527,7 +527,8 @@ check_no_rows (NavetteDbConn   *conn,
   if (step == NAVETTE_DB_STEP_ROW)
     g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
                  "“%s” already has records, which would have no value for the new "
-                 "required column “%s”: add it as optional.", table->schema->name, column);
+                 "required column “%s”: add it as optional, or give a default value.",
+                 table->schema->name, column);
   return step == NAVETTE_DB_STEP_DONE;
 }
 

@@ -239,6 +239,9 @@ user_update_op (NavetteDbConn  *conn,
     }
   if (end && !end_sessions (conn, op->username, error))
     return FALSE;
+  /* ended sessions are told like a change of roles: the server then
+   * checks the sessions of the user's open sockets again */
+  op->admin_changed = op->admin_changed || end;
 
   get = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
   if (get == NULL)

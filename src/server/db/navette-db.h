@@ -306,8 +306,9 @@ GPtrArray     *navette_db_user_page          (NavetteDb *self, const char *after
 /* Changes a user in place, in one transaction: each change audited
  * ("user_rename", "user_passwd", "user_admin", "user_unadmin",
  * "user_disable", "user_enable"); a new password or disabling ends the
- * user's sessions at once; a change of the admin flag is told as
- * ::roles-changed. NOT_FOUND without such a user; BAD_REQUEST for a
+ * user's sessions at once; a change of the admin flag, or ended
+ * sessions, are told as ::roles-changed (so that her open sockets are
+ * checked again). NOT_FOUND without such a user; BAD_REQUEST for a
  * display name over 200 characters, or an administrator taking her own
  * admin flag away or disabling herself (@actor). Returns the user as
  * she is now. */
