@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -268,21 +267,6 @@ run_command (const Command  *command,
   if (!command->run (&inv, &error))
     return report (error);
   return EXIT_SUCCESS;
-}
-
-/* "publish_date" → "Publish date". */
-static char *
-title_from_name (const char *name)
-{
-  char *title = g_strdup (name);
-
-  for (char *p = title; *p != '\0'; p++)
-    {
-      if (*p == '_')
-        *p = ' ';
-    }
-  title[0] = g_ascii_toupper (title[0]);
-  return title;
 }
 
 /* ---- passwords ---- */
@@ -609,7 +593,7 @@ run_app_add (Invocation  *inv,
              GError     **error)
 {
   if (inv->title == NULL)
-    inv->title = title_from_name (inv->argv[1]);
+    inv->title = navette_title_from_name (inv->argv[1]);
   if (!navette_db_app_add (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], inv->title, error))
     return FALSE;
 
@@ -617,101 +601,17 @@ run_app_add (Invocation  *inv,
   return TRUE;
 }
 
-/* A bound "min=N" or "max=N" of a number column. */
-static gboolean
-parse_bound (const char  *spec,
-             const char  *text,
-             double      *value,
-             GError     **error)
-{
-  char *end = NULL;
-
-  *value = g_ascii_strtod (text, &end);
-  if (text[0] == '\0' || end == NULL || *end != '\0' || !isfinite (*value))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s”: “%s” is not a number.", spec, text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* "name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]" → a
- * column (a usage error if it is not one). choices= comes last and takes
- * the rest of the spec, colons included. */
+/* A column spec (navette_wire_column_from_spec()) as a usage error. */
 static NavetteWireColumn *
 parse_column_spec (const char  *spec,
                    GError     **error)
 {
-  g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
-  g_autoptr(NavetteWireColumn) column = NULL;
   g_autoptr(GError) local_error = NULL;
-  NavetteColumnType type;
-  g_autofree char *title = NULL;
+  NavetteWireColumn *column = navette_wire_column_from_spec (spec, &local_error);
 
-  if (g_strv_length (parts) < 2)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s”: a column is name:type[:required][:MAXLEN][:min=N][:max=N]"
-                   "[:choices=A|B|…].", spec);
-      return NULL;
-    }
-  if (!check_name (parts[0], "column", error))
-    return NULL;
-  if (!navette_column_type_from_string (parts[1], &type))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s” is not a column type: use text, long_text, integer, real, boolean, "
-                   "date, choice, url or email.", parts[1]);
-      return NULL;
-    }
-  title = title_from_name (parts[0]);
-  column = navette_wire_column_new (parts[0], title, type, FALSE, 0);
-  for (guint i = 2; parts[i] != NULL; i++)
-    {
-      guint64 value;
-
-      if (g_strcmp0 (parts[i], "required") == 0)
-        column->required = TRUE;
-      else if (g_strcmp0 (parts[i], "optional") == 0)
-        column->required = FALSE;
-      else if (g_str_has_prefix (parts[i], "choices="))
-        {
-          g_autofree char *rest = g_strjoinv (":", parts + i);
-
-          g_strfreev (column->choices);
-          column->choices = g_strsplit (rest + strlen ("choices="), "|", -1);
-          break;
-        }
-      else if (g_str_has_prefix (parts[i], "min="))
-        {
-          if (!parse_bound (spec, parts[i] + 4, &column->min, error))
-            return NULL;
-          column->has_min = TRUE;
-        }
-      else if (g_str_has_prefix (parts[i], "max="))
-        {
-          if (!parse_bound (spec, parts[i] + 4, &column->max, error))
-            return NULL;
-          column->has_max = TRUE;
-        }
-      else if (g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT32, &value, NULL))
-        column->max_length = (gint64) value;
-      else
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "“%s”: “%s” is none of “required”, a maximum length, min=, max= "
-                       "or choices=.", spec, parts[i]);
-          return NULL;
-        }
-    }
-  if (!navette_wire_column_check (column, &local_error))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "“%s”: %s", spec,
-                   local_error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&column);
+  if (column == NULL)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
+  return column;
 }
 
 static gboolean
@@ -728,7 +628,7 @@ check_table_add (Invocation  *inv,
     }
 
   if (inv->title == NULL)
-    inv->title = title_from_name (inv->argv[2]);
+    inv->title = navette_title_from_name (inv->argv[2]);
   inv->table = navette_wire_table_new (inv->argv[2], inv->title);
   for (guint i = 0; inv->columns[i] != NULL; i++)
     {

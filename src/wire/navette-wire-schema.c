@@ -4,6 +4,9 @@
 
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "navette-wire.h"
@@ -668,4 +671,122 @@ navette_wire_validate_data (const NavetteWireTable *table,
     }
 
   return ok;
+}
+
+char *
+navette_title_from_name (const char *name)
+{
+  char *title;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  title = g_strdup (name);
+  for (char *p = title; *p != '\0'; p++)
+    {
+      if (*p == '_')
+        *p = ' ';
+    }
+  title[0] = g_ascii_toupper (title[0]);
+  return title;
+}
+
+/* A bound "min=N" or "max=N" of a number column. */
+static gboolean
+parse_bound (const char  *spec,
+             const char  *text,
+             double      *value,
+             GError     **error)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  if (text[0] == '\0' || end == NULL || *end != '\0' || !isfinite (*value))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "“%s”: “%s” is not a number.", spec, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+NavetteWireColumn *
+navette_wire_column_from_spec (const char  *spec,
+                               GError     **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(NavetteWireColumn) column = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *title = NULL;
+  NavetteColumnType type;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  parts = g_strsplit (spec, ":", -1);
+  if (g_strv_length (parts) < 2)
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "“%s”: a column is name:type[:required][:MAXLEN][:min=N][:max=N]"
+                   "[:choices=A|B|…].", spec);
+      return NULL;
+    }
+  if (!navette_name_is_valid (parts[0]))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "“%s” is not a valid column name.", parts[0]);
+      return NULL;
+    }
+  if (!navette_column_type_from_string (parts[1], &type))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                   "“%s” is not a column type: use text, long_text, integer, real, boolean, "
+                   "date, choice, url or email.", parts[1]);
+      return NULL;
+    }
+  title = navette_title_from_name (parts[0]);
+  column = navette_wire_column_new (parts[0], title, type, FALSE, 0);
+  for (guint i = 2; parts[i] != NULL; i++)
+    {
+      guint64 value;
+
+      if (g_strcmp0 (parts[i], "required") == 0)
+        column->required = TRUE;
+      else if (g_strcmp0 (parts[i], "optional") == 0)
+        column->required = FALSE;
+      else if (g_str_has_prefix (parts[i], "choices="))
+        {
+          g_autofree char *rest = g_strjoinv (":", parts + i);
+
+          g_strfreev (column->choices);
+          column->choices = g_strsplit (rest + strlen ("choices="), "|", -1);
+          break;
+        }
+      else if (g_str_has_prefix (parts[i], "min="))
+        {
+          if (!parse_bound (spec, parts[i] + 4, &column->min, error))
+            return NULL;
+          column->has_min = TRUE;
+        }
+      else if (g_str_has_prefix (parts[i], "max="))
+        {
+          if (!parse_bound (spec, parts[i] + 4, &column->max, error))
+            return NULL;
+          column->has_max = TRUE;
+        }
+      else if (g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT32, &value, NULL))
+        column->max_length = (gint64) value;
+      else
+        {
+          g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                       "“%s”: “%s” is none of “required”, a maximum length, min=, max= "
+                       "or choices=.", spec, parts[i]);
+          return NULL;
+        }
+    }
+  if (!navette_wire_column_check (column, &local_error))
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST, "“%s”: %s", spec,
+                   local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&column);
 }

@@ -184,6 +184,15 @@ void               navette_wire_column_to_json  (const NavetteWireColumn *column
  * navette_wire_column_check(). */
 NavetteWireColumn *navette_wire_column_from_json (JsonObject             *object,
                                                   GError                **error);
+/* A column written on a command line,
+ * "name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]"
+ * (choices= comes last and takes the rest, colons included), with the
+ * title navette_title_from_name() makes; checked by
+ * navette_wire_column_check(). BAD_REQUEST with a sentence otherwise. */
+NavetteWireColumn *navette_wire_column_from_spec (const char            *spec,
+                                                  GError               **error);
+/* "publish_date" → "Publish date". */
+char              *navette_title_from_name      (const char              *name);
 /* BAD_REQUEST unless the constraints fit the type: max_length >= 0 and on
  * text-like types only; choices on (and required by) choice columns, 1 to
  * NAVETTE_COLUMN_MAX_CHOICES distinct non-empty strings of at most

@@ -346,6 +346,10 @@ test_schema (Fixture       *fixture,
                                 fixture->admin, "{\"max_length\": 5}", &json, NULL), ==, 422);
   st_assert_error (422, json, 422, "validation_failed");
   g_assert_nonnull (strstr (error_message (json), "1 record of “contacts”"));
+  /* …and of the column, in "fields" */
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_object_get_object_member (json_object_get_object_member (st_object (json), "error"),
+                                                             "fields"), "name"), "1 record"));
   g_clear_pointer (&json, json_node_unref);
   g_assert_cmpuint (st_request (fixture->server, "PATCH", ADMIN "/applications/crm/tables/contacts/columns/stage",
                                 fixture->admin, "{\"choices\": [\"prospect\"]}", &json, NULL), ==, 422);

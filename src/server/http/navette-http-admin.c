@@ -812,6 +812,15 @@ handle_admin_column_update (Request *req)
   if (!navette_db_column_update (req->self->db, req->user->username, req->app, req->table, req->column,
                                  &change, &error))
     {
+      /* rows that would break the new constraint: said of the column too */
+      if (g_error_matches (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED))
+        {
+          g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+          g_hash_table_insert (fields, req->column, g_strdup (error->message));
+          respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED, error->message, fields);
+          return;
+        }
       respond_gerror (req, error);
       return;
     }
