@@ -414,6 +414,11 @@ test_schema (Fixture       *fixture,
   names = table_names (fixture, alice, "crm", &status);
   g_assert_cmpuint (status, ==, 404);
   g_clear_pointer (&names, g_free);
+  g_assert_cmpuint (st_request (fixture->server, "GET", API "/me", alice, NULL, &json, NULL), ==, 200);
+  apps = json_object_get_array_member (json_object_get_object_member (st_object (json), "roles"), "editor");
+  for (guint i = 0; i < json_array_get_length (apps); i++)
+    g_assert_cmpstr (json_array_get_string_element (apps, i), !=, "crm");
+  g_clear_pointer (&json, json_node_unref);
   json = admin_request (fixture, "GET", ADMIN "/applications", NULL, 200);
   apps = json_object_get_array_member (st_object (json), "applications");
   object = NULL;

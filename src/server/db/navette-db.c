@@ -70,7 +70,8 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
   [NAVETTE_DB_SQL_SESSION_REVOKE] = "UPDATE sessions SET revoked = TRUE WHERE token_hash = ?1",
   [NAVETTE_DB_SQL_ROLES_FOR_USER] =
     "SELECT app, role FROM role_grants"
-    " WHERE username = ?1 AND @current AND NOT archived AND role IS NOT NULL",
+    " WHERE username = ?1 AND @current AND NOT archived AND role IS NOT NULL"
+    " AND app NOT IN (SELECT name FROM applications WHERE archived)",
   [NAVETTE_DB_SQL_GRANT_CHECK] =
     "SELECT (SELECT count(*) FROM users WHERE username = ?1),"
     " (SELECT count(*) FROM applications WHERE name = ?2)",

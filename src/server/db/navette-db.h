@@ -316,7 +316,8 @@ NavetteDbUser *navette_db_user_update        (NavetteDb *self, const char *actor
                                               const NavetteDbUserChange *change, GError **error);
 
 /* ---- roles: a versioned table of grants, one record per (user, app) ---- */
-/* app name → "reader" | "editor" for the user (admins: not expanded). */
+/* app name → "reader" | "editor" for the user (admins: not expanded);
+ * archived applications left out. */
 GHashTable    *navette_db_roles_for_user     (NavetteDb *self, const char *username, GError **error);
 /* The role she has already: nothing written. Audited "grant". */
 gboolean       navette_db_grant              (NavetteDb *self, const char *actor, const char *username,
