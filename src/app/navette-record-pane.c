@@ -769,6 +769,52 @@ load_fields (NavetteRecordPane *self)
   update_valid (self);
 }
 
+/* The table's columns changed on the server (added, retitled, archived):
+ * the inputs are made again, keeping what the user typed in the columns
+ * that are still there. */
+static void
+table_schema_changed_cb (NavetteRecordPane *self)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      char *text;
+
+      if (!field_is_modified (field))
+        continue;
+      if (GTK_IS_SPIN_BUTTON (field->input))
+        text = g_strdup_printf ("%.17g", gtk_spin_button_get_value (GTK_SPIN_BUTTON (field->input)));
+      else if (GTK_IS_SWITCH (field->input))
+        text = g_strdup (gtk_switch_get_active (GTK_SWITCH (field->input)) ? "true" : "false");
+      else
+        text = field_get_text (field);
+      if (text == NULL)
+        continue;
+      g_ptr_array_add (names, g_strdup (field->column->name));
+      g_ptr_array_add (kept, text);
+      g_ptr_array_add (bases, field->base != NULL ? json_node_ref (field->base) : json_node_new (JSON_NODE_NULL));
+    }
+
+  load_fields (self);
+  for (guint i = 0; i < names->len; i++)
+    {
+      Field *field = find_field (self, g_ptr_array_index (names, i));
+
+      if (field == NULL)
+        continue;
+      navette_record_pane_set_text (self, field->column->name, g_ptr_array_index (kept, i));
+      g_clear_pointer (&field->base, json_node_unref);
+      field->base = json_node_ref (g_ptr_array_index (bases, i));
+    }
+  update_sensitivity (self);
+  update_conflict_banner (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+}
+
 static void
 navette_record_pane_dispose (GObject *object)
 {
@@ -778,6 +824,8 @@ navette_record_pane_dispose (GObject *object)
   g_clear_object (&self->history_cancellable);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_clear_object (&self->record);
@@ -924,9 +972,12 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   g_clear_object (&self->versions);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
 
   g_set_object (&self->store, store);
   g_set_object (&self->table, table);
+  g_signal_connect_swapped (table, "schema-changed", G_CALLBACK (table_schema_changed_cb), self);
   g_set_object (&self->record, record);
   if (record != NULL)
     {
@@ -985,6 +1036,8 @@ navette_record_pane_clear (NavetteRecordPane *self)
   g_clear_object (&self->versions);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
   clear_fields (self);
   g_clear_object (&self->record);
   g_clear_object (&self->table);

@@ -720,6 +720,22 @@ build_columns (NavetteWindow *self)
     gtk_column_view_sort_by_column (self->column_view, first, GTK_SORT_ASCENDING);
 }
 
+/* Columns added, retitled or archived on the server: the view follows
+ * (the open record pane follows by itself). */
+static void
+table_schema_changed_cb (NavetteWindow *self)
+{
+  build_columns (self);
+  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+table_title_cb (NavetteWindow *self)
+{
+  if (self->table != NULL)
+    adw_window_title_set_title (self->table_title, navette_table_get_title (self->table));
+}
+
 static void
 disconnect_table (NavetteWindow *self)
 {
@@ -821,6 +837,8 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::cached", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "schema-changed", G_CALLBACK (table_schema_changed_cb), self);
+  g_signal_connect_swapped (table, "notify::title", G_CALLBACK (table_title_cb), self);
   update_empty_page (self);
 
   /* The first time: the spinner page; after that the cached rows at once
@@ -884,6 +902,51 @@ navette_window_select_table (NavetteWindow *self,
 
 /* ---- Stores ---- */
 
+/* Counts the records of the tables not loaded yet in the background (the
+ * sidebar shows them). */
+static void
+count_tables (NavetteWindow *self,
+              NavetteStore  *store)
+{
+  GListModel *tables = navette_store_get_tables (store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+    {
+      g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+
+      if (table != self->table && !navette_table_get_loaded (table) &&
+          !navette_table_get_loading (table))
+        reload_table (self, table, TRUE);
+    }
+}
+
+/* A store's table list changed on the server: a table added (listed and
+ * counted), archived (gone; closed when it was open), retitled. */
+static void
+store_tables_changed_cb (NavetteWindow *self)
+{
+  schedule_sidebar (self);
+  if (self->engine == NULL || self->cache_only)
+    return;
+  for (guint i = 0; i < self->watched_stores->len; i++)
+    {
+      NavetteStore *store = g_ptr_array_index (self->watched_stores, i);
+
+      if (navette_store_get_loaded (store))
+        count_tables (self, store);
+    }
+  if (self->table != NULL && self->store != NULL &&
+      navette_store_lookup_table (self->store, navette_table_get_name (self->table)) != self->table)
+    {
+      g_autofree char *message =
+        /* Translators: %s is a table's title */
+        g_strdup_printf (_("%s is no longer available."), navette_table_get_title (self->table));
+
+      show_table (self, NULL, NULL);
+      navette_window_add_toast (self, adw_toast_new (message));
+    }
+}
+
 static void
 tables_loaded_cb (GObject      *object,
                   GAsyncResult *result,
@@ -905,20 +968,7 @@ tables_loaded_cb (GObject      *object,
   schedule_sidebar (self);
   open_initial_table (self, store);
 
-  /* Count the records of the other tables in the background (the sidebar
-   * shows them). */
-  {
-    GListModel *tables = navette_store_get_tables (store);
-
-    for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
-      {
-        g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
-
-        if (table != self->table && !navette_table_get_loaded (table) &&
-            !navette_table_get_loading (table))
-          reload_table (self, table, TRUE);
-      }
-  }
+  count_tables (self, store);
 }
 
 /* Opens the table of last time (or the one asked for on the command
@@ -979,7 +1029,7 @@ watch_store (NavetteWindow *self,
   g_ptr_array_add (self->watched_stores, g_object_ref (store));
   g_signal_connect_object (store, "notify::role", G_CALLBACK (store_role_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (navette_store_get_tables (store), "items-changed",
-                           G_CALLBACK (schedule_sidebar), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (store_tables_changed_cb), self, G_CONNECT_SWAPPED);
   navette_store_load_tables_async (store, self->load_cancellable, tables_loaded_cb, g_object_ref (self));
 }
 

@@ -15,6 +15,8 @@
 
 #include "navette-test-server.h"
 #include "navette-window-private.h"
+#include "navette-sidebar-row.h"
+#include "navette-sidebar-app-row.h"
 
 #define WAIT_TIMEOUT_S 20
 
@@ -802,6 +804,181 @@ no_display (void)
   g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
 }
 
+/* ---- Live schema and roles ---- */
+
+static void
+admin_command (NavetteTestServer *server,
+               ...) G_GNUC_NULL_TERMINATED;
+
+static void
+admin_command (NavetteTestServer *server,
+               ...)
+{
+  g_autofree char *err = NULL;
+  va_list args;
+  int status;
+
+  va_start (args, server);
+  status = navette_test_server_admin_v (server, NULL, &err, args);
+  va_end (args);
+  if (status != 0)
+    g_error ("administration command failed: %s", err);
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *name;
+} Named;
+
+static gboolean
+view_has_column (gpointer data)
+{
+  Named *named = data;
+  GListModel *columns = gtk_column_view_get_columns (named->f->window->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_ascii_strcasecmp (gtk_column_view_column_get_title (column), named->name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+pane_has_row (gpointer data)
+{
+  Named *named = data;
+
+  return navette_record_pane_get_row (_navette_window_get_pane (named->f->window), named->name) != NULL;
+}
+
+static gboolean
+sidebar_has_table (gpointer data)
+{
+  Named *named = data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (named->f->window->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_ROW (row) &&
+        g_strcmp0 (navette_table_get_name (navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row))),
+                   named->name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+sidebar_has_app (gpointer data)
+{
+  Named *named = data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (named->f->window->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_APP_ROW (row) &&
+        g_strcmp0 (navette_store_get_name (navette_sidebar_app_row_get_store (NAVETTE_SIDEBAR_APP_ROW (row))),
+                   named->name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+sidebar_lacks_app (gpointer data)
+{
+  return !sidebar_has_app (data);
+}
+
+/* A column and a table added on the server while the window is open, with
+ * a record open in the pane and an edit typed in it: the column shows in
+ * the view and in the pane (the edit kept), the table in the sidebar. */
+static gboolean
+page_is_empty (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (_navette_window_get_page (f->window), "empty") == 0;
+}
+
+static void
+test_live_schema (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+  Named subtitle = { &f, "subtitle" };
+  Named notes = { &f, "notes" };
+
+  fixture_open (&f, "alice", "blog", "articles");
+  pane = _navette_window_get_pane (f.window);
+  navette_window_open_record (f.window, first_record (&f));
+  navette_record_pane_set_text (pane, "title", "Typed before the column came");
+  g_assert_true (navette_record_pane_get_modified (pane));
+
+  admin_command (f.server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  wait_until (view_has_column, &subtitle, "the new column in the view");
+  wait_until (pane_has_row, &subtitle, "the new column in the pane");
+  g_assert_true (navette_record_pane_get_modified (pane));
+  {
+    g_autoptr(JsonObject) values = navette_record_pane_collect (pane);
+
+    g_assert_cmpstr (json_object_get_string_member (values, "title"), ==, "Typed before the column came");
+  }
+
+  admin_command (f.server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
+  wait_until (sidebar_has_table, &notes, "the new table in the sidebar");
+  g_assert_true (navette_window_select_table (f.window, "blog", "notes"));
+  wait_until (page_is_empty, &f, "the new table's (empty) page");
+  fixture_close (&f);
+}
+
+static gboolean
+new_button_visible (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_widget_get_visible (f->window->new_button);
+}
+
+static gboolean
+no_table_open (gpointer data)
+{
+  Fixture *f = data;
+
+  return navette_window_get_table (f->window) == NULL;
+}
+
+/* Grants and revokes reach the open window: reader → editor in place
+ * (New, Save appear; the open pane becomes editable), a new application
+ * in the sidebar, a revoked one gone with a toast saying so. */
+static void
+test_live_roles (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+  Named blog = { &f, "blog" };
+  Named catalogue = { &f, "catalogue" };
+
+  fixture_open (&f, "bob", "catalogue", "products");
+  pane = _navette_window_get_pane (f.window);
+  navette_window_open_record (f.window, first_record (&f));
+  g_assert_false (gtk_widget_get_visible (f.window->new_button));
+  g_assert_false (navette_record_pane_get_editable (pane));
+
+  admin_command (f.server, "grant", "bob", "editor", "catalogue", NULL);
+  wait_until (new_button_visible, &f, "the New button");
+  g_assert_true (navette_record_pane_get_editable (pane));
+  g_assert_true (gtk_widget_get_visible (navette_record_pane_get_save_button (pane)));
+
+  admin_command (f.server, "grant", "bob", "reader", "blog", NULL);
+  wait_until (sidebar_has_app, &blog, "Blog in the sidebar");
+
+  admin_command (f.server, "revoke", "bob", "catalogue", NULL);
+  wait_until (sidebar_lacks_app, &catalogue, "Catalogue gone from the sidebar");
+  wait_until (no_table_open, &f, "the products closed");
+  g_assert_nonnull (strstr (f.window->last_toast, "no longer have access"));
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -840,6 +1017,8 @@ main (int   argc,
   g_test_add_func ("/ui/restore", test_restore);
   g_test_add_func ("/ui/archive-undo", test_archive_undo);
   g_test_add_func ("/ui/push-indicator", test_push_indicator);
+  g_test_add_func ("/ui/live/schema", test_live_schema);
+  g_test_add_func ("/ui/live/roles", test_live_roles);
 
   return g_test_run ();
 }
