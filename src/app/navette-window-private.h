@@ -55,6 +55,9 @@ struct _NavetteWindow
   GCancellable         *load_cancellable;
   AdwToast             *remote_toast;     /* the grouped "N changed" toast */
   guint                 remote_count;
+  GPtrArray            *remote_authors;   /* char*: who changed, in order (the toast) */
+  GHashTable           *remote_ids;       /* record ids changed by others (the toast) */
+  char                 *remote_record;    /* the one record changed, for Show */
   AdwToast             *expired_toast;    /* the grouped "session expired" toast */
   guint                 expired_count;
   guint                 sidebar_idle;

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-failed-row.h"
+#include "navette-record-cell.h"
 #include "navette-record-sorter.h"
 #include "navette-resources.h"
 #include "navette-sidebar-app-row.h"
@@ -383,11 +384,79 @@ navette_window_add_toast (NavetteWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* How long a row changed by someone else stands out. */
+#define HIGHLIGHT_MS 4000
+
 static void
 remote_toast_dismissed_cb (NavetteWindow *self)
 {
   self->remote_toast = NULL;
   self->remote_count = 0;
+  g_ptr_array_set_size (self->remote_authors, 0);
+  g_hash_table_remove_all (self->remote_ids);
+  g_clear_pointer (&self->remote_record, g_free);
+}
+
+static void
+remote_show_cb (NavetteWindow *self)
+{
+  NavetteRecord *record;
+
+  if (self->table == NULL || self->remote_record == NULL)
+    return;
+  record = navette_table_lookup (self->table, self->remote_record);
+  if (record != NULL)
+    navette_window_open_record (self, record);
+}
+
+/* "alice", "alice and bob", "alice, bob and 2 others" */
+static char *
+authors_text (GPtrArray *authors)
+{
+  if (authors->len == 1)
+    return g_strdup (g_ptr_array_index (authors, 0));
+  if (authors->len == 2)
+    /* Translators: who changed records: "alice and bob" */
+    return g_strdup_printf (_("%s and %s"), (char *) g_ptr_array_index (authors, 0),
+                            (char *) g_ptr_array_index (authors, 1));
+  /* Translators: who changed records: "alice, bob and 2 others" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s and %u other", "%s, %s and %u others",
+                                       authors->len - 2),
+                          (char *) g_ptr_array_index (authors, 0),
+                          (char *) g_ptr_array_index (authors, 1), authors->len - 2);
+}
+
+/* The toast's words: who changed which record ("alice changed Lamp"), or
+ * how many ("alice and bob changed 12 products"). Exposed for the
+ * tests through last_toast. */
+static char *
+remote_toast_title (NavetteWindow *self,
+                    NavetteTable  *table)
+{
+  g_autofree char *what = g_utf8_strdown (navette_table_get_title (table), -1);
+  g_autofree char *who = NULL;
+  guint n = g_hash_table_size (self->remote_ids);
+
+  if (self->remote_authors->len == 0 || n == 0)
+    /* Translators: a toast, "Products: 3 records changed" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record changed",
+                                         "%s: %u records changed", self->remote_count),
+                            navette_table_get_title (table), self->remote_count);
+
+  who = authors_text (self->remote_authors);
+  if (n == 1 && self->remote_record != NULL)
+    {
+      NavetteRecord *record = navette_table_lookup (table, self->remote_record);
+      g_autofree char *name = record != NULL ? navette_format_record_name (table, record) : NULL;
+
+      if (name != NULL)
+        /* Translators: a toast, "alice changed Cast-iron teapot" */
+        return g_strdup_printf (_("%s changed %s"), who, name);
+    }
+  /* Translators: a toast, "alice and bob changed 12 products"; the
+   * second %s is the table's title in lower case */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s changed %u %s", "%s changed %u %s", n),
+                          who, n, what);
 }
 
 static void
@@ -399,6 +468,7 @@ poller_changes_cb (NavetteWindow *self,
 {
   g_autofree char *title = NULL;
   g_autofree char *escaped = NULL;
+  const char *me;
 
   self->last_check = g_get_real_time ();
   update_sync_indicator (self);
@@ -409,22 +479,43 @@ poller_changes_cb (NavetteWindow *self,
 
   /* Grouped: one toast counts all the changes while it is shown. */
   self->remote_count += n_by_others;
-  escaped = g_markup_escape_text (navette_table_get_title (table), -1);
-  /* Translators: a toast, "Products: 3 records changed" */
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record changed",
-                                        "%s: %u records changed", self->remote_count),
-                           escaped, self->remote_count);
-  if (self->remote_toast != NULL)
+  me = navette_session_get_username (navette_engine_get_session (self->engine));
+  for (guint i = 0; records != NULL && i < records->len; i++)
     {
-      adw_toast_set_title (self->remote_toast, title);
-      g_free (self->last_toast);
-      self->last_toast = g_strdup (title);
-      return;
+      NavetteRecord *record = g_ptr_array_index (records, i);
+      const char *by = navette_record_get_updated_by (record);
+
+      if (by == NULL || g_strcmp0 (by, me) == 0)
+        continue;
+      g_hash_table_add (self->remote_ids, g_strdup (navette_record_get_id (record)));
+      if (!g_ptr_array_find_with_equal_func (self->remote_authors, by, g_str_equal, NULL))
+        g_ptr_array_add (self->remote_authors, g_strdup (by));
+      g_free (self->remote_record);
+      self->remote_record = g_strdup (navette_record_get_id (record));
+      navette_record_cell_highlight (record, HIGHLIGHT_MS);
     }
-  self->remote_toast = adw_toast_new (title);
-  g_signal_connect_object (self->remote_toast, "dismissed",
-                           G_CALLBACK (remote_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
-  navette_window_add_toast (self, self->remote_toast);
+
+  title = remote_toast_title (self, table);
+  escaped = g_markup_escape_text (title, -1);
+  if (self->remote_toast == NULL)
+    {
+      self->remote_toast = adw_toast_new (escaped);
+      adw_toast_set_button_label (self->remote_toast, _("_Show"));
+      g_signal_connect_object (self->remote_toast, "dismissed",
+                               G_CALLBACK (remote_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->remote_toast, "button-clicked",
+                               G_CALLBACK (remote_show_cb), self, G_CONNECT_SWAPPED);
+      navette_window_add_toast (self, self->remote_toast);
+    }
+  else
+    {
+      adw_toast_set_title (self->remote_toast, escaped);
+      g_free (self->last_toast);
+      self->last_toast = g_strdup (escaped);
+    }
+  /* Show opens the record: only when one record changed. */
+  adw_toast_set_button_label (self->remote_toast,
+                              g_hash_table_size (self->remote_ids) == 1 ? _("_Show") : NULL);
 }
 
 static gboolean
@@ -1359,6 +1450,9 @@ navette_window_finalize (GObject *object)
   g_clear_object (&self->filter);
   g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->initial_table, g_free);
+  g_clear_pointer (&self->remote_authors, g_ptr_array_unref);
+  g_clear_pointer (&self->remote_ids, g_hash_table_unref);
+  g_clear_pointer (&self->remote_record, g_free);
 
   G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
 }
@@ -1474,6 +1568,8 @@ navette_window_init (NavetteWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   self->watched_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  self->remote_authors = g_ptr_array_new_with_free_func (g_free);
+  self->remote_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->load_cancellable = g_cancellable_new ();
 
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_record, self, NULL));

@@ -16,6 +16,7 @@
 #include "navette-test-server.h"
 #include "navette-window-private.h"
 #include "navette-sidebar-row.h"
+#include "navette-record-cell.h"
 #include "navette-sidebar-app-row.h"
 
 #define WAIT_TIMEOUT_S 20
@@ -629,6 +630,22 @@ count_check_cb (guint *rounds)
   (*rounds)++;
 }
 
+/* Whether a cell of @record under @widget is highlighted. */
+static gboolean
+record_highlighted (GtkWidget     *widget,
+                    NavetteRecord *record)
+{
+  if (NAVETTE_IS_RECORD_CELL (widget) &&
+      navette_record_cell_get_record (NAVETTE_RECORD_CELL (widget)) == record &&
+      navette_record_cell_get_highlighted (NAVETTE_RECORD_CELL (widget)))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (record_highlighted (child, record))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_external_write (void)
 {
@@ -656,8 +673,31 @@ test_external_write (void)
    * at most, the one already running when it happened). */
   g_assert_cmpuint (rounds, <=, 2);
   g_signal_handlers_disconnect_by_func (poller, count_check_cb, &rounds);
-  g_assert_nonnull (f.window->last_toast);
-  g_assert_nonnull (strstr (f.window->last_toast, "1"));
+  /* Who changed which record, said; the row stands out; Show opens it. */
+  g_assert_cmpstr (f.window->last_toast, ==, "admin changed Written elsewhere");
+  g_assert_true (record_highlighted (GTK_WIDGET (f.window->column_view),
+                                     find_record (&f, "name", "Written elsewhere")));
+  g_assert_nonnull (f.window->remote_toast);
+  g_signal_emit_by_name (f.window->remote_toast, "button-clicked");
+  g_assert_true (navette_record_pane_get_record (_navette_window_get_pane (f.window)) ==
+                 find_record (&f, "name", "Written elsewhere"));
+
+  /* More records while the toast shows: counted. */
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) more = NULL;
+
+      status = navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                     token, i == 0 ? "{\"data\": {\"name\": \"Second\"}}"
+                                                   : "{\"data\": {\"name\": \"Third\"}}",
+                                     &more, NULL);
+      g_assert_cmpuint (status, ==, 201);
+    }
+  lookup.name = "Third";
+  wait_until (record_shown, &lookup, "the other external writes");
+  lookup.name = "Second";
+  wait_until (record_shown, &lookup, "the other external writes");
+  g_assert_cmpstr (f.window->last_toast, ==, "admin changed 3 products");
   fixture_close (&f);
 }
 
