@@ -7,6 +7,7 @@
 
 #include "navette-format.h"
 #include "navette-history-row.h"
+#include "navette-a11y.h"
 
 struct _NavetteHistoryRow
 {
@@ -108,6 +109,7 @@ static void
 navette_history_row_init (NavetteHistoryRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
 }
 
 /* A line of the changes, before the note. */

@@ -7,6 +7,7 @@
 
 #include "navette-ca-file.h"
 #include "navette-preferences-window.h"
+#include "navette-a11y.h"
 
 struct _NavettePreferencesWindow
 {
@@ -160,6 +161,7 @@ navette_preferences_window_init (NavettePreferencesWindow *self)
   g_autofree char *ca_file = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
   url = g_settings_get_string (self->settings, "server-url");

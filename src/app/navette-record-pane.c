@@ -8,6 +8,7 @@
 #include "navette-format.h"
 #include "navette-history-row.h"
 #include "navette-record-pane.h"
+#include "navette-a11y.h"
 
 typedef struct
 {
@@ -22,6 +23,7 @@ typedef struct
   gboolean                 problem;
   gboolean                 touched; /* edited by the user since loaded */
   gboolean                 conflict; /* touched, and changed by someone else meanwhile */
+  GtkWidget               *date_button; /* the calendar's, for dates */
 } Field;
 
 struct _NavetteRecordPane
@@ -41,6 +43,7 @@ struct _NavetteRecordPane
   GtkWidget         *archive_button;
   GtkWidget         *save_button;
   GtkWidget         *cancel_button;
+  GtkWidget         *close_button;
   GtkRevealer       *conflict_revealer;
   GtkLabel          *conflict_label;
 
@@ -470,6 +473,8 @@ field_new (NavetteRecordPane       *self,
           gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
           gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
           gtk_widget_set_tooltip_text (button, _("Choose a Date"));
+          navette_a11y_name (button, _("Choose a Date"));
+          field->date_button = button;
           gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
           gtk_widget_add_css_class (button, "flat");
           adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), button);
@@ -549,7 +554,14 @@ update_sensitivity (NavetteRecordPane *self)
     {
       Field *field = g_ptr_array_index (self->fields, i);
 
-      gtk_widget_set_sensitive (field->row, self->editable);
+      /* A reader's text stays selectable and is read as read-only, not
+       * as unavailable; switches and numbers cannot be read-only in GTK:
+       * insensitive, and said read-only too. */
+      navette_a11y_set_read_only (field->input, !self->editable);
+      if (GTK_IS_SWITCH (field->input) || GTK_IS_SPIN_BUTTON (field->input))
+        gtk_widget_set_sensitive (field->row, self->editable);
+      if (field->date_button != NULL)
+        gtk_widget_set_visible (field->date_button, self->editable);
       field_check (field);
     }
   gtk_widget_set_visible (self->save_button, self->editable);
@@ -919,6 +931,7 @@ navette_record_pane_class_init (NavetteRecordPaneClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-record-pane.ui");
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, box);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, close_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, title_label);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, view_stack);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, fields_group);
@@ -946,6 +959,18 @@ navette_record_pane_init (NavetteRecordPane *self)
   self->valid = TRUE;
   g_signal_connect_swapped (self->view_stack, "notify::visible-child-name",
                             G_CALLBACK (view_stack_notify_cb), self);
+  navette_a11y_name (self->close_button, _("Close"));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
+}
+
+void
+navette_record_pane_focus_first (NavetteRecordPane *self)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "details");
+  if (self->fields->len > 0)
+    gtk_widget_grab_focus (((Field *) g_ptr_array_index (self->fields, 0))->input);
 }
 
 GtkWidget *

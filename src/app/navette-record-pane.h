@@ -79,6 +79,9 @@ GtkWidget     *navette_record_pane_get_archive_button (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_row            (NavetteRecordPane *self,
                                                        const char        *column);
 
+/* Shows the details and puts the keyboard focus in the first input. */
+void           navette_record_pane_focus_first        (NavetteRecordPane *self);
+
 /* Signals: "history-loaded" () after the versions are listed. */
 
 G_END_DECLS

@@ -58,6 +58,9 @@ new_record_action (GtkWidget  *widget,
   NavetteWindow *self = NAVETTE_WINDOW (widget);
 
   navette_window_open_record (self, NULL);
+  /* Ready to type: the cursor in the first field. */
+  if (navette_record_pane_get_table (self->record_pane) != NULL)
+    navette_record_pane_focus_first (self->record_pane);
 }
 
 gboolean

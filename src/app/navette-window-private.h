@@ -18,6 +18,12 @@ struct _NavetteWindow
   GtkWidget            *sidebar_box;
   AdwWindowTitle       *user_title;
   AdwAvatar            *avatar;
+  GtkWidget            *account_button;
+  GtkLabel             *account_name_label;
+  GtkLabel             *account_server_label;
+  GtkWidget            *account_sign_out_button;
+  GtkWidget            *main_menu_button;
+  GtkWidget            *back_button;
   GtkListBox           *sidebar_list;
   GtkWidget            *content_box;
   AdwWindowTitle       *table_title;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "navette-a11y.h"
 #include "navette-failed-row.h"
 #include "navette-record-cell.h"
 #include "navette-record-sorter.h"
@@ -27,6 +28,7 @@ static void set_engine (NavetteWindow *self,
 static void open_initial_table (NavetteWindow *self,
                                 NavetteStore  *store);
 static void schedule_sidebar      (NavetteWindow *self);
+static void update_account        (NavetteWindow *self);
 
 /* gtk_list_box_remove_all() is newer than GTK 4.8. */
 static void
@@ -1157,16 +1159,50 @@ stores_changed_cb (NavetteWindow *self)
   update_page (self);
 }
 
+/* The account menu (the avatar): who is signed in, to which server or
+ * to the local database, and Sign Out; the sidebar's title says who, and
+ * in local mode that it is local. */
+static void
+update_account (NavetteWindow *self)
+{
+  NavetteSession *session = self->engine != NULL ? navette_engine_get_session (self->engine) : NULL;
+  const char *name = session != NULL ? navette_session_get_display_name (session) : NULL;
+  const char *username = session != NULL ? navette_session_get_username (session) : NULL;
+  const char *account = self->engine != NULL ? navette_engine_get_account_url (self->engine) : NULL;
+  gboolean local = account != NULL && g_str_has_prefix (account, "local:");
+  g_autofree char *server = NULL;
+  g_autofree char *who = NULL;
+
+  if (name == NULL || name[0] == '\0')
+    name = username;
+  adw_window_title_set_title (self->user_title, name != NULL ? name : _("Navette"));
+  adw_window_title_set_subtitle (self->user_title, local ? _("Local — on this computer") : NULL);
+  adw_avatar_set_text (self->avatar, name);
+
+  if (name == NULL)
+    who = g_strdup (_("Not signed in"));
+  else if (username != NULL && g_strcmp0 (name, username) != 0)
+    /* Translators: "Alice Martin (alice)" */
+    who = g_strdup_printf (_("%s (%s)"), name, username);
+  else
+    who = g_strdup (name);
+  gtk_label_set_label (self->account_name_label, who);
+
+  if (local)
+    /* Translators: the account menu in local mode; %s is the database's path */
+    server = g_strdup_printf (_("Local — on this computer\n%s"), account + strlen ("local:"));
+  else if (self->engine != NULL && session != NULL && username != NULL)
+    /* Translators: the account menu; %s is the server's address */
+    server = g_strdup_printf (_("On %s"), navette_client_get_base_url (navette_engine_get_client (self->engine)));
+  gtk_label_set_label (self->account_server_label, server != NULL ? server : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->account_server_label), server != NULL);
+  gtk_widget_set_visible (self->account_sign_out_button, !local && username != NULL);
+}
+
 static void
 session_notify_cb (NavetteWindow *self)
 {
-  NavetteSession *session = navette_engine_get_session (self->engine);
-  const char *name = navette_session_get_display_name (session);
-
-  if (name == NULL || name[0] == '\0')
-    name = navette_session_get_username (session);
-  adw_window_title_set_title (self->user_title, name != NULL ? name : _("Navette"));
-  adw_avatar_set_text (self->avatar, name);
+  update_account (self);
 }
 
 void
@@ -1244,6 +1280,8 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (poller_changes_cb), self);
       g_signal_connect_swapped (navette_engine_get_session (engine), "notify::display-name",
                                 G_CALLBACK (session_notify_cb), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::username",
+                                G_CALLBACK (session_notify_cb), self);
       gtk_list_box_bind_model (self->failed_list, navette_engine_get_failed_changes (engine),
                                failed_row_new, self, NULL);
       session_notify_cb (self);
@@ -1255,8 +1293,7 @@ set_engine (NavetteWindow *self,
       /* Signed out, or connecting elsewhere: neither the last user nor
        * "Synced" stays on show beside what the page says. */
       self->last_check = 0;
-      adw_window_title_set_title (self->user_title, _("Navette"));
-      adw_avatar_set_text (self->avatar, NULL);
+      update_account (self);
     }
   failed_items_changed_cb (self);
   update_sync_indicator (self);
@@ -1524,6 +1561,12 @@ navette_window_class_init (NavetteWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, user_title);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_name_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_server_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, main_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, table_title);
@@ -1589,6 +1632,15 @@ navette_window_init (NavetteWindow *self)
                             G_CALLBACK (_navette_window_update_actions), self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->column_view));
+
+  /* Names for screen readers (tooltips are not names in GTK 4.8). */
+  navette_a11y_name (self->main_menu_button, _("Main Menu"));
+  navette_a11y_name (self->account_button, _("Account"));
+  navette_a11y_name (self->search_button, _("Search"));
+  navette_a11y_name (self->failed_button, _("Changes That Could Not Be Saved"));
+  navette_a11y_name (GTK_WIDGET (self->back_button), _("Back"));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
+  update_account (self);
 
   gtk_stack_set_visible_child_name (self->main_stack, "connecting");
   _navette_window_update_actions (self);
