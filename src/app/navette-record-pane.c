@@ -566,6 +566,25 @@ update_sensitivity (NavetteRecordPane *self)
     }
   gtk_widget_set_visible (self->save_button, self->editable);
   gtk_widget_set_visible (self->archive_button, self->editable && self->record != NULL);
+  /* An archived record (the Archive view): Restore instead. */
+  if (self->record != NULL && navette_record_get_archived (self->record))
+    {
+      gtk_button_set_label (GTK_BUTTON (self->archive_button), _("_Restore"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->archive_button), "s",
+                                        navette_record_get_id (self->record));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), "window.restore-record");
+      gtk_widget_remove_css_class (self->archive_button, "destructive-action");
+    }
+  else
+    {
+      gtk_button_set_label (GTK_BUTTON (self->archive_button), _("_Archive"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), "window.archive");
+      gtk_widget_add_css_class (self->archive_button, "destructive-action");
+    }
+  navette_a11y_fix_mnemonics (self->archive_button);
   gtk_button_set_label (GTK_BUTTON (self->cancel_button),
                         self->editable ? _("_Cancel") : _("_Close"));
 }

@@ -29,6 +29,8 @@ struct _NavetteWindow
   AdwWindowTitle       *table_title;
   GtkWidget            *new_button;
   GtkWidget            *search_button;
+  GtkWidget            *archived_button;
+  gboolean              show_archived;    /* the Archive view of the table */
   GtkWidget            *failed_button;
   AdwButtonContent     *failed_button_content;
   GtkListBox           *failed_list;
@@ -101,6 +103,10 @@ GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);
 const char *_navette_window_get_page        (NavetteWindow  *self);
 /* The sorted, filtered model under the column view. */
 GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
+/* The Archive view: only the table's archived records, who archived them
+ * and when, each with Restore. */
+void        _navette_window_set_show_archived (NavetteWindow *self,
+                                               gboolean       show);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-a11y.h"
+#include "navette-archived-cell.h"
 #include "navette-failed-row.h"
 #include "navette-record-cell.h"
 #include "navette-record-sorter.h"
@@ -28,6 +29,7 @@ static void set_engine (NavetteWindow *self,
 static void open_initial_table (NavetteWindow *self,
                                 NavetteStore  *store);
 static void schedule_sidebar      (NavetteWindow *self);
+static void build_columns         (NavetteWindow *self);
 static void update_account        (NavetteWindow *self);
 
 /* gtk_list_box_remove_all() is newer than GTK 4.8. */
@@ -50,6 +52,14 @@ value_cell_setup_cb (GtkSignalListItemFactory *factory,
   gboolean wide = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "first-text"));
 
   gtk_list_item_set_child (item, navette_value_cell_new (user_data, wide));
+}
+
+static void
+archived_cell_setup_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, navette_archived_cell_new (GPOINTER_TO_INT (user_data)));
 }
 
 static void
@@ -102,7 +112,9 @@ filter_record (gpointer item,
   const NavetteWireTable *schema;
   g_autofree char *needle = NULL;
 
-  if (navette_record_get_archived (record))
+  /* The Archive view lists the archived records only; the others, the
+   * rest. */
+  if (navette_record_get_archived (record) != self->show_archived)
     return FALSE;
   if (search == NULL || search[0] == '\0' || self->table == NULL)
     return TRUE;
@@ -217,9 +229,58 @@ update_empty_page (NavetteWindow *self)
 {
   gboolean editor = self->store != NULL && navette_store_can_edit (self->store);
 
+  if (self->show_archived)
+    {
+      adw_status_page_set_title (self->empty_page, _("No Archived Records"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Records archived here are listed, with who archived them and when."));
+      return;
+    }
+  adw_status_page_set_title (self->empty_page, _("No Records Yet"));
   adw_status_page_set_description (self->empty_page,
                                    editor ? _("Create the first one with New.")
                                           : _("Nothing has been added here yet."));
+}
+
+static void
+update_table_title (NavetteWindow *self)
+{
+  g_autofree char *subtitle = NULL;
+
+  if (self->table == NULL)
+    return;
+  adw_window_title_set_title (self->table_title, navette_table_get_title (self->table));
+  if (self->show_archived)
+    /* Translators: the subtitle of a table's Archive view; %s is the application */
+    subtitle = g_strdup_printf (_("Archived — %s"), navette_store_get_title (self->store));
+  else
+    subtitle = g_strdup (navette_store_get_title (self->store));
+  adw_window_title_set_subtitle (self->table_title, subtitle);
+}
+
+void
+_navette_window_set_show_archived (NavetteWindow *self,
+                                   gboolean       show)
+{
+  if (self->show_archived == show)
+    return;
+  self->show_archived = show;
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->archived_button)) != show)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->archived_button), show);
+  _navette_window_close_pane (self);
+  if (self->table != NULL)
+    build_columns (self);
+  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  update_empty_page (self);
+  update_table_title (self);
+  update_page (self);
+  _navette_window_update_actions (self);
+}
+
+static void
+archived_toggled_cb (NavetteWindow *self)
+{
+  _navette_window_set_show_archived (self, gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->archived_button)));
 }
 
 static void
@@ -803,6 +864,19 @@ build_columns (NavetteWindow *self)
         first = view_column;
     }
 
+  if (self->show_archived)
+    {
+      g_autoptr(GtkColumnViewColumn) archived = NULL;
+
+      factory = cell_factory_new (G_CALLBACK (archived_cell_setup_cb),
+                                  GINT_TO_POINTER (navette_store_can_edit (self->store)));
+      /* Translators: the title of the column of who archived a record, and when */
+      archived = gtk_column_view_column_new (C_("column", "Archived"), factory);
+      gtk_column_view_column_set_expand (archived, TRUE);
+      gtk_column_view_column_set_resizable (archived, TRUE);
+      gtk_column_view_append_column (self->column_view, archived);
+    }
+
   factory = cell_factory_new (G_CALLBACK (state_cell_setup_cb), NULL);
   /* Translators: the title of the column of sync states */
   state = gtk_column_view_column_new (C_("column", "State"), factory);
@@ -825,8 +899,7 @@ table_schema_changed_cb (NavetteWindow *self)
 static void
 table_title_cb (NavetteWindow *self)
 {
-  if (self->table != NULL)
-    adw_window_title_set_title (self->table_title, navette_table_get_title (self->table));
+  update_table_title (self);
 }
 
 static void
@@ -894,6 +967,13 @@ show_table (NavetteWindow *self,
 
   _navette_window_close_pane (self);
   disconnect_table (self);
+  /* Another table opens on its records, not its archive. */
+  if (self->show_archived)
+    {
+      self->show_archived = FALSE;
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->archived_button), FALSE);
+      update_empty_page (self);
+    }
   gtk_single_selection_set_model (self->selection, NULL);
   gtk_filter_list_model_set_model (self->filter_model, NULL);
   clear_columns (self);
@@ -915,8 +995,7 @@ show_table (NavetteWindow *self,
       return;
     }
 
-  adw_window_title_set_title (self->table_title, navette_table_get_title (table));
-  adw_window_title_set_subtitle (self->table_title, navette_store_get_title (store));
+  update_table_title (self);
   {
     g_autofree char *path = g_strdup_printf ("%s/%s", navette_store_get_name (store),
                                              navette_table_get_name (table));
@@ -1567,6 +1646,8 @@ navette_window_class_init (NavetteWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_sign_out_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, archived_button);
+  gtk_widget_class_bind_template_callback (widget_class, archived_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, table_title);
@@ -1637,6 +1718,7 @@ navette_window_init (NavetteWindow *self)
   navette_a11y_name (self->main_menu_button, _("Main Menu"));
   navette_a11y_name (self->account_button, _("Account"));
   navette_a11y_name (self->search_button, _("Search"));
+  navette_a11y_name (self->archived_button, _("Archived Records"));
   navette_a11y_name (self->failed_button, _("Changes That Could Not Be Saved"));
   navette_a11y_name (GTK_WIDGET (self->back_button), _("Back"));
   navette_a11y_fix_mnemonics (GTK_WIDGET (self));

@@ -5,7 +5,7 @@
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             preferences-ca-file|shortcuts|sign-in|cached|
- *                             menu|archived|untrusted|offline-waiting|
+ *                             menu|archived|archive-view|untrusted|offline-waiting|
  *                             conflict|discard|superseded
  *                             [WIDTH HEIGHT]
  *
@@ -385,6 +385,20 @@ main (int   argc,
 
       navette_window_open_record (window, record);
       gtk_widget_activate_action (GTK_WIDGET (window), "window.archive", NULL);
+    }
+  else if (g_str_equal (mode, "archive-view"))
+    {
+      /* Two records archived, then the table's Archive view. */
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), i);
+          g_autoptr(NavetteChange) change = navette_store_archive (store, navette_window_get_table (window),
+                                                                   navette_record_get_id (record), TRUE);
+
+          while (!navette_change_is_finished (change))
+            g_main_context_iteration (NULL, TRUE);
+        }
+      _navette_window_set_show_archived (window, TRUE);
     }
   else if (g_str_equal (mode, "untrusted"))
     {

@@ -17,6 +17,7 @@
 #include "navette-window-private.h"
 #include "navette-sidebar-row.h"
 #include "navette-record-cell.h"
+#include "navette-archived-cell.h"
 #include "navette-sign-in-dialog.h"
 #include "navette-preferences-window.h"
 #include "navette-sidebar-app-row.h"
@@ -1021,6 +1022,104 @@ test_live_roles (void)
   fixture_close (&f);
 }
 
+/* ---- The Archive view ---- */
+
+static gboolean
+view_has_n (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return g_list_model_get_n_items (_navette_window_get_view_model (lookup->f->window)) ==
+         (guint) GPOINTER_TO_UINT (lookup->name);
+}
+
+static NavetteArchivedCell *
+find_archived_cell (GtkWidget *widget)
+{
+  if (NAVETTE_IS_ARCHIVED_CELL (widget) &&
+      navette_record_cell_get_record (NAVETTE_RECORD_CELL (widget)) != NULL)
+    return NAVETTE_ARCHIVED_CELL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      NavetteArchivedCell *cell = find_archived_cell (child);
+
+      if (cell != NULL)
+        return cell;
+    }
+  return NULL;
+}
+
+/* Archived records are found again: the Archive view lists them (and
+ * only them), says who archived them, is searchable, and Restore brings
+ * a record back among the others. */
+static void
+test_archive_view (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NavetteChange) change = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *id = NULL;
+  Lookup n = { &f, NULL };
+  guint before;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  before = g_list_model_get_n_items (_navette_window_get_view_model (f.window));
+  record = g_object_ref (first_record (&f));
+  id = g_strdup (navette_record_get_id (record));
+  name = g_strdup (navette_record_get_string (record, "name"));
+  change = navette_store_archive (navette_window_get_store (f.window), navette_window_get_table (f.window),
+                                  id, TRUE);
+  wait_until (change_finished, change, "the archive");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, before - 1);
+
+  _navette_window_set_show_archived (f.window, TRUE);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (f.window->archived_button)));
+  g_assert_false (gtk_widget_get_visible (f.window->new_button));
+  n.name = GUINT_TO_POINTER (1);
+  wait_until (view_has_n, &n, "the archived record listed");
+  g_assert_true (first_record (&f) == record);
+
+  /* Who archived it, and Restore, on its row. */
+  {
+    NavetteArchivedCell *cell;
+
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    cell = find_archived_cell (GTK_WIDGET (f.window->column_view));
+    g_assert_nonnull (cell);
+    g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (gtk_widget_get_first_child (GTK_WIDGET (cell)))),
+                              "alice"));
+  }
+
+  /* Searchable. */
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "no such thing anywhere");
+  n.name = GUINT_TO_POINTER (0);
+  wait_until (view_has_n, &n, "no archived record found");
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), name);
+  n.name = GUINT_TO_POINTER (1);
+  wait_until (view_has_n, &n, "the archived record found");
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "");
+
+  /* Opened in the pane, it offers Restore instead of Archive. */
+  navette_window_open_record (f.window, record);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (navette_record_pane_get_archive_button (
+                                           _navette_window_get_pane (f.window)))), ==, "_Restore");
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.restore-record", "s", id);
+  n.name = GUINT_TO_POINTER (0);
+  wait_until (view_has_n, &n, "the archive view emptied");
+  wait_until (record_synced, record, "the restore saved");
+  g_assert_false (navette_record_get_archived (record));
+  g_assert_nonnull (strstr (f.window->last_toast, "Restored"));
+
+  _navette_window_set_show_archived (f.window, FALSE);
+  n.name = GUINT_TO_POINTER (before);
+  wait_until (view_has_n, &n, "the record back among the others");
+  fixture_close (&f);
+}
+
 /* ---- Accessibility ---- */
 
 /* A label a person reads: not empty, and its mnemonic is not read. */
@@ -1195,6 +1294,7 @@ main (int   argc,
   g_test_add_func ("/ui/live/schema", test_live_schema);
   g_test_add_func ("/ui/live/roles", test_live_roles);
   g_test_add_func ("/ui/accessible-names", test_accessible_names);
+  g_test_add_func ("/ui/archive-view", test_archive_view);
 
   return g_test_run ();
 }
