@@ -31,6 +31,7 @@ struct _NavetteWindow
   GtkWidget            *search_button;
   GtkWidget            *archived_button;
   gboolean              show_archived;    /* the Archive view of the table */
+  gboolean              refolding;        /* the flap folds for the wide pane */
   GtkWidget            *failed_button;
   AdwButtonContent     *failed_button_content;
   GtkListBox           *failed_list;

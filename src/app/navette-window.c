@@ -1501,9 +1501,30 @@ column_view_activate_cb (NavetteWindow *self,
 static void
 flap_reveal_cb (NavetteWindow *self)
 {
+  if (self->refolding)
+    return;
   if (!adw_flap_get_reveal_flap (self->flap) &&
       navette_record_pane_get_table (self->record_pane) != NULL)
     _navette_window_close_pane (self);
+  /* Folding hides the pane (and closes what it showed); unfolding would
+   * bring it back empty, every button disabled: it stays closed. */
+  else if (adw_flap_get_reveal_flap (self->flap) &&
+           navette_record_pane_get_table (self->record_pane) == NULL)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+/* The wide pane goes over the list (folded); back to normal, beside it
+ * when there is room. The pane stays open meanwhile. */
+static void
+pane_wide_cb (NavetteWindow *self)
+{
+  gboolean wide = navette_record_pane_get_wide (self->record_pane);
+  gboolean open = navette_record_pane_get_table (self->record_pane) != NULL;
+
+  self->refolding = TRUE;
+  adw_flap_set_fold_policy (self->flap, wide ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_AUTO);
+  adw_flap_set_reveal_flap (self->flap, open);
+  self->refolding = FALSE;
 }
 
 const char *
@@ -1708,6 +1729,8 @@ navette_window_init (NavetteWindow *self)
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect_swapped (self->record_pane, "notify::wide", G_CALLBACK (pane_wide_cb), self);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
   g_signal_connect_swapped (self->record_pane, "notify::valid",
                             G_CALLBACK (_navette_window_update_actions), self);

@@ -1120,6 +1120,94 @@ test_archive_view (void)
   fixture_close (&f);
 }
 
+/* ---- Long texts, wide pane, fold and unfold ---- */
+
+static GtkWidget *
+find_text_view (GtkWidget *widget)
+{
+  if (GTK_IS_TEXT_VIEW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_text_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+text_view_grew (gpointer data)
+{
+  GtkWidget *view = data;
+  int natural = 0;
+
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, NULL, &natural, NULL, NULL);
+  return natural > 500;
+}
+
+/* The article's body grows with its text (no fixed box); the Wide View
+ * keeps the record open, twice as wide. */
+static void
+test_long_text (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+  GtkWidget *view;
+  g_autoptr(GString) text = g_string_new (NULL);
+  int before = 0;
+
+  fixture_open (&f, "alice", "blog", "articles");
+  pane = _navette_window_get_pane (f.window);
+  navette_window_open_record (f.window, first_record (&f));
+  view = find_text_view (navette_record_pane_get_row (pane, "body"));
+  g_assert_nonnull (view);
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, NULL, &before, NULL, NULL);
+  g_assert_cmpint (before, <, 500);
+
+  for (int i = 0; i < 40; i++)
+    g_string_append_printf (text, "Paragraph %d of a long article.\n", i);
+  navette_record_pane_set_text (pane, "body", text->str);
+  wait_until (text_view_grew, view, "the body to grow with its text");
+
+  navette_record_pane_set_wide (pane, TRUE);
+  g_assert_true (navette_record_pane_get_wide (pane));
+  g_assert_nonnull (navette_record_pane_get_record (pane));
+  g_assert_true (adw_flap_get_reveal_flap (f.window->flap));
+  navette_record_pane_set_wide (pane, FALSE);
+  g_assert_nonnull (navette_record_pane_get_record (pane));
+  g_assert_true (adw_flap_get_reveal_flap (f.window->flap));
+  fixture_close (&f);
+}
+
+/* Folding hides the pane and closes it cleanly; unfolding does not bring
+ * it back open and empty. */
+static void
+test_fold_unfold (void)
+{
+  Fixture f = { 0 };
+  NavetteRecordPane *pane;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  pane = _navette_window_get_pane (f.window);
+  navette_window_open_record (f.window, first_record (&f));
+  g_assert_true (adw_flap_get_reveal_flap (f.window->flap));
+
+  /* What AdwFlap does when it folds, then unfolds. */
+  adw_flap_set_reveal_flap (f.window->flap, FALSE);
+  g_assert_null (navette_record_pane_get_table (pane));
+  adw_flap_set_reveal_flap (f.window->flap, TRUE);
+  g_assert_false (adw_flap_get_reveal_flap (f.window->flap));
+
+  /* A record opens again normally. */
+  navette_window_open_record (f.window, first_record (&f));
+  g_assert_true (adw_flap_get_reveal_flap (f.window->flap));
+  g_assert_nonnull (navette_record_pane_get_record (pane));
+  fixture_close (&f);
+}
+
 /* ---- Accessibility ---- */
 
 /* A label a person reads: not empty, and its mnemonic is not read. */
@@ -1295,6 +1383,8 @@ main (int   argc,
   g_test_add_func ("/ui/live/roles", test_live_roles);
   g_test_add_func ("/ui/accessible-names", test_accessible_names);
   g_test_add_func ("/ui/archive-view", test_archive_view);
+  g_test_add_func ("/ui/long-text", test_long_text);
+  g_test_add_func ("/ui/fold-unfold", test_fold_unfold);
 
   return g_test_run ();
 }
