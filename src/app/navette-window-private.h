@@ -108,6 +108,9 @@ GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
  * and when, each with Restore. */
 void        _navette_window_set_show_archived (NavetteWindow *self,
                                                gboolean       show);
+/* Tab / Shift+Tab in the list: the focus leaves it (one Tab stop). */
+gboolean    _navette_window_tab_out_of_list (NavetteWindow *self,
+                                             gboolean       forward);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
 
 G_END_DECLS

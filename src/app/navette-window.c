@@ -1513,6 +1513,39 @@ flap_reveal_cb (NavetteWindow *self)
     adw_flap_set_reveal_flap (self->flap, FALSE);
 }
 
+/* The list is one Tab stop: arrows move between its rows, Tab and
+ * Shift+Tab leave it (GTK 4.8 visits every row with Tab). */
+gboolean
+_navette_window_tab_out_of_list (NavetteWindow *self,
+                                 gboolean       forward)
+{
+  GtkWidget *list = GTK_WIDGET (self->column_view);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  gboolean moved;
+
+  if (focus == NULL || (focus != list && !gtk_widget_is_ancestor (focus, list)))
+    return FALSE;
+  gtk_widget_set_can_focus (list, FALSE);
+  moved = gtk_widget_child_focus (GTK_WIDGET (self), forward ? GTK_DIR_TAB_FORWARD : GTK_DIR_TAB_BACKWARD);
+  gtk_widget_set_can_focus (list, TRUE);
+  return moved;
+}
+
+static gboolean
+list_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     NavetteWindow         *self)
+{
+  if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+    return FALSE;
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  return _navette_window_tab_out_of_list (self, keyval != GDK_KEY_ISO_Left_Tab &&
+                                                !(state & GDK_SHIFT_MASK));
+}
+
 /* The wide pane goes over the list (folded); back to normal, beside it
  * when there is room. The pane stays open meanwhile. */
 static void
@@ -1731,6 +1764,15 @@ navette_window_init (NavetteWindow *self)
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->record_pane, "notify::wide", G_CALLBACK (pane_wide_cb), self);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->column_view), keys);
+  }
+  /* The sync state can be reached with the keyboard, and read. */
+  gtk_widget_set_focusable (GTK_WIDGET (self->sync_indicator), TRUE);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
   g_signal_connect_swapped (self->record_pane, "notify::valid",
                             G_CALLBACK (_navette_window_update_actions), self);

@@ -1330,6 +1330,21 @@ test_accessible_names (void)
        row = gtk_widget_get_next_sibling (row))
     g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL));
 
+  /* The list is one Tab stop: from a row, Tab leaves it. */
+  {
+    GtkWidget *list = GTK_WIDGET (f.window->column_view);
+    GtkWidget *focus;
+
+    navette_window_open_record (f.window, first_record (&f));
+    gtk_widget_activate_action (GTK_WIDGET (f.window), "window.cancel", NULL);
+    g_assert_true (gtk_widget_child_focus (list, GTK_DIR_TAB_FORWARD));
+    focus = gtk_root_get_focus (GTK_ROOT (f.window));
+    g_assert_true (focus != NULL && gtk_widget_is_ancestor (focus, list));
+    g_assert_true (_navette_window_tab_out_of_list (f.window, TRUE));
+    focus = gtk_root_get_focus (GTK_ROOT (f.window));
+    g_assert_true (focus != NULL && focus != list && !gtk_widget_is_ancestor (focus, list));
+  }
+
   /* Ctrl+N: a new record, the cursor in its first field. */
   gtk_widget_activate_action (GTK_WIDGET (f.window), "window.new-record", NULL);
   g_assert_null (navette_record_pane_get_record (pane));
