@@ -1182,6 +1182,9 @@ store_role_cb (NavetteWindow *self,
     {
       update_empty_page (self);
       _navette_window_update_actions (self);
+      /* The Archive view's Restore buttons come or go. */
+      if (self->show_archived && self->table != NULL)
+        build_columns (self);
     }
 }
 
