@@ -1208,6 +1208,52 @@ test_fold_unfold (void)
   fixture_close (&f);
 }
 
+/* ---- The account menu, and local mode said ---- */
+
+/* The avatar opens the account menu: who, on which server, Sign Out; in
+ * local mode "Local — on this computer" with the database's path, in the
+ * menu and under the user's name, and no Sign Out. */
+static void
+test_account_menu (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *on = NULL;
+  NavetteEngine *local;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteWindow *window;
+
+  fixture_open (&f, "alice", "catalogue", "products");
+  g_assert_nonnull (gtk_menu_button_get_popover (GTK_MENU_BUTTON (f.window->account_button)));
+  g_assert_cmpstr (gtk_label_get_label (f.window->account_name_label), ==, "Alice (alice)");
+  on = g_strdup_printf ("On %s", f.server->base_url);
+  g_assert_cmpstr (gtk_label_get_label (f.window->account_server_label), ==, on);
+  g_assert_true (gtk_widget_get_visible (f.window->account_sign_out_button));
+  {
+    const char *subtitle = adw_window_title_get_subtitle (f.window->user_title);
+
+    g_assert_cmpstr (subtitle != NULL ? subtitle : "", ==, "");
+  }
+
+  /* The same server, named as the local mode names its database. */
+  local = navette_engine_new (f.server->base_url);
+  navette_engine_set_account_url (local, "local:/home/alice/.local/share/navette/local.db");
+  navette_session_login_async (navette_engine_get_session (local), "admin", NAVETTE_DEMO_PASSWORD,
+                               NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the local login");
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (local), result, &error));
+  window = navette_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  navette_window_set_engine (window, local);
+  g_assert_cmpstr (gtk_label_get_label (window->account_server_label), ==,
+                   "Local — on this computer\n/home/alice/.local/share/navette/local.db");
+  g_assert_cmpstr (adw_window_title_get_subtitle (window->user_title), ==, "Local — on this computer");
+  g_assert_false (gtk_widget_get_visible (window->account_sign_out_button));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (local);
+  fixture_close (&f);
+}
+
 /* ---- Accessibility ---- */
 
 /* A label a person reads: not empty, and its mnemonic is not read. */
@@ -1449,6 +1495,7 @@ main (int   argc,
   g_test_add_func ("/ui/archive-view", test_archive_view);
   g_test_add_func ("/ui/long-text", test_long_text);
   g_test_add_func ("/ui/fold-unfold", test_fold_unfold);
+  g_test_add_func ("/ui/account-menu", test_account_menu);
 
   return g_test_run ();
 }
