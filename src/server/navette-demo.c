@@ -25,7 +25,7 @@ static const DemoColumn product_columns[] = {
 
 static const DemoColumn article_columns[] = {
   { "title", "Title", NAVETTE_COLUMN_TEXT, TRUE, 200 },
-  { "body", "Body", NAVETTE_COLUMN_TEXT, FALSE, 0 },
+  { "body", "Body", NAVETTE_COLUMN_LONG_TEXT, FALSE, 0 },
   { "published", "Published", NAVETTE_COLUMN_BOOLEAN, FALSE, 0 },
   { "publish_date", "Publish date", NAVETTE_COLUMN_DATE, FALSE, 0 },
 };

@@ -8,7 +8,8 @@
  *  - a choice not in the list, a URL that is not http(s), an address
  *    without a domain, a number out of range: 422 validation_failed with
  *    the column in "fields", on create and on update;
- *  - a long text of the demo's article body is kept whole. */
+ *  - the demo's article body is long_text, and a long text of it is kept
+ *    whole. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -80,6 +81,8 @@ test_schema_listed (void)
 
   add_contacts (server);
   g_assert_cmpuint (st_request (server, "GET", BLOG "/tables", token, NULL, &json, NULL), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (find_column (find_table (json, "articles"), "body"), "type"),
+                   ==, "long_text");
   contacts = find_table (json, "contacts");
   g_assert_cmpstr (json_object_get_string_member (find_column (contacts, "notes"), "type"), ==, "long_text");
   state = find_column (contacts, "state");
