@@ -114,4 +114,22 @@ gboolean    _navette_window_tab_out_of_list (NavetteWindow *self,
                                              gboolean       forward);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
 
+/* navette-window-sync.c: the sync indicator, toasts, failed changes */
+void _navette_window_update_sync_indicator (NavetteWindow *self);
+void _navette_window_poller_checked_cb (NavetteWindow *self);
+void _navette_window_poller_changes_cb (NavetteWindow *self,
+                                        NavetteTable  *table,
+                                        gint64         revision,
+                                        GPtrArray     *records,
+                                        guint          n_by_others);
+void _navette_window_engine_notification_cb (NavetteWindow           *self,
+                                             const char              *message,
+                                             NavetteNotificationKind  kind,
+                                             NavetteChange           *change);
+void _navette_window_change_finished_cb (NavetteWindow *self,
+                                         NavetteChange *change);
+GtkWidget *_navette_window_failed_row_new (gpointer item,
+                                           gpointer user_data);
+void _navette_window_failed_items_changed_cb (NavetteWindow *self);
+
 G_END_DECLS
