@@ -7,27 +7,8 @@
 
 #include "navette-engine-private.h"
 #include "navette-journal.h"
+#include "navette-middleware-private.h"
 
-struct _NavetteMiddleware
-{
-  GObject         parent_instance;
-
-  NavetteClient  *client;
-  GPtrArray      *stores;       /* NavetteStore*, strong */
-  GListStore     *failed;       /* NavetteChange */
-  GHashTable     *ops;          /* NavetteChange* → Op* (pending changes) */
-  GHashTable     *queues;       /* "app/table/id" → GQueue of Op*, oldest first */
-  GCancellable   *cancellable;  /* of every request; cancelled on dispose */
-  NavetteJournal *journal;      /* NULL: no journal */
-  gboolean        online;       /* FALSE after a transient failure, until resumed */
-  gboolean        signed_out;   /* the session expired (a 401), until resumed */
-  gboolean        had_waiting;  /* some change waited since the queue was last empty */
-  gboolean        waited_offline; /* … for the server (not only for a sign-in) */
-  gboolean        failed_since; /* … and some change failed since */
-  gboolean        journal_failing; /* said: the journal cannot be written */
-  guint           n_waiting;
-  gboolean        failing_store; /* navette_middleware_fail_store() runs: nothing is sent */
-};
 
 G_DEFINE_FINAL_TYPE (NavetteMiddleware, navette_middleware, G_TYPE_OBJECT)
 
@@ -51,18 +32,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* A change being applied. */
-typedef struct
-{
-  NavetteChange *change;     /* strong */
-  char          *queue_key;  /* "app/table/id": the changes of one record go out in order */
-  JsonNode      *body;       /* frozen at the first send: a resend sends the same */
-  char          *method;
-  char          *path;
-  guint64        ticket;     /* the journal write that must be on disk before the first send */
-  gboolean       sending;
-  gboolean       fetched;    /* the record was asked for (not in the model) */
-} Op;
 
 static void
 op_free (Op *op)
@@ -85,11 +54,6 @@ is_auth_error (const GError *error)
 
 static void pump       (NavetteMiddleware *self,
                         const char        *queue_key);
-static void pump_all   (NavetteMiddleware *self);
-static void journal_written_cb (NavetteJournal    *journal,
-                                guint64            ticket,
-                                gboolean           durable,
-                                NavetteMiddleware *self);
 
 static void
 navette_middleware_dispose (GObject *object)
@@ -279,8 +243,8 @@ navette_middleware_has_pending (NavetteMiddleware *self,
   return record != NULL && navette_record_get_pending (record) != NULL;
 }
 
-static JsonNode *
-object_node (JsonObject *object)
+JsonNode *
+_navette_middleware_object_node (JsonObject *object)
 {
   JsonNode *node = json_node_alloc ();
   return json_node_init_object (node, object);
@@ -322,7 +286,7 @@ op_build_request (Op            *op,
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, id);
       json_builder_set_member_name (builder, "data");
-      json_builder_add_value (builder, object_node (navette_change_get_data (change)));
+      json_builder_add_value (builder, _navette_middleware_object_node (navette_change_get_data (change)));
       break;
 
     case NAVETTE_CHANGE_UPDATE:
@@ -341,7 +305,7 @@ op_build_request (Op            *op,
           /* Only the columns the change names: the server keeps the
            * others as they are now, whoever wrote them. */
           json_builder_set_member_name (builder, "data");
-          json_builder_add_value (builder, object_node (navette_change_get_data (change)));
+          json_builder_add_value (builder, _navette_middleware_object_node (navette_change_get_data (change)));
         }
       else
         {
@@ -406,204 +370,6 @@ op_set_waiting (NavetteMiddleware *self,
     }
   if (record != NULL && navette_record_recompute (record))
     navette_table_record_changed (navette_change_get_table (op->change), record);
-}
-
-/* ---- Journal ---- */
-
-static const char *
-kind_to_string (NavetteChangeKind kind)
-{
-  switch (kind)
-    {
-    case NAVETTE_CHANGE_CREATE: return "create";
-    case NAVETTE_CHANGE_UPDATE: return "update";
-    case NAVETTE_CHANGE_ARCHIVE: return "archive";
-    case NAVETTE_CHANGE_UNARCHIVE: return "unarchive";
-    case NAVETTE_CHANGE_REVERT: return "revert";
-    default: return NULL;
-    }
-}
-
-const char *
-navette_change_kind_to_string (NavetteChangeKind kind)
-{
-  return kind_to_string (kind);
-}
-
-gboolean
-navette_change_kind_from_string (const char        *text,
-                                 NavetteChangeKind *kind)
-{
-  static const NavetteChangeKind kinds[] = {
-    NAVETTE_CHANGE_CREATE, NAVETTE_CHANGE_UPDATE, NAVETTE_CHANGE_ARCHIVE,
-    NAVETTE_CHANGE_UNARCHIVE, NAVETTE_CHANGE_REVERT,
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (g_strcmp0 (text, kind_to_string (kinds[i])) == 0)
-      {
-        *kind = kinds[i];
-        return TRUE;
-      }
-  return FALSE;
-}
-
-/* The journal entry of @change (see docs: the journal format). */
-static JsonObject *
-change_entry (NavetteMiddleware *self,
-              NavetteChange     *change,
-              Op                *op,
-              gboolean           failed)
-{
-  JsonObject *entry = json_object_new ();
-  JsonObject *old = navette_journal_lookup (self->journal, navette_change_get_idempotency_key (change));
-  JsonNode *body = g_object_get_data (G_OBJECT (change), "navette-body");
-  const GError *error = navette_change_get_error (change);
-
-  json_object_set_string_member (entry, "key", navette_change_get_idempotency_key (change));
-  json_object_set_string_member (entry, "state", failed ? "failed" : "pending");
-  json_object_set_string_member (entry, "kind", kind_to_string (navette_change_get_kind (change)));
-  json_object_set_string_member (entry, "app", navette_change_get_app (change));
-  json_object_set_string_member (entry, "table", navette_change_get_table_name (change));
-  json_object_set_string_member (entry, "record", navette_change_get_record_id (change));
-  if (old != NULL && json_object_has_member (old, "made_at"))
-    json_object_set_member (entry, "made_at", json_node_copy (json_object_get_member (old, "made_at")));
-  else
-    {
-      g_autofree char *now = navette_time_format (g_get_real_time ());
-      json_object_set_string_member (entry, "made_at", now);
-    }
-  if (navette_change_get_data (change) != NULL)
-    json_object_set_member (entry, "data", object_node (navette_change_get_data (change)));
-  if (navette_change_get_base_version (change) > 0)
-    json_object_set_int_member (entry, "base_version", navette_change_get_base_version (change));
-  if (navette_change_get_revert_version (change) > 0)
-    json_object_set_int_member (entry, "revert_version", navette_change_get_revert_version (change));
-  /* The exact request once it was (or is about to be) sent: a resend
-   * must send the same bytes under the same key. */
-  if (op != NULL && op->body != NULL)
-    body = op->body;
-  if (body != NULL)
-    json_object_set_member (entry, "body", json_node_copy (body));
-  if (failed && error != NULL)
-    {
-      json_object_set_string_member (entry, "error_code",
-                                     error->domain == NAVETTE_SYNC_ERROR
-                                       ? navette_sync_error_code_to_string (error->code) : "internal");
-      json_object_set_string_member (entry, "error_message", error->message);
-    }
-  return entry;
-}
-
-static guint64
-journal_put (NavetteMiddleware *self,
-             NavetteChange     *change,
-             Op                *op,
-             gboolean           failed)
-{
-  g_autoptr(JsonObject) entry = NULL;
-  guint64 ticket;
-
-  if (self->journal == NULL)
-    return 0;
-  entry = change_entry (self, change, op, failed);
-  ticket = navette_journal_put (self->journal, entry);
-  if (op != NULL)
-    op->ticket = ticket;
-  return ticket;
-}
-
-static void
-journal_forget (NavetteMiddleware *self,
-                NavetteChange     *change)
-{
-  if (self->journal != NULL)
-    navette_journal_remove (self->journal, navette_change_get_idempotency_key (change));
-}
-
-static void
-journal_written_cb (NavetteJournal    *journal,
-                    guint64            ticket,
-                    gboolean           durable,
-                    NavetteMiddleware *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  if (self->ops == NULL)
-    return;
-  if (durable)
-    {
-      g_hash_table_iter_init (&iter, self->ops);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          Op *op = value;
-
-          if (op->ticket <= ticket)
-            navette_change_set_journaled (op->change, TRUE);
-        }
-    }
-  /* Sends that waited for this write go (even when it failed: the
-   * user's edits are not held back by a full disk). */
-  pump_all (self);
-}
-
-/* The journal cannot be written (or can again): the changes not yet
- * accepted are only in memory — the user must know, once per failure. */
-static void
-journal_error_cb (NavetteJournal    *journal,
-                  GParamSpec        *pspec,
-                  NavetteMiddleware *self)
-{
-  gboolean failing = navette_journal_get_write_error (journal) != NULL;
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
-  if (failing == self->journal_failing)
-    return;
-  self->journal_failing = failing;
-  if (failing)
-    /* Translators: a warning that stays until closed (the reason is in
-     * navette_middleware_get_journal_error()); keep it short */
-    g_signal_emit (self, signals[NOTIFICATION], 0,
-                   _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
-                   (guint) NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
-  else
-    g_signal_emit (self, signals[NOTIFICATION], 0,
-                   _("Changes are kept on this computer again."),
-                   (guint) NAVETTE_NOTIFICATION_INFO, NULL);
-}
-
-const GError *
-navette_middleware_get_journal_error (NavetteMiddleware *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
-  return self->journal != NULL ? navette_journal_get_write_error (self->journal) : NULL;
-}
-
-void
-navette_middleware_set_journal (NavetteMiddleware *self,
-                                NavetteJournal    *journal)
-{
-  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
-  g_return_if_fail (journal == NULL || NAVETTE_IS_JOURNAL (journal));
-
-  if (self->journal != NULL)
-    g_signal_handlers_disconnect_by_data (self->journal, self);
-  g_set_object (&self->journal, journal);
-  self->journal_failing = FALSE;
-  if (journal != NULL)
-    {
-      g_signal_connect_object (journal, "written", G_CALLBACK (journal_written_cb), self, 0);
-      g_signal_connect_object (journal, "notify::write-error", G_CALLBACK (journal_error_cb), self, 0);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
-}
-
-NavetteJournal *
-navette_middleware_get_journal (NavetteMiddleware *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), NULL);
-  return self->journal;
 }
 
 /* ---- Applying ---- */
@@ -730,7 +496,7 @@ apply_change (NavetteMiddleware *self,
 
   /* On disk before it leaves (the apply above is reported at once; the
    * change is "journaled" when the write is durable). */
-  journal_put (self, change, op, FALSE);
+  _navette_middleware_journal_put (self, change, op, FALSE);
   if (!self->online || self->signed_out)
     op_set_waiting (self, op, TRUE);
   notify_counts (self);
@@ -795,7 +561,7 @@ finish_change (NavetteMiddleware  *self,
     navette_change_set_waiting (change, FALSE);
   g_hash_table_remove (self->ops, change);
   if (state != NAVETTE_CHANGE_STATE_FAILED)
-    journal_forget (self, change);
+    _navette_middleware_journal_forget (self, change);
 
   if (record != NULL)
     {
@@ -818,7 +584,7 @@ finish_change (NavetteMiddleware  *self,
 
       g_list_store_append (self->failed, change);
       navette_change_set_state (change, state, error);
-      journal_put (self, change, NULL, TRUE);
+      _navette_middleware_journal_put (self, change, NULL, TRUE);
 
       if (is_auth_error (error))
         /* Sent again by itself after the next sign-in: not a failure the
@@ -882,13 +648,13 @@ pump (NavetteMiddleware *self,
       return;
     }
   if (self->journal != NULL && !navette_journal_is_written (self->journal, head->ticket))
-    return;   /* journal_written_cb pumps again */
+    return;   /* _navette_middleware_journal_written_cb pumps again */
 
   send_change (self, head);
 }
 
-static void
-pump_all (NavetteMiddleware *self)
+void
+_navette_middleware_pump_all (NavetteMiddleware *self)
 {
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
@@ -1286,9 +1052,9 @@ send_change (NavetteMiddleware *self,
                               json_node_ref (op->body), (GDestroyNotify) json_node_unref);
       /* The exact request on disk before it leaves: a crash from now on
        * sends the same bytes under the same key. */
-      journal_put (self, op->change, op, FALSE);
+      _navette_middleware_journal_put (self, op->change, op, FALSE);
       if (self->journal != NULL && !navette_journal_is_written (self->journal, op->ticket))
-        return;   /* journal_written_cb pumps again */
+        return;   /* _navette_middleware_journal_written_cb pumps again */
     }
 
   op->sending = TRUE;
@@ -1409,7 +1175,7 @@ navette_middleware_resume (NavetteMiddleware *self)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     op_set_waiting (self, value, FALSE);
   notify_counts (self);
-  pump_all (self);
+  _navette_middleware_pump_all (self);
 }
 
 static gboolean
@@ -1481,7 +1247,7 @@ navette_middleware_discard (NavetteMiddleware *self,
     return;
 
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_DISCARDED, navette_change_get_error (change));
-  journal_forget (self, change);
+  _navette_middleware_journal_forget (self, change);
 
   record = navette_change_get_record (change);
   if (record != NULL && navette_record_get_error (record) != NULL)
@@ -1523,7 +1289,7 @@ navette_middleware_replay (NavetteMiddleware *self,
        * discard. */
       navette_change_set_state (change, NAVETTE_CHANGE_STATE_FAILED, error);
       g_list_store_append (self->failed, change);
-      journal_put (self, change, NULL, TRUE);
+      _navette_middleware_journal_put (self, change, NULL, TRUE);
       return;
     }
 
