@@ -169,16 +169,11 @@ sql_rollback (NavetteReplica *self)
 static const char *
 column_affinity (NavetteColumnType type)
 {
-  switch (type)
-    {
-    case NAVETTE_COLUMN_INTEGER:
-    case NAVETTE_COLUMN_BOOLEAN:
-      return "INTEGER";
-    case NAVETTE_COLUMN_REAL:
-      return "REAL";
-    default:
-      return "TEXT";
-    }
+  if (type == NAVETTE_COLUMN_INTEGER || type == NAVETTE_COLUMN_BOOLEAN)
+    return "INTEGER";
+  if (type == NAVETTE_COLUMN_REAL)
+    return "REAL";
+  return "TEXT";  /* text-like columns and dates (ISO 8601 sorts as text) */
 }
 
 /* The id in replica_tables of APP/TABLE, 0 when absent, -1 on failure. */
@@ -314,6 +309,7 @@ ensure_table (NavetteReplica          *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) schema_node = NULL;
   g_autofree char *schema_json = NULL;
+  gboolean added = FALSE;
   gint64 id;
   sqlite3_stmt *stmt;
 
@@ -365,12 +361,24 @@ ensure_table (NavetteReplica          *self,
 
       if (g_hash_table_contains (have, sql_name))
         continue;
-      sql = g_strdup_printf ("ALTER TABLE r%1$" G_GINT64_FORMAT " ADD COLUMN \"%2$s\" %3$s;"
-                             "UPDATE r%1$" G_GINT64_FORMAT " SET \"%2$s\" = json_extract(data, '$.%4$s');",
-                             id, sql_name, column_affinity (col->type), col->name);
+      sql = g_strdup_printf ("ALTER TABLE r%" G_GINT64_FORMAT " ADD COLUMN \"%s\" %s",
+                             id, sql_name, column_affinity (col->type));
       if (!sql_exec (self, sql, error))
         return -1;
       g_debug ("Replica: column %s added to %s/%s", col->name, app, schema->name);
+      added = TRUE;
+    }
+  /* The server gives every row the new column (null, or the default of a
+   * required one) without a new revision: the rows held are read again,
+   * all of them, by the next walk (the revision is forgotten in the same
+   * transaction; an interrupted walk starts over). */
+  if (added && *revision >= 0)
+    {
+      g_autofree char *sql = g_strdup_printf ("UPDATE replica_tables SET revision = -1 WHERE id = %" G_GINT64_FORMAT, id);
+
+      if (!sql_exec (self, sql, error))
+        return -1;
+      *revision = -1;
     }
   if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, error))
     return -1;
@@ -977,12 +985,12 @@ view_prepare (NavetteReplica            *self,
     }
 
   g_string_append_printf (sql, "SELECT %s FROM r%" G_GINT64_FORMAT " WHERE ", what, id);
-  switch (view->archived)
-    {
-    case NAVETTE_REPLICA_ARCHIVED_HIDE: g_string_append (sql, "archived = 0"); break;
-    case NAVETTE_REPLICA_ARCHIVED_ONLY: g_string_append (sql, "archived = 1"); break;
-    default: g_string_append (sql, "1"); break;
-    }
+  if (view->archived == NAVETTE_REPLICA_ARCHIVED_HIDE)
+    g_string_append (sql, "archived = 0");
+  else if (view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY)
+    g_string_append (sql, "archived = 1");
+  else
+    g_string_append (sql, "1");
   if (view->search != NULL && (query = fts_query (view->search)) != NULL)
     {
       if (fts == NULL || *fts == '\0')
