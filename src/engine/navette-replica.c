@@ -523,6 +523,14 @@ typedef struct
   gint64            since;      /* the revision held when the sync began */
   gint64            revision;   /* the revision held at the end */
   guint64           n_rows;
+  /* Pipelining: the next page is downloaded while one is applied. */
+  guint             in_flight;  /* pages given to the worker, not applied yet */
+  GTask            *held;       /* the walk, waiting for an apply to end */
+  gboolean          held_last;  /* … after its last page */
+  GError           *error;      /* the first apply that failed */
+  GTask            *ending;     /* the sync task, its walk over, waiting
+                                   for the applies in flight */
+  GError           *end_error;
 } Sync;
 
 static void
@@ -532,6 +540,7 @@ sync_free (Sync *sync)
   g_clear_object (&sync->client);
   g_free (sync->app);
   g_clear_pointer (&sync->schema, navette_wire_table_free);
+  g_clear_error (&sync->error);
   g_free (sync);
 }
 
@@ -573,7 +582,7 @@ typedef struct
   GPtrArray *records;   /* NavettePackedRecord* */
   gint64     revision;
   gboolean   last;
-  GTask     *walk;
+  GMainContext *context;  /* the walk's */
   GError    *error;
 } Page;
 
@@ -581,18 +590,50 @@ static void
 page_free (Page *page)
 {
   g_clear_pointer (&page->records, g_ptr_array_unref);
+  g_clear_pointer (&page->context, g_main_context_unref);
   g_free (page);
 }
 
-/* Back on the walk's context: the next page, or the end. */
+static void sync_maybe_resume (Sync *sync);
+
+/* Back on the walk's context: a page is applied (or failed). */
 static gboolean
 page_applied_cb (gpointer user_data)
 {
   Page *page = user_data;
+  Sync *sync = page->sync;
 
-  navette_client_walk_resume (page->walk, page->error);
+  sync->in_flight--;
+  if (page->error != NULL && sync->error == NULL)
+    sync->error = g_steal_pointer (&page->error);
+  g_clear_error (&page->error);
   page_free (page);
+  sync_maybe_resume (sync);
   return G_SOURCE_REMOVE;
+}
+
+/* The walk goes on while at most one page waits to be applied; after its
+ * last page (or a failure), once every page is applied. The sync task
+ * ends only when no apply is in flight (they use the Sync). */
+static void
+sync_maybe_resume (Sync *sync)
+{
+  if (sync->held != NULL &&
+      (sync->in_flight == 0 || (!sync->held_last && sync->error == NULL && sync->in_flight <= 1)))
+    {
+      GTask *walk = g_steal_pointer (&sync->held);
+
+      navette_client_walk_resume (walk, sync->error != NULL ? g_error_copy (sync->error) : NULL);
+    }
+  if (sync->ending != NULL && sync->in_flight == 0)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&sync->ending);
+
+      if (sync->end_error != NULL)
+        g_task_return_error (task, g_steal_pointer (&sync->end_error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
 }
 
 static void
@@ -601,7 +642,7 @@ page_done (Page   *page,
 {
   g_clear_pointer (&page->records, g_ptr_array_unref);
   page->error = error;
-  g_main_context_invoke (g_task_get_context (page->walk), page_applied_cb, page);
+  g_main_context_invoke (page->context, page_applied_cb, page);
 }
 
 /* INSERT … ON CONFLICT(id) DO UPDATE, newer versions only. */
@@ -704,14 +745,24 @@ page_sink (GPtrArray *records,
            gpointer   user_data)
 {
   Sync *sync = user_data;
-  Page *page = g_new0 (Page, 1);
 
-  page->sync = sync;
-  page->records = records;
-  page->revision = revision;
-  page->last = last;
-  page->walk = walk;
-  push_job (sync->self, apply_page_job, page);
+  sync->held = walk;
+  sync->held_last = last;
+  if (sync->error != NULL)
+    g_ptr_array_unref (records);
+  else
+    {
+      Page *page = g_new0 (Page, 1);
+
+      page->sync = sync;
+      page->records = records;
+      page->revision = revision;
+      page->last = last;
+      page->context = g_main_context_ref (g_task_get_context (walk));
+      sync->in_flight++;
+      push_job (sync->self, apply_page_job, page);
+    }
+  sync_maybe_resume (sync);
 }
 
 static void
@@ -719,13 +770,14 @@ walk_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
+  Sync *sync = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!navette_client_walk_records_finish (NAVETTE_CLIENT (object), result, NULL, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+    sync->end_error = error;
+  sync->ending = task;
+  sync_maybe_resume (sync);
 }
 
 static void

@@ -468,11 +468,11 @@ test_crash_mid_sync (void)
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "ls", "catalogue/products", "--limit", "1", NULL), ==, 0);
 
   /* A delta of 200 updates (4 pages) and 100 new rows, then navette-cli
-   * killed after 0, 30, 60, … ms. */
+   * killed after 0, 10, 20, … ms. */
   for (guint i = 0; i < ids->len; i++)
     patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 7.25}", FALSE);
   g_ptr_array_unref (create_products (server, token, "After", 100));
-  for (guint round = 0; round < 12; round++)
+  for (guint round = 0; round < 16; round++)
     {
       g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
       const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
@@ -483,7 +483,7 @@ test_crash_mid_sync (void)
 
       process = g_subprocess_launcher_spawnv (launcher, argv, &error);
       g_assert_no_error (error);
-      kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, round * 30, kill_cb, g_object_ref (process), g_object_unref);
+      kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, round * 10, kill_cb, g_object_ref (process), g_object_unref);
       g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
       ENGINE_WAIT_UNTIL (result != NULL, 60000);
       if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
@@ -498,8 +498,8 @@ test_crash_mid_sync (void)
           finished++;
           /* Once one finished, the next ones have nothing to do: more
            * changes for them to be killed in. */
-          for (guint i = 0; i < 60; i++)
-            patch_record (server, token, g_ptr_array_index (ids, (round * 60 + i) % ids->len), "{\"stock\": 3}", FALSE);
+          for (guint i = 0; i < 100; i++)
+            patch_record (server, token, g_ptr_array_index (ids, (round * 100 + i) % ids->len), "{\"stock\": 3}", FALSE);
         }
     }
   g_test_message ("%u navette-cli killed, %u finished", killed, finished);
