@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "navette-replica.h"
@@ -130,7 +131,7 @@ sql_fail (NavetteReplica  *self,
           GError         **error)
 {
   g_set_error (error, REPLICA_ERROR, sqlite3_errcode (self->db),
-               "Replica %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+               _("The local replica %s failed (%s): %s"), self->path, what, sqlite3_errmsg (self->db));
   return FALSE;
 }
 
@@ -488,7 +489,7 @@ navette_replica_open (const char  *path,
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot create %s: %s", dir, g_strerror (saved));
+                   _("Cannot create %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
 
@@ -1004,7 +1005,7 @@ view_prepare (NavetteReplica            *self,
   if (id == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "The table %s/%s is not in the replica", app, table);
+                   _("The table %s/%s is not in the local replica."), app, table);
       return NULL;
     }
 
@@ -1022,7 +1023,7 @@ view_prepare (NavetteReplica            *self,
       if (!navette_name_is_valid (view->sort_column) || !g_hash_table_contains (have, sql_name))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "There is no column “%s” in %s/%s", view->sort_column, app, table);
+                       _("There is no column “%s” in %s/%s."), view->sort_column, app, table);
           return NULL;
         }
       sort = g_strdup_printf ("\"%s\"", sql_name);
@@ -1209,7 +1210,7 @@ fetch_job (NavetteReplica *self,
     {
       if (id == 0)
         g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "The table %s/%s is not in the replica", job->app, job->table);
+                     _("The table %s/%s is not in the local replica."), job->app, job->table);
       g_task_return_error (task, error);
       goto out;
     }
