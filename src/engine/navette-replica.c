@@ -18,6 +18,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -411,6 +413,10 @@ open_job (NavetteReplica *self,
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
+    /* 32 MiB of page cache (the default is 2 MiB): the id index takes
+     * random UUIDs, and a first sync of a million rows spent most of its
+     * time re-reading its pages. A bound, whatever the table. */
+    "PRAGMA cache_size=-32768;"
     "CREATE TABLE IF NOT EXISTS replica_tables (id INTEGER PRIMARY KEY, app TEXT NOT NULL,"
     " name TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT -1, schema TEXT NOT NULL,"
     " fts_columns TEXT NOT NULL DEFAULT '', UNIQUE (app, name));";
@@ -492,6 +498,21 @@ navette_replica_open (const char  *path,
                    _("Cannot create %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
+
+  /* Record data in clear: the file (and the -wal and -shm SQLite makes
+   * with the same mode) readable by its owner only. */
+  {
+    int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+      {
+        int saved = errno;
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     _("Cannot create %s: %s"), path, g_strerror (saved));
+        return NULL;
+      }
+    close (fd);
+  }
 
   self = g_object_new (NAVETTE_TYPE_REPLICA, NULL);
   self->path = g_strdup (path);

@@ -368,6 +368,13 @@ test_sync_delta_views (void)
     assert_same_as_server (bob_replica, bob);
     g_assert_true (g_file_test (alice_path, G_FILE_TEST_EXISTS));
     g_assert_true (g_file_test (bob_path, G_FILE_TEST_EXISTS));
+    /* Record data in clear: readable by its owner only. */
+    {
+      GStatBuf st;
+
+      g_assert_cmpint (g_stat (bob_path, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    }
   }
 
   g_clear_object (&replica);
