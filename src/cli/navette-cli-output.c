@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <glib/gi18n-lib.h>
 
 #include "navette-cli-private.h"
@@ -193,6 +194,71 @@ cli_print_wire_record_json (const NavetteWireRecord *wire)
 
   navette_wire_record_to_json (wire, builder, FALSE);
   cli_print_json_builder (builder);
+}
+
+void
+cli_print_ls_header (Cli                    *cli,
+                     const NavetteWireTable *schema,
+                     gint64                  revision)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (cli->json)
+    {
+      /* The shape of cli_begin_json_records(), written as it goes. */
+      g_string_append (out, "{\"table\":");
+      navette_json_append_string (out, schema->name);
+      g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"records\":[", revision);
+    }
+  else
+    {
+      g_string_append (out, "id\tversion\tarchived");
+      for (guint c = 0; c < schema->columns->len; c++)
+        g_string_append_printf (out, "\t%s", ((NavetteWireColumn *) g_ptr_array_index (schema->columns, c))->name);
+      g_string_append_c (out, '\n');
+    }
+  fwrite (out->str, 1, out->len, stdout);
+}
+
+void
+cli_print_ls_row (Cli                    *cli,
+                  const NavetteWireTable *schema,
+                  NavetteRecord          *record,
+                  gboolean                first)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (cli->json)
+    {
+      g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
+
+      if (!first)
+        g_string_append_c (out, ',');
+      navette_wire_record_append_json (wire, out, FALSE);
+    }
+  else
+    {
+      g_string_append_printf (out, "%s\t%" G_GINT64_FORMAT "\t%s", navette_record_get_id (record),
+                              navette_record_get_version (record),
+                              navette_record_get_archived (record) ? "archived" : "-");
+      for (guint c = 0; c < schema->columns->len; c++)
+        {
+          const NavetteWireColumn *col = g_ptr_array_index (schema->columns, c);
+          g_autofree char *value = navette_record_dup_display (record, col->name);
+
+          g_string_append_printf (out, "\t%s", value);
+        }
+      g_string_append_c (out, '\n');
+    }
+  fwrite (out->str, 1, out->len, stdout);
+}
+
+void
+cli_print_ls_footer (Cli *cli)
+{
+  if (cli->json)
+    fputs ("]}\n", stdout);
+  fflush (stdout);
 }
 
 void

@@ -18,6 +18,9 @@ typedef struct
   int            interval;
   gboolean       restore;
   int            wait;          /* --wait: seconds to wait for the server */
+  char          *sort;          /* ls --sort COLUMN[:desc] */
+  char          *search;        /* ls --search TEXT */
+  int            limit;         /* ls --limit N; 0: all */
   char          *saved_token;
   char          *saved_server;
   char          *saved_username;
@@ -80,6 +83,16 @@ int          cli_say_kept               (Cli                     *cli,
 void         cli_print_record_text      (NavetteTable            *table,
                                          NavetteRecord           *record);
 void         cli_print_wire_record_json (const NavetteWireRecord *wire);
+/* ls, streamed: the header (the column names, or the JSON object's start),
+ * each row (@first: the first one), the end. */
+void         cli_print_ls_header        (Cli                     *cli,
+                                         const NavetteWireTable  *schema,
+                                         gint64                   revision);
+void         cli_print_ls_row           (Cli                     *cli,
+                                         const NavetteWireTable  *schema,
+                                         NavetteRecord           *record,
+                                         gboolean                 first);
+void         cli_print_ls_footer        (Cli                     *cli);
 void         cli_add_change_json        (JsonBuilder             *builder,
                                          NavetteChange           *change);
 

@@ -13,6 +13,7 @@
 
 #include "navette-cli-private.h"
 
+static const char *journal_user (Cli *cli);
 static void result_cb (GObject      *object,
                        GAsyncResult *result,
                        gpointer      user_data);
@@ -49,6 +50,8 @@ cli_clear (Cli *cli)
 
   g_clear_pointer (&cli->server, g_free);
   g_clear_pointer (&cli->ca_file, g_free);
+  g_clear_pointer (&cli->sort, g_free);
+  g_clear_pointer (&cli->search, g_free);
   g_clear_pointer (&cli->saved_token, g_free);
   g_clear_pointer (&cli->saved_server, g_free);
   g_clear_pointer (&cli->saved_username, g_free);
@@ -767,51 +770,114 @@ run_tables (Cli        *cli,
   return cli_end_json_list (cli, builder);
 }
 
+/* The replica of the server and user of the command (DATA_DIR/KEY/
+ * replica.db), or NULL when the user is not known. */
+static NavetteReplica *
+open_replica (Cli     *cli,
+              GError **error)
+{
+  NavetteSession *session = navette_engine_get_session (cli->engine);
+  const char *user = navette_session_get_username (session);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (user == NULL)
+    user = journal_user (cli);
+  if (user == NULL)
+    return NULL;
+  dir = g_build_filename (g_get_user_data_dir (), "navette", NULL);
+  path = navette_replica_path_for (dir, server_url (cli), user);
+  return navette_replica_open (path, error);
+}
+
+/* ls from the table's records in memory: without a known user only. */
+static int
+ls_in_memory (Cli        *cli,
+              Invocation *inv)
+{
+  const NavetteWireTable *schema = navette_table_get_schema (inv->table);
+  GListModel *records = G_LIST_MODEL (inv->table);
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (cli->sort != NULL || cli->search != NULL || cli->limit > 0)
+    return cli_usage_error (cli, _("--sort, --search and --limit need a signed-in user (use “login”)."));
+  if (!reload_table (inv->table, &error))
+    return cli_fail (cli, error);
+  n = g_list_model_get_n_items (records);
+  cli_print_ls_header (cli, schema, navette_table_get_revision (inv->table));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
+
+      cli_print_ls_row (cli, schema, record, i == 0);
+    }
+  cli_print_ls_footer (cli);
+  return 0;
+}
+
+/* ls: syncs the table into the replica (everything the first time, the
+ * changes since afterwards), then streams the view from it, a batch at a
+ * time: the memory does not depend on the table's size. */
 static int
 run_ls (Cli        *cli,
         Invocation *inv)
 {
   const NavetteWireTable *schema = navette_table_get_schema (inv->table);
-  GListModel *records = G_LIST_MODEL (inv->table);
-  guint n = g_list_model_get_n_items (records);
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaCursor) cursor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = g_strsplit (inv->argv[0], "/", 2);
+  g_auto(GStrv) sort = NULL;
+  NavetteReplicaView view = { 0 };
+  gint64 revision = -1;
+  gboolean first = TRUE;
 
-  if (cli->json)
+  if (cli->limit < 0)
+    return cli_usage_error (cli, _("--limit must be 0 (no limit) or more."));
+  if (cli->sort != NULL)
     {
-      g_autoptr(JsonBuilder) builder = NULL;
+      sort = g_strsplit (cli->sort, ":", 2);
+      if (sort[1] != NULL && g_strcmp0 (sort[1], "desc") != 0 && g_strcmp0 (sort[1], "asc") != 0)
+        return cli_usage_error (cli, _("--sort is COLUMN, COLUMN:asc or COLUMN:desc."));
+      view.sort_column = sort[0];
+      view.descending = g_strcmp0 (sort[1], "desc") == 0;
+    }
+  view.search = cli->search;
+  view.archived = NAVETTE_REPLICA_ARCHIVED_ALL;
+  view.limit = cli->limit;
 
-      builder = cli_begin_json_records (schema->name, navette_table_get_revision (inv->table));
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
-          g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (record);
-
-          navette_wire_record_to_json (wire, builder, FALSE);
-        }
-      return cli_end_json_list (cli, builder);
+  replica = open_replica (cli, &error);
+  if (replica == NULL && error == NULL)
+    return ls_in_memory (cli, inv);
+  if (replica == NULL ||
+      !navette_replica_sync (replica, navette_engine_get_client (cli->engine), parts[0], schema,
+                             &revision, NULL, &error))
+    return cli_fail (cli, error);
+  cursor = navette_replica_cursor_open (replica, parts[0], parts[1], &view, &error);
+  if (cursor == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        return cli_usage_error (cli, error->message);
+      return cli_fail (cli, error);
     }
 
-  g_print ("id\tversion\tarchived");
-  for (guint c = 0; c < schema->columns->len; c++)
-    g_print ("\t%s", ((NavetteWireColumn *) g_ptr_array_index (schema->columns, c))->name);
-  g_print ("\n");
-
-  for (guint i = 0; i < n; i++)
+  cli_print_ls_header (cli, schema, revision);
+  for (;;)
     {
-      g_autoptr(NavetteRecord) record = g_list_model_get_item (records, i);
+      g_autoptr(GPtrArray) rows = navette_replica_cursor_next (cursor, 1000, &error);
 
-      g_print ("%s\t%" G_GINT64_FORMAT "\t%s", navette_record_get_id (record),
-               navette_record_get_version (record),
-               navette_record_get_archived (record) ? "archived" : "-");
-      for (guint c = 0; c < schema->columns->len; c++)
+      if (rows == NULL)
+        return cli_fail (cli, error);
+      if (rows->len == 0)
+        break;
+      for (guint i = 0; i < rows->len; i++)
         {
-          const NavetteWireColumn *col = g_ptr_array_index (schema->columns, c);
-          g_autofree char *value = navette_record_dup_display (record, col->name);
-
-          g_print ("\t%s", value);
+          cli_print_ls_row (cli, schema, g_ptr_array_index (rows, i), first);
+          first = FALSE;
         }
-      g_print ("\n");
     }
-
+  cli_print_ls_footer (cli);
   return 0;
 }
 
@@ -1068,8 +1134,8 @@ static const Command commands[] = {
   { "logout", 0, -1, NULL, NULL, 0, 0, run_logout },
   { "apps", 0, -1, NULL, NULL, 0, 0, run_apps },
   { "tables", 1, 1, N_("Usage: navette-cli tables APP"), NULL, 0, 0, run_tables },
-  { "ls", 1, 1, N_("Usage: navette-cli ls APP/TABLE"), NULL,
-    OPEN_TABLE | OPEN_RELOAD, 0, run_ls },
+  { "ls", 1, 1, N_("Usage: navette-cli ls APP/TABLE [--sort COLUMN[:desc]] [--search TEXT] [--limit N]"), NULL,
+    OPEN_TABLE, 0, run_ls },
   { "get", 2, 2, N_("Usage: navette-cli get APP/TABLE ID"), NULL,
     OPEN_TABLE | OPEN_RECORD, 0, run_get },
   { "create", 2, -1, N_("Usage: navette-cli create APP/TABLE COLUMN=VALUE…"), NULL,
@@ -1358,6 +1424,9 @@ navette_cli_run (int    argc,
     { "json", 'j', 0, G_OPTION_ARG_NONE, &cli.json, N_("Print JSON"), NULL },
     { "interval", 'i', 0, G_OPTION_ARG_INT, &cli.interval, N_("Seconds between checks (watch)"), "S" },
     { "restore", 0, 0, G_OPTION_ARG_NONE, &cli.restore, N_("Restore instead of archive (archive)"), NULL },
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &cli.sort, N_("Order by this column, COLUMN:desc for descending (ls)"), "COLUMN[:desc]" },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &cli.search, N_("Only the records whose text columns have words starting with each of these (ls)"), "TEXT" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &cli.limit, N_("At most this many records (ls)"), "N" },
     { "wait", 'w', 0, G_OPTION_ARG_INT, &cli.wait, N_("Seconds to wait for the server when it cannot be reached (default 10); the change is kept meanwhile, and the command exits with 75 if it does not answer"), "SECONDS" },
     { NULL }
   };
@@ -1378,7 +1447,7 @@ navette_cli_run (int    argc,
       "  logout                           sign out\n"
       "  apps                             list the applications\n"
       "  tables APP                       list the tables of an application\n"
-      "  ls APP/TABLE                     list the records\n"
+      "  ls APP/TABLE                     list the records (--sort, --search, --limit)\n"
       "  get APP/TABLE ID                 show a record\n"
       "  create APP/TABLE COL=VALUE…      create a record\n"
       "  set APP/TABLE ID COL=VALUE…      change a record\n"

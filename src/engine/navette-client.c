@@ -798,6 +798,8 @@ typedef struct
   NavettePageFunc      page;
   gpointer             progress_data;
   gpointer             source_tag;
+  NavettePageSinkFunc  sink;       /* NULL: the items are kept to the end */
+  gpointer             sink_data;
 } PageWalk;
 
 static void
@@ -877,6 +879,14 @@ walk_page_cb (GObject      *object,
       return;
     }
   walk->pages++;
+  if (walk->sink != NULL)
+    {
+      GPtrArray *items = g_steal_pointer (&walk->items);
+
+      walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+      walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
+      return;
+    }
   if (walk->next != NULL)
     {
       walk_send_page (task);
@@ -996,6 +1006,65 @@ navette_client_list_records_progress_async (NavetteClient       *self,
   walk->progress_data = progress_data;
   walk->source_tag = navette_client_list_records_async;
   walk_start (self, walk, cancellable, callback, user_data);
+}
+
+void
+navette_client_walk_records_async (NavetteClient       *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   gint64               since,
+                                   NavettePageSinkFunc  sink,
+                                   gpointer             sink_data,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *suffix = NULL;
+  PageWalk *walk;
+
+  g_return_if_fail (NAVETTE_IS_CLIENT (self));
+  g_return_if_fail (app != NULL && table != NULL && sink != NULL);
+
+  if (since >= 0)
+    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
+  else
+    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
+  walk = g_new0 (PageWalk, 1);
+  walk->path = navette_client_table_path (app, table, suffix);
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  walk->raw_parse = parse_records_raw;
+  walk->sink = sink;
+  walk->sink_data = sink_data;
+  walk->source_tag = navette_client_walk_records_async;
+  walk_start (self, walk, cancellable, callback, user_data);
+}
+
+void
+navette_client_walk_resume (GTask  *walk_task,
+                            GError *error)
+{
+  g_autoptr(GTask) task = walk_task;
+  PageWalk *walk = g_task_get_task_data (task);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (g_task_return_error_if_cancelled (task))
+    ;
+  else if (walk->next != NULL)
+    walk_send_page (task);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+navette_client_walk_records_finish (NavetteClient  *self,
+                                    GAsyncResult   *result,
+                                    gint64         *revision,
+                                    GError        **error)
+{
+  g_autoptr(GPtrArray) rest = walk_finish (self, result, revision, error);
+
+  return rest != NULL;
 }
 
 void

@@ -294,6 +294,32 @@ void           navette_client_list_records_progress_async (NavetteClient       *
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,
                                                            gpointer             user_data);
+/* navette-client.c: the same walk handing each page over as it comes
+ * (the replica): @sink gets the page's NavettePackedRecord* (transfer
+ * full), the walk's revision, whether it is the last page, and the walk
+ * (transfer full), which asks for the next page only once
+ * navette_client_walk_resume() is called (with NULL, or an error (taken)
+ * that ends the walk). Memory: one page. */
+typedef void (*NavettePageSinkFunc) (GPtrArray *records,
+                                     gint64     revision,
+                                     gboolean   last,
+                                     GTask     *walk,
+                                     gpointer   user_data);
+void           navette_client_walk_records_async  (NavetteClient       *self,
+                                                   const char          *app,
+                                                   const char          *table,
+                                                   gint64               since,
+                                                   NavettePageSinkFunc  sink,
+                                                   gpointer             sink_data,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+void           navette_client_walk_resume         (GTask               *walk,
+                                                   GError              *error);
+gboolean       navette_client_walk_records_finish (NavetteClient       *self,
+                                                   GAsyncResult        *result,
+                                                   gint64              *revision,
+                                                   GError             **error);
 /* navette-client.c: byte counting for requests made elsewhere. */
 void           navette_client_add_bytes           (NavetteClient     *self,
                                                    guint64            n);

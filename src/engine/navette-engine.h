@@ -25,6 +25,7 @@
 #include "navette-change.h"
 #include "navette-journal.h"
 #include "navette-middleware.h"
+#include "navette-replica.h"
 #include "navette-poller.h"
 #include "navette-event-stream.h"
 

@@ -1,0 +1,1401 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-replica.c — the local replica (see navette-replica.h).
+ *
+ * Layout of the database:
+ *   replica_tables (id, app, name, revision, schema, fts_columns)
+ *     one row per table synced; revision -1 until a walk completed.
+ *   r<ID> (key INTEGER PRIMARY KEY, id TEXT UNIQUE, version, revision,
+ *          archived, updated_at, updated_by, data, "c_<column>"…)
+ *     the records: `data` is the data object as the server sent it
+ *     (compact JSON, what a record is materialised from); each schema
+ *     column is also a typed SQL column, filled from it by json_extract(),
+ *     for sorting and filtering.
+ *   f<ID>: FTS5 over the text columns of r<ID> (external content, kept by
+ *     triggers).
+ *   i<ID>_<column>: an index made the first time a view sorts by it. */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "navette-replica.h"
+#include "navette-engine-private.h"
+
+#define REPLICA_ERROR navette_replica_error_quark ()
+static G_DEFINE_QUARK (navette-replica-error-quark, navette_replica_error)
+
+typedef void (*JobFunc) (NavetteReplica *self,
+                         gpointer        data);
+
+typedef struct
+{
+  JobFunc  func;   /* NULL: the worker ends */
+  gpointer data;
+} Job;
+
+struct _NavetteReplica
+{
+  GObject       parent_instance;
+
+  char         *path;
+  sqlite3      *db;       /* used by the worker thread only (and open) */
+  GThread      *worker;
+  GAsyncQueue  *jobs;     /* of Job* */
+};
+
+G_DEFINE_FINAL_TYPE (NavetteReplica, navette_replica, G_TYPE_OBJECT)
+
+/* ---- Worker ---- */
+
+static gpointer
+worker_main (gpointer user_data)
+{
+  NavetteReplica *self = user_data;
+
+  for (;;)
+    {
+      Job *job = g_async_queue_pop (self->jobs);
+      JobFunc func = job->func;
+
+      if (func != NULL)
+        func (self, job->data);
+      g_free (job);
+      if (func == NULL)
+        break;
+    }
+  return NULL;
+}
+
+static void
+push_job (NavetteReplica *self,
+          JobFunc         func,
+          gpointer        data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->func = func;
+  job->data = data;
+  g_async_queue_push (self->jobs, job);
+}
+
+/* Running a job synchronously: the caller waits on a condition. */
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean done;
+  JobFunc  func;
+  gpointer data;
+} SyncJob;
+
+static void
+sync_job_run (NavetteReplica *self,
+              gpointer        data)
+{
+  SyncJob *sync = data;
+
+  sync->func (self, sync->data);
+  g_mutex_lock (&sync->mutex);
+  sync->done = TRUE;
+  g_cond_signal (&sync->cond);
+  g_mutex_unlock (&sync->mutex);
+}
+
+static void
+run_job_sync (NavetteReplica *self,
+              JobFunc         func,
+              gpointer        data)
+{
+  SyncJob sync = { .func = func, .data = data };
+
+  g_mutex_init (&sync.mutex);
+  g_cond_init (&sync.cond);
+  push_job (self, sync_job_run, &sync);
+  g_mutex_lock (&sync.mutex);
+  while (!sync.done)
+    g_cond_wait (&sync.cond, &sync.mutex);
+  g_mutex_unlock (&sync.mutex);
+  g_mutex_clear (&sync.mutex);
+  g_cond_clear (&sync.cond);
+}
+
+/* ---- SQL helpers (worker) ---- */
+
+static gboolean
+sql_fail (NavetteReplica  *self,
+          const char      *what,
+          GError         **error)
+{
+  g_set_error (error, REPLICA_ERROR, sqlite3_errcode (self->db),
+               _("The local replica %s failed (%s): %s"), self->path, what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+sql_exec (NavetteReplica  *self,
+          const char      *sql,
+          GError         **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return sql_fail (self, sql, error);
+  return TRUE;
+}
+
+static sqlite3_stmt *
+sql_prepare (NavetteReplica  *self,
+             const char      *sql,
+             GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sql_fail (self, sql, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+sql_rollback (NavetteReplica *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static const char *
+column_affinity (NavetteColumnType type)
+{
+  if (type == NAVETTE_COLUMN_INTEGER || type == NAVETTE_COLUMN_BOOLEAN)
+    return "INTEGER";
+  if (type == NAVETTE_COLUMN_REAL)
+    return "REAL";
+  return "TEXT";  /* text-like columns and dates (ISO 8601 sorts as text) */
+}
+
+/* The id in replica_tables of APP/TABLE, 0 when absent, -1 on failure. */
+static gint64
+lookup_table (NavetteReplica  *self,
+              const char      *app,
+              const char      *table,
+              gint64          *revision,
+              char           **fts_columns,
+              GError         **error)
+{
+  sqlite3_stmt *stmt = sql_prepare (self, "SELECT id, revision, fts_columns FROM replica_tables WHERE app = ? AND name = ?", error);
+  gint64 id = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, table, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      if (revision != NULL)
+        *revision = sqlite3_column_int64 (stmt, 1);
+      if (fts_columns != NULL)
+        *fts_columns = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  else if (rc != SQLITE_DONE)
+    {
+      sql_fail (self, "reading the tables", error);
+      id = -1;
+    }
+  sqlite3_finalize (stmt);
+  return id;
+}
+
+/* The SQL columns of r<ID> ("c_name" → TRUE). */
+static GHashTable *
+sql_columns (NavetteReplica  *self,
+             gint64           id,
+             GError         **error)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(r%" G_GINT64_FORMAT ")", id);
+  sqlite3_stmt *stmt = sql_prepare (self, sql, error);
+  GHashTable *columns;
+
+  if (stmt == NULL)
+    return NULL;
+  columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_finalize (stmt);
+  return columns;
+}
+
+/* "a,b" — the text columns of @schema, indexed by FTS. */
+static char *
+schema_fts_columns (const NavetteWireTable *schema)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *col = g_ptr_array_index (schema->columns, i);
+
+      if (!navette_column_type_is_text (col->type))
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, col->name);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* (Re)creates f<ID> and its triggers over @fts_columns ("a,b"), and
+ * fills it from r<ID>. */
+static gboolean
+make_fts (NavetteReplica  *self,
+          gint64           id,
+          const char      *fts_columns,
+          GError         **error)
+{
+  g_auto(GStrv) names = g_strsplit (fts_columns, ",", -1);
+  g_autoptr(GString) cols = g_string_new (NULL);
+  g_autoptr(GString) news = g_string_new (NULL);
+  g_autoptr(GString) olds = g_string_new (NULL);
+  g_autofree char *sql = NULL;
+  const gint64 n = id;
+
+  sql = g_strdup_printf ("DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ai;"
+                         "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ad;"
+                         "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_au;"
+                         "DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";", n);
+  if (!sql_exec (self, sql, error))
+    return FALSE;
+  if (*fts_columns == '\0')
+    return TRUE;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_string_append_printf (cols, "%s\"c_%s\"", i ? ", " : "", names[i]);
+      g_string_append_printf (news, "%snew.\"c_%s\"", i ? ", " : "", names[i]);
+      g_string_append_printf (olds, "%sold.\"c_%s\"", i ? ", " : "", names[i]);
+    }
+  g_free (sql);
+  sql = g_strdup_printf (
+    "CREATE VIRTUAL TABLE f%1$" G_GINT64_FORMAT " USING fts5(%2$s, content='r%1$" G_GINT64_FORMAT "', content_rowid='key', tokenize='unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER r%1$" G_GINT64_FORMAT "_ai AFTER INSERT ON r%1$" G_GINT64_FORMAT " BEGIN "
+    "  INSERT INTO f%1$" G_GINT64_FORMAT " (rowid, %2$s) VALUES (new.key, %3$s); END;"
+    "CREATE TRIGGER r%1$" G_GINT64_FORMAT "_ad AFTER DELETE ON r%1$" G_GINT64_FORMAT " BEGIN "
+    "  INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ", rowid, %2$s) VALUES ('delete', old.key, %4$s); END;"
+    "CREATE TRIGGER r%1$" G_GINT64_FORMAT "_au AFTER UPDATE ON r%1$" G_GINT64_FORMAT " BEGIN "
+    "  INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ", rowid, %2$s) VALUES ('delete', old.key, %4$s);"
+    "  INSERT INTO f%1$" G_GINT64_FORMAT " (rowid, %2$s) VALUES (new.key, %3$s); END;"
+    "INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ") VALUES ('rebuild');",
+    n, cols->str, news->str, olds->str);
+  return sql_exec (self, sql, error);
+}
+
+/* Creates or migrates the table of APP/@schema; returns its id (> 0) and
+ * its revision, or -1. Within the caller's transaction. */
+static gint64
+ensure_table (NavetteReplica          *self,
+              const char              *app,
+              const NavetteWireTable  *schema,
+              gint64                  *revision,
+              GError                 **error)
+{
+  g_autofree char *stored_fts = NULL;
+  g_autofree char *fts = schema_fts_columns (schema);
+  g_autoptr(GHashTable) have = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) schema_node = NULL;
+  g_autofree char *schema_json = NULL;
+  gboolean added = FALSE;
+  gint64 id;
+  sqlite3_stmt *stmt;
+
+  navette_wire_table_to_json (schema, builder);
+  schema_node = json_builder_get_root (builder);
+  schema_json = navette_json_to_string (schema_node, NULL);
+
+  id = lookup_table (self, app, schema->name, revision, &stored_fts, error);
+  if (id < 0)
+    return -1;
+  if (id == 0)
+    {
+      g_autofree char *sql = NULL;
+
+      stmt = sql_prepare (self, "INSERT INTO replica_tables (app, name, revision, schema, fts_columns) VALUES (?, ?, -1, ?, '')", error);
+      if (stmt == NULL)
+        return -1;
+      sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, schema->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, schema_json, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          sql_fail (self, "adding a table", error);
+          return -1;
+        }
+      sqlite3_finalize (stmt);
+      id = sqlite3_last_insert_rowid (self->db);
+      sql = g_strdup_printf ("CREATE TABLE r%" G_GINT64_FORMAT " (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+                             " version INTEGER NOT NULL, revision INTEGER NOT NULL, archived INTEGER NOT NULL,"
+                             " updated_at INTEGER NOT NULL, updated_by TEXT, data TEXT NOT NULL)", id);
+      if (!sql_exec (self, sql, error))
+        return -1;
+      g_clear_pointer (&stored_fts, g_free);
+      stored_fts = g_strdup ("");
+      *revision = -1;
+    }
+
+  /* Columns added (a column removed or retyped keeps its SQL column: the
+   * data object is what records are made from). */
+  have = sql_columns (self, id, error);
+  if (have == NULL)
+    return -1;
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *col = g_ptr_array_index (schema->columns, i);
+      g_autofree char *sql_name = g_strconcat ("c_", col->name, NULL);
+      g_autofree char *sql = NULL;
+
+      if (g_hash_table_contains (have, sql_name))
+        continue;
+      sql = g_strdup_printf ("ALTER TABLE r%" G_GINT64_FORMAT " ADD COLUMN \"%s\" %s",
+                             id, sql_name, column_affinity (col->type));
+      if (!sql_exec (self, sql, error))
+        return -1;
+      g_debug ("Replica: column %s added to %s/%s", col->name, app, schema->name);
+      added = TRUE;
+    }
+  /* The server gives every row the new column (null, or the default of a
+   * required one) without a new revision: the rows held are read again,
+   * all of them, by the next walk (the revision is forgotten in the same
+   * transaction; an interrupted walk starts over). */
+  if (added && *revision >= 0)
+    {
+      g_autofree char *sql = g_strdup_printf ("UPDATE replica_tables SET revision = -1 WHERE id = %" G_GINT64_FORMAT, id);
+
+      if (!sql_exec (self, sql, error))
+        return -1;
+      *revision = -1;
+    }
+  if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, error))
+    return -1;
+
+  stmt = sql_prepare (self, "UPDATE replica_tables SET schema = ?, fts_columns = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, schema_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, fts, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      sql_fail (self, "saving a schema", error);
+      return -1;
+    }
+  sqlite3_finalize (stmt);
+  return id;
+}
+
+/* ---- Object ---- */
+
+static void
+open_job (NavetteReplica *self,
+          gpointer        data)
+{
+  GError **error = data;
+  static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;"
+    /* 32 MiB of page cache (the default is 2 MiB): the id index takes
+     * random UUIDs, and a first sync of a million rows spent most of its
+     * time re-reading its pages. A bound, whatever the table. */
+    "PRAGMA cache_size=-32768;"
+    "CREATE TABLE IF NOT EXISTS replica_tables (id INTEGER PRIMARY KEY, app TEXT NOT NULL,"
+    " name TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT -1, schema TEXT NOT NULL,"
+    " fts_columns TEXT NOT NULL DEFAULT '', UNIQUE (app, name));";
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      sql_fail (self, "open", error);
+      return;
+    }
+  sqlite3_busy_timeout (self->db, 10000);
+  sql_exec (self, schema, error);
+}
+
+static void
+close_job (NavetteReplica *self,
+           gpointer        data)
+{
+  g_clear_pointer (&self->db, sqlite3_close_v2);
+}
+
+static void
+navette_replica_finalize (GObject *object)
+{
+  NavetteReplica *self = NAVETTE_REPLICA (object);
+
+  if (self->worker != NULL)
+    {
+      push_job (self, close_job, NULL);
+      push_job (self, NULL, NULL);
+      g_thread_join (self->worker);
+    }
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (navette_replica_parent_class)->finalize (object);
+}
+
+static void
+navette_replica_class_init (NavetteReplicaClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = navette_replica_finalize;
+}
+
+static void
+navette_replica_init (NavetteReplica *self)
+{
+  self->jobs = g_async_queue_new ();
+}
+
+char *
+navette_replica_path_for (const char *data_dir,
+                          const char *base_url,
+                          const char *username)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (data_dir != NULL && base_url != NULL && username != NULL, NULL);
+
+  key = navette_engine_account_key (base_url, username);
+  return g_build_filename (data_dir, key, "replica.db", NULL);
+}
+
+NavetteReplica *
+navette_replica_open (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(NavetteReplica) self = NULL;
+  g_autofree char *dir = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot create %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  /* Record data in clear: the file (and the -wal and -shm SQLite makes
+   * with the same mode) readable by its owner only. */
+  {
+    int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+      {
+        int saved = errno;
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     _("Cannot create %s: %s"), path, g_strerror (saved));
+        return NULL;
+      }
+    close (fd);
+  }
+
+  self = g_object_new (NAVETTE_TYPE_REPLICA, NULL);
+  self->path = g_strdup (path);
+  self->worker = g_thread_new ("navette-replica", worker_main, self);
+  run_job_sync (self, open_job, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+navette_replica_get_path (NavetteReplica *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_REPLICA (self), NULL);
+  return self->path;
+}
+
+/* ---- Sync ---- */
+
+typedef struct
+{
+  NavetteReplica   *self;
+  NavetteClient    *client;
+  char             *app;
+  NavetteWireTable *schema;
+  gint64            table_id;
+  gint64            since;      /* the revision held when the sync began */
+  gint64            revision;   /* the revision held at the end */
+  guint64           n_rows;
+  /* Pipelining: the next page is downloaded while one is applied. */
+  guint             in_flight;  /* pages given to the worker, not applied yet */
+  GTask            *held;       /* the walk, waiting for an apply to end */
+  gboolean          held_last;  /* … after its last page */
+  GError           *error;      /* the first apply that failed */
+  GTask            *ending;     /* the sync task, its walk over, waiting
+                                   for the applies in flight */
+  GError           *end_error;
+} Sync;
+
+static void
+sync_free (Sync *sync)
+{
+  g_clear_object (&sync->self);
+  g_clear_object (&sync->client);
+  g_free (sync->app);
+  g_clear_pointer (&sync->schema, navette_wire_table_free);
+  g_clear_error (&sync->error);
+  g_free (sync);
+}
+
+/* A job whose result goes back to a GTask on its caller's context. */
+typedef struct
+{
+  GTask    *task;
+  gpointer  data;
+} TaskJob;
+
+static void
+prepare_job (NavetteReplica *self,
+             gpointer        data)
+{
+  GTask *task = data;
+  Sync *sync = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 revision = -1;
+
+  if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
+      (sync->table_id = ensure_table (self, sync->app, sync->schema, &revision, &error)) < 0 ||
+      !sql_exec (self, "COMMIT", &error))
+    {
+      sql_rollback (self);
+      g_task_return_error (task, error);
+    }
+  else
+    {
+      sync->since = revision;
+      sync->revision = revision;
+      g_task_return_boolean (task, TRUE);
+    }
+  g_object_unref (task);
+}
+
+typedef struct
+{
+  Sync      *sync;
+  GPtrArray *records;   /* NavettePackedRecord* */
+  gint64     revision;
+  gboolean   last;
+  GMainContext *context;  /* the walk's */
+  GError    *error;
+} Page;
+
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->records, g_ptr_array_unref);
+  g_clear_pointer (&page->context, g_main_context_unref);
+  g_free (page);
+}
+
+static void sync_maybe_resume (Sync *sync);
+
+/* Back on the walk's context: a page is applied (or failed). */
+static gboolean
+page_applied_cb (gpointer user_data)
+{
+  Page *page = user_data;
+  Sync *sync = page->sync;
+
+  sync->in_flight--;
+  if (page->error != NULL && sync->error == NULL)
+    sync->error = g_steal_pointer (&page->error);
+  g_clear_error (&page->error);
+  page_free (page);
+  sync_maybe_resume (sync);
+  return G_SOURCE_REMOVE;
+}
+
+/* The walk goes on while at most one page waits to be applied; after its
+ * last page (or a failure), once every page is applied. The sync task
+ * ends only when no apply is in flight (they use the Sync). */
+static void
+sync_maybe_resume (Sync *sync)
+{
+  if (sync->held != NULL &&
+      (sync->in_flight == 0 || (!sync->held_last && sync->error == NULL && sync->in_flight <= 1)))
+    {
+      GTask *walk = g_steal_pointer (&sync->held);
+
+      navette_client_walk_resume (walk, sync->error != NULL ? g_error_copy (sync->error) : NULL);
+    }
+  if (sync->ending != NULL && sync->in_flight == 0)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&sync->ending);
+
+      if (sync->end_error != NULL)
+        g_task_return_error (task, g_steal_pointer (&sync->end_error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+page_done (Page   *page,
+           GError *error)
+{
+  g_clear_pointer (&page->records, g_ptr_array_unref);
+  page->error = error;
+  g_main_context_invoke (page->context, page_applied_cb, page);
+}
+
+/* INSERT … ON CONFLICT(id) DO UPDATE, newer versions only. */
+static char *
+upsert_sql (gint64                  id,
+            const NavetteWireTable *schema)
+{
+  GString *sql = g_string_new (NULL);
+  g_autoptr(GString) values = g_string_new (NULL);
+  g_autoptr(GString) sets = g_string_new (NULL);
+
+  g_string_append_printf (sql, "INSERT INTO r%" G_GINT64_FORMAT
+                          " (id, version, revision, archived, updated_at, updated_by, data", id);
+  for (guint i = 0; i < schema->columns->len; i++)
+    {
+      const NavetteWireColumn *col = g_ptr_array_index (schema->columns, i);
+
+      g_string_append_printf (sql, ", \"c_%s\"", col->name);
+      g_string_append_printf (values, ", json_extract(?7, '$.%s')", col->name);
+      g_string_append_printf (sets, ", \"c_%1$s\" = excluded.\"c_%1$s\"", col->name);
+    }
+  g_string_append_printf (sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7%s)"
+                          " ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
+                          " revision = excluded.revision, archived = excluded.archived,"
+                          " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+                          " data = excluded.data%s"
+                          " WHERE excluded.version >= r%" G_GINT64_FORMAT ".version",
+                          values->str, sets->str, id);
+  return g_string_free (sql, FALSE);
+}
+
+static void
+apply_page_job (NavetteReplica *self,
+                gpointer        data)
+{
+  Page *page = data;
+  Sync *sync = page->sync;
+  g_autofree char *sql = upsert_sql (sync->table_id, sync->schema);
+  sqlite3_stmt *stmt = NULL;
+  GError *error = NULL;
+
+  if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
+      !(stmt = sql_prepare (self, sql, &error)))
+    goto fail;
+  for (guint i = 0; i < page->records->len; i++)
+    {
+      const NavettePackedRecord *rec = g_ptr_array_index (page->records, i);
+
+      sqlite3_bind_text (stmt, 1, rec->id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, rec->version);
+      sqlite3_bind_int64 (stmt, 3, rec->revision);
+      sqlite3_bind_int (stmt, 4, rec->archived ? 1 : 0);
+      sqlite3_bind_int64 (stmt, 5, rec->updated_at);
+      if (rec->updated_by != NULL)
+        sqlite3_bind_text (stmt, 6, rec->updated_by, -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (stmt, 6);
+      sqlite3_bind_text (stmt, 7, rec->data_json, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sql_fail (self, "applying a page", &error);
+          goto fail;
+        }
+      sqlite3_reset (stmt);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (page->last)
+    {
+      stmt = sql_prepare (self, "UPDATE replica_tables SET revision = ? WHERE id = ?", &error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, page->revision);
+      sqlite3_bind_int64 (stmt, 2, sync->table_id);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sql_fail (self, "saving the revision", &error);
+          goto fail;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  if (!sql_exec (self, "COMMIT", &error))
+    goto fail;
+  sync->n_rows += page->records->len;
+  if (page->last)
+    sync->revision = page->revision;
+  page_done (page, NULL);
+  return;
+
+fail:
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  sql_rollback (self);
+  page_done (page, error);
+}
+
+static void
+page_sink (GPtrArray *records,
+           gint64     revision,
+           gboolean   last,
+           GTask     *walk,
+           gpointer   user_data)
+{
+  Sync *sync = user_data;
+
+  sync->held = walk;
+  sync->held_last = last;
+  if (sync->error != NULL)
+    g_ptr_array_unref (records);
+  else
+    {
+      Page *page = g_new0 (Page, 1);
+
+      page->sync = sync;
+      page->records = records;
+      page->revision = revision;
+      page->last = last;
+      page->context = g_main_context_ref (g_task_get_context (walk));
+      sync->in_flight++;
+      push_job (sync->self, apply_page_job, page);
+    }
+  sync_maybe_resume (sync);
+}
+
+static void
+walk_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Sync *sync = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!navette_client_walk_records_finish (NAVETTE_CLIENT (object), result, NULL, &error))
+    sync->end_error = error;
+  sync->ending = task;
+  sync_maybe_resume (sync);
+}
+
+static void
+prepared_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Sync *sync = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  navette_client_walk_records_async (sync->client, sync->app, sync->schema->name, sync->since,
+                                     page_sink, sync, g_task_get_cancellable (task),
+                                     walk_done_cb, g_object_ref (task));
+}
+
+static NavetteWireTable *
+copy_schema (const NavetteWireTable *schema)
+{
+  NavetteWireTable *copy = navette_wire_table_new (schema->name, schema->title);
+
+  for (guint i = 0; i < schema->columns->len; i++)
+    g_ptr_array_add (copy->columns, navette_wire_column_copy (g_ptr_array_index (schema->columns, i)));
+  return copy;
+}
+
+void
+navette_replica_sync_async (NavetteReplica         *self,
+                            NavetteClient          *client,
+                            const char             *app,
+                            const NavetteWireTable *schema,
+                            GCancellable           *cancellable,
+                            GAsyncReadyCallback     callback,
+                            gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GTask *prepare;
+  Sync *sync;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (NAVETTE_IS_CLIENT (client));
+  g_return_if_fail (app != NULL && schema != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_sync_async);
+  sync = g_new0 (Sync, 1);
+  sync->self = g_object_ref (self);
+  sync->client = g_object_ref (client);
+  sync->app = g_strdup (app);
+  sync->schema = copy_schema (schema);
+  g_task_set_task_data (task, sync, (GDestroyNotify) sync_free);
+
+  /* The preparation shares the Sync: a task of its own, no source (its
+   * last reference may be dropped on the worker). */
+  prepare = g_task_new (NULL, cancellable, prepared_cb, g_object_ref (task));
+  g_task_set_task_data (prepare, sync, NULL);
+  push_job (self, prepare_job, prepare);
+}
+
+gboolean
+navette_replica_sync_finish (NavetteReplica  *self,
+                             GAsyncResult    *result,
+                             gint64          *revision,
+                             guint64         *n_rows,
+                             GError         **error)
+{
+  Sync *sync;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  sync = g_task_get_task_data (G_TASK (result));
+  if (revision != NULL)
+    *revision = sync->revision;
+  if (n_rows != NULL)
+    *n_rows = sync->n_rows;
+  return TRUE;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+gboolean
+navette_replica_sync (NavetteReplica          *self,
+                      NavetteClient           *client,
+                      const char              *app,
+                      const NavetteWireTable  *schema,
+                      gint64                  *revision,
+                      guint64                 *n_rows,
+                      GError                 **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  navette_replica_sync_async (self, client, app, schema, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  return navette_replica_sync_finish (self, result, revision, n_rows, error);
+}
+
+/* ---- Table info ---- */
+
+typedef struct
+{
+  const char *app;
+  const char *table;
+  gint64      revision;
+  guint64     n_rows;
+  GError     *error;
+} Info;
+
+static void
+info_job (NavetteReplica *self,
+          gpointer        data)
+{
+  Info *info = data;
+  gint64 id = lookup_table (self, info->app, info->table, &info->revision, NULL, &info->error);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  if (id <= 0)
+    {
+      info->revision = -1;
+      return;
+    }
+  sql = g_strdup_printf ("SELECT count(*) FROM r%" G_GINT64_FORMAT, id);
+  stmt = sql_prepare (self, sql, &info->error);
+  if (stmt == NULL)
+    return;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    info->n_rows = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+}
+
+gboolean
+navette_replica_get_table_info (NavetteReplica  *self,
+                                const char      *app,
+                                const char      *table,
+                                gint64          *revision,
+                                guint64         *n_rows,
+                                GError         **error)
+{
+  Info info = { .app = app, .table = table, .revision = -1 };
+
+  g_return_val_if_fail (NAVETTE_IS_REPLICA (self), FALSE);
+
+  run_job_sync (self, info_job, &info);
+  if (info.error != NULL)
+    {
+      g_propagate_error (error, info.error);
+      return FALSE;
+    }
+  if (revision != NULL)
+    *revision = info.revision;
+  if (n_rows != NULL)
+    *n_rows = info.n_rows;
+  return TRUE;
+}
+
+/* ---- Views ---- */
+
+static const char * const meta_columns[] = { "id", "version", "revision", "updated_at", "updated_by", NULL };
+
+/* An FTS5 query: each word quoted, as a prefix. NULL when no word. */
+static char *
+fts_query (const char *search)
+{
+  g_auto(GStrv) words = g_strsplit_set (search, " \t\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (*words[i] == '\0')
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append_c (out, '"');
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (out, '"');
+          g_string_append_c (out, *p);
+        }
+      g_string_append (out, "\"*");
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Prepares the statement of @view, selecting @what. NULL and @error for an
+ * unknown table or column. */
+static sqlite3_stmt *
+view_prepare (NavetteReplica            *self,
+              const char                *app,
+              const char                *table,
+              const NavetteReplicaView  *view,
+              const char                *what,
+              GError                   **error)
+{
+  g_autofree char *fts = NULL;
+  g_autofree char *sort = NULL;
+  g_autofree char *query = NULL;
+  g_autoptr(GString) sql = g_string_new (NULL);
+  gint64 id = lookup_table (self, app, table, NULL, &fts, error);
+  sqlite3_stmt *stmt;
+
+  if (id < 0)
+    return NULL;
+  if (id == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The table %s/%s is not in the local replica."), app, table);
+      return NULL;
+    }
+
+  if (view->sort_column == NULL || g_strcmp0 (view->sort_column, "id") == 0)
+    sort = g_strdup ("id");
+  else if (g_strv_contains (meta_columns, view->sort_column))
+    sort = g_strdup (view->sort_column);
+  else
+    {
+      g_autoptr(GHashTable) have = sql_columns (self, id, error);
+      g_autofree char *sql_name = g_strconcat ("c_", view->sort_column, NULL);
+
+      if (have == NULL)
+        return NULL;
+      if (!navette_name_is_valid (view->sort_column) || !g_hash_table_contains (have, sql_name))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("There is no column “%s” in %s/%s."), view->sort_column, app, table);
+          return NULL;
+        }
+      sort = g_strdup_printf ("\"%s\"", sql_name);
+    }
+  if (g_strcmp0 (sort, "id") != 0)
+    {
+      /* The index of a sort: made once, kept up to date by SQLite. */
+      g_autofree char *index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"i%" G_GINT64_FORMAT "_%s\" ON r%" G_GINT64_FORMAT " (%s)",
+                                                id, view->sort_column, id, sort);
+      if (!sql_exec (self, index, error))
+        return NULL;
+    }
+
+  g_string_append_printf (sql, "SELECT %s FROM r%" G_GINT64_FORMAT " WHERE ", what, id);
+  if (view->archived == NAVETTE_REPLICA_ARCHIVED_HIDE)
+    g_string_append (sql, "archived = 0");
+  else if (view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY)
+    g_string_append (sql, "archived = 1");
+  else
+    g_string_append (sql, "1");
+  if (view->search != NULL && (query = fts_query (view->search)) != NULL)
+    {
+      if (fts == NULL || *fts == '\0')
+        g_string_append (sql, " AND 0");
+      else
+        g_string_append_printf (sql, " AND key IN (SELECT rowid FROM f%" G_GINT64_FORMAT " WHERE f%" G_GINT64_FORMAT " MATCH ?1)", id, id);
+    }
+  g_string_append_printf (sql, " ORDER BY %s %s", sort, view->descending ? "DESC" : "ASC");
+  if (g_strcmp0 (sort, "id") != 0)
+    g_string_append_printf (sql, ", id %s", view->descending ? "DESC" : "ASC");
+  if (view->limit > 0)
+    g_string_append_printf (sql, " LIMIT %u", view->limit);
+
+  stmt = sql_prepare (self, sql->str, error);
+  if (stmt != NULL && query != NULL && fts != NULL && *fts != '\0')
+    sqlite3_bind_text (stmt, 1, query, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+typedef struct
+{
+  char                   *app;
+  char                   *table;
+  char                   *sort_column;
+  char                   *search;
+  NavetteReplicaView      view;
+  GArray                 *keys;     /* fetch: in; query: out */
+} ViewJob;
+
+static void
+view_job_free (ViewJob *job)
+{
+  g_free (job->app);
+  g_free (job->table);
+  g_free (job->sort_column);
+  g_free (job->search);
+  g_clear_pointer (&job->keys, g_array_unref);
+  g_free (job);
+}
+
+static ViewJob *
+view_job_new (const char               *app,
+              const char               *table,
+              const NavetteReplicaView *view)
+{
+  ViewJob *job = g_new0 (ViewJob, 1);
+
+  job->app = g_strdup (app);
+  job->table = g_strdup (table);
+  if (view != NULL)
+    {
+      job->view = *view;
+      job->sort_column = g_strdup (view->sort_column);
+      job->search = g_strdup (view->search);
+    }
+  job->view.sort_column = job->sort_column;
+  job->view.search = job->search;
+  return job;
+}
+
+static void
+query_keys_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GArray *keys;
+  int rc;
+
+  if (!g_task_return_error_if_cancelled (task))
+    {
+      stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
+      if (stmt == NULL)
+        g_task_return_error (task, error);
+      else
+        {
+          keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            {
+              gint64 key = sqlite3_column_int64 (stmt, 0);
+              g_array_append_val (keys, key);
+            }
+          if (rc != SQLITE_DONE)
+            {
+              sql_fail (self, "querying a view", &error);
+              g_array_unref (keys);
+              g_task_return_error (task, error);
+            }
+          else
+            g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
+          sqlite3_finalize (stmt);
+        }
+    }
+  g_object_unref (task);
+}
+
+void
+navette_replica_query_keys_async (NavetteReplica           *self,
+                                  const char               *app,
+                                  const char               *table,
+                                  const NavetteReplicaView *view,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+
+  /* No source object: the worker may drop the task's last reference. */
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_query_keys_async);
+  g_task_set_task_data (task, view_job_new (app, table, view), (GDestroyNotify) view_job_free);
+  push_job (self, query_keys_job, task);
+}
+
+GArray *
+navette_replica_query_keys_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The record of the current row of a statement selecting ROW_COLUMNS. */
+#define ROW_COLUMNS "id, version, revision, archived, updated_at, updated_by, data"
+
+static NavetteRecord *
+row_to_record (sqlite3_stmt *stmt)
+{
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+  const char *by = (const char *) sqlite3_column_text (stmt, 5);
+
+  packed->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  packed->version = sqlite3_column_int64 (stmt, 1);
+  packed->revision = sqlite3_column_int64 (stmt, 2);
+  packed->archived = sqlite3_column_int (stmt, 3) != 0;
+  packed->updated_at = sqlite3_column_int64 (stmt, 4);
+  packed->updated_by = by != NULL ? g_intern_string (by) : NULL;
+  packed->data_json = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  return navette_record_new_from_packed (packed);
+}
+
+static void
+fetch_job (NavetteReplica *self,
+           gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GPtrArray *rows;
+  gint64 id;
+
+  if (g_task_return_error_if_cancelled (task))
+    goto out;
+  id = lookup_table (self, job->app, job->table, NULL, NULL, &error);
+  if (id <= 0)
+    {
+      if (id == 0)
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     _("The table %s/%s is not in the local replica."), job->app, job->table);
+      g_task_return_error (task, error);
+      goto out;
+    }
+  sql = g_strdup_printf ("SELECT " ROW_COLUMNS " FROM r%" G_GINT64_FORMAT " WHERE key = ?", id);
+  if (!(stmt = sql_prepare (self, sql, &error)))
+    {
+      g_task_return_error (task, error);
+      goto out;
+    }
+  rows = g_ptr_array_new_full (job->keys->len, g_object_unref);
+  for (guint i = 0; i < job->keys->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (rows, row_to_record (stmt));
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+out:
+  g_object_unref (task);
+}
+
+void
+navette_replica_fetch_async (NavetteReplica      *self,
+                             const char          *app,
+                             const char          *table,
+                             const gint64        *keys,
+                             guint                n_keys,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+  ViewJob *job;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_fetch_async);
+  job = view_job_new (app, table, NULL);
+  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
+  g_array_append_vals (job->keys, keys, n_keys);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  push_job (self, fetch_job, task);
+}
+
+GPtrArray *
+navette_replica_fetch_finish (NavetteReplica  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Cursors ---- */
+
+struct _NavetteReplicaCursor
+{
+  NavetteReplica *replica;
+  ViewJob        *job;
+  sqlite3_stmt   *stmt;
+  guint           n;        /* next: rows wanted */
+  GPtrArray      *rows;     /* next: out */
+  GError         *error;
+  gboolean        done;
+};
+
+static void
+cursor_open_job (NavetteReplica *self,
+                 gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  cursor->stmt = view_prepare (self, cursor->job->app, cursor->job->table, &cursor->job->view,
+                               ROW_COLUMNS, &cursor->error);
+}
+
+static void
+cursor_next_job (NavetteReplica *self,
+                 gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  cursor->rows = g_ptr_array_new_full (cursor->n, g_object_unref);
+  while (!cursor->done && cursor->rows->len < cursor->n)
+    {
+      int rc = sqlite3_step (cursor->stmt);
+
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (cursor->rows, row_to_record (cursor->stmt));
+      else
+        {
+          cursor->done = TRUE;
+          if (rc != SQLITE_DONE)
+            sql_fail (self, "reading a view", &cursor->error);
+        }
+    }
+}
+
+static void
+cursor_close_job (NavetteReplica *self,
+                  gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  g_clear_pointer (&cursor->stmt, sqlite3_finalize);
+}
+
+NavetteReplicaCursor *
+navette_replica_cursor_open (NavetteReplica           *self,
+                             const char               *app,
+                             const char               *table,
+                             const NavetteReplicaView *view,
+                             GError                  **error)
+{
+  NavetteReplicaCursor *cursor;
+
+  g_return_val_if_fail (NAVETTE_IS_REPLICA (self), NULL);
+
+  cursor = g_new0 (NavetteReplicaCursor, 1);
+  cursor->replica = self;
+  cursor->job = view_job_new (app, table, view);
+  run_job_sync (self, cursor_open_job, cursor);
+  if (cursor->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&cursor->error));
+      navette_replica_cursor_free (cursor);
+      return NULL;
+    }
+  return cursor;
+}
+
+GPtrArray *
+navette_replica_cursor_next (NavetteReplicaCursor  *cursor,
+                             guint                  n,
+                             GError               **error)
+{
+  g_return_val_if_fail (cursor != NULL && n > 0, NULL);
+
+  if (cursor->done)
+    return g_ptr_array_new_with_free_func (g_object_unref);
+  cursor->n = n;
+  run_job_sync (cursor->replica, cursor_next_job, cursor);
+  if (cursor->error != NULL)
+    {
+      g_clear_pointer (&cursor->rows, g_ptr_array_unref);
+      g_propagate_error (error, g_steal_pointer (&cursor->error));
+      return NULL;
+    }
+  return g_steal_pointer (&cursor->rows);
+}
+
+void
+navette_replica_cursor_free (NavetteReplicaCursor *cursor)
+{
+  if (cursor == NULL)
+    return;
+  if (cursor->stmt != NULL)
+    run_job_sync (cursor->replica, cursor_close_job, cursor);
+  g_clear_pointer (&cursor->job, view_job_free);
+  g_clear_error (&cursor->error);
+  g_free (cursor);
+}

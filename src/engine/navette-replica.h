@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NavetteReplica — the local replica: one SQLite database (WAL) per
+ * server and user, holding the current records of the tables synced into
+ * it, with typed columns, each table's revision and schema, and an FTS5
+ * index over its text columns.
+ *
+ * Every statement runs on the replica's own worker thread (one SQLite
+ * connection, used by that thread only), in the order asked; results come
+ * back on the main context of the caller (the thread-default context when
+ * the call was made). A page or a delta is applied in one transaction,
+ * and a walk's revision is written in the transaction of its last page:
+ * a process killed at any moment leaves the replica as it was after some
+ * whole page, and the next sync asks from the last revision it completed.
+ *
+ * Not wired yet (issue 14, later steps): the editor's models still read
+ * the in-memory NavetteStore, and the journal of unsent changes is still
+ * DATA_DIR/KEY/pending.json. navette-cli ls reads the replica. */
+#pragma once
+
+#include "navette-client.h"
+#include "navette-record.h"
+
+G_BEGIN_DECLS
+
+#define NAVETTE_TYPE_REPLICA (navette_replica_get_type ())
+G_DECLARE_FINAL_TYPE (NavetteReplica, navette_replica, NAVETTE, REPLICA, GObject)
+
+/* DATA_DIR/KEY/replica.db, KEY from navette_engine_account_key(): two
+ * users of one machine, or one user of two servers, never share one. */
+char           *navette_replica_path_for       (const char      *data_dir,
+                                                const char      *base_url,
+                                                const char      *username);
+
+/* Opens (creating it and its directory, 0700) the database at @path.
+ * Synchronous: meant for a program's start, not the middle of a UI. */
+NavetteReplica *navette_replica_open           (const char      *path,
+                                                GError         **error);
+const char     *navette_replica_get_path       (NavetteReplica  *self);
+
+/* Syncs APP/@schema: migrates the replica's table to @schema (a column
+ * added: ALTER TABLE and the values read from the stored data; text
+ * columns changed: the FTS index rebuilt), then walks the server's record
+ * list from the table's last completed revision (everything on the first
+ * sync), applying each page in a transaction. _finish: the revision now
+ * held, and (@n_rows) how many rows the server sent. */
+void            navette_replica_sync_async     (NavetteReplica         *self,
+                                                NavetteClient          *client,
+                                                const char             *app,
+                                                const NavetteWireTable *schema,
+                                                GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+gboolean        navette_replica_sync_finish    (NavetteReplica         *self,
+                                                GAsyncResult           *result,
+                                                gint64                 *revision,
+                                                guint64                *n_rows,
+                                                GError                **error);
+/* The same, waiting in a nested iteration of the thread-default main
+ * context (the CLI, tests). */
+gboolean        navette_replica_sync           (NavetteReplica         *self,
+                                                NavetteClient          *client,
+                                                const char             *app,
+                                                const NavetteWireTable *schema,
+                                                gint64                 *revision,
+                                                guint64                *n_rows,
+                                                GError                **error);
+
+/* The revision of APP/TABLE held (-1: never completely synced) and its
+ * number of rows (archived included). Synchronous (a quick query). */
+gboolean        navette_replica_get_table_info (NavetteReplica  *self,
+                                                const char      *app,
+                                                const char      *table,
+                                                gint64          *revision,
+                                                guint64         *n_rows,
+                                                GError         **error);
+
+typedef enum
+{
+  NAVETTE_REPLICA_ARCHIVED_HIDE,  /* the current records only */
+  NAVETTE_REPLICA_ARCHIVED_ONLY,
+  NAVETTE_REPLICA_ARCHIVED_ALL,
+} NavetteReplicaArchived;
+
+/* A view of a table: its order, search and filter. */
+typedef struct
+{
+  const char             *sort_column; /* a schema column, or id, version,
+                                          revision, updated_at, updated_by;
+                                          NULL: by id */
+  gboolean                descending;
+  const char             *search;      /* NULL or "": no search; else every
+                                          word must start a word of a text
+                                          column (FTS5 prefix query) */
+  NavetteReplicaArchived  archived;
+  guint                   limit;       /* 0: no limit */
+} NavetteReplicaView;
+
+/* The view's row keys in order (GArray of gint64). Sorting by a column
+ * creates an index on it the first time. Unknown column: G_IO_ERROR
+ * INVALID_ARGUMENT. */
+void            navette_replica_query_keys_async  (NavetteReplica           *self,
+                                                   const char               *app,
+                                                   const char               *table,
+                                                   const NavetteReplicaView *view,
+                                                   GCancellable             *cancellable,
+                                                   GAsyncReadyCallback       callback,
+                                                   gpointer                  user_data);
+GArray         *navette_replica_query_keys_finish (NavetteReplica           *self,
+                                                   GAsyncResult             *result,
+                                                   GError                  **error);
+
+/* Materialises rows by key: (transfer full) a GPtrArray of NavetteRecord
+ * (new objects holding the server state, not linked to any store), in the
+ * order of @keys; a key no longer there is skipped. */
+void            navette_replica_fetch_async    (NavetteReplica  *self,
+                                                const char      *app,
+                                                const char      *table,
+                                                const gint64    *keys,
+                                                guint            n_keys,
+                                                GCancellable    *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer         user_data);
+GPtrArray      *navette_replica_fetch_finish   (NavetteReplica  *self,
+                                                GAsyncResult    *result,
+                                                GError         **error);
+
+/* Streaming a view without holding its keys: a cursor over the view's
+ * rows, read @n at a time (on the worker). The replica must outlive it. */
+typedef struct _NavetteReplicaCursor NavetteReplicaCursor;
+
+NavetteReplicaCursor *navette_replica_cursor_open (NavetteReplica           *self,
+                                                   const char               *app,
+                                                   const char               *table,
+                                                   const NavetteReplicaView *view,
+                                                   GError                  **error);
+/* The next ≤ @n rows as NavetteRecord (an empty array at the end), or
+ * NULL and @error. Synchronous (runs on the worker, waits for it). */
+GPtrArray      *navette_replica_cursor_next    (NavetteReplicaCursor     *cursor,
+                                                guint                     n,
+                                                GError                  **error);
+void            navette_replica_cursor_free    (NavetteReplicaCursor     *cursor);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteReplicaCursor, navette_replica_cursor_free)
+
+G_END_DECLS

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-engine-replica.c — the local replica (NavetteReplica) against the
+ * real navette-server with pages of 50 rows:
+ *
+ * - a first sync of a few hundred rows, page by page, holds exactly what
+ *   the server lists (ids, versions, data, revision);
+ * - a delta (updates, new rows, archived rows) is applied;
+ * - views: sorted by a text and a number column both ways, searched
+ *   through FTS5, archived rows filtered;
+ * - two users of one server get two replica files;
+ * - a column added on the server migrates the replica's table;
+ * - navette-cli ls processes killed with SIGKILL over and over during a
+ *   delta leave a replica that a resumed sync makes equal to the server;
+ * - navette-cli ls --sort, --search, --limit, --json read the replica. */
+#include "config.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+#include "engine-test-util.h"
+#include "navette-wire.h"
+
+#define PAGE_SIZE 50
+#define N_ADDED   300
+#define N_DEMO    6
+#define PRODUCTS  "/api/v1/applications/catalogue/tables/products"
+
+static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
+                                            "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+/* Creates @n products "@prefix NNN" priced NNN; returns their ids. */
+static GPtrArray *
+create_products (NavetteTestServer *server,
+                 const char        *token,
+                 const char        *prefix,
+                 guint              n)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s %03u\", \"price\": %u}}", prefix, i, i);
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(JsonNode) root = NULL;
+
+      g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS "/records", token, body, &answer, NULL), ==, 201);
+      root = navette_test_parse (answer);
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
+    }
+  return ids;
+}
+
+/* PATCHes @id with @data_json on its current version. */
+static void
+patch_record (NavetteTestServer *server,
+              const char        *token,
+              const char        *id,
+              const char        *data_json,
+              gboolean           archive)
+{
+  g_autofree char *path = g_strdup_printf (PRODUCTS "/records/%s", id);
+  g_autoptr(GBytes) current = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  gint64 version;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
+  root = navette_test_parse (current);
+  version = json_object_get_int_member (json_node_get_object (root), "version");
+  if (archive)
+    {
+      body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"archived\": true}", version);
+      g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+    }
+  else
+    {
+      body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", version, data_json);
+      g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+    }
+}
+
+/* The products table's schema, as the server gives it now. */
+static NavetteWireTable *
+products_schema (NavetteTestServer *server,
+                 const char        *token)
+{
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tables;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables",
+                                          token, NULL, &answer, NULL), ==, 200);
+  root = navette_test_parse (answer);
+  tables = json_object_get_array_member (json_node_get_object (root), "tables");
+  for (guint i = 0; i < json_array_get_length (tables); i++)
+    {
+      JsonObject *object = json_array_get_object_element (tables, i);
+
+      if (g_strcmp0 (json_object_get_string_member (object, "name"), "products") == 0)
+        {
+          NavetteWireTable *schema = navette_wire_table_from_json (object, &error);
+
+          g_assert_no_error (error);
+          return schema;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/* Every record of the table, from the server (all pages). */
+static GPtrArray *
+server_records (NavetteClient *client,
+                gint64        *revision)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *records;
+
+  navette_client_list_records_async (client, "catalogue", "products", -1, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  records = navette_client_list_records_finish (client, result, revision, &error);
+  g_assert_no_error (error);
+  return records;
+}
+
+static GArray *
+query_keys (NavetteReplica           *replica,
+            const NavetteReplicaView *view)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *keys;
+
+  navette_replica_query_keys_async (replica, "catalogue", "products", view, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  keys = navette_replica_query_keys_finish (replica, result, &error);
+  g_assert_no_error (error);
+  return keys;
+}
+
+static GPtrArray *
+fetch (NavetteReplica *replica,
+       GArray         *keys)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rows;
+
+  navette_replica_fetch_async (replica, "catalogue", "products", (const gint64 *) keys->data, keys->len,
+                               NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  rows = navette_replica_fetch_finish (replica, result, &error);
+  g_assert_no_error (error);
+  return rows;
+}
+
+/* The replica holds exactly the server's records (every one, archived
+ * included, by id: ids, versions, archived, data) at its revision. */
+static void
+assert_same_as_server (NavetteReplica *replica,
+                       NavetteClient  *client)
+{
+  gint64 server_revision = 0;
+  gint64 revision = 0;
+  guint64 n_rows = 0;
+  g_autoptr(GPtrArray) expected = server_records (client, &server_revision);
+  NavetteReplicaView view = { .archived = NAVETTE_REPLICA_ARCHIVED_ALL };
+  g_autoptr(GArray) keys = query_keys (replica, &view);
+  g_autoptr(GPtrArray) rows = fetch (replica, keys);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (revision, ==, server_revision);
+  g_assert_cmpuint (n_rows, ==, expected->len);
+  g_assert_cmpuint (rows->len, ==, expected->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      NavetteRecord *got = g_ptr_array_index (rows, i);
+      NavetteWireRecord *want = g_ptr_array_index (expected, i);
+      g_autoptr(NavetteWireRecord) wire = navette_record_to_wire (got);
+      g_autofree char *a = NULL;
+      g_autofree char *b = NULL;
+      g_autoptr(GString) sa = g_string_new (NULL);
+      g_autoptr(GString) sb = g_string_new (NULL);
+
+      g_assert_cmpstr (navette_record_get_id (got), ==, want->id);
+      g_assert_cmpint (navette_record_get_version (got), ==, want->version);
+      g_assert_cmpint (navette_record_get_archived (got), ==, want->archived);
+      navette_wire_record_append_json (wire, sa, FALSE);
+      navette_wire_record_append_json (want, sb, FALSE);
+      g_assert_cmpstr (sa->str, ==, sb->str);
+    }
+}
+
+/* A client of its own (no poller making requests meanwhile). */
+static NavetteClient *
+client_new (NavetteTestServer *server,
+            const char        *user)
+{
+  g_autofree char *token = navette_test_login (server, user, NAVETTE_DEMO_PASSWORD);
+  NavetteClient *client = navette_client_new (server->base_url);
+
+  navette_client_set_token (client, token);
+  return client;
+}
+
+static NavetteReplica *
+open_replica (const char *dir,
+              const char *url,
+              const char *user)
+{
+  g_autofree char *path = navette_replica_path_for (dir, url, user);
+  g_autoptr(GError) error = NULL;
+  NavetteReplica *replica = navette_replica_open (path, &error);
+
+  g_assert_no_error (error);
+  return replica;
+}
+
+static guint64
+sync_replica (NavetteReplica   *replica,
+              NavetteClient    *client,
+              NavetteWireTable *schema)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 n_rows = 0;
+
+  g_assert_true (navette_replica_sync (replica, client, "catalogue", schema, NULL, &n_rows, &error));
+  g_assert_no_error (error);
+  return n_rows;
+}
+
+static void
+test_sync_delta_views (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Listed", N_ADDED);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+  g_autoptr(NavetteReplica) bob_replica = NULL;
+  guint64 requests;
+
+  /* First sync: every page, one request each. */
+  requests = navette_client_get_requests (client);
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + N_ADDED);
+  g_assert_cmpuint (navette_client_get_requests (client) - requests, ==, (N_DEMO + N_ADDED + PAGE_SIZE - 1) / PAGE_SIZE);
+  assert_same_as_server (replica, client);
+
+  /* Nothing changed: the delta is empty. */
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, 0);
+
+  /* A delta: 60 updates, 70 new rows (two pages), 5 archived. */
+  for (guint i = 0; i < 60; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 1000.5}", FALSE);
+  g_ptr_array_unref (create_products (server, token, "Delta", 70));
+  for (guint i = 100; i < 105; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), NULL, TRUE);
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, 60 + 70 + 5);
+  assert_same_as_server (replica, client);
+
+  /* Views. Sorted by price, descending: non-increasing; ascending: the
+   * reverse order of the same rows (ties broken by id). */
+  {
+    NavetteReplicaView desc = { .sort_column = "price", .descending = TRUE };
+    NavetteReplicaView asc = { .sort_column = "price" };
+    g_autoptr(GArray) keys = query_keys (replica, &desc);
+    g_autoptr(GArray) asc_keys = query_keys (replica, &asc);
+    g_autoptr(GPtrArray) rows = fetch (replica, keys);
+    double last = G_MAXDOUBLE;
+
+    /* Archived rows are hidden by default. */
+    g_assert_cmpuint (keys->len, ==, N_DEMO + N_ADDED + 70 - 5);
+    g_assert_cmpuint (asc_keys->len, ==, keys->len);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        JsonObject *data = navette_record_get_data (g_ptr_array_index (rows, i));
+        double price = json_object_get_double_member (data, "price");
+
+        g_assert_cmpfloat (price, <=, last);
+        g_assert_false (navette_record_get_archived (g_ptr_array_index (rows, i)));
+        last = price;
+      }
+    g_assert_cmpfloat (json_object_get_double_member (navette_record_get_data (g_ptr_array_index (rows, 0)), "price"), ==, 1000.5);
+  }
+  {
+    NavetteReplicaView by_name = { .sort_column = "name", .limit = 3 };
+    g_autoptr(GArray) keys = query_keys (replica, &by_name);
+    g_autoptr(GPtrArray) rows = fetch (replica, keys);
+
+    g_assert_cmpuint (rows->len, ==, 3);
+    /* Byte order: "Café …" (demo), then "Delta 000", "Delta 001". */
+    g_assert_cmpstr (navette_record_get_id (g_ptr_array_index (rows, 0)), ==, DEMO_PRODUCT_1);
+    g_assert_cmpstr (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (rows, 1)), "name"), ==, "Delta 000");
+    g_assert_cmpstr (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (rows, 2)), "name"), ==, "Delta 001");
+  }
+  {
+    NavetteReplicaView only = { .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
+    g_autoptr(GArray) keys = query_keys (replica, &only);
+
+    g_assert_cmpuint (keys->len, ==, 5);
+  }
+  /* Search: word prefixes, every word, accents folded. */
+  {
+    NavetteReplicaView search = { .search = "listed 01", .sort_column = "name" };
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+    g_autoptr(GPtrArray) rows = fetch (replica, keys);
+
+    g_assert_cmpuint (rows->len, ==, 10);
+    g_assert_cmpstr (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (rows, 0)), "name"), ==, "Listed 010");
+  }
+  {
+    NavetteReplicaView search = { .search = "ethiopie cafe" };
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+    g_autoptr(GPtrArray) rows = fetch (replica, keys);
+
+    g_assert_cmpuint (rows->len, ==, 1);
+    g_assert_cmpstr (navette_record_get_id (g_ptr_array_index (rows, 0)), ==, DEMO_PRODUCT_1);
+  }
+  {
+    NavetteReplicaView search = { .search = "nothing\"like this" };
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+
+    g_assert_cmpuint (keys->len, ==, 0);
+  }
+  /* An unknown column is refused. */
+  {
+    NavetteReplicaView bad = { .sort_column = "colour" };
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) keys = NULL;
+
+    navette_replica_query_keys_async (replica, "catalogue", "products", &bad, NULL, result_cb, &result);
+    ENGINE_WAIT_UNTIL (result != NULL, 30000);
+    keys = navette_replica_query_keys_finish (replica, result, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_null (keys);
+  }
+
+  /* Two users of one server: two files; bob's holds his own sync. */
+  {
+    g_autoptr(NavetteClient) bob = client_new (server, "bob");
+    g_autofree char *alice_path = navette_replica_path_for (dir, server->base_url, "alice");
+    g_autofree char *bob_path = navette_replica_path_for (dir, server->base_url, "bob");
+    gint64 revision = 0;
+    guint64 n_rows = 0;
+
+    g_assert_cmpstr (alice_path, !=, bob_path);
+    bob_replica = open_replica (dir, server->base_url, "bob");
+    g_assert_true (navette_replica_get_table_info (bob_replica, "catalogue", "products", &revision, &n_rows, NULL));
+    g_assert_cmpint (revision, ==, -1);
+    g_assert_cmpuint (n_rows, ==, 0);
+    g_assert_cmpuint (sync_replica (bob_replica, bob, schema), ==, N_DEMO + N_ADDED + 70);
+    assert_same_as_server (bob_replica, bob);
+    g_assert_true (g_file_test (alice_path, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (bob_path, G_FILE_TEST_EXISTS));
+    /* Record data in clear: readable by its owner only. */
+    {
+      GStatBuf st;
+
+      g_assert_cmpint (g_stat (bob_path, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    }
+  }
+
+  g_clear_object (&replica);
+  g_clear_object (&bob_replica);
+  engine_test_rm_rf (dir);
+}
+
+/* A column added on the server: the replica's table gets it, with the
+ * values of the rows that have one, and can be sorted by it. */
+static void
+test_column_added (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *admin = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Column", 120);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autoptr(NavetteWireTable) wider = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+
+  sync_replica (replica, client, schema);
+  g_assert_cmpuint (navette_test_request (server, "POST", "/api/v1/admin/applications/catalogue/tables/products/columns", admin,
+                                          "{\"name\": \"colour\", \"type\": \"text\"}", NULL, NULL), ==, 201);
+  patch_record (server, token, g_ptr_array_index (ids, 7), "{\"colour\": \"zinc yellow\"}", FALSE);
+  patch_record (server, token, g_ptr_array_index (ids, 8), "{\"colour\": \"azure\"}", FALSE);
+  wider = products_schema (server, token);
+  g_assert_cmpuint (wider->columns->len, ==, schema->columns->len + 1);
+
+  /* Every row read again: the server gives each one the new column. */
+  g_assert_cmpuint (sync_replica (replica, client, wider), ==, N_DEMO + 120);
+  assert_same_as_server (replica, client);
+  {
+    NavetteReplicaView view = { .sort_column = "colour", .descending = TRUE, .limit = 2 };
+    g_autoptr(GArray) keys = query_keys (replica, &view);
+    g_autoptr(GPtrArray) rows = fetch (replica, keys);
+
+    g_assert_cmpuint (rows->len, ==, 2);
+    g_assert_cmpstr (navette_record_get_id (g_ptr_array_index (rows, 0)), ==, g_ptr_array_index (ids, 7));
+    g_assert_cmpstr (navette_record_get_id (g_ptr_array_index (rows, 1)), ==, g_ptr_array_index (ids, 8));
+  }
+  /* The new text column is searched. */
+  {
+    NavetteReplicaView view = { .search = "azu" };
+    g_autoptr(GArray) keys = query_keys (replica, &view);
+
+    g_assert_cmpuint (keys->len, ==, 1);
+  }
+  /* The migration is kept: a replica opened again has it. */
+  g_clear_object (&replica);
+  replica = open_replica (dir, server->base_url, "alice");
+  g_assert_cmpuint (sync_replica (replica, client, wider), ==, 0);
+  {
+    NavetteReplicaView view = { .search = "zinc" };
+    g_autoptr(GArray) keys = query_keys (replica, &view);
+
+    g_assert_cmpuint (keys->len, ==, 1);
+  }
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
+static void
+communicated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+kill_cb (gpointer user_data)
+{
+  g_subprocess_send_signal (user_data, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+/* navette-cli ls processes killed with SIGKILL at various moments of a
+ * delta of several pages; then a sync in this process: the replica is a
+ * sound SQLite file equal to the server. */
+static void
+test_crash_mid_sync (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Crash", 200);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *home = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autofree char *data_dir = g_build_filename (home, "data", "navette", NULL);
+  g_autoptr(NavetteReplica) replica = NULL;
+  guint killed = 0;
+  guint finished = 0;
+
+  g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
+  /* The first sync, complete. */
+  g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "ls", "catalogue/products", "--limit", "1", NULL), ==, 0);
+
+  /* A delta of 200 updates (4 pages) and 100 new rows, then navette-cli
+   * killed after 0, 10, 20, … ms. */
+  for (guint i = 0; i < ids->len; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 7.25}", FALSE);
+  g_ptr_array_unref (create_products (server, token, "After", 100));
+  for (guint round = 0; round < 16; round++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
+      const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      guint kill_id;
+
+      process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+      g_assert_no_error (error);
+      kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, round * 10, kill_cb, g_object_ref (process), g_object_unref);
+      g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
+      ENGINE_WAIT_UNTIL (result != NULL, 60000);
+      if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
+        g_source_remove (kill_id);
+      g_subprocess_communicate_utf8_finish (process, result, NULL, NULL, &error);
+      g_assert_no_error (error);
+      if (g_subprocess_get_if_signaled (process))
+        killed++;
+      else
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+          finished++;
+          /* Once one finished, the next ones have nothing to do: more
+           * changes for them to be killed in. */
+          for (guint i = 0; i < 100; i++)
+            patch_record (server, token, g_ptr_array_index (ids, (round * 100 + i) % ids->len), "{\"stock\": 3}", FALSE);
+        }
+    }
+  g_test_message ("%u navette-cli killed, %u finished", killed, finished);
+  g_assert_cmpuint (killed, >, 0);
+
+  /* The file is sound, and a resumed sync makes it the server's. */
+  {
+    g_autofree char *path = navette_replica_path_for (data_dir, server->base_url, "alice");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+
+    replica = open_replica (data_dir, server->base_url, "alice");
+    sync_replica (replica, client, schema);
+    assert_same_as_server (replica, client);
+  }
+  g_clear_object (&replica);
+  engine_test_rm_rf (home);
+}
+
+/* navette-cli ls reads the replica: --sort, --search, --limit, --json;
+ * the default order and output are those of before (by id, archived rows
+ * included). */
+static void
+test_cli_ls (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Cli", 120);
+  g_autofree char *home = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+
+  g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
+  patch_record (server, token, g_ptr_array_index (ids, 3), NULL, TRUE);
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *records;
+
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--json", NULL), ==, 0);
+    root = navette_json_parse_strict (out, strlen (out) - 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "table"), ==, "products");
+    records = json_object_get_array_member (json_node_get_object (root), "records");
+    g_assert_cmpuint (json_array_get_length (records), ==, N_DEMO + 120);
+    for (guint i = 1; i < json_array_get_length (records); i++)
+      g_assert_cmpint (strcmp (json_object_get_string_member (json_array_get_object_element (records, i - 1), "id"),
+                               json_object_get_string_member (json_array_get_object_element (records, i), "id")), <, 0);
+  }
+  {
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--sort", "price:desc", "--limit", "3", NULL), ==, 0);
+    lines = g_strsplit (out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 5);  /* header, 3 rows, "" */
+    g_assert_true (g_str_has_prefix (lines[0], "id\tversion\tarchived\tname\tprice"));
+    g_assert_nonnull (strstr (lines[1], "Cli 119"));
+    g_assert_nonnull (strstr (lines[3], "Cli 117"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *records;
+
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--search", "cli 00",
+                                          "--sort", "name", "--json", NULL), ==, 0);
+    root = navette_json_parse_strict (out, strlen (out) - 1, NULL);
+    records = json_object_get_array_member (json_node_get_object (root), "records");
+    /* Cli 000 … Cli 009; Cli 003 archived, listed all the same. */
+    g_assert_cmpuint (json_array_get_length (records), ==, 10);
+    g_assert_true (json_object_get_boolean_member (json_array_get_object_element (records, 3), "archived"));
+  }
+  {
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (engine_test_run_cli (home, NULL, &err, "ls", "catalogue/products", "--sort", "colour", NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "colour"));
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (engine_test_run_cli (home, NULL, &err, "ls", "catalogue/products", "--sort", "name:sideways", NULL), ==, 2);
+  }
+  engine_test_rm_rf (home);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/replica/sync-delta-views", test_sync_delta_views);
+  g_test_add_func ("/engine/replica/column-added", test_column_added);
+  g_test_add_func ("/engine/replica/crash-mid-sync", test_crash_mid_sync);
+  g_test_add_func ("/engine/replica/cli-ls", test_cli_ls);
+
+  return g_test_run ();
+}
