@@ -93,5 +93,8 @@ const char *_navette_window_get_page        (NavetteWindow  *self);
 /* The sorted, filtered model under the column view. */
 GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
+/* Administrators, and editors of an application (Activity only): the
+ * main menu's Administration. */
+gboolean _navette_window_can_administer     (NavetteWindow  *self);
 
 G_END_DECLS

@@ -957,10 +957,8 @@ store_role_cb (NavetteWindow *self,
 {
   schedule_sidebar (self);
   if (store == self->store)
-    {
-      update_empty_page (self);
-      _navette_window_update_actions (self);
-    }
+    update_empty_page (self);
+  _navette_window_update_actions (self);
 }
 
 static void
@@ -1014,6 +1012,7 @@ stores_changed_cb (NavetteWindow *self)
     show_table (self, NULL, NULL);
   schedule_sidebar (self);
   update_page (self);
+  _navette_window_update_actions (self);
 }
 
 static void
@@ -1103,6 +1102,10 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (poller_changes_cb), self);
       g_signal_connect_swapped (navette_engine_get_session (engine), "notify::display-name",
                                 G_CALLBACK (session_notify_cb), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::admin",
+                                G_CALLBACK (_navette_window_update_actions), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::signed-in",
+                                G_CALLBACK (_navette_window_update_actions), self);
       gtk_list_box_bind_model (self->failed_list, navette_engine_get_failed_changes (engine),
                                failed_row_new, self, NULL);
       session_notify_cb (self);
