@@ -50,6 +50,8 @@ static const Action actions[] = {
   { "update", N_("Changed") },
   { "archive", N_("Archived") },
   { "revert", N_("Restored") },
+  { "grant", N_("Role Given") },
+  { "revoke", N_("Role Removed") },
 };
 
 /* Seconds back from now; 0: any time. */
@@ -86,6 +88,20 @@ describe (const char *user,
     return g_strdup_printf (_("%s archived a record"), user);
   if (g_strcmp0 (action, "revert") == 0)
     return g_strdup_printf (_("%s restored an earlier version"), user);
+  if (g_strcmp0 (action, "grant") == 0)
+    return g_strdup_printf (_("%s gave a role"), user);
+  if (g_strcmp0 (action, "revoke") == 0)
+    return g_strdup_printf (_("%s removed a role"), user);
+  if (g_strcmp0 (action, "user_add") == 0)
+    return g_strdup_printf (_("%s added a member"), user);
+  if (g_strcmp0 (action, "user_passwd") == 0)
+    return g_strdup_printf (_("%s changed a password"), user);
+  if (g_strcmp0 (action, "app_add") == 0)
+    return g_strdup_printf (_("%s added an application"), user);
+  if (g_strcmp0 (action, "table_add") == 0)
+    return g_strdup_printf (_("%s added a table"), user);
+  if (g_strcmp0 (action, "column_add") == 0)
+    return g_strdup_printf (_("%s added a column"), user);
   /* An administration action, named as the server names it. */
   /* Translators: "admin: grant" */
   return g_strdup_printf (_("%s: %s"), user, action);
