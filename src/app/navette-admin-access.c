@@ -257,7 +257,7 @@ versions_cb (GObject      *object,
       return;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    versions = json_object_get_array_member (json_node_get_object (root), "versions");
+    versions = navette_admin_json_array (json_node_get_object (root), "versions");
   navette_admin_list_clear (GTK_LIST_BOX (list));
   for (guint i = 0; versions != NULL && i < json_array_get_length (versions); i++)
     {
@@ -386,7 +386,7 @@ grants_cb (GObject      *object,
       return;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    grants = json_object_get_array_member (json_node_get_object (root), "grants");
+    grants = navette_admin_json_array (json_node_get_object (root), "grants");
   g_clear_pointer (&self->grants, json_array_unref);
   self->grants = grants != NULL ? json_array_ref (grants) : json_array_new ();
   self->filling = TRUE;
@@ -445,7 +445,7 @@ users_cb (GObject      *object,
       return;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    users = json_object_get_array_member (json_node_get_object (root), "users");
+    users = navette_admin_json_array (json_node_get_object (root), "users");
   g_clear_pointer (&self->users, json_array_unref);
   self->users = users != NULL ? json_array_ref (users) : json_array_new ();
   load_grants (self);
@@ -470,7 +470,7 @@ apps_cb (GObject      *object,
       return;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    apps = json_object_get_array_member (json_node_get_object (root), "applications");
+    apps = navette_admin_json_array (json_node_get_object (root), "applications");
   self->filling = TRUE;
   g_ptr_array_set_size (self->app_names, 0);
   gtk_string_list_splice (self->app_titles, 0, g_list_model_get_n_items (G_LIST_MODEL (self->app_titles)), NULL);

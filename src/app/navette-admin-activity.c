@@ -135,16 +135,16 @@ entry_row_new (JsonObject *entry,
   g_autofree char *title = describe (user != NULL ? user : "—", action != NULL ? action : "");
   g_autofree char *when = at != 0 ? navette_format_relative_time (at, now) : g_strdup ("");
   g_autoptr(GString) subtitle = g_string_new (NULL);
+  double version;
 
   if (app != NULL)
     g_string_append (subtitle, app);
   if (table != NULL)
     g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " › " : "", table);
-  if (json_object_has_member (entry, "to_version") && !json_object_get_null_member (entry, "to_version"))
+  if (navette_admin_json_number (entry, "to_version", &version))
     {
       g_string_append (subtitle, subtitle->len > 0 ? " · " : "");
-      g_string_append_printf (subtitle, _("version %" G_GINT64_FORMAT),
-                              json_object_get_int_member (entry, "to_version"));
+      g_string_append_printf (subtitle, _("version %" G_GINT64_FORMAT), (gint64) version);
     }
   g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", when);
 
@@ -183,6 +183,7 @@ entries_cb (GObject      *object,
   gboolean more = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self->page.cancellable), "more"));
   JsonArray *entries = NULL;
   gint64 now = g_get_real_time ();
+  double cursor;
 
   root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -200,13 +201,11 @@ entries_cb (GObject      *object,
   g_clear_pointer (&self->next, g_free);
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
-      entries = json_object_get_array_member (json_node_get_object (root), "entries");
+      entries = navette_admin_json_array (json_node_get_object (root), "entries");
       self->next = g_strdup (navette_admin_json_string (json_node_get_object (root), "next"));
       /* A number cursor is a cursor too. */
-      if (self->next == NULL && json_object_has_member (json_node_get_object (root), "next") &&
-          !json_object_get_null_member (json_node_get_object (root), "next"))
-        self->next = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                      json_object_get_int_member (json_node_get_object (root), "next"));
+      if (self->next == NULL && navette_admin_json_number (json_node_get_object (root), "next", &cursor))
+        self->next = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) cursor);
     }
   for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
     gtk_list_box_append (GTK_LIST_BOX (self->list),

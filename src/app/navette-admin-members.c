@@ -182,7 +182,7 @@ users_page_cb (GObject      *object,
       return;
     }
   answer = json_node_get_object (root);
-  users = json_object_get_array_member (answer, "users");
+  users = navette_admin_json_array (answer, "users");
   if (self->page.cancellable == NULL || g_cancellable_is_cancelled (self->page.cancellable))
     return;
   for (guint i = 0; users != NULL && i < json_array_get_length (users); i++)

@@ -94,7 +94,7 @@ find_table (NavetteAdminModel *self,
   for (guint i = 0; self->apps != NULL && i < json_array_get_length (self->apps); i++)
     {
       JsonObject *a = json_array_get_object_element (self->apps, i);
-      JsonArray *tables = json_object_get_array_member (a, "tables");
+      JsonArray *tables = navette_admin_json_array (a, "tables");
 
       if (g_strcmp0 (navette_admin_json_string (a, "name"), app) != 0 || tables == NULL)
         continue;
@@ -113,7 +113,7 @@ static JsonObject *
 find_column (JsonObject *table,
              const char *column)
 {
-  JsonArray *columns = table != NULL ? json_object_get_array_member (table, "columns") : NULL;
+  JsonArray *columns = table != NULL ? navette_admin_json_array (table, "columns") : NULL;
 
   for (guint i = 0; columns != NULL && i < json_array_get_length (columns); i++)
     {
@@ -131,26 +131,26 @@ describe_column (JsonObject *column)
 {
   GString *text = g_string_new (navette_admin_json_string (column, "name"));
   const char *type = navette_admin_json_string (column, "type");
-  JsonArray *choices = json_object_get_array_member (column, "choices");
+  JsonArray *choices = navette_admin_json_array (column, "choices");
+  double number;
 
   g_string_append_printf (text, " · %s", type_label (type));
   if (json_object_get_boolean_member_with_default (column, "required", FALSE))
     g_string_append_printf (text, " · %s", _("required"));
-  if (json_object_has_member (column, "max_length") && !json_object_get_null_member (column, "max_length"))
+  if (navette_admin_json_number (column, "max_length", &number))
     {
       g_string_append (text, " · ");
-      g_string_append_printf (text, _("at most %" G_GINT64_FORMAT " characters"),
-                              json_object_get_int_member (column, "max_length"));
+      g_string_append_printf (text, _("at most %" G_GINT64_FORMAT " characters"), (gint64) number);
     }
-  if (json_object_has_member (column, "min") && !json_object_get_null_member (column, "min"))
+  if (navette_admin_json_number (column, "min", &number))
     {
       g_string_append (text, " · ");
-      g_string_append_printf (text, _("from %g"), json_object_get_double_member (column, "min"));
+      g_string_append_printf (text, _("from %g"), number);
     }
-  if (json_object_has_member (column, "max") && !json_object_get_null_member (column, "max"))
+  if (navette_admin_json_number (column, "max", &number))
     {
       g_string_append (text, " · ");
-      g_string_append_printf (text, _("up to %g"), json_object_get_double_member (column, "max"));
+      g_string_append_printf (text, _("up to %g"), number);
     }
   if (choices != NULL && json_array_get_length (choices) > 0)
     {
@@ -611,9 +611,9 @@ column_form (NavetteAdminModel *self,
   entry_row (form, "min", _("Minimum (empty: none)"), NULL);
   entry_row (form, "max", _("Maximum (empty: none)"), NULL);
   widget = entry_row (form, "choices", _("Choices, separated by commas"), NULL);
-  if (column != NULL && json_object_get_array_member (column, "choices") != NULL)
+  if (column != NULL && navette_admin_json_array (column, "choices") != NULL)
     {
-      JsonArray *choices = json_object_get_array_member (column, "choices");
+      JsonArray *choices = navette_admin_json_array (column, "choices");
       g_autoptr(GString) text = g_string_new (NULL);
 
       for (guint i = 0; i < json_array_get_length (choices); i++)
@@ -681,7 +681,7 @@ table_row_new (const char *app,
 {
   const char *name = navette_admin_json_string (table, "name");
   const char *title = navette_admin_json_string (table, "title");
-  JsonArray *columns = json_object_get_array_member (table, "columns");
+  JsonArray *columns = navette_admin_json_array (table, "columns");
   guint n = columns != NULL ? json_array_get_length (columns) : 0;
   GtkWidget *row = adw_expander_row_new ();
   g_autofree char *subtitle = NULL;
@@ -725,7 +725,7 @@ app_group_new (JsonObject *app)
 {
   const char *name = navette_admin_json_string (app, "name");
   const char *title = navette_admin_json_string (app, "title");
-  JsonArray *tables = json_object_get_array_member (app, "tables");
+  JsonArray *tables = navette_admin_json_array (app, "tables");
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *list = navette_admin_list_new (title != NULL ? title : name, _("No tables yet"));
   GtkWidget *add = gtk_button_new ();
@@ -775,7 +775,7 @@ apps_cb (GObject      *object,
       return;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    apps = json_object_get_array_member (json_node_get_object (root), "applications");
+    apps = navette_admin_json_array (json_node_get_object (root), "applications");
   g_clear_pointer (&self->apps, json_array_unref);
   self->apps = apps != NULL ? json_array_ref (apps) : json_array_new ();
   while ((child = gtk_widget_get_first_child (self->groups)) != NULL)

@@ -57,6 +57,14 @@ void          navette_admin_confirm      (GtkWidget             *parent,
 /* The string member @name of @object, or NULL (absent, null, not a string). */
 const char   *navette_admin_json_string  (JsonObject       *object,
                                           const char       *name);
+/* The array member @name of @object, or NULL (absent, null, not an array). */
+JsonArray    *navette_admin_json_array   (JsonObject       *object,
+                                          const char       *name);
+/* The number member @name of @object in *@value; FALSE when absent, null
+ * or not a number. */
+gboolean      navette_admin_json_number  (JsonObject       *object,
+                                          const char       *name,
+                                          double           *value);
 /* An ISO 8601 time as unix microseconds (0 when it is not one). */
 gint64        navette_admin_parse_time   (const char       *iso);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "navette-admin-client.h"
+#include "navette-sync-error.h"
 
 struct _NavetteAdminClient
 {
@@ -118,7 +119,20 @@ request_cb (GObject      *object,
 
   root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
   if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      const char *said = navette_sync_error_get_server_message (error);
+
+      /* A refusal: the server's sentence says why (a name taken, how many
+       * records a constraint breaks), the engine's only that it refused. */
+      if (said != NULL && error->domain == NAVETTE_SYNC_ERROR &&
+          (error->code == NAVETTE_SYNC_ERROR_VALIDATION || error->code == NAVETTE_SYNC_ERROR_CONFLICT ||
+           error->code == NAVETTE_SYNC_ERROR_NOT_FOUND || error->code == NAVETTE_SYNC_ERROR_SERVER))
+        {
+          g_free (error->message);
+          error->message = g_strdup (said);
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
   else
     g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
 }
