@@ -46,12 +46,12 @@ typedef struct
 
 static const Action actions[] = {
   { NULL, N_("Any Action") },
-  { "create", N_("Created") },
-  { "update", N_("Changed") },
-  { "archive", N_("Archived") },
-  { "revert", N_("Restored") },
-  { "grant", N_("Role Given") },
-  { "revoke", N_("Role Removed") },
+  { "create", N_("Records Created") },
+  { "update", N_("Records Changed") },
+  { "archive", N_("Records Archived") },
+  { "revert", N_("Versions Restored") },
+  { "grant", N_("Roles Given") },
+  { "revoke", N_("Roles Removed") },
 };
 
 /* Seconds back from now; 0: any time. */
@@ -143,8 +143,11 @@ entry_row_new (JsonObject *entry,
     g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " › " : "", table);
   if (navette_admin_json_number (entry, "to_version", &version))
     {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) version);
+
       g_string_append (subtitle, subtitle->len > 0 ? " · " : "");
-      g_string_append_printf (subtitle, _("version %" G_GINT64_FORMAT), (gint64) version);
+      /* Translators: %s is a version number */
+      g_string_append_printf (subtitle, _("version %s"), number);
     }
   g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", when);
 

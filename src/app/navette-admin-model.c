@@ -139,8 +139,11 @@ describe_column (JsonObject *column)
     g_string_append_printf (text, " · %s", _("required"));
   if (navette_admin_json_number (column, "max_length", &number))
     {
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) number);
+
       g_string_append (text, " · ");
-      g_string_append_printf (text, _("at most %" G_GINT64_FORMAT " characters"), (gint64) number);
+      /* Translators: %s is a number */
+      g_string_append_printf (text, _("at most %s characters"), count);
     }
   if (navette_admin_json_number (column, "min", &number))
     {
