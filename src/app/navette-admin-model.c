@@ -226,6 +226,41 @@ text_of (NavetteAdminForm *form,
   return gtk_editable_get_text (GTK_EDITABLE (g_object_get_data (G_OBJECT (form), key)));
 }
 
+/* A name for @title: "Publish date" → "publish_date" (accents dropped,
+ * what is not a letter or digit an underscore, a letter first). */
+static char *
+name_for_title (const char *title)
+{
+  g_autofree char *ascii = g_str_to_ascii (title, "C");
+  GString *name = g_string_new (NULL);
+
+  for (const char *c = ascii; *c != '\0' && name->len < 63; c++)
+    {
+      if (g_ascii_isalnum (*c) && (name->len > 0 || g_ascii_isalpha (*c)))
+        g_string_append_c (name, g_ascii_tolower (*c));
+      else if (name->len > 0 && name->str[name->len - 1] != '_')
+        g_string_append_c (name, '_');
+    }
+  while (name->len > 0 && name->str[name->len - 1] == '_')
+    g_string_truncate (name, name->len - 1);
+  return g_string_free (name, FALSE);
+}
+
+/* The name follows the title until the user types a name of their own. */
+static void
+title_changed_cb (NavetteAdminForm *form)
+{
+  GtkEditable *name = g_object_get_data (G_OBJECT (form), "name");
+  const char *suggested = g_object_get_data (G_OBJECT (form), "suggested");
+  char *next;
+
+  if (name == NULL || g_strcmp0 (gtk_editable_get_text (name), suggested ?: "") != 0)
+    return;
+  next = name_for_title (text_of (form, "title"));
+  g_object_set_data_full (G_OBJECT (form), "suggested", next, g_free);
+  gtk_editable_set_text (name, next);
+}
+
 /* A name (^[a-z][a-z0-9_]{0,62}$) and a title. */
 static void
 name_title_changed_cb (NavetteAdminForm *form)
@@ -245,6 +280,7 @@ name_title_form (NavetteAdminForm *form,
   title = entry_row (form, "title", _("Title"), NULL);
   name = entry_row (form, "name", _("Name (lower case letters, digits, _)"), NULL);
   g_signal_connect_swapped (name, "changed", G_CALLBACK (name_title_changed_cb), form);
+  g_signal_connect_swapped (title, "changed", G_CALLBACK (title_changed_cb), form);
   g_signal_connect_swapped (title, "changed", G_CALLBACK (name_title_changed_cb), form);
   name_title_changed_cb (form);
   gtk_window_present (GTK_WINDOW (form));
@@ -564,6 +600,8 @@ column_form (NavetteAdminModel *self,
 
       widget = entry_row (form, "name", _("Name (lower case letters, digits, _)"), NULL);
       g_signal_connect_swapped (widget, "changed", G_CALLBACK (column_form_changed_cb), form);
+      g_signal_connect_swapped (g_object_get_data (G_OBJECT (form), "title"), "changed",
+                                G_CALLBACK (title_changed_cb), form);
       for (guint i = 0; i < G_N_ELEMENTS (column_types); i++)
         gtk_string_list_append (types, _(column_types[i].label));
       row = adw_combo_row_new ();

@@ -6,8 +6,13 @@
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             preferences-ca-file|shortcuts|sign-in|cached|
  *                             menu|archived|untrusted|offline-waiting|
- *                             conflict|discard|superseded
+ *                             conflict|discard|superseded|
+ *                             admin-members|admin-access|admin-model|
+ *                             admin-activity|admin-members-form|admin-model-form
  *                             [WIDTH HEIGHT]
+ *
+ * "admin-…": the Administration window (900×680) on that page, signed in
+ * as the demo's administrator; "-form" adds the page's Add form.
  *
  * "cached": a second window showing what the first one left in the disk
  * cache, before its engine is loaded (the "Showing saved data" state).
@@ -392,19 +397,29 @@ main (int   argc,
     {
       /* The Administration window on one page, as the administrator. */
       NavetteAdminWindow *admin = navette_admin_window_new (GTK_WINDOW (window), engine);
-      const char *page = mode + strlen ("admin-");
+      g_autofree char *page = g_strdup (mode + strlen ("admin-"));
+      char *form = strchr (page, '-');
 
+      /* "admin-members-form", "admin-model-form": the page's Add form too. */
+      if (form != NULL)
+        *form++ = '\0';
       gtk_window_set_default_size (GTK_WINDOW (admin), 900, 680);
       gtk_window_present (GTK_WINDOW (admin));
       navette_admin_window_show_page (admin, page);
+      if (form != NULL && g_str_equal (page, "members"))
+        gtk_widget_activate_action (navette_admin_window_get_page_widget (admin, page), "members.add", NULL);
+      else if (form != NULL && g_str_equal (page, "model"))
+        gtk_widget_activate_action (navette_admin_window_get_page_widget (admin, page), "model.add-column",
+                                    "(ss)", "catalogue", "products");
       if (g_str_equal (page, "model"))
         {
           /* The first table opened on its columns. */
           GtkWidget *widget = navette_admin_window_get_page_widget (admin, page);
+          GtkStack *stack = GTK_STACK (gtk_widget_get_first_child (widget));
 
-          while (!gtk_widget_get_mapped (widget))
+          while (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "content") != 0)
             g_main_context_iteration (NULL, TRUE);
-          g_timeout_add (1500, expand_first_cb, widget);
+          expand_first_cb (widget);
         }
     }
   else if (g_str_equal (mode, "menu"))

@@ -477,7 +477,13 @@ test_administrator (void)
   }
   form = wait_toplevel (form_type, "the Add Column form");
   type_into (form, 0, "Colour");
-  type_into (form, 1, "colour");
+  {
+    /* The name follows the title. */
+    g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+    collect_entry_rows (form, rows);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 1))), ==, "colour");
+  }
   submit_form (NAVETTE_ADMIN_FORM (form));
   tables = server_get (&f, "/api/v1/applications/catalogue/tables");
   array = json_object_get_array_member (json_node_get_object (tables), "tables");
