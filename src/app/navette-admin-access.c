@@ -167,7 +167,9 @@ set_grant (NavetteAdminAccess *self,
   grant->app = g_strdup (app);
   grant->username = g_strdup (username);
   grant->role = role;
-  navette_admin_client_set_grant_async (client_of (self), app, username, role, NULL, granted_cb, grant);
+  navette_admin_client_set_grant_async (client_of (self), app, username,
+                                        role != NAVETTE_ROLE_NONE ? navette_role_to_string (role) : NULL,
+                                        NULL, granted_cb, grant);
 }
 
 static void
@@ -546,7 +548,7 @@ add_submit_cb (NavetteAdminForm   *form,
   navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_set_grant_async (client_of (self), current_app (self),
                                         g_ptr_array_index (candidates, selected),
-                                        roles[adw_combo_row_get_selected (role) + 1],
+                                        navette_role_to_string (roles[adw_combo_row_get_selected (role) + 1]),
                                         navette_admin_form_get_cancellable (form),
                                         add_granted_cb, g_object_ref (form));
 }

@@ -231,7 +231,8 @@ load (NavetteAdminActivity *self,
       gboolean              more)
 {
   NavetteAdminClient *client = client_of (self);
-  NavetteActivityQuery query = { 0 };
+  const char *filters[13] = { NULL };
+  guint n = 0;
   guint app = adw_combo_row_get_selected (ADW_COMBO_ROW (self->app_row));
   guint action = adw_combo_row_get_selected (ADW_COMBO_ROW (self->action_row));
   guint period = adw_combo_row_get_selected (ADW_COMBO_ROW (self->period_row));
@@ -242,29 +243,31 @@ load (NavetteAdminActivity *self,
     return;
   cancellable = navette_admin_page_begin (&self->page);
   g_object_set_data (G_OBJECT (cancellable), "more", GINT_TO_POINTER (more));
+#define FILTER(name, value) \
+  G_STMT_START { const char *v_ = (value); if (v_ != NULL) { filters[n++] = name; filters[n++] = v_; } } G_STMT_END
   if (app < self->app_names->len && app > 0)
-    query.app = g_ptr_array_index (self->app_names, app);
-  query.table = entry_text (self->table_row);
-  query.user = entry_text (self->user_row);
+    FILTER ("app", g_ptr_array_index (self->app_names, app));
+  FILTER ("table", entry_text (self->table_row));
+  FILTER ("user", entry_text (self->user_row));
   if (action < G_N_ELEMENTS (actions))
-    query.action = actions[action].action;
+    FILTER ("action", actions[action].action);
   if (period < G_N_ELEMENTS (periods) && periods[period].seconds > 0)
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
       g_autoptr(GDateTime) start = g_date_time_add_seconds (now, (double) -periods[period].seconds);
 
       from = g_date_time_format_iso8601 (start);
-      query.from = from;
+      FILTER ("from", from);
     }
-  query.before = more ? self->next : NULL;
-  query.limit = PAGE_SIZE;
+#undef FILTER
   if (more)
     {
       gtk_widget_set_visible (self->more_button, FALSE);
       gtk_widget_set_visible (self->more_spinner, TRUE);
       gtk_spinner_set_spinning (GTK_SPINNER (self->more_spinner), TRUE);
     }
-  navette_admin_client_activity_async (client, &query, cancellable, entries_cb, g_object_ref (self));
+  navette_admin_client_activity_async (client, filters, more ? self->next : NULL, PAGE_SIZE,
+                                       cancellable, entries_cb, g_object_ref (self));
 }
 
 /* The applications of the filter: those the engine knows that the user

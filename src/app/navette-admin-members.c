@@ -281,7 +281,7 @@ patch_user (NavetteAdminMembers *self,
   change->done = done;
   if (form != NULL)
     navette_admin_form_set_busy (form, TRUE);
-  navette_admin_client_patch_user_async (client_of (self), username, changes,
+  navette_admin_client_update_user_async (client_of (self), username, changes,
                                          form != NULL ? navette_admin_form_get_cancellable (form) : NULL,
                                          patched_cb, change);
 }
@@ -534,7 +534,7 @@ add_submit_cb (NavetteAdminForm    *form,
   change->form = g_object_ref (form);
   g_object_set_data_full (G_OBJECT (form), "username", g_strdup (gtk_editable_get_text (name)), g_free);
   navette_admin_form_set_busy (form, TRUE);
-  navette_admin_client_create_user_async (client_of (self), gtk_editable_get_text (name),
+  navette_admin_client_add_user_async (client_of (self), gtk_editable_get_text (name),
                                           gtk_editable_get_text (display),
                                           *typed != '\0' ? typed : NULL,
                                           gtk_switch_get_active (admin),

@@ -59,7 +59,9 @@ type_label (const char *type)
 static gboolean
 type_has_length (const char *type)
 {
-  return g_strcmp0 (type, "text") == 0 || g_strcmp0 (type, "long_text") == 0;
+  NavetteColumnType column_type;
+
+  return navette_column_type_from_string (type, &column_type) && navette_column_type_has_length (column_type);
 }
 
 static gboolean
@@ -292,7 +294,7 @@ new_app_submit_cb (NavetteAdminForm  *form,
                    NavetteAdminModel *self)
 {
   navette_admin_form_set_busy (form, TRUE);
-  navette_admin_client_create_app_async (client_of (self), text_of (form, "name"), text_of (form, "title"),
+  navette_admin_client_add_app_async (client_of (self), text_of (form, "name"), text_of (form, "title"),
                                          navette_admin_form_get_cancellable (form),
                                          form_done_cb, g_object_ref (form));
 }
@@ -314,11 +316,12 @@ static void
 new_table_submit_cb (NavetteAdminForm  *form,
                      NavetteAdminModel *self)
 {
+  g_autoptr(NavetteWireTable) table = navette_wire_table_new (text_of (form, "name"), text_of (form, "title"));
+
   navette_admin_form_set_busy (form, TRUE);
-  navette_admin_client_create_table_async (client_of (self), g_object_get_data (G_OBJECT (form), "app"),
-                                           text_of (form, "name"), text_of (form, "title"), NULL,
-                                           navette_admin_form_get_cancellable (form),
-                                           form_done_cb, g_object_ref (form));
+  navette_admin_client_add_table_async (client_of (self), g_object_get_data (G_OBJECT (form), "app"), table,
+                                        navette_admin_form_get_cancellable (form),
+                                        form_done_cb, g_object_ref (form));
 }
 
 static void
@@ -379,11 +382,9 @@ static void
 archive_table (gpointer data)
 {
   TableRef *ref = data;
-  g_autoptr(JsonObject) changes = json_object_new ();
 
-  json_object_set_boolean_member (changes, "archived", TRUE);
-  navette_admin_client_patch_table_async (client_of (ref->self), ref->app, ref->table, changes, NULL,
-                                          archived_cb, g_object_ref (ref->self));
+  navette_admin_client_update_table_async (client_of (ref->self), ref->app, ref->table, NULL, TRUE, NULL,
+                                           archived_cb, g_object_ref (ref->self));
 }
 
 static void
@@ -491,18 +492,26 @@ set_number (JsonObject *object,
   return TRUE;
 }
 
+/* The value typed for the existing rows, as @type's JSON (NULL: none);
+ * FALSE when it is not a number for a number column. */
 static gboolean
-set_default (JsonObject *column,
-             const char *type,
-             const char *text)
+parse_default (const char  *type,
+               const char  *text,
+               JsonNode   **value)
 {
+  g_autoptr(JsonObject) holder = json_object_new ();
+
+  *value = NULL;
   if (*text == '\0')
     return TRUE;
-  if (g_str_equal (type, "integer"))
-    return set_number (column, "default", text, TRUE);
-  if (g_str_equal (type, "real"))
-    return set_number (column, "default", text, FALSE);
-  json_object_set_string_member (column, "default", text);
+  if (g_str_equal (type, "integer") || g_str_equal (type, "real"))
+    {
+      if (!set_number (holder, "default", text, g_str_equal (type, "integer")))
+        return FALSE;
+    }
+  else
+    json_object_set_string_member (holder, "default", text);
+  *value = json_node_copy (json_object_get_member (holder, "default"));
   return TRUE;
 }
 
@@ -516,6 +525,9 @@ column_submit_cb (NavetteAdminForm  *form,
   const char *type = form_type (form);
   GtkSpinButton *max_length = g_object_get_data (G_OBJECT (form), "max_length_spin");
   g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonNode) default_value = NULL;
+  g_autoptr(NavetteWireColumn) column = NULL;
+  g_autoptr(GError) error = NULL;
   gint64 length = gtk_spin_button_get_value_as_int (max_length);
 
   if (!g_str_equal (text_of (form, "title"), old != NULL ? navette_admin_json_string (old, "title") ?: "" : ""))
@@ -536,7 +548,7 @@ column_submit_cb (NavetteAdminForm  *form,
   if (old != NULL)
     {
       navette_admin_form_set_busy (form, TRUE);
-      navette_admin_client_patch_column_async (client_of (self), app, table,
+      navette_admin_client_update_column_async (client_of (self), app, table,
                                                navette_admin_json_string (old, "name"), body,
                                                navette_admin_form_get_cancellable (form),
                                                form_done_cb, g_object_ref (form));
@@ -552,15 +564,26 @@ column_submit_cb (NavetteAdminForm  *form,
       navette_admin_form_set_error (form, _("The minimum and maximum must be numbers."));
       return;
     }
-  if (form_required (form) && !set_default (body, type, text_of (form, "default")))
+  if (form_required (form) && !parse_default (type, text_of (form, "default"), &default_value))
     {
       navette_admin_form_set_error (form, _("The default value must be a number."));
       return;
     }
   if (form_required (form) && g_str_equal (type, "boolean"))
-    json_object_set_boolean_member (body, "default", FALSE);
+    {
+      default_value = json_node_new (JSON_NODE_VALUE);
+      json_node_set_boolean (default_value, FALSE);
+    }
+  /* What the wire layer refuses (no choices, min above max) is said here,
+   * before the server is asked. */
+  column = navette_wire_column_from_json (body, &error);
+  if (column == NULL || !navette_wire_column_check (column, &error))
+    {
+      navette_admin_form_set_error (form, error->message);
+      return;
+    }
   navette_admin_form_set_busy (form, TRUE);
-  navette_admin_client_add_column_async (client_of (self), app, table, body,
+  navette_admin_client_add_column_async (client_of (self), app, table, column, default_value,
                                          navette_admin_form_get_cancellable (form),
                                          form_done_cb, g_object_ref (form));
 }

@@ -36,6 +36,7 @@ struct _NavetteWindow
   AdwFlap              *flap;
   GtkStack             *main_stack;
   GtkSpinner           *loading_spinner;
+  GtkLabel             *loading_label;
   GtkColumnView        *column_view;
   AdwStatusPage        *empty_page;
   AdwStatusPage        *error_page;

@@ -189,6 +189,32 @@ progress_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A large table comes in pages and the server gives no total: say how
+ * many rows have arrived (the bar pulses meanwhile). */
+static void
+update_rows_loaded (NavetteWindow *self)
+{
+  guint rows = 0;
+  g_autofree char *count = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->table != NULL && navette_table_get_loading (self->table))
+    rows = navette_table_get_rows_loaded (self->table);
+  gtk_widget_set_visible (GTK_WIDGET (self->loading_label), rows > 0);
+  if (rows == 0)
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->progress_bar), NULL);
+      return;
+    }
+  count = g_strdup_printf ("%'u", rows);
+  /* Translators: %s is a number of rows, with its thousands separators */
+  text = g_strdup_printf (ngettext ("Loading… %s row so far", "Loading… %s rows so far", rows), count);
+  gtk_label_set_text (self->loading_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->progress_bar), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
+}
+
 static void
 update_progress (NavetteWindow *self)
 {
@@ -223,6 +249,7 @@ static void
 table_notify_cb (NavetteWindow *self)
 {
   update_progress (self);
+  update_rows_loaded (self);
   update_page (self);
   update_sync_indicator (self);
 }
@@ -801,6 +828,7 @@ show_table (NavetteWindow *self,
       adw_window_title_set_title (self->table_title, _("Navette"));
       adw_window_title_set_subtitle (self->table_title, NULL);
       update_progress (self);
+      update_rows_loaded (self);
       update_page (self);
       _navette_window_update_actions (self);
       return;
@@ -820,6 +848,7 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::loading", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::cached", G_CALLBACK (table_notify_cb), self);
   update_empty_page (self);
 
@@ -829,6 +858,7 @@ show_table (NavetteWindow *self,
   if (!self->cache_only && !navette_table_get_cached (table))
     reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
+  update_rows_loaded (self);
   update_page (self);
   update_sync_indicator (self);
   _navette_window_update_actions (self);
@@ -1398,6 +1428,7 @@ navette_window_class_init (NavetteWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, loading_label);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, loading_spinner);

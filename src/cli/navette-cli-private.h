@@ -25,6 +25,25 @@ typedef struct
   GPtrArray     *replayed;      /* NavetteChange*: put back from the journal */
 } Cli;
 
+/* ---- navette-cli.c ---- */
+
+/* The engine of the server of the command line (--server, NAVETTE_SERVER
+ * or the last login), with the saved token. */
+NavetteEngine *cli_open_engine          (Cli                     *cli,
+                                         GError                 **error);
+/* The value of $@env_name, or a line read from standard input (after
+ * @prompt, without echo, on a terminal); NULL at end of input. */
+char         *cli_read_password         (const char              *env_name,
+                                         const char              *prompt);
+
+/* ---- navette-cli-admin.c ---- */
+
+/* `navette-cli admin WHAT …`: @argv after "admin". Returns the exit
+ * status. */
+int           cli_run_admin             (Cli                     *cli,
+                                         int                      argc,
+                                         char                   **argv);
+
 /* ---- Output (navette-cli-output.c) ---- */
 
 void         cli_print_json_node        (JsonNode                *node);

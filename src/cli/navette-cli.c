@@ -166,9 +166,9 @@ engine_notification_cb (NavetteEngine           *engine,
     g_printerr (_("navette-cli: warning: %s (%s)\n"), message, error != NULL ? error->message : "");
 }
 
-static NavetteEngine *
-open_engine (Cli     *cli,
-             GError **error)
+NavetteEngine *
+cli_open_engine (Cli     *cli,
+                 GError **error)
 {
   const char *url = server_url (cli);
 
@@ -206,10 +206,11 @@ open_engine (Cli     *cli,
 
 /* ---- Password prompt ---- */
 
-static char *
-read_password (const char *username)
+char *
+cli_read_password (const char *env_name,
+                   const char *prompt)
 {
-  const char *env = g_getenv ("NAVETTE_PASSWORD");
+  const char *env = g_getenv (env_name);
   struct termios old_attr, new_attr;
   gboolean tty = isatty (STDIN_FILENO);
   char buf[1024];
@@ -220,7 +221,7 @@ read_password (const char *username)
 
   if (tty)
     {
-      g_printerr (_("Password for %s: "), username);
+      g_printerr ("%s", prompt);
       if (tcgetattr (STDIN_FILENO, &old_attr) == 0)
         {
           new_attr = old_attr;
@@ -243,6 +244,14 @@ read_password (const char *username)
     return NULL;
   buf[strcspn (buf, "\r\n")] = '\0';
   return g_strdup (buf);
+}
+
+static char *
+read_password_for (const char *username)
+{
+  g_autofree char *prompt = g_strdup_printf (_("Password for %s: "), username);
+
+  return cli_read_password ("NAVETTE_PASSWORD", prompt);
 }
 
 /* ---- Helpers ---- */
@@ -315,7 +324,7 @@ load_apps (Cli      *cli,
            GError  **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  NavetteEngine *engine = open_engine (cli, error);
+  NavetteEngine *engine = cli_open_engine (cli, error);
   NavetteMiddleware *middleware;
   gulong id;
   gboolean ok;
@@ -616,11 +625,11 @@ run_login (Cli        *cli,
   else
     return cli_usage_error (cli, _("No user name given."));
 
-  engine = open_engine (cli, &error);
+  engine = cli_open_engine (cli, &error);
   if (engine == NULL)
     return cli_fail (cli, error);
 
-  password = read_password (username);
+  password = read_password_for (username);
   if (password == NULL)
     return cli_usage_error (cli, _("No password given."));
 
@@ -661,7 +670,7 @@ run_logout (Cli        *cli,
   NavetteEngine *engine;
   NavetteSession *session;
 
-  engine = open_engine (cli, &error);
+  engine = cli_open_engine (cli, &error);
   if (engine == NULL)
     return cli_fail (cli, error);
 
@@ -1042,6 +1051,13 @@ typedef struct
 
 static int run_pending  (Cli           *cli,
                          Invocation    *inv);
+
+static int
+run_admin (Cli        *cli,
+           Invocation *inv)
+{
+  return cli_run_admin (cli, inv->argc, inv->argv);
+}
 static int keep_offline (Cli           *cli,
                          const Command *command,
                          Invocation    *inv,
@@ -1067,6 +1083,7 @@ static const Command commands[] = {
   { "revert", 3, 3, N_("Usage: navette-cli revert APP/TABLE ID VERSION"), check_revert,
     OPEN_TABLE | OPEN_RECORD, 0, run_revert, "revert" },
   { "pending", 0, 0, N_("Usage: navette-cli pending"), NULL, 0, 0, run_pending, NULL },
+  { "admin", 0, -1, NULL, NULL, 0, 0, run_admin, NULL },
   { "watch", 1, 1, N_("Usage: navette-cli watch APP/TABLE [--interval S]"), check_watch,
     OPEN_TABLE | OPEN_RELOAD, 0, run_watch },
 };
@@ -1088,7 +1105,7 @@ open_journal (Cli     *cli,
   g_autofree char *path = NULL;
   g_autoptr(NavetteJournal) journal = NULL;
 
-  if (open_engine (cli, error) == NULL)
+  if (cli_open_engine (cli, error) == NULL)
     return NULL;
   if (user == NULL || (path = navette_engine_journal_path_for (cli->engine, user)) == NULL)
     {
@@ -1370,6 +1387,8 @@ navette_cli_run (int    argc,
       "  revert APP/TABLE ID VERSION      make a version current again\n"
       "  watch APP/TABLE [--interval S]   print the changes made on the server\n"
       "  pending                          list the changes waiting for the server, and those that failed\n"
+      "  admin COMMAND …                  administer the server: users, applications, tables,\n"
+      "                                   columns, roles, activity (see “navette-cli admin”)\n"
       "\n"
       "When the server cannot be reached, a change is kept on this computer, sent by the\n"
       "next command (which says so), and the command exits with status 75."));

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* navette-admin-client.c — the administration routes, over NavetteClient. */
+/* navette-admin-client.c — the administration API over a NavetteClient:
+ * each method makes the path and body of its route and sends them; the
+ * answer is returned as it came (see the header). */
 #define G_LOG_DOMAIN "navette-engine"
 
 #include "config.h"
 
-#include <string.h>
-
 #include "navette-admin-client.h"
 #include "navette-sync-error.h"
+
+#define ADMIN NAVETTE_API_PREFIX "/admin"
 
 struct _NavetteAdminClient
 {
   GObject        parent_instance;
+
   NavetteClient *client;
 };
 
@@ -31,6 +34,7 @@ navette_admin_client_dispose (GObject *object)
   NavetteAdminClient *self = NAVETTE_ADMIN_CLIENT (object);
 
   g_clear_object (&self->client);
+
   G_OBJECT_CLASS (navette_admin_client_parent_class)->dispose (object);
 }
 
@@ -106,7 +110,8 @@ navette_admin_client_get_client (NavetteAdminClient *self)
   return self->client;
 }
 
-/* ---- The one way a request goes out ---- */
+/* ------------------------------------------------------------------ */
+/* Sending                                                             */
 
 static void
 request_cb (GObject      *object,
@@ -114,16 +119,15 @@ request_cb (GObject      *object,
             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
+  GError *error = NULL;
+  JsonNode *node = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
 
-  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
   if (error != NULL)
     {
       const char *said = navette_sync_error_get_server_message (error);
 
       /* A refusal: the server's sentence says why (a name taken, how many
-       * records a constraint breaks), the engine's only that it refused. */
+       * rows a constraint breaks), the engine's only that it refused. */
       if (said != NULL && error->domain == NAVETTE_SYNC_ERROR &&
           (error->code == NAVETTE_SYNC_ERROR_VALIDATION || error->code == NAVETTE_SYNC_ERROR_CONFLICT ||
            error->code == NAVETTE_SYNC_ERROR_NOT_FOUND || error->code == NAVETTE_SYNC_ERROR_SERVER))
@@ -131,35 +135,34 @@ request_cb (GObject      *object,
           g_free (error->message);
           error->message = g_strdup (said);
         }
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
     }
   else
-    g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
 }
 
-/* Sends @method @path with @body (taken; may be NULL). Writes (anything
- * but GET) get a fresh idempotency key: a retry of the same call is the
- * caller's new decision, not a replay. */
+/* Sends @method @path (@body: taken, may be NULL); writes get a key. */
 static void
-send (NavetteAdminClient  *self,
-      const char          *method,
-      const char          *path,
-      JsonNode            *body,
-      gpointer             source_tag,
-      GCancellable        *cancellable,
-      GAsyncReadyCallback  callback,
-      gpointer             user_data)
+admin_send (NavetteAdminClient  *self,
+            gpointer             source_tag,
+            const char          *method,
+            const char          *path,
+            JsonBuilder         *body,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
 {
-  g_autoptr(JsonNode) owned = body;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(JsonNode) root = body != NULL ? json_builder_get_root (body) : NULL;
   g_autofree char *key = NULL;
-  GTask *task;
 
-  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   if (!g_str_equal (method, "GET"))
-    key = g_uuid_string_random ();
-  navette_client_request_async (self->client, method, path, owned, key, NULL,
-                                cancellable, request_cb, task);
+    key = navette_uuid_new ();
+  navette_client_request_async (self->client, method, path, root, key, NULL, cancellable,
+                                request_cb, g_steal_pointer (&task));
+  if (body != NULL)
+    g_object_unref (body);
 }
 
 JsonNode *
@@ -173,72 +176,67 @@ navette_admin_client_finish (NavetteAdminClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static char *
-escape (const char *name)
+/* A new builder holding an open object. */
+static JsonBuilder *
+begin_body (void)
 {
-  return g_uri_escape_string (name, NULL, FALSE);
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  return builder;
 }
 
-/* "/api/v1/admin/applications/APP[/tables/TABLE[/columns/COLUMN]]" */
-static char *
-app_path (const char *app,
-          const char *table,
-          const char *column)
-{
-  GString *path = g_string_new ("/api/v1/admin/applications/");
-  g_autofree char *a = escape (app);
-
-  g_string_append (path, a);
-  if (table != NULL)
-    {
-      g_autofree char *t = escape (table);
-
-      g_string_append_printf (path, "/tables/%s", t);
-    }
-  if (column != NULL)
-    {
-      g_autofree char *c = escape (column);
-
-      g_string_append_printf (path, "/columns/%s", c);
-    }
-  return g_string_free (path, FALSE);
-}
-
-static char *
-grant_path (const char *app,
-            const char *username,
-            const char *suffix)
-{
-  g_autofree char *a = escape (app);
-  g_autofree char *u = escape (username);
-
-  return g_strdup_printf ("/api/v1/admin/grants/%s/%s%s", a, u, suffix != NULL ? suffix : "");
-}
-
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, object);
-  return node;
-}
-
-/* Appends "&name=value" (or "?name=value" first) when @value is set. */
 static void
-add_query (GString    *path,
-           const char *name,
-           const char *value)
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
 {
-  g_autofree char *escaped = NULL;
-
-  if (value == NULL || *value == '\0')
-    return;
-  escaped = escape (value);
-  g_string_append_printf (path, "%c%s=%s", strchr (path->str, '?') ? '&' : '?', name, escaped);
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
 }
 
-/* ---- Users ---- */
+static void
+add_boolean (JsonBuilder *builder,
+             const char  *member,
+             gboolean     value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_boolean_value (builder, value);
+}
+
+/* A body made of the members of @object. */
+static JsonBuilder *
+body_of (JsonObject *object)
+{
+  JsonBuilder *builder = begin_body ();
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_value (builder, json_node_copy (json_object_get_member (object, l->data)));
+    }
+  json_builder_end_object (builder);
+  return builder;
+}
+
+/* {"title"?, "archived"?} */
+static JsonBuilder *
+title_archived (const char *title,
+                int         archived)
+{
+  JsonBuilder *builder = begin_body ();
+
+  if (title != NULL)
+    add_string (builder, "title", title);
+  if (archived >= 0)
+    add_boolean (builder, "archived", archived != 0);
+  json_builder_end_object (builder);
+  return builder;
+}
+
+/* ------------------------------------------------------------------ */
+/* Users                                                               */
 
 void
 navette_admin_client_list_users_async (NavetteAdminClient  *self,
@@ -248,62 +246,80 @@ navette_admin_client_list_users_async (NavetteAdminClient  *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(GString) path = g_string_new ("/api/v1/admin/users");
-  g_autofree char *count = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  g_autoptr(GString) path = g_string_new (ADMIN "/users?");
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
-  add_query (path, "after", after);
-  add_query (path, "limit", count);
-  send (self, "GET", path->str, NULL, navette_admin_client_list_users_async,
+  if (limit > 0)
+    g_string_append_printf (path, "limit=%u&", limit);
+  if (after != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (after, NULL, FALSE);
+      g_string_append_printf (path, "after=%s&", escaped);
+    }
+  g_string_truncate (path, path->len - 1);
+  admin_send (self, navette_admin_client_list_users_async, "GET", path->str, NULL,
         cancellable, callback, user_data);
 }
 
 void
-navette_admin_client_create_user_async (NavetteAdminClient  *self,
-                                        const char          *username,
-                                        const char          *display_name,
-                                        const char          *password,
-                                        gboolean             admin,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
+navette_admin_client_add_user_async (NavetteAdminClient  *self,
+                                     const char          *username,
+                                     const char          *display_name,
+                                     const char          *password,
+                                     gboolean             admin,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
+  JsonBuilder *body;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (username != NULL && display_name != NULL);
+  g_return_if_fail (username != NULL);
 
-  json_object_set_string_member (body, "username", username);
-  json_object_set_string_member (body, "display_name", display_name);
+  body = begin_body ();
+  add_string (body, "username", username);
+  if (display_name != NULL)
+    add_string (body, "display_name", display_name);
   if (password != NULL)
-    json_object_set_string_member (body, "password", password);
-  json_object_set_boolean_member (body, "admin", admin);
-  send (self, "POST", "/api/v1/admin/users", object_node (body),
-        navette_admin_client_create_user_async, cancellable, callback, user_data);
+    add_string (body, "password", password);
+  if (admin)
+    add_boolean (body, "admin", TRUE);
+  json_builder_end_object (body);
+  admin_send (self, navette_admin_client_add_user_async, "POST", ADMIN "/users", body,
+        cancellable, callback, user_data);
+}
+
+/* "%s" escaped as a path segment */
+static char *
+segment (const char *text)
+{
+  return g_uri_escape_string (text, NULL, FALSE);
 }
 
 void
-navette_admin_client_patch_user_async (NavetteAdminClient  *self,
-                                       const char          *username,
-                                       JsonObject          *changes,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+navette_admin_client_update_user_async (NavetteAdminClient  *self,
+                                        const char          *username,
+                                        JsonObject          *changes,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
 {
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (username != NULL && changes != NULL);
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (changes != NULL);
 
-  name = escape (username);
-  path = g_strdup_printf ("/api/v1/admin/users/%s", name);
-  send (self, "PATCH", path, object_node (changes),
-        navette_admin_client_patch_user_async, cancellable, callback, user_data);
+  name = segment (username);
+  path = g_strdup_printf (ADMIN "/users/%s", name);
+  admin_send (self, navette_admin_client_update_user_async, "PATCH", path, body_of (changes),
+        cancellable, callback, user_data);
 }
 
-/* ---- Applications, tables, columns ---- */
+/* ------------------------------------------------------------------ */
+/* Applications, tables, columns                                       */
 
 void
 navette_admin_client_list_apps_async (NavetteAdminClient  *self,
@@ -313,135 +329,175 @@ navette_admin_client_list_apps_async (NavetteAdminClient  *self,
 {
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
-  send (self, "GET", "/api/v1/admin/applications", NULL,
-        navette_admin_client_list_apps_async, cancellable, callback, user_data);
+  admin_send (self, navette_admin_client_list_apps_async, "GET", ADMIN "/applications", NULL,
+        cancellable, callback, user_data);
 }
 
 void
-navette_admin_client_create_app_async (NavetteAdminClient  *self,
-                                       const char          *name,
+navette_admin_client_add_app_async (NavetteAdminClient  *self,
+                                    const char          *name,
+                                    const char          *title,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  JsonBuilder *body;
+
+  g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (name != NULL);
+
+  body = begin_body ();
+  add_string (body, "name", name);
+  if (title != NULL)
+    add_string (body, "title", title);
+  json_builder_end_object (body);
+  admin_send (self, navette_admin_client_add_app_async, "POST", ADMIN "/applications", body,
+        cancellable, callback, user_data);
+}
+
+/* ADMIN "/applications/APP[/tables/TABLE[/columns[/COLUMN]]]": names
+ * that are not names go as they are escaped (the server answers 404). */
+static char *
+schema_path (const char *app,
+             const char *table,
+             const char *suffix)
+{
+  g_autofree char *a = segment (app);
+  g_autofree char *t = table != NULL ? segment (table) : NULL;
+
+  return g_strdup_printf (ADMIN "/applications/%s%s%s%s", a, t != NULL ? "/tables/" : "",
+                          t != NULL ? t : "", suffix != NULL ? suffix : "");
+}
+
+void
+navette_admin_client_update_app_async (NavetteAdminClient  *self,
+                                       const char          *app,
                                        const char          *title,
+                                       int                  archived,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-
-  g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (name != NULL && title != NULL);
-
-  json_object_set_string_member (body, "name", name);
-  json_object_set_string_member (body, "title", title);
-  send (self, "POST", "/api/v1/admin/applications", object_node (body),
-        navette_admin_client_create_app_async, cancellable, callback, user_data);
-}
-
-void
-navette_admin_client_patch_app_async (NavetteAdminClient  *self,
-                                      const char          *app,
-                                      JsonObject          *changes,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
   g_autofree char *path = NULL;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (app != NULL && changes != NULL);
+  g_return_if_fail (app != NULL);
 
-  path = app_path (app, NULL, NULL);
-  send (self, "PATCH", path, object_node (changes),
-        navette_admin_client_patch_app_async, cancellable, callback, user_data);
+  path = schema_path (app, NULL, NULL);
+  admin_send (self, navette_admin_client_update_app_async, "PATCH", path, title_archived (title, archived),
+        cancellable, callback, user_data);
 }
 
 void
-navette_admin_client_create_table_async (NavetteAdminClient  *self,
+navette_admin_client_add_table_async (NavetteAdminClient     *self,
+                                      const char             *app,
+                                      const NavetteWireTable *table,
+                                      GCancellable           *cancellable,
+                                      GAsyncReadyCallback     callback,
+                                      gpointer                user_data)
+{
+  g_autofree char *path = NULL;
+  JsonBuilder *body;
+
+  g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (app != NULL);
+  g_return_if_fail (table != NULL);
+
+  body = json_builder_new ();
+  navette_wire_table_to_json (table, body);
+  path = schema_path (app, NULL, "/tables");
+  admin_send (self, navette_admin_client_add_table_async, "POST", path, body,
+        cancellable, callback, user_data);
+}
+
+void
+navette_admin_client_update_table_async (NavetteAdminClient  *self,
                                          const char          *app,
-                                         const char          *name,
+                                         const char          *table,
                                          const char          *title,
-                                         JsonArray           *columns,
+                                         int                  archived,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autofree char *base = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (app != NULL && name != NULL && title != NULL);
+  g_return_if_fail (app != NULL && table != NULL);
 
-  json_object_set_string_member (body, "name", name);
-  json_object_set_string_member (body, "title", title);
-  json_object_set_array_member (body, "columns",
-                                columns != NULL ? json_array_ref (columns) : json_array_new ());
-  base = app_path (app, NULL, NULL);
-  path = g_strconcat (base, "/tables", NULL);
-  send (self, "POST", path, object_node (body),
-        navette_admin_client_create_table_async, cancellable, callback, user_data);
+  path = schema_path (app, table, NULL);
+  admin_send (self, navette_admin_client_update_table_async, "PATCH", path, title_archived (title, archived),
+        cancellable, callback, user_data);
 }
 
 void
-navette_admin_client_patch_table_async (NavetteAdminClient  *self,
-                                        const char          *app,
-                                        const char          *table,
-                                        JsonObject          *changes,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
+navette_admin_client_add_column_async (NavetteAdminClient      *self,
+                                       const char              *app,
+                                       const char              *table,
+                                       const NavetteWireColumn *column,
+                                       JsonNode                *default_value,
+                                       GCancellable            *cancellable,
+                                       GAsyncReadyCallback      callback,
+                                       gpointer                 user_data)
 {
+  g_autoptr(JsonBuilder) one = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *path = NULL;
+  JsonObject *object;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (app != NULL && table != NULL && changes != NULL);
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (column != NULL);
 
-  path = app_path (app, table, NULL);
-  send (self, "PATCH", path, object_node (changes),
-        navette_admin_client_patch_table_async, cancellable, callback, user_data);
+  navette_wire_column_to_json (column, one);
+  root = json_builder_get_root (one);
+  object = json_node_get_object (root);
+  if (default_value != NULL)
+    json_object_set_member (object, "default", json_node_copy (default_value));
+  path = schema_path (app, table, "/columns");
+  admin_send (self, navette_admin_client_add_column_async, "POST", path, body_of (object),
+        cancellable, callback, user_data);
 }
 
 void
-navette_admin_client_add_column_async (NavetteAdminClient  *self,
-                                       const char          *app,
-                                       const char          *table,
-                                       JsonObject          *column,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+navette_admin_client_update_column_async (NavetteAdminClient  *self,
+                                          const char          *app,
+                                          const char          *table,
+                                          const char          *column,
+                                          JsonObject          *changes,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
 {
-  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *suffix = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
   g_return_if_fail (app != NULL && table != NULL && column != NULL);
+  g_return_if_fail (changes != NULL);
 
-  base = app_path (app, table, NULL);
-  path = g_strconcat (base, "/columns", NULL);
-  send (self, "POST", path, object_node (column),
-        navette_admin_client_add_column_async, cancellable, callback, user_data);
+  name = segment (column);
+  suffix = g_strdup_printf ("/columns/%s", name);
+  path = schema_path (app, table, suffix);
+  admin_send (self, navette_admin_client_update_column_async, "PATCH", path, body_of (changes),
+        cancellable, callback, user_data);
 }
 
-void
-navette_admin_client_patch_column_async (NavetteAdminClient  *self,
-                                         const char          *app,
-                                         const char          *table,
-                                         const char          *column,
-                                         JsonObject          *changes,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
+/* ------------------------------------------------------------------ */
+/* Grants                                                              */
+
+/* ADMIN "/grants/APP/USERNAME" + @suffix */
+static char *
+grant_path (const char *app,
+            const char *username,
+            const char *suffix)
 {
-  g_autofree char *path = NULL;
+  g_autofree char *a = segment (app);
+  g_autofree char *u = segment (username);
 
-  g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
-  g_return_if_fail (app != NULL && table != NULL && column != NULL && changes != NULL);
-
-  path = app_path (app, table, column);
-  send (self, "PATCH", path, object_node (changes),
-        navette_admin_client_patch_column_async, cancellable, callback, user_data);
+  return g_strdup_printf (ADMIN "/grants/%s/%s%s", a, u, suffix != NULL ? suffix : "");
 }
-
-/* ---- Role grants ---- */
 
 void
 navette_admin_client_list_grants_async (NavetteAdminClient  *self,
@@ -451,13 +507,22 @@ navette_admin_client_list_grants_async (NavetteAdminClient  *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GString) path = g_string_new ("/api/v1/admin/grants");
+  g_autoptr(GString) path = g_string_new (ADMIN "/grants?");
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
-  add_query (path, "app", app);
-  add_query (path, "user", username);
-  send (self, "GET", path->str, NULL, navette_admin_client_list_grants_async,
+  if (app != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (app, NULL, FALSE);
+      g_string_append_printf (path, "app=%s&", escaped);
+    }
+  if (username != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (username, NULL, FALSE);
+      g_string_append_printf (path, "user=%s&", escaped);
+    }
+  g_string_truncate (path, path->len - 1);
+  admin_send (self, navette_admin_client_list_grants_async, "GET", path->str, NULL,
         cancellable, callback, user_data);
 }
 
@@ -465,29 +530,25 @@ void
 navette_admin_client_set_grant_async (NavetteAdminClient  *self,
                                       const char          *app,
                                       const char          *username,
-                                      NavetteRole          role,
+                                      const char          *role,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
   g_autofree char *path = NULL;
-  g_autoptr(JsonObject) body = NULL;
+  JsonBuilder *body = NULL;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
   g_return_if_fail (app != NULL && username != NULL);
-  g_return_if_fail (role == NAVETTE_ROLE_NONE || role == NAVETTE_ROLE_READER ||
-                    role == NAVETTE_ROLE_EDITOR);
 
   path = grant_path (app, username, NULL);
-  if (role == NAVETTE_ROLE_NONE)
+  if (role != NULL)
     {
-      send (self, "DELETE", path, NULL, navette_admin_client_set_grant_async,
-            cancellable, callback, user_data);
-      return;
+      body = begin_body ();
+      add_string (body, "role", role);
+      json_builder_end_object (body);
     }
-  body = json_object_new ();
-  json_object_set_string_member (body, "role", navette_role_to_string (role));
-  send (self, "PUT", path, object_node (body), navette_admin_client_set_grant_async,
+  admin_send (self, navette_admin_client_set_grant_async, role != NULL ? "PUT" : "DELETE", path, body,
         cancellable, callback, user_data);
 }
 
@@ -505,7 +566,7 @@ navette_admin_client_grant_versions_async (NavetteAdminClient  *self,
   g_return_if_fail (app != NULL && username != NULL);
 
   path = grant_path (app, username, "/versions");
-  send (self, "GET", path, NULL, navette_admin_client_grant_versions_async,
+  admin_send (self, navette_admin_client_grant_versions_async, "GET", path, NULL,
         cancellable, callback, user_data);
 }
 
@@ -519,47 +580,51 @@ navette_admin_client_revert_grant_async (NavetteAdminClient  *self,
                                          gpointer             user_data)
 {
   g_autofree char *path = NULL;
-  g_autoptr(JsonObject) body = json_object_new ();
+  JsonBuilder *body;
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
   g_return_if_fail (app != NULL && username != NULL);
 
   path = grant_path (app, username, "/revert");
-  json_object_set_int_member (body, "version", version);
-  send (self, "POST", path, object_node (body), navette_admin_client_revert_grant_async,
+  body = begin_body ();
+  json_builder_set_member_name (body, "version");
+  json_builder_add_int_value (body, version);
+  json_builder_end_object (body);
+  admin_send (self, navette_admin_client_revert_grant_async, "POST", path, body,
         cancellable, callback, user_data);
 }
 
-/* ---- Activity ---- */
+/* ------------------------------------------------------------------ */
+/* Activity                                                            */
 
 void
-navette_admin_client_activity_async (NavetteAdminClient         *self,
-                                     const NavetteActivityQuery *query,
-                                     GCancellable               *cancellable,
-                                     GAsyncReadyCallback         callback,
-                                     gpointer                    user_data)
+navette_admin_client_activity_async (NavetteAdminClient  *self,
+                                     const char * const  *filters,
+                                     const char          *before,
+                                     guint                limit,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
-  g_autoptr(GString) path = g_string_new ("/api/v1/activity");
-  g_autofree char *limit = NULL;
+  g_autoptr(GString) path = g_string_new (NAVETTE_API_PREFIX "/activity?");
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
-  if (query != NULL)
+  for (guint i = 0; filters != NULL && filters[i] != NULL && filters[i + 1] != NULL; i += 2)
     {
-      add_query (path, "app", query->app);
-      add_query (path, "table", query->table);
-      add_query (path, "record", query->record);
-      add_query (path, "user", query->user);
-      add_query (path, "action", query->action);
-      add_query (path, "from", query->from);
-      add_query (path, "to", query->to);
-      add_query (path, "before", query->before);
-      if (query->limit > 0)
-        {
-          limit = g_strdup_printf ("%u", query->limit);
-          add_query (path, "limit", limit);
-        }
+      g_autofree char *name = g_uri_escape_string (filters[i], NULL, FALSE);
+      g_autofree char *value = g_uri_escape_string (filters[i + 1], NULL, FALSE);
+
+      g_string_append_printf (path, "%s=%s&", name, value);
     }
-  send (self, "GET", path->str, NULL, navette_admin_client_activity_async,
+  if (before != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (before, NULL, FALSE);
+      g_string_append_printf (path, "before=%s&", escaped);
+    }
+  if (limit > 0)
+    g_string_append_printf (path, "limit=%u&", limit);
+  g_string_truncate (path, path->len - 1);
+  admin_send (self, navette_admin_client_activity_async, "GET", path->str, NULL,
         cancellable, callback, user_data);
 }

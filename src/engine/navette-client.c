@@ -747,19 +747,6 @@ navette_client_request_finish (NavetteClient  *self,
 
 /* ---- Records ---- */
 
-typedef struct
-{
-  GPtrArray *records;
-  gint64     revision;
-} RecordList;
-
-static void
-record_list_free (RecordList *list)
-{
-  g_clear_pointer (&list->records, g_ptr_array_unref);
-  g_free (list);
-}
-
 static GPtrArray *
 parse_record_array (JsonArray  *array,
                     GError    **error)
@@ -787,6 +774,151 @@ parse_record_array (JsonArray  *array,
   return g_steal_pointer (&records);
 }
 
+/* ---- Walking the pages of a list ----
+ *
+ * `GET …/records` and `…/versions` answer one page at a time (docs/api.md,
+ * "Paging"): a walk asks for the first page, then passes each page's
+ * "next" as `after` until a page has none. Its items are gathered in
+ * PageWalk (one page at a time, so the parse of a page, in a worker
+ * thread for a large one, is the only one touching them) and handed over
+ * when the walk is complete: a full reload replaces the table only with
+ * a whole snapshot. The walk's revision is its first page's. */
+
+typedef struct
+{
+  char                *path;       /* without `after` */
+  char                *next;       /* the cursor of the page to ask for */
+  GPtrArray           *items;
+  gint64               revision;
+  gboolean             have_revision;
+  guint                pages;
+  NavetteParseFunc     parse;
+  NavetteRawParseFunc  raw_parse;
+  NavetteProgressFunc  progress;
+  NavettePageFunc      page;
+  gpointer             progress_data;
+  gpointer             source_tag;
+} PageWalk;
+
+static void
+page_walk_free (PageWalk *walk)
+{
+  g_clear_pointer (&walk->path, g_free);
+  g_clear_pointer (&walk->next, g_free);
+  g_clear_pointer (&walk->items, g_ptr_array_unref);
+  g_free (walk);
+}
+
+/* Called by a page's parse (in a worker or inline): the page's revision
+ * and cursor. */
+static void
+page_walk_set_page (PageWalk   *walk,
+                    gint64      revision,
+                    char       *next)
+{
+  if (!walk->have_revision)
+    {
+      walk->revision = revision;
+      walk->have_revision = TRUE;
+    }
+  g_free (walk->next);
+  walk->next = next;
+}
+
+static void
+walk_progress_cb (guint64  received,
+                  guint64  expected,
+                  gpointer user_data)
+{
+  PageWalk *walk = g_task_get_task_data (user_data);
+
+  walk->progress (received, expected, walk->progress_data);
+}
+
+static void walk_page_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+walk_send_page (GTask *task)
+{
+  NavetteClient *self = g_task_get_source_object (task);
+  PageWalk *walk = g_task_get_task_data (task);
+  g_autofree char *path = NULL;
+
+  if (walk->next != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (walk->next, NULL, FALSE);
+
+      path = g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
+                          "after=", escaped, NULL);
+    }
+  if (walk->page != NULL)
+    walk->page (walk->items->len, walk->pages, walk->progress_data);
+  navette_client_send_async (self, "GET", path ? path : walk->path, NULL, NULL, NULL,
+                             walk->parse, walk->raw_parse, walk, NULL, NULL,
+                             walk->source_tag,
+                             walk->progress != NULL ? walk_progress_cb : NULL, task,
+                             g_task_get_cancellable (task), walk_page_cb, g_object_ref (task));
+}
+
+static void
+walk_page_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PageWalk *walk = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (g_task_propagate_pointer (G_TASK (result), &error) == NULL)
+    {
+      g_task_return_error (task, error != NULL ? error : serialization_error ());
+      return;
+    }
+  walk->pages++;
+  if (walk->next != NULL)
+    {
+      walk_send_page (task);
+      return;
+    }
+  g_debug ("Walked %s: %u items in %u pages", walk->path, walk->items->len, walk->pages);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+walk_start (NavetteClient       *self,
+            PageWalk            *walk,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, walk->source_tag);
+  g_task_set_task_data (task, walk, (GDestroyNotify) page_walk_free);
+  walk_send_page (task);
+}
+
+/* The walk's items, or NULL and @error. */
+static GPtrArray *
+walk_finish (NavetteClient  *self,
+             GAsyncResult   *result,
+             gint64         *revision,
+             GError        **error)
+{
+  PageWalk *walk;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  walk = g_task_get_task_data (G_TASK (result));
+  if (revision != NULL)
+    *revision = walk->revision;
+  return g_steal_pointer (&walk->items);
+}
+
 /* ---- Decoding a large record list ----
  *
  * json-glib builds a tree of the whole answer before anything can be
@@ -794,32 +926,43 @@ parse_record_array (JsonArray  *array,
  * streaming decoder of the wire layer (navette-wire-decoder.h, as strict
  * as navette_json_parse_strict()) reads the body once and hands each
  * record over; it becomes a packed record at once
- * (navette_packed_records_decode(), shared with the disk cache). */
+ * (navette_packed_records_decode_page(), shared with the disk cache). */
+
+/* The rows a page of records is asked for: the server's largest page by
+ * default (docs/api.md, "Paging": a larger limit is served as its largest
+ * page, whatever the operator chose). Each page is a round trip, one
+ * after the other; a whole table is wanted anyway, and the client's
+ * memory is the same whatever the page. */
+#define RECORD_PAGE_LIMIT 10000
 
 static gpointer
 parse_records_raw (GBytes    *body,
                    gpointer   parse_data,
                    GError   **error)
 {
+  PageWalk *walk = parse_data;
   gsize len;
   const char *text = g_bytes_get_data (body, &len);
-  g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) local_error = NULL;
   gint64 revision = 0;
-  RecordList *list;
+  char *next = NULL;
 
-  records = navette_packed_records_decode (text, len, &revision, &local_error);
-  if (records == NULL)
+  if (!navette_packed_records_decode_page (text, len, walk->items, &revision, &next, &local_error))
     {
       g_debug ("Malformed record list: %s", local_error->message);
       g_propagate_error (error, serialization_error ());
       return NULL;
     }
+  page_walk_set_page (walk, revision, next);
+  /* The last page: sort the whole walk here (in the worker when large). */
+  if (next == NULL)
+    {
+      guint dropped = navette_packed_records_sort (walk->items);
 
-  list = g_new0 (RecordList, 1);
-  list->records = g_steal_pointer (&records);
-  list->revision = revision;
-  return list;
+      if (dropped > 0)
+        g_debug ("%u records were given twice in one walk", dropped);
+    }
+  return walk;
 }
 
 void
@@ -828,26 +971,31 @@ navette_client_list_records_progress_async (NavetteClient       *self,
                                             const char          *table,
                                             gint64               since,
                                             NavetteProgressFunc  progress,
+                                            NavettePageFunc      page,
                                             gpointer             progress_data,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  g_autofree char *path = NULL;
   g_autofree char *suffix = NULL;
+  PageWalk *walk;
 
   g_return_if_fail (NAVETTE_IS_CLIENT (self));
   g_return_if_fail (app != NULL && table != NULL);
 
   if (since >= 0)
-    suffix = g_strdup_printf ("/records?since=%" G_GINT64_FORMAT, since);
-  path = navette_client_table_path (app, table, suffix ? suffix : "/records");
-
-  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
-                             NULL, parse_records_raw, NULL, NULL, (GDestroyNotify) record_list_free,
-                             navette_client_list_records_async,
-                             progress, progress_data,
-                             cancellable, callback, user_data);
+    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
+  else
+    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
+  walk = g_new0 (PageWalk, 1);
+  walk->path = navette_client_table_path (app, table, suffix);
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  walk->raw_parse = parse_records_raw;
+  walk->progress = progress;
+  walk->page = page;
+  walk->progress_data = progress_data;
+  walk->source_tag = navette_client_list_records_async;
+  walk_start (self, walk, cancellable, callback, user_data);
 }
 
 void
@@ -859,7 +1007,7 @@ navette_client_list_records_async (NavetteClient       *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  navette_client_list_records_progress_async (self, app, table, since, NULL, NULL,
+  navette_client_list_records_progress_async (self, app, table, since, NULL, NULL, NULL,
                                               cancellable, callback, user_data);
 }
 
@@ -891,18 +1039,7 @@ navette_client_list_records_finish_packed (NavetteClient  *self,
                                            gint64         *revision,
                                            GError        **error)
 {
-  RecordList *list;
-  GPtrArray *records;
-
-  list = g_task_propagate_pointer (G_TASK (result), error);
-  if (list == NULL)
-    return NULL;
-
-  if (revision != NULL)
-    *revision = list->revision;
-  records = g_steal_pointer (&list->records);
-  record_list_free (list);
-  return records;
+  return walk_finish (self, result, revision, error);
 }
 
 static gpointer
@@ -910,17 +1047,28 @@ parse_versions (JsonNode  *root,
                 gpointer   parse_data,
                 GError   **error)
 {
+  PageWalk *walk = parse_data;
   JsonNode *versions;
+  JsonNode *next = NULL;
+  JsonObject *object;
+  g_autoptr(GPtrArray) page = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (root) ||
-      !(versions = json_object_get_member (json_node_get_object (root), "versions")) ||
-      !JSON_NODE_HOLDS_ARRAY (versions))
+      !(versions = json_object_get_member ((object = json_node_get_object (root)), "versions")) ||
+      !JSON_NODE_HOLDS_ARRAY (versions) ||
+      ((next = json_object_get_member (object, "next")) != NULL &&
+       (!JSON_NODE_HOLDS_VALUE (next) || json_node_get_value_type (next) != G_TYPE_STRING)))
     {
       g_propagate_error (error, serialization_error ());
       return NULL;
     }
 
-  return parse_record_array (json_node_get_array (versions), error);
+  page = parse_record_array (json_node_get_array (versions), error);
+  if (page == NULL)
+    return NULL;
+  g_ptr_array_extend_and_steal (walk->items, g_steal_pointer (&page));
+  page_walk_set_page (walk, 0, next != NULL ? g_strdup (json_node_get_string (next)) : NULL);
+  return walk;
 }
 
 void
@@ -932,20 +1080,19 @@ navette_client_list_versions_async (NavetteClient       *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autofree char *path = NULL;
   g_autofree char *suffix = NULL;
+  PageWalk *walk;
 
   g_return_if_fail (NAVETTE_IS_CLIENT (self));
   g_return_if_fail (app != NULL && table != NULL && record_id != NULL);
 
   suffix = g_strdup_printf ("/records/%s/versions", record_id);
-  path = navette_client_table_path (app, table, suffix);
-
-  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
-                             parse_versions, NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-                             navette_client_list_versions_async,
-                             NULL, NULL,
-                             cancellable, callback, user_data);
+  walk = g_new0 (PageWalk, 1);
+  walk->path = navette_client_table_path (app, table, suffix);
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+  walk->parse = parse_versions;
+  walk->source_tag = navette_client_list_versions_async;
+  walk_start (self, walk, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -954,9 +1101,8 @@ navette_client_list_versions_finish (NavetteClient  *self,
                                      GError        **error)
 {
   g_return_val_if_fail (NAVETTE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return walk_finish (self, result, NULL, error);
 }
 
 /* ---- Synchronous helper ---- */

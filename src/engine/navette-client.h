@@ -91,8 +91,10 @@ char          *navette_client_table_path         (const char          *app,
                                                   const char          *table,
                                                   const char          *suffix);
 
-/* Records: GET …/records[?since=N]. _finish returns a GPtrArray of
- * NavetteWireRecord* (parsed in a worker thread) and the table revision. */
+/* Records: GET …/records[?since=N], every page of it (following "next"
+ * as `after`, docs/api.md "Paging"). _finish returns a GPtrArray of
+ * NavetteWireRecord* (sorted by id; large pages parsed in a worker
+ * thread) and the walk's revision (its first page's). */
 void           navette_client_list_records_async (NavetteClient       *self,
                                                   const char          *app,
                                                   const char          *table,
@@ -106,8 +108,8 @@ GPtrArray     *navette_client_list_records_finish (NavetteClient      *self,
                                                    gint64             *revision,
                                                    GError            **error);
 
-/* GET …/records/ID/versions → GPtrArray of NavetteWireRecord* (newest
- * first; `obsolete` set). */
+/* GET …/records/ID/versions, every page → GPtrArray of NavetteWireRecord*
+ * (newest first; `obsolete` set). */
 void           navette_client_list_versions_async (NavetteClient      *self,
                                                    const char         *app,
                                                    const char         *table,

@@ -37,6 +37,17 @@ GPtrArray     *navette_packed_records_decode      (const char        *text,
                                                    gsize              len,
                                                    gint64            *revision,
                                                    GError           **error);
+/* One page of a record list (docs/api.md, "Paging"): its records are
+ * appended to @records (unsorted); *@next gets the page's cursor or NULL. */
+gboolean       navette_packed_records_decode_page (const char        *text,
+                                                   gsize              len,
+                                                   GPtrArray         *records,
+                                                   gint64            *revision,
+                                                   char             **next,
+                                                   GError           **error);
+/* Sorts by id; a record given twice keeps its newer version. Returns how
+ * many were dropped as repeated. */
+guint          navette_packed_records_sort        (GPtrArray         *records);
 void           navette_packed_record_free         (NavettePackedRecord *packed);
 /* A new JsonObject of the data. */
 JsonObject    *navette_packed_record_unpack_data  (const NavettePackedRecord *packed);
@@ -255,17 +266,25 @@ void           navette_client_events_connect_async (NavetteClient     *self,
 SoupWebsocketConnection *navette_client_events_connect_finish (NavetteClient *self,
                                                     GAsyncResult      *result,
                                                     GError           **error);
-/* navette-client.c: the record list, read piecewise: @progress is called
- * on the main context as bytes arrive (@expected: the Content-Length, 0
- * when unknown). */
+/* navette-client.c: the record list, every page of it (following
+ * "next"), each read piecewise: @progress is called on the main context
+ * as a page's bytes arrive (@expected: the page's Content-Length, 0 when
+ * unknown), @page before each page. The revision is the first page's. */
 typedef void (*NavetteProgressFunc) (guint64  received,
                                      guint64  expected,
+                                     gpointer user_data);
+/* The walk of a paged list: called on the main context before each page
+ * is asked for, with @rows received in the earlier pages and the page's
+ * index (0 for the first). */
+typedef void (*NavettePageFunc)     (guint    rows,
+                                     guint    page,
                                      gpointer user_data);
 void           navette_client_list_records_progress_async (NavetteClient       *self,
                                                            const char          *app,
                                                            const char          *table,
                                                            gint64               since,
                                                            NavetteProgressFunc  progress,
+                                                           NavettePageFunc      page,
                                                            gpointer             progress_data,
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,

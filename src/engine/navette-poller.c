@@ -387,6 +387,7 @@ navette_poller_get_interval_ms (NavettePoller *self)
 static void
 schedule (NavettePoller *self,
           guint          delay_ms);
+static guint poll_delay (NavettePoller *self);
 
 void
 navette_poller_set_interval_ms (NavettePoller *self,
@@ -400,7 +401,7 @@ navette_poller_set_interval_ms (NavettePoller *self,
 
   self->interval_ms = msec;
   if (self->running && self->timeout_id != 0)
-    schedule (self, msec);
+    schedule (self, poll_delay (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERVAL]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERVAL_MS]);
 }
@@ -518,6 +519,17 @@ schedule (NavettePoller *self,
     self->timeout_id = g_timeout_add (delay_ms, timeout_cb, self);
 }
 
+/* The delay to the next regular round: the interval ±10 %, drawn again
+ * every round, on the monotonic clock and counted from the end of the
+ * last round (never aligned to the wall clock), so clients that started
+ * together (a server restart, an office opening its editors at nine) do
+ * not stay in step and come to the server at the same instant. */
+static guint
+poll_delay (NavettePoller *self)
+{
+  return MAX (1, (guint) (self->interval_ms * g_random_double_range (0.9, 1.1)));
+}
+
 void
 navette_poller_start (NavettePoller *self)
 {
@@ -527,7 +539,7 @@ navette_poller_start (NavettePoller *self)
     return;
   self->running = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  schedule (self, self->interval_ms);
+  schedule (self, poll_delay (self));
   if (self->push)
     navette_event_stream_start (self->events);
   /* Stopped while offline: the probes go on. */
@@ -626,7 +638,7 @@ round_done (NavettePoller *self)
       return;
     }
 
-  schedule (self, self->interval_ms);
+  schedule (self, poll_delay (self));
 }
 
 /* ---- Probing while offline ---- */

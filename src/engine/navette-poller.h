@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NavettePoller — detects changes made on the server.
  *
- * Every "interval" seconds (30 by default) it does the light check of each
+ * Every "interval" seconds (30 by default; ±10 % drawn again each round,
+ * counted on the monotonic clock from the end of the last round, never
+ * aligned to the wall clock, so clients started together drift apart)
+ * it does the light check of each
  * watched application (`GET …/applications/APP/last-modified` with
  * If-None-Match: a 304 costs no body) and reloads (a delta) only the loaded
  * tables whose revision moved. When a check fails because the server cannot

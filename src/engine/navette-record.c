@@ -449,6 +449,52 @@ navette_packed_records_decode (const char  *text,
   return g_steal_pointer (&records);
 }
 
+gboolean
+navette_packed_records_decode_page (const char  *text,
+                                    gsize        len,
+                                    GPtrArray   *records,
+                                    gint64      *revision,
+                                    char       **next,
+                                    GError     **error)
+{
+  return navette_wire_decode_record_page (text, len, revision, next, append_view_cb, records, error);
+}
+
+guint
+navette_packed_records_sort (GPtrArray *records)
+{
+  guint kept = 0;
+
+  g_ptr_array_sort (records, compare_packed_id);
+  for (guint i = 0; i < records->len; i++)
+    {
+      NavettePackedRecord *packed = g_ptr_array_index (records, i);
+      NavettePackedRecord *last = kept > 0 ? g_ptr_array_index (records, kept - 1) : NULL;
+
+      if (last != NULL && strcmp (last->id, packed->id) == 0)
+        {
+          /* Never from a server that keeps the contract: keep the newer. */
+          if (packed->version > last->version)
+            {
+              records->pdata[kept - 1] = packed;
+              packed = last;
+            }
+          navette_packed_record_free (packed);
+          continue;
+        }
+      records->pdata[kept++] = packed;
+    }
+  {
+    guint dropped = records->len - kept;
+
+    /* Shrink without freeing what moved. */
+    g_ptr_array_set_free_func (records, NULL);
+    g_ptr_array_set_size (records, kept);
+    g_ptr_array_set_free_func (records, (GDestroyNotify) navette_packed_record_free);
+    return dropped;
+  }
+}
+
 void
 navette_packed_record_free (NavettePackedRecord *packed)
 {

@@ -22,10 +22,12 @@ struct _NavetteTable
   gint64             revision;
   gint64             server_revision;
   double             progress;
+  guint              rows_loaded;
   GPtrArray         *waiting;      /* GTask* joined to the running load */
   GCancellable      *fetch_cancellable; /* of the running load's request: cancelled
                                          * when every load joined to it is, and on
                                          * dispose */
+  guint              fetch_page;       /* of the running walk */
   guint              loaded : 1;
   guint              loading : 1;
   guint              cached : 1;       /* shows the disk cache, not revalidated */
@@ -52,6 +54,7 @@ enum {
   PROP_LOADING,
   PROP_CACHED,
   PROP_PROGRESS,
+  PROP_ROWS_LOADED,
   PROP_N_ITEMS,
   PROP_ITEM_TYPE,
   N_PROPS
@@ -173,6 +176,9 @@ navette_table_get_property (GObject    *object,
     case PROP_PROGRESS:
       g_value_set_double (value, self->progress);
       break;
+    case PROP_ROWS_LOADED:
+      g_value_set_uint (value, self->rows_loaded);
+      break;
     case PROP_N_ITEMS:
       g_value_set_uint (value, self->records->len);
       break;
@@ -210,6 +216,8 @@ navette_table_class_init (NavetteTableClass *klass)
     g_param_spec_boolean ("loading", NULL, NULL, FALSE, flags);
   properties[PROP_PROGRESS] =
     g_param_spec_double ("progress", NULL, NULL, -1.0, 1.0, -1.0, flags);
+  properties[PROP_ROWS_LOADED] =
+    g_param_spec_uint ("rows-loaded", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_ITEM_TYPE] =
@@ -305,6 +313,13 @@ navette_table_get_progress (NavetteTable *self)
 {
   g_return_val_if_fail (NAVETTE_IS_TABLE (self), -1.0);
   return self->progress;
+}
+
+guint
+navette_table_get_rows_loaded (NavetteTable *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_TABLE (self), 0);
+  return self->rows_loaded;
 }
 
 const NavetteWireTable *
@@ -723,6 +738,11 @@ set_loading (NavetteTable *self,
     return;
   self->loading = !!loading;
   self->progress = loading ? -1.0 : 1.0;
+  if (loading && self->rows_loaded != 0)
+    {
+      self->rows_loaded = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROWS_LOADED]);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
 }
@@ -1058,6 +1078,11 @@ list_records_cb (GObject      *object,
       return;
     }
 
+  if (self->rows_loaded != records->len)
+    {
+      self->rows_loaded = records->len;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROWS_LOADED]);
+    }
   changed = g_ptr_array_new_with_free_func (g_object_unref);
   {
     gint64 start = g_get_monotonic_time ();
@@ -1085,8 +1110,10 @@ list_records_cb (GObject      *object,
   finish_waiting (self, n_changed, NULL);
 }
 
-/* Bytes received / Content-Length, notified in steps of 1 %. The table
- * is kept alive by the fetch's own reference. */
+/* Bytes received / Content-Length of the first page, notified in steps
+ * of 1 %. Once a second page is asked for, the total is unknown (the
+ * server does not give it): -1, and "rows-loaded" says how far the walk
+ * is. The table is kept alive by the fetch's own reference. */
 static void
 fetch_progress_cb (guint64  received,
                    guint64  expected,
@@ -1095,13 +1122,35 @@ fetch_progress_cb (guint64  received,
   NavetteTable *self = user_data;
   double progress;
 
-  if (!self->loading || expected == 0)
+  if (!self->loading || expected == 0 || self->fetch_page > 0)
     return;
   progress = MIN (1.0, (double) received / (double) expected);
   if (progress < 1.0 && progress - MAX (self->progress, 0.0) < 0.01)
     return;
   self->progress = progress;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
+static void
+fetch_page_cb (guint    rows,
+               guint    page,
+               gpointer user_data)
+{
+  NavetteTable *self = user_data;
+
+  self->fetch_page = page;
+  if (!self->loading)
+    return;
+  if (page > 0 && self->progress != -1.0)
+    {
+      self->progress = -1.0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    }
+  if (rows != self->rows_loaded)
+    {
+      self->rows_loaded = rows;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROWS_LOADED]);
+    }
 }
 
 static void
@@ -1121,7 +1170,8 @@ start_fetch (NavetteTable *self,
   navette_client_list_records_progress_async (client,
                                               navette_store_get_name (self->store),
                                               self->schema->name,
-                                              since, fetch_progress_cb, self, self->fetch_cancellable,
+                                              since, fetch_progress_cb, fetch_page_cb, self,
+                                              self->fetch_cancellable,
                                               list_records_cb, g_object_ref (self));
 }
 

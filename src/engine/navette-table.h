@@ -23,8 +23,11 @@ G_DECLARE_FINAL_TYPE (NavetteTable, navette_table, NAVETTE, TABLE, GObject)
 /* Properties (read-only, notified): "store" (NavetteStore, weak), "name",
  * "title", "revision" (gint64, -1 before the first load), "loaded"
  * (boolean: the first load finished), "loading" (boolean), "progress"
- * (double 0..1 of the current load, -1 when unknown), "n-items" (guint),
- * "item-type". GListModel of NavetteRecord. */
+ * (double 0..1 of the current load, -1 when unknown: a load of several
+ * pages has no known total), "rows-loaded" (guint: rows received so far
+ * by the current load, which walks the server's pages; the count of the
+ * last load once it is over), "n-items" (guint), "item-type".
+ * GListModel of NavetteRecord. */
 NavetteStore            *navette_table_get_store    (NavetteTable *self);
 const char              *navette_table_get_name     (NavetteTable *self);
 const char              *navette_table_get_title    (NavetteTable *self);
@@ -32,6 +35,7 @@ gint64                   navette_table_get_revision (NavetteTable *self);
 gboolean                 navette_table_get_loaded   (NavetteTable *self);
 gboolean                 navette_table_get_loading  (NavetteTable *self);
 double                   navette_table_get_progress (NavetteTable *self);
+guint                    navette_table_get_rows_loaded (NavetteTable *self);
 
 /* The schema: columns in order. Valid as long as the table lives. */
 const NavetteWireTable  *navette_table_get_schema   (NavetteTable *self);

@@ -17,7 +17,6 @@
 #include "navette-serve.h"
 
 #define EXIT_USAGE 2
-#define MIN_PASSWORD_LENGTH 8
 
 static const char *command_name = "navette-server";
 
@@ -270,21 +269,6 @@ run_command (const Command  *command,
   return EXIT_SUCCESS;
 }
 
-/* "publish_date" → "Publish date". */
-static char *
-title_from_name (const char *name)
-{
-  char *title = g_strdup (name);
-
-  for (char *p = title; *p != '\0'; p++)
-    {
-      if (*p == '_')
-        *p = ' ';
-    }
-  title[0] = g_ascii_toupper (title[0]);
-  return title;
-}
-
 /* ---- passwords ---- */
 
 static char *
@@ -368,11 +352,11 @@ hash_new_password (Invocation  *inv,
     }
 
   if (password == NULL || !g_utf8_validate (password, -1, NULL) ||
-      g_utf8_strlen (password, -1) < MIN_PASSWORD_LENGTH)
+      g_utf8_strlen (password, -1) < NAVETTE_PASSWORD_MIN_LENGTH)
     {
       g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
                    "a password needs at least %d characters (valid UTF-8).",
-                   MIN_PASSWORD_LENGTH);
+                   NAVETTE_PASSWORD_MIN_LENGTH);
       return NULL;
     }
 
@@ -609,7 +593,7 @@ run_app_add (Invocation  *inv,
              GError     **error)
 {
   if (inv->title == NULL)
-    inv->title = title_from_name (inv->argv[1]);
+    inv->title = navette_title_from_name (inv->argv[1]);
   if (!navette_db_app_add (inv->db, NAVETTE_COMMANDS_ACTOR, inv->argv[1], inv->title, error))
     return FALSE;
 
@@ -617,54 +601,17 @@ run_app_add (Invocation  *inv,
   return TRUE;
 }
 
-/* "name:type[:required][:MAXLEN]" → a column (a usage error if it is not one). */
+/* A column spec (navette_wire_column_from_spec()) as a usage error. */
 static NavetteWireColumn *
 parse_column_spec (const char  *spec,
                    GError     **error)
 {
-  g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
-  NavetteColumnType type;
-  gboolean required = FALSE;
-  gint64 max_length = 0;
-  g_autofree char *title = NULL;
+  g_autoptr(GError) local_error = NULL;
+  NavetteWireColumn *column = navette_wire_column_from_spec (spec, &local_error);
 
-  if (g_strv_length (parts) < 2)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s”: a column is name:type[:required][:MAXLEN].", spec);
-      return NULL;
-    }
-  if (!check_name (parts[0], "column", error))
-    return NULL;
-  if (!navette_column_type_from_string (parts[1], &type))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s” is not a column type: use text, integer, real, boolean or date.",
-                   parts[1]);
-      return NULL;
-    }
-  for (guint i = 2; parts[i] != NULL; i++)
-    {
-      guint64 value;
-
-      if (g_strcmp0 (parts[i], "required") == 0)
-        required = TRUE;
-      else if (g_strcmp0 (parts[i], "optional") == 0)
-        required = FALSE;
-      else if (type == NAVETTE_COLUMN_TEXT &&
-               g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT32, &value, NULL))
-        max_length = (gint64) value;
-      else
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "“%s”: “%s” is neither “required” nor a maximum length%s.", spec,
-                       parts[i], type == NAVETTE_COLUMN_TEXT ? "" : " (text columns only)");
-          return NULL;
-        }
-    }
-
-  title = title_from_name (parts[0]);
-  return navette_wire_column_new (parts[0], title, type, required, max_length);
+  if (column == NULL)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
+  return column;
 }
 
 static gboolean
@@ -681,7 +628,7 @@ check_table_add (Invocation  *inv,
     }
 
   if (inv->title == NULL)
-    inv->title = title_from_name (inv->argv[2]);
+    inv->title = navette_title_from_name (inv->argv[2]);
   inv->table = navette_wire_table_new (inv->argv[2], inv->title);
   for (guint i = 0; inv->columns[i] != NULL; i++)
     {
@@ -831,8 +778,12 @@ static const Command commands[] = {
     .usage = "table add APP TABLE --column SPEC…          Add a table",
     .parameters = "APP TABLE",
     .summary = "Adds a table to an application.",
-    .description = "Column types: text, integer, real, boolean, date (YYYY-MM-DD).\n"
-                   "Example: --column title:text:required:200 --column published:boolean",
+    .description = "A column is name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…].\n"
+                   "Column types: text, long_text, integer, real, boolean, date (YYYY-MM-DD),\n"
+                   "choice (one of its choices=), url (http:// or https://), email.\n"
+                   "MAXLEN: text, long_text, url and email; min= and max=: integer and real.\n"
+                   "Example: --column title:text:required:200 --column body:long_text\n"
+                   "         --column state:choice:required:choices=draft|review|published",
     .n_args = 2,
     .missing = "expected APP and TABLE.",
     .options = OPTION_TITLE | OPTION_COLUMN,
@@ -843,10 +794,11 @@ static const Command commands[] = {
     .group = "column",
     .name = "add",
     .usage = "column add APP TABLE SPEC                    Add a column",
-    .parameters = "APP TABLE name:type[:required][:MAXLEN]",
+    .parameters = "APP TABLE name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]",
     .summary = "Adds a column to a table.",
-    .description = "Existing records get no value (null) for it, so a required column "
-                   "can only be added to a table without records.",
+    .description = "Types and constraints as for “table add”. Existing records get no value "
+                   "(null) for it, so a required column can only be added to a table without "
+                   "records (the admin API can give them a default).",
     .n_args = 3,
     .missing = "expected APP, TABLE and a column.",
     .check = check_column_add,

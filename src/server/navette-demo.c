@@ -25,7 +25,7 @@ static const DemoColumn product_columns[] = {
 
 static const DemoColumn article_columns[] = {
   { "title", "Title", NAVETTE_COLUMN_TEXT, TRUE, 200 },
-  { "body", "Body", NAVETTE_COLUMN_TEXT, FALSE, 0 },
+  { "body", "Body", NAVETTE_COLUMN_LONG_TEXT, FALSE, 0 },
   { "published", "Published", NAVETTE_COLUMN_BOOLEAN, FALSE, 0 },
   { "publish_date", "Publish date", NAVETTE_COLUMN_DATE, FALSE, 0 },
 };
@@ -309,7 +309,22 @@ generated_value (const NavetteWireColumn *column,
         g_autofree char *date = g_strdup_printf ("2026-%02u-%02u", 1 + n % 12, 1 + n % 28);
         return json_node_init_string (node, date);
       }
+    case NAVETTE_COLUMN_CHOICE:
+      if (column->choices == NULL || column->choices[0] == NULL)
+        return json_node_init_null (node);
+      return json_node_init_string (node, column->choices[n % g_strv_length (column->choices)]);
+    case NAVETTE_COLUMN_URL:
+      {
+        g_autofree char *url = g_strdup_printf ("https://example.org/%u", n);
+        return json_node_init_string (node, url);
+      }
+    case NAVETTE_COLUMN_EMAIL:
+      {
+        g_autofree char *email = g_strdup_printf ("person%u@example.org", n);
+        return json_node_init_string (node, email);
+      }
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
     default:
       {
         g_autofree char *text = NULL;

@@ -87,3 +87,19 @@ navette_password_dummy_hash (void)
 
   return g_once (&once, make_dummy_hash, NULL);
 }
+
+char *
+navette_password_generate (void)
+{
+  /* no 0/O, 1/l/I */
+  static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  GString *password = g_string_sized_new (24);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      if (i > 0 && i % 5 == 0)
+        g_string_append_c (password, '-');
+      g_string_append_c (password, alphabet[randombytes_uniform (sizeof alphabet - 1)]);
+    }
+  return g_string_free (password, FALSE);
+}

@@ -19,6 +19,12 @@ char     *navette_password_hash   (const char *password,
  * navette_password_dummy_hash()) so timing does not tell who exists. */
 gboolean  navette_password_verify (const char *encoded_hash,
                                    const char *password);
+/* The shortest password accepted (in characters). */
+#define NAVETTE_PASSWORD_MIN_LENGTH 8
+/* A random password of 20 characters from an alphabet without look-alike
+ * characters (about 110 bits), for an account made without one. */
+char     *navette_password_generate (void);
+
 /* A valid hash of a random password, computed once per process. */
 const char *navette_password_dummy_hash (void);
 

@@ -105,6 +105,15 @@ gboolean         navette_uuid_is_valid          (const char      *text);
 char            *navette_uuid_new               (void);
 /* YYYY-MM-DD, a real calendar date. */
 gboolean         navette_date_is_valid          (const char      *text);
+/* An absolute http:// or https:// URL with a host, no white space nor
+ * control characters, at most NAVETTE_URL_MAX_LENGTH bytes. */
+#define NAVETTE_URL_MAX_LENGTH 2048
+gboolean         navette_url_is_valid           (const char      *text);
+/* local@domain: one "@"; a local part of 1 to 64 bytes, printable,
+ * without white space nor any of "@<>()[]\\,;:\""; a domain of at least
+ * two dot-separated labels of 1 to 63 letters, digits or "-" (or non-ASCII
+ * UTF-8 letters), neither starting nor ending with "-"; 254 bytes in all. */
+gboolean         navette_email_is_valid         (const char      *text);
 
 /* ---- Table schemas ---- */
 typedef enum
@@ -114,7 +123,19 @@ typedef enum
   NAVETTE_COLUMN_REAL,
   NAVETTE_COLUMN_BOOLEAN,
   NAVETTE_COLUMN_DATE,
+  NAVETTE_COLUMN_LONG_TEXT,  /* text, edited as paragraphs */
+  NAVETTE_COLUMN_CHOICE,     /* one of the column's choices (a string) */
+  NAVETTE_COLUMN_URL,        /* navette_url_is_valid() */
+  NAVETTE_COLUMN_EMAIL,      /* navette_email_is_valid() */
 } NavetteColumnType;
+
+/* Columns whose values are JSON strings stored as text: text, long_text,
+ * choice, url, email (not date). */
+gboolean         navette_column_type_is_text    (NavetteColumnType type);
+/* Those that take a max_length: text, long_text, url, email. */
+gboolean         navette_column_type_has_length (NavetteColumnType type);
+/* Those that take min and max: integer, real. */
+gboolean         navette_column_type_is_number  (NavetteColumnType type);
 
 const char      *navette_column_type_to_string  (NavetteColumnType type);
 gboolean         navette_column_type_from_string (const char       *text,
@@ -126,8 +147,17 @@ typedef struct
   char              *title;
   NavetteColumnType  type;
   gboolean           required;
-  gint64             max_length; /* text only; 0 = no limit */
+  gint64             max_length; /* text-like types only (navette_column_type_has_length); 0 = no limit */
+  char             **choices;    /* choice only: the allowed values, NULL-terminated; NULL otherwise */
+  gboolean           has_min;    /* integer and real only: values must be >= min */
+  gboolean           has_max;    /* … and <= max */
+  double             min;
+  double             max;
 } NavetteWireColumn;
+
+/* How many choices a column may have, and how long each may be. */
+#define NAVETTE_COLUMN_MAX_CHOICES 1000
+#define NAVETTE_CHOICE_MAX_LENGTH 200
 
 typedef struct
 {
@@ -142,21 +172,57 @@ NavetteWireColumn *navette_wire_column_new      (const char       *name,
                                                  gboolean          required,
                                                  gint64            max_length);
 void               navette_wire_column_free     (NavetteWireColumn *column);
+NavetteWireColumn *navette_wire_column_copy     (const NavetteWireColumn *column);
+/* Writes one column's object (as in navette_wire_table_to_json). */
+void               navette_wire_column_to_json  (const NavetteWireColumn *column,
+                                                 JsonBuilder             *builder);
+/* Reads one column's object: "name", "type" required; "title",
+ * "required", "max_length", "choices", "min", "max" optional. Checks the
+ * JSON types and the name and type (BAD_REQUEST); the constraints that
+ * depend on the type (max_length on text-like types only, choices on
+ * choice columns, non-empty, distinct) are checked by
+ * navette_wire_column_check(). */
+NavetteWireColumn *navette_wire_column_from_json (JsonObject             *object,
+                                                  GError                **error);
+/* A column written on a command line,
+ * "name:type[:required][:MAXLEN][:min=N][:max=N][:choices=A|B|…]"
+ * (choices= comes last and takes the rest, colons included), with the
+ * title navette_title_from_name() makes; checked by
+ * navette_wire_column_check(). BAD_REQUEST with a sentence otherwise. */
+NavetteWireColumn *navette_wire_column_from_spec (const char            *spec,
+                                                  GError               **error);
+/* "publish_date" → "Publish date". */
+char              *navette_title_from_name      (const char              *name);
+/* BAD_REQUEST unless the constraints fit the type: max_length >= 0 and on
+ * text-like types only; choices on (and required by) choice columns, 1 to
+ * NAVETTE_COLUMN_MAX_CHOICES distinct non-empty strings of at most
+ * NAVETTE_CHOICE_MAX_LENGTH characters; min and max on numbers only, min
+ * <= max. */
+gboolean           navette_wire_column_check    (const NavetteWireColumn *column,
+                                                 GError                 **error);
+/* Checks one value against @column as navette_wire_validate_data does:
+ * NULL when it fits, else the problem (a sentence to free). A JSON null
+ * fits unless the column is required. */
+char              *navette_wire_column_problem  (const NavetteWireColumn *column,
+                                                 JsonNode                *node);
 NavetteWireTable  *navette_wire_table_new       (const char       *name,
                                                  const char       *title);
 void               navette_wire_table_free      (NavetteWireTable *table);
 const NavetteWireColumn *navette_wire_table_lookup_column (const NavetteWireTable *table,
                                                            const char             *name);
-/* {"name","title","columns":[{"name","title","type","required","max_length"?}]} */
+/* {"name","title","columns":[{"name","title","type","required","max_length"?,
+ *   "choices"?,"min"?,"max"?}]} */
 void               navette_wire_table_to_json   (const NavetteWireTable *table,
                                                  JsonBuilder            *builder);
 NavetteWireTable  *navette_wire_table_from_json (JsonObject             *object,
                                                  GError                **error);
 
 /* Checks @data (column → value) against @table: unknown columns, wrong JSON
- * types (integer: an integer; real: any number; boolean; text and date:
- * strings; null allowed for non-required columns), text over max_length
- * (counted in characters), invalid dates. When @complete is TRUE (a create,
+ * types (integer: an integer; real: any number; boolean; text-like and
+ * date: strings; null allowed for non-required columns), text over
+ * max_length (counted in characters), invalid dates, a choice not in the
+ * column's choices, invalid URLs and email addresses, numbers outside
+ * min and max. When @complete is TRUE (a create,
  * or the merged result of an update), required columns must be present and
  * non-null. Problems are added to @fields (column → sentence, created when
  * NULL); returns FALSE when there is at least one. */

@@ -747,6 +747,10 @@ test_rollback_isolated (void)
   g_autoptr(JsonObject) name = engine_test_object_string ("name", "Renamed while failing");
   g_autoptr(JsonObject) a_price = engine_test_object_double ("price", 6.25);
   g_autoptr(JsonObject) b_price = engine_test_object_double ("price", 5.75);
+  g_autoptr(JsonObject) early = engine_test_object_string ("name", "Renamed first");
+  g_autoptr(JsonObject) later = engine_test_object_string ("name", "Renamed second");
+  g_autoptr(NavetteChange) early_change = NULL;
+  g_autoptr(NavetteChange) later_change = NULL;
   g_autoptr(NavetteChange) name_change = NULL;
   g_autoptr(NavetteChange) fail_change = NULL;
   g_autoptr(NavetteChange) price_change = NULL;
@@ -773,6 +777,11 @@ test_rollback_isolated (void)
 
   bad = json_object_new ();
   json_object_set_string_member (bad, "stock", "many");
+  /* Three good changes in front of the failing one: it is sent only after
+   * three answers (3 × 300 ms), which leaves the reload below (a light
+   * check and a page) ample time to land while it is pending. */
+  early_change = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, early);
+  later_change = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, later);
   name_change = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, name);
   fail_change = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, bad);
   price_change = navette_store_update (f.store, f.table, DEMO_PRODUCT_1, a_price);
@@ -793,6 +802,8 @@ test_rollback_isolated (void)
   g_signal_connect (f.table, "reloaded", G_CALLBACK (reloaded_cb), &check);
   navette_table_reload_async (f.table, FALSE, NULL, reload_done_cb, &check);
 
+  engine_test_wait_change (early_change, 10000);
+  engine_test_wait_change (later_change, 10000);
   engine_test_wait_change (name_change, 10000);
   engine_test_wait_change (fail_change, 10000);
   engine_test_wait_change (price_change, 10000);

@@ -2,8 +2,8 @@
 /* fuzz-engine-answer.c — libFuzzer target: the sync engine's parsers of
  * a server answer.
  *
- * The record-list parser (parse_records_raw, with its hand-written
- * structural splitter split_records/skip_value) and the versions parser
+ * The record-page parser (parse_records_raw, with the streaming decoder)
+ * and the versions page parser
  * are static in src/engine/navette-client.c and only reachable through
  * HTTP, so this target compiles that file in (#include) to call them
  * directly; navette_sync_error_from_api (navette-engine-private.h) parses
@@ -24,45 +24,52 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   navette_fuzz_init ();
 
-  /* a record list (GET …/records) */
+  /* a record list (GET …/records), one page of a walk: the last page
+   * (no "next") sorts the walk by id */
   {
     g_autoptr(GError) error = NULL;
-    RecordList *list = parse_records_raw (body, NULL, &error);
+    PageWalk walk = { 0 };
+    PageWalk *parsed;
 
-    if (list == NULL)
+    walk.items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+    parsed = parse_records_raw (body, &walk, &error);
+    if (parsed == NULL)
       g_assert_true (error != NULL && error->domain == NAVETTE_SYNC_ERROR);
     else
       {
         g_assert_no_error (error);
-        for (guint i = 0; i < list->records->len; i++)
+        g_assert_true (parsed == &walk);
+        for (guint i = 0; i < walk.items->len; i++)
           {
-            NavettePackedRecord *packed = g_ptr_array_index (list->records, i);
+            NavettePackedRecord *packed = g_ptr_array_index (walk.items, i);
             g_autoptr(JsonObject) unpacked = navette_packed_record_unpack_data (packed);
 
             g_assert_nonnull (packed->id);
             g_assert_nonnull (unpacked);
-            /* sorted by id */
-            if (i > 0)
-              g_assert_cmpint (strcmp (((NavettePackedRecord *) g_ptr_array_index (list->records, i - 1))->id,
-                                       packed->id), <=, 0);
+            /* sorted by id, each once */
+            if (i > 0 && walk.next == NULL)
+              g_assert_cmpint (strcmp (((NavettePackedRecord *) g_ptr_array_index (walk.items, i - 1))->id,
+                                       packed->id), <, 0);
           }
-        record_list_free (list);
       }
+    g_clear_pointer (&walk.items, g_ptr_array_unref);
+    g_clear_pointer (&walk.next, g_free);
   }
 
-  /* a versions list (GET …/versions) */
+  /* a versions list (GET …/versions), one page */
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonNode) root = navette_json_parse_strict ((const char *) data, size, NULL);
 
     if (root != NULL)
       {
-        GPtrArray *versions = parse_versions (root, NULL, &error);
+        PageWalk walk = { 0 };
 
-        if (versions == NULL)
+        walk.items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
+        if (parse_versions (root, &walk, &error) == NULL)
           g_assert_true (error != NULL && error->domain == NAVETTE_SYNC_ERROR);
-        else
-          g_ptr_array_unref (versions);
+        g_clear_pointer (&walk.items, g_ptr_array_unref);
+        g_clear_pointer (&walk.next, g_free);
       }
   }
 

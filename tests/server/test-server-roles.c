@@ -85,6 +85,45 @@ static const MatrixRow matrix[] = {
    * with a token is the 400 that asks for the upgrade. */
   { "GET", "/api/v1/events", NULL, FALSE,
     { 401, 400, 400, 400, 400 } },
+  /* The activity: administrators, and editors (of the applications they
+   * edit); bob, reader only, is refused. */
+  { "GET", "/api/v1/activity", NULL, FALSE,
+    { 401, 403, 403, 200, 200 } },
+  /* Administration: administrators only, 403 for everyone else. The
+   * admin's rows act on blog, articles, title ({app}, {table},
+   * {column}) and on the user "matrix" ({username}), made first. */
+  { "GET", "/api/v1/admin/users", NULL, FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "POST", "/api/v1/admin/users", "{\"username\": \"matrix\", \"display_name\": \"Matrix\"}", FALSE,
+    { 401, 403, 403, 403, 201 } },
+  { "PATCH", "/api/v1/admin/users/{username}", "{\"display_name\": \"Matrix Two\"}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "GET", "/api/v1/admin/applications", NULL, FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "POST", "/api/v1/admin/applications", "{\"name\": \"matrix\", \"title\": \"Matrix\"}", FALSE,
+    { 401, 403, 403, 403, 201 } },
+  { "PATCH", "/api/v1/admin/applications/{app}", "{\"title\": \"Blog\"}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "POST", "/api/v1/admin/applications/{app}/tables",
+    "{\"name\": \"matrix\", \"columns\": [{\"name\": \"label\", \"type\": \"text\"}]}", FALSE,
+    { 401, 403, 403, 403, 201 } },
+  { "PATCH", "/api/v1/admin/applications/{app}/tables/{table}", "{\"title\": \"Articles\"}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "POST", "/api/v1/admin/applications/{app}/tables/{table}/columns",
+    "{\"name\": \"matrix\", \"type\": \"long_text\"}", FALSE,
+    { 401, 403, 403, 403, 201 } },
+  { "PATCH", "/api/v1/admin/applications/{app}/tables/{table}/columns/{column}", "{\"title\": \"Title\"}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "GET", "/api/v1/admin/grants", NULL, FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "PUT", "/api/v1/admin/grants/{app}/{username}", "{\"role\": \"reader\"}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "GET", "/api/v1/admin/grants/{app}/{username}/versions", NULL, FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "POST", "/api/v1/admin/grants/{app}/{username}/revert", "{\"version\": 1}", FALSE,
+    { 401, 403, 403, 403, 200 } },
+  { "DELETE", "/api/v1/admin/grants/{app}/{username}", NULL, FALSE,
+    { 401, 403, 403, 403, 204 } },
 };
 
 static NavetteTestServer *server;
@@ -104,6 +143,7 @@ expand (const char *text,
   g_string_replace (out, "{table}", who[as].table, 0);
   g_string_replace (out, "{id}", record_ids[as], 0);
   g_string_replace (out, "{column}", who[as].column, 0);
+  g_string_replace (out, "{username}", "matrix", 0);
   return g_string_free (out, FALSE);
 }
 

@@ -438,7 +438,7 @@ test_column_add (Fixture       *fixture,
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", required, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST,
                         "“items” already has records, which would have no value for the new "
-                        "required column “sku”: add it as optional.");
+                        "required column “sku”: add it as optional, or give a default value.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "nope", optional, &error));
   assert_error_message (error, NAVETTE_API_ERROR_NOT_FOUND, "No such table.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", reserved, &error));
@@ -1875,6 +1875,63 @@ test_empty_title_is_name (Fixture       *fixture,
   g_assert_cmpstr (((NavetteWireColumn *) g_ptr_array_index (((NavetteWireTable *) g_ptr_array_index (tables, 0))->columns, 0))->title, ==, "a");
 }
 
+/* The types long_text, choice, url, email and the bounds of numbers are
+ * stored and read back as they were given. */
+static void
+test_column_types (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteWireTable) table = navette_wire_table_new ("leads", NULL);
+  g_autoptr(GPtrArray) tables = NULL;
+  g_autoptr(NavetteWireColumn) mood = navette_wire_column_new ("mood", NULL, NAVETTE_COLUMN_CHOICE, FALSE, 0);
+  NavetteWireColumn *state = navette_wire_column_new ("state", NULL, NAVETTE_COLUMN_CHOICE, TRUE, 0);
+  NavetteWireColumn *age = navette_wire_column_new ("age", NULL, NAVETTE_COLUMN_INTEGER, FALSE, 0);
+  const NavetteWireTable *read = NULL;
+  const NavetteWireColumn *column;
+  const char * const states[] = { "new", "won", "lost, sadly", NULL };
+
+  NEED_DB (fixture);
+  db_test_add_shop (fixture->db);
+  state->choices = g_strdupv ((char **) states);
+  age->has_min = TRUE;
+  age->min = 18;
+  age->has_max = TRUE;
+  age->max = 120.5;
+  g_ptr_array_add (table->columns, state);
+  g_ptr_array_add (table->columns, navette_wire_column_new ("notes", NULL, NAVETTE_COLUMN_LONG_TEXT, FALSE, 5000));
+  g_ptr_array_add (table->columns, navette_wire_column_new ("site", NULL, NAVETTE_COLUMN_URL, FALSE, 0));
+  g_ptr_array_add (table->columns, navette_wire_column_new ("mail", NULL, NAVETTE_COLUMN_EMAIL, FALSE, 0));
+  g_ptr_array_add (table->columns, age);
+  g_assert_true (navette_db_table_add (fixture->db, "admin", "shop", table, &error));
+  g_assert_no_error (error);
+
+  /* a choice column without choices is refused */
+  g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "leads", mood, &error));
+  assert_error_code (error, NAVETTE_API_ERROR_BAD_REQUEST);
+
+  tables = navette_db_table_list (fixture->db, "shop", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < tables->len; i++)
+    if (g_str_equal (((NavetteWireTable *) g_ptr_array_index (tables, i))->name, "leads"))
+      read = g_ptr_array_index (tables, i);
+  g_assert_nonnull (read);
+  column = navette_wire_table_lookup_column (read, "state");
+  g_assert_cmpint (column->type, ==, NAVETTE_COLUMN_CHOICE);
+  g_assert_cmpstrv (column->choices, states);
+  column = navette_wire_table_lookup_column (read, "notes");
+  g_assert_cmpint (column->type, ==, NAVETTE_COLUMN_LONG_TEXT);
+  g_assert_cmpint (column->max_length, ==, 5000);
+  g_assert_null (column->choices);
+  g_assert_cmpint (navette_wire_table_lookup_column (read, "site")->type, ==, NAVETTE_COLUMN_URL);
+  g_assert_cmpint (navette_wire_table_lookup_column (read, "mail")->type, ==, NAVETTE_COLUMN_EMAIL);
+  column = navette_wire_table_lookup_column (read, "age");
+  g_assert_true (column->has_min && column->has_max);
+  g_assert_cmpfloat (column->min, ==, 18);
+  g_assert_cmpfloat (column->max, ==, 120.5);
+  g_assert_false (navette_wire_table_lookup_column (read, "mail")->has_min);
+}
+
 static void
 test_max_length_text_only (Fixture       *fixture,
                            gconstpointer  data)
@@ -1890,10 +1947,10 @@ test_max_length_text_only (Fixture       *fixture,
   g_ptr_array_add (table->columns, navette_wire_column_new ("d", NULL, NAVETTE_COLUMN_DATE, FALSE, 10));
   g_assert_false (navette_db_table_add (fixture->db, "admin", "shop", table, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST,
-                        "Column “d”: a maximum length only applies to text columns.");
+                        "Column “d”: a maximum length only applies to text, long text, URL and email columns.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", number, &error));
   assert_error_message (error, NAVETTE_API_ERROR_BAD_REQUEST,
-                        "Column “n”: a maximum length only applies to text columns.");
+                        "Column “n”: a maximum length only applies to text, long text, URL and email columns.");
   g_assert_false (navette_db_column_add (fixture->db, "admin", "shop", "items", negative, &error));
   assert_error_code (error, NAVETTE_API_ERROR_BAD_REQUEST);
 }
@@ -2363,6 +2420,7 @@ main (int    argc,
     { "titles-checked", test_titles_checked },
     { "empty-title-is-name", test_empty_title_is_name },
     { "max-length-text-only", test_max_length_text_only },
+    { "column-types", test_column_types },
     { "reserved-columns", test_reserved_columns },
     { "table-needs-columns", test_table_needs_columns },
     { "table-list-order", test_table_list_order },

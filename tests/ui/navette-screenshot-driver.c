@@ -6,7 +6,7 @@
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             preferences-ca-file|shortcuts|sign-in|cached|
  *                             menu|archived|untrusted|offline-waiting|
- *                             conflict|discard|superseded|
+ *                             conflict|discard|superseded|loading-pages|
  *                             admin-members|admin-access|admin-model|
  *                             admin-activity|admin-members-form|admin-model-form
  *                             [WIDTH HEIGHT]
@@ -162,8 +162,25 @@ main (int   argc,
     /* "session-expired": sessions of 3 s. */
     const char *short_session[] = { "--token-lifetime", "3", NULL };
 
-    server = navette_test_server_start (g_str_equal (mode, "session-expired") ? short_session : NULL);
+    /* "loading-pages": pages of 10 rows. */
+    const char *small_pages[] = { "--page-size", "10", "--max-page-size", "10", NULL };
+
+    server = navette_test_server_start (g_str_equal (mode, "session-expired") ? short_session :
+                                        g_str_equal (mode, "loading-pages") ? small_pages : NULL);
   }
+  if (g_str_equal (mode, "loading-pages"))
+    {
+      /* 1,200 rows, so the table comes in 121 pages. */
+      g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+
+      for (guint i = 0; i < 1200; i++)
+        {
+          g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"Item %04u\", \"price\": %u}}", i, i);
+
+          g_assert_cmpuint (navette_test_request (server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                                  token, body, NULL, NULL), ==, 201);
+        }
+    }
   engine = navette_engine_new (server->base_url);
   if (g_str_equal (mode, "cached"))
     {
@@ -209,8 +226,19 @@ main (int   argc,
     }
   else
     navette_window_select_table (window, "catalogue", "products");
-  while (g_strcmp0 (_navette_window_get_page (window), "records") != 0)
-    g_main_context_iteration (NULL, TRUE);
+  if (g_str_equal (mode, "loading-pages"))
+    {
+      /* Half-way through the walk, the server stops answering (SIGSTOP):
+       * the window stays on "Loading… N rows so far". */
+      NavetteTable *table = navette_window_get_table (window);
+
+      while (navette_table_get_rows_loaded (table) < 600)
+        g_main_context_iteration (NULL, TRUE);
+      g_subprocess_send_signal (server->process, SIGSTOP);
+    }
+  else
+    while (g_strcmp0 (_navette_window_get_page (window), "records") != 0)
+      g_main_context_iteration (NULL, TRUE);
 
   if (g_str_equal (mode, "article"))
     {
@@ -506,6 +534,8 @@ main (int   argc,
   g_timeout_add (1500, ready_cb, NULL);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+  if (g_str_equal (mode, "loading-pages"))
+    g_subprocess_send_signal (server->process, SIGCONT);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }

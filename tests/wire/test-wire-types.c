@@ -211,6 +211,173 @@ test_schema_json (void)
 }
 
 static void
+test_url_email (void)
+{
+  const char * const good_urls[] = {
+    "https://example.org", "http://example.org/a?b=c#d", "HTTPS://EXAMPLE.ORG:8443/x",
+    "https://[::1]/", "http://localhost", NULL
+  };
+  const char * const bad_urls[] = {
+    "", "example.org", "ftp://example.org", "https://", "https:///path", "mailto:a@b.org",
+    "https://exa mple.org", "https://example.org/\n", "javascript:alert(1)", "//example.org", NULL
+  };
+  const char * const good_emails[] = {
+    "a@example.org", "first.last+tag@sub.example.co.uk", "x@b-c.de", "élise@exemple.fr", NULL
+  };
+  const char * const bad_emails[] = {
+    "", "a", "a@", "@example.org", "a@b", "a@@b.org", "a@b@c.org", "a b@c.org", "a@-b.org",
+    "a@b-.org", "a@b..org", "a@.b.org", "a@b.org.", "<a>@b.org", "a@b_c.org", NULL
+  };
+  g_autofree char *long_url = g_strdup_printf ("https://example.org/%0*d", NAVETTE_URL_MAX_LENGTH, 0);
+
+  for (guint i = 0; good_urls[i] != NULL; i++)
+    g_assert_true (navette_url_is_valid (good_urls[i]));
+  for (guint i = 0; bad_urls[i] != NULL; i++)
+    {
+      g_test_message ("%s", bad_urls[i]);
+      g_assert_false (navette_url_is_valid (bad_urls[i]));
+    }
+  g_assert_false (navette_url_is_valid (long_url));
+  g_assert_false (navette_url_is_valid (NULL));
+  for (guint i = 0; good_emails[i] != NULL; i++)
+    g_assert_true (navette_email_is_valid (good_emails[i]));
+  for (guint i = 0; bad_emails[i] != NULL; i++)
+    {
+      g_test_message ("%s", bad_emails[i]);
+      g_assert_false (navette_email_is_valid (bad_emails[i]));
+    }
+  g_assert_false (navette_email_is_valid (NULL));
+}
+
+static NavetteWireTable *
+contacts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = parse_object (
+    "{\"name\": \"contacts\", \"columns\": ["
+    " {\"name\": \"notes\", \"type\": \"long_text\", \"max_length\": 10},"
+    " {\"name\": \"state\", \"type\": \"choice\", \"required\": true, \"choices\": [\"draft\", \"done\"]},"
+    " {\"name\": \"site\", \"type\": \"url\"},"
+    " {\"name\": \"mail\", \"type\": \"email\"},"
+    " {\"name\": \"age\", \"type\": \"integer\", \"min\": 0, \"max\": 150},"
+    " {\"name\": \"score\", \"type\": \"real\", \"min\": -1.5}]}");
+  NavetteWireTable *table = navette_wire_table_from_json (object, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < table->columns->len; i++)
+    {
+      g_assert_true (navette_wire_column_check (g_ptr_array_index (table->columns, i), &error));
+      g_assert_no_error (error);
+    }
+  return table;
+}
+
+static void
+test_new_types (void)
+{
+  g_autoptr(NavetteWireTable) table = contacts ();
+  g_autoptr(NavetteWireTable) parsed = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) good = parse_object ("{\"notes\": \"short\", \"state\": \"done\","
+                                             " \"site\": \"https://example.org/a\","
+                                             " \"mail\": \"a@example.org\", \"age\": 150, \"score\": -1.5}");
+  g_autoptr(JsonObject) bad = parse_object ("{\"notes\": \"far too long\", \"state\": \"Done\","
+                                            " \"site\": \"example.org\", \"mail\": \"a@b\","
+                                            " \"age\": 151, \"score\": -2}");
+  g_autoptr(JsonObject) wrong_types = parse_object ("{\"state\": 1, \"site\": true, \"mail\": null}");
+  const NavetteWireColumn *state = navette_wire_table_lookup_column (table, "state");
+  g_autoptr(NavetteWireColumn) copy = navette_wire_column_copy (state);
+
+  g_assert_cmpint (state->type, ==, NAVETTE_COLUMN_CHOICE);
+  g_assert_cmpuint (g_strv_length (state->choices), ==, 2);
+  g_assert_cmpstrv (copy->choices, state->choices);
+  g_assert_cmpint (navette_wire_table_lookup_column (table, "notes")->type, ==, NAVETTE_COLUMN_LONG_TEXT);
+  g_assert_true (navette_column_type_is_text (NAVETTE_COLUMN_URL));
+  g_assert_false (navette_column_type_is_text (NAVETTE_COLUMN_DATE));
+  g_assert_false (navette_column_type_has_length (NAVETTE_COLUMN_CHOICE));
+
+  navette_wire_table_to_json (table, builder);
+  root = json_builder_get_root (builder);
+  text = navette_json_to_string (root, NULL);
+  g_assert_nonnull (strstr (text, "{\"name\":\"notes\",\"title\":\"notes\",\"type\":\"long_text\",\"required\":false,\"max_length\":10}"));
+  g_assert_nonnull (strstr (text, "\"type\":\"choice\",\"required\":true,\"choices\":[\"draft\",\"done\"]}"));
+  g_assert_nonnull (strstr (text, "\"type\":\"integer\",\"required\":false,\"min\":0,\"max\":150}"));
+  g_assert_nonnull (strstr (text, "\"type\":\"real\",\"required\":false,\"min\":-1.5}"));
+  parsed = navette_wire_table_from_json (json_node_get_object (root), &error);
+  g_assert_no_error (error);
+  g_assert_true (navette_wire_table_lookup_column (parsed, "score")->has_min);
+  g_assert_false (navette_wire_table_lookup_column (parsed, "score")->has_max);
+  g_assert_cmpfloat (navette_wire_table_lookup_column (parsed, "score")->min, ==, -1.5);
+
+  g_assert_true (navette_wire_validate_data (table, good, TRUE, &fields));
+  g_assert_null (fields);
+  g_assert_false (navette_wire_validate_data (table, bad, TRUE, &fields));
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 6);
+  g_assert_cmpstr (g_hash_table_lookup (fields, "notes"), ==, "must be at most 10 characters long");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "state"), ==, "must be one of the column’s choices");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "site"), ==, "must be a web address starting with http:// or https://");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "mail"), ==, "must be an email address (name@example.org)");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "age"), ==, "must be at most 150");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "score"), ==, "must be at least -1.5");
+  g_clear_pointer (&fields, g_hash_table_unref);
+  g_assert_false (navette_wire_validate_data (table, wrong_types, FALSE, &fields));
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (fields, "state"), ==, "must be text");
+}
+
+static void
+test_column_check (void)
+{
+  const char * const refused[] = {
+    "{\"name\": \"a\", \"type\": \"choice\"}",
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": []}",
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": [\"x\", \"x\"]}",
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": [\"\"]}",
+    "{\"name\": \"a\", \"type\": \"text\", \"choices\": [\"x\"]}",
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": [\"x\"], \"max_length\": 3}",
+    "{\"name\": \"a\", \"type\": \"boolean\", \"max_length\": 3}",
+    "{\"name\": \"a\", \"type\": \"text\", \"min\": 1}",
+    "{\"name\": \"a\", \"type\": \"integer\", \"min\": 2, \"max\": 1}",
+    NULL
+  };
+  const char * const malformed[] = {
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": \"x\"}",
+    "{\"name\": \"a\", \"type\": \"choice\", \"choices\": [1]}",
+    "{\"name\": \"a\", \"type\": \"integer\", \"min\": \"1\"}",
+    "{\"name\": \"a\", \"type\": \"blob\"}",
+    "{\"name\": \"A\", \"type\": \"text\"}",
+    "{\"name\": \"a\", \"type\": \"text\", \"title\": 3}",
+    NULL
+  };
+
+  for (guint i = 0; refused[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) object = parse_object (refused[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NavetteWireColumn) column = navette_wire_column_from_json (object, &error);
+
+      g_test_message ("%s", refused[i]);
+      g_assert_no_error (error);
+      g_assert_false (navette_wire_column_check (column, &error));
+      g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+    }
+  for (guint i = 0; malformed[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) object = parse_object (malformed[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NavetteWireColumn) column = navette_wire_column_from_json (object, &error);
+
+      g_test_message ("%s", malformed[i]);
+      g_assert_null (column);
+      g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST);
+    }
+}
+
+static void
 test_validate (void)
 {
   g_autoptr(NavetteWireTable) table = articles ();
@@ -367,6 +534,9 @@ main (int   argc,
   g_test_add_func ("/wire/names", test_names);
   g_test_add_func ("/wire/schema/json", test_schema_json);
   g_test_add_func ("/wire/schema/validate", test_validate);
+  g_test_add_func ("/wire/schema/new-types", test_new_types);
+  g_test_add_func ("/wire/schema/column-check", test_column_check);
+  g_test_add_func ("/wire/url-email", test_url_email);
   g_test_add_func ("/wire/record", test_record);
   g_test_add_func ("/wire/fast-writers", test_fast_writers);
 

@@ -97,6 +97,23 @@ typedef enum
   NAVETTE_DB_SQL_AUDIT_LIST,
   NAVETTE_DB_SQL_PURGE_KEYS,
   NAVETTE_DB_SQL_PURGE_SESSIONS,
+  /* administration (navette-db-admin.c and the files above) */
+  NAVETTE_DB_SQL_USER_PAGE,           /* after (NULL: first), limit */
+  NAVETTE_DB_SQL_USER_SET_NAME,       /* username, display name, now */
+  NAVETTE_DB_SQL_USER_SET_ADMIN,      /* username, admin, now */
+  NAVETTE_DB_SQL_USER_SET_DISABLED,   /* username, disabled, now */
+  NAVETTE_DB_SQL_GRANT_LIST,          /* app or NULL, username or NULL */
+  NAVETTE_DB_SQL_GRANT_VERSIONS,      /* username, app */
+  NAVETTE_DB_SQL_APP_SCHEMAS,
+  NAVETTE_DB_SQL_APP_SET_TITLE,       /* app, title */
+  NAVETTE_DB_SQL_APP_SET_ARCHIVED,    /* app, archived */
+  NAVETTE_DB_SQL_TABLE_SET_TITLE,     /* table id, title */
+  NAVETTE_DB_SQL_TABLE_SET_ARCHIVED,  /* table id, archived */
+  NAVETTE_DB_SQL_COLUMN_UPDATE,       /* table id, name, title, required, max_length, choices, min, max */
+  NAVETTE_DB_SQL_ACTIVITY,            /* app, table, record, user, action, from, to, before, limit, apps */
+  NAVETTE_DB_SQL_ADMIN_KEY_GET,       /* username, key */
+  NAVETTE_DB_SQL_ADMIN_KEY_PUT,       /* username, key, hash, status, body, now */
+  NAVETTE_DB_SQL_PURGE_ADMIN_KEYS,
   NAVETTE_DB_N_SQL
 } NavetteDbSql;
 
@@ -104,6 +121,7 @@ typedef enum
 typedef struct
 {
   gint64            id;
+  gboolean          archived;  /* the table or its application */
   char             *app;
   char             *tlm_name;  /* "<app>.<table>": its row of table_last_modifications */
   char             *sql_name;  /* its SQL name, quoted */

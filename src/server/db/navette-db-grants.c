@@ -22,6 +22,9 @@ typedef struct
   const char *role;   /* NULL: revoke */
   GHashTable *roles;
   gboolean    wrote;  /* a new version was written */
+  const char *action; /* of the audit entry: NULL for grant / revoke */
+  gint64      version;
+  GPtrArray  *grants;
 } RoleOp;
 
 static gboolean
@@ -127,7 +130,7 @@ set_role_op (NavetteDbConn  *conn,
 
   if (g_strcmp0 (old_role, op->role) == 0)
     {
-      if (op->role != NULL)
+      if (op->role != NULL || op->action != NULL)
         return TRUE;  /* nothing changes: no new version */
       g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
                    "“%s” has no role in “%s”.", op->username, op->app);
@@ -166,7 +169,8 @@ set_role_op (NavetteDbConn  *conn,
     detail = g_strdup_printf ("%s: %s", op->username, op->role);
   else
     detail = g_strdup_printf ("%s (was %s)", op->username, old_role);
-  if (!navette_db_audit_add (conn, now, op->actor, op->role != NULL ? "grant" : "revoke", op->app,
+  if (!navette_db_audit_add (conn, now, op->actor,
+                             op->action != NULL ? op->action : op->role != NULL ? "grant" : "revoke", op->app,
                              NULL, record_id, version, version + 1, detail, error))
     return FALSE;
   op->wrote = TRUE;
@@ -229,4 +233,157 @@ navette_db_revoke (NavetteDb   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return set_role (self, &op, error);
+}
+
+/* The columns of GRANT_LIST and GRANT_VERSIONS. */
+static gpointer
+read_grant (NavetteDbStmt *stmt)
+{
+  NavetteDbGrant *grant = g_new0 (NavetteDbGrant, 1);
+
+  grant->user = navette_db_dup_text (stmt, 0);
+  grant->app = navette_db_dup_text (stmt, 1);
+  grant->role = navette_db_dup_text (stmt, 2);
+  grant->version = navette_db_get_int (stmt, 3);
+  grant->obsolete = navette_db_get_bool (stmt, 4);
+  grant->updated_at = navette_db_get_usec (stmt, 5);
+  grant->updated_by = navette_db_dup_text (stmt, 6);
+  return grant;
+}
+
+static gboolean
+grant_list_op (NavetteDbConn  *conn,
+               gpointer        data,
+               GError        **error)
+{
+  RoleOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_GRANT_LIST, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->app);
+  navette_db_bind_text (stmt, 2, op->username);
+  return navette_db_answer_list (&op->grants,
+                                 navette_db_collect (stmt, read_grant,
+                                                     (GDestroyNotify) navette_db_grant_free, error));
+}
+
+GPtrArray *
+navette_db_grant_list (NavetteDb   *self,
+                       const char  *app,
+                       const char  *username,
+                       GError     **error)
+{
+  RoleOp op = { .app = app, .username = username };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, grant_list_op, &op,
+                                (gpointer *) &op.grants, (GDestroyNotify) g_ptr_array_unref, error);
+}
+
+static gboolean
+grant_versions_op (NavetteDbConn  *conn,
+                   gpointer        data,
+                   GError        **error)
+{
+  RoleOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_GRANT_VERSIONS, error);
+  GPtrArray *grants;
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->username);
+  navette_db_bind_text (stmt, 2, op->app);
+  grants = navette_db_collect (stmt, read_grant, (GDestroyNotify) navette_db_grant_free, error);
+  if (grants != NULL && grants->len == 0)
+    {
+      g_ptr_array_unref (grants);
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
+                   "“%s” never had a role in “%s”.", op->username, op->app);
+      return FALSE;
+    }
+  return navette_db_answer_list (&op->grants, grants);
+}
+
+GPtrArray *
+navette_db_grant_versions (NavetteDb   *self,
+                           const char  *app,
+                           const char  *username,
+                           GError     **error)
+{
+  RoleOp op = { .app = app, .username = username };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (app != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, grant_versions_op, &op,
+                                (gpointer *) &op.grants, (GDestroyNotify) g_ptr_array_unref, error);
+}
+
+/* Writes a version with the role of op->version (set_role_op() under an
+ * audit action of its own), then reads the versions back: op->grants. */
+static gboolean
+grant_revert_op (NavetteDbConn  *conn,
+                 gpointer        data,
+                 GError        **error)
+{
+  RoleOp *op = data;
+  g_autoptr(GPtrArray) versions = NULL;
+  const NavetteDbGrant *target = NULL;
+  g_autofree char *role = NULL;
+
+  if (!grant_versions_op (conn, op, error))
+    return FALSE;
+  versions = g_steal_pointer (&op->grants);
+  for (guint i = 0; i < versions->len; i++)
+    {
+      const NavetteDbGrant *grant = g_ptr_array_index (versions, i);
+
+      if (grant->version == op->version)
+        target = grant;
+    }
+  if (target == NULL)
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND,
+                   "The grant of “%s” in “%s” has no version %" G_GINT64_FORMAT ".",
+                   op->username, op->app, op->version);
+      return FALSE;
+    }
+  role = g_strdup (target->role);
+  op->role = role;
+  if (!set_role_op (conn, op, error))
+    return FALSE;
+  op->role = NULL;
+  return grant_versions_op (conn, op, error);
+}
+
+NavetteDbGrant *
+navette_db_grant_revert (NavetteDb   *self,
+                         const char  *actor,
+                         const char  *app,
+                         const char  *username,
+                         gint64       version,
+                         GError     **error)
+{
+  RoleOp op = { .actor = actor, .username = username, .app = app, .action = "grant_revert",
+                .version = version };
+  g_autoptr(GPtrArray) versions = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (actor != NULL, NULL);
+  g_return_val_if_fail (app != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  versions = navette_db_run_taking (self, NAVETTE_DB_WRITE, grant_revert_op, &op,
+                                    (gpointer *) &op.grants, (GDestroyNotify) g_ptr_array_unref, error);
+  if (versions == NULL)
+    return NULL;
+  if (op.wrote)
+    navette_db_committed_roles (self, username);
+  return g_ptr_array_steal_index (versions, 0);
 }

@@ -772,6 +772,10 @@ navette_db_pg_column_type (const NavetteWireColumn *column)
     case NAVETTE_COLUMN_DATE:
       return g_strdup ("date");
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
     default:
       return g_strdup ("text");
     }

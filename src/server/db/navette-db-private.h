@@ -88,6 +88,16 @@ navette_db_bind_bool (NavetteDbStmt *stmt, int index, gboolean value)
   stmt->klass->bind_bool (stmt, index, value);
 }
 
+/* @value when @has, else NULL. */
+static inline void
+navette_db_bind_bound (NavetteDbStmt *stmt, int index, gboolean has, double value)
+{
+  if (has)
+    stmt->klass->bind_double (stmt, index, value);
+  else
+    stmt->klass->bind_text (stmt, index, NULL);
+}
+
 /* A positive version, or NULL for 0 (none). */
 static inline void
 navette_db_bind_version (NavetteDbStmt *stmt, int index, gint64 version)
@@ -242,17 +252,47 @@ gboolean   navette_db_audit_add        (NavetteDbConn  *conn,
 /* ---- content tables (navette-db-records.c) ---- */
 
 /* The table, its schema and its statements' common select: NOT_FOUND
- * "No such table." when there is none. */
+ * "No such table." when there is none, or when it (or its application)
+ * is archived. */
 NavetteDbTable *navette_db_table_load  (NavetteDbConn  *conn,
                                         const char     *app,
                                         const char     *table,
                                         GError        **error);
+/* The same, archived or not (the admin operations). */
+NavetteDbTable *navette_db_table_load_any (NavetteDbConn  *conn,
+                                           const char     *app,
+                                           const char     *table,
+                                           GError        **error);
+/* Binds @node, a value of @column (validated, or null), to @index. */
+void            navette_db_bind_value  (NavetteDbStmt           *stmt,
+                                        int                      index,
+                                        const NavetteWireColumn *column,
+                                        JsonNode                *node);
+/* *@count: the current versions of @table's records whose value of
+ * @column (as it is stored) does not fit @column (a column of the same
+ * name with other constraints), by navette_wire_column_problem(). */
+gboolean        navette_db_count_misfits (NavetteDbConn            *conn,
+                                          NavetteDbTable           *table,
+                                          const NavetteWireColumn  *column,
+                                          gint64                   *count,
+                                          GError                  **error);
+/* Writes @value into @column of the current versions of @table's records. */
+gboolean        navette_db_set_current_value (NavetteDbConn            *conn,
+                                              NavetteDbTable           *table,
+                                              const NavetteWireColumn  *column,
+                                              JsonNode                 *value,
+                                              GError                  **error);
 /* A table's row of content_columns in a result (from column @first on:
- * name, title, type, required, max_length), added to @columns. */
+ * name, title, type, required, max_length, choices, min_value,
+ * max_value), added to @columns. */
 void            navette_db_add_column_from_row (GPtrArray     *columns,
                                                 NavetteDbStmt *stmt,
                                                 int            first);
 void            navette_db_table_free  (NavetteDbTable  *table);
+/* A choice column's choices as content_columns.choices holds them (a
+ * JSON array of strings), and back; NULL for NULL. */
+char           *navette_db_choices_to_text   (char           **choices);
+char          **navette_db_choices_from_text (const char      *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbTable, navette_db_table_free)
 

@@ -50,6 +50,22 @@ navette_db_table_load (NavetteDbConn  *conn,
                        const char     *name,
                        GError        **error)
 {
+  g_autoptr(NavetteDbTable) table = navette_db_table_load_any (conn, app, name, error);
+
+  if (table != NULL && table->archived)
+    {
+      navette_db_not_found (error, "No such table.");
+      return NULL;
+    }
+  return g_steal_pointer (&table);
+}
+
+NavetteDbTable *
+navette_db_table_load_any (NavetteDbConn  *conn,
+                           const char     *app,
+                           const char     *name,
+                           GError        **error)
+{
   NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
   g_autoptr(NavetteDbStmt) stmt = NULL;
   g_autoptr(NavetteDbTable) table = NULL;
@@ -69,6 +85,7 @@ navette_db_table_load (NavetteDbConn  *conn,
 
   table = g_new0 (NavetteDbTable, 1);
   table->id = navette_db_get_int (stmt, 0);
+  table->archived = navette_db_get_bool (stmt, 10);
   table->app = g_strdup (app);
   table->tlm_name = g_strdup_printf ("%s.%s", app, name);
   sql_name = klass->table_name (app, name, table->id);
@@ -157,6 +174,10 @@ read_record (NavetteDbTable *table,
           json_object_set_boolean_member (record->data, column->name, navette_db_get_bool (stmt, index));
           break;
         case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_LONG_TEXT:
+        case NAVETTE_COLUMN_CHOICE:
+        case NAVETTE_COLUMN_URL:
+        case NAVETTE_COLUMN_EMAIL:
         case NAVETTE_COLUMN_DATE:
         default:
           json_object_set_string_member (record->data, column->name, navette_db_get_text (stmt, index));
@@ -381,6 +402,10 @@ append_row_json (NavetteDbTable *table,
           g_string_append (out, row->get_bool (stmt, index) ? "true" : "false");
           break;
         case NAVETTE_COLUMN_TEXT:
+        case NAVETTE_COLUMN_LONG_TEXT:
+        case NAVETTE_COLUMN_CHOICE:
+        case NAVETTE_COLUMN_URL:
+        case NAVETTE_COLUMN_EMAIL:
         case NAVETTE_COLUMN_DATE:
         default:
           navette_json_append_string (out, row->get_text (stmt, index));
@@ -1088,6 +1113,10 @@ json_values_equal (NavetteColumnType  type,
     case NAVETTE_COLUMN_BOOLEAN:
       return !json_node_get_boolean (a) == !json_node_get_boolean (b);
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
     case NAVETTE_COLUMN_DATE:
     default:
       return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
@@ -1095,8 +1124,8 @@ json_values_equal (NavetteColumnType  type,
 }
 
 /* Binds @node, a value of @column (validated), to @index. */
-static void
-bind_json_value (NavetteDbStmt           *stmt,
+void
+navette_db_bind_value (NavetteDbStmt           *stmt,
                  int                      index,
                  const NavetteWireColumn *column,
                  JsonNode                *node)
@@ -1118,6 +1147,10 @@ bind_json_value (NavetteDbStmt           *stmt,
       navette_db_bind_bool (stmt, index, json_node_get_boolean (node));
       break;
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
     case NAVETTE_COLUMN_DATE:
     default:
       navette_db_bind_text (stmt, index, json_node_get_value_type (node) == G_TYPE_STRING
@@ -1186,7 +1219,7 @@ insert_version (NavetteDbConn   *conn,
       const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
       JsonNode *node = data != NULL ? json_object_get_member (data, column->name) : NULL;
 
-      bind_json_value (stmt, (int) i + 7, column, node);
+      navette_db_bind_value (stmt, (int) i + 7, column, node);
       json_object_set_member (record->data, column->name, stored_value (column, node));
     }
   if (!navette_db_step_row (stmt, error, NAVETTE_API_ERROR_INTERNAL, "The new version cannot be read back."))
@@ -1638,4 +1671,52 @@ navette_db_record_create_many (NavetteDb   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return navette_db_run (self, NAVETTE_DB_WRITE, record_create_many_op, &op, error);
+}
+
+gboolean
+navette_db_count_misfits (NavetteDbConn            *conn,
+                          NavetteDbTable           *table,
+                          const NavetteWireColumn  *column,
+                          gint64                   *count,
+                          GError                  **error)
+{
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  g_autoptr(NavetteDbStmt) stmt = prepare_select (conn, table, klass->current, error);
+  NavetteDbStep step;
+
+  *count = 0;
+  if (stmt == NULL)
+    return FALSE;
+  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
+    {
+      g_autoptr(NavetteWireRecord) record = read_record (table, stmt);
+      JsonNode *node = json_object_get_member (record->data, column->name);
+      g_autofree char *problem = NULL;
+      g_autoptr(JsonNode) null = NULL;
+
+      if (node == NULL)
+        node = null = json_node_new (JSON_NODE_NULL);
+      problem = navette_wire_column_problem (column, node);
+      if (problem != NULL)
+        (*count)++;
+    }
+  return step == NAVETTE_DB_STEP_DONE;
+}
+
+gboolean
+navette_db_set_current_value (NavetteDbConn            *conn,
+                              NavetteDbTable           *table,
+                              const NavetteWireColumn  *column,
+                              JsonNode                 *value,
+                              GError                  **error)
+{
+  NavetteDbClass *klass = NAVETTE_DB_GET_CLASS (conn->db);
+  g_autofree char *sql = g_strdup_printf ("UPDATE %s SET \"%s\" = ?1 WHERE %s",
+                                          table->sql_name, column->name, klass->current);
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare_text (conn, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_value (stmt, 1, column, value);
+  return navette_db_step_done (stmt, error);
 }

@@ -30,6 +30,11 @@ typedef struct
   const AppRows           *rows;
   GPtrArray               *list;
   gint64                   schema_revision;
+  int                      archived;   /* -1: keep */
+  const char              *column_name;
+  const NavetteDbColumnChange *change;
+  JsonNode                *default_value;
+  gboolean                 wrote;
 } SchemaOp;
 
 /* ------------------------------------------------------------------ */
@@ -42,6 +47,7 @@ read_app (NavetteDbStmt *stmt)
 
   app->name = navette_db_dup_text (stmt, 0);
   app->title = navette_db_dup_text (stmt, 1);
+  app->archived = navette_db_get_bool (stmt, 2);
   return app;
 }
 
@@ -139,17 +145,75 @@ navette_db_add_column_from_row (GPtrArray     *columns,
                                 int            first)
 {
   NavetteColumnType type = NAVETTE_COLUMN_TEXT;
+  NavetteWireColumn *column;
 
   /* a LEFT JOIN's row of a table without columns */
   if (navette_db_is_null (stmt, first))
     return;
   if (!navette_column_type_from_string (navette_db_get_text (stmt, first + 2), &type))
     g_message ("Unknown column type in content_columns, read as text");
-  g_ptr_array_add (columns, navette_wire_column_new (navette_db_get_text (stmt, first),
-                                                     navette_db_get_text (stmt, first + 1),
-                                                     type,
-                                                     navette_db_get_bool (stmt, first + 3),
-                                                     navette_db_get_int (stmt, first + 4)));
+  column = navette_wire_column_new (navette_db_get_text (stmt, first),
+                                    navette_db_get_text (stmt, first + 1),
+                                    type,
+                                    navette_db_get_bool (stmt, first + 3),
+                                    navette_db_get_int (stmt, first + 4));
+  if (!navette_db_is_null (stmt, first + 5))
+    column->choices = navette_db_choices_from_text (navette_db_get_text (stmt, first + 5));
+  if (type == NAVETTE_COLUMN_CHOICE && column->choices == NULL)
+    column->choices = g_new0 (char *, 1);  /* no value fits */
+  if (!navette_db_is_null (stmt, first + 6))
+    {
+      column->has_min = TRUE;
+      column->min = stmt->klass->get_double (stmt, first + 6);
+    }
+  if (!navette_db_is_null (stmt, first + 7))
+    {
+      column->has_max = TRUE;
+      column->max = stmt->klass->get_double (stmt, first + 7);
+    }
+  g_ptr_array_add (columns, column);
+}
+
+char *
+navette_db_choices_to_text (char **choices)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  if (choices == NULL)
+    return NULL;
+  builder = json_builder_new ();
+  json_builder_begin_array (builder);
+  for (guint i = 0; choices[i] != NULL; i++)
+    json_builder_add_string_value (builder, choices[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+char **
+navette_db_choices_from_text (const char *text)
+{
+  g_autoptr(JsonNode) root = json_from_string (text, NULL);
+  g_autoptr(GPtrArray) choices = NULL;
+  JsonArray *array;
+
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_message ("Choices of a column in content_columns are not a JSON array, read as none");
+      return NULL;
+    }
+  array = json_node_get_array (root);
+  choices = g_ptr_array_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        g_ptr_array_add (choices, g_strdup (json_node_get_string (element)));
+    }
+  g_ptr_array_add (choices, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&choices), FALSE);
 }
 
 
@@ -277,19 +341,8 @@ check_column (const NavetteWireColumn  *column,
                    column->name);
       return FALSE;
     }
-  if (column->max_length < 0)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "Column “%s”: a maximum length cannot be negative.", column->name);
-      return FALSE;
-    }
-  if (column->max_length > 0 && column->type != NAVETTE_COLUMN_TEXT)
-    {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "Column “%s”: a maximum length only applies to text columns.", column->name);
-      return FALSE;
-    }
-  return navette_db_check_title (column->title, error);
+  return navette_wire_column_check (column, error)
+      && navette_db_check_title (column->title, error);
 }
 
 /* "name text required" */
@@ -309,9 +362,11 @@ insert_column (NavetteDbConn            *conn,
                GError                  **error)
 {
   g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_COLUMN_INSERT, error);
+  g_autofree char *choices = NULL;
 
   if (stmt == NULL)
     return FALSE;
+  choices = navette_db_choices_to_text (column->choices);
   navette_db_bind_int (stmt, 1, table_id);
   navette_db_bind_int (stmt, 2, position);
   navette_db_bind_text (stmt, 3, column->name);
@@ -319,6 +374,9 @@ insert_column (NavetteDbConn            *conn,
   navette_db_bind_text (stmt, 5, navette_column_type_to_string (column->type));
   navette_db_bind_bool (stmt, 6, column->required);
   navette_db_bind_int (stmt, 7, column->max_length);
+  navette_db_bind_text (stmt, 8, choices);
+  navette_db_bind_bound (stmt, 9, column->has_min, column->min);
+  navette_db_bind_bound (stmt, 10, column->has_max, column->max);
   return navette_db_step_done (stmt, error);
 }
 
@@ -398,9 +456,7 @@ table_add_op (NavetteDbConn  *conn,
     {
       const NavetteWireColumn *column = g_ptr_array_index (op->schema->columns, i);
 
-      g_ptr_array_add (table->schema->columns,
-                       navette_wire_column_new (column->name, column->title, column->type,
-                                                column->required, column->max_length));
+      g_ptr_array_add (table->schema->columns, navette_wire_column_copy (column));
     }
   ddl = klass->create_table (table);
   return navette_db_exec (conn, ddl, error)
@@ -471,7 +527,8 @@ check_no_rows (NavetteDbConn   *conn,
   if (step == NAVETTE_DB_STEP_ROW)
     g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
                  "“%s” already has records, which would have no value for the new "
-                 "required column “%s”: add it as optional.", table->schema->name, column);
+                 "required column “%s”: add it as optional, or give a default value.",
+                 table->schema->name, column);
   return step == NAVETTE_DB_STEP_DONE;
 }
 
@@ -495,7 +552,8 @@ column_add_op (NavetteDbConn  *conn,
                    "The column “%s” already exists in “%s”.", op->column->name, op->table);
       return FALSE;
     }
-  if (op->column->required && !check_no_rows (conn, table, op->column->name, error))
+  if (op->column->required && op->default_value == NULL &&
+      !check_no_rows (conn, table, op->column->name, error))
     return FALSE;
 
   position = navette_db_prepare (conn, NAVETTE_DB_SQL_COLUMN_NEXT_POSITION, error);
@@ -509,8 +567,17 @@ column_add_op (NavetteDbConn  *conn,
   type = NAVETTE_DB_GET_CLASS (conn->db)->column_type (op->column);
   alter = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" %s", table->sql_name, op->column->name, type);
   describe_column (detail, op->column);
-  return navette_db_exec (conn, alter, error)
-      && navette_db_audit_add (conn, g_get_real_time (), op->actor, "column_add", op->app, op->table,
+  if (!navette_db_exec (conn, alter, error))
+    return FALSE;
+  if (op->default_value != NULL && !JSON_NODE_HOLDS_NULL (op->default_value))
+    {
+      g_autofree char *value = json_to_string (op->default_value, FALSE);
+
+      if (!navette_db_set_current_value (conn, table, op->column, op->default_value, error))
+        return FALSE;
+      g_string_append_printf (detail, " default %s", value);
+    }
+  return navette_db_audit_add (conn, g_get_real_time (), op->actor, "column_add", op->app, op->table,
                                NULL, 0, 0, detail->str, error);
 }
 
@@ -522,7 +589,20 @@ navette_db_column_add (NavetteDb                *self,
                        const NavetteWireColumn  *column,
                        GError                  **error)
 {
-  SchemaOp op = { .actor = actor, .app = app, .table = table, .column = column };
+  return navette_db_column_add_with_default (self, actor, app, table, column, NULL, error);
+}
+
+gboolean
+navette_db_column_add_with_default (NavetteDb                *self,
+                                    const char               *actor,
+                                    const char               *app,
+                                    const char               *table,
+                                    const NavetteWireColumn  *column,
+                                    JsonNode                 *default_value,
+                                    GError                  **error)
+{
+  SchemaOp op = { .actor = actor, .app = app, .table = table, .column = column,
+                  .default_value = default_value };
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
   g_return_val_if_fail (actor != NULL, FALSE);
@@ -531,10 +611,391 @@ navette_db_column_add (NavetteDb                *self,
   g_return_val_if_fail (column != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_column (column, error) ||
-      !navette_db_run (self, NAVETTE_DB_WRITE, column_add_op, &op, error))
+  if (!check_column (column, error))
+    return FALSE;
+  if (default_value != NULL && !JSON_NODE_HOLDS_NULL (default_value))
+    {
+      g_autofree char *problem = navette_wire_column_problem (column, default_value);
+
+      if (problem != NULL)
+        {
+          g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                       "The default value of “%s” %s.", column->name, problem);
+          return FALSE;
+        }
+    }
+  else
+    op.default_value = NULL;
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, column_add_op, &op, error))
     return FALSE;
   navette_db_committed_schema (self, app);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Administration: every application and table, archiving, retitling,  */
+/* changing a column's constraints                                     */
+
+static gboolean
+app_schemas_op (NavetteDbConn  *conn,
+                gpointer        data,
+                GError        **error)
+{
+  SchemaOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_APP_SCHEMAS, error);
+  g_autoptr(GPtrArray) apps = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_db_app_schema_free);
+  NavetteDbStep step;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((step = navette_db_step (stmt, error)) == NAVETTE_DB_STEP_ROW)
+    {
+      NavetteDbAppSchema *app = apps->len > 0 ? g_ptr_array_index (apps, apps->len - 1) : NULL;
+      NavetteWireTable *table;
+
+      if (app == NULL || !g_str_equal (app->name, navette_db_get_text (stmt, 0)))
+        {
+          app = g_new0 (NavetteDbAppSchema, 1);
+          app->name = navette_db_dup_text (stmt, 0);
+          app->title = navette_db_dup_text (stmt, 1);
+          app->archived = navette_db_get_bool (stmt, 2);
+          app->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_table_free);
+          app->tables_archived = g_array_new (FALSE, FALSE, sizeof (gboolean));
+          g_ptr_array_add (apps, app);
+        }
+      if (navette_db_is_null (stmt, 3))
+        continue;  /* an application without tables */
+      table = app->tables->len > 0 ? g_ptr_array_index (app->tables, app->tables->len - 1) : NULL;
+      if (table == NULL || !g_str_equal (table->name, navette_db_get_text (stmt, 3)))
+        {
+          gboolean archived = navette_db_get_bool (stmt, 5);
+
+          table = navette_wire_table_new (navette_db_get_text (stmt, 3), navette_db_get_text (stmt, 4));
+          g_ptr_array_add (app->tables, table);
+          g_array_append_val (app->tables_archived, archived);
+        }
+      navette_db_add_column_from_row (table->columns, stmt, 6);
+    }
+  if (step != NAVETTE_DB_STEP_DONE)
+    return FALSE;
+  return navette_db_answer_list (&op->list, g_steal_pointer (&apps));
+}
+
+GPtrArray *
+navette_db_app_schemas (NavetteDb  *self,
+                        GError    **error)
+{
+  SchemaOp op = { 0 };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* ordered by the statement (names sort alike in both backends' "C"
+   * comparisons of [a-z0-9_]); sorted again to be sure */
+  return run_list_op (self, app_schemas_op, &op, G_STRUCT_OFFSET (NavetteDbAppSchema, name), error);
+}
+
+/* Runs @sql (?1: @key as text, or @id when @key is NULL; ?2: @title or
+ * the flag @archived), which must change one row. */
+static gboolean
+update_row (NavetteDbConn  *conn,
+            NavetteDbSql    sql,
+            const char     *key,
+            gint64          id,
+            const char     *title,
+            int             archived,
+            GError        **error)
+{
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (key != NULL)
+    navette_db_bind_text (stmt, 1, key);
+  else
+    navette_db_bind_int (stmt, 1, id);
+  if (title != NULL)
+    navette_db_bind_text (stmt, 2, title);
+  else
+    navette_db_bind_bool (stmt, 2, archived);
+  return navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
+}
+
+static gboolean
+app_update_op (NavetteDbConn  *conn,
+               gpointer        data,
+               GError        **error)
+{
+  SchemaOp *op = data;
+  g_autoptr(GPtrArray) apps = NULL;
+  const NavetteDbAppSchema *app = NULL;
+  gint64 now = g_get_real_time ();
+
+  op->wrote = FALSE;
+  if (!app_schemas_op (conn, op, error))
+    return FALSE;
+  apps = g_steal_pointer (&op->list);
+  for (guint i = 0; i < apps->len; i++)
+    if (g_str_equal (((NavetteDbAppSchema *) g_ptr_array_index (apps, i))->name, op->app))
+      app = g_ptr_array_index (apps, i);
+  if (app == NULL)
+    return navette_db_not_found (error, "No such application.");
+  if (op->title != NULL && !g_str_equal (op->title, app->title))
+    {
+      if (!update_row (conn, NAVETTE_DB_SQL_APP_SET_TITLE, op->app, 0, op->title, 0, error) ||
+          !navette_db_audit_add (conn, now, op->actor, "app_retitle", op->app, NULL, NULL, 0, 0,
+                                 op->title, error))
+        return FALSE;
+      op->wrote = TRUE;
+    }
+  if (op->archived >= 0 && !op->archived != !app->archived)
+    {
+      if (!update_row (conn, NAVETTE_DB_SQL_APP_SET_ARCHIVED, op->app, 0, NULL, op->archived, error) ||
+          !navette_db_audit_add (conn, now, op->actor, op->archived ? "app_archive" : "app_unarchive",
+                                 op->app, NULL, NULL, 0, 0, NULL, error))
+        return FALSE;
+      op->wrote = TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+navette_db_app_update (NavetteDb   *self,
+                       const char  *actor,
+                       const char  *app,
+                       const char  *title,
+                       int          archived,
+                       GError     **error)
+{
+  SchemaOp op = { .actor = actor, .app = app, .title = title, .archived = archived };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!navette_db_check_app (app, error))
+    return FALSE;
+  if (title != NULL && (title[0] == '\0' || !navette_db_check_title (title, error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                             "A title cannot be empty.");
+      return FALSE;
+    }
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, app_update_op, &op, error))
+    return FALSE;
+  g_clear_pointer (&op.list, g_ptr_array_unref);
+  if (op.wrote)
+    navette_db_committed_schema (self, app);
+  return TRUE;
+}
+
+static gboolean
+table_update_op (NavetteDbConn  *conn,
+                 gpointer        data,
+                 GError        **error)
+{
+  SchemaOp *op = data;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load_any (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  gboolean archived;
+  gint64 now = g_get_real_time ();
+
+  op->wrote = FALSE;
+  if (table == NULL)
+    return FALSE;
+  /* the table's own flag, not its application's */
+  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_APP_SCHEMAS, error);
+  if (stmt == NULL)
+    return FALSE;
+  archived = FALSE;
+  for (NavetteDbStep step; (step = navette_db_step (stmt, error)) != NAVETTE_DB_STEP_DONE; )
+    {
+      if (step == NAVETTE_DB_STEP_ERROR)
+        return FALSE;
+      if (g_str_equal (navette_db_get_text (stmt, 0), op->app) && !navette_db_is_null (stmt, 3) &&
+          g_str_equal (navette_db_get_text (stmt, 3), op->table))
+        archived = navette_db_get_bool (stmt, 5);
+    }
+  g_clear_pointer (&stmt, navette_db_stmt_release);
+
+  if (op->title != NULL && !g_str_equal (op->title, table->schema->title))
+    {
+      if (!update_row (conn, NAVETTE_DB_SQL_TABLE_SET_TITLE, NULL, table->id, op->title, 0, error) ||
+          !navette_db_audit_add (conn, now, op->actor, "table_retitle", op->app, op->table, NULL, 0, 0,
+                                 op->title, error))
+        return FALSE;
+      op->wrote = TRUE;
+    }
+  if (op->archived >= 0 && !op->archived != !archived)
+    {
+      if (!update_row (conn, NAVETTE_DB_SQL_TABLE_SET_ARCHIVED, NULL, table->id, NULL, op->archived, error) ||
+          !navette_db_audit_add (conn, now, op->actor, op->archived ? "table_archive" : "table_unarchive",
+                                 op->app, op->table, NULL, 0, 0, NULL, error))
+        return FALSE;
+      op->wrote = TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+navette_db_table_update (NavetteDb   *self,
+                         const char  *actor,
+                         const char  *app,
+                         const char  *table,
+                         const char  *title,
+                         int          archived,
+                         GError     **error)
+{
+  SchemaOp op = { .actor = actor, .app = app, .table = table, .title = title, .archived = archived };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (table != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!navette_db_check_app_table (app, table, error))
+    return FALSE;
+  if (title != NULL && (title[0] == '\0' || !navette_db_check_title (title, error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                             "A title cannot be empty.");
+      return FALSE;
+    }
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, table_update_op, &op, error))
+    return FALSE;
+  if (op.wrote)
+    navette_db_committed_schema (self, app);
+  return TRUE;
+}
+
+/* @column with @change applied: a new column to free. */
+static NavetteWireColumn *
+changed_column (const NavetteWireColumn     *column,
+                const NavetteDbColumnChange *change)
+{
+  NavetteWireColumn *changed = navette_wire_column_copy (column);
+
+  if (change->title != NULL)
+    {
+      g_free (changed->title);
+      changed->title = g_strdup (change->title);
+    }
+  if (change->required >= 0)
+    changed->required = !!change->required;
+  if (change->set_max_length)
+    changed->max_length = change->max_length;
+  if (change->set_choices)
+    {
+      g_strfreev (changed->choices);
+      changed->choices = g_strdupv (change->choices);
+    }
+  if (change->set_min)
+    {
+      changed->has_min = change->has_min;
+      changed->min = change->min;
+    }
+  if (change->set_max)
+    {
+      changed->has_max = change->has_max;
+      changed->max = change->max;
+    }
+  return changed;
+}
+
+static gboolean
+column_update_op (NavetteDbConn  *conn,
+                  gpointer        data,
+                  GError        **error)
+{
+  SchemaOp *op = data;
+  g_autoptr(NavetteDbTable) table = navette_db_table_load_any (conn, op->app, op->table, error);
+  g_autoptr(NavetteWireColumn) changed = NULL;
+  g_autoptr(NavetteDbStmt) stmt = NULL;
+  g_autoptr(GString) detail = g_string_new (NULL);
+  g_autofree char *choices = NULL;
+  const NavetteWireColumn *column;
+  gint64 misfits = 0;
+
+  op->wrote = FALSE;
+  if (table == NULL)
+    return FALSE;
+  column = navette_wire_table_lookup_column (table->schema, op->column_name);
+  if (column == NULL)
+    return navette_db_not_found (error, "No such column.");
+  changed = changed_column (column, op->change);
+  if (!check_column (changed, error))
+    return FALSE;
+  if (!navette_db_count_misfits (conn, table, changed, &misfits, error))
+    return FALSE;
+  if (misfits > 0)
+    {
+      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                   misfits == 1
+                   ? "%" G_GINT64_FORMAT " record of “%s” does not fit the new constraints of “%s”; "
+                     "change it first."
+                   : "%" G_GINT64_FORMAT " records of “%s” do not fit the new constraints of “%s”; "
+                     "change them first.",
+                   misfits, op->table, op->column_name);
+      return FALSE;
+    }
+
+  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_COLUMN_UPDATE, error);
+  if (stmt == NULL)
+    return FALSE;
+  choices = navette_db_choices_to_text (changed->choices);
+  navette_db_bind_int (stmt, 1, table->id);
+  navette_db_bind_text (stmt, 2, changed->name);
+  navette_db_bind_text (stmt, 3, changed->title);
+  navette_db_bind_bool (stmt, 4, changed->required);
+  navette_db_bind_int (stmt, 5, changed->max_length);
+  navette_db_bind_text (stmt, 6, choices);
+  navette_db_bind_bound (stmt, 7, changed->has_min, changed->min);
+  navette_db_bind_bound (stmt, 8, changed->has_max, changed->max);
+  if (!navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such column."))
+    return FALSE;
+  describe_column (detail, changed);
+  if (changed->max_length > 0)
+    g_string_append_printf (detail, " max %" G_GINT64_FORMAT, changed->max_length);
+  if (choices != NULL)
+    g_string_append_printf (detail, " choices %s", choices);
+  if (!navette_db_audit_add (conn, g_get_real_time (), op->actor, "column_change", op->app, op->table,
+                             NULL, 0, 0, detail->str, error))
+    return FALSE;
+  op->wrote = TRUE;
+  return TRUE;
+}
+
+gboolean
+navette_db_column_update (NavetteDb                    *self,
+                          const char                   *actor,
+                          const char                   *app,
+                          const char                   *table,
+                          const char                   *column,
+                          const NavetteDbColumnChange  *change,
+                          GError                      **error)
+{
+  SchemaOp op = { .actor = actor, .app = app, .table = table, .column_name = column, .change = change };
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
+  g_return_val_if_fail (actor != NULL, FALSE);
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (table != NULL, FALSE);
+  g_return_val_if_fail (column != NULL, FALSE);
+  g_return_val_if_fail (change != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!navette_db_check_app_table (app, table, error))
+    return FALSE;
+  if (!navette_name_is_valid (column))
+    return navette_db_not_found (error, "No such column.");
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, column_update_op, &op, error))
+    return FALSE;
+  if (op.wrote)
+    navette_db_committed_schema (self, app);
   return TRUE;
 }
 

@@ -554,6 +554,10 @@ navette_db_sqlite_column_type (const NavetteWireColumn *column)
     case NAVETTE_COLUMN_REAL:
       return g_strdup ("REAL");
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
     case NAVETTE_COLUMN_DATE:
     default:
       return g_strdup ("TEXT");

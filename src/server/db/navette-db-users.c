@@ -21,6 +21,10 @@ typedef struct
   gint64         expires_at;
   NavetteDbUser *user;
   GPtrArray     *users;
+  const char    *after;
+  guint          limit;
+  const NavetteDbUserChange *change;
+  gboolean       admin_changed;
 } UserOp;
 
 static gboolean
@@ -38,7 +42,7 @@ username_is_valid (const char *username)
   return TRUE;
 }
 
-/* The columns of USER_GET, USER_LIST and SESSION_LOOKUP. */
+/* The columns of USER_GET, USER_LIST, USER_PAGE and SESSION_LOOKUP. */
 static gpointer
 read_user (NavetteDbStmt *stmt)
 {
@@ -49,6 +53,8 @@ read_user (NavetteDbStmt *stmt)
   user->display_name = navette_db_dup_text (stmt, 2);
   user->password_hash = navette_db_dup_text (stmt, 3);
   user->admin = navette_db_get_bool (stmt, 4);
+  user->disabled = navette_db_get_bool (stmt, 5);
+  user->created_at = navette_db_get_int (stmt, 6);
   return user;
 }
 
@@ -111,32 +117,6 @@ navette_db_user_add (NavetteDb   *self,
   return navette_db_run (self, NAVETTE_DB_WRITE, user_add_op, &op, error);
 }
 
-static gboolean
-user_set_password_op (NavetteDbConn  *conn,
-                      gpointer        data,
-                      GError        **error)
-{
-  UserOp *op = data;
-  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_SET_PASSWORD, error);
-  g_autoptr(NavetteDbStmt) end = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_END_SESSIONS, error);
-  gint64 now = g_get_real_time ();
-
-  if (stmt == NULL || end == NULL)
-    return FALSE;
-  navette_db_bind_text (stmt, 1, op->username);
-  navette_db_bind_text (stmt, 2, op->password_hash);
-  navette_db_bind_int (stmt, 3, now);
-  if (!navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
-                                 "There is no user “%s”.", op->username))
-    return FALSE;
-
-  /* A new password ends the sessions opened with the old one. */
-  navette_db_bind_text (end, 1, op->username);
-  return navette_db_step_done (end, error)
-      && navette_db_audit_add (conn, now, op->actor, "user_passwd", NULL, NULL, NULL, 0, 0,
-                               op->username, error);
-}
-
 gboolean
 navette_db_user_set_password (NavetteDb   *self,
                               const char  *actor,
@@ -144,7 +124,8 @@ navette_db_user_set_password (NavetteDb   *self,
                               const char  *password_hash,
                               GError     **error)
 {
-  UserOp op = { .actor = actor, .username = username, .password_hash = password_hash };
+  NavetteDbUserChange change = NAVETTE_DB_USER_CHANGE_INIT;
+  g_autoptr(NavetteDbUser) user = NULL;
 
   g_return_val_if_fail (NAVETTE_IS_DB (self), FALSE);
   g_return_val_if_fail (actor != NULL, FALSE);
@@ -152,7 +133,208 @@ navette_db_user_set_password (NavetteDb   *self,
   g_return_val_if_fail (password_hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return navette_db_run (self, NAVETTE_DB_WRITE, user_set_password_op, &op, error);
+  change.password_hash = password_hash;
+  user = navette_db_user_update (self, actor, username, &change, error);
+  return user != NULL;
+}
+
+/* Runs the UPDATE @sql of @op->username with @value (?2) and now (?3). */
+static gboolean
+set_user_field (NavetteDbConn  *conn,
+                UserOp         *op,
+                NavetteDbSql    sql,
+                const char     *text,
+                int             flag,
+                gint64          now,
+                GError        **error)
+{
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->username);
+  if (text != NULL)
+    navette_db_bind_text (stmt, 2, text);
+  else
+    navette_db_bind_bool (stmt, 2, flag);
+  navette_db_bind_int (stmt, 3, now);
+  return navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                                   "There is no user “%s”.", op->username);
+}
+
+static gboolean
+end_sessions (NavetteDbConn  *conn,
+              const char     *username,
+              GError        **error)
+{
+  g_autoptr(NavetteDbStmt) end = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_END_SESSIONS, error);
+
+  if (end == NULL)
+    return FALSE;
+  navette_db_bind_text (end, 1, username);
+  return navette_db_step_done (end, error);
+}
+
+static gboolean
+user_update_op (NavetteDbConn  *conn,
+                gpointer        data,
+                GError        **error)
+{
+  UserOp *op = data;
+  const NavetteDbUserChange *change = op->change;
+  g_autoptr(NavetteDbStmt) get = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
+  g_autoptr(NavetteDbUser) before = NULL;
+  gint64 now = g_get_real_time ();
+  gboolean end = FALSE;
+
+  op->admin_changed = FALSE;
+  if (get == NULL)
+    return FALSE;
+  navette_db_bind_text (get, 1, op->username);
+  if (!navette_db_step_row (get, error, NAVETTE_API_ERROR_NOT_FOUND,
+                            "There is no user “%s”.", op->username))
+    return FALSE;
+  before = read_user (get);
+  g_clear_pointer (&get, navette_db_stmt_release);
+
+  if (change->display_name != NULL && g_strcmp0 (change->display_name, before->display_name) != 0)
+    {
+      g_autofree char *detail = g_strdup_printf ("%s: %s", op->username, change->display_name);
+
+      if (!set_user_field (conn, op, NAVETTE_DB_SQL_USER_SET_NAME, change->display_name, 0, now, error) ||
+          !navette_db_audit_add (conn, now, op->actor, "user_rename", NULL, NULL, NULL, 0, 0, detail, error))
+        return FALSE;
+    }
+  if (change->password_hash != NULL)
+    {
+      g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_SET_PASSWORD, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      navette_db_bind_text (stmt, 1, op->username);
+      navette_db_bind_text (stmt, 2, change->password_hash);
+      navette_db_bind_int (stmt, 3, now);
+      if (!navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND,
+                                     "There is no user “%s”.", op->username) ||
+          !navette_db_audit_add (conn, now, op->actor, "user_passwd", NULL, NULL, NULL, 0, 0,
+                                 op->username, error))
+        return FALSE;
+      end = TRUE;  /* a new password ends the sessions opened with the old one */
+    }
+  if (change->admin >= 0 && !change->admin != !before->admin)
+    {
+      if (!set_user_field (conn, op, NAVETTE_DB_SQL_USER_SET_ADMIN, NULL, change->admin, now, error) ||
+          !navette_db_audit_add (conn, now, op->actor, change->admin ? "user_admin" : "user_unadmin",
+                                 NULL, NULL, NULL, 0, 0, op->username, error))
+        return FALSE;
+      op->admin_changed = TRUE;
+    }
+  if (change->disabled >= 0 && !change->disabled != !before->disabled)
+    {
+      if (!set_user_field (conn, op, NAVETTE_DB_SQL_USER_SET_DISABLED, NULL, change->disabled, now, error) ||
+          !navette_db_audit_add (conn, now, op->actor, change->disabled ? "user_disable" : "user_enable",
+                                 NULL, NULL, NULL, 0, 0, op->username, error))
+        return FALSE;
+      end = end || change->disabled;
+    }
+  if (end && !end_sessions (conn, op->username, error))
+    return FALSE;
+  /* ended sessions are told like a change of roles: the server then
+   * checks the sessions of the user's open sockets again */
+  op->admin_changed = op->admin_changed || end;
+
+  get = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
+  if (get == NULL)
+    return FALSE;
+  navette_db_bind_text (get, 1, op->username);
+  if (!navette_db_step_row (get, error, NAVETTE_API_ERROR_NOT_FOUND,
+                            "There is no user “%s”.", op->username))
+    return FALSE;
+  g_clear_pointer (&op->user, navette_db_user_free);
+  op->user = read_user (get);
+  return TRUE;
+}
+
+NavetteDbUser *
+navette_db_user_update (NavetteDb                  *self,
+                        const char                 *actor,
+                        const char                 *username,
+                        const NavetteDbUserChange  *change,
+                        GError                    **error)
+{
+  UserOp op = { .actor = actor, .username = username, .change = change };
+  NavetteDbUser *user;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (actor != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (change != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (change->display_name != NULL &&
+      (change->display_name[0] == '\0' || !g_utf8_validate (change->display_name, -1, NULL) ||
+       g_utf8_strlen (change->display_name, -1) > 200))
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                           "The display name must be valid UTF-8, 1 to 200 characters.");
+      return NULL;
+    }
+  if (g_strcmp0 (actor, username) == 0 && (change->admin == 0 || change->disabled == 1))
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                           change->disabled == 1
+                           ? "You cannot disable your own account; ask another administrator."
+                           : "You cannot take your own administrator rights away; ask another "
+                             "administrator.");
+      return NULL;
+    }
+  user = navette_db_run_taking (self, NAVETTE_DB_WRITE, user_update_op, &op,
+                                (gpointer *) &op.user, (GDestroyNotify) navette_db_user_free, error);
+  if (user != NULL && op.admin_changed)
+    navette_db_committed_roles (self, username);
+  return user;
+}
+
+static gboolean
+user_page_op (NavetteDbConn  *conn,
+              gpointer        data,
+              GError        **error)
+{
+  UserOp *op = data;
+  g_autoptr(NavetteDbStmt) stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_PAGE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  navette_db_bind_text (stmt, 1, op->after);
+  navette_db_bind_int (stmt, 2, (gint64) op->limit + 1);
+  return navette_db_answer_list (&op->users,
+                                 navette_db_collect (stmt, read_user,
+                                                     (GDestroyNotify) navette_db_user_free, error));
+}
+
+GPtrArray *
+navette_db_user_page (NavetteDb   *self,
+                      const char  *after,
+                      guint        limit,
+                      char       **next,
+                      GError     **error)
+{
+  UserOp op = { .after = after, .limit = limit > 0 ? limit : 100 };
+  GPtrArray *users;
+
+  g_return_val_if_fail (NAVETTE_IS_DB (self), NULL);
+  g_return_val_if_fail (next != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  *next = NULL;
+  users = navette_db_run_taking (self, NAVETTE_DB_AUTOCOMMIT, user_page_op, &op,
+                                 (gpointer *) &op.users, (GDestroyNotify) g_ptr_array_unref, error);
+  if (users != NULL && users->len > op.limit)
+    {
+      g_ptr_array_set_size (users, op.limit);
+      *next = g_strdup (((NavetteDbUser *) g_ptr_array_index (users, op.limit - 1))->username);
+    }
+  return users;
 }
 
 static gboolean
@@ -271,7 +453,7 @@ session_lookup_op (NavetteDbConn  *conn,
     return FALSE;
   g_clear_pointer (&op->user, navette_db_user_free);
   op->user = read_user (stmt);
-  op->expires_at = navette_db_get_int (stmt, 5);
+  op->expires_at = navette_db_get_int (stmt, 7);
   return TRUE;
 }
 

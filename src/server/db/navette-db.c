@@ -56,20 +56,22 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
     "UPDATE sessions SET revoked = TRUE WHERE NOT revoked"
     " AND user_id = (SELECT id FROM users WHERE username = ?1)",
   [NAVETTE_DB_SQL_USER_GET] =
-    "SELECT id, username, display_name, password_hash, admin FROM users WHERE username = ?1",
+    "SELECT id, username, display_name, password_hash, admin, disabled, created_at FROM users"
+    " WHERE username = ?1",
   [NAVETTE_DB_SQL_USER_LIST] =
-    "SELECT id, username, display_name, password_hash, admin FROM users",
+    "SELECT id, username, display_name, password_hash, admin, disabled, created_at FROM users",
   [NAVETTE_DB_SQL_SESSION_CREATE] =
     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)"
     " SELECT ?1, id, CAST (?3 AS BIGINT), CAST (?4 AS BIGINT) FROM users WHERE username = ?2",
   [NAVETTE_DB_SQL_SESSION_LOOKUP] =
-    "SELECT u.id, u.username, u.display_name, u.password_hash, u.admin, s.expires_at"
-    " FROM sessions s JOIN users u ON u.id = s.user_id"
-    " WHERE s.token_hash = ?1 AND NOT s.revoked",
+    "SELECT u.id, u.username, u.display_name, u.password_hash, u.admin, u.disabled, u.created_at,"
+    " s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id"
+    " WHERE s.token_hash = ?1 AND NOT s.revoked AND NOT u.disabled",
   [NAVETTE_DB_SQL_SESSION_REVOKE] = "UPDATE sessions SET revoked = TRUE WHERE token_hash = ?1",
   [NAVETTE_DB_SQL_ROLES_FOR_USER] =
     "SELECT app, role FROM role_grants"
-    " WHERE username = ?1 AND @current AND NOT archived AND role IS NOT NULL",
+    " WHERE username = ?1 AND @current AND NOT archived AND role IS NOT NULL"
+    " AND app NOT IN (SELECT name FROM applications WHERE archived)",
   [NAVETTE_DB_SQL_GRANT_CHECK] =
     "SELECT (SELECT count(*) FROM users WHERE username = ?1),"
     " (SELECT count(*) FROM applications WHERE name = ?2)",
@@ -78,19 +80,21 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
     " WHERE username = ?1 AND app = ?2 AND @current",
   [NAVETTE_DB_SQL_GRANT_OBSOLETE] =
     "UPDATE role_grants SET obsolete = TRUE WHERE record_id = ?1 AND version = ?2 AND @current",
-  [NAVETTE_DB_SQL_APP_LIST] = "SELECT name, title FROM applications",
+  [NAVETTE_DB_SQL_APP_LIST] = "SELECT name, title, archived FROM applications WHERE NOT archived",
   [NAVETTE_DB_SQL_APP_ADD] =
     "INSERT INTO applications (name, title, created_at) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (name) DO NOTHING",
   [NAVETTE_DB_SQL_APP_ID] = "SELECT id FROM applications WHERE name = ?1",
   /* one row per column; a row of NULLs for an application without tables */
   [NAVETTE_DB_SQL_TABLE_LIST] =
-    "SELECT t.id, t.name, t.title, c.name, c.title, c.type, c.required, c.max_length"
-    " FROM applications a LEFT JOIN content_tables t ON t.app_id = a.id"
+    "SELECT t.id, t.name, t.title, c.name, c.title, c.type, c.required, c.max_length,"
+    " c.choices, c.min_value, c.max_value"
+    " FROM applications a LEFT JOIN content_tables t ON t.app_id = a.id AND NOT t.archived"
     " LEFT JOIN content_columns c ON c.table_id = t.id"
-    " WHERE a.name = ?1 ORDER BY t.id, c.position",
+    " WHERE a.name = ?1 AND NOT a.archived ORDER BY t.id, c.position",
   [NAVETTE_DB_SQL_TABLE_LOAD] =
-    "SELECT t.id, t.title, c.name, c.title, c.type, c.required, c.max_length"
+    "SELECT t.id, t.title, c.name, c.title, c.type, c.required, c.max_length,"
+    " c.choices, c.min_value, c.max_value, (a.archived OR t.archived)"
     " FROM applications a JOIN content_tables t ON t.app_id = a.id"
     " LEFT JOIN content_columns c ON c.table_id = t.id"
     " WHERE a.name = ?1 AND t.name = ?2 ORDER BY c.position",
@@ -98,8 +102,8 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
     "INSERT INTO content_tables (app_id, name, title, created_at) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (app_id, name) DO NOTHING RETURNING id",
   [NAVETTE_DB_SQL_COLUMN_INSERT] =
-    "INSERT INTO content_columns (table_id, position, name, title, type, required, max_length)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "INSERT INTO content_columns (table_id, position, name, title, type, required, max_length,"
+    " choices, min_value, max_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
   [NAVETTE_DB_SQL_COLUMN_NEXT_POSITION] =
     "SELECT coalesce (max (position), 0) + 1 FROM content_columns WHERE table_id = ?1",
   [NAVETTE_DB_SQL_TABLE_STATE] =
@@ -131,6 +135,56 @@ static const char * const standard_sql[NAVETTE_DB_N_SQL] = {
     " FROM audit WHERE (CAST (?1 AS TEXT) IS NULL OR app = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
   [NAVETTE_DB_SQL_PURGE_KEYS] = "DELETE FROM idempotency_keys WHERE created_at < ?1",
   [NAVETTE_DB_SQL_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires_at < ?1",
+  [NAVETTE_DB_SQL_USER_PAGE] =
+    "SELECT id, username, display_name, password_hash, admin, disabled, created_at FROM users"
+    " WHERE CAST (?1 AS TEXT) IS NULL OR username > ?1 ORDER BY username LIMIT ?2",
+  [NAVETTE_DB_SQL_USER_SET_NAME] =
+    "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE username = ?1",
+  [NAVETTE_DB_SQL_USER_SET_ADMIN] =
+    "UPDATE users SET admin = ?2, updated_at = ?3 WHERE username = ?1",
+  [NAVETTE_DB_SQL_USER_SET_DISABLED] =
+    "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
+  [NAVETTE_DB_SQL_GRANT_LIST] =
+    "SELECT username, app, role, version, obsolete, updated_at, updated_by FROM role_grants"
+    " WHERE @current AND role IS NOT NULL AND (CAST (?1 AS TEXT) IS NULL OR app = ?1)"
+    " AND (CAST (?2 AS TEXT) IS NULL OR username = ?2) ORDER BY app, username",
+  [NAVETTE_DB_SQL_GRANT_VERSIONS] =
+    "SELECT username, app, role, version, obsolete, updated_at, updated_by FROM role_grants"
+    " WHERE username = ?1 AND app = ?2 ORDER BY version DESC",
+  /* one row per column; NULLs for an application without tables */
+  [NAVETTE_DB_SQL_APP_SCHEMAS] =
+    "SELECT a.name, a.title, a.archived, t.name, t.title, t.archived, c.name, c.title, c.type,"
+    " c.required, c.max_length, c.choices, c.min_value, c.max_value"
+    " FROM applications a LEFT JOIN content_tables t ON t.app_id = a.id"
+    " LEFT JOIN content_columns c ON c.table_id = t.id ORDER BY a.name, t.name, c.position",
+  [NAVETTE_DB_SQL_APP_SET_TITLE] = "UPDATE applications SET title = ?2 WHERE name = ?1",
+  [NAVETTE_DB_SQL_APP_SET_ARCHIVED] = "UPDATE applications SET archived = ?2 WHERE name = ?1",
+  [NAVETTE_DB_SQL_TABLE_SET_TITLE] = "UPDATE content_tables SET title = ?2 WHERE id = ?1",
+  [NAVETTE_DB_SQL_TABLE_SET_ARCHIVED] = "UPDATE content_tables SET archived = ?2 WHERE id = ?1",
+  [NAVETTE_DB_SQL_COLUMN_UPDATE] =
+    "UPDATE content_columns SET title = ?3, required = ?4, max_length = ?5, choices = ?6,"
+    " min_value = ?7, max_value = ?8 WHERE table_id = ?1 AND name = ?2",
+  /* ?10: ",app1,app2," or NULL — an application is in it when removing
+   * ",app," from it makes it shorter (LIKE would read "_" as a wildcard) */
+  [NAVETTE_DB_SQL_ACTIVITY] =
+    "SELECT id, at, \"user\", action, app, \"table\", record, from_version, to_version, detail"
+    " FROM audit WHERE (CAST (?1 AS TEXT) IS NULL OR app = ?1)"
+    " AND (CAST (?2 AS TEXT) IS NULL OR \"table\" = ?2)"
+    " AND (CAST (?3 AS TEXT) IS NULL OR record = ?3)"
+    " AND (CAST (?4 AS TEXT) IS NULL OR \"user\" = ?4)"
+    " AND (CAST (?5 AS TEXT) IS NULL OR action = ?5)"
+    " AND (CAST (?6 AS BIGINT) IS NULL OR at >= ?6)"
+    " AND (CAST (?7 AS BIGINT) IS NULL OR at < ?7)"
+    " AND (CAST (?8 AS BIGINT) IS NULL OR id < ?8)"
+    " AND (CAST (?10 AS TEXT) IS NULL OR (app IS NOT NULL"
+    " AND length (replace (?10, ',' || app || ',', '')) < length (?10)))"
+    " ORDER BY id DESC LIMIT ?9",
+  [NAVETTE_DB_SQL_ADMIN_KEY_GET] =
+    "SELECT request_hash, status, body FROM admin_idempotency_keys WHERE username = ?1 AND key = ?2",
+  [NAVETTE_DB_SQL_ADMIN_KEY_PUT] =
+    "INSERT INTO admin_idempotency_keys (username, key, request_hash, status, body, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username, key) DO NOTHING",
+  [NAVETTE_DB_SQL_PURGE_ADMIN_KEYS] = "DELETE FROM admin_idempotency_keys WHERE created_at < ?1",
 };
 
 /* ------------------------------------------------------------------ */
@@ -647,7 +701,8 @@ purge_op (NavetteDbConn  *conn,
           GError        **error)
 {
   const gint64 *older_than = data;
-  const NavetteDbSql purges[] = { NAVETTE_DB_SQL_PURGE_KEYS, NAVETTE_DB_SQL_PURGE_SESSIONS };
+  const NavetteDbSql purges[] = { NAVETTE_DB_SQL_PURGE_KEYS, NAVETTE_DB_SQL_PURGE_SESSIONS,
+                                  NAVETTE_DB_SQL_PURGE_ADMIN_KEYS };
 
   for (guint i = 0; i < G_N_ELEMENTS (purges); i++)
     {
@@ -897,6 +952,30 @@ navette_db_app_free (NavetteDbApp *app)
   g_free (app->name);
   g_free (app->title);
   g_free (app);
+}
+
+void
+navette_db_app_schema_free (NavetteDbAppSchema *app)
+{
+  if (app == NULL)
+    return;
+  g_free (app->name);
+  g_free (app->title);
+  g_clear_pointer (&app->tables, g_ptr_array_unref);
+  g_clear_pointer (&app->tables_archived, g_array_unref);
+  g_free (app);
+}
+
+void
+navette_db_grant_free (NavetteDbGrant *grant)
+{
+  if (grant == NULL)
+    return;
+  g_free (grant->user);
+  g_free (grant->app);
+  g_free (grant->role);
+  g_free (grant->updated_by);
+  g_free (grant);
 }
 
 void

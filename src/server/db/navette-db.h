@@ -42,6 +42,8 @@ typedef struct
   char     *display_name;
   char     *password_hash;  /* the KDF's encoded string */
   gboolean  admin;
+  gboolean  disabled;       /* sign-in refused, sessions revoked */
+  gint64    created_at;     /* unix microseconds */
 } NavetteDbUser;
 
 void navette_db_user_free (NavetteDbUser *user);
@@ -49,8 +51,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbUser, navette_db_user_free)
 
 typedef struct
 {
-  char *name;
-  char *title;
+  char     *name;
+  char     *title;
+  gboolean  archived;
 } NavetteDbApp;
 
 void navette_db_app_free (NavetteDbApp *app);
@@ -82,6 +85,76 @@ typedef struct
 } NavetteDbAuditEntry;
 
 void navette_db_audit_entry_free (NavetteDbAuditEntry *entry);
+
+/* A version of a role grant (one record per user and application). */
+typedef struct
+{
+  char   *user;
+  char   *app;
+  char   *role;        /* "reader", "editor", or NULL: revoked */
+  gint64  version;
+  gboolean obsolete;
+  gint64  updated_at;  /* unix microseconds */
+  char   *updated_by;
+} NavetteDbGrant;
+
+void navette_db_grant_free (NavetteDbGrant *grant);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbGrant, navette_db_grant_free)
+
+/* An application with its tables, as administrators see it. */
+typedef struct
+{
+  char      *name;
+  char      *title;
+  gboolean   archived;
+  GPtrArray *tables;           /* of NavetteWireTable*, in name order */
+  GArray    *tables_archived;  /* of gboolean, one per table */
+} NavetteDbAppSchema;
+
+void navette_db_app_schema_free (NavetteDbAppSchema *app);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbAppSchema, navette_db_app_schema_free)
+
+/* A change of a user (navette_db_user_update()): NULL or -1 keeps. */
+typedef struct
+{
+  const char *display_name;
+  const char *password_hash;
+  int         admin;
+  int         disabled;
+} NavetteDbUserChange;
+
+#define NAVETTE_DB_USER_CHANGE_INIT { NULL, NULL, -1, -1 }
+
+/* A change of a column's constraints (navette_db_column_update()). */
+typedef struct
+{
+  const char  *title;       /* NULL: keep */
+  int          required;    /* -1: keep */
+  gboolean     set_max_length;
+  gint64       max_length;  /* 0: none */
+  gboolean     set_choices;
+  char       **choices;
+  gboolean     set_min;
+  gboolean     has_min;
+  double       min;
+  gboolean     set_max;
+  gboolean     has_max;
+  double       max;
+} NavetteDbColumnChange;
+
+/* The filters of navette_db_activity(): NULL / 0 for none. */
+typedef struct
+{
+  const char  *app;
+  const char  *table;
+  const char  *record;
+  const char  *user;
+  const char  *action;
+  gint64       from;     /* at >= from (unix µs) */
+  gint64       to;       /* at < to */
+  gint64       before;   /* id < before: the cursor */
+  const char * const *apps;  /* only these applications (an editor's); NULL: all */
+} NavetteDbActivityFilter;
 
 /* Result of a content write. */
 typedef struct
@@ -226,8 +299,25 @@ NavetteDbUser *navette_db_session_lookup     (NavetteDb *self, const char *token
                                               GError **error);
 gboolean       navette_db_session_revoke     (NavetteDb *self, const char *token_hash, GError **error);
 
+/* Users in name order after @after (NULL: from the first), at most
+ * @limit; *@next the cursor of the next page, NULL on the last. */
+GPtrArray     *navette_db_user_page          (NavetteDb *self, const char *after, guint limit,
+                                              char **next, GError **error);
+/* Changes a user in place, in one transaction: each change audited
+ * ("user_rename", "user_passwd", "user_admin", "user_unadmin",
+ * "user_disable", "user_enable"); a new password or disabling ends the
+ * user's sessions at once; a change of the admin flag, or ended
+ * sessions, are told as ::roles-changed (so that her open sockets are
+ * checked again). NOT_FOUND without such a user; BAD_REQUEST for a
+ * display name over 200 characters, or an administrator taking her own
+ * admin flag away or disabling herself (@actor). Returns the user as
+ * she is now. */
+NavetteDbUser *navette_db_user_update        (NavetteDb *self, const char *actor, const char *username,
+                                              const NavetteDbUserChange *change, GError **error);
+
 /* ---- roles: a versioned table of grants, one record per (user, app) ---- */
-/* app name → "reader" | "editor" for the user (admins: not expanded). */
+/* app name → "reader" | "editor" for the user (admins: not expanded);
+ * archived applications left out. */
 GHashTable    *navette_db_roles_for_user     (NavetteDb *self, const char *username, GError **error);
 /* The role she has already: nothing written. Audited "grant". */
 gboolean       navette_db_grant              (NavetteDb *self, const char *actor, const char *username,
@@ -235,10 +325,45 @@ gboolean       navette_db_grant              (NavetteDb *self, const char *actor
 /* NOT_FOUND without a role. Audited "revoke". */
 gboolean       navette_db_revoke             (NavetteDb *self, const char *actor, const char *username,
                                               const char *app, GError **error);
+/* The current grants (revoked ones left out), of @app and/or @username
+ * (NULL: any), by application then user. Of NavetteDbGrant*. */
+GPtrArray     *navette_db_grant_list         (NavetteDb *self, const char *app, const char *username,
+                                              GError **error);
+/* Every version of the grant of @username in @app, newest first; NOT_FOUND
+ * when there never was one. Of NavetteDbGrant*. */
+GPtrArray     *navette_db_grant_versions     (NavetteDb *self, const char *app, const char *username,
+                                              GError **error);
+/* A new version with the role of @version (a revocation when it had
+ * none); nothing written when that is the role now. Audited
+ * "grant_revert". NOT_FOUND for an unknown version. Returns the current
+ * version. */
+NavetteDbGrant *navette_db_grant_revert      (NavetteDb *self, const char *actor, const char *app,
+                                              const char *username, gint64 version, GError **error);
 
-/* ---- applications and table schemas ---- */
-/* Of NavetteDbApp*, in name order. */
+/* ---- applications and table schemas ----
+ * An archived application or table is kept with its data but left out of
+ * what people see: navette_db_app_list, navette_db_table_list and the
+ * content operations (NOT_FOUND) skip it; the admin calls below show it. */
+/* Of NavetteDbApp*, in name order, archived ones left out. */
 GPtrArray     *navette_db_app_list           (NavetteDb *self, GError **error);
+/* Every application, archived ones included, with its tables (archived
+ * ones included) and columns. Of NavetteDbAppSchema*, in name order. */
+GPtrArray     *navette_db_app_schemas        (NavetteDb *self, GError **error);
+/* @title NULL: keep; @archived -1: keep. Audited "app_retitle",
+ * "app_archive", "app_unarchive"; NOT_FOUND without such an application. */
+gboolean       navette_db_app_update         (NavetteDb *self, const char *actor, const char *app,
+                                              const char *title, int archived, GError **error);
+/* The same for a table: "table_retitle", "table_archive", "table_unarchive". */
+gboolean       navette_db_table_update       (NavetteDb *self, const char *actor, const char *app,
+                                              const char *table, const char *title, int archived,
+                                              GError **error);
+/* Changes a column's title and constraints when the rows allow it:
+ * VALIDATION_FAILED "N records …" when current versions of N records
+ * would break the new constraint (nothing written). The type and name
+ * never change. Audited "column_change". */
+gboolean       navette_db_column_update      (NavetteDb *self, const char *actor, const char *app,
+                                              const char *table, const char *column,
+                                              const NavetteDbColumnChange *change, GError **error);
 /* A NULL or empty title is the name. Audited "app_add". */
 gboolean       navette_db_app_add            (NavetteDb *self, const char *actor, const char *name,
                                               const char *title, GError **error);
@@ -254,6 +379,13 @@ gboolean       navette_db_table_add          (NavetteDb *self, const char *actor
 gboolean       navette_db_column_add         (NavetteDb *self, const char *actor, const char *app,
                                               const char *table, const NavetteWireColumn *column,
                                               GError **error);
+/* The same, with @default (a JSON value that fits the column, or NULL)
+ * written into the existing rows (every version, as the value they had
+ * for a column that did not exist); a required column on a table with
+ * rows needs one (BAD_REQUEST without). */
+gboolean       navette_db_column_add_with_default (NavetteDb *self, const char *actor, const char *app,
+                                                   const char *table, const NavetteWireColumn *column,
+                                                   JsonNode *default_value, GError **error);
 
 /* ---- the light check ---- */
 gboolean       navette_db_table_state        (NavetteDb *self, const char *app, const char *table,
@@ -355,6 +487,25 @@ gboolean       navette_db_record_create_many (NavetteDb *self, const char *app, 
  * (0: 100); of one application, or all when @app is NULL. */
 GPtrArray     *navette_db_audit_list         (NavetteDb *self, const char *app, gint64 after, guint limit,
                                               GError **error);
+/* The activity: entries matching @filter, newest first (descending id),
+ * at most @limit (0: 100); *@next the cursor (an id, as text) to pass as
+ * filter->before for the next page, NULL on the last. */
+GPtrArray     *navette_db_activity           (NavetteDb *self, const NavetteDbActivityFilter *filter,
+                                              guint limit, char **next, GError **error);
+
+/* Idempotency of administration writes: the answer (status and body)
+ * stored for (@username, @key). navette_db_admin_key_get: TRUE with
+ * *@status and *@body when the key was used with @request_hash, FALSE
+ * with *@status 0 when it was not used, CONFLICT when it was used with
+ * another request. navette_db_admin_key_put records it after the write
+ * (a key used at once by two writes keeps the first). */
+gboolean       navette_db_admin_key_get      (NavetteDb *self, const char *username, const char *key,
+                                              const char *request_hash, guint *status, char **body,
+                                              GError **error);
+gboolean       navette_db_admin_key_put      (NavetteDb *self, const char *username, const char *key,
+                                              const char *request_hash, guint status, const char *body,
+                                              GError **error);
+
 /* Removes the idempotency keys made before @older_than (unix µs), and the
  * sessions that expired before it: a session is kept as long as the keys
  * once expired, so that its client is told it expired, not that it is

@@ -35,7 +35,7 @@ respond_json (Request  *req,
   req->response = navette_json_to_string (root, &req->response_len);
 }
 
-static void
+void
 respond_builder (Request     *req,
                  guint        status,
                  JsonBuilder *builder)
@@ -69,7 +69,7 @@ append_time_or_null (GString *out,
     g_string_append (out, "null");
 }
 
-static void
+void
 respond_error_full (Request         *req,
                     NavetteApiError  code,
                     const char      *message,
@@ -166,7 +166,7 @@ static const char * const read_only_fields[] = {
 };
 
 /* Refuses members of the body object that are not in @allowed. */
-static gboolean
+gboolean
 check_fields (Request           *req,
               const char * const *allowed)
 {
@@ -190,7 +190,7 @@ check_fields (Request           *req,
   return TRUE;
 }
 
-static gboolean
+gboolean
 member_has_type (JsonObject *object,
                  const char *name,
                  GType       type)
@@ -200,7 +200,7 @@ member_has_type (JsonObject *object,
   return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
-static gboolean
+gboolean
 wrong_type (Request    *req,
             const char *field,
             const char *what)
@@ -211,7 +211,7 @@ wrong_type (Request    *req,
   return FALSE;
 }
 
-static gboolean
+gboolean
 parse_query_int (Request    *req,
                  const char *name,
                  gint64      min,
@@ -234,7 +234,7 @@ parse_query_int (Request    *req,
   return TRUE;
 }
 
-static gboolean
+gboolean
 idempotency (Request              *req,
              NavetteDbIdempotency *idem,
              char                **hash_out)
@@ -286,7 +286,7 @@ find_table (Request *req)
   return NULL;
 }
 
-static void
+void
 add_time_or_null (JsonBuilder *builder,
                   gint64       usec)
 {
@@ -432,7 +432,8 @@ check_password (NavetteHttpServer  *self,
       navette_password_verify (navette_password_dummy_hash (), password);
       return NAVETTE_SIGN_IN_FAILED;
     }
-  if (!navette_password_verify ((*db_user)->password_hash, password))
+  /* a disabled user gets the answer of a wrong password */
+  if (!navette_password_verify ((*db_user)->password_hash, password) || (*db_user)->disabled)
     {
       g_clear_pointer (db_user, navette_db_user_free);
       return NAVETTE_SIGN_IN_FAILED;
@@ -1097,7 +1098,7 @@ handle_revert (Request *req)
   respond_write (req, METRICS_WRITE_REVERT, result, error);
 }
 
-static void
+void
 add_string_or_null (JsonBuilder *builder,
                     const char  *member,
                     const char  *value)
@@ -1109,7 +1110,7 @@ add_string_or_null (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
-static void
+void
 add_version_or_null (JsonBuilder *builder,
                      const char  *member,
                      gint64       value)
@@ -1119,6 +1120,29 @@ add_version_or_null (JsonBuilder *builder,
     json_builder_add_int_value (builder, value);
   else
     json_builder_add_null_value (builder);
+}
+
+void
+add_audit_entry (JsonBuilder               *builder,
+                 const NavetteDbAuditEntry *entry)
+{
+  g_autofree char *at = navette_time_format (entry->at);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, entry->id);
+  json_builder_set_member_name (builder, "at");
+  json_builder_add_string_value (builder, at);
+  add_string_or_null (builder, "user", entry->user);
+  add_string_or_null (builder, "action", entry->action);
+  add_string_or_null (builder, "app", entry->app);
+  add_string_or_null (builder, "table", entry->table);
+  add_string_or_null (builder, "record", entry->record);
+  add_version_or_null (builder, "from_version", entry->from_version);
+  add_version_or_null (builder, "to_version", entry->to_version);
+  if (entry->detail != NULL)
+    add_string_or_null (builder, "detail", entry->detail);
+  json_builder_end_object (builder);
 }
 
 void
@@ -1170,23 +1194,7 @@ handle_audit (Request *req)
   json_builder_begin_array (builder);
   for (guint i = 0; i < entries->len; i++)
     {
-      NavetteDbAuditEntry *entry = g_ptr_array_index (entries, i);
-      g_autofree char *at = navette_time_format (entry->at);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_int_value (builder, entry->id);
-      json_builder_set_member_name (builder, "at");
-      json_builder_add_string_value (builder, at);
-      add_string_or_null (builder, "user", entry->user);
-      add_string_or_null (builder, "action", entry->action);
-      add_string_or_null (builder, "table", entry->table);
-      add_string_or_null (builder, "record", entry->record);
-      add_version_or_null (builder, "from_version", entry->from_version);
-      add_version_or_null (builder, "to_version", entry->to_version);
-      if (entry->detail != NULL)
-        add_string_or_null (builder, "detail", entry->detail);
-      json_builder_end_object (builder);
+      add_audit_entry (builder, g_ptr_array_index (entries, i));
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);

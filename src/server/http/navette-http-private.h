@@ -92,6 +92,7 @@ typedef enum
 {
   ACCESS_NONE,   /* no token needed */
   ACCESS_USER,   /* any signed-in user */
+  ACCESS_ADMIN,  /* administrators only (403 for anyone else) */
   ACCESS_READ,   /* a role in {app} */
   ACCESS_WRITE,  /* editor of {app} */
   ACCESS_AUDIT,  /* editor of {app}: the audit trail */
@@ -116,7 +117,8 @@ typedef enum
 
 typedef struct
 {
-  const char        *pattern;   /* below /api/v1/; "{app}", "{table}", "{id}" capture */
+  const char        *pattern;   /* below /api/v1/; "{app}", "{table}", "{id}", "{column}",
+                                 * "{username}" capture */
   const RouteMethod *methods;   /* ended by { NULL } */
   RouteFlags         flags;
   /* made once, at startup (navette_http_routes_get()) */
@@ -137,6 +139,8 @@ struct _Request
   char              *app;
   char              *table;
   char              *id;
+  char              *column;
+  char              *username;
   char              *token;
   char              *content_type;
   char              *if_none_match;
@@ -205,6 +209,46 @@ G_GNUC_INTERNAL void respond_state          (Request           *req,
  * it cannot be. */
 G_GNUC_INTERNAL gboolean decode_body        (Request           *req);
 
+/* Helpers of the handlers (navette-http-handlers.c), shared with
+ * navette-http-admin.c. */
+G_GNUC_INTERNAL void respond_builder        (Request           *req,
+                                             guint              status,
+                                             JsonBuilder       *builder);
+G_GNUC_INTERNAL void respond_error_full     (Request           *req,
+                                             NavetteApiError    code,
+                                             const char        *message,
+                                             GHashTable        *fields);
+/* Refuses members of the body object that are not in @allowed. */
+G_GNUC_INTERNAL gboolean check_fields       (Request           *req,
+                                             const char * const *allowed);
+G_GNUC_INTERNAL gboolean member_has_type    (JsonObject        *object,
+                                             const char        *name,
+                                             GType              type);
+/* Answers 400 "“@field” must be @what"; FALSE. */
+G_GNUC_INTERNAL gboolean wrong_type         (Request           *req,
+                                             const char        *field,
+                                             const char        *what);
+G_GNUC_INTERNAL gboolean parse_query_int    (Request           *req,
+                                             const char        *name,
+                                             gint64             min,
+                                             gint64             max,
+                                             gint64            *value);
+/* The request's Idempotency-Key and the hash of method, path and body. */
+G_GNUC_INTERNAL gboolean idempotency        (Request              *req,
+                                             NavetteDbIdempotency *idem,
+                                             char                **hash_out);
+G_GNUC_INTERNAL void add_time_or_null       (JsonBuilder       *builder,
+                                             gint64             usec);
+G_GNUC_INTERNAL void add_string_or_null     (JsonBuilder       *builder,
+                                             const char        *member,
+                                             const char        *value);
+G_GNUC_INTERNAL void add_version_or_null    (JsonBuilder       *builder,
+                                             const char        *member,
+                                             gint64             value);
+/* An audit entry's object (GET …/audit, GET /activity). */
+G_GNUC_INTERNAL void add_audit_entry        (JsonBuilder               *builder,
+                                             const NavetteDbAuditEntry *entry);
+
 G_GNUC_INTERNAL void handle_health          (Request *req);
 G_GNUC_INTERNAL void handle_login           (Request *req);
 G_GNUC_INTERNAL void handle_logout          (Request *req);
@@ -220,6 +264,24 @@ G_GNUC_INTERNAL void handle_record_get      (Request *req);
 G_GNUC_INTERNAL void handle_record_update   (Request *req);
 G_GNUC_INTERNAL void handle_versions        (Request *req);
 G_GNUC_INTERNAL void handle_revert          (Request *req);
+
+/* navette-http-admin.c: /api/v1/admin/… and /api/v1/activity */
+G_GNUC_INTERNAL void handle_admin_users        (Request *req);
+G_GNUC_INTERNAL void handle_admin_user_add     (Request *req);
+G_GNUC_INTERNAL void handle_admin_user_update  (Request *req);
+G_GNUC_INTERNAL void handle_admin_apps         (Request *req);
+G_GNUC_INTERNAL void handle_admin_app_add      (Request *req);
+G_GNUC_INTERNAL void handle_admin_app_update   (Request *req);
+G_GNUC_INTERNAL void handle_admin_table_add    (Request *req);
+G_GNUC_INTERNAL void handle_admin_table_update (Request *req);
+G_GNUC_INTERNAL void handle_admin_column_add   (Request *req);
+G_GNUC_INTERNAL void handle_admin_column_update (Request *req);
+G_GNUC_INTERNAL void handle_admin_grants       (Request *req);
+G_GNUC_INTERNAL void handle_admin_grant_set    (Request *req);
+G_GNUC_INTERNAL void handle_admin_grant_revoke (Request *req);
+G_GNUC_INTERNAL void handle_admin_grant_versions (Request *req);
+G_GNUC_INTERNAL void handle_admin_grant_revert (Request *req);
+G_GNUC_INTERNAL void handle_activity           (Request *req);
 
 /* ------------------------------------------------------------------ */
 /* navette-http-auth.c (workers)                                       */

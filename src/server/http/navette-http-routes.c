@@ -47,6 +47,36 @@ static Route routes[] = {
     (const RouteMethod[]) { { "GET", ACCESS_READ, FALSE, handle_versions }, { NULL } } },
   { "applications/{app}/tables/{table}/records/{id}/revert",
     (const RouteMethod[]) { { "POST", ACCESS_WRITE, TRUE, handle_revert }, { NULL } } },
+  { "activity",
+    (const RouteMethod[]) { { "GET", ACCESS_USER, FALSE, handle_activity }, { NULL } } },
+  /* administration (navette-http-admin.c) */
+  { "admin/users",
+    (const RouteMethod[]) { { "GET", ACCESS_ADMIN, FALSE, handle_admin_users },
+                            { "POST", ACCESS_ADMIN, TRUE, handle_admin_user_add }, { NULL } } },
+  { "admin/users/{username}",
+    (const RouteMethod[]) { { "PATCH", ACCESS_ADMIN, TRUE, handle_admin_user_update }, { NULL } } },
+  { "admin/applications",
+    (const RouteMethod[]) { { "GET", ACCESS_ADMIN, FALSE, handle_admin_apps },
+                            { "POST", ACCESS_ADMIN, TRUE, handle_admin_app_add }, { NULL } } },
+  { "admin/applications/{app}",
+    (const RouteMethod[]) { { "PATCH", ACCESS_ADMIN, TRUE, handle_admin_app_update }, { NULL } } },
+  { "admin/applications/{app}/tables",
+    (const RouteMethod[]) { { "POST", ACCESS_ADMIN, TRUE, handle_admin_table_add }, { NULL } } },
+  { "admin/applications/{app}/tables/{table}",
+    (const RouteMethod[]) { { "PATCH", ACCESS_ADMIN, TRUE, handle_admin_table_update }, { NULL } } },
+  { "admin/applications/{app}/tables/{table}/columns",
+    (const RouteMethod[]) { { "POST", ACCESS_ADMIN, TRUE, handle_admin_column_add }, { NULL } } },
+  { "admin/applications/{app}/tables/{table}/columns/{column}",
+    (const RouteMethod[]) { { "PATCH", ACCESS_ADMIN, TRUE, handle_admin_column_update }, { NULL } } },
+  { "admin/grants",
+    (const RouteMethod[]) { { "GET", ACCESS_ADMIN, FALSE, handle_admin_grants }, { NULL } } },
+  { "admin/grants/{app}/{username}",
+    (const RouteMethod[]) { { "PUT", ACCESS_ADMIN, TRUE, handle_admin_grant_set },
+                            { "DELETE", ACCESS_ADMIN, FALSE, handle_admin_grant_revoke }, { NULL } } },
+  { "admin/grants/{app}/{username}/versions",
+    (const RouteMethod[]) { { "GET", ACCESS_ADMIN, FALSE, handle_admin_grant_versions }, { NULL } } },
+  { "admin/grants/{app}/{username}/revert",
+    (const RouteMethod[]) { { "POST", ACCESS_ADMIN, TRUE, handle_admin_grant_revert }, { NULL } } },
 };
 
 static guint n_slots;
@@ -96,6 +126,10 @@ capture_of (const char *segment,
     return &req->table;
   if (g_str_equal (segment, "{id}"))
     return &req->id;
+  if (g_str_equal (segment, "{column}"))
+    return &req->column;
+  if (g_str_equal (segment, "{username}"))
+    return &req->username;
   return NULL;
 }
 

@@ -84,6 +84,8 @@ request_free (Request *req)
   g_free (req->content_type);
   g_free (req->if_none_match);
   g_free (req->idempotency_key);
+  g_free (req->column);
+  g_free (req->username);
   g_free (req->address);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_clear_pointer (&req->user, auth_user_unref);
@@ -138,6 +140,11 @@ run_request (Request *req)
     return;
   if (req->method->access != ACCESS_NONE && !authenticate (req))
     return;
+  if (req->method->access == ACCESS_ADMIN && !req->user->admin)
+    {
+      respond_error (req, NAVETTE_API_ERROR_FORBIDDEN, "Only administrators may do this");
+      return;
+    }
   if (req->method->access >= ACCESS_READ && !check_access (req))
     return;
   if (decode_body (req))

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-engine-paging.c — the engine and navette-cli walk the server's
+ * pages (docs/api.md, "Paging").
+ *
+ * The real navette-server runs with pages of 50 rows and a table of a few
+ * hundred rows: a full load gets every row exactly once, page by page
+ * with "rows-loaded" climbing; a delta after changes gets them; writes
+ * made between two pages of a walk lose or repeat nothing (the walk is
+ * the table at its first page's revision, the next delta brings the
+ * rest); a record with more versions than a page gets its whole history;
+ * `navette-cli ls` and `history` follow the pages too. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "engine-test-util.h"
+#include "navette-wire.h"
+
+#define PAGE_SIZE 50
+#define N_ADDED   300
+#define N_DEMO    6
+#define PRODUCTS  "/api/v1/applications/catalogue/tables/products/records"
+
+/* The engine asks for pages of 10 000 rows: the largest page is made
+ * small too. */
+static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
+                                            "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+/* Creates @n products through the API; returns their ids. */
+static GPtrArray *
+create_products (NavetteTestServer *server,
+                 const char        *token,
+                 const char        *prefix,
+                 guint              n)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s %03u\", \"price\": %u}}", prefix, i, i);
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(JsonNode) root = NULL;
+
+      g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS, token, body, &answer, NULL), ==, 201);
+      root = navette_test_parse (answer);
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
+    }
+  return ids;
+}
+
+/* PATCHes @id's price on its current version; returns the new version. */
+static gint64
+patch_price (NavetteTestServer *server,
+             const char        *token,
+             const char        *id,
+             double             price)
+{
+  g_autofree char *path = g_strdup_printf (PRODUCTS "/%s", id);
+  g_autoptr(GBytes) current = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) patched = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
+  root = navette_test_parse (current);
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"price\": %g}}",
+                          json_object_get_int_member (json_node_get_object (root), "version"), price);
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, &answer, NULL), ==, 200);
+  patched = navette_test_parse (answer);
+  return json_object_get_int_member (json_node_get_object (patched), "version");
+}
+
+/* Every row once: the table is sorted by id, so strictly ascending ids. */
+static void
+assert_each_once (NavetteTable *table,
+                  guint         n)
+{
+  GListModel *model = G_LIST_MODEL (table);
+  g_autofree char *last = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+      const char *id = navette_record_get_id (record);
+
+      if (last != NULL)
+        g_assert_cmpint (strcmp (last, id), <, 0);
+      g_free (last);
+      last = g_strdup (id);
+    }
+}
+
+/* The table holds exactly what a fresh full load by another engine gets,
+ * at the same versions. */
+static void
+assert_same_as_fresh_load (NavetteTestServer *server,
+                           NavetteTable      *table)
+{
+  g_autoptr(NavetteEngine) other = engine_test_engine_new (server, "admin");
+  NavetteTable *fresh = engine_test_load_table (other, "catalogue", "products");
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (fresh));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) a = g_list_model_get_item (G_LIST_MODEL (table), i);
+      g_autoptr(NavetteRecord) b = g_list_model_get_item (G_LIST_MODEL (fresh), i);
+
+      g_assert_cmpstr (navette_record_get_id (a), ==, navette_record_get_id (b));
+      g_assert_cmpint (navette_record_get_version (a), ==, navette_record_get_version (b));
+    }
+}
+
+static void
+reload (NavetteTable *table,
+        gboolean      full)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_table_reload_async (table, full, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  navette_table_reload_finish (table, result, NULL, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  GArray *rows;         /* guint: each value of "rows-loaded" during the load */
+  guint   n_unknown;    /* "progress" at -1 while loading after the first page */
+} Progress;
+
+static void
+rows_loaded_cb (Progress     *progress,
+                GParamSpec   *pspec,
+                NavetteTable *table)
+{
+  guint rows = navette_table_get_rows_loaded (table);
+
+  if (!navette_table_get_loading (table))
+    return;
+  g_array_append_val (progress->rows, rows);
+  if (rows > 0 && navette_table_get_progress (table) == -1.0)
+    progress->n_unknown++;
+}
+
+static void
+test_full_and_delta (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Paged", N_ADDED);
+  g_autoptr(GPtrArray) more = NULL;
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteClient *client = navette_engine_get_client (engine);
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  g_autoptr(GAsyncResult) tables = NULL;
+  g_autoptr(GError) error = NULL;
+  Progress progress = { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
+  NavetteTable *table;
+  guint64 requests;
+  gint64 first_revision;
+  gulong handler;
+
+  navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
+  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
+  navette_store_load_tables_finish (store, tables, &error);
+  g_assert_no_error (error);
+  table = navette_store_lookup_table (store, "products");
+
+  /* The full load: 306 rows in 7 pages, "rows-loaded" 0, 50, 100, … */
+  handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (rows_loaded_cb), &progress);
+  requests = navette_client_get_requests (client);
+  reload (table, TRUE);
+  g_signal_handler_disconnect (table, handler);
+  g_assert_cmpuint (navette_client_get_requests (client) - requests, ==, (N_DEMO + N_ADDED + PAGE_SIZE - 1) / PAGE_SIZE);
+  assert_each_once (table, N_DEMO + N_ADDED);
+  g_assert_cmpuint (navette_table_get_rows_loaded (table), ==, N_DEMO + N_ADDED);
+  /* 50, 100, … 300 before each page after the first, then all 306. */
+  g_assert_cmpuint (progress.rows->len, ==, (N_DEMO + N_ADDED) / PAGE_SIZE + 1);
+  for (guint i = 0; i + 1 < progress.rows->len; i++)
+    g_assert_cmpuint (g_array_index (progress.rows, guint, i), ==, (i + 1) * PAGE_SIZE);
+  g_assert_cmpuint (g_array_index (progress.rows, guint, progress.rows->len - 1), ==, N_DEMO + N_ADDED);
+  g_assert_cmpuint (progress.n_unknown, ==, progress.rows->len);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_nonnull (navette_table_lookup (table, g_ptr_array_index (ids, i)));
+  first_revision = navette_table_get_revision (table);
+
+  /* A delta after 120 changes (more than two pages) and 70 new rows. */
+  for (guint i = 0; i < 120; i++)
+    patch_price (server, token, g_ptr_array_index (ids, (i * 7) % N_ADDED), 1000 + i);
+  more = create_products (server, token, "Later", 70);
+  requests = navette_client_get_requests (client);
+  reload (table, FALSE);
+  g_assert_cmpuint (navette_client_get_requests (client) - requests, ==, (120 + 70 + PAGE_SIZE - 1) / PAGE_SIZE);
+  g_assert_cmpint (navette_table_get_revision (table), >, first_revision);
+  assert_each_once (table, N_DEMO + N_ADDED + 70);
+  for (guint i = 0; i < more->len; i++)
+    g_assert_nonnull (navette_table_lookup (table, g_ptr_array_index (more, i)));
+  assert_same_as_fresh_load (server, table);
+
+  g_array_unref (progress.rows);
+}
+
+/* Writes made between the pages of a walk: once, after the first page. */
+typedef struct
+{
+  NavetteTestServer *server;
+  const char        *token;
+  GPtrArray         *ids;
+  GPtrArray         *created;
+  gboolean           done;
+} Writer;
+
+static void
+write_during_walk_cb (Writer       *writer,
+                      GParamSpec   *pspec,
+                      NavetteTable *table)
+{
+  if (writer->done || !navette_table_get_loading (table) ||
+      navette_table_get_rows_loaded (table) == 0)
+    return;
+  writer->done = TRUE;
+
+  /* Rows already given (the oldest revisions come first), rows still to
+   * come, new rows, and an archive. */
+  for (guint i = 0; i < 10; i++)
+    patch_price (writer->server, writer->token, g_ptr_array_index (writer->ids, i), 2000 + i);
+  for (guint i = 0; i < 40; i++)
+    patch_price (writer->server, writer->token, g_ptr_array_index (writer->ids, N_ADDED - 1 - i * 5), 3000 + i);
+  writer->created = create_products (writer->server, writer->token, "During", 20);
+  {
+    g_autofree char *path = g_strdup_printf (PRODUCTS "/%s", (const char *) g_ptr_array_index (writer->ids, 150));
+    g_autoptr(GBytes) current = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *body = NULL;
+
+    g_assert_cmpuint (navette_test_request (writer->server, "GET", path, writer->token, NULL, &current, NULL), ==, 200);
+    root = navette_test_parse (current);
+    body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"archived\": true}",
+                            json_object_get_int_member (json_node_get_object (root), "version"));
+    g_assert_cmpuint (navette_test_request (writer->server, "PATCH", path, writer->token, body, NULL, NULL), ==, 200);
+  }
+}
+
+static void
+test_writes_during_walk (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Walked", N_ADDED);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  g_autoptr(GAsyncResult) tables = NULL;
+  g_autoptr(GError) error = NULL;
+  Writer writer = { server, token, ids, NULL, FALSE };
+  NavetteTable *table;
+  gulong handler;
+
+  navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
+  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
+  navette_store_load_tables_finish (store, tables, &error);
+  g_assert_no_error (error);
+  table = navette_store_lookup_table (store, "products");
+
+  handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (write_during_walk_cb), &writer);
+  reload (table, TRUE);
+  g_signal_handler_disconnect (table, handler);
+  g_assert_true (writer.done);
+
+  /* The walk is the table as it was at its first page: every row once,
+   * none of the rows created meanwhile. */
+  assert_each_once (table, N_DEMO + N_ADDED);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_nonnull (navette_table_lookup (table, g_ptr_array_index (ids, i)));
+  for (guint i = 0; i < writer.created->len; i++)
+    g_assert_null (navette_table_lookup (table, g_ptr_array_index (writer.created, i)));
+
+  /* The next delta brings the rest: then it is the table as it is. */
+  reload (table, FALSE);
+  assert_each_once (table, N_DEMO + N_ADDED + 20);
+  {
+    NavetteRecord *archived = navette_table_lookup (table, g_ptr_array_index (ids, 150));
+
+    g_assert_nonnull (archived);
+    g_assert_true (navette_record_get_archived (archived));
+  }
+  assert_same_as_fresh_load (server, table);
+  g_ptr_array_unref (writer.created);
+}
+
+static void
+test_long_history (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
+  NavetteTable *table;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GListModel) versions = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n_versions = 2 * PAGE_SIZE + 21;
+  guint n;
+
+  for (guint i = 1; i < n_versions; i++)
+    patch_price (server, token, DEMO_PRODUCT_1, i);
+  g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1), ==, PAGE_SIZE);
+
+  table = engine_test_load_table (engine, "catalogue", "products");
+  navette_store_list_versions_async (store, table, DEMO_PRODUCT_1, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  versions = navette_store_list_versions_finish (store, result, &error);
+  g_assert_no_error (error);
+
+  /* Every version once, newest first. */
+  n = g_list_model_get_n_items (versions);
+  g_assert_cmpuint (n, ==, n_versions);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) version = g_list_model_get_item (versions, i);
+
+      g_assert_cmpint (navette_record_get_version (version), ==, n_versions - i);
+    }
+
+  /* navette-cli: ls and history follow the pages too. */
+  {
+    g_autofree char *home = g_dir_make_tmp ("navette-cli-XXXXXX", &error);
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GPtrArray) ids = NULL;
+    GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+    JsonArray *records;
+
+    g_assert_no_error (error);
+    ids = create_products (server, token, "Listed", 120);
+    g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--json", NULL), ==, 0);
+    root = navette_json_parse_strict (out, strlen (out), &error);
+    g_assert_no_error (error);
+    records = json_object_get_array_member (json_node_get_object (root), "records");
+    g_assert_cmpuint (json_array_get_length (records), ==, N_DEMO + 120);
+    for (guint i = 0; i < json_array_get_length (records); i++)
+      {
+        const char *id = json_object_get_string_member (json_array_get_object_element (records, i), "id");
+
+        g_assert_false (g_hash_table_contains (seen, id));
+        g_hash_table_add (seen, (gpointer) id);
+      }
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_true (g_hash_table_contains (seen, g_ptr_array_index (ids, i)));
+    g_hash_table_unref (seen);
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&root, json_node_unref);
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "history", "catalogue/products", DEMO_PRODUCT_1, "--json", NULL), ==, 0);
+    root = navette_json_parse_strict (out, strlen (out), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (root), "versions")), ==, n_versions);
+    engine_test_rm_rf (home);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/paging/full-and-delta", test_full_and_delta);
+  g_test_add_func ("/engine/paging/writes-during-walk", test_writes_during_walk);
+  g_test_add_func ("/engine/paging/long-history", test_long_history);
+
+  return g_test_run ();
+}
