@@ -75,34 +75,54 @@ client_of (NavetteAdminActivity *self)
   return window != NULL ? navette_admin_window_get_client (window) : NULL;
 }
 
+/* What each action of the audit trail says: "%s" is who. */
+static const struct
+{
+  const char *action;
+  const char *sentence;
+} sentences[] = {
+  { "create", N_("%s created a record") },
+  { "update", N_("%s changed a record") },
+  { "archive", N_("%s archived a record") },
+  { "revert", N_("%s restored an earlier version") },
+  { "grant", N_("%s gave a role") },
+  { "revoke", N_("%s removed a role") },
+  { "grant_revert", N_("%s restored an earlier role") },
+  { "user_add", N_("%s added a member") },
+  { "user_passwd", N_("%s changed a password") },
+  { "user_rename", N_("%s renamed a member") },
+  { "user_admin", N_("%s made a member administrator") },
+  { "user_unadmin", N_("%s removed administrator rights") },
+  { "user_disable", N_("%s disabled a member") },
+  { "user_enable", N_("%s enabled a member") },
+  { "app_add", N_("%s added an application") },
+  { "app_retitle", N_("%s renamed an application") },
+  { "app_archive", N_("%s archived an application") },
+  { "app_unarchive", N_("%s restored an application") },
+  { "table_add", N_("%s added a table") },
+  { "table_retitle", N_("%s renamed a table") },
+  { "table_archive", N_("%s archived a table") },
+  { "table_unarchive", N_("%s restored a table") },
+  { "column_add", N_("%s added a column") },
+  { "column_change", N_("%s changed a column") },
+};
+
 /* "alice changed a record" */
 static char *
 describe (const char *user,
           const char *action)
 {
-  if (g_strcmp0 (action, "create") == 0)
-    return g_strdup_printf (_("%s created a record"), user);
-  if (g_strcmp0 (action, "update") == 0)
-    return g_strdup_printf (_("%s changed a record"), user);
-  if (g_strcmp0 (action, "archive") == 0)
-    return g_strdup_printf (_("%s archived a record"), user);
-  if (g_strcmp0 (action, "revert") == 0)
-    return g_strdup_printf (_("%s restored an earlier version"), user);
-  if (g_strcmp0 (action, "grant") == 0)
-    return g_strdup_printf (_("%s gave a role"), user);
-  if (g_strcmp0 (action, "revoke") == 0)
-    return g_strdup_printf (_("%s removed a role"), user);
-  if (g_strcmp0 (action, "user_add") == 0)
-    return g_strdup_printf (_("%s added a member"), user);
-  if (g_strcmp0 (action, "user_passwd") == 0)
-    return g_strdup_printf (_("%s changed a password"), user);
-  if (g_strcmp0 (action, "app_add") == 0)
-    return g_strdup_printf (_("%s added an application"), user);
-  if (g_strcmp0 (action, "table_add") == 0)
-    return g_strdup_printf (_("%s added a table"), user);
-  if (g_strcmp0 (action, "column_add") == 0)
-    return g_strdup_printf (_("%s added a column"), user);
-  /* An administration action, named as the server names it. */
+  for (guint i = 0; i < G_N_ELEMENTS (sentences); i++)
+    if (g_strcmp0 (action, sentences[i].action) == 0)
+      {
+        /* The formats are the table's, each with one %s (msgfmt -c checks
+         * the translations keep it). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        return g_strdup_printf (_(sentences[i].sentence), user);
+#pragma GCC diagnostic pop
+      }
+  /* An action this version does not know, named as the server names it. */
   /* Translators: "admin: grant" */
   return g_strdup_printf (_("%s: %s"), user, action);
 }
@@ -149,6 +169,10 @@ entry_row_new (JsonObject *entry,
       /* Translators: %s is a version number */
       g_string_append_printf (subtitle, _("version %s"), number);
     }
+  /* What the server noted: the member, the column… */
+  if (navette_admin_json_string (entry, "detail") != NULL)
+    g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "",
+                            navette_admin_json_string (entry, "detail"));
   g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", when);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
