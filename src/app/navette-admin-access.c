@@ -29,6 +29,9 @@ struct _NavetteAdminAccess
   gboolean          filling;     /* the dropdowns are being set, not changed */
 };
 
+/* The page's NavetteAdminClient (NULL outside the window). */
+#define client_of(page) navette_admin_window_client_of (GTK_WIDGET (page))
+
 G_DEFINE_FINAL_TYPE (NavetteAdminAccess, navette_admin_access, ADW_TYPE_BIN)
 
 /* The order of every role dropdown. */
@@ -54,34 +57,6 @@ roles_model (gboolean with_none)
   for (guint i = with_none ? 0 : 1; i < G_N_ELEMENTS (roles); i++)
     gtk_string_list_append (list, role_label (roles[i]));
   return G_LIST_MODEL (list);
-}
-
-static NavetteAdminClient *
-client_of (NavetteAdminAccess *self)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  return window != NULL ? navette_admin_window_get_client (window) : NULL;
-}
-
-static void
-toast (NavetteAdminAccess *self,
-       const char         *title)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  if (window != NULL)
-    navette_admin_window_toast (window, title);
-}
-
-static void
-show_error (NavetteAdminAccess *self,
-            const GError       *error)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  if (window != NULL)
-    navette_admin_window_show_error (window, error);
 }
 
 static const char *
@@ -140,7 +115,7 @@ granted_cb (GObject      *object,
   root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
   if (error != NULL)
     {
-      show_error (grant->self, error);
+      navette_admin_window_error_in (GTK_WIDGET (grant->self), error);
       /* The dropdown goes back to what the server has. */
       navette_admin_access_reload (grant->self);
       grant_free (grant);
@@ -151,7 +126,7 @@ granted_cb (GObject      *object,
   else
     /* Translators: "alice is now Editor" */
     done = g_strdup_printf (_("%s is now %s"), grant->username, role_label (grant->role));
-  toast (grant->self, done);
+  navette_admin_window_toast_in (GTK_WIDGET (grant->self), done);
   grant_free (grant);
 }
 
@@ -218,10 +193,10 @@ reverted_cb (GObject      *object,
   root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
   if (error != NULL)
     {
-      show_error (self, error);
+      navette_admin_window_error_in (GTK_WIDGET (self), error);
       return;
     }
-  toast (self, _("Access restored"));
+  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access restored"));
   navette_admin_access_reload (self);
 }
 
@@ -529,7 +504,7 @@ add_granted_cb (GObject      *object,
         navette_admin_form_set_error (form, error->message);
       return;
     }
-  toast (self, _("Access given"));
+  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access given"));
   gtk_window_destroy (GTK_WINDOW (form));
   navette_admin_access_reload (self);
 }

@@ -36,6 +36,9 @@ struct _NavetteAdminActivity
   gboolean          filling;
 };
 
+/* The page's NavetteAdminClient (NULL outside the window). */
+#define client_of(page) navette_admin_window_client_of (GTK_WIDGET (page))
+
 G_DEFINE_FINAL_TYPE (NavetteAdminActivity, navette_admin_activity, ADW_TYPE_BIN)
 
 typedef struct
@@ -66,14 +69,6 @@ static const struct
   { 7 * 86400, N_("Last 7 Days") },
   { 30 * 86400, N_("Last 30 Days") },
 };
-
-static NavetteAdminClient *
-client_of (NavetteAdminActivity *self)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  return window != NULL ? navette_admin_window_get_client (window) : NULL;
-}
 
 /* What each action of the audit trail says: "%s" is who. */
 static const struct

@@ -25,25 +25,10 @@ struct _NavetteAdminMembers
   JsonArray        *users;     /* the last list read, all pages */
 };
 
+/* The page's NavetteAdminClient (NULL outside the window). */
+#define client_of(page) navette_admin_window_client_of (GTK_WIDGET (page))
+
 G_DEFINE_FINAL_TYPE (NavetteAdminMembers, navette_admin_members, ADW_TYPE_BIN)
-
-static NavetteAdminClient *
-client_of (NavetteAdminMembers *self)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  return window != NULL ? navette_admin_window_get_client (window) : NULL;
-}
-
-static void
-toast (NavetteAdminMembers *self,
-       const char          *title)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  if (window != NULL)
-    navette_admin_window_toast (window, title);
-}
 
 static JsonObject *
 find_user (NavetteAdminMembers *self,
@@ -262,7 +247,7 @@ patched_cb (GObject      *object,
     }
   if (change->form != NULL)
     gtk_window_destroy (GTK_WINDOW (change->form));
-  toast (change->self, change->done);
+  navette_admin_window_toast_in (GTK_WIDGET (change->self), change->done);
   navette_admin_members_reload (change->self);
   change_free (change);
 }
@@ -513,7 +498,7 @@ created_cb (GObject      *object,
   if (password != NULL)
     show_password (change->self, username, password);
   done = g_strdup_printf (_("Added %s"), username);
-  toast (change->self, done);
+  navette_admin_window_toast_in (GTK_WIDGET (change->self), done);
   gtk_window_destroy (GTK_WINDOW (change->form));
   navette_admin_members_reload (change->self);
   change_free (change);

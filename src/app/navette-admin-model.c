@@ -27,6 +27,9 @@ struct _NavetteAdminModel
   JsonArray        *apps;
 };
 
+/* The page's NavetteAdminClient (NULL outside the window). */
+#define client_of(page) navette_admin_window_client_of (GTK_WIDGET (page))
+
 G_DEFINE_FINAL_TYPE (NavetteAdminModel, navette_admin_model, ADW_TYPE_BIN)
 
 typedef struct
@@ -68,24 +71,6 @@ static gboolean
 type_has_range (const char *type)
 {
   return g_strcmp0 (type, "integer") == 0 || g_strcmp0 (type, "real") == 0;
-}
-
-static NavetteAdminClient *
-client_of (NavetteAdminModel *self)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  return window != NULL ? navette_admin_window_get_client (window) : NULL;
-}
-
-static void
-toast (NavetteAdminModel *self,
-       const char        *title)
-{
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
-
-  if (window != NULL)
-    navette_admin_window_toast (window, title);
 }
 
 static JsonObject *
@@ -187,7 +172,7 @@ form_done_cb (GObject      *object,
         navette_admin_form_set_error (form, error->message);
       return;
     }
-  toast (self, g_object_get_data (G_OBJECT (form), "done"));
+  navette_admin_window_toast_in (GTK_WIDGET (self), g_object_get_data (G_OBJECT (form), "done"));
   gtk_window_destroy (GTK_WINDOW (form));
   navette_admin_model_reload (self);
 }
@@ -374,7 +359,7 @@ archived_cb (GObject      *object,
         navette_admin_window_show_error (window, error);
       return;
     }
-  toast (self, _("Table archived"));
+  navette_admin_window_toast_in (GTK_WIDGET (self), _("Table archived"));
   navette_admin_model_reload (self);
 }
 

@@ -274,3 +274,31 @@ navette_admin_window_of (GtkWidget *widget)
 
   return NAVETTE_IS_ADMIN_WINDOW (root) ? NAVETTE_ADMIN_WINDOW (root) : NULL;
 }
+
+NavetteAdminClient *
+navette_admin_window_client_of (GtkWidget *widget)
+{
+  NavetteAdminWindow *window = navette_admin_window_of (widget);
+
+  return window != NULL ? window->client : NULL;
+}
+
+void
+navette_admin_window_toast_in (GtkWidget  *widget,
+                               const char *title)
+{
+  NavetteAdminWindow *window = navette_admin_window_of (widget);
+
+  if (window != NULL)
+    navette_admin_window_toast (window, title);
+}
+
+void
+navette_admin_window_error_in (GtkWidget    *widget,
+                               const GError *error)
+{
+  NavetteAdminWindow *window = navette_admin_window_of (widget);
+
+  if (window != NULL)
+    navette_admin_window_show_error (window, error);
+}
