@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "navette-failed-row.h"
+#include "navette-a11y.h"
 #include "navette-format.h"
 
 struct _NavetteFailedRow
@@ -137,6 +138,7 @@ static void
 navette_failed_row_init (NavetteFailedRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -26,4 +26,16 @@ gboolean navette_format_same_value (JsonNode *a,
 char *navette_format_record_name   (NavetteTable  *table,
                                     NavetteRecord *record);
 
+/* Pango markup of what changed from @before to @after, word by word:
+ * removed words struck through (red), added ones underlined (green),
+ * long unchanged stretches cut to a few words around the changes ("…").
+ * Never relies on colour alone. */
+char *navette_format_word_diff     (const char    *before,
+                                    const char    *after);
+
+/* The link of a value of a `url` column (http and https only) or an
+ * `email` column ("mailto:…"), or NULL (other columns, other text). */
+char *navette_format_link_uri      (const NavetteWireColumn *column,
+                                    const char              *text);
+
 G_END_DECLS

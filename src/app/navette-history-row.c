@@ -7,6 +7,7 @@
 
 #include "navette-format.h"
 #include "navette-history-row.h"
+#include "navette-a11y.h"
 
 struct _NavetteHistoryRow
 {
@@ -108,6 +109,7 @@ static void
 navette_history_row_init (NavetteHistoryRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
 }
 
 /* A line of the changes, before the note. */
@@ -151,6 +153,29 @@ add_changes (NavetteHistoryRow *self,
 
       if (navette_format_same_value (a, b))
         continue;
+      /* A long text: what changed in it, word by word, not two cut
+       * prefixes. */
+      if (a != NULL && b != NULL &&
+          JSON_NODE_HOLDS_VALUE (a) && json_node_get_value_type (a) == G_TYPE_STRING &&
+          JSON_NODE_HOLDS_VALUE (b) && json_node_get_value_type (b) == G_TYPE_STRING &&
+          (g_str_equal (navette_column_type_to_string (column->type), "long_text") ||
+           g_utf8_strlen (json_node_get_string (a), -1) > 40 ||
+           g_utf8_strlen (json_node_get_string (b), -1) > 40))
+        {
+          g_autofree char *diff = navette_format_word_diff (json_node_get_string (a), json_node_get_string (b));
+          g_autofree char *title = g_markup_escape_text (column->title != NULL ? column->title : column->name, -1);
+
+          /* Translators: a long text changed, in the history: "Body: " and
+           * the text with the removed words struck through and the added
+           * ones underlined */
+          line = g_strdup_printf (_("%s: %s"), title, diff);
+          label = add_line (self, NULL);
+          gtk_label_set_markup (label, line);
+          gtk_label_set_wrap (label, TRUE);
+          gtk_label_set_wrap_mode (label, PANGO_WRAP_WORD_CHAR);
+          gtk_label_set_selectable (label, TRUE);
+          continue;
+        }
       before = navette_format_value (a);
       after = navette_format_value (b);
       /* Translators: a changed column in the history: "Price: 12.50 → 14.00" */

@@ -7,6 +7,7 @@
 
 #include "navette-ca-file.h"
 #include "navette-preferences-window.h"
+#include "navette-a11y.h"
 
 struct _NavettePreferencesWindow
 {
@@ -21,6 +22,8 @@ struct _NavettePreferencesWindow
   GtkSwitch            *saved_switch;
 
   AdwToast             *ca_file_toast;   /* why the file was refused, until dismissed */
+  GtkFileChooserNative *ca_file_chooser; /* while choosing the file */
+  GtkWidget            *ca_file_choose_button;
 };
 
 G_DEFINE_FINAL_TYPE (NavettePreferencesWindow, navette_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -117,6 +120,60 @@ ca_file_apply_cb (NavettePreferencesWindow *self)
 }
 
 static void
+ca_file_chosen_cb (GtkNativeDialog          *dialog,
+                   int                       response,
+                   NavettePreferencesWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      /* In the Flatpak sandbox the portal hands a path it made readable. */
+      if (path != NULL)
+        {
+          gtk_editable_set_text (GTK_EDITABLE (self->ca_file_row), path);
+          ca_file_apply_cb (self);
+        }
+    }
+  gtk_native_dialog_hide (dialog);
+  g_clear_object (&self->ca_file_chooser);
+}
+
+/* Through the file chooser portal when sandboxed: no access to the
+ * user's files is asked for, only to the one chosen. */
+static void
+ca_file_choose_cb (NavettePreferencesWindow *self)
+{
+  g_autoptr(GtkFileFilter) pem = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  if (self->ca_file_chooser != NULL)
+    return;
+  self->ca_file_chooser = gtk_file_chooser_native_new (_("Choose a Certificate Authority File"),
+                                                       GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                       _("_Choose"), _("_Cancel"));
+  gtk_file_filter_set_name (pem, _("Certificates (PEM)"));
+  gtk_file_filter_add_suffix (pem, "pem");
+  gtk_file_filter_add_suffix (pem, "crt");
+  gtk_file_filter_add_suffix (pem, "cer");
+  gtk_file_filter_add_mime_type (pem, "application/x-x509-ca-cert");
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->ca_file_chooser), pem);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->ca_file_chooser), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->ca_file_chooser), TRUE);
+  g_signal_connect_object (self->ca_file_chooser, "response", G_CALLBACK (ca_file_chosen_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->ca_file_chooser));
+}
+
+GtkFileChooserNative *
+_navette_preferences_window_get_ca_file_chooser (NavettePreferencesWindow *self)
+{
+  return self->ca_file_chooser;
+}
+
+static void
 ca_file_changed_cb (NavettePreferencesWindow *self)
 {
   /* Being edited: no longer the text that was refused. */
@@ -131,6 +188,12 @@ navette_preferences_window_dispose (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->ca_file_toast);
+  if (self->ca_file_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ca_file_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->ca_file_chooser));
+      g_clear_object (&self->ca_file_chooser);
+    }
   G_OBJECT_CLASS (navette_preferences_window_parent_class)->dispose (object);
 }
 
@@ -160,6 +223,7 @@ navette_preferences_window_init (NavettePreferencesWindow *self)
   g_autofree char *ca_file = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
   url = g_settings_get_string (self->settings, "server-url");
@@ -174,6 +238,17 @@ navette_preferences_window_init (NavettePreferencesWindow *self)
       set_ca_file_problem (self, problem);
     }
   g_signal_connect_swapped (self->ca_file_row, "changed", G_CALLBACK (ca_file_changed_cb), self);
+  {
+    GtkWidget *choose = gtk_button_new_from_icon_name ("document-open-symbolic");
+
+    gtk_widget_set_tooltip_text (choose, _("Choose a File…"));
+    navette_a11y_name (choose, _("Choose a File…"));
+    gtk_widget_set_valign (choose, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (choose, "flat");
+    g_signal_connect_swapped (choose, "clicked", G_CALLBACK (ca_file_choose_cb), self);
+    adw_entry_row_add_suffix (self->ca_file_row, choose);
+    self->ca_file_choose_button = choose;
+  }
   g_settings_bind (self->settings, "poll-interval", self->interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-changes-by-others", self->others_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "toast-back-online", self->online_switch, "active", G_SETTINGS_BIND_DEFAULT);

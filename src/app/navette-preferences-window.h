@@ -12,4 +12,7 @@ G_DECLARE_FINAL_TYPE (NavettePreferencesWindow, navette_preferences_window, NAVE
 
 GtkWidget *navette_preferences_window_new (GtkWindow *parent);
 
+/* The file chooser of the CA file while it is shown (tests), or NULL. */
+GtkFileChooserNative *_navette_preferences_window_get_ca_file_chooser (NavettePreferencesWindow *self);
+
 G_END_DECLS

@@ -8,7 +8,11 @@
 typedef struct
 {
   NavetteRecord *record;
+  guint          highlight_id;   /* removes the highlight */
 } NavetteRecordCellPrivate;
+
+#define HIGHLIGHT_KEY "navette-highlight-until"
+
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NavetteRecordCell, navette_record_cell, GTK_TYPE_WIDGET)
 
@@ -20,6 +24,37 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void update (NavetteRecordCell *self);
+
+static gboolean
+highlight_over_cb (gpointer user_data)
+{
+  NavetteRecordCell *self = user_data;
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (self);
+
+  priv->highlight_id = 0;
+  update (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Rows changed by someone else stand out for a moment. */
+static void
+update_highlight (NavetteRecordCell *self)
+{
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (self);
+  gint64 *until = priv->record != NULL ? g_object_get_data (G_OBJECT (priv->record), HIGHLIGHT_KEY) : NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  g_clear_handle_id (&priv->highlight_id, g_source_remove);
+  if (until != NULL && *until > now)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "changed-by-other");
+      priv->highlight_id = g_timeout_add ((guint) ((*until - now) / 1000) + 1, highlight_over_cb, self);
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "changed-by-other");
+}
+
 static void
 update (NavetteRecordCell *self)
 {
@@ -27,6 +62,29 @@ update (NavetteRecordCell *self)
 
   if (priv->record != NULL)
     NAVETTE_RECORD_CELL_GET_CLASS (self)->update (self, priv->record);
+  update_highlight (self);
+}
+
+gboolean
+navette_record_cell_get_highlighted (NavetteRecordCell *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_CELL (self), FALSE);
+  return gtk_widget_has_css_class (GTK_WIDGET (self), "changed-by-other");
+}
+
+void
+navette_record_cell_highlight (NavetteRecord *record,
+                               guint          msec)
+{
+  gint64 *until;
+
+  g_return_if_fail (NAVETTE_IS_RECORD (record));
+
+  until = g_new (gint64, 1);
+  *until = g_get_monotonic_time () + (gint64) msec * 1000;
+  g_object_set_data_full (G_OBJECT (record), HIGHLIGHT_KEY, until, g_free);
+  /* The cells bound to it look again. */
+  g_object_notify (G_OBJECT (record), "data");
 }
 
 NavetteRecord *
@@ -67,7 +125,10 @@ navette_record_cell_set_record (NavetteRecordCell *self,
 static void
 navette_record_cell_dispose (GObject *object)
 {
+  NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (NAVETTE_RECORD_CELL (object));
+
   navette_record_cell_set_record (NAVETTE_RECORD_CELL (object), NULL);
+  g_clear_handle_id (&priv->highlight_id, g_source_remove);
 
   G_OBJECT_CLASS (navette_record_cell_parent_class)->dispose (object);
 }

@@ -30,4 +30,10 @@ NavetteRecord *navette_record_cell_get_record (NavetteRecordCell *self);
 void           navette_record_cell_set_record (NavetteRecordCell *self,
                                                NavetteRecord     *record);
 
+/* Highlights every cell of @record for @msec (a change by someone else):
+ * the cells get the CSS class "changed-by-other". */
+void           navette_record_cell_highlight  (NavetteRecord     *record,
+                                               guint              msec);
+gboolean       navette_record_cell_get_highlighted (NavetteRecordCell *self);
+
 G_END_DECLS

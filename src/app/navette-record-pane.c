@@ -8,6 +8,7 @@
 #include "navette-format.h"
 #include "navette-history-row.h"
 #include "navette-record-pane.h"
+#include "navette-a11y.h"
 
 typedef struct
 {
@@ -22,6 +23,8 @@ typedef struct
   gboolean                 problem;
   gboolean                 touched; /* edited by the user since loaded */
   gboolean                 conflict; /* touched, and changed by someone else meanwhile */
+  GtkWidget               *date_button; /* the calendar's, for dates */
+  GtkWidget               *link_button; /* opens a url / email value */
 } Field;
 
 struct _NavetteRecordPane
@@ -41,6 +44,8 @@ struct _NavetteRecordPane
   GtkWidget         *archive_button;
   GtkWidget         *save_button;
   GtkWidget         *cancel_button;
+  GtkWidget         *close_button;
+  GtkWidget         *wide_button;
   GtkRevealer       *conflict_revealer;
   GtkLabel          *conflict_label;
 
@@ -66,6 +71,7 @@ enum {
   PROP_VALID,
   PROP_RECORD,
   PROP_MODIFIED,
+  PROP_WIDE,
   N_PROPS
 };
 
@@ -101,8 +107,12 @@ static gboolean
 is_long_text (const NavetteWireColumn *column,
               guint                    index)
 {
-  /* The first text column is a record's name: one line. Unlimited or
-   * generous text elsewhere is a body: several lines. */
+  const char *type = navette_column_type_to_string (column->type);
+
+  /* A long_text column is edited as one; so is generous text that is
+   * not the record's name (its first text column, one line). */
+  if (g_strcmp0 (type, "long_text") == 0)
+    return TRUE;
   return column->type == NAVETTE_COLUMN_TEXT && index > 0 &&
          (column->max_length == 0 || column->max_length > 255);
 }
@@ -229,6 +239,23 @@ field_changed_cb (Field *field)
   /* Edited: the server's complaint is about the old value. */
   g_clear_pointer (&field->server_error, g_free);
   field_check (field);
+  if (field->link_button != NULL)
+    {
+      g_autofree char *text = field_get_text (field);
+      g_autofree char *uri = navette_format_link_uri (field->column, text);
+
+      gtk_widget_set_sensitive (field->link_button, uri != NULL);
+    }
+}
+
+static void
+field_open_link_cb (Field *field)
+{
+  g_autofree char *text = field_get_text (field);
+  g_autofree char *uri = navette_format_link_uri (field->column, text);
+
+  if (uri != NULL)
+    gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (field->row)), uri, GDK_CURRENT_TIME);
 }
 
 static void
@@ -281,6 +308,7 @@ set_input_value (Field         *field,
 
   switch (field->column->type)
     {
+    default:   /* long_text, url, email and types not known yet: text */
     case NAVETTE_COLUMN_TEXT:
     case NAVETTE_COLUMN_DATE:
       {
@@ -322,8 +350,6 @@ set_input_value (Field         *field,
                              record != NULL && navette_record_get_boolean (record, name));
       break;
 
-    default:
-      g_assert_not_reached ();
     }
 }
 
@@ -334,6 +360,7 @@ field_get_value (Field *field)
 
   switch (field->column->type)
     {
+    default:   /* long_text, url, email and types not known yet: text */
     case NAVETTE_COLUMN_TEXT:
     case NAVETTE_COLUMN_DATE:
       {
@@ -361,8 +388,6 @@ field_get_value (Field *field)
       json_node_set_boolean (node, gtk_switch_get_active (GTK_SWITCH (field->input)));
       break;
 
-    default:
-      g_assert_not_reached ();
     }
   return node;
 }
@@ -413,13 +438,13 @@ field_new (NavetteRecordPane       *self,
 
   switch (column->type)
     {
+    default:   /* long_text, url, email and types not known yet: text */
     case NAVETTE_COLUMN_TEXT:
       if (is_long_text (column, index))
         {
           GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
           GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
           GtkWidget *label = gtk_label_new (title);
-          GtkWidget *scroller = gtk_scrolled_window_new ();
 
           field->row = adw_preferences_row_new ();
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
@@ -438,11 +463,11 @@ field_new (NavetteRecordPane       *self,
           gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (field->input), GTK_WRAP_WORD_CHAR);
           gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (field->input), FALSE);
           gtk_widget_add_css_class (field->input, "inline");
-          gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 100);
-          gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-          gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), field->input);
+          /* Grows with its content (the pane scrolls), from about five
+           * lines. */
+          gtk_widget_set_size_request (field->input, -1, 100);
           gtk_box_append (GTK_BOX (box), header);
-          gtk_box_append (GTK_BOX (box), scroller);
+          gtk_box_append (GTK_BOX (box), field->input);
           gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (field->row), box);
           g_signal_connect_swapped (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)),
                                     "changed", G_CALLBACK (field_changed_cb), field);
@@ -459,6 +484,24 @@ field_new (NavetteRecordPane       *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
       adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->hint);
       g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
+      {
+        const char *type = navette_column_type_to_string (column->type);
+        gboolean email = g_strcmp0 (type, "email") == 0;
+
+        /* A web or e-mail address opens from its field. */
+        if (email || g_strcmp0 (type, "url") == 0)
+          {
+            field->link_button = gtk_button_new_from_icon_name (email ? "mail-send-symbolic"
+                                                                      : "web-browser-symbolic");
+            gtk_widget_set_tooltip_text (field->link_button, email ? _("Write an E-mail") : _("Open the Link"));
+            navette_a11y_name (field->link_button, email ? _("Write an E-mail") : _("Open the Link"));
+            gtk_widget_set_valign (field->link_button, GTK_ALIGN_CENTER);
+            gtk_widget_add_css_class (field->link_button, "flat");
+            gtk_widget_set_sensitive (field->link_button, FALSE);
+            g_signal_connect_swapped (field->link_button, "clicked", G_CALLBACK (field_open_link_cb), field);
+            adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->link_button);
+          }
+      }
       g_signal_connect_swapped (field->input, "entry-activated", G_CALLBACK (entry_activated_cb), field);
       if (column->type == NAVETTE_COLUMN_DATE)
         {
@@ -470,6 +513,8 @@ field_new (NavetteRecordPane       *self,
           gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
           gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
           gtk_widget_set_tooltip_text (button, _("Choose a Date"));
+          navette_a11y_name (button, _("Choose a Date"));
+          field->date_button = button;
           gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
           gtk_widget_add_css_class (button, "flat");
           adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), button);
@@ -517,8 +562,6 @@ field_new (NavetteRecordPane       *self,
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
       break;
 
-    default:
-      g_assert_not_reached ();
     }
 
   gtk_widget_set_name (field->row, column->name);
@@ -549,11 +592,37 @@ update_sensitivity (NavetteRecordPane *self)
     {
       Field *field = g_ptr_array_index (self->fields, i);
 
-      gtk_widget_set_sensitive (field->row, self->editable);
+      /* A reader's text stays selectable and is read as read-only, not
+       * as unavailable; switches and numbers cannot be read-only in GTK:
+       * insensitive, and said read-only too. */
+      navette_a11y_set_read_only (field->input, !self->editable);
+      if (GTK_IS_SWITCH (field->input) || GTK_IS_SPIN_BUTTON (field->input))
+        gtk_widget_set_sensitive (field->row, self->editable);
+      if (field->date_button != NULL)
+        gtk_widget_set_visible (field->date_button, self->editable);
       field_check (field);
     }
   gtk_widget_set_visible (self->save_button, self->editable);
   gtk_widget_set_visible (self->archive_button, self->editable && self->record != NULL);
+  /* An archived record (the Archive view): Restore instead. */
+  if (self->record != NULL && navette_record_get_archived (self->record))
+    {
+      gtk_button_set_label (GTK_BUTTON (self->archive_button), _("_Restore"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->archive_button), "s",
+                                        navette_record_get_id (self->record));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), "window.restore-record");
+      gtk_widget_remove_css_class (self->archive_button, "destructive-action");
+    }
+  else
+    {
+      gtk_button_set_label (GTK_BUTTON (self->archive_button), _("_Archive"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->archive_button), NULL);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->archive_button), "window.archive");
+      gtk_widget_add_css_class (self->archive_button, "destructive-action");
+    }
+  navette_a11y_fix_mnemonics (self->archive_button);
   gtk_button_set_label (GTK_BUTTON (self->cancel_button),
                         self->editable ? _("_Cancel") : _("_Close"));
 }
@@ -769,6 +838,81 @@ load_fields (NavetteRecordPane *self)
   update_valid (self);
 }
 
+/* The table's columns changed on the server (added, retitled, archived):
+ * the inputs are made again, keeping what the user typed in the columns
+ * that are still there. */
+static void
+table_schema_changed_cb (NavetteRecordPane *self)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      char *text;
+
+      if (!field_is_modified (field))
+        continue;
+      if (GTK_IS_SPIN_BUTTON (field->input))
+        text = g_strdup_printf ("%.17g", gtk_spin_button_get_value (GTK_SPIN_BUTTON (field->input)));
+      else if (GTK_IS_SWITCH (field->input))
+        text = g_strdup (gtk_switch_get_active (GTK_SWITCH (field->input)) ? "true" : "false");
+      else
+        text = field_get_text (field);
+      if (text == NULL)
+        continue;
+      g_ptr_array_add (names, g_strdup (field->column->name));
+      g_ptr_array_add (kept, text);
+      g_ptr_array_add (bases, field->base != NULL ? json_node_ref (field->base) : json_node_new (JSON_NODE_NULL));
+    }
+
+  load_fields (self);
+  for (guint i = 0; i < names->len; i++)
+    {
+      Field *field = find_field (self, g_ptr_array_index (names, i));
+
+      if (field == NULL)
+        continue;
+      navette_record_pane_set_text (self, field->column->name, g_ptr_array_index (kept, i));
+      g_clear_pointer (&field->base, json_node_unref);
+      field->base = json_node_ref (g_ptr_array_index (bases, i));
+    }
+  update_sensitivity (self);
+  update_conflict_banner (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+}
+
+/* The pane for long texts: twice as wide, over the list (the window
+ * folds its flap while the pane is wide). */
+#define PANE_WIDTH 360
+#define WIDE_PANE_WIDTH 720
+
+static void
+wide_toggled_cb (NavetteRecordPane *self)
+{
+  gboolean wide = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->wide_button));
+
+  gtk_widget_set_size_request (GTK_WIDGET (self), wide ? WIDE_PANE_WIDTH : PANE_WIDTH, -1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WIDE]);
+}
+
+gboolean
+navette_record_pane_get_wide (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), FALSE);
+  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->wide_button));
+}
+
+void
+navette_record_pane_set_wide (NavetteRecordPane *self,
+                              gboolean           wide)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->wide_button), wide);
+}
+
 static void
 navette_record_pane_dispose (GObject *object)
 {
@@ -778,6 +922,8 @@ navette_record_pane_dispose (GObject *object)
   g_clear_object (&self->history_cancellable);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_clear_object (&self->record);
@@ -809,6 +955,9 @@ navette_record_pane_get_property (GObject    *object,
       break;
     case PROP_MODIFIED:
       g_value_set_boolean (value, navette_record_pane_get_modified (self));
+      break;
+    case PROP_WIDE:
+      g_value_set_boolean (value, navette_record_pane_get_wide (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -863,6 +1012,9 @@ navette_record_pane_class_init (NavetteRecordPaneClass *klass)
   properties[PROP_MODIFIED] =
     g_param_spec_boolean ("modified", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WIDE] =
+    g_param_spec_boolean ("wide", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[HISTORY_LOADED] =
@@ -871,6 +1023,9 @@ navette_record_pane_class_init (NavetteRecordPaneClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-record-pane.ui");
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, box);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, close_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, wide_button);
+  gtk_widget_class_bind_template_callback (widget_class, wide_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, title_label);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, view_stack);
   gtk_widget_class_bind_template_child (widget_class, NavetteRecordPane, fields_group);
@@ -898,6 +1053,19 @@ navette_record_pane_init (NavetteRecordPane *self)
   self->valid = TRUE;
   g_signal_connect_swapped (self->view_stack, "notify::visible-child-name",
                             G_CALLBACK (view_stack_notify_cb), self);
+  navette_a11y_name (self->close_button, _("Close"));
+  navette_a11y_name (self->wide_button, _("Wide View"));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
+}
+
+void
+navette_record_pane_focus_first (NavetteRecordPane *self)
+{
+  g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "details");
+  if (self->fields->len > 0)
+    gtk_widget_grab_focus (((Field *) g_ptr_array_index (self->fields, 0))->input);
 }
 
 GtkWidget *
@@ -924,9 +1092,12 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   g_clear_object (&self->versions);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
 
   g_set_object (&self->store, store);
   g_set_object (&self->table, table);
+  g_signal_connect_swapped (table, "schema-changed", G_CALLBACK (table_schema_changed_cb), self);
   g_set_object (&self->record, record);
   if (record != NULL)
     {
@@ -985,6 +1156,8 @@ navette_record_pane_clear (NavetteRecordPane *self)
   g_clear_object (&self->versions);
   if (self->record != NULL)
     g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
   clear_fields (self);
   g_clear_object (&self->record);
   g_clear_object (&self->table);

@@ -2,12 +2,17 @@
 /* NavetteRecordPane — one record: a typed input per column, and its
  * history. Shown in the window's side pane.
  *
- * Text columns get an AdwEntryRow (a multi-line view for long text), numbers
+ * Text columns get an AdwEntryRow (a multi-line view that grows with its
+ * content for long_text and long text; url and email ones a button that
+ * opens them), unknown column types are edited as text, numbers
  * a GtkSpinButton, booleans a GtkSwitch, dates an entry with a calendar
  * popover. Required columns are marked and too-long text is flagged while
  * typing ("valid" goes FALSE); the server's validation errors are shown on
- * their field. In a reader's pane ("editable" FALSE) every input is
- * insensitive and there is no Save, Archive or Restore. */
+ * their field. In a reader's pane ("editable" FALSE) text inputs are
+ * read-only (still selectable; announced read-only), switches and numbers
+ * insensitive, and there is no Save, Archive or Restore. An archived
+ * record (the Archive view) has Restore instead of Archive. The Wide View
+ * button doubles the pane's width for long texts. */
 #pragma once
 
 #include <adwaita.h>
@@ -78,6 +83,14 @@ GtkWidget     *navette_record_pane_get_save_button    (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_archive_button (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_row            (NavetteRecordPane *self,
                                                        const char        *column);
+
+/* The wide pane (for long texts), as its Wide View button sets it. */
+void           navette_record_pane_set_wide           (NavetteRecordPane *self,
+                                                       gboolean           wide);
+/* "wide" (boolean, read-only, notified). */
+gboolean       navette_record_pane_get_wide           (NavetteRecordPane *self);
+/* Shows the details and puts the keyboard focus in the first input. */
+void           navette_record_pane_focus_first        (NavetteRecordPane *self);
 
 /* Signals: "history-loaded" () after the versions are listed. */
 

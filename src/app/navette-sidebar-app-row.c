@@ -34,6 +34,14 @@ role_update (NavetteSidebarAppRow *self)
   gtk_label_set_label (self->role, navette_store_get_role (self->store) == NAVETTE_ROLE_EDITOR
                                    /* Translators: the user's role in an application, in the sidebar */
                                    ? C_("role", "editor") : C_("role", "reader"));
+  {
+    /* Translators: an application in the sidebar, as a screen reader
+     * says it: "Catalogue, editor" */
+    g_autofree char *name = g_strdup_printf (_("%s, %s"), navette_store_get_title (self->store),
+                                             gtk_label_get_label (self->role));
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  }
 }
 
 static void
@@ -46,6 +54,7 @@ navette_sidebar_app_row_constructed (GObject *object)
   g_object_bind_property (self->store, "title", self->title, "label", G_BINDING_SYNC_CREATE);
   role_update (self);
   g_signal_connect_object (self->store, "notify::role", G_CALLBACK (role_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->store, "notify::title", G_CALLBACK (role_update), self, G_CONNECT_SWAPPED);
 }
 
 static void

@@ -27,6 +27,26 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Read as "Products, 6 records" (the row has no name of its own). */
+static void
+update_name (NavetteSidebarRow *self)
+{
+  g_autofree char *name = NULL;
+
+  if (navette_table_get_loaded (self->table))
+    {
+      guint n = (guint) g_ascii_strtoull (gtk_label_get_label (self->count), NULL, 10);
+
+      /* Translators: a table in the sidebar, as a screen reader says it:
+       * "Products, 6 records" */
+      name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u record", "%s, %u records", n),
+                              navette_table_get_title (self->table), n);
+    }
+  else
+    name = g_strdup (navette_table_get_title (self->table));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 static gboolean
 count_idle_cb (gpointer user_data)
 {
@@ -49,6 +69,7 @@ count_idle_cb (gpointer user_data)
       text = g_strdup_printf ("%u", shown);
     }
   gtk_label_set_label (self->count, text != NULL ? text : "");
+  update_name (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -68,6 +89,8 @@ navette_sidebar_row_constructed (GObject *object)
   G_OBJECT_CLASS (navette_sidebar_row_parent_class)->constructed (object);
 
   g_object_bind_property (self->table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->table, "notify::title", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
+  update_name (self);
   count_update (self);
   g_signal_connect_object (self->table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-sign-in-dialog.h"
+#include "navette-a11y.h"
 
 struct _NavetteSignInDialog
 {
@@ -122,6 +123,7 @@ static void
 navette_sign_in_dialog_init (NavetteSignInDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
 }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-value-cell.h"
+#include "navette-format.h"
 
 struct _NavetteValueCell
 {
@@ -48,10 +49,23 @@ navette_value_cell_update (NavetteRecordCell *cell,
     {
       g_autofree char *text = navette_record_dup_display (record, name);
 
+      g_autofree char *uri = NULL;
+
       /* The first line of a long text. */
       if (text != NULL && strchr (text, '\n') != NULL)
         *strchr (text, '\n') = '\0';
-      gtk_label_set_label (self->label, text != NULL ? text : "");
+      uri = text != NULL ? navette_format_link_uri (self->column, text) : NULL;
+      if (uri != NULL)
+        {
+          /* A web address or an e-mail address: a link. */
+          g_autofree char *escaped_uri = g_markup_escape_text (uri, -1);
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
+          g_autofree char *markup = g_strdup_printf ("<a href=\"%s\">%s</a>", escaped_uri, escaped);
+
+          gtk_label_set_markup (self->label, markup);
+        }
+      else
+        gtk_label_set_label (self->label, text != NULL ? text : "");
     }
 }
 

@@ -36,7 +36,7 @@ _navette_window_update_actions (NavetteWindow *self)
   gboolean has_record = navette_record_pane_get_record (self->record_pane) != NULL;
   GtkWidget *widget = GTK_WIDGET (self);
 
-  gtk_widget_action_set_enabled (widget, "window.new-record", editor && self->table != NULL);
+  gtk_widget_action_set_enabled (widget, "window.new-record", editor && self->table != NULL && !self->show_archived);
   gtk_widget_action_set_enabled (widget, "window.save",
                                  editor && open && navette_record_pane_get_valid (self->record_pane));
   gtk_widget_action_set_enabled (widget, "window.archive", editor && open && has_record);
@@ -45,8 +45,10 @@ _navette_window_update_actions (NavetteWindow *self)
   gtk_widget_action_set_enabled (widget, "window.refresh", self->engine != NULL);
   gtk_widget_action_set_enabled (widget, "window.history", open && has_record);
   gtk_widget_action_set_enabled (widget, "window.administration", _navette_window_can_administer (self));
-  gtk_widget_set_visible (self->new_button, editor && self->table != NULL);
+  gtk_widget_set_visible (self->new_button, editor && self->table != NULL && !self->show_archived);
   gtk_widget_set_visible (self->search_button, self->table != NULL);
+  gtk_widget_set_visible (self->archived_button, self->table != NULL);
+  gtk_widget_action_set_enabled (widget, "window.restore-record", editor && self->table != NULL);
 
   if (open && navette_record_pane_get_editable (self->record_pane) != editor)
     navette_record_pane_set_editable (self->record_pane, editor);
@@ -60,6 +62,9 @@ new_record_action (GtkWidget  *widget,
   NavetteWindow *self = NAVETTE_WINDOW (widget);
 
   navette_window_open_record (self, NULL);
+  /* Ready to type: the cursor in the first field. */
+  if (navette_record_pane_get_table (self->record_pane) != NULL)
+    navette_record_pane_focus_first (self->record_pane);
 }
 
 gboolean
@@ -185,6 +190,37 @@ unarchive_action (GtkWidget  *widget,
   if (table == NULL)
     return;
   change = navette_store_archive (store, table, id, FALSE);
+}
+
+/* Restore in the Archive view (a row's button, or the pane's): the record
+ * is listed again with the others. */
+static void
+restore_record_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  g_autoptr(NavetteChange) change = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *title = NULL;
+  NavetteRecord *record;
+
+  if (!is_editor (self) || self->table == NULL)
+    return;
+  record = navette_table_lookup (self->table, id);
+  if (record == NULL || !navette_record_get_archived (record))
+    return;
+  label = _navette_window_record_label (self->table, record);
+  if (navette_record_pane_get_record (self->record_pane) == record)
+    _navette_window_close_pane (self);
+  change = navette_store_archive (self->store, self->table, id, FALSE);
+
+  escaped = g_markup_escape_text (label, -1);
+  /* Translators: a toast after Restore in the Archive view */
+  title = g_strdup_printf (_("Restored “%s”"), escaped);
+  navette_window_add_toast (self, adw_toast_new (title));
 }
 
 static NavetteChange *
@@ -518,6 +554,7 @@ _navette_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "window.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "window.archive", NULL, archive_action);
   gtk_widget_class_install_action (widget_class, "window.unarchive", "(sss)", unarchive_action);
+  gtk_widget_class_install_action (widget_class, "window.restore-record", "s", restore_record_action);
   gtk_widget_class_install_action (widget_class, "window.retry-change", "s", retry_change_action);
   gtk_widget_class_install_action (widget_class, "window.discard-change", "s", discard_change_action);
   gtk_widget_class_install_action (widget_class, "window.retry-all", NULL, retry_all_action);

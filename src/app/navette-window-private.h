@@ -18,11 +18,20 @@ struct _NavetteWindow
   GtkWidget            *sidebar_box;
   AdwWindowTitle       *user_title;
   AdwAvatar            *avatar;
+  GtkWidget            *account_button;
+  GtkLabel             *account_name_label;
+  GtkLabel             *account_server_label;
+  GtkWidget            *account_sign_out_button;
+  GtkWidget            *main_menu_button;
+  GtkWidget            *back_button;
   GtkListBox           *sidebar_list;
   GtkWidget            *content_box;
   AdwWindowTitle       *table_title;
   GtkWidget            *new_button;
   GtkWidget            *search_button;
+  GtkWidget            *archived_button;
+  gboolean              show_archived;    /* the Archive view of the table */
+  gboolean              refolding;        /* the flap folds for the wide pane */
   GtkWidget            *failed_button;
   AdwButtonContent     *failed_button_content;
   GtkListBox           *failed_list;
@@ -56,6 +65,9 @@ struct _NavetteWindow
   GCancellable         *load_cancellable;
   AdwToast             *remote_toast;     /* the grouped "N changed" toast */
   guint                 remote_count;
+  GPtrArray            *remote_authors;   /* char*: who changed, in order (the toast) */
+  GHashTable           *remote_ids;       /* record ids changed by others (the toast) */
+  char                 *remote_record;    /* the one record changed, for Show */
   AdwToast             *expired_toast;    /* the grouped "session expired" toast */
   guint                 expired_count;
   guint                 sidebar_idle;
@@ -93,6 +105,13 @@ GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);
 const char *_navette_window_get_page        (NavetteWindow  *self);
 /* The sorted, filtered model under the column view. */
 GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
+/* The Archive view: only the table's archived records, who archived them
+ * and when, each with Restore. */
+void        _navette_window_set_show_archived (NavetteWindow *self,
+                                               gboolean       show);
+/* Tab / Shift+Tab in the list: the focus leaves it (one Tab stop). */
+gboolean    _navette_window_tab_out_of_list (NavetteWindow *self,
+                                             gboolean       forward);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
 /* Administrators, and editors of an application (Activity only): the
  * main menu's Administration. */

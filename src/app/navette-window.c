@@ -6,7 +6,10 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "navette-a11y.h"
+#include "navette-archived-cell.h"
 #include "navette-failed-row.h"
+#include "navette-record-cell.h"
 #include "navette-record-sorter.h"
 #include "navette-resources.h"
 #include "navette-sidebar-app-row.h"
@@ -26,6 +29,8 @@ static void set_engine (NavetteWindow *self,
 static void open_initial_table (NavetteWindow *self,
                                 NavetteStore  *store);
 static void schedule_sidebar      (NavetteWindow *self);
+static void build_columns         (NavetteWindow *self);
+static void update_account        (NavetteWindow *self);
 
 /* gtk_list_box_remove_all() is newer than GTK 4.8. */
 static void
@@ -47,6 +52,14 @@ value_cell_setup_cb (GtkSignalListItemFactory *factory,
   gboolean wide = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "first-text"));
 
   gtk_list_item_set_child (item, navette_value_cell_new (user_data, wide));
+}
+
+static void
+archived_cell_setup_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, navette_archived_cell_new (GPOINTER_TO_INT (user_data)));
 }
 
 static void
@@ -99,7 +112,9 @@ filter_record (gpointer item,
   const NavetteWireTable *schema;
   g_autofree char *needle = NULL;
 
-  if (navette_record_get_archived (record))
+  /* The Archive view lists the archived records only; the others, the
+   * rest. */
+  if (navette_record_get_archived (record) != self->show_archived)
     return FALSE;
   if (search == NULL || search[0] == '\0' || self->table == NULL)
     return TRUE;
@@ -240,9 +255,58 @@ update_empty_page (NavetteWindow *self)
 {
   gboolean editor = self->store != NULL && navette_store_can_edit (self->store);
 
+  if (self->show_archived)
+    {
+      adw_status_page_set_title (self->empty_page, _("No Archived Records"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Records archived here are listed, with who archived them and when."));
+      return;
+    }
+  adw_status_page_set_title (self->empty_page, _("No Records Yet"));
   adw_status_page_set_description (self->empty_page,
                                    editor ? _("Create the first one with New.")
                                           : _("Nothing has been added here yet."));
+}
+
+static void
+update_table_title (NavetteWindow *self)
+{
+  g_autofree char *subtitle = NULL;
+
+  if (self->table == NULL)
+    return;
+  adw_window_title_set_title (self->table_title, navette_table_get_title (self->table));
+  if (self->show_archived)
+    /* Translators: the subtitle of a table's Archive view; %s is the application */
+    subtitle = g_strdup_printf (_("Archived — %s"), navette_store_get_title (self->store));
+  else
+    subtitle = g_strdup (navette_store_get_title (self->store));
+  adw_window_title_set_subtitle (self->table_title, subtitle);
+}
+
+void
+_navette_window_set_show_archived (NavetteWindow *self,
+                                   gboolean       show)
+{
+  if (self->show_archived == show)
+    return;
+  self->show_archived = show;
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->archived_button)) != show)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->archived_button), show);
+  _navette_window_close_pane (self);
+  if (self->table != NULL)
+    build_columns (self);
+  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  update_empty_page (self);
+  update_table_title (self);
+  update_page (self);
+  _navette_window_update_actions (self);
+}
+
+static void
+archived_toggled_cb (NavetteWindow *self)
+{
+  _navette_window_set_show_archived (self, gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->archived_button)));
 }
 
 static void
@@ -410,11 +474,79 @@ navette_window_add_toast (NavetteWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* How long a row changed by someone else stands out. */
+#define HIGHLIGHT_MS 4000
+
 static void
 remote_toast_dismissed_cb (NavetteWindow *self)
 {
   self->remote_toast = NULL;
   self->remote_count = 0;
+  g_ptr_array_set_size (self->remote_authors, 0);
+  g_hash_table_remove_all (self->remote_ids);
+  g_clear_pointer (&self->remote_record, g_free);
+}
+
+static void
+remote_show_cb (NavetteWindow *self)
+{
+  NavetteRecord *record;
+
+  if (self->table == NULL || self->remote_record == NULL)
+    return;
+  record = navette_table_lookup (self->table, self->remote_record);
+  if (record != NULL)
+    navette_window_open_record (self, record);
+}
+
+/* "alice", "alice and bob", "alice, bob and 2 others" */
+static char *
+authors_text (GPtrArray *authors)
+{
+  if (authors->len == 1)
+    return g_strdup (g_ptr_array_index (authors, 0));
+  if (authors->len == 2)
+    /* Translators: who changed records: "alice and bob" */
+    return g_strdup_printf (_("%s and %s"), (char *) g_ptr_array_index (authors, 0),
+                            (char *) g_ptr_array_index (authors, 1));
+  /* Translators: who changed records: "alice, bob and 2 others" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s and %u other", "%s, %s and %u others",
+                                       authors->len - 2),
+                          (char *) g_ptr_array_index (authors, 0),
+                          (char *) g_ptr_array_index (authors, 1), authors->len - 2);
+}
+
+/* The toast's words: who changed which record ("alice changed Lamp"), or
+ * how many ("alice and bob changed 12 products"). Exposed for the
+ * tests through last_toast. */
+static char *
+remote_toast_title (NavetteWindow *self,
+                    NavetteTable  *table)
+{
+  g_autofree char *what = g_utf8_strdown (navette_table_get_title (table), -1);
+  g_autofree char *who = NULL;
+  guint n = g_hash_table_size (self->remote_ids);
+
+  if (self->remote_authors->len == 0 || n == 0)
+    /* Translators: a toast, "Products: 3 records changed" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record changed",
+                                         "%s: %u records changed", self->remote_count),
+                            navette_table_get_title (table), self->remote_count);
+
+  who = authors_text (self->remote_authors);
+  if (n == 1 && self->remote_record != NULL)
+    {
+      NavetteRecord *record = navette_table_lookup (table, self->remote_record);
+      g_autofree char *name = record != NULL ? navette_format_record_name (table, record) : NULL;
+
+      if (name != NULL)
+        /* Translators: a toast, "alice changed Cast-iron teapot" */
+        return g_strdup_printf (_("%s changed %s"), who, name);
+    }
+  /* Translators: a toast, "alice and bob changed 12 products"; the
+   * second %s is the table's title in lower case */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s changed %u %s", "%s changed %u %s", n),
+                          who, n, what);
 }
 
 static void
@@ -426,6 +558,7 @@ poller_changes_cb (NavetteWindow *self,
 {
   g_autofree char *title = NULL;
   g_autofree char *escaped = NULL;
+  const char *me;
 
   self->last_check = g_get_real_time ();
   update_sync_indicator (self);
@@ -436,22 +569,43 @@ poller_changes_cb (NavetteWindow *self,
 
   /* Grouped: one toast counts all the changes while it is shown. */
   self->remote_count += n_by_others;
-  escaped = g_markup_escape_text (navette_table_get_title (table), -1);
-  /* Translators: a toast, "Products: 3 records changed" */
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u record changed",
-                                        "%s: %u records changed", self->remote_count),
-                           escaped, self->remote_count);
-  if (self->remote_toast != NULL)
+  me = navette_session_get_username (navette_engine_get_session (self->engine));
+  for (guint i = 0; records != NULL && i < records->len; i++)
     {
-      adw_toast_set_title (self->remote_toast, title);
-      g_free (self->last_toast);
-      self->last_toast = g_strdup (title);
-      return;
+      NavetteRecord *record = g_ptr_array_index (records, i);
+      const char *by = navette_record_get_updated_by (record);
+
+      if (by == NULL || g_strcmp0 (by, me) == 0)
+        continue;
+      g_hash_table_add (self->remote_ids, g_strdup (navette_record_get_id (record)));
+      if (!g_ptr_array_find_with_equal_func (self->remote_authors, by, g_str_equal, NULL))
+        g_ptr_array_add (self->remote_authors, g_strdup (by));
+      g_free (self->remote_record);
+      self->remote_record = g_strdup (navette_record_get_id (record));
+      navette_record_cell_highlight (record, HIGHLIGHT_MS);
     }
-  self->remote_toast = adw_toast_new (title);
-  g_signal_connect_object (self->remote_toast, "dismissed",
-                           G_CALLBACK (remote_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
-  navette_window_add_toast (self, self->remote_toast);
+
+  title = remote_toast_title (self, table);
+  escaped = g_markup_escape_text (title, -1);
+  if (self->remote_toast == NULL)
+    {
+      self->remote_toast = adw_toast_new (escaped);
+      adw_toast_set_button_label (self->remote_toast, _("_Show"));
+      g_signal_connect_object (self->remote_toast, "dismissed",
+                               G_CALLBACK (remote_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->remote_toast, "button-clicked",
+                               G_CALLBACK (remote_show_cb), self, G_CONNECT_SWAPPED);
+      navette_window_add_toast (self, self->remote_toast);
+    }
+  else
+    {
+      adw_toast_set_title (self->remote_toast, escaped);
+      g_free (self->last_toast);
+      self->last_toast = g_strdup (escaped);
+    }
+  /* Show opens the record: only when one record changed. */
+  adw_toast_set_button_label (self->remote_toast,
+                              g_hash_table_size (self->remote_ids) == 1 ? _("_Show") : NULL);
 }
 
 static gboolean
@@ -737,6 +891,19 @@ build_columns (NavetteWindow *self)
         first = view_column;
     }
 
+  if (self->show_archived)
+    {
+      g_autoptr(GtkColumnViewColumn) archived = NULL;
+
+      factory = cell_factory_new (G_CALLBACK (archived_cell_setup_cb),
+                                  GINT_TO_POINTER (navette_store_can_edit (self->store)));
+      /* Translators: the title of the column of who archived a record, and when */
+      archived = gtk_column_view_column_new (C_("column", "Archived"), factory);
+      gtk_column_view_column_set_expand (archived, TRUE);
+      gtk_column_view_column_set_resizable (archived, TRUE);
+      gtk_column_view_append_column (self->column_view, archived);
+    }
+
   factory = cell_factory_new (G_CALLBACK (state_cell_setup_cb), NULL);
   /* Translators: the title of the column of sync states */
   state = gtk_column_view_column_new (C_("column", "State"), factory);
@@ -745,6 +912,21 @@ build_columns (NavetteWindow *self)
 
   if (first != NULL)
     gtk_column_view_sort_by_column (self->column_view, first, GTK_SORT_ASCENDING);
+}
+
+/* Columns added, retitled or archived on the server: the view follows
+ * (the open record pane follows by itself). */
+static void
+table_schema_changed_cb (NavetteWindow *self)
+{
+  build_columns (self);
+  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+table_title_cb (NavetteWindow *self)
+{
+  update_table_title (self);
 }
 
 static void
@@ -812,6 +994,13 @@ show_table (NavetteWindow *self,
 
   _navette_window_close_pane (self);
   disconnect_table (self);
+  /* Another table opens on its records, not its archive. */
+  if (self->show_archived)
+    {
+      self->show_archived = FALSE;
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->archived_button), FALSE);
+      update_empty_page (self);
+    }
   gtk_single_selection_set_model (self->selection, NULL);
   gtk_filter_list_model_set_model (self->filter_model, NULL);
   clear_columns (self);
@@ -834,8 +1023,7 @@ show_table (NavetteWindow *self,
       return;
     }
 
-  adw_window_title_set_title (self->table_title, navette_table_get_title (table));
-  adw_window_title_set_subtitle (self->table_title, navette_store_get_title (store));
+  update_table_title (self);
   {
     g_autofree char *path = g_strdup_printf ("%s/%s", navette_store_get_name (store),
                                              navette_table_get_name (table));
@@ -850,6 +1038,8 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::cached", G_CALLBACK (table_notify_cb), self);
+  g_signal_connect_swapped (table, "schema-changed", G_CALLBACK (table_schema_changed_cb), self);
+  g_signal_connect_swapped (table, "notify::title", G_CALLBACK (table_title_cb), self);
   update_empty_page (self);
 
   /* The first time: the spinner page; after that the cached rows at once
@@ -914,6 +1104,51 @@ navette_window_select_table (NavetteWindow *self,
 
 /* ---- Stores ---- */
 
+/* Counts the records of the tables not loaded yet in the background (the
+ * sidebar shows them). */
+static void
+count_tables (NavetteWindow *self,
+              NavetteStore  *store)
+{
+  GListModel *tables = navette_store_get_tables (store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+    {
+      g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
+
+      if (table != self->table && !navette_table_get_loaded (table) &&
+          !navette_table_get_loading (table))
+        reload_table (self, table, TRUE);
+    }
+}
+
+/* A store's table list changed on the server: a table added (listed and
+ * counted), archived (gone; closed when it was open), retitled. */
+static void
+store_tables_changed_cb (NavetteWindow *self)
+{
+  schedule_sidebar (self);
+  if (self->engine == NULL || self->cache_only)
+    return;
+  for (guint i = 0; i < self->watched_stores->len; i++)
+    {
+      NavetteStore *store = g_ptr_array_index (self->watched_stores, i);
+
+      if (navette_store_get_loaded (store))
+        count_tables (self, store);
+    }
+  if (self->table != NULL && self->store != NULL &&
+      navette_store_lookup_table (self->store, navette_table_get_name (self->table)) != self->table)
+    {
+      g_autofree char *message =
+        /* Translators: %s is a table's title */
+        g_strdup_printf (_("%s is no longer available."), navette_table_get_title (self->table));
+
+      show_table (self, NULL, NULL);
+      navette_window_add_toast (self, adw_toast_new (message));
+    }
+}
+
 static void
 tables_loaded_cb (GObject      *object,
                   GAsyncResult *result,
@@ -935,20 +1170,7 @@ tables_loaded_cb (GObject      *object,
   schedule_sidebar (self);
   open_initial_table (self, store);
 
-  /* Count the records of the other tables in the background (the sidebar
-   * shows them). */
-  {
-    GListModel *tables = navette_store_get_tables (store);
-
-    for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
-      {
-        g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
-
-        if (table != self->table && !navette_table_get_loaded (table) &&
-            !navette_table_get_loading (table))
-          reload_table (self, table, TRUE);
-      }
-  }
+  count_tables (self, store);
 }
 
 /* Opens the table of last time (or the one asked for on the command
@@ -987,7 +1209,12 @@ store_role_cb (NavetteWindow *self,
 {
   schedule_sidebar (self);
   if (store == self->store)
-    update_empty_page (self);
+    {
+      update_empty_page (self);
+      /* The Archive view's Restore buttons come or go. */
+      if (self->show_archived && self->table != NULL)
+        build_columns (self);
+    }
   _navette_window_update_actions (self);
 }
 
@@ -1007,7 +1234,7 @@ watch_store (NavetteWindow *self,
   g_ptr_array_add (self->watched_stores, g_object_ref (store));
   g_signal_connect_object (store, "notify::role", G_CALLBACK (store_role_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (navette_store_get_tables (store), "items-changed",
-                           G_CALLBACK (schedule_sidebar), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (store_tables_changed_cb), self, G_CONNECT_SWAPPED);
   navette_store_load_tables_async (store, self->load_cancellable, tables_loaded_cb, g_object_ref (self));
 }
 
@@ -1045,16 +1272,50 @@ stores_changed_cb (NavetteWindow *self)
   _navette_window_update_actions (self);
 }
 
+/* The account menu (the avatar): who is signed in, to which server or
+ * to the local database, and Sign Out; the sidebar's title says who, and
+ * in local mode that it is local. */
+static void
+update_account (NavetteWindow *self)
+{
+  NavetteSession *session = self->engine != NULL ? navette_engine_get_session (self->engine) : NULL;
+  const char *name = session != NULL ? navette_session_get_display_name (session) : NULL;
+  const char *username = session != NULL ? navette_session_get_username (session) : NULL;
+  const char *account = self->engine != NULL ? navette_engine_get_account_url (self->engine) : NULL;
+  gboolean local = account != NULL && g_str_has_prefix (account, "local:");
+  g_autofree char *server = NULL;
+  g_autofree char *who = NULL;
+
+  if (name == NULL || name[0] == '\0')
+    name = username;
+  adw_window_title_set_title (self->user_title, name != NULL ? name : _("Navette"));
+  adw_window_title_set_subtitle (self->user_title, local ? _("Local — on this computer") : NULL);
+  adw_avatar_set_text (self->avatar, name);
+
+  if (name == NULL)
+    who = g_strdup (_("Not signed in"));
+  else if (username != NULL && g_strcmp0 (name, username) != 0)
+    /* Translators: "Alice Martin (alice)" */
+    who = g_strdup_printf (_("%s (%s)"), name, username);
+  else
+    who = g_strdup (name);
+  gtk_label_set_label (self->account_name_label, who);
+
+  if (local)
+    /* Translators: the account menu in local mode; %s is the database's path */
+    server = g_strdup_printf (_("Local — on this computer\n%s"), account + strlen ("local:"));
+  else if (self->engine != NULL && session != NULL && username != NULL)
+    /* Translators: the account menu; %s is the server's address */
+    server = g_strdup_printf (_("On %s"), navette_client_get_base_url (navette_engine_get_client (self->engine)));
+  gtk_label_set_label (self->account_server_label, server != NULL ? server : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->account_server_label), server != NULL);
+  gtk_widget_set_visible (self->account_sign_out_button, !local && username != NULL);
+}
+
 static void
 session_notify_cb (NavetteWindow *self)
 {
-  NavetteSession *session = navette_engine_get_session (self->engine);
-  const char *name = navette_session_get_display_name (session);
-
-  if (name == NULL || name[0] == '\0')
-    name = navette_session_get_username (session);
-  adw_window_title_set_title (self->user_title, name != NULL ? name : _("Navette"));
-  adw_avatar_set_text (self->avatar, name);
+  update_account (self);
 }
 
 void
@@ -1136,6 +1397,8 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (_navette_window_update_actions), self);
       g_signal_connect_swapped (navette_engine_get_session (engine), "notify::signed-in",
                                 G_CALLBACK (_navette_window_update_actions), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::username",
+                                G_CALLBACK (session_notify_cb), self);
       gtk_list_box_bind_model (self->failed_list, navette_engine_get_failed_changes (engine),
                                failed_row_new, self, NULL);
       session_notify_cb (self);
@@ -1147,8 +1410,7 @@ set_engine (NavetteWindow *self,
       /* Signed out, or connecting elsewhere: neither the last user nor
        * "Synced" stays on show beside what the page says. */
       self->last_check = 0;
-      adw_window_title_set_title (self->user_title, _("Navette"));
-      adw_avatar_set_text (self->avatar, NULL);
+      update_account (self);
     }
   failed_items_changed_cb (self);
   update_sync_indicator (self);
@@ -1277,9 +1539,63 @@ column_view_activate_cb (NavetteWindow *self,
 static void
 flap_reveal_cb (NavetteWindow *self)
 {
+  if (self->refolding)
+    return;
   if (!adw_flap_get_reveal_flap (self->flap) &&
       navette_record_pane_get_table (self->record_pane) != NULL)
     _navette_window_close_pane (self);
+  /* Folding hides the pane (and closes what it showed); unfolding would
+   * bring it back empty, every button disabled: it stays closed. */
+  else if (adw_flap_get_reveal_flap (self->flap) &&
+           navette_record_pane_get_table (self->record_pane) == NULL)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+/* The list is one Tab stop: arrows move between its rows, Tab and
+ * Shift+Tab leave it (GTK 4.8 visits every row with Tab). */
+gboolean
+_navette_window_tab_out_of_list (NavetteWindow *self,
+                                 gboolean       forward)
+{
+  GtkWidget *list = GTK_WIDGET (self->column_view);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  gboolean moved;
+
+  if (focus == NULL || (focus != list && !gtk_widget_is_ancestor (focus, list)))
+    return FALSE;
+  gtk_widget_set_can_focus (list, FALSE);
+  moved = gtk_widget_child_focus (GTK_WIDGET (self), forward ? GTK_DIR_TAB_FORWARD : GTK_DIR_TAB_BACKWARD);
+  gtk_widget_set_can_focus (list, TRUE);
+  return moved;
+}
+
+static gboolean
+list_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     NavetteWindow         *self)
+{
+  if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+    return FALSE;
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  return _navette_window_tab_out_of_list (self, keyval != GDK_KEY_ISO_Left_Tab &&
+                                                !(state & GDK_SHIFT_MASK));
+}
+
+/* The wide pane goes over the list (folded); back to normal, beside it
+ * when there is room. The pane stays open meanwhile. */
+static void
+pane_wide_cb (NavetteWindow *self)
+{
+  gboolean wide = navette_record_pane_get_wide (self->record_pane);
+  gboolean open = navette_record_pane_get_table (self->record_pane) != NULL;
+
+  self->refolding = TRUE;
+  adw_flap_set_fold_policy (self->flap, wide ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_AUTO);
+  adw_flap_set_reveal_flap (self->flap, open);
+  self->refolding = FALSE;
 }
 
 const char *
@@ -1342,6 +1658,9 @@ navette_window_finalize (GObject *object)
   g_clear_object (&self->filter);
   g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->initial_table, g_free);
+  g_clear_pointer (&self->remote_authors, g_ptr_array_unref);
+  g_clear_pointer (&self->remote_ids, g_hash_table_unref);
+  g_clear_pointer (&self->remote_record, g_free);
 
   G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
 }
@@ -1413,6 +1732,14 @@ navette_window_class_init (NavetteWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, user_title);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_name_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_server_label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, account_sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, main_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, NavetteWindow, archived_button);
+  gtk_widget_class_bind_template_callback (widget_class, archived_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, table_title);
@@ -1458,6 +1785,8 @@ navette_window_init (NavetteWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   self->watched_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  self->remote_authors = g_ptr_array_new_with_free_func (g_free);
+  self->remote_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->load_cancellable = g_cancellable_new ();
 
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_record, self, NULL));
@@ -1472,11 +1801,32 @@ navette_window_init (NavetteWindow *self)
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_reveal_cb), self);
+  g_signal_connect_swapped (self->record_pane, "notify::wide", G_CALLBACK (pane_wide_cb), self);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (list_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->column_view), keys);
+  }
+  /* The sync state can be reached with the keyboard, and read. */
+  gtk_widget_set_focusable (GTK_WIDGET (self->sync_indicator), TRUE);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
   g_signal_connect_swapped (self->record_pane, "notify::valid",
                             G_CALLBACK (_navette_window_update_actions), self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->column_view));
+
+  /* Names for screen readers (tooltips are not names in GTK 4.8). */
+  navette_a11y_name (self->main_menu_button, _("Main Menu"));
+  navette_a11y_name (self->account_button, _("Account"));
+  navette_a11y_name (self->search_button, _("Search"));
+  navette_a11y_name (self->archived_button, _("Archived Records"));
+  navette_a11y_name (self->failed_button, _("Changes That Could Not Be Saved"));
+  navette_a11y_name (GTK_WIDGET (self->back_button), _("Back"));
+  navette_a11y_fix_mnemonics (GTK_WIDGET (self));
+  update_account (self);
 
   gtk_stack_set_visible_child_name (self->main_stack, "connecting");
   _navette_window_update_actions (self);

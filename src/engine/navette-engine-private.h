@@ -244,6 +244,11 @@ void           navette_store_emit_table_changed   (NavetteStore      *self,
                                                    NavetteTable      *table,
                                                    guint              n_by_others,
                                                    GPtrArray         *records);
+/* The application's schema_revision seen by the last light check (-1:
+ * none yet). */
+gint64         navette_store_get_schema_revision  (NavetteStore      *self);
+void           navette_store_set_schema_revision  (NavetteStore      *self,
+                                                   gint64             revision);
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
 /* Emits "cache-failed" (a table's cache could not be written). */

@@ -10,7 +10,6 @@
 
 /* How often `me` is asked again (role changes), in µs; also at once on
  * navette_engine_refresh() and after a FORBIDDEN answer. */
-#define ME_INTERVAL_USEC (5 * G_USEC_PER_SEC * 60)
 
 struct _NavetteEngine
 {
@@ -21,7 +20,12 @@ struct _NavetteEngine
   NavetteMiddleware *middleware;
   NavettePoller     *poller;
   GListStore        *stores;      /* NavetteStore */
-  gint64             last_me;
+  gboolean           me_in_flight; /* a `me` check of a poll round */
+  GHashTable        *schema_apps;  /* apps whose tables are read again after
+                                    * the running schema reload; NULL: none
+                                    * running */
+  GHashTable        *schema_next;  /* … after the next one (asked meanwhile) */
+  gboolean           schema_all;   /* every loaded store (F5, roles) */
   gboolean           loaded;
   char              *data_dir;    /* NULL: no journal */
   char              *cache_dir;   /* NULL: no cache */
@@ -84,6 +88,8 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->account_key, g_free);
   g_clear_pointer (&self->account_url, g_free);
   g_clear_pointer (&self->loaded_user, g_free);
+  g_clear_pointer (&self->schema_apps, g_hash_table_unref);
+  g_clear_pointer (&self->schema_next, g_hash_table_unref);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (navette_engine_parent_class)->finalize (object);
@@ -250,19 +256,58 @@ poller_push_live_cb (NavettePoller *poller,
 }
 
 static void
+me_checked_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(NavetteEngine) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->me_in_flight = FALSE;
+  if (!navette_session_refresh_finish (NAVETTE_SESSION (object), result, &error))
+    g_debug ("Checking the roles failed: %s", error->message);
+}
+
+/* The roles, checked at each poll round with `/me`'s ETag (a 304 costs
+ * no body); "roles-changed" reloads what they give. */
+static void
+check_me (NavetteEngine *self)
+{
+  if (self->me_in_flight || !navette_session_get_signed_in (self->session))
+    return;
+  self->me_in_flight = TRUE;
+  navette_session_refresh_async (self->session, self->cancellable,
+                                 me_checked_cb, g_object_ref (self));
+}
+
+static void
 poller_checked_cb (NavettePoller *poller,
                    NavetteEngine *self)
 {
-  gint64 now = g_get_monotonic_time ();
+  if (self->loaded)
+    check_me (self);
+}
 
-  if (self->last_me == 0)
-    self->last_me = now;
-  if (now - self->last_me >= ME_INTERVAL_USEC &&
-      navette_session_get_signed_in (self->session))
-    {
-      self->last_me = now;
-      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
-    }
+static void reload_schema (NavetteEngine *self,
+                           const char    *app);
+
+static void
+poller_schema_changed_cb (NavettePoller *poller,
+                          const char    *app,
+                          NavetteEngine *self)
+{
+  if (self->loaded)
+    reload_schema (self, app);
+}
+
+static void
+roles_announced_cb (NavetteEventStream *events,
+                    const char         *user,
+                    NavetteEngine      *self)
+{
+  /* An admin's sockets hear of everyone's grants: only ours matter. */
+  if (self->loaded && g_strcmp0 (user, navette_session_get_username (self->session)) == 0)
+    check_me (self);
 }
 
 static void
@@ -379,7 +424,91 @@ roles_changed_cb (NavetteSession *session,
                   NavetteEngine  *self)
 {
   if (self->loaded)
-    navette_engine_load_async (self, self->cancellable, NULL, NULL);
+    reload_schema (self, NULL);
+}
+
+/* ---- Live schema: /applications and …/tables read again ---- */
+
+static void
+tables_reloaded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!navette_store_load_tables_finish (NAVETTE_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Reading the tables of %s again failed: %s",
+             navette_store_get_name (NAVETTE_STORE (object)), error->message);
+}
+
+static void start_schema_reload (NavetteEngine *self);
+
+static void
+schema_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NavetteEngine) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) apps = g_steal_pointer (&self->schema_apps);
+  gboolean all = self->schema_all;
+  guint n;
+
+  self->schema_all = FALSE;
+  if (!navette_engine_load_finish (self, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Reading the applications again failed: %s", error->message);
+    }
+  else
+    {
+      /* The tables of the stores shown (loaded); the others are read when
+       * they are opened. */
+      n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+
+          if (!navette_store_get_loaded (store))
+            continue;
+          if (all || g_hash_table_contains (apps, navette_store_get_name (store)))
+            navette_store_load_tables_async (store, self->cancellable, tables_reloaded_cb, NULL);
+        }
+    }
+
+  if (self->schema_next != NULL)
+    {
+      self->schema_apps = g_steal_pointer (&self->schema_next);
+      start_schema_reload (self);
+    }
+}
+
+static void
+start_schema_reload (NavetteEngine *self)
+{
+  navette_engine_load_async (self, self->cancellable, schema_loaded_cb, g_object_ref (self));
+}
+
+/* @app: NULL for every application (and the application list). Asked
+ * while a reload runs, another one follows it (what it read may be older
+ * than the change). */
+static void
+reload_schema (NavetteEngine *self,
+               const char    *app)
+{
+  GHashTable **apps = self->schema_apps == NULL ? &self->schema_apps : &self->schema_next;
+  gboolean start = self->schema_apps == NULL;
+
+  if (*apps == NULL)
+    *apps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (app == NULL)
+    self->schema_all = TRUE;
+  else
+    g_hash_table_add (*apps, g_strdup (app));
+  if (start)
+    start_schema_reload (self);
 }
 
 NavetteEngine *
@@ -407,6 +536,10 @@ navette_engine_new (const char *base_url)
                            G_CALLBACK (poller_push_live_cb), self, 0);
   g_signal_connect_object (self->poller, "checked",
                            G_CALLBACK (poller_checked_cb), self, 0);
+  g_signal_connect_object (self->poller, "schema-changed",
+                           G_CALLBACK (poller_schema_changed_cb), self, 0);
+  g_signal_connect_object (navette_poller_get_event_stream (self->poller), "roles-changed",
+                           G_CALLBACK (roles_announced_cb), self, 0);
   g_signal_connect_object (self->session, "auth-expired",
                            G_CALLBACK (auth_expired_cb), self, 0);
   g_signal_connect_object (self->session, "notify::signed-in",
@@ -518,10 +651,11 @@ navette_engine_refresh (NavetteEngine *self)
   g_return_if_fail (NAVETTE_IS_ENGINE (self));
 
   navette_poller_refresh (self->poller);
-  if (navette_session_get_signed_in (self->session))
+  /* Everything revalidated: the roles, the applications, the tables. */
+  if (self->loaded && navette_session_get_signed_in (self->session))
     {
-      self->last_me = g_get_monotonic_time ();
-      navette_session_refresh_async (self->session, self->cancellable, NULL, NULL);
+      check_me (self);
+      reload_schema (self, NULL);
     }
 }
 
@@ -1245,15 +1379,24 @@ applications_cb (GObject      *object,
 
       if (!g_ptr_array_find (stores, store, NULL))
         {
+          g_autofree char *message =
+            /* Translators: %s is an application's title */
+            g_strdup_printf (_("You no longer have access to %s."), navette_store_get_title (store));
+
+          /* Its unsent changes cannot go any more: they are listed as
+           * failed, saying why (kept in the journal, as failed ones are). */
+          if (self->loaded)
+            {
+              g_autoptr(GError) reason = g_error_new_literal (NAVETTE_SYNC_ERROR,
+                                                              NAVETTE_SYNC_ERROR_FORBIDDEN,
+                                                              message);
+
+              navette_middleware_fail_store (self->middleware, store, reason);
+            }
           navette_middleware_disconnect_store (self->middleware, store);
           navette_poller_remove_store (self->poller, store);
           if (self->loaded)
-            {
-              g_autofree char *message =
-                /* Translators: %s is an application's title */
-                g_strdup_printf (_("You no longer have access to %s."), navette_store_get_title (store));
-              notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
-            }
+            notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
         }
     }
 

@@ -68,7 +68,9 @@ gboolean           navette_engine_get_push_live  (NavetteEngine *self);
 
 /* GET /applications (and /me): creates or updates the stores, connects
  * them to the middleware and the poller, starts the poller. Call after a
- * login or restore; calling again refreshes (roles included). */
+ * login or restore; calling again refreshes (roles included). An
+ * application the user lost is removed, a ROLE_CHANGED notification says
+ * so, and its changes not sent yet are failed with that reason. */
 void               navette_engine_load_async     (NavetteEngine       *self,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,
@@ -77,9 +79,12 @@ gboolean           navette_engine_load_finish    (NavetteEngine       *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
 
-/* Checks the server now (a manual refresh): the light checks of every
- * application, and the user's roles (`me`), which are otherwise asked
- * every 5 minutes. */
+/* Checks the server now (a manual refresh, F5): the light checks of
+ * every application, the user's roles (`me`, otherwise asked with its
+ * ETag after each poll round and on a `roles` announcement), the
+ * applications and the tables of the loaded stores (otherwise read again
+ * on a `schema` announcement or when a light check shows the schema
+ * moved). */
 void               navette_engine_refresh        (NavetteEngine       *self);
 
 /* Round 2: the journal and the cache, per server and user.

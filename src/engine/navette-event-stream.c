@@ -43,6 +43,8 @@ enum {
 
 enum {
   ANNOUNCEMENT,
+  SCHEMA_CHANGED,
+  ROLES_CHANGED,
   N_SIGNALS
 };
 
@@ -199,6 +201,18 @@ navette_event_stream_class_init (NavetteEventStreamClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[SCHEMA_CHANGED] =
+    g_signal_new ("schema-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ROLES_CHANGED] =
+    g_signal_new ("roles-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -298,6 +312,7 @@ message_cb (SoupWebsocketConnection *connection,
   g_autoptr(GError) error = NULL;
   JsonNode *app, *table, *revision;
   JsonObject *object;
+  const char *kind = "table";
   gsize len;
   const char *text = g_bytes_get_data (message, &len);
 
@@ -316,6 +331,45 @@ message_cb (SoupWebsocketConnection *connection,
       return;
     }
   object = json_node_get_object (root);
+
+  /* "type" says what the message announces; a message without one is a
+   * table's (servers before the administration announcements). Types
+   * this client does not know are ignored. */
+  if (json_object_has_member (object, "type"))
+    {
+      JsonNode *type_node;
+
+      if (!read_member (object, "type", G_TYPE_STRING, &type_node))
+        {
+          g_debug ("Push: unexpected message %.*s", (int) MIN (len, 200), text);
+          return;
+        }
+      kind = json_node_get_string (type_node);
+    }
+
+  if (g_strcmp0 (kind, "schema") == 0 || g_strcmp0 (kind, "roles") == 0)
+    {
+      gboolean schema = g_strcmp0 (kind, "schema") == 0;
+      JsonNode *name;
+
+      if (!read_member (object, schema ? "app" : "user", G_TYPE_STRING, &name) ||
+          json_node_get_string (name)[0] == '\0')
+        {
+          g_debug ("Push: unexpected message %.*s", (int) MIN (len, 200), text);
+          return;
+        }
+      self->announcements++;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANNOUNCEMENTS]);
+      g_signal_emit (self, signals[schema ? SCHEMA_CHANGED : ROLES_CHANGED], 0,
+                     json_node_get_string (name));
+      return;
+    }
+  if (g_strcmp0 (kind, "table") != 0)
+    {
+      g_debug ("Push: ignoring a message of type “%s”", kind);
+      return;
+    }
+
   if (!read_member (object, "app", G_TYPE_STRING, &app) ||
       !read_member (object, "table", G_TYPE_STRING, &table) ||
       !read_member (object, "revision", G_TYPE_INT64, &revision) ||

@@ -35,8 +35,14 @@ void                navette_event_stream_stop      (NavetteEventStream *self);
  * backoff. */
 void                navette_event_stream_reconnect (NavetteEventStream *self);
 
-/* Signal "announcement" (const char *app, const char *table,
- *   gint64 revision) — a committed change of @table; @revision is the
- *   table's revision after it. */
+/* Signals (messages are dispatched on their "type"; unknown types are
+ * ignored, a message without "type" is a table's):
+ *   "announcement" (const char *app, const char *table, gint64 revision)
+ *     — `"type": "table"`: a committed change of @table; @revision is the
+ *     table's revision after it.
+ *   "schema-changed" (const char *app) — `"type": "schema"`: an
+ *     application, table or column of @app was added, changed or archived.
+ *   "roles-changed" (const char *user) — `"type": "roles"`: @user's grants
+ *     changed. */
 
 G_END_DECLS

@@ -26,6 +26,7 @@ struct _NavetteMiddleware
   gboolean        failed_since; /* … and some change failed since */
   gboolean        journal_failing; /* said: the journal cannot be written */
   guint           n_waiting;
+  gboolean        failing_store; /* navette_middleware_fail_store() runs: nothing is sent */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteMiddleware, navette_middleware, G_TYPE_OBJECT)
@@ -858,7 +859,7 @@ pump (NavetteMiddleware *self,
   GQueue *queue;
   Op *head;
 
-  if (self->queues == NULL)
+  if (self->queues == NULL || self->failing_store)
     return;
   queue = g_hash_table_lookup (self->queues, queue_key);
   if (queue == NULL)
@@ -1335,6 +1336,51 @@ navette_middleware_disconnect_store (NavetteMiddleware *self,
 
   g_signal_handlers_disconnect_by_data (store, self);
   g_object_unref (store);
+}
+
+void
+navette_middleware_fail_store (NavetteMiddleware *self,
+                               NavetteStore      *store,
+                               const GError      *error)
+{
+  g_autoptr(GPtrArray) doomed = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+  g_return_if_fail (NAVETTE_IS_STORE (store));
+  g_return_if_fail (error != NULL);
+
+  if (self->queues == NULL)
+    return;
+
+  /* Newest first in each record's queue (each one is rolled back onto
+   * the one before it); nothing is sent meanwhile. */
+  doomed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, self->queues);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GQueue *queue = value;
+
+      for (GList *l = queue->tail; l != NULL; l = l->prev)
+        {
+          Op *op = l->data;
+          NavetteTable *table = navette_change_get_table (op->change);
+
+          if (op->sending || table == NULL || navette_table_get_store (table) != store)
+            continue;
+          g_ptr_array_add (doomed, g_object_ref (op->change));
+        }
+    }
+  self->failing_store = TRUE;
+  for (guint i = 0; i < doomed->len && self->ops != NULL; i++)
+    {
+      NavetteChange *change = g_ptr_array_index (doomed, i);
+
+      if (g_hash_table_contains (self->ops, change))
+        finish_change (self, change, NAVETTE_CHANGE_STATE_FAILED, error);
+    }
+  self->failing_store = FALSE;
 }
 
 void

@@ -76,6 +76,12 @@ void        navette_middleware_connect_store     (NavetteMiddleware *self,
                                                   NavetteStore      *store);
 void        navette_middleware_disconnect_store  (NavetteMiddleware *self,
                                                   NavetteStore      *store);
+/* Every change of @store not on its way now fails with @error (it goes to
+ * the failed list, rolled back): the user lost the application. A change
+ * being sent ends with the server's answer. */
+void        navette_middleware_fail_store        (NavetteMiddleware *self,
+                                                  NavetteStore      *store,
+                                                  const GError      *error);
 
 /* GListModel of NavetteChange: the rolled-back changes, oldest first.
  * (transfer none) */

@@ -62,6 +62,7 @@ enum {
   CHANGES,
   NOTIFICATION,
   CHECKED,
+  SCHEMA_CHANGED,
   N_SIGNALS
 };
 
@@ -249,6 +250,14 @@ announcement_cb (NavetteEventStream *events,
 }
 
 static void
+schema_announced_cb (NavetteEventStream *events,
+                     const char         *app,
+                     NavettePoller      *self)
+{
+  g_signal_emit (self, signals[SCHEMA_CHANGED], 0, app);
+}
+
+static void
 push_live_cb (NavetteEventStream *events,
               GParamSpec         *pspec,
               NavettePoller      *self)
@@ -272,6 +281,8 @@ navette_poller_constructed (GObject *object)
   self->events = navette_event_stream_new (self->client);
   g_signal_connect_object (self->events, "announcement",
                            G_CALLBACK (announcement_cb), self, 0);
+  g_signal_connect_object (self->events, "schema-changed",
+                           G_CALLBACK (schema_announced_cb), self, 0);
   g_signal_connect_object (self->events, "notify::live",
                            G_CALLBACK (push_live_cb), self, 0);
 
@@ -338,6 +349,12 @@ navette_poller_class_init (NavettePollerClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  signals[SCHEMA_CHANGED] =
+    g_signal_new ("schema-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -907,9 +924,27 @@ light_check_cb (GObject      *object,
 
   {
     gboolean skipped = FALSE;
+    gboolean schema_moved = FALSE;
+    guint n_known = 0;
     JsonObjectIter iter;
     const char *name;
     JsonNode *node;
+    JsonNode *schema_node;
+
+    /* The application's tables or columns changed (added, retitled,
+     * archived): its schema_revision moved, or a table is listed that
+     * the store does not know, or one it knows is not listed. */
+    schema_node = json_object_get_member (json_node_get_object (root), "schema_revision");
+    if (schema_node != NULL && JSON_NODE_HOLDS_VALUE (schema_node) &&
+        json_node_get_value_type (schema_node) == G_TYPE_INT64)
+      {
+        gint64 schema_revision = json_node_get_int (schema_node);
+
+        if (navette_store_get_schema_revision (store) >= 0 &&
+            schema_revision != navette_store_get_schema_revision (store))
+          schema_moved = TRUE;
+        navette_store_set_schema_revision (store, schema_revision);
+      }
 
     json_object_iter_init (&iter, json_node_get_object (tables_node));
     while (json_object_iter_next (&iter, &name, &node))
@@ -918,7 +953,16 @@ light_check_cb (GObject      *object,
         JsonNode *revision_node;
         gint64 revision;
 
-        if (table == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        if (table == NULL)
+          {
+            /* Never seen: the table list is read again, and this check is
+             * not taken as the last word (its ETag is not kept). */
+            if (navette_store_get_loaded (store) && navette_name_is_valid (name))
+              schema_moved = TRUE;
+            continue;
+          }
+        n_known++;
+        if (!JSON_NODE_HOLDS_OBJECT (node))
           continue;
         revision_node = json_object_get_member (json_node_get_object (node), "revision");
         if (revision_node == NULL || json_node_get_value_type (revision_node) != G_TYPE_INT64)
@@ -938,9 +982,15 @@ light_check_cb (GObject      *object,
         else
           navette_table_set_server_revision (table, revision);
       }
+    if (navette_store_get_loaded (store) &&
+        n_known < g_list_model_get_n_items (navette_store_get_tables (store)))
+      schema_moved = TRUE;
 
-    /* A table that could not be reloaded now must be seen again. */
-    navette_store_set_etag (store, skipped ? NULL : etag);
+    /* A table that could not be reloaded now must be seen again; so must
+     * a schema that is being read again. */
+    navette_store_set_etag (store, skipped || schema_moved ? NULL : etag);
+    if (schema_moved)
+      g_signal_emit (self, signals[SCHEMA_CHANGED], 0, navette_store_get_name (store));
   }
 
 out:

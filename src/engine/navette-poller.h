@@ -13,7 +13,10 @@
  * body to speak of) after 0.5 s, then 1, 2, 4, 8 s, then every
  * "probe-max-ms" (15 s), ±10 %; at once when GNetworkMonitor reports any
  * change and on navette_poller_refresh() (F5, the window getting focus).
- * The first probe answered turns "online" TRUE and runs a check round. Changes made by others are reported as a
+ * The first probe answered turns "online" TRUE and runs a check round.
+ * A table the store has never seen, or a moved schema_revision, is
+ * reported as "schema-changed" (the table list is read again; the new
+ * table is then loaded like the others). Changes made by others are reported as a
  * notification ("3 products changed"); the user's own writes (through the
  * middleware) are recognised and not reported. */
 #pragma once
@@ -87,6 +90,11 @@ void           navette_poller_refresh           (NavettePoller *self);
  *     someone else.
  *   "notification" (const char *message, NavetteNotificationKind kind) —
  *     "3 products changed", offline / back online.
- *   "checked" () — after each check round (successful or not). */
+ *   "checked" () — after each check round (successful or not).
+ *   "schema-changed" (const char *app) — @app's tables or columns changed
+ *     on the server: announced (`"type": "schema"`), or its light check's
+ *     schema_revision moved, or it lists a table the store does not know
+ *     (or leaves out one it knows). The engine reads `/applications` and
+ *     `…/tables` again. Such a light check's ETag is not kept. */
 
 G_END_DECLS

@@ -19,6 +19,7 @@ struct _NavetteSession
   gboolean       admin;
   gboolean       signed_in;
   gboolean       expired_emitted;
+  char          *me_etag;        /* of the last `me` read; NULL: ask in full */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteSession, navette_session, G_TYPE_OBJECT)
@@ -62,6 +63,7 @@ navette_session_finalize (GObject *object)
   NavetteSession *self = (NavetteSession *)object;
 
   g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->me_etag, g_free);
   g_clear_pointer (&self->display_name, g_free);
   g_clear_pointer (&self->roles, g_hash_table_unref);
 
@@ -159,6 +161,8 @@ set_signed_in (NavetteSession *self,
   self->signed_in = signed_in;
   if (signed_in)
     self->expired_emitted = FALSE;
+  else
+    g_clear_pointer (&self->me_etag, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
 }
 
@@ -403,6 +407,7 @@ login_cb (GObject      *object,
   if (expires == NULL || !navette_time_parse (expires, &self->expires_at))
     self->expires_at = 0;
 
+  g_clear_pointer (&self->me_etag, g_free);
   if (!set_me (self, json_object_get_member (object_, "user")))
     {
       g_task_return_error (task, malformed_error ());
@@ -470,9 +475,18 @@ me_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   NavetteSession *self = g_task_get_source_object (task);
   g_autoptr(JsonNode) root = NULL;
+  g_autofree char *etag = NULL;
+  gboolean not_modified = FALSE;
   GError *error = NULL;
 
-  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
+  root = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, &etag,
+                                        &not_modified, &error);
+  /* 304: the roles are those read last time. */
+  if (root == NULL && not_modified && error == NULL && self->signed_in)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (root == NULL)
     {
       g_task_return_error (task, error ? error : malformed_error ());
@@ -484,6 +498,8 @@ me_cb (GObject      *object,
       g_task_return_error (task, malformed_error ());
       return;
     }
+  g_free (self->me_etag);
+  self->me_etag = g_steal_pointer (&etag);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -504,6 +520,7 @@ navette_session_restore_async (NavetteSession      *self,
   g_task_set_source_tag (task, navette_session_restore_async);
 
   navette_client_set_token (self->client, token);
+  g_clear_pointer (&self->me_etag, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
   navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/me", NULL,
                                 NULL, NULL, cancellable, me_cb, task);
@@ -532,8 +549,11 @@ navette_session_refresh_async (NavetteSession      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_session_refresh_async);
+  /* Asked with the ETag of the last answer: a 304 (no body) when the
+   * roles have not moved — cheap enough for every poll. */
   navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/me", NULL,
-                                NULL, NULL, cancellable, me_cb, task);
+                                NULL, self->signed_in ? self->me_etag : NULL,
+                                cancellable, me_cb, task);
 }
 
 gboolean

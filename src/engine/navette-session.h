@@ -57,8 +57,9 @@ gboolean        navette_session_restore_finish   (NavetteSession      *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
 
-/* GET /me again (roles may have changed). Emits "roles-changed" when
- * they did. */
+/* GET /me again (roles may have changed), with the ETag of the last
+ * answer (If-None-Match: a 304 leaves everything as it was). Emits
+ * "roles-changed" when they did. */
 void            navette_session_refresh_async    (NavetteSession      *self,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,

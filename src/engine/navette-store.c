@@ -17,6 +17,7 @@ struct _NavetteStore
   NavetteRole    role;
   GListStore    *tables;   /* NavetteTable */
   char          *etag;
+  gint64         schema_revision; /* of the last light check; -1: none yet */
   gboolean       loaded;
   char          *cache_dir;     /* DIR/APP, or NULL */
   char          *cache_server;
@@ -161,6 +162,7 @@ static void
 navette_store_init (NavetteStore *self)
 {
   self->tables = g_list_store_new (NAVETTE_TYPE_TABLE);
+  self->schema_revision = -1;
 }
 
 NavetteStore *
@@ -273,6 +275,19 @@ const char *
 navette_store_get_etag (NavetteStore *self)
 {
   return self->etag;
+}
+
+gint64
+navette_store_get_schema_revision (NavetteStore *self)
+{
+  return self->schema_revision;
+}
+
+void
+navette_store_set_schema_revision (NavetteStore *self,
+                                   gint64        revision)
+{
+  self->schema_revision = revision;
 }
 
 void

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "navette-engine-types.h"
 #include "navette-engine-private.h"
@@ -229,6 +230,7 @@ navette_sync_error_from_api (guint   status,
   g_autofree char *api_message = NULL;
   g_autoptr(GHashTable) fields = NULL;
   gboolean have_code = FALSE;
+  gboolean has_message;
   GError *error;
 
   if (body != NULL && g_bytes_get_size (body) > 0)
@@ -268,6 +270,12 @@ navette_sync_error_from_api (guint   status,
         }
     }
 
+  /* A sentence of the server's, when there is one and it is short
+   * enough to be one: 4xx refusals pass it on (a name taken, a constraint
+   * that rows break, a bad name), as the local sentences cannot say it. */
+  has_message = api_message != NULL && api_message[0] != '\0' &&
+                strlen (api_message) <= 500 && g_utf8_validate (api_message, -1, NULL);
+
   switch (api_code)
     {
     case NAVETTE_API_ERROR_AUTH_REQUIRED:
@@ -287,8 +295,15 @@ navette_sync_error_from_api (guint   status,
                                    _("The item does not exist on the server."));
       break;
     case NAVETTE_API_ERROR_CONFLICT:
-      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT,
-                                   _("The server refused the change because it conflicts with an earlier one."));
+      /* The server's sentence says which (a name taken, a key reused):
+       * kept, as it is, for the person to act on. */
+      if (has_message)
+        /* Translators: %s is the server's own explanation, in English */
+        error = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT,
+                             _("The server refused the change: %s"), api_message);
+      else
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT,
+                                     _("The server refused the change because it conflicts with an earlier one."));
       break;
     case NAVETTE_API_ERROR_VALIDATION_FAILED:
       if (fields != NULL && g_hash_table_size (fields) > 0)
@@ -300,6 +315,11 @@ navette_sync_error_from_api (guint   status,
                                _("The values are not valid (%s)."), text);
           navette_sync_error_set_fields (error, g_steal_pointer (&fields));
         }
+      else if (has_message)
+        /* Translators: %s is the server's own explanation, in English,
+         * e.g. how many records a new constraint would break */
+        error = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
+                             _("The values are not valid: %s"), api_message);
       else
         error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION,
                                      _("The values are not valid."));
@@ -321,8 +341,13 @@ navette_sync_error_from_api (guint   status,
     case NAVETTE_API_ERROR_PAYLOAD_TOO_LARGE:
     case NAVETTE_API_ERROR_UNSUPPORTED_MEDIA_TYPE:
     default:
-      error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
-                                   _("The server refused the request."));
+      if (has_message && status >= 400 && status < 500)
+        /* Translators: %s is the server's own explanation, in English */
+        error = g_error_new (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
+                             _("The server refused the request: %s"), api_message);
+      else
+        error = g_error_new_literal (NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER,
+                                     _("The server refused the request."));
       break;
     }
 

@@ -16,6 +16,8 @@ struct _NavetteTable
   NavetteStore      *store;        /* weak */
   NavetteMiddleware *middleware;   /* weak */
   NavetteWireTable  *schema;
+  GPtrArray         *retired;      /* NavetteWireTable*: earlier schemas, whose
+                                    * columns widgets may still point to */
   GPtrArray         *records;      /* NavetteRecord*, sorted by id */
   GHashTable        *index;        /* id (owned by the record) → NavetteRecord* */
   GHashTable        *own;          /* "id/version" written by this client */
@@ -62,6 +64,7 @@ enum {
 
 enum {
   RELOADED,
+  SCHEMA_CHANGED,
   N_SIGNALS
 };
 
@@ -133,6 +136,7 @@ navette_table_finalize (GObject *object)
   g_clear_pointer (&self->records, g_ptr_array_unref);
   g_clear_pointer (&self->own, g_hash_table_unref);
   g_clear_pointer (&self->schema, navette_wire_table_free);
+  g_clear_pointer (&self->retired, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_object (&self->fetch_cancellable);
   g_clear_pointer (&self->cache_file, g_free);
@@ -230,6 +234,12 @@ navette_table_class_init (NavetteTableClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_PTR_ARRAY);
+  signals[SCHEMA_CHANGED] =
+    g_signal_new ("schema-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -254,16 +264,40 @@ navette_table_new (NavetteStore     *store,
   return self;
 }
 
+static char *
+schema_to_string (const NavetteWireTable *schema)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  navette_wire_table_to_json (schema, builder);
+  node = json_builder_get_root (builder);
+  return navette_json_to_string (node, NULL);
+}
+
 void
 navette_table_set_schema (NavetteTable     *self,
                           NavetteWireTable *schema)
 {
   gboolean title_changed = g_strcmp0 (self->schema->title, schema->title) != 0;
+  g_autofree char *before = schema_to_string (self->schema);
+  g_autofree char *after = schema_to_string (schema);
 
-  g_clear_pointer (&self->schema, navette_wire_table_free);
+  if (g_strcmp0 (before, after) == 0)
+    {
+      navette_wire_table_free (schema);
+      return;
+    }
+
+  /* Columns of the old schema may still be shown (a cell, a field): it is
+   * kept until the table goes. Schemas change seldom. */
+  if (self->retired == NULL)
+    self->retired = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_table_free);
+  g_ptr_array_add (self->retired, self->schema);
   self->schema = schema;
   if (title_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_signal_emit (self, signals[SCHEMA_CHANGED], 0);
 }
 
 NavetteStore *

@@ -37,7 +37,8 @@ gboolean                 navette_table_get_loading  (NavetteTable *self);
 double                   navette_table_get_progress (NavetteTable *self);
 guint                    navette_table_get_rows_loaded (NavetteTable *self);
 
-/* The schema: columns in order. Valid as long as the table lives. */
+/* The schema: columns in order. Valid as long as the table lives (a
+ * schema replaced by a newer one is kept until then). */
 const NavetteWireTable  *navette_table_get_schema   (NavetteTable *self);
 const NavetteWireColumn *navette_table_lookup_column (NavetteTable *self,
                                                       const char   *name);
@@ -95,6 +96,9 @@ gboolean                 navette_table_get_cached    (NavetteTable *self);
 /* Signal "reloaded" (guint n_changed, GPtrArray *changed): after every
  * applied reload; @changed holds the NavetteRecord objects that were
  * inserted or updated by the reload (not the rows kept for pending
- * actions). */
+ * actions).
+ * Signal "schema-changed" (): the table's schema (title, columns) was
+ * replaced by another one read from the server — a column added,
+ * retitled, archived. The new one is navette_table_get_schema(). */
 
 G_END_DECLS

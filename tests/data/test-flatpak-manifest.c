@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-flatpak-manifest.c — flatpak/org.navette.Navette.json parses and
- * matches the build: its app id and command are those meson installs, the
- * last module builds this project with meson, every dependency the GNOME
- * runtime lacks is a module (or its feature is disabled), and the sandbox
- * asks for no more than network, display and the secret service. */
+/* test-flatpak-manifest.c — the Flatpak manifests parse and match the
+ * build: flatpak/org.navette.Navette.json (publication: builds a tagged
+ * release from git) and flatpak/org.navette.Navette.Devel.json
+ * (development: builds this tree). Their app id and command are those
+ * meson installs, the last module builds this project with meson, every
+ * dependency the GNOME runtime lacks is a module (or its feature is
+ * disabled), the sandbox asks for no more than network, display and GPU
+ * (no files: the file chooser portal; no secrets service: libsecret's
+ * portal), and the two differ only in where the sources come from. */
 #define G_LOG_DOMAIN "navette-test-flatpak"
 
 #include "config.h"
@@ -11,7 +15,8 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-static JsonObject *manifest;
+static JsonObject *manifest;       /* the one being checked */
+static JsonObject *manifests[2];   /* publication, development */
 
 static gboolean
 array_has_string (JsonArray  *array,
@@ -58,7 +63,7 @@ test_permissions (void)
 {
   const char *allowed[] = {
     "--share=network", "--socket=wayland", "--socket=fallback-x11",
-    "--device=dri", "--talk-name=org.freedesktop.secrets",
+    "--device=dri",
   };
   JsonArray *args = json_object_get_array_member (manifest, "finish-args");
 
@@ -73,7 +78,7 @@ test_permissions (void)
       if (!ok)
         g_error ("finish-args asks for %s, more than the app needs", arg);
     }
-  for (guint j = 0; j < 4; j++)
+  for (guint j = 0; j < G_N_ELEMENTS (allowed); j++)
     g_assert_true (array_has_string (args, allowed[j]));
 }
 
@@ -98,8 +103,22 @@ test_modules (void)
   g_assert_true (array_has_string (opts, "-Dgui=enabled"));
   sources = json_object_get_array_member (last, "sources");
   g_assert_nonnull (sources);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "type"), ==, "dir");
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "path"), ==, "..");
+  if (manifest == manifests[0])
+    {
+      /* Publication: a tagged release, from git. */
+      JsonObject *source = json_array_get_object_element (sources, 0);
+
+      g_assert_cmpstr (json_object_get_string_member (source, "type"), ==, "git");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member_with_default (source, "url", ""),
+                                       "https://"));
+      g_assert_true (g_str_has_prefix (json_object_get_string_member_with_default (source, "tag", ""),
+                                       "v"));
+    }
+  else
+    {
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "type"), ==, "dir");
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sources, 0), "path"), ==, "..");
+    }
 
   /* Every -Dname=value is an option of this build. */
   {
@@ -139,25 +158,75 @@ test_modules (void)
     }
 }
 
+/* The development manifest is the publication one but for the sources
+ * of the navette module. */
+static void
+test_variants_agree (void)
+{
+  char *texts[2] = { NULL, NULL };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      /* A deep copy (through text): the manifests stay as they are. */
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), manifests[i]);
+      g_autofree char *text = json_to_string (node, FALSE);
+      g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+      JsonArray *modules = json_object_get_array_member (json_node_get_object (copy), "modules");
+      JsonObject *last = json_array_get_object_element (modules, json_array_get_length (modules) - 1);
+
+      json_object_remove_member (last, "sources");
+      texts[i] = json_to_string (copy, TRUE);
+    }
+  g_assert_cmpstr (texts[0], ==, texts[1]);
+  g_clear_pointer (&texts[0], g_free);
+  g_clear_pointer (&texts[1], g_free);
+}
+
+static JsonObject *
+load (JsonParser *parser,
+      const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("NAVETTE_SOURCE_ROOT"), "flatpak", name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+run_on (gconstpointer data)
+{
+  const struct { guint which; GTestFunc func; } *check = data;
+
+  manifest = manifests[check->which];
+  check->func ();
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
+  g_autoptr(JsonParser) devel_parser = json_parser_new ();
+  static const struct { guint which; GTestFunc func; const char *path; } checks[] = {
+    { 0, test_identity, "/flatpak/identity" },
+    { 0, test_permissions, "/flatpak/permissions" },
+    { 0, test_modules, "/flatpak/modules" },
+    { 1, test_identity, "/flatpak/devel/identity" },
+    { 1, test_permissions, "/flatpak/devel/permissions" },
+    { 1, test_modules, "/flatpak/devel/modules" },
+  };
 
   g_test_init (&argc, &argv, NULL);
 
-  path = g_build_filename (g_getenv ("NAVETTE_SOURCE_ROOT"), "flatpak", APP_ID ".json", NULL);
-  json_parser_load_from_file (parser, path, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  manifest = json_node_get_object (json_parser_get_root (parser));
+  manifests[0] = load (parser, APP_ID ".json");
+  manifests[1] = load (devel_parser, APP_ID ".Devel.json");
 
-  g_test_add_func ("/flatpak/identity", test_identity);
-  g_test_add_func ("/flatpak/permissions", test_permissions);
-  g_test_add_func ("/flatpak/modules", test_modules);
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    g_test_add_data_func (checks[i].path, &checks[i], run_on);
+  g_test_add_func ("/flatpak/variants-agree", test_variants_agree);
 
   return g_test_run ();
 }

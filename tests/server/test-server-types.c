@@ -8,7 +8,8 @@
  *  - a choice not in the list, a URL that is not http(s), an address
  *    without a domain, a number out of range: 422 validation_failed with
  *    the column in "fields", on create and on update;
- *  - the demo's article body is long_text, and its records still work. */
+ *  - the demo's article body is long_text, and a long text of it is kept
+ *    whole. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"

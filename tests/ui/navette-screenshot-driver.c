@@ -5,7 +5,8 @@
  *
  *   navette-screenshot-driver editor|reader|history|failed|offline|preferences|
  *                             preferences-ca-file|shortcuts|sign-in|cached|
- *                             menu|archived|untrusted|offline-waiting|
+ *                             menu|archived|archive-view|long-text|history-diff|
+ *                             untrusted|offline-waiting|
  *                             conflict|discard|superseded|loading-pages|
  *                             admin-members|admin-access|admin-model|
  *                             admin-activity|admin-members-form|admin-model-form
@@ -216,7 +217,7 @@ main (int   argc,
   store = navette_engine_lookup_store (engine, "catalogue");
   while (!navette_store_get_loaded (store))
     g_main_context_iteration (NULL, TRUE);
-  if (g_str_equal (mode, "article"))
+  if (g_str_equal (mode, "article") || g_str_equal (mode, "long-text") || g_str_equal (mode, "history-diff"))
     {
       NavetteStore *blog = navette_engine_lookup_store (engine, "blog");
 
@@ -240,6 +241,48 @@ main (int   argc,
     while (g_strcmp0 (_navette_window_get_page (window), "records") != 0)
       g_main_context_iteration (NULL, TRUE);
 
+  if (g_str_equal (mode, "long-text") || g_str_equal (mode, "history-diff"))
+    {
+      /* An article's body, several paragraphs long, in the wide pane;
+       * "history-diff": a sentence of it changed, and the history. */
+      static const char body[] =
+        "Our spring collection brings back the cast-iron teapot that sold out in two weeks last year, "
+        "with a new enamel lining and a lid that no longer rattles.\n\n"
+        "We asked the workshop in Morioka for a smaller size too: it holds two cups, which is what most "
+        "of you told us you brew at once. Both sizes keep the tea hot for about forty minutes.\n\n"
+        "The ceramic cups that go with it are made in Limoges, in three colours: celadon, chalk and ink. "
+        "They stack, and they go in the dishwasher.\n\n"
+        "Orders open on Monday morning; the first hundred come with a tin of sencha from our supplier "
+        "in Shizuoka.";
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+      NavetteStore *blog = navette_engine_lookup_store (engine, "blog");
+      g_autoptr(JsonObject) data = json_object_new ();
+      g_autoptr(NavetteChange) change = NULL;
+
+      json_object_set_string_member (data, "body", body);
+      change = navette_store_update (blog, navette_window_get_table (window),
+                                     navette_record_get_id (record), data);
+      while (!navette_change_is_finished (change))
+        g_main_context_iteration (NULL, TRUE);
+      if (g_str_equal (mode, "history-diff"))
+        {
+          g_autoptr(GString) edited = g_string_new (body);
+          g_autoptr(JsonObject) more = json_object_new ();
+          g_autoptr(NavetteChange) second = NULL;
+
+          g_string_replace (edited, "it holds two cups", "it holds two large cups", 1);
+          g_string_replace (edited, "forty minutes", "an hour", 1);
+          json_object_set_string_member (more, "body", edited->str);
+          second = navette_store_update (blog, navette_window_get_table (window),
+                                         navette_record_get_id (record), more);
+          while (!navette_change_is_finished (second))
+            g_main_context_iteration (NULL, TRUE);
+        }
+      navette_window_open_record (window, record);
+      navette_record_pane_set_wide (_navette_window_get_pane (window), TRUE);
+      if (g_str_equal (mode, "history-diff"))
+        gtk_widget_activate_action (GTK_WIDGET (window), "window.history", NULL);
+    }
   if (g_str_equal (mode, "article"))
     {
       g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
@@ -476,6 +519,20 @@ main (int   argc,
 
       navette_window_open_record (window, record);
       gtk_widget_activate_action (GTK_WIDGET (window), "window.archive", NULL);
+    }
+  else if (g_str_equal (mode, "archive-view"))
+    {
+      /* Two records archived, then the table's Archive view. */
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (window), i);
+          g_autoptr(NavetteChange) change = navette_store_archive (store, navette_window_get_table (window),
+                                                                   navette_record_get_id (record), TRUE);
+
+          while (!navette_change_is_finished (change))
+            g_main_context_iteration (NULL, TRUE);
+        }
+      _navette_window_set_show_archived (window, TRUE);
     }
   else if (g_str_equal (mode, "untrusted"))
     {

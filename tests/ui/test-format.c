@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <string.h>
+#include <gtk/gtk.h>
+
 #include "navette-format.h"
 
 #define MINUTE ((gint64) 60 * G_USEC_PER_SEC)
@@ -46,6 +49,43 @@ test_old_dates (void)
   g_assert_cmpstr (clock, ==, "10:00");
 }
 
+/* The history's diff of a text: the changed words marked, the others
+ * plain; markup-safe; long unchanged stretches shortened. */
+static void
+test_word_diff (void)
+{
+  g_autofree char *diff = navette_format_word_diff ("The quick brown fox jumps",
+                                                   "The slow brown fox leaps & jumps");
+  g_autofree char *same = navette_format_word_diff ("same <text>", "same <text>");
+  g_autoptr(GString) longer = g_string_new (NULL);
+  g_autoptr(GString) changed = NULL;
+  g_autofree char *long_diff = NULL;
+  PangoAttrList *attrs = NULL;
+  g_autofree char *plain = NULL;
+
+  g_assert_nonnull (strstr (diff, "<s><span foreground=\"#c01c28\">quick</span></s>"));
+  g_assert_nonnull (strstr (diff, "<u><span foreground=\"#26a269\">slow</span></u>"));
+  g_test_message ("%s", diff);
+  g_assert_nonnull (strstr (diff, "<u><span foreground=\"#26a269\"> leaps &amp;</span></u> jumps"));
+  g_assert_true (g_str_has_prefix (diff, "The "));
+  g_assert_true (g_str_has_suffix (diff, "jumps"));
+  g_assert_true (pango_parse_markup (diff, -1, 0, &attrs, &plain, NULL, NULL));
+  g_assert_cmpstr (plain, ==, "The quickslow brown fox leaps & jumps");
+  pango_attr_list_unref (attrs);
+  g_assert_cmpstr (same, ==, "same &lt;text&gt;");
+
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (longer, "word%d ", i);
+  changed = g_string_new (longer->str);
+  g_string_replace (changed, "word100 ", "changed ", 1);
+  long_diff = navette_format_word_diff (longer->str, changed->str);
+  g_assert_nonnull (strstr (long_diff, "word100"));
+  g_assert_nonnull (strstr (long_diff, "changed"));
+  g_assert_null (strstr (long_diff, "word10 "));
+  g_assert_null (strstr (long_diff, "word190"));
+  g_assert_nonnull (strstr (long_diff, "…"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -57,6 +97,7 @@ main (int   argc,
 
   g_test_add_func ("/format/relative", test_relative);
   g_test_add_func ("/format/old-dates", test_old_dates);
+  g_test_add_func ("/format/word-diff", test_word_diff);
 
   return g_test_run ();
 }

@@ -294,6 +294,37 @@ void            navette_db_table_free  (NavetteDbTable  *table);
 char           *navette_db_choices_to_text   (char           **choices);
 char          **navette_db_choices_from_text (const char      *text);
 
+/* The current version of @id (@version 0), or that version: NULL without
+ * error when there is none (navette-db-records.c). */
+NavetteWireRecord *navette_db_fetch_record (NavetteDbConn   *conn,
+                                            NavetteDbTable  *table,
+                                            const char      *id,
+                                            gint64           version,
+                                            GError         **error);
+/* One row of table->select (positioned on a row) as
+ * navette_wire_record_append_json writes the record read from it, without
+ * "obsolete" (navette-db-row-json.c). */
+void            navette_db_append_row_json (NavetteDbTable *table,
+                                            NavetteDbStmt  *stmt,
+                                            GString        *out);
+/* Idempotency keys of record writes (navette-db-idempotency.c). Lookup:
+ * FALSE with @error on failure, or CONFLICT when the key was used for
+ * another request; else TRUE, and *@replay is the answer given then, or
+ * NULL when the key is new (or none is given). Store: keeps @result as
+ * the answer to the key's request. */
+gboolean        navette_db_idem_lookup (NavetteDbConn               *conn,
+                                        const char                  *user,
+                                        const NavetteDbIdempotency  *idem,
+                                        NavetteDbWriteResult       **replay,
+                                        GError                     **error);
+gboolean        navette_db_idem_store  (NavetteDbConn               *conn,
+                                        const char                  *user,
+                                        const NavetteDbIdempotency  *idem,
+                                        NavetteDbTable              *table,
+                                        NavetteDbWriteResult        *result,
+                                        gint64                       now,
+                                        GError                     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteDbTable, navette_db_table_free)
 
 G_END_DECLS

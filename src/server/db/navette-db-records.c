@@ -189,12 +189,12 @@ read_record (NavetteDbTable *table,
 
 /* The current version of @id (@version 0), or that version: NULL without
  * error when there is none. */
-static NavetteWireRecord *
-fetch_record (NavetteDbConn   *conn,
-              NavetteDbTable  *table,
-              const char      *id,
-              gint64           version,
-              GError         **error)
+NavetteWireRecord *
+navette_db_fetch_record (NavetteDbConn   *conn,
+                         NavetteDbTable  *table,
+                         const char      *id,
+                         gint64           version,
+                         GError         **error)
 {
   g_autofree char *where = NULL;
   g_autoptr(NavetteDbStmt) stmt = NULL;
@@ -224,201 +224,13 @@ fetch_record_or (NavetteDbConn   *conn,
                  GError         **error)
 {
   g_autoptr(GError) local_error = NULL;
-  NavetteWireRecord *record = fetch_record (conn, table, id, version, &local_error);
+  NavetteWireRecord *record = navette_db_fetch_record (conn, table, id, version, &local_error);
 
   if (record == NULL && local_error == NULL)
     navette_db_not_found (&local_error, message);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return record;
-}
-
-/* ------------------------------------------------------------------ */
-/* The JSON row writer                                                 */
-
-/* Decimal text of @value, as "%" G_GINT64_FORMAT writes it, without printf. */
-static void
-append_int64 (GString *out,
-              gint64   value)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-
-  do
-    {
-      *--p = (char) ('0' + magnitude % 10);
-      magnitude /= 10;
-    }
-  while (magnitude != 0);
-  if (value < 0)
-    *--p = '-';
-  g_string_append_len (out, p, buf + sizeof buf - p);
-}
-
-/* @value zero-padded to @width digits into @p (which has room). */
-static char *
-put_digits (char *p,
-            guint value,
-            int   width)
-{
-  for (int i = width - 1; i >= 0; i--)
-    {
-      p[i] = (char) ('0' + value % 10);
-      value /= 10;
-    }
-  return p + width;
-}
-
-/* The quoted text navette_time_format() gives, without GDateTime or
- * printf for times in 1970-01-01 … 9999-12-31 (the rest goes through
- * navette_time_format, which also clamps). */
-static void
-append_time_string (GString *out,
-                    gint64   unix_usec)
-{
-  char buf[32];
-  char *p = buf;
-  gint64 seconds, days, z, era, doe, yoe, doy, mp, year;
-  guint usec, sod, month, day;
-
-  if (unix_usec < 0 || unix_usec / G_USEC_PER_SEC > G_GINT64_CONSTANT (253402300799))
-    {
-      g_autofree char *text = navette_time_format (unix_usec);
-      navette_json_append_string (out, text);
-      return;
-    }
-  seconds = unix_usec / G_USEC_PER_SEC;
-  usec = (guint) (unix_usec % G_USEC_PER_SEC);
-  days = seconds / 86400;
-  sod = (guint) (seconds % 86400);
-  /* civil date from days since 1970-01-01 (proleptic Gregorian) */
-  z = days + 719468;
-  era = z / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  day = (guint) (doy - (153 * mp + 2) / 5 + 1);
-  month = (guint) (mp < 10 ? mp + 3 : mp - 9);
-  year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-
-  *p++ = '"';
-  p = put_digits (p, (guint) year, 4);
-  *p++ = '-';
-  p = put_digits (p, month, 2);
-  *p++ = '-';
-  p = put_digits (p, day, 2);
-  *p++ = 'T';
-  p = put_digits (p, sod / 3600, 2);
-  *p++ = ':';
-  p = put_digits (p, sod / 60 % 60, 2);
-  *p++ = ':';
-  p = put_digits (p, sod % 60, 2);
-  *p++ = '.';
-  p = put_digits (p, usec, 6);
-  *p++ = 'Z';
-  *p++ = '"';
-  g_string_append_len (out, buf, p - buf);
-}
-
-/* navette_json_append_double()'s text, without printf for the common
- * case of a value with at most two decimals below 1e13: the %.15g
- * rendering of such a value is exactly its two-decimal form with
- * trailing zeros dropped (it reads back exactly: k / 100 is the value
- * strtod gives for that text), and ".0" is added when there is no
- * point. Anything else goes through navette_json_append_double. */
-static void
-append_real (GString *out,
-             double   value)
-{
-  gint64 k;
-  guint64 whole;
-  guint frac;
-
-  if (!isfinite (value) || fabs (value) >= 1e13 || (value == 0.0 && signbit (value)))
-    {
-      navette_json_append_double (out, value);
-      return;
-    }
-  k = (gint64) llround (value * 100.0);
-  if ((double) k / 100.0 != value || (k != 0 && fabs (value) < 0.01))
-    {
-      navette_json_append_double (out, value);
-      return;
-    }
-  if (k < 0)
-    g_string_append_c (out, '-');
-  whole = (guint64) (k < 0 ? -k : k) / 100;
-  frac = (guint) ((guint64) (k < 0 ? -k : k) % 100);
-  append_int64 (out, (gint64) whole);
-  g_string_append_c (out, '.');
-  g_string_append_c (out, (char) ('0' + frac / 10));
-  if (frac % 10 != 0)
-    g_string_append_c (out, (char) ('0' + frac % 10));
-}
-
-/* One row of table->select as navette_wire_record_append_json writes the
- * record read_record makes of it (without "obsolete"). */
-static void
-append_row_json (NavetteDbTable *table,
-                 NavetteDbStmt  *stmt,
-                 GString        *out)
-{
-  /* the row accessors straight from the driver: this runs for every
-   * value of a full list */
-  const NavetteDbClass *row = stmt->klass;
-
-  g_string_append (out, "{\"id\":");
-  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_RECORD_ID));
-  g_string_append (out, ",\"version\":");
-  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_VERSION));
-  g_string_append (out, ",\"revision\":");
-  append_int64 (out, row->get_int (stmt, NAVETTE_DB_ROW_REVISION));
-  g_string_append (out, ",\"data\":{");
-  for (guint i = 0; i < table->schema->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (table->schema->columns, i);
-      int index = NAVETTE_DB_ROW_DATA + (int) i;
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      navette_json_append_string (out, column->name);
-      g_string_append_c (out, ':');
-      if (row->is_null (stmt, index))
-        {
-          g_string_append (out, "null");
-          continue;
-        }
-      switch (column->type)
-        {
-        case NAVETTE_COLUMN_INTEGER:
-          append_int64 (out, row->get_int (stmt, index));
-          break;
-        case NAVETTE_COLUMN_REAL:
-          append_real (out, row->get_double (stmt, index));
-          break;
-        case NAVETTE_COLUMN_BOOLEAN:
-          g_string_append (out, row->get_bool (stmt, index) ? "true" : "false");
-          break;
-        case NAVETTE_COLUMN_TEXT:
-        case NAVETTE_COLUMN_LONG_TEXT:
-        case NAVETTE_COLUMN_CHOICE:
-        case NAVETTE_COLUMN_URL:
-        case NAVETTE_COLUMN_EMAIL:
-        case NAVETTE_COLUMN_DATE:
-        default:
-          navette_json_append_string (out, row->get_text (stmt, index));
-          break;
-        }
-    }
-  g_string_append (out, row->get_bool (stmt, NAVETTE_DB_ROW_ARCHIVED)
-                        ? "},\"archived\":true" : "},\"archived\":false");
-  g_string_append (out, ",\"updated_at\":");
-  append_time_string (out, row->get_usec (stmt, NAVETTE_DB_ROW_UPDATED_AT));
-  g_string_append (out, ",\"updated_by\":");
-  navette_json_append_string (out, row->get_text (stmt, NAVETTE_DB_ROW_UPDATED_BY));
-  g_string_append_c (out, '}');
 }
 
 /* ------------------------------------------------------------------ */
@@ -504,7 +316,7 @@ list_op (NavetteDbConn  *conn,
           if (!first)
             g_string_append_c (op->json, ',');
           first = FALSE;
-          append_row_json (table, rows, op->json);
+          navette_db_append_row_json (table, rows, op->json);
         }
       g_string_append_c (op->json, ']');
     }
@@ -754,7 +566,7 @@ page_op (NavetteDbConn  *conn,
         }
       if (n > 0)
         g_string_append_c (op->json, ',');
-      append_row_json (table, rows, op->json);
+      navette_db_append_row_json (table, rows, op->json);
       last = navette_db_get_int (rows, NAVETTE_DB_ROW_REVISION);
       n++;
     }
@@ -927,146 +739,6 @@ navette_db_record_versions (NavetteDb   *self,
                             GError     **error)
 {
   return navette_db_record_versions_page (self, app, table, id, 0, NULL, NULL, error);
-}
-
-/* ------------------------------------------------------------------ */
-/* Idempotency keys                                                    */
-
-/* Stored with a key, so that a replay answers what the first request
- * answered: "4,5", or NULL for none. */
-static char *
-superseded_to_string (GArray *superseded)
-{
-  GString *text;
-
-  if (superseded == NULL || superseded->len == 0)
-    return NULL;
-  text = g_string_new (NULL);
-  for (guint i = 0; i < superseded->len; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            g_array_index (superseded, gint64, i));
-  return g_string_free (text, FALSE);
-}
-
-static GArray *
-superseded_from_string (const char *text)
-{
-  g_auto(GStrv) parts = NULL;
-  GArray *superseded;
-
-  if (text == NULL || *text == '\0')
-    return NULL;
-  parts = g_strsplit (text, ",", -1);
-  superseded = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      gint64 version = g_ascii_strtoll (parts[i], NULL, 10);
-
-      g_array_append_val (superseded, version);
-    }
-  return superseded;
-}
-
-static gboolean
-idem_used (const NavetteDbIdempotency *idem)
-{
-  return idem != NULL && idem->key != NULL;
-}
-
-/* Looks the key up: FALSE with @error on failure, or CONFLICT when it was
- * used for another request; else TRUE, and *@replay is the answer given
- * then, or NULL when the key is new. */
-static gboolean
-idem_lookup (NavetteDbConn               *conn,
-             const char                  *user,
-             const NavetteDbIdempotency  *idem,
-             NavetteDbWriteResult       **replay,
-             GError                     **error)
-{
-  g_autoptr(NavetteDbStmt) stmt = NULL;
-  g_autoptr(NavetteDbTable) table = NULL;
-  g_autoptr(NavetteDbWriteResult) result = NULL;
-  g_autofree char *app = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *record_id = NULL;
-  gint64 version;
-  NavetteDbStep step;
-
-  *replay = NULL;
-  if (!idem_used (idem))
-    return TRUE;
-  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_IDEM_GET, error);
-  if (stmt == NULL)
-    return FALSE;
-  navette_db_bind_text (stmt, 1, user);
-  navette_db_bind_text (stmt, 2, idem->key);
-  step = navette_db_step (stmt, error);
-  if (step != NAVETTE_DB_STEP_ROW)
-    return step == NAVETTE_DB_STEP_DONE;
-  if (g_strcmp0 (navette_db_get_text (stmt, 0), idem->request_hash != NULL ? idem->request_hash : "") != 0)
-    {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT,
-                           "This Idempotency-Key was already used for another request.");
-      return FALSE;
-    }
-
-  app = navette_db_dup_text (stmt, 1);
-  name = navette_db_dup_text (stmt, 2);
-  record_id = navette_db_dup_text (stmt, 3);
-  version = navette_db_get_int (stmt, 4);
-  result = g_new0 (NavetteDbWriteResult, 1);
-  result->created = navette_db_get_bool (stmt, 5);
-  result->replayed = TRUE;
-  result->superseded = superseded_from_string (navette_db_get_text (stmt, 6));
-  g_clear_pointer (&stmt, navette_db_stmt_release);
-
-  table = navette_db_table_load (conn, app, name, error);
-  if (table == NULL)
-    return FALSE;
-  result->record = fetch_record (conn, table, record_id, version, error);
-  if (result->record == NULL)
-    {
-      if (error == NULL || *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_INTERNAL,
-                             "The version this request wrote is missing.");
-      return FALSE;
-    }
-  result->record->obsolete = FALSE;
-  *replay = g_steal_pointer (&result);
-  return TRUE;
-}
-
-static gboolean
-idem_store (NavetteDbConn               *conn,
-            const char                  *user,
-            const NavetteDbIdempotency  *idem,
-            NavetteDbTable              *table,
-            NavetteDbWriteResult        *result,
-            gint64                       now,
-            GError                     **error)
-{
-  g_autoptr(NavetteDbStmt) stmt = NULL;
-  g_autofree char *superseded = NULL;
-
-  if (!idem_used (idem))
-    return TRUE;
-  stmt = navette_db_prepare (conn, NAVETTE_DB_SQL_IDEM_PUT, error);
-  if (stmt == NULL)
-    return FALSE;
-  superseded = superseded_to_string (result->superseded);
-  navette_db_bind_text (stmt, 1, user);
-  navette_db_bind_text (stmt, 2, idem->key);
-  navette_db_bind_text (stmt, 3, idem->request_hash != NULL ? idem->request_hash : "");
-  navette_db_bind_text (stmt, 4, table->app);
-  navette_db_bind_text (stmt, 5, table->schema->name);
-  navette_db_bind_text (stmt, 6, result->record->id);
-  navette_db_bind_int (stmt, 7, result->record->version);
-  navette_db_bind_bool (stmt, 8, result->created);
-  navette_db_bind_text (stmt, 9, superseded);
-  navette_db_bind_int (stmt, 10, now);
-  /* On PostgreSQL, a concurrent request with the same key makes this a
-   * unique violation: the attempt is made again, and becomes a replay. */
-  return navette_db_step_done (stmt, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1247,7 +919,7 @@ begin_write (NavetteDbConn      *conn,
 {
   NavetteDbWriteResult *replay = NULL;
 
-  if (!idem_lookup (conn, op->user, op->idem, &replay, error))
+  if (!navette_db_idem_lookup (conn, op->user, op->idem, &replay, error))
     return FALSE;
   g_clear_pointer (&op->result, navette_db_write_result_free);
   op->result = replay;
@@ -1261,7 +933,7 @@ begin_write (NavetteDbConn      *conn,
     return navette_db_not_found (error, "No such record.");
   if (!navette_db_lock_record (conn, (*table)->id, op->id, error))
     return FALSE;
-  *current = fetch_record (conn, *table, op->id, 0, error);
+  *current = navette_db_fetch_record (conn, *table, op->id, 0, error);
   return *current != NULL || error == NULL || *error == NULL;
 }
 
@@ -1281,7 +953,7 @@ end_write (NavetteDbConn         *conn,
   if (!navette_db_audit_add (conn, now, op->user, action, table->app, table->schema->name,
                              result->record->id, from_version, result->record->version, detail,
                              error) ||
-      !idem_store (conn, op->user, op->idem, table, result, now, error))
+      !navette_db_idem_store (conn, op->user, op->idem, table, result, now, error))
     return FALSE;
   op->result = result;
   return TRUE;
@@ -1316,7 +988,7 @@ replay_create (NavetteDbConn      *conn,
         }
     }
   result->record = navette_wire_record_ref (current);
-  if (!idem_store (conn, op->user, op->idem, table, result, g_get_real_time (), error))
+  if (!navette_db_idem_store (conn, op->user, op->idem, table, result, g_get_real_time (), error))
     return FALSE;
   op->result = g_steal_pointer (&result);
   return TRUE;

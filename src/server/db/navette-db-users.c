@@ -175,6 +175,10 @@ end_sessions (NavetteDbConn  *conn,
   return navette_db_step_done (end, error);
 }
 
+static gboolean user_get_op (NavetteDbConn  *conn,
+                             gpointer        data,
+                             GError        **error);
+
 static gboolean
 user_update_op (NavetteDbConn  *conn,
                 gpointer        data,
@@ -182,20 +186,14 @@ user_update_op (NavetteDbConn  *conn,
 {
   UserOp *op = data;
   const NavetteDbUserChange *change = op->change;
-  g_autoptr(NavetteDbStmt) get = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
   g_autoptr(NavetteDbUser) before = NULL;
   gint64 now = g_get_real_time ();
   gboolean end = FALSE;
 
   op->admin_changed = FALSE;
-  if (get == NULL)
+  if (!user_get_op (conn, op, error))
     return FALSE;
-  navette_db_bind_text (get, 1, op->username);
-  if (!navette_db_step_row (get, error, NAVETTE_API_ERROR_NOT_FOUND,
-                            "There is no user “%s”.", op->username))
-    return FALSE;
-  before = read_user (get);
-  g_clear_pointer (&get, navette_db_stmt_release);
+  before = g_steal_pointer (&op->user);
 
   if (change->display_name != NULL && g_strcmp0 (change->display_name, before->display_name) != 0)
     {
@@ -242,17 +240,7 @@ user_update_op (NavetteDbConn  *conn,
   /* ended sessions are told like a change of roles: the server then
    * checks the sessions of the user's open sockets again */
   op->admin_changed = op->admin_changed || end;
-
-  get = navette_db_prepare (conn, NAVETTE_DB_SQL_USER_GET, error);
-  if (get == NULL)
-    return FALSE;
-  navette_db_bind_text (get, 1, op->username);
-  if (!navette_db_step_row (get, error, NAVETTE_API_ERROR_NOT_FOUND,
-                            "There is no user “%s”.", op->username))
-    return FALSE;
-  g_clear_pointer (&op->user, navette_db_user_free);
-  op->user = read_user (get);
-  return TRUE;
+  return user_get_op (conn, op, error);  /* the user as she is now */
 }
 
 NavetteDbUser *
