@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "navette-admin-window.h"
 #include "navette-format.h"
 #include "navette-window-private.h"
 
@@ -43,6 +44,7 @@ _navette_window_update_actions (NavetteWindow *self)
   gtk_widget_action_set_enabled (widget, "window.search", self->table != NULL);
   gtk_widget_action_set_enabled (widget, "window.refresh", self->engine != NULL);
   gtk_widget_action_set_enabled (widget, "window.history", open && has_record);
+  gtk_widget_action_set_enabled (widget, "window.administration", _navette_window_can_administer (self));
   gtk_widget_set_visible (self->new_button, editor && self->table != NULL && !self->show_archived);
   gtk_widget_set_visible (self->search_button, self->table != NULL);
   gtk_widget_set_visible (self->archived_button, self->table != NULL);
@@ -434,6 +436,116 @@ go_back_action (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* ---- Administration ---- */
+
+static void
+administration_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NavetteWindow *self = NAVETTE_WINDOW (widget);
+
+  if (self->engine == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (navette_admin_window_new (GTK_WINDOW (self), self->engine)));
+}
+
+/* Administrators, and editors of some application (their Activity). */
+gboolean
+_navette_window_can_administer (NavetteWindow *self)
+{
+  NavetteSession *session;
+  GListModel *stores;
+
+  if (self->engine == NULL)
+    return FALSE;
+  session = navette_engine_get_session (self->engine);
+  if (!navette_session_get_signed_in (session))
+    return FALSE;
+  if (navette_session_get_admin (session))
+    return TRUE;
+  stores = navette_engine_get_stores (self->engine);
+  for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (stores, i);
+
+      if (navette_store_get_role (store) == NAVETTE_ROLE_EDITOR)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  NavetteWindow *window;
+  NavetteTable  *table;
+  char          *record;
+  gulong         handler;
+} HistoryWait;
+
+static void
+show_history_now (NavetteWindow *self,
+                  NavetteTable  *table,
+                  const char    *id)
+{
+  NavetteRecord *record;
+
+  if (self->table != table)
+    return;
+  record = navette_table_lookup (table, id);
+  if (record == NULL)
+    {
+      navette_window_add_toast (self, adw_toast_new (_("This record is no longer in the table")));
+      return;
+    }
+  navette_window_open_record (self, record);
+  if (navette_record_pane_get_record (self->record_pane) == record)
+    navette_record_pane_show_history (self->record_pane);
+}
+
+static void
+history_table_loaded_cb (NavetteTable *table,
+                         GParamSpec   *pspec,
+                         gpointer      user_data)
+{
+  HistoryWait *wait = user_data;
+
+  if (!navette_table_get_loaded (table))
+    return;
+  g_signal_handler_disconnect (table, wait->handler);
+  if (wait->window != NULL)
+    show_history_now (wait->window, table, wait->record);
+  g_clear_weak_pointer (&wait->window);
+  g_free (wait->record);
+  g_free (wait);
+}
+
+gboolean
+navette_window_show_record_history (NavetteWindow *self,
+                                    const char    *app,
+                                    const char    *table,
+                                    const char    *record)
+{
+  HistoryWait *wait;
+
+  g_return_val_if_fail (NAVETTE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  if (!navette_window_select_table (self, app, table))
+    return FALSE;
+  if (navette_table_get_loaded (self->table))
+    {
+      show_history_now (self, self->table, record);
+      return TRUE;
+    }
+  wait = g_new0 (HistoryWait, 1);
+  g_set_weak_pointer (&wait->window, self);
+  wait->record = g_strdup (record);
+  wait->handler = g_signal_connect (self->table, "notify::loaded",
+                                    G_CALLBACK (history_table_loaded_cb), wait);
+  return TRUE;
+}
+
 void
 _navette_window_class_actions_init (GtkWidgetClass *widget_class)
 {
@@ -453,6 +565,7 @@ _navette_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "window.retry-load", NULL, retry_load_action);
   gtk_widget_class_install_action (widget_class, "window.history", NULL, history_action);
   gtk_widget_class_install_action (widget_class, "window.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "window.administration", NULL, administration_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "window.new-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "window.save", NULL);

@@ -113,6 +113,9 @@ void        _navette_window_set_show_archived (NavetteWindow *self,
 gboolean    _navette_window_tab_out_of_list (NavetteWindow *self,
                                              gboolean       forward);
 NavetteRecordPane *_navette_window_get_pane (NavetteWindow  *self);
+/* Administrators, and editors of an application (Activity only): the
+ * main menu's Administration. */
+gboolean _navette_window_can_administer     (NavetteWindow  *self);
 
 /* navette-window-sync.c: the sync indicator, toasts, failed changes */
 void _navette_window_update_sync_indicator (NavetteWindow *self);

@@ -745,11 +745,11 @@ store_role_cb (NavetteWindow *self,
   if (store == self->store)
     {
       update_empty_page (self);
-      _navette_window_update_actions (self);
       /* The Archive view's Restore buttons come or go. */
       if (self->show_archived && self->table != NULL)
         build_columns (self);
     }
+  _navette_window_update_actions (self);
 }
 
 static void
@@ -803,6 +803,7 @@ stores_changed_cb (NavetteWindow *self)
     show_table (self, NULL, NULL);
   schedule_sidebar (self);
   update_page (self);
+  _navette_window_update_actions (self);
 }
 
 /* The account menu (the avatar): who is signed in, to which server or
@@ -926,6 +927,10 @@ set_engine (NavetteWindow *self,
                                 G_CALLBACK (_navette_window_poller_changes_cb), self);
       g_signal_connect_swapped (navette_engine_get_session (engine), "notify::display-name",
                                 G_CALLBACK (session_notify_cb), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::admin",
+                                G_CALLBACK (_navette_window_update_actions), self);
+      g_signal_connect_swapped (navette_engine_get_session (engine), "notify::signed-in",
+                                G_CALLBACK (_navette_window_update_actions), self);
       g_signal_connect_swapped (navette_engine_get_session (engine), "notify::username",
                                 G_CALLBACK (session_notify_cb), self);
       gtk_list_box_bind_model (self->failed_list, navette_engine_get_failed_changes (engine),

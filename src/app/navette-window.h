@@ -41,6 +41,12 @@ NavetteTable  *navette_window_get_table          (NavetteWindow  *self);
 /* Opens @record in the pane (NULL: a new record). */
 void           navette_window_open_record        (NavetteWindow  *self,
                                                   NavetteRecord  *record);
+/* Opens @table of @app and the history of @record in the pane (once the
+ * table is loaded); FALSE when the user has no such table. */
+gboolean       navette_window_show_record_history (NavetteWindow *self,
+                                                   const char    *app,
+                                                   const char    *table,
+                                                   const char    *record);
 /* The table to open once the tables are known ("app/table"), instead of
  * the one of last time. */
 void           navette_window_set_initial_table  (NavetteWindow  *self,

@@ -14,6 +14,7 @@ typedef struct
 {
   GHashTable *fields; /* column → sentence, or NULL */
   guint       status; /* HTTP status when the server answered, else 0 */
+  char       *server_message; /* the error body's "message", or NULL */
 } NavetteSyncErrorPrivate;
 
 static void
@@ -21,6 +22,7 @@ navette_sync_error_private_init (NavetteSyncErrorPrivate *priv)
 {
   priv->fields = NULL;
   priv->status = 0;
+  priv->server_message = NULL;
 }
 
 static void
@@ -29,12 +31,14 @@ navette_sync_error_private_copy (const NavetteSyncErrorPrivate *src,
 {
   dest->fields = src->fields ? g_hash_table_ref (src->fields) : NULL;
   dest->status = src->status;
+  dest->server_message = g_strdup (src->server_message);
 }
 
 static void
 navette_sync_error_private_clear (NavetteSyncErrorPrivate *priv)
 {
   g_clear_pointer (&priv->fields, g_hash_table_unref);
+  g_clear_pointer (&priv->server_message, g_free);
 }
 
 G_DEFINE_EXTENDED_ERROR (NavetteSyncError, navette_sync_error)
@@ -91,6 +95,18 @@ navette_sync_error_set_fields (GError     *error,
   priv = navette_sync_error_get_private (error);
   g_clear_pointer (&priv->fields, g_hash_table_unref);
   priv->fields = fields;
+}
+
+const char *
+navette_sync_error_get_server_message (const GError *error)
+{
+  NavetteSyncErrorPrivate *priv;
+
+  if (error == NULL || error->domain != NAVETTE_SYNC_ERROR)
+    return NULL;
+
+  priv = navette_sync_error_get_private (error);
+  return priv ? priv->server_message : NULL;
 }
 
 GError *
@@ -336,5 +352,7 @@ navette_sync_error_from_api (guint   status,
     }
 
   navette_sync_error_set_status (error, status);
+  if (api_message != NULL && *api_message != '\0')
+    navette_sync_error_get_private (error)->server_message = g_steal_pointer (&api_message);
   return error;
 }

@@ -63,6 +63,13 @@ gboolean     navette_sync_error_is_transient (const GError *error);
  * long as @error lives. */
 GHashTable  *navette_sync_error_get_fields   (const GError *error);
 
+/* The server's own sentence (the error body's "message"), or NULL when
+ * the server did not answer with one. The message of the error is the
+ * engine's translated sentence; administration screens show this one
+ * too, as it says what the engine cannot know ("3 records are longer
+ * than 40 characters"). Valid as long as @error lives. */
+const char  *navette_sync_error_get_server_message (const GError *error);
+
 /* A short machine name of the code ("network", "timeout", "auth_expired",
  * …), for `navette-cli --json` and logs. */
 const char  *navette_sync_error_code_to_string (NavetteSyncError code);

@@ -7,8 +7,13 @@
  *                             preferences-ca-file|shortcuts|sign-in|cached|
  *                             menu|archived|archive-view|long-text|history-diff|
  *                             untrusted|offline-waiting|
- *                             conflict|discard|superseded|loading-pages
+ *                             conflict|discard|superseded|loading-pages|
+ *                             admin-members|admin-access|admin-model|
+ *                             admin-activity|admin-members-form|admin-model-form
  *                             [WIDTH HEIGHT]
+ *
+ * "admin-…": the Administration window (900×680) on that page, signed in
+ * as the demo's administrator; "-form" adds the page's Add form.
  *
  * "cached": a second window showing what the first one left in the disk
  * cache, before its engine is loaded (the "Showing saved data" state).
@@ -19,6 +24,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 #include <signal.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -26,6 +32,7 @@
 
 #include "navette-test-pki.h"
 #include "navette-test-server.h"
+#include "navette-admin-window.h"
 #include "navette-preferences-window.h"
 #include "navette-sign-in-dialog.h"
 #include "navette-window-private.h"
@@ -52,6 +59,33 @@ quit_cb (gpointer data)
 {
   /* SIGTERM: leave the loop, so the demo server is stopped and removed. */
   done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static GtkWidget *
+first_expander (GtkWidget *widget)
+{
+  if (ADW_IS_EXPANDER_ROW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = first_expander (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Opens the first expander row under @data (once the page is loaded). */
+static gboolean
+expand_first_cb (gpointer data)
+{
+  GtkWidget *found = first_expander (GTK_WIDGET (data));
+
+  if (found != NULL)
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (found), TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -93,7 +127,7 @@ main (int   argc,
 {
   g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
   const char *mode = argc > 1 ? argv[1] : "editor";
-  const char *user = g_str_equal (mode, "reader") ? "bob" : "alice";
+  const char *user = g_str_equal (mode, "reader") ? "bob" : g_str_has_prefix (mode, "admin-") ? "admin" : "alice";
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(NavetteEngine) engine = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -430,6 +464,35 @@ main (int   argc,
     }
   else if (g_str_equal (mode, "preferences"))
     gtk_window_present (GTK_WINDOW (navette_preferences_window_new (GTK_WINDOW (window))));
+  else if (g_str_has_prefix (mode, "admin-"))
+    {
+      /* The Administration window on one page, as the administrator. */
+      NavetteAdminWindow *admin = navette_admin_window_new (GTK_WINDOW (window), engine);
+      g_autofree char *page = g_strdup (mode + strlen ("admin-"));
+      char *form = strchr (page, '-');
+
+      /* "admin-members-form", "admin-model-form": the page's Add form too. */
+      if (form != NULL)
+        *form++ = '\0';
+      gtk_window_set_default_size (GTK_WINDOW (admin), 900, 680);
+      gtk_window_present (GTK_WINDOW (admin));
+      navette_admin_window_show_page (admin, page);
+      if (form != NULL && g_str_equal (page, "members"))
+        gtk_widget_activate_action (navette_admin_window_get_page_widget (admin, page), "members.add", NULL);
+      else if (form != NULL && g_str_equal (page, "model"))
+        gtk_widget_activate_action (navette_admin_window_get_page_widget (admin, page), "model.add-column",
+                                    "(ss)", "catalogue", "products");
+      if (g_str_equal (page, "model"))
+        {
+          /* The first table opened on its columns. */
+          GtkWidget *widget = navette_admin_window_get_page_widget (admin, page);
+          GtkStack *stack = GTK_STACK (gtk_widget_get_first_child (widget));
+
+          while (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "content") != 0)
+            g_main_context_iteration (NULL, TRUE);
+          expand_first_cb (widget);
+        }
+    }
   else if (g_str_equal (mode, "menu"))
     {
       GtkWidget *child;

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-admin-page.c — the parts the Administration pages share. */
+#define G_LOG_DOMAIN "navette-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "navette-admin-page.h"
+#include "navette-admin-window.h"
+
+void
+navette_admin_page_init (NavetteAdminPage *page,
+                         AdwBin           *bin,
+                         const char       *name)
+{
+  GtkWidget *spinner = gtk_spinner_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
+
+  page->stack = gtk_stack_new ();
+  gtk_accessible_update_property (GTK_ACCESSIBLE (page->stack), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+
+  gtk_widget_set_size_request (spinner, 32, 32);
+  gtk_widget_set_halign (spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
+  gtk_spinner_set_spinning (GTK_SPINNER (spinner), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading"), -1);
+  gtk_stack_add_named (GTK_STACK (page->stack), spinner, "loading");
+
+  gtk_widget_set_margin_top (column, 24);
+  gtk_widget_set_margin_bottom (column, 24);
+  gtk_widget_set_margin_start (column, 12);
+  gtk_widget_set_margin_end (column, 12);
+  page->toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (column), page->toolbar);
+  page->content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_box_append (GTK_BOX (column), page->content);
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
+  adw_clamp_set_child (ADW_CLAMP (clamp), column);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  gtk_stack_add_named (GTK_STACK (page->stack), scrolled, "content");
+
+  page->error_page = adw_status_page_new ();
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page->error_page), "network-error-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (page->error_page), _("Could not load this page"));
+  gtk_widget_set_halign (retry, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (retry, "pill");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "admin.refresh");
+  adw_status_page_set_child (ADW_STATUS_PAGE (page->error_page), retry);
+  gtk_stack_add_named (GTK_STACK (page->stack), page->error_page, "error");
+
+  gtk_stack_set_visible_child_name (GTK_STACK (page->stack), "loading");
+  adw_bin_set_child (bin, page->stack);
+}
+
+void
+navette_admin_page_clear (NavetteAdminPage *page)
+{
+  g_cancellable_cancel (page->cancellable);
+  g_clear_object (&page->cancellable);
+}
+
+GCancellable *
+navette_admin_page_begin (NavetteAdminPage *page)
+{
+  g_cancellable_cancel (page->cancellable);
+  g_clear_object (&page->cancellable);
+  page->cancellable = g_cancellable_new ();
+  if (!page->loaded)
+    gtk_stack_set_visible_child_name (GTK_STACK (page->stack), "loading");
+  return page->cancellable;
+}
+
+void
+navette_admin_page_end (NavetteAdminPage *page,
+                        const GError     *error)
+{
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error == NULL)
+    {
+      page->loaded = TRUE;
+      gtk_stack_set_visible_child_name (GTK_STACK (page->stack), "content");
+      return;
+    }
+  if (page->loaded)
+    {
+      NavetteAdminWindow *window = navette_admin_window_of (page->stack);
+
+      if (window != NULL)
+        navette_admin_window_show_error (window, error);
+      return;
+    }
+  adw_status_page_set_description (ADW_STATUS_PAGE (page->error_page), error->message);
+  gtk_stack_set_visible_child_name (GTK_STACK (page->stack), "error");
+}
+
+GtkWidget *
+navette_admin_icon_button (const char *icon_name,
+                           const char *label)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return button;
+}
+
+void
+navette_admin_list_clear (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    {
+      if (GTK_IS_LIST_BOX_ROW (child))
+        gtk_list_box_remove (list, child);
+      else
+        break;
+    }
+}
+
+GtkWidget *
+navette_admin_list_new (const char *name,
+                        const char *placeholder)
+{
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *label = gtk_label_new (placeholder);
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_widget_set_valign (list, GTK_ALIGN_START);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_margin_top (label, 18);
+  gtk_widget_set_margin_bottom (label, 18);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_list_box_set_placeholder (GTK_LIST_BOX (list), label);
+  return list;
+}
+
+typedef struct
+{
+  NavetteAdminConfirmed confirmed;
+  gpointer              data;
+  GDestroyNotify        destroy;
+} Confirm;
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     gpointer          user_data)
+{
+  Confirm *confirm = user_data;
+
+  if (g_strcmp0 (response, "confirm") == 0)
+    confirm->confirmed (confirm->data);
+  if (confirm->destroy != NULL)
+    confirm->destroy (confirm->data);
+  g_free (confirm);
+}
+
+void
+navette_admin_confirm (GtkWidget             *parent,
+                       const char            *heading,
+                       const char            *body,
+                       const char            *action,
+                       gboolean               destructive,
+                       NavetteAdminConfirmed  confirmed,
+                       gpointer               data,
+                       GDestroyNotify         destroy)
+{
+  GtkRoot *root = gtk_widget_get_root (parent);
+  AdwMessageDialog *dialog;
+  Confirm *confirm = g_new0 (Confirm, 1);
+
+  confirm->confirmed = confirmed;
+  confirm->data = data;
+  confirm->destroy = destroy;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       heading, body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "confirm", action, NULL);
+  adw_message_dialog_set_response_appearance (dialog, "confirm",
+                                              destructive ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), confirm);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+const char *
+navette_admin_json_string (JsonObject *object,
+                           const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+JsonArray *
+navette_admin_json_array (JsonObject *object,
+                          const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+gboolean
+navette_admin_json_number (JsonObject *object,
+                           const char *name,
+                           double     *value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return FALSE;
+  *value = json_node_get_double (node);
+  return TRUE;
+}
+
+gint64
+navette_admin_parse_time (const char *iso)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (iso == NULL)
+    return 0;
+  time = g_date_time_new_from_iso8601 (iso, NULL);
+  if (time == NULL)
+    return 0;
+  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-admin-page.h — what the four pages of the Administration window
+ * share: a loading spinner the first time, an error page with Retry when
+ * the first load fails (a toast afterwards), a clamped column with a
+ * toolbar over the lists, and the confirmation question. */
+#pragma once
+
+#include <adwaita.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GtkWidget    *stack;        /* "loading", "content", "error" */
+  GtkWidget    *error_page;
+  GtkWidget    *toolbar;      /* a horizontal box above the content */
+  GtkWidget    *content;      /* a vertical box in a clamp, scrolled */
+  GCancellable *cancellable;
+  gboolean      loaded;
+} NavetteAdminPage;
+
+/* Builds the page as the child of @bin; @name: the page's accessible name. */
+void          navette_admin_page_init    (NavetteAdminPage *page,
+                                          AdwBin           *bin,
+                                          const char       *name);
+void          navette_admin_page_clear   (NavetteAdminPage *page);
+/* A load starts: the previous one is cancelled; the spinner shows until
+ * the first load ends. Returns the load's cancellable. */
+GCancellable *navette_admin_page_begin   (NavetteAdminPage *page);
+/* The load ended: the content, or the error (a page the first time, a
+ * toast afterwards). Nothing for a cancelled load. */
+void          navette_admin_page_end     (NavetteAdminPage *page,
+                                          const GError     *error);
+
+/* An icon-only button with a tooltip and the same accessible name. */
+GtkWidget    *navette_admin_icon_button  (const char       *icon_name,
+                                          const char       *label);
+/* Removes every row of @list. */
+void          navette_admin_list_clear   (GtkListBox       *list);
+/* A boxed list with an accessible name and a placeholder row. */
+GtkWidget    *navette_admin_list_new     (const char       *name,
+                                          const char       *placeholder);
+
+typedef void (*NavetteAdminConfirmed) (gpointer data);
+/* Asks @heading / @body with Cancel and @action (destructive when
+ * @destructive); runs @confirmed only on @action. @destroy frees @data. */
+void          navette_admin_confirm      (GtkWidget             *parent,
+                                          const char            *heading,
+                                          const char            *body,
+                                          const char            *action,
+                                          gboolean               destructive,
+                                          NavetteAdminConfirmed  confirmed,
+                                          gpointer               data,
+                                          GDestroyNotify         destroy);
+
+/* The string member @name of @object, or NULL (absent, null, not a string). */
+const char   *navette_admin_json_string  (JsonObject       *object,
+                                          const char       *name);
+/* The array member @name of @object, or NULL (absent, null, not an array). */
+JsonArray    *navette_admin_json_array   (JsonObject       *object,
+                                          const char       *name);
+/* The number member @name of @object in *@value; FALSE when absent, null
+ * or not a number. */
+gboolean      navette_admin_json_number  (JsonObject       *object,
+                                          const char       *name,
+                                          double           *value);
+/* An ISO 8601 time as unix microseconds (0 when it is not one). */
+gint64        navette_admin_parse_time   (const char       *iso);
+
+G_END_DECLS
