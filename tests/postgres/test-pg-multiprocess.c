@@ -20,7 +20,12 @@
 
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "navette-test-server.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
 #define HAMMER_WRITERS 4
 #define HAMMER_UPDATES 25
@@ -28,6 +33,8 @@
 static const char * const serve_args[] = { "--state-cache", "60000", NULL };
 
 #define SEEN_AT_ONCE_ROUNDS 200
+#define NEW_SESSION_ROUNDS 40
+#define RECONNECT_ROUNDS 20
 
 typedef struct
 {
@@ -219,10 +226,34 @@ writer_thread (gpointer data)
   return NULL;
 }
 
-/* The window the round trip closes is a fraction of a millisecond wide:
- * many rounds of "write through a, light check through b at once". */
+/* Ends the listening connections of both servers (the database then
+ * closes them; each server connects again on its own). */
 static void
-test_write_seen_at_once_repeatedly (void)
+terminate_watches (const char *url)
+{
+  g_autoptr(PGconn) conn = PQconnectdb (url);
+  g_autoptr(PGresult) res = NULL;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "SELECT pg_terminate_backend (pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'navette-server-watch' "
+                      "AND datname = current_database ()");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+}
+
+typedef enum
+{
+  ROUND_PLAIN,        /* b has the session and the state cached */
+  ROUND_NEW_SESSION,  /* the light check after the write is a new session's */
+  ROUND_WATCH_LOST,   /* the listening connections end before the write */
+} RoundKind;
+
+/* @rounds of "light check through b (cached), write through a, light
+ * check through b at once": asserts that none of the latter answered a
+ * revision older than the write's. */
+static void
+check_write_seen_at_once (guint     rounds,
+                          RoundKind kind)
 {
   TwoServers two = { 0 };
   g_autofree char *token = NULL;
@@ -232,8 +263,6 @@ test_write_seen_at_once_repeatedly (void)
   gint64 version;
   guint stale = 0;
 
-  if (!need_postgresql ())
-    return;
   two_servers_start (&two);
   token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
   list = request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
@@ -241,25 +270,60 @@ test_write_seen_at_once_repeatedly (void)
   path = g_strdup_printf (PRODUCTS "/records/%s", json_object_get_string_member (record, "id"));
   version = json_object_get_int_member (record, "version");
 
-  for (guint i = 0; i < SEEN_AT_ONCE_ROUNDS; i++)
+  for (guint i = 0; i < rounds; i++)
     {
+      g_autofree char *fresh = kind == ROUND_NEW_SESSION
+        ? navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD) : NULL;
       g_autoptr(JsonObject) cached = request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
       g_autoptr(JsonObject) updated = NULL;
       g_autoptr(JsonObject) seen = NULL;
       g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
                                                ", \"data\": {\"stock\": %u}}", version, i);
 
+      if (kind == ROUND_WATCH_LOST)
+        terminate_watches (two.a->db);
       updated = request_object (two.a, "PATCH", path, token, body, 200);
       version = json_object_get_int_member (updated, "version");
-      seen = request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
+      seen = request_object (two.b, "GET", PRODUCTS "/last-modified", fresh != NULL ? fresh : token,
+                             NULL, 200);
       if (json_object_get_int_member (seen, "revision") < json_object_get_int_member (updated, "revision"))
         stale++;
       g_assert_cmpint (json_object_get_int_member (cached, "revision"), <,
                        json_object_get_int_member (updated, "revision"));
     }
-  g_test_message ("%u stale light check(s) in %u rounds", stale, SEEN_AT_ONCE_ROUNDS);
+  g_test_message ("%u stale light check(s) in %u rounds", stale, rounds);
   g_assert_cmpuint (stale, ==, 0);
   two_servers_free (&two);
+}
+
+/* The window the round trip closes is a fraction of a millisecond wide:
+ * many rounds of "write through a, light check through b at once". */
+static void
+test_write_seen_at_once_repeatedly (void)
+{
+  if (need_postgresql ())
+    check_write_seen_at_once (SEEN_AT_ONCE_ROUNDS, ROUND_PLAIN);
+}
+
+/* A light check whose session b has not cached (a new one, or the first
+ * poll 2 s after the session was cached) goes to a worker, which reads
+ * the session: it must not answer the state b cached before the write
+ * either, whether or not b's notice of the write is in yet. */
+static void
+test_write_seen_at_once_new_session (void)
+{
+  if (need_postgresql ())
+    check_write_seen_at_once (NEW_SESSION_ROUNDS, ROUND_NEW_SESSION);
+}
+
+/* While b's listening connection is lost (and until it is back), b
+ * cannot tell which of its cached light checks a write elsewhere made
+ * stale: none is answered, by the main loop or a worker. */
+static void
+test_write_seen_while_watch_lost (void)
+{
+  if (need_postgresql ())
+    check_write_seen_at_once (RECONNECT_ROUNDS, ROUND_WATCH_LOST);
 }
 
 static void
@@ -345,6 +409,8 @@ main (int   argc,
 
   g_test_add_func ("/pg/multiprocess/write-seen-through-other", test_write_seen_through_other);
   g_test_add_func ("/pg/multiprocess/write-seen-at-once-repeatedly", test_write_seen_at_once_repeatedly);
+  g_test_add_func ("/pg/multiprocess/write-seen-at-once-new-session", test_write_seen_at_once_new_session);
+  g_test_add_func ("/pg/multiprocess/write-seen-while-watch-lost", test_write_seen_while_watch_lost);
   g_test_add_func ("/pg/multiprocess/hammer-one-record", test_hammer_one_record);
 
   return g_test_run ();

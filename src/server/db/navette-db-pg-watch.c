@@ -395,7 +395,13 @@ static gboolean
 check_cb (gpointer data)
 {
   NavetteDbPgWatch *self = data;
-  SyncOut *oldest = g_queue_peek_head (&self->out);
+  SyncOut *oldest;
+
+  /* A main loop slower than the deadline (a loaded machine) may not have
+   * read an answer that came in time: take what is in first. */
+  if (self->conn != NULL)
+    watch_ready (self, G_IO_IN);
+  oldest = g_queue_peek_head (&self->out);
 
   if (oldest == NULL)
     {

@@ -285,6 +285,7 @@ navette_http_cache_answer (NavetteHttpCache *cache,
     {
       body = g_strdup (state->body);
       etag = g_strdup (state->etag);
+      req->from_cache = TRUE;
       req->cached_generation = cache->generation;
       g_free (req->log_user);
       req->log_user = g_strdup (session->user->username);

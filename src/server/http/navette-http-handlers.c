@@ -676,8 +676,10 @@ typedef gboolean (*ReadState) (Request  *req,
                                char    **body,
                                char    **etag);
 
-/* A light check: answered from the cache, else read with @read and kept
- * for the next ones (unless something changed meanwhile). */
+/* A light check: answered from the cache when the request was synced
+ * (req->synced: a cached answer is stale when a write committed elsewhere
+ * has not been seen yet), else read with @read and kept for the next ones
+ * (unless something changed meanwhile). */
 static void
 answer_state (Request   *req,
               ReadState  read)
@@ -685,7 +687,9 @@ answer_state (Request   *req,
   g_autofree char *key = navette_http_cache_state_key (req->app, req->table);
   g_autofree char *body = NULL;
   g_autofree char *etag = NULL;
-  guint64 generation = navette_http_cache_copy_state (req->self->cache, key, &body, &etag);
+  guint64 generation = req->synced
+    ? navette_http_cache_copy_state (req->self->cache, key, &body, &etag)
+    : navette_http_cache_get_generation (req->self->cache);
 
   navette_http_metrics_light_check (req->self->metrics, body != NULL);
   if (body == NULL)

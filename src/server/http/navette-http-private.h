@@ -153,7 +153,11 @@ struct _Request
   JsonNode          *json;
   gint64             expires_at;        /* of the session, once authenticated */
   gboolean           upgrade;           /* an upgrade route, before the handshake */
+  gboolean           from_cache;        /* answered from the caches (main loop) */
   guint64            cached_generation; /* of the caches, when answered from them */
+  gboolean           synced;            /* every change committed elsewhere before
+                                         * it came is known: a cached light-check
+                                         * answer may be given */
 
   /* the answer */
   guint              status;

@@ -348,10 +348,12 @@ request_read_rest (Request *req)
     req->body = soup_message_body_flatten (body);
 }
 
-/* Every change committed before the cached light check @user_data came
- * is now known (@ok): the answer made from the caches is current if
- * nothing was invalidated since, and an entry still cached is. Else a
- * worker reads the database. */
+/* Every change committed before the light check @user_data came is now
+ * known (@ok): the answer made from the caches is current if nothing was
+ * invalidated since, and an entry still cached is. Else a worker reads
+ * the database; it may use an entry cached meanwhile only when @ok (when
+ * not, nobody can tell which cached entries a write elsewhere made
+ * stale). */
 static void
 synced_cb (gboolean ok,
            gpointer user_data)
@@ -359,9 +361,11 @@ synced_cb (gboolean ok,
   Request *req = user_data;
   NavetteHttpServer *self = req->self;
 
+  req->synced = ok;
   if (self->shutting_down)
     request_free (req);  /* its connection is gone */
-  else if (ok && (req->cached_generation == navette_http_cache_get_generation (self->cache) ||
+  else if (ok && ((req->from_cache &&
+                   req->cached_generation == navette_http_cache_get_generation (self->cache)) ||
                   navette_http_cache_answer (self->cache, req)))
     {
       navette_http_metrics_light_check (self->metrics, TRUE);
@@ -430,21 +434,29 @@ server_handler_cb (SoupServer        *server,
   req->if_none_match = g_strdup (soup_message_headers_get_one (headers, "If-None-Match"));
 
   req->query = query != NULL ? g_hash_table_ref (query) : NULL;
-  if ((req->route->flags & ROUTE_CACHED_AUTH) && navette_http_cache_answer (self->cache, req))
+  if (req->route->flags & ROUTE_CACHED_AUTH)
     {
+      gboolean cached = navette_http_cache_answer (self->cache, req);
+
       /* Another server process may have committed a write that its client
        * has already been told about, while our notice of it is still on
-       * its way: the answer waits until the storage layer has seen every
-       * change committed before the request came (no wait on SQLite). */
-      if (!navette_db_sync_changes (self->db, synced_cb, req))
+       * its way: a light check is answered from the caches (here, or by
+       * a worker that had to read the session) only once the storage
+       * layer has seen every change committed before the request came
+       * (no wait on SQLite). */
+      if (navette_db_sync_changes (self->db, synced_cb, req))
+        {
+          soup_server_message_pause (msg);
+          return;
+        }
+      req->synced = TRUE;
+      if (cached)
         {
           navette_http_metrics_light_check (self->metrics, TRUE);
           send_response (req, FALSE);
           request_free (req);
+          return;
         }
-      else
-        soup_server_message_pause (msg);
-      return;
     }
   soup_server_message_pause (msg);
   request_read_rest (req);
