@@ -1386,6 +1386,7 @@ navette_table_parse_value (NavetteTable  *self,
     case NAVETTE_COLUMN_CHOICE:   /* the choices, addresses: checked on saving */
     case NAVETTE_COLUMN_URL:
     case NAVETTE_COLUMN_EMAIL:
+    default:   /* a type not known yet: text */
       json_node_init_string (node, text);
       break;
     case NAVETTE_COLUMN_INTEGER:
