@@ -93,11 +93,11 @@ products_table (NavetteStore **store_out)
   g_ptr_array_add (schema->columns, navette_wire_column_new ("site", "Site", NAVETTE_COLUMN_URL, FALSE, 0));
   g_ptr_array_add (schema->columns, navette_wire_column_new ("contact", "Contact", NAVETTE_COLUMN_EMAIL, FALSE, 0));
   {
-    NavetteWireColumn *colour = navette_wire_column_new ("colour", "Colour", NAVETTE_COLUMN_CHOICE, FALSE, 0);
+    NavetteWireColumn *shade = navette_wire_column_new ("shade", "Shade", NAVETTE_COLUMN_CHOICE, FALSE, 0);
     const char *choices[] = { "Red", "Green", NULL };
 
-    colour->choices = g_strdupv ((char **) choices);
-    g_ptr_array_add (schema->columns, colour);
+    shade->choices = g_strdupv ((char **) choices);
+    g_ptr_array_add (schema->columns, shade);
   }
 
   *store_out = store;
@@ -150,7 +150,7 @@ test_parse_value (void)
 
   /* The text-like types are strings (their checks come on saving); empty
    * is no value, but the empty text of text and long_text. */
-  node = navette_table_parse_value (table, "colour", "Green", &error);
+  node = navette_table_parse_value (table, "shade", "Green", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_node_get_string (node), ==, "Green");
   json_node_unref (node);
@@ -162,7 +162,7 @@ test_parse_value (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_NULL (node));
   json_node_unref (node);
-  node = navette_table_parse_value (table, "colour", "", &error);
+  node = navette_table_parse_value (table, "shade", "", &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_NULL (node));
   json_node_unref (node);
