@@ -96,7 +96,11 @@ field_get_text (Field *field)
   if (GTK_IS_EDITABLE (field->input))
     return g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->input)));
   if (GTK_IS_DROP_DOWN (field->input))
-    return g_strdup (choice_get (field));
+    {
+      const char *choice = choice_get (field);
+
+      return g_strdup (choice != NULL ? choice : "");
+    }
   return NULL;
 }
 

@@ -7,7 +7,7 @@
  *                             preferences-ca-file|shortcuts|sign-in|cached|
  *                             menu|archived|archive-view|long-text|history-diff|
  *                             untrusted|offline-waiting|
- *                             conflict|discard|superseded|loading-pages
+ *                             conflict|discard|superseded|loading-pages|choice
  *                             [WIDTH HEIGHT]
  *
  * "cached": a second window showing what the first one left in the disk
@@ -148,6 +148,10 @@ main (int   argc,
                                                   token, body, NULL, NULL), ==, 201);
         }
     }
+  if (g_str_equal (mode, "choice"))
+    /* A choice column, its drop-down in the pane. */
+    g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "column", "add", "catalogue", "products",
+                                                "colour:choice:choices=Red|Green|Blue", NULL), ==, 0);
   engine = navette_engine_new (server->base_url);
   if (g_str_equal (mode, "cached"))
     {
@@ -258,7 +262,8 @@ main (int   argc,
       navette_record_pane_set_text (_navette_window_get_pane (window), "title", long_title);
     }
 
-  if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history"))
+  if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history") ||
+      g_str_equal (mode, "choice"))
     {
       GListModel *model = _navette_window_get_view_model (window);
       g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
@@ -279,6 +284,8 @@ main (int   argc,
         gtk_widget_activate_action (GTK_WIDGET (window), "window.history", NULL);
       if (g_str_equal (mode, "editor"))
         navette_record_pane_set_text (_navette_window_get_pane (window), "stock", "12");
+      if (g_str_equal (mode, "choice"))
+        navette_record_pane_set_text (_navette_window_get_pane (window), "colour", "Green");
     }
   else if (g_str_has_prefix (mode, "failed"))
     {
