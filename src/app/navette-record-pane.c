@@ -7,25 +7,11 @@
 
 #include "navette-format.h"
 #include "navette-history-row.h"
+#include "navette-record-field.h"
 #include "navette-record-pane.h"
 #include "navette-a11y.h"
 
-typedef struct
-{
-  NavetteRecordPane       *pane;
-  const NavetteWireColumn *column;
-  GtkWidget               *row;
-  GtkWidget               *input;   /* AdwEntryRow, GtkTextView, GtkSpinButton or GtkSwitch */
-  GtkWidget               *hint;    /* a suffix label: "Required", "210 / 200", a server error */
-  GtkWidget               *calendar;
-  char                    *server_error;  /* the server's problem, until edited */
-  JsonNode                *base;    /* the value the input was loaded with (what the user saw) */
-  gboolean                 problem;
-  gboolean                 touched; /* edited by the user since loaded */
-  gboolean                 conflict; /* touched, and changed by someone else meanwhile */
-  GtkWidget               *date_button; /* the calendar's, for dates */
-  GtkWidget               *link_button; /* opens a url / email value */
-} Field;
+typedef NavetteRecordField Field;
 
 struct _NavetteRecordPane
 {
@@ -60,7 +46,6 @@ struct _NavetteRecordPane
   gint64             mine_version;
   gboolean           editable;
   gboolean           valid;
-  gboolean           loading;       /* setting inputs: not the user's edits */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteRecordPane, navette_record_pane, GTK_TYPE_WIDGET)
@@ -94,67 +79,6 @@ list_box_clear (GtkListBox *list)
 }
 
 static void
-field_free (gpointer data)
-{
-  Field *field = data;
-
-  g_free (field->server_error);
-  g_clear_pointer (&field->base, json_node_unref);
-  g_free (field);
-}
-
-static gboolean
-is_long_text (const NavetteWireColumn *column,
-              guint                    index)
-{
-  const char *type = navette_column_type_to_string (column->type);
-
-  /* A long_text column is edited as one; so is generous text that is
-   * not the record's name (its first text column, one line). */
-  if (g_strcmp0 (type, "long_text") == 0)
-    return TRUE;
-  return column->type == NAVETTE_COLUMN_TEXT && index > 0 &&
-         (column->max_length == 0 || column->max_length > 255);
-}
-
-static char *
-field_get_text (Field *field)
-{
-  if (GTK_IS_TEXT_VIEW (field->input))
-    {
-      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input));
-      GtkTextIter start, end;
-
-      gtk_text_buffer_get_bounds (buffer, &start, &end);
-      return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-    }
-  if (GTK_IS_EDITABLE (field->input))
-    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->input)));
-  return NULL;
-}
-
-static void
-field_set_hint (Field      *field,
-                const char *text,
-                gboolean    is_error)
-{
-  gtk_label_set_label (GTK_LABEL (field->hint), text != NULL ? text : "");
-  gtk_widget_set_visible (field->hint, text != NULL && text[0] != '\0');
-  if (is_error)
-    {
-      gtk_widget_remove_css_class (field->hint, "dim-label");
-      gtk_widget_add_css_class (field->hint, "error");
-      gtk_widget_add_css_class (field->row, "error");
-    }
-  else
-    {
-      gtk_widget_add_css_class (field->hint, "dim-label");
-      gtk_widget_remove_css_class (field->hint, "error");
-      gtk_widget_remove_css_class (field->row, "error");
-    }
-}
-
-static void
 update_valid (NavetteRecordPane *self)
 {
   gboolean valid = TRUE;
@@ -171,401 +95,15 @@ update_valid (NavetteRecordPane *self)
 
 /* The hints shown before saving: required, and the length of text. */
 static void
-field_check (Field *field)
+field_state_cb (NavetteRecordField *field,
+                  gboolean            edited,
+                  gpointer            user_data)
 {
-  const NavetteWireColumn *column = field->column;
-  g_autofree char *text = field_get_text (field);
+  NavetteRecordPane *self = user_data;
 
-  field->problem = FALSE;
-  if (field->server_error != NULL)
-    {
-      field_set_hint (field, field->server_error, TRUE);
-      gtk_widget_set_tooltip_text (field->row, field->server_error);
-    }
-  else if (text != NULL)
-    {
-      glong length = g_utf8_strlen (text, -1);
-
-      if (column->max_length > 0 && length > column->max_length)
-        {
-          g_autofree char *hint = NULL;
-
-          /* Translators: the length of a text and its limit, "210 / 200" */
-          hint = g_strdup_printf (_("%ld / %ld"), length, (long) column->max_length);
-          field_set_hint (field, hint, TRUE);
-          gtk_widget_set_tooltip_text (field->row, _("This text is too long"));
-          field->problem = TRUE;
-        }
-      else if (column->required && length == 0)
-        {
-          field_set_hint (field, field->pane->editable ? _("Required") : NULL, FALSE);
-          gtk_widget_set_tooltip_text (field->row, NULL);
-          field->problem = TRUE;
-        }
-      else if (column->required)
-        {
-          /* An editing hint: a reader has nothing to fill in. */
-          field_set_hint (field, field->pane->editable ? _("Required") : NULL, FALSE);
-          gtk_widget_set_tooltip_text (field->row, NULL);
-        }
-      else if (column->type == NAVETTE_COLUMN_DATE && length > 0 &&
-               !navette_date_is_valid (text))
-        {
-          field_set_hint (field, _("Not a date"), TRUE);
-          field->problem = TRUE;
-        }
-      else
-        {
-          field_set_hint (field, NULL, FALSE);
-          gtk_widget_set_tooltip_text (field->row, NULL);
-        }
-    }
-  update_valid (field->pane);
-}
-
-static void
-field_changed_cb (Field *field)
-{
-  /* The inputs are set by the pane itself while loading: only what the
-   * user types counts as an edit. */
-  if (!field->pane->loading)
-    {
-      gboolean was = field->touched;
-
-      field->touched = TRUE;
-      if (!was)
-        g_object_notify_by_pspec (G_OBJECT (field->pane), properties[PROP_MODIFIED]);
-    }
-  /* Edited: the server's complaint is about the old value. */
-  g_clear_pointer (&field->server_error, g_free);
-  field_check (field);
-  if (field->link_button != NULL)
-    {
-      g_autofree char *text = field_get_text (field);
-      g_autofree char *uri = navette_format_link_uri (field->column, text);
-
-      gtk_widget_set_sensitive (field->link_button, uri != NULL);
-    }
-}
-
-static void
-field_open_link_cb (Field *field)
-{
-  g_autofree char *text = field_get_text (field);
-  g_autofree char *uri = navette_format_link_uri (field->column, text);
-
-  if (uri != NULL)
-    gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (field->row)), uri, GDK_CURRENT_TIME);
-}
-
-static void
-field_active_cb (Field *field)
-{
-  field_changed_cb (field);
-}
-
-/* Enter in a number saves, as in the text fields: the number typed first
- * becomes the value. */
-static gboolean
-spin_key_pressed_cb (GtkEventControllerKey *controller,
-                     guint                  keyval,
-                     guint                  keycode,
-                     GdkModifierType        state,
-                     Field                 *field)
-{
-  if ((keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter) ||
-      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
-    return FALSE;
-  gtk_spin_button_update (GTK_SPIN_BUTTON (field->input));
-  gtk_widget_activate_action (GTK_WIDGET (field->pane), "window.save", NULL);
-  return TRUE;
-}
-
-static void
-entry_activated_cb (Field *field)
-{
-  gtk_widget_activate_action (GTK_WIDGET (field->pane), "window.save", NULL);
-}
-
-static void
-day_selected_cb (GtkCalendar *calendar,
-                 Field       *field)
-{
-  g_autoptr(GDateTime) date = gtk_calendar_get_date (calendar);
-  g_autofree char *text = g_date_time_format (date, "%Y-%m-%d");
-  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (calendar), GTK_TYPE_POPOVER);
-
-  gtk_editable_set_text (GTK_EDITABLE (field->input), text);
-  if (popover != NULL)
-    gtk_popover_popdown (GTK_POPOVER (popover));
-}
-
-static void
-set_input_value (Field         *field,
-                 NavetteRecord *record)
-{
-  const char *name = field->column->name;
-
-  switch (field->column->type)
-    {
-    default:   /* long_text, url, email and types not known yet: text */
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_DATE:
-      {
-        const char *text = record != NULL ? navette_record_get_string (record, name) : NULL;
-
-        if (GTK_IS_TEXT_VIEW (field->input))
-          gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)),
-                                    text != NULL ? text : "", -1);
-        else
-          gtk_editable_set_text (GTK_EDITABLE (field->input), text != NULL ? text : "");
-        if (field->calendar != NULL && text != NULL && navette_date_is_valid (text))
-          {
-            int y, m, d;
-
-            if (sscanf (text, "%d-%d-%d", &y, &m, &d) == 3)
-              {
-                g_autoptr(GDateTime) date = g_date_time_new_local (y, m, d, 0, 0, 0);
-
-                g_signal_handlers_block_by_func (field->calendar, day_selected_cb, field);
-                gtk_calendar_select_day (GTK_CALENDAR (field->calendar), date);
-                g_signal_handlers_unblock_by_func (field->calendar, day_selected_cb, field);
-              }
-          }
-      }
-      break;
-
-    case NAVETTE_COLUMN_INTEGER:
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input),
-                                 record != NULL ? (double) navette_record_get_int (record, name) : 0);
-      break;
-
-    case NAVETTE_COLUMN_REAL:
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input),
-                                 record != NULL ? navette_record_get_double (record, name) : 0);
-      break;
-
-    case NAVETTE_COLUMN_BOOLEAN:
-      gtk_switch_set_active (GTK_SWITCH (field->input),
-                             record != NULL && navette_record_get_boolean (record, name));
-      break;
-
-    }
-}
-
-static JsonNode *
-field_get_value (Field *field)
-{
-  JsonNode *node = json_node_new (JSON_NODE_VALUE);
-
-  switch (field->column->type)
-    {
-    default:   /* long_text, url, email and types not known yet: text */
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_DATE:
-      {
-        g_autofree char *text = field_get_text (field);
-
-        if (text[0] == '\0' && (field->column->type == NAVETTE_COLUMN_DATE ||
-                                !field->column->required))
-          {
-            json_node_init_null (node);
-            break;
-          }
-        json_node_set_string (node, text);
-      }
-      break;
-
-    case NAVETTE_COLUMN_INTEGER:
-      json_node_set_int (node, gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (field->input)));
-      break;
-
-    case NAVETTE_COLUMN_REAL:
-      json_node_set_double (node, gtk_spin_button_get_value (GTK_SPIN_BUTTON (field->input)));
-      break;
-
-    case NAVETTE_COLUMN_BOOLEAN:
-      json_node_set_boolean (node, gtk_switch_get_active (GTK_SWITCH (field->input)));
-      break;
-
-    }
-  return node;
-}
-
-/* Shows @record's value in the input, as loaded (not an edit): what the
- * user sees from now on is the base of the field. */
-static void
-field_load (Field         *field,
-            NavetteRecord *record)
-{
-  gboolean was_loading = field->pane->loading;
-
-  field->pane->loading = TRUE;
-  set_input_value (field, record);
-  field->pane->loading = was_loading;
-  g_clear_pointer (&field->base, json_node_unref);
-  field->base = field_get_value (field);
-  field->touched = FALSE;
-  field->conflict = FALSE;
-}
-
-static gboolean
-field_is_modified (Field *field)
-{
-  g_autoptr(JsonNode) value = NULL;
-
-  if (!field->touched)
-    return FALSE;
-  value = field_get_value (field);
-  return !navette_format_same_value (value, field->base);
-}
-
-static Field *
-field_new (NavetteRecordPane       *self,
-           const NavetteWireColumn *column,
-           guint                    index)
-{
-  Field *field = g_new0 (Field, 1);
-  const char *title = column->title != NULL && column->title[0] != '\0' ? column->title : column->name;
-
-  field->pane = self;
-  field->column = column;
-  field->hint = gtk_label_new (NULL);
-  gtk_widget_set_valign (field->hint, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (field->hint, "caption");
-  gtk_widget_add_css_class (field->hint, "dim-label");
-  gtk_widget_set_visible (field->hint, FALSE);
-
-  switch (column->type)
-    {
-    default:   /* long_text, url, email and types not known yet: text */
-    case NAVETTE_COLUMN_TEXT:
-      if (is_long_text (column, index))
-        {
-          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-          GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-          GtkWidget *label = gtk_label_new (title);
-
-          field->row = adw_preferences_row_new ();
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
-          gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (field->row), FALSE);
-          gtk_widget_set_margin_top (box, 8);
-          gtk_widget_set_margin_bottom (box, 8);
-          gtk_widget_set_margin_start (box, 12);
-          gtk_widget_set_margin_end (box, 12);
-          gtk_label_set_xalign (GTK_LABEL (label), 0);
-          gtk_widget_set_hexpand (label, TRUE);
-          gtk_widget_add_css_class (label, "caption");
-          gtk_widget_add_css_class (label, "dim-label");
-          gtk_box_append (GTK_BOX (header), label);
-          gtk_box_append (GTK_BOX (header), field->hint);
-          field->input = gtk_text_view_new ();
-          gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (field->input), GTK_WRAP_WORD_CHAR);
-          gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (field->input), FALSE);
-          gtk_widget_add_css_class (field->input, "inline");
-          /* Grows with its content (the pane scrolls), from about five
-           * lines. */
-          gtk_widget_set_size_request (field->input, -1, 100);
-          gtk_box_append (GTK_BOX (box), header);
-          gtk_box_append (GTK_BOX (box), field->input);
-          gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (field->row), box);
-          g_signal_connect_swapped (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)),
-                                    "changed", G_CALLBACK (field_changed_cb), field);
-          gtk_accessible_update_relation (GTK_ACCESSIBLE (field->input),
-                                          GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL,
-                                          -1);
-          break;
-        }
-      G_GNUC_FALLTHROUGH;
-
-    case NAVETTE_COLUMN_DATE:
-      field->row = adw_entry_row_new ();
-      field->input = field->row;
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
-      adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->hint);
-      g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
-      {
-        const char *type = navette_column_type_to_string (column->type);
-        gboolean email = g_strcmp0 (type, "email") == 0;
-
-        /* A web or e-mail address opens from its field. */
-        if (email || g_strcmp0 (type, "url") == 0)
-          {
-            field->link_button = gtk_button_new_from_icon_name (email ? "mail-send-symbolic"
-                                                                      : "web-browser-symbolic");
-            gtk_widget_set_tooltip_text (field->link_button, email ? _("Write an E-mail") : _("Open the Link"));
-            navette_a11y_name (field->link_button, email ? _("Write an E-mail") : _("Open the Link"));
-            gtk_widget_set_valign (field->link_button, GTK_ALIGN_CENTER);
-            gtk_widget_add_css_class (field->link_button, "flat");
-            gtk_widget_set_sensitive (field->link_button, FALSE);
-            g_signal_connect_swapped (field->link_button, "clicked", G_CALLBACK (field_open_link_cb), field);
-            adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), field->link_button);
-          }
-      }
-      g_signal_connect_swapped (field->input, "entry-activated", G_CALLBACK (entry_activated_cb), field);
-      if (column->type == NAVETTE_COLUMN_DATE)
-        {
-          GtkWidget *button = gtk_menu_button_new ();
-          GtkWidget *popover = gtk_popover_new ();
-
-          field->calendar = gtk_calendar_new ();
-          gtk_popover_set_child (GTK_POPOVER (popover), field->calendar);
-          gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
-          gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
-          gtk_widget_set_tooltip_text (button, _("Choose a Date"));
-          navette_a11y_name (button, _("Choose a Date"));
-          field->date_button = button;
-          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-          gtk_widget_add_css_class (button, "flat");
-          adw_entry_row_add_suffix (ADW_ENTRY_ROW (field->row), button);
-          g_signal_connect (field->calendar, "day-selected", G_CALLBACK (day_selected_cb), field);
-        }
-      break;
-
-    case NAVETTE_COLUMN_INTEGER:
-    case NAVETTE_COLUMN_REAL:
-      field->row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
-      if (column->type == NAVETTE_COLUMN_INTEGER)
-        field->input = gtk_spin_button_new_with_range (-1e12, 1e12, 1);
-      else
-        {
-          field->input = gtk_spin_button_new_with_range (-1e12, 1e12, 0.01);
-          gtk_spin_button_set_digits (GTK_SPIN_BUTTON (field->input), 2);
-        }
-      gtk_widget_set_valign (field->input, GTK_ALIGN_CENTER);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (field->input), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-      /* Typed (not yet a value) or stepped: an edit either way. */
-      g_signal_connect_swapped (field->input, "changed", G_CALLBACK (field_changed_cb), field);
-      g_signal_connect_swapped (field->input, "value-changed", G_CALLBACK (field_changed_cb), field);
-      {
-        GtkEventController *keys = gtk_event_controller_key_new ();
-
-        gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-        g_signal_connect (keys, "key-pressed", G_CALLBACK (spin_key_pressed_cb), field);
-        gtk_widget_add_controller (field->input, keys);
-      }
-      break;
-
-    case NAVETTE_COLUMN_BOOLEAN:
-      field->row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (field->row), title);
-      field->input = gtk_switch_new ();
-      gtk_widget_set_valign (field->input, GTK_ALIGN_CENTER);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (field->input), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-      g_signal_connect_swapped (field->input, "notify::active", G_CALLBACK (field_active_cb), field);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->hint);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (field->row), field->input);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (field->row), field->input);
-      break;
-
-    }
-
-  gtk_widget_set_name (field->row, column->name);
-  return field;
+  if (edited)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  update_valid (self);
 }
 
 static void
@@ -575,11 +113,7 @@ clear_fields (NavetteRecordPane *self)
     {
       Field *field = g_ptr_array_index (self->fields, i);
 
-      if (GTK_IS_TEXT_VIEW (field->input))
-        g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)), field);
-      g_signal_handlers_disconnect_by_data (field->input, field);
-      if (field->calendar != NULL)
-        g_signal_handlers_disconnect_by_data (field->calendar, field);
+      navette_record_field_disconnect (field);
       adw_preferences_group_remove (self->fields_group, field->row);
     }
   g_ptr_array_set_size (self->fields, 0);
@@ -589,19 +123,7 @@ static void
 update_sensitivity (NavetteRecordPane *self)
 {
   for (guint i = 0; i < self->fields->len; i++)
-    {
-      Field *field = g_ptr_array_index (self->fields, i);
-
-      /* A reader's text stays selectable and is read as read-only, not
-       * as unavailable; switches and numbers cannot be read-only in GTK:
-       * insensitive, and said read-only too. */
-      navette_a11y_set_read_only (field->input, !self->editable);
-      if (GTK_IS_SWITCH (field->input) || GTK_IS_SPIN_BUTTON (field->input))
-        gtk_widget_set_sensitive (field->row, self->editable);
-      if (field->date_button != NULL)
-        gtk_widget_set_visible (field->date_button, self->editable);
-      field_check (field);
-    }
+    navette_record_field_set_editable (g_ptr_array_index (self->fields, i), self->editable);
   gtk_widget_set_visible (self->save_button, self->editable);
   gtk_widget_set_visible (self->archive_button, self->editable && self->record != NULL);
   /* An archived record (the Archive view): Restore instead. */
@@ -750,12 +272,12 @@ record_data_changed_cb (NavetteRecord     *record,
 
   if (!field->touched)
     {
-      field_load (field, record);
-      field_check (field);
+      navette_record_field_load (field, record);
+      navette_record_field_check (field);
       return;
     }
 
-  mine = field_get_value (field);
+  mine = navette_record_field_get_value (field);
   if (navette_format_same_value (mine, live))
     {
       /* Both made the same change: nothing to ask. */
@@ -807,8 +329,8 @@ take_theirs_cb (NavetteRecordPane *self)
 
       if (!field->conflict)
         continue;
-      field_load (field, self->record);
-      field_check (field);
+      navette_record_field_load (field, self->record);
+      navette_record_field_check (field);
     }
   self->base_version = navette_record_get_version (self->record);
   update_conflict_banner (self);
@@ -828,12 +350,12 @@ load_fields (NavetteRecordPane *self)
   for (guint i = 0; i < schema->columns->len; i++)
     {
       const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-      Field *field = field_new (self, column, i);
+      Field *field = navette_record_field_new (column, i, field_state_cb, self);
 
       g_ptr_array_add (self->fields, field);
       adw_preferences_group_add (self->fields_group, field->row);
-      field_load (field, self->record);
-      field_check (field);
+      navette_record_field_load (field, self->record);
+      navette_record_field_check (field);
     }
   update_valid (self);
 }
@@ -853,14 +375,9 @@ table_schema_changed_cb (NavetteRecordPane *self)
       Field *field = g_ptr_array_index (self->fields, i);
       char *text;
 
-      if (!field_is_modified (field))
+      if (!navette_record_field_is_modified (field))
         continue;
-      if (GTK_IS_SPIN_BUTTON (field->input))
-        text = g_strdup_printf ("%.17g", gtk_spin_button_get_value (GTK_SPIN_BUTTON (field->input)));
-      else if (GTK_IS_SWITCH (field->input))
-        text = g_strdup (gtk_switch_get_active (GTK_SWITCH (field->input)) ? "true" : "false");
-      else
-        text = field_get_text (field);
+      text = navette_record_field_dup_text (field);
       if (text == NULL)
         continue;
       g_ptr_array_add (names, g_strdup (field->column->name));
@@ -1049,7 +566,7 @@ static void
 navette_record_pane_init (NavetteRecordPane *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->fields = g_ptr_array_new_with_free_func (field_free);
+  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_record_field_free);
   self->valid = TRUE;
   g_signal_connect_swapped (self->view_stack, "notify::visible-child-name",
                             G_CALLBACK (view_stack_notify_cb), self);
@@ -1227,17 +744,9 @@ navette_record_pane_commit (NavetteRecordPane *self)
 {
   g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
 
-  /* A spin button parses its text into its value only on Enter or when
-   * it loses the focus: saving with the focus in it must take what is on
-   * screen, not the value of before. (Entries, text views and dates hold
-   * their text as typed.) */
+  /* What is on screen is the value (a number being typed). */
   for (guint i = 0; i < self->fields->len; i++)
-    {
-      Field *field = g_ptr_array_index (self->fields, i);
-
-      if (GTK_IS_SPIN_BUTTON (field->input))
-        gtk_spin_button_update (GTK_SPIN_BUTTON (field->input));
-    }
+    navette_record_field_commit (g_ptr_array_index (self->fields, i));
 }
 
 JsonObject *
@@ -1254,9 +763,9 @@ navette_record_pane_collect (NavetteRecordPane *self)
       Field *field = g_ptr_array_index (self->fields, i);
       JsonNode *value;
 
-      if (self->record != NULL && !field_is_modified (field))
+      if (self->record != NULL && !navette_record_field_is_modified (field))
         continue;   /* not touched: whatever it holds on the server stays */
-      value = field_get_value (field);
+      value = navette_record_field_get_value (field);
       if (self->record == NULL && JSON_NODE_HOLDS_NULL (value))
         json_node_unref (value);
       else
@@ -1281,7 +790,7 @@ navette_record_pane_get_modified (NavetteRecordPane *self)
     return FALSE;
   navette_record_pane_commit (self);
   for (guint i = 0; i < self->fields->len; i++)
-    if (field_is_modified (g_ptr_array_index (self->fields, i)))
+    if (navette_record_field_is_modified (g_ptr_array_index (self->fields, i)))
       return TRUE;
   return FALSE;
 }
@@ -1307,7 +816,7 @@ navette_record_pane_show_errors (NavetteRecordPane *self,
 
       g_free (field->server_error);
       field->server_error = g_strdup (problem);
-      field_check (field);
+      navette_record_field_check (field);
     }
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
@@ -1326,14 +835,7 @@ navette_record_pane_set_text (NavetteRecordPane *self,
 
       if (g_strcmp0 (field->column->name, column) != 0)
         continue;
-      if (GTK_IS_TEXT_VIEW (field->input))
-        gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (field->input)), text, -1);
-      else if (GTK_IS_SPIN_BUTTON (field->input))
-        gtk_spin_button_set_value (GTK_SPIN_BUTTON (field->input), g_ascii_strtod (text, NULL));
-      else if (GTK_IS_SWITCH (field->input))
-        gtk_switch_set_active (GTK_SWITCH (field->input), g_strcmp0 (text, "true") == 0);
-      else
-        gtk_editable_set_text (GTK_EDITABLE (field->input), text);
+      navette_record_field_set_text (field, text);
       return;
     }
   g_critical ("No column %s in the pane", column);

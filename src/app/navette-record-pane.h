@@ -6,11 +6,13 @@
  * content for long_text and long text; url and email ones a button that
  * opens them), unknown column types are edited as text, numbers
  * a GtkSpinButton, booleans a GtkSwitch, dates an entry with a calendar
- * popover. Required columns are marked and too-long text is flagged while
+ * popover, choices a drop-down ("None" first unless required; a value no
+ * longer among the choices kept as an extra entry). The fields are
+ * navette-record-field.c's. Required columns are marked and too-long text is flagged while
  * typing ("valid" goes FALSE); the server's validation errors are shown on
  * their field. In a reader's pane ("editable" FALSE) text inputs are
- * read-only (still selectable; announced read-only), switches and numbers
- * insensitive, and there is no Save, Archive or Restore. An archived
+ * read-only (still selectable; announced read-only), switches, numbers
+ * and choices insensitive, and there is no Save, Archive or Restore. An archived
  * record (the Archive view) has Restore instead of Archive. The Wide View
  * button doubles the pane's width for long texts. */
 #pragma once

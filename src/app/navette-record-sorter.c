@@ -88,7 +88,11 @@ compare_records (NavetteRecordSorter *self,
       return g_strcmp0 (navette_record_get_string (ra, column->name),
                         navette_record_get_string (rb, column->name));
     case NAVETTE_COLUMN_TEXT:
-    default:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
+    default:   /* a type not known yet */
       return strcmp (record_sort_key (self, ra), record_sort_key (self, rb));
     }
 }

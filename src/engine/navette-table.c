@@ -1373,13 +1373,20 @@ navette_table_parse_value (NavetteTable  *self,
   if (col == NULL)
     return value_error (column, _("there is no such column"), error);
 
-  if (col->type != NAVETTE_COLUMN_TEXT && (text[0] == '\0' || g_strcmp0 (text, "null") == 0))
+  /* Empty is no value, but for text, where it is the empty text. */
+  if (col->type != NAVETTE_COLUMN_TEXT && col->type != NAVETTE_COLUMN_LONG_TEXT &&
+      (text[0] == '\0' || g_strcmp0 (text, "null") == 0))
     return json_node_init_null (json_node_alloc ());
 
   node = json_node_alloc ();
   switch (col->type)
     {
     case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:   /* the choices, addresses: checked on saving */
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
+    default:   /* a type not known yet: text */
       json_node_init_string (node, text);
       break;
     case NAVETTE_COLUMN_INTEGER:
@@ -1428,8 +1435,6 @@ navette_table_parse_value (NavetteTable  *self,
         }
       json_node_init_string (node, text);
       break;
-    default:
-      g_assert_not_reached ();
     }
 
   return node;

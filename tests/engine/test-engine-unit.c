@@ -89,6 +89,16 @@ products_table (NavetteStore **store_out)
   g_ptr_array_add (schema->columns, navette_wire_column_new ("stock", "Stock", NAVETTE_COLUMN_INTEGER, FALSE, 0));
   g_ptr_array_add (schema->columns, navette_wire_column_new ("published", "Published", NAVETTE_COLUMN_BOOLEAN, FALSE, 0));
   g_ptr_array_add (schema->columns, navette_wire_column_new ("day", "Day", NAVETTE_COLUMN_DATE, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("notes", "Notes", NAVETTE_COLUMN_LONG_TEXT, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("site", "Site", NAVETTE_COLUMN_URL, FALSE, 0));
+  g_ptr_array_add (schema->columns, navette_wire_column_new ("contact", "Contact", NAVETTE_COLUMN_EMAIL, FALSE, 0));
+  {
+    NavetteWireColumn *shade = navette_wire_column_new ("shade", "Shade", NAVETTE_COLUMN_CHOICE, FALSE, 0);
+    const char *choices[] = { "Red", "Green", NULL };
+
+    shade->choices = g_strdupv ((char **) choices);
+    g_ptr_array_add (schema->columns, shade);
+  }
 
   *store_out = store;
   return navette_table_new (store, schema);
@@ -136,6 +146,29 @@ test_parse_value (void)
   node = navette_table_parse_value (table, "stock", "", &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_NULL (node));
+  json_node_unref (node);
+
+  /* The text-like types are strings (their checks come on saving); empty
+   * is no value, but the empty text of text and long_text. */
+  node = navette_table_parse_value (table, "shade", "Green", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (node), ==, "Green");
+  json_node_unref (node);
+  node = navette_table_parse_value (table, "site", "https://example.org/", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (node), ==, "https://example.org/");
+  json_node_unref (node);
+  node = navette_table_parse_value (table, "contact", "", &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (node));
+  json_node_unref (node);
+  node = navette_table_parse_value (table, "shade", "", &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (node));
+  json_node_unref (node);
+  node = navette_table_parse_value (table, "notes", "", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (node), ==, "");
   json_node_unref (node);
 
   g_assert_null (navette_table_parse_value (table, "stock", "1.5", &error));

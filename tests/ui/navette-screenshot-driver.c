@@ -9,7 +9,7 @@
  *                             untrusted|offline-waiting|
  *                             conflict|discard|superseded|loading-pages|
  *                             admin-members|admin-access|admin-model|
- *                             admin-activity|admin-members-form|admin-model-form
+ *                             admin-activity|admin-members-form|admin-model-form|choice
  *                             [WIDTH HEIGHT]
  *
  * "admin-…": the Administration window (900×680) on that page, signed in
@@ -182,6 +182,10 @@ main (int   argc,
                                                   token, body, NULL, NULL), ==, 201);
         }
     }
+  if (g_str_equal (mode, "choice"))
+    /* A choice column, its drop-down in the pane. */
+    g_assert_cmpint (navette_test_server_admin (server, NULL, NULL, "column", "add", "catalogue", "products",
+                                                "colour:choice:choices=Red|Green|Blue", NULL), ==, 0);
   engine = navette_engine_new (server->base_url);
   if (g_str_equal (mode, "cached"))
     {
@@ -292,7 +296,8 @@ main (int   argc,
       navette_record_pane_set_text (_navette_window_get_pane (window), "title", long_title);
     }
 
-  if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history"))
+  if (g_str_equal (mode, "editor") || g_str_equal (mode, "reader") || g_str_equal (mode, "history") ||
+      g_str_equal (mode, "choice"))
     {
       GListModel *model = _navette_window_get_view_model (window);
       g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
@@ -313,6 +318,8 @@ main (int   argc,
         gtk_widget_activate_action (GTK_WIDGET (window), "window.history", NULL);
       if (g_str_equal (mode, "editor"))
         navette_record_pane_set_text (_navette_window_get_pane (window), "stock", "12");
+      if (g_str_equal (mode, "choice"))
+        navette_record_pane_set_text (_navette_window_get_pane (window), "colour", "Green");
     }
   else if (g_str_has_prefix (mode, "failed"))
     {

@@ -56,20 +56,20 @@ page_is_records (gpointer data)
   return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
 }
 
+/* Signs @user in on the running server and shows @app's @table in a
+ * window of their own. */
 static void
-fixture_open_args (Fixture            *f,
-                   const char * const *server_args,
-                   const char         *app,
-                   const char         *table)
+fixture_open_window (Fixture    *f,
+                     const char *user,
+                     const char *app,
+                     const char *table)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   NavetteStore *store;
 
-  f->server = navette_test_server_start (server_args);
-  f->admin = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
   f->engine = navette_engine_new (f->server->base_url);
-  navette_session_login_async (navette_engine_get_session (f->engine), "alice",
+  navette_session_login_async (navette_engine_get_session (f->engine), user,
                                NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
   wait_until (result_ready, &result, "the login");
   g_assert_true (navette_session_login_finish (navette_engine_get_session (f->engine), result, &error));
@@ -93,6 +93,25 @@ fixture_open_args (Fixture            *f,
 }
 
 static void
+fixture_open_args (Fixture            *f,
+                   const char * const *server_args,
+                   const char         *app,
+                   const char         *table)
+{
+  f->server = navette_test_server_start (server_args);
+  f->admin = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
+  fixture_open_window (f, "alice", app, table);
+}
+
+/* Closes the window and signs out, the server running on. */
+static void
+fixture_close_window (Fixture *f)
+{
+  g_clear_pointer ((GtkWindow **) &f->window, gtk_window_destroy);
+  g_clear_object (&f->engine);
+}
+
+static void
 fixture_open (Fixture    *f,
               const char *app,
               const char *table)
@@ -103,8 +122,7 @@ fixture_open (Fixture    *f,
 static void
 fixture_close (Fixture *f)
 {
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  g_clear_object (&f->engine);
+  fixture_close_window (f);
   g_clear_pointer (&f->admin, g_free);
   g_clear_pointer (&f->server, navette_test_server_free);
 }
@@ -143,6 +161,7 @@ input_of (Fixture    *f,
   if ((input = find_widget (row, GTK_TYPE_SPIN_BUTTON, NULL)) != NULL ||
       (input = find_widget (row, GTK_TYPE_SWITCH, NULL)) != NULL ||
       (input = find_widget (row, GTK_TYPE_TEXT_VIEW, NULL)) != NULL ||
+      (input = find_widget (row, GTK_TYPE_DROP_DOWN, NULL)) != NULL ||
       (input = find_widget (row, GTK_TYPE_TEXT, NULL)) != NULL)
     return input;
   return row;
@@ -759,6 +778,135 @@ test_session_expired (void)
   fixture_close (&f);
 }
 
+/* ---- A choice ---- */
+
+/* The label showing @text under @root (mapped). */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelIn;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelIn *in = data;
+
+  return find_label (in->root, in->text) != NULL;
+}
+
+/* The selected entry of a drop-down, as shown. */
+static const char *
+drop_down_text (GtkWidget *drop_down)
+{
+  GObject *item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (drop_down));
+
+  return item != NULL ? gtk_string_object_get_string (GTK_STRING_OBJECT (item)) : NULL;
+}
+
+/* A choice column: a drop-down of its choices after "None", picked with
+ * the pointer, saved with Ctrl+S; a value that is no longer a choice is
+ * shown and kept; a reader sees the choice and cannot change it. */
+static void
+test_choice (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) colour = NULL;
+  NavetteRecord *record;
+  GtkWidget *drop_down;
+  GListModel *entries;
+  LabelIn green;
+
+  f.server = navette_test_server_start (NULL);
+  f.admin = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  if (navette_test_server_admin (f.server, NULL, &err, "column", "add", "catalogue", "products",
+                                 "colour:choice:choices=Red|Green|Blue", NULL) != 0)
+    g_error ("column add: %s", err);
+  fixture_open_window (&f, "alice", "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+  navette_window_open_record (f.window, record);
+
+  drop_down = input_of (&f, "colour");
+  g_assert_true (GTK_IS_DROP_DOWN (drop_down));
+  entries = gtk_drop_down_get_model (GTK_DROP_DOWN (drop_down));
+  g_assert_cmpuint (g_list_model_get_n_items (entries), ==, 4);
+  g_assert_cmpstr (drop_down_text (drop_down), ==, "None");
+  g_assert_true (gtk_widget_get_sensitive (navette_record_pane_get_row (f.pane, "colour")));
+  g_assert_false (navette_record_pane_get_modified (f.pane));
+
+  /* Opened with a click, Green clicked in its list. */
+  click (drop_down);
+  green.root = drop_down;
+  green.text = "Green";
+  wait_until (label_shown, &green, "the list of choices");
+  click (find_label (drop_down, "Green"));
+  g_assert_cmpstr (drop_down_text (drop_down), ==, "Green");
+  g_assert_true (navette_record_pane_get_modified (f.pane));
+  key ("ctrl+s");
+  wait_until (pane_closed, &f, "the save");
+  g_assert_cmpstr (navette_record_get_string (record, "colour"), ==, "Green");
+  wait_until (record_synced, record, "the choice");
+  colour = server_value (&f, "products", PRODUCT_1, "colour");
+  g_assert_cmpstr (json_node_get_string (colour), ==, "Green");
+
+  /* Opened again, it shows the saved choice; a value that is not one of
+   * the choices (they changed) gets its own entry and is what is sent;
+   * None is no value. */
+  navette_window_open_record (f.window, record);
+  drop_down = input_of (&f, "colour");
+  g_assert_cmpstr (drop_down_text (drop_down), ==, "Green");
+  navette_record_pane_set_text (f.pane, "colour", "Violet");
+  g_assert_cmpstr (drop_down_text (drop_down), ==, "Violet");
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (drop_down))), ==, 5);
+  {
+    g_autoptr(JsonObject) values = navette_record_pane_collect (f.pane);
+
+    g_assert_cmpstr (json_object_get_string_member (values, "colour"), ==, "Violet");
+  }
+  navette_record_pane_set_text (f.pane, "colour", "");
+  {
+    g_autoptr(JsonObject) values = navette_record_pane_collect (f.pane);
+
+    g_assert_true (json_object_has_member (values, "colour"));
+    g_assert_true (json_object_get_null_member (values, "colour"));
+  }
+  navette_record_pane_set_text (f.pane, "colour", "Green");
+  g_assert_false (navette_record_pane_get_modified (f.pane));
+  key ("Escape");
+  wait_until (pane_closed, &f, "the pane closing");
+  fixture_close_window (&f);
+
+  /* A reader (bob): the choice shown, the drop-down insensitive. */
+  fixture_open_window (&f, "bob", "catalogue", "products");
+  record = lookup (&f, PRODUCT_1);
+  navette_window_open_record (f.window, record);
+  drop_down = input_of (&f, "colour");
+  g_assert_cmpstr (drop_down_text (drop_down), ==, "Green");
+  g_assert_false (navette_record_pane_get_editable (f.pane));
+  g_assert_false (gtk_widget_get_sensitive (navette_record_pane_get_row (f.pane, "colour")));
+  g_assert_false (gtk_widget_is_sensitive (drop_down));
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -795,6 +943,7 @@ main (int   argc,
   g_test_add_func ("/ui/editing/superseded-toast", test_superseded_toast);
   g_test_add_func ("/ui/editing/retry-discard-all", test_retry_discard_all);
   g_test_add_func ("/ui/editing/session-expired", test_session_expired);
+  g_test_add_func ("/ui/editing/choice", test_choice);
 
   return g_test_run ();
 }
