@@ -91,6 +91,16 @@ test_write_announced (void)
   g_assert_true (g_queue_is_empty (&sub->messages));
 }
 
+/* No table announcement waits in @sub's queue. Schema and roles ones may:
+ * a grant made by `navette-server` in another process is noticed by the
+ * server's look at the file (every 500 ms), whenever that comes. */
+static void
+assert_no_table_message (StSubscriber *sub)
+{
+  for (GList *l = sub->messages.head; l != NULL; l = l->next)
+    g_assert_cmpstr (st_message_type (l->data), !=, "table");
+}
+
 /* Reads announcements until one of @app/@table at @min_revision or later;
  * every announcement read must be about @app. */
 static void
@@ -152,7 +162,7 @@ test_no_role_no_announcement (void)
 
   revision = create_product (server, alice, "Public three");
   wait_for_revision (bob_sub, "catalogue", "products", revision);
-  g_assert_true (g_queue_is_empty (&bob_sub->messages));
+  assert_no_table_message (bob_sub);
 
   /* while alice, editor of blog, did hear about it */
   while (!alice_heard_blog)
@@ -196,7 +206,7 @@ test_revoked_role (void)
   g_assert_cmpuint (st_request (server, "POST", ARTICLES "/records", alice,
                                 "{\"data\": {\"title\": \"Now for bob\"}}", &created, NULL), ==, 201);
   wait_for_revision (bob_sub, "blog", "articles", json_object_get_int_member (st_object (created), "revision"));
-  g_assert_true (g_queue_is_empty (&bob_sub->messages));
+  assert_no_table_message (bob_sub);
 }
 
 /* A session that ends (logout) ends its subscriptions at the next
