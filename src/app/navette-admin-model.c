@@ -888,6 +888,7 @@ unarchive_button (const char *label,
  * in its caption and Unarchive instead of Archive. */
 static GtkWidget *
 table_row_new (const char *app,
+               gboolean    app_archived,
                JsonObject *table)
 {
   const char *name = navette_admin_json_string (table, "name");
@@ -917,7 +918,9 @@ table_row_new (const char *app,
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "table", g_strdup (name), g_free);
   g_object_set_data (G_OBJECT (row), "archived", GINT_TO_POINTER (archived));
-  if (!archived)
+  /* Nothing is added to what is archived; an archived application's
+   * tables can be renamed only. */
+  if (!archived && !app_archived)
     adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                  action_button ("list-add-symbolic", add_label, "model.add-column",
                                                 g_variant_new ("(ss)", app, name)));
@@ -928,7 +931,7 @@ table_row_new (const char *app,
     adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                  unarchive_button (unarchive_label, "model.unarchive-table",
                                                    g_variant_new ("(ss)", app, name)));
-  else
+  else if (!app_archived)
     adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                  action_button ("user-trash-symbolic", archive_label, "model.archive-table",
                                                 g_variant_new ("(ss)", app, name)));
@@ -945,7 +948,7 @@ table_row_new (const char *app,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (child),
                                      column_title != NULL ? column_title : column_name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (child), description);
-      if (!archived)
+      if (!archived && !app_archived)
         adw_action_row_add_suffix (ADW_ACTION_ROW (child),
                                    action_button ("document-edit-symbolic", edit_label, "model.edit-column",
                                                   g_variant_new ("(sss)", app, name, column_name)));
@@ -997,7 +1000,7 @@ app_group_new (JsonObject *app)
   if (archived)
     gtk_widget_add_css_class (list, "dim-label");
   for (guint i = 0; tables != NULL && i < json_array_get_length (tables); i++)
-    gtk_list_box_append (GTK_LIST_BOX (list), table_row_new (name, json_array_get_object_element (tables, i)));
+    gtk_list_box_append (GTK_LIST_BOX (list), table_row_new (name, archived, json_array_get_object_element (tables, i)));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), list);
   g_object_set_data_full (G_OBJECT (group), "app", g_strdup (name), g_free);
   g_object_set_data (G_OBJECT (group), "archived", GINT_TO_POINTER (archived));
