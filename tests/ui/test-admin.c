@@ -746,6 +746,103 @@ test_editor_activity_only (void)
   fixture_close (&f);
 }
 
+/* ---- Members over several pages ---- */
+
+static gboolean
+label_starts_with (GtkWidget  *widget,
+                   const char *text)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
+/* The first widget under @root, mapped or not, that @match accepts. */
+static GtkWidget *
+find_any (GtkWidget *root,
+          gboolean (*match) (GtkWidget *widget, const char *text),
+          const char *text)
+{
+  if (match (root, text))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_any (child, match, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Records the label's text each time its row of progress appears. */
+static void
+progress_visible_cb (GtkWidget  *box,
+                     GParamSpec *pspec,
+                     GPtrArray  *seen)
+{
+  if (gtk_widget_get_visible (box))
+    g_ptr_array_add (seen, g_strdup (gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (box)))));
+}
+
+static gboolean
+progress_seen (gpointer data)
+{
+  return ((GPtrArray *) data)->len > 0;
+}
+
+static gboolean
+member_shown_and_done (gpointer data)
+{
+  GtkWidget *page = data;
+
+  return find (page, label_is, "member119") != NULL &&
+         find (page, label_starts_with, "Loading members… ") == NULL;
+}
+
+/* More members than the server's page (100): the count read so far shows
+ * while the next page is read (a first load shows the first page's rows
+ * at once), then every member, the count gone. Checked on Refresh, whose
+ * pages the test can watch from the start. */
+static void
+test_members_pages (void)
+{
+  Fixture f = { 0 };
+  NavetteAdminWindow *admin;
+  GtkWidget *page;
+  GtkWidget *label;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+
+  fixture_open (&f, "admin");
+  if (!admin_api_present (&f))
+    {
+      fixture_close (&f);
+      return;
+    }
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"username\": \"member%03u\", \"display_name\": \"Member %03u\"}", i, i);
+
+      g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/admin/users", f.admin, body, NULL, NULL),
+                        ==, 201);
+    }
+  admin = open_administration (&f);
+  page = show_page (admin, "Members", "members");
+  navette_test_wait_until (member_shown_and_done, page, "every member");
+  label = find_any (page, label_starts_with, "Loading members… ");
+  g_assert_nonnull (label);
+  g_signal_connect (gtk_widget_get_parent (label), "notify::visible", G_CALLBACK (progress_visible_cb), seen);
+
+  navette_test_key ("F5");
+  navette_test_wait_until (progress_seen, seen, "the members read so far");
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (seen, 0), ==, "Loading members… 100 so far");
+  navette_test_wait_until (member_shown_and_done, page, "every member again");
+
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_parent (label), progress_visible_cb, seen);
+  gtk_window_destroy (GTK_WINDOW (admin));
+  fixture_close (&f);
+}
+
 static void
 no_display (void)
 {
@@ -779,6 +876,7 @@ main (int   argc,
   g_test_add_func ("/ui/admin/reader-has-none", test_reader_has_none);
   g_test_add_func ("/ui/admin/editor-activity-only", test_editor_activity_only);
   g_test_add_func ("/ui/admin/administrator", test_administrator);
+  g_test_add_func ("/ui/admin/members-pages", test_members_pages);
 
   return g_test_run ();
 }
