@@ -22,6 +22,8 @@ struct _NavetteAdminMembers
   NavetteAdminPage  page;
   GtkWidget        *search_entry;
   GtkWidget        *list;
+  GtkWidget        *progress;  /* "Loading members… 500 so far" */
+  GtkWidget        *progress_label;
   JsonArray        *users;     /* the last list read, all pages */
 };
 
@@ -145,7 +147,27 @@ search_changed_cb (NavetteAdminMembers *self)
   gtk_list_box_invalidate_filter (GTK_LIST_BOX (self->list));
 }
 
-/* Reads every page of users, then shows them. */
+/* Shows how many members are read so far, or hides it (@count 0). */
+static void
+show_progress (NavetteAdminMembers *self,
+               guint                count)
+{
+  if (count > 0)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: while the list of members is read page by page */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Loading members… %u so far",
+                                           "Loading members… %u so far", count), count);
+      gtk_label_set_text (GTK_LABEL (self->progress_label), text);
+    }
+  gtk_widget_set_visible (self->progress, count > 0);
+}
+
+/* Reads every page of users and shows them once the last is in. A server
+ * with many members takes several pages: the rows of the first load show
+ * as they come, and the count read so far shows above the list (a reload
+ * keeps the previous list until the new one is complete). */
 static void
 users_page_cb (GObject      *object,
                GAsyncResult *result,
@@ -163,6 +185,8 @@ users_page_cb (GObject      *object,
     {
       if (error == NULL)
         g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The server’s answer is not a list of members"));
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_progress (self, 0);
       navette_admin_page_end (&self->page, error);
       return;
     }
@@ -176,6 +200,16 @@ users_page_cb (GObject      *object,
   next = navette_admin_json_string (answer, "next");
   if (next != NULL)
     {
+      JsonArray *so_far = g_object_get_data (G_OBJECT (self->page.cancellable), "users");
+
+      if (!self->page.loaded)
+        {
+          g_clear_pointer (&self->users, json_array_unref);
+          self->users = json_array_ref (so_far);
+          rebuild (self);
+          navette_admin_page_end (&self->page, NULL);
+        }
+      show_progress (self, json_array_get_length (so_far));
       navette_admin_client_list_users_async (NAVETTE_ADMIN_CLIENT (object), next, 0, self->page.cancellable,
                                              users_page_cb, g_object_ref (self));
       return;
@@ -183,6 +217,7 @@ users_page_cb (GObject      *object,
   g_clear_pointer (&self->users, json_array_unref);
   self->users = json_array_ref (g_object_get_data (G_OBJECT (self->page.cancellable), "users"));
   rebuild (self);
+  show_progress (self, 0);
   navette_admin_page_end (&self->page, NULL);
 }
 
@@ -624,6 +659,20 @@ navette_admin_members_init (NavetteAdminMembers *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "members.add");
   gtk_accessible_update_property (GTK_ACCESSIBLE (add), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Add Member…"), -1);
   gtk_box_append (GTK_BOX (self->page.toolbar), add);
+
+  self->progress = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->progress_label = gtk_label_new (NULL);
+  {
+    GtkWidget *spinner = gtk_spinner_new ();
+
+    gtk_spinner_set_spinning (GTK_SPINNER (spinner), TRUE);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading"), -1);
+    gtk_box_append (GTK_BOX (self->progress), spinner);
+  }
+  gtk_widget_add_css_class (self->progress_label, "dim-label");
+  gtk_box_append (GTK_BOX (self->progress), self->progress_label);
+  gtk_widget_set_visible (self->progress, FALSE);
+  gtk_box_append (GTK_BOX (self->page.content), self->progress);
 
   self->list = navette_admin_list_new (_("Members"), _("No members match the search"));
   gtk_list_box_set_filter_func (GTK_LIST_BOX (self->list), filter_row, self, NULL);

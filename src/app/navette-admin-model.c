@@ -4,7 +4,9 @@
  * constraints: required, maximum length, range, choices; a default for
  * the existing rows of a required column), change a column's title and
  * constraints (refused with the server's sentence — how many rows break
- * it — when the data does not allow it), archive a table. */
+ * it — when the data does not allow it), retitle an application or a
+ * table, archive one (after a question) and unarchive it: archived ones
+ * stay listed, dimmed, with "Archived" in their caption. */
 #define G_LOG_DOMAIN "navette-app"
 
 #include "config.h"
@@ -74,24 +76,33 @@ type_has_range (const char *type)
 }
 
 static JsonObject *
-find_table (NavetteAdminModel *self,
-            const char        *app,
-            const char        *table)
+find_app (NavetteAdminModel *self,
+          const char        *app)
 {
   for (guint i = 0; self->apps != NULL && i < json_array_get_length (self->apps); i++)
     {
       JsonObject *a = json_array_get_object_element (self->apps, i);
-      JsonArray *tables = navette_admin_json_array (a, "tables");
 
-      if (g_strcmp0 (navette_admin_json_string (a, "name"), app) != 0 || tables == NULL)
-        continue;
-      for (guint j = 0; j < json_array_get_length (tables); j++)
-        {
-          JsonObject *t = json_array_get_object_element (tables, j);
+      if (g_strcmp0 (navette_admin_json_string (a, "name"), app) == 0)
+        return a;
+    }
+  return NULL;
+}
 
-          if (g_strcmp0 (navette_admin_json_string (t, "name"), table) == 0)
-            return t;
-        }
+static JsonObject *
+find_table (NavetteAdminModel *self,
+            const char        *app,
+            const char        *table)
+{
+  JsonObject *a = find_app (self, app);
+  JsonArray *tables = a != NULL ? navette_admin_json_array (a, "tables") : NULL;
+
+  for (guint j = 0; tables != NULL && j < json_array_get_length (tables); j++)
+    {
+      JsonObject *t = json_array_get_object_element (tables, j);
+
+      if (g_strcmp0 (navette_admin_json_string (t, "name"), table) == 0)
+        return t;
     }
   return NULL;
 }
@@ -322,24 +333,57 @@ new_table_action (GtkWidget  *widget,
   name_title_form (form, _("Add its columns once it is created."));
 }
 
-/* ---- Archive a table ---- */
+/* ---- Retitle, archive and unarchive an application or a table ---- */
 
+/* An application (table NULL) or one of its tables. */
 typedef struct
 {
   NavetteAdminModel *self;
   char              *app;
-  char              *table;
-} TableRef;
+  char              *table;     /* nullable */
+  gboolean           archived;  /* what to set */
+} Target;
+
+static Target *
+target_new (NavetteAdminModel *self,
+            GVariant          *parameter,
+            gboolean           archived)
+{
+  Target *target = g_new0 (Target, 1);
+
+  target->self = g_object_ref (self);
+  target->archived = archived;
+  if (g_variant_is_of_type (parameter, G_VARIANT_TYPE_STRING))
+    target->app = g_variant_dup_string (parameter, NULL);
+  else
+    g_variant_get (parameter, "(ss)", &target->app, &target->table);
+  return target;
+}
 
 static void
-table_ref_free (gpointer data)
+target_free (gpointer data)
 {
-  TableRef *ref = data;
+  Target *target = data;
 
-  g_object_unref (ref->self);
-  g_free (ref->app);
-  g_free (ref->table);
-  g_free (ref);
+  g_object_unref (target->self);
+  g_free (target->app);
+  g_free (target->table);
+  g_free (target);
+}
+
+/* The title shown for @target (its name when it has none). */
+static const char *
+target_title (Target *target)
+{
+  JsonObject *object = NULL;
+  const char *title;
+
+  if (target->table != NULL)
+    object = find_table (target->self, target->app, target->table);
+  else
+    object = find_app (target->self, target->app);
+  title = object != NULL ? navette_admin_json_string (object, "title") : NULL;
+  return title != NULL && *title != '\0' ? title : (target->table != NULL ? target->table : target->app);
 }
 
 static void
@@ -347,46 +391,146 @@ archived_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(NavetteAdminModel) self = user_data;
+  Target *target = user_data;
+  NavetteAdminModel *self = target->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
+  const char *done;
 
   root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
   if (error != NULL)
     {
       if (window != NULL)
         navette_admin_window_show_error (window, error);
+      target_free (target);
       return;
     }
-  navette_admin_window_toast_in (GTK_WIDGET (self), _("Table archived"));
+  if (target->table != NULL)
+    done = target->archived ? _("Table archived") : _("Table unarchived");
+  else
+    done = target->archived ? _("Application archived") : _("Application unarchived");
+  navette_admin_window_toast_in (GTK_WIDGET (self), done);
   navette_admin_model_reload (self);
+  target_free (target);
 }
 
+/* Sends the archived flag of @data (a Target, taken). */
 static void
-archive_table (gpointer data)
+set_archived (gpointer data)
 {
-  TableRef *ref = data;
+  Target *target = data;
+  NavetteAdminClient *client = client_of (target->self);
 
-  navette_admin_client_update_table_async (client_of (ref->self), ref->app, ref->table, NULL, TRUE, NULL,
-                                           archived_cb, g_object_ref (ref->self));
+  if (client == NULL)
+    {
+      target_free (target);
+      return;
+    }
+  if (target->table != NULL)
+    navette_admin_client_update_table_async (client, target->app, target->table, NULL, target->archived, NULL,
+                                             archived_cb, target);
+  else
+    navette_admin_client_update_app_async (client, target->app, NULL, target->archived, NULL,
+                                           archived_cb, target);
+}
+
+/* navette_admin_confirm() frees its data; the request needs its own. */
+static void
+confirmed_archive (gpointer data)
+{
+  Target *target = data;
+  Target *copy = g_new0 (Target, 1);
+
+  copy->self = g_object_ref (target->self);
+  copy->app = g_strdup (target->app);
+  copy->table = g_strdup (target->table);
+  copy->archived = TRUE;
+  set_archived (copy);
 }
 
 static void
-archive_table_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
+archive_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  Target *target = target_new (NAVETTE_ADMIN_MODEL (widget), parameter, TRUE);
+  g_autofree char *heading = NULL;
+  const char *body;
+
+  if (target->table != NULL)
+    {
+      heading = g_strdup_printf (_("Archive the Table “%s”?"), target_title (target));
+      body = _("Nobody will see it or its records any more. Its data stays in the database.");
+    }
+  else
+    {
+      heading = g_strdup_printf (_("Archive the Application “%s”?"), target_title (target));
+      body = _("Nobody will see it, its tables or their records any more. Its data stays in the database, and it can be unarchived here.");
+    }
+  navette_admin_confirm (widget, heading, body, _("_Archive"), TRUE, confirmed_archive, target, target_free);
+}
+
+/* Unarchiving takes nothing away from anyone: no question. */
+static void
+unarchive_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  set_archived (target_new (NAVETTE_ADMIN_MODEL (widget), parameter, FALSE));
+}
+
+static void
+retitle_changed_cb (NavetteAdminForm *form)
+{
+  g_autofree char *title = g_strstrip (g_strdup (text_of (form, "title")));
+
+  navette_admin_form_set_valid (form, *title != '\0');
+}
+
+static void
+retitle_submit_cb (NavetteAdminForm  *form,
+                   NavetteAdminModel *self)
+{
+  Target *target = g_object_get_data (G_OBJECT (form), "target");
+  g_autofree char *title = g_strstrip (g_strdup (text_of (form, "title")));
+
+  navette_admin_form_set_busy (form, TRUE);
+  if (target->table != NULL)
+    navette_admin_client_update_table_async (client_of (self), target->app, target->table, title, -1,
+                                             navette_admin_form_get_cancellable (form),
+                                             form_done_cb, g_object_ref (form));
+  else
+    navette_admin_client_update_app_async (client_of (self), target->app, title, -1,
+                                           navette_admin_form_get_cancellable (form),
+                                           form_done_cb, g_object_ref (form));
+}
+
+static void
+retitle_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
   NavetteAdminModel *self = NAVETTE_ADMIN_MODEL (widget);
-  TableRef *ref = g_new0 (TableRef, 1);
+  Target *target = target_new (self, parameter, FALSE);
   g_autofree char *heading = NULL;
+  NavetteAdminForm *form;
+  GtkWidget *title;
 
-  g_variant_get (parameter, "(ss)", &ref->app, &ref->table);
-  ref->self = g_object_ref (self);
-  heading = g_strdup_printf (_("Archive the Table “%s”?"), ref->table);
-  navette_admin_confirm (widget, heading,
-                         _("Nobody will see it or its records any more. Its data stays in the database."),
-                         _("_Archive"), TRUE, archive_table, ref, table_ref_free);
+  if (target->table != NULL)
+    heading = g_strdup_printf (_("Rename the Table “%s”"), target->table);
+  else
+    heading = g_strdup_printf (_("Rename the Application “%s”"), target->app);
+  form = form_new (self, heading, _("_Save"),
+                   g_strdup (target->table != NULL ? _("Table renamed") : _("Application renamed")));
+  navette_admin_form_set_description (form, _("The title is what people see; the name stays, so nothing that refers to it breaks."));
+  title = entry_row (form, "title", _("Title"), target_title (target));
+  g_object_set_data_full (G_OBJECT (form), "target", target, target_free);
+  g_signal_connect_swapped (title, "changed", G_CALLBACK (retitle_changed_cb), form);
+  g_signal_connect (form, "submit", G_CALLBACK (retitle_submit_cb), self);
+  retitle_changed_cb (form);
+  gtk_window_present (GTK_WINDOW (form));
+  gtk_widget_grab_focus (title);
 }
 
 /* ---- Add or change a column ---- */
@@ -724,30 +868,73 @@ action_button (const char *icon,
   return button;
 }
 
+/* "Unarchive", a text button; @label its tooltip and accessible name. */
+static GtkWidget *
+unarchive_button (const char *label,
+                  const char *action,
+                  GVariant   *target)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Unarchive"));
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), target);
+  return button;
+}
+
+/* An archived application or table stays listed, dimmed, with "Archived"
+ * in its caption and Unarchive instead of Archive. */
 static GtkWidget *
 table_row_new (const char *app,
+               gboolean    app_archived,
                JsonObject *table)
 {
   const char *name = navette_admin_json_string (table, "name");
   const char *title = navette_admin_json_string (table, "title");
+  const char *shown = title != NULL && *title != '\0' ? title : name;
+  gboolean archived = json_object_get_boolean_member_with_default (table, "archived", FALSE);
   JsonArray *columns = navette_admin_json_array (table, "columns");
   guint n = columns != NULL ? json_array_get_length (columns) : 0;
   GtkWidget *row = adw_expander_row_new ();
   g_autofree char *subtitle = NULL;
-  g_autofree char *add_label = g_strdup_printf (_("Add a column to %s"), title != NULL ? title : name);
-  g_autofree char *archive_label = g_strdup_printf (_("Archive %s"), title != NULL ? title : name);
+  g_autofree char *add_label = g_strdup_printf (_("Add a column to %s"), shown);
+  g_autofree char *rename_label = g_strdup_printf (_("Rename %s"), shown);
+  g_autofree char *archive_label = g_strdup_printf (_("Archive %s"), shown);
+  g_autofree char *unarchive_label = g_strdup_printf (_("Unarchive %s"), shown);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title != NULL ? title : name);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), shown);
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u column", "%s · %u columns", n), name, n);
+  if (archived)
+    {
+      char *with = g_strdup_printf ("%s · %s", subtitle, _("Archived"));
+
+      g_free (subtitle);
+      subtitle = with;
+      gtk_widget_add_css_class (row, "dim-label");
+    }
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "table", g_strdup (name), g_free);
+  g_object_set_data (G_OBJECT (row), "archived", GINT_TO_POINTER (archived));
+  /* Nothing is added to what is archived; an archived application's
+   * tables can be renamed only. */
+  if (!archived && !app_archived)
+    adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                 action_button ("list-add-symbolic", add_label, "model.add-column",
+                                                g_variant_new ("(ss)", app, name)));
   adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
-                               action_button ("list-add-symbolic", add_label, "model.add-column",
+                               action_button ("document-edit-symbolic", rename_label, "model.rename-table",
                                               g_variant_new ("(ss)", app, name)));
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
-                               action_button ("user-trash-symbolic", archive_label, "model.archive-table",
-                                              g_variant_new ("(ss)", app, name)));
+  if (archived)
+    adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                 unarchive_button (unarchive_label, "model.unarchive-table",
+                                                   g_variant_new ("(ss)", app, name)));
+  else if (!app_archived)
+    adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                 action_button ("user-trash-symbolic", archive_label, "model.archive-table",
+                                                g_variant_new ("(ss)", app, name)));
   for (guint i = 0; i < n; i++)
     {
       JsonObject *column = json_array_get_object_element (columns, i);
@@ -761,9 +948,10 @@ table_row_new (const char *app,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (child),
                                      column_title != NULL ? column_title : column_name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (child), description);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (child),
-                                 action_button ("document-edit-symbolic", edit_label, "model.edit-column",
-                                                g_variant_new ("(sss)", app, name, column_name)));
+      if (!archived && !app_archived)
+        adw_action_row_add_suffix (ADW_ACTION_ROW (child),
+                                   action_button ("document-edit-symbolic", edit_label, "model.edit-column",
+                                                  g_variant_new ("(sss)", app, name, column_name)));
       adw_expander_row_add_row (ADW_EXPANDER_ROW (row), child);
     }
   return row;
@@ -774,16 +962,21 @@ app_group_new (JsonObject *app)
 {
   const char *name = navette_admin_json_string (app, "name");
   const char *title = navette_admin_json_string (app, "title");
+  const char *shown = title != NULL && *title != '\0' ? title : name;
+  gboolean archived = json_object_get_boolean_member_with_default (app, "archived", FALSE);
   JsonArray *tables = navette_admin_json_array (app, "tables");
   GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *list = navette_admin_list_new (title != NULL ? title : name, _("No tables yet"));
+  GtkWidget *list = navette_admin_list_new (shown, _("No tables yet"));
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *add = gtk_button_new ();
   g_autofree char *description = NULL;
-  g_autofree char *add_label = g_strdup_printf (_("New table in %s"), title != NULL ? title : name);
+  g_autofree char *add_label = g_strdup_printf (_("New table in %s"), shown);
+  g_autofree char *rename_label = g_strdup_printf (_("Rename %s"), shown);
+  g_autofree char *archive_label = g_strdup_printf (_("Archive %s"), shown);
+  g_autofree char *unarchive_label = g_strdup_printf (_("Unarchive %s"), shown);
 
-  description = json_object_get_boolean_member_with_default (app, "archived", FALSE)
-                ? g_strdup_printf ("%s · %s", name, _("archived")) : g_strdup (name);
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title != NULL ? title : name);
+  description = archived ? g_strdup_printf ("%s · %s", name, _("Archived")) : g_strdup (name);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), shown);
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
   gtk_button_set_child (GTK_BUTTON (add), adw_button_content_new ());
   adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), "list-add-symbolic");
@@ -793,16 +986,24 @@ app_group_new (JsonObject *app)
   gtk_accessible_update_property (GTK_ACCESSIBLE (add), GTK_ACCESSIBLE_PROPERTY_LABEL, add_label, -1);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "model.new-table");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (add), g_variant_new_string (name));
-  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), add);
+  gtk_widget_set_visible (add, !archived);
+  gtk_box_append (GTK_BOX (buttons), add);
+  gtk_box_append (GTK_BOX (buttons), action_button ("document-edit-symbolic", rename_label, "model.rename-app",
+                                                    g_variant_new_string (name)));
+  if (archived)
+    gtk_box_append (GTK_BOX (buttons), unarchive_button (unarchive_label, "model.unarchive-app",
+                                                         g_variant_new_string (name)));
+  else
+    gtk_box_append (GTK_BOX (buttons), action_button ("user-trash-symbolic", archive_label, "model.archive-app",
+                                                      g_variant_new_string (name)));
+  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), buttons);
+  if (archived)
+    gtk_widget_add_css_class (list, "dim-label");
   for (guint i = 0; tables != NULL && i < json_array_get_length (tables); i++)
-    {
-      JsonObject *table = json_array_get_object_element (tables, i);
-
-      if (!json_object_get_boolean_member_with_default (table, "archived", FALSE))
-        gtk_list_box_append (GTK_LIST_BOX (list), table_row_new (name, table));
-    }
+    gtk_list_box_append (GTK_LIST_BOX (list), table_row_new (name, archived, json_array_get_object_element (tables, i)));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), list);
   g_object_set_data_full (G_OBJECT (group), "app", g_strdup (name), g_free);
+  g_object_set_data (G_OBJECT (group), "archived", GINT_TO_POINTER (archived));
   return group;
 }
 
@@ -869,7 +1070,12 @@ navette_admin_model_class_init (NavetteAdminModelClass *klass)
   object_class->dispose = navette_admin_model_dispose;
   gtk_widget_class_install_action (widget_class, "model.new-app", NULL, new_app_action);
   gtk_widget_class_install_action (widget_class, "model.new-table", "s", new_table_action);
-  gtk_widget_class_install_action (widget_class, "model.archive-table", "(ss)", archive_table_action);
+  gtk_widget_class_install_action (widget_class, "model.rename-app", "s", retitle_action);
+  gtk_widget_class_install_action (widget_class, "model.rename-table", "(ss)", retitle_action);
+  gtk_widget_class_install_action (widget_class, "model.archive-app", "s", archive_action);
+  gtk_widget_class_install_action (widget_class, "model.archive-table", "(ss)", archive_action);
+  gtk_widget_class_install_action (widget_class, "model.unarchive-app", "s", unarchive_action);
+  gtk_widget_class_install_action (widget_class, "model.unarchive-table", "(ss)", unarchive_action);
   gtk_widget_class_install_action (widget_class, "model.add-column", "(ss)", add_column_action);
   gtk_widget_class_install_action (widget_class, "model.edit-column", "(sss)", edit_column_action);
 }

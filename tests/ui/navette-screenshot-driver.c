@@ -481,6 +481,17 @@ main (int   argc,
       /* "admin-members-form", "admin-model-form": the page's Add form too. */
       if (form != NULL)
         *form++ = '\0';
+      if (g_str_equal (page, "model"))
+        {
+          /* An archived application too: listed, dimmed, with Unarchive. */
+          g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+
+          g_assert_cmpuint (navette_test_request (server, "POST", "/api/v1/admin/applications", token,
+                                                  "{\"name\": \"intranet\", \"title\": \"Old Intranet\"}",
+                                                  NULL, NULL), ==, 201);
+          g_assert_cmpuint (navette_test_request (server, "PATCH", "/api/v1/admin/applications/intranet", token,
+                                                  "{\"archived\": true}", NULL, NULL), ==, 200);
+        }
       gtk_window_set_default_size (GTK_WINDOW (admin), 900, 680);
       gtk_window_present (GTK_WINDOW (admin));
       navette_admin_window_show_page (admin, page);

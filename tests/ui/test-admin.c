@@ -5,7 +5,9 @@
  * What it checks: an administrator opens Administration from the main
  * menu, adds a member (the generated password, shown once, signs in),
  * makes them editor of an application (Add People), adds a column to a
- * table, and reads the activity, whose newest entry is the server's and
+ * table, retitles that table, archives an application (it stays listed,
+ * with Unarchive) and unarchives it, checking each on the server, and
+ * reads the activity, whose newest entry is the server's and
  * whose record rows open that record's history in the main window; a
  * reader has no Administration in the menu; an editor gets Activity
  * only. */
@@ -372,6 +374,163 @@ submit_form (NavetteAdminForm *form)
 
 /* ---- The administrator ---- */
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *tooltip;
+  GtkWidget  *found;
+} Tooltip;
+
+static gboolean
+tooltip_shown (gpointer data)
+{
+  Tooltip *wanted = data;
+
+  wanted->found = find (wanted->root, tooltip_is, wanted->tooltip);
+  return wanted->found != NULL;
+}
+
+/* Waits for the button whose tooltip is @tooltip under @root (the page
+ * reloads after a change), brings it into view and clicks it. */
+static void
+click_tooltip (GtkWidget  *root,
+               const char *tooltip)
+{
+  Tooltip wanted = { root, tooltip, NULL };
+
+  navette_test_wait_until (tooltip_shown, &wanted, tooltip);
+  gtk_widget_grab_focus (wanted.found);
+  navette_test_click (wanted.found);
+}
+
+/* Replaces the text of the @index-th entry row of @form by @text, with
+ * keys: a click into it, Ctrl+A and typing. */
+static void
+retype_into (GtkWidget  *form,
+             guint       index,
+             const char *text)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *input;
+
+  collect_entry_rows (form, rows);
+  g_assert_cmpuint (index, <, rows->len);
+  input = navette_test_find_widget (g_ptr_array_index (rows, index), GTK_TYPE_TEXT, NULL);
+  g_assert_nonnull (input);
+  navette_test_click (input);
+  navette_test_key ("ctrl+a");
+  navette_test_type (text);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, index))), ==, text);
+}
+
+/* The application @app as GET /api/v1/admin/applications answers it, and
+ * its table @table when not NULL. */
+static JsonObject *
+server_app (Fixture    *f,
+            const char *app,
+            const char *table)
+{
+  g_autoptr(JsonNode) root = server_get (f, "/api/v1/admin/applications");
+  JsonArray *apps = json_object_get_array_member (json_node_get_object (root), "applications");
+
+  for (guint i = 0; i < json_array_get_length (apps); i++)
+    {
+      JsonObject *object = json_array_get_object_element (apps, i);
+      JsonArray *tables = json_object_get_array_member (object, "tables");
+
+      if (!g_str_equal (json_object_get_string_member (object, "name"), app))
+        continue;
+      if (table == NULL)
+        return json_object_ref (object);
+      for (guint j = 0; j < json_array_get_length (tables); j++)
+        if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tables, j), "name"), table))
+          return json_object_ref (json_array_get_object_element (tables, j));
+    }
+  g_assert_not_reached ();
+}
+
+/* @widget or one of its ancestors has the style class dim-label. */
+static gboolean
+dimmed (GtkWidget *widget)
+{
+  for (; widget != NULL; widget = gtk_widget_get_parent (widget))
+    if (gtk_widget_has_css_class (widget, "dim-label"))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+archived_on_server (Fixture    *f,
+                    const char *app)
+{
+  g_autoptr(JsonObject) object = server_app (f, app, NULL);
+
+  return json_object_get_boolean_member_with_default (object, "archived", FALSE);
+}
+
+/* Content model: the Products table retitled, the Blog application
+ * archived (after the question; it stays listed with Unarchive and an
+ * "Archived" caption) and unarchived — each checked on the server. */
+static void
+check_retitle_and_archive (Fixture            *f,
+                           NavetteAdminWindow *admin,
+                           GtkWidget          *page)
+{
+  GType form_type = NAVETTE_TYPE_ADMIN_FORM;
+  GType dialog_type = ADW_TYPE_MESSAGE_DIALOG;
+  g_autoptr(JsonObject) products = NULL;
+  GtkWidget *form;
+  GtkWidget *dialog;
+
+  navette_test_focus_window (GTK_WIDGET (admin));
+  click_tooltip (page, "Rename Products");
+  form = wait_toplevel (form_type, "the Rename form");
+  retype_into (form, 0, "Goods");
+  submit_form (NAVETTE_ADMIN_FORM (form));
+  products = server_app (f, "catalogue", "products");
+  g_assert_cmpstr (json_object_get_string_member (products, "title"), ==, "Goods");
+  g_assert_false (json_object_get_boolean_member_with_default (products, "archived", FALSE));
+  {
+    Label title = { page, "Goods", NULL };
+
+    navette_test_wait_until (label_shown, &title, "the new title in the list");
+  }
+
+  navette_test_focus_window (GTK_WIDGET (admin));
+  g_assert_false (archived_on_server (f, "blog"));
+  click_tooltip (page, "Archive Blog");
+  dialog = wait_toplevel (dialog_type, "the question before archiving");
+  {
+    Label heading = { dialog, "Archive the Application “Blog”?", NULL };
+
+    g_assert_true (label_shown (&heading));
+  }
+  navette_test_click (navette_test_find_widget (dialog, GTK_TYPE_BUTTON, "Archive"));
+  navette_test_wait_until (toplevel_gone, &dialog_type, "the question to close");
+  /* Still listed, dimmed, with Unarchive and the caption. */
+  {
+    Tooltip unarchive = { page, "Unarchive Blog", NULL };
+
+    navette_test_wait_until (tooltip_shown, &unarchive, "Unarchive after Archive");
+  }
+  g_assert_true (archived_on_server (f, "blog"));
+  {
+    Label caption = { page, "blog · Archived", NULL };
+
+    g_assert_true (label_shown (&caption));
+    g_assert_true (dimmed (find (page, label_is, "Articles")));
+  }
+  click_tooltip (page, "Unarchive Blog");
+  {
+    Tooltip archive = { page, "Archive Blog", NULL };
+
+    navette_test_wait_until (tooltip_shown, &archive, "Archive again after Unarchive");
+  }
+  g_assert_false (dimmed (find (page, label_is, "Articles")));
+  g_assert_false (archived_on_server (f, "blog"));
+}
+
+
 static gboolean
 is_monospace (GtkWidget  *widget,
               const char *text)
@@ -507,6 +666,7 @@ test_administrator (void)
         }
     }
   g_assert_true (found);
+  check_retitle_and_archive (&f, admin, page);
 
   /* Activity: the newest entry is the server's newest, by the administrator. */
   navette_test_focus_window (GTK_WIDGET (admin));
@@ -586,6 +746,103 @@ test_editor_activity_only (void)
   fixture_close (&f);
 }
 
+/* ---- Members over several pages ---- */
+
+static gboolean
+label_starts_with (GtkWidget  *widget,
+                   const char *text)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
+/* The first widget under @root, mapped or not, that @match accepts. */
+static GtkWidget *
+find_any (GtkWidget *root,
+          gboolean (*match) (GtkWidget *widget, const char *text),
+          const char *text)
+{
+  if (match (root, text))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_any (child, match, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Records the label's text each time its row of progress appears. */
+static void
+progress_visible_cb (GtkWidget  *box,
+                     GParamSpec *pspec,
+                     GPtrArray  *seen)
+{
+  if (gtk_widget_get_visible (box))
+    g_ptr_array_add (seen, g_strdup (gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (box)))));
+}
+
+static gboolean
+progress_seen (gpointer data)
+{
+  return ((GPtrArray *) data)->len > 0;
+}
+
+static gboolean
+member_shown_and_done (gpointer data)
+{
+  GtkWidget *page = data;
+
+  return find (page, label_is, "member119") != NULL &&
+         find (page, label_starts_with, "Loading members… ") == NULL;
+}
+
+/* More members than the server's page (100): the count read so far shows
+ * while the next page is read (a first load shows the first page's rows
+ * at once), then every member, the count gone. Checked on Refresh, whose
+ * pages the test can watch from the start. */
+static void
+test_members_pages (void)
+{
+  Fixture f = { 0 };
+  NavetteAdminWindow *admin;
+  GtkWidget *page;
+  GtkWidget *label;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+
+  fixture_open (&f, "admin");
+  if (!admin_api_present (&f))
+    {
+      fixture_close (&f);
+      return;
+    }
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"username\": \"member%03u\", \"display_name\": \"Member %03u\"}", i, i);
+
+      g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/admin/users", f.admin, body, NULL, NULL),
+                        ==, 201);
+    }
+  admin = open_administration (&f);
+  page = show_page (admin, "Members", "members");
+  navette_test_wait_until (member_shown_and_done, page, "every member");
+  label = find_any (page, label_starts_with, "Loading members… ");
+  g_assert_nonnull (label);
+  g_signal_connect (gtk_widget_get_parent (label), "notify::visible", G_CALLBACK (progress_visible_cb), seen);
+
+  navette_test_key ("F5");
+  navette_test_wait_until (progress_seen, seen, "the members read so far");
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (seen, 0), ==, "Loading members… 100 so far");
+  navette_test_wait_until (member_shown_and_done, page, "every member again");
+
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_parent (label), progress_visible_cb, seen);
+  gtk_window_destroy (GTK_WINDOW (admin));
+  fixture_close (&f);
+}
+
 static void
 no_display (void)
 {
@@ -619,6 +876,7 @@ main (int   argc,
   g_test_add_func ("/ui/admin/reader-has-none", test_reader_has_none);
   g_test_add_func ("/ui/admin/editor-activity-only", test_editor_activity_only);
   g_test_add_func ("/ui/admin/administrator", test_administrator);
+  g_test_add_func ("/ui/admin/members-pages", test_members_pages);
 
   return g_test_run ();
 }
