@@ -1885,13 +1885,15 @@ test_column_types (Fixture       *fixture,
   g_autoptr(NavetteWireTable) table = navette_wire_table_new ("leads", NULL);
   g_autoptr(GPtrArray) tables = NULL;
   g_autoptr(NavetteWireColumn) mood = navette_wire_column_new ("mood", NULL, NAVETTE_COLUMN_CHOICE, FALSE, 0);
-  NavetteWireColumn *state = navette_wire_column_new ("state", NULL, NAVETTE_COLUMN_CHOICE, TRUE, 0);
-  NavetteWireColumn *age = navette_wire_column_new ("age", NULL, NAVETTE_COLUMN_INTEGER, FALSE, 0);
+  NavetteWireColumn *state, *age;
   const NavetteWireTable *read = NULL;
   const NavetteWireColumn *column;
   const char * const states[] = { "new", "won", "lost, sadly", NULL };
 
   NEED_DB (fixture);
+  /* made here, not above: NEED_DB returns early without a database */
+  state = navette_wire_column_new ("state", NULL, NAVETTE_COLUMN_CHOICE, TRUE, 0);
+  age = navette_wire_column_new ("age", NULL, NAVETTE_COLUMN_INTEGER, FALSE, 0);
   db_test_add_shop (fixture->db);
   state->choices = g_strdupv ((char **) states);
   age->has_min = TRUE;
