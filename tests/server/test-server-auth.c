@@ -350,7 +350,9 @@ test_sign_in_race (void)
     g_assert_true (g_ascii_string_to_unsigned (soup_message_headers_get_one (headers, "Retry-After"),
                                                10, 1, 60, &retry_after, NULL));
   }
-  g_timeout_add_seconds ((guint) retry_after, quit_cb, loop);
+  /* g_timeout_add_seconds() may fire early (it rounds to whole seconds
+   * of the clock): wait the full Retry-After in milliseconds. */
+  g_timeout_add ((guint) retry_after * 1000, quit_cb, loop);
   g_main_loop_run (loop);
   g_assert_cmpuint (login_from (spread_server, "alice", NAVETTE_DEMO_PASSWORD, "198.51.100.77"), ==, 201);
 }
