@@ -238,6 +238,21 @@ title_archived (const char *title,
 /* ------------------------------------------------------------------ */
 /* Users                                                               */
 
+/* Appends "NAME=VALUE&" to a query being built, both escaped; nothing
+ * for a NULL @value. The caller drops the last character ("?" or "&"). */
+static void
+append_param (GString    *query,
+              const char *name,
+              const char *value)
+{
+  if (value == NULL)
+    return;
+  g_string_append_uri_escaped (query, name, NULL, FALSE);
+  g_string_append_c (query, '=');
+  g_string_append_uri_escaped (query, value, NULL, FALSE);
+  g_string_append_c (query, '&');
+}
+
 void
 navette_admin_client_list_users_async (NavetteAdminClient  *self,
                                        const char          *after,
@@ -252,11 +267,7 @@ navette_admin_client_list_users_async (NavetteAdminClient  *self,
 
   if (limit > 0)
     g_string_append_printf (path, "limit=%u&", limit);
-  if (after != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (after, NULL, FALSE);
-      g_string_append_printf (path, "after=%s&", escaped);
-    }
+  append_param (path, "after", after);
   g_string_truncate (path, path->len - 1);
   admin_send (self, navette_admin_client_list_users_async, "GET", path->str, NULL,
         cancellable, callback, user_data);
@@ -511,16 +522,8 @@ navette_admin_client_list_grants_async (NavetteAdminClient  *self,
 
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
-  if (app != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (app, NULL, FALSE);
-      g_string_append_printf (path, "app=%s&", escaped);
-    }
-  if (username != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (username, NULL, FALSE);
-      g_string_append_printf (path, "user=%s&", escaped);
-    }
+  append_param (path, "app", app);
+  append_param (path, "user", username);
   g_string_truncate (path, path->len - 1);
   admin_send (self, navette_admin_client_list_grants_async, "GET", path->str, NULL,
         cancellable, callback, user_data);
@@ -611,17 +614,8 @@ navette_admin_client_activity_async (NavetteAdminClient  *self,
   g_return_if_fail (NAVETTE_IS_ADMIN_CLIENT (self));
 
   for (guint i = 0; filters != NULL && filters[i] != NULL && filters[i + 1] != NULL; i += 2)
-    {
-      g_autofree char *name = g_uri_escape_string (filters[i], NULL, FALSE);
-      g_autofree char *value = g_uri_escape_string (filters[i + 1], NULL, FALSE);
-
-      g_string_append_printf (path, "%s=%s&", name, value);
-    }
-  if (before != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (before, NULL, FALSE);
-      g_string_append_printf (path, "before=%s&", escaped);
-    }
+    append_param (path, filters[i], filters[i + 1]);
+  append_param (path, "before", before);
   if (limit > 0)
     g_string_append_printf (path, "limit=%u&", limit);
   g_string_truncate (path, path->len - 1);
