@@ -119,24 +119,6 @@ navette_middleware_get_property (GObject    *object,
 }
 
 static void
-navette_middleware_set_property (GObject      *object,
-                                 guint         prop_id,
-                                 const GValue *value,
-                                 GParamSpec   *pspec)
-{
-  NavetteMiddleware *self = NAVETTE_MIDDLEWARE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 navette_middleware_class_init (NavetteMiddlewareClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -145,11 +127,9 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
   object_class->dispose = navette_middleware_dispose;
   object_class->finalize = navette_middleware_finalize;
   object_class->get_property = navette_middleware_get_property;
-  object_class->set_property = navette_middleware_set_property;
 
   properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT, ro);
   properties[PROP_N_PENDING] =
     g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_N_WAITING] =
@@ -196,9 +176,13 @@ navette_middleware_init (NavetteMiddleware *self)
 NavetteMiddleware *
 navette_middleware_new (NavetteClient *client)
 {
+  NavetteMiddleware *self;
+
   g_return_val_if_fail (NAVETTE_IS_CLIENT (client), NULL);
 
-  return g_object_new (NAVETTE_TYPE_MIDDLEWARE, "client", client, NULL);
+  self = g_object_new (NAVETTE_TYPE_MIDDLEWARE, NULL);
+  self->client = g_object_ref (client);
+  return self;
 }
 
 guint
