@@ -1193,27 +1193,28 @@ navette_middleware_retry (NavetteMiddleware *self,
   apply_change (self, change, body);
 }
 
-static GPtrArray *
-failed_snapshot (NavetteMiddleware *self)
+/* Calls @func on every failed change (of a copy of the list: @func takes
+ * them out of it). */
+static void
+each_failed (NavetteMiddleware *self,
+             void             (*func) (NavetteMiddleware *self,
+                                       NavetteChange     *change))
 {
-  GPtrArray *changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->failed));
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (changes, g_list_model_get_item (G_LIST_MODEL (self->failed), i));
-  return changes;
+  for (guint i = 0; i < changes->len; i++)
+    func (self, g_ptr_array_index (changes, i));
 }
 
 void
 navette_middleware_retry_all (NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) changes = NULL;
-
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
-  changes = failed_snapshot (self);
-  for (guint i = 0; i < changes->len; i++)
-    navette_middleware_retry (self, g_ptr_array_index (changes, i));
+  each_failed (self, navette_middleware_retry);
 }
 
 void
@@ -1245,13 +1246,9 @@ navette_middleware_discard (NavetteMiddleware *self,
 void
 navette_middleware_discard_all (NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) changes = NULL;
-
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
-  changes = failed_snapshot (self);
-  for (guint i = 0; i < changes->len; i++)
-    navette_middleware_discard (self, g_ptr_array_index (changes, i));
+  each_failed (self, navette_middleware_discard);
 }
 
 void
