@@ -1162,30 +1162,32 @@ navette_middleware_resume (NavetteMiddleware *self)
   _navette_middleware_pump_all (self);
 }
 
-static gboolean
+/* Takes @change out of the failed list: the list's reference to it, or
+ * NULL when it is not there. */
+static NavetteChange *
 take_failed (NavetteMiddleware *self,
              NavetteChange     *change)
 {
   guint pos;
 
   if (!g_list_store_find (self->failed, change, &pos))
-    return FALSE;
+    return NULL;
+  g_object_ref (change);
   g_list_store_remove (self->failed, pos);
-  return TRUE;
+  return change;
 }
 
 void
 navette_middleware_retry (NavetteMiddleware *self,
                           NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold_change = NULL;
+  g_autoptr(NavetteChange) taken = NULL;
   JsonNode *body;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold_change = g_object_ref (change);
-  if (!take_failed (self, change))
+  if ((taken = take_failed (self, change)) == NULL)
     return;
 
   navette_change_reset_attempts (change);
@@ -1221,14 +1223,13 @@ void
 navette_middleware_discard (NavetteMiddleware *self,
                             NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold_change = NULL;
+  g_autoptr(NavetteChange) taken = NULL;
   NavetteRecord *record;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold_change = g_object_ref (change);
-  if (!take_failed (self, change))
+  if ((taken = take_failed (self, change)) == NULL)
     return;
 
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_DISCARDED, navette_change_get_error (change));
