@@ -352,18 +352,11 @@ grants_cb (GObject      *object,
            gpointer      user_data)
 {
   g_autoptr(NavetteAdminAccess) self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  JsonArray *grants = NULL;
+  JsonArray *grants;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_page_end (&self->page, error);
-      return;
-    }
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    grants = navette_admin_json_array (json_node_get_object (root), "grants");
+  if (!navette_admin_page_finish (&self->page, object, result, "grants", &root, &grants))
+    return;
   g_clear_pointer (&self->grants, json_array_unref);
   self->grants = grants != NULL ? json_array_ref (grants) : json_array_new ();
   self->filling = TRUE;
@@ -411,18 +404,11 @@ users_cb (GObject      *object,
           gpointer      user_data)
 {
   g_autoptr(NavetteAdminAccess) self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  JsonArray *users = NULL;
+  JsonArray *users;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_page_end (&self->page, error);
-      return;
-    }
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    users = navette_admin_json_array (json_node_get_object (root), "users");
+  if (!navette_admin_page_finish (&self->page, object, result, "users", &root, &users))
+    return;
   g_clear_pointer (&self->users, json_array_unref);
   self->users = users != NULL ? json_array_ref (users) : json_array_new ();
   load_grants (self);
@@ -434,20 +420,13 @@ apps_cb (GObject      *object,
          gpointer      user_data)
 {
   g_autoptr(NavetteAdminAccess) self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *previous = g_strdup (current_app (self));
-  JsonArray *apps = NULL;
+  JsonArray *apps;
   guint selected = 0;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_page_end (&self->page, error);
-      return;
-    }
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    apps = navette_admin_json_array (json_node_get_object (root), "applications");
+  if (!navette_admin_page_finish (&self->page, object, result, "applications", &root, &apps))
+    return;
   self->filling = TRUE;
   g_ptr_array_set_size (self->app_names, 0);
   gtk_string_list_splice (self->app_titles, 0, g_list_model_get_n_items (G_LIST_MODEL (self->app_titles)), NULL);
@@ -474,15 +453,9 @@ apps_cb (GObject      *object,
 void
 navette_admin_access_reload (NavetteAdminAccess *self)
 {
-  NavetteAdminClient *client;
-
   g_return_if_fail (NAVETTE_IS_ADMIN_ACCESS (self));
 
-  client = client_of (self);
-  if (client == NULL)
-    return;
-  navette_admin_client_list_apps_async (client, navette_admin_page_begin (&self->page),
-                                        apps_cb, g_object_ref (self));
+  navette_admin_page_load_apps (&self->page, GTK_WIDGET (self), apps_cb);
 }
 
 /* ---- Add People ---- */
@@ -494,16 +467,10 @@ add_granted_cb (GObject      *object,
 {
   g_autoptr(NavetteAdminForm) form = user_data;
   NavetteAdminAccess *self = g_object_get_data (G_OBJECT (form), "page");
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        navette_admin_form_set_error (form, error->message);
-      return;
-    }
+  if (!navette_admin_form_finish (form, object, result, &root))
+    return;
   navette_admin_window_toast_in (GTK_WIDGET (self), _("Access given"));
   gtk_window_destroy (GTK_WINDOW (form));
   navette_admin_access_reload (self);
@@ -620,7 +587,6 @@ static void
 navette_admin_access_init (NavetteAdminAccess *self)
 {
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Application"));
-  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
 
   self->app_names = g_ptr_array_new_with_free_func (g_free);
   navette_admin_page_init (&self->page, ADW_BIN (self), _("Access"));
@@ -633,8 +599,7 @@ navette_admin_access_init (NavetteAdminAccess *self)
   g_signal_connect_swapped (self->app_dropdown, "notify::selected", G_CALLBACK (app_selected_cb), self);
   gtk_box_append (GTK_BOX (self->page.toolbar), label);
   gtk_box_append (GTK_BOX (self->page.toolbar), self->app_dropdown);
-  gtk_widget_set_hexpand (spacer, TRUE);
-  gtk_box_append (GTK_BOX (self->page.toolbar), spacer);
+  navette_admin_page_add_spacer (&self->page);
 
   self->add_button = gtk_button_new_with_mnemonic (_("Add _People…"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->add_button), "access.add-people");

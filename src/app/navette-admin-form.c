@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-admin-form.h"
+#include "navette-admin-client.h"
 
 struct _NavetteAdminForm
 {
@@ -257,6 +258,26 @@ navette_admin_form_get_error (NavetteAdminForm *self)
   if (!gtk_widget_get_visible (self->error_label))
     return NULL;
   return gtk_label_get_text (GTK_LABEL (self->error_label));
+}
+
+gboolean
+navette_admin_form_finish (NavetteAdminForm  *self,
+                           GObject           *client,
+                           GAsyncResult      *result,
+                           JsonNode         **root)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ADMIN_FORM (self), FALSE);
+
+  *root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
+  if (error == NULL)
+    return TRUE;
+  /* The server's sentence (a name taken, how many rows a constraint
+   * breaks), with what was typed still there. */
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    navette_admin_form_set_error (self, error->message);
+  return FALSE;
 }
 
 GCancellable *

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,13 @@ void              navette_admin_form_set_busy        (NavetteAdminForm *self,
 void              navette_admin_form_set_error       (NavetteAdminForm *self,
                                                       const char       *message);
 const char       *navette_admin_form_get_error       (NavetteAdminForm *self);
+/* Finishes the form's request on @client (a NavetteAdminClient): TRUE
+ * with *@root its answer (transfer full); or FALSE, and the server's
+ * refusal shown in the form (nothing when the request was cancelled). */
+gboolean          navette_admin_form_finish          (NavetteAdminForm *self,
+                                                      GObject          *client,
+                                                      GAsyncResult     *result,
+                                                      JsonNode        **root);
 /* Cancelled when the form is closed. */
 GCancellable     *navette_admin_form_get_cancellable (NavetteAdminForm *self);
 /* The action's button (tests press it). */

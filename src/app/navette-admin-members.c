@@ -262,26 +262,29 @@ patched_cb (GObject      *object,
             gpointer      user_data)
 {
   Change *change = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      if (change->form != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        navette_admin_form_set_error (change->form, error->message);
-      else if (change->form == NULL)
-        {
-          NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (change->self));
-
-          if (window != NULL)
-            navette_admin_window_show_error (window, error);
-        }
-      change_free (change);
-      return;
-    }
   if (change->form != NULL)
-    gtk_window_destroy (GTK_WINDOW (change->form));
+    {
+      if (!navette_admin_form_finish (change->form, object, result, &root))
+        {
+          change_free (change);
+          return;
+        }
+      gtk_window_destroy (GTK_WINDOW (change->form));
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
+      if (error != NULL)
+        {
+          navette_admin_window_error_in (GTK_WIDGET (change->self), error);
+          change_free (change);
+          return;
+        }
+    }
   navette_admin_window_toast_in (GTK_WIDGET (change->self), change->done);
   navette_admin_members_reload (change->self);
   change_free (change);
@@ -377,30 +380,20 @@ set_flag_action (GtkWidget  *widget,
     }
 }
 
+/* Sends what the entry holds as the member's "member" (the form's data),
+ * "done" the toast then. */
 static void
-rename_submit_cb (NavetteAdminForm *form,
-                  gpointer          user_data)
+one_entry_submit_cb (NavetteAdminForm *form,
+                     gpointer          user_data)
 {
   NavetteAdminMembers *self = user_data;
   const char *username = g_object_get_data (G_OBJECT (form), "username");
   GtkEditable *entry = g_object_get_data (G_OBJECT (form), "entry");
   g_autoptr(JsonObject) changes = json_object_new ();
 
-  json_object_set_string_member (changes, "display_name", gtk_editable_get_text (entry));
-  patch_user (self, username, changes, form, g_strdup_printf (_("Renamed %s"), username));
-}
-
-static void
-password_submit_cb (NavetteAdminForm *form,
-                    gpointer          user_data)
-{
-  NavetteAdminMembers *self = user_data;
-  const char *username = g_object_get_data (G_OBJECT (form), "username");
-  GtkEditable *entry = g_object_get_data (G_OBJECT (form), "entry");
-  g_autoptr(JsonObject) changes = json_object_new ();
-
-  json_object_set_string_member (changes, "password", gtk_editable_get_text (entry));
-  patch_user (self, username, changes, form, g_strdup_printf (_("The password of %s was changed"), username));
+  json_object_set_string_member (changes, g_object_get_data (G_OBJECT (form), "member"),
+                                 gtk_editable_get_text (entry));
+  patch_user (self, username, changes, form, g_strdup (g_object_get_data (G_OBJECT (form), "done")));
 }
 
 static void
@@ -410,7 +403,8 @@ entry_not_empty_cb (GtkEditable      *entry,
   navette_admin_form_set_valid (form, *gtk_editable_get_text (entry) != '\0');
 }
 
-/* A form with one entry row, for @username. */
+/* A form with one entry row, for @username's @member (a static string);
+ * @done (taken): the toast once it is changed. */
 static void
 one_entry_form (NavetteAdminMembers *self,
                 const char          *username,
@@ -418,17 +412,20 @@ one_entry_form (NavetteAdminMembers *self,
                 const char          *action,
                 const char          *description,
                 GtkWidget           *entry,
-                GCallback            submit)
+                const char          *member,
+                char                *done)
 {
   NavetteAdminForm *form = navette_admin_form_new (GTK_WIDGET (self), title, action);
 
   g_object_set_data_full (G_OBJECT (form), "username", g_strdup (username), g_free);
   g_object_set_data (G_OBJECT (form), "entry", entry);
+  g_object_set_data (G_OBJECT (form), "member", (gpointer) member);
+  g_object_set_data_full (G_OBJECT (form), "done", done, g_free);
   navette_admin_form_set_description (form, description);
   navette_admin_form_add_row (form, entry);
   g_signal_connect (entry, "changed", G_CALLBACK (entry_not_empty_cb), form);
   entry_not_empty_cb (GTK_EDITABLE (entry), form);
-  g_signal_connect (form, "submit", submit, self);
+  g_signal_connect (form, "submit", G_CALLBACK (one_entry_submit_cb), self);
   gtk_window_present (GTK_WINDOW (form));
   gtk_widget_grab_focus (entry);
 }
@@ -446,7 +443,8 @@ rename_action (GtkWidget  *widget,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry), _("Display Name"));
   gtk_editable_set_text (GTK_EDITABLE (entry), navette_admin_json_string (user, "display_name") ?: "");
-  one_entry_form (self, username, title, _("_Rename"), NULL, entry, G_CALLBACK (rename_submit_cb));
+  one_entry_form (self, username, title, _("_Rename"), NULL, entry,
+                  "display_name", g_strdup_printf (_("Renamed %s"), username));
 }
 
 static void
@@ -462,7 +460,7 @@ reset_password_action (GtkWidget  *widget,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry), _("New Password"));
   one_entry_form (self, username, title, _("_Change Password"),
                   _("Their open sessions end now: they sign in again with the new password."),
-                  entry, G_CALLBACK (password_submit_cb));
+                  entry, "password", g_strdup_printf (_("The password of %s was changed"), username));
 }
 
 /* ---- Add a member ---- */
@@ -471,12 +469,9 @@ static void
 copy_clicked_cb (GtkButton *button,
                  GtkLabel  *label)
 {
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (label));
-
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), gtk_label_get_text (label));
   gtk_button_set_label (button, _("Copied"));
-  if (window != NULL)
-    navette_admin_window_toast (window, _("Password copied"));
+  navette_admin_window_toast_in (GTK_WIDGET (label), _("Password copied"));
 }
 
 /* The generated password, shown once, with Copy. */
@@ -513,17 +508,13 @@ created_cb (GObject      *object,
             gpointer      user_data)
 {
   Change *change = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   const char *username;
   const char *password = NULL;
   g_autofree char *done = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
+  if (!navette_admin_form_finish (change->form, object, result, &root))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        navette_admin_form_set_error (change->form, error->message);
       change_free (change);
       return;
     }
@@ -640,8 +631,6 @@ navette_admin_members_class_init (NavetteAdminMembersClass *klass)
 static void
 navette_admin_members_init (NavetteAdminMembers *self)
 {
-  GtkWidget *add = gtk_button_new ();
-
   navette_admin_page_init (&self->page, ADW_BIN (self), _("Members"));
 
   self->search_entry = gtk_search_entry_new ();
@@ -652,13 +641,8 @@ navette_admin_members_init (NavetteAdminMembers *self)
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   gtk_box_append (GTK_BOX (self->page.toolbar), self->search_entry);
 
-  gtk_button_set_child (GTK_BUTTON (add), adw_button_content_new ());
-  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), "list-add-symbolic");
-  adw_button_content_set_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), _("_Add Member…"));
-  adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), TRUE);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "members.add");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (add), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Add Member…"), -1);
-  gtk_box_append (GTK_BOX (self->page.toolbar), add);
+  navette_admin_page_add_button (&self->page, "list-add-symbolic", _("_Add Member…"),
+                                 _("Add Member…"), "members.add");
 
   self->progress = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->progress_label = gtk_label_new (NULL);

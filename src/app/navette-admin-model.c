@@ -171,18 +171,10 @@ form_done_cb (GObject      *object,
 {
   g_autoptr(NavetteAdminForm) form = user_data;
   NavetteAdminModel *self = g_object_get_data (G_OBJECT (form), "page");
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      /* The server's sentence (how many rows a constraint breaks), with
-       * what was typed still there. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        navette_admin_form_set_error (form, error->message);
-      return;
-    }
+  if (!navette_admin_form_finish (form, object, result, &root))
+    return;
   navette_admin_window_toast_in (GTK_WIDGET (self), g_object_get_data (G_OBJECT (form), "done"));
   gtk_window_destroy (GTK_WINDOW (form));
   navette_admin_model_reload (self);
@@ -395,14 +387,12 @@ archived_cb (GObject      *object,
   NavetteAdminModel *self = target->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  NavetteAdminWindow *window = navette_admin_window_of (GTK_WIDGET (self));
   const char *done;
 
   root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
   if (error != NULL)
     {
-      if (window != NULL)
-        navette_admin_window_show_error (window, error);
+      navette_admin_window_error_in (GTK_WIDGET (self), error);
       target_free (target);
       return;
     }
@@ -1013,19 +1003,12 @@ apps_cb (GObject      *object,
          gpointer      user_data)
 {
   g_autoptr(NavetteAdminModel) self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  JsonArray *apps = NULL;
+  JsonArray *apps;
   GtkWidget *child;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_page_end (&self->page, error);
-      return;
-    }
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    apps = navette_admin_json_array (json_node_get_object (root), "applications");
+  if (!navette_admin_page_finish (&self->page, object, result, "applications", &root, &apps))
+    return;
   g_clear_pointer (&self->apps, json_array_unref);
   self->apps = apps != NULL ? json_array_ref (apps) : json_array_new ();
   while ((child = gtk_widget_get_first_child (self->groups)) != NULL)
@@ -1038,15 +1021,9 @@ apps_cb (GObject      *object,
 void
 navette_admin_model_reload (NavetteAdminModel *self)
 {
-  NavetteAdminClient *client;
-
   g_return_if_fail (NAVETTE_IS_ADMIN_MODEL (self));
 
-  client = client_of (self);
-  if (client == NULL)
-    return;
-  navette_admin_client_list_apps_async (client, navette_admin_page_begin (&self->page),
-                                        apps_cb, g_object_ref (self));
+  navette_admin_page_load_apps (&self->page, GTK_WIDGET (self), apps_cb);
 }
 
 /* ---- The page ---- */
@@ -1083,19 +1060,10 @@ navette_admin_model_class_init (NavetteAdminModelClass *klass)
 static void
 navette_admin_model_init (NavetteAdminModel *self)
 {
-  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *add = gtk_button_new ();
-
   navette_admin_page_init (&self->page, ADW_BIN (self), _("Content Model"));
-  gtk_widget_set_hexpand (spacer, TRUE);
-  gtk_box_append (GTK_BOX (self->page.toolbar), spacer);
-  gtk_button_set_child (GTK_BUTTON (add), adw_button_content_new ());
-  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), "list-add-symbolic");
-  adw_button_content_set_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), _("New _Application…"));
-  adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (add))), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (add), GTK_ACCESSIBLE_PROPERTY_LABEL, _("New Application…"), -1);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "model.new-app");
-  gtk_box_append (GTK_BOX (self->page.toolbar), add);
+  navette_admin_page_add_spacer (&self->page);
+  navette_admin_page_add_button (&self->page, "list-add-symbolic", _("New _Application…"),
+                                 _("New Application…"), "model.new-app");
 
   self->groups = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
   gtk_box_append (GTK_BOX (self->page.content), self->groups);

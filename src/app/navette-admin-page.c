@@ -89,14 +89,73 @@ navette_admin_page_end (NavetteAdminPage *page,
     }
   if (page->loaded)
     {
-      NavetteAdminWindow *window = navette_admin_window_of (page->stack);
-
-      if (window != NULL)
-        navette_admin_window_show_error (window, error);
+      navette_admin_window_error_in (page->stack, error);
       return;
     }
   adw_status_page_set_description (ADW_STATUS_PAGE (page->error_page), error->message);
   gtk_stack_set_visible_child_name (GTK_STACK (page->stack), "error");
+}
+
+void
+navette_admin_page_load_apps (NavetteAdminPage   *page,
+                              GtkWidget          *widget,
+                              GAsyncReadyCallback callback)
+{
+  NavetteAdminClient *client = navette_admin_window_client_of (widget);
+
+  if (client != NULL)
+    navette_admin_client_list_apps_async (client, navette_admin_page_begin (page), callback, g_object_ref (widget));
+}
+
+gboolean
+navette_admin_page_finish (NavetteAdminPage *page,
+                           GObject          *client,
+                           GAsyncResult     *result,
+                           const char       *member,
+                           JsonNode        **root,
+                           JsonArray       **array)
+{
+  g_autoptr(GError) error = NULL;
+
+  *root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
+  *array = NULL;
+  if (error != NULL)
+    {
+      navette_admin_page_end (page, error);
+      return FALSE;
+    }
+  if (*root != NULL && JSON_NODE_HOLDS_OBJECT (*root))
+    *array = navette_admin_json_array (json_node_get_object (*root), member);
+  return TRUE;
+}
+
+void
+navette_admin_page_add_spacer (NavetteAdminPage *page)
+{
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_set_hexpand (spacer, TRUE);
+  gtk_box_append (GTK_BOX (page->toolbar), spacer);
+}
+
+GtkWidget *
+navette_admin_page_add_button (NavetteAdminPage *page,
+                               const char       *icon_name,
+                               const char       *mnemonic,
+                               const char       *label,
+                               const char       *action)
+{
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *content = adw_button_content_new ();
+
+  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), icon_name);
+  adw_button_content_set_label (ADW_BUTTON_CONTENT (content), mnemonic);
+  adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (content), TRUE);
+  gtk_button_set_child (GTK_BUTTON (button), content);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_box_append (GTK_BOX (page->toolbar), button);
+  return button;
 }
 
 GtkWidget *

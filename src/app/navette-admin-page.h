@@ -33,6 +33,32 @@ GCancellable *navette_admin_page_begin   (NavetteAdminPage *page);
 void          navette_admin_page_end     (NavetteAdminPage *page,
                                           const GError     *error);
 
+/* Begins a load of every application for @widget, the page's owner, in
+ * an Administration window (nothing elsewhere); @callback gets a
+ * reference to @widget as its data. */
+void          navette_admin_page_load_apps (NavetteAdminPage   *page,
+                                            GtkWidget          *widget,
+                                            GAsyncReadyCallback callback);
+/* Finishes a load's call of @client: FALSE when it failed (then
+ * navette_admin_page_end() has shown why); else TRUE, with *@root the
+ * answer (transfer full) and *@array its array member @member (NULL when
+ * there is none). */
+gboolean      navette_admin_page_finish  (NavetteAdminPage *page,
+                                          GObject          *client,
+                                          GAsyncResult     *result,
+                                          const char       *member,
+                                          JsonNode        **root,
+                                          JsonArray       **array);
+/* Appends to the toolbar a space that pushes what follows to the end. */
+void          navette_admin_page_add_spacer (NavetteAdminPage *page);
+/* Appends to the toolbar a button with an icon and @mnemonic, named
+ * @label for screen readers, that activates @action. */
+GtkWidget    *navette_admin_page_add_button (NavetteAdminPage *page,
+                                             const char       *icon_name,
+                                             const char       *mnemonic,
+                                             const char       *label,
+                                             const char       *action);
+
 /* An icon-only button with a tooltip and the same accessible name. */
 GtkWidget    *navette_admin_icon_button  (const char       *icon_name,
                                           const char       *label);

@@ -230,17 +230,6 @@ navette_admin_window_toast (NavetteAdminWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-void
-navette_admin_window_show_error (NavetteAdminWindow *self,
-                                 const GError       *error)
-{
-  g_return_if_fail (NAVETTE_IS_ADMIN_WINDOW (self));
-
-  if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  navette_admin_window_toast (self, error->message);
-}
-
 const char *
 navette_admin_window_get_last_toast (NavetteAdminWindow *self)
 {
@@ -297,8 +286,6 @@ void
 navette_admin_window_error_in (GtkWidget    *widget,
                                const GError *error)
 {
-  NavetteAdminWindow *window = navette_admin_window_of (widget);
-
-  if (window != NULL)
-    navette_admin_window_show_error (window, error);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    navette_admin_window_toast_in (widget, error->message);
 }

@@ -36,9 +36,6 @@ GtkWidget          *navette_admin_window_get_page_widget (NavetteAdminWindow *se
                                                           const char         *name);
 void                navette_admin_window_toast        (NavetteAdminWindow *self,
                                                        const char         *title);
-/* A toast with @error's message (nothing for a cancellation). */
-void                navette_admin_window_show_error   (NavetteAdminWindow *self,
-                                                       const GError       *error);
 /* Shows the history of a record in the main window's pane. */
 void                navette_admin_window_open_history (NavetteAdminWindow *self,
                                                        const char         *app,

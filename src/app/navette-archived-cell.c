@@ -40,27 +40,12 @@ navette_archived_cell_update (NavetteRecordCell *cell,
 }
 
 static void
-navette_archived_cell_dispose (GObject *object)
-{
-  NavetteArchivedCell *self = NAVETTE_ARCHIVED_CELL (object);
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
-  self->label = self->restore_button = NULL;
-
-  G_OBJECT_CLASS (navette_archived_cell_parent_class)->dispose (object);
-}
-
-static void
 navette_archived_cell_class_init (NavetteArchivedCellClass *klass)
 {
   static const char * const watched[] = { "data", "version", NULL };
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   NavetteRecordCellClass *cell_class = NAVETTE_RECORD_CELL_CLASS (klass);
 
-  object_class->dispose = navette_archived_cell_dispose;
   cell_class->watched = watched;
   cell_class->update = navette_archived_cell_update;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NavetteFailedRow, navette_failed_row, NAVETTE, FAILED_ROW, GtkListBoxRow)
 
 GtkWidget     *navette_failed_row_new        (NavetteChange    *change);
-/* "change" (NavetteChange, construct-only). */
+/* The change shown (given to _new()). */
 NavetteChange *navette_failed_row_get_change (NavetteFailedRow *self);
 
 G_END_DECLS

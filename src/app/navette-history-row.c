@@ -27,17 +27,10 @@ struct _NavetteHistoryRow
 G_DEFINE_FINAL_TYPE (NavetteHistoryRow, navette_history_row, GTK_TYPE_LIST_BOX_ROW)
 
 enum {
-  PROP_0,
-  PROP_VERSION,
-  N_PROPS
-};
-
-enum {
   RESTORE,
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
@@ -57,36 +50,12 @@ navette_history_row_dispose (GObject *object)
 }
 
 static void
-navette_history_row_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
-{
-  NavetteHistoryRow *self = NAVETTE_HISTORY_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_VERSION:
-      g_value_set_object (value, self->version);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 navette_history_row_class_init (NavetteHistoryRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = navette_history_row_dispose;
-  object_class->get_property = navette_history_row_get_property;
-
-  properties[PROP_VERSION] =
-    g_param_spec_object ("version", NULL, NULL, NAVETTE_TYPE_RECORD,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[RESTORE] =
     g_signal_new ("restore",

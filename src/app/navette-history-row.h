@@ -23,7 +23,7 @@ GtkWidget     *navette_history_row_new         (NavetteTable  *table,
                                                 gboolean       current,
                                                 gboolean       can_restore,
                                                 const char    *note);
-/* "version" (NavetteRecord, read-only): the version shown. */
+/* The version shown. */
 NavetteRecord *navette_history_row_get_version (NavetteHistoryRow *self);
 
 /* Signal "restore" (): Restore This Version was clicked. */

@@ -16,14 +16,6 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NavetteRecordCell, navette_record_cell, GTK_TYPE_WIDGET)
 
-enum {
-  PROP_0,
-  PROP_RECORD,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 static void update (NavetteRecordCell *self);
 
 static gboolean
@@ -119,54 +111,21 @@ navette_record_cell_set_record (NavetteRecordCell *self,
       g_signal_connect_object (record, signal, G_CALLBACK (update), self, G_CONNECT_SWAPPED);
     }
   update (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
 }
 
 static void
 navette_record_cell_dispose (GObject *object)
 {
   NavetteRecordCellPrivate *priv = navette_record_cell_get_instance_private (NAVETTE_RECORD_CELL (object));
+  GtkWidget *child;
 
   navette_record_cell_set_record (NAVETTE_RECORD_CELL (object), NULL);
   g_clear_handle_id (&priv->highlight_id, g_source_remove);
+  /* A subclass's children, from its template or not. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (navette_record_cell_parent_class)->dispose (object);
-}
-
-static void
-navette_record_cell_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
-{
-  NavetteRecordCell *self = NAVETTE_RECORD_CELL (object);
-
-  switch (prop_id)
-    {
-    case PROP_RECORD:
-      g_value_set_object (value, navette_record_cell_get_record (self));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-navette_record_cell_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
-{
-  NavetteRecordCell *self = NAVETTE_RECORD_CELL (object);
-
-  switch (prop_id)
-    {
-    case PROP_RECORD:
-      navette_record_cell_set_record (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -175,13 +134,6 @@ navette_record_cell_class_init (NavetteRecordCellClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = navette_record_cell_dispose;
-  object_class->get_property = navette_record_cell_get_property;
-  object_class->set_property = navette_record_cell_set_property;
-
-  properties[PROP_RECORD] =
-    g_param_spec_object ("record", NULL, NULL, NAVETTE_TYPE_RECORD,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NavetteRecordCell — the base of the cells of the table's column view:
- * a widget that shows something of one record ("record", set when the
- * row is bound) and follows it. A subclass says which properties of the
- * record it shows ("watched", NULL-terminated) and how (update). */
+ * a widget that shows something of one record (set when the row is
+ * bound: navette_record_cell_set_record()) and follows it. A subclass
+ * says which properties of the record it shows ("watched",
+ * NULL-terminated) and how (update); its children (a template's too) are
+ * unparented by the base's dispose. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -25,7 +27,7 @@ struct _NavetteRecordCellClass
                   NavetteRecord     *record);
 };
 
-/* "record" (NavetteRecord, nullable, notified). */
+/* The record shown (NULL: none). */
 NavetteRecord *navette_record_cell_get_record (NavetteRecordCell *self);
 void           navette_record_cell_set_record (NavetteRecordCell *self,
                                                NavetteRecord     *record);

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NavetteSidebarAppRow, navette_sidebar_app_row, NAVETTE, SIDEBAR_APP_ROW, GtkListBoxRow)
 
 GtkWidget    *navette_sidebar_app_row_new       (NavetteStore         *store);
-/* "store" (NavetteStore, construct-only). */
+/* The application shown (given to _new()). */
 NavetteStore *navette_sidebar_app_row_get_store (NavetteSidebarAppRow *self);
 
 G_END_DECLS

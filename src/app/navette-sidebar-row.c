@@ -19,13 +19,6 @@ struct _NavetteSidebarRow
 
 G_DEFINE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, GTK_TYPE_LIST_BOX_ROW)
 
-enum {
-  PROP_0,
-  PROP_TABLE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 /* Read as "Products, 6 records" (the row has no name of its own). */
 static void
@@ -82,21 +75,6 @@ count_update (NavetteSidebarRow *self)
 }
 
 static void
-navette_sidebar_row_constructed (GObject *object)
-{
-  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
-
-  G_OBJECT_CLASS (navette_sidebar_row_parent_class)->constructed (object);
-
-  g_object_bind_property (self->table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
-  g_signal_connect_object (self->table, "notify::title", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
-  update_name (self);
-  count_update (self);
-  g_signal_connect_object (self->table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
-}
-
-static void
 navette_sidebar_row_dispose (GObject *object)
 {
   NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
@@ -108,56 +86,13 @@ navette_sidebar_row_dispose (GObject *object)
 }
 
 static void
-navette_sidebar_row_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
-{
-  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_TABLE:
-      g_value_set_object (value, self->table);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-navette_sidebar_row_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
-{
-  NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_TABLE:
-      self->table = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 navette_sidebar_row_class_init (NavetteSidebarRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = navette_sidebar_row_constructed;
   object_class->dispose = navette_sidebar_row_dispose;
-  object_class->get_property = navette_sidebar_row_get_property;
-  object_class->set_property = navette_sidebar_row_set_property;
 
-  properties[PROP_TABLE] =
-    g_param_spec_object ("table", NULL, NULL, NAVETTE_TYPE_TABLE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-sidebar-row.ui");
   gtk_widget_class_bind_template_child (widget_class, NavetteSidebarRow, title);
@@ -173,9 +108,19 @@ navette_sidebar_row_init (NavetteSidebarRow *self)
 GtkWidget *
 navette_sidebar_row_new (NavetteTable *table)
 {
+  NavetteSidebarRow *self;
+
   g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
 
-  return g_object_new (NAVETTE_TYPE_SIDEBAR_ROW, "table", table, NULL);
+  self = g_object_new (NAVETTE_TYPE_SIDEBAR_ROW, NULL);
+  self->table = g_object_ref (table);
+  g_object_bind_property (table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (table, "notify::title", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
+  update_name (self);
+  count_update (self);
+  g_signal_connect_object (table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+  return GTK_WIDGET (self);
 }
 
 NavetteTable *

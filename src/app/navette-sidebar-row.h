@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, NAVETTE, SIDEBAR_ROW, GtkListBoxRow)
 
 GtkWidget    *navette_sidebar_row_new       (NavetteTable      *table);
-/* "table" (NavetteTable, construct-only). */
+/* The table shown (given to _new()). */
 NavetteTable *navette_sidebar_row_get_table (NavetteSidebarRow *self);
 
 G_END_DECLS

@@ -52,22 +52,12 @@ navette_state_cell_update (NavetteRecordCell *cell,
 }
 
 static void
-navette_state_cell_dispose (GObject *object)
-{
-  gtk_widget_dispose_template (GTK_WIDGET (object), NAVETTE_TYPE_STATE_CELL);
-
-  G_OBJECT_CLASS (navette_state_cell_parent_class)->dispose (object);
-}
-
-static void
 navette_state_cell_class_init (NavetteStateCellClass *klass)
 {
   static const char * const watched[] = { "sync-state", "error", NULL };
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   NavetteRecordCellClass *cell_class = NAVETTE_RECORD_CELL_CLASS (klass);
 
-  object_class->dispose = navette_state_cell_dispose;
   cell_class->watched = watched;
   cell_class->update = navette_state_cell_update;
 

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 #define NAVETTE_TYPE_STATE_CELL (navette_state_cell_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteStateCell, navette_state_cell, NAVETTE, STATE_CELL, NavetteRecordCell)
 
-/* "record" (see NavetteRecordCell): whose state it shows. */
+/* The record (see NavetteRecordCell): whose state it shows. */
 GtkWidget *navette_state_cell_new (void);
 
 G_END_DECLS

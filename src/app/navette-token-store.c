@@ -68,15 +68,38 @@ navette_token_store_new (void)
   return g_object_new (NAVETTE_TYPE_TOKEN_STORE, NULL);
 }
 
+/* A call about @username on @server; its task data is their memory key. */
+static GTask *
+task_new (NavetteTokenStore   *self,
+          gpointer             source_tag,
+          const char          *server,
+          const char          *username,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, memory_key (server, username), g_free);
+  return task;
+}
+
+/* The keyring answered a save or a clear: without a keyring, the memory
+ * alone (already changed) holds the token. */
 static void
-store_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+keyring_written_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!secret_password_store_finish (result, &error))
+  if (g_task_get_source_tag (task) == navette_token_store_save_async)
+    secret_password_store_finish (result, &error);
+  else
+    secret_password_clear_finish (result, &error);
+  if (error != NULL)
     g_debug ("No keyring, the token stays in memory: %s", error->message);
   g_task_return_boolean (task, TRUE);
 }
@@ -95,19 +118,14 @@ navette_token_store_save_async (NavetteTokenStore   *self,
   g_return_if_fail (NAVETTE_IS_TOKEN_STORE (self));
   g_return_if_fail (server != NULL && username != NULL && token != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_token_store_save_async);
+  task = task_new (self, navette_token_store_save_async, server, username, cancellable, callback, user_data);
   g_hash_table_replace (self->memory, memory_key (server, username), g_strdup (token));
-
   if (self->no_keyring)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT,
-                         "Navette", token, cancellable, store_cb,
-                         g_steal_pointer (&task),
-                         "server", server, "username", username, NULL);
+    g_task_return_boolean (task, TRUE);
+  else
+    secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, "Navette", token, cancellable,
+                           keyring_written_cb, g_steal_pointer (&task),
+                           "server", server, "username", username, NULL);
 }
 
 gboolean
@@ -133,9 +151,8 @@ lookup_cb (GObject      *object,
   if (token == NULL)
     {
       NavetteTokenStore *self = g_task_get_source_object (task);
-      const char *key = g_task_get_task_data (task);
 
-      token = g_strdup (g_hash_table_lookup (self->memory, key));
+      token = g_strdup (g_hash_table_lookup (self->memory, g_task_get_task_data (task)));
     }
   g_task_return_pointer (task, token, g_free);
 }
@@ -149,23 +166,16 @@ navette_token_store_lookup_async (NavetteTokenStore   *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  char *key;
 
   g_return_if_fail (NAVETTE_IS_TOKEN_STORE (self));
   g_return_if_fail (server != NULL && username != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_token_store_lookup_async);
-  key = memory_key (server, username);
-  g_task_set_task_data (task, key, g_free);
-
+  task = task_new (self, navette_token_store_lookup_async, server, username, cancellable, callback, user_data);
   if (self->no_keyring)
-    {
-      g_task_return_pointer (task, g_strdup (g_hash_table_lookup (self->memory, key)), g_free);
-      return;
-    }
-  secret_password_lookup (token_schema (), cancellable, lookup_cb, g_steal_pointer (&task),
-                          "server", server, "username", username, NULL);
+    g_task_return_pointer (task, g_strdup (g_hash_table_lookup (self->memory, g_task_get_task_data (task))), g_free);
+  else
+    secret_password_lookup (token_schema (), cancellable, lookup_cb, g_steal_pointer (&task),
+                            "server", server, "username", username, NULL);
 }
 
 char *
@@ -177,20 +187,6 @@ navette_token_store_lookup_finish (NavetteTokenStore  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-clear_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  secret_password_clear_finish (result, &error);
-  if (error != NULL)
-    g_debug ("No keyring: %s", error->message);
-  g_task_return_boolean (task, TRUE);
-}
-
 void
 navette_token_store_clear_async (NavetteTokenStore   *self,
                                  const char          *server,
@@ -200,23 +196,17 @@ navette_token_store_clear_async (NavetteTokenStore   *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *key = NULL;
 
   g_return_if_fail (NAVETTE_IS_TOKEN_STORE (self));
   g_return_if_fail (server != NULL && username != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_token_store_clear_async);
-  key = memory_key (server, username);
-  g_hash_table_remove (self->memory, key);
-
+  task = task_new (self, navette_token_store_clear_async, server, username, cancellable, callback, user_data);
+  g_hash_table_remove (self->memory, g_task_get_task_data (task));
   if (self->no_keyring)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  secret_password_clear (token_schema (), cancellable, clear_cb, g_steal_pointer (&task),
-                         "server", server, "username", username, NULL);
+    g_task_return_boolean (task, TRUE);
+  else
+    secret_password_clear (token_schema (), cancellable, keyring_written_cb, g_steal_pointer (&task),
+                           "server", server, "username", username, NULL);
 }
 
 gboolean

@@ -70,22 +70,12 @@ navette_value_cell_update (NavetteRecordCell *cell,
 }
 
 static void
-navette_value_cell_dispose (GObject *object)
-{
-  gtk_widget_dispose_template (GTK_WIDGET (object), NAVETTE_TYPE_VALUE_CELL);
-
-  G_OBJECT_CLASS (navette_value_cell_parent_class)->dispose (object);
-}
-
-static void
 navette_value_cell_class_init (NavetteValueCellClass *klass)
 {
   static const char * const watched[] = { "data", NULL };
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   NavetteRecordCellClass *cell_class = NAVETTE_RECORD_CELL_CLASS (klass);
 
-  object_class->dispose = navette_value_cell_dispose;
   cell_class->watched = watched;
   cell_class->update = navette_value_cell_update;
 

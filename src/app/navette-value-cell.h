@@ -2,7 +2,7 @@
 /* NavetteValueCell — one value of a record in the table's column view:
  * the first line of a text, a number right-aligned (reals with two
  * decimals), a check mark for a true boolean. It follows the record's
- * values ("record": see NavetteRecordCell). */
+ * values (the record: see NavetteRecordCell). */
 #pragma once
 
 #include "navette-record-cell.h"

@@ -242,50 +242,29 @@ find_failed_change (NavetteWindow *self,
   return NULL;
 }
 
+/* window.retry-change and window.discard-change (the change's key), and
+ * window.retry-all and window.discard-all. */
 static void
-retry_change_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+failed_change_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
 {
   NavetteWindow *self = NAVETTE_WINDOW (widget);
-  NavetteChange *change = find_failed_change (self, g_variant_get_string (parameter, NULL));
+  gboolean retry = g_str_has_prefix (action_name, "window.retry-");
+  NavetteMiddleware *middleware;
 
-  if (change != NULL)
-    navette_middleware_retry (navette_engine_get_middleware (self->engine), change);
-}
+  if (self->engine == NULL)
+    return;
+  middleware = navette_engine_get_middleware (self->engine);
+  if (parameter == NULL)
+    (retry ? navette_middleware_retry_all : navette_middleware_discard_all) (middleware);
+  else
+    {
+      NavetteChange *change = find_failed_change (self, g_variant_get_string (parameter, NULL));
 
-static void
-discard_change_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  NavetteWindow *self = NAVETTE_WINDOW (widget);
-  NavetteChange *change = find_failed_change (self, g_variant_get_string (parameter, NULL));
-
-  if (change != NULL)
-    navette_middleware_discard (navette_engine_get_middleware (self->engine), change);
-}
-
-static void
-retry_all_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  NavetteWindow *self = NAVETTE_WINDOW (widget);
-
-  if (self->engine != NULL)
-    navette_middleware_retry_all (navette_engine_get_middleware (self->engine));
-}
-
-static void
-discard_all_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  NavetteWindow *self = NAVETTE_WINDOW (widget);
-
-  if (self->engine != NULL)
-    navette_middleware_discard_all (navette_engine_get_middleware (self->engine));
+      if (change != NULL)
+        (retry ? navette_middleware_retry : navette_middleware_discard) (middleware, change);
+    }
 }
 
 typedef struct
@@ -555,10 +534,10 @@ _navette_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "window.archive", NULL, archive_action);
   gtk_widget_class_install_action (widget_class, "window.unarchive", "(sss)", unarchive_action);
   gtk_widget_class_install_action (widget_class, "window.restore-record", "s", restore_record_action);
-  gtk_widget_class_install_action (widget_class, "window.retry-change", "s", retry_change_action);
-  gtk_widget_class_install_action (widget_class, "window.discard-change", "s", discard_change_action);
-  gtk_widget_class_install_action (widget_class, "window.retry-all", NULL, retry_all_action);
-  gtk_widget_class_install_action (widget_class, "window.discard-all", NULL, discard_all_action);
+  gtk_widget_class_install_action (widget_class, "window.retry-change", "s", failed_change_action);
+  gtk_widget_class_install_action (widget_class, "window.discard-change", "s", failed_change_action);
+  gtk_widget_class_install_action (widget_class, "window.retry-all", NULL, failed_change_action);
+  gtk_widget_class_install_action (widget_class, "window.discard-all", NULL, failed_change_action);
   gtk_widget_class_install_action (widget_class, "window.review-change", "(sssxx)", review_change_action);
   gtk_widget_class_install_action (widget_class, "window.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "window.refresh", NULL, refresh_action);

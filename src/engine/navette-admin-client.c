@@ -20,14 +20,6 @@ struct _NavetteAdminClient
 
 G_DEFINE_FINAL_TYPE (NavetteAdminClient, navette_admin_client, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_CLIENT,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 static void
 navette_admin_client_dispose (GObject *object)
 {
@@ -39,54 +31,9 @@ navette_admin_client_dispose (GObject *object)
 }
 
 static void
-navette_admin_client_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  NavetteAdminClient *self = NAVETTE_ADMIN_CLIENT (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      g_value_set_object (value, self->client);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-navette_admin_client_set_property (GObject      *object,
-                                   guint         prop_id,
-                                   const GValue *value,
-                                   GParamSpec   *pspec)
-{
-  NavetteAdminClient *self = NAVETTE_ADMIN_CLIENT (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 navette_admin_client_class_init (NavetteAdminClientClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->dispose = navette_admin_client_dispose;
-  object_class->get_property = navette_admin_client_get_property;
-  object_class->set_property = navette_admin_client_set_property;
-
-  properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  G_OBJECT_CLASS (klass)->dispose = navette_admin_client_dispose;
 }
 
 static void
@@ -97,9 +44,13 @@ navette_admin_client_init (NavetteAdminClient *self)
 NavetteAdminClient *
 navette_admin_client_new (NavetteClient *client)
 {
+  NavetteAdminClient *self;
+
   g_return_val_if_fail (NAVETTE_IS_CLIENT (client), NULL);
 
-  return g_object_new (NAVETTE_TYPE_ADMIN_CLIENT, "client", client, NULL);
+  self = g_object_new (NAVETTE_TYPE_ADMIN_CLIENT, NULL);
+  self->client = g_object_ref (client);
+  return self;
 }
 
 NavetteClient *

@@ -28,8 +28,8 @@ G_BEGIN_DECLS
 #define NAVETTE_TYPE_ADMIN_CLIENT (navette_admin_client_get_type ())
 G_DECLARE_FINAL_TYPE (NavetteAdminClient, navette_admin_client, NAVETTE, ADMIN_CLIENT, GObject)
 
-/* Property "client" (construct-only): the client it sends through (with
- * the token of a signed-in administrator, or editor for the activity). */
+/* @client: the client it sends through (with the token of a signed-in
+ * administrator, or editor for the activity). */
 NavetteAdminClient *navette_admin_client_new        (NavetteClient       *client);
 NavetteClient      *navette_admin_client_get_client (NavetteAdminClient  *self);
 

@@ -975,6 +975,28 @@ parse_records_raw (GBytes    *body,
   return walk;
 }
 
+/* A walk over the records of @app/@table (changed after @since, or all
+ * when it is negative), page by page. */
+static PageWalk *
+records_walk_new (const char *app,
+                  const char *table,
+                  gint64      since,
+                  gpointer    source_tag)
+{
+  g_autofree char *suffix = NULL;
+  PageWalk *walk = g_new0 (PageWalk, 1);
+
+  if (since >= 0)
+    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
+  else
+    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
+  walk->path = navette_client_table_path (app, table, suffix);
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  walk->raw_parse = parse_records_raw;
+  walk->source_tag = source_tag;
+  return walk;
+}
+
 void
 navette_client_list_records_progress_async (NavetteClient       *self,
                                             const char          *app,
@@ -987,24 +1009,15 @@ navette_client_list_records_progress_async (NavetteClient       *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  g_autofree char *suffix = NULL;
   PageWalk *walk;
 
   g_return_if_fail (NAVETTE_IS_CLIENT (self));
   g_return_if_fail (app != NULL && table != NULL);
 
-  if (since >= 0)
-    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
-  else
-    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
-  walk = g_new0 (PageWalk, 1);
-  walk->path = navette_client_table_path (app, table, suffix);
-  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-  walk->raw_parse = parse_records_raw;
+  walk = records_walk_new (app, table, since, navette_client_list_records_async);
   walk->progress = progress;
   walk->page = page;
   walk->progress_data = progress_data;
-  walk->source_tag = navette_client_list_records_async;
   walk_start (self, walk, cancellable, callback, user_data);
 }
 
@@ -1019,23 +1032,14 @@ navette_client_walk_records_async (NavetteClient       *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autofree char *suffix = NULL;
   PageWalk *walk;
 
   g_return_if_fail (NAVETTE_IS_CLIENT (self));
   g_return_if_fail (app != NULL && table != NULL && sink != NULL);
 
-  if (since >= 0)
-    suffix = g_strdup_printf ("/records?limit=%u&since=%" G_GINT64_FORMAT, RECORD_PAGE_LIMIT, since);
-  else
-    suffix = g_strdup_printf ("/records?limit=%u", RECORD_PAGE_LIMIT);
-  walk = g_new0 (PageWalk, 1);
-  walk->path = navette_client_table_path (app, table, suffix);
-  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-  walk->raw_parse = parse_records_raw;
+  walk = records_walk_new (app, table, since, navette_client_walk_records_async);
   walk->sink = sink;
   walk->sink_data = sink_data;
-  walk->source_tag = navette_client_walk_records_async;
   walk_start (self, walk, cancellable, callback, user_data);
 }
 

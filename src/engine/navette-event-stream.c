@@ -124,24 +124,6 @@ navette_event_stream_get_property (GObject    *object,
 }
 
 static void
-navette_event_stream_set_property (GObject      *object,
-                                   guint         prop_id,
-                                   const GValue *value,
-                                   GParamSpec   *pspec)
-{
-  NavetteEventStream *self = NAVETTE_EVENT_STREAM (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 token_changed_cb (NavetteClient      *client,
                   GParamSpec         *pspec,
                   NavetteEventStream *self)
@@ -161,30 +143,16 @@ token_changed_cb (NavetteClient      *client,
 }
 
 static void
-navette_event_stream_constructed (GObject *object)
-{
-  NavetteEventStream *self = (NavetteEventStream *)object;
-
-  G_OBJECT_CLASS (navette_event_stream_parent_class)->constructed (object);
-
-  g_signal_connect_object (self->client, "notify::token",
-                           G_CALLBACK (token_changed_cb), self, 0);
-}
-
-static void
 navette_event_stream_class_init (NavetteEventStreamClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
-  object_class->constructed = navette_event_stream_constructed;
   object_class->dispose = navette_event_stream_dispose;
   object_class->get_property = navette_event_stream_get_property;
-  object_class->set_property = navette_event_stream_set_property;
 
   properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT, ro);
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE, ro);
   properties[PROP_LIVE] =
@@ -223,9 +191,14 @@ navette_event_stream_init (NavetteEventStream *self)
 NavetteEventStream *
 navette_event_stream_new (NavetteClient *client)
 {
+  NavetteEventStream *self;
+
   g_return_val_if_fail (NAVETTE_IS_CLIENT (client), NULL);
 
-  return g_object_new (NAVETTE_TYPE_EVENT_STREAM, "client", client, NULL);
+  self = g_object_new (NAVETTE_TYPE_EVENT_STREAM, NULL);
+  self->client = g_object_ref (client);
+  g_signal_connect_object (client, "notify::token", G_CALLBACK (token_changed_cb), self, 0);
+  return self;
 }
 
 gboolean

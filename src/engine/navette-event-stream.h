@@ -20,7 +20,8 @@ G_DECLARE_FINAL_TYPE (NavetteEventStream, navette_event_stream, NAVETTE, EVENT_S
 
 NavetteEventStream *navette_event_stream_new       (NavetteClient      *client);
 
-/* Properties: "client" (construct-only), "running" (boolean, read-only),
+/* Properties: "client" (read-only: the one given to _new()),
+ * "running" (boolean, read-only),
  * "live" (boolean, read-only: the socket is open and subscribed),
  * "announcements" (guint64, read-only: messages received),
  * "connects" (guint64, read-only: sockets opened). */

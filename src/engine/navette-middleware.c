@@ -119,24 +119,6 @@ navette_middleware_get_property (GObject    *object,
 }
 
 static void
-navette_middleware_set_property (GObject      *object,
-                                 guint         prop_id,
-                                 const GValue *value,
-                                 GParamSpec   *pspec)
-{
-  NavetteMiddleware *self = NAVETTE_MIDDLEWARE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 navette_middleware_class_init (NavetteMiddlewareClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -145,11 +127,9 @@ navette_middleware_class_init (NavetteMiddlewareClass *klass)
   object_class->dispose = navette_middleware_dispose;
   object_class->finalize = navette_middleware_finalize;
   object_class->get_property = navette_middleware_get_property;
-  object_class->set_property = navette_middleware_set_property;
 
   properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_object ("client", NULL, NULL, NAVETTE_TYPE_CLIENT, ro);
   properties[PROP_N_PENDING] =
     g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_N_WAITING] =
@@ -196,9 +176,13 @@ navette_middleware_init (NavetteMiddleware *self)
 NavetteMiddleware *
 navette_middleware_new (NavetteClient *client)
 {
+  NavetteMiddleware *self;
+
   g_return_val_if_fail (NAVETTE_IS_CLIENT (client), NULL);
 
-  return g_object_new (NAVETTE_TYPE_MIDDLEWARE, "client", client, NULL);
+  self = g_object_new (NAVETTE_TYPE_MIDDLEWARE, NULL);
+  self->client = g_object_ref (client);
+  return self;
 }
 
 guint
@@ -1178,30 +1162,32 @@ navette_middleware_resume (NavetteMiddleware *self)
   _navette_middleware_pump_all (self);
 }
 
-static gboolean
+/* Takes @change out of the failed list: the list's reference to it, or
+ * NULL when it is not there. */
+static NavetteChange *
 take_failed (NavetteMiddleware *self,
              NavetteChange     *change)
 {
   guint pos;
 
   if (!g_list_store_find (self->failed, change, &pos))
-    return FALSE;
+    return NULL;
+  g_object_ref (change);
   g_list_store_remove (self->failed, pos);
-  return TRUE;
+  return change;
 }
 
 void
 navette_middleware_retry (NavetteMiddleware *self,
                           NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold_change = NULL;
+  g_autoptr(NavetteChange) taken = NULL;
   JsonNode *body;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold_change = g_object_ref (change);
-  if (!take_failed (self, change))
+  if ((taken = take_failed (self, change)) == NULL)
     return;
 
   navette_change_reset_attempts (change);
@@ -1209,41 +1195,41 @@ navette_middleware_retry (NavetteMiddleware *self,
   apply_change (self, change, body);
 }
 
-static GPtrArray *
-failed_snapshot (NavetteMiddleware *self)
+/* Calls @func on every failed change (of a copy of the list: @func takes
+ * them out of it). */
+static void
+each_failed (NavetteMiddleware *self,
+             void             (*func) (NavetteMiddleware *self,
+                                       NavetteChange     *change))
 {
-  GPtrArray *changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->failed));
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (changes, g_list_model_get_item (G_LIST_MODEL (self->failed), i));
-  return changes;
+  for (guint i = 0; i < changes->len; i++)
+    func (self, g_ptr_array_index (changes, i));
 }
 
 void
 navette_middleware_retry_all (NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) changes = NULL;
-
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
-  changes = failed_snapshot (self);
-  for (guint i = 0; i < changes->len; i++)
-    navette_middleware_retry (self, g_ptr_array_index (changes, i));
+  each_failed (self, navette_middleware_retry);
 }
 
 void
 navette_middleware_discard (NavetteMiddleware *self,
                             NavetteChange     *change)
 {
-  g_autoptr(NavetteChange) hold_change = NULL;
+  g_autoptr(NavetteChange) taken = NULL;
   NavetteRecord *record;
 
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
   g_return_if_fail (NAVETTE_IS_CHANGE (change));
 
-  hold_change = g_object_ref (change);
-  if (!take_failed (self, change))
+  if ((taken = take_failed (self, change)) == NULL)
     return;
 
   navette_change_set_state (change, NAVETTE_CHANGE_STATE_DISCARDED, navette_change_get_error (change));
@@ -1261,13 +1247,9 @@ navette_middleware_discard (NavetteMiddleware *self,
 void
 navette_middleware_discard_all (NavetteMiddleware *self)
 {
-  g_autoptr(GPtrArray) changes = NULL;
-
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
-  changes = failed_snapshot (self);
-  for (guint i = 0; i < changes->len; i++)
-    navette_middleware_discard (self, g_ptr_array_index (changes, i));
+  each_failed (self, navette_middleware_discard);
 }
 
 void

@@ -50,12 +50,12 @@ G_DECLARE_FINAL_TYPE (NavetteMiddleware, navette_middleware, NAVETTE, MIDDLEWARE
 
 NavetteMiddleware *navette_middleware_new        (NavetteClient     *client);
 
-/* Properties: "client" (construct-only), "n-pending" (guint, read-only:
- * changes not finished, the waiting ones included), "n-waiting" (guint,
- * read-only: changes waiting for the server or a sign-in), "online"
- * (boolean, read-only: FALSE from a transient failure until resumed),
- * "failed-changes" (GListModel, read-only), "journal-error" (GError,
- * read-only, notified). */
+/* Properties: "client" (read-only: the one given to _new()),
+ * "n-pending" (guint, read-only: changes not finished, the waiting ones
+ * included), "n-waiting" (guint, read-only: changes waiting for the
+ * server or a sign-in), "online" (boolean, read-only: FALSE from a
+ * transient failure until resumed), "failed-changes" (GListModel,
+ * read-only), "journal-error" (GError, read-only, notified). */
 guint       navette_middleware_get_n_pending     (NavetteMiddleware *self);
 guint       navette_middleware_get_n_waiting     (NavetteMiddleware *self);
 /* Why the journal cannot be written (navette_journal_get_write_error()),

@@ -454,15 +454,24 @@ navette_session_login_async (NavetteSession      *self,
                                 NULL, NULL, cancellable, login_cb, task);
 }
 
-gboolean
-navette_session_login_finish (NavetteSession  *self,
-                              GAsyncResult    *result,
-                              GError         **error)
+/* Every _finish below: the task's boolean. */
+static gboolean
+finish (NavetteSession  *self,
+        GAsyncResult    *result,
+        GError         **error)
 {
   g_return_val_if_fail (NAVETTE_IS_SESSION (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+navette_session_login_finish (NavetteSession  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  return finish (self, result, error);
 }
 
 /* ---- Me ---- */
@@ -531,10 +540,7 @@ navette_session_restore_finish (NavetteSession  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (NAVETTE_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish (self, result, error);
 }
 
 void
@@ -561,10 +567,7 @@ navette_session_refresh_finish (NavetteSession  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (NAVETTE_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish (self, result, error);
 }
 
 /* ---- Logout ---- */
@@ -616,8 +619,5 @@ navette_session_logout_finish (NavetteSession  *self,
                                GAsyncResult    *result,
                                GError         **error)
 {
-  g_return_val_if_fail (NAVETTE_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish (self, result, error);
 }
