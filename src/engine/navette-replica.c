@@ -1092,6 +1092,7 @@ typedef struct
   char                   *search;
   NavetteReplicaView      view;
   GArray                 *keys;     /* fetch: in; query: out */
+  gboolean                keyed;    /* fetch: NULL for a key not there */
 } ViewJob;
 
 static void
@@ -1213,6 +1214,13 @@ row_to_record (sqlite3_stmt *stmt)
 }
 
 static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+static void
 fetch_job (NavetteReplica *self,
            gpointer        data)
 {
@@ -1241,18 +1249,44 @@ fetch_job (NavetteReplica *self,
       g_task_return_error (task, error);
       goto out;
     }
-  rows = g_ptr_array_new_full (job->keys->len, g_object_unref);
+  rows = g_ptr_array_new_full (job->keys->len, unref_nullable);
   for (guint i = 0; i < job->keys->len; i++)
     {
       sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
       if (sqlite3_step (stmt) == SQLITE_ROW)
         g_ptr_array_add (rows, row_to_record (stmt));
+      else if (job->keyed)
+        g_ptr_array_add (rows, NULL);
       sqlite3_reset (stmt);
     }
   sqlite3_finalize (stmt);
   g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
 out:
   g_object_unref (task);
+}
+
+static void
+fetch_start (NavetteReplica      *self,
+             const char          *app,
+             const char          *table,
+             const gint64        *keys,
+             guint                n_keys,
+             gboolean             keyed,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task;
+  ViewJob *job;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_fetch_async);
+  job = view_job_new (app, table, NULL);
+  job->keyed = keyed;
+  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
+  g_array_append_vals (job->keys, keys, n_keys);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  push_job (self, fetch_job, task);
 }
 
 void
@@ -1265,20 +1299,29 @@ navette_replica_fetch_async (NavetteReplica      *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GTask *task;
-  ViewJob *job;
 
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL && table != NULL);
   g_return_if_fail (keys != NULL || n_keys == 0);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_fetch_async);
-  job = view_job_new (app, table, NULL);
-  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
-  g_array_append_vals (job->keys, keys, n_keys);
-  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
-  push_job (self, fetch_job, task);
+  fetch_start (self, app, table, keys, n_keys, FALSE, cancellable, callback, user_data);
+}
+
+void
+navette_replica_fetch_keyed_async (NavetteReplica      *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   const gint64        *keys,
+                                   guint                n_keys,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
+  fetch_start (self, app, table, keys, n_keys, TRUE, cancellable, callback, user_data);
 }
 
 GPtrArray *

@@ -124,6 +124,18 @@ GPtrArray      *navette_replica_fetch_finish   (NavetteReplica  *self,
                                                 GAsyncResult    *result,
                                                 GError         **error);
 
+/* The same, but the array has one element per key, in the order of
+ * @keys: NULL for a key no longer there (the lazy model's batches).
+ * _finish: navette_replica_fetch_finish(). */
+void            navette_replica_fetch_keyed_async (NavetteReplica  *self,
+                                                   const char      *app,
+                                                   const char      *table,
+                                                   const gint64    *keys,
+                                                   guint            n_keys,
+                                                   GCancellable    *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer         user_data);
+
 /* Streaming a view without holding its keys: a cursor over the view's
  * rows, read @n at a time (on the worker). The replica must outlive it. */
 typedef struct _NavetteReplicaCursor NavetteReplicaCursor;
