@@ -8,10 +8,14 @@
  * - after a one-row delta (a row inserted, updated in place, archived)
  *   "items-changed" covers exactly that row's position, and a held
  *   record is updated in place;
- * - sort and search through the model. */
+ * - sort and search through the model;
+ * - NavetteReplicaFeed: a table not loaded in memory synced into the
+ *   replica at once, and again when the poller hears that another user
+ *   added a row: the model gets that one row, at its position. */
 #include "config.h"
 
 #include "engine-test-util.h"
+#include "navette-replica-feed.h"
 #include "navette-replica-model.h"
 
 #define N_ADDED   250
@@ -336,11 +340,101 @@ test_lazy_model (void)
   engine_test_rm_rf (dir);
 }
 
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_feed (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaFeed) feed = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  NavetteReplicaView by_name = { .sort_column = "name" };
+  NavetteReplicaModel *model;
+  NavetteStore *store;
+  NavetteTable *table;
+  guint n_before;
+  guint base;
+
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
+
+      g_free (create_product (server, other, name, i));
+    }
+  engine = engine_test_engine_new (server, "alice");
+  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
+  store = navette_engine_lookup_store (engine, "catalogue");
+  navette_store_load_tables_async (store, NULL, result_cb, &loaded);
+  ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
+  g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
+  g_assert_no_error (error);
+  table = navette_store_lookup_table (store, "products");
+  g_assert_nonnull (table);
+
+  path = navette_replica_path_for (dir, server->base_url, "alice");
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  feed = navette_replica_feed_new (replica, navette_engine_get_client (engine), table);
+  model = navette_replica_feed_get_model (feed);
+  navette_replica_model_set_view (model, &by_name);
+  g_assert_true (navette_replica_feed_get_syncing (feed));
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed) && !navette_replica_model_get_loading (model), 30000);
+  g_assert_null (navette_replica_feed_get_error (feed));
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n_before, >=, 120);
+  /* The table itself stays unloaded: the rows are in the replica only. */
+  g_assert_false (navette_table_get_loaded (table));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 0);
+
+  for (base = 0; base < n_before; base++)
+    {
+      g_autoptr(NavetteRecord) record = item_filled (model, base);
+
+      if (g_strcmp0 (name_of (record), "Listed 000") == 0)
+        break;
+    }
+  g_assert_cmpuint (base, <, n_before);
+
+  /* Another user adds a row: the poller (or the announcement) sees the
+   * revision move, the feed syncs a delta, the model gets that row. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
+  g_free (create_product (server, other, "Listed 004b", 4));
+  ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, base + 5);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 1);
+  {
+    g_autoptr(NavetteRecord) record = item_filled (model, base + 5);
+
+    g_assert_cmpstr (name_of (record), ==, "Listed 004b");
+    g_assert_cmpstr (navette_record_get_updated_by (record), ==, "admin");
+  }
+
+  g_assert_finalize_object (g_steal_pointer (&feed));
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
+  g_test_add_func ("/engine/replica-model/feed", test_feed);
   return g_test_run ();
 }
