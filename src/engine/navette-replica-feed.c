@@ -249,6 +249,7 @@ navette_replica_feed_new (NavetteReplica *replica,
   self->table = g_object_ref (table);
   self->app = g_strdup (navette_store_get_name (store));
   self->model = navette_replica_model_new (replica, self->app, navette_table_get_name (table));
+  navette_replica_model_set_overlay (self->model, table);
   g_signal_connect (table, "server-revision-moved", G_CALLBACK (server_revision_moved_cb), self);
   g_signal_connect (table, "schema-changed", G_CALLBACK (schema_changed_cb), self);
   sync_start (self);

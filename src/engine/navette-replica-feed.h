@@ -11,7 +11,9 @@
  * the table's schema changes, or on navette_replica_feed_sync(). A sync
  * asked while one runs is run once after it. After each sync the model
  * queries its keys again: "items-changed" covers only the positions that
- * changed. Nothing here blocks the main loop. */
+ * changed. The model's overlay is @table: records adopted into it
+ * (navette_replica_model_adopt()) show the middleware's optimistic
+ * changes. Nothing here blocks the main loop. */
 #pragma once
 
 #include "navette-replica-model.h"

@@ -8,6 +8,7 @@
 #include "navette-replica-model.h"
 #include "navette-engine-private.h"
 #include "navette-record.h"
+#include "navette-table.h"
 
 /* Rows read from the replica at a time, aligned on multiples of BATCH. */
 #define BATCH 200
@@ -43,6 +44,8 @@ struct _NavetteReplicaModel
   guint               cache_size;
   GHashTable         *batches;       /* batch index → in flight */
   guint               generation;    /* of the keys: bumped by each query applied */
+
+  NavetteTable       *overlay;       /* the engine's table, or NULL */
 
   GCancellable       *query_cancellable;
   GCancellable       *cancellable;   /* everything, cancelled by dispose */
@@ -150,17 +153,86 @@ entry_add (NavetteReplicaModel *self,
 
 /* Applies a row read from the replica: fills or updates the entry of its
  * key, or makes one. Takes @record. */
+static guint
+find_key (NavetteReplicaModel *self,
+          gint64               key)
+{
+  const gint64 *keys = (const gint64 *) self->keys->data;
+
+  for (guint i = 0; i < self->keys->len; i++)
+    if (keys[i] == key)
+      return i;
+  return G_MAXUINT;
+}
+
+/* The record of the overlay table for @record's id (one the store edits),
+ * updated with the replica's state of @record; or NULL. */
+static NavetteRecord *
+overlay_record (NavetteReplicaModel *self,
+                NavetteRecord       *record)
+{
+  NavetteRecord *adopted;
+  const NavettePackedRecord *server;
+
+  if (self->overlay == NULL)
+    return NULL;
+  adopted = navette_table_lookup (self->overlay, navette_record_get_id (record));
+  if (adopted == NULL)
+    return NULL;
+  server = navette_record_get_server (record);
+  /* An older state is ignored; pending changes stay applied on top. */
+  if (server != NULL && !navette_record_same_server (adopted, server))
+    navette_record_set_server_packed (adopted, navette_packed_record_copy (server));
+  return adopted;
+}
+
 static void
 apply_row (NavetteReplicaModel *self,
            gint64               key,
            NavetteRecord       *record)
 {
   Entry *entry = g_hash_table_lookup (self->live, &key);
+  NavetteRecord *adopted = overlay_record (self, record);
   const NavettePackedRecord *server;
 
   if (entry == NULL)
     {
+      if (adopted != NULL)
+        {
+          g_object_unref (record);
+          record = g_object_ref (adopted);
+        }
       entry_add (self, key, record, FALSE);
+      return;
+    }
+  if (adopted != NULL && adopted != entry->record)
+    {
+      /* The store's object replaces the one handed out: the view asks
+       * for that row again. */
+      guint position;
+
+      if (entry->placeholder)
+        navette_record_fill_placeholder (entry->record,
+                                         navette_packed_record_copy (navette_record_get_server (record)));
+      g_object_weak_unref (G_OBJECT (entry->record), entry_weak_notify, entry);
+      if (entry->cache_link != NULL)
+        {
+          g_object_unref (entry->record);
+          g_object_ref (adopted);
+        }
+      entry->record = adopted;
+      entry->placeholder = FALSE;
+      g_object_weak_ref (G_OBJECT (adopted), entry_weak_notify, entry);
+      g_object_unref (record);
+      if (entry->cache_link == NULL)
+        {
+          /* Nobody held the old one but its holders: keep the new one
+           * until it is asked again. */
+          cache_touch (self, entry);
+        }
+      position = find_key (self, key);
+      if (position != G_MAXUINT)
+        g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
       return;
     }
   server = navette_record_get_server (record);
@@ -493,6 +565,7 @@ navette_replica_model_finalize (GObject *object)
 
   g_clear_object (&self->query_cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->overlay);
   g_clear_object (&self->replica);
   g_clear_pointer (&self->app, g_free);
   g_clear_pointer (&self->table, g_free);
@@ -714,28 +787,71 @@ navette_replica_model_get_key (NavetteReplicaModel *self,
   return g_array_index (self->keys, gint64, position);
 }
 
+static Entry *
+find_entry (NavetteReplicaModel *self,
+            const char          *id)
+{
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->placeholder && g_strcmp0 (navette_record_get_id (entry->record), id) == 0)
+      return entry;
+  return NULL;
+}
+
 guint
 navette_replica_model_find_loaded (NavetteReplicaModel *self,
                                    const char          *id)
 {
-  GHashTableIter iter;
   Entry *entry;
 
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), G_MAXUINT);
   g_return_val_if_fail (id != NULL, G_MAXUINT);
 
-  g_hash_table_iter_init (&iter, self->live);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (!entry->placeholder && g_strcmp0 (navette_record_get_id (entry->record), id) == 0)
-      {
-        const gint64 *keys = (const gint64 *) self->keys->data;
+  entry = find_entry (self, id);
+  return entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
+}
 
-        for (guint i = 0; i < self->keys->len; i++)
-          if (keys[i] == entry->key)
-            return i;
-        return G_MAXUINT;
-      }
-  return G_MAXUINT;
+void
+navette_replica_model_set_overlay (NavetteReplicaModel *self,
+                                   NavetteTable        *table)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA_MODEL (self));
+  g_return_if_fail (table == NULL || NAVETTE_IS_TABLE (table));
+
+  g_set_object (&self->overlay, table);
+}
+
+NavetteTable *
+navette_replica_model_get_overlay (NavetteReplicaModel *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), NULL);
+  return self->overlay;
+}
+
+gboolean
+navette_replica_model_adopt (NavetteReplicaModel *self,
+                             NavetteRecord       *record)
+{
+  const char *id;
+
+  g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), FALSE);
+  g_return_val_if_fail (NAVETTE_IS_RECORD (record), FALSE);
+
+  if (self->overlay == NULL)
+    return FALSE;
+  id = navette_record_get_id (record);
+  if (navette_table_lookup (self->overlay, id) == record)
+    return TRUE;
+  if (*id == '\0' || navette_table_lookup (self->overlay, id) != NULL)
+    return FALSE;
+  /* Only a record this model handed out. */
+  if (find_entry (self, id) == NULL || find_entry (self, id)->record != record)
+    return FALSE;
+  navette_table_insert_record (self->overlay, record);
+  return TRUE;
 }
 
 guint

@@ -28,13 +28,20 @@
  * materialised are then read again and updated in place (a record's
  * values changed by a delta without moving it).
  *
- * The records are the replica's server state, not attached to any store:
- * local pending changes (the middleware's optimistic edits) are not shown
- * by them. See docs/replica.md, "The lazy model", for how the editor is to
- * overlay them, and what is not done. */
+ * Local changes (the overlay): the records are the replica's server
+ * state. To edit one, the caller first hands it to the engine's table
+ * (navette_replica_model_adopt(): it joins the model's "overlay", the
+ * NavetteTable that navette_store_update() and the middleware work on);
+ * the middleware then applies its optimistic changes to that very object,
+ * which the view shows at once. A row whose id the overlay table holds is
+ * always handed out as the table's object, with the replica's newer
+ * server state applied under its pending changes. Records created and
+ * not yet on the server (version 0) are not in the replica: the model
+ * does not show them (see docs/replica.md). */
 #pragma once
 
 #include "navette-replica.h"
+#include "navette-table.h"
 
 G_BEGIN_DECLS
 
@@ -81,5 +88,17 @@ guint                     navette_replica_model_find_loaded    (NavetteReplicaMo
 guint                     navette_replica_model_get_n_materialised (NavetteReplicaModel  *self);
 void                      navette_replica_model_set_cache_size (NavetteReplicaModel      *self,
                                                                 guint                     cache_size);
+
+/* The engine's table the store edits (NULL: none). */
+void                      navette_replica_model_set_overlay    (NavetteReplicaModel      *self,
+                                                                NavetteTable             *table);
+NavetteTable             *navette_replica_model_get_overlay    (NavetteReplicaModel      *self);
+/* Puts @record (one this model handed out, not a placeholder) into the
+ * overlay table, so that the store's actions on its id apply to this very
+ * object. TRUE when it is there (already or now); FALSE without an
+ * overlay, for a placeholder, or when the table holds another object of
+ * that id. */
+gboolean                  navette_replica_model_adopt          (NavetteReplicaModel      *self,
+                                                                NavetteRecord            *record);
 
 G_END_DECLS

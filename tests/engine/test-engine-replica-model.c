@@ -424,6 +424,34 @@ test_feed (void)
     g_assert_cmpstr (navette_record_get_updated_by (record), ==, "admin");
   }
 
+  /* An edit: the record handed out is adopted by the engine's table, the
+   * store's action shows on that very object at once, and it stays the
+   * row's object once the server has it and the replica synced again. */
+  {
+    g_autoptr(NavetteRecord) record = item_filled (model, base + 5);
+    g_autoptr(NavetteChange) change = NULL;
+    g_autoptr(JsonObject) data = engine_test_object_double ("price", 9.5);
+    gint64 revision = navette_replica_feed_get_revision (feed);
+
+    g_assert_true (navette_replica_model_adopt (model, record));
+    g_assert_true (navette_table_lookup (table, navette_record_get_id (record)) == record);
+    change = navette_store_update (store, table, navette_record_get_id (record), data);
+    g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
+    g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
+    engine_test_wait_change (change, 30000);
+    g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+    ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (feed) > revision &&
+                       !navette_replica_feed_get_syncing (feed) &&
+                       !navette_replica_model_get_loading (model), 30000);
+    g_assert_cmpint (navette_record_get_version (record), ==, 2);
+    g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
+    {
+      g_autoptr(NavetteRecord) again = g_list_model_get_item (G_LIST_MODEL (model), base + 5);
+
+      g_assert_true (again == record);
+    }
+  }
+
   g_assert_finalize_object (g_steal_pointer (&feed));
   g_clear_object (&replica);
   engine_test_rm_rf (dir);
