@@ -18,6 +18,7 @@ struct _NavetteReplicaFeed
   NavetteTable        *table;
   char                *app;
   NavetteReplicaModel *model;
+  GListModel          *tables;    /* the store's */
   GCancellable        *cancellable;
 
   gint64               revision;
@@ -25,6 +26,7 @@ struct _NavetteReplicaFeed
   gboolean             syncing;
   gboolean             synced;
   gboolean             again;     /* a sync was asked while one ran */
+  gboolean             removed;   /* no longer readable: dropped */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteReplicaFeed, navette_replica_feed, G_TYPE_OBJECT)
@@ -35,6 +37,7 @@ enum {
   PROP_SYNCED,
   PROP_REVISION,
   PROP_ERROR,
+  PROP_REMOVED,
   N_PROPS
 };
 
@@ -119,6 +122,8 @@ sync_cb (GObject      *object,
 static void
 sync_start (NavetteReplicaFeed *self)
 {
+  if (self->removed)
+    return;
   if (self->syncing)
     {
       self->again = TRUE;
@@ -147,6 +152,47 @@ schema_changed_cb (NavetteTable       *table,
 }
 
 static void
+dropped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(NavetteReplicaFeed) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (navette_replica_drop_finish (NAVETTE_REPLICA (object), result, &error) < 0)
+    g_warning ("Cannot drop %s/%s from the replica: %s", self->app,
+               navette_table_get_name (self->table), error->message);
+  if (self->model != NULL)
+    navette_replica_model_refresh (self->model);
+}
+
+/* The store's table list changed: a table no longer listed (the user
+ * may no longer read it, or it was removed) leaves the replica. */
+static void
+tables_changed_cb (GListModel         *tables,
+                   guint               position,
+                   guint               removed,
+                   guint               added,
+                   NavetteReplicaFeed *self)
+{
+  NavetteStore *store = navette_table_get_store (self->table);
+
+  if (self->removed || removed == 0)
+    return;
+  if (store != NULL && navette_store_lookup_table (store, navette_table_get_name (self->table)) == self->table)
+    return;
+
+  self->removed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  set_syncing (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOVED]);
+  navette_replica_drop_async (self->replica, self->app, navette_table_get_name (self->table),
+                              NULL, dropped_cb, g_object_ref (self));
+}
+
+static void
 navette_replica_feed_dispose (GObject *object)
 {
   NavetteReplicaFeed *self = NAVETTE_REPLICA_FEED (object);
@@ -154,6 +200,9 @@ navette_replica_feed_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->table != NULL)
     g_signal_handlers_disconnect_by_data (self->table, self);
+  if (self->tables != NULL)
+    g_signal_handlers_disconnect_by_data (self->tables, self);
+  g_clear_object (&self->tables);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (navette_replica_feed_parent_class)->dispose (object);
@@ -196,6 +245,9 @@ navette_replica_feed_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
       break;
+    case PROP_REMOVED:
+      g_value_set_boolean (value, self->removed);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -215,6 +267,7 @@ navette_replica_feed_class_init (NavetteReplicaFeedClass *klass)
   properties[PROP_SYNCED] = g_param_spec_boolean ("synced", NULL, NULL, FALSE, flags);
   properties[PROP_REVISION] = g_param_spec_int64 ("revision", NULL, NULL, -1, G_MAXINT64, -1, flags);
   properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+  properties[PROP_REMOVED] = g_param_spec_boolean ("removed", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SYNCED] =
@@ -252,6 +305,8 @@ navette_replica_feed_new (NavetteReplica *replica,
   navette_replica_model_set_overlay (self->model, table);
   g_signal_connect (table, "server-revision-moved", G_CALLBACK (server_revision_moved_cb), self);
   g_signal_connect (table, "schema-changed", G_CALLBACK (schema_changed_cb), self);
+  self->tables = g_object_ref (navette_store_get_tables (store));
+  g_signal_connect (self->tables, "items-changed", G_CALLBACK (tables_changed_cb), self);
   sync_start (self);
   return self;
 }
@@ -296,6 +351,13 @@ navette_replica_feed_get_error (NavetteReplicaFeed *self)
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_FEED (self), NULL);
   return self->error;
+}
+
+gboolean
+navette_replica_feed_get_removed (NavetteReplicaFeed *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_REPLICA_FEED (self), FALSE);
+  return self->removed;
 }
 
 void

@@ -36,13 +36,17 @@ NavetteTable        *navette_replica_feed_get_table    (NavetteReplicaFeed *self
 /* Properties (read-only, notified): "syncing" (boolean), "synced"
  * (boolean: a sync completed since the feed was made), "revision"
  * (gint64: the revision the replica holds, -1 before a sync completed),
- * "error" (GError boxed: the last sync's failure, NULL after a success).
+ * "error" (GError boxed: the last sync's failure, NULL after a success),
+ * "removed" (boolean: the store no longer lists the table — the user may
+ * no longer read it, or it was removed —: it was dropped from the
+ * replica, the model emptied, and nothing syncs it any more).
  * Signal "synced" (guint64 n_rows): after each sync that succeeded, with
  * the number of rows the server sent. */
 gboolean             navette_replica_feed_get_syncing  (NavetteReplicaFeed *self);
 gboolean             navette_replica_feed_get_synced   (NavetteReplicaFeed *self);
 gint64               navette_replica_feed_get_revision (NavetteReplicaFeed *self);
 const GError        *navette_replica_feed_get_error    (NavetteReplicaFeed *self);
+gboolean             navette_replica_feed_get_removed  (NavetteReplicaFeed *self);
 
 /* Syncs now (a delta), or once more after the sync running. */
 void                 navette_replica_feed_sync         (NavetteReplicaFeed *self);

@@ -432,6 +432,12 @@ query_cb (GObject      *object,
   gboolean refetch;
 
   keys = navette_replica_query_keys_finish (NAVETTE_REPLICA (object), result, &error);
+  /* Not in the replica (not synced yet, or dropped): no rows. */
+  if (keys == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_clear_error (&error);
+      keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+    }
   if (keys == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -1442,3 +1442,86 @@ navette_replica_cursor_free (NavetteReplicaCursor *cursor)
   g_clear_error (&cursor->error);
   g_free (cursor);
 }
+
+/* ---- Dropping tables (issue 14: tables the user may no longer read) ---- */
+
+static void
+drop_job (NavetteReplica *self,
+          gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  if (!sql_exec (self, "BEGIN IMMEDIATE", &error))
+    goto fail;
+  stmt = sql_prepare (self, "SELECT id FROM replica_tables WHERE app = ?1 AND (?2 IS NULL OR name = ?2)", &error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, job->app, -1, SQLITE_STATIC);
+  if (job->table != NULL)
+    sqlite3_bind_text (stmt, 2, job->table, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (self, "listing the tables to drop", &error);
+      goto fail;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      /* The table's triggers and indexes go with it. */
+      g_autofree char *sql = g_strdup_printf ("DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";"
+                                              "DROP TABLE IF EXISTS r%1$" G_GINT64_FORMAT ";"
+                                              "DELETE FROM replica_tables WHERE id = %1$" G_GINT64_FORMAT ";", id);
+
+      if (!sql_exec (self, sql, &error))
+        goto fail;
+    }
+  if (!sql_exec (self, "COMMIT", &error))
+    goto fail;
+  g_task_return_int (task, ids->len);
+  g_object_unref (task);
+  return;
+
+fail:
+  sql_rollback (self);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+void
+navette_replica_drop_async (NavetteReplica      *self,
+                            const char          *app,
+                            const char          *table,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_drop_async);
+  g_task_set_task_data (task, view_job_new (app, table, NULL), (GDestroyNotify) view_job_free);
+  push_job (self, drop_job, task);
+}
+
+gint
+navette_replica_drop_finish (NavetteReplica  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}

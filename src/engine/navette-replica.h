@@ -136,6 +136,19 @@ void            navette_replica_fetch_keyed_async (NavetteReplica  *self,
                                                    GAsyncReadyCallback callback,
                                                    gpointer         user_data);
 
+/* Drops APP/@table (NULL: every table of APP) from the replica: its
+ * records, text index and revision (a table or an application the user
+ * may no longer read). _finish: how many tables were dropped, or -1. */
+void            navette_replica_drop_async     (NavetteReplica      *self,
+                                                const char          *app,
+                                                const char          *table,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gint            navette_replica_drop_finish    (NavetteReplica      *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
 /* Streaming a view without holding its keys: a cursor over the view's
  * rows, read @n at a time (on the worker). The replica must outlive it. */
 typedef struct _NavetteReplicaCursor NavetteReplicaCursor;

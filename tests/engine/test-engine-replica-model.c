@@ -11,7 +11,9 @@
  * - sort and search through the model;
  * - NavetteReplicaFeed: a table not loaded in memory synced into the
  *   replica at once, and again when the poller hears that another user
- *   added a row: the model gets that one row, at its position. */
+ *   added a row: the model gets that one row, at its position; an edit
+ *   of an adopted record shows at once on the same object; the table
+ *   archived on the server leaves the replica. */
 #include "config.h"
 
 #include "engine-test-util.h"
@@ -450,6 +452,22 @@ test_feed (void)
 
       g_assert_true (again == record);
     }
+  }
+
+  /* The table archived: no longer listed, it leaves the replica and the
+   * model empties. */
+  g_assert_cmpuint (navette_test_request (server, "PATCH", "/api/v1/admin/applications/catalogue/tables/products",
+                                          other, "{\"archived\": true}", NULL, NULL), ==, 200);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_removed (feed) &&
+                     g_list_model_get_n_items (G_LIST_MODEL (model)) == 0, 30000);
+  {
+    gint64 revision = 0;
+    guint64 n_rows = 1;
+
+    g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (revision, ==, -1);
+    g_assert_cmpuint (n_rows, ==, 0);
   }
 
   g_assert_finalize_object (g_steal_pointer (&feed));
