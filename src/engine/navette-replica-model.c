@@ -389,36 +389,248 @@ set_loading (NavetteReplicaModel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
-/* Replaces the keys (takes @keys) and emits the one range that changed. */
+/* The keys changed: the batches on their way still apply (by key), but
+ * the positions they covered are not the same any more. */
+static void
+keys_replaced (NavetteReplicaModel *self)
+{
+  self->generation++;
+  g_hash_table_remove_all (self->batches);
+}
+
+/* Replaces the keys (takes @keys) and emits one range: from the first to
+ * the last position that differ. */
 static void
 apply_keys (NavetteReplicaModel *self,
-            GArray              *keys)
+            GArray              *keys,
+            guint                prefix,
+            guint                suffix)
 {
   g_autoptr(GArray) old = self->keys;
-  const gint64 *a = (const gint64 *) old->data;
-  const gint64 *b = (const gint64 *) keys->data;
   guint n_old = old->len;
   guint n_new = keys->len;
-  guint n_min = MIN (n_old, n_new);
-  guint prefix = 0;
-  guint suffix = 0;
-
-  while (prefix < n_min && a[prefix] == b[prefix])
-    prefix++;
-  while (suffix < n_min - prefix && a[n_old - 1 - suffix] == b[n_new - 1 - suffix])
-    suffix++;
 
   self->keys = keys;
-  self->generation++;
-  /* The batches on their way still apply (by key), but the positions they
-   * covered are not the same any more. */
-  g_hash_table_remove_all (self->batches);
-
+  keys_replaced (self);
   if (n_old - prefix - suffix > 0 || n_new - prefix - suffix > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix,
                                 n_old - prefix - suffix, n_new - prefix - suffix);
   if (n_old != n_new)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* ---- The diff of the keys after a refresh ---- */
+
+/* Beyond that many ranges, one range over all of them. */
+#define MAX_RANGES 64
+/* Middles shorter than that are not worth a thread. */
+#define SMALL_MIDDLE 64
+
+typedef struct
+{
+  gint64 key;
+  guint  index;
+} KeyIndex;
+
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+} Range;
+
+typedef struct
+{
+  GArray *old;      /* the keys when the diff started */
+  GArray *keys;     /* the new ones */
+  guint   prefix;
+  guint   suffix;
+  GArray *ranges;   /* out: Range, or NULL (too many: one range) */
+} Diff;
+
+static void
+diff_free (Diff *diff)
+{
+  g_array_unref (diff->old);
+  g_array_unref (diff->keys);
+  g_clear_pointer (&diff->ranges, g_array_unref);
+  g_free (diff);
+}
+
+static int
+key_index_compare (gconstpointer a,
+                   gconstpointer b)
+{
+  gint64 x = ((const KeyIndex *) a)->key;
+  gint64 y = ((const KeyIndex *) b)->key;
+
+  return x < y ? -1 : x > y;
+}
+
+static KeyIndex *
+key_index_new (const gint64 *keys,
+               guint         n)
+{
+  KeyIndex *index = g_new (KeyIndex, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    {
+      index[i].key = keys[i];
+      index[i].index = i;
+    }
+  qsort (index, n, sizeof (KeyIndex), key_index_compare);
+  return index;
+}
+
+/* The index of @key among the keys, or -1. */
+static gint64
+key_index_lookup (const KeyIndex *index,
+                  guint           n,
+                  gint64          key)
+{
+  KeyIndex wanted = { .key = key };
+  const KeyIndex *found = bsearch (&wanted, index, n, sizeof (KeyIndex), key_index_compare);
+
+  return found != NULL ? (gint64) found->index : -1;
+}
+
+/* In a thread: the ranges that turn the old middle into the new one,
+ * positions in the new order (each range applied before the next one is
+ * looked at). The keys are unique: a key of the new order that the old
+ * one has further on is a move — taken out where it was, put in where it
+ * is. */
+static void
+diff_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Diff *diff = task_data;
+  const gint64 *a = (const gint64 *) diff->old->data + diff->prefix;
+  const gint64 *b = (const gint64 *) diff->keys->data + diff->prefix;
+  guint na = diff->old->len - diff->prefix - diff->suffix;
+  guint nb = diff->keys->len - diff->prefix - diff->suffix;
+  g_autofree KeyIndex *in_a = key_index_new (a, na);
+  g_autofree KeyIndex *in_b = key_index_new (b, nb);
+  GArray *ranges = g_array_new (FALSE, FALSE, sizeof (Range));
+  Range range = { 0 };
+  gboolean open = FALSE;
+  guint i = 0, j = 0;
+
+  while (i < na || j < nb)
+    {
+      gboolean insert;
+
+      if (i < na && j < nb && a[i] == b[j])
+        {
+          if (open)
+            g_array_append_val (ranges, range);
+          open = FALSE;
+          i++;
+          j++;
+          continue;
+        }
+      if (!open)
+        {
+          range.position = diff->prefix + j;
+          range.removed = range.added = 0;
+          open = TRUE;
+        }
+      if (i >= na)
+        insert = TRUE;
+      else if (j >= nb)
+        insert = FALSE;
+      else
+        {
+          gint64 at = key_index_lookup (in_a, na, b[j]);
+
+          /* New, or its old place is behind: put in here. */
+          insert = at < 0 || at < (gint64) i;
+        }
+      if (insert)
+        {
+          range.added++;
+          j++;
+        }
+      else
+        {
+          range.removed++;
+          i++;
+        }
+      if (ranges->len > MAX_RANGES)
+        break;
+    }
+  if (open)
+    g_array_append_val (ranges, range);
+
+  if (ranges->len > MAX_RANGES)
+    g_array_unref (ranges);
+  else
+    diff->ranges = ranges;
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Applies the ranges one by one on the keys (the model answers each
+ * items-changed from the keys as they are then). */
+static void
+apply_ranges (NavetteReplicaModel *self,
+              Diff                *diff)
+{
+  GArray *keys = self->keys;
+  guint n_old = keys->len;
+
+  keys_replaced (self);
+  for (guint r = 0; r < diff->ranges->len; r++)
+    {
+      const Range *range = &g_array_index (diff->ranges, Range, r);
+
+      if (range->removed > 0)
+        g_array_remove_range (keys, range->position, range->removed);
+      if (range->added > 0)
+        g_array_insert_vals (keys, range->position,
+                             &g_array_index (diff->keys, gint64, range->position), range->added);
+      g_list_model_items_changed (G_LIST_MODEL (self), range->position, range->removed, range->added);
+    }
+  g_assert (keys->len == diff->keys->len);
+  if (n_old != keys->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* A query applied. A refresh asked meanwhile (even one whose diff was
+ * cancelled by a newer query) reads the rows materialised again. */
+static void
+query_done (NavetteReplicaModel *self)
+{
+  gboolean refetch = self->refetch;
+
+  self->refetch = FALSE;
+  g_clear_object (&self->query_cancellable);
+  set_loading (self, FALSE);
+  if (refetch)
+    refetch_live (self);
+  g_signal_emit (self, signals[KEYS_LOADED], 0);
+}
+
+static void
+diff_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  NavetteReplicaModel *self = NAVETTE_REPLICA_MODEL (object);
+  Diff *diff = g_task_get_task_data (G_TASK (result));
+
+  /* Cancelled: a newer query runs. */
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    return;
+  g_assert (self->keys == diff->old);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (diff->ranges != NULL)
+    apply_ranges (self, diff);
+  else
+    apply_keys (self, g_array_ref (diff->keys), diff->prefix, diff->suffix);
+  g_object_thaw_notify (G_OBJECT (self));
+  query_done (self);
 }
 
 static void
@@ -430,6 +642,9 @@ query_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GArray *keys;
   gboolean refetch;
+  const gint64 *a, *b;
+  guint n_old, n_new, n_min;
+  guint prefix = 0, suffix = 0;
 
   keys = navette_replica_query_keys_finish (NAVETTE_REPLICA (object), result, &error);
   /* Not in the replica (not synced yet, or dropped): no rows. */
@@ -448,17 +663,43 @@ query_cb (GObject      *object,
         }
       return;
     }
-  g_clear_object (&self->query_cancellable);
   refetch = self->refetch;
-  self->refetch = FALSE;
+
+  a = (const gint64 *) self->keys->data;
+  b = (const gint64 *) keys->data;
+  n_old = self->keys->len;
+  n_new = keys->len;
+  n_min = MIN (n_old, n_new);
+  while (prefix < n_min && a[prefix] == b[prefix])
+    prefix++;
+  while (suffix < n_min - prefix && a[n_old - 1 - suffix] == b[n_new - 1 - suffix])
+    suffix++;
+
+  /* A refresh whose changes are not in one place: the ranges are worked
+   * out in a thread, so that a few rows changed far apart in a large
+   * table do not make the view ask for every row between them. A new
+   * view (another sort, a search) changes everything anyway. */
+  if (refetch &&
+      n_old - prefix - suffix > 0 && n_new - prefix - suffix > 0 &&
+      (n_old - prefix - suffix) + (n_new - prefix - suffix) > SMALL_MIDDLE)
+    {
+      Diff *diff = g_new0 (Diff, 1);
+      g_autoptr(GTask) task = g_task_new (self, self->query_cancellable, diff_cb, NULL);
+
+      diff->old = g_array_ref (self->keys);
+      diff->keys = keys;
+      diff->prefix = prefix;
+      diff->suffix = suffix;
+      g_task_set_source_tag (task, query_cb);
+      g_task_set_task_data (task, diff, (GDestroyNotify) diff_free);
+      g_task_run_in_thread (task, diff_thread);
+      return;
+    }
 
   g_object_freeze_notify (G_OBJECT (self));
-  apply_keys (self, keys);
-  set_loading (self, FALSE);
+  apply_keys (self, keys, prefix, suffix);
   g_object_thaw_notify (G_OBJECT (self));
-  if (refetch)
-    refetch_live (self);
-  g_signal_emit (self, signals[KEYS_LOADED], 0);
+  query_done (self);
 }
 
 static void
