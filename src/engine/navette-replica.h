@@ -13,7 +13,9 @@
  * whole page, and the next sync asks from the last revision it completed.
  *
  * Not wired yet (issue 14, later steps): the editor's models still read
- * the in-memory NavetteStore, and the journal of unsent changes is still
+ * the in-memory NavetteStore (the lazy NavetteReplicaModel and the
+ * NavetteReplicaFeed that keeps a table synced exist, unused by the
+ * window), and the journal of unsent changes is still
  * DATA_DIR/KEY/pending.json. navette-cli ls reads the replica. */
 #pragma once
 
