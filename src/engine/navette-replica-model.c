@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "navette-replica-model.h"
 #include "navette-engine-private.h"
 #include "navette-record.h"
@@ -1059,6 +1061,62 @@ navette_replica_model_find_loaded (NavetteReplicaModel *self,
 
   entry = find_entry (self, id);
   return entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
+}
+
+static void
+find_key_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NavetteReplicaModel *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gint64 key = navette_replica_lookup_key_finish (NAVETTE_REPLICA (object), result, &error);
+  guint position;
+
+  if (key < 0)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The keys as they are now (a refresh may have landed meanwhile). */
+  position = find_key (self, key);
+  if (position == G_MAXUINT)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("The record is not in this view."));
+  else
+    g_task_return_int (task, position);
+}
+
+void
+navette_replica_model_find_async (NavetteReplicaModel *self,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA_MODEL (self));
+  g_return_if_fail (id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_model_find_async);
+  navette_replica_lookup_key_async (self->replica, self->app, self->table, id,
+                                    cancellable, find_key_cb, task);
+}
+
+guint
+navette_replica_model_find_finish (NavetteReplicaModel  *self,
+                                   GAsyncResult         *result,
+                                   GError              **error)
+{
+  gssize position;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), G_MAXUINT);
+
+  position = g_task_propagate_int (G_TASK (result), error);
+  return position < 0 ? G_MAXUINT : (guint) position;
 }
 
 void

@@ -83,6 +83,18 @@ gint64                    navette_replica_model_get_key        (NavetteReplicaMo
  * (G_MAXUINT when it is not materialised or not in the view). */
 guint                     navette_replica_model_find_loaded    (NavetteReplicaModel      *self,
                                                                 const char               *id);
+/* The position of the record with that id in the view (asked of the
+ * replica off the main thread; the keys scanned when it answers): _finish
+ * gives it, or G_MAXUINT and G_IO_ERROR_NOT_FOUND (not in the table, or
+ * not in this view: archived, searched out). For "Show" in a toast. */
+void                      navette_replica_model_find_async     (NavetteReplicaModel      *self,
+                                                                const char               *id,
+                                                                GCancellable             *cancellable,
+                                                                GAsyncReadyCallback       callback,
+                                                                gpointer                  user_data);
+guint                     navette_replica_model_find_finish    (NavetteReplicaModel      *self,
+                                                                GAsyncResult             *result,
+                                                                GError                  **error);
 /* How many records are materialised now (held by the model or by anyone
  * else), placeholders included. */
 guint                     navette_replica_model_get_n_materialised (NavetteReplicaModel  *self);

@@ -1525,3 +1525,80 @@ navette_replica_drop_finish (NavetteReplica  *self,
   g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
   return g_task_propagate_int (G_TASK (result), error);
 }
+
+/* ---- A row's key by record id ---- */
+
+static void
+key_for_id_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+  gint64 key = 0;
+  int rc;
+
+  id = lookup_table (self, job->app, job->table, NULL, NULL, &error);
+  if (id < 0)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (id > 0)
+    {
+      sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
+      if (!(stmt = sql_prepare (self, sql, &error)))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      /* The record id travels in the view's search slot. */
+      sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        key = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  if (key == 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("The record %s is not in %s/%s in the local replica."),
+                             job->search, job->app, job->table);
+  else
+    g_task_return_int (task, key);
+  g_object_unref (task);
+}
+
+void
+navette_replica_lookup_key_async (NavetteReplica      *self,
+                                  const char          *app,
+                                  const char          *table,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  NavetteReplicaView view = { .search = id };
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL && id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_lookup_key_async);
+  g_task_set_task_data (task, view_job_new (app, table, &view), (GDestroyNotify) view_job_free);
+  push_job (self, key_for_id_job, task);
+}
+
+gint64
+navette_replica_lookup_key_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}

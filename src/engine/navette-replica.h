@@ -151,6 +151,19 @@ gint            navette_replica_drop_finish    (NavetteReplica      *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
 
+/* The row key of the record @id of APP/@table (> 0), or -1 and
+ * G_IO_ERROR_NOT_FOUND. */
+void            navette_replica_lookup_key_async  (NavetteReplica      *self,
+                                                   const char          *app,
+                                                   const char          *table,
+                                                   const char          *id,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gint64          navette_replica_lookup_key_finish (NavetteReplica      *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
 /* Streaming a view without holding its keys: a cursor over the view's
  * rows, read @n at a time (on the worker). The replica must outlive it. */
 typedef struct _NavetteReplicaCursor NavetteReplicaCursor;

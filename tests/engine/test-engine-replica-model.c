@@ -9,7 +9,7 @@
  *   "items-changed" covers exactly that row's position, and a held
  *   record is updated in place; three changes far apart give three
  *   ranges;
- * - sort and search through the model;
+ * - sort and search through the model; a record found by id;
  * - NavetteReplicaFeed: a table not loaded in memory synced into the
  *   replica at once, and again when the poller hears that another user
  *   added a row: the model gets that one row, at its position; an edit
@@ -131,6 +131,14 @@ item_filled (NavetteReplicaModel *model,
   g_assert_nonnull (record);
   ENGINE_WAIT_UNTIL (*navette_record_get_id (record) != '\0', 30000);
   return record;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static const char *
@@ -349,6 +357,28 @@ test_lazy_model (void)
     }
   }
 
+  /* Found by id (a toast's Show): its position in this view; an archived
+   * row or an unknown id is not in it. */
+  {
+    const char *wanted[] = { navette_record_get_id (listed_010), g_ptr_array_index (ids, 19),
+                             navette_record_get_id (held), "4e617665-7474-4500-8000-0000000fffff" };
+    const guint expected[] = { 0, 9, G_MAXUINT, G_MAXUINT };
+
+    for (guint i = 0; i < G_N_ELEMENTS (wanted); i++)
+      {
+        g_autoptr(GAsyncResult) result = NULL;
+        g_autoptr(GError) find_error = NULL;
+
+        navette_replica_model_find_async (model, wanted[i], NULL, result_cb, &result);
+        ENGINE_WAIT_UNTIL (result != NULL, 30000);
+        g_assert_cmpuint (navette_replica_model_find_finish (model, result, &find_error), ==, expected[i]);
+        if (expected[i] == G_MAXUINT)
+          g_assert_error (find_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+        else
+          g_assert_no_error (find_error);
+      }
+  }
+
   /* Archived only. */
   {
     NavetteReplicaView archived = { .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
@@ -370,14 +400,6 @@ test_lazy_model (void)
   g_assert_cmpstr (navette_record_get_id (held), !=, "");
   g_clear_object (&replica);
   engine_test_rm_rf (dir);
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static void
