@@ -66,7 +66,9 @@ const char               *navette_replica_model_get_table      (NavetteReplicaMo
 gboolean                  navette_replica_model_get_loading    (NavetteReplicaModel      *self);
 
 /* The view: sort column and direction, search, archived filter (its
- * limit is ignored). Queries the keys again (asynchronously). */
+ * limit is ignored). Queries the keys again (asynchronously). The view
+ * of a new model: sort column "key" (the order rows entered the replica,
+ * the quickest to read), archived rows hidden. */
 void                      navette_replica_model_set_view       (NavetteReplicaModel      *self,
                                                                 const NavetteReplicaView *view);
 /* (transfer none) The view asked last. */

@@ -1032,6 +1032,8 @@ view_prepare (NavetteReplica            *self,
 
   if (view->sort_column == NULL || g_strcmp0 (view->sort_column, "id") == 0)
     sort = g_strdup ("id");
+  else if (g_strcmp0 (view->sort_column, "key") == 0)
+    sort = g_strdup ("key");
   else if (g_strv_contains (meta_columns, view->sort_column))
     sort = g_strdup (view->sort_column);
   else
@@ -1049,7 +1051,7 @@ view_prepare (NavetteReplica            *self,
         }
       sort = g_strdup_printf ("\"%s\"", sql_name);
     }
-  if (g_strcmp0 (sort, "id") != 0)
+  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
     {
       /* The index of a sort: made once, kept up to date by SQLite. */
       g_autofree char *index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"i%" G_GINT64_FORMAT "_%s\" ON r%" G_GINT64_FORMAT " (%s)",
@@ -1073,7 +1075,7 @@ view_prepare (NavetteReplica            *self,
         g_string_append_printf (sql, " AND key IN (SELECT rowid FROM f%" G_GINT64_FORMAT " WHERE f%" G_GINT64_FORMAT " MATCH ?1)", id, id);
     }
   g_string_append_printf (sql, " ORDER BY %s %s", sort, view->descending ? "DESC" : "ASC");
-  if (g_strcmp0 (sort, "id") != 0)
+  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
     g_string_append_printf (sql, ", id %s", view->descending ? "DESC" : "ASC");
   if (view->limit > 0)
     g_string_append_printf (sql, " LIMIT %u", view->limit);

@@ -88,7 +88,10 @@ typedef struct
 {
   const char             *sort_column; /* a schema column, or id, version,
                                           revision, updated_at, updated_by;
-                                          NULL: by id */
+                                          NULL: by id; "key": the order
+                                          rows entered the replica (a
+                                          plain scan, no index: the
+                                          quickest) */
   gboolean                descending;
   const char             *search;      /* NULL or "": no search; else every
                                           word must start a word of a text

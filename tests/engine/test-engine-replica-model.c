@@ -395,6 +395,20 @@ test_lazy_model (void)
     }
   }
 
+  /* A new model's view: every current row, in the order they entered
+   * the replica. */
+  {
+    g_autoptr(NavetteReplicaModel) plain = navette_replica_model_new (replica, "catalogue", "products");
+    g_autoptr(NavetteRecord) last = NULL;
+
+    g_assert_cmpstr (navette_replica_model_get_view (plain)->sort_column, ==, "key");
+    wait_keys (plain);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (plain)), ==, N_DEMO + N_ADDED + 1);
+    /* The last delta brought two rows (in the server's page order). */
+    last = item_filled (plain, N_DEMO + N_ADDED);
+    g_assert_true (g_str_equal (name_of (last), "Listed 240a") || g_str_equal (name_of (last), "Listed 000a"));
+  }
+
   /* Records outlive the model. */
   g_assert_finalize_object (g_steal_pointer (&model));
   g_assert_cmpstr (navette_record_get_id (held), !=, "");
