@@ -578,9 +578,14 @@ static void
 apply_ranges (NavetteReplicaModel *self,
               Diff                *diff)
 {
-  GArray *keys = self->keys;
-  guint n_old = keys->len;
+  /* A copy: the old array may still be read by a diff thread that a
+   * newer query cancelled. */
+  GArray *keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), MAX (self->keys->len, diff->keys->len));
+  guint n_old = self->keys->len;
 
+  g_array_append_vals (keys, self->keys->data, n_old);
+  g_array_unref (self->keys);
+  self->keys = keys;
   keys_replaced (self);
   for (guint r = 0; r < diff->ranges->len; r++)
     {
