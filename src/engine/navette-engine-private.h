@@ -69,6 +69,11 @@ gboolean       navette_record_set_server_packed   (NavetteRecord     *self,
 /* TRUE when @packed is the same version as the server state kept. */
 gboolean       navette_record_same_server         (NavetteRecord     *self,
                                                    const NavettePackedRecord *packed);
+/* A placeholder (navette_record_new_for_id ("")) handed out before its
+ * row was read: takes its id (notified) and @packed as its server state.
+ * Takes @packed. */
+void           navette_record_fill_placeholder    (NavetteRecord     *self,
+                                                   NavettePackedRecord *packed);
 /* The pending changes on this record, in order (NavetteChange*). */
 GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
 void           navette_record_add_pending         (NavetteRecord     *self,

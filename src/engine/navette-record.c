@@ -608,6 +608,22 @@ navette_record_set_server_packed (NavetteRecord       *self,
   return meta_changed || data_changed;
 }
 
+void
+navette_record_fill_placeholder (NavetteRecord       *self,
+                                 NavettePackedRecord *packed)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->id, packed->id) != 0)
+    {
+      g_free (self->id);
+      self->id = g_strdup (packed->id);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
+    }
+  navette_record_set_server_packed (self, packed);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATA]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 GPtrArray *
 navette_record_get_pending (NavetteRecord *self)
 {

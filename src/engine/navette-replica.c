@@ -1032,6 +1032,8 @@ view_prepare (NavetteReplica            *self,
 
   if (view->sort_column == NULL || g_strcmp0 (view->sort_column, "id") == 0)
     sort = g_strdup ("id");
+  else if (g_strcmp0 (view->sort_column, "key") == 0)
+    sort = g_strdup ("key");
   else if (g_strv_contains (meta_columns, view->sort_column))
     sort = g_strdup (view->sort_column);
   else
@@ -1049,7 +1051,7 @@ view_prepare (NavetteReplica            *self,
         }
       sort = g_strdup_printf ("\"%s\"", sql_name);
     }
-  if (g_strcmp0 (sort, "id") != 0)
+  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
     {
       /* The index of a sort: made once, kept up to date by SQLite. */
       g_autofree char *index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"i%" G_GINT64_FORMAT "_%s\" ON r%" G_GINT64_FORMAT " (%s)",
@@ -1073,7 +1075,7 @@ view_prepare (NavetteReplica            *self,
         g_string_append_printf (sql, " AND key IN (SELECT rowid FROM f%" G_GINT64_FORMAT " WHERE f%" G_GINT64_FORMAT " MATCH ?1)", id, id);
     }
   g_string_append_printf (sql, " ORDER BY %s %s", sort, view->descending ? "DESC" : "ASC");
-  if (g_strcmp0 (sort, "id") != 0)
+  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
     g_string_append_printf (sql, ", id %s", view->descending ? "DESC" : "ASC");
   if (view->limit > 0)
     g_string_append_printf (sql, " LIMIT %u", view->limit);
@@ -1092,6 +1094,7 @@ typedef struct
   char                   *search;
   NavetteReplicaView      view;
   GArray                 *keys;     /* fetch: in; query: out */
+  gboolean                keyed;    /* fetch: NULL for a key not there */
 } ViewJob;
 
 static void
@@ -1213,6 +1216,13 @@ row_to_record (sqlite3_stmt *stmt)
 }
 
 static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+static void
 fetch_job (NavetteReplica *self,
            gpointer        data)
 {
@@ -1241,18 +1251,44 @@ fetch_job (NavetteReplica *self,
       g_task_return_error (task, error);
       goto out;
     }
-  rows = g_ptr_array_new_full (job->keys->len, g_object_unref);
+  rows = g_ptr_array_new_full (job->keys->len, unref_nullable);
   for (guint i = 0; i < job->keys->len; i++)
     {
       sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
       if (sqlite3_step (stmt) == SQLITE_ROW)
         g_ptr_array_add (rows, row_to_record (stmt));
+      else if (job->keyed)
+        g_ptr_array_add (rows, NULL);
       sqlite3_reset (stmt);
     }
   sqlite3_finalize (stmt);
   g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
 out:
   g_object_unref (task);
+}
+
+static void
+fetch_start (NavetteReplica      *self,
+             const char          *app,
+             const char          *table,
+             const gint64        *keys,
+             guint                n_keys,
+             gboolean             keyed,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task;
+  ViewJob *job;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_fetch_async);
+  job = view_job_new (app, table, NULL);
+  job->keyed = keyed;
+  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
+  g_array_append_vals (job->keys, keys, n_keys);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  push_job (self, fetch_job, task);
 }
 
 void
@@ -1265,20 +1301,29 @@ navette_replica_fetch_async (NavetteReplica      *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GTask *task;
-  ViewJob *job;
 
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL && table != NULL);
   g_return_if_fail (keys != NULL || n_keys == 0);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_fetch_async);
-  job = view_job_new (app, table, NULL);
-  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
-  g_array_append_vals (job->keys, keys, n_keys);
-  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
-  push_job (self, fetch_job, task);
+  fetch_start (self, app, table, keys, n_keys, FALSE, cancellable, callback, user_data);
+}
+
+void
+navette_replica_fetch_keyed_async (NavetteReplica      *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   const gint64        *keys,
+                                   guint                n_keys,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
+  fetch_start (self, app, table, keys, n_keys, TRUE, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -1398,4 +1443,164 @@ navette_replica_cursor_free (NavetteReplicaCursor *cursor)
   g_clear_pointer (&cursor->job, view_job_free);
   g_clear_error (&cursor->error);
   g_free (cursor);
+}
+
+/* ---- Dropping tables (issue 14: tables the user may no longer read) ---- */
+
+static void
+drop_job (NavetteReplica *self,
+          gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  if (!sql_exec (self, "BEGIN IMMEDIATE", &error))
+    goto fail;
+  stmt = sql_prepare (self, "SELECT id FROM replica_tables WHERE app = ?1 AND (?2 IS NULL OR name = ?2)", &error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, job->app, -1, SQLITE_STATIC);
+  if (job->table != NULL)
+    sqlite3_bind_text (stmt, 2, job->table, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (self, "listing the tables to drop", &error);
+      goto fail;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      /* The table's triggers and indexes go with it. */
+      g_autofree char *sql = g_strdup_printf ("DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";"
+                                              "DROP TABLE IF EXISTS r%1$" G_GINT64_FORMAT ";"
+                                              "DELETE FROM replica_tables WHERE id = %1$" G_GINT64_FORMAT ";", id);
+
+      if (!sql_exec (self, sql, &error))
+        goto fail;
+    }
+  if (!sql_exec (self, "COMMIT", &error))
+    goto fail;
+  g_task_return_int (task, ids->len);
+  g_object_unref (task);
+  return;
+
+fail:
+  sql_rollback (self);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+void
+navette_replica_drop_async (NavetteReplica      *self,
+                            const char          *app,
+                            const char          *table,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_drop_async);
+  g_task_set_task_data (task, view_job_new (app, table, NULL), (GDestroyNotify) view_job_free);
+  push_job (self, drop_job, task);
+}
+
+gint
+navette_replica_drop_finish (NavetteReplica  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* ---- A row's key by record id ---- */
+
+static void
+key_for_id_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+  gint64 key = 0;
+  int rc;
+
+  id = lookup_table (self, job->app, job->table, NULL, NULL, &error);
+  if (id < 0)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (id > 0)
+    {
+      sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
+      if (!(stmt = sql_prepare (self, sql, &error)))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      /* The record id travels in the view's search slot. */
+      sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        key = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  if (key == 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("The record %s is not in %s/%s in the local replica."),
+                             job->search, job->app, job->table);
+  else
+    g_task_return_int (task, key);
+  g_object_unref (task);
+}
+
+void
+navette_replica_lookup_key_async (NavetteReplica      *self,
+                                  const char          *app,
+                                  const char          *table,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  NavetteReplicaView view = { .search = id };
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL && id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_lookup_key_async);
+  g_task_set_task_data (task, view_job_new (app, table, &view), (GDestroyNotify) view_job_free);
+  push_job (self, key_for_id_job, task);
+}
+
+gint64
+navette_replica_lookup_key_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
 }

@@ -13,7 +13,9 @@
  * whole page, and the next sync asks from the last revision it completed.
  *
  * Not wired yet (issue 14, later steps): the editor's models still read
- * the in-memory NavetteStore, and the journal of unsent changes is still
+ * the in-memory NavetteStore (the lazy NavetteReplicaModel and the
+ * NavetteReplicaFeed that keeps a table synced exist, unused by the
+ * window), and the journal of unsent changes is still
  * DATA_DIR/KEY/pending.json. navette-cli ls reads the replica. */
 #pragma once
 
@@ -86,7 +88,10 @@ typedef struct
 {
   const char             *sort_column; /* a schema column, or id, version,
                                           revision, updated_at, updated_by;
-                                          NULL: by id */
+                                          NULL: by id; "key": the order
+                                          rows entered the replica (a
+                                          plain scan, no index: the
+                                          quickest) */
   gboolean                descending;
   const char             *search;      /* NULL or "": no search; else every
                                           word must start a word of a text
@@ -123,6 +128,44 @@ void            navette_replica_fetch_async    (NavetteReplica  *self,
 GPtrArray      *navette_replica_fetch_finish   (NavetteReplica  *self,
                                                 GAsyncResult    *result,
                                                 GError         **error);
+
+/* The same, but the array has one element per key, in the order of
+ * @keys: NULL for a key no longer there (the lazy model's batches).
+ * _finish: navette_replica_fetch_finish(). */
+void            navette_replica_fetch_keyed_async (NavetteReplica  *self,
+                                                   const char      *app,
+                                                   const char      *table,
+                                                   const gint64    *keys,
+                                                   guint            n_keys,
+                                                   GCancellable    *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer         user_data);
+
+/* Drops APP/@table (NULL: every table of APP) from the replica: its
+ * records, text index and revision (a table or an application the user
+ * may no longer read). _finish: how many tables were dropped, or -1. */
+void            navette_replica_drop_async     (NavetteReplica      *self,
+                                                const char          *app,
+                                                const char          *table,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gint            navette_replica_drop_finish    (NavetteReplica      *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
+/* The row key of the record @id of APP/@table (> 0), or -1 and
+ * G_IO_ERROR_NOT_FOUND. */
+void            navette_replica_lookup_key_async  (NavetteReplica      *self,
+                                                   const char          *app,
+                                                   const char          *table,
+                                                   const char          *id,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gint64          navette_replica_lookup_key_finish (NavetteReplica      *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
 
 /* Streaming a view without holding its keys: a cursor over the view's
  * rows, read @n at a time (on the worker). The replica must outlive it. */

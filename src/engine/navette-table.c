@@ -65,6 +65,7 @@ enum {
 enum {
   RELOADED,
   SCHEMA_CHANGED,
+  SERVER_REVISION_MOVED,
   N_SIGNALS
 };
 
@@ -240,6 +241,12 @@ navette_table_class_init (NavetteTableClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  signals[SERVER_REVISION_MOVED] =
+    g_signal_new ("server-revision-moved",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void
@@ -687,7 +694,11 @@ void
 navette_table_set_server_revision (NavetteTable *self,
                                    gint64        revision)
 {
+  gboolean moved = revision > self->server_revision;
+
   self->server_revision = revision;
+  if (moved)
+    g_signal_emit (self, signals[SERVER_REVISION_MOVED], 0, revision);
 }
 
 void

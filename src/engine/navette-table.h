@@ -99,6 +99,10 @@ gboolean                 navette_table_get_cached    (NavetteTable *self);
  * actions).
  * Signal "schema-changed" (): the table's schema (title, columns) was
  * replaced by another one read from the server — a column added,
- * retitled, archived. The new one is navette_table_get_schema(). */
+ * retitled, archived. The new one is navette_table_get_schema().
+ * Signal "server-revision-moved" (gint64 revision): the poller (a light
+ * check or an announcement) saw the server's revision of this table move
+ * past what it knew, for a table not loaded in memory (a loaded one is
+ * reloaded instead). NavetteReplicaFeed listens to it. */
 
 G_END_DECLS

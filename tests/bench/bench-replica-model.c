@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-replica-model — figures of the lazy model over the replica
+ * (NavetteReplicaModel, issue 14) against the real server, with a products
+ * table of N rows inserted with plain SQL (N: the first argument, or
+ * NAVETTE_BENCH_ROWS; 100 000 by default), synced once into a replica in
+ * this process; each figure taken R times (the second argument, or
+ * NAVETTE_BENCH_REPEAT; 3 by default), printed as median [min–max]:
+ *
+ *  - open: the replica opened and a model made (its view unsorted), to
+ *    n_items known and the first 50 rows materialised (what a window
+ *    paints first);
+ *  - sort by a text and by a number column, and search, through the
+ *    model: from set_view() to n_items known and the first rows
+ *    materialised;
+ *  - scroll from the top to the bottom: every item asked in order (a
+ *    batch awaited whenever a placeholder comes), with the records
+ *    materialised at the end and the process's RSS before and after.
+ *
+ * Nothing is asserted on timings (machines differ). */
+#define G_LOG_DOMAIN "navette-bench"
+
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+#include "navette-engine.h"
+#include "navette-replica-model.h"
+#include "navette-test-server.h"
+
+#define FIRST_ROWS 50
+
+static void
+sql (NavetteTestServer *server,
+     const char        *text)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  if (sqlite3_open (server->db, &db) != SQLITE_OK)
+    g_error ("cannot open %s", server->db);
+  sqlite3_busy_timeout (db, 30000);
+  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("SQL failed: %s", message);
+  sqlite3_close (db);
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static char *
+summary (GArray     *values,
+         const char *unit)
+{
+  g_array_sort (values, compare_double);
+  return g_strdup_printf ("%.1f %s [%.1f–%.1f]", g_array_index (values, double, values->len / 2), unit,
+                          g_array_index (values, double, 0), g_array_index (values, double, values->len - 1));
+}
+
+/* The resident set now, in MiB. */
+static double
+rss_now (void)
+{
+  g_autofree char *text = NULL;
+  long pages = 0;
+
+  if (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL))
+    {
+      char *end = NULL;
+
+      g_ascii_strtoll (text, &end, 10);
+      pages = g_ascii_strtoll (end, NULL, 10);
+    }
+  return pages * (double) sysconf (_SC_PAGESIZE) / 1048576.0;
+}
+
+static double
+rss_peak (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+/* Waits for the model's keys, then materialises its first rows. */
+static void
+wait_first_rows (NavetteReplicaModel *model)
+{
+  GListModel *list = G_LIST_MODEL (model);
+  guint n;
+
+  while (navette_replica_model_get_loading (model))
+    g_main_context_iteration (NULL, TRUE);
+  n = MIN (FIRST_ROWS, g_list_model_get_n_items (list));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (list, i);
+
+      while (*navette_record_get_id (record) == '\0')
+        g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  guint n_rows = argc > 1 ? atoi (argv[1]) : g_getenv ("NAVETTE_BENCH_ROWS") ? atoi (g_getenv ("NAVETTE_BENCH_ROWS")) : 100000;
+  guint repeat = argc > 2 ? atoi (argv[2]) : g_getenv ("NAVETTE_BENCH_REPEAT") ? atoi (g_getenv ("NAVETTE_BENCH_REPEAT")) : 3;
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *fill = NULL;
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *root = g_dir_make_tmp ("bench-replica-model-XXXXXX", NULL);
+  g_autofree char *path = navette_replica_path_for (root, server->base_url, "admin");
+  g_autoptr(NavetteClient) client = navette_client_new (server->base_url);
+  g_autoptr(NavetteWireTable) schema = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  repeat = MAX (repeat, 1);
+  navette_client_set_token (client, token);
+  g_print ("bench-replica-model: %u rows (+6 demo), %u run(s) per figure; median [min–max]\n", n_rows, repeat);
+  fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %u) "
+                          "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                          "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", n_rows);
+  sql (server, fill);
+  {
+    g_autoptr(GBytes) answer = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonArray *tables;
+
+    if (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables", token, NULL, &answer, NULL) != 200 ||
+        !json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL))
+      g_error ("cannot read the schema");
+    tables = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "tables");
+    for (guint i = 0; i < json_array_get_length (tables); i++)
+      if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tables, i), "name"), "products"))
+        schema = navette_wire_table_from_json (json_array_get_object_element (tables, i), NULL);
+    g_assert_nonnull (schema);
+  }
+
+  replica = navette_replica_open (path, &error);
+  if (replica == NULL)
+    g_error ("%s", error->message);
+  start = g_get_monotonic_time ();
+  if (!navette_replica_sync (replica, client, "catalogue", schema, NULL, NULL, &error))
+    g_error ("sync: %s", error->message);
+  g_print ("first sync (in process, not a figure of this bench): %.0f ms\n",
+           (g_get_monotonic_time () - start) / 1000.0);
+  /* Indexes of the sorted columns built once, as they are after a first
+   * sort; the figures below are of the model. */
+  {
+    const char *columns[] = { "name", "price" };
+
+    for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+      {
+        NavetteReplicaView view = { .sort_column = columns[c], .limit = 1 };
+        g_autoptr(NavetteReplicaModel) model = navette_replica_model_new (replica, "catalogue", "products");
+
+        navette_replica_model_set_view (model, &view);
+        wait_first_rows (model);
+      }
+  }
+  g_clear_object (&replica);
+
+  /* Open: a replica opened and a model made, to its first rows. */
+  {
+    g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree char *t = NULL;
+    guint n = 0;
+
+    for (guint i = 0; i < repeat; i++)
+      {
+        g_autoptr(NavetteReplica) opened = NULL;
+        g_autoptr(NavetteReplicaModel) model = NULL;
+        double ms;
+
+        start = g_get_monotonic_time ();
+        opened = navette_replica_open (path, &error);
+        if (opened == NULL)
+          g_error ("%s", error->message);
+        model = navette_replica_model_new (opened, "catalogue", "products");
+        wait_first_rows (model);
+        ms = (g_get_monotonic_time () - start) / 1000.0;
+        n = g_list_model_get_n_items (G_LIST_MODEL (model));
+        g_array_append_val (times, ms);
+      }
+    t = summary (times, "ms");
+    g_print ("open from the replica to n_items (%u) and the first %u rows materialised: %s\n", n, FIRST_ROWS, t);
+  }
+
+  replica = navette_replica_open (path, &error);
+  if (replica == NULL)
+    g_error ("%s", error->message);
+
+  /* Sort and search through the model. */
+  {
+    struct { const char *label; NavetteReplicaView view; } views[] = {
+      { "sort by name (text), ascending", { .sort_column = "name" } },
+      { "sort by name (text), descending", { .sort_column = "name", .descending = TRUE } },
+      { "sort by price (real), ascending", { .sort_column = "price" } },
+      { "sort by price (real), descending", { .sort_column = "price", .descending = TRUE } },
+      { "search \"number 4242\"", { .search = "number 4242" } },
+      { "search \"product\" (every row)", { .search = "product" } },
+    };
+    g_autoptr(NavetteReplicaModel) model = navette_replica_model_new (replica, "catalogue", "products");
+
+    wait_first_rows (model);
+    for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+      {
+        g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+        g_autofree char *t = NULL;
+
+        for (guint i = 0; i < repeat; i++)
+          {
+            NavetteReplicaView unsorted = { .sort_column = "key" };
+            double ms;
+
+            /* From another order each time. */
+            navette_replica_model_set_view (model, &unsorted);
+            wait_first_rows (model);
+            start = g_get_monotonic_time ();
+            navette_replica_model_set_view (model, &views[v].view);
+            wait_first_rows (model);
+            ms = (g_get_monotonic_time () - start) / 1000.0;
+            g_array_append_val (times, ms);
+          }
+        t = summary (times, "ms");
+        g_print ("%s through the model, to the first rows: %u items, %s\n", views[v].label,
+                 g_list_model_get_n_items (G_LIST_MODEL (model)), t);
+      }
+  }
+
+  /* Scroll from top to bottom. */
+  {
+    g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GArray) growth = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree char *t = NULL, *g = NULL;
+    guint materialised = 0;
+    double before = 0;
+
+    for (guint r = 0; r < repeat; r++)
+      {
+        g_autoptr(NavetteReplicaModel) model = navette_replica_model_new (replica, "catalogue", "products");
+        GListModel *list = G_LIST_MODEL (model);
+        guint n;
+        double ms, grown;
+
+        wait_first_rows (model);
+        before = rss_now ();
+        n = g_list_model_get_n_items (list);
+        start = g_get_monotonic_time ();
+        for (guint i = 0; i < n; i++)
+          {
+            g_autoptr(NavetteRecord) record = g_list_model_get_item (list, i);
+
+            while (*navette_record_get_id (record) == '\0')
+              g_main_context_iteration (NULL, TRUE);
+            /* What a cell shows. */
+            (void) navette_record_get_string (record, "name");
+          }
+        ms = (g_get_monotonic_time () - start) / 1000.0;
+        grown = rss_now () - before;
+        materialised = navette_replica_model_get_n_materialised (model);
+        g_array_append_val (times, ms);
+        g_array_append_val (growth, grown);
+      }
+    t = summary (times, "ms");
+    g = summary (growth, "MiB");
+    g_print ("scroll top to bottom: %s; records materialised at the end %u; RSS before %.0f MiB, "
+             "growth %s; peak RSS of the process (sync included) %.0f MiB\n",
+             t, materialised, before, g, rss_peak ());
+  }
+
+  g_clear_object (&replica);
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", root);
+    g_assert_true (system (command) == 0);
+  }
+  return 0;
+}

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-engine-replica-model.c — the lazy model over the replica
+ * (NavetteReplicaModel), the replica synced from the real navette-server:
+ *
+ * - n_items from the view's keys; get_item answers at once with a
+ *   placeholder that fills in when its batch lands; the same object while
+ *   someone holds it; the model's own cache stays bounded;
+ * - after a one-row delta (a row inserted, updated in place, archived)
+ *   "items-changed" covers exactly that row's position, and a held
+ *   record is updated in place; three changes far apart give three
+ *   ranges;
+ * - sort and search through the model; a record found by id;
+ * - NavetteReplicaFeed: a table not loaded in memory synced into the
+ *   replica at once, and again when the poller hears that another user
+ *   added a row: the model gets that one row, at its position; an edit
+ *   of an adopted record shows at once on the same object; the table
+ *   archived on the server leaves the replica. */
+#include "config.h"
+
+#include "engine-test-util.h"
+#include "navette-replica-feed.h"
+#include "navette-replica-model.h"
+
+#define N_ADDED   250
+#define N_DEMO    6
+#define PRODUCTS  "/api/v1/applications/catalogue/tables/products"
+
+static const char * const server_args[] = { "--page-size", "50", "--max-page-size", "50", NULL };
+
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+} Change;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GArray     *changes)
+{
+  Change change = { position, removed, added };
+
+  g_array_append_val (changes, change);
+}
+
+static void
+count_cb (gpointer  instance,
+          guint    *count)
+{
+  (*count)++;
+}
+
+static void
+count_batch_cb (gpointer  instance,
+                guint     n,
+                guint    *count)
+{
+  (*count)++;
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static char *
+create_product (NavetteTestServer *server,
+                const char        *token,
+                const char        *name,
+                guint              price)
+{
+  g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s\", \"price\": %u}}", name, price);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS "/records", token, body, &answer, NULL), ==, 201);
+  root = navette_test_parse (answer);
+  return g_strdup (json_object_get_string_member (json_node_get_object (root), "id"));
+}
+
+static void
+patch_record (NavetteTestServer *server,
+              const char        *token,
+              const char        *id,
+              const char        *fields)
+{
+  g_autofree char *path = g_strdup_printf (PRODUCTS "/records/%s", id);
+  g_autoptr(GBytes) current = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
+  root = navette_test_parse (current);
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", %s}",
+                          json_object_get_int_member (json_node_get_object (root), "version"), fields);
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+}
+
+static void
+sync_replica (NavetteReplica *replica,
+              NavetteEngine  *engine,
+              NavetteTable   *table)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (navette_replica_sync (replica, navette_engine_get_client (engine), "catalogue",
+                                       navette_table_get_schema (table), NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Waits for the key query under way to be applied. */
+static void
+wait_keys (NavetteReplicaModel *model)
+{
+  ENGINE_WAIT_UNTIL (!navette_replica_model_get_loading (model), 30000);
+}
+
+/* The item at @position, its batch landed. (transfer full) */
+static NavetteRecord *
+item_filled (NavetteReplicaModel *model,
+             guint                position)
+{
+  NavetteRecord *record = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+  g_assert_nonnull (record);
+  ENGINE_WAIT_UNTIL (*navette_record_get_id (record) != '\0', 30000);
+  return record;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static const char *
+name_of (NavetteRecord *record)
+{
+  return navette_record_get_string (record, "name");
+}
+
+static void
+test_lazy_model (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(NavetteEngine) engine = NULL;
+  NavetteTable *table;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-model-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaModel) model = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteRecord) first = NULL;
+  g_autoptr(NavetteRecord) held = NULL;
+  g_autoptr(NavetteRecord) listed_010 = NULL;
+  NavetteRecord *placeholder;
+  NavetteReplicaView by_name = { .sort_column = "name" };
+  guint batches = 0;
+  guint n_keys_loaded = 0;
+  guint version_notified = 0;
+  guint base;
+  guint at;
+
+  for (guint i = 0; i < N_ADDED; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
+
+      g_ptr_array_add (ids, create_product (server, token, name, i));
+    }
+  engine = engine_test_engine_new (server, "alice");
+  table = engine_test_load_table (engine, "catalogue", "products");
+  path = navette_replica_path_for (dir, server->base_url, "alice");
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  sync_replica (replica, engine, table);
+
+  model = navette_replica_model_new (replica, "catalogue", "products");
+  g_assert_true (navette_replica_model_get_loading (model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
+  g_signal_connect (model, "batch-loaded", G_CALLBACK (count_batch_cb), &batches);
+  g_signal_connect (model, "keys-loaded", G_CALLBACK (count_cb), &n_keys_loaded);
+  navette_replica_model_set_view (model, &by_name);
+  wait_keys (model);
+  /* The first query was cancelled by the second: one applied. */
+  g_assert_cmpuint (n_keys_loaded, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_DEMO + N_ADDED);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, N_DEMO + N_ADDED);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), N_DEMO + N_ADDED));
+
+  /* A placeholder at once, filled in place when its batch lands. */
+  placeholder = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_cmpstr (navette_record_get_id (placeholder), ==, "");
+  g_assert_cmpuint (batches, ==, 0);
+  first = item_filled (model, 0);
+  g_assert_true (first == placeholder);
+  g_object_unref (placeholder);
+  g_assert_cmpuint (batches, ==, 1);
+  /* Byte order: the demo's "Café …" first. */
+  g_assert_cmpstr (navette_record_get_id (first), ==, DEMO_PRODUCT_1);
+  /* The whole batch came with it: no other read for position 1. */
+  {
+    g_autoptr(NavetteRecord) second = g_list_model_get_item (G_LIST_MODEL (model), 1);
+
+    g_assert_cmpstr (navette_record_get_id (second), !=, "");
+  }
+
+  /* Held records stay the same objects; the others are dropped. */
+  /* The demo's names before "Listed …" in byte order. */
+  for (base = 0; base <= N_DEMO; base++)
+    {
+      g_autoptr(NavetteRecord) record = item_filled (model, base);
+
+      if (g_strcmp0 (name_of (record), "Listed 000") == 0)
+        break;
+    }
+  g_assert_cmpuint (base, <=, N_DEMO);
+  at = base + 5;
+  held = item_filled (model, at);
+  g_assert_cmpstr (name_of (held), ==, "Listed 005");
+  listed_010 = item_filled (model, base + 10);
+  g_assert_cmpstr (name_of (listed_010), ==, "Listed 010");
+  navette_replica_model_set_cache_size (model, 200);
+  g_assert_cmpuint (navette_replica_model_get_n_materialised (model), <=, 200 + 3);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    g_object_unref (item_filled (model, i));
+  g_assert_cmpuint (batches, ==, (N_DEMO + N_ADDED + 199) / 200);
+  g_assert_cmpuint (navette_replica_model_get_n_materialised (model), <=, 200 + 3);
+  {
+    g_autoptr(NavetteRecord) again = g_list_model_get_item (G_LIST_MODEL (model), at);
+
+    g_assert_true (again == held);
+  }
+  g_assert_cmpuint (navette_replica_model_find_loaded (model, navette_record_get_id (held)), ==, at);
+
+  /* A one-row delta: a row inserted after "Listed 005". */
+  g_array_set_size (changes, 0);
+  g_free (create_product (server, token, "Listed 005a", 5000));
+  sync_replica (replica, engine, table);
+  navette_replica_model_refresh (model);
+  wait_keys (model);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, at + 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_DEMO + N_ADDED + 1);
+  {
+    g_autoptr(NavetteRecord) inserted = item_filled (model, at + 1);
+
+    g_assert_cmpstr (name_of (inserted), ==, "Listed 005a");
+  }
+
+  /* Updated in place, same order: no items-changed; the record held is
+   * updated (notified). */
+  g_array_set_size (changes, 0);
+  g_signal_connect (listed_010, "notify::version", G_CALLBACK (count_notify_cb), &version_notified);
+  patch_record (server, token, navette_record_get_id (listed_010), "\"data\": {\"price\": 77.5}");
+  sync_replica (replica, engine, table);
+  navette_replica_model_refresh (model);
+  wait_keys (model);
+  g_assert_cmpuint (changes->len, ==, 0);
+  ENGINE_WAIT_UNTIL (version_notified > 0, 30000);
+  g_assert_cmpfloat (navette_record_get_double (listed_010, "price"), ==, 77.5);
+  {
+    g_autoptr(NavetteRecord) again = g_list_model_get_item (G_LIST_MODEL (model), base + 11);
+
+    g_assert_true (again == listed_010);
+  }
+
+  /* Archived: hidden, its one position removed. */
+  patch_record (server, token, navette_record_get_id (held), "\"archived\": true");
+  sync_replica (replica, engine, table);
+  navette_replica_model_refresh (model);
+  wait_keys (model);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, at);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_DEMO + N_ADDED);
+
+  /* Three changes far apart (two rows added, one archived): three
+   * ranges, not one over the rows between them. */
+  g_array_set_size (changes, 0);
+  g_free (create_product (server, token, "Listed 000a", 1));
+  patch_record (server, token, g_ptr_array_index (ids, 100), "\"archived\": true");
+  g_free (create_product (server, token, "Listed 240a", 1));
+  sync_replica (replica, engine, table);
+  navette_replica_model_refresh (model);
+  wait_keys (model);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, base + 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 1).position, ==, base + 101);
+  g_assert_cmpuint (g_array_index (changes, Change, 1).removed, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 1).added, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 2).position, ==, base + 241);
+  g_assert_cmpuint (g_array_index (changes, Change, 2).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 2).added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_DEMO + N_ADDED + 1);
+  {
+    g_autoptr(NavetteRecord) added = item_filled (model, base + 241);
+    g_autoptr(NavetteRecord) listed_010_now = item_filled (model, base + 11);
+
+    g_assert_cmpstr (name_of (added), ==, "Listed 240a");
+    g_assert_true (listed_010_now == listed_010);
+  }
+
+  /* Sorted by price, descending, through the model: 5000 first, then
+   * non-increasing; the record held keeps its object. */
+  {
+    NavetteReplicaView by_price = { .sort_column = "price", .descending = TRUE };
+    double last = G_MAXDOUBLE;
+
+    navette_replica_model_set_view (model, &by_price);
+    wait_keys (model);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_DEMO + N_ADDED + 1);
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+      {
+        g_autoptr(NavetteRecord) record = item_filled (model, i);
+        double price = navette_record_get_double (record, "price");
+
+        if (i == 0)
+          g_assert_cmpstr (name_of (record), ==, "Listed 005a");
+        if (g_strcmp0 (navette_record_get_id (record), navette_record_get_id (listed_010)) == 0)
+          g_assert_true (record == listed_010);
+        g_assert_cmpfloat (price, <=, last);
+        last = price;
+      }
+  }
+
+  /* Searched: word prefixes. */
+  {
+    NavetteReplicaView search = { .sort_column = "name", .search = "listed 01" };
+
+    navette_replica_model_set_view (model, &search);
+    wait_keys (model);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 10);
+    {
+      g_autoptr(NavetteRecord) record = item_filled (model, 0);
+
+      g_assert_true (record == listed_010);
+    }
+  }
+
+  /* Found by id (a toast's Show): its position in this view; an archived
+   * row or an unknown id is not in it. */
+  {
+    const char *wanted[] = { navette_record_get_id (listed_010), g_ptr_array_index (ids, 19),
+                             navette_record_get_id (held), "4e617665-7474-4500-8000-0000000fffff" };
+    const guint expected[] = { 0, 9, G_MAXUINT, G_MAXUINT };
+
+    for (guint i = 0; i < G_N_ELEMENTS (wanted); i++)
+      {
+        g_autoptr(GAsyncResult) result = NULL;
+        g_autoptr(GError) find_error = NULL;
+
+        navette_replica_model_find_async (model, wanted[i], NULL, result_cb, &result);
+        ENGINE_WAIT_UNTIL (result != NULL, 30000);
+        g_assert_cmpuint (navette_replica_model_find_finish (model, result, &find_error), ==, expected[i]);
+        if (expected[i] == G_MAXUINT)
+          g_assert_error (find_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+        else
+          g_assert_no_error (find_error);
+      }
+  }
+
+  /* Archived only. */
+  {
+    NavetteReplicaView archived = { .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
+
+    navette_replica_model_set_view (model, &archived);
+    wait_keys (model);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+    {
+      g_autoptr(NavetteRecord) record = item_filled (model, 0);
+      g_autoptr(NavetteRecord) other = item_filled (model, 1);
+
+      g_assert_true (record == held || other == held);
+      g_assert_true (navette_record_get_archived (held));
+    }
+  }
+
+  /* A new model's view: every current row, in the order they entered
+   * the replica. */
+  {
+    g_autoptr(NavetteReplicaModel) plain = navette_replica_model_new (replica, "catalogue", "products");
+    g_autoptr(NavetteRecord) last = NULL;
+
+    g_assert_cmpstr (navette_replica_model_get_view (plain)->sort_column, ==, "key");
+    wait_keys (plain);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (plain)), ==, N_DEMO + N_ADDED + 1);
+    /* The last delta brought two rows (in the server's page order). */
+    last = item_filled (plain, N_DEMO + N_ADDED);
+    g_assert_true (g_str_equal (name_of (last), "Listed 240a") || g_str_equal (name_of (last), "Listed 000a"));
+  }
+
+  /* Records outlive the model. */
+  g_assert_finalize_object (g_steal_pointer (&model));
+  g_assert_cmpstr (navette_record_get_id (held), !=, "");
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
+static void
+test_feed (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GAsyncResult) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaFeed) feed = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  NavetteReplicaView by_name = { .sort_column = "name" };
+  NavetteReplicaModel *model;
+  NavetteStore *store;
+  NavetteTable *table;
+  guint n_before;
+  guint base;
+
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
+
+      g_free (create_product (server, other, name, i));
+    }
+  engine = engine_test_engine_new (server, "alice");
+  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
+  store = navette_engine_lookup_store (engine, "catalogue");
+  navette_store_load_tables_async (store, NULL, result_cb, &loaded);
+  ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
+  g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
+  g_assert_no_error (error);
+  table = navette_store_lookup_table (store, "products");
+  g_assert_nonnull (table);
+
+  path = navette_replica_path_for (dir, server->base_url, "alice");
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  feed = navette_replica_feed_new (replica, navette_engine_get_client (engine), table);
+  model = navette_replica_feed_get_model (feed);
+  navette_replica_model_set_view (model, &by_name);
+  g_assert_true (navette_replica_feed_get_syncing (feed));
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed) && !navette_replica_model_get_loading (model), 30000);
+  g_assert_null (navette_replica_feed_get_error (feed));
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n_before, >=, 120);
+  /* The table itself stays unloaded: the rows are in the replica only. */
+  g_assert_false (navette_table_get_loaded (table));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 0);
+
+  for (base = 0; base < n_before; base++)
+    {
+      g_autoptr(NavetteRecord) record = item_filled (model, base);
+
+      if (g_strcmp0 (name_of (record), "Listed 000") == 0)
+        break;
+    }
+  g_assert_cmpuint (base, <, n_before);
+
+  /* Another user adds a row: the poller (or the announcement) sees the
+   * revision move, the feed syncs a delta, the model gets that row. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
+  g_free (create_product (server, other, "Listed 004b", 4));
+  ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, base + 5);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 1);
+  {
+    g_autoptr(NavetteRecord) record = item_filled (model, base + 5);
+
+    g_assert_cmpstr (name_of (record), ==, "Listed 004b");
+    g_assert_cmpstr (navette_record_get_updated_by (record), ==, "admin");
+  }
+
+  /* An edit: the record handed out is adopted by the engine's table, the
+   * store's action shows on that very object at once, and it stays the
+   * row's object once the server has it and the replica synced again. */
+  {
+    g_autoptr(NavetteRecord) record = item_filled (model, base + 5);
+    g_autoptr(NavetteChange) change = NULL;
+    g_autoptr(JsonObject) data = engine_test_object_double ("price", 9.5);
+    gint64 revision = navette_replica_feed_get_revision (feed);
+
+    g_assert_true (navette_replica_model_adopt (model, record));
+    g_assert_true (navette_table_lookup (table, navette_record_get_id (record)) == record);
+    change = navette_store_update (store, table, navette_record_get_id (record), data);
+    g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
+    g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
+    engine_test_wait_change (change, 30000);
+    g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+    ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (feed) > revision &&
+                       !navette_replica_feed_get_syncing (feed) &&
+                       !navette_replica_model_get_loading (model), 30000);
+    g_assert_cmpint (navette_record_get_version (record), ==, 2);
+    g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
+    {
+      g_autoptr(NavetteRecord) again = g_list_model_get_item (G_LIST_MODEL (model), base + 5);
+
+      g_assert_true (again == record);
+    }
+  }
+
+  /* The table archived: no longer listed, it leaves the replica and the
+   * model empties. */
+  g_assert_cmpuint (navette_test_request (server, "PATCH", "/api/v1/admin/applications/catalogue/tables/products",
+                                          other, "{\"archived\": true}", NULL, NULL), ==, 200);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_removed (feed) &&
+                     g_list_model_get_n_items (G_LIST_MODEL (model)) == 0, 30000);
+  {
+    gint64 revision = 0;
+    guint64 n_rows = 1;
+
+    g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (revision, ==, -1);
+    g_assert_cmpuint (n_rows, ==, 0);
+  }
+
+  g_assert_finalize_object (g_steal_pointer (&feed));
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
+  g_test_add_func ("/engine/replica-model/feed", test_feed);
+  return g_test_run ();
+}
