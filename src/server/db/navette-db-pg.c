@@ -761,23 +761,16 @@ navette_db_pg_table_name (const char *app,
 static char *
 navette_db_pg_column_type (const NavetteWireColumn *column)
 {
-  switch (column->type)
+  switch (navette_column_type_value_type (column->type))
     {
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       return g_strdup ("bigint");
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       return g_strdup ("double precision");
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       return g_strdup ("boolean");
-    case NAVETTE_COLUMN_DATE:
-      return g_strdup ("date");
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
     default:
-      return g_strdup ("text");
+      return g_strdup (column->type == NAVETTE_COLUMN_DATE ? "date" : "text");
     }
 }
 

@@ -545,20 +545,14 @@ navette_db_sqlite_table_name (const char *app,
 static char *
 navette_db_sqlite_column_type (const NavetteWireColumn *column)
 {
-  switch (column->type)
+  switch (navette_column_type_value_type (column->type))
     {
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       return g_strdup_printf ("INTEGER CHECK (\"%s\" IN (0, 1))", column->name);
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       return g_strdup ("INTEGER");
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       return g_strdup ("REAL");
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
-    case NAVETTE_COLUMN_DATE:
     default:
       return g_strdup ("TEXT");
     }
