@@ -107,6 +107,30 @@ static const DemoGrant grants[] = {
   { "bob", "catalogue", "reader" },
 };
 
+/* Whether @items (structs with their name at @name_offset) has @name. */
+static gboolean
+has_name (GPtrArray  *items,
+          gsize       name_offset,
+          const char *name)
+{
+  for (guint i = 0; i < items->len; i++)
+    if (g_strcmp0 (G_STRUCT_MEMBER (const char *, g_ptr_array_index (items, i), name_offset), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* After a look-up that found nothing: TRUE when it failed only because
+ * there is no such thing (to be created), else FALSE with its error. */
+static gboolean
+is_missing (GError  **local_error,
+            GError  **error)
+{
+  if (g_error_matches (*local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (local_error));
+  return FALSE;
+}
+
 static gboolean
 ensure_app (NavetteDb   *db,
             const char  *actor,
@@ -118,12 +142,8 @@ ensure_app (NavetteDb   *db,
 
   if (apps == NULL)
     return FALSE;
-  for (guint i = 0; i < apps->len; i++)
-    {
-      NavetteDbApp *app = g_ptr_array_index (apps, i);
-      if (g_strcmp0 (app->name, name) == 0)
-        return TRUE;
-    }
+  if (has_name (apps, G_STRUCT_OFFSET (NavetteDbApp, name), name))
+    return TRUE;
   return navette_db_app_add (db, actor, name, title, error);
 }
 
@@ -142,12 +162,8 @@ ensure_table (NavetteDb         *db,
 
   if (tables == NULL)
     return FALSE;
-  for (guint i = 0; i < tables->len; i++)
-    {
-      NavetteWireTable *existing = g_ptr_array_index (tables, i);
-      if (g_strcmp0 (existing->name, name) == 0)
-        return TRUE;
-    }
+  if (has_name (tables, G_STRUCT_OFFSET (NavetteWireTable, name), name))
+    return TRUE;
 
   table = navette_wire_table_new (name, title);
   for (guint i = 0; i < n_columns; i++)
@@ -174,11 +190,8 @@ ensure_record (NavetteDb   *db,
   existing = navette_db_record_get (db, app, table, id, &local_error);
   if (existing != NULL)
     return TRUE;
-  if (!g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!is_missing (&local_error, error))
+    return FALSE;
 
   result = navette_db_record_create (db, app, table, id, data, actor, NULL, error);
   return result != NULL;
@@ -200,11 +213,8 @@ ensure_user (NavetteDb       *db,
   existing = navette_db_user_get (db, user->username, &local_error);
   if (existing != NULL)
     return TRUE;
-  if (!g_error_matches (local_error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!is_missing (&local_error, error))
+    return FALSE;
 
   if (*hash == NULL)
     *hash = navette_password_hash (NAVETTE_DEMO_PASSWORD, error);

@@ -43,6 +43,28 @@ navette_column_type_is_number (NavetteColumnType type)
   return type == NAVETTE_COLUMN_INTEGER || type == NAVETTE_COLUMN_REAL;
 }
 
+GType
+navette_column_type_value_type (NavetteColumnType type)
+{
+  switch (type)
+    {
+    case NAVETTE_COLUMN_INTEGER:
+      return G_TYPE_INT64;
+    case NAVETTE_COLUMN_REAL:
+      return G_TYPE_DOUBLE;
+    case NAVETTE_COLUMN_BOOLEAN:
+      return G_TYPE_BOOLEAN;
+    case NAVETTE_COLUMN_TEXT:
+    case NAVETTE_COLUMN_DATE:
+    case NAVETTE_COLUMN_LONG_TEXT:
+    case NAVETTE_COLUMN_CHOICE:
+    case NAVETTE_COLUMN_URL:
+    case NAVETTE_COLUMN_EMAIL:
+    default:
+      return G_TYPE_STRING;
+    }
+}
+
 const char *
 navette_column_type_to_string (NavetteColumnType type)
 {

@@ -136,6 +136,10 @@ gboolean         navette_column_type_is_text    (NavetteColumnType type);
 gboolean         navette_column_type_has_length (NavetteColumnType type);
 /* Those that take min and max: integer, real. */
 gboolean         navette_column_type_is_number  (NavetteColumnType type);
+/* The type of the column's values, in JSON and in storage: G_TYPE_INT64
+ * (integer), G_TYPE_DOUBLE (real), G_TYPE_BOOLEAN (boolean), else
+ * G_TYPE_STRING (dates, and the types not known yet, too). */
+GType            navette_column_type_value_type (NavetteColumnType type);
 
 const char      *navette_column_type_to_string  (NavetteColumnType type);
 gboolean         navette_column_type_from_string (const char       *text,

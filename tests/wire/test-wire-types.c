@@ -299,6 +299,12 @@ test_new_types (void)
   g_assert_true (navette_column_type_is_text (NAVETTE_COLUMN_URL));
   g_assert_false (navette_column_type_is_text (NAVETTE_COLUMN_DATE));
   g_assert_false (navette_column_type_has_length (NAVETTE_COLUMN_CHOICE));
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_INTEGER) == G_TYPE_INT64);
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_REAL) == G_TYPE_DOUBLE);
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_BOOLEAN) == G_TYPE_BOOLEAN);
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_DATE) == G_TYPE_STRING);
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_CHOICE) == G_TYPE_STRING);
+  g_assert_true (navette_column_type_value_type (NAVETTE_COLUMN_EMAIL) == G_TYPE_STRING);
 
   navette_wire_table_to_json (table, builder);
   root = json_builder_get_root (builder);

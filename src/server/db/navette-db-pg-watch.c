@@ -21,7 +21,6 @@
 #include <glib-unix.h>
 
 #include "navette-db-pg-watch.h"
-#include "navette-db-driver.h"
 
 /* A round trip with no answer after this long fails, and the watch
  * connects again. */
@@ -43,11 +42,9 @@ typedef struct
 
 struct _NavetteDbPgWatch
 {
-  GObject       parent_instance;
+  NavetteDbWatch parent_instance;
 
   char         *url;
-  GMainContext *context;
-  gboolean      stopped;
   PGconn       *conn;        /* listening, or NULL */
   gboolean      connecting;  /* a thread connects */
   GSource      *source;      /* reads conn */
@@ -62,14 +59,7 @@ struct _NavetteDbPgWatch
   guint         backoff_ms;
 };
 
-enum {
-  CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-G_DEFINE_FINAL_TYPE (NavetteDbPgWatch, navette_db_pg_watch, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (NavetteDbPgWatch, navette_db_pg_watch, NAVETTE_TYPE_DB_WATCH)
 
 static void watch_connect_start (NavetteDbPgWatch *self);
 
@@ -92,7 +82,7 @@ add_source (NavetteDbPgWatch *self,
 
   g_source_set_callback (source, func, self, NULL);
   g_source_set_static_name (source, name);
-  id = g_source_attach (source, self->context);
+  id = g_source_attach (source, navette_db_watch_get_context (NAVETTE_DB_WATCH (self)));
   g_source_unref (source);
   return id;
 }
@@ -101,7 +91,8 @@ static void
 remove_source (NavetteDbPgWatch *self,
                guint            *id)
 {
-  GSource *source = *id != 0 ? g_main_context_find_source_by_id (self->context, *id) : NULL;
+  GMainContext *context = navette_db_watch_get_context (NAVETTE_DB_WATCH (self));
+  GSource *source = *id != 0 ? g_main_context_find_source_by_id (context, *id) : NULL;
 
   if (source != NULL)
     g_source_destroy (source);
@@ -113,21 +104,22 @@ static void
 emit_changed (NavetteDbPgWatch *self,
               const char       *payload)
 {
+  NavetteDbWatch *watch = NAVETTE_DB_WATCH (self);
   const char *dot = payload != NULL ? strchr (payload, '.') : NULL;
   g_autofree char *app = NULL;
 
   if (payload == NULL)
-    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_ANY, NULL, NULL);
+    navette_db_watch_emit (watch, NAVETTE_DB_CHANGE_ANY, NULL, NULL);
   else if (g_str_has_prefix (payload, "schema:") && navette_name_is_valid (payload + 7))
-    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_SCHEMA, payload + 7, NULL);
+    navette_db_watch_emit (watch, NAVETTE_DB_CHANGE_SCHEMA, payload + 7, NULL);
   else if (g_str_has_prefix (payload, "roles:") && payload[6] != '\0')
-    g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_ROLES, payload + 6, NULL);
+    navette_db_watch_emit (watch, NAVETTE_DB_CHANGE_ROLES, payload + 6, NULL);
   else if (dot != NULL)
     {
       app = g_strndup (payload, dot - payload);
       /* '_navette.role_grants' and the like: told as roles */
       if (navette_name_is_valid (app) && navette_name_is_valid (dot + 1))
-        g_signal_emit (self, signals[CHANGED], 0, NAVETTE_DB_CHANGE_TABLE, app, dot + 1);
+        navette_db_watch_emit (watch, NAVETTE_DB_CHANGE_TABLE, app, dot + 1);
     }
 }
 
@@ -243,7 +235,7 @@ watch_lost (NavetteDbPgWatch *self,
 {
   g_debug ("Lost the change notifications: %s", why);
   watch_close (self);
-  if (self->retry_id == 0 && !self->stopped)
+  if (self->retry_id == 0 && !navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
     {
       self->retry_id = add_source (self, g_timeout_source_new (self->backoff_ms), retry_cb,
                                    "[navette] listen again");
@@ -351,7 +343,7 @@ connected_cb (GObject      *object,
   PGconn *conn = g_task_propagate_pointer (G_TASK (result), NULL);
 
   self->connecting = FALSE;
-  if (self->stopped)
+  if (navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
     {
       g_clear_pointer (&conn, PQfinish);
       return;
@@ -367,7 +359,7 @@ connected_cb (GObject      *object,
   ((WatchSource *) self->source)->self = self;
   self->tag = g_source_add_unix_fd (self->source, PQsocket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_static_name (self->source, "[navette] change notifications");
-  g_source_attach (self->source, self->context);
+  g_source_attach (self->source, navette_db_watch_get_context (NAVETTE_DB_WATCH (self)));
   /* Changes may have been missed while not listening. */
   emit_changed (self, NULL);
 }
@@ -377,7 +369,7 @@ watch_connect_start (NavetteDbPgWatch *self)
 {
   g_autoptr(GTask) task = NULL;
 
-  if (self->connecting || self->conn != NULL || self->stopped)
+  if (self->connecting || self->conn != NULL || navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
     return;
   self->connecting = TRUE;
   task = g_task_new (self, NULL, connected_cb, NULL);
@@ -476,12 +468,11 @@ navette_db_pg_watch_sync (NavetteDbPgWatch  *self,
     }
 }
 
-void
-navette_db_pg_watch_stop (NavetteDbPgWatch *self)
+static void
+navette_db_pg_watch_stop (NavetteDbWatch *watch)
 {
-  g_return_if_fail (NAVETTE_IS_DB_PG_WATCH (self));
+  NavetteDbPgWatch *self = NAVETTE_DB_PG_WATCH (watch);
 
-  self->stopped = TRUE;
   remove_source (self, &self->retry_id);
   remove_source (self, &self->flush_id);
   watch_close (self);
@@ -493,17 +484,6 @@ navette_db_pg_watch_stop (NavetteDbPgWatch *self)
 /* GObject                                                             */
 
 static void
-navette_db_pg_watch_dispose (GObject *object)
-{
-  NavetteDbPgWatch *self = NAVETTE_DB_PG_WATCH (object);
-
-  if (!self->stopped)
-    navette_db_pg_watch_stop (self);
-
-  G_OBJECT_CLASS (navette_db_pg_watch_parent_class)->dispose (object);
-}
-
-static void
 navette_db_pg_watch_finalize (GObject *object)
 {
   NavetteDbPgWatch *self = NAVETTE_DB_PG_WATCH (object);
@@ -511,7 +491,6 @@ navette_db_pg_watch_finalize (GObject *object)
   g_free (self->url);
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->failing, g_array_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (navette_db_pg_watch_parent_class)->finalize (object);
 }
@@ -521,18 +500,8 @@ navette_db_pg_watch_class_init (NavetteDbPgWatchClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = navette_db_pg_watch_dispose;
   object_class->finalize = navette_db_pg_watch_finalize;
-
-  /**
-   * NavetteDbPgWatch::changed:
-   * @kind: a #NavetteDbChange
-   * @name: (nullable): the application or the user, %NULL for ANY
-   * @table: (nullable): the table of @name, for TABLE
-   */
-  signals[CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
+  NAVETTE_DB_WATCH_CLASS (klass)->stop = navette_db_pg_watch_stop;
 }
 
 static void
@@ -553,7 +522,6 @@ navette_db_pg_watch_new (const char *url)
 
   self = g_object_new (NAVETTE_TYPE_DB_PG_WATCH, NULL);
   self->url = g_strdup (url);
-  self->context = g_main_context_ref_thread_default ();
   watch_connect_start (self);
   return self;
 }

@@ -17,16 +17,16 @@
  * connect_timeout) is done in a thread. Used by NavetteDbPg only. */
 #pragma once
 
-#include <glib-object.h>
-
-#include "navette-db.h"
+#include "navette-db-watch.h"
 
 G_BEGIN_DECLS
 
 #define NAVETTE_TYPE_DB_PG_WATCH (navette_db_pg_watch_get_type ())
-G_DECLARE_FINAL_TYPE (NavetteDbPgWatch, navette_db_pg_watch, NAVETTE, DB_PG_WATCH, GObject)
+G_DECLARE_FINAL_TYPE (NavetteDbPgWatch, navette_db_pg_watch, NAVETTE, DB_PG_WATCH, NavetteDbWatch)
 
-/* Starts connecting to @url at once. */
+/* Starts connecting to @url at once. Stopped (navette_db_watch_stop()),
+ * it closes the connection, and every sync still waiting is answered
+ * FALSE before that returns. */
 NavetteDbPgWatch *navette_db_pg_watch_new        (const char        *url);
 /* navette_db_sync_changes(): @func (TRUE) once every change committed
  * before this call has been emitted, FALSE when that cannot be known
@@ -36,9 +36,6 @@ NavetteDbPgWatch *navette_db_pg_watch_new        (const char        *url);
 void              navette_db_pg_watch_sync       (NavetteDbPgWatch  *self,
                                                   NavetteDbSyncFunc  func,
                                                   gpointer           user_data);
-/* Closes the connection; every sync still waiting is answered FALSE
- * before this returns. */
-void              navette_db_pg_watch_stop       (NavetteDbPgWatch  *self);
 /* @func (FALSE) from an idle of the thread-default main context. */
 void              navette_db_pg_watch_fail_later (NavetteDbSyncFunc  func,
                                                   gpointer           user_data);

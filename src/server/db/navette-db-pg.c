@@ -116,7 +116,7 @@ struct _NavetteDbPg
   guint             generation;   /* bumped when the server went away */
   guint             busy_timeout_ms;
 
-  NavetteDbPgWatch *watch;        /* navette_db_watch_changes() */
+  NavetteDbWatch   *watch;        /* navette_db_watch_changes() */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteDbPg, navette_db_pg, NAVETTE_TYPE_DB)
@@ -761,23 +761,16 @@ navette_db_pg_table_name (const char *app,
 static char *
 navette_db_pg_column_type (const NavetteWireColumn *column)
 {
-  switch (column->type)
+  switch (navette_column_type_value_type (column->type))
     {
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       return g_strdup ("bigint");
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       return g_strdup ("double precision");
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       return g_strdup ("boolean");
-    case NAVETTE_COLUMN_DATE:
-      return g_strdup ("date");
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
     default:
-      return g_strdup ("text");
+      return g_strdup (column->type == NAVETTE_COLUMN_DATE ? "date" : "text");
     }
 }
 
@@ -824,39 +817,20 @@ navette_db_pg_create_table (const NavetteDbTable *table)
 /* ------------------------------------------------------------------ */
 /* Change notification, busy timeout                                   */
 
-static void
-watch_changed_cb (NavetteDbPgWatch *watch,
-                  guint             kind,
-                  const char       *name,
-                  const char       *table,
-                  gpointer          user_data)
-{
-  navette_db_emit_change (user_data, kind, name, table);
-}
-
 static gboolean
 navette_db_pg_watch_changes (NavetteDb *db)
 {
   NavetteDbPg *self = NAVETTE_DB_PG (db);
 
   if (self->watch == NULL)
-    {
-      self->watch = navette_db_pg_watch_new (self->url);
-      g_signal_connect (self->watch, "changed", G_CALLBACK (watch_changed_cb), self);
-    }
+    self->watch = navette_db_watch_follow (NAVETTE_DB_WATCH (navette_db_pg_watch_new (self->url)), db);
   return TRUE;
 }
 
 static void
 navette_db_pg_unwatch_changes (NavetteDb *db)
 {
-  NavetteDbPg *self = NAVETTE_DB_PG (db);
-
-  if (self->watch == NULL)
-    return;
-  g_signal_handlers_disconnect_by_func (self->watch, watch_changed_cb, self);
-  navette_db_pg_watch_stop (self->watch);
-  g_clear_object (&self->watch);
+  navette_db_watch_drop (&NAVETTE_DB_PG (db)->watch, db);
 }
 
 static gboolean
@@ -867,7 +841,7 @@ navette_db_pg_sync_changes (NavetteDb         *db,
   NavetteDbPg *self = NAVETTE_DB_PG (db);
 
   if (self->watch != NULL)
-    navette_db_pg_watch_sync (self->watch, func, user_data);
+    navette_db_pg_watch_sync (NAVETTE_DB_PG_WATCH (self->watch), func, user_data);
   else
     navette_db_pg_watch_fail_later (func, user_data);  /* nobody can tell */
   return TRUE;

@@ -161,24 +161,18 @@ read_record (NavetteDbTable *table,
           json_object_set_null_member (record->data, column->name);
           continue;
         }
-      switch (column->type)
+      switch (navette_column_type_value_type (column->type))
         {
-        case NAVETTE_COLUMN_INTEGER:
+        case G_TYPE_INT64:
           json_object_set_int_member (record->data, column->name, navette_db_get_int (stmt, index));
           break;
-        case NAVETTE_COLUMN_REAL:
+        case G_TYPE_DOUBLE:
           json_object_set_double_member (record->data, column->name,
                                          stmt->klass->get_double (stmt, index));
           break;
-        case NAVETTE_COLUMN_BOOLEAN:
+        case G_TYPE_BOOLEAN:
           json_object_set_boolean_member (record->data, column->name, navette_db_get_bool (stmt, index));
           break;
-        case NAVETTE_COLUMN_TEXT:
-        case NAVETTE_COLUMN_LONG_TEXT:
-        case NAVETTE_COLUMN_CHOICE:
-        case NAVETTE_COLUMN_URL:
-        case NAVETTE_COLUMN_EMAIL:
-        case NAVETTE_COLUMN_DATE:
         default:
           json_object_set_string_member (record->data, column->name, navette_db_get_text (stmt, index));
           break;
@@ -776,20 +770,14 @@ json_values_equal (NavetteColumnType  type,
   if (json_value_is_null (a) || json_value_is_null (b))
     return json_value_is_null (a) == json_value_is_null (b);
 
-  switch (type)
+  switch (navette_column_type_value_type (type))
     {
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       return json_node_get_int (a) == json_node_get_int (b);
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       return json_node_get_double (a) == json_node_get_double (b);
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       return !json_node_get_boolean (a) == !json_node_get_boolean (b);
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
-    case NAVETTE_COLUMN_DATE:
     default:
       return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
     }
@@ -807,23 +795,17 @@ navette_db_bind_value (NavetteDbStmt           *stmt,
       navette_db_bind_text (stmt, index, NULL);
       return;
     }
-  switch (column->type)
+  switch (navette_column_type_value_type (column->type))
     {
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       navette_db_bind_int (stmt, index, json_node_get_int (node));
       break;
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       stmt->klass->bind_double (stmt, index, json_node_get_double (node));
       break;
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       navette_db_bind_bool (stmt, index, json_node_get_boolean (node));
       break;
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
-    case NAVETTE_COLUMN_DATE:
     default:
       navette_db_bind_text (stmt, index, json_node_get_value_type (node) == G_TYPE_STRING
                                          ? json_node_get_string (node) : NULL);

@@ -165,23 +165,17 @@ navette_db_append_row_json (NavetteDbTable *table,
           g_string_append (out, "null");
           continue;
         }
-      switch (column->type)
+      switch (navette_column_type_value_type (column->type))
         {
-        case NAVETTE_COLUMN_INTEGER:
+        case G_TYPE_INT64:
           append_int64 (out, row->get_int (stmt, index));
           break;
-        case NAVETTE_COLUMN_REAL:
+        case G_TYPE_DOUBLE:
           append_real (out, row->get_double (stmt, index));
           break;
-        case NAVETTE_COLUMN_BOOLEAN:
+        case G_TYPE_BOOLEAN:
           g_string_append (out, row->get_bool (stmt, index) ? "true" : "false");
           break;
-        case NAVETTE_COLUMN_TEXT:
-        case NAVETTE_COLUMN_LONG_TEXT:
-        case NAVETTE_COLUMN_CHOICE:
-        case NAVETTE_COLUMN_URL:
-        case NAVETTE_COLUMN_EMAIL:
-        case NAVETTE_COLUMN_DATE:
         default:
           navette_json_append_string (out, row->get_text (stmt, index));
           break;

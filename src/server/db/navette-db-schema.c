@@ -37,6 +37,24 @@ typedef struct
   gboolean                 wrote;
 } SchemaOp;
 
+/* Runs the schema write @func (on @op) in a write transaction; once it
+ * committed, tells of it (::schema-changed of op->app) unless it wrote
+ * nothing: an update operation clears op->wrote when there was nothing
+ * to change. */
+static gboolean
+write_schema (NavetteDb    *self,
+              NavetteDbOp   func,
+              SchemaOp     *op,
+              GError      **error)
+{
+  op->wrote = TRUE;
+  if (!navette_db_run (self, NAVETTE_DB_WRITE, func, op, error))
+    return FALSE;
+  if (op->wrote)
+    navette_db_committed_schema (self, op->app);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Applications                                                        */
 
@@ -129,11 +147,8 @@ navette_db_app_add (NavetteDb   *self,
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!navette_db_check_name (name, "application", error) || !navette_db_check_title (title, error) ||
-      !navette_db_run (self, NAVETTE_DB_WRITE, app_add_op, &op, error))
-    return FALSE;
-  navette_db_committed_schema (self, name);
-  return TRUE;
+  return navette_db_check_name (name, "application", error) && navette_db_check_title (title, error) &&
+         write_schema (self, app_add_op, &op, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,10 +518,7 @@ navette_db_table_add (NavetteDb               *self,
           return FALSE;
         }
     }
-  if (!navette_db_run (self, NAVETTE_DB_WRITE, table_add_op, &op, error))
-    return FALSE;
-  navette_db_committed_schema (self, app);
-  return TRUE;
+  return write_schema (self, table_add_op, &op, error);
 }
 
 /* FALSE with BAD_REQUEST when @table has rows: a new required column
@@ -626,10 +638,7 @@ navette_db_column_add_with_default (NavetteDb                *self,
     }
   else
     op.default_value = NULL;
-  if (!navette_db_run (self, NAVETTE_DB_WRITE, column_add_op, &op, error))
-    return FALSE;
-  navette_db_committed_schema (self, app);
-  return TRUE;
+  return write_schema (self, column_add_op, &op, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -783,11 +792,9 @@ navette_db_app_update (NavetteDb   *self,
                              "A title cannot be empty.");
       return FALSE;
     }
-  if (!navette_db_run (self, NAVETTE_DB_WRITE, app_update_op, &op, error))
+  if (!write_schema (self, app_update_op, &op, error))
     return FALSE;
   g_clear_pointer (&op.list, g_ptr_array_unref);
-  if (op.wrote)
-    navette_db_committed_schema (self, app);
   return TRUE;
 }
 
@@ -865,11 +872,7 @@ navette_db_table_update (NavetteDb   *self,
                              "A title cannot be empty.");
       return FALSE;
     }
-  if (!navette_db_run (self, NAVETTE_DB_WRITE, table_update_op, &op, error))
-    return FALSE;
-  if (op.wrote)
-    navette_db_committed_schema (self, app);
-  return TRUE;
+  return write_schema (self, table_update_op, &op, error);
 }
 
 /* @column with @change applied: a new column to free. */
@@ -992,11 +995,7 @@ navette_db_column_update (NavetteDb                    *self,
     return FALSE;
   if (!navette_name_is_valid (column))
     return navette_db_not_found (error, "No such column.");
-  if (!navette_db_run (self, NAVETTE_DB_WRITE, column_update_op, &op, error))
-    return FALSE;
-  if (op.wrote)
-    navette_db_committed_schema (self, app);
-  return TRUE;
+  return write_schema (self, column_update_op, &op, error);
 }
 
 /* ------------------------------------------------------------------ */

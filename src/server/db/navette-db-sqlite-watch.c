@@ -19,7 +19,6 @@
 #include <gio/gio.h>
 
 #include "navette-db-sqlite-watch.h"
-#include "navette-db-driver.h"
 
 /* The row of table_last_modifications that the grants' triggers move. */
 #define GRANTS_TLM_NAME "_navette.role_grants"
@@ -43,25 +42,16 @@ typedef struct
 
 struct _NavetteDbSqliteWatch
 {
-  GObject       parent_instance;
+  NavetteDbWatch  parent_instance;
 
-  char         *path;
-  GMainContext *context;
-  guint         interval_ms;
-  GSource      *timer;
-  Look         *look;
-  gboolean      looking;   /* a look is under way in a thread */
-  gboolean      stopped;
+  char           *path;
+  guint           interval_ms;
+  GSource        *timer;
+  Look           *look;
+  gboolean        looking;   /* a look is under way in a thread */
 };
 
-enum {
-  CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-G_DEFINE_FINAL_TYPE (NavetteDbSqliteWatch, navette_db_sqlite_watch, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (NavetteDbSqliteWatch, navette_db_sqlite_watch, NAVETTE_TYPE_DB_WATCH)
 
 static void
 look_free (Look *look)
@@ -376,14 +366,14 @@ look_done_cb (GObject      *object,
   LookJob *job = g_task_get_task_data (G_TASK (result));
 
   self->looking = FALSE;
-  if (self->stopped)
+  if (navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
     return;
   for (guint i = 0; i < job->found->len; i++)
     {
       Found *found = g_ptr_array_index (job->found, i);
 
-      g_signal_emit (self, signals[CHANGED], 0, found->kind, found->name, found->table);
-      if (self->stopped)
+      navette_db_watch_emit (NAVETTE_DB_WATCH (self), found->kind, found->name, found->table);
+      if (navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
         return;
     }
 }
@@ -394,7 +384,7 @@ look_start (NavetteDbSqliteWatch *self)
   g_autoptr(GTask) task = NULL;
   LookJob *job;
 
-  if (self->looking || self->stopped)
+  if (self->looking || navette_db_watch_is_stopped (NAVETTE_DB_WATCH (self)))
     return;
   job = g_new0 (LookJob, 1);
   job->path = g_strdup (self->path);
@@ -402,9 +392,9 @@ look_start (NavetteDbSqliteWatch *self)
   job->found = g_ptr_array_new_with_free_func ((GDestroyNotify) found_free);
 
   /* answered on the watch's context, whatever the thread-default one is */
-  g_main_context_push_thread_default (self->context);
+  g_main_context_push_thread_default (navette_db_watch_get_context (NAVETTE_DB_WATCH (self)));
   task = g_task_new (self, NULL, look_done_cb, NULL);
-  g_main_context_pop_thread_default (self->context);
+  g_main_context_pop_thread_default (navette_db_watch_get_context (NAVETTE_DB_WATCH (self)));
   g_task_set_source_tag (task, look_start);
   g_task_set_task_data (task, job, (GDestroyNotify) look_job_free);
   self->looking = TRUE;
@@ -418,12 +408,11 @@ tick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-navette_db_sqlite_watch_stop (NavetteDbSqliteWatch *self)
+static void
+navette_db_sqlite_watch_stop (NavetteDbWatch *watch)
 {
-  g_return_if_fail (NAVETTE_IS_DB_SQLITE_WATCH (self));
+  NavetteDbSqliteWatch *self = NAVETTE_DB_SQLITE_WATCH (watch);
 
-  self->stopped = TRUE;
   if (self->timer != NULL)
     {
       g_source_destroy (self->timer);
@@ -435,17 +424,6 @@ navette_db_sqlite_watch_stop (NavetteDbSqliteWatch *self)
 /* GObject                                                             */
 
 static void
-navette_db_sqlite_watch_dispose (GObject *object)
-{
-  NavetteDbSqliteWatch *self = NAVETTE_DB_SQLITE_WATCH (object);
-
-  if (!self->stopped)
-    navette_db_sqlite_watch_stop (self);
-
-  G_OBJECT_CLASS (navette_db_sqlite_watch_parent_class)->dispose (object);
-}
-
-static void
 navette_db_sqlite_watch_finalize (GObject *object)
 {
   NavetteDbSqliteWatch *self = NAVETTE_DB_SQLITE_WATCH (object);
@@ -453,7 +431,6 @@ navette_db_sqlite_watch_finalize (GObject *object)
   /* a look under way holds a reference: none is */
   g_clear_pointer (&self->look, look_free);
   g_free (self->path);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (navette_db_sqlite_watch_parent_class)->finalize (object);
 }
@@ -463,19 +440,9 @@ navette_db_sqlite_watch_class_init (NavetteDbSqliteWatchClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = navette_db_sqlite_watch_dispose;
   object_class->finalize = navette_db_sqlite_watch_finalize;
-
-  /**
-   * NavetteDbSqliteWatch::changed:
-   * @kind: a #NavetteDbChange (ANY once the baseline is taken, then TABLE,
-   *   SCHEMA or ROLES)
-   * @name: (nullable): the application or the user
-   * @table: (nullable): the table of @name, for TABLE
-   */
-  signals[CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
+  /* ::changed: ANY once the baseline is taken, then TABLE, SCHEMA or ROLES */
+  NAVETTE_DB_WATCH_CLASS (klass)->stop = navette_db_sqlite_watch_stop;
 }
 
 static void
@@ -496,11 +463,10 @@ navette_db_sqlite_watch_new (const char *path,
   self = g_object_new (NAVETTE_TYPE_DB_SQLITE_WATCH, NULL);
   self->path = g_strdup (path);
   self->interval_ms = interval_ms;
-  self->context = g_main_context_ref_thread_default ();
   self->timer = g_timeout_source_new (interval_ms);
   g_source_set_callback (self->timer, tick_cb, self, NULL);
   g_source_set_static_name (self->timer, "[navette] look for changes");
-  g_source_attach (self->timer, self->context);
+  g_source_attach (self->timer, navette_db_watch_get_context (NAVETTE_DB_WATCH (self)));
   look_start (self);  /* the baseline */
   return self;
 }

@@ -19,19 +19,18 @@
  * (which must run it). Used by NavetteDbSqlite only. */
 #pragma once
 
-#include <glib-object.h>
-
-#include "navette-db.h"
+#include "navette-db-watch.h"
 
 G_BEGIN_DECLS
 
 #define NAVETTE_TYPE_DB_SQLITE_WATCH (navette_db_sqlite_watch_get_type ())
-G_DECLARE_FINAL_TYPE (NavetteDbSqliteWatch, navette_db_sqlite_watch, NAVETTE, DB_SQLITE_WATCH, GObject)
+G_DECLARE_FINAL_TYPE (NavetteDbSqliteWatch, navette_db_sqlite_watch, NAVETTE, DB_SQLITE_WATCH,
+                      NavetteDbWatch)
 
-/* Takes its baseline at once, then looks every @interval_ms. */
+/* Takes its baseline at once, then looks every @interval_ms. Stopped
+ * (navette_db_watch_stop()), it looks no more; a look under way is
+ * forgotten. */
 NavetteDbSqliteWatch *navette_db_sqlite_watch_new  (const char           *path,
                                                     guint                 interval_ms);
-/* No look after this; a look under way is forgotten. */
-void                  navette_db_sqlite_watch_stop (NavetteDbSqliteWatch *self);
 
 G_END_DECLS

@@ -73,7 +73,7 @@ struct _NavetteDbSqlite
   char      *path;
   guint      busy_timeout; /* atomic */
 
-  NavetteDbSqliteWatch *watch;  /* navette_db_watch_changes() */
+  NavetteDbWatch       *watch;  /* navette_db_watch_changes() */
 
   GMutex     pool_lock;
   GQueue     pool;         /* idle Conn* */
@@ -545,20 +545,14 @@ navette_db_sqlite_table_name (const char *app,
 static char *
 navette_db_sqlite_column_type (const NavetteWireColumn *column)
 {
-  switch (column->type)
+  switch (navette_column_type_value_type (column->type))
     {
-    case NAVETTE_COLUMN_BOOLEAN:
+    case G_TYPE_BOOLEAN:
       return g_strdup_printf ("INTEGER CHECK (\"%s\" IN (0, 1))", column->name);
-    case NAVETTE_COLUMN_INTEGER:
+    case G_TYPE_INT64:
       return g_strdup ("INTEGER");
-    case NAVETTE_COLUMN_REAL:
+    case G_TYPE_DOUBLE:
       return g_strdup ("REAL");
-    case NAVETTE_COLUMN_TEXT:
-    case NAVETTE_COLUMN_LONG_TEXT:
-    case NAVETTE_COLUMN_CHOICE:
-    case NAVETTE_COLUMN_URL:
-    case NAVETTE_COLUMN_EMAIL:
-    case NAVETTE_COLUMN_DATE:
     default:
       return g_strdup ("TEXT");
     }
@@ -644,16 +638,6 @@ navette_db_sqlite_create_table (const NavetteDbTable *table)
 /* ------------------------------------------------------------------ */
 /* Change notification, busy timeout                                   */
 
-static void
-watch_changed_cb (NavetteDbSqliteWatch *watch,
-                  guint                 kind,
-                  const char           *name,
-                  const char           *table,
-                  gpointer              user_data)
-{
-  navette_db_emit_change (user_data, kind, name, table);
-}
-
 /* Nothing tells this process of the writes of others to the file: the
  * watch looks for them every NAVETTE_DB_SQLITE_WATCH_MS. */
 static gboolean
@@ -662,23 +646,15 @@ navette_db_sqlite_watch_changes (NavetteDb *db)
   NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
 
   if (self->watch == NULL)
-    {
-      self->watch = navette_db_sqlite_watch_new (self->path, NAVETTE_DB_SQLITE_WATCH_MS);
-      g_signal_connect (self->watch, "changed", G_CALLBACK (watch_changed_cb), self);
-    }
+    self->watch = navette_db_watch_follow (
+      NAVETTE_DB_WATCH (navette_db_sqlite_watch_new (self->path, NAVETTE_DB_SQLITE_WATCH_MS)), db);
   return TRUE;
 }
 
 static void
 navette_db_sqlite_unwatch_changes (NavetteDb *db)
 {
-  NavetteDbSqlite *self = NAVETTE_DB_SQLITE (db);
-
-  if (self->watch == NULL)
-    return;
-  g_signal_handlers_disconnect_by_func (self->watch, watch_changed_cb, self);
-  navette_db_sqlite_watch_stop (self->watch);
-  g_clear_object (&self->watch);
+  navette_db_watch_drop (&NAVETTE_DB_SQLITE (db)->watch, db);
 }
 
 static gboolean

@@ -113,20 +113,14 @@ check_table_name (Request *req)
   return FALSE;
 }
 
-/* Reads an optional member of @type: FALSE (answered) when it has
- * another; *@present TRUE when it is there. */
-static gboolean
-optional_member (Request    *req,
-                 JsonObject *object,
-                 const char *name,
-                 GType       type,
-                 const char *what,
-                 gboolean   *present)
+/* A parameter of the query; NULL when absent or empty. */
+static const char *
+query_text (Request    *req,
+            const char *name)
 {
-  *present = json_object_has_member (object, name);
-  if (*present && !member_has_type (object, name, type))
-    return wrong_type (req, name, what);
-  return TRUE;
+  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+
+  return text != NULL && text[0] != '\0' ? text : NULL;
 }
 
 static void
@@ -226,11 +220,7 @@ respond_user (Request             *req,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "user");
   add_user (builder, user);
-  if (password != NULL)
-    {
-      json_builder_set_member_name (builder, "password");
-      json_builder_add_string_value (builder, password);
-    }
+  add_string_unless_null (builder, "password", password);
   json_builder_end_object (builder);
   respond_builder (req, status, builder);
 }
@@ -298,6 +288,26 @@ respond_schema (Request    *req,
   respond_error (req, NAVETTE_API_ERROR_NOT_FOUND, "It no longer exists");
 }
 
+/* Answers a schema write: @error unless @done, else 200 or 201 with
+ * what it wrote as it is now (respond_schema()), kept under the key. */
+static void
+respond_schema_write (Request      *req,
+                      AdminWrite   *write,
+                      gboolean      done,
+                      const GError *error,
+                      guint         status,
+                      const char   *table,
+                      const char   *column)
+{
+  if (!done)
+    {
+      respond_gerror (req, error);
+      return;
+    }
+  respond_schema (req, status, table, column);
+  admin_write_end (req, write, NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Users                                                               */
 
@@ -308,34 +318,19 @@ handle_admin_users (Request *req)
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *next = NULL;
-  const char *after = req->query != NULL ? g_hash_table_lookup (req->query, "after") : NULL;
   gint64 limit = ADMIN_DEFAULT_LIMIT;
 
   if (!parse_query_int (req, "limit", 1, ADMIN_MAX_LIMIT, &limit))
     return;
   if (limit < 1)
     return (void) wrong_type (req, "limit", "an integer between 1 and 1000");
-  users = navette_db_user_page (req->self->db, after != NULL && after[0] != '\0' ? after : NULL,
-                                (guint) limit, &next, &error);
-  if (users == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "users");
-  json_builder_begin_array (builder);
+  users = navette_db_user_page (req->self->db, query_text (req, "after"), (guint) limit, &next, &error);
+  builder = begin_list (req, "users", users, error);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < users->len; i++)
     add_user (builder, g_ptr_array_index (users, i));
-  json_builder_end_array (builder);
-  if (next != NULL)
-    {
-      json_builder_set_member_name (builder, "next");
-      json_builder_add_string_value (builder, next);
-    }
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  respond_list (req, builder, next);
 }
 
 /* FALSE (answered) unless @password is long enough. */
@@ -365,8 +360,7 @@ handle_admin_user_add (Request *req)
   g_autofree char *stored = NULL;
   const char *username;
   const char *display_name = NULL;
-  const char *password;
-  gboolean present;
+  const char *password = NULL;
   gboolean admin = FALSE;
 
   if (!check_fields (req, allowed))
@@ -374,20 +368,12 @@ handle_admin_user_add (Request *req)
   if (!member_has_type (object, "username", G_TYPE_STRING))
     return (void) wrong_type (req, "username", "a string");
   username = json_object_get_string_member (object, "username");
-  if (!optional_member (req, object, "display_name", G_TYPE_STRING, "a string", &present))
+  if (!optional_string (req, object, "display_name", &display_name) ||
+      !optional_string (req, object, "password", &password))
     return;
-  if (present)
-    display_name = json_object_get_string_member (object, "display_name");
-  if (!optional_member (req, object, "password", G_TYPE_STRING, "a string", &present))
-    return;
-  password = present ? json_object_get_string_member (object, "password") : NULL;
   if (password != NULL && !check_password_length (req, password))
     return;
-  if (!optional_member (req, object, "admin", G_TYPE_BOOLEAN, "a boolean", &present))
-    return;
-  if (present)
-    admin = json_object_get_boolean_member (object, "admin");
-  if (!admin_write_begin (req, &write))
+  if (!optional_boolean (req, object, "admin", &admin) || !admin_write_begin (req, &write))
     return;
 
   if (password == NULL)
@@ -418,7 +404,7 @@ handle_admin_user_update (Request *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteDbUser) user = NULL;
   g_autofree char *hash = NULL;
-  gboolean present;
+  const char *password = NULL;
 
   if (!check_fields (req, allowed))
     return;
@@ -428,28 +414,19 @@ handle_admin_user_update (Request *req)
                      "Give “display_name”, “password”, “admin” or “disabled”");
       return;
     }
-  if (!optional_member (req, object, "display_name", G_TYPE_STRING, "a string", &present))
+  if (!optional_string (req, object, "display_name", &change.display_name) ||
+      !optional_string (req, object, "password", &password))
     return;
-  if (present)
-    change.display_name = json_object_get_string_member (object, "display_name");
-  if (!optional_member (req, object, "password", G_TYPE_STRING, "a string", &present))
+  if (password != NULL && !check_password_length (req, password))
     return;
-  if (present && !check_password_length (req, json_object_get_string_member (object, "password")))
-    return;
-  if (!optional_member (req, object, "admin", G_TYPE_BOOLEAN, "a boolean", &present))
-    return;
-  if (present)
-    change.admin = json_object_get_boolean_member (object, "admin");
-  if (!optional_member (req, object, "disabled", G_TYPE_BOOLEAN, "a boolean", &present))
-    return;
-  if (present)
-    change.disabled = json_object_get_boolean_member (object, "disabled");
-  if (!admin_write_begin (req, &write))
+  if (!optional_boolean (req, object, "admin", &change.admin) ||
+      !optional_boolean (req, object, "disabled", &change.disabled) ||
+      !admin_write_begin (req, &write))
     return;
 
-  if (json_object_has_member (object, "password"))
+  if (password != NULL)
     {
-      hash = navette_password_hash (json_object_get_string_member (object, "password"), &error);
+      hash = navette_password_hash (password, &error);
       if (hash == NULL)
         {
           respond_gerror (req, error);
@@ -475,22 +452,13 @@ handle_admin_apps (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) apps = navette_db_app_schemas (req->self->db, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonBuilder) builder = begin_list (req, "applications", apps, error);
 
-  if (apps == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "applications");
-  json_builder_begin_array (builder);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < apps->len; i++)
     add_app (builder, g_ptr_array_index (apps, i));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  respond_list (req, builder, NULL);
 }
 
 void
@@ -501,28 +469,18 @@ handle_admin_app_add (Request *req)
   g_auto(AdminWrite) write = { NULL, FALSE };
   g_autoptr(GError) error = NULL;
   const char *title = NULL;
-  gboolean present;
+  gboolean done;
 
   if (!check_fields (req, allowed))
     return;
   if (!member_has_type (object, "name", G_TYPE_STRING))
     return (void) wrong_type (req, "name", "a string");
-  if (!optional_member (req, object, "title", G_TYPE_STRING, "a string", &present))
+  if (!optional_string (req, object, "title", &title) || !admin_write_begin (req, &write))
     return;
-  if (present)
-    title = json_object_get_string_member (object, "title");
-  if (!admin_write_begin (req, &write))
-    return;
-  if (!navette_db_app_add (req->self->db, req->user->username,
-                           json_object_get_string_member (object, "name"), title, &error))
-    {
-      respond_gerror (req, error);
-      return;
-    }
   g_free (req->app);
   req->app = g_strdup (json_object_get_string_member (object, "name"));
-  respond_schema (req, SOUP_STATUS_CREATED, NULL, NULL);
-  admin_write_end (req, &write, NULL);
+  done = navette_db_app_add (req->self->db, req->user->username, req->app, title, &error);
+  respond_schema_write (req, &write, done, error, SOUP_STATUS_CREATED, NULL, NULL);
 }
 
 /* {"title"?, "archived"?}: FALSE (answered) when the body is not that. */
@@ -533,7 +491,6 @@ read_title_archived (Request     *req,
 {
   static const char * const allowed[] = { "title", "archived", NULL };
   JsonObject *object = json_node_get_object (req->json);
-  gboolean present;
 
   *title = NULL;
   *archived = -1;
@@ -544,15 +501,8 @@ read_title_archived (Request     *req,
       respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, "Give “title”, “archived” or both");
       return FALSE;
     }
-  if (!optional_member (req, object, "title", G_TYPE_STRING, "a string", &present))
-    return FALSE;
-  if (present)
-    *title = json_object_get_string_member (object, "title");
-  if (!optional_member (req, object, "archived", G_TYPE_BOOLEAN, "a boolean", &present))
-    return FALSE;
-  if (present)
-    *archived = json_object_get_boolean_member (object, "archived") ? 1 : 0;
-  return TRUE;
+  return optional_string (req, object, "title", title) &&
+         optional_boolean (req, object, "archived", archived);
 }
 
 void
@@ -562,17 +512,13 @@ handle_admin_app_update (Request *req)
   g_autoptr(GError) error = NULL;
   const char *title;
   int archived;
+  gboolean done;
 
   if (!check_app_name (req) || !read_title_archived (req, &title, &archived) ||
       !admin_write_begin (req, &write))
     return;
-  if (!navette_db_app_update (req->self->db, req->user->username, req->app, title, archived, &error))
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_schema (req, SOUP_STATUS_OK, NULL, NULL);
-  admin_write_end (req, &write, NULL);
+  done = navette_db_app_update (req->self->db, req->user->username, req->app, title, archived, &error);
+  respond_schema_write (req, &write, done, error, SOUP_STATUS_OK, NULL, NULL);
 }
 
 static const char * const column_fields[] = {
@@ -609,14 +555,16 @@ handle_admin_table_add (Request *req)
   g_auto(AdminWrite) write = { NULL, FALSE };
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteWireTable) table = NULL;
+  const char *title = NULL;
   JsonNode *columns;
-  gboolean present;
+  gboolean done;
 
   if (!check_app_name (req) || !check_fields (req, allowed))
     return;
   if (!member_has_type (object, "name", G_TYPE_STRING))
     return (void) wrong_type (req, "name", "a string");
-  if (!optional_member (req, object, "title", G_TYPE_STRING, "a string", &present))
+  /* the title is read with the rest by navette_wire_table_from_json() */
+  if (!optional_string (req, object, "title", &title))
     return;
   columns = json_object_get_member (object, "columns");
   if (columns == NULL || !JSON_NODE_HOLDS_ARRAY (columns))
@@ -638,13 +586,8 @@ handle_admin_table_add (Request *req)
     }
   if (!admin_write_begin (req, &write))
     return;
-  if (!navette_db_table_add (req->self->db, req->user->username, req->app, table, &error))
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_schema (req, SOUP_STATUS_CREATED, table->name, NULL);
-  admin_write_end (req, &write, NULL);
+  done = navette_db_table_add (req->self->db, req->user->username, req->app, table, &error);
+  respond_schema_write (req, &write, done, error, SOUP_STATUS_CREATED, table->name, NULL);
 }
 
 void
@@ -654,18 +597,14 @@ handle_admin_table_update (Request *req)
   g_autoptr(GError) error = NULL;
   const char *title;
   int archived;
+  gboolean done;
 
   if (!check_table_name (req) || !read_title_archived (req, &title, &archived) ||
       !admin_write_begin (req, &write))
     return;
-  if (!navette_db_table_update (req->self->db, req->user->username, req->app, req->table, title,
-                                archived, &error))
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_schema (req, SOUP_STATUS_OK, req->table, NULL);
-  admin_write_end (req, &write, NULL);
+  done = navette_db_table_update (req->self->db, req->user->username, req->app, req->table, title,
+                                  archived, &error);
+  respond_schema_write (req, &write, done, error, SOUP_STATUS_OK, req->table, NULL);
 }
 
 void
@@ -676,6 +615,7 @@ handle_admin_column_add (Request *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteWireColumn) column = NULL;
   JsonNode *default_value;
+  gboolean done;
 
   if (!check_table_name (req) || !check_column_fields (req, object, "default"))
     return;
@@ -702,14 +642,9 @@ handle_admin_column_add (Request *req)
     }
   if (!admin_write_begin (req, &write))
     return;
-  if (!navette_db_column_add_with_default (req->self->db, req->user->username, req->app, req->table,
-                                           column, default_value, &error))
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_schema (req, SOUP_STATUS_CREATED, req->table, column->name);
-  admin_write_end (req, &write, NULL);
+  done = navette_db_column_add_with_default (req->self->db, req->user->username, req->app, req->table,
+                                             column, default_value, &error);
+  respond_schema_write (req, &write, done, error, SOUP_STATUS_CREATED, req->table, column->name);
 }
 
 /* A bound of a column change: a number, or null (none). */
@@ -747,7 +682,6 @@ handle_admin_column_update (Request *req)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) choices = NULL;
   JsonNode *node;
-  gboolean present;
 
   if (!check_table_name (req))
     return;
@@ -764,14 +698,9 @@ handle_admin_column_update (Request *req)
                      "Give “title”, “required”, “max_length”, “choices”, “min” or “max”");
       return;
     }
-  if (!optional_member (req, object, "title", G_TYPE_STRING, "a string", &present))
+  if (!optional_string (req, object, "title", &change.title) ||
+      !optional_boolean (req, object, "required", &change.required))
     return;
-  if (present)
-    change.title = json_object_get_string_member (object, "title");
-  if (!optional_member (req, object, "required", G_TYPE_BOOLEAN, "a boolean", &present))
-    return;
-  if (present)
-    change.required = json_object_get_boolean_member (object, "required");
   node = json_object_get_member (object, "max_length");
   if (node != NULL)
     {
@@ -831,41 +760,31 @@ handle_admin_column_update (Request *req)
 /* ------------------------------------------------------------------ */
 /* Grants                                                              */
 
+/* Answers {"@member": [grants…]}, or @error when they could not be read. */
 static void
-respond_grants (Request    *req,
-                guint       status,
-                const char *member,
-                GPtrArray  *grants,
-                gboolean    versions)
+respond_grants (Request      *req,
+                const char   *member,
+                GPtrArray    *grants,
+                const GError *error,
+                gboolean      versions)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = begin_list (req, member, grants, error);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < grants->len; i++)
     add_grant (builder, g_ptr_array_index (grants, i), versions);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, status, builder);
+  respond_list (req, builder, NULL);
 }
 
 void
 handle_admin_grants (Request *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) grants = NULL;
-  const char *app = req->query != NULL ? g_hash_table_lookup (req->query, "app") : NULL;
-  const char *user = req->query != NULL ? g_hash_table_lookup (req->query, "user") : NULL;
+  g_autoptr(GPtrArray) grants = navette_db_grant_list (req->self->db, query_text (req, "app"),
+                                                       query_text (req, "user"), &error);
 
-  grants = navette_db_grant_list (req->self->db, app != NULL && app[0] != '\0' ? app : NULL,
-                                  user != NULL && user[0] != '\0' ? user : NULL, &error);
-  if (grants == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_grants (req, SOUP_STATUS_OK, "grants", grants, FALSE);
+  respond_grants (req, "grants", grants, error, FALSE);
 }
 
 /* Answers {"grant": …}: the current version of the grant of the path. */
@@ -940,12 +859,7 @@ handle_admin_grant_versions (Request *req)
   if (!check_grant_path (req))
     return;
   versions = navette_db_grant_versions (req->self->db, req->app, req->username, &error);
-  if (versions == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  respond_grants (req, SOUP_STATUS_OK, "versions", versions, TRUE);
+  respond_grants (req, "versions", versions, error, TRUE);
 }
 
 void
@@ -984,23 +898,14 @@ parse_query_time (Request    *req,
                   const char *name,
                   gint64     *value)
 {
-  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+  const char *text = query_text (req, name);
 
   *value = 0;
-  if (text == NULL || text[0] == '\0')
+  if (text == NULL)
     return TRUE;
   if (navette_time_parse (text, value) && *value > 0)
     return TRUE;
   return wrong_type (req, name, "a time (RFC 3339, as “2026-11-28T19:31:04.123456Z”)");
-}
-
-static const char *
-query_text (Request    *req,
-            const char *name)
-{
-  const char *text = req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
-
-  return text != NULL && text[0] != '\0' ? text : NULL;
 }
 
 void
@@ -1054,23 +959,10 @@ handle_activity (Request *req)
     }
 
   entries = navette_db_activity (req->self->db, &filter, (guint) limit, &next, &error);
-  if (entries == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "entries");
-  json_builder_begin_array (builder);
+  builder = begin_list (req, "entries", entries, error);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < entries->len; i++)
     add_audit_entry (builder, g_ptr_array_index (entries, i));
-  json_builder_end_array (builder);
-  if (next != NULL)
-    {
-      json_builder_set_member_name (builder, "next");
-      json_builder_add_string_value (builder, next);
-    }
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  respond_list (req, builder, next);
 }

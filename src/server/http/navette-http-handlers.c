@@ -45,6 +45,37 @@ respond_builder (Request     *req,
   respond_json (req, status, root);
 }
 
+JsonBuilder *
+begin_list (Request      *req,
+            const char   *member,
+            GPtrArray    *items,
+            const GError *error)
+{
+  JsonBuilder *builder;
+
+  if (items == NULL)
+    {
+      respond_gerror (req, error);
+      return NULL;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  return builder;
+}
+
+void
+respond_list (Request     *req,
+              JsonBuilder *builder,
+              const char  *next)
+{
+  json_builder_end_array (builder);
+  add_string_unless_null (builder, "next", next);
+  json_builder_end_object (builder);
+  respond_builder (req, SOUP_STATUS_OK, builder);
+}
+
 static void
 respond_string (Request *req,
                 guint    status,
@@ -209,6 +240,45 @@ wrong_type (Request    *req,
 
   respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
   return FALSE;
+}
+
+/* Whether @name is in @object with @type: FALSE (answered "must be
+ * @what") when it is there with another. */
+static gboolean
+check_optional (Request    *req,
+                JsonObject *object,
+                const char *name,
+                GType       type,
+                const char *what)
+{
+  return !json_object_has_member (object, name) || member_has_type (object, name, type) ||
+         wrong_type (req, name, what);
+}
+
+gboolean
+optional_string (Request     *req,
+                 JsonObject  *object,
+                 const char  *name,
+                 const char **value)
+{
+  if (!check_optional (req, object, name, G_TYPE_STRING, "a string"))
+    return FALSE;
+  if (json_object_has_member (object, name))
+    *value = json_object_get_string_member (object, name);
+  return TRUE;
+}
+
+gboolean
+optional_boolean (Request    *req,
+                  JsonObject *object,
+                  const char *name,
+                  int        *value)
+{
+  if (!check_optional (req, object, name, G_TYPE_BOOLEAN, "a boolean"))
+    return FALSE;
+  if (json_object_has_member (object, name))
+    *value = json_object_get_boolean_member (object, name) ? 1 : 0;
+  return TRUE;
 }
 
 gboolean
@@ -572,17 +642,10 @@ handle_applications (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) apps = navette_db_app_list (req->self->db, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonBuilder) builder = begin_list (req, "applications", apps, error);
 
-  if (apps == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "applications");
-  json_builder_begin_array (builder);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < apps->len; i++)
     {
       NavetteDbApp *app = g_ptr_array_index (apps, i);
@@ -599,9 +662,7 @@ handle_applications (Request *req)
       json_builder_add_string_value (builder, role);
       json_builder_end_object (builder);
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  respond_list (req, builder, NULL);
 }
 
 void
@@ -609,22 +670,13 @@ handle_tables (Request *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tables = navette_db_table_list (req->self->db, req->app, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonBuilder) builder = begin_list (req, "tables", tables, error);
 
-  if (tables == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "tables");
-  json_builder_begin_array (builder);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < tables->len; i++)
     navette_wire_table_to_json (g_ptr_array_index (tables, i), builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+  respond_list (req, builder, NULL);
 }
 
 /* TRUE when @if_none_match (a header value) names @etag, or is "*". */
@@ -1115,6 +1167,15 @@ add_string_or_null (JsonBuilder *builder,
 }
 
 void
+add_string_unless_null (JsonBuilder *builder,
+                        const char  *member,
+                        const char  *value)
+{
+  if (value != NULL)
+    add_string_or_null (builder, member, value);
+}
+
+void
 add_version_or_null (JsonBuilder *builder,
                      const char  *member,
                      gint64       value)
@@ -1144,8 +1205,7 @@ add_audit_entry (JsonBuilder               *builder,
   add_string_or_null (builder, "record", entry->record);
   add_version_or_null (builder, "from_version", entry->from_version);
   add_version_or_null (builder, "to_version", entry->to_version);
-  if (entry->detail != NULL)
-    add_string_or_null (builder, "detail", entry->detail);
+  add_string_unless_null (builder, "detail", entry->detail);
   json_builder_end_object (builder);
 }
 
@@ -1186,21 +1246,10 @@ handle_audit (Request *req)
         }
     }
   entries = navette_db_audit_list (req->self->db, req->app, after, (guint) limit, &error);
-  if (entries == NULL)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "entries");
-  json_builder_begin_array (builder);
+  builder = begin_list (req, "entries", entries, error);
+  if (builder == NULL)
+    return;
   for (guint i = 0; i < entries->len; i++)
-    {
-      add_audit_entry (builder, g_ptr_array_index (entries, i));
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  respond_builder (req, SOUP_STATUS_OK, builder);
+    add_audit_entry (builder, g_ptr_array_index (entries, i));
+  respond_list (req, builder, NULL);
 }

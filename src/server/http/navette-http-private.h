@@ -246,9 +246,35 @@ G_GNUC_INTERNAL void add_time_or_null       (JsonBuilder       *builder,
 G_GNUC_INTERNAL void add_string_or_null     (JsonBuilder       *builder,
                                              const char        *member,
                                              const char        *value);
+/* Adds @member only when @value is not NULL. */
+G_GNUC_INTERNAL void add_string_unless_null (JsonBuilder       *builder,
+                                             const char        *member,
+                                             const char        *value);
 G_GNUC_INTERNAL void add_version_or_null    (JsonBuilder       *builder,
                                              const char        *member,
                                              gint64             value);
+/* A list answer: begin_list() answers @error when @items could not be
+ * read (NULL), else opens {"@member": [; the caller adds the items, and
+ * respond_list() closes the array, adds "next" when @next is not NULL
+ * and answers 200. */
+G_GNUC_INTERNAL JsonBuilder *begin_list     (Request           *req,
+                                             const char        *member,
+                                             GPtrArray         *items,
+                                             const GError      *error);
+G_GNUC_INTERNAL void respond_list           (Request           *req,
+                                             JsonBuilder       *builder,
+                                             const char        *next);
+/* Optional members of the body: FALSE (answered) when there but of
+ * another type; *@value set when there (a boolean as 0 or 1), else
+ * left as it is. */
+G_GNUC_INTERNAL gboolean optional_string    (Request           *req,
+                                             JsonObject        *object,
+                                             const char        *name,
+                                             const char       **value);
+G_GNUC_INTERNAL gboolean optional_boolean   (Request           *req,
+                                             JsonObject        *object,
+                                             const char        *name,
+                                             int               *value);
 /* An audit entry's object (GET …/audit, GET /activity). */
 G_GNUC_INTERNAL void add_audit_entry        (JsonBuilder               *builder,
                                              const NavetteDbAuditEntry *entry);
