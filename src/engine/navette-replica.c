@@ -4,15 +4,19 @@
  * Layout of the database:
  *   replica_tables (id, app, name, revision, schema, fts_columns)
  *     one row per table synced; revision -1 until a walk completed.
- *   r<ID> (key INTEGER PRIMARY KEY, id TEXT UNIQUE, version, revision,
+ *   r<ID> (key INTEGER PRIMARY KEY, id TEXT, version, revision,
  *          archived, updated_at, updated_by, data, "c_<column>"…)
  *     the records: `data` is the data object as the server sent it
  *     (compact JSON, what a record is materialised from); each schema
  *     column is also a typed SQL column, filled from it by json_extract(),
  *     for sorting and filtering.
+ *   r<ID>_id: the unique index on id, made at the end of the first walk
+ *     (tables made before it have it inline, UNIQUE).
  *   f<ID>: FTS5 over the text columns of r<ID> (external content, kept by
- *     triggers).
- *   i<ID>_<column>: an index made the first time a view sorts by it. */
+ *     triggers, except during a whole walk: filled at its end).
+ *   v<ID>_<column>: an index (column, id, archived) made the first time a
+ *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys.
+ *     (Before: i<ID>_<column>, the column alone, dropped when met.) */
 #define G_LOG_DOMAIN "navette-engine"
 
 #include "config.h"
@@ -898,8 +902,15 @@ apply_page_job (NavetteReplica *self,
       sqlite3_reset (stmt);
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
-  if (page->last && sync->since < 0 && !finish_whole_walk (self, sync, &error))
-    goto fail;
+  if (page->last && sync->since < 0)
+    {
+      gint64 finish_start = g_get_monotonic_time ();
+
+      if (!finish_whole_walk (self, sync, &error))
+        goto fail;
+      g_debug ("Replica: whole walk of %s/%s finished (index on id, FTS) in %.0f ms",
+               sync->app, sync->schema->name, (g_get_monotonic_time () - finish_start) / 1000.0);
+    }
   if (page->last)
     {
       stmt = sql_prepare (self, "UPDATE replica_tables SET revision = ? WHERE id = ?", &error);
@@ -1231,7 +1242,10 @@ view_prepare (NavetteReplica            *self,
     if (g_strcmp0 (sort, "id") == 0)
       index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_id\" ON r%1$" G_GINT64_FORMAT " (id, archived)", id);
     else
-      index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
+      /* (An index of the column alone, i<ID>_<column>, was made before:
+       * dropped, not to be kept up to date for nothing.) */
+      index = g_strdup_printf ("DROP INDEX IF EXISTS \"i%1$" G_GINT64_FORMAT "_%2$s\";"
+                               "CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
                                id, view->sort_column, sort);
     if (!sql_exec (self, index, error))
       return NULL;
