@@ -12,7 +12,8 @@
  * - a whole walk interrupted (rows, no index on id, stale FTS) is made
  *   whole by the next one;
  * - navette-cli ls processes killed with SIGKILL over and over during a
- *   delta leave a replica that a resumed sync makes equal to the server;
+ *   first sync, then during a delta, leave a replica that a resumed sync
+ *   makes equal to the server;
  * - navette-cli ls --sort, --search, --limit, --json read the replica. */
 #include "config.h"
 
@@ -482,9 +483,39 @@ kill_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs navette-cli ls --limit 1 in @home and kills it with SIGKILL after
+ * @ms: TRUE when it was killed, FALSE when it finished first (with 0). */
+static gboolean
+run_cli_killed_after (const char *home,
+                      guint       ms)
+{
+  g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
+  const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint kill_id;
+
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, kill_cb, g_object_ref (process), g_object_unref);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 60000);
+  if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
+    g_source_remove (kill_id);
+  g_subprocess_communicate_utf8_finish (process, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_if_signaled (process))
+    return TRUE;
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  return FALSE;
+}
+
 /* navette-cli ls processes killed with SIGKILL at various moments of a
- * delta of several pages; then a sync in this process: the replica is a
- * sound SQLite file equal to the server. */
+ * first sync (a whole walk: rows appended, the id and FTS indexes made
+ * with the last page) and of a delta of several pages; then a sync in
+ * this process: the replica is a sound SQLite file equal to the server,
+ * and searched by its FTS index. */
 static void
 test_crash_mid_sync (void)
 {
@@ -500,8 +531,38 @@ test_crash_mid_sync (void)
   guint finished = 0;
 
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
-  /* The first sync, complete. */
+  /* First syncs killed after 0, 15, 30, … ms, each resuming what the
+   * last one left (a finished one: the replica removed, to start again). */
+  for (guint round = 0; round < 12; round++)
+    {
+      if (run_cli_killed_after (home, round * 15))
+        killed++;
+      else
+        {
+          g_autofree char *path = navette_replica_path_for (data_dir, server->base_url, "alice");
+          const char *suffixes[] = { "", "-wal", "-shm" };
+
+          finished++;
+          for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+            {
+              g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+              g_unlink (file);
+            }
+        }
+    }
+  g_test_message ("first sync: %u navette-cli killed, %u finished", killed, finished);
+  g_assert_cmpuint (killed, >, 0);
+  killed = finished = 0;
+  /* The first sync, complete (after whatever the last one killed left). */
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "ls", "catalogue/products", "--limit", "1", NULL), ==, 0);
+  {
+    g_autoptr(NavetteReplica) first = open_replica (data_dir, server->base_url, "alice");
+    NavetteReplicaView search = { .search = "crash" };
+    g_autoptr(GArray) keys = query_keys (first, &search);
+
+    assert_same_as_server (first, client);
+    g_assert_cmpuint (keys->len, ==, 200);
+  }
 
   /* A delta of 200 updates (4 pages) and 100 new rows, then navette-cli
    * killed after 0, 10, 20, … ms. */
@@ -510,27 +571,10 @@ test_crash_mid_sync (void)
   g_ptr_array_unref (create_products (server, token, "After", 100));
   for (guint round = 0; round < 16; round++)
     {
-      g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
-      const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
-      g_autoptr(GSubprocess) process = NULL;
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GError) error = NULL;
-      guint kill_id;
-
-      process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-      g_assert_no_error (error);
-      kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, round * 10, kill_cb, g_object_ref (process), g_object_unref);
-      g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
-      ENGINE_WAIT_UNTIL (result != NULL, 60000);
-      if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
-        g_source_remove (kill_id);
-      g_subprocess_communicate_utf8_finish (process, result, NULL, NULL, &error);
-      g_assert_no_error (error);
-      if (g_subprocess_get_if_signaled (process))
+      if (run_cli_killed_after (home, round * 10))
         killed++;
       else
         {
-          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
           finished++;
           /* Once one finished, the next ones have nothing to do: more
            * changes for them to be killed in. */
