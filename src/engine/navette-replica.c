@@ -4,20 +4,25 @@
  * Layout of the database:
  *   replica_tables (id, app, name, revision, schema, fts_columns)
  *     one row per table synced; revision -1 until a walk completed.
- *   r<ID> (key INTEGER PRIMARY KEY, id TEXT UNIQUE, version, revision,
+ *   r<ID> (key INTEGER PRIMARY KEY, id TEXT, version, revision,
  *          archived, updated_at, updated_by, data, "c_<column>"…)
  *     the records: `data` is the data object as the server sent it
  *     (compact JSON, what a record is materialised from); each schema
  *     column is also a typed SQL column, filled from it by json_extract(),
  *     for sorting and filtering.
+ *   r<ID>_id: the unique index on id, made at the end of the first walk
+ *     (tables made before it have it inline, UNIQUE).
  *   f<ID>: FTS5 over the text columns of r<ID> (external content, kept by
- *     triggers).
- *   i<ID>_<column>: an index made the first time a view sorts by it. */
+ *     triggers, except during a whole walk: filled at its end).
+ *   v<ID>_<column>: an index (column, id, archived) made the first time a
+ *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys.
+ *     (Before: i<ID>_<column>, the column alone, dropped when met.) */
 #define G_LOG_DOMAIN "navette-engine"
 
 #include "config.h"
 
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -252,10 +257,22 @@ schema_fts_columns (const NavetteWireTable *schema)
   return g_string_free (out, FALSE);
 }
 
-/* (Re)creates f<ID> and its triggers over @fts_columns ("a,b"), and
- * fills it from r<ID>. */
 static gboolean
-make_fts (NavetteReplica  *self,
+drop_fts_triggers (NavetteReplica  *self,
+                   gint64           id,
+                   GError         **error)
+{
+  g_autofree char *sql = g_strdup_printf ("DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ai;"
+                                          "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ad;"
+                                          "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_au;", id);
+
+  return sql_exec (self, sql, error);
+}
+
+/* Fills f<ID> from r<ID> (FTS5 'rebuild') and creates the triggers that
+ * keep it up to date from then on. */
+static gboolean
+fill_fts (NavetteReplica  *self,
           gint64           id,
           const char      *fts_columns,
           GError         **error)
@@ -265,26 +282,16 @@ make_fts (NavetteReplica  *self,
   g_autoptr(GString) news = g_string_new (NULL);
   g_autoptr(GString) olds = g_string_new (NULL);
   g_autofree char *sql = NULL;
-  const gint64 n = id;
 
-  sql = g_strdup_printf ("DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ai;"
-                         "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ad;"
-                         "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_au;"
-                         "DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";", n);
-  if (!sql_exec (self, sql, error))
+  if (!drop_fts_triggers (self, id, error))
     return FALSE;
-  if (*fts_columns == '\0')
-    return TRUE;
-
   for (guint i = 0; names[i] != NULL; i++)
     {
       g_string_append_printf (cols, "%s\"c_%s\"", i ? ", " : "", names[i]);
       g_string_append_printf (news, "%snew.\"c_%s\"", i ? ", " : "", names[i]);
       g_string_append_printf (olds, "%sold.\"c_%s\"", i ? ", " : "", names[i]);
     }
-  g_free (sql);
   sql = g_strdup_printf (
-    "CREATE VIRTUAL TABLE f%1$" G_GINT64_FORMAT " USING fts5(%2$s, content='r%1$" G_GINT64_FORMAT "', content_rowid='key', tokenize='unicode61 remove_diacritics 2');"
     "CREATE TRIGGER r%1$" G_GINT64_FORMAT "_ai AFTER INSERT ON r%1$" G_GINT64_FORMAT " BEGIN "
     "  INSERT INTO f%1$" G_GINT64_FORMAT " (rowid, %2$s) VALUES (new.key, %3$s); END;"
     "CREATE TRIGGER r%1$" G_GINT64_FORMAT "_ad AFTER DELETE ON r%1$" G_GINT64_FORMAT " BEGIN "
@@ -293,8 +300,45 @@ make_fts (NavetteReplica  *self,
     "  INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ", rowid, %2$s) VALUES ('delete', old.key, %4$s);"
     "  INSERT INTO f%1$" G_GINT64_FORMAT " (rowid, %2$s) VALUES (new.key, %3$s); END;"
     "INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ") VALUES ('rebuild');",
-    n, cols->str, news->str, olds->str);
+    id, cols->str, news->str, olds->str);
   return sql_exec (self, sql, error);
+}
+
+/* (Re)creates f<ID> over @fts_columns ("a,b"); with @fill, fills it and
+ * makes its triggers (without: a whole walk follows, which fills it at
+ * its end, see apply_page_job()). */
+static gboolean
+make_fts (NavetteReplica  *self,
+          gint64           id,
+          const char      *fts_columns,
+          gboolean         fill,
+          GError         **error)
+{
+  g_autofree char *sql = NULL;
+  g_autofree char *cols = NULL;
+
+  if (!drop_fts_triggers (self, id, error))
+    return FALSE;
+  sql = g_strdup_printf ("DROP TABLE IF EXISTS f%" G_GINT64_FORMAT, id);
+  if (!sql_exec (self, sql, error))
+    return FALSE;
+  if (*fts_columns == '\0')
+    return TRUE;
+
+  {
+    g_auto(GStrv) names = g_strsplit (fts_columns, ",", -1);
+    GString *list = g_string_new (NULL);
+
+    for (guint i = 0; names[i] != NULL; i++)
+      g_string_append_printf (list, "%s\"c_%s\"", i ? ", " : "", names[i]);
+    cols = g_string_free (list, FALSE);
+  }
+  g_free (sql);
+  sql = g_strdup_printf ("CREATE VIRTUAL TABLE f%1$" G_GINT64_FORMAT " USING fts5(%2$s, content='r%1$" G_GINT64_FORMAT "',"
+                         " content_rowid='key', tokenize='unicode61 remove_diacritics 2')", id, cols);
+  if (!sql_exec (self, sql, error))
+    return FALSE;
+  return !fill || fill_fts (self, id, fts_columns, error);
 }
 
 /* Creates or migrates the table of APP/@schema; returns its id (> 0) and
@@ -341,7 +385,9 @@ ensure_table (NavetteReplica          *self,
         }
       sqlite3_finalize (stmt);
       id = sqlite3_last_insert_rowid (self->db);
-      sql = g_strdup_printf ("CREATE TABLE r%" G_GINT64_FORMAT " (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+      /* The unique index on id (r<ID>_id) is made at the end of the
+       * first walk (see prepare_job()). */
+      sql = g_strdup_printf ("CREATE TABLE r%" G_GINT64_FORMAT " (key INTEGER PRIMARY KEY, id TEXT NOT NULL,"
                              " version INTEGER NOT NULL, revision INTEGER NOT NULL, archived INTEGER NOT NULL,"
                              " updated_at INTEGER NOT NULL, updated_by TEXT, data TEXT NOT NULL)", id);
       if (!sql_exec (self, sql, error))
@@ -383,7 +429,7 @@ ensure_table (NavetteReplica          *self,
         return -1;
       *revision = -1;
     }
-  if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, error))
+  if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, *revision >= 0, error))
     return -1;
 
   stmt = sql_prepare (self, "UPDATE replica_tables SET schema = ?, fts_columns = ? WHERE id = ?", error);
@@ -553,6 +599,16 @@ typedef struct
   GTask            *ending;     /* the sync task, its walk over, waiting
                                    for the applies in flight */
   GError           *end_error;
+  /* A whole walk (revision -1): the FTS index is filled once, with its
+   * last page, instead of by triggers row by row (fts_columns non-NULL);
+   * and when the table has no index on id yet (a first walk, or one
+   * interrupted), rows are plainly inserted and the index is made at the
+   * end (plain_insert). */
+  char             *fts_columns;
+  gboolean          plain_insert;
+  gint64            started;    /* monotonic µs */
+  gint64            apply_us;   /* time spent applying pages (worker) */
+  gint64            apply_cpu_us;
 } Sync;
 
 static void
@@ -562,6 +618,7 @@ sync_free (Sync *sync)
   g_clear_object (&sync->client);
   g_free (sync->app);
   g_clear_pointer (&sync->schema, navette_wire_table_free);
+  g_free (sync->fts_columns);
   g_clear_error (&sync->error);
   g_free (sync);
 }
@@ -572,6 +629,98 @@ typedef struct
   GTask    *task;
   gpointer  data;
 } TaskJob;
+
+/* A single-value query (an integer), -1 on failure. */
+static gint64
+sql_int (NavetteReplica  *self,
+         const char      *sql,
+         GError         **error)
+{
+  sqlite3_stmt *stmt = sql_prepare (self, sql, error);
+  gint64 value = -1;
+
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  else
+    sql_fail (self, sql, error);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* Before a whole walk (revision -1), in the preparation's transaction:
+ * the FTS triggers are dropped (the index is rebuilt at the end, in the
+ * transaction of the last page: a walk interrupted leaves the revision at
+ * -1, so the next one is a whole walk again and rebuilds it); an empty
+ * table loses its index on id, so that its rows are plainly appended. A
+ * table with rows and its index (a column added) keeps it: pages are
+ * upserted. Until the walk ends, a search may miss rows. */
+static gboolean
+prepare_whole_walk (NavetteReplica  *self,
+                    Sync            *sync,
+                    GError         **error)
+{
+  g_autofree char *sql = NULL;
+  gint64 unique, empty;
+
+  g_clear_pointer (&sync->fts_columns, g_free);
+  if (lookup_table (self, sync->app, sync->schema->name, NULL, &sync->fts_columns, error) < 0)
+    return FALSE;
+  if (sync->fts_columns != NULL && *sync->fts_columns == '\0')
+    g_clear_pointer (&sync->fts_columns, g_free);
+  if (sync->fts_columns != NULL && !drop_fts_triggers (self, sync->table_id, error))
+    return FALSE;
+
+  sql = g_strdup_printf ("SELECT NOT EXISTS (SELECT 1 FROM r%" G_GINT64_FORMAT ")", sync->table_id);
+  if ((empty = sql_int (self, sql, error)) < 0)
+    return FALSE;
+  if (empty)
+    {
+      g_free (sql);
+      sql = g_strdup_printf ("DROP INDEX IF EXISTS r%1$" G_GINT64_FORMAT "_id", sync->table_id);
+      if (!sql_exec (self, sql, error))
+        return FALSE;
+    }
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM pragma_index_list('r%" G_GINT64_FORMAT "') WHERE \"unique\"", sync->table_id);
+  if ((unique = sql_int (self, sql, error)) < 0)
+    return FALSE;
+  sync->plain_insert = unique == 0;
+  return TRUE;
+}
+
+/* At the end of a whole walk, in its last page's transaction: the index
+ * on id (the rows a walk gave twice, or an interrupted walk left, are
+ * removed first, keeping the newest version), and the FTS index. */
+static gboolean
+finish_whole_walk (NavetteReplica  *self,
+                   Sync            *sync,
+                   GError         **error)
+{
+  const gint64 n = sync->table_id;
+
+  if (sync->plain_insert)
+    {
+      g_autofree char *index = g_strdup_printf ("CREATE UNIQUE INDEX r%1$" G_GINT64_FORMAT "_id ON r%1$" G_GINT64_FORMAT " (id)", n);
+
+      if (sqlite3_exec (self->db, index, NULL, NULL, NULL) != SQLITE_OK)
+        {
+          g_autofree char *dedup = NULL;
+
+          if (sqlite3_errcode (self->db) != SQLITE_CONSTRAINT)
+            return sql_fail (self, index, error);
+          dedup = g_strdup_printf ("DELETE FROM r%1$" G_GINT64_FORMAT " WHERE key IN (SELECT key FROM"
+                                   " (SELECT key, row_number () OVER (PARTITION BY id ORDER BY version DESC, key DESC) AS n"
+                                   " FROM r%1$" G_GINT64_FORMAT ") WHERE n > 1)", n);
+          if (!sql_exec (self, dedup, error) || !sql_exec (self, index, error))
+            return FALSE;
+        }
+    }
+  if (sync->fts_columns != NULL && !fill_fts (self, n, sync->fts_columns, error))
+    return FALSE;
+  return TRUE;
+}
 
 static void
 prepare_job (NavetteReplica *self,
@@ -584,6 +733,7 @@ prepare_job (NavetteReplica *self,
 
   if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
       (sync->table_id = ensure_table (self, sync->app, sync->schema, &revision, &error)) < 0 ||
+      (revision < 0 && !prepare_whole_walk (self, sync, &error)) ||
       !sql_exec (self, "COMMIT", &error))
     {
       sql_rollback (self);
@@ -651,6 +801,10 @@ sync_maybe_resume (Sync *sync)
     {
       g_autoptr(GTask) task = g_steal_pointer (&sync->ending);
 
+      g_debug ("Replica sync of %s/%s: %" G_GUINT64_FORMAT " rows in %.0f ms, %.0f ms of it applying on the worker (CPU %.0f ms)",
+               sync->app, sync->schema->name, sync->n_rows,
+               (g_get_monotonic_time () - sync->started) / 1000.0, sync->apply_us / 1000.0,
+               sync->apply_cpu_us / 1000.0);
       if (sync->end_error != NULL)
         g_task_return_error (task, g_steal_pointer (&sync->end_error));
       else
@@ -667,10 +821,12 @@ page_done (Page   *page,
   g_main_context_invoke (page->context, page_applied_cb, page);
 }
 
-/* INSERT … ON CONFLICT(id) DO UPDATE, newer versions only. */
+/* INSERT … ON CONFLICT(id) DO UPDATE, newer versions only; or (@plain)
+ * a plain INSERT. */
 static char *
 upsert_sql (gint64                  id,
-            const NavetteWireTable *schema)
+            const NavetteWireTable *schema,
+            gboolean                plain)
 {
   GString *sql = g_string_new (NULL);
   g_autoptr(GString) values = g_string_new (NULL);
@@ -686,14 +842,27 @@ upsert_sql (gint64                  id,
       g_string_append_printf (values, ", json_extract(?7, '$.%s')", col->name);
       g_string_append_printf (sets, ", \"c_%1$s\" = excluded.\"c_%1$s\"", col->name);
     }
-  g_string_append_printf (sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7%s)"
-                          " ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
+  g_string_append_printf (sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7%s)", values->str);
+  if (plain)
+    return g_string_free (sql, FALSE);
+  g_string_append_printf (sql, " ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
                           " revision = excluded.revision, archived = excluded.archived,"
                           " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
                           " data = excluded.data%s"
                           " WHERE excluded.version >= r%" G_GINT64_FORMAT ".version",
-                          values->str, sets->str, id);
+                          sets->str, id);
   return g_string_free (sql, FALSE);
+}
+
+/* CPU time of the calling thread, in µs (phases of a sync, in debug). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return ts.tv_sec * G_GINT64_CONSTANT (1000000) + ts.tv_nsec / 1000;
 }
 
 static void
@@ -702,9 +871,11 @@ apply_page_job (NavetteReplica *self,
 {
   Page *page = data;
   Sync *sync = page->sync;
-  g_autofree char *sql = upsert_sql (sync->table_id, sync->schema);
+  g_autofree char *sql = upsert_sql (sync->table_id, sync->schema, sync->plain_insert);
   sqlite3_stmt *stmt = NULL;
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 cpu_start = thread_cpu_us ();
 
   if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
       !(stmt = sql_prepare (self, sql, &error)))
@@ -731,6 +902,15 @@ apply_page_job (NavetteReplica *self,
       sqlite3_reset (stmt);
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
+  if (page->last && sync->since < 0)
+    {
+      gint64 finish_start = g_get_monotonic_time ();
+
+      if (!finish_whole_walk (self, sync, &error))
+        goto fail;
+      g_debug ("Replica: whole walk of %s/%s finished (index on id, FTS) in %.0f ms",
+               sync->app, sync->schema->name, (g_get_monotonic_time () - finish_start) / 1000.0);
+    }
   if (page->last)
     {
       stmt = sql_prepare (self, "UPDATE replica_tables SET revision = ? WHERE id = ?", &error);
@@ -750,6 +930,8 @@ apply_page_job (NavetteReplica *self,
   sync->n_rows += page->records->len;
   if (page->last)
     sync->revision = page->revision;
+  sync->apply_us += g_get_monotonic_time () - start;
+  sync->apply_cpu_us += thread_cpu_us () - cpu_start;
   page_done (page, NULL);
   return;
 
@@ -855,6 +1037,7 @@ navette_replica_sync_async (NavetteReplica         *self,
   sync->client = g_object_ref (client);
   sync->app = g_strdup (app);
   sync->schema = copy_schema (schema);
+  sync->started = g_get_monotonic_time ();
   g_task_set_task_data (task, sync, (GDestroyNotify) sync_free);
 
   /* The preparation shares the Sync: a task of its own, no source (its
@@ -1051,11 +1234,23 @@ view_prepare (NavetteReplica            *self,
         }
       sort = g_strdup_printf ("\"%s\"", sql_name);
     }
-  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
+  if (g_strcmp0 (sort, "key") != 0)
     {
-      /* The index of a sort: made once, kept up to date by SQLite. */
-      g_autofree char *index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"i%" G_GINT64_FORMAT "_%s\" ON r%" G_GINT64_FORMAT " (%s)",
-                                                id, view->sort_column, id, sort);
+      /* The order of the keys (the model's default) needs no index. The
+       * index of a sort: made once, kept up to date by SQLite. It
+       * covers what a view's keys need (the row key is in every index, and
+       * archived is filtered from it), so that the keys of a whole table
+       * are an index scan, not one lookup of the table per row. */
+      g_autofree char *index = NULL;
+
+      if (g_strcmp0 (sort, "id") == 0)
+        index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_id\" ON r%1$" G_GINT64_FORMAT " (id, archived)", id);
+      else
+        /* (An index of the column alone, i<ID>_<column>, was made before:
+         * dropped, not to be kept up to date for nothing.) */
+        index = g_strdup_printf ("DROP INDEX IF EXISTS \"i%1$" G_GINT64_FORMAT "_%2$s\";"
+                                 "CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
+                                 id, view->sort_column, sort);
       if (!sql_exec (self, index, error))
         return NULL;
     }
@@ -1128,6 +1323,91 @@ view_job_new (const char               *app,
   return job;
 }
 
+/* A search that most rows match (a word every row has): the FTS index's
+ * rows are read into a bitmap of row keys, and the view's keys without
+ * the search (an index scan, see view_prepare()) are kept when their bit
+ * is set. Joining the FTS rows to the table instead costs one lookup per
+ * match (seconds for a million). For a selective search (fewer than one
+ * row in 16), NULL without error: the join is the faster way. */
+static GArray *
+query_keys_bitmap (NavetteReplica  *self,
+                   ViewJob         *job,
+                   GError         **error)
+{
+  g_autofree char *fts = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree guint8 *bits = NULL;
+  NavetteReplicaView all = job->view;
+  sqlite3_stmt *stmt;
+  gint64 id, max_key, n_match = 0;
+  GArray *keys;
+  int rc;
+
+  if (job->view.search == NULL || (query = fts_query (job->view.search)) == NULL)
+    return NULL;
+  id = lookup_table (self, job->app, job->table, NULL, &fts, error);
+  if (id <= 0 || fts == NULL || *fts == '\0')
+    return NULL;  /* view_prepare() says why, or there is nothing to match */
+  sql = g_strdup_printf ("SELECT coalesce(max(key), 0) FROM r%" G_GINT64_FORMAT, id);
+  if ((max_key = sql_int (self, sql, error)) < 0)
+    return NULL;
+  if (max_key < 64)
+    return NULL;  /* a small table: either way is quick */
+
+  bits = g_malloc0 (max_key / 8 + 1);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT rowid FROM f%1$" G_GINT64_FORMAT " WHERE f%1$" G_GINT64_FORMAT " MATCH ?", id);
+  if (!(stmt = sql_prepare (self, sql, error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      if (key >= 0 && key <= max_key)
+        {
+          bits[key / 8] |= 1 << (key % 8);
+          n_match++;
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (self, "searching", error);
+      return NULL;
+    }
+  if (n_match * 16 < max_key)
+    return NULL;
+
+  all.search = NULL;
+  all.limit = 0;
+  if (!(stmt = view_prepare (self, job->app, job->table, &all, "key", error)))
+    return NULL;
+  keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      if (key < 0 || key > max_key || !(bits[key / 8] & (1 << (key % 8))))
+        continue;
+      g_array_append_val (keys, key);
+      if (job->view.limit > 0 && keys->len >= job->view.limit)
+        {
+          rc = SQLITE_DONE;
+          break;
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (self, "querying a view", error);
+      g_array_unref (keys);
+      return NULL;
+    }
+  return keys;
+}
+
 static void
 query_keys_job (NavetteReplica *self,
                 gpointer        data)
@@ -1139,7 +1419,13 @@ query_keys_job (NavetteReplica *self,
   GArray *keys;
   int rc;
 
-  if (!g_task_return_error_if_cancelled (task))
+  if (g_task_return_error_if_cancelled (task))
+    ;
+  else if ((keys = query_keys_bitmap (self, job, &error)) != NULL)
+    g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
     {
       stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
       if (stmt == NULL)

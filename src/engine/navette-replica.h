@@ -8,7 +8,8 @@
  * connection, used by that thread only), in the order asked; results come
  * back on the main context of the caller (the thread-default context when
  * the call was made). A page or a delta is applied in one transaction,
- * and a walk's revision is written in the transaction of its last page:
+ * and a walk's revision is written in the transaction of its last page
+ * (a whole walk also fills the FTS index and makes the id index there):
  * a process killed at any moment leaves the replica as it was after some
  * whole page, and the next sync asks from the last revision it completed.
  *
@@ -101,8 +102,10 @@ typedef struct
 } NavetteReplicaView;
 
 /* The view's row keys in order (GArray of gint64). Sorting by a column
- * creates an index on it the first time. Unknown column: G_IO_ERROR
- * INVALID_ARGUMENT. */
+ * (or by id) creates an index (column, id, archived) the first time,
+ * covering the keys: a whole table's are an index scan. A search most
+ * rows match is filtered through a bitmap of the FTS rows (see
+ * docs/replica.md). Unknown column: G_IO_ERROR INVALID_ARGUMENT. */
 void            navette_replica_query_keys_async  (NavetteReplica           *self,
                                                    const char               *app,
                                                    const char               *table,

@@ -9,8 +9,11 @@
  *   through FTS5, archived rows filtered;
  * - two users of one server get two replica files;
  * - a column added on the server migrates the replica's table;
+ * - a whole walk interrupted (rows, no index on id, stale FTS) is made
+ *   whole by the next one;
  * - navette-cli ls processes killed with SIGKILL over and over during a
- *   delta leave a replica that a resumed sync makes equal to the server;
+ *   first sync, then during a delta, leave a replica that a resumed sync
+ *   makes equal to the server;
  * - navette-cli ls --sort, --search, --limit, --json read the replica. */
 #include "config.h"
 
@@ -323,6 +326,33 @@ test_sync_delta_views (void)
     g_assert_cmpuint (rows->len, ==, 10);
     g_assert_cmpstr (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (rows, 0)), "name"), ==, "Listed 010");
   }
+  /* A word most rows have (read through a bitmap of the FTS rows, not a
+   * join): the same rows, in the same order, as the sorted view filtered
+   * by hand; with a limit, its first rows; archived ones only on demand. */
+  {
+    NavetteReplicaView sorted = { .sort_column = "price", .descending = TRUE };
+    NavetteReplicaView search = { .search = "listed", .sort_column = "price", .descending = TRUE };
+    NavetteReplicaView first = { .search = "listed", .sort_column = "price", .descending = TRUE, .limit = 7 };
+    NavetteReplicaView archived = { .search = "LISTED", .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
+    g_autoptr(GArray) all_keys = query_keys (replica, &sorted);
+    g_autoptr(GPtrArray) all_rows = fetch (replica, all_keys);
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+    g_autoptr(GArray) first_keys = query_keys (replica, &first);
+    g_autoptr(GArray) archived_keys = query_keys (replica, &archived);
+    g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+    for (guint i = 0; i < all_rows->len; i++)
+      if (g_str_has_prefix (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (all_rows, i)), "name"), "Listed "))
+        g_array_append_val (expected, g_array_index (all_keys, gint64, i));
+    g_assert_cmpuint (expected->len, ==, N_ADDED - 5);
+    g_assert_cmpuint (keys->len, ==, expected->len);
+    for (guint i = 0; i < keys->len; i++)
+      g_assert_cmpint (g_array_index (keys, gint64, i), ==, g_array_index (expected, gint64, i));
+    g_assert_cmpuint (first_keys->len, ==, 7);
+    for (guint i = 0; i < first_keys->len; i++)
+      g_assert_cmpint (g_array_index (first_keys, gint64, i), ==, g_array_index (expected, gint64, i));
+    g_assert_cmpuint (archived_keys->len, ==, 5);
+  }
   {
     NavetteReplicaView search = { .search = "ethiopie cafe" };
     g_autoptr(GArray) keys = query_keys (replica, &search);
@@ -453,9 +483,39 @@ kill_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs navette-cli ls --limit 1 in @home and kills it with SIGKILL after
+ * @ms: TRUE when it was killed, FALSE when it finished first (with 0). */
+static gboolean
+run_cli_killed_after (const char *home,
+                      guint       ms)
+{
+  g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
+  const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint kill_id;
+
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, kill_cb, g_object_ref (process), g_object_unref);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 60000);
+  if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
+    g_source_remove (kill_id);
+  g_subprocess_communicate_utf8_finish (process, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_if_signaled (process))
+    return TRUE;
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  return FALSE;
+}
+
 /* navette-cli ls processes killed with SIGKILL at various moments of a
- * delta of several pages; then a sync in this process: the replica is a
- * sound SQLite file equal to the server. */
+ * first sync (a whole walk: rows appended, the id and FTS indexes made
+ * with the last page) and of a delta of several pages; then a sync in
+ * this process: the replica is a sound SQLite file equal to the server,
+ * and searched by its FTS index. */
 static void
 test_crash_mid_sync (void)
 {
@@ -471,8 +531,38 @@ test_crash_mid_sync (void)
   guint finished = 0;
 
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
-  /* The first sync, complete. */
+  /* First syncs killed after 0, 15, 30, … ms, each resuming what the
+   * last one left (a finished one: the replica removed, to start again). */
+  for (guint round = 0; round < 12; round++)
+    {
+      if (run_cli_killed_after (home, round * 15))
+        killed++;
+      else
+        {
+          g_autofree char *path = navette_replica_path_for (data_dir, server->base_url, "alice");
+          const char *suffixes[] = { "", "-wal", "-shm" };
+
+          finished++;
+          for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+            {
+              g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+              g_unlink (file);
+            }
+        }
+    }
+  g_test_message ("first sync: %u navette-cli killed, %u finished", killed, finished);
+  g_assert_cmpuint (killed, >, 0);
+  killed = finished = 0;
+  /* The first sync, complete (after whatever the last one killed left). */
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "ls", "catalogue/products", "--limit", "1", NULL), ==, 0);
+  {
+    g_autoptr(NavetteReplica) first = open_replica (data_dir, server->base_url, "alice");
+    NavetteReplicaView search = { .search = "crash" };
+    g_autoptr(GArray) keys = query_keys (first, &search);
+
+    assert_same_as_server (first, client);
+    g_assert_cmpuint (keys->len, ==, 200);
+  }
 
   /* A delta of 200 updates (4 pages) and 100 new rows, then navette-cli
    * killed after 0, 10, 20, … ms. */
@@ -481,27 +571,10 @@ test_crash_mid_sync (void)
   g_ptr_array_unref (create_products (server, token, "After", 100));
   for (guint round = 0; round < 16; round++)
     {
-      g_autoptr(GSubprocessLauncher) launcher = engine_test_cli_launcher_new (home);
-      const char *argv[] = { g_getenv ("NAVETTE_CLI_BINARY"), "ls", "catalogue/products", "--limit", "1", NULL };
-      g_autoptr(GSubprocess) process = NULL;
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GError) error = NULL;
-      guint kill_id;
-
-      process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-      g_assert_no_error (error);
-      kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, round * 10, kill_cb, g_object_ref (process), g_object_unref);
-      g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &result);
-      ENGINE_WAIT_UNTIL (result != NULL, 60000);
-      if (g_main_context_find_source_by_id (NULL, kill_id) != NULL)
-        g_source_remove (kill_id);
-      g_subprocess_communicate_utf8_finish (process, result, NULL, NULL, &error);
-      g_assert_no_error (error);
-      if (g_subprocess_get_if_signaled (process))
+      if (run_cli_killed_after (home, round * 10))
         killed++;
       else
         {
-          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
           finished++;
           /* Once one finished, the next ones have nothing to do: more
            * changes for them to be killed in. */
@@ -531,6 +604,95 @@ test_crash_mid_sync (void)
   }
   g_clear_object (&replica);
   engine_test_rm_rf (home);
+}
+
+/* An integer from the replica's file (another connection), or -1. */
+static gint64
+replica_sql_int (const char *path,
+                 const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+replica_sql (const char *path,
+             const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* A whole walk appends its rows without the index on id nor the FTS
+ * triggers, and makes both with its last page. What a walk interrupted
+ * leaves (some rows, stale FTS entries, no index, revision -1) is made
+ * whole by the next one: no row twice, every row searchable, the index
+ * and triggers back (a delta is searchable at once). */
+static void
+test_whole_walk_resumed (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Resumed", 120);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autofree char *path = navette_replica_path_for (dir, server->base_url, "alice");
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+  const char *unique_sql = "SELECT count(*) FROM pragma_index_list('r1') WHERE \"unique\"";
+  const char *triggers_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'r1'";
+
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + 120);
+  g_clear_object (&replica);
+  g_assert_cmpint (replica_sql_int (path, "SELECT id FROM replica_tables WHERE name = 'products'"), ==, 1);
+  g_assert_cmpint (replica_sql_int (path, unique_sql), ==, 1);
+  g_assert_cmpint (replica_sql_int (path, triggers_sql), ==, 3);
+
+  /* An interrupted walk, as a SIGKILL leaves it. */
+  replica_sql (path, "DROP INDEX r1_id; DROP TRIGGER r1_ai; DROP TRIGGER r1_ad; DROP TRIGGER r1_au;"
+                     "DELETE FROM r1 WHERE key % 3 = 0; UPDATE r1 SET version = 0 WHERE key % 3 = 1;"
+                     "UPDATE replica_tables SET revision = -1");
+  for (guint i = 0; i < 10; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 3.5}", FALSE);
+
+  replica = open_replica (dir, server->base_url, "alice");
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + 120);
+  assert_same_as_server (replica, client);
+  {
+    NavetteReplicaView search = { .search = "resumed" };
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+
+    g_assert_cmpuint (keys->len, ==, 120);
+  }
+  g_assert_cmpint (replica_sql_int (path, unique_sql), ==, 1);
+  g_assert_cmpint (replica_sql_int (path, triggers_sql), ==, 3);
+
+  /* A delta goes through the triggers. */
+  patch_record (server, token, g_ptr_array_index (ids, 42), "{\"name\": \"Zebra crossing\"}", FALSE);
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, 1);
+  {
+    NavetteReplicaView zebra = { .search = "zebra" };
+    NavetteReplicaView search = { .search = "resumed" };
+    g_autoptr(GArray) keys = query_keys (replica, &zebra);
+    g_autoptr(GArray) resumed = query_keys (replica, &search);
+
+    g_assert_cmpuint (keys->len, ==, 1);
+    g_assert_cmpuint (resumed->len, ==, 119);
+  }
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
 }
 
 /* navette-cli ls reads the replica: --sort, --search, --limit, --json;
@@ -606,6 +768,7 @@ main (int    argc,
   g_test_add_func ("/engine/replica/sync-delta-views", test_sync_delta_views);
   g_test_add_func ("/engine/replica/column-added", test_column_added);
   g_test_add_func ("/engine/replica/crash-mid-sync", test_crash_mid_sync);
+  g_test_add_func ("/engine/replica/whole-walk-resumed", test_whole_walk_resumed);
   g_test_add_func ("/engine/replica/cli-ls", test_cli_ls);
 
   return g_test_run ();
