@@ -23,16 +23,6 @@ start_tls_server (void)
   return navette_test_server_start (args);
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* Signs in as alice with an engine trusting @ca_file (NULL: the system
  * store); returns whether it worked, and the error. */
 static gboolean
@@ -42,7 +32,7 @@ login (NavetteEngine  *engine,
   g_autoptr(GAsyncResult) result = NULL;
   NavetteSession *session = navette_engine_get_session (engine);
 
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &result);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 10000);
   return navette_session_login_finish (session, result, error);
 }
@@ -61,7 +51,7 @@ test_engine_tls_ca_file_signs_in_and_lists (void)
   g_assert_true (login (engine, &error));
   g_assert_no_error (error);
 
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   navette_engine_load_finish (engine, load, &error);
   g_assert_no_error (error);
