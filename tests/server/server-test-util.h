@@ -35,6 +35,15 @@ char       *st_first_record   (NavetteTestServer   *server,
 char       *st_create_product (NavetteTestServer   *server,
                                const char          *token,
                                const char          *name);
+/* GET @path with If-None-Match @etag (may be NULL): the status; the
+ * answer's ETag (asserted present) in *@new_etag, its JSON body (NULL
+ * when empty) in *@json when given. A 304 is asserted to have no body. */
+guint       st_conditional_get (NavetteTestServer   *server,
+                                const char          *path,
+                                const char          *token,
+                                const char          *etag,
+                                char               **new_etag,
+                                JsonNode           **json);
 /* Raw HTTP over a socket: sends @request as is, returns everything read
  * until the server closes (or @max bytes). */
 char       *st_raw_exchange   (NavetteTestServer   *server,

@@ -422,11 +422,9 @@ test_plain_sql_announced (void)
   sqlite3 *db;
   char *message = NULL;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API (tests/postgres/test-pg-events covers NOTIFY)");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API "
+                                 "(tests/postgres/test-pg-events covers NOTIFY)"))
+    return;
   server = navette_test_server_start (NULL);
   alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);

@@ -104,11 +104,8 @@ test_busy_503 (void)
   sqlite3 *db;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("holds a SQLite lock");
-      return;
-    }
+  if (!navette_test_need_sqlite ("holds a SQLite lock"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
 
@@ -159,11 +156,8 @@ test_trigger_seen (void)
   JsonArray *list;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   before = light_check_revision (server, token);
@@ -204,11 +198,9 @@ test_revert_checked_against_schema (void)
   sqlite3 *db;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("changes the schema with the sqlite3 API (the storage contract covers PostgreSQL)");
-      return;
-    }
+  if (!navette_test_need_sqlite ("changes the schema with the sqlite3 API "
+                                 "(the storage contract covers PostgreSQL)"))
+    return;
   server = navette_test_server_start (NULL);
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   id = st_create_product (server, token, "A name of twenty-five chr");
@@ -263,11 +255,8 @@ test_trigger_seen_within_cache_ttl (void)
   g_autofree char *token = NULL;
   gint64 before, after, changed, sent;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   before = light_check_revision (server, token);
