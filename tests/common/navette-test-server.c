@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "navette-test-server.h"
 
@@ -268,24 +269,29 @@ server_new (const char * const *extra_args)
   return server;
 }
 
-NavetteTestServer *
-navette_test_server_start (const char * const *extra_args)
+/* Makes the database with `navette-server @command` (demo or init), then
+ * serves it. */
+static NavetteTestServer *
+start (const char * const *extra_args,
+       const char         *command)
 {
   NavetteTestServer *server = server_new (extra_args);
 
-  navette_test_server_admin_check (server, "demo", NULL);
+  navette_test_server_admin_check (server, command, NULL);
   launch (server);
   return server;
 }
 
 NavetteTestServer *
+navette_test_server_start (const char * const *extra_args)
+{
+  return start (extra_args, "demo");
+}
+
+NavetteTestServer *
 navette_test_server_start_empty (const char * const *extra_args)
 {
-  NavetteTestServer *server = server_new (extra_args);
-
-  navette_test_server_admin_check (server, "init", NULL);
-  launch (server);
-  return server;
+  return start (extra_args, "init");
 }
 
 static void
@@ -504,4 +510,19 @@ navette_test_session_bus_stop (GSubprocess *bus)
   g_subprocess_send_signal (bus, SIGTERM);
   g_subprocess_wait (bus, NULL, NULL);
   g_object_unref (bus);
+}
+
+void
+navette_test_sqlite_exec (NavetteTestServer *server,
+                          const char        *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  if (sqlite3_open (server->db, &db) != SQLITE_OK)
+    g_error ("cannot open %s: %s", server->db, sqlite3_errmsg (db));
+  sqlite3_busy_timeout (db, 10000);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("SQL failed (%s): %s", sql, message);
+  sqlite3_close (db);
 }

@@ -98,6 +98,11 @@ gboolean           navette_test_need_postgresql   (void);
  * saying @why it needs SQLite. */
 gboolean           navette_test_need_sqlite       (const char        *why);
 
+/* Runs @sql on the server's SQLite file with the sqlite3 API, behind the
+ * server's back (as another program would); fails the test on an error. */
+void               navette_test_sqlite_exec       (NavetteTestServer *server,
+                                                   const char        *sql);
+
 /* Removes a directory and everything in it (links are not followed). */
 void               navette_test_rm_rf             (const char        *path);
 

@@ -126,17 +126,7 @@ void
 engine_test_sql (NavetteTestServer *server,
                  const char        *sql)
 {
-  sqlite3 *db = NULL;
-  char *message = NULL;
-  int rc;
-
-  rc = sqlite3_open (server->db, &db);
-  g_assert_cmpint (rc, ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 10000);
-  rc = sqlite3_exec (db, sql, NULL, NULL, &message);
-  if (rc != SQLITE_OK)
-    g_error ("SQL failed (%s): %s", sql, message);
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server, sql);
 }
 
 guint
@@ -203,6 +193,25 @@ engine_test_items_changed_cb (GListModel             *model,
   ic->position = position;
   ic->removed = removed;
   ic->added = added;
+}
+
+void
+engine_test_set_push (NavetteEngine *engine,
+                      gboolean       push,
+                      guint          poll_ms)
+{
+  NavettePoller *poller = navette_engine_get_poller (engine);
+
+  if (push)
+    {
+      navette_poller_set_interval (poller, 3600);
+      ENGINE_WAIT_UNTIL (navette_engine_get_push_live (engine), 10000);
+    }
+  else
+    {
+      navette_poller_set_push (poller, FALSE);
+      navette_poller_set_interval_ms (poller, poll_ms);
+    }
 }
 
 void

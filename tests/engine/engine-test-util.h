@@ -107,6 +107,12 @@ void            engine_test_items_changed_cb (GListModel             *model,
                                               guint                   added,
                                               EngineTestItemsChanged *ic);
 
+/* How @engine hears of changes: by push alone (polls an hour apart; waits
+ * until push is live), or by polling every @poll_ms without push. */
+void            engine_test_set_push        (NavetteEngine     *engine,
+                                             gboolean           push,
+                                             guint              poll_ms);
+
 /* Removes a directory and everything in it (temporary homes). */
 void            engine_test_rm_rf           (const char        *path);
 

@@ -13,25 +13,6 @@
 #include "engine-test-util.h"
 
 static void
-set_push (NavetteEngine *engine,
-          gboolean       push)
-{
-  NavettePoller *poller = navette_engine_get_poller (engine);
-
-  if (push)
-    {
-      /* Only push can help: an hour between polls. */
-      navette_poller_set_interval (poller, 3600);
-      ENGINE_WAIT_UNTIL (navette_engine_get_push_live (engine), 10000);
-    }
-  else
-    {
-      navette_poller_set_push (poller, FALSE);
-      navette_poller_set_interval_ms (poller, 200);
-    }
-}
-
-static void
 count_cb (gpointer  instance,
           guint    *count)
 {
@@ -50,7 +31,7 @@ check_live_schema (gboolean push)
   g_autoptr(GError) error = NULL;
   guint schema_changes = 0;
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, 200);
   g_signal_connect (articles, "schema-changed", G_CALLBACK (count_cb), &schema_changes);
 
   /* A table added while open is listed, and loads. */
@@ -120,7 +101,7 @@ check_live_roles (gboolean push)
   g_autoptr(JsonObject) data = engine_test_object_int ("stock", 4242);
   RoleSpy spy = { 0 };
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, 200);
   g_signal_connect (engine, "notification", G_CALLBACK (notification_cb), &spy);
   g_assert_cmpint (navette_store_get_role (catalogue), ==, NAVETTE_ROLE_READER);
   g_assert_null (navette_engine_lookup_store (engine, "blog"));

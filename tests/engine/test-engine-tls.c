@@ -15,14 +15,6 @@
 
 static NavetteTestPki pki;
 
-static NavetteTestServer *
-start_tls_server (void)
-{
-  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
-
-  return navette_test_server_start (args);
-}
-
 /* Signs in as alice with an engine trusting @ca_file (NULL: the system
  * store); returns whether it worked, and the error. */
 static gboolean
@@ -40,7 +32,7 @@ login (NavetteEngine  *engine,
 static void
 test_engine_tls_ca_file_signs_in_and_lists (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
   g_autoptr(GAsyncResult) load = NULL;
   g_autoptr(GError) error = NULL;
@@ -61,7 +53,7 @@ test_engine_tls_ca_file_signs_in_and_lists (void)
 static void
 assert_refused (const char *ca_file)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
   g_autoptr(GError) error = NULL;
   NavetteClient *client = navette_engine_get_client (engine);
@@ -151,7 +143,7 @@ run_cli (const char  *home,
 static void
 test_engine_tls_cli_ca_file (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(GError) error = NULL;
   g_autofree char *home = g_dir_make_tmp ("navette-tls-cli-XXXXXX", &error);
   const char *rm[] = { "rm", "-rf", home, NULL };

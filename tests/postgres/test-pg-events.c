@@ -51,15 +51,6 @@ wait_for_products (StSubscriber *sub,
   return revision;
 }
 
-static gint64
-light_check (NavetteTestServer *server,
-             const char        *token)
-{
-  g_autoptr(JsonObject) state = navette_test_request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
-
-  return json_object_get_int_member (state, "revision");
-}
-
 static void
 test_push_across_servers (void)
 {
@@ -94,9 +85,9 @@ test_push_across_servers (void)
   written = json_object_get_int_member (first, "revision");
   g_assert_cmpint (wait_for_products (sub, written), ==, written);
 
-  before = light_check (b, token);  /* now in b's cache for 60 s */
+  before = st_revision (b, token, PRODUCTS);  /* now in b's cache for 60 s */
   g_assert_cmpint (before, ==, written);
-  g_assert_cmpint (light_check (b, token), ==, before);
+  g_assert_cmpint (st_revision (b, token, PRODUCTS), ==, before);
 
   created = navette_test_request_object (a, "POST", PRODUCTS "/records", alice,
                                          "{\"data\": {\"name\": \"Through a\"}}", 201);
@@ -106,7 +97,7 @@ test_push_across_servers (void)
   announced = wait_for_products (sub, written);
   g_assert_cmpint (announced, ==, written);
   /* b forgot its cached answer before it announced the change */
-  g_assert_cmpint (light_check (b, token), ==, written);
+  g_assert_cmpint (st_revision (b, token, PRODUCTS), ==, written);
 
   navette_test_server_stop (b);
   g_free (b->db);
@@ -129,7 +120,7 @@ test_plain_sql_announced (void)
   server = navette_test_server_start (serve_args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   sub = subscribe (server, token);
-  before = light_check (server, token);
+  before = st_revision (server, token, PRODUCTS);
 
   conn = navette_test_pg_connect (server->db);
   table = navette_test_pg_products_table (conn);
@@ -138,7 +129,7 @@ test_plain_sql_announced (void)
   navette_test_pg_exec (conn, sql);
 
   g_assert_cmpint (wait_for_products (sub, before + 1), ==, before + 1);
-  g_assert_cmpint (light_check (server, token), ==, before + 1);
+  g_assert_cmpint (st_revision (server, token, PRODUCTS), ==, before + 1);
 }
 
 /* A grant written by plain SQL (libpq) is announced to its user: the

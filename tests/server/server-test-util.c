@@ -89,6 +89,18 @@ st_create_product (NavetteTestServer *server,
   return g_strdup (json_object_get_string_member (st_object (json), "id"));
 }
 
+gint64
+st_revision (NavetteTestServer *server,
+             const char        *token,
+             const char        *table_path)
+{
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *path = g_strconcat (table_path, "/last-modified", NULL);
+
+  g_assert_cmpuint (st_request (server, "GET", path, token, NULL, &json, NULL), ==, 200);
+  return json_object_get_int_member (st_object (json), "revision");
+}
+
 guint
 st_conditional_get (NavetteTestServer  *server,
                     const char         *path,

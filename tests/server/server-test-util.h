@@ -44,6 +44,11 @@ guint       st_conditional_get (NavetteTestServer   *server,
                                 const char          *etag,
                                 char               **new_etag,
                                 JsonNode           **json);
+/* The revision of the table at @table_path (e.g. PRODUCTS), from its
+ * light check (asserts 200). */
+gint64      st_revision        (NavetteTestServer   *server,
+                                const char          *token,
+                                const char          *table_path);
 /* Raw HTTP over a socket: sends @request as is, returns everything read
  * until the server closes (or @max bytes). */
 char       *st_raw_exchange   (NavetteTestServer   *server,

@@ -26,7 +26,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sqlite3.h>
 
 #include "server-test-util.h"
 
@@ -315,8 +314,6 @@ test_plain_sql_grant_announced (void)
   g_autofree char *alice = NULL;
   g_autofree char *bob = NULL;
   g_autoptr(StSubscriber) sub = NULL;
-  sqlite3 *db = NULL;
-  char *message = NULL;
 
   if (!navette_test_need_sqlite ("writes with the sqlite3 API "
                                  "(tests/postgres/test-pg-events covers PostgreSQL)"))
@@ -326,14 +323,9 @@ test_plain_sql_grant_announced (void)
   bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   sub = subscribe_live (server, bob, alice);
 
-  g_assert_cmpint (sqlite3_open (server->db, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  if (sqlite3_exec (db,
-                    "INSERT INTO role_grants (record_id, version, updated_at, updated_by, username, app, role)"
-                    " VALUES ('00000000-0000-4000-8000-000000000016', 1, 0, 'sql', 'bob', 'blog', 'reader')",
-                    NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s", message);
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server,
+                            "INSERT INTO role_grants (record_id, version, updated_at, updated_by, username, app, role)"
+                            " VALUES ('00000000-0000-4000-8000-000000000016', 1, 0, 'sql', 'bob', 'blog', 'reader')");
 
   expect_roles (sub, "bob");
 }

@@ -543,15 +543,12 @@ main (int   argc,
       /* A server whose certificate no authority of the system signed: the
        * error page as the application shows it. */
       NavetteTestPki pki = { 0 };
-      const char *args[] = { "--tls-cert", NULL, "--tls-key", NULL, NULL };
       g_autoptr(NavetteTestServer) https = NULL;
       g_autoptr(NavetteEngine) untrusting = NULL;
       g_autoptr(GError) error = NULL;
 
       navette_test_pki_setup (&pki);
-      args[1] = pki.cert;
-      args[3] = pki.key;
-      https = navette_test_server_start (args);
+      https = navette_test_pki_start_server (&pki);
       untrusting = navette_engine_new (https->base_url);
       navette_session_login_async (navette_engine_get_session (untrusting), user, NAVETTE_DEMO_PASSWORD,
                                    NULL, navette_test_store_result_cb, &result);

@@ -197,8 +197,7 @@ close_sign_in_dialog (void)
 static void
 test_ca_file_unusable (void)
 {
-  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(NavetteApplication) app = NULL;
   g_autoptr(GError) error = NULL;
