@@ -87,22 +87,33 @@ fixture_close (Fixture *f)
 /* ---- Finding what a person sees ---- */
 
 /* The first mapped widget under @root that @match accepts. */
+/* The first widget under @root (itself included) that @match accepts,
+ * among the mapped ones only when @mapped_only. */
 static GtkWidget *
-find (GtkWidget *root,
-      gboolean (*match) (GtkWidget *widget, const char *text),
-      const char *text)
+search (GtkWidget *root,
+        gboolean (*match) (GtkWidget *widget, const char *text),
+        const char *text,
+        gboolean    mapped_only)
 {
-  if (gtk_widget_get_mapped (root) && match (root, text))
+  if ((!mapped_only || gtk_widget_get_mapped (root)) && match (root, text))
     return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find (child, match, text);
+      GtkWidget *found = search (child, match, text, mapped_only);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static GtkWidget *
+find (GtkWidget *root,
+      gboolean (*match) (GtkWidget *widget, const char *text),
+      const char *text)
+{
+  return search (root, match, text, TRUE);
 }
 
 static gboolean
@@ -748,17 +759,7 @@ find_any (GtkWidget *root,
           gboolean (*match) (GtkWidget *widget, const char *text),
           const char *text)
 {
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_any (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return search (root, match, text, FALSE);
 }
 
 /* Records the label's text each time its row of progress appears. */

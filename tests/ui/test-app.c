@@ -209,18 +209,8 @@ test_local_mode_app (void)
 
   g_free (output.url);
   g_string_free (output.log, TRUE);
-  {
-    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-    g_autofree char *sub = g_path_get_dirname (db);
-
-    g_unlink (db);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (sub);
-    navette_test_rm_rf (cache);
-    navette_test_rm_rf (home);
-  }
+  /* (the database and the cache are under @home) */
+  navette_test_rm_rf (home);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "navette-engine.h"
 #include "navette-local-server.h"
 #include "navette-test-loop.h"
+#include "navette-test-server.h"
 
 static char *
 start (NavetteLocalServer *server)
@@ -122,17 +123,7 @@ test_local_mode (void)
   navette_local_server_stop (server);
 
   g_free (id);
-  g_unlink (db);
-  {
-    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-    g_autofree char *sub = g_path_get_dirname (db);
-
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (sub);
-  }
-  g_rmdir (dir);
+  navette_test_rm_rf (dir);
 }
 
 static void
