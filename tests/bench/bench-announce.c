@@ -29,7 +29,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #if HAVE_POSTGRESQL
-#include <libpq-fe.h>
+#include "navette-test-pg.h"
 #endif
 
 #include "server-test-util.h"
@@ -208,23 +208,13 @@ plain_sql_and_wait (NavetteTestServer *server,
   else
     {
 #if HAVE_POSTGRESQL
-      PGconn *conn = PQconnectdb (server->db);
-      PGresult *res;
-      g_autofree char *sql = NULL;
+      g_autoptr(PGconn) conn = navette_test_pg_connect (server->db);
+      g_autofree char *table = navette_test_pg_products_table (conn);
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) "
+                                              "VALUES ('import', 'Plain SQL', 1.5)", table);
 
-      g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-      res = PQexec (conn, "SELECT t.sql_name FROM content_tables t JOIN applications a ON a.id = t.app_id"
-                          " WHERE a.name = 'catalogue' AND t.name = 'products'");
-      g_assert_cmpint (PQntuples (res), ==, 1);
-      sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 1.5)",
-                             PQgetvalue (res, 0, 0));
-      PQclear (res);
       started = g_get_monotonic_time ();
-      res = PQexec (conn, sql);
-      if (PQresultStatus (res) != PGRES_COMMAND_OK)
-        g_error ("%s", PQresultErrorMessage (res));
-      PQclear (res);
-      PQfinish (conn);
+      navette_test_pg_exec (conn, sql);
 #else
       g_error ("built without PostgreSQL");
 #endif

@@ -26,7 +26,6 @@ import argparse
 import base64
 import json
 import os
-import re
 import resource
 import selectors
 import socket
@@ -37,19 +36,9 @@ import tempfile
 import time
 import urllib.request
 
+from navette_bench import start_server
+
 TARGET_S = 2.0
-
-
-def start_server(binary, db, extra=()):
-    proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
-    if not match:
-        proc.kill()
-        sys.exit(f"navette-server did not start: {line!r}")
-    drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
-    return proc, drain, int(match.group(2))
 
 
 def netstat():
@@ -172,7 +161,7 @@ def main():
     db = os.path.join(tmp, "navette.db")
     subprocess.run([args.server, "demo", "--db", db], check=True, stdout=subprocess.DEVNULL)
     # every connection comes from 127.0.0.1, and all subscribers are alice
-    proc, drain, port = start_server(args.server, db, [
+    proc, drain, _, port = start_server(args.server, db, [
         "--max-connections-per-address", "0",
         "--max-subscriptions", str(2 * args.connections)])
     try:

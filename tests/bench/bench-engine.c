@@ -19,36 +19,12 @@
 #include <sqlite3.h>
 
 #include "navette-engine.h"
-#include "navette-test-server.h"
+#include "engine-test-util.h"
 
 #define N_ROWS 100000
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(cond)                                                  \
-  G_STMT_START {                                                          \
-    gboolean _to = FALSE;                                                 \
-    guint _id = g_timeout_add (120000, timeout_cb, &_to);                 \
-    while (!(cond) && !_to)                                               \
-      g_main_context_iteration (NULL, TRUE);                              \
-    if (!(cond))                                                          \
-      g_error ("timed out waiting for %s", #cond);                        \
-    if (!_to)                                                             \
-      g_source_remove (_id);                                              \
-  } G_STMT_END
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
+/* Benchmarks wait longer than tests: a figure is never a timeout. */
+#define WAIT_UNTIL(cond) ENGINE_WAIT_UNTIL (cond, 120000)
 
 static long
 maxrss_kib (void)
@@ -83,11 +59,11 @@ engine_new (NavetteTestServer *server)
   g_autoptr(GError) error = NULL;
 
   navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, result_cb, &login);
+                               NULL, navette_test_store_result_cb, &login);
   WAIT_UNTIL (login != NULL);
   if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
     g_error ("login: %s", error->message);
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   WAIT_UNTIL (load != NULL);
   if (!navette_engine_load_finish (engine, load, &error))
     g_error ("load: %s", error->message);
@@ -103,7 +79,7 @@ get_table (NavetteEngine *engine)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  navette_store_load_tables_async (store, NULL, result_cb, &result);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
   WAIT_UNTIL (result != NULL);
   if (!navette_store_load_tables_finish (store, result, &error))
     g_error ("tables: %s", error->message);
@@ -143,7 +119,7 @@ timed_reload (NavetteTable *table,
   *spy = (Spy) { 0 };
   handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), spy);
   start = g_get_monotonic_time ();
-  navette_table_reload_async (table, full, NULL, result_cb, &result);
+  navette_table_reload_async (table, full, NULL, navette_test_store_result_cb, &result);
   WAIT_UNTIL (result != NULL);
   ms = (g_get_monotonic_time () - start) / 1000.0;
   g_signal_handler_disconnect (table, handler);
@@ -248,7 +224,7 @@ bench_action_latency (void)
   double best = G_MAXDOUBLE, worst = 0, total_answer = 0;
   const guint n = 5;
 
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &result);
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &result);
   WAIT_UNTIL (result != NULL);
   if (!navette_table_reload_finish (table, result, NULL, &error))
     g_error ("reload: %s", error->message);
@@ -312,8 +288,8 @@ bench_other_client_latency (gboolean push,
   g_autoptr(GAsyncResult) result2 = NULL;
   double best = G_MAXDOUBLE, worst = 0, total = 0;
 
-  navette_table_reload_async (wtable, TRUE, NULL, result_cb, &result);
-  navette_table_reload_async (rtable, TRUE, NULL, result_cb, &result2);
+  navette_table_reload_async (wtable, TRUE, NULL, navette_test_store_result_cb, &result);
+  navette_table_reload_async (rtable, TRUE, NULL, navette_test_store_result_cb, &result2);
   WAIT_UNTIL (result != NULL && result2 != NULL);
 
   navette_poller_set_push (poller, push);
@@ -337,7 +313,7 @@ bench_other_client_latency (gboolean push,
            * check. */
           gboolean waited = FALSE;
 
-          g_timeout_add (g_random_int_range (0, 1000), timeout_cb, &waited);
+          g_timeout_add (g_random_int_range (0, 1000), engine_test_timeout_cb, &waited);
           WAIT_UNTIL (waited);
         }
       start = g_get_monotonic_time ();

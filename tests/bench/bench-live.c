@@ -76,24 +76,6 @@ run_command (NavetteTestServer *server,
 }
 
 static void
-set_push (NavetteEngine *engine,
-          gboolean       push)
-{
-  NavettePoller *poller = navette_engine_get_poller (engine);
-
-  if (push)
-    {
-      navette_poller_set_interval (poller, 3600);
-      ENGINE_WAIT_UNTIL (navette_engine_get_push_live (engine), 10000);
-    }
-  else
-    {
-      navette_poller_set_push (poller, FALSE);
-      navette_poller_set_interval_ms (poller, interval_ms);
-    }
-}
-
-static void
 bench_schema (gboolean push)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
@@ -103,7 +85,7 @@ bench_schema (gboolean push)
   g_autoptr(GArray) commands = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree char *what = NULL;
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, interval_ms);
   for (int i = 0; i < rounds; i++)
     {
       g_autofree char *spec = g_strdup_printf ("c%d:text", i);
@@ -132,7 +114,7 @@ bench_roles (gboolean push)
   g_autoptr(GArray) commands = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree char *what = NULL;
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, interval_ms);
   for (int i = 0; i < rounds; i++)
     {
       NavetteRole want = i % 2 == 0 ? NAVETTE_ROLE_EDITOR : NAVETTE_ROLE_READER;

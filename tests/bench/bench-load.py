@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -39,25 +38,14 @@ import threading
 import time
 import uuid
 
+from navette_bench import start_server
+
 APP = "catalogue"
 TABLE = "products"
 LIGHT = f"/api/v1/applications/{APP}/tables/{TABLE}/last-modified"
 RECORDS = f"/api/v1/applications/{APP}/tables/{TABLE}/records"
 AUDIT = f"/api/v1/applications/{APP}/audit"
 PASSWORD = "navette-demo"
-
-
-def start_server(binary, db, extra=()):
-    proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
-    if not match:
-        proc.kill()
-        sys.exit(f"navette-server did not start: {line!r}")
-    # The access log goes nowhere.
-    drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
-    return proc, drain, match.group(1), int(match.group(2))
 
 
 class Client:

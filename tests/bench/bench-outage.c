@@ -21,37 +21,13 @@
 #include <glib/gstdio.h>
 
 #include "navette-engine.h"
-#include "navette-test-server.h"
+#include "engine-test-util.h"
 
 #define N_CHANGES 100
 #define ROUNDS 5
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(cond)                                                  \
-  G_STMT_START {                                                          \
-    gboolean _to = FALSE;                                                 \
-    guint _id = g_timeout_add (120000, timeout_cb, &_to);                 \
-    while (!(cond) && !_to)                                               \
-      g_main_context_iteration (NULL, TRUE);                              \
-    if (!(cond))                                                          \
-      g_error ("timed out waiting for %s", #cond);                        \
-    if (!_to)                                                             \
-      g_source_remove (_id);                                              \
-  } G_STMT_END
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
+/* Benchmarks wait longer than tests: a figure is never a timeout. */
+#define WAIT_UNTIL(cond) ENGINE_WAIT_UNTIL (cond, 120000)
 
 static NavetteEngine *
 engine_new (NavetteTestServer *server,
@@ -64,11 +40,11 @@ engine_new (NavetteTestServer *server,
 
   navette_engine_set_data_dir (engine, data_dir);
   navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, result_cb, &login);
+                               NULL, navette_test_store_result_cb, &login);
   WAIT_UNTIL (login != NULL);
   if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
     g_error ("login: %s", error->message);
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   WAIT_UNTIL (load != NULL);
   if (!navette_engine_load_finish (engine, load, &error))
     g_error ("load: %s", error->message);
@@ -83,11 +59,11 @@ load_table (NavetteEngine *engine)
   g_autoptr(GAsyncResult) reload = NULL;
   NavetteTable *table;
 
-  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
   WAIT_UNTIL (tables != NULL);
   navette_store_load_tables_finish (store, tables, NULL);
   table = navette_store_lookup_table (store, "products");
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &reload);
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   WAIT_UNTIL (reload != NULL);
   navette_table_reload_finish (table, reload, NULL, NULL);
   return table;

@@ -115,24 +115,6 @@ cluster_free (Cluster *cluster)
   g_free (cluster);
 }
 
-static JsonObject *
-request_object (NavetteTestServer *server,
-                const char        *method,
-                const char        *path,
-                const char        *token,
-                const char        *body,
-                guint              expected)
-{
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  guint status = navette_test_request (server, method, path, token, body, &response, NULL);
-
-  if (status != expected)
-    g_error ("%s %s: %u", method, path, status);
-  root = navette_test_parse (response);
-  return json_object_ref (json_node_get_object (root));
-}
-
 /* ---- versioned updates ---- */
 
 typedef struct
@@ -209,8 +191,8 @@ bench_updates (Cluster    *cluster,
       if (!one_record || shared_path == NULL)
         {
           g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"bench %u\", \"stock\": 0}}", i);
-          g_autoptr(JsonObject) created = request_object (server, "POST", PRODUCTS "/records", token,
-                                                          body, 201);
+          g_autoptr(JsonObject) created = navette_test_request_object (server, "POST", PRODUCTS "/records", token,
+                                                                       body, 201);
           g_free (shared_path);
           shared_path = g_strdup_printf (PRODUCTS "/records/%s",
                                          json_object_get_string_member (created, "id"));
@@ -409,8 +391,8 @@ bench_polls (Cluster    *cluster,
   double servers_before, wrk_before, polls;
   const guint n_generators = 2;
   NavetteTestServer *first = g_ptr_array_index (cluster->servers, 0);
-  g_autoptr(JsonObject) state = request_object (first, "GET", PRODUCTS "/last-modified", token,
-                                                NULL, 200);
+  g_autoptr(JsonObject) state = navette_test_request_object (first, "GET", PRODUCTS "/last-modified", token,
+                                                             NULL, 200);
   g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s", token);
   g_autofree char *etag = g_strdup_printf ("If-None-Match: \"%" G_GINT64_FORMAT "\"",
                                            json_object_get_int_member (state, "revision"));

@@ -23,7 +23,6 @@ import base64
 import http.client
 import json
 import os
-import re
 import resource
 import select
 import shutil
@@ -35,20 +34,10 @@ import sys
 import tempfile
 import time
 
+from navette_bench import rss_kib, start_server
+
 RECORDS = "/api/v1/applications/catalogue/tables/products/records"
 EVENTS = "/api/v1/events"
-
-
-def start_server(binary, db, extra=()):
-    proc = subprocess.Popen([binary, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
-    if not match:
-        proc.kill()
-        sys.exit(f"navette-server did not start: {line!r}")
-    drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
-    return proc, drain, match.group(1), int(match.group(2))
 
 
 class Http:
@@ -167,14 +156,6 @@ def ws_read_text(sock, pending, timeout=10.0):
             if not chunk:
                 raise RuntimeError("subscriber closed")
             buf += chunk
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def cpu_seconds(pid):

@@ -95,3 +95,11 @@ navette_test_pki_teardown (NavetteTestPki *pki)
   g_free (pki->cert);
   g_free (pki->key);
 }
+
+NavetteTestServer *
+navette_test_pki_start_server (const NavetteTestPki *pki)
+{
+  const char *args[] = { "--tls-cert", pki->cert, "--tls-key", pki->key, NULL };
+
+  return navette_test_server_start (args);
+}

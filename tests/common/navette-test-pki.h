@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "navette-test-server.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -21,5 +23,8 @@ typedef struct
 
 void navette_test_pki_setup    (NavetteTestPki *pki);
 void navette_test_pki_teardown (NavetteTestPki *pki);
+
+/* navette_test_server_start() serving HTTPS with @pki's certificate. */
+NavetteTestServer *navette_test_pki_start_server (const NavetteTestPki *pki);
 
 G_END_DECLS

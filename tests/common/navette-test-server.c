@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "navette-test-server.h"
 
@@ -23,6 +24,28 @@ static gboolean
 backend_is_postgresql (void)
 {
   return g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0;
+}
+
+gboolean
+navette_test_need_sqlite (const char *why)
+{
+  if (backend_is_postgresql ())
+    {
+      g_test_skip (why);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+navette_test_need_postgresql (void)
+{
+  if (!backend_is_postgresql () || g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
+    {
+      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* For PostgreSQL, every test server gets a database of its own on the
@@ -130,6 +153,21 @@ navette_test_server_admin (NavetteTestServer *server,
   return status;
 }
 
+void
+navette_test_server_admin_check (NavetteTestServer *server,
+                                 ...)
+{
+  g_autofree char *err = NULL;
+  va_list args;
+  int status;
+
+  va_start (args, server);
+  status = navette_test_server_admin_v (server, NULL, &err, args);
+  va_end (args);
+  if (status != 0)
+    g_error ("navette-server failed (%d): %s", status, err);
+}
+
 /* Runs in the child between fork and exec: the server gets SIGTERM when
  * the test process dies (an abort included), so no orphan keeps meson's
  * output pipe open. */
@@ -231,32 +269,29 @@ server_new (const char * const *extra_args)
   return server;
 }
 
-NavetteTestServer *
-navette_test_server_start (const char * const *extra_args)
+/* Makes the database with `navette-server @command` (demo or init), then
+ * serves it. */
+static NavetteTestServer *
+start (const char * const *extra_args,
+       const char         *command)
 {
   NavetteTestServer *server = server_new (extra_args);
-  g_autofree char *err = NULL;
-  int status;
 
-  status = navette_test_server_admin (server, NULL, &err, "demo", NULL);
-  if (status != 0)
-    g_error ("navette-server demo failed (%d): %s", status, err);
+  navette_test_server_admin_check (server, command, NULL);
   launch (server);
   return server;
 }
 
 NavetteTestServer *
+navette_test_server_start (const char * const *extra_args)
+{
+  return start (extra_args, "demo");
+}
+
+NavetteTestServer *
 navette_test_server_start_empty (const char * const *extra_args)
 {
-  NavetteTestServer *server = server_new (extra_args);
-  g_autofree char *err = NULL;
-  int status;
-
-  status = navette_test_server_admin (server, NULL, &err, "init", NULL);
-  if (status != 0)
-    g_error ("navette-server init failed (%d): %s", status, err);
-  launch (server);
-  return server;
+  return start (extra_args, "init");
 }
 
 static void
@@ -289,20 +324,18 @@ navette_test_server_restart (NavetteTestServer *server)
   launch (server);
 }
 
-static void
-remove_tree (const char *path)
+void
+navette_test_rm_rf (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
+        navette_test_rm_rf (child);
       else
         g_unlink (child);
     }
@@ -316,7 +349,7 @@ navette_test_server_free (NavetteTestServer *server)
     return;
   end_process (server, SIGTERM);
   drop_database (server->db);
-  remove_tree (server->tmpdir);
+  navette_test_rm_rf (server->tmpdir);
   g_free (server->tmpdir);
   g_free (server->db);
   g_free (server->base_url);
@@ -428,4 +461,68 @@ navette_test_login (NavetteTestServer *server,
   g_assert_cmpuint (status, ==, 201);
   root = navette_test_parse (response);
   return g_strdup (json_object_get_string_member (json_node_get_object (root), "token"));
+}
+
+JsonObject *
+navette_test_request_object (NavetteTestServer *server,
+                             const char        *method,
+                             const char        *path,
+                             const char        *token,
+                             const char        *body,
+                             guint              expected_status)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  guint status;
+
+  status = navette_test_request (server, method, path, token, body, &response, NULL);
+  if (status != expected_status)
+    g_error ("%s %s: %u, expected %u: %.*s", method, path, status, expected_status,
+             response != NULL ? (int) g_bytes_get_size (response) : 0,
+             response != NULL ? (const char *) g_bytes_get_data (response, NULL) : "");
+  root = navette_test_parse (response);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+GSubprocess *
+navette_test_session_bus_start (char **address)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocess) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bus = g_subprocess_launcher_spawn (launcher, &error,
+                                     "dbus-daemon", "--session", "--nofork", "--print-address", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
+  *address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*address);
+  return g_steal_pointer (&bus);
+}
+
+void
+navette_test_session_bus_stop (GSubprocess *bus)
+{
+  g_subprocess_send_signal (bus, SIGTERM);
+  g_subprocess_wait (bus, NULL, NULL);
+  g_object_unref (bus);
+}
+
+void
+navette_test_sqlite_exec (NavetteTestServer *server,
+                          const char        *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  if (sqlite3_open (server->db, &db) != SQLITE_OK)
+    g_error ("cannot open %s: %s", server->db, sqlite3_errmsg (db));
+  sqlite3_busy_timeout (db, 10000);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("SQL failed (%s): %s", sql, message);
+  sqlite3_close (db);
 }

@@ -50,6 +50,10 @@ int                navette_test_server_admin_v    (NavetteTestServer *server,
                                                    char             **out,
                                                    char             **err,
                                                    va_list            args);
+/* Runs `navette-server ARGS…` that way and fails the test (with what the
+ * command printed on stderr) unless it exits with 0. */
+void               navette_test_server_admin_check (NavetteTestServer *server,
+                                                    ...) G_GNUC_NULL_TERMINATED;
 
 /* A synchronous HTTP request. @token may be NULL; @body may be NULL (no body)
  * and is sent as application/json. Returns the status; *response gets the
@@ -74,10 +78,39 @@ guint              navette_test_request_full      (NavetteTestServer  *server,
                                                    ...) G_GNUC_NULL_TERMINATED;
 /* Parses a JSON response body (asserts it is JSON). */
 JsonNode          *navette_test_parse             (GBytes *body);
+/* A request whose answer must be @expected_status with a JSON object
+ * (fails the test with the body otherwise); returns the object. */
+JsonObject        *navette_test_request_object    (NavetteTestServer *server,
+                                                   const char        *method,
+                                                   const char        *path,
+                                                   const char        *token,
+                                                   const char        *body,
+                                                   guint              expected_status);
 /* Signs in (POST /sessions) and returns the token; asserts 201. */
 char              *navette_test_login             (NavetteTestServer *server,
                                                    const char        *username,
                                                    const char        *password);
+
+/* TRUE when the tests run on PostgreSQL (NAVETTE_TEST_BACKEND=postgresql
+ * and NAVETTE_TEST_PG_URL); otherwise marks the test skipped. */
+gboolean           navette_test_need_postgresql   (void);
+/* TRUE when the tests run on SQLite; otherwise marks the test skipped,
+ * saying @why it needs SQLite. */
+gboolean           navette_test_need_sqlite       (const char        *why);
+
+/* Runs @sql on the server's SQLite file with the sqlite3 API, behind the
+ * server's back (as another program would); fails the test on an error. */
+void               navette_test_sqlite_exec       (NavetteTestServer *server,
+                                                   const char        *sql);
+
+/* Removes a directory and everything in it (links are not followed). */
+void               navette_test_rm_rf             (const char        *path);
+
+/* A private D-Bus session bus (dbus-daemon, which ends with the test
+ * process if the test dies); *@address gets its address. */
+GSubprocess       *navette_test_session_bus_start (char             **address);
+/* SIGTERM, wait, unref. */
+void               navette_test_session_bus_stop  (GSubprocess       *bus);
 
 #define NAVETTE_DEMO_PASSWORD "navette-demo"
 

@@ -29,15 +29,6 @@ engine_test_run_for (guint msec)
     g_main_context_iteration (NULL, TRUE);
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
 NavetteEngine *
 engine_test_engine_new (NavetteTestServer *server,
                         const char        *username)
@@ -48,13 +39,13 @@ engine_test_engine_new (NavetteTestServer *server,
   g_autoptr(GError) error = NULL;
   NavetteSession *session = navette_engine_get_session (engine);
 
-  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
   ENGINE_WAIT_UNTIL (login != NULL, 10000);
   navette_session_login_finish (session, login, &error);
   g_assert_no_error (error);
   g_assert_true (navette_session_get_signed_in (session));
 
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   navette_engine_load_finish (engine, load, &error);
   g_assert_no_error (error);
@@ -74,7 +65,7 @@ engine_test_load_table (NavetteEngine *engine,
   NavetteTable *table;
 
   g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
   ENGINE_WAIT_UNTIL (tables != NULL, 10000);
   navette_store_load_tables_finish (store, tables, &error);
   g_assert_no_error (error);
@@ -82,7 +73,7 @@ engine_test_load_table (NavetteEngine *engine,
   table = navette_store_lookup_table (store, table_name);
   g_assert_nonnull (table);
 
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &reload);
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   ENGINE_WAIT_UNTIL (reload != NULL, 30000);
   navette_table_reload_finish (table, reload, NULL, &error);
   g_assert_no_error (error);
@@ -135,17 +126,7 @@ void
 engine_test_sql (NavetteTestServer *server,
                  const char        *sql)
 {
-  sqlite3 *db = NULL;
-  char *message = NULL;
-  int rc;
-
-  rc = sqlite3_open (server->db, &db);
-  g_assert_cmpint (rc, ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 10000);
-  rc = sqlite3_exec (db, sql, NULL, NULL, &message);
-  if (rc != SQLITE_OK)
-    g_error ("SQL failed (%s): %s", sql, message);
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server, sql);
 }
 
 guint
@@ -168,21 +149,75 @@ engine_test_count_versions (NavetteTestServer *server,
 }
 
 void
+engine_test_patch_product (NavetteTestServer *server,
+                           const char        *token,
+                           const char        *id,
+                           gint64             base_version,
+                           const char        *data)
+{
+  g_autofree char *admin = token == NULL ? navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD) : NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autofree char *patch = NULL;
+
+  if (token == NULL)
+    token = admin;
+  if (base_version < 0)
+    {
+      g_autoptr(JsonObject) current = navette_test_request_object (server, "GET", path, token, NULL, 200);
+
+      base_version = json_object_get_int_member (current, "version");
+    }
+  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", base_version, data);
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
+}
+
+JsonObject *
+engine_test_product_data (NavetteTestServer *server,
+                          const char        *token,
+                          const char        *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autoptr(JsonObject) record = navette_test_request_object (server, "GET", path, token, NULL, 200);
+
+  return json_object_ref (json_object_get_object_member (record, "data"));
+}
+
+void
+engine_test_items_changed_cb (GListModel             *model,
+                              guint                   position,
+                              guint                   removed,
+                              guint                   added,
+                              EngineTestItemsChanged *ic)
+{
+  ic->n_calls++;
+  ic->position = position;
+  ic->removed = removed;
+  ic->added = added;
+}
+
+void
+engine_test_set_push (NavetteEngine *engine,
+                      gboolean       push,
+                      guint          poll_ms)
+{
+  NavettePoller *poller = navette_engine_get_poller (engine);
+
+  if (push)
+    {
+      navette_poller_set_interval (poller, 3600);
+      ENGINE_WAIT_UNTIL (navette_engine_get_push_live (engine), 10000);
+    }
+  else
+    {
+      navette_poller_set_push (poller, FALSE);
+      navette_poller_set_interval_ms (poller, poll_ms);
+    }
+}
+
+void
 engine_test_rm_rf (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        engine_test_rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
+  navette_test_rm_rf (path);
 }
 
 GSubprocessLauncher *

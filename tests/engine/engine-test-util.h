@@ -5,6 +5,7 @@
 #pragma once
 
 #include "navette-engine.h"
+#include "navette-test-loop.h"
 #include "navette-test-server.h"
 
 G_BEGIN_DECLS
@@ -74,6 +75,43 @@ int             engine_test_run_cli         (const char        *config_home,
                                              char             **out,
                                              char             **err,
                                              ...) G_GNUC_NULL_TERMINATED;
+
+/* PATCHes the record @id of catalogue/products with @data (a JSON
+ * object's text) as admin (signing in when @token is NULL), from
+ * @base_version (-1: its current version, read first). Asserts 200. */
+void            engine_test_patch_product   (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *id,
+                                             gint64             base_version,
+                                             const char        *data);
+
+/* The "data" of the record @id of catalogue/products, read through the
+ * API with @token (asserts 200). */
+JsonObject     *engine_test_product_data    (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *id);
+
+/* What the last "items-changed" of a list model said, and how many came
+ * (connect engine_test_items_changed_cb with a pointer to one). */
+typedef struct
+{
+  guint n_calls;
+  guint position;
+  guint removed;
+  guint added;
+} EngineTestItemsChanged;
+
+void            engine_test_items_changed_cb (GListModel             *model,
+                                              guint                   position,
+                                              guint                   removed,
+                                              guint                   added,
+                                              EngineTestItemsChanged *ic);
+
+/* How @engine hears of changes: by push alone (polls an hour apart; waits
+ * until push is live), or by polling every @poll_ms without push. */
+void            engine_test_set_push        (NavetteEngine     *engine,
+                                             gboolean           push,
+                                             guint              poll_ms);
 
 /* Removes a directory and everything in it (temporary homes). */
 void            engine_test_rm_rf           (const char        *path);

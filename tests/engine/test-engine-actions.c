@@ -12,27 +12,6 @@
 
 typedef struct
 {
-  guint n_calls;
-  guint position;
-  guint removed;
-  guint added;
-} ItemsChanged;
-
-static void
-items_changed_cb (GListModel   *model,
-                  guint         position,
-                  guint         removed,
-                  guint         added,
-                  ItemsChanged *ic)
-{
-  ic->n_calls++;
-  ic->position = position;
-  ic->removed = removed;
-  ic->added = added;
-}
-
-typedef struct
-{
   guint n;
   guint kinds[16];
 } Notifications;
@@ -76,13 +55,13 @@ test_optimistic_apply (void)
   NavetteRecord *record = navette_table_lookup (table, DEMO_PRODUCT_1);
   g_autoptr(JsonObject) data = engine_test_object_double ("price", 99.5);
   g_autoptr(NavetteChange) change = NULL;
-  ItemsChanged ic = { 0 };
+  EngineTestItemsChanged ic = { 0 };
   guint pos = navette_table_find (table, DEMO_PRODUCT_1);
   gint64 start, elapsed;
 
   g_assert_nonnull (record);
   g_assert_cmpfloat (navette_record_get_double (record, "price"), !=, 99.5);
-  g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &ic);
+  g_signal_connect (table, "items-changed", G_CALLBACK (engine_test_items_changed_cb), &ic);
 
   start = g_get_monotonic_time ();
   change = navette_store_update (store, table, DEMO_PRODUCT_1, data);
@@ -836,39 +815,6 @@ test_rollback_isolated (void)
 /* ---- Field-level updates: a concurrent change to another column ---- */
 
 /* Another client's PATCH of @data (JSON members) on the current version. */
-static void
-patch_as_admin (NavetteTestServer *server,
-                const char        *token,
-                const char        *id,
-                const char        *data)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
-  g_autoptr(GBytes) current = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
-  root = navette_test_parse (current);
-  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}",
-                          json_object_get_int_member (json_node_get_object (root), "version"), data);
-  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, &answer, NULL), ==, 200);
-}
-
-static JsonObject *
-server_data (NavetteTestServer *server,
-             const char        *token,
-             const char        *id)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonNode) root = NULL;
-
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
-  root = navette_test_parse (body);
-  return json_object_ref (json_object_get_object_member (json_node_get_object (root), "data"));
-}
-
 /* Someone changes the price while this engine, which has not seen it
  * (no push, no poll), changes only the stock from the version it has:
  * the price written by the other stays. */
@@ -888,14 +834,14 @@ test_field_level (void)
   record = navette_table_lookup (f.table, DEMO_PRODUCT_1);
   seen = navette_record_get_version (record);
   token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
-  patch_as_admin (f.server, token, DEMO_PRODUCT_1, "{\"price\": 88.0}");
+  engine_test_patch_product (f.server, token, DEMO_PRODUCT_1, -1, "{\"price\": 88.0}");
   g_assert_cmpfloat (navette_record_get_double (record, "price"), !=, 88.0);
 
   change = navette_store_update_from (f.store, f.table, DEMO_PRODUCT_1, data, seen);
   engine_test_wait_change (change, 10000);
   g_assert_cmpuint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
 
-  after = server_data (f.server, token, DEMO_PRODUCT_1);
+  after = engine_test_product_data (f.server, token, DEMO_PRODUCT_1);
   g_assert_cmpfloat (json_object_get_double_member (after, "price"), ==, 88.0);
   g_assert_cmpint (json_object_get_int_member (after, "stock"), ==, 40);
   /* The engine shows the server's answer: both. */
@@ -933,7 +879,7 @@ test_superseded (void)
   record = navette_table_lookup (f.table, DEMO_PRODUCT_2);
   seen = navette_record_get_version (record);
   token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
-  patch_as_admin (f.server, token, DEMO_PRODUCT_2, "{\"price\": 88.0}");
+  engine_test_patch_product (f.server, token, DEMO_PRODUCT_2, -1, "{\"price\": 88.0}");
 
   change = navette_store_update_from (f.store, f.table, DEMO_PRODUCT_2, data, seen);
   engine_test_wait_change (change, 10000);

@@ -12,14 +12,6 @@
 #include "engine-test-util.h"
 
 static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
 patch_stock (NavetteTestServer *server,
              const char        *id,
              gint64             stock)
@@ -59,7 +51,7 @@ engine_from_cache (NavetteTestServer *server,
   g_autoptr(GAsyncResult) result = NULL;
 
   navette_engine_set_cache_dir (engine, cache_dir);
-  navette_engine_open_cache_async (engine, username, NULL, result_cb, &result);
+  navette_engine_open_cache_async (engine, username, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 10000);
   if (!navette_engine_open_cache_finish (engine, result, error))
     return NULL;
@@ -75,10 +67,10 @@ sign_in_and_load (NavetteEngine *engine,
   g_autoptr(GAsyncResult) load = NULL;
   g_autoptr(GError) error = NULL;
 
-  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
   ENGINE_WAIT_UNTIL (login != NULL, 10000);
   g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   g_assert_true (navette_engine_load_finish (engine, load, &error));
   g_assert_no_error (error);
@@ -111,7 +103,7 @@ test_cache_offline_then_revalidate (void)
   {
     g_autoptr(GAsyncResult) load = NULL;
 
-    navette_engine_load_async (writer, NULL, result_cb, &load);
+    navette_engine_load_async (writer, NULL, navette_test_store_result_cb, &load);
     ENGINE_WAIT_UNTIL (load != NULL, 10000);
     g_assert_true (navette_engine_load_finish (writer, load, &error));
   }
@@ -221,7 +213,7 @@ test_cache_write_failure (void)
   {
     g_autoptr(GAsyncResult) load = NULL;
 
-    navette_engine_load_async (engine, NULL, result_cb, &load);
+    navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
     ENGINE_WAIT_UNTIL (load != NULL, 10000);
     g_assert_true (navette_engine_load_finish (engine, load, &error));
   }

@@ -286,20 +286,6 @@ read_next (LineReader *reader)
 }
 
 static void
-patch_as_admin (NavetteTestServer *server,
-                const char        *id,
-                gint64             base_version,
-                const char        *data)
-{
-  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
-  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
-  g_autofree char *patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}",
-                                            base_version, data);
-
-  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
-}
-
-static void
 test_cli_watch (void)
 {
   Cli cli = { 0 };
@@ -329,7 +315,7 @@ test_cli_watch (void)
   g_assert_nonnull (strstr (g_ptr_array_index (err.lines, 0), "Watching"));
 
   /* A change made elsewhere shows within an interval or so. */
-  patch_as_admin (cli.server, DEMO_PRODUCT_1, 1, "{\"stock\": 1}");
+  engine_test_patch_product (cli.server, NULL, DEMO_PRODUCT_1, 1, "{\"stock\": 1}");
   ENGINE_WAIT_UNTIL (out.lines->len >= 1, 10000);
   g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 0), DEMO_PRODUCT_1));
   g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 0), "revision"));
@@ -338,7 +324,7 @@ test_cli_watch (void)
   engine_test_run_for (2500);
   g_assert_cmpuint (out.lines->len, ==, 1);
 
-  patch_as_admin (cli.server, DEMO_PRODUCT_2, 1, "{\"stock\": 2}");
+  engine_test_patch_product (cli.server, NULL, DEMO_PRODUCT_2, 1, "{\"stock\": 2}");
   ENGINE_WAIT_UNTIL (out.lines->len >= 2, 10000);
   g_assert_nonnull (strstr (g_ptr_array_index (out.lines, 1), DEMO_PRODUCT_2));
   g_assert_cmpuint (out.lines->len, ==, 2);
@@ -417,14 +403,9 @@ current_stock (NavetteTestServer *server,
                const char        *token,
                const char        *id)
 {
-  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) data = engine_test_product_data (server, token, id);
 
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
-  root = navette_test_parse (body);
-  return json_object_get_int_member (json_object_get_object_member (json_node_get_object (root), "data"),
-                                     "stock");
+  return json_object_get_int_member (data, "stock");
 }
 
 /* navette-cli killed (SIGKILL) while its change is on the way: the next

@@ -226,15 +226,6 @@ set_modes (FakeServer *fake,
   g_mutex_unlock (&fake->lock);
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
 static NavetteEngine *
 fake_engine_new (FakeServer    *fake,
                  NavetteTable **table_out)
@@ -244,11 +235,11 @@ fake_engine_new (FakeServer    *fake,
   g_autoptr(GAsyncResult) load = NULL;
   g_autoptr(GError) error = NULL;
 
-  navette_session_login_async (navette_engine_get_session (engine), "alice", "x", NULL, result_cb, &login);
+  navette_session_login_async (navette_engine_get_session (engine), "alice", "x", NULL, navette_test_store_result_cb, &login);
   ENGINE_WAIT_UNTIL (login != NULL, 10000);
   navette_session_login_finish (navette_engine_get_session (engine), login, &error);
   g_assert_no_error (error);
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   navette_engine_load_finish (engine, load, &error);
   g_assert_no_error (error);
@@ -305,7 +296,7 @@ test_fake_malformed_answer (void)
 
   /* A malformed record list fails the reload and leaves the model alone. */
   set_modes (fake, FAKE_MALFORMED, FAKE_GOOD);
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &reload);
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   ENGINE_WAIT_UNTIL (reload != NULL, 10000);
   g_assert_false (navette_table_reload_finish (table, reload, NULL, &error));
   g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERIALIZATION);
@@ -333,7 +324,7 @@ test_fake_mid_body_disconnect (void)
    * health endpoint to answer the probes.) */
   navette_poller_stop (navette_engine_get_poller (engine));
   set_modes (fake, FAKE_TRUNCATED, FAKE_GOOD);
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &reload);
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   ENGINE_WAIT_UNTIL (reload != NULL, 10000);
   g_assert_false (navette_table_reload_finish (table, reload, NULL, &error));
   g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK);

@@ -13,44 +13,6 @@
 #include "engine-test-util.h"
 
 static void
-admin_command (NavetteTestServer *server,
-               ...) G_GNUC_NULL_TERMINATED;
-
-static void
-admin_command (NavetteTestServer *server,
-               ...)
-{
-  g_autofree char *err = NULL;
-  va_list args;
-  int status;
-
-  va_start (args, server);
-  status = navette_test_server_admin_v (server, NULL, &err, args);
-  va_end (args);
-  if (status != 0)
-    g_error ("administration command failed: %s", err);
-}
-
-static void
-set_push (NavetteEngine *engine,
-          gboolean       push)
-{
-  NavettePoller *poller = navette_engine_get_poller (engine);
-
-  if (push)
-    {
-      /* Only push can help: an hour between polls. */
-      navette_poller_set_interval (poller, 3600);
-      ENGINE_WAIT_UNTIL (navette_engine_get_push_live (engine), 10000);
-    }
-  else
-    {
-      navette_poller_set_push (poller, FALSE);
-      navette_poller_set_interval_ms (poller, 200);
-    }
-}
-
-static void
 count_cb (gpointer  instance,
           guint    *count)
 {
@@ -69,12 +31,12 @@ check_live_schema (gboolean push)
   g_autoptr(GError) error = NULL;
   guint schema_changes = 0;
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, 200);
   g_signal_connect (articles, "schema-changed", G_CALLBACK (count_cb), &schema_changes);
 
   /* A table added while open is listed, and loads. */
   g_assert_null (navette_store_lookup_table (blog, "notes"));
-  admin_command (server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
+  navette_test_server_admin_check (server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
   ENGINE_WAIT_UNTIL (navette_store_lookup_table (blog, "notes") != NULL, 10000);
   notes = engine_test_load_table (engine, "blog", "notes");
   g_assert_true (navette_table_get_loaded (notes));
@@ -83,7 +45,7 @@ check_live_schema (gboolean push)
   /* A column added to a loaded table: the same table object, a new
    * schema, said once. */
   g_assert_null (navette_table_lookup_column (articles, "subtitle"));
-  admin_command (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  navette_test_server_admin_check (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
   ENGINE_WAIT_UNTIL (navette_table_lookup_column (articles, "subtitle") != NULL, 10000);
   g_assert_cmpuint (schema_changes, ==, 1);
   g_assert_true (navette_store_lookup_table (blog, "articles") == articles);
@@ -139,17 +101,17 @@ check_live_roles (gboolean push)
   g_autoptr(JsonObject) data = engine_test_object_int ("stock", 4242);
   RoleSpy spy = { 0 };
 
-  set_push (engine, push);
+  engine_test_set_push (engine, push, 200);
   g_signal_connect (engine, "notification", G_CALLBACK (notification_cb), &spy);
   g_assert_cmpint (navette_store_get_role (catalogue), ==, NAVETTE_ROLE_READER);
   g_assert_null (navette_engine_lookup_store (engine, "blog"));
 
   /* A new application appears. */
-  admin_command (server, "grant", "bob", "reader", "blog", NULL);
+  navette_test_server_admin_check (server, "grant", "bob", "reader", "blog", NULL);
   ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "blog") != NULL, 10000);
 
   /* Reader → editor, in place (the same store). */
-  admin_command (server, "grant", "bob", "editor", "catalogue", NULL);
+  navette_test_server_admin_check (server, "grant", "bob", "editor", "catalogue", NULL);
   ENGINE_WAIT_UNTIL (navette_store_get_role (catalogue) == NAVETTE_ROLE_EDITOR, 10000);
   g_assert_true (navette_engine_lookup_store (engine, "catalogue") == catalogue);
   g_assert_true (navette_store_can_edit (catalogue));
@@ -161,7 +123,7 @@ check_live_roles (gboolean push)
   g_assert_cmpuint (g_list_model_get_n_items (failed), ==, 0);
 
   /* … fails with the reason when the application is taken away. */
-  admin_command (server, "revoke", "bob", "catalogue", NULL);
+  navette_test_server_admin_check (server, "revoke", "bob", "catalogue", NULL);
   ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "catalogue") == NULL, 10000);
   g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
   g_assert_cmpuint (g_list_model_get_n_items (failed), ==, 1);
@@ -199,7 +161,7 @@ test_refresh_rereads_schema (void)
 
   navette_poller_set_push (poller, FALSE);
   navette_poller_set_interval (poller, 3600);
-  admin_command (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  navette_test_server_admin_check (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
   engine_test_run_for (300);
   g_assert_null (navette_table_lookup_column (articles, "subtitle"));
 

@@ -14,14 +14,6 @@
 
 #define NEW_RECORD "4e617665-7474-4500-8000-00000000a11a"
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Waits until the journal of @engine is on disk (before its directory is
  * removed). */
 static void
@@ -30,7 +22,7 @@ flush_journal (NavetteEngine *engine)
   g_autoptr(GAsyncResult) flushed = NULL;
   g_autoptr(GError) error = NULL;
 
-  navette_engine_flush_journal_async (engine, NULL, result_cb, &flushed);
+  navette_engine_flush_journal_async (engine, NULL, navette_test_store_result_cb, &flushed);
   ENGINE_WAIT_UNTIL (flushed != NULL, 10000);
   g_assert_true (navette_engine_flush_journal_finish (engine, flushed, &error));
 }
@@ -47,10 +39,10 @@ journaled_engine_new (NavetteTestServer *server,
   g_autoptr(GError) error = NULL;
 
   navette_engine_set_data_dir (engine, data_dir);
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
   ENGINE_WAIT_UNTIL (login != NULL, 10000);
   g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   g_assert_true (navette_engine_load_finish (engine, load, &error));
   g_assert_no_error (error);
@@ -103,28 +95,16 @@ assert_history (GArray       *history,
     g_assert_cmpfloat (g_array_index (history, double, before + i), ==, expected[i]);
 }
 
+/* Updates the record @id with @data (taken) and keeps the change in @changes. */
 static void
-update_int (NavetteTable  *table,
-            const char    *id,
-            const char    *column,
-            gint64         value,
-            GPtrArray     *changes)
+queue_update (NavetteTable *table,
+              const char   *id,
+              JsonObject   *data,
+              GPtrArray    *changes)
 {
-  g_autoptr(JsonObject) data = engine_test_object_int (column, value);
+  g_autoptr(JsonObject) owned = data;
 
-  g_ptr_array_add (changes, navette_store_update (navette_table_get_store (table), table, id, data));
-}
-
-static void
-update_double (NavetteTable  *table,
-               const char    *id,
-               const char    *column,
-               double         value,
-               GPtrArray     *changes)
-{
-  g_autoptr(JsonObject) data = engine_test_object_double (column, value);
-
-  g_ptr_array_add (changes, navette_store_update (navette_table_get_store (table), table, id, data));
+  g_ptr_array_add (changes, navette_store_update (navette_table_get_store (table), table, id, owned));
 }
 
 static gboolean
@@ -175,22 +155,22 @@ test_outage_twenty_seconds (void)
     expected_price[i] = 10.5 + i;
 
   /* Before: three edits in flight or queued when the server stops. */
-  update_int (table, DEMO_PRODUCT_1, "stock", 100, changes);
-  update_int (table, DEMO_PRODUCT_1, "stock", 101, changes);
-  update_double (table, DEMO_PRODUCT_2, "price", 10.5, changes);
+  queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 100), changes);
+  queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 101), changes);
+  queue_update (table, DEMO_PRODUCT_2, engine_test_object_double ("price", 10.5), changes);
   navette_test_server_stop (server);
 
   /* During: more on the same records, and a new record changed again. */
   for (guint i = 2; i < 10; i++)
-    update_int (table, DEMO_PRODUCT_1, "stock", 100 + i, changes);
+    queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 100 + i), changes);
   for (guint i = 1; i < 6; i++)
-    update_double (table, DEMO_PRODUCT_2, "price", 10.5 + i, changes);
+    queue_update (table, DEMO_PRODUCT_2, engine_test_object_double ("price", 10.5 + i), changes);
   {
     g_autoptr(JsonObject) data = engine_test_object_string ("name", "Outage lamp");
 
     g_ptr_array_add (changes, navette_store_create (store, table, NEW_RECORD, data));
   }
-  update_int (table, NEW_RECORD, "stock", 7, changes);
+  queue_update (table, NEW_RECORD, engine_test_object_int ("stock", 7), changes);
 
   /* The user sees every edit at once, and nothing is undone. */
   g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 109);
@@ -249,7 +229,7 @@ test_outage_quit_and_restart (void)
 
   navette_test_server_stop (server);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
-    update_int (table, DEMO_PRODUCT_3, "stock", (gint64) expected[i], changes);
+    queue_update (table, DEMO_PRODUCT_3, engine_test_object_int ("stock", (gint64) expected[i]), changes);
   ENGINE_WAIT_UNTIL (navette_middleware_get_n_waiting (navette_engine_get_middleware (first)) == 3, 20000);
 
   /* What the app does before it quits: everything on disk. */
@@ -408,15 +388,15 @@ test_journal_write_failure (void)
   g_assert_null (navette_middleware_get_journal_error (middleware));
 
   /* Saved on the server all the same; the user is warned once. */
-  update_int (table, DEMO_PRODUCT_1, "stock", 41, changes);
-  update_int (table, DEMO_PRODUCT_2, "stock", 42, changes);
+  queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 41), changes);
+  queue_update (table, DEMO_PRODUCT_2, engine_test_object_int ("stock", 42), changes);
   ENGINE_WAIT_UNTIL (all_succeeded (changes), 10000);
   ENGINE_WAIT_UNTIL (notes.journal_failed == 1, 10000);
   g_assert_nonnull (navette_middleware_get_journal_error (middleware));
   g_assert_nonnull (strstr (navette_middleware_get_journal_error (middleware)->message, "pending.json"));
   g_assert_nonnull (strstr (notes.last, "would be lost if Navette quit"));
   g_assert_false (navette_change_get_journaled (g_ptr_array_index (changes, 0)));
-  navette_engine_flush_journal_async (engine, NULL, result_cb, &flushed);
+  navette_engine_flush_journal_async (engine, NULL, navette_test_store_result_cb, &flushed);
   ENGINE_WAIT_UNTIL (flushed != NULL, 10000);
   g_assert_false (navette_engine_flush_journal_finish (engine, flushed, &error));
   g_assert_nonnull (error);
@@ -426,7 +406,7 @@ test_journal_write_failure (void)
 
   /* The disk works again: said, and the warning is over. */
   g_assert_cmpint (g_rmdir (blocker), ==, 0);
-  update_int (table, DEMO_PRODUCT_1, "stock", 43, changes);
+  queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 43), changes);
   ENGINE_WAIT_UNTIL (all_succeeded (changes), 10000);
   ENGINE_WAIT_UNTIL (notes.info == 1, 10000);
   g_assert_null (navette_middleware_get_journal_error (middleware));
@@ -468,10 +448,10 @@ test_journal_unusable (void)
   session = navette_engine_get_session (engine);
   navette_engine_set_data_dir (engine, data_dir);
   g_signal_connect (engine, "notification", G_CALLBACK (notes_cb), &notes);
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &login);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
   ENGINE_WAIT_UNTIL (login != NULL, 10000);
   g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   g_assert_true (navette_engine_load_finish (engine, load, &error));
 

@@ -26,15 +26,6 @@
 static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
                                             "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
 /* Creates @n products through the API; returns their ids. */
 static GPtrArray *
 create_products (NavetteTestServer *server,
@@ -129,7 +120,7 @@ reload (NavetteTable *table,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  navette_table_reload_async (table, full, NULL, result_cb, &result);
+  navette_table_reload_async (table, full, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 30000);
   navette_table_reload_finish (table, result, NULL, &error);
   g_assert_no_error (error);
@@ -174,7 +165,7 @@ test_full_and_delta (void)
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
   ENGINE_WAIT_UNTIL (tables != NULL, 10000);
   navette_store_load_tables_finish (store, tables, &error);
   g_assert_no_error (error);
@@ -270,7 +261,7 @@ test_writes_during_walk (void)
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, result_cb, &tables);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
   ENGINE_WAIT_UNTIL (tables != NULL, 10000);
   navette_store_load_tables_finish (store, tables, &error);
   g_assert_no_error (error);
@@ -321,7 +312,7 @@ test_long_history (void)
   g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1), ==, PAGE_SIZE);
 
   table = engine_test_load_table (engine, "catalogue", "products");
-  navette_store_list_versions_async (store, table, DEMO_PRODUCT_1, NULL, result_cb, &result);
+  navette_store_list_versions_async (store, table, DEMO_PRODUCT_1, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 30000);
   versions = navette_store_list_versions_finish (store, result, &error);
   g_assert_no_error (error);

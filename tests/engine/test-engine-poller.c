@@ -53,30 +53,6 @@ notification_cb (NavetteEngine *engine,
 }
 
 static void
-patch_as_admin (NavetteTestServer *server,
-                const char        *id,
-                const char        *data)
-{
-  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
-  g_autofree char *path = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *patch = NULL;
-  gint64 version;
-  guint status;
-
-  path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
-  status = navette_test_request (server, "GET", path, token, NULL, &body, NULL);
-  g_assert_cmpuint (status, ==, 200);
-  root = navette_test_parse (body);
-  version = json_object_get_int_member (json_node_get_object (root), "version");
-
-  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", version, data);
-  status = navette_test_request (server, "PATCH", path, token, patch, NULL, NULL);
-  g_assert_cmpuint (status, ==, 200);
-}
-
-static void
 test_poller_light_then_reload_once (void)
 {
   const char *args[] = { "--state-cache", "0", NULL };
@@ -127,7 +103,7 @@ test_poller_light_then_reload_once (void)
 
   /* Another user writes over HTTP: exactly one reload. */
   n_rows = g_list_model_get_n_items (G_LIST_MODEL (table));
-  patch_as_admin (server, DEMO_PRODUCT_1, "{\"stock\": 4321}");
+  engine_test_patch_product (server, NULL, DEMO_PRODUCT_1, -1, "{\"stock\": 4321}");
   ENGINE_WAIT_UNTIL (spy.n_changes == 1, 10000);
   g_assert_cmpint (navette_record_get_int (navette_table_lookup (table, DEMO_PRODUCT_1), "stock"), ==, 4321);
   g_assert_cmpuint (spy.n_by_others, ==, 1);
@@ -244,27 +220,6 @@ test_role_change (void)
   g_assert_cmpuint (n_notes, >=, 1);
 }
 
-typedef struct
-{
-  guint n_calls;
-  guint position;
-  guint removed;
-  guint added;
-} ItemsChanged;
-
-static void
-items_changed_cb (GListModel   *model,
-                  guint         position,
-                  guint         removed,
-                  guint         added,
-                  ItemsChanged *ic)
-{
-  ic->n_calls++;
-  ic->position = position;
-  ic->removed = removed;
-  ic->added = added;
-}
-
 static void
 reload_cb (GObject      *object,
            GAsyncResult *result,
@@ -285,7 +240,7 @@ check_one_row_reload (NavetteTestServer *server,
 {
   g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *data = NULL;
-  ItemsChanged ic = { 0 };
+  EngineTestItemsChanged ic = { 0 };
   guint n_changed = G_MAXUINT;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (table));
   guint pos = navette_table_find (table, id);
@@ -295,9 +250,9 @@ check_one_row_reload (NavetteTestServer *server,
     g_ptr_array_add (before, g_list_model_get_item (G_LIST_MODEL (table), i));
 
   data = g_strdup_printf ("{\"stock\": %d}", g_random_int_range (100000, 200000));
-  patch_as_admin (server, id, data);
+  engine_test_patch_product (server, NULL, id, -1, data);
 
-  handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &ic);
+  handler = g_signal_connect (table, "items-changed", G_CALLBACK (engine_test_items_changed_cb), &ic);
   navette_table_reload_async (table, full, NULL, reload_cb, &n_changed);
   ENGINE_WAIT_UNTIL (n_changed != G_MAXUINT, 30000);
   g_signal_handler_disconnect (table, handler);
@@ -394,7 +349,7 @@ test_reload_smallest_change (void)
 
   /* 50 adjacent rows changed: one items-changed for the run. */
   {
-    ItemsChanged ic = { 0 };
+    EngineTestItemsChanged ic = { 0 };
     guint n_changed = G_MAXUINT;
     gulong handler;
 
@@ -403,9 +358,9 @@ test_reload_smallest_change (void)
         g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (table), i);
         g_autofree char *data = g_strdup_printf ("{\"stock\": %u}", 700000 + i);
 
-        patch_as_admin (server, navette_record_get_id (record), data);
+        engine_test_patch_product (server, NULL, navette_record_get_id (record), -1, data);
       }
-    handler = g_signal_connect (table, "items-changed", G_CALLBACK (items_changed_cb), &ic);
+    handler = g_signal_connect (table, "items-changed", G_CALLBACK (engine_test_items_changed_cb), &ic);
     navette_table_reload_async (table, FALSE, NULL, reload_cb, &n_changed);
     ENGINE_WAIT_UNTIL (n_changed != G_MAXUINT, 30000);
     g_signal_handler_disconnect (table, handler);

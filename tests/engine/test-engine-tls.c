@@ -15,24 +15,6 @@
 
 static NavetteTestPki pki;
 
-static NavetteTestServer *
-start_tls_server (void)
-{
-  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
-
-  return navette_test_server_start (args);
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* Signs in as alice with an engine trusting @ca_file (NULL: the system
  * store); returns whether it worked, and the error. */
 static gboolean
@@ -42,7 +24,7 @@ login (NavetteEngine  *engine,
   g_autoptr(GAsyncResult) result = NULL;
   NavetteSession *session = navette_engine_get_session (engine);
 
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, result_cb, &result);
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 10000);
   return navette_session_login_finish (session, result, error);
 }
@@ -50,7 +32,7 @@ login (NavetteEngine  *engine,
 static void
 test_engine_tls_ca_file_signs_in_and_lists (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
   g_autoptr(GAsyncResult) load = NULL;
   g_autoptr(GError) error = NULL;
@@ -61,7 +43,7 @@ test_engine_tls_ca_file_signs_in_and_lists (void)
   g_assert_true (login (engine, &error));
   g_assert_no_error (error);
 
-  navette_engine_load_async (engine, NULL, result_cb, &load);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
   ENGINE_WAIT_UNTIL (load != NULL, 10000);
   navette_engine_load_finish (engine, load, &error);
   g_assert_no_error (error);
@@ -71,7 +53,7 @@ test_engine_tls_ca_file_signs_in_and_lists (void)
 static void
 assert_refused (const char *ca_file)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
   g_autoptr(GError) error = NULL;
   NavetteClient *client = navette_engine_get_client (engine);
@@ -161,7 +143,7 @@ run_cli (const char  *home,
 static void
 test_engine_tls_cli_ca_file (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(GError) error = NULL;
   g_autofree char *home = g_dir_make_tmp ("navette-tls-cli-XXXXXX", &error);
   const char *rm[] = { "rm", "-rf", home, NULL };

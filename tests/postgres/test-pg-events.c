@@ -13,28 +13,13 @@
 #include "config.h"
 
 #include <string.h>
-#include <libpq-fe.h>
 
+#include "navette-test-pg.h"
 #include "server-test-util.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
 
 /* A long cache: a server that did not hear about a change answers stale. */
 static const char * const serve_args[] = { "--state-cache", "60000", NULL };
-
-static gboolean
-need_postgresql (void)
-{
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
-      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
-    {
-      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static StSubscriber *
 subscribe (NavetteTestServer *server,
@@ -66,33 +51,6 @@ wait_for_products (StSubscriber *sub,
   return revision;
 }
 
-static JsonObject *
-request_object (NavetteTestServer *server,
-                const char        *method,
-                const char        *path,
-                const char        *token,
-                const char        *body,
-                guint              expected_status)
-{
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  guint status = navette_test_request (server, method, path, token, body, &response, NULL);
-
-  if (status != expected_status)
-    g_error ("%s %s: %u, expected %u", method, path, status, expected_status);
-  root = navette_test_parse (response);
-  return json_object_ref (json_node_get_object (root));
-}
-
-static gint64
-light_check (NavetteTestServer *server,
-             const char        *token)
-{
-  g_autoptr(JsonObject) state = request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
-
-  return json_object_get_int_member (state, "revision");
-}
-
 static void
 test_push_across_servers (void)
 {
@@ -106,7 +64,7 @@ test_push_across_servers (void)
   g_autofree char *alice = NULL;
   gint64 before, written, announced;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   /* b on a's database (its own one is put back before it is freed) */
   a = navette_test_server_start (serve_args);
@@ -122,24 +80,24 @@ test_push_across_servers (void)
 
   /* A first write through a reaches b's subscriber: b listens by now
    * (only a notification can tell b about it). */
-  first = request_object (a, "POST", PRODUCTS "/records", alice,
-                          "{\"data\": {\"name\": \"First through a\"}}", 201);
+  first = navette_test_request_object (a, "POST", PRODUCTS "/records", alice,
+                                       "{\"data\": {\"name\": \"First through a\"}}", 201);
   written = json_object_get_int_member (first, "revision");
   g_assert_cmpint (wait_for_products (sub, written), ==, written);
 
-  before = light_check (b, token);  /* now in b's cache for 60 s */
+  before = st_revision (b, token, PRODUCTS);  /* now in b's cache for 60 s */
   g_assert_cmpint (before, ==, written);
-  g_assert_cmpint (light_check (b, token), ==, before);
+  g_assert_cmpint (st_revision (b, token, PRODUCTS), ==, before);
 
-  created = request_object (a, "POST", PRODUCTS "/records", alice,
-                            "{\"data\": {\"name\": \"Through a\"}}", 201);
+  created = navette_test_request_object (a, "POST", PRODUCTS "/records", alice,
+                                         "{\"data\": {\"name\": \"Through a\"}}", 201);
   written = json_object_get_int_member (created, "revision");
   g_assert_cmpint (written, >, before);
 
   announced = wait_for_products (sub, written);
   g_assert_cmpint (announced, ==, written);
   /* b forgot its cached answer before it announced the change */
-  g_assert_cmpint (light_check (b, token), ==, written);
+  g_assert_cmpint (st_revision (b, token, PRODUCTS), ==, written);
 
   navette_test_server_stop (b);
   g_free (b->db);
@@ -151,32 +109,27 @@ test_plain_sql_announced (void)
 {
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(PGconn) conn = NULL;
-  g_autoptr(PGresult) table = NULL;
-  g_autoptr(PGresult) inserted = NULL;
   g_autoptr(StSubscriber) sub = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *table = NULL;
   g_autofree char *sql = NULL;
   gint64 before;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   server = navette_test_server_start (serve_args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   sub = subscribe (server, token);
-  before = light_check (server, token);
+  before = st_revision (server, token, PRODUCTS);
 
-  conn = PQconnectdb (server->db);
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  table = PQexec (conn, "SELECT t.sql_name FROM content_tables t JOIN applications a ON a.id = t.app_id "
-                        "WHERE a.name = 'catalogue' AND t.name = 'products'");
-  g_assert_cmpint (PQntuples (table), ==, 1);
+  conn = navette_test_pg_connect (server->db);
+  table = navette_test_pg_products_table (conn);
   sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
-                         PQgetvalue (table, 0, 0));
-  inserted = PQexec (conn, sql);
-  g_assert_cmpint (PQresultStatus (inserted), ==, PGRES_COMMAND_OK);
+                         table);
+  navette_test_pg_exec (conn, sql);
 
   g_assert_cmpint (wait_for_products (sub, before + 1), ==, before + 1);
-  g_assert_cmpint (light_check (server, token), ==, before + 1);
+  g_assert_cmpint (st_revision (server, token, PRODUCTS), ==, before + 1);
 }
 
 /* A grant written by plain SQL (libpq) is announced to its user: the
@@ -186,28 +139,25 @@ test_plain_sql_grant_announced (void)
 {
   g_autoptr(NavetteTestServer) server = NULL;
   g_autoptr(PGconn) conn = NULL;
-  g_autoptr(PGresult) inserted = NULL;
   g_autoptr(StSubscriber) sub = NULL;
   g_autoptr(JsonObject) first = NULL;
   g_autofree char *token = NULL;
   g_autofree char *alice = NULL;
   g_autoptr(JsonNode) roles = NULL;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   server = navette_test_server_start (serve_args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   sub = subscribe (server, token);
   /* the server listens by now: bob hears of a first write */
-  first = request_object (server, "POST", PRODUCTS "/records", alice,
-                          "{\"data\": {\"name\": \"First\"}}", 201);
+  first = navette_test_request_object (server, "POST", PRODUCTS "/records", alice,
+                                       "{\"data\": {\"name\": \"First\"}}", 201);
   wait_for_products (sub, json_object_get_int_member (first, "revision"));
 
-  conn = PQconnectdb (server->db);
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  inserted = PQexec (conn, "INSERT INTO role_grants (username, app, role) VALUES ('bob', 'blog', 'reader')");
-  g_assert_cmpint (PQresultStatus (inserted), ==, PGRES_COMMAND_OK);
+  conn = navette_test_pg_connect (server->db);
+  navette_test_pg_exec (conn, "INSERT INTO role_grants (username, app, role) VALUES ('bob', 'blog', 'reader')");
 
   roles = st_next_of_type (sub, "roles");
   g_assert_cmpstr (json_object_get_string_member (st_object (roles), "user"), ==, "bob");

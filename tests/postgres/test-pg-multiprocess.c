@@ -20,12 +20,8 @@
 
 #include <string.h>
 
-#include <libpq-fe.h>
-
+#include "navette-test-pg.h"
 #include "navette-test-server.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
 #define HAMMER_WRITERS 4
 #define HAMMER_UPDATES 25
@@ -42,18 +38,6 @@ typedef struct
   NavetteTestServer *b;
   char              *b_own_db;
 } TwoServers;
-
-static gboolean
-need_postgresql (void)
-{
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
-      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
-    {
-      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* Server a on a fresh demo database, then server b started on the same
  * database (b first gets a database of its own from the helper, which
@@ -80,27 +64,6 @@ two_servers_free (TwoServers *two)
   g_clear_pointer (&two->a, navette_test_server_free);
 }
 
-static JsonObject *
-request_object (NavetteTestServer *server,
-                const char        *method,
-                const char        *path,
-                const char        *token,
-                const char        *body,
-                guint              expected_status)
-{
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  guint status;
-
-  status = navette_test_request (server, method, path, token, body, &response, NULL);
-  if (status != expected_status)
-    g_error ("%s %s: %u, expected %u: %.*s", method, path, status, expected_status,
-             response != NULL ? (int) g_bytes_get_size (response) : 0,
-             response != NULL ? (const char *) g_bytes_get_data (response, NULL) : "");
-  root = navette_test_parse (response);
-  return json_object_ref (json_node_get_object (root));
-}
-
 #define PRODUCTS "/api/v1/applications/catalogue/tables/products"
 
 static void
@@ -123,21 +86,21 @@ test_write_seen_through_other (void)
   gint64 revision, version;
   guint status;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   two_servers_start (&two);
 
   /* Sessions live in the database: a token from a works on b. */
   token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
 
-  state = request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
+  state = navette_test_request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
   revision = json_object_get_int_member (state, "revision");
   etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", revision);
   status = navette_test_request_full (two.b, "GET", PRODUCTS "/last-modified", token, NULL, NULL, 0,
                                       NULL, NULL, "If-None-Match", etag, NULL);
   g_assert_cmpuint (status, ==, 304);
 
-  list = request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
+  list = navette_test_request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
   record = json_array_get_object_element (json_object_get_array_member (list, "records"), 0);
   id = json_object_get_string_member (record, "id");
   version = json_object_get_int_member (record, "version");
@@ -148,7 +111,7 @@ test_write_seen_through_other (void)
     g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
                                              ", \"data\": {\"stock\": 4242}}", version);
 
-    updated = request_object (two.a, "PATCH", path, token, body, 200);
+    updated = navette_test_request_object (two.a, "PATCH", path, token, body, 200);
   }
   g_assert_cmpint (json_object_get_int_member (updated, "version"), ==, version + 1);
   g_assert_cmpint (json_object_get_int_member (updated, "revision"), >, revision);
@@ -168,7 +131,7 @@ test_write_seen_through_other (void)
 
   /* The delta through b holds the new version. */
   since = g_strdup_printf (PRODUCTS "/records?since=%" G_GINT64_FORMAT, revision);
-  delta = request_object (two.b, "GET", since, token, NULL, 200);
+  delta = navette_test_request_object (two.b, "GET", since, token, NULL, 200);
   {
     JsonArray *records = json_object_get_array_member (delta, "records");
     JsonObject *changed;
@@ -231,14 +194,11 @@ writer_thread (gpointer data)
 static void
 terminate_watches (const char *url)
 {
-  g_autoptr(PGconn) conn = PQconnectdb (url);
-  g_autoptr(PGresult) res = NULL;
+  g_autoptr(PGconn) conn = navette_test_pg_connect (url);
 
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  res = PQexec (conn, "SELECT pg_terminate_backend (pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'navette-server-watch' "
-                      "AND datname = current_database ()");
-  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+  navette_test_pg_exec (conn, "SELECT pg_terminate_backend (pid) FROM pg_stat_activity "
+                              "WHERE application_name = 'navette-server-watch' "
+                              "AND datname = current_database ()");
 }
 
 typedef enum
@@ -265,7 +225,7 @@ check_write_seen_at_once (guint     rounds,
 
   two_servers_start (&two);
   token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
-  list = request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
+  list = navette_test_request_object (two.a, "GET", PRODUCTS "/records", token, NULL, 200);
   record = json_array_get_object_element (json_object_get_array_member (list, "records"), 0);
   path = g_strdup_printf (PRODUCTS "/records/%s", json_object_get_string_member (record, "id"));
   version = json_object_get_int_member (record, "version");
@@ -274,7 +234,7 @@ check_write_seen_at_once (guint     rounds,
     {
       g_autofree char *fresh = kind == ROUND_NEW_SESSION
         ? navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD) : NULL;
-      g_autoptr(JsonObject) cached = request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
+      g_autoptr(JsonObject) cached = navette_test_request_object (two.b, "GET", PRODUCTS "/last-modified", token, NULL, 200);
       g_autoptr(JsonObject) updated = NULL;
       g_autoptr(JsonObject) seen = NULL;
       g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
@@ -282,10 +242,10 @@ check_write_seen_at_once (guint     rounds,
 
       if (kind == ROUND_WATCH_LOST)
         terminate_watches (two.a->db);
-      updated = request_object (two.a, "PATCH", path, token, body, 200);
+      updated = navette_test_request_object (two.a, "PATCH", path, token, body, 200);
       version = json_object_get_int_member (updated, "version");
-      seen = request_object (two.b, "GET", PRODUCTS "/last-modified", fresh != NULL ? fresh : token,
-                             NULL, 200);
+      seen = navette_test_request_object (two.b, "GET", PRODUCTS "/last-modified", fresh != NULL ? fresh : token,
+                                          NULL, 200);
       if (json_object_get_int_member (seen, "revision") < json_object_get_int_member (updated, "revision"))
         stale++;
       g_assert_cmpint (json_object_get_int_member (cached, "revision"), <,
@@ -301,7 +261,7 @@ check_write_seen_at_once (guint     rounds,
 static void
 test_write_seen_at_once_repeatedly (void)
 {
-  if (need_postgresql ())
+  if (navette_test_need_postgresql ())
     check_write_seen_at_once (SEEN_AT_ONCE_ROUNDS, ROUND_PLAIN);
 }
 
@@ -312,7 +272,7 @@ test_write_seen_at_once_repeatedly (void)
 static void
 test_write_seen_at_once_new_session (void)
 {
-  if (need_postgresql ())
+  if (navette_test_need_postgresql ())
     check_write_seen_at_once (NEW_SESSION_ROUNDS, ROUND_NEW_SESSION);
 }
 
@@ -322,7 +282,7 @@ test_write_seen_at_once_new_session (void)
 static void
 test_write_seen_while_watch_lost (void)
 {
-  if (need_postgresql ())
+  if (navette_test_need_postgresql ())
     check_write_seen_at_once (RECONNECT_ROUNDS, ROUND_WATCH_LOST);
 }
 
@@ -343,13 +303,13 @@ test_hammer_one_record (void)
   guint n_updates = 0;
   const char *id;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   two_servers_start (&two);
   token = navette_test_login (two.a, "alice", NAVETTE_DEMO_PASSWORD);
 
-  created = request_object (two.a, "POST", PRODUCTS "/records", token,
-                            "{\"data\": {\"name\": \"Hammered\", \"stock\": 0}}", 201);
+  created = navette_test_request_object (two.a, "POST", PRODUCTS "/records", token,
+                                         "{\"data\": {\"name\": \"Hammered\", \"stock\": 0}}", 201);
   id = json_object_get_string_member (created, "id");
   path = g_strdup_printf (PRODUCTS "/records/%s", id);
 
@@ -365,7 +325,7 @@ test_hammer_one_record (void)
     }
 
   versions_path = g_strdup_printf ("%s/versions", path);
-  versions = request_object (two.b, "GET", versions_path, token, NULL, 200);
+  versions = navette_test_request_object (two.b, "GET", versions_path, token, NULL, 200);
   list = json_object_get_array_member (versions, "versions");
   g_assert_cmpuint (json_array_get_length (list), ==, 1 + HAMMER_WRITERS * HAMMER_UPDATES);
   for (guint i = 0; i < json_array_get_length (list); i++)
@@ -381,8 +341,8 @@ test_hammer_one_record (void)
   g_assert_cmpuint (n_current, ==, 1);
 
   /* One audit row per version, written in the same transactions. */
-  audit = request_object (two.a, "GET", "/api/v1/applications/catalogue/audit?limit=1000", token,
-                          NULL, 200);
+  audit = navette_test_request_object (two.a, "GET", "/api/v1/applications/catalogue/audit?limit=1000", token,
+                                       NULL, 200);
   list = json_object_get_array_member (audit, "entries");
   for (guint i = 0; i < json_array_get_length (list); i++)
     {

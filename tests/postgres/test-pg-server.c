@@ -10,73 +10,11 @@
 #include "config.h"
 
 #include <string.h>
-#include <libpq-fe.h>
 
+#include "navette-test-pg.h"
 #include "navette-test-server.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
-
 #define PRODUCTS "/api/v1/applications/catalogue/tables/products"
-
-static gboolean
-need_postgresql (void)
-{
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") != 0 ||
-      g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
-    {
-      g_test_skip ("needs NAVETTE_TEST_BACKEND=postgresql and NAVETTE_TEST_PG_URL");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static PGconn *
-connect_to (NavetteTestServer *server)
-{
-  PGconn *conn = PQconnectdb (server->db);
-
-  if (PQstatus (conn) != CONNECTION_OK)
-    g_error ("cannot connect: %s", PQerrorMessage (conn));
-  return conn;
-}
-
-static void
-exec_or_die (PGconn     *conn,
-             const char *sql)
-{
-  g_autoptr(PGresult) res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQresultErrorMessage (res));
-}
-
-/* The content table behind catalogue.products. */
-static char *
-products_table (PGconn *conn)
-{
-  g_autoptr(PGresult) res = PQexec (conn,
-    "SELECT t.sql_name FROM content_tables t JOIN applications a ON a.id = t.app_id "
-    "WHERE a.name = 'catalogue' AND t.name = 'products'");
-
-  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
-  g_assert_cmpint (PQntuples (res), ==, 1);
-  return g_strdup (PQgetvalue (res, 0, 0));
-}
-
-static JsonObject *
-get_object (NavetteTestServer *server,
-            const char        *path,
-            const char        *token)
-{
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  guint status = navette_test_request (server, "GET", path, token, NULL, &response, NULL);
-
-  g_assert_cmpuint (status, ==, 200);
-  root = navette_test_parse (response);
-  return json_object_ref (json_node_get_object (root));
-}
 
 static void
 test_trigger_seen (void)
@@ -93,25 +31,25 @@ test_trigger_seen (void)
   JsonArray *records;
   JsonObject *data;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   server = navette_test_server_start (NULL);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  before = get_object (server, PRODUCTS "/last-modified", token);
+  before = navette_test_request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
 
-  conn = connect_to (server);
-  table = products_table (conn);
+  conn = navette_test_pg_connect (server->db);
+  table = navette_test_pg_products_table (conn);
   sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
                          table);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
 
-  after = get_object (server, PRODUCTS "/last-modified", token);
+  after = navette_test_request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
   g_assert_cmpint (json_object_get_int_member (after, "revision"), ==,
                    json_object_get_int_member (before, "revision") + 1);
 
   since = g_strdup_printf (PRODUCTS "/records?since=%" G_GINT64_FORMAT,
                            json_object_get_int_member (before, "revision"));
-  delta = get_object (server, since, token);
+  delta = navette_test_request_object (server, "GET", since, token, NULL, 200);
   records = json_object_get_array_member (delta, "records");
   g_assert_cmpuint (json_array_get_length (records), ==, 1);
   data = json_object_get_object_member (json_array_get_object_element (records, 0), "data");
@@ -136,7 +74,7 @@ test_busy_503 (gconstpointer data)
   JsonObject *error;
   guint status;
 
-  if (!need_postgresql ())
+  if (!navette_test_need_postgresql ())
     return;
   /* `serve --busy-timeout`, or the environment read by NavetteDbPg in
    * the server process. */
@@ -151,11 +89,11 @@ test_busy_503 (gconstpointer data)
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
 
   /* Another session (a migration, a maintenance script) holds the table. */
-  conn = connect_to (server);
-  table = products_table (conn);
-  exec_or_die (conn, "BEGIN");
+  conn = navette_test_pg_connect (server->db);
+  table = navette_test_pg_products_table (conn);
+  navette_test_pg_exec (conn, "BEGIN");
   sql = g_strdup_printf ("LOCK TABLE \"%s\" IN ACCESS EXCLUSIVE MODE", table);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
 
   started = g_get_monotonic_time ();
   status = navette_test_request (server, "POST", PRODUCTS "/records", token,
@@ -168,7 +106,7 @@ test_busy_503 (gconstpointer data)
   error = json_object_get_object_member (json_node_get_object (root), "error");
   g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "unavailable");
 
-  exec_or_die (conn, "ROLLBACK");
+  navette_test_pg_exec (conn, "ROLLBACK");
   status = navette_test_request (server, "POST", PRODUCTS "/records", token,
                                  "{\"data\": {\"name\": \"Not busy\"}}", NULL, NULL);
   g_assert_cmpuint (status, ==, 201);

@@ -9,10 +9,10 @@
 #include "config.h"
 
 #include <string.h>
-#include <libpq-fe.h>
 
 #include "navette-db.h"
 #include "navette-db-pg.h"
+#include "navette-test-pg.h"
 
 typedef struct
 {
@@ -29,8 +29,6 @@ test_db_free (TestDb *db)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestDb, test_db_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
 static const char *
 cluster_url (void)
@@ -49,51 +47,19 @@ need_cluster (void)
   return TRUE;
 }
 
-static PGconn *
-connect_or_die (const char *url)
-{
-  PGconn *conn = PQconnectdb (url);
-
-  if (PQstatus (conn) != CONNECTION_OK)
-    g_error ("cannot connect to %s: %s", url, PQerrorMessage (conn));
-  return conn;
-}
-
-static void
-exec_or_die (PGconn     *conn,
-             const char *sql)
-{
-  g_autoptr(PGresult) res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQresultErrorMessage (res));
-}
-
-static char *
-query_value (PGconn     *conn,
-             const char *sql)
-{
-  g_autoptr(PGresult) res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQresultErrorMessage (res));
-  g_assert_cmpint (PQntuples (res), ==, 1);
-  return g_strdup (PQgetvalue (res, 0, 0));
-}
-
 /* A fresh database on the cluster. */
 static TestDb *
 test_db_new (void)
 {
   static gint counter;
-  g_autoptr(PGconn) conn = connect_or_die (cluster_url ());
+  g_autoptr(PGconn) conn = navette_test_pg_connect (cluster_url ());
   g_autofree char *sql = NULL;
   const char *slash = strrchr (cluster_url (), '/');
   TestDb *db = g_new0 (TestDb, 1);
 
   db->name = g_strdup_printf ("navette_pgstore_%d_%d", (int) getpid (), g_atomic_int_add (&counter, 1));
   sql = g_strdup_printf ("CREATE DATABASE %s", db->name);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
   g_assert_nonnull (slash);
   db->url = g_strdup_printf ("%.*s/%s", (int) (slash - cluster_url ()), cluster_url (), db->name);
   return db;
@@ -102,10 +68,10 @@ test_db_new (void)
 static void
 test_db_drop (TestDb *db)
 {
-  g_autoptr(PGconn) conn = connect_or_die (cluster_url ());
+  g_autoptr(PGconn) conn = navette_test_pg_connect (cluster_url ());
   g_autofree char *sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", db->name);
 
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
 }
 
 static NavetteDb *
@@ -145,6 +111,41 @@ open_shop (TestDb *tdb)
   g_assert_no_error (error);
   return db;
 }
+
+/* Most cases run on a fresh database holding that shop, made before and
+ * dropped after the case (db NULL: no cluster, the case is skipped). */
+typedef struct
+{
+  TestDb    *tdb;
+  NavetteDb *db;
+} Shop;
+
+static void
+shop_setup (Shop          *shop,
+            gconstpointer  test_data)
+{
+  if (!need_cluster ())
+    return;
+  shop->tdb = test_db_new ();
+  shop->db = open_shop (shop->tdb);
+}
+
+static void
+shop_teardown (Shop          *shop,
+               gconstpointer  test_data)
+{
+  if (shop->tdb == NULL)
+    return;
+  g_clear_object (&shop->db);
+  test_db_drop (shop->tdb);
+  test_db_free (shop->tdb);
+}
+
+#define NEED_SHOP(shop)       \
+  G_STMT_START {              \
+    if ((shop)->db == NULL)   \
+      return;                 \
+  } G_STMT_END
 
 static JsonObject *
 parse_object (const char *json)
@@ -212,10 +213,10 @@ test_migrate_idempotent (void)
 }
 
 static void
-test_records (void)
+test_records (Shop          *shop,
+              gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) patch = NULL;
   g_autoptr(NavetteDbWriteResult) updated = NULL;
@@ -229,10 +230,7 @@ test_records (void)
   NavetteDbTableState state = { 0 };
   gint64 revision;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
 
   g_assert_cmpint (table_revision (db), ==, 0);
   id = create_product (db, "{\"name\": \"Pear\", \"price\": 2.25, \"stock\": 9007199254740993,"
@@ -333,15 +331,13 @@ test_records (void)
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 static void
-test_create_and_idempotency (void)
+test_create_and_idempotency (Shop          *shop,
+                             gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) data = parse_object ("{\"name\": \"Fig\", \"price\": 4}");
   g_autoptr(JsonObject) same = parse_object ("{\"name\": \"Fig\", \"price\": 4.0, \"stock\": null}");
@@ -356,10 +352,7 @@ test_create_and_idempotency (void)
   NavetteDbIdempotency reused = { "6b1f0a52-7a43-4f0e-9a59-0d1b55d1f3a1", "hash-2" };
   gint64 revision;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
 
   first = navette_db_record_create (db, "shop", "products", id, data, "alice", NULL, &error);
   g_assert_no_error (error);
@@ -398,8 +391,6 @@ test_create_and_idempotency (void)
   g_assert_null (replay);
   g_clear_error (&error);
 
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 /* Names of 63 bytes (the API's limit) for the application, the table and
@@ -463,10 +454,10 @@ test_long_names (void)
 /* The revision is kept by triggers: a row written by plain SQL, outside
  * the server, moves it and shows up in the delta. */
 static void
-test_trigger_plain_sql (void)
+test_trigger_plain_sql (Shop          *shop,
+                        gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(GPtrArray) delta = NULL;
@@ -476,18 +467,15 @@ test_trigger_plain_sql (void)
   NavetteWireRecord *found;
   gint64 before;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
   id = create_product (db, "{\"name\": \"Apple\"}");
   before = table_revision (db);
 
-  conn = connect_or_die (tdb->url);
-  sql_name = query_value (conn, "SELECT sql_name FROM content_tables WHERE name = 'products'");
+  conn = navette_test_pg_connect (shop->tdb->url);
+  sql_name = navette_test_pg_value (conn, "SELECT sql_name FROM content_tables WHERE name = 'products'");
   sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Quince', 1.5)",
                          sql_name);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
   g_assert_cmpint (table_revision (db), ==, before + 1);
 
   delta = navette_db_record_list (db, "shop", "products", before, NULL, &error);
@@ -502,7 +490,7 @@ test_trigger_plain_sql (void)
   /* An in-place edit of a current row, and a delete, move it too. */
   g_free (sql);
   sql = g_strdup_printf ("UPDATE \"%s\" SET price = 2 WHERE name = 'Quince'", sql_name);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
   g_assert_cmpint (table_revision (db), ==, before + 2);
   g_clear_pointer (&delta, g_ptr_array_unref);
   delta = navette_db_record_list (db, "shop", "products", before + 1, NULL, &error);
@@ -510,7 +498,7 @@ test_trigger_plain_sql (void)
   g_assert_cmpuint (delta->len, ==, 1);
   g_free (sql);
   sql = g_strdup_printf ("DELETE FROM \"%s\" WHERE name = 'Quince'", sql_name);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
   g_assert_cmpint (table_revision (db), ==, before + 3);
 
   /* The database enforces one current row per record and unique versions. */
@@ -532,8 +520,6 @@ test_trigger_plain_sql (void)
   }
 
   g_clear_pointer (&conn, PQfinish);
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 /* A writer that started earlier but commits later is still seen by the
@@ -562,10 +548,10 @@ late_writer_thread (gpointer data)
 }
 
 static void
-test_revision_commit_order (void)
+test_revision_commit_order (Shop          *shop,
+                            gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGconn) early = NULL;
   g_autoptr(PGconn) watch = NULL;
@@ -577,19 +563,16 @@ test_revision_commit_order (void)
   GThread *thread;
   gint64 seen;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
   create_id = create_product (db, "{\"name\": \"First\"}");
   seen = table_revision (db);
 
-  early = connect_or_die (tdb->url);
-  watch = connect_or_die (tdb->url);
-  sql_name = query_value (early, "SELECT sql_name FROM content_tables WHERE name = 'products'");
-  exec_or_die (early, "BEGIN");
+  early = navette_test_pg_connect (shop->tdb->url);
+  watch = navette_test_pg_connect (shop->tdb->url);
+  sql_name = navette_test_pg_value (early, "SELECT sql_name FROM content_tables WHERE name = 'products'");
+  navette_test_pg_exec (early, "BEGIN");
   sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name) VALUES ('early', 'Early')", sql_name);
-  exec_or_die (early, sql);
+  navette_test_pg_exec (early, sql);
 
   /* Uncommitted: pollers still see the old revision. */
   g_assert_cmpint (table_revision (db), ==, seen);
@@ -600,7 +583,7 @@ test_revision_commit_order (void)
    * lock, as PostgreSQL itself reports it. */
   for (;;)
     {
-      g_autofree char *waiting = query_value (watch,
+      g_autofree char *waiting = navette_test_pg_value (watch,
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'navette-server' "
         "AND wait_event_type = 'Lock'");
 
@@ -609,7 +592,7 @@ test_revision_commit_order (void)
       g_thread_yield ();
     }
   g_assert_cmpint (table_revision (db), ==, seen);
-  exec_or_die (early, "COMMIT");
+  navette_test_pg_exec (early, "COMMIT");
   g_thread_join (thread);
 
   g_assert_cmpint (w.revision, ==, seen + 2);
@@ -621,8 +604,6 @@ test_revision_commit_order (void)
 
   g_clear_pointer (&early, PQfinish);
   g_clear_pointer (&watch, PQfinish);
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 /* Writers on separate NavetteDbPg objects (separate pools, as separate
@@ -660,10 +641,10 @@ hammer_thread (gpointer data)
 }
 
 static void
-test_concurrent_writers (void)
+test_concurrent_writers (Shop          *shop,
+                         gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) versions = NULL;
   g_autofree char *id = NULL;
@@ -671,15 +652,12 @@ test_concurrent_writers (void)
   Hammer hammers[HAMMER_THREADS];
   gint64 previous_revision = G_MAXINT64;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
   id = create_product (db, "{\"name\": \"Hammered\"}");
 
   for (guint i = 0; i < HAMMER_THREADS; i++)
     {
-      hammers[i] = (Hammer) { tdb, id, i };
+      hammers[i] = (Hammer) { shop->tdb, id, i };
       threads[i] = g_thread_new ("hammer", hammer_thread, &hammers[i]);
     }
   for (guint i = 0; i < HAMMER_THREADS; i++)
@@ -698,24 +676,19 @@ test_concurrent_writers (void)
       previous_revision = v->revision;
     }
 
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 static void
-test_create_many (void)
+test_create_many (Shop          *shop,
+                  gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) data = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   g_autoptr(GPtrArray) records = NULL;
   gint64 before;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
   before = table_revision (db);
   for (guint i = 0; i < 50; i++)
     {
@@ -730,24 +703,19 @@ test_create_many (void)
   g_assert_no_error (error);
   g_assert_cmpuint (records->len, ==, 50);
 
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 static void
-test_roles (void)
+test_roles (Shop          *shop,
+            gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) roles = NULL;
   g_autoptr(PGconn) conn = NULL;
   g_autofree char *count = NULL;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
 
   g_assert_true (navette_db_grant (db, "admin", "alice", "shop", "reader", &error));
   g_assert_no_error (error);
@@ -772,30 +740,25 @@ test_roles (void)
   g_clear_error (&error);
 
   /* Grants are versioned content: three versions of one record. */
-  conn = connect_or_die (tdb->url);
-  count = query_value (conn, "SELECT string_agg (version::text || coalesce (role, '-'), ',' "
+  conn = navette_test_pg_connect (shop->tdb->url);
+  count = navette_test_pg_value (conn, "SELECT string_agg (version::text || coalesce (role, '-'), ',' "
                              "ORDER BY version) FROM role_grants");
   g_assert_cmpstr (count, ==, "1reader,2editor,3-");
 
   g_clear_pointer (&conn, PQfinish);
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 static void
-test_users_sessions (void)
+test_users_sessions (Shop          *shop,
+                     gconstpointer  test_data)
 {
-  g_autoptr(TestDb) tdb = NULL;
-  g_autoptr(NavetteDb) db = NULL;
+  NavetteDb *db = shop->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteDbUser) user = NULL;
   g_autoptr(GPtrArray) users = NULL;
   gint64 expires = 0;
 
-  if (!need_cluster ())
-    return;
-  tdb = test_db_new ();
-  db = open_shop (tdb);
+  NEED_SHOP (shop);
 
   g_assert_false (navette_db_user_add (db, "admin", "alice", "Alice", "h", FALSE, &error));
   g_assert_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_CONFLICT);
@@ -829,8 +792,6 @@ test_users_sessions (void)
   g_assert_true (navette_db_purge (db, g_get_real_time (), &error));
   g_assert_no_error (error);
 
-  g_clear_object (&db);
-  test_db_drop (tdb);
 }
 
 /* Another NavetteDbPg (another server process) hears about the changes
@@ -898,10 +859,10 @@ test_watch_changes (void)
   first = next_change (queue);
   g_assert_cmpstr (first, ==, "shop.products");
 
-  conn = connect_or_die (tdb->url);
-  sql_name = query_value (conn, "SELECT sql_name FROM content_tables WHERE name = 'products'");
+  conn = navette_test_pg_connect (tdb->url);
+  sql_name = navette_test_pg_value (conn, "SELECT sql_name FROM content_tables WHERE name = 'products'");
   sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name) VALUES ('import', 'Plain')", sql_name);
-  exec_or_die (conn, sql);
+  navette_test_pg_exec (conn, sql);
   second = next_change (queue);
   g_assert_cmpstr (second, ==, "shop.products");
 
@@ -1064,6 +1025,13 @@ test_unreachable (void)
   g_assert_null (db);
 }
 
+static void
+add_shop_case (const char *path,
+               void      (*test) (Shop *shop, gconstpointer test_data))
+{
+  g_test_add (path, Shop, NULL, shop_setup, test, shop_teardown);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1071,15 +1039,15 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pg/storage/migrate-idempotent", test_migrate_idempotent);
-  g_test_add_func ("/pg/storage/records", test_records);
-  g_test_add_func ("/pg/storage/create-and-idempotency", test_create_and_idempotency);
+  add_shop_case ("/pg/storage/records", test_records);
+  add_shop_case ("/pg/storage/create-and-idempotency", test_create_and_idempotency);
   g_test_add_func ("/pg/storage/long-names", test_long_names);
-  g_test_add_func ("/pg/storage/trigger-plain-sql", test_trigger_plain_sql);
-  g_test_add_func ("/pg/storage/revision-commit-order", test_revision_commit_order);
-  g_test_add_func ("/pg/storage/concurrent-writers", test_concurrent_writers);
-  g_test_add_func ("/pg/storage/create-many", test_create_many);
-  g_test_add_func ("/pg/storage/roles", test_roles);
-  g_test_add_func ("/pg/storage/users-sessions", test_users_sessions);
+  add_shop_case ("/pg/storage/trigger-plain-sql", test_trigger_plain_sql);
+  add_shop_case ("/pg/storage/revision-commit-order", test_revision_commit_order);
+  add_shop_case ("/pg/storage/concurrent-writers", test_concurrent_writers);
+  add_shop_case ("/pg/storage/create-many", test_create_many);
+  add_shop_case ("/pg/storage/roles", test_roles);
+  add_shop_case ("/pg/storage/users-sessions", test_users_sessions);
   g_test_add_func ("/pg/storage/watch-changes", test_watch_changes);
   g_test_add_func ("/pg/storage/sync-changes", test_sync_changes);
   g_test_add_func ("/pg/storage/unreachable", test_unreachable);

@@ -45,7 +45,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #if HAVE_POSTGRESQL
-#include <libpq-fe.h>
+#include "navette-test-pg.h"
 #endif
 
 #include "navette-test-server.h"
@@ -107,8 +107,6 @@ wait_until (Condition   condition,
 /* ------------------------------------------------------------------ */
 
 #if HAVE_POSTGRESQL
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
-
 static PGconn *
 pg_connect (const char *url)
 {

@@ -89,6 +89,46 @@ st_create_product (NavetteTestServer *server,
   return g_strdup (json_object_get_string_member (st_object (json), "id"));
 }
 
+gint64
+st_revision (NavetteTestServer *server,
+             const char        *token,
+             const char        *table_path)
+{
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *path = g_strconcat (table_path, "/last-modified", NULL);
+
+  g_assert_cmpuint (st_request (server, "GET", path, token, NULL, &json, NULL), ==, 200);
+  return json_object_get_int_member (st_object (json), "revision");
+}
+
+guint
+st_conditional_get (NavetteTestServer  *server,
+                    const char         *path,
+                    const char         *token,
+                    const char         *etag,
+                    char              **new_etag,
+                    JsonNode          **json)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  const char *answer_etag;
+  guint status;
+
+  if (etag != NULL)
+    status = navette_test_request_full (server, "GET", path, token, NULL, NULL, 0, &body, &headers,
+                                        "If-None-Match", etag, NULL);
+  else
+    status = navette_test_request_full (server, "GET", path, token, NULL, NULL, 0, &body, &headers, NULL);
+  answer_etag = soup_message_headers_get_one (headers, "ETag");
+  g_assert_nonnull (answer_etag);
+  *new_etag = g_strdup (answer_etag);
+  if (json != NULL)
+    *json = body != NULL && g_bytes_get_size (body) > 0 ? navette_test_parse (body) : NULL;
+  if (status == SOUP_STATUS_NOT_MODIFIED)
+    g_assert_true (body == NULL || g_bytes_get_size (body) == 0);
+  return status;
+}
+
 char *
 st_raw_exchange (NavetteTestServer *server,
                  const char        *request,

@@ -35,6 +35,20 @@ char       *st_first_record   (NavetteTestServer   *server,
 char       *st_create_product (NavetteTestServer   *server,
                                const char          *token,
                                const char          *name);
+/* GET @path with If-None-Match @etag (may be NULL): the status; the
+ * answer's ETag (asserted present) in *@new_etag, its JSON body (NULL
+ * when empty) in *@json when given. A 304 is asserted to have no body. */
+guint       st_conditional_get (NavetteTestServer   *server,
+                                const char          *path,
+                                const char          *token,
+                                const char          *etag,
+                                char               **new_etag,
+                                JsonNode           **json);
+/* The revision of the table at @table_path (e.g. PRODUCTS), from its
+ * light check (asserts 200). */
+gint64      st_revision        (NavetteTestServer   *server,
+                                const char          *token,
+                                const char          *table_path);
 /* Raw HTTP over a socket: sends @request as is, returns everything read
  * until the server closes (or @max bytes). */
 char       *st_raw_exchange   (NavetteTestServer   *server,

@@ -26,31 +26,11 @@
 #include "config.h"
 
 #include <string.h>
-#include <sqlite3.h>
 
 #include "server-test-util.h"
 
 /* Runs `navette-server ARGS… --db DB` (a NULL-terminated list) to
  * completion, as an administrator would; asserts it succeeded. */
-static void
-admin_command (NavetteTestServer *server,
-               ...) G_GNUC_NULL_TERMINATED;
-
-static void
-admin_command (NavetteTestServer *server,
-               ...)
-{
-  g_autofree char *err = NULL;
-  va_list args;
-  int status;
-
-  va_start (args, server);
-  status = navette_test_server_admin_v (server, NULL, &err, args);
-  va_end (args);
-  if (status != 0)
-    g_error ("navette-server failed (%d): %s", status, err);
-}
-
 /* The next message on @sub that is not a table announcement: asserts it
  * is {"type": @type, @member: @value} and nothing else. */
 static void
@@ -172,18 +152,18 @@ test_schema_announced (Fixture       *fixture,
   g_autoptr(JsonNode) tables = NULL;
 
   /* a table, then a column, of blog: alice and the admin hear of each */
-  admin_command (server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
+  navette_test_server_admin_check (server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
   expect_schema (fixture->alice_sub, "blog");
   expect_schema (fixture->admin_sub, "blog");
   g_assert_cmpuint (st_request (server, "GET", BLOG "/tables", fixture->alice, NULL, &tables, NULL), ==, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (st_object (tables), "tables")), ==, 2);
 
-  admin_command (server, "column", "add", "blog", "notes", "colour:text", NULL);
+  navette_test_server_admin_check (server, "column", "add", "blog", "notes", "colour:text", NULL);
   expect_schema (fixture->alice_sub, "blog");
   expect_schema (fixture->admin_sub, "blog");
 
   /* a new application: nobody has a role in it yet, so the admin only */
-  admin_command (server, "app", "add", "shelf", NULL);
+  navette_test_server_admin_check (server, "app", "add", "shelf", NULL);
   expect_schema (fixture->admin_sub, "shelf");
 
   /* bob (no role in blog) heard of none of it; alice not of shelf */
@@ -200,7 +180,7 @@ test_roles_announced (Fixture       *fixture,
   g_autoptr(StSubscriber) bob_second = subscribe_live (server, fixture->bob, fixture->alice);
   g_autoptr(JsonNode) created = NULL;
 
-  admin_command (server, "grant", "bob", "editor", "blog", NULL);
+  navette_test_server_admin_check (server, "grant", "bob", "editor", "blog", NULL);
   expect_roles (fixture->bob_sub, "bob");
   expect_roles (bob_second, "bob");
   expect_roles (fixture->admin_sub, "bob");
@@ -216,7 +196,7 @@ test_roles_announced (Fixture       *fixture,
         break;
     }
 
-  admin_command (server, "revoke", "bob", "blog", NULL);
+  navette_test_server_admin_check (server, "revoke", "bob", "blog", NULL);
   expect_roles (fixture->bob_sub, "bob");
   expect_roles (fixture->admin_sub, "bob");
 
@@ -224,42 +204,6 @@ test_roles_announced (Fixture       *fixture,
   assert_nothing_else_before_next_write (server, fixture->alice, fixture->alice_sub);
   assert_nothing_else_before_next_write (server, fixture->alice, fixture->bob_sub);
   assert_nothing_else_before_next_write (server, fixture->alice, fixture->admin_sub);
-}
-
-static char *
-header_etag (SoupMessageHeaders *headers)
-{
-  const char *etag = soup_message_headers_get_one (headers, "ETag");
-
-  g_assert_nonnull (etag);
-  return g_strdup (etag);
-}
-
-/* GET @path with If-None-Match @etag (may be NULL): the status, and the
- * answer's ETag in *@new_etag. */
-static guint
-conditional_get (NavetteTestServer  *server,
-                 const char         *path,
-                 const char         *token,
-                 const char         *etag,
-                 char              **new_etag,
-                 JsonNode          **json)
-{
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessageHeaders) headers = NULL;
-  guint status;
-
-  if (etag != NULL)
-    status = navette_test_request_full (server, "GET", path, token, NULL, NULL, 0, &body, &headers,
-                                        "If-None-Match", etag, NULL);
-  else
-    status = navette_test_request_full (server, "GET", path, token, NULL, NULL, 0, &body, &headers, NULL);
-  *new_etag = header_etag (headers);
-  if (json != NULL)
-    *json = body != NULL && g_bytes_get_size (body) > 0 ? navette_test_parse (body) : NULL;
-  if (status == SOUP_STATUS_NOT_MODIFIED)
-    g_assert_true (body == NULL || g_bytes_get_size (body) == 0);
-  return status;
 }
 
 /* Polling alone (no cached answers here, so the answer is what the
@@ -278,19 +222,19 @@ test_app_etag_moves_with_schema (void)
   g_autoptr(JsonNode) before = NULL;
   g_autoptr(JsonNode) after = NULL;
 
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, NULL, &etag, &before), ==, 200);
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, etag, &same, NULL), ==, 304);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, NULL, &etag, &before), ==, 200);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, etag, &same, NULL), ==, 304);
   g_assert_cmpstr (same, ==, etag);
 
-  admin_command (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, etag, &moved, &after), ==, 200);
+  navette_test_server_admin_check (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, etag, &moved, &after), ==, 200);
   g_assert_cmpstr (moved, !=, etag);
   g_assert_cmpint (json_object_get_int_member (st_object (after), "schema_revision"), >,
                    json_object_get_int_member (st_object (before), "schema_revision"));
   /* the tables' revisions did not move: only the schema did */
   g_assert_true (json_node_equal (json_object_get_member (st_object (before), "tables"),
                                   json_object_get_member (st_object (after), "tables")));
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, moved, &again, NULL), ==, 304);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, moved, &again, NULL), ==, 304);
 }
 
 /* With the default cache (250 ms): once the schema announcement is out,
@@ -304,10 +248,10 @@ test_app_etag_after_announcement (void)
   g_autofree char *etag = NULL;
   g_autofree char *moved = NULL;
 
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, NULL, &etag, NULL), ==, 200);
-  admin_command (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, NULL, &etag, NULL), ==, 200);
+  navette_test_server_admin_check (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
   expect_schema (sub, "blog");
-  g_assert_cmpuint (conditional_get (server, BLOG "/last-modified", alice, etag, &moved, NULL), ==, 200);
+  g_assert_cmpuint (st_conditional_get (server, BLOG "/last-modified", alice, etag, &moved, NULL), ==, 200);
   g_assert_cmpstr (moved, !=, etag);
 }
 
@@ -340,24 +284,24 @@ test_me_etag (void)
   g_autoptr(JsonNode) restored = NULL;
   JsonObject *roles;
 
-  g_assert_cmpuint (conditional_get (server, API "/me", bob, NULL, &etag, &before), ==, 200);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", bob, NULL, &etag, &before), ==, 200);
   g_assert_cmpstr (json_object_get_string_member (st_object (before), "username"), ==, "bob");
-  g_assert_cmpuint (conditional_get (server, API "/me", bob, etag, &same, NULL), ==, 304);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", bob, etag, &same, NULL), ==, 304);
   g_assert_cmpstr (same, ==, etag);
-  g_assert_cmpuint (conditional_get (server, API "/me", alice, NULL, &alice_etag, NULL), ==, 200);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", alice, NULL, &alice_etag, NULL), ==, 200);
   g_assert_cmpstr (alice_etag, !=, etag);
 
-  admin_command (server, "grant", "bob", "editor", "blog", NULL);
-  g_assert_cmpuint (conditional_get (server, API "/me", bob, etag, &moved, &after), ==, 200);
+  navette_test_server_admin_check (server, "grant", "bob", "editor", "blog", NULL);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", bob, etag, &moved, &after), ==, 200);
   g_assert_cmpstr (moved, !=, etag);
   roles = json_object_get_object_member (st_object (after), "roles");
   g_assert_true (array_has (json_object_get_array_member (roles, "editor"), "blog"));
   /* alice's did not move */
-  g_assert_cmpuint (conditional_get (server, API "/me", alice, alice_etag, &alice_again, NULL), ==, 304);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", alice, alice_etag, &alice_again, NULL), ==, 304);
 
   /* the same roles again: the same ETag */
-  admin_command (server, "revoke", "bob", "blog", NULL);
-  g_assert_cmpuint (conditional_get (server, API "/me", bob, moved, &back, &restored), ==, 200);
+  navette_test_server_admin_check (server, "revoke", "bob", "blog", NULL);
+  g_assert_cmpuint (st_conditional_get (server, API "/me", bob, moved, &back, &restored), ==, 200);
   g_assert_cmpstr (back, ==, etag);
 }
 
@@ -370,27 +314,18 @@ test_plain_sql_grant_announced (void)
   g_autofree char *alice = NULL;
   g_autofree char *bob = NULL;
   g_autoptr(StSubscriber) sub = NULL;
-  sqlite3 *db = NULL;
-  char *message = NULL;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API (tests/postgres/test-pg-events covers PostgreSQL)");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API "
+                                 "(tests/postgres/test-pg-events covers PostgreSQL)"))
+    return;
   server = navette_test_server_start (NULL);
   alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
   sub = subscribe_live (server, bob, alice);
 
-  g_assert_cmpint (sqlite3_open (server->db, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  if (sqlite3_exec (db,
-                    "INSERT INTO role_grants (record_id, version, updated_at, updated_by, username, app, role)"
-                    " VALUES ('00000000-0000-4000-8000-000000000016', 1, 0, 'sql', 'bob', 'blog', 'reader')",
-                    NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s", message);
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server,
+                            "INSERT INTO role_grants (record_id, version, updated_at, updated_by, username, app, role)"
+                            " VALUES ('00000000-0000-4000-8000-000000000016', 1, 0, 'sql', 'bob', 'blog', 'reader')");
 
   expect_roles (sub, "bob");
 }

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sqlite3.h>
 
 #include "server-test-util.h"
 
@@ -47,19 +46,6 @@ assert_announcement (JsonNode   *node,
   g_assert_cmpuint (json_object_get_size (object), ==, 5);
 }
 
-static gint64
-light_check_revision (NavetteTestServer *server,
-                      const char        *token,
-                      const char        *table_path)
-{
-  g_autoptr(JsonNode) json = NULL;
-  g_autofree char *path = g_strconcat (table_path, "/last-modified", NULL);
-  guint status = st_request (server, "GET", path, token, NULL, &json, NULL);
-
-  g_assert_cmpuint (status, ==, 200);
-  return json_object_get_int_member (st_object (json), "revision");
-}
-
 static void
 test_write_announced (void)
 {
@@ -79,7 +65,7 @@ test_write_announced (void)
   first = next_message (sub);
   assert_announcement (first, "catalogue", "products");
   g_assert_cmpint (json_object_get_int_member (st_object (first), "revision"), ==,
-                   light_check_revision (server, bob, PRODUCTS));
+                   st_revision (server, bob, PRODUCTS));
 
   path = g_strdup_printf (PRODUCTS "/records/%s", id);
   body = g_strdup ("{\"base_version\": 1, \"data\": {\"stock\": 3}}");
@@ -397,16 +383,6 @@ test_many_sessions (void)
     }
 }
 
-static sqlite3 *
-open_sqlite (NavetteTestServer *server)
-{
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open (server->db, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  return db;
-}
-
 /* A row written by another program into the SQLite file is announced:
  * the server looks for such changes every 0.5 s (PRAGMA data_version). */
 static void
@@ -419,14 +395,10 @@ test_plain_sql_announced (void)
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) first = NULL;
   g_autoptr(JsonNode) second = NULL;
-  sqlite3 *db;
-  char *message = NULL;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API (tests/postgres/test-pg-events covers NOTIFY)");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API "
+                                 "(tests/postgres/test-pg-events covers NOTIFY)"))
+    return;
   server = navette_test_server_start (NULL);
   alice = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   bob = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
@@ -439,18 +411,14 @@ test_plain_sql_announced (void)
   first = next_message (sub);
   assert_announcement (first, "catalogue", "products");
 
-  db = open_sqlite (server);
-  if (sqlite3_exec (db, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)",
-                    NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s", message);
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)");
 
   second = next_message (sub);
   assert_announcement (second, "catalogue", "products");
   g_assert_cmpint (json_object_get_int_member (st_object (second), "revision"), >,
                    json_object_get_int_member (st_object (first), "revision"));
   g_assert_cmpint (json_object_get_int_member (st_object (second), "revision"), ==,
-                   light_check_revision (server, bob, PRODUCTS));
+                   st_revision (server, bob, PRODUCTS));
 }
 
 static void

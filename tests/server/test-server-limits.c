@@ -104,11 +104,8 @@ test_busy_503 (void)
   sqlite3 *db;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("holds a SQLite lock");
-      return;
-    }
+  if (!navette_test_need_sqlite ("holds a SQLite lock"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
 
@@ -126,26 +123,6 @@ test_busy_503 (void)
   g_assert_cmpuint (status, ==, 201);
 }
 
-static gint64
-light_check_revision (NavetteTestServer *server,
-                      const char        *token)
-{
-  g_autoptr(JsonNode) json = NULL;
-  guint status = st_request (server, "GET", PRODUCTS "/last-modified", token, NULL, &json, NULL);
-
-  g_assert_cmpuint (status, ==, 200);
-  return json_object_get_int_member (st_object (json), "revision");
-}
-
-static void
-insert_behind_the_back (NavetteTestServer *server)
-{
-  sqlite3 *db = open_sqlite (server);
-
-  exec_sql (db, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)");
-  sqlite3_close (db);
-}
-
 static void
 test_trigger_seen (void)
 {
@@ -159,16 +136,13 @@ test_trigger_seen (void)
   JsonArray *list;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  before = light_check_revision (server, token);
-  insert_behind_the_back (server);
-  after = light_check_revision (server, token);
+  before = st_revision (server, token, PRODUCTS);
+  navette_test_sqlite_exec (server, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)");
+  after = st_revision (server, token, PRODUCTS);
   g_assert_cmpint (after, >, before);
 
   /* and the row is a record like any other */
@@ -201,14 +175,11 @@ test_revert_checked_against_schema (void)
   g_autoptr(JsonNode) versions = NULL;
   g_autoptr(JsonNode) reverted = NULL;
   JsonObject *error;
-  sqlite3 *db;
   guint status;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("changes the schema with the sqlite3 API (the storage contract covers PostgreSQL)");
-      return;
-    }
+  if (!navette_test_need_sqlite ("changes the schema with the sqlite3 API "
+                                 "(the storage contract covers PostgreSQL)"))
+    return;
   server = navette_test_server_start (NULL);
   token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   id = st_create_product (server, token, "A name of twenty-five chr");
@@ -217,10 +188,8 @@ test_revert_checked_against_schema (void)
                        &updated, NULL);
   g_assert_cmpuint (status, ==, 200);
 
-  db = open_sqlite (server);
-  exec_sql (db, "UPDATE content_columns SET max_length = 10 WHERE name = 'name'"
-                " AND table_id = (SELECT id FROM content_tables WHERE name = 'products')");
-  sqlite3_close (db);
+  navette_test_sqlite_exec (server, "UPDATE content_columns SET max_length = 10 WHERE name = 'name'"
+                                    " AND table_id = (SELECT id FROM content_tables WHERE name = 'products')");
 
   /* an update with that name now gets 422… */
   status = st_request (server, "PATCH", path, token,
@@ -263,20 +232,17 @@ test_trigger_seen_within_cache_ttl (void)
   g_autofree char *token = NULL;
   gint64 before, after, changed, sent;
 
-  if (g_strcmp0 (g_getenv ("NAVETTE_TEST_BACKEND"), "postgresql") == 0)
-    {
-      g_test_skip ("writes with the sqlite3 API");
-      return;
-    }
+  if (!navette_test_need_sqlite ("writes with the sqlite3 API"))
+    return;
   server = navette_test_server_start (args);
   token = navette_test_login (server, "bob", NAVETTE_DEMO_PASSWORD);
-  before = light_check_revision (server, token);
-  insert_behind_the_back (server);
+  before = st_revision (server, token, PRODUCTS);
+  navette_test_sqlite_exec (server, "INSERT INTO \"catalogue.products\" (name, price) VALUES ('Plain SQL', 2.5)");
   changed = g_get_monotonic_time ();
   do
     {
       sent = g_get_monotonic_time ();
-      after = light_check_revision (server, token);
+      after = st_revision (server, token, PRODUCTS);
       if (after == before)
         g_assert_cmpint (sent - changed, <, (CACHE_TTL_MS + CACHE_MARGIN_MS) * G_TIME_SPAN_MILLISECOND);
     }

@@ -15,14 +15,6 @@
 
 static NavetteTestPki pki;
 
-static NavetteTestServer *
-start_tls_server (void)
-{
-  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
-
-  return navette_test_server_start (args);
-}
-
 /* A session trusting only @ca_file (NULL: the system store). */
 static SoupSession *
 session_new (const char *ca_file)
@@ -71,7 +63,7 @@ send (SoupSession *session,
 static void
 test_tls_listening_line (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
 
   g_assert_true (g_str_has_prefix (server->base_url, "https://127.0.0.1:"));
   g_assert_nonnull (strstr (server->output->str, "listening on https://127.0.0.1:"));
@@ -80,7 +72,7 @@ test_tls_listening_line (void)
 static void
 test_tls_trusted_ca_signs_in_and_lists (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(SoupSession) session = session_new (pki.ca);
   g_autofree char *login_url = g_strconcat (server->base_url, "/api/v1/sessions", NULL);
   g_autofree char *list_url = g_strconcat (server->base_url, "/api/v1/applications", NULL);
@@ -112,7 +104,7 @@ test_tls_trusted_ca_signs_in_and_lists (void)
 static void
 assert_refused (const char *ca_file)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(SoupSession) session = session_new (ca_file);
   g_autofree char *url = g_strconcat (server->base_url, "/api/v1/health", NULL);
   g_autoptr(GBytes) body = NULL;
@@ -139,7 +131,7 @@ test_tls_other_ca_refused (void)
 static void
 test_tls_plain_http_client_gets_no_answer (void)
 {
-  g_autoptr(NavetteTestServer) server = start_tls_server ();
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(SoupSession) session = session_new (NULL);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/health", server->port);
   g_autoptr(GBytes) body = NULL;

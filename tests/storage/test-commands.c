@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "navette-db.h"
+#include "navette-test-server.h"
 #include "navette-demo.h"
 #include "navette-password.h"
 
@@ -48,15 +49,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-      g_unlink (file);
-    }
-  g_rmdir (fixture->dir);
+  navette_test_rm_rf (fixture->dir);
   g_free (fixture->db);
   g_free (fixture->dir);
 }

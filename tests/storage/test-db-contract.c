@@ -18,10 +18,11 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #if HAVE_POSTGRESQL
-#include <libpq-fe.h>
+#include "navette-test-pg.h"
 #endif
 
 #include "db-test-util.h"
+#include "navette-test-server.h"
 #include "navette-db.h"
 #include "navette-password.h"
 
@@ -35,20 +36,12 @@ typedef struct
 } Fixture;
 
 #if HAVE_POSTGRESQL
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
-
 static void
 pg_admin_exec (const char *sql)
 {
-  g_autoptr(PGconn) conn = PQconnectdb (g_getenv ("NAVETTE_TEST_PG_URL"));
-  g_autoptr(PGresult) res = NULL;
+  g_autoptr(PGconn) conn = navette_test_pg_connect (g_getenv ("NAVETTE_TEST_PG_URL"));
 
-  if (PQstatus (conn) != CONNECTION_OK)
-    g_error ("cannot connect to the test cluster: %s", PQerrorMessage (conn));
-  res = PQexec (conn, sql);
-  if (PQresultStatus (res) != PGRES_COMMAND_OK)
-    g_error ("%s: %s", sql, PQresultErrorMessage (res));
+  navette_test_pg_exec (conn, sql);
 }
 #endif
 
@@ -113,17 +106,7 @@ fixture_teardown (Fixture       *fixture,
   if (fixture->db != NULL)
     g_assert_finalize_object (fixture->db);
   if (fixture->dir != NULL)
-    {
-      g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-          g_unlink (file);
-        }
-      g_rmdir (fixture->dir);
-    }
+    navette_test_rm_rf (fixture->dir);
 #if HAVE_POSTGRESQL
   if (fixture->pg_name != NULL)
     {
@@ -1428,13 +1411,9 @@ fixture_sql (Fixture    *fixture,
 #if HAVE_POSTGRESQL
   if (fixture->pg_name != NULL)
     {
-      g_autoptr(PGconn) conn = PQconnectdb (fixture->location);
-      g_autoptr(PGresult) res = NULL;
+      g_autoptr(PGconn) conn = navette_test_pg_connect (fixture->location);
 
-      g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-      res = PQexec (conn, sql);
-      if (PQresultStatus (res) != PGRES_COMMAND_OK)
-        g_error ("%s: %s", sql, PQresultErrorMessage (res));
+      navette_test_pg_exec (conn, sql);
       return;
     }
 #endif

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "db-test-util.h"
+#include "navette-test-server.h"
 #include "navette-db.h"
 #include "navette-demo.h"
 #include "navette-password.h"
@@ -44,17 +45,8 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   g_assert_finalize_object (fixture->db);
-  dir = g_dir_open (fixture->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-      g_unlink (file);
-    }
-  g_rmdir (fixture->dir);
+  navette_test_rm_rf (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }

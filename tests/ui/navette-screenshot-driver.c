@@ -32,27 +32,13 @@
 
 #include "navette-test-pki.h"
 #include "navette-test-server.h"
+#include "navette-test-loop.h"
 #include "navette-admin-window.h"
 #include "navette-preferences-window.h"
 #include "navette-sign-in-dialog.h"
 #include "navette-window-private.h"
 
 static gboolean done;
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
-wait_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static gboolean
 quit_cb (gpointer data)
@@ -204,12 +190,12 @@ main (int   argc,
       navette_engine_set_data_dir (engine, data_dir);
     }
   navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,
-                               NULL, result_cb, &result);
-  wait_result (&result);
+                               NULL, navette_test_store_result_cb, &result);
+  navette_test_wait_result (&result, "navette_session_login");
   g_assert_true (navette_session_login_finish (navette_engine_get_session (engine), result, NULL));
   g_clear_object (&result);
-  navette_engine_load_async (engine, NULL, result_cb, &result);
-  wait_result (&result);
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
+  navette_test_wait_result (&result, "navette_engine_load");
   g_clear_object (&result);
 
   window = navette_window_new (NULL);
@@ -352,8 +338,8 @@ main (int   argc,
           g_main_context_iteration (NULL, TRUE);
         }
       navette_engine_set_cache_dir (cached, cache_dir);
-      navette_engine_open_cache_async (cached, user, NULL, result_cb, &result);
-      wait_result (&result);
+      navette_engine_open_cache_async (cached, user, NULL, navette_test_store_result_cb, &result);
+      navette_test_wait_result (&result, "navette_engine_open_cache");
       g_assert_true (navette_engine_open_cache_finish (cached, result, NULL));
       g_clear_object (&result);
 
@@ -557,19 +543,16 @@ main (int   argc,
       /* A server whose certificate no authority of the system signed: the
        * error page as the application shows it. */
       NavetteTestPki pki = { 0 };
-      const char *args[] = { "--tls-cert", NULL, "--tls-key", NULL, NULL };
       g_autoptr(NavetteTestServer) https = NULL;
       g_autoptr(NavetteEngine) untrusting = NULL;
       g_autoptr(GError) error = NULL;
 
       navette_test_pki_setup (&pki);
-      args[1] = pki.cert;
-      args[3] = pki.key;
-      https = navette_test_server_start (args);
+      https = navette_test_pki_start_server (&pki);
       untrusting = navette_engine_new (https->base_url);
       navette_session_login_async (navette_engine_get_session (untrusting), user, NAVETTE_DEMO_PASSWORD,
-                                   NULL, result_cb, &result);
-      wait_result (&result);
+                                   NULL, navette_test_store_result_cb, &result);
+      navette_test_wait_result (&result, "navette_session_login");
       g_assert_false (navette_session_login_finish (navette_engine_get_session (untrusting), result, &error));
       g_clear_object (&result);
       navette_window_set_engine (window, NULL);

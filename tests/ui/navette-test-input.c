@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <gdk/x11/gdkx.h>
+#include <adwaita.h>
 
 #include "navette-test-input.h"
 
@@ -19,32 +20,27 @@ timeout_cb (gpointer data)
 }
 
 void
+navette_test_gtk_init (int    *argc,
+                       char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+}
+
+void
 navette_test_wait_until (NavetteTestCondition condition,
                          gpointer    data,
                          const char *what)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (30, timeout_cb, &timed_out);
+  guint id = g_timeout_add_seconds (60, timeout_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (timed_out)
     g_error ("Timed out waiting for %s", what);
   g_source_remove (id);
-}
-
-void
-navette_test_store_result_cb (GObject      *object,
-                              GAsyncResult *result,
-                              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-gboolean
-navette_test_result_ready (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
 }
 
 /* ---- Real input ---- */

@@ -5,21 +5,24 @@
 
 #include <gtk/gtk.h>
 
+#include "navette-test-loop.h"
+
 G_BEGIN_DECLS
 
 typedef gboolean (*NavetteTestCondition) (gpointer data);
 
-/* Iterates the main loop until @condition holds; fails the test after 30 s
- * naming @what. */
+/* gtk_test_init() and adw_init(), with the cursor not blinking: one Xvfb
+ * and no window manager, a blinking cursor in a window that lost the X
+ * focus makes GTK warn ("did not receive a focus-out event"). */
+void       navette_test_gtk_init        (int                  *argc,
+                                         char               ***argv);
+
+/* Iterates the main loop until @condition holds; fails the test after 60 s
+ * naming @what (generous: a sign-in hashes a password with argon2id, and
+ * the CI machine is shared). */
 void       navette_test_wait_until      (NavetteTestCondition  condition,
                                          gpointer              data,
                                          const char           *what);
-/* A GAsyncReadyCallback that stores a ref of the result in *(GAsyncResult **) @user_data;
- * navette_test_result_ready() is its condition. */
-void       navette_test_store_result_cb (GObject              *object,
-                                         GAsyncResult         *result,
-                                         gpointer              user_data);
-gboolean   navette_test_result_ready    (gpointer              data);
 /* Runs xdotool with the arguments (NULL-terminated), then lets GTK read
  * the events. */
 void       navette_test_xdo             (const char           *first,

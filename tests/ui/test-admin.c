@@ -87,22 +87,33 @@ fixture_close (Fixture *f)
 /* ---- Finding what a person sees ---- */
 
 /* The first mapped widget under @root that @match accepts. */
+/* The first widget under @root (itself included) that @match accepts,
+ * among the mapped ones only when @mapped_only. */
 static GtkWidget *
-find (GtkWidget *root,
-      gboolean (*match) (GtkWidget *widget, const char *text),
-      const char *text)
+search (GtkWidget *root,
+        gboolean (*match) (GtkWidget *widget, const char *text),
+        const char *text,
+        gboolean    mapped_only)
 {
-  if (gtk_widget_get_mapped (root) && match (root, text))
+  if ((!mapped_only || gtk_widget_get_mapped (root)) && match (root, text))
     return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find (child, match, text);
+      GtkWidget *found = search (child, match, text, mapped_only);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static GtkWidget *
+find (GtkWidget *root,
+      gboolean (*match) (GtkWidget *widget, const char *text),
+      const char *text)
+{
+  return search (root, match, text, TRUE);
 }
 
 static gboolean
@@ -176,11 +187,14 @@ toplevel_gone (gpointer data)
   return toplevel_of_type (*(GType *) data) == NULL;
 }
 
+/* A mapped widget under @root whose label is @text (or, with @match, of
+ * which @match says so), once it is there. */
 typedef struct
 {
   GtkWidget  *root;
   const char *text;
   GtkWidget  *found;
+  gboolean  (*match) (GtkWidget *widget, const char *text);  /* NULL: label_is */
 } Label;
 
 static gboolean
@@ -188,7 +202,7 @@ label_shown (gpointer data)
 {
   Label *label = data;
 
-  label->found = find (label->root, label_is, label->text);
+  label->found = find (label->root, label->match != NULL ? label->match : label_is, label->text);
   return label->found != NULL;
 }
 
@@ -374,31 +388,15 @@ submit_form (NavetteAdminForm *form)
 
 /* ---- The administrator ---- */
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *tooltip;
-  GtkWidget  *found;
-} Tooltip;
-
-static gboolean
-tooltip_shown (gpointer data)
-{
-  Tooltip *wanted = data;
-
-  wanted->found = find (wanted->root, tooltip_is, wanted->tooltip);
-  return wanted->found != NULL;
-}
-
 /* Waits for the button whose tooltip is @tooltip under @root (the page
  * reloads after a change), brings it into view and clicks it. */
 static void
 click_tooltip (GtkWidget  *root,
                const char *tooltip)
 {
-  Tooltip wanted = { root, tooltip, NULL };
+  Label wanted = { root, tooltip, NULL, tooltip_is };
 
-  navette_test_wait_until (tooltip_shown, &wanted, tooltip);
+  navette_test_wait_until (label_shown, &wanted, tooltip);
   gtk_widget_grab_focus (wanted.found);
   navette_test_click (wanted.found);
 }
@@ -509,9 +507,9 @@ check_retitle_and_archive (Fixture            *f,
   navette_test_wait_until (toplevel_gone, &dialog_type, "the question to close");
   /* Still listed, dimmed, with Unarchive and the caption. */
   {
-    Tooltip unarchive = { page, "Unarchive Blog", NULL };
+    Label unarchive = { page, "Unarchive Blog", NULL, tooltip_is };
 
-    navette_test_wait_until (tooltip_shown, &unarchive, "Unarchive after Archive");
+    navette_test_wait_until (label_shown, &unarchive, "Unarchive after Archive");
   }
   g_assert_true (archived_on_server (f, "blog"));
   {
@@ -522,9 +520,9 @@ check_retitle_and_archive (Fixture            *f,
   }
   click_tooltip (page, "Unarchive Blog");
   {
-    Tooltip archive = { page, "Archive Blog", NULL };
+    Label archive = { page, "Archive Blog", NULL, tooltip_is };
 
-    navette_test_wait_until (tooltip_shown, &archive, "Archive again after Unarchive");
+    navette_test_wait_until (label_shown, &archive, "Archive again after Unarchive");
   }
   g_assert_false (dimmed (find (page, label_is, "Articles")));
   g_assert_false (archived_on_server (f, "blog"));
@@ -761,17 +759,7 @@ find_any (GtkWidget *root,
           gboolean (*match) (GtkWidget *widget, const char *text),
           const char *text)
 {
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_any (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return search (root, match, text, FALSE);
 }
 
 /* Records the label's text each time its row of progress appears. */
@@ -868,10 +856,8 @@ main (int   argc,
       return g_test_run ();
     }
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE,
-                "gtk-enable-animations", FALSE, NULL);
+  navette_test_gtk_init (&argc, &argv);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add_func ("/ui/admin/reader-has-none", test_reader_has_none);
   g_test_add_func ("/ui/admin/editor-activity-only", test_editor_activity_only);

@@ -8,11 +8,12 @@
 #include "config.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+
+#include "navette-test-server.h"
 
 typedef struct
 {
@@ -26,13 +27,6 @@ typedef struct
   gboolean eof;
 } Output;
 
-
-/* The private bus dies with the test, even when the test aborts. */
-static void
-bus_child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
 
 static void read_line (GDataInputStream *stream, Output *output);
 
@@ -97,24 +91,6 @@ server_answers (const char *url)
   g_autoptr(GBytes) body = soup_session_send_and_read (session, message, NULL, NULL);
 
   return body != NULL && soup_message_get_status (message) == SOUP_STATUS_OK;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* Runs `navette` in local mode until it painted the records (and, with
@@ -201,21 +177,7 @@ test_local_mode_app (void)
       g_test_skip ("dbus-daemon is needed for a private session bus");
       return;
     }
-  {
-    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
-    bus = g_subprocess_launcher_spawn (bus_launcher, &error,
-                                       "dbus-daemon", "--session", "--nofork", "--print-address", NULL);
-  }
-  g_assert_no_error (error);
-  {
-    g_autoptr(GDataInputStream) bus_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
-
-    bus_address = g_data_input_stream_read_line_utf8 (bus_out, NULL, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_nonnull (bus_address);
-  }
+  bus = navette_test_session_bus_start (&bus_address);
 
   /* First run: a fresh data folder, no cache. */
   run_app (binary, home, cache, schemas, bus, bus_address, TRUE, &output);
@@ -247,18 +209,8 @@ test_local_mode_app (void)
 
   g_free (output.url);
   g_string_free (output.log, TRUE);
-  {
-    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-    g_autofree char *sub = g_path_get_dirname (db);
-
-    g_unlink (db);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (sub);
-    remove_tree (cache);
-    remove_tree (home);
-  }
+  /* (the database and the cache are under @home) */
+  navette_test_rm_rf (home);
 }
 
 static void

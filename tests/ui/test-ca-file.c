@@ -16,9 +16,7 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <adwaita.h>
 
@@ -26,6 +24,7 @@
 #include "navette-preferences-window.h"
 #include "navette-sign-in-dialog.h"
 #include "navette-test-pki.h"
+#include "navette-test-input.h"
 #include "navette-test-server.h"
 #include "navette-window-private.h"
 
@@ -33,39 +32,6 @@
 #define NOT_PEM_TOAST "Cannot use the certificate authority file: it holds no certificate in PEM format"
 
 static NavetteTestPki pki;
-
-/* The private bus dies with the test, even when the test aborts. */
-static void
-bus_child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gconstpointer data);
-
-static void
-wait_until (Condition      condition,
-            gconstpointer  data,
-            const char    *what)
-{
-  gboolean timed_out = FALSE;
-  /* Generous: each sign-in hashes a password with argon2id, and the CI
-   * machine is shared. */
-  guint id = g_timeout_add_seconds (60, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
-}
 
 /* ---- The widget tree ---- */
 
@@ -143,7 +109,7 @@ typedef struct
 } Shown;
 
 static gboolean
-text_shown (gconstpointer data)
+text_shown (gpointer data)
 {
   const Shown *shown = data;
   GtkWindow *window = find_toplevel (shown->type);
@@ -153,7 +119,7 @@ text_shown (gconstpointer data)
 }
 
 static gboolean
-text_gone (gconstpointer data)
+text_gone (gpointer data)
 {
   return !text_shown (data);
 }
@@ -174,13 +140,13 @@ assert_toast (const char *text)
 }
 
 static gboolean
-dialog_shown (gconstpointer data)
+dialog_shown (gpointer data)
 {
   return find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG) != NULL;
 }
 
 static gboolean
-records_shown (gconstpointer data)
+records_shown (gpointer data)
 {
   GtkWindow *window = find_toplevel (NAVETTE_TYPE_WINDOW);
 
@@ -204,7 +170,7 @@ is_ca_file_row (GtkWidget     *widget,
 }
 
 static gboolean
-ca_file_row_shown (gconstpointer data)
+ca_file_row_shown (gpointer data)
 {
   GtkWindow *preferences = find_toplevel (NAVETTE_TYPE_PREFERENCES_WINDOW);
 
@@ -212,7 +178,7 @@ ca_file_row_shown (gconstpointer data)
 }
 
 static gboolean
-old_dialog_gone (gconstpointer data)
+old_dialog_gone (gpointer data)
 {
   return *(GtkWindow * const *) data == NULL;
 }
@@ -231,8 +197,7 @@ close_sign_in_dialog (void)
 static void
 test_ca_file_unusable (void)
 {
-  const char *args[] = { "--tls-cert", pki.cert, "--tls-key", pki.key, NULL };
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autoptr(NavetteTestServer) server = navette_test_pki_start_server (&pki);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(NavetteApplication) app = NULL;
   g_autoptr(GError) error = NULL;
@@ -262,23 +227,23 @@ test_ca_file_unusable (void)
   g_application_activate (G_APPLICATION (app));
 
   /* The user is told, with a way to the Preferences. */
-  wait_until (text_shown, &no_such_file, "the toast about the missing file");
+  navette_test_wait_until (text_shown, &no_such_file, "the toast about the missing file");
   assert_toast (NO_SUCH_FILE_TOAST);
 
   /* What it means: the system's authorities do not know this server. */
-  wait_until (dialog_shown, NULL, "the sign-in dialog");
+  navette_test_wait_until (dialog_shown, NULL, "the sign-in dialog");
   navette_sign_in_dialog_submit (NAVETTE_SIGN_IN_DIALOG (find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG)),
                                  "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (text_shown, &untrusted, "the untrusted certificate in the dialog");
+  navette_test_wait_until (text_shown, &untrusted, "the untrusted certificate in the dialog");
   close_sign_in_dialog ();
 
   /* Changed while the application runs: a file with no certificate. */
   g_settings_set_string (settings, "ca-file", not_pem);
-  wait_until (text_shown, &not_pem_toast, "the toast about the file with no certificate");
+  navette_test_wait_until (text_shown, &not_pem_toast, "the toast about the file with no certificate");
   assert_toast (NOT_PEM_TOAST);
   /* Only the latest word on the file: the first one is gone. */
-  wait_until (text_gone, &no_such_file, "the first toast to go");
-  wait_until (dialog_shown, NULL, "the sign-in dialog again");
+  navette_test_wait_until (text_gone, &no_such_file, "the first toast to go");
+  navette_test_wait_until (dialog_shown, NULL, "the sign-in dialog again");
   /* Left open: the next change of file must replace it, not reuse the
    * one of the engine of before. */
   g_set_weak_pointer (&old_dialog, find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG));
@@ -286,7 +251,7 @@ test_ca_file_unusable (void)
   /* The Preferences show the problem of the file in use on its row at
    * once: red, the reason in its tooltip. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  wait_until (ca_file_row_shown, NULL, "the Preferences");
+  navette_test_wait_until (ca_file_row_shown, NULL, "the Preferences");
   preferences = find_toplevel (NAVETTE_TYPE_PREFERENCES_WINDOW);
   row = find_widget (GTK_WIDGET (preferences), is_ca_file_row, NULL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, not_pem);
@@ -300,7 +265,7 @@ test_ca_file_unusable (void)
   g_signal_emit_by_name (row, "apply");
   g_assert_true (gtk_widget_has_css_class (row, "error"));
   g_assert_true (find_widget (GTK_WIDGET (preferences), has_error_style, NULL) == row);
-  wait_until (text_shown, &preferences_toast, "the toast in the Preferences");
+  navette_test_wait_until (text_shown, &preferences_toast, "the toast in the Preferences");
   setting = g_settings_get_string (settings, "ca-file");
   g_assert_cmpstr (setting, ==, not_pem);
 
@@ -313,36 +278,13 @@ test_ca_file_unusable (void)
   g_assert_cmpstr (setting, ==, pki.ca);
   gtk_window_destroy (preferences);
 
-  wait_until (old_dialog_gone, &old_dialog, "the sign-in dialog of before to go");
-  wait_until (dialog_shown, NULL, "the sign-in dialog with the right file");
+  navette_test_wait_until (old_dialog_gone, &old_dialog, "the sign-in dialog of before to go");
+  navette_test_wait_until (dialog_shown, NULL, "the sign-in dialog with the right file");
   navette_sign_in_dialog_submit (NAVETTE_SIGN_IN_DIALOG (find_toplevel (NAVETTE_TYPE_SIGN_IN_DIALOG)),
                                  "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (records_shown, NULL, "the records over HTTPS");
+  navette_test_wait_until (records_shown, NULL, "the records over HTTPS");
 
   gtk_window_destroy (find_toplevel (NAVETTE_TYPE_WINDOW));
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -359,7 +301,7 @@ main (int   argc,
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   g_autofree char *openssl = g_find_program_in_path ("openssl");
   g_autofree char *home = NULL;
-  g_autoptr(GSubprocess) bus = NULL;
+  GSubprocess *bus;
   g_autofree char *address = NULL;
   int status;
 
@@ -382,35 +324,17 @@ main (int   argc,
   g_setenv ("XDG_CACHE_HOME", home, TRUE);
 
   /* A private session bus for the application. */
-  {
-    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
-    bus = g_subprocess_launcher_spawn (bus_launcher, NULL,
-                                       dbus_daemon, "--session", "--nofork", "--print-address", NULL);
-  }
-  g_assert_nonnull (bus);
-  {
-    g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
-
-    address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
-    g_assert_nonnull (address);
-  }
+  bus = navette_test_session_bus_start (&address);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* One Xvfb, no window manager: a blinking cursor in a window that lost
-   * the X focus makes GTK warn ("did not receive a focus-out event"). */
-  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  navette_test_gtk_init (&argc, &argv);
 
   navette_test_pki_setup (&pki);
   g_test_add_func ("/ca-file/unusable", test_ca_file_unusable);
   status = g_test_run ();
   navette_test_pki_teardown (&pki);
 
-  g_subprocess_send_signal (bus, SIGTERM);
-  g_subprocess_wait (bus, NULL, NULL);
-  remove_tree (home);
+  navette_test_session_bus_stop (bus);
+  navette_test_rm_rf (home);
   return status;
 }

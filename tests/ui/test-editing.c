@@ -929,10 +929,8 @@ main (int   argc,
       return g_test_run ();
     }
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE,
-                "gtk-enable-animations", FALSE, NULL);
+  navette_test_gtk_init (&argc, &argv);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add_func ("/ui/editing/save-shortcut/products", test_save_shortcut_products);
   g_test_add_func ("/ui/editing/save-shortcut/articles", test_save_shortcut_articles);

@@ -13,6 +13,7 @@
 #include "navette-engine.h"
 #include "navette-engine-private.h"
 #include "navette-test-server.h"
+#include "navette-test-loop.h"
 
 #define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
 
@@ -23,29 +24,6 @@ timeout_cb (gpointer data)
 {
   timed_out = TRUE;
   return G_SOURCE_REMOVE;
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **result,
-             const char    *what)
-{
-  guint id = g_timeout_add_seconds (30, timeout_cb, NULL);
-
-  timed_out = FALSE;
-  while (*result == NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
-  return *result;
 }
 
 static void
@@ -80,27 +58,27 @@ test_validation_french (void)
 
   engine = navette_engine_new (server->base_url);
   navette_session_login_async (navette_engine_get_session (engine), "alice",
-                               NAVETTE_DEMO_PASSWORD, NULL, result_cb, &result);
+                               NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &result);
   g_assert_true (navette_session_login_finish (navette_engine_get_session (engine),
-                                               wait_result (&result, "the login"), &error));
+                                               navette_test_wait_result (&result, "the login"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  navette_engine_load_async (engine, NULL, result_cb, &result);
-  g_assert_true (navette_engine_load_finish (engine, wait_result (&result, "the load"), &error));
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_engine_load_finish (engine, navette_test_wait_result (&result, "the load"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
   store = navette_engine_lookup_store (engine, "catalogue");
   g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, result_cb, &result);
-  g_assert_true (navette_store_load_tables_finish (store, wait_result (&result, "the tables"), &error));
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_store_load_tables_finish (store, navette_test_wait_result (&result, "the tables"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   table = navette_store_lookup_table (store, "products");
   g_assert_nonnull (table);
-  navette_table_reload_async (table, TRUE, NULL, result_cb, &result);
-  g_assert_true (navette_table_reload_finish (table, wait_result (&result, "the records"), NULL, &error));
+  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_table_reload_finish (table, navette_test_wait_result (&result, "the records"), NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 

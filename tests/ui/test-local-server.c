@@ -11,32 +11,8 @@
 
 #include "navette-engine.h"
 #include "navette-local-server.h"
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  g_error ("Timed out");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **result)
-{
-  guint id = g_timeout_add_seconds (30, timeout_cb, NULL);
-
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (id);
-  return *result;
-}
+#include "navette-test-loop.h"
+#include "navette-test-server.h"
 
 static char *
 start (NavetteLocalServer *server)
@@ -45,8 +21,8 @@ start (NavetteLocalServer *server)
   g_autoptr(GError) error = NULL;
   const char *url;
 
-  navette_local_server_start_async (server, NULL, result_cb, &result);
-  url = navette_local_server_start_finish (server, wait_result (&result), &error);
+  navette_local_server_start_async (server, NULL, navette_test_store_result_cb, &result);
+  url = navette_local_server_start_finish (server, navette_test_wait_result (&result, "navette_local_server_start"), &error);
   g_assert_no_error (error);
   g_assert_nonnull (url);
   return g_strdup (url);
@@ -61,8 +37,8 @@ sign_in (const char  *url,
 
   navette_session_login_async (navette_engine_get_session (engine),
                                NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
-                               NULL, result_cb, &result);
-  if (!navette_session_login_finish (navette_engine_get_session (engine), wait_result (&result), error))
+                               NULL, navette_test_store_result_cb, &result);
+  if (!navette_session_login_finish (navette_engine_get_session (engine), navette_test_wait_result (&result, "navette_session_login"), error))
     return NULL;
   return g_steal_pointer (&engine);
 }
@@ -98,15 +74,15 @@ test_local_mode (void)
   /* The demo content and its local user are there. */
   engine = sign_in (url, &error);
   g_assert_no_error (error);
-  navette_engine_load_async (engine, NULL, result_cb, &result);
-  g_assert_true (navette_engine_load_finish (engine, wait_result (&result), &error));
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_engine_load_finish (engine, navette_test_wait_result (&result, "navette_engine_load"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   store = navette_engine_lookup_store (engine, "catalogue");
   g_assert_nonnull (store);
   g_assert_cmpint (navette_store_get_role (store), ==, NAVETTE_ROLE_EDITOR);
-  navette_store_load_tables_async (store, NULL, result_cb, &result);
-  g_assert_true (navette_store_load_tables_finish (store, wait_result (&result), &error));
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_store_load_tables_finish (store, navette_test_wait_result (&result, "navette_store_load_tables"), &error));
   g_clear_object (&result);
   table = navette_store_lookup_table (store, "products");
   g_assert_nonnull (table);
@@ -147,17 +123,7 @@ test_local_mode (void)
   navette_local_server_stop (server);
 
   g_free (id);
-  g_unlink (db);
-  {
-    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-    g_autofree char *sub = g_path_get_dirname (db);
-
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (sub);
-  }
-  g_rmdir (dir);
+  navette_test_rm_rf (dir);
 }
 
 static void
@@ -171,8 +137,8 @@ test_missing_binary (void)
 
   g_setenv ("NAVETTE_SERVER_BINARY", "/nonexistent/navette-server", TRUE);
   server = navette_local_server_new (db);
-  navette_local_server_start_async (server, NULL, result_cb, &result);
-  g_assert_null (navette_local_server_start_finish (server, wait_result (&result), &error));
+  navette_local_server_start_async (server, NULL, navette_test_store_result_cb, &result);
+  g_assert_null (navette_local_server_start_finish (server, navette_test_wait_result (&result, "navette_local_server_start"), &error));
   g_assert_nonnull (error);
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
   g_rmdir (dir);

@@ -11,22 +11,14 @@
 
 #include "config.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
 #include <adwaita.h>
 
 #include "navette-application.h"
 #include "navette-sign-in-dialog.h"
+#include "navette-test-input.h"
 #include "navette-test-server.h"
 #include "navette-window-private.h"
 
-
-/* The private bus dies with the test, even when the test aborts. */
-static void
-bus_child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
 
 static gboolean timed_out;
 
@@ -35,24 +27,6 @@ timeout_cb (gpointer data)
 {
   timed_out = TRUE;
   return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  guint id;
-
-  timed_out = FALSE;
-  id = g_timeout_add_seconds (30, timeout_cb, NULL);
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
 }
 
 static guint
@@ -186,17 +160,17 @@ test_session_expired (void)
   g_application_activate (G_APPLICATION (app));
 
   /* The sign-in dialog, with the user name filled in. */
-  wait_until (dialog_shown, NULL, "the sign-in dialog");
+  navette_test_wait_until (dialog_shown, NULL, "the sign-in dialog");
   g_assert_cmpuint (count_dialogs (&dialog), ==, 1);
   g_assert_cmpstr (navette_sign_in_dialog_get_username (dialog), ==, "alice");
   navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (records_shown, NULL, "the records");
+  navette_test_wait_until (records_shown, NULL, "the records");
   g_assert_cmpuint (count_dialogs (NULL), ==, 0);
   window = find_window ();
   engine = navette_window_get_engine (window);
-  wait_until (catalogue_loaded, engine, "the tables of the catalogue");
+  navette_test_wait_until (catalogue_loaded, engine, "the tables of the catalogue");
   g_assert_true (navette_window_select_table (window, "catalogue", "products"));
-  wait_until (records_shown, NULL, "the products");
+  navette_test_wait_until (records_shown, NULL, "the products");
   /* No light check meanwhile: the saves are the first requests to meet
    * the end of the session. */
   navette_poller_set_interval_ms (navette_engine_get_poller (engine), 3600 * 1000);
@@ -204,14 +178,14 @@ test_session_expired (void)
   /* The session runs out; a save is refused (401): it is rolled back
    * into the failed changes, a discreet toast says the session expired,
    * and ONE dialog asks for the password. */
-  wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
+  navette_test_wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
   record1 = g_list_model_get_item (_navette_window_get_view_model (window), 0);
   record2 = g_list_model_get_item (_navette_window_get_view_model (window), 1);
   published1 = navette_record_get_boolean (record1, "published");
   published2 = navette_record_get_boolean (record2, "published");
   change1 = set_published (window, record1, !published1);
-  wait_until (change_finished, change1, "the refusal");
-  wait_until (dialog_shown, NULL, "the sign-in dialog again");
+  navette_test_wait_until (change_finished, change1, "the refusal");
+  navette_test_wait_until (dialog_shown, NULL, "the sign-in dialog again");
   g_assert_cmpint (navette_change_get_state (change1), ==, NAVETTE_CHANGE_STATE_FAILED);
   g_assert_error (navette_change_get_error (change1), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED);
   g_assert_cmpint (navette_record_get_boolean (record1, "published"), ==, published1);
@@ -221,11 +195,11 @@ test_session_expired (void)
   /* Made meanwhile, on another record and on the same one: not sent with
    * the dead token, kept applied. */
   change2 = set_published (window, record2, !published2);
-  wait_until (change_waiting, change2, "the second change to wait");
+  navette_test_wait_until (change_waiting, change2, "the second change to wait");
   json_object_set_int_member (stock, "stock", 77);
   later = navette_store_update (navette_window_get_store (window), navette_window_get_table (window),
                                 navette_record_get_id (record1), stock);
-  wait_until (change_waiting, later, "the later change to wait");
+  navette_test_wait_until (change_waiting, later, "the later change to wait");
   g_assert_cmpuint (navette_change_get_attempts (later), ==, 0);
   g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
   g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 77);
@@ -241,13 +215,13 @@ test_session_expired (void)
   /* Signed in again: the refused change is sent again (same key), then
    * those that waited. */
   navette_sign_in_dialog_submit (dialog, "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (change_succeeded, change1, "the refused change, sent again");
-  wait_until (change_succeeded, change2, "the second change");
-  wait_until (change_succeeded, later, "the change that waited");
+  navette_test_wait_until (change_succeeded, change1, "the refused change, sent again");
+  navette_test_wait_until (change_succeeded, change2, "the second change");
+  navette_test_wait_until (change_succeeded, later, "the change that waited");
   g_assert_cmpint (navette_record_get_boolean (record1, "published"), ==, !published1);
   g_assert_cmpint (navette_record_get_boolean (record2, "published"), ==, !published2);
   g_assert_cmpint (navette_record_get_int (record1, "stock"), ==, 77);
-  wait_until (no_dialog, NULL, "the dialog to close");
+  navette_test_wait_until (no_dialog, NULL, "the dialog to close");
   g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -356,18 +330,18 @@ test_session_reconnect_during_load (void)
   g_assert_true (NAVETTE_IS_WINDOW (window));
   g_signal_connect (window->main_stack, "notify::visible-child-name", G_CALLBACK (page_cb), &r);
 
-  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
+  navette_test_wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
   navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (load_on_its_way, &r, "the load of the applications");
+  navette_test_wait_until (load_on_its_way, &r, "the load of the applications");
   first = g_object_ref (navette_application_get_engine (r.app));
 
   g_action_group_activate_action (G_ACTION_GROUP (r.app), "reconnect", NULL);
   g_assert_true (navette_application_get_engine (r.app) != first);
-  wait_until (reconnect_records_or_dialog, &r, "the new connection");
+  navette_test_wait_until (reconnect_records_or_dialog, &r, "the new connection");
   if (dialog_of (window) != NULL)
     {
       navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
-      wait_until (reconnect_records, &r, "the records");
+      navette_test_wait_until (reconnect_records, &r, "the records");
     }
 
   g_assert_true (navette_window_get_engine (window) == navette_application_get_engine (r.app));
@@ -434,29 +408,29 @@ test_session_expired_other_user (void)
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (r.app));
   window = r.window = NAVETTE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (r.app)));
-  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
+  navette_test_wait_until (reconnect_dialog_shown, &r, "the sign-in dialog");
   navette_sign_in_dialog_submit (dialog_of (window), "alice", NAVETTE_DEMO_PASSWORD);
-  wait_until (reconnect_records, &r, "the records");
+  navette_test_wait_until (reconnect_records, &r, "the records");
   first = g_object_ref (navette_application_get_engine (r.app));
-  wait_until (catalogue_loaded, first, "the tables of the catalogue");
+  navette_test_wait_until (catalogue_loaded, first, "the tables of the catalogue");
   g_assert_true (navette_window_select_table (window, "catalogue", "products"));
-  wait_until (reconnect_records, &r, "the products");
+  navette_test_wait_until (reconnect_records, &r, "the products");
   navette_poller_set_interval_ms (navette_engine_get_poller (first), 3600 * 1000);
 
-  wait_until (session_over, navette_engine_get_session (first), "the end of the session");
+  navette_test_wait_until (session_over, navette_engine_get_session (first), "the end of the session");
   record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
   n_versions = count_versions (server, navette_record_get_id (record));
   change = set_published (window, record, !navette_record_get_boolean (record, "published"));
-  wait_until (change_finished, change, "the refusal");
+  navette_test_wait_until (change_finished, change, "the refusal");
   g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
   journal = navette_engine_dup_journal_path (first);
   g_assert_nonnull (journal);
 
   /* bob signs in instead. */
   r.first = first;
-  wait_until (reconnect_dialog_shown, &r, "the sign-in dialog again");
+  navette_test_wait_until (reconnect_dialog_shown, &r, "the sign-in dialog again");
   navette_sign_in_dialog_submit (dialog_of (window), "bob", NAVETTE_DEMO_PASSWORD);
-  wait_until (other_engine_shows_records, &r, "bob's window");
+  navette_test_wait_until (other_engine_shows_records, &r, "bob's window");
   g_assert_true (navette_application_get_engine (r.app) != first);
   g_assert_cmpstr (navette_session_get_username (navette_engine_get_session (navette_application_get_engine (r.app))),
                    ==, "bob");
@@ -482,7 +456,7 @@ main (int   argc,
 {
   g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
-  g_autoptr(GSubprocess) bus = NULL;
+  GSubprocess *bus;
   g_autofree char *address = NULL;
   int status;
 
@@ -498,34 +472,16 @@ main (int   argc,
     }
 
   /* A private session bus for the application. */
-  {
-    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-    g_subprocess_launcher_set_child_setup (bus_launcher, bus_child_setup, NULL, NULL);
-    bus = g_subprocess_launcher_spawn (bus_launcher, NULL,
-                                       dbus_daemon, "--session", "--nofork", "--print-address", NULL);
-  }
-  g_assert_nonnull (bus);
-  {
-    g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus));
-
-    address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
-    g_assert_nonnull (address);
-  }
+  bus = navette_test_session_bus_start (&address);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* One Xvfb, no window manager: a blinking cursor in a window that lost
-   * the X focus makes GTK warn ("did not receive a focus-out event"). */
-  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  navette_test_gtk_init (&argc, &argv);
 
   g_test_add_func ("/session/expired", test_session_expired);
   g_test_add_func ("/session/reconnect-during-load", test_session_reconnect_during_load);
   g_test_add_func ("/session/expired-other-user", test_session_expired_other_user);
 
   status = g_test_run ();
-  g_subprocess_send_signal (bus, SIGTERM);
-  g_subprocess_wait (bus, NULL, NULL);
+  navette_test_session_bus_stop (bus);
   return status;
 }

@@ -7,22 +7,7 @@
 #include "config.h"
 
 #include "navette-token-store.h"
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
+#include "navette-test-loop.h"
 
 static void
 test_memory_fallback (void)
@@ -38,34 +23,34 @@ test_memory_fallback (void)
   g_unsetenv ("NAVETTE_NO_KEYRING");
   store = navette_token_store_new ();
 
-  navette_token_store_lookup_async (store, server, "alice", NULL, result_cb, &result);
-  token = navette_token_store_lookup_finish (store, wait_result (&result), &error);
+  navette_token_store_lookup_async (store, server, "alice", NULL, navette_test_store_result_cb, &result);
+  token = navette_token_store_lookup_finish (store, navette_test_wait_result (&result, "navette_token_store_lookup"), &error);
   g_assert_no_error (error);
   g_assert_null (token);
   g_clear_object (&result);
 
-  navette_token_store_save_async (store, server, "alice", "secret-token", NULL, result_cb, &result);
-  g_assert_true (navette_token_store_save_finish (store, wait_result (&result), &error));
+  navette_token_store_save_async (store, server, "alice", "secret-token", NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_token_store_save_finish (store, navette_test_wait_result (&result, "navette_token_store_save"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  navette_token_store_lookup_async (store, server, "alice", NULL, result_cb, &result);
-  token = navette_token_store_lookup_finish (store, wait_result (&result), &error);
+  navette_token_store_lookup_async (store, server, "alice", NULL, navette_test_store_result_cb, &result);
+  token = navette_token_store_lookup_finish (store, navette_test_wait_result (&result, "navette_token_store_lookup"), &error);
   g_assert_cmpstr (token, ==, "secret-token");
   g_clear_pointer (&token, g_free);
   g_clear_object (&result);
 
   /* Another user or server has no token. */
-  navette_token_store_lookup_async (store, server, "bob", NULL, result_cb, &result);
-  token = navette_token_store_lookup_finish (store, wait_result (&result), &error);
+  navette_token_store_lookup_async (store, server, "bob", NULL, navette_test_store_result_cb, &result);
+  token = navette_token_store_lookup_finish (store, navette_test_wait_result (&result, "navette_token_store_lookup"), &error);
   g_assert_null (token);
   g_clear_object (&result);
 
-  navette_token_store_clear_async (store, server, "alice", NULL, result_cb, &result);
-  g_assert_true (navette_token_store_clear_finish (store, wait_result (&result), &error));
+  navette_token_store_clear_async (store, server, "alice", NULL, navette_test_store_result_cb, &result);
+  g_assert_true (navette_token_store_clear_finish (store, navette_test_wait_result (&result, "navette_token_store_clear"), &error));
   g_clear_object (&result);
-  navette_token_store_lookup_async (store, server, "alice", NULL, result_cb, &result);
-  token = navette_token_store_lookup_finish (store, wait_result (&result), &error);
+  navette_token_store_lookup_async (store, server, "alice", NULL, navette_test_store_result_cb, &result);
+  token = navette_token_store_lookup_finish (store, navette_test_wait_result (&result, "navette_token_store_lookup"), &error);
   g_assert_null (token);
 }
 

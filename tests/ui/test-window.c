@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "navette-test-input.h"
 #include "navette-test-server.h"
 #include "navette-window-private.h"
 #include "navette-sidebar-row.h"
@@ -849,25 +850,6 @@ no_display (void)
 
 /* ---- Live schema and roles ---- */
 
-static void
-admin_command (NavetteTestServer *server,
-               ...) G_GNUC_NULL_TERMINATED;
-
-static void
-admin_command (NavetteTestServer *server,
-               ...)
-{
-  g_autofree char *err = NULL;
-  va_list args;
-  int status;
-
-  va_start (args, server);
-  status = navette_test_server_admin_v (server, NULL, &err, args);
-  va_end (args);
-  if (status != 0)
-    g_error ("administration command failed: %s", err);
-}
-
 typedef struct
 {
   Fixture    *f;
@@ -957,7 +939,7 @@ test_live_schema (void)
   navette_record_pane_set_text (pane, "title", "Typed before the column came");
   g_assert_true (navette_record_pane_get_modified (pane));
 
-  admin_command (f.server, "column", "add", "blog", "articles", "subtitle:text", NULL);
+  navette_test_server_admin_check (f.server, "column", "add", "blog", "articles", "subtitle:text", NULL);
   wait_until (view_has_column, &subtitle, "the new column in the view");
   wait_until (pane_has_row, &subtitle, "the new column in the pane");
   g_assert_true (navette_record_pane_get_modified (pane));
@@ -967,7 +949,7 @@ test_live_schema (void)
     g_assert_cmpstr (json_object_get_string_member (values, "title"), ==, "Typed before the column came");
   }
 
-  admin_command (f.server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
+  navette_test_server_admin_check (f.server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
   wait_until (sidebar_has_table, &notes, "the new table in the sidebar");
   g_assert_true (navette_window_select_table (f.window, "blog", "notes"));
   wait_until (page_is_empty, &f, "the new table's (empty) page");
@@ -1007,15 +989,15 @@ test_live_roles (void)
   g_assert_false (gtk_widget_get_visible (f.window->new_button));
   g_assert_false (navette_record_pane_get_editable (pane));
 
-  admin_command (f.server, "grant", "bob", "editor", "catalogue", NULL);
+  navette_test_server_admin_check (f.server, "grant", "bob", "editor", "catalogue", NULL);
   wait_until (new_button_visible, &f, "the New button");
   g_assert_true (navette_record_pane_get_editable (pane));
   g_assert_true (gtk_widget_get_visible (navette_record_pane_get_save_button (pane)));
 
-  admin_command (f.server, "grant", "bob", "reader", "blog", NULL);
+  navette_test_server_admin_check (f.server, "grant", "bob", "reader", "blog", NULL);
   wait_until (sidebar_has_app, &blog, "Blog in the sidebar");
 
-  admin_command (f.server, "revoke", "bob", "catalogue", NULL);
+  navette_test_server_admin_check (f.server, "revoke", "bob", "catalogue", NULL);
   wait_until (sidebar_lacks_app, &catalogue, "Catalogue gone from the sidebar");
   wait_until (no_table_open, &f, "the products closed");
   g_assert_nonnull (strstr (f.window->last_toast, "no longer have access"));
@@ -1471,11 +1453,7 @@ main (int   argc,
       return g_test_run ();
     }
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* One Xvfb, no window manager: a blinking cursor in a window that lost
-   * the X focus makes GTK warn ("did not receive a focus-out event"). */
-  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  navette_test_gtk_init (&argc, &argv);
 
   g_test_add_func ("/ui/reader-editor", test_reader_editor);
   g_test_add_func ("/ui/edit-optimistic", test_edit_optimistic);
