@@ -795,7 +795,11 @@ sync_maybe_resume (Sync *sync)
     {
       GTask *walk = g_steal_pointer (&sync->held);
 
+      /* A held walk has not ended, so nothing is ending yet. Resuming it
+       * may end it at once, and walk_done_cb() then ends the sync and
+       * frees @sync: it must not be read after this call. */
       navette_client_walk_resume (walk, sync->error != NULL ? g_error_copy (sync->error) : NULL);
+      return;
     }
   if (sync->ending != NULL && sync->in_flight == 0)
     {
