@@ -31,12 +31,10 @@
 
 #include "navette-replica.h"
 #include "navette-engine-private.h"
+#include "navette-replica-private.h"
 
 #define REPLICA_ERROR navette_replica_error_quark ()
 static G_DEFINE_QUARK (navette-replica-error-quark, navette_replica_error)
-
-typedef void (*JobFunc) (NavetteReplica *self,
-                         gpointer        data);
 
 typedef struct
 {
@@ -77,10 +75,10 @@ worker_main (gpointer user_data)
   return NULL;
 }
 
-static void
-push_job (NavetteReplica *self,
-          JobFunc         func,
-          gpointer        data)
+void
+replica_push_job (NavetteReplica *self,
+                  JobFunc         func,
+                  gpointer        data)
 {
   Job *job = g_new0 (Job, 1);
 
@@ -112,16 +110,16 @@ sync_job_run (NavetteReplica *self,
   g_mutex_unlock (&sync->mutex);
 }
 
-static void
-run_job_sync (NavetteReplica *self,
-              JobFunc         func,
-              gpointer        data)
+void
+replica_run_job_sync (NavetteReplica *self,
+                      JobFunc         func,
+                      gpointer        data)
 {
   SyncJob sync = { .func = func, .data = data };
 
   g_mutex_init (&sync.mutex);
   g_cond_init (&sync.cond);
-  push_job (self, sync_job_run, &sync);
+  replica_push_job (self, sync_job_run, &sync);
   g_mutex_lock (&sync.mutex);
   while (!sync.done)
     g_cond_wait (&sync.cond, &sync.mutex);
@@ -132,43 +130,43 @@ run_job_sync (NavetteReplica *self,
 
 /* ---- SQL helpers (worker) ---- */
 
-static gboolean
-sql_fail (NavetteReplica  *self,
-          const char      *what,
-          GError         **error)
+gboolean
+replica_sql_fail (NavetteReplica  *self,
+                  const char      *what,
+                  GError         **error)
 {
   g_set_error (error, REPLICA_ERROR, sqlite3_errcode (self->db),
                _("The local replica %s failed (%s): %s"), self->path, what, sqlite3_errmsg (self->db));
   return FALSE;
 }
 
-static gboolean
-sql_exec (NavetteReplica  *self,
-          const char      *sql,
-          GError         **error)
+gboolean
+replica_sql_exec (NavetteReplica  *self,
+                  const char      *sql,
+                  GError         **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return sql_fail (self, sql, error);
+    return replica_sql_fail (self, sql, error);
   return TRUE;
 }
 
-static sqlite3_stmt *
-sql_prepare (NavetteReplica  *self,
-             const char      *sql,
-             GError         **error)
+sqlite3_stmt *
+replica_sql_prepare (NavetteReplica  *self,
+                     const char      *sql,
+                     GError         **error)
 {
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      sql_fail (self, sql, error);
+      replica_sql_fail (self, sql, error);
       return NULL;
     }
   return stmt;
 }
 
-static void
-sql_rollback (NavetteReplica *self)
+void
+replica_sql_rollback (NavetteReplica *self)
 {
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -185,15 +183,15 @@ column_affinity (NavetteColumnType type)
 }
 
 /* The id in replica_tables of APP/TABLE, 0 when absent, -1 on failure. */
-static gint64
-lookup_table (NavetteReplica  *self,
-              const char      *app,
-              const char      *table,
-              gint64          *revision,
-              char           **fts_columns,
-              GError         **error)
+gint64
+replica_lookup_table (NavetteReplica  *self,
+                      const char      *app,
+                      const char      *table,
+                      gint64          *revision,
+                      char           **fts_columns,
+                      GError         **error)
 {
-  sqlite3_stmt *stmt = sql_prepare (self, "SELECT id, revision, fts_columns FROM replica_tables WHERE app = ? AND name = ?", error);
+  sqlite3_stmt *stmt = replica_sql_prepare (self, "SELECT id, revision, fts_columns FROM replica_tables WHERE app = ? AND name = ?", error);
   gint64 id = 0;
   int rc;
 
@@ -212,7 +210,7 @@ lookup_table (NavetteReplica  *self,
     }
   else if (rc != SQLITE_DONE)
     {
-      sql_fail (self, "reading the tables", error);
+      replica_sql_fail (self, "reading the tables", error);
       id = -1;
     }
   sqlite3_finalize (stmt);
@@ -220,13 +218,13 @@ lookup_table (NavetteReplica  *self,
 }
 
 /* The SQL columns of r<ID> ("c_name" → TRUE). */
-static GHashTable *
-sql_columns (NavetteReplica  *self,
-             gint64           id,
-             GError         **error)
+GHashTable *
+replica_sql_columns (NavetteReplica  *self,
+                     gint64           id,
+                     GError         **error)
 {
   g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(r%" G_GINT64_FORMAT ")", id);
-  sqlite3_stmt *stmt = sql_prepare (self, sql, error);
+  sqlite3_stmt *stmt = replica_sql_prepare (self, sql, error);
   GHashTable *columns;
 
   if (stmt == NULL)
@@ -266,7 +264,7 @@ drop_fts_triggers (NavetteReplica  *self,
                                           "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_ad;"
                                           "DROP TRIGGER IF EXISTS r%1$" G_GINT64_FORMAT "_au;", id);
 
-  return sql_exec (self, sql, error);
+  return replica_sql_exec (self, sql, error);
 }
 
 /* Fills f<ID> from r<ID> (FTS5 'rebuild') and creates the triggers that
@@ -301,7 +299,7 @@ fill_fts (NavetteReplica  *self,
     "  INSERT INTO f%1$" G_GINT64_FORMAT " (rowid, %2$s) VALUES (new.key, %3$s); END;"
     "INSERT INTO f%1$" G_GINT64_FORMAT " (f%1$" G_GINT64_FORMAT ") VALUES ('rebuild');",
     id, cols->str, news->str, olds->str);
-  return sql_exec (self, sql, error);
+  return replica_sql_exec (self, sql, error);
 }
 
 /* (Re)creates f<ID> over @fts_columns ("a,b"); with @fill, fills it and
@@ -320,7 +318,7 @@ make_fts (NavetteReplica  *self,
   if (!drop_fts_triggers (self, id, error))
     return FALSE;
   sql = g_strdup_printf ("DROP TABLE IF EXISTS f%" G_GINT64_FORMAT, id);
-  if (!sql_exec (self, sql, error))
+  if (!replica_sql_exec (self, sql, error))
     return FALSE;
   if (*fts_columns == '\0')
     return TRUE;
@@ -336,7 +334,7 @@ make_fts (NavetteReplica  *self,
   g_free (sql);
   sql = g_strdup_printf ("CREATE VIRTUAL TABLE f%1$" G_GINT64_FORMAT " USING fts5(%2$s, content='r%1$" G_GINT64_FORMAT "',"
                          " content_rowid='key', tokenize='unicode61 remove_diacritics 2')", id, cols);
-  if (!sql_exec (self, sql, error))
+  if (!replica_sql_exec (self, sql, error))
     return FALSE;
   return !fill || fill_fts (self, id, fts_columns, error);
 }
@@ -364,14 +362,14 @@ ensure_table (NavetteReplica          *self,
   schema_node = json_builder_get_root (builder);
   schema_json = navette_json_to_string (schema_node, NULL);
 
-  id = lookup_table (self, app, schema->name, revision, &stored_fts, error);
+  id = replica_lookup_table (self, app, schema->name, revision, &stored_fts, error);
   if (id < 0)
     return -1;
   if (id == 0)
     {
       g_autofree char *sql = NULL;
 
-      stmt = sql_prepare (self, "INSERT INTO replica_tables (app, name, revision, schema, fts_columns) VALUES (?, ?, -1, ?, '')", error);
+      stmt = replica_sql_prepare (self, "INSERT INTO replica_tables (app, name, revision, schema, fts_columns) VALUES (?, ?, -1, ?, '')", error);
       if (stmt == NULL)
         return -1;
       sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
@@ -380,7 +378,7 @@ ensure_table (NavetteReplica          *self,
       if (sqlite3_step (stmt) != SQLITE_DONE)
         {
           sqlite3_finalize (stmt);
-          sql_fail (self, "adding a table", error);
+          replica_sql_fail (self, "adding a table", error);
           return -1;
         }
       sqlite3_finalize (stmt);
@@ -390,7 +388,7 @@ ensure_table (NavetteReplica          *self,
       sql = g_strdup_printf ("CREATE TABLE r%" G_GINT64_FORMAT " (key INTEGER PRIMARY KEY, id TEXT NOT NULL,"
                              " version INTEGER NOT NULL, revision INTEGER NOT NULL, archived INTEGER NOT NULL,"
                              " updated_at INTEGER NOT NULL, updated_by TEXT, data TEXT NOT NULL)", id);
-      if (!sql_exec (self, sql, error))
+      if (!replica_sql_exec (self, sql, error))
         return -1;
       g_clear_pointer (&stored_fts, g_free);
       stored_fts = g_strdup ("");
@@ -399,7 +397,7 @@ ensure_table (NavetteReplica          *self,
 
   /* Columns added (a column removed or retyped keeps its SQL column: the
    * data object is what records are made from). */
-  have = sql_columns (self, id, error);
+  have = replica_sql_columns (self, id, error);
   if (have == NULL)
     return -1;
   for (guint i = 0; i < schema->columns->len; i++)
@@ -412,7 +410,7 @@ ensure_table (NavetteReplica          *self,
         continue;
       sql = g_strdup_printf ("ALTER TABLE r%" G_GINT64_FORMAT " ADD COLUMN \"%s\" %s",
                              id, sql_name, column_affinity (col->type));
-      if (!sql_exec (self, sql, error))
+      if (!replica_sql_exec (self, sql, error))
         return -1;
       g_debug ("Replica: column %s added to %s/%s", col->name, app, schema->name);
       added = TRUE;
@@ -425,14 +423,14 @@ ensure_table (NavetteReplica          *self,
     {
       g_autofree char *sql = g_strdup_printf ("UPDATE replica_tables SET revision = -1 WHERE id = %" G_GINT64_FORMAT, id);
 
-      if (!sql_exec (self, sql, error))
+      if (!replica_sql_exec (self, sql, error))
         return -1;
       *revision = -1;
     }
   if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, *revision >= 0, error))
     return -1;
 
-  stmt = sql_prepare (self, "UPDATE replica_tables SET schema = ?, fts_columns = ? WHERE id = ?", error);
+  stmt = replica_sql_prepare (self, "UPDATE replica_tables SET schema = ?, fts_columns = ? WHERE id = ?", error);
   if (stmt == NULL)
     return -1;
   sqlite3_bind_text (stmt, 1, schema_json, -1, SQLITE_STATIC);
@@ -441,7 +439,7 @@ ensure_table (NavetteReplica          *self,
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       sqlite3_finalize (stmt);
-      sql_fail (self, "saving a schema", error);
+      replica_sql_fail (self, "saving a schema", error);
       return -1;
     }
   sqlite3_finalize (stmt);
@@ -470,11 +468,11 @@ open_job (NavetteReplica *self,
   if (sqlite3_open_v2 (self->path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
     {
-      sql_fail (self, "open", error);
+      replica_sql_fail (self, "open", error);
       return;
     }
   sqlite3_busy_timeout (self->db, 10000);
-  sql_exec (self, schema, error);
+  replica_sql_exec (self, schema, error);
 }
 
 static void
@@ -491,8 +489,8 @@ navette_replica_finalize (GObject *object)
 
   if (self->worker != NULL)
     {
-      push_job (self, close_job, NULL);
-      push_job (self, NULL, NULL);
+      replica_push_job (self, close_job, NULL);
+      replica_push_job (self, NULL, NULL);
       g_thread_join (self->worker);
     }
   g_clear_pointer (&self->jobs, g_async_queue_unref);
@@ -563,7 +561,7 @@ navette_replica_open (const char  *path,
   self = g_object_new (NAVETTE_TYPE_REPLICA, NULL);
   self->path = g_strdup (path);
   self->worker = g_thread_new ("navette-replica", worker_main, self);
-  run_job_sync (self, open_job, &local_error);
+  replica_run_job_sync (self, open_job, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -631,12 +629,12 @@ typedef struct
 } TaskJob;
 
 /* A single-value query (an integer), -1 on failure. */
-static gint64
-sql_int (NavetteReplica  *self,
-         const char      *sql,
-         GError         **error)
+gint64
+replica_sql_int (NavetteReplica  *self,
+                 const char      *sql,
+                 GError         **error)
 {
-  sqlite3_stmt *stmt = sql_prepare (self, sql, error);
+  sqlite3_stmt *stmt = replica_sql_prepare (self, sql, error);
   gint64 value = -1;
 
   if (stmt == NULL)
@@ -644,7 +642,7 @@ sql_int (NavetteReplica  *self,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     value = sqlite3_column_int64 (stmt, 0);
   else
-    sql_fail (self, sql, error);
+    replica_sql_fail (self, sql, error);
   sqlite3_finalize (stmt);
   return value;
 }
@@ -665,7 +663,7 @@ prepare_whole_walk (NavetteReplica  *self,
   gint64 unique, empty;
 
   g_clear_pointer (&sync->fts_columns, g_free);
-  if (lookup_table (self, sync->app, sync->schema->name, NULL, &sync->fts_columns, error) < 0)
+  if (replica_lookup_table (self, sync->app, sync->schema->name, NULL, &sync->fts_columns, error) < 0)
     return FALSE;
   if (sync->fts_columns != NULL && *sync->fts_columns == '\0')
     g_clear_pointer (&sync->fts_columns, g_free);
@@ -673,18 +671,18 @@ prepare_whole_walk (NavetteReplica  *self,
     return FALSE;
 
   sql = g_strdup_printf ("SELECT NOT EXISTS (SELECT 1 FROM r%" G_GINT64_FORMAT ")", sync->table_id);
-  if ((empty = sql_int (self, sql, error)) < 0)
+  if ((empty = replica_sql_int (self, sql, error)) < 0)
     return FALSE;
   if (empty)
     {
       g_free (sql);
       sql = g_strdup_printf ("DROP INDEX IF EXISTS r%1$" G_GINT64_FORMAT "_id", sync->table_id);
-      if (!sql_exec (self, sql, error))
+      if (!replica_sql_exec (self, sql, error))
         return FALSE;
     }
   g_free (sql);
   sql = g_strdup_printf ("SELECT count(*) FROM pragma_index_list('r%" G_GINT64_FORMAT "') WHERE \"unique\"", sync->table_id);
-  if ((unique = sql_int (self, sql, error)) < 0)
+  if ((unique = replica_sql_int (self, sql, error)) < 0)
     return FALSE;
   sync->plain_insert = unique == 0;
   return TRUE;
@@ -709,11 +707,11 @@ finish_whole_walk (NavetteReplica  *self,
           g_autofree char *dedup = NULL;
 
           if (sqlite3_errcode (self->db) != SQLITE_CONSTRAINT)
-            return sql_fail (self, index, error);
+            return replica_sql_fail (self, index, error);
           dedup = g_strdup_printf ("DELETE FROM r%1$" G_GINT64_FORMAT " WHERE key IN (SELECT key FROM"
                                    " (SELECT key, row_number () OVER (PARTITION BY id ORDER BY version DESC, key DESC) AS n"
                                    " FROM r%1$" G_GINT64_FORMAT ") WHERE n > 1)", n);
-          if (!sql_exec (self, dedup, error) || !sql_exec (self, index, error))
+          if (!replica_sql_exec (self, dedup, error) || !replica_sql_exec (self, index, error))
             return FALSE;
         }
     }
@@ -731,12 +729,12 @@ prepare_job (NavetteReplica *self,
   GError *error = NULL;
   gint64 revision = -1;
 
-  if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
+  if (!replica_sql_exec (self, "BEGIN IMMEDIATE", &error) ||
       (sync->table_id = ensure_table (self, sync->app, sync->schema, &revision, &error)) < 0 ||
       (revision < 0 && !prepare_whole_walk (self, sync, &error)) ||
-      !sql_exec (self, "COMMIT", &error))
+      !replica_sql_exec (self, "COMMIT", &error))
     {
-      sql_rollback (self);
+      replica_sql_rollback (self);
       g_task_return_error (task, error);
     }
   else
@@ -881,8 +879,8 @@ apply_page_job (NavetteReplica *self,
   gint64 start = g_get_monotonic_time ();
   gint64 cpu_start = thread_cpu_us ();
 
-  if (!sql_exec (self, "BEGIN IMMEDIATE", &error) ||
-      !(stmt = sql_prepare (self, sql, &error)))
+  if (!replica_sql_exec (self, "BEGIN IMMEDIATE", &error) ||
+      !(stmt = replica_sql_prepare (self, sql, &error)))
     goto fail;
   for (guint i = 0; i < page->records->len; i++)
     {
@@ -900,7 +898,7 @@ apply_page_job (NavetteReplica *self,
       sqlite3_bind_text (stmt, 7, rec->data_json, -1, SQLITE_STATIC);
       if (sqlite3_step (stmt) != SQLITE_DONE)
         {
-          sql_fail (self, "applying a page", &error);
+          replica_sql_fail (self, "applying a page", &error);
           goto fail;
         }
       sqlite3_reset (stmt);
@@ -917,19 +915,19 @@ apply_page_job (NavetteReplica *self,
     }
   if (page->last)
     {
-      stmt = sql_prepare (self, "UPDATE replica_tables SET revision = ? WHERE id = ?", &error);
+      stmt = replica_sql_prepare (self, "UPDATE replica_tables SET revision = ? WHERE id = ?", &error);
       if (stmt == NULL)
         goto fail;
       sqlite3_bind_int64 (stmt, 1, page->revision);
       sqlite3_bind_int64 (stmt, 2, sync->table_id);
       if (sqlite3_step (stmt) != SQLITE_DONE)
         {
-          sql_fail (self, "saving the revision", &error);
+          replica_sql_fail (self, "saving the revision", &error);
           goto fail;
         }
       g_clear_pointer (&stmt, sqlite3_finalize);
     }
-  if (!sql_exec (self, "COMMIT", &error))
+  if (!replica_sql_exec (self, "COMMIT", &error))
     goto fail;
   sync->n_rows += page->records->len;
   if (page->last)
@@ -941,7 +939,7 @@ apply_page_job (NavetteReplica *self,
 
 fail:
   g_clear_pointer (&stmt, sqlite3_finalize);
-  sql_rollback (self);
+  replica_sql_rollback (self);
   page_done (page, error);
 }
 
@@ -968,7 +966,7 @@ page_sink (GPtrArray *records,
       page->last = last;
       page->context = g_main_context_ref (g_task_get_context (walk));
       sync->in_flight++;
-      push_job (sync->self, apply_page_job, page);
+      replica_push_job (sync->self, apply_page_job, page);
     }
   sync_maybe_resume (sync);
 }
@@ -1048,7 +1046,7 @@ navette_replica_sync_async (NavetteReplica         *self,
    * last reference may be dropped on the worker). */
   prepare = g_task_new (NULL, cancellable, prepared_cb, g_object_ref (task));
   g_task_set_task_data (prepare, sync, NULL);
-  push_job (self, prepare_job, prepare);
+  replica_push_job (self, prepare_job, prepare);
 }
 
 gboolean
@@ -1114,7 +1112,7 @@ info_job (NavetteReplica *self,
           gpointer        data)
 {
   Info *info = data;
-  gint64 id = lookup_table (self, info->app, info->table, &info->revision, NULL, &info->error);
+  gint64 id = replica_lookup_table (self, info->app, info->table, &info->revision, NULL, &info->error);
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
 
@@ -1124,7 +1122,7 @@ info_job (NavetteReplica *self,
       return;
     }
   sql = g_strdup_printf ("SELECT count(*) FROM r%" G_GINT64_FORMAT, id);
-  stmt = sql_prepare (self, sql, &info->error);
+  stmt = replica_sql_prepare (self, sql, &info->error);
   if (stmt == NULL)
     return;
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1144,7 +1142,7 @@ navette_replica_get_table_info (NavetteReplica  *self,
 
   g_return_val_if_fail (NAVETTE_IS_REPLICA (self), FALSE);
 
-  run_job_sync (self, info_job, &info);
+  replica_run_job_sync (self, info_job, &info);
   if (info.error != NULL)
     {
       g_propagate_error (error, info.error);
@@ -1155,742 +1153,4 @@ navette_replica_get_table_info (NavetteReplica  *self,
   if (n_rows != NULL)
     *n_rows = info.n_rows;
   return TRUE;
-}
-
-/* ---- Views ---- */
-
-static const char * const meta_columns[] = { "id", "version", "revision", "updated_at", "updated_by", NULL };
-
-/* An FTS5 query: each word quoted, as a prefix. NULL when no word. */
-static char *
-fts_query (const char *search)
-{
-  g_auto(GStrv) words = g_strsplit_set (search, " \t\n", -1);
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      if (*words[i] == '\0')
-        continue;
-      if (out->len > 0)
-        g_string_append_c (out, ' ');
-      g_string_append_c (out, '"');
-      for (const char *p = words[i]; *p; p++)
-        {
-          if (*p == '"')
-            g_string_append_c (out, '"');
-          g_string_append_c (out, *p);
-        }
-      g_string_append (out, "\"*");
-    }
-  if (out->len == 0)
-    {
-      g_string_free (out, TRUE);
-      return NULL;
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* Prepares the statement of @view, selecting @what. NULL and @error for an
- * unknown table or column. */
-static sqlite3_stmt *
-view_prepare (NavetteReplica            *self,
-              const char                *app,
-              const char                *table,
-              const NavetteReplicaView  *view,
-              const char                *what,
-              GError                   **error)
-{
-  g_autofree char *fts = NULL;
-  g_autofree char *sort = NULL;
-  g_autofree char *query = NULL;
-  g_autoptr(GString) sql = g_string_new (NULL);
-  gint64 id = lookup_table (self, app, table, NULL, &fts, error);
-  sqlite3_stmt *stmt;
-
-  if (id < 0)
-    return NULL;
-  if (id == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("The table %s/%s is not in the local replica."), app, table);
-      return NULL;
-    }
-
-  if (view->sort_column == NULL || g_strcmp0 (view->sort_column, "id") == 0)
-    sort = g_strdup ("id");
-  else if (g_strcmp0 (view->sort_column, "key") == 0)
-    sort = g_strdup ("key");
-  else if (g_strv_contains (meta_columns, view->sort_column))
-    sort = g_strdup (view->sort_column);
-  else
-    {
-      g_autoptr(GHashTable) have = sql_columns (self, id, error);
-      g_autofree char *sql_name = g_strconcat ("c_", view->sort_column, NULL);
-
-      if (have == NULL)
-        return NULL;
-      if (!navette_name_is_valid (view->sort_column) || !g_hash_table_contains (have, sql_name))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("There is no column “%s” in %s/%s."), view->sort_column, app, table);
-          return NULL;
-        }
-      sort = g_strdup_printf ("\"%s\"", sql_name);
-    }
-  if (g_strcmp0 (sort, "key") != 0)
-    {
-      /* The order of the keys (the model's default) needs no index. The
-       * index of a sort: made once, kept up to date by SQLite. It
-       * covers what a view's keys need (the row key is in every index, and
-       * archived is filtered from it), so that the keys of a whole table
-       * are an index scan, not one lookup of the table per row. */
-      g_autofree char *index = NULL;
-
-      if (g_strcmp0 (sort, "id") == 0)
-        index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_id\" ON r%1$" G_GINT64_FORMAT " (id, archived)", id);
-      else
-        /* (An index of the column alone, i<ID>_<column>, was made before:
-         * dropped, not to be kept up to date for nothing.) */
-        index = g_strdup_printf ("DROP INDEX IF EXISTS \"i%1$" G_GINT64_FORMAT "_%2$s\";"
-                                 "CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
-                                 id, view->sort_column, sort);
-      if (!sql_exec (self, index, error))
-        return NULL;
-    }
-
-  g_string_append_printf (sql, "SELECT %s FROM r%" G_GINT64_FORMAT " WHERE ", what, id);
-  if (view->archived == NAVETTE_REPLICA_ARCHIVED_HIDE)
-    g_string_append (sql, "archived = 0");
-  else if (view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY)
-    g_string_append (sql, "archived = 1");
-  else
-    g_string_append (sql, "1");
-  if (view->search != NULL && (query = fts_query (view->search)) != NULL)
-    {
-      if (fts == NULL || *fts == '\0')
-        g_string_append (sql, " AND 0");
-      else
-        g_string_append_printf (sql, " AND key IN (SELECT rowid FROM f%" G_GINT64_FORMAT " WHERE f%" G_GINT64_FORMAT " MATCH ?1)", id, id);
-    }
-  g_string_append_printf (sql, " ORDER BY %s %s", sort, view->descending ? "DESC" : "ASC");
-  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
-    g_string_append_printf (sql, ", id %s", view->descending ? "DESC" : "ASC");
-  if (view->limit > 0)
-    g_string_append_printf (sql, " LIMIT %u", view->limit);
-
-  stmt = sql_prepare (self, sql->str, error);
-  if (stmt != NULL && query != NULL && fts != NULL && *fts != '\0')
-    sqlite3_bind_text (stmt, 1, query, -1, SQLITE_TRANSIENT);
-  return stmt;
-}
-
-typedef struct
-{
-  char                   *app;
-  char                   *table;
-  char                   *sort_column;
-  char                   *search;
-  NavetteReplicaView      view;
-  GArray                 *keys;     /* fetch: in; query: out */
-  gboolean                keyed;    /* fetch: NULL for a key not there */
-} ViewJob;
-
-static void
-view_job_free (ViewJob *job)
-{
-  g_free (job->app);
-  g_free (job->table);
-  g_free (job->sort_column);
-  g_free (job->search);
-  g_clear_pointer (&job->keys, g_array_unref);
-  g_free (job);
-}
-
-static ViewJob *
-view_job_new (const char               *app,
-              const char               *table,
-              const NavetteReplicaView *view)
-{
-  ViewJob *job = g_new0 (ViewJob, 1);
-
-  job->app = g_strdup (app);
-  job->table = g_strdup (table);
-  if (view != NULL)
-    {
-      job->view = *view;
-      job->sort_column = g_strdup (view->sort_column);
-      job->search = g_strdup (view->search);
-    }
-  job->view.sort_column = job->sort_column;
-  job->view.search = job->search;
-  return job;
-}
-
-/* A search that most rows match (a word every row has): the FTS index's
- * rows are read into a bitmap of row keys, and the view's keys without
- * the search (an index scan, see view_prepare()) are kept when their bit
- * is set. Joining the FTS rows to the table instead costs one lookup per
- * match (seconds for a million). For a selective search (fewer than one
- * row in 16), NULL without error: the join is the faster way. */
-static GArray *
-query_keys_bitmap (NavetteReplica  *self,
-                   ViewJob         *job,
-                   GError         **error)
-{
-  g_autofree char *fts = NULL;
-  g_autofree char *query = NULL;
-  g_autofree char *sql = NULL;
-  g_autofree guint8 *bits = NULL;
-  NavetteReplicaView all = job->view;
-  sqlite3_stmt *stmt;
-  gint64 id, max_key, n_match = 0;
-  GArray *keys;
-  int rc;
-
-  if (job->view.search == NULL || (query = fts_query (job->view.search)) == NULL)
-    return NULL;
-  id = lookup_table (self, job->app, job->table, NULL, &fts, error);
-  if (id <= 0 || fts == NULL || *fts == '\0')
-    return NULL;  /* view_prepare() says why, or there is nothing to match */
-  sql = g_strdup_printf ("SELECT coalesce(max(key), 0) FROM r%" G_GINT64_FORMAT, id);
-  if ((max_key = sql_int (self, sql, error)) < 0)
-    return NULL;
-  if (max_key < 64)
-    return NULL;  /* a small table: either way is quick */
-
-  bits = g_malloc0 (max_key / 8 + 1);
-  g_free (sql);
-  sql = g_strdup_printf ("SELECT rowid FROM f%1$" G_GINT64_FORMAT " WHERE f%1$" G_GINT64_FORMAT " MATCH ?", id);
-  if (!(stmt = sql_prepare (self, sql, error)))
-    return NULL;
-  sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 key = sqlite3_column_int64 (stmt, 0);
-
-      if (key >= 0 && key <= max_key)
-        {
-          bits[key / 8] |= 1 << (key % 8);
-          n_match++;
-        }
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_fail (self, "searching", error);
-      return NULL;
-    }
-  if (n_match * 16 < max_key)
-    return NULL;
-
-  all.search = NULL;
-  all.limit = 0;
-  if (!(stmt = view_prepare (self, job->app, job->table, &all, "key", error)))
-    return NULL;
-  keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 key = sqlite3_column_int64 (stmt, 0);
-
-      if (key < 0 || key > max_key || !(bits[key / 8] & (1 << (key % 8))))
-        continue;
-      g_array_append_val (keys, key);
-      if (job->view.limit > 0 && keys->len >= job->view.limit)
-        {
-          rc = SQLITE_DONE;
-          break;
-        }
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_fail (self, "querying a view", error);
-      g_array_unref (keys);
-      return NULL;
-    }
-  return keys;
-}
-
-static void
-query_keys_job (NavetteReplica *self,
-                gpointer        data)
-{
-  GTask *task = data;
-  ViewJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-  sqlite3_stmt *stmt = NULL;
-  GArray *keys;
-  int rc;
-
-  if (g_task_return_error_if_cancelled (task))
-    ;
-  else if ((keys = query_keys_bitmap (self, job, &error)) != NULL)
-    g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
-  else if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    {
-      stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
-      if (stmt == NULL)
-        g_task_return_error (task, error);
-      else
-        {
-          keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            {
-              gint64 key = sqlite3_column_int64 (stmt, 0);
-              g_array_append_val (keys, key);
-            }
-          if (rc != SQLITE_DONE)
-            {
-              sql_fail (self, "querying a view", &error);
-              g_array_unref (keys);
-              g_task_return_error (task, error);
-            }
-          else
-            g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
-          sqlite3_finalize (stmt);
-        }
-    }
-  g_object_unref (task);
-}
-
-void
-navette_replica_query_keys_async (NavetteReplica           *self,
-                                  const char               *app,
-                                  const char               *table,
-                                  const NavetteReplicaView *view,
-                                  GCancellable             *cancellable,
-                                  GAsyncReadyCallback       callback,
-                                  gpointer                  user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL);
-
-  /* No source object: the worker may drop the task's last reference. */
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_query_keys_async);
-  g_task_set_task_data (task, view_job_new (app, table, view), (GDestroyNotify) view_job_free);
-  push_job (self, query_keys_job, task);
-}
-
-GArray *
-navette_replica_query_keys_finish (NavetteReplica  *self,
-                                   GAsyncResult    *result,
-                                   GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* The record of the current row of a statement selecting ROW_COLUMNS. */
-#define ROW_COLUMNS "id, version, revision, archived, updated_at, updated_by, data"
-
-static NavetteRecord *
-row_to_record (sqlite3_stmt *stmt)
-{
-  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
-  const char *by = (const char *) sqlite3_column_text (stmt, 5);
-
-  packed->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  packed->version = sqlite3_column_int64 (stmt, 1);
-  packed->revision = sqlite3_column_int64 (stmt, 2);
-  packed->archived = sqlite3_column_int (stmt, 3) != 0;
-  packed->updated_at = sqlite3_column_int64 (stmt, 4);
-  packed->updated_by = by != NULL ? g_intern_string (by) : NULL;
-  packed->data_json = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
-  return navette_record_new_from_packed (packed);
-}
-
-static void
-unref_nullable (gpointer object)
-{
-  if (object != NULL)
-    g_object_unref (object);
-}
-
-static void
-fetch_job (NavetteReplica *self,
-           gpointer        data)
-{
-  GTask *task = data;
-  ViewJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  GPtrArray *rows;
-  gint64 id;
-
-  if (g_task_return_error_if_cancelled (task))
-    goto out;
-  id = lookup_table (self, job->app, job->table, NULL, NULL, &error);
-  if (id <= 0)
-    {
-      if (id == 0)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     _("The table %s/%s is not in the local replica."), job->app, job->table);
-      g_task_return_error (task, error);
-      goto out;
-    }
-  sql = g_strdup_printf ("SELECT " ROW_COLUMNS " FROM r%" G_GINT64_FORMAT " WHERE key = ?", id);
-  if (!(stmt = sql_prepare (self, sql, &error)))
-    {
-      g_task_return_error (task, error);
-      goto out;
-    }
-  rows = g_ptr_array_new_full (job->keys->len, unref_nullable);
-  for (guint i = 0; i < job->keys->len; i++)
-    {
-      sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (rows, row_to_record (stmt));
-      else if (job->keyed)
-        g_ptr_array_add (rows, NULL);
-      sqlite3_reset (stmt);
-    }
-  sqlite3_finalize (stmt);
-  g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-out:
-  g_object_unref (task);
-}
-
-static void
-fetch_start (NavetteReplica      *self,
-             const char          *app,
-             const char          *table,
-             const gint64        *keys,
-             guint                n_keys,
-             gboolean             keyed,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  GTask *task;
-  ViewJob *job;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_fetch_async);
-  job = view_job_new (app, table, NULL);
-  job->keyed = keyed;
-  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
-  g_array_append_vals (job->keys, keys, n_keys);
-  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
-  push_job (self, fetch_job, task);
-}
-
-void
-navette_replica_fetch_async (NavetteReplica      *self,
-                             const char          *app,
-                             const char          *table,
-                             const gint64        *keys,
-                             guint                n_keys,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL);
-  g_return_if_fail (keys != NULL || n_keys == 0);
-
-  fetch_start (self, app, table, keys, n_keys, FALSE, cancellable, callback, user_data);
-}
-
-void
-navette_replica_fetch_keyed_async (NavetteReplica      *self,
-                                   const char          *app,
-                                   const char          *table,
-                                   const gint64        *keys,
-                                   guint                n_keys,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL);
-  g_return_if_fail (keys != NULL || n_keys == 0);
-
-  fetch_start (self, app, table, keys, n_keys, TRUE, cancellable, callback, user_data);
-}
-
-GPtrArray *
-navette_replica_fetch_finish (NavetteReplica  *self,
-                              GAsyncResult    *result,
-                              GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ---- Cursors ---- */
-
-struct _NavetteReplicaCursor
-{
-  NavetteReplica *replica;
-  ViewJob        *job;
-  sqlite3_stmt   *stmt;
-  guint           n;        /* next: rows wanted */
-  GPtrArray      *rows;     /* next: out */
-  GError         *error;
-  gboolean        done;
-};
-
-static void
-cursor_open_job (NavetteReplica *self,
-                 gpointer        data)
-{
-  NavetteReplicaCursor *cursor = data;
-
-  cursor->stmt = view_prepare (self, cursor->job->app, cursor->job->table, &cursor->job->view,
-                               ROW_COLUMNS, &cursor->error);
-}
-
-static void
-cursor_next_job (NavetteReplica *self,
-                 gpointer        data)
-{
-  NavetteReplicaCursor *cursor = data;
-
-  cursor->rows = g_ptr_array_new_full (cursor->n, g_object_unref);
-  while (!cursor->done && cursor->rows->len < cursor->n)
-    {
-      int rc = sqlite3_step (cursor->stmt);
-
-      if (rc == SQLITE_ROW)
-        g_ptr_array_add (cursor->rows, row_to_record (cursor->stmt));
-      else
-        {
-          cursor->done = TRUE;
-          if (rc != SQLITE_DONE)
-            sql_fail (self, "reading a view", &cursor->error);
-        }
-    }
-}
-
-static void
-cursor_close_job (NavetteReplica *self,
-                  gpointer        data)
-{
-  NavetteReplicaCursor *cursor = data;
-
-  g_clear_pointer (&cursor->stmt, sqlite3_finalize);
-}
-
-NavetteReplicaCursor *
-navette_replica_cursor_open (NavetteReplica           *self,
-                             const char               *app,
-                             const char               *table,
-                             const NavetteReplicaView *view,
-                             GError                  **error)
-{
-  NavetteReplicaCursor *cursor;
-
-  g_return_val_if_fail (NAVETTE_IS_REPLICA (self), NULL);
-
-  cursor = g_new0 (NavetteReplicaCursor, 1);
-  cursor->replica = self;
-  cursor->job = view_job_new (app, table, view);
-  run_job_sync (self, cursor_open_job, cursor);
-  if (cursor->error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&cursor->error));
-      navette_replica_cursor_free (cursor);
-      return NULL;
-    }
-  return cursor;
-}
-
-GPtrArray *
-navette_replica_cursor_next (NavetteReplicaCursor  *cursor,
-                             guint                  n,
-                             GError               **error)
-{
-  g_return_val_if_fail (cursor != NULL && n > 0, NULL);
-
-  if (cursor->done)
-    return g_ptr_array_new_with_free_func (g_object_unref);
-  cursor->n = n;
-  run_job_sync (cursor->replica, cursor_next_job, cursor);
-  if (cursor->error != NULL)
-    {
-      g_clear_pointer (&cursor->rows, g_ptr_array_unref);
-      g_propagate_error (error, g_steal_pointer (&cursor->error));
-      return NULL;
-    }
-  return g_steal_pointer (&cursor->rows);
-}
-
-void
-navette_replica_cursor_free (NavetteReplicaCursor *cursor)
-{
-  if (cursor == NULL)
-    return;
-  if (cursor->stmt != NULL)
-    run_job_sync (cursor->replica, cursor_close_job, cursor);
-  g_clear_pointer (&cursor->job, view_job_free);
-  g_clear_error (&cursor->error);
-  g_free (cursor);
-}
-
-/* ---- Dropping tables (issue 14: tables the user may no longer read) ---- */
-
-static void
-drop_job (NavetteReplica *self,
-          gpointer        data)
-{
-  GTask *task = data;
-  ViewJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-  sqlite3_stmt *stmt = NULL;
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  int rc;
-
-  if (!sql_exec (self, "BEGIN IMMEDIATE", &error))
-    goto fail;
-  stmt = sql_prepare (self, "SELECT id FROM replica_tables WHERE app = ?1 AND (?2 IS NULL OR name = ?2)", &error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, job->app, -1, SQLITE_STATIC);
-  if (job->table != NULL)
-    sqlite3_bind_text (stmt, 2, job->table, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_fail (self, "listing the tables to drop", &error);
-      goto fail;
-    }
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      /* The table's triggers and indexes go with it. */
-      g_autofree char *sql = g_strdup_printf ("DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";"
-                                              "DROP TABLE IF EXISTS r%1$" G_GINT64_FORMAT ";"
-                                              "DELETE FROM replica_tables WHERE id = %1$" G_GINT64_FORMAT ";", id);
-
-      if (!sql_exec (self, sql, &error))
-        goto fail;
-    }
-  if (!sql_exec (self, "COMMIT", &error))
-    goto fail;
-  g_task_return_int (task, ids->len);
-  g_object_unref (task);
-  return;
-
-fail:
-  sql_rollback (self);
-  g_task_return_error (task, error);
-  g_object_unref (task);
-}
-
-void
-navette_replica_drop_async (NavetteReplica      *self,
-                            const char          *app,
-                            const char          *table,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_drop_async);
-  g_task_set_task_data (task, view_job_new (app, table, NULL), (GDestroyNotify) view_job_free);
-  push_job (self, drop_job, task);
-}
-
-gint
-navette_replica_drop_finish (NavetteReplica  *self,
-                             GAsyncResult    *result,
-                             GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
-  return g_task_propagate_int (G_TASK (result), error);
-}
-
-/* ---- A row's key by record id ---- */
-
-static void
-key_for_id_job (NavetteReplica *self,
-                gpointer        data)
-{
-  GTask *task = data;
-  ViewJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-  gint64 id;
-  gint64 key = 0;
-  int rc;
-
-  id = lookup_table (self, job->app, job->table, NULL, NULL, &error);
-  if (id < 0)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (id > 0)
-    {
-      sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
-      if (!(stmt = sql_prepare (self, sql, &error)))
-        {
-          g_task_return_error (task, error);
-          g_object_unref (task);
-          return;
-        }
-      /* The record id travels in the view's search slot. */
-      sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        key = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-    }
-  if (key == 0)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             _("The record %s is not in %s/%s in the local replica."),
-                             job->search, job->app, job->table);
-  else
-    g_task_return_int (task, key);
-  g_object_unref (task);
-}
-
-void
-navette_replica_lookup_key_async (NavetteReplica      *self,
-                                  const char          *app,
-                                  const char          *table,
-                                  const char          *id,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  NavetteReplicaView view = { .search = id };
-  GTask *task;
-
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL && id != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_lookup_key_async);
-  g_task_set_task_data (task, view_job_new (app, table, &view), (GDestroyNotify) view_job_free);
-  push_job (self, key_for_id_job, task);
-}
-
-gint64
-navette_replica_lookup_key_finish (NavetteReplica  *self,
-                                   GAsyncResult    *result,
-                                   GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
-  return g_task_propagate_int (G_TASK (result), error);
 }

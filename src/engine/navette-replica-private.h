@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-replica-private.h — what navette-replica.c (the worker, the SQL
+ * helpers, the write side) shares with navette-replica-query.c (the read
+ * side). Every function here runs on the replica's worker thread, except
+ * replica_push_job() and replica_run_job_sync(), which hand a job to it. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "navette-replica.h"
+
+G_BEGIN_DECLS
+
+typedef void (*JobFunc) (NavetteReplica *self,
+                         gpointer        data);
+
+/* Queues @func (@data) on the worker, after every job queued before. */
+void          replica_push_job     (NavetteReplica  *self,
+                                    JobFunc          func,
+                                    gpointer         data);
+/* The same, waiting until it has run. */
+void          replica_run_job_sync (NavetteReplica  *self,
+                                    JobFunc          func,
+                                    gpointer         data);
+
+/* Sets @error from the connection's last error, about @what; FALSE. */
+gboolean      replica_sql_fail     (NavetteReplica  *self,
+                                    const char      *what,
+                                    GError         **error);
+gboolean      replica_sql_exec     (NavetteReplica  *self,
+                                    const char      *sql,
+                                    GError         **error);
+sqlite3_stmt *replica_sql_prepare  (NavetteReplica  *self,
+                                    const char      *sql,
+                                    GError         **error);
+/* A single-value query (an integer), -1 on failure. */
+gint64        replica_sql_int      (NavetteReplica  *self,
+                                    const char      *sql,
+                                    GError         **error);
+void          replica_sql_rollback (NavetteReplica  *self);
+
+/* APP/TABLE's id in replica_tables (the <ID> of r<ID>): 0 when absent,
+ * -1 on failure; with its revision and the columns of its text index. */
+gint64        replica_lookup_table (NavetteReplica  *self,
+                                    const char      *app,
+                                    const char      *table,
+                                    gint64          *revision,
+                                    char           **fts_columns,
+                                    GError         **error);
+/* The SQL columns of r<ID> ("c_name" → TRUE). */
+GHashTable   *replica_sql_columns  (NavetteReplica  *self,
+                                    gint64           id,
+                                    GError         **error);
+
+G_END_DECLS

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-replica-query.c — the replica's read side (see navette-replica.h):
+ * views (sort, search, archived filter) as row keys, records fetched by
+ * key, cursors that stream a view, and dropping a table or looking up a
+ * record's key. The worker, the SQL helpers and the write side are in
+ * navette-replica.c (shared through navette-replica-private.h). */
+#define G_LOG_DOMAIN "navette-engine"
+
+#include "config.h"
+
+#include <sqlite3.h>
+#include <glib/gi18n-lib.h>
+
+#include "navette-replica.h"
+#include "navette-engine-private.h"
+#include "navette-replica-private.h"
+
+/* ---- Views ---- */
+
+static const char * const meta_columns[] = { "id", "version", "revision", "updated_at", "updated_by", NULL };
+
+/* An FTS5 query: each word quoted, as a prefix. NULL when no word. */
+static char *
+fts_query (const char *search)
+{
+  g_auto(GStrv) words = g_strsplit_set (search, " \t\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (*words[i] == '\0')
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append_c (out, '"');
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (out, '"');
+          g_string_append_c (out, *p);
+        }
+      g_string_append (out, "\"*");
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Prepares the statement of @view, selecting @what. NULL and @error for an
+ * unknown table or column. */
+static sqlite3_stmt *
+view_prepare (NavetteReplica            *self,
+              const char                *app,
+              const char                *table,
+              const NavetteReplicaView  *view,
+              const char                *what,
+              GError                   **error)
+{
+  g_autofree char *fts = NULL;
+  g_autofree char *sort = NULL;
+  g_autofree char *query = NULL;
+  g_autoptr(GString) sql = g_string_new (NULL);
+  gint64 id = replica_lookup_table (self, app, table, NULL, &fts, error);
+  sqlite3_stmt *stmt;
+
+  if (id < 0)
+    return NULL;
+  if (id == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The table %s/%s is not in the local replica."), app, table);
+      return NULL;
+    }
+
+  if (view->sort_column == NULL || g_strcmp0 (view->sort_column, "id") == 0)
+    sort = g_strdup ("id");
+  else if (g_strcmp0 (view->sort_column, "key") == 0)
+    sort = g_strdup ("key");
+  else if (g_strv_contains (meta_columns, view->sort_column))
+    sort = g_strdup (view->sort_column);
+  else
+    {
+      g_autoptr(GHashTable) have = replica_sql_columns (self, id, error);
+      g_autofree char *sql_name = g_strconcat ("c_", view->sort_column, NULL);
+
+      if (have == NULL)
+        return NULL;
+      if (!navette_name_is_valid (view->sort_column) || !g_hash_table_contains (have, sql_name))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("There is no column “%s” in %s/%s."), view->sort_column, app, table);
+          return NULL;
+        }
+      sort = g_strdup_printf ("\"%s\"", sql_name);
+    }
+  if (g_strcmp0 (sort, "key") != 0)
+    {
+      /* The order of the keys (the model's default) needs no index. The
+       * index of a sort: made once, kept up to date by SQLite. It
+       * covers what a view's keys need (the row key is in every index, and
+       * archived is filtered from it), so that the keys of a whole table
+       * are an index scan, not one lookup of the table per row. */
+      g_autofree char *index = NULL;
+
+      if (g_strcmp0 (sort, "id") == 0)
+        index = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_id\" ON r%1$" G_GINT64_FORMAT " (id, archived)", id);
+      else
+        /* (An index of the column alone, i<ID>_<column>, was made before:
+         * dropped, not to be kept up to date for nothing.) */
+        index = g_strdup_printf ("DROP INDEX IF EXISTS \"i%1$" G_GINT64_FORMAT "_%2$s\";"
+                                 "CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
+                                 id, view->sort_column, sort);
+      if (!replica_sql_exec (self, index, error))
+        return NULL;
+    }
+
+  g_string_append_printf (sql, "SELECT %s FROM r%" G_GINT64_FORMAT " WHERE ", what, id);
+  if (view->archived == NAVETTE_REPLICA_ARCHIVED_HIDE)
+    g_string_append (sql, "archived = 0");
+  else if (view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY)
+    g_string_append (sql, "archived = 1");
+  else
+    g_string_append (sql, "1");
+  if (view->search != NULL && (query = fts_query (view->search)) != NULL)
+    {
+      if (fts == NULL || *fts == '\0')
+        g_string_append (sql, " AND 0");
+      else
+        g_string_append_printf (sql, " AND key IN (SELECT rowid FROM f%" G_GINT64_FORMAT " WHERE f%" G_GINT64_FORMAT " MATCH ?1)", id, id);
+    }
+  g_string_append_printf (sql, " ORDER BY %s %s", sort, view->descending ? "DESC" : "ASC");
+  if (g_strcmp0 (sort, "id") != 0 && g_strcmp0 (sort, "key") != 0)
+    g_string_append_printf (sql, ", id %s", view->descending ? "DESC" : "ASC");
+  if (view->limit > 0)
+    g_string_append_printf (sql, " LIMIT %u", view->limit);
+
+  stmt = replica_sql_prepare (self, sql->str, error);
+  if (stmt != NULL && query != NULL && fts != NULL && *fts != '\0')
+    sqlite3_bind_text (stmt, 1, query, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+typedef struct
+{
+  char                   *app;
+  char                   *table;
+  char                   *sort_column;
+  char                   *search;
+  NavetteReplicaView      view;
+  GArray                 *keys;     /* fetch: in; query: out */
+  gboolean                keyed;    /* fetch: NULL for a key not there */
+} ViewJob;
+
+static void
+view_job_free (ViewJob *job)
+{
+  g_free (job->app);
+  g_free (job->table);
+  g_free (job->sort_column);
+  g_free (job->search);
+  g_clear_pointer (&job->keys, g_array_unref);
+  g_free (job);
+}
+
+static ViewJob *
+view_job_new (const char               *app,
+              const char               *table,
+              const NavetteReplicaView *view)
+{
+  ViewJob *job = g_new0 (ViewJob, 1);
+
+  job->app = g_strdup (app);
+  job->table = g_strdup (table);
+  if (view != NULL)
+    {
+      job->view = *view;
+      job->sort_column = g_strdup (view->sort_column);
+      job->search = g_strdup (view->search);
+    }
+  job->view.sort_column = job->sort_column;
+  job->view.search = job->search;
+  return job;
+}
+
+/* A search that most rows match (a word every row has): the FTS index's
+ * rows are read into a bitmap of row keys, and the view's keys without
+ * the search (an index scan, see view_prepare()) are kept when their bit
+ * is set. Joining the FTS rows to the table instead costs one lookup per
+ * match (seconds for a million). For a selective search (fewer than one
+ * row in 16), NULL without error: the join is the faster way. */
+static GArray *
+query_keys_bitmap (NavetteReplica  *self,
+                   ViewJob         *job,
+                   GError         **error)
+{
+  g_autofree char *fts = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree guint8 *bits = NULL;
+  NavetteReplicaView all = job->view;
+  sqlite3_stmt *stmt;
+  gint64 id, max_key, n_match = 0;
+  GArray *keys;
+  int rc;
+
+  if (job->view.search == NULL || (query = fts_query (job->view.search)) == NULL)
+    return NULL;
+  id = replica_lookup_table (self, job->app, job->table, NULL, &fts, error);
+  if (id <= 0 || fts == NULL || *fts == '\0')
+    return NULL;  /* view_prepare() says why, or there is nothing to match */
+  sql = g_strdup_printf ("SELECT coalesce(max(key), 0) FROM r%" G_GINT64_FORMAT, id);
+  if ((max_key = replica_sql_int (self, sql, error)) < 0)
+    return NULL;
+  if (max_key < 64)
+    return NULL;  /* a small table: either way is quick */
+
+  bits = g_malloc0 (max_key / 8 + 1);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT rowid FROM f%1$" G_GINT64_FORMAT " WHERE f%1$" G_GINT64_FORMAT " MATCH ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      if (key >= 0 && key <= max_key)
+        {
+          bits[key / 8] |= 1 << (key % 8);
+          n_match++;
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      replica_sql_fail (self, "searching", error);
+      return NULL;
+    }
+  if (n_match * 16 < max_key)
+    return NULL;
+
+  all.search = NULL;
+  all.limit = 0;
+  if (!(stmt = view_prepare (self, job->app, job->table, &all, "key", error)))
+    return NULL;
+  keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      if (key < 0 || key > max_key || !(bits[key / 8] & (1 << (key % 8))))
+        continue;
+      g_array_append_val (keys, key);
+      if (job->view.limit > 0 && keys->len >= job->view.limit)
+        {
+          rc = SQLITE_DONE;
+          break;
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      replica_sql_fail (self, "querying a view", error);
+      g_array_unref (keys);
+      return NULL;
+    }
+  return keys;
+}
+
+static void
+query_keys_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GArray *keys;
+  int rc;
+
+  if (g_task_return_error_if_cancelled (task))
+    ;
+  else if ((keys = query_keys_bitmap (self, job, &error)) != NULL)
+    g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    {
+      stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
+      if (stmt == NULL)
+        g_task_return_error (task, error);
+      else
+        {
+          keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            {
+              gint64 key = sqlite3_column_int64 (stmt, 0);
+              g_array_append_val (keys, key);
+            }
+          if (rc != SQLITE_DONE)
+            {
+              replica_sql_fail (self, "querying a view", &error);
+              g_array_unref (keys);
+              g_task_return_error (task, error);
+            }
+          else
+            g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
+          sqlite3_finalize (stmt);
+        }
+    }
+  g_object_unref (task);
+}
+
+void
+navette_replica_query_keys_async (NavetteReplica           *self,
+                                  const char               *app,
+                                  const char               *table,
+                                  const NavetteReplicaView *view,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+
+  /* No source object: the worker may drop the task's last reference. */
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_query_keys_async);
+  g_task_set_task_data (task, view_job_new (app, table, view), (GDestroyNotify) view_job_free);
+  replica_push_job (self, query_keys_job, task);
+}
+
+GArray *
+navette_replica_query_keys_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The record of the current row of a statement selecting ROW_COLUMNS. */
+#define ROW_COLUMNS "id, version, revision, archived, updated_at, updated_by, data"
+
+static NavetteRecord *
+row_to_record (sqlite3_stmt *stmt)
+{
+  NavettePackedRecord *packed = g_new0 (NavettePackedRecord, 1);
+  const char *by = (const char *) sqlite3_column_text (stmt, 5);
+
+  packed->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  packed->version = sqlite3_column_int64 (stmt, 1);
+  packed->revision = sqlite3_column_int64 (stmt, 2);
+  packed->archived = sqlite3_column_int (stmt, 3) != 0;
+  packed->updated_at = sqlite3_column_int64 (stmt, 4);
+  packed->updated_by = by != NULL ? g_intern_string (by) : NULL;
+  packed->data_json = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  return navette_record_new_from_packed (packed);
+}
+
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+static void
+fetch_job (NavetteReplica *self,
+           gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GPtrArray *rows;
+  gint64 id;
+
+  if (g_task_return_error_if_cancelled (task))
+    goto out;
+  id = replica_lookup_table (self, job->app, job->table, NULL, NULL, &error);
+  if (id <= 0)
+    {
+      if (id == 0)
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     _("The table %s/%s is not in the local replica."), job->app, job->table);
+      g_task_return_error (task, error);
+      goto out;
+    }
+  sql = g_strdup_printf ("SELECT " ROW_COLUMNS " FROM r%" G_GINT64_FORMAT " WHERE key = ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, &error)))
+    {
+      g_task_return_error (task, error);
+      goto out;
+    }
+  rows = g_ptr_array_new_full (job->keys->len, unref_nullable);
+  for (guint i = 0; i < job->keys->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (rows, row_to_record (stmt));
+      else if (job->keyed)
+        g_ptr_array_add (rows, NULL);
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+out:
+  g_object_unref (task);
+}
+
+static void
+fetch_start (NavetteReplica      *self,
+             const char          *app,
+             const char          *table,
+             const gint64        *keys,
+             guint                n_keys,
+             gboolean             keyed,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task;
+  ViewJob *job;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_fetch_async);
+  job = view_job_new (app, table, NULL);
+  job->keyed = keyed;
+  job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
+  g_array_append_vals (job->keys, keys, n_keys);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  replica_push_job (self, fetch_job, task);
+}
+
+void
+navette_replica_fetch_async (NavetteReplica      *self,
+                             const char          *app,
+                             const char          *table,
+                             const gint64        *keys,
+                             guint                n_keys,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
+  fetch_start (self, app, table, keys, n_keys, FALSE, cancellable, callback, user_data);
+}
+
+void
+navette_replica_fetch_keyed_async (NavetteReplica      *self,
+                                   const char          *app,
+                                   const char          *table,
+                                   const gint64        *keys,
+                                   guint                n_keys,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
+  fetch_start (self, app, table, keys, n_keys, TRUE, cancellable, callback, user_data);
+}
+
+GPtrArray *
+navette_replica_fetch_finish (NavetteReplica  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Cursors ---- */
+
+struct _NavetteReplicaCursor
+{
+  NavetteReplica *replica;
+  ViewJob        *job;
+  sqlite3_stmt   *stmt;
+  guint           n;        /* next: rows wanted */
+  GPtrArray      *rows;     /* next: out */
+  GError         *error;
+  gboolean        done;
+};
+
+static void
+cursor_open_job (NavetteReplica *self,
+                 gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  cursor->stmt = view_prepare (self, cursor->job->app, cursor->job->table, &cursor->job->view,
+                               ROW_COLUMNS, &cursor->error);
+}
+
+static void
+cursor_next_job (NavetteReplica *self,
+                 gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  cursor->rows = g_ptr_array_new_full (cursor->n, g_object_unref);
+  while (!cursor->done && cursor->rows->len < cursor->n)
+    {
+      int rc = sqlite3_step (cursor->stmt);
+
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (cursor->rows, row_to_record (cursor->stmt));
+      else
+        {
+          cursor->done = TRUE;
+          if (rc != SQLITE_DONE)
+            replica_sql_fail (self, "reading a view", &cursor->error);
+        }
+    }
+}
+
+static void
+cursor_close_job (NavetteReplica *self,
+                  gpointer        data)
+{
+  NavetteReplicaCursor *cursor = data;
+
+  g_clear_pointer (&cursor->stmt, sqlite3_finalize);
+}
+
+NavetteReplicaCursor *
+navette_replica_cursor_open (NavetteReplica           *self,
+                             const char               *app,
+                             const char               *table,
+                             const NavetteReplicaView *view,
+                             GError                  **error)
+{
+  NavetteReplicaCursor *cursor;
+
+  g_return_val_if_fail (NAVETTE_IS_REPLICA (self), NULL);
+
+  cursor = g_new0 (NavetteReplicaCursor, 1);
+  cursor->replica = self;
+  cursor->job = view_job_new (app, table, view);
+  replica_run_job_sync (self, cursor_open_job, cursor);
+  if (cursor->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&cursor->error));
+      navette_replica_cursor_free (cursor);
+      return NULL;
+    }
+  return cursor;
+}
+
+GPtrArray *
+navette_replica_cursor_next (NavetteReplicaCursor  *cursor,
+                             guint                  n,
+                             GError               **error)
+{
+  g_return_val_if_fail (cursor != NULL && n > 0, NULL);
+
+  if (cursor->done)
+    return g_ptr_array_new_with_free_func (g_object_unref);
+  cursor->n = n;
+  replica_run_job_sync (cursor->replica, cursor_next_job, cursor);
+  if (cursor->error != NULL)
+    {
+      g_clear_pointer (&cursor->rows, g_ptr_array_unref);
+      g_propagate_error (error, g_steal_pointer (&cursor->error));
+      return NULL;
+    }
+  return g_steal_pointer (&cursor->rows);
+}
+
+void
+navette_replica_cursor_free (NavetteReplicaCursor *cursor)
+{
+  if (cursor == NULL)
+    return;
+  if (cursor->stmt != NULL)
+    replica_run_job_sync (cursor->replica, cursor_close_job, cursor);
+  g_clear_pointer (&cursor->job, view_job_free);
+  g_clear_error (&cursor->error);
+  g_free (cursor);
+}
+
+/* ---- Dropping tables (issue 14: tables the user may no longer read) ---- */
+
+static void
+drop_job (NavetteReplica *self,
+          gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  if (!replica_sql_exec (self, "BEGIN IMMEDIATE", &error))
+    goto fail;
+  stmt = replica_sql_prepare (self, "SELECT id FROM replica_tables WHERE app = ?1 AND (?2 IS NULL OR name = ?2)", &error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, job->app, -1, SQLITE_STATIC);
+  if (job->table != NULL)
+    sqlite3_bind_text (stmt, 2, job->table, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      replica_sql_fail (self, "listing the tables to drop", &error);
+      goto fail;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      /* The table's triggers and indexes go with it. */
+      g_autofree char *sql = g_strdup_printf ("DROP TABLE IF EXISTS f%1$" G_GINT64_FORMAT ";"
+                                              "DROP TABLE IF EXISTS r%1$" G_GINT64_FORMAT ";"
+                                              "DELETE FROM replica_tables WHERE id = %1$" G_GINT64_FORMAT ";", id);
+
+      if (!replica_sql_exec (self, sql, &error))
+        goto fail;
+    }
+  if (!replica_sql_exec (self, "COMMIT", &error))
+    goto fail;
+  g_task_return_int (task, ids->len);
+  g_object_unref (task);
+  return;
+
+fail:
+  replica_sql_rollback (self);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+void
+navette_replica_drop_async (NavetteReplica      *self,
+                            const char          *app,
+                            const char          *table,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_drop_async);
+  g_task_set_task_data (task, view_job_new (app, table, NULL), (GDestroyNotify) view_job_free);
+  replica_push_job (self, drop_job, task);
+}
+
+gint
+navette_replica_drop_finish (NavetteReplica  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* ---- A row's key by record id ---- */
+
+static void
+key_for_id_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+  gint64 key = 0;
+  int rc;
+
+  id = replica_lookup_table (self, job->app, job->table, NULL, NULL, &error);
+  if (id < 0)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (id > 0)
+    {
+      sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
+      if (!(stmt = replica_sql_prepare (self, sql, &error)))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      /* The record id travels in the view's search slot. */
+      sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        key = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  if (key == 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("The record %s is not in %s/%s in the local replica."),
+                             job->search, job->app, job->table);
+  else
+    g_task_return_int (task, key);
+  g_object_unref (task);
+}
+
+void
+navette_replica_lookup_key_async (NavetteReplica      *self,
+                                  const char          *app,
+                                  const char          *table,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  NavetteReplicaView view = { .search = id };
+  GTask *task;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL && id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_lookup_key_async);
+  g_task_set_task_data (task, view_job_new (app, table, &view), (GDestroyNotify) view_job_free);
+  replica_push_job (self, key_for_id_job, task);
+}
+
+gint64
+navette_replica_lookup_key_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}
