@@ -37,7 +37,7 @@ check_live_schema (gboolean push)
   /* A table added while open is listed, and loads. */
   g_assert_null (navette_store_lookup_table (blog, "notes"));
   navette_test_server_admin_check (server, "table", "add", "blog", "notes", "--column", "text:text:required", NULL);
-  ENGINE_WAIT_UNTIL (navette_store_lookup_table (blog, "notes") != NULL, 10000);
+  ENGINE_WAIT_UNTIL (navette_store_lookup_table (blog, "notes") != NULL, 60000);
   notes = engine_test_load_table (engine, "blog", "notes");
   g_assert_true (navette_table_get_loaded (notes));
   g_assert_nonnull (navette_table_lookup_column (notes, "text"));
@@ -46,7 +46,7 @@ check_live_schema (gboolean push)
    * schema, said once. */
   g_assert_null (navette_table_lookup_column (articles, "subtitle"));
   navette_test_server_admin_check (server, "column", "add", "blog", "articles", "subtitle:text", NULL);
-  ENGINE_WAIT_UNTIL (navette_table_lookup_column (articles, "subtitle") != NULL, 10000);
+  ENGINE_WAIT_UNTIL (navette_table_lookup_column (articles, "subtitle") != NULL, 60000);
   g_assert_cmpuint (schema_changes, ==, 1);
   g_assert_true (navette_store_lookup_table (blog, "articles") == articles);
   g_assert_nonnull (navette_table_lookup_column (articles, "title"));
@@ -108,11 +108,11 @@ check_live_roles (gboolean push)
 
   /* A new application appears. */
   navette_test_server_admin_check (server, "grant", "bob", "reader", "blog", NULL);
-  ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "blog") != NULL, 10000);
+  ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "blog") != NULL, 60000);
 
   /* Reader → editor, in place (the same store). */
   navette_test_server_admin_check (server, "grant", "bob", "editor", "catalogue", NULL);
-  ENGINE_WAIT_UNTIL (navette_store_get_role (catalogue) == NAVETTE_ROLE_EDITOR, 10000);
+  ENGINE_WAIT_UNTIL (navette_store_get_role (catalogue) == NAVETTE_ROLE_EDITOR, 60000);
   g_assert_true (navette_engine_lookup_store (engine, "catalogue") == catalogue);
   g_assert_true (navette_store_can_edit (catalogue));
 
@@ -124,7 +124,7 @@ check_live_roles (gboolean push)
 
   /* … fails with the reason when the application is taken away. */
   navette_test_server_admin_check (server, "revoke", "bob", "catalogue", NULL);
-  ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "catalogue") == NULL, 10000);
+  ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "catalogue") == NULL, 60000);
   g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_FAILED);
   g_assert_cmpuint (g_list_model_get_n_items (failed), ==, 1);
   g_assert_error (navette_change_get_error (change), NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_FORBIDDEN);
@@ -166,7 +166,7 @@ test_refresh_rereads_schema (void)
   g_assert_null (navette_table_lookup_column (articles, "subtitle"));
 
   navette_engine_refresh (engine);
-  ENGINE_WAIT_UNTIL (navette_table_lookup_column (articles, "subtitle") != NULL, 10000);
+  ENGINE_WAIT_UNTIL (navette_table_lookup_column (articles, "subtitle") != NULL, 60000);
 }
 
 int
