@@ -31,21 +31,6 @@
 
 #define FIRST_ROWS 50
 
-static void
-sql (NavetteTestServer *server,
-     const char        *text)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  if (sqlite3_open (server->db, &db) != SQLITE_OK)
-    g_error ("cannot open %s", server->db);
-  sqlite3_busy_timeout (db, 30000);
-  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("SQL failed: %s", message);
-  sqlite3_close (db);
-}
-
 static int
 compare_double (gconstpointer a,
                 gconstpointer b)
@@ -131,7 +116,7 @@ main (int    argc,
   fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %u) "
                           "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
                           "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", n_rows);
-  sql (server, fill);
+  navette_test_sqlite_exec (server, fill);
   {
     g_autoptr(GBytes) answer = NULL;
     g_autoptr(JsonParser) parser = json_parser_new ();

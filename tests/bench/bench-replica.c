@@ -29,21 +29,6 @@
 #include "navette-engine.h"
 #include "navette-test-server.h"
 
-static void
-sql (NavetteTestServer *server,
-     const char        *text)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  if (sqlite3_open (server->db, &db) != SQLITE_OK)
-    g_error ("cannot open %s", server->db);
-  sqlite3_busy_timeout (db, 30000);
-  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("SQL failed: %s", message);
-  sqlite3_close (db);
-}
-
 static int
 compare_double (gconstpointer a,
                 gconstpointer b)
@@ -178,7 +163,7 @@ main (int    argc,
   fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %u) "
                           "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
                           "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", n_rows);
-  sql (server, fill);
+  navette_test_sqlite_exec (server, fill);
 
   /* First sync, in a fresh data directory each time. */
   {
@@ -289,7 +274,7 @@ main (int    argc,
         guint64 applied = 0;
         gint64 start;
 
-        sql (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
+        navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
         start = g_get_monotonic_time ();
         if (!navette_replica_sync (replica, client, "catalogue", schema, NULL, &applied, &error))
           g_error ("sync: %s", error->message);
@@ -297,7 +282,7 @@ main (int    argc,
         g_assert_cmpuint (applied, ==, 1);
         g_array_append_val (t1, ms);
 
-        sql (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
+        navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
                      "(SELECT row_id FROM \"catalogue.products\" WHERE obsolete = 0 ORDER BY row_id LIMIT 1000)");
         start = g_get_monotonic_time ();
         if (!navette_replica_sync (replica, client, "catalogue", schema, NULL, &applied, &error))

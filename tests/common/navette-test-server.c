@@ -521,7 +521,8 @@ navette_test_sqlite_exec (NavetteTestServer *server,
 
   if (sqlite3_open (server->db, &db) != SQLITE_OK)
     g_error ("cannot open %s: %s", server->db, sqlite3_errmsg (db));
-  sqlite3_busy_timeout (db, 10000);
+  /* generous: the benchmarks fill a million rows while the server runs */
+  sqlite3_busy_timeout (db, 30000);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("SQL failed (%s): %s", sql, message);
   sqlite3_close (db);
