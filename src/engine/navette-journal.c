@@ -38,6 +38,7 @@ struct _NavetteJournal
   GPtrArray  *flushes;     /* GTask* waiting for a ticket */
   GError     *write_error; /* of the last write, when it failed */
   sqlite3    *db;          /* the journal's own connection (after load) */
+  GHashTable *texts;       /* key → entry text, of the entries in memory */
   GHashTable *stored;      /* key → entry text, as committed in the outbox */
 };
 
@@ -79,6 +80,7 @@ navette_journal_finalize (GObject *object)
 
   g_clear_pointer (&self->db, sqlite3_close_v2);
   g_clear_pointer (&self->stored, g_hash_table_unref);
+  g_clear_pointer (&self->texts, g_hash_table_unref);
   g_clear_pointer (&self->by_key, g_hash_table_unref);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_clear_pointer (&self->path, g_free);
@@ -135,6 +137,7 @@ navette_journal_init (NavetteJournal *self)
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->by_key = g_hash_table_new (g_str_hash, g_str_equal);
   self->stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->flushes = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -574,6 +577,7 @@ read_outbox (NavetteJournal  *self,
       g_ptr_array_add (self->entries, json_object_ref (entry));
       g_hash_table_insert (self->by_key, (gpointer) entry_key (entry), entry);
       g_hash_table_insert (self->stored, g_strdup (key), g_strdup (text));
+      g_hash_table_insert (self->texts, g_strdup (key), g_strdup (text));
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -581,6 +585,7 @@ read_outbox (NavetteJournal  *self,
       set_sql_error (self, self->db, error);
       g_hash_table_remove_all (self->by_key);
       g_hash_table_remove_all (self->stored);
+      g_hash_table_remove_all (self->texts);
       g_ptr_array_set_size (self->entries, 0);
       return FALSE;
     }
@@ -763,31 +768,28 @@ diff_ops (NavetteJournal *self)
 {
   GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) write_op_free);
   GHashTableIter iter;
-  gpointer key;
+  gpointer gone;
 
   for (guint i = 0; i < self->entries->len; i++)
     {
-      JsonObject *entry = g_ptr_array_index (self->entries, i);
-      char *text = entry_text (entry);
+      const char *key = entry_key (g_ptr_array_index (self->entries, i));
+      const char *text = g_hash_table_lookup (self->texts, key);
       WriteOp *op;
 
-      if (g_strcmp0 (g_hash_table_lookup (self->stored, entry_key (entry)), text) == 0)
-        {
-          g_free (text);
-          continue;
-        }
+      if (g_strcmp0 (g_hash_table_lookup (self->stored, key), text) == 0)
+        continue;
       op = g_new0 (WriteOp, 1);
-      op->key = g_strdup (entry_key (entry));
-      op->text = text;
+      op->key = g_strdup (key);
+      op->text = g_strdup (text);
       g_ptr_array_add (ops, op);
     }
   g_hash_table_iter_init (&iter, self->stored);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (self->by_key, key))
+  while (g_hash_table_iter_next (&iter, &gone, NULL))
+    if (!g_hash_table_contains (self->by_key, gone))
       {
         WriteOp *op = g_new0 (WriteOp, 1);
 
-        op->key = g_strdup (key);
+        op->key = g_strdup (gone);
         g_ptr_array_add (ops, op);
       }
   return ops;
@@ -935,6 +937,8 @@ navette_journal_put (NavetteJournal *self,
   else
     g_ptr_array_add (self->entries, json_object_ref (entry));
   g_hash_table_insert (self->by_key, (gpointer) entry_key (entry), entry);
+  /* Its text now: what the next write puts in the outbox. */
+  g_hash_table_insert (self->texts, g_strdup (key), entry_text (entry));
   return changed (self);
 }
 
@@ -950,6 +954,7 @@ navette_journal_remove (NavetteJournal *self,
   old = g_hash_table_lookup (self->by_key, key);
   if (old == NULL)
     return self->wanted;
+  g_hash_table_remove (self->texts, key);
   g_hash_table_remove (self->by_key, key);
   g_ptr_array_remove (self->entries, old);
   return changed (self);

@@ -81,7 +81,9 @@ JsonObject     *navette_journal_lookup        (NavetteJournal *self,
                                                const char     *key);
 
 /* Adds @entry (its "key" member names it) or replaces the entry of that
- * key in place. Returns the ticket of the write that makes it durable. */
+ * key in place. Returns the ticket of the write that makes it durable.
+ * @entry is written as it is now: it must not be changed afterwards (put
+ * a new one instead). */
 guint64         navette_journal_put           (NavetteJournal *self,
                                                JsonObject     *entry);
 /* Removes the entry of @key (nothing when there is none). */
