@@ -768,6 +768,82 @@ test_journal_two_users (void)
   engine_test_rm_rf (data_dir);
 }
 
+static void
+replica_synced_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The journal and the replica share replica.db, each on its own
+ * connection: a first sync of 206 rows in pages of 20 (a transaction
+ * each) while edits are journaled (a transaction before each is sent,
+ * one when it is accepted) on the same file. Both finish, nothing waits
+ * forever, no write fails, the outbox is empty at the end and the
+ * replica holds every row. */
+static void
+test_journal_beside_replica (void)
+{
+  const char *args[] = { "--page-size", "20", "--max-page-size", "20", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", NULL);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(GAsyncResult) synced = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  NavetteMiddleware *middleware;
+  NavetteTable *table;
+  guint64 n_rows = 0;
+  gint64 revision = -1;
+  guint n_edits = 0;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"Beside %03u\", \"price\": %u}}", i, i);
+
+      g_assert_cmpuint (navette_test_request (server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                              token, body, NULL, NULL), ==, 201);
+    }
+  engine = journaled_engine_new (server, data_dir);
+  middleware = navette_engine_get_middleware (engine);
+  table = engine_test_load_table (engine, "catalogue", "products");
+  path = navette_engine_dup_journal_path (engine);
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+
+  navette_replica_sync_async (replica, navette_engine_get_client (engine), "catalogue",
+                              navette_table_get_schema (table), NULL, replica_synced_cb, &synced);
+  while (synced == NULL || n_edits < 3)
+    {
+      g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_object_unref);
+
+      queue_update (table, DEMO_PRODUCT_1, engine_test_object_int ("stock", 500 + n_edits), changes);
+      ENGINE_WAIT_UNTIL (all_succeeded (changes), 60000);
+      g_assert_true (navette_change_get_journaled (g_ptr_array_index (changes, 0)));
+      n_edits++;
+    }
+  g_assert_true (navette_replica_sync_finish (replica, synced, &revision, &n_rows, &error));
+  g_assert_no_error (error);
+  g_test_message ("%u edits journaled during or after a sync of %" G_GUINT64_FORMAT " rows", n_edits, n_rows);
+  g_assert_cmpuint (n_rows, ==, 206);
+  g_assert_null (navette_middleware_get_journal_error (middleware));
+  flush_journal (engine);
+  g_assert_true (outbox_is_empty (path));
+  {
+    guint64 held = 0;
+
+    g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &held, &error));
+    g_assert_cmpuint (held, ==, 206);
+  }
+
+  g_clear_object (&replica);
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -781,6 +857,7 @@ main (int    argc,
   g_test_add_func ("/engine/journal/migration", test_journal_migration);
   g_test_add_func ("/engine/journal/crash", test_journal_crash);
   g_test_add_func ("/engine/journal/two-users", test_journal_two_users);
+  g_test_add_func ("/engine/journal/beside-replica", test_journal_beside_replica);
   g_test_add_func ("/engine/outage/quit-and-restart", test_outage_quit_and_restart);
   g_test_add_func ("/engine/outage/twenty-seconds", test_outage_twenty_seconds);
   g_test_add_func ("/engine/journal/write-failure", test_journal_write_failure);
