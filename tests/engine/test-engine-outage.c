@@ -844,6 +844,50 @@ test_journal_beside_replica (void)
   engine_test_rm_rf (data_dir);
 }
 
+/* An earlier version quit with two changes waiting in its pending.json;
+ * this version's first start moves them into the outbox and sends them,
+ * in order, once each; the file is gone and the outbox empty. */
+static void
+test_journal_upgrade (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", NULL);
+  g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
+  g_autofree char *key_dir = g_build_filename (data_dir, key, NULL);
+  g_autofree char *legacy = g_build_filename (key_dir, "pending.json", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GArray) before = history_of (server, token, DEMO_PRODUCT_3, "stock");
+  g_autoptr(GArray) after = NULL;
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  const double expected[] = { 701, 702 };
+
+  text = g_strdup_printf ("{\"format\":2,\"server\":\"%s\",\"user\":\"alice\",\"changes\":[\n"
+                          "{\"key\":\"4e617665-7474-4500-8000-0000000f0001\",\"state\":\"pending\","
+                          "\"kind\":\"update\",\"app\":\"catalogue\",\"table\":\"products\",\"record\":\"%s\","
+                          "\"made_at\":\"2026-12-01T10:00:00Z\",\"data\":{\"stock\":701}},\n"
+                          "{\"key\":\"4e617665-7474-4500-8000-0000000f0002\",\"state\":\"pending\","
+                          "\"kind\":\"update\",\"app\":\"catalogue\",\"table\":\"products\",\"record\":\"%s\","
+                          "\"made_at\":\"2026-12-01T10:00:01Z\",\"data\":{\"stock\":702}}\n]}\n",
+                          server->base_url, DEMO_PRODUCT_3, DEMO_PRODUCT_3);
+  g_assert_cmpint (g_mkdir_with_parents (key_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (legacy, text, -1, &error));
+
+  engine = journaled_engine_new (server, data_dir);
+  path = navette_engine_dup_journal_path (engine);
+  g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (navette_engine_get_middleware (engine)) == 0, 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_engine_get_failed_changes (engine)), ==, 0);
+  ENGINE_WAIT_UNTIL (outbox_is_empty (path), 10000);
+  after = history_of (server, token, DEMO_PRODUCT_3, "stock");
+  assert_history (after, before->len, expected, G_N_ELEMENTS (expected));
+
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -855,6 +899,7 @@ main (int    argc,
 
   g_test_add_func ("/engine/journal/file", test_journal_file);
   g_test_add_func ("/engine/journal/migration", test_journal_migration);
+  g_test_add_func ("/engine/journal/upgrade", test_journal_upgrade);
   g_test_add_func ("/engine/journal/crash", test_journal_crash);
   g_test_add_func ("/engine/journal/two-users", test_journal_two_users);
   g_test_add_func ("/engine/journal/beside-replica", test_journal_beside_replica);
