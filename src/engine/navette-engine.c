@@ -750,7 +750,7 @@ navette_engine_dup_journal_path (NavetteEngine *self)
 
   if (self->data_dir == NULL || self->account_key == NULL)
     return NULL;
-  return g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
+  return g_build_filename (self->data_dir, self->account_key, "replica.db", NULL);
 }
 
 NavetteJournal *
@@ -772,7 +772,7 @@ navette_engine_journal_path_for (NavetteEngine *self,
   if (self->data_dir == NULL)
     return NULL;
   key = navette_engine_account_key (account_url (self), username);
-  return g_build_filename (self->data_dir, key, "pending.json", NULL);
+  return g_build_filename (self->data_dir, key, "replica.db", NULL);
 }
 
 const char *
@@ -1250,7 +1250,7 @@ open_account (NavetteEngine *self,
       self->account_key = g_steal_pointer (&key);
       self->journal_replayed = FALSE;
 
-      path = g_build_filename (self->data_dir, self->account_key, "pending.json", NULL);
+      path = g_build_filename (self->data_dir, self->account_key, "replica.db", NULL);
       journal = navette_journal_new (path, server, user);
       if (!navette_journal_load (journal, &error))
         {

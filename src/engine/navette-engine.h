@@ -91,9 +91,11 @@ void               navette_engine_refresh        (NavetteEngine       *self);
 /* Round 2: the journal and the cache, per server and user.
  *
  * @dir: the data directory (NULL, the default, turns the journal off);
- * pending, waiting and failed changes are kept in DIR/KEY/pending.json
- * (KEY from navette_engine_account_key(); see NavetteJournal), written
- * and fsync()ed before a change is sent and whenever one ends, and put
+ * pending, waiting and failed changes are kept in the outbox of the
+ * account's replica, DIR/KEY/replica.db (KEY from
+ * navette_engine_account_key(); see NavetteJournal; a DIR/KEY/pending.json
+ * of an earlier version is moved into it once), committed to the disk
+ * before a change is sent and whenever one ends, and put
  * back (sent again with the same idempotency key, or listed as failed) by
  * the next navette_engine_load_async() of the same server and user. Set
  * before the first load. */
@@ -117,7 +119,8 @@ char              *navette_engine_account_key    (const char    *base_url,
                                                   const char    *username);
 /* The journal in use (after a load), or NULL. (transfer none) */
 NavetteJournal    *navette_engine_get_journal    (NavetteEngine *self);
-/* The path of the journal in use (after a load), or NULL. */
+/* The path of the journal in use (after a load), or NULL: the database
+ * (replica.db) whose outbox table holds it. */
 char              *navette_engine_dup_journal_path (NavetteEngine *self);
 /* The journal of @username on this server (whether in use or not), or
  * NULL without a data directory. */

@@ -6,13 +6,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "navette-engine-private.h"
 #include "navette-journal.h"
 
-#define JOURNAL_FORMAT 2
+/* The outbox, in the account's replica.db (see navette-journal.h). */
+static const char outbox_schema[] =
+  "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+  " entry TEXT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS outbox_account (server TEXT NOT NULL, user TEXT NOT NULL);";
+
+/* Before the outbox: DIR/KEY/pending.json, migrated once by the load. */
+#define LEGACY_NAME "pending.json"
 
 struct _NavetteJournal
 {
@@ -29,6 +37,9 @@ struct _NavetteJournal
   gboolean    writing;
   GPtrArray  *flushes;     /* GTask* waiting for a ticket */
   GError     *write_error; /* of the last write, when it failed */
+  sqlite3    *db;          /* the journal's own connection (after load) */
+  GHashTable *texts;       /* key → entry text, of the entries in memory */
+  GHashTable *stored;      /* key → entry text, as committed in the outbox */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteJournal, navette_journal, G_TYPE_OBJECT)
@@ -67,6 +78,9 @@ navette_journal_finalize (GObject *object)
 {
   NavetteJournal *self = NAVETTE_JOURNAL (object);
 
+  g_clear_pointer (&self->db, sqlite3_close_v2);
+  g_clear_pointer (&self->stored, g_hash_table_unref);
+  g_clear_pointer (&self->texts, g_hash_table_unref);
   g_clear_pointer (&self->by_key, g_hash_table_unref);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_clear_pointer (&self->path, g_free);
@@ -122,6 +136,8 @@ navette_journal_init (NavetteJournal *self)
 {
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  self->stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->flushes = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -177,21 +193,287 @@ entry_key (JsonObject *entry)
   return json_object_get_string_member_with_default (entry, "key", NULL);
 }
 
-gboolean
-navette_journal_load (NavetteJournal  *self,
-                      GError         **error)
+static char *
+entry_text (JsonObject *entry)
 {
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), entry);
+
+  return navette_json_to_string (node, NULL);
+}
+
+/* ---- The test hook ---- */
+
+static gint test_fail_writes = -1;   /* -1: the environment not read yet */
+
+void
+navette_journal_set_test_fail_writes (gboolean fail)
+{
+  g_atomic_int_set (&test_fail_writes, fail ? 1 : 0);
+}
+
+static gboolean
+test_writes_fail (void)
+{
+  gint fail = g_atomic_int_get (&test_fail_writes);
+
+  if (fail < 0)
+    {
+      const char *env = g_getenv ("NAVETTE_TEST_OUTBOX_FAIL");
+
+      fail = env != NULL && g_str_equal (env, "1") ? 1 : 0;
+      /* Unless the function was called meanwhile. */
+      g_atomic_int_compare_and_exchange (&test_fail_writes, -1, fail);
+      fail = g_atomic_int_get (&test_fail_writes);
+    }
+  return fail == 1;
+}
+
+/* ---- SQL ---- */
+
+static void
+set_sql_error (NavetteJournal  *self,
+               sqlite3         *db,
+               GError         **error)
+{
+  /* What the user reads in the warning: the file, and why. */
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Could not write %s: %s"),
+               self->path, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+}
+
+static gboolean
+exec_sql (NavetteJournal  *self,
+          sqlite3         *db,
+          const char      *sql,
+          GError         **error)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  set_sql_error (self, db, error);
+  return FALSE;
+}
+
+static void
+rollback (sqlite3 *db)
+{
+  if (!sqlite3_get_autocommit (db))
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The directory of @path made durable (a name removed from it). A file
+ * system that cannot sync a directory says EINVAL: nothing more to do. */
+static gboolean
+sync_dir_of (const char  *path,
+             GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  int saved_errno;
+
+  if (fd < 0)
+    goto fail;
+  if (fsync (fd) != 0 && errno != EINVAL)
+    {
+      saved_errno = errno;
+      close (fd);
+      errno = saved_errno;
+      goto fail;
+    }
+  close (fd);
+  return TRUE;
+
+fail:
+  saved_errno = errno;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               _("Could not write %s: %s"), dir, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Opens the outbox's connection: the database made (0600, in a 0700
+ * directory) when missing, WAL (the replica's mode), and a commit is on
+ * the disk when it returns (synchronous=FULL). */
+static gboolean
+open_db (NavetteJournal  *self,
+         GError         **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot create %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  /* Changes in clear: readable by their owner only (SQLite gives its
+   * -wal and -shm files the database's mode). */
+  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot create %s: %s"), self->path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+
+  /* FULLMUTEX: used by the load here, then by one write at a time on a
+   * worker thread. */
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+    {
+      set_sql_error (self, self->db, error);
+      g_clear_pointer (&self->db, sqlite3_close_v2);
+      return FALSE;
+    }
+  /* The replica's worker writes to the same file on its own connection:
+   * every write here begins IMMEDIATE (the lock taken first, so the
+   * busy handler applies and no upgrade can deadlock) and waits for it
+   * up to 60 s — a page of a first sync commits well within that. */
+  sqlite3_busy_timeout (self->db, 60000);
+  return exec_sql (self, self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", error);
+}
+
+/* The outbox's tables, and whose they are: made once (a write only
+ * then), an outbox of another server or user refused. */
+static gboolean
+prepare_outbox (NavetteJournal  *self,
+                GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean made = FALSE;
+  gboolean ok = FALSE;
+  int rc;
+
+  for (;;)
+    {
+      if (sqlite3_prepare_v2 (self->db, "SELECT server, user FROM outbox_account", -1, &stmt, NULL) == SQLITE_OK)
+        {
+          rc = sqlite3_step (stmt);
+          if (rc == SQLITE_ROW)
+            {
+              if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), self->server) != 0 ||
+                  g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), self->user) != 0)
+                g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                             "The outbox of %s belongs to another server or user", self->path);
+              else
+                ok = TRUE;
+              sqlite3_finalize (stmt);
+              return ok;
+            }
+          sqlite3_finalize (stmt);
+          if (rc != SQLITE_DONE)
+            {
+              set_sql_error (self, self->db, error);
+              return FALSE;
+            }
+        }
+      else
+        sqlite3_finalize (stmt);
+      stmt = NULL;
+      if (made)
+        break;
+
+      /* Not made yet (or made without its owner: the row is written in
+       * the transaction that makes the tables, so only by hand). */
+      if (!exec_sql (self, self->db, "BEGIN IMMEDIATE", error) ||
+          !exec_sql (self, self->db, outbox_schema, error))
+        goto fail;
+      if (sqlite3_prepare_v2 (self->db, "INSERT INTO outbox_account (server, user)"
+                              " SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM outbox_account)",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        {
+          set_sql_error (self, self->db, error);
+          goto fail;
+        }
+      sqlite3_bind_text (stmt, 1, self->server, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, self->user, -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      stmt = NULL;
+      if (rc != SQLITE_DONE)
+        {
+          set_sql_error (self, self->db, error);
+          goto fail;
+        }
+      if (!exec_sql (self, self->db, "COMMIT", error))
+        goto fail;
+      made = TRUE;
+    }
+  set_sql_error (self, self->db, error);
+  return FALSE;
+
+fail:
+  rollback (self->db);
+  return FALSE;
+}
+
+/* Puts @entries (JsonObject*, in order) in the outbox, those whose key is
+ * not there yet, in one transaction. */
+static gboolean
+insert_missing (NavetteJournal  *self,
+                GPtrArray       *entries,
+                GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (!exec_sql (self, self->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2 (self->db, "INSERT INTO outbox (key, entry) VALUES (?1, ?2)"
+                          " ON CONFLICT (key) DO NOTHING", -1, &stmt, NULL) != SQLITE_OK)
+    goto fail_sql;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      JsonObject *entry = g_ptr_array_index (entries, i);
+      char *text = entry_text (entry);
+
+      sqlite3_bind_text (stmt, 1, entry_key (entry), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, text, -1, g_free);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto fail_sql;
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (!exec_sql (self, self->db, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail_sql:
+  set_sql_error (self, self->db, error);
+fail:
+  sqlite3_finalize (stmt);
+  rollback (self->db);
+  return FALSE;
+}
+
+/* The journal of before the outbox, DIR/pending.json, moved into it once:
+ * its entries not in the outbox yet added (in their order, after those
+ * there), committed, then the file removed and its directory synced. A
+ * crash between the two leaves both: the next load adds nothing twice.
+ * A file that cannot be parsed is moved aside (pending.json.unreadable);
+ * one of another server or user, or that cannot be moved aside, is
+ * never read nor removed: FALSE. */
+static gboolean
+migrate_legacy (NavetteJournal  *self,
+                GError         **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *legacy = g_build_filename (dir, LEGACY_NAME, NULL);
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   JsonObject *object;
   JsonNode *changes;
   gsize len;
 
-  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), FALSE);
-  g_return_val_if_fail (self->entries->len == 0, FALSE);
-
-  if (!g_file_get_contents (self->path, &text, &len, &local_error))
+  if (g_strcmp0 (legacy, self->path) == 0)
+    return TRUE;   /* a database of that name: nothing of before */
+  if (!g_file_get_contents (legacy, &text, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
@@ -204,13 +486,13 @@ navette_journal_load (NavetteJournal  *self,
       !(changes = json_object_get_member (json_node_get_object (root), "changes")) ||
       !JSON_NODE_HOLDS_ARRAY (changes))
     {
-      g_autofree char *aside = g_strconcat (self->path, ".unreadable", NULL);
+      g_autofree char *aside = g_strconcat (legacy, ".unreadable", NULL);
 
-      /* Never overwrite what cannot be read: keep it beside (or, when it
+      /* Never lose what cannot be read: keep it beside (or, when it
        * cannot even be moved, do not use this journal at all). */
-      g_message ("The journal %s cannot be read (%s); kept as %s", self->path,
+      g_message ("The journal %s cannot be read (%s); kept as %s", legacy,
                  local_error ? local_error->message : "not a journal", aside);
-      if (g_rename (self->path, aside) != 0)
+      if (g_rename (legacy, aside) != 0)
         {
           int saved_errno = errno;
 
@@ -226,10 +508,12 @@ navette_journal_load (NavetteJournal  *self,
       g_strcmp0 (json_object_get_string_member_with_default (object, "user", NULL), self->user) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   "The journal %s belongs to another server or user", self->path);
+                   "The journal %s belongs to another server or user", legacy);
       return FALSE;
     }
 
+  entries = g_ptr_array_new ();
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length (json_node_get_array (changes)); i++)
     {
       JsonNode *node = json_array_get_element (json_node_get_array (changes), i);
@@ -240,10 +524,87 @@ navette_journal_load (NavetteJournal  *self,
         continue;
       entry = json_node_get_object (node);
       key = entry_key (entry);
-      if (key == NULL || g_hash_table_contains (self->by_key, key))
+      if (key == NULL || !g_hash_table_add (seen, (gpointer) key))
         continue;
+      g_ptr_array_add (entries, entry);
+    }
+  if (!insert_missing (self, entries, error))
+    return FALSE;
+  if (g_unlink (legacy) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Could not write %s: %s"), legacy, g_strerror (saved_errno));
+      return FALSE;
+    }
+  g_debug ("Moved %u changes from %s into %s", entries->len, legacy, self->path);
+  return sync_dir_of (legacy, error);
+}
+
+/* The outbox's rows, in order, into memory. A row that cannot be parsed
+ * is left as it is in the table (never rewritten nor removed). */
+static gboolean
+read_outbox (NavetteJournal  *self,
+             GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT key, entry FROM outbox ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sql_error (self, self->db, error);
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *key = (const char *) sqlite3_column_text (stmt, 0);
+      const char *text = (const char *) sqlite3_column_text (stmt, 1);
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) parse_error = NULL;
+      JsonObject *entry;
+
+      if (key == NULL || text == NULL)
+        continue;
+      node = navette_json_parse_strict (text, sqlite3_column_bytes (stmt, 1), &parse_error);
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
+          g_strcmp0 (entry_key (json_node_get_object (node)), key) != 0)
+        {
+          g_message ("The change %s in %s cannot be read; left as it is", key, self->path);
+          continue;
+        }
+      entry = json_node_get_object (node);
       g_ptr_array_add (self->entries, json_object_ref (entry));
-      g_hash_table_insert (self->by_key, (gpointer) key, entry);
+      g_hash_table_insert (self->by_key, (gpointer) entry_key (entry), entry);
+      g_hash_table_insert (self->stored, g_strdup (key), g_strdup (text));
+      g_hash_table_insert (self->texts, g_strdup (key), g_strdup (text));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, self->db, error);
+      g_hash_table_remove_all (self->by_key);
+      g_hash_table_remove_all (self->stored);
+      g_hash_table_remove_all (self->texts);
+      g_ptr_array_set_size (self->entries, 0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+navette_journal_load (NavetteJournal  *self,
+                      GError         **error)
+{
+  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->entries->len == 0, FALSE);
+  g_return_val_if_fail (self->db == NULL, FALSE);
+
+  if (!open_db (self, error) || !prepare_outbox (self, error) ||
+      !migrate_legacy (self, error) || !read_outbox (self, error))
+    {
+      g_clear_pointer (&self->db, sqlite3_close_v2);
+      return FALSE;
     }
   return TRUE;
 }
@@ -280,91 +641,108 @@ navette_journal_lookup (NavetteJournal *self,
 
 /* ---- Writing ---- */
 
-gboolean
-navette_journal_write_file (const char  *path,
-                            const char  *contents,
-                            gsize        len,
-                            GError     **error)
+typedef struct
 {
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  gsize done = 0;
-  int saved_errno;
-  int fd;
+  char *key;
+  char *text;    /* NULL: removed */
+} WriteOp;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    goto fail_errno;
-
-  fd = g_open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    goto fail_errno;
-  while (done < len)
-    {
-      gssize n = write (fd, contents + done, len - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          saved_errno = errno;
-          close (fd);
-          g_unlink (tmp);
-          errno = saved_errno;
-          goto fail_errno;
-        }
-      done += (gsize) n;
-    }
-  /* The data on the disk before the name points at it. */
-  if (fsync (fd) != 0)
-    {
-      saved_errno = errno;
-      close (fd);
-      g_unlink (tmp);
-      errno = saved_errno;
-      goto fail_errno;
-    }
-  if (close (fd) != 0 || g_rename (tmp, path) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp);
-      errno = saved_errno;
-      goto fail_errno;
-    }
-  /* And the new name itself (a file system that cannot sync a directory
-   * says EINVAL: nothing more can be done there). */
-  fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0)
-    goto fail_errno;
-  if (fsync (fd) != 0 && errno != EINVAL)
-    {
-      saved_errno = errno;
-      close (fd);
-      errno = saved_errno;
-      goto fail_errno;
-    }
-  close (fd);
-  return TRUE;
-
-fail_errno:
-  saved_errno = errno;
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               _("Could not write %s: %s"), path, g_strerror (saved_errno));
-  return FALSE;
+static void
+write_op_free (WriteOp *op)
+{
+  g_free (op->key);
+  g_free (op->text);
+  g_free (op);
 }
 
 typedef struct
 {
-  char    *path;
-  GBytes  *bytes;
-  guint64  ticket;
+  NavetteJournal *self;   /* for messages only; the task holds it */
+  sqlite3        *db;
+  GPtrArray      *ops;    /* WriteOp*: what differs from the outbox */
+  gboolean        probe;  /* the last write failed: write even without ops */
+  guint64         ticket;
 } WriteJob;
 
 static void
 write_job_free (WriteJob *job)
 {
-  g_free (job->path);
-  g_bytes_unref (job->bytes);
+  g_ptr_array_unref (job->ops);
   g_free (job);
+}
+
+/* One transaction: the entries put since the last write added (a new key
+ * at the end, a replaced one in its place: its seq is kept) or removed.
+ * synchronous=FULL: committed is on the disk. */
+static gboolean
+write_ops (WriteJob  *job,
+           GError   **error)
+{
+  sqlite3 *db = job->db;
+  sqlite3_stmt *upsert = NULL;
+  sqlite3_stmt *delete = NULL;
+
+  if (job->ops->len == 0 && !job->probe)
+    return TRUE;
+  if (db == NULL)
+    {
+      /* Never loaded: nowhere to write. */
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Could not write %s: %s"),
+                   job->self->path, g_strerror (EBADF));
+      return FALSE;
+    }
+  if (!exec_sql (job->self, db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2 (db, "INSERT INTO outbox (key, entry) VALUES (?1, ?2)"
+                          " ON CONFLICT (key) DO UPDATE SET entry = excluded.entry",
+                          -1, &upsert, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "DELETE FROM outbox WHERE key = ?1", -1, &delete, NULL) != SQLITE_OK)
+    goto fail_sql;
+  for (guint i = 0; i < job->ops->len; i++)
+    {
+      WriteOp *op = g_ptr_array_index (job->ops, i);
+      sqlite3_stmt *stmt = op->text != NULL ? upsert : delete;
+
+      sqlite3_bind_text (stmt, 1, op->key, -1, SQLITE_STATIC);
+      if (op->text != NULL)
+        sqlite3_bind_text (stmt, 2, op->text, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        goto fail_sql;
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+  g_clear_pointer (&upsert, sqlite3_finalize);
+  g_clear_pointer (&delete, sqlite3_finalize);
+  /* After a failure, nothing is said to work again before a write did
+   * (even with nothing left to write: a row rewritten as it is). */
+  if (job->probe && !exec_sql (job->self, db, "UPDATE outbox_account SET server = server", error))
+    {
+      rollback (db);
+      return FALSE;
+    }
+
+  if (test_writes_fail ())
+    {
+      /* The test hook: refused as a failing disk would refuse it. */
+      g_debug ("NAVETTE_TEST_OUTBOX_FAIL: the write of %s fails", job->self->path);
+      rollback (db);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, _("Could not write %s: %s"),
+                   job->self->path, sqlite3_errstr (SQLITE_IOERR));
+      return FALSE;
+    }
+  if (!exec_sql (job->self, db, "COMMIT", error))
+    {
+      rollback (db);
+      return FALSE;
+    }
+  return TRUE;
+
+fail_sql:
+  set_sql_error (job->self, db, error);
+  sqlite3_finalize (upsert);
+  sqlite3_finalize (delete);
+  rollback (db);
+  return FALSE;
 }
 
 static void
@@ -375,39 +753,62 @@ write_thread (GTask        *task,
 {
   WriteJob *job = task_data;
   GError *error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (job->bytes, &len);
 
-  if (navette_journal_write_file (job->path, data, len, &error))
+  if (write_ops (job, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
-static GBytes *
-serialize (NavetteJournal *self)
+/* What the outbox must change to hold the entries in memory: every entry
+ * whose text differs from the committed one (in memory order: a new key
+ * is appended in the order it was first put), every key gone. */
+static GPtrArray *
+diff_ops (NavetteJournal *self)
 {
-  GString *out = g_string_new (NULL);
+  GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) write_op_free);
+  GHashTableIter iter;
+  gpointer gone;
 
-  g_string_append_printf (out, "{\"format\":%d,\"server\":", JOURNAL_FORMAT);
-  navette_json_append_string (out, self->server);
-  g_string_append (out, ",\"user\":");
-  navette_json_append_string (out, self->user);
-  g_string_append (out, ",\"changes\":[");
   for (guint i = 0; i < self->entries->len; i++)
     {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (),
-                                                        g_ptr_array_index (self->entries, i));
-      g_autofree char *text = navette_json_to_string (node, NULL);
+      const char *key = entry_key (g_ptr_array_index (self->entries, i));
+      const char *text = g_hash_table_lookup (self->texts, key);
+      WriteOp *op;
 
-      if (i > 0)
-        g_string_append_c (out, ',');
-      /* One change per line: readable, and diffable by a person. */
-      g_string_append_c (out, '\n');
-      g_string_append (out, text);
+      if (g_strcmp0 (g_hash_table_lookup (self->stored, key), text) == 0)
+        continue;
+      op = g_new0 (WriteOp, 1);
+      op->key = g_strdup (key);
+      op->text = g_strdup (text);
+      g_ptr_array_add (ops, op);
     }
-  g_string_append (out, self->entries->len > 0 ? "\n]}\n" : "]}\n");
-  return g_string_free_to_bytes (out);
+  g_hash_table_iter_init (&iter, self->stored);
+  while (g_hash_table_iter_next (&iter, &gone, NULL))
+    if (!g_hash_table_contains (self->by_key, gone))
+      {
+        WriteOp *op = g_new0 (WriteOp, 1);
+
+        op->key = g_strdup (gone);
+        g_ptr_array_add (ops, op);
+      }
+  return ops;
+}
+
+/* A write committed: the outbox now holds what @ops says. */
+static void
+apply_ops (NavetteJournal *self,
+           GPtrArray      *ops)
+{
+  for (guint i = 0; i < ops->len; i++)
+    {
+      WriteOp *op = g_ptr_array_index (ops, i);
+
+      if (op->text != NULL)
+        g_hash_table_insert (self->stored, g_strdup (op->key), g_strdup (op->text));
+      else
+        g_hash_table_remove (self->stored, op->key);
+    }
 }
 
 static void start_write (NavetteJournal *self);
@@ -450,7 +851,10 @@ write_done_cb (GObject      *object,
   self->writing = FALSE;
   self->written = MAX (self->written, job->ticket);
   if (ok)
-    self->durable = MAX (self->durable, job->ticket);
+    {
+      self->durable = MAX (self->durable, job->ticket);
+      apply_ops (self, job->ops);
+    }
   else
     g_debug ("Could not save the changes waiting in %s: %s", self->path, error->message);
   /* Said to the user through "write-error" (the middleware turns it into
@@ -486,8 +890,10 @@ start_write (NavetteJournal *self)
   self->writing = TRUE;
 
   job = g_new0 (WriteJob, 1);
-  job->path = g_strdup (self->path);
-  job->bytes = serialize (self);
+  job->self = self;
+  job->db = self->db;
+  job->ops = diff_ops (self);
+  job->probe = self->write_error != NULL;
   job->ticket = self->wanted;
 
   /* The task holds the journal until the write ends. */
@@ -531,6 +937,8 @@ navette_journal_put (NavetteJournal *self,
   else
     g_ptr_array_add (self->entries, json_object_ref (entry));
   g_hash_table_insert (self->by_key, (gpointer) entry_key (entry), entry);
+  /* Its text now: what the next write puts in the outbox. */
+  g_hash_table_insert (self->texts, g_strdup (key), entry_text (entry));
   return changed (self);
 }
 
@@ -546,6 +954,7 @@ navette_journal_remove (NavetteJournal *self,
   old = g_hash_table_lookup (self->by_key, key);
   if (old == NULL)
     return self->wanted;
+  g_hash_table_remove (self->texts, key);
   g_hash_table_remove (self->by_key, key);
   g_ptr_array_remove (self->entries, old);
   return changed (self);

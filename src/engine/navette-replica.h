@@ -16,8 +16,9 @@
  * Not wired yet (issue 14, later steps): the editor's models still read
  * the in-memory NavetteStore (the lazy NavetteReplicaModel and the
  * NavetteReplicaFeed that keeps a table synced exist, unused by the
- * window), and the journal of unsent changes is still
- * DATA_DIR/KEY/pending.json. navette-cli ls reads the replica. */
+ * window). navette-cli ls reads the replica. The journal of unsent
+ * changes (NavetteJournal) is the table outbox of the same file, on its
+ * own connection. */
 #pragma once
 
 #include "navette-client.h"

@@ -210,14 +210,9 @@ main (int    argc,
            g_array_index (spread, double, spread->len / 2) < 2000 &&
            g_array_index (single, double, single->len / 2) < 2000 ? "met" : "NOT met");
 
-  {
-    g_autofree char *journal = navette_engine_dup_journal_path (engine);
-    g_autofree char *key_dir = g_path_get_dirname (journal);
-
-    g_clear_object (&engine);
-    g_unlink (journal);
-    g_rmdir (key_dir);
-    g_rmdir (data_dir);
-  }
+  /* The journal: the outbox of DATA_DIR/KEY/replica.db (and its -wal,
+   * -shm). */
+  g_clear_object (&engine);
+  engine_test_rm_rf (data_dir);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
+#include "navette-test-outbox.h"
 
 typedef struct
 {
@@ -350,15 +351,15 @@ journal_changed_cb (GFileMonitor      *monitor,
   (*n_events)++;
 }
 
-/* The journal holds a pending change with its request (so it was written
- * before the request left). */
+/* The journal (the outbox of replica.db, read with SQL) holds a pending
+ * change with its request (so it was written before the request left). */
 static gboolean
 journal_has_sent_change (const char *path,
                          char      **contents)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = navette_test_outbox_dump (path);
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (text == NULL)
     return FALSE;
   if (strstr (text, "\"state\":\"pending\"") == NULL || strstr (text, "\"body\"") == NULL)
     return FALSE;
@@ -370,10 +371,9 @@ journal_has_sent_change (const char *path,
 static gboolean
 journal_is_empty (const char *path)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = navette_test_outbox_dump (path);
 
-  return g_file_get_contents (path, &text, NULL, NULL) &&
-         strstr (text, "\"changes\":[]") != NULL;
+  return text != NULL && text[0] == '\0';
 }
 
 /* An engine with its journal under @data_dir, signed in as alice. */
@@ -439,7 +439,7 @@ test_cli_crash_replay (void)
   data_dir = g_build_filename (data_home, "navette", NULL);
   key = navette_engine_account_key (cli.server->base_url, "alice");
   key_dir = g_build_filename (data_dir, key, NULL);
-  journal = g_build_filename (key_dir, "pending.json", NULL);
+  journal = g_build_filename (key_dir, "replica.db", NULL);
 
   token = navette_test_login (cli.server, "admin", NAVETTE_DEMO_PASSWORD);
   n_versions = engine_test_count_versions (cli.server, token, "catalogue", "products", DEMO_PRODUCT_3);
@@ -481,7 +481,7 @@ test_cli_crash_replay (void)
 
   /* The same journal once more (a crash right after the answer): the
    * server recognises the key and writes nothing. */
-  g_assert_true (g_file_set_contents (journal, saved, -1, &error));
+  navette_test_outbox_restore (journal, saved);
   second = replaying_engine_new (cli.server, data_dir);
   g_assert_cmpuint (navette_middleware_get_n_pending (navette_engine_get_middleware (second)), >=, 1);
   ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (navette_engine_get_middleware (second)) == 0, 20000);
@@ -577,30 +577,39 @@ test_cli_offline (void)
   cli_teardown (&cli);
 }
 
-/* The journal cannot be written (its temporary file's name is taken by a
- * directory): `set` still saves the change on the server, and warns that
- * changes are not kept on this computer. */
+/* The journal cannot be written (the outbox's writes made to fail by the
+ * test hook NAVETTE_TEST_OUTBOX_FAIL=1, in the CLI's environment only):
+ * `set` still saves the change on the server, and warns that changes are
+ * not kept on this computer, naming the file. */
 static void
 test_cli_journal_failure (void)
 {
   Cli cli = { 0 };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) set = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *blocker = NULL;
 
   cli_setup (&cli);
   g_assert_cmpint (run_cli (&cli, NULL, NULL, NULL, "login", "alice", "--server", cli.server->base_url, NULL), ==, 0);
-  key = navette_engine_account_key (cli.server->base_url, "alice");
-  blocker = g_build_filename (cli.config_home, "data", "navette", key, "pending.json.tmp", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
 
-  g_assert_cmpint (run_cli (&cli, NULL, &out, &err, "set", "catalogue/products", DEMO_PRODUCT_1,
-                            "stock=77", NULL), ==, 0);
+  launcher = launcher_new (&cli, cli.config_home);
+  g_subprocess_launcher_setenv (launcher, "NAVETTE_TEST_OUTBOX_FAIL", "1", TRUE);
+  set = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NAVETTE_CLI_BINARY"),
+                                     "set", "catalogue/products", DEMO_PRODUCT_1, "stock=77", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (set, NULL, NULL, cli_result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 120000);
+  g_assert_true (g_subprocess_communicate_utf8_finish (set, result, &out, &err, &error));
+  g_test_message ("navette-cli set → %d\n%s%s", g_subprocess_get_exit_status (set), out, err);
+  g_assert_true (g_subprocess_get_if_exited (set));
+  g_assert_cmpint (g_subprocess_get_exit_status (set), ==, 0);
   g_assert_nonnull (strstr (out, "stock: 77"));
   g_assert_nonnull (strstr (err, "warning"));
   g_assert_nonnull (strstr (err, "cannot be kept on this computer"));
-  g_assert_nonnull (strstr (err, "pending.json"));
+  g_assert_nonnull (strstr (err, "replica.db"));
 
   cli_teardown (&cli);
 }

@@ -180,13 +180,11 @@ main (int   argc,
     }
   else if (g_str_equal (mode, "journal-failure"))
     {
-      /* A journal that cannot be written: its temporary file's name is
-       * taken by a directory. */
+      /* A journal that cannot be written: the outbox's writes made to
+       * fail by the test hook. */
       g_autofree char *data_dir = g_build_filename (server->tmpdir, "data", NULL);
-      g_autofree char *key = navette_engine_account_key (server->base_url, user);
-      g_autofree char *blocker = g_build_filename (data_dir, key, "pending.json.tmp", NULL);
 
-      g_mkdir_with_parents (blocker, 0700);
+      navette_journal_set_test_fail_writes (TRUE);
       navette_engine_set_data_dir (engine, data_dir);
     }
   navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,

@@ -557,8 +557,9 @@ journal_working (gpointer data)
   return !journal_failing (data);
 }
 
-/* The journal of unsent changes cannot be written (a directory has the
- * name of its temporary file: refused even to root): a toast that stays
+/* The journal of unsent changes cannot be written (the outbox's writes
+ * made to fail by the test hook navette_journal_set_test_fail_writes():
+ * SQLite's cannot be made to fail otherwise as root): a toast that stays
  * and the sync indicator warn that changes are at risk; edits still
  * reach the server; once the disk works again, the warning goes. */
 static void
@@ -567,18 +568,13 @@ test_journal_failure (void)
   Fixture f = { 0 };
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("navette-ui-journal-XXXXXX", &error);
-  g_autofree char *key = NULL;
-  g_autofree char *blocker = NULL;
   g_autoptr(NavetteRecord) record = NULL;
   NavetteRecordPane *pane;
 
   g_assert_no_error (error);
-  /* The same server address on every start: the journal's key is known
-   * once the server runs; the blocker is made before the first edit. */
+  /* The outbox's writes fail from before the first edit. */
   fixture_open_full (&f, "alice", "catalogue", "products", data_dir);
-  key = navette_engine_account_key (f.server->base_url, "alice");
-  blocker = g_build_filename (data_dir, key, "pending.json.tmp", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (blocker, 0700), ==, 0);
+  navette_journal_set_test_fail_writes (TRUE);
   record = g_object_ref (first_record (&f));
 
   navette_window_open_record (f.window, record);
@@ -591,10 +587,10 @@ test_journal_failure (void)
   g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Changes at risk");
   g_assert_true (gtk_widget_get_visible (f.window->sync_icon));
   g_assert_true (gtk_widget_has_css_class (f.window->sync_icon, "warning"));
-  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (f.window->sync_indicator), "pending.json"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (f.window->sync_indicator), "replica.db"));
 
   /* The disk works again. */
-  g_assert_cmpint (g_rmdir (blocker), ==, 0);
+  navette_journal_set_test_fail_writes (FALSE);
   navette_window_open_record (f.window, record);
   navette_record_pane_set_text (pane, "stock", "92");
   gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
