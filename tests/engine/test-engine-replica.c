@@ -353,6 +353,36 @@ test_sync_delta_views (void)
       g_assert_cmpint (g_array_index (first_keys, gint64, i), ==, g_array_index (expected, gint64, i));
     g_assert_cmpuint (archived_keys->len, ==, 5);
   }
+  /* The same in the order of the keys (the model's unsorted view), whose
+   * keys are read from the bitmap itself, archived rows taken out (or
+   * kept alone): the view of the keys filtered by hand, both ways, with
+   * and without a limit, for each archived filter. */
+  for (guint a = 0; a < 3; a++)
+    for (guint d = 0; d < 2; d++)
+      {
+        static const NavetteReplicaArchived filters[] = { NAVETTE_REPLICA_ARCHIVED_HIDE, NAVETTE_REPLICA_ARCHIVED_ONLY,
+                                                          NAVETTE_REPLICA_ARCHIVED_ALL };
+        static const guint n_expected[] = { N_ADDED - 5, 5, N_ADDED };
+        NavetteReplicaView unsorted = { .sort_column = "key", .descending = d, .archived = filters[a] };
+        NavetteReplicaView search = { .search = "listed", .sort_column = "key", .descending = d, .archived = filters[a] };
+        NavetteReplicaView first = { .search = "listed", .sort_column = "key", .descending = d, .archived = filters[a], .limit = 3 };
+        g_autoptr(GArray) all_keys = query_keys (replica, &unsorted);
+        g_autoptr(GPtrArray) all_rows = fetch (replica, all_keys);
+        g_autoptr(GArray) keys = query_keys (replica, &search);
+        g_autoptr(GArray) first_keys = query_keys (replica, &first);
+        g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+        for (guint i = 0; i < all_rows->len; i++)
+          if (g_str_has_prefix (json_object_get_string_member (navette_record_get_data (g_ptr_array_index (all_rows, i)), "name"), "Listed "))
+            g_array_append_val (expected, g_array_index (all_keys, gint64, i));
+        g_assert_cmpuint (expected->len, ==, n_expected[a]);
+        g_assert_cmpuint (keys->len, ==, expected->len);
+        for (guint i = 0; i < keys->len; i++)
+          g_assert_cmpint (g_array_index (keys, gint64, i), ==, g_array_index (expected, gint64, i));
+        g_assert_cmpuint (first_keys->len, ==, 3);
+        for (guint i = 0; i < first_keys->len; i++)
+          g_assert_cmpint (g_array_index (first_keys, gint64, i), ==, g_array_index (expected, gint64, i));
+      }
   {
     NavetteReplicaView search = { .search = "ethiopie cafe" };
     g_autoptr(GArray) keys = query_keys (replica, &search);
