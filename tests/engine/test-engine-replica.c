@@ -245,6 +245,9 @@ sync_replica (NavetteReplica   *replica,
   return n_rows;
 }
 
+static gint64 replica_sql_int (const char *path,
+                               const char *sql);
+
 static void
 test_sync_delta_views (void)
 {
@@ -263,6 +266,18 @@ test_sync_delta_views (void)
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + N_ADDED);
   g_assert_cmpuint (navette_client_get_requests (client) - requests, ==, (N_DEMO + N_ADDED + PAGE_SIZE - 1) / PAGE_SIZE);
   assert_same_as_server (replica, client);
+  /* The FTS index, filled page by page, finds every row; it is left in
+   * one segment, its automatic merges and its triggers back. */
+  {
+    g_autofree char *path = navette_replica_path_for (dir, server->base_url, "alice");
+    NavetteReplicaView search = { .search = "listed", .sort_column = "name" };
+    g_autoptr(GArray) keys = query_keys (replica, &search);
+
+    g_assert_cmpuint (keys->len, ==, N_ADDED);
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(DISTINCT id >> 37) FROM f1_data WHERE id >> 37 > 0"), ==, 1);
+    g_assert_cmpint (replica_sql_int (path, "SELECT v FROM f1_config WHERE k = 'automerge'"), ==, 4);
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'r1'"), ==, 3);
+  }
 
   /* Nothing changed: the delta is empty. */
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, 0);
