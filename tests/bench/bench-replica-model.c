@@ -244,25 +244,30 @@ main (int    argc,
     for (guint v = 0; v < G_N_ELEMENTS (views); v++)
       {
         g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
-        g_autofree char *t = NULL;
+        g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (double));
+        g_autofree char *t = NULL, *c = NULL;
 
         for (guint i = 0; i < repeat; i++)
           {
             NavetteReplicaView unsorted = { .sort_column = "key" };
-            double ms;
+            double ms, cpu;
 
             /* From another order each time. */
             navette_replica_model_set_view (model, &unsorted);
             wait_first_rows (model);
+            cpu = cpu_ms ();
             start = g_get_monotonic_time ();
             navette_replica_model_set_view (model, &views[v].view);
             wait_first_rows (model);
             ms = (g_get_monotonic_time () - start) / 1000.0;
+            cpu = cpu_ms () - cpu;
             g_array_append_val (times, ms);
+            g_array_append_val (cpus, cpu);
           }
         t = summary (times, "ms");
-        g_print ("%s through the model, to the first rows: %u items, %s\n", views[v].label,
-                 g_list_model_get_n_items (G_LIST_MODEL (model)), t);
+        c = summary (cpus, "ms");
+        g_print ("%s through the model, to the first rows: %u items, %s (CPU %s)\n", views[v].label,
+                 g_list_model_get_n_items (G_LIST_MODEL (model)), t, c);
       }
   }
 
