@@ -9,9 +9,9 @@
  *  - open: the replica opened and a model made (its view unsorted), to
  *    n_items known and the first 50 rows materialised (what a window
  *    paints first);
- *  - sort by a text and by a number column, and search, through the
- *    model: from set_view() to n_items known and the first rows
- *    materialised;
+ *  - sort by a text and by a number column, and search (in the order by
+ *    id, and unsorted), through the model: from set_view() to n_items
+ *    known and the first rows materialised;
  *  - scroll from the top to the bottom: every item asked in order (a
  *    batch awaited whenever a placeholder comes), with the records
  *    materialised at the end and the process's RSS before and after.
@@ -237,6 +237,9 @@ main (int    argc,
       { "sort by price (real), descending", { .sort_column = "price", .descending = TRUE } },
       { "search \"number 4242\"", { .search = "number 4242" } },
       { "search \"product\" (every row)", { .search = "product" } },
+      /* The same in the model's default order (no column sorted). */
+      { "search \"number 4242\", unsorted", { .search = "number 4242", .sort_column = "key" } },
+      { "search \"product\" (every row), unsorted", { .search = "product", .sort_column = "key" } },
     };
     g_autoptr(NavetteReplicaModel) model = navette_replica_model_new (replica, "catalogue", "products");
 
