@@ -9,12 +9,17 @@
  *  - open: the replica opened and a model made (its view unsorted), to
  *    n_items known and the first 50 rows materialised (what a window
  *    paints first);
- *  - sort by a text and by a number column, and search, through the
- *    model: from set_view() to n_items known and the first rows
- *    materialised;
+ *  - sort by a text and by a number column, and search (in the order by
+ *    id, and unsorted), through the model: from set_view() to n_items
+ *    known and the first rows materialised;
  *  - scroll from the top to the bottom: every item asked in order (a
  *    batch awaited whenever a placeholder comes), with the records
  *    materialised at the end and the process's RSS before and after.
+ *
+ * NAVETTE_BENCH_QUICK=1: no scroll.
+ * NAVETTE_BENCH_REPLICA=PATH: no server and no sync; a copy of the
+ * replica at PATH (made by bench-replica's NAVETTE_BENCH_SAVE, products
+ * in catalogue) is used instead, so that a million rows are synced once.
  *
  * Nothing is asserted on timings (machines differ). */
 #define G_LOG_DOMAIN "navette-bench"
@@ -65,6 +70,17 @@ rss_now (void)
   return pages * (double) sysconf (_SC_PAGESIZE) / 1048576.0;
 }
 
+/* CPU time (user + system) of the process, in ms. */
+static double
+cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+}
+
 static double
 rss_peak (void)
 {
@@ -99,51 +115,72 @@ main (int    argc,
 {
   guint n_rows = argc > 1 ? atoi (argv[1]) : g_getenv ("NAVETTE_BENCH_ROWS") ? atoi (g_getenv ("NAVETTE_BENCH_ROWS")) : 100000;
   guint repeat = argc > 2 ? atoi (argv[2]) : g_getenv ("NAVETTE_BENCH_REPEAT") ? atoi (g_getenv ("NAVETTE_BENCH_REPEAT")) : 3;
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autofree char *fill = NULL;
-  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  const char *saved = g_getenv ("NAVETTE_BENCH_REPLICA");
+  g_autoptr(NavetteTestServer) server = NULL;
   g_autofree char *root = g_dir_make_tmp ("bench-replica-model-XXXXXX", NULL);
-  g_autofree char *path = navette_replica_path_for (root, server->base_url, "admin");
-  g_autoptr(NavetteClient) client = navette_client_new (server->base_url);
-  g_autoptr(NavetteWireTable) schema = NULL;
+  g_autofree char *path = NULL;
   g_autoptr(NavetteReplica) replica = NULL;
   g_autoptr(GError) error = NULL;
   gint64 start;
 
   repeat = MAX (repeat, 1);
-  navette_client_set_token (client, token);
-  g_print ("bench-replica-model: %u rows (+6 demo), %u run(s) per figure; median [min–max]\n", n_rows, repeat);
-  fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %u) "
-                          "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
-                          "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", n_rows);
-  navette_test_sqlite_exec (server, fill);
-  {
-    g_autoptr(GBytes) answer = NULL;
-    g_autoptr(JsonParser) parser = json_parser_new ();
-    JsonArray *tables;
+  if (saved != NULL)
+    {
+      g_autofree char *command = NULL;
 
-    if (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables", token, NULL, &answer, NULL) != 200 ||
-        !json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL))
-      g_error ("cannot read the schema");
-    tables = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "tables");
-    for (guint i = 0; i < json_array_get_length (tables); i++)
-      if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tables, i), "name"), "products"))
-        schema = navette_wire_table_from_json (json_array_get_object_element (tables, i), NULL);
-    g_assert_nonnull (schema);
-  }
+      path = g_build_filename (root, "replica.db", NULL);
+      command = g_strdup_printf ("cp '%s' '%s'", saved, path);
+      g_assert_true (system (command) == 0);
+      g_print ("bench-replica-model: the replica %s, %u run(s) per figure; median [min–max]\n", saved, repeat);
+      replica = navette_replica_open (path, &error);
+      if (replica == NULL)
+        g_error ("%s", error->message);
+    }
+  else
+    {
+      g_autofree char *fill = NULL;
+      g_autofree char *token = NULL;
+      g_autoptr(NavetteClient) client = NULL;
+      g_autoptr(NavetteWireTable) schema = NULL;
 
-  replica = navette_replica_open (path, &error);
-  if (replica == NULL)
-    g_error ("%s", error->message);
-  start = g_get_monotonic_time ();
-  if (!navette_replica_sync (replica, client, "catalogue", schema, NULL, NULL, &error))
-    g_error ("sync: %s", error->message);
-  g_print ("first sync (in process, not a figure of this bench): %.0f ms\n",
-           (g_get_monotonic_time () - start) / 1000.0);
+      server = navette_test_server_start (NULL);
+      token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+      path = navette_replica_path_for (root, server->base_url, "admin");
+      client = navette_client_new (server->base_url);
+      navette_client_set_token (client, token);
+      g_print ("bench-replica-model: %u rows (+6 demo), %u run(s) per figure; median [min–max]\n", n_rows, repeat);
+      fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %u) "
+                              "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                              "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", n_rows);
+      navette_test_sqlite_exec (server, fill);
+      {
+        g_autoptr(GBytes) answer = NULL;
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        JsonArray *tables;
+
+        if (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables", token, NULL, &answer, NULL) != 200 ||
+            !json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL))
+          g_error ("cannot read the schema");
+        tables = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "tables");
+        for (guint i = 0; i < json_array_get_length (tables); i++)
+          if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tables, i), "name"), "products"))
+            schema = navette_wire_table_from_json (json_array_get_object_element (tables, i), NULL);
+        g_assert_nonnull (schema);
+      }
+
+      replica = navette_replica_open (path, &error);
+      if (replica == NULL)
+        g_error ("%s", error->message);
+      start = g_get_monotonic_time ();
+      if (!navette_replica_sync (replica, client, "catalogue", schema, NULL, NULL, &error))
+        g_error ("sync: %s", error->message);
+      g_print ("first sync (in process, not a figure of this bench): %.0f ms\n",
+               (g_get_monotonic_time () - start) / 1000.0);
+    }
   /* Indexes of the sorted columns built once, as they are after a first
    * sort; the figures below are of the model. */
   {
-    const char *columns[] = { "name", "price" };
+    const char *columns[] = { "key", "name", "price" };
 
     for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
       {
@@ -159,14 +196,15 @@ main (int    argc,
   /* Open: a replica opened and a model made, to its first rows. */
   {
     g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
-    g_autofree char *t = NULL;
+    g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree char *t = NULL, *c = NULL;
     guint n = 0;
 
     for (guint i = 0; i < repeat; i++)
       {
         g_autoptr(NavetteReplica) opened = NULL;
         g_autoptr(NavetteReplicaModel) model = NULL;
-        double ms;
+        double ms, cpu = cpu_ms ();
 
         start = g_get_monotonic_time ();
         opened = navette_replica_open (path, &error);
@@ -175,11 +213,15 @@ main (int    argc,
         model = navette_replica_model_new (opened, "catalogue", "products");
         wait_first_rows (model);
         ms = (g_get_monotonic_time () - start) / 1000.0;
+        cpu = cpu_ms () - cpu;
         n = g_list_model_get_n_items (G_LIST_MODEL (model));
         g_array_append_val (times, ms);
+        g_array_append_val (cpus, cpu);
       }
     t = summary (times, "ms");
-    g_print ("open from the replica to n_items (%u) and the first %u rows materialised: %s\n", n, FIRST_ROWS, t);
+    c = summary (cpus, "ms");
+    g_print ("open from the replica to n_items (%u) and the first %u rows materialised: %s (CPU of the process %s)\n",
+             n, FIRST_ROWS, t, c);
   }
 
   replica = navette_replica_open (path, &error);
@@ -195,6 +237,9 @@ main (int    argc,
       { "sort by price (real), descending", { .sort_column = "price", .descending = TRUE } },
       { "search \"number 4242\"", { .search = "number 4242" } },
       { "search \"product\" (every row)", { .search = "product" } },
+      /* The same in the model's default order (no column sorted). */
+      { "search \"number 4242\", unsorted", { .search = "number 4242", .sort_column = "key" } },
+      { "search \"product\" (every row), unsorted", { .search = "product", .sort_column = "key" } },
     };
     g_autoptr(NavetteReplicaModel) model = navette_replica_model_new (replica, "catalogue", "products");
 
@@ -202,29 +247,35 @@ main (int    argc,
     for (guint v = 0; v < G_N_ELEMENTS (views); v++)
       {
         g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
-        g_autofree char *t = NULL;
+        g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (double));
+        g_autofree char *t = NULL, *c = NULL;
 
         for (guint i = 0; i < repeat; i++)
           {
             NavetteReplicaView unsorted = { .sort_column = "key" };
-            double ms;
+            double ms, cpu;
 
             /* From another order each time. */
             navette_replica_model_set_view (model, &unsorted);
             wait_first_rows (model);
+            cpu = cpu_ms ();
             start = g_get_monotonic_time ();
             navette_replica_model_set_view (model, &views[v].view);
             wait_first_rows (model);
             ms = (g_get_monotonic_time () - start) / 1000.0;
+            cpu = cpu_ms () - cpu;
             g_array_append_val (times, ms);
+            g_array_append_val (cpus, cpu);
           }
         t = summary (times, "ms");
-        g_print ("%s through the model, to the first rows: %u items, %s\n", views[v].label,
-                 g_list_model_get_n_items (G_LIST_MODEL (model)), t);
+        c = summary (cpus, "ms");
+        g_print ("%s through the model, to the first rows: %u items, %s (CPU %s)\n", views[v].label,
+                 g_list_model_get_n_items (G_LIST_MODEL (model)), t, c);
       }
   }
 
-  /* Scroll from top to bottom. */
+  /* Scroll from top to bottom (not with NAVETTE_BENCH_QUICK). */
+  if (g_getenv ("NAVETTE_BENCH_QUICK") == NULL)
   {
     g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
     g_autoptr(GArray) growth = g_array_new (FALSE, FALSE, sizeof (double));

@@ -14,6 +14,8 @@
  *    to /dev/null: time and peak RSS.
  *
  * NAVETTE_BENCH_QUICK=1: the first sync and the views only (to iterate).
+ * NAVETTE_BENCH_SAVE=PATH: a copy of the replica just after the first
+ * sync is left at PATH (to study it with the sqlite3 shell).
  *
  * Nothing is asserted on timings (machines differ). */
 #define G_LOG_DOMAIN "navette-bench"
@@ -190,6 +192,12 @@ main (int    argc,
     r = summary (rsss, "MiB");
     s = summary (sizes, "MiB");
     g_print ("first sync (navette-cli ls --limit 1): %s; peak RSS %s; replica on disk %s\n", t, r, s);
+    if (g_getenv ("NAVETTE_BENCH_SAVE") != NULL)
+      {
+        g_autofree char *command = g_strdup_printf ("cp '%s' '%s'", path, g_getenv ("NAVETTE_BENCH_SAVE"));
+
+        g_assert_true (system (command) == 0);
+      }
   }
 
   replica = navette_replica_open (path, &error);
