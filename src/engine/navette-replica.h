@@ -58,6 +58,11 @@ gboolean        navette_replica_sync_finish    (NavetteReplica         *self,
                                                 gint64                 *revision,
                                                 guint64                *n_rows,
                                                 GError                **error);
+/* Signal "sync-progress" (const char *app, const char *table, guint64
+ * n_rows): emitted on the sync's context after each page of a sync is
+ * applied, with the rows applied so far by that sync (progress of a
+ * first sync: the server gives no total). */
+
 /* The same, waiting in a nested iteration of the thread-default main
  * context (the CLI, tests). */
 gboolean        navette_replica_sync           (NavetteReplica         *self,
