@@ -13,11 +13,10 @@
  * a process killed at any moment leaves the replica as it was after some
  * whole page, and the next sync asks from the last revision it completed.
  *
- * Not wired yet (issue 14, later steps): the editor's models still read
- * the in-memory NavetteStore (the lazy NavetteReplicaModel and the
- * NavetteReplicaFeed that keeps a table synced exist, unused by the
- * window), and the journal of unsent changes is still
- * DATA_DIR/KEY/pending.json. navette-cli ls reads the replica. */
+ * The engine opens its user's replica (navette_engine_get_replica()) and
+ * the window shows tables through a NavetteReplicaFeed's lazy model;
+ * navette-cli ls reads it too. Not moved yet: the journal of unsent
+ * changes is still DATA_DIR/KEY/pending.json. */
 #pragma once
 
 #include "navette-client.h"
