@@ -246,7 +246,10 @@ update_page (NavetteWindow *self)
         page = search != NULL && search[0] != '\0' ? "no-results" : "empty";
     }
   else if (!navette_table_get_loaded (self->table))
-    page = navette_table_get_loading (self->table) ? "loading" : "error";
+    /* Showing the saved data, a table with no saved rows (one shown
+     * through the replica keeps none in the JSON cache): it comes once
+     * the engine is loaded. */
+    page = navette_table_get_loading (self->table) || self->cache_only ? "loading" : "error";
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0)
     page = "records";
   else
