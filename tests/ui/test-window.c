@@ -1586,7 +1586,11 @@ test_replica_sort (void)
   g_assert_cmpstr (name_at (&f, 5), ==, "Moulin à café manuel");
   g_assert_true (has_sort_indicator (GTK_WIDGET (f.window->column_view), "ascending"));
 
-  /* Again: the dearest first. */
+  /* Again: the dearest first. The pointer leaves the header first
+   * (xdotool's mousemove --sync to where the pointer already is waits
+   * long for a move), and the two clicks are not one double click. */
+  g_object_set (gtk_settings_get_default (), "gtk-double-click-time", 1, NULL);
+  navette_test_click (GTK_WIDGET (f.window->table_title));
   navette_test_click (header);
   wait.descending = TRUE;
   wait_until (sorted_by, &wait, "the view sorted by price, descending");
@@ -1601,6 +1605,7 @@ test_replica_sort (void)
   wait.descending = FALSE;
   wait_until (sorted_by, &wait, "the view sorted by name");
   g_assert_cmpstr (name_at (&f, 0), ==, "Café en grains — Éthiopie Yirgacheffe (250 g)");
+  g_object_set (gtk_settings_get_default (), "gtk-double-click-time", 400, NULL);
   fixture_close_replica (&f, data_dir);
 }
 
