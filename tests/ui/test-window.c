@@ -1721,6 +1721,45 @@ test_replica_edit (void)
   fixture_close_replica (&f, data_dir);
 }
 
+/* The Archive view through the replica: its archived filter. */
+static void
+test_replica_archive (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  g_autoptr(NavetteRecord) record = NULL;
+  Lookup rows = { &f, GUINT_TO_POINTER (5) };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  record = g_object_ref (find_record (&f, "name", "Moulin à café manuel"));
+  navette_window_open_record (f.window, record);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.archive", NULL);
+  wait_until (record_synced, record, "the archive saved");
+  wait_until (n_rows_is, &rows, "the archived row gone from the view");
+  g_assert_null (find_record (&f, "name", "Moulin à café manuel"));
+
+  /* The header's toggle: only the archived record, the same object. */
+  navette_test_wait_settled (GTK_WIDGET (f.window->archived_button));
+  navette_test_click (f.window->archived_button);
+  rows.name = GUINT_TO_POINTER (1);
+  wait_until (n_rows_is, &rows, "the Archive view");
+  g_assert_true (find_record (&f, "name", "Moulin à café manuel") == record);
+  g_assert_cmpint (navette_replica_model_get_view (NAVETTE_REPLICA_MODEL (_navette_window_get_view_model (f.window)))->archived,
+                   ==, NAVETTE_REPLICA_ARCHIVED_ONLY);
+
+  /* Restore (its row's button's action): listed with the others again. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.restore-record", "s", navette_record_get_id (record));
+  wait_until (record_synced, record, "the restore saved");
+  rows.name = GUINT_TO_POINTER (0);
+  wait_until (n_rows_is, &rows, "the Archive view empty");
+  /* (the pointer leaves the toggle first: see test_replica_sort) */
+  navette_test_click (GTK_WIDGET (f.window->table_title));
+  navette_test_click (f.window->archived_button);
+  rows.name = GUINT_TO_POINTER (6);
+  wait_until (n_rows_is, &rows, "every row again");
+  fixture_close_replica (&f, data_dir);
+}
+
 typedef struct
 {
   Fixture    *f;
@@ -1895,6 +1934,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/edit", test_replica_edit);
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
+  g_test_add_func ("/ui/replica/archive", test_replica_archive);
 
   return g_test_run ();
 }
