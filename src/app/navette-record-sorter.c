@@ -97,11 +97,22 @@ compare_records (NavetteRecordSorter *self,
     }
 }
 
+#define PROBE_KEY "navette-sort-probe-column"
+
 static GtkOrdering
 navette_record_sorter_compare (GtkSorter *sorter,
                                gpointer   item1,
                                gpointer   item2)
 {
+  /* A probe (navette_record_sorter_probe()): the first sorter asked
+   * names its column, and says "smaller". */
+  if (G_UNLIKELY (!NAVETTE_IS_RECORD (item1)))
+    {
+      if (g_object_get_data (item1, PROBE_KEY) == NULL)
+        g_object_set_data_full (item1, PROBE_KEY,
+                                g_strdup (NAVETTE_RECORD_SORTER (sorter)->column->name), g_free);
+      return GTK_ORDERING_SMALLER;
+    }
   return gtk_ordering_from_cmpfunc (compare_records (NAVETTE_RECORD_SORTER (sorter),
                                                      NAVETTE_RECORD (item1), NAVETTE_RECORD (item2)));
 }
@@ -139,4 +150,27 @@ navette_record_sorter_new (const NavetteWireColumn *column)
   quark_name = g_strconcat ("navette-sort-key-", column->name, NULL);
   self->quark = g_quark_from_string (quark_name);
   return GTK_SORTER (self);
+}
+
+char *
+navette_record_sorter_probe (GtkSorter *sorter,
+                             gboolean  *descending)
+{
+  g_autoptr(GObject) a = NULL;
+  g_autoptr(GObject) b = NULL;
+  GtkOrdering order;
+
+  g_return_val_if_fail (GTK_IS_SORTER (sorter), NULL);
+
+  /* The view's sorter asks its column sorters in order, the primary one
+   * first, and inverts the answer of a descending one: the first column
+   * sorter asked is the primary column, and the answer its direction. */
+  a = g_object_new (G_TYPE_OBJECT, NULL);
+  b = g_object_new (G_TYPE_OBJECT, NULL);
+  order = gtk_sorter_compare (sorter, a, b);
+  if (descending != NULL)
+    *descending = order == GTK_ORDERING_LARGER;
+  if (order == GTK_ORDERING_EQUAL)
+    return NULL;
+  return g_strdup (g_object_get_data (a, PROBE_KEY));
 }

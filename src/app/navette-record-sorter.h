@@ -18,4 +18,12 @@ G_DECLARE_FINAL_TYPE (NavetteRecordSorter, navette_record_sorter, NAVETTE, RECOR
 /* @column must outlive the sorter (the table's schema). */
 GtkSorter *navette_record_sorter_new (const NavetteWireColumn *column);
 
+/* The column a column view's sorter (@sorter, made of
+ * NavetteRecordSorters) sorts by first, and (@descending) its direction;
+ * NULL when it sorts by none. GTK 4.8 has no
+ * gtk_column_view_sorter_get_primary_sort_column(): the sorter compares
+ * two probe objects, which the first NavetteRecordSorter asked names. */
+char      *navette_record_sorter_probe (GtkSorter *sorter,
+                                        gboolean  *descending);
+
 G_END_DECLS

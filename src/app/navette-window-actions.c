@@ -209,7 +209,7 @@ restore_record_action (GtkWidget  *widget,
 
   if (!is_editor (self) || self->table == NULL)
     return;
-  record = navette_table_lookup (self->table, id);
+  record = _navette_window_lookup_record (self, id);
   if (record == NULL || !navette_record_get_archived (record))
     return;
   label = _navette_window_record_label (self->table, record);
@@ -290,7 +290,7 @@ review_now (NavetteWindow *self,
   Review *review = data;
   NavetteRecord *record;
 
-  if (self->table == NULL || (record = navette_table_lookup (self->table, review->id)) == NULL)
+  if (self->table == NULL || (record = _navette_window_lookup_record (self, review->id)) == NULL)
     return;
   navette_window_open_record (self, record);
   if (navette_record_pane_get_record (self->record_pane) == record)
@@ -372,7 +372,9 @@ refresh_action (GtkWidget  *widget,
     return;
   /* The light checks and the roles now, and the open table. */
   navette_engine_refresh (self->engine);
-  if (self->table != NULL)
+  if (self->feed != NULL)
+    navette_replica_feed_sync (self->feed);
+  else if (self->table != NULL)
     navette_table_reload_async (self->table, FALSE, NULL, table_reload_cb, NULL);
 }
 
@@ -388,7 +390,9 @@ retry_load_action (GtkWidget  *widget,
       gtk_widget_activate_action (widget, "app.reconnect", NULL);
       return;
     }
-  if (self->table != NULL)
+  if (self->feed != NULL)
+    navette_replica_feed_sync (self->feed);
+  else if (self->table != NULL)
     navette_table_reload_async (self->table, !navette_table_get_loaded (self->table),
                                 NULL, table_reload_cb, NULL);
   else
@@ -512,6 +516,11 @@ navette_window_show_record_history (NavetteWindow *self,
 
   if (!navette_window_select_table (self, app, table))
     return FALSE;
+  if (self->feed != NULL)
+    {
+      _navette_window_reveal_record (self, record, TRUE);
+      return TRUE;
+    }
   if (navette_table_get_loaded (self->table))
     {
       show_history_now (self, self->table, record);

@@ -57,6 +57,14 @@ struct _NavetteWindow
   NavetteEngine        *engine;
   NavetteStore         *store;
   NavetteTable         *table;
+  NavetteReplicaFeed   *feed;             /* the table shown through the
+                                           * replica (its lazy model), or
+                                           * NULL: shown in memory */
+  gint64                feed_revision;    /* the feed's, at its last sync */
+  GHashTable           *highlight_ids;    /* id → gint64 (µs): rows changed
+                                           * by others, to highlight once
+                                           * materialised */
+  GCancellable         *changes_cancellable; /* reading who changed what */
   GtkFilter            *filter;
   GtkFilterListModel   *filter_model;
   GtkSortListModel     *sort_model;
@@ -103,8 +111,16 @@ GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);
 /* What the window shows: "connecting", "no-table", "loading", "records",
  * "empty", "no-results", "error". */
 const char *_navette_window_get_page        (NavetteWindow  *self);
-/* The sorted, filtered model under the column view. */
+/* The sorted, filtered model under the column view: the replica's lazy
+ * model when the table is shown through the replica. */
 GListModel *_navette_window_get_view_model  (NavetteWindow  *self);
+/* The feed of the table shown through the replica, or NULL. */
+NavetteReplicaFeed *_navette_window_get_feed (NavetteWindow *self);
+/* The record @id of the open table as an object the store edits: the
+ * table's; through the replica, a row materialised in the view, adopted
+ * into the table (navette_replica_model_adopt()). NULL when neither. */
+NavetteRecord *_navette_window_lookup_record (NavetteWindow *self,
+                                              const char    *id);
 /* The Archive view: only the table's archived records, who archived them
  * and when, each with Restore. */
 void        _navette_window_set_show_archived (NavetteWindow *self,
@@ -131,6 +147,18 @@ void _navette_window_engine_notification_cb (NavetteWindow           *self,
                                              NavetteChange           *change);
 void _navette_window_change_finished_cb (NavetteWindow *self,
                                          NavetteChange *change);
+/* Through the replica: after each sync of the feed shown (who changed
+ * which rows: the toast and the highlight), and after each batch of rows
+ * materialised (rows changed by others highlighted then). */
+void _navette_window_feed_synced_cb (NavetteWindow *self,
+                                     guint64        n_rows);
+void _navette_window_batch_loaded_cb (NavetteWindow *self);
+/* Through the replica: finds the record @id in the view (asked of the
+ * replica), selects it and opens it once its row is read; with
+ * @history, shows its history. A toast when it is not in the view. */
+void _navette_window_reveal_record (NavetteWindow *self,
+                                    const char    *id,
+                                    gboolean       history);
 GtkWidget *_navette_window_failed_row_new (gpointer item,
                                            gpointer user_data);
 void _navette_window_failed_items_changed_cb (NavetteWindow *self);

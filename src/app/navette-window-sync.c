@@ -25,7 +25,9 @@ _navette_window_update_sync_indicator (NavetteWindow *self)
   guint waiting = self->engine != NULL
                   ? navette_middleware_get_n_waiting (navette_engine_get_middleware (self->engine)) : 0;
   gboolean cached = self->table != NULL && navette_table_get_cached (self->table);
-  gboolean loading = self->table != NULL && (navette_table_get_loading (self->table) || cached);
+  gboolean loading = self->feed != NULL
+                     ? navette_replica_feed_get_syncing (self->feed)
+                     : self->table != NULL && (navette_table_get_loading (self->table) || cached);
   gboolean live = self->engine != NULL && !self->cache_only && navette_engine_get_push_live (self->engine);
   const GError *journal_error = self->engine != NULL
                                 ? navette_middleware_get_journal_error (navette_engine_get_middleware (self->engine))
@@ -177,6 +179,96 @@ remote_toast_dismissed_cb (NavetteWindow *self)
   g_clear_pointer (&self->remote_record, g_free);
 }
 
+/* Through the replica: a record found by id (its position asked of the
+ * replica), selected and opened once its row is read; with @history, its
+ * history shown too. */
+typedef struct
+{
+  NavetteWindow *window;   /* weak */
+  gboolean       history;
+} Reveal;
+
+static void
+reveal_free (Reveal *reveal)
+{
+  g_clear_weak_pointer (&reveal->window);
+  g_free (reveal);
+}
+
+static void
+reveal_open (NavetteWindow *self,
+             NavetteRecord *record,
+             gboolean       history)
+{
+  navette_window_open_record (self, record);
+  if (history && navette_record_pane_get_record (self->record_pane) == record)
+    navette_record_pane_show_history (self->record_pane);
+}
+
+static void
+open_when_read_cb (NavetteRecord *record,
+                   GParamSpec    *pspec,
+                   Reveal        *reveal)
+{
+  NavetteWindow *self = reveal->window;
+  gboolean history = reveal->history;
+
+  if (navette_record_get_id (record)[0] == '\0')
+    return;
+  /* This frees @reveal. */
+  g_signal_handlers_disconnect_by_func (record, open_when_read_cb, reveal);
+  if (self != NULL && self->feed != NULL)
+    reveal_open (self, record, history);
+}
+
+static void
+reveal_found_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Reveal *reveal = user_data;
+  NavetteWindow *self = reveal->window;
+  NavetteReplicaModel *model = NAVETTE_REPLICA_MODEL (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  guint position = navette_replica_model_find_finish (model, result, &error);
+
+  if (self == NULL || position == G_MAXUINT || self->feed == NULL ||
+      navette_replica_feed_get_model (self->feed) != model)
+    {
+      if (self != NULL && error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        navette_window_add_toast (self, adw_toast_new (_("This record is no longer in the table")));
+      reveal_free (reveal);
+      return;
+    }
+  gtk_single_selection_set_selected (self->selection, position);
+  record = g_list_model_get_item (G_LIST_MODEL (model), position);
+  if (navette_record_get_id (record)[0] != '\0')
+    {
+      reveal_open (self, record, reveal->history);
+      reveal_free (reveal);
+    }
+  else
+    g_signal_connect_data (record, "notify::id", G_CALLBACK (open_when_read_cb), reveal,
+                           (GClosureNotify) (void (*) (void)) reveal_free, 0);
+}
+
+void
+_navette_window_reveal_record (NavetteWindow *self,
+                               const char    *id,
+                               gboolean       history)
+{
+  Reveal *reveal;
+
+  g_return_if_fail (self->feed != NULL);
+
+  reveal = g_new0 (Reveal, 1);
+  g_set_weak_pointer (&reveal->window, self);
+  reveal->history = history;
+  navette_replica_model_find_async (navette_replica_feed_get_model (self->feed), id,
+                                    self->load_cancellable, reveal_found_cb, reveal);
+}
+
 static void
 remote_show_cb (NavetteWindow *self)
 {
@@ -184,6 +276,11 @@ remote_show_cb (NavetteWindow *self)
 
   if (self->table == NULL || self->remote_record == NULL)
     return;
+  if (self->feed != NULL)
+    {
+      _navette_window_reveal_record (self, self->remote_record, FALSE);
+      return;
+    }
   record = navette_table_lookup (self->table, self->remote_record);
   if (record != NULL)
     navette_window_open_record (self, record);
@@ -211,7 +308,8 @@ authors_text (GPtrArray *authors)
  * tests through last_toast. */
 static char *
 remote_toast_title (NavetteWindow *self,
-                    NavetteTable  *table)
+                    NavetteTable  *table,
+                    GPtrArray     *records)
 {
   g_autofree char *what = g_utf8_strdown (navette_table_get_title (table), -1);
   g_autofree char *who = NULL;
@@ -227,7 +325,13 @@ remote_toast_title (NavetteWindow *self,
   if (n == 1 && self->remote_record != NULL)
     {
       NavetteRecord *record = navette_table_lookup (table, self->remote_record);
-      g_autofree char *name = record != NULL ? navette_format_record_name (table, record) : NULL;
+      g_autofree char *name = NULL;
+
+      /* Through the replica, the record as read with the changes. */
+      for (guint i = 0; record == NULL && records != NULL && i < records->len; i++)
+        if (g_strcmp0 (navette_record_get_id (g_ptr_array_index (records, i)), self->remote_record) == 0)
+          record = g_ptr_array_index (records, i);
+      name = record != NULL ? navette_format_record_name (table, record) : NULL;
 
       if (name != NULL)
         /* Translators: a toast, "alice changed Cast-iron teapot" */
@@ -272,10 +376,22 @@ _navette_window_poller_changes_cb (NavetteWindow *self,
         g_ptr_array_add (self->remote_authors, g_strdup (by));
       g_free (self->remote_record);
       self->remote_record = g_strdup (navette_record_get_id (record));
-      navette_record_cell_highlight (record, HIGHLIGHT_MS);
-    }
+      if (self->feed != NULL)
+        {
+          /* The rows on show are the model's objects: highlighted when
+           * materialised (now, or when their batch is read). */
+          gint64 *until = g_new (gint64, 1);
 
-  title = remote_toast_title (self, table);
+          *until = g_get_monotonic_time () + HIGHLIGHT_MS * G_GINT64_CONSTANT (1000);
+          g_hash_table_replace (self->highlight_ids, g_strdup (navette_record_get_id (record)), until);
+        }
+      else
+        navette_record_cell_highlight (record, HIGHLIGHT_MS);
+    }
+  if (self->feed != NULL)
+    _navette_window_batch_loaded_cb (self);
+
+  title = remote_toast_title (self, table, records);
   escaped = g_markup_escape_text (title, -1);
   if (self->remote_toast == NULL)
     {
@@ -446,6 +562,11 @@ _navette_window_change_finished_cb (NavetteWindow *self,
   if (navette_change_get_state (change) == NAVETTE_CHANGE_STATE_SUCCEEDED)
     {
       self->last_check = g_get_real_time ();
+      /* Through the replica: it takes the change now (a record created
+       * appears in the view then; an edit's row moves where its new
+       * values sort). */
+      if (self->feed != NULL && navette_change_get_table (change) == self->table)
+        navette_replica_feed_sync (self->feed);
       if (g_settings_get_boolean (self->settings, "toast-saved"))
         {
           g_autofree char *escaped = g_markup_escape_text (navette_change_get_description (change), -1);
@@ -477,4 +598,151 @@ _navette_window_failed_items_changed_cb (NavetteWindow *self)
   gtk_widget_set_visible (self->failed_button, n > 0);
   if (n == 0)
     gtk_menu_button_popdown (GTK_MENU_BUTTON (self->failed_button));
+}
+
+/* ---- Who changed what, through the replica ---- */
+
+void
+_navette_window_batch_loaded_cb (NavetteWindow *self)
+{
+  NavetteReplicaModel *model;
+  GHashTableIter iter;
+  const char *id;
+  gint64 *until;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->feed == NULL || g_hash_table_size (self->highlight_ids) == 0)
+    return;
+  model = navette_replica_feed_get_model (self->feed);
+  g_hash_table_iter_init (&iter, self->highlight_ids);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &until))
+    {
+      guint position;
+      g_autoptr(NavetteRecord) record = NULL;
+
+      if (*until <= now)
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      position = navette_replica_model_find_loaded (model, id);
+      if (position == G_MAXUINT)
+        continue;
+      record = g_list_model_get_item (G_LIST_MODEL (model), position);
+      if (navette_record_get_id (record)[0] == '\0')
+        continue;
+      navette_record_cell_highlight (record, (guint) ((*until - now) / 1000));
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+typedef struct
+{
+  NavetteWindow      *window;   /* weak */
+  NavetteReplicaFeed *feed;
+  gint64              since;
+} ChangesRead;
+
+static void
+changes_read_free (ChangesRead *read)
+{
+  g_clear_weak_pointer (&read->window);
+  g_clear_object (&read->feed);
+  g_free (read);
+}
+
+static void
+changes_fetched_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ChangesRead *read = user_data;
+  NavetteWindow *self = read->window;
+  g_autoptr(GPtrArray) records =
+    navette_replica_fetch_finish (navette_replica_model_get_replica (navette_replica_feed_get_model (read->feed)),
+                                  result, NULL);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new ();
+  const char *me;
+  guint n_by_others = 0;
+
+  if (records != NULL && self != NULL && self->feed == read->feed && self->engine != NULL)
+    {
+      me = navette_session_get_username (navette_engine_get_session (self->engine));
+      for (guint i = 0; i < records->len; i++)
+        {
+          NavetteRecord *record = g_ptr_array_index (records, i);
+          const char *by = navette_record_get_updated_by (record);
+
+          if (navette_record_get_revision (record) <= read->since)
+            continue;
+          g_ptr_array_add (changed, record);
+          if (by != NULL && g_strcmp0 (by, me) != 0)
+            n_by_others++;
+        }
+      if (changed->len > 0)
+        _navette_window_poller_changes_cb (self, self->table, navette_replica_feed_get_revision (self->feed),
+                                           changed, n_by_others);
+    }
+  changes_read_free (read);
+}
+
+static void
+changes_keys_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ChangesRead *read = user_data;
+  NavetteWindow *self = read->window;
+  NavetteReplicaModel *model = navette_replica_feed_get_model (read->feed);
+  NavetteReplica *replica = navette_replica_model_get_replica (model);
+  g_autoptr(GArray) keys = navette_replica_query_keys_finish (replica, result, NULL);
+
+  if (keys == NULL || keys->len == 0 || self == NULL || self->feed != read->feed)
+    {
+      changes_read_free (read);
+      return;
+    }
+  navette_replica_fetch_async (replica, navette_replica_model_get_app (model),
+                               navette_replica_model_get_table (model),
+                               (const gint64 *) keys->data, keys->len,
+                               self->changes_cancellable, changes_fetched_cb, read);
+}
+
+/* The rows a delta brought: the newest revisions of the table, read
+ * from the replica off the main thread (at most CHANGES_READ of them),
+ * then told and highlighted as the poller's changes are for a table in
+ * memory. */
+#define CHANGES_READ 200
+
+void
+_navette_window_feed_synced_cb (NavetteWindow *self,
+                                guint64        n_rows)
+{
+  gint64 since = self->feed_revision;
+  NavetteReplicaModel *model;
+  NavetteReplicaView view = { .sort_column = "revision", .descending = TRUE,
+                              .archived = NAVETTE_REPLICA_ARCHIVED_ALL };
+  ChangesRead *read;
+
+  self->last_check = g_get_real_time ();
+  _navette_window_update_sync_indicator (self);
+  if (self->feed == NULL)
+    return;
+  self->feed_revision = navette_replica_feed_get_revision (self->feed);
+  /* The first sync shown is no news. */
+  if (since < 0 || n_rows == 0 || self->engine == NULL)
+    return;
+
+  model = navette_replica_feed_get_model (self->feed);
+  view.limit = (guint) MIN (n_rows, CHANGES_READ);
+  if (self->changes_cancellable == NULL)
+    self->changes_cancellable = g_cancellable_new ();
+  read = g_new0 (ChangesRead, 1);
+  g_set_weak_pointer (&read->window, self);
+  read->feed = g_object_ref (self->feed);
+  read->since = since;
+  navette_replica_query_keys_async (navette_replica_model_get_replica (model),
+                                    navette_replica_model_get_app (model),
+                                    navette_replica_model_get_table (model),
+                                    &view, self->changes_cancellable, changes_keys_cb, read);
 }

@@ -135,10 +135,62 @@ filter_record (gpointer item,
   return FALSE;
 }
 
+/* ---- The view through the replica ---- */
+
+static GListModel *
+view_model (NavetteWindow *self)
+{
+  if (self->feed != NULL)
+    return G_LIST_MODEL (navette_replica_feed_get_model (self->feed));
+  return G_LIST_MODEL (self->sort_model);
+}
+
+/* The column and direction the header shows. GTK 4.8 has no
+ * gtk_column_view_sorter_get_primary_sort_column() (4.10): the view's
+ * sorter is asked to compare two probes, which the first column sorter
+ * it asks names (see navette_record_sorter_probe()). */
+static void
+apply_view (NavetteWindow *self)
+{
+  NavetteReplicaView view = { 0 };
+  const NavetteReplicaView *current;
+  g_autofree char *column = NULL;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->feed == NULL)
+    return;
+  column = navette_record_sorter_probe (gtk_column_view_get_sorter (self->column_view),
+                                        &view.descending);
+  /* No column clicked: the order rows entered the replica (the quickest
+   * to read; no arrow in the header). */
+  view.sort_column = column != NULL ? column : "key";
+  view.search = search;
+  view.archived = self->show_archived ? NAVETTE_REPLICA_ARCHIVED_ONLY : NAVETTE_REPLICA_ARCHIVED_HIDE;
+  /* The same view again (the table shown anew, columns rebuilt): its keys
+   * are not read again (a second at a million rows). */
+  current = navette_replica_model_get_view (navette_replica_feed_get_model (self->feed));
+  if (current != NULL && g_strcmp0 (current->sort_column != NULL ? current->sort_column : "id", view.sort_column) == 0 &&
+      current->descending == view.descending && current->archived == view.archived &&
+      g_strcmp0 (current->search != NULL ? current->search : "", search != NULL ? search : "") == 0)
+    return;
+  navette_replica_model_set_view (navette_replica_feed_get_model (self->feed), &view);
+}
+
+static void
+view_sorter_changed_cb (NavetteWindow *self)
+{
+  apply_view (self);
+}
+
+/* The entry's search-changed comes 150 ms after the last key (the
+ * entry's own delay): the replica is asked once per pause. */
 static void
 search_changed_cb (NavetteWindow *self)
 {
-  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  if (self->feed != NULL)
+    apply_view (self);
+  else
+    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
   update_page (self);
 }
 
@@ -152,7 +204,15 @@ after_paint_cb (GdkFrameClock *clock,
   /* For the startup measurement (G_MESSAGES_DEBUG=navette-app). */
   g_debug ("First records painted at %.1f ms (monotonic), %u rows",
            g_get_monotonic_time () / 1000.0,
-           self->table != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->table)) : 0);
+           self->table != NULL ? g_list_model_get_n_items (view_model (self)) : 0);
+}
+
+static gboolean
+first_row_read (NavetteWindow *self)
+{
+  g_autoptr(NavetteRecord) first = g_list_model_get_item (view_model (self), 0);
+
+  return first != NULL && navette_record_get_id (first)[0] != '\0';
 }
 
 static void
@@ -164,8 +224,32 @@ update_page (NavetteWindow *self)
     return;
   if (self->table == NULL)
     page = g_list_model_get_n_items (navette_engine_get_stores (self->engine)) == 0 ? "no-apps" : "no-table";
+  else if (self->feed != NULL)
+    {
+      NavetteReplicaModel *model = navette_replica_feed_get_model (self->feed);
+      const GError *error = navette_replica_feed_get_error (self->feed);
+      const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+      /* Rows the replica holds show at once; a first sync shows its
+       * progress until it ends. */
+      if (g_list_model_get_n_items (G_LIST_MODEL (model)) > 0)
+        page = "records";
+      else if (navette_replica_model_get_loading (model) ||
+               (!navette_replica_feed_get_synced (self->feed) && error == NULL))
+        page = "loading";
+      else if (!navette_replica_feed_get_synced (self->feed))
+        {
+          adw_status_page_set_description (self->error_page, error->message);
+          page = "error";
+        }
+      else
+        page = search != NULL && search[0] != '\0' ? "no-results" : "empty";
+    }
   else if (!navette_table_get_loaded (self->table))
-    page = navette_table_get_loading (self->table) ? "loading" : "error";
+    /* Showing the saved data, a table with no saved rows (one shown
+     * through the replica keeps none in the JSON cache): it comes once
+     * the engine is loaded. */
+    page = navette_table_get_loading (self->table) || self->cache_only ? "loading" : "error";
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0)
     page = "records";
   else
@@ -178,7 +262,9 @@ update_page (NavetteWindow *self)
   gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
   gtk_stack_set_visible_child_name (self->main_stack, page);
 
-  if (!self->painted && g_str_equal (page, "records") && gtk_widget_get_realized (GTK_WIDGET (self)))
+  /* Through the replica, once the first row is read (not a placeholder). */
+  if (!self->painted && g_str_equal (page, "records") && gtk_widget_get_realized (GTK_WIDGET (self)) &&
+      (self->feed == NULL || first_row_read (self)))
     {
       self->painted = TRUE;
       g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
@@ -190,7 +276,7 @@ static gboolean
 progress_tick_cb (gpointer user_data)
 {
   NavetteWindow *self = user_data;
-  double progress = self->table != NULL ? navette_table_get_progress (self->table) : -1;
+  double progress = self->table != NULL && self->feed == NULL ? navette_table_get_progress (self->table) : -1;
 
   /* Only loads that take a while get the bar: no flash for small ones. */
   if (++self->progress_ticks < 3)
@@ -212,7 +298,13 @@ update_rows_loaded (NavetteWindow *self)
   g_autofree char *count = NULL;
   g_autofree char *text = NULL;
 
-  if (self->table != NULL && navette_table_get_loading (self->table))
+  if (self->feed != NULL)
+    {
+      /* A first sync into the replica: the rows applied so far. */
+      if (navette_replica_feed_get_syncing (self->feed) && !navette_replica_feed_get_synced (self->feed))
+        rows = (guint) MIN (navette_replica_feed_get_rows_synced (self->feed), G_MAXUINT);
+    }
+  else if (self->table != NULL && navette_table_get_loading (self->table))
     rows = navette_table_get_rows_loaded (self->table);
   gtk_widget_set_visible (GTK_WIDGET (self->loading_label), rows > 0);
   if (rows == 0)
@@ -234,8 +326,10 @@ update_progress (NavetteWindow *self)
 {
   /* Saved rows shown before the server answered: a small bar while they
    * are revalidated. */
-  gboolean loading = self->table != NULL &&
-                     (navette_table_get_loading (self->table) || navette_table_get_cached (self->table));
+  gboolean loading = self->feed != NULL
+                     ? navette_replica_feed_get_syncing (self->feed) && !navette_replica_feed_get_synced (self->feed)
+                     : self->table != NULL &&
+                       (navette_table_get_loading (self->table) || navette_table_get_cached (self->table));
 
   if (loading && self->progress_timeout == 0)
     {
@@ -295,7 +389,10 @@ _navette_window_set_show_archived (NavetteWindow *self,
   _navette_window_close_pane (self);
   if (self->table != NULL)
     build_columns (self);
-  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  if (self->feed != NULL)
+    apply_view (self);
+  else
+    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
   update_empty_page (self);
   update_table_title (self);
   update_page (self);
@@ -444,7 +541,11 @@ build_columns (NavetteWindow *self)
   gtk_column_view_column_set_fixed_width (state, 64);
   gtk_column_view_append_column (self->column_view, state);
 
-  if (first != NULL)
+  /* In memory, by the first column. Through the replica, in the order
+   * rows entered it until a header is clicked: sorting a large table by
+   * a column the first time builds an index (seconds at a million
+   * rows), and the header shows no arrow for that order. */
+  if (first != NULL && self->feed == NULL)
     gtk_column_view_sort_by_column (self->column_view, first, GTK_SORT_ASCENDING);
 }
 
@@ -454,7 +555,10 @@ static void
 table_schema_changed_cb (NavetteWindow *self)
 {
   build_columns (self);
-  gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  if (self->feed != NULL)
+    apply_view (self);
+  else
+    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
@@ -466,9 +570,57 @@ table_title_cb (NavetteWindow *self)
 static void
 disconnect_table (NavetteWindow *self)
 {
+  if (self->feed != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->feed, self);
+      g_signal_handlers_disconnect_by_data (navette_replica_feed_get_model (self->feed), self);
+      g_clear_object (&self->feed);
+    }
+  g_cancellable_cancel (self->changes_cancellable);
+  g_clear_object (&self->changes_cancellable);
+  g_hash_table_remove_all (self->highlight_ids);
   if (self->table == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->table, self);
+}
+
+static void
+feed_notify_cb (NavetteWindow *self)
+{
+  update_progress (self);
+  update_rows_loaded (self);
+  update_page (self);
+  _navette_window_update_sync_indicator (self);
+}
+
+/* Shows @table through the replica when the engine has one: the column
+ * view's selection is on the feed's lazy model directly. */
+static gboolean
+show_through_replica (NavetteWindow *self,
+                      NavetteTable  *table)
+{
+  NavetteReplicaFeed *feed = NULL;
+  NavetteReplicaModel *model;
+
+  if (!self->cache_only && self->engine != NULL)
+    feed = navette_engine_open_feed (self->engine, table);
+  if (feed == NULL)
+    return FALSE;
+  self->feed = g_object_ref (feed);
+  self->feed_revision = navette_replica_feed_get_revision (feed);
+  model = navette_replica_feed_get_model (feed);
+  g_signal_connect_swapped (feed, "notify::syncing", G_CALLBACK (feed_notify_cb), self);
+  g_signal_connect_swapped (feed, "notify::synced", G_CALLBACK (feed_notify_cb), self);
+  g_signal_connect_swapped (feed, "notify::error", G_CALLBACK (feed_notify_cb), self);
+  g_signal_connect_swapped (feed, "notify::rows-synced", G_CALLBACK (feed_notify_cb), self);
+  g_signal_connect_swapped (feed, "synced", G_CALLBACK (_navette_window_feed_synced_cb), self);
+  g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (_navette_window_batch_loaded_cb), self);
+  g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (update_page), self);
+  g_signal_connect_swapped (model, "items-changed", G_CALLBACK (filter_items_changed_cb), self);
+  g_signal_connect_swapped (model, "notify::loading", G_CALLBACK (feed_notify_cb), self);
+  apply_view (self);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (model));
+  return TRUE;
 }
 
 static void
@@ -558,15 +710,23 @@ show_table (NavetteWindow *self,
     }
 
   update_table_title (self);
+  /* For the measurement (G_MESSAGES_DEBUG=navette-app). */
+  g_debug ("Table %s selected at %.1f ms (monotonic)", navette_table_get_name (table),
+           g_get_monotonic_time () / 1000.0);
   {
     g_autofree char *path = g_strdup_printf ("%s/%s", navette_store_get_name (store),
                                              navette_table_get_name (table));
 
     g_settings_set_string (self->settings, "last-table", path);
   }
-  build_columns (self);
-  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (table));
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sort_model));
+  if (!show_through_replica (self, table))
+    {
+      build_columns (self);
+      gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (table));
+      gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->sort_model));
+    }
+  else
+    build_columns (self);
   g_signal_connect_swapped (table, "notify::loading", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::loaded", G_CALLBACK (table_notify_cb), self);
   g_signal_connect_swapped (table, "notify::progress", G_CALLBACK (table_notify_cb), self);
@@ -579,7 +739,7 @@ show_table (NavetteWindow *self,
   /* The first time: the spinner page; after that the cached rows at once
    * and a delta in the background. Rows from the disk cache are
    * revalidated by the engine's load. */
-  if (!self->cache_only && !navette_table_get_cached (table))
+  if (self->feed == NULL && !self->cache_only && !navette_table_get_cached (table))
     reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
   update_rows_loaded (self);
@@ -650,8 +810,11 @@ count_tables (NavetteWindow *self,
     {
       g_autoptr(NavetteTable) table = g_list_model_get_item (tables, i);
 
+      /* With a replica, tables are shown through it: none is loaded
+       * whole to be counted (a million rows would be). */
       if (table != self->table && !navette_table_get_loaded (table) &&
-          !navette_table_get_loading (table))
+          !navette_table_get_loading (table) &&
+          (self->engine == NULL || navette_engine_get_replica (self->engine) == NULL))
         reload_table (self, table, TRUE);
     }
 }
@@ -866,8 +1029,19 @@ navette_window_set_engine (NavetteWindow *self,
       self->cache_only = FALSE;
       self->last_check = g_get_real_time ();
       stores_changed_cb (self);
-      if (self->table != NULL && !navette_table_get_cached (self->table) &&
-          !navette_table_get_loading (self->table))
+      /* Loaded, the engine has its replica: the open table is shown
+       * through it from now on (not loaded whole in memory). */
+      if (self->table != NULL && self->feed == NULL && self->store != NULL &&
+          navette_engine_open_feed (engine, self->table) != NULL)
+        {
+          g_autoptr(NavetteStore) store = g_object_ref (self->store);
+          g_autoptr(NavetteTable) table = g_object_ref (self->table);
+
+          show_table (self, NULL, NULL);
+          show_table (self, store, table);
+        }
+      else if (self->table != NULL && self->feed == NULL && !navette_table_get_cached (self->table) &&
+               !navette_table_get_loading (self->table))
         reload_table (self, self->table, !navette_table_get_loaded (self->table));
       _navette_window_update_sync_indicator (self);
       update_page (self);
@@ -1020,7 +1194,7 @@ open_record_now (NavetteWindow *self,
   NavetteRecord *record = data;
 
   if (self->table == NULL || (record != NULL && navette_record_get_archived (record) &&
-                              navette_table_lookup (self->table, navette_record_get_id (record)) == NULL))
+                              _navette_window_lookup_record (self, navette_record_get_id (record)) == NULL))
     return;
   navette_window_open_record (self, record);
 }
@@ -1045,6 +1219,11 @@ navette_window_open_record (NavetteWindow *self,
       return;
     }
 
+  /* Through the replica, the record joins the engine's table before the
+   * pane edits it: the middleware's changes land on this very object. */
+  if (self->feed != NULL && record != NULL && navette_record_get_version (record) > 0 &&
+      !navette_replica_model_adopt (navette_replica_feed_get_model (self->feed), record))
+    return;
   navette_record_pane_set_editable (self->record_pane, navette_store_can_edit (self->store));
   navette_record_pane_set_record (self->record_pane, self->store, self->table, record);
   adw_leaflet_set_visible_child (self->leaflet, self->content_box);
@@ -1064,9 +1243,10 @@ static void
 column_view_activate_cb (NavetteWindow *self,
                          guint          position)
 {
-  g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (self->sort_model), position);
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (view_model (self), position);
 
-  if (record != NULL)
+  /* A placeholder (its row not read yet) has nothing to open. */
+  if (record != NULL && navette_record_get_id (record)[0] != '\0')
     navette_window_open_record (self, record);
 }
 
@@ -1141,7 +1321,37 @@ _navette_window_get_page (NavetteWindow *self)
 GListModel *
 _navette_window_get_view_model (NavetteWindow *self)
 {
-  return G_LIST_MODEL (self->sort_model);
+  return view_model (self);
+}
+
+NavetteReplicaFeed *
+_navette_window_get_feed (NavetteWindow *self)
+{
+  return self->feed;
+}
+
+NavetteRecord *
+_navette_window_lookup_record (NavetteWindow *self,
+                               const char    *id)
+{
+  NavetteReplicaModel *model;
+  NavetteRecord *record;
+  g_autoptr(NavetteRecord) loaded = NULL;
+  guint position;
+
+  if (self->table == NULL || id == NULL)
+    return NULL;
+  record = navette_table_lookup (self->table, id);
+  if (record != NULL || self->feed == NULL)
+    return record;
+  model = navette_replica_feed_get_model (self->feed);
+  position = navette_replica_model_find_loaded (model, id);
+  if (position == G_MAXUINT)
+    return NULL;
+  loaded = g_list_model_get_item (G_LIST_MODEL (model), position);
+  if (loaded == NULL || !navette_replica_model_adopt (model, loaded))
+    return NULL;
+  return navette_table_lookup (self->table, id);
 }
 
 NavetteRecordPane *
@@ -1194,6 +1404,7 @@ navette_window_finalize (GObject *object)
   g_clear_pointer (&self->initial_table, g_free);
   g_clear_pointer (&self->remote_authors, g_ptr_array_unref);
   g_clear_pointer (&self->remote_ids, g_hash_table_unref);
+  g_clear_pointer (&self->highlight_ids, g_hash_table_unref);
   g_clear_pointer (&self->remote_record, g_free);
 
   G_OBJECT_CLASS (navette_window_parent_class)->finalize (object);
@@ -1321,6 +1532,7 @@ navette_window_init (NavetteWindow *self)
   self->watched_stores = g_ptr_array_new_with_free_func (g_object_unref);
   self->remote_authors = g_ptr_array_new_with_free_func (g_free);
   self->remote_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->highlight_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->load_cancellable = g_cancellable_new ();
 
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_record, self, NULL));
@@ -1334,6 +1546,7 @@ navette_window_init (NavetteWindow *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
+  g_signal_connect_swapped (sorter, "changed", G_CALLBACK (view_sorter_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->record_pane, "notify::wide", G_CALLBACK (pane_wide_cb), self);

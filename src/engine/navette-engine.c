@@ -37,6 +37,9 @@ struct _NavetteEngine
   char              *loaded_user;     /* whose changes this engine holds */
   GCancellable      *cancellable; /* of the requests the engine starts itself;
                                    * cancelled on dispose */
+  NavetteReplica    *replica;     /* of the loaded user; NULL until asked */
+  gboolean           replica_failed; /* it could not be opened (said once) */
+  GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
@@ -67,6 +70,8 @@ navette_engine_dispose (GObject *object)
   NavetteEngine *self = (NavetteEngine *)object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_pointer (&self->feeds, g_hash_table_unref);
+  g_clear_object (&self->replica);
   if (self->poller != NULL)
     navette_poller_stop (self->poller);
   g_clear_object (&self->poller);
@@ -602,6 +607,122 @@ navette_engine_get_failed_changes (NavetteEngine *self)
 {
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
   return navette_middleware_get_failed_changes (self->middleware);
+}
+
+/* ---- The replica ---- */
+
+static const char *account_url (NavetteEngine *self);
+
+static void
+replica_dropped_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autofree char *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (navette_replica_drop_finish (NAVETTE_REPLICA (object), result, &error) < 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not drop %s from the replica: %s", app, error->message);
+}
+
+/* An application the user lost: its feeds go, and its tables leave the
+ * replica (the replica is opened for that, when it was not yet). */
+static void
+drop_replica_app (NavetteEngine *self,
+                  NavetteStore  *store)
+{
+  const char *app = navette_store_get_name (store);
+  g_autofree char *prefix = g_strconcat (app, "/", NULL);
+  NavetteReplica *replica = navette_engine_get_replica (self);
+
+  if (self->feeds != NULL)
+    {
+      GHashTableIter iter;
+      const char *key;
+
+      g_hash_table_iter_init (&iter, self->feeds);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+        if (g_str_has_prefix (key, prefix))
+          g_hash_table_iter_remove (&iter);
+    }
+  if (replica != NULL)
+    navette_replica_drop_async (replica, app, NULL, NULL, replica_dropped_cb, g_strdup (app));
+}
+
+NavetteReplica *
+navette_engine_get_replica (NavetteEngine *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+
+  if (self->replica != NULL || self->replica_failed)
+    return self->replica;
+  if (self->data_dir == NULL || self->loaded_user == NULL)
+    return NULL;
+  path = navette_replica_path_for (self->data_dir, account_url (self), self->loaded_user);
+  self->replica = navette_replica_open (path, &error);
+  if (self->replica == NULL)
+    {
+      self->replica_failed = TRUE;
+      g_message ("Not using the replica %s: %s", path, error->message);
+    }
+  return self->replica;
+}
+
+NavetteReplicaFeed *
+navette_engine_open_feed (NavetteEngine *self,
+                          NavetteTable  *table)
+{
+  NavetteStore *store;
+  NavetteReplica *replica;
+  NavetteReplicaFeed *feed;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
+
+  store = navette_table_get_store (table);
+  if (store == NULL || (replica = navette_engine_get_replica (self)) == NULL)
+    return NULL;
+  key = g_strdup_printf ("%s/%s", navette_store_get_name (store), navette_table_get_name (table));
+  if (self->feeds == NULL)
+    self->feeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  feed = g_hash_table_lookup (self->feeds, key);
+  /* A feed whose table was dropped (removed from the store, or the same
+   * name made again) is made anew. */
+  if (feed != NULL && (navette_replica_feed_get_removed (feed) ||
+                       navette_replica_feed_get_table (feed) != table))
+    {
+      g_hash_table_remove (self->feeds, key);
+      feed = NULL;
+    }
+  if (feed == NULL)
+    {
+      feed = navette_replica_feed_new (replica, self->client, table);
+      g_hash_table_insert (self->feeds, g_steal_pointer (&key), feed);
+    }
+  return feed;
+}
+
+NavetteReplicaFeed *
+navette_engine_lookup_feed (NavetteEngine *self,
+                            NavetteTable  *table)
+{
+  NavetteStore *store;
+  NavetteReplicaFeed *feed;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
+
+  store = navette_table_get_store (table);
+  if (store == NULL || self->feeds == NULL)
+    return NULL;
+  key = g_strdup_printf ("%s/%s", navette_store_get_name (store), navette_table_get_name (table));
+  feed = g_hash_table_lookup (self->feeds, key);
+  return feed != NULL && navette_replica_feed_get_table (feed) == table ? feed : NULL;
 }
 
 const char *
@@ -1395,6 +1516,7 @@ applications_cb (GObject      *object,
             }
           navette_middleware_disconnect_store (self->middleware, store);
           navette_poller_remove_store (self->poller, store);
+          drop_replica_app (self, store);
           if (self->loaded)
             notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
         }

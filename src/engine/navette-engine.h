@@ -26,6 +26,7 @@
 #include "navette-journal.h"
 #include "navette-middleware.h"
 #include "navette-replica.h"
+#include "navette-replica-feed.h"
 #include "navette-poller.h"
 #include "navette-event-stream.h"
 
@@ -154,6 +155,23 @@ void               navette_engine_open_cache_async  (NavetteEngine       *self,
 gboolean           navette_engine_open_cache_finish (NavetteEngine       *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
+
+/* The local replica of the loaded user on this server
+ * (DATA_DIR/KEY/replica.db, see docs/replica.md), opened the first time
+ * it is asked (synchronously: a quick open); NULL without a data
+ * directory, before the first load (the user is not known), or when it
+ * could not be opened (said once in the log). (transfer none) */
+NavetteReplica    *navette_engine_get_replica     (NavetteEngine *self);
+/* The feed keeping @table in the replica (made, and its first sync
+ * started, the first time; the same object afterwards), or NULL without
+ * a replica. The engine owns it: it lives as long as the engine, or
+ * until the application is lost (its tables are then dropped from the
+ * replica). (transfer none) */
+NavetteReplicaFeed *navette_engine_open_feed      (NavetteEngine *self,
+                                                   NavetteTable  *table);
+/* The feed of @table if one was opened, else NULL. (transfer none) */
+NavetteReplicaFeed *navette_engine_lookup_feed    (NavetteEngine *self,
+                                                   NavetteTable  *table);
 
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,

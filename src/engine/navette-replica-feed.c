@@ -22,6 +22,7 @@ struct _NavetteReplicaFeed
   GCancellable        *cancellable;
 
   gint64               revision;
+  guint64              rows_synced; /* rows applied by the running sync */
   GError              *error;
   gboolean             syncing;
   gboolean             synced;
@@ -38,6 +39,7 @@ enum {
   PROP_REVISION,
   PROP_ERROR,
   PROP_REMOVED,
+  PROP_ROWS_SYNCED,
   N_PROPS
 };
 
@@ -130,9 +132,29 @@ sync_start (NavetteReplicaFeed *self)
       return;
     }
   set_syncing (self, TRUE);
+  if (self->rows_synced != 0)
+    {
+      self->rows_synced = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROWS_SYNCED]);
+    }
   navette_replica_sync_async (self->replica, self->client, self->app,
                               navette_table_get_schema (self->table),
                               self->cancellable, sync_cb, g_object_ref (self));
+}
+
+/* A page of a sync of this table was applied. */
+static void
+sync_progress_cb (NavetteReplica     *replica,
+                  const char         *app,
+                  const char         *table,
+                  guint64             n_rows,
+                  NavetteReplicaFeed *self)
+{
+  if (!self->syncing || g_strcmp0 (app, self->app) != 0 ||
+      g_strcmp0 (table, navette_table_get_name (self->table)) != 0)
+    return;
+  self->rows_synced = n_rows;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROWS_SYNCED]);
 }
 
 static void
@@ -198,6 +220,8 @@ navette_replica_feed_dispose (GObject *object)
   NavetteReplicaFeed *self = NAVETTE_REPLICA_FEED (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->replica != NULL)
+    g_signal_handlers_disconnect_by_data (self->replica, self);
   if (self->table != NULL)
     g_signal_handlers_disconnect_by_data (self->table, self);
   if (self->tables != NULL)
@@ -248,6 +272,9 @@ navette_replica_feed_get_property (GObject    *object,
     case PROP_REMOVED:
       g_value_set_boolean (value, self->removed);
       break;
+    case PROP_ROWS_SYNCED:
+      g_value_set_uint64 (value, self->rows_synced);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -268,6 +295,7 @@ navette_replica_feed_class_init (NavetteReplicaFeedClass *klass)
   properties[PROP_REVISION] = g_param_spec_int64 ("revision", NULL, NULL, -1, G_MAXINT64, -1, flags);
   properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_REMOVED] = g_param_spec_boolean ("removed", NULL, NULL, FALSE, flags);
+  properties[PROP_ROWS_SYNCED] = g_param_spec_uint64 ("rows-synced", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SYNCED] =
@@ -303,6 +331,7 @@ navette_replica_feed_new (NavetteReplica *replica,
   self->app = g_strdup (navette_store_get_name (store));
   self->model = navette_replica_model_new (replica, self->app, navette_table_get_name (table));
   navette_replica_model_set_overlay (self->model, table);
+  g_signal_connect (replica, "sync-progress", G_CALLBACK (sync_progress_cb), self);
   g_signal_connect (table, "server-revision-moved", G_CALLBACK (server_revision_moved_cb), self);
   g_signal_connect (table, "schema-changed", G_CALLBACK (schema_changed_cb), self);
   self->tables = g_object_ref (navette_store_get_tables (store));
@@ -351,6 +380,13 @@ navette_replica_feed_get_error (NavetteReplicaFeed *self)
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_FEED (self), NULL);
   return self->error;
+}
+
+guint64
+navette_replica_feed_get_rows_synced (NavetteReplicaFeed *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_REPLICA_FEED (self), 0);
+  return self->rows_synced;
 }
 
 gboolean

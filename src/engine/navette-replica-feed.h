@@ -39,7 +39,9 @@ NavetteTable        *navette_replica_feed_get_table    (NavetteReplicaFeed *self
  * "error" (GError boxed: the last sync's failure, NULL after a success),
  * "removed" (boolean: the store no longer lists the table — the user may
  * no longer read it, or it was removed —: it was dropped from the
- * replica, the model emptied, and nothing syncs it any more).
+ * replica, the model emptied, and nothing syncs it any more),
+ * "rows-synced" (guint64: the rows the running sync applied so far,
+ * page by page — the progress of a first sync; 0 when a sync starts).
  * Signal "synced" (guint64 n_rows): after each sync that succeeded, with
  * the number of rows the server sent. */
 gboolean             navette_replica_feed_get_syncing  (NavetteReplicaFeed *self);
@@ -47,6 +49,7 @@ gboolean             navette_replica_feed_get_synced   (NavetteReplicaFeed *self
 gint64               navette_replica_feed_get_revision (NavetteReplicaFeed *self);
 const GError        *navette_replica_feed_get_error    (NavetteReplicaFeed *self);
 gboolean             navette_replica_feed_get_removed  (NavetteReplicaFeed *self);
+guint64              navette_replica_feed_get_rows_synced (NavetteReplicaFeed *self);
 
 /* Syncs now (a delta), or once more after the sync running. */
 void                 navette_replica_feed_sync         (NavetteReplicaFeed *self);

@@ -54,6 +54,13 @@ struct _NavetteReplica
 
 G_DEFINE_FINAL_TYPE (NavetteReplica, navette_replica, G_TYPE_OBJECT)
 
+enum {
+  SYNC_PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* ---- Worker ---- */
 
 static gpointer
@@ -524,6 +531,11 @@ static void
 navette_replica_class_init (NavetteReplicaClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = navette_replica_finalize;
+
+  signals[SYNC_PROGRESS] =
+    g_signal_new ("sync-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
 }
 
 static void
@@ -820,6 +832,9 @@ page_applied_cb (gpointer user_data)
   sync->in_flight--;
   if (page->error != NULL && sync->error == NULL)
     sync->error = g_steal_pointer (&page->error);
+  else if (page->error == NULL)
+    g_signal_emit (sync->self, signals[SYNC_PROGRESS], 0,
+                   sync->app, sync->schema->name, sync->n_rows);
   g_clear_error (&page->error);
   page_free (page);
   sync_maybe_resume (sync);

@@ -13,12 +13,11 @@
  * a process killed at any moment leaves the replica as it was after some
  * whole page, and the next sync asks from the last revision it completed.
  *
- * Not wired yet (issue 14, later steps): the editor's models still read
- * the in-memory NavetteStore (the lazy NavetteReplicaModel and the
- * NavetteReplicaFeed that keeps a table synced exist, unused by the
- * window). navette-cli ls reads the replica. The journal of unsent
- * changes (NavetteJournal) is the table outbox of the same file, on its
- * own connection. */
+ * The engine opens its user's replica (navette_engine_get_replica()) and
+ * the window shows tables through a NavetteReplicaFeed's lazy model;
+ * navette-cli ls reads it too. The journal of unsent changes
+ * (NavetteJournal) is the table outbox of the same file, on its own
+ * connection. */
 #pragma once
 
 #include "navette-client.h"
@@ -59,6 +58,11 @@ gboolean        navette_replica_sync_finish    (NavetteReplica         *self,
                                                 gint64                 *revision,
                                                 guint64                *n_rows,
                                                 GError                **error);
+/* Signal "sync-progress" (const char *app, const char *table, guint64
+ * n_rows): emitted on the sync's context after each page of a sync is
+ * applied, with the rows applied so far by that sync (progress of a
+ * first sync: the server gives no total). */
+
 /* The same, waiting in a nested iteration of the thread-default main
  * context (the CLI, tests). */
 gboolean        navette_replica_sync           (NavetteReplica         *self,

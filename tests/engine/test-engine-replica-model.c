@@ -541,6 +541,97 @@ test_feed (void)
   engine_test_rm_rf (dir);
 }
 
+/* The engine opens the replica of its user (with a data directory),
+ * hands out one feed per table, with the progress of a first sync, and
+ * drops an application the user loses from the replica. */
+static void
+rows_synced_cb (NavetteReplicaFeed *feed,
+                GParamSpec         *pspec,
+                guint64            *seen)
+{
+  if (!navette_replica_feed_get_synced (feed))
+    *seen = MAX (*seen, navette_replica_feed_get_rows_synced (feed));
+}
+
+static void
+test_engine_feeds (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
+  g_autoptr(NavetteEngine) bare = engine_test_engine_new (server, "bob");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("navette-engine-feeds-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  NavetteReplica *replica;
+  NavetteReplicaFeed *feed;
+  NavetteStore *store;
+  NavetteTable *table;
+  guint64 seen = 0;
+  guint64 n_rows = 0;
+  gint64 revision = 0;
+
+  navette_engine_set_data_dir (engine, dir);
+  /* Before the first load the user is not known: no replica. */
+  g_assert_null (navette_engine_get_replica (engine));
+  navette_session_login_async (navette_engine_get_session (engine), "bob", NAVETTE_DEMO_PASSWORD,
+                               NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 10000);
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine), result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (engine, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  replica = navette_engine_get_replica (engine);
+  g_assert_nonnull (replica);
+  path = navette_replica_path_for (dir, server->base_url, "bob");
+  g_assert_cmpstr (navette_replica_get_path (replica), ==, path);
+  g_assert_true (navette_engine_get_replica (engine) == replica);
+
+  store = navette_engine_lookup_store (engine, "catalogue");
+  navette_store_load_tables_async (store, NULL, result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 30000);
+  g_assert_true (navette_store_load_tables_finish (store, result, &error));
+  table = navette_store_lookup_table (store, "products");
+
+  /* No data directory: no replica, no feed. */
+  {
+    NavetteStore *bare_store = navette_engine_lookup_store (bare, "catalogue");
+    g_autoptr(GAsyncResult) loaded = NULL;
+
+    g_assert_null (navette_engine_get_replica (bare));
+    navette_store_load_tables_async (bare_store, NULL, result_cb, &loaded);
+    ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
+    g_assert_null (navette_engine_open_feed (bare, navette_store_lookup_table (bare_store, "products")));
+  }
+
+  feed = navette_engine_open_feed (engine, table);
+  g_assert_nonnull (feed);
+  g_assert_true (navette_engine_open_feed (engine, table) == feed);
+  g_assert_true (navette_engine_lookup_feed (engine, table) == feed);
+  g_signal_connect (feed, "notify::rows-synced", G_CALLBACK (rows_synced_cb), &seen);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);
+  g_signal_handlers_disconnect_by_func (feed, rows_synced_cb, &seen);
+  g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+  g_assert_cmpuint (n_rows, >=, 6);
+  /* Pages of 50: the demo's rows in one, seen as they were applied. */
+  g_assert_cmpuint (seen, ==, n_rows);
+
+  /* The application taken away: its tables leave the replica. */
+  navette_test_server_admin_check (server, "revoke", "bob", "catalogue", NULL);
+  navette_engine_refresh (engine);
+  ENGINE_WAIT_UNTIL (navette_engine_lookup_store (engine, "catalogue") == NULL, 60000);
+  ENGINE_WAIT_UNTIL (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, NULL) &&
+                     revision == -1, 30000);
+  g_assert_null (navette_engine_lookup_feed (engine, table));
+
+  g_clear_object (&engine);
+  engine_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -548,5 +639,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
   g_test_add_func ("/engine/replica-model/feed", test_feed);
+  g_test_add_func ("/engine/replica-model/engine-feeds", test_engine_feeds);
   return g_test_run ();
 }

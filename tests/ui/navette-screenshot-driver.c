@@ -178,6 +178,14 @@ main (int   argc,
       cache_dir = g_build_filename (server->tmpdir, "cache", NULL);
       navette_engine_set_cache_dir (engine, cache_dir);
     }
+  else if (g_str_equal (mode, "replica"))
+    {
+      /* A data directory: the engine opens the user's local replica and
+       * the window shows the table through it. */
+      g_autofree char *data_dir = g_build_filename (server->tmpdir, "data", NULL);
+
+      navette_engine_set_data_dir (engine, data_dir);
+    }
   else if (g_str_equal (mode, "journal-failure"))
     {
       /* A journal that cannot be written: the outbox's writes made to
@@ -432,12 +440,48 @@ main (int   argc,
       while (!navette_change_get_waiting (later))
         g_main_context_iteration (NULL, TRUE);
     }
+  else if (g_str_equal (mode, "replica"))
+    {
+      /* Sorted by price, dearest first, in the replica (SQL); every row
+       * read (no placeholder). */
+      GListModel *columns = gtk_column_view_get_columns (window->column_view);
+      GListModel *model;
+      gboolean read = FALSE;
+
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+          if (g_strcmp0 (gtk_column_view_column_get_title (column), "Price") == 0)
+            gtk_column_view_sort_by_column (window->column_view, column, GTK_SORT_DESCENDING);
+        }
+      model = _navette_window_get_view_model (window);
+      while (!read)
+        {
+          read = !navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (model)) &&
+                 g_strcmp0 (navette_replica_model_get_view (NAVETTE_REPLICA_MODEL (model))->sort_column, "price") == 0;
+          for (guint i = 0; read && i < g_list_model_get_n_items (model); i++)
+            {
+              g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+
+              read = navette_record_get_id (record)[0] != '\0';
+            }
+          if (!read)
+            g_main_context_iteration (NULL, TRUE);
+        }
+    }
   else if (g_str_equal (mode, "journal-failure"))
     {
       GListModel *model = _navette_window_get_view_model (window);
       g_autoptr(NavetteRecord) record = g_list_model_get_item (model, 1);
       g_autoptr(JsonObject) data = json_object_new ();
       g_autoptr(NavetteChange) change = NULL;
+
+      /* Through the replica (a data directory): the row read, then
+       * adopted into the table, as the record pane does. */
+      while (navette_record_get_id (record)[0] == '\0')
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_nonnull (_navette_window_lookup_record (window, navette_record_get_id (record)));
 
       json_object_set_int_member (data, "stock", 12);
       change = navette_store_update (store, navette_window_get_table (window),

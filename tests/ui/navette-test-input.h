@@ -43,4 +43,8 @@ GtkWidget *navette_test_find_widget     (GtkWidget            *root,
                                          GType                 type,
                                          const char           *label);
 
+/* The GtkLabel showing exactly @text under @root, mapped, or NULL. */
+GtkWidget *navette_test_find_label      (GtkWidget            *root,
+                                         const char           *text);
+
 G_END_DECLS

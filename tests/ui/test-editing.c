@@ -780,25 +780,6 @@ test_session_expired (void)
 
 /* ---- A choice ---- */
 
-/* The label showing @text under @root (mapped). */
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 typedef struct
 {
   GtkWidget  *root;
@@ -810,7 +791,7 @@ label_shown (gpointer data)
 {
   LabelIn *in = data;
 
-  return find_label (in->root, in->text) != NULL;
+  return navette_test_find_label (in->root, in->text) != NULL;
 }
 
 /* The selected entry of a drop-down, as shown. */
@@ -858,7 +839,7 @@ test_choice (void)
   green.root = drop_down;
   green.text = "Green";
   wait_until (label_shown, &green, "the list of choices");
-  click (find_label (drop_down, "Green"));
+  click (navette_test_find_label (drop_down, "Green"));
   g_assert_cmpstr (drop_down_text (drop_down), ==, "Green");
   g_assert_true (navette_record_pane_get_modified (f.pane));
   key ("ctrl+s");

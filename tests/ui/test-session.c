@@ -119,6 +119,40 @@ change_waiting (gpointer data)
   return navette_change_get_waiting (NAVETTE_CHANGE (data));
 }
 
+typedef struct
+{
+  NavetteWindow *window;
+  guint          position;
+} Row;
+
+static gboolean
+row_read (gpointer data)
+{
+  Row *row = data;
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (row->window),
+                                                           row->position);
+
+  return record != NULL && navette_record_get_id (record)[0] != '\0';
+}
+
+/* The record at @position as the store edits it: through the replica a
+ * row is read in batches (a placeholder until then), and joins the
+ * engine's table (adopted) before an edit, as the record pane does. */
+static NavetteRecord *
+row_for_edit (NavetteWindow *window,
+              guint          position)
+{
+  Row row = { window, position };
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteRecord *own;
+
+  navette_test_wait_until (row_read, &row, "the row read");
+  record = g_list_model_get_item (_navette_window_get_view_model (window), position);
+  own = _navette_window_lookup_record (window, navette_record_get_id (record));
+  g_assert_true (own == record);
+  return g_steal_pointer (&record);
+}
+
 static NavetteChange *
 set_published (NavetteWindow *window,
                NavetteRecord *record,
@@ -180,8 +214,8 @@ test_session_expired (void)
    * into the failed changes, a discreet toast says the session expired,
    * and ONE dialog asks for the password. */
   navette_test_wait_until (session_over, navette_engine_get_session (engine), "the end of the session");
-  record1 = g_list_model_get_item (_navette_window_get_view_model (window), 0);
-  record2 = g_list_model_get_item (_navette_window_get_view_model (window), 1);
+  record1 = row_for_edit (window, 0);
+  record2 = row_for_edit (window, 1);
   published1 = navette_record_get_boolean (record1, "published");
   published2 = navette_record_get_boolean (record2, "published");
   change1 = set_published (window, record1, !published1);
@@ -419,7 +453,7 @@ test_session_expired_other_user (void)
   navette_poller_set_interval_ms (navette_engine_get_poller (first), 3600 * 1000);
 
   navette_test_wait_until (session_over, navette_engine_get_session (first), "the end of the session");
-  record = g_list_model_get_item (_navette_window_get_view_model (window), 0);
+  record = row_for_edit (window, 0);
   n_versions = count_versions (server, navette_record_get_id (record));
   change = set_published (window, record, !navette_record_get_boolean (record, "published"));
   navette_test_wait_until (change_finished, change, "the refusal");

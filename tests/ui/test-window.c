@@ -186,11 +186,24 @@ find_record (Fixture    *f,
   return NULL;
 }
 
+static gboolean
+first_record_read (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (f->window), 0);
+
+  return record != NULL && navette_record_get_id (record)[0] != '\0';
+}
+
+/* Through the replica a row is a placeholder (id "") until its batch is
+ * read: wait for it (at once in memory). */
 static NavetteRecord *
 first_record (Fixture *f)
 {
-  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (f->window), 0);
+  g_autoptr(NavetteRecord) record = NULL;
 
+  wait_until (first_record_read, f, "the first row read");
+  record = g_list_model_get_item (_navette_window_get_view_model (f->window), 0);
   g_assert_nonnull (record);
   return record;
 }
@@ -1427,6 +1440,447 @@ test_accessible_names (void)
   fixture_close (&f);
 }
 
+/* ---- The table through the local replica ---- */
+
+/* With a data directory the engine opens the user's replica, and the
+ * window shows the table through it (a lazy model). */
+static char *
+fixture_open_replica (Fixture    *f,
+                      const char *username)
+{
+  g_autoptr(GError) error = NULL;
+  char *data_dir = g_dir_make_tmp ("navette-ui-replica-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  fixture_open_full (f, username, "catalogue", "products", data_dir);
+  g_assert_nonnull (_navette_window_get_feed (f->window));
+  g_assert_true (NAVETTE_IS_REPLICA_MODEL (_navette_window_get_view_model (f->window)));
+  return data_dir;
+}
+
+static void
+fixture_close_replica (Fixture *f,
+                       char    *data_dir)
+{
+  fixture_close (f);
+  navette_test_rm_rf (data_dir);
+  g_free (data_dir);
+}
+
+/* Every row of the view read (no placeholder left). */
+static gboolean
+all_rows_read (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *model = _navette_window_get_view_model (f->window);
+  NavetteReplicaModel *replica_model = NAVETTE_REPLICA_MODEL (model);
+  gboolean read = !navette_replica_model_get_loading (replica_model);
+
+  for (guint i = 0; read && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+
+      read = navette_record_get_id (record)[0] != '\0';
+    }
+  return read;
+}
+
+static gboolean
+name_painted (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return navette_test_find_label (GTK_WIDGET (lookup->f->window->column_view), lookup->name) != NULL;
+}
+
+static const char *
+name_at (Fixture *f,
+         guint    position)
+{
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_get_view_model (f->window), position);
+
+  return navette_record_get_string (record, "name");
+}
+
+static void
+test_replica_rows (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "bob");
+  GListModel *model = _navette_window_get_view_model (f.window);
+  Lookup lookup = { &f, "Moulin à café manuel" };
+
+  /* The six demo products, every placeholder filled in place, and the
+   * cells painted with their values. */
+  wait_until (all_rows_read, &f, "the rows read from the replica");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 6);
+  g_assert_nonnull (find_record (&f, "name", "Moulin à café manuel"));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  wait_until (name_painted, &lookup, "a name painted in the list");
+  /* The engine keeps one feed per table: the same on a second open. */
+  g_assert_true (navette_engine_open_feed (f.engine, navette_window_get_table (f.window)) ==
+                 _navette_window_get_feed (f.window));
+  fixture_close_replica (&f, data_dir);
+}
+
+/* Whether a sort indicator under @root is shown with @css_class. */
+static gboolean
+has_sort_indicator (GtkWidget  *root,
+                    const char *css_class)
+{
+  if (g_strcmp0 (gtk_widget_get_css_name (root), "sort-indicator") == 0 &&
+      gtk_widget_has_css_class (root, css_class))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_sort_indicator (child, css_class))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *column;
+  gboolean    descending;
+} SortWait;
+
+static gboolean
+sorted_by (gpointer data)
+{
+  SortWait *wait = data;
+  NavetteReplicaModel *model = NAVETTE_REPLICA_MODEL (_navette_window_get_view_model (wait->f->window));
+  const NavetteReplicaView *view = navette_replica_model_get_view (model);
+
+  return g_strcmp0 (view->sort_column, wait->column) == 0 && view->descending == wait->descending &&
+         all_rows_read (wait->f);
+}
+
+static void
+test_replica_sort (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "bob");
+  SortWait wait = { &f, "price", FALSE };
+  GtkWidget *header;
+
+  /* Opened in the replica's order: no arrow. */
+  wait_until (all_rows_read, &f, "the rows read");
+  g_assert_cmpstr (navette_replica_model_get_view (NAVETTE_REPLICA_MODEL (_navette_window_get_view_model (f.window)))->sort_column,
+                   ==, "key");
+  g_assert_false (has_sort_indicator (GTK_WIDGET (f.window->column_view), "ascending"));
+
+  /* A click on Price: sorted by the replica (SQL), cheapest first, and
+   * the header's arrow says so. */
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  header = navette_test_find_label (GTK_WIDGET (f.window->column_view), "Price");
+  g_assert_nonnull (header);
+  navette_test_click (header);
+  wait_until (sorted_by, &wait, "the view sorted by price");
+  g_assert_cmpstr (name_at (&f, 0), ==, "Filtres papier n° 4 (×100)");
+  g_assert_cmpstr (name_at (&f, 1), ==, "Thé vert Sencha bio (100 g)");
+  g_assert_cmpstr (name_at (&f, 5), ==, "Moulin à café manuel");
+  g_assert_true (has_sort_indicator (GTK_WIDGET (f.window->column_view), "ascending"));
+
+  /* Again: the dearest first. The pointer leaves the header first
+   * (xdotool's mousemove --sync to where the pointer already is waits
+   * long for a move), and the two clicks are not one double click. */
+  g_object_set (gtk_settings_get_default (), "gtk-double-click-time", 1, NULL);
+  navette_test_click (GTK_WIDGET (f.window->table_title));
+  navette_test_click (header);
+  wait.descending = TRUE;
+  wait_until (sorted_by, &wait, "the view sorted by price, descending");
+  g_assert_cmpstr (name_at (&f, 0), ==, "Moulin à café manuel");
+  g_assert_cmpstr (name_at (&f, 1), ==, "Théière en fonte, 0,8 L");
+  g_assert_true (has_sort_indicator (GTK_WIDGET (f.window->column_view), "descending"));
+
+  /* Name: by the replica's text order. */
+  header = navette_test_find_label (GTK_WIDGET (f.window->column_view), "Name");
+  navette_test_click (header);
+  wait.column = "name";
+  wait.descending = FALSE;
+  wait_until (sorted_by, &wait, "the view sorted by name");
+  g_assert_cmpstr (name_at (&f, 0), ==, "Café en grains — Éthiopie Yirgacheffe (250 g)");
+  g_object_set (gtk_settings_get_default (), "gtk-double-click-time", 400, NULL);
+  fixture_close_replica (&f, data_dir);
+}
+
+static gboolean
+n_rows_is (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return !navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (_navette_window_get_view_model (lookup->f->window))) &&
+         g_list_model_get_n_items (_navette_window_get_view_model (lookup->f->window)) == GPOINTER_TO_UINT (lookup->name) &&
+         all_rows_read (lookup->f);
+}
+
+static void
+test_replica_search (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "bob");
+  Lookup lookup = { &f, GUINT_TO_POINTER (2) };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.search", NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (f.window->search_bar));
+  navette_test_click (GTK_WIDGET (f.window->search_entry));
+
+  /* Typed: a prefix of a word, accents ignored ("the" finds "Thé" and
+   * "Théière"), in the replica's text index. */
+  navette_test_type ("the");
+  wait_until (n_rows_is, &lookup, "two results");
+  g_assert_nonnull (find_record (&f, "name", "Thé vert Sencha bio (100 g)"));
+  g_assert_nonnull (find_record (&f, "name", "Théière en fonte, 0,8 L"));
+  navette_test_type (" vert");
+  lookup.name = GUINT_TO_POINTER (1);
+  wait_until (n_rows_is, &lookup, "one result");
+  g_assert_cmpstr (name_at (&f, 0), ==, "Thé vert Sencha bio (100 g)");
+
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "nothing like this");
+  wait_until (page_is_no_results, &f, "the no-results page");
+  gtk_editable_set_text (GTK_EDITABLE (f.window->search_entry), "");
+  lookup.name = GUINT_TO_POINTER (6);
+  wait_until (n_rows_is, &lookup, "every row again");
+  wait_until (page_is_records, &f, "the records again");
+  fixture_close_replica (&f, data_dir);
+}
+
+typedef struct
+{
+  Fixture       *f;
+  NavetteRecord *record;
+} SameWait;
+
+/* The feed synced after the save, and the view still hands out the same
+ * object for that record. */
+static gboolean
+synced_same_object (gpointer data)
+{
+  SameWait *wait = data;
+  NavetteReplicaFeed *feed = _navette_window_get_feed (wait->f->window);
+  NavetteReplicaModel *model = navette_replica_feed_get_model (feed);
+  guint position;
+  g_autoptr(NavetteRecord) shown = NULL;
+
+  if (navette_replica_feed_get_syncing (feed) || navette_replica_model_get_loading (model))
+    return FALSE;
+  position = navette_replica_model_find_loaded (model, navette_record_get_id (wait->record));
+  if (position == G_MAXUINT)
+    return FALSE;
+  shown = g_list_model_get_item (G_LIST_MODEL (model), position);
+  return shown == wait->record && navette_record_get_version (wait->record) > 1;
+}
+
+static void
+test_replica_edit (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  g_autoptr(NavetteRecord) record = NULL;
+  NavetteRecordPane *pane;
+  SameWait same = { &f, NULL };
+  Lookup lookup = { &f, "Moulin, edited" };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  record = g_object_ref (find_record (&f, "name", "Moulin à café manuel"));
+  same.record = record;
+
+  navette_window_open_record (f.window, record);
+  pane = _navette_window_get_pane (f.window);
+  g_assert_true (navette_record_pane_get_record (pane) == record);
+  navette_record_pane_set_text (pane, "name", "Moulin, edited");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+
+  /* At once, on the object the view shows, before any answer. */
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Moulin, edited");
+  g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
+  g_assert_true (find_record (&f, "name", "Moulin, edited") == record);
+  wait_until (name_painted, &lookup, "the edit painted");
+
+  /* Saved, synced into the replica, and still the same object. */
+  wait_until (record_synced, record, "the answer");
+  wait_until (synced_same_object, &same, "the replica synced after the save");
+  g_assert_cmpstr (navette_record_get_string (record, "name"), ==, "Moulin, edited");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+
+  /* Ctrl+N's record: in the pane until saved, then in the view once the
+   * replica has it. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.new-record", NULL);
+  navette_record_pane_set_text (pane, "name", "Created through the replica");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.save", NULL);
+  lookup.name = "Created through the replica";
+  wait_until (name_painted, &lookup, "the new record in the view");
+  fixture_close_replica (&f, data_dir);
+}
+
+/* The Archive view through the replica: its archived filter. */
+static void
+test_replica_archive (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  g_autoptr(NavetteRecord) record = NULL;
+  Lookup rows = { &f, GUINT_TO_POINTER (5) };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  record = g_object_ref (find_record (&f, "name", "Moulin à café manuel"));
+  navette_window_open_record (f.window, record);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.archive", NULL);
+  wait_until (record_synced, record, "the archive saved");
+  wait_until (n_rows_is, &rows, "the archived row gone from the view");
+  g_assert_null (find_record (&f, "name", "Moulin à café manuel"));
+
+  /* The header's toggle: only the archived record, the same object. */
+  navette_test_wait_settled (GTK_WIDGET (f.window->archived_button));
+  navette_test_click (f.window->archived_button);
+  rows.name = GUINT_TO_POINTER (1);
+  wait_until (n_rows_is, &rows, "the Archive view");
+  g_assert_true (find_record (&f, "name", "Moulin à café manuel") == record);
+  g_assert_cmpint (navette_replica_model_get_view (NAVETTE_REPLICA_MODEL (_navette_window_get_view_model (f.window)))->archived,
+                   ==, NAVETTE_REPLICA_ARCHIVED_ONLY);
+
+  /* Restore (its row's button's action): listed with the others again. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "window.restore-record", "s", navette_record_get_id (record));
+  wait_until (record_synced, record, "the restore saved");
+  rows.name = GUINT_TO_POINTER (0);
+  wait_until (n_rows_is, &rows, "the Archive view empty");
+  /* (the pointer leaves the toggle first: see test_replica_sort) */
+  navette_test_click (GTK_WIDGET (f.window->table_title));
+  navette_test_click (f.window->archived_button);
+  rows.name = GUINT_TO_POINTER (6);
+  wait_until (n_rows_is, &rows, "every row again");
+  fixture_close_replica (&f, data_dir);
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *text;
+} ToastWait;
+
+static gboolean
+toast_is (gpointer data)
+{
+  ToastWait *wait = data;
+
+  return g_strcmp0 (wait->f->window->last_toast, wait->text) == 0;
+}
+
+static gboolean
+shown_highlighted (gpointer data)
+{
+  Lookup *lookup = data;
+  NavetteRecord *record = find_record (lookup->f, "name", lookup->name);
+
+  return record != NULL && record_highlighted (GTK_WIDGET (lookup->f->window->column_view), record);
+}
+
+static gboolean
+pane_shows (gpointer data)
+{
+  Lookup *lookup = data;
+  NavetteRecord *record = find_record (lookup->f, "name", lookup->name);
+
+  return record != NULL && navette_record_pane_get_record (_navette_window_get_pane (lookup->f->window)) == record;
+}
+
+/* Another user's write, through the replica: the row comes in, who
+ * changed it is said, the row stands out, and Show opens it. */
+static void
+test_replica_others (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "bob");
+  g_autofree char *token = NULL;
+  g_autoptr(GBytes) body = NULL;
+  Lookup lookup = { &f, "Written elsewhere" };
+  ToastWait toast = { &f, "admin changed Written elsewhere" };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                          token, "{\"data\": {\"name\": \"Written elsewhere\", \"price\": 3.5}}",
+                                          &body, NULL), ==, 201);
+  wait_until (record_shown, &lookup, "the external write");
+  wait_until (toast_is, &toast, "the toast saying who");
+  wait_until (shown_highlighted, &lookup, "the row highlighted");
+  g_assert_nonnull (f.window->remote_toast);
+  g_signal_emit_by_name (f.window->remote_toast, "button-clicked");
+  wait_until (pane_shows, &lookup, "Show to open the record");
+  fixture_close_replica (&f, data_dir);
+}
+
+static void
+rows_synced_cb (NavetteReplicaFeed *feed,
+                GParamSpec         *pspec,
+                char              **seen)
+{
+  NavetteWindow *window = g_object_get_data (G_OBJECT (feed), "test-window");
+
+  if (*seen == NULL && navette_replica_feed_get_rows_synced (feed) > 0 &&
+      !navette_replica_feed_get_synced (feed) &&
+      g_strcmp0 (_navette_window_get_page (window), "loading") == 0 &&
+      gtk_widget_get_visible (GTK_WIDGET (window->loading_label)))
+    *seen = g_strdup (gtk_label_get_label (window->loading_label));
+}
+
+static gboolean
+feed_synced (gpointer data)
+{
+  return navette_replica_feed_get_synced (NAVETTE_REPLICA_FEED (data));
+}
+
+static void
+test_replica_progress (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *seen = NULL;
+  NavetteStore *store;
+  NavetteTable *table;
+  NavetteReplicaFeed *feed;
+
+  if (!navette_test_need_sqlite ("rows are added with plain SQL"))
+    return;
+  data_dir = g_dir_make_tmp ("navette-ui-replica-XXXXXX", &error);
+  g_assert_no_error (error);
+  f.server = navette_test_server_start (NULL);
+  /* Three pages of the server's (10 000 rows each). */
+  navette_test_sqlite_exec (f.server,
+                            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 25000) "
+                            "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
+                            "SELECT 'Product number ' || x, x * 0.25, x, x % 2 FROM c");
+  f.engine = engine_for (f.server, "bob", data_dir);
+  f.window = navette_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (f.window));
+  navette_window_set_engine (f.window, f.engine);
+  wait_until (store_loaded, &f, "the tables");
+  store = navette_engine_lookup_store (f.engine, "catalogue");
+  table = navette_store_lookup_table (store, "products");
+  /* The feed is the engine's: watched before the window opens it. */
+  feed = navette_engine_open_feed (f.engine, table);
+  g_object_set_data (G_OBJECT (feed), "test-window", f.window);
+  g_signal_connect (feed, "notify::rows-synced", G_CALLBACK (rows_synced_cb), &seen);
+  g_assert_true (navette_window_select_table (f.window, "catalogue", "products"));
+  g_assert_true (_navette_window_get_feed (f.window) == feed);
+
+  /* While the first sync runs: the loading page says how many rows so
+   * far; then the rows. */
+  wait_until (feed_synced, feed, "the first sync");
+  g_assert_nonnull (seen);
+  g_assert_nonnull (strstr (seen, "rows so far"));
+  wait_until (page_is_records, &f, "the records page");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 25006);
+  g_signal_handlers_disconnect_by_func (feed, rows_synced_cb, &seen);
+  fixture_close (&f);
+  navette_test_rm_rf (data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1470,6 +1924,13 @@ main (int   argc,
   g_test_add_func ("/ui/long-text", test_long_text);
   g_test_add_func ("/ui/fold-unfold", test_fold_unfold);
   g_test_add_func ("/ui/account-menu", test_account_menu);
+  g_test_add_func ("/ui/replica/rows", test_replica_rows);
+  g_test_add_func ("/ui/replica/sort", test_replica_sort);
+  g_test_add_func ("/ui/replica/search", test_replica_search);
+  g_test_add_func ("/ui/replica/edit", test_replica_edit);
+  g_test_add_func ("/ui/replica/progress", test_replica_progress);
+  g_test_add_func ("/ui/replica/others", test_replica_others);
+  g_test_add_func ("/ui/replica/archive", test_replica_archive);
 
   return g_test_run ();
 }
