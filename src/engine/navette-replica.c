@@ -9,13 +9,16 @@
  *     the records: `data` is the data object as the server sent it
  *     (compact JSON, what a record is materialised from); each schema
  *     column is also a typed SQL column, filled from it by json_extract(),
- *     for sorting and filtering.
+ *     for sorting and filtering; each text column has its sort key
+ *     "k_<column>" too (navette-sort-key.c), a BLOB filled on write by
+ *     the SQL function navette_sort_key(), registered on this connection.
  *   r<ID>_id: the unique index on id, made at the end of the first walk
  *     (tables made before it have it inline, UNIQUE).
  *   f<ID>: FTS5 over the text columns of r<ID> (external content, kept by
  *     triggers, except during a whole walk: filled at its end).
  *   v<ID>_<column>: an index (column, id, archived) made the first time a
- *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys.
+ *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys;
+ *     for a text column w<ID>_<column>: (k_<column>, id, archived).
  *     (Before: i<ID>_<column>, the column alone, dropped when met.) */
 #define G_LOG_DOMAIN "navette-engine"
 
