@@ -19,8 +19,9 @@ G_DEFINE_FINAL_TYPE (NavetteRecordSorter, navette_record_sorter, GTK_TYPE_SORTER
 
 typedef struct
 {
-  char *text;
-  char *key;
+  char   *text;
+  guint8 *key;
+  gsize   key_len;
 } SortKey;
 
 static void
@@ -33,7 +34,7 @@ sort_key_free (gpointer data)
   g_free (sort_key);
 }
 
-static const char *
+static const SortKey *
 record_sort_key (NavetteRecordSorter *self,
                  NavetteRecord       *record)
 {
@@ -42,15 +43,25 @@ record_sort_key (NavetteRecordSorter *self,
 
   if (sort_key == NULL || g_strcmp0 (sort_key->text, text) != 0)
     {
-      g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
-
       sort_key = g_new0 (SortKey, 1);
       sort_key->text = g_strdup (text);
-      /* The "filename" key sorts numbers by value: "n° 2" before "n° 10". */
-      sort_key->key = g_utf8_collate_key_for_filename (folded, -1);
+      /* The replica's order (navette-sort-key.c): accents and case
+       * second, numbers by value ("n° 2" before "n° 10"). */
+      sort_key->key = navette_sort_key (text != NULL ? text : "", -1, &sort_key->key_len);
       g_object_set_qdata_full (G_OBJECT (record), self->quark, sort_key, sort_key_free);
     }
-  return sort_key->key;
+  return sort_key;
+}
+
+static int
+compare_sort_keys (const SortKey *a,
+                   const SortKey *b)
+{
+  int cmp = memcmp (a->key, b->key, MIN (a->key_len, b->key_len));
+
+  if (cmp != 0)
+    return cmp;
+  return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
 }
 
 static int
@@ -93,7 +104,7 @@ compare_records (NavetteRecordSorter *self,
     case NAVETTE_COLUMN_URL:
     case NAVETTE_COLUMN_EMAIL:
     default:   /* a type not known yet */
-      return strcmp (record_sort_key (self, ra), record_sort_key (self, rb));
+      return compare_sort_keys (record_sort_key (self, ra), record_sort_key (self, rb));
     }
 }
 

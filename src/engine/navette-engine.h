@@ -27,6 +27,7 @@
 #include "navette-middleware.h"
 #include "navette-replica.h"
 #include "navette-replica-feed.h"
+#include "navette-sort-key.h"
 #include "navette-poller.h"
 #include "navette-event-stream.h"
 

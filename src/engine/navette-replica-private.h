@@ -52,4 +52,11 @@ GHashTable   *replica_sql_columns  (NavetteReplica  *self,
                                     gint64           id,
                                     GError         **error);
 
+/* Gives r<ID> its sort key columns k_<column> for @text_columns ("a,b"),
+ * those missing made and filled. Within the caller's transaction. */
+gboolean      replica_ensure_sort_keys (NavetteReplica  *self,
+                                        gint64           id,
+                                        const char      *text_columns,
+                                        GError         **error);
+
 G_END_DECLS

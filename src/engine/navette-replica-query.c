@@ -49,6 +49,35 @@ fts_query (const char *search)
   return g_string_free (out, FALSE);
 }
 
+/* Whether @column is one of @fts_columns ("a,b": the table's text
+ * columns). */
+static gboolean
+is_text_column (const char *fts_columns,
+                const char *column)
+{
+  g_auto(GStrv) names = g_strsplit (fts_columns != NULL ? fts_columns : "", ",", -1);
+
+  return g_strv_contains ((const char * const *) names, column);
+}
+
+/* replica_ensure_sort_keys() in a transaction of its own. */
+static gboolean
+ensure_sort_keys (NavetteReplica  *self,
+                  gint64           id,
+                  const char      *fts_columns,
+                  GError         **error)
+{
+  if (!replica_sql_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!replica_ensure_sort_keys (self, id, fts_columns, error) ||
+      !replica_sql_exec (self, "COMMIT", error))
+    {
+      replica_sql_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Prepares the statement of @view, selecting @what. NULL and @error for an
  * unknown table or column. */
 static sqlite3_stmt *
@@ -94,7 +123,19 @@ view_prepare (NavetteReplica            *self,
                        _("There is no column “%s” in %s/%s."), view->sort_column, app, table);
           return NULL;
         }
-      sort = g_strdup_printf ("\"%s\"", sql_name);
+      if (is_text_column (fts, view->sort_column))
+        {
+          /* Text sorts by its sort key (navette-sort-key.c). A table made
+           * before keys gets them now, once (the same as its next sync
+           * would). */
+          g_autofree char *k_name = g_strconcat ("k_", view->sort_column, NULL);
+
+          if (!g_hash_table_contains (have, k_name) && !ensure_sort_keys (self, id, fts, error))
+            return NULL;
+          sort = g_strdup_printf ("\"%s\"", k_name);
+        }
+      else
+        sort = g_strdup_printf ("\"%s\"", sql_name);
     }
   if (g_strcmp0 (sort, "key") != 0)
     {
@@ -116,8 +157,10 @@ view_prepare (NavetteReplica            *self,
         /* (An index of the column alone, i<ID>_<column>, was made before:
          * dropped, not to be kept up to date for nothing.) */
         index = g_strdup_printf ("DROP INDEX IF EXISTS \"i%1$" G_GINT64_FORMAT "_%2$s\";"
-                                 "CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
-                                 id, view->sort_column, sort);
+                                 "CREATE INDEX IF NOT EXISTS \"%4$c%1$" G_GINT64_FORMAT "_%2$s\" ON r%1$" G_GINT64_FORMAT " (%3$s, id, archived)",
+                                 id, view->sort_column, sort,
+                                 /* w<ID>_<column>: on a text column's key */
+                                 g_str_has_prefix (sort, "\"k_") ? 'w' : 'v');
       if (index != NULL && !replica_sql_exec (self, index, error))
         return NULL;
     }

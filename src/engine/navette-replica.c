@@ -9,13 +9,16 @@
  *     the records: `data` is the data object as the server sent it
  *     (compact JSON, what a record is materialised from); each schema
  *     column is also a typed SQL column, filled from it by json_extract(),
- *     for sorting and filtering.
+ *     for sorting and filtering; each text column has its sort key
+ *     "k_<column>" too (navette-sort-key.c), a BLOB filled on write by
+ *     the SQL function navette_sort_key(), registered on this connection.
  *   r<ID>_id: the unique index on id, made at the end of the first walk
  *     (tables made before it have it inline, UNIQUE).
  *   f<ID>: FTS5 over the text columns of r<ID> (external content, kept by
  *     triggers, except during a whole walk: filled at its end).
  *   v<ID>_<column>: an index (column, id, archived) made the first time a
- *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys.
+ *     view sorts by it (v<ID>_id: (id, archived)), covering a view's keys;
+ *     for a text column w<ID>_<column>: (k_<column>, id, archived).
  *     (Before: i<ID>_<column>, the column alone, dropped when met.) */
 #define G_LOG_DOMAIN "navette-engine"
 
@@ -32,6 +35,7 @@
 #include "navette-replica.h"
 #include "navette-engine-private.h"
 #include "navette-replica-private.h"
+#include "navette-sort-key.h"
 
 #define REPLICA_ERROR navette_replica_error_quark ()
 static G_DEFINE_QUARK (navette-replica-error-quark, navette_replica_error)
@@ -457,6 +461,9 @@ ensure_table (NavetteReplica          *self,
     }
   if (g_strcmp0 (fts, stored_fts) != 0 && !make_fts (self, id, fts, *revision >= 0, error))
     return -1;
+  /* Every text column has its sort key (the upsert fills them). */
+  if (!replica_ensure_sort_keys (self, id, fts, error))
+    return -1;
 
   stmt = replica_sql_prepare (self, "UPDATE replica_tables SET schema = ?, fts_columns = ? WHERE id = ?", error);
   if (stmt == NULL)
@@ -472,6 +479,96 @@ ensure_table (NavetteReplica          *self,
     }
   sqlite3_finalize (stmt);
   return id;
+}
+
+/* ---- Sort keys (docs/replica.md, "Text order") ---- */
+
+/* navette_sort_key(text): the BLOB navette_sort_key() makes of it; NULL
+ * for NULL. Registered on the worker's connection only: it fills the
+ * k_<column> columns, which every connection can read and index. */
+static void
+sql_sort_key (sqlite3_context  *context,
+              int               argc,
+              sqlite3_value   **argv)
+{
+  const char *text;
+  guint8 *key;
+  gsize key_len;
+
+  if (sqlite3_value_type (argv[0]) == SQLITE_NULL)
+    {
+      sqlite3_result_null (context);
+      return;
+    }
+  text = (const char *) sqlite3_value_text (argv[0]);
+  key = navette_sort_key (text != NULL ? text : "", sqlite3_value_bytes (argv[0]), &key_len);
+  sqlite3_result_blob (context, key, key_len, g_free);
+}
+
+/* Gives r<ID> a sort key column k_<column> for each of @text_columns
+ * ("a,b": the text columns, as its FTS index) that has none, filled from
+ * c_<column>. Within the caller's transaction. A table made before sort
+ * keys (text sorted by bytes) gets them here, once: its old indexes of
+ * sorts by those columns, v<ID>_<column> on c_<column>, are dropped
+ * (sorts use w<ID>_<column> on the key). The table's triggers (the FTS
+ * index's) are set aside meanwhile: the keys change no text. */
+gboolean
+replica_ensure_sort_keys (NavetteReplica  *self,
+                          gint64           id,
+                          const char      *text_columns,
+                          GError         **error)
+{
+  g_auto(GStrv) names = g_strsplit (text_columns != NULL ? text_columns : "", ",", -1);
+  g_autoptr(GHashTable) have = replica_sql_columns (self, id, error);
+  g_autoptr(GString) sets = g_string_new (NULL);
+  g_autoptr(GPtrArray) triggers = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 start = g_get_monotonic_time ();
+
+  if (have == NULL)
+    return FALSE;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *k_name = g_strconcat ("k_", names[i], NULL);
+      g_autofree char *add = NULL;
+
+      if (*names[i] == '\0' || g_hash_table_contains (have, k_name))
+        continue;
+      add = g_strdup_printf ("ALTER TABLE r%1$" G_GINT64_FORMAT " ADD COLUMN \"%2$s\" BLOB;"
+                             "DROP INDEX IF EXISTS \"v%1$" G_GINT64_FORMAT "_%3$s\"",
+                             id, k_name, names[i]);
+      if (!replica_sql_exec (self, add, error))
+        return FALSE;
+      g_string_append_printf (sets, "%s\"k_%s\" = navette_sort_key(\"c_%s\")",
+                              sets->len > 0 ? ", " : "", names[i], names[i]);
+    }
+  if (sets->len == 0)
+    return TRUE;
+
+  triggers = g_ptr_array_new_with_free_func (g_free);
+  sql = g_strdup_printf ("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'r%" G_GINT64_FORMAT "'", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (triggers, g_strdup_printf ("DROP TRIGGER \"%s\"", (const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (triggers, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < triggers->len; i += 2)
+    if (!replica_sql_exec (self, g_ptr_array_index (triggers, i), error))
+      return FALSE;
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE r%" G_GINT64_FORMAT " SET %s", id, sets->str);
+  if (!replica_sql_exec (self, sql, error))
+    return FALSE;
+  for (guint i = 1; i < triggers->len; i += 2)
+    if (!replica_sql_exec (self, g_ptr_array_index (triggers, i), error))
+      return FALSE;
+  g_debug ("Replica: sort keys of r%" G_GINT64_FORMAT " (%s) made in %.0f ms",
+           id, text_columns, (g_get_monotonic_time () - start) / 1000.0);
+  return TRUE;
 }
 
 /* ---- Object ---- */
@@ -500,6 +597,12 @@ open_job (NavetteReplica *self,
       return;
     }
   sqlite3_busy_timeout (self->db, 10000);
+  if (sqlite3_create_function_v2 (self->db, "navette_sort_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                  NULL, sql_sort_key, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      replica_sql_fail (self, "registering navette_sort_key", error);
+      return;
+    }
   replica_sql_exec (self, schema, error);
 }
 
@@ -902,6 +1005,12 @@ upsert_sql (gint64                  id,
       g_string_append_printf (sql, ", \"c_%s\"", col->name);
       g_string_append_printf (values, ", json_extract(?7, '$.%s')", col->name);
       g_string_append_printf (sets, ", \"c_%1$s\" = excluded.\"c_%1$s\"", col->name);
+      if (!navette_column_type_is_text (col->type))
+        continue;
+      /* Its sort key (ensure_table() made the column). */
+      g_string_append_printf (sql, ", \"k_%s\"", col->name);
+      g_string_append_printf (values, ", navette_sort_key(json_extract(?7, '$.%s'))", col->name);
+      g_string_append_printf (sets, ", \"k_%1$s\" = excluded.\"k_%1$s\"", col->name);
     }
   g_string_append_printf (sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7%s)", values->str);
   if (plain)

@@ -14,9 +14,12 @@
  * - navette-cli ls processes killed with SIGKILL over and over during a
  *   first sync, then during a delta, leave a replica that a resumed sync
  *   makes equal to the server;
- * - navette-cli ls --sort, --search, --limit, --json read the replica. */
+ * - navette-cli ls --sort, --search, --limit, --json read the replica;
+ * - text sorts by its sort key (accents and case second, numbers by
+ *   value), in the replica as in navette-cli ls; old replicas migrate. */
 #include "config.h"
 
+#include <locale.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
@@ -812,10 +815,196 @@ test_cli_ls (void)
   engine_test_rm_rf (home);
 }
 
+/* Creates one product per name (price 1); returns their ids. */
+static GPtrArray *
+create_named (NavetteTestServer  *server,
+              const char         *token,
+              const char * const *names)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *body = NULL;
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "data");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, names[i]);
+      json_builder_set_member_name (builder, "price");
+      json_builder_add_int_value (builder, 1);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      body = navette_json_to_string (node, NULL);
+      g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS "/records", token, body, &answer, NULL), ==, 201);
+      root = navette_test_parse (answer);
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
+    }
+  return ids;
+}
+
+/* "name|name|…" of the rows of @view whose id is in @ids (the demo's
+ * rows left out), in the view's order. */
+static char *
+names_in_order (NavetteReplica           *replica,
+                const NavetteReplicaView *view,
+                GPtrArray                *ids)
+{
+  g_autoptr(GArray) keys = query_keys (replica, view);
+  g_autoptr(GPtrArray) rows = fetch (replica, keys);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      NavetteRecord *record = g_ptr_array_index (rows, i);
+
+      if (!g_ptr_array_find_with_equal_func (ids, navette_record_get_id (record), g_str_equal, NULL))
+        continue;
+      g_string_append_printf (out, "%s%s", out->len > 0 ? "|" : "", navette_record_get_string (record, "name"));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Text sorts as a French reader expects, whatever the locale (the test
+ * runs under the C.UTF-8 of the CI, where g_utf8_collate() is the order
+ * of code points: "Zoé" < "abricot" < "Éclair"): case and accents count
+ * only between texts otherwise equal, numbers by value; ties (the same
+ * text) by id; descending is the exact reverse. The same order in
+ * navette-cli ls --sort name. A replica made before sort keys (text
+ * sorted by bytes: no k_name column, an index v1_name on c_name) gets
+ * them once, from a view as from a sync; a delta keeps them. */
+static void
+test_text_order (void)
+{
+  static const char * const names[] = { "Zoé", "fraise", "Éclair", "cerise", "Banane", "abricot",
+                                        "Produit 10", "Produit 2", "cote", "Cote", "Cote", "Œuf", "oeil", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_named (server, token, names);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autofree char *path = navette_replica_path_for (dir, server->base_url, "alice");
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+  NavetteReplicaView asc = { .sort_column = "name" };
+  NavetteReplicaView desc = { .sort_column = "name", .descending = TRUE };
+  /* The two "Cote" by id. */
+  gboolean first_cote_first = strcmp (g_ptr_array_index (ids, 9), g_ptr_array_index (ids, 10)) < 0;
+  const char *expected = "abricot|Banane|cerise|Cote|Cote|cote|Éclair|fraise|oeil|Œuf|Produit 2|Produit 10|Zoé";
+  const char *expected_desc = "Zoé|Produit 10|Produit 2|Œuf|oeil|fraise|Éclair|cote|Cote|Cote|cerise|Banane|abricot";
+  const char *old_style = "DROP INDEX w1_name; ALTER TABLE r1 DROP COLUMN k_name;"
+                          " CREATE INDEX v1_name ON r1 (c_name, id, archived)";
+
+  /* Under C.UTF-8 (main() sets it), the locale's collation is the order
+   * of code points: what the replica does not follow. */
+  if (g_strcmp0 (setlocale (LC_COLLATE, NULL), "C.UTF-8") == 0)
+    g_assert_cmpint (g_utf8_collate ("Zoé", "abricot"), <, 0);
+  sync_replica (replica, client, schema);
+  {
+    g_autofree char *got = names_in_order (replica, &asc, ids);
+    g_autofree char *got_desc = names_in_order (replica, &desc, ids);
+    g_autoptr(GArray) keys = query_keys (replica, &asc);
+    g_autoptr(GArray) desc_keys = query_keys (replica, &desc);
+    g_autoptr(GPtrArray) rows = NULL;
+    guint cote = 0;
+
+    g_assert_cmpstr (got, ==, expected);
+    g_assert_cmpstr (got_desc, ==, expected_desc);
+    /* Descending: the exact reverse, the ties too. */
+    g_assert_cmpuint (keys->len, ==, desc_keys->len);
+    for (guint i = 0; i < keys->len; i++)
+      g_assert_cmpint (g_array_index (keys, gint64, i), ==, g_array_index (desc_keys, gint64, keys->len - 1 - i));
+    /* Ties by id. */
+    rows = fetch (replica, keys);
+    for (guint i = 0; i < rows->len; i++)
+      if (g_strcmp0 (navette_record_get_string (g_ptr_array_index (rows, i), "name"), "Cote") == 0)
+        {
+          const char *id = navette_record_get_id (g_ptr_array_index (rows, i));
+
+          g_assert_cmpstr (id, ==, g_ptr_array_index (ids, (cote == 0) == first_cote_first ? 9 : 10));
+          cote++;
+        }
+    g_assert_cmpuint (cote, ==, 2);
+    /* The sort reads its index on the key. */
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'w1_name'"), ==, 1);
+  }
+
+  /* A replica made before: keys made by the first view that sorts by
+   * the column (replica closed meanwhile: another connection changes
+   * its tables). */
+  g_clear_object (&replica);
+  replica_sql (path, old_style);
+  replica = open_replica (dir, server->base_url, "alice");
+  {
+    g_autofree char *got = names_in_order (replica, &asc, ids);
+
+    g_assert_cmpstr (got, ==, expected);
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'v1_name'"), ==, 0);
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM r1 WHERE k_name IS NULL"), ==, 0);
+    g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'r1'"), ==, 3);
+  }
+  /* … or by the next sync (a delta: one renamed, one added), whose rows
+   * get their keys; the FTS index still follows the rows. */
+  g_clear_object (&replica);
+  replica_sql (path, old_style);
+  replica = open_replica (dir, server->base_url, "alice");
+  patch_record (server, token, g_ptr_array_index (ids, 1), "{\"name\": \"ananas\"}", FALSE);
+  {
+    static const char * const more[] = { "Églantine", NULL };
+    g_autoptr(GPtrArray) added = create_named (server, token, more);
+
+    g_ptr_array_add (ids, g_strdup (g_ptr_array_index (added, 0)));
+  }
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, 2);
+  g_assert_cmpint (replica_sql_int (path, "SELECT count(*) FROM r1 WHERE k_name IS NULL"), ==, 0);
+  {
+    NavetteReplicaView search = { .search = "eglantine" };
+    g_autoptr(GArray) found = query_keys (replica, &search);
+    g_autofree char *got = names_in_order (replica, &asc, ids);
+
+    g_assert_cmpuint (found->len, ==, 1);
+    g_assert_cmpstr (got, ==, "abricot|ananas|Banane|cerise|Cote|Cote|cote|Éclair|Églantine|oeil|Œuf|Produit 2|Produit 10|Zoé");
+  }
+  g_clear_object (&replica);
+
+  /* navette-cli ls --sort name: the same order (its own replica). */
+  {
+    g_autofree char *home = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GString) got = g_string_new (NULL);
+    JsonArray *records;
+
+    g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
+    g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--sort", "name", "--json", NULL), ==, 0);
+    root = navette_json_parse_strict (out, strlen (out) - 1, NULL);
+    records = json_object_get_array_member (json_node_get_object (root), "records");
+    for (guint i = 0; i < json_array_get_length (records); i++)
+      {
+        JsonObject *record = json_array_get_object_element (records, i);
+
+        if (!g_ptr_array_find_with_equal_func (ids, json_object_get_string_member (record, "id"), g_str_equal, NULL))
+          continue;
+        g_string_append_printf (got, "%s%s", got->len > 0 ? "|" : "",
+                                json_object_get_string_member (json_object_get_object_member (record, "data"), "name"));
+      }
+    g_assert_cmpstr (got->str, ==, "abricot|ananas|Banane|cerise|Cote|Cote|cote|Éclair|Églantine|oeil|Œuf|Produit 2|Produit 10|Zoé");
+    engine_test_rm_rf (home);
+  }
+  engine_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/replica/sync-delta-views", test_sync_delta_views);
@@ -823,6 +1012,7 @@ main (int    argc,
   g_test_add_func ("/engine/replica/crash-mid-sync", test_crash_mid_sync);
   g_test_add_func ("/engine/replica/whole-walk-resumed", test_whole_walk_resumed);
   g_test_add_func ("/engine/replica/cli-ls", test_cli_ls);
+  g_test_add_func ("/engine/replica/text-order", test_text_order);
 
   return g_test_run ();
 }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "navette-engine-private.h"
 
 static GBytes *
@@ -291,6 +293,42 @@ test_enum_properties (void)
   g_assert_true (query.param_types[1] == NAVETTE_TYPE_NOTIFICATION_KIND);
 }
 
+/* navette_sort_key(): each text of the list sorts before the next
+ * (keys compared as SQLite compares BLOBs: memcmp, then the length);
+ * whatever the locale (g_test_init() sets none: the "C" locale). */
+static int
+compare_keys (const char *a,
+              const char *b)
+{
+  gsize la, lb;
+  g_autofree guint8 *ka = navette_sort_key (a, -1, &la);
+  g_autofree guint8 *kb = navette_sort_key (b, -1, &lb);
+  int cmp = memcmp (ka, kb, MIN (la, lb));
+
+  return cmp != 0 ? cmp : (la < lb ? -1 : la > lb);
+}
+
+static void
+test_sort_key (void)
+{
+  static const char * const ordered[] = {
+    "", "abricot", "Banane", "cerise", "Cote", "Côte", "cote", "côte", "Éclair", "eclairs",
+    "fraise", "n° 2", "n° 10", "n° 010b", "oeil", "Œuf", "Produit 9", "Produit 10", "Produit 100",
+    "Straße", "Zoé", NULL
+  };
+
+  for (guint i = 0; ordered[i] != NULL; i++)
+    {
+      g_assert_cmpint (compare_keys (ordered[i], ordered[i]), ==, 0);
+      for (guint j = i + 1; ordered[j] != NULL; j++)
+        if (compare_keys (ordered[i], ordered[j]) >= 0)
+          g_error ("“%s” should sort before “%s”", ordered[i], ordered[j]);
+    }
+  /* Leading zeros: the same value; the text breaks the tie. */
+  g_assert_cmpint (compare_keys ("n° 07", "n° 7"), <, 0);
+  g_assert_cmpint (compare_keys ("n° 7", "n° 08"), <, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -302,6 +340,7 @@ main (int    argc,
   g_test_add_func ("/engine/unit/parse-value", test_parse_value);
   g_test_add_func ("/engine/unit/record-server-state", test_record_server_state);
   g_test_add_func ("/engine/unit/enum-properties", test_enum_properties);
+  g_test_add_func ("/engine/unit/sort-key", test_sort_key);
 
   return g_test_run ();
 }

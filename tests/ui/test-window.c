@@ -1594,13 +1594,33 @@ test_replica_sort (void)
   g_assert_cmpstr (name_at (&f, 1), ==, "Théière en fonte, 0,8 L");
   g_assert_true (has_sort_indicator (GTK_WIDGET (f.window->column_view), "descending"));
 
-  /* Name: by the replica's text order. */
+  /* Name: by the replica's text order, as a French reader expects
+   * (accents and case second; in bytes, "abricot" and "Éclair" came
+   * after "Théière"). Two products written elsewhere first. */
+  {
+    g_autofree char *token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+    Lookup lookup = { &f, "Éclair au café" };
+
+    g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                            token, "{\"data\": {\"name\": \"abricots secs\", \"price\": 5}}",
+                                            NULL, NULL), ==, 201);
+    g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                            token, "{\"data\": {\"name\": \"Éclair au café\", \"price\": 4}}",
+                                            NULL, NULL), ==, 201);
+    wait_until (record_shown, &lookup, "the products written elsewhere");
+    lookup.name = "abricots secs";
+    wait_until (record_shown, &lookup, "the products written elsewhere");
+  }
   header = navette_test_find_label (GTK_WIDGET (f.window->column_view), "Name");
   navette_test_click (header);
   wait.column = "name";
   wait.descending = FALSE;
   wait_until (sorted_by, &wait, "the view sorted by name");
-  g_assert_cmpstr (name_at (&f, 0), ==, "Café en grains — Éthiopie Yirgacheffe (250 g)");
+  g_assert_cmpstr (name_at (&f, 0), ==, "abricots secs");
+  g_assert_cmpstr (name_at (&f, 1), ==, "Café en grains — Éthiopie Yirgacheffe (250 g)");
+  g_assert_cmpstr (name_at (&f, 2), ==, "Éclair au café");
+  g_assert_cmpstr (name_at (&f, 3), ==, "Filtres papier n° 4 (×100)");
+  g_assert_cmpstr (name_at (&f, 7), ==, "Théière en fonte, 0,8 L");
   g_object_set (gtk_settings_get_default (), "gtk-double-click-time", 400, NULL);
   fixture_close_replica (&f, data_dir);
 }
