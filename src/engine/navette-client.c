@@ -6,7 +6,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "navette-engine-private.h"
-#include "navette-wire-decoder.h"
 
 /* Bodies above this size are parsed in a worker thread. */
 #define THREAD_PARSE_THRESHOLD (16 * 1024)
@@ -803,8 +802,8 @@ typedef struct
   gpointer             sink_data;
 
   /* A sink's walk asks for the next page as soon as the current one's
-   * body is in and its cursor read (navette_wire_peek_record_page()),
-   * before that body is decoded: the server builds and sends page N+1
+   * body is in and its cursor read (peek_next_cursor()), before that body
+   * is decoded: the server builds and sends page N+1
    * while page N is decoded and applied. At most two pages here: the
    * one decoded (or handed to the sink), and the next one's body. */
   GCancellable        *fetch_cancellable;  /* the walk's, or its own when it ends */
@@ -953,26 +952,46 @@ walk_end (GTask  *task,
     g_task_return_boolean (task, TRUE);
 }
 
-/* In the request's worker (or inline when small): the body kept as it
- * is, and its cursor. */
+/* The page's cursor as the server writes it, at the very end of the body
+ * (`…],"next":"CURSOR"}`): read from the tail, not by decoding the page
+ * (which costs as much as the decode itself). Only a hint: the decode
+ * reads the page's "next" as it should, and a hint that differs fails the
+ * walk. NULL when the tail is not that (the last page; another layout):
+ * the next page is then asked for after the decode, as before. */
+static char *
+peek_next_cursor (GBytes *body)
+{
+  static const char member[] = "],\"next\":\"";
+  gsize len;
+  const char *text = g_bytes_get_data (body, &len);
+  const char *end = text + len;
+  const char *tail, *start, *p;
+
+  while (end > text && g_ascii_isspace (end[-1]))
+    end--;
+  if (end - text < 2 || end[-1] != '}' || end[-2] != '"')
+    return NULL;
+  tail = end - MIN ((gsize) (end - text), 512);
+  start = g_strrstr_len (tail, end - tail, member);
+  if (start == NULL)
+    return NULL;
+  start += strlen (member);
+  for (p = start; p < end - 2; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '=')
+      return NULL;
+  return p > start ? g_strndup (start, p - start) : NULL;
+}
+
+/* The body kept as it is, and its cursor's hint. */
 static gpointer
 peek_page_raw (GBytes    *body,
                gpointer   parse_data,
                GError   **error)
 {
-  g_autoptr(GError) local_error = NULL;
   FetchedPage *page = g_new0 (FetchedPage, 1);
-  gsize len;
-  const char *text = g_bytes_get_data (body, &len);
 
-  if (!navette_wire_peek_record_page (text, len, &page->next, &local_error))
-    {
-      g_debug ("Malformed record list: %s", local_error->message);
-      fetched_page_free (page);
-      g_propagate_error (error, serialization_error ());
-      return NULL;
-    }
   page->body = g_bytes_ref (body);
+  page->next = peek_next_cursor (body);
   return page;
 }
 
@@ -1030,7 +1049,7 @@ decode_page_thread (GTask        *task,
 
   if (parse_records_raw (decode->page->body, walk, &error) == NULL)
     g_task_return_error (task, error);
-  else if (g_strcmp0 (walk->next, decode->page->next) != 0)
+  else if (decode->page->next != NULL && g_strcmp0 (walk->next, decode->page->next) != 0)
     g_task_return_error (task, serialization_error ());
   else
     g_task_return_boolean (task, TRUE);

@@ -215,20 +215,7 @@ navette_wire_decode_record_list (const char            *data,
                                  gpointer               user_data,
                                  GError               **error)
 {
-  g_return_val_if_fail (func != NULL, FALSE);
-
   return navette_wire_decode_record_page (data, len, revision, NULL, func, user_data, error);
-}
-
-gboolean
-navette_wire_peek_record_page (const char  *data,
-                               gsize        len,
-                               char       **next,
-                               GError     **error)
-{
-  g_return_val_if_fail (next != NULL, FALSE);
-
-  return navette_wire_decode_record_page (data, len, NULL, next, NULL, NULL, error);
 }
 
 gboolean
@@ -247,6 +234,8 @@ navette_wire_decode_record_page (const char            *data,
   gboolean ok, member, have_records = FALSE, have_revision = FALSE;
   gint64 rev = 0;
 
+  g_return_val_if_fail (func != NULL, FALSE);
+
   if (!navette_wire_scan_begin (&s, data, len, "The body is empty", error))
     return FALSE;
   if (s.data[s.pos] != '{')
@@ -263,8 +252,7 @@ navette_wire_decode_record_page (const char            *data,
     {
       if (navette_wire_scan_member_is (&s, &o, "records"))
         {
-          ok = func != NULL ? decode_records (&s, &scratch, func, user_data)
-                            : navette_wire_scan_value (&s, NULL);
+          ok = decode_records (&s, &scratch, func, user_data);
           have_records = TRUE;
         }
       else if (navette_wire_scan_member_is (&s, &o, "revision"))

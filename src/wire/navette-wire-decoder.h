@@ -54,14 +54,6 @@ gboolean         navette_wire_decode_record_page (const char            *data,
                                                   gpointer               user_data,
                                                   GError               **error);
 
-/* Reads only the page's "next" cursor (NULL on the last page), checking
- * the document as strictly but decoding no record: cheaper than the
- * decode, so a walk can ask for the next page before it decodes this one. */
-gboolean         navette_wire_peek_record_page   (const char            *data,
-                                                  gsize                  len,
-                                                  char                 **next,
-                                                  GError               **error);
-
 /* Checks one JSON document with the same rules, building nothing. */
 gboolean         navette_wire_json_validate      (const char            *data,
                                                   gsize                  len,
