@@ -875,27 +875,45 @@ static void walk_page_cb (GObject      *object,
                           GAsyncResult *result,
                           gpointer      user_data);
 
+/* The path of the page after @cursor (the first page's when NULL). */
+static char *
+walk_page_path (PageWalk   *walk,
+                const char *cursor)
+{
+  g_autofree char *escaped = NULL;
+
+  if (cursor == NULL)
+    return g_strdup (walk->path);
+  escaped = g_uri_escape_string (cursor, NULL, FALSE);
+  return g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
+                      "after=", escaped, NULL);
+}
+
 static void
 walk_send_page (GTask *task)
 {
   NavetteClient *self = g_task_get_source_object (task);
   PageWalk *walk = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
+  g_autofree char *path = walk_page_path (walk, walk->next);
 
-  if (walk->next != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (walk->next, NULL, FALSE);
-
-      path = g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
-                          "after=", escaped, NULL);
-    }
   if (walk->page != NULL)
     walk->page (walk->items->len, walk->pages, walk->progress_data);
-  navette_client_send_async (self, "GET", path ? path : walk->path, NULL, NULL, NULL,
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
                              walk->parse, walk->raw_parse, walk, NULL, NULL,
                              walk->source_tag,
                              walk->progress != NULL ? walk_progress_cb : NULL, task,
                              g_task_get_cancellable (task), walk_page_cb, g_object_ref (task));
+}
+
+/* Hands the page's items to the sink, with a reference to the walk. */
+static void
+walk_hand_over (GTask *task)
+{
+  PageWalk *walk = g_task_get_task_data (task);
+  GPtrArray *items = g_steal_pointer (&walk->items);
+
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
 }
 
 static void
@@ -915,10 +933,7 @@ walk_page_cb (GObject      *object,
   walk->pages++;
   if (walk->sink != NULL)
     {
-      GPtrArray *items = g_steal_pointer (&walk->items);
-
-      walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-      walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
+      walk_hand_over (task);
       return;
     }
   if (walk->next != NULL)
@@ -1005,17 +1020,10 @@ walk_fetch (GTask      *task,
 {
   NavetteClient *self = g_task_get_source_object (task);
   PageWalk *walk = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
+  g_autofree char *path = walk_page_path (walk, cursor);
 
-  if (cursor != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
-
-      path = g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
-                          "after=", escaped, NULL);
-    }
   walk->fetching = TRUE;
-  navette_client_send_async (self, "GET", path ? path : walk->path, NULL, NULL, NULL,
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
                              NULL, peek_page_raw, NULL, NULL, (GDestroyNotify) fetched_page_free,
                              walk->source_tag, NULL, NULL,
                              walk->fetch_cancellable, walk_fetched_cb, g_object_ref (task));
@@ -1063,7 +1071,6 @@ walk_decoded_cb (GObject      *object,
   Decode *decode = g_task_get_task_data (G_TASK (result));
   GTask *task = decode->walk;
   PageWalk *walk = g_task_get_task_data (task);
-  GPtrArray *items;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) ||
@@ -1073,9 +1080,7 @@ walk_decoded_cb (GObject      *object,
       return;
     }
   walk->pages++;
-  items = g_steal_pointer (&walk->items);
-  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-  walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
+  walk_hand_over (task);
 }
 
 /* The fetched body becomes the current page: the next one is asked for at
