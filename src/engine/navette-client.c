@@ -800,11 +800,45 @@ typedef struct
   gpointer             source_tag;
   NavettePageSinkFunc  sink;       /* NULL: the items are kept to the end */
   gpointer             sink_data;
+
+  /* A sink's walk asks for the next page as soon as the current one's
+   * body is in and its cursor read (peek_next_cursor()), before that body
+   * is decoded: the server builds and sends page N+1
+   * while page N is decoded and applied. At most two pages here: the
+   * one decoded (or handed to the sink), and the next one's body. */
+  GCancellable        *fetch_cancellable;  /* the walk's, or its own when it ends */
+  GCancellable        *cancellable;        /* the caller's */
+  gulong               cancel_handler;
+  struct FetchedPage  *ready;        /* the next page's body, fetched */
+  GError              *fetch_error;  /* its fetch failed */
+  gboolean             fetching;
+  gboolean             waiting;      /* the walk waits for the fetch */
+  gboolean             ended;
 } PageWalk;
+
+typedef struct FetchedPage
+{
+  GBytes *body;
+  char   *next;  /* read ahead of the decode */
+} FetchedPage;
+
+static void
+fetched_page_free (FetchedPage *page)
+{
+  g_clear_pointer (&page->body, g_bytes_unref);
+  g_clear_pointer (&page->next, g_free);
+  g_free (page);
+}
 
 static void
 page_walk_free (PageWalk *walk)
 {
+  if (walk->cancel_handler != 0)
+    g_cancellable_disconnect (walk->cancellable, walk->cancel_handler);
+  g_clear_object (&walk->cancellable);
+  g_clear_object (&walk->fetch_cancellable);
+  g_clear_pointer (&walk->ready, fetched_page_free);
+  g_clear_error (&walk->fetch_error);
   g_clear_pointer (&walk->path, g_free);
   g_clear_pointer (&walk->next, g_free);
   g_clear_pointer (&walk->items, g_ptr_array_unref);
@@ -841,27 +875,45 @@ static void walk_page_cb (GObject      *object,
                           GAsyncResult *result,
                           gpointer      user_data);
 
+/* The path of the page after @cursor (the first page's when NULL). */
+static char *
+walk_page_path (PageWalk   *walk,
+                const char *cursor)
+{
+  g_autofree char *escaped = NULL;
+
+  if (cursor == NULL)
+    return g_strdup (walk->path);
+  escaped = g_uri_escape_string (cursor, NULL, FALSE);
+  return g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
+                      "after=", escaped, NULL);
+}
+
 static void
 walk_send_page (GTask *task)
 {
   NavetteClient *self = g_task_get_source_object (task);
   PageWalk *walk = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
+  g_autofree char *path = walk_page_path (walk, walk->next);
 
-  if (walk->next != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (walk->next, NULL, FALSE);
-
-      path = g_strconcat (walk->path, strchr (walk->path, '?') ? "&" : "?",
-                          "after=", escaped, NULL);
-    }
   if (walk->page != NULL)
     walk->page (walk->items->len, walk->pages, walk->progress_data);
-  navette_client_send_async (self, "GET", path ? path : walk->path, NULL, NULL, NULL,
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
                              walk->parse, walk->raw_parse, walk, NULL, NULL,
                              walk->source_tag,
                              walk->progress != NULL ? walk_progress_cb : NULL, task,
                              g_task_get_cancellable (task), walk_page_cb, g_object_ref (task));
+}
+
+/* Hands the page's items to the sink, with a reference to the walk. */
+static void
+walk_hand_over (GTask *task)
+{
+  PageWalk *walk = g_task_get_task_data (task);
+  GPtrArray *items = g_steal_pointer (&walk->items);
+
+  walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
+  walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
 }
 
 static void
@@ -881,10 +933,7 @@ walk_page_cb (GObject      *object,
   walk->pages++;
   if (walk->sink != NULL)
     {
-      GPtrArray *items = g_steal_pointer (&walk->items);
-
-      walk->items = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_packed_record_free);
-      walk->sink (items, walk->revision, walk->next == NULL, g_object_ref (task), walk->sink_data);
+      walk_hand_over (task);
       return;
     }
   if (walk->next != NULL)
@@ -894,6 +943,213 @@ walk_page_cb (GObject      *object,
     }
   g_debug ("Walked %s: %u items in %u pages", walk->path, walk->items->len, walk->pages);
   g_task_return_boolean (task, TRUE);
+}
+
+/* ---- The prefetching walk (a sink's) ---- */
+
+static gpointer parse_records_raw (GBytes    *body,
+                                   gpointer   parse_data,
+                                   GError   **error);
+
+/* Ends a prefetching walk: a fetch still running is cancelled. Takes
+ * @error (NULL: the walk is complete). */
+static void
+walk_end (GTask  *task,
+          GError *error)
+{
+  PageWalk *walk = g_task_get_task_data (task);
+
+  walk->ended = TRUE;
+  g_cancellable_cancel (walk->fetch_cancellable);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (!g_task_return_error_if_cancelled (task))
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The page's cursor as the server writes it, at the very end of the body
+ * (`…],"next":"CURSOR"}`): read from the tail, not by decoding the page
+ * (which costs as much as the decode itself). Only a hint: the decode
+ * reads the page's "next" as it should, and a hint that differs fails the
+ * walk. NULL when the tail is not that (the last page; another layout):
+ * the next page is then asked for after the decode, as before. */
+static char *
+peek_next_cursor (GBytes *body)
+{
+  static const char member[] = "],\"next\":\"";
+  gsize len;
+  const char *text = g_bytes_get_data (body, &len);
+  const char *end = text + len;
+  const char *tail, *start, *p;
+
+  while (end > text && g_ascii_isspace (end[-1]))
+    end--;
+  if (end - text < 2 || end[-1] != '}' || end[-2] != '"')
+    return NULL;
+  tail = end - MIN ((gsize) (end - text), 512);
+  start = g_strrstr_len (tail, end - tail, member);
+  if (start == NULL)
+    return NULL;
+  start += strlen (member);
+  for (p = start; p < end - 2; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '=')
+      return NULL;
+  return p > start ? g_strndup (start, p - start) : NULL;
+}
+
+/* The body kept as it is, and its cursor's hint. */
+static gpointer
+peek_page_raw (GBytes    *body,
+               gpointer   parse_data,
+               GError   **error)
+{
+  FetchedPage *page = g_new0 (FetchedPage, 1);
+
+  page->body = g_bytes_ref (body);
+  page->next = peek_next_cursor (body);
+  return page;
+}
+
+static void walk_fetched_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+static void
+walk_fetch (GTask      *task,
+            const char *cursor)
+{
+  NavetteClient *self = g_task_get_source_object (task);
+  PageWalk *walk = g_task_get_task_data (task);
+  g_autofree char *path = walk_page_path (walk, cursor);
+
+  walk->fetching = TRUE;
+  navette_client_send_async (self, "GET", path, NULL, NULL, NULL,
+                             NULL, peek_page_raw, NULL, NULL, (GDestroyNotify) fetched_page_free,
+                             walk->source_tag, NULL, NULL,
+                             walk->fetch_cancellable, walk_fetched_cb, g_object_ref (task));
+}
+
+typedef struct
+{
+  GTask       *walk;
+  FetchedPage *page;
+} Decode;
+
+static void
+decode_free (Decode *decode)
+{
+  g_object_unref (decode->walk);
+  fetched_page_free (decode->page);
+  g_free (decode);
+}
+
+/* In a worker: the page decoded into walk->items (the only decode
+ * running: the next one starts once the sink resumed the walk). */
+static void
+decode_page_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Decode *decode = task_data;
+  PageWalk *walk = g_task_get_task_data (decode->walk);
+  GError *error = NULL;
+
+  if (parse_records_raw (decode->page->body, walk, &error) == NULL)
+    g_task_return_error (task, error);
+  else if (decode->page->next != NULL && g_strcmp0 (walk->next, decode->page->next) != 0)
+    g_task_return_error (task, serialization_error ());
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+walk_decoded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Decode *decode = g_task_get_task_data (G_TASK (result));
+  GTask *task = decode->walk;
+  PageWalk *walk = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      walk_end (task, error);
+      return;
+    }
+  walk->pages++;
+  walk_hand_over (task);
+}
+
+/* The fetched body becomes the current page: the next one is asked for at
+ * once, and this one decoded in a worker. */
+static void
+walk_decode_ready (GTask *task)
+{
+  PageWalk *walk = g_task_get_task_data (task);
+  g_autoptr(GTask) worker = g_task_new (NULL, NULL, walk_decoded_cb, NULL);
+  Decode *decode = g_new0 (Decode, 1);
+
+  decode->walk = g_object_ref (task);
+  decode->page = g_steal_pointer (&walk->ready);
+  walk->waiting = FALSE;
+  if (decode->page->next != NULL)
+    walk_fetch (task, decode->page->next);
+  g_task_set_task_data (worker, decode, (GDestroyNotify) decode_free);
+  g_task_run_in_thread (worker, decode_page_thread);
+}
+
+static void
+walk_fetched_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PageWalk *walk = g_task_get_task_data (task);
+  GError *error = NULL;
+  FetchedPage *page = g_task_propagate_pointer (G_TASK (result), &error);
+
+  walk->fetching = FALSE;
+  if (walk->ended)
+    {
+      g_clear_pointer (&page, fetched_page_free);
+      g_clear_error (&error);
+      return;
+    }
+  if (page == NULL)
+    walk->fetch_error = error != NULL ? error : serialization_error ();
+  else
+    walk->ready = page;
+  if (!walk->waiting)
+    return;
+  if (walk->fetch_error != NULL)
+    walk_end (task, g_steal_pointer (&walk->fetch_error));
+  else
+    walk_decode_ready (task);
+}
+
+/* The sink resumed the walk: the next page, fetched already or on its way. */
+static void
+walk_prefetched_next (GTask *task)
+{
+  PageWalk *walk = g_task_get_task_data (task);
+
+  walk->waiting = TRUE;
+  if (walk->fetch_error != NULL)
+    walk_end (task, g_steal_pointer (&walk->fetch_error));
+  else if (walk->ready != NULL)
+    walk_decode_ready (task);
+  else if (!walk->fetching)
+    walk_fetch (task, walk->next);
+}
+
+static void
+chain_cancel_cb (GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
 }
 
 static void
@@ -907,7 +1163,20 @@ walk_start (NavetteClient       *self,
 
   g_task_set_source_tag (task, walk->source_tag);
   g_task_set_task_data (task, walk, (GDestroyNotify) page_walk_free);
-  walk_send_page (task);
+  if (walk->sink == NULL)
+    {
+      walk_send_page (task);
+      return;
+    }
+  walk->fetch_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      walk->cancellable = g_object_ref (cancellable);
+      walk->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel_cb),
+                                                    walk->fetch_cancellable, NULL);
+    }
+  walk->waiting = TRUE;
+  walk_fetch (task, NULL);
 }
 
 /* The walk's items, or NULL and @error. */
@@ -1050,6 +1319,14 @@ navette_client_walk_resume (GTask  *walk_task,
   g_autoptr(GTask) task = walk_task;
   PageWalk *walk = g_task_get_task_data (task);
 
+  if (walk->sink != NULL && walk->fetch_cancellable != NULL)
+    {
+      if (error != NULL || walk->next == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+        walk_end (task, error);
+      else
+        walk_prefetched_next (task);
+      return;
+    }
   if (error != NULL)
     g_task_return_error (task, error);
   else if (g_task_return_error_if_cancelled (task))

@@ -8,12 +8,18 @@
  * made between two pages of a walk lose or repeat nothing (the walk is
  * the table at its first page's revision, the next delta brings the
  * rest); a record with more versions than a page gets its whole history;
- * `navette-cli ls` and `history` follow the pages too. */
+ * `navette-cli ls` and `history` follow the pages too. The replica's
+ * walk (a page sink) asks for the next page before the current one is
+ * decoded: every row comes once, in pages handed over in order, the next
+ * page already asked for when one is handed over; cancelled between two
+ * pages, or the server gone mid-walk, it ends once, with that error, and
+ * hands nothing over after. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
+#include "navette-engine-private.h"
 #include "navette-wire.h"
 
 #define PAGE_SIZE 50
@@ -365,6 +371,170 @@ test_long_history (void)
   }
 }
 
+/* ---- The prefetching walk (a page sink, as the replica's) ---- */
+
+typedef enum
+{
+  SINK_WHOLE,
+  SINK_CANCEL,   /* cancels after the second page */
+  SINK_STOP,     /* stops the server after the second page */
+} SinkMode;
+
+typedef struct
+{
+  SinkMode           mode;
+  NavetteClient     *client;
+  NavetteTestServer *server;
+  GCancellable      *cancellable;
+  GHashTable        *ids;          /* id → times given */
+  guint              pages;
+  guint              rows;
+  gboolean           last_seen;
+  gboolean           after_end;    /* a page handed over after the walk ended */
+  GPtrArray          *asked_ahead; /* per page: requests sent when it came */
+  guint64            requests0;
+  GAsyncResult      *result;
+} Sink;
+
+static void
+sink_page (GPtrArray *records,
+           gint64     revision,
+           gboolean   last,
+           GTask     *walk,
+           gpointer   user_data)
+{
+  Sink *sink = user_data;
+  g_autoptr(GPtrArray) owned = records;
+
+  if (sink->result != NULL)
+    sink->after_end = TRUE;
+  g_assert_false (sink->last_seen);
+  sink->pages++;
+  sink->last_seen = last;
+  g_ptr_array_add (sink->asked_ahead,
+                   GUINT_TO_POINTER ((guint) (navette_client_get_requests (sink->client) - sink->requests0)));
+  for (guint i = 0; i < records->len; i++)
+    {
+      g_autoptr(NavetteWireRecord) record = navette_packed_record_to_wire (g_ptr_array_index (records, i));
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (sink->ids, record->id));
+
+      g_hash_table_insert (sink->ids, g_strdup (record->id), GUINT_TO_POINTER (n + 1));
+      sink->rows++;
+    }
+  if (sink->pages == 2 && sink->mode == SINK_CANCEL)
+    g_cancellable_cancel (sink->cancellable);
+  if (sink->pages == 2 && sink->mode == SINK_STOP)
+    navette_test_server_stop (sink->server);
+  navette_client_walk_resume (walk, NULL);
+}
+
+static void
+walk_result_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Sink *sink = user_data;
+
+  g_assert_null (sink->result);
+  sink->result = g_object_ref (result);
+}
+
+/* Walks the products through a sink; returns the walk's error, if any. */
+static GError *
+sink_walk (NavetteTestServer *server,
+           const char        *token,
+           Sink              *sink)
+{
+  g_autoptr(NavetteClient) client = navette_client_new (server->base_url);
+  GError *error = NULL;
+
+  navette_client_set_token (client, token);
+  sink->client = client;
+  sink->server = server;
+  sink->cancellable = g_cancellable_new ();
+  sink->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sink->asked_ahead = g_ptr_array_new ();
+  sink->requests0 = navette_client_get_requests (client);
+  navette_client_walk_records_async (client, "catalogue", "products", -1, sink_page, sink,
+                                     sink->cancellable, walk_result_cb, sink);
+  ENGINE_WAIT_UNTIL (sink->result != NULL, 30000);
+  navette_client_walk_records_finish (client, sink->result, NULL, &error);
+  /* Nothing more comes once it ended (a prefetch still running, say). */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (sink->after_end);
+  sink->client = NULL;
+  return error;
+}
+
+static void
+sink_clear (Sink *sink)
+{
+  g_clear_object (&sink->cancellable);
+  g_clear_pointer (&sink->ids, g_hash_table_unref);
+  g_clear_pointer (&sink->asked_ahead, g_ptr_array_unref);
+  g_clear_object (&sink->result);
+}
+
+static void
+test_prefetching_walk (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Walked", N_ADDED);
+  const guint n_pages = (N_DEMO + N_ADDED + PAGE_SIZE - 1) / PAGE_SIZE;
+  GError *error;
+
+  /* The whole walk: every row once, 7 pages, the last one said so; when
+   * page k (k < 7) is handed over, page k + 1 was asked for already. */
+  {
+    Sink sink = { .mode = SINK_WHOLE };
+
+    error = sink_walk (server, token, &sink);
+    g_assert_no_error (error);
+    g_assert_cmpuint (sink.pages, ==, n_pages);
+    g_assert_true (sink.last_seen);
+    g_assert_cmpuint (sink.rows, ==, N_DEMO + N_ADDED);
+    g_assert_cmpuint (g_hash_table_size (sink.ids), ==, N_DEMO + N_ADDED);
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (sink.ids, g_ptr_array_index (ids, i))), ==, 1);
+    for (guint i = 0; i + 1 < n_pages; i++)
+      g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (sink.asked_ahead, i)), ==, i + 2);
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (sink.asked_ahead, n_pages - 1)), ==, n_pages);
+    sink_clear (&sink);
+  }
+
+  /* Cancelled after the second page: it ends cancelled, two pages given. */
+  {
+    Sink sink = { .mode = SINK_CANCEL };
+
+    error = sink_walk (server, token, &sink);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_cmpuint (sink.pages, ==, 2);
+    g_assert_cmpuint (sink.rows, ==, 2 * PAGE_SIZE);
+    g_assert_false (sink.last_seen);
+    sink_clear (&sink);
+  }
+
+  /* The server stopped after the second page: the third page, fetched
+   * already or not, may come; then the walk fails as a network error,
+   * the rows given each given once. */
+  {
+    Sink sink = { .mode = SINK_STOP };
+
+    error = sink_walk (server, token, &sink);
+    g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK);
+    g_clear_error (&error);
+    g_assert_cmpuint (sink.pages, >=, 2);
+    g_assert_cmpuint (sink.pages, <=, 3);
+    g_assert_false (sink.last_seen);
+    g_assert_cmpuint (sink.rows, ==, sink.pages * PAGE_SIZE);
+    g_assert_cmpuint (g_hash_table_size (sink.ids), ==, sink.rows);
+    sink_clear (&sink);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -374,6 +544,7 @@ main (int   argc,
   g_test_add_func ("/engine/paging/full-and-delta", test_full_and_delta);
   g_test_add_func ("/engine/paging/writes-during-walk", test_writes_during_walk);
   g_test_add_func ("/engine/paging/long-history", test_long_history);
+  g_test_add_func ("/engine/paging/prefetching-walk", test_prefetching_walk);
 
   return g_test_run ();
 }
