@@ -15,8 +15,9 @@
  * "admin-…": the Administration window (900×680) on that page, signed in
  * as the demo's administrator; "-form" adds the page's Add form.
  *
- * "cached": a second window showing what the first one left in the disk
- * cache, before its engine is loaded (the "Showing saved data" state).
+ * "cached": the server stopped, a second window showing what the first
+ * one left in the replica, before its engine is loaded (an offline start:
+ * the "Showing saved data" state).
  *
  * Prints "ready" on stdout once the state is reached. */
 #define G_LOG_DOMAIN "navette-screenshot"
