@@ -1046,8 +1046,11 @@ navette_window_set_engine (NavetteWindow *self,
       self->last_check = g_get_real_time ();
       stores_changed_cb (self);
       /* Loaded, the engine has its replica: the open table is shown
-       * through it from now on (not loaded whole in memory). */
-      if (self->table != NULL && self->feed == NULL && self->store != NULL &&
+       * through it from now on (not loaded whole in memory). A feed shown
+       * before that the engine dropped (another user signed in: that was
+       * the saved user's replica) is replaced by the engine's. */
+      if (self->table != NULL && self->store != NULL &&
+          (self->feed == NULL || navette_engine_lookup_feed (engine, self->table) != self->feed) &&
           navette_engine_open_feed (engine, self->table) != NULL)
         {
           g_autoptr(NavetteStore) store = g_object_ref (self->store);

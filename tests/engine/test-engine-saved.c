@@ -4,7 +4,7 @@
  * table and its rows through a feed that does not sync), the table is not
  * loaded in memory; once the server is back and the engine loaded, the
  * same table object goes live and the feed syncs. Another user's replica
- * is never opened. The JSON cache of earlier versions is deleted. */
+ * is never opened, nor kept when another user signs in. The JSON cache of earlier versions is deleted. */
 #define G_LOG_DOMAIN "navette-test"
 
 #include "config.h"
@@ -189,6 +189,25 @@ test_saved_offline_then_live (void)
   g_assert_true (navette_store_lookup_table (store, "products") == saved);
   g_assert_false (navette_table_get_loaded (saved));
   g_assert_cmpint (replica_stock (navette_engine_get_replica (offline), DEMO_PRODUCT_1), ==, 222);
+  g_clear_object (&offline);
+
+  /* alice's replica shown at start, then bob signs in: alice's replica
+   * and feeds are dropped, bob gets his own. */
+  offline = engine_from_replica (server, data_dir, "alice", &error);
+  g_assert_no_error (error);
+  saved = navette_store_lookup_table (navette_engine_lookup_store (offline, "catalogue"), "products");
+  feed = navette_engine_open_feed (offline, saved);
+  g_assert_nonnull (feed);
+  g_object_ref (feed);
+  sign_in_and_load (offline, "bob");
+  {
+    g_autofree char *bob_path = navette_replica_path_for (data_dir, server->base_url, "bob");
+
+    g_assert_cmpstr (navette_replica_get_path (navette_engine_get_replica (offline)), ==, bob_path);
+  }
+  g_assert_true (navette_engine_lookup_feed (offline, saved) != feed);
+  g_assert_false (navette_replica_feed_get_syncing (feed));
+  g_object_unref (feed);
 
   g_clear_object (&offline);
   engine_test_rm_rf (data_dir);
