@@ -752,9 +752,8 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::title", G_CALLBACK (table_title_cb), self);
   update_empty_page (self);
 
-  /* The first time: the spinner page; after that the cached rows at once
-   * and a delta in the background. Rows from the disk cache are
-   * revalidated by the engine's load. */
+  /* In memory (no replica): the first time the spinner page; after that
+   * the rows held at once and a delta in the background. */
   if (self->feed == NULL && !self->cache_only && !navette_table_get_cached (table))
     reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
@@ -937,7 +936,7 @@ watch_store (NavetteWindow *self,
 {
   if (self->cache_only)
     {
-      /* The tables the cache kept are there already. */
+      /* The tables the replica holds are there already. */
       open_initial_table (self, store);
       return;
     }

@@ -30,13 +30,6 @@ typedef struct
 
 NavettePackedRecord *navette_packed_record_new_from_wire (const NavetteWireRecord *wire);
 NavettePackedRecord *navette_packed_record_copy   (const NavettePackedRecord *packed);
-/* Decodes a record list (the server's shape, or the cache's) with the
- * streaming decoder into packed records sorted by id; sets @revision.
- * (transfer full): NavettePackedRecord*, or NULL and @error. */
-GPtrArray     *navette_packed_records_decode      (const char        *text,
-                                                   gsize              len,
-                                                   gint64            *revision,
-                                                   GError           **error);
 /* One page of a record list (docs/api.md, "Paging"): its records are
  * appended to @records (unsorted); *@next gets the page's cursor or NULL. */
 gboolean       navette_packed_records_decode_page (const char        *text,
