@@ -40,6 +40,7 @@ struct _NavetteEngine
   NavetteReplica    *replica;     /* of the loaded user; NULL until asked */
   char              *replica_user; /* whose replica it is */
   gboolean           replica_failed; /* it could not be opened (said once) */
+  gboolean           structure_saved; /* since the last load */
   GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
 };
 
@@ -676,6 +677,8 @@ navette_engine_get_replica (NavetteEngine *self)
   return self->replica;
 }
 
+static void save_structure (NavetteEngine *self);
+
 NavetteReplicaFeed *
 navette_engine_open_feed (NavetteEngine *self,
                           NavetteTable  *table)
@@ -710,6 +713,8 @@ navette_engine_open_feed (NavetteEngine *self,
       feed = self->loaded ? navette_replica_feed_new (replica, self->client, table)
                           : navette_replica_feed_new_held (replica, self->client, table);
       g_hash_table_insert (self->feeds, g_steal_pointer (&key), feed);
+      if (self->loaded && !self->structure_saved)
+        save_structure (self);
     }
   return feed;
 }
@@ -1183,15 +1188,16 @@ structure_saved_cb (GObject      *object,
 
 /* Keeps the list of applications (name, title, role: no records) in the
  * replica, for navette_engine_open_saved_async() at the next start; the
- * tables and their schemas are there already (those synced). The tables
- * shown from the replica before the load are the server's now. */
+ * tables and their schemas are there already (those synced). Only into a
+ * replica already open (by the start, or a feed): a program that never
+ * shows a table through it (navette-cli set) does not open it for this. */
 static void
 save_structure (NavetteEngine *self)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GTask) task = NULL;
-  NavetteReplica *replica = navette_engine_get_replica (self);
+  NavetteReplica *replica = self->replica;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
   SaveStructure *save;
 
@@ -1211,17 +1217,11 @@ save_structure (NavetteEngine *self)
       json_builder_add_string_value (builder, navette_role_to_string (navette_store_get_role (store)));
       json_builder_end_object (builder);
 
-      for (guint j = 0; j < n_tables; j++)
-        {
-          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
-
-          if (navette_table_get_cached (table))
-            navette_table_set_cached (table, FALSE);
-        }
     }
   json_builder_end_array (builder);
   if (replica == NULL)
     return;
+  self->structure_saved = TRUE;
 
   root = json_builder_get_root (builder);
   save = g_new0 (SaveStructure, 1);
@@ -1441,7 +1441,26 @@ open_account (NavetteEngine *self,
     }
 
   key = navette_engine_account_key (server, user);
-  save_structure (self);
+  /* The tables shown from the replica before the load are the server's
+   * now. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->stores)); i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+      GListModel *tables = navette_store_get_tables (store);
+
+      for (guint j = 0; j < g_list_model_get_n_items (tables); j++)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
+
+          navette_table_set_cached (table, FALSE);
+        }
+    }
+  /* Another user signed in than the one whose replica was shown: closed. */
+  if (self->replica != NULL)
+    navette_engine_get_replica (self);
+  self->structure_saved = FALSE;
+  if (self->replica != NULL)
+    save_structure (self);
   release_feeds (self);
 
   if ((g_strcmp0 (key, self->account_key) == 0 && self->journal_replayed))
