@@ -279,14 +279,14 @@ make_engine (NavetteApplication *self,
             show_ca_file_problem (self, problem != NULL ? problem : error->message);
         }
     }
-  /* The crash journal and the cache (before the first load). */
+  /* The crash journal and the replica (before the first load). */
   navette_engine_use_default_dirs (self->engine);
   g_signal_connect_swapped (navette_engine_get_session (self->engine), "auth-expired",
                             G_CALLBACK (auth_expired_cb), self);
 }
 
 static void
-cache_opened_cb (GObject      *object,
+saved_opened_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
@@ -294,7 +294,7 @@ cache_opened_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   NavetteEngine *engine = NAVETTE_ENGINE (object);
 
-  if (!navette_engine_open_cache_finish (engine, result, &error))
+  if (!navette_engine_open_saved_finish (engine, result, &error))
     {
       g_debug ("No saved data shown: %s", error->message);
       return;
@@ -308,20 +308,20 @@ cache_opened_cb (GObject      *object,
   navette_window_show_cached (self->window, engine);
 }
 
-/* With a saved user for this server, shows the last data at once while the
+/* With a saved user for this server, shows the replica at once while the
  * network (or the local server) starts. */
 static void
-open_cache (NavetteApplication *self,
+open_saved (NavetteApplication *self,
             const char         *username)
 {
   if (username == NULL || username[0] == '\0')
     return;
-  navette_engine_open_cache_async (self->engine, username, self->cancellable,
-                                   cache_opened_cb, g_object_ref (self));
+  navette_engine_open_saved_async (self->engine, username, self->cancellable,
+                                   saved_opened_cb, g_object_ref (self));
 }
 
 /* The local mode's engine: its server's port changes at each start, so
- * the journal and the cache are named after the database. */
+ * the journal and the replica are named after the database. */
 static void
 make_local_engine (NavetteApplication *self,
                    const char         *base_url)
@@ -352,7 +352,7 @@ local_server_started_cb (GObject      *object,
   g_debug ("Local server ready at %s after %.0f ms, at %.1f ms (monotonic)", url,
            (g_get_monotonic_time () - self->start_time) / 1000.0,
            g_get_monotonic_time () / 1000.0);
-  /* The engine showing the cache meanwhile now has its server. */
+  /* The engine showing the replica meanwhile now has its server. */
   navette_client_set_base_url (navette_engine_get_client (self->engine), url);
   navette_session_login_async (navette_engine_get_session (self->engine),
                                NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
@@ -454,7 +454,7 @@ connect_server (NavetteApplication *self)
       if (self->local_server != NULL && navette_local_server_get_base_url (self->local_server) != NULL)
         {
           make_local_engine (self, navette_local_server_get_base_url (self->local_server));
-          open_cache (self, NAVETTE_LOCAL_USERNAME);
+          open_saved (self, NAVETTE_LOCAL_USERNAME);
           navette_session_login_async (navette_engine_get_session (self->engine),
                                        NAVETTE_LOCAL_USERNAME, NAVETTE_LOCAL_PASSWORD,
                                        self->cancellable, local_login_cb, g_object_ref (self));
@@ -463,10 +463,10 @@ connect_server (NavetteApplication *self)
       g_clear_object (&self->local_server);
       self->local_server = navette_local_server_new (g_getenv ("NAVETTE_LOCAL_DB"));
       navette_window_show_connecting (window, _("Starting the local server…"));
-      /* The address is known once the server runs: the cache is shown
+      /* The address is known once the server runs: the replica is shown
        * meanwhile. */
       make_local_engine (self, "http://127.0.0.1");
-      open_cache (self, NAVETTE_LOCAL_USERNAME);
+      open_saved (self, NAVETTE_LOCAL_USERNAME);
       navette_local_server_start_async (self->local_server, self->cancellable,
                                         local_server_started_cb, g_object_ref (self));
       return;
@@ -485,7 +485,7 @@ connect_server (NavetteApplication *self)
       ask_password (self, NULL);
     else
       {
-        open_cache (self, username);
+        open_saved (self, username);
         navette_token_store_lookup_async (self->tokens, url, username, self->cancellable,
                                           token_lookup_cb, g_object_ref (self));
       }

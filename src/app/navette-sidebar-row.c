@@ -15,6 +15,9 @@ struct _NavetteSidebarRow
 
   NavetteTable  *table;
   guint          count_idle;
+  NavetteReplica *replica;      /* counts the rows when the table is not loaded */
+  GCancellable  *count_cancellable;
+  gint64         replica_count; /* -1: not counted (yet) */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, GTK_TYPE_LIST_BOX_ROW)
@@ -26,7 +29,7 @@ update_name (NavetteSidebarRow *self)
 {
   g_autofree char *name = NULL;
 
-  if (navette_table_get_loaded (self->table))
+  if (navette_table_get_loaded (self->table) || self->replica_count >= 0)
     {
       guint n = (guint) g_ascii_strtoull (gtk_label_get_label (self->count), NULL, 10);
 
@@ -61,6 +64,8 @@ count_idle_cb (gpointer user_data)
         }
       text = g_strdup_printf ("%u", shown);
     }
+  else if (self->replica_count >= 0)
+    text = g_strdup_printf ("%" G_GINT64_FORMAT, self->replica_count);
   gtk_label_set_label (self->count, text != NULL ? text : "");
   update_name (self);
   return G_SOURCE_REMOVE;
@@ -80,6 +85,9 @@ navette_sidebar_row_dispose (GObject *object)
   NavetteSidebarRow *self = NAVETTE_SIDEBAR_ROW (object);
 
   g_clear_handle_id (&self->count_idle, g_source_remove);
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  g_clear_object (&self->replica);
   g_clear_object (&self->table);
 
   G_OBJECT_CLASS (navette_sidebar_row_parent_class)->dispose (object);
@@ -102,18 +110,61 @@ navette_sidebar_row_class_init (NavetteSidebarRowClass *klass)
 static void
 navette_sidebar_row_init (NavetteSidebarRow *self)
 {
+  self->replica_count = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+static void
+counted_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  NavetteSidebarRow *self;
+  g_autoptr(GError) error = NULL;
+  gint64 n = navette_replica_count_finish (NAVETTE_REPLICA (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = NAVETTE_SIDEBAR_ROW (user_data);
+  if (error != NULL)
+    g_debug ("Counting %s in the replica: %s", navette_table_get_name (self->table), error->message);
+  self->replica_count = n;
+  count_update (self);
+}
+
+void
+navette_sidebar_row_recount (NavetteSidebarRow *self)
+{
+  NavetteStore *store;
+
+  g_return_if_fail (NAVETTE_IS_SIDEBAR_ROW (self));
+
+  store = navette_table_get_store (self->table);
+  if (self->replica == NULL || store == NULL || navette_table_get_loaded (self->table))
+    return;
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  self->count_cancellable = g_cancellable_new ();
+  /* The row outlives the count: cancelled on dispose. */
+  navette_replica_count_async (self->replica, navette_store_get_name (store),
+                               navette_table_get_name (self->table), self->count_cancellable,
+                               counted_cb, self);
+}
+
 GtkWidget *
-navette_sidebar_row_new (NavetteTable *table)
+navette_sidebar_row_new (NavetteTable   *table,
+                         NavetteReplica *replica)
 {
   NavetteSidebarRow *self;
 
   g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
+  g_return_val_if_fail (replica == NULL || NAVETTE_IS_REPLICA (replica), NULL);
 
   self = g_object_new (NAVETTE_TYPE_SIDEBAR_ROW, NULL);
   self->table = g_object_ref (table);
+  if (replica != NULL)
+    self->replica = g_object_ref (replica);
+  navette_sidebar_row_recount (self);
   g_object_bind_property (table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (table, "notify::title", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
   update_name (self);

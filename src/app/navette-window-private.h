@@ -84,7 +84,7 @@ struct _NavetteWindow
   gint64                last_check;
   char                 *initial_table;    /* "app/table" to open first */
   gboolean              painted;          /* the records were painted once */
-  gboolean              cache_only;       /* the engine shows its cache, not loaded */
+  gboolean              cache_only;       /* the engine shows its replica, not loaded */
   char                 *last_toast;       /* title of the last toast (tests) */
   guint                 n_toasts;
   GtkWidget            *unsaved_dialog;   /* the question being asked, or NULL */

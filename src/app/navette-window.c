@@ -246,9 +246,8 @@ update_page (NavetteWindow *self)
         page = search != NULL && search[0] != '\0' ? "no-results" : "empty";
     }
   else if (!navette_table_get_loaded (self->table))
-    /* Showing the saved data, a table with no saved rows (one shown
-     * through the replica keeps none in the JSON cache): it comes once
-     * the engine is loaded. */
+    /* Showing the saved data without a replica to show it through: it
+     * comes once the engine is loaded. */
     page = navette_table_get_loading (self->table) || self->cache_only ? "loading" : "error";
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0)
     page = "records";
@@ -426,11 +425,14 @@ static void
 rebuild_sidebar (NavetteWindow *self)
 {
   GListModel *stores;
+  NavetteReplica *replica;
 
   list_box_clear (self->sidebar_list);
   if (self->engine == NULL)
     return;
 
+  /* Tables not loaded in memory are counted in the replica. */
+  replica = navette_engine_get_replica (self->engine);
   stores = navette_engine_get_stores (self->engine);
   for (guint i = 0; i < g_list_model_get_n_items (stores); i++)
     {
@@ -441,13 +443,24 @@ rebuild_sidebar (NavetteWindow *self)
       for (guint j = 0; j < g_list_model_get_n_items (tables); j++)
         {
           g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
-          GtkWidget *row = navette_sidebar_row_new (table);
+          GtkWidget *row = navette_sidebar_row_new (table, replica);
 
           gtk_list_box_append (self->sidebar_list, row);
           if (table == self->table)
             gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (row));
         }
     }
+}
+
+/* A sync of the table shown changed what the replica holds: its count. */
+static void
+feed_synced_recount_cb (NavetteWindow *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_ROW (row) && self->table != NULL &&
+        navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row)) == self->table)
+      navette_sidebar_row_recount (NAVETTE_SIDEBAR_ROW (row));
 }
 
 static gboolean
@@ -602,7 +615,9 @@ show_through_replica (NavetteWindow *self,
   NavetteReplicaFeed *feed = NULL;
   NavetteReplicaModel *model;
 
-  if (!self->cache_only && self->engine != NULL)
+  /* Before the engine is loaded (the saved data shown) too: the feed
+   * shows the replica's rows and syncs once it is. */
+  if (self->engine != NULL)
     feed = navette_engine_open_feed (self->engine, table);
   if (feed == NULL)
     return FALSE;
@@ -614,6 +629,7 @@ show_through_replica (NavetteWindow *self,
   g_signal_connect_swapped (feed, "notify::error", G_CALLBACK (feed_notify_cb), self);
   g_signal_connect_swapped (feed, "notify::rows-synced", G_CALLBACK (feed_notify_cb), self);
   g_signal_connect_swapped (feed, "synced", G_CALLBACK (_navette_window_feed_synced_cb), self);
+  g_signal_connect_swapped (feed, "synced", G_CALLBACK (feed_synced_recount_cb), self);
   g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (_navette_window_batch_loaded_cb), self);
   g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (update_page), self);
   g_signal_connect_swapped (model, "items-changed", G_CALLBACK (filter_items_changed_cb), self);
@@ -736,9 +752,8 @@ show_table (NavetteWindow *self,
   g_signal_connect_swapped (table, "notify::title", G_CALLBACK (table_title_cb), self);
   update_empty_page (self);
 
-  /* The first time: the spinner page; after that the cached rows at once
-   * and a delta in the background. Rows from the disk cache are
-   * revalidated by the engine's load. */
+  /* In memory (no replica): the first time the spinner page; after that
+   * the rows held at once and a delta in the background. */
   if (self->feed == NULL && !self->cache_only && !navette_table_get_cached (table))
     reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
@@ -921,7 +936,7 @@ watch_store (NavetteWindow *self,
 {
   if (self->cache_only)
     {
-      /* The tables the cache kept are there already. */
+      /* The tables the replica holds are there already. */
       open_initial_table (self, store);
       return;
     }
@@ -1030,8 +1045,11 @@ navette_window_set_engine (NavetteWindow *self,
       self->last_check = g_get_real_time ();
       stores_changed_cb (self);
       /* Loaded, the engine has its replica: the open table is shown
-       * through it from now on (not loaded whole in memory). */
-      if (self->table != NULL && self->feed == NULL && self->store != NULL &&
+       * through it from now on (not loaded whole in memory). A feed shown
+       * before that the engine dropped (another user signed in: that was
+       * the saved user's replica) is replaced by the engine's. */
+      if (self->table != NULL && self->store != NULL &&
+          (self->feed == NULL || navette_engine_lookup_feed (engine, self->table) != self->feed) &&
           navette_engine_open_feed (engine, self->table) != NULL)
         {
           g_autoptr(NavetteStore) store = g_object_ref (self->store);

@@ -20,8 +20,9 @@ void           navette_window_set_engine         (NavetteWindow  *self,
                                                   NavetteEngine  *engine);
 NavetteEngine *navette_window_get_engine         (NavetteWindow  *self);
 /* The spinner page with a sentence ("Starting the local server…"). */
-/* Shows what @engine read from its cache (navette_engine_open_cache_async)
- * at once, read-only and without the network, until
+/* Shows what @engine found in its replica (navette_engine_open_saved_async)
+ * at once, read-only and without the network (the tables through the
+ * replica's lazy models, nothing loaded whole), until
  * navette_window_set_engine() is called with the same engine once it is
  * loaded. Does nothing when the window already has an engine. */
 void           navette_window_show_cached        (NavetteWindow  *self,

@@ -198,7 +198,6 @@ cli_open_engine (Cli     *cli,
       g_signal_connect (cli->engine, "notification", G_CALLBACK (engine_notification_cb), cli);
       /* Pending changes survive a crash ($XDG_DATA_HOME/navette). */
       navette_engine_use_default_dirs (cli->engine);
-      navette_engine_set_cache_dir (cli->engine, NULL);
       /* Only use the saved token with the server it belongs to. */
       if (cli->saved_token != NULL && g_strcmp0 (url, cli->saved_server) == 0)
         navette_client_set_token (navette_engine_get_client (cli->engine), cli->saved_token);

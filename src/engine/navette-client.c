@@ -1205,7 +1205,7 @@ walk_finish (NavetteClient  *self,
  * streaming decoder of the wire layer (navette-wire-decoder.h, as strict
  * as navette_json_parse_strict()) reads the body once and hands each
  * record over; it becomes a packed record at once
- * (navette_packed_records_decode_page(), shared with the disk cache). */
+ * (navette_packed_records_decode_page()). */
 
 /* The rows a page of records is asked for: the server's largest page by
  * default (docs/api.md, "Paging": a larger limit is served as its largest

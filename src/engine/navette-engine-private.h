@@ -30,13 +30,6 @@ typedef struct
 
 NavettePackedRecord *navette_packed_record_new_from_wire (const NavetteWireRecord *wire);
 NavettePackedRecord *navette_packed_record_copy   (const NavettePackedRecord *packed);
-/* Decodes a record list (the server's shape, or the cache's) with the
- * streaming decoder into packed records sorted by id; sets @revision.
- * (transfer full): NavettePackedRecord*, or NULL and @error. */
-GPtrArray     *navette_packed_records_decode      (const char        *text,
-                                                   gsize              len,
-                                                   gint64            *revision,
-                                                   GError           **error);
 /* One page of a record list (docs/api.md, "Paging"): its records are
  * appended to @records (unsorted); *@next gets the page's cursor or NULL. */
 gboolean       navette_packed_records_decode_page (const char        *text,
@@ -188,48 +181,19 @@ const char    *navette_change_kind_to_string      (NavetteChangeKind  kind);
 void           navette_change_set_idempotency_key (NavetteChange     *self,
                                                    const char        *key);
 
-/* navette-table.c: the disk cache of the table (@path: NULL turns it
- * off); rewritten after each reload that changed something. */
-void           navette_table_set_cache_file       (NavetteTable      *self,
-                                                   const char        *path,
-                                                   const char        *server,
-                                                   const char        *user);
-/* Shows records read from the cache (packed, sorted, taken) until the
- * first reload. Does nothing when the table was loaded already. */
-void           navette_table_load_cached          (NavetteTable      *self,
-                                                   GPtrArray         *records,
-                                                   gint64             revision);
-/* navette-cache.c: what the disk cache kept of a session. */
-typedef struct
-{
-  char             *name;
-  NavetteWireTable *schema;
-  GPtrArray        *records;  /* NavettePackedRecord*, sorted by id */
-  gint64            revision;
-} NavetteCachedTable;
+/* navette-table.c: "cached" — the table is shown from the replica
+ * before the engine is loaded (navette_engine_open_saved_async()). */
+void           navette_table_set_cached           (NavetteTable      *self,
+                                                   gboolean           cached);
 
-typedef struct
-{
-  char        *name;
-  char        *title;
-  NavetteRole  role;
-  GPtrArray   *tables;        /* NavetteCachedTable* */
-} NavetteCachedApp;
+/* navette-replica-feed.c: a feed that shows the replica's rows but does
+ * not sync until released (made before the engine is loaded). */
+NavetteReplicaFeed *navette_replica_feed_new_held (NavetteReplica    *replica,
+                                                   NavetteClient     *client,
+                                                   NavetteTable      *table);
+void           navette_replica_feed_release       (NavetteReplicaFeed *self);
 
-void           navette_cached_app_free            (NavetteCachedApp  *app);
-/* Reads DIR/index.json and the tables it leads to, keeping only files
- * written for @server and @user (any thread). (transfer full):
- * NavetteCachedApp*, or NULL when nothing usable was kept. */
-GPtrArray     *navette_cache_read                 (const char        *dir,
-                                                   const char        *server,
-                                                   const char        *user);
-
-/* navette-store.c: where the tables' caches go (DIR/APP/TABLE.json). */
-void           navette_store_set_cache_dir        (NavetteStore      *self,
-                                                   const char        *dir,
-                                                   const char        *server,
-                                                   const char        *user);
-/* A table known from the cache (takes @schema); the store counts as
+/* navette-store.c: a table known from the replica (takes @schema); the store counts as
  * loaded until the server's list replaces it. */
 NavetteTable  *navette_store_add_cached_table     (NavetteStore      *self,
                                                    NavetteWireTable  *schema);
@@ -256,9 +220,6 @@ void           navette_store_set_schema_revision  (NavetteStore      *self,
                                                    gint64             revision);
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
-/* Emits "cache-failed" (a table's cache could not be written). */
-void           navette_store_report_cache_error   (NavetteStore      *self,
-                                                   const GError      *error);
 
 /* navette-client.c: the record list in the packed form (GPtrArray of
  * NavettePackedRecord*, sorted by id). */

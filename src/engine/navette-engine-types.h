@@ -113,8 +113,9 @@ typedef enum
  *   written): they are only in memory, lost if the program ends. A
  *   warning the user must see; navette_middleware_get_journal_error()
  *   says while it lasts.
- * @NAVETTE_NOTIFICATION_CACHE_FAILED: the copy of the data kept for the
- *   next start cannot be written; nothing is lost (said once).
+ * @NAVETTE_NOTIFICATION_CACHE_FAILED: what the next start shows before
+ *   the server answers (the list of applications kept in the replica)
+ *   cannot be written; nothing is lost (said once).
  */
 typedef enum
 {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "navette-engine-private.h"
 
@@ -28,8 +29,7 @@ struct _NavetteEngine
   gboolean           schema_all;   /* every loaded store (F5, roles) */
   gboolean           loaded;
   char              *data_dir;    /* NULL: no journal */
-  char              *cache_dir;   /* NULL: no cache */
-  char              *account_key; /* of the journal/cache in use */
+  char              *account_key; /* of the journal in use */
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
   gboolean           cache_failure_said;
@@ -38,7 +38,9 @@ struct _NavetteEngine
   GCancellable      *cancellable; /* of the requests the engine starts itself;
                                    * cancelled on dispose */
   NavetteReplica    *replica;     /* of the loaded user; NULL until asked */
+  char              *replica_user; /* whose replica it is */
   gboolean           replica_failed; /* it could not be opened (said once) */
+  gboolean           structure_saved; /* since the last load */
   GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
 };
 
@@ -89,7 +91,7 @@ navette_engine_finalize (GObject *object)
   NavetteEngine *self = (NavetteEngine *)object;
 
   g_clear_pointer (&self->data_dir, g_free);
-  g_clear_pointer (&self->cache_dir, g_free);
+  g_clear_pointer (&self->replica_user, g_free);
   g_clear_pointer (&self->account_key, g_free);
   g_clear_pointer (&self->account_url, g_free);
   g_clear_pointer (&self->loaded_user, g_free);
@@ -388,9 +390,9 @@ signed_in_cb (NavetteSession *session,
     navette_middleware_resume (self->middleware);
 }
 
-/* The cache (a copy for the next start) cannot be written: nothing is
- * lost, but the user should know why the next start waits for the
- * server. Said once. */
+/* The list of applications (kept in the replica for the next start)
+ * cannot be written: nothing is lost, but the user should know why the
+ * next start waits for the server. Said once. */
 static void
 cache_failed (NavetteEngine *self,
               const GError  *error)
@@ -406,21 +408,12 @@ cache_failed (NavetteEngine *self,
   notify (self, message, NAVETTE_NOTIFICATION_CACHE_FAILED, NULL);
 }
 
-static void
-store_cache_failed_cb (NavetteStore  *store,
-                       const GError  *error,
-                       NavetteEngine *self)
-{
-  cache_failed (self, error);
-}
-
-/* A store made by the engine: its actions go through the middleware, the
- * poller watches it, its cache failures are said. */
+/* A store made by the engine (its actions go through the middleware, the
+ * poller watches it). */
 static NavetteStore *
 adopt_store (NavetteEngine *self,
              NavetteStore  *store)
 {
-  g_signal_connect_object (store, "cache-failed", G_CALLBACK (store_cache_failed_cb), self, 0);
   return store;
 }
 
@@ -658,11 +651,23 @@ navette_engine_get_replica (NavetteEngine *self)
 
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
 
+  /* Opened by navette_engine_open_saved_async() for the saved user, and
+   * another one signed in: never shown theirs. */
+  if (self->replica != NULL && self->loaded_user != NULL &&
+      g_strcmp0 (self->replica_user, self->loaded_user) != 0)
+    {
+      g_debug ("Signed in as %s: the replica of %s is closed", self->loaded_user, self->replica_user);
+      if (self->feeds != NULL)
+        g_hash_table_remove_all (self->feeds);
+      g_clear_object (&self->replica);
+    }
   if (self->replica != NULL || self->replica_failed)
     return self->replica;
   if (self->data_dir == NULL || self->loaded_user == NULL)
     return NULL;
   path = navette_replica_path_for (self->data_dir, account_url (self), self->loaded_user);
+  g_free (self->replica_user);
+  self->replica_user = g_strdup (self->loaded_user);
   self->replica = navette_replica_open (path, &error);
   if (self->replica == NULL)
     {
@@ -671,6 +676,8 @@ navette_engine_get_replica (NavetteEngine *self)
     }
   return self->replica;
 }
+
+static void save_structure (NavetteEngine *self);
 
 NavetteReplicaFeed *
 navette_engine_open_feed (NavetteEngine *self,
@@ -701,8 +708,13 @@ navette_engine_open_feed (NavetteEngine *self,
     }
   if (feed == NULL)
     {
-      feed = navette_replica_feed_new (replica, self->client, table);
+      /* Shown before the engine is loaded (no session yet): the replica's
+       * rows, synced once it is. */
+      feed = self->loaded ? navette_replica_feed_new (replica, self->client, table)
+                          : navette_replica_feed_new_held (replica, self->client, table);
       g_hash_table_insert (self->feeds, g_steal_pointer (&key), feed);
+      if (self->loaded && !self->structure_saved)
+        save_structure (self);
     }
   return feed;
 }
@@ -833,21 +845,35 @@ navette_engine_get_data_dir (NavetteEngine *self)
   return self->data_dir;
 }
 
-void
-navette_engine_set_cache_dir (NavetteEngine *self,
-                              const char    *dir)
+/* Deletes @path and what it holds (no symbolic link followed). */
+static void
+remove_tree (const char *path)
 {
-  g_return_if_fail (NAVETTE_IS_ENGINE (self));
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
 
-  g_free (self->cache_dir);
-  self->cache_dir = g_strdup (dir);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else if (g_unlink (child) != 0)
+        g_debug ("Could not delete %s: %s", child, g_strerror (errno));
+    }
+  g_clear_pointer (&dir, g_dir_close);
+  if (g_rmdir (path) != 0 && errno != ENOENT)
+    g_debug ("Could not delete %s: %s", path, g_strerror (errno));
 }
 
-const char *
-navette_engine_get_cache_dir (NavetteEngine *self)
+static gpointer
+remove_old_cache_thread (gpointer data)
 {
-  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
-  return self->cache_dir;
+  g_autofree char *path = data;
+
+  remove_tree (path);
+  g_debug ("Deleted the JSON cache of an earlier version, %s", path);
+  return NULL;
 }
 
 void
@@ -859,9 +885,14 @@ navette_engine_use_default_dirs (NavetteEngine *self)
   g_return_if_fail (NAVETTE_IS_ENGINE (self));
 
   data = g_build_filename (g_get_user_data_dir (), "navette", NULL);
-  cache = g_build_filename (g_get_user_cache_dir (), "navette", NULL);
   navette_engine_set_data_dir (self, data);
-  navette_engine_set_cache_dir (self, cache);
+
+  /* Earlier versions kept every table's records there as JSON (236 MB
+   * for a million rows, read whole at start): the replica replaces it,
+   * synced again as tables are opened. Deleted once, off the main loop. */
+  cache = g_build_filename (g_get_user_cache_dir (), "navette", NULL);
+  if (g_file_test (cache, G_FILE_TEST_IS_DIR))
+    g_thread_unref (g_thread_new ("navette-old-cache", remove_old_cache_thread, g_steal_pointer (&cache)));
 }
 
 char *
@@ -1110,77 +1141,72 @@ journal_tables_cb (GObject      *object,
     open_account_done (open);
 }
 
-static void
-index_written_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+/* ---- The structure kept in the replica, for the next start ---- */
+
+typedef struct
 {
-  g_autoptr(NavetteEngine) self = user_data;
+  NavetteReplica *replica;
+  char           *text;
+} SaveStructure;
+
+static void
+save_structure_free (SaveStructure *save)
+{
+  g_clear_object (&save->replica);
+  g_free (save->text);
+  g_free (save);
+}
+
+static void
+save_structure_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  SaveStructure *save = task_data;
+  GError *error = NULL;
+
+  /* Behind a sync's pages on the replica's worker: waited here, not on
+   * the main loop. */
+  if (navette_replica_set_meta (save->replica, "applications", save->text, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+structure_saved_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error) &&
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    cache_failed (self, error);
+    cache_failed (NAVETTE_ENGINE (object), error);
 }
 
+/* Keeps the list of applications (name, title, role: no records) in the
+ * replica, for navette_engine_open_saved_async() at the next start; the
+ * tables and their schemas are there already (those synced). Only into a
+ * replica already open (by the start, or a feed): a program that never
+ * shows a table through it (navette-cli set) does not open it for this. */
 static void
-revalidate_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+save_structure (NavetteEngine *self)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!navette_table_reload_finish (NAVETTE_TABLE (object), result, NULL, &error))
-    g_debug ("Revalidation of %s failed: %s", navette_table_get_name (NAVETTE_TABLE (object)),
-             error->message);
-}
-
-/* Points every store at the cache of this server and user, writes the
- * application list, and revalidates the tables shown from the cache (a
- * delta from the cached revision). */
-static void
-use_cache (NavetteEngine *self,
-           const char    *key,
-           const char    *server,
-           const char    *user)
-{
-  g_autofree char *dir = g_build_filename (self->cache_dir, key, NULL);
-  g_autofree char *index_path = g_build_filename (dir, "index.json", NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GTask) task = NULL;
+  NavetteReplica *replica = self->replica;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
-  gboolean writable = TRUE;
-  gsize len;
-  char *text;
+  SaveStructure *save;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                                             _("Could not create %s: %s"), dir, g_strerror (saved_errno));
-
-      /* The tables' own writes would fail the same way: not pointed at it. */
-      cache_failed (self, error);
-      writable = FALSE;
-    }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "server");
-  json_builder_add_string_value (builder, server);
-  json_builder_set_member_name (builder, "user");
-  json_builder_add_string_value (builder, user);
-  json_builder_set_member_name (builder, "applications");
   json_builder_begin_array (builder);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
       GListModel *tables = navette_store_get_tables (store);
       guint n_tables = g_list_model_get_n_items (tables);
-
-      if (writable)
-        navette_store_set_cache_dir (store, dir, server, user);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "name");
@@ -1191,58 +1217,67 @@ use_cache (NavetteEngine *self,
       json_builder_add_string_value (builder, navette_role_to_string (navette_store_get_role (store)));
       json_builder_end_object (builder);
 
-      for (guint j = 0; j < n_tables; j++)
-        {
-          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
-
-          if (navette_table_get_cached (table))
-            navette_table_reload_async (table, FALSE, self->cancellable, revalidate_cb, NULL);
-        }
     }
   json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  if (!writable)
+  if (replica == NULL)
     return;
+  self->structure_saved = TRUE;
 
   root = json_builder_get_root (builder);
-  text = navette_json_to_string (root, &len);
-  bytes = g_bytes_new_take (text, len);
-  file = g_file_new_for_path (index_path);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
-                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       self->cancellable, index_written_cb, g_object_ref (self));
+  save = g_new0 (SaveStructure, 1);
+  save->replica = g_object_ref (replica);
+  save->text = navette_json_to_string (root, NULL);
+  task = g_task_new (self, self->cancellable, structure_saved_cb, NULL);
+  g_task_set_task_data (task, save, (GDestroyNotify) save_structure_free);
+  g_task_run_in_thread (task, save_structure_thread);
 }
 
-/* ---- Opening the cache without the network ---- */
+/* ---- Opening the replica without the network ---- */
 
 typedef struct
 {
-  char      *dir;
-  char      *server;
-  char      *user;
-  GPtrArray *apps;            /* NavetteCachedApp* */
-} CacheLoad;
+  char           *path;
+  char           *user;
+  NavetteReplica *replica;
+  GPtrArray      *tables;     /* NavetteReplicaTable* */
+  char           *apps;       /* the JSON kept by save_structure() */
+} SavedLoad;
 
 static void
-cache_load_free (CacheLoad *load)
+saved_load_free (SavedLoad *load)
 {
-  g_free (load->dir);
-  g_free (load->server);
+  g_free (load->path);
   g_free (load->user);
-  g_clear_pointer (&load->apps, g_ptr_array_unref);
+  g_clear_object (&load->replica);
+  g_clear_pointer (&load->tables, g_ptr_array_unref);
+  g_free (load->apps);
   g_free (load);
 }
 
 static void
-open_cache_thread (GTask        *task,
+open_saved_thread (GTask        *task,
                    gpointer      source_object,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  CacheLoad *load = task_data;
+  SavedLoad *load = task_data;
+  GError *error = NULL;
 
-  load->apps = navette_cache_read (load->dir, load->server, load->user);
-  if (load->apps == NULL)
+  /* Nothing was kept: not made here. */
+  if (!g_file_test (load->path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                               _("Nothing was kept from an earlier session."));
+      return;
+    }
+  if (!(load->replica = navette_replica_open (load->path, &error)) ||
+      !(load->tables = navette_replica_list_tables (load->replica, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  load->apps = navette_replica_dup_meta (load->replica, "applications", NULL);
+  if (load->tables->len == 0)
     g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
                              _("Nothing was kept from an earlier session."));
   else
@@ -1250,45 +1285,71 @@ open_cache_thread (GTask        *task,
 }
 
 void
-navette_engine_open_cache_async (NavetteEngine       *self,
+navette_engine_open_saved_async (NavetteEngine       *self,
                                  const char          *username,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *key = NULL;
-  CacheLoad *load;
+  SavedLoad *load;
 
   g_return_if_fail (NAVETTE_IS_ENGINE (self));
   g_return_if_fail (username != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_engine_open_cache_async);
+  g_task_set_source_tag (task, navette_engine_open_saved_async);
 
-  if (self->cache_dir == NULL)
+  if (self->data_dir == NULL)
     {
       g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
                                _("Nothing was kept from an earlier session."));
       return;
     }
 
-  load = g_new0 (CacheLoad, 1);
-  load->server = g_strdup (account_url (self));
+  load = g_new0 (SavedLoad, 1);
+  load->path = navette_replica_path_for (self->data_dir, account_url (self), username);
   load->user = g_strdup (username);
-  key = navette_engine_account_key (load->server, username);
-  load->dir = g_build_filename (self->cache_dir, key, NULL);
-  g_task_set_task_data (task, load, (GDestroyNotify) cache_load_free);
-  g_task_run_in_thread (task, open_cache_thread);
+  g_task_set_task_data (task, load, (GDestroyNotify) saved_load_free);
+  g_task_run_in_thread (task, open_saved_thread);
+}
+
+/* The applications kept by save_structure(): name → NavetteStore made
+ * from it (not yet in the engine's list). */
+static NavetteStore *
+saved_store (NavetteEngine *self,
+             JsonArray     *apps,
+             const char    *name)
+{
+  const char *title = name;
+  NavetteRole role = NAVETTE_ROLE_READER;
+
+  for (guint i = 0; apps != NULL && i < json_array_get_length (apps); i++)
+    {
+      JsonNode *node = json_array_get_element (apps, i);
+      JsonObject *app;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      app = json_node_get_object (node);
+      if (g_strcmp0 (json_object_get_string_member_with_default (app, "name", NULL), name) != 0)
+        continue;
+      title = json_object_get_string_member_with_default (app, "title", name);
+      role = navette_role_from_string (json_object_get_string_member_with_default (app, "role", NULL));
+      break;
+    }
+  return adopt_store (self, navette_store_new (self->client, name, title, role));
 }
 
 gboolean
-navette_engine_open_cache_finish (NavetteEngine  *self,
+navette_engine_open_saved_finish (NavetteEngine  *self,
                                   GAsyncResult   *result,
                                   GError        **error)
 {
-  CacheLoad *load;
+  SavedLoad *load;
   g_autoptr(GPtrArray) new_stores = NULL;
+  g_autoptr(JsonNode) apps_root = NULL;
+  JsonArray *apps = NULL;
 
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
@@ -1301,28 +1362,39 @@ navette_engine_open_cache_finish (NavetteEngine  *self,
     return TRUE;
 
   load = g_task_get_task_data (G_TASK (result));
-  new_stores = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < load->apps->len; i++)
+  if (self->replica == NULL)
     {
-      NavetteCachedApp *app = g_ptr_array_index (load->apps, i);
-      NavetteStore *store = navette_engine_lookup_store (self, app->name);
+      self->replica = g_steal_pointer (&load->replica);
+      g_free (self->replica_user);
+      self->replica_user = g_strdup (load->user);
+    }
+  else if (g_strcmp0 (self->replica_user, load->user) != 0)
+    return TRUE;
 
+  if (load->apps != NULL &&
+      (apps_root = navette_json_parse_strict (load->apps, strlen (load->apps), NULL)) &&
+      JSON_NODE_HOLDS_ARRAY (apps_root))
+    apps = json_node_get_array (apps_root);
+
+  new_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < load->tables->len; i++)
+    {
+      NavetteReplicaTable *saved = g_ptr_array_index (load->tables, i);
+      NavetteStore *store = navette_engine_lookup_store (self, saved->app);
+      NavetteTable *table;
+
+      for (guint j = 0; store == NULL && j < new_stores->len; j++)
+        if (g_strcmp0 (navette_store_get_name (g_ptr_array_index (new_stores, j)), saved->app) == 0)
+          store = g_ptr_array_index (new_stores, j);
       if (store == NULL)
         {
-          store = adopt_store (self, navette_store_new (self->client, app->name, app->title, app->role));
+          store = saved_store (self, apps, saved->app);
           g_ptr_array_add (new_stores, store);
           navette_middleware_connect_store (self->middleware, store);
           navette_poller_add_store (self->poller, store);
         }
-      navette_store_set_cache_dir (store, load->dir, load->server, load->user);
-
-      for (guint j = 0; j < app->tables->len; j++)
-        {
-          NavetteCachedTable *cached = g_ptr_array_index (app->tables, j);
-          NavetteTable *table = navette_store_add_cached_table (store, g_steal_pointer (&cached->schema));
-
-          navette_table_load_cached (table, cached->records, cached->revision);
-        }
+      table = navette_store_add_cached_table (store, g_steal_pointer (&saved->schema));
+      navette_table_set_cached (table, TRUE);
     }
   if (new_stores->len > 0)
     g_list_store_splice (self->stores, g_list_model_get_n_items (G_LIST_MODEL (self->stores)), 0,
@@ -1330,7 +1402,22 @@ navette_engine_open_cache_finish (NavetteEngine  *self,
   return TRUE;
 }
 
-/* After a load: opens the journal (and cache) of this server and user,
+/* The feeds made before the load (showing the replica) sync now. */
+static void
+release_feeds (NavetteEngine *self)
+{
+  GHashTableIter iter;
+  NavetteReplicaFeed *feed;
+
+  if (self->feeds == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->feeds);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &feed))
+    navette_replica_feed_release (feed);
+}
+
+/* After a load: opens the journal of this server and user, keeps the
+ * structure in the replica,
  * puts the changes of a previous run back, then returns @task. */
 static void
 open_account (NavetteEngine *self,
@@ -1346,7 +1433,7 @@ open_account (NavetteEngine *self,
   g_autoptr(GError) error = NULL;
   OpenAccount *open;
 
-  if ((self->data_dir == NULL && self->cache_dir == NULL) || user == NULL)
+  if (self->data_dir == NULL || user == NULL)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -1354,11 +1441,29 @@ open_account (NavetteEngine *self,
     }
 
   key = navette_engine_account_key (server, user);
-  if (self->cache_dir != NULL)
-    use_cache (self, key, server, user);
+  /* The tables shown from the replica before the load are the server's
+   * now. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->stores)); i++)
+    {
+      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
+      GListModel *tables = navette_store_get_tables (store);
 
-  if (self->data_dir == NULL ||
-      (g_strcmp0 (key, self->account_key) == 0 && self->journal_replayed))
+      for (guint j = 0; j < g_list_model_get_n_items (tables); j++)
+        {
+          g_autoptr(NavetteTable) table = g_list_model_get_item (tables, j);
+
+          navette_table_set_cached (table, FALSE);
+        }
+    }
+  /* Another user signed in than the one whose replica was shown: closed. */
+  if (self->replica != NULL)
+    navette_engine_get_replica (self);
+  self->structure_saved = FALSE;
+  if (self->replica != NULL)
+    save_structure (self);
+  release_feeds (self);
+
+  if ((g_strcmp0 (key, self->account_key) == 0 && self->journal_replayed))
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -1583,8 +1688,8 @@ navette_engine_load_async (NavetteEngine       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_engine_load_async);
 
-  /* The journal and cache are per user: learn who we are first. */
-  if ((self->data_dir != NULL || self->cache_dir != NULL) &&
+  /* The journal and the replica are per user: learn who we are first. */
+  if (self->data_dir != NULL &&
       navette_session_get_username (self->session) == NULL &&
       navette_client_get_token (self->client) != NULL)
     {

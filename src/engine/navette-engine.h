@@ -90,7 +90,7 @@ gboolean           navette_engine_load_finish    (NavetteEngine       *self,
  * moved). */
 void               navette_engine_refresh        (NavetteEngine       *self);
 
-/* Round 2: the journal and the cache, per server and user.
+/* Round 2: the journal and the replica, per server and user.
  *
  * @dir: the data directory (NULL, the default, turns the journal off);
  * pending, waiting and failed changes are kept in the outbox of the
@@ -104,16 +104,15 @@ void               navette_engine_refresh        (NavetteEngine       *self);
 void               navette_engine_set_data_dir   (NavetteEngine *self,
                                                   const char    *dir);
 const char        *navette_engine_get_data_dir   (NavetteEngine *self);
-/* @dir: the cache directory (NULL, the default, turns the cache off). */
-void               navette_engine_set_cache_dir  (NavetteEngine *self,
-                                                  const char    *dir);
-const char        *navette_engine_get_cache_dir  (NavetteEngine *self);
-/* $XDG_DATA_HOME/navette and $XDG_CACHE_HOME/navette (the app, the CLI). */
+/* $XDG_DATA_HOME/navette (the app, the CLI). The JSON cache of earlier
+ * versions, $XDG_CACHE_HOME/navette, is deleted once (in a worker
+ * thread): the replica holds the data now, synced again from the server
+ * as tables are opened. */
 void               navette_engine_use_default_dirs (NavetteEngine *self);
-/* @url: the name of this server in the journal and the cache, used
+/* @url: the name of this server in the journal and the replica, used
  * instead of the client's base URL (NULL: the base URL). The local mode
  * names its database, since its server's port changes at each start.
- * Set before navette_engine_open_cache_async() and the first load. */
+ * Set before navette_engine_open_saved_async() and the first load. */
 void               navette_engine_set_account_url (NavetteEngine *self,
                                                    const char    *url);
 /* The first 32 hex digits of SHA-256("URL\nUSERNAME"). */
@@ -128,7 +127,7 @@ char              *navette_engine_dup_journal_path (NavetteEngine *self);
  * NULL without a data directory. */
 char              *navette_engine_journal_path_for (NavetteEngine *self,
                                                     const char    *username);
-/* The name of the server in the journal and the cache (the account URL,
+/* The name of the server in the journal and the replica (the account URL,
  * else the base URL). */
 const char        *navette_engine_get_account_url  (NavetteEngine *self);
 /* Waits until every change made so far is on disk in the journal (before
@@ -141,19 +140,24 @@ gboolean           navette_engine_flush_journal_finish (NavetteEngine       *sel
                                                         GAsyncResult        *result,
                                                         GError             **error);
 
-/* Shows what the cache kept for @username on this server at once, with
- * no network: creates the stores and tables it knew (tables "cached" =
- * TRUE), read in a worker thread. A cache written for another server or
- * user is never used. Then sign in / restore and navette_engine_load_async()
- * as usual: it revalidates the cached tables (a delta from the cached
- * revision) and replaces their contents. NOT_FOUND when there is no
- * cache. Does nothing once the engine was loaded from the server. */
-void               navette_engine_open_cache_async  (NavetteEngine       *self,
+/* Shows what the replica of @username on this server holds at once,
+ * with no network (the data directory is needed): opens that replica
+ * (navette_engine_get_replica() returns it from then on) and creates the
+ * stores and tables it knows, from the applications' list the engine kept
+ * there at its last load and the tables' schemas (tables "cached" = TRUE:
+ * shown from the replica, not loaded in memory), read in a worker thread;
+ * no record is read. navette_engine_open_feed() works at once: the feed
+ * shows the replica's rows and syncs only once the engine is loaded.
+ * Then sign in / restore and navette_engine_load_async() as usual: it
+ * keeps those table objects ("cached" becomes FALSE) and the feeds sync.
+ * NOT_FOUND when there is no replica or it holds no table. Does nothing
+ * once the engine was loaded from the server. */
+void               navette_engine_open_saved_async  (NavetteEngine       *self,
                                                      const char          *username,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);
-gboolean           navette_engine_open_cache_finish (NavetteEngine       *self,
+gboolean           navette_engine_open_saved_finish (NavetteEngine       *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
 

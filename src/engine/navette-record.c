@@ -433,22 +433,6 @@ compare_packed_id (gconstpointer a,
   return strcmp (ra->id, rb->id);
 }
 
-GPtrArray *
-navette_packed_records_decode (const char  *text,
-                               gsize        len,
-                               gint64      *revision,
-                               GError     **error)
-{
-  g_autoptr(GPtrArray) records = NULL;
-
-  /* About 240 bytes a record: a good first guess of the count. */
-  records = g_ptr_array_new_full (MAX (16, len / 200), (GDestroyNotify) navette_packed_record_free);
-  if (!navette_wire_decode_record_list (text, len, revision, append_view_cb, records, error))
-    return NULL;
-  g_ptr_array_sort (records, compare_packed_id);
-  return g_steal_pointer (&records);
-}
-
 gboolean
 navette_packed_records_decode_page (const char  *text,
                                     gsize        len,

@@ -28,6 +28,8 @@ struct _NavetteReplicaFeed
   gboolean             synced;
   gboolean             again;     /* a sync was asked while one ran */
   gboolean             removed;   /* no longer readable: dropped */
+  gboolean             held;      /* no sync until released (the engine
+                                   * is not loaded yet) */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteReplicaFeed, navette_replica_feed, G_TYPE_OBJECT)
@@ -126,7 +128,7 @@ sync_start (NavetteReplicaFeed *self)
 {
   if (self->removed)
     return;
-  if (self->syncing)
+  if (self->syncing || self->held)
     {
       self->again = TRUE;
       return;
@@ -310,10 +312,11 @@ navette_replica_feed_init (NavetteReplicaFeed *self)
   self->cancellable = g_cancellable_new ();
 }
 
-NavetteReplicaFeed *
-navette_replica_feed_new (NavetteReplica *replica,
-                          NavetteClient  *client,
-                          NavetteTable   *table)
+static NavetteReplicaFeed *
+feed_new (NavetteReplica *replica,
+          NavetteClient  *client,
+          NavetteTable   *table,
+          gboolean        held)
 {
   NavetteReplicaFeed *self;
   NavetteStore *store;
@@ -325,6 +328,7 @@ navette_replica_feed_new (NavetteReplica *replica,
   g_return_val_if_fail (store != NULL, NULL);
 
   self = g_object_new (NAVETTE_TYPE_REPLICA_FEED, NULL);
+  self->held = held;
   self->replica = g_object_ref (replica);
   self->client = g_object_ref (client);
   self->table = g_object_ref (table);
@@ -338,6 +342,37 @@ navette_replica_feed_new (NavetteReplica *replica,
   g_signal_connect (self->tables, "items-changed", G_CALLBACK (tables_changed_cb), self);
   sync_start (self);
   return self;
+}
+
+NavetteReplicaFeed *
+navette_replica_feed_new (NavetteReplica *replica,
+                          NavetteClient  *client,
+                          NavetteTable   *table)
+{
+  return feed_new (replica, client, table, FALSE);
+}
+
+NavetteReplicaFeed *
+navette_replica_feed_new_held (NavetteReplica *replica,
+                               NavetteClient  *client,
+                               NavetteTable   *table)
+{
+  return feed_new (replica, client, table, TRUE);
+}
+
+void
+navette_replica_feed_release (NavetteReplicaFeed *self)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA_FEED (self));
+
+  if (!self->held)
+    return;
+  self->held = FALSE;
+  if (self->again)
+    {
+      self->again = FALSE;
+      sync_start (self);
+    }
 }
 
 NavetteReplicaModel *

@@ -192,4 +192,40 @@ GPtrArray      *navette_replica_cursor_next    (NavetteReplicaCursor     *cursor
 void            navette_replica_cursor_free    (NavetteReplicaCursor     *cursor);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteReplicaCursor, navette_replica_cursor_free)
 
+/* What the replica holds, for a start without the network
+ * (navette-replica-meta.c). Synchronous (quick queries; any thread). */
+typedef struct
+{
+  char             *app;
+  NavetteWireTable *schema;    /* as last synced */
+  gint64            revision;  /* -1: never completely synced */
+} NavetteReplicaTable;
+
+void            navette_replica_table_free     (NavetteReplicaTable *table);
+/* (transfer full) NavetteReplicaTable*, by application and name. */
+GPtrArray      *navette_replica_list_tables    (NavetteReplica  *self,
+                                                GError         **error);
+/* A small named value kept in the replica (the engine keeps its list of
+ * applications there: names, titles, roles). _dup: NULL when never set. */
+gboolean        navette_replica_set_meta       (NavetteReplica  *self,
+                                                const char      *key,
+                                                const char      *value,
+                                                GError         **error);
+char           *navette_replica_dup_meta       (NavetteReplica  *self,
+                                                const char      *key,
+                                                GError         **error);
+
+/* The rows of APP/@table not archived (what a view shows), counted on
+ * the worker: -1 when the replica does not hold the table completely
+ * (never synced to its end). */
+void            navette_replica_count_async    (NavetteReplica      *self,
+                                                const char          *app,
+                                                const char          *table,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gint64          navette_replica_count_finish   (NavetteReplica      *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
 G_END_DECLS

@@ -19,9 +19,6 @@ struct _NavetteStore
   char          *etag;
   gint64         schema_revision; /* of the last light check; -1: none yet */
   gboolean       loaded;
-  char          *cache_dir;     /* DIR/APP, or NULL */
-  char          *cache_server;
-  char          *cache_user;
 };
 
 G_DEFINE_FINAL_TYPE (NavetteStore, navette_store, G_TYPE_OBJECT)
@@ -41,7 +38,6 @@ enum {
   CREATE,
   UPDATE,
   TABLE_CHANGED,
-  CACHE_FAILED,
   N_SIGNALS
 };
 
@@ -64,9 +60,6 @@ navette_store_finalize (GObject *object)
 {
   NavetteStore *self = (NavetteStore *)object;
 
-  g_clear_pointer (&self->cache_dir, g_free);
-  g_clear_pointer (&self->cache_server, g_free);
-  g_clear_pointer (&self->cache_user, g_free);
 
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->title, g_free);
@@ -150,12 +143,6 @@ navette_store_class_init (NavetteStoreClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, NAVETTE_TYPE_TABLE, G_TYPE_UINT, G_TYPE_PTR_ARRAY);
-  signals[CACHE_FAILED] =
-    g_signal_new ("cache-failed",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -307,56 +294,7 @@ navette_store_emit_table_changed (NavetteStore *self,
   g_signal_emit (self, signals[TABLE_CHANGED], 0, table, n_by_others, records);
 }
 
-void
-navette_store_report_cache_error (NavetteStore *self,
-                                  const GError *error)
-{
-  g_return_if_fail (NAVETTE_IS_STORE (self));
-  g_return_if_fail (error != NULL);
-
-  g_debug ("Cache of %s: %s", self->name, error->message);
-  g_signal_emit (self, signals[CACHE_FAILED], 0, error);
-}
-
 /* ---- Tables ---- */
-
-static void
-apply_cache_file (NavetteStore *self,
-                  NavetteTable *table)
-{
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-
-  if (self->cache_dir != NULL)
-    {
-      file = g_strconcat (navette_table_get_name (table), ".json", NULL);
-      path = g_build_filename (self->cache_dir, file, NULL);
-    }
-  navette_table_set_cache_file (table, path, self->cache_server, self->cache_user);
-}
-
-void
-navette_store_set_cache_dir (NavetteStore *self,
-                             const char   *dir,
-                             const char   *server,
-                             const char   *user)
-{
-  guint n;
-
-  g_free (self->cache_dir);
-  self->cache_dir = dir ? g_build_filename (dir, self->name, NULL) : NULL;
-  g_free (self->cache_server);
-  self->cache_server = g_strdup (server);
-  g_free (self->cache_user);
-  self->cache_user = g_strdup (user);
-
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->tables));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(NavetteTable) table = g_list_model_get_item (G_LIST_MODEL (self->tables), i);
-      apply_cache_file (self, table);
-    }
-}
 
 NavetteTable *
 navette_store_add_cached_table (NavetteStore     *self,
@@ -373,7 +311,6 @@ navette_store_add_cached_table (NavetteStore     *self,
   table = navette_table_new (self, schema);
   g_list_store_append (self->tables, table);
   g_object_unref (table);
-  apply_cache_file (self, table);
   if (!self->loaded)
     {
       self->loaded = TRUE;
@@ -434,7 +371,6 @@ load_tables_cb (GObject      *object,
       else
         {
           table = navette_table_new (self, schema);
-          apply_cache_file (self, table);
           g_ptr_array_add (tables, table);
         }
     }

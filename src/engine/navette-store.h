@@ -100,9 +100,6 @@ GListModel    *navette_store_list_versions_finish (NavetteStore        *self,
  *   "update" (NavetteChange *change) — an update, archive or revert.
  *   "table-changed" (NavetteTable *table, guint n_by_others, GPtrArray
  *     *records) — a reload brought changes; @n_by_others excludes the
- *     user's own writes. Emitted by the poller through the store.
- *   "cache-failed" (const GError *error) — a table's copy on disk (the
- *     cache) could not be written. The engine turns it into one
- *     notification CACHE_FAILED. */
+ *     user's own writes. Emitted by the poller through the store. */
 
 G_END_DECLS

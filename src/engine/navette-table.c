@@ -32,13 +32,7 @@ struct _NavetteTable
   guint              fetch_page;       /* of the running walk */
   guint              loaded : 1;
   guint              loading : 1;
-  guint              cached : 1;       /* shows the disk cache, not revalidated */
-  char              *cache_file;       /* NULL: no cache */
-  char              *cache_server;
-  char              *cache_user;
-  guint              cache_write_id;
-  gboolean           cache_writing;
-  gboolean           cache_dirty;     /* changed while a write ran */
+  guint              cached : 1;       /* shown from the replica, engine not loaded */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -122,7 +116,6 @@ navette_table_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->store);
   g_clear_weak_pointer (&self->middleware);
-  g_clear_handle_id (&self->cache_write_id, g_source_remove);
   g_cancellable_cancel (self->fetch_cancellable);
 
   G_OBJECT_CLASS (navette_table_parent_class)->dispose (object);
@@ -140,9 +133,6 @@ navette_table_finalize (GObject *object)
   g_clear_pointer (&self->retired, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_object (&self->fetch_cancellable);
-  g_clear_pointer (&self->cache_file, g_free);
-  g_clear_pointer (&self->cache_server, g_free);
-  g_clear_pointer (&self->cache_user, g_free);
 
   G_OBJECT_CLASS (navette_table_parent_class)->finalize (object);
 }
@@ -822,234 +812,7 @@ finish_waiting (NavetteTable *self,
 static void start_fetch (NavetteTable *self,
                          gint64        since);
 
-/* ---- The disk cache ---- */
-
-/* Nothing is lost when the cache cannot be written, but the next start
- * will not show the saved rows: said once, through the store. */
-static void
-report_cache_error (NavetteTable *self,
-                    const GError *error)
-{
-  if (self->store != NULL)
-    navette_store_report_cache_error (self->store, error);
-}
-
-static void
-cache_written_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(NavetteTable) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
-    report_cache_error (self, error);
-}
-
-/* A copy of what the cache needs, taken on the main thread; written by a
- * worker thread. */
-typedef struct
-{
-  char      *path;
-  char      *server;
-  char      *user;
-  gint64     revision;
-  GPtrArray *records;   /* NavettePackedRecord* copies */
-} CacheSnapshot;
-
-static void
-cache_snapshot_free (CacheSnapshot *snapshot)
-{
-  g_free (snapshot->path);
-  g_free (snapshot->server);
-  g_free (snapshot->user);
-  g_clear_pointer (&snapshot->records, g_ptr_array_unref);
-  g_free (snapshot);
-}
-
-/* The table's file: the server's record-list shape (so that the streaming
- * decoder reads it back), after the server and user it belongs to. */
-static void
-cache_write_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  CacheSnapshot *snapshot = task_data;
-  GString *out = g_string_sized_new (256 + snapshot->records->len * 256);
-  g_autoptr(GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
-
-  g_string_append (out, "{\"server\":");
-  navette_json_append_string (out, snapshot->server);
-  g_string_append (out, ",\"user\":");
-  navette_json_append_string (out, snapshot->user);
-  g_string_append_printf (out, ",\"revision\":%" G_GINT64_FORMAT ",\"records\":[", snapshot->revision);
-
-  for (guint i = 0; i < snapshot->records->len; i++)
-    {
-      const NavettePackedRecord *packed = g_ptr_array_index (snapshot->records, i);
-      g_autofree char *updated_at = navette_time_format (packed->updated_at);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, "{\"id\":");
-      navette_json_append_string (out, packed->id);
-      g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT
-                              ",\"data\":%s,\"archived\":%s,\"updated_at\":\"%s\",\"updated_by\":",
-                              packed->version, packed->revision, packed->data_json,
-                              packed->archived ? "true" : "false", updated_at);
-      navette_json_append_string (out, packed->updated_by ? packed->updated_by : "");
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, "]}");
-
-  /* Atomic (a temporary file renamed over the old one). */
-  if (!g_file_set_contents_full (snapshot->path, out->str, (gssize) out->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-    {
-      g_string_free (out, TRUE);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_debug ("Cache %s: %" G_GSIZE_FORMAT " bytes in %.1f ms (worker thread)", snapshot->path,
-           out->len, (g_get_monotonic_time () - start) / 1000.0);
-  g_string_free (out, TRUE);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-write_schema (NavetteTable *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gsize len;
-  char *text;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "server");
-  json_builder_add_string_value (builder, self->cache_server);
-  json_builder_set_member_name (builder, "user");
-  json_builder_add_string_value (builder, self->cache_user);
-  json_builder_set_member_name (builder, "schema");
-  navette_wire_table_to_json (self->schema, builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = navette_json_to_string (root, &len);
-  bytes = g_bytes_new_take (text, len);
-
-  path = g_strconcat (self->cache_file, ".schema", NULL);
-  file = g_file_new_for_path (path);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
-                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                                       NULL, cache_written_cb, g_object_ref (self));
-}
-
-static void schedule_cache_write (NavetteTable *self);
-
-static void
-cache_write_done_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  NavetteTable *self = NAVETTE_TABLE (object);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    report_cache_error (self, error);
-  self->cache_writing = FALSE;
-  if (self->cache_dirty)
-    {
-      self->cache_dirty = FALSE;
-      schedule_cache_write (self);
-    }
-}
-
-static gboolean
-cache_write_cb (gpointer user_data)
-{
-  NavetteTable *self = user_data;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFile) parent = NULL;
-  g_autoptr(GTask) task = NULL;
-  CacheSnapshot *snapshot;
-
-  self->cache_write_id = 0;
-  if (self->cache_file == NULL || !self->loaded)
-    return G_SOURCE_REMOVE;
-  if (self->cache_writing)
-    {
-      /* One write at a time, so an older snapshot never lands last. */
-      self->cache_dirty = TRUE;
-      return G_SOURCE_REMOVE;
-    }
-  self->cache_writing = TRUE;
-
-  file = g_file_new_for_path (self->cache_file);
-  parent = g_file_get_parent (file);
-  if (g_mkdir_with_parents (g_file_peek_path (parent), 0700) != 0)
-    {
-      int saved_errno = errno;
-      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                                             _("Could not create %s: %s"), g_file_peek_path (parent),
-                                             g_strerror (saved_errno));
-
-      self->cache_writing = FALSE;
-      report_cache_error (self, error);
-      return G_SOURCE_REMOVE;
-    }
-  write_schema (self);
-
-  snapshot = g_new0 (CacheSnapshot, 1);
-  snapshot->path = g_strdup (self->cache_file);
-  snapshot->server = g_strdup (self->cache_server);
-  snapshot->user = g_strdup (self->cache_user);
-  snapshot->revision = self->revision;
-  snapshot->records = g_ptr_array_new_full (self->records->len, (GDestroyNotify) navette_packed_record_free);
-  for (guint i = 0; i < self->records->len; i++)
-    {
-      const NavettePackedRecord *packed = navette_record_get_server (g_ptr_array_index (self->records, i));
-
-      if (packed == NULL)
-        continue;   /* an optimistic create: the journal has it */
-      g_ptr_array_add (snapshot->records, navette_packed_record_copy (packed));
-    }
-
-  task = g_task_new (self, NULL, cache_write_done_cb, NULL);
-  g_task_set_task_data (task, snapshot, (GDestroyNotify) cache_snapshot_free);
-  g_task_run_in_thread (task, cache_write_thread);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_cache_write (NavetteTable *self)
-{
-  if (self->cache_file == NULL || self->cache_write_id != 0)
-    return;
-  /* Bursts of reloads write once. */
-  self->cache_write_id = g_timeout_add (200, cache_write_cb, self);
-}
-
-void
-navette_table_set_cache_file (NavetteTable *self,
-                              const char   *path,
-                              const char   *server,
-                              const char   *user)
-{
-  g_return_if_fail (NAVETTE_IS_TABLE (self));
-
-  g_free (self->cache_file);
-  self->cache_file = g_strdup (path);
-  g_free (self->cache_server);
-  self->cache_server = g_strdup (server);
-  g_free (self->cache_user);
-  self->cache_user = g_strdup (user);
-  if (path != NULL && self->loaded && !self->cached)
-    schedule_cache_write (self);
-}
+/* ---- Shown from the replica ---- */
 
 gboolean
 navette_table_get_cached (NavetteTable *self)
@@ -1059,20 +822,15 @@ navette_table_get_cached (NavetteTable *self)
 }
 
 void
-navette_table_load_cached (NavetteTable *self,
-                           GPtrArray    *records,
-                           gint64        revision)
+navette_table_set_cached (NavetteTable *self,
+                          gboolean      cached)
 {
   g_return_if_fail (NAVETTE_IS_TABLE (self));
 
-  if (self->loaded)
-    return;   /* the server's data is there already */
-
-  navette_table_apply_records (self, records, TRUE, revision, NULL);
-  self->loaded = TRUE;
-  self->cached = TRUE;
+  if (self->cached == !!cached)
+    return;
+  self->cached = !!cached;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHED]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
 }
 
 static void
@@ -1148,8 +906,6 @@ list_records_cb (GObject      *object,
       self->cached = FALSE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHED]);
     }
-  if (n_changed > 0 || since < 0)
-    schedule_cache_write (self);
 
   g_signal_emit (self, signals[RELOADED], 0, n_changed, changed);
   finish_waiting (self, n_changed, NULL);

@@ -88,9 +88,10 @@ JsonNode                *navette_table_parse_value   (NavetteTable *self,
                                                       const char   *text,
                                                       GError      **error);
 
-/* Round 2: "cached" (boolean, read-only, notified): the model shows the
- * records kept on disk (navette_engine_open_cache_async()), not yet
- * revalidated with the server; it turns FALSE after the first reload. */
+/* Round 2: "cached" (boolean, read-only, notified): the table is known
+ * from the replica (navette_engine_open_saved_async()) and shown from it
+ * before the engine is loaded; FALSE once the engine is loaded (or after
+ * a reload of the table). Its records are not loaded in memory. */
 gboolean                 navette_table_get_cached    (NavetteTable *self);
 
 /* Signal "reloaded" (guint n_changed, GPtrArray *changed): after every

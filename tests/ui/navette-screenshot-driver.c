@@ -15,8 +15,9 @@
  * "admin-…": the Administration window (900×680) on that page, signed in
  * as the demo's administrator; "-form" adds the page's Add form.
  *
- * "cached": a second window showing what the first one left in the disk
- * cache, before its engine is loaded (the "Showing saved data" state).
+ * "cached": the server stopped, a second window showing what the first
+ * one left in the replica, before its engine is loaded (an offline start:
+ * the "Showing saved data" state).
  *
  * Prints "ready" on stdout once the state is reached. */
 #define G_LOG_DOMAIN "navette-screenshot"
@@ -175,8 +176,9 @@ main (int   argc,
   engine = navette_engine_new (server->base_url);
   if (g_str_equal (mode, "cached"))
     {
-      cache_dir = g_build_filename (server->tmpdir, "cache", NULL);
-      navette_engine_set_cache_dir (engine, cache_dir);
+      /* The replica the next start shows. */
+      cache_dir = g_build_filename (server->tmpdir, "data", NULL);
+      navette_engine_set_data_dir (engine, cache_dir);
     }
   else if (g_str_equal (mode, "replica"))
     {
@@ -332,21 +334,27 @@ main (int   argc,
 
   else if (g_str_equal (mode, "cached"))
     {
-      g_autofree char *key = navette_engine_account_key (server->base_url, user);
-      g_autofree char *file = g_build_filename (cache_dir, key, "catalogue", "products.json", NULL);
       g_autoptr(NavetteEngine) cached = navette_engine_new (server->base_url);
+      NavetteReplica *replica = navette_engine_get_replica (engine);
       NavetteWindow *first = window;
+      g_autofree char *apps = NULL;
 
-      /* The cache is written in a worker thread: look now and then. */
-      while (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+      /* The table is in the replica (the window synced it) and the
+       * applications' list is kept there (a worker thread writes it). */
+      g_assert_nonnull (replica);
+      while (navette_engine_lookup_feed (engine, navette_window_get_table (window)) == NULL ||
+             !navette_replica_feed_get_synced (navette_engine_lookup_feed (engine, navette_window_get_table (window))) ||
+             (g_free (apps), apps = navette_replica_dup_meta (replica, "applications", NULL)) == NULL)
         {
           g_timeout_add_once (50, (GSourceOnceFunc) g_main_context_wakeup, NULL);
           g_main_context_iteration (NULL, TRUE);
         }
-      navette_engine_set_cache_dir (cached, cache_dir);
-      navette_engine_open_cache_async (cached, user, NULL, navette_test_store_result_cb, &result);
-      navette_test_wait_result (&result, "navette_engine_open_cache");
-      g_assert_true (navette_engine_open_cache_finish (cached, result, NULL));
+      /* An offline start: the server is stopped. */
+      navette_test_server_stop (server);
+      navette_engine_set_data_dir (cached, cache_dir);
+      navette_engine_open_saved_async (cached, user, NULL, navette_test_store_result_cb, &result);
+      navette_test_wait_result (&result, "navette_engine_open_saved");
+      g_assert_true (navette_engine_open_saved_finish (cached, result, NULL));
       g_clear_object (&result);
 
       window = navette_window_new (NULL);

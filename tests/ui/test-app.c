@@ -179,9 +179,24 @@ test_local_mode_app (void)
     }
   bus = navette_test_session_bus_start (&bus_address);
 
-  /* First run: a fresh data folder, no cache. */
+  /* First run: a fresh data folder, and the JSON cache an earlier
+   * version kept ($XDG_CACHE_HOME/navette): deleted, never read. */
+  {
+    g_autofree char *old_dir = g_build_filename (cache, "navette", "0123456789abcdef0123456789abcdef",
+                                                 "catalogue", NULL);
+    g_autofree char *old_file = g_build_filename (old_dir, "products.json", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (old_dir, 0700), ==, 0);
+    g_assert_true (g_file_set_contents (old_file, "{\"server\":\"x\",\"user\":\"y\",\"records\":[]}", -1, NULL));
+  }
   run_app (binary, home, cache, schemas, bus, bus_address, TRUE, &output);
   g_assert_null (strstr (output.log->str, "Showing the saved data"));
+  {
+    g_autofree char *old_cache = g_build_filename (cache, "navette", NULL);
+
+    g_assert_nonnull (strstr (output.log->str, "Deleted the JSON cache of an earlier version"));
+    g_assert_false (g_file_test (old_cache, G_FILE_TEST_EXISTS));
+  }
 
   /* The demo database was made in the data folder; the server answered. */
   g_assert_true (g_file_test (db, G_FILE_TEST_IS_REGULAR));
@@ -189,9 +204,9 @@ test_local_mode_app (void)
   g_assert_true (g_str_has_prefix (output.url, "http://127.0.0.1:"));
   g_assert_false (server_answers (output.url));
 
-  /* Second run: what the first one saved (the applications and tables)
-   * is shown at once, while the local server starts (on another port);
-   * the open table's rows then come from the replica. */
+  /* Second run: what the replica holds (the applications and tables
+   * the first run kept there, the table's rows) is shown at once, while
+   * the local server starts (on another port); no JSON cache is written. */
   g_clear_pointer (&output.url, g_free);
   g_string_truncate (output.log, 0);
   output.painted = output.cache_written = output.loaded = output.eof = FALSE;
@@ -203,6 +218,11 @@ test_local_mode_app (void)
     g_assert_nonnull (shown);
     g_assert_nonnull (loaded);
     g_assert_true (shown < loaded);
+  }
+  {
+    g_autofree char *old_cache = g_build_filename (cache, "navette", NULL);
+
+    g_assert_false (g_file_test (old_cache, G_FILE_TEST_EXISTS));
   }
 
   g_subprocess_send_signal (bus, SIGTERM);

@@ -1901,6 +1901,122 @@ test_replica_progress (void)
   navette_test_rm_rf (data_dir);
 }
 
+/* ---- Start from the replica ---- */
+
+typedef struct
+{
+  Fixture    *f;
+  const char *table;
+  const char *count;
+} CountWait;
+
+/* The sidebar row of @table shows @count (its rows in the replica). */
+static gboolean
+sidebar_counts (gpointer data)
+{
+  CountWait *wait = data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (wait->f->window->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_ROW (row) &&
+        g_strcmp0 (navette_table_get_name (navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row))),
+                   wait->table) == 0)
+      return navette_test_find_label (row, wait->count) != NULL;
+  return FALSE;
+}
+
+static gboolean
+structure_kept (gpointer data)
+{
+  NavetteReplica *replica = navette_engine_get_replica (data);
+  g_autofree char *apps = replica != NULL ? navette_replica_dup_meta (replica, "applications", NULL) : NULL;
+
+  return apps != NULL;
+}
+
+static gboolean
+feed_synced_and_read (gpointer data)
+{
+  Fixture *f = data;
+  NavetteReplicaFeed *feed = _navette_window_get_feed (f->window);
+
+  return feed != NULL && navette_replica_feed_get_synced (feed) && all_rows_read (f);
+}
+
+/* The sidebar counts the rows the replica holds (no table is loaded in
+ * memory), again after a sync; a start with the server stopped shows the
+ * replica's rows at once, read-only, and goes live once it is back. */
+static void
+test_replica_offline_start (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  g_autofree char *token = NULL;
+  CountWait six = { &f, "products", "6" };
+  CountWait seven = { &f, "products", "7" };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteTable *table;
+
+  wait_until (all_rows_read, &f, "the rows read");
+  wait_until (sidebar_counts, &six, "the sidebar counting 6 products");
+  g_assert_false (navette_table_get_loaded (navette_window_get_table (f.window)));
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                          token, "{\"data\": {\"name\": \"Kept for later\", \"price\": 4.5}}",
+                                          NULL, NULL), ==, 201);
+  wait_until (sidebar_counts, &seven, "the sidebar counting 7 products after the sync");
+  wait_until (structure_kept, f.engine, "the applications kept in the replica");
+
+  /* Quit; start again with the server stopped. */
+  gtk_window_destroy (GTK_WINDOW (f.window));
+  g_clear_object (&f.engine);
+  navette_test_server_stop (f.server);
+  f.engine = navette_engine_new (f.server->base_url);
+  navette_engine_set_data_dir (f.engine, data_dir);
+  navette_engine_open_saved_async (f.engine, "alice", NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the replica opened");
+  g_assert_true (navette_engine_open_saved_finish (f.engine, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  f.window = navette_window_new (NULL);
+  navette_window_set_initial_table (f.window, "catalogue/products");
+  gtk_window_present (GTK_WINDOW (f.window));
+  navette_window_show_cached (f.window, f.engine);
+
+  wait_until (page_is_records, &f, "the records page from the replica");
+  wait_until (all_rows_read, &f, "the replica's rows read");
+  g_assert_nonnull (_navette_window_get_feed (f.window));
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 7);
+  g_assert_nonnull (find_record (&f, "name", "Kept for later"));
+  g_assert_nonnull (find_record (&f, "name", "Moulin à café manuel"));
+  wait_until (sidebar_counts, &seven, "the sidebar counting the replica's 7 products");
+  table = navette_window_get_table (f.window);
+  g_assert_false (navette_table_get_loaded (table));
+  g_assert_true (navette_table_get_cached (table));
+  g_assert_false (navette_replica_feed_get_syncing (_navette_window_get_feed (f.window)));
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Showing saved data");
+  /* Read-only until the engine is loaded. */
+  g_assert_false (gtk_widget_is_sensitive (f.window->new_button));
+
+  /* The server is back: the same table goes live and syncs. */
+  navette_test_server_restart (f.server);
+  navette_session_login_async (navette_engine_get_session (f.engine), "alice", NAVETTE_DEMO_PASSWORD,
+                               NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (f.engine), result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (f.engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  g_assert_true (navette_engine_load_finish (f.engine, result, &error));
+  navette_window_set_engine (f.window, f.engine);
+  wait_until (feed_synced_and_read, &f, "the feed synced once loaded");
+  g_assert_true (navette_window_get_table (f.window) == table);
+  g_assert_false (navette_table_get_cached (table));
+  g_assert_true (gtk_widget_is_sensitive (f.window->new_button));
+  fixture_close_replica (&f, data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1951,6 +2067,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
+  g_test_add_func ("/ui/replica/offline-start", test_replica_offline_start);
 
   return g_test_run ();
 }

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A start from the replica against the real server: with the server
+ * stopped, what the replica holds opens (the applications kept there, the
+ * table and its rows through a feed that does not sync), the table is not
+ * loaded in memory; once the server is back and the engine loaded, the
+ * same table object goes live and the feed syncs. Another user's replica
+ * is never opened, nor kept when another user signs in. The JSON cache of earlier versions is deleted. */
+#define G_LOG_DOMAIN "navette-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "engine-test-util.h"
+
+static char *old_cache_home;   /* XDG_CACHE_HOME, set before GLib reads it */
+
+static void
+patch_stock (NavetteTestServer *server,
+             const char        *id,
+             gint64             stock)
+{
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
+  g_autofree char *patch = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &body, NULL), ==, 200);
+  root = navette_test_parse (body);
+  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"stock\": %" G_GINT64_FORMAT "}}",
+                           json_object_get_int_member (json_node_get_object (root), "version"), stock);
+  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
+}
+
+/* Opens the replica of @username in a fresh engine on @data_dir. */
+static NavetteEngine *
+engine_from_replica (NavetteTestServer *server,
+                     const char        *data_dir,
+                     const char        *username,
+                     GError           **error)
+{
+  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  navette_engine_set_data_dir (engine, data_dir);
+  navette_engine_open_saved_async (engine, username, NULL, navette_test_store_result_cb, &result);
+  ENGINE_WAIT_UNTIL (result != NULL, 10000);
+  if (!navette_engine_open_saved_finish (engine, result, error))
+    return NULL;
+  return g_steal_pointer (&engine);
+}
+
+static void
+sign_in_and_load (NavetteEngine *engine,
+                  const char    *username)
+{
+  NavetteSession *session = navette_engine_get_session (engine);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) load = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
+  ENGINE_WAIT_UNTIL (login != NULL, 10000);
+  g_assert_true (navette_session_login_finish (session, login, &error));
+  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
+  ENGINE_WAIT_UNTIL (load != NULL, 10000);
+  g_assert_true (navette_engine_load_finish (engine, load, &error));
+  g_assert_no_error (error);
+}
+
+/* The stock of @id in the replica, read off the main thread. */
+static gint64
+replica_stock (NavetteReplica *replica,
+               const char     *id)
+{
+  g_autoptr(GAsyncResult) looked = NULL;
+  g_autoptr(GAsyncResult) fetched = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 key;
+
+  navette_replica_lookup_key_async (replica, "catalogue", "products", id, NULL,
+                                    navette_test_store_result_cb, &looked);
+  ENGINE_WAIT_UNTIL (looked != NULL, 10000);
+  key = navette_replica_lookup_key_finish (replica, looked, &error);
+  g_assert_no_error (error);
+  navette_replica_fetch_async (replica, "catalogue", "products", &key, 1, NULL,
+                               navette_test_store_result_cb, &fetched);
+  ENGINE_WAIT_UNTIL (fetched != NULL, 10000);
+  records = navette_replica_fetch_finish (replica, fetched, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1);
+  return navette_record_get_int (g_ptr_array_index (records, 0), "stock");
+}
+
+static void
+test_saved_offline_then_live (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-saved-XXXXXX", &error);
+  g_autoptr(NavetteEngine) writer = NULL;
+  g_autoptr(NavetteEngine) offline = NULL;
+  g_autoptr(NavetteEngine) bob = NULL;
+  NavetteReplicaFeed *feed;
+  NavetteReplicaModel *model;
+  NavetteReplica *replica;
+  NavetteTable *table, *saved;
+  NavetteStore *store;
+  guint64 n_rows = 0;
+  gint64 revision = -1;
+
+  g_assert_no_error (error);
+  patch_stock (server, DEMO_PRODUCT_1, 111);
+
+  /* A session that shows the table syncs it into the replica, and keeps
+   * the list of applications there. */
+  writer = navette_engine_new (server->base_url);
+  navette_engine_set_data_dir (writer, data_dir);
+  sign_in_and_load (writer, "alice");
+  store = navette_engine_lookup_store (writer, "catalogue");
+  {
+    g_autoptr(GAsyncResult) loaded = NULL;
+
+    navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &loaded);
+    ENGINE_WAIT_UNTIL (loaded != NULL, 10000);
+    g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
+  }
+  table = navette_store_lookup_table (store, "products");
+  feed = navette_engine_open_feed (writer, table);
+  g_assert_nonnull (feed);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);
+  replica = navette_engine_get_replica (writer);
+  g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+  g_assert_cmpuint (n_rows, >=, 6);
+  {
+    g_autofree char *apps = NULL;
+
+    ENGINE_WAIT_UNTIL ((g_free (apps), apps = navette_replica_dup_meta (replica, "applications", NULL)) != NULL,
+                       10000);
+    g_assert_nonnull (strstr (apps, "\"catalogue\""));
+  }
+  g_clear_object (&writer);
+
+  /* No network: the replica opens; the table is known, not loaded. */
+  navette_test_server_stop (server);
+  offline = engine_from_replica (server, data_dir, "alice", &error);
+  g_assert_no_error (error);
+  store = navette_engine_lookup_store (offline, "catalogue");
+  g_assert_nonnull (store);
+  /* The application's title and role, as kept. */
+  g_assert_cmpstr (navette_store_get_title (store), !=, "catalogue");
+  saved = navette_store_lookup_table (store, "products");
+  g_assert_nonnull (saved);
+  g_assert_true (navette_table_get_cached (saved));
+  g_assert_false (navette_table_get_loaded (saved));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (saved)), ==, 0);
+
+  /* Its rows, through the replica: the feed shows them and does not
+   * sync while the engine is not loaded (no session, no server). */
+  feed = navette_engine_open_feed (offline, saved);
+  g_assert_nonnull (feed);
+  model = navette_replica_feed_get_model (feed);
+  navette_replica_model_refresh (model);
+  ENGINE_WAIT_UNTIL (!navette_replica_model_get_loading (model) &&
+                     g_list_model_get_n_items (G_LIST_MODEL (model)) > 0, 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_rows);
+  g_assert_false (navette_replica_feed_get_syncing (feed));
+  g_assert_false (navette_replica_feed_get_synced (feed));
+  g_assert_cmpint (replica_stock (navette_engine_get_replica (offline), DEMO_PRODUCT_1), ==, 111);
+
+  /* Another user has no replica here: nothing opens. */
+  bob = engine_from_replica (server, data_dir, "bob", &error);
+  g_assert_null (bob);
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The server is back with newer data: the same objects go live, and
+   * the feed syncs the change into the replica. */
+  navette_test_server_restart (server);
+  g_assert_cmpstr (server->base_url, ==, navette_client_get_base_url (navette_engine_get_client (offline)));
+  patch_stock (server, DEMO_PRODUCT_1, 222);
+  sign_in_and_load (offline, "alice");
+  g_assert_true (navette_engine_lookup_store (offline, "catalogue") == store);
+  g_assert_false (navette_table_get_cached (saved));
+  g_assert_true (navette_engine_open_feed (offline, saved) == feed);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);
+  g_assert_true (navette_store_lookup_table (store, "products") == saved);
+  g_assert_false (navette_table_get_loaded (saved));
+  g_assert_cmpint (replica_stock (navette_engine_get_replica (offline), DEMO_PRODUCT_1), ==, 222);
+  g_clear_object (&offline);
+
+  /* alice's replica shown at start, then bob signs in: alice's replica
+   * and feeds are dropped, bob gets his own. */
+  offline = engine_from_replica (server, data_dir, "alice", &error);
+  g_assert_no_error (error);
+  saved = navette_store_lookup_table (navette_engine_lookup_store (offline, "catalogue"), "products");
+  feed = navette_engine_open_feed (offline, saved);
+  g_assert_nonnull (feed);
+  g_object_ref (feed);
+  sign_in_and_load (offline, "bob");
+  {
+    g_autofree char *bob_path = navette_replica_path_for (data_dir, server->base_url, "bob");
+
+    g_assert_cmpstr (navette_replica_get_path (navette_engine_get_replica (offline)), ==, bob_path);
+  }
+  g_assert_true (navette_engine_lookup_feed (offline, saved) != feed);
+  g_assert_false (navette_replica_feed_get_syncing (feed));
+  g_object_unref (feed);
+
+  g_clear_object (&offline);
+  engine_test_rm_rf (data_dir);
+}
+
+/* The JSON cache of an earlier version ($XDG_CACHE_HOME/navette) is
+ * deleted by the default directories, and nothing is written there. */
+static void
+test_old_cache_deleted (void)
+{
+  g_autofree char *old = g_build_filename (old_cache_home, "navette", NULL);
+  g_autofree char *app_dir = g_build_filename (old, "0123456789abcdef0123456789abcdef", "catalogue", NULL);
+  g_autofree char *file = g_build_filename (app_dir, "products.json", NULL);
+  g_autoptr(NavetteEngine) engine = navette_engine_new ("http://127.0.0.1:9");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (app_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "{\"server\":\"x\",\"user\":\"y\",\"records\":[]}", -1, &error));
+  g_assert_no_error (error);
+
+  navette_engine_use_default_dirs (engine);
+  ENGINE_WAIT_UNTIL (!g_file_test (old, G_FILE_TEST_EXISTS), 10000);
+  g_assert_true (g_file_test (old_cache_home, G_FILE_TEST_IS_DIR));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *home = NULL;
+  g_autofree char *data_home = NULL;
+  int status;
+
+  /* Before GLib reads them. */
+  home = g_dir_make_tmp ("navette-old-cache-XXXXXX", NULL);
+  g_assert_nonnull (home);
+  old_cache_home = g_build_filename (home, "cache", NULL);
+  data_home = g_build_filename (home, "data", NULL);
+  g_mkdir_with_parents (old_cache_home, 0700);
+  g_setenv ("XDG_CACHE_HOME", old_cache_home, TRUE);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/saved/offline-then-live", test_saved_offline_then_live);
+  g_test_add_func ("/engine/saved/old-cache-deleted", test_old_cache_deleted);
+
+  status = g_test_run ();
+  engine_test_rm_rf (home);
+  g_free (old_cache_home);
+  return status;
+}
