@@ -163,4 +163,25 @@ GtkWidget *_navette_window_failed_row_new (gpointer item,
                                            gpointer user_data);
 void _navette_window_failed_items_changed_cb (NavetteWindow *self);
 
+/* navette-window-view.c: cells, filter, the view through the replica */
+void                _navette_window_value_cell_setup_cb    (GtkSignalListItemFactory *factory,
+                                                            GtkListItem              *item,
+                                                            gpointer                  user_data);
+void                _navette_window_archived_cell_setup_cb (GtkSignalListItemFactory *factory,
+                                                            GtkListItem              *item,
+                                                            gpointer                  user_data);
+void                _navette_window_state_cell_setup_cb    (GtkSignalListItemFactory *factory,
+                                                            GtkListItem              *item,
+                                                            gpointer                  user_data);
+GtkListItemFactory *_navette_window_cell_factory_new       (GCallback                 setup,
+                                                            gpointer                  user_data);
+gboolean            _navette_window_filter_record          (gpointer                  item,
+                                                            gpointer                  user_data);
+GListModel         *_navette_window_view_model             (NavetteWindow            *self);
+void                _navette_window_apply_view             (NavetteWindow            *self);
+void                _navette_window_view_sorter_changed_cb (NavetteWindow            *self);
+void                _navette_window_search_changed_cb      (NavetteWindow            *self);
+/* navette-window.c */
+void                _navette_window_update_page            (NavetteWindow            *self);
+
 G_END_DECLS

@@ -21,7 +21,6 @@
 
 G_DEFINE_FINAL_TYPE (NavetteWindow, navette_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void update_page           (NavetteWindow *self);
 static void set_engine (NavetteWindow *self,
                         NavetteEngine *engine,
                         gboolean       cache_only);
@@ -41,159 +40,6 @@ list_box_clear (GtkListBox *list)
     gtk_list_box_remove (list, child);
 }
 
-/* ---- Cells ---- */
-
-static void
-value_cell_setup_cb (GtkSignalListItemFactory *factory,
-                     GtkListItem              *item,
-                     gpointer                  user_data)
-{
-  gboolean wide = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "first-text"));
-
-  gtk_list_item_set_child (item, navette_value_cell_new (user_data, wide));
-}
-
-static void
-archived_cell_setup_cb (GtkSignalListItemFactory *factory,
-                        GtkListItem              *item,
-                        gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, navette_archived_cell_new (GPOINTER_TO_INT (user_data)));
-}
-
-static void
-state_cell_setup_cb (GtkSignalListItemFactory *factory,
-                     GtkListItem              *item,
-                     gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, navette_state_cell_new ());
-}
-
-/* Both kinds of cell show the record of their row. */
-static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  navette_record_cell_set_record (NAVETTE_RECORD_CELL (gtk_list_item_get_child (item)),
-                                  gtk_list_item_get_item (item));
-}
-
-static void
-cell_unbind_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *item,
-                gpointer                  user_data)
-{
-  navette_record_cell_set_record (NAVETTE_RECORD_CELL (gtk_list_item_get_child (item)), NULL);
-}
-
-static GtkListItemFactory *
-cell_factory_new (GCallback setup,
-                  gpointer  user_data)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", setup, user_data);
-  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
-  return factory;
-}
-
-/* ---- Filtering ---- */
-
-static gboolean
-filter_record (gpointer item,
-               gpointer user_data)
-{
-  NavetteWindow *self = user_data;
-  NavetteRecord *record = item;
-  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  const NavetteWireTable *schema;
-  g_autofree char *needle = NULL;
-
-  /* The Archive view lists the archived records only; the others, the
-   * rest. */
-  if (navette_record_get_archived (record) != self->show_archived)
-    return FALSE;
-  if (search == NULL || search[0] == '\0' || self->table == NULL)
-    return TRUE;
-
-  needle = g_utf8_casefold (search, -1);
-  schema = navette_table_get_schema (self->table);
-  for (guint i = 0; i < schema->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-      g_autofree char *text = navette_record_dup_display (record, column->name);
-      g_autofree char *folded = NULL;
-
-      if (text == NULL || column->type == NAVETTE_COLUMN_BOOLEAN)
-        continue;
-      folded = g_utf8_casefold (text, -1);
-      if (strstr (folded, needle) != NULL)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* ---- The view through the replica ---- */
-
-static GListModel *
-view_model (NavetteWindow *self)
-{
-  if (self->feed != NULL)
-    return G_LIST_MODEL (navette_replica_feed_get_model (self->feed));
-  return G_LIST_MODEL (self->sort_model);
-}
-
-/* The column and direction the header shows. GTK 4.8 has no
- * gtk_column_view_sorter_get_primary_sort_column() (4.10): the view's
- * sorter is asked to compare two probes, which the first column sorter
- * it asks names (see navette_record_sorter_probe()). */
-static void
-apply_view (NavetteWindow *self)
-{
-  NavetteReplicaView view = { 0 };
-  const NavetteReplicaView *current;
-  g_autofree char *column = NULL;
-  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-
-  if (self->feed == NULL)
-    return;
-  column = navette_record_sorter_probe (gtk_column_view_get_sorter (self->column_view),
-                                        &view.descending);
-  /* No column clicked: the order rows entered the replica (the quickest
-   * to read; no arrow in the header). */
-  view.sort_column = column != NULL ? column : "key";
-  view.search = search;
-  view.archived = self->show_archived ? NAVETTE_REPLICA_ARCHIVED_ONLY : NAVETTE_REPLICA_ARCHIVED_HIDE;
-  /* The same view again (the table shown anew, columns rebuilt): its keys
-   * are not read again (a second at a million rows). */
-  current = navette_replica_model_get_view (navette_replica_feed_get_model (self->feed));
-  if (current != NULL && g_strcmp0 (current->sort_column != NULL ? current->sort_column : "id", view.sort_column) == 0 &&
-      current->descending == view.descending && current->archived == view.archived &&
-      g_strcmp0 (current->search != NULL ? current->search : "", search != NULL ? search : "") == 0)
-    return;
-  navette_replica_model_set_view (navette_replica_feed_get_model (self->feed), &view);
-}
-
-static void
-view_sorter_changed_cb (NavetteWindow *self)
-{
-  apply_view (self);
-}
-
-/* The entry's search-changed comes 150 ms after the last key (the
- * entry's own delay): the replica is asked once per pause. */
-static void
-search_changed_cb (NavetteWindow *self)
-{
-  if (self->feed != NULL)
-    apply_view (self);
-  else
-    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
-  update_page (self);
-}
-
 /* ---- Pages ---- */
 
 static void
@@ -204,19 +50,19 @@ after_paint_cb (GdkFrameClock *clock,
   /* For the startup measurement (G_MESSAGES_DEBUG=navette-app). */
   g_debug ("First records painted at %.1f ms (monotonic), %u rows",
            g_get_monotonic_time () / 1000.0,
-           self->table != NULL ? g_list_model_get_n_items (view_model (self)) : 0);
+           self->table != NULL ? g_list_model_get_n_items (_navette_window_view_model (self)) : 0);
 }
 
 static gboolean
 first_row_read (NavetteWindow *self)
 {
-  g_autoptr(NavetteRecord) first = g_list_model_get_item (view_model (self), 0);
+  g_autoptr(NavetteRecord) first = g_list_model_get_item (_navette_window_view_model (self), 0);
 
   return first != NULL && navette_record_get_id (first)[0] != '\0';
 }
 
-static void
-update_page (NavetteWindow *self)
+void
+_navette_window_update_page (NavetteWindow *self)
 {
   const char *page;
 
@@ -389,12 +235,12 @@ _navette_window_set_show_archived (NavetteWindow *self,
   if (self->table != NULL)
     build_columns (self);
   if (self->feed != NULL)
-    apply_view (self);
+    _navette_window_apply_view (self);
   else
     gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
   update_empty_page (self);
   update_table_title (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_actions (self);
 }
 
@@ -409,14 +255,14 @@ table_notify_cb (NavetteWindow *self)
 {
   update_progress (self);
   update_rows_loaded (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_sync_indicator (self);
 }
 
 static void
 filter_items_changed_cb (NavetteWindow *self)
 {
-  update_page (self);
+  _navette_window_update_page (self);
 }
 
 /* ---- Sidebar ---- */
@@ -516,7 +362,7 @@ build_columns (NavetteWindow *self)
 
       /* The column data belong to the table's schema, which outlives the
        * view columns: they are removed before the table is dropped. */
-      factory = cell_factory_new (G_CALLBACK (value_cell_setup_cb), (gpointer) column);
+      factory = _navette_window_cell_factory_new (G_CALLBACK (_navette_window_value_cell_setup_cb), (gpointer) column);
       view_column = gtk_column_view_column_new (column->title != NULL ? column->title : column->name,
                                                 factory);
       sorter = navette_record_sorter_new (column);
@@ -539,7 +385,7 @@ build_columns (NavetteWindow *self)
     {
       g_autoptr(GtkColumnViewColumn) archived = NULL;
 
-      factory = cell_factory_new (G_CALLBACK (archived_cell_setup_cb),
+      factory = _navette_window_cell_factory_new (G_CALLBACK (_navette_window_archived_cell_setup_cb),
                                   GINT_TO_POINTER (navette_store_can_edit (self->store)));
       /* Translators: the title of the column of who archived a record, and when */
       archived = gtk_column_view_column_new (C_("column", "Archived"), factory);
@@ -548,7 +394,7 @@ build_columns (NavetteWindow *self)
       gtk_column_view_append_column (self->column_view, archived);
     }
 
-  factory = cell_factory_new (G_CALLBACK (state_cell_setup_cb), NULL);
+  factory = _navette_window_cell_factory_new (G_CALLBACK (_navette_window_state_cell_setup_cb), NULL);
   /* Translators: the title of the column of sync states */
   state = gtk_column_view_column_new (C_("column", "State"), factory);
   gtk_column_view_column_set_fixed_width (state, 64);
@@ -569,7 +415,7 @@ table_schema_changed_cb (NavetteWindow *self)
 {
   build_columns (self);
   if (self->feed != NULL)
-    apply_view (self);
+    _navette_window_apply_view (self);
   else
     gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
 }
@@ -602,7 +448,7 @@ feed_notify_cb (NavetteWindow *self)
 {
   update_progress (self);
   update_rows_loaded (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_sync_indicator (self);
 }
 
@@ -631,10 +477,10 @@ show_through_replica (NavetteWindow *self,
   g_signal_connect_swapped (feed, "synced", G_CALLBACK (_navette_window_feed_synced_cb), self);
   g_signal_connect_swapped (feed, "synced", G_CALLBACK (feed_synced_recount_cb), self);
   g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (_navette_window_batch_loaded_cb), self);
-  g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (update_page), self);
+  g_signal_connect_swapped (model, "batch-loaded", G_CALLBACK (_navette_window_update_page), self);
   g_signal_connect_swapped (model, "items-changed", G_CALLBACK (filter_items_changed_cb), self);
   g_signal_connect_swapped (model, "notify::loading", G_CALLBACK (feed_notify_cb), self);
-  apply_view (self);
+  _navette_window_apply_view (self);
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (model));
   return TRUE;
 }
@@ -657,7 +503,7 @@ reload_cb (GObject      *object,
       if (!navette_table_get_loaded (table))
         {
           adw_status_page_set_description (self->error_page, error->message);
-          update_page (self);
+          _navette_window_update_page (self);
         }
       else
         {
@@ -673,7 +519,7 @@ reload_cb (GObject      *object,
   g_debug ("Records of %s loaded", navette_table_get_name (table));
   if (table == self->table)
     {
-      update_page (self);
+      _navette_window_update_page (self);
       _navette_window_update_sync_indicator (self);
     }
 }
@@ -720,7 +566,7 @@ show_table (NavetteWindow *self,
       adw_window_title_set_subtitle (self->table_title, NULL);
       update_progress (self);
       update_rows_loaded (self);
-      update_page (self);
+      _navette_window_update_page (self);
       _navette_window_update_actions (self);
       return;
     }
@@ -758,7 +604,7 @@ show_table (NavetteWindow *self,
     reload_table (self, table, !navette_table_get_loaded (table));
   update_progress (self);
   update_rows_loaded (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_sync_indicator (self);
   _navette_window_update_actions (self);
 }
@@ -980,7 +826,7 @@ stores_changed_cb (NavetteWindow *self)
   if (self->store != NULL && !current_present)
     show_table (self, NULL, NULL);
   schedule_sidebar (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_actions (self);
 }
 
@@ -1062,7 +908,7 @@ navette_window_set_engine (NavetteWindow *self,
                !navette_table_get_loading (self->table))
         reload_table (self, self->table, !navette_table_get_loaded (self->table));
       _navette_window_update_sync_indicator (self);
-      update_page (self);
+      _navette_window_update_page (self);
       _navette_window_update_actions (self);
       return;
     }
@@ -1140,7 +986,7 @@ set_engine (NavetteWindow *self,
     }
   _navette_window_failed_items_changed_cb (self);
   _navette_window_update_sync_indicator (self);
-  update_page (self);
+  _navette_window_update_page (self);
   _navette_window_update_actions (self);
 }
 
@@ -1261,7 +1107,7 @@ static void
 column_view_activate_cb (NavetteWindow *self,
                          guint          position)
 {
-  g_autoptr(NavetteRecord) record = g_list_model_get_item (view_model (self), position);
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_view_model (self), position);
 
   /* A placeholder (its row not read yet) has nothing to open. */
   if (record != NULL && navette_record_get_id (record)[0] != '\0')
@@ -1339,7 +1185,7 @@ _navette_window_get_page (NavetteWindow *self)
 GListModel *
 _navette_window_get_view_model (NavetteWindow *self)
 {
-  return view_model (self);
+  return _navette_window_view_model (self);
 }
 
 NavetteReplicaFeed *
@@ -1528,7 +1374,8 @@ navette_window_class_init (NavetteWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, connecting_label);
   gtk_widget_class_bind_template_child (widget_class, NavetteWindow, record_pane);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
+                                                G_CALLBACK (_navette_window_search_changed_cb));
   gtk_widget_class_bind_template_callback (widget_class, column_view_activate_cb);
 
   _navette_window_class_actions_init (widget_class);
@@ -1553,7 +1400,7 @@ navette_window_init (NavetteWindow *self)
   self->highlight_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->load_cancellable = g_cancellable_new ();
 
-  self->filter = GTK_FILTER (gtk_custom_filter_new (filter_record, self, NULL));
+  self->filter = GTK_FILTER (gtk_custom_filter_new (_navette_window_filter_record, self, NULL));
   self->filter_model = gtk_filter_list_model_new (NULL, g_object_ref (self->filter));
   sorter = gtk_column_view_get_sorter (self->column_view);
   self->sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filter_model)),
@@ -1564,7 +1411,7 @@ navette_window_init (NavetteWindow *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
-  g_signal_connect_swapped (sorter, "changed", G_CALLBACK (view_sorter_changed_cb), self);
+  g_signal_connect_swapped (sorter, "changed", G_CALLBACK (_navette_window_view_sorter_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_reveal_cb), self);
   g_signal_connect_swapped (self->record_pane, "notify::wide", G_CALLBACK (pane_wide_cb), self);

@@ -221,7 +221,7 @@ void           navette_store_set_schema_revision  (NavetteStore      *self,
 void           navette_store_set_etag             (NavetteStore      *self,
                                                    const char        *etag);
 
-/* navette-client.c: the record list in the packed form (GPtrArray of
+/* navette-client-walk.c: the record list in the packed form (GPtrArray of
  * NavettePackedRecord*, sorted by id). */
 GPtrArray     *navette_client_list_records_finish_packed (NavetteClient *self,
                                                           GAsyncResult  *result,
@@ -237,7 +237,7 @@ void           navette_client_events_connect_async (NavetteClient     *self,
 SoupWebsocketConnection *navette_client_events_connect_finish (NavetteClient *self,
                                                     GAsyncResult      *result,
                                                     GError           **error);
-/* navette-client.c: the record list, every page of it (following
+/* navette-client-walk.c: the record list, every page of it (following
  * "next"), each read piecewise: @progress is called on the main context
  * as a page's bytes arrive (@expected: the page's Content-Length, 0 when
  * unknown), @page before each page. The revision is the first page's. */
@@ -260,7 +260,7 @@ void           navette_client_list_records_progress_async (NavetteClient       *
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,
                                                            gpointer             user_data);
-/* navette-client.c: the same walk handing each page over as it comes
+/* navette-client-walk.c: the same walk handing each page over as it comes
  * (the replica): @sink gets the page's NavettePackedRecord* (transfer
  * full), the walk's revision, whether it is the last page, and the walk
  * (transfer full), which asks for the next page only once
@@ -289,5 +289,83 @@ gboolean       navette_client_walk_records_finish (NavetteClient       *self,
 /* navette-client.c: byte counting for requests made elsewhere. */
 void           navette_client_add_bytes           (NavetteClient     *self,
                                                    guint64            n);
+
+/* NavetteEngine's instance, shared by navette-engine.c and
+ * navette-engine-replica.c. */
+struct _NavetteEngine
+{
+  GObject            parent_instance;
+
+  NavetteClient     *client;
+  NavetteSession    *session;
+  NavetteMiddleware *middleware;
+  NavettePoller     *poller;
+  GListStore        *stores;      /* NavetteStore */
+  gboolean           me_in_flight; /* a `me` check of a poll round */
+  GHashTable        *schema_apps;  /* apps whose tables are read again after
+                                    * the running schema reload; NULL: none
+                                    * running */
+  GHashTable        *schema_next;  /* … after the next one (asked meanwhile) */
+  gboolean           schema_all;   /* every loaded store (F5, roles) */
+  gboolean           loaded;
+  char              *data_dir;    /* NULL: no journal */
+  char              *account_key; /* of the journal in use */
+  char              *account_url; /* names the server there; NULL: base URL */
+  gboolean           journal_replayed;
+  gboolean           cache_failure_said;
+  gboolean           session_expired; /* until the same user signs in again */
+  char              *loaded_user;     /* whose changes this engine holds */
+  GCancellable      *cancellable; /* of the requests the engine starts itself;
+                                   * cancelled on dispose */
+  NavetteReplica    *replica;     /* of the loaded user; NULL until asked */
+  char              *replica_user; /* whose replica it is */
+  gboolean           replica_failed; /* it could not be opened (said once) */
+  gboolean           structure_saved; /* since the last load */
+  GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
+};
+
+/* navette-engine.c */
+const char   *_navette_engine_account_url       (NavetteEngine *self);
+void          _navette_engine_cache_failed      (NavetteEngine *self,
+                                                 const GError  *error);
+NavetteStore *_navette_engine_adopt_store       (NavetteEngine *self,
+                                                 NavetteStore  *store);
+/* navette-engine-replica.c */
+void          _navette_engine_drop_replica_app  (NavetteEngine *self,
+                                                 NavetteStore  *store);
+void          _navette_engine_save_structure    (NavetteEngine *self);
+void          _navette_engine_release_feeds     (NavetteEngine *self);
+
+/* NavetteClient internals shared by navette-client.c (requests) and
+ * navette-client-walk.c (record lists and their pages). */
+/* Runs in the worker thread (or inline for small bodies): turns the
+ * parsed root into the result. Returns NULL with @error set on failure. */
+typedef gpointer (*NavetteParseFunc) (JsonNode  *root,
+                                      gpointer   parse_data,
+                                      GError   **error);
+
+/* Like NavetteParseFunc, but given the raw body (to parse it piecewise). */
+typedef gpointer (*NavetteRawParseFunc) (GBytes    *body,
+                                         gpointer   parse_data,
+                                         GError   **error);
+
+GError *_navette_client_serialization_error (void);
+void     _navette_client_send_async          (NavetteClient       *self,
+                                              const char          *method,
+                                              const char          *path,
+                                              JsonNode            *body,
+                                              const char          *idempotency_key,
+                                              const char          *if_none_match,
+                                              NavetteParseFunc     parse,
+                                              NavetteRawParseFunc  raw_parse,
+                                              gpointer             parse_data,
+                                              GDestroyNotify       parse_data_free,
+                                              GDestroyNotify       result_free,
+                                              gpointer             source_tag,
+                                              NavetteProgressFunc  progress,
+                                              gpointer             progress_data,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 
 G_END_DECLS

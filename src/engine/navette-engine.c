@@ -9,40 +9,6 @@
 
 #include "navette-engine-private.h"
 
-/* How often `me` is asked again (role changes), in µs; also at once on
- * navette_engine_refresh() and after a FORBIDDEN answer. */
-
-struct _NavetteEngine
-{
-  GObject            parent_instance;
-
-  NavetteClient     *client;
-  NavetteSession    *session;
-  NavetteMiddleware *middleware;
-  NavettePoller     *poller;
-  GListStore        *stores;      /* NavetteStore */
-  gboolean           me_in_flight; /* a `me` check of a poll round */
-  GHashTable        *schema_apps;  /* apps whose tables are read again after
-                                    * the running schema reload; NULL: none
-                                    * running */
-  GHashTable        *schema_next;  /* … after the next one (asked meanwhile) */
-  gboolean           schema_all;   /* every loaded store (F5, roles) */
-  gboolean           loaded;
-  char              *data_dir;    /* NULL: no journal */
-  char              *account_key; /* of the journal in use */
-  char              *account_url; /* names the server there; NULL: base URL */
-  gboolean           journal_replayed;
-  gboolean           cache_failure_said;
-  gboolean           session_expired; /* until the same user signs in again */
-  char              *loaded_user;     /* whose changes this engine holds */
-  GCancellable      *cancellable; /* of the requests the engine starts itself;
-                                   * cancelled on dispose */
-  NavetteReplica    *replica;     /* of the loaded user; NULL until asked */
-  char              *replica_user; /* whose replica it is */
-  gboolean           replica_failed; /* it could not be opened (said once) */
-  gboolean           structure_saved; /* since the last load */
-  GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
-};
 
 G_DEFINE_FINAL_TYPE (NavetteEngine, navette_engine, G_TYPE_OBJECT)
 
@@ -393,8 +359,8 @@ signed_in_cb (NavetteSession *session,
 /* The list of applications (kept in the replica for the next start)
  * cannot be written: nothing is lost, but the user should know why the
  * next start waits for the server. Said once. */
-static void
-cache_failed (NavetteEngine *self,
+void
+_navette_engine_cache_failed (NavetteEngine *self,
               const GError  *error)
 {
   g_autofree char *message = NULL;
@@ -410,8 +376,8 @@ cache_failed (NavetteEngine *self,
 
 /* A store made by the engine (its actions go through the middleware, the
  * poller watches it). */
-static NavetteStore *
-adopt_store (NavetteEngine *self,
+NavetteStore *
+_navette_engine_adopt_store (NavetteEngine *self,
              NavetteStore  *store)
 {
   return store;
@@ -602,141 +568,6 @@ navette_engine_get_failed_changes (NavetteEngine *self)
   return navette_middleware_get_failed_changes (self->middleware);
 }
 
-/* ---- The replica ---- */
-
-static const char *account_url (NavetteEngine *self);
-
-static void
-replica_dropped_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autofree char *app = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (navette_replica_drop_finish (NAVETTE_REPLICA (object), result, &error) < 0 &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Could not drop %s from the replica: %s", app, error->message);
-}
-
-/* An application the user lost: its feeds go, and its tables leave the
- * replica (the replica is opened for that, when it was not yet). */
-static void
-drop_replica_app (NavetteEngine *self,
-                  NavetteStore  *store)
-{
-  const char *app = navette_store_get_name (store);
-  g_autofree char *prefix = g_strconcat (app, "/", NULL);
-  NavetteReplica *replica = navette_engine_get_replica (self);
-
-  if (self->feeds != NULL)
-    {
-      GHashTableIter iter;
-      const char *key;
-
-      g_hash_table_iter_init (&iter, self->feeds);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
-        if (g_str_has_prefix (key, prefix))
-          g_hash_table_iter_remove (&iter);
-    }
-  if (replica != NULL)
-    navette_replica_drop_async (replica, app, NULL, NULL, replica_dropped_cb, g_strdup (app));
-}
-
-NavetteReplica *
-navette_engine_get_replica (NavetteEngine *self)
-{
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
-
-  /* Opened by navette_engine_open_saved_async() for the saved user, and
-   * another one signed in: never shown theirs. */
-  if (self->replica != NULL && self->loaded_user != NULL &&
-      g_strcmp0 (self->replica_user, self->loaded_user) != 0)
-    {
-      g_debug ("Signed in as %s: the replica of %s is closed", self->loaded_user, self->replica_user);
-      if (self->feeds != NULL)
-        g_hash_table_remove_all (self->feeds);
-      g_clear_object (&self->replica);
-    }
-  if (self->replica != NULL || self->replica_failed)
-    return self->replica;
-  if (self->data_dir == NULL || self->loaded_user == NULL)
-    return NULL;
-  path = navette_replica_path_for (self->data_dir, account_url (self), self->loaded_user);
-  g_free (self->replica_user);
-  self->replica_user = g_strdup (self->loaded_user);
-  self->replica = navette_replica_open (path, &error);
-  if (self->replica == NULL)
-    {
-      self->replica_failed = TRUE;
-      g_message ("Not using the replica %s: %s", path, error->message);
-    }
-  return self->replica;
-}
-
-static void save_structure (NavetteEngine *self);
-
-NavetteReplicaFeed *
-navette_engine_open_feed (NavetteEngine *self,
-                          NavetteTable  *table)
-{
-  NavetteStore *store;
-  NavetteReplica *replica;
-  NavetteReplicaFeed *feed;
-  g_autofree char *key = NULL;
-
-  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
-  g_return_val_if_fail (NAVETTE_IS_TABLE (table), NULL);
-
-  store = navette_table_get_store (table);
-  if (store == NULL || (replica = navette_engine_get_replica (self)) == NULL)
-    return NULL;
-  key = g_strdup_printf ("%s/%s", navette_store_get_name (store), navette_table_get_name (table));
-  if (self->feeds == NULL)
-    self->feeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  feed = g_hash_table_lookup (self->feeds, key);
-  /* A feed whose table was dropped (removed from the store, or the same
-   * name made again) is made anew. */
-  if (feed != NULL && (navette_replica_feed_get_removed (feed) ||
-                       navette_replica_feed_get_table (feed) != table))
-    {
-      g_hash_table_remove (self->feeds, key);
-      feed = NULL;
-    }
-  if (feed == NULL)
-    {
-      /* Shown before the engine is loaded (no session yet): the replica's
-       * rows, synced once it is. */
-      feed = self->loaded ? navette_replica_feed_new (replica, self->client, table)
-                          : navette_replica_feed_new_held (replica, self->client, table);
-      g_hash_table_insert (self->feeds, g_steal_pointer (&key), feed);
-      if (self->loaded && !self->structure_saved)
-        save_structure (self);
-    }
-  return feed;
-}
-
-NavetteReplicaFeed *
-navette_engine_lookup_feed (NavetteEngine *self,
-                            NavetteTable  *table)
-{
-  NavetteStore *store;
-  NavetteReplicaFeed *feed;
-  g_autofree char *key = NULL;
-
-  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
-
-  store = navette_table_get_store (table);
-  if (store == NULL || self->feeds == NULL)
-    return NULL;
-  key = g_strdup_printf ("%s/%s", navette_store_get_name (store), navette_table_get_name (table));
-  feed = g_hash_table_lookup (self->feeds, key);
-  return feed != NULL && navette_replica_feed_get_table (feed) == table ? feed : NULL;
-}
-
 const char *
 navette_engine_get_loaded_user (NavetteEngine *self)
 {
@@ -794,8 +625,8 @@ navette_engine_refresh (NavetteEngine *self)
 
 /* ---- Journal and cache: per server and user ---- */
 
-static const char *
-account_url (NavetteEngine *self)
+const char *
+_navette_engine_account_url (NavetteEngine *self)
 {
   return self->account_url != NULL ? self->account_url
                                    : navette_client_get_base_url (self->client);
@@ -923,7 +754,7 @@ navette_engine_journal_path_for (NavetteEngine *self,
 
   if (self->data_dir == NULL)
     return NULL;
-  key = navette_engine_account_key (account_url (self), username);
+  key = navette_engine_account_key (_navette_engine_account_url (self), username);
   return g_build_filename (self->data_dir, key, "replica.db", NULL);
 }
 
@@ -931,7 +762,7 @@ const char *
 navette_engine_get_account_url (NavetteEngine *self)
 {
   g_return_val_if_fail (NAVETTE_IS_ENGINE (self), NULL);
-  return account_url (self);
+  return _navette_engine_account_url (self);
 }
 
 static void
@@ -1141,281 +972,6 @@ journal_tables_cb (GObject      *object,
     open_account_done (open);
 }
 
-/* ---- The structure kept in the replica, for the next start ---- */
-
-typedef struct
-{
-  NavetteReplica *replica;
-  char           *text;
-} SaveStructure;
-
-static void
-save_structure_free (SaveStructure *save)
-{
-  g_clear_object (&save->replica);
-  g_free (save->text);
-  g_free (save);
-}
-
-static void
-save_structure_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
-{
-  SaveStructure *save = task_data;
-  GError *error = NULL;
-
-  /* Behind a sync's pages on the replica's worker: waited here, not on
-   * the main loop. */
-  if (navette_replica_set_meta (save->replica, "applications", save->text, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-structure_saved_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    cache_failed (NAVETTE_ENGINE (object), error);
-}
-
-/* Keeps the list of applications (name, title, role: no records) in the
- * replica, for navette_engine_open_saved_async() at the next start; the
- * tables and their schemas are there already (those synced). Only into a
- * replica already open (by the start, or a feed): a program that never
- * shows a table through it (navette-cli set) does not open it for this. */
-static void
-save_structure (NavetteEngine *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GTask) task = NULL;
-  NavetteReplica *replica = self->replica;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->stores));
-  SaveStructure *save;
-
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(NavetteStore) store = g_list_model_get_item (G_LIST_MODEL (self->stores), i);
-      GListModel *tables = navette_store_get_tables (store);
-      guint n_tables = g_list_model_get_n_items (tables);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, navette_store_get_name (store));
-      json_builder_set_member_name (builder, "title");
-      json_builder_add_string_value (builder, navette_store_get_title (store));
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, navette_role_to_string (navette_store_get_role (store)));
-      json_builder_end_object (builder);
-
-    }
-  json_builder_end_array (builder);
-  if (replica == NULL)
-    return;
-  self->structure_saved = TRUE;
-
-  root = json_builder_get_root (builder);
-  save = g_new0 (SaveStructure, 1);
-  save->replica = g_object_ref (replica);
-  save->text = navette_json_to_string (root, NULL);
-  task = g_task_new (self, self->cancellable, structure_saved_cb, NULL);
-  g_task_set_task_data (task, save, (GDestroyNotify) save_structure_free);
-  g_task_run_in_thread (task, save_structure_thread);
-}
-
-/* ---- Opening the replica without the network ---- */
-
-typedef struct
-{
-  char           *path;
-  char           *user;
-  NavetteReplica *replica;
-  GPtrArray      *tables;     /* NavetteReplicaTable* */
-  char           *apps;       /* the JSON kept by save_structure() */
-} SavedLoad;
-
-static void
-saved_load_free (SavedLoad *load)
-{
-  g_free (load->path);
-  g_free (load->user);
-  g_clear_object (&load->replica);
-  g_clear_pointer (&load->tables, g_ptr_array_unref);
-  g_free (load->apps);
-  g_free (load);
-}
-
-static void
-open_saved_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  SavedLoad *load = task_data;
-  GError *error = NULL;
-
-  /* Nothing was kept: not made here. */
-  if (!g_file_test (load->path, G_FILE_TEST_EXISTS))
-    {
-      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
-                               _("Nothing was kept from an earlier session."));
-      return;
-    }
-  if (!(load->replica = navette_replica_open (load->path, &error)) ||
-      !(load->tables = navette_replica_list_tables (load->replica, &error)))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  load->apps = navette_replica_dup_meta (load->replica, "applications", NULL);
-  if (load->tables->len == 0)
-    g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
-                             _("Nothing was kept from an earlier session."));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-void
-navette_engine_open_saved_async (NavetteEngine       *self,
-                                 const char          *username,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  SavedLoad *load;
-
-  g_return_if_fail (NAVETTE_IS_ENGINE (self));
-  g_return_if_fail (username != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_engine_open_saved_async);
-
-  if (self->data_dir == NULL)
-    {
-      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
-                               _("Nothing was kept from an earlier session."));
-      return;
-    }
-
-  load = g_new0 (SavedLoad, 1);
-  load->path = navette_replica_path_for (self->data_dir, account_url (self), username);
-  load->user = g_strdup (username);
-  g_task_set_task_data (task, load, (GDestroyNotify) saved_load_free);
-  g_task_run_in_thread (task, open_saved_thread);
-}
-
-/* The applications kept by save_structure(): name → NavetteStore made
- * from it (not yet in the engine's list). */
-static NavetteStore *
-saved_store (NavetteEngine *self,
-             JsonArray     *apps,
-             const char    *name)
-{
-  const char *title = name;
-  NavetteRole role = NAVETTE_ROLE_READER;
-
-  for (guint i = 0; apps != NULL && i < json_array_get_length (apps); i++)
-    {
-      JsonNode *node = json_array_get_element (apps, i);
-      JsonObject *app;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      app = json_node_get_object (node);
-      if (g_strcmp0 (json_object_get_string_member_with_default (app, "name", NULL), name) != 0)
-        continue;
-      title = json_object_get_string_member_with_default (app, "title", name);
-      role = navette_role_from_string (json_object_get_string_member_with_default (app, "role", NULL));
-      break;
-    }
-  return adopt_store (self, navette_store_new (self->client, name, title, role));
-}
-
-gboolean
-navette_engine_open_saved_finish (NavetteEngine  *self,
-                                  GAsyncResult   *result,
-                                  GError        **error)
-{
-  SavedLoad *load;
-  g_autoptr(GPtrArray) new_stores = NULL;
-  g_autoptr(JsonNode) apps_root = NULL;
-  JsonArray *apps = NULL;
-
-  g_return_val_if_fail (NAVETTE_IS_ENGINE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
-
-  /* The network may have been quicker: never replace the server's data. */
-  if (self->loaded)
-    return TRUE;
-
-  load = g_task_get_task_data (G_TASK (result));
-  if (self->replica == NULL)
-    {
-      self->replica = g_steal_pointer (&load->replica);
-      g_free (self->replica_user);
-      self->replica_user = g_strdup (load->user);
-    }
-  else if (g_strcmp0 (self->replica_user, load->user) != 0)
-    return TRUE;
-
-  if (load->apps != NULL &&
-      (apps_root = navette_json_parse_strict (load->apps, strlen (load->apps), NULL)) &&
-      JSON_NODE_HOLDS_ARRAY (apps_root))
-    apps = json_node_get_array (apps_root);
-
-  new_stores = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < load->tables->len; i++)
-    {
-      NavetteReplicaTable *saved = g_ptr_array_index (load->tables, i);
-      NavetteStore *store = navette_engine_lookup_store (self, saved->app);
-      NavetteTable *table;
-
-      for (guint j = 0; store == NULL && j < new_stores->len; j++)
-        if (g_strcmp0 (navette_store_get_name (g_ptr_array_index (new_stores, j)), saved->app) == 0)
-          store = g_ptr_array_index (new_stores, j);
-      if (store == NULL)
-        {
-          store = saved_store (self, apps, saved->app);
-          g_ptr_array_add (new_stores, store);
-          navette_middleware_connect_store (self->middleware, store);
-          navette_poller_add_store (self->poller, store);
-        }
-      table = navette_store_add_cached_table (store, g_steal_pointer (&saved->schema));
-      navette_table_set_cached (table, TRUE);
-    }
-  if (new_stores->len > 0)
-    g_list_store_splice (self->stores, g_list_model_get_n_items (G_LIST_MODEL (self->stores)), 0,
-                         new_stores->pdata, new_stores->len);
-  return TRUE;
-}
-
-/* The feeds made before the load (showing the replica) sync now. */
-static void
-release_feeds (NavetteEngine *self)
-{
-  GHashTableIter iter;
-  NavetteReplicaFeed *feed;
-
-  if (self->feeds == NULL)
-    return;
-  g_hash_table_iter_init (&iter, self->feeds);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &feed))
-    navette_replica_feed_release (feed);
-}
-
 /* After a load: opens the journal of this server and user, keeps the
  * structure in the replica,
  * puts the changes of a previous run back, then returns @task. */
@@ -1423,7 +979,7 @@ static void
 open_account (NavetteEngine *self,
               GTask         *task)
 {
-  const char *server = account_url (self);
+  const char *server = _navette_engine_account_url (self);
   const char *user = navette_session_get_username (self->session);
   g_autofree char *key = NULL;
   g_autofree char *path = NULL;
@@ -1460,8 +1016,8 @@ open_account (NavetteEngine *self,
     navette_engine_get_replica (self);
   self->structure_saved = FALSE;
   if (self->replica != NULL)
-    save_structure (self);
-  release_feeds (self);
+    _navette_engine_save_structure (self);
+  _navette_engine_release_feeds (self);
 
   if ((g_strcmp0 (key, self->account_key) == 0 && self->journal_replayed))
     {
@@ -1592,7 +1148,7 @@ applications_cb (GObject      *object,
         }
       else
         {
-          store = adopt_store (self, navette_store_new (self->client, name, title, role));
+          store = _navette_engine_adopt_store (self, navette_store_new (self->client, name, title, role));
           g_ptr_array_add (stores, store);
         }
     }
@@ -1621,7 +1177,7 @@ applications_cb (GObject      *object,
             }
           navette_middleware_disconnect_store (self->middleware, store);
           navette_poller_remove_store (self->poller, store);
-          drop_replica_app (self, store);
+          _navette_engine_drop_replica_app (self, store);
           if (self->loaded)
             notify (self, message, NAVETTE_NOTIFICATION_ROLE_CHANGED, NULL);
         }

@@ -4,12 +4,12 @@
  *
  * The record-page parser (parse_records_raw, with the streaming decoder)
  * and the versions page parser
- * are static in src/engine/navette-client.c and only reachable through
+ * are static in src/engine/navette-client-walk.c and only reachable through
  * HTTP, so this target compiles that file in (#include) to call them
  * directly; navette_sync_error_from_api (navette-engine-private.h) parses
  * error answers. Whatever the bytes: no crash, and a failure is a
  * NAVETTE_SYNC_ERROR. */
-#include "navette-client.c"
+#include "navette-client-walk.c"
 
 #include <stdint.h>
 
