@@ -307,9 +307,13 @@ open_db (NavetteJournal  *self,
       return FALSE;
     }
   /* Changes in clear: readable by their owner only (SQLite gives its
-   * -wal and -shm files the database's mode). */
-  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+   * -wal and -shm files the database's mode). Only made, never opened
+   * when it exists: closing any descriptor of the file drops every POSIX
+   * lock this process holds on it, those of the replica's connection
+   * too; another program's connection could then take the file, and
+   * delete the WAL this process still writes into. */
+  fd = g_open (self->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST)
     {
       int saved = errno;
 
@@ -317,7 +321,8 @@ open_db (NavetteJournal  *self,
                    _("Cannot create %s: %s"), self->path, g_strerror (saved));
       return FALSE;
     }
-  close (fd);
+  if (fd >= 0)
+    close (fd);
 
   /* FULLMUTEX: used by the load here, then by one write at a time on a
    * worker thread. */

@@ -680,18 +680,22 @@ navette_replica_open (const char  *path,
     }
 
   /* Record data in clear: the file (and the -wal and -shm SQLite makes
-   * with the same mode) readable by its owner only. */
+   * with the same mode) readable by its owner only. Only made, never
+   * opened when it exists: a close() drops every POSIX lock of this
+   * process on the file, those of the journal's connection too (see
+   * navette-journal.c). */
   {
-    int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-    if (fd < 0)
+    if (fd < 0 && errno != EEXIST)
       {
         int saved = errno;
         g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                      _("Cannot create %s: %s"), path, g_strerror (saved));
         return NULL;
       }
-    close (fd);
+    if (fd >= 0)
+      close (fd);
   }
 
   self = g_object_new (NAVETTE_TYPE_REPLICA, NULL);

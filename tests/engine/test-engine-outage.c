@@ -776,6 +776,61 @@ replica_synced_cb (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* The number of changes in the outbox at @path, as another program (the
+ * sqlite3 shell: another process, its own locks) reads it. */
+static guint
+outbox_count_elsewhere (const char *path)
+{
+  g_autoptr(GSubprocess) shell = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  shell = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                            "sqlite3", path, "SELECT count(*) FROM outbox", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (shell, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (shell));
+  return (guint) g_ascii_strtoull (out, NULL, 10);
+}
+
+/* The replica open in this process when the journal opens the same file
+ * (the app's start): the journal's open must not drop the replica
+ * connection's locks (POSIX locks go with any close() of the file in the
+ * process). Else another program's connection closing (navette-cli, a
+ * backup) takes the file for itself, checkpoints and deletes the WAL the
+ * journal still writes into: a change written after that is lost. */
+static void
+test_journal_keeps_locks (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("navette-journal-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "key", "replica.db", NULL);
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteJournal) journal = navette_journal_new (path, "http://a", "alice");
+  g_autoptr(JsonObject) one = entry_new ("k1", "update");
+  g_autoptr(JsonObject) two = entry_new ("k2", "update");
+  g_autoptr(GError) error = NULL;
+  guint64 ticket;
+
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (navette_journal_load (journal, &error));
+  g_assert_no_error (error);
+
+  ticket = navette_journal_put (journal, one);
+  ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
+  g_assert_cmpuint (outbox_count_elsewhere (path), ==, 1);
+
+  ticket = navette_journal_put (journal, two);
+  ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
+  g_assert_cmpuint (outbox_count_elsewhere (path), ==, 2);
+
+  g_clear_object (&journal);
+  g_clear_object (&replica);
+  g_assert_cmpuint (outbox_count_elsewhere (path), ==, 2);
+  engine_test_rm_rf (dir);
+}
+
 /* The journal and the replica share replica.db, each on its own
  * connection: a first sync of 206 rows in pages of 20 (a transaction
  * each) while edits are journaled (a transaction before each is sent,
@@ -903,6 +958,7 @@ main (int    argc,
   g_test_add_func ("/engine/journal/crash", test_journal_crash);
   g_test_add_func ("/engine/journal/two-users", test_journal_two_users);
   g_test_add_func ("/engine/journal/beside-replica", test_journal_beside_replica);
+  g_test_add_func ("/engine/journal/keeps-locks", test_journal_keeps_locks);
   g_test_add_func ("/engine/outage/quit-and-restart", test_outage_quit_and_restart);
   g_test_add_func ("/engine/outage/twenty-seconds", test_outage_twenty_seconds);
   g_test_add_func ("/engine/journal/write-failure", test_journal_write_failure);
