@@ -204,17 +204,9 @@ main (int    argc,
   if (replica == NULL)
     g_error ("%s", error->message);
   {
-    g_autoptr(GBytes) answer = NULL;
-    g_autoptr(JsonParser) parser = json_parser_new ();
-    JsonArray *tables;
+    g_autoptr(JsonObject) object = navette_test_table_json (server, token, "catalogue", "products");
 
-    if (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables", token, NULL, &answer, NULL) != 200 ||
-        !json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL))
-      g_error ("cannot read the schema");
-    tables = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "tables");
-    for (guint i = 0; i < json_array_get_length (tables); i++)
-      if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tables, i), "name"), "products"))
-        schema = navette_wire_table_from_json (json_array_get_object_element (tables, i), NULL);
+    schema = navette_wire_table_from_json (object, NULL);
     g_assert_nonnull (schema);
   }
 

@@ -446,6 +446,30 @@ navette_test_parse (GBytes *body)
   return json_node_copy (json_parser_get_root (parser));
 }
 
+JsonObject *
+navette_test_table_json (NavetteTestServer *server,
+                         const char        *token,
+                         const char        *app,
+                         const char        *table)
+{
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/applications/%s/tables", app);
+  JsonArray *tables;
+
+  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &answer, NULL), ==, 200);
+  root = navette_test_parse (answer);
+  tables = json_object_get_array_member (json_node_get_object (root), "tables");
+  for (guint i = 0; i < json_array_get_length (tables); i++)
+    {
+      JsonObject *object = json_array_get_object_element (tables, i);
+
+      if (g_strcmp0 (json_object_get_string_member (object, "name"), table) == 0)
+        return json_object_ref (object);
+    }
+  g_error ("no table %s/%s on the server", app, table);
+}
+
 char *
 navette_test_login (NavetteTestServer *server,
                     const char        *username,

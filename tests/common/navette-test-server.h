@@ -78,6 +78,12 @@ guint              navette_test_request_full      (NavetteTestServer  *server,
                                                    ...) G_GNUC_NULL_TERMINATED;
 /* Parses a JSON response body (asserts it is JSON). */
 JsonNode          *navette_test_parse             (GBytes *body);
+/* The schema of @app's table @table as the server gives it now (GET
+ * …/tables), as its JSON object; fails the test when it is not there. */
+JsonObject        *navette_test_table_json        (NavetteTestServer *server,
+                                                   const char        *token,
+                                                   const char        *app,
+                                                   const char        *table);
 /* A request whose answer must be @expected_status with a JSON object
  * (fails the test with the body otherwise); returns the object. */
 JsonObject        *navette_test_request_object    (NavetteTestServer *server,

@@ -100,28 +100,12 @@ static NavetteWireTable *
 products_schema (NavetteTestServer *server,
                  const char        *token)
 {
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) object = navette_test_table_json (server, token, "catalogue", "products");
   g_autoptr(GError) error = NULL;
-  JsonArray *tables;
+  NavetteWireTable *schema = navette_wire_table_from_json (object, &error);
 
-  g_assert_cmpuint (navette_test_request (server, "GET", "/api/v1/applications/catalogue/tables",
-                                          token, NULL, &answer, NULL), ==, 200);
-  root = navette_test_parse (answer);
-  tables = json_object_get_array_member (json_node_get_object (root), "tables");
-  for (guint i = 0; i < json_array_get_length (tables); i++)
-    {
-      JsonObject *object = json_array_get_object_element (tables, i);
-
-      if (g_strcmp0 (json_object_get_string_member (object, "name"), "products") == 0)
-        {
-          NavetteWireTable *schema = navette_wire_table_from_json (object, &error);
-
-          g_assert_no_error (error);
-          return schema;
-        }
-    }
-  g_assert_not_reached ();
+  g_assert_no_error (error);
+  return schema;
 }
 
 /* Every record of the table, from the server (all pages). */
