@@ -193,6 +193,11 @@ NavetteReplicaFeed *navette_replica_feed_new_held (NavetteReplica    *replica,
                                                    NavetteTable      *table);
 void           navette_replica_feed_release       (NavetteReplicaFeed *self);
 
+/* navette-replica.c: takes group and other permissions away from the
+ * replica's file @path and its -wal and -shm (by name: no descriptor). */
+gboolean       navette_replica_file_make_private  (const char        *path,
+                                                   GError           **error);
+
 /* navette-store.c: a table known from the replica (takes @schema); the store counts as
  * loaded until the server's list replaces it. */
 NavetteTable  *navette_store_add_cached_table     (NavetteStore      *self,
