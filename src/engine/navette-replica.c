@@ -54,6 +54,8 @@ struct _NavetteReplica
   sqlite3      *db;       /* used by the worker thread only (and open) */
   GThread      *worker;
   GAsyncQueue  *jobs;     /* of Job* */
+  ReplicaViewCache *view_cache; /* the worker's (navette-replica-query.c) */
+  gint          search_plan;    /* NavetteReplicaSearchPlan (tests) */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteReplica, navette_replica, G_TYPE_OBJECT)
@@ -111,6 +113,26 @@ navette_replica_file_make_private (const char  *path,
 }
 
 /* ---- Worker ---- */
+
+ReplicaViewCache **
+replica_view_cache (NavetteReplica *self)
+{
+  return &self->view_cache;
+}
+
+NavetteReplicaSearchPlan
+replica_search_plan (NavetteReplica *self)
+{
+  return g_atomic_int_get (&self->search_plan);
+}
+
+void
+navette_replica_set_search_plan (NavetteReplica           *self,
+                                 NavetteReplicaSearchPlan  plan)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_atomic_int_set (&self->search_plan, plan);
+}
 
 static gpointer
 worker_main (gpointer user_data)
@@ -658,6 +680,7 @@ static void
 close_job (NavetteReplica *self,
            gpointer        data)
 {
+  g_clear_pointer (&self->view_cache, replica_view_cache_free);
   g_clear_pointer (&self->db, sqlite3_close_v2);
 }
 
