@@ -86,7 +86,19 @@ _navette_window_save_pane (NavetteWindow *self)
 
   data = navette_record_pane_collect (self->record_pane);
   if (record == NULL)
-    change = navette_store_create (store, table, NULL, data);
+    {
+      const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+      change = navette_store_create (store, table, NULL, data);
+      /* A new record hidden by the search typed before would look lost:
+       * the search is given up, so that the record is in the list
+       * whether it matches or not (src/app/README.md). */
+      if (change != NULL && search != NULL && search[0] != '\0')
+        {
+          gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+          gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+        }
+    }
   else if (json_object_get_size (data) > 0)
     /* Only the fields the user changed, on the version they saw. */
     change = navette_store_update_from (store, table, navette_record_get_id (record), data,

@@ -193,6 +193,22 @@ NavetteReplicaFeed *navette_replica_feed_new_held (NavetteReplica    *replica,
                                                    NavetteTable      *table);
 void           navette_replica_feed_release       (NavetteReplicaFeed *self);
 
+/* navette-replica.c: takes group and other permissions away from the
+ * replica's file @path and its -wal and -shm (by name: no descriptor). */
+gboolean       navette_replica_file_make_private  (const char        *path,
+                                                   GError           **error);
+
+/* navette-replica-query.c: how a searched view's keys are found (tests
+ * compare the two ways' answers; AUTO picks by the number of matches). */
+typedef enum
+{
+  NAVETTE_REPLICA_SEARCH_AUTO,
+  NAVETTE_REPLICA_SEARCH_JOIN,    /* SQL: the FTS rows joined, sorted */
+  NAVETTE_REPLICA_SEARCH_BITMAP,  /* the view's order filtered by the matches */
+} NavetteReplicaSearchPlan;
+void           navette_replica_set_search_plan    (NavetteReplica    *self,
+                                                   NavetteReplicaSearchPlan plan);
+
 /* navette-store.c: a table known from the replica (takes @schema); the store counts as
  * loaded until the server's list replaces it. */
 NavetteTable  *navette_store_add_cached_table     (NavetteStore      *self,

@@ -296,7 +296,6 @@ open_db (NavetteJournal  *self,
          GError         **error)
 {
   g_autofree char *dir = g_path_get_dirname (self->path);
-  int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -306,30 +305,20 @@ open_db (NavetteJournal  *self,
                    _("Cannot create %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
-  /* Changes in clear: readable by their owner only (SQLite gives its
-   * -wal and -shm files the database's mode). Only made, never opened
-   * when it exists: closing any descriptor of the file drops every POSIX
-   * lock this process holds on it, those of the replica's connection
-   * too; another program's connection could then take the file, and
-   * delete the WAL this process still writes into. */
-  fd = g_open (self->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno != EEXIST)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   _("Cannot create %s: %s"), self->path, g_strerror (saved));
-      return FALSE;
-    }
-  if (fd >= 0)
-    close (fd);
-
   /* FULLMUTEX: used by the load here, then by one write at a time on a
    * worker thread. */
   if (sqlite3_open_v2 (self->path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
     {
       set_sql_error (self, self->db, error);
+      g_clear_pointer (&self->db, sqlite3_close_v2);
+      return FALSE;
+    }
+  /* Changes in clear: readable by their owner only, made so before
+   * anything is written; SQLite creates the file, no descriptor of ours
+   * is opened on it (see navette-replica.c). */
+  if (!navette_replica_file_make_private (self->path, error))
+    {
       g_clear_pointer (&self->db, sqlite3_close_v2);
       return FALSE;
     }

@@ -8,8 +8,15 @@
 #include <sqlite3.h>
 
 #include "navette-replica.h"
+#include "navette-engine-private.h"
 
 G_BEGIN_DECLS
+
+/* The worker's cache of views (navette-replica-query.c). */
+typedef struct _ReplicaViewCache ReplicaViewCache;
+ReplicaViewCache **replica_view_cache (NavetteReplica *self);
+void          replica_view_cache_free (ReplicaViewCache *cache);
+NavetteReplicaSearchPlan replica_search_plan (NavetteReplica *self);
 
 typedef void (*JobFunc) (NavetteReplica *self,
                          gpointer        data);

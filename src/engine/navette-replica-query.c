@@ -251,6 +251,210 @@ view_job_new (const char               *app,
   return job;
 }
 
+/* ---- The worker's cache of views ----
+ *
+ * A search typed while the view is sorted used to read two things of a
+ * million entries each time: the FTS rows it matched, and the view's
+ * order (the sort's index). The worker keeps the last of each, for one
+ * table: the keys of the last view read without a search (shared with
+ * the model that asked for them: the arrays are never changed once
+ * returned), and the bitmap of the rows the last search matched. Both
+ * are valid while nothing changed in the file: the stamp is the
+ * connection's total_changes() (every insert, update and delete of this
+ * connection, triggers included, rolled back or not) and PRAGMA
+ * data_version (a commit by any other connection). So a search typed
+ * in a sorted view reads the FTS rows only, a sort changed while a
+ * search is active reads the sort's index only, and clearing the search
+ * reads nothing. */
+struct _ReplicaViewCache
+{
+  gint64                  changes;
+  gint64                  version;
+  gint64                  table;
+  /* the keys of a view without a search, whole (no limit) */
+  char                   *sort;
+  gboolean                descending;
+  NavetteReplicaArchived  archived;
+  GArray                 *keys;
+  /* the rows the FTS query @query matched, bits of keys 0..@max_key */
+  char                   *query;
+  guint8                 *bits;
+  gint64                  max_key;
+  gint64                  n_match;
+};
+
+void
+replica_view_cache_free (ReplicaViewCache *cache)
+{
+  g_free (cache->sort);
+  g_clear_pointer (&cache->keys, g_array_unref);
+  g_free (cache->query);
+  g_free (cache->bits);
+  g_free (cache);
+}
+
+/* The cache for table @id, emptied when anything changed since it was
+ * filled. NULL and @error when the stamp cannot be read. */
+static ReplicaViewCache *
+view_cache_get (NavetteReplica  *self,
+                gint64           id,
+                GError         **error)
+{
+  ReplicaViewCache **slot = replica_view_cache (self);
+  gint64 changes, version;
+
+  if ((changes = replica_sql_int (self, "SELECT total_changes()", error)) < 0 ||
+      (version = replica_sql_int (self, "PRAGMA data_version", error)) < 0)
+    return NULL;
+  if (*slot == NULL || (*slot)->changes != changes || (*slot)->version != version || (*slot)->table != id)
+    {
+      g_clear_pointer (slot, replica_view_cache_free);
+      *slot = g_new0 (ReplicaViewCache, 1);
+      (*slot)->changes = changes;
+      (*slot)->version = version;
+      (*slot)->table = id;
+    }
+  return *slot;
+}
+
+/* The sort of @view as the cache names it (no column: by id). */
+static const char *
+view_sort_name (const NavetteReplicaView *view)
+{
+  return view->sort_column != NULL ? view->sort_column : "id";
+}
+
+/* The cached keys of @view without its search and limit, or NULL. */
+static GArray *
+view_cache_keys (ReplicaViewCache         *cache,
+                 const NavetteReplicaView *view)
+{
+  if (cache == NULL || cache->keys == NULL ||
+      g_strcmp0 (cache->sort, view_sort_name (view)) != 0 ||
+      cache->descending != view->descending || cache->archived != view->archived)
+    return NULL;
+  return cache->keys;
+}
+
+/* Keeps @keys (a whole view without a search, read at the cache's stamp). */
+static void
+view_cache_put_keys (ReplicaViewCache         *cache,
+                     const NavetteReplicaView *view,
+                     GArray                   *keys)
+{
+  g_clear_pointer (&cache->keys, g_array_unref);
+  g_free (cache->sort);
+  cache->sort = g_strdup (view_sort_name (view));
+  cache->descending = view->descending;
+  cache->archived = view->archived;
+  cache->keys = g_array_ref (keys);
+}
+
+/* The first @limit keys of @keys (all of them for 0): @keys itself
+ * (a reference) when it has no more. */
+static GArray *
+keys_head (GArray *keys,
+           guint   limit)
+{
+  GArray *head;
+
+  if (limit == 0 || keys->len <= limit)
+    return g_array_ref (keys);
+  head = g_array_sized_new (FALSE, FALSE, sizeof (gint64), limit);
+  g_array_append_vals (head, keys->data, limit);
+  return head;
+}
+
+/* Reads the rows of table @id matching @query into the cache's bitmap
+ * (when it is not there already). */
+static gboolean
+view_cache_match (NavetteReplica    *self,
+                  ReplicaViewCache  *cache,
+                  gint64             id,
+                  const char        *query,
+                  GError           **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 max_key;
+  int rc;
+
+  if (cache->bits != NULL && g_strcmp0 (cache->query, query) == 0)
+    return TRUE;
+  g_clear_pointer (&cache->query, g_free);
+  g_clear_pointer (&cache->bits, g_free);
+  sql = g_strdup_printf ("SELECT coalesce(max(key), 0) FROM r%" G_GINT64_FORMAT, id);
+  if ((max_key = replica_sql_int (self, sql, error)) < 0)
+    return FALSE;
+  cache->max_key = max_key;
+  cache->n_match = 0;
+  cache->bits = g_malloc0 (max_key / 8 + 1);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT rowid FROM f%1$" G_GINT64_FORMAT " WHERE f%1$" G_GINT64_FORMAT " MATCH ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    {
+      g_clear_pointer (&cache->bits, g_free);
+      return FALSE;
+    }
+  sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      if (key >= 0 && key <= max_key)
+        {
+          cache->bits[key / 8] |= 1 << (key % 8);
+          cache->n_match++;
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_clear_pointer (&cache->bits, g_free);
+      return replica_sql_fail (self, "searching", error);
+    }
+  cache->query = g_strdup (query);
+  return TRUE;
+}
+
+/* Reads the keys of @view (no search) with SQL; a whole view is kept
+ * in @cache (when not NULL). */
+static GArray *
+view_read_keys (NavetteReplica           *self,
+                ViewJob                  *job,
+                const NavetteReplicaView *view,
+                ReplicaViewCache         *cache,
+                GError                  **error)
+{
+  sqlite3_stmt *stmt = view_prepare (self, job->app, job->table, view, "key", error);
+  GArray *keys;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (keys, key);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      replica_sql_fail (self, "querying a view", error);
+      g_array_unref (keys);
+      return NULL;
+    }
+  if (cache != NULL && view->limit == 0)
+    {
+      g_autofree char *query = view->search != NULL ? fts_query (view->search) : NULL;
+
+      if (query == NULL)
+        view_cache_put_keys (cache, view, keys);
+    }
+  return keys;
+}
+
 /* The keys of a view in the order of the keys (unsorted, the model's
  * default), searched, from the bitmap of the rows the search matched:
  * they are its bits in order, less (or, for ARCHIVED_ONLY, only) the
@@ -332,89 +536,71 @@ keys_from_bitmap (NavetteReplica  *self,
   return keys;
 }
 
-/* A search that most rows match (a word every row has): the FTS index's
- * rows are read into a bitmap of row keys, and the view's keys without
- * the search (an index scan, see view_prepare()) are kept when their bit
- * is set. Joining the FTS rows to the table instead costs one lookup per
- * match (seconds for a million). For a selective search (fewer than one
- * row in 16), NULL without error: the join is the faster way. */
+/* The keys of a view from the worker's cache and bitmap; NULL without
+ * error when SQL alone does it better (no search, a view not cached; a
+ * selective search, fewer than one row in 16 matching: the FTS rows
+ * joined to the table and sorted). A search most rows match (a word
+ * every row has): the rows it matched are a bitmap of row keys, and the
+ * view's keys without the search (an index scan, see view_prepare(), or
+ * the cache) are kept when their bit is set — the same order, ties
+ * included, as the join. Joining a million FTS rows to the table instead
+ * costs one lookup per match (seconds). */
 static GArray *
-query_keys_bitmap (NavetteReplica  *self,
-                   ViewJob         *job,
-                   GError         **error)
+query_keys_cached (NavetteReplica    *self,
+                   ViewJob           *job,
+                   ReplicaViewCache **out_cache,
+                   GError           **error)
 {
+  NavetteReplicaSearchPlan plan = replica_search_plan (self);
   g_autofree char *fts = NULL;
   g_autofree char *query = NULL;
-  g_autofree char *sql = NULL;
-  g_autofree guint8 *bits = NULL;
+  g_autoptr(GArray) all_keys = NULL;
   NavetteReplicaView all = job->view;
-  sqlite3_stmt *stmt;
-  gint64 id, max_key, n_match = 0, revision = -1;
+  ReplicaViewCache *cache;
+  gint64 id, revision = -1;
   GArray *keys;
-  int rc;
 
-  if (job->view.search == NULL || (query = fts_query (job->view.search)) == NULL)
-    return NULL;
   id = replica_lookup_table (self, job->app, job->table, &revision, &fts, error);
-  if (id <= 0 || fts == NULL || *fts == '\0')
-    return NULL;  /* view_prepare() says why, or there is nothing to match */
-  sql = g_strdup_printf ("SELECT coalesce(max(key), 0) FROM r%" G_GINT64_FORMAT, id);
-  if ((max_key = replica_sql_int (self, sql, error)) < 0)
+  if (id <= 0)
+    return NULL;  /* view_prepare() says why */
+  if ((cache = view_cache_get (self, id, error)) == NULL)
     return NULL;
-  if (max_key < 64)
-    return NULL;  /* a small table: either way is quick */
-
-  bits = g_malloc0 (max_key / 8 + 1);
-  g_free (sql);
-  sql = g_strdup_printf ("SELECT rowid FROM f%1$" G_GINT64_FORMAT " WHERE f%1$" G_GINT64_FORMAT " MATCH ?", id);
-  if (!(stmt = replica_sql_prepare (self, sql, error)))
-    return NULL;
-  sqlite3_bind_text (stmt, 1, query, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 key = sqlite3_column_int64 (stmt, 0);
-
-      if (key >= 0 && key <= max_key)
-        {
-          bits[key / 8] |= 1 << (key % 8);
-          n_match++;
-        }
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      replica_sql_fail (self, "searching", error);
-      return NULL;
-    }
-  if (n_match * 16 < max_key)
-    return NULL;
-  if (g_strcmp0 (job->view.sort_column, "key") == 0 && revision >= 0)
-    return keys_from_bitmap (self, job, bits, max_key, error);
-
+  *out_cache = cache;
   all.search = NULL;
   all.limit = 0;
-  if (!(stmt = view_prepare (self, job->app, job->table, &all, "key", error)))
+  if (job->view.search == NULL || (query = fts_query (job->view.search)) == NULL)
+    {
+      GArray *cached = view_cache_keys (cache, &all);
+
+      return cached != NULL ? keys_head (cached, job->view.limit) : NULL;
+    }
+  if (fts == NULL || *fts == '\0' || plan == NAVETTE_REPLICA_SEARCH_JOIN)
+    return NULL;  /* nothing to match, or the join asked for */
+  if (!view_cache_match (self, cache, id, query, error))
+    return NULL;
+  if (plan != NAVETTE_REPLICA_SEARCH_BITMAP &&
+      (cache->max_key < 64 || cache->n_match * 16 < cache->max_key))
+    return NULL;  /* a small table or a selective search */
+
+  if (g_strcmp0 (job->view.sort_column, "key") == 0 && revision >= 0)
+    {
+      /* keys_from_bitmap() clears the bits of archived rows. */
+      g_autofree guint8 *bits = g_memdup2 (cache->bits, cache->max_key / 8 + 1);
+
+      return keys_from_bitmap (self, job, bits, cache->max_key, error);
+    }
+
+  if (view_cache_keys (cache, &all) != NULL)
+    all_keys = g_array_ref (view_cache_keys (cache, &all));
+  else if (!(all_keys = view_read_keys (self, job, &all, cache, error)))
     return NULL;
   keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (guint i = 0; i < all_keys->len && (job->view.limit == 0 || keys->len < job->view.limit); i++)
     {
-      gint64 key = sqlite3_column_int64 (stmt, 0);
+      gint64 key = g_array_index (all_keys, gint64, i);
 
-      if (key < 0 || key > max_key || !(bits[key / 8] & (1 << (key % 8))))
-        continue;
-      g_array_append_val (keys, key);
-      if (job->view.limit > 0 && keys->len >= job->view.limit)
-        {
-          rc = SQLITE_DONE;
-          break;
-        }
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      replica_sql_fail (self, "querying a view", error);
-      g_array_unref (keys);
-      return NULL;
+      if (key >= 0 && key <= cache->max_key && (cache->bits[key / 8] & (1 << (key % 8))))
+        g_array_append_val (keys, key);
     }
   return keys;
 }
@@ -425,41 +611,20 @@ query_keys_job (NavetteReplica *self,
 {
   GTask *task = data;
   ViewJob *job = g_task_get_task_data (task);
+  ReplicaViewCache *cache = NULL;
   GError *error = NULL;
-  sqlite3_stmt *stmt = NULL;
   GArray *keys;
-  int rc;
 
   if (g_task_return_error_if_cancelled (task))
     ;
-  else if ((keys = query_keys_bitmap (self, job, &error)) != NULL)
+  else if ((keys = query_keys_cached (self, job, &cache, &error)) != NULL)
     g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
   else if (error != NULL)
     g_task_return_error (task, error);
+  else if ((keys = view_read_keys (self, job, &job->view, cache, &error)) != NULL)
+    g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
   else
-    {
-      stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
-      if (stmt == NULL)
-        g_task_return_error (task, error);
-      else
-        {
-          keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            {
-              gint64 key = sqlite3_column_int64 (stmt, 0);
-              g_array_append_val (keys, key);
-            }
-          if (rc != SQLITE_DONE)
-            {
-              replica_sql_fail (self, "querying a view", &error);
-              g_array_unref (keys);
-              g_task_return_error (task, error);
-            }
-          else
-            g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
-          sqlite3_finalize (stmt);
-        }
-    }
+    g_task_return_error (task, error);
   g_object_unref (task);
 }
 

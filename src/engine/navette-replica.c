@@ -54,6 +54,8 @@ struct _NavetteReplica
   sqlite3      *db;       /* used by the worker thread only (and open) */
   GThread      *worker;
   GAsyncQueue  *jobs;     /* of Job* */
+  ReplicaViewCache *view_cache; /* the worker's (navette-replica-query.c) */
+  gint          search_plan;    /* NavetteReplicaSearchPlan (tests) */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteReplica, navette_replica, G_TYPE_OBJECT)
@@ -65,7 +67,72 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* ---- The file ---- */
+
+/* replica.db holds record data and unsent changes in clear: the file,
+ * and its -wal and -shm (SQLite gives them the database's mode when it
+ * makes them), readable by their owner only. SQLite creates the file
+ * (sqlite3_open_v2() with SQLITE_OPEN_CREATE) with the umask's mode;
+ * this takes group and other bits away, by name, before anything is
+ * written. No descriptor of ours is ever opened on the file: closing
+ * one would drop every POSIX lock this process holds on it, those of a
+ * connection already open too (the journal's and the replica's are two),
+ * and another program's connection could then checkpoint and delete the
+ * WAL this process still writes into. The directory is made 0700. */
+gboolean
+navette_replica_file_make_private (const char  *path,
+                                   GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+      GStatBuf st;
+
+      if (g_stat (name, &st) != 0)
+        {
+          int saved = errno;
+
+          if (saved == ENOENT && i > 0)
+            continue;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Cannot make %s readable by its owner only: %s"), name, g_strerror (saved));
+          return FALSE;
+        }
+      if ((st.st_mode & 077) != 0 && g_chmod (name, st.st_mode & 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Cannot make %s readable by its owner only: %s"), name, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* ---- Worker ---- */
+
+ReplicaViewCache **
+replica_view_cache (NavetteReplica *self)
+{
+  return &self->view_cache;
+}
+
+NavetteReplicaSearchPlan
+replica_search_plan (NavetteReplica *self)
+{
+  return g_atomic_int_get (&self->search_plan);
+}
+
+void
+navette_replica_set_search_plan (NavetteReplica           *self,
+                                 NavetteReplicaSearchPlan  plan)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_atomic_int_set (&self->search_plan, plan);
+}
 
 static gpointer
 worker_main (gpointer user_data)
@@ -596,6 +663,9 @@ open_job (NavetteReplica *self,
       replica_sql_fail (self, "open", error);
       return;
     }
+  /* Before anything is written (the first statement below). */
+  if (!navette_replica_file_make_private (self->path, error))
+    return;
   sqlite3_busy_timeout (self->db, 10000);
   if (sqlite3_create_function_v2 (self->db, "navette_sort_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                   NULL, sql_sort_key, NULL, NULL, NULL) != SQLITE_OK)
@@ -610,6 +680,7 @@ static void
 close_job (NavetteReplica *self,
            gpointer        data)
 {
+  g_clear_pointer (&self->view_cache, replica_view_cache_free);
   g_clear_pointer (&self->db, sqlite3_close_v2);
 }
 
@@ -678,25 +749,6 @@ navette_replica_open (const char  *path,
                    _("Cannot create %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
-
-  /* Record data in clear: the file (and the -wal and -shm SQLite makes
-   * with the same mode) readable by its owner only. Only made, never
-   * opened when it exists: a close() drops every POSIX lock of this
-   * process on the file, those of the journal's connection too (see
-   * navette-journal.c). */
-  {
-    int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-    if (fd < 0 && errno != EEXIST)
-      {
-        int saved = errno;
-        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                     _("Cannot create %s: %s"), path, g_strerror (saved));
-        return NULL;
-      }
-    if (fd >= 0)
-      close (fd);
-  }
 
   self = g_object_new (NAVETTE_TYPE_REPLICA, NULL);
   self->path = g_strdup (path);

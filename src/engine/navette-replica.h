@@ -106,11 +106,15 @@ typedef struct
   guint                   limit;       /* 0: no limit */
 } NavetteReplicaView;
 
-/* The view's row keys in order (GArray of gint64). Sorting by a column
- * (or by id) creates an index (column, id, archived) the first time,
- * covering the keys: a whole table's are an index scan. A search most
- * rows match is filtered through a bitmap of the FTS rows (see
- * docs/replica.md). Unknown column: G_IO_ERROR INVALID_ARGUMENT. */
+/* The view's row keys in order (GArray of gint64; read-only: the
+ * worker may keep the same array). Sorting by a column (or by id)
+ * creates an index (column, id, archived) the first time, covering the
+ * keys: a whole table's are an index scan. A search most rows match is
+ * the view's order filtered through a bitmap of the FTS rows; the
+ * worker keeps the last view's keys and the last search's matches while
+ * nothing in the file changes, so that a search typed in a sorted view
+ * reads the FTS rows only (docs/replica.md, "Sorted search"). Unknown
+ * column: G_IO_ERROR INVALID_ARGUMENT. */
 void            navette_replica_query_keys_async  (NavetteReplica           *self,
                                                    const char               *app,
                                                    const char               *table,

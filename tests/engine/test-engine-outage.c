@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
@@ -794,6 +795,16 @@ outbox_count_elsewhere (const char *path)
   return (guint) g_ascii_strtoull (out, NULL, 10);
 }
 
+/* @path is readable and writable by its owner only. */
+static void
+assert_owner_only (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
 /* The replica open in this process when the journal opens the same file
  * (the app's start): the journal's open must not drop the replica
  * connection's locks (POSIX locks go with any close() of the file in the
@@ -809,7 +820,9 @@ test_journal_keeps_locks (void)
   g_autoptr(NavetteJournal) journal = navette_journal_new (path, "http://a", "alice");
   g_autoptr(JsonObject) one = entry_new ("k1", "update");
   g_autoptr(JsonObject) two = entry_new ("k2", "update");
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autoptr(GError) error = NULL;
+  mode_t old_umask = umask (022);
   guint64 ticket;
 
   replica = navette_replica_open (path, &error);
@@ -824,10 +837,27 @@ test_journal_keeps_locks (void)
   ticket = navette_journal_put (journal, two);
   ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
   g_assert_cmpuint (outbox_count_elsewhere (path), ==, 2);
+  /* SQLite made the file (umask 022 here: 0644), then the replica made
+   * it private; the -wal has the database's mode. */
+  assert_owner_only (path);
+  assert_owner_only (wal);
 
   g_clear_object (&journal);
   g_clear_object (&replica);
   g_assert_cmpuint (outbox_count_elsewhere (path), ==, 2);
+
+  /* Made by the journal first (an engine loads it before any table is
+   * shown): private too. */
+  engine_test_rm_rf (dir);
+  journal = navette_journal_new (path, "http://a", "alice");
+  g_assert_true (navette_journal_load (journal, &error));
+  g_assert_no_error (error);
+  ticket = navette_journal_put (journal, one);
+  ENGINE_WAIT_UNTIL (navette_journal_is_durable (journal, ticket), 10000);
+  assert_owner_only (path);
+  assert_owner_only (wal);
+  g_clear_object (&journal);
+  umask (old_umask);
   engine_test_rm_rf (dir);
 }
 

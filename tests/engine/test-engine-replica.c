@@ -16,7 +16,11 @@
  *   makes equal to the server;
  * - navette-cli ls --sort, --search, --limit, --json read the replica;
  * - text sorts by its sort key (accents and case second, numbers by
- *   value), in the replica as in navette-cli ls; old replicas migrate. */
+ *   value), in the replica as in navette-cli ls; old replicas migrate;
+ * - a searched view's keys are the same whether the matches are joined
+ *   in SQL and sorted, or the view's order (read, or kept by the worker)
+ *   is filtered by a bitmap of the matches: ties, accents, archived rows,
+ *   limits; and after a delta or another connection's write. */
 #include "config.h"
 
 #include <locale.h>
@@ -25,6 +29,7 @@
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
+#include "navette-engine-private.h"
 #include "navette-wire.h"
 
 #define PAGE_SIZE 50
@@ -984,6 +989,162 @@ test_text_order (void)
   engine_test_rm_rf (dir);
 }
 
+
+/* The keys of @view found both ways (NavetteReplicaSearchPlan): the
+ * join in SQL, and the view's order filtered by the bitmap of the
+ * matches, the order read (the sort's index) then kept (the worker's
+ * cache, filled by the view without a search just before). */
+static void
+assert_plans_agree (NavetteReplica           *replica,
+                    const NavetteReplicaView *view,
+                    guint                    *n_keys)
+{
+  NavetteReplicaView unsearched = *view;
+  g_autoptr(GArray) joined = NULL;
+  g_autoptr(GArray) read = NULL;
+  g_autoptr(GArray) kept = NULL;
+  g_autoptr(GArray) automatic = NULL;
+  g_autoptr(GArray) all = NULL;
+  GArray *got[3];
+
+  unsearched.search = NULL;
+  unsearched.limit = 0;
+  navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_JOIN);
+  joined = query_keys (replica, view);
+  navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_BITMAP);
+  read = query_keys (replica, view);
+  all = query_keys (replica, &unsearched);
+  kept = query_keys (replica, view);
+  navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_AUTO);
+  automatic = query_keys (replica, view);
+  got[0] = read;
+  got[1] = kept;
+  got[2] = automatic;
+  for (guint g = 0; g < G_N_ELEMENTS (got); g++)
+    {
+      if (got[g]->len != joined->len)
+        g_error ("search \"%s\" sorted by %s%s, archived %d, limit %u: %u keys (way %u), %u joined",
+                 view->search, view->sort_column, view->descending ? " desc" : "", view->archived, view->limit,
+                 got[g]->len, g, joined->len);
+      for (guint i = 0; i < joined->len; i++)
+        g_assert_cmpint (g_array_index (got[g], gint64, i), ==, g_array_index (joined, gint64, i));
+    }
+  /* Each key matched is in the view without the search. */
+  g_assert_cmpuint (joined->len, <=, all->len);
+  *n_keys += joined->len;
+}
+
+/* Every view of the table both ways: each sort (none, by id, by key,
+ * by a text column with ties and accents, by a number every row but a
+ * few share), each direction, archived hidden, shown or only, whole or
+ * limited; searched by a word most rows have, one some have, and two
+ * words. Returns how many keys were compared. */
+static guint
+assert_all_plans_agree (NavetteReplica *replica)
+{
+  static const char * const sorts[] = { NULL, "id", "key", "name", "price", "updated_at" };
+  static const NavetteReplicaArchived filters[] = { NAVETTE_REPLICA_ARCHIVED_HIDE, NAVETTE_REPLICA_ARCHIVED_ALL,
+                                                    NAVETTE_REPLICA_ARCHIVED_ONLY };
+  static const char * const searches[] = { "cafe", "CÔTE", "caf co", "zzz" };
+  static const guint limits[] = { 0, 3 };
+  guint n_keys = 0;
+
+  for (guint s = 0; s < G_N_ELEMENTS (sorts); s++)
+    for (guint d = 0; d < 2; d++)
+      for (guint a = 0; a < G_N_ELEMENTS (filters); a++)
+        for (guint q = 0; q < G_N_ELEMENTS (searches); q++)
+          for (guint l = 0; l < G_N_ELEMENTS (limits); l++)
+            {
+              NavetteReplicaView view = { .sort_column = sorts[s], .descending = d, .archived = filters[a],
+                                          .search = searches[q], .limit = limits[l] };
+
+              assert_plans_agree (replica, &view, &n_keys);
+            }
+  return n_keys;
+}
+
+/* A searched view is the same whichever way its keys are found, and
+ * stays right after the table changes (the worker's cache of the view's
+ * order and of the matches is not used once anything was written, by
+ * the replica or by another connection). */
+static void
+test_search_plans (void)
+{
+  static const char * const names[] = { "Café moulu", "cafe moulu", "CAFÉ moulu", "Café moulu", "Cafetière",
+                                        "Côte de café", "cote de cafe", "Cote", "Cote", "côte", "Thé vert",
+                                        "Théière", "Café 10", "Café 2", "Œuf de café", "oeuf", "Cafe", "Cafe",
+                                        "Zoé café", "abricot", "Éclair au café", "eclair", NULL };
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_named (server, token, names);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autofree char *path = navette_replica_path_for (dir, server->base_url, "alice");
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+  NavetteReplicaView cafe = { .search = "cafe", .sort_column = "name" };
+  guint n_keys;
+
+  /* Prices: 1 for all but a few (ties broken by id); some archived. */
+  patch_record (server, token, g_ptr_array_index (ids, 4), "{\"price\": 0.5}", FALSE);
+  patch_record (server, token, g_ptr_array_index (ids, 13), "{\"price\": 7}", FALSE);
+  patch_record (server, token, g_ptr_array_index (ids, 1), NULL, TRUE);
+  patch_record (server, token, g_ptr_array_index (ids, 8), NULL, TRUE);
+  patch_record (server, token, g_ptr_array_index (ids, 17), NULL, TRUE);
+  sync_replica (replica, client, schema);
+
+  n_keys = assert_all_plans_agree (replica);
+  g_assert_cmpuint (n_keys, >, 200);
+  {
+    g_autoptr(GArray) keys = query_keys (replica, &cafe);
+
+    /* "cafe" matches the demo's "Café" products too: not asserted. */
+    g_assert_cmpuint (keys->len, >=, 12);
+  }
+
+  /* Changed by a delta (a name no longer matching, a row archived, a
+   * new row): the kept order and matches are not used any more. The
+   * view and its search are read just before, so that both are kept. */
+  {
+    g_autoptr(GArray) before = NULL;
+    g_autoptr(GArray) after = NULL;
+    g_autoptr(GPtrArray) created = NULL;
+    static const char * const more[] = { "Café ajouté", NULL };
+
+    navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_BITMAP);
+    before = query_keys (replica, &cafe);
+    patch_record (server, token, g_ptr_array_index (ids, 0), "{\"name\": \"Thé noir\"}", FALSE);
+    patch_record (server, token, g_ptr_array_index (ids, 2), NULL, TRUE);
+    created = create_named (server, token, more);
+    g_assert_cmpuint (sync_replica (replica, client, schema), ==, 3);
+    after = query_keys (replica, &cafe);
+    g_assert_cmpuint (after->len, ==, before->len - 1);
+    navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_AUTO);
+    assert_all_plans_agree (replica);
+  }
+
+  /* Changed by another connection (PRAGMA data_version). */
+  {
+    g_autoptr(GArray) before = NULL;
+    g_autoptr(GArray) after = NULL;
+    g_autofree char *sql = NULL;
+
+    navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_BITMAP);
+    before = query_keys (replica, &cafe);
+    g_assert_cmpuint (before->len, >, 1);
+    sql = g_strdup_printf ("UPDATE r1 SET archived = 1 WHERE key = %" G_GINT64_FORMAT,
+                           g_array_index (before, gint64, 0));
+    replica_sql (path, sql);
+    after = query_keys (replica, &cafe);
+    g_assert_cmpuint (after->len, ==, before->len - 1);
+    g_assert_cmpint (g_array_index (after, gint64, 0), ==, g_array_index (before, gint64, 1));
+    navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_AUTO);
+    assert_all_plans_agree (replica);
+  }
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -997,6 +1158,7 @@ main (int    argc,
   g_test_add_func ("/engine/replica/whole-walk-resumed", test_whole_walk_resumed);
   g_test_add_func ("/engine/replica/cli-ls", test_cli_ls);
   g_test_add_func ("/engine/replica/text-order", test_text_order);
+  g_test_add_func ("/engine/replica/search-plans", test_search_plans);
 
   return g_test_run ();
 }

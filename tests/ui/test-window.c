@@ -1737,6 +1737,90 @@ test_replica_edit (void)
   fixture_close_replica (&f, data_dir);
 }
 
+static gboolean
+search_bar_open (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_search_bar_get_search_mode (f->window->search_bar);
+}
+
+/* A new record's pane, the cursor in its name. */
+static gboolean
+new_record_ready (gpointer data)
+{
+  Fixture *f = data;
+  NavetteRecordPane *pane = _navette_window_get_pane (f->window);
+  GtkWidget *name = navette_record_pane_get_table (pane) != NULL && navette_record_pane_get_record (pane) == NULL ?
+                    navette_record_pane_get_row (pane, "name") : NULL;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return name != NULL && focus != NULL && (focus == name || gtk_widget_is_ancestor (focus, name));
+}
+
+static gboolean
+name_typed (gpointer data)
+{
+  Lookup *lookup = data;
+  GtkWidget *name = navette_record_pane_get_row (_navette_window_get_pane (lookup->f->window), "name");
+
+  return name != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (name)), lookup->name) == 0;
+}
+
+static gboolean
+pane_closed (gpointer data)
+{
+  Fixture *f = data;
+
+  return navette_record_pane_get_table (_navette_window_get_pane (f->window)) == NULL;
+}
+
+/* Ctrl+N while a search is typed (src/app/README.md): the record saved
+ * is in the list although it does not match the search, which is given
+ * up (the entry emptied, the bar closed); a new record cancelled keeps
+ * the search. Driven by keys, as a person would. */
+static void
+test_replica_new_while_searching (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  Lookup lookup = { &f, GUINT_TO_POINTER (2) };
+  Lookup created = { &f, "Zinc bucket" };
+
+  wait_until (all_rows_read, &f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  navette_test_key ("ctrl+f");
+  wait_until (search_bar_open, &f, "the search bar");
+  navette_test_click (GTK_WIDGET (f.window->search_entry));
+  navette_test_type ("the");
+  wait_until (n_rows_is, &lookup, "two results");
+
+  /* Cancelled: the search stays. */
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_key ("Escape");
+  wait_until (pane_closed, &f, "the pane closed");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f.window->search_entry)), ==, "the");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 2);
+
+  /* Saved: in the list, the search given up. */
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_type ("Zinc bucket");
+  wait_until (name_typed, &created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f.window->search_entry)), ==, "");
+  g_assert_false (gtk_search_bar_get_search_mode (f.window->search_bar));
+  lookup.name = GUINT_TO_POINTER (7);
+  wait_until (n_rows_is, &lookup, "the six rows and the new one");
+  g_assert_nonnull (find_record (&f, "name", "Zinc bucket"));
+  wait_until (name_painted, &created, "the new record painted in the list");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close_replica (&f, data_dir);
+}
+
 /* The Archive view through the replica: its archived filter. */
 static void
 test_replica_archive (void)
@@ -2064,6 +2148,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/sort", test_replica_sort);
   g_test_add_func ("/ui/replica/search", test_replica_search);
   g_test_add_func ("/ui/replica/edit", test_replica_edit);
+  g_test_add_func ("/ui/replica/new-while-searching", test_replica_new_while_searching);
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
