@@ -134,9 +134,12 @@ static void update_rows_loaded (NavetteWindow *self);
 gboolean
 _navette_window_counting_rows (NavetteWindow *self)
 {
+  /* Only on the loading page: rows already shown (a walk resumed, a
+   * column added) keep the spinner and the bar, the count being hidden. */
   return self->feed != NULL && navette_replica_feed_get_syncing (self->feed) &&
          !navette_replica_feed_get_synced (self->feed) &&
-         navette_replica_feed_get_rows_synced (self->feed) > 0;
+         navette_replica_feed_get_rows_synced (self->feed) > 0 &&
+         g_list_model_get_n_items (G_LIST_MODEL (navette_replica_feed_get_model (self->feed))) == 0;
 }
 
 static gboolean
