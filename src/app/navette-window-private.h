@@ -81,6 +81,7 @@ struct _NavetteWindow
   guint                 sidebar_idle;
   guint                 progress_timeout;
   guint                 progress_ticks;
+  gint64                rows_shown_at;    /* when the count of a first sync last changed */
   gint64                last_check;
   char                 *initial_table;    /* "app/table" to open first */
   gboolean              painted;          /* the records were painted once */
@@ -183,5 +184,6 @@ void                _navette_window_view_sorter_changed_cb (NavetteWindow       
 void                _navette_window_search_changed_cb      (NavetteWindow            *self);
 /* navette-window.c */
 void                _navette_window_update_page            (NavetteWindow            *self);
+gboolean            _navette_window_counting_rows          (NavetteWindow            *self);
 
 G_END_DECLS

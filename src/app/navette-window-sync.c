@@ -32,6 +32,11 @@ _navette_window_update_sync_indicator (NavetteWindow *self)
   const GError *journal_error = self->engine != NULL
                                 ? navette_middleware_get_journal_error (navette_engine_get_middleware (self->engine))
                                 : NULL;
+  /* Spinning while something is on its way: not for changes that wait
+   * (for a new sign-in), nor while a first sync counts its rows (the
+   * count and the bar are its progress: _navette_window_counting_rows()). */
+  gboolean busy = online && journal_error == NULL && (pending > waiting || loading) &&
+                  !(pending == 0 && _navette_window_counting_rows (self));
   g_autofree char *when = self->last_check > 0 ? navette_format_absolute_time (self->last_check) : NULL;
   g_autofree char *tooltip = NULL;
   g_autofree char *label = NULL;
@@ -43,11 +48,8 @@ _navette_window_update_sync_indicator (NavetteWindow *self)
     gtk_widget_add_css_class (self->sync_icon, "warning");
   else
     gtk_widget_remove_css_class (self->sync_icon, "warning");
-  /* Spinning while something is on its way: not for changes that wait
-   * (for a new sign-in). */
-  gtk_spinner_set_spinning (self->sync_spinner, online && journal_error == NULL && (pending > waiting || loading));
-  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner),
-                          online && journal_error == NULL && (pending > waiting || loading));
+  gtk_spinner_set_spinning (self->sync_spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_spinner), busy);
 
   if (journal_error != NULL)
     /* Translators: the sync indicator when the changes waiting cannot be

@@ -104,7 +104,10 @@ _navette_window_update_page (NavetteWindow *self)
       page = search != NULL && search[0] != '\0' ? "no-results" : "empty";
     }
 
-  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
+  /* Once a first sync counts its rows, they are its progress: no
+   * spinner (see _navette_window_counting_rows()). */
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading") &&
+                                                   !_navette_window_counting_rows (self));
   gtk_stack_set_visible_child_name (self->main_stack, page);
 
   /* Through the replica, once the first row is read (not a placeholder). */
@@ -117,6 +120,28 @@ _navette_window_update_page (NavetteWindow *self)
     }
 }
 
+/* A first sync into the replica that has applied pages already: its
+ * progress is the count of rows on the loading page, updated once a page,
+ * with no animation. An animation draws a frame of the whole window 60
+ * times a second: with software GL (llvmpipe: no GPU, a virtual machine,
+ * Xvfb) the two spinners and the pulsing bar (GTK 4 slides its block on
+ * every frame) took 12–16 s of CPU during the first sync of a million
+ * rows, more than the sync's worker (9 s), on the cores it shares with
+ * the sync and the local server: 35–50 s instead of 15 s
+ * (docs/replica.md, "First sync, fourth round"). */
+static void update_rows_loaded (NavetteWindow *self);
+
+gboolean
+_navette_window_counting_rows (NavetteWindow *self)
+{
+  /* Only on the loading page: rows already shown (a walk resumed, a
+   * column added) keep the spinner and the bar, the count being hidden. */
+  return self->feed != NULL && navette_replica_feed_get_syncing (self->feed) &&
+         !navette_replica_feed_get_synced (self->feed) &&
+         navette_replica_feed_get_rows_synced (self->feed) > 0 &&
+         g_list_model_get_n_items (G_LIST_MODEL (navette_replica_feed_get_model (self->feed))) == 0;
+}
+
 static gboolean
 progress_tick_cb (gpointer user_data)
 {
@@ -126,6 +151,14 @@ progress_tick_cb (gpointer user_data)
   /* Only loads that take a while get the bar: no flash for small ones. */
   if (++self->progress_ticks < 3)
     return G_SOURCE_CONTINUE;
+  if (_navette_window_counting_rows (self))
+    {
+      /* Out of activity mode (its frames stop), and hidden. */
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+      update_rows_loaded (self);
+      return G_SOURCE_CONTINUE;
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
   if (progress >= 0)
     gtk_progress_bar_set_fraction (self->progress_bar, progress);
@@ -151,12 +184,19 @@ update_rows_loaded (NavetteWindow *self)
     }
   else if (self->table != NULL && navette_table_get_loading (self->table))
     rows = navette_table_get_rows_loaded (self->table);
+  /* Each change of the count is a frame of the window: at most one a
+   * second (the progress tick shows the last count; see
+   * _navette_window_counting_rows()). */
+  if (rows > 0 && gtk_widget_get_visible (GTK_WIDGET (self->loading_label)) &&
+      g_get_monotonic_time () - self->rows_shown_at < G_USEC_PER_SEC)
+    return;
   gtk_widget_set_visible (GTK_WIDGET (self->loading_label), rows > 0);
   if (rows == 0)
     {
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->progress_bar), NULL);
       return;
     }
+  self->rows_shown_at = g_get_monotonic_time ();
   count = g_strdup_printf ("%'u", rows);
   /* Translators: %s is a number of rows, with its thousands separators */
   text = g_strdup_printf (ngettext ("Loading… %s row so far", "Loading… %s rows so far", rows), count);

@@ -45,6 +45,16 @@ append_digits (GByteArray *out,
   g_byte_array_append (out, (const guint8 *) digits, n);
 }
 
+static gboolean
+is_ascii (const char *text,
+          gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) text[i] >= 0x80 || text[i] == '\0')
+      return FALSE;
+  return TRUE;
+}
+
 /* Returns a newly allocated key of @key_len bytes for @text (@len bytes,
  * or NUL-terminated when -1; valid UTF-8, or the invalid bytes are left
  * out of part 1). */
@@ -65,9 +75,18 @@ navette_sort_key (const char *text,
   if (len < 0)
     len = strlen (text);
   out = g_byte_array_sized_new (2 * len + 2);
-  decomposed = g_utf8_normalize (text, len, G_NORMALIZE_NFKD);
-  if (decomposed != NULL)
-    folded = g_utf8_casefold (decomposed, -1);
+  if (is_ascii (text, len))
+    /* ASCII is its own NFKD, and its case folding is A-Z to a-z: the
+     * same result without GLib's decomposition and folding, which were
+     * most of the key's cost (a product name, a reference: the common
+     * case; 1 000 000 keys in a first sync). */
+    folded = g_ascii_strdown (text, len);
+  else
+    {
+      decomposed = g_utf8_normalize (text, len, G_NORMALIZE_NFKD);
+      if (decomposed != NULL)
+        folded = g_utf8_casefold (decomposed, -1);
+    }
 
   for (p = folded; p != NULL && *p != '\0';)
     {
