@@ -52,7 +52,8 @@ G_DECLARE_FINAL_TYPE (NavetteReplicaModel, navette_replica_model, NAVETTE, REPLI
  * strings), "loading" (boolean, read-only, notified: a key query runs),
  * "n-items" (guint, read-only, notified), "cache-size" (guint: records
  * the model keeps itself, default 1000, never fewer than a batch: 200),
- * "item-type".
+ * "head-size" (guint, construct-only: the keys a new view without search
+ * reads first, with its count, default 1000; 0: none), "item-type".
  * Signals: "keys-loaded" () after each key query applied (the first one
  * included, empty table or not); "batch-loaded" (guint n) after a batch
  * of @n records was materialised; "error" (GError*) when a query or a
@@ -78,7 +79,7 @@ const NavetteReplicaView *navette_replica_model_get_view       (NavetteReplicaMo
  * then reads again the rows still materialised. */
 void                      navette_replica_model_refresh        (NavetteReplicaModel      *self);
 
-/* The row key at @position (-1 beyond the end). */
+/* The row key at @position (-1 beyond the end, or not read yet). */
 gint64                    navette_replica_model_get_key        (NavetteReplicaModel      *self,
                                                                 guint                     position);
 /* The position of the record with that id among the rows materialised

@@ -18,6 +18,12 @@ typedef void (*JobFunc) (NavetteReplica *self,
 void          replica_push_job     (NavetteReplica  *self,
                                     JobFunc          func,
                                     gpointer         data);
+/* Queues @func (@data) on the worker before every job queued (after the
+ * one running: a job is never interrupted, and each job's transaction is
+ * its own). For a short read the user waits on (a view's first keys). */
+void          replica_push_job_first (NavetteReplica  *self,
+                                      JobFunc          func,
+                                      gpointer         data);
 /* The same, waiting until it has run. */
 void          replica_run_job_sync (NavetteReplica  *self,
                                     JobFunc          func,

@@ -98,6 +98,19 @@ replica_push_job (NavetteReplica *self,
   g_async_queue_push (self->jobs, job);
 }
 
+void
+replica_push_job_first (NavetteReplica *self,
+                        JobFunc         func,
+                        gpointer        data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_return_if_fail (func != NULL);
+  job->func = func;
+  job->data = data;
+  g_async_queue_push_front (self->jobs, job);
+}
+
 /* Running a job synchronously: the caller waits on a condition. */
 typedef struct
 {
