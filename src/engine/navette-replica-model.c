@@ -54,6 +54,7 @@ struct _NavetteReplicaModel
   GQueue              cache;         /* Entry*, most recently asked first */
   guint               cache_size;
   guint               head_size;     /* 0: the whole keys at once */
+  guint               head_rows;     /* the head's first rows read with it */
   GHashTable         *batches;       /* batch index → in flight */
   guint               generation;    /* of the keys: bumped by each query applied */
 
@@ -80,6 +81,7 @@ enum {
   PROP_N_ITEMS,
   PROP_CACHE_SIZE,
   PROP_HEAD_SIZE,
+  PROP_HEAD_ROWS,
   PROP_ITEM_TYPE,
   N_PROPS
 };
@@ -451,7 +453,8 @@ drop_unknown (NavetteReplicaModel *self)
 static void
 apply_head (NavetteReplicaModel *self,
             GArray              *head,
-            guint                n_total)
+            guint                n_total,
+            GPtrArray           *rows)
 {
   g_autoptr(GArray) old = self->keys;
   const gint64 *a = (const gint64 *) old->data;
@@ -466,15 +469,29 @@ apply_head (NavetteReplicaModel *self,
   g_array_append_vals (self->keys, head->data, head->len);
   g_array_set_size (self->keys, n_total);
   self->n_known = head->len;
-  g_array_unref (head);
   drop_unknown (self);
   keys_replaced (self);
+  /* The first rows, read with the head: materialised before the view
+   * asks for them (those of a key already materialised are applied
+   * after the range: applying one may emit items-changed). */
+  for (guint i = 0; rows != NULL && i < rows->len && i < head->len; i++)
+    {
+      gint64 key = g_array_index (head, gint64, i);
+
+      if (g_ptr_array_index (rows, i) != NULL && !g_hash_table_contains (self->live, &key))
+        apply_row (self, key, g_steal_pointer (&g_ptr_array_index (rows, i)));
+    }
   g_object_freeze_notify (G_OBJECT (self));
   if (n_old - prefix > 0 || n_total - prefix > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix, n_old - prefix, n_total - prefix);
   if (n_old != n_total)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   g_object_thaw_notify (G_OBJECT (self));
+  for (guint i = 0; rows != NULL && i < rows->len && i < head->len; i++)
+    if (g_ptr_array_index (rows, i) != NULL)
+      apply_row (self, g_array_index (head, gint64, i), g_steal_pointer (&g_ptr_array_index (rows, i)));
+  cache_trim (self);
+  g_array_unref (head);
 }
 
 static void
@@ -484,10 +501,11 @@ head_cb (GObject      *object,
 {
   g_autoptr(NavetteReplicaModel) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   guint n_total = 0;
   GArray *head;
 
-  head = navette_replica_query_head_finish (NAVETTE_REPLICA (object), result, &n_total, &error);
+  head = navette_replica_query_head_finish (NAVETTE_REPLICA (object), result, &n_total, &rows, &error);
   /* Failed: the whole query, queued behind, says why. Cancelled: a newer
    * query runs. */
   if (head == NULL || !self->head_pending)
@@ -496,7 +514,7 @@ head_cb (GObject      *object,
       return;
     }
   self->head_pending = FALSE;
-  apply_head (self, head, n_total);
+  apply_head (self, head, n_total, rows);
 }
 
 /* The whole keys of a view whose head was applied (takes @keys). Where
@@ -894,7 +912,7 @@ query_start (NavetteReplicaModel *self)
       NavetteReplicaView head = self->view;
 
       head.search = NULL;
-      navette_replica_query_head_async (self->replica, self->app, self->table, &head, self->head_size,
+      navette_replica_query_head_async (self->replica, self->app, self->table, &head, self->head_size, self->head_rows,
                                         self->query_cancellable, head_cb, g_object_ref (self));
     }
   navette_replica_query_keys_async (self->replica, self->app, self->table, &self->view,
@@ -1060,6 +1078,9 @@ navette_replica_model_get_property (GObject    *object,
     case PROP_HEAD_SIZE:
       g_value_set_uint (value, self->head_size);
       break;
+    case PROP_HEAD_ROWS:
+      g_value_set_uint (value, self->head_rows);
+      break;
     case PROP_ITEM_TYPE:
       g_value_set_gtype (value, NAVETTE_TYPE_RECORD);
       break;
@@ -1092,6 +1113,9 @@ navette_replica_model_set_property (GObject      *object,
       break;
     case PROP_HEAD_SIZE:
       self->head_size = g_value_get_uint (value);
+      break;
+    case PROP_HEAD_ROWS:
+      self->head_rows = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1129,6 +1153,9 @@ navette_replica_model_class_init (NavetteReplicaModelClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HEAD_SIZE] =
     g_param_spec_uint ("head-size", NULL, NULL, 0, G_MAXUINT, HEAD,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HEAD_ROWS] =
+    g_param_spec_uint ("head-rows", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ITEM_TYPE] =
     g_param_spec_gtype ("item-type", NULL, NULL, G_TYPE_OBJECT,

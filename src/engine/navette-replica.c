@@ -44,6 +44,7 @@ typedef struct
 {
   JobFunc  func;   /* NULL: the worker ends */
   gpointer data;
+  gboolean first;  /* queued before the others (replica_push_job_first) */
 } Job;
 
 struct _NavetteReplica
@@ -98,6 +99,19 @@ replica_push_job (NavetteReplica *self,
   g_async_queue_push (self->jobs, job);
 }
 
+/* The jobs queued first come before the others, each kind in the order
+ * queued (the queue is kept sorted: a plain push appends). */
+static gint
+job_compare (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  const Job *x = a, *y = b;
+
+  /* Equal: g_async_queue_push_sorted() puts the new one after. */
+  return (x->first ? 0 : 1) - (y->first ? 0 : 1);
+}
+
 void
 replica_push_job_first (NavetteReplica *self,
                         JobFunc         func,
@@ -108,7 +122,8 @@ replica_push_job_first (NavetteReplica *self,
   g_return_if_fail (func != NULL);
   job->func = func;
   job->data = data;
-  g_async_queue_push_front (self->jobs, job);
+  job->first = TRUE;
+  g_async_queue_push_sorted (self->jobs, job, job_compare, NULL);
 }
 
 /* Running a job synchronously: the caller waits on a condition. */

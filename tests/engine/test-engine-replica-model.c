@@ -700,6 +700,7 @@ model_held_after_head (NavetteReplica *replica,
                        Gate           *first,
                        Gate           *gate,
                        guint           head,
+                       guint           head_rows,
                        GArray         *changes)
 {
   NavetteReplicaModel *model;
@@ -708,7 +709,8 @@ model_held_after_head (NavetteReplica *replica,
   ENGINE_WAIT_UNTIL (gate_entered (first), 30000);
   replica_push_job (replica, gate_job, gate);
   model = g_object_new (NAVETTE_TYPE_REPLICA_MODEL, "replica", replica, "app", "catalogue",
-                        "table", "products", "head-size", head, NULL);
+                        "table", "products", "head-size", head,
+                        "head-rows", head_rows, NULL);
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
   gate_open (first);
   ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) > 0, 30000);
@@ -761,7 +763,7 @@ test_head (void)
     g_autoptr(GAsyncResult) found = NULL;
     g_autoptr(GError) find_error = NULL;
 
-    model = model_held_after_head (replica, &first, &gate, 50, changes);
+    model = model_held_after_head (replica, &first, &gate, 50, 0, changes);
     g_signal_connect (model, "keys-loaded", G_CALLBACK (count_cb), &keys_loaded);
     /* The head shown: every row counted, the first 50 keys known, the
      * rest still being read. */
@@ -825,7 +827,7 @@ test_head (void)
 
     gate.archive_key = navette_replica_model_get_key (whole, 120);
     g_array_set_size (changes, 0);
-    model = model_held_after_head (replica, &first, &gate, 50, changes);
+    model = model_held_after_head (replica, &first, &gate, 50, 0, changes);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n);
     g_assert_cmpuint (changes->len, ==, 1);
     gate_open (&gate);
@@ -839,6 +841,28 @@ test_head (void)
     g_assert_cmpint (navette_replica_model_get_key (model, 120), ==, navette_replica_model_get_key (whole, 121));
     after = item_filled (model, 120);
     g_assert_cmpint (navette_replica_model_get_key (whole, 121), >, 0);
+  }
+
+  /* The head's first rows read with it: materialised before the range,
+   * while the worker is still held (nothing else could read them). */
+  {
+    Gate first = { 0 }, gate = { 0 };
+    g_autoptr(NavetteReplicaModel) model = NULL;
+    g_autoptr(NavetteRecord) fifth = NULL;
+    g_autoptr(NavetteRecord) later = NULL;
+    g_autoptr(NavetteRecord) row = item_filled (whole, 5);
+
+    g_array_set_size (changes, 0);
+    model = model_held_after_head (replica, &first, &gate, 50, 20, changes);
+    fifth = g_list_model_get_item (G_LIST_MODEL (model), 5);
+    g_assert_cmpstr (navette_record_get_id (fifth), ==, navette_record_get_id (row));
+    g_assert_cmpstr (name_of (fifth), ==, name_of (row));
+    later = g_list_model_get_item (G_LIST_MODEL (model), 30);
+    g_assert_cmpstr (navette_record_get_id (later), ==, "");
+    gate_open (&gate);
+    wait_keys (model);
+    ENGINE_WAIT_UNTIL (*navette_record_get_id (later) != '\0', 30000);
+    g_assert_cmpuint (changes->len, ==, 1);
   }
 
   g_clear_object (&whole);
