@@ -15,6 +15,7 @@
  *   placeholders that become their rows (the same objects, no second
  *   items-changed) once the keys are read; a find waits for them; a
  *   change landed between the head and the keys: one range from it;
+ *   the count of the rows not archived;
  * - NavetteReplicaFeed: a table not loaded in memory synced into the
  *   replica at once, and again when the poller hears that another user
  *   added a row: the model gets that one row, at its position; an edit
@@ -841,6 +842,17 @@ test_head (void)
     g_assert_cmpint (navette_replica_model_get_key (model, 120), ==, navette_replica_model_get_key (whole, 121));
     after = item_filled (model, 120);
     g_assert_cmpint (navette_replica_model_get_key (whole, 121), >, 0);
+  }
+
+  /* The sidebar's count: the rows not archived (one is now). */
+  {
+    g_autoptr(GAsyncResult) counted = NULL;
+    g_autoptr(GError) count_error = NULL;
+
+    navette_replica_count_async (replica, "catalogue", "products", NULL, result_cb, &counted);
+    ENGINE_WAIT_UNTIL (counted != NULL, 30000);
+    g_assert_cmpint (navette_replica_count_finish (replica, counted, &count_error), ==, n - 1);
+    g_assert_no_error (count_error);
   }
 
   /* The head's first rows read with it: materialised before the range,
