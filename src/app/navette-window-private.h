@@ -84,7 +84,7 @@ struct _NavetteWindow
   gint64                rows_shown_at;    /* when the count of a first sync last changed */
   gint64                last_check;
   char                 *initial_table;    /* "app/table" to open first */
-  gboolean              painted;          /* the records were painted once */
+  gboolean              painted;          /* the records of the table shown were painted */
   gboolean              cache_only;       /* the engine shows its replica, not loaded */
   char                 *last_toast;       /* title of the last toast (tests) */
   guint                 n_toasts;

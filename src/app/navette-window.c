@@ -615,6 +615,8 @@ show_table (NavetteWindow *self,
   /* For the measurement (G_MESSAGES_DEBUG=navette-app). */
   g_debug ("Table %s selected at %.1f ms (monotonic)", navette_table_get_name (table),
            g_get_monotonic_time () / 1000.0);
+  /* "First records painted" measured again for this table. */
+  self->painted = FALSE;
   {
     g_autofree char *path = g_strdup_printf ("%s/%s", navette_store_get_name (store),
                                              navette_table_get_name (table));

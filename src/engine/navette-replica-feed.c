@@ -333,7 +333,14 @@ feed_new (NavetteReplica *replica,
   self->client = g_object_ref (client);
   self->table = g_object_ref (table);
   self->app = g_strdup (navette_store_get_name (store));
-  self->model = navette_replica_model_new (replica, self->app, navette_table_get_name (table));
+  /* A window shows it: its first screens' rows read with the view's
+   * first keys (GTK 4.8's column view makes some 200 rows at once). */
+  self->model = g_object_new (NAVETTE_TYPE_REPLICA_MODEL,
+                              "replica", replica,
+                              "app", self->app,
+                              "table", navette_table_get_name (table),
+                              "head-rows", 200,
+                              NULL);
   navette_replica_model_set_overlay (self->model, table);
   g_signal_connect (replica, "sync-progress", G_CALLBACK (sync_progress_cb), self);
   g_signal_connect (table, "server-revision-moved", G_CALLBACK (server_revision_moved_cb), self);

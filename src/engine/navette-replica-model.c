@@ -16,6 +16,9 @@
 #define BATCH 200
 /* Rows read again at a time by a refresh. */
 #define REFRESH_CHUNK 1000
+/* A new view's keys read first by default, with its count: the first
+ * screens show while the rest of its keys are read ("head-size"). */
+#define HEAD 1000
 
 /* A materialised row. The record is held weakly (the weak reference
  * removes the entry when it is finalized); the cache holds it strongly. */
@@ -41,9 +44,17 @@ struct _NavetteReplicaModel
   NavetteReplicaView  view;
 
   GArray             *keys;          /* gint64, the view's order */
+  guint               n_known;       /* keys known: keys->len, or fewer
+                                      * while the rest of a view's keys are
+                                      * read behind its head (0 beyond) */
+  GHashTable         *unknown;       /* position → placeholder handed out
+                                      * for a position >= n_known (owned) */
+  GPtrArray          *finds;         /* Find*: find_async waiting for the keys */
   GHashTable         *live;          /* &entry->key → Entry* (owned) */
   GQueue              cache;         /* Entry*, most recently asked first */
   guint               cache_size;
+  guint               head_size;     /* 0: the whole keys at once */
+  guint               head_rows;     /* the head's first rows read with it */
   GHashTable         *batches;       /* batch index → in flight */
   guint               generation;    /* of the keys: bumped by each query applied */
 
@@ -53,6 +64,7 @@ struct _NavetteReplicaModel
   GCancellable       *cancellable;   /* everything, cancelled by dispose */
   gboolean            loading;
   gboolean            refetch;       /* the query applied next is a refresh */
+  gboolean            head_pending;  /* the head of the query running is awaited */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -68,6 +80,8 @@ enum {
   PROP_LOADING,
   PROP_N_ITEMS,
   PROP_CACHE_SIZE,
+  PROP_HEAD_SIZE,
+  PROP_HEAD_ROWS,
   PROP_ITEM_TYPE,
   N_PROPS
 };
@@ -161,7 +175,7 @@ find_key (NavetteReplicaModel *self,
 {
   const gint64 *keys = (const gint64 *) self->keys->data;
 
-  for (guint i = 0; i < self->keys->len; i++)
+  for (guint i = 0; i < self->n_known; i++)
     if (keys[i] == key)
       return i;
   return G_MAXUINT;
@@ -329,7 +343,7 @@ request_batch (NavetteReplicaModel *self,
                guint                position)
 {
   guint batch = position / BATCH;
-  guint end = MIN (self->keys->len, (batch + 1) * BATCH);
+  guint end = MIN (self->n_known, (batch + 1) * BATCH);
   GArray *keys;
 
   if (g_hash_table_contains (self->batches, GUINT_TO_POINTER (batch)))
@@ -413,12 +427,158 @@ apply_keys (NavetteReplicaModel *self,
   guint n_new = keys->len;
 
   self->keys = keys;
+  self->n_known = n_new;
   keys_replaced (self);
   if (n_old - prefix - suffix > 0 || n_new - prefix - suffix > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix,
                                 n_old - prefix - suffix, n_new - prefix - suffix);
   if (n_old != n_new)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* ---- A view's head: its first keys and its count ---- */
+
+/* Placeholders handed out for positions whose key was not known: the
+ * range that replaces those positions makes the view ask again. */
+static void
+drop_unknown (NavetteReplicaModel *self)
+{
+  g_hash_table_remove_all (self->unknown);
+}
+
+/* The first keys of a new view (takes @head) and its count: the keys
+ * beyond are not known yet (0); get_item() answers those positions with
+ * placeholders, which the keys, once read, give their rows to. One range
+ * from the first position that differs. */
+static void
+apply_head (NavetteReplicaModel *self,
+            GArray              *head,
+            guint                n_total,
+            GPtrArray           *rows)
+{
+  g_autoptr(GArray) old = self->keys;
+  const gint64 *a = (const gint64 *) old->data;
+  const gint64 *b = (const gint64 *) head->data;
+  guint n_old = old->len;
+  guint n_min = MIN (self->n_known, head->len);
+  guint prefix = 0;
+
+  while (prefix < n_min && a[prefix] == b[prefix])
+    prefix++;
+  self->keys = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n_total);
+  g_array_append_vals (self->keys, head->data, head->len);
+  g_array_set_size (self->keys, n_total);
+  self->n_known = head->len;
+  drop_unknown (self);
+  keys_replaced (self);
+  /* The first rows, read with the head: materialised before the view
+   * asks for them (those of a key already materialised are applied
+   * after the range: applying one may emit items-changed). */
+  for (guint i = 0; rows != NULL && i < rows->len && i < head->len; i++)
+    {
+      gint64 key = g_array_index (head, gint64, i);
+
+      if (g_ptr_array_index (rows, i) != NULL && !g_hash_table_contains (self->live, &key))
+        apply_row (self, key, g_steal_pointer (&g_ptr_array_index (rows, i)));
+    }
+  g_object_freeze_notify (G_OBJECT (self));
+  if (n_old - prefix > 0 || n_total - prefix > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix, n_old - prefix, n_total - prefix);
+  if (n_old != n_total)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  g_object_thaw_notify (G_OBJECT (self));
+  for (guint i = 0; rows != NULL && i < rows->len && i < head->len; i++)
+    if (g_ptr_array_index (rows, i) != NULL)
+      apply_row (self, g_array_index (head, gint64, i), g_steal_pointer (&g_ptr_array_index (rows, i)));
+  cache_trim (self);
+  g_array_unref (head);
+}
+
+static void
+head_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(NavetteReplicaModel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint n_total = 0;
+  GArray *head;
+
+  head = navette_replica_query_head_finish (NAVETTE_REPLICA (object), result, &n_total, &rows, &error);
+  /* Failed: the whole query, queued behind, says why. Cancelled: a newer
+   * query runs. */
+  if (head == NULL || !self->head_pending)
+    {
+      g_clear_pointer (&head, g_array_unref);
+      return;
+    }
+  self->head_pending = FALSE;
+  apply_head (self, head, n_total, rows);
+}
+
+/* The whole keys of a view whose head was applied (takes @keys). Where
+ * the known keys are the same and so is the count, no position changed:
+ * no items-changed, and the placeholders handed out beyond the head get
+ * their rows (the same objects: filled in place). Otherwise one range
+ * from the first position that differs (a sync landed in between). */
+static void
+complete_keys (NavetteReplicaModel *self,
+               GArray              *keys)
+{
+  g_autoptr(GArray) old = self->keys;
+  const gint64 *a = (const gint64 *) old->data;
+  const gint64 *b = (const gint64 *) keys->data;
+  guint n_old = old->len;
+  guint n_new = keys->len;
+  guint n_known = self->n_known;
+  guint prefix = 0;
+
+  while (prefix < MIN (n_known, n_new) && a[prefix] == b[prefix])
+    prefix++;
+  self->keys = keys;
+  self->n_known = n_new;
+  if (n_old == n_new && prefix == n_known)
+    {
+      GHashTableIter iter;
+      gpointer position;
+      NavetteRecord *placeholder;
+      g_autoptr(GArray) again = g_array_new (FALSE, FALSE, sizeof (guint));
+
+      g_hash_table_iter_init (&iter, self->unknown);
+      while (g_hash_table_iter_next (&iter, &position, (gpointer *) &placeholder))
+        {
+          guint p = GPOINTER_TO_UINT (position);
+          gint64 key = b[p];
+          Entry *entry = g_hash_table_lookup (self->live, &key);
+
+          g_hash_table_iter_steal (&iter);
+          if (entry == NULL)
+            {
+              /* The entry takes the placeholder's reference. */
+              entry_add (self, key, placeholder, TRUE);
+              request_batch (self, p);
+            }
+          else
+            {
+              /* A record of that key is held already (from another
+               * view): the view asks for it again. */
+              g_object_unref (placeholder);
+              g_array_append_val (again, p);
+            }
+        }
+      cache_trim (self);
+      for (guint i = 0; i < again->len; i++)
+        g_list_model_items_changed (G_LIST_MODEL (self), g_array_index (again, guint, i), 1, 1);
+      return;
+    }
+  drop_unknown (self);
+  keys_replaced (self);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_list_model_items_changed (G_LIST_MODEL (self), prefix, n_old - prefix, n_new - prefix);
+  if (n_old != n_new)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* ---- The diff of the keys after a refresh ---- */
@@ -596,6 +756,7 @@ apply_ranges (NavetteReplicaModel *self,
       if (range->added > 0)
         g_array_insert_vals (keys, range->position,
                              &g_array_index (diff->keys, gint64, range->position), range->added);
+      self->n_known = keys->len;
       g_list_model_items_changed (G_LIST_MODEL (self), range->position, range->removed, range->added);
     }
   g_assert (keys->len == diff->keys->len);
@@ -605,12 +766,15 @@ apply_ranges (NavetteReplicaModel *self,
 
 /* A query applied. A refresh asked meanwhile (even one whose diff was
  * cancelled by a newer query) reads the rows materialised again. */
+static void resolve_finds (NavetteReplicaModel *self);
+
 static void
 query_done (NavetteReplicaModel *self)
 {
   gboolean refetch = self->refetch;
 
   self->refetch = FALSE;
+  resolve_finds (self);
   g_clear_object (&self->query_cancellable);
   set_loading (self, FALSE);
   if (refetch)
@@ -664,6 +828,17 @@ query_cb (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
+          self->head_pending = FALSE;
+          if (self->n_known < self->keys->len)
+            {
+              /* The rest of the keys could not be read: the view ends
+               * after its head. */
+              GArray *known = g_array_sized_new (FALSE, FALSE, sizeof (gint64), self->n_known);
+
+              g_array_append_vals (known, self->keys->data, self->n_known);
+              complete_keys (self, known);
+              resolve_finds (self);
+            }
           g_clear_object (&self->query_cancellable);
           set_loading (self, FALSE);
           g_signal_emit (self, signals[ERROR], 0, error);
@@ -671,6 +846,16 @@ query_cb (GObject      *object,
       return;
     }
   refetch = self->refetch;
+  self->head_pending = FALSE;
+
+  if (self->n_known < self->keys->len)
+    {
+      /* Its head was applied (or a refresh came before the rest of a
+       * view's keys: one range from the first position that differs). */
+      complete_keys (self, keys);
+      query_done (self);
+      return;
+    }
 
   a = (const gint64 *) self->keys->data;
   b = (const gint64 *) keys->data;
@@ -717,6 +902,19 @@ query_start (NavetteReplicaModel *self)
   g_clear_object (&self->query_cancellable);
   self->query_cancellable = g_cancellable_new ();
   set_loading (self, TRUE);
+  /* A new view without search: its first keys and its count first (the
+   * first screens show at once), the whole keys behind. A refresh needs
+   * the whole keys to say which positions changed. */
+  self->head_pending = !self->refetch && self->head_size > 0 &&
+                       (self->view.search == NULL || self->view.search[0] == '\0');
+  if (self->head_pending)
+    {
+      NavetteReplicaView head = self->view;
+
+      head.search = NULL;
+      navette_replica_query_head_async (self->replica, self->app, self->table, &head, self->head_size, self->head_rows,
+                                        self->query_cancellable, head_cb, g_object_ref (self));
+    }
   navette_replica_query_keys_async (self->replica, self->app, self->table, &self->view,
                                     self->query_cancellable, query_cb, g_object_ref (self));
 }
@@ -745,6 +943,19 @@ navette_replica_model_get_item (GListModel *model,
 
   if (position >= self->keys->len)
     return NULL;
+  if (position >= self->n_known)
+    {
+      /* Its key is not read yet: a placeholder, filled once it is (the
+       * same object: see complete_keys()). */
+      NavetteRecord *placeholder = g_hash_table_lookup (self->unknown, GUINT_TO_POINTER (position));
+
+      if (placeholder == NULL)
+        {
+          placeholder = navette_record_new_for_id ("");
+          g_hash_table_insert (self->unknown, GUINT_TO_POINTER (position), placeholder);
+        }
+      return g_object_ref (placeholder);
+    }
 
   key = g_array_index (self->keys, gint64, position);
   entry = g_hash_table_lookup (self->live, &key);
@@ -808,6 +1019,8 @@ navette_replica_model_dispose (GObject *object)
     }
   g_queue_clear (&self->cache);
   g_hash_table_remove_all (self->live);
+  g_hash_table_remove_all (self->unknown);
+  resolve_finds (self);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->dispose (object);
 }
@@ -828,6 +1041,8 @@ navette_replica_model_finalize (GObject *object)
   g_clear_pointer (&self->keys, g_array_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_pointer (&self->batches, g_hash_table_unref);
+  g_clear_pointer (&self->unknown, g_hash_table_unref);
+  g_clear_pointer (&self->finds, g_ptr_array_unref);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->finalize (object);
 }
@@ -860,6 +1075,12 @@ navette_replica_model_get_property (GObject    *object,
     case PROP_CACHE_SIZE:
       g_value_set_uint (value, self->cache_size);
       break;
+    case PROP_HEAD_SIZE:
+      g_value_set_uint (value, self->head_size);
+      break;
+    case PROP_HEAD_ROWS:
+      g_value_set_uint (value, self->head_rows);
+      break;
     case PROP_ITEM_TYPE:
       g_value_set_gtype (value, NAVETTE_TYPE_RECORD);
       break;
@@ -889,6 +1110,12 @@ navette_replica_model_set_property (GObject      *object,
       break;
     case PROP_CACHE_SIZE:
       navette_replica_model_set_cache_size (self, g_value_get_uint (value));
+      break;
+    case PROP_HEAD_SIZE:
+      self->head_size = g_value_get_uint (value);
+      break;
+    case PROP_HEAD_ROWS:
+      self->head_rows = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -924,6 +1151,12 @@ navette_replica_model_class_init (NavetteReplicaModelClass *klass)
   properties[PROP_CACHE_SIZE] =
     g_param_spec_uint ("cache-size", NULL, NULL, 1, G_MAXUINT, 1000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HEAD_SIZE] =
+    g_param_spec_uint ("head-size", NULL, NULL, 0, G_MAXUINT, HEAD,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HEAD_ROWS] =
+    g_param_spec_uint ("head-rows", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ITEM_TYPE] =
     g_param_spec_gtype ("item-type", NULL, NULL, G_TYPE_OBJECT,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -946,6 +1179,8 @@ navette_replica_model_init (NavetteReplicaModel *self)
   self->keys = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->live = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) entry_free);
   self->batches = g_hash_table_new (NULL, NULL);
+  self->unknown = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->finds = g_ptr_array_new ();
   self->cache_size = 1000;
   self->cancellable = g_cancellable_new ();
   self->view.archived = NAVETTE_REPLICA_ARCHIVED_HIDE;
@@ -1040,7 +1275,7 @@ navette_replica_model_get_key (NavetteReplicaModel *self,
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), -1);
 
-  if (position >= self->keys->len)
+  if (position >= self->n_known)
     return -1;
   return g_array_index (self->keys, gint64, position);
 }
@@ -1072,6 +1307,54 @@ navette_replica_model_find_loaded (NavetteReplicaModel *self,
   return entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
 }
 
+typedef struct
+{
+  GTask  *task;
+  gint64  key;
+} Find;
+
+/* Answers a find from the keys as they are now. */
+static void
+find_answer (NavetteReplicaModel *self,
+             GTask               *task,
+             gint64               key)
+{
+  guint position = find_key (self, key);
+
+  if (position == G_MAXUINT)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("The record is not in this view."));
+  else
+    g_task_return_int (task, position);
+}
+
+/* The finds that waited for the whole keys: answered once they are read
+ * (or cancelled, the model disposed). */
+static void
+resolve_finds (NavetteReplicaModel *self)
+{
+  g_autoptr(GPtrArray) finds = NULL;
+  gboolean closed = g_cancellable_is_cancelled (self->cancellable);
+
+  if (self->finds == NULL || self->finds->len == 0 ||
+      (self->n_known < self->keys->len && !closed))
+    return;
+  finds = g_steal_pointer (&self->finds);
+  self->finds = g_ptr_array_new ();
+  for (guint i = 0; i < finds->len; i++)
+    {
+      Find *find = g_ptr_array_index (finds, i);
+
+      if (closed)
+        g_task_return_new_error (find->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 "The view was closed.");
+      else
+        find_answer (self, find->task, find->key);
+      g_object_unref (find->task);
+      g_free (find);
+    }
+}
+
 static void
 find_key_cb (GObject      *object,
              GAsyncResult *result,
@@ -1081,20 +1364,26 @@ find_key_cb (GObject      *object,
   NavetteReplicaModel *self = g_task_get_source_object (task);
   GError *error = NULL;
   gint64 key = navette_replica_lookup_key_finish (NAVETTE_REPLICA (object), result, &error);
-  guint position;
 
   if (key < 0)
     {
       g_task_return_error (task, error);
       return;
     }
-  /* The keys as they are now (a refresh may have landed meanwhile). */
-  position = find_key (self, key);
-  if (position == G_MAXUINT)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             _("The record is not in this view."));
-  else
-    g_task_return_int (task, position);
+  /* The keys as they are now (a refresh may have landed meanwhile); not
+   * among those known while the rest of the view's keys are read: once
+   * they are. */
+  if (find_key (self, key) == G_MAXUINT && self->n_known < self->keys->len &&
+      !g_cancellable_is_cancelled (self->cancellable))
+    {
+      Find *find = g_new0 (Find, 1);
+
+      find->task = g_steal_pointer (&task);
+      find->key = key;
+      g_ptr_array_add (self->finds, find);
+      return;
+    }
+  find_answer (self, task, key);
 }
 
 void
@@ -1172,7 +1461,7 @@ guint
 navette_replica_model_get_n_materialised (NavetteReplicaModel *self)
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), 0);
-  return g_hash_table_size (self->live);
+  return g_hash_table_size (self->live) + g_hash_table_size (self->unknown);
 }
 
 void

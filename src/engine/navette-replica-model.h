@@ -4,7 +4,11 @@
  *
  * It keeps in memory only the view's row keys, in order (a GArray of
  * gint64: 8 bytes a row), read with navette_replica_query_keys_async() off
- * the main thread. get_n_items() and get_item() are answered from them:
+ * the main thread — for a new view without search, its first keys and its
+ * count first (navette_replica_query_head_async()), the rest behind: a
+ * position not known yet gets a placeholder of its own that becomes its
+ * row, in place and with no items-changed, once the keys are read.
+ * get_n_items() and get_item() are answered from them:
  *
  * - a row already materialised is handed out as the same object as long
  *   as someone holds it (a weak key → record map): a selection, an open
@@ -52,7 +56,11 @@ G_DECLARE_FINAL_TYPE (NavetteReplicaModel, navette_replica_model, NAVETTE, REPLI
  * strings), "loading" (boolean, read-only, notified: a key query runs),
  * "n-items" (guint, read-only, notified), "cache-size" (guint: records
  * the model keeps itself, default 1000, never fewer than a batch: 200),
- * "item-type".
+ * "head-size" (guint, construct-only: the keys a new view without search
+ * reads first, with its count, default 1000; 0: none), "head-rows"
+ * (guint, construct-only: the records of the head's first keys read with
+ * it and materialised before its items-changed, so that a view binds
+ * its first screens to rows already read; default 0), "item-type".
  * Signals: "keys-loaded" () after each key query applied (the first one
  * included, empty table or not); "batch-loaded" (guint n) after a batch
  * of @n records was materialised; "error" (GError*) when a query or a
@@ -78,7 +86,7 @@ const NavetteReplicaView *navette_replica_model_get_view       (NavetteReplicaMo
  * then reads again the rows still materialised. */
 void                      navette_replica_model_refresh        (NavetteReplicaModel      *self);
 
-/* The row key at @position (-1 beyond the end). */
+/* The row key at @position (-1 beyond the end, or not read yet). */
 gint64                    navette_replica_model_get_key        (NavetteReplicaModel      *self,
                                                                 guint                     position);
 /* The position of the record with that id among the rows materialised

@@ -218,6 +218,9 @@ typedef struct
   NavetteReplicaView      view;
   GArray                 *keys;     /* fetch: in; query: out */
   gboolean                keyed;    /* fetch: NULL for a key not there */
+  guint                   n_total;  /* head: out, the view's row count */
+  guint                   n_rows;   /* head: the first keys whose records are read */
+  GPtrArray              *rows;     /* head: out, those records (keyed) */
 } ViewJob;
 
 static void
@@ -228,6 +231,7 @@ view_job_free (ViewJob *job)
   g_free (job->sort_column);
   g_free (job->search);
   g_clear_pointer (&job->keys, g_array_unref);
+  g_clear_pointer (&job->rows, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -658,6 +662,161 @@ navette_replica_query_keys_finish (NavetteReplica  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- The head of a view: its first keys and its count ---- */
+
+static GPtrArray *fetch_rows (NavetteReplica  *self,
+                              const char      *app,
+                              const char      *table,
+                              GArray          *keys,
+                              gboolean         keyed,
+                              GError         **error);
+
+/* The number of rows of a view without search: the table's count (SQLite
+ * counts the entries of its smallest index without stepping them, ~10 ms
+ * for a million) less, or only, the archived rows (a range of the index
+ * on archived: few). -1 on failure. */
+static gint64
+view_count (NavetteReplica            *self,
+            const char                *app,
+            const char                *table,
+            const NavetteReplicaView  *view,
+            GError                   **error)
+{
+  g_autofree char *sql = NULL;
+  gint64 id = replica_lookup_table (self, app, table, NULL, NULL, error);
+  gint64 all, archived;
+
+  if (id <= 0)
+    return id < 0 ? -1 : 0;
+  sql = g_strdup_printf ("SELECT count(*) FROM r%" G_GINT64_FORMAT, id);
+  if ((all = replica_sql_int (self, sql, error)) < 0)
+    return -1;
+  if (view->archived == NAVETTE_REPLICA_ARCHIVED_ALL)
+    return all;
+  /* The index on archived (the unsorted view's, see view_prepare()). */
+  g_free (sql);
+  sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"v%1$" G_GINT64_FORMAT "_key\" ON r%1$" G_GINT64_FORMAT " (archived)", id);
+  if (!replica_sql_exec (self, sql, error))
+    return -1;
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM r%" G_GINT64_FORMAT " WHERE archived = 1", id);
+  if ((archived = replica_sql_int (self, sql, error)) < 0)
+    return -1;
+  return view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY ? archived : all - archived;
+}
+
+static void
+query_head_job (NavetteReplica *self,
+                gpointer        data)
+{
+  GTask *task = data;
+  ViewJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GArray *keys = NULL;
+  gint64 n_total;
+  int rc;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  stmt = view_prepare (self, job->app, job->table, &job->view, "key", &error);
+  if (stmt != NULL)
+    {
+      keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), job->view.limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 key = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (keys, key);
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          replica_sql_fail (self, "querying a view", &error);
+          g_clear_pointer (&keys, g_array_unref);
+        }
+    }
+  if (keys != NULL)
+    {
+      /* The same snapshot: nothing else runs on the connection between. */
+      n_total = keys->len < job->view.limit
+                ? (gint64) keys->len
+                : view_count (self, job->app, job->table, &job->view, &error);
+      if (n_total < 0)
+        g_clear_pointer (&keys, g_array_unref);
+      else
+        job->n_total = MAX ((guint) n_total, keys->len);
+    }
+  if (keys != NULL && job->n_rows > 0)
+    {
+      /* The first rows too: the view binds its first screens to records
+       * already read, not to placeholders filled a moment later (each
+       * cell set twice, the rows measured twice). */
+      g_autoptr(GArray) first = g_array_sized_new (FALSE, FALSE, sizeof (gint64), job->n_rows);
+
+      g_array_append_vals (first, keys->data, MIN (job->n_rows, keys->len));
+      job->rows = fetch_rows (self, job->app, job->table, first, TRUE, &error);
+      if (job->rows == NULL)
+        g_clear_pointer (&keys, g_array_unref);
+    }
+  if (keys == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, keys, (GDestroyNotify) g_array_unref);
+  g_object_unref (task);
+}
+
+void
+navette_replica_query_head_async (NavetteReplica           *self,
+                                  const char               *app,
+                                  const char               *table,
+                                  const NavetteReplicaView *view,
+                                  guint                     head,
+                                  guint                     n_rows,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  GTask *task;
+  ViewJob *job;
+
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL && view != NULL);
+  g_return_if_fail (view->search == NULL && head > 0);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, navette_replica_query_head_async);
+  job = view_job_new (app, table, view);
+  job->view.limit = head;
+  job->n_rows = MIN (n_rows, head);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  /* Before a sync's jobs queued meanwhile (and the whole keys of the
+   * view): the user waits on it. */
+  replica_push_job_first (self, query_head_job, task);
+}
+
+GArray *
+navette_replica_query_head_finish (NavetteReplica  *self,
+                                   GAsyncResult    *result,
+                                   guint           *n_total,
+                                   GPtrArray      **rows,
+                                   GError         **error)
+{
+  ViewJob *job;
+  GArray *keys;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  keys = g_task_propagate_pointer (G_TASK (result), error);
+  job = g_task_get_task_data (G_TASK (result));
+  if (n_total != NULL)
+    *n_total = keys != NULL ? job->n_total : 0;
+  if (rows != NULL)
+    *rows = keys != NULL && job->rows != NULL ? g_ptr_array_ref (job->rows) : NULL;
+  return keys;
+}
+
 /* The record of the current row of a statement selecting ROW_COLUMNS. */
 #define ROW_COLUMNS "id, version, revision, archived, updated_at, updated_by, data"
 
@@ -684,6 +843,46 @@ unref_nullable (gpointer object)
     g_object_unref (object);
 }
 
+/* The records of @keys (NULL for a key not there when @keyed, else left
+ * out), or NULL and @error. */
+static GPtrArray *
+fetch_rows (NavetteReplica  *self,
+            const char      *app,
+            const char      *table,
+            GArray          *keys,
+            gboolean         keyed,
+            GError         **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GPtrArray *rows;
+  gint64 id;
+
+  id = replica_lookup_table (self, app, table, NULL, NULL, error);
+  if (id <= 0)
+    {
+      if (id == 0)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     _("The table %s/%s is not in the local replica."), app, table);
+      return NULL;
+    }
+  sql = g_strdup_printf ("SELECT " ROW_COLUMNS " FROM r%" G_GINT64_FORMAT " WHERE key = ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    return NULL;
+  rows = g_ptr_array_new_full (keys->len, unref_nullable);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (keys, gint64, i));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (rows, row_to_record (stmt));
+      else if (keyed)
+        g_ptr_array_add (rows, NULL);
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  return rows;
+}
+
 static void
 fetch_job (NavetteReplica *self,
            gpointer        data)
@@ -691,41 +890,16 @@ fetch_job (NavetteReplica *self,
   GTask *task = data;
   ViewJob *job = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
   GPtrArray *rows;
-  gint64 id;
 
-  if (g_task_return_error_if_cancelled (task))
-    goto out;
-  id = replica_lookup_table (self, job->app, job->table, NULL, NULL, &error);
-  if (id <= 0)
+  if (!g_task_return_error_if_cancelled (task))
     {
-      if (id == 0)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     _("The table %s/%s is not in the local replica."), job->app, job->table);
-      g_task_return_error (task, error);
-      goto out;
+      rows = fetch_rows (self, job->app, job->table, job->keys, job->keyed, &error);
+      if (rows == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
     }
-  sql = g_strdup_printf ("SELECT " ROW_COLUMNS " FROM r%" G_GINT64_FORMAT " WHERE key = ?", id);
-  if (!(stmt = replica_sql_prepare (self, sql, &error)))
-    {
-      g_task_return_error (task, error);
-      goto out;
-    }
-  rows = g_ptr_array_new_full (job->keys->len, unref_nullable);
-  for (guint i = 0; i < job->keys->len; i++)
-    {
-      sqlite3_bind_int64 (stmt, 1, g_array_index (job->keys, gint64, i));
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (rows, row_to_record (stmt));
-      else if (job->keyed)
-        g_ptr_array_add (rows, NULL);
-      sqlite3_reset (stmt);
-    }
-  sqlite3_finalize (stmt);
-  g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-out:
   g_object_unref (task);
 }
 
@@ -750,7 +924,9 @@ fetch_start (NavetteReplica      *self,
   job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
   g_array_append_vals (job->keys, keys, n_keys);
   g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
-  replica_push_job (self, fetch_job, task);
+  /* Rows a view waits on (a few hundred): before a sync's jobs and a
+   * view's whole keys queued meanwhile. */
+  replica_push_job_first (self, fetch_job, task);
 }
 
 void

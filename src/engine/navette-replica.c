@@ -44,6 +44,7 @@ typedef struct
 {
   JobFunc  func;   /* NULL: the worker ends */
   gpointer data;
+  gboolean first;  /* queued before the others (replica_push_job_first) */
 } Job;
 
 struct _NavetteReplica
@@ -163,6 +164,33 @@ replica_push_job (NavetteReplica *self,
   job->func = func;
   job->data = data;
   g_async_queue_push (self->jobs, job);
+}
+
+/* The jobs queued first come before the others, each kind in the order
+ * queued (the queue is kept sorted: a plain push appends). */
+static gint
+job_compare (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  const Job *x = a, *y = b;
+
+  /* Equal: g_async_queue_push_sorted() puts the new one after. */
+  return (x->first ? 0 : 1) - (y->first ? 0 : 1);
+}
+
+void
+replica_push_job_first (NavetteReplica *self,
+                        JobFunc         func,
+                        gpointer        data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_return_if_fail (func != NULL);
+  job->func = func;
+  job->data = data;
+  job->first = TRUE;
+  g_async_queue_push_sorted (self->jobs, job, job_compare, NULL);
 }
 
 /* Running a job synchronously: the caller waits on a condition. */

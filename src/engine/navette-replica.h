@@ -126,6 +126,27 @@ GArray         *navette_replica_query_keys_finish (NavetteReplica           *sel
                                                    GAsyncResult             *result,
                                                    GError                  **error);
 
+/* The first @head keys of a view without search, in @n_total the number
+ * of rows of the whole view (a count, not a scan: see docs/replica.md),
+ * and in @rows (transfer full, or NULL) the records of the first @n_rows
+ * of those keys (NULL for a key not there), read in one job that goes
+ * before the jobs already queued on the worker (a sync's): for a view to
+ * show its first rows before its keys are all read. */
+void            navette_replica_query_head_async  (NavetteReplica           *self,
+                                                   const char               *app,
+                                                   const char               *table,
+                                                   const NavetteReplicaView *view,
+                                                   guint                     head,
+                                                   guint                     n_rows,
+                                                   GCancellable             *cancellable,
+                                                   GAsyncReadyCallback       callback,
+                                                   gpointer                  user_data);
+GArray         *navette_replica_query_head_finish (NavetteReplica           *self,
+                                                   GAsyncResult             *result,
+                                                   guint                    *n_total,
+                                                   GPtrArray               **rows,
+                                                   GError                  **error);
+
 /* Materialises rows by key: (transfer full) a GPtrArray of NavetteRecord
  * (new objects holding the server state, not linked to any store), in the
  * order of @keys; a key no longer there is skipped. */

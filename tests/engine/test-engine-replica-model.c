@@ -10,6 +10,12 @@
  *   record is updated in place; three changes far apart give three
  *   ranges;
  * - sort and search through the model; a record found by id;
+ * - a new view's head: its first keys and its count shown before the
+ *   rest of its keys are read; positions beyond the head answered with
+ *   placeholders that become their rows (the same objects, no second
+ *   items-changed) once the keys are read; a find waits for them; a
+ *   change landed between the head and the keys: one range from it;
+ *   the count of the rows not archived;
  * - NavetteReplicaFeed: a table not loaded in memory synced into the
  *   replica at once, and again when the poller hears that another user
  *   added a row: the model gets that one row, at its position; an edit
@@ -20,6 +26,7 @@
 #include "engine-test-util.h"
 #include "navette-replica-feed.h"
 #include "navette-replica-model.h"
+#include "navette-replica-private.h"
 
 #define N_ADDED   250
 #define N_DEMO    6
@@ -632,12 +639,256 @@ test_engine_feeds (void)
   engine_test_rm_rf (dir);
 }
 
+/* A job on the replica's worker that waits at a gate: what follows it in
+ * the queue waits too. With @archive_position's key set, archives that
+ * row first (a sync landing between a view's head and its keys). */
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean entered;
+  gboolean open;
+  gint64   archive_key;
+} Gate;
+
+static void
+gate_job (NavetteReplica *replica,
+          gpointer        data)
+{
+  Gate *gate = data;
+
+  g_mutex_lock (&gate->mutex);
+  gate->entered = TRUE;
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->mutex);
+  g_mutex_unlock (&gate->mutex);
+  if (gate->archive_key > 0)
+    {
+      gint64 id = replica_lookup_table (replica, "catalogue", "products", NULL, NULL, NULL);
+      g_autofree char *sql = g_strdup_printf ("UPDATE r%" G_GINT64_FORMAT " SET archived = 1 WHERE key = %" G_GINT64_FORMAT,
+                                              id, gate->archive_key);
+
+      g_assert_cmpint (id, >, 0);
+      g_assert_true (replica_sql_exec (replica, sql, NULL));
+    }
+}
+
+static void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  gate->open = TRUE;
+  g_cond_signal (&gate->cond);
+  g_mutex_unlock (&gate->mutex);
+}
+
+static gboolean
+gate_entered (Gate *gate)
+{
+  gboolean entered;
+
+  g_mutex_lock (&gate->mutex);
+  entered = gate->entered;
+  g_mutex_unlock (&gate->mutex);
+  return entered;
+}
+
+/* A model of head-size @head whose head is applied while its whole keys
+ * wait behind @gate: the worker holds at @first, the model queues its
+ * head before everything (and its keys after @gate), then @first opens. */
+static NavetteReplicaModel *
+model_held_after_head (NavetteReplica *replica,
+                       Gate           *first,
+                       Gate           *gate,
+                       guint           head,
+                       guint           head_rows,
+                       GArray         *changes)
+{
+  NavetteReplicaModel *model;
+
+  replica_push_job (replica, gate_job, first);
+  ENGINE_WAIT_UNTIL (gate_entered (first), 30000);
+  replica_push_job (replica, gate_job, gate);
+  model = g_object_new (NAVETTE_TYPE_REPLICA_MODEL, "replica", replica, "app", "catalogue",
+                        "table", "products", "head-size", head,
+                        "head-rows", head_rows, NULL);
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
+  gate_open (first);
+  ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) > 0, 30000);
+  ENGINE_WAIT_UNTIL (gate_entered (gate), 30000);
+  return model;
+}
+
+static void
+test_head (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(NavetteEngine) engine = NULL;
+  NavetteTable *table;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-head-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaModel) whole = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(GError) error = NULL;
+  const guint n = N_DEMO + N_ADDED;
+  guint keys_loaded = 0;
+
+  for (guint i = 0; i < N_ADDED; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
+
+      g_free (create_product (server, token, name, i));
+    }
+  engine = engine_test_engine_new (server, "alice");
+  table = engine_test_load_table (engine, "catalogue", "products");
+  path = navette_replica_path_for (dir, server->base_url, "alice");
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  sync_replica (replica, engine, table);
+
+  /* The reference: the whole keys at once. */
+  whole = g_object_new (NAVETTE_TYPE_REPLICA_MODEL, "replica", replica, "app", "catalogue",
+                        "table", "products", "head-size", 0, NULL);
+  wait_keys (whole);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (whole)), ==, n);
+
+  {
+    Gate first = { 0 }, gate = { 0 };
+    g_autoptr(NavetteReplicaModel) model = NULL;
+    g_autoptr(NavetteRecord) beyond = NULL;
+    g_autoptr(NavetteRecord) beyond_again = NULL;
+    g_autoptr(NavetteRecord) within = NULL;
+    g_autoptr(NavetteRecord) expected = item_filled (whole, 230);
+    g_autoptr(GAsyncResult) found = NULL;
+    g_autoptr(GError) find_error = NULL;
+
+    model = model_held_after_head (replica, &first, &gate, 50, 0, changes);
+    g_signal_connect (model, "keys-loaded", G_CALLBACK (count_cb), &keys_loaded);
+    /* The head shown: every row counted, the first 50 keys known, the
+     * rest still being read. */
+    g_assert_true (navette_replica_model_get_loading (model));
+    g_assert_cmpuint (keys_loaded, ==, 0);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n);
+    g_assert_cmpuint (changes->len, ==, 1);
+    g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, 0);
+    g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+    g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, n);
+    for (guint i = 0; i < 50; i++)
+      g_assert_cmpint (navette_replica_model_get_key (model, i), ==, navette_replica_model_get_key (whole, i));
+    g_assert_cmpint (navette_replica_model_get_key (model, 50), ==, -1);
+    g_assert_cmpint (navette_replica_model_get_key (model, n - 1), ==, -1);
+    g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), n));
+
+    /* Beyond the head: a placeholder, the same one when asked again. */
+    beyond = g_list_model_get_item (G_LIST_MODEL (model), 200);
+    g_assert_cmpstr (navette_record_get_id (beyond), ==, "");
+    beyond_again = g_list_model_get_item (G_LIST_MODEL (model), 200);
+    g_assert_true (beyond_again == beyond);
+    /* Within it: a placeholder whose batch is on its way. */
+    within = g_list_model_get_item (G_LIST_MODEL (model), 10);
+    /* A record beyond the head is found once the keys are read. */
+    navette_replica_model_find_async (model, navette_record_get_id (expected), NULL, result_cb, &found);
+
+    gate_open (&gate);
+    wait_keys (model);
+    g_assert_cmpuint (keys_loaded, ==, 1);
+    /* Nothing moved: no second items-changed. */
+    g_assert_cmpuint (changes->len, ==, 1);
+    for (guint i = 0; i < n; i++)
+      g_assert_cmpint (navette_replica_model_get_key (model, i), ==, navette_replica_model_get_key (whole, i));
+    /* The placeholder became its row, in place. */
+    ENGINE_WAIT_UNTIL (*navette_record_get_id (beyond) != '\0', 30000);
+    {
+      g_autoptr(NavetteRecord) row = item_filled (whole, 200);
+      g_autoptr(NavetteRecord) again = g_list_model_get_item (G_LIST_MODEL (model), 200);
+
+      g_assert_cmpstr (navette_record_get_id (beyond), ==, navette_record_get_id (row));
+      g_assert_cmpstr (name_of (beyond), ==, name_of (row));
+      g_assert_true (again == beyond);
+    }
+    ENGINE_WAIT_UNTIL (*navette_record_get_id (within) != '\0', 30000);
+    {
+      g_autoptr(NavetteRecord) row = item_filled (whole, 10);
+
+      g_assert_cmpstr (navette_record_get_id (within), ==, navette_record_get_id (row));
+    }
+    ENGINE_WAIT_UNTIL (found != NULL, 30000);
+    g_assert_cmpuint (navette_replica_model_find_finish (model, found, &find_error), ==, 230);
+    g_assert_no_error (find_error);
+  }
+
+  /* A row archived between the head and the keys (position 120): one
+   * range from there, the count right. */
+  {
+    Gate first = { 0 }, gate = { 0 };
+    g_autoptr(NavetteReplicaModel) model = NULL;
+    g_autoptr(NavetteRecord) after = NULL;
+
+    gate.archive_key = navette_replica_model_get_key (whole, 120);
+    g_array_set_size (changes, 0);
+    model = model_held_after_head (replica, &first, &gate, 50, 0, changes);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n);
+    g_assert_cmpuint (changes->len, ==, 1);
+    gate_open (&gate);
+    wait_keys (model);
+    g_assert_cmpuint (changes->len, ==, 2);
+    g_assert_cmpuint (g_array_index (changes, Change, 1).position, ==, 50);
+    g_assert_cmpuint (g_array_index (changes, Change, 1).removed, ==, n - 50);
+    g_assert_cmpuint (g_array_index (changes, Change, 1).added, ==, n - 51);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n - 1);
+    g_assert_cmpint (navette_replica_model_get_key (model, 119), ==, navette_replica_model_get_key (whole, 119));
+    g_assert_cmpint (navette_replica_model_get_key (model, 120), ==, navette_replica_model_get_key (whole, 121));
+    after = item_filled (model, 120);
+    g_assert_cmpint (navette_replica_model_get_key (whole, 121), >, 0);
+  }
+
+  /* The sidebar's count: the rows not archived (one is now). */
+  {
+    g_autoptr(GAsyncResult) counted = NULL;
+    g_autoptr(GError) count_error = NULL;
+
+    navette_replica_count_async (replica, "catalogue", "products", NULL, result_cb, &counted);
+    ENGINE_WAIT_UNTIL (counted != NULL, 30000);
+    g_assert_cmpint (navette_replica_count_finish (replica, counted, &count_error), ==, n - 1);
+    g_assert_no_error (count_error);
+  }
+
+  /* The head's first rows read with it: materialised before the range,
+   * while the worker is still held (nothing else could read them). */
+  {
+    Gate first = { 0 }, gate = { 0 };
+    g_autoptr(NavetteReplicaModel) model = NULL;
+    g_autoptr(NavetteRecord) fifth = NULL;
+    g_autoptr(NavetteRecord) later = NULL;
+    g_autoptr(NavetteRecord) row = item_filled (whole, 5);
+
+    g_array_set_size (changes, 0);
+    model = model_held_after_head (replica, &first, &gate, 50, 20, changes);
+    fifth = g_list_model_get_item (G_LIST_MODEL (model), 5);
+    g_assert_cmpstr (navette_record_get_id (fifth), ==, navette_record_get_id (row));
+    g_assert_cmpstr (name_of (fifth), ==, name_of (row));
+    later = g_list_model_get_item (G_LIST_MODEL (model), 30);
+    g_assert_cmpstr (navette_record_get_id (later), ==, "");
+    gate_open (&gate);
+    wait_keys (model);
+    ENGINE_WAIT_UNTIL (*navette_record_get_id (later) != '\0', 30000);
+    g_assert_cmpuint (changes->len, ==, 1);
+  }
+
+  g_clear_object (&whole);
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
+  g_test_add_func ("/engine/replica-model/head", test_head);
   g_test_add_func ("/engine/replica-model/feed", test_feed);
   g_test_add_func ("/engine/replica-model/engine-feeds", test_engine_feeds);
   return g_test_run ();
