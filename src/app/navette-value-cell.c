@@ -13,10 +13,9 @@ struct _NavetteValueCell
 {
   NavetteRecordCell        parent_instance;
 
-  /* One of them, made in code (a template per cell cost the first
-   * screen of a table: dozens of cells built at once). */
-  GtkLabel                *label;   /* text and numbers */
-  GtkImage                *check;   /* booleans: a check mark when true */
+  /* Template widgets */
+  GtkLabel                *label;
+  GtkImage                *check;
 
   const NavetteWireColumn *column;   /* the table's schema's */
 };
@@ -80,12 +79,16 @@ navette_value_cell_class_init (NavetteValueCellClass *klass)
   cell_class->watched = watched;
   cell_class->update = navette_value_cell_update;
 
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/navette/Navette/navette-value-cell.ui");
+  gtk_widget_class_bind_template_child (widget_class, NavetteValueCell, label);
+  gtk_widget_class_bind_template_child (widget_class, NavetteValueCell, check);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
 static void
 navette_value_cell_init (NavetteValueCell *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *
@@ -100,14 +103,10 @@ navette_value_cell_new (const NavetteWireColumn *column,
   self->column = column;
   if (column->type == NAVETTE_COLUMN_BOOLEAN)
     {
-      self->check = GTK_IMAGE (gtk_image_new ());
-      gtk_widget_set_parent (GTK_WIDGET (self->check), GTK_WIDGET (self));
+      gtk_widget_set_visible (GTK_WIDGET (self->label), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->check), TRUE);
       return GTK_WIDGET (self);
     }
-  self->label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (self->label, 0);
-  gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
   gtk_label_set_width_chars (self->label, wide ? 14 : 4);
   if (column->type == NAVETTE_COLUMN_INTEGER || column->type == NAVETTE_COLUMN_REAL)
     {
