@@ -106,6 +106,11 @@ sync_cb (GObject      *object,
     {
       self->synced = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNCED]);
+      /* The table shown, complete: the sort indexes it lacks (a replica
+       * synced by the CLI, or by a version without them), in the
+       * background. */
+      if (navette_table_get_schema (self->table) != NULL)
+        navette_replica_build_sort_indexes (self->replica, self->app, navette_table_get_schema (self->table));
     }
   set_syncing (self, FALSE);
   g_object_thaw_notify (G_OBJECT (self));

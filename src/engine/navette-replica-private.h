@@ -33,6 +33,26 @@ void          replica_push_job     (NavetteReplica  *self,
 void          replica_push_job_first (NavetteReplica  *self,
                                       JobFunc          func,
                                       gpointer         data);
+/* Queues @func (@data) after every other job, those queued later too
+ * (those queued the same way in order): work nobody waits for (a sort
+ * index). @free_data frees @data if the replica is finalized before it
+ * runs. @func runs its SQL between replica_background_begin() and
+ * replica_background_end(), and yields to any other job: when begin
+ * gives FALSE (another job waits, or the replica is being finalized) or
+ * end gives TRUE (its SQL was stopped for one, and rolled back), it
+ * runs nothing more and calls replica_background_again() instead. */
+void          replica_push_job_background (NavetteReplica *self,
+                                           JobFunc         func,
+                                           gpointer        data,
+                                           GDestroyNotify  free_data);
+gboolean      replica_background_begin (NavetteReplica *self);
+gboolean      replica_background_end   (NavetteReplica *self);
+/* Queues @func (@data) again, before the other background jobs; frees
+ * @data instead when the replica is being finalized. */
+void          replica_background_again (NavetteReplica *self,
+                                        JobFunc         func,
+                                        gpointer        data,
+                                        GDestroyNotify  free_data);
 /* The same, waiting until it has run. */
 void          replica_run_job_sync (NavetteReplica  *self,
                                     JobFunc          func,

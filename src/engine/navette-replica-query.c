@@ -255,6 +255,87 @@ view_job_new (const char               *app,
   return job;
 }
 
+/* ---- Sort indexes built in the background ----
+ *
+ * The index of a sort is made by the first view sorted so
+ * (view_prepare()): a second or two at a million rows, the wait of the
+ * first click on a column's header. Once a table is complete, they are
+ * made beforehand, one column per job, behind every other job. */
+
+typedef struct
+{
+  char *app;
+  char *table;
+  char *column;  /* "key": the order rows entered, archived hidden */
+} SortIndexJob;
+
+static void
+sort_index_job_free (gpointer data)
+{
+  SortIndexJob *job = data;
+
+  g_free (job->app);
+  g_free (job->table);
+  g_free (job->column);
+  g_free (job);
+}
+
+static void
+sort_index_job (NavetteReplica *self,
+                gpointer        data)
+{
+  SortIndexJob *job = data;
+  NavetteReplicaView view = { .sort_column = job->column, .archived = NAVETTE_REPLICA_ARCHIVED_HIDE };
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  sqlite3_stmt *stmt;
+
+  if (!replica_background_begin (self))
+    {
+      replica_background_again (self, sort_index_job, job, sort_index_job_free);
+      return;
+    }
+  /* Preparing the view makes its index (and a text column's sort keys,
+   * if the table lacks them): one piece of code for both. */
+  stmt = view_prepare (self, job->app, job->table, &view, "key", &error);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (replica_background_end (self))
+    {
+      g_debug ("Replica: sort index of %s/%s by %s yielded after %.0f ms", job->app, job->table, job->column,
+               (g_get_monotonic_time () - start) / 1000.0);
+      replica_background_again (self, sort_index_job, job, sort_index_job_free);
+      return;
+    }
+  if (error != NULL)
+    g_debug ("Replica: sort index of %s/%s by %s: %s", job->app, job->table, job->column, error->message);
+  else
+    g_debug ("Replica: sort index of %s/%s by %s ready in %.0f ms", job->app, job->table, job->column,
+             (g_get_monotonic_time () - start) / 1000.0);
+  sort_index_job_free (job);
+}
+
+void
+navette_replica_build_sort_indexes (NavetteReplica         *self,
+                                    const char             *app,
+                                    const NavetteWireTable *schema)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && schema != NULL);
+
+  /* The window's default order first (its index is the smallest), then
+   * every column, as the window lets each be sorted. */
+  for (guint i = 0; i <= schema->columns->len; i++)
+    {
+      SortIndexJob *job = g_new0 (SortIndexJob, 1);
+
+      job->app = g_strdup (app);
+      job->table = g_strdup (schema->name);
+      job->column = g_strdup (i == 0 ? "key" : ((NavetteWireColumn *) g_ptr_array_index (schema->columns, i - 1))->name);
+      replica_push_job_background (self, sort_index_job, job, sort_index_job_free);
+    }
+}
+
 /* ---- The worker's cache of views ----
  *
  * A search typed while the view is sorted used to read two things of a

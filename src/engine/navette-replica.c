@@ -44,8 +44,16 @@ typedef struct
 {
   JobFunc  func;   /* NULL: the worker ends */
   gpointer data;
-  gboolean first;  /* queued before the others (replica_push_job_first) */
+  GDestroyNotify free_data; /* a background job left when the worker ends */
+  gint     priority; /* JOB_* */
 } Job;
+
+enum {
+  JOB_FIRST,
+  JOB_NORMAL,
+  JOB_RESUMED,     /* a background job that yielded, before the others */
+  JOB_BACKGROUND,
+};
 
 struct _NavetteReplica
 {
@@ -57,6 +65,9 @@ struct _NavetteReplica
   GAsyncQueue  *jobs;     /* of Job* */
   ReplicaViewCache *view_cache; /* the worker's (navette-replica-query.c) */
   gint          search_plan;    /* NavetteReplicaSearchPlan (tests) */
+  gint          n_waiting;    /* jobs queued before JOB_RESUMED (atomic) */
+  gint          closing;      /* finalized: background jobs end (atomic) */
+  gboolean      yielded;      /* the background job's SQL was stopped */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteReplica, navette_replica, G_TYPE_OBJECT)
@@ -145,6 +156,9 @@ worker_main (gpointer user_data)
       Job *job = g_async_queue_pop (self->jobs);
       JobFunc func = job->func;
 
+      if (job->priority < JOB_RESUMED)
+        g_atomic_int_add (&self->n_waiting, -1);
+
       if (func != NULL)
         func (self, job->data);
       g_free (job);
@@ -154,20 +168,8 @@ worker_main (gpointer user_data)
   return NULL;
 }
 
-void
-replica_push_job (NavetteReplica *self,
-                  JobFunc         func,
-                  gpointer        data)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->func = func;
-  job->data = data;
-  g_async_queue_push (self->jobs, job);
-}
-
-/* The jobs queued first come before the others, each kind in the order
- * queued (the queue is kept sorted: a plain push appends). */
+/* The queue is kept sorted by priority, each priority in the order
+ * queued. */
 static gint
 job_compare (gconstpointer a,
              gconstpointer b,
@@ -176,7 +178,34 @@ job_compare (gconstpointer a,
   const Job *x = a, *y = b;
 
   /* Equal: g_async_queue_push_sorted() puts the new one after. */
-  return (x->first ? 0 : 1) - (y->first ? 0 : 1);
+  return x->priority - y->priority;
+}
+
+static void
+push_job (NavetteReplica *self,
+          JobFunc         func,
+          gpointer        data,
+          GDestroyNotify  free_data,
+          gint            priority)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->func = func;
+  job->data = data;
+  job->free_data = free_data;
+  job->priority = priority;
+  /* Counted first: a background job running yields to it at once. */
+  if (priority < JOB_RESUMED)
+    g_atomic_int_inc (&self->n_waiting);
+  g_async_queue_push_sorted (self->jobs, job, job_compare, NULL);
+}
+
+void
+replica_push_job (NavetteReplica *self,
+                  JobFunc         func,
+                  gpointer        data)
+{
+  push_job (self, func, data, NULL, JOB_NORMAL);
 }
 
 void
@@ -184,13 +213,55 @@ replica_push_job_first (NavetteReplica *self,
                         JobFunc         func,
                         gpointer        data)
 {
-  Job *job = g_new0 (Job, 1);
-
   g_return_if_fail (func != NULL);
-  job->func = func;
-  job->data = data;
-  job->first = TRUE;
-  g_async_queue_push_sorted (self->jobs, job, job_compare, NULL);
+  push_job (self, func, data, NULL, JOB_FIRST);
+}
+
+/* A background job yields to every other: its SQL stops (the progress
+ * handler, between its steps, as sqlite3_interrupt() would stop it; its
+ * statement or transaction rolled back) as soon as another job is
+ * queued or the replica is finalized, and it is queued again, ahead of
+ * the other background jobs. A view's head or a sync's page waits a few
+ * milliseconds, not the second or two a CREATE INDEX takes at a million
+ * rows; closing the replica (the CLI's exit) never waits for one. */
+static int
+background_progress (void *user_data)
+{
+  NavetteReplica *self = user_data;
+
+  if (g_atomic_int_get (&self->n_waiting) == 0 && !g_atomic_int_get (&self->closing))
+    return 0;
+  self->yielded = TRUE;
+  return 1;
+}
+
+gboolean
+replica_background_begin (NavetteReplica *self)
+{
+  if (g_atomic_int_get (&self->n_waiting) > 0 || g_atomic_int_get (&self->closing))
+    return FALSE;
+  self->yielded = FALSE;
+  sqlite3_progress_handler (self->db, 1000, background_progress, self);
+  return TRUE;
+}
+
+gboolean
+replica_background_end (NavetteReplica *self)
+{
+  sqlite3_progress_handler (self->db, 0, NULL, NULL);
+  return self->yielded;
+}
+
+void
+replica_background_again (NavetteReplica *self,
+                          JobFunc         func,
+                          gpointer        data,
+                          GDestroyNotify  free_data)
+{
+  if (g_atomic_int_get (&self->closing))
+    free_data (data);
+  else
+    push_job (self, func, data, free_data, JOB_RESUMED);
 }
 
 /* Running a job synchronously: the caller waits on a condition. */
@@ -216,22 +287,55 @@ sync_job_run (NavetteReplica *self,
   g_mutex_unlock (&sync->mutex);
 }
 
-void
-replica_run_job_sync (NavetteReplica *self,
-                      JobFunc         func,
-                      gpointer        data)
+static void
+run_job_sync (NavetteReplica *self,
+              JobFunc         func,
+              gpointer        data,
+              gint            priority)
 {
   SyncJob sync = { .func = func, .data = data };
 
   g_mutex_init (&sync.mutex);
   g_cond_init (&sync.cond);
-  replica_push_job (self, sync_job_run, &sync);
+  push_job (self, sync_job_run, &sync, NULL, priority);
   g_mutex_lock (&sync.mutex);
   while (!sync.done)
     g_cond_wait (&sync.cond, &sync.mutex);
   g_mutex_unlock (&sync.mutex);
   g_mutex_clear (&sync.mutex);
   g_cond_clear (&sync.cond);
+}
+
+void
+replica_run_job_sync (NavetteReplica *self,
+                      JobFunc         func,
+                      gpointer        data)
+{
+  run_job_sync (self, func, data, JOB_NORMAL);
+}
+
+void
+replica_push_job_background (NavetteReplica *self,
+                             JobFunc         func,
+                             gpointer        data,
+                             GDestroyNotify  free_data)
+{
+  g_return_if_fail (func != NULL && free_data != NULL);
+  push_job (self, func, data, free_data, JOB_BACKGROUND);
+}
+
+static void
+nothing_job (NavetteReplica *self,
+             gpointer        data)
+{
+}
+
+void
+navette_replica_wait_background (NavetteReplica *self)
+{
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  /* Queued last: every background job queued before has run. */
+  run_job_sync (self, nothing_job, NULL, JOB_BACKGROUND);
 }
 
 /* ---- SQL helpers (worker) ---- */
@@ -719,9 +823,19 @@ navette_replica_finalize (GObject *object)
 
   if (self->worker != NULL)
     {
+      Job *left;
+
+      g_atomic_int_set (&self->closing, TRUE);
       replica_push_job (self, close_job, NULL);
-      replica_push_job (self, NULL, NULL);
+      push_job (self, NULL, NULL, NULL, JOB_NORMAL);
       g_thread_join (self->worker);
+      /* The background jobs never run. */
+      while ((left = g_async_queue_try_pop (self->jobs)) != NULL)
+        {
+          if (left->free_data != NULL)
+            left->free_data (left->data);
+          g_free (left);
+        }
     }
   g_clear_pointer (&self->jobs, g_async_queue_unref);
   g_clear_pointer (&self->path, g_free);
@@ -1203,6 +1317,9 @@ apply_page_job (NavetteReplica *self,
   sync->n_rows += page->records->len;
   if (page->last)
     sync->revision = page->revision;
+  /* The table is complete: its sort indexes, behind everything else. */
+  if (page->last && sync->since < 0)
+    navette_replica_build_sort_indexes (self, sync->app, sync->schema);
   sync->apply_us += g_get_monotonic_time () - start;
   sync->apply_cpu_us += thread_cpu_us () - cpu_start;
   page_done (page, NULL);

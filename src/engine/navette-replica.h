@@ -73,6 +73,20 @@ gboolean        navette_replica_sync           (NavetteReplica         *self,
                                                 guint64                *n_rows,
                                                 GError                **error);
 
+/* Builds the indexes that views of APP/TABLE sorted by each of
+ * @schema's columns read (and that of the order rows entered, archived
+ * ones hidden: the window's default), which the first view sorted so
+ * would otherwise build (a second or two at a million rows). In the
+ * background: one column per job, after every other job of the
+ * replica's (views, rows, syncs). Those there already cost nothing. A
+ * whole walk (navette_replica_sync()) queues them when it ends. */
+void            navette_replica_build_sort_indexes (NavetteReplica         *self,
+                                                    const char             *app,
+                                                    const NavetteWireTable *schema);
+/* Waits until every background job queued before has run (benchmarks,
+ * tests). */
+void            navette_replica_wait_background (NavetteReplica *self);
+
 /* The revision of APP/TABLE held (-1: never completely synced) and its
  * number of rows (archived included). Synchronous (a quick query). */
 gboolean        navette_replica_get_table_info (NavetteReplica  *self,

@@ -232,6 +232,28 @@ main (int    argc,
                (after.ru_stime.tv_sec - before.ru_stime.tv_sec) + (after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6);
     }
 
+  /* The sort indexes, built in the background as a window showing the
+   * table does once it is complete (a whole walk queues them too; the
+   * CLI's exit above left them unbuilt). */
+  {
+    double before = (file_size (path) + file_size (wal)) / 1048576.0;
+    gint64 start = g_get_monotonic_time ();
+
+    /* A click while one is built: a view's first keys (one that needs
+     * no index), asked half a second into the builds, yielded to. */
+    NavetteReplicaView click = { .sort_column = "key", .archived = NAVETTE_REPLICA_ARCHIVED_ALL, .limit = 50 };
+    double click_ms;
+
+    navette_replica_build_sort_indexes (replica, "catalogue", schema);
+    g_usleep (G_USEC_PER_SEC / 2);
+    click_ms = time_query (replica, &click, &n);
+    navette_replica_wait_background (replica);
+    g_print ("sort indexes built in the background: %.0f ms in all; replica on disk %.1f MiB before, %.1f MiB after; "
+             "a view's first %u keys asked 0.5 s into the builds: %.1f ms\n",
+             (g_get_monotonic_time () - start) / 1000.0, before,
+             (file_size (path) + file_size (wal)) / 1048576.0, n, click_ms);
+  }
+
   /* Views */
   {
     struct { const char *label; NavetteReplicaView view; } views[] = {
@@ -240,6 +262,7 @@ main (int    argc,
       { "sort by price (real), ascending", { .sort_column = "price" } },
       { "sort by price (real), descending", { .sort_column = "price", .descending = TRUE } },
       { "search \"number 4242\"", { .search = "number 4242" } },
+      { "search \"number 4242\" in the window's order (key)", { .search = "number 4242", .sort_column = "key" } },
       { "search \"product\" (every row)", { .search = "product" } },
     };
 
@@ -266,7 +289,7 @@ main (int    argc,
             g_array_append_val (times, ms);
           }
         t = summary (times, "ms");
-        g_print ("%s: %u keys, first %.1f ms (with its index built, for a sort), then %s\n",
+        g_print ("%s: %u keys, first %.1f ms (sort indexes built in the background before), then %s\n",
                  views[v].label, n, first, t);
       }
   }

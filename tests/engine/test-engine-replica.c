@@ -1067,6 +1067,107 @@ assert_all_plans_agree (NavetteReplica *replica)
  * stays right after the table changes (the worker's cache of the view's
  * order and of the matches is not used once anything was written, by
  * the replica or by another connection). */
+/* The keys @sql gives, read from the replica's file by a connection of
+ * the test's own. */
+static GArray *
+replica_sql_keys (const char *path,
+                  const char *sql)
+{
+  GArray *keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (keys, key);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return keys;
+}
+
+/* Once a whole walk ends, the indexes of the sorts the window offers
+ * (every column, and its default order) are built in the background
+ * before any view asks for them; the views read them and give the keys
+ * a scan of the table (no index) gives. */
+static void
+test_sort_indexes (void)
+{
+  static const char * const indexes[] = { "v1_key", "w1_name", "v1_price", "v1_stock", "v1_published", NULL };
+  const char *count_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'r1' AND sql IS NOT NULL";
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(GPtrArray) ids = create_products (server, token, "Indexed", 120);
+  g_autoptr(NavetteClient) client = client_new (server, "alice");
+  g_autoptr(NavetteWireTable) schema = products_schema (server, token);
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
+  g_autofree char *path = navette_replica_path_for (dir, server->base_url, "alice");
+  g_autoptr(NavetteReplica) replica = open_replica (dir, server->base_url, "alice");
+
+  /* Ties and archived rows, for the views to order and leave out. */
+  for (guint i = 0; i < 40; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 7, \"stock\": 3, \"published\": true}", FALSE);
+  for (guint i = 30; i < 50; i++)
+    patch_record (server, token, g_ptr_array_index (ids, i), NULL, TRUE);
+
+  g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + 120);
+  navette_replica_wait_background (replica);
+  for (guint i = 0; indexes[i] != NULL; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", indexes[i]);
+
+      g_assert_cmpint (replica_sql_int (path, sql), ==, 1);
+    }
+  /* No other (none of the id order archived rows hidden, no view asked
+   * for it): the unique index on id and those above. */
+  g_assert_cmpint (replica_sql_int (path, count_sql),
+                   ==, 1 + g_strv_length ((char **) indexes));
+
+  /* The views' keys, as a scan of the table orders them. */
+  {
+    struct { NavetteReplicaView view; const char *order; } views[] = {
+      { { .sort_column = "key" }, "key" },
+      { { .sort_column = "name" }, "k_name, id" },
+      { { .sort_column = "name", .descending = TRUE }, "k_name DESC, id DESC" },
+      { { .sort_column = "price", .descending = TRUE }, "c_price DESC, id DESC" },
+      { { .sort_column = "stock" }, "c_stock, id" },
+      { { .sort_column = "published" }, "c_published, id" },
+    };
+
+    for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT key FROM r1 NOT INDEXED WHERE archived = 0 ORDER BY %s", views[v].order);
+        g_autoptr(GArray) keys = query_keys (replica, &views[v].view);
+        g_autoptr(GArray) expected = replica_sql_keys (path, sql);
+
+        g_assert_cmpuint (keys->len, ==, N_DEMO + 120 - 20);
+        g_assert_cmpuint (keys->len, ==, expected->len);
+        for (guint i = 0; i < keys->len; i++)
+          g_assert_cmpint (g_array_index (keys, gint64, i), ==, g_array_index (expected, gint64, i));
+      }
+  }
+  /* They read the indexes built (none more made by a view). */
+  g_assert_cmpint (replica_sql_int (path, count_sql),
+                   ==, 1 + g_strv_length ((char **) indexes));
+
+  /* Queued again (a window opening the table): nothing to build. */
+  navette_replica_build_sort_indexes (replica, "catalogue", schema);
+  navette_replica_wait_background (replica);
+  g_assert_cmpint (replica_sql_int (path, count_sql),
+                   ==, 1 + g_strv_length ((char **) indexes));
+
+  /* Closed with builds queued: they are dropped, not waited for. */
+  navette_replica_build_sort_indexes (replica, "catalogue", schema);
+  g_clear_object (&replica);
+  g_assert_cmpint (replica_sql_int (path, count_sql),
+                   ==, 1 + g_strv_length ((char **) indexes));
+  engine_test_rm_rf (dir);
+}
+
 static void
 test_search_plans (void)
 {
@@ -1134,6 +1235,8 @@ test_search_plans (void)
     g_assert_cmpuint (before->len, >, 1);
     sql = g_strdup_printf ("UPDATE r1 SET archived = 1 WHERE key = %" G_GINT64_FORMAT,
                            g_array_index (before, gint64, 0));
+    /* (No sort index building meanwhile: this connection waits for none.) */
+    navette_replica_wait_background (replica);
     replica_sql (path, sql);
     after = query_keys (replica, &cafe);
     g_assert_cmpuint (after->len, ==, before->len - 1);
@@ -1159,6 +1262,7 @@ main (int    argc,
   g_test_add_func ("/engine/replica/cli-ls", test_cli_ls);
   g_test_add_func ("/engine/replica/text-order", test_text_order);
   g_test_add_func ("/engine/replica/search-plans", test_search_plans);
+  g_test_add_func ("/engine/replica/sort-indexes", test_sort_indexes);
 
   return g_test_run ();
 }
