@@ -87,6 +87,12 @@ GHashTable   *replica_sql_columns  (NavetteReplica  *self,
                                     gint64           id,
                                     GError         **error);
 
+/* navette_sort_key(text) for SQL: the BLOB navette_sort_key() makes of
+ * it, NULL for NULL (navette-replica-keys.c). */
+void          replica_sql_sort_key (sqlite3_context  *context,
+                                    int               argc,
+                                    sqlite3_value   **argv);
+
 /* Gives r<ID> its sort key columns k_<column> for @text_columns ("a,b"),
  * those missing made and filled. Within the caller's transaction. */
 gboolean      replica_ensure_sort_keys (NavetteReplica  *self,
