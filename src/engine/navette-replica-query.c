@@ -351,6 +351,15 @@ navette_replica_build_sort_indexes (NavetteReplica         *self,
  * in a sorted view reads the FTS rows only, a sort changed while a
  * search is active reads the sort's index only, and clearing the search
  * reads nothing. */
+
+/* Whether @key's bit is set in @bits, the bitmap of keys 0..@max_key. */
+static inline gboolean
+bitmap_has (const guint8 *bits,
+            gint64        max_key,
+            gint64        key)
+{
+  return key >= 0 && key <= max_key && (bits[key / 8] & (1 << (key % 8))) != 0;
+}
 struct _ReplicaViewCache
 {
   gint64                  changes;
@@ -570,7 +579,7 @@ keys_from_bitmap (NavetteReplica  *self,
         {
           gint64 key = sqlite3_column_int64 (stmt, 0);
 
-          if (key < 0 || key > max_key || !(bits[key / 8] & (1 << (key % 8))))
+          if (!bitmap_has (bits, max_key, key))
             continue;
           if (job->view.archived == NAVETTE_REPLICA_ARCHIVED_HIDE)
             bits[key / 8] &= ~(1 << (key % 8));
@@ -684,7 +693,7 @@ query_keys_cached (NavetteReplica    *self,
     {
       gint64 key = g_array_index (all_keys, gint64, i);
 
-      if (key >= 0 && key <= cache->max_key && (cache->bits[key / 8] & (1 << (key % 8))))
+      if (bitmap_has (cache->bits, cache->max_key, key))
         g_array_append_val (keys, key);
     }
   return keys;
