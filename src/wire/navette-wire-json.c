@@ -168,6 +168,32 @@ navette_json_append_double (GString *out,
 }
 
 void
+navette_json_append_object (GString    *out,
+                            JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (object != NULL);
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      navette_json_append_string (out, name);
+      g_string_append_c (out, ':');
+      navette_json_append_node (out, member);
+    }
+  g_string_append_c (out, '}');
+}
+
+void
 navette_json_append_node (GString  *out,
                           JsonNode *node)
 {
@@ -180,23 +206,7 @@ navette_json_append_node (GString  *out,
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
-      gboolean first = TRUE;
-
-      g_string_append_c (out, '{');
-      json_object_iter_init_ordered (&iter, json_node_get_object (node));
-      while (json_object_iter_next_ordered (&iter, &name, &member))
-        {
-          if (!first)
-            g_string_append_c (out, ',');
-          first = FALSE;
-          navette_json_append_string (out, name);
-          g_string_append_c (out, ':');
-          navette_json_append_node (out, member);
-        }
-      g_string_append_c (out, '}');
+      navette_json_append_object (out, json_node_get_object (node));
       return;
     }
   if (JSON_NODE_HOLDS_ARRAY (node))

@@ -87,6 +87,9 @@ void             navette_json_append_string     (GString         *out,
  * integral values keep a ".0" so they stay reals. Non-finite → null. */
 void             navette_json_append_double     (GString         *out,
                                                  double           value);
+/* Appends @object's members, in their order, as a JSON object. */
+void             navette_json_append_object     (GString         *out,
+                                                 JsonObject      *object);
 /* Appends any node compactly (scalars directly, containers recursively). */
 void             navette_json_append_node       (GString         *out,
                                                  JsonNode        *node);
