@@ -221,6 +221,10 @@ const NavetteWireColumn *navette_wire_table_lookup_column (const NavetteWireTabl
  *   "choices"?,"min"?,"max"?}]} */
 void               navette_wire_table_to_json   (const NavetteWireTable *table,
                                                  JsonBuilder            *builder);
+/* Writes the members of navette_wire_table_to_json's object into the
+ * object @builder has open, for a caller that adds members of its own. */
+void               navette_wire_table_add_members (const NavetteWireTable *table,
+                                                   JsonBuilder            *builder);
 NavetteWireTable  *navette_wire_table_from_json (JsonObject             *object,
                                                  GError                **error);
 
