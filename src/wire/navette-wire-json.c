@@ -244,3 +244,19 @@ navette_json_append_node (GString  *out,
       break;
     }
 }
+
+void
+navette_wire_user_add_members (JsonBuilder *builder,
+                               const char  *username,
+                               const char  *display_name,
+                               gboolean     admin)
+{
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, display_name);
+  json_builder_set_member_name (builder, "admin");
+  json_builder_add_boolean_value (builder, admin);
+}

@@ -272,6 +272,15 @@ void               navette_wire_record_append_json (const NavetteWireRecord *rec
 NavetteWireRecord *navette_wire_record_from_json (JsonObject             *object,
                                                   GError                **error);
 
+/* ---- Users ---- */
+/* Writes "username", "display_name" and "admin" into the object @builder
+ * has open: a user as the API (…/me, …/admin/users) and `navette-server
+ * user list --json` show her. */
+void               navette_wire_user_add_members (JsonBuilder           *builder,
+                                                  const char            *username,
+                                                  const char            *display_name,
+                                                  gboolean               admin);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireRecord, navette_wire_record_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireTable, navette_wire_table_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireColumn, navette_wire_column_free)
