@@ -794,13 +794,6 @@ navette_http_server_new (NavetteDb *db)
   return g_object_new (NAVETTE_TYPE_HTTP_SERVER, "db", db, NULL);
 }
 
-NavetteDb *
-navette_http_server_get_db (NavetteHttpServer *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), NULL);
-  return self->db;
-}
-
 void
 navette_http_server_set_token_lifetime (NavetteHttpServer *self,
                                         gint64             seconds)
