@@ -478,12 +478,7 @@ run_user_list (Invocation  *inv,
       if (inv->json)
         {
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "username");
-          json_builder_add_string_value (builder, user->username);
-          json_builder_set_member_name (builder, "display_name");
-          json_builder_add_string_value (builder, user->display_name);
-          json_builder_set_member_name (builder, "admin");
-          json_builder_add_boolean_value (builder, user->admin);
+          navette_wire_user_add_members (builder, user->username, user->display_name, user->admin);
           json_builder_set_member_name (builder, "roles");
           json_builder_begin_object (builder);
           for (GList *l = apps; l != NULL; l = l->next)

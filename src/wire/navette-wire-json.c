@@ -168,6 +168,32 @@ navette_json_append_double (GString *out,
 }
 
 void
+navette_json_append_object (GString    *out,
+                            JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (object != NULL);
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      navette_json_append_string (out, name);
+      g_string_append_c (out, ':');
+      navette_json_append_node (out, member);
+    }
+  g_string_append_c (out, '}');
+}
+
+void
 navette_json_append_node (GString  *out,
                           JsonNode *node)
 {
@@ -180,23 +206,7 @@ navette_json_append_node (GString  *out,
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
-      gboolean first = TRUE;
-
-      g_string_append_c (out, '{');
-      json_object_iter_init_ordered (&iter, json_node_get_object (node));
-      while (json_object_iter_next_ordered (&iter, &name, &member))
-        {
-          if (!first)
-            g_string_append_c (out, ',');
-          first = FALSE;
-          navette_json_append_string (out, name);
-          g_string_append_c (out, ':');
-          navette_json_append_node (out, member);
-        }
-      g_string_append_c (out, '}');
+      navette_json_append_object (out, json_node_get_object (node));
       return;
     }
   if (JSON_NODE_HOLDS_ARRAY (node))
@@ -233,4 +243,20 @@ navette_json_append_node (GString  *out,
       g_string_append (out, "null");
       break;
     }
+}
+
+void
+navette_wire_user_add_members (JsonBuilder *builder,
+                               const char  *username,
+                               const char  *display_name,
+                               gboolean     admin)
+{
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, display_name);
+  json_builder_set_member_name (builder, "admin");
+  json_builder_add_boolean_value (builder, admin);
 }

@@ -97,25 +97,7 @@ navette_wire_record_append_json (const NavetteWireRecord *record,
   g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT ",\"revision\":%" G_GINT64_FORMAT ",\"data\":",
                           record->version, record->revision);
   if (record->data != NULL)
-    {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *value;
-      gboolean first = TRUE;
-
-      g_string_append_c (out, '{');
-      json_object_iter_init_ordered (&iter, record->data);
-      while (json_object_iter_next_ordered (&iter, &name, &value))
-        {
-          if (!first)
-            g_string_append_c (out, ',');
-          first = FALSE;
-          navette_json_append_string (out, name);
-          g_string_append_c (out, ':');
-          navette_json_append_node (out, value);
-        }
-      g_string_append_c (out, '}');
-    }
+    navette_json_append_object (out, record->data);
   else
     g_string_append (out, "{}");
   g_string_append (out, record->archived ? ",\"archived\":true" : ",\"archived\":false");

@@ -239,13 +239,12 @@ navette_wire_column_to_json (const NavetteWireColumn *column,
 }
 
 void
-navette_wire_table_to_json (const NavetteWireTable *table,
-                            JsonBuilder            *builder)
+navette_wire_table_add_members (const NavetteWireTable *table,
+                                JsonBuilder            *builder)
 {
   g_return_if_fail (table != NULL);
   g_return_if_fail (JSON_IS_BUILDER (builder));
 
-  json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
   json_builder_add_string_value (builder, table->name);
   json_builder_set_member_name (builder, "title");
@@ -253,12 +252,19 @@ navette_wire_table_to_json (const NavetteWireTable *table,
   json_builder_set_member_name (builder, "columns");
   json_builder_begin_array (builder);
   for (guint i = 0; i < table->columns->len; i++)
-    {
-      const NavetteWireColumn *column = g_ptr_array_index (table->columns, i);
-
-      navette_wire_column_to_json (column, builder);
-    }
+    navette_wire_column_to_json (g_ptr_array_index (table->columns, i), builder);
   json_builder_end_array (builder);
+}
+
+void
+navette_wire_table_to_json (const NavetteWireTable *table,
+                            JsonBuilder            *builder)
+{
+  g_return_if_fail (table != NULL);
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  json_builder_begin_object (builder);
+  navette_wire_table_add_members (table, builder);
   json_builder_end_object (builder);
 }
 

@@ -87,6 +87,9 @@ void             navette_json_append_string     (GString         *out,
  * integral values keep a ".0" so they stay reals. Non-finite → null. */
 void             navette_json_append_double     (GString         *out,
                                                  double           value);
+/* Appends @object's members, in their order, as a JSON object. */
+void             navette_json_append_object     (GString         *out,
+                                                 JsonObject      *object);
 /* Appends any node compactly (scalars directly, containers recursively). */
 void             navette_json_append_node       (GString         *out,
                                                  JsonNode        *node);
@@ -218,6 +221,10 @@ const NavetteWireColumn *navette_wire_table_lookup_column (const NavetteWireTabl
  *   "choices"?,"min"?,"max"?}]} */
 void               navette_wire_table_to_json   (const NavetteWireTable *table,
                                                  JsonBuilder            *builder);
+/* Writes the members of navette_wire_table_to_json's object into the
+ * object @builder has open, for a caller that adds members of its own. */
+void               navette_wire_table_add_members (const NavetteWireTable *table,
+                                                   JsonBuilder            *builder);
 NavetteWireTable  *navette_wire_table_from_json (JsonObject             *object,
                                                  GError                **error);
 
@@ -264,6 +271,15 @@ void               navette_wire_record_append_json (const NavetteWireRecord *rec
 /* Parses the API shape; NAVETTE_API_ERROR_BAD_REQUEST when malformed. */
 NavetteWireRecord *navette_wire_record_from_json (JsonObject             *object,
                                                   GError                **error);
+
+/* ---- Users ---- */
+/* Writes "username", "display_name" and "admin" into the object @builder
+ * has open: a user as the API (…/me, …/admin/users) and `navette-server
+ * user list --json` show her. */
+void               navette_wire_user_add_members (JsonBuilder           *builder,
+                                                  const char            *username,
+                                                  const char            *display_name,
+                                                  gboolean               admin);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireRecord, navette_wire_record_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavetteWireTable, navette_wire_table_free)

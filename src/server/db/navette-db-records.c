@@ -227,6 +227,27 @@ fetch_record_or (NavetteDbConn   *conn,
   return record;
 }
 
+/* The table of the record @id: NULL with NOT_FOUND also when @id is not a
+ * UUID (no record has such an id). */
+static NavetteDbTable *
+load_record_table (NavetteDbConn  *conn,
+                   const char     *app,
+                   const char     *table,
+                   const char     *id,
+                   GError        **error)
+{
+  g_autoptr(NavetteDbTable) loaded = navette_db_table_load (conn, app, table, error);
+
+  if (loaded == NULL)
+    return NULL;
+  if (!navette_uuid_is_valid (id))
+    {
+      navette_db_not_found (error, "No such record.");
+      return NULL;
+    }
+  return g_steal_pointer (&loaded);
+}
+
 /* ------------------------------------------------------------------ */
 /* Reading                                                             */
 
@@ -611,7 +632,7 @@ versions_page_op (NavetteDbConn  *conn,
                   GError        **error)
 {
   PageOp *op = data;
-  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbTable) table = load_record_table (conn, op->app, op->table, op->id, error);
   g_autoptr(NavetteDbStmt) stmt = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
   gint64 limit = op->page->limit > 0 ? (gint64) op->page->limit : G_MAXINT64 - 1;
@@ -620,8 +641,6 @@ versions_page_op (NavetteDbConn  *conn,
 
   if (table == NULL)
     return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return navette_db_not_found (error, "No such record.");
   if (op->page->after != NULL &&
       (!cursor_decode (op->page->after, 'v', 2, cursor, error) ||
        (cursor[0] != table->id && !cursor_decode ("", 'v', 2, cursor, error))))
@@ -692,14 +711,12 @@ record_get_op (NavetteDbConn  *conn,
                GError        **error)
 {
   ReadOp *op = data;
-  g_autoptr(NavetteDbTable) table = navette_db_table_load (conn, op->app, op->table, error);
+  g_autoptr(NavetteDbTable) table = load_record_table (conn, op->app, op->table, op->id, error);
   g_autoptr(NavetteWireRecord) record = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) navette_wire_record_unref);
 
   if (table == NULL)
     return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return navette_db_not_found (error, "No such record.");
   record = fetch_record_or (conn, table, op->id, 0, "No such record.", error);
   if (record == NULL)
     return FALSE;
@@ -908,11 +925,9 @@ begin_write (NavetteDbConn      *conn,
   if (replay != NULL)
     return TRUE;
 
-  *table = navette_db_table_load (conn, op->app, op->table, error);
+  *table = load_record_table (conn, op->app, op->table, op->id, error);
   if (*table == NULL)
     return FALSE;
-  if (!navette_uuid_is_valid (op->id))
-    return navette_db_not_found (error, "No such record.");
   if (!navette_db_lock_record (conn, (*table)->id, op->id, error))
     return FALSE;
   *current = navette_db_fetch_record (conn, *table, op->id, 0, error);

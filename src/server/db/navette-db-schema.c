@@ -730,6 +730,20 @@ update_row (NavetteDbConn  *conn,
   return navette_db_step_changing (stmt, error, NAVETTE_API_ERROR_NOT_FOUND, "No such application.");
 }
 
+/* A title an update gives: none (NULL: unchanged), or a valid non-empty one. */
+static gboolean
+check_new_title (const char  *title,
+                 GError     **error)
+{
+  if (title != NULL && title[0] == '\0')
+    {
+      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
+                           "A title cannot be empty.");
+      return FALSE;
+    }
+  return navette_db_check_title (title, error);
+}
+
 static gboolean
 app_update_op (NavetteDbConn  *conn,
                gpointer        data,
@@ -785,13 +799,8 @@ navette_db_app_update (NavetteDb   *self,
 
   if (!navette_db_check_app (app, error))
     return FALSE;
-  if (title != NULL && (title[0] == '\0' || !navette_db_check_title (title, error)))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                             "A title cannot be empty.");
-      return FALSE;
-    }
+  if (!check_new_title (title, error))
+    return FALSE;
   if (!write_schema (self, app_update_op, &op, error))
     return FALSE;
   g_clear_pointer (&op.list, g_ptr_array_unref);
@@ -865,13 +874,8 @@ navette_db_table_update (NavetteDb   *self,
 
   if (!navette_db_check_app_table (app, table, error))
     return FALSE;
-  if (title != NULL && (title[0] == '\0' || !navette_db_check_title (title, error)))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                             "A title cannot be empty.");
-      return FALSE;
-    }
+  if (!check_new_title (title, error))
+    return FALSE;
   return write_schema (self, table_update_op, &op, error);
 }
 

@@ -128,12 +128,7 @@ add_user (JsonBuilder         *builder,
           const NavetteDbUser *user)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, user->username);
-  json_builder_set_member_name (builder, "display_name");
-  json_builder_add_string_value (builder, user->display_name);
-  json_builder_set_member_name (builder, "admin");
-  json_builder_add_boolean_value (builder, user->admin);
+  navette_wire_user_add_members (builder, user->username, user->display_name, user->admin);
   json_builder_set_member_name (builder, "disabled");
   json_builder_add_boolean_value (builder, user->disabled);
   json_builder_set_member_name (builder, "created_at");
@@ -147,17 +142,9 @@ add_table (JsonBuilder            *builder,
            gboolean                archived)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, table->name);
-  json_builder_set_member_name (builder, "title");
-  json_builder_add_string_value (builder, table->title);
+  navette_wire_table_add_members (table, builder);
   json_builder_set_member_name (builder, "archived");
   json_builder_add_boolean_value (builder, archived);
-  json_builder_set_member_name (builder, "columns");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < table->columns->len; i++)
-    navette_wire_column_to_json (g_ptr_array_index (table->columns, i), builder);
-  json_builder_end_array (builder);
   json_builder_end_object (builder);
 }
 

@@ -93,12 +93,6 @@ navette_http_cache_set_state_ttl (NavetteHttpCache *cache,
   cache->generation++;
 }
 
-guint
-navette_http_cache_get_state_ttl (NavetteHttpCache *cache)
-{
-  return g_atomic_int_get (&cache->state_ttl_ms);
-}
-
 char *
 navette_http_cache_state_key (const char *app,
                               const char *table)

@@ -456,12 +456,7 @@ build_me (Request     *req,
   g_ptr_array_sort (editors, compare_strings);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, user->username);
-  json_builder_set_member_name (builder, "display_name");
-  json_builder_add_string_value (builder, user->display_name);
-  json_builder_set_member_name (builder, "admin");
-  json_builder_add_boolean_value (builder, user->admin);
+  navette_wire_user_add_members (builder, user->username, user->display_name, user->admin);
   json_builder_set_member_name (builder, "roles");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "reader");
@@ -723,10 +718,11 @@ respond_state (Request    *req,
   req->response_len = strlen (body);
 }
 
-/* Reads a light check's answer: its body and ETag, or FALSE (answered). */
-typedef gboolean (*ReadState) (Request  *req,
-                               char    **body,
-                               char    **etag);
+/* Reads a light check's answer: writes its members into the object
+ * @builder has open and sets its ETag, or FALSE (answered). */
+typedef gboolean (*ReadState) (Request      *req,
+                               JsonBuilder  *builder,
+                               char        **etag);
 
 /* A light check: answered from the cache when the request was synced
  * (req->synced: a cached answer is stale when a write committed elsewhere
@@ -746,21 +742,38 @@ answer_state (Request   *req,
   navette_http_metrics_light_check (req->self->metrics, body != NULL);
   if (body == NULL)
     {
-      if (!read (req, &body, &etag))
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      if (!read (req, builder, &etag))
         return;
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = navette_json_to_string (root, NULL);
       navette_http_cache_store_state (req->self->cache, key, generation, body, etag);
     }
   respond_state (req, body, etag);
 }
 
+/* A table's "last_update" and "revision", into the object @builder has
+ * open: the table state, alone or as one of its application's. */
+static void
+add_state_members (JsonBuilder               *builder,
+                   const NavetteDbTableState *state)
+{
+  json_builder_set_member_name (builder, "last_update");
+  add_time_or_null (builder, state->last_update);
+  json_builder_set_member_name (builder, "revision");
+  json_builder_add_int_value (builder, state->revision);
+}
+
 static gboolean
-read_table_state (Request  *req,
-                  char    **body,
-                  char    **etag)
+read_table_state (Request      *req,
+                  JsonBuilder  *builder,
+                  char        **etag)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
   NavetteDbTableState state = { 0, };
 
   if (!navette_db_table_state (req->self->db, req->app, req->table, &state, &error))
@@ -769,17 +782,9 @@ read_table_state (Request  *req,
       return FALSE;
     }
   g_free (state.table);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "table");
   json_builder_add_string_value (builder, req->table);
-  json_builder_set_member_name (builder, "last_update");
-  add_time_or_null (builder, state.last_update);
-  json_builder_set_member_name (builder, "revision");
-  json_builder_add_int_value (builder, state.revision);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  *body = navette_json_to_string (root, NULL);
+  add_state_members (builder, &state);
   *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", state.revision);
   return TRUE;
 }
@@ -801,15 +806,13 @@ compare_states (gconstpointer a,
 }
 
 static gboolean
-read_app_state (Request  *req,
-                char    **body,
-                char    **etag)
+read_app_state (Request      *req,
+                JsonBuilder  *builder,
+                char        **etag)
 {
   g_autoptr(GError) error = NULL;
   gint64 schema_revision = 0;
   g_autoptr(GPtrArray) states = navette_db_app_state (req->self->db, req->app, &schema_revision, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GChecksum) checksum = NULL;
   g_autofree char *schema = NULL;
 
@@ -822,8 +825,6 @@ read_app_state (Request  *req,
   checksum = g_checksum_new (G_CHECKSUM_SHA256);
   schema = g_strdup_printf ("schema=%" G_GINT64_FORMAT ";", schema_revision);
   g_checksum_update (checksum, (const guchar *) schema, -1);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "schema_revision");
   json_builder_add_int_value (builder, schema_revision);
   json_builder_set_member_name (builder, "tables");
@@ -836,16 +837,10 @@ read_app_state (Request  *req,
       g_checksum_update (checksum, (const guchar *) part, -1);
       json_builder_set_member_name (builder, state->table);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "last_update");
-      add_time_or_null (builder, state->last_update);
-      json_builder_set_member_name (builder, "revision");
-      json_builder_add_int_value (builder, state->revision);
+      add_state_members (builder, state);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  *body = navette_json_to_string (root, NULL);
   /* 64 bits of a hash of the schema's revision and every (table,
    * revision): changes whenever any revision changes, or a table or a
    * column is added, changed or archived. */

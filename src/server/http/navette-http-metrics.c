@@ -161,6 +161,23 @@ sample (GString    *out,
   g_string_append_printf (out, " %" G_GUINT64_FORMAT "\n", value);
 }
 
+/* One sample per value of the label @label: @values[i] counted by @counters[i]. */
+static void
+samples_by_label (GString            *out,
+                  const char         *name,
+                  const char         *label,
+                  const char * const *values,
+                  guint64            *counters,
+                  guint               n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *labels = g_strdup_printf ("%s=\"%s\"", label, values[i]);
+
+      sample (out, name, labels, navette_counter_get (&counters[i]));
+    }
+}
+
 /* A sample without labels whose value is @usec in seconds. */
 static void
 sample_seconds (GString    *out,
@@ -334,11 +351,8 @@ navette_http_metrics_render (NavetteHttpServer *self)
   family (out, "navette_http_deadline_closes_total", "counter",
           "Connections closed by a deadline of --request-timeout: a request too slow to arrive,"
           " a kept-alive connection left idle, an answer not taken in time.");
-  for (guint i = 0; i < METRICS_N_DEADLINES; i++)
-    {
-      g_autofree char *labels = g_strdup_printf ("phase=\"%s\"", deadlines[i]);
-      sample (out, "navette_http_deadline_closes_total", labels, navette_counter_get (&metrics->deadlines[i]));
-    }
+  samples_by_label (out, "navette_http_deadline_closes_total", "phase", deadlines, metrics->deadlines,
+                    METRICS_N_DEADLINES);
 
   family (out, "navette_light_checks_total", "counter",
           "Light checks (…/last-modified) answered, from the caches or read from the database.");
@@ -358,11 +372,8 @@ navette_http_metrics_render (NavetteHttpServer *self)
   family (out, "navette_sign_in_failures_total", "counter",
           "Sign-ins refused: a wrong password or user name, a limit of failed sign-ins (429),"
           " a malformed body.");
-  for (guint i = 0; i < METRICS_N_SIGN_INS; i++)
-    {
-      g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", sign_ins[i]);
-      sample (out, "navette_sign_in_failures_total", labels, navette_counter_get (&metrics->sign_in_failures[i]));
-    }
+  samples_by_label (out, "navette_sign_in_failures_total", "reason", sign_ins, metrics->sign_in_failures,
+                    METRICS_N_SIGN_INS);
 
   family (out, "navette_websocket_subscribers", "gauge", "WebSocket subscribers of /api/v1/events now.");
   sample (out, "navette_websocket_subscribers", NULL,

@@ -333,7 +333,6 @@ G_GNUC_INTERNAL void     navette_http_cache_free          (NavetteHttpCache *cac
 /* How long a light-check answer is reused (0: never); forgets them all. */
 G_GNUC_INTERNAL void     navette_http_cache_set_state_ttl (NavetteHttpCache *cache,
                                                            guint             msec);
-G_GNUC_INTERNAL guint    navette_http_cache_get_state_ttl (NavetteHttpCache *cache);
 /* "app" or "app/table" */
 G_GNUC_INTERNAL char    *navette_http_cache_state_key     (const char       *app,
                                                            const char       *table);

@@ -44,11 +44,6 @@ G_DEFINE_FINAL_TYPE (NavetteHttpServer, navette_http_server, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_DB,
-  PROP_TOKEN_LIFETIME,
-  PROP_BODY_LIMIT,
-  PROP_RESPONSE_DELAY,
-  PROP_WORKERS,
-  PROP_STATE_CACHE,
   N_PROPS
 };
 
@@ -685,21 +680,6 @@ navette_http_server_get_property (GObject    *object,
     case PROP_DB:
       g_value_set_object (value, self->db);
       break;
-    case PROP_TOKEN_LIFETIME:
-      g_value_set_int64 (value, self->token_lifetime);
-      break;
-    case PROP_BODY_LIMIT:
-      g_value_set_uint64 (value, self->body_limit);
-      break;
-    case PROP_RESPONSE_DELAY:
-      g_value_set_uint (value, self->response_delay);
-      break;
-    case PROP_WORKERS:
-      g_value_set_uint (value, self->workers);
-      break;
-    case PROP_STATE_CACHE:
-      g_value_set_uint (value, navette_http_cache_get_state_ttl (self->cache));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -717,21 +697,6 @@ navette_http_server_set_property (GObject      *object,
     {
     case PROP_DB:
       self->db = g_value_dup_object (value);
-      break;
-    case PROP_TOKEN_LIFETIME:
-      navette_http_server_set_token_lifetime (self, g_value_get_int64 (value));
-      break;
-    case PROP_BODY_LIMIT:
-      navette_http_server_set_body_limit (self, g_value_get_uint64 (value));
-      break;
-    case PROP_RESPONSE_DELAY:
-      navette_http_server_set_response_delay (self, g_value_get_uint (value));
-      break;
-    case PROP_WORKERS:
-      navette_http_server_set_workers (self, g_value_get_uint (value));
-      break;
-    case PROP_STATE_CACHE:
-      navette_http_server_set_state_cache (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -751,21 +716,6 @@ navette_http_server_class_init (NavetteHttpServerClass *klass)
   properties[PROP_DB] =
     g_param_spec_object ("db", NULL, NULL, NAVETTE_TYPE_DB,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_TOKEN_LIFETIME] =
-    g_param_spec_int64 ("token-lifetime", NULL, NULL, 0, G_MAXINT32, NAVETTE_HTTP_DEFAULT_TOKEN_LIFETIME,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_BODY_LIMIT] =
-    g_param_spec_uint64 ("body-limit", NULL, NULL, 1, G_MAXUINT32, NAVETTE_DEFAULT_BODY_LIMIT,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_RESPONSE_DELAY] =
-    g_param_spec_uint ("response-delay", NULL, NULL, 0, G_MAXUINT32, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_WORKERS] =
-    g_param_spec_uint ("workers", NULL, NULL, 1, 256, NAVETTE_HTTP_DEFAULT_WORKERS,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_STATE_CACHE] =
-    g_param_spec_uint ("state-cache", NULL, NULL, 0, 60000, NAVETTE_HTTP_DEFAULT_STATE_CACHE_MS,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -794,13 +744,6 @@ navette_http_server_new (NavetteDb *db)
   return g_object_new (NAVETTE_TYPE_HTTP_SERVER, "db", db, NULL);
 }
 
-NavetteDb *
-navette_http_server_get_db (NavetteHttpServer *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_HTTP_SERVER (self), NULL);
-  return self->db;
-}
-
 void
 navette_http_server_set_token_lifetime (NavetteHttpServer *self,
                                         gint64             seconds)
@@ -808,10 +751,7 @@ navette_http_server_set_token_lifetime (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
   g_return_if_fail (seconds >= 0);
 
-  if (self->token_lifetime == seconds)
-    return;
   self->token_lifetime = seconds;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_LIFETIME]);
 }
 
 void
@@ -821,10 +761,7 @@ navette_http_server_set_body_limit (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
   g_return_if_fail (bytes > 0);
 
-  if (self->body_limit == bytes)
-    return;
   self->body_limit = bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY_LIMIT]);
 }
 
 void
@@ -833,10 +770,7 @@ navette_http_server_set_response_delay (NavetteHttpServer *self,
 {
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
-  if (self->response_delay == msec)
-    return;
   self->response_delay = msec;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESPONSE_DELAY]);
 }
 
 void
@@ -846,12 +780,9 @@ navette_http_server_set_workers (NavetteHttpServer *self,
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
   g_return_if_fail (workers > 0);
 
-  if (self->workers == workers)
-    return;
   self->workers = workers;
   if (self->pool != NULL)
     g_thread_pool_set_max_threads (self->pool, (int) workers, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKERS]);
 }
 
 void
@@ -860,10 +791,7 @@ navette_http_server_set_state_cache (NavetteHttpServer *self,
 {
   g_return_if_fail (NAVETTE_IS_HTTP_SERVER (self));
 
-  if (navette_http_cache_get_state_ttl (self->cache) == msec)
-    return;
   navette_http_cache_set_state_ttl (self->cache, msec);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_CACHE]);
 }
 
 void

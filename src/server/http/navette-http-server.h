@@ -27,7 +27,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NavetteHttpServer, navette_http_server, NAVETTE, HTTP_SERVER, GObject)
 
 NavetteHttpServer *navette_http_server_new                (NavetteDb         *db);
-NavetteDb         *navette_http_server_get_db             (NavetteHttpServer *self);
 /* Seconds a new token lives (0: expires at once). */
 void               navette_http_server_set_token_lifetime (NavetteHttpServer *self,
                                                            gint64             seconds);
