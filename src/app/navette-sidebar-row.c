@@ -23,20 +23,23 @@ struct _NavetteSidebarRow
 G_DEFINE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, GTK_TYPE_LIST_BOX_ROW)
 
 
-/* Read as "Products, 6 records" (the row has no name of its own). */
+/* Read as "Products, 6 records" (the row has no name of its own).
+ * @n: the number of records shown, or -1 when not counted (yet). */
 static void
-update_name (NavetteSidebarRow *self)
+update_name (NavetteSidebarRow *self,
+             gint64             n)
 {
   g_autofree char *name = NULL;
 
-  if (navette_table_get_loaded (self->table) || self->replica_count >= 0)
+  if (n >= 0)
     {
-      guint n = (guint) g_ascii_strtoull (gtk_label_get_label (self->count), NULL, 10);
+      g_autofree char *count = g_strdup_printf ("%'" G_GINT64_FORMAT, n);
 
       /* Translators: a table in the sidebar, as a screen reader says it:
-       * "Products, 6 records" */
-      name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u record", "%s, %u records", n),
-                              navette_table_get_title (self->table), n);
+       * "Products, 6 records"; %s is the number, grouped as the locale
+       * writes it ("1 000 006") */
+      name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s record", "%s, %s records", (gulong) n),
+                              navette_table_get_title (self->table), count);
     }
   else
     name = g_strdup (navette_table_get_title (self->table));
@@ -48,26 +51,29 @@ count_idle_cb (gpointer user_data)
 {
   NavetteSidebarRow *self = user_data;
   g_autofree char *text = NULL;
+  gint64 shown = -1;
 
   self->count_idle = 0;
   if (navette_table_get_loaded (self->table))
     {
       guint n = g_list_model_get_n_items (G_LIST_MODEL (self->table));
-      guint shown = 0;
 
       /* Archived records are not listed: do not count them. */
+      shown = 0;
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (self->table), i);
 
           shown += !navette_record_get_archived (record);
         }
-      text = g_strdup_printf ("%u", shown);
     }
   else if (self->replica_count >= 0)
-    text = g_strdup_printf ("%" G_GINT64_FORMAT, self->replica_count);
+    shown = self->replica_count;
+  /* Grouped as the locale writes numbers: "1 000 006" in French. */
+  if (shown >= 0)
+    text = g_strdup_printf ("%'" G_GINT64_FORMAT, shown);
   gtk_label_set_label (self->count, text != NULL ? text : "");
-  update_name (self);
+  update_name (self, shown);
   return G_SOURCE_REMOVE;
 }
 
@@ -166,8 +172,8 @@ navette_sidebar_row_new (NavetteTable   *table,
     self->replica = g_object_ref (replica);
   navette_sidebar_row_recount (self);
   g_object_bind_property (table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
-  g_signal_connect_object (table, "notify::title", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
-  update_name (self);
+  g_signal_connect_object (table, "notify::title", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+  update_name (self, -1);
   count_update (self);
   g_signal_connect_object (table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);

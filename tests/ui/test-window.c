@@ -1367,6 +1367,31 @@ test_accessible_names (void)
        row = gtk_widget_get_next_sibling (row))
     g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL));
 
+  /* The open table's row says its title and how many records the list
+   * shows ("Articles, 4 records"), the number as the locale groups it
+   * (not at all in the tests' C locale). */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (row = gtk_widget_get_first_child (GTK_WIDGET (f.window->sidebar_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      NavetteTable *table;
+      guint shown;
+      g_autofree char *said = NULL;
+
+      if (!NAVETTE_IS_SIDEBAR_ROW (row))
+        continue;
+      table = navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row));
+      if (g_strcmp0 (navette_table_get_name (table), "articles") != 0)
+        continue;
+      shown = g_list_model_get_n_items (_navette_window_get_view_model (f.window));
+      g_assert_cmpuint (shown, >, 1);
+      said = g_strdup_printf ("%s, %u records", navette_table_get_title (table), shown);
+      gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, said);
+      break;
+    }
+  g_assert_nonnull (row);
+
   /* The list is one Tab stop: from a row, Tab leaves it. */
   {
     GtkWidget *list = GTK_WIDGET (f.window->column_view);
