@@ -515,6 +515,17 @@ record_waiting (gpointer data)
   return navette_record_get_sync_state (NAVETTE_RECORD (data)) == NAVETTE_SYNC_STATE_WAITING;
 }
 
+
+/* @data, a GtkLabel, is shown and laid out without an ellipsis. */
+static gboolean
+label_whole (gpointer data)
+{
+  GtkLabel *label = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (label)) &&
+         gtk_widget_get_width (GTK_WIDGET (label)) > 0 &&
+         !pango_layout_is_ellipsized (gtk_label_get_layout (label));
+}
 /* The server stopped while saving: nothing is rolled back, no error
  * toast; the indicator says the change waits; the server back, it is
  * saved by itself and one discreet toast says so. */
@@ -543,6 +554,8 @@ test_offline_kept (void)
   g_assert_cmpuint (f.window->n_toasts, ==, toasts);
   g_assert_cmpuint (n_failed (&f), ==, 0);
   g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
+  /* At the default width it is read whole, not "Offline — 1 chan…". */
+  wait_until (label_whole, f.window->sync_label, "the whole indicator");
 
   /* The server is back: saved without anyone pressing anything. */
   navette_test_server_restart (f.server);
