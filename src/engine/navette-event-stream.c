@@ -208,13 +208,6 @@ navette_event_stream_get_live (NavetteEventStream *self)
   return self->live;
 }
 
-gboolean
-navette_event_stream_get_running (NavetteEventStream *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_EVENT_STREAM (self), FALSE);
-  return self->running;
-}
-
 guint64
 navette_event_stream_get_announcements (NavetteEventStream *self)
 {

@@ -192,13 +192,6 @@ navette_session_new (NavetteClient *client)
   return self;
 }
 
-NavetteClient *
-navette_session_get_client (NavetteSession *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_SESSION (self), NULL);
-  return self->client;
-}
-
 gboolean
 navette_session_get_signed_in (NavetteSession *self)
 {
