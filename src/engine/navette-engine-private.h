@@ -334,6 +334,11 @@ struct _NavetteEngine
   GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
 };
 
+/* navette-poller.c: @ms ±10 %, drawn anew each time, so that the waits of
+ * many clients that started together (a server restart) do not stay in
+ * step and bring them back at the same instant. */
+guint          navette_jitter_ms                  (guint64            ms);
+
 /* navette-engine.c */
 const char   *_navette_engine_account_url       (NavetteEngine *self);
 void          _navette_engine_cache_failed      (NavetteEngine *self,

@@ -246,8 +246,7 @@ schedule_retry (NavetteEventStream *self,
       for (guint i = 0; i < self->failures && delay < MAX_BACKOFF_MS; i++)
         delay *= 2;
       delay = MIN (delay, MAX_BACKOFF_MS);
-      /* ±10 % so that many clients do not come back together */
-      delay_ms = (guint) (delay * g_random_double_range (0.9, 1.1));
+      delay_ms = navette_jitter_ms (delay);
     }
   self->failures++;
   g_debug ("Push: connecting again in %u ms", delay_ms);
