@@ -73,6 +73,35 @@ done (Admin      *admin,
   return 0;
 }
 
+typedef void (*PrintFunc) (JsonObject *object);
+
+/* Finishes a call answering a list: with --json the answer as it came;
+ * otherwise @print on each object of its @member array, then the cursor
+ * of the next page if there is one. */
+static int
+finish_list (Admin          *admin,
+             GAsyncResult  **result,
+             const char     *member,
+             PrintFunc       print)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) json = finish (admin, result, &error);
+  JsonObject *object;
+  JsonArray *array;
+
+  if (json == NULL)
+    return cli_fail (admin->cli, error);
+  if (admin->cli->json)
+    return done (admin, json, NULL);
+  object = json_node_get_object (json);
+  array = json_object_get_array_member (object, member);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    print (json_array_get_object_element (array, i));
+  if (json_object_has_member (object, "next"))
+    g_print ("next\t%s\n", json_object_get_string_member (object, "next"));
+  return 0;
+}
+
 static JsonObject *
 member_object (JsonNode   *json,
                const char *member)
@@ -178,14 +207,20 @@ run_users (Admin *admin)
   return cli_end_json_list (admin->cli, builder);
 }
 
-/* Prints {"user": …} of @json; FALSE-y exit status. */
+/* Finishes a call answering {"user": …, "password"?} and prints it. */
 static int
-done_user (Admin    *admin,
-           JsonNode *json)
+finish_user (Admin         *admin,
+             GAsyncResult **result)
 {
-  JsonObject *object = json_node_get_object (json);
-  const char *password = string_or (object, "password", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) json = finish (admin, result, &error);
+  JsonObject *object;
+  const char *password;
 
+  if (json == NULL)
+    return cli_fail (admin->cli, error);
+  object = json_node_get_object (json);
+  password = string_or (object, "password", NULL);
   if (admin->cli->json)
     return done (admin, json, NULL);
   print_user (json_object_get_object_member (object, "user"));
@@ -201,8 +236,6 @@ run_user_add (Admin *admin)
   static const char * const allowed[] = { "display_name", "admin", NULL };
   g_autoptr(GHashTable) settings = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = NULL;
   const char *admin_flag;
   int status = 0;
 
@@ -215,9 +248,7 @@ run_user_add (Admin *admin)
                                        g_getenv ("NAVETTE_NEW_PASSWORD"),
                                        admin_flag != NULL && is_yes (admin_flag),
                                        NULL, result_cb, &result);
-  if (!(json = finish (admin, &result, &error)))
-    return cli_fail (admin->cli, error);
-  return done_user (admin, json);
+  return finish_user (admin, &result);
 }
 
 /* PATCH admin/users/USER with one member. */
@@ -228,14 +259,10 @@ update_user (Admin      *admin,
 {
   g_autoptr(JsonObject) changes = json_object_new ();
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = NULL;
 
   json_object_set_member (changes, member, value);
   navette_admin_client_update_user_async (admin->admin, admin->argv[0], changes, NULL, result_cb, &result);
-  if (!(json = finish (admin, &result, &error)))
-    return cli_fail (admin->cli, error);
-  return done_user (admin, json);
+  return finish_user (admin, &result);
 }
 
 static JsonNode *
@@ -342,41 +369,25 @@ print_app (JsonObject *app)
            json_array_get_length (json_object_get_array_member (app, "tables")));
 }
 
-static JsonNode *
-list_apps (Admin   *admin,
-           GError **error)
+static int
+run_apps (Admin *admin)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
   navette_admin_client_list_apps_async (admin->admin, NULL, result_cb, &result);
-  return finish (admin, &result, error);
-}
-
-static int
-run_apps (Admin *admin)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = list_apps (admin, &error);
-  JsonArray *apps;
-
-  if (json == NULL)
-    return cli_fail (admin->cli, error);
-  if (admin->cli->json)
-    return done (admin, json, NULL);
-  apps = json_object_get_array_member (json_node_get_object (json), "applications");
-  for (guint i = 0; i < json_array_get_length (apps); i++)
-    print_app (json_array_get_object_element (apps, i));
-  return 0;
+  return finish_list (admin, &result, "applications", print_app);
 }
 
 static int
 run_tables (Admin *admin)
 {
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = list_apps (admin, &error);
+  g_autoptr(JsonNode) json = NULL;
   JsonArray *apps;
 
-  if (json == NULL)
+  navette_admin_client_list_apps_async (admin->admin, NULL, result_cb, &result);
+  if (!(json = finish (admin, &result, &error)))
     return cli_fail (admin->cli, error);
   apps = json_object_get_array_member (json_node_get_object (json), "applications");
   for (guint i = 0; i < json_array_get_length (apps); i++)
@@ -670,23 +681,13 @@ run_grants (Admin *admin)
   static const char * const allowed[] = { "app", "user", NULL };
   g_autoptr(GHashTable) settings = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = NULL;
-  JsonArray *grants;
   int status = 0;
 
   if (!(settings = parse_settings (admin, 0, allowed, &status)))
     return status;
   navette_admin_client_list_grants_async (admin->admin, g_hash_table_lookup (settings, "app"),
                                           g_hash_table_lookup (settings, "user"), NULL, result_cb, &result);
-  if (!(json = finish (admin, &result, &error)))
-    return cli_fail (admin->cli, error);
-  if (admin->cli->json)
-    return done (admin, json, NULL);
-  grants = json_object_get_array_member (json_node_get_object (json), "grants");
-  for (guint i = 0; i < json_array_get_length (grants); i++)
-    print_grant (json_array_get_object_element (grants, i));
-  return 0;
+  return finish_list (admin, &result, "grants", print_grant);
 }
 
 static int
@@ -724,31 +725,23 @@ run_grant_revoke (Admin *admin)
   return finish_grant (admin, &result);
 }
 
+static void
+print_grant_version (JsonObject *version)
+{
+  g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", json_object_get_int_member (version, "version"),
+           string_or (version, "role", "-"),
+           json_object_get_boolean_member (version, "obsolete") ? "obsolete" : "current",
+           string_or (version, "updated_at", ""), string_or (version, "updated_by", ""));
+}
+
 static int
 run_grant_history (Admin *admin)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = NULL;
-  JsonArray *versions;
 
   navette_admin_client_grant_versions_async (admin->admin, admin->argv[0], admin->argv[1],
                                              NULL, result_cb, &result);
-  if (!(json = finish (admin, &result, &error)))
-    return cli_fail (admin->cli, error);
-  if (admin->cli->json)
-    return done (admin, json, NULL);
-  versions = json_object_get_array_member (json_node_get_object (json), "versions");
-  for (guint i = 0; i < json_array_get_length (versions); i++)
-    {
-      JsonObject *version = json_array_get_object_element (versions, i);
-
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", json_object_get_int_member (version, "version"),
-               string_or (version, "role", "-"),
-               json_object_get_boolean_member (version, "obsolete") ? "obsolete" : "current",
-               string_or (version, "updated_at", ""), string_or (version, "updated_by", ""));
-    }
-  return 0;
+  return finish_list (admin, &result, "versions", print_grant_version);
 }
 
 static int
@@ -770,6 +763,15 @@ run_grant_revert (Admin *admin)
 
 /* ---- Activity ---- */
 
+static void
+print_entry (JsonObject *entry)
+{
+  g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", json_object_get_int_member (entry, "id"),
+           string_or (entry, "at", ""), string_or (entry, "user", ""), string_or (entry, "action", ""),
+           string_or (entry, "app", "-"), string_or (entry, "table", "-"), string_or (entry, "record", "-"),
+           string_or (entry, "detail", ""));
+}
+
 static int
 run_activity (Admin *admin)
 {
@@ -779,9 +781,6 @@ run_activity (Admin *admin)
   g_autoptr(GHashTable) settings = NULL;
   g_autoptr(GPtrArray) filters = g_ptr_array_new ();
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) json = NULL;
-  JsonArray *entries;
   guint64 limit = 0;
   int status = 0;
 
@@ -803,23 +802,7 @@ run_activity (Admin *admin)
   navette_admin_client_activity_async (admin->admin, (const char * const *) filters->pdata,
                                        g_hash_table_lookup (settings, "before"), (guint) limit,
                                        NULL, result_cb, &result);
-  if (!(json = finish (admin, &result, &error)))
-    return cli_fail (admin->cli, error);
-  if (admin->cli->json)
-    return done (admin, json, NULL);
-  entries = json_object_get_array_member (json_node_get_object (json), "entries");
-  for (guint i = 0; i < json_array_get_length (entries); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (entries, i);
-
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", json_object_get_int_member (entry, "id"),
-               string_or (entry, "at", ""), string_or (entry, "user", ""), string_or (entry, "action", ""),
-               string_or (entry, "app", "-"), string_or (entry, "table", "-"), string_or (entry, "record", "-"),
-               string_or (entry, "detail", ""));
-    }
-  if (json_object_has_member (json_node_get_object (json), "next"))
-    g_print ("next\t%s\n", json_object_get_string_member (json_node_get_object (json), "next"));
-  return 0;
+  return finish_list (admin, &result, "entries", print_entry);
 }
 
 /* ---- Dispatch ---- */

@@ -53,14 +53,6 @@ navette_admin_client_new (NavetteClient *client)
   return self;
 }
 
-NavetteClient *
-navette_admin_client_get_client (NavetteAdminClient *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_ADMIN_CLIENT (self), NULL);
-
-  return self->client;
-}
-
 /* ------------------------------------------------------------------ */
 /* Sending                                                             */
 

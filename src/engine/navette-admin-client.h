@@ -31,7 +31,6 @@ G_DECLARE_FINAL_TYPE (NavetteAdminClient, navette_admin_client, NAVETTE, ADMIN_C
 /* @client: the client it sends through (with the token of a signed-in
  * administrator, or editor for the activity). */
 NavetteAdminClient *navette_admin_client_new        (NavetteClient       *client);
-NavetteClient      *navette_admin_client_get_client (NavetteAdminClient  *self);
 
 /* Finishes any call below: the answer (transfer full), NULL for 204, or
  * NULL with a NAVETTE_SYNC_ERROR. */

@@ -301,13 +301,6 @@ navette_change_get_table (NavetteChange *self)
   return self->table;
 }
 
-NavetteStore *
-navette_change_get_store (NavetteChange *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_CHANGE (self), NULL);
-  return self->store;
-}
-
 JsonObject *
 navette_change_get_data (NavetteChange *self)
 {

@@ -30,7 +30,6 @@ const char        *navette_change_get_record_id       (NavetteChange *self);
 const char        *navette_change_get_idempotency_key (NavetteChange *self);
 NavetteRecord     *navette_change_get_record          (NavetteChange *self);
 NavetteTable      *navette_change_get_table           (NavetteChange *self);
-NavetteStore      *navette_change_get_store           (NavetteChange *self);
 /* The columns and values the change sets (create/update; for a revert, the
  * version's data when known). May be NULL (archive). Do not modify. */
 JsonObject        *navette_change_get_data            (NavetteChange *self);

@@ -605,6 +605,35 @@ body_received (GTask *task_in)
     }
 }
 
+/* A @method message to the server's @path carrying the token, counted in
+ * "requests"; NULL, with the error returned on @task, when the server
+ * address is not valid. */
+static SoupMessage *
+new_message (NavetteClient *self,
+             const char    *method,
+             const char    *path,
+             GTask         *task)
+{
+  g_autofree char *uri = g_strconcat (self->base_url, path, NULL);
+  SoupMessage *message = soup_message_new (method, uri);
+
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
+                               _("The server address “%s” is not valid."), self->base_url);
+      return NULL;
+    }
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", auth);
+    }
+  self->requests++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
+  return message;
+}
+
 void
 _navette_client_send_async (NavetteClient       *self,
                            const char          *method,
@@ -625,7 +654,6 @@ _navette_client_send_async (NavetteClient       *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *uri = NULL;
   SoupMessageHeaders *headers;
   RequestData *data;
 
@@ -640,23 +668,12 @@ _navette_client_send_async (NavetteClient       *self,
   data->result_free = result_free;
   g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
 
-  uri = g_strconcat (self->base_url, path, NULL);
-  data->message = soup_message_new (method, uri);
-  if (data->message == NULL)
-    {
-      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
-                               _("The server address “%s” is not valid."), self->base_url);
-      return;
-    }
+  if (!(data->message = new_message (self, method, path, task)))
+    return;
+  data->had_token = self->token != NULL;
 
   headers = soup_message_get_request_headers (data->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
-  if (self->token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
-      data->had_token = TRUE;
-    }
   if (idempotency_key != NULL)
     soup_message_headers_replace (headers, "Idempotency-Key", idempotency_key);
   if (if_none_match != NULL)
@@ -672,8 +689,6 @@ _navette_client_send_async (NavetteClient       *self,
     }
 
   data->started = g_get_monotonic_time ();
-  self->requests++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
 
   if (progress != NULL)
     {
@@ -805,7 +820,6 @@ navette_client_events_connect_async (NavetteClient       *self,
                                      gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *uri = NULL;
   const char *protocols[] = { "navette.v1", NULL };
   SoupMessage *message;
 
@@ -814,25 +828,9 @@ navette_client_events_connect_async (NavetteClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_client_events_connect_async);
 
-  uri = g_strconcat (self->base_url, NAVETTE_API_PREFIX "/events", NULL);
-  message = soup_message_new ("GET", uri);
-  if (message == NULL)
-    {
-      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK,
-                               _("The server address “%s” is not valid."), self->base_url);
-      return;
-    }
+  if (!(message = new_message (self, "GET", NAVETTE_API_PREFIX "/events", task)))
+    return;
   g_task_set_task_data (task, message, g_object_unref);
-
-  if (self->token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (message),
-                                    "Authorization", auth);
-    }
-
-  self->requests++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS]);
 
   soup_session_websocket_connect_async (self->session, message, NULL, (char **) protocols,
                                         G_PRIORITY_DEFAULT, cancellable,

@@ -69,8 +69,6 @@ void           navette_record_fill_placeholder    (NavetteRecord     *self,
                                                    NavettePackedRecord *packed);
 /* The pending changes on this record, in order (NavetteChange*). */
 GPtrArray     *navette_record_get_pending         (NavetteRecord     *self);
-void           navette_record_add_pending         (NavetteRecord     *self,
-                                                   NavetteChange     *change);
 /* Puts @change among the pending changes in the order they were made
  * (navette_change_get_sequence()): a retried change goes before those
  * made after it. */
@@ -158,9 +156,6 @@ gboolean       navette_table_is_own               (NavetteTable      *self,
 gint64         navette_table_get_server_revision  (NavetteTable      *self);
 void           navette_table_set_server_revision  (NavetteTable      *self,
                                                    gint64             revision);
-void           navette_table_set_middleware       (NavetteTable      *self,
-                                                   NavetteMiddleware *middleware);
-NavetteMiddleware *navette_table_get_middleware   (NavetteTable      *self);
 
 /* navette-middleware.c: the journal of pending and failed changes (NULL
  * turns it off). */
@@ -176,7 +171,6 @@ void           navette_middleware_replay          (NavetteMiddleware *self,
                                                    const GError      *error);
 gboolean       navette_change_kind_from_string    (const char        *text,
                                                    NavetteChangeKind *kind);
-const char    *navette_change_kind_to_string      (NavetteChangeKind  kind);
 /* navette-change.c: a change read back from the journal keeps its key. */
 void           navette_change_set_idempotency_key (NavetteChange     *self,
                                                    const char        *key);
@@ -339,6 +333,11 @@ struct _NavetteEngine
   gboolean           structure_saved; /* since the last load */
   GHashTable        *feeds;       /* "APP/TABLE" → NavetteReplicaFeed */
 };
+
+/* navette-poller.c: @ms ±10 %, drawn anew each time, so that the waits of
+ * many clients that started together (a server restart) do not stay in
+ * step and bring them back at the same instant. */
+guint          navette_jitter_ms                  (guint64            ms);
 
 /* navette-engine.c */
 const char   *_navette_engine_account_url       (NavetteEngine *self);

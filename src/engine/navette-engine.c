@@ -1210,6 +1210,16 @@ applications_cb (GObject      *object,
   open_account (self, g_steal_pointer (&task));
 }
 
+/* GET /applications for @task (taken): the load itself. */
+static void
+request_applications (NavetteEngine *self,
+                      GTask         *task)
+{
+  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
+                                NULL, NULL, NULL, g_task_get_cancellable (task),
+                                applications_cb, task);
+}
+
 static void
 me_cb (GObject      *object,
        GAsyncResult *result,
@@ -1225,10 +1235,7 @@ me_cb (GObject      *object,
       g_object_unref (task);
       return;
     }
-
-  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
-                                NULL, NULL, NULL, g_task_get_cancellable (task),
-                                applications_cb, task);
+  request_applications (self, task);
 }
 
 void
@@ -1252,9 +1259,7 @@ navette_engine_load_async (NavetteEngine       *self,
       navette_session_refresh_async (self->session, cancellable, me_cb, task);
       return;
     }
-
-  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/applications",
-                                NULL, NULL, NULL, cancellable, applications_cb, task);
+  request_applications (self, task);
 }
 
 gboolean

@@ -208,13 +208,6 @@ navette_event_stream_get_live (NavetteEventStream *self)
   return self->live;
 }
 
-gboolean
-navette_event_stream_get_running (NavetteEventStream *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_EVENT_STREAM (self), FALSE);
-  return self->running;
-}
-
 guint64
 navette_event_stream_get_announcements (NavetteEventStream *self)
 {
@@ -253,8 +246,7 @@ schedule_retry (NavetteEventStream *self,
       for (guint i = 0; i < self->failures && delay < MAX_BACKOFF_MS; i++)
         delay *= 2;
       delay = MIN (delay, MAX_BACKOFF_MS);
-      /* ±10 % so that many clients do not come back together */
-      delay_ms = (guint) (delay * g_random_double_range (0.9, 1.1));
+      delay_ms = navette_jitter_ms (delay);
     }
   self->failures++;
   g_debug ("Push: connecting again in %u ms", delay_ms);

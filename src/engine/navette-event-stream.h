@@ -26,7 +26,6 @@ NavetteEventStream *navette_event_stream_new       (NavetteClient      *client);
  * "announcements" (guint64, read-only: messages received),
  * "connects" (guint64, read-only: sockets opened). */
 gboolean            navette_event_stream_get_live    (NavetteEventStream *self);
-gboolean            navette_event_stream_get_running (NavetteEventStream *self);
 guint64             navette_event_stream_get_announcements (NavetteEventStream *self);
 guint64             navette_event_stream_get_connects (NavetteEventStream *self);
 

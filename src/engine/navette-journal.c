@@ -159,27 +159,6 @@ navette_journal_new (const char *path,
   return self;
 }
 
-const char *
-navette_journal_get_path (NavetteJournal *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), NULL);
-  return self->path;
-}
-
-const char *
-navette_journal_get_server (NavetteJournal *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), NULL);
-  return self->server;
-}
-
-const char *
-navette_journal_get_user (NavetteJournal *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_JOURNAL (self), NULL);
-  return self->user;
-}
-
 const GError *
 navette_journal_get_write_error (NavetteJournal *self)
 {

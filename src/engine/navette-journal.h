@@ -48,9 +48,6 @@ G_DECLARE_FINAL_TYPE (NavetteJournal, navette_journal, NAVETTE, JOURNAL, GObject
 NavetteJournal *navette_journal_new           (const char     *path,
                                                const char     *server,
                                                const char     *user);
-const char     *navette_journal_get_path      (NavetteJournal *self);
-const char     *navette_journal_get_server    (NavetteJournal *self);
-const char     *navette_journal_get_user      (NavetteJournal *self);
 /* "write-error" (GError, read-only, notified): why the last write failed
  * (disk full, a directory that cannot be written…), NULL once a write
  * works again. While it is set, what the journal holds is only in

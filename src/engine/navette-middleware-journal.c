@@ -27,12 +27,6 @@ kind_to_string (NavetteChangeKind kind)
     }
 }
 
-const char *
-navette_change_kind_to_string (NavetteChangeKind kind)
-{
-  return kind_to_string (kind);
-}
-
 gboolean
 navette_change_kind_from_string (const char        *text,
                                  NavetteChangeKind *kind)

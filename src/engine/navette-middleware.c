@@ -213,20 +213,6 @@ navette_middleware_get_failed_changes (NavetteMiddleware *self)
   return G_LIST_MODEL (self->failed);
 }
 
-gboolean
-navette_middleware_has_pending (NavetteMiddleware *self,
-                                NavetteTable      *table,
-                                const char        *record_id)
-{
-  NavetteRecord *record;
-
-  g_return_val_if_fail (NAVETTE_IS_MIDDLEWARE (self), FALSE);
-  g_return_val_if_fail (NAVETTE_IS_TABLE (table), FALSE);
-
-  record = navette_table_lookup (table, record_id);
-  return record != NULL && navette_record_get_pending (record) != NULL;
-}
-
 JsonNode *
 _navette_middleware_object_node (JsonObject *object)
 {

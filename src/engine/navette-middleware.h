@@ -100,12 +100,6 @@ void        navette_middleware_discard           (NavetteMiddleware *self,
 /* Forgets every failed change. */
 void        navette_middleware_discard_all       (NavetteMiddleware *self);
 
-/* TRUE when a pending change of this record exists; reloads leave such
- * records alone. */
-gboolean    navette_middleware_has_pending       (NavetteMiddleware *self,
-                                                  NavetteTable      *table,
-                                                  const char        *record_id);
-
 /* Signals:
  *   "notification" (const char *message, NavetteNotificationKind kind,
  *     NavetteChange *change /nullable/) — a change failed (CHANGE_FAILED),

@@ -536,6 +536,12 @@ schedule (NavettePoller *self,
     self->timeout_id = g_timeout_add (delay_ms, timeout_cb, self);
 }
 
+guint
+navette_jitter_ms (guint64 ms)
+{
+  return (guint) (ms * g_random_double_range (0.9, 1.1));
+}
+
 /* The delay to the next regular round: the interval ±10 %, drawn again
  * every round, on the monotonic clock and counted from the end of the
  * last round (never aligned to the wall clock), so clients that started
@@ -544,7 +550,7 @@ schedule (NavettePoller *self,
 static guint
 poll_delay (NavettePoller *self)
 {
-  return MAX (1, (guint) (self->interval_ms * g_random_double_range (0.9, 1.1)));
+  return MAX (1, navette_jitter_ms (self->interval_ms));
 }
 
 void
@@ -678,8 +684,7 @@ schedule_probe (NavettePoller *self)
   g_clear_handle_id (&self->probe_id, g_source_remove);
   if (self->online || self->probing)
     return;
-  /* ±10 % so that many clients do not come back together. */
-  delay = (guint) (MIN (self->probe_delay, self->probe_max) * g_random_double_range (0.9, 1.1));
+  delay = navette_jitter_ms (MIN (self->probe_delay, self->probe_max));
   self->probe_id = g_timeout_add (delay, probe_timeout_cb, self);
 }
 

@@ -615,16 +615,6 @@ navette_record_get_pending (NavetteRecord *self)
 }
 
 void
-navette_record_add_pending (NavetteRecord *self,
-                            NavetteChange *change)
-{
-  ensure_data (self);
-  if (self->pending == NULL)
-    self->pending = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->pending, g_object_ref (change));
-}
-
-void
 navette_record_insert_pending (NavetteRecord *self,
                                NavetteChange *change)
 {

@@ -255,6 +255,23 @@ view_job_new (const char               *app,
   return job;
 }
 
+/* The task of an async call on the replica's worker, holding @job
+ * (taken). No source object: the worker may drop the task's last
+ * reference. */
+static GTask *
+view_task_new (gpointer             source_tag,
+               ViewJob             *job,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
+  return task;
+}
+
 /* ---- Sort indexes built in the background ----
  *
  * The index of a sort is made by the first view sorted so
@@ -731,16 +748,12 @@ navette_replica_query_keys_async (NavetteReplica           *self,
                                   GAsyncReadyCallback       callback,
                                   gpointer                  user_data)
 {
-  GTask *task;
-
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL && table != NULL);
 
-  /* No source object: the worker may drop the task's last reference. */
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_query_keys_async);
-  g_task_set_task_data (task, view_job_new (app, table, view), (GDestroyNotify) view_job_free);
-  replica_push_job (self, query_keys_job, task);
+  replica_push_job (self, query_keys_job,
+                    view_task_new (navette_replica_query_keys_async, view_job_new (app, table, view),
+                                   cancellable, callback, user_data));
 }
 
 GArray *
@@ -869,22 +882,19 @@ navette_replica_query_head_async (NavetteReplica           *self,
                                   GAsyncReadyCallback       callback,
                                   gpointer                  user_data)
 {
-  GTask *task;
   ViewJob *job;
 
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL && table != NULL && view != NULL);
   g_return_if_fail (view->search == NULL && head > 0);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_query_head_async);
   job = view_job_new (app, table, view);
   job->view.limit = head;
   job->n_rows = MIN (n_rows, head);
-  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
   /* Before a sync's jobs queued meanwhile (and the whole keys of the
    * view): the user waits on it. */
-  replica_push_job_first (self, query_head_job, task);
+  replica_push_job_first (self, query_head_job,
+                          view_task_new (navette_replica_query_head_async, job, cancellable, callback, user_data));
 }
 
 GArray *
@@ -1004,19 +1014,20 @@ fetch_start (NavetteReplica      *self,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
-  GTask *task;
   ViewJob *job;
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_fetch_async);
+  g_return_if_fail (NAVETTE_IS_REPLICA (self));
+  g_return_if_fail (app != NULL && table != NULL);
+  g_return_if_fail (keys != NULL || n_keys == 0);
+
   job = view_job_new (app, table, NULL);
   job->keyed = keyed;
   job->keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_keys);
   g_array_append_vals (job->keys, keys, n_keys);
-  g_task_set_task_data (task, job, (GDestroyNotify) view_job_free);
   /* Rows a view waits on (a few hundred): before a sync's jobs and a
    * view's whole keys queued meanwhile. */
-  replica_push_job_first (self, fetch_job, task);
+  replica_push_job_first (self, fetch_job,
+                          view_task_new (navette_replica_fetch_async, job, cancellable, callback, user_data));
 }
 
 void
@@ -1029,11 +1040,6 @@ navette_replica_fetch_async (NavetteReplica      *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL);
-  g_return_if_fail (keys != NULL || n_keys == 0);
-
   fetch_start (self, app, table, keys, n_keys, FALSE, cancellable, callback, user_data);
 }
 
@@ -1047,10 +1053,6 @@ navette_replica_fetch_keyed_async (NavetteReplica      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_return_if_fail (NAVETTE_IS_REPLICA (self));
-  g_return_if_fail (app != NULL && table != NULL);
-  g_return_if_fail (keys != NULL || n_keys == 0);
-
   fetch_start (self, app, table, keys, n_keys, TRUE, cancellable, callback, user_data);
 }
 
@@ -1236,15 +1238,12 @@ navette_replica_drop_async (NavetteReplica      *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_drop_async);
-  g_task_set_task_data (task, view_job_new (app, table, NULL), (GDestroyNotify) view_job_free);
-  replica_push_job (self, drop_job, task);
+  replica_push_job (self, drop_job,
+                    view_task_new (navette_replica_drop_async, view_job_new (app, table, NULL),
+                                   cancellable, callback, user_data));
 }
 
 gint
@@ -1258,6 +1257,31 @@ navette_replica_drop_finish (NavetteReplica  *self,
 
 /* ---- A row's key by record id ---- */
 
+/* The key of the record whose id travels in @job's search slot: 0 when
+ * it is not there, -1 on failure. */
+static gint64
+key_for_id (NavetteReplica  *self,
+            ViewJob         *job,
+            GError         **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+  gint64 key = 0;
+
+  id = replica_lookup_table (self, job->app, job->table, NULL, NULL, error);
+  if (id <= 0)
+    return id;
+  sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    return -1;
+  sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    key = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return key;
+}
+
 static void
 key_for_id_job (NavetteReplica *self,
                 gpointer        data)
@@ -1265,36 +1289,11 @@ key_for_id_job (NavetteReplica *self,
   GTask *task = data;
   ViewJob *job = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-  gint64 id;
-  gint64 key = 0;
-  int rc;
+  gint64 key = key_for_id (self, job, &error);
 
-  id = replica_lookup_table (self, job->app, job->table, NULL, NULL, &error);
-  if (id < 0)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (id > 0)
-    {
-      sql = g_strdup_printf ("SELECT key FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
-      if (!(stmt = replica_sql_prepare (self, sql, &error)))
-        {
-          g_task_return_error (task, error);
-          g_object_unref (task);
-          return;
-        }
-      /* The record id travels in the view's search slot. */
-      sqlite3_bind_text (stmt, 1, job->search, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        key = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-    }
-  if (key == 0)
+  if (key < 0)
+    g_task_return_error (task, error);
+  else if (key == 0)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("The record %s is not in %s/%s in the local replica."),
                              job->search, job->app, job->table);
@@ -1313,15 +1312,13 @@ navette_replica_lookup_key_async (NavetteReplica      *self,
                                   gpointer             user_data)
 {
   NavetteReplicaView view = { .search = id };
-  GTask *task;
 
   g_return_if_fail (NAVETTE_IS_REPLICA (self));
   g_return_if_fail (app != NULL && table != NULL && id != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, navette_replica_lookup_key_async);
-  g_task_set_task_data (task, view_job_new (app, table, &view), (GDestroyNotify) view_job_free);
-  replica_push_job (self, key_for_id_job, task);
+  replica_push_job (self, key_for_id_job,
+                    view_task_new (navette_replica_lookup_key_async, view_job_new (app, table, &view),
+                                   cancellable, callback, user_data));
 }
 
 gint64

@@ -192,13 +192,6 @@ navette_session_new (NavetteClient *client)
   return self;
 }
 
-NavetteClient *
-navette_session_get_client (NavetteSession *self)
-{
-  g_return_val_if_fail (NAVETTE_IS_SESSION (self), NULL);
-  return self->client;
-}
-
 gboolean
 navette_session_get_signed_in (NavetteSession *self)
 {
@@ -513,6 +506,18 @@ me_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+/* GET /me for @task (taken), with the ETag of the last answer when
+ * signed in: a 304 (no body) when the roles have not moved — cheap
+ * enough for every poll. */
+static void
+request_me (NavetteSession *self,
+            GTask          *task)
+{
+  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/me", NULL,
+                                NULL, self->signed_in ? self->me_etag : NULL,
+                                g_task_get_cancellable (task), me_cb, task);
+}
+
 void
 navette_session_restore_async (NavetteSession      *self,
                                const char          *token,
@@ -531,8 +536,7 @@ navette_session_restore_async (NavetteSession      *self,
   navette_client_set_token (self->client, token);
   g_clear_pointer (&self->me_etag, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
-  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/me", NULL,
-                                NULL, NULL, cancellable, me_cb, task);
+  request_me (self, task);
 }
 
 gboolean
@@ -555,11 +559,7 @@ navette_session_refresh_async (NavetteSession      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_session_refresh_async);
-  /* Asked with the ETag of the last answer: a 304 (no body) when the
-   * roles have not moved — cheap enough for every poll. */
-  navette_client_request_async (self->client, "GET", NAVETTE_API_PREFIX "/me", NULL,
-                                NULL, self->signed_in ? self->me_etag : NULL,
-                                cancellable, me_cb, task);
+  request_me (self, task);
 }
 
 gboolean

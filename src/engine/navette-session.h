@@ -24,7 +24,6 @@ NavetteSession *navette_session_new              (NavetteClient       *client);
 /* Properties (all read-only, notified): "client", "signed-in", "token",
  * "expires-at" (unix usec, 0 = unknown), "username", "display-name",
  * "admin". */
-NavetteClient  *navette_session_get_client       (NavetteSession      *self);
 gboolean        navette_session_get_signed_in    (NavetteSession      *self);
 const char     *navette_session_get_token        (NavetteSession      *self);
 gint64          navette_session_get_expires_at   (NavetteSession      *self);

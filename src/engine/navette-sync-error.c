@@ -109,13 +109,6 @@ navette_sync_error_get_server_message (const GError *error)
   return priv ? priv->server_message : NULL;
 }
 
-GError *
-navette_sync_error_copy (const GError *error)
-{
-  g_return_val_if_fail (error != NULL, NULL);
-  return g_error_copy (error);
-}
-
 const char *
 navette_sync_error_code_to_string (NavetteSyncError code)
 {

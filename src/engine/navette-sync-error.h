@@ -74,8 +74,4 @@ const char  *navette_sync_error_get_server_message (const GError *error);
  * …), for `navette-cli --json` and logs. */
 const char  *navette_sync_error_code_to_string (NavetteSyncError code);
 
-/* Copies an error keeping its per-field messages (g_error_copy() would drop
- * them). */
-GError      *navette_sync_error_copy         (const GError *error);
-
 G_END_DECLS

@@ -14,7 +14,6 @@ struct _NavetteTable
   GObject            parent_instance;
 
   NavetteStore      *store;        /* weak */
-  NavetteMiddleware *middleware;   /* weak */
   NavetteWireTable  *schema;
   GPtrArray         *retired;      /* NavetteWireTable*: earlier schemas, whose
                                     * columns widgets may still point to */
@@ -115,7 +114,6 @@ navette_table_dispose (GObject *object)
   NavetteTable *self = (NavetteTable *)object;
 
   g_clear_weak_pointer (&self->store);
-  g_clear_weak_pointer (&self->middleware);
   g_cancellable_cancel (self->fetch_cancellable);
 
   G_OBJECT_CLASS (navette_table_parent_class)->dispose (object);
@@ -689,19 +687,6 @@ navette_table_set_server_revision (NavetteTable *self,
   self->server_revision = revision;
   if (moved)
     g_signal_emit (self, signals[SERVER_REVISION_MOVED], 0, revision);
-}
-
-void
-navette_table_set_middleware (NavetteTable      *self,
-                              NavetteMiddleware *middleware)
-{
-  g_set_weak_pointer (&self->middleware, middleware);
-}
-
-NavetteMiddleware *
-navette_table_get_middleware (NavetteTable *self)
-{
-  return self->middleware;
 }
 
 /* ---- Reload ---- */
