@@ -182,32 +182,15 @@ history_free (gpointer data)
 }
 
 static void
-reverted_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(NavetteAdminAccess) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_window_error_in (GTK_WIDGET (self), error);
-      return;
-    }
-  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access restored"));
-  navette_admin_access_reload (self);
-}
-
-static void
 restore_clicked_cb (GtkButton *button,
                     History   *history)
 {
   gint64 version = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "version"));
 
   navette_admin_client_revert_grant_async (client_of (history->self), history->app, history->username,
-                                           version, NULL, reverted_cb, g_object_ref (history->self));
+                                           version, NULL, navette_admin_change_cb,
+                                           navette_admin_change_new (GTK_WIDGET (history->self), NULL,
+                                                                     _("Access restored")));
   gtk_window_destroy (GTK_WINDOW (history->dialog));
 }
 
@@ -461,22 +444,6 @@ navette_admin_access_reload (NavetteAdminAccess *self)
 /* ---- Add People ---- */
 
 static void
-add_granted_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(NavetteAdminForm) form = user_data;
-  NavetteAdminAccess *self = g_object_get_data (G_OBJECT (form), "page");
-  g_autoptr(JsonNode) root = NULL;
-
-  if (!navette_admin_form_finish (form, object, result, &root))
-    return;
-  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access given"));
-  gtk_window_destroy (GTK_WINDOW (form));
-  navette_admin_access_reload (self);
-}
-
-static void
 add_submit_cb (NavetteAdminForm   *form,
                NavetteAdminAccess *self)
 {
@@ -487,12 +454,11 @@ add_submit_cb (NavetteAdminForm   *form,
 
   if (selected >= candidates->len || current_app (self) == NULL)
     return;
-  navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_set_grant_async (client_of (self), current_app (self),
                                         g_ptr_array_index (candidates, selected),
                                         navette_role_to_string (roles[adw_combo_row_get_selected (role) + 1]),
-                                        navette_admin_form_get_cancellable (form),
-                                        add_granted_cb, g_object_ref (form));
+                                        navette_admin_form_get_cancellable (form), navette_admin_change_cb,
+                                        navette_admin_change_new (GTK_WIDGET (self), form, _("Access given")));
 }
 
 static gboolean
@@ -553,7 +519,6 @@ add_people_action (GtkWidget  *widget,
   navette_admin_form_set_valid (form, candidates->len > 0);
   g_object_set_data (G_OBJECT (form), "member", member);
   g_object_set_data (G_OBJECT (form), "role", role);
-  g_object_set_data (G_OBJECT (form), "page", self);
   g_object_set_data_full (G_OBJECT (form), "candidates", candidates, (GDestroyNotify) g_ptr_array_unref);
   g_signal_connect (form, "submit", G_CALLBACK (add_submit_cb), self);
   gtk_window_present (GTK_WINDOW (form));

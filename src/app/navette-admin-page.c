@@ -253,6 +253,70 @@ navette_admin_confirm (GtkWidget             *parent,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+struct _NavetteAdminChange
+{
+  GtkWidget        *page;
+  NavetteAdminForm *form;   /* nullable */
+  char             *done;
+};
+
+NavetteAdminChange *
+navette_admin_change_new (GtkWidget        *page,
+                          NavetteAdminForm *form,
+                          const char       *done)
+{
+  NavetteAdminChange *change = g_new0 (NavetteAdminChange, 1);
+
+  change->page = g_object_ref (page);
+  change->form = form != NULL ? g_object_ref (form) : NULL;
+  change->done = g_strdup (done);
+  if (form != NULL)
+    navette_admin_form_set_busy (form, TRUE);
+  return change;
+}
+
+static void
+change_free (NavetteAdminChange *change)
+{
+  g_object_unref (change->page);
+  g_clear_object (&change->form);
+  g_free (change->done);
+  g_free (change);
+}
+
+void
+navette_admin_change_cb (GObject      *client,
+                         GAsyncResult *result,
+                         gpointer      data)
+{
+  NavetteAdminChange *change = data;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (change->form != NULL)
+    {
+      if (!navette_admin_form_finish (change->form, client, result, &root))
+        {
+          change_free (change);
+          return;
+        }
+      gtk_window_destroy (GTK_WINDOW (change->form));
+    }
+  else
+    {
+      root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
+      if (error != NULL)
+        {
+          navette_admin_window_error_in (change->page, error);
+          change_free (change);
+          return;
+        }
+    }
+  navette_admin_window_toast_in (change->page, change->done);
+  navette_admin_window_reload_in (change->page);
+  change_free (change);
+}
+
 const char *
 navette_admin_json_string (JsonObject *object,
                            const char *name)

@@ -8,6 +8,8 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
+#include "navette-admin-form.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -79,6 +81,23 @@ void          navette_admin_confirm      (GtkWidget             *parent,
                                           NavetteAdminConfirmed  confirmed,
                                           gpointer               data,
                                           GDestroyNotify         destroy);
+
+/* A change a page sends (a request that writes). */
+typedef struct _NavetteAdminChange NavetteAdminChange;
+
+/* A change from the page @page, sent by @form (nullable; it goes busy);
+ * @done: the toast once it is made. Give it as the data of
+ * navette_admin_change_cb(). */
+NavetteAdminChange *navette_admin_change_new (GtkWidget        *page,
+                                              NavetteAdminForm *form,
+                                              const char       *done);
+/* The end of a change's request (@data: a NavetteAdminChange, freed):
+ * made, the toast @done, the form closed and the page read again;
+ * refused, the server's sentence in the form (a toast without one);
+ * cancelled, nothing. */
+void          navette_admin_change_cb    (GObject          *client,
+                                          GAsyncResult     *result,
+                                          gpointer          data);
 
 /* The string member @name of @object, or NULL (absent, null, not a string). */
 const char   *navette_admin_json_string  (JsonObject       *object,
