@@ -11,6 +11,7 @@
 #include "navette-admin-access.h"
 #include "navette-admin-form.h"
 #include "navette-admin-page.h"
+#include "navette-gtk-compat.h"
 #include "navette-admin-window.h"
 #include "navette-format.h"
 
@@ -218,7 +219,7 @@ versions_cb (GObject      *object,
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     versions = navette_admin_json_array (json_node_get_object (root), "versions");
-  navette_admin_list_clear (GTK_LIST_BOX (list));
+  navette_list_box_remove_all (GTK_LIST_BOX (list));
   for (guint i = 0; versions != NULL && i < json_array_get_length (versions); i++)
     {
       JsonObject *version = json_array_get_object_element (versions, i);
@@ -343,7 +344,7 @@ grants_cb (GObject      *object,
   g_clear_pointer (&self->grants, json_array_unref);
   self->grants = grants != NULL ? json_array_ref (grants) : json_array_new ();
   self->filling = TRUE;
-  navette_admin_list_clear (GTK_LIST_BOX (self->list));
+  navette_list_box_remove_all (GTK_LIST_BOX (self->list));
   for (guint i = 0; i < json_array_get_length (self->grants); i++)
     {
       JsonObject *grant = json_array_get_object_element (self->grants, i);
@@ -364,7 +365,7 @@ load_grants (NavetteAdminAccess *self)
   gtk_widget_set_sensitive (self->add_button, app != NULL);
   if (app == NULL)
     {
-      navette_admin_list_clear (GTK_LIST_BOX (self->list));
+      navette_list_box_remove_all (GTK_LIST_BOX (self->list));
       navette_admin_page_end (&self->page, NULL);
       return;
     }

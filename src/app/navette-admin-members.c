@@ -13,6 +13,7 @@
 #include "navette-admin-form.h"
 #include "navette-admin-members.h"
 #include "navette-admin-page.h"
+#include "navette-gtk-compat.h"
 #include "navette-admin-window.h"
 
 struct _NavetteAdminMembers
@@ -120,7 +121,7 @@ user_row_new (JsonObject *user)
 static void
 rebuild (NavetteAdminMembers *self)
 {
-  navette_admin_list_clear (GTK_LIST_BOX (self->list));
+  navette_list_box_remove_all (GTK_LIST_BOX (self->list));
   for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
     gtk_list_box_append (GTK_LIST_BOX (self->list),
                          user_row_new (json_array_get_object_element (self->users, i)));

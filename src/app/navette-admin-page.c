@@ -171,20 +171,6 @@ navette_admin_icon_button (const char *icon_name,
   return button;
 }
 
-void
-navette_admin_list_clear (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    {
-      if (GTK_IS_LIST_BOX_ROW (child))
-        gtk_list_box_remove (list, child);
-      else
-        break;
-    }
-}
-
 GtkWidget *
 navette_admin_list_new (const char *name,
                         const char *placeholder)

@@ -64,8 +64,6 @@ GtkWidget    *navette_admin_page_add_button (NavetteAdminPage *page,
 /* An icon-only button with a tooltip and the same accessible name. */
 GtkWidget    *navette_admin_icon_button  (const char       *icon_name,
                                           const char       *label);
-/* Removes every row of @list. */
-void          navette_admin_list_clear   (GtkListBox       *list);
 /* A boxed list with an accessible name and a placeholder row. */
 GtkWidget    *navette_admin_list_new     (const char       *name,
                                           const char       *placeholder);
