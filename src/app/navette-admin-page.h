@@ -2,7 +2,8 @@
 /* navette-admin-page.h — what the four pages of the Administration window
  * share: a loading spinner the first time, an error page with Retry when
  * the first load fails (a toast afterwards), a clamped column with a
- * toolbar over the lists, and the confirmation question. */
+ * toolbar over the lists, the confirmation question, and how a change
+ * ends. */
 #pragma once
 
 #include <adwaita.h>
