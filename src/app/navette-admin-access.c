@@ -74,14 +74,7 @@ static const char *
 display_name_of (NavetteAdminAccess *self,
                  const char         *username)
 {
-  for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (self->users, i);
-
-      if (g_strcmp0 (navette_admin_json_string (user, "username"), username) == 0)
-        return navette_admin_json_string (user, "display_name");
-    }
-  return NULL;
+  return navette_admin_json_string (navette_admin_json_find (self->users, "username", username), "display_name");
 }
 
 /* ---- A role changed in a dropdown ---- */

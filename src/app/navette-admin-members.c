@@ -37,14 +37,7 @@ static JsonObject *
 find_user (NavetteAdminMembers *self,
            const char          *username)
 {
-  for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (self->users, i);
-
-      if (g_strcmp0 (navette_admin_json_string (user, "username"), username) == 0)
-        return user;
-    }
-  return NULL;
+  return navette_admin_json_find (self->users, "username", username);
 }
 
 /* ---- The list ---- */

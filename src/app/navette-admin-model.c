@@ -79,14 +79,7 @@ static JsonObject *
 find_app (NavetteAdminModel *self,
           const char        *app)
 {
-  for (guint i = 0; self->apps != NULL && i < json_array_get_length (self->apps); i++)
-    {
-      JsonObject *a = json_array_get_object_element (self->apps, i);
-
-      if (g_strcmp0 (navette_admin_json_string (a, "name"), app) == 0)
-        return a;
-    }
-  return NULL;
+  return navette_admin_json_find (self->apps, "name", app);
 }
 
 static JsonObject *
@@ -94,33 +87,14 @@ find_table (NavetteAdminModel *self,
             const char        *app,
             const char        *table)
 {
-  JsonObject *a = find_app (self, app);
-  JsonArray *tables = a != NULL ? navette_admin_json_array (a, "tables") : NULL;
-
-  for (guint j = 0; tables != NULL && j < json_array_get_length (tables); j++)
-    {
-      JsonObject *t = json_array_get_object_element (tables, j);
-
-      if (g_strcmp0 (navette_admin_json_string (t, "name"), table) == 0)
-        return t;
-    }
-  return NULL;
+  return navette_admin_json_find (navette_admin_json_array (find_app (self, app), "tables"), "name", table);
 }
 
 static JsonObject *
 find_column (JsonObject *table,
              const char *column)
 {
-  JsonArray *columns = table != NULL ? navette_admin_json_array (table, "columns") : NULL;
-
-  for (guint i = 0; columns != NULL && i < json_array_get_length (columns); i++)
-    {
-      JsonObject *c = json_array_get_object_element (columns, i);
-
-      if (g_strcmp0 (navette_admin_json_string (c, "name"), column) == 0)
-        return c;
-    }
-  return NULL;
+  return navette_admin_json_find (navette_admin_json_array (table, "columns"), "name", column);
 }
 
 /* "name · Text · required · at most 200 characters" */

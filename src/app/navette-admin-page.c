@@ -323,6 +323,21 @@ navette_admin_json_array (JsonObject *object,
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
+JsonObject *
+navette_admin_json_find (JsonArray  *array,
+                         const char *name,
+                         const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (navette_admin_json_string (object, name), value) == 0)
+        return object;
+    }
+  return NULL;
+}
+
 gboolean
 navette_admin_json_number (JsonObject *object,
                            const char *name,

@@ -104,6 +104,11 @@ const char   *navette_admin_json_string  (JsonObject       *object,
 /* The array member @name of @object, or NULL (absent, null, not an array). */
 JsonArray    *navette_admin_json_array   (JsonObject       *object,
                                           const char       *name);
+/* The first object of @array (nullable) whose string member @name is
+ * @value, or NULL. */
+JsonObject   *navette_admin_json_find    (JsonArray        *array,
+                                          const char       *name,
+                                          const char       *value);
 /* The number member @name of @object in *@value; FALSE when absent, null
  * or not a number. */
 gboolean      navette_admin_json_number  (JsonObject       *object,
