@@ -102,14 +102,10 @@ granted_cb (GObject      *object,
             gpointer      user_data)
 {
   Grant *grant = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *done = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
+  if (!navette_admin_finish_change (GTK_WIDGET (grant->self), object, result))
     {
-      navette_admin_window_error_in (GTK_WIDGET (grant->self), error);
       /* The dropdown goes back to what the server has. */
       navette_admin_access_reload (grant->self);
       grant_free (grant);

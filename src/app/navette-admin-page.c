@@ -239,6 +239,23 @@ navette_admin_confirm (GtkWidget             *parent,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+gboolean
+navette_admin_finish_change (GtkWidget    *page,
+                             GObject      *client,
+                             GAsyncResult *result)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
+  if (error != NULL)
+    {
+      navette_admin_window_error_in (page, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 struct _NavetteAdminChange
 {
   GtkWidget        *page;
@@ -277,29 +294,19 @@ navette_admin_change_cb (GObject      *client,
 {
   NavetteAdminChange *change = data;
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
+  gboolean made;
 
   if (change->form != NULL)
-    {
-      if (!navette_admin_form_finish (change->form, client, result, &root))
-        {
-          change_free (change);
-          return;
-        }
-      gtk_window_destroy (GTK_WINDOW (change->form));
-    }
+    made = navette_admin_form_finish (change->form, client, result, &root);
   else
+    made = navette_admin_finish_change (change->page, client, result);
+  if (made)
     {
-      root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
-      if (error != NULL)
-        {
-          navette_admin_window_error_in (change->page, error);
-          change_free (change);
-          return;
-        }
+      if (change->form != NULL)
+        gtk_window_destroy (GTK_WINDOW (change->form));
+      navette_admin_window_toast_in (change->page, change->done);
+      navette_admin_window_reload_in (change->page);
     }
-  navette_admin_window_toast_in (change->page, change->done);
-  navette_admin_window_reload_in (change->page);
   change_free (change);
 }
 

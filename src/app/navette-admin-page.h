@@ -81,6 +81,13 @@ void          navette_admin_confirm      (GtkWidget             *parent,
                                           gpointer               data,
                                           GDestroyNotify         destroy);
 
+/* Finishes a change's request of @client sent by the page @page without
+ * a form: FALSE when it failed (then a toast says why, nothing when it
+ * was cancelled). */
+gboolean      navette_admin_finish_change (GtkWidget       *page,
+                                           GObject         *client,
+                                           GAsyncResult    *result);
+
 /* A change a page sends (a request that writes). */
 typedef struct _NavetteAdminChange NavetteAdminChange;
 
