@@ -11,6 +11,7 @@
 #include "navette-admin-access.h"
 #include "navette-admin-form.h"
 #include "navette-admin-page.h"
+#include "navette-gtk-compat.h"
 #include "navette-admin-window.h"
 #include "navette-format.h"
 
@@ -73,14 +74,7 @@ static const char *
 display_name_of (NavetteAdminAccess *self,
                  const char         *username)
 {
-  for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (self->users, i);
-
-      if (g_strcmp0 (navette_admin_json_string (user, "username"), username) == 0)
-        return navette_admin_json_string (user, "display_name");
-    }
-  return NULL;
+  return navette_admin_json_string (navette_admin_json_find (self->users, "username", username), "display_name");
 }
 
 /* ---- A role changed in a dropdown ---- */
@@ -108,14 +102,10 @@ granted_cb (GObject      *object,
             gpointer      user_data)
 {
   Grant *grant = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *done = NULL;
 
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
+  if (!navette_admin_finish_change (GTK_WIDGET (grant->self), object, result))
     {
-      navette_admin_window_error_in (GTK_WIDGET (grant->self), error);
       /* The dropdown goes back to what the server has. */
       navette_admin_access_reload (grant->self);
       grant_free (grant);
@@ -182,32 +172,15 @@ history_free (gpointer data)
 }
 
 static void
-reverted_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(NavetteAdminAccess) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_window_error_in (GTK_WIDGET (self), error);
-      return;
-    }
-  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access restored"));
-  navette_admin_access_reload (self);
-}
-
-static void
 restore_clicked_cb (GtkButton *button,
                     History   *history)
 {
   gint64 version = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "version"));
 
   navette_admin_client_revert_grant_async (client_of (history->self), history->app, history->username,
-                                           version, NULL, reverted_cb, g_object_ref (history->self));
+                                           version, NULL, navette_admin_change_cb,
+                                           navette_admin_change_new (GTK_WIDGET (history->self), NULL,
+                                                                     _("Access restored")));
   gtk_window_destroy (GTK_WINDOW (history->dialog));
 }
 
@@ -235,7 +208,7 @@ versions_cb (GObject      *object,
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     versions = navette_admin_json_array (json_node_get_object (root), "versions");
-  navette_admin_list_clear (GTK_LIST_BOX (list));
+  navette_list_box_remove_all (GTK_LIST_BOX (list));
   for (guint i = 0; versions != NULL && i < json_array_get_length (versions); i++)
     {
       JsonObject *version = json_array_get_object_element (versions, i);
@@ -360,7 +333,7 @@ grants_cb (GObject      *object,
   g_clear_pointer (&self->grants, json_array_unref);
   self->grants = grants != NULL ? json_array_ref (grants) : json_array_new ();
   self->filling = TRUE;
-  navette_admin_list_clear (GTK_LIST_BOX (self->list));
+  navette_list_box_remove_all (GTK_LIST_BOX (self->list));
   for (guint i = 0; i < json_array_get_length (self->grants); i++)
     {
       JsonObject *grant = json_array_get_object_element (self->grants, i);
@@ -381,7 +354,7 @@ load_grants (NavetteAdminAccess *self)
   gtk_widget_set_sensitive (self->add_button, app != NULL);
   if (app == NULL)
     {
-      navette_admin_list_clear (GTK_LIST_BOX (self->list));
+      navette_list_box_remove_all (GTK_LIST_BOX (self->list));
       navette_admin_page_end (&self->page, NULL);
       return;
     }
@@ -461,22 +434,6 @@ navette_admin_access_reload (NavetteAdminAccess *self)
 /* ---- Add People ---- */
 
 static void
-add_granted_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(NavetteAdminForm) form = user_data;
-  NavetteAdminAccess *self = g_object_get_data (G_OBJECT (form), "page");
-  g_autoptr(JsonNode) root = NULL;
-
-  if (!navette_admin_form_finish (form, object, result, &root))
-    return;
-  navette_admin_window_toast_in (GTK_WIDGET (self), _("Access given"));
-  gtk_window_destroy (GTK_WINDOW (form));
-  navette_admin_access_reload (self);
-}
-
-static void
 add_submit_cb (NavetteAdminForm   *form,
                NavetteAdminAccess *self)
 {
@@ -487,12 +444,11 @@ add_submit_cb (NavetteAdminForm   *form,
 
   if (selected >= candidates->len || current_app (self) == NULL)
     return;
-  navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_set_grant_async (client_of (self), current_app (self),
                                         g_ptr_array_index (candidates, selected),
                                         navette_role_to_string (roles[adw_combo_row_get_selected (role) + 1]),
-                                        navette_admin_form_get_cancellable (form),
-                                        add_granted_cb, g_object_ref (form));
+                                        navette_admin_form_get_cancellable (form), navette_admin_change_cb,
+                                        navette_admin_change_new (GTK_WIDGET (self), form, _("Access given")));
 }
 
 static gboolean
@@ -553,7 +509,6 @@ add_people_action (GtkWidget  *widget,
   navette_admin_form_set_valid (form, candidates->len > 0);
   g_object_set_data (G_OBJECT (form), "member", member);
   g_object_set_data (G_OBJECT (form), "role", role);
-  g_object_set_data (G_OBJECT (form), "page", self);
   g_object_set_data_full (G_OBJECT (form), "candidates", candidates, (GDestroyNotify) g_ptr_array_unref);
   g_signal_connect (form, "submit", G_CALLBACK (add_submit_cb), self);
   gtk_window_present (GTK_WINDOW (form));

@@ -12,6 +12,7 @@
 
 #include "navette-admin-activity.h"
 #include "navette-admin-page.h"
+#include "navette-gtk-compat.h"
 #include "navette-admin-window.h"
 #include "navette-format.h"
 
@@ -219,7 +220,7 @@ entries_cb (GObject      *object,
       return;
     }
   if (!more)
-    navette_admin_list_clear (GTK_LIST_BOX (self->list));
+    navette_list_box_remove_all (GTK_LIST_BOX (self->list));
   g_clear_pointer (&self->next, g_free);
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {

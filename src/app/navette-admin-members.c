@@ -13,6 +13,7 @@
 #include "navette-admin-form.h"
 #include "navette-admin-members.h"
 #include "navette-admin-page.h"
+#include "navette-gtk-compat.h"
 #include "navette-admin-window.h"
 
 struct _NavetteAdminMembers
@@ -36,14 +37,7 @@ static JsonObject *
 find_user (NavetteAdminMembers *self,
            const char          *username)
 {
-  for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (self->users, i);
-
-      if (g_strcmp0 (navette_admin_json_string (user, "username"), username) == 0)
-        return user;
-    }
-  return NULL;
+  return navette_admin_json_find (self->users, "username", username);
 }
 
 /* ---- The list ---- */
@@ -120,7 +114,7 @@ user_row_new (JsonObject *user)
 static void
 rebuild (NavetteAdminMembers *self)
 {
-  navette_admin_list_clear (GTK_LIST_BOX (self->list));
+  navette_list_box_remove_all (GTK_LIST_BOX (self->list));
   for (guint i = 0; self->users != NULL && i < json_array_get_length (self->users); i++)
     gtk_list_box_append (GTK_LIST_BOX (self->list),
                          user_row_new (json_array_get_object_element (self->users, i)));
@@ -240,73 +234,18 @@ navette_admin_members_reload (NavetteAdminMembers *self)
 
 /* ---- Changes of one user ---- */
 
-typedef struct
-{
-  NavetteAdminMembers *self;
-  NavetteAdminForm    *form;    /* nullable */
-  char                *done;    /* the toast */
-} Change;
-
-static void
-change_free (Change *change)
-{
-  g_clear_object (&change->self);
-  g_clear_object (&change->form);
-  g_free (change->done);
-  g_free (change);
-}
-
-static void
-patched_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Change *change = user_data;
-  g_autoptr(JsonNode) root = NULL;
-
-  if (change->form != NULL)
-    {
-      if (!navette_admin_form_finish (change->form, object, result, &root))
-        {
-          change_free (change);
-          return;
-        }
-      gtk_window_destroy (GTK_WINDOW (change->form));
-    }
-  else
-    {
-      g_autoptr(GError) error = NULL;
-
-      root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-      if (error != NULL)
-        {
-          navette_admin_window_error_in (GTK_WIDGET (change->self), error);
-          change_free (change);
-          return;
-        }
-    }
-  navette_admin_window_toast_in (GTK_WIDGET (change->self), change->done);
-  navette_admin_members_reload (change->self);
-  change_free (change);
-}
-
+/* @form (nullable) sends @changes; @done: the toast then. */
 static void
 patch_user (NavetteAdminMembers *self,
             const char          *username,
             JsonObject          *changes,
             NavetteAdminForm    *form,
-            char                *done)
+            const char          *done)
 {
-  Change *change = g_new0 (Change, 1);
-
-  change->self = g_object_ref (self);
-  change->form = form != NULL ? g_object_ref (form) : NULL;
-  change->done = done;
-  if (form != NULL)
-    navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_update_user_async (client_of (self), username, changes,
                                          form != NULL ? navette_admin_form_get_cancellable (form) : NULL,
-                                         patched_cb, change);
+                                         navette_admin_change_cb,
+                                         navette_admin_change_new (GTK_WIDGET (self), form, done));
 }
 
 typedef struct
@@ -332,7 +271,7 @@ set_flag (gpointer data)
 {
   Flag *flag = data;
   g_autoptr(JsonObject) changes = json_object_new ();
-  char *done;
+  g_autofree char *done = NULL;
 
   json_object_set_boolean_member (changes, flag->member, flag->value);
   if (g_str_equal (flag->member, "admin"))
@@ -393,7 +332,7 @@ one_entry_submit_cb (NavetteAdminForm *form,
 
   json_object_set_string_member (changes, g_object_get_data (G_OBJECT (form), "member"),
                                  gtk_editable_get_text (entry));
-  patch_user (self, username, changes, form, g_strdup (g_object_get_data (G_OBJECT (form), "done")));
+  patch_user (self, username, changes, form, g_object_get_data (G_OBJECT (form), "done"));
 }
 
 static void
@@ -507,27 +446,24 @@ created_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  Change *change = user_data;
+  g_autoptr(NavetteAdminForm) form = user_data;
+  NavetteAdminMembers *self = g_object_get_data (G_OBJECT (form), "page");
   g_autoptr(JsonNode) root = NULL;
   const char *username;
   const char *password = NULL;
   g_autofree char *done = NULL;
 
-  if (!navette_admin_form_finish (change->form, object, result, &root))
-    {
-      change_free (change);
-      return;
-    }
-  username = g_object_get_data (G_OBJECT (change->form), "username");
+  if (!navette_admin_form_finish (form, object, result, &root))
+    return;
+  username = g_object_get_data (G_OBJECT (form), "username");
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     password = navette_admin_json_string (json_node_get_object (root), "password");
   if (password != NULL)
-    show_password (change->self, username, password);
+    show_password (self, username, password);
   done = g_strdup_printf (_("Added %s"), username);
-  navette_admin_window_toast_in (GTK_WIDGET (change->self), done);
-  gtk_window_destroy (GTK_WINDOW (change->form));
-  navette_admin_members_reload (change->self);
-  change_free (change);
+  navette_admin_window_toast_in (GTK_WIDGET (self), done);
+  gtk_window_destroy (GTK_WINDOW (form));
+  navette_admin_members_reload (self);
 }
 
 static void
@@ -538,11 +474,8 @@ add_submit_cb (NavetteAdminForm    *form,
   GtkEditable *display = g_object_get_data (G_OBJECT (form), "display");
   GtkEditable *password = g_object_get_data (G_OBJECT (form), "password");
   GtkSwitch *admin = g_object_get_data (G_OBJECT (form), "admin");
-  Change *change = g_new0 (Change, 1);
   const char *typed = gtk_editable_get_text (password);
 
-  change->self = g_object_ref (self);
-  change->form = g_object_ref (form);
   g_object_set_data_full (G_OBJECT (form), "username", g_strdup (gtk_editable_get_text (name)), g_free);
   navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_add_user_async (client_of (self), gtk_editable_get_text (name),
@@ -550,7 +483,7 @@ add_submit_cb (NavetteAdminForm    *form,
                                           *typed != '\0' ? typed : NULL,
                                           gtk_switch_get_active (admin),
                                           navette_admin_form_get_cancellable (form),
-                                          created_cb, change);
+                                          created_cb, g_object_ref (form));
 }
 
 static void
@@ -593,6 +526,7 @@ add_action (GtkWidget  *widget,
   g_object_set_data (G_OBJECT (form), "display", display);
   g_object_set_data (G_OBJECT (form), "password", password);
   g_object_set_data (G_OBJECT (form), "admin", admin);
+  g_object_set_data (G_OBJECT (form), "page", self);
   g_signal_connect_swapped (name, "changed", G_CALLBACK (add_changed_cb), form);
   g_signal_connect_swapped (display, "changed", G_CALLBACK (add_changed_cb), form);
   add_changed_cb (form);

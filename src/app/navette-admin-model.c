@@ -79,14 +79,7 @@ static JsonObject *
 find_app (NavetteAdminModel *self,
           const char        *app)
 {
-  for (guint i = 0; self->apps != NULL && i < json_array_get_length (self->apps); i++)
-    {
-      JsonObject *a = json_array_get_object_element (self->apps, i);
-
-      if (g_strcmp0 (navette_admin_json_string (a, "name"), app) == 0)
-        return a;
-    }
-  return NULL;
+  return navette_admin_json_find (self->apps, "name", app);
 }
 
 static JsonObject *
@@ -94,33 +87,14 @@ find_table (NavetteAdminModel *self,
             const char        *app,
             const char        *table)
 {
-  JsonObject *a = find_app (self, app);
-  JsonArray *tables = a != NULL ? navette_admin_json_array (a, "tables") : NULL;
-
-  for (guint j = 0; tables != NULL && j < json_array_get_length (tables); j++)
-    {
-      JsonObject *t = json_array_get_object_element (tables, j);
-
-      if (g_strcmp0 (navette_admin_json_string (t, "name"), table) == 0)
-        return t;
-    }
-  return NULL;
+  return navette_admin_json_find (navette_admin_json_array (find_app (self, app), "tables"), "name", table);
 }
 
 static JsonObject *
 find_column (JsonObject *table,
              const char *column)
 {
-  JsonArray *columns = table != NULL ? navette_admin_json_array (table, "columns") : NULL;
-
-  for (guint i = 0; columns != NULL && i < json_array_get_length (columns); i++)
-    {
-      JsonObject *c = json_array_get_object_element (columns, i);
-
-      if (g_strcmp0 (navette_admin_json_string (c, "name"), column) == 0)
-        return c;
-    }
-  return NULL;
+  return navette_admin_json_find (navette_admin_json_array (table, "columns"), "name", column);
 }
 
 /* "name · Text · required · at most 200 characters" */
@@ -164,22 +138,6 @@ describe_column (JsonObject *column)
 
 /* ---- Requests from forms ---- */
 
-static void
-form_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(NavetteAdminForm) form = user_data;
-  NavetteAdminModel *self = g_object_get_data (G_OBJECT (form), "page");
-  g_autoptr(JsonNode) root = NULL;
-
-  if (!navette_admin_form_finish (form, object, result, &root))
-    return;
-  navette_admin_window_toast_in (GTK_WIDGET (self), g_object_get_data (G_OBJECT (form), "done"));
-  gtk_window_destroy (GTK_WINDOW (form));
-  navette_admin_model_reload (self);
-}
-
 static NavetteAdminForm *
 form_new (NavetteAdminModel *self,
           const char        *title,
@@ -191,6 +149,14 @@ form_new (NavetteAdminModel *self,
   g_object_set_data (G_OBJECT (form), "page", self);
   g_object_set_data_full (G_OBJECT (form), "done", done, g_free);
   return form;
+}
+
+/* The change @form sends, with the toast form_new() was given. */
+static NavetteAdminChange *
+form_change (NavetteAdminForm *form)
+{
+  return navette_admin_change_new (g_object_get_data (G_OBJECT (form), "page"), form,
+                                   g_object_get_data (G_OBJECT (form), "done"));
 }
 
 static GtkWidget *
@@ -281,10 +247,9 @@ static void
 new_app_submit_cb (NavetteAdminForm  *form,
                    NavetteAdminModel *self)
 {
-  navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_add_app_async (client_of (self), text_of (form, "name"), text_of (form, "title"),
                                          navette_admin_form_get_cancellable (form),
-                                         form_done_cb, g_object_ref (form));
+                                         navette_admin_change_cb, form_change (form));
 }
 
 static void
@@ -306,10 +271,9 @@ new_table_submit_cb (NavetteAdminForm  *form,
 {
   g_autoptr(NavetteWireTable) table = navette_wire_table_new (text_of (form, "name"), text_of (form, "title"));
 
-  navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_add_table_async (client_of (self), g_object_get_data (G_OBJECT (form), "app"), table,
                                         navette_admin_form_get_cancellable (form),
-                                        form_done_cb, g_object_ref (form));
+                                        navette_admin_change_cb, form_change (form));
 }
 
 static void
@@ -378,65 +342,28 @@ target_title (Target *target)
   return title != NULL && *title != '\0' ? title : (target->table != NULL ? target->table : target->app);
 }
 
-static void
-archived_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Target *target = user_data;
-  NavetteAdminModel *self = target->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  const char *done;
-
-  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (object), result, &error);
-  if (error != NULL)
-    {
-      navette_admin_window_error_in (GTK_WIDGET (self), error);
-      target_free (target);
-      return;
-    }
-  if (target->table != NULL)
-    done = target->archived ? _("Table archived") : _("Table unarchived");
-  else
-    done = target->archived ? _("Application archived") : _("Application unarchived");
-  navette_admin_window_toast_in (GTK_WIDGET (self), done);
-  navette_admin_model_reload (self);
-  target_free (target);
-}
-
-/* Sends the archived flag of @data (a Target, taken). */
+/* Sends the archived flag of @data (a Target). */
 static void
 set_archived (gpointer data)
 {
   Target *target = data;
   NavetteAdminClient *client = client_of (target->self);
+  NavetteAdminChange *change;
+  const char *done;
 
   if (client == NULL)
-    {
-      target_free (target);
-      return;
-    }
+    return;
+  if (target->table != NULL)
+    done = target->archived ? _("Table archived") : _("Table unarchived");
+  else
+    done = target->archived ? _("Application archived") : _("Application unarchived");
+  change = navette_admin_change_new (GTK_WIDGET (target->self), NULL, done);
   if (target->table != NULL)
     navette_admin_client_update_table_async (client, target->app, target->table, NULL, target->archived, NULL,
-                                             archived_cb, target);
+                                             navette_admin_change_cb, change);
   else
     navette_admin_client_update_app_async (client, target->app, NULL, target->archived, NULL,
-                                           archived_cb, target);
-}
-
-/* navette_admin_confirm() frees its data; the request needs its own. */
-static void
-confirmed_archive (gpointer data)
-{
-  Target *target = data;
-  Target *copy = g_new0 (Target, 1);
-
-  copy->self = g_object_ref (target->self);
-  copy->app = g_strdup (target->app);
-  copy->table = g_strdup (target->table);
-  copy->archived = TRUE;
-  set_archived (copy);
+                                           navette_admin_change_cb, change);
 }
 
 static void
@@ -458,7 +385,7 @@ archive_action (GtkWidget  *widget,
       heading = g_strdup_printf (_("Archive the Application “%s”?"), target_title (target));
       body = _("Nobody will see it, its tables or their records any more. Its data stays in the database, and it can be unarchived here.");
     }
-  navette_admin_confirm (widget, heading, body, _("_Archive"), TRUE, confirmed_archive, target, target_free);
+  navette_admin_confirm (widget, heading, body, _("_Archive"), TRUE, set_archived, target, target_free);
 }
 
 /* Unarchiving takes nothing away from anyone: no question. */
@@ -467,7 +394,10 @@ unarchive_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  set_archived (target_new (NAVETTE_ADMIN_MODEL (widget), parameter, FALSE));
+  Target *target = target_new (NAVETTE_ADMIN_MODEL (widget), parameter, FALSE);
+
+  set_archived (target);
+  target_free (target);
 }
 
 static void
@@ -485,15 +415,14 @@ retitle_submit_cb (NavetteAdminForm  *form,
   Target *target = g_object_get_data (G_OBJECT (form), "target");
   g_autofree char *title = g_strstrip (g_strdup (text_of (form, "title")));
 
-  navette_admin_form_set_busy (form, TRUE);
   if (target->table != NULL)
     navette_admin_client_update_table_async (client_of (self), target->app, target->table, title, -1,
                                              navette_admin_form_get_cancellable (form),
-                                             form_done_cb, g_object_ref (form));
+                                             navette_admin_change_cb, form_change (form));
   else
     navette_admin_client_update_app_async (client_of (self), target->app, title, -1,
                                            navette_admin_form_get_cancellable (form),
-                                           form_done_cb, g_object_ref (form));
+                                           navette_admin_change_cb, form_change (form));
 }
 
 static void
@@ -666,11 +595,10 @@ column_submit_cb (NavetteAdminForm  *form,
 
   if (old != NULL)
     {
-      navette_admin_form_set_busy (form, TRUE);
       navette_admin_client_update_column_async (client_of (self), app, table,
                                                navette_admin_json_string (old, "name"), body,
                                                navette_admin_form_get_cancellable (form),
-                                               form_done_cb, g_object_ref (form));
+                                               navette_admin_change_cb, form_change (form));
       return;
     }
 
@@ -701,10 +629,9 @@ column_submit_cb (NavetteAdminForm  *form,
       navette_admin_form_set_error (form, error->message);
       return;
     }
-  navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_add_column_async (client_of (self), app, table, column, default_value,
                                          navette_admin_form_get_cancellable (form),
-                                         form_done_cb, g_object_ref (form));
+                                         navette_admin_change_cb, form_change (form));
 }
 
 /* The form of a new column (@column NULL) or of @column. */

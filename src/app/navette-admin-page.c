@@ -171,20 +171,6 @@ navette_admin_icon_button (const char *icon_name,
   return button;
 }
 
-void
-navette_admin_list_clear (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    {
-      if (GTK_IS_LIST_BOX_ROW (child))
-        gtk_list_box_remove (list, child);
-      else
-        break;
-    }
-}
-
 GtkWidget *
 navette_admin_list_new (const char *name,
                         const char *placeholder)
@@ -253,6 +239,77 @@ navette_admin_confirm (GtkWidget             *parent,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+gboolean
+navette_admin_finish_change (GtkWidget    *page,
+                             GObject      *client,
+                             GAsyncResult *result)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
+  if (error != NULL)
+    {
+      navette_admin_window_error_in (page, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+struct _NavetteAdminChange
+{
+  GtkWidget        *page;
+  NavetteAdminForm *form;   /* nullable */
+  char             *done;
+};
+
+NavetteAdminChange *
+navette_admin_change_new (GtkWidget        *page,
+                          NavetteAdminForm *form,
+                          const char       *done)
+{
+  NavetteAdminChange *change = g_new0 (NavetteAdminChange, 1);
+
+  change->page = g_object_ref (page);
+  change->form = form != NULL ? g_object_ref (form) : NULL;
+  change->done = g_strdup (done);
+  if (form != NULL)
+    navette_admin_form_set_busy (form, TRUE);
+  return change;
+}
+
+static void
+change_free (NavetteAdminChange *change)
+{
+  g_object_unref (change->page);
+  g_clear_object (&change->form);
+  g_free (change->done);
+  g_free (change);
+}
+
+void
+navette_admin_change_cb (GObject      *client,
+                         GAsyncResult *result,
+                         gpointer      data)
+{
+  NavetteAdminChange *change = data;
+  g_autoptr(JsonNode) root = NULL;
+  gboolean made;
+
+  if (change->form != NULL)
+    made = navette_admin_form_finish (change->form, client, result, &root);
+  else
+    made = navette_admin_finish_change (change->page, client, result);
+  if (made)
+    {
+      if (change->form != NULL)
+        gtk_window_destroy (GTK_WINDOW (change->form));
+      navette_admin_window_toast_in (change->page, change->done);
+      navette_admin_window_reload_in (change->page);
+    }
+  change_free (change);
+}
+
 const char *
 navette_admin_json_string (JsonObject *object,
                            const char *name)
@@ -271,6 +328,21 @@ navette_admin_json_array (JsonObject *object,
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+JsonObject *
+navette_admin_json_find (JsonArray  *array,
+                         const char *name,
+                         const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (navette_admin_json_string (object, name), value) == 0)
+        return object;
+    }
+  return NULL;
 }
 
 gboolean

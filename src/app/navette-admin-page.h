@@ -2,11 +2,14 @@
 /* navette-admin-page.h — what the four pages of the Administration window
  * share: a loading spinner the first time, an error page with Retry when
  * the first load fails (a toast afterwards), a clamped column with a
- * toolbar over the lists, and the confirmation question. */
+ * toolbar over the lists, the confirmation question, and how a change
+ * ends. */
 #pragma once
 
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
+
+#include "navette-admin-form.h"
 
 G_BEGIN_DECLS
 
@@ -62,8 +65,6 @@ GtkWidget    *navette_admin_page_add_button (NavetteAdminPage *page,
 /* An icon-only button with a tooltip and the same accessible name. */
 GtkWidget    *navette_admin_icon_button  (const char       *icon_name,
                                           const char       *label);
-/* Removes every row of @list. */
-void          navette_admin_list_clear   (GtkListBox       *list);
 /* A boxed list with an accessible name and a placeholder row. */
 GtkWidget    *navette_admin_list_new     (const char       *name,
                                           const char       *placeholder);
@@ -80,12 +81,41 @@ void          navette_admin_confirm      (GtkWidget             *parent,
                                           gpointer               data,
                                           GDestroyNotify         destroy);
 
+/* Finishes a change's request of @client sent by the page @page without
+ * a form: FALSE when it failed (then a toast says why, nothing when it
+ * was cancelled). */
+gboolean      navette_admin_finish_change (GtkWidget       *page,
+                                           GObject         *client,
+                                           GAsyncResult    *result);
+
+/* A change a page sends (a request that writes). */
+typedef struct _NavetteAdminChange NavetteAdminChange;
+
+/* A change from the page @page, sent by @form (nullable; it goes busy);
+ * @done: the toast once it is made. Give it as the data of
+ * navette_admin_change_cb(). */
+NavetteAdminChange *navette_admin_change_new (GtkWidget        *page,
+                                              NavetteAdminForm *form,
+                                              const char       *done);
+/* The end of a change's request (@data: a NavetteAdminChange, freed):
+ * made, the toast @done, the form closed and the page read again;
+ * refused, the server's sentence in the form (a toast without one);
+ * cancelled, nothing. */
+void          navette_admin_change_cb    (GObject          *client,
+                                          GAsyncResult     *result,
+                                          gpointer          data);
+
 /* The string member @name of @object, or NULL (absent, null, not a string). */
 const char   *navette_admin_json_string  (JsonObject       *object,
                                           const char       *name);
 /* The array member @name of @object, or NULL (absent, null, not an array). */
 JsonArray    *navette_admin_json_array   (JsonObject       *object,
                                           const char       *name);
+/* The first object of @array (nullable) whose string member @name is
+ * @value, or NULL. */
+JsonObject   *navette_admin_json_find    (JsonArray        *array,
+                                          const char       *name,
+                                          const char       *value);
 /* The number member @name of @object in *@value; FALSE when absent, null
  * or not a number. */
 gboolean      navette_admin_json_number  (JsonObject       *object,

@@ -289,3 +289,17 @@ navette_admin_window_error_in (GtkWidget    *widget,
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     navette_admin_window_toast_in (widget, error->message);
 }
+
+void
+navette_admin_window_reload_in (GtkWidget *widget)
+{
+  NavetteAdminWindow *window = navette_admin_window_of (widget);
+  GtkWidget *page = widget;
+
+  if (window == NULL)
+    return;
+  while (page != NULL && gtk_widget_get_parent (page) != GTK_WIDGET (window->stack))
+    page = gtk_widget_get_parent (page);
+  if (page != NULL)
+    reload_page (window, adw_view_stack_page_get_name (adw_view_stack_get_page (window->stack, page)));
+}

@@ -45,13 +45,15 @@ void                navette_admin_window_open_history (NavetteAdminWindow *self,
 const char         *navette_admin_window_get_last_toast (NavetteAdminWindow *self);
 
 /* For the pages: the Administration window @widget is in (or NULL), its
- * client (or NULL), and a toast in it (nothing when @widget is not in
- * one; nothing for a cancelled error). */
+ * client (or NULL), a toast in it (nothing when @widget is not in one;
+ * nothing for a cancelled error), and the page @widget is (or is in)
+ * read again. */
 NavetteAdminWindow *navette_admin_window_of           (GtkWidget          *widget);
 NavetteAdminClient *navette_admin_window_client_of    (GtkWidget          *widget);
 void                navette_admin_window_toast_in     (GtkWidget          *widget,
                                                        const char         *title);
 void                navette_admin_window_error_in     (GtkWidget          *widget,
                                                        const GError       *error);
+void                navette_admin_window_reload_in    (GtkWidget          *widget);
 
 G_END_DECLS

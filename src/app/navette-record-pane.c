@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "navette-format.h"
+#include "navette-gtk-compat.h"
 #include "navette-history-row.h"
 #include "navette-record-field.h"
 #include "navette-record-pane.h"
@@ -67,16 +68,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* gtk_list_box_remove_all() is newer than GTK 4.8. */
-static void
-list_box_clear (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
 
 static void
 update_valid (NavetteRecordPane *self)
@@ -430,17 +421,26 @@ navette_record_pane_set_wide (NavetteRecordPane *self,
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->wide_button), wide);
 }
 
+/* Stops reading the history and hearing of the record and the table
+ * shown, before they are let go of. */
+static void
+stop_following (NavetteRecordPane *self)
+{
+  g_cancellable_cancel (self->history_cancellable);
+  g_clear_object (&self->history_cancellable);
+  g_clear_object (&self->versions);
+  if (self->record != NULL)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+  if (self->table != NULL)
+    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
+}
+
 static void
 navette_record_pane_dispose (GObject *object)
 {
   NavetteRecordPane *self = NAVETTE_RECORD_PANE (object);
 
-  g_cancellable_cancel (self->history_cancellable);
-  g_clear_object (&self->history_cancellable);
-  if (self->record != NULL)
-    g_signal_handlers_disconnect_by_data (self->record, self);
-  if (self->table != NULL)
-    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
+  stop_following (self);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_clear_object (&self->record);
@@ -604,13 +604,7 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   g_return_if_fail (NAVETTE_IS_TABLE (table));
   g_return_if_fail (record == NULL || NAVETTE_IS_RECORD (record));
 
-  g_cancellable_cancel (self->history_cancellable);
-  g_clear_object (&self->history_cancellable);
-  g_clear_object (&self->versions);
-  if (self->record != NULL)
-    g_signal_handlers_disconnect_by_data (self->record, self);
-  if (self->table != NULL)
-    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
+  stop_following (self);
 
   g_set_object (&self->store, store);
   g_set_object (&self->table, table);
@@ -656,7 +650,7 @@ navette_record_pane_set_record (NavetteRecordPane *self,
         navette_record_pane_show_errors (self, navette_sync_error_get_fields (error), error->message);
     }
   update_meta (self);
-  list_box_clear (self->history_list);
+  navette_list_box_remove_all (self->history_list);
   adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack, GTK_WIDGET (self->history_stack)),
                                    record != NULL);
   adw_view_stack_set_visible_child_name (self->view_stack, "details");
@@ -668,19 +662,13 @@ navette_record_pane_clear (NavetteRecordPane *self)
 {
   g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
 
-  g_cancellable_cancel (self->history_cancellable);
-  g_clear_object (&self->history_cancellable);
-  g_clear_object (&self->versions);
-  if (self->record != NULL)
-    g_signal_handlers_disconnect_by_data (self->record, self);
-  if (self->table != NULL)
-    g_signal_handlers_disconnect_by_func (self->table, table_schema_changed_cb, self);
+  stop_following (self);
   clear_fields (self);
   g_clear_object (&self->record);
   g_clear_object (&self->table);
   g_clear_object (&self->store);
   self->base_version = 0;
-  list_box_clear (self->history_list);
+  navette_list_box_remove_all (self->history_list);
   gtk_revealer_set_reveal_child (self->conflict_revealer, FALSE);
   update_valid (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
@@ -858,7 +846,7 @@ fill_history (NavetteRecordPane *self)
 {
   guint n = g_list_model_get_n_items (self->versions);
 
-  list_box_clear (self->history_list);
+  navette_list_box_remove_all (self->history_list);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(NavetteRecord) version = g_list_model_get_item (self->versions, i);

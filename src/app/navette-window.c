@@ -18,6 +18,7 @@
 #include "navette-value-cell.h"
 #include "navette-window-private.h"
 #include "navette-format.h"
+#include "navette-gtk-compat.h"
 
 G_DEFINE_FINAL_TYPE (NavetteWindow, navette_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -29,16 +30,6 @@ static void open_initial_table (NavetteWindow *self,
 static void schedule_sidebar      (NavetteWindow *self);
 static void build_columns         (NavetteWindow *self);
 static void update_account        (NavetteWindow *self);
-
-/* gtk_list_box_remove_all() is newer than GTK 4.8. */
-static void
-list_box_clear (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
 
 /* ---- Pages ---- */
 
@@ -313,7 +304,7 @@ rebuild_sidebar (NavetteWindow *self)
   GListModel *stores;
   NavetteReplica *replica;
 
-  list_box_clear (self->sidebar_list);
+  navette_list_box_remove_all (self->sidebar_list);
   if (self->engine == NULL)
     return;
 
@@ -982,7 +973,7 @@ set_engine (NavetteWindow *self,
     }
   g_set_object (&self->engine, engine);
   self->load_cancellable = g_cancellable_new ();
-  list_box_clear (self->sidebar_list);
+  navette_list_box_remove_all (self->sidebar_list);
 
   if (engine != NULL)
     {

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* navette-gtk-compat.h — what the editor needs of GTK newer than 4.8. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Removes every row of @list, not its placeholder (as
+ * gtk_list_box_remove_all() of GTK 4.12). */
+void navette_list_box_remove_all (GtkListBox *list);
+
+G_END_DECLS
