@@ -50,24 +50,12 @@ sql (NavetteTestServer *server,
   sqlite3_close (db);
 }
 
+/* Alice's engine; the benchmark drives reloads itself. */
 static NavetteEngine *
 engine_new (NavetteTestServer *server)
 {
-  NavetteEngine *engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
+  NavetteEngine *engine = navette_test_engine_new (server, "alice", NULL);
 
-  navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, navette_test_store_result_cb, &login);
-  WAIT_UNTIL (login != NULL);
-  if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
-    g_error ("login: %s", error->message);
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  WAIT_UNTIL (load != NULL);
-  if (!navette_engine_load_finish (engine, load, &error))
-    g_error ("load: %s", error->message);
-  /* The benchmark drives reloads itself. */
   navette_poller_stop (navette_engine_get_poller (engine));
   return engine;
 }
