@@ -16,7 +16,6 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
-#include <sqlite3.h>
 
 #include "navette-engine.h"
 #include "engine-test-util.h"
@@ -33,21 +32,6 @@ maxrss_kib (void)
 
   getrusage (RUSAGE_SELF, &usage);
   return usage.ru_maxrss;
-}
-
-static void
-sql (NavetteTestServer *server,
-     const char        *text)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  if (sqlite3_open (server->db, &db) != SQLITE_OK)
-    g_error ("cannot open %s", server->db);
-  sqlite3_busy_timeout (db, 30000);
-  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("SQL failed: %s", message);
-  sqlite3_close (db);
 }
 
 /* Alice's engine; the benchmark drives reloads itself. */
@@ -153,7 +137,7 @@ bench_load_and_reloads (void)
   fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
                           "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
                           "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", N_ROWS);
-  sql (server, fill);
+  navette_test_sqlite_exec (server, fill);
 
   engine = engine_new (server);
   table = get_table (engine);
@@ -183,14 +167,14 @@ bench_load_and_reloads (void)
   g_print ("delta reload, 1 changed row: %.2f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);
   require (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a 1-row reload touches one row");
 
-  sql (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
+  navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
   ms = timed_reload (table, TRUE, &n_changed, &spy);
   g_print ("full reload (%u rows), 1 changed row: %.1f ms, %u row(s) changed, %u items-changed\n",
            g_list_model_get_n_items (G_LIST_MODEL (table)), ms, n_changed, spy.calls);
   require (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a full reload with 1 change touches one row");
 
   /* 1 000 changed rows */
-  sql (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
+  navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
                "(SELECT row_id FROM \"catalogue.products\" WHERE obsolete = 0 ORDER BY row_id LIMIT 1000)");
   ms = timed_reload (table, FALSE, &n_changed, &spy);
   g_print ("delta reload, 1 000 changed rows: %.1f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);

@@ -601,17 +601,6 @@ replica_sql_int (const char *path,
   return value;
 }
 
-static void
-replica_sql (const char *path,
-             const char *sql)
-{
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-}
-
 /* A whole walk appends its rows without the index on id nor the FTS
  * triggers, and makes both with its last page. What a walk interrupted
  * leaves (some rows, stale FTS entries, no index, revision -1) is made
@@ -640,10 +629,11 @@ test_whole_walk_resumed (void)
   /* An interrupted walk, as a SIGKILL leaves it. (And FTS5's in-memory
    * hash made tiny, so that the rebuild at the walk's end flushes a
    * segment every few rows, as it does every ~70 000 rows by default.) */
-  replica_sql (path, "DROP INDEX r1_id; DROP TRIGGER r1_ai; DROP TRIGGER r1_ad; DROP TRIGGER r1_au;"
-                     "DELETE FROM r1 WHERE key % 3 = 0; UPDATE r1 SET version = 0 WHERE key % 3 = 1;"
-                     "UPDATE replica_tables SET revision = -1;"
-                     "INSERT INTO f1 (f1, rank) VALUES ('hashsize', 64)");
+  navette_test_sqlite_file_exec (path,
+                                 "DROP INDEX r1_id; DROP TRIGGER r1_ai; DROP TRIGGER r1_ad; DROP TRIGGER r1_au;"
+                                 "DELETE FROM r1 WHERE key % 3 = 0; UPDATE r1 SET version = 0 WHERE key % 3 = 1;"
+                                 "UPDATE replica_tables SET revision = -1;"
+                                 "INSERT INTO f1 (f1, rank) VALUES ('hashsize', 64)");
   for (guint i = 0; i < 10; i++)
     engine_test_patch_product (server, token, g_ptr_array_index (ids, i), -1, "{\"price\": 3.5}");
 
@@ -868,7 +858,7 @@ test_text_order (void)
    * the column (replica closed meanwhile: another connection changes
    * its tables). */
   g_clear_object (&replica);
-  replica_sql (path, old_style);
+  navette_test_sqlite_file_exec (path, old_style);
   replica = open_replica (dir, server->base_url, "alice");
   {
     g_autofree char *got = names_in_order (replica, &asc, ids);
@@ -881,7 +871,7 @@ test_text_order (void)
   /* … or by the next sync (a delta: one renamed, one added), whose rows
    * get their keys; the FTS index still follows the rows. */
   g_clear_object (&replica);
-  replica_sql (path, old_style);
+  navette_test_sqlite_file_exec (path, old_style);
   replica = open_replica (dir, server->base_url, "alice");
   engine_test_patch_product (server, token, g_ptr_array_index (ids, 1), -1, "{\"name\": \"ananas\"}");
   {
@@ -1177,7 +1167,7 @@ test_search_plans (void)
                            g_array_index (before, gint64, 0));
     /* (No sort index building meanwhile: this connection waits for none.) */
     navette_replica_wait_background (replica);
-    replica_sql (path, sql);
+    navette_test_sqlite_file_exec (path, sql);
     after = query_keys (replica, &cafe);
     g_assert_cmpuint (after->len, ==, before->len - 1);
     g_assert_cmpint (g_array_index (after, gint64, 0), ==, g_array_index (before, gint64, 1));
