@@ -12,6 +12,7 @@
 
 #include "navette-engine.h"
 #include "navette-engine-private.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
 #include "navette-test-loop.h"
 
@@ -56,18 +57,7 @@ test_validation_french (void)
   /* The translation itself is there (built po/). */
   g_assert_cmpstr (_("must be a number"), ==, "doit être un nombre");
 
-  engine = navette_engine_new (server->base_url);
-  navette_session_login_async (navette_engine_get_session (engine), "alice",
-                               NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine),
-                                               navette_test_wait_result (&result, "the login"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_engine_load_finish (engine, navette_test_wait_result (&result, "the load"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  engine = navette_test_engine_new (server, "alice", NULL);
 
   store = navette_engine_lookup_store (engine, "catalogue");
   g_assert_nonnull (store);
