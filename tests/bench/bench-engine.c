@@ -44,20 +44,6 @@ engine_new (NavetteTestServer *server)
   return engine;
 }
 
-static NavetteTable *
-get_table (NavetteEngine *engine)
-{
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  WAIT_UNTIL (result != NULL);
-  if (!navette_store_load_tables_finish (store, result, &error))
-    g_error ("tables: %s", error->message);
-  return navette_store_lookup_table (store, "products");
-}
-
 typedef struct
 {
   guint calls;
@@ -140,7 +126,7 @@ bench_load_and_reloads (void)
   navette_test_sqlite_exec (server, fill);
 
   engine = engine_new (server);
-  table = get_table (engine);
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   rss_before = maxrss_kib ();
   ms = timed_reload (table, TRUE, &n_changed, &spy);
@@ -190,7 +176,7 @@ bench_action_latency (void)
   const char *args[] = { "--response-delay", "500", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autoptr(NavetteEngine) engine = engine_new (server);
-  NavetteTable *table = get_table (engine);
+  NavetteTable *table = navette_test_engine_table (engine, "catalogue", "products");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   double best = G_MAXDOUBLE, worst = 0, total_answer = 0;
@@ -253,8 +239,8 @@ bench_other_client_latency (gboolean push,
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autoptr(NavetteEngine) writer = engine_new (server);
   g_autoptr(NavetteEngine) reader = engine_new (server);
-  NavetteTable *wtable = get_table (writer);
-  NavetteTable *rtable = get_table (reader);
+  NavetteTable *wtable = navette_test_engine_table (writer, "catalogue", "products");
+  NavetteTable *rtable = navette_test_engine_table (reader, "catalogue", "products");
   NavettePoller *poller = navette_engine_get_poller (reader);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;

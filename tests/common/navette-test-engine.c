@@ -35,6 +35,26 @@ navette_test_sign_in_and_load (NavetteEngine *engine,
   g_assert_no_error (error);
 }
 
+NavetteTable *
+navette_test_engine_table (NavetteEngine *engine,
+                           const char    *app,
+                           const char    *table_name)
+{
+  NavetteStore *store = navette_engine_lookup_store (engine, app);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  NavetteTable *table;
+
+  g_assert_nonnull (store);
+  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
+  navette_test_wait_result (&result, "the tables");
+  g_assert_true (navette_store_load_tables_finish (store, result, &error));
+  g_assert_no_error (error);
+  table = navette_store_lookup_table (store, table_name);
+  g_assert_nonnull (table);
+  return table;
+}
+
 NavetteEngine *
 navette_test_engine_new (NavetteTestServer *server,
                          const char        *username,

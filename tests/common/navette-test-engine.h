@@ -22,4 +22,10 @@ NavetteEngine *navette_test_engine_new       (NavetteTestServer *server,
                                               const char        *username,
                                               const char        *data_dir);
 
+/* The table @table of @app, once @engine has loaded that application's
+ * tables (its records are not loaded). */
+NavetteTable  *navette_test_engine_table     (NavetteEngine     *engine,
+                                              const char        *app,
+                                              const char        *table);
+
 G_END_DECLS

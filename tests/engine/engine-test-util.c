@@ -34,20 +34,9 @@ engine_test_load_table (NavetteEngine *engine,
                         const char    *app,
                         const char    *table_name)
 {
-  g_autoptr(GAsyncResult) tables = NULL;
   g_autoptr(GAsyncResult) reload = NULL;
   g_autoptr(GError) error = NULL;
-  NavetteStore *store = navette_engine_lookup_store (engine, app);
-  NavetteTable *table;
-
-  g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-
-  table = navette_store_lookup_table (store, table_name);
-  g_assert_nonnull (table);
+  NavetteTable *table = navette_test_engine_table (engine, app, table_name);
 
   navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   ENGINE_WAIT_UNTIL (reload != NULL, 30000);

@@ -881,14 +881,6 @@ test_superseded (void)
   fixture_teardown (&f);
 }
 
-static void
-tables_result_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* An update of a record that is not in the model (table not loaded): the
  * engine asks for the record first, shows the change on it and sends it
  * with its base version. */
@@ -898,8 +890,6 @@ test_update_not_in_model (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) data = engine_test_object_int ("stock", 4444);
   g_autoptr(NavetteChange) change = NULL;
   g_autofree char *token = NULL;
@@ -907,10 +897,7 @@ test_update_not_in_model (void)
   NavetteRecord *record;
   guint n_versions;
 
-  navette_store_load_tables_async (store, NULL, tables_result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 10000);
-  g_assert_true (navette_store_load_tables_finish (store, result, &error));
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
   g_assert_false (navette_table_get_loaded (table));
   g_assert_null (navette_table_lookup (table, DEMO_PRODUCT_1));
   token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);

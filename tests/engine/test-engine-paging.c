@@ -128,9 +128,6 @@ test_full_and_delta (void)
   g_autoptr(GPtrArray) more = NULL;
   g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteClient *client = navette_engine_get_client (engine);
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) tables = NULL;
-  g_autoptr(GError) error = NULL;
   Progress progress = { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
   NavetteTable *table;
   guint64 requests;
@@ -138,11 +135,7 @@ test_full_and_delta (void)
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   /* The full load: 306 rows in 7 pages, "rows-loaded" 0, 50, 100, … */
   handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (rows_loaded_cb), &progress);
@@ -226,19 +219,12 @@ test_writes_during_walk (void)
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Walked", N_ADDED);
   g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) tables = NULL;
-  g_autoptr(GError) error = NULL;
   Writer writer = { server, token, ids, NULL, FALSE };
   NavetteTable *table;
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (write_during_walk_cb), &writer);
   reload (table, TRUE);

@@ -387,7 +387,6 @@ test_feed (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
   g_autoptr(NavetteEngine) engine = NULL;
-  g_autoptr(GAsyncResult) loaded = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
   g_autofree char *path = NULL;
@@ -410,12 +409,7 @@ test_feed (void)
   engine = navette_test_engine_new (server, "alice", NULL);
   navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
   store = navette_engine_lookup_store (engine, "catalogue");
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &loaded);
-  ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
-  g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
-  g_assert_nonnull (table);
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   path = navette_replica_path_for (dir, server->base_url, "alice");
   replica = navette_replica_open (path, &error);
@@ -524,13 +518,12 @@ test_engine_feeds (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
   g_autoptr(NavetteEngine) bare = navette_test_engine_new (server, "bob", NULL);
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(NavetteStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("navette-engine-feeds-XXXXXX", NULL);
   g_autofree char *path = NULL;
   NavetteReplica *replica;
   NavetteReplicaFeed *feed;
-  NavetteStore *store;
   NavetteTable *table;
   guint64 seen = 0;
   guint64 n_rows = 0;
@@ -547,11 +540,9 @@ test_engine_feeds (void)
   g_assert_cmpstr (navette_replica_get_path (replica), ==, path);
   g_assert_true (navette_engine_get_replica (engine) == replica);
 
-  store = navette_engine_lookup_store (engine, "catalogue");
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 30000);
-  g_assert_true (navette_store_load_tables_finish (store, result, &error));
-  table = navette_store_lookup_table (store, "products");
+  /* Held: its table is asked about again once the application is gone. */
+  store = g_object_ref (navette_engine_lookup_store (engine, "catalogue"));
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   /* No data directory: no replica, no feed. */
   {

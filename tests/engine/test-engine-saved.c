@@ -98,18 +98,8 @@ test_saved_offline_then_live (void)
 
   /* A session that shows the table syncs it into the replica, and keeps
    * the list of applications there. */
-  writer = navette_engine_new (server->base_url);
-  navette_engine_set_data_dir (writer, data_dir);
-  navette_test_sign_in_and_load (writer, "alice");
-  store = navette_engine_lookup_store (writer, "catalogue");
-  {
-    g_autoptr(GAsyncResult) loaded = NULL;
-
-    navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &loaded);
-    ENGINE_WAIT_UNTIL (loaded != NULL, 10000);
-    g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
-  }
-  table = navette_store_lookup_table (store, "products");
+  writer = navette_test_engine_new (server, "alice", data_dir);
+  table = navette_test_engine_table (writer, "catalogue", "products");
   feed = navette_engine_open_feed (writer, table);
   g_assert_nonnull (feed);
   ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);

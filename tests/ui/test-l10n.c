@@ -60,13 +60,7 @@ test_validation_french (void)
   engine = navette_test_engine_new (server, "alice", NULL);
 
   store = navette_engine_lookup_store (engine, "catalogue");
-  g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_store_load_tables_finish (store, navette_test_wait_result (&result, "the tables"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  table = navette_store_lookup_table (store, "products");
-  g_assert_nonnull (table);
+  table = navette_test_engine_table (engine, "catalogue", "products");
   navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &result);
   g_assert_true (navette_table_reload_finish (table, navette_test_wait_result (&result, "the records"), NULL, &error));
   g_assert_no_error (error);
