@@ -33,6 +33,7 @@
 #endif
 
 #include "server-test-util.h"
+#include "bench-util.h"
 
 /* NAVETTE_DB_SQLITE_WATCH_MS, the SQLite server's look interval */
 #define SQLITE_WATCH_MS 500
@@ -57,37 +58,14 @@ figure_new (const char *name)
   return figure;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (GArray *values)
-{
-  g_array_sort (values, compare_doubles);
-  if (values->len % 2 == 1)
-    return g_array_index (values, double, values->len / 2);
-  return (g_array_index (values, double, values->len / 2 - 1) +
-          g_array_index (values, double, values->len / 2)) / 2;
-}
-
 static void
 figure_print (Figure *figure)
 {
-  GArray *d = figure->delays;
-  double middle;
+  BenchFigures delays = bench_figures (figure->delays);
 
-  g_assert_cmpuint (d->len, >, 0);
-  middle = median (d);  /* sorts */
-  printf ("%-34s median %7.1f ms  range %6.1f – %6.1f ms",
-          figure->name, middle, g_array_index (d, double, 0), g_array_index (d, double, d->len - 1));
+  printf ("%-34s median %7.1f ms  range %6.1f – %6.1f ms", figure->name, delays.median, delays.min, delays.max);
   if (figure->commands->len > 0)
-    printf ("   (the command itself: median %.1f ms)", median (figure->commands));
+    printf ("   (the command itself: median %.1f ms)", bench_figures (figure->commands).median);
   printf ("\n");
   g_array_unref (figure->delays);
   g_array_unref (figure->commands);

@@ -16,7 +16,6 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
-#include <sqlite3.h>
 
 #include "navette-engine.h"
 #include "engine-test-util.h"
@@ -35,55 +34,14 @@ maxrss_kib (void)
   return usage.ru_maxrss;
 }
 
-static void
-sql (NavetteTestServer *server,
-     const char        *text)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  if (sqlite3_open (server->db, &db) != SQLITE_OK)
-    g_error ("cannot open %s", server->db);
-  sqlite3_busy_timeout (db, 30000);
-  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("SQL failed: %s", message);
-  sqlite3_close (db);
-}
-
+/* Alice's engine; the benchmark drives reloads itself. */
 static NavetteEngine *
 engine_new (NavetteTestServer *server)
 {
-  NavetteEngine *engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
+  NavetteEngine *engine = navette_test_engine_new (server, "alice", NULL);
 
-  navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, navette_test_store_result_cb, &login);
-  WAIT_UNTIL (login != NULL);
-  if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
-    g_error ("login: %s", error->message);
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  WAIT_UNTIL (load != NULL);
-  if (!navette_engine_load_finish (engine, load, &error))
-    g_error ("load: %s", error->message);
-  /* The benchmark drives reloads itself. */
   navette_poller_stop (navette_engine_get_poller (engine));
   return engine;
-}
-
-static NavetteTable *
-get_table (NavetteEngine *engine)
-{
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  WAIT_UNTIL (result != NULL);
-  if (!navette_store_load_tables_finish (store, result, &error))
-    g_error ("tables: %s", error->message);
-  return navette_store_lookup_table (store, "products");
 }
 
 typedef struct
@@ -165,10 +123,10 @@ bench_load_and_reloads (void)
   fill = g_strdup_printf ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
                           "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
                           "SELECT 'Product number ' || x, x * 0.25, x, x %% 2 FROM c", N_ROWS);
-  sql (server, fill);
+  navette_test_sqlite_exec (server, fill);
 
   engine = engine_new (server);
-  table = get_table (engine);
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   rss_before = maxrss_kib ();
   ms = timed_reload (table, TRUE, &n_changed, &spy);
@@ -195,14 +153,14 @@ bench_load_and_reloads (void)
   g_print ("delta reload, 1 changed row: %.2f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);
   require (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a 1-row reload touches one row");
 
-  sql (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
+  navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET stock = stock + 1 WHERE record_id = '4e617665-7474-4500-8000-000000000102' AND obsolete = 0");
   ms = timed_reload (table, TRUE, &n_changed, &spy);
   g_print ("full reload (%u rows), 1 changed row: %.1f ms, %u row(s) changed, %u items-changed\n",
            g_list_model_get_n_items (G_LIST_MODEL (table)), ms, n_changed, spy.calls);
   require (n_changed == 1 && spy.calls == 1 && spy.rows == 1, "a full reload with 1 change touches one row");
 
   /* 1 000 changed rows */
-  sql (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
+  navette_test_sqlite_exec (server, "UPDATE \"catalogue.products\" SET price = price + 1 WHERE obsolete = 0 AND row_id IN "
                "(SELECT row_id FROM \"catalogue.products\" WHERE obsolete = 0 ORDER BY row_id LIMIT 1000)");
   ms = timed_reload (table, FALSE, &n_changed, &spy);
   g_print ("delta reload, 1 000 changed rows: %.1f ms, %u row(s) changed, %u items-changed\n", ms, n_changed, spy.calls);
@@ -218,7 +176,7 @@ bench_action_latency (void)
   const char *args[] = { "--response-delay", "500", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autoptr(NavetteEngine) engine = engine_new (server);
-  NavetteTable *table = get_table (engine);
+  NavetteTable *table = navette_test_engine_table (engine, "catalogue", "products");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   double best = G_MAXDOUBLE, worst = 0, total_answer = 0;
@@ -281,8 +239,8 @@ bench_other_client_latency (gboolean push,
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autoptr(NavetteEngine) writer = engine_new (server);
   g_autoptr(NavetteEngine) reader = engine_new (server);
-  NavetteTable *wtable = get_table (writer);
-  NavetteTable *rtable = get_table (reader);
+  NavetteTable *wtable = navette_test_engine_table (writer, "catalogue", "products");
+  NavetteTable *rtable = navette_test_engine_table (reader, "catalogue", "products");
   NavettePoller *poller = navette_engine_get_poller (reader);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;

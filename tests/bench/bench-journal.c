@@ -26,6 +26,7 @@
 #include "navette-engine.h"
 #include "navette-journal.h"
 #include "engine-test-util.h"
+#include "bench-util.h"
 
 #define ROUNDS 5
 #define BACKLOG 1000
@@ -92,23 +93,13 @@ rm_rf (const char *dir)
     g_warning ("could not remove %s", dir);
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static void
 report (const char *what,
         GArray     *ms)
 {
-  g_array_sort (ms, compare_doubles);
-  g_print ("%-58s median %8.2f ms  [%.2f-%.2f]  (%u runs)\n", what,
-           g_array_index (ms, double, ms->len / 2),
-           g_array_index (ms, double, 0), g_array_index (ms, double, ms->len - 1), ms->len);
+  BenchFigures f = bench_figures (ms);
+
+  g_print ("%-58s median %8.2f ms  [%.2f-%.2f]  (%u runs)\n", what, f.median, f.min, f.max, ms->len);
 }
 
 /* @n puts, each waited for: the mean time per put, in ms. */

@@ -79,7 +79,7 @@ static void
 bench_schema (gboolean push)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *articles = engine_test_load_table (engine, "blog", "articles");
   g_autoptr(GArray) delays = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) commands = g_array_new (FALSE, FALSE, sizeof (double));
@@ -108,7 +108,7 @@ static void
 bench_roles (gboolean push)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "bob");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "bob", NULL);
   NavetteStore *catalogue = navette_engine_lookup_store (engine, "catalogue");
   g_autoptr(GArray) delays = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) commands = g_array_new (FALSE, FALSE, sizeof (double));

@@ -22,6 +22,7 @@
 
 #include "navette-engine.h"
 #include "engine-test-util.h"
+#include "bench-util.h"
 
 #define N_CHANGES 100
 #define ROUNDS 5
@@ -29,63 +30,13 @@
 /* Benchmarks wait longer than tests: a figure is never a timeout. */
 #define WAIT_UNTIL(cond) ENGINE_WAIT_UNTIL (cond, 120000)
 
-static NavetteEngine *
-engine_new (NavetteTestServer *server,
-            const char        *data_dir)
-{
-  NavetteEngine *engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_engine_set_data_dir (engine, data_dir);
-  navette_session_login_async (navette_engine_get_session (engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, navette_test_store_result_cb, &login);
-  WAIT_UNTIL (login != NULL);
-  if (!navette_session_login_finish (navette_engine_get_session (engine), login, &error))
-    g_error ("login: %s", error->message);
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  WAIT_UNTIL (load != NULL);
-  if (!navette_engine_load_finish (engine, load, &error))
-    g_error ("load: %s", error->message);
-  return engine;
-}
-
-static NavetteTable *
-load_table (NavetteEngine *engine)
-{
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) tables = NULL;
-  g_autoptr(GAsyncResult) reload = NULL;
-  NavetteTable *table;
-
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  WAIT_UNTIL (tables != NULL);
-  navette_store_load_tables_finish (store, tables, NULL);
-  table = navette_store_lookup_table (store, "products");
-  navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
-  WAIT_UNTIL (reload != NULL);
-  navette_table_reload_finish (table, reload, NULL, NULL);
-  return table;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static void
 report (const char *what,
         GArray     *ms)
 {
-  g_array_sort (ms, compare_double);
-  g_print ("%-58s median %7.0f ms   range %6.0f - %6.0f ms   (%u runs)\n", what,
-           g_array_index (ms, double, ms->len / 2), g_array_index (ms, double, 0),
-           g_array_index (ms, double, ms->len - 1), ms->len);
+  BenchFigures f = bench_figures (ms);
+
+  g_print ("%-58s median %7.0f ms   range %6.0f - %6.0f ms   (%u runs)\n", what, f.median, f.min, f.max, ms->len);
 }
 
 typedef struct
@@ -178,8 +129,8 @@ main (int    argc,
       g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
     }
 
-  engine = engine_new (server, data_dir);
-  table = load_table (engine);
+  engine = navette_test_engine_new (server, "alice", data_dir);
+  table = engine_test_load_table (engine, "catalogue", "products");
   /* Changes by others would only add reloads: push and polls off. */
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
   navette_poller_set_interval (navette_engine_get_poller (engine), 3600);

@@ -134,22 +134,17 @@ writer_thread (gpointer data)
 {
   Writer *w = data;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
-  g_autofree char *uri = g_strconcat (w->base_url, w->path, NULL);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", w->token);
 
   while (g_get_monotonic_time () < w->deadline)
     {
       g_autofree char *body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT
                                                ", \"data\": {\"stock\": %u}}",
                                                w->version, w->count);
-      g_autoptr(SoupMessage) msg = soup_message_new ("PATCH", uri);
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
       g_autoptr(GBytes) response = NULL;
+      guint status = navette_test_session_send (session, w->base_url, "PATCH", w->path, w->token, body,
+                                                &response, NULL);
 
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-      response = soup_session_send_and_read (session, msg, NULL, NULL);
-      if (soup_message_get_status (msg) == 200)
+      if (status == 200)
         {
           g_autoptr(JsonParser) parser = json_parser_new ();
 
@@ -164,7 +159,7 @@ writer_thread (gpointer data)
       else
         {
           if (w->failures++ == 0)
-            printf ("#   PATCH: %u %.*s\n", soup_message_get_status (msg),
+            printf ("#   PATCH: %u %.*s\n", status,
                     response != NULL ? (int) g_bytes_get_size (response) : 0,
                     response != NULL ? (const char *) g_bytes_get_data (response, NULL) : "");
         }

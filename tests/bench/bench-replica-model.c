@@ -35,62 +35,9 @@
 #include "navette-engine.h"
 #include "navette-replica-model.h"
 #include "navette-test-server.h"
+#include "bench-util.h"
 
 #define FIRST_ROWS 50
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static char *
-summary (GArray     *values,
-         const char *unit)
-{
-  g_array_sort (values, compare_double);
-  return g_strdup_printf ("%.1f %s [%.1f–%.1f]", g_array_index (values, double, values->len / 2), unit,
-                          g_array_index (values, double, 0), g_array_index (values, double, values->len - 1));
-}
-
-/* The resident set now, in MiB. */
-static double
-rss_now (void)
-{
-  g_autofree char *text = NULL;
-  long pages = 0;
-
-  if (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL))
-    {
-      char *end = NULL;
-
-      g_ascii_strtoll (text, &end, 10);
-      pages = g_ascii_strtoll (end, NULL, 10);
-    }
-  return pages * (double) sysconf (_SC_PAGESIZE) / 1048576.0;
-}
-
-/* CPU time (user + system) of the process, in ms. */
-static double
-cpu_ms (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
-}
-
-static double
-rss_peak (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
 
 static void
 changed_cb (GListModel *list,
@@ -226,7 +173,7 @@ main (int    argc,
       {
         g_autoptr(NavetteReplica) opened = NULL;
         g_autoptr(NavetteReplicaModel) model = NULL;
-        double ms, whole, cpu = cpu_ms ();
+        double ms, whole, cpu = bench_cpu_ms ();
         gint64 first_us;
 
         start = g_get_monotonic_time ();
@@ -238,15 +185,15 @@ main (int    argc,
         wait_first_rows_at (model, &first_us);
         ms = (first_us - start) / 1000.0;
         whole = (g_get_monotonic_time () - start) / 1000.0;
-        cpu = cpu_ms () - cpu;
+        cpu = bench_cpu_ms () - cpu;
         n = g_list_model_get_n_items (G_LIST_MODEL (model));
         g_array_append_val (times, ms);
         g_array_append_val (cpus, cpu);
         g_array_append_val (wholes, whole);
       }
-    t = summary (times, "ms");
-    c = summary (cpus, "ms");
-    w = summary (wholes, "ms");
+    t = bench_summary (times, "ms");
+    c = bench_summary (cpus, "ms");
+    w = bench_summary (wholes, "ms");
     g_print ("open from the replica to n_items (%u) and the first %u rows materialised: %s; "
              "to all its keys read: %s (CPU of the process, all keys: %s)\n",
              n, FIRST_ROWS, t, w, c);
@@ -313,20 +260,20 @@ main (int    argc,
               last_search = views[v].from.search;
             if (view.search != NULL)
               last_search = view.search;
-            cpu = cpu_ms ();
+            cpu = bench_cpu_ms ();
             start = g_get_monotonic_time ();
             navette_replica_model_set_view (model, &view);
             wait_first_rows_at (model, &first_us);
             ms = (first_us - start) / 1000.0;
-            cpu = cpu_ms () - cpu;
+            cpu = bench_cpu_ms () - cpu;
             g_array_append_val (times, ms);
             g_array_append_val (cpus, cpu);
             ms = (g_get_monotonic_time () - start) / 1000.0;
             g_array_append_val (wholes, ms);
           }
-        t = summary (times, "ms");
-        c = summary (cpus, "ms");
-        w = summary (wholes, "ms");
+        t = bench_summary (times, "ms");
+        c = bench_summary (cpus, "ms");
+        w = bench_summary (wholes, "ms");
         g_print ("%s through the model, to the first rows: %u items, %s; all keys read: %s (CPU, all keys: %s)\n",
                  views[v].label, g_list_model_get_n_items (G_LIST_MODEL (model)), t, w, c);
       }
@@ -349,7 +296,7 @@ main (int    argc,
         double ms, grown;
 
         wait_first_rows (model);
-        before = rss_now ();
+        before = bench_rss_now ();
         n = g_list_model_get_n_items (list);
         start = g_get_monotonic_time ();
         for (guint i = 0; i < n; i++)
@@ -362,16 +309,16 @@ main (int    argc,
             (void) navette_record_get_string (record, "name");
           }
         ms = (g_get_monotonic_time () - start) / 1000.0;
-        grown = rss_now () - before;
+        grown = bench_rss_now () - before;
         materialised = navette_replica_model_get_n_materialised (model);
         g_array_append_val (times, ms);
         g_array_append_val (growth, grown);
       }
-    t = summary (times, "ms");
-    g = summary (growth, "MiB");
+    t = bench_summary (times, "ms");
+    g = bench_summary (growth, "MiB");
     g_print ("scroll top to bottom: %s; records materialised at the end %u; RSS before %.0f MiB, "
              "growth %s; peak RSS of the process (sync included) %.0f MiB\n",
-             t, materialised, before, g, rss_peak ());
+             t, materialised, before, g, bench_rss_peak ());
   }
 
   g_clear_object (&replica);

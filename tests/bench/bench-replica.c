@@ -29,25 +29,9 @@
 #include <glib/gstdio.h>
 
 #include "navette-engine.h"
+#include "navette-test-loop.h"
 #include "navette-test-server.h"
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-/* "median [min–max]" of @values (sorted in place). */
-static char *
-summary (GArray     *values,
-         const char *unit)
-{
-  g_array_sort (values, compare_double);
-  return g_strdup_printf ("%.1f %s [%.1f–%.1f]", g_array_index (values, double, values->len / 2), unit,
-                          g_array_index (values, double, 0), g_array_index (values, double, values->len - 1));
-}
+#include "bench-util.h"
 
 /* Runs navette-cli ARGV with @home as its XDG homes, stdout to /dev/null;
  * returns the wall time in ms and the child's peak RSS in MiB. */
@@ -98,14 +82,6 @@ run_cli (const char         *home,
   g_spawn_close_pid (pid);
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static double
 time_query (NavetteReplica           *replica,
             const NavetteReplicaView *view,
@@ -116,7 +92,7 @@ time_query (NavetteReplica           *replica,
   g_autoptr(GArray) keys = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  navette_replica_query_keys_async (replica, "catalogue", "products", view, NULL, result_cb, &result);
+  navette_replica_query_keys_async (replica, "catalogue", "products", view, NULL, navette_test_store_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   keys = navette_replica_query_keys_finish (replica, result, &error);
@@ -188,9 +164,9 @@ main (int    argc,
         g_array_append_val (rsss, rss);
         g_array_append_val (sizes, size);
       }
-    t = summary (times, "ms");
-    r = summary (rsss, "MiB");
-    s = summary (sizes, "MiB");
+    t = bench_summary (times, "ms");
+    r = bench_summary (rsss, "MiB");
+    s = bench_summary (sizes, "MiB");
     g_print ("first sync (navette-cli ls --limit 1): %s; peak RSS %s; replica on disk %s\n", t, r, s);
     if (g_getenv ("NAVETTE_BENCH_SAVE") != NULL)
       {
@@ -288,7 +264,7 @@ main (int    argc,
             ms = time_query (replica, &views[v].view, &n);
             g_array_append_val (times, ms);
           }
-        t = summary (times, "ms");
+        t = bench_summary (times, "ms");
         g_print ("%s: %u keys, first %.1f ms (sort indexes built in the background before), then %s\n",
                  views[v].label, n, first, t);
       }
@@ -325,8 +301,8 @@ main (int    argc,
         g_assert_cmpuint (applied, ==, 1000);
         g_array_append_val (t1000, ms);
       }
-    a = summary (t1, "ms");
-    b = summary (t1000, "ms");
+    a = bench_summary (t1, "ms");
+    b = bench_summary (t1000, "ms");
     g_print ("delta of 1 row: %s; of 1 000 rows: %s\n", a, b);
   }
   g_clear_object (&replica);
@@ -344,8 +320,8 @@ main (int    argc,
           g_array_append_val (times, ms);
           g_array_append_val (rsss, rss);
         }
-      t = summary (times, "ms");
-      r = summary (rsss, "MiB");
+      t = bench_summary (times, "ms");
+      r = bench_summary (rsss, "MiB");
       g_print ("navette-cli ls%s of %u rows: %s; peak RSS %s\n", j == 0 ? "" : " --json", n_rows + 6, t, r);
     }
 

@@ -368,6 +368,34 @@ test_session (void)
   return session;
 }
 
+/* @method @base_url@path, with @token (may be NULL) as its bearer and
+ * @body (may be NULL) of @content_type. */
+static SoupMessage *
+request_new (const char *base_url,
+             const char *method,
+             const char *path,
+             const char *token,
+             const char *content_type,
+             const char *body,
+             gsize       body_len)
+{
+  g_autofree char *uri = g_strconcat (base_url, path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  g_assert_nonnull (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) request_body = g_bytes_new (body, body_len);
+      soup_message_set_request_body_from_bytes (msg, content_type, request_body);
+    }
+  return msg;
+}
+
 guint
 navette_test_request_full (NavetteTestServer  *server,
                            const char         *method,
@@ -380,33 +408,19 @@ navette_test_request_full (NavetteTestServer  *server,
                            SoupMessageHeaders **headers,
                            ...)
 {
-  g_autofree char *uri = g_strconcat (server->base_url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(SoupMessage) msg = request_new (server->base_url, method, path, token, content_type, body, body_len);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  SoupMessageHeaders *request_headers;
   const char *name;
   va_list args;
 
-  g_assert_nonnull (msg);
-  request_headers = soup_message_get_request_headers (msg);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-      soup_message_headers_replace (request_headers, "Authorization", auth);
-    }
   va_start (args, headers);
   while ((name = va_arg (args, const char *)) != NULL)
     {
       const char *value = va_arg (args, const char *);
-      soup_message_headers_replace (request_headers, name, value);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), name, value);
     }
   va_end (args);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) request_body = g_bytes_new (body, body_len);
-      soup_message_set_request_body_from_bytes (msg, content_type, request_body);
-    }
 
   bytes = soup_session_send_and_read (test_session (), msg, NULL, &error);
   g_assert_no_error (error);
@@ -429,6 +443,27 @@ navette_test_request (NavetteTestServer  *server,
   return navette_test_request_full (server, method, path, token, "application/json",
                                     body, body != NULL ? strlen (body) : 0,
                                     response, headers, NULL);
+}
+
+guint
+navette_test_session_send (SoupSession  *session,
+                           const char   *base_url,
+                           const char   *method,
+                           const char   *path,
+                           const char   *token,
+                           const char   *body,
+                           GBytes      **response,
+                           GError      **error)
+{
+  g_autoptr(SoupMessage) msg = request_new (base_url, method, path, token, "application/json",
+                                            body, body != NULL ? strlen (body) : 0);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (session, msg, NULL, error);
+
+  if (bytes == NULL)
+    return 0;
+  if (response != NULL)
+    *response = g_steal_pointer (&bytes);
+  return soup_message_get_status (msg);
 }
 
 JsonNode *
@@ -537,17 +572,24 @@ navette_test_session_bus_stop (GSubprocess *bus)
 }
 
 void
-navette_test_sqlite_exec (NavetteTestServer *server,
-                          const char        *sql)
+navette_test_sqlite_file_exec (const char *path,
+                               const char *sql)
 {
   sqlite3 *db = NULL;
   char *message = NULL;
 
-  if (sqlite3_open (server->db, &db) != SQLITE_OK)
-    g_error ("cannot open %s: %s", server->db, sqlite3_errmsg (db));
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    g_error ("cannot open %s: %s", path, sqlite3_errmsg (db));
   /* generous: the benchmarks fill a million rows while the server runs */
   sqlite3_busy_timeout (db, 30000);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("SQL failed (%s): %s", sql, message);
   sqlite3_close (db);
+}
+
+void
+navette_test_sqlite_exec (NavetteTestServer *server,
+                          const char        *sql)
+{
+  navette_test_sqlite_file_exec (server->db, sql);
 }

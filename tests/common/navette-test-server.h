@@ -76,6 +76,18 @@ guint              navette_test_request_full      (NavetteTestServer  *server,
                                                    GBytes            **response,
                                                    SoupMessageHeaders **headers,
                                                    ...) G_GNUC_NULL_TERMINATED;
+/* A JSON request on @session (a thread's own: the calls above use one
+ * session, of the main thread) to @base_url@path, with @token (may be
+ * NULL) as its bearer and @body (may be NULL): the status, or 0 when no
+ * answer came (then @error says why); the answer's body in @response. */
+guint              navette_test_session_send      (SoupSession        *session,
+                                                   const char         *base_url,
+                                                   const char         *method,
+                                                   const char         *path,
+                                                   const char         *token,
+                                                   const char         *body,
+                                                   GBytes            **response,
+                                                   GError            **error);
 /* Parses a JSON response body (asserts it is JSON). */
 JsonNode          *navette_test_parse             (GBytes *body);
 /* The schema of @app's table @table as the server gives it now (GET
@@ -104,8 +116,11 @@ gboolean           navette_test_need_postgresql   (void);
  * saying @why it needs SQLite. */
 gboolean           navette_test_need_sqlite       (const char        *why);
 
-/* Runs @sql on the server's SQLite file with the sqlite3 API, behind the
- * server's back (as another program would); fails the test on an error. */
+/* Runs @sql on the SQLite file @path (which must exist) with the sqlite3
+ * API, as another program would; fails the test on an error. */
+void               navette_test_sqlite_file_exec  (const char        *path,
+                                                   const char        *sql);
+/* The same on the server's SQLite file, behind the server's back. */
 void               navette_test_sqlite_exec       (NavetteTestServer *server,
                                                    const char        *sql);
 

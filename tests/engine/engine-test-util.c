@@ -29,49 +29,14 @@ engine_test_run_for (guint msec)
     g_main_context_iteration (NULL, TRUE);
 }
 
-NavetteEngine *
-engine_test_engine_new (NavetteTestServer *server,
-                        const char        *username)
-{
-  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
-  NavetteSession *session = navette_engine_get_session (engine);
-
-  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
-  ENGINE_WAIT_UNTIL (login != NULL, 10000);
-  navette_session_login_finish (session, login, &error);
-  g_assert_no_error (error);
-  g_assert_true (navette_session_get_signed_in (session));
-
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  ENGINE_WAIT_UNTIL (load != NULL, 10000);
-  navette_engine_load_finish (engine, load, &error);
-  g_assert_no_error (error);
-
-  return g_steal_pointer (&engine);
-}
-
 NavetteTable *
 engine_test_load_table (NavetteEngine *engine,
                         const char    *app,
                         const char    *table_name)
 {
-  g_autoptr(GAsyncResult) tables = NULL;
   g_autoptr(GAsyncResult) reload = NULL;
   g_autoptr(GError) error = NULL;
-  NavetteStore *store = navette_engine_lookup_store (engine, app);
-  NavetteTable *table;
-
-  g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-
-  table = navette_store_lookup_table (store, table_name);
-  g_assert_nonnull (table);
+  NavetteTable *table = navette_test_engine_table (engine, app, table_name);
 
   navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &reload);
   ENGINE_WAIT_UNTIL (reload != NULL, 30000);
@@ -148,12 +113,44 @@ engine_test_count_versions (NavetteTestServer *server,
   return json_array_get_length (json_object_get_array_member (json_node_get_object (root), "versions"));
 }
 
-void
-engine_test_patch_product (NavetteTestServer *server,
-                           const char        *token,
-                           const char        *id,
-                           gint64             base_version,
-                           const char        *data)
+char *
+engine_test_create_product (NavetteTestServer *server,
+                            const char        *token,
+                            const char        *name,
+                            guint              price)
+{
+  g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s\", \"price\": %u}}", name, price);
+  g_autoptr(JsonObject) created = navette_test_request_object (server, "POST",
+                                                               "/api/v1/applications/catalogue/tables/products/records",
+                                                               token, body, 201);
+
+  return g_strdup (json_object_get_string_member (created, "id"));
+}
+
+GPtrArray *
+engine_test_create_products (NavetteTestServer *server,
+                             const char        *token,
+                             const char        *prefix,
+                             guint              n)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s %03u", prefix, i);
+
+      g_ptr_array_add (ids, engine_test_create_product (server, token, name, i));
+    }
+  return ids;
+}
+
+/* PATCHes @id with @members (beside base_version) from @base_version. */
+static void
+patch_product_members (NavetteTestServer *server,
+                       const char        *token,
+                       const char        *id,
+                       gint64             base_version,
+                       const char        *members)
 {
   g_autofree char *admin = token == NULL ? navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD) : NULL;
   g_autofree char *path = g_strdup_printf ("/api/v1/applications/catalogue/tables/products/records/%s", id);
@@ -167,8 +164,28 @@ engine_test_patch_product (NavetteTestServer *server,
 
       base_version = json_object_get_int_member (current, "version");
     }
-  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", base_version, data);
+  patch = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", %s}", base_version, members);
   g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, patch, NULL, NULL), ==, 200);
+}
+
+void
+engine_test_patch_product (NavetteTestServer *server,
+                           const char        *token,
+                           const char        *id,
+                           gint64             base_version,
+                           const char        *data)
+{
+  g_autofree char *members = g_strdup_printf ("\"data\": %s", data);
+
+  patch_product_members (server, token, id, base_version, members);
+}
+
+void
+engine_test_archive_product (NavetteTestServer *server,
+                             const char        *token,
+                             const char        *id)
+{
+  patch_product_members (server, token, id, -1, "\"archived\": true");
 }
 
 JsonObject *

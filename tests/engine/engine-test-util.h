@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the engine tests: waiting on the main loop (never
- * sleeping), signing in an engine against the real test server, writing
- * into the SQLite file directly. */
+ * sleeping), loading tables, writing into the SQLite file directly. An
+ * engine signed in on the test server: navette-test-engine.h. */
 #pragma once
 
 #include "navette-engine.h"
+#include "navette-test-engine.h"
 #include "navette-test-loop.h"
 #include "navette-test-server.h"
 
@@ -32,10 +33,6 @@ gboolean        engine_test_timeout_cb      (gpointer user_data);
  * happen — never to wait for something). */
 void            engine_test_run_for         (guint    msec);
 
-/* A new engine signed in as @username (password navette-demo), with its
- * applications loaded. Asserts success. */
-NavetteEngine  *engine_test_engine_new      (NavetteTestServer *server,
-                                             const char        *username);
 /* Loads the table list of @app and all the records of @table. */
 NavetteTable   *engine_test_load_table      (NavetteEngine     *engine,
                                              const char        *app,
@@ -76,6 +73,17 @@ int             engine_test_run_cli         (const char        *config_home,
                                              char             **err,
                                              ...) G_GNUC_NULL_TERMINATED;
 
+/* POSTs the product {"name": @name, "price": @price} to
+ * catalogue/products; its id. Asserts 201. */
+char           *engine_test_create_product  (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *name,
+                                             guint              price);
+/* Creates @n products "@prefix NNN" priced NNN; returns their ids. */
+GPtrArray      *engine_test_create_products (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *prefix,
+                                             guint              n);
 /* PATCHes the record @id of catalogue/products with @data (a JSON
  * object's text) as admin (signing in when @token is NULL), from
  * @base_version (-1: its current version, read first). Asserts 200. */
@@ -84,6 +92,11 @@ void            engine_test_patch_product   (NavetteTestServer *server,
                                              const char        *id,
                                              gint64             base_version,
                                              const char        *data);
+/* Archives the record @id of catalogue/products from its current
+ * version, the same way. */
+void            engine_test_archive_product (NavetteTestServer *server,
+                                             const char        *token,
+                                             const char        *id);
 
 /* The "data" of the record @id of catalogue/products, read through the
  * API with @token (asserts 200). */

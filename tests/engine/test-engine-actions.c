@@ -49,7 +49,7 @@ test_optimistic_apply (void)
 {
   const char *args[] = { "--response-delay", "300", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
   NavetteStore *store = navette_table_get_store (table);
   NavetteRecord *record = navette_table_lookup (table, DEMO_PRODUCT_1);
@@ -95,7 +95,7 @@ test_optimistic_create (void)
 {
   const char *args[] = { "--response-delay", "200", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
   NavetteStore *store = navette_table_get_store (table);
   g_autoptr(JsonObject) data = engine_test_object_string ("name", "Optimistic kettle");
@@ -125,7 +125,7 @@ test_create_then_update (void)
 {
   const char *args[] = { "--response-delay", "100", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
   NavetteStore *store = navette_table_get_store (table);
   g_autoptr(JsonObject) data = engine_test_object_string ("name", "Kettle");
@@ -153,7 +153,7 @@ static void
 test_reconcile (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
   NavetteStore *store = navette_table_get_store (table);
   NavetteRecord *record = navette_table_lookup (table, DEMO_PRODUCT_2);
@@ -200,7 +200,7 @@ fixture_setup (Fixture           *f,
                const char        *user)
 {
   f->server = navette_test_server_start (server_args);
-  f->engine = engine_test_engine_new (f->server, user);
+  f->engine = navette_test_engine_new (f->server, user, NULL);
   f->table = engine_test_load_table (f->engine, "catalogue", "products");
   f->store = navette_table_get_store (f->table);
   g_signal_connect (f->engine, "notification", G_CALLBACK (notification_cb), &f->notes);
@@ -455,19 +455,6 @@ auth_expired_cb (NavetteSession *session,
   auth_expired_count++;
 }
 
-static void
-login_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean *done = user_data;
-
-  navette_session_login_finish (NAVETTE_SESSION (object), result, &error);
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
 /* The stock of DEMO_PRODUCT_1 in each version, oldest first, on the server. */
 static GArray *
 stock_history (Fixture *f)
@@ -517,7 +504,6 @@ test_failure_auth_expired (void)
   NavetteSession *session;
   NavetteRecord *record1;
   GListModel *failed;
-  gboolean logged_in = FALSE;
   gint64 expires_at;
 
   fixture_setup (&f, args, "alice");
@@ -562,8 +548,7 @@ test_failure_auth_expired (void)
 
   /* Sign in again: the refused change goes first (same key), then the
    * queue. */
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
-  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_test_sign_in (session, "alice");
   ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
                      navette_change_get_state (change2) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
                      navette_change_get_state (change3) == NAVETTE_CHANGE_STATE_SUCCEEDED, 10000);
@@ -597,7 +582,6 @@ test_failure_auth_expired_other_user (void)
   g_autoptr(GArray) meanwhile = NULL;
   g_autoptr(GArray) after = NULL;
   NavetteSession *session;
-  gboolean logged_in = FALSE;
   guint attempts1;
 
   fixture_setup (&f, args, "alice");
@@ -613,8 +597,7 @@ test_failure_auth_expired_other_user (void)
   attempts1 = navette_change_get_attempts (change1);
 
   /* bob signs in on this engine: nothing of alice's goes. */
-  navette_session_login_async (session, "bob", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
-  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_test_sign_in (session, "bob");
   navette_engine_refresh (f.engine);
   ENGINE_WAIT_UNTIL (navette_engine_get_online (f.engine), 10000);
   meanwhile = stock_history (&f);
@@ -625,9 +608,7 @@ test_failure_auth_expired_other_user (void)
   g_assert_cmpuint (navette_change_get_attempts (change2), ==, 0);
 
   /* alice again: both go, in order. */
-  logged_in = FALSE;
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
-  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_test_sign_in (session, "alice");
   ENGINE_WAIT_UNTIL (navette_change_get_state (change1) == NAVETTE_CHANGE_STATE_SUCCEEDED &&
                      navette_change_get_state (change2) == NAVETTE_CHANGE_STATE_SUCCEEDED, 10000);
   after = stock_history (&f);
@@ -661,13 +642,11 @@ test_failure_token_lifetime_zero (void)
   NavetteSession *session = navette_engine_get_session (engine);
   g_autoptr(GError) error1 = NULL;
   g_autoptr(GError) error2 = NULL;
-  gboolean logged_in = FALSE;
 
   auth_expired_count = 0;
   g_signal_connect (session, "auth-expired", G_CALLBACK (auth_expired_cb), NULL);
 
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, login_cb, &logged_in);
-  ENGINE_WAIT_UNTIL (logged_in, 10000);
+  navette_test_sign_in (session, "alice");
   g_assert_nonnull (navette_session_get_token (session));
 
   navette_engine_load_async (engine, NULL, load_cb, &error1);
@@ -902,14 +881,6 @@ test_superseded (void)
   fixture_teardown (&f);
 }
 
-static void
-tables_result_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* An update of a record that is not in the model (table not loaded): the
  * engine asks for the record first, shows the change on it and sends it
  * with its base version. */
@@ -917,10 +888,8 @@ static void
 test_update_not_in_model (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) data = engine_test_object_int ("stock", 4444);
   g_autoptr(NavetteChange) change = NULL;
   g_autofree char *token = NULL;
@@ -928,10 +897,7 @@ test_update_not_in_model (void)
   NavetteRecord *record;
   guint n_versions;
 
-  navette_store_load_tables_async (store, NULL, tables_result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 10000);
-  g_assert_true (navette_store_load_tables_finish (store, result, &error));
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
   g_assert_false (navette_table_get_loaded (table));
   g_assert_null (navette_table_lookup (table, DEMO_PRODUCT_1));
   token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);

@@ -35,15 +35,6 @@ parse_object (const char *text)
 }
 
 static void
-cli_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
-static void
 cli_setup (Cli *cli)
 {
   g_autoptr(GError) error = NULL;
@@ -381,21 +372,7 @@ static NavetteEngine *
 replaying_engine_new (NavetteTestServer *server,
                       const char        *data_dir)
 {
-  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
-  NavetteSession *session = navette_engine_get_session (engine);
-
-  navette_engine_set_data_dir (engine, data_dir);
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, cli_result_cb, &login);
-  ENGINE_WAIT_UNTIL (login != NULL, 10000);
-  g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, cli_result_cb, &load);
-  ENGINE_WAIT_UNTIL (load != NULL, 10000);
-  g_assert_true (navette_engine_load_finish (engine, load, &error));
-  g_assert_no_error (error);
-  return g_steal_pointer (&engine);
+  return navette_test_engine_new (server, "alice", data_dir);
 }
 
 static gint64
@@ -600,7 +577,7 @@ test_cli_journal_failure (void)
   set = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NAVETTE_CLI_BINARY"),
                                      "set", "catalogue/products", DEMO_PRODUCT_1, "stock=77", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (set, NULL, NULL, cli_result_cb, &result);
+  g_subprocess_communicate_utf8_async (set, NULL, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 120000);
   g_assert_true (g_subprocess_communicate_utf8_finish (set, result, &out, &err, &error));
   g_test_message ("navette-cli set → %d\n%s%s", g_subprocess_get_exit_status (set), out, err);

@@ -23,7 +23,7 @@ static void
 check_live_schema (gboolean push)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *articles = engine_test_load_table (engine, "blog", "articles");
   NavetteStore *blog = navette_table_get_store (articles);
   NavetteTable *notes;
@@ -93,7 +93,7 @@ static void
 check_live_roles (gboolean push)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "bob");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "bob", NULL);
   NavetteTable *products = engine_test_load_table (engine, "catalogue", "products");
   NavetteStore *catalogue = navette_table_get_store (products);
   GListModel *failed = navette_engine_get_failed_changes (engine);
@@ -155,7 +155,7 @@ static void
 test_refresh_rereads_schema (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *articles = engine_test_load_table (engine, "blog", "articles");
   NavettePoller *poller = navette_engine_get_poller (engine);
 

@@ -37,21 +37,7 @@ journaled_engine_new_for (NavetteTestServer *server,
                           const char        *data_dir,
                           const char        *user)
 {
-  g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
-  NavetteSession *session = navette_engine_get_session (engine);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_engine_set_data_dir (engine, data_dir);
-  navette_session_login_async (session, user, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
-  ENGINE_WAIT_UNTIL (login != NULL, 10000);
-  g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  ENGINE_WAIT_UNTIL (load != NULL, 10000);
-  g_assert_true (navette_engine_load_finish (engine, load, &error));
-  g_assert_no_error (error);
-  return g_steal_pointer (&engine);
+  return navette_test_engine_new (server, user, data_dir);
 }
 
 static NavetteEngine *
@@ -463,15 +449,12 @@ test_journal_unusable (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(NavetteEngine) engine = NULL;
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("navette-journal-XXXXXX", &error);
   g_autofree char *key = navette_engine_account_key (server->base_url, "alice");
   g_autofree char *path = g_build_filename (data_dir, key, "pending.json", NULL);
   g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
   g_autofree char *inside = g_build_filename (aside, "kept", NULL);
   g_autofree char *text = NULL;
-  NavetteSession *session;
   Notes notes = { 0 };
 
   g_assert_no_error (error);
@@ -480,15 +463,9 @@ test_journal_unusable (void)
   g_assert_true (g_file_set_contents (path, "{not json", -1, &error));
 
   engine = navette_engine_new (server->base_url);
-  session = navette_engine_get_session (engine);
   navette_engine_set_data_dir (engine, data_dir);
   g_signal_connect (engine, "notification", G_CALLBACK (notes_cb), &notes);
-  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
-  ENGINE_WAIT_UNTIL (login != NULL, 10000);
-  g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  ENGINE_WAIT_UNTIL (load != NULL, 10000);
-  g_assert_true (navette_engine_load_finish (engine, load, &error));
+  navette_test_sign_in_and_load (engine, "alice");
 
   g_assert_cmpuint (notes.journal_failed, ==, 1);
   g_assert_null (navette_engine_get_journal (engine));

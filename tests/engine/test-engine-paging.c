@@ -32,49 +32,16 @@
 static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
                                             "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
 
-/* Creates @n products through the API; returns their ids. */
-static GPtrArray *
-create_products (NavetteTestServer *server,
-                 const char        *token,
-                 const char        *prefix,
-                 guint              n)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s %03u\", \"price\": %u}}", prefix, i, i);
-      g_autoptr(GBytes) answer = NULL;
-      g_autoptr(JsonNode) root = NULL;
-
-      g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS, token, body, &answer, NULL), ==, 201);
-      root = navette_test_parse (answer);
-      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
-    }
-  return ids;
-}
-
-/* PATCHes @id's price on its current version; returns the new version. */
-static gint64
+/* PATCHes @id's price on its current version. */
+static void
 patch_price (NavetteTestServer *server,
              const char        *token,
              const char        *id,
              double             price)
 {
-  g_autofree char *path = g_strdup_printf (PRODUCTS "/%s", id);
-  g_autoptr(GBytes) current = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) patched = NULL;
-  g_autofree char *body = NULL;
+  g_autofree char *data = g_strdup_printf ("{\"price\": %g}", price);
 
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
-  root = navette_test_parse (current);
-  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"price\": %g}}",
-                          json_object_get_int_member (json_node_get_object (root), "version"), price);
-  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, &answer, NULL), ==, 200);
-  patched = navette_test_parse (answer);
-  return json_object_get_int_member (json_node_get_object (patched), "version");
+  engine_test_patch_product (server, token, id, -1, data);
 }
 
 /* Every row once: the table is sorted by id, so strictly ascending ids. */
@@ -104,7 +71,7 @@ static void
 assert_same_as_fresh_load (NavetteTestServer *server,
                            NavetteTable      *table)
 {
-  g_autoptr(NavetteEngine) other = engine_test_engine_new (server, "admin");
+  g_autoptr(NavetteEngine) other = navette_test_engine_new (server, "admin", NULL);
   NavetteTable *fresh = engine_test_load_table (other, "catalogue", "products");
   guint n = g_list_model_get_n_items (G_LIST_MODEL (fresh));
 
@@ -157,13 +124,10 @@ test_full_and_delta (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Paged", N_ADDED);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Paged", N_ADDED);
   g_autoptr(GPtrArray) more = NULL;
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteClient *client = navette_engine_get_client (engine);
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) tables = NULL;
-  g_autoptr(GError) error = NULL;
   Progress progress = { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
   NavetteTable *table;
   guint64 requests;
@@ -171,11 +135,7 @@ test_full_and_delta (void)
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   /* The full load: 306 rows in 7 pages, "rows-loaded" 0, 50, 100, … */
   handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (rows_loaded_cb), &progress);
@@ -198,7 +158,7 @@ test_full_and_delta (void)
   /* A delta after 120 changes (more than two pages) and 70 new rows. */
   for (guint i = 0; i < 120; i++)
     patch_price (server, token, g_ptr_array_index (ids, (i * 7) % N_ADDED), 1000 + i);
-  more = create_products (server, token, "Later", 70);
+  more = engine_test_create_products (server, token, "Later", 70);
   requests = navette_client_get_requests (client);
   reload (table, FALSE);
   g_assert_cmpuint (navette_client_get_requests (client) - requests, ==, (120 + 70 + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -237,7 +197,7 @@ write_during_walk_cb (Writer       *writer,
     patch_price (writer->server, writer->token, g_ptr_array_index (writer->ids, i), 2000 + i);
   for (guint i = 0; i < 40; i++)
     patch_price (writer->server, writer->token, g_ptr_array_index (writer->ids, N_ADDED - 1 - i * 5), 3000 + i);
-  writer->created = create_products (writer->server, writer->token, "During", 20);
+  writer->created = engine_test_create_products (writer->server, writer->token, "During", 20);
   {
     g_autofree char *path = g_strdup_printf (PRODUCTS "/%s", (const char *) g_ptr_array_index (writer->ids, 150));
     g_autoptr(GBytes) current = NULL;
@@ -257,21 +217,14 @@ test_writes_during_walk (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Walked", N_ADDED);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
-  NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
-  g_autoptr(GAsyncResult) tables = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Walked", N_ADDED);
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   Writer writer = { server, token, ids, NULL, FALSE };
   NavetteTable *table;
   gulong handler;
 
   navette_poller_set_push (navette_engine_get_poller (engine), FALSE);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &tables);
-  ENGINE_WAIT_UNTIL (tables != NULL, 10000);
-  navette_store_load_tables_finish (store, tables, &error);
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   handler = g_signal_connect_swapped (table, "notify::rows-loaded", G_CALLBACK (write_during_walk_cb), &writer);
   reload (table, TRUE);
@@ -304,7 +257,7 @@ test_long_history (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
   NavetteTable *table;
   g_autoptr(GAsyncResult) result = NULL;
@@ -343,7 +296,7 @@ test_long_history (void)
     JsonArray *records;
 
     g_assert_no_error (error);
-    ids = create_products (server, token, "Listed", 120);
+    ids = engine_test_create_products (server, token, "Listed", 120);
     g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
     g_assert_cmpint (engine_test_run_cli (home, &out, NULL, "ls", "catalogue/products", "--json", NULL), ==, 0);
     root = navette_json_parse_strict (out, strlen (out), &error);
@@ -481,7 +434,7 @@ test_prefetching_walk (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Walked", N_ADDED);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Walked", N_ADDED);
   const guint n_pages = (N_DEMO + N_ADDED + PAGE_SIZE - 1) / PAGE_SIZE;
   GError *error;
 

@@ -57,7 +57,7 @@ test_poller_light_then_reload_once (void)
 {
   const char *args[] = { "--state-cache", "0", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteTable *table = engine_test_load_table (engine, "catalogue", "products");
   NavettePoller *poller = navette_engine_get_poller (engine);
   NavetteClient *client = navette_engine_get_client (engine);
@@ -144,7 +144,7 @@ static void
 test_poller_offline_and_back (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavettePoller *poller = navette_engine_get_poller (engine);
   guint64 polls0;
 
@@ -185,7 +185,7 @@ static void
 test_role_change (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "bob");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "bob", NULL);
   NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
   g_autofree char *err = NULL;
   guint n_notes = 0;
@@ -316,7 +316,7 @@ test_reload_smallest_change (void)
                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000) "
                    "INSERT INTO \"catalogue.products\" (name, price, stock, published) "
                    "SELECT 'Product ' || x, x * 0.5, x, x % 2 FROM c");
-  engine = engine_test_engine_new (server, "alice");
+  engine = navette_test_engine_new (server, "alice", NULL);
   table = engine_test_load_table (engine, "catalogue", "products");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 10006);
 
@@ -411,7 +411,7 @@ test_cancel_on_stop (void)
 {
   const char *args[] = { "--response-delay", "600", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
-  g_autoptr(NavetteEngine) engine = engine_test_engine_new (server, "alice");
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
   NavetteStore *store = navette_engine_lookup_store (engine, "catalogue");
   NavettePoller *poller = navette_engine_get_poller (engine);
   NavetteClient *client = navette_engine_get_client (engine);

@@ -42,8 +42,8 @@ static void
 test_push_reaches_second_engine (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) writer = engine_test_engine_new (server, "alice");
-  g_autoptr(NavetteEngine) reader = engine_test_engine_new (server, "admin");
+  g_autoptr(NavetteEngine) writer = navette_test_engine_new (server, "alice", NULL);
+  g_autoptr(NavetteEngine) reader = navette_test_engine_new (server, "admin", NULL);
   NavetteTable *wtable = engine_test_load_table (writer, "catalogue", "products");
   NavetteTable *rtable = engine_test_load_table (reader, "catalogue", "products");
   NavettePoller *rpoller = navette_engine_get_poller (reader);
@@ -88,7 +88,7 @@ static void
 test_push_resubscribes_after_cut (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) reader = engine_test_engine_new (server, "admin");
+  g_autoptr(NavetteEngine) reader = navette_test_engine_new (server, "admin", NULL);
   NavetteTable *rtable = engine_test_load_table (reader, "catalogue", "products");
   NavettePoller *rpoller = navette_engine_get_poller (reader);
   NavetteEventStream *events = navette_poller_get_event_stream (rpoller);
@@ -138,7 +138,7 @@ static void
 test_push_survives_idle (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
-  g_autoptr(NavetteEngine) reader = engine_test_engine_new (server, "admin");
+  g_autoptr(NavetteEngine) reader = navette_test_engine_new (server, "admin", NULL);
   NavettePoller *poller = navette_engine_get_poller (reader);
   NavetteEventStream *events = navette_poller_get_event_stream (poller);
   guint64 connects;

@@ -30,7 +30,6 @@
 
 #define N_ADDED   250
 #define N_DEMO    6
-#define PRODUCTS  "/api/v1/applications/catalogue/tables/products"
 
 static const char * const server_args[] = { "--page-size", "50", "--max-page-size", "50", NULL };
 
@@ -76,39 +75,6 @@ count_notify_cb (GObject    *object,
   (*count)++;
 }
 
-static char *
-create_product (NavetteTestServer *server,
-                const char        *token,
-                const char        *name,
-                guint              price)
-{
-  g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s\", \"price\": %u}}", name, price);
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonNode) root = NULL;
-
-  g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS "/records", token, body, &answer, NULL), ==, 201);
-  root = navette_test_parse (answer);
-  return g_strdup (json_object_get_string_member (json_node_get_object (root), "id"));
-}
-
-static void
-patch_record (NavetteTestServer *server,
-              const char        *token,
-              const char        *id,
-              const char        *fields)
-{
-  g_autofree char *path = g_strdup_printf (PRODUCTS "/records/%s", id);
-  g_autoptr(GBytes) current = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
-  root = navette_test_parse (current);
-  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", %s}",
-                          json_object_get_int_member (json_node_get_object (root), "version"), fields);
-  g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
-}
-
 static void
 sync_replica (NavetteReplica *replica,
               NavetteEngine  *engine,
@@ -138,14 +104,6 @@ item_filled (NavetteReplicaModel *model,
   g_assert_nonnull (record);
   ENGINE_WAIT_UNTIL (*navette_record_get_id (record) != '\0', 30000);
   return record;
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static const char *
@@ -183,9 +141,9 @@ test_lazy_model (void)
     {
       g_autofree char *name = g_strdup_printf ("Listed %03u", i);
 
-      g_ptr_array_add (ids, create_product (server, token, name, i));
+      g_ptr_array_add (ids, engine_test_create_product (server, token, name, i));
     }
-  engine = engine_test_engine_new (server, "alice");
+  engine = navette_test_engine_new (server, "alice", NULL);
   table = engine_test_load_table (engine, "catalogue", "products");
   path = navette_replica_path_for (dir, server->base_url, "alice");
   replica = navette_replica_open (path, &error);
@@ -256,7 +214,7 @@ test_lazy_model (void)
 
   /* A one-row delta: a row inserted after "Listed 005". */
   g_array_set_size (changes, 0);
-  g_free (create_product (server, token, "Listed 005a", 5000));
+  g_free (engine_test_create_product (server, token, "Listed 005a", 5000));
   sync_replica (replica, engine, table);
   navette_replica_model_refresh (model);
   wait_keys (model);
@@ -275,7 +233,7 @@ test_lazy_model (void)
    * updated (notified). */
   g_array_set_size (changes, 0);
   g_signal_connect (listed_010, "notify::version", G_CALLBACK (count_notify_cb), &version_notified);
-  patch_record (server, token, navette_record_get_id (listed_010), "\"data\": {\"price\": 77.5}");
+  engine_test_patch_product (server, token, navette_record_get_id (listed_010), -1, "{\"price\": 77.5}");
   sync_replica (replica, engine, table);
   navette_replica_model_refresh (model);
   wait_keys (model);
@@ -289,7 +247,7 @@ test_lazy_model (void)
   }
 
   /* Archived: hidden, its one position removed. */
-  patch_record (server, token, navette_record_get_id (held), "\"archived\": true");
+  engine_test_archive_product (server, token, navette_record_get_id (held));
   sync_replica (replica, engine, table);
   navette_replica_model_refresh (model);
   wait_keys (model);
@@ -302,9 +260,9 @@ test_lazy_model (void)
   /* Three changes far apart (two rows added, one archived): three
    * ranges, not one over the rows between them. */
   g_array_set_size (changes, 0);
-  g_free (create_product (server, token, "Listed 000a", 1));
-  patch_record (server, token, g_ptr_array_index (ids, 100), "\"archived\": true");
-  g_free (create_product (server, token, "Listed 240a", 1));
+  g_free (engine_test_create_product (server, token, "Listed 000a", 1));
+  engine_test_archive_product (server, token, g_ptr_array_index (ids, 100));
+  g_free (engine_test_create_product (server, token, "Listed 240a", 1));
   sync_replica (replica, engine, table);
   navette_replica_model_refresh (model);
   wait_keys (model);
@@ -376,7 +334,7 @@ test_lazy_model (void)
         g_autoptr(GAsyncResult) result = NULL;
         g_autoptr(GError) find_error = NULL;
 
-        navette_replica_model_find_async (model, wanted[i], NULL, result_cb, &result);
+        navette_replica_model_find_async (model, wanted[i], NULL, navette_test_store_result_cb, &result);
         ENGINE_WAIT_UNTIL (result != NULL, 30000);
         g_assert_cmpuint (navette_replica_model_find_finish (model, result, &find_error), ==, expected[i]);
         if (expected[i] == G_MAXUINT)
@@ -429,7 +387,6 @@ test_feed (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
   g_autoptr(NavetteEngine) engine = NULL;
-  g_autoptr(GAsyncResult) loaded = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
   g_autofree char *path = NULL;
@@ -447,17 +404,12 @@ test_feed (void)
     {
       g_autofree char *name = g_strdup_printf ("Listed %03u", i);
 
-      g_free (create_product (server, other, name, i));
+      g_free (engine_test_create_product (server, other, name, i));
     }
-  engine = engine_test_engine_new (server, "alice");
+  engine = navette_test_engine_new (server, "alice", NULL);
   navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
   store = navette_engine_lookup_store (engine, "catalogue");
-  navette_store_load_tables_async (store, NULL, result_cb, &loaded);
-  ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
-  g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
-  g_assert_no_error (error);
-  table = navette_store_lookup_table (store, "products");
-  g_assert_nonnull (table);
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   path = navette_replica_path_for (dir, server->base_url, "alice");
   replica = navette_replica_open (path, &error);
@@ -486,7 +438,7 @@ test_feed (void)
   /* Another user adds a row: the poller (or the announcement) sees the
    * revision move, the feed syncs a delta, the model gets that row. */
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
-  g_free (create_product (server, other, "Listed 004b", 4));
+  g_free (engine_test_create_product (server, other, "Listed 004b", 4));
   ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
   g_assert_cmpuint (changes->len, ==, 1);
   g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, base + 5);
@@ -565,14 +517,13 @@ test_engine_feeds (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autoptr(NavetteEngine) engine = navette_engine_new (server->base_url);
-  g_autoptr(NavetteEngine) bare = engine_test_engine_new (server, "bob");
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(NavetteEngine) bare = navette_test_engine_new (server, "bob", NULL);
+  g_autoptr(NavetteStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("navette-engine-feeds-XXXXXX", NULL);
   g_autofree char *path = NULL;
   NavetteReplica *replica;
   NavetteReplicaFeed *feed;
-  NavetteStore *store;
   NavetteTable *table;
   guint64 seen = 0;
   guint64 n_rows = 0;
@@ -581,16 +532,7 @@ test_engine_feeds (void)
   navette_engine_set_data_dir (engine, dir);
   /* Before the first load the user is not known: no replica. */
   g_assert_null (navette_engine_get_replica (engine));
-  navette_session_login_async (navette_engine_get_session (engine), "bob", NAVETTE_DEMO_PASSWORD,
-                               NULL, result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 10000);
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine), result, &error));
-  g_clear_object (&result);
-  navette_engine_load_async (engine, NULL, result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 10000);
-  g_assert_true (navette_engine_load_finish (engine, result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  navette_test_sign_in_and_load (engine, "bob");
 
   replica = navette_engine_get_replica (engine);
   g_assert_nonnull (replica);
@@ -598,11 +540,9 @@ test_engine_feeds (void)
   g_assert_cmpstr (navette_replica_get_path (replica), ==, path);
   g_assert_true (navette_engine_get_replica (engine) == replica);
 
-  store = navette_engine_lookup_store (engine, "catalogue");
-  navette_store_load_tables_async (store, NULL, result_cb, &result);
-  ENGINE_WAIT_UNTIL (result != NULL, 30000);
-  g_assert_true (navette_store_load_tables_finish (store, result, &error));
-  table = navette_store_lookup_table (store, "products");
+  /* Held: its table is asked about again once the application is gone. */
+  store = g_object_ref (navette_engine_lookup_store (engine, "catalogue"));
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   /* No data directory: no replica, no feed. */
   {
@@ -610,7 +550,7 @@ test_engine_feeds (void)
     g_autoptr(GAsyncResult) loaded = NULL;
 
     g_assert_null (navette_engine_get_replica (bare));
-    navette_store_load_tables_async (bare_store, NULL, result_cb, &loaded);
+    navette_store_load_tables_async (bare_store, NULL, navette_test_store_result_cb, &loaded);
     ENGINE_WAIT_UNTIL (loaded != NULL, 30000);
     g_assert_null (navette_engine_open_feed (bare, navette_store_lookup_table (bare_store, "products")));
   }
@@ -739,9 +679,9 @@ test_head (void)
     {
       g_autofree char *name = g_strdup_printf ("Listed %03u", i);
 
-      g_free (create_product (server, token, name, i));
+      g_free (engine_test_create_product (server, token, name, i));
     }
-  engine = engine_test_engine_new (server, "alice");
+  engine = navette_test_engine_new (server, "alice", NULL);
   table = engine_test_load_table (engine, "catalogue", "products");
   path = navette_replica_path_for (dir, server->base_url, "alice");
   replica = navette_replica_open (path, &error);
@@ -789,7 +729,7 @@ test_head (void)
     /* Within it: a placeholder whose batch is on its way. */
     within = g_list_model_get_item (G_LIST_MODEL (model), 10);
     /* A record beyond the head is found once the keys are read. */
-    navette_replica_model_find_async (model, navette_record_get_id (expected), NULL, result_cb, &found);
+    navette_replica_model_find_async (model, navette_record_get_id (expected), NULL, navette_test_store_result_cb, &found);
 
     gate_open (&gate);
     wait_keys (model);
@@ -849,7 +789,7 @@ test_head (void)
     g_autoptr(GAsyncResult) counted = NULL;
     g_autoptr(GError) count_error = NULL;
 
-    navette_replica_count_async (replica, "catalogue", "products", NULL, result_cb, &counted);
+    navette_replica_count_async (replica, "catalogue", "products", NULL, navette_test_store_result_cb, &counted);
     ENGINE_WAIT_UNTIL (counted != NULL, 30000);
     g_assert_cmpint (navette_replica_count_finish (replica, counted, &count_error), ==, n - 1);
     g_assert_no_error (count_error);

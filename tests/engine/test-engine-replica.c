@@ -40,66 +40,6 @@
 static const char * const server_args[] = { "--page-size", G_STRINGIFY (PAGE_SIZE),
                                             "--max-page-size", G_STRINGIFY (PAGE_SIZE), NULL };
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
-/* Creates @n products "@prefix NNN" priced NNN; returns their ids. */
-static GPtrArray *
-create_products (NavetteTestServer *server,
-                 const char        *token,
-                 const char        *prefix,
-                 guint              n)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"%s %03u\", \"price\": %u}}", prefix, i, i);
-      g_autoptr(GBytes) answer = NULL;
-      g_autoptr(JsonNode) root = NULL;
-
-      g_assert_cmpuint (navette_test_request (server, "POST", PRODUCTS "/records", token, body, &answer, NULL), ==, 201);
-      root = navette_test_parse (answer);
-      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (json_node_get_object (root), "id")));
-    }
-  return ids;
-}
-
-/* PATCHes @id with @data_json on its current version. */
-static void
-patch_record (NavetteTestServer *server,
-              const char        *token,
-              const char        *id,
-              const char        *data_json,
-              gboolean           archive)
-{
-  g_autofree char *path = g_strdup_printf (PRODUCTS "/records/%s", id);
-  g_autoptr(GBytes) current = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-  gint64 version;
-
-  g_assert_cmpuint (navette_test_request (server, "GET", path, token, NULL, &current, NULL), ==, 200);
-  root = navette_test_parse (current);
-  version = json_object_get_int_member (json_node_get_object (root), "version");
-  if (archive)
-    {
-      body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"archived\": true}", version);
-      g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
-    }
-  else
-    {
-      body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": %s}", version, data_json);
-      g_assert_cmpuint (navette_test_request (server, "PATCH", path, token, body, NULL, NULL), ==, 200);
-    }
-}
-
 /* The products table's schema, as the server gives it now. */
 static NavetteWireTable *
 products_schema (NavetteTestServer *server,
@@ -122,7 +62,7 @@ server_records (NavetteClient *client,
   g_autoptr(GError) error = NULL;
   GPtrArray *records;
 
-  navette_client_list_records_async (client, "catalogue", "products", -1, NULL, result_cb, &result);
+  navette_client_list_records_async (client, "catalogue", "products", -1, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 30000);
   records = navette_client_list_records_finish (client, result, revision, &error);
   g_assert_no_error (error);
@@ -137,7 +77,7 @@ query_keys (NavetteReplica           *replica,
   g_autoptr(GError) error = NULL;
   GArray *keys;
 
-  navette_replica_query_keys_async (replica, "catalogue", "products", view, NULL, result_cb, &result);
+  navette_replica_query_keys_async (replica, "catalogue", "products", view, NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 30000);
   keys = navette_replica_query_keys_finish (replica, result, &error);
   g_assert_no_error (error);
@@ -153,7 +93,7 @@ fetch (NavetteReplica *replica,
   GPtrArray *rows;
 
   navette_replica_fetch_async (replica, "catalogue", "products", (const gint64 *) keys->data, keys->len,
-                               NULL, result_cb, &result);
+                               NULL, navette_test_store_result_cb, &result);
   ENGINE_WAIT_UNTIL (result != NULL, 30000);
   rows = navette_replica_fetch_finish (replica, result, &error);
   g_assert_no_error (error);
@@ -245,7 +185,7 @@ test_sync_delta_views (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Listed", N_ADDED);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Listed", N_ADDED);
   g_autoptr(NavetteClient) client = client_new (server, "alice");
   g_autoptr(NavetteWireTable) schema = products_schema (server, token);
   g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
@@ -276,10 +216,10 @@ test_sync_delta_views (void)
 
   /* A delta: 60 updates, 70 new rows (two pages), 5 archived. */
   for (guint i = 0; i < 60; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 1000.5}", FALSE);
-  g_ptr_array_unref (create_products (server, token, "Delta", 70));
+    engine_test_patch_product (server, token, g_ptr_array_index (ids, i), -1, "{\"price\": 1000.5}");
+  g_ptr_array_unref (engine_test_create_products (server, token, "Delta", 70));
   for (guint i = 100; i < 105; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), NULL, TRUE);
+    engine_test_archive_product (server, token, g_ptr_array_index (ids, i));
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, 60 + 70 + 5);
   assert_same_as_server (replica, client);
 
@@ -411,7 +351,7 @@ test_sync_delta_views (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(GArray) keys = NULL;
 
-    navette_replica_query_keys_async (replica, "catalogue", "products", &bad, NULL, result_cb, &result);
+    navette_replica_query_keys_async (replica, "catalogue", "products", &bad, NULL, navette_test_store_result_cb, &result);
     ENGINE_WAIT_UNTIL (result != NULL, 30000);
     keys = navette_replica_query_keys_finish (replica, result, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
@@ -457,7 +397,7 @@ test_column_added (void)
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
   g_autofree char *admin = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Column", 120);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Column", 120);
   g_autoptr(NavetteClient) client = client_new (server, "alice");
   g_autoptr(NavetteWireTable) schema = products_schema (server, token);
   g_autoptr(NavetteWireTable) wider = NULL;
@@ -467,8 +407,8 @@ test_column_added (void)
   sync_replica (replica, client, schema);
   g_assert_cmpuint (navette_test_request (server, "POST", "/api/v1/admin/applications/catalogue/tables/products/columns", admin,
                                           "{\"name\": \"colour\", \"type\": \"text\"}", NULL, NULL), ==, 201);
-  patch_record (server, token, g_ptr_array_index (ids, 7), "{\"colour\": \"zinc yellow\"}", FALSE);
-  patch_record (server, token, g_ptr_array_index (ids, 8), "{\"colour\": \"azure\"}", FALSE);
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 7), -1, "{\"colour\": \"zinc yellow\"}");
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 8), -1, "{\"colour\": \"azure\"}");
   wider = products_schema (server, token);
   g_assert_cmpuint (wider->columns->len, ==, schema->columns->len + 1);
 
@@ -558,7 +498,7 @@ test_crash_mid_sync (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Crash", 200);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Crash", 200);
   g_autoptr(NavetteClient) client = client_new (server, "alice");
   g_autoptr(NavetteWireTable) schema = products_schema (server, token);
   g_autofree char *home = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
@@ -604,8 +544,8 @@ test_crash_mid_sync (void)
   /* A delta of 200 updates (4 pages) and 100 new rows, then navette-cli
    * killed after 0, 10, 20, … ms. */
   for (guint i = 0; i < ids->len; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 7.25}", FALSE);
-  g_ptr_array_unref (create_products (server, token, "After", 100));
+    engine_test_patch_product (server, token, g_ptr_array_index (ids, i), -1, "{\"price\": 7.25}");
+  g_ptr_array_unref (engine_test_create_products (server, token, "After", 100));
   for (guint round = 0; round < 16; round++)
     {
       if (run_cli_killed_after (home, round * 10))
@@ -616,7 +556,7 @@ test_crash_mid_sync (void)
           /* Once one finished, the next ones have nothing to do: more
            * changes for them to be killed in. */
           for (guint i = 0; i < 100; i++)
-            patch_record (server, token, g_ptr_array_index (ids, (round * 100 + i) % ids->len), "{\"stock\": 3}", FALSE);
+            engine_test_patch_product (server, token, g_ptr_array_index (ids, (round * 100 + i) % ids->len), -1, "{\"stock\": 3}");
         }
     }
   g_test_message ("%u navette-cli killed, %u finished", killed, finished);
@@ -661,17 +601,6 @@ replica_sql_int (const char *path,
   return value;
 }
 
-static void
-replica_sql (const char *path,
-             const char *sql)
-{
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-}
-
 /* A whole walk appends its rows without the index on id nor the FTS
  * triggers, and makes both with its last page. What a walk interrupted
  * leaves (some rows, stale FTS entries, no index, revision -1) is made
@@ -682,7 +611,7 @@ test_whole_walk_resumed (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Resumed", 120);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Resumed", 120);
   g_autoptr(NavetteClient) client = client_new (server, "alice");
   g_autoptr(NavetteWireTable) schema = products_schema (server, token);
   g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
@@ -700,12 +629,13 @@ test_whole_walk_resumed (void)
   /* An interrupted walk, as a SIGKILL leaves it. (And FTS5's in-memory
    * hash made tiny, so that the rebuild at the walk's end flushes a
    * segment every few rows, as it does every ~70 000 rows by default.) */
-  replica_sql (path, "DROP INDEX r1_id; DROP TRIGGER r1_ai; DROP TRIGGER r1_ad; DROP TRIGGER r1_au;"
-                     "DELETE FROM r1 WHERE key % 3 = 0; UPDATE r1 SET version = 0 WHERE key % 3 = 1;"
-                     "UPDATE replica_tables SET revision = -1;"
-                     "INSERT INTO f1 (f1, rank) VALUES ('hashsize', 64)");
+  navette_test_sqlite_file_exec (path,
+                                 "DROP INDEX r1_id; DROP TRIGGER r1_ai; DROP TRIGGER r1_ad; DROP TRIGGER r1_au;"
+                                 "DELETE FROM r1 WHERE key % 3 = 0; UPDATE r1 SET version = 0 WHERE key % 3 = 1;"
+                                 "UPDATE replica_tables SET revision = -1;"
+                                 "INSERT INTO f1 (f1, rank) VALUES ('hashsize', 64)");
   for (guint i = 0; i < 10; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 3.5}", FALSE);
+    engine_test_patch_product (server, token, g_ptr_array_index (ids, i), -1, "{\"price\": 3.5}");
 
   replica = open_replica (dir, server->base_url, "alice");
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + 120);
@@ -725,7 +655,7 @@ test_whole_walk_resumed (void)
   g_assert_cmpint (replica_sql_int (path, "SELECT v FROM f1_config WHERE k = 'automerge'"), ==, 4);
 
   /* A delta goes through the triggers. */
-  patch_record (server, token, g_ptr_array_index (ids, 42), "{\"name\": \"Zebra crossing\"}", FALSE);
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 42), -1, "{\"name\": \"Zebra crossing\"}");
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, 1);
   {
     NavetteReplicaView zebra = { .search = "zebra" };
@@ -748,11 +678,11 @@ test_cli_ls (void)
 {
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Cli", 120);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Cli", 120);
   g_autofree char *home = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
 
   g_assert_cmpint (engine_test_run_cli (home, NULL, NULL, "login", "alice", "--server", server->base_url, NULL), ==, 0);
-  patch_record (server, token, g_ptr_array_index (ids, 3), NULL, TRUE);
+  engine_test_archive_product (server, token, g_ptr_array_index (ids, 3));
   {
     g_autofree char *out = NULL;
     g_autoptr(GError) error = NULL;
@@ -928,7 +858,7 @@ test_text_order (void)
    * the column (replica closed meanwhile: another connection changes
    * its tables). */
   g_clear_object (&replica);
-  replica_sql (path, old_style);
+  navette_test_sqlite_file_exec (path, old_style);
   replica = open_replica (dir, server->base_url, "alice");
   {
     g_autofree char *got = names_in_order (replica, &asc, ids);
@@ -941,9 +871,9 @@ test_text_order (void)
   /* … or by the next sync (a delta: one renamed, one added), whose rows
    * get their keys; the FTS index still follows the rows. */
   g_clear_object (&replica);
-  replica_sql (path, old_style);
+  navette_test_sqlite_file_exec (path, old_style);
   replica = open_replica (dir, server->base_url, "alice");
-  patch_record (server, token, g_ptr_array_index (ids, 1), "{\"name\": \"ananas\"}", FALSE);
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 1), -1, "{\"name\": \"ananas\"}");
   {
     static const char * const more[] = { "Églantine", NULL };
     g_autoptr(GPtrArray) added = create_named (server, token, more);
@@ -1101,7 +1031,7 @@ test_sort_indexes (void)
   const char *count_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'r1' AND sql IS NOT NULL";
   g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
   g_autofree char *token = navette_test_login (server, "alice", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(GPtrArray) ids = create_products (server, token, "Indexed", 120);
+  g_autoptr(GPtrArray) ids = engine_test_create_products (server, token, "Indexed", 120);
   g_autoptr(NavetteClient) client = client_new (server, "alice");
   g_autoptr(NavetteWireTable) schema = products_schema (server, token);
   g_autofree char *dir = g_dir_make_tmp ("navette-replica-XXXXXX", NULL);
@@ -1110,9 +1040,9 @@ test_sort_indexes (void)
 
   /* Ties and archived rows, for the views to order and leave out. */
   for (guint i = 0; i < 40; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), "{\"price\": 7, \"stock\": 3, \"published\": true}", FALSE);
+    engine_test_patch_product (server, token, g_ptr_array_index (ids, i), -1, "{\"price\": 7, \"stock\": 3, \"published\": true}");
   for (guint i = 30; i < 50; i++)
-    patch_record (server, token, g_ptr_array_index (ids, i), NULL, TRUE);
+    engine_test_archive_product (server, token, g_ptr_array_index (ids, i));
 
   g_assert_cmpuint (sync_replica (replica, client, schema), ==, N_DEMO + 120);
   navette_replica_wait_background (replica);
@@ -1187,11 +1117,11 @@ test_search_plans (void)
   guint n_keys;
 
   /* Prices: 1 for all but a few (ties broken by id); some archived. */
-  patch_record (server, token, g_ptr_array_index (ids, 4), "{\"price\": 0.5}", FALSE);
-  patch_record (server, token, g_ptr_array_index (ids, 13), "{\"price\": 7}", FALSE);
-  patch_record (server, token, g_ptr_array_index (ids, 1), NULL, TRUE);
-  patch_record (server, token, g_ptr_array_index (ids, 8), NULL, TRUE);
-  patch_record (server, token, g_ptr_array_index (ids, 17), NULL, TRUE);
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 4), -1, "{\"price\": 0.5}");
+  engine_test_patch_product (server, token, g_ptr_array_index (ids, 13), -1, "{\"price\": 7}");
+  engine_test_archive_product (server, token, g_ptr_array_index (ids, 1));
+  engine_test_archive_product (server, token, g_ptr_array_index (ids, 8));
+  engine_test_archive_product (server, token, g_ptr_array_index (ids, 17));
   sync_replica (replica, client, schema);
 
   n_keys = assert_all_plans_agree (replica);
@@ -1214,8 +1144,8 @@ test_search_plans (void)
 
     navette_replica_set_search_plan (replica, NAVETTE_REPLICA_SEARCH_BITMAP);
     before = query_keys (replica, &cafe);
-    patch_record (server, token, g_ptr_array_index (ids, 0), "{\"name\": \"Thé noir\"}", FALSE);
-    patch_record (server, token, g_ptr_array_index (ids, 2), NULL, TRUE);
+    engine_test_patch_product (server, token, g_ptr_array_index (ids, 0), -1, "{\"name\": \"Thé noir\"}");
+    engine_test_archive_product (server, token, g_ptr_array_index (ids, 2));
     created = create_named (server, token, more);
     g_assert_cmpuint (sync_replica (replica, client, schema), ==, 3);
     after = query_keys (replica, &cafe);
@@ -1237,7 +1167,7 @@ test_search_plans (void)
                            g_array_index (before, gint64, 0));
     /* (No sort index building meanwhile: this connection waits for none.) */
     navette_replica_wait_background (replica);
-    replica_sql (path, sql);
+    navette_test_sqlite_file_exec (path, sql);
     after = query_keys (replica, &cafe);
     g_assert_cmpuint (after->len, ==, before->len - 1);
     g_assert_cmpint (g_array_index (after, gint64, 0), ==, g_array_index (before, gint64, 1));

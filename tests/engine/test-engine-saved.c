@@ -51,24 +51,6 @@ engine_from_replica (NavetteTestServer *server,
   return g_steal_pointer (&engine);
 }
 
-static void
-sign_in_and_load (NavetteEngine *engine,
-                  const char    *username)
-{
-  NavetteSession *session = navette_engine_get_session (engine);
-  g_autoptr(GAsyncResult) login = NULL;
-  g_autoptr(GAsyncResult) load = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_session_login_async (session, username, NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &login);
-  ENGINE_WAIT_UNTIL (login != NULL, 10000);
-  g_assert_true (navette_session_login_finish (session, login, &error));
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &load);
-  ENGINE_WAIT_UNTIL (load != NULL, 10000);
-  g_assert_true (navette_engine_load_finish (engine, load, &error));
-  g_assert_no_error (error);
-}
-
 /* The stock of @id in the replica, read off the main thread. */
 static gint64
 replica_stock (NavetteReplica *replica,
@@ -116,18 +98,8 @@ test_saved_offline_then_live (void)
 
   /* A session that shows the table syncs it into the replica, and keeps
    * the list of applications there. */
-  writer = navette_engine_new (server->base_url);
-  navette_engine_set_data_dir (writer, data_dir);
-  sign_in_and_load (writer, "alice");
-  store = navette_engine_lookup_store (writer, "catalogue");
-  {
-    g_autoptr(GAsyncResult) loaded = NULL;
-
-    navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &loaded);
-    ENGINE_WAIT_UNTIL (loaded != NULL, 10000);
-    g_assert_true (navette_store_load_tables_finish (store, loaded, &error));
-  }
-  table = navette_store_lookup_table (store, "products");
+  writer = navette_test_engine_new (server, "alice", data_dir);
+  table = navette_test_engine_table (writer, "catalogue", "products");
   feed = navette_engine_open_feed (writer, table);
   g_assert_nonnull (feed);
   ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);
@@ -181,7 +153,7 @@ test_saved_offline_then_live (void)
   navette_test_server_restart (server);
   g_assert_cmpstr (server->base_url, ==, navette_client_get_base_url (navette_engine_get_client (offline)));
   patch_stock (server, DEMO_PRODUCT_1, 222);
-  sign_in_and_load (offline, "alice");
+  navette_test_sign_in_and_load (offline, "alice");
   g_assert_true (navette_engine_lookup_store (offline, "catalogue") == store);
   g_assert_false (navette_table_get_cached (saved));
   g_assert_true (navette_engine_open_feed (offline, saved) == feed);
@@ -199,7 +171,7 @@ test_saved_offline_then_live (void)
   feed = navette_engine_open_feed (offline, saved);
   g_assert_nonnull (feed);
   g_object_ref (feed);
-  sign_in_and_load (offline, "bob");
+  navette_test_sign_in_and_load (offline, "bob");
   {
     g_autofree char *bob_path = navette_replica_path_for (data_dir, server->base_url, "bob");
 

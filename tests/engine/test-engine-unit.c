@@ -106,89 +106,100 @@ products_table (NavetteStore **store_out)
   return navette_table_new (store, schema);
 }
 
+/* What a text typed into a column's field becomes: a JSON value of the
+ * column's type, checked as @kind says (@expected is the value's text). */
+typedef enum
+{
+  PARSED_DOUBLE,   /* a double (its type checked), equal to @expected */
+  PARSED_INT,
+  PARSED_BOOLEAN,  /* "true" or "false" */
+  PARSED_STRING,
+  PARSED_NULL,     /* no value */
+} ParsedKind;
+
+static const struct
+{
+  const char *column;
+  const char *text;
+  ParsedKind  kind;
+  const char *expected;
+} parsed_values[] = {
+  { "price", "12.5", PARSED_DOUBLE, "12.5" },
+  { "stock", "-7", PARSED_INT, "-7" },
+  { "published", "true", PARSED_BOOLEAN, "true" },
+  { "published", "no", PARSED_BOOLEAN, "false" },
+  { "name", "12", PARSED_STRING, "12" },
+  { "day", "2026-11-28", PARSED_STRING, "2026-11-28" },
+  { "stock", "", PARSED_NULL, NULL },
+  /* The text-like types are strings (their checks come on saving); empty
+   * is no value, but the empty text of text and long_text. */
+  { "shade", "Green", PARSED_STRING, "Green" },
+  { "site", "https://example.org/", PARSED_STRING, "https://example.org/" },
+  { "contact", "", PARSED_NULL, NULL },
+  { "shade", "", PARSED_NULL, NULL },
+  { "notes", "", PARSED_STRING, "" },
+};
+
+/* Texts refused (a validation error), with @field named when not NULL. */
+static const struct
+{
+  const char *column;
+  const char *text;
+  const char *field;
+} refused_values[] = {
+  { "stock", "1.5", "stock" },
+  { "price", "cheap", NULL },
+  { "day", "2026-02-30", NULL },
+  { "colour", "red", NULL },
+};
+
 static void
 test_parse_value (void)
 {
   g_autoptr(NavetteStore) store = NULL;
   g_autoptr(NavetteTable) table = products_table (&store);
   g_autoptr(GError) error = NULL;
-  JsonNode *node;
 
-  node = navette_table_parse_value (table, "price", "12.5", &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_DOUBLE);
-  g_assert_cmpfloat (json_node_get_double (node), ==, 12.5);
-  json_node_unref (node);
+  for (guint i = 0; i < G_N_ELEMENTS (parsed_values); i++)
+    {
+      g_autoptr(JsonNode) node = navette_table_parse_value (table, parsed_values[i].column,
+                                                            parsed_values[i].text, &error);
+      const char *expected = parsed_values[i].expected;
 
-  node = navette_table_parse_value (table, "stock", "-7", &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (json_node_get_int (node), ==, -7);
-  json_node_unref (node);
+      g_test_message ("%s: “%s”", parsed_values[i].column, parsed_values[i].text);
+      g_assert_no_error (error);
+      switch (parsed_values[i].kind)
+        {
+        case PARSED_DOUBLE:
+          g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_DOUBLE);
+          g_assert_cmpfloat (json_node_get_double (node), ==, g_ascii_strtod (expected, NULL));
+          break;
+        case PARSED_INT:
+          g_assert_cmpint (json_node_get_int (node), ==, g_ascii_strtoll (expected, NULL, 10));
+          break;
+        case PARSED_BOOLEAN:
+          g_assert_cmpint (json_node_get_boolean (node), ==, g_str_equal (expected, "true"));
+          break;
+        case PARSED_STRING:
+          g_assert_cmpstr (json_node_get_string (node), ==, expected);
+          break;
+        case PARSED_NULL:
+          g_assert_true (JSON_NODE_HOLDS_NULL (node));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
 
-  node = navette_table_parse_value (table, "published", "true", &error);
-  g_assert_no_error (error);
-  g_assert_true (json_node_get_boolean (node));
-  json_node_unref (node);
-
-  node = navette_table_parse_value (table, "published", "no", &error);
-  g_assert_no_error (error);
-  g_assert_false (json_node_get_boolean (node));
-  json_node_unref (node);
-
-  node = navette_table_parse_value (table, "name", "12", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_node_get_string (node), ==, "12");
-  json_node_unref (node);
-
-  node = navette_table_parse_value (table, "day", "2026-11-28", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_node_get_string (node), ==, "2026-11-28");
-  json_node_unref (node);
-
-  node = navette_table_parse_value (table, "stock", "", &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_NULL (node));
-  json_node_unref (node);
-
-  /* The text-like types are strings (their checks come on saving); empty
-   * is no value, but the empty text of text and long_text. */
-  node = navette_table_parse_value (table, "shade", "Green", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_node_get_string (node), ==, "Green");
-  json_node_unref (node);
-  node = navette_table_parse_value (table, "site", "https://example.org/", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_node_get_string (node), ==, "https://example.org/");
-  json_node_unref (node);
-  node = navette_table_parse_value (table, "contact", "", &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_NULL (node));
-  json_node_unref (node);
-  node = navette_table_parse_value (table, "shade", "", &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_NULL (node));
-  json_node_unref (node);
-  node = navette_table_parse_value (table, "notes", "", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_node_get_string (node), ==, "");
-  json_node_unref (node);
-
-  g_assert_null (navette_table_parse_value (table, "stock", "1.5", &error));
-  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
-  g_assert_nonnull (g_hash_table_lookup (navette_sync_error_get_fields (error), "stock"));
-  g_clear_error (&error);
-
-  g_assert_null (navette_table_parse_value (table, "price", "cheap", &error));
-  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
-  g_clear_error (&error);
-
-  g_assert_null (navette_table_parse_value (table, "day", "2026-02-30", &error));
-  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
-  g_clear_error (&error);
-
-  g_assert_null (navette_table_parse_value (table, "colour", "red", &error));
-  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
-  g_clear_error (&error);
+  for (guint i = 0; i < G_N_ELEMENTS (refused_values); i++)
+    {
+      g_test_message ("%s: “%s”", refused_values[i].column, refused_values[i].text);
+      g_assert_null (navette_table_parse_value (table, refused_values[i].column, refused_values[i].text, &error));
+      g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
+      if (refused_values[i].field != NULL)
+        g_assert_nonnull (g_hash_table_lookup (navette_sync_error_get_fields (error), refused_values[i].field));
+      g_clear_error (&error);
+    }
 }
 
 static NavetteWireRecord *

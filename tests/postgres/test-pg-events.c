@@ -111,8 +111,6 @@ test_plain_sql_announced (void)
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(StSubscriber) sub = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *table = NULL;
-  g_autofree char *sql = NULL;
   gint64 before;
 
   if (!navette_test_need_postgresql ())
@@ -123,10 +121,7 @@ test_plain_sql_announced (void)
   before = st_revision (server, token, PRODUCTS);
 
   conn = navette_test_pg_connect (server->db);
-  table = navette_test_pg_products_table (conn);
-  sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
-                         table);
-  navette_test_pg_exec (conn, sql);
+  navette_test_pg_insert_product (conn, "Plain SQL", "9.5");
 
   g_assert_cmpint (wait_for_products (sub, before + 1), ==, before + 1);
   g_assert_cmpint (st_revision (server, token, PRODUCTS), ==, before + 1);

@@ -165,24 +165,19 @@ writer_thread (gpointer data)
 {
   Writer *w = data;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
-  g_autofree char *uri = g_strconcat (w->base_url, w->path, NULL);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", w->token);
 
   for (guint i = 0; i < HAMMER_UPDATES; i++)
     {
       g_autofree char *body = g_strdup_printf ("{\"base_version\": 1, \"data\": {\"stock\": %u}}",
                                                w->index * 1000 + i);
-      g_autoptr(SoupMessage) msg = soup_message_new ("PATCH", uri);
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
       g_autoptr(GBytes) response = NULL;
       g_autoptr(GError) error = NULL;
+      guint status = navette_test_session_send (session, w->base_url, "PATCH", w->path, w->token, body,
+                                                &response, &error);
 
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-      response = soup_session_send_and_read (session, msg, NULL, &error);
       g_assert_no_error (error);
-      if (soup_message_get_status (msg) != 200)
-        g_error ("PATCH %s: %u %.*s", uri, soup_message_get_status (msg),
+      if (status != 200)
+        g_error ("PATCH %s%s: %u %.*s", w->base_url, w->path, status,
                  (int) g_bytes_get_size (response), (const char *) g_bytes_get_data (response, NULL));
       w->ok++;
     }

@@ -25,8 +25,6 @@ test_trigger_seen (void)
   g_autoptr(JsonObject) after = NULL;
   g_autoptr(JsonObject) delta = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *table = NULL;
-  g_autofree char *sql = NULL;
   g_autofree char *since = NULL;
   JsonArray *records;
   JsonObject *data;
@@ -38,10 +36,7 @@ test_trigger_seen (void)
   before = navette_test_request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
 
   conn = navette_test_pg_connect (server->db);
-  table = navette_test_pg_products_table (conn);
-  sql = g_strdup_printf ("INSERT INTO \"%s\" (updated_by, name, price) VALUES ('import', 'Plain SQL', 9.5)",
-                         table);
-  navette_test_pg_exec (conn, sql);
+  navette_test_pg_insert_product (conn, "Plain SQL", "9.5");
 
   after = navette_test_request_object (server, "GET", PRODUCTS "/last-modified", token, NULL, 200);
   g_assert_cmpint (json_object_get_int_member (after, "revision"), ==,

@@ -51,27 +51,16 @@ need_cluster (void)
 static TestDb *
 test_db_new (void)
 {
-  static gint counter;
-  g_autoptr(PGconn) conn = navette_test_pg_connect (cluster_url ());
-  g_autofree char *sql = NULL;
-  const char *slash = strrchr (cluster_url (), '/');
   TestDb *db = g_new0 (TestDb, 1);
 
-  db->name = g_strdup_printf ("navette_pgstore_%d_%d", (int) getpid (), g_atomic_int_add (&counter, 1));
-  sql = g_strdup_printf ("CREATE DATABASE %s", db->name);
-  navette_test_pg_exec (conn, sql);
-  g_assert_nonnull (slash);
-  db->url = g_strdup_printf ("%.*s/%s", (int) (slash - cluster_url ()), cluster_url (), db->name);
+  db->name = navette_test_pg_database_new ("navette_pgstore", &db->url);
   return db;
 }
 
 static void
 test_db_drop (TestDb *db)
 {
-  g_autoptr(PGconn) conn = navette_test_pg_connect (cluster_url ());
-  g_autofree char *sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", db->name);
-
-  navette_test_pg_exec (conn, sql);
+  navette_test_pg_database_drop (db->name);
 }
 
 static NavetteDb *

@@ -1173,25 +1173,34 @@ typedef struct
   int     retry_pid;   /* the restarted server's backend doing the retry */
 } Blocked;
 
+/* The navette-server backend that the backend @blocker blocks (one that
+ * wrote already, holding an xid, when @wrote), or 0 when none waits. */
+static int
+server_backend_blocked_by (PGconn   *observer,
+                           int       blocker,
+                           gboolean  wrote)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", blocker);
+  g_autofree char *sql = g_strdup_printf ("SELECT pid FROM pg_stat_activity"
+                                          " WHERE datname = current_database ()"
+                                          " AND application_name = 'navette-server'%s"
+                                          " AND $1::integer = ANY (pg_blocking_pids (pid))",
+                                          wrote ? " AND backend_xid IS NOT NULL" : "");
+  g_autoptr(PGresult) res = pg_run (observer, sql, pid);
+
+  g_assert_cmpint (PQntuples (res), <=, 1);
+  return PQntuples (res) == 0 ? 0 : (int) to_int (PQgetvalue (res, 0, 0));
+}
+
 /* The server's backend doing our write waits for the test's uncommitted
  * idempotency key, after it wrote (it holds an xid). */
 static gboolean
 write_blocked (gpointer data)
 {
   Blocked *blocked = data;
-  g_autofree char *holder_pid = g_strdup_printf ("%d", blocked->holder_pid);
-  g_autoptr(PGresult) res = NULL;
 
-  res = pg_run (blocked->observer,
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database () AND application_name = 'navette-server'"
-                " AND backend_xid IS NOT NULL AND $1::integer = ANY (pg_blocking_pids (pid))",
-                holder_pid);
-  g_assert_cmpint (PQntuples (res), <=, 1);
-  if (PQntuples (res) == 0)
-    return FALSE;
-  blocked->pid = (int) to_int (PQgetvalue (res, 0, 0));
-  return TRUE;
+  blocked->pid = server_backend_blocked_by (blocked->observer, blocked->holder_pid, TRUE);
+  return blocked->pid != 0;
 }
 
 /* The retry waits for the killed server's transaction (its record lock). */
@@ -1199,18 +1208,9 @@ static gboolean
 retry_blocked (gpointer data)
 {
   Blocked *blocked = data;
-  g_autofree char *pid = g_strdup_printf ("%d", blocked->pid);
-  g_autoptr(PGresult) res = NULL;
 
-  res = pg_run (blocked->observer,
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database () AND application_name = 'navette-server'"
-                " AND $1::integer = ANY (pg_blocking_pids (pid))", pid);
-  g_assert_cmpint (PQntuples (res), <=, 1);
-  if (PQntuples (res) == 0)
-    return FALSE;
-  blocked->retry_pid = (int) to_int (PQgetvalue (res, 0, 0));
-  return TRUE;
+  blocked->retry_pid = server_backend_blocked_by (blocked->observer, blocked->pid, FALSE);
+  return blocked->retry_pid != 0;
 }
 
 static gboolean

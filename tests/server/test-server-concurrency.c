@@ -28,21 +28,14 @@ writer_thread (gpointer data)
 {
   Writer *writer = data;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
-  g_autofree char *uri = g_strconcat (writer->server->base_url, writer->path, NULL);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", writer->token);
 
   for (guint i = 0; i < N_UPDATES; i++)
     {
-      g_autoptr(SoupMessage) msg = soup_message_new ("PATCH", uri);
       g_autofree char *body = g_strdup_printf ("{\"base_version\": 1, \"data\": {\"stock\": %u}}",
                                                writer->index * 1000 + i);
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
-      g_autoptr(GBytes) response = NULL;
 
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-      response = soup_session_send_and_read (session, msg, NULL, NULL);
-      if (soup_message_get_status (msg) == 200)
+      if (navette_test_session_send (session, writer->server->base_url, "PATCH", writer->path, writer->token,
+                                     body, NULL, NULL) == 200)
         writer->ok++;
       else
         writer->failed++;

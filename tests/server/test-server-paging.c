@@ -284,27 +284,6 @@ typedef struct
   guint    index;
 } Writer;
 
-static guint
-send_json (SoupSession *session,
-           const char  *base_url,
-           const char  *token,
-           const char  *method,
-           const char  *path,
-           const char  *body)
-{
-  g_autofree char *uri = g_strconcat (base_url, path, NULL);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(GError) error = NULL;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_message_set_request_body_from_bytes (msg, "application/json", request);
-  response = soup_session_send_and_read (session, msg, NULL, &error);
-  return error != NULL ? 0 : soup_message_get_status (msg);
-}
-
 /* Updates records there before the walk, and now and then creates one,
  * until told to stop. */
 static gpointer
@@ -347,7 +326,8 @@ writer_thread (gpointer data)
           /* an old base_version is still applied (last write wins) */
           body = g_strdup_printf ("{\"base_version\": 1, \"data\": {\"stock\": %u}}", n);
         }
-      status = send_json (session, writers->base_url, writers->token, method, path, body);
+      status = navette_test_session_send (session, writers->base_url, method, path, writers->token, body,
+                                          NULL, NULL);
 
       g_mutex_lock (&writers->mutex);
       if (status == 200 || status == 201)

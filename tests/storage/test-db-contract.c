@@ -16,7 +16,6 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 #if HAVE_POSTGRESQL
 #include "navette-test-pg.h"
 #endif
@@ -35,16 +34,6 @@ typedef struct
   NavetteDb  *db;       /* NULL when the backend is not there (skipped) */
 } Fixture;
 
-#if HAVE_POSTGRESQL
-static void
-pg_admin_exec (const char *sql)
-{
-  g_autoptr(PGconn) conn = navette_test_pg_connect (g_getenv ("NAVETTE_TEST_PG_URL"));
-
-  navette_test_pg_exec (conn, sql);
-}
-#endif
-
 /* A fresh, migrated database of the backend, or NULL (the case skipped). */
 static NavetteDb *
 fixture_open (Fixture *fixture)
@@ -61,23 +50,12 @@ fixture_open (Fixture *fixture)
   else
     {
 #if HAVE_POSTGRESQL
-      static gint counter;
-      const char *cluster = g_getenv ("NAVETTE_TEST_PG_URL");
-      const char *slash = cluster != NULL ? strrchr (cluster, '/') : NULL;
-      g_autofree char *create = NULL;
-
-      if (cluster == NULL)
+      if (g_getenv ("NAVETTE_TEST_PG_URL") == NULL)
         {
           g_test_skip ("NAVETTE_TEST_PG_URL is not set (see tests/postgres/pg-cluster.sh)");
           return NULL;
         }
-      g_assert_nonnull (slash);
-      fixture->pg_name = g_strdup_printf ("navette_contract_%d_%d", (int) getpid (),
-                                          g_atomic_int_add (&counter, 1));
-      create = g_strdup_printf ("CREATE DATABASE %s", fixture->pg_name);
-      pg_admin_exec (create);
-      fixture->location = g_strdup_printf ("%.*s/%s", (int) (slash - cluster), cluster,
-                                           fixture->pg_name);
+      fixture->pg_name = navette_test_pg_database_new ("navette_contract", &fixture->location);
 #else
       g_test_skip ("built without PostgreSQL");
       return NULL;
@@ -109,11 +87,7 @@ fixture_teardown (Fixture       *fixture,
     navette_test_rm_rf (fixture->dir);
 #if HAVE_POSTGRESQL
   if (fixture->pg_name != NULL)
-    {
-      g_autofree char *drop = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                                               fixture->pg_name);
-      pg_admin_exec (drop);
-    }
+    navette_test_pg_database_drop (fixture->pg_name);
 #endif
   g_free (fixture->dir);
   g_free (fixture->pg_name);
@@ -1417,15 +1391,7 @@ fixture_sql (Fixture    *fixture,
       return;
     }
 #endif
-  {
-    sqlite3 *handle = NULL;
-    char *message = NULL;
-
-    g_assert_cmpint (sqlite3_open (fixture->location, &handle), ==, SQLITE_OK);
-    if (sqlite3_exec (handle, sql, NULL, NULL, &message) != SQLITE_OK)
-      g_error ("%s: %s", sql, message);
-    sqlite3_close (handle);
-  }
+  navette_test_sqlite_file_exec (fixture->location, sql);
 }
 
 /* A revert's data is checked against the table as it is now: a column

@@ -32,6 +32,7 @@
 #include <adwaita.h>
 
 #include "navette-test-pki.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
 #include "navette-test-loop.h"
 #include "navette-admin-window.h"
@@ -197,14 +198,7 @@ main (int   argc,
       navette_journal_set_test_fail_writes (TRUE);
       navette_engine_set_data_dir (engine, data_dir);
     }
-  navette_session_login_async (navette_engine_get_session (engine), user, NAVETTE_DEMO_PASSWORD,
-                               NULL, navette_test_store_result_cb, &result);
-  navette_test_wait_result (&result, "navette_session_login");
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine), result, NULL));
-  g_clear_object (&result);
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
-  navette_test_wait_result (&result, "navette_engine_load");
-  g_clear_object (&result);
+  navette_test_sign_in_and_load (engine, user);
 
   window = navette_window_new (NULL);
   if (argc > 3)

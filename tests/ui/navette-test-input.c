@@ -20,12 +20,54 @@ timeout_cb (gpointer data)
 }
 
 void
+navette_test_ui_setenv (const char *a11y)
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
+  g_setenv ("GTK_A11Y", a11y, TRUE);
+}
+
+static void
+skipped (gconstpointer reason)
+{
+  g_test_skip (reason);
+}
+
+int
+navette_test_run_skipped (int         *argc,
+                          char      ***argv,
+                          const char  *path,
+                          const char  *reason)
+{
+  g_test_init (argc, argv, NULL);
+  g_test_add_data_func (path, reason, skipped);
+  return g_test_run ();
+}
+
+void
 navette_test_gtk_init (int    *argc,
                        char ***argv)
 {
   gtk_test_init (argc, argv, NULL);
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+}
+
+gboolean
+navette_test_input_init (int    *argc,
+                         char ***argv)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  navette_test_ui_setenv ("none");
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  if (g_getenv ("DISPLAY") == NULL || xdotool == NULL)
+    return FALSE;
+  navette_test_gtk_init (argc, argv);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  return TRUE;
 }
 
 void

@@ -11,6 +11,23 @@ G_BEGIN_DECLS
 
 typedef gboolean (*NavetteTestCondition) (gpointer data);
 
+/* The environment of every UI test program: the GSettings schemas of the
+ * build tree, no keyring, and GTK_A11Y=@a11y. */
+void       navette_test_ui_setenv       (const char           *a11y);
+/* What a UI test program runs when the machine lacks what it needs (a
+ * display, a tool): the one test @path, skipped saying @reason. Returns
+ * g_test_run()'s status. */
+int        navette_test_run_skipped     (int                  *argc,
+                                         char               ***argv,
+                                         const char           *path,
+                                         const char           *reason);
+
+/* For the programs that send real X input (xdotool): the UI environment
+ * on the X11 backend, then GTK initialised (navette_test_gtk_init())
+ * without animations. FALSE, and GTK not initialised, when there is no X
+ * display or no xdotool. */
+gboolean   navette_test_input_init      (int                  *argc,
+                                         char               ***argv);
 /* gtk_test_init() and adw_init(), with the cursor not blinking: one Xvfb
  * and no window manager, a blinking cursor in a window that lost the X
  * focus makes GTK warn ("did not receive a focus-out event"). */

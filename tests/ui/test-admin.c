@@ -21,7 +21,9 @@
 #include "navette-admin-form.h"
 #include "navette-admin-window.h"
 #include "navette-test-input.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
+#include "navette-test-window.h"
 #include "navette-window-private.h"
 
 typedef struct
@@ -32,43 +34,14 @@ typedef struct
   char              *admin;     /* the administrator's token, for checks */
 } Fixture;
 
-static gboolean
-page_is_records (gpointer data)
-{
-  Fixture *f = data;
-
-  return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
-}
-
 static void
 fixture_open (Fixture    *f,
               const char *user)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  NavetteStore *store;
-
   f->server = navette_test_server_start (NULL);
   f->admin = navette_test_login (f->server, "admin", NAVETTE_DEMO_PASSWORD);
-  f->engine = navette_engine_new (f->server->base_url);
-  navette_session_login_async (navette_engine_get_session (f->engine), user, NAVETTE_DEMO_PASSWORD,
-                               NULL, navette_test_store_result_cb, &result);
-  navette_test_wait_until (navette_test_result_ready, &result, "the login");
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (f->engine), result, &error));
-  g_clear_object (&result);
-  navette_engine_load_async (f->engine, NULL, navette_test_store_result_cb, &result);
-  navette_test_wait_until (navette_test_result_ready, &result, "the applications");
-  g_assert_true (navette_engine_load_finish (f->engine, result, &error));
-
-  f->window = navette_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (f->window));
-  navette_window_set_engine (f->window, f->engine);
-  store = navette_engine_lookup_store (f->engine, "catalogue");
-  while (!navette_store_get_loaded (store))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (navette_window_select_table (f->window, "catalogue", "products"));
-  navette_test_wait_until (page_is_records, f, "the records");
+  f->engine = navette_test_engine_new (f->server, user, NULL);
+  f->window = navette_test_window_open (f->engine, "catalogue", "products", 1100, 720);
   navette_test_focus_window (GTK_WIDGET (f->window));
   /* The pointer enters the new window from outside, as a person's does
    * (the previous test's window was at the same place). */
@@ -277,11 +250,13 @@ collect_entry_rows (GtkWidget *root,
     collect_entry_rows (child, rows);
 }
 
-/* Clicks into the @index-th entry row of @form and types @text. */
+/* Clicks into the @index-th entry row of @form, selects what it holds
+ * when @replace (Ctrl+A), and types @text: the row then holds @text. */
 static void
-type_into (GtkWidget  *form,
-           guint       index,
-           const char *text)
+type_keys_into (GtkWidget  *form,
+                guint       index,
+                gboolean    replace,
+                const char *text)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
   GtkWidget *input;
@@ -291,8 +266,19 @@ type_into (GtkWidget  *form,
   input = navette_test_find_widget (g_ptr_array_index (rows, index), GTK_TYPE_TEXT, NULL);
   g_assert_nonnull (input);
   navette_test_click (input);
+  if (replace)
+    navette_test_key ("ctrl+a");
   navette_test_type (text);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, index))), ==, text);
+}
+
+/* Clicks into the @index-th entry row of @form and types @text. */
+static void
+type_into (GtkWidget  *form,
+           guint       index,
+           const char *text)
+{
+  type_keys_into (form, index, FALSE, text);
 }
 
 typedef struct
@@ -408,17 +394,7 @@ retype_into (GtkWidget  *form,
              guint       index,
              const char *text)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
-  GtkWidget *input;
-
-  collect_entry_rows (form, rows);
-  g_assert_cmpuint (index, <, rows->len);
-  input = navette_test_find_widget (g_ptr_array_index (rows, index), GTK_TYPE_TEXT, NULL);
-  g_assert_nonnull (input);
-  navette_test_click (input);
-  navette_test_key ("ctrl+a");
-  navette_test_type (text);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, index))), ==, text);
+  type_keys_into (form, index, TRUE, text);
 }
 
 /* The application @app as GET /api/v1/admin/applications answers it, and
@@ -831,33 +807,12 @@ test_members_pages (void)
   fixture_close (&f);
 }
 
-static void
-no_display (void)
-{
-  g_test_skip ("no X display or no xdotool");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-
-  if (g_getenv ("DISPLAY") == NULL || xdotool == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/ui/admin/no-display", no_display);
-      return g_test_run ();
-    }
-
-  navette_test_gtk_init (&argc, &argv);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  if (!navette_test_input_init (&argc, &argv))
+    return navette_test_run_skipped (&argc, &argv, "/ui/admin/no-display", "no X display or no xdotool");
 
   g_test_add_func ("/ui/admin/reader-has-none", test_reader_has_none);
   g_test_add_func ("/ui/admin/editor-activity-only", test_editor_activity_only);

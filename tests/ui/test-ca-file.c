@@ -287,17 +287,10 @@ test_ca_file_unusable (void)
   gtk_window_destroy (find_toplevel (NAVETTE_TYPE_WINDOW));
 }
 
-static void
-skipped (void)
-{
-  g_test_skip ("Needs a display, dbus-daemon and openssl");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   g_autofree char *openssl = g_find_program_in_path ("openssl");
   g_autofree char *home = NULL;
@@ -305,17 +298,11 @@ main (int   argc,
   g_autofree char *address = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
+  navette_test_ui_setenv ("none");
 
   if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) ||
       dbus_daemon == NULL || openssl == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/ca-file/skipped", skipped);
-      return g_test_run ();
-    }
+    return navette_test_run_skipped (&argc, &argv, "/ca-file/skipped", "Needs a display, dbus-daemon and openssl");
 
   /* The journal and the cache of this run go away with it. */
   home = g_dir_make_tmp ("navette-test-ca-file-XXXXXX", NULL);

@@ -22,7 +22,9 @@
 #include <gdk/x11/gdkx.h>
 
 #include "navette-test-input.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
+#include "navette-test-window.h"
 #include "navette-window-private.h"
 
 #define PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
@@ -48,14 +50,6 @@ typedef struct
   char              *admin;
 } Fixture;
 
-static gboolean
-page_is_records (gpointer data)
-{
-  Fixture *f = data;
-
-  return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
-}
-
 /* Signs @user in on the running server and shows @app's @table in a
  * window of their own. */
 static void
@@ -64,30 +58,9 @@ fixture_open_window (Fixture    *f,
                      const char *app,
                      const char *table)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  NavetteStore *store;
-
-  f->engine = navette_engine_new (f->server->base_url);
-  navette_session_login_async (navette_engine_get_session (f->engine), user,
-                               NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the login");
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (f->engine), result, &error));
-  g_clear_object (&result);
-  navette_engine_load_async (f->engine, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the applications");
-  g_assert_true (navette_engine_load_finish (f->engine, result, &error));
+  f->engine = navette_test_engine_new (f->server, user, NULL);
   navette_poller_set_interval_ms (navette_engine_get_poller (f->engine), 200);
-
-  f->window = navette_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (f->window));
-  navette_window_set_engine (f->window, f->engine);
-  store = navette_engine_lookup_store (f->engine, app);
-  while (!navette_store_get_loaded (store))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (navette_window_select_table (f->window, app, table));
-  wait_until (page_is_records, f, "the records");
+  f->window = navette_test_window_open (f->engine, app, table, 1100, 720);
   f->pane = _navette_window_get_pane (f->window);
   focus_window (GTK_WIDGET (f->window));
 }
@@ -689,12 +662,6 @@ test_retry_discard_all (void)
   fixture_close (&f);
 }
 
-static void
-no_display (void)
-{
-  g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
-}
-
 /* ---- The session expires ---- */
 
 static gboolean
@@ -892,26 +859,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  /* Real X input: the X11 backend. */
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
   /* The tests type English-formatted numbers. */
   g_setenv ("LC_NUMERIC", "C", TRUE);
 
-  if (g_getenv ("DISPLAY") == NULL || xdotool == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/ui/editing/no-display", no_display);
-      return g_test_run ();
-    }
-
-  navette_test_gtk_init (&argc, &argv);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  if (!navette_test_input_init (&argc, &argv))
+    return navette_test_run_skipped (&argc, &argv, "/ui/editing/no-display", "No display: run under Xvfb (DISPLAY=…)");
 
   g_test_add_func ("/ui/editing/save-shortcut/products", test_save_shortcut_products);
   g_test_add_func ("/ui/editing/save-shortcut/articles", test_save_shortcut_articles);

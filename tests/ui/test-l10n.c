@@ -12,6 +12,7 @@
 
 #include "navette-engine.h"
 #include "navette-engine-private.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
 #include "navette-test-loop.h"
 
@@ -56,27 +57,10 @@ test_validation_french (void)
   /* The translation itself is there (built po/). */
   g_assert_cmpstr (_("must be a number"), ==, "doit être un nombre");
 
-  engine = navette_engine_new (server->base_url);
-  navette_session_login_async (navette_engine_get_session (engine), "alice",
-                               NAVETTE_DEMO_PASSWORD, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (engine),
-                                               navette_test_wait_result (&result, "the login"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  navette_engine_load_async (engine, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_engine_load_finish (engine, navette_test_wait_result (&result, "the load"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  engine = navette_test_engine_new (server, "alice", NULL);
 
   store = navette_engine_lookup_store (engine, "catalogue");
-  g_assert_nonnull (store);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_store_load_tables_finish (store, navette_test_wait_result (&result, "the tables"), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  table = navette_store_lookup_table (store, "products");
-  g_assert_nonnull (table);
+  table = navette_test_engine_table (engine, "catalogue", "products");
   navette_table_reload_async (table, TRUE, NULL, navette_test_store_result_cb, &result);
   g_assert_true (navette_table_reload_finish (table, navette_test_wait_result (&result, "the records"), NULL, &error));
   g_assert_no_error (error);

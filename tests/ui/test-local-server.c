@@ -11,6 +11,7 @@
 
 #include "navette-engine.h"
 #include "navette-local-server.h"
+#include "navette-test-engine.h"
 #include "navette-test-loop.h"
 #include "navette-test-server.h"
 
@@ -81,11 +82,7 @@ test_local_mode (void)
   store = navette_engine_lookup_store (engine, "catalogue");
   g_assert_nonnull (store);
   g_assert_cmpint (navette_store_get_role (store), ==, NAVETTE_ROLE_EDITOR);
-  navette_store_load_tables_async (store, NULL, navette_test_store_result_cb, &result);
-  g_assert_true (navette_store_load_tables_finish (store, navette_test_wait_result (&result, "navette_store_load_tables"), &error));
-  g_clear_object (&result);
-  table = navette_store_lookup_table (store, "products");
-  g_assert_nonnull (table);
+  table = navette_test_engine_table (engine, "catalogue", "products");
 
   /* A record written in this run … */
   json_object_set_string_member (data, "name", "Kept across runs");

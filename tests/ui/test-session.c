@@ -480,32 +480,19 @@ test_session_expired_other_user (void)
   g_clear_object (&r.app);
 }
 
-static void
-skipped (void)
-{
-  g_test_skip ("Needs a display and dbus-daemon");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   GSubprocess *bus;
   g_autofree char *address = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
+  navette_test_ui_setenv ("none");
 
   if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) || dbus_daemon == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/session/skipped", skipped);
-      return g_test_run ();
-    }
+    return navette_test_run_skipped (&argc, &argv, "/session/skipped", "Needs a display and dbus-daemon");
 
   /* A private session bus for the application. */
   bus = navette_test_session_bus_start (&address);

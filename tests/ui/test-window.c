@@ -14,7 +14,9 @@
 #include <glib/gstdio.h>
 
 #include "navette-test-input.h"
+#include "navette-test-engine.h"
 #include "navette-test-server.h"
+#include "navette-test-window.h"
 #include "navette-window-private.h"
 #include "navette-sidebar-row.h"
 #include "navette-record-cell.h"
@@ -89,22 +91,7 @@ engine_for (NavetteTestServer *server,
             const char        *username,
             const char        *data_dir)
 {
-  NavetteEngine *engine = navette_engine_new (server->base_url);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  navette_engine_set_data_dir (engine, data_dir);
-  navette_session_login_async (navette_engine_get_session (engine), username,
-                               NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the login");
-  navette_session_login_finish (navette_engine_get_session (engine), result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  navette_engine_load_async (engine, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the applications");
-  navette_engine_load_finish (engine, result, &error);
-  g_assert_no_error (error);
+  NavetteEngine *engine = navette_test_engine_new (server, username, data_dir);
 
   /* Quick polls so the tests do not wait for minutes. */
   navette_poller_set_interval_ms (navette_engine_get_poller (engine), 200);
@@ -125,7 +112,7 @@ page_is_records (gpointer data)
 {
   Fixture *f = data;
 
-  return g_strcmp0 (_navette_window_get_page (f->window), "records") == 0;
+  return navette_test_window_shows_records (f->window);
 }
 
 static void
@@ -137,19 +124,7 @@ fixture_open_full (Fixture    *f,
 {
   f->server = navette_test_server_start (NULL);
   f->engine = engine_for (f->server, username, data_dir);
-  f->window = navette_window_new (NULL);
-  gtk_window_present (GTK_WINDOW (f->window));
-  navette_window_set_engine (f->window, f->engine);
-  wait_until (store_loaded, f, "the tables");
-  {
-    NavetteStore *store = navette_engine_lookup_store (f->engine, app);
-
-    g_assert_nonnull (store);
-    while (!navette_store_get_loaded (store))
-      g_main_context_iteration (NULL, TRUE);
-  }
-  g_assert_true (navette_window_select_table (f->window, app, table));
-  wait_until (page_is_records, f, "the records page");
+  f->window = navette_test_window_open (f->engine, app, table, 0, 0);
 }
 
 static void
@@ -862,12 +837,6 @@ test_push_indicator (void)
   g_assert_true (g_str_has_prefix (tooltip, "Checking every 30 s."));
 
   fixture_close (&f);
-}
-
-static void
-no_display (void)
-{
-  g_test_skip ("No display: run under Xvfb (DISPLAY=…)");
 }
 
 /* ---- Live schema and roles ---- */
@@ -2160,23 +2129,15 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
-
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
   /* No accessibility bus in CI (GTK 4 would complain, fatal here): the
    * test context, which keeps the accessible properties for
    * gtk_test_accessible_*() to read. */
-  g_setenv ("GTK_A11Y", "test", TRUE);
+  navette_test_ui_setenv ("test");
 
+  /* The CI runs these under Xvfb; without a display there is nothing to
+   * test. */
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      /* The CI runs these under Xvfb; without a display there is nothing
-       * to test. */
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/ui/no-display", no_display);
-      return g_test_run ();
-    }
+    return navette_test_run_skipped (&argc, &argv, "/ui/no-display", "No display: run under Xvfb (DISPLAY=…)");
 
   navette_test_gtk_init (&argc, &argv);
 
