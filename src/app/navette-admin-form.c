@@ -9,6 +9,7 @@
 
 #include "navette-admin-form.h"
 #include "navette-admin-client.h"
+#include "navette-sync-error.h"
 
 struct _NavetteAdminForm
 {
@@ -21,6 +22,7 @@ struct _NavetteAdminForm
   GtkWidget    *list;
   GtkWidget    *error_label;
   GCancellable *cancellable;
+  char         *conflict;    /* shown for a 409, instead of the server's sentence */
   gboolean      valid;
   gboolean      busy;
 };
@@ -83,6 +85,7 @@ navette_admin_form_finalize (GObject *object)
   NavetteAdminForm *self = NAVETTE_ADMIN_FORM (object);
 
   g_clear_object (&self->cancellable);
+  g_free (self->conflict);
   G_OBJECT_CLASS (navette_admin_form_parent_class)->finalize (object);
 }
 
@@ -273,11 +276,24 @@ navette_admin_form_finish (NavetteAdminForm  *self,
   *root = navette_admin_client_finish (NAVETTE_ADMIN_CLIENT (client), result, &error);
   if (error == NULL)
     return TRUE;
-  /* The server's sentence (a name taken, how many rows a constraint
-   * breaks), with what was typed still there. */
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* A name taken, in the user's language when the caller said how; else
+   * the server's sentence (how many rows a constraint breaks). What was
+   * typed stays there. */
+  if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT) && self->conflict != NULL)
+    navette_admin_form_set_error (self, self->conflict);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     navette_admin_form_set_error (self, error->message);
   return FALSE;
+}
+
+void
+navette_admin_form_set_conflict (NavetteAdminForm *self,
+                                 const char       *sentence)
+{
+  g_return_if_fail (NAVETTE_IS_ADMIN_FORM (self));
+
+  g_free (self->conflict);
+  self->conflict = g_strdup (sentence);
 }
 
 GCancellable *

@@ -45,6 +45,11 @@ gboolean          navette_admin_form_finish          (NavetteAdminForm *self,
                                                       GObject          *client,
                                                       GAsyncResult     *result,
                                                       JsonNode        **root);
+/* The translated sentence to show when the server refuses the request
+ * with 409 conflict ("A table named “x” already exists…"): the server's
+ * own sentence is in English. NULL: the server's sentence. */
+void              navette_admin_form_set_conflict    (NavetteAdminForm *self,
+                                                      const char       *sentence);
 /* Cancelled when the form is closed. */
 GCancellable     *navette_admin_form_get_cancellable (NavetteAdminForm *self);
 /* The action's button (tests press it). */

@@ -476,7 +476,10 @@ add_submit_cb (NavetteAdminForm    *form,
   GtkSwitch *admin = g_object_get_data (G_OBJECT (form), "admin");
   const char *typed = gtk_editable_get_text (password);
 
+  g_autofree char *taken = g_strdup_printf (_("The user name “%s” is already taken."), gtk_editable_get_text (name));
+
   g_object_set_data_full (G_OBJECT (form), "username", g_strdup (gtk_editable_get_text (name)), g_free);
+  navette_admin_form_set_conflict (form, taken);
   navette_admin_form_set_busy (form, TRUE);
   navette_admin_client_add_user_async (client_of (self), gtk_editable_get_text (name),
                                           gtk_editable_get_text (display),
@@ -486,14 +489,20 @@ add_submit_cb (NavetteAdminForm    *form,
                                           created_cb, g_object_ref (form));
 }
 
+/* The server's rule for user names, said as it is typed (and in the
+ * user's language, which the server's refusal is not). */
 static void
 add_changed_cb (NavetteAdminForm *form)
 {
   GtkEditable *name = g_object_get_data (G_OBJECT (form), "name");
   GtkEditable *display = g_object_get_data (G_OBJECT (form), "display");
+  const char *typed = gtk_editable_get_text (name);
+  gboolean name_valid = navette_username_is_valid (typed);
 
-  navette_admin_form_set_valid (form, *gtk_editable_get_text (name) != '\0' &&
-                                      *gtk_editable_get_text (display) != '\0');
+  navette_admin_form_set_error (form, *typed != '\0' && !name_valid
+                                      ? _("A user name is 1 to 64 lowercase letters, digits, “_”, “-” or “.”, starting with a letter or a digit.")
+                                      : NULL);
+  navette_admin_form_set_valid (form, name_valid && *gtk_editable_get_text (display) != '\0');
 }
 
 static void

@@ -247,6 +247,9 @@ static void
 new_app_submit_cb (NavetteAdminForm  *form,
                    NavetteAdminModel *self)
 {
+  g_autofree char *taken = g_strdup_printf (_("An application named “%s” already exists."), text_of (form, "name"));
+
+  navette_admin_form_set_conflict (form, taken);
   navette_admin_client_add_app_async (client_of (self), text_of (form, "name"), text_of (form, "title"),
                                          navette_admin_form_get_cancellable (form),
                                          navette_admin_change_cb, form_change (form));
@@ -270,6 +273,9 @@ new_table_submit_cb (NavetteAdminForm  *form,
                      NavetteAdminModel *self)
 {
   g_autoptr(NavetteWireTable) table = navette_wire_table_new (text_of (form, "name"), text_of (form, "title"));
+  g_autofree char *taken = g_strdup_printf (_("A table named “%s” already exists in this application."), text_of (form, "name"));
+
+  navette_admin_form_set_conflict (form, taken);
 
   navette_admin_client_add_table_async (client_of (self), g_object_get_data (G_OBJECT (form), "app"), table,
                                         navette_admin_form_get_cancellable (form),
@@ -629,6 +635,11 @@ column_submit_cb (NavetteAdminForm  *form,
       navette_admin_form_set_error (form, error->message);
       return;
     }
+  {
+    g_autofree char *taken = g_strdup_printf (_("A column named “%s” already exists in this table."), column->name);
+
+    navette_admin_form_set_conflict (form, taken);
+  }
   navette_admin_client_add_column_async (client_of (self), app, table, column, default_value,
                                          navette_admin_form_get_cancellable (form),
                                          navette_admin_change_cb, form_change (form));

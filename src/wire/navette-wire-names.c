@@ -28,6 +28,21 @@ navette_name_is_valid (const char *name)
 }
 
 gboolean
+navette_username_is_valid (const char *username)
+{
+  gsize len = username != NULL ? strlen (username) : 0;
+
+  if (len == 0 || len > 64 || !(g_ascii_islower (username[0]) || g_ascii_isdigit (username[0])))
+    return FALSE;
+  for (const char *p = username; *p != '\0'; p++)
+    {
+      if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-' || *p == '.'))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 navette_uuid_is_valid (const char *text)
 {
   if (text == NULL || strlen (text) != 36)

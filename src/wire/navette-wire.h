@@ -103,6 +103,9 @@ gint64           navette_time_now               (void); /* g_get_real_time() */
 /* ---- Names and ids ---- */
 /* ^[a-z][a-z0-9_]{0,62}$ */
 gboolean         navette_name_is_valid          (const char      *name);
+/* A user name: 1 to 64 of a-z 0-9 "_" "-" ".", starting with a letter or
+ * a digit. The server's rule, which the Add Member form checks as typed. */
+gboolean         navette_username_is_valid      (const char      *username);
 /* Canonical lowercase 8-4-4-4-12 hex UUID. */
 gboolean         navette_uuid_is_valid          (const char      *text);
 char            *navette_uuid_new               (void);

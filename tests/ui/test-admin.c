@@ -580,6 +580,34 @@ test_administrator (void)
     navette_test_wait_until (label_shown, &name, "the new member in the list");
   }
 
+  /* Not a user name, then a name taken: both said in the form in the
+   * user's language (the server's own sentence is English), what was
+   * typed kept, the form open. */
+  navette_test_focus_window (GTK_WIDGET (admin));
+  click_label (page, "Add Member…");
+  form = wait_toplevel (form_type, "the Add Member form");
+  type_into (form, 0, "Chloe");
+  type_into (form, 1, "Chloe Again");
+  g_assert_cmpstr (navette_admin_form_get_error (NAVETTE_ADMIN_FORM (form)), ==,
+                   "A user name is 1 to 64 lowercase letters, digits, “_”, “-” or “.”, starting with a letter or a digit.");
+  g_assert_false (gtk_widget_get_sensitive (navette_admin_form_get_button (NAVETTE_ADMIN_FORM (form))));
+  retype_into (form, 0, "chloe");
+  g_assert_null (navette_admin_form_get_error (NAVETTE_ADMIN_FORM (form)));
+  g_object_ref (form);
+  navette_test_click (navette_admin_form_get_button (NAVETTE_ADMIN_FORM (form)));
+  navette_test_wait_until (form_error_or_gone, form, "the server's refusal");
+  g_assert_cmpstr (navette_admin_form_get_error (NAVETTE_ADMIN_FORM (form)), ==,
+                   "The user name “chloe” is already taken.");
+  {
+    g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+    collect_entry_rows (form, rows);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 1))), ==, "Chloe Again");
+  }
+  gtk_window_close (GTK_WINDOW (form));
+  g_object_unref (form);
+  navette_test_wait_until (toplevel_gone, &form_type, "the Add Member form to close");
+
   /* Access: make her editor of the catalogue. */
   navette_test_focus_window (GTK_WIDGET (admin));
   page = show_page (admin, "Access", "access");

@@ -146,6 +146,21 @@ test_names (void)
   g_assert_false (navette_name_is_valid ("a;drop"));
   g_assert_false (navette_name_is_valid ("é"));
 
+  /* User names: the server's rule, which the Add Member form checks. */
+  g_assert_true (navette_username_is_valid ("alice"));
+  g_assert_true (navette_username_is_valid ("7"));
+  g_assert_true (navette_username_is_valid ("jean-luc.picard_2"));
+  g_assert_true (navette_username_is_valid ("0123456789012345678901234567890123456789012345678901234567890123"));
+  g_assert_false (navette_username_is_valid ("01234567890123456789012345678901234567890123456789012345678901234"));
+  g_assert_false (navette_username_is_valid (""));
+  g_assert_false (navette_username_is_valid (NULL));
+  g_assert_false (navette_username_is_valid ("Alice"));
+  g_assert_false (navette_username_is_valid ("aLice"));
+  g_assert_false (navette_username_is_valid ("-alice"));
+  g_assert_false (navette_username_is_valid (".alice"));
+  g_assert_false (navette_username_is_valid ("al ice"));
+  g_assert_false (navette_username_is_valid ("alicé"));
+
   g_assert_true (navette_uuid_is_valid (uuid));
   g_assert_true (navette_uuid_is_valid ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"));
   g_assert_false (navette_uuid_is_valid ("0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"));

@@ -27,21 +27,6 @@ typedef struct
   gboolean       admin_changed;
 } UserOp;
 
-static gboolean
-username_is_valid (const char *username)
-{
-  gsize len = strlen (username);
-
-  if (len == 0 || len > 64 || !g_ascii_isalnum (username[0]))
-    return FALSE;
-  for (const char *p = username; *p != '\0'; p++)
-    {
-      if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-' || *p == '.'))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* The columns of USER_GET, USER_LIST, USER_PAGE and SESSION_LOOKUP. */
 static gpointer
 read_user (NavetteDbStmt *stmt)
@@ -100,7 +85,7 @@ navette_db_user_add (NavetteDb   *self,
   g_return_val_if_fail (password_hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!username_is_valid (username))
+  if (!navette_username_is_valid (username))
     {
       g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
                    "“%s” is not a valid user name: use 1 to 64 lowercase letters, digits, "
