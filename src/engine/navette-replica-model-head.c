@@ -102,8 +102,11 @@ overlay_changed_cb (GListModel          *table,
       g_autoptr(NavetteRecord) record = g_list_model_get_item (table, i);
       HeadItem *item;
 
+      /* (One that left for the replica's rows while its version was
+       * still 0 — the feed quicker than the answer — does not come back.) */
       if (navette_record_get_version (record) != 0 ||
           *navette_record_get_id (record) == '\0' ||
+          g_hash_table_contains (self->head_left, navette_record_get_id (record)) ||
           head_index (self, navette_record_get_id (record)) != G_MAXUINT)
         continue;
       item = g_new0 (HeadItem, 1);
@@ -222,7 +225,10 @@ navette_replica_model_head_drop_synced (NavetteReplicaModel *self)
       HeadItem *item = head_item (self, i - 1);
 
       if (item->found != 0 && item->found <= self->query_serial)
-        head_remove (self, i - 1);
+        {
+          g_hash_table_add (self->head_left, g_strdup (navette_record_get_id (item->record)));
+          head_remove (self, i - 1);
+        }
     }
 }
 
@@ -230,4 +236,12 @@ void
 navette_replica_model_head_init (NavetteReplicaModel *self)
 {
   self->head = g_ptr_array_new_with_free_func (head_item_free);
+  self->head_left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+void
+navette_replica_model_head_finalize (NavetteReplicaModel *self)
+{
+  g_clear_pointer (&self->head, g_ptr_array_unref);
+  g_clear_pointer (&self->head_left, g_hash_table_unref);
 }

@@ -49,6 +49,7 @@ struct _NavetteReplicaModel
   NavetteTable       *overlay;       /* the engine's table, or NULL */
   gulong              overlay_handler; /* its items-changed */
   GPtrArray          *head;          /* HeadItem*: created, not in the replica */
+  GHashTable         *head_left;     /* ids that left it for the replica's rows */
   gboolean            head_hidden;   /* the archive view: no head */
   guint               query_serial;  /* bumped by each query started */
 
@@ -94,6 +95,7 @@ void           navette_replica_model_head_lookup      (NavetteReplicaModel *self
  * records whose rows they hold leave it. */
 void           navette_replica_model_head_drop_synced (NavetteReplicaModel *self);
 void           navette_replica_model_head_init        (NavetteReplicaModel *self);
+void           navette_replica_model_head_finalize    (NavetteReplicaModel *self);
 void           navette_replica_model_head_clear       (NavetteReplicaModel *self);
 /* In navette-replica-model.c: "n-items" notified. */
 void           navette_replica_model_notify_n_items   (NavetteReplicaModel *self);

@@ -1014,7 +1014,7 @@ navette_replica_model_finalize (GObject *object)
   g_clear_pointer (&self->batches, g_hash_table_unref);
   g_clear_pointer (&self->unknown, g_hash_table_unref);
   g_clear_pointer (&self->finds, g_ptr_array_unref);
-  g_clear_pointer (&self->head, g_ptr_array_unref);
+  navette_replica_model_head_finalize (self);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->finalize (object);
 }
