@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* navette-replica-model-private.h — what navette-replica-model.c (the
- * replica's rows) shares with navette-replica-model-head.c (the records
+ * replica's rows) shares with navette-replica-model-created.c (the records
  * created locally and not in the replica yet, shown first). */
 #pragma once
 
@@ -48,9 +48,10 @@ struct _NavetteReplicaModel
 
   NavetteTable       *overlay;       /* the engine's table, or NULL */
   gulong              overlay_handler; /* its items-changed */
-  GPtrArray          *head;          /* HeadItem*: created, not in the replica */
-  GHashTable         *head_left;     /* ids that left it for the replica's rows */
-  gboolean            head_hidden;   /* the archive view: no head */
+  GPtrArray          *created;       /* CreatedItem*: created here, not in
+                                      * the replica yet: shown first */
+  GHashTable         *created_left;  /* ids that left it for the replica's rows */
+  gboolean            created_hidden; /* the archive view: not shown */
   guint               query_serial;  /* bumped by each query started */
 
   GCancellable       *query_cancellable;
@@ -60,49 +61,50 @@ struct _NavetteReplicaModel
   gboolean            head_pending;  /* the head of the query running is awaited */
 };
 
-/* ---- The head (navette-replica-model-head.c) ----
+/* ---- The records created here, first (navette-replica-model-created.c) ----
  *
  * The overlay table's records created and not in the replica yet
  * (version 0 when they joined the table: a create pending, waiting or
  * failed), shown at positions 0..k-1 in the order they joined, before the
  * replica's rows (which are offset by k). Not in the archive view. A
- * record leaves the head when the replica has its row (a key query that
+ * record leaves them when the replica has its row (a key query that
  * started after a lookup of its id found it is applied) or when it leaves
  * the table (a create rolled back). */
 
-/* The head's length as shown (0 in the archive view). */
+/* How many are shown first (0 in the archive view). */
 static inline guint
-navette_replica_model_head_len (NavetteReplicaModel *self)
+navette_replica_model_created_len (NavetteReplicaModel *self)
 {
-  return self->head_hidden ? 0 : self->head->len;
+  return self->created_hidden ? 0 : self->created->len;
 }
 
-/* The records of the head, in order (transfer none). */
-NavetteRecord *navette_replica_model_head_get         (NavetteReplicaModel *self,
-                                                       guint                position);
-/* Its position in the head (G_MAXUINT: not there, or hidden). */
-guint          navette_replica_model_head_find        (NavetteReplicaModel *self,
-                                                       const char          *id);
-/* Follows @table (NULL: none): its records created become the head. */
-void           navette_replica_model_head_set_overlay (NavetteReplicaModel *self,
-                                                       NavetteTable        *table);
-void           navette_replica_model_head_set_hidden  (NavetteReplicaModel *self,
-                                                       gboolean             hidden);
+/* The record shown at @position (< _len()) (transfer none). */
+NavetteRecord *navette_replica_model_created_get         (NavetteReplicaModel *self,
+                                                          guint                position);
+/* Its position among them (G_MAXUINT: not there, or hidden). */
+guint          navette_replica_model_created_find        (NavetteReplicaModel *self,
+                                                          const char          *id);
+/* Follows @table (NULL: none): its records created are shown first. */
+void           navette_replica_model_created_set_overlay (NavetteReplicaModel *self,
+                                                          NavetteTable        *table);
+void           navette_replica_model_created_set_hidden  (NavetteReplicaModel *self,
+                                                          gboolean             hidden);
 /* Before a key query is queued: asks the replica whether it has the
- * head's rows (on its worker, before the query). */
-void           navette_replica_model_head_lookup      (NavetteReplicaModel *self);
-/* Before the keys of the query started last are applied: the head's
- * records whose rows they hold leave it. */
-void           navette_replica_model_head_drop_synced (NavetteReplicaModel *self);
-void           navette_replica_model_head_init        (NavetteReplicaModel *self);
-void           navette_replica_model_head_finalize    (NavetteReplicaModel *self);
-void           navette_replica_model_head_clear       (NavetteReplicaModel *self);
+ * rows of those records (on its worker, before the query). */
+void           navette_replica_model_created_lookup      (NavetteReplicaModel *self);
+/* Before the keys of the query started last are applied: the
+ * records whose rows they hold leave them. */
+void           navette_replica_model_created_drop_synced (NavetteReplicaModel *self);
+void           navette_replica_model_created_init        (NavetteReplicaModel *self);
+void           navette_replica_model_created_finalize    (NavetteReplicaModel *self);
+void           navette_replica_model_created_clear       (NavetteReplicaModel *self);
 /* In navette-replica-model.c: "n-items" notified. */
-void           navette_replica_model_notify_n_items   (NavetteReplicaModel *self);
+void           navette_replica_model_notify_n_items      (NavetteReplicaModel *self);
 
-/* An items-changed of the replica's rows: offset by the head. */
+/* An items-changed of the replica's rows: offset by the records
+ * created shown first. */
 #define rows_changed(self, position, removed, added) \
   g_list_model_items_changed (G_LIST_MODEL (self), \
-                              navette_replica_model_head_len (self) + (position), (removed), (added))
+                              navette_replica_model_created_len (self) + (position), (removed), (added))
 
 G_END_DECLS

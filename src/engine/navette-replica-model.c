@@ -467,7 +467,7 @@ head_cb (GObject      *object,
       return;
     }
   self->head_pending = FALSE;
-  navette_replica_model_head_drop_synced (self);
+  navette_replica_model_created_drop_synced (self);
   apply_head (self, head, n_total, rows);
 }
 
@@ -750,7 +750,7 @@ diff_cb (GObject      *object,
   g_assert (self->keys == diff->old);
 
   g_object_freeze_notify (G_OBJECT (self));
-  navette_replica_model_head_drop_synced (self);
+  navette_replica_model_created_drop_synced (self);
   if (diff->ranges != NULL)
     apply_ranges (self, diff);
   else
@@ -807,7 +807,7 @@ query_cb (GObject      *object,
     {
       /* Its head was applied (or a refresh came before the rest of a
        * view's keys: one range from the first position that differs). */
-      navette_replica_model_head_drop_synced (self);
+      navette_replica_model_created_drop_synced (self);
       complete_keys (self, keys);
       query_done (self);
       return;
@@ -845,7 +845,7 @@ query_cb (GObject      *object,
     }
 
   g_object_freeze_notify (G_OBJECT (self));
-  navette_replica_model_head_drop_synced (self);
+  navette_replica_model_created_drop_synced (self);
   apply_keys (self, keys, prefix, suffix);
   g_object_thaw_notify (G_OBJECT (self));
   query_done (self);
@@ -860,7 +860,7 @@ query_start (NavetteReplicaModel *self)
   self->query_cancellable = g_cancellable_new ();
   set_loading (self, TRUE);
   self->query_serial++;
-  navette_replica_model_head_lookup (self);
+  navette_replica_model_created_lookup (self);
   /* A new view without search: its first keys and its count first (the
    * first screens show at once), the whole keys behind. A refresh needs
    * the whole keys to say which positions changed. */
@@ -897,7 +897,7 @@ navette_replica_model_get_n_items (GListModel *model)
 {
   NavetteReplicaModel *self = NAVETTE_REPLICA_MODEL (model);
 
-  return navette_replica_model_head_len (self) + self->keys->len;
+  return navette_replica_model_created_len (self) + self->keys->len;
 }
 
 static gpointer
@@ -908,9 +908,9 @@ navette_replica_model_get_item (GListModel *model,
   gint64 key;
   Entry *entry;
 
-  if (position < navette_replica_model_head_len (self))
-    return g_object_ref (navette_replica_model_head_get (self, position));
-  position -= navette_replica_model_head_len (self);
+  if (position < navette_replica_model_created_len (self))
+    return g_object_ref (navette_replica_model_created_get (self, position));
+  position -= navette_replica_model_created_len (self);
   if (position >= self->keys->len)
     return NULL;
   if (position >= self->n_known)
@@ -991,7 +991,7 @@ navette_replica_model_dispose (GObject *object)
   g_hash_table_remove_all (self->live);
   g_hash_table_remove_all (self->unknown);
   resolve_finds (self);
-  navette_replica_model_head_set_overlay (self, NULL);
+  navette_replica_model_created_set_overlay (self, NULL);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->dispose (object);
 }
@@ -1014,7 +1014,7 @@ navette_replica_model_finalize (GObject *object)
   g_clear_pointer (&self->batches, g_hash_table_unref);
   g_clear_pointer (&self->unknown, g_hash_table_unref);
   g_clear_pointer (&self->finds, g_ptr_array_unref);
-  navette_replica_model_head_finalize (self);
+  navette_replica_model_created_finalize (self);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->finalize (object);
 }
@@ -1042,7 +1042,7 @@ navette_replica_model_get_property (GObject    *object,
       g_value_set_boolean (value, self->loading);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, navette_replica_model_head_len (self) + self->keys->len);
+      g_value_set_uint (value, navette_replica_model_created_len (self) + self->keys->len);
       break;
     case PROP_CACHE_SIZE:
       g_value_set_uint (value, self->cache_size);
@@ -1153,7 +1153,7 @@ navette_replica_model_init (NavetteReplicaModel *self)
   self->batches = g_hash_table_new (NULL, NULL);
   self->unknown = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->finds = g_ptr_array_new ();
-  navette_replica_model_head_init (self);
+  navette_replica_model_created_init (self);
   self->cache_size = 1000;
   self->cancellable = g_cancellable_new ();
   self->view.archived = NAVETTE_REPLICA_ARCHIVED_HIDE;
@@ -1223,7 +1223,7 @@ navette_replica_model_set_view (NavetteReplicaModel      *self,
   self->view.sort_column = self->sort_column;
   self->view.search = self->search;
   self->view.limit = 0;
-  navette_replica_model_head_set_hidden (self, view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY);
+  navette_replica_model_created_set_hidden (self, view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY);
   query_start (self);
 }
 
@@ -1249,10 +1249,10 @@ navette_replica_model_get_key (NavetteReplicaModel *self,
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), -1);
 
-  if (position < navette_replica_model_head_len (self) ||
-      position - navette_replica_model_head_len (self) >= self->n_known)
+  if (position < navette_replica_model_created_len (self) ||
+      position - navette_replica_model_created_len (self) >= self->n_known)
     return -1;
-  return g_array_index (self->keys, gint64, position - navette_replica_model_head_len (self));
+  return g_array_index (self->keys, gint64, position - navette_replica_model_created_len (self));
 }
 
 static Entry *
@@ -1279,11 +1279,11 @@ navette_replica_model_find_loaded (NavetteReplicaModel *self,
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), G_MAXUINT);
   g_return_val_if_fail (id != NULL, G_MAXUINT);
 
-  if (navette_replica_model_head_find (self, id) != G_MAXUINT)
-    return navette_replica_model_head_find (self, id);
+  if (navette_replica_model_created_find (self, id) != G_MAXUINT)
+    return navette_replica_model_created_find (self, id);
   entry = find_entry (self, id);
   position = entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
-  return position != G_MAXUINT ? navette_replica_model_head_len (self) + position : G_MAXUINT;
+  return position != G_MAXUINT ? navette_replica_model_created_len (self) + position : G_MAXUINT;
 }
 
 typedef struct
@@ -1304,7 +1304,7 @@ find_answer (NavetteReplicaModel *self,
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("The record is not in this view."));
   else
-    g_task_return_int (task, navette_replica_model_head_len (self) + position);
+    g_task_return_int (task, navette_replica_model_created_len (self) + position);
 }
 
 /* The finds that waited for the whole keys: answered once they are read
@@ -1379,10 +1379,10 @@ navette_replica_model_find_async (NavetteReplicaModel *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_replica_model_find_async);
-  if (navette_replica_model_head_find (self, id) != G_MAXUINT)
+  if (navette_replica_model_created_find (self, id) != G_MAXUINT)
     {
-      /* Created here, not in the replica yet: in the head. */
-      g_task_return_int (task, navette_replica_model_head_find (self, id));
+      /* Created here, not in the replica yet: shown first. */
+      g_task_return_int (task, navette_replica_model_created_find (self, id));
       g_object_unref (task);
       return;
     }
@@ -1412,9 +1412,9 @@ navette_replica_model_set_overlay (NavetteReplicaModel *self,
 
   if (self->overlay == table)
     return;
-  navette_replica_model_head_set_overlay (self, NULL);
+  navette_replica_model_created_set_overlay (self, NULL);
   g_set_object (&self->overlay, table);
-  navette_replica_model_head_set_overlay (self, table);
+  navette_replica_model_created_set_overlay (self, table);
 }
 
 NavetteTable *

@@ -44,7 +44,7 @@
  * pending, waiting, failed) come first, at positions 0..k-1, in the
  * order they joined, whatever the view (not in the archive view); every
  * position of the replica's rows the model gives (items-changed, find,
- * get_key) is offset by k. Each leaves the head when the replica holds
+ * get_key) is offset by k. Each leaves them when the replica holds
  * its row (see docs/replica.md). */
 #pragma once
 

@@ -632,7 +632,7 @@ test_created_head (void)
     }
   g_assert_cmpuint (seen, ==, 1);
   g_assert_cmpint (navette_record_get_version (created), ==, 1);
-  /* No items-changed ever showed it twice (the head left before the
+  /* No items-changed ever showed it twice (it left the top before the
    * replica's keys with its row were applied). */
   for (guint i = 0, count = n_before; i < changes->len; i++)
     {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* navette-replica-model-head.c — the records created locally and not in
+/* navette-replica-model-created.c — the records created locally and not in
  * the replica yet, shown first by NavetteReplicaModel (see
  * navette-replica-model-private.h). A handful of records: everything here
  * walks them, never the replica's rows. */
@@ -16,69 +16,69 @@ typedef struct
   guint          found;     /* the query serial whose lookup found its row
                              * in the replica; 0: not found */
   gboolean       looking;   /* a lookup of its id is on its way */
-} HeadItem;
+} CreatedItem;
 
 static void
-head_item_free (gpointer data)
+created_item_free (gpointer data)
 {
-  HeadItem *item = data;
+  CreatedItem *item = data;
 
   g_object_unref (item->record);
   g_free (item);
 }
 
-static HeadItem *
-head_item (NavetteReplicaModel *self,
+static CreatedItem *
+created_item (NavetteReplicaModel *self,
            guint                position)
 {
-  return g_ptr_array_index (self->head, position);
+  return g_ptr_array_index (self->created, position);
 }
 
 static void
-head_changed (NavetteReplicaModel *self,
+created_changed (NavetteReplicaModel *self,
               guint                position,
               guint                removed,
               guint                added)
 {
-  if (self->head_hidden)
+  if (self->created_hidden)
     return;
   g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
   navette_replica_model_notify_n_items (self);
 }
 
 static void
-head_remove (NavetteReplicaModel *self,
+created_remove (NavetteReplicaModel *self,
              guint                position)
 {
-  g_ptr_array_remove_index (self->head, position);
-  head_changed (self, position, 1, 0);
+  g_ptr_array_remove_index (self->created, position);
+  created_changed (self, position, 1, 0);
 }
 
 NavetteRecord *
-navette_replica_model_head_get (NavetteReplicaModel *self,
-                                guint                position)
+navette_replica_model_created_get (NavetteReplicaModel *self,
+                                   guint                position)
 {
-  return head_item (self, position)->record;
+  return created_item (self, position)->record;
 }
 
 static guint
-head_index (NavetteReplicaModel *self,
+created_index (NavetteReplicaModel *self,
             const char          *id)
 {
-  for (guint i = 0; i < self->head->len; i++)
-    if (g_strcmp0 (navette_record_get_id (head_item (self, i)->record), id) == 0)
+  for (guint i = 0; i < self->created->len; i++)
+    if (g_strcmp0 (navette_record_get_id (created_item (self, i)->record), id) == 0)
       return i;
   return G_MAXUINT;
 }
 
 guint
-navette_replica_model_head_find (NavetteReplicaModel *self,
-                                 const char          *id)
+navette_replica_model_created_find (NavetteReplicaModel *self,
+                                    const char          *id)
 {
-  return self->head_hidden ? G_MAXUINT : head_index (self, id);
+  return self->created_hidden ? G_MAXUINT : created_index (self, id);
 }
 
-/* The overlay table changed: its records gone leave the head (a create
+/* The overlay table changed: its records gone leave the list (a create
  * rolled back); those created (version 0) not in it yet join it, last.
  * The table holds only the records edited or created here. */
 static void
@@ -90,40 +90,40 @@ overlay_changed_cb (GListModel          *table,
 {
   guint n = g_list_model_get_n_items (table);
 
-  for (guint i = self->head->len; i > 0; i--)
+  for (guint i = self->created->len; i > 0; i--)
     {
-      NavetteRecord *record = head_item (self, i - 1)->record;
+      NavetteRecord *record = created_item (self, i - 1)->record;
 
       if (navette_table_lookup (self->overlay, navette_record_get_id (record)) != record)
-        head_remove (self, i - 1);
+        created_remove (self, i - 1);
     }
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(NavetteRecord) record = g_list_model_get_item (table, i);
-      HeadItem *item;
+      CreatedItem *item;
 
       /* (One that left for the replica's rows while its version was
        * still 0 — the feed quicker than the answer — does not come back.) */
       if (navette_record_get_version (record) != 0 ||
           *navette_record_get_id (record) == '\0' ||
-          g_hash_table_contains (self->head_left, navette_record_get_id (record)) ||
-          head_index (self, navette_record_get_id (record)) != G_MAXUINT)
+          g_hash_table_contains (self->created_left, navette_record_get_id (record)) ||
+          created_index (self, navette_record_get_id (record)) != G_MAXUINT)
         continue;
-      item = g_new0 (HeadItem, 1);
+      item = g_new0 (CreatedItem, 1);
       item->record = g_object_ref (record);
-      g_ptr_array_add (self->head, item);
-      head_changed (self, self->head->len - 1, 0, 1);
+      g_ptr_array_add (self->created, item);
+      created_changed (self, self->created->len - 1, 0, 1);
     }
 }
 
 void
-navette_replica_model_head_clear (NavetteReplicaModel *self)
+navette_replica_model_created_clear (NavetteReplicaModel *self)
 {
-  guint n = navette_replica_model_head_len (self);
+  guint n = navette_replica_model_created_len (self);
 
-  if (self->head->len == 0)
+  if (self->created->len == 0)
     return;
-  g_ptr_array_set_size (self->head, 0);
+  g_ptr_array_set_size (self->created, 0);
   if (n > 0)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
@@ -132,12 +132,12 @@ navette_replica_model_head_clear (NavetteReplicaModel *self)
 }
 
 void
-navette_replica_model_head_set_overlay (NavetteReplicaModel *self,
-                                        NavetteTable        *table)
+navette_replica_model_created_set_overlay (NavetteReplicaModel *self,
+                                           NavetteTable        *table)
 {
   if (self->overlay_handler != 0)
     g_clear_signal_handler (&self->overlay_handler, self->overlay);
-  navette_replica_model_head_clear (self);
+  navette_replica_model_created_clear (self);
   if (table == NULL)
     return;
   self->overlay_handler = g_signal_connect (table, "items-changed",
@@ -147,14 +147,14 @@ navette_replica_model_head_set_overlay (NavetteReplicaModel *self,
 }
 
 void
-navette_replica_model_head_set_hidden (NavetteReplicaModel *self,
-                                       gboolean             hidden)
+navette_replica_model_created_set_hidden (NavetteReplicaModel *self,
+                                          gboolean             hidden)
 {
-  guint n = self->head->len;
+  guint n = self->created->len;
 
-  if (self->head_hidden == hidden)
+  if (self->created_hidden == hidden)
     return;
-  self->head_hidden = hidden;
+  self->created_hidden = hidden;
   if (n > 0)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), 0, hidden ? n : 0, hidden ? 0 : n);
@@ -179,12 +179,12 @@ lookup_cb (GObject      *object,
   gint64 key = navette_replica_lookup_key_finish (NAVETTE_REPLICA (object), result, NULL);
   guint i;
 
-  for (i = 0; i < self->head->len; i++)
-    if (head_item (self, i)->record == lookup->record)
+  for (i = 0; i < self->created->len; i++)
+    if (created_item (self, i)->record == lookup->record)
       break;
-  if (i < self->head->len)
+  if (i < self->created->len)
     {
-      HeadItem *item = head_item (self, i);
+      CreatedItem *item = created_item (self, i);
 
       item->looking = FALSE;
       /* Found: the key query queued after this lookup holds its row. */
@@ -197,11 +197,11 @@ lookup_cb (GObject      *object,
 }
 
 void
-navette_replica_model_head_lookup (NavetteReplicaModel *self)
+navette_replica_model_created_lookup (NavetteReplicaModel *self)
 {
-  for (guint i = 0; i < self->head->len; i++)
+  for (guint i = 0; i < self->created->len; i++)
     {
-      HeadItem *item = head_item (self, i);
+      CreatedItem *item = created_item (self, i);
       Lookup *lookup;
 
       if (item->found != 0 || item->looking)
@@ -218,30 +218,30 @@ navette_replica_model_head_lookup (NavetteReplicaModel *self)
 }
 
 void
-navette_replica_model_head_drop_synced (NavetteReplicaModel *self)
+navette_replica_model_created_drop_synced (NavetteReplicaModel *self)
 {
-  for (guint i = self->head->len; i > 0; i--)
+  for (guint i = self->created->len; i > 0; i--)
     {
-      HeadItem *item = head_item (self, i - 1);
+      CreatedItem *item = created_item (self, i - 1);
 
       if (item->found != 0 && item->found <= self->query_serial)
         {
-          g_hash_table_add (self->head_left, g_strdup (navette_record_get_id (item->record)));
-          head_remove (self, i - 1);
+          g_hash_table_add (self->created_left, g_strdup (navette_record_get_id (item->record)));
+          created_remove (self, i - 1);
         }
     }
 }
 
 void
-navette_replica_model_head_init (NavetteReplicaModel *self)
+navette_replica_model_created_init (NavetteReplicaModel *self)
 {
-  self->head = g_ptr_array_new_with_free_func (head_item_free);
-  self->head_left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->created = g_ptr_array_new_with_free_func (created_item_free);
+  self->created_left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
-navette_replica_model_head_finalize (NavetteReplicaModel *self)
+navette_replica_model_created_finalize (NavetteReplicaModel *self)
 {
-  g_clear_pointer (&self->head, g_ptr_array_unref);
-  g_clear_pointer (&self->head_left, g_hash_table_unref);
+  g_clear_pointer (&self->created, g_ptr_array_unref);
+  g_clear_pointer (&self->created_left, g_hash_table_unref);
 }
