@@ -7,7 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "navette-replica-model.h"
+#include "navette-replica-model-private.h"
 #include "navette-engine-private.h"
 #include "navette-record.h"
 #include "navette-table.h"
@@ -19,53 +19,6 @@
 /* A new view's keys read first by default, with its count: the first
  * screens show while the rest of its keys are read ("head-size"). */
 #define HEAD 1000
-
-/* A materialised row. The record is held weakly (the weak reference
- * removes the entry when it is finalized); the cache holds it strongly. */
-typedef struct
-{
-  gint64               key;
-  NavetteRecord       *record;
-  NavetteReplicaModel *model;
-  GList               *cache_link;  /* in model->cache, or NULL */
-  gboolean             placeholder;
-} Entry;
-
-struct _NavetteReplicaModel
-{
-  GObject             parent_instance;
-
-  NavetteReplica     *replica;
-  char               *app;
-  char               *table;
-
-  char               *sort_column;
-  char               *search;
-  NavetteReplicaView  view;
-
-  GArray             *keys;          /* gint64, the view's order */
-  guint               n_known;       /* keys known: keys->len, or fewer
-                                      * while the rest of a view's keys are
-                                      * read behind its head (0 beyond) */
-  GHashTable         *unknown;       /* position → placeholder handed out
-                                      * for a position >= n_known (owned) */
-  GPtrArray          *finds;         /* Find*: find_async waiting for the keys */
-  GHashTable         *live;          /* &entry->key → Entry* (owned) */
-  GQueue              cache;         /* Entry*, most recently asked first */
-  guint               cache_size;
-  guint               head_size;     /* 0: the whole keys at once */
-  guint               head_rows;     /* the head's first rows read with it */
-  GHashTable         *batches;       /* batch index → in flight */
-  guint               generation;    /* of the keys: bumped by each query applied */
-
-  NavetteTable       *overlay;       /* the engine's table, or NULL */
-
-  GCancellable       *query_cancellable;
-  GCancellable       *cancellable;   /* everything, cancelled by dispose */
-  gboolean            loading;
-  gboolean            refetch;       /* the query applied next is a refresh */
-  gboolean            head_pending;  /* the head of the query running is awaited */
-};
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -248,7 +201,7 @@ apply_row (NavetteReplicaModel *self,
         }
       position = find_key (self, key);
       if (position != G_MAXUINT)
-        g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+        rows_changed (self, position, 1, 1);
       return;
     }
   server = navette_record_get_server (record);
@@ -430,8 +383,8 @@ apply_keys (NavetteReplicaModel *self,
   self->n_known = n_new;
   keys_replaced (self);
   if (n_old - prefix - suffix > 0 || n_new - prefix - suffix > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
-                                n_old - prefix - suffix, n_new - prefix - suffix);
+    rows_changed (self, prefix,
+                  n_old - prefix - suffix, n_new - prefix - suffix);
   if (n_old != n_new)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
@@ -483,7 +436,7 @@ apply_head (NavetteReplicaModel *self,
     }
   g_object_freeze_notify (G_OBJECT (self));
   if (n_old - prefix > 0 || n_total - prefix > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), prefix, n_old - prefix, n_total - prefix);
+    rows_changed (self, prefix, n_old - prefix, n_total - prefix);
   if (n_old != n_total)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -514,6 +467,7 @@ head_cb (GObject      *object,
       return;
     }
   self->head_pending = FALSE;
+  navette_replica_model_created_drop_synced (self);
   apply_head (self, head, n_total, rows);
 }
 
@@ -569,13 +523,13 @@ complete_keys (NavetteReplicaModel *self,
         }
       cache_trim (self);
       for (guint i = 0; i < again->len; i++)
-        g_list_model_items_changed (G_LIST_MODEL (self), g_array_index (again, guint, i), 1, 1);
+        rows_changed (self, g_array_index (again, guint, i), 1, 1);
       return;
     }
   drop_unknown (self);
   keys_replaced (self);
   g_object_freeze_notify (G_OBJECT (self));
-  g_list_model_items_changed (G_LIST_MODEL (self), prefix, n_old - prefix, n_new - prefix);
+  rows_changed (self, prefix, n_old - prefix, n_new - prefix);
   if (n_old != n_new)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -757,7 +711,7 @@ apply_ranges (NavetteReplicaModel *self,
         g_array_insert_vals (keys, range->position,
                              &g_array_index (diff->keys, gint64, range->position), range->added);
       self->n_known = keys->len;
-      g_list_model_items_changed (G_LIST_MODEL (self), range->position, range->removed, range->added);
+      rows_changed (self, range->position, range->removed, range->added);
     }
   g_assert (keys->len == diff->keys->len);
   if (n_old != keys->len)
@@ -796,6 +750,7 @@ diff_cb (GObject      *object,
   g_assert (self->keys == diff->old);
 
   g_object_freeze_notify (G_OBJECT (self));
+  navette_replica_model_created_drop_synced (self);
   if (diff->ranges != NULL)
     apply_ranges (self, diff);
   else
@@ -852,6 +807,7 @@ query_cb (GObject      *object,
     {
       /* Its head was applied (or a refresh came before the rest of a
        * view's keys: one range from the first position that differs). */
+      navette_replica_model_created_drop_synced (self);
       complete_keys (self, keys);
       query_done (self);
       return;
@@ -889,6 +845,7 @@ query_cb (GObject      *object,
     }
 
   g_object_freeze_notify (G_OBJECT (self));
+  navette_replica_model_created_drop_synced (self);
   apply_keys (self, keys, prefix, suffix);
   g_object_thaw_notify (G_OBJECT (self));
   query_done (self);
@@ -902,6 +859,8 @@ query_start (NavetteReplicaModel *self)
   g_clear_object (&self->query_cancellable);
   self->query_cancellable = g_cancellable_new ();
   set_loading (self, TRUE);
+  self->query_serial++;
+  navette_replica_model_created_lookup (self);
   /* A new view without search: its first keys and its count first (the
    * first screens show at once), the whole keys behind. A refresh needs
    * the whole keys to say which positions changed. */
@@ -919,6 +878,12 @@ query_start (NavetteReplicaModel *self)
                                     self->query_cancellable, query_cb, g_object_ref (self));
 }
 
+void
+navette_replica_model_notify_n_items (NavetteReplicaModel *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
 /* ---- GListModel ---- */
 
 static GType
@@ -930,7 +895,9 @@ navette_replica_model_get_item_type (GListModel *model)
 static guint
 navette_replica_model_get_n_items (GListModel *model)
 {
-  return NAVETTE_REPLICA_MODEL (model)->keys->len;
+  NavetteReplicaModel *self = NAVETTE_REPLICA_MODEL (model);
+
+  return navette_replica_model_created_len (self) + self->keys->len;
 }
 
 static gpointer
@@ -941,6 +908,9 @@ navette_replica_model_get_item (GListModel *model,
   gint64 key;
   Entry *entry;
 
+  if (position < navette_replica_model_created_len (self))
+    return g_object_ref (navette_replica_model_created_get (self, position));
+  position -= navette_replica_model_created_len (self);
   if (position >= self->keys->len)
     return NULL;
   if (position >= self->n_known)
@@ -1021,6 +991,7 @@ navette_replica_model_dispose (GObject *object)
   g_hash_table_remove_all (self->live);
   g_hash_table_remove_all (self->unknown);
   resolve_finds (self);
+  navette_replica_model_created_set_overlay (self, NULL);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->dispose (object);
 }
@@ -1043,6 +1014,7 @@ navette_replica_model_finalize (GObject *object)
   g_clear_pointer (&self->batches, g_hash_table_unref);
   g_clear_pointer (&self->unknown, g_hash_table_unref);
   g_clear_pointer (&self->finds, g_ptr_array_unref);
+  navette_replica_model_created_finalize (self);
 
   G_OBJECT_CLASS (navette_replica_model_parent_class)->finalize (object);
 }
@@ -1070,7 +1042,7 @@ navette_replica_model_get_property (GObject    *object,
       g_value_set_boolean (value, self->loading);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->keys->len);
+      g_value_set_uint (value, navette_replica_model_created_len (self) + self->keys->len);
       break;
     case PROP_CACHE_SIZE:
       g_value_set_uint (value, self->cache_size);
@@ -1181,6 +1153,7 @@ navette_replica_model_init (NavetteReplicaModel *self)
   self->batches = g_hash_table_new (NULL, NULL);
   self->unknown = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->finds = g_ptr_array_new ();
+  navette_replica_model_created_init (self);
   self->cache_size = 1000;
   self->cancellable = g_cancellable_new ();
   self->view.archived = NAVETTE_REPLICA_ARCHIVED_HIDE;
@@ -1250,6 +1223,7 @@ navette_replica_model_set_view (NavetteReplicaModel      *self,
   self->view.sort_column = self->sort_column;
   self->view.search = self->search;
   self->view.limit = 0;
+  navette_replica_model_created_set_hidden (self, view->archived == NAVETTE_REPLICA_ARCHIVED_ONLY);
   query_start (self);
 }
 
@@ -1275,9 +1249,10 @@ navette_replica_model_get_key (NavetteReplicaModel *self,
 {
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), -1);
 
-  if (position >= self->n_known)
+  if (position < navette_replica_model_created_len (self) ||
+      position - navette_replica_model_created_len (self) >= self->n_known)
     return -1;
-  return g_array_index (self->keys, gint64, position);
+  return g_array_index (self->keys, gint64, position - navette_replica_model_created_len (self));
 }
 
 static Entry *
@@ -1299,12 +1274,16 @@ navette_replica_model_find_loaded (NavetteReplicaModel *self,
                                    const char          *id)
 {
   Entry *entry;
+  guint position;
 
   g_return_val_if_fail (NAVETTE_IS_REPLICA_MODEL (self), G_MAXUINT);
   g_return_val_if_fail (id != NULL, G_MAXUINT);
 
+  if (navette_replica_model_created_find (self, id) != G_MAXUINT)
+    return navette_replica_model_created_find (self, id);
   entry = find_entry (self, id);
-  return entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
+  position = entry != NULL ? find_key (self, entry->key) : G_MAXUINT;
+  return position != G_MAXUINT ? navette_replica_model_created_len (self) + position : G_MAXUINT;
 }
 
 typedef struct
@@ -1325,7 +1304,7 @@ find_answer (NavetteReplicaModel *self,
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("The record is not in this view."));
   else
-    g_task_return_int (task, position);
+    g_task_return_int (task, navette_replica_model_created_len (self) + position);
 }
 
 /* The finds that waited for the whole keys: answered once they are read
@@ -1400,6 +1379,13 @@ navette_replica_model_find_async (NavetteReplicaModel *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, navette_replica_model_find_async);
+  if (navette_replica_model_created_find (self, id) != G_MAXUINT)
+    {
+      /* Created here, not in the replica yet: shown first. */
+      g_task_return_int (task, navette_replica_model_created_find (self, id));
+      g_object_unref (task);
+      return;
+    }
   navette_replica_lookup_key_async (self->replica, self->app, self->table, id,
                                     cancellable, find_key_cb, task);
 }
@@ -1424,7 +1410,11 @@ navette_replica_model_set_overlay (NavetteReplicaModel *self,
   g_return_if_fail (NAVETTE_IS_REPLICA_MODEL (self));
   g_return_if_fail (table == NULL || NAVETTE_IS_TABLE (table));
 
+  if (self->overlay == table)
+    return;
+  navette_replica_model_created_set_overlay (self, NULL);
   g_set_object (&self->overlay, table);
+  navette_replica_model_created_set_overlay (self, table);
 }
 
 NavetteTable *

@@ -39,9 +39,13 @@
  * the middleware then applies its optimistic changes to that very object,
  * which the view shows at once. A row whose id the overlay table holds is
  * always handed out as the table's object, with the replica's newer
- * server state applied under its pending changes. Records created and
- * not yet on the server (version 0) are not in the replica: the model
- * does not show them (see docs/replica.md). */
+ * server state applied under its pending changes. Records created here
+ * and not in the replica yet (version 0 when they joined the overlay:
+ * pending, waiting, failed) come first, at positions 0..k-1, in the
+ * order they joined, whatever the view (not in the archive view); every
+ * position of the replica's rows the model gives (items-changed, find,
+ * get_key) is offset by k. Each leaves them when the replica holds
+ * its row (see docs/replica.md). */
 #pragma once
 
 #include "navette-replica.h"

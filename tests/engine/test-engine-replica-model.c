@@ -20,7 +20,9 @@
  *   replica at once, and again when the poller hears that another user
  *   added a row: the model gets that one row, at its position; an edit
  *   of an adopted record shows at once on the same object; the table
- *   archived on the server leaves the replica. */
+ *   archived on the server leaves the replica;
+ * - a record created while the server is stopped shows first, at once,
+ *   and at its sorted place once, when the server has it. */
 #include "config.h"
 
 #include "engine-test-util.h"
@@ -500,6 +502,154 @@ test_feed (void)
   engine_test_rm_rf (dir);
 }
 
+/* A record created while the server is stopped is not in the replica:
+ * the model shows it first (the overlay table's very object, one
+ * items-changed at 0), not in the archive view; once the server has it
+ * and the replica synced, it is at its sorted place, once, and the head
+ * is empty. */
+static void
+test_created_head (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
+  g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autoptr(NavetteEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("navette-replica-created-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(NavetteReplica) replica = NULL;
+  g_autoptr(NavetteReplicaFeed) feed = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(JsonObject) data = engine_test_object_string ("name", "Listed 005b");
+  g_autoptr(NavetteChange) change = NULL;
+  NavetteReplicaView by_name = { .sort_column = "name" };
+  NavetteReplicaView archived = { .sort_column = "name", .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
+  NavetteReplicaModel *model;
+  NavetteRecord *created;
+  NavetteStore *store;
+  NavetteTable *table;
+  gint64 revision;
+  guint n_before, n, seen = 0;
+  gulong handler;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
+
+      g_free (engine_test_create_product (server, other, name, i));
+    }
+  engine = navette_test_engine_new (server, "alice", NULL);
+  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
+  store = navette_engine_lookup_store (engine, "catalogue");
+  table = navette_test_engine_table (engine, "catalogue", "products");
+  path = navette_replica_path_for (dir, server->base_url, "alice");
+  replica = navette_replica_open (path, &error);
+  g_assert_no_error (error);
+  feed = navette_replica_feed_new (replica, navette_engine_get_client (engine), table);
+  model = navette_replica_feed_get_model (feed);
+  navette_replica_model_set_view (model, &by_name);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed) && !navette_replica_model_get_loading (model), 30000);
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n_before, >=, 10);
+
+  /* The server stopped: the create waits, and shows first at once. */
+  navette_test_server_stop (server);
+  handler = g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
+  change = navette_store_create (store, table, NULL, data);
+  created = navette_table_lookup (table, navette_change_get_record_id (change));
+  g_assert_nonnull (created);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_before + 1);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 1);
+  {
+    g_autoptr(NavetteRecord) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr(NavetteRecord) second = item_filled (model, 1);
+
+    g_assert_true (first == created);
+    g_assert_cmpstr (name_of (first), ==, "Listed 005b");
+    g_assert_false (second == created);
+    g_assert_cmpuint (navette_replica_model_find_loaded (model, navette_record_get_id (created)), ==, 0);
+  }
+  /* A refresh while offline keeps it (the replica has no such row). */
+  navette_replica_model_refresh (model);
+  wait_keys (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_before + 1);
+  {
+    g_autoptr(NavetteRecord) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_true (first == created);
+  }
+
+  /* The archive view does not show it; back to the list, it is first. */
+  navette_replica_model_set_view (model, &archived);
+  wait_keys (model);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      g_assert_false (record == created);
+    }
+  g_assert_cmpuint (navette_replica_model_find_loaded (model, navette_record_get_id (created)), ==, G_MAXUINT);
+  navette_replica_model_set_view (model, &by_name);
+  wait_keys (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_before + 1);
+  {
+    g_autoptr(NavetteRecord) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_true (first == created);
+  }
+
+  /* The server back: the create lands, the feed syncs, the record is at
+   * its sorted place (after "Listed 005"), once. */
+  revision = navette_replica_feed_get_revision (feed);
+  navette_test_server_restart (server);
+  engine_test_wait_change (change, 30000);
+  g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (feed) > revision &&
+                     !navette_replica_feed_get_syncing (feed) &&
+                     !navette_replica_model_get_loading (model) &&
+                     g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) filled = item_filled (model, i);
+      /* A placeholder filled with the overlay's row is swapped with the
+       * table's object: asked again. */
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_strcmp0 (navette_record_get_id (filled), navette_record_get_id (created)) != 0)
+        continue;
+      seen++;
+      g_assert_true (record == created);
+      if (i > 0)
+        {
+          g_autoptr(NavetteRecord) before = item_filled (model, i - 1);
+
+          g_assert_cmpstr (name_of (before), ==, "Listed 005");
+        }
+    }
+  g_assert_cmpuint (seen, ==, 1);
+  g_assert_cmpint (navette_record_get_version (created), ==, 1);
+  /* No items-changed ever showed it twice (it left the top before the
+   * replica's keys with its row were applied). */
+  for (guint i = 0, count = n_before; i < changes->len; i++)
+    {
+      const Change *c = &g_array_index (changes, Change, i);
+
+      count = count - c->removed + c->added;
+      g_assert_cmpuint (count, <=, n_before + 1);
+      if (i + 1 == changes->len)
+        g_assert_cmpuint (count, ==, n);
+    }
+
+  g_signal_handler_disconnect (model, handler);
+  g_assert_finalize_object (g_steal_pointer (&feed));
+  g_clear_object (&replica);
+  engine_test_rm_rf (dir);
+}
+
 /* The engine opens the replica of its user (with a data directory),
  * hands out one feed per table, with the progress of a first sync, and
  * drops an application the user loses from the replica. */
@@ -830,6 +980,7 @@ main (int    argc,
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
   g_test_add_func ("/engine/replica-model/head", test_head);
   g_test_add_func ("/engine/replica-model/feed", test_feed);
+  g_test_add_func ("/engine/replica-model/created-head", test_created_head);
   g_test_add_func ("/engine/replica-model/engine-feeds", test_engine_feeds);
   return g_test_run ();
 }

@@ -1828,6 +1828,69 @@ test_replica_new_while_searching (void)
   fixture_close_replica (&f, data_dir);
 }
 
+/* The head of the list left, the record created is at its place in the
+ * replica's rows, once. */
+static gboolean
+created_in_rows_once (gpointer data)
+{
+  Lookup *lookup = data;
+  GListModel *model = _navette_window_get_view_model (lookup->f->window);
+  g_autoptr(NavetteRecord) first = g_list_model_get_item (model, 0);
+  guint seen = 0;
+
+  if (navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (model)) || !all_rows_read (lookup->f) ||
+      g_strcmp0 (navette_record_get_string (first, "name"), lookup->name) == 0)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+
+      seen += g_strcmp0 (navette_record_get_string (record, "name"), lookup->name) == 0;
+    }
+  return seen == 1 && g_list_model_get_n_items (model) == 7;
+}
+
+/* Ctrl+N while the server is stopped: the record saved is in the list at
+ * once (first, waiting), not only in the header's count; once the server
+ * is back it is sent and synced, and listed once, among the others.
+ * Driven by keys, as a person would. */
+static void
+test_replica_new_offline (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  Lookup created = { &f, "Zinc bucket" };
+  g_autoptr(NavetteRecord) record = NULL;
+
+  wait_until (all_rows_read, &f, "the rows read");
+  navette_test_server_stop (f.server);
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_type ("Zinc bucket");
+  wait_until (name_typed, &created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+
+  record = find_record (&f, "name", "Zinc bucket");
+  g_assert_nonnull (record);
+  g_object_ref (record);
+  g_assert_cmpstr (name_at (&f, 0), ==, "Zinc bucket");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 7);
+  wait_until (record_waiting, record, "the create to wait");
+  g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
+  wait_until (name_painted, &created, "the new record painted in the list");
+
+  /* The server back: sent, synced, listed once among the others. */
+  navette_test_server_restart (f.server);
+  wait_until (record_synced, record, "the create to be sent");
+  wait_until (created_in_rows_once, &created, "the record synced into the list");
+  g_assert_true (find_record (&f, "name", "Zinc bucket") == record);
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close_replica (&f, data_dir);
+}
+
 /* The Archive view through the replica: its archived filter. */
 static void
 test_replica_archive (void)
@@ -2165,6 +2228,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/search", test_replica_search);
   g_test_add_func ("/ui/replica/edit", test_replica_edit);
   g_test_add_func ("/ui/replica/new-while-searching", test_replica_new_while_searching);
+  g_test_add_func ("/ui/replica/new-offline", test_replica_new_offline);
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
