@@ -487,12 +487,31 @@ main (int   argc,
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   GSubprocess *bus;
   g_autofree char *address = NULL;
+  g_autofree char *dirs = NULL;
   int status;
 
   navette_test_ui_setenv ("none");
 
   if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) || dbus_daemon == NULL)
     return navette_test_run_skipped (&argc, &argv, "/session/skipped", "Needs a display and dbus-daemon");
+
+  /* The application keeps its saved data per server address and user in
+   * the user's data directory: the rows saved by another test whose
+   * server had the same port would show before the sign-in (the window
+   * on "records" with the dialog still up). Directories of our own,
+   * before anything reads them. */
+  dirs = g_dir_make_tmp ("navette-test-session-XXXXXX", NULL);
+  {
+    const char *names[] = { "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
+
+    g_assert_nonnull (dirs);
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *dir = g_build_filename (dirs, names[i], NULL);
+
+        g_setenv (names[i], dir, TRUE);
+      }
+  }
 
   /* A private session bus for the application. */
   bus = navette_test_session_bus_start (&address);
@@ -506,5 +525,6 @@ main (int   argc,
 
   status = g_test_run ();
   navette_test_session_bus_stop (bus);
+  navette_test_rm_rf (dirs);
   return status;
 }
