@@ -2188,6 +2188,116 @@ test_replica_offline_start (void)
   fixture_close_replica (&f, data_dir);
 }
 
+static void
+journal_flushed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (navette_engine_flush_journal_finish (NAVETTE_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *text;
+} LabelWait;
+
+static gboolean
+sync_label_is (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return g_strcmp0 (gtk_label_get_label (wait->f->window->sync_label), wait->text) == 0;
+}
+
+/* A record created with Ctrl+N while the server is stopped is in the
+ * journal when Navette quits; started again with the server still
+ * stopped, the list shows it at once, first, waiting — with the count
+ * in the header — not only the replica's rows. Once the server is back
+ * and the engine loaded it is sent, and listed once. */
+static void
+test_replica_offline_start_journal (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  Lookup created = { &f, "Zinc bucket" };
+  LabelWait offline = { &f, "Offline — 1 change waiting" };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  gboolean flushed = FALSE;
+
+  wait_until (all_rows_read, &f, "the rows read");
+  wait_until (structure_kept, f.engine, "the applications kept in the replica");
+  navette_test_server_stop (f.server);
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_type ("Zinc bucket");
+  wait_until (name_typed, &created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+  record = g_object_ref (find_record (&f, "name", "Zinc bucket"));
+  wait_until (record_waiting, record, "the create to wait");
+  navette_engine_flush_journal_async (f.engine, NULL, journal_flushed_cb, &flushed);
+  wait_until (flag_set, &flushed, "the journal on the disk");
+  g_clear_object (&record);
+
+  /* Quit ("Quit Anyway"); start again, the server still stopped. */
+  gtk_window_destroy (GTK_WINDOW (f.window));
+  g_clear_object (&f.engine);
+  f.engine = navette_engine_new (f.server->base_url);
+  navette_engine_set_data_dir (f.engine, data_dir);
+  navette_engine_open_saved_async (f.engine, "alice", NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the replica opened");
+  g_assert_true (navette_engine_open_saved_finish (f.engine, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  f.window = navette_window_new (NULL);
+  navette_window_set_initial_table (f.window, "catalogue/products");
+  gtk_window_present (GTK_WINDOW (f.window));
+  navette_window_show_cached (f.window, f.engine);
+  /* What the application does when the session cannot be restored:
+   * the server cannot be reached. */
+  navette_poller_report_unreachable (navette_engine_get_poller (f.engine));
+
+  wait_until (page_is_records, &f, "the records page from the replica");
+  wait_until (all_rows_read, &f, "the replica's rows read");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 7);
+  g_assert_cmpstr (name_at (&f, 0), ==, "Zinc bucket");
+  record = g_object_ref (find_record (&f, "name", "Zinc bucket"));
+  g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_WAITING);
+  wait_until (name_painted, &created, "the record created painted in the list");
+  wait_until (sync_label_is, &offline, "the header counting the change waiting");
+
+  /* The server is back: sent once, listed once among the others. */
+  navette_test_server_restart (f.server);
+  navette_session_login_async (navette_engine_get_session (f.engine), "alice", NAVETTE_DEMO_PASSWORD,
+                               NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (f.engine), result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (f.engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  g_assert_true (navette_engine_load_finish (f.engine, result, &error));
+  navette_window_set_engine (f.window, f.engine);
+  wait_until (record_synced, record, "the create to be sent");
+  wait_until (created_in_rows_once, &created, "the record synced into the list");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close_replica (&f, data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2233,6 +2343,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
   g_test_add_func ("/ui/replica/offline-start", test_replica_offline_start);
+  g_test_add_func ("/ui/replica/offline-start-journal", test_replica_offline_start_journal);
 
   return g_test_run ();
 }
