@@ -1049,12 +1049,13 @@ _navette_engine_put_back_saved (NavetteEngine  *self,
       return;
     }
   navette_middleware_set_journal (self->middleware, journal);
-  if (navette_journal_get_n_entries (journal) == 0)
-    return;
 
-  /* Nothing goes before the load: no session yet, maybe no server. */
+  /* Nothing goes before the load (no session yet, maybe no server): the
+   * changes put back, and those made meanwhile, wait for it. */
   self->journal_held = TRUE;
   navette_middleware_wait_for_sign_in (self->middleware);
+  if (navette_journal_get_n_entries (journal) == 0)
+    return;
 
   /* The records the changes edit join their tables (the overlay of the
    * replica's rows), so that the changes show on them. */
