@@ -32,6 +32,7 @@ struct _NavetteApplication
   AdwToast           *ca_file_toast;   /* the file cannot be used, until dismissed */
   GtkWindow          *sign_in_dialog;  /* while asking the password (weak) */
   gboolean            asking_password;
+  gboolean            restore_waiting; /* for the server to answer (saved data on show) */
   gint64              start_time;
 };
 
@@ -98,6 +99,9 @@ signed_in (NavetteApplication *self)
   navette_engine_load_async (self->engine, self->cancellable, engine_loaded_cb, g_object_ref (self));
 }
 
+static void engine_online_cb (NavetteApplication *self,
+                              GParamSpec         *pspec,
+                              NavetteEngine      *engine);
 static void restore_cb (GObject      *object,
                         GAsyncResult *result,
                         gpointer      user_data);
@@ -260,6 +264,9 @@ make_engine (NavetteApplication *self,
     g_signal_handlers_disconnect_by_data (navette_engine_get_session (self->engine), self);
   g_clear_object (&self->engine);
   self->engine = navette_engine_new (base_url);
+  self->restore_waiting = FALSE;
+  g_signal_connect_object (self->engine, "notify::online", G_CALLBACK (engine_online_cb), self,
+                           G_CONNECT_SWAPPED);
   /* A self-hosted server's own certificate authority. */
   if (self->settings != NULL)
     {
@@ -371,6 +378,18 @@ restore_cb (GObject      *object,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      /* The server does not answer while the saved data (and the
+       * changes waiting) are on show: they stay, "Offline", and the
+       * session is restored once it answers (the engine probes it). */
+      if ((g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
+           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT)) &&
+          self->window != NULL && navette_window_get_engine (self->window) == self->engine)
+        {
+          g_debug ("Showing the saved data until the server answers: %s", error->message);
+          self->restore_waiting = TRUE;
+          navette_poller_report_unreachable (navette_engine_get_poller (self->engine));
+          return;
+        }
       /* The password would not help: say what is wrong instead. */
       if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NETWORK) ||
           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_TIMEOUT) ||
@@ -387,6 +406,25 @@ restore_cb (GObject      *object,
       return;
     }
   signed_in (self);
+}
+
+/* The server answers again after a start that showed the saved data:
+ * the session is restored now (with the token kept), then the load. */
+static void
+engine_online_cb (NavetteApplication *self,
+                  GParamSpec         *pspec,
+                  NavetteEngine      *engine)
+{
+  g_autofree char *token = NULL;
+
+  if (engine != self->engine || !self->restore_waiting || !navette_engine_get_online (engine))
+    return;
+  self->restore_waiting = FALSE;
+  token = g_strdup (navette_client_get_token (navette_engine_get_client (engine)));
+  if (token == NULL)
+    return;
+  navette_session_restore_async (navette_engine_get_session (engine), token,
+                                 self->cancellable, restore_cb, g_object_ref (self));
 }
 
 static void

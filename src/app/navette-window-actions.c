@@ -17,9 +17,11 @@
 static gboolean
 is_editor (NavetteWindow *self)
 {
-  /* Saved data shown before signing in is read-only until the server
-   * answers. */
-  return self->store != NULL && !self->cache_only && navette_store_can_edit (self->store);
+  /* Saved data shown before signing in (an offline start) can be edited
+   * where the saved role allows it, when the edits can be kept: they go
+   * into the journal and wait for the server. */
+  return self->store != NULL && navette_store_can_edit (self->store) &&
+         (!self->cache_only || (self->engine != NULL && navette_engine_get_journal (self->engine) != NULL));
 }
 
 static gboolean

@@ -169,6 +169,16 @@ void           navette_middleware_replay          (NavetteMiddleware *self,
                                                    NavetteChange     *change,
                                                    JsonNode          *body,
                                                    const GError      *error);
+/* Takes every change out (waiting or failed), as if never made, without
+ * touching the journal (turn it off first): they are another user's,
+ * kept in their journal. */
+void           navette_middleware_drop_all        (NavetteMiddleware *self);
+/* The changes waiting now were held for a reason the middleware did not
+ * see (put back before the load): @offline, the server could not be
+ * reached meanwhile (the toast says so once they are saved); otherwise
+ * nothing is said when they are. */
+void           navette_middleware_note_held       (NavetteMiddleware *self,
+                                                   gboolean           offline);
 gboolean       navette_change_kind_from_string    (const char        *text,
                                                    NavetteChangeKind *kind);
 /* navette-change.c: a change read back from the journal keeps its key. */
@@ -322,6 +332,10 @@ struct _NavetteEngine
   char              *account_key; /* of the journal in use */
   char              *account_url; /* names the server there; NULL: base URL */
   gboolean           journal_replayed;
+  GHashTable        *replayed;    /* keys of the journal's changes put back */
+  gboolean           journal_held; /* put back before the load: they wait
+                                    * for it */
+  gboolean           held_offline; /* … and the server did not answer */
   gboolean           cache_failure_said;
   gboolean           session_expired; /* until the same user signs in again */
   char              *loaded_user;     /* whose changes this engine holds */
@@ -350,6 +364,15 @@ void          _navette_engine_drop_replica_app  (NavetteEngine *self,
                                                  NavetteStore  *store);
 void          _navette_engine_save_structure    (NavetteEngine *self);
 void          _navette_engine_release_feeds     (NavetteEngine *self);
+/* navette-engine.c: at an open_saved start, the journal of @user (NULL
+ * and @error: it could not be opened) put back on the cached tables,
+ * waiting for the load; @edited: the records it changes, from the
+ * replica (see open_saved_journal()). */
+void          _navette_engine_put_back_saved    (NavetteEngine  *self,
+                                                 const char     *user,
+                                                 NavetteJournal *journal,
+                                                 const GError   *error,
+                                                 GPtrArray      *edited);
 
 /* NavetteClient internals shared by navette-client.c (requests) and
  * navette-client-walk.c (record lists and their pages). */

@@ -236,21 +236,133 @@ _navette_engine_save_structure (NavetteEngine *self)
 typedef struct
 {
   char           *path;
+  char           *server;     /* the account's URL (the journal's) */
   char           *user;
   NavetteReplica *replica;
   GPtrArray      *tables;     /* NavetteReplicaTable* */
   char           *apps;       /* the JSON kept by save_structure() */
+  NavetteJournal *journal;    /* the account's unsent changes; NULL: */
+  GError         *journal_error;  /* … it could not be opened */
+  GPtrArray      *edited;     /* NavetteRecord* the journal changes, from
+                               * the replica; their "navette-app" and
+                               * "navette-table" set */
 } SavedLoad;
 
 static void
 saved_load_free (SavedLoad *load)
 {
   g_free (load->path);
+  g_free (load->server);
   g_free (load->user);
   g_clear_object (&load->replica);
   g_clear_pointer (&load->tables, g_ptr_array_unref);
   g_free (load->apps);
+  g_clear_object (&load->journal);
+  g_clear_error (&load->journal_error);
+  g_clear_pointer (&load->edited, g_ptr_array_unref);
   g_free (load);
+}
+
+static void
+saved_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The record @id of APP/TABLE as the replica holds it, or NULL; waited
+ * for here (the open_saved thread), on its own main context. */
+static NavetteRecord *
+saved_record (NavetteReplica *replica,
+              GMainContext   *context,
+              const char     *app,
+              const char     *table,
+              const char     *id)
+{
+  g_autoptr(GAsyncResult) looked = NULL;
+  g_autoptr(GAsyncResult) fetched = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 key;
+
+  navette_replica_lookup_key_async (replica, app, table, id, NULL, saved_result_cb, &looked);
+  while (looked == NULL)
+    g_main_context_iteration (context, TRUE);
+  key = navette_replica_lookup_key_finish (replica, looked, &error);
+  if (error != NULL || key <= 0)
+    return NULL;
+  navette_replica_fetch_async (replica, app, table, &key, 1, NULL, saved_result_cb, &fetched);
+  while (fetched == NULL)
+    g_main_context_iteration (context, TRUE);
+  records = navette_replica_fetch_finish (replica, fetched, &error);
+  if (records == NULL || records->len != 1)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (records, 0));
+}
+
+/* The account's journal, and the records its changes edit as the replica
+ * holds them: put back on the tables before anything shows them, so that
+ * the unsent changes show at once, on the rows they change. */
+static void
+open_saved_journal (SavedLoad *load)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GMainContext) context = NULL;
+
+  load->journal = navette_journal_new (load->path, load->server, load->user);
+  if (!navette_journal_load (load->journal, &load->journal_error))
+    {
+      g_clear_object (&load->journal);
+      return;
+    }
+  entries = navette_journal_dup_entries (load->journal);
+  load->edited = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Records created here are not in the replica; each record read once. */
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      JsonObject *entry = g_ptr_array_index (entries, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "kind", NULL), "create") == 0)
+        g_hash_table_add (seen, g_strdup_printf ("%s/%s/%s",
+                                                 json_object_get_string_member_with_default (entry, "app", ""),
+                                                 json_object_get_string_member_with_default (entry, "table", ""),
+                                                 json_object_get_string_member_with_default (entry, "record", "")));
+    }
+
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      JsonObject *entry = g_ptr_array_index (entries, i);
+      const char *app = json_object_get_string_member_with_default (entry, "app", NULL);
+      const char *table = json_object_get_string_member_with_default (entry, "table", NULL);
+      const char *id = json_object_get_string_member_with_default (entry, "record", NULL);
+      g_autofree char *key = NULL;
+      gboolean known = FALSE;
+      NavetteRecord *record;
+
+      if (app == NULL || table == NULL || id == NULL)
+        continue;
+      key = g_strdup_printf ("%s/%s/%s", app, table, id);
+      if (g_hash_table_contains (seen, key))
+        continue;
+      g_hash_table_add (seen, g_steal_pointer (&key));
+      for (guint j = 0; j < load->tables->len && !known; j++)
+        {
+          NavetteReplicaTable *saved = g_ptr_array_index (load->tables, j);
+
+          known = g_strcmp0 (saved->app, app) == 0 && g_strcmp0 (saved->schema->name, table) == 0;
+        }
+      if (!known || (record = saved_record (load->replica, context, app, table, id)) == NULL)
+        continue;
+      g_object_set_data_full (G_OBJECT (record), "navette-app", g_strdup (app), g_free);
+      g_object_set_data_full (G_OBJECT (record), "navette-table", g_strdup (table), g_free);
+      g_ptr_array_add (load->edited, record);
+    }
+  g_main_context_pop_thread_default (context);
 }
 
 static void
@@ -277,10 +389,13 @@ open_saved_thread (GTask        *task,
     }
   load->apps = navette_replica_dup_meta (load->replica, "applications", NULL);
   if (load->tables->len == 0)
-    g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
-                             _("Nothing was kept from an earlier session."));
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      g_task_return_new_error (task, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_NOT_FOUND,
+                               _("Nothing was kept from an earlier session."));
+      return;
+    }
+  open_saved_journal (load);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -308,6 +423,7 @@ navette_engine_open_saved_async (NavetteEngine       *self,
 
   load = g_new0 (SavedLoad, 1);
   load->path = navette_replica_path_for (self->data_dir, _navette_engine_account_url (self), username);
+  load->server = g_strdup (_navette_engine_account_url (self));
   load->user = g_strdup (username);
   g_task_set_task_data (task, load, (GDestroyNotify) saved_load_free);
   g_task_run_in_thread (task, open_saved_thread);
@@ -398,6 +514,9 @@ navette_engine_open_saved_finish (NavetteEngine  *self,
   if (new_stores->len > 0)
     g_list_store_splice (self->stores, g_list_model_get_n_items (G_LIST_MODEL (self->stores)), 0,
                          new_stores->pdata, new_stores->len);
+
+  /* The changes not sent yet show on these tables, waiting. */
+  _navette_engine_put_back_saved (self, load->user, load->journal, load->journal_error, load->edited);
   return TRUE;
 }
 

@@ -59,6 +59,7 @@ navette_engine_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->replica_user, g_free);
   g_clear_pointer (&self->account_key, g_free);
+  g_clear_pointer (&self->replayed, g_hash_table_unref);
   g_clear_pointer (&self->account_url, g_free);
   g_clear_pointer (&self->loaded_user, g_free);
   g_clear_pointer (&self->schema_apps, g_hash_table_unref);
@@ -186,6 +187,10 @@ may_send (NavetteEngine *self)
 {
   if (self->session_expired)
     return FALSE;
+  /* Put back from the journal at an offline start: they go once the
+   * engine is loaded (open_account()), for the user it was loaded for. */
+  if (self->journal_held)
+    return FALSE;
   if (self->loaded_user != NULL &&
       g_strcmp0 (navette_session_get_username (self->session), self->loaded_user) != 0)
     {
@@ -201,6 +206,8 @@ poller_online_cb (NavettePoller *poller,
                   GParamSpec    *pspec,
                   NavetteEngine *self)
 {
+  if (!navette_poller_get_online (poller) && self->journal_held)
+    self->held_offline = TRUE;
   /* The server answers again: what waited goes, in order. (Signed out,
    * it waits for the new sign-in.) */
   if (navette_poller_get_online (poller) && may_send (self) &&
@@ -331,6 +338,9 @@ signed_in_cb (NavetteSession *session,
       return;
     }
   self->session_expired = FALSE;
+  /* The changes put back at an offline start wait for the load. */
+  if (self->journal_held)
+    return;
 
   /* Signed in again: what was refused for want of a session is sent
    * again (same keys), each before the changes of its record made after
@@ -908,6 +918,10 @@ replay_journal (NavetteEngine *self)
       key = json_object_get_string_member_with_default (entry, "key", NULL);
       state = json_object_get_string_member_with_default (entry, "state", NULL);
       record = json_object_get_string_member_with_default (entry, "record", NULL);
+      /* Put back already (at an offline start, before the load): never
+       * twice. */
+      if (key != NULL && self->replayed != NULL && g_hash_table_contains (self->replayed, key))
+        continue;
       if (key == NULL || record == NULL ||
           !navette_change_kind_from_string (json_object_get_string_member_with_default (entry, "kind", NULL), &kind))
         continue;
@@ -941,6 +955,9 @@ replay_journal (NavetteEngine *self)
         }
       /* Otherwise an error here is a value typed offline that its column
        * cannot take: the change goes to the failed list, said why. */
+      if (self->replayed == NULL)
+        self->replayed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_add (self->replayed, g_strdup (key));
       navette_middleware_replay (self->middleware, change, body, error);
       replayed++;
     }
@@ -948,11 +965,28 @@ replay_journal (NavetteEngine *self)
   g_debug ("Journal: %u changes put back", replayed);
 }
 
+/* The changes put back before the load (an offline start) go now, the
+ * engine being loaded — at once when the server answers, else when it
+ * answers again. */
+static void
+release_held (NavetteEngine *self)
+{
+  if (!self->journal_held)
+    return;
+  self->journal_held = FALSE;
+  /* "Saved" is said of them once sent if they waited for the server. */
+  navette_middleware_note_held (self->middleware, self->held_offline);
+  self->held_offline = FALSE;
+  if (navette_poller_get_online (self->poller) && may_send (self))
+    navette_middleware_resume (self->middleware);
+}
+
 static void
 open_account_done (OpenAccount *open)
 {
   open->self->journal_replayed = TRUE;
   replay_journal (open->self);
+  release_held (open->self);
   g_task_return_boolean (open->task, TRUE);
   open_account_free (open);
 }
@@ -970,6 +1004,75 @@ journal_tables_cb (GObject      *object,
 
   if (--open->waiting == 0)
     open_account_done (open);
+}
+
+static void
+notify_journal_failed (NavetteEngine *self)
+{
+  notify (self,
+          _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
+          NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
+}
+
+static gboolean
+journal_failed_idle_cb (gpointer data)
+{
+  notify_journal_failed (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_navette_engine_put_back_saved (NavetteEngine  *self,
+                                const char     *user,
+                                NavetteJournal *journal,
+                                const GError   *error,
+                                GPtrArray      *edited)
+{
+  const char *server = _navette_engine_account_url (self);
+  g_autofree char *key = navette_engine_account_key (server, user);
+
+  /* Opened already (the load was quicker, or a second open_saved). */
+  if (self->account_key != NULL)
+    return;
+  self->account_key = g_steal_pointer (&key);
+  self->journal_replayed = FALSE;
+  if (journal == NULL)
+    {
+      g_autofree char *path = navette_engine_dup_journal_path (self);
+
+      /* As at a load (open_account()); said once the window listens. The
+       * load does not try again. */
+      g_message ("Not using the journal %s: %s", path, error != NULL ? error->message : "");
+      navette_middleware_set_journal (self->middleware, NULL);
+      self->journal_replayed = TRUE;
+      g_idle_add_full (G_PRIORITY_DEFAULT, journal_failed_idle_cb, g_object_ref (self), g_object_unref);
+      return;
+    }
+  navette_middleware_set_journal (self->middleware, journal);
+
+  /* Nothing goes before the load (no session yet, maybe no server): the
+   * changes put back, and those made meanwhile, wait for it. */
+  self->journal_held = TRUE;
+  navette_middleware_wait_for_sign_in (self->middleware);
+  if (navette_journal_get_n_entries (journal) == 0)
+    return;
+
+  /* The records the changes edit join their tables (the overlay of the
+   * replica's rows), so that the changes show on them. */
+  for (guint i = 0; edited != NULL && i < edited->len; i++)
+    {
+      NavetteRecord *record = g_ptr_array_index (edited, i);
+      NavetteStore *store = navette_engine_lookup_store (self, g_object_get_data (G_OBJECT (record), "navette-app"));
+      NavetteTable *table = store != NULL
+                            ? navette_store_lookup_table (store, g_object_get_data (G_OBJECT (record), "navette-table"))
+                            : NULL;
+
+      if (table != NULL && navette_table_lookup (table, navette_record_get_id (record)) == NULL)
+        navette_table_insert_record (table, record);
+    }
+  /* Those of tables not in the replica are put back at the load. */
+  replay_journal (self);
+  g_debug ("Journal: put back before the load, waiting");
 }
 
 /* After a load: opens the journal of this server and user, keeps the
@@ -1028,6 +1131,16 @@ open_account (NavetteEngine *self,
 
   if (g_strcmp0 (key, self->account_key) != 0)
     {
+      if (self->account_key != NULL && self->journal_held)
+        {
+          /* Another user signed in than the one whose changes were put
+           * back at the start: those stay in their journal, for them. */
+          g_debug ("Signed in as %s: the changes put back at the start are not theirs", user);
+          navette_middleware_set_journal (self->middleware, NULL);
+          navette_middleware_drop_all (self->middleware);
+          self->journal_held = FALSE;
+        }
+      g_clear_pointer (&self->replayed, g_hash_table_unref);
       g_free (self->account_key);
       self->account_key = g_steal_pointer (&key);
       self->journal_replayed = FALSE;
@@ -1041,9 +1154,7 @@ open_account (NavetteEngine *self,
            * this computer: say so. */
           g_message ("Not using the journal %s: %s", path, error->message);
           navette_middleware_set_journal (self->middleware, NULL);
-          notify (self,
-                  _("Changes cannot be kept on this computer: those not saved yet would be lost if Navette quit."),
-                  NAVETTE_NOTIFICATION_JOURNAL_FAILED, NULL);
+          notify_journal_failed (self);
           g_task_return_boolean (task, TRUE);
           g_object_unref (task);
           return;

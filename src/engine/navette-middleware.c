@@ -1074,6 +1074,16 @@ navette_middleware_disconnect_store (NavetteMiddleware *self,
   g_object_unref (store);
 }
 
+static int
+compare_sequence_desc (gconstpointer a,
+                       gconstpointer b)
+{
+  guint64 x = navette_change_get_sequence (*(NavetteChange **) a);
+  guint64 y = navette_change_get_sequence (*(NavetteChange **) b);
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 void
 navette_middleware_fail_store (NavetteMiddleware *self,
                                NavetteStore      *store,
@@ -1236,6 +1246,45 @@ navette_middleware_discard_all (NavetteMiddleware *self)
   g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
 
   each_failed (self, navette_middleware_discard);
+}
+
+void
+navette_middleware_drop_all (NavetteMiddleware *self)
+{
+  g_autoptr(GPtrArray) changes = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+  g_return_if_fail (self->journal == NULL);
+
+  if (self->ops == NULL)
+    return;
+  changes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, self->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!((Op *) value)->sending)
+      g_ptr_array_add (changes, g_object_ref (((Op *) value)->change));
+  /* Newest first: each rolled back onto the one before it. */
+  g_ptr_array_sort (changes, compare_sequence_desc);
+  self->failing_store = TRUE;
+  for (guint i = 0; i < changes->len && self->ops != NULL; i++)
+    if (g_hash_table_contains (self->ops, g_ptr_array_index (changes, i)))
+      finish_change (self, g_ptr_array_index (changes, i), NAVETTE_CHANGE_STATE_DISCARDED, NULL);
+  self->failing_store = FALSE;
+  g_list_store_remove_all (self->failed);
+}
+
+void
+navette_middleware_note_held (NavetteMiddleware *self,
+                              gboolean           offline)
+{
+  g_return_if_fail (NAVETTE_IS_MIDDLEWARE (self));
+
+  if (offline)
+    self->waited_offline = TRUE;
+  else
+    self->had_waiting = FALSE;
 }
 
 void

@@ -185,6 +185,165 @@ test_saved_offline_then_live (void)
   engine_test_rm_rf (data_dir);
 }
 
+static void
+flushed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (navette_engine_flush_journal_finish (NAVETTE_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The record @id of the feed's model (the object the list shows), or
+ * NULL: read on the main loop until the model has its rows. */
+static NavetteRecord *
+model_record (NavetteReplicaModel *model,
+              const char          *id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_strcmp0 (navette_record_get_id (record), id) == 0)
+        return record;
+    }
+  return NULL;
+}
+
+/* Changes made while the server is stopped are journaled; Navette quits
+ * and starts again with the server still stopped: the replica opens with
+ * those changes on it — the record created shown first, the value
+ * edited on its row, both waiting — and a change that had failed for
+ * good in the failed list. Once the server is back and the engine
+ * loaded, each is sent once (one new version each on the server). */
+static void
+test_saved_journal_offline (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("navette-saved-XXXXXX", &error);
+  g_autofree char *token = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_autofree char *created_id = NULL;
+  g_autoptr(NavetteEngine) writer = NULL;
+  g_autoptr(NavetteEngine) offline = NULL;
+  g_autoptr(NavetteChange) create = NULL;
+  g_autoptr(NavetteChange) update = NULL;
+  g_autoptr(NavetteChange) refused = NULL;
+  g_autoptr(JsonObject) created_data = NULL;
+  g_autoptr(JsonObject) stock = engine_test_object_int ("stock", 333);
+  g_autoptr(JsonObject) data = NULL;
+  NavetteMiddleware *middleware;
+  NavetteReplicaFeed *feed;
+  NavetteReplicaModel *model;
+  NavetteRecord *created, *edited;
+  NavetteTable *table, *saved;
+  NavetteStore *store;
+  gboolean flushed = FALSE;
+  guint versions_before;
+
+  g_assert_no_error (error);
+  versions_before = engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1);
+
+  /* A session that showed the table (so that the replica holds it). */
+  writer = navette_test_engine_new (server, "alice", data_dir);
+  table = navette_test_engine_table (writer, "catalogue", "products");
+  store = navette_table_get_store (table);
+  feed = navette_engine_open_feed (writer, table);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed), 30000);
+  {
+    g_autofree char *apps = NULL;
+
+    ENGINE_WAIT_UNTIL ((g_free (apps),
+                        apps = navette_replica_dup_meta (navette_engine_get_replica (writer), "applications",
+                                                         NULL)) != NULL, 10000);
+  }
+  /* Refused for good (no such record): listed as failed. */
+  refused = navette_store_update (store, table, "4e617665-7474-4500-8000-0000000fffff", stock);
+  engine_test_wait_change (refused, 10000);
+  g_assert_cmpint (navette_change_get_state (refused), ==, NAVETTE_CHANGE_STATE_FAILED);
+
+  /* The server stops: a record created, another edited; both wait. */
+  navette_test_server_stop (server);
+  created_data = json_object_new ();
+  json_object_set_string_member (created_data, "name", "Made offline");
+  json_object_set_double_member (created_data, "price", 7.5);
+  create = navette_store_create (store, table, NULL, created_data);
+  created_id = g_strdup (navette_change_get_record_id (create));
+  update = navette_store_update (store, table, DEMO_PRODUCT_1, stock);
+  ENGINE_WAIT_UNTIL (navette_change_get_waiting (create) && navette_change_get_waiting (update), 10000);
+  navette_engine_flush_journal_async (writer, NULL, flushed_cb, &flushed);
+  ENGINE_WAIT_UNTIL (flushed, 10000);
+  g_clear_object (&create);
+  g_clear_object (&update);
+  g_clear_object (&refused);
+  g_clear_object (&writer);
+
+  /* Started again, the server still stopped. */
+  offline = engine_from_replica (server, data_dir, "alice", &error);
+  g_assert_no_error (error);
+  middleware = navette_engine_get_middleware (offline);
+  saved = navette_store_lookup_table (navette_engine_lookup_store (offline, "catalogue"), "products");
+  g_assert_true (navette_table_get_cached (saved));
+  g_assert_cmpuint (navette_middleware_get_n_pending (middleware), ==, 2);
+  g_assert_cmpuint (navette_middleware_get_n_waiting (middleware), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_middleware_get_failed_changes (middleware)), ==, 1);
+  created = navette_table_lookup (saved, created_id);
+  g_assert_nonnull (created);
+  g_assert_cmpstr (navette_record_get_string (created, "name"), ==, "Made offline");
+  g_assert_cmpint (navette_record_get_sync_state (created), ==, NAVETTE_SYNC_STATE_WAITING);
+  edited = navette_table_lookup (saved, DEMO_PRODUCT_1);
+  g_assert_nonnull (edited);
+  g_assert_cmpint (navette_record_get_int (edited, "stock"), ==, 333);
+  g_assert_cmpint (navette_record_get_sync_state (edited), ==, NAVETTE_SYNC_STATE_WAITING);
+
+  /* The list shows them: the record created first, the edit on its row
+   * (the same objects). */
+  feed = navette_engine_open_feed (offline, saved);
+  model = navette_replica_feed_get_model (feed);
+  navette_replica_model_refresh (model);
+  ENGINE_WAIT_UNTIL (!navette_replica_model_get_loading (model) &&
+                     model_record (model, DEMO_PRODUCT_1) != NULL, 10000);
+  {
+    g_autoptr(NavetteRecord) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_true (first == created);
+  }
+  g_assert_true (model_record (model, DEMO_PRODUCT_1) == edited);
+  /* Nothing leaves while the server is stopped and the engine not
+   * loaded. */
+  engine_test_run_for (300);
+  g_assert_cmpuint (navette_middleware_get_n_pending (middleware), ==, 2);
+
+  /* The server is back: sent once each, with their keys. */
+  navette_test_server_restart (server);
+  navette_test_sign_in_and_load (offline, "alice");
+  ENGINE_WAIT_UNTIL (navette_middleware_get_n_pending (middleware) == 0, 30000);
+  g_assert_cmpint (navette_record_get_sync_state (created), ==, NAVETTE_SYNC_STATE_SYNCED);
+  g_assert_cmpint (navette_record_get_sync_state (edited), ==, NAVETTE_SYNC_STATE_SYNCED);
+  g_assert_cmpuint (g_list_model_get_n_items (navette_middleware_get_failed_changes (middleware)), ==, 1);
+  g_assert_cmpuint (navette_journal_get_n_entries (navette_engine_get_journal (offline)), ==, 1);
+  data = engine_test_product_data (server, token, created_id);
+  g_assert_cmpstr (json_object_get_string_member (data, "name"), ==, "Made offline");
+  g_clear_pointer (&data, json_object_unref);
+  data = engine_test_product_data (server, token, DEMO_PRODUCT_1);
+  g_assert_cmpint (json_object_get_int_member (data, "stock"), ==, 333);
+  g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", created_id), ==, 1);
+  g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1),
+                    ==, versions_before + 1);
+  /* A further load (F5) puts nothing back again. */
+  navette_test_sign_in_and_load (offline, "alice");
+  engine_test_run_for (300);
+  g_assert_cmpuint (navette_middleware_get_n_pending (middleware), ==, 0);
+  g_assert_cmpuint (engine_test_count_versions (server, token, "catalogue", "products", DEMO_PRODUCT_1),
+                    ==, versions_before + 1);
+
+  g_clear_object (&offline);
+  engine_test_rm_rf (data_dir);
+}
+
 /* The JSON cache of an earlier version ($XDG_CACHE_HOME/navette) is
  * deleted by the default directories, and nothing is written there. */
 static void
@@ -226,6 +385,7 @@ main (int   argc,
 
   g_test_add_func ("/engine/saved/offline-then-live", test_saved_offline_then_live);
   g_test_add_func ("/engine/saved/old-cache-deleted", test_old_cache_deleted);
+  g_test_add_func ("/engine/saved/journal-offline", test_saved_journal_offline);
 
   status = g_test_run ();
   engine_test_rm_rf (home);

@@ -2167,8 +2167,9 @@ test_replica_offline_start (void)
   g_assert_true (navette_table_get_cached (table));
   g_assert_false (navette_replica_feed_get_syncing (_navette_window_get_feed (f.window)));
   g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Showing saved data");
-  /* Read-only until the engine is loaded. */
-  g_assert_false (gtk_widget_is_sensitive (f.window->new_button));
+  /* alice is an editor (the role kept in the replica): she can edit
+   * before the engine is loaded, the edits kept in the journal. */
+  g_assert_true (gtk_widget_is_sensitive (f.window->new_button));
 
   /* The server is back: the same table goes live and syncs. */
   navette_test_server_restart (f.server);
@@ -2185,6 +2186,161 @@ test_replica_offline_start (void)
   g_assert_true (navette_window_get_table (f.window) == table);
   g_assert_false (navette_table_get_cached (table));
   g_assert_true (gtk_widget_is_sensitive (f.window->new_button));
+  fixture_close_replica (&f, data_dir);
+}
+
+static void
+journal_flushed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (navette_engine_flush_journal_finish (NAVETTE_ENGINE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *text;
+} LabelWait;
+
+static gboolean
+sync_label_is (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return g_strcmp0 (gtk_label_get_label (wait->f->window->sync_label), wait->text) == 0;
+}
+
+/* Both records created offline left the head of the list, each listed
+ * once among the replica's rows (8 in all). */
+static gboolean
+both_in_rows_once (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *model = _navette_window_get_view_model (f->window);
+  guint zinc = 0, copper = 0;
+
+  if (navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (model)) || !all_rows_read (f) ||
+      g_list_model_get_n_items (model) != 8)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+      const char *name = navette_record_get_string (record, "name");
+
+      if (navette_record_get_version (record) == 0)
+        return FALSE;
+      zinc += g_strcmp0 (name, "Zinc bucket") == 0;
+      copper += g_strcmp0 (name, "Copper kettle") == 0;
+    }
+  return zinc == 1 && copper == 1;
+}
+
+/* A record created with Ctrl+N while the server is stopped is in the
+ * journal when Navette quits; started again with the server still
+ * stopped, the list shows it at once, first, waiting — with the count
+ * in the header — not only the replica's rows. An editor can create
+ * another meanwhile: it waits too. Once the server is back and the
+ * engine loaded both are sent, and listed once each. */
+static void
+test_replica_offline_start_journal (void)
+{
+  Fixture f = { 0 };
+  char *data_dir = fixture_open_replica (&f, "alice");
+  Lookup created = { &f, "Zinc bucket" };
+  Lookup later = { &f, "Copper kettle" };
+  LabelWait offline = { &f, "Offline — 1 change waiting" };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NavetteRecord) record = NULL;
+  g_autoptr(NavetteRecord) second = NULL;
+  gboolean flushed = FALSE;
+
+  wait_until (all_rows_read, &f, "the rows read");
+  wait_until (structure_kept, f.engine, "the applications kept in the replica");
+  navette_test_server_stop (f.server);
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_type ("Zinc bucket");
+  wait_until (name_typed, &created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+  record = g_object_ref (find_record (&f, "name", "Zinc bucket"));
+  wait_until (record_waiting, record, "the create to wait");
+  navette_engine_flush_journal_async (f.engine, NULL, journal_flushed_cb, &flushed);
+  wait_until (flag_set, &flushed, "the journal on the disk");
+  g_clear_object (&record);
+
+  /* Quit ("Quit Anyway"); start again, the server still stopped. */
+  gtk_window_destroy (GTK_WINDOW (f.window));
+  g_clear_object (&f.engine);
+  f.engine = navette_engine_new (f.server->base_url);
+  navette_engine_set_data_dir (f.engine, data_dir);
+  navette_engine_open_saved_async (f.engine, "alice", NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the replica opened");
+  g_assert_true (navette_engine_open_saved_finish (f.engine, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  f.window = navette_window_new (NULL);
+  navette_window_set_initial_table (f.window, "catalogue/products");
+  gtk_window_present (GTK_WINDOW (f.window));
+  navette_window_show_cached (f.window, f.engine);
+  /* What the application does when the session cannot be restored:
+   * the server cannot be reached. */
+  navette_poller_report_unreachable (navette_engine_get_poller (f.engine));
+
+  wait_until (page_is_records, &f, "the records page from the replica");
+  wait_until (all_rows_read, &f, "the replica's rows read");
+  g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 7);
+  g_assert_cmpstr (name_at (&f, 0), ==, "Zinc bucket");
+  record = g_object_ref (find_record (&f, "name", "Zinc bucket"));
+  g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_WAITING);
+  wait_until (name_painted, &created, "the record created painted in the list");
+  wait_until (sync_label_is, &offline, "the header counting the change waiting");
+
+  /* alice is an editor: another record made now, before any server
+   * answer, waits with the first. */
+  g_assert_true (gtk_widget_is_sensitive (f.window->new_button));
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane at the offline start");
+  navette_test_type ("Copper kettle");
+  wait_until (name_typed, &later, "the second name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+  second = g_object_ref (find_record (&f, "name", "Copper kettle"));
+  wait_until (record_waiting, second, "the second create to wait");
+  offline.text = "Offline — 2 changes waiting";
+  wait_until (sync_label_is, &offline, "the header counting both");
+
+  /* The server is back: sent once, listed once among the others. */
+  navette_test_server_restart (f.server);
+  navette_session_login_async (navette_engine_get_session (f.engine), "alice", NAVETTE_DEMO_PASSWORD,
+                               NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  g_assert_true (navette_session_login_finish (navette_engine_get_session (f.engine), result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (f.engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  g_assert_true (navette_engine_load_finish (f.engine, result, &error));
+  navette_window_set_engine (f.window, f.engine);
+  wait_until (record_synced, record, "the create to be sent");
+  wait_until (record_synced, second, "the second create to be sent");
+  wait_until (both_in_rows_once, &f, "the records synced into the list");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
   fixture_close_replica (&f, data_dir);
 }
 
@@ -2233,6 +2389,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
   g_test_add_func ("/ui/replica/offline-start", test_replica_offline_start);
+  g_test_add_func ("/ui/replica/offline-start-journal", test_replica_offline_start_journal);
 
   return g_test_run ();
 }
