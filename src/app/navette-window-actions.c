@@ -136,15 +136,6 @@ cancel_action (GtkWidget  *widget,
   _navette_window_check_unsaved (self, close_pane_now, NULL, NULL);
 }
 
-char *
-_navette_window_record_label (NavetteTable  *table,
-                              NavetteRecord *record)
-{
-  char *name = navette_format_record_name (table, record);
-
-  return name != NULL ? name : g_strdup (_("Untitled"));
-}
-
 static void
 archive_action (GtkWidget  *widget,
                 const char *action_name,
@@ -165,7 +156,7 @@ archive_action (GtkWidget  *widget,
     return;
 
   id = g_strdup (navette_record_get_id (record));
-  label = _navette_window_record_label (table, record);
+  label = navette_format_record_title (table, record);
   change = navette_store_archive (store, table, id, TRUE);
   _navette_window_close_pane (self);
 
@@ -224,7 +215,7 @@ restore_record_action (GtkWidget  *widget,
   record = _navette_window_lookup_record (self, id);
   if (record == NULL || !navette_record_get_archived (record))
     return;
-  label = _navette_window_record_label (self->table, record);
+  label = navette_format_record_title (self->table, record);
   if (navette_record_pane_get_record (self->record_pane) == record)
     _navette_window_close_pane (self);
   change = navette_store_archive (self->store, self->table, id, FALSE);

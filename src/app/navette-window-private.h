@@ -104,9 +104,6 @@ void     _navette_window_check_unsaved      (NavetteWindow         *self,
                                              NavetteWindowContinue  next,
                                              gpointer               data,
                                              GDestroyNotify         destroy);
-/* The first text of @record ("Lamp"), or "Untitled". */
-char    *_navette_window_record_label       (NavetteTable   *table,
-                                             NavetteRecord  *record);
 /* The dialog being shown (Save Changes? / N changes not saved), or NULL. */
 GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);
 /* What the window shows: "connecting", "no-table", "loading", "records",

@@ -24,6 +24,7 @@
 #include "navette-sign-in-dialog.h"
 #include "navette-preferences-window.h"
 #include "navette-sidebar-app-row.h"
+#include "navette-format.h"
 
 #define WAIT_TIMEOUT_S 20
 
@@ -539,6 +540,66 @@ test_offline_kept (void)
   g_assert_cmpuint (n_failed (&f), ==, 0);
   g_assert_cmpuint (f.window->n_toasts, ==, toasts + 1);
   g_assert_nonnull (strstr (f.window->last_toast, "saved"));
+  fixture_close (&f);
+}
+
+/* ---- The record pane's title ---- */
+
+typedef struct
+{
+  NavetteRecordPane *pane;
+  const char        *title;
+} TitleWait;
+
+static gboolean
+pane_titled (gpointer data)
+{
+  TitleWait *wait = data;
+
+  return g_strcmp0 (navette_record_pane_get_title (wait->pane), wait->title) == 0;
+}
+
+/* The pane calls a record what the toasts, dialogs and failed list call
+ * it (navette_format_record_title()): its first text that is not empty,
+ * here its second text column, the first being an empty text; and it
+ * follows a rename. */
+static void
+test_pane_title (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *token = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  NavetteRecord *record;
+  TitleWait renamed;
+
+  f.server = navette_test_server_start (NULL);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/admin/applications/catalogue/tables", token,
+                                          "{\"name\": \"lamps\", \"title\": \"Lamps\", \"columns\": ["
+                                          "{\"name\": \"nickname\", \"title\": \"Nickname\", \"type\": \"text\"},"
+                                          "{\"name\": \"model\", \"title\": \"Model\", \"type\": \"text\"}]}",
+                                          NULL, NULL), ==, 201);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/lamps/records", token,
+                                          "{\"data\": {\"nickname\": \"\", \"model\": \"Anglepoise 1227\"}}", NULL, NULL), ==, 201);
+  f.engine = engine_for (f.server, "alice", NULL);
+  f.window = navette_test_window_open (f.engine, "catalogue", "lamps", 0, 0);
+
+  record = first_record (&f);
+  name = navette_format_record_title (navette_window_get_table (f.window), record);
+  g_assert_cmpstr (name, ==, "Anglepoise 1227");
+  navette_window_open_record (f.window, record);
+  renamed.pane = _navette_window_get_pane (f.window);
+  g_assert_cmpstr (navette_record_pane_get_title (renamed.pane), ==, name);
+
+  /* Named by someone else: the pane's title follows. */
+  path = g_strdup_printf ("/api/v1/applications/catalogue/tables/lamps/records/%s", navette_record_get_id (record));
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"nickname\": \"Desk lamp\"}}",
+                          navette_record_get_version (record));
+  g_assert_cmpuint (navette_test_request (f.server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+  renamed.title = "Desk lamp";
+  wait_until (pane_titled, &renamed, "the pane titled with the new name");
   fixture_close (&f);
 }
 
@@ -2211,6 +2272,7 @@ main (int   argc,
   g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
   g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
   g_test_add_func ("/ui/offline/kept", test_offline_kept);
+  g_test_add_func ("/ui/pane-title", test_pane_title);
   g_test_add_func ("/ui/journal-failure", test_journal_failure);
   g_test_add_func ("/ui/external-write", test_external_write);
   g_test_add_func ("/ui/restore", test_restore);
