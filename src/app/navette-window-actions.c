@@ -107,6 +107,10 @@ _navette_window_save_pane (NavetteWindow *self)
   /* Applied at once: the list shows the new values with the pending
    * spinner until the server answers. */
   _navette_window_close_pane (self);
+  /* A new record stays in sight: selected and scrolled to, first while
+   * not sent, then at its sorted place (src/app/README.md). */
+  if (record == NULL && change != NULL && navette_change_get_record (change) != NULL)
+    _navette_window_follow_record (self, navette_change_get_record (change));
   return TRUE;
 }
 

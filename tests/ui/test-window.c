@@ -1911,19 +1911,96 @@ created_in_rows_once (gpointer data)
   return seen == 1 && g_list_model_get_n_items (model) == 7;
 }
 
+typedef struct
+{
+  Fixture    *f;
+  const char *table;
+  const char *count;
+} CountWait;
+
+/* @lookup's record left the top (created here) for its sorted place
+ * among the replica's rows, every row read. */
+static gboolean
+created_left_top (gpointer data)
+{
+  Lookup *lookup = data;
+  GListModel *model = _navette_window_get_view_model (lookup->f->window);
+  g_autoptr(NavetteRecord) first = g_list_model_get_item (model, 0);
+
+  return !navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (model)) && all_rows_read (lookup->f) &&
+         g_strcmp0 (navette_record_get_string (first, "name"), lookup->name) != 0 &&
+         find_record (lookup->f, "name", lookup->name) != NULL;
+}
+
+/* The sidebar row of @table shows @count and is read as "TITLE, COUNT
+ * records" (its accessible name). */
+static gboolean
+sidebar_says (gpointer data)
+{
+  CountWait *wait = data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (wait->f->window->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_ROW (row))
+      {
+        NavetteTable *table = navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row));
+        g_autofree char *said = NULL;
+        g_autofree char *wrong = NULL;
+
+        if (g_strcmp0 (navette_table_get_name (table), wait->table) != 0)
+          continue;
+        said = g_strdup_printf ("%s, %s records", navette_table_get_title (table), wait->count);
+        wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, said);
+        return navette_test_find_label (row, wait->count) != NULL && wrong == NULL;
+      }
+  return FALSE;
+}
+
+/* The column view's list (GTK 4.8: its child after the header). */
+static GtkWidget *
+list_of (Fixture *f)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (f->window->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+  g_assert_not_reached ();
+}
+
+/* @lookup's record (by name) is the selected row, and its row is drawn
+ * within the list's visible height. */
+static gboolean
+selected_in_view (gpointer data)
+{
+  Lookup *lookup = data;
+  NavetteRecord *selected = gtk_single_selection_get_selected_item (lookup->f->window->selection);
+  GtkWidget *list = list_of (lookup->f);
+  GtkWidget *label = navette_test_find_label (list, lookup->name);
+  graphene_rect_t bounds;
+
+  return selected != NULL && g_strcmp0 (navette_record_get_string (selected, "name"), lookup->name) == 0 &&
+         label != NULL && gtk_widget_get_mapped (label) &&
+         gtk_widget_compute_bounds (label, list, &bounds) &&
+         bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (list);
+}
+
 /* Ctrl+N while the server is stopped: the record saved is in the list at
- * once (first, waiting), not only in the header's count; once the server
- * is back it is sent and synced, and listed once, among the others.
- * Driven by keys, as a person would. */
+ * once (first, waiting, selected), not only in the header's count, and
+ * the sidebar counts it; once the server is back it is sent and synced,
+ * and listed once, among the others, still selected. Driven by keys, as
+ * a person would. */
 static void
 test_replica_new_offline (void)
 {
   Fixture f = { 0 };
   char *data_dir = fixture_open_replica (&f, "alice");
   Lookup created = { &f, "Zinc bucket" };
+  CountWait six = { &f, "products", "6" };
+  CountWait seven = { &f, "products", "7" };
   g_autoptr(NavetteRecord) record = NULL;
 
   wait_until (all_rows_read, &f, "the rows read");
+  wait_until (sidebar_says, &six, "the sidebar counting 6 products");
   navette_test_server_stop (f.server);
   navette_test_focus_window (GTK_WIDGET (f.window));
   navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
@@ -1942,12 +2019,82 @@ test_replica_new_offline (void)
   wait_until (record_waiting, record, "the create to wait");
   g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
   wait_until (name_painted, &created, "the new record painted in the list");
+  /* The sidebar counts the rows listed, the one not sent yet included. */
+  wait_until (sidebar_says, &seven, "the sidebar counting the record not sent");
+  /* The new record is the selected row. */
+  wait_until (selected_in_view, &created, "the new record selected");
 
-  /* The server back: sent, synced, listed once among the others. */
+  /* The server back: sent, synced, listed once among the others, still
+   * selected (the same object, moved), counted once. */
   navette_test_server_restart (f.server);
   wait_until (record_synced, record, "the create to be sent");
   wait_until (created_in_rows_once, &created, "the record synced into the list");
   g_assert_true (find_record (&f, "name", "Zinc bucket") == record);
+  wait_until (selected_in_view, &created, "the record still selected at its place");
+  wait_until (sidebar_says, &seven, "the sidebar counting it once synced");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close_replica (&f, data_dir);
+}
+
+/* The list scrolled to its end (@data: a Fixture). */
+static gboolean
+scrolled_to_end (gpointer data)
+{
+  Fixture *f = data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_of (f)));
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  if (end <= 0)
+    return FALSE;
+  gtk_adjustment_set_value (adjustment, end);
+  return gtk_adjustment_get_value (adjustment) >= end - 1;
+}
+
+/* More rows than a short window shows, the list scrolled to its end:
+ * Ctrl+N, a name, Ctrl+S; the new record (first: created here) is
+ * selected and scrolled into view; once synced it moves to its sorted
+ * place, still selected and in view. */
+static void
+test_replica_new_in_view (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  char *data_dir = g_dir_make_tmp ("navette-ui-replica-XXXXXX", &error);
+  g_autofree char *token = NULL;
+  Lookup created = { &f, "Zinc bucket" };
+  NavetteRecord *record;
+
+  g_assert_no_error (error);
+  f.server = navette_test_server_start (NULL);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"Filler %02u\"}}", i);
+
+      g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                              token, body, NULL, NULL), ==, 201);
+    }
+  f.engine = engine_for (f.server, "alice", data_dir);
+  f.window = navette_test_window_open (f.engine, "catalogue", "products", 1100, 420);
+  g_assert_nonnull (_navette_window_get_feed (f.window));
+  wait_until (all_rows_read, &f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  wait_until (scrolled_to_end, &f, "the list scrolled to its end");
+
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, &f, "the new record's pane");
+  navette_test_type ("Zinc bucket");
+  wait_until (name_typed, &created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, &f, "the pane closed on save");
+  record = find_record (&f, "name", "Zinc bucket");
+  g_assert_nonnull (record);
+  wait_until (selected_in_view, &created, "the new record selected and in view");
+
+  wait_until (record_synced, record, "the create to be sent");
+  wait_until (created_left_top, &created, "the record synced into its place");
+  wait_until (selected_in_view, &created, "the record selected and in view at its place");
   g_assert_cmpuint (n_failed (&f), ==, 0);
   fixture_close_replica (&f, data_dir);
 }
@@ -2135,13 +2282,6 @@ test_replica_progress (void)
 
 /* ---- Start from the replica ---- */
 
-typedef struct
-{
-  Fixture    *f;
-  const char *table;
-  const char *count;
-} CountWait;
-
 /* The sidebar row of @table shows @count (its rows in the replica). */
 static gboolean
 sidebar_counts (gpointer data)
@@ -2291,6 +2431,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/edit", test_replica_edit);
   g_test_add_func ("/ui/replica/new-while-searching", test_replica_new_while_searching);
   g_test_add_func ("/ui/replica/new-offline", test_replica_new_offline);
+  g_test_add_func ("/ui/replica/new-in-view", test_replica_new_in_view);
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
