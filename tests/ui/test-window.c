@@ -1843,6 +1843,19 @@ pane_closed (gpointer data)
   return navette_record_pane_get_table (_navette_window_get_pane (f->window)) == NULL;
 }
 
+/* Ctrl+N, @created's name typed, Ctrl+S, as a person would: the pane
+ * closed by the save. */
+static void
+create_by_keys (Lookup *created)
+{
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, created->f, "the new record's pane");
+  navette_test_type (created->name);
+  wait_until (name_typed, created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, created->f, "the pane closed on save");
+}
+
 /* Ctrl+N while a search is typed (src/app/README.md): the record saved
  * is in the list although it does not match the search, which is given
  * up (the entry emptied, the bar closed); a new record cancelled keeps
@@ -1873,12 +1886,7 @@ test_replica_new_while_searching (void)
   g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 2);
 
   /* Saved: in the list, the search given up. */
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f.window->search_entry)), ==, "");
   g_assert_false (gtk_search_bar_get_search_mode (f.window->search_bar));
   lookup.name = GUINT_TO_POINTER (7);
@@ -2004,12 +2012,7 @@ test_replica_new_offline (void)
   navette_test_server_stop (f.server);
   navette_test_focus_window (GTK_WIDGET (f.window));
   navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
 
   record = find_record (&f, "name", "Zinc bucket");
   g_assert_nonnull (record);
@@ -2082,12 +2085,7 @@ test_replica_new_in_view (void)
   navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
   wait_until (scrolled_to_end, &f, "the list scrolled to its end");
 
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
   record = find_record (&f, "name", "Zinc bucket");
   g_assert_nonnull (record);
   wait_until (selected_in_view, &created, "the new record selected and in view");
