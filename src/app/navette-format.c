@@ -84,6 +84,16 @@ navette_format_record_name (NavetteTable  *table,
 }
 
 char *
+navette_format_record_title (NavetteTable  *table,
+                             NavetteRecord *record)
+{
+  char *name = navette_format_record_name (table, record);
+
+  /* Translators: the name of a record with no text to name it by */
+  return name != NULL ? name : g_strdup (_("Untitled"));
+}
+
+char *
 navette_format_value (JsonNode *node)
 {
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))

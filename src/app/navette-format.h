@@ -25,6 +25,10 @@ gboolean navette_format_same_value (JsonNode *a,
  * empty ("Lamp"), or NULL. */
 char *navette_format_record_name   (NavetteTable  *table,
                                     NavetteRecord *record);
+/* The same name, or "Untitled" when it has none: what the record pane's
+ * title, the toasts and the dialogs call it. */
+char *navette_format_record_title  (NavetteTable  *table,
+                                    NavetteRecord *record);
 
 /* Pango markup of what changed from @before to @after, word by word:
  * removed words struck through (red), added ones underlined (green),

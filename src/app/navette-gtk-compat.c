@@ -20,3 +20,20 @@ navette_list_box_remove_all (GtkListBox *list)
       child = next;
     }
 }
+
+void
+navette_column_view_scroll_to (GtkColumnView *view,
+                               guint          position)
+{
+  g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
+
+  /* The column view's children: its header, then its list view, where
+   * the action is (GtkListBase's, since GTK 4.0). */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      {
+        gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
+        return;
+      }
+}

@@ -10,4 +10,10 @@ G_BEGIN_DECLS
  * gtk_list_box_remove_all() of GTK 4.12). */
 void navette_list_box_remove_all (GtkListBox *list);
 
+/* Scrolls @view so that the row at @position is in view (as
+ * gtk_column_view_scroll_to() of GTK 4.12, without its flags): GTK 4.8
+ * has the "list.scroll-to-item" action of its inner list view. */
+void navette_column_view_scroll_to (GtkColumnView *view,
+                                    guint          position);
+
 G_END_DECLS

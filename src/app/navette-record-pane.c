@@ -163,6 +163,21 @@ update_meta (NavetteRecordPane *self)
   gtk_label_set_label (self->meta_label, text);
 }
 
+/* The record's name as the list's toasts, dialogs and history say it
+ * (navette_format_record_title()), kept as the record changes. */
+static void
+update_title (NavetteRecordPane *self)
+{
+  g_autofree char *title = NULL;
+
+  if (self->record != NULL)
+    title = navette_format_record_title (self->table, self->record);
+  else
+    /* Translators: the title of the pane of a record being created */
+    title = g_strdup (_("New Record"));
+  gtk_label_set_label (self->title_label, title);
+}
+
 static void
 record_notify_cb (NavetteRecordPane *self)
 {
@@ -255,6 +270,8 @@ record_data_changed_cb (NavetteRecord     *record,
   JsonNode *live;
   g_autoptr(JsonNode) mine = NULL;
 
+  /* Renamed, by someone else or by the save of this very pane. */
+  update_title (self);
   if (field == NULL)
     return;
   live = navette_record_get_value (record, column);
@@ -597,8 +614,6 @@ navette_record_pane_set_record (NavetteRecordPane *self,
                                 NavetteTable      *table,
                                 NavetteRecord     *record)
 {
-  g_autofree char *title = NULL;
-
   g_return_if_fail (NAVETTE_IS_RECORD_PANE (self));
   g_return_if_fail (NAVETTE_IS_STORE (store));
   g_return_if_fail (NAVETTE_IS_TABLE (table));
@@ -619,24 +634,7 @@ navette_record_pane_set_record (NavetteRecordPane *self,
   self->base_version = record != NULL ? navette_record_get_version (record) : 0;
   self->replaced_version = self->mine_version = 0;
 
-  if (record != NULL)
-    {
-      const NavetteWireTable *schema = navette_table_get_schema (table);
-      const char *first = NULL;
-
-      for (guint i = 0; i < schema->columns->len && first == NULL; i++)
-        {
-          const NavetteWireColumn *column = g_ptr_array_index (schema->columns, i);
-
-          if (column->type == NAVETTE_COLUMN_TEXT)
-            first = navette_record_get_string (record, column->name);
-        }
-      title = g_strdup (first != NULL && first[0] != '\0' ? first : _("Untitled"));
-    }
-  else
-    /* Translators: the title of the pane of a record being created */
-    title = g_strdup (_("New Record"));
-  gtk_label_set_label (self->title_label, title);
+  update_title (self);
 
   load_fields (self);
   update_conflict_banner (self);
@@ -982,6 +980,13 @@ navette_record_pane_get_save_button (NavetteRecordPane *self)
 {
   g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
   return self->save_button;
+}
+
+const char *
+navette_record_pane_get_title (NavetteRecordPane *self)
+{
+  g_return_val_if_fail (NAVETTE_IS_RECORD_PANE (self), NULL);
+  return gtk_label_get_label (self->title_label);
 }
 
 GtkWidget *

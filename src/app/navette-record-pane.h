@@ -80,7 +80,9 @@ GListModel    *navette_record_pane_get_versions   (NavetteRecordPane *self);
 NavetteChange *navette_record_pane_restore        (NavetteRecordPane *self,
                                                    gint64             version);
 
-/* For the tests: the Save and Archive buttons, and the row of a column. */
+/* For the tests: the title shown, the Save and Archive buttons, and the
+ * row of a column. */
+const char    *navette_record_pane_get_title          (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_save_button    (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_archive_button (NavetteRecordPane *self);
 GtkWidget     *navette_record_pane_get_row            (NavetteRecordPane *self,

@@ -17,7 +17,12 @@ struct _NavetteSidebarRow
   guint          count_idle;
   NavetteReplica *replica;      /* counts the rows when the table is not loaded */
   GCancellable  *count_cancellable;
-  gint64         replica_count; /* -1: not counted (yet) */
+  gint64         replica_count; /* -1: not counted (yet); with the records
+                                 * created here it does not hold yet */
+  GHashTable    *created;       /* ids of the records seen created here
+                                 * (version 0), still in the table */
+  GStrv          counted;       /* those of them not archived, sorted: the
+                                 * ones the replica's count was asked for */
 };
 
 G_DEFINE_FINAL_TYPE (NavetteSidebarRow, navette_sidebar_row, GTK_TYPE_LIST_BOX_ROW)
@@ -95,6 +100,8 @@ navette_sidebar_row_dispose (GObject *object)
   g_clear_object (&self->count_cancellable);
   g_clear_object (&self->replica);
   g_clear_object (&self->table);
+  g_clear_pointer (&self->created, g_hash_table_unref);
+  g_clear_pointer (&self->counted, g_strfreev);
 
   G_OBJECT_CLASS (navette_sidebar_row_parent_class)->dispose (object);
 }
@@ -117,6 +124,7 @@ static void
 navette_sidebar_row_init (NavetteSidebarRow *self)
 {
   self->replica_count = -1;
+  self->created = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -153,8 +161,64 @@ navette_sidebar_row_recount (NavetteSidebarRow *self)
   self->count_cancellable = g_cancellable_new ();
   /* The row outlives the count: cancelled on dispose. */
   navette_replica_count_async (self->replica, navette_store_get_name (store),
-                               navette_table_get_name (self->table), self->count_cancellable,
+                               navette_table_get_name (self->table),
+                               (const char * const *) self->counted, self->count_cancellable,
                                counted_cb, self);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The ids of the records created here, still in the table and not
+ * archived, sorted. A table not loaded holds only the records edited or
+ * created here (the replica holds the rest); a record created here keeps
+ * counting once sent (its version no longer 0) until the replica holds
+ * it (then the replica's count has it, as the list does). */
+static GStrv
+created_ids (NavetteSidebarRow *self)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->table));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (G_LIST_MODEL (self->table), i);
+      const char *id = navette_record_get_id (record);
+
+      if (*id == '\0' || (navette_record_get_version (record) != 0 && !g_hash_table_contains (self->created, id)))
+        continue;
+      g_hash_table_add (seen, g_strdup (id));
+      if (!navette_record_get_archived (record))
+        g_ptr_array_add (ids, g_strdup (id));
+    }
+  g_hash_table_unref (self->created);
+  self->created = g_steal_pointer (&seen);
+  g_ptr_array_sort (ids, compare_strings);
+  g_ptr_array_add (ids, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* The table's records changed: a record created here (or one rolled
+ * back, archived, restored) changes the count of a table not loaded. */
+static void
+table_items_changed_cb (NavetteSidebarRow *self)
+{
+  g_auto(GStrv) ids = NULL;
+
+  count_update (self);
+  if (self->replica == NULL || navette_table_get_loaded (self->table))
+    return;
+  ids = created_ids (self);
+  if (self->counted != NULL && g_strv_equal ((const char * const *) ids, (const char * const *) self->counted))
+    return;
+  g_strfreev (self->counted);
+  self->counted = g_steal_pointer (&ids);
+  navette_sidebar_row_recount (self);
 }
 
 GtkWidget *
@@ -170,12 +234,14 @@ navette_sidebar_row_new (NavetteTable   *table,
   self->table = g_object_ref (table);
   if (replica != NULL)
     self->replica = g_object_ref (replica);
+  /* Creates journaled and replayed before the row was made count too. */
+  self->counted = created_ids (self);
   navette_sidebar_row_recount (self);
   g_object_bind_property (table, "title", self->title, "label", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (table, "notify::title", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
   update_name (self, -1);
   count_update (self);
-  g_signal_connect_object (table, "items-changed", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (table, "items-changed", G_CALLBACK (table_items_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (table, "notify::loaded", G_CALLBACK (count_update), self, G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }

@@ -109,6 +109,10 @@ _navette_window_save_pane (NavetteWindow *self)
   /* Applied at once: the list shows the new values with the pending
    * spinner until the server answers. */
   _navette_window_close_pane (self);
+  /* A new record stays in sight: selected and scrolled to, first while
+   * not sent, then at its sorted place (src/app/README.md). */
+  if (record == NULL && change != NULL && navette_change_get_record (change) != NULL)
+    _navette_window_follow_record (self, navette_change_get_record (change));
   return TRUE;
 }
 
@@ -138,15 +142,6 @@ cancel_action (GtkWidget  *widget,
   _navette_window_check_unsaved (self, close_pane_now, NULL, NULL);
 }
 
-char *
-_navette_window_record_label (NavetteTable  *table,
-                              NavetteRecord *record)
-{
-  char *name = navette_format_record_name (table, record);
-
-  return name != NULL ? name : g_strdup (_("Untitled"));
-}
-
 static void
 archive_action (GtkWidget  *widget,
                 const char *action_name,
@@ -167,7 +162,7 @@ archive_action (GtkWidget  *widget,
     return;
 
   id = g_strdup (navette_record_get_id (record));
-  label = _navette_window_record_label (table, record);
+  label = navette_format_record_title (table, record);
   change = navette_store_archive (store, table, id, TRUE);
   _navette_window_close_pane (self);
 
@@ -226,7 +221,7 @@ restore_record_action (GtkWidget  *widget,
   record = _navette_window_lookup_record (self, id);
   if (record == NULL || !navette_record_get_archived (record))
     return;
-  label = _navette_window_record_label (self->table, record);
+  label = navette_format_record_title (self->table, record);
   if (navette_record_pane_get_record (self->record_pane) == record)
     _navette_window_close_pane (self);
   change = navette_store_archive (self->store, self->table, id, FALSE);

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "navette-format.h"
 #include "navette-window-private.h"
 
 typedef struct
@@ -84,7 +85,7 @@ _navette_window_check_unsaved (NavetteWindow         *self,
   pending->data = data;
   pending->destroy = destroy;
 
-  label = record != NULL ? _navette_window_record_label (navette_record_pane_get_table (self->record_pane), record)
+  label = record != NULL ? navette_format_record_title (navette_record_pane_get_table (self->record_pane), record)
                          : g_strdup (_("The new record"));
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), NULL));
   /* Translators: the body of the "Save Changes?" dialog; %s is a record */

@@ -76,6 +76,8 @@ struct _NavetteWindow
   GPtrArray            *remote_authors;   /* char*: who changed, in order (the toast) */
   GHashTable           *remote_ids;       /* record ids changed by others (the toast) */
   char                 *remote_record;    /* the one record changed, for Show */
+  NavetteRecord        *follow;           /* kept selected wherever it moves (one
+                                           * just created), until another is */
   AdwToast             *expired_toast;    /* the grouped "session expired" toast */
   guint                 expired_count;
   guint                 sidebar_idle;
@@ -104,8 +106,13 @@ void     _navette_window_check_unsaved      (NavetteWindow         *self,
                                              NavetteWindowContinue  next,
                                              gpointer               data,
                                              GDestroyNotify         destroy);
-/* The first text of @record ("Lamp"), or "Untitled". */
-char    *_navette_window_record_label       (NavetteTable   *table,
+/* Selects the row at @position of the view and scrolls it into view. */
+void     _navette_window_select_position    (NavetteWindow  *self,
+                                             guint           position);
+/* Selects @record and keeps it selected and in view as it moves (from
+ * the top, created here, to its sorted place once synced), until another
+ * row is selected or another table shown. */
+void     _navette_window_follow_record      (NavetteWindow  *self,
                                              NavetteRecord  *record);
 /* The dialog being shown (Save Changes? / N changes not saved), or NULL. */
 GtkWidget *_navette_window_get_dialog       (NavetteWindow  *self);

@@ -243,7 +243,7 @@ reveal_found_cb (GObject      *object,
       reveal_free (reveal);
       return;
     }
-  gtk_single_selection_set_selected (self->selection, position);
+  _navette_window_select_position (self, position);
   record = g_list_model_get_item (G_LIST_MODEL (model), position);
   if (navette_record_get_id (record)[0] != '\0')
     {
@@ -285,7 +285,11 @@ remote_show_cb (NavetteWindow *self)
     }
   record = navette_table_lookup (self->table, self->remote_record);
   if (record != NULL)
-    navette_window_open_record (self, record);
+    {
+      /* Selected and scrolled to, as through the replica. */
+      _navette_window_follow_record (self, record);
+      navette_window_open_record (self, record);
+    }
 }
 
 /* "alice", "alice and bob", "alice, bob and 2 others" */

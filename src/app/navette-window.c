@@ -580,6 +580,7 @@ show_table (NavetteWindow *self,
       gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->archived_button), FALSE);
       update_empty_page (self);
     }
+  g_clear_object (&self->follow);
   gtk_single_selection_set_model (self->selection, NULL);
   gtk_filter_list_model_set_model (self->filter_model, NULL);
   clear_columns (self);
@@ -1136,6 +1137,125 @@ _navette_window_close_pane (NavetteWindow *self)
   _navette_window_update_actions (self);
 }
 
+/* ---- A record kept selected as it moves ---- */
+
+void
+_navette_window_select_position (NavetteWindow *self,
+                                 guint          position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  navette_column_view_scroll_to (self->column_view, position);
+}
+
+typedef struct
+{
+  NavetteWindow *window;   /* weak */
+  NavetteRecord *record;
+} Follow;
+
+static void
+follow_free (Follow *follow)
+{
+  g_clear_weak_pointer (&follow->window);
+  g_object_unref (follow->record);
+  g_free (follow);
+}
+
+static void
+follow_select (NavetteWindow *self,
+               guint          position)
+{
+  g_autoptr(NavetteRecord) item = NULL;
+
+  if (position != G_MAXUINT)
+    item = g_list_model_get_item (_navette_window_view_model (self), position);
+  /* Not listed (the Archive view, another sort since): not followed. */
+  if (item != self->follow)
+    {
+      g_clear_object (&self->follow);
+      return;
+    }
+  _navette_window_select_position (self, position);
+}
+
+static void
+follow_found_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Follow *follow = user_data;
+  NavetteWindow *self = follow->window;
+  guint position = navette_replica_model_find_finish (NAVETTE_REPLICA_MODEL (object), result, NULL);
+
+  if (self != NULL && self->follow == follow->record && self->feed != NULL &&
+      G_LIST_MODEL (navette_replica_feed_get_model (self->feed)) == G_LIST_MODEL (object) &&
+      gtk_single_selection_get_selected_item (self->selection) != (gpointer) follow->record)
+    follow_select (self, position);
+  follow_free (follow);
+}
+
+/* Finds the followed record in the view and selects it: through the
+ * replica its position is asked of it (the rows are read lazily); in
+ * memory the view is walked (a table loaded whole is small). */
+static void
+follow_find (NavetteWindow *self)
+{
+  GListModel *model = _navette_window_view_model (self);
+  guint n;
+
+  if (self->feed != NULL)
+    {
+      Follow *follow = g_new0 (Follow, 1);
+
+      g_set_weak_pointer (&follow->window, self);
+      follow->record = g_object_ref (self->follow);
+      navette_replica_model_find_async (NAVETTE_REPLICA_MODEL (model), navette_record_get_id (self->follow),
+                                        self->load_cancellable, follow_found_cb, follow);
+      return;
+    }
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NavetteRecord) record = g_list_model_get_item (model, i);
+
+      if (record == self->follow)
+        {
+          follow_select (self, i);
+          return;
+        }
+    }
+  follow_select (self, G_MAXUINT);
+}
+
+void
+_navette_window_follow_record (NavetteWindow *self,
+                               NavetteRecord *record)
+{
+  g_set_object (&self->follow, record);
+  if (record != NULL)
+    follow_find (self);
+}
+
+/* The view changed: the followed record moved (removed from the top and
+ * added at its sorted place, apart, through the replica), the selection
+ * lost it; it is found again. */
+static void
+selection_items_changed_cb (NavetteWindow *self)
+{
+  if (self->follow != NULL &&
+      gtk_single_selection_get_selected_item (self->selection) != (gpointer) self->follow)
+    follow_find (self);
+}
+
+/* Another row selected (a click, the keys, Show): that one now. */
+static void
+selection_changed_cb (NavetteWindow *self)
+{
+  if (self->follow != NULL &&
+      gtk_single_selection_get_selected_item (self->selection) != (gpointer) self->follow)
+    g_clear_object (&self->follow);
+}
+
 static void
 column_view_activate_cb (NavetteWindow *self,
                          guint          position)
@@ -1293,6 +1413,9 @@ navette_window_finalize (GObject *object)
   NavetteWindow *self = NAVETTE_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->follow);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->sort_model);
   g_clear_object (&self->filter_model);
@@ -1442,6 +1565,8 @@ navette_window_init (NavetteWindow *self)
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (selection_items_changed_cb), self);
+  g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->filter_model, "items-changed",
                             G_CALLBACK (filter_items_changed_cb), self);
   g_signal_connect_swapped (sorter, "changed", G_CALLBACK (_navette_window_view_sorter_changed_cb), self);

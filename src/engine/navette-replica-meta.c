@@ -174,10 +174,37 @@ navette_replica_dup_meta (NavetteReplica  *self,
 
 typedef struct
 {
-  char  *app;
-  char  *table;
-  GTask *task;
+  char   *app;
+  char   *table;
+  char  **created;
+  GTask  *task;
 } Count;
+
+/* How many of @created (ids) table r@id does not hold. */
+static gint64
+count_absent (NavetteReplica  *self,
+              gint64           id,
+              char           **created,
+              GError         **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint64 absent = 0;
+
+  if (created == NULL || created[0] == NULL)
+    return 0;
+  sql = g_strdup_printf ("SELECT 1 FROM r%" G_GINT64_FORMAT " WHERE id = ?", id);
+  if (!(stmt = replica_sql_prepare (self, sql, error)))
+    return -1;
+  for (guint i = 0; created[i] != NULL; i++)
+    {
+      sqlite3_bind_text (stmt, 1, created[i], -1, SQLITE_STATIC);
+      absent += sqlite3_step (stmt) != SQLITE_ROW;
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  return absent;
+}
 
 static void
 count_job (NavetteReplica *self,
@@ -200,9 +227,18 @@ count_job (NavetteReplica *self,
                                               "(SELECT count(*) FROM r%1$" G_GINT64_FORMAT " WHERE archived = 1)", id);
 
       n = replica_sql_int (self, sql, &error);
+      /* The records created here that the replica does not hold yet:
+       * listed first (NavetteReplicaModel), so counted too. */
+      if (error == NULL)
+        {
+          gint64 absent = count_absent (self, id, count->created, &error);
+
+          n = error == NULL ? n + absent : -1;
+        }
     }
   g_free (count->app);
   g_free (count->table);
+  g_strfreev (count->created);
   g_free (count);
   if (error != NULL)
     g_task_return_error (task, error);
@@ -214,6 +250,7 @@ void
 navette_replica_count_async (NavetteReplica      *self,
                              const char          *app,
                              const char          *table,
+                             const char * const  *created,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
@@ -226,6 +263,7 @@ navette_replica_count_async (NavetteReplica      *self,
   count = g_new0 (Count, 1);
   count->app = g_strdup (app);
   count->table = g_strdup (table);
+  count->created = g_strdupv ((char **) created);
   count->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (count->task, navette_replica_count_async);
   replica_push_job (self, count_job, count);

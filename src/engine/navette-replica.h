@@ -255,11 +255,14 @@ char           *navette_replica_dup_meta       (NavetteReplica  *self,
                                                 GError         **error);
 
 /* The rows of APP/@table not archived (what a view shows), counted on
- * the worker: -1 when the replica does not hold the table completely
- * (never synced to its end). */
+ * the worker, plus those of @created (nullable: the ids of records
+ * created here, not archived) that the replica does not hold yet — a
+ * view lists them first: -1 when the replica does not hold the table
+ * completely (never synced to its end). */
 void            navette_replica_count_async    (NavetteReplica      *self,
                                                 const char          *app,
                                                 const char          *table,
+                                                const char * const  *created,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data);

@@ -939,9 +939,24 @@ test_head (void)
     g_autoptr(GAsyncResult) counted = NULL;
     g_autoptr(GError) count_error = NULL;
 
-    navette_replica_count_async (replica, "catalogue", "products", NULL, navette_test_store_result_cb, &counted);
+    navette_replica_count_async (replica, "catalogue", "products", NULL, NULL, navette_test_store_result_cb, &counted);
     ENGINE_WAIT_UNTIL (counted != NULL, 30000);
     g_assert_cmpint (navette_replica_count_finish (replica, counted, &count_error), ==, n - 1);
+    g_assert_no_error (count_error);
+  }
+
+  /* With the records created here: those the replica does not hold yet
+   * are listed first, so counted; one it holds is not counted twice. */
+  {
+    g_autoptr(GAsyncResult) counted = NULL;
+    g_autoptr(GError) count_error = NULL;
+    g_autoptr(NavetteRecord) held = item_filled (whole, 10);
+    const char *created[] = { navette_record_get_id (held), "created-here-not-sent", NULL };
+
+    navette_replica_count_async (replica, "catalogue", "products", created, NULL,
+                                 navette_test_store_result_cb, &counted);
+    ENGINE_WAIT_UNTIL (counted != NULL, 30000);
+    g_assert_cmpint (navette_replica_count_finish (replica, counted, &count_error), ==, n);
     g_assert_no_error (count_error);
   }
 

@@ -2,7 +2,8 @@
 /* test-l10n.c — the server's per-field validation messages reach a French
  * user in French: the engine re-runs navette_wire_validate_data() on the
  * rejected data (translated through gettext, with the build's po/ as
- * locale directory) and uses its messages. No display needed. */
+ * locale directory) and uses its messages. And, on a display, the
+ * window's French words fit where they are shown (the sync indicator). */
 #define G_LOG_DOMAIN "navette-test-ui"
 
 #include "config.h"
@@ -15,6 +16,9 @@
 #include "navette-test-engine.h"
 #include "navette-test-server.h"
 #include "navette-test-loop.h"
+#include "navette-test-input.h"
+#include "navette-test-window.h"
+#include "navette-window-private.h"
 
 #define DEMO_PRODUCT_1 "4e617665-7474-4500-8000-000000000101"
 
@@ -109,6 +113,75 @@ test_localize_fields (void)
   g_assert_false (navette_sync_error_is_transient (error));
 }
 
+/* The sync indicator shows @data (a GtkLabel) whole: laid out and
+ * painted, without an ellipsis. */
+static gboolean
+label_whole (GtkLabel *label)
+{
+  navette_test_wait_settled (GTK_WIDGET (label));
+  return gtk_widget_get_width (GTK_WIDGET (label)) > 0 &&
+         !pango_layout_is_ellipsized (gtk_label_get_layout (label));
+}
+
+static gboolean
+offline_waiting (gpointer data)
+{
+  NavetteWindow *window = data;
+
+  return g_strcmp0 (gtk_label_get_label (window->sync_label), "Hors ligne — 1 envoi en attente") == 0;
+}
+
+/* Offline with a change waiting, at the default 1,100 px width, the
+ * header's indicator is read whole in French ("Hors ligne — 1 modification
+ * en att…" was cut), beside the centred title; and so is every other
+ * wording it takes, at a three-digit count. */
+static void
+test_indicator_french (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "alice", NULL);
+  NavetteWindow *window = navette_test_window_open (engine, "catalogue", "products", 0, 0);
+  g_autoptr(NavetteRecord) record = g_list_model_get_item (_navette_window_view_model (window), 0);
+  NavetteRecordPane *pane = _navette_window_get_pane (window);
+  const guint n = 123;
+  char *wordings[] = {
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline — %u change waiting", "Offline — %u changes waiting", n), n),
+    g_strdup (_("Offline, showing saved data")),
+    g_strdup (_("Offline")),
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change waiting", "%u changes waiting", n), n),
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saving %u change…", "Saving %u changes…", n), n),
+    g_strdup (_("Showing saved data")),
+    g_strdup (_("Checking…")),
+    g_strdup_printf (_("Synced %s"), "10:31"),
+    g_strdup (_("Changes at risk")),
+  };
+
+  g_assert_nonnull (record);
+  navette_test_server_stop (server);
+  navette_window_open_record (window, record);
+  navette_record_pane_set_text (pane, "name", "Modifié hors ligne");
+  gtk_widget_activate_action (GTK_WIDGET (window), "window.save", NULL);
+  navette_test_wait_until (offline_waiting, window, "the indicator offline with a change waiting");
+  {
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+    g_assert_cmpint (width, ==, 1100);
+  }
+  g_assert_true (label_whole (window->sync_label));
+
+  /* The other wordings, on the same label at the same width. */
+  for (guint i = 0; i < G_N_ELEMENTS (wordings); i++)
+    {
+      gtk_label_set_label (window->sync_label, wordings[i]);
+      if (!label_whole (window->sync_label) || g_strcmp0 (gtk_label_get_label (window->sync_label), wordings[i]) != 0)
+        g_error ("The indicator does not show “%s” whole (%d px)", wordings[i],
+                 gtk_widget_get_width (GTK_WIDGET (window->sync_label)));
+      g_free (wordings[i]);
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -119,13 +192,22 @@ main (int   argc,
    * than C for its messages. */
   g_setenv ("LANGUAGE", "fr", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  navette_test_ui_setenv ("test");
+  if (g_getenv ("DISPLAY") != NULL)
+    /* (gtk_test_init() sets a locale of its own: set ours again) */
+    navette_test_gtk_init (&argc, &argv);
+  else
+    g_test_init (&argc, &argv, NULL);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  /* The window's templates too (GtkBuilder's domain), as main() does. */
+  textdomain (GETTEXT_PACKAGE);
 
-  g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/l10n/validation-french", test_validation_french);
   g_test_add_func ("/l10n/localize-fields", test_localize_fields);
+  if (g_getenv ("DISPLAY") != NULL)
+    g_test_add_func ("/l10n/indicator-french", test_indicator_french);
 
   return g_test_run ();
 }

@@ -24,6 +24,7 @@
 #include "navette-sign-in-dialog.h"
 #include "navette-preferences-window.h"
 #include "navette-sidebar-app-row.h"
+#include "navette-format.h"
 
 #define WAIT_TIMEOUT_S 20
 
@@ -539,6 +540,66 @@ test_offline_kept (void)
   g_assert_cmpuint (n_failed (&f), ==, 0);
   g_assert_cmpuint (f.window->n_toasts, ==, toasts + 1);
   g_assert_nonnull (strstr (f.window->last_toast, "saved"));
+  fixture_close (&f);
+}
+
+/* ---- The record pane's title ---- */
+
+typedef struct
+{
+  NavetteRecordPane *pane;
+  const char        *title;
+} TitleWait;
+
+static gboolean
+pane_titled (gpointer data)
+{
+  TitleWait *wait = data;
+
+  return g_strcmp0 (navette_record_pane_get_title (wait->pane), wait->title) == 0;
+}
+
+/* The pane calls a record what the toasts, dialogs and failed list call
+ * it (navette_format_record_title()): its first text that is not empty,
+ * here its second text column, the first being an empty text; and it
+ * follows a rename. */
+static void
+test_pane_title (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *token = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  NavetteRecord *record;
+  TitleWait renamed;
+
+  f.server = navette_test_server_start (NULL);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/admin/applications/catalogue/tables", token,
+                                          "{\"name\": \"lamps\", \"title\": \"Lamps\", \"columns\": ["
+                                          "{\"name\": \"nickname\", \"title\": \"Nickname\", \"type\": \"text\"},"
+                                          "{\"name\": \"model\", \"title\": \"Model\", \"type\": \"text\"}]}",
+                                          NULL, NULL), ==, 201);
+  g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/lamps/records", token,
+                                          "{\"data\": {\"nickname\": \"\", \"model\": \"Anglepoise 1227\"}}", NULL, NULL), ==, 201);
+  f.engine = engine_for (f.server, "alice", NULL);
+  f.window = navette_test_window_open (f.engine, "catalogue", "lamps", 0, 0);
+
+  record = first_record (&f);
+  name = navette_format_record_title (navette_window_get_table (f.window), record);
+  g_assert_cmpstr (name, ==, "Anglepoise 1227");
+  navette_window_open_record (f.window, record);
+  renamed.pane = _navette_window_get_pane (f.window);
+  g_assert_cmpstr (navette_record_pane_get_title (renamed.pane), ==, name);
+
+  /* Named by someone else: the pane's title follows. */
+  path = g_strdup_printf ("/api/v1/applications/catalogue/tables/lamps/records/%s", navette_record_get_id (record));
+  body = g_strdup_printf ("{\"base_version\": %" G_GINT64_FORMAT ", \"data\": {\"nickname\": \"Desk lamp\"}}",
+                          navette_record_get_version (record));
+  g_assert_cmpuint (navette_test_request (f.server, "PATCH", path, token, body, NULL, NULL), ==, 200);
+  renamed.title = "Desk lamp";
+  wait_until (pane_titled, &renamed, "the pane titled with the new name");
   fixture_close (&f);
 }
 
@@ -1782,6 +1843,19 @@ pane_closed (gpointer data)
   return navette_record_pane_get_table (_navette_window_get_pane (f->window)) == NULL;
 }
 
+/* Ctrl+N, @created's name typed, Ctrl+S, as a person would: the pane
+ * closed by the save. */
+static void
+create_by_keys (Lookup *created)
+{
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, created->f, "the new record's pane");
+  navette_test_type (created->name);
+  wait_until (name_typed, created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, created->f, "the pane closed on save");
+}
+
 /* Ctrl+N while a search is typed (src/app/README.md): the record saved
  * is in the list although it does not match the search, which is given
  * up (the entry emptied, the bar closed); a new record cancelled keeps
@@ -1812,12 +1886,7 @@ test_replica_new_while_searching (void)
   g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 2);
 
   /* Saved: in the list, the search given up. */
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f.window->search_entry)), ==, "");
   g_assert_false (gtk_search_bar_get_search_mode (f.window->search_bar));
   lookup.name = GUINT_TO_POINTER (7);
@@ -1850,28 +1919,100 @@ created_in_rows_once (gpointer data)
   return seen == 1 && g_list_model_get_n_items (model) == 7;
 }
 
+typedef struct
+{
+  Fixture    *f;
+  const char *table;
+  const char *count;
+} CountWait;
+
+/* @lookup's record left the top (created here) for its sorted place
+ * among the replica's rows, every row read. */
+static gboolean
+created_left_top (gpointer data)
+{
+  Lookup *lookup = data;
+  GListModel *model = _navette_window_get_view_model (lookup->f->window);
+  g_autoptr(NavetteRecord) first = g_list_model_get_item (model, 0);
+
+  return !navette_replica_model_get_loading (NAVETTE_REPLICA_MODEL (model)) && all_rows_read (lookup->f) &&
+         g_strcmp0 (navette_record_get_string (first, "name"), lookup->name) != 0 &&
+         find_record (lookup->f, "name", lookup->name) != NULL;
+}
+
+/* The sidebar row of @table shows @count and is read as "TITLE, COUNT
+ * records" (its accessible name). */
+static gboolean
+sidebar_says (gpointer data)
+{
+  CountWait *wait = data;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (wait->f->window->sidebar_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (NAVETTE_IS_SIDEBAR_ROW (row))
+      {
+        NavetteTable *table = navette_sidebar_row_get_table (NAVETTE_SIDEBAR_ROW (row));
+        g_autofree char *said = NULL;
+        g_autofree char *wrong = NULL;
+
+        if (g_strcmp0 (navette_table_get_name (table), wait->table) != 0)
+          continue;
+        said = g_strdup_printf ("%s, %s records", navette_table_get_title (table), wait->count);
+        wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, said);
+        return navette_test_find_label (row, wait->count) != NULL && wrong == NULL;
+      }
+  return FALSE;
+}
+
+/* The column view's list (GTK 4.8: its child after the header). */
+static GtkWidget *
+list_of (Fixture *f)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (f->window->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+  g_assert_not_reached ();
+}
+
+/* @lookup's record (by name) is the selected row, and its row is drawn
+ * within the list's visible height. */
+static gboolean
+selected_in_view (gpointer data)
+{
+  Lookup *lookup = data;
+  NavetteRecord *selected = gtk_single_selection_get_selected_item (lookup->f->window->selection);
+  GtkWidget *list = list_of (lookup->f);
+  GtkWidget *label = navette_test_find_label (list, lookup->name);
+  graphene_rect_t bounds;
+
+  return selected != NULL && g_strcmp0 (navette_record_get_string (selected, "name"), lookup->name) == 0 &&
+         label != NULL && gtk_widget_get_mapped (label) &&
+         gtk_widget_compute_bounds (label, list, &bounds) &&
+         bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (list);
+}
+
 /* Ctrl+N while the server is stopped: the record saved is in the list at
- * once (first, waiting), not only in the header's count; once the server
- * is back it is sent and synced, and listed once, among the others.
- * Driven by keys, as a person would. */
+ * once (first, waiting, selected), not only in the header's count, and
+ * the sidebar counts it; once the server is back it is sent and synced,
+ * and listed once, among the others, still selected. Driven by keys, as
+ * a person would. */
 static void
 test_replica_new_offline (void)
 {
   Fixture f = { 0 };
   char *data_dir = fixture_open_replica (&f, "alice");
   Lookup created = { &f, "Zinc bucket" };
+  CountWait six = { &f, "products", "6" };
+  CountWait seven = { &f, "products", "7" };
   g_autoptr(NavetteRecord) record = NULL;
 
   wait_until (all_rows_read, &f, "the rows read");
+  wait_until (sidebar_says, &six, "the sidebar counting 6 products");
   navette_test_server_stop (f.server);
   navette_test_focus_window (GTK_WIDGET (f.window));
   navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
 
   record = find_record (&f, "name", "Zinc bucket");
   g_assert_nonnull (record);
@@ -1881,12 +2022,77 @@ test_replica_new_offline (void)
   wait_until (record_waiting, record, "the create to wait");
   g_assert_cmpstr (gtk_label_get_label (f.window->sync_label), ==, "Offline — 1 change waiting");
   wait_until (name_painted, &created, "the new record painted in the list");
+  /* The sidebar counts the rows listed, the one not sent yet included. */
+  wait_until (sidebar_says, &seven, "the sidebar counting the record not sent");
+  /* The new record is the selected row. */
+  wait_until (selected_in_view, &created, "the new record selected");
 
-  /* The server back: sent, synced, listed once among the others. */
+  /* The server back: sent, synced, listed once among the others, still
+   * selected (the same object, moved), counted once. */
   navette_test_server_restart (f.server);
   wait_until (record_synced, record, "the create to be sent");
   wait_until (created_in_rows_once, &created, "the record synced into the list");
   g_assert_true (find_record (&f, "name", "Zinc bucket") == record);
+  wait_until (selected_in_view, &created, "the record still selected at its place");
+  wait_until (sidebar_says, &seven, "the sidebar counting it once synced");
+  g_assert_cmpuint (n_failed (&f), ==, 0);
+  fixture_close_replica (&f, data_dir);
+}
+
+/* The list scrolled to its end (@data: a Fixture). */
+static gboolean
+scrolled_to_end (gpointer data)
+{
+  Fixture *f = data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_of (f)));
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  if (end <= 0)
+    return FALSE;
+  gtk_adjustment_set_value (adjustment, end);
+  return gtk_adjustment_get_value (adjustment) >= end - 1;
+}
+
+/* More rows than a short window shows, the list scrolled to its end:
+ * Ctrl+N, a name, Ctrl+S; the new record (first: created here) is
+ * selected and scrolled into view; once synced it moves to its sorted
+ * place, still selected and in view. */
+static void
+test_replica_new_in_view (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  char *data_dir = g_dir_make_tmp ("navette-ui-replica-XXXXXX", &error);
+  g_autofree char *token = NULL;
+  Lookup created = { &f, "Zinc bucket" };
+  NavetteRecord *record;
+
+  g_assert_no_error (error);
+  f.server = navette_test_server_start (NULL);
+  token = navette_test_login (f.server, "admin", NAVETTE_DEMO_PASSWORD);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"data\": {\"name\": \"Filler %02u\"}}", i);
+
+      g_assert_cmpuint (navette_test_request (f.server, "POST", "/api/v1/applications/catalogue/tables/products/records",
+                                              token, body, NULL, NULL), ==, 201);
+    }
+  f.engine = engine_for (f.server, "alice", data_dir);
+  f.window = navette_test_window_open (f.engine, "catalogue", "products", 1100, 420);
+  g_assert_nonnull (_navette_window_get_feed (f.window));
+  wait_until (all_rows_read, &f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f.window));
+  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
+  wait_until (scrolled_to_end, &f, "the list scrolled to its end");
+
+  create_by_keys (&created);
+  record = find_record (&f, "name", "Zinc bucket");
+  g_assert_nonnull (record);
+  wait_until (selected_in_view, &created, "the new record selected and in view");
+
+  wait_until (record_synced, record, "the create to be sent");
+  wait_until (created_left_top, &created, "the record synced into its place");
+  wait_until (selected_in_view, &created, "the record selected and in view at its place");
   g_assert_cmpuint (n_failed (&f), ==, 0);
   fixture_close_replica (&f, data_dir);
 }
@@ -2073,13 +2279,6 @@ test_replica_progress (void)
 }
 
 /* ---- Start from the replica ---- */
-
-typedef struct
-{
-  Fixture    *f;
-  const char *table;
-  const char *count;
-} CountWait;
 
 /* The sidebar row of @table shows @count (its rows in the replica). */
 static gboolean
@@ -2367,6 +2566,7 @@ main (int   argc,
   g_test_add_func ("/ui/rejected/validation", test_rejected_validation);
   g_test_add_func ("/ui/rejected/forbidden", test_rejected_forbidden);
   g_test_add_func ("/ui/offline/kept", test_offline_kept);
+  g_test_add_func ("/ui/pane-title", test_pane_title);
   g_test_add_func ("/ui/journal-failure", test_journal_failure);
   g_test_add_func ("/ui/external-write", test_external_write);
   g_test_add_func ("/ui/restore", test_restore);
@@ -2385,6 +2585,7 @@ main (int   argc,
   g_test_add_func ("/ui/replica/edit", test_replica_edit);
   g_test_add_func ("/ui/replica/new-while-searching", test_replica_new_while_searching);
   g_test_add_func ("/ui/replica/new-offline", test_replica_new_offline);
+  g_test_add_func ("/ui/replica/new-in-view", test_replica_new_in_view);
   g_test_add_func ("/ui/replica/progress", test_replica_progress);
   g_test_add_func ("/ui/replica/others", test_replica_others);
   g_test_add_func ("/ui/replica/archive", test_replica_archive);
