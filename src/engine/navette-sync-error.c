@@ -138,18 +138,17 @@ navette_refusal_reason_to_sentence (const char *reason,
     const char *sentence;
   } sentences[] = {
     { NAVETTE_API_REASON_ROWS_EXIST,
-      N_("This table already has records, which would have no value in a new required column: "
-         "make it optional, or give it a default value.") },
+      N_("This table already has records, which need a value in a new required column: give one, "
+         "or make the column optional.") },
     { NAVETTE_API_REASON_RECORDS_MISFIT,
       N_("Records of this table do not fit the column’s new rules; change them first.") },
     { NAVETTE_API_REASON_VERSION_MISFIT,
       N_("This version does not fit the table as it is now, so it cannot be restored.") },
-    { NAVETTE_API_REASON_DEFAULT_MISFIT, N_("The default value does not fit the column.") },
+    { NAVETTE_API_REASON_DEFAULT_MISFIT, N_("The value for the existing records does not fit the column.") },
     { NAVETTE_API_REASON_RESERVED_NAME,
       N_("This name is used by every record’s own fields; choose another name.") },
-    { NAVETTE_API_REASON_OWN_ACCOUNT, N_("You cannot disable your own account; ask another administrator.") },
-    { NAVETTE_API_REASON_OWN_ADMIN,
-      N_("You cannot take away your own administrator rights; ask another administrator.") },
+    { NAVETTE_API_REASON_OWN_ACCOUNT, N_("Only another administrator can disable your account.") },
+    { NAVETTE_API_REASON_OWN_ADMIN, N_("Only another administrator can take away your administrator rights.") },
     { NAVETTE_API_REASON_BAD_TITLE, N_("A title must be 1 to 200 characters long.") },
     { NAVETTE_API_REASON_BAD_DISPLAY_NAME, N_("A display name must be 1 to 200 characters long.") },
     { NAVETTE_API_REASON_CHOICE_TWICE, N_("A choice is given twice; give each choice once.") },

@@ -756,7 +756,7 @@ test_refusals (void)
   GtkWidget *form;
   GtkWidget *menu_button;
   GType form_type = NAVETTE_TYPE_ADMIN_FORM;
-  Toast own_rights = { NULL, "You cannot take away your own administrator rights; ask another administrator." };
+  Toast own_rights = { NULL, "Only another administrator can take away your administrator rights." };
 
   fixture_open (&f, "admin");
   if (!admin_api_present (&f))
@@ -786,8 +786,8 @@ test_refusals (void)
   type_into (form, 0, "Size");
   navette_test_click (navette_test_find_widget (form, GTK_TYPE_SWITCH, NULL));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (navette_test_find_widget (form, GTK_TYPE_SWITCH, NULL))));
-  submit_refused (form, "This table already has records, which would have no value in a new required column: "
-                        "make it optional, or give it a default value.");
+  submit_refused (form, "This table already has records, which need a value in a new required column: "
+                        "give one, or make the column optional.");
   navette_test_wait_until (toplevel_gone, &form_type, "the Add Column form to close");
 
   navette_test_focus_window (GTK_WIDGET (admin));

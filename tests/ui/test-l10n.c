@@ -148,12 +148,11 @@ test_admin_refusals_french (void)
   json_object_set_boolean_member (not_admin, "admin", FALSE);
   navette_admin_client_update_user_async (client, "admin", not_admin, NULL, navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
-                  "Vous ne pouvez pas retirer vos propres droits d’administrateur ; "
-                  "demandez-le à un autre administrateur.");
+                  "Seul un autre administrateur peut retirer vos droits d’administrateur.");
   json_object_set_boolean_member (disabled, "disabled", TRUE);
   navette_admin_client_update_user_async (client, "admin", disabled, NULL, navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
-                  "Vous ne pouvez pas désactiver votre propre compte ; demandez-le à un autre administrateur.");
+                  "Seul un autre administrateur peut désactiver votre compte.");
   json_object_set_string_member (short_password, "password", "abc");
   navette_admin_client_update_user_async (client, "bob", short_password, NULL, navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER, "Un mot de passe doit compter au moins 8 caractères.");
@@ -164,8 +163,8 @@ test_admin_refusals_french (void)
   navette_admin_client_add_column_async (client, "catalogue", "products", size, NULL, NULL,
                                          navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
-                  "Cette table contient déjà des fiches, qui n’auraient aucune valeur dans une nouvelle "
-                  "colonne obligatoire : rendez-la facultative, ou donnez-lui une valeur par défaut.");
+                  "Cette table contient déjà des fiches, qui ont besoin d’une valeur dans une nouvelle "
+                  "colonne obligatoire : donnez-en une, ou rendez la colonne facultative.");
   navette_admin_client_add_column_async (client, "catalogue", "products", version, NULL, NULL,
                                          navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
@@ -173,7 +172,7 @@ test_admin_refusals_french (void)
   navette_admin_client_add_column_async (client, "catalogue", "products", stock, not_a_number, NULL,
                                          navette_test_store_result_cb, &admin.result);
   assert_refused (&admin, NAVETTE_SYNC_ERROR_VALIDATION,
-                  "La valeur par défaut ne convient pas à la colonne.");
+                  "La valeur pour les fiches existantes ne convient pas à la colonne.");
   json_object_set_int_member (shorter, "max_length", 2);
   navette_admin_client_update_column_async (client, "catalogue", "products", "name", shorter, NULL,
                                             navette_test_store_result_cb, &admin.result);
