@@ -632,7 +632,9 @@ column_submit_cb (NavetteAdminForm  *form,
   column = navette_wire_column_from_json (body, &error);
   if (column == NULL || !navette_wire_column_check (column, &error))
     {
-      navette_admin_form_set_error (form, error->message);
+      g_autofree char *sentence = navette_api_error_to_sentence (error);
+
+      navette_admin_form_set_error (form, sentence);
       return;
     }
   {

@@ -90,6 +90,10 @@ cli_add_error_json (JsonBuilder  *builder,
                            ? navette_sync_error_code_to_string (error->code)
                            : "usage");
   cli_add_string_member (builder, "message", error->message);
+  if (navette_sync_error_get_reason (error) != NULL)
+    cli_add_string_member (builder, "reason", navette_sync_error_get_reason (error));
+  if (navette_sync_error_get_server_message (error) != NULL)
+    cli_add_string_member (builder, "server_message", navette_sync_error_get_server_message (error));
   if (fields != NULL)
     {
       GHashTableIter iter;
@@ -121,7 +125,18 @@ cli_fail (Cli          *cli,
     }
   else
     {
+      const char *said = navette_sync_error_get_server_message (error);
+
       g_printerr ("navette-cli: %s\n", error->message);
+      /* The server's own (English) sentence may say more (how many
+       * records a constraint breaks): a detail for the operator. */
+      if (said != NULL && !navette_sync_error_is_transient (error))
+        {
+          /* Translators: %s is the server's sentence, in English */
+          g_autofree char *detail = g_strdup_printf (_("The server says: %s"), said);
+
+          g_printerr ("navette-cli: %s\n", detail);
+        }
       if (g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_EXPIRED) ||
           g_error_matches (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_AUTH_REQUIRED))
         g_printerr ("%s\n", _("Sign in with “navette-cli login”."));

@@ -65,21 +65,11 @@ request_cb (GObject      *object,
   GError *error = NULL;
   JsonNode *node = navette_client_request_finish (NAVETTE_CLIENT (object), result, NULL, NULL, NULL, &error);
 
+  /* A refusal keeps the engine's translated sentence (chosen from the
+   * code and the reason); the server's English one stays a detail
+   * (navette_sync_error_get_server_message()). */
   if (error != NULL)
-    {
-      const char *said = navette_sync_error_get_server_message (error);
-
-      /* A refusal: the server's sentence says why (a name taken, how many
-       * rows a constraint breaks), the engine's only that it refused. */
-      if (said != NULL && error->domain == NAVETTE_SYNC_ERROR &&
-          (error->code == NAVETTE_SYNC_ERROR_VALIDATION || error->code == NAVETTE_SYNC_ERROR_CONFLICT ||
-           error->code == NAVETTE_SYNC_ERROR_NOT_FOUND || error->code == NAVETTE_SYNC_ERROR_SERVER))
-        {
-          g_free (error->message);
-          error->message = g_strdup (said);
-        }
-      g_task_return_error (task, error);
-    }
+    g_task_return_error (task, error);
   else
     g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
 }

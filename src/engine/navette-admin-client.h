@@ -5,7 +5,8 @@
  *
  * A thin asynchronous wrapper over a NavetteClient (which builds the
  * requests, carries the token and turns every failure into a
- * NAVETTE_SYNC_ERROR with the server's message): one method per route.
+ * NAVETTE_SYNC_ERROR with a translated sentence, chosen from the API's
+ * code and "reason"): one method per route.
  * Every write carries a fresh Idempotency-Key. Every _async is finished
  * by navette_admin_client_finish(), which returns the answer's JSON root
  * as the API documents it — {"users": […], "next"?}, {"user": …,
@@ -119,7 +120,8 @@ void navette_admin_client_add_column_async          (NavetteAdminClient      *se
 /* PATCH …/columns/COLUMN with @changes: any of "title", "required",
  * "max_length" (null: none), "choices", "min", "max" (null: none). A
  * change that current rows break fails with NAVETTE_SYNC_ERROR_VALIDATION
- * and the server's message (which says how many). */
+ * and a translated sentence that says how many (the reason
+ * records_misfit and its count). */
 void navette_admin_client_update_column_async       (NavetteAdminClient  *self,
                                                      const char          *app,
                                                      const char          *table,

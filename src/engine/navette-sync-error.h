@@ -26,7 +26,10 @@ G_BEGIN_DECLS
  * @NAVETTE_SYNC_ERROR_TLS: the server's TLS certificate does not verify
  *   (unknown authority, wrong name, expired); permanent, not retried.
  *
- * Every message is a translated sentence for a person. A cancelled
+ * Every message is a translated sentence for a person, chosen from the
+ * API's code, "reason" and "fields" (never from the server's English
+ * "message", which only follows a translated lead-in for a refusal this
+ * client cannot name). A cancelled
  * operation fails with GLib's own G_IO_ERROR_CANCELLED, never with a code
  * of this domain.
  */
@@ -63,12 +66,28 @@ gboolean     navette_sync_error_is_transient (const GError *error);
  * long as @error lives. */
 GHashTable  *navette_sync_error_get_fields   (const GError *error);
 
-/* The server's own sentence (the error body's "message"), or NULL when
- * the server did not answer with one. The message of the error is the
- * engine's translated sentence; administration screens show this one
- * too, as it says what the engine cannot know ("3 records are longer
- * than 40 characters"). Valid as long as @error lives. */
+/* The server's own sentence (the error body's "message", in English), or
+ * NULL when the server did not answer with one. The message of the error
+ * is the engine's translated sentence, chosen from the code, the reason
+ * and the fields, never from this text; `navette-cli` prints it as a
+ * detail for operators. Valid as long as @error lives. */
 const char  *navette_sync_error_get_server_message (const GError *error);
+
+/* The error body's "reason" (docs/api.md "Errors", one of
+ * NAVETTE_API_REASON_*), or NULL when the server gave none. Valid as long
+ * as @error lives. */
+const char  *navette_sync_error_get_reason (const GError *error);
+
+/* The translated sentence of a refusal's @reason (NAVETTE_API_REASON_*)
+ * and @count (the records it is about, -1: not said), or NULL for a
+ * reason this client does not know. */
+char        *navette_refusal_reason_to_sentence (const char *reason,
+                                                 gint64      count);
+
+/* The translated sentence of a NAVETTE_API_ERROR from the wire layer run
+ * here (a column checked before it is sent): the reason's sentence, else
+ * a translated lead-in and the wire's (English) message. */
+char        *navette_api_error_to_sentence (const GError *error);
 
 /* A short machine name of the code ("network", "timeout", "auth_expired",
  * …), for `navette-cli --json` and logs. */

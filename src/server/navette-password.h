@@ -19,8 +19,8 @@ char     *navette_password_hash   (const char *password,
  * navette_password_dummy_hash()) so timing does not tell who exists. */
 gboolean  navette_password_verify (const char *encoded_hash,
                                    const char *password);
-/* The shortest password accepted (in characters). */
-#define NAVETTE_PASSWORD_MIN_LENGTH 8
+/* The shortest password accepted: NAVETTE_PASSWORD_MIN_LENGTH (in
+ * characters), in navette-wire.h, as clients say it too. */
 /* A random password of 20 characters from an alphabet without look-alike
  * characters (about 110 bits), for an account made without one. */
 char     *navette_password_generate (void);

@@ -6,7 +6,101 @@
 
 #include "navette-wire.h"
 
-G_DEFINE_QUARK (navette-api-error-quark, navette_api_error)
+typedef struct
+{
+  const char *reason; /* static, or NULL */
+  gint64      count;  /* -1: none */
+} NavetteApiErrorPrivate;
+
+static void
+navette_api_error_private_init (NavetteApiErrorPrivate *priv)
+{
+  priv->reason = NULL;
+  priv->count = -1;
+}
+
+static void
+navette_api_error_private_copy (const NavetteApiErrorPrivate *src,
+                                NavetteApiErrorPrivate       *dest)
+{
+  dest->reason = src->reason;
+  dest->count = src->count;
+}
+
+static void
+navette_api_error_private_clear (NavetteApiErrorPrivate *priv)
+{
+  priv->reason = NULL;
+}
+
+G_DEFINE_EXTENDED_ERROR (NavetteApiError, navette_api_error)
+
+void
+navette_api_error_set_reason (GError     *error,
+                              const char *reason)
+{
+  NavetteApiErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == NAVETTE_API_ERROR);
+
+  priv = navette_api_error_get_private (error);
+  if (priv != NULL)
+    priv->reason = reason;
+}
+
+const char *
+navette_api_error_get_reason (const GError *error)
+{
+  NavetteApiErrorPrivate *priv;
+
+  if (error == NULL || error->domain != NAVETTE_API_ERROR)
+    return NULL;
+  priv = navette_api_error_get_private (error);
+  return priv != NULL ? priv->reason : NULL;
+}
+
+void
+navette_api_error_set_count (GError *error,
+                             gint64  count)
+{
+  NavetteApiErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == NAVETTE_API_ERROR);
+
+  priv = navette_api_error_get_private (error);
+  if (priv != NULL)
+    priv->count = count;
+}
+
+gint64
+navette_api_error_get_count (const GError *error)
+{
+  NavetteApiErrorPrivate *priv;
+
+  if (error == NULL || error->domain != NAVETTE_API_ERROR)
+    return -1;
+  priv = navette_api_error_get_private (error);
+  return priv != NULL ? priv->count : -1;
+}
+
+void
+navette_api_set_error_reason (GError         **error,
+                              NavetteApiError  code,
+                              const char      *reason,
+                              const char      *format,
+                              ...)
+{
+  GError *new_error;
+  va_list args;
+
+  if (error == NULL)
+    return;
+  va_start (args, format);
+  new_error = g_error_new_valist (NAVETTE_API_ERROR, code, format, args);
+  va_end (args);
+  navette_api_error_set_reason (new_error, reason);
+  g_propagate_error (error, new_error);
+}
 
 typedef struct
 {
@@ -77,6 +171,16 @@ navette_wire_error_to_json (NavetteApiError  code,
                             const char      *message,
                             GHashTable      *fields)
 {
+  return navette_wire_error_to_json_full (code, message, fields, NULL, -1);
+}
+
+char *
+navette_wire_error_to_json_full (NavetteApiError  code,
+                                 const char      *message,
+                                 GHashTable      *fields,
+                                 const char      *reason,
+                                 gint64           count)
+{
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
@@ -104,6 +208,16 @@ navette_wire_error_to_json (NavetteApiError  code,
         }
       json_builder_end_object (builder);
     }
+  if (reason != NULL)
+    {
+      json_builder_set_member_name (builder, "reason");
+      json_builder_add_string_value (builder, reason);
+    }
+  if (count >= 0)
+    {
+      json_builder_set_member_name (builder, "count");
+      json_builder_add_int_value (builder, count);
+    }
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -118,6 +232,18 @@ navette_wire_error_from_json (const char      *body,
                               char           **message,
                               GHashTable     **fields)
 {
+  return navette_wire_error_from_json_full (body, len, code, message, fields, NULL, NULL);
+}
+
+gboolean
+navette_wire_error_from_json_full (const char      *body,
+                                   gsize            len,
+                                   NavetteApiError *code,
+                                   char           **message,
+                                   GHashTable     **fields,
+                                   char           **reason,
+                                   gint64          *count)
+{
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
   JsonObject *error_object;
@@ -130,6 +256,10 @@ navette_wire_error_from_json (const char      *body,
 
   if (fields != NULL)
     *fields = NULL;
+  if (reason != NULL)
+    *reason = NULL;
+  if (count != NULL)
+    *count = -1;
   if (body == NULL)
     return FALSE;
 
@@ -173,6 +303,23 @@ navette_wire_error_from_json (const char      *body,
               g_hash_table_insert (*fields, g_strdup (l->data), g_strdup (text));
             }
         }
+    }
+
+  if (reason != NULL)
+    {
+      JsonNode *reason_node = json_object_get_member (error_object, "reason");
+
+      if (reason_node != NULL && JSON_NODE_HOLDS_VALUE (reason_node) &&
+          json_node_get_value_type (reason_node) == G_TYPE_STRING)
+        *reason = g_strdup (json_node_get_string (reason_node));
+    }
+  if (count != NULL)
+    {
+      JsonNode *count_node = json_object_get_member (error_object, "count");
+
+      if (count_node != NULL && JSON_NODE_HOLDS_VALUE (count_node) &&
+          json_node_get_value_type (count_node) == G_TYPE_INT64 && json_node_get_int (count_node) >= 0)
+        *count = json_node_get_int (count_node);
     }
 
   *code = parsed_code;

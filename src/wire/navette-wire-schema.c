@@ -447,9 +447,9 @@ navette_wire_column_check (const NavetteWireColumn  *column,
     }
   if (column->type == NAVETTE_COLUMN_CHOICE && (n_choices == 0 || n_choices > NAVETTE_COLUMN_MAX_CHOICES))
     {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "Column “%s”: a choice column needs a list of 1 to %d choices.",
-                   column->name, NAVETTE_COLUMN_MAX_CHOICES);
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_CHOICES_COUNT,
+                                    "Column “%s”: a choice column needs a list of 1 to %d choices.",
+                                    column->name, NAVETTE_COLUMN_MAX_CHOICES);
       return FALSE;
     }
   for (guint i = 0; i < n_choices; i++)
@@ -459,16 +459,16 @@ navette_wire_column_check (const NavetteWireColumn  *column,
       if (choice[0] == '\0' || !g_utf8_validate (choice, -1, NULL) ||
           g_utf8_strlen (choice, -1) > NAVETTE_CHOICE_MAX_LENGTH)
         {
-          g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                       "Column “%s”: a choice must be 1 to %d characters long.",
-                       column->name, NAVETTE_CHOICE_MAX_LENGTH);
+          navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_CHOICE_LENGTH,
+                                        "Column “%s”: a choice must be 1 to %d characters long.",
+                                        column->name, NAVETTE_CHOICE_MAX_LENGTH);
           return FALSE;
         }
       for (guint j = 0; j < i; j++)
         if (g_str_equal (column->choices[j], choice))
           {
-            g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                         "Column “%s”: the choice “%s” is given twice.", column->name, choice);
+            navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_CHOICE_TWICE,
+                                          "Column “%s”: the choice “%s” is given twice.", column->name, choice);
             return FALSE;
           }
     }
@@ -481,8 +481,8 @@ navette_wire_column_check (const NavetteWireColumn  *column,
     }
   if (column->has_min && column->has_max && column->min > column->max)
     {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "Column “%s”: the minimum is greater than the maximum.", column->name);
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_MIN_ABOVE_MAX,
+                                    "Column “%s”: the minimum is greater than the maximum.", column->name);
       return FALSE;
     }
   return TRUE;

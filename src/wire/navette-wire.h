@@ -41,6 +41,46 @@ typedef enum
 
 #define NAVETTE_API_ERROR (navette_api_error_quark ())
 GQuark           navette_api_error_quark        (void);
+
+/* ---- Reasons: an optional, machine-readable detail of a refusal ----
+ * The error body's "reason" (docs/api.md "Errors"): tells apart refusals
+ * of one code that a client explains differently, so that it can say
+ * them in its user's language without reading the English "message". */
+#define NAVETTE_API_REASON_ROWS_EXIST         "rows_exist"         /* 400: a required column without a default on a table with records */
+#define NAVETTE_API_REASON_RECORDS_MISFIT     "records_misfit"     /* 422: records break a column's new constraints */
+#define NAVETTE_API_REASON_VERSION_MISFIT     "version_misfit"     /* 422: a version to restore does not fit the table as it is now */
+#define NAVETTE_API_REASON_DEFAULT_MISFIT     "default_misfit"     /* 422: a new column's default value does not fit it */
+#define NAVETTE_API_REASON_RESERVED_NAME      "reserved_name"      /* 400: a column name the record's own fields use */
+#define NAVETTE_API_REASON_OWN_ACCOUNT        "own_account"        /* 400: an administrator disabling her own account */
+#define NAVETTE_API_REASON_OWN_ADMIN          "own_admin"          /* 400: an administrator taking her own rights away */
+#define NAVETTE_API_REASON_PASSWORD_TOO_SHORT "password_too_short" /* 400: fewer than NAVETTE_PASSWORD_MIN_LENGTH characters */
+#define NAVETTE_API_REASON_BAD_TITLE          "bad_title"          /* 400: a title empty or over 200 characters */
+#define NAVETTE_API_REASON_BAD_DISPLAY_NAME   "bad_display_name"   /* 400: a display name empty or over 200 characters */
+#define NAVETTE_API_REASON_CHOICES_COUNT     "choices_count"      /* 400: a choice column without 1 to NAVETTE_COLUMN_MAX_CHOICES choices */
+#define NAVETTE_API_REASON_CHOICE_LENGTH     "choice_length"      /* 400: a choice empty or over NAVETTE_CHOICE_MAX_LENGTH characters */
+#define NAVETTE_API_REASON_CHOICE_TWICE      "choice_twice"       /* 400: a choice given twice */
+#define NAVETTE_API_REASON_MIN_ABOVE_MAX     "min_above_max"      /* 400: a column's minimum above its maximum */
+
+/* The shortest password accepted, in characters (the server's rule). */
+#define NAVETTE_PASSWORD_MIN_LENGTH 8
+
+/* The reason (a static string, one of NAVETTE_API_REASON_*) of an error of
+ * the NAVETTE_API_ERROR domain, or NULL. Errors of that domain carry it
+ * through g_error_copy(). */
+void             navette_api_error_set_reason   (GError          *error,
+                                                 const char      *reason);
+const char      *navette_api_error_get_reason   (const GError    *error);
+/* How many records the refusal is about (the body's "count", with
+ * NAVETTE_API_REASON_RECORDS_MISFIT), or -1 when it says none. */
+void             navette_api_error_set_count    (GError          *error,
+                                                 gint64           count);
+gint64           navette_api_error_get_count    (const GError    *error);
+/* g_set_error() with a reason. */
+void             navette_api_set_error_reason   (GError         **error,
+                                                 NavetteApiError  code,
+                                                 const char      *reason,
+                                                 const char      *format,
+                                                 ...) G_GNUC_PRINTF (4, 5);
 guint            navette_api_error_status       (NavetteApiError code);
 const char      *navette_api_error_code_string  (NavetteApiError code);
 /* Returns FALSE for an unknown code string. */
@@ -52,6 +92,12 @@ gboolean         navette_api_error_from_string  (const char      *code,
 char            *navette_wire_error_to_json     (NavetteApiError  code,
                                                  const char      *message,
                                                  GHashTable      *fields);
+/* The same with "reason" (NULL: none) and "count" (-1: none). */
+char            *navette_wire_error_to_json_full (NavetteApiError  code,
+                                                  const char      *message,
+                                                  GHashTable      *fields,
+                                                  const char      *reason,
+                                                  gint64           count);
 /* Decodes an error body. On success sets *code, *message and (optionally)
  * *fields (a new string→string table, or NULL when absent). */
 gboolean         navette_wire_error_from_json   (const char      *body,
@@ -59,6 +105,15 @@ gboolean         navette_wire_error_from_json   (const char      *body,
                                                  NavetteApiError *code,
                                                  char           **message,
                                                  GHashTable     **fields);
+/* The same, with *@reason and *@count (both optional): the "reason", or
+ * NULL when absent; the "count", or -1 when absent. */
+gboolean         navette_wire_error_from_json_full (const char      *body,
+                                                    gsize            len,
+                                                    NavetteApiError *code,
+                                                    char           **message,
+                                                    GHashTable     **fields,
+                                                    char           **reason,
+                                                    gint64          *count);
 
 /* ---- Strict JSON ----
  * Refuses (NAVETTE_API_ERROR_BAD_REQUEST, with a sentence for a person):

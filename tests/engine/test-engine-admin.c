@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-engine-admin.c — NavetteAdminClient against the real server, as the
- * Administration window uses it: a refusal carries the server's own
- * sentence (the engine's generic one says only that it refused), a
+ * Administration window uses it: a refusal carries the engine's
+ * translated sentence, chosen from the code and reason (how many records
+ * a constraint breaks), the server's English one as a detail, a
  * revocation finishes with NULL and no error, and a non-administrator
  * gets FORBIDDEN. */
 #define G_LOG_DOMAIN "navette-test-engine"
@@ -94,7 +95,8 @@ test_refusal_says_why (Fixture       *f,
   g_autoptr(JsonObject) changes = json_object_new ();
   g_autofree char *said = NULL;
 
-  /* A name taken: CONFLICT, in the server's words. */
+  /* A name taken: CONFLICT, in the engine's (translated) words; the
+   * server's English one a detail. */
   said = server_message (f, "POST", "/api/v1/admin/users",
                          "{\"username\": \"alice\", \"display_name\": \"Another Alice\", \"password\": \"long-enough-pass\"}",
                          409);
@@ -103,12 +105,13 @@ test_refusal_says_why (Fixture       *f,
   node = finish (f, &result, &error);
   g_assert_null (node);
   g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_CONFLICT);
-  g_assert_cmpstr (error->message, ==, said);
+  g_assert_cmpstr (error->message, ==, "The server refused the change because it conflicts with an earlier one.");
   g_assert_cmpstr (navette_sync_error_get_server_message (error), ==, said);
   g_clear_error (&error);
   g_clear_pointer (&said, g_free);
 
-  /* A constraint the rows break: VALIDATION, saying how many. */
+  /* A constraint the rows break: VALIDATION, saying how many (the
+   * reason and its count), not in the server's words. */
   said = server_message (f, "PATCH", "/api/v1/admin/applications/blog/tables/articles/columns/title",
                          "{\"max_length\": 3}", 422);
   json_object_set_int_member (changes, "max_length", 3);
@@ -116,8 +119,10 @@ test_refusal_says_why (Fixture       *f,
                                             NULL, store_cb, &result);
   node = finish (f, &result, &error);
   g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_VALIDATION);
-  g_assert_cmpstr (error->message, ==, said);
-  g_assert_true (g_regex_match_simple ("[0-9]", error->message, 0, 0));
+  g_assert_cmpstr (error->message, !=, said);
+  g_assert_cmpstr (navette_sync_error_get_server_message (error), ==, said);
+  g_assert_cmpstr (navette_sync_error_get_reason (error), ==, "records_misfit");
+  g_assert_true (g_regex_match_simple ("^[0-9]+ records? of this table", error->message, 0, 0));
 }
 
 static void

@@ -80,6 +80,32 @@ expect_error (Fixture    *fixture,
   st_assert_error (answered, json, status, code);
 }
 
+/* The error's optional "reason" (NULL: none). */
+static const char *
+error_reason (JsonNode *json)
+{
+  JsonObject *error = json_object_get_object_member (st_object (json), "error");
+
+  return json_object_get_string_member_with_default (error, "reason", NULL);
+}
+
+/* expect_error(), and the refusal's "reason" is @reason. */
+static void
+expect_reason (Fixture    *fixture,
+               const char *method,
+               const char *path,
+               const char *body,
+               guint       status,
+               const char *code,
+               const char *reason)
+{
+  g_autoptr(JsonNode) json = NULL;
+  guint answered = st_request (fixture->server, method, path, fixture->admin, body, &json, NULL);
+
+  st_assert_error (answered, json, status, code);
+  g_assert_cmpstr (error_reason (json), ==, reason);
+}
+
 static const char *
 error_message (JsonNode *json)
 {
@@ -161,7 +187,8 @@ test_users (Fixture       *fixture,
   expect_error (fixture, "POST", ADMIN "/users", "{\"username\": \"Not Valid\"}", 400, "bad_request");
   expect_error (fixture, "POST", ADMIN "/users", "{\"username\": \"eve\", \"role\": \"x\"}", 400, "bad_request");
   expect_error (fixture, "POST", ADMIN "/users", "{\"username\": \"eve\", \"admin\": \"yes\"}", 400, "bad_request");
-  expect_error (fixture, "POST", ADMIN "/users", "{\"username\": \"eve\", \"password\": \"short\"}", 400, "bad_request");
+  expect_reason (fixture, "POST", ADMIN "/users", "{\"username\": \"eve\", \"password\": \"short\"}", 400, "bad_request",
+                 "password_too_short");
   expect_error (fixture, "PATCH", ADMIN "/users/nobody", "{\"display_name\": \"N\"}", 404, "not_found");
   expect_error (fixture, "PATCH", ADMIN "/users/dora", "{}", 400, "bad_request");
   expect_error (fixture, "DELETE", ADMIN "/users/dora", NULL, 405, "method_not_allowed");
@@ -226,8 +253,9 @@ test_users (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (st_object (me), "admin"));
   g_clear_pointer (&me, json_node_unref);
   g_assert_cmpuint (st_request (fixture->server, "GET", ADMIN "/users", dora, NULL, NULL, NULL), ==, 200);
-  expect_error (fixture, "PATCH", ADMIN "/users/admin", "{\"admin\": false}", 400, "bad_request");
-  expect_error (fixture, "PATCH", ADMIN "/users/admin", "{\"disabled\": true}", 400, "bad_request");
+  /* what the client says in its user's language: the reason tells */
+  expect_reason (fixture, "PATCH", ADMIN "/users/admin", "{\"admin\": false}", 400, "bad_request", "own_admin");
+  expect_reason (fixture, "PATCH", ADMIN "/users/admin", "{\"disabled\": true}", 400, "bad_request", "own_account");
 
   /* each change audited */
   g_assert_cmpuint (count_action (fixture, "user_add"), >=, 5);  /* 3 of the demo, carol, dora */
@@ -312,11 +340,13 @@ test_schema (Fixture       *fixture,
   g_assert_cmpuint (st_request (fixture->server, "POST", API "/applications/crm/tables/contacts/records", alice,
                                 "{\"data\": {\"name\": \"A very long name\", \"stage\": \"client\"}}", NULL, NULL),
                     ==, 201);
-  expect_error (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
-                "{\"name\": \"country\", \"type\": \"text\", \"required\": true}", 400, "bad_request");
-  expect_error (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
-                "{\"name\": \"mail\", \"type\": \"email\", \"required\": true, \"default\": \"nobody\"}",
-                422, "validation_failed");
+  expect_reason (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
+                 "{\"name\": \"country\", \"type\": \"text\", \"required\": true}", 400, "bad_request", "rows_exist");
+  expect_reason (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
+                 "{\"name\": \"mail\", \"type\": \"email\", \"required\": true, \"default\": \"nobody\"}",
+                 422, "validation_failed", "default_misfit");
+  expect_reason (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
+                 "{\"name\": \"version\", \"type\": \"text\"}", 400, "bad_request", "reserved_name");
   json = admin_request (fixture, "POST", ADMIN "/applications/crm/tables/contacts/columns",
                         "{\"name\": \"country\", \"title\": \"Country\", \"type\": \"text\", \"required\": true,"
                         " \"default\": \"FR\"}", 201);
@@ -346,6 +376,9 @@ test_schema (Fixture       *fixture,
                                 fixture->admin, "{\"max_length\": 5}", &json, NULL), ==, 422);
   st_assert_error (422, json, 422, "validation_failed");
   g_assert_nonnull (strstr (error_message (json), "1 record of “contacts”"));
+  g_assert_cmpstr (error_reason (json), ==, "records_misfit");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (st_object (json), "error"), "count"),
+                   ==, 1);
   /* …and of the column, in "fields" */
   g_assert_nonnull (strstr (json_object_get_string_member (
                               json_object_get_object_member (json_object_get_object_member (st_object (json), "error"),

@@ -703,6 +703,114 @@ test_administrator (void)
   fixture_close (&f);
 }
 
+/* ---- Refusals, in the user's language ---- */
+
+static gboolean
+widget_tooltip_is (GtkWidget  *widget,
+                   const char *text)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0;
+}
+
+typedef struct
+{
+  NavetteAdminWindow *admin;
+  const char         *text;
+} Toast;
+
+static gboolean
+toast_is (gpointer data)
+{
+  Toast *toast = data;
+
+  return g_strcmp0 (navette_admin_window_get_last_toast (toast->admin), toast->text) == 0;
+}
+
+/* Presses the form's button and waits for the refusal it shows, which
+ * must be @sentence; the form stays open. */
+static void
+submit_refused (GtkWidget  *form,
+                const char *sentence)
+{
+  g_object_ref (form);
+  navette_test_click (navette_admin_form_get_button (NAVETTE_ADMIN_FORM (form)));
+  navette_test_wait_until (form_error_or_gone, form, "the server's refusal");
+  g_assert_true (gtk_widget_get_mapped (form));
+  g_assert_cmpstr (navette_admin_form_get_error (NAVETTE_ADMIN_FORM (form)), ==, sentence);
+  gtk_window_close (GTK_WINDOW (form));
+  g_object_unref (form);
+}
+
+/* What the server refuses is said by the application, in the user's
+ * language (the sentences are the catalogue's msgids: the test runs in
+ * English), not with the server's own English sentence: an administrator
+ * removing her own rights (a toast), a required column without a value on
+ * a table with records, a maximum length the records break (in the
+ * form, what was typed kept). */
+static void
+test_refusals (void)
+{
+  Fixture f = { 0 };
+  NavetteAdminWindow *admin;
+  GtkWidget *page;
+  GtkWidget *form;
+  GtkWidget *menu_button;
+  GType form_type = NAVETTE_TYPE_ADMIN_FORM;
+  Toast own_rights = { NULL, "Only another administrator can take away your administrator rights." };
+
+  fixture_open (&f, "admin");
+  if (!admin_api_present (&f))
+    {
+      fixture_close (&f);
+      return;
+    }
+  admin = open_administration (&f);
+  own_rights.admin = admin;
+
+  page = show_page (admin, "Members", "members");
+  {
+    Label actions = { page, "Actions for admin", NULL, widget_tooltip_is };
+
+    navette_test_wait_until (label_shown, &actions, "the administrator's actions");
+    menu_button = actions.found;
+  }
+  navette_test_click (menu_button);
+  click_label (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button))),
+               "Remove Administrator Rights");
+  navette_test_wait_until (toast_is, &own_rights, "the refusal's toast");
+
+  navette_test_focus_window (GTK_WIDGET (admin));
+  page = show_page (admin, "Content Model", "model");
+  click_tooltip (page, "Add a column to Products");
+  form = wait_toplevel (form_type, "the Add Column form");
+  type_into (form, 0, "Size");
+  navette_test_click (navette_test_find_widget (form, GTK_TYPE_SWITCH, NULL));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (navette_test_find_widget (form, GTK_TYPE_SWITCH, NULL))));
+  submit_refused (form, "This table already has records, which need a value in a new required column: "
+                        "give one, or make the column optional.");
+  navette_test_wait_until (toplevel_gone, &form_type, "the Add Column form to close");
+
+  navette_test_focus_window (GTK_WIDGET (admin));
+  click_label (page, "Products");   /* the table's row opens on its columns */
+  click_tooltip (page, "Change the column name");
+  form = wait_toplevel (form_type, "the Change Column form");
+  {
+    GtkWidget *spin = navette_test_find_widget (form, GTK_TYPE_SPIN_BUTTON, NULL);
+
+    navette_test_click (spin);
+    navette_test_key ("ctrl+a");
+    navette_test_type ("2");
+    navette_test_key ("Tab");
+    g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 2);
+  }
+  /* the demo's six products all have longer names */
+  submit_refused (form, "6 records of this table do not fit the column’s new rules; change them first.");
+  navette_test_wait_until (toplevel_gone, &form_type, "the Change Column form to close");
+
+  gtk_window_destroy (GTK_WINDOW (admin));
+  fixture_close (&f);
+}
+
 /* ---- Everyone else ---- */
 
 static gboolean
@@ -846,6 +954,7 @@ main (int   argc,
   g_test_add_func ("/ui/admin/editor-activity-only", test_editor_activity_only);
   g_test_add_func ("/ui/admin/administrator", test_administrator);
   g_test_add_func ("/ui/admin/members-pages", test_members_pages);
+  g_test_add_func ("/ui/admin/refusals", test_refusals);
 
   return g_test_run ();
 }

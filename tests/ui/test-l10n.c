@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-l10n.c — the server's per-field validation messages reach a French
- * user in French: the engine re-runs navette_wire_validate_data() on the
- * rejected data (translated through gettext, with the build's po/ as
- * locale directory) and uses its messages. And, on a display, the
- * window's French words fit where they are shown (the sync indicator). */
+/* test-l10n.c — the server's refusals reach a French user in French: the
+ * engine re-runs navette_wire_validate_data() on rejected data (translated
+ * through gettext, with the build's po/ as locale directory) and uses its
+ * messages; every administration refusal a person can meet (the last
+ * rights of one's own, a required column on a table with records, rows
+ * that break a column's new rules, …) is said from the API's code and
+ * "reason", never with the server's English sentence. And, on a display,
+ * the window's French words fit where they are shown (the sync
+ * indicator). */
 #define G_LOG_DOMAIN "navette-test-ui"
 
 #include "config.h"
@@ -11,6 +15,7 @@
 #include <locale.h>
 #include <glib/gi18n-lib.h>
 
+#include "navette-admin-client.h"
 #include "navette-engine.h"
 #include "navette-engine-private.h"
 #include "navette-test-engine.h"
@@ -87,8 +92,124 @@ test_validation_french (void)
   g_assert_null (strstr (change_error->message, "must be"));
 }
 
-/* A field the local validation does not find keeps the server's text; the
- * others take the local (translated) one. */
+/* Every administration refusal, made by the real server, as the engine's
+ * NavetteAdminClient gives it to the Administration window. */
+typedef struct
+{
+  NavetteAdminClient *client;
+  GAsyncResult       *result;
+} Admin;
+
+/* Finishes the request started on @admin: it must fail with @code and the
+ * French @sentence, and never carry the server's English one. */
+static void
+assert_refused (Admin      *admin,
+                int         code,
+                const char *sentence)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  const char *said;
+
+  root = navette_admin_client_finish (admin->client, navette_test_wait_result (&admin->result, sentence), &error);
+  g_clear_object (&admin->result);
+  g_assert_null (root);
+  g_assert_error (error, NAVETTE_SYNC_ERROR, code);
+  g_assert_cmpstr (error->message, ==, sentence);
+  said = navette_sync_error_get_server_message (error);
+  g_assert_nonnull (said);
+  g_assert_null (strstr (error->message, said));
+}
+
+static NavetteWireColumn *
+column_of (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GError) error = NULL;
+  NavetteWireColumn *column = navette_wire_column_from_json (json_node_get_object (node), &error);
+
+  g_assert_no_error (error);
+  return column;
+}
+
+static void
+test_admin_refusals_french (void)
+{
+  g_autoptr(NavetteTestServer) server = navette_test_server_start (NULL);
+  g_autoptr(NavetteEngine) engine = navette_test_engine_new (server, "admin", NULL);
+  g_autoptr(NavetteAdminClient) client = navette_admin_client_new (navette_engine_get_client (engine));
+  Admin admin = { client, NULL };
+  g_autoptr(JsonObject) not_admin = json_object_new ();
+  g_autoptr(JsonObject) disabled = json_object_new ();
+  g_autoptr(JsonObject) short_password = json_object_new ();
+  g_autoptr(JsonObject) shorter = json_object_new ();
+  g_autoptr(NavetteWireColumn) size = column_of ("{\"name\": \"size\", \"type\": \"text\", \"required\": true}");
+  g_autoptr(NavetteWireColumn) version = column_of ("{\"name\": \"version\", \"type\": \"text\"}");
+  g_autoptr(NavetteWireColumn) stock = column_of ("{\"name\": \"stock\", \"type\": \"integer\", \"required\": true}");
+  g_autoptr(JsonNode) not_a_number = json_from_string ("\"many\"", NULL);
+
+  /* An administrator's own rights and account. */
+  json_object_set_boolean_member (not_admin, "admin", FALSE);
+  navette_admin_client_update_user_async (client, "admin", not_admin, NULL, navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
+                  "Seul un autre administrateur peut retirer vos droits d’administrateur.");
+  json_object_set_boolean_member (disabled, "disabled", TRUE);
+  navette_admin_client_update_user_async (client, "admin", disabled, NULL, navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
+                  "Seul un autre administrateur peut désactiver votre compte.");
+  json_object_set_string_member (short_password, "password", "abc");
+  navette_admin_client_update_user_async (client, "bob", short_password, NULL, navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER, "Un mot de passe doit compter au moins 8 caractères.");
+
+  /* The content model: a required column on a table with records, a name
+   * of the record's own, a default that does not fit, rows that break a
+   * column's new rule, something that is not there, a name taken. */
+  navette_admin_client_add_column_async (client, "catalogue", "products", size, NULL, NULL,
+                                         navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
+                  "Cette table contient déjà des fiches, qui ont besoin d’une valeur dans une nouvelle "
+                  "colonne obligatoire : donnez-en une, ou rendez la colonne facultative.");
+  navette_admin_client_add_column_async (client, "catalogue", "products", version, NULL, NULL,
+                                         navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_SERVER,
+                  "Ce nom est celui d’un champ propre à chaque fiche ; choisissez-en un autre.");
+  navette_admin_client_add_column_async (client, "catalogue", "products", stock, not_a_number, NULL,
+                                         navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_VALIDATION,
+                  "La valeur pour les fiches existantes ne convient pas à la colonne.");
+  json_object_set_int_member (shorter, "max_length", 2);
+  navette_admin_client_update_column_async (client, "catalogue", "products", "name", shorter, NULL,
+                                            navette_test_store_result_cb, &admin.result);
+  /* the demo's six products have longer names */
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_VALIDATION,
+                  "6 fiches de cette table ne respectent pas les nouvelles règles de la colonne ; "
+                  "modifiez-les d’abord.");
+  navette_admin_client_update_table_async (client, "catalogue", "nowhere", "Nulle part", -1, NULL,
+                                           navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_NOT_FOUND, "L’élément n’existe pas sur le serveur.");
+  navette_admin_client_add_app_async (client, "catalogue", "Encore", NULL, navette_test_store_result_cb, &admin.result);
+  assert_refused (&admin, NAVETTE_SYNC_ERROR_CONFLICT,
+                  "Le serveur a refusé la modification car elle entre en conflit avec une précédente.");
+}
+
+/* A reason this client does not know: a translated lead-in, then the
+ * server's sentence (the last resort); a column's problem the local
+ * validation does not find: a translated sentence, not the server's. */
+static void
+test_unknown_reason (void)
+{
+  static const char body[] =
+    "{\"error\": {\"code\": \"bad_request\", \"message\": \"Something new\", \"reason\": \"new_rule\"}}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
+  g_autoptr(GError) error = navette_sync_error_from_api (400, bytes);
+
+  g_assert_error (error, NAVETTE_SYNC_ERROR, NAVETTE_SYNC_ERROR_SERVER);
+  g_assert_cmpstr (error->message, ==, "Le serveur a refusé la requête : Something new");
+  g_assert_cmpstr (navette_sync_error_get_reason (error), ==, "new_rule");
+}
+
+/* A field the local validation does not find gets a translated sentence
+ * of the engine's; the others take the local (translated) one. */
 static void
 test_localize_fields (void)
 {
@@ -109,7 +230,7 @@ test_localize_fields (void)
   fields = navette_sync_error_get_fields (error);
   g_assert_cmpuint (g_hash_table_size (fields), ==, 2);
   g_assert_cmpstr (g_hash_table_lookup (fields, "price"), ==, "doit être un nombre");
-  g_assert_cmpstr (g_hash_table_lookup (fields, "sku"), ==, "is already used");
+  g_assert_cmpstr (g_hash_table_lookup (fields, "sku"), ==, "n’est pas accepté par le serveur");
   g_assert_false (navette_sync_error_is_transient (error));
 }
 
@@ -206,6 +327,8 @@ main (int   argc,
 
   g_test_add_func ("/l10n/validation-french", test_validation_french);
   g_test_add_func ("/l10n/localize-fields", test_localize_fields);
+  g_test_add_func ("/l10n/admin-refusals-french", test_admin_refusals_french);
+  g_test_add_func ("/l10n/unknown-reason", test_unknown_reason);
   if (g_getenv ("DISPLAY") != NULL)
     g_test_add_func ("/l10n/indicator-french", test_indicator_french);
 

@@ -81,6 +81,43 @@ test_error_body (void)
   g_assert_null (parsed_fields);
   g_clear_pointer (&message, g_free);
 
+  /* The optional reason and count, and a GError that carries them. */
+  {
+    g_autofree char *with_reason = NULL;
+    g_autofree char *reason = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) copy = NULL;
+    gint64 count = 0;
+
+    navette_api_set_error_reason (&error, NAVETTE_API_ERROR_VALIDATION_FAILED, NAVETTE_API_REASON_RECORDS_MISFIT,
+                                  "%d records do not fit", 3);
+    navette_api_error_set_count (error, 3);
+    copy = g_error_copy (error);
+    g_assert_cmpstr (navette_api_error_get_reason (copy), ==, "records_misfit");
+    g_assert_cmpint (navette_api_error_get_count (copy), ==, 3);
+    with_reason = navette_wire_error_to_json_full (copy->code, copy->message, NULL,
+                                                   navette_api_error_get_reason (copy),
+                                                   navette_api_error_get_count (copy));
+    g_assert_cmpstr (with_reason, ==,
+                     "{\"error\":{\"code\":\"validation_failed\",\"message\":\"3 records do not fit\","
+                     "\"reason\":\"records_misfit\",\"count\":3}}");
+    g_assert_true (navette_wire_error_from_json_full (with_reason, strlen (with_reason), &code, &message, NULL,
+                                                      &reason, &count));
+    g_assert_cmpstr (reason, ==, "records_misfit");
+    g_assert_cmpint (count, ==, 3);
+    g_clear_pointer (&message, g_free);
+    g_clear_pointer (&reason, g_free);
+    g_assert_true (navette_wire_error_from_json_full (plain, strlen (plain), &code, &message, NULL, &reason, &count));
+    g_assert_null (reason);
+    g_assert_cmpint (count, ==, -1);
+    g_clear_pointer (&message, g_free);
+    /* An error made without one has none. */
+    g_clear_error (&error);
+    g_set_error_literal (&error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST, "No");
+    g_assert_null (navette_api_error_get_reason (error));
+    g_assert_cmpint (navette_api_error_get_count (error), ==, -1);
+  }
+
   g_assert_false (navette_wire_error_from_json ("{}", 2, &code, &message, NULL));
   g_assert_false (navette_wire_error_from_json ("<html>", 6, &code, &message, NULL));
   g_assert_false (navette_wire_error_from_json ("{\"error\":{\"code\":\"nope\"}}", 25, &code, &message, NULL));

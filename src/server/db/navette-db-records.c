@@ -1249,9 +1249,10 @@ record_revert_op (NavetteDbConn  *conn,
   g_clear_pointer (&op->fields, g_hash_table_unref);
   if (!navette_wire_validate_data (table->schema, merged, TRUE, &op->fields))
     {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
-                   "The data of version %" G_GINT64_FORMAT " does not fit the table as it is now.",
-                   op->version);
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                                    NAVETTE_API_REASON_VERSION_MISFIT,
+                                    "The data of version %" G_GINT64_FORMAT " does not fit the table as it is now.",
+                                    op->version);
       return FALSE;
     }
 

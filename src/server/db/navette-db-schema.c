@@ -351,9 +351,9 @@ check_column (const NavetteWireColumn  *column,
     return FALSE;
   if (g_strv_contains (reserved_columns, column->name))
     {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                   "“%s” is reserved for the record's own fields; choose another column name.",
-                   column->name);
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_RESERVED_NAME,
+                                    "“%s” is reserved for the record's own fields; choose another column name.",
+                                    column->name);
       return FALSE;
     }
   return navette_wire_column_check (column, error)
@@ -537,10 +537,10 @@ check_no_rows (NavetteDbConn   *conn,
     return FALSE;
   step = navette_db_step (stmt, error);
   if (step == NAVETTE_DB_STEP_ROW)
-    g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                 "“%s” already has records, which would have no value for the new "
-                 "required column “%s”: add it as optional, or give a default value.",
-                 table->schema->name, column);
+    navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_ROWS_EXIST,
+                                  "“%s” already has records, which would have no value for the new "
+                                  "required column “%s”: add it as optional, or give a default value.",
+                                  table->schema->name, column);
   return step == NAVETTE_DB_STEP_DONE;
 }
 
@@ -737,8 +737,8 @@ check_new_title (const char  *title,
 {
   if (title != NULL && title[0] == '\0')
     {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                           "A title cannot be empty.");
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_BAD_TITLE,
+                                    "A title cannot be empty.");
       return FALSE;
     }
   return navette_db_check_title (title, error);
@@ -940,13 +940,15 @@ column_update_op (NavetteDbConn  *conn,
     return FALSE;
   if (misfits > 0)
     {
-      g_set_error (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_VALIDATION_FAILED,
-                   misfits == 1
-                   ? "%" G_GINT64_FORMAT " record of “%s” does not fit the new constraints of “%s”; "
-                     "change it first."
-                   : "%" G_GINT64_FORMAT " records of “%s” do not fit the new constraints of “%s”; "
-                     "change them first.",
-                   misfits, op->table, op->column_name);
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_VALIDATION_FAILED, NAVETTE_API_REASON_RECORDS_MISFIT,
+                                    misfits == 1
+                                    ? "%" G_GINT64_FORMAT " record of “%s” does not fit the new "
+                                      "constraints of “%s”; change it first."
+                                    : "%" G_GINT64_FORMAT " records of “%s” do not fit the new "
+                                      "constraints of “%s”; change them first.",
+                                    misfits, op->table, op->column_name);
+      if (error != NULL)
+        navette_api_error_set_count (*error, misfits);
       return FALSE;
     }
 

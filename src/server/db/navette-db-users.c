@@ -95,8 +95,8 @@ navette_db_user_add (NavetteDb   *self,
   op.display_name = navette_db_title_or_name (display_name, username);
   if (!g_utf8_validate (op.display_name, -1, NULL) || g_utf8_strlen (op.display_name, -1) > 200)
     {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                           "The display name must be valid UTF-8, at most 200 characters.");
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_BAD_DISPLAY_NAME,
+                                    "The display name must be valid UTF-8, at most 200 characters.");
       return FALSE;
     }
   return navette_db_run (self, NAVETTE_DB_WRITE, user_add_op, &op, error);
@@ -248,17 +248,20 @@ navette_db_user_update (NavetteDb                  *self,
       (change->display_name[0] == '\0' || !g_utf8_validate (change->display_name, -1, NULL) ||
        g_utf8_strlen (change->display_name, -1) > 200))
     {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                           "The display name must be valid UTF-8, 1 to 200 characters.");
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_BAD_DISPLAY_NAME,
+                                    "The display name must be valid UTF-8, 1 to 200 characters.");
       return NULL;
     }
   if (g_strcmp0 (actor, username) == 0 && (change->admin == 0 || change->disabled == 1))
     {
-      g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                           change->disabled == 1
-                           ? "You cannot disable your own account; ask another administrator."
-                           : "You cannot take your own administrator rights away; ask another "
-                             "administrator.");
+      navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST,
+                                    change->disabled == 1 ? NAVETTE_API_REASON_OWN_ACCOUNT
+                                                          : NAVETTE_API_REASON_OWN_ADMIN,
+                                    "%s",
+                                    change->disabled == 1
+                                    ? "You cannot disable your own account; ask another administrator."
+                                    : "You cannot take your own administrator rights away; ask another "
+                                      "administrator.");
       return NULL;
     }
   user = navette_db_run_taking (self, NAVETTE_DB_WRITE, user_update_op, &op,

@@ -256,8 +256,8 @@ navette_db_check_title (const char  *title,
 {
   if (title == NULL || (g_utf8_validate (title, -1, NULL) && g_utf8_strlen (title, -1) <= 200))
     return TRUE;
-  g_set_error_literal (error, NAVETTE_API_ERROR, NAVETTE_API_ERROR_BAD_REQUEST,
-                       "A title must be valid UTF-8, at most 200 characters.");
+  navette_api_set_error_reason (error, NAVETTE_API_ERROR_BAD_REQUEST, NAVETTE_API_REASON_BAD_TITLE,
+                                "A title must be valid UTF-8, at most 200 characters.");
   return FALSE;
 }
 

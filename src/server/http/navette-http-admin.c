@@ -330,7 +330,8 @@ check_password_length (Request    *req,
   if (g_utf8_strlen (password, -1) >= NAVETTE_PASSWORD_MIN_LENGTH)
     return TRUE;
   message = g_strdup_printf ("A password needs at least %d characters", NAVETTE_PASSWORD_MIN_LENGTH);
-  respond_error (req, NAVETTE_API_ERROR_BAD_REQUEST, message);
+  respond_error_reason (req, NAVETTE_API_ERROR_BAD_REQUEST, message, NULL,
+                        NAVETTE_API_REASON_PASSWORD_TOO_SHORT, -1);
   return FALSE;
 }
 
@@ -622,8 +623,9 @@ handle_admin_column_add (Request *req)
           g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
           g_hash_table_insert (fields, (gpointer) "default", g_steal_pointer (&problem));
-          respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
-                              "The default value does not fit the column", fields);
+          respond_error_reason (req, NAVETTE_API_ERROR_VALIDATION_FAILED,
+                                "The default value does not fit the column", fields,
+                                NAVETTE_API_REASON_DEFAULT_MISFIT, -1);
           return;
         }
     }
@@ -734,7 +736,8 @@ handle_admin_column_update (Request *req)
           g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
           g_hash_table_insert (fields, req->column, g_strdup (error->message));
-          respond_error_full (req, NAVETTE_API_ERROR_VALIDATION_FAILED, error->message, fields);
+          respond_error_reason (req, NAVETTE_API_ERROR_VALIDATION_FAILED, error->message, fields,
+                                navette_api_error_get_reason (error), navette_api_error_get_count (error));
           return;
         }
       respond_gerror (req, error);

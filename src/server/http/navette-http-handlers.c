@@ -106,9 +106,20 @@ respond_error_full (Request         *req,
                     const char      *message,
                     GHashTable      *fields)
 {
+  respond_error_reason (req, code, message, fields, NULL, -1);
+}
+
+void
+respond_error_reason (Request         *req,
+                      NavetteApiError  code,
+                      const char      *message,
+                      GHashTable      *fields,
+                      const char      *reason,
+                      gint64           count)
+{
   g_free (req->response);
   req->status = navette_api_error_status (code);
-  req->response = navette_wire_error_to_json (code, message, fields);
+  req->response = navette_wire_error_to_json_full (code, message, fields, reason, count);
   req->response_len = strlen (req->response);
   if (code == NAVETTE_API_ERROR_UNAVAILABLE && req->retry_after == NULL)
     req->retry_after = g_strdup (UNAVAILABLE_RETRY_AFTER);
@@ -143,7 +154,8 @@ respond_gerror (Request      *req,
       respond_error (req, NAVETTE_API_ERROR_INTERNAL, "An internal error occurred");
       return;
     }
-  respond_error (req, (NavetteApiError) error->code, error->message);
+  respond_error_reason (req, (NavetteApiError) error->code, error->message, NULL,
+                        navette_api_error_get_reason (error), navette_api_error_get_count (error));
 }
 
 static gboolean

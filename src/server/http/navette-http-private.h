@@ -222,6 +222,14 @@ G_GNUC_INTERNAL void respond_error_full     (Request           *req,
                                              NavetteApiError    code,
                                              const char        *message,
                                              GHashTable        *fields);
+/* The same with a "reason" (NAVETTE_API_REASON_*, NULL: none) and a
+ * "count" (-1: none). */
+G_GNUC_INTERNAL void respond_error_reason   (Request           *req,
+                                             NavetteApiError    code,
+                                             const char        *message,
+                                             GHashTable        *fields,
+                                             const char        *reason,
+                                             gint64             count);
 /* Refuses members of the body object that are not in @allowed. */
 G_GNUC_INTERNAL gboolean check_fields       (Request           *req,
                                              const char * const *allowed);
