@@ -29,6 +29,7 @@
 #include "navette-replica-feed.h"
 #include "navette-replica-model.h"
 #include "navette-replica-private.h"
+#include "navette-test-dirs.h"
 
 #define N_ADDED   250
 #define N_DEMO    6
@@ -976,6 +977,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
   g_test_add_func ("/engine/replica-model/head", test_head);
