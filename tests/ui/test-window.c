@@ -1782,6 +1782,32 @@ pane_closed (gpointer data)
   return navette_record_pane_get_table (_navette_window_get_pane (f->window)) == NULL;
 }
 
+/* The window on alice's replica, every row read, focused and settled for
+ * keys. Returns the data directory for fixture_close_replica(). */
+static char *
+open_replica_for_keys (Fixture *f)
+{
+  char *data_dir = fixture_open_replica (f, "alice");
+
+  wait_until (all_rows_read, f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f->window));
+  navette_test_wait_settled (GTK_WIDGET (f->window->column_view));
+  return data_dir;
+}
+
+/* Ctrl+N, @created's name typed, Ctrl+S: the new record's pane closed on
+ * save. */
+static void
+create_by_keys (Lookup *created)
+{
+  navette_test_key ("ctrl+n");
+  wait_until (new_record_ready, created->f, "the new record's pane");
+  navette_test_type (created->name);
+  wait_until (name_typed, created, "the name typed");
+  navette_test_key ("ctrl+s");
+  wait_until (pane_closed, created->f, "the pane closed on save");
+}
+
 /* Ctrl+N while a search is typed (src/app/README.md): the record saved
  * is in the list although it does not match the search, which is given
  * up (the entry emptied, the bar closed); a new record cancelled keeps
@@ -1790,13 +1816,10 @@ static void
 test_replica_new_while_searching (void)
 {
   Fixture f = { 0 };
-  char *data_dir = fixture_open_replica (&f, "alice");
+  char *data_dir = open_replica_for_keys (&f);
   Lookup lookup = { &f, GUINT_TO_POINTER (2) };
   Lookup created = { &f, "Zinc bucket" };
 
-  wait_until (all_rows_read, &f, "the rows read");
-  navette_test_focus_window (GTK_WIDGET (f.window));
-  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
   navette_test_key ("ctrl+f");
   wait_until (search_bar_open, &f, "the search bar");
   navette_test_click (GTK_WIDGET (f.window->search_entry));
@@ -1812,12 +1835,7 @@ test_replica_new_while_searching (void)
   g_assert_cmpuint (g_list_model_get_n_items (_navette_window_get_view_model (f.window)), ==, 2);
 
   /* Saved: in the list, the search given up. */
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f.window->search_entry)), ==, "");
   g_assert_false (gtk_search_bar_get_search_mode (f.window->search_bar));
   lookup.name = GUINT_TO_POINTER (7);
@@ -1858,20 +1876,12 @@ static void
 test_replica_new_offline (void)
 {
   Fixture f = { 0 };
-  char *data_dir = fixture_open_replica (&f, "alice");
+  char *data_dir = open_replica_for_keys (&f);
   Lookup created = { &f, "Zinc bucket" };
   g_autoptr(NavetteRecord) record = NULL;
 
-  wait_until (all_rows_read, &f, "the rows read");
   navette_test_server_stop (f.server);
-  navette_test_focus_window (GTK_WIDGET (f.window));
-  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
-  navette_test_key ("ctrl+n");
-  wait_until (new_record_ready, &f, "the new record's pane");
-  navette_test_type ("Zinc bucket");
-  wait_until (name_typed, &created, "the name typed");
-  navette_test_key ("ctrl+s");
-  wait_until (pane_closed, &f, "the pane closed on save");
+  create_by_keys (&created);
 
   record = find_record (&f, "name", "Zinc bucket");
   g_assert_nonnull (record);
