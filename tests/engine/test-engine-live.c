@@ -146,6 +146,7 @@ check_live_roles (gboolean push)
   /* Rolled back: the model shows the server's value again. */
   g_assert_cmpint (navette_record_get_int (navette_table_lookup (products, DEMO_PRODUCT_1), "stock"),
                    !=, 4242);
+  engine_test_drop (&engine, &spy);
   g_free (spy.last);
 }
 
