@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* navette-test-dirs.c — user directories of the test program's own. */
+#define G_LOG_DOMAIN "navette-test"
+
 #include "config.h"
 
 #include <stdlib.h>
@@ -49,7 +51,6 @@ navette_test_dirs_init (void)
       g_autofree char *dir = g_build_filename (root, dirs[i].name, NULL);
 
       g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-
       g_setenv (dirs[i].variable, dir, TRUE);
       /* GLib keeps the first value it read: had anything read it before,
        * the application would still use the shared one. */
