@@ -232,6 +232,18 @@ engine_test_set_push (NavetteEngine *engine,
 }
 
 void
+engine_test_drop (NavetteEngine **engine,
+                  gpointer        data)
+{
+  gpointer weak = *engine;
+
+  g_signal_handlers_disconnect_by_data (*engine, data);
+  g_object_add_weak_pointer (weak, &weak);
+  g_clear_object (engine);
+  ENGINE_WAIT_UNTIL (weak == NULL, 10000);
+}
+
+void
 engine_test_rm_rf (const char *path)
 {
   navette_test_rm_rf (path);

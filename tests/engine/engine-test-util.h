@@ -127,6 +127,12 @@ void            engine_test_set_push        (NavetteEngine     *engine,
                                              guint              poll_ms);
 
 /* Removes a directory and everything in it (temporary homes). */
+/* Drops *@engine (set to NULL) once its signal handlers with @data are
+ * disconnected, and waits until it is finalized: an engine with a
+ * request in flight outlives the last reference and may still emit,
+ * into a test's stack that is gone (the next test's). */
+void            engine_test_drop            (NavetteEngine **engine,
+                                             gpointer        data);
 void            engine_test_rm_rf           (const char        *path);
 
 /* Demo record ids */

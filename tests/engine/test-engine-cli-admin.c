@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine-test-util.h"
+#include "navette-test-dirs.h"
 
 typedef struct
 {
@@ -241,6 +242,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/engine/cli-admin/users", Fixture, NULL, fixture_set_up, test_users, fixture_tear_down);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
+#include "navette-test-dirs.h"
 #include "navette-test-outbox.h"
 
 typedef struct
@@ -595,6 +596,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/cli/commands", test_cli_commands);

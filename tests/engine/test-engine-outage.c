@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "engine-test-util.h"
+#include "navette-test-dirs.h"
 #include "navette-test-outbox.h"
 
 #define NEW_RECORD "4e617665-7474-4500-8000-00000000a11a"
@@ -957,6 +958,8 @@ main (int    argc,
   if (argc == 3 && g_str_equal (argv[1], "--outbox-crash-child"))
     return crash_child (argv[2]);
 
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/journal/file", test_journal_file);

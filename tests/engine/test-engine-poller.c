@@ -138,6 +138,8 @@ test_poller_light_then_reload_once (void)
   g_assert_cmpuint (navette_poller_get_reloads (poller), ==, reloads0 + 1);
   g_assert_cmpuint (spy.n_changes, ==, 2);
   g_assert_cmpuint (spy.n_by_others, ==, 2);
+  g_signal_handlers_disconnect_by_data (poller, &spy);
+  engine_test_drop (&engine, &spy);
 }
 
 static void
@@ -218,6 +220,7 @@ test_role_change (void)
                      navette_engine_lookup_store (engine, "blog") != NULL, 10000);
   g_assert_true (navette_engine_lookup_store (engine, "catalogue") == store);
   g_assert_cmpuint (n_notes, >=, 1);
+  engine_test_drop (&engine, &n_notes);
 }
 
 static void

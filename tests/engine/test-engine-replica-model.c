@@ -29,6 +29,7 @@
 #include "navette-replica-feed.h"
 #include "navette-replica-model.h"
 #include "navette-replica-private.h"
+#include "navette-test-dirs.h"
 
 #define N_ADDED   250
 #define N_DEMO    6
@@ -383,50 +384,87 @@ test_lazy_model (void)
   engine_test_rm_rf (dir);
 }
 
-static void
-test_feed (void)
+/* An engine signed in as alice (polling every 100 ms) on a server with
+ * @n_products more products, "Listed 000" on, made by admin; a feed of
+ * catalogue/products on a replica of its own, synced, its model sorted
+ * by name. */
+typedef struct
 {
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
-  g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(NavetteEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
-  g_autofree char *path = NULL;
-  g_autoptr(NavetteReplica) replica = NULL;
-  g_autoptr(NavetteReplicaFeed) feed = NULL;
-  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
-  NavetteReplicaView by_name = { .sort_column = "name" };
+  NavetteTestServer   *server;
+  char                *admin;   /* a token of admin's */
+  NavetteEngine       *engine;
+  NavetteStore        *store;
+  NavetteTable        *table;
+  char                *dir;
+  NavetteReplica      *replica;
+  NavetteReplicaFeed  *feed;
   NavetteReplicaModel *model;
-  NavetteStore *store;
-  NavetteTable *table;
-  guint n_before;
-  guint base;
+} Synced;
 
-  for (guint i = 0; i < 120; i++)
+static const NavetteReplicaView name_order = { .sort_column = "name" };
+
+static void
+open_synced_model (Synced *s,
+                   guint   n_products)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  s->server = navette_test_server_start (server_args);
+  s->admin = navette_test_login (s->server, "admin", NAVETTE_DEMO_PASSWORD);
+  s->dir = g_dir_make_tmp ("navette-replica-feed-XXXXXX", NULL);
+  for (guint i = 0; i < n_products; i++)
     {
       g_autofree char *name = g_strdup_printf ("Listed %03u", i);
 
-      g_free (engine_test_create_product (server, other, name, i));
+      g_free (engine_test_create_product (s->server, s->admin, name, i));
     }
-  engine = navette_test_engine_new (server, "alice", NULL);
-  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
-  store = navette_engine_lookup_store (engine, "catalogue");
-  table = navette_test_engine_table (engine, "catalogue", "products");
+  s->engine = navette_test_engine_new (s->server, "alice", NULL);
+  navette_poller_set_interval_ms (navette_engine_get_poller (s->engine), 100);
+  s->store = navette_engine_lookup_store (s->engine, "catalogue");
+  s->table = navette_test_engine_table (s->engine, "catalogue", "products");
 
-  path = navette_replica_path_for (dir, server->base_url, "alice");
-  replica = navette_replica_open (path, &error);
+  path = navette_replica_path_for (s->dir, s->server->base_url, "alice");
+  s->replica = navette_replica_open (path, &error);
   g_assert_no_error (error);
-  feed = navette_replica_feed_new (replica, navette_engine_get_client (engine), table);
-  model = navette_replica_feed_get_model (feed);
-  navette_replica_model_set_view (model, &by_name);
-  g_assert_true (navette_replica_feed_get_syncing (feed));
-  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed) && !navette_replica_model_get_loading (model), 30000);
-  g_assert_null (navette_replica_feed_get_error (feed));
+  s->feed = navette_replica_feed_new (s->replica, navette_engine_get_client (s->engine), s->table);
+  s->model = navette_replica_feed_get_model (s->feed);
+  navette_replica_model_set_view (s->model, &name_order);
+  g_assert_true (navette_replica_feed_get_syncing (s->feed));
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (s->feed) && !navette_replica_model_get_loading (s->model), 30000);
+  g_assert_null (navette_replica_feed_get_error (s->feed));
+}
+
+/* The feed is freed (nothing else holds it), then all the rest. */
+static void
+close_synced_model (Synced *s)
+{
+  g_assert_finalize_object (g_steal_pointer (&s->feed));
+  g_clear_object (&s->replica);
+  engine_test_rm_rf (s->dir);
+  g_free (s->dir);
+  g_clear_object (&s->engine);
+  g_clear_pointer (&s->server, navette_test_server_free);
+  g_free (s->admin);
+}
+
+static void
+test_feed (void)
+{
+  Synced s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  NavetteReplicaModel *model;
+  guint n_before;
+  guint base;
+
+  open_synced_model (&s, 120);
+  model = s.model;
   n_before = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpuint (n_before, >=, 120);
   /* The table itself stays unloaded: the rows are in the replica only. */
-  g_assert_false (navette_table_get_loaded (table));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, 0);
+  g_assert_false (navette_table_get_loaded (s.table));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (s.table)), ==, 0);
 
   for (base = 0; base < n_before; base++)
     {
@@ -440,7 +478,7 @@ test_feed (void)
   /* Another user adds a row: the poller (or the announcement) sees the
    * revision move, the feed syncs a delta, the model gets that row. */
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
-  g_free (engine_test_create_product (server, other, "Listed 004b", 4));
+  g_free (engine_test_create_product (s.server, s.admin, "Listed 004b", 4));
   ENGINE_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
   g_assert_cmpuint (changes->len, ==, 1);
   g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, base + 5);
@@ -460,17 +498,17 @@ test_feed (void)
     g_autoptr(NavetteRecord) record = item_filled (model, base + 5);
     g_autoptr(NavetteChange) change = NULL;
     g_autoptr(JsonObject) data = engine_test_object_double ("price", 9.5);
-    gint64 revision = navette_replica_feed_get_revision (feed);
+    gint64 revision = navette_replica_feed_get_revision (s.feed);
 
     g_assert_true (navette_replica_model_adopt (model, record));
-    g_assert_true (navette_table_lookup (table, navette_record_get_id (record)) == record);
-    change = navette_store_update (store, table, navette_record_get_id (record), data);
+    g_assert_true (navette_table_lookup (s.table, navette_record_get_id (record)) == record);
+    change = navette_store_update (s.store, s.table, navette_record_get_id (record), data);
     g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
     g_assert_cmpint (navette_record_get_sync_state (record), ==, NAVETTE_SYNC_STATE_PENDING);
     engine_test_wait_change (change, 30000);
     g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
-    ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (feed) > revision &&
-                       !navette_replica_feed_get_syncing (feed) &&
+    ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (s.feed) > revision &&
+                       !navette_replica_feed_get_syncing (s.feed) &&
                        !navette_replica_model_get_loading (model), 30000);
     g_assert_cmpint (navette_record_get_version (record), ==, 2);
     g_assert_cmpfloat (navette_record_get_double (record, "price"), ==, 9.5);
@@ -483,23 +521,21 @@ test_feed (void)
 
   /* The table archived: no longer listed, it leaves the replica and the
    * model empties. */
-  g_assert_cmpuint (navette_test_request (server, "PATCH", "/api/v1/admin/applications/catalogue/tables/products",
-                                          other, "{\"archived\": true}", NULL, NULL), ==, 200);
-  ENGINE_WAIT_UNTIL (navette_replica_feed_get_removed (feed) &&
+  g_assert_cmpuint (navette_test_request (s.server, "PATCH", "/api/v1/admin/applications/catalogue/tables/products",
+                                          s.admin, "{\"archived\": true}", NULL, NULL), ==, 200);
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_removed (s.feed) &&
                      g_list_model_get_n_items (G_LIST_MODEL (model)) == 0, 30000);
   {
     gint64 revision = 0;
     guint64 n_rows = 1;
 
-    g_assert_true (navette_replica_get_table_info (replica, "catalogue", "products", &revision, &n_rows, &error));
+    g_assert_true (navette_replica_get_table_info (s.replica, "catalogue", "products", &revision, &n_rows, &error));
     g_assert_no_error (error);
     g_assert_cmpint (revision, ==, -1);
     g_assert_cmpuint (n_rows, ==, 0);
   }
 
-  g_assert_finalize_object (g_steal_pointer (&feed));
-  g_clear_object (&replica);
-  engine_test_rm_rf (dir);
+  close_synced_model (&s);
 }
 
 /* A record created while the server is stopped is not in the replica:
@@ -510,52 +546,27 @@ test_feed (void)
 static void
 test_created_head (void)
 {
-  g_autoptr(NavetteTestServer) server = navette_test_server_start (server_args);
-  g_autofree char *other = navette_test_login (server, "admin", NAVETTE_DEMO_PASSWORD);
-  g_autoptr(NavetteEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("navette-replica-created-XXXXXX", NULL);
-  g_autofree char *path = NULL;
-  g_autoptr(NavetteReplica) replica = NULL;
-  g_autoptr(NavetteReplicaFeed) feed = NULL;
+  Synced s = { 0 };
   g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
   g_autoptr(JsonObject) data = engine_test_object_string ("name", "Listed 005b");
   g_autoptr(NavetteChange) change = NULL;
-  NavetteReplicaView by_name = { .sort_column = "name" };
   NavetteReplicaView archived = { .sort_column = "name", .archived = NAVETTE_REPLICA_ARCHIVED_ONLY };
   NavetteReplicaModel *model;
   NavetteRecord *created;
-  NavetteStore *store;
-  NavetteTable *table;
   gint64 revision;
   guint n_before, n, seen = 0;
   gulong handler;
 
-  for (guint i = 0; i < 10; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("Listed %03u", i);
-
-      g_free (engine_test_create_product (server, other, name, i));
-    }
-  engine = navette_test_engine_new (server, "alice", NULL);
-  navette_poller_set_interval_ms (navette_engine_get_poller (engine), 100);
-  store = navette_engine_lookup_store (engine, "catalogue");
-  table = navette_test_engine_table (engine, "catalogue", "products");
-  path = navette_replica_path_for (dir, server->base_url, "alice");
-  replica = navette_replica_open (path, &error);
-  g_assert_no_error (error);
-  feed = navette_replica_feed_new (replica, navette_engine_get_client (engine), table);
-  model = navette_replica_feed_get_model (feed);
-  navette_replica_model_set_view (model, &by_name);
-  ENGINE_WAIT_UNTIL (navette_replica_feed_get_synced (feed) && !navette_replica_model_get_loading (model), 30000);
+  open_synced_model (&s, 10);
+  model = s.model;
   n_before = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpuint (n_before, >=, 10);
 
   /* The server stopped: the create waits, and shows first at once. */
-  navette_test_server_stop (server);
+  navette_test_server_stop (s.server);
   handler = g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), changes);
-  change = navette_store_create (store, table, NULL, data);
-  created = navette_table_lookup (table, navette_change_get_record_id (change));
+  change = navette_store_create (s.store, s.table, NULL, data);
+  created = navette_table_lookup (s.table, navette_change_get_record_id (change));
   g_assert_nonnull (created);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_before + 1);
   g_assert_cmpuint (changes->len, ==, 1);
@@ -592,7 +603,7 @@ test_created_head (void)
       g_assert_false (record == created);
     }
   g_assert_cmpuint (navette_replica_model_find_loaded (model, navette_record_get_id (created)), ==, G_MAXUINT);
-  navette_replica_model_set_view (model, &by_name);
+  navette_replica_model_set_view (model, &name_order);
   wait_keys (model);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_before + 1);
   {
@@ -603,12 +614,12 @@ test_created_head (void)
 
   /* The server back: the create lands, the feed syncs, the record is at
    * its sorted place (after "Listed 005"), once. */
-  revision = navette_replica_feed_get_revision (feed);
-  navette_test_server_restart (server);
+  revision = navette_replica_feed_get_revision (s.feed);
+  navette_test_server_restart (s.server);
   engine_test_wait_change (change, 30000);
   g_assert_cmpint (navette_change_get_state (change), ==, NAVETTE_CHANGE_STATE_SUCCEEDED);
-  ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (feed) > revision &&
-                     !navette_replica_feed_get_syncing (feed) &&
+  ENGINE_WAIT_UNTIL (navette_replica_feed_get_revision (s.feed) > revision &&
+                     !navette_replica_feed_get_syncing (s.feed) &&
                      !navette_replica_model_get_loading (model) &&
                      g_list_model_get_n_items (G_LIST_MODEL (model)) == n_before + 1, 30000);
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
@@ -645,9 +656,7 @@ test_created_head (void)
     }
 
   g_signal_handler_disconnect (model, handler);
-  g_assert_finalize_object (g_steal_pointer (&feed));
-  g_clear_object (&replica);
-  engine_test_rm_rf (dir);
+  close_synced_model (&s);
 }
 
 /* The engine opens the replica of its user (with a data directory),
@@ -991,6 +1000,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/replica-model/lazy", test_lazy_model);
   g_test_add_func ("/engine/replica-model/head", test_head);

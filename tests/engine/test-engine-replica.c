@@ -30,6 +30,7 @@
 
 #include "engine-test-util.h"
 #include "navette-engine-private.h"
+#include "navette-test-dirs.h"
 #include "navette-wire.h"
 
 #define PAGE_SIZE 50
@@ -1183,6 +1184,8 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "C.UTF-8");
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/replica/sync-delta-views", test_sync_delta_views);

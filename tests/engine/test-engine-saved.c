@@ -12,8 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
-
-static char *old_cache_home;   /* XDG_CACHE_HOME, set before GLib reads it */
+#include "navette-test-dirs.h"
 
 static void
 patch_stock (NavetteTestServer *server,
@@ -349,7 +348,8 @@ test_saved_journal_offline (void)
 static void
 test_old_cache_deleted (void)
 {
-  g_autofree char *old = g_build_filename (old_cache_home, "navette", NULL);
+  const char *cache_home = g_get_user_cache_dir ();   /* navette_test_dirs_init()'s */
+  g_autofree char *old = g_build_filename (cache_home, "navette", NULL);
   g_autofree char *app_dir = g_build_filename (old, "0123456789abcdef0123456789abcdef", "catalogue", NULL);
   g_autofree char *file = g_build_filename (app_dir, "products.json", NULL);
   g_autoptr(NavetteEngine) engine = navette_engine_new ("http://127.0.0.1:9");
@@ -361,34 +361,20 @@ test_old_cache_deleted (void)
 
   navette_engine_use_default_dirs (engine);
   ENGINE_WAIT_UNTIL (!g_file_test (old, G_FILE_TEST_EXISTS), 10000);
-  g_assert_true (g_file_test (old_cache_home, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (cache_home, G_FILE_TEST_IS_DIR));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *home = NULL;
-  g_autofree char *data_home = NULL;
-  int status;
-
-  /* Before GLib reads them. */
-  home = g_dir_make_tmp ("navette-old-cache-XXXXXX", NULL);
-  g_assert_nonnull (home);
-  old_cache_home = g_build_filename (home, "cache", NULL);
-  data_home = g_build_filename (home, "data", NULL);
-  g_mkdir_with_parents (old_cache_home, 0700);
-  g_setenv ("XDG_CACHE_HOME", old_cache_home, TRUE);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-
+  /* The default directories: of this program, before GLib reads them. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/saved/offline-then-live", test_saved_offline_then_live);
   g_test_add_func ("/engine/saved/old-cache-deleted", test_old_cache_deleted);
   g_test_add_func ("/engine/saved/journal-offline", test_saved_journal_offline);
 
-  status = g_test_run ();
-  engine_test_rm_rf (home);
-  g_free (old_cache_home);
-  return status;
+  return g_test_run ();
 }

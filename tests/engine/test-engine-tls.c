@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "engine-test-util.h"
+#include "navette-test-dirs.h"
 #include "navette-test-pki.h"
 
 static NavetteTestPki pki;
@@ -186,6 +187,8 @@ main (int    argc,
 {
   int ret;
 
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
   navette_test_pki_setup (&pki);
 

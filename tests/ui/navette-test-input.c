@@ -10,6 +10,7 @@
 #include <gdk/x11/gdkx.h>
 #include <adwaita.h>
 
+#include "navette-test-dirs.h"
 #include "navette-test-input.h"
 
 static gboolean
@@ -24,6 +25,7 @@ navette_test_ui_setenv (const char *a11y)
 {
   g_autofree char *schemas = g_build_filename (g_getenv ("NAVETTE_BUILD_ROOT"), "data", NULL);
 
+  navette_test_dirs_init ();
   g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_setenv ("NAVETTE_NO_KEYRING", "1", TRUE);
   g_setenv ("GTK_A11Y", a11y, TRUE);

@@ -11,8 +11,9 @@ G_BEGIN_DECLS
 
 typedef gboolean (*NavetteTestCondition) (gpointer data);
 
-/* The environment of every UI test program: the GSettings schemas of the
- * build tree, no keyring, and GTK_A11Y=@a11y. */
+/* The environment of every UI test program: user directories of its own
+ * (navette_test_dirs_init(); first thing in main()), the GSettings
+ * schemas of the build tree, no keyring, and GTK_A11Y=@a11y. */
 void       navette_test_ui_setenv       (const char           *a11y);
 /* What a UI test program runs when the machine lacks what it needs (a
  * display, a tool): the one test @path, skipped saying @reason. Returns

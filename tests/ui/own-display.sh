@@ -9,27 +9,22 @@ if ! command -v Xvfb >/dev/null 2>&1; then
   exec "$@"
 fi
 
-displayfile=$(mktemp)
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$displayfile" >/dev/null 2>&1 &
+# Xvfb writes its display number to a pipe once it accepts clients:
+# reading it waits for that (no polling); an Xvfb that exits first ends
+# the pipe with nothing read.
+fifodir=$(mktemp -d)
+mkfifo -m 600 "$fifodir/display"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$fifodir/display" >/dev/null 2>&1 &
 xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null; rm -f "$displayfile"' EXIT INT TERM
+trap 'kill "$xvfb_pid" 2>/dev/null; rm -rf "$fifodir"' EXIT INT TERM
 
-# Xvfb writes its display number once it accepts clients.
-tries=0
-while [ ! -s "$displayfile" ] && [ "$tries" -lt 200 ]; do
-  if ! kill -0 "$xvfb_pid" 2>/dev/null; then
-    echo "own-display.sh: Xvfb exited before it was ready" >&2
-    exit 1
-  fi
-  sleep 0.05
-  tries=$((tries + 1))
-done
-if [ ! -s "$displayfile" ]; then
-  echo "own-display.sh: Xvfb did not start within 10 s" >&2
+display=$(timeout 10 head -n1 "$fifodir/display")
+if [ -z "$display" ]; then
+  echo "own-display.sh: Xvfb exited, or was not ready within 10 s" >&2
   exit 1
 fi
 
-DISPLAY=":$(head -n1 "$displayfile")"
+DISPLAY=":$display"
 export DISPLAY
 status=0
 "$@" || status=$?

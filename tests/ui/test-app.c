@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "navette-test-dirs.h"
 #include "navette-test-server.h"
 
 typedef struct
@@ -244,6 +245,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)

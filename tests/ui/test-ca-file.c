@@ -23,6 +23,7 @@
 #include "navette-application.h"
 #include "navette-preferences-window.h"
 #include "navette-sign-in-dialog.h"
+#include "navette-test-dirs.h"
 #include "navette-test-pki.h"
 #include "navette-test-input.h"
 #include "navette-test-server.h"
@@ -216,7 +217,9 @@ test_ca_file_unusable (void)
   g_assert_true (g_str_has_prefix (server->base_url, "https://"));
   g_assert_true (g_file_set_contents (not_pem, "This is not a certificate.\n", -1, NULL));
 
-  /* A team server over HTTPS, a known user, a CA file that is not there. */
+  /* A team server over HTTPS, a known user, a CA file that is not there;
+   * nothing saved by an earlier test. */
+  navette_test_dirs_reset ();
   g_settings_set_string (settings, "server-url", server->base_url);
   g_settings_set_string (settings, "username", "alice");
   g_settings_set_string (settings, "ca-file", missing);
@@ -293,7 +296,6 @@ main (int   argc,
 {
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   g_autofree char *openssl = g_find_program_in_path ("openssl");
-  g_autofree char *home = NULL;
   GSubprocess *bus;
   g_autofree char *address = NULL;
   int status;
@@ -303,12 +305,6 @@ main (int   argc,
   if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) ||
       dbus_daemon == NULL || openssl == NULL)
     return navette_test_run_skipped (&argc, &argv, "/ca-file/skipped", "Needs a display, dbus-daemon and openssl");
-
-  /* The journal and the cache of this run go away with it. */
-  home = g_dir_make_tmp ("navette-test-ca-file-XXXXXX", NULL);
-  g_assert_nonnull (home);
-  g_setenv ("XDG_DATA_HOME", home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", home, TRUE);
 
   /* A private session bus for the application. */
   bus = navette_test_session_bus_start (&address);
@@ -322,6 +318,5 @@ main (int   argc,
   navette_test_pki_teardown (&pki);
 
   navette_test_session_bus_stop (bus);
-  navette_test_rm_rf (home);
   return status;
 }

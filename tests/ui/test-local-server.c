@@ -11,6 +11,7 @@
 
 #include "navette-engine.h"
 #include "navette-local-server.h"
+#include "navette-test-dirs.h"
 #include "navette-test-engine.h"
 #include "navette-test-loop.h"
 #include "navette-test-server.h"
@@ -145,6 +146,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* Nothing in the user's own data, cache and config folders. */
+  navette_test_dirs_init ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/local-server/local-mode", test_local_mode);

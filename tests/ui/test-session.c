@@ -15,6 +15,7 @@
 
 #include "navette-application.h"
 #include "navette-sign-in-dialog.h"
+#include "navette-test-dirs.h"
 #include "navette-test-input.h"
 #include "navette-test-outbox.h"
 #include "navette-test-server.h"
@@ -185,7 +186,10 @@ test_session_expired (void)
   gboolean published1, published2;
   guint timer;
 
-  /* A team server, a known user, no saved token. */
+  /* A team server, a known user, no saved token; nothing saved by an
+   * earlier test, whose server may have had this port (its rows would
+   * show before the sign-in). */
+  navette_test_dirs_reset ();
   g_settings_set_string (settings, "server-url", server->base_url);
   g_settings_set_string (settings, "username", "alice");
 
@@ -351,6 +355,7 @@ test_session_reconnect_during_load (void)
   Reconnect r = { 0 };
   NavetteWindow *window;
 
+  navette_test_dirs_reset ();
   g_settings_set_string (settings, "server-url", server->base_url);
   g_settings_set_string (settings, "username", "alice");
 
@@ -433,6 +438,7 @@ test_session_expired_other_user (void)
   NavetteWindow *window;
   guint n_versions;
 
+  navette_test_dirs_reset ();
   g_settings_set_string (settings, "server-url", server->base_url);
   g_settings_set_string (settings, "username", "alice");
 
@@ -487,31 +493,12 @@ main (int   argc,
   g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
   GSubprocess *bus;
   g_autofree char *address = NULL;
-  g_autofree char *dirs = NULL;
   int status;
 
   navette_test_ui_setenv ("none");
 
   if ((g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL) || dbus_daemon == NULL)
     return navette_test_run_skipped (&argc, &argv, "/session/skipped", "Needs a display and dbus-daemon");
-
-  /* The application keeps its saved data per server address and user in
-   * the user's data directory: the rows saved by another test whose
-   * server had the same port would show before the sign-in (the window
-   * on "records" with the dialog still up). Directories of our own,
-   * before anything reads them. */
-  dirs = g_dir_make_tmp ("navette-test-session-XXXXXX", NULL);
-  {
-    const char *names[] = { "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
-
-    g_assert_nonnull (dirs);
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *dir = g_build_filename (dirs, names[i], NULL);
-
-        g_setenv (names[i], dir, TRUE);
-      }
-  }
 
   /* A private session bus for the application. */
   bus = navette_test_session_bus_start (&address);
@@ -525,6 +512,5 @@ main (int   argc,
 
   status = g_test_run ();
   navette_test_session_bus_stop (bus);
-  navette_test_rm_rf (dirs);
   return status;
 }

@@ -1843,8 +1843,21 @@ pane_closed (gpointer data)
   return navette_record_pane_get_table (_navette_window_get_pane (f->window)) == NULL;
 }
 
-/* Ctrl+N, @created's name typed, Ctrl+S, as a person would: the pane
- * closed by the save. */
+/* The window on alice's replica, every row read, focused and settled for
+ * keys. Returns the data directory for fixture_close_replica(). */
+static char *
+open_replica_for_keys (Fixture *f)
+{
+  char *data_dir = fixture_open_replica (f, "alice");
+
+  wait_until (all_rows_read, f, "the rows read");
+  navette_test_focus_window (GTK_WIDGET (f->window));
+  navette_test_wait_settled (GTK_WIDGET (f->window->column_view));
+  return data_dir;
+}
+
+/* Ctrl+N, @created's name typed, Ctrl+S: the new record's pane closed on
+ * save. */
 static void
 create_by_keys (Lookup *created)
 {
@@ -1864,13 +1877,10 @@ static void
 test_replica_new_while_searching (void)
 {
   Fixture f = { 0 };
-  char *data_dir = fixture_open_replica (&f, "alice");
+  char *data_dir = open_replica_for_keys (&f);
   Lookup lookup = { &f, GUINT_TO_POINTER (2) };
   Lookup created = { &f, "Zinc bucket" };
 
-  wait_until (all_rows_read, &f, "the rows read");
-  navette_test_focus_window (GTK_WIDGET (f.window));
-  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
   navette_test_key ("ctrl+f");
   wait_until (search_bar_open, &f, "the search bar");
   navette_test_click (GTK_WIDGET (f.window->search_entry));
@@ -2001,17 +2011,14 @@ static void
 test_replica_new_offline (void)
 {
   Fixture f = { 0 };
-  char *data_dir = fixture_open_replica (&f, "alice");
+  char *data_dir = open_replica_for_keys (&f);
   Lookup created = { &f, "Zinc bucket" };
   CountWait six = { &f, "products", "6" };
   CountWait seven = { &f, "products", "7" };
   g_autoptr(NavetteRecord) record = NULL;
 
-  wait_until (all_rows_read, &f, "the rows read");
   wait_until (sidebar_says, &six, "the sidebar counting 6 products");
   navette_test_server_stop (f.server);
-  navette_test_focus_window (GTK_WIDGET (f.window));
-  navette_test_wait_settled (GTK_WIDGET (f.window->column_view));
   create_by_keys (&created);
 
   record = find_record (&f, "name", "Zinc bucket");
