@@ -4,7 +4,10 @@
  * the saves refused are rolled back into the failed changes with one
  * discreet toast, ONE sign-in dialog appears, a change made meanwhile
  * waits, and after signing in again the refused changes are sent again,
- * then the waiting one. The server runs with --token-lifetime 4.
+ * then the waiting one. The server runs with --token-lifetime 15: the
+ * window must load its tables before the session ends, and a sign-in
+ * (the password's hash) took 8.8 s on a loaded machine, where 4 s had
+ * the session over before the first tables were read.
  * Connecting again while the applications load never shows the cancelled
  * load as an error. */
 #define G_LOG_DOMAIN "navette-test-ui"
@@ -169,7 +172,7 @@ set_published (NavetteWindow *window,
 static void
 test_session_expired (void)
 {
-  const char *args[] = { "--token-lifetime", "4", NULL };
+  const char *args[] = { "--token-lifetime", "15", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(NavetteApplication) app = NULL;
@@ -425,7 +428,7 @@ other_engine_shows_records (gpointer data)
 static void
 test_session_expired_other_user (void)
 {
-  const char *args[] = { "--token-lifetime", "4", NULL };
+  const char *args[] = { "--token-lifetime", "15", NULL };
   g_autoptr(NavetteTestServer) server = navette_test_server_start (args);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GError) error = NULL;
