@@ -1170,12 +1170,21 @@ follow_select (NavetteWindow *self,
   if (position != G_MAXUINT)
     item = g_list_model_get_item (_navette_window_view_model (self), position);
   /* Not listed (the Archive view, another sort since): not followed. */
-  if (item != self->follow)
+  if (item == NULL)
     {
       g_clear_object (&self->follow);
       return;
     }
+  self->follow_selecting = TRUE;
   _navette_window_select_position (self, position);
+  self->follow_selecting = FALSE;
+  /* Its row not read yet (a placeholder, its id empty) or the replica's object
+   * for it: selected, and followed until the view hands out the record
+   * itself there (an items-changed of that row). Another record: given
+   * up. */
+  if (item != self->follow && navette_record_get_id (item) != NULL && *navette_record_get_id (item) != '\0' &&
+      g_strcmp0 (navette_record_get_id (item), navette_record_get_id (self->follow)) != 0)
+    g_clear_object (&self->follow);
 }
 
 static void
@@ -1187,9 +1196,13 @@ follow_found_cb (GObject      *object,
   NavetteWindow *self = follow->window;
   guint position = navette_replica_model_find_finish (NAVETTE_REPLICA_MODEL (object), result, NULL);
 
+  /* Not in the view's keys yet (it left the top as the sync landed,
+   * before the keys that list it at its place were read): still
+   * followed, found again at the view's next change. */
   if (self != NULL && self->follow == follow->record && self->feed != NULL &&
       G_LIST_MODEL (navette_replica_feed_get_model (self->feed)) == G_LIST_MODEL (object) &&
-      gtk_single_selection_get_selected_item (self->selection) != (gpointer) follow->record)
+      gtk_single_selection_get_selected_item (self->selection) != (gpointer) follow->record &&
+      position != G_MAXUINT)
     follow_select (self, position);
   follow_free (follow);
 }
@@ -1251,7 +1264,7 @@ selection_items_changed_cb (NavetteWindow *self)
 static void
 selection_changed_cb (NavetteWindow *self)
 {
-  if (self->follow != NULL &&
+  if (self->follow != NULL && !self->follow_selecting &&
       gtk_single_selection_get_selected_item (self->selection) != (gpointer) self->follow)
     g_clear_object (&self->follow);
 }
