@@ -2320,6 +2320,49 @@ feed_synced_and_read (gpointer data)
   return feed != NULL && navette_replica_feed_get_synced (feed) && all_rows_read (f);
 }
 
+/* Navette started again on alice's replica in @data_dir, the server not
+ * answering: a new engine opens the saved account, a new window shows
+ * the products from it (the caller has closed the window and dropped the
+ * engine of before). */
+static void
+start_again_offline (Fixture    *f,
+                     const char *data_dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->engine = navette_engine_new (f->server->base_url);
+  navette_engine_set_data_dir (f->engine, data_dir);
+  navette_engine_open_saved_async (f->engine, "alice", NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the replica opened");
+  g_assert_true (navette_engine_open_saved_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+  f->window = navette_window_new (NULL);
+  navette_window_set_initial_table (f->window, "catalogue/products");
+  gtk_window_present (GTK_WINDOW (f->window));
+  navette_window_show_cached (f->window, f->engine);
+}
+
+/* The server back: alice signs in, the engine loads and the window
+ * takes it, as the application does. */
+static void
+sign_in_and_load (Fixture *f)
+{
+  NavetteSession *session = navette_engine_get_session (f->engine);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  navette_session_login_async (session, "alice", NAVETTE_DEMO_PASSWORD, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the login");
+  g_assert_true (navette_session_login_finish (session, result, &error));
+  g_clear_object (&result);
+  navette_engine_load_async (f->engine, NULL, store_result_cb, &result);
+  wait_until (result_ready, &result, "the applications");
+  g_assert_true (navette_engine_load_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+  navette_window_set_engine (f->window, f->engine);
+}
+
 /* The sidebar counts the rows the replica holds (no table is loaded in
  * memory), again after a sync; a start with the server stopped shows the
  * replica's rows at once, read-only, and goes live once it is back. */
@@ -2331,8 +2374,6 @@ test_replica_offline_start (void)
   g_autofree char *token = NULL;
   CountWait six = { &f, "products", "6" };
   CountWait seven = { &f, "products", "7" };
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   NavetteTable *table;
 
   wait_until (all_rows_read, &f, "the rows read");
@@ -2349,17 +2390,7 @@ test_replica_offline_start (void)
   gtk_window_destroy (GTK_WINDOW (f.window));
   g_clear_object (&f.engine);
   navette_test_server_stop (f.server);
-  f.engine = navette_engine_new (f.server->base_url);
-  navette_engine_set_data_dir (f.engine, data_dir);
-  navette_engine_open_saved_async (f.engine, "alice", NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the replica opened");
-  g_assert_true (navette_engine_open_saved_finish (f.engine, result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  f.window = navette_window_new (NULL);
-  navette_window_set_initial_table (f.window, "catalogue/products");
-  gtk_window_present (GTK_WINDOW (f.window));
-  navette_window_show_cached (f.window, f.engine);
+  start_again_offline (&f, data_dir);
 
   wait_until (page_is_records, &f, "the records page from the replica");
   wait_until (all_rows_read, &f, "the replica's rows read");
@@ -2379,15 +2410,7 @@ test_replica_offline_start (void)
 
   /* The server is back: the same table goes live and syncs. */
   navette_test_server_restart (f.server);
-  navette_session_login_async (navette_engine_get_session (f.engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the login");
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (f.engine), result, &error));
-  g_clear_object (&result);
-  navette_engine_load_async (f.engine, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the applications");
-  g_assert_true (navette_engine_load_finish (f.engine, result, &error));
-  navette_window_set_engine (f.window, f.engine);
+  sign_in_and_load (&f);
   wait_until (feed_synced_and_read, &f, "the feed synced once loaded");
   g_assert_true (navette_window_get_table (f.window) == table);
   g_assert_false (navette_table_get_cached (table));
@@ -2466,8 +2489,6 @@ test_replica_offline_start_journal (void)
   Lookup created = { &f, "Zinc bucket" };
   Lookup later = { &f, "Copper kettle" };
   LabelWait offline = { &f, "Offline — 1 change waiting" };
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(NavetteRecord) record = NULL;
   g_autoptr(NavetteRecord) second = NULL;
   gboolean flushed = FALSE;
@@ -2492,17 +2513,7 @@ test_replica_offline_start_journal (void)
   /* Quit ("Quit Anyway"); start again, the server still stopped. */
   gtk_window_destroy (GTK_WINDOW (f.window));
   g_clear_object (&f.engine);
-  f.engine = navette_engine_new (f.server->base_url);
-  navette_engine_set_data_dir (f.engine, data_dir);
-  navette_engine_open_saved_async (f.engine, "alice", NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the replica opened");
-  g_assert_true (navette_engine_open_saved_finish (f.engine, result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  f.window = navette_window_new (NULL);
-  navette_window_set_initial_table (f.window, "catalogue/products");
-  gtk_window_present (GTK_WINDOW (f.window));
-  navette_window_show_cached (f.window, f.engine);
+  start_again_offline (&f, data_dir);
   /* What the application does when the session cannot be restored:
    * the server cannot be reached. */
   navette_poller_report_unreachable (navette_engine_get_poller (f.engine));
@@ -2534,15 +2545,7 @@ test_replica_offline_start_journal (void)
 
   /* The server is back: sent once, listed once among the others. */
   navette_test_server_restart (f.server);
-  navette_session_login_async (navette_engine_get_session (f.engine), "alice", NAVETTE_DEMO_PASSWORD,
-                               NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the login");
-  g_assert_true (navette_session_login_finish (navette_engine_get_session (f.engine), result, &error));
-  g_clear_object (&result);
-  navette_engine_load_async (f.engine, NULL, store_result_cb, &result);
-  wait_until (result_ready, &result, "the applications");
-  g_assert_true (navette_engine_load_finish (f.engine, result, &error));
-  navette_window_set_engine (f.window, f.engine);
+  sign_in_and_load (&f);
   wait_until (record_synced, record, "the create to be sent");
   wait_until (record_synced, second, "the second create to be sent");
   wait_until (both_in_rows_once, &f, "the records synced into the list");
