@@ -78,7 +78,6 @@ struct _NavetteWindow
   char                 *remote_record;    /* the one record changed, for Show */
   NavetteRecord        *follow;           /* kept selected wherever it moves (one
                                            * just created), until another is */
-  gboolean              follow_selecting; /* selecting its row (maybe not read yet) */
   AdwToast             *expired_toast;    /* the grouped "session expired" toast */
   guint                 expired_count;
   guint                 sidebar_idle;

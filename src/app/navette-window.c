@@ -1161,6 +1161,20 @@ follow_free (Follow *follow)
   g_free (follow);
 }
 
+/* @item is the followed record, or may be: its row not read yet (a
+ * placeholder, its id empty) or another object for its id. */
+static gboolean
+follow_may_be (NavetteWindow *self,
+               NavetteRecord *item)
+{
+  const char *id;
+
+  if (item == NULL || self->follow == NULL)
+    return FALSE;
+  id = navette_record_get_id (item);
+  return item == self->follow || id[0] == '\0' || g_strcmp0 (id, navette_record_get_id (self->follow)) == 0;
+}
+
 static void
 follow_select (NavetteWindow *self,
                guint          position)
@@ -1169,22 +1183,16 @@ follow_select (NavetteWindow *self,
 
   if (position != G_MAXUINT)
     item = g_list_model_get_item (_navette_window_view_model (self), position);
-  /* Not listed (the Archive view, another sort since): not followed. */
-  if (item == NULL)
+  /* Not listed (the Archive view, another sort since), or another record
+   * there by now: not followed. */
+  if (!follow_may_be (self, item))
     {
       g_clear_object (&self->follow);
       return;
     }
-  self->follow_selecting = TRUE;
+  /* A placeholder is selected too, and the record followed until the
+   * view hands it out there (an items-changed of that row). */
   _navette_window_select_position (self, position);
-  self->follow_selecting = FALSE;
-  /* Its row not read yet (a placeholder, its id empty) or the replica's object
-   * for it: selected, and followed until the view hands out the record
-   * itself there (an items-changed of that row). Another record: given
-   * up. */
-  if (item != self->follow && navette_record_get_id (item) != NULL && *navette_record_get_id (item) != '\0' &&
-      g_strcmp0 (navette_record_get_id (item), navette_record_get_id (self->follow)) != 0)
-    g_clear_object (&self->follow);
 }
 
 static void
@@ -1264,8 +1272,7 @@ selection_items_changed_cb (NavetteWindow *self)
 static void
 selection_changed_cb (NavetteWindow *self)
 {
-  if (self->follow != NULL && !self->follow_selecting &&
-      gtk_single_selection_get_selected_item (self->selection) != (gpointer) self->follow)
+  if (self->follow != NULL && !follow_may_be (self, gtk_single_selection_get_selected_item (self->selection)))
     g_clear_object (&self->follow);
 }
 
